@@ -1,0 +1,78 @@
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { AppError, problem, toAppError } from "./errors";
+import { authenticate } from "./middleware/auth";
+import { limitBody, requestContext, requireJson } from "./middleware/request";
+import { createRouter } from "./routes/openapi";
+import { routes } from "./routes";
+
+/** Builds the Worker's HTTP app: middleware, every route, errors, and the OpenAPI document. */
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestContext);
+  app.use(
+    "*",
+    cors({
+      origin: (origin, c) => (allowedOrigins(c.env as Env).includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Accept-Language"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+      maxAge: 600,
+    }),
+  );
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+  app.use("*", limitBody);
+  app.use("/v1/*", requireJson);
+  app.use("/v1/*", authenticate);
+
+  for (const route of routes) app.route("/", route);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Doorstep API",
+      version: "1.0.0",
+      description:
+        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`.",
+    },
+    servers: [{ url: "/" }],
+  });
+
+  app.notFound((c) =>
+    problem(
+      c,
+      new AppError(404, "ROUTE_NOT_FOUND", {
+        en: `No route for ${c.req.method} ${c.req.path}.`,
+        zh: `没有 ${c.req.method} ${c.req.path} 这个接口。`,
+      }),
+    ),
+  );
+  app.onError((err, c) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "unhandled",
+          requestId: c.get("requestId"),
+          error: String(err),
+          stack: err instanceof Error ? err.stack : undefined,
+        }),
+      );
+    }
+    return problem(c, appError);
+  });
+  return app;
+}
+
+function allowedOrigins(env: Env): string[] {
+  return (env.CORS_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,18 @@
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * A new opaque id with a type prefix, e.g. `ord_01JD3…`. The body is time-ordered (ULID layout:
+ * 48-bit milliseconds then 80 random bits), so ids sort by creation and serve as list cursors.
+ */
+export function newId(prefix: string, now = Date.now()): string {
+  let time = "";
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let rand = "";
+  for (const b of bytes) rand += CROCKFORD[b % 32];
+  return `${prefix}_${time}${rand}`;
+}

@@ -1,0 +1,52 @@
+import { SignJWT, jwtVerify } from "jose";
+import type { Auth } from "../env";
+import { ROLES, type Role } from "../domain/roles";
+import { utf8 } from "./encoding";
+
+export const JWT_ISSUER = "doorstep";
+export const JWT_AUDIENCE = "doorstep-api";
+const ALG = "HS256";
+
+interface Claims {
+  roles: Role[];
+  mid?: string;
+  tid?: string;
+}
+
+function secretOf(env: { JWT_SECRET?: string }): Uint8Array<ArrayBuffer> {
+  const secret = env.JWT_SECRET ?? "";
+  if (secret.length < 32) throw new Error("JWT_SECRET must be at least 32 characters");
+  return utf8(secret);
+}
+
+/** Signs a short-lived access token (HS256 with JWT_SECRET). */
+export async function signAccessToken(env: { JWT_SECRET?: string }, auth: Auth, ttlSeconds: number): Promise<string> {
+  const claims: Claims = { roles: auth.roles };
+  if (auth.merchantId) claims.mid = auth.merchantId;
+  if (auth.technicianId) claims.tid = auth.technicianId;
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: ALG, typ: "JWT" })
+    .setSubject(auth.accountId)
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(secretOf(env));
+}
+
+/** Verifies an access token: algorithm pinned, issuer and audience checked. Null when invalid. */
+export async function verifyAccessToken(env: { JWT_SECRET?: string }, token: string): Promise<Auth | null> {
+  try {
+    const { payload } = await jwtVerify(token, secretOf(env), { algorithms: [ALG], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
+    if (typeof payload.sub !== "string") return null;
+    return {
+      accountId: payload.sub,
+      roles,
+      merchantId: typeof payload.mid === "string" ? payload.mid : null,
+      technicianId: typeof payload.tid === "string" ? payload.tid : null,
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,37 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv, Auth } from "../env";
+import { ForbiddenError, UnauthorizedError } from "../errors";
+import type { Role } from "../domain/roles";
+import { verifyAccessToken } from "../lib/jwt";
+
+/** Reads a bearer token when present; an invalid one is always 401, never ignored. */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header("Authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const auth = match?.[1] ? await verifyAccessToken(c.env, match[1]) : null;
+    if (!auth)
+      throw new UnauthorizedError({ en: "The access token is invalid or expired.", zh: "访问令牌无效或已过期。" }, "INVALID_TOKEN");
+    c.set("auth", auth);
+  }
+  await next();
+};
+
+/** Route guard: signed in and holding at least one of `roles` (any role when none given). */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = c.get("auth");
+    if (!auth) throw new UnauthorizedError();
+    if (roles.length > 0 && !auth.roles.some((r) => roles.includes(r))) throw new ForbiddenError();
+    await next();
+  };
+}
+
+export const requireAuth = requireRole();
+
+/** The caller of a guarded route. */
+export function authOf(c: Context<AppEnv>): Auth {
+  const auth = c.get("auth");
+  if (!auth) throw new UnauthorizedError();
+  return auth;
+}

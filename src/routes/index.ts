@@ -1,0 +1,12 @@
+import addresses from "./addresses/addresses.index";
+import auth from "./auth/auth.index";
+import catalog from "./catalog/catalog.index";
+import cities from "./cities/cities.index";
+import docs from "./docs/docs.index";
+import health from "./health/health.index";
+import me from "./me/me.index";
+import merchants from "./merchants/merchants.index";
+import technicians from "./technicians/technicians.index";
+
+/** Every route module, mounted at the root by createApp. */
+export const routes = [health, docs, auth, me, addresses, cities, merchants, catalog, technicians];

@@ -1,0 +1,97 @@
+import { getDb } from "../db/client";
+import { cellsOfCity, cityOfCell, findTakenCells, insertCity, listCities, type CityRow } from "../db/repositories/cities.repo";
+import { appendAudit } from "../db/repositories/audit.repo";
+import { cellOf, cellsCovering, resolutionOf, type LatLng } from "../domain/geo";
+import { isTimeZone } from "../domain/time-zone";
+import { BadRequestError, ConflictError } from "../errors";
+import { newId } from "../lib/ids";
+
+export interface CityView {
+  id: string;
+  name: string;
+  timeZone: string;
+  center: LatLng;
+  radiusKm: number;
+  resolution: number;
+  cells: string[];
+}
+
+function view(city: CityRow, cells: string[]): CityView {
+  return {
+    id: city.id,
+    name: city.name,
+    timeZone: city.timeZone,
+    center: { lat: city.centerLat, lng: city.centerLng },
+    radiusKm: city.radiusKm,
+    resolution: city.resolution,
+    cells,
+  };
+}
+
+/** Every city with the cells it covers. */
+export async function getCities(env: Env): Promise<CityView[]> {
+  const db = getDb(env);
+  const rows = await listCities(db);
+  return Promise.all(rows.map(async (c) => view(c, await cellsOfCity(db, c.id))));
+}
+
+/**
+ * Creates a city covering the H3 cells within `radiusKm` of its centre at H3_RESOLUTION.
+ * A cell belongs to one city (it takes that city's time zone): overlap is 409 CITY_OVERLAP.
+ */
+export async function createCity(
+  env: Env,
+  actorId: string,
+  input: { name: string; timeZone: string; center: LatLng; radiusKm: number },
+): Promise<CityView> {
+  if (!isTimeZone(input.timeZone)) {
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: "Unknown IANA time zone.", zh: "未知的时区。" },
+      { errors: [{ path: "body.timeZone", message: "not an IANA time zone such as Asia/Shanghai" }] },
+    );
+  }
+  const db = getDb(env);
+  const resolution = resolutionOf(env);
+  const cells = cellsCovering(input.center, input.radiusKm, resolution);
+  const taken = await findTakenCells(db, cells);
+  if (taken.length > 0) {
+    throw new ConflictError(
+      "CITY_OVERLAP",
+      { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" },
+      { extra: { cityIds: [...new Set(taken.map((t) => t.cityId))] } },
+    );
+  }
+  const city: CityRow = {
+    id: newId("cty"),
+    name: input.name,
+    timeZone: input.timeZone,
+    centerLat: input.center.lat,
+    centerLng: input.center.lng,
+    radiusKm: input.radiusKm,
+    resolution,
+    createdAt: Date.now(),
+  };
+  try {
+    await insertCity(db, city, cells);
+  } catch (err) {
+    // A concurrent creation took one of the cells between the check and the batch.
+    if (String(err).includes("UNIQUE") || String(err).includes("PRIMARY")) {
+      throw new ConflictError("CITY_OVERLAP", { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" });
+    }
+    throw err;
+  }
+  await appendAudit(db, {
+    actorId,
+    action: "city.create",
+    targetType: "city",
+    targetId: city.id,
+    data: { name: city.name, cells: cells.length },
+  });
+  return view(city, cells);
+}
+
+/** The city a point lies in (by its cell), or undefined outside every city. */
+export async function cityAt(env: Env, point: LatLng): Promise<CityRow | undefined> {
+  return cityOfCell(getDb(env), cellOf(point, resolutionOf(env)));
+}
