@@ -1,5 +1,7 @@
 import { createApp } from "./app";
 
+export { CellDO } from "../durable/cell.do";
+
 const app = createApp();
 
 export default {

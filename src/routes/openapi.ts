@@ -57,14 +57,17 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
 
 export const bearer = [{ bearerAuth: [] }];
 
-export const IdParam = (name: string, example: string) =>
-  z.object({
+/** A path parameter object `{ [name]: string }` with a typed key. */
+export function IdParam<K extends string>(name: K, example: string) {
+  const shape = {
     [name]: z
       .string()
       .min(1)
       .max(64)
       .openapi({ param: { name, in: "path" }, example }),
-  });
+  } as Record<K, z.ZodString>;
+  return z.object(shape);
+}
 
 export const LimitQuery = z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Page size (1–100)" });
 export const CursorQuery = z.string().max(200).optional().openapi({ description: "Opaque cursor from nextCursor" });

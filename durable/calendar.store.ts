@@ -1,0 +1,452 @@
+/**
+ * Technician calendars inside one CellDO. Every method is synchronous: callers run them inside
+ * `transactionSync`, so each check-then-write happens with no await between the read and the write.
+ */
+import { firstClash, insideWindows, shiftWindows, type ShiftException, type TravelModel } from "../src/domain/calendar";
+import { haversineKm } from "../src/domain/geo";
+import { DEFAULT_WEEKLY_SHIFTS, type ShiftInterval, type WeeklyShifts } from "../src/domain/shifts";
+import { localDate } from "../src/domain/zoned";
+import type { CalendarItem, CellFailure, CellResult, HoldRequest, ShiftsView, TechnicianProfile, TransferSnapshot } from "./cell.types";
+
+const DAY = 86_400_000;
+/** Longest job plus travel we ever need to look around an interval for clashes. */
+const CLASH_WINDOW = 2 * DAY;
+
+interface TechRow {
+  id: string;
+  profile: string;
+  weekly: string | null;
+  state: "active" | "frozen" | "incoming" | "moved";
+  moved_to: string | null;
+  transfer_id: string | null;
+  [k: string]: SqlStorageValue;
+}
+
+interface IntervalRow {
+  order_id: string;
+  technician_id: string;
+  start_ms: number;
+  end_ms: number;
+  lat: number;
+  lng: number;
+  state: "held" | "booked";
+  expires_at: number | null;
+  [k: string]: SqlStorageValue;
+}
+
+export interface Technician {
+  profile: TechnicianProfile;
+  weekly: WeeklyShifts;
+  isDefault: boolean;
+  state: TechRow["state"];
+  movedTo: string | null;
+  transferId: string | null;
+}
+
+const toItem = (r: IntervalRow): CalendarItem => ({
+  orderId: r.order_id,
+  technicianId: r.technician_id,
+  start: r.start_ms,
+  end: r.end_ms,
+  lat: r.lat,
+  lng: r.lng,
+  state: r.state,
+  expiresAt: r.expires_at,
+});
+
+export class CalendarStore {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly travel: TravelModel,
+  ) {}
+
+  technician(id: string): Technician | undefined {
+    const row = this.sql.exec<TechRow>("SELECT * FROM technicians WHERE id = ?", id).toArray()[0];
+    if (!row) return undefined;
+    const profile = JSON.parse(row.profile) as TechnicianProfile;
+    const own = row.weekly ? (JSON.parse(row.weekly) as WeeklyShifts) : null;
+    return {
+      profile,
+      weekly: own ?? profile.defaultWeekly ?? DEFAULT_WEEKLY_SHIFTS,
+      isDefault: own === null,
+      state: row.state,
+      movedTo: row.moved_to,
+      transferId: row.transfer_id,
+    };
+  }
+
+  /** The technician when this cell may write their calendar now, else the failure to report. */
+  writable(id: string): Technician | CellFailure {
+    const tech = this.technician(id);
+    if (!tech) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
+    if (tech.state === "moved") return { ok: false, code: "TECHNICIAN_MOVED", cell: tech.movedTo ?? "" };
+    if (tech.state !== "active") return { ok: false, code: "TECHNICIAN_MOVING" };
+    return tech;
+  }
+
+  activeTechnicians(): Technician[] {
+    return this.sql
+      .exec<{ id: string; [k: string]: SqlStorageValue }>("SELECT id FROM technicians WHERE state = 'active'")
+      .toArray()
+      .map((r) => this.technician(r.id)!);
+  }
+
+  upsertProfile(profile: TechnicianProfile, now: number): CellResult {
+    const existing = this.technician(profile.id);
+    if (existing && existing.state !== "active") return this.writable(profile.id) as CellFailure;
+    this.sql.exec(
+      `INSERT INTO technicians (id, profile, weekly, state, updated_at) VALUES (?1, ?2, NULL, 'active', ?3)
+       ON CONFLICT (id) DO UPDATE SET profile = ?2, updated_at = ?3`,
+      profile.id,
+      JSON.stringify(profile),
+      now,
+    );
+    return { ok: true };
+  }
+
+  shifts(id: string): ShiftsView | undefined {
+    const tech = this.technician(id);
+    if (!tech || tech.state === "moved") return undefined;
+    return {
+      technicianId: id,
+      timeZone: tech.profile.timeZone,
+      isDefault: tech.isDefault,
+      weekly: tech.weekly,
+      exceptions: this.exceptions(id),
+    };
+  }
+
+  exceptions(id: string): ShiftException[] {
+    return this.sql
+      .exec<{ date: string; intervals: string; [k: string]: SqlStorageValue }>(
+        "SELECT date, intervals FROM shift_exceptions WHERE technician_id = ? ORDER BY date",
+        id,
+      )
+      .toArray()
+      .map((r) => ({ date: r.date, intervals: JSON.parse(r.intervals) as ShiftInterval[] }));
+  }
+
+  setShifts(id: string, weekly: WeeklyShifts | null, exceptions: ShiftException[], now: number): CellResult {
+    const tech = this.writable(id);
+    if ("ok" in tech) return tech;
+    this.sql.exec("UPDATE technicians SET weekly = ?, updated_at = ? WHERE id = ?", weekly ? JSON.stringify(weekly) : null, now, id);
+    this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", id);
+    for (const ex of exceptions) {
+      this.sql.exec(
+        "INSERT INTO shift_exceptions (technician_id, date, intervals) VALUES (?, ?, ?)",
+        id,
+        ex.date,
+        JSON.stringify(ex.intervals),
+      );
+    }
+    return { ok: true };
+  }
+
+  /** Working windows of a technician around an instant (their local date in their zone). */
+  windowsAt(tech: Technician, exceptions: ReadonlyMap<string, ShiftInterval[]>, at: number): [number, number][] {
+    return shiftWindows(tech.weekly, exceptions, localDate(at, tech.profile.timeZone), tech.profile.timeZone);
+  }
+
+  item(orderId: string): CalendarItem | undefined {
+    const row = this.sql.exec<IntervalRow>("SELECT * FROM intervals WHERE order_id = ?", orderId).toArray()[0];
+    return row ? toItem(row) : undefined;
+  }
+
+  /** Live (not expired) items of one technician that could interact with [from, to). */
+  itemsNear(technicianId: string, from: number, to: number, now: number): CalendarItem[] {
+    return this.sql
+      .exec<IntervalRow>(
+        "SELECT * FROM intervals WHERE technician_id = ? AND start_ms < ? AND end_ms > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY start_ms",
+        technicianId,
+        to,
+        from,
+        now,
+      )
+      .toArray()
+      .map(toItem);
+  }
+
+  /** Live items of every technician in [from, to), grouped by technician. */
+  itemsByTechnician(from: number, to: number, now: number): Map<string, CalendarItem[]> {
+    const out = new Map<string, CalendarItem[]>();
+    for (const row of this.sql.exec<IntervalRow>(
+      "SELECT * FROM intervals WHERE start_ms < ? AND end_ms > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY start_ms",
+      to,
+      from,
+      now,
+    )) {
+      const list = out.get(row.technician_id) ?? [];
+      list.push(toItem(row));
+      out.set(row.technician_id, list);
+    }
+    return out;
+  }
+
+  /** Checks that `candidate` fits the technician's shifts and clashes with none of their live items. */
+  private fits(
+    tech: Technician,
+    candidate: { orderId: string; start: number; end: number; lat: number; lng: number },
+    ignoreShifts: boolean,
+    now: number,
+  ): CellFailure | null {
+    if (!ignoreShifts) {
+      const exceptions = new Map(this.exceptions(tech.profile.id).map((e) => [e.date, e.intervals]));
+      if (!insideWindows(this.windowsAt(tech, exceptions, candidate.start), candidate.start, candidate.end))
+        return { ok: false, code: "OUTSIDE_SHIFT" };
+    }
+    const near = this.itemsNear(tech.profile.id, candidate.start - CLASH_WINDOW, candidate.end + CLASH_WINDOW, now).filter(
+      (i) => i.orderId !== candidate.orderId,
+    );
+    const clash = firstClash(near, candidate, this.travel);
+    return clash ? { ok: false, code: "SLOT_UNAVAILABLE", clashWith: clash.orderId } : null;
+  }
+
+  hold(req: HoldRequest, now: number): CellResult<{ expiresAt: number; replayed: boolean }> {
+    const tech = this.writable(req.technicianId);
+    if ("ok" in tech) return tech;
+    const existing = this.item(req.orderId);
+    if (existing && (existing.expiresAt === null || existing.expiresAt > now)) {
+      const same = existing.technicianId === req.technicianId && existing.start === req.start && existing.end === req.end;
+      return same ? { ok: true, expiresAt: existing.expiresAt ?? 0, replayed: true } : { ok: false, code: "ORDER_CONFLICT" };
+    }
+    const failure = this.fits(tech, req, req.ignoreShifts === true, now);
+    if (failure) return failure;
+    const expiresAt = now + req.ttlMs;
+    this.sql.exec(
+      `INSERT OR REPLACE INTO intervals (order_id, technician_id, start_ms, end_ms, lat, lng, state, expires_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)`,
+      req.orderId,
+      req.technicianId,
+      req.start,
+      req.end,
+      req.lat,
+      req.lng,
+      expiresAt,
+      now,
+      now,
+    );
+    return { ok: true, expiresAt, replayed: false };
+  }
+
+  confirm(orderId: string, now: number): CellResult<{ item: CalendarItem }> {
+    const item = this.item(orderId);
+    if (!item) return { ok: false, code: this.wasExpired(orderId) ? "HOLD_EXPIRED" : "UNKNOWN_ORDER" };
+    const tech = this.writable(item.technicianId);
+    if ("ok" in tech) return tech;
+    if (item.state === "booked") return { ok: true, item };
+    if (item.expiresAt !== null && item.expiresAt <= now) return { ok: false, code: "HOLD_EXPIRED" };
+    this.sql.exec("UPDATE intervals SET state = 'booked', expires_at = NULL, updated_at = ? WHERE order_id = ?", now, orderId);
+    return { ok: true, item: { ...item, state: "booked", expiresAt: null } };
+  }
+
+  release(orderId: string): CellResult<{ released: boolean }> {
+    const item = this.item(orderId);
+    if (!item) return { ok: true, released: false };
+    const tech = this.writable(item.technicianId);
+    if ("ok" in tech) return tech;
+    this.sql.exec("DELETE FROM intervals WHERE order_id = ?", orderId);
+    this.event("interval.released", item, {});
+    return { ok: true, released: true };
+  }
+
+  reschedule(
+    orderId: string,
+    start: number,
+    end: number,
+    where: { lat: number; lng: number } | undefined,
+    ignoreShifts: boolean,
+    now: number,
+  ): CellResult<{ item: CalendarItem }> {
+    const item = this.item(orderId);
+    if (!item) return { ok: false, code: this.wasExpired(orderId) ? "HOLD_EXPIRED" : "UNKNOWN_ORDER" };
+    if (item.expiresAt !== null && item.expiresAt <= now) return { ok: false, code: "HOLD_EXPIRED" };
+    const tech = this.writable(item.technicianId);
+    if ("ok" in tech) return tech;
+    const moved = { orderId, start, end, lat: where?.lat ?? item.lat, lng: where?.lng ?? item.lng };
+    if (moved.start === item.start && moved.end === item.end && moved.lat === item.lat && moved.lng === item.lng) return { ok: true, item };
+    // The old interval stays in place until the new one is known to fit: a failure changes nothing.
+    const failure = this.fits(tech, moved, ignoreShifts, now);
+    if (failure) return failure;
+    this.sql.exec(
+      "UPDATE intervals SET start_ms = ?, end_ms = ?, lat = ?, lng = ?, updated_at = ? WHERE order_id = ?",
+      start,
+      end,
+      moved.lat,
+      moved.lng,
+      now,
+      orderId,
+    );
+    return { ok: true, item: { ...item, ...moved } };
+  }
+
+  schedule(technicianId: string, from: number, to: number, now: number): CalendarItem[] {
+    return this.itemsNear(technicianId, from, to, now);
+  }
+
+  /** Removes every hold past its expiry, recording one `hold.expired` event each. Returns how many. */
+  expireDue(now: number): number {
+    const due = this.sql.exec<IntervalRow>("SELECT * FROM intervals WHERE expires_at IS NOT NULL AND expires_at <= ?", now).toArray();
+    for (const row of due) {
+      this.sql.exec("DELETE FROM intervals WHERE order_id = ?", row.order_id);
+      this.event("hold.expired", toItem(row), { expiresAt: row.expires_at });
+    }
+    return due.length;
+  }
+
+  nextExpiry(): number | null {
+    const row = this.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM intervals WHERE expires_at IS NOT NULL").toArray()[0];
+    return row?.t ?? null;
+  }
+
+  private wasExpired(orderId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM events WHERE order_id = ? AND kind = 'hold.expired' LIMIT 1", orderId).toArray().length > 0;
+  }
+
+  private event(kind: string, item: CalendarItem, data: Record<string, unknown>): void {
+    this.sql.exec(
+      "INSERT INTO events (kind, order_id, technician_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
+      kind,
+      item.orderId,
+      item.technicianId,
+      JSON.stringify({ start: item.start, end: item.end, ...data }),
+      Date.now(),
+    );
+  }
+
+  /** How many technicians could start the job at each instant (same rules as hold). */
+  availability(
+    q: { starts: number[]; durationMinutes: number; skills: string[]; lat: number; lng: number; technicianId?: string },
+    now: number,
+  ): number[] {
+    const counts = q.starts.map(() => 0);
+    if (q.starts.length === 0) return counts;
+    const duration = q.durationMinutes * 60_000;
+    const first = Math.min(...q.starts);
+    const last = Math.max(...q.starts) + duration;
+    const eligible = this.activeTechnicians().filter(
+      (t) =>
+        t.profile.status === "approved" &&
+        (q.technicianId === undefined || t.profile.id === q.technicianId) &&
+        q.skills.every((s) => t.profile.skills.includes(s)) &&
+        haversineKm(t.profile.home, q) <= t.profile.serviceRadiusKm,
+    );
+    if (eligible.length === 0) return counts;
+    const items = this.itemsByTechnician(first - CLASH_WINDOW, last + CLASH_WINDOW, now);
+    for (const tech of eligible) {
+      const exceptions = new Map(this.exceptions(tech.profile.id).map((e) => [e.date, e.intervals]));
+      const windowsByDate = new Map<string, [number, number][]>();
+      const mine = items.get(tech.profile.id) ?? [];
+      q.starts.forEach((start, i) => {
+        const end = start + duration;
+        const date = localDate(start, tech.profile.timeZone);
+        let windows = windowsByDate.get(date);
+        if (!windows) {
+          windows = this.windowsAt(tech, exceptions, start);
+          windowsByDate.set(date, windows);
+        }
+        if (!insideWindows(windows, start, end)) return;
+        if (firstClash(mine, { start, end, lat: q.lat, lng: q.lng }, this.travel)) return;
+        counts[i]! += 1;
+      });
+    }
+    return counts;
+  }
+
+  // Moving a technician between cells. At every moment at most one cell accepts writes for them:
+  // the old cell freezes before exporting, the new one imports inactive and is activated only
+  // after D1 points at it, then the old cell forgets them and redirects.
+
+  exportTechnician(id: string, transferId: string, fromCell: string, now: number): CellResult<{ snapshot: TransferSnapshot }> {
+    const stored = this.sql.exec<{ snapshot: string }>("SELECT snapshot FROM transfers WHERE transfer_id = ?", transferId).toArray()[0];
+    if (stored) return { ok: true, snapshot: JSON.parse(stored.snapshot) as TransferSnapshot };
+    const tech = this.writable(id);
+    if ("ok" in tech) return tech;
+    const snapshot: TransferSnapshot = {
+      transferId,
+      fromCell,
+      profile: tech.profile,
+      weekly: tech.isDefault ? null : tech.weekly,
+      exceptions: this.exceptions(id),
+      items: this.itemsNear(id, 0, Number.MAX_SAFE_INTEGER, now),
+    };
+    this.sql.exec("UPDATE technicians SET state = 'frozen', transfer_id = ?, updated_at = ? WHERE id = ?", transferId, now, id);
+    this.sql.exec(
+      "INSERT INTO transfers (transfer_id, technician_id, snapshot, created_at) VALUES (?, ?, ?, ?)",
+      transferId,
+      id,
+      JSON.stringify(snapshot),
+      now,
+    );
+    return { ok: true, snapshot };
+  }
+
+  importTechnician(snapshot: TransferSnapshot, profile: TechnicianProfile, now: number): CellResult {
+    const existing = this.technician(profile.id);
+    if (existing && existing.transferId === snapshot.transferId) return { ok: true };
+    if (existing && existing.state !== "moved") return { ok: false, code: "TECHNICIAN_MOVING" };
+    this.sql.exec("DELETE FROM intervals WHERE technician_id = ?", profile.id);
+    this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", profile.id);
+    this.sql.exec(
+      `INSERT OR REPLACE INTO technicians (id, profile, weekly, state, moved_to, transfer_id, updated_at) VALUES (?, ?, ?, 'incoming', NULL, ?, ?)`,
+      profile.id,
+      JSON.stringify(profile),
+      snapshot.weekly ? JSON.stringify(snapshot.weekly) : null,
+      snapshot.transferId,
+      now,
+    );
+    for (const ex of snapshot.exceptions) {
+      this.sql.exec(
+        "INSERT INTO shift_exceptions (technician_id, date, intervals) VALUES (?, ?, ?)",
+        profile.id,
+        ex.date,
+        JSON.stringify(ex.intervals),
+      );
+    }
+    for (const it of snapshot.items) {
+      this.sql.exec(
+        `INSERT OR REPLACE INTO intervals (order_id, technician_id, start_ms, end_ms, lat, lng, state, expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        it.orderId,
+        it.technicianId,
+        it.start,
+        it.end,
+        it.lat,
+        it.lng,
+        it.state,
+        it.expiresAt,
+        now,
+        now,
+      );
+    }
+    return { ok: true };
+  }
+
+  activate(id: string, transferId: string, now: number): CellResult {
+    const tech = this.technician(id);
+    if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
+    if (tech.state === "incoming") this.sql.exec("UPDATE technicians SET state = 'active', updated_at = ? WHERE id = ?", now, id);
+    return { ok: true };
+  }
+
+  finishExport(id: string, transferId: string, toCell: string, now: number): CellResult {
+    const tech = this.technician(id);
+    if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
+    if (tech.state === "moved") return { ok: true };
+    this.sql.exec("DELETE FROM intervals WHERE technician_id = ?", id);
+    this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", id);
+    this.sql.exec("DELETE FROM presence WHERE technician_id = ?", id);
+    this.sql.exec("DELETE FROM positions WHERE technician_id = ?", id);
+    this.sql.exec("UPDATE technicians SET state = 'moved', moved_to = ?, weekly = NULL, updated_at = ? WHERE id = ?", toCell, now, id);
+    this.sql.exec("DELETE FROM transfers WHERE transfer_id = ?", transferId);
+    return { ok: true };
+  }
+
+  abortExport(id: string, transferId: string, now: number): CellResult {
+    const tech = this.technician(id);
+    if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
+    if (tech.state === "frozen")
+      this.sql.exec("UPDATE technicians SET state = 'active', transfer_id = NULL, updated_at = ? WHERE id = ?", now, id);
+    this.sql.exec("DELETE FROM transfers WHERE transfer_id = ?", transferId);
+    return { ok: true };
+  }
+}

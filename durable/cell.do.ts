@@ -1,0 +1,375 @@
+import { DurableObject } from "cloudflare:workers";
+import { DEFAULT_TRAVEL, type TravelModel } from "../src/domain/calendar";
+import { haversineKm } from "../src/domain/geo";
+import type { WeeklyShifts } from "../src/domain/shifts";
+import { CalendarStore } from "./calendar.store";
+import { migrate } from "./cell.schema";
+import type {
+  AvailabilityQuery,
+  CalendarItem,
+  CellResult,
+  HoldRequest,
+  PositionUpdate,
+  PresenceView,
+  ShiftException,
+  ShiftsView,
+  TechnicianProfile,
+  TransferSnapshot,
+} from "./cell.types";
+import { PresenceStore } from "./presence.store";
+
+const num = (v: string | undefined, fallback: number) => {
+  const n = Number(v);
+  return v !== undefined && v !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+};
+
+/** The travel model from configuration (TRAVEL_ROAD_FACTOR, TRAVEL_SPEED_KMH, TRAVEL_BUFFER_MINUTES). */
+export function travelModelOf(env: Partial<Record<string, string>>): TravelModel {
+  return {
+    roadFactor: num(env.TRAVEL_ROAD_FACTOR, DEFAULT_TRAVEL.roadFactor) || DEFAULT_TRAVEL.roadFactor,
+    speedKmh: num(env.TRAVEL_SPEED_KMH, DEFAULT_TRAVEL.speedKmh) || DEFAULT_TRAVEL.speedKmh,
+    bufferMinutes: num(env.TRAVEL_BUFFER_MINUTES, DEFAULT_TRAVEL.bufferMinutes),
+  };
+}
+
+interface SocketAttachment {
+  role: "technician" | "watcher";
+  technicianId: string;
+  /** Where a watcher's order is, for the ETA. */
+  lat?: number;
+  lng?: number;
+}
+
+/**
+ * One Durable Object per H3 cell: the single writer of the calendars of every technician homed in
+ * the cell (holds, bookings, shifts) and the home of their live presence. Holds expire through one
+ * alarm; every check-then-write runs synchronously inside `transactionSync`.
+ */
+export class CellDO extends DurableObject<Env> {
+  private readonly calendar: CalendarStore;
+  private readonly presence: PresenceStore;
+  private readonly travel: TravelModel;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const vars = env as unknown as Partial<Record<string, string>>;
+    this.travel = travelModelOf(vars);
+    this.calendar = new CalendarStore(ctx.storage.sql, this.travel);
+    this.presence = new PresenceStore(ctx.storage.sql, {
+      timeoutMs: num(vars.PRESENCE_TIMEOUT_SECONDS, 90) * 1000,
+      retentionMs: num(vars.POSITION_RETENTION_HOURS, 24) * 3_600_000,
+      sampleMs: num(vars.POSITION_SAMPLE_SECONDS, 15) * 1000,
+    });
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage.sql, ctx.storage);
+    });
+  }
+
+  /** Runs `fn` as one synchronous transaction after expiring due holds, so nothing expired is ever seen as held. */
+  private tx<T>(fn: (now: number) => T): T {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      this.calendar.expireDue(now);
+      return fn(now);
+    });
+  }
+
+  /** Points the single alarm at the earliest pending timer (hold expiry or heartbeat timeout). */
+  private async armAlarm(): Promise<void> {
+    const next = [this.calendar.nextExpiry(), this.presence.nextTimeout()].filter((t): t is number => t !== null);
+    if (next.length === 0) return;
+    const due = Math.min(...next);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  // ---- roster and shifts ----
+
+  /** Creates or updates the cell's copy of a technician profile (not their shifts or calendar). */
+  async upsertTechnician(profile: TechnicianProfile): Promise<CellResult> {
+    return this.tx((now) => this.calendar.upsertProfile(profile, now));
+  }
+
+  /** The technician's weekly shifts (default template when never set) and dated exceptions. */
+  async getShifts(technicianId: string): Promise<CellResult<{ shifts: ShiftsView }>> {
+    const shifts = this.calendar.shifts(technicianId);
+    return shifts ? { ok: true, shifts } : { ok: false, code: "UNKNOWN_TECHNICIAN" };
+  }
+
+  /**
+   * Replaces the weekly template (null = back to the default) and the dated exceptions. Existing
+   * bookings are kept even when they now fall outside the shifts; only new holds see the change.
+   */
+  async setShifts(
+    technicianId: string,
+    weekly: WeeklyShifts | null,
+    exceptions: ShiftException[],
+  ): Promise<CellResult<{ shifts: ShiftsView }>> {
+    return this.tx((now) => {
+      const r = this.calendar.setShifts(technicianId, weekly, exceptions, now);
+      return r.ok ? { ok: true as const, shifts: this.calendar.shifts(technicianId)! } : r;
+    });
+  }
+
+  // ---- calendar ----
+
+  /**
+   * Places a hold for `orderId` on the technician's calendar if the interval fits their shifts and
+   * clashes with no live hold or booking, travel gaps included. Idempotent per orderId: the same
+   * request again answers ok with `replayed: true`; a different one for the same order is ORDER_CONFLICT.
+   */
+  async hold(req: HoldRequest): Promise<CellResult<{ expiresAt: number; replayed: boolean }>> {
+    if (!(
+      Number.isFinite(req.start) &&
+      Number.isFinite(req.end) &&
+      req.end > req.start &&
+      req.end - req.start <= 86_400_000 &&
+      req.ttlMs > 0
+    )) {
+      return { ok: false, code: "INVALID_INTERVAL" };
+    }
+    const result = this.tx((now) => this.calendar.hold(req, now));
+    if (result.ok && !result.replayed) await this.armAlarm();
+    return result;
+  }
+
+  /** Turns a live hold into a booking. Idempotent: confirming a booking answers ok. HOLD_EXPIRED once expired. */
+  async confirm(orderId: string): Promise<CellResult<{ item: CalendarItem }>> {
+    return this.tx((now) => this.calendar.confirm(orderId, now));
+  }
+
+  /** Frees the order's interval, held or booked. Idempotent: an unknown order answers ok with released false. */
+  async release(orderId: string): Promise<CellResult<{ released: boolean }>> {
+    return this.tx(() => this.calendar.release(orderId));
+  }
+
+  /**
+   * Moves the order's interval atomically: the old interval is released only if the new one is
+   * taken. Idempotent: moving to where it already is answers ok.
+   */
+  async reschedule(
+    orderId: string,
+    start: number,
+    end: number,
+    opts: { lat?: number; lng?: number; ignoreShifts?: boolean } = {},
+  ): Promise<CellResult<{ item: CalendarItem }>> {
+    if (!(Number.isFinite(start) && Number.isFinite(end) && end > start && end - start <= 86_400_000))
+      return { ok: false, code: "INVALID_INTERVAL" };
+    const where = opts.lat !== undefined && opts.lng !== undefined ? { lat: opts.lat, lng: opts.lng } : undefined;
+    return this.tx((now) => this.calendar.reschedule(orderId, start, end, where, opts.ignoreShifts === true, now));
+  }
+
+  /** The technician's live holds and bookings overlapping [from, to). */
+  async schedule(technicianId: string, from: number, to: number): Promise<CellResult<{ items: CalendarItem[] }>> {
+    const tech = this.calendar.technician(technicianId);
+    if (!tech || tech.state === "moved")
+      return tech?.state === "moved"
+        ? { ok: false, code: "TECHNICIAN_MOVED", cell: tech.movedTo ?? "" }
+        : { ok: false, code: "UNKNOWN_TECHNICIAN" };
+    return { ok: true, items: this.calendar.schedule(technicianId, from, to, Date.now()) };
+  }
+
+  /** For each start instant, how many technicians homed here could do the whole job there (same rules as hold). */
+  async availability(q: AvailabilityQuery): Promise<{ counts: number[] }> {
+    return { counts: this.calendar.availability(q, Date.now()) };
+  }
+
+  /** Events recorded by the cell (hold expiries, releases) for an order, oldest first. */
+  async events(orderId: string): Promise<{ kind: string; at: number; data: Record<string, number | null> }[]> {
+    return this.ctx.storage.sql
+      .exec<{ kind: string; created_at: number; data: string }>(
+        "SELECT kind, created_at, data FROM events WHERE order_id = ? ORDER BY seq",
+        orderId,
+      )
+      .toArray()
+      .map((e) => ({ kind: e.kind, at: e.created_at, data: JSON.parse(e.data) as Record<string, number | null> }));
+  }
+
+  // ---- moving a technician between cells ----
+
+  /** Freezes the technician here (no more writes) and returns their calendar. Idempotent per transferId. */
+  async exportTechnician(technicianId: string, transferId: string, fromCell: string): Promise<CellResult<{ snapshot: TransferSnapshot }>> {
+    return this.tx((now) => this.calendar.exportTechnician(technicianId, transferId, fromCell, now));
+  }
+
+  /** Takes in a technician's calendar, inactive until `activateTechnician`. Idempotent per transferId. */
+  async importTechnician(snapshot: TransferSnapshot, profile: TechnicianProfile): Promise<CellResult> {
+    const r = this.tx((now) => this.calendar.importTechnician(snapshot, profile, now));
+    if (r.ok) await this.armAlarm();
+    return r;
+  }
+
+  /** Starts accepting writes for an imported technician. */
+  async activateTechnician(technicianId: string, transferId: string): Promise<CellResult> {
+    return this.tx((now) => this.calendar.activate(technicianId, transferId, now));
+  }
+
+  /** Forgets a technician that now lives in `toCell`; later calls here answer TECHNICIAN_MOVED. */
+  async finishExport(technicianId: string, transferId: string, toCell: string): Promise<CellResult> {
+    return this.tx((now) => this.calendar.finishExport(technicianId, transferId, toCell, now));
+  }
+
+  /** Unfreezes a technician whose move could not complete. */
+  async abortExport(technicianId: string, transferId: string): Promise<CellResult> {
+    return this.tx((now) => this.calendar.abortExport(technicianId, transferId, now));
+  }
+
+  // ---- presence ----
+
+  /** Goes on or off duty. */
+  async setOnline(technicianId: string, online: boolean): Promise<CellResult<{ presence: PresenceView }>> {
+    const tech = this.calendar.writable(technicianId);
+    if ("ok" in tech) return tech;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => this.presence.setOnline(technicianId, online, now));
+    await this.armAlarm();
+    const presence = this.presence.view(technicianId, now);
+    this.broadcast(technicianId, presence);
+    return { ok: true, presence };
+  }
+
+  /** A heartbeat with the technician's position; OFF_DUTY unless online. Watchers get it with an ETA. */
+  async heartbeat(
+    technicianId: string,
+    pos: PositionUpdate,
+  ): Promise<CellResult<{ presence: PresenceView }> | { ok: false; code: "OFF_DUTY" }> {
+    const tech = this.calendar.writable(technicianId);
+    if ("ok" in tech) return tech;
+    const now = Date.now();
+    const r = this.ctx.storage.transactionSync(() => this.presence.heartbeat(technicianId, pos, now));
+    if (!r.ok) return r;
+    await this.armAlarm();
+    const presence = this.presence.view(technicianId, now);
+    this.broadcast(technicianId, presence);
+    return { ok: true, presence };
+  }
+
+  /** Last known presence of one technician. */
+  async getPresence(technicianId: string): Promise<PresenceView> {
+    return this.presence.view(technicianId, Date.now());
+  }
+
+  /** Presence of every technician homed here who ever went on duty. */
+  async listPresence(): Promise<PresenceView[]> {
+    return this.presence.all(Date.now());
+  }
+
+  /** The sampled position trail since `since` (kept only while on duty, trimmed by retention). */
+  async trail(technicianId: string, since: number): Promise<{ at: number; lat: number; lng: number }[]> {
+    return this.presence.trail(technicianId, since);
+  }
+
+  // ---- timers ----
+
+  /** Expires due holds and silent technicians, then re-arms for the next timer. Safe to run again. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const offline = this.ctx.storage.transactionSync(() => {
+      this.calendar.expireDue(now);
+      return this.presence.expireHeartbeats(now);
+    });
+    for (const technicianId of offline) this.broadcast(technicianId, this.presence.view(technicianId, now));
+    await this.armAlarm();
+  }
+
+  // ---- WebSockets (hibernatable) ----
+
+  /**
+   * `/stream?technicianId=` — a technician's own socket (send `{type:"position",lat,lng,…}`);
+   * `/track?technicianId=&lat=&lng=` — a watcher receiving that technician's position, status and ETA.
+   * The Worker authenticates and authorises before forwarding here.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    const url = new URL(request.url);
+    const technicianId = url.searchParams.get("technicianId") ?? "";
+    if (!this.calendar.technician(technicianId)) return new Response("unknown technician", { status: 404 });
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    if (url.pathname.endsWith("/stream")) {
+      this.ctx.acceptWebSocket(server, [`tech:${technicianId}`]);
+      server.serializeAttachment({ role: "technician", technicianId } satisfies SocketAttachment);
+    } else {
+      const lat = Number(url.searchParams.get("lat"));
+      const lng = Number(url.searchParams.get("lng"));
+      this.ctx.acceptWebSocket(server, [`watch:${technicianId}`]);
+      server.serializeAttachment({ role: "watcher", technicianId, lat, lng } satisfies SocketAttachment);
+      server.send(JSON.stringify(this.trackMessage(this.presence.view(technicianId, Date.now()), { lat, lng })));
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as SocketAttachment | null;
+    if (!att || att.role !== "technician" || typeof message !== "string") return;
+    let msg: { type?: string; lat?: unknown; lng?: unknown; accuracy?: unknown; heading?: unknown; battery?: unknown };
+    try {
+      msg = JSON.parse(message) as typeof msg;
+    } catch {
+      ws.send(JSON.stringify({ type: "error", code: "MALFORMED_JSON" }));
+      return;
+    }
+    if (msg.type === "ping") {
+      ws.send(JSON.stringify({ type: "pong", at: Date.now() }));
+      return;
+    }
+    const valid =
+      msg.type === "position" &&
+      typeof msg.lat === "number" &&
+      typeof msg.lng === "number" &&
+      Math.abs(msg.lat) <= 90 &&
+      Math.abs(msg.lng) <= 180;
+    if (!valid) {
+      ws.send(JSON.stringify({ type: "error", code: "VALIDATION_FAILED" }));
+      return;
+    }
+    const opt = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+    const r = await this.heartbeat(att.technicianId, {
+      lat: msg.lat as number,
+      lng: msg.lng as number,
+      accuracy: opt(msg.accuracy),
+      heading: opt(msg.heading),
+      battery: opt(msg.battery),
+    });
+    ws.send(JSON.stringify(r.ok ? { type: "ack", at: r.presence.lastSeenAt } : { type: "error", code: r.code }));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, "closing");
+    } catch {
+      // already closed
+    }
+  }
+
+  private trackMessage(p: PresenceView, to: { lat?: number; lng?: number }) {
+    const eta =
+      p.lat !== null && p.lng !== null && to.lat !== undefined && to.lng !== undefined && Number.isFinite(to.lat) && Number.isFinite(to.lng)
+        ? Math.ceil(
+            ((haversineKm({ lat: p.lat, lng: p.lng }, { lat: to.lat, lng: to.lng }) * this.travel.roadFactor) / this.travel.speedKmh) *
+              3600,
+          )
+        : null;
+    return {
+      type: "position",
+      technicianId: p.technicianId,
+      status: p.online ? "online" : "offline",
+      lat: p.lat,
+      lng: p.lng,
+      heading: p.heading,
+      etaSeconds: eta,
+      at: p.lastSeenAt,
+    };
+  }
+
+  private broadcast(technicianId: string, presence: PresenceView): void {
+    for (const ws of this.ctx.getWebSockets(`watch:${technicianId}`)) {
+      const att = ws.deserializeAttachment() as SocketAttachment | null;
+      try {
+        ws.send(JSON.stringify(this.trackMessage(presence, { lat: att?.lat, lng: att?.lng })));
+      } catch {
+        // a watcher that went away; its close handler cleans up
+      }
+    }
+  }
+}

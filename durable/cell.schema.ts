@@ -1,0 +1,90 @@
+/**
+ * The CellDO's own SQLite schema. Each entry is one migration, applied in order inside
+ * blockConcurrencyWhile in the constructor; the applied version lives in `meta`.
+ */
+export const CELL_MIGRATIONS: string[] = [
+  `CREATE TABLE technicians (
+     id TEXT PRIMARY KEY,
+     profile TEXT NOT NULL,
+     weekly TEXT,
+     state TEXT NOT NULL,          -- active | frozen (moving out) | incoming (moving in) | moved
+     moved_to TEXT,
+     transfer_id TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE shift_exceptions (
+     technician_id TEXT NOT NULL,
+     date TEXT NOT NULL,
+     intervals TEXT NOT NULL,
+     PRIMARY KEY (technician_id, date)
+   );
+   CREATE TABLE intervals (
+     order_id TEXT PRIMARY KEY,
+     technician_id TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER NOT NULL,
+     lat REAL NOT NULL,
+     lng REAL NOT NULL,
+     state TEXT NOT NULL,          -- held | booked
+     expires_at INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX intervals_tech_start ON intervals (technician_id, start_ms);
+   CREATE INDEX intervals_expiry ON intervals (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE timers (
+     key TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,           -- presence (heartbeat timeout)
+     due_at INTEGER NOT NULL
+   );
+   CREATE INDEX timers_due ON timers (due_at);
+   CREATE TABLE events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL,
+     order_id TEXT,
+     technician_id TEXT,
+     data TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     delivered_at INTEGER
+   );
+   CREATE INDEX events_order ON events (order_id);
+   CREATE TABLE presence (
+     technician_id TEXT PRIMARY KEY,
+     online INTEGER NOT NULL,
+     lat REAL,
+     lng REAL,
+     accuracy REAL,
+     heading REAL,
+     battery REAL,
+     last_seen INTEGER
+   );
+   CREATE TABLE positions (
+     technician_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     lat REAL NOT NULL,
+     lng REAL NOT NULL,
+     PRIMARY KEY (technician_id, at)
+   );
+   CREATE TABLE transfers (
+     transfer_id TEXT PRIMARY KEY,
+     technician_id TEXT NOT NULL,
+     snapshot TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
+];
+
+/** Applies pending migrations; returns the resulting schema version. */
+export function migrate(sql: SqlStorage, storage: DurableObjectStorage): number {
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+  let version = row ? Number(row.value) : 0;
+  while (version < CELL_MIGRATIONS.length) {
+    const ddl = CELL_MIGRATIONS[version]!;
+    storage.transactionSync(() => {
+      sql.exec(ddl);
+      sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(version + 1));
+    });
+    version += 1;
+  }
+  return version;
+}

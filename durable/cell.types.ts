@@ -1,0 +1,107 @@
+/** Types shared by the CellDO and its callers. RPC results are discriminated unions, never thrown errors. */
+import type { ShiftException } from "../src/domain/calendar";
+import type { ShiftInterval, WeeklyShifts } from "../src/domain/shifts";
+
+export type { ShiftException, ShiftInterval, WeeklyShifts };
+
+/** What a cell needs to know about a technician it owns. D1 stays the record; this is its copy. */
+export interface TechnicianProfile {
+  id: string;
+  merchantId: string | null;
+  name: string;
+  skills: string[];
+  home: { lat: number; lng: number };
+  serviceRadiusKm: number;
+  status: "pending" | "approved" | "rejected" | "suspended";
+  ratingX100: number;
+  /** The home city's time zone: shifts are wall-clock times there. */
+  timeZone: string;
+  /** Weekly shifts to start with when the cell has none for this technician yet. */
+  defaultWeekly: WeeklyShifts;
+}
+
+export type CellFailure =
+  | { ok: false; code: "UNKNOWN_TECHNICIAN" }
+  | { ok: false; code: "TECHNICIAN_MOVING" }
+  | { ok: false; code: "TECHNICIAN_MOVED"; cell: string }
+  | { ok: false; code: "UNKNOWN_ORDER" }
+  | { ok: false; code: "SLOT_UNAVAILABLE"; clashWith?: string }
+  | { ok: false; code: "OUTSIDE_SHIFT" }
+  | { ok: false; code: "HOLD_EXPIRED" }
+  | { ok: false; code: "ORDER_CONFLICT" }
+  | { ok: false; code: "INVALID_INTERVAL" };
+
+export type CellResult<T = object> = ({ ok: true } & T) | CellFailure;
+
+export interface HoldRequest {
+  technicianId: string;
+  orderId: string;
+  start: number;
+  end: number;
+  /** Where the job is: travel to and from neighbouring jobs is measured from here. */
+  lat: number;
+  lng: number;
+  /** How long the hold lives before it expires unless confirmed. */
+  ttlMs: number;
+  /** Operators may place a job outside the technician's shifts; clashes are never allowed. */
+  ignoreShifts?: boolean;
+}
+
+export interface CalendarItem {
+  orderId: string;
+  technicianId: string;
+  start: number;
+  end: number;
+  lat: number;
+  lng: number;
+  state: "held" | "booked";
+  expiresAt: number | null;
+}
+
+export interface AvailabilityQuery {
+  /** Slot start instants to evaluate (UTC ms), already filtered by lead time and horizon. */
+  starts: number[];
+  durationMinutes: number;
+  skills: string[];
+  lat: number;
+  lng: number;
+  technicianId?: string;
+}
+
+export interface ShiftsView {
+  technicianId: string;
+  timeZone: string;
+  /** True when the technician still works the default template. */
+  isDefault: boolean;
+  weekly: WeeklyShifts;
+  exceptions: ShiftException[];
+}
+
+export interface PresenceView {
+  technicianId: string;
+  online: boolean;
+  lat: number | null;
+  lng: number | null;
+  accuracy: number | null;
+  heading: number | null;
+  battery: number | null;
+  lastSeenAt: number | null;
+}
+
+export interface PositionUpdate {
+  lat: number;
+  lng: number;
+  accuracy?: number;
+  heading?: number;
+  battery?: number;
+}
+
+/** A technician's calendar in flight between two cells. */
+export interface TransferSnapshot {
+  transferId: string;
+  fromCell: string;
+  profile: TechnicianProfile;
+  weekly: WeeklyShifts | null;
+  exceptions: ShiftException[];
+  items: CalendarItem[];
+}
