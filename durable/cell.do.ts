@@ -90,6 +90,25 @@ export class CellDO extends DurableObject<Env> {
     return this.tx((now) => this.calendar.upsertProfile(profile, now));
   }
 
+  /**
+   * Brings the cell's copies of its technicians' profiles up to `version` (the newest D1 update
+   * among them). Technicians that have moved away are skipped; shifts and calendars are untouched.
+   */
+  async syncRoster(profiles: TechnicianProfile[], version: number): Promise<{ ok: true; version: number }> {
+    return this.tx((now) => {
+      for (const profile of profiles) this.calendar.upsertProfile(profile, now);
+      const current = this.rosterVersion();
+      if (version > current)
+        this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('roster_version', ?)", String(version));
+      return { ok: true as const, version: Math.max(version, current) };
+    });
+  }
+
+  private rosterVersion(): number {
+    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'roster_version'").toArray()[0];
+    return row ? Number(row.value) : 0;
+  }
+
   /** The technician's weekly shifts (default template when never set) and dated exceptions. */
   async getShifts(technicianId: string): Promise<CellResult<{ shifts: ShiftsView }>> {
     const shifts = this.calendar.shifts(technicianId);
@@ -169,9 +188,13 @@ export class CellDO extends DurableObject<Env> {
     return { ok: true, items: this.calendar.schedule(technicianId, from, to, Date.now()) };
   }
 
-  /** For each start instant, how many technicians homed here could do the whole job there (same rules as hold). */
-  async availability(q: AvailabilityQuery): Promise<{ counts: number[] }> {
-    return { counts: this.calendar.availability(q, Date.now()) };
+  /**
+   * For each start instant, how many technicians homed here could do the whole job there (same
+   * rules as hold). ROSTER_STALE when the caller knows of profile changes newer than this cell's copy.
+   */
+  async availability(q: AvailabilityQuery): Promise<{ ok: true; counts: number[] } | { ok: false; code: "ROSTER_STALE" }> {
+    if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
+    return { ok: true, counts: this.calendar.availability(q, Date.now()) };
   }
 
   /** Events recorded by the cell (hold expiries, releases) for an order, oldest first. */

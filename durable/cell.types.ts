@@ -66,6 +66,8 @@ export interface AvailabilityQuery {
   lat: number;
   lng: number;
   technicianId?: string;
+  /** The newest profile update D1 knows for this cell's technicians (ms). */
+  rosterVersion?: number;
 }
 
 export interface ShiftsView {

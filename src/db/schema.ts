@@ -125,8 +125,9 @@ export const technicians = sqliteTable(
     /** Average rating × 100 (e.g. 487 = 4.87). */
     ratingX100: integer("rating_x100").notNull().default(500),
     ratingCount: integer("rating_count").notNull().default(0),
-    /** Weekly shifts in the home city's local time; null = merchant default. */
-    shifts: text("shifts", { mode: "json" }).$type<WeeklyShifts | null>(),
+    /** A move to another home cell in progress: its id and the cell being left (see home-move.service). */
+    transferId: text("transfer_id"),
+    transferFrom: text("transfer_from"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,5 @@
 import addresses from "./addresses/addresses.index";
+import availability from "./availability/availability.index";
 import auth from "./auth/auth.index";
 import catalog from "./catalog/catalog.index";
 import cities from "./cities/cities.index";
@@ -6,7 +7,9 @@ import docs from "./docs/docs.index";
 import health from "./health/health.index";
 import me from "./me/me.index";
 import merchants from "./merchants/merchants.index";
+import presence from "./presence/presence.index";
+import schedule from "./schedule/schedule.index";
 import technicians from "./technicians/technicians.index";
 
 /** Every route module, mounted at the root by createApp. */
-export const routes = [health, docs, auth, me, addresses, cities, merchants, catalog, technicians];
+export const routes = [health, docs, auth, me, addresses, cities, merchants, catalog, technicians, schedule, presence, availability];

@@ -74,8 +74,11 @@ export async function signIn(phone = uniquePhone()): Promise<Session> {
 /** The bootstrap administrator (admin + operator), as configured for tests. */
 export const ADMIN_PHONE = "+8613800000000";
 
+let adminSession: Promise<Session> | undefined;
+/** Signed in once per test file (OTP sends per phone are rate limited); tokens outlive a file's run. */
 export function signInAdmin(): Promise<Session> {
-  return signIn(ADMIN_PHONE);
+  adminSession ??= signIn(ADMIN_PHONE);
+  return adminSession;
 }
 
 /**

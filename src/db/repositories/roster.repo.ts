@@ -1,0 +1,76 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import type { TechnicianProfile } from "../../../durable/cell.types";
+import { DEFAULT_WEEKLY_SHIFTS } from "../../domain/shifts";
+import type { Db } from "../client";
+import { cities, merchants, technicians } from "../schema";
+
+/** A technician as the cells see them, plus where they live. */
+export interface RosterEntry {
+  profile: TechnicianProfile;
+  homeCell: string;
+  accountId: string;
+  updatedAt: number;
+}
+
+const rosterColumns = {
+  t: technicians,
+  timeZone: cities.timeZone,
+  merchantShifts: merchants.defaultShifts,
+};
+
+function toEntry(row: {
+  t: typeof technicians.$inferSelect;
+  timeZone: string;
+  merchantShifts: TechnicianProfile["defaultWeekly"] | null;
+}): RosterEntry {
+  const t = row.t;
+  return {
+    homeCell: t.homeCell,
+    accountId: t.accountId,
+    updatedAt: t.updatedAt,
+    profile: {
+      id: t.id,
+      merchantId: t.merchantId,
+      name: t.name,
+      skills: t.skills,
+      home: { lat: t.homeLat, lng: t.homeLng },
+      serviceRadiusKm: t.serviceRadiusKm,
+      status: t.status,
+      ratingX100: t.ratingX100,
+      timeZone: row.timeZone,
+      defaultWeekly: row.merchantShifts ?? DEFAULT_WEEKLY_SHIFTS,
+    },
+  };
+}
+
+function rosterQuery(db: Db) {
+  return db
+    .select(rosterColumns)
+    .from(technicians)
+    .innerJoin(cities, eq(cities.id, technicians.cityId))
+    .leftJoin(merchants, eq(merchants.id, technicians.merchantId));
+}
+
+export async function rosterEntry(db: Db, technicianId: string): Promise<RosterEntry | undefined> {
+  const [row] = await rosterQuery(db).where(eq(technicians.id, technicianId));
+  return row ? toEntry(row) : undefined;
+}
+
+export async function rosterOfCell(db: Db, cell: string): Promise<RosterEntry[]> {
+  return (await rosterQuery(db).where(eq(technicians.homeCell, cell))).map(toEntry);
+}
+
+/** Per cell: the newest technician update (the roster version) and how many are approved. */
+export async function cellVersions(db: Db, cells: string[]): Promise<Map<string, { version: number; approved: number }>> {
+  if (cells.length === 0) return new Map();
+  const rows = await db
+    .select({
+      cell: technicians.homeCell,
+      version: sql<number>`max(${technicians.updatedAt})`,
+      approved: sql<number>`sum(case when ${technicians.status} = 'approved' then 1 else 0 end)`,
+    })
+    .from(technicians)
+    .where(inArray(technicians.homeCell, cells))
+    .groupBy(technicians.homeCell);
+  return new Map(rows.map((r) => [r.cell, { version: Number(r.version), approved: Number(r.approved) }]));
+}

@@ -1,0 +1,125 @@
+import { getDb } from "../db/client";
+import {
+  insertAddressWithin,
+  listAddresses,
+  softDeleteAddress,
+  updateAddress,
+  type AddressPatch,
+  type AddressRow,
+} from "../db/repositories/addresses.repo";
+import { cellOf, resolutionOf } from "../domain/geo";
+import { ConflictError, NotFoundError } from "../errors";
+import { newId } from "../lib/ids";
+import { Pii } from "../lib/pii";
+import { requirePhone } from "./auth.service";
+
+/** Live addresses one account may keep. */
+export const MAX_ADDRESSES = 50;
+
+export interface AddressInput {
+  label: string;
+  text: string;
+  lat: number;
+  lng: number;
+  contactName: string;
+  contactPhone: string;
+}
+
+/** The owner's view: everything decrypted, the contact phone unmasked. */
+export interface AddressView extends AddressInput {
+  id: string;
+  cell: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+async function view(pii: Pii, row: AddressRow): Promise<AddressView> {
+  const [text, contactName, contactPhone] = await Promise.all([
+    pii.decrypt("address", row.textEnc),
+    pii.decrypt("contact_name", row.contactNameEnc),
+    pii.decrypt("phone", row.contactPhoneEnc),
+  ]);
+  return {
+    id: row.id,
+    label: row.label,
+    text,
+    lat: row.lat,
+    lng: row.lng,
+    cell: row.cell,
+    contactName,
+    contactPhone,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+const notFound = () => new NotFoundError("Address");
+
+/** The caller's live addresses, oldest first (at most MAX_ADDRESSES, so never paged). */
+export async function getAddresses(env: Env, accountId: string): Promise<{ items: AddressView[] }> {
+  const [rows, pii] = await Promise.all([listAddresses(getDb(env), accountId), Pii.fromEnv(env)]);
+  return { items: await Promise.all(rows.map((r) => view(pii, r))) };
+}
+
+/**
+ * Saves an address for the caller. The text, contact name and contact phone are encrypted at rest;
+ * the point's H3 cell (H3_RESOLUTION) is stored in the clear for dispatch. 409 ADDRESS_LIMIT past
+ * MAX_ADDRESSES live addresses.
+ */
+export async function createAddress(env: Env, accountId: string, input: AddressInput): Promise<AddressView> {
+  const contactPhone = requirePhone(input.contactPhone, "body.contactPhone");
+  const pii = await Pii.fromEnv(env);
+  const now = Date.now();
+  const row: AddressRow = {
+    id: newId("adr", now),
+    accountId,
+    label: input.label,
+    textEnc: await pii.encrypt("address", input.text),
+    lat: input.lat,
+    lng: input.lng,
+    cell: cellOf(input, resolutionOf(env)),
+    contactNameEnc: await pii.encrypt("contact_name", input.contactName),
+    contactPhoneEnc: await pii.encrypt("phone", contactPhone),
+    deletedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (!(await insertAddressWithin(getDb(env), row, MAX_ADDRESSES))) {
+    throw new ConflictError(
+      "ADDRESS_LIMIT",
+      {
+        en: `An account keeps at most ${MAX_ADDRESSES} addresses; delete one first.`,
+        zh: `每个账号最多保存 ${MAX_ADDRESSES} 个地址，请先删除一个。`,
+      },
+      { extra: { limit: MAX_ADDRESSES } },
+    );
+  }
+  return view(pii, row);
+}
+
+/**
+ * Changes some fields of the caller's address (lat and lng together, which moves its cell).
+ * Another account's or a deleted address is 404.
+ */
+export async function patchAddress(env: Env, accountId: string, id: string, input: Partial<AddressInput>): Promise<AddressView> {
+  const contactPhone = input.contactPhone === undefined ? undefined : requirePhone(input.contactPhone, "body.contactPhone");
+  const pii = await Pii.fromEnv(env);
+  const patch: AddressPatch = {};
+  if (input.label !== undefined) patch.label = input.label;
+  if (input.text !== undefined) patch.textEnc = await pii.encrypt("address", input.text);
+  if (input.contactName !== undefined) patch.contactNameEnc = await pii.encrypt("contact_name", input.contactName);
+  if (contactPhone !== undefined) patch.contactPhoneEnc = await pii.encrypt("phone", contactPhone);
+  if (input.lat !== undefined && input.lng !== undefined) {
+    patch.lat = input.lat;
+    patch.lng = input.lng;
+    patch.cell = cellOf({ lat: input.lat, lng: input.lng }, resolutionOf(env));
+  }
+  const row = await updateAddress(getDb(env), accountId, id, patch);
+  if (!row) throw notFound();
+  return view(pii, row);
+}
+
+/** Soft-deletes the caller's address; it is gone from every answer afterwards. */
+export async function deleteAddress(env: Env, accountId: string, id: string): Promise<void> {
+  if (!(await softDeleteAddress(getDb(env), accountId, id))) throw notFound();
+}

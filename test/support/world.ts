@@ -1,0 +1,135 @@
+/** A small booking world for API tests: a city, a skill, a service offered there, approved technicians. */
+import { env } from "cloudflare:test";
+import { latLngToCell, gridDisk, cellToLatLng } from "h3-js";
+import { newId } from "../../src/lib/ids";
+import { DEFAULT_WEEKLY_SHIFTS } from "../../src/domain/shifts";
+import { call, signIn, signInAdmin, uniquePhone, type Session } from "./http";
+import { insertSkill } from "./fixtures";
+
+export interface World {
+  admin: Session;
+  cityId: string;
+  timeZone: string;
+  center: { lat: number; lng: number };
+  cells: string[];
+  skill: string;
+  /** A skill the service does not need. */
+  otherSkill: string;
+  serviceId: string;
+}
+
+let n = 0;
+
+/** Creates a city centred at `center` (unique per test file band) with one service offered there. */
+export async function createWorld(
+  center: { lat: number; lng: number },
+  opts: { timeZone?: string; leadTimeMinutes?: number; horizonDays?: number; durationMinutes?: number } = {},
+): Promise<World> {
+  n += 1;
+  const admin = await signInAdmin();
+  const timeZone = opts.timeZone ?? "Asia/Shanghai";
+  const city = await call("POST", "/v1/admin/cities", { token: admin.token, body: { name: `World ${n}`, timeZone, center, radiusKm: 30 } });
+  if (city.status !== 201) throw new Error(`city: ${city.status} ${JSON.stringify(city.body)}`);
+  const skill = await insertSkill();
+  const otherSkill = await insertSkill();
+  const serviceId = await insertService({
+    skills: [skill],
+    cityId: city.body.id,
+    leadTimeMinutes: opts.leadTimeMinutes ?? 60,
+    horizonDays: opts.horizonDays ?? 14,
+    durationMinutes: opts.durationMinutes ?? 120,
+  });
+  return { admin, cityId: city.body.id, timeZone, center, cells: city.body.cells, skill, otherSkill, serviceId };
+}
+
+/** Writes a service row (test set-up only; the catalog endpoints have their own tests). */
+export async function insertService(o: {
+  skills: string[];
+  cityId: string;
+  leadTimeMinutes: number;
+  horizonDays: number;
+  durationMinutes: number;
+  merchantId?: string | null;
+}): Promise<string> {
+  const id = newId("svc");
+  const categoryId = newId("cat");
+  const now = Date.now();
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO categories (id, parent_id, name_zh, name_en, sort, created_at, updated_at) VALUES (?, NULL, '保洁', 'Cleaning', 0, ?, ?)",
+    ).bind(categoryId, now, now),
+    env.DB.prepare(
+      `INSERT INTO services (id, merchant_id, category_id, name_zh, name_en, description_zh, description_en, currency, base_price, unit_price, unit, min_units,
+        duration_minutes, per_unit_minutes, required_skills, extras, cancellation_policy, dispatch_mode, payment_options, rush_fee, lead_time_minutes, horizon_days, active, created_at, updated_at)
+       VALUES (?, ?, ?, '日常保洁', 'Cleaning', '描述', 'Description', 'CNY', 12000, 0, 'visit', 1, ?, 0, ?, '[]', ?, 'auto', ?, 0, ?, ?, 1, ?, ?)`,
+    ).bind(
+      id,
+      o.merchantId ?? null,
+      categoryId,
+      o.durationMinutes,
+      JSON.stringify(o.skills),
+      JSON.stringify({ tiers: [{ hoursBefore: 24, refundPercent: 100 }], visitFee: 3000 }),
+      JSON.stringify({ full: true, depositPercent: null, afterService: true }),
+      o.leadTimeMinutes,
+      o.horizonDays,
+      now,
+      now,
+    ),
+    env.DB.prepare("INSERT INTO service_cities (service_id, city_id) VALUES (?, ?)").bind(id, o.cityId),
+  ]);
+  return id;
+}
+
+export interface TestTechnician {
+  id: string;
+  phone: string;
+  homeCell: string;
+  session: () => Promise<Session>;
+}
+
+/** Registers and approves a technician through the admin API. */
+export async function addTechnician(
+  world: World,
+  home: { lat: number; lng: number },
+  opts: { skills?: string[]; approve?: boolean; merchantId?: string; token?: string } = {},
+): Promise<TestTechnician> {
+  const phone = uniquePhone();
+  const token = opts.token ?? world.admin.token;
+  const res = await call("POST", "/v1/admin/technicians", {
+    token,
+    body: {
+      phone,
+      name: `Tech ${phone.slice(-4)}`,
+      skills: opts.skills ?? [world.skill],
+      home,
+      serviceRadiusKm: 30,
+      ...(opts.merchantId ? { merchantId: opts.merchantId } : {}),
+    },
+  });
+  if (res.status !== 201) throw new Error(`technician: ${res.status} ${JSON.stringify(res.body)}`);
+  if (opts.approve !== false) {
+    const ok = await call("POST", `/v1/admin/technicians/${res.body.id}/approve`, { token, body: {} });
+    if (ok.status !== 200) throw new Error(`approve: ${ok.status} ${JSON.stringify(ok.body)}`);
+  }
+  return { id: res.body.id, phone, homeCell: res.body.homeCell, session: () => signIn(phone) };
+}
+
+/** A point in a neighbouring cell of `cell` (ring 1), for moves and ring tests. */
+export function neighbourPoint(cell: string): { lat: number; lng: number } {
+  const other = gridDisk(cell, 1).find((c) => c !== cell)!;
+  const [lat, lng] = cellToLatLng(other);
+  return { lat, lng };
+}
+
+export function cellAt(p: { lat: number; lng: number }): string {
+  return latLngToCell(p.lat, p.lng, 5);
+}
+
+/** The local date `days` ahead in a zone, YYYY-MM-DD. */
+export function localDay(timeZone: string, days: number): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(Date.now() + days * 86_400_000),
+  );
+}
+
+export const WEEKLY = DEFAULT_WEEKLY_SHIFTS;
