@@ -131,6 +131,9 @@ describe("CellDO transfers", () => {
     ]);
     expect(await to.stub.hold(hold("t1", "clash", s, s + HOUR))).toMatchObject({ ok: false, code: "SLOT_UNAVAILABLE" });
     expect((await to.stub.confirm("held")).ok).toBe(true);
+    expect(
+      await to.stub.availability({ starts: [s], durationMinutes: 60, skills: [], lat: SHANGHAI.lat, lng: SHANGHAI.lng, rosterVersion: 5 }),
+    ).toEqual({ ok: false, code: "ROSTER_STALE" });
     const shifts = await to.stub.getShifts("t1");
     expect(shifts.ok && shifts.shifts.exceptions).toEqual([{ date: "2030-01-01", intervals: [] }]);
   });
