@@ -76,6 +76,7 @@ export async function atOwnerCell<R extends { ok: boolean }>(
 ): Promise<{ entry: RosterEntry; result: Extract<R, { ok: true }> }> {
   const entry = await rosterEntry(getDb(env), technicianId);
   if (!entry) throw new NotFoundError("Technician");
+  if (entry.transferPending) await completePendingTransfer(env, technicianId);
   const stub = cellStub(env, entry.homeCell);
   let r = await call(stub, entry);
   const code = r.ok ? null : (r as unknown as CellFailure).code;

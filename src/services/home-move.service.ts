@@ -5,8 +5,11 @@
  *   2. the new cell imports it, inactive;
  *   3. D1 points the technician at the new cell, remembering the transfer;
  *   4. the new cell activates them; the old cell forgets them and redirects (TECHNICIAN_MOVED).
- * Each step is idempotent per transfer id, so a move cut short is finished by running it again
- * (or by the next call that finds the transfer pending).
+ * Each step is idempotent per transfer id. A move cut short after step 3 is finished by the next
+ * call that reaches the technician's owner cell (D1 records the pending transfer). One cut short
+ * before step 3 leaves the technician frozen in the old cell (bookings answer 409
+ * TECHNICIAN_MOVING) until the same move is requested again, which resumes it: unfreezing on a
+ * guess could let two cells accept bookings if the first request were still running.
  */
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";

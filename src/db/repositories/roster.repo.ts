@@ -10,6 +10,8 @@ export interface RosterEntry {
   homeCell: string;
   accountId: string;
   updatedAt: number;
+  /** A move to this home cell was switched in D1 but not yet finished in the cells. */
+  transferPending: boolean;
 }
 
 const rosterColumns = {
@@ -28,6 +30,7 @@ function toEntry(row: {
     homeCell: t.homeCell,
     accountId: t.accountId,
     updatedAt: t.updatedAt,
+    transferPending: t.transferId !== null,
     profile: {
       id: t.id,
       merchantId: t.merchantId,
