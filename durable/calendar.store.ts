@@ -2,7 +2,7 @@
  * Technician calendars inside one CellDO. Every method is synchronous: callers run them inside
  * `transactionSync`, so each check-then-write happens with no await between the read and the write.
  */
-import { firstClash, insideWindows, shiftWindows, type ShiftException, type TravelModel } from "../src/domain/calendar";
+import { firstClash, insideWindows, shiftWindows, travelGapMs, type ShiftException, type TravelModel } from "../src/domain/calendar";
 import { haversineKm } from "../src/domain/geo";
 import { DEFAULT_WEEKLY_SHIFTS, type ShiftInterval, type WeeklyShifts } from "../src/domain/shifts";
 import { localDate } from "../src/domain/zoned";
@@ -43,6 +43,21 @@ export interface Technician {
   transferId: string | null;
 }
 
+const NO_EXCEPTIONS: ReadonlyMap<string, ShiftInterval[]> = new Map();
+
+function toTechnician(row: TechRow): Technician {
+  const profile = JSON.parse(row.profile) as TechnicianProfile;
+  const own = row.weekly ? (JSON.parse(row.weekly) as WeeklyShifts) : null;
+  return {
+    profile,
+    weekly: own ?? profile.defaultWeekly ?? DEFAULT_WEEKLY_SHIFTS,
+    isDefault: own === null,
+    state: row.state,
+    movedTo: row.moved_to,
+    transferId: row.transfer_id,
+  };
+}
+
 const toItem = (r: IntervalRow): CalendarItem => ({
   orderId: r.order_id,
   technicianId: r.technician_id,
@@ -55,24 +70,26 @@ const toItem = (r: IntervalRow): CalendarItem => ({
 });
 
 export class CalendarStore {
+  // The cell is the only writer of these tables, so in-memory copies stay exact as long as every
+  // write below calls invalidate(). They keep availability off the JSON parsing and time-zone maths.
+  private roster: Technician[] | null = null;
+  private exceptionsCache: Map<string, Map<string, ShiftInterval[]>> | null = null;
+  private readonly windowsCache = new Map<string, [number, number][]>();
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly travel: TravelModel,
   ) {}
 
+  private invalidate(): void {
+    this.roster = null;
+    this.exceptionsCache = null;
+    this.windowsCache.clear();
+  }
+
   technician(id: string): Technician | undefined {
     const row = this.sql.exec<TechRow>("SELECT * FROM technicians WHERE id = ?", id).toArray()[0];
-    if (!row) return undefined;
-    const profile = JSON.parse(row.profile) as TechnicianProfile;
-    const own = row.weekly ? (JSON.parse(row.weekly) as WeeklyShifts) : null;
-    return {
-      profile,
-      weekly: own ?? profile.defaultWeekly ?? DEFAULT_WEEKLY_SHIFTS,
-      isDefault: own === null,
-      state: row.state,
-      movedTo: row.moved_to,
-      transferId: row.transfer_id,
-    };
+    return row ? toTechnician(row) : undefined;
   }
 
   /** The technician when this cell may write their calendar now, else the failure to report. */
@@ -85,13 +102,12 @@ export class CalendarStore {
   }
 
   activeTechnicians(): Technician[] {
-    return this.sql
-      .exec<{ id: string; [k: string]: SqlStorageValue }>("SELECT id FROM technicians WHERE state = 'active'")
-      .toArray()
-      .map((r) => this.technician(r.id)!);
+    this.roster ??= this.sql.exec<TechRow>("SELECT * FROM technicians WHERE state = 'active'").toArray().map(toTechnician);
+    return this.roster;
   }
 
   upsertProfile(profile: TechnicianProfile, now: number): CellResult {
+    this.invalidate();
     const existing = this.technician(profile.id);
     if (existing && existing.state !== "active") return this.writable(profile.id) as CellFailure;
     this.sql.exec(
@@ -127,6 +143,7 @@ export class CalendarStore {
   }
 
   setShifts(id: string, weekly: WeeklyShifts | null, exceptions: ShiftException[], now: number): CellResult {
+    this.invalidate();
     const tech = this.writable(id);
     if ("ok" in tech) return tech;
     this.sql.exec("UPDATE technicians SET weekly = ?, updated_at = ? WHERE id = ?", weekly ? JSON.stringify(weekly) : null, now, id);
@@ -313,7 +330,11 @@ export class CalendarStore {
     );
   }
 
-  /** How many technicians could start the job at each instant (same rules as hold). */
+  /**
+   * How many technicians could start the job at each instant (same rules as hold). Built for the
+   * hot path: one query each for the roster, the exceptions and the calendars, and the travel gap
+   * to the job computed once per existing item rather than once per slot.
+   */
   availability(
     q: { starts: number[]; durationMinutes: number; skills: string[]; lat: number; lng: number; technicianId?: string },
     now: number,
@@ -321,8 +342,6 @@ export class CalendarStore {
     const counts = q.starts.map(() => 0);
     if (q.starts.length === 0) return counts;
     const duration = q.durationMinutes * 60_000;
-    const first = Math.min(...q.starts);
-    const last = Math.max(...q.starts) + duration;
     const eligible = this.activeTechnicians().filter(
       (t) =>
         t.profile.status === "approved" &&
@@ -331,25 +350,54 @@ export class CalendarStore {
         haversineKm(t.profile.home, q) <= t.profile.serviceRadiusKm,
     );
     if (eligible.length === 0) return counts;
+    const first = Math.min(...q.starts);
+    const last = Math.max(...q.starts) + duration;
     const items = this.itemsByTechnician(first - CLASH_WINDOW, last + CLASH_WINDOW, now);
+    const exceptions = this.allExceptions();
+    const datesByZone = new Map<string, string[]>();
     for (const tech of eligible) {
-      const exceptions = new Map(this.exceptions(tech.profile.id).map((e) => [e.date, e.intervals]));
-      const windowsByDate = new Map<string, [number, number][]>();
+      const tz = tech.profile.timeZone;
+      let dates = datesByZone.get(tz);
+      if (!dates) {
+        dates = q.starts.map((t) => localDate(t, tz));
+        datesByZone.set(tz, dates);
+      }
       const mine = items.get(tech.profile.id) ?? [];
+      const gaps = mine.map((it) => travelGapMs(it, q, this.travel));
+      const techExceptions = exceptions.get(tech.profile.id) ?? NO_EXCEPTIONS;
       q.starts.forEach((start, i) => {
         const end = start + duration;
-        const date = localDate(start, tech.profile.timeZone);
-        let windows = windowsByDate.get(date);
+        const date = dates[i]!;
+        const key = `${tech.profile.id}|${date}`;
+        let windows = this.windowsCache.get(key);
         if (!windows) {
-          windows = this.windowsAt(tech, exceptions, start);
-          windowsByDate.set(date, windows);
+          windows = shiftWindows(tech.weekly, techExceptions, date, tz);
+          if (this.windowsCache.size > 50_000) this.windowsCache.clear();
+          this.windowsCache.set(key, windows);
         }
         if (!insideWindows(windows, start, end)) return;
-        if (firstClash(mine, { start, end, lat: q.lat, lng: q.lng }, this.travel)) return;
+        for (let j = 0; j < mine.length; j++) {
+          const it = mine[j]!;
+          if (!(it.end + gaps[j]! <= start || end + gaps[j]! <= it.start)) return;
+        }
         counts[i]! += 1;
       });
     }
     return counts;
+  }
+
+  private allExceptions(): Map<string, Map<string, ShiftInterval[]>> {
+    if (this.exceptionsCache) return this.exceptionsCache;
+    const out = new Map<string, Map<string, ShiftInterval[]>>();
+    this.exceptionsCache = out;
+    for (const r of this.sql.exec<{ technician_id: string; date: string; intervals: string }>(
+      "SELECT technician_id, date, intervals FROM shift_exceptions",
+    )) {
+      let m = out.get(r.technician_id);
+      if (!m) out.set(r.technician_id, (m = new Map()));
+      m.set(r.date, JSON.parse(r.intervals) as ShiftInterval[]);
+    }
+    return out;
   }
 
   // Moving a technician between cells. At every moment at most one cell accepts writes for them:
@@ -357,6 +405,7 @@ export class CalendarStore {
   // after D1 points at it, then the old cell forgets them and redirects.
 
   exportTechnician(id: string, transferId: string, fromCell: string, now: number): CellResult<{ snapshot: TransferSnapshot }> {
+    this.invalidate();
     const stored = this.sql.exec<{ snapshot: string }>("SELECT snapshot FROM transfers WHERE transfer_id = ?", transferId).toArray()[0];
     if (stored) return { ok: true, snapshot: JSON.parse(stored.snapshot) as TransferSnapshot };
     const tech = this.writable(id);
@@ -381,6 +430,7 @@ export class CalendarStore {
   }
 
   importTechnician(snapshot: TransferSnapshot, profile: TechnicianProfile, now: number): CellResult {
+    this.invalidate();
     const existing = this.technician(profile.id);
     if (existing && existing.transferId === snapshot.transferId) return { ok: true };
     if (existing && existing.state !== "moved") return { ok: false, code: "TECHNICIAN_MOVING" };
@@ -422,6 +472,7 @@ export class CalendarStore {
   }
 
   activate(id: string, transferId: string, now: number): CellResult {
+    this.invalidate();
     const tech = this.technician(id);
     if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
     if (tech.state === "incoming") this.sql.exec("UPDATE technicians SET state = 'active', updated_at = ? WHERE id = ?", now, id);
@@ -429,6 +480,7 @@ export class CalendarStore {
   }
 
   finishExport(id: string, transferId: string, toCell: string, now: number): CellResult {
+    this.invalidate();
     const tech = this.technician(id);
     if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
     if (tech.state === "moved") return { ok: true };
@@ -442,6 +494,7 @@ export class CalendarStore {
   }
 
   abortExport(id: string, transferId: string, now: number): CellResult {
+    this.invalidate();
     const tech = this.technician(id);
     if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
     if (tech.state === "frozen")

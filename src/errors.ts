@@ -55,9 +55,26 @@ export class ForbiddenError extends AppError {
     super(403, "FORBIDDEN", detail);
   }
 }
+const NOUNS_ZH: Record<string, string> = {
+  Account: "账号",
+  Address: "地址",
+  Booking: "预约",
+  Category: "类目",
+  City: "城市",
+  Merchant: "商户",
+  "Merchant administrator": "商户管理员",
+  Order: "订单",
+  Service: "服务",
+  "Service at this location": "该地点的服务",
+  Skill: "技能",
+  Technician: "技师",
+};
+
 export class NotFoundError extends AppError {
-  constructor(what: string, code = "NOT_FOUND") {
-    super(404, code, { en: `${what} not found.`, zh: `未找到${what}。` });
+  /** `what` names the missing thing in English (known nouns are translated) or in both languages. */
+  constructor(what: string | Localized, code = "NOT_FOUND") {
+    const noun = typeof what === "string" ? { en: what, zh: NOUNS_ZH[what] ?? what } : what;
+    super(404, code, { en: `${noun.en} not found.`, zh: `未找到${noun.zh}。` });
   }
 }
 export class ConflictError extends AppError {

@@ -23,19 +23,36 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Local wall-clock of an instant, expressed as if it were UTC (ms). */
-function localAsUtc(timeZone: string, epochMs: number): number {
+/** Offset read from the runtime's time-zone data (slow: one formatToParts call). */
+function rawOffsetMs(timeZone: string, epochMs: number): number {
   const p: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(epochMs))) {
     if (part.type !== "literal") p[part.type] = Number(part.value);
   }
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - epochMs;
 }
+
+// Every zone's offsets are whole quarter hours and change only at quarter-hour instants, so the
+// offset is constant within each UTC quarter hour: cache it per quarter, per zone.
+const QUARTER = 15 * 60_000;
+const offsets = new Map<string, number>();
 
 /** UTC offset (ms, local − UTC) in `timeZone` at an instant. */
 export function offsetMs(timeZone: string, epochMs: number): number {
-  const whole = Math.floor(epochMs / 1000) * 1000;
-  return localAsUtc(timeZone, whole) - whole;
+  const quarter = Math.floor(epochMs / QUARTER) * QUARTER;
+  const key = `${timeZone}|${quarter}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    if (offsets.size > 100_000) offsets.clear();
+    off = rawOffsetMs(timeZone, quarter);
+    offsets.set(key, off);
+  }
+  return off;
+}
+
+/** Local wall-clock of an instant, expressed as if it were UTC (ms), to the second. */
+function localAsUtc(timeZone: string, epochMs: number): number {
+  return Math.floor(epochMs / 1000) * 1000 + offsetMs(timeZone, epochMs);
 }
 
 export const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -1,0 +1,19 @@
+import path from "node:path";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Benchmarks that must run inside workerd (in-DO loops). Started by `npm run bench`, never by `npm test`.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: path.join(import.meta.dirname, "../wrangler.toml") },
+      miniflare: { bindings: { BENCH_QUICK: process.env.BENCH_QUICK ?? "0" } },
+    }),
+  ],
+  test: {
+    root: import.meta.dirname,
+    include: ["**/*.bench.test.ts"],
+    testTimeout: 600_000,
+    onConsoleLog: (log: string) => log.startsWith("BENCH "),
+  },
+});

@@ -1,0 +1,156 @@
+import { getDb } from "../db/client";
+import {
+  categoryUsage,
+  deleteUnusedCategory,
+  findCategory,
+  insertCategory,
+  insertSkill,
+  listCategories,
+  listSkills,
+  updateCategory,
+  type CategoryRow,
+  type SkillRow,
+} from "../db/repositories/catalog.repo";
+import { buildCategoryTree, wouldCreateCycle, type CategoryNode } from "../domain/catalog";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { newId } from "../lib/ids";
+import type { Localized } from "../lib/locale";
+
+export interface SkillView {
+  code: string;
+  name: Localized;
+}
+
+export interface CategoryView {
+  id: string;
+  parentId: string | null;
+  name: Localized;
+  sort: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CategoryTreeNode {
+  id: string;
+  name: Localized;
+  sort: number;
+  children: CategoryTreeNode[];
+}
+
+const skillView = (s: SkillRow): SkillView => ({ code: s.code, name: { zh: s.nameZh, en: s.nameEn } });
+
+function categoryView(c: CategoryRow): CategoryView {
+  return {
+    id: c.id,
+    parentId: c.parentId,
+    name: { zh: c.nameZh, en: c.nameEn },
+    sort: c.sort,
+    createdAt: new Date(c.createdAt).toISOString(),
+    updatedAt: new Date(c.updatedAt).toISOString(),
+  };
+}
+
+function treeNode(n: CategoryNode<CategoryRow>): CategoryTreeNode {
+  const c = n.category;
+  return { id: c.id, name: { zh: c.nameZh, en: c.nameEn }, sort: c.sort, children: n.children.map(treeNode) };
+}
+
+function unknownParent(): BadRequestError {
+  return new BadRequestError(
+    "UNKNOWN_CATEGORY",
+    { en: "The parent category does not exist.", zh: "上级分类不存在。" },
+    { errors: [{ path: "body.parentId", message: "no such category" }] },
+  );
+}
+
+function cycle(): BadRequestError {
+  return new BadRequestError(
+    "CATEGORY_CYCLE",
+    { en: "A category cannot be moved under itself or one of its subcategories.", zh: "不能把分类移到它自身或其子分类之下。" },
+    { errors: [{ path: "body.parentId", message: "the category itself or one of its descendants" }] },
+  );
+}
+
+/** Every skill, by code. */
+export async function getSkills(env: Env): Promise<SkillView[]> {
+  return (await listSkills(getDb(env))).map(skillView);
+}
+
+/** Adds a skill technicians can hold and services can require; 409 SKILL_EXISTS for a taken code. */
+export async function createSkill(env: Env, input: { code: string; name: Localized }): Promise<SkillView> {
+  const row: SkillRow = { code: input.code, nameZh: input.name.zh, nameEn: input.name.en, createdAt: Date.now() };
+  if (!(await insertSkill(getDb(env), row))) {
+    throw new ConflictError("SKILL_EXISTS", { en: `Skill ${input.code} already exists.`, zh: `技能 ${input.code} 已存在。` });
+  }
+  return skillView(row);
+}
+
+/** The whole category tree, each level ordered by `sort`. */
+export async function getCategoryTree(env: Env): Promise<CategoryTreeNode[]> {
+  return buildCategoryTree(await listCategories(getDb(env))).map(treeNode);
+}
+
+/** Adds a category at the top or under `parentId` (400 UNKNOWN_CATEGORY when that does not exist). */
+export async function createCategory(env: Env, input: { parentId?: string | null; name: Localized; sort?: number }): Promise<CategoryView> {
+  const now = Date.now();
+  const row: CategoryRow = {
+    id: newId("cat"),
+    parentId: input.parentId ?? null,
+    nameZh: input.name.zh,
+    nameEn: input.name.en,
+    sort: input.sort ?? 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (!(await insertCategory(getDb(env), row))) throw unknownParent();
+  return categoryView(row);
+}
+
+/**
+ * Renames, re-sorts or moves a category. Moving it under itself or a descendant is 400
+ * CATEGORY_CYCLE; `parentId: null` makes it a top-level category.
+ */
+export async function patchCategory(
+  env: Env,
+  id: string,
+  patch: { parentId?: string | null; name?: Partial<Localized>; sort?: number },
+): Promise<CategoryView> {
+  const db = getDb(env);
+  const all = await listCategories(db);
+  const current = all.find((c) => c.id === id);
+  if (!current) throw new NotFoundError("Category");
+  const explain = (parentId: string | null | undefined, categories: CategoryRow[]) => {
+    if (parentId === undefined || parentId === null) return;
+    if (!categories.some((c) => c.id === parentId)) throw unknownParent();
+    if (wouldCreateCycle(categories, id, parentId)) throw cycle();
+  };
+  explain(patch.parentId, all);
+  const updated = await updateCategory(db, id, {
+    parentId: patch.parentId,
+    nameZh: patch.name?.zh,
+    nameEn: patch.name?.en,
+    sort: patch.sort,
+  });
+  if (updated) return categoryView(updated);
+  // The guarded update refused: the tree changed since we looked. Explain with a fresh view.
+  const fresh = await listCategories(db);
+  if (!fresh.some((c) => c.id === id)) throw new NotFoundError("Category");
+  explain(patch.parentId, fresh);
+  throw cycle();
+}
+
+/** Deletes a category; 409 CATEGORY_IN_USE while categories or services sit under it. */
+export async function deleteCategory(env: Env, id: string): Promise<void> {
+  const db = getDb(env);
+  if (await deleteUnusedCategory(db, id)) return;
+  if (!(await findCategory(db, id))) throw new NotFoundError("Category");
+  const usage = await categoryUsage(db, id);
+  throw new ConflictError(
+    "CATEGORY_IN_USE",
+    {
+      en: "The category still has subcategories or services; move or delete them first.",
+      zh: "该分类下仍有子分类或服务，请先移走或删除。",
+    },
+    { extra: { children: usage.children, services: usage.services } },
+  );
+}
