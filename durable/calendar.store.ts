@@ -6,7 +6,16 @@ import { firstClash, insideWindows, shiftWindows, travelGapMs, type ShiftExcepti
 import { haversineKm } from "../src/domain/geo";
 import { DEFAULT_WEEKLY_SHIFTS, type ShiftInterval, type WeeklyShifts } from "../src/domain/shifts";
 import { localDate } from "../src/domain/zoned";
-import type { CalendarItem, CellFailure, CellResult, HoldRequest, ShiftsView, TechnicianProfile, TransferSnapshot } from "./cell.types";
+import type {
+  CalendarItem,
+  Candidate,
+  CellFailure,
+  CellResult,
+  HoldRequest,
+  ShiftsView,
+  TechnicianProfile,
+  TransferSnapshot,
+} from "./cell.types";
 
 const DAY = 86_400_000;
 /** Longest job plus travel we ever need to look around an interval for clashes. */
@@ -216,6 +225,32 @@ export class CalendarStore {
     );
     const clash = firstClash(near, candidate, this.travel);
     return clash ? { ok: false, code: "SLOT_UNAVAILABLE", clashWith: clash.orderId } : null;
+  }
+
+  /**
+   * Technicians homed here who could take the job now (approved, skilled, in range, in shift, no
+   * clash), with what dispatch scores them on. Read-only.
+   */
+  candidates(job: { start: number; end: number; lat: number; lng: number; skills: string[]; exclude: string[] }, now: number): Candidate[] {
+    const out: Candidate[] = [];
+    for (const tech of this.activeTechnicians()) {
+      const p = tech.profile;
+      if (p.status !== "approved" || job.exclude.includes(p.id) || !job.skills.every((s) => p.skills.includes(s))) continue;
+      const homeKm = haversineKm(p.home, job);
+      if (homeKm > p.serviceRadiusKm) continue;
+      if (this.fits(tech, { orderId: "", ...job }, false, now)) continue;
+      const day = localDate(job.start, p.timeZone);
+      const sameDay = this.itemsNear(p.id, job.start - DAY, job.end + DAY, now).filter((i) => localDate(i.start, p.timeZone) === day);
+      const before = sameDay.filter((i) => i.end <= job.start).sort((a, b) => b.end - a.end)[0];
+      out.push({
+        technicianId: p.id,
+        merchantId: p.merchantId,
+        ratingX100: p.ratingX100,
+        travelKm: before ? haversineKm(before, job) : homeKm,
+        jobsThatDay: sameDay.length,
+      });
+    }
+    return out;
   }
 
   hold(req: HoldRequest, now: number): CellResult<{ expiresAt: number; replayed: boolean }> {

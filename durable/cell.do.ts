@@ -4,8 +4,11 @@ import { haversineKm } from "../src/domain/geo";
 import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore } from "./calendar.store";
 import { migrate } from "./cell.schema";
+import { onDeadline, onHoldExpired, type DeadlineKind } from "../src/services/cell-events.service";
 import type {
   AvailabilityQuery,
+  Candidate,
+  CandidateQuery,
   CalendarItem,
   CellResult,
   HoldRequest,
@@ -76,11 +79,18 @@ export class CellDO extends DurableObject<Env> {
 
   /** Points the single alarm at the earliest pending timer (hold expiry or heartbeat timeout). */
   private async armAlarm(): Promise<void> {
-    const next = [this.calendar.nextExpiry(), this.presence.nextTimeout()].filter((t): t is number => t !== null);
+    const undelivered =
+      this.ctx.storage.sql.exec("SELECT 1 FROM events WHERE kind = 'hold.expired' AND delivered_at IS NULL LIMIT 1").toArray().length > 0;
+    const next = [this.calendar.nextExpiry(), this.nextTimer(), undelivered ? Date.now() : null].filter((t): t is number => t !== null);
     if (next.length === 0) return;
     const due = Math.min(...next);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  private nextTimer(): number | null {
+    const row = this.ctx.storage.sql.exec<{ t: number | null }>("SELECT MIN(due_at) AS t FROM timers").toArray()[0];
+    return row?.t ?? null;
   }
 
   // ---- roster and shifts ----
@@ -208,6 +218,46 @@ export class CellDO extends DurableObject<Env> {
       .map((e) => ({ kind: e.kind, at: e.created_at, data: JSON.parse(e.data) as Record<string, number | null> }));
   }
 
+  /** Technicians homed here who could take the job, for dispatch to score. ROSTER_STALE as for availability. */
+  async candidates(q: CandidateQuery): Promise<{ ok: true; candidates: Candidate[] } | { ok: false; code: "ROSTER_STALE" }> {
+    if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
+    return { ok: true, candidates: this.calendar.candidates(q, Date.now()) };
+  }
+
+  // ---- dispatch timers (for orders whose address is in this cell) ----
+
+  /**
+   * Arms (or re-arms) the order's dispatch deadline: when it passes, the alarm asks the order
+   * service to act (re-dispatch a missed accept, fall back from grab, chase a late departure).
+   * `version` is the order version the deadline belongs to; a later change makes it moot.
+   */
+  async setDeadline(orderId: string, kind: DeadlineKind, dueAt: number, version: number): Promise<{ ok: true }> {
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO timers (key, kind, due_at) VALUES (?, ?, ?)",
+      `dispatch:${orderId}`,
+      `${kind}|${version}`,
+      dueAt,
+    );
+    await this.armAlarm();
+    return { ok: true };
+  }
+
+  /** Drops the order's dispatch deadline, if any. */
+  async clearDeadline(orderId: string): Promise<{ ok: true }> {
+    this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = ?", `dispatch:${orderId}`);
+    return { ok: true };
+  }
+
+  /** The order's pending deadline, if any. */
+  async deadline(orderId: string): Promise<{ kind: DeadlineKind; dueAt: number; version: number } | null> {
+    const row = this.ctx.storage.sql
+      .exec<{ kind: string; due_at: number }>("SELECT kind, due_at FROM timers WHERE key = ?", `dispatch:${orderId}`)
+      .toArray()[0];
+    if (!row) return null;
+    const [kind, version] = row.kind.split("|");
+    return { kind: kind as DeadlineKind, dueAt: row.due_at, version: Number(version) };
+  }
+
   // ---- moving a technician between cells ----
 
   /** Freezes the technician here (no more writes) and returns their calendar. Idempotent per transferId. */
@@ -292,6 +342,29 @@ export class CellDO extends DurableObject<Env> {
       return this.presence.expireHeartbeats(now);
     });
     for (const technicianId of offline) this.broadcast(technicianId, this.presence.view(technicianId, now));
+    // Tell the order service about expired holds and passed deadlines. A handler that throws
+    // leaves its event or timer in place, so the runtime's alarm retry delivers it again; the
+    // handlers are idempotent (they check the order's status and version).
+    const events = this.ctx.storage.sql
+      .exec<{ seq: number; order_id: string }>(
+        "SELECT seq, order_id FROM events WHERE kind = 'hold.expired' AND delivered_at IS NULL ORDER BY seq LIMIT 100",
+      )
+      .toArray();
+    for (const e of events) {
+      await onHoldExpired(this.env, e.order_id);
+      this.ctx.storage.sql.exec("UPDATE events SET delivered_at = ? WHERE seq = ?", Date.now(), e.seq);
+    }
+    const due = this.ctx.storage.sql
+      .exec<{ key: string; kind: string }>(
+        "SELECT key, kind FROM timers WHERE key LIKE 'dispatch:%' AND due_at <= ? ORDER BY due_at LIMIT 100",
+        Date.now(),
+      )
+      .toArray();
+    for (const t of due) {
+      const [kind, version] = t.kind.split("|");
+      await onDeadline(this.env, t.key.slice("dispatch:".length), kind as DeadlineKind, Number(version));
+      this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = ? AND kind = ?", t.key, t.kind);
+    }
     await this.armAlarm();
   }
 

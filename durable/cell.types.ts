@@ -107,3 +107,24 @@ export interface TransferSnapshot {
   exceptions: ShiftException[];
   items: CalendarItem[];
 }
+
+/** A technician who could take a job, with the facts dispatch scores. */
+export interface Candidate {
+  technicianId: string;
+  merchantId: string | null;
+  ratingX100: number;
+  /** From the previous job that day, or from home. */
+  travelKm: number;
+  jobsThatDay: number;
+}
+
+export interface CandidateQuery {
+  start: number;
+  end: number;
+  lat: number;
+  lng: number;
+  skills: string[];
+  /** Technicians already tried for this order. */
+  exclude: string[];
+  rosterVersion?: number;
+}

@@ -6,6 +6,8 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 import type { Role } from "../domain/roles";
 import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit } from "../domain/catalog";
 import type { WeeklyShifts } from "../domain/shifts";
+import { ORDER_STATUSES } from "../domain/order-state";
+import type { SurchargeRules } from "../domain/pricing";
 
 const createdAt = () => integer("created_at").notNull();
 const updatedAt = () => integer("updated_at").notNull();
@@ -200,6 +202,8 @@ export const services = sqliteTable(
     dispatchMode: text("dispatch_mode").$type<DispatchMode>().notNull(),
     paymentOptions: text("payment_options", { mode: "json" }).$type<PaymentOptions>().notNull(),
     rushFee: integer("rush_fee").notNull().default(0),
+    /** Night, holiday and distance surcharge rules (see domain/pricing). */
+    surcharges: text("surcharges", { mode: "json" }).$type<SurchargeRules>().notNull().default({}),
     leadTimeMinutes: integer("lead_time_minutes").notNull().default(120),
     horizonDays: integer("horizon_days").notNull().default(14),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
@@ -235,3 +239,217 @@ export const auditLog = sqliteTable("audit_log", {
   prevHash: text("prev_hash").notNull(),
   hash: text("hash").notNull(),
 });
+
+// ——— Orders ———
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => accounts.id),
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    merchantId: text("merchant_id").references(() => merchants.id),
+    cityId: text("city_id")
+      .notNull()
+      .references(() => cities.id),
+    /** The H3 cell of the address: the cell that runs this order's dispatch timers. */
+    cell: text("cell").notNull(),
+    addressId: text("address_id")
+      .notNull()
+      .references(() => addresses.id),
+    /** The address as it was when booked (text and contact), encrypted: later edits do not move the visit. */
+    addressEnc: text("address_enc").notNull(),
+    lat: real("lat").notNull(),
+    lng: real("lng").notNull(),
+    startAt: integer("start_at").notNull(),
+    endAt: integer("end_at").notNull(),
+    units: integer("units").notNull(),
+    extras: text("extras", { mode: "json" }).$type<string[]>().notNull(),
+    lines: text("lines", { mode: "json" }).$type<{ code: string; label: string; amount: number }[]>().notNull(),
+    total: integer("total").notNull(),
+    currency: text("currency").notNull(),
+    paymentPlan: text("payment_plan", { enum: ["full", "deposit", "after_service"] }).notNull(),
+    status: text("status", { enum: ORDER_STATUSES }).notNull(),
+    dispatchMode: text("dispatch_mode").$type<DispatchMode>().notNull(),
+    /** The technician whose calendar holds this order's interval. */
+    technicianId: text("technician_id").references(() => technicians.id),
+    /** The calendar key of that interval (one per dispatch round, so two rounds never collide). */
+    holdKey: text("hold_key"),
+    /** The technicians already offered this order (re-dispatch skips them). */
+    triedTechnicians: text("tried_technicians", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** How many technicians have been tried. */
+    dispatchRound: integer("dispatch_round").notNull().default(0),
+    /** Why the order waits in the operator exception queue (null = not there). */
+    exception: text("exception"),
+    holdExpiresAt: integer("hold_expires_at"),
+    acceptBy: integer("accept_by"),
+    /** Shown to the customer; the technician needs it to start the work. Encrypted. */
+    startCodeEnc: text("start_code_enc").notNull(),
+    notes: text("notes"),
+    cancelReason: text("cancel_reason"),
+    /** The refund the cancellation policy grants, decided at cancellation. */
+    refundDecision: text("refund_decision", { mode: "json" }).$type<{
+      percent: number;
+      amount: number;
+      visitFee: number;
+      reason: string;
+    } | null>(),
+    /** Optimistic concurrency: every change bumps it; writes name the version they read. */
+    version: integer("version").notNull().default(1),
+    /** The timeline entry of the last change: the batch writes the entry only if its change won. */
+    lastEventId: text("last_event_id").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("orders_customer_idx").on(t.customerId, t.id),
+    index("orders_technician_idx").on(t.technicianId, t.startAt),
+    index("orders_merchant_idx").on(t.merchantId, t.id),
+    index("orders_status_idx").on(t.status, t.startAt),
+    index("orders_exception_idx").on(t.exception),
+  ],
+);
+
+/** The order timeline: every status change with actor, time and reason. */
+export const orderEvents = sqliteTable(
+  "order_events",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    at: integer("at").notNull(),
+    actorType: text("actor_type", { enum: ["customer", "technician", "operator", "merchant", "system"] }).notNull(),
+    actorId: text("actor_id"),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status").notNull(),
+    reason: text("reason").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index("order_events_order_idx").on(t.orderId, t.at)],
+);
+
+/** Every dispatch decision with its candidates and their score breakdown. */
+export const dispatchDecisions = sqliteTable(
+  "dispatch_decisions",
+  {
+    id: text("id").primaryKey(),
+    // No foreign key: the booking decision is recorded before the order row is written.
+    orderId: text("order_id").notNull(),
+    round: integer("round").notNull(),
+    mode: text("mode").notNull(),
+    chosenTechnicianId: text("chosen_technician_id"),
+    reason: text("reason").notNull(),
+    candidates: text("candidates", { mode: "json" }).$type<unknown[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("dispatch_decisions_order_idx").on(t.orderId, t.round)],
+);
+
+/** Stored answers of idempotent requests, per caller and key. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    accountId: text("account_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    state: text("state", { enum: ["in_flight", "done"] }).notNull(),
+    statusCode: integer("status_code"),
+    body: text("body"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.key] })],
+);
+
+/** Messages written in the same batch as the change that caused them, then sent to the queue. */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    topic: text("topic").notNull(),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [index("outbox_unsent_idx").on(t.sentAt, t.createdAt)],
+);
+
+/** A change asked for during a visit that the other side must approve: an extra charge, a new time. */
+export const orderChanges = sqliteTable(
+  "order_changes",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    kind: text("kind", { enum: ["extra_charge", "time_change"] }).notNull(),
+    requestedBy: text("requested_by").notNull(),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: ["pending", "approved", "rejected", "withdrawn"] }).notNull(),
+    decidedAt: integer("decided_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("order_changes_order_idx").on(t.orderId, t.status)],
+);
+
+/** Photos taken during a visit (check-in, completion), stored in R2. */
+export const orderPhotos = sqliteTable(
+  "order_photos",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    kind: text("kind", { enum: ["arrive", "complete"] }).notNull(),
+    r2Key: text("r2_key").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("order_photos_order_idx").on(t.orderId)],
+);
+
+/** The in-app notification centre. */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    kind: text("kind").notNull(),
+    title: text("title", { mode: "json" }).$type<{ zh: string; en: string }>().notNull(),
+    body: text("body", { mode: "json" }).$type<{ zh: string; en: string }>().notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** The outbox message it came from: a redelivered message adds nothing. */
+    sourceId: text("source_id").notNull(),
+    readAt: integer("read_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("notifications_account_idx").on(t.accountId, t.id), uniqueIndex("notifications_source_uq").on(t.sourceId, t.accountId)],
+);
+
+/** Messages the queue gave up on, kept for operators to replay. */
+export const deadLetters = sqliteTable("dead_letters", {
+  id: text("id").primaryKey(),
+  topic: text("topic").notNull(),
+  payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  error: text("error").notNull(),
+  attempts: integer("attempts").notNull(),
+  createdAt: createdAt(),
+  replayedAt: integer("replayed_at"),
+});
+
+/** Technicians a customer likes: dispatch prefers them. */
+export const favourites = sqliteTable(
+  "favourites",
+  {
+    accountId: text("account_id").notNull(),
+    technicianId: text("technician_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.technicianId] })],
+);

@@ -1,4 +1,7 @@
 import addresses from "./addresses/addresses.index";
+import adminOrders from "./orders/admin-orders.index";
+import orders from "./orders/orders.index";
+import tasks from "./tasks/tasks.index";
 import availability from "./availability/availability.index";
 import auth from "./auth/auth.index";
 import catalog from "./catalog/catalog.index";
@@ -12,4 +15,20 @@ import schedule from "./schedule/schedule.index";
 import technicians from "./technicians/technicians.index";
 
 /** Every route module, mounted at the root by createApp. */
-export const routes = [health, docs, auth, me, addresses, cities, merchants, catalog, technicians, schedule, presence, availability];
+export const routes = [
+  health,
+  docs,
+  auth,
+  me,
+  addresses,
+  cities,
+  merchants,
+  catalog,
+  technicians,
+  schedule,
+  presence,
+  availability,
+  orders,
+  tasks,
+  adminOrders,
+];

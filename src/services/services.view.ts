@@ -1,6 +1,7 @@
 /** Services as written (fields in 分) and as shown (Money), and how both map to stored rows. */
 import type { ServiceRow } from "../db/repositories/services.repo";
 import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit } from "../domain/catalog";
+import type { SurchargeRules } from "../domain/pricing";
 import type { Localized } from "../lib/locale";
 
 export interface PriceModel {
@@ -25,6 +26,7 @@ export interface ServiceFields {
   dispatchMode: DispatchMode;
   paymentOptions: PaymentOptions;
   rushFee: number;
+  surcharges: SurchargeRules;
   leadTimeMinutes: number;
   horizonDays: number;
   cityIds: string[];
@@ -64,6 +66,7 @@ export interface ServiceView {
   dispatchMode: DispatchMode;
   paymentOptions: PaymentOptions;
   rushFee: Money;
+  surcharges: SurchargeRules;
   leadTimeMinutes: number;
   horizonDays: number;
   cityIds: string[];
@@ -89,6 +92,7 @@ export function view(s: ServiceRow, cityIds: string[]): ServiceView {
     dispatchMode: s.dispatchMode,
     paymentOptions: s.paymentOptions,
     rushFee: money(s.rushFee),
+    surcharges: s.surcharges,
     leadTimeMinutes: s.leadTimeMinutes,
     horizonDays: s.horizonDays,
     cityIds,
@@ -119,6 +123,7 @@ export function columns(f: Partial<ServiceFields>): Partial<ServiceRow> {
     dispatchMode: f.dispatchMode,
     paymentOptions: f.paymentOptions,
     rushFee: f.rushFee,
+    surcharges: f.surcharges,
     leadTimeMinutes: f.leadTimeMinutes,
     horizonDays: f.horizonDays,
     active: f.active,
@@ -140,6 +145,7 @@ export function fieldsOf(s: ServiceRow, cityIds: string[]): ServiceFields {
     dispatchMode: s.dispatchMode,
     paymentOptions: s.paymentOptions,
     rushFee: s.rushFee,
+    surcharges: s.surcharges,
     leadTimeMinutes: s.leadTimeMinutes,
     horizonDays: s.horizonDays,
     cityIds,

@@ -78,6 +78,7 @@ describe("creating services", () => {
       merchantId: null,
       categoryId,
       nameZh: "原子",
+      surcharges: {},
       nameEn: "Atomic",
       descriptionZh: "原子",
       descriptionEn: "Atomic",

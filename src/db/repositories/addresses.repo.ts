@@ -50,3 +50,13 @@ export async function softDeleteAddress(db: Db, accountId: string, id: string, n
     .returning({ id: addresses.id });
   return rows.length > 0;
 }
+
+/** One live address of an account (undefined for someone else's or a deleted one). */
+export async function findOwnAddress(db: Db, accountId: string, id: string): Promise<AddressRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(addresses)
+    .where(and(eq(addresses.id, id), eq(addresses.accountId, accountId), isNull(addresses.deletedAt)))
+    .limit(1);
+  return row;
+}

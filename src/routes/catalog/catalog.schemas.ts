@@ -120,6 +120,28 @@ const PaymentOptionsSchema = z
   .strict()
   .openapi("PaymentOptions");
 
+const HhMmText = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM");
+const SurchargesSchema = z
+  .object({
+    night: z
+      .object({ start: HhMmText, end: HhMmText, percent: z.number().int().min(1).max(200) })
+      .strict()
+      .optional(),
+    holiday: z
+      .object({ dates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD")).max(366), percent: z.number().int().min(1).max(300) })
+      .strict()
+      .optional(),
+    distance: z
+      .object({ freeKm: z.number().min(0).max(500), perKm: Minor })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi("Surcharges", {
+    description:
+      "Night (start local time in the window, may wrap midnight) and holiday (local dates) percentages on the subtotal; distance per started km beyond freeKm from the city centre.",
+  });
+
 /** The writable fields of a service, without defaults (shared by create and patch). */
 const fields = {
   categoryId: Id,
@@ -135,6 +157,7 @@ const fields = {
   dispatchMode: z.enum(DISPATCH_MODES),
   paymentOptions: PaymentOptionsSchema,
   rushFee: Minor,
+  surcharges: SurchargesSchema,
   leadTimeMinutes: z.number().int().min(0).max(10080),
   horizonDays: z.number().int().min(1).max(90),
   cityIds: z.array(Id).min(1).max(200),
@@ -154,6 +177,7 @@ export const CreateService = z
     dispatchMode: fields.dispatchMode.default("auto"),
     paymentOptions: fields.paymentOptions.default({ full: true, depositPercent: null, afterService: false }),
     rushFee: fields.rushFee.default(0),
+    surcharges: fields.surcharges.default({}),
     leadTimeMinutes: fields.leadTimeMinutes.default(120),
     horizonDays: fields.horizonDays.default(14),
     active: fields.active.default(true),
@@ -192,6 +216,7 @@ export const Service = z
     dispatchMode: z.enum(DISPATCH_MODES),
     paymentOptions: PaymentOptionsSchema,
     rushFee: MoneySchema,
+    surcharges: SurchargesSchema,
     leadTimeMinutes: z.number().int(),
     horizonDays: z.number().int(),
     cityIds: z.array(z.string()),

@@ -1,0 +1,69 @@
+// npm run seed: applies the local D1 migrations, then writes the demo data (scripts/seed.ts) into the
+// local D1 that `wrangler dev` uses (.wrangler/state). Idempotent: running it again adds nothing.
+import { build, stop } from "esbuild";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ROOT, devVars, requireNode, wrangler } from "./dev-env.mjs";
+
+const CACHE = join(ROOT, ".cache");
+
+/** Applies the migrations, writes the demo data and prints what the database holds; returns the seed plan. */
+export async function seed() {
+  const vars = devVars();
+  await applyMigrations();
+
+  // TypeScript and the Worker's own modules (schema, Pii, H3 rules), bundled for Node on the fly.
+  mkdirSync(CACHE, { recursive: true });
+  const bundle = join(CACHE, "seed.mjs");
+  await build({
+    entryPoints: [join(ROOT, "scripts", "seed.ts")],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    logLevel: "warning",
+  });
+  await stop();
+  const { buildSeed } = await import(pathToFileURL(bundle).href);
+  const plan = await buildSeed(vars);
+
+  const file = join(CACHE, "seed.sql");
+  writeFileSync(file, plan.statements.map((s) => `${s};\n`).join(""));
+  await wrangler(["d1", "execute", "DB", "--local", "--file", file], { capture: true });
+
+  const counts = await tableCounts(Object.keys(plan.rows));
+  const offered = Object.entries(plan.rows)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(", ");
+  const held = Object.entries(counts)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(", ");
+  console.log(`Demo data written (existing rows kept; demo accounts keep their documented roles): ${offered}.`);
+  console.log(`Local D1 now holds: ${held}.`);
+  return { ...plan, counts };
+}
+
+async function applyMigrations() {
+  const out = await wrangler(["d1", "migrations", "apply", "DB", "--local"], { capture: true });
+  console.log(/No migrations to apply/i.test(out) ? "Local D1 migrations: up to date." : out.trim());
+}
+
+/** Row counts of the given tables in the local D1. */
+async function tableCounts(tables) {
+  const query = `SELECT ${tables.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
+  const out = await wrangler(["d1", "execute", "DB", "--local", "--json", "--command", query], { capture: true });
+  const [result] = JSON.parse(out.slice(out.indexOf("[")));
+  return result.results[0];
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  requireNode();
+  try {
+    await seed();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,288 @@
+import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../client";
+import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox } from "../schema";
+import type { ActorType, OrderStatus } from "../../domain/order-state";
+
+export type OrderRow = typeof orders.$inferSelect;
+export type OrderEventRow = typeof orderEvents.$inferSelect;
+
+export interface TimelineEntry {
+  id: string;
+  actorType: ActorType;
+  actorId: string | null;
+  from: OrderStatus | null;
+  to: OrderStatus;
+  reason: string;
+  data?: Record<string, unknown>;
+}
+
+export interface OutboxMessage {
+  id: string;
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+const eventInsert = (db: D1Database, orderId: string, e: TimelineEntry, now: number, onlyIfWon: boolean) =>
+  db
+    .prepare(
+      `INSERT INTO order_events (id, order_id, at, actor_type, actor_id, from_status, to_status, reason, data)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ?10 = 0 OR EXISTS (SELECT 1 FROM orders WHERE id = ?2 AND last_event_id = ?1)`,
+    )
+    .bind(e.id, orderId, now, e.actorType, e.actorId, e.from, e.to, e.reason, JSON.stringify(e.data ?? {}), onlyIfWon ? 1 : 0);
+
+const outboxInsert = (db: D1Database, orderId: string, eventId: string, m: OutboxMessage, now: number) =>
+  db
+    .prepare(
+      `INSERT INTO outbox (id, topic, payload, created_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND last_event_id = ?6)`,
+    )
+    .bind(m.id, m.topic, JSON.stringify(m.payload), now, orderId, eventId);
+
+/** Writes a new order, its first timeline entry and its messages in one batch. */
+export async function insertOrder(raw: D1Database, row: OrderRow, event: TimelineEntry, messages: OutboxMessage[]): Promise<void> {
+  await raw.batch([
+    raw.prepare(insertSql()).bind(...insertParams(row)),
+    eventInsert(raw, row.id, event, row.createdAt, false),
+    ...messages.map((m) => outboxInsert(raw, row.id, event.id, m, row.createdAt)),
+  ]);
+}
+
+// The order insert as a plain prepared statement, so it can share one D1 batch with the rest.
+const ORDER_COLUMNS: [keyof OrderRow, string][] = [
+  ["id", "id"],
+  ["customerId", "customer_id"],
+  ["serviceId", "service_id"],
+  ["merchantId", "merchant_id"],
+  ["cityId", "city_id"],
+  ["cell", "cell"],
+  ["addressId", "address_id"],
+  ["addressEnc", "address_enc"],
+  ["lat", "lat"],
+  ["lng", "lng"],
+  ["startAt", "start_at"],
+  ["endAt", "end_at"],
+  ["units", "units"],
+  ["extras", "extras"],
+  ["lines", "lines"],
+  ["total", "total"],
+  ["currency", "currency"],
+  ["paymentPlan", "payment_plan"],
+  ["status", "status"],
+  ["dispatchMode", "dispatch_mode"],
+  ["technicianId", "technician_id"],
+  ["holdKey", "hold_key"],
+  ["triedTechnicians", "tried_technicians"],
+  ["dispatchRound", "dispatch_round"],
+  ["exception", "exception"],
+  ["holdExpiresAt", "hold_expires_at"],
+  ["acceptBy", "accept_by"],
+  ["startCodeEnc", "start_code_enc"],
+  ["notes", "notes"],
+  ["cancelReason", "cancel_reason"],
+  ["refundDecision", "refund_decision"],
+  ["version", "version"],
+  ["lastEventId", "last_event_id"],
+  ["createdAt", "created_at"],
+  ["updatedAt", "updated_at"],
+];
+
+const toDb = (v: unknown) => (v === undefined ? null : typeof v === "object" && v !== null ? JSON.stringify(v) : v);
+
+function insertSql(): string {
+  return `INSERT INTO orders (${ORDER_COLUMNS.map(([, c]) => c).join(", ")}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})`;
+}
+function insertParams(row: OrderRow): unknown[] {
+  return ORDER_COLUMNS.map(([k]) => toDb(row[k]));
+}
+
+export type OrderPatch = Partial<Omit<OrderRow, "id" | "version" | "lastEventId" | "createdAt" | "customerId">>;
+
+/**
+ * Applies a change to an order only if it is still at `version` (optimistic concurrency), with its
+ * timeline entry and messages in the same batch; entry and messages are written only if the change
+ * won. Returns the new row, or undefined when someone else changed the order first.
+ */
+export async function updateOrder(
+  raw: D1Database,
+  order: OrderRow,
+  patch: OrderPatch,
+  event: TimelineEntry,
+  messages: OutboxMessage[] = [],
+  now = Date.now(),
+): Promise<OrderRow | undefined> {
+  const cols = ORDER_COLUMNS.filter(([k]) => k in patch && k !== "id");
+  const sets = [...cols.map(([, c]) => `${c} = ?`), "version = version + 1", "last_event_id = ?", "updated_at = ?"];
+  const update = raw
+    .prepare(`UPDATE orders SET ${sets.join(", ")} WHERE id = ? AND version = ?`)
+    .bind(...cols.map(([k]) => toDb((patch as Partial<OrderRow>)[k])), event.id, now, order.id, order.version);
+  const [result] = await raw.batch([
+    update,
+    eventInsert(raw, order.id, event, now, true),
+    ...messages.map((m) => outboxInsert(raw, order.id, event.id, m, now)),
+  ]);
+  if (!result || result.meta.changes !== 1) return undefined;
+  return { ...order, ...patch, version: order.version + 1, lastEventId: event.id, updatedAt: now };
+}
+
+export async function findOrder(db: Db, id: string): Promise<OrderRow | undefined> {
+  const [row] = await db.select().from(orders).where(eq(orders.id, id)).limit(1);
+  return row;
+}
+
+export async function findOrderByHoldKey(db: Db, holdKey: string): Promise<OrderRow | undefined> {
+  const [row] = await db.select().from(orders).where(eq(orders.holdKey, holdKey)).limit(1);
+  return row;
+}
+
+export async function timeline(db: Db, orderId: string): Promise<OrderEventRow[]> {
+  return db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(orderEvents.at, orderEvents.id);
+}
+
+export interface OrderFilter {
+  customerId?: string;
+  technicianId?: string;
+  merchantId?: string;
+  status?: OrderStatus;
+  serviceId?: string;
+  cell?: string;
+  exceptionsOnly?: boolean;
+  /** Local-date window as UTC instants. */
+  from?: number;
+  to?: number;
+  beforeId?: string;
+}
+
+export async function listOrders(db: Db, f: OrderFilter, limit: number): Promise<OrderRow[]> {
+  const where: SQL[] = [];
+  if (f.customerId) where.push(eq(orders.customerId, f.customerId));
+  if (f.technicianId) where.push(eq(orders.technicianId, f.technicianId));
+  if (f.merchantId) where.push(eq(orders.merchantId, f.merchantId));
+  if (f.status) where.push(eq(orders.status, f.status));
+  if (f.serviceId) where.push(eq(orders.serviceId, f.serviceId));
+  if (f.cell) where.push(eq(orders.cell, f.cell));
+  if (f.exceptionsOnly) where.push(isNotNull(orders.exception));
+  if (f.from !== undefined) where.push(sql`${orders.startAt} >= ${f.from}`);
+  if (f.to !== undefined) where.push(sql`${orders.startAt} < ${f.to}`);
+  if (f.beforeId) where.push(lt(orders.id, f.beforeId));
+  return db
+    .select()
+    .from(orders)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(orders.id))
+    .limit(limit);
+}
+
+/** Open grab jobs in the given cells (the pool a technician sees). */
+export async function grabPool(db: Db, cells: string[]): Promise<OrderRow[]> {
+  if (cells.length === 0) return [];
+  return db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        inArray(orders.cell, cells),
+        eq(orders.dispatchMode, "grab"),
+        or(eq(orders.status, "dispatching"), eq(orders.status, "confirmed")),
+      ),
+    )
+    .orderBy(orders.startAt)
+    .limit(100);
+}
+
+export async function insertDecision(db: Db, row: typeof dispatchDecisions.$inferInsert): Promise<void> {
+  await db.insert(dispatchDecisions).values(row);
+}
+
+export async function decisions(db: Db, orderId: string) {
+  return db
+    .select()
+    .from(dispatchDecisions)
+    .where(eq(dispatchDecisions.orderId, orderId))
+    .orderBy(dispatchDecisions.round, dispatchDecisions.createdAt);
+}
+
+/** For scoring: week earnings and offer/accept history of candidates, and the customer's favourites. */
+export async function candidateHistory(db: Db, technicianIds: string[], customerId: string, since: number) {
+  if (technicianIds.length === 0)
+    return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: new Set<string>() };
+  const [earn, offers, favs] = await db.batch([
+    db
+      .select({ id: orders.technicianId, sum: sql<number>`sum(${orders.total})` })
+      .from(orders)
+      .where(and(inArray(orders.technicianId, technicianIds), eq(orders.status, "completed"), sql`${orders.updatedAt} >= ${since}`))
+      .groupBy(orders.technicianId),
+    db
+      .select({
+        id: orderEvents.actorId,
+        accepts: sql<number>`sum(case when ${orderEvents.toStatus} = 'accepted' then 1 else 0 end)`,
+        declines: sql<number>`sum(case when ${orderEvents.reason} in ('declined', 'accept deadline missed') then 1 else 0 end)`,
+      })
+      .from(orderEvents)
+      .where(and(inArray(orderEvents.actorId, technicianIds), sql`${orderEvents.at} >= ${since - 23 * 86_400_000}`))
+      .groupBy(orderEvents.actorId),
+    db
+      .select({ id: favourites.technicianId })
+      .from(favourites)
+      .where(and(eq(favourites.accountId, customerId), inArray(favourites.technicianId, technicianIds))),
+  ]);
+  const acceptance = new Map<string, number>();
+  for (const o of offers) {
+    const total = Number(o.accepts) + Number(o.declines);
+    if (o.id && total > 0) acceptance.set(o.id, Number(o.accepts) / total);
+  }
+  return {
+    earnings: new Map(earn.filter((e) => e.id).map((e) => [e.id!, Number(e.sum)])),
+    acceptance,
+    favourites: new Set(favs.map((f) => f.id)),
+  };
+}
+
+// ——— idempotency ———
+
+export type IdempotencyClaim =
+  { kind: "claimed" } | { kind: "replay"; status: number; body: string } | { kind: "in_flight" } | { kind: "mismatch" };
+
+/** Claims a key for a request, or reports what an earlier request with the same key left. */
+export async function claimIdempotencyKey(
+  db: Db,
+  accountId: string,
+  key: string,
+  requestHash: string,
+  now = Date.now(),
+): Promise<IdempotencyClaim> {
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({ accountId, key, requestHash, state: "in_flight", createdAt: now })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  if (inserted.length > 0) return { kind: "claimed" };
+  const [row] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key)));
+  if (!row) return { kind: "in_flight" };
+  if (row.requestHash !== requestHash) return { kind: "mismatch" };
+  if (row.state === "in_flight") return { kind: "in_flight" };
+  return { kind: "replay", status: row.statusCode ?? 200, body: row.body ?? "null" };
+}
+
+export async function completeIdempotencyKey(db: Db, accountId: string, key: string, status: number, body: string): Promise<void> {
+  await db
+    .update(idempotencyKeys)
+    .set({ state: "done", statusCode: status, body })
+    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key)));
+}
+
+export async function releaseIdempotencyKey(db: Db, accountId: string, key: string): Promise<void> {
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.state, "in_flight")));
+}
+
+export async function pendingOutbox(db: Db, limit: number) {
+  return db
+    .select()
+    .from(outbox)
+    .where(sql`${outbox.sentAt} is null`)
+    .orderBy(outbox.createdAt)
+    .limit(limit);
+}

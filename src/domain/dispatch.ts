@@ -1,0 +1,70 @@
+/** Dispatch scoring: after the hard constraints (checked in the cell), a weighted score per candidate. */
+
+export interface DispatchWeights {
+  travel: number;
+  rating: number;
+  load: number;
+  fairness: number;
+  acceptance: number;
+  favourite: number;
+}
+
+export const DEFAULT_WEIGHTS: DispatchWeights = { travel: 0.35, rating: 0.2, load: 0.15, fairness: 0.1, acceptance: 0.1, favourite: 0.1 };
+
+export interface CandidateFacts {
+  technicianId: string;
+  travelKm: number;
+  ratingX100: number;
+  jobsThatDay: number;
+  /** Completed-order revenue over the last 7 days (minor units). */
+  weekEarnings: number;
+  /** Accepted ÷ offered, or null without history. */
+  acceptanceRate: number | null;
+  favourite: boolean;
+}
+
+export interface ScoredCandidate extends CandidateFacts {
+  score: number;
+  /** Each weighted component; they sum to `score`. */
+  breakdown: Record<keyof DispatchWeights, number>;
+}
+
+const clamp = (x: number) => Math.min(1, Math.max(0, x));
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/** Parses DISPATCH_WEIGHTS (JSON), keeping defaults for anything missing or out of range. */
+export function parseWeights(json: string | undefined): DispatchWeights {
+  const w = { ...DEFAULT_WEIGHTS };
+  try {
+    const given = JSON.parse(json ?? "{}") as Record<string, unknown>;
+    for (const k of Object.keys(w) as (keyof DispatchWeights)[]) {
+      const v = given[k];
+      if (typeof v === "number" && v >= 0 && v <= 1) w[k] = v;
+    }
+  } catch {
+    // malformed configuration: defaults
+  }
+  return w;
+}
+
+/** Scores and ranks candidates, best first (ties broken by id for a stable order). */
+export function rank(candidates: CandidateFacts[], weights: DispatchWeights): ScoredCandidate[] {
+  const maxEarnings = Math.max(0, ...candidates.map((c) => c.weekEarnings));
+  return candidates
+    .map((c) => {
+      const parts = {
+        travel: 1 - clamp(c.travelKm / 20),
+        rating: clamp((c.ratingX100 / 100 - 3) / 2),
+        load: 1 - clamp(c.jobsThatDay / 6),
+        fairness: maxEarnings > 0 ? 1 - c.weekEarnings / maxEarnings : 1,
+        acceptance: c.acceptanceRate ?? 0.8,
+        favourite: c.favourite ? 1 : 0,
+      };
+      const breakdown = Object.fromEntries(
+        (Object.keys(parts) as (keyof DispatchWeights)[]).map((k) => [k, round4(parts[k] * weights[k])]),
+      ) as Record<keyof DispatchWeights, number>;
+      const score = round4(Object.values(breakdown).reduce((s, v) => s + v, 0));
+      return { ...c, score, breakdown };
+    })
+    .sort((a, b) => b.score - a.score || a.technicianId.localeCompare(b.technicianId));
+}

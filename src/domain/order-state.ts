@@ -1,0 +1,61 @@
+/**
+ * The order state machine. Every status change goes through `transition`: an illegal move is
+ * refused (409 INVALID_TRANSITION upstream) and a legal one names who made it.
+ */
+export const ORDER_STATUSES = [
+  "pending_payment",
+  "confirmed",
+  "dispatching",
+  "assigned",
+  "accepted",
+  "en_route",
+  "arrived",
+  "in_service",
+  "completed",
+  "cancelled",
+  "refunded",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export type ActorType = "customer" | "technician" | "operator" | "merchant" | "system";
+
+const STAFF: ActorType[] = ["operator", "merchant"];
+const ANYONE_BUT_TECH: ActorType[] = ["customer", "operator", "merchant", "system"];
+
+/** Who may move an order from one status to another. */
+export const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderStatus, readonly ActorType[]>>> = {
+  pending_payment: { confirmed: ["system"], cancelled: ANYONE_BUT_TECH },
+  confirmed: { dispatching: ["system", ...STAFF], assigned: ["system", ...STAFF], accepted: ["technician"], cancelled: ANYONE_BUT_TECH },
+  // dispatching → dispatching records a change of exception (nobody free, rounds exhausted).
+  dispatching: { dispatching: ["system"], assigned: ["system", ...STAFF], accepted: ["technician"], cancelled: ANYONE_BUT_TECH },
+  assigned: { accepted: ["technician"], dispatching: ["technician", "system", ...STAFF], assigned: STAFF, cancelled: ANYONE_BUT_TECH },
+  accepted: { en_route: ["technician"], dispatching: ["technician", "system", ...STAFF], assigned: STAFF, cancelled: ANYONE_BUT_TECH },
+  en_route: { arrived: ["technician"], dispatching: ["technician", ...STAFF], cancelled: ANYONE_BUT_TECH },
+  arrived: { in_service: ["technician"], dispatching: STAFF, cancelled: ["operator", "merchant"] },
+  in_service: { completed: ["technician"], cancelled: ["operator"] },
+  completed: { refunded: ["operator", "system"] },
+  cancelled: { refunded: ["operator", "system"] },
+  refunded: {},
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus, actor: ActorType): boolean {
+  return TRANSITIONS[from][to]?.includes(actor) ?? false;
+}
+
+/** Statuses in which a technician's interval is on the order's behalf. */
+export const LIVE_STATUSES: readonly OrderStatus[] = [
+  "pending_payment",
+  "confirmed",
+  "dispatching",
+  "assigned",
+  "accepted",
+  "en_route",
+  "arrived",
+  "in_service",
+];
+
+/** Statuses before the technician set off: the time can still move and cancelling costs no visit fee. */
+export const BEFORE_DEPARTURE: readonly OrderStatus[] = ["pending_payment", "confirmed", "dispatching", "assigned", "accepted"];
+
+/** From acceptance until completion the technician sees the exact address and the customer's phone. */
+export const REVEAL_STATUSES: readonly OrderStatus[] = ["accepted", "en_route", "arrived", "in_service"];

@@ -1,0 +1,28 @@
+import { authOf } from "../../middleware/auth";
+import { idempotent, parseIdempotencyKey } from "../../services/idempotency.service";
+import * as orders from "../../services/orders.service";
+import { createQuote } from "../../services/quotes.service";
+import { createRouter } from "../openapi";
+import * as routes from "./orders.routes";
+
+export default createRouter()
+  .openapi(routes.createQuote, async (c) => c.json(await createQuote(c.env, c.req.valid("json")), 201))
+  .openapi(routes.placeOrder, async (c) => {
+    const auth = authOf(c);
+    const body = c.req.valid("json");
+    const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
+    const outcome = await idempotent(c.env, auth.accountId, key, body, async () => ({
+      status: 201,
+      body: await orders.placeOrder(c.env, auth.accountId, body),
+    }));
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(outcome.body as Awaited<ReturnType<typeof orders.placeOrder>>, 201);
+  })
+  .openapi(routes.listOrders, async (c) => c.json(await orders.listOwnOrders(c.env, authOf(c).accountId, c.req.valid("query")), 200))
+  .openapi(routes.getOrder, async (c) => c.json(await orders.getOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id), 200))
+  .openapi(routes.cancelOrder, async (c) =>
+    c.json(await orders.cancelOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id, c.req.valid("json").reason), 200),
+  )
+  .openapi(routes.rescheduleOrder, async (c) =>
+    c.json(await orders.rescheduleOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id, c.req.valid("json").start), 200),
+  );

@@ -1,0 +1,118 @@
+/** Operators' and merchants' view of orders: lists, the exception queue, assignment, explanation. */
+import { getDb } from "../db/client";
+import { bookableService } from "../db/repositories/booking.repo";
+import { decisions, findOrder, listOrders, type OrderRow } from "../db/repositories/orders.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import type { OrderStatus } from "../domain/order-state";
+import { isPlatform } from "../domain/roles";
+import type { Auth } from "../env";
+import { ConflictError, NotFoundError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { holdFor, jobOf } from "./dispatch.service";
+import { switchTechnician, type Actor } from "./order-flow.service";
+import { cancelOrder, orderView } from "./orders.service";
+
+function staffActor(auth: Auth): Actor {
+  return { type: isPlatform(auth.roles) ? "operator" : "merchant", id: auth.accountId };
+}
+
+/** The order when the caller may manage it: operators any, a merchant_admin its merchant's (404 otherwise). */
+async function managedOrder(env: Env, auth: Auth, id: string): Promise<OrderRow> {
+  const order = await findOrder(getDb(env), id);
+  if (!order) throw new NotFoundError("Order");
+  if (!isPlatform(auth.roles) && (auth.merchantId === null || order.merchantId !== auth.merchantId)) throw new NotFoundError("Order");
+  return order;
+}
+
+export async function listForStaff(
+  env: Env,
+  auth: Auth,
+  q: {
+    status?: OrderStatus;
+    serviceId?: string;
+    merchantId?: string;
+    cell?: string;
+    queue?: "exceptions";
+    from?: string;
+    to?: string;
+    limit: number;
+    cursor?: string;
+  },
+) {
+  const merchantId = isPlatform(auth.roles) ? q.merchantId : (auth.merchantId ?? "__none__");
+  const rows = await listOrders(
+    getDb(env),
+    {
+      status: q.status,
+      serviceId: q.serviceId,
+      merchantId,
+      cell: q.cell,
+      exceptionsOnly: q.queue === "exceptions",
+      from: q.from ? Date.parse(q.from) : undefined,
+      to: q.to ? Date.parse(q.to) : undefined,
+      beforeId: decodeCursor(q.cursor),
+    },
+    q.limit + 1,
+  );
+  const page = toPage(rows, q.limit);
+  return { items: await Promise.all(page.items.map((o) => orderView(env, o, { viewer: "staff" }))), nextCursor: page.nextCursor };
+}
+
+export async function getForStaff(env: Env, auth: Auth, id: string) {
+  return orderView(env, await managedOrder(env, auth, id), { viewer: "staff" });
+}
+
+/** Every dispatch decision of the order with its candidates and their score breakdown. */
+export async function dispatchExplanation(env: Env, auth: Auth, id: string) {
+  const order = await managedOrder(env, auth, id);
+  const rows = await decisions(getDb(env), order.id);
+  return {
+    orderId: order.id,
+    mode: order.dispatchMode,
+    round: order.dispatchRound,
+    technicianId: order.technicianId,
+    exception: order.exception,
+    decisions: rows.map((d) => ({
+      round: d.round,
+      mode: d.mode,
+      chosenTechnicianId: d.chosenTechnicianId,
+      reason: d.reason,
+      candidates: d.candidates,
+      at: new Date(d.createdAt).toISOString(),
+    })),
+  };
+}
+
+/** Assigns a technician by hand, with the same checks as automatic dispatch (skills, shifts, no clash). */
+export async function assign(env: Env, auth: Auth, id: string, technicianId: string) {
+  const order = await managedOrder(env, auth, id);
+  if (!["confirmed", "dispatching", "assigned", "accepted"].includes(order.status)) {
+    throw new ConflictError(
+      "INVALID_TRANSITION",
+      { en: `An order that is ${order.status} cannot be assigned.`, zh: `订单当前状态为 ${order.status}，不能指派。` },
+      { extra: { status: order.status } },
+    );
+  }
+  const db = getDb(env);
+  const [entry, found] = await Promise.all([rosterEntry(db, technicianId), bookableService(db, order.serviceId)]);
+  const mayUse = entry && (isPlatform(auth.roles) || entry.profile.merchantId === auth.merchantId);
+  if (!entry || !mayUse) throw new NotFoundError("Technician");
+  const skills = found?.service.requiredSkills ?? [];
+  if (entry.profile.status !== "approved" || !skills.every((s) => entry.profile.skills.includes(s))) {
+    throw new ConflictError("TECHNICIAN_NOT_QUALIFIED", {
+      en: "The technician is not approved or lacks a required skill.",
+      zh: "该技师未通过审核或缺少所需技能。",
+    });
+  }
+  if (order.technicianId === technicianId && order.status !== "dispatching") return orderView(env, order, { viewer: "staff" });
+  const round = order.dispatchRound + 1;
+  const reservation = await holdFor(env, technicianId, jobOf(order, skills), round);
+  if (!reservation) throw new ConflictError("SLOT_UNAVAILABLE", { en: "That technician is not free then.", zh: "该技师在此时段不空闲。" });
+  const next = await switchTechnician(env, order, reservation, staffActor(auth), "assigned by staff", "assigned", { dispatchRound: round });
+  return orderView(env, next, { viewer: "staff" });
+}
+
+export async function cancelByStaff(env: Env, auth: Auth, id: string, reason: string) {
+  const order = await managedOrder(env, auth, id);
+  return orderView(env, await cancelOrder(env, order, staffActor(auth), reason), { viewer: "staff" });
+}

@@ -1,0 +1,232 @@
+/**
+ * Moving orders through the state machine: one guarded, versioned D1 write per transition with its
+ * timeline entry and outbox message, plus the calendar work around it (hold, book, release) and the
+ * dispatch deadlines kept by the order's cell.
+ */
+import { getDb } from "../db/client";
+import { bookableService } from "../db/repositories/booking.repo";
+import { findOrder, findOrderByHoldKey, updateOrder, type OrderPatch, type OrderRow } from "../db/repositories/orders.repo";
+import { canTransition, type ActorType, type OrderStatus } from "../domain/order-state";
+import { ConflictError } from "../errors";
+import { newId } from "../lib/ids";
+import { cellStub } from "./cells.service";
+import {
+  acceptDeadlineMs,
+  bookHold,
+  enRouteLeadMs,
+  grabDeadlineMs,
+  jobOf,
+  maxRounds,
+  releaseHold,
+  reserveBest,
+  type Reservation,
+} from "./dispatch.service";
+import type { DeadlineKind } from "./cell-events.service";
+
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+}
+
+export const SYSTEM: Actor = { type: "system", id: null };
+
+export function invalidTransition(order: OrderRow, to: OrderStatus): ConflictError {
+  return new ConflictError(
+    "INVALID_TRANSITION",
+    { en: `An order that is ${order.status} cannot become ${to}.`, zh: `订单当前状态为 ${order.status}，不能变为 ${to}。` },
+    { extra: { status: order.status } },
+  );
+}
+
+export function concurrentChange(): ConflictError {
+  return new ConflictError("CONCURRENT_UPDATE", {
+    en: "The order changed meanwhile; reload and try again.",
+    zh: "订单已被更新，请刷新后重试。",
+  });
+}
+
+/**
+ * Applies one legal transition (or throws 409 INVALID_TRANSITION), recorded in the timeline; the
+ * write names the version it read, so of two concurrent actors only one wins (the other gets 409
+ * CONCURRENT_UPDATE).
+ */
+export async function transition(
+  env: Env,
+  order: OrderRow,
+  to: OrderStatus,
+  actor: Actor,
+  reason: string,
+  patch: OrderPatch = {},
+  data: Record<string, unknown> = {},
+): Promise<OrderRow> {
+  if (!canTransition(order.status, to, actor.type)) throw invalidTransition(order, to);
+  const eventId = newId("evt");
+  const updated = await updateOrder(
+    env.DB,
+    order,
+    { ...patch, status: to },
+    { id: eventId, actorType: actor.type, actorId: actor.id, from: order.status, to, reason, data },
+    [
+      {
+        id: newId("msg"),
+        topic: "order.status",
+        payload: {
+          orderId: order.id,
+          customerId: order.customerId,
+          technicianId: patch.technicianId ?? order.technicianId,
+          from: order.status,
+          to,
+          reason,
+        },
+      },
+    ],
+  );
+  if (!updated) throw concurrentChange();
+  return updated;
+}
+
+async function setDeadline(env: Env, order: OrderRow, kind: DeadlineKind, dueAt: number): Promise<void> {
+  await cellStub(env, order.cell).setDeadline(order.id, kind, dueAt, order.version);
+}
+
+export async function clearDeadline(env: Env, order: OrderRow): Promise<void> {
+  await cellStub(env, order.cell).clearDeadline(order.id);
+}
+
+/** A confirmed order enters dispatch according to its mode. */
+export async function startDispatch(env: Env, order: OrderRow): Promise<OrderRow> {
+  const now = Date.now();
+  if (order.dispatchMode === "manual") {
+    return transition(env, order, "dispatching", SYSTEM, "waiting for an operator to assign", { exception: "manual_dispatch" });
+  }
+  if (order.dispatchMode === "grab") {
+    const next = await transition(env, order, "dispatching", SYSTEM, "open for grabbing", { acceptBy: now + grabDeadlineMs(env) });
+    await setDeadline(env, next, "grab", next.acceptBy!);
+    return next;
+  }
+  const next = await transition(env, order, "assigned", SYSTEM, "offered to the technician", { acceptBy: now + acceptDeadlineMs(env) });
+  await setDeadline(env, next, "accept", next.acceptBy!);
+  return next;
+}
+
+async function skillsOf(env: Env, order: OrderRow): Promise<string[]> {
+  const found = await bookableService(getDb(env), order.serviceId);
+  return found?.service.requiredSkills ?? [];
+}
+
+/**
+ * Takes the order off its technician (released and excluded from now on) and dispatches it again.
+ */
+export async function redispatch(env: Env, order: OrderRow, actor: Actor, reason: string): Promise<OrderRow> {
+  const tried =
+    order.technicianId && !order.triedTechnicians.includes(order.technicianId)
+      ? [...order.triedTechnicians, order.technicianId]
+      : order.triedTechnicians;
+  const next = await transition(env, order, "dispatching", actor, reason, {
+    technicianId: null,
+    holdKey: null,
+    triedTechnicians: tried,
+    dispatchRound: order.dispatchRound + 1,
+    acceptBy: null,
+  });
+  await releaseHold(env, order.technicianId, order.holdKey);
+  await clearDeadline(env, next);
+  return dispatchNext(env, next, reason);
+}
+
+/**
+ * Offers a dispatching order to the best free technician not tried yet. After DISPATCH_MAX_ROUNDS,
+ * or with nobody free, the order waits in the operators' exception queue.
+ */
+export async function dispatchNext(env: Env, order: OrderRow, reason: string): Promise<OrderRow> {
+  const round = order.dispatchRound;
+  const reservation =
+    round > maxRounds(env) ? null : await reserveBest(env, jobOf(order, await skillsOf(env, order)), round, order.dispatchMode, reason);
+  if (!reservation) {
+    const exception = round > maxRounds(env) ? "max_rounds" : "no_candidate";
+    return transition(
+      env,
+      order,
+      "dispatching",
+      SYSTEM,
+      exception === "max_rounds" ? `no acceptance after ${maxRounds(env)} rounds` : "no free technician",
+      { exception },
+    );
+  }
+  return switchTechnician(env, order, reservation, SYSTEM, "offered to the next technician", "assigned");
+}
+
+/**
+ * Points the order at a newly held technician, books that hold and releases the previous
+ * technician. If the order changed meanwhile, the new hold is released and the change refused.
+ */
+export async function switchTechnician(
+  env: Env,
+  order: OrderRow,
+  reservation: Reservation,
+  actor: Actor,
+  reason: string,
+  to: "assigned" | "accepted",
+  patch: OrderPatch = {},
+): Promise<OrderRow> {
+  const previous = { technicianId: order.technicianId, holdKey: order.holdKey };
+  const acceptBy = to === "assigned" ? Date.now() + acceptDeadlineMs(env) : null;
+  let next: OrderRow;
+  try {
+    next = await transition(env, order, to, actor, reason, {
+      ...patch,
+      technicianId: reservation.technicianId,
+      holdKey: reservation.holdKey,
+      acceptBy,
+      exception: null,
+    });
+  } catch (err) {
+    await releaseHold(env, reservation.technicianId, reservation.holdKey);
+    throw err;
+  }
+  await bookHold(env, reservation.technicianId, reservation.holdKey);
+  if (previous.holdKey && previous.holdKey !== reservation.holdKey) await releaseHold(env, previous.technicianId, previous.holdKey);
+  if (acceptBy !== null) await setDeadline(env, next, "accept", acceptBy);
+  else await armEnRouteDeadline(env, next);
+  return next;
+}
+
+/** After acceptance: the technician must be on the way EN_ROUTE_LEAD_MINUTES before the start. */
+export async function armEnRouteDeadline(env: Env, order: OrderRow): Promise<void> {
+  await setDeadline(env, order, "enroute", Math.max(Date.now(), order.startAt - enRouteLeadMs(env)));
+}
+
+/** A dispatch deadline passed (called by the cell's alarm). Does nothing if the order moved on. */
+export async function handleDeadline(env: Env, orderId: string, kind: DeadlineKind, version: number): Promise<void> {
+  const order = await findOrder(getDb(env), orderId);
+  if (!order || order.version !== version) return;
+  try {
+    if (kind === "accept" && order.status === "assigned") await redispatch(env, order, SYSTEM, "accept deadline missed");
+    else if (kind === "enroute" && order.status === "accepted") await redispatch(env, order, SYSTEM, "not on the way in time");
+    else if (kind === "grab" && order.status === "dispatching" && order.technicianId && order.holdKey) {
+      const next = await transition(env, order, "assigned", SYSTEM, "nobody grabbed it: offered to the reserved technician", {
+        acceptBy: Date.now() + acceptDeadlineMs(env),
+      });
+      await setDeadline(env, next, "accept", next.acceptBy!);
+    }
+  } catch (err) {
+    // Someone else moved the order first: the deadline is moot.
+    if (err instanceof ConflictError) return;
+    throw err;
+  }
+}
+
+/** A pending-payment hold expired (called by the technician's cell): the unpaid order is cancelled. */
+export async function handleHoldExpired(env: Env, holdKey: string): Promise<void> {
+  const order = await findOrderByHoldKey(getDb(env), holdKey);
+  if (!order || order.status !== "pending_payment") return;
+  try {
+    await transition(env, order, "cancelled", SYSTEM, "not paid before the hold expired", {
+      cancelReason: "hold_expired",
+      refundDecision: { percent: 0, amount: 0, visitFee: 0, reason: "nothing was paid" },
+    });
+  } catch (err) {
+    if (err instanceof ConflictError) return;
+    throw err;
+  }
+}

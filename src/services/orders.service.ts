@@ -1,0 +1,352 @@
+/** Customer-facing order use cases: book from a quote, read, cancel, reschedule. */
+import { getDb } from "../db/client";
+import { findOwnAddress } from "../db/repositories/addresses.repo";
+import { bookableService } from "../db/repositories/booking.repo";
+import { cityOfCell } from "../db/repositories/cities.repo";
+import { findOrder, insertOrder, listOrders, timeline, updateOrder, type OrderRow } from "../db/repositories/orders.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import { refundPercentAt } from "../domain/catalog";
+import { cellOf, haversineKm, resolutionOf } from "../domain/geo";
+import { BEFORE_DEPARTURE, type OrderStatus } from "../domain/order-state";
+import { toZonedIso } from "../domain/zoned";
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { newId } from "../lib/ids";
+import { Pii } from "../lib/pii";
+import { cellError, cellStub } from "./cells.service";
+import { bookHold, holdFor, releaseHold, reserveBest, type Job } from "./dispatch.service";
+import { clearDeadline, concurrentChange, startDispatch, transition, type Actor } from "./order-flow.service";
+import { readQuote } from "./quotes.service";
+
+export interface PlaceOrderInput {
+  quoteId: string;
+  addressId: string;
+  start: string;
+  technicianId?: string;
+  notes?: string;
+  paymentPlan?: "full" | "deposit" | "after_service";
+}
+
+/** The address must be where the quote was priced (within this many km). */
+const QUOTE_ADDRESS_TOLERANCE_KM = 0.5;
+
+function mismatch(path: string, message: string): BadRequestError {
+  return new BadRequestError(
+    "QUOTE_MISMATCH",
+    { en: "The order does not match its quote.", zh: "订单与报价不一致。" },
+    { errors: [{ path, message }] },
+  );
+}
+
+function slotUnavailable(): ConflictError {
+  return new ConflictError("SLOT_UNAVAILABLE", { en: "No technician can take that time any more.", zh: "该时段已无技师可接单。" });
+}
+
+/**
+ * Books a quoted job: holds the interval in the owner cell of the chosen or best technician, then
+ * writes the order. If the write fails the hold is released, so no interval is left behind.
+ * Pay-after-service orders are confirmed and dispatched at once.
+ */
+export async function placeOrder(env: Env, customerId: string, input: PlaceOrderInput) {
+  const quote = await readQuote(env, input.quoteId);
+  if (Date.parse(input.start) !== quote.start) throw mismatch("body.start", "differs from the quoted start");
+  const db = getDb(env);
+  const [address, found] = await Promise.all([findOwnAddress(db, customerId, input.addressId), bookableService(db, quote.serviceId)]);
+  if (!address) throw new NotFoundError("Address");
+  if (!found) throw new NotFoundError("Service");
+  if (haversineKm(address, quote) > QUOTE_ADDRESS_TOLERANCE_KM)
+    throw mismatch("body.addressId", "the address is not where the quote was priced");
+  const { service } = found;
+  const cell = cellOf(address, resolutionOf(env));
+  const city = await cityOfCell(db, cell);
+  if (!city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+
+  const options = service.paymentOptions;
+  const plan = input.paymentPlan ?? (options.full ? "full" : options.depositPercent !== null ? "deposit" : "after_service");
+  const allowed = plan === "full" ? options.full : plan === "deposit" ? options.depositPercent !== null : options.afterService;
+  if (!allowed)
+    throw new BadRequestError(
+      "PAYMENT_PLAN_NOT_OFFERED",
+      { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
+      { errors: [{ path: "body.paymentPlan", message: "not offered" }] },
+    );
+  const chosen = input.technicianId;
+  if (service.dispatchMode === "chosen" && !chosen)
+    throw new ValidationError([{ path: "body.technicianId", message: "this service is booked with a chosen technician" }]);
+
+  const orderId = newId("ord");
+  const job: Job = {
+    orderId,
+    customerId,
+    cell,
+    start: quote.start,
+    end: quote.end,
+    lat: address.lat,
+    lng: address.lng,
+    skills: service.requiredSkills,
+    exclude: [],
+  };
+  const reservation = chosen ? await holdFor(env, chosen, job, 1) : await reserveBest(env, job, 1, service.dispatchMode, "booking");
+  if (!reservation) throw slotUnavailable();
+  if (chosen) {
+    const entry = await rosterEntry(db, chosen);
+    if (!entry || entry.profile.status !== "approved" || !service.requiredSkills.every((s) => entry.profile.skills.includes(s))) {
+      await releaseHold(env, chosen, reservation.holdKey);
+      throw slotUnavailable();
+    }
+  }
+
+  const now = Date.now();
+  const pii = await Pii.fromEnv(env);
+  const startCode = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
+  const afterService = plan === "after_service";
+  const row: OrderRow = {
+    id: orderId,
+    customerId,
+    serviceId: service.id,
+    merchantId: service.merchantId,
+    cityId: city.id,
+    cell,
+    addressId: address.id,
+    addressEnc: await pii.encrypt(
+      "order_address",
+      JSON.stringify({
+        label: address.label,
+        text: await pii.decrypt("address", address.textEnc),
+        contactName: await pii.decrypt("contact_name", address.contactNameEnc),
+        contactPhone: await pii.decrypt("phone", address.contactPhoneEnc),
+      }),
+    ),
+    lat: address.lat,
+    lng: address.lng,
+    startAt: quote.start,
+    endAt: quote.end,
+    units: quote.units,
+    extras: quote.extras,
+    lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount })),
+    total: quote.total,
+    currency: quote.currency,
+    paymentPlan: plan,
+    status: afterService ? "confirmed" : "pending_payment",
+    dispatchMode: chosen ? "chosen" : service.dispatchMode,
+    technicianId: reservation.technicianId,
+    holdKey: reservation.holdKey,
+    triedTechnicians: [],
+    dispatchRound: 1,
+    exception: null,
+    holdExpiresAt: afterService ? null : reservation.expiresAt,
+    acceptBy: null,
+    startCodeEnc: await pii.encrypt("start_code", startCode),
+    notes: input.notes ?? null,
+    cancelReason: null,
+    refundDecision: null,
+    version: 1,
+    lastEventId: newId("evt"),
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await insertOrder(
+      env.DB,
+      row,
+      {
+        id: row.lastEventId,
+        actorType: "customer",
+        actorId: customerId,
+        from: null,
+        to: row.status,
+        reason: afterService ? "booked; pays after the service" : "booked; waiting for payment",
+      },
+      [
+        {
+          id: newId("msg"),
+          topic: "order.status",
+          payload: { orderId, customerId, technicianId: row.technicianId, from: null, to: row.status, reason: "booked" },
+        },
+      ],
+    );
+  } catch (err) {
+    // No orphans: the interval goes back before the failure is reported.
+    await releaseHold(env, reservation.technicianId, reservation.holdKey);
+    throw err;
+  }
+  let order = row;
+  if (afterService) {
+    await bookHold(env, reservation.technicianId, reservation.holdKey);
+    order = await startDispatch(env, row);
+  }
+  return orderView(env, order, { viewer: "customer" });
+}
+
+export interface ViewOptions {
+  viewer: "customer" | "technician" | "staff";
+}
+
+/** An order as its customer, its technician or staff may see it. */
+export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
+  const db = getDb(env);
+  const [events, found, city, tech] = await Promise.all([
+    timeline(db, order.id),
+    bookableService(db, order.serviceId),
+    cityOfCell(db, order.cell),
+    order.technicianId ? rosterEntry(db, order.technicianId) : Promise.resolve(undefined),
+  ]);
+  const tz = city?.timeZone ?? "UTC";
+  const pii = await Pii.fromEnv(env);
+  const money = (amount: number) => ({ amount, currency: order.currency });
+  return {
+    id: order.id,
+    status: order.status,
+    service: { id: order.serviceId, name: found ? { zh: found.service.nameZh, en: found.service.nameEn } : null },
+    start: toZonedIso(order.startAt, tz),
+    end: toZonedIso(order.endAt, tz),
+    timeZone: tz,
+    addressId: order.addressId,
+    technician: tech ? { id: tech.profile.id, name: tech.profile.name, rating: tech.profile.ratingX100 / 100 } : null,
+    lines: order.lines.map((l) => ({ code: l.code, label: l.label, amount: money(l.amount) })),
+    total: money(order.total),
+    paymentPlan: order.paymentPlan,
+    dispatchMode: order.dispatchMode,
+    holdExpiresAt: order.holdExpiresAt === null ? null : new Date(order.holdExpiresAt).toISOString(),
+    acceptBy: order.acceptBy === null ? null : new Date(order.acceptBy).toISOString(),
+    startCode: opts.viewer === "customer" ? await pii.decrypt("start_code", order.startCodeEnc) : undefined,
+    exception: opts.viewer === "staff" ? order.exception : undefined,
+    notes: order.notes,
+    cancelReason: order.cancelReason,
+    refund: order.refundDecision
+      ? { ...order.refundDecision, amount: money(order.refundDecision.amount), visitFee: money(order.refundDecision.visitFee) }
+      : null,
+    payments: [] as unknown[],
+    timeline: events.map((e) => ({
+      at: new Date(e.at).toISOString(),
+      actor: { type: e.actorType, id: opts.viewer === "staff" ? e.actorId : undefined },
+      from: e.fromStatus,
+      to: e.toStatus,
+      reason: e.reason,
+    })),
+    version: order.version,
+    createdAt: new Date(order.createdAt).toISOString(),
+  };
+}
+
+/** The caller's own order, or 404. */
+export async function ownOrder(env: Env, customerId: string, id: string): Promise<OrderRow> {
+  const order = await findOrder(getDb(env), id);
+  if (!order || order.customerId !== customerId) throw new NotFoundError("Order");
+  return order;
+}
+
+export async function getOwnOrder(env: Env, customerId: string, id: string) {
+  return orderView(env, await ownOrder(env, customerId, id), { viewer: "customer" });
+}
+
+export async function listOwnOrders(env: Env, customerId: string, q: { status?: OrderStatus; limit: number; cursor?: string }) {
+  const rows = await listOrders(getDb(env), { customerId, status: q.status, beforeId: decodeCursor(q.cursor) }, q.limit + 1);
+  const page = toPage(rows, q.limit);
+  return { items: await Promise.all(page.items.map((o) => orderView(env, o, { viewer: "customer" }))), nextCursor: page.nextCursor };
+}
+
+/**
+ * The refund the service's policy grants when cancelling now: a tier by hours before the start,
+ * less the visit fee once the technician has set off. Nothing is refunded when nothing was paid.
+ */
+export async function refundDecision(env: Env, order: OrderRow, now = Date.now()) {
+  const found = await bookableService(getDb(env), order.serviceId);
+  const policy = found?.service.cancellationPolicy ?? { tiers: [], visitFee: 0 };
+  const hoursBefore = (order.startAt - now) / 3_600_000;
+  const percent = refundPercentAt(policy, hoursBefore);
+  const departed = !BEFORE_DEPARTURE.includes(order.status);
+  const visitFee = departed ? Math.min(policy.visitFee, order.total) : 0;
+  const paid = order.paymentPlan === "after_service" || order.status === "pending_payment" ? 0 : order.total;
+  const amount = paid === 0 ? 0 : Math.floor(((paid - visitFee) * percent) / 100);
+  const reason =
+    paid === 0
+      ? "nothing was paid"
+      : `${percent}% refund ${Math.max(0, Math.round(hoursBefore))} h before the start${departed ? ", visit fee kept" : ""}`;
+  return { percent, amount: Math.max(0, amount), visitFee, reason };
+}
+
+/** Cancels the caller's order under the service's policy and frees the technician. */
+export async function cancelOwnOrder(env: Env, customerId: string, id: string, reason: string) {
+  const order = await ownOrder(env, customerId, id);
+  return orderView(env, await cancelOrder(env, order, { type: "customer", id: customerId }, reason), { viewer: "customer" });
+}
+
+export async function cancelOrder(env: Env, order: OrderRow, actor: Actor, reason: string): Promise<OrderRow> {
+  const decision = await refundDecision(env, order);
+  const next = await transition(
+    env,
+    order,
+    "cancelled",
+    actor,
+    reason,
+    { cancelReason: reason, refundDecision: decision, acceptBy: null },
+    { refund: decision },
+  );
+  await releaseHold(env, order.technicianId, order.holdKey);
+  await clearDeadline(env, next);
+  return next;
+}
+
+/**
+ * Moves the caller's order to a new start with the same technician, atomically in their cell: the
+ * old interval is released only if the new one is taken. Allowed until the technician sets off.
+ */
+export async function rescheduleOwnOrder(env: Env, customerId: string, id: string, startIso: string) {
+  const order = await ownOrder(env, customerId, id);
+  return orderView(env, await rescheduleOrder(env, order, { type: "customer", id: customerId }, Date.parse(startIso)), {
+    viewer: "customer",
+  });
+}
+
+export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, start: number): Promise<OrderRow> {
+  if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
+    throw new ConflictError(
+      "INVALID_TRANSITION",
+      { en: `An order that is ${order.status} cannot be rescheduled.`, zh: `订单当前状态为 ${order.status}，不能改期。` },
+      { extra: { status: order.status } },
+    );
+  }
+  const found = await bookableService(getDb(env), order.serviceId);
+  const service = found?.service;
+  const now = Date.now();
+  if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
+    throw new ValidationError([
+      { path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` },
+    ]);
+  }
+  const end = start + (order.endAt - order.startAt);
+  const entry = order.technicianId ? await rosterEntry(getDb(env), order.technicianId) : undefined;
+  if (!entry || !order.holdKey)
+    throw new ConflictError("SLOT_UNAVAILABLE", { en: "No technician holds this order yet.", zh: "该订单尚无技师。" });
+  const stub = cellStub(env, entry.homeCell);
+  const moved = await stub.reschedule(order.holdKey, start, end);
+  if (!moved.ok) throw cellError(moved);
+  const updated = await updateOrder(
+    env.DB,
+    order,
+    { startAt: start, endAt: end },
+    {
+      id: newId("evt"),
+      actorType: actor.type,
+      actorId: actor.id,
+      from: order.status,
+      to: order.status,
+      reason: "rescheduled",
+      data: { from: order.startAt, to: start },
+    },
+    [
+      {
+        id: newId("msg"),
+        topic: "order.rescheduled",
+        payload: { orderId: order.id, customerId: order.customerId, technicianId: order.technicianId, start },
+      },
+    ],
+  );
+  if (!updated) {
+    // The order changed meanwhile: put the interval back where the order still says it is.
+    await stub.reschedule(order.holdKey, order.startAt, order.endAt, { ignoreShifts: true });
+    throw concurrentChange();
+  }
+  return updated;
+}

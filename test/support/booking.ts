@@ -1,0 +1,46 @@
+/** Booking helpers for order tests: a customer with an address, quotes and orders over HTTP. */
+import { call, signIn, type Session } from "./http";
+import type { World } from "./world";
+
+export interface Customer {
+  session: Session;
+  addressId: string;
+}
+
+export async function newCustomer(at: { lat: number; lng: number }): Promise<Customer> {
+  const session = await signIn();
+  const res = await call("POST", "/v1/me/addresses", {
+    token: session.token,
+    body: { label: "家", text: "测试路 1 号 101 室", lat: at.lat, lng: at.lng, contactName: "张三", contactPhone: "13912345678" },
+  });
+  if (res.status !== 201) throw new Error(`address: ${res.status} ${JSON.stringify(res.body)}`);
+  return { session, addressId: res.body.id };
+}
+
+/** A quote for the world's service at `start` (ISO), at the world's centre. */
+export async function quote(w: World, c: Customer, start: string, extra: Record<string, unknown> = {}) {
+  const res = await call("POST", "/v1/quotes", {
+    token: c.session.token,
+    body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start, ...extra },
+  });
+  if (res.status !== 201) throw new Error(`quote: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+let keys = 0;
+export function book(
+  c: Customer,
+  q: { id: string; start: string },
+  extra: Record<string, unknown> = {},
+  key = `k-${Date.now()}-${(keys += 1)}-${Math.random()}`,
+) {
+  return call("POST", "/v1/orders", {
+    token: c.session.token,
+    headers: { "Idempotency-Key": key },
+    body: { quoteId: q.id, addressId: c.addressId, start: q.start, paymentPlan: "after_service", ...extra },
+  });
+}
+
+export function task(session: Session, orderId: string, action: string, body: Record<string, unknown> = {}) {
+  return call("POST", `/v1/technician/tasks/${orderId}/${action}`, { token: session.token, body });
+}
