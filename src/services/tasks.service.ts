@@ -33,8 +33,11 @@ export function revealed(env: Env, order: OrderRow, now = Date.now()): boolean {
   return order.status === "completed" && now <= order.updatedAt + graceMs(env);
 }
 
-/** An order as its technician sees it: the exact address and phone only while revealed. */
-export async function taskView(env: Env, order: OrderRow) {
+/**
+ * An order as a technician sees it: the exact address and phone only while it is theirs and
+ * revealed; someone else's (a grab job, one they just declined) never shows who has it.
+ */
+export async function taskView(env: Env, order: OrderRow, technicianId: string) {
   const base = await orderView(env, order, { viewer: "technician" });
   const pii = await Pii.fromEnv(env);
   const addr = JSON.parse(await pii.decrypt("order_address", order.addressEnc)) as {
@@ -43,9 +46,11 @@ export async function taskView(env: Env, order: OrderRow) {
     contactName: string;
     contactPhone: string;
   };
-  const open = revealed(env, order);
+  const mine = order.technicianId === technicianId;
+  const open = mine && revealed(env, order);
   return {
     ...base,
+    technician: mine ? base.technician : null,
     location: open
       ? { lat: order.lat, lng: order.lng }
       : { lat: Math.round(order.lat * 100) / 100, lng: Math.round(order.lng * 100) / 100 },
@@ -63,7 +68,7 @@ async function myOrder(env: Env, technicianId: string, orderId: string): Promise
 }
 
 export async function getTask(env: Env, technicianId: string, orderId: string) {
-  return taskView(env, await myOrder(env, technicianId, orderId));
+  return taskView(env, await myOrder(env, technicianId, orderId), technicianId);
 }
 
 /** The technician's current and upcoming orders. */
@@ -71,7 +76,7 @@ export async function listTasks(env: Env, technicianId: string, q: { limit: numb
   const rows = await listOrders(getDb(env), { technicianId, beforeId: decodeCursor(q.cursor) }, q.limit + 1);
   const page = toPage(rows, q.limit);
   const items = q.all ? page.items : page.items.filter((o) => LIVE_STATUSES.includes(o.status) || o.status === "completed");
-  return { items: await Promise.all(items.map((o) => taskView(env, o))), nextCursor: page.nextCursor };
+  return { items: await Promise.all(items.map((o) => taskView(env, o, technicianId))), nextCursor: page.nextCursor };
 }
 
 /** Grab jobs in the technician's cell ring that need only skills they have. */
@@ -85,7 +90,7 @@ export async function pool(env: Env, technicianId: string) {
     const found = await bookableService(db, order.serviceId);
     if (!found || !found.service.requiredSkills.every((s) => entry.profile.skills.includes(s))) continue;
     if (order.triedTechnicians.includes(technicianId)) continue;
-    const view = await taskView(env, order);
+    const view = await taskView(env, order, technicianId);
     out.push({ ...view, distanceKm: Math.round(haversineKm(entry.profile.home, order) * 10) / 10 });
   }
   return { items: out };
@@ -110,14 +115,21 @@ export async function grab(env: Env, technicianId: string, orderId: string) {
     !found.service.requiredSkills.every((s) => entry.profile.skills.includes(s))
   )
     throw new NotFoundError("Order");
-  const round = order.dispatchRound + 1;
-  const reservation = await holdFor(env, technicianId, jobOf(order, found.service.requiredSkills), round);
-  if (!reservation)
-    throw new ConflictError("SLOT_UNAVAILABLE", { en: "That time clashes with your calendar.", zh: "该时段与您的日程冲突。" });
   const actor: Actor = { type: "technician", id: technicianId };
+  // The technician reserved for the job at booking already holds the interval.
+  const own = order.technicianId === technicianId && order.holdKey !== null;
+  const round = own ? order.dispatchRound : order.dispatchRound + 1;
+  const reservation = own
+    ? { technicianId, holdKey: order.holdKey!, expiresAt: 0 }
+    : await holdFor(env, technicianId, jobOf(order, found.service.requiredSkills), round);
+  if (!reservation) {
+    // Lost to another grab meanwhile (its switch can briefly leave our own hold in place)?
+    if ((await findOrder(db, orderId))?.status !== "dispatching") throw taken();
+    throw new ConflictError("SLOT_UNAVAILABLE", { en: "That time clashes with your calendar.", zh: "该时段与您的日程冲突。" });
+  }
   try {
     const next = await switchTechnician(env, order, reservation, actor, "grabbed", "accepted", { dispatchRound: round });
-    return taskView(env, next);
+    return taskView(env, next, technicianId);
   } catch (err) {
     if (err instanceof ConflictError && (err.code === "CONCURRENT_UPDATE" || err.code === "INVALID_TRANSITION")) throw taken();
     throw err;
@@ -197,5 +209,5 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       next = await transition(env, order, "completed", actor, "completed");
       break;
   }
-  return taskView(env, next);
+  return taskView(env, next, technicianId);
 }

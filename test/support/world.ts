@@ -23,7 +23,13 @@ let n = 0;
 /** Creates a city centred at `center` (unique per test file band) with one service offered there. */
 export async function createWorld(
   center: { lat: number; lng: number },
-  opts: { timeZone?: string; leadTimeMinutes?: number; horizonDays?: number; durationMinutes?: number } = {},
+  opts: {
+    timeZone?: string;
+    leadTimeMinutes?: number;
+    horizonDays?: number;
+    durationMinutes?: number;
+    dispatchMode?: "auto" | "grab" | "manual" | "chosen";
+  } = {},
 ): Promise<World> {
   n += 1;
   const admin = await signInAdmin();
@@ -38,6 +44,7 @@ export async function createWorld(
     leadTimeMinutes: opts.leadTimeMinutes ?? 60,
     horizonDays: opts.horizonDays ?? 14,
     durationMinutes: opts.durationMinutes ?? 120,
+    dispatchMode: opts.dispatchMode,
   });
   return { admin, cityId: city.body.id, timeZone, center, cells: city.body.cells, skill, otherSkill, serviceId };
 }
@@ -50,6 +57,7 @@ export async function insertService(o: {
   horizonDays: number;
   durationMinutes: number;
   merchantId?: string | null;
+  dispatchMode?: string;
 }): Promise<string> {
   const id = newId("svc");
   const categoryId = newId("cat");
@@ -61,7 +69,7 @@ export async function insertService(o: {
     env.DB.prepare(
       `INSERT INTO services (id, merchant_id, category_id, name_zh, name_en, description_zh, description_en, currency, base_price, unit_price, unit, min_units,
         duration_minutes, per_unit_minutes, required_skills, extras, cancellation_policy, dispatch_mode, payment_options, rush_fee, lead_time_minutes, horizon_days, active, created_at, updated_at)
-       VALUES (?, ?, ?, '日常保洁', 'Cleaning', '描述', 'Description', 'CNY', 12000, 0, 'visit', 1, ?, 0, ?, '[]', ?, 'auto', ?, 0, ?, ?, 1, ?, ?)`,
+       VALUES (?, ?, ?, '日常保洁', 'Cleaning', '描述', 'Description', 'CNY', 12000, 0, 'visit', 1, ?, 0, ?, '[]', ?, ?, ?, 0, ?, ?, 1, ?, ?)`,
     ).bind(
       id,
       o.merchantId ?? null,
@@ -69,6 +77,7 @@ export async function insertService(o: {
       o.durationMinutes,
       JSON.stringify(o.skills),
       JSON.stringify({ tiers: [{ hoursBefore: 24, refundPercent: 100 }], visitFee: 3000 }),
+      o.dispatchMode ?? "auto",
       JSON.stringify({ full: true, depositPercent: null, afterService: true }),
       o.leadTimeMinutes,
       o.horizonDays,
