@@ -3,6 +3,7 @@ import adminOrders from "./orders/admin-orders.index";
 import orders from "./orders/orders.index";
 import tasks from "./tasks/tasks.index";
 import availability from "./availability/availability.index";
+import audit from "./audit/audit.index";
 import auth from "./auth/auth.index";
 import catalog from "./catalog/catalog.index";
 import cities from "./cities/cities.index";
@@ -31,4 +32,5 @@ export const routes = [
   orders,
   tasks,
   adminOrders,
+  audit,
 ];

@@ -1,0 +1,44 @@
+import { getDb } from "../db/client";
+import { entryHash, GENESIS_HASH, listAudit } from "../db/repositories/audit.repo";
+import { BadRequestError } from "../errors";
+
+/**
+ * A page of the audit log, newest first, each entry with whether its hash still matches its
+ * content and links to its predecessor (a page checks the links it can see).
+ */
+export async function auditPage(env: Env, q: { limit: number; cursor?: string }) {
+  const before = q.cursor === undefined ? undefined : Number(q.cursor);
+  if (before !== undefined && !(Number.isInteger(before) && before > 0)) {
+    throw new BadRequestError("INVALID_CURSOR", { en: "The cursor is not valid.", zh: "分页游标无效。" });
+  }
+  const rows = await listAudit(getDb(env), before, q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const items = await Promise.all(
+    page.map(async (r, i) => {
+      const older = rows[i + 1];
+      const intact =
+        (await entryHash(r.prevHash, r.seq, r.at, {
+          actorId: r.actorId,
+          action: r.action,
+          targetType: r.targetType,
+          targetId: r.targetId,
+          data: r.data,
+        })) === r.hash;
+      const linked = older ? older.hash === r.prevHash : r.seq === 1 ? r.prevHash === GENESIS_HASH : true;
+      return {
+        seq: r.seq,
+        at: new Date(r.at).toISOString(),
+        actorId: r.actorId,
+        action: r.action,
+        targetType: r.targetType,
+        targetId: r.targetId,
+        data: r.data,
+        hash: r.hash,
+        prevHash: r.prevHash,
+        verified: intact && linked,
+      };
+    }),
+  );
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > q.limit && last ? String(last.seq) : null };
+}
