@@ -7,7 +7,7 @@
  * a hold that is never confirmed expires by itself, so no interval is ever left behind.
  */
 import { gridDisk } from "h3-js";
-import type { Candidate } from "../../durable/cell.types";
+import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { candidateHistory, insertDecision, type OrderRow } from "../db/repositories/orders.repo";
 import { cellVersions, rosterEntry } from "../db/repositories/roster.repo";
@@ -15,16 +15,11 @@ import { parseWeights, rank, type ScoredCandidate } from "../domain/dispatch";
 import { newId } from "../lib/ids";
 import { cellStub, syncCellRoster } from "./cells.service";
 
-export interface Job {
+/** What dispatch needs of an order: where and when, which skills, who was tried. */
+export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
   orderId: string;
   customerId: string;
   cell: string;
-  start: number;
-  end: number;
-  lat: number;
-  lng: number;
-  skills: string[];
-  exclude: string[];
 }
 
 const positive = (v: string | undefined, fallback: number) => {

@@ -5,7 +5,6 @@ import {
   findTechnician,
   findTechnicianByAccount,
   insertTechnician,
-  knownSkills,
   listTechnicians,
   merchantExists,
   transitionTechnician,
@@ -13,6 +12,7 @@ import {
   type TechnicianStatus,
   type TechnicianWithPhone,
 } from "../db/repositories/technicians.repo";
+import { existingSkillCodes } from "../db/repositories/catalog.repo";
 import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
 import { maskPhone } from "../domain/phone";
 import { isPlatform, withRoles } from "../domain/roles";
@@ -103,7 +103,7 @@ async function merchantFor(env: Env, actor: Auth, requested: string | undefined)
 }
 
 async function requireKnownSkills(env: Env, requested: string[]): Promise<string[]> {
-  const known = await knownSkills(getDb(env), [...new Set(requested)]);
+  const known = await existingSkillCodes(getDb(env), [...new Set(requested)]);
   const errors = requested.flatMap((code, i) => (known.has(code) ? [] : [{ path: `body.skills.${i}`, message: `unknown skill ${code}` }]));
   if (errors.length > 0) {
     throw new BadRequestError("UNKNOWN_SKILL", { en: "Some skills do not exist.", zh: "部分技能不存在。" }, { errors });

@@ -4,20 +4,10 @@ import type { CellDO } from "../../durable/cell.do";
 import { cellStub } from "../../src/services/cells.service";
 import { call } from "../support/http";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, localDay, type World } from "../support/world";
-import { book, newCustomer, quote, task } from "../support/booking";
+import { addTechnician, cellAt, createWorld } from "../support/world";
+import { at, book, newCustomer, quote, task, waitFor } from "../support/booking";
 
 const band = () => freshCenter(6, 12);
-const at = (w: World, days: number, hhmm: string) => `${localDay(w.timeZone, days)}T${hhmm}:00+08:00`;
-
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Makes the order's dispatch deadline due now in its cell and lets the alarm run. */
 async function passDeadline(cell: string, orderId: string) {

@@ -6,20 +6,10 @@ import { placeOrder } from "../../src/services/orders.service";
 import { readQuote } from "../../src/services/quotes.service";
 import { call, expectProblem, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, localDay, type World } from "../support/world";
-import { book, newCustomer, quote, task } from "../support/booking";
+import { addTechnician, cellAt, createWorld } from "../support/world";
+import { at, book, newCustomer, quote, task, waitFor } from "../support/booking";
 
 const band = () => freshCenter(-2, 6);
-const at = (w: World, days: number, hhmm: string) => `${localDay(w.timeZone, days)}T${hhmm}:00+08:00`;
-
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("re-dispatch", () => {
   it("passes a declined job to another technician and tells the timeline why", async () => {

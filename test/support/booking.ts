@@ -1,6 +1,6 @@
 /** Booking helpers for order tests: a customer with an address, quotes and orders over HTTP. */
 import { call, signIn, type Session } from "./http";
-import type { World } from "./world";
+import { localDay, type World } from "./world";
 
 export interface Customer {
   session: Session;
@@ -43,4 +43,19 @@ export function book(
 
 export function task(session: Session, orderId: string, action: string, body: Record<string, unknown> = {}) {
   return call("POST", `/v1/technician/tasks/${orderId}/${action}`, { token: session.token, body });
+}
+
+/** `HH:MM` local time `days` ahead in the world's zone (+08:00 worlds), as ISO 8601. */
+export function at(w: { timeZone: string }, days: number, hhmm: string): string {
+  return `${localDay(w.timeZone, days)}T${hhmm}:00+08:00`;
+}
+
+/** Polls `probe` until `ok` holds or the time runs out; returns the last value either way. */
+export async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { accounts, merchants, skills, technicians } from "../schema";
+import { accounts, merchants, technicians } from "../schema";
 import type { Role } from "../../domain/roles";
 
 export type TechnicianRow = typeof technicians.$inferSelect;
@@ -17,19 +17,6 @@ export async function merchantExists(db: Db, id: string): Promise<boolean> {
   return row !== undefined;
 }
 
-/** The codes among `codes` that the skills table knows. */
-export async function knownSkills(db: Db, codes: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  // D1 binds at most 100 parameters a statement.
-  for (let i = 0; i < codes.length; i += 90) {
-    const rows = await db
-      .select({ code: skills.code })
-      .from(skills)
-      .where(inArray(skills.code, codes.slice(i, i + 90)));
-    for (const r of rows) found.add(r.code);
-  }
-  return found;
-}
 
 export async function findTechnicianByAccount(db: Db, accountId: string): Promise<TechnicianRow | undefined> {
   return db.query.technicians.findFirst({ where: eq(technicians.accountId, accountId) });
