@@ -40,12 +40,12 @@ export function renderMarkdown(run, resultFile) {
     lines.push(
       "## Availability for one day",
       "",
-      `${fmt(avail.technicians)} technicians in one cell with ${fmt(avail.bookings)} bookings spread over ten days; one local day of`,
+      `${fmt(avail.technicians)} technicians in one cell with ${fmt(avail.bookings)} bookings (three a day each, over about 17 days); one local day of`,
       `${avail.slots} half-hour slots for a two-hour job, asked ${avail.runs} times through RPC.`,
       "",
-      "| p50 | p99 | max |",
-      "| ---: | ---: | ---: |",
-      `| ${avail.p50Ms} ms | ${avail.p99Ms} ms | ${avail.maxMs} ms |`,
+      "| p50 | p99 | max | slots offered | technician-slots |",
+      "| ---: | ---: | ---: | ---: | ---: |",
+      `| ${avail.p50Ms} ms | ${avail.p99Ms} ms | ${avail.maxMs} ms | ${fmt(avail.offeredSlots)} of ${avail.slots} | ${fmt(avail.technicianSlots)} |`,
       "",
     );
   }

@@ -90,15 +90,31 @@ export class CalendarStore {
     private readonly travel: TravelModel,
   ) {}
 
+  /** Runs a write and then drops the in-memory copies it may have made stale. */
+  private mutating<T>(write: () => T): T {
+    try {
+      return write();
+    } finally {
+      this.invalidate();
+    }
+  }
+
   private invalidate(): void {
     this.roster = null;
     this.exceptionsCache = null;
     this.windowsCache.clear();
+    this.techCache.clear();
   }
 
+  private readonly techCache = new Map<string, Technician | undefined>();
+
   technician(id: string): Technician | undefined {
+    if (this.techCache.has(id)) return this.techCache.get(id);
     const row = this.sql.exec<TechRow>("SELECT * FROM technicians WHERE id = ?", id).toArray()[0];
-    return row ? toTechnician(row) : undefined;
+    const tech = row ? toTechnician(row) : undefined;
+    if (this.techCache.size > 10_000) this.techCache.clear();
+    this.techCache.set(id, tech);
+    return tech;
   }
 
   /** The technician when this cell may write their calendar now, else the failure to report. */
@@ -116,17 +132,18 @@ export class CalendarStore {
   }
 
   upsertProfile(profile: TechnicianProfile, now: number): CellResult {
-    this.invalidate();
-    const existing = this.technician(profile.id);
-    if (existing && existing.state !== "active") return this.writable(profile.id) as CellFailure;
-    this.sql.exec(
-      `INSERT INTO technicians (id, profile, weekly, state, updated_at) VALUES (?1, ?2, NULL, 'active', ?3)
-       ON CONFLICT (id) DO UPDATE SET profile = ?2, updated_at = ?3`,
-      profile.id,
-      JSON.stringify(profile),
-      now,
-    );
-    return { ok: true };
+    return this.mutating(() => {
+      const existing = this.technician(profile.id);
+      if (existing && existing.state !== "active") return this.writable(profile.id) as CellFailure;
+      this.sql.exec(
+        `INSERT INTO technicians (id, profile, weekly, state, updated_at) VALUES (?1, ?2, NULL, 'active', ?3)
+         ON CONFLICT (id) DO UPDATE SET profile = ?2, updated_at = ?3`,
+        profile.id,
+        JSON.stringify(profile),
+        now,
+      );
+      return { ok: true };
+    });
   }
 
   shifts(id: string): ShiftsView | undefined {
@@ -152,25 +169,33 @@ export class CalendarStore {
   }
 
   setShifts(id: string, weekly: WeeklyShifts | null, exceptions: ShiftException[], now: number): CellResult {
-    this.invalidate();
-    const tech = this.writable(id);
-    if ("ok" in tech) return tech;
-    this.sql.exec("UPDATE technicians SET weekly = ?, updated_at = ? WHERE id = ?", weekly ? JSON.stringify(weekly) : null, now, id);
-    this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", id);
-    for (const ex of exceptions) {
-      this.sql.exec(
-        "INSERT INTO shift_exceptions (technician_id, date, intervals) VALUES (?, ?, ?)",
-        id,
-        ex.date,
-        JSON.stringify(ex.intervals),
-      );
-    }
-    return { ok: true };
+    return this.mutating(() => {
+      const tech = this.writable(id);
+      if ("ok" in tech) return tech;
+      this.sql.exec("UPDATE technicians SET weekly = ?, updated_at = ? WHERE id = ?", weekly ? JSON.stringify(weekly) : null, now, id);
+      this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", id);
+      for (const ex of exceptions) {
+        this.sql.exec(
+          "INSERT INTO shift_exceptions (technician_id, date, intervals) VALUES (?, ?, ?)",
+          id,
+          ex.date,
+          JSON.stringify(ex.intervals),
+        );
+      }
+      return { ok: true };
+    });
   }
 
-  /** Working windows of a technician around an instant (their local date in their zone). */
-  windowsAt(tech: Technician, exceptions: ReadonlyMap<string, ShiftInterval[]>, at: number): [number, number][] {
-    return shiftWindows(tech.weekly, exceptions, localDate(at, tech.profile.timeZone), tech.profile.timeZone);
+  /** Working windows of a technician on a local date (cached until their shifts change). */
+  windowsOn(tech: Technician, date: string): [number, number][] {
+    const key = `${tech.profile.id}|${date}`;
+    let windows = this.windowsCache.get(key);
+    if (!windows) {
+      windows = shiftWindows(tech.weekly, this.allExceptions().get(tech.profile.id) ?? NO_EXCEPTIONS, date, tech.profile.timeZone);
+      if (this.windowsCache.size > 50_000) this.windowsCache.clear();
+      this.windowsCache.set(key, windows);
+    }
+    return windows;
   }
 
   item(orderId: string): CalendarItem | undefined {
@@ -215,10 +240,11 @@ export class CalendarStore {
     ignoreShifts: boolean,
     now: number,
   ): CellFailure | null {
-    if (!ignoreShifts) {
-      const exceptions = new Map(this.exceptions(tech.profile.id).map((e) => [e.date, e.intervals]));
-      if (!insideWindows(this.windowsAt(tech, exceptions, candidate.start), candidate.start, candidate.end))
-        return { ok: false, code: "OUTSIDE_SHIFT" };
+    if (
+      !ignoreShifts &&
+      !insideWindows(this.windowsOn(tech, localDate(candidate.start, tech.profile.timeZone)), candidate.start, candidate.end)
+    ) {
+      return { ok: false, code: "OUTSIDE_SHIFT" };
     }
     const near = this.itemsNear(tech.profile.id, candidate.start - CLASH_WINDOW, candidate.end + CLASH_WINDOW, now).filter(
       (i) => i.orderId !== candidate.orderId,
@@ -388,7 +414,6 @@ export class CalendarStore {
     const first = Math.min(...q.starts);
     const last = Math.max(...q.starts) + duration;
     const items = this.itemsByTechnician(first - CLASH_WINDOW, last + CLASH_WINDOW, now);
-    const exceptions = this.allExceptions();
     const datesByZone = new Map<string, string[]>();
     for (const tech of eligible) {
       const tz = tech.profile.timeZone;
@@ -399,17 +424,9 @@ export class CalendarStore {
       }
       const mine = items.get(tech.profile.id) ?? [];
       const gaps = mine.map((it) => travelGapMs(it, q, this.travel));
-      const techExceptions = exceptions.get(tech.profile.id) ?? NO_EXCEPTIONS;
       q.starts.forEach((start, i) => {
         const end = start + duration;
-        const date = dates[i]!;
-        const key = `${tech.profile.id}|${date}`;
-        let windows = this.windowsCache.get(key);
-        if (!windows) {
-          windows = shiftWindows(tech.weekly, techExceptions, date, tz);
-          if (this.windowsCache.size > 50_000) this.windowsCache.clear();
-          this.windowsCache.set(key, windows);
-        }
+        const windows = this.windowsOn(tech, dates[i]!);
         if (!insideWindows(windows, start, end)) return;
         for (let j = 0; j < mine.length; j++) {
           const it = mine[j]!;
@@ -440,101 +457,106 @@ export class CalendarStore {
   // after D1 points at it, then the old cell forgets them and redirects.
 
   exportTechnician(id: string, transferId: string, fromCell: string, now: number): CellResult<{ snapshot: TransferSnapshot }> {
-    this.invalidate();
-    const stored = this.sql.exec<{ snapshot: string }>("SELECT snapshot FROM transfers WHERE transfer_id = ?", transferId).toArray()[0];
-    if (stored) return { ok: true, snapshot: JSON.parse(stored.snapshot) as TransferSnapshot };
-    const tech = this.writable(id);
-    if ("ok" in tech) return tech;
-    const snapshot: TransferSnapshot = {
-      transferId,
-      fromCell,
-      profile: tech.profile,
-      weekly: tech.isDefault ? null : tech.weekly,
-      exceptions: this.exceptions(id),
-      items: this.itemsNear(id, 0, Number.MAX_SAFE_INTEGER, now),
-    };
-    this.sql.exec("UPDATE technicians SET state = 'frozen', transfer_id = ?, updated_at = ? WHERE id = ?", transferId, now, id);
-    this.sql.exec(
-      "INSERT INTO transfers (transfer_id, technician_id, snapshot, created_at) VALUES (?, ?, ?, ?)",
-      transferId,
-      id,
-      JSON.stringify(snapshot),
-      now,
-    );
-    return { ok: true, snapshot };
+    return this.mutating(() => {
+      const stored = this.sql.exec<{ snapshot: string }>("SELECT snapshot FROM transfers WHERE transfer_id = ?", transferId).toArray()[0];
+      if (stored) return { ok: true, snapshot: JSON.parse(stored.snapshot) as TransferSnapshot };
+      const tech = this.writable(id);
+      if ("ok" in tech) return tech;
+      const snapshot: TransferSnapshot = {
+        transferId,
+        fromCell,
+        profile: tech.profile,
+        weekly: tech.isDefault ? null : tech.weekly,
+        exceptions: this.exceptions(id),
+        items: this.itemsNear(id, 0, Number.MAX_SAFE_INTEGER, now),
+      };
+      this.sql.exec("UPDATE technicians SET state = 'frozen', transfer_id = ?, updated_at = ? WHERE id = ?", transferId, now, id);
+      this.sql.exec(
+        "INSERT INTO transfers (transfer_id, technician_id, snapshot, created_at) VALUES (?, ?, ?, ?)",
+        transferId,
+        id,
+        JSON.stringify(snapshot),
+        now,
+      );
+      return { ok: true, snapshot };
+    });
   }
 
   importTechnician(snapshot: TransferSnapshot, profile: TechnicianProfile, now: number): CellResult {
-    this.invalidate();
-    const existing = this.technician(profile.id);
-    if (existing && existing.transferId === snapshot.transferId) return { ok: true };
-    if (existing && existing.state !== "moved") return { ok: false, code: "TECHNICIAN_MOVING" };
-    this.sql.exec("DELETE FROM intervals WHERE technician_id = ?", profile.id);
-    this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", profile.id);
-    this.sql.exec(
-      `INSERT OR REPLACE INTO technicians (id, profile, weekly, state, moved_to, transfer_id, updated_at) VALUES (?, ?, ?, 'incoming', NULL, ?, ?)`,
-      profile.id,
-      JSON.stringify(profile),
-      snapshot.weekly ? JSON.stringify(snapshot.weekly) : null,
-      snapshot.transferId,
-      now,
-    );
-    for (const ex of snapshot.exceptions) {
+    return this.mutating(() => {
+      const existing = this.technician(profile.id);
+      if (existing && existing.transferId === snapshot.transferId) return { ok: true };
+      if (existing && existing.state !== "moved") return { ok: false, code: "TECHNICIAN_MOVING" };
+      this.sql.exec("DELETE FROM intervals WHERE technician_id = ?", profile.id);
+      this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", profile.id);
       this.sql.exec(
-        "INSERT INTO shift_exceptions (technician_id, date, intervals) VALUES (?, ?, ?)",
+        `INSERT OR REPLACE INTO technicians (id, profile, weekly, state, moved_to, transfer_id, updated_at) VALUES (?, ?, ?, 'incoming', NULL, ?, ?)`,
         profile.id,
-        ex.date,
-        JSON.stringify(ex.intervals),
-      );
-    }
-    for (const it of snapshot.items) {
-      this.sql.exec(
-        `INSERT OR REPLACE INTO intervals (order_id, technician_id, start_ms, end_ms, lat, lng, state, expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        it.orderId,
-        it.technicianId,
-        it.start,
-        it.end,
-        it.lat,
-        it.lng,
-        it.state,
-        it.expiresAt,
-        now,
+        JSON.stringify(profile),
+        snapshot.weekly ? JSON.stringify(snapshot.weekly) : null,
+        snapshot.transferId,
         now,
       );
-    }
-    return { ok: true };
+      for (const ex of snapshot.exceptions) {
+        this.sql.exec(
+          "INSERT INTO shift_exceptions (technician_id, date, intervals) VALUES (?, ?, ?)",
+          profile.id,
+          ex.date,
+          JSON.stringify(ex.intervals),
+        );
+      }
+      for (const it of snapshot.items) {
+        this.sql.exec(
+          `INSERT OR REPLACE INTO intervals (order_id, technician_id, start_ms, end_ms, lat, lng, state, expires_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          it.orderId,
+          it.technicianId,
+          it.start,
+          it.end,
+          it.lat,
+          it.lng,
+          it.state,
+          it.expiresAt,
+          now,
+          now,
+        );
+      }
+      return { ok: true };
+    });
   }
 
   activate(id: string, transferId: string, now: number): CellResult {
-    this.invalidate();
-    const tech = this.technician(id);
-    if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
-    if (tech.state === "incoming") this.sql.exec("UPDATE technicians SET state = 'active', updated_at = ? WHERE id = ?", now, id);
-    return { ok: true };
+    return this.mutating(() => {
+      const tech = this.technician(id);
+      if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
+      if (tech.state === "incoming") this.sql.exec("UPDATE technicians SET state = 'active', updated_at = ? WHERE id = ?", now, id);
+      return { ok: true };
+    });
   }
 
   finishExport(id: string, transferId: string, toCell: string, now: number): CellResult {
-    this.invalidate();
-    const tech = this.technician(id);
-    if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
-    if (tech.state === "moved") return { ok: true };
-    this.sql.exec("DELETE FROM intervals WHERE technician_id = ?", id);
-    this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", id);
-    this.sql.exec("DELETE FROM presence WHERE technician_id = ?", id);
-    this.sql.exec("DELETE FROM positions WHERE technician_id = ?", id);
-    this.sql.exec("UPDATE technicians SET state = 'moved', moved_to = ?, weekly = NULL, updated_at = ? WHERE id = ?", toCell, now, id);
-    this.sql.exec("DELETE FROM transfers WHERE transfer_id = ?", transferId);
-    return { ok: true };
+    return this.mutating(() => {
+      const tech = this.technician(id);
+      if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
+      if (tech.state === "moved") return { ok: true };
+      this.sql.exec("DELETE FROM intervals WHERE technician_id = ?", id);
+      this.sql.exec("DELETE FROM shift_exceptions WHERE technician_id = ?", id);
+      this.sql.exec("DELETE FROM presence WHERE technician_id = ?", id);
+      this.sql.exec("DELETE FROM positions WHERE technician_id = ?", id);
+      this.sql.exec("UPDATE technicians SET state = 'moved', moved_to = ?, weekly = NULL, updated_at = ? WHERE id = ?", toCell, now, id);
+      this.sql.exec("DELETE FROM transfers WHERE transfer_id = ?", transferId);
+      return { ok: true };
+    });
   }
 
   abortExport(id: string, transferId: string, now: number): CellResult {
-    this.invalidate();
-    const tech = this.technician(id);
-    if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
-    if (tech.state === "frozen")
-      this.sql.exec("UPDATE technicians SET state = 'active', transfer_id = NULL, updated_at = ? WHERE id = ?", now, id);
-    this.sql.exec("DELETE FROM transfers WHERE transfer_id = ?", transferId);
-    return { ok: true };
+    return this.mutating(() => {
+      const tech = this.technician(id);
+      if (!tech || tech.transferId !== transferId) return { ok: false, code: "UNKNOWN_TECHNICIAN" };
+      if (tech.state === "frozen")
+        this.sql.exec("UPDATE technicians SET state = 'active', transfer_id = NULL, updated_at = ? WHERE id = ?", now, id);
+      this.sql.exec("DELETE FROM transfers WHERE transfer_id = ?", transferId);
+      return { ok: true };
+    });
   }
 }

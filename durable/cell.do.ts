@@ -77,15 +77,26 @@ export class CellDO extends DurableObject<Env> {
     });
   }
 
-  /** Points the single alarm at the earliest pending timer (hold expiry or heartbeat timeout). */
-  private async armAlarm(): Promise<void> {
-    const undelivered =
-      this.ctx.storage.sql.exec("SELECT 1 FROM events WHERE kind = 'hold.expired' AND delivered_at IS NULL LIMIT 1").toArray().length > 0;
-    const next = [this.calendar.nextExpiry(), this.nextTimer(), undelivered ? Date.now() : null].filter((t): t is number => t !== null);
-    if (next.length === 0) return;
-    const due = Math.min(...next);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  /** When the alarm is set for, as far as this instance knows (undefined: ask storage). */
+  private alarmAt: number | null | undefined;
+
+  /**
+   * Points the single alarm at the earliest pending work (hold expiry, timer, undelivered event).
+   * With `due`, only makes sure the alarm fires no later than that (everything else is armed already).
+   */
+  private async armAlarm(due?: number): Promise<void> {
+    if (due === undefined) {
+      const undelivered =
+        this.ctx.storage.sql.exec("SELECT 1 FROM events WHERE kind = 'hold.expired' AND delivered_at IS NULL LIMIT 1").toArray().length > 0;
+      const next = [this.calendar.nextExpiry(), this.nextTimer(), undelivered ? Date.now() : null].filter((t): t is number => t !== null);
+      if (next.length === 0) return;
+      due = Math.min(...next);
+    }
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > due) {
+      await this.ctx.storage.setAlarm(due);
+      this.alarmAt = due;
+    }
   }
 
   private nextTimer(): number | null {
@@ -158,7 +169,7 @@ export class CellDO extends DurableObject<Env> {
       return { ok: false, code: "INVALID_INTERVAL" };
     }
     const result = this.tx((now) => this.calendar.hold(req, now));
-    if (result.ok && !result.replayed) await this.armAlarm();
+    if (result.ok && !result.replayed) await this.armAlarm(result.expiresAt);
     return result;
   }
 
@@ -336,6 +347,8 @@ export class CellDO extends DurableObject<Env> {
 
   /** Expires due holds and silent technicians, then re-arms for the next timer. Safe to run again. */
   override async alarm(): Promise<void> {
+    // The runtime cleared the alarm to run this; armAlarm below sets the next one.
+    this.alarmAt = null;
     const now = Date.now();
     const offline = this.ctx.storage.transactionSync(() => {
       this.calendar.expireDue(now);
