@@ -4,7 +4,7 @@
  * a whole batch of work, never a single operation.
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { it } from "vitest";
+import { expect, it } from "vitest";
 import type { CellDO } from "../durable/cell.do";
 import type { HoldRequest, TechnicianProfile } from "../durable/cell.types";
 import { DEFAULT_WEEKLY_SHIFTS } from "../src/domain/shifts";
@@ -98,6 +98,9 @@ it("holds per second inside one CellDO vs a raw SQLite check-and-insert", async 
   for (let i = 0; i < m; i++) await rpc.hold(nthHold(i, conflictEvery));
   const rpcMs = Date.now() - t2;
 
+  // Correctness, not speed: the full rules and the bare check agree on which attempts win.
+  expect(held).toBe(rawHeld);
+  expect(held).toBe(n - Math.floor((n - 1) / conflictEvery));
   report("cell.holds", {
     attempts: n,
     held,
