@@ -43,7 +43,9 @@ export function canTransition(from: OrderStatus, to: OrderStatus, actor: ActorTy
 }
 
 /** Statuses in which a technician's interval is on the order's behalf: all but the final ones. */
-export const LIVE_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => s !== "completed" && s !== "cancelled" && s !== "refunded");
+export const LIVE_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter(
+  (s) => s !== "completed" && s !== "cancelled" && s !== "refunded",
+);
 
 /** Statuses before the technician set off: the time can still move and cancelling costs no visit fee. */
 export const BEFORE_DEPARTURE: readonly OrderStatus[] = ["pending_payment", "confirmed", "dispatching", "assigned", "accepted"];

@@ -17,7 +17,6 @@ export async function merchantExists(db: Db, id: string): Promise<boolean> {
   return row !== undefined;
 }
 
-
 export async function findTechnicianByAccount(db: Db, accountId: string): Promise<TechnicianRow | undefined> {
   return db.query.technicians.findFirst({ where: eq(technicians.accountId, accountId) });
 }
