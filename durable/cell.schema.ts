@@ -71,6 +71,12 @@ export const CELL_MIGRATIONS: string[] = [
      snapshot TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // Batch dispatch: orders of this cell waiting for the next batch tick (timer key 'batch').
+  `CREATE TABLE batch_queue (
+     order_id TEXT PRIMARY KEY,
+     enqueued_at INTEGER NOT NULL,
+     ticks INTEGER NOT NULL DEFAULT 0  -- ticks it has already waited through without a technician
+   );`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

@@ -31,8 +31,12 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 const DEFAULT_MAX_BODY = 64 * 1024;
 
+/** Photo uploads send raw image bytes under their own, larger limit (enforced by their route). */
+const isPhotoUpload = (path: string) => path.endsWith("/photos");
+
 /** Rejects bodies over MAX_BODY_BYTES with 413 before anything reads them. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
+  if (isPhotoUpload(c.req.path)) return next();
   const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY;
   return bodyLimit({
     maxSize,
@@ -51,7 +55,12 @@ const NON_JSON_PREFIXES = ["/v1/webhooks/"];
 /** A write with a body must say it is JSON; anything else is 415, before validation runs. */
 export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   const method = c.req.method;
-  if ((method === "POST" || method === "PUT" || method === "PATCH") && !NON_JSON_PREFIXES.some((p) => c.req.path.startsWith(p))) {
+  const path = c.req.path;
+  if (
+    (method === "POST" || method === "PUT" || method === "PATCH") &&
+    !NON_JSON_PREFIXES.some((p) => path.startsWith(p)) &&
+    !isPhotoUpload(path)
+  ) {
     const hasBody =
       c.req.header("Content-Length") !== "0" &&
       (c.req.header("Content-Length") !== undefined || c.req.header("Transfer-Encoding") !== undefined);

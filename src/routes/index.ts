@@ -14,6 +14,7 @@ import merchants from "./merchants/merchants.index";
 import presence from "./presence/presence.index";
 import schedule from "./schedule/schedule.index";
 import technicians from "./technicians/technicians.index";
+import visit from "./visit/visit.index";
 
 /** Every route module, mounted at the root by createApp. */
 export const routes = [
@@ -30,6 +31,7 @@ export const routes = [
   presence,
   availability,
   orders,
+  visit,
   tasks,
   adminOrders,
   audit,

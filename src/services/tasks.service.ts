@@ -21,6 +21,8 @@ import {
   type Actor,
 } from "./order-flow.service";
 import { orderView } from "./orders.service";
+import { assertNoPendingExtraCharge } from "./visit/changes.service";
+import { assertPhotoTaken } from "./visit/photos.service";
 
 export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
 
@@ -174,6 +176,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
           { en: "Send your position.", zh: "请提供当前位置。" },
           { errors: [{ path: "body.lat", message: "required" }] },
         );
+      if (order.status !== "en_route") throw invalidTransition(order, "arrived");
       const meters = haversineKm({ lat: input.lat, lng: input.lng }, order) * 1000;
       if (meters > geofenceMeters(env)) {
         throw new ConflictError("OUTSIDE_GEOFENCE", {
@@ -181,6 +184,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
           zh: `您距离服务地址 ${Math.round(meters)} 米，需在 ${geofenceMeters(env)} 米内签到。`,
         });
       }
+      await assertPhotoTaken(env, order.id, "arrive");
       next = await transition(
         env,
         order,
@@ -206,6 +210,9 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       break;
     }
     case "complete":
+      if (order.status !== "in_service") throw invalidTransition(order, "completed");
+      await assertPhotoTaken(env, order.id, "complete");
+      await assertNoPendingExtraCharge(env, order.id);
       next = await transition(env, order, "completed", actor, "completed");
       break;
   }

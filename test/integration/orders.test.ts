@@ -5,6 +5,7 @@ import { call, expectProblem } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, localDay } from "../support/world";
 import { book, newCustomer, quote, task } from "../support/booking";
+import { PNG, uploadPhoto } from "../support/visit";
 
 const band = () => freshCenter(-10, -2);
 const at = (w: { timeZone: string }, days: number, hhmm: string) => `${localDay(w.timeZone, days)}T${hhmm}:00+08:00`;
@@ -34,6 +35,9 @@ describe("booking end to end", () => {
 
     expect((await task(techSession, order.id, "depart")).body.status).toBe("en_route");
     expectProblem(await task(techSession, order.id, "arrive", { lat: w.center.lat + 0.05, lng: w.center.lng }), 409, "OUTSIDE_GEOFENCE");
+    // arriving needs a photo of the arrival
+    expectProblem(await task(techSession, order.id, "arrive", { lat: w.center.lat + 0.001, lng: w.center.lng }), 409, "PHOTO_REQUIRED");
+    expect((await uploadPhoto(techSession, order.id, "arrive")).status).toBe(201);
     expect((await task(techSession, order.id, "arrive", { lat: w.center.lat + 0.001, lng: w.center.lng })).body.status).toBe("arrived");
     expectProblem(
       await task(techSession, order.id, "start", { code: order.startCode === "0000" ? "1111" : "0000" }),
@@ -41,6 +45,9 @@ describe("booking end to end", () => {
       "START_CODE_INVALID",
     );
     expect((await task(techSession, order.id, "start", { code: order.startCode })).body.status).toBe("in_service");
+    // completing needs a photo of the finished work
+    expectProblem(await task(techSession, order.id, "complete"), 409, "PHOTO_REQUIRED");
+    expect((await uploadPhoto(techSession, order.id, "complete", { type: "image/png", bytes: PNG })).status).toBe(201);
     expect((await task(techSession, order.id, "complete")).body.status).toBe("completed");
 
     const final = await call("GET", `/v1/orders/${order.id}`, { token: customer.session.token });

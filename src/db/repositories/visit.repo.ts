@@ -1,0 +1,225 @@
+/**
+ * The visit's records: photos (metadata; the bytes live in R2), changes the customer must approve,
+ * and customers' favourite technicians. Every guarded write checks its condition in the same
+ * statement, so two concurrent requests cannot both pass the check.
+ */
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { favourites, orderChanges, orderPhotos, technicians } from "../schema";
+import type { OrderStatus } from "../../domain/order-state";
+
+export type PhotoRow = typeof orderPhotos.$inferSelect;
+export type PhotoKind = PhotoRow["kind"];
+export type ChangeRow = typeof orderChanges.$inferSelect;
+export type ChangeKind = ChangeRow["kind"];
+export type ChangeStatus = ChangeRow["status"];
+
+const inList = (values: readonly string[]) =>
+  sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
+
+// ——— photos ———
+
+/**
+ * Records a photo only while the order is still the technician's and in one of `statuses`, and
+ * while fewer than `max` photos of that kind exist. False when any condition failed.
+ */
+export async function insertPhotoGuarded(
+  db: Db,
+  row: PhotoRow,
+  guard: { technicianId: string; statuses: readonly OrderStatus[]; max: number },
+): Promise<boolean> {
+  const result = await db.run(sql`
+    INSERT INTO order_photos (id, order_id, kind, r2_key, content_type, size, created_by, created_at)
+    SELECT ${row.id}, ${row.orderId}, ${row.kind}, ${row.r2Key}, ${row.contentType}, ${row.size}, ${row.createdBy}, ${row.createdAt}
+    WHERE EXISTS (SELECT 1 FROM orders WHERE id = ${row.orderId} AND technician_id = ${guard.technicianId} AND status IN (${inList(guard.statuses)}))
+      AND (SELECT COUNT(*) FROM order_photos WHERE order_id = ${row.orderId} AND kind = ${row.kind}) < ${guard.max}`);
+  return result.meta.changes > 0;
+}
+
+export async function countPhotos(db: Db, orderId: string, kind: PhotoKind): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(orderPhotos)
+    .where(and(eq(orderPhotos.orderId, orderId), eq(orderPhotos.kind, kind)));
+  return Number(row?.n ?? 0);
+}
+
+/** A page of the order's photos, oldest first (ids are time-ordered). */
+export async function listPhotos(db: Db, orderId: string, afterId: string | undefined, limit: number): Promise<PhotoRow[]> {
+  return db
+    .select()
+    .from(orderPhotos)
+    .where(and(eq(orderPhotos.orderId, orderId), afterId ? gt(orderPhotos.id, afterId) : undefined))
+    .orderBy(asc(orderPhotos.id))
+    .limit(limit);
+}
+
+export async function findPhoto(db: Db, orderId: string, id: string): Promise<PhotoRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(orderPhotos)
+    .where(and(eq(orderPhotos.orderId, orderId), eq(orderPhotos.id, id)))
+    .limit(1);
+  return row;
+}
+
+// ——— changes ———
+
+export interface ChangeMessage {
+  id: string;
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Records a change request while the order is still the requester's and in one of `statuses`,
+ * and while no other change of its kind is pending. Pending changes by a technician who no longer
+ * has the order are withdrawn first (they can never apply). The outbox message is written only
+ * if the change was. False when a condition failed.
+ */
+export async function insertChangeGuarded(
+  db: Db,
+  row: ChangeRow,
+  guard: { statuses: readonly OrderStatus[] },
+  message: ChangeMessage,
+): Promise<boolean> {
+  const [, inserted] = await db.batch([
+    db.run(sql`
+      UPDATE order_changes SET status = 'withdrawn', decided_at = ${row.createdAt},
+        payload = json_set(payload, '$.decisionReason', 'the technician changed')
+      WHERE order_id = ${row.orderId} AND status = 'pending' AND requested_by != ${row.requestedBy}
+        AND EXISTS (SELECT 1 FROM orders WHERE id = ${row.orderId} AND technician_id = ${row.requestedBy})`),
+    db.run(sql`
+      INSERT INTO order_changes (id, order_id, kind, requested_by, payload, status, decided_at, created_at)
+      SELECT ${row.id}, ${row.orderId}, ${row.kind}, ${row.requestedBy}, ${JSON.stringify(row.payload)}, 'pending', NULL, ${row.createdAt}
+      WHERE EXISTS (SELECT 1 FROM orders WHERE id = ${row.orderId} AND technician_id = ${row.requestedBy} AND status IN (${inList(guard.statuses)}))
+        AND NOT EXISTS (SELECT 1 FROM order_changes WHERE order_id = ${row.orderId} AND kind = ${row.kind} AND status = 'pending')`),
+    outboxIfChange(db, row.id, "pending", message, row.createdAt),
+  ]);
+  return inserted.meta.changes > 0;
+}
+
+const outboxIfChange = (db: Db, changeId: string, status: ChangeStatus, m: ChangeMessage, now: number) =>
+  db.run(sql`
+    INSERT INTO outbox (id, topic, payload, created_at)
+    SELECT ${m.id}, ${m.topic}, ${JSON.stringify(m.payload)}, ${now}
+    WHERE EXISTS (SELECT 1 FROM order_changes WHERE id = ${changeId} AND status = ${status} AND decided_at IS ${status === "pending" ? null : now})`);
+
+export async function findChange(db: Db, orderId: string, id: string): Promise<ChangeRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(orderChanges)
+    .where(and(eq(orderChanges.orderId, orderId), eq(orderChanges.id, id)))
+    .limit(1);
+  return row;
+}
+
+export async function pendingChangeOf(db: Db, orderId: string, kind: ChangeKind): Promise<ChangeRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(orderChanges)
+    .where(and(eq(orderChanges.orderId, orderId), eq(orderChanges.kind, kind), eq(orderChanges.status, "pending")))
+    .limit(1);
+  return row;
+}
+
+/** A page of the order's changes, oldest first. */
+export async function listChanges(db: Db, orderId: string, afterId: string | undefined, limit: number): Promise<ChangeRow[]> {
+  return db
+    .select()
+    .from(orderChanges)
+    .where(and(eq(orderChanges.orderId, orderId), afterId ? gt(orderChanges.id, afterId) : undefined))
+    .orderBy(asc(orderChanges.id))
+    .limit(limit);
+}
+
+/**
+ * Moves a change from `from` to `to` (with the reason for the decision, and a message when given)
+ * only if it is still in `from`: of two concurrent decisions exactly one wins. Returns the new
+ * row, or undefined when the change was no longer in `from`.
+ */
+export async function decideChange(
+  db: Db,
+  change: ChangeRow,
+  from: ChangeStatus,
+  to: ChangeStatus,
+  decisionReason: string | null,
+  message: ChangeMessage | null,
+  now = Date.now(),
+): Promise<ChangeRow | undefined> {
+  const decidedAt = to === "pending" ? null : now;
+  const update = db.run(sql`
+    UPDATE order_changes SET status = ${to}, decided_at = ${decidedAt},
+      payload = json_set(payload, '$.decisionReason', ${decisionReason})
+    WHERE id = ${change.id} AND status = ${from}`);
+  const [result] = message ? await db.batch([update, outboxIfChange(db, change.id, to, message, now)]) : [await update];
+  if (!result || result.meta.changes !== 1) return undefined;
+  return { ...change, status: to, decidedAt, payload: { ...change.payload, decisionReason } };
+}
+
+// ——— favourites ———
+
+/**
+ * Adds a favourite only if the technician completed one of the account's orders. Returns the
+ * favourite (new or already there), or undefined when the technician never served the account.
+ */
+export async function addFavouriteIfServed(
+  db: Db,
+  accountId: string,
+  technicianId: string,
+  now = Date.now(),
+): Promise<FavouriteRow | undefined> {
+  await db.run(sql`
+    INSERT INTO favourites (account_id, technician_id, created_at)
+    SELECT ${accountId}, ${technicianId}, ${now}
+    WHERE EXISTS (SELECT 1 FROM orders WHERE customer_id = ${accountId} AND technician_id = ${technicianId} AND status = 'completed')
+    ON CONFLICT (account_id, technician_id) DO NOTHING`);
+  return findFavourite(db, accountId, technicianId);
+}
+
+export interface FavouriteRow {
+  technicianId: string;
+  name: string;
+  ratingX100: number;
+  createdAt: number;
+}
+
+const favouriteColumns = {
+  technicianId: favourites.technicianId,
+  name: technicians.name,
+  ratingX100: technicians.ratingX100,
+  createdAt: favourites.createdAt,
+};
+
+export async function findFavourite(db: Db, accountId: string, technicianId: string): Promise<FavouriteRow | undefined> {
+  const [row] = await db
+    .select(favouriteColumns)
+    .from(favourites)
+    .innerJoin(technicians, eq(technicians.id, favourites.technicianId))
+    .where(and(eq(favourites.accountId, accountId), eq(favourites.technicianId, technicianId)))
+    .limit(1);
+  return row;
+}
+
+/** A page of the account's favourites, by technician id. */
+export async function listFavourites(db: Db, accountId: string, afterId: string | undefined, limit: number): Promise<FavouriteRow[]> {
+  return db
+    .select(favouriteColumns)
+    .from(favourites)
+    .innerJoin(technicians, eq(technicians.id, favourites.technicianId))
+    .where(and(eq(favourites.accountId, accountId), afterId ? gt(favourites.technicianId, afterId) : undefined))
+    .orderBy(asc(favourites.technicianId))
+    .limit(limit);
+}
+
+/** False when the technician was not a favourite. */
+export async function removeFavourite(db: Db, accountId: string, technicianId: string): Promise<boolean> {
+  const rows = await db
+    .delete(favourites)
+    .where(and(eq(favourites.accountId, accountId), eq(favourites.technicianId, technicianId)))
+    .returning({ id: favourites.technicianId });
+  return rows.length > 0;
+}

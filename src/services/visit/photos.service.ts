@@ -1,0 +1,163 @@
+/** Visit photos: the technician's check-in and completion pictures, bytes in R2, records in D1. */
+import { getDb } from "../../db/client";
+import { countPhotos, findPhoto, insertPhotoGuarded, listPhotos, type PhotoKind, type PhotoRow } from "../../db/repositories/visit.repo";
+import type { OrderStatus } from "../../domain/order-state";
+import type { Auth } from "../../env";
+import { AppError, BadRequestError, ConflictError, NotFoundError } from "../../errors";
+import { decodeCursor, toPage } from "../../lib/cursor";
+import { newId } from "../../lib/ids";
+import { invalidState, orderFor, technicianOrder } from "./access";
+
+/** The largest photo accepted, in bytes. */
+export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
+
+/** More than this many photos of one kind per order is refused (409 PHOTO_LIMIT). */
+const MAX_PHOTOS_PER_KIND = 10;
+
+/** While the order is in these statuses its technician may add photos of the kind. */
+const UPLOAD_STATUSES: Record<PhotoKind, readonly OrderStatus[]> = {
+  arrive: ["en_route", "arrived"],
+  complete: ["arrived", "in_service"],
+};
+
+const WHAT: Record<PhotoKind, { en: string; zh: string }> = {
+  arrive: { en: "add arrival photos", zh: "上传到达照片" },
+  complete: { en: "add completion photos", zh: "上传完工照片" },
+};
+
+// The first bytes each accepted format must start with: a declared type is checked against the body.
+const SIGNATURES: Record<string, (b: Uint8Array) => boolean> = {
+  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  "image/png": (b) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v),
+  "image/webp": (b) => ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP",
+};
+
+const ascii = (b: Uint8Array, from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+
+/** The accepted media type named by a Content-Type header, or null. */
+function mediaType(contentType: string | undefined): string | null {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return type in SIGNATURES ? type : null;
+}
+
+/** 413 PHOTO_TOO_LARGE (also the upload route's body limit). */
+export function photoTooLarge(): AppError {
+  return new AppError(413, "PHOTO_TOO_LARGE", {
+    en: `A photo may be at most ${PHOTO_MAX_BYTES / 1024 / 1024} MB.`,
+    zh: `照片不能超过 ${PHOTO_MAX_BYTES / 1024 / 1024} MB。`,
+  });
+}
+
+function photoView(row: PhotoRow) {
+  return {
+    id: row.id,
+    orderId: row.orderId,
+    kind: row.kind,
+    contentType: row.contentType,
+    size: row.size,
+    url: `/v1/orders/${row.orderId}/photos/${row.id}`,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
+
+export interface PhotoUpload {
+  kind: PhotoKind;
+  contentType: string | undefined;
+  body: ArrayBuffer;
+}
+
+/**
+ * Stores a photo taken by the order's technician: arrival photos while on the way or arrived,
+ * completion photos while arrived or in service. The bytes go to R2 at
+ * `orders/<orderId>/<kind>/<photoId>`; the record is written only if the order is still the
+ * technician's and in such a status, otherwise the stored bytes are deleted again.
+ */
+export async function uploadPhoto(env: Env, technicianId: string, orderId: string, input: PhotoUpload) {
+  const type = mediaType(input.contentType);
+  if (!type) {
+    throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
+      en: "Send the photo as image/jpeg, image/png or image/webp.",
+      zh: "照片须为 image/jpeg、image/png 或 image/webp 格式。",
+    });
+  }
+  if (input.body.byteLength > PHOTO_MAX_BYTES) throw photoTooLarge();
+  const bytes = new Uint8Array(input.body);
+  if (bytes.byteLength === 0 || !SIGNATURES[type]!(bytes)) {
+    throw new BadRequestError(
+      "PHOTO_INVALID",
+      { en: `The body is not a ${type} image.`, zh: `请求体不是 ${type} 图片。` },
+      { errors: [{ path: "body", message: `not ${type}` }] },
+    );
+  }
+  const db = getDb(env);
+  const order = await technicianOrder(env, technicianId, orderId);
+  const statuses = UPLOAD_STATUSES[input.kind];
+  if (!statuses.includes(order.status)) throw invalidState(order, WHAT[input.kind]);
+  const limit = () =>
+    new ConflictError("PHOTO_LIMIT", {
+      en: `At most ${MAX_PHOTOS_PER_KIND} photos of this kind per order.`,
+      zh: `每个订单此类照片最多 ${MAX_PHOTOS_PER_KIND} 张。`,
+    });
+  if ((await countPhotos(db, orderId, input.kind)) >= MAX_PHOTOS_PER_KIND) throw limit();
+
+  const now = Date.now();
+  const id = newId("pho", now);
+  const row: PhotoRow = {
+    id,
+    orderId,
+    kind: input.kind,
+    r2Key: `orders/${orderId}/${input.kind}/${id}`,
+    contentType: type,
+    size: bytes.byteLength,
+    createdBy: technicianId,
+    createdAt: now,
+  };
+  await env.PHOTOS.put(row.r2Key, bytes, {
+    httpMetadata: { contentType: type },
+    customMetadata: { orderId, kind: input.kind, photoId: id, technicianId },
+  });
+  let recorded: boolean;
+  try {
+    recorded = await insertPhotoGuarded(db, row, { technicianId, statuses, max: MAX_PHOTOS_PER_KIND });
+  } catch (err) {
+    // No orphan bytes: what has no record is deleted before the failure is reported.
+    await env.PHOTOS.delete(row.r2Key);
+    throw err;
+  }
+  if (!recorded) {
+    await env.PHOTOS.delete(row.r2Key);
+    // The order moved on (or the limit was reached) between the check and the write.
+    const current = await technicianOrder(env, technicianId, orderId);
+    throw statuses.includes(current.status) ? limit() : invalidState(current, WHAT[input.kind]);
+  }
+  return photoView(row);
+}
+
+/** The order's photos, for its customer, its technician and staff (404 for anyone else). */
+export async function orderPhotos(env: Env, auth: Auth, orderId: string, q: { limit: number; cursor?: string }) {
+  const { order } = await orderFor(env, auth, orderId);
+  const rows = await listPhotos(getDb(env), order.id, decodeCursor(q.cursor), q.limit + 1);
+  const page = toPage(rows, q.limit);
+  return { items: page.items.map(photoView), nextCursor: page.nextCursor };
+}
+
+/** One photo's bytes, for the same callers as the list; 404 when it is not this order's. */
+export async function photoFile(env: Env, auth: Auth, orderId: string, photoId: string) {
+  const { order } = await orderFor(env, auth, orderId);
+  const row = await findPhoto(getDb(env), order.id, photoId);
+  const object = row ? await env.PHOTOS.get(row.r2Key) : null;
+  if (!row || !object) throw new NotFoundError({ en: "Photo", zh: "照片" });
+  return { body: object.body, contentType: row.contentType, size: object.size, etag: object.httpEtag };
+}
+
+/** 409 PHOTO_REQUIRED unless the technician uploaded at least one photo of `kind` for the order. */
+export async function assertPhotoTaken(env: Env, orderId: string, kind: PhotoKind): Promise<void> {
+  if ((await countPhotos(getDb(env), orderId, kind)) > 0) return;
+  throw new ConflictError(
+    "PHOTO_REQUIRED",
+    kind === "arrive"
+      ? { en: "Upload a photo of your arrival first.", zh: "请先上传到达现场的照片。" }
+      : { en: "Upload a photo of the finished work first.", zh: "请先上传完工照片。" },
+    { extra: { kind } },
+  );
+}

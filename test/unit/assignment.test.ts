@@ -1,0 +1,213 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { greedyAssignment, hungarian, strategyOf, type Assignment } from "../../src/domain/assignment";
+
+/** The best assignment by exhaustive search: most pairs first, then the least total. */
+function bruteForce(cost: number[][]): { count: number; total: number } {
+  const rows = cost.length;
+  const cols = rows === 0 ? 0 : cost[0]!.length;
+  let best = { count: 0, total: 0 };
+  const used = new Array<boolean>(cols).fill(false);
+  const walk = (r: number, count: number, total: number) => {
+    if (r === rows) {
+      if (count > best.count || (count === best.count && total < best.total - 1e-9)) best = { count, total };
+      return;
+    }
+    walk(r + 1, count, total); // row r left unmatched
+    for (let c = 0; c < cols; c++) {
+      if (used[c] || !Number.isFinite(cost[r]![c]!)) continue;
+      used[c] = true;
+      walk(r + 1, count + 1, total + cost[r]![c]!);
+      used[c] = false;
+    }
+  };
+  walk(0, 0, 0);
+  return best;
+}
+
+function expectValid(cost: number[][], a: Assignment) {
+  const cols = a.pairs.map((p) => p.col);
+  const rows = a.pairs.map((p) => p.row);
+  expect(new Set(cols).size).toBe(cols.length);
+  expect(new Set(rows).size).toBe(rows.length);
+  for (const p of a.pairs) {
+    expect(Number.isFinite(cost[p.row]![p.col]!)).toBe(true);
+    expect(p.cost).toBe(cost[p.row]![p.col]);
+  }
+  expect(a.total).toBeCloseTo(
+    a.pairs.reduce((s, p) => s + p.cost, 0),
+    9,
+  );
+}
+
+/** Random rows × cols matrices (each side 0..6), some entries forbidden when `forbidden` is set. */
+const matrix = (forbidden: boolean) =>
+  fc
+    .integer({ min: 0, max: 6 })
+    .chain((rows) =>
+      fc
+        .integer({ min: rows === 0 ? 0 : 1, max: 6 })
+        .chain((cols) =>
+          fc.array(
+            fc.array(
+              forbidden
+                ? fc.oneof(
+                    { weight: 3, arbitrary: fc.double({ min: -5, max: 20, noNaN: true }) },
+                    { weight: 1, arbitrary: fc.constant(Infinity) },
+                  )
+                : fc.double({ min: -5, max: 20, noNaN: true }),
+              { minLength: cols, maxLength: cols },
+            ),
+            { minLength: rows, maxLength: rows },
+          ),
+        ),
+    );
+
+/** A dense cost matrix of seeded pseudo-random costs in [0, 1), like 1 − score. */
+function seeded(rows: number, cols: number, seed: number): number[][] {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    return s / 2 ** 32;
+  };
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, next));
+}
+
+describe("hungarian", () => {
+  it("finds the minimum total on a known square matrix", () => {
+    const cost = [
+      [4, 1, 3],
+      [2, 0, 5],
+      [3, 2, 2],
+    ];
+    const a = hungarian(cost);
+    expect(a.total).toBe(5);
+    expect(a.pairs.map((p) => [p.row, p.col])).toEqual([
+      [0, 1],
+      [1, 0],
+      [2, 2],
+    ]);
+  });
+
+  it("matches the exhaustive optimum on random matrices of every shape", () => {
+    fc.assert(
+      fc.property(matrix(false), (cost) => {
+        const a = hungarian(cost);
+        const best = bruteForce(cost);
+        expectValid(cost, a);
+        expect(a.pairs).toHaveLength(Math.min(cost.length, cost[0]?.length ?? 0));
+        expect(a.total).toBeCloseTo(best.total, 6);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("with forbidden pairs, matches as many rows as possible, then at the least cost", () => {
+    fc.assert(
+      fc.property(matrix(true), (cost) => {
+        const a = hungarian(cost);
+        const best = bruteForce(cost);
+        expectValid(cost, a);
+        expect(a.pairs).toHaveLength(best.count);
+        expect(a.total).toBeCloseTo(best.total, 6);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("serves every job it can even when that costs more than leaving one out", () => {
+    // Job 0 can only go to technician 0; the cheap pair (1, 0) would strand it.
+    const a = hungarian([
+      [9, Infinity],
+      [1, 8],
+    ]);
+    expect(a.pairs.map((p) => [p.row, p.col])).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
+    expect(a.total).toBe(17);
+  });
+
+  it("handles empty matrices, rows without any allowed column and NaN as forbidden", () => {
+    expect(hungarian([])).toEqual({ pairs: [], total: 0 });
+    expect(hungarian([[], []])).toEqual({ pairs: [], total: 0 });
+    expect(hungarian([[Infinity, NaN]])).toEqual({ pairs: [], total: 0 });
+    expect(hungarian([[NaN], [3]]).pairs).toEqual([{ row: 1, col: 0, cost: 3 }]);
+  });
+
+  it("refuses a ragged matrix", () => {
+    expect(() => hungarian([[1, 2], [3]])).toThrow(RangeError);
+    expect(() => greedyAssignment([[1], [2, 3]])).toThrow(RangeError);
+  });
+});
+
+describe("greedy first-come against the optimum", () => {
+  it("first come takes the nearest even when that leaves a later job far away", () => {
+    // Jobs at 0, 1.5, 3 km on a line; technicians at 0.25, 1.75 and -1 km.
+    const jobs = [0, 1.5, 3];
+    const techs = [0.25, 1.75, -1];
+    const cost = jobs.map((j) => techs.map((t) => Math.abs(j - t)));
+    expect(greedyAssignment(cost).total).toBeCloseTo(4.5, 9);
+    expect(hungarian(cost).total).toBeCloseTo(3.5, 9);
+  });
+
+  it("the optimum never costs more than greedy, and never serves fewer jobs", () => {
+    fc.assert(
+      fc.property(matrix(true), (cost) => {
+        const g = greedyAssignment(cost);
+        const h = hungarian(cost);
+        expectValid(cost, g);
+        expect(h.pairs.length).toBeGreaterThanOrEqual(g.pairs.length);
+        if (h.pairs.length === g.pairs.length) expect(h.total).toBeLessThanOrEqual(g.total + 1e-9);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("on dense matrices both serve min(jobs, technicians) and the optimum total is lower or equal", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.nat(), (rows, cols, seed) => {
+        const cost = seeded(rows, cols, seed);
+        const g = greedyAssignment(cost);
+        const h = hungarian(cost);
+        expect(g.pairs).toHaveLength(Math.min(rows, cols));
+        expect(h.pairs).toHaveLength(Math.min(rows, cols));
+        expect(h.total).toBeLessThanOrEqual(g.total + 1e-9);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("solve time", () => {
+  it("solves 50, 100 and 150 jobs against 1.5× as many technicians (times printed, not asserted)", async () => {
+    const lines: string[] = [];
+    const runs = 10;
+    for (const jobs of [50, 100, 150]) {
+      const techs = Math.round(jobs * 1.5);
+      const matrices = Array.from({ length: runs }, (_, k) =>
+        seeded(jobs, techs, jobs * 1000 + k).map((row, i) => row.map((c, j) => ((i * 7 + j + k) % 5 === 0 ? Infinity : c))),
+      );
+      // workerd advances its clock only across I/O, so the measurement ends after a timer turn.
+      await new Promise((r) => setTimeout(r, 0));
+      const t0 = Date.now();
+      const solved = matrices.map((m) => hungarian(m));
+      await new Promise((r) => setTimeout(r, 0));
+      const ms = (Date.now() - t0) / runs;
+      for (const a of solved) expect(a.pairs).toHaveLength(jobs);
+      lines.push(`${jobs} jobs × ${techs} technicians: ${ms.toFixed(1)} ms per solve (mean of ${runs})`);
+    }
+    console.log(`hungarian solve time\n${lines.join("\n")}`);
+  });
+});
+
+describe("strategyOf", () => {
+  it("turns batching on only for 'batch'", () => {
+    expect(strategyOf("batch")).toBe("batch");
+    expect(strategyOf(" Batch ")).toBe("batch");
+    expect(strategyOf("greedy")).toBe("greedy");
+    expect(strategyOf("")).toBe("greedy");
+    expect(strategyOf(undefined)).toBe("greedy");
+    expect(strategyOf("optimal")).toBe("greedy");
+  });
+});
