@@ -32,8 +32,8 @@ export default defineConfig(async () => {
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts"],
       testTimeout: 30_000,
-      // Per-request log lines and console SMS are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
-      onConsoleLog: (log: string) => process.env.DOORSTEP_TEST_LOGS === "1" || !/"msg":"(request|sms)"/.test(log),
+      // Info log lines (requests, console SMS and push, drains) are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
+      onConsoleLog: (log: string) => process.env.DOORSTEP_TEST_LOGS === "1" || !/"level":"info"/.test(log),
     },
   };
 });

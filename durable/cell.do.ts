@@ -4,7 +4,7 @@ import { haversineKm } from "../src/domain/geo";
 import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore } from "./calendar.store";
 import { migrate } from "./cell.schema";
-import { onDeadline, onHoldExpired, type DeadlineKind } from "../src/services/cell-events.service";
+import { afterCellEvents, onDeadline, onHoldExpired, type DeadlineKind } from "../src/services/cell-events.service";
 import type {
   AvailabilityQuery,
   Candidate,
@@ -378,6 +378,7 @@ export class CellDO extends DurableObject<Env> {
       await onDeadline(this.env, t.key.slice("dispatch:".length), kind as DeadlineKind, Number(version));
       this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = ? AND kind = ?", t.key, t.kind);
     }
+    if (events.length > 0 || due.length > 0) await afterCellEvents(this.env);
     await this.armAlarm();
   }
 

@@ -2,7 +2,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError, problem, toAppError } from "./errors";
 import { authenticate } from "./middleware/auth";
-import { limitBody, requestContext, requireJson } from "./middleware/request";
+import { drainAfterWrites, limitBody, requestContext, requireJson } from "./middleware/request";
 import { createRouter } from "./routes/openapi";
 import { routes } from "./routes";
 
@@ -24,6 +24,7 @@ export function createApp() {
   app.use("*", limitBody);
   app.use("/v1/*", requireJson);
   app.use("/v1/*", authenticate);
+  app.use("/v1/*", drainAfterWrites);
 
   for (const route of routes) app.route("/", route);
 

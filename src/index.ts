@@ -1,9 +1,21 @@
 import { createApp } from "./app";
+import { consumeDeadLetters, consumeNotifications } from "./services/notifications/delivery.service";
+import { runScheduled } from "./services/scheduled.service";
 
 export { CellDO } from "../durable/cell.do";
 
 const app = createApp();
 
+/** Queue names as configured in wrangler.toml (the dead-letter queue ends in `-dlq`). */
+const isDeadLetterQueue = (name: string) => name.endsWith("-dlq");
+
 export default {
   fetch: app.fetch,
+  async queue(batch, env) {
+    if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
+    else await consumeNotifications(batch, env);
+  },
+  async scheduled(controller, env) {
+    await runScheduled(env, controller.scheduledTime);
+  },
 } satisfies ExportedHandler<Env>;

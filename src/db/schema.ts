@@ -374,6 +374,11 @@ export const outbox = sqliteTable(
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     sentAt: integer("sent_at"),
+    /** A drain that took the message owns it until then; past it, another drain may send it. */
+    claimedUntil: integer("claimed_until"),
+    /** Failed delivery attempts so far, and the last failure (for operators and dead letters). */
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
   },
   (t) => [index("outbox_unsent_idx").on(t.sentAt, t.createdAt)],
 );
@@ -452,4 +457,20 @@ export const favourites = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.technicianId] })],
+);
+
+/**
+ * Each notice sent on an outside channel (SMS, push), so a redelivered queue message never sends
+ * the same text twice. In-app notices are deduplicated by their own unique index.
+ */
+export const notificationDeliveries = sqliteTable(
+  "notification_deliveries",
+  {
+    messageId: text("message_id").notNull(),
+    accountId: text("account_id").notNull(),
+    channel: text("channel", { enum: ["push", "sms"] }).notNull(),
+    kind: text("kind").notNull(),
+    sentAt: integer("sent_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.accountId, t.channel] })],
 );

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { newId } from "../lib/ids";
+import { drainQuietly } from "../services/notifications/outbox.service";
 
 const INCOMING_ID = /^[\w.:-]{1,64}$/;
 
@@ -73,4 +74,21 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
   }
   await next();
+};
+
+/**
+ * After a write, hands the messages it wrote to the outbox to the queue once the response has
+ * gone, so people hear of it within seconds (the cron drain catches anything this misses).
+ */
+export const drainAfterWrites: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || c.res.status >= 500) return;
+  let waitUntil: ((p: Promise<unknown>) => void) | undefined;
+  try {
+    const ctx = c.executionCtx;
+    waitUntil = (p) => ctx.waitUntil(p);
+  } catch {
+    return; // no execution context (the app called directly): the cron drains
+  }
+  waitUntil(drainQuietly(c.env));
 };

@@ -11,6 +11,7 @@ import docs from "./docs/docs.index";
 import health from "./health/health.index";
 import me from "./me/me.index";
 import merchants from "./merchants/merchants.index";
+import notifications from "./notifications/notifications.index";
 import presence from "./presence/presence.index";
 import schedule from "./schedule/schedule.index";
 import technicians from "./technicians/technicians.index";
@@ -32,6 +33,7 @@ export const routes = [
   availability,
   orders,
   visit,
+  notifications,
   tasks,
   adminOrders,
   audit,

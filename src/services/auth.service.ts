@@ -11,7 +11,7 @@ import { randomToken, sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
 import { signAccessToken } from "../lib/jwt";
 import { Pii } from "../lib/pii";
-import { smsSender } from "./sms";
+import { smsSender } from "./notifications/channels";
 
 const num = (v: string | undefined, fallback: number) => {
   const n = Number(v);

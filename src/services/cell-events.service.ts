@@ -1,4 +1,5 @@
-/** What a CellDO's alarm reports to the order service. Both handlers are idempotent. */
+/** What a CellDO's alarm reports to the order service. The handlers are idempotent. */
+import { drainQuietly } from "./notifications/outbox.service";
 import { handleDeadline, handleHoldExpired } from "./order-flow.service";
 
 export type DeadlineKind = "accept" | "grab" | "enroute";
@@ -11,4 +12,9 @@ export function onHoldExpired(env: Env, holdKey: string): Promise<void> {
 /** A dispatch deadline of an order passed; `version` is the order version it was set for. */
 export function onDeadline(env: Env, orderId: string, kind: DeadlineKind, version: number): Promise<void> {
   return handleDeadline(env, orderId, kind, version);
+}
+
+/** After an alarm acted on orders: send the notices those changes wrote (never throws). */
+export function afterCellEvents(env: Env): Promise<void> {
+  return drainQuietly(env, 1);
 }

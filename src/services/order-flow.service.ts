@@ -77,6 +77,7 @@ export async function transition(
           from: order.status,
           to,
           reason,
+          ...("exception" in patch ? { exception: patch.exception } : {}),
         },
       },
     ],

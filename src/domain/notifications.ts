@@ -1,0 +1,318 @@
+/**
+ * What people are told when something happens: from one outbox message (a topic and its payload)
+ * to the notices for the order's customer and technician, each with the channels it goes out on.
+ * Pure: recipients are named by role; the delivery service resolves them to accounts.
+ */
+import type { Localized } from "../lib/locale";
+
+export type Channel = "inapp" | "push" | "sms";
+export type Audience = "customer" | "technician";
+
+export interface Notice {
+  audience: Audience;
+  /** Stable kind for clients, e.g. `order.accepted`. */
+  kind: string;
+  title: Localized;
+  body: Localized;
+  channels: Channel[];
+  data: Record<string, unknown>;
+}
+
+/** A message as it travels through the queue (an outbox row). */
+export interface OutboxEnvelope {
+  id: string;
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+const ALL: Channel[] = ["inapp", "push", "sms"];
+const APP: Channel[] = ["inapp", "push"];
+
+const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+
+/** Local wall-clock time of an instant for a message text, e.g. `12月3日 14:30`. */
+export function localWhen(at: number, timeZone: string): Localized {
+  const fmt = (locale: string) =>
+    new Intl.DateTimeFormat(locale, { timeZone, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }).format(
+      new Date(at),
+    );
+  return { zh: fmt("zh-CN"), en: fmt("en-GB") };
+}
+
+const notice = (
+  audience: Audience,
+  kind: string,
+  title: Localized,
+  body: Localized,
+  channels: Channel[],
+  data: Record<string, unknown>,
+): Notice => ({ audience, kind, title, body, channels, data });
+
+/** The order's customer-facing milestones, by the status the order moved to. */
+const CUSTOMER_STATUS: Partial<Record<string, { title: Localized; body: Localized; channels: Channel[] }>> = {
+  confirmed: {
+    title: { zh: "订单已确认", en: "Order confirmed" },
+    body: { zh: "我们正在为您安排师傅。", en: "We are finding a technician for you." },
+    channels: APP,
+  },
+  accepted: {
+    title: { zh: "师傅已接单", en: "A technician accepted" },
+    body: { zh: "师傅已接单，将按约定时间上门。", en: "Your technician accepted and will come at the booked time." },
+    channels: APP,
+  },
+  en_route: {
+    title: { zh: "师傅已出发", en: "Technician on the way" },
+    body: { zh: "师傅正在赶来，可在订单中查看实时位置。", en: "Your technician is on the way; follow them live in the order." },
+    channels: ALL,
+  },
+  arrived: {
+    title: { zh: "师傅已到达", en: "Technician arrived" },
+    body: { zh: "师傅已到达，请向师傅出示开工码。", en: "Your technician has arrived; show them the start code." },
+    channels: APP,
+  },
+  in_service: {
+    title: { zh: "服务已开始", en: "Service started" },
+    body: { zh: "师傅已开始服务。", en: "Your technician has started." },
+    channels: ["inapp"],
+  },
+  completed: {
+    title: { zh: "服务已完成", en: "Service completed" },
+    body: { zh: "服务已完成，欢迎评价本次服务。", en: "The service is complete. Tell us how it went." },
+    channels: APP,
+  },
+};
+
+const LIVE_FOR_TECHNICIAN = new Set(["assigned", "accepted", "en_route", "arrived", "in_service"]);
+
+function orderStatusNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const from = str(p.from);
+  const to = str(p.to);
+  const reason = str(p.reason) ?? "";
+  const orderId = str(p.orderId);
+  if (!to || !orderId) return [];
+  const data = { orderId, from, to };
+  const out: Notice[] = [];
+
+  const milestone = CUSTOMER_STATUS[to];
+  if (milestone && from !== to) out.push(notice("customer", `order.${to}`, milestone.title, milestone.body, milestone.channels, data));
+
+  if (to === "cancelled") {
+    out.push(
+      notice(
+        "customer",
+        "order.cancelled",
+        { zh: "订单已取消", en: "Order cancelled" },
+        { zh: `订单已取消：${reason}`, en: `Your order was cancelled: ${reason}` },
+        ALL,
+        data,
+      ),
+    );
+    if (from && LIVE_FOR_TECHNICIAN.has(from) && str(p.technicianId)) {
+      out.push(
+        notice(
+          "technician",
+          "task.cancelled",
+          { zh: "订单已取消", en: "Job cancelled" },
+          { zh: "您的一个订单已取消，时段已释放。", en: "One of your jobs was cancelled; the time is free again." },
+          ALL,
+          data,
+        ),
+      );
+    }
+  }
+
+  // Taken off a technician (declined, cancelled by them, a missed deadline): dispatch runs again.
+  if (to === "dispatching" && from && LIVE_FOR_TECHNICIAN.has(from)) {
+    out.push(
+      notice(
+        "customer",
+        "order.redispatching",
+        { zh: "正在为您更换师傅", en: "Finding you another technician" },
+        { zh: "原师傅无法服务，我们正在为您安排其他师傅。", en: "Your technician cannot come; we are arranging another one." },
+        APP,
+        data,
+      ),
+    );
+    if (str(p.technicianId)) {
+      out.push(
+        notice(
+          "technician",
+          "task.reassigned",
+          { zh: "订单已改派", en: "Job reassigned" },
+          { zh: `该订单已改派给其他师傅（${reason}）。`, en: `The job went to another technician (${reason}).` },
+          APP,
+          data,
+        ),
+      );
+    }
+  }
+
+  // Nobody could be found: operators take over; the customer hears it from us first.
+  if (to === "dispatching" && (p.exception === "no_candidate" || p.exception === "max_rounds")) {
+    out.push(
+      notice(
+        "customer",
+        "order.needs_attention",
+        { zh: "正在人工为您安排", en: "Our team is on it" },
+        { zh: "暂时没有空闲的师傅，客服将尽快为您安排。", en: "No technician is free right now; our team will arrange one shortly." },
+        APP,
+        data,
+      ),
+    );
+  }
+
+  if (to === "assigned" && str(p.technicianId)) {
+    out.push(
+      notice(
+        "technician",
+        "task.offered",
+        { zh: "您有新订单", en: "New job for you" },
+        { zh: "有一个新订单等待您接单，请尽快确认。", en: "A new job is waiting for you to accept." },
+        ALL,
+        data,
+      ),
+    );
+  }
+  return out;
+}
+
+function rescheduledNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
+  const orderId = str(m.payload.orderId);
+  const start = typeof m.payload.start === "number" ? m.payload.start : null;
+  if (!orderId || start === null) return [];
+  const when = localWhen(start, timeZone);
+  const data = { orderId, start: new Date(start).toISOString() };
+  const out = [
+    notice(
+      "customer",
+      "order.rescheduled",
+      { zh: "上门时间已变更", en: "Visit time changed" },
+      { zh: `新的上门时间：${when.zh}`, en: `New visit time: ${when.en}` },
+      APP,
+      data,
+    ),
+  ];
+  if (str(m.payload.technicianId)) {
+    out.push(
+      notice(
+        "technician",
+        "task.rescheduled",
+        { zh: "订单时间已变更", en: "Job time changed" },
+        { zh: `新的上门时间：${when.zh}`, en: `New visit time: ${when.en}` },
+        ALL,
+        data,
+      ),
+    );
+  }
+  return out;
+}
+
+const CHANGE_WHAT: Record<string, Localized> = {
+  extra_charge: { zh: "加价", en: "extra charge" },
+  time_change: { zh: "改时间", en: "time change" },
+};
+
+function changeNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const orderId = str(p.orderId);
+  const status = str(p.status);
+  const what = CHANGE_WHAT[str(p.kind) ?? ""];
+  if (!orderId || !status || !what) return [];
+  const data = { orderId, changeId: str(p.changeId), kind: p.kind, status };
+  if (status === "pending") {
+    return [
+      notice(
+        "customer",
+        "change.requested",
+        { zh: `师傅申请${what.zh}`, en: `Your technician asks for a ${what.en}` },
+        { zh: `请在订单中确认或拒绝师傅的${what.zh}申请。`, en: `Approve or reject the ${what.en} in your order.` },
+        APP,
+        data,
+      ),
+    ];
+  }
+  if (status === "withdrawn") {
+    return [
+      notice(
+        "customer",
+        "change.withdrawn",
+        { zh: `师傅已撤回${what.zh}申请`, en: `The ${what.en} was withdrawn` },
+        { zh: "无需再处理该申请。", en: "Nothing to decide any more." },
+        ["inapp"],
+        data,
+      ),
+    ];
+  }
+  const approved = status === "approved";
+  return [
+    notice(
+      "technician",
+      approved ? "change.approved" : "change.rejected",
+      approved
+        ? { zh: `客户已同意${what.zh}`, en: `The customer approved the ${what.en}` }
+        : { zh: `客户未同意${what.zh}`, en: `The customer rejected the ${what.en}` },
+      approved ? { zh: "订单已按申请更新。", en: "The order was updated." } : { zh: "订单保持不变。", en: "The order stays as it was." },
+      APP,
+      data,
+    ),
+  ];
+}
+
+function reminderNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
+  const p = m.payload;
+  const orderId = str(p.orderId);
+  const start = typeof p.start === "number" ? p.start : null;
+  const lead = str(p.lead);
+  if (!orderId || start === null || (lead !== "24h" && lead !== "1h")) return [];
+  const when = localWhen(start, timeZone);
+  const data = { orderId, start: new Date(start).toISOString(), lead };
+  const out = [
+    notice(
+      "customer",
+      `reminder.${lead}`,
+      lead === "24h" ? { zh: "明天有上门服务", en: "Visit tomorrow" } : { zh: "师傅即将上门", en: "Visit within the hour" },
+      { zh: `上门时间：${when.zh}，请留意来电。`, en: `Visit at ${when.en}; keep your phone at hand.` },
+      lead === "1h" ? ALL : APP,
+      data,
+    ),
+  ];
+  if (str(p.technicianId)) {
+    out.push(
+      notice(
+        "technician",
+        `reminder.${lead}`,
+        lead === "24h" ? { zh: "明天的订单", en: "Job tomorrow" } : { zh: "订单即将开始", en: "Job within the hour" },
+        { zh: `上门时间：${when.zh}，请按时出发。`, en: `Visit at ${when.en}; leave in time.` },
+        APP,
+        data,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * The notices one message gives rise to. Unknown topics give none: they may be for other consumers.
+ * `timeZone` is the order's city zone, for the times written in the texts.
+ */
+export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notice[] {
+  switch (m.topic) {
+    case "order.status":
+      return orderStatusNotices(m);
+    case "order.rescheduled":
+      return rescheduledNotices(m, timeZone);
+    case "order.change":
+      return changeNotices(m);
+    case "order.reminder":
+      return reminderNotices(m, timeZone);
+    default:
+      return [];
+  }
+}
+
+/** Seconds to wait before delivery attempt `attempts + 1`: 10 s doubling, at most 10 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  const n = Math.max(1, Math.floor(attempts));
+  return Math.min(600, 10 * 2 ** (n - 1));
+}
