@@ -78,6 +78,9 @@ const toItem = (r: IntervalRow): CalendarItem => ({
   expiresAt: r.expires_at,
 });
 
+/** A batch reassignment that cannot be placed as planned; thrown to roll its transaction back. */
+export class ReassignError extends Error {}
+
 export class CalendarStore {
   // The cell is the only writer of these tables, so in-memory copies stay exact as long as every
   // write below calls invalidate(). They keep availability off the JSON parsing and time-zone maths.
@@ -239,6 +242,7 @@ export class CalendarStore {
     candidate: { orderId: string; start: number; end: number; lat: number; lng: number },
     ignoreShifts: boolean,
     now: number,
+    ignore?: ReadonlySet<string>,
   ): CellFailure | null {
     if (
       !ignoreShifts &&
@@ -247,7 +251,7 @@ export class CalendarStore {
       return { ok: false, code: "OUTSIDE_SHIFT" };
     }
     const near = this.itemsNear(tech.profile.id, candidate.start - CLASH_WINDOW, candidate.end + CLASH_WINDOW, now).filter(
-      (i) => i.orderId !== candidate.orderId,
+      (i) => i.orderId !== candidate.orderId && !ignore?.has(i.orderId),
     );
     const clash = firstClash(near, candidate, this.travel);
     return clash ? { ok: false, code: "SLOT_UNAVAILABLE", clashWith: clash.orderId } : null;
@@ -257,16 +261,22 @@ export class CalendarStore {
    * Technicians homed here who could take the job now (approved, skilled, in range, in shift, no
    * clash), with what dispatch scores them on. Read-only.
    */
-  candidates(job: { start: number; end: number; lat: number; lng: number; skills: string[]; exclude: string[] }, now: number): Candidate[] {
+  candidates(
+    job: { start: number; end: number; lat: number; lng: number; skills: string[]; exclude: string[] },
+    now: number,
+    ignore?: ReadonlySet<string>,
+  ): Candidate[] {
     const out: Candidate[] = [];
     for (const tech of this.activeTechnicians()) {
       const p = tech.profile;
       if (p.status !== "approved" || job.exclude.includes(p.id) || !job.skills.every((s) => p.skills.includes(s))) continue;
       const homeKm = haversineKm(p.home, job);
       if (homeKm > p.serviceRadiusKm) continue;
-      if (this.fits(tech, { orderId: "", ...job }, false, now)) continue;
+      if (this.fits(tech, { orderId: "", ...job }, false, now, ignore)) continue;
       const day = localDate(job.start, p.timeZone);
-      const sameDay = this.itemsNear(p.id, job.start - DAY, job.end + DAY, now).filter((i) => localDate(i.start, p.timeZone) === day);
+      const sameDay = this.itemsNear(p.id, job.start - DAY, job.end + DAY, now).filter(
+        (i) => localDate(i.start, p.timeZone) === day && !ignore?.has(i.orderId),
+      );
       const before = sameDay.filter((i) => i.end <= job.start).sort((a, b) => b.end - a.end)[0];
       out.push({
         technicianId: p.id,
@@ -355,6 +365,32 @@ export class CalendarStore {
       orderId,
     );
     return { ok: true, item: { ...item, ...moved } };
+  }
+
+  /**
+   * Gives each interval in `moves` to its new technician, all or nothing: every moved interval is
+   * lifted first, then each is placed with the usual checks (shifts, clashes, travel) against what
+   * is already placed, those staying with their technician first. The first that does not fit
+   * throws, so the caller's transaction rolls the whole move back. Intervals keep their state.
+   */
+  reassign(moves: { orderId: string; to: string }[], now: number): void {
+    const items = moves.map((m) => {
+      const item = this.item(m.orderId);
+      if (!item || (item.expiresAt !== null && item.expiresAt <= now)) throw new ReassignError(`interval ${m.orderId} is gone`);
+      const from = this.writable(item.technicianId);
+      if ("ok" in from) throw new ReassignError(`technician ${item.technicianId} cannot change`);
+      return { item, to: m.to };
+    });
+    for (const { item } of items) this.sql.exec("UPDATE intervals SET technician_id = '' WHERE order_id = ?", item.orderId);
+    const staying = items.filter((m) => m.to === m.item.technicianId);
+    const moving = items.filter((m) => m.to !== m.item.technicianId);
+    for (const { item, to } of [...staying, ...moving]) {
+      const tech = this.writable(to);
+      if ("ok" in tech) throw new ReassignError(`technician ${to} cannot take work`);
+      if (this.fits(tech, item, false, now)) throw new ReassignError(`interval ${item.orderId} does not fit ${to}`);
+      this.sql.exec("UPDATE intervals SET technician_id = ?, updated_at = ? WHERE order_id = ?", to, now, item.orderId);
+      if (to !== item.technicianId) this.event("interval.moved", { ...item, technicianId: to }, { from: item.technicianId });
+    }
   }
 
   schedule(technicianId: string, from: number, to: number, now: number): CalendarItem[] {

@@ -4,7 +4,9 @@ import { haversineKm } from "../src/domain/geo";
 import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore } from "./calendar.store";
 import { migrate } from "./cell.schema";
-import { afterCellEvents, onDeadline, onHoldExpired, type DeadlineKind } from "../src/services/cell-events.service";
+import { parseWeights } from "../src/domain/dispatch";
+import { afterCellEvents, factsForBatch, onBatch, onDeadline, onHoldExpired, type DeadlineKind } from "../src/services/cell-events.service";
+import { BatchStore, type BatchJob } from "./batch.store";
 import type {
   AvailabilityQuery,
   Candidate,
@@ -51,6 +53,7 @@ interface SocketAttachment {
 export class CellDO extends DurableObject<Env> {
   private readonly calendar: CalendarStore;
   private readonly presence: PresenceStore;
+  private readonly batch: BatchStore;
   private readonly travel: TravelModel;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -58,6 +61,7 @@ export class CellDO extends DurableObject<Env> {
     const vars = env as unknown as Partial<Record<string, string>>;
     this.travel = travelModelOf(vars);
     this.calendar = new CalendarStore(ctx.storage.sql, this.travel);
+    this.batch = new BatchStore(ctx.storage.sql, this.calendar, (fn) => ctx.storage.transactionSync(fn));
     this.presence = new PresenceStore(ctx.storage.sql, {
       timeoutMs: num(vars.PRESENCE_TIMEOUT_SECONDS, 90) * 1000,
       retentionMs: num(vars.POSITION_RETENTION_HOURS, 24) * 3_600_000,
@@ -97,6 +101,10 @@ export class CellDO extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(due);
       this.alarmAt = due;
     }
+  }
+
+  private nextBatchDue(now: number): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM timers WHERE key = 'batch' AND due_at <= ?", now).toArray().length > 0;
   }
 
   private nextTimer(): number | null {
@@ -269,6 +277,55 @@ export class CellDO extends DurableObject<Env> {
     return { kind: kind as DeadlineKind, dueAt: row.due_at, version: Number(version) };
   }
 
+  // ---- batched dispatch (for jobs whose interval this cell holds) ----
+
+  /**
+   * Adds a job to this cell's next dispatch batch, due in `dueInMs` unless a batch is already
+   * due sooner. Idempotent per holdKey; UNKNOWN_ORDER when the cell holds no such interval.
+   */
+  async enqueueBatch(job: BatchJob, dueInMs: number): Promise<CellResult> {
+    const r = this.tx((now): CellResult => {
+      if (!this.calendar.item(job.holdKey)) return { ok: false, code: "UNKNOWN_ORDER" };
+      this.batch.enqueue(job, now);
+      this.ctx.storage.sql.exec(
+        "INSERT INTO timers (key, kind, due_at) VALUES ('batch', 'batch', ?) ON CONFLICT (key) DO NOTHING",
+        now + Math.max(0, dueInMs),
+      );
+      return { ok: true };
+    });
+    if (r.ok) await this.armAlarm();
+    return r;
+  }
+
+  /** Jobs waiting for the next batch, and decisions not yet acted on (for operators and tests). */
+  async batchState(): Promise<{ waiting: BatchJob[]; decided: number; dueAt: number | null }> {
+    const due = this.ctx.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM timers WHERE key = 'batch'").toArray()[0];
+    return { waiting: this.batch.waiting(), decided: this.batch.decided().length, dueAt: due?.due_at ?? null };
+  }
+
+  /** Runs a due batch tick, then reports every decision not yet acted on to the order service. */
+  private async runBatch(now: number): Promise<void> {
+    const due = this.ctx.storage.sql.exec("SELECT 1 FROM timers WHERE key = 'batch' AND due_at <= ?", now).toArray().length > 0;
+    if (due) {
+      const waiting = this.batch.waiting();
+      const facts = await factsForBatch(
+        this.env,
+        this.calendar.activeTechnicians().map((t) => t.profile.id),
+        [...new Set(waiting.map((j) => j.customerId))],
+      );
+      const vars = this.env as unknown as Partial<Record<string, string>>;
+      const keep = Number(vars.DISPATCH_CANDIDATES) > 0 ? Number(vars.DISPATCH_CANDIDATES) : 10;
+      this.tx((at) => {
+        this.batch.tick(facts, parseWeights(vars.DISPATCH_WEIGHTS), keep, at);
+        this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = 'batch'");
+      });
+    }
+    const decided = this.batch.decided();
+    if (decided.length === 0) return;
+    await onBatch(this.env, decided);
+    this.batch.done(decided.map((d) => d.holdKey));
+  }
+
   // ---- moving a technician between cells ----
 
   /** Freezes the technician here (no more writes) and returns their calendar. Idempotent per transferId. */
@@ -378,7 +435,9 @@ export class CellDO extends DurableObject<Env> {
       await onDeadline(this.env, t.key.slice("dispatch:".length), kind as DeadlineKind, Number(version));
       this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = ? AND kind = ?", t.key, t.kind);
     }
-    if (events.length > 0 || due.length > 0) await afterCellEvents(this.env);
+    const batched = this.batch.decided().length > 0 || this.nextBatchDue(Date.now());
+    if (batched) await this.runBatch(Date.now());
+    if (events.length > 0 || due.length > 0 || batched) await afterCellEvents(this.env);
     await this.armAlarm();
   }
 

@@ -71,11 +71,16 @@ export const CELL_MIGRATIONS: string[] = [
      snapshot TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
-  // Batch dispatch: orders of this cell waiting for the next batch tick (timer key 'batch').
+  // Batch dispatch: jobs whose interval this cell holds, waiting for the next tick (timer key
+  // 'batch'); `decision` is set by the tick and the row removed once the order service acted on it.
   `CREATE TABLE batch_queue (
-     order_id TEXT PRIMARY KEY,
+     hold_key TEXT PRIMARY KEY,
+     order_id TEXT NOT NULL,
+     customer_id TEXT NOT NULL,
+     skills TEXT NOT NULL,
+     exclude TEXT NOT NULL,
      enqueued_at INTEGER NOT NULL,
-     ticks INTEGER NOT NULL DEFAULT 0  -- ticks it has already waited through without a technician
+     decision TEXT
    );`,
 ];
 

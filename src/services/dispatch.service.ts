@@ -32,6 +32,11 @@ export const acceptDeadlineMs = (env: Env) => positive(env.ACCEPT_DEADLINE_SECON
 export const grabDeadlineMs = (env: Env) => positive(env.GRAB_DEADLINE_SECONDS, 120) * 1000;
 export const enRouteLeadMs = (env: Env) => positive(env.EN_ROUTE_LEAD_MINUTES, 30) * 60_000;
 export const maxRounds = (env: Env) => positive(env.DISPATCH_MAX_ROUNDS, 3);
+export const batchIntervalMs = (env: Env) => positive(env.BATCH_INTERVAL_SECONDS, 5) * 1000;
+export const candidatesKept = (env: Env) => positive(env.DISPATCH_CANDIDATES, 10);
+
+/** Earnings fairness looks back this far. */
+export const WEEK_MS = 7 * 86_400_000;
 
 /** Every free, qualified technician of the job's cell and its ring, scored and ranked. */
 export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandidate[]> {
@@ -57,9 +62,10 @@ export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandid
   const history = await candidateHistory(
     db,
     found.map((c) => c.technicianId),
-    job.customerId,
-    Date.now() - 7 * 86_400_000,
+    [job.customerId],
+    Date.now() - WEEK_MS,
   );
+  const favourites = history.favourites.get(job.customerId);
   return rank(
     found.map((c) => ({
       technicianId: c.technicianId,
@@ -68,7 +74,7 @@ export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandid
       jobsThatDay: c.jobsThatDay,
       weekEarnings: history.earnings.get(c.technicianId) ?? 0,
       acceptanceRate: history.acceptance.get(c.technicianId) ?? null,
-      favourite: history.favourites.has(c.technicianId),
+      favourite: favourites?.has(c.technicianId) ?? false,
     })),
     parseWeights(env.DISPATCH_WEIGHTS),
   );
@@ -93,7 +99,7 @@ export async function reserveBest(
   ranked?: ScoredCandidate[],
 ): Promise<Reservation | null> {
   const list = ranked ?? (await rankedCandidates(env, job));
-  const keep = positive(env.DISPATCH_CANDIDATES, 10);
+  const keep = candidatesKept(env);
   for (const candidate of list) {
     const r = await holdFor(env, candidate.technicianId, job, round);
     if (r) {

@@ -6,9 +6,11 @@
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { findOrder, findOrderByHoldKey, updateOrder, type OrderPatch, type OrderRow } from "../db/repositories/orders.repo";
+import { strategyOf } from "../domain/assignment";
 import { canTransition, type ActorType, type OrderStatus } from "../domain/order-state";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
+import { enqueueForBatch } from "./batch-dispatch.service";
 import { cellStub } from "./cells.service";
 import {
   acceptDeadlineMs,
@@ -105,8 +107,29 @@ export async function startDispatch(env: Env, order: OrderRow): Promise<OrderRow
     await setDeadline(env, next, "grab", next.acceptBy!);
     return next;
   }
+  if (order.dispatchMode === "auto" && strategyOf(env.DISPATCH_STRATEGY) === "batch") {
+    const waiting = await transition(env, order, "dispatching", SYSTEM, "waiting for the next dispatch batch", { exception: null });
+    if (await enqueueForBatch(env, waiting, await skillsOf(env, waiting))) return waiting;
+    const next = await transition(env, waiting, "assigned", SYSTEM, "offered to the technician (the batch was unavailable)", {
+      acceptBy: Date.now() + acceptDeadlineMs(env),
+    });
+    await setDeadline(env, next, "accept", next.acceptBy!);
+    return next;
+  }
   const next = await transition(env, order, "assigned", SYSTEM, "offered to the technician", { acceptBy: now + acceptDeadlineMs(env) });
   await setDeadline(env, next, "accept", next.acceptBy!);
+  return next;
+}
+
+/** A batch tick chose the technician now holding the order's interval: offer it to them. */
+export async function offerFromBatch(
+  env: Env,
+  order: OrderRow,
+  patch: { technicianId: string; acceptBy: number },
+  reason: string,
+): Promise<OrderRow> {
+  const next = await transition(env, order, "assigned", SYSTEM, reason, { ...patch, exception: null });
+  await setDeadline(env, next, "accept", patch.acceptBy);
   return next;
 }
 

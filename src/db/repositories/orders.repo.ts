@@ -201,9 +201,13 @@ export async function decisions(db: Db, orderId: string) {
 }
 
 /** For scoring: week earnings and offer/accept history of candidates, and the customer's favourites. */
-export async function candidateHistory(db: Db, technicianIds: string[], customerId: string, since: number) {
-  if (technicianIds.length === 0)
-    return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: new Set<string>() };
+/**
+ * What dispatch scores beyond the calendar, for some technicians: completed-order revenue since
+ * `since`, acceptance of offers, and which of them each of `customerIds` marked as a favourite.
+ */
+export async function candidateHistory(db: Db, technicianIds: string[], customerIds: string[], since: number) {
+  if (technicianIds.length === 0 || customerIds.length === 0)
+    return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: new Map<string, Set<string>>() };
   const [earn, offers, favs] = await db.batch([
     db
       .select({ id: orders.technicianId, sum: sql<number>`sum(${orders.total})` })
@@ -220,9 +224,9 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
       .where(and(inArray(orderEvents.actorId, technicianIds), sql`${orderEvents.at} >= ${since - 23 * 86_400_000}`))
       .groupBy(orderEvents.actorId),
     db
-      .select({ id: favourites.technicianId })
+      .select({ customerId: favourites.accountId, id: favourites.technicianId })
       .from(favourites)
-      .where(and(eq(favourites.accountId, customerId), inArray(favourites.technicianId, technicianIds))),
+      .where(and(inArray(favourites.accountId, customerIds), inArray(favourites.technicianId, technicianIds))),
   ]);
   const acceptance = new Map<string, number>();
   for (const o of offers) {
@@ -232,7 +236,10 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
   return {
     earnings: new Map(earn.filter((e) => e.id).map((e) => [e.id!, Number(e.sum)])),
     acceptance,
-    favourites: new Set(favs.map((f) => f.id)),
+    favourites: favs.reduce(
+      (m, f) => m.set(f.customerId, (m.get(f.customerId) ?? new Set<string>()).add(f.id)),
+      new Map<string, Set<string>>(),
+    ),
   };
 }
 

@@ -1,0 +1,232 @@
+/**
+ * Batched dispatch inside one CellDO. Newly confirmed auto jobs whose interval this cell holds wait
+ * here for the next tick; a tick matches all of them to the cell's technicians at once as a
+ * minimum-cost assignment (cost = 1 − dispatch score) and moves the intervals in one synchronous
+ * transaction, so two jobs may even swap technicians with no moment where either is double-booked.
+ * Decisions stay in the queue until the order service has acted on them (the alarm retries).
+ */
+import { hungarian } from "../src/domain/assignment";
+import { rank, type DispatchWeights, type ScoredCandidate } from "../src/domain/dispatch";
+import { ReassignError, type CalendarStore } from "./calendar.store";
+
+/** What the cell needs to know of a job beyond its interval (which it already holds). */
+export interface BatchJob {
+  /** The calendar key of the job's interval in this cell. */
+  holdKey: string;
+  orderId: string;
+  customerId: string;
+  skills: string[];
+  /** Technicians already tried for the order. */
+  exclude: string[];
+}
+
+/** History from the records that scoring needs (the cell only knows calendars). */
+export interface BatchFacts {
+  /** Completed-order revenue over the last 7 days, by technician. */
+  earnings: Record<string, number>;
+  /** Accepted ÷ offered, by technician (absent: no history). */
+  acceptance: Record<string, number>;
+  /** Favourite technicians, by customer. */
+  favourites: Record<string, string[]>;
+}
+
+export interface BatchDecision {
+  holdKey: string;
+  orderId: string;
+  /** The technician who held the interval before the tick, and the one who holds it now. */
+  from: string;
+  to: string;
+  /** The job's scored candidates, best first (at most `keep`). */
+  candidates: ScoredCandidate[];
+  /** Total cost of the tick's assignment and of keeping every job where it was. */
+  batch: { jobs: number; cost: number; keptCost: number };
+}
+
+interface QueueRow {
+  hold_key: string;
+  order_id: string;
+  customer_id: string;
+  skills: string;
+  exclude: string;
+  decision: string | null;
+  [k: string]: SqlStorageValue;
+}
+
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+export class BatchStore {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly calendar: CalendarStore,
+    /** Runs `fn` as a (nested) transaction: rolled back if it throws. */
+    private readonly transact: <T>(fn: () => T) => T,
+  ) {}
+
+  /** Adds a job to the next tick (idempotent per holdKey). */
+  enqueue(job: BatchJob, now: number): void {
+    this.sql.exec(
+      `INSERT INTO batch_queue (hold_key, order_id, customer_id, skills, exclude, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (hold_key) DO NOTHING`,
+      job.holdKey,
+      job.orderId,
+      job.customerId,
+      JSON.stringify(job.skills),
+      JSON.stringify(job.exclude),
+      now,
+    );
+  }
+
+  /** Jobs waiting for a tick. */
+  waiting(): BatchJob[] {
+    return this.sql
+      .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NULL ORDER BY enqueued_at, hold_key")
+      .toArray()
+      .map((r) => ({
+        holdKey: r.hold_key,
+        orderId: r.order_id,
+        customerId: r.customer_id,
+        skills: JSON.parse(r.skills) as string[],
+        exclude: JSON.parse(r.exclude) as string[],
+      }));
+  }
+
+  /** Decisions made but not yet acted on by the order service. */
+  decided(): BatchDecision[] {
+    return this.sql
+      .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NOT NULL ORDER BY enqueued_at, hold_key")
+      .toArray()
+      .map((r) => JSON.parse(r.decision!) as BatchDecision);
+  }
+
+  /** Forgets jobs the order service has acted on. */
+  done(holdKeys: string[]): void {
+    for (const k of holdKeys) this.sql.exec("DELETE FROM batch_queue WHERE hold_key = ?", k);
+  }
+
+  /**
+   * One tick, synchronous (run it inside a transaction): matches every waiting job to a technician
+   * and moves the intervals that change hands. A job whose interval is gone (cancelled, expired) is
+   * dropped. Returns the decisions, also kept in the queue until `done`.
+   *
+   * Jobs are matched in clusters of jobs close in time (intervals within CLUSTER_GAP of each other):
+   * inside a cluster a technician can do at most one of them, which is what makes it an assignment
+   * problem; clusters further apart do not compete. Each cluster's plan is placed as a whole, or, if
+   * that does not fit, move by move (largest saving first, each only if it fits and saves).
+   */
+  tick(facts: BatchFacts, weights: DispatchWeights, keep: number, now: number): BatchDecision[] {
+    const jobs = this.waiting().flatMap((job) => {
+      const item = this.calendar.item(job.holdKey);
+      if (!item || (item.expiresAt !== null && item.expiresAt <= now)) {
+        this.done([job.holdKey]);
+        return [];
+      }
+      return [{ job, item }];
+    });
+    const decisions = clusters(jobs).flatMap((cluster) => this.matchCluster(cluster, facts, weights, keep, now));
+    for (const d of decisions) {
+      this.sql.exec("UPDATE batch_queue SET decision = ? WHERE hold_key = ?", JSON.stringify(d), d.holdKey);
+    }
+    return decisions;
+  }
+
+  private matchCluster(jobs: Queued[], facts: BatchFacts, weights: DispatchWeights, keep: number, now: number): BatchDecision[] {
+    const ignore = new Set(jobs.map((j) => j.item.orderId));
+    // Scored candidates per job, with every job of the cluster lifted off its technician's calendar.
+    const ranked = jobs.map(({ job, item }) => {
+      const found = this.calendar.candidates(
+        { start: item.start, end: item.end, lat: item.lat, lng: item.lng, skills: job.skills, exclude: job.exclude },
+        now,
+        ignore,
+      );
+      const favourites = new Set(facts.favourites[job.customerId] ?? []);
+      return rank(
+        found.map((c) => ({
+          technicianId: c.technicianId,
+          travelKm: Math.round(c.travelKm * 100) / 100,
+          ratingX100: c.ratingX100,
+          jobsThatDay: c.jobsThatDay,
+          weekEarnings: facts.earnings[c.technicianId] ?? 0,
+          acceptanceRate: facts.acceptance[c.technicianId] ?? null,
+          favourite: favourites.has(c.technicianId),
+        })),
+        weights,
+      );
+    });
+    const columns = [...new Set(ranked.flatMap((list) => list.map((c) => c.technicianId)))].sort();
+    const col = new Map(columns.map((id, i) => [id, i]));
+    const cost = ranked.map((list) => {
+      const row = new Array<number>(columns.length).fill(Infinity);
+      for (const c of list) row[col.get(c.technicianId)!] = 1 - c.score;
+      return row;
+    });
+    // A technician who is no candidate (e.g. off shift now) costs as much as the worst candidate.
+    const costOf = (i: number, tech: string) => {
+      const j = col.get(tech);
+      return j === undefined ? 1 : cost[i]![j]!;
+    };
+    const held = jobs.map(({ item }) => item.technicianId);
+    const target = [...held];
+    for (const p of hungarian(cost).pairs) target[p.row] = columns[p.col]!;
+
+    // A technician may hold several jobs of a cluster that do not clash, which one assignment cannot
+    // express: take the plan as a whole only when it costs less than keeping things as they are.
+    const planCost = target.reduce((sum, t, i) => sum + costOf(i, t), 0);
+    const keptCost = held.reduce((sum, t, i) => sum + costOf(i, t), 0);
+    const moves = jobs.map(({ item }, i) => ({ orderId: item.orderId, to: target[i]! }));
+    if (!(planCost < keptCost && this.tryMoves(moves, now))) {
+      // Not as a whole: take the plan's moves one at a time where each still fits and saves.
+      const savings = jobs
+        .map((_, i) => ({ i, saving: costOf(i, held[i]!) - costOf(i, target[i]!) }))
+        .filter((m) => m.saving > 0)
+        .sort((a, b) => b.saving - a.saving);
+      for (const m of savings) this.tryMoves([moves[m.i]!], now);
+    }
+
+    const final = jobs.map(({ item }) => this.calendar.item(item.orderId)?.technicianId ?? item.technicianId);
+    const batch = {
+      jobs: jobs.length,
+      cost: round4(final.reduce((sum, t, i) => sum + costOf(i, t), 0)),
+      keptCost: round4(keptCost),
+    };
+    return jobs.map(({ job }, i) => ({
+      holdKey: job.holdKey,
+      orderId: job.orderId,
+      from: held[i]!,
+      to: final[i]!,
+      candidates: ranked[i]!.slice(0, keep),
+      batch,
+    }));
+  }
+
+  /** Applies moves all together in a nested transaction; false (and nothing changed) if they do not fit. */
+  private tryMoves(moves: { orderId: string; to: string }[], now: number): boolean {
+    try {
+      this.transact(() => this.calendar.reassign(moves, now));
+      return true;
+    } catch (err) {
+      if (!(err instanceof ReassignError)) throw err;
+      return false;
+    }
+  }
+}
+
+interface Queued {
+  job: BatchJob;
+  item: { orderId: string; technicianId: string; start: number; end: number; lat: number; lng: number };
+}
+
+/** Jobs closer in time than this may compete for one technician (travel between them included). */
+const CLUSTER_GAP = 3 * 3_600_000;
+
+/** Groups jobs whose intervals, widened by CLUSTER_GAP, overlap (transitively), in time order. */
+function clusters(jobs: Queued[]): Queued[][] {
+  const sorted = [...jobs].sort((a, b) => a.item.start - b.item.start || a.job.holdKey.localeCompare(b.job.holdKey));
+  const out: Queued[][] = [];
+  let reach = -Infinity;
+  for (const j of sorted) {
+    if (j.item.start >= reach + CLUSTER_GAP || out.length === 0) out.push([]);
+    out[out.length - 1]!.push(j);
+    reach = Math.max(reach, j.item.end);
+  }
+  return out;
+}
