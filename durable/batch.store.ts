@@ -6,7 +6,7 @@
  * Decisions stay in the queue until the order service has acted on them (the alarm retries).
  */
 import { hungarian } from "../src/domain/assignment";
-import { rank, type DispatchWeights, type ScoredCandidate } from "../src/domain/dispatch";
+import { candidateFacts, rank, type DispatchWeights, type ScoredCandidate } from "../src/domain/dispatch";
 import { ReassignError, type CalendarStore } from "./calendar.store";
 
 /** What the cell needs to know of a job beyond its interval (which it already holds). */
@@ -139,16 +139,13 @@ export class BatchStore {
         ignore,
       );
       const favourites = new Set(facts.favourites[job.customerId] ?? []);
+      const known = {
+        earnings: (id: string) => facts.earnings[id],
+        acceptance: (id: string) => facts.acceptance[id],
+        favourite: (id: string) => favourites.has(id),
+      };
       return rank(
-        found.map((c) => ({
-          technicianId: c.technicianId,
-          travelKm: Math.round(c.travelKm * 100) / 100,
-          ratingX100: c.ratingX100,
-          jobsThatDay: c.jobsThatDay,
-          weekEarnings: facts.earnings[c.technicianId] ?? 0,
-          acceptanceRate: facts.acceptance[c.technicianId] ?? null,
-          favourite: favourites.has(c.technicianId),
-        })),
+        found.map((c) => candidateFacts(c, known)),
         weights,
       );
     });

@@ -47,6 +47,29 @@ export function parseWeights(json: string | undefined): DispatchWeights {
   return w;
 }
 
+/** What the records know of candidates beyond their calendars (all optional: no history). */
+export interface CandidateHistory {
+  earnings: (technicianId: string) => number | undefined;
+  acceptance: (technicianId: string) => number | undefined;
+  favourite: (technicianId: string) => boolean;
+}
+
+/** Joins a calendar candidate with its history into the facts it is scored on. */
+export function candidateFacts(
+  c: { technicianId: string; travelKm: number; ratingX100: number; jobsThatDay: number },
+  h: CandidateHistory,
+): CandidateFacts {
+  return {
+    technicianId: c.technicianId,
+    travelKm: Math.round(c.travelKm * 100) / 100,
+    ratingX100: c.ratingX100,
+    jobsThatDay: c.jobsThatDay,
+    weekEarnings: h.earnings(c.technicianId) ?? 0,
+    acceptanceRate: h.acceptance(c.technicianId) ?? null,
+    favourite: h.favourite(c.technicianId),
+  };
+}
+
 /** Scores and ranks candidates, best first (ties broken by id for a stable order). */
 export function rank(candidates: CandidateFacts[], weights: DispatchWeights): ScoredCandidate[] {
   const maxEarnings = Math.max(0, ...candidates.map((c) => c.weekEarnings));

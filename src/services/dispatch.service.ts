@@ -11,7 +11,7 @@ import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { candidateHistory, insertDecision, type OrderRow } from "../db/repositories/orders.repo";
 import { cellVersions, rosterEntry } from "../db/repositories/roster.repo";
-import { parseWeights, rank, type ScoredCandidate } from "../domain/dispatch";
+import { candidateFacts, parseWeights, rank, type ScoredCandidate } from "../domain/dispatch";
 import { newId } from "../lib/ids";
 import { cellStub, syncCellRoster } from "./cells.service";
 
@@ -66,16 +66,13 @@ export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandid
     Date.now() - WEEK_MS,
   );
   const favourites = history.favourites.get(job.customerId);
+  const known = {
+    earnings: (id: string) => history.earnings.get(id),
+    acceptance: (id: string) => history.acceptance.get(id),
+    favourite: (id: string) => favourites?.has(id) ?? false,
+  };
   return rank(
-    found.map((c) => ({
-      technicianId: c.technicianId,
-      travelKm: Math.round(c.travelKm * 100) / 100,
-      ratingX100: c.ratingX100,
-      jobsThatDay: c.jobsThatDay,
-      weekEarnings: history.earnings.get(c.technicianId) ?? 0,
-      acceptanceRate: history.acceptance.get(c.technicianId) ?? null,
-      favourite: favourites?.has(c.technicianId) ?? false,
-    })),
+    found.map((c) => candidateFacts(c, known)),
     parseWeights(env.DISPATCH_WEIGHTS),
   );
 }
