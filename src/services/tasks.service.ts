@@ -184,7 +184,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
           zh: `您距离服务地址 ${Math.round(meters)} 米，需在 ${geofenceMeters(env)} 米内签到。`,
         });
       }
-      await assertPhotoTaken(env, order.id, "arrive");
+      await assertPhotoTaken(env, order.id, "arrive", technicianId);
       next = await transition(
         env,
         order,
@@ -211,7 +211,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
     }
     case "complete":
       if (order.status !== "in_service") throw invalidTransition(order, "completed");
-      await assertPhotoTaken(env, order.id, "complete");
+      await assertPhotoTaken(env, order.id, "complete", technicianId);
       await assertNoPendingExtraCharge(env, order.id);
       next = await transition(env, order, "completed", actor, "completed");
       break;

@@ -24,7 +24,7 @@ const inList = (values: readonly string[]) =>
 
 /**
  * Records a photo only while the order is still the technician's and in one of `statuses`, and
- * while fewer than `max` photos of that kind exist. False when any condition failed.
+ * while the technician has fewer than `max` photos of that kind on it. False when any condition failed.
  */
 export async function insertPhotoGuarded(
   db: Db,
@@ -35,15 +35,16 @@ export async function insertPhotoGuarded(
     INSERT INTO order_photos (id, order_id, kind, r2_key, content_type, size, created_by, created_at)
     SELECT ${row.id}, ${row.orderId}, ${row.kind}, ${row.r2Key}, ${row.contentType}, ${row.size}, ${row.createdBy}, ${row.createdAt}
     WHERE EXISTS (SELECT 1 FROM orders WHERE id = ${row.orderId} AND technician_id = ${guard.technicianId} AND status IN (${inList(guard.statuses)}))
-      AND (SELECT COUNT(*) FROM order_photos WHERE order_id = ${row.orderId} AND kind = ${row.kind}) < ${guard.max}`);
+      AND (SELECT COUNT(*) FROM order_photos WHERE order_id = ${row.orderId} AND kind = ${row.kind} AND created_by = ${guard.technicianId}) < ${guard.max}`);
   return result.meta.changes > 0;
 }
 
-export async function countPhotos(db: Db, orderId: string, kind: PhotoKind): Promise<number> {
+/** How many photos of `kind` the technician took for the order. */
+export async function countPhotos(db: Db, orderId: string, kind: PhotoKind, technicianId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(orderPhotos)
-    .where(and(eq(orderPhotos.orderId, orderId), eq(orderPhotos.kind, kind)));
+    .where(and(eq(orderPhotos.orderId, orderId), eq(orderPhotos.kind, kind), eq(orderPhotos.createdBy, technicianId)));
   return Number(row?.n ?? 0);
 }
 
