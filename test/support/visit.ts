@@ -111,9 +111,52 @@ export async function visitTo(
   return { customer, order };
 }
 
-/** The technician's calendar as the admin sees it: [orderId, start, state] per interval. */
-export async function scheduleOf(w: World, technicianId: string): Promise<[string, string, string][]> {
+/**
+ * The technician's calendar as the admin sees it: [orderId, start, end, state] per interval (the
+ * calendar names an interval by the order and its dispatch round; the round is left out).
+ */
+export async function scheduleOf(w: World, technicianId: string): Promise<[string, string, string, string][]> {
   const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
   expect(res.status).toBe(200);
-  return res.body.items.map((i: { orderId: string; start: string; state: string }) => [i.orderId, i.start, i.state]);
+  return res.body.items.map((i: { orderId: string; start: string; end: string; state: string }) => [
+    i.orderId.split(":")[0],
+    i.start,
+    i.end,
+    i.state,
+  ]);
+}
+
+/** The technician asks for extra charges on their job. */
+export function askExtraCharge(tech: Session, orderId: string, items: { label: string; amount: number }[], reason = "更换配件") {
+  return call("POST", `/v1/technician/tasks/${orderId}/extra-charges`, { token: tech.token, body: { items, reason } });
+}
+
+/** The technician asks to move their job to `start` (ISO). */
+export function askTimeChange(tech: Session, orderId: string, start: string, reason = "前一单延误") {
+  return call("POST", `/v1/technician/tasks/${orderId}/time-change`, { token: tech.token, body: { start, reason } });
+}
+
+/** The customer approves or rejects a change of their order. */
+export function decide(customer: Session, orderId: string, changeId: string, decision: "approve" | "reject", reason?: string) {
+  return call("POST", `/v1/orders/${orderId}/changes/${changeId}/${decision}`, {
+    token: customer.token,
+    body: reason === undefined ? undefined : { reason },
+  });
+}
+
+/** The changes of an order as `session` sees them. */
+export async function changesOf(
+  session: Session,
+  orderId: string,
+): Promise<{ id: string; status: string; decisionReason: string | null }[]> {
+  const res = await call("GET", `/v1/orders/${orderId}/changes`, { token: session.token });
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+/** The order as its customer sees it. */
+export async function orderOf(customer: Customer, orderId: string) {
+  const res = await call("GET", `/v1/orders/${orderId}`, { token: customer.session.token });
+  expect(res.status).toBe(200);
+  return res.body;
 }
