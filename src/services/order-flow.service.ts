@@ -6,7 +6,7 @@
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { findOrder, findOrderByHoldKey, updateOrder, type OrderPatch, type OrderRow } from "../db/repositories/orders.repo";
-import { canTransition, type ActorType, type OrderStatus } from "../domain/order-state";
+import { canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
 import { cellStub } from "./cells.service";
@@ -22,6 +22,7 @@ import {
   type Reservation,
 } from "./dispatch.service";
 import type { DeadlineKind } from "./cell-events.service";
+import { endTracking } from "./visit.service";
 
 export interface Actor {
   type: ActorType;
@@ -48,7 +49,7 @@ export function concurrentChange(): ConflictError {
 /**
  * Applies one legal transition (or throws 409 INVALID_TRANSITION), recorded in the timeline; the
  * write names the version it read, so of two concurrent actors only one wins (the other gets 409
- * CONCURRENT_UPDATE).
+ * CONCURRENT_UPDATE). A transition that ends the customer's view of the technician closes it.
  */
 export async function transition(
   env: Env,
@@ -82,6 +83,7 @@ export async function transition(
     ],
   );
   if (!updated) throw concurrentChange();
+  if (endsTracking(order.status, order.technicianId, to, updated.technicianId)) await endTracking(env, order.technicianId!, order.id);
   return updated;
 }
 

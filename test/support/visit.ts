@@ -160,3 +160,42 @@ export async function orderOf(customer: Customer, orderId: string) {
   expect(res.status).toBe(200);
   return res.body;
 }
+
+/**
+ * Opens the customer's tracking socket of an order through the Worker: the token as a bearer header,
+ * or as `access_token` in the query with `{ query: true }`; `upgrade: false` sends a plain GET.
+ */
+export function openTracking(token: string | null, orderId: string, opts: { query?: boolean; upgrade?: boolean } = {}) {
+  const headers: Record<string, string> = opts.upgrade === false ? {} : { Upgrade: "websocket" };
+  if (token && !opts.query) headers.Authorization = `Bearer ${token}`;
+  const query = token && opts.query ? `?access_token=${encodeURIComponent(token)}` : "";
+  return exports.default.fetch(new Request(`http://doorstep.test/v1/orders/${orderId}/track${query}`, { headers }));
+}
+
+/** The messages a client socket received, and a way to wait for the next ones or for its close. */
+export function listen(ws: WebSocket) {
+  const messages: any[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  ws.addEventListener("message", (e) => messages.push(JSON.parse(e.data as string)));
+  ws.addEventListener("close", (e) => {
+    closed = { code: e.code, reason: e.reason };
+  });
+  ws.accept();
+  const until = async (ok: () => boolean, timeoutMs = 3_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  };
+  return {
+    messages,
+    closed: () => closed,
+    /** Waits until `count` messages arrived (or the time runs out) and returns the last one. */
+    async nth(count: number) {
+      await until(() => messages.length >= count);
+      return messages[count - 1];
+    },
+    async close() {
+      await until(() => closed !== null);
+      return closed;
+    },
+  };
+}
