@@ -153,6 +153,26 @@ describe("extra charges", () => {
     expectProblem(await askExtraCharge(tech, order.id, [{ label: "完工后", amount: 100 }]), 409, "INVALID_STATE");
   });
 
+  it("of five asked for at once one waits; of five approvals of it one applies, adding the amount once", async () => {
+    const { w, tech } = await oneTechnician();
+    const { customer, order } = await visitTo(w, tech, "arrived");
+    const asked = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => askExtraCharge(tech, order.id, [{ label: `项目${i}`, amount: 1000 }])),
+    );
+    expect(asked.filter((r) => r.status === 201)).toHaveLength(1);
+    for (const r of asked.filter((x) => x.status !== 201)) expectProblem(r, 409, "CHANGE_PENDING");
+    const change = asked.find((r) => r.status === 201)!.body;
+    expect(await changesOf(customer.session, order.id)).toHaveLength(1);
+
+    const approvals = await Promise.all(Array.from({ length: 5 }, () => decide(customer.session, order.id, change.id, "approve")));
+    expect(approvals.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of approvals.filter((x) => x.status !== 200)) expectProblem(r, 409, "CHANGE_NOT_PENDING");
+    const after = await orderOf(customer, order.id);
+    expect(after.total.amount).toBe(12000 + 1000);
+    expect(after.lines.filter((l: { code: string }) => l.code === `charge:${change.id}`)).toHaveLength(1);
+    expect(reasons(after).filter((r) => r === "extra charge approved")).toHaveLength(1);
+  });
+
   it("is asked for only arrived or in service, with valid items, and a refusal stores nothing", async () => {
     const { w, tech } = await oneTechnician();
     const { customer, order } = await visitTo(w, tech, "accepted");
