@@ -193,6 +193,16 @@ export async function switchTechnician(
   return next;
 }
 
+/**
+ * Sets the order's pending dispatch deadline again for its current version, after a write that
+ * kept its status (a new start): deadlines name the version they were set for and ignore others.
+ */
+export async function rearmDeadline(env: Env, order: OrderRow): Promise<void> {
+  if (order.status === "accepted") await armEnRouteDeadline(env, order);
+  else if (order.status === "assigned" && order.acceptBy !== null) await setDeadline(env, order, "accept", order.acceptBy);
+  else if (order.status === "dispatching" && order.acceptBy !== null) await setDeadline(env, order, "grab", order.acceptBy);
+}
+
 /** After acceptance: the technician must be on the way EN_ROUTE_LEAD_MINUTES before the start. */
 export async function armEnRouteDeadline(env: Env, order: OrderRow): Promise<void> {
   await setDeadline(env, order, "enroute", Math.max(Date.now(), order.startAt - enRouteLeadMs(env)));

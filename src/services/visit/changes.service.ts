@@ -24,8 +24,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { decodeCursor, toPage } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import type { Localized } from "../../lib/locale";
-import { cellStub } from "../cells.service";
-import { armEnRouteDeadline, concurrentChange } from "../order-flow.service";
+import { concurrentChange } from "../order-flow.service";
 import { orderView, ownOrder, rescheduleOrder } from "../orders.service";
 import { invalidState, orderFor, technicianOrder } from "./access";
 
@@ -347,11 +346,6 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
     }
     await decideChange(env.DB, change, "approved", "pending", null, null);
     throw err;
-  }
-  // Dispatch deadlines name the order version they were set for: re-arm them for the new one.
-  if (next.status === "accepted") await armEnRouteDeadline(env, next);
-  else if (next.status === "assigned" && next.acceptBy !== null) {
-    await cellStub(env, next.cell).setDeadline(next.id, "accept", next.acceptBy, next.version);
   }
   return next;
 }
