@@ -176,7 +176,9 @@ export function openTracking(token: string | null, orderId: string, opts: { quer
 export function listen(ws: WebSocket) {
   const messages: any[] = [];
   let closed: { code: number; reason: string } | null = null;
-  ws.addEventListener("message", (e) => messages.push(JSON.parse(e.data as string)));
+  ws.addEventListener("message", (e) => {
+    messages.push(JSON.parse(e.data as string));
+  });
   ws.addEventListener("close", (e) => {
     closed = { code: e.code, reason: e.reason };
   });
