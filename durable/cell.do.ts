@@ -40,7 +40,8 @@ export function travelModelOf(env: Partial<Record<string, string>>): TravelModel
 interface SocketAttachment {
   role: "technician" | "watcher";
   technicianId: string;
-  /** Where a watcher's order is, for the ETA. */
+  /** The order a watcher follows, and where it is (for the ETA). */
+  orderId?: string;
   lat?: number;
   lng?: number;
 }
@@ -445,7 +446,8 @@ export class CellDO extends DurableObject<Env> {
 
   /**
    * `/stream?technicianId=` — a technician's own socket (send `{type:"position",lat,lng,…}`);
-   * `/track?technicianId=&lat=&lng=` — a watcher receiving that technician's position, status and ETA.
+   * `/track?technicianId=&orderId=&lat=&lng=` — a watcher of an order receiving that technician's
+   * position, status and ETA until `endTracking(orderId)`.
    * The Worker authenticates and authorises before forwarding here.
    */
   override async fetch(request: Request): Promise<Response> {
@@ -461,11 +463,28 @@ export class CellDO extends DurableObject<Env> {
     } else {
       const lat = Number(url.searchParams.get("lat"));
       const lng = Number(url.searchParams.get("lng"));
-      this.ctx.acceptWebSocket(server, [`watch:${technicianId}`]);
-      server.serializeAttachment({ role: "watcher", technicianId, lat, lng } satisfies SocketAttachment);
+      const orderId = url.searchParams.get("orderId") ?? "";
+      this.ctx.acceptWebSocket(server, [`watch:${technicianId}`, `order:${orderId}`]);
+      server.serializeAttachment({ role: "watcher", technicianId, orderId, lat, lng } satisfies SocketAttachment);
       server.send(JSON.stringify(this.trackMessage(this.presence.view(technicianId, Date.now()), { lat, lng })));
     }
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Closes every watcher socket of the order (1000 "tracking ended"): the order left the statuses
+   * in which its customer may watch the technician, or has another technician now. Idempotent.
+   */
+  async endTracking(orderId: string): Promise<{ ok: true; closed: number }> {
+    const sockets = this.ctx.getWebSockets(`order:${orderId}`);
+    for (const ws of sockets) {
+      try {
+        ws.close(1000, "tracking ended");
+      } catch {
+        // already closed
+      }
+    }
+    return { ok: true, closed: sockets.length };
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

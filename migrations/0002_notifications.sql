@@ -7,6 +7,7 @@ CREATE TABLE `notification_deliveries` (
 	PRIMARY KEY(`message_id`, `account_id`, `channel`)
 );
 --> statement-breakpoint
+ALTER TABLE `orders` ADD `completed_at` integer;--> statement-breakpoint
 ALTER TABLE `outbox` ADD `claimed_until` integer;--> statement-breakpoint
 ALTER TABLE `outbox` ADD `attempts` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `outbox` ADD `last_error` text;

@@ -291,6 +291,8 @@ export const orders = sqliteTable(
     startCodeEnc: text("start_code_enc").notNull(),
     notes: text("notes"),
     cancelReason: text("cancel_reason"),
+    /** When the technician completed the visit (the reveal grace runs from here). */
+    completedAt: integer("completed_at"),
     /** The refund the cancellation policy grants, decided at cancellation. */
     refundDecision: text("refund_decision", { mode: "json" }).$type<{
       percent: number;

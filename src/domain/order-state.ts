@@ -52,3 +52,18 @@ export const BEFORE_DEPARTURE: readonly OrderStatus[] = ["pending_payment", "con
 
 /** From acceptance until completion the technician sees the exact address and the customer's phone. */
 export const REVEAL_STATUSES: readonly OrderStatus[] = ["accepted", "en_route", "arrived", "in_service"];
+
+/**
+ * From departure until arrival the order's customer may watch the technician come; not before,
+ * so an order accepted days ahead never shows where the technician is on other jobs.
+ */
+export const TRACK_STATUSES: readonly OrderStatus[] = ["en_route", "arrived"];
+
+/**
+ * Whether a change from `from` (with `technicianId`) to `to` (with `nextTechnicianId`) ends the
+ * customer's view of the technician: the order leaves the tracked statuses or changes hands.
+ */
+export function endsTracking(from: OrderStatus, technicianId: string | null, to: OrderStatus, nextTechnicianId: string | null): boolean {
+  if (!technicianId || !TRACK_STATUSES.includes(from)) return false;
+  return !TRACK_STATUSES.includes(to) || nextTechnicianId !== technicianId;
+}

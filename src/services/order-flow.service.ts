@@ -7,7 +7,7 @@ import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { findOrder, findOrderByHoldKey, updateOrder, type OrderPatch, type OrderRow } from "../db/repositories/orders.repo";
 import { strategyOf } from "../domain/assignment";
-import { canTransition, type ActorType, type OrderStatus } from "../domain/order-state";
+import { canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
 import { enqueueForBatch } from "./batch-dispatch.service";
@@ -24,6 +24,7 @@ import {
   type Reservation,
 } from "./dispatch.service";
 import type { DeadlineKind } from "./cell-events.service";
+import { endTracking } from "./visit.service";
 
 export interface Actor {
   type: ActorType;
@@ -50,7 +51,7 @@ export function concurrentChange(): ConflictError {
 /**
  * Applies one legal transition (or throws 409 INVALID_TRANSITION), recorded in the timeline; the
  * write names the version it read, so of two concurrent actors only one wins (the other gets 409
- * CONCURRENT_UPDATE).
+ * CONCURRENT_UPDATE). A transition that ends the customer's view of the technician closes it.
  */
 export async function transition(
   env: Env,
@@ -85,6 +86,7 @@ export async function transition(
     ],
   );
   if (!updated) throw concurrentChange();
+  if (endsTracking(order.status, order.technicianId, to, updated.technicianId)) await endTracking(env, order.technicianId!, order.id);
   return updated;
 }
 
@@ -213,6 +215,16 @@ export async function switchTechnician(
   if (acceptBy !== null) await setDeadline(env, next, "accept", acceptBy);
   else await armEnRouteDeadline(env, next);
   return next;
+}
+
+/**
+ * Sets the order's pending dispatch deadline again for its current version, after a write that
+ * kept its status (a new start): deadlines name the version they were set for and ignore others.
+ */
+export async function rearmDeadline(env: Env, order: OrderRow): Promise<void> {
+  if (order.status === "accepted") await armEnRouteDeadline(env, order);
+  else if (order.status === "assigned" && order.acceptBy !== null) await setDeadline(env, order, "accept", order.acceptBy);
+  else if (order.status === "dispatching" && order.acceptBy !== null) await setDeadline(env, order, "grab", order.acceptBy);
 }
 
 /** After acceptance: the technician must be on the way EN_ROUTE_LEAD_MINUTES before the start. */

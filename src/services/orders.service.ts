@@ -15,7 +15,7 @@ import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { cellError, cellStub } from "./cells.service";
 import { bookHold, holdFor, releaseHold, reserveBest, type Job } from "./dispatch.service";
-import { clearDeadline, concurrentChange, startDispatch, transition, type Actor } from "./order-flow.service";
+import { clearDeadline, concurrentChange, rearmDeadline, startDispatch, transition, type Actor } from "./order-flow.service";
 import { readQuote } from "./quotes.service";
 
 export interface PlaceOrderInput {
@@ -139,6 +139,7 @@ export async function placeOrder(env: Env, customerId: string, input: PlaceOrder
     startCodeEnc: await pii.encrypt("start_code", startCode),
     notes: input.notes ?? null,
     cancelReason: null,
+    completedAt: null,
     refundDecision: null,
     version: 1,
     lastEventId: newId("evt"),
@@ -299,6 +300,10 @@ export async function rescheduleOwnOrder(env: Env, customerId: string, id: strin
   });
 }
 
+/**
+ * Moves an order to a new start with the same technician (the old interval stays until the new one
+ * is taken) and re-arms its dispatch deadline for the new version.
+ */
 export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, start: number): Promise<OrderRow> {
   if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
     throw new ConflictError(
@@ -348,5 +353,6 @@ export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, s
     await stub.reschedule(order.holdKey, order.startAt, order.endAt, { ignoreShifts: true });
     throw concurrentChange();
   }
+  await rearmDeadline(env, updated);
   return updated;
 }

@@ -32,7 +32,7 @@ const geofenceMeters = (env: Env) => (Number(env.GEOFENCE_METERS) > 0 ? Number(e
 /** Whether the technician may see the exact address and the customer's phone now. */
 export function revealed(env: Env, order: OrderRow, now = Date.now()): boolean {
   if (REVEAL_STATUSES.includes(order.status)) return true;
-  return order.status === "completed" && now <= order.updatedAt + graceMs(env);
+  return order.status === "completed" && now <= (order.completedAt ?? order.updatedAt) + graceMs(env);
 }
 
 /**
@@ -184,7 +184,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
           zh: `您距离服务地址 ${Math.round(meters)} 米，需在 ${geofenceMeters(env)} 米内签到。`,
         });
       }
-      await assertPhotoTaken(env, order.id, "arrive");
+      await assertPhotoTaken(env, order.id, "arrive", technicianId);
       next = await transition(
         env,
         order,
@@ -211,9 +211,9 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
     }
     case "complete":
       if (order.status !== "in_service") throw invalidTransition(order, "completed");
-      await assertPhotoTaken(env, order.id, "complete");
+      await assertPhotoTaken(env, order.id, "complete", technicianId);
       await assertNoPendingExtraCharge(env, order.id);
-      next = await transition(env, order, "completed", actor, "completed");
+      next = await transition(env, order, "completed", actor, "completed", { completedAt: Date.now() });
       break;
   }
   return taskView(env, next, technicianId);

@@ -7,20 +7,18 @@ import { getDb } from "../db/client";
 import { findOrder } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { addFavouriteIfServed, listFavourites, removeFavourite, type FavouriteRow } from "../db/repositories/visit.repo";
-import type { OrderStatus } from "../domain/order-state";
+import { endsTracking, TRACK_STATUSES } from "../domain/order-state";
 import type { Auth } from "../env";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { verifyAccessToken } from "../lib/jwt";
 import { cellStub } from "./cells.service";
 
-/** While the order is in these statuses (and has a technician) its customer may watch the technician. */
-const TRACKABLE: readonly OrderStatus[] = ["accepted", "en_route", "arrived"];
-
 /**
  * Opens the customer's live view of the order's technician: a WebSocket to the technician's home
- * cell, which sends their position, on/off duty status and ETA to the order's address. Browsers
- * cannot set headers on a WebSocket, so the access token may come as `access_token` in the query.
+ * cell, which sends their position, on/off duty status and ETA to the order's address until the
+ * order leaves TRACK_STATUSES or changes hands (`endTracking`). Browsers cannot set headers on a
+ * WebSocket, so the access token may come as `access_token` in the query.
  */
 export async function openTracking(env: Env, request: Request, bearer: Auth | undefined, orderId: string): Promise<Response> {
   let auth = bearer;
@@ -33,12 +31,12 @@ export async function openTracking(env: Env, request: Request, bearer: Auth | un
   const db = getDb(env);
   const order = await findOrder(db, orderId);
   if (!order || order.customerId !== auth.accountId) throw new NotFoundError("Order");
-  if (!order.technicianId || !TRACKABLE.includes(order.status)) {
+  if (!order.technicianId || !TRACK_STATUSES.includes(order.status)) {
     throw new ConflictError(
       "NOT_TRACKABLE",
       {
-        en: `The technician can be watched from acceptance until arrival; the order is ${order.status}.`,
-        zh: `技师接单后至到达前可查看其位置；订单当前状态为 ${order.status}。`,
+        en: `The technician can be watched from departure until arrival; the order is ${order.status}.`,
+        zh: `技师出发后至到达期间可查看其位置；订单当前状态为 ${order.status}。`,
       },
       { extra: { status: order.status } },
     );
@@ -50,8 +48,18 @@ export async function openTracking(env: Env, request: Request, bearer: Auth | un
   if (!entry) throw new NotFoundError("Technician");
   const stub = cellStub(env, entry.homeCell);
   await stub.syncRoster([entry.profile], 0);
-  const query = new URLSearchParams({ technicianId: entry.profile.id, lat: String(order.lat), lng: String(order.lng) });
-  return stub.fetch(`https://cell/track?${query}`, { headers: { Upgrade: "websocket" } });
+  const query = new URLSearchParams({ technicianId: entry.profile.id, orderId: order.id, lat: String(order.lat), lng: String(order.lng) });
+  const res = await stub.fetch(`https://cell/track?${query}`, { headers: { Upgrade: "websocket" } });
+  // The order may have moved on while the socket opened, after its transition closed the others.
+  const now = await findOrder(db, orderId);
+  if (!now || endsTracking(order.status, order.technicianId, now.status, now.technicianId)) await stub.endTracking(order.id);
+  return res;
+}
+
+/** Ends every customer's view of the technician for the order (after a transition that ends tracking). */
+export async function endTracking(env: Env, technicianId: string, orderId: string): Promise<void> {
+  const entry = await rosterEntry(getDb(env), technicianId);
+  if (entry) await cellStub(env, entry.homeCell).endTracking(orderId);
 }
 
 function favouriteView(row: FavouriteRow) {

@@ -282,6 +282,12 @@ describe("customer cancel and reschedule", () => {
     });
     expect(moved.status).toBe(200);
     expect(moved.body.start).toBe(at(w, 4, "09:00"));
+    // the accept deadline names the order's new version, so it still fires
+    expect(await cellStub(env, cellAt(w.center)).deadline(a.id)).toEqual({
+      kind: "accept",
+      dueAt: Date.parse(moved.body.acceptBy),
+      version: moved.body.version,
+    });
     const sched = await call(
       "GET",
       `/v1/admin/technicians/${t.id}/schedule?to=${encodeURIComponent(new Date(Date.now() + 10 * 86_400_000).toISOString())}`,

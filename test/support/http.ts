@@ -26,7 +26,11 @@ export async function call<T = any>(method: string, path: string, opts: CallOpti
     headers["Content-Type"] ??= "application/json";
   }
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  const res = await exports.default.fetch(new Request(`http://doorstep.test${path}`, { method, headers, body }));
+  return readAnswer<T>(await exports.default.fetch(new Request(`http://doorstep.test${path}`, { method, headers, body })));
+}
+
+/** A Worker answer with its body parsed as JSON when it is JSON, else kept as text. */
+export async function readAnswer<T = any>(res: Response): Promise<Called<T>> {
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -1,8 +1,9 @@
 /** Visit helpers for tests: image bytes, photo uploads, and walking an order to a status. */
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { book, newCustomer, quote, task, type Customer } from "./booking";
-import { call, type Called, type Session } from "./http";
+import { call, readAnswer, type Called, type Session } from "./http";
 import { localDay, type World } from "./world";
 
 /** The smallest bodies that carry each format's signature. */
@@ -10,30 +11,63 @@ export const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x
 export const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
 export const WEBP = new Uint8Array([0x52, 0x49, 0x46, 0x46, 0x1a, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x4c]);
 
-/** Sends raw bytes as a technician's photo of `kind` (Content-Type image/jpeg unless given). */
+/**
+ * Sends raw bytes as a technician's photo of `kind` (Content-Type image/jpeg unless given; `type:
+ * null` sends none). `chunked` streams the body without a Content-Length.
+ */
 export async function uploadPhoto(
   session: Session | null,
   orderId: string,
   kind: string,
-  opts: { type?: string; bytes?: Uint8Array } = {},
+  opts: { type?: string | null; bytes?: Uint8Array; chunked?: boolean } = {},
 ): Promise<Called> {
-  const headers: Record<string, string> = { "Content-Type": opts.type ?? "image/jpeg" };
+  const headers: Record<string, string> = {};
+  if (opts.type !== null) headers["Content-Type"] = opts.type ?? "image/jpeg";
   if (session) headers.Authorization = `Bearer ${session.token}`;
-  const res = await exports.default.fetch(
-    new Request(`http://doorstep.test/v1/technician/tasks/${orderId}/photos?kind=${encodeURIComponent(kind)}`, {
-      method: "POST",
-      headers,
-      body: opts.bytes ?? JPEG,
-    }),
+  const bytes = opts.bytes ?? JPEG;
+  const body = opts.chunked
+    ? new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.byteLength; i += 1 << 20) controller.enqueue(bytes.slice(i, i + (1 << 20)));
+          controller.close();
+        },
+      })
+    : bytes;
+  const query = kind ? `?kind=${encodeURIComponent(kind)}` : "";
+  return readAnswer(
+    await exports.default.fetch(
+      new Request(`http://doorstep.test/v1/technician/tasks/${orderId}/photos${query}`, { method: "POST", headers, body }),
+    ),
   );
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON; keep the text
+}
+
+/** A JPEG of exactly `size` bytes (the signature, then filler). */
+export function jpegOfSize(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  bytes.set(JPEG.subarray(0, 3));
+  return bytes;
+}
+
+/** Downloads one photo: the status, headers and the bytes (or the problem when it is one). */
+export async function downloadPhoto(session: Session | null, orderId: string, photoId: string) {
+  const headers: Record<string, string> = session ? { Authorization: `Bearer ${session.token}` } : {};
+  const res = await exports.default.fetch(new Request(`http://doorstep.test/v1/orders/${orderId}/photos/${photoId}`, { headers }));
+  if (res.headers.get("Content-Type")?.startsWith("image/")) {
+    return { status: res.status, headers: res.headers, bytes: new Uint8Array(await res.arrayBuffer()), problem: null };
   }
-  return { status: res.status, headers: res.headers, body };
+  return { status: res.status, headers: res.headers, bytes: null, problem: await readAnswer(res) };
+}
+
+/** The keys stored in the PHOTOS bucket under `prefix`. */
+export async function storedKeys(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await env.PHOTOS.list({ prefix, cursor });
+    keys.push(...page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return keys.sort();
 }
 
 export type VisitStatus = "assigned" | "accepted" | "en_route" | "arrived" | "in_service" | "completed";
@@ -77,9 +111,93 @@ export async function visitTo(
   return { customer, order };
 }
 
-/** The technician's calendar as the admin sees it: [orderId, start, state] per interval. */
-export async function scheduleOf(w: World, technicianId: string): Promise<[string, string, string][]> {
+/**
+ * The technician's calendar as the admin sees it: [orderId, start, end, state] per interval (the
+ * calendar names an interval by the order and its dispatch round; the round is left out).
+ */
+export async function scheduleOf(w: World, technicianId: string): Promise<[string, string, string, string][]> {
   const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
   expect(res.status).toBe(200);
-  return res.body.items.map((i: { orderId: string; start: string; state: string }) => [i.orderId, i.start, i.state]);
+  return res.body.items.map((i: { orderId: string; start: string; end: string; state: string }) => [
+    i.orderId.split(":")[0],
+    i.start,
+    i.end,
+    i.state,
+  ]);
+}
+
+/** The technician asks for extra charges on their job. */
+export function askExtraCharge(tech: Session, orderId: string, items: { label: string; amount: number }[], reason = "更换配件") {
+  return call("POST", `/v1/technician/tasks/${orderId}/extra-charges`, { token: tech.token, body: { items, reason } });
+}
+
+/** The technician asks to move their job to `start` (ISO). */
+export function askTimeChange(tech: Session, orderId: string, start: string, reason = "前一单延误") {
+  return call("POST", `/v1/technician/tasks/${orderId}/time-change`, { token: tech.token, body: { start, reason } });
+}
+
+/** The customer approves or rejects a change of their order. */
+export function decide(customer: Session, orderId: string, changeId: string, decision: "approve" | "reject", reason?: string) {
+  return call("POST", `/v1/orders/${orderId}/changes/${changeId}/${decision}`, {
+    token: customer.token,
+    body: reason === undefined ? undefined : { reason },
+  });
+}
+
+/** The changes of an order as `session` sees them. */
+export async function changesOf(
+  session: Session,
+  orderId: string,
+): Promise<{ id: string; status: string; decisionReason: string | null }[]> {
+  const res = await call("GET", `/v1/orders/${orderId}/changes`, { token: session.token });
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+/** The order as its customer sees it. */
+export async function orderOf(customer: Customer, orderId: string) {
+  const res = await call("GET", `/v1/orders/${orderId}`, { token: customer.session.token });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/**
+ * Opens the customer's tracking socket of an order through the Worker: the token as a bearer header,
+ * or as `access_token` in the query with `{ query: true }`; `upgrade: false` sends a plain GET.
+ */
+export function openTracking(token: string | null, orderId: string, opts: { query?: boolean; upgrade?: boolean } = {}) {
+  const headers: Record<string, string> = opts.upgrade === false ? {} : { Upgrade: "websocket" };
+  if (token && !opts.query) headers.Authorization = `Bearer ${token}`;
+  const query = token && opts.query ? `?access_token=${encodeURIComponent(token)}` : "";
+  return exports.default.fetch(new Request(`http://doorstep.test/v1/orders/${orderId}/track${query}`, { headers }));
+}
+
+/** The messages a client socket received, and a way to wait for the next ones or for its close. */
+export function listen(ws: WebSocket) {
+  const messages: any[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  ws.addEventListener("message", (e) => {
+    messages.push(JSON.parse(e.data as string));
+  });
+  ws.addEventListener("close", (e) => {
+    closed = { code: e.code, reason: e.reason };
+  });
+  ws.accept();
+  const until = async (ok: () => boolean, timeoutMs = 3_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  };
+  return {
+    messages,
+    closed: () => closed,
+    /** Waits until `count` messages arrived (or the time runs out) and returns the last one. */
+    async nth(count: number) {
+      await until(() => messages.length >= count);
+      return messages[count - 1];
+    },
+    async close() {
+      await until(() => closed !== null);
+      return closed;
+    },
+  };
 }

@@ -29,6 +29,8 @@ export async function createWorld(
     horizonDays?: number;
     durationMinutes?: number;
     dispatchMode?: "auto" | "grab" | "manual" | "chosen";
+    /** The merchant offering the service (its orders belong to that merchant). */
+    merchantId?: string;
   } = {},
 ): Promise<World> {
   n += 1;
@@ -45,6 +47,7 @@ export async function createWorld(
     horizonDays: opts.horizonDays ?? 14,
     durationMinutes: opts.durationMinutes ?? 120,
     dispatchMode: opts.dispatchMode,
+    merchantId: opts.merchantId,
   });
   return { admin, cityId: city.body.id, timeZone, center, cells: city.body.cells, skill, otherSkill, serviceId };
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_WEIGHTS, parseWeights, rank } from "../../src/domain/dispatch";
-import { canTransition, ORDER_STATUSES, TRANSITIONS } from "../../src/domain/order-state";
+import { canTransition, endsTracking, ORDER_STATUSES, TRANSITIONS } from "../../src/domain/order-state";
 import { percentOf, priceLines, total, type PricingInput } from "../../src/domain/pricing";
 import { zonedToUtc } from "../../src/domain/zoned";
 
@@ -107,6 +107,20 @@ describe("order state machine", () => {
     expect(Object.keys(TRANSITIONS.refunded)).toEqual([]);
     expect(Object.keys(TRANSITIONS.completed)).toEqual(["refunded"]);
     expect(Object.keys(TRANSITIONS.cancelled)).toEqual(["refunded"]);
+  });
+
+  it("ends the customer's tracking when a tracked order leaves acceptance-to-arrival or changes hands", () => {
+    expect(endsTracking("accepted", "tch_a", "en_route", "tch_a")).toBe(false);
+    expect(endsTracking("en_route", "tch_a", "arrived", "tch_a")).toBe(false);
+    expect(endsTracking("arrived", "tch_a", "in_service", "tch_a")).toBe(true);
+    expect(endsTracking("en_route", "tch_a", "dispatching", null)).toBe(true);
+    expect(endsTracking("en_route", "tch_a", "cancelled", "tch_a")).toBe(true);
+    expect(endsTracking("arrived", "tch_a", "assigned", "tch_b")).toBe(true);
+    // nobody watched before departure
+    expect(endsTracking("accepted", "tch_a", "cancelled", "tch_a")).toBe(false);
+    expect(endsTracking("assigned", "tch_a", "accepted", "tch_a")).toBe(false);
+    expect(endsTracking("assigned", "tch_a", "dispatching", null)).toBe(false);
+    expect(endsTracking("dispatching", null, "accepted", "tch_a")).toBe(false);
   });
 });
 

@@ -78,6 +78,7 @@ const ORDER_COLUMNS: [keyof OrderRow, string][] = [
   ["startCodeEnc", "start_code_enc"],
   ["notes", "notes"],
   ["cancelReason", "cancel_reason"],
+  ["completedAt", "completed_at"],
   ["refundDecision", "refund_decision"],
   ["version", "version"],
   ["lastEventId", "last_event_id"],

@@ -24,7 +24,7 @@ const inList = (values: readonly string[]) =>
 
 /**
  * Records a photo only while the order is still the technician's and in one of `statuses`, and
- * while fewer than `max` photos of that kind exist. False when any condition failed.
+ * while the technician has fewer than `max` photos of that kind on it. False when any condition failed.
  */
 export async function insertPhotoGuarded(
   db: Db,
@@ -35,15 +35,16 @@ export async function insertPhotoGuarded(
     INSERT INTO order_photos (id, order_id, kind, r2_key, content_type, size, created_by, created_at)
     SELECT ${row.id}, ${row.orderId}, ${row.kind}, ${row.r2Key}, ${row.contentType}, ${row.size}, ${row.createdBy}, ${row.createdAt}
     WHERE EXISTS (SELECT 1 FROM orders WHERE id = ${row.orderId} AND technician_id = ${guard.technicianId} AND status IN (${inList(guard.statuses)}))
-      AND (SELECT COUNT(*) FROM order_photos WHERE order_id = ${row.orderId} AND kind = ${row.kind}) < ${guard.max}`);
+      AND (SELECT COUNT(*) FROM order_photos WHERE order_id = ${row.orderId} AND kind = ${row.kind} AND created_by = ${guard.technicianId}) < ${guard.max}`);
   return result.meta.changes > 0;
 }
 
-export async function countPhotos(db: Db, orderId: string, kind: PhotoKind): Promise<number> {
+/** How many photos of `kind` the technician took for the order. */
+export async function countPhotos(db: Db, orderId: string, kind: PhotoKind, technicianId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(orderPhotos)
-    .where(and(eq(orderPhotos.orderId, orderId), eq(orderPhotos.kind, kind)));
+    .where(and(eq(orderPhotos.orderId, orderId), eq(orderPhotos.kind, kind), eq(orderPhotos.createdBy, technicianId)));
   return Number(row?.n ?? 0);
 }
 
@@ -79,34 +80,58 @@ export interface ChangeMessage {
  * and while no other change of its kind is pending. Pending changes by a technician who no longer
  * has the order are withdrawn first (they can never apply). The outbox message is written only
  * if the change was. False when a condition failed.
+ *
+ * Plain D1 statements: drizzle cannot put a raw `sql` statement with parameters into a D1 batch.
  */
 export async function insertChangeGuarded(
-  db: Db,
+  raw: D1Database,
   row: ChangeRow,
   guard: { statuses: readonly OrderStatus[] },
   message: ChangeMessage,
 ): Promise<boolean> {
-  const [, inserted] = await db.batch([
-    db.run(sql`
-      UPDATE order_changes SET status = 'withdrawn', decided_at = ${row.createdAt},
-        payload = json_set(payload, '$.decisionReason', 'the technician changed')
-      WHERE order_id = ${row.orderId} AND status = 'pending' AND requested_by != ${row.requestedBy}
-        AND EXISTS (SELECT 1 FROM orders WHERE id = ${row.orderId} AND technician_id = ${row.requestedBy})`),
-    db.run(sql`
-      INSERT INTO order_changes (id, order_id, kind, requested_by, payload, status, decided_at, created_at)
-      SELECT ${row.id}, ${row.orderId}, ${row.kind}, ${row.requestedBy}, ${JSON.stringify(row.payload)}, 'pending', NULL, ${row.createdAt}
-      WHERE EXISTS (SELECT 1 FROM orders WHERE id = ${row.orderId} AND technician_id = ${row.requestedBy} AND status IN (${inList(guard.statuses)}))
-        AND NOT EXISTS (SELECT 1 FROM order_changes WHERE order_id = ${row.orderId} AND kind = ${row.kind} AND status = 'pending')`),
-    outboxIfChange(db, row.id, "pending", message, row.createdAt),
+  const statuses = guard.statuses.map(() => "?").join(", ");
+  const [, inserted] = await raw.batch([
+    raw
+      .prepare(
+        `UPDATE order_changes SET status = 'withdrawn', decided_at = ?1,
+           payload = json_set(payload, '$.decisionReason', 'the technician changed')
+         WHERE order_id = ?2 AND status = 'pending' AND requested_by != ?3
+           AND EXISTS (SELECT 1 FROM orders WHERE id = ?2 AND technician_id = ?3)`,
+      )
+      .bind(row.createdAt, row.orderId, row.requestedBy),
+    raw
+      .prepare(
+        `INSERT INTO order_changes (id, order_id, kind, requested_by, payload, status, decided_at, created_at)
+         SELECT ?, ?, ?, ?, ?, 'pending', NULL, ?
+         WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND technician_id = ? AND status IN (${statuses}))
+           AND NOT EXISTS (SELECT 1 FROM order_changes WHERE order_id = ? AND kind = ? AND status = 'pending')`,
+      )
+      .bind(
+        row.id,
+        row.orderId,
+        row.kind,
+        row.requestedBy,
+        JSON.stringify(row.payload),
+        row.createdAt,
+        row.orderId,
+        row.requestedBy,
+        ...guard.statuses,
+        row.orderId,
+        row.kind,
+      ),
+    outboxIfChange(raw, row.id, "pending", message, row.createdAt),
   ]);
-  return inserted.meta.changes > 0;
+  return inserted!.meta.changes > 0;
 }
 
-const outboxIfChange = (db: Db, changeId: string, status: ChangeStatus, m: ChangeMessage, now: number) =>
-  db.run(sql`
-    INSERT INTO outbox (id, topic, payload, created_at)
-    SELECT ${m.id}, ${m.topic}, ${JSON.stringify(m.payload)}, ${now}
-    WHERE EXISTS (SELECT 1 FROM order_changes WHERE id = ${changeId} AND status = ${status} AND decided_at IS ${status === "pending" ? null : now})`);
+/** The change's outbox message, written only if the change is (still) in `status` as of `now`. */
+const outboxIfChange = (raw: D1Database, changeId: string, status: ChangeStatus, m: ChangeMessage, now: number) =>
+  raw
+    .prepare(
+      `INSERT INTO outbox (id, topic, payload, created_at)
+       SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM order_changes WHERE id = ?5 AND status = ?6 AND decided_at IS ?7)`,
+    )
+    .bind(m.id, m.topic, JSON.stringify(m.payload), now, changeId, status, status === "pending" ? null : now);
 
 export async function findChange(db: Db, orderId: string, id: string): Promise<ChangeRow | undefined> {
   const [row] = await db
@@ -142,7 +167,7 @@ export async function listChanges(db: Db, orderId: string, afterId: string | und
  * row, or undefined when the change was no longer in `from`.
  */
 export async function decideChange(
-  db: Db,
+  raw: D1Database,
   change: ChangeRow,
   from: ChangeStatus,
   to: ChangeStatus,
@@ -151,11 +176,13 @@ export async function decideChange(
   now = Date.now(),
 ): Promise<ChangeRow | undefined> {
   const decidedAt = to === "pending" ? null : now;
-  const update = db.run(sql`
-    UPDATE order_changes SET status = ${to}, decided_at = ${decidedAt},
-      payload = json_set(payload, '$.decisionReason', ${decisionReason})
-    WHERE id = ${change.id} AND status = ${from}`);
-  const [result] = message ? await db.batch([update, outboxIfChange(db, change.id, to, message, now)]) : [await update];
+  const update = raw
+    .prepare(
+      `UPDATE order_changes SET status = ?1, decided_at = ?2, payload = json_set(payload, '$.decisionReason', ?3)
+       WHERE id = ?4 AND status = ?5`,
+    )
+    .bind(to, decidedAt, decisionReason, change.id, from);
+  const [result] = message ? await raw.batch([update, outboxIfChange(raw, change.id, to, message, now)]) : [await update.run()];
   if (!result || result.meta.changes !== 1) return undefined;
   return { ...change, status: to, decidedAt, payload: { ...change.payload, decisionReason } };
 }

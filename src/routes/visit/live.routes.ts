@@ -11,7 +11,7 @@ export const track = createRoute({
   tags: ["Visit"],
   summary: "Watch my order's technician come: a WebSocket",
   description:
-    'Upgrade to a WebSocket (token as Authorization header or `access_token` query). While the order has a technician and is accepted, en_route or arrived (else 409 NOT_TRACKABLE), the technician\'s home cell sends `{"type":"position","technicianId","status":"online"|"offline","lat","lng","heading","etaSeconds","at"}` now and on every position or status change; `etaSeconds` is the travel time to the order\'s address.',
+    'Upgrade to a WebSocket (token as Authorization header or `access_token` query). While the order has a technician and is en_route or arrived (else 409 NOT_TRACKABLE), the technician\'s home cell sends `{"type":"position","technicianId","status":"online"|"offline","lat","lng","heading","etaSeconds","at"}` now and on every position or status change; `etaSeconds` is the travel time to the order\'s address. The server closes the socket (1000 `tracking ended`) once the order leaves those statuses or gets another technician.',
   security: bearer,
   request: { params: OrderParam, query: z.object({ access_token: z.string().optional() }) },
   responses: { 101: { description: "Switching to WebSocket" }, ...errorResponses(401, 403, 404, 409) },

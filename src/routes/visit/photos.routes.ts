@@ -26,7 +26,7 @@ export const uploadPhoto = createRoute({
   tags: ["Visit"],
   summary: "Upload a check-in or completion photo of my job (raw image body)",
   description:
-    "The body is the image itself: `Content-Type` image/jpeg, image/png or image/webp (else 415), at most 5 MB (else 413 PHOTO_TOO_LARGE), and its bytes must be that format (else 400 PHOTO_INVALID). `kind=arrive` while en_route or arrived; `kind=complete` while arrived or in_service (else 409 INVALID_STATE); at most 10 of a kind (409 PHOTO_LIMIT). Arriving needs an arrive photo, completing a complete photo (409 PHOTO_REQUIRED).",
+    "The body is the image itself: `Content-Type` image/jpeg, image/png or image/webp (else 415), at most 5 MB (else 413 PHOTO_TOO_LARGE), and its bytes must be that format (else 400 PHOTO_INVALID). `kind=arrive` while en_route or arrived; `kind=complete` while arrived or in_service (else 409 INVALID_STATE); at most 10 of a kind per technician (409 PHOTO_LIMIT). Arriving needs an arrive photo, completing a complete photo, taken by the technician who does it (409 PHOTO_REQUIRED).",
   security: bearer,
   middleware: [requireRole("technician"), photoBodyLimit] as const,
   request: {

@@ -24,8 +24,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { decodeCursor, toPage } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import type { Localized } from "../../lib/locale";
-import { cellStub } from "../cells.service";
-import { armEnRouteDeadline, concurrentChange } from "../order-flow.service";
+import { concurrentChange } from "../order-flow.service";
 import { orderView, ownOrder, rescheduleOrder } from "../orders.service";
 import { invalidState, orderFor, technicianOrder } from "./access";
 
@@ -116,7 +115,7 @@ function notPending(change: ChangeRow): ConflictError {
 async function propose(env: Env, order: OrderRow, change: ChangeRow): Promise<ChangeView> {
   const db = getDb(env);
   const written = await insertChangeGuarded(
-    db,
+    env.DB,
     change,
     { statuses: CHANGE_STATUSES[change.kind] },
     changeMessage(order, change, "pending"),
@@ -207,7 +206,7 @@ export async function withdrawChange(env: Env, technicianId: string, orderId: st
   if (!change || change.requestedBy !== technicianId) throw new NotFoundError({ en: "Change", zh: "变更" });
   if (change.status !== "pending") throw notPending(change);
   const withdrawn = await decideChange(
-    getDb(env),
+    env.DB,
     change,
     "pending",
     "withdrawn",
@@ -248,7 +247,7 @@ export async function decideOwnChange(
   if (!change) throw new NotFoundError({ en: "Change", zh: "变更" });
   if (change.status !== "pending") throw notPending(change);
   const close = async (to: ChangeStatus, why: string) => {
-    const closed = await decideChange(db, change, "pending", to, why, changeMessage(order, change, to));
+    const closed = await decideChange(env.DB, change, "pending", to, why, changeMessage(order, change, to));
     if (!closed) throw notPending((await findChange(db, order.id, changeId)) ?? change);
     return closed;
   };
@@ -269,7 +268,7 @@ export async function decideOwnChange(
     throw invalidState(order, WHAT[change.kind]);
   } else {
     // Claim the change first: of two concurrent approvals only one goes on to change the order.
-    const claimed = await decideChange(db, change, "pending", "approved", null, null);
+    const claimed = await decideChange(env.DB, change, "pending", "approved", null, null);
     if (!claimed) throw notPending((await findChange(db, order.id, changeId)) ?? change);
     decided = claimed;
     next =
@@ -312,21 +311,20 @@ async function applyExtraCharge(env: Env, order: OrderRow, change: ChangeRow, cu
   );
   if (!updated) {
     // The order changed meanwhile: the change waits again for a decision on the current order.
-    await decideChange(getDb(env), change, "approved", "pending", null, null);
+    await decideChange(env.DB, change, "approved", "pending", null, null);
     throw concurrentChange();
   }
   return updated;
 }
 
 async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, customerId: string): Promise<OrderRow> {
-  const db = getDb(env);
   const p = change.payload as unknown as TimeChangePayload;
   let next: OrderRow;
   try {
     next = await rescheduleOrder(env, order, { type: "customer", id: customerId }, p.start);
   } catch (err) {
     if (err instanceof ConflictError && (err.code === "SLOT_UNAVAILABLE" || err.code === "OUTSIDE_SHIFT")) {
-      await decideChange(db, change, "approved", "rejected", "slot no longer free", changeMessage(order, change, "rejected"));
+      await decideChange(env.DB, change, "approved", "rejected", "slot no longer free", changeMessage(order, change, "rejected"));
       throw new ConflictError("SLOT_UNAVAILABLE", {
         en: "That time is no longer free; the change was rejected.",
         zh: "该时段已不再空闲，变更已被拒绝。",
@@ -334,7 +332,7 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
     }
     if (err instanceof ValidationError) {
       await decideChange(
-        db,
+        env.DB,
         change,
         "approved",
         "rejected",
@@ -346,13 +344,8 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
         zh: "提议的时间已过近，变更已被拒绝。",
       });
     }
-    await decideChange(db, change, "approved", "pending", null, null);
+    await decideChange(env.DB, change, "approved", "pending", null, null);
     throw err;
-  }
-  // Dispatch deadlines name the order version they were set for: re-arm them for the new one.
-  if (next.status === "accepted") await armEnRouteDeadline(env, next);
-  else if (next.status === "assigned" && next.acceptBy !== null) {
-    await cellStub(env, next.cell).setDeadline(next.id, "accept", next.acceptBy, next.version);
   }
   return next;
 }

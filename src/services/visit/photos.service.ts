@@ -11,7 +11,7 @@ import { invalidState, orderFor, technicianOrder } from "./access";
 /** The largest photo accepted, in bytes. */
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 
-/** More than this many photos of one kind per order is refused (409 PHOTO_LIMIT). */
+/** More than this many photos of one kind by one technician per order is refused (409 PHOTO_LIMIT). */
 const MAX_PHOTOS_PER_KIND = 10;
 
 /** While the order is in these statuses its technician may add photos of the kind. */
@@ -98,7 +98,7 @@ export async function uploadPhoto(env: Env, technicianId: string, orderId: strin
       en: `At most ${MAX_PHOTOS_PER_KIND} photos of this kind per order.`,
       zh: `每个订单此类照片最多 ${MAX_PHOTOS_PER_KIND} 张。`,
     });
-  if ((await countPhotos(db, orderId, input.kind)) >= MAX_PHOTOS_PER_KIND) throw limit();
+  if ((await countPhotos(db, orderId, input.kind, technicianId)) >= MAX_PHOTOS_PER_KIND) throw limit();
 
   const now = Date.now();
   const id = newId("pho", now);
@@ -150,9 +150,12 @@ export async function photoFile(env: Env, auth: Auth, orderId: string, photoId: 
   return { body: object.body, contentType: row.contentType, size: object.size, etag: object.httpEtag };
 }
 
-/** 409 PHOTO_REQUIRED unless the technician uploaded at least one photo of `kind` for the order. */
-export async function assertPhotoTaken(env: Env, orderId: string, kind: PhotoKind): Promise<void> {
-  if ((await countPhotos(getDb(env), orderId, kind)) > 0) return;
+/**
+ * 409 PHOTO_REQUIRED unless this technician uploaded at least one photo of `kind` for the order:
+ * photos a previous technician of the order took prove nothing about this one's visit.
+ */
+export async function assertPhotoTaken(env: Env, orderId: string, kind: PhotoKind, technicianId: string): Promise<void> {
+  if ((await countPhotos(getDb(env), orderId, kind, technicianId)) > 0) return;
   throw new ConflictError(
     "PHOTO_REQUIRED",
     kind === "arrive"
