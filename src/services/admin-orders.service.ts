@@ -144,8 +144,8 @@ export async function cancelByStaff(env: Env, auth: Auth, id: string, reason: st
 
 /**
  * The technicians who could take the order now, scored and ranked as automatic dispatch would
- * (skills, shifts and clashes checked in their home cells). A merchant_admin sees only its own
- * technicians. Nothing is reserved.
+ * (skills, shifts and clashes checked in their home cells; whoever holds the order's interval now
+ * is not free then). A merchant_admin sees only its own technicians. Nothing is reserved.
  */
 export async function candidatesNow(env: Env, auth: Auth, id: string) {
   const order = await managedOrder(env, auth, id);
@@ -153,8 +153,8 @@ export async function candidatesNow(env: Env, auth: Auth, id: string) {
   const db = getDb(env);
   const found = await bookableService(db, order.serviceId);
   const job = jobOf(order, found?.service.requiredSkills ?? []);
-  // The current technician is not a candidate for their own order.
-  const ranked = await rankedCandidates(env, { ...job, exclude: order.technicianId ? [...job.exclude, order.technicianId] : job.exclude });
+  // The technician holding the order's interval is not free then, so the cells leave them out.
+  const ranked = await rankedCandidates(env, job);
   const scope = isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__");
   const roster = new Map((await cityTechnicians(db, order.cityId, scope)).map((t) => [t.id, t]));
   const items = ranked

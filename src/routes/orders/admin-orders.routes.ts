@@ -102,7 +102,7 @@ export const candidates = createRoute({
   tags: ["Operations"],
   summary: "Who could take the order now: ranked candidates with their score breakdown",
   description:
-    "Scored exactly as automatic dispatch scores (skills, shifts and clashes checked in each home cell); nothing is reserved. The current technician is left out; a merchant_admin sees only its own technicians. 409 INVALID_TRANSITION when the order can no longer be assigned.",
+    "Scored exactly as automatic dispatch scores (skills, shifts and clashes checked in each home cell); nothing is reserved. Whoever holds the order's interval now is not free then and is left out; a merchant_admin sees only its own technicians. 409 INVALID_TRANSITION when the order can no longer be assigned.",
   security: bearer,
   middleware: [staff] as const,
   request: { params: OrderId },
