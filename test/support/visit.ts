@@ -1,8 +1,7 @@
 /** Visit helpers for tests: image bytes, photo uploads, and walking an order to a status. */
-import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { book, newCustomer, quote, task, type Customer } from "./booking";
-import { call, type Called, type Session } from "./http";
+import { call, callBytes, type Called, type Session } from "./http";
 import { localDay, type World } from "./world";
 
 /** The smallest bodies that carry each format's signature. */
@@ -17,23 +16,11 @@ export async function uploadPhoto(
   kind: string,
   opts: { type?: string; bytes?: Uint8Array } = {},
 ): Promise<Called> {
-  const headers: Record<string, string> = { "Content-Type": opts.type ?? "image/jpeg" };
-  if (session) headers.Authorization = `Bearer ${session.token}`;
-  const res = await exports.default.fetch(
-    new Request(`http://doorstep.test/v1/technician/tasks/${orderId}/photos?kind=${encodeURIComponent(kind)}`, {
-      method: "POST",
-      headers,
-      body: opts.bytes ?? JPEG,
-    }),
-  );
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON; keep the text
-  }
-  return { status: res.status, headers: res.headers, body };
+  return callBytes("POST", `/v1/technician/tasks/${orderId}/photos?kind=${encodeURIComponent(kind)}`, {
+    token: session?.token,
+    type: opts.type ?? "image/jpeg",
+    bytes: opts.bytes ?? JPEG,
+  });
 }
 
 export type VisitStatus = "assigned" | "accepted" | "en_route" | "arrived" | "in_service" | "completed";
