@@ -11,7 +11,7 @@ export default tseslint.config(
       "worker-configuration.d.ts",
       "migrations",
       "coverage",
-      "public/**/*.js",
+      "public",
       ".cache",
     ],
   },
