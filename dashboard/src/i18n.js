@@ -106,6 +106,7 @@ const STRINGS = {
     other: "其他",
     timeline: "时间线",
     seconds: "秒",
+    tried: "已拒单",
   },
   en: {
     brand: "Doorstep Operations",
@@ -213,6 +214,7 @@ const STRINGS = {
     other: "Other",
     timeline: "Timeline",
     seconds: "s",
+    tried: "declined before",
   },
 };
 

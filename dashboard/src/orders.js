@@ -132,7 +132,7 @@ export function OrderDrawer({ id, onClose, onChanged }) {
             : html`<table class="candidates" data-testid="candidates"><thead><tr><th>${t("technician")}</th><th>${t("score")}</th><th>${t("travel")}</th><th></th></tr></thead><tbody>
               ${candidates.data.items.map(
                 (c) => html`<tr data-candidate=${c.technicianId}>
-                  <td>${c.name}<div class="muted small">${Object.entries(c.breakdown)
+                  <td>${c.name}${c.tried ? html` <span class="badge warn">${t("tried")}</span>` : ""}<div class="muted small">${Object.entries(c.breakdown)
                     .map(([k, v]) => `${k} ${v.toFixed(2)}`)
                     .join(" · ")}</div></td>
                   <td class="num">${c.score.toFixed(3)}</td><td class="num">${c.travelKm} km</td>

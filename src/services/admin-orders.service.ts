@@ -152,14 +152,22 @@ export async function candidatesNow(env: Env, auth: Auth, id: string) {
   assertAssignable(order);
   const db = getDb(env);
   const found = await bookableService(db, order.serviceId);
-  const job = jobOf(order, found?.service.requiredSkills ?? []);
-  // The technician holding the order's interval is not free then, so the cells leave them out.
-  const ranked = await rankedCandidates(env, job);
+  // Technicians who declined or missed it stay candidates for staff (marked `tried`, ranked last):
+  // after a call, an operator may still give it to one of them. Whoever holds the order's interval
+  // now is not free then, so the cells leave them out.
+  const job = { ...jobOf(order, found?.service.requiredSkills ?? []), exclude: [] };
+  const tried = new Set(order.triedTechnicians);
+  const ranked = (await rankedCandidates(env, job)).sort((a, b) => Number(tried.has(a.technicianId)) - Number(tried.has(b.technicianId)));
   const scope = isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__");
   const roster = new Map((await cityTechnicians(db, order.cityId, scope)).map((t) => [t.id, t]));
   const items = ranked
     .filter((c) => roster.has(c.technicianId))
-    .map((c) => ({ ...c, name: roster.get(c.technicianId)!.name, merchantId: roster.get(c.technicianId)!.merchantId }));
+    .map((c) => ({
+      ...c,
+      name: roster.get(c.technicianId)!.name,
+      merchantId: roster.get(c.technicianId)!.merchantId,
+      tried: tried.has(c.technicianId),
+    }));
   return { orderId: order.id, items };
 }
 

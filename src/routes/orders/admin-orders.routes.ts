@@ -123,6 +123,7 @@ export const candidates = createRoute({
             weekEarnings: z.number(),
             acceptanceRate: z.number().nullable(),
             favourite: z.boolean(),
+            tried: z.boolean().openapi({ description: "Already offered it (declined or missed the deadline): ranked after the others" }),
           }),
         ),
       }),
