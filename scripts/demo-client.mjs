@@ -58,7 +58,11 @@ export class Client {
    * Books `serviceId` for the customer at their first saved address, at the first free time within
    * `days` local days from `fromDay` (0 = today). Returns the order, or null when nothing is free.
    */
-  async bookFirstFree(customer, serviceId, { fromDay = 0, days = 4, timeZone = "Asia/Shanghai", pick = (slots) => slots[0], technicianId } = {}) {
+  async bookFirstFree(
+    customer,
+    serviceId,
+    { fromDay = 0, days = 4, timeZone = "Asia/Shanghai", pick = (slots) => slots[0], technicianId } = {},
+  ) {
     const addresses = await this.ok("GET", "/v1/me/addresses", { token: customer.token });
     const address = addresses.items[0];
     for (let d = fromDay; d < fromDay + days; d++) {
@@ -78,7 +82,13 @@ export class Client {
       const r = await this.call("POST", "/v1/orders", {
         token: customer.token,
         key: `demo-${Date.now()}-${Math.random()}`,
-        body: { quoteId: quote.id, addressId: address.id, start: slot.start, paymentPlan: "after_service", ...(technicianId ? { technicianId } : {}) },
+        body: {
+          quoteId: quote.id,
+          addressId: address.id,
+          start: slot.start,
+          paymentPlan: "after_service",
+          ...(technicianId ? { technicianId } : {}),
+        },
       });
       if (r.status === 201) return r.body;
       // Someone else took that time meanwhile: try the next day; anything else is a real failure.
@@ -105,5 +115,21 @@ export class Client {
 
   photo(tech, orderId, kind) {
     return this.call("POST", `/v1/technician/tasks/${orderId}/photos?kind=${kind}`, { token: tech.token, raw: JPEG, type: "image/jpeg" });
+  }
+
+  /**
+   * Has every technician the order is offered to decline it until dispatch gives up and the order
+   * waits in the operators' exception queue. Demo technicians sign in by their phone pattern.
+   */
+  async declineUntilQueued(operator, order) {
+    let current = order;
+    for (let i = 0; i < 8 && !current.exception; i++) {
+      if (!current.technician) throw new Error(`order ${order.id} is offered to nobody and not queued`);
+      const tech = await this.signIn(`+86139000000${current.technician.id.slice(-2)}`);
+      const r = await this.act(tech, order.id, "decline");
+      if (r.status !== 200) throw new Error(`decline → ${r.status} ${JSON.stringify(r.body)}`);
+      current = await this.ok("GET", `/v1/admin/orders/${order.id}`, { token: operator.token });
+    }
+    return current;
   }
 }

@@ -52,23 +52,74 @@ function SignIn({ t, lang, setLang }) {
   return html`<main class="signin">
     <form class="card" onSubmit=${sent ? submit : send}>
       <h1>${t("brand")}</h1>
-      <label>${t("phone")}<input name="phone" type="tel" autocomplete="tel" value=${phone} onInput=${(e) => setPhone(e.currentTarget.value)} required /></label>
-      ${sent &&
-      html`<label>${t("code")}<input name="code" inputmode="numeric" autocomplete="one-time-code" value=${code} onInput=${(e) => setCode(e.currentTarget.value)} required /></label>
-        ${sent.devCode && html`<p class="muted small">${t("devCode")}: <b data-testid="dev-code">${sent.devCode}</b></p>`}`}
+      <label
+        >${t("phone")}<input
+          name="phone"
+          type="tel"
+          autocomplete="tel"
+          value=${phone}
+          onInput=${(e) => setPhone(e.currentTarget.value)}
+          required
+      /></label>
+      ${
+        sent &&
+        html`<label
+            >${t("code")}<input
+              name="code"
+              inputmode="numeric"
+              autocomplete="one-time-code"
+              value=${code}
+              onInput=${(e) => setCode(e.currentTarget.value)}
+              required
+          /></label>
+          ${sent.devCode && html`<p class="muted small">${t("devCode")}: <b data-testid="dev-code">${sent.devCode}</b></p>`}`
+      }
       <button class="primary" type="submit" data-testid=${sent ? "submit-code" : "send-code"}>${sent ? t("signIn") : t("sendCode")}</button>
       <${ErrorNote} error=${error} />
-      <p class="lang-switch"><button type="button" class="link" onClick=${() => setLang(lang === "zh" ? "en" : "zh")}>${lang === "zh" ? "English" : "中文"}</button></p>
+      <p class="lang-switch">
+        <button type="button" class="link" onClick=${() => setLang(lang === "zh" ? "en" : "zh")}>
+          ${lang === "zh" ? "English" : "中文"}
+        </button>
+      </p>
     </form>
   </main>`;
 }
 
 function AuditLog() {
   const state = useAsync(() => api("/v1/admin/audit?limit=100"), []);
-  return html`<section><h1>Audit</h1><${Loading} state=${state}>${() => html`<div class="table-wrap"><table>
-    <thead><tr><th>#</th><th>at</th><th>actor</th><th>action</th><th>target</th><th>✓</th></tr></thead>
-    <tbody>${state.data.items.map((e) => html`<tr><td>${e.seq}</td><td>${when(e.at)}</td><td class="mono small">${e.actorId}</td><td>${e.action}</td><td class="mono small">${e.targetType}:${e.targetId}</td><td>${e.verified ? "✓" : "✗"}</td></tr>`)}</tbody>
-  </table></div>`}<//></section>`;
+  return html`<section>
+    <h1>Audit</h1>
+    <${Loading} state=${state}
+      >${() =>
+        html`<div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>at</th>
+                <th>actor</th>
+                <th>action</th>
+                <th>target</th>
+                <th>✓</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${state.data.items.map(
+                (e) =>
+                  html`<tr>
+                    <td>${e.seq}</td>
+                    <td>${when(e.at)}</td>
+                    <td class="mono small">${e.actorId}</td>
+                    <td>${e.action}</td>
+                    <td class="mono small">${e.targetType}:${e.targetId}</td>
+                    <td>${e.verified ? "✓" : "✗"}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>`}<//
+    >
+  </section>`;
 }
 
 function Shell({ session, t, lang, setLang }) {
@@ -88,8 +139,12 @@ function Shell({ session, t, lang, setLang }) {
   );
   const [cityId, setCityId] = useState(localStorage.getItem("doorstep.city"));
   if (!isStaff) {
-    return html`<main class="signin"><div class="card"><p>${lang === "zh" ? "此账号不是运营或商家管理员。" : "This account is not an operator or merchant admin."}</p>
-      <button onClick=${signOut}>${t("signOut")}</button></div></main>`;
+    return html`<main class="signin">
+      <div class="card">
+        <p>${lang === "zh" ? "此账号不是运营或商家管理员。" : "This account is not an operator or merchant admin."}</p>
+        <button onClick=${signOut}>${t("signOut")}</button>
+      </div>
+    </main>`;
   }
   const nav = [
     ["map", t("map")],
@@ -102,40 +157,71 @@ function Shell({ session, t, lang, setLang }) {
     ["money", t("money")],
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
-  return html`<${Loading} state=${boot}>${() => {
-    const [cities, services, merchants, me] = boot.data;
-    const cityList = cities.items ?? cities;
-    const city = cityList.find((c) => c.id === cityId) ?? cityList[0];
-    const ctx = { t, lang, isPlatform, me, city, cityId: city?.id, cities: cityList, services: services.items, merchants: merchants.items };
-    const [screen, arg] = route;
-    const body =
-      !city ? html`<p class="muted">${t("empty")}</p>`
-      : screen === "orders" ? html`<${OrderBoard} key="orders" openId=${arg} />`
-      : screen === "exceptions" ? html`<${OrderBoard} key="exceptions" queue />`
-      : screen === "technicians" ? html`<${Technicians} />`
-      : screen === "catalog" ? html`<${Catalog} />`
-      : screen === "reports" ? html`<${Reports} />`
-      : screen === "settings" ? html`<${DispatchSettings} />`
-      : screen === "money" ? html`<${Money} />`
-      : screen === "audit" ? html`<${AuditLog} />`
-      : html`<${LiveMap} />`;
-    return html`<${AppContext.Provider} value=${ctx}>
-      <header class="top">
-        <b class="brand">${t("brand")}</b>
-        <nav>${nav.map(([k, label]) => html`<a href=${`#/${k}`} class=${(screen || "map") === k ? "on" : ""} data-nav=${k}>${label}${k === "money" ? html` <span class="soon">·</span>` : ""}</a>`)}</nav>
-        <span class="spacer"></span>
-        ${cityList.length > 1 &&
-        html`<select value=${city?.id} onChange=${(e) => {
-          localStorage.setItem("doorstep.city", e.currentTarget.value);
-          setCityId(e.currentTarget.value);
-        }}>${cityList.map((c) => html`<option value=${c.id}>${c.name}</option>`)}</select>`}
-        <span class="who" data-testid="who">${me.merchant ? me.merchant.name : (me.name ?? me.phone)}</span>
-        <button class="ghost" onClick=${() => setLang(lang === "zh" ? "en" : "zh")} data-testid="lang">${lang === "zh" ? "EN" : "中"}</button>
-        <${Action} label=${t("signOut")} kind="ghost" run=${signOut} />
-      </header>
-      <main class="content">${body}</main>
-    <//>`;
-  }}<//>`;
+  return html`<${Loading} state=${boot}
+    >${() => {
+      const [cities, services, merchants, me] = boot.data;
+      const cityList = cities.items ?? cities;
+      const city = cityList.find((c) => c.id === cityId) ?? cityList[0];
+      const ctx = {
+        t,
+        lang,
+        isPlatform,
+        me,
+        city,
+        cityId: city?.id,
+        cities: cityList,
+        services: services.items,
+        merchants: merchants.items,
+      };
+      const [screen, arg] = route;
+      const body = !city
+        ? html`<p class="muted">${t("empty")}</p>`
+        : screen === "orders"
+          ? html`<${OrderBoard} key="orders" openId=${arg} />`
+          : screen === "exceptions"
+            ? html`<${OrderBoard} key="exceptions" queue />`
+            : screen === "technicians"
+              ? html`<${Technicians} />`
+              : screen === "catalog"
+                ? html`<${Catalog} />`
+                : screen === "reports"
+                  ? html`<${Reports} />`
+                  : screen === "settings"
+                    ? html`<${DispatchSettings} />`
+                    : screen === "money"
+                      ? html`<${Money} />`
+                      : screen === "audit"
+                        ? html`<${AuditLog} />`
+                        : html`<${LiveMap} />`;
+      return html`<${AppContext.Provider} value=${ctx}>
+        <header class="top">
+          <b class="brand">${t("brand")}</b>
+          <nav>
+            ${nav.map(([k, label]) => html`<a href=${`#/${k}`} class=${(screen || "map") === k ? "on" : ""} data-nav=${k}>${label}${k === "money" ? html` <span class="soon">·</span>` : ""}</a>`)}
+          </nav>
+          <span class="spacer"></span>
+          ${
+            cityList.length > 1 &&
+            html`<select
+              value=${city?.id}
+              onChange=${(e) => {
+                localStorage.setItem("doorstep.city", e.currentTarget.value);
+                setCityId(e.currentTarget.value);
+              }}
+            >
+              ${cityList.map((c) => html`<option value=${c.id}>${c.name}</option>`)}
+            </select>`
+          }
+          <span class="who" data-testid="who">${me.merchant ? me.merchant.name : (me.name ?? me.phone)}</span>
+          <button class="ghost" onClick=${() => setLang(lang === "zh" ? "en" : "zh")} data-testid="lang">
+            ${lang === "zh" ? "EN" : "中"}
+          </button>
+          <${Action} label=${t("signOut")} kind="ghost" run=${signOut} />
+        </header>
+        <main class="content">${body}</main>
+      <//>`;
+    }}<//
+  >`;
 }
 
 function App() {
@@ -151,7 +237,11 @@ function App() {
   };
   const t = translator(lang);
   // The shell needs a context even before sign-in (shared components read t).
-  return html`<${AppContext.Provider} value=${{ t, lang }}>${session ? html`<${Shell} key=${session.accountId} session=${session} t=${t} lang=${lang} setLang=${setLang} />` : html`<${SignIn} t=${t} lang=${lang} setLang=${setLang} />`}<//>`;
+  return html`<${AppContext.Provider} value=${{ t, lang }}
+    >${session ? html`<${Shell} key=${session.accountId} session=${session} t=${t} lang=${lang} setLang=${setLang} />` : html`<${SignIn} t=${t} lang=${lang} setLang=${setLang} />`}<//
+  >`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = "";
+render(html`<${App} />`, root);

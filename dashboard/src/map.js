@@ -45,7 +45,12 @@ export function LiveMap() {
     const xs = pts.map((p) => p[0]);
     const ys = pts.map((p) => p[1]);
     const pad = 5;
-    return { x: Math.min(...xs) - pad, y: Math.min(...ys) - pad, w: Math.max(...xs) - Math.min(...xs) + 2 * pad, h: Math.max(...ys) - Math.min(...ys) + 2 * pad };
+    return {
+      x: Math.min(...xs) - pad,
+      y: Math.min(...ys) - pad,
+      w: Math.max(...xs) - Math.min(...xs) + 2 * pad,
+      h: Math.max(...ys) - Math.min(...ys) + 2 * pad,
+    };
   }, [live?.cityId, live?.cells.length]);
   const vb = view ?? base;
 
@@ -129,7 +134,8 @@ export function LiveMap() {
               data-order-id=${o.id}
               d=${`M${x} ${y} l${-r * 0.8} ${-r * 1.6} a${r * 0.8} ${r * 0.8} 0 1 1 ${r * 1.6} 0 z`}
               onClick=${() => pick("order", o)}
-            ><title>${o.id}</title></path>`;
+              ><title>${o.id}</title></path
+            >`;
           })}
         </g>
         <g class="techs">
@@ -145,7 +151,8 @@ export function LiveMap() {
               cy="0"
               style=${{ transform: `translate(${x}px, ${y}px)` }}
               onClick=${() => pick("tech", tech)}
-            ><title>${tech.name}</title></circle>`;
+              ><title>${tech.name}</title></circle
+            >`;
           })}
         </g>
       </svg>
@@ -183,6 +190,12 @@ function MapDetails({ kind, item, live, onClose }) {
           ];
   return html`<div class="map-details" data-testid="map-details">
     <button class="ghost close" onClick=${onClose} aria-label=${t("close")}>✕</button>
-    <dl>${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+    <dl>
+      ${rows.map(
+        ([k, v]) =>
+          html`<dt>${k}</dt>
+            <dd>${v}</dd>`,
+      )}
+    </dl>
   </div>`;
 }

@@ -17,7 +17,13 @@ export function Reports() {
   const accept = get("accept-time");
   const rates = get("rates");
   const use = get("utilisation");
-  const csv = (name, extra = "") => html`<${Action} label=${t("csv")} kind="ghost" run=${() => download(`/v1/admin/reports/${name}?${q}${extra}&format=csv`, `${name}.csv`)} testid=${`csv-${name}`} />`;
+  const csv = (name, extra = "") =>
+    html`<${Action}
+      label=${t("csv")}
+      kind="ghost"
+      run=${() => download(`/v1/admin/reports/${name}?${q}${extra}&format=csv`, `${name}.csv`)}
+      testid=${`csv-${name}`}
+    />`;
   const set = (k) => (e) => setRange({ ...range, [k]: e.currentTarget.value });
   return html`<section class="reports">
     <h1>${t("reports")}</h1>
@@ -26,27 +32,93 @@ export function Reports() {
       <label>${t("to")}<input type="date" value=${range.to} onChange=${set("to")} /></label>
     </div>
     <div class="cards">
-      <article class="card wide"><header><h2>${t("heatmap")}</h2>${csv("orders-by-hour")}</header>
-        <${Loading} state=${heat}>${() => html`<${Heatmap} rows=${heat.data.rows} />`}<//></article>
-      <article class="card"><header><h2>${t("revenue")}</h2>
-        <select value=${by} onChange=${(e) => setBy(e.currentTarget.value)}>
-          <option value="day">${t("byDay")}</option><option value="merchant">${t("byMerchant")}</option><option value="service">${t("byService")}</option>
-        </select>${csv("revenue", `&by=${by}`)}</header>
-        <${Loading} state=${revenue}>${() => html`<p class="big">${money(revenue.data.totals.revenue)} <span class="muted small">· ${revenue.data.totals.orders}</span></p>
-          ${by === "day"
-            ? html`<${Columns} items=${revenue.data.rows.map((r) => ({ label: r.key.slice(5), value: r.revenue, title: money(r.revenue) }))} />`
-            : html`<${Bars} items=${revenue.data.rows.slice(0, 10).map((r) => ({ label: r.label, value: r.revenue, text: money(r.revenue) }))} />`}`}<//></article>
-      <article class="card"><header><h2>${t("hotCells")}</h2>${csv("hot-cells")}</header>
-        <${Loading} state=${hot}>${() => html`<${Bars} items=${hot.data.rows.slice(0, 10).map((r) => ({ label: r.cell, value: r.orders, text: String(r.orders) }))} mono />`}<//></article>
-      <article class="card"><header><h2>${t("acceptTime")}</h2>${csv("accept-time")}</header>
-        <${Loading} state=${accept}>${() => html`<p class="big">${t("median")} ${accept.data.totals.medianSeconds ?? "—"}${t("seconds")} <span class="muted small">p90 ${accept.data.totals.p90Seconds ?? "—"}${t("seconds")} · n=${accept.data.totals.accepted}</span></p>
-          <${Columns} items=${accept.data.rows.map((r) => ({ label: r.upToSeconds === null ? ">1d" : r.upToSeconds < 3600 ? `≤${r.upToSeconds / 60}m` : `≤${r.upToSeconds / 3600}h`, value: r.orders, title: String(r.orders) }))} />`}<//></article>
-      <article class="card"><header><h2>${t("rates")}</h2>${csv("rates")}</header>
-        <${Loading} state=${rates}>${() => html`<p class="big">${t("acceptance")} ${pct(rates.data.totals.acceptanceRate)} · ${t("cancellation")} ${pct(rates.data.totals.cancellationRate)}</p>
-          <${Columns} items=${rates.data.rows.map((r) => ({ label: r.date.slice(5), value: r.orders, title: `${r.orders} · ${pct(r.acceptanceRate)} / ${pct(r.cancellationRate)}` }))} />`}<//></article>
-      <article class="card"><header><h2>${t("utilisation")}</h2>${csv("utilisation")}</header>
-        <${Loading} state=${use}>${() => html`<p class="big">${pct(use.data.totals.utilisation)}</p>
-          <${Bars} items=${use.data.rows.slice(0, 12).map((r) => ({ label: r.name, value: r.utilisation ?? 0, text: pct(r.utilisation) }))} max=${1} />`}<//></article>
+      <article class="card wide">
+        <header>
+          <h2>${t("heatmap")}</h2>
+          ${csv("orders-by-hour")}
+        </header>
+        <${Loading} state=${heat}>${() => html`<${Heatmap} rows=${heat.data.rows} />`}<//>
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("revenue")}</h2>
+          <select value=${by} onChange=${(e) => setBy(e.currentTarget.value)}>
+            <option value="day">${t("byDay")}</option>
+            <option value="merchant">${t("byMerchant")}</option>
+            <option value="service">${t("byService")}</option></select
+          >${csv("revenue", `&by=${by}`)}
+        </header>
+        <${Loading} state=${revenue}
+          >${() =>
+            html`<p class="big">${money(revenue.data.totals.revenue)} <span class="muted small">· ${revenue.data.totals.orders}</span></p>
+              ${
+                by === "day"
+                  ? html`<${Columns}
+                      items=${revenue.data.rows.map((r) => ({ label: r.key.slice(5), value: r.revenue, title: money(r.revenue) }))}
+                    />`
+                  : html`<${Bars}
+                      items=${revenue.data.rows.slice(0, 10).map((r) => ({ label: r.label, value: r.revenue, text: money(r.revenue) }))}
+                    />`
+              }`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("hotCells")}</h2>
+          ${csv("hot-cells")}
+        </header>
+        <${Loading} state=${hot}
+          >${() => html`<${Bars} items=${hot.data.rows.slice(0, 10).map((r) => ({ label: r.cell, value: r.orders, text: String(r.orders) }))} mono />`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("acceptTime")}</h2>
+          ${csv("accept-time")}
+        </header>
+        <${Loading} state=${accept}
+          >${() =>
+            html`<p class="big">
+                ${t("median")} ${accept.data.totals.medianSeconds ?? "—"}${t("seconds")}
+                <span class="muted small"
+                  >p90 ${accept.data.totals.p90Seconds ?? "—"}${t("seconds")} · n=${accept.data.totals.accepted}</span
+                >
+              </p>
+              <${Columns}
+                items=${accept.data.rows.map((r) => ({ label: r.upToSeconds === null ? ">1d" : r.upToSeconds < 3600 ? `≤${r.upToSeconds / 60}m` : `≤${r.upToSeconds / 3600}h`, value: r.orders, title: String(r.orders) }))}
+              />`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("rates")}</h2>
+          ${csv("rates")}
+        </header>
+        <${Loading} state=${rates}
+          >${() =>
+            html`<p class="big">
+                ${t("acceptance")} ${pct(rates.data.totals.acceptanceRate)} · ${t("cancellation")}
+                ${pct(rates.data.totals.cancellationRate)}
+              </p>
+              <${Columns}
+                items=${rates.data.rows.map((r) => ({ label: r.date.slice(5), value: r.orders, title: `${r.orders} · ${pct(r.acceptanceRate)} / ${pct(r.cancellationRate)}` }))}
+              />`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("utilisation")}</h2>
+          ${csv("utilisation")}
+        </header>
+        <${Loading} state=${use}
+          >${() =>
+            html`<p class="big">${pct(use.data.totals.utilisation)}</p>
+              <${Bars}
+                items=${use.data.rows.slice(0, 12).map((r) => ({ label: r.name, value: r.utilisation ?? 0, text: pct(r.utilisation) }))}
+                max=${1}
+              />`}<//
+        >
+      </article>
     </div>
   </section>`;
 }
@@ -60,9 +132,17 @@ function Heatmap({ rows }) {
   return html`<div class="heatmap" data-testid="heatmap">
     <span></span>${Array.from({ length: 24 }, (_, h) => html`<span class="hh">${h % 3 === 0 ? h : ""}</span>`)}
     ${days.map(
-      (d, i) => html`<span class="hd">${d}</span>${rows
-          .filter((r) => r.weekday === i + 1)
-          .map((r) => html`<span class="hc" title=${`${d} ${r.hour}:00 · ${r.orders}`} style=${{ opacity: 0.08 + (r.orders / max) * 0.92 }}></span>`)}`,
+      (d, i) =>
+        html`<span class="hd">${d}</span>${rows
+            .filter((r) => r.weekday === i + 1)
+            .map(
+              (r) =>
+                html`<span
+                  class="hc"
+                  title=${`${d} ${r.hour}:00 · ${r.orders}`}
+                  style=${{ opacity: 0.08 + (r.orders / max) * 0.92 }}
+                ></span>`,
+            )}`,
     )}
   </div>`;
 }
@@ -71,9 +151,16 @@ function Bars({ items, max, mono }) {
   const { t } = useApp();
   if (items.length === 0) return html`<p class="muted">${t("empty")}</p>`;
   const top = max ?? Math.max(1, ...items.map((i) => i.value));
-  return html`<ul class="bars">${items.map(
-    (i) => html`<li><span class=${`bl ${mono ? "mono small" : ""}`}>${i.label}</span><span class="bt"><span class="bf" style=${{ width: `${Math.min(100, (i.value / top) * 100)}%` }}></span></span><span class="bv">${i.text}</span></li>`,
-  )}</ul>`;
+  return html`<ul class="bars">
+    ${items.map(
+      (i) =>
+        html`<li>
+          <span class=${`bl ${mono ? "mono small" : ""}`}>${i.label}</span
+          ><span class="bt"><span class="bf" style=${{ width: `${Math.min(100, (i.value / top) * 100)}%` }}></span></span
+          ><span class="bv">${i.text}</span>
+        </li>`,
+    )}
+  </ul>`;
 }
 
 function Columns({ items }) {

@@ -11,7 +11,7 @@ export const useApp = () => useContext(AppContext);
 
 /** Integer minor units (分) to "¥123.45". */
 export function money(m) {
-  if (!m) return "";
+  if (m === null || m === undefined) return "";
   const amount = typeof m === "number" ? m : m.amount;
   const currency = typeof m === "number" ? "CNY" : m.currency;
   const sign = currency === "CNY" ? "¥" : `${currency} `;
@@ -84,7 +84,10 @@ export function Badge({ value, kind }) {
 export function Drawer({ title, onClose, children }) {
   const { t } = useApp();
   return html`<aside class="drawer" role="dialog" aria-label=${title}>
-    <header><h2>${title}</h2><button class="ghost" onClick=${onClose} aria-label=${t("close")}>✕</button></header>
+    <header>
+      <h2>${title}</h2>
+      <button class="ghost" onClick=${onClose} aria-label=${t("close")}>✕</button>
+    </header>
     <div class="drawer-body">${children}</div>
   </aside>`;
 }

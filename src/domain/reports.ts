@@ -111,7 +111,13 @@ export function acceptTimes(orders: readonly ReportOrder[], events: readonly Rep
     return { upToSeconds: upTo, orders: seconds.filter((s) => s > low && (upTo === null || s <= upTo)).length };
   });
   const mean = seconds.length ? Math.round(seconds.reduce((a, b) => a + b, 0) / seconds.length) : null;
-  return { accepted: seconds.length, medianSeconds: quantile(seconds, 0.5), p90Seconds: quantile(seconds, 0.9), meanSeconds: mean, buckets };
+  return {
+    accepted: seconds.length,
+    medianSeconds: quantile(seconds, 0.5),
+    p90Seconds: quantile(seconds, 0.9),
+    meanSeconds: mean,
+    buckets,
+  };
 }
 
 /** Per local day of the start: orders, cancellations, offers made, accepted and refused, and the two rates. */

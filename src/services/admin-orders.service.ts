@@ -141,7 +141,6 @@ export async function cancelByStaff(env: Env, auth: Auth, id: string, reason: st
   return orderView(env, await cancelOrder(env, order, staffActor(auth), reason), { viewer: "staff" });
 }
 
-
 /**
  * The technicians who could take the order now, scored and ranked as automatic dispatch would
  * (skills, shifts and clashes checked in their home cells; whoever holds the order's interval now

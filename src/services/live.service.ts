@@ -35,7 +35,9 @@ export async function cityLive(env: Env, actor: Auth, cityId: string, q: { hours
   ]);
   const homeCells = [...new Set(technicians.map((t) => t.homeCell))];
   const [presence, onVisit] = await Promise.all([
-    Promise.all(homeCells.map((c) => cellStub(env, c).listPresence())).then((lists) => new Map(lists.flat().map((p) => [p.technicianId, p]))),
+    Promise.all(homeCells.map((c) => cellStub(env, c).listPresence())).then(
+      (lists) => new Map(lists.flat().map((p) => [p.technicianId, p])),
+    ),
     technicianIdsOnVisit(
       db,
       technicians.map((t) => t.id),

@@ -95,7 +95,9 @@ export async function revenue(env: Env, actor: Auth, q: ReportQuery & { by: R.Re
   const orders = await reportOrders(db, r.city.id, r.fromMs, r.toMs, r.scope);
   const rows = R.revenue(orders, q.by, r.city.timeZone, r.days);
   const names =
-    q.by === "day" ? new Map() : await catalogNames(db, q.by === "service" ? rows.map((x) => x.key) : [], q.by === "merchant" ? rows.map((x) => x.key) : []);
+    q.by === "day"
+      ? new Map()
+      : await catalogNames(db, q.by === "service" ? rows.map((x) => x.key) : [], q.by === "merchant" ? rows.map((x) => x.key) : []);
   const currency = "CNY";
   return {
     ...frame(r),
@@ -154,7 +156,15 @@ export async function utilisation(env: Env, actor: Auth, q: ReportQuery): Promis
       const shift = r.days.reduce((a, d) => a + R.windowMinutes(shiftWindows(shifts.weekly, exceptions, d, r.city.timeZone)), 0);
       const booked = R.bookedMinutes(orders, t.id, r.fromMs, r.toMs);
       const completed = orders.filter((o) => o.technicianId === t.id && o.status === "completed").length;
-      return { technicianId: t.id, name: t.name, merchantId: t.merchantId, bookedMinutes: booked, shiftMinutes: shift, completed, utilisation: R.utilisation(booked, shift) };
+      return {
+        technicianId: t.id,
+        name: t.name,
+        merchantId: t.merchantId,
+        bookedMinutes: booked,
+        shiftMinutes: shift,
+        completed,
+        utilisation: R.utilisation(booked, shift),
+      };
     }),
   );
   rows.sort((a, b) => (b.utilisation ?? -1) - (a.utilisation ?? -1) || a.technicianId.localeCompare(b.technicianId));

@@ -1,3 +1,4 @@
+/* global document, localStorage -- inside page functions, which run in the browser */
 // The dashboard in real Chromium against a real local Doorstep (wrangler dev, fresh state, demo data).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -60,7 +61,10 @@ describe("operator", () => {
     const id = tech.me.technician.id;
     const before = await page.getAttribute(`circle[data-tech-id="${id}"]`, "style");
     await api.position(tech, { lat: profile.home.lat - 0.01, lng: profile.home.lng - 0.01 });
-    await page.waitForFunction(([sel, old]) => document.querySelector(sel)?.getAttribute("style") !== old, [`circle[data-tech-id="${id}"]`, before]);
+    await page.waitForFunction(
+      ([sel, old]) => document.querySelector(sel)?.getAttribute("style") !== old,
+      [`circle[data-tech-id="${id}"]`, before],
+    );
   });
 
   it("sees a new order appear live on the map", async () => {
@@ -76,16 +80,10 @@ describe("operator", () => {
   it("assigns an order from the exception queue using the ranked candidates", async () => {
     const operator = await api.signIn(OPERATOR);
     const customer = await api.signIn("+8613700000002");
-    let order = await api.bookFirstFree(customer, "svc_demoElectrical", { fromDay: 1 });
-    assert.ok(order, "a free time was found");
+    const booked = await api.bookFirstFree(customer, "svc_demoElectrical", { fromDay: 1 });
+    assert.ok(booked, "a free time was found");
     // Every technician it is offered to declines, until dispatch gives up and queues it for operators.
-    for (let i = 0; i < 8 && !order.exception; i++) {
-      assert.ok(order.technician, `offered to someone in round ${i}`);
-      const tech = await api.signIn(`+86139000000${order.technician.id.slice(-2)}`);
-      const r = await api.act(tech, order.id, "decline");
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      order = await api.ok("GET", `/v1/admin/orders/${order.id}`, { token: operator.token });
-    }
+    const order = await api.declineUntilQueued(operator, booked);
     // declined too often, or nobody free left who has not declined
     assert.ok(["max_rounds", "no_candidate"].includes(order.exception), order.exception);
     await page.click('a[data-nav="exceptions"]');

@@ -73,7 +73,13 @@ describe("GET /v1/admin/cities/{id}/live", () => {
     const own = await addTechnician(w, w.center, { merchantId });
     const platform = await addTechnician(w, w.center);
     const { order } = await bookAt(w, 2);
-    const otherService = await insertService({ skills: [w.skill], cityId: w.cityId, leadTimeMinutes: 60, horizonDays: 14, durationMinutes: 60 });
+    const otherService = await insertService({
+      skills: [w.skill],
+      cityId: w.cityId,
+      leadTimeMinutes: 60,
+      horizonDays: 14,
+      durationMinutes: 60,
+    });
     const customer = await newCustomer(w.center);
     const foreign = await book(customer, await quote({ ...w, serviceId: otherService }, customer, at(w, 3, "11:00")));
     expect(foreign.status).toBe(201);
@@ -118,7 +124,9 @@ describe("POST /v1/admin/orders/{id}/contact", () => {
     });
     const mine = await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: merchantAdmin.token, body: { reason: "visit prep" } });
     expect(mine.status).toBe(200);
-    const audit = await env.DB.prepare("SELECT actor_id, data FROM audit_log WHERE action = 'order.contact.reveal' AND target_id = ? ORDER BY seq")
+    const audit = await env.DB.prepare(
+      "SELECT actor_id, data FROM audit_log WHERE action = 'order.contact.reveal' AND target_id = ? ORDER BY seq",
+    )
       .bind(order.id)
       .all<{ actor_id: string; data: string }>();
     expect(audit.results.map((r) => [r.actor_id, JSON.parse(r.data).reason])).toEqual([
@@ -133,9 +141,14 @@ describe("POST /v1/admin/orders/{id}/contact", () => {
     const { order, customer } = await bookAt(w, 2);
     const otherAdmin = await signInWithRoles(["merchant_admin"], await insertMerchant("Other"));
     const count = async () =>
-      (await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'order.contact.reveal' AND target_id = ?").bind(order.id).first<{ n: number }>())!.n;
+      (await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'order.contact.reveal' AND target_id = ?")
+        .bind(order.id)
+        .first<{ n: number }>())!.n;
     expectProblem(await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: otherAdmin.token, body: { reason: "x" } }), 404);
-    expectProblem(await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: customer.session.token, body: { reason: "x" } }), 403);
+    expectProblem(
+      await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: customer.session.token, body: { reason: "x" } }),
+      403,
+    );
     expectProblem(await call("POST", `/v1/admin/orders/${order.id}/contact`, { body: { reason: "x" } }), 401);
     expectProblem(await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: w.admin.token, body: {} }), 400, "VALIDATION_FAILED");
     expectProblem(await call("POST", `/v1/admin/orders/ord_missing/contact`, { token: w.admin.token, body: { reason: "x" } }), 404);
@@ -202,7 +215,9 @@ describe("the exception queue", () => {
     const before = await call("GET", "/v1/admin/orders?queue=exceptions", { token: w.admin.token });
     expect(before.body.items.map((o: { id: string }) => o.id)).not.toContain(order.id);
     // time passes: the start is now behind us and the order is still only assigned
-    await env.DB.prepare("UPDATE orders SET start_at = ?, end_at = ? WHERE id = ?").bind(Date.now() - 600_000, Date.now() + 600_000, order.id).run();
+    await env.DB.prepare("UPDATE orders SET start_at = ?, end_at = ? WHERE id = ?")
+      .bind(Date.now() - 600_000, Date.now() + 600_000, order.id)
+      .run();
     const after = await call("GET", "/v1/admin/orders?queue=exceptions", { token: w.admin.token });
     const late = after.body.items.find((o: { id: string }) => o.id === order.id);
     expect(late).toMatchObject({ status: "assigned", exception: "late", cell: cellAt(w.center), cityId: w.cityId, merchantId: null });
@@ -222,5 +237,21 @@ describe("GET /v1/admin/settings/dispatch", () => {
     });
     expectProblem(await call("GET", "/v1/admin/settings/dispatch"), 401);
     expectProblem(await call("GET", "/v1/admin/settings/dispatch", { token: (await signIn()).token }), 403);
+  });
+});
+
+describe("candidates after declines", () => {
+  it("keeps technicians who declined as candidates, marked tried and ranked after the others", async () => {
+    const w = await createWorld(band());
+    const a = await addTechnician(w, w.center);
+    const b = await addTechnician(w, { lat: w.center.lat + 0.05, lng: w.center.lng });
+    const { order } = await bookAt(w, 2);
+    const first = order.technician.id;
+    const decliner = first === a.id ? a : b;
+    expect((await task(await decliner.session(), order.id, "decline")).status).toBe(200);
+    const res = await call("GET", `/v1/admin/orders/${order.id}/candidates`, { token: w.admin.token });
+    expect(res.status).toBe(200);
+    // the other technician now holds it; the decliner is free again and listed as tried
+    expect(res.body.items.map((c: { technicianId: string; tried: boolean }) => [c.technicianId, c.tried])).toEqual([[first, true]]);
   });
 });

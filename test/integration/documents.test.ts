@@ -18,7 +18,9 @@ async function download(token: string | null, url: string) {
 }
 
 const auditCount = async (action: string, technicianId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = ? AND target_id = ?").bind(action, technicianId).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = ? AND target_id = ?")
+    .bind(action, technicianId)
+    .first<{ n: number }>())!.n;
 
 describe("technician qualification documents", () => {
   it("stores uploads in R2 as pending, lists them, serves the bytes (audited) and decides them with the application", async () => {
@@ -26,7 +28,13 @@ describe("technician qualification documents", () => {
     const t = await addTechnician(w, w.center, { approve: false });
     const id = await uploadFor(w.admin.token, t.id, "id_card", "image/png", PNG);
     expect(id.status).toBe(201);
-    expect(id.body).toMatchObject({ technicianId: t.id, kind: "id_card", contentType: "image/png", size: PNG.byteLength, status: "pending" });
+    expect(id.body).toMatchObject({
+      technicianId: t.id,
+      kind: "id_card",
+      contentType: "image/png",
+      size: PNG.byteLength,
+      status: "pending",
+    });
     const cert = await uploadFor(w.admin.token, t.id, "certificate");
     expect(cert.status).toBe(201);
     expect(await env.PHOTOS.head(`technicians/${t.id}/documents/${cert.body.id}`)).not.toBeNull();
@@ -51,7 +59,9 @@ describe("technician qualification documents", () => {
     const w = await createWorld(band());
     const t = await addTechnician(w, w.center, { approve: false });
     expect((await uploadFor(w.admin.token, t.id, "health", "image/jpeg", JPEG)).status).toBe(201);
-    expect((await call("POST", `/v1/admin/technicians/${t.id}/reject`, { token: w.admin.token, body: { reason: "expired" } })).status).toBe(200);
+    expect((await call("POST", `/v1/admin/technicians/${t.id}/reject`, { token: w.admin.token, body: { reason: "expired" } })).status).toBe(
+      200,
+    );
     const list = await call("GET", `/v1/admin/technicians/${t.id}/documents`, { token: w.admin.token });
     expect(list.body.items).toMatchObject([{ status: "rejected", reviewReason: "expired" }]);
   });
@@ -60,7 +70,11 @@ describe("technician qualification documents", () => {
     const w = await createWorld(band());
     const t = await addTechnician(w, w.center);
     const s = await t.session();
-    const up = await callBytes("POST", "/v1/technician/documents?kind=certificate", { token: s.token, type: "application/pdf", bytes: PDF });
+    const up = await callBytes("POST", "/v1/technician/documents?kind=certificate", {
+      token: s.token,
+      type: "application/pdf",
+      bytes: PDF,
+    });
     expect(up.status).toBe(201);
     const mine = await call("GET", "/v1/technician/documents", { token: s.token });
     expect(mine.body.items).toMatchObject([{ id: up.body.id, status: "pending", kind: "certificate" }]);
@@ -89,7 +103,11 @@ describe("technician qualification documents", () => {
   it("refuses wrong types, bodies that are not what they claim, oversized files and unknown kinds, storing nothing", async () => {
     const w = await createWorld(band());
     const t = await addTechnician(w, w.center, { approve: false });
-    expectProblem(await uploadFor(w.admin.token, t.id, "id_card", "text/plain", new TextEncoder().encode("hi")), 415, "UNSUPPORTED_MEDIA_TYPE");
+    expectProblem(
+      await uploadFor(w.admin.token, t.id, "id_card", "text/plain", new TextEncoder().encode("hi")),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
     expectProblem(await uploadFor(w.admin.token, t.id, "id_card", "application/pdf", PNG), 400, "DOCUMENT_INVALID");
     expectProblem(await uploadFor(w.admin.token, t.id, "passport"), 400, "VALIDATION_FAILED");
     const big = new Uint8Array(10 * 1024 * 1024 + 1);

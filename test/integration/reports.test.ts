@@ -15,7 +15,9 @@ async function history() {
   const done = await visitTo(w, s, "completed", { start: at(w, 2, "10:00") });
   const customer = await newCustomer(w.center);
   const cancelled = (await book(customer, await quote(w, customer, at(w, 3, "14:00")))).body;
-  expect((await call("POST", `/v1/orders/${cancelled.id}/cancel`, { token: customer.session.token, body: { reason: "plans changed" } })).status).toBe(200);
+  expect(
+    (await call("POST", `/v1/orders/${cancelled.id}/cancel`, { token: customer.session.token, body: { reason: "plans changed" } })).status,
+  ).toBe(200);
   const open = (await book(customer, await quote(w, customer, at(w, 4, "09:00")))).body;
   expect(open.status).toBe("assigned");
   return { w, t, done, range: `city=${w.cityId}&from=${localDay(w.timeZone, 0)}&to=${localDay(w.timeZone, 7)}` };
@@ -31,7 +33,8 @@ describe("reports", () => {
     const heat = await get(w, `/v1/admin/reports/orders-by-hour?${range}`);
     expect(heat.status).toBe(200);
     expect(heat.body.rows).toHaveLength(168);
-    const cell = (d: number, h: number) => heat.body.rows.find((r: { weekday: number; hour: number }) => r.weekday === d && r.hour === h).orders;
+    const cell = (d: number, h: number) =>
+      heat.body.rows.find((r: { weekday: number; hour: number }) => r.weekday === d && r.hour === h).orders;
     expect(cell(weekday(2), 10)).toBeGreaterThanOrEqual(1);
     expect(cell(weekday(4), 9)).toBeGreaterThanOrEqual(1);
     expect(heat.body.rows.reduce((a: number, r: { orders: number }) => a + r.orders, 0)).toBe(3);
@@ -48,7 +51,9 @@ describe("reports", () => {
     });
     expect(perDay.body.totals).toEqual({ orders: 1, revenue: done.order.total.amount });
     const perService = await get(w, `/v1/admin/reports/revenue?${range}&by=service`);
-    expect(perService.body.rows).toEqual([{ key: w.serviceId, label: "日常保洁", orders: 1, revenue: done.order.total.amount, currency: "CNY" }]);
+    expect(perService.body.rows).toEqual([
+      { key: w.serviceId, label: "日常保洁", orders: 1, revenue: done.order.total.amount, currency: "CNY" },
+    ]);
     const perMerchant = await get(w, `/v1/admin/reports/revenue?${range}&by=merchant`);
     expect(perMerchant.body.rows).toMatchObject([{ key: "platform", revenue: done.order.total.amount }]);
 
@@ -57,13 +62,25 @@ describe("reports", () => {
     expect(accept.body.rows[0]).toEqual({ upToSeconds: 60, orders: 1 });
 
     const rates = await get(w, `/v1/admin/reports/rates?${range}`);
-    expect(rates.body.totals).toMatchObject({ orders: 3, cancelled: 1, accepted: 1, refused: 0, acceptanceRate: 1, cancellationRate: 0.3333 });
+    expect(rates.body.totals).toMatchObject({
+      orders: 3,
+      cancelled: 1,
+      accepted: 1,
+      refused: 0,
+      acceptanceRate: 1,
+      cancellationRate: 0.3333,
+    });
     expect(rates.body.totals.offers).toBeGreaterThanOrEqual(3);
 
     const use = await get(w, `/v1/admin/reports/utilisation?${range}`);
     const row = use.body.rows.find((r: { technicianId: string }) => r.technicianId === t.id);
     // booked: the completed 2 h visit and the 2 h one still assigned; shifts: 08:00–20:00 on 8 days
-    expect(row).toMatchObject({ bookedMinutes: 240, shiftMinutes: 8 * 720, completed: 1, utilisation: Math.round((240 / 5760) * 10000) / 10000 });
+    expect(row).toMatchObject({
+      bookedMinutes: 240,
+      shiftMinutes: 8 * 720,
+      completed: 1,
+      utilisation: Math.round((240 / 5760) * 10000) / 10000,
+    });
   });
 
   it("exports each report as CSV with its columns", async () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { acceptTimes, bookedMinutes, cellLoad, hourOfWeek, quantile, rates, revenue, toCsv, type ReportOrder } from "../../src/domain/reports";
+import {
+  acceptTimes,
+  bookedMinutes,
+  cellLoad,
+  hourOfWeek,
+  quantile,
+  rates,
+  revenue,
+  toCsv,
+  type ReportOrder,
+} from "../../src/domain/reports";
 
 const H = 3_600_000;
 // 2026-11-23 is a Monday; 02:00 UTC is 10:00 in Shanghai.
@@ -30,7 +40,10 @@ describe("report arithmetic", () => {
   });
 
   it("sums only completed orders' totals as revenue, with empty days as zero", () => {
-    const rows = revenue([order(), order({ status: "cancelled" }), order({ total: 3_001 })], "day", "Asia/Shanghai", ["2026-11-23", "2026-11-24"]);
+    const rows = revenue([order(), order({ status: "cancelled" }), order({ total: 3_001 })], "day", "Asia/Shanghai", [
+      "2026-11-23",
+      "2026-11-24",
+    ]);
     expect(rows).toEqual([
       { key: "2026-11-23", orders: 2, revenue: 15_001 },
       { key: "2026-11-24", orders: 0, revenue: 0 },
@@ -89,7 +102,15 @@ describe("report arithmetic", () => {
   });
 
   it("writes RFC 4180 CSV, quoting separators and defusing spreadsheet formulas", () => {
-    expect(toCsv(["a", "b"], [{ a: 'x,"y"', b: "=SUM(A1)" }, { a: -3, b: null }])).toBe('a,b\r\n"x,""y""",\'=SUM(A1)\r\n-3,\r\n');
+    expect(
+      toCsv(
+        ["a", "b"],
+        [
+          { a: 'x,"y"', b: "=SUM(A1)" },
+          { a: -3, b: null },
+        ],
+      ),
+    ).toBe('a,b\r\n"x,""y""",\'=SUM(A1)\r\n-3,\r\n');
   });
 
   it("tints a cell by open orders per online technician", () => {

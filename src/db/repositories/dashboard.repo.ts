@@ -36,7 +36,12 @@ export async function cityTechnicians(db: Db, cityId: string, merchantId?: strin
 
 /** Open orders of a city whose start lies in [from, to) (of one merchant when scoped). */
 export async function openCityOrders(db: Db, cityId: string, from: number, to: number, merchantId?: string) {
-  const where: SQL[] = [eq(orders.cityId, cityId), inArray(orders.status, [...OPEN_STATUSES]), gte(orders.startAt, from), lt(orders.startAt, to)];
+  const where: SQL[] = [
+    eq(orders.cityId, cityId),
+    inArray(orders.status, [...OPEN_STATUSES]),
+    gte(orders.startAt, from),
+    lt(orders.startAt, to),
+  ];
   if (merchantId !== undefined) where.push(eq(orders.merchantId, merchantId));
   return db
     .select({

@@ -54,10 +54,7 @@ export default createRouter()
     return reportAnswer(c, "utilisation", q.format, await reports.utilisation(c.env, authOf(c), q));
   })
   .openapi(docRoutes.uploadForTechnician, async (c) =>
-    c.json(
-      await documents.uploadForTechnician(c.env, authOf(c), c.req.valid("param").id, await upload(c, c.req.valid("query").kind)),
-      201,
-    ),
+    c.json(await documents.uploadForTechnician(c.env, authOf(c), c.req.valid("param").id, await upload(c, c.req.valid("query").kind)), 201),
   )
   .openapi(docRoutes.listForTechnician, async (c) =>
     c.json(await documents.technicianDocuments(c.env, authOf(c), c.req.valid("param").id, c.req.valid("query")), 200),
@@ -72,5 +69,7 @@ export default createRouter()
       "Cache-Control": "private, no-store",
     });
   })
-  .openapi(docRoutes.uploadOwn, async (c) => c.json(await documents.uploadOwn(c.env, authOf(c), await upload(c, c.req.valid("query").kind)), 201))
+  .openapi(docRoutes.uploadOwn, async (c) =>
+    c.json(await documents.uploadOwn(c.env, authOf(c), await upload(c, c.req.valid("query").kind)), 201),
+  )
   .openapi(docRoutes.listOwn, async (c) => c.json(await documents.ownDocuments(c.env, authOf(c), c.req.valid("query")), 200));

@@ -51,7 +51,11 @@ export const ordersByHour = report(
   "Orders per hour of the week (peak hours heatmap)",
   "168 rows: ISO weekday (1 = Monday) × local hour of the start.",
 );
-export const hotCells = report("/v1/admin/reports/hot-cells", "Hot cells: orders per H3 cell", "Busiest first, with completed, cancelled and revenue (分).");
+export const hotCells = report(
+  "/v1/admin/reports/hot-cells",
+  "Hot cells: orders per H3 cell",
+  "Busiest first, with completed, cancelled and revenue (分).",
+);
 export const revenue = report(
   "/v1/admin/reports/revenue",
   "Revenue per day, merchant or service",
