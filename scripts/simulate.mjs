@@ -5,7 +5,9 @@
 // by the number of bookings; Ctrl+C stops it early and takes the technicians off duty.
 //
 //   npm run simulate -- --url http://127.0.0.1:8787 --duration 120 --technicians 20 --customers 10 --orders 30 --tick 2
-import { pathToFileURL } from "node:url";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Client } from "./demo-client.mjs";
 
@@ -18,10 +20,50 @@ const SERVICES = [
   "svc_demoAcRepair",
   "svc_demoWasherRepair",
 ];
-const STEP_DEG = 0.004; // about 400 m a tick
+const STEP_DEG = 0.008; // about 800 m a tick: a demo, not a traffic model
 const ARRIVED_DEG = 0.0015;
 
 const pad2 = (n) => String(n).padStart(2, "0");
+
+// Refresh tokens of the demo accounts from earlier runs: a rerun needs no new sign-in codes (which
+// are rate limited per phone and per address).
+const CACHE = join(dirname(fileURLToPath(import.meta.url)), "..", ".cache", "simulate-sessions.json");
+
+function sessionCache(url) {
+  let all = {};
+  try {
+    all = JSON.parse(readFileSync(CACHE, "utf8"));
+  } catch {
+    // first run
+  }
+  const mine = all[url] ?? {};
+  return {
+    get: (phone) => mine[phone],
+    set: (phone, refreshToken) => {
+      if (mine[phone] === refreshToken) return;
+      mine[phone] = refreshToken;
+      all[url] = mine;
+      mkdirSync(dirname(CACHE), { recursive: true });
+      writeFileSync(CACHE, JSON.stringify(all));
+    },
+  };
+}
+
+/** Signs in with a cached refresh token when it still works, else by OTP. */
+async function signInCached(api, cache, phone) {
+  const refreshToken = cache.get(phone);
+  if (refreshToken) {
+    const t = await api.call("POST", "/v1/auth/token", { body: { grantType: "refresh_token", refreshToken } });
+    if (t.status === 200) {
+      cache.set(phone, t.body.refreshToken);
+      const me = await api.ok("GET", "/v1/me", { token: t.body.accessToken });
+      return { phone, token: t.body.accessToken, refreshToken: t.body.refreshToken, me, expiresAt: Date.now() + t.body.expiresIn * 1000 };
+    }
+  }
+  const session = await api.signIn(phone);
+  cache.set(phone, session.refreshToken);
+  return session;
+}
 const near = (a, b, d) => Math.abs(a.lat - b.lat) < d && Math.abs(a.lng - b.lng) < d;
 
 export function parseOptions(argv) {
@@ -77,11 +119,13 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
   const rnd = random(opts.seed);
   const say = opts.quiet ? () => {} : log;
   const stats = { booked: 0, accepted: 0, declined: 0, grabbed: 0, arrived: 0, completed: 0, errors: 0 };
-  const admin = await api.signIn("+8613800000000");
+  const cache = sessionCache(opts.url);
+  const signIn = (phone) => signInCached(api, cache, phone);
+  const admin = await signIn("+8613800000000");
 
   const techs = [];
   for (let n = 1; n <= opts.technicians; n++) {
-    const session = await api.signIn(`+86139000000${pad2(n)}`);
+    const session = await signIn(`+86139000000${pad2(n)}`);
     const profile = await api.ok("GET", `/v1/admin/technicians/${session.me.technician.id}`, { token: admin.token });
     const pos = { lat: profile.home.lat + (rnd() - 0.5) * 0.02, lng: profile.home.lng + (rnd() - 0.5) * 0.02 };
     await api.online(session);
@@ -89,7 +133,7 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
     techs.push({ session, home: profile.home, pos, id: profile.id, busyTicks: 0 });
   }
   const customers = [];
-  for (let n = 1; n <= opts.customers; n++) customers.push(await api.signIn(`+86137000000${pad2(n)}`));
+  for (let n = 1; n <= opts.customers; n++) customers.push(await signIn(`+86137000000${pad2(n)}`));
   const startCodes = new Map();
   say(`simulate: ${techs.length} technicians on duty, ${customers.length} customers, up to ${opts.orders} bookings in ${opts.durationS} s`);
 
@@ -115,6 +159,7 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
 
   const work = async (t) => {
     await api.fresh(t.session);
+    cache.set(t.session.phone, t.session.refreshToken);
     const { items } = await api.tasks(t.session);
     const active = items
       .filter((x) => ["assigned", "accepted", "en_route", "arrived", "in_service"].includes(x.status))
@@ -166,6 +211,7 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
   const book = async () => {
     const customer = customers[Math.floor(rnd() * customers.length)];
     await api.fresh(customer);
+    cache.set(customer.phone, customer.refreshToken);
     const serviceId = SERVICES[Math.floor(rnd() * SERVICES.length)];
     const order = await api.bookFirstFree(customer, serviceId, {
       fromDay: 0,
