@@ -22,6 +22,26 @@ try {
   // One order that everybody declines, so the exception queue has something to show.
   const customer = await api.signIn("+8613700000020");
   const queued = await api.declineUntilQueued(operator, await api.bookFirstFree(customer, "svc_demoElectrical", { fromDay: 1 }));
+  // A new applicant with qualification documents, for the technicians screen.
+  const admin = await api.signIn("+8613800000000");
+  const applicant = await api.ok("POST", "/v1/admin/technicians", {
+    token: admin.token,
+    body: {
+      phone: "+8613900000099",
+      name: "王磊（新申请）",
+      merchantId: "mch_demo01",
+      skills: ["cleaning", "deep_cleaning"],
+      home: { lat: 31.24, lng: 121.48 },
+    },
+  });
+  const pdf = new TextEncoder().encode("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+  for (const kind of ["id_card", "health", "certificate"]) {
+    await api.ok("POST", `/v1/admin/technicians/${applicant.id}/documents?kind=${kind}`, {
+      token: admin.token,
+      raw: pdf,
+      type: "application/pdf",
+    });
+  }
   const driver = simulate(
     { url: server.url, durationS: 600, technicians: 30, customers: 15, orders: 30, tickS: 1, declineRate: 0.1, seed: 7, quiet: true },
     { signal: stopDriver.signal },
@@ -56,7 +76,9 @@ try {
   await shot("dashboard-exception-assign");
   await page.click('a[data-nav="technicians"]');
   await page.waitForSelector('[data-testid="technicians-table"]');
-  await page.click("tr[data-technician-id]");
+  await page.selectOption('select[name="techStatus"]', "pending");
+  await page.click(`tr[data-technician-id="${applicant.id}"]`);
+  await page.waitForSelector("ul.docs li");
   await page.waitForSelector('[data-testid="technician-status"]');
   await shot("dashboard-technicians");
   await page.click('a[data-nav="reports"]');

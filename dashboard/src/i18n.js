@@ -265,7 +265,7 @@ export function initialLang() {
 export function translator(lang) {
   const table = STRINGS[lang] ?? STRINGS.zh;
   const t = (key) => table[key] ?? STRINGS.en[key] ?? key;
-  t.status = (s) => (s ? (STATUS[lang]?.[s] ?? s) : "");
+  t.status = (s) => (s ? (STATUS[lang]?.[s] ?? table[s] ?? s) : "");
   t.lang = lang;
   return t;
 }

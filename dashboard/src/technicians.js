@@ -63,7 +63,7 @@ export function Technicians() {
 }
 
 function TechnicianDrawer({ id, onClose, onChanged }) {
-  const { t, lang } = useApp();
+  const { t, lang, merchants } = useApp();
   const tech = useAsync(() => api(`/v1/admin/technicians/${id}`), [id]);
   const shifts = useAsync(() => api(`/v1/admin/technicians/${id}/shifts`), [id]);
   const docs = useAsync(() => api(`/v1/admin/technicians/${id}/documents`), [id]);
@@ -97,7 +97,7 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
             <dt>${t("rating")}</dt>
             <dd>${x.rating.toFixed(2)} (${x.ratingCount})</dd>
             <dt>${t("merchant")}</dt>
-            <dd>${x.merchantId ?? "—"}</dd>
+            <dd>${x.merchantId ? (merchants.find((m) => m.id === x.merchantId)?.name ?? x.merchantId) : "—"}</dd>
           </dl>
           ${
             (x.status === "pending" || x.status === "rejected") &&

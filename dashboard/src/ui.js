@@ -78,7 +78,7 @@ export function Loading({ state, children }) {
 
 export function Badge({ value, kind }) {
   const { t } = useApp();
-  return html`<span class=${`badge ${kind ?? ""} s-${value}`}>${t.status(value) || t(value)}</span>`;
+  return html`<span class=${`badge ${kind ?? ""} s-${value}`}>${t.status(value)}</span>`;
 }
 
 export function Drawer({ title, onClose, children }) {

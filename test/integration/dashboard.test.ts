@@ -2,12 +2,12 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, insertService, type World } from "../support/world";
+import { addTechnician, cellAt, createWorld, insertService, type TestTechnician, type World } from "../support/world";
 import { at, book, newCustomer, quote, task } from "../support/booking";
 
 const band = () => freshCenter(-30, -20);
 
-async function goOnline(t: { session: () => Promise<{ token: string }> }, pos?: { lat: number; lng: number }) {
+async function goOnline(t: TestTechnician, pos?: { lat: number; lng: number }) {
   const s = await t.session();
   expect((await call("POST", "/v1/technician/status", { token: s.token, body: { online: true } })).status).toBe(200);
   if (pos) expect((await call("POST", "/v1/technician/presence", { token: s.token, body: pos })).status).toBe(200);
