@@ -65,7 +65,7 @@ try {
   await page.waitForSelector("circle.tech");
   await page.waitForTimeout(3000);
   const pin = await page.$("path.order-pin");
-  if (pin) await pin.click();
+  if (pin) await pin.dispatchEvent("click");
   await shot("dashboard-map");
   await page.click('a[data-nav="orders"]');
   await page.waitForSelector('[data-testid="orders-table"]');
