@@ -3,6 +3,12 @@
 const KEY = "doorstep.session";
 
 let session = JSON.parse(localStorage.getItem(KEY) || "null");
+let language = "zh";
+
+/** The language of the server's messages (problem details) from now on. */
+export function setApiLanguage(lang) {
+  language = lang;
+}
 const listeners = new Set();
 
 export const getSession = () => session;
@@ -55,11 +61,11 @@ async function refresh() {
 }
 
 /** Calls the API; `raw` returns the Response (for files and CSV). */
-export async function api(path, { method = "GET", body, raw = false, headers = {}, lang } = {}) {
+export async function api(path, { method = "GET", body, raw = false, headers = {} } = {}) {
   const send = () => {
     const h = { ...headers };
     if (session?.token) h.Authorization = `Bearer ${session.token}`;
-    if (lang) h["Accept-Language"] = lang === "zh" ? "zh-CN" : "en";
+    h["Accept-Language"] = language === "zh" ? "zh-CN" : "en";
     let payload = body;
     if (body !== undefined && !(body instanceof Blob) && !(body instanceof ArrayBuffer)) {
       h["Content-Type"] = "application/json";

@@ -8,7 +8,7 @@ export function Catalog() {
   const categories = useAsync(() => api("/v1/categories"), []);
   const skills = useAsync(() => api("/v1/skills"), []);
   const toggle = async (s) => {
-    await api(`/v1/admin/services/${s.id}`, { method: "PATCH", body: { active: !s.active }, lang });
+    await api(`/v1/admin/services/${s.id}`, { method: "PATCH", body: { active: !s.active } });
     services.reload();
   };
   const policy = (p) =>

@@ -1,7 +1,7 @@
 // The operator and merchant dashboard: OTP sign-in, role-aware navigation, hash routes.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, getSession, onSession, requestCode, signIn, signOut } from "./api.js";
+import { api, getSession, onSession, requestCode, setApiLanguage, signIn, signOut } from "./api.js";
 import { initialLang, translator } from "./i18n.js";
 import { html, AppContext, useAsync, Action, ErrorNote, Loading, when } from "./ui.js";
 import { LiveMap } from "./map.js";
@@ -235,6 +235,7 @@ function App() {
     localStorage.setItem("doorstep.lang", l);
     setLangState(l);
   };
+  setApiLanguage(lang);
   const t = translator(lang);
   // The shell needs a context even before sign-in (shared components read t).
   return html`<${AppContext.Provider} value=${{ t, lang }}

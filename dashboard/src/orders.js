@@ -150,15 +150,14 @@ export function OrderDrawer({ id, onClose, onChanged }) {
     onChanged?.();
   };
   const assign = async (technicianId) => {
-    await api(`/v1/admin/orders/${id}/assign`, { method: "POST", body: { technicianId }, lang });
+    await api(`/v1/admin/orders/${id}/assign`, { method: "POST", body: { technicianId } });
     refreshAll();
   };
   const cancel = async () => {
-    await api(`/v1/admin/orders/${id}/cancel`, { method: "POST", body: { reason: cancelReason }, lang });
+    await api(`/v1/admin/orders/${id}/cancel`, { method: "POST", body: { reason: cancelReason } });
     refreshAll();
   };
-  const reveal = async () =>
-    setContact(await api(`/v1/admin/orders/${id}/contact`, { method: "POST", body: { reason: revealReason }, lang }));
+  const reveal = async () => setContact(await api(`/v1/admin/orders/${id}/contact`, { method: "POST", body: { reason: revealReason } }));
 
   return html`<${Drawer} title=${`${t("details")} ${id}`} onClose=${onClose}>
     <${Loading} state=${order}

@@ -63,7 +63,7 @@ export function Technicians() {
 }
 
 function TechnicianDrawer({ id, onClose, onChanged }) {
-  const { t, lang, merchants } = useApp();
+  const { t, merchants } = useApp();
   const tech = useAsync(() => api(`/v1/admin/technicians/${id}`), [id]);
   const shifts = useAsync(() => api(`/v1/admin/technicians/${id}/shifts`), [id]);
   const docs = useAsync(() => api(`/v1/admin/technicians/${id}/documents`), [id]);
@@ -71,7 +71,7 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
   const [kind, setKind] = useState("id_card");
   const [file, setFile] = useState(null);
   const decide = async (decision) => {
-    await api(`/v1/admin/technicians/${id}/${decision}`, { method: "POST", body: decision === "reject" ? { reason } : {}, lang });
+    await api(`/v1/admin/technicians/${id}/${decision}`, { method: "POST", body: decision === "reject" ? { reason } : {} });
     tech.reload();
     docs.reload();
     onChanged();
