@@ -11,7 +11,7 @@ export default tseslint.config(
       "worker-configuration.d.ts",
       "migrations",
       "coverage",
-      "public/**/*.js",
+      "public",
       ".cache",
     ],
   },
@@ -33,7 +33,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "*.js"],
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "test/browser/**/*.mjs", "*.js"],
     languageOptions: {
       globals: {
         process: "readonly",
@@ -49,8 +49,34 @@ export default tseslint.config(
         AbortController: "readonly",
         AbortSignal: "readonly",
         WebSocket: "readonly",
+        URLSearchParams: "readonly",
         setInterval: "readonly",
         clearInterval: "readonly",
+      },
+    },
+  },
+  {
+    // The dashboard runs in the browser (bundled by scripts/build-dashboard.mjs).
+    files: ["dashboard/**/*.js"],
+    languageOptions: {
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        navigator: "readonly",
+        location: "readonly",
+        localStorage: "readonly",
+        fetch: "readonly",
+        URL: "readonly",
+        URLSearchParams: "readonly",
+        Blob: "readonly",
+        ArrayBuffer: "readonly",
+        Intl: "readonly",
+        console: "readonly",
+        setTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        addEventListener: "readonly",
+        removeEventListener: "readonly",
       },
     },
   },

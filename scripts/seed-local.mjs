@@ -8,10 +8,14 @@ import { ROOT, devVars, requireNode, wrangler } from "./dev-env.mjs";
 
 const CACHE = join(ROOT, ".cache");
 
-/** Applies the migrations, writes the demo data and prints what the database holds; returns the seed plan. */
-export async function seed() {
+/**
+ * Applies the migrations, writes the demo data and prints what the database holds; returns the seed
+ * plan. `persistTo` points wrangler at another local state folder than .wrangler/state.
+ */
+export async function seed({ persistTo } = {}) {
   const vars = devVars();
-  await applyMigrations();
+  const where = persistTo ? ["--persist-to", persistTo] : [];
+  await applyMigrations(where);
 
   // TypeScript and the Worker's own modules (schema, Pii, H3 rules), bundled for Node on the fly.
   mkdirSync(CACHE, { recursive: true });
@@ -31,9 +35,9 @@ export async function seed() {
 
   const file = join(CACHE, "seed.sql");
   writeFileSync(file, plan.statements.map((s) => `${s};\n`).join(""));
-  await wrangler(["d1", "execute", "DB", "--local", "--file", file], { capture: true });
+  await wrangler(["d1", "execute", "DB", "--local", ...where, "--file", file], { capture: true });
 
-  const counts = await tableCounts(Object.keys(plan.rows));
+  const counts = await tableCounts(Object.keys(plan.rows), where);
   const offered = Object.entries(plan.rows)
     .map(([table, n]) => `${table} ${n}`)
     .join(", ");
@@ -45,15 +49,15 @@ export async function seed() {
   return { ...plan, counts };
 }
 
-async function applyMigrations() {
-  const out = await wrangler(["d1", "migrations", "apply", "DB", "--local"], { capture: true });
+async function applyMigrations(where) {
+  const out = await wrangler(["d1", "migrations", "apply", "DB", "--local", ...where], { capture: true });
   console.log(/No migrations to apply/i.test(out) ? "Local D1 migrations: up to date." : out.trim());
 }
 
 /** Row counts of the given tables in the local D1. */
-async function tableCounts(tables) {
+async function tableCounts(tables, where) {
   const query = `SELECT ${tables.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
-  const out = await wrangler(["d1", "execute", "DB", "--local", "--json", "--command", query], { capture: true });
+  const out = await wrangler(["d1", "execute", "DB", "--local", ...where, "--json", "--command", query], { capture: true });
   const [result] = JSON.parse(out.slice(out.indexOf("[")));
   return result.results[0];
 }

@@ -1,6 +1,7 @@
 // npm start: local configuration, migrations and demo data, then `wrangler dev` on 127.0.0.1:$PORT.
 // Everything runs offline: local D1 and Durable Objects persist under .wrangler/state.
 import { constants } from "node:os";
+import { buildDashboard } from "./build-dashboard.mjs";
 import { seed } from "./seed-local.mjs";
 import { devVars, requireNode, spawnWrangler } from "./dev-env.mjs";
 
@@ -14,6 +15,7 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 const vars = devVars();
 let plan;
 try {
+  await buildDashboard();
   plan = await seed();
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
@@ -65,6 +67,7 @@ function printWelcome(base) {
     [
       "",
       `Doorstep is running at ${base}`,
+      `  Dashboard       ${base}/dashboard/  (sign in as the operator below; npm run simulate brings the city to life)`,
       `  API reference   ${base}/docs`,
       `  OpenAPI         ${base}/openapi.json`,
       `  Health          ${base}/healthz`,

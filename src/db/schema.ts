@@ -476,3 +476,26 @@ export const notificationDeliveries = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.messageId, t.accountId, t.channel] })],
 );
+
+/** Qualification documents of a technician (ID, certificates, health papers), bytes in R2. */
+export const technicianDocuments = sqliteTable(
+  "technician_documents",
+  {
+    id: text("id").primaryKey(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    kind: text("kind", { enum: ["id_card", "certificate", "health", "other"] }).notNull(),
+    r2Key: text("r2_key").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    /** Decided together with the technician's application (approve/reject), or one by one. */
+    status: text("status", { enum: ["pending", "approved", "rejected"] }).notNull(),
+    reviewReason: text("review_reason"),
+    reviewedBy: text("reviewed_by"),
+    reviewedAt: integer("reviewed_at"),
+    uploadedBy: text("uploaded_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("technician_documents_technician_idx").on(t.technicianId, t.id)],
+);

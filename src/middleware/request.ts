@@ -32,12 +32,12 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 const DEFAULT_MAX_BODY = 64 * 1024;
 
-/** Photo uploads send raw image bytes under their own, larger limit (enforced by their route). */
-const isPhotoUpload = (path: string) => path.endsWith("/photos");
+/** Uploads of files (visit photos, qualification documents): their routes set their own type and size rules. */
+const isFileUpload = (path: string) => path.endsWith("/photos") || path.endsWith("/documents");
 
 /** Rejects bodies over MAX_BODY_BYTES with 413 before anything reads them. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
-  if (isPhotoUpload(c.req.path)) return next();
+  if (isFileUpload(c.req.path)) return next();
   const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY;
   return bodyLimit({
     maxSize,
@@ -60,7 +60,7 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (
     (method === "POST" || method === "PUT" || method === "PATCH") &&
     !NON_JSON_PREFIXES.some((p) => path.startsWith(p)) &&
-    !isPhotoUpload(path)
+    !isFileUpload(path)
   ) {
     const hasBody =
       c.req.header("Content-Length") !== "0" &&

@@ -7,6 +7,7 @@ import audit from "./audit/audit.index";
 import auth from "./auth/auth.index";
 import catalog from "./catalog/catalog.index";
 import cities from "./cities/cities.index";
+import dashboard from "./dashboard/dashboard.index";
 import docs from "./docs/docs.index";
 import health from "./health/health.index";
 import me from "./me/me.index";
@@ -37,4 +38,5 @@ export const routes = [
   tasks,
   adminOrders,
   audit,
+  dashboard,
 ];

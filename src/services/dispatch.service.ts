@@ -22,7 +22,7 @@ export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
   cell: string;
 }
 
-const positive = (v: string | undefined, fallback: number) => {
+export const positive = (v: string | undefined, fallback: number) => {
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? n : fallback;
 };

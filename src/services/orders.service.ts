@@ -212,6 +212,9 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
     acceptBy: order.acceptBy === null ? null : new Date(order.acceptBy).toISOString(),
     startCode: opts.viewer === "customer" ? await pii.decrypt("start_code", order.startCodeEnc) : undefined,
     exception: opts.viewer === "staff" ? order.exception : undefined,
+    merchantId: opts.viewer === "staff" ? order.merchantId : undefined,
+    cityId: opts.viewer === "staff" ? order.cityId : undefined,
+    cell: opts.viewer === "staff" ? order.cell : undefined,
     notes: order.notes,
     cancelReason: order.cancelReason,
     refund: order.refundDecision

@@ -1,6 +1,7 @@
 import { getDb } from "../db/client";
 import { findOrCreateAccount } from "../db/repositories/accounts.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
+import { decidePendingDocuments } from "../db/repositories/documents.repo";
 import {
   findTechnician,
   findTechnicianByAccount,
@@ -15,15 +16,16 @@ import {
 import { existingSkillCodes } from "../db/repositories/catalog.repo";
 import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
 import { maskPhone } from "../domain/phone";
-import { isPlatform, withRoles } from "../domain/roles";
+import { withRoles } from "../domain/roles";
 import type { Auth } from "../env";
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../errors";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { pushTechnician } from "./cells.service";
 import { requirePhone } from "./auth.service";
 import { cityAt } from "./cities.service";
+import { merchantScope } from "./scope";
 
 export interface TechnicianView {
   id: string;
@@ -78,18 +80,6 @@ async function view(pii: Pii, { technician: t, phoneEnc }: TechnicianWithPhone, 
     ratingCount: t.ratingCount,
     createdAt: new Date(t.createdAt).toISOString(),
   };
-}
-
-/**
- * The merchant a caller is confined to: undefined for operators and admins (every merchant), the
- * caller's own merchant for a merchant_admin.
- */
-function merchantScope(actor: Auth): string | undefined {
-  if (isPlatform(actor.roles)) return undefined;
-  if (!actor.merchantId) {
-    throw new ForbiddenError({ en: "This account does not act for a merchant.", zh: "当前账号未关联商家。" });
-  }
-  return actor.merchantId;
 }
 
 /** The merchant a new technician joins: a merchant_admin's own, or any existing one an operator names. */
@@ -247,12 +237,14 @@ async function decide(env: Env, actor: Auth, id: string, decision: keyof typeof 
       { extra: { status: current } },
     );
   }
+  // The application's pending qualification documents are decided with it.
+  const documents = await decidePendingDocuments(db, id, to, actor.accountId, reason ?? null);
   await appendAudit(db, {
     actorId: actor.accountId,
     action: `technician.${decision}`,
     targetType: "technician",
     targetId: id,
-    data: reason === undefined ? { status: to } : { status: to, reason },
+    data: { status: to, ...(reason === undefined ? {} : { reason }), ...(documents > 0 ? { documents } : {}) },
   });
   // The home cell's copy of the profile follows at once (availability would also resync it).
   await pushTechnician(env, id);

@@ -41,6 +41,25 @@ export async function readAnswer<T = any>(res: Response): Promise<Called<T>> {
   return { status: res.status, headers: res.headers, body: parsed as T };
 }
 
+/** Sends raw bytes (an upload) with the given Content-Type and parses the JSON answer. */
+export async function callBytes<T = any>(
+  method: string,
+  path: string,
+  opts: { token?: string | null; type: string; bytes: Uint8Array },
+): Promise<Called<T>> {
+  const headers: Record<string, string> = { "Content-Type": opts.type };
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  const res = await exports.default.fetch(new Request(`http://doorstep.test${path}`, { method, headers, body: opts.bytes }));
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON; keep the text
+  }
+  return { status: res.status, headers: res.headers, body: body as T };
+}
+
 let counter = 0;
 /** A mainland mobile number no other test uses. */
 export function uniquePhone(): string {

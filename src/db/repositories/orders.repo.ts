@@ -146,6 +146,8 @@ export interface OrderFilter {
   serviceId?: string;
   cell?: string;
   exceptionsOnly?: boolean;
+  /** With exceptionsOnly: also orders still assigned, accepted or on the way whose start is before this instant (late). */
+  lateBefore?: number;
   /** Local-date window as UTC instants. */
   from?: number;
   to?: number;
@@ -160,7 +162,13 @@ export async function listOrders(db: Db, f: OrderFilter, limit: number): Promise
   if (f.status) where.push(eq(orders.status, f.status));
   if (f.serviceId) where.push(eq(orders.serviceId, f.serviceId));
   if (f.cell) where.push(eq(orders.cell, f.cell));
-  if (f.exceptionsOnly) where.push(isNotNull(orders.exception));
+  if (f.exceptionsOnly) {
+    const late =
+      f.lateBefore === undefined
+        ? undefined
+        : and(inArray(orders.status, ["assigned", "accepted", "en_route"]), sql`${orders.startAt} <= ${f.lateBefore}`);
+    where.push(late ? or(isNotNull(orders.exception), late)! : isNotNull(orders.exception));
+  }
   if (f.from !== undefined) where.push(sql`${orders.startAt} >= ${f.from}`);
   if (f.to !== undefined) where.push(sql`${orders.startAt} < ${f.to}`);
   if (f.beforeId) where.push(lt(orders.id, f.beforeId));

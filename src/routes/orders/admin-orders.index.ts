@@ -12,4 +12,8 @@ export default createRouter()
   )
   .openapi(routes.cancel, async (c) =>
     c.json(await admin.cancelByStaff(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
+  )
+  .openapi(routes.candidates, async (c) => c.json(await admin.candidatesNow(c.env, authOf(c), c.req.valid("param").id), 200))
+  .openapi(routes.contact, async (c) =>
+    c.json(await admin.revealContact(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
   );

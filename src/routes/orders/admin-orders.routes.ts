@@ -95,3 +95,68 @@ export const cancel = createRoute({
   request: { params: OrderId, body: jsonBody(z.object({ reason: z.string().trim().min(1).max(500) }).strict()) },
   responses: { 200: jsonContent(Order, "Cancelled"), ...authErrors(404, 409, 413, 415) },
 });
+
+export const candidates = createRoute({
+  method: "get",
+  path: "/v1/admin/orders/{id}/candidates",
+  tags: ["Operations"],
+  summary: "Who could take the order now: ranked candidates with their score breakdown",
+  description:
+    "Scored exactly as automatic dispatch scores (skills, shifts and clashes checked in each home cell); nothing is reserved. Whoever holds the order's interval now is not free then and is left out; a merchant_admin sees only its own technicians. 409 INVALID_TRANSITION when the order can no longer be assigned.",
+  security: bearer,
+  middleware: [staff] as const,
+  request: { params: OrderId },
+  responses: {
+    200: jsonContent(
+      z.object({
+        orderId: z.string(),
+        items: z.array(
+          z.object({
+            technicianId: z.string(),
+            name: z.string(),
+            merchantId: z.string().nullable(),
+            score: z.number(),
+            breakdown: z.record(z.string(), z.number()),
+            travelKm: z.number(),
+            ratingX100: z.number(),
+            jobsThatDay: z.number(),
+            weekEarnings: z.number(),
+            acceptanceRate: z.number().nullable(),
+            favourite: z.boolean(),
+            tried: z.boolean().openapi({ description: "Already offered it (declined or missed the deadline): ranked after the others" }),
+          }),
+        ),
+      }),
+      "Ranked candidates, best first",
+    ),
+    ...authErrors(404, 409),
+  },
+});
+
+export const contact = createRoute({
+  method: "post",
+  path: "/v1/admin/orders/{id}/contact",
+  tags: ["Operations"],
+  summary: "Reveal the order's address and contact (audited)",
+  description:
+    "For operators and the order's merchant. The reason is written to the audit log with the caller; another merchant's order is 404.",
+  security: bearer,
+  middleware: [staff] as const,
+  request: { params: OrderId, body: jsonBody(z.object({ reason: z.string().trim().min(1).max(200) }).strict()) },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          orderId: z.string(),
+          label: z.string(),
+          text: z.string(),
+          contactName: z.string(),
+          contactPhone: z.string(),
+          location: z.object({ lat: z.number(), lng: z.number() }),
+        })
+        .openapi("OrderContact"),
+      "The contact in clear",
+    ),
+    ...authErrors(404, 413, 415),
+  },
+});

@@ -64,7 +64,14 @@ export const Order = z
     holdExpiresAt: z.string().nullable(),
     acceptBy: z.string().nullable(),
     startCode: z.string().optional().openapi({ description: "Customer only: the technician needs it to start" }),
-    exception: z.string().nullable().optional().openapi({ description: "Staff only: why it waits in the exception queue" }),
+    exception: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late)" }),
+    merchantId: z.string().nullable().optional().openapi({ description: "Staff only: the merchant whose service it is" }),
+    cityId: z.string().optional().openapi({ description: "Staff only" }),
+    cell: z.string().optional().openapi({ description: "Staff only: the H3 cell of the address" }),
     notes: z.string().nullable(),
     cancelReason: z.string().nullable(),
     refund: z.object({ percent: z.number(), amount: MoneySchema, visitFee: MoneySchema, reason: z.string() }).nullable(),

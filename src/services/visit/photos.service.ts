@@ -6,6 +6,7 @@ import type { Auth } from "../../env";
 import { AppError, BadRequestError, ConflictError, NotFoundError } from "../../errors";
 import { decodeCursor, toPage } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
+import { bytesMatch, mediaType } from "../../lib/media";
 import { invalidState, orderFor, technicianOrder } from "./access";
 
 /** The largest photo accepted, in bytes. */
@@ -25,20 +26,7 @@ const WHAT: Record<PhotoKind, { en: string; zh: string }> = {
   complete: { en: "add completion photos", zh: "上传完工照片" },
 };
 
-// The first bytes each accepted format must start with: a declared type is checked against the body.
-const SIGNATURES: Record<string, (b: Uint8Array) => boolean> = {
-  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
-  "image/png": (b) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v),
-  "image/webp": (b) => ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP",
-};
-
-const ascii = (b: Uint8Array, from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-
-/** The accepted media type named by a Content-Type header, or null. */
-function mediaType(contentType: string | undefined): string | null {
-  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  return type in SIGNATURES ? type : null;
-}
+const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 
 /** 413 PHOTO_TOO_LARGE (also the upload route's body limit). */
 export function photoTooLarge(): AppError {
@@ -73,7 +61,7 @@ export interface PhotoUpload {
  * technician's and in such a status, otherwise the stored bytes are deleted again.
  */
 export async function uploadPhoto(env: Env, technicianId: string, orderId: string, input: PhotoUpload) {
-  const type = mediaType(input.contentType);
+  const type = mediaType(input.contentType, IMAGE_TYPES);
   if (!type) {
     throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
       en: "Send the photo as image/jpeg, image/png or image/webp.",
@@ -82,7 +70,7 @@ export async function uploadPhoto(env: Env, technicianId: string, orderId: strin
   }
   if (input.body.byteLength > PHOTO_MAX_BYTES) throw photoTooLarge();
   const bytes = new Uint8Array(input.body);
-  if (bytes.byteLength === 0 || !SIGNATURES[type]!(bytes)) {
+  if (!bytesMatch(type, bytes)) {
     throw new BadRequestError(
       "PHOTO_INVALID",
       { en: `The body is not a ${type} image.`, zh: `请求体不是 ${type} 图片。` },

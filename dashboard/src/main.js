@@ -1,0 +1,248 @@
+// The operator and merchant dashboard: OTP sign-in, role-aware navigation, hash routes.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, getSession, onSession, requestCode, setApiLanguage, signIn, signOut } from "./api.js";
+import { initialLang, translator } from "./i18n.js";
+import { html, AppContext, useAsync, Action, ErrorNote, Loading, when } from "./ui.js";
+import { LiveMap } from "./map.js";
+import { OrderBoard } from "./orders.js";
+import { Technicians } from "./technicians.js";
+import { Catalog } from "./catalog.js";
+import { Reports } from "./reports.js";
+import { DispatchSettings, Money } from "./settings.js";
+
+const PLATFORM = ["operator", "admin"];
+
+function useHashRoute() {
+  const read = () => (location.hash.replace(/^#\/?/, "") || "map").split("/");
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const on = () => setRoute(read());
+    addEventListener("hashchange", on);
+    return () => removeEventListener("hashchange", on);
+  }, []);
+  return route;
+}
+
+function SignIn({ t, lang, setLang }) {
+  const [phone, setPhone] = useState("+86");
+  const [code, setCode] = useState("");
+  const [sent, setSent] = useState(null);
+  const [error, setError] = useState(null);
+  const send = async (e) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await requestCode(phone.trim());
+      setSent(r);
+      if (r.devCode) setCode(r.devCode);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const submit = async (e) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await signIn(phone.trim(), code.trim());
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return html`<main class="signin">
+    <form class="card" onSubmit=${sent ? submit : send}>
+      <h1>${t("brand")}</h1>
+      <label
+        >${t("phone")}<input
+          name="phone"
+          type="tel"
+          autocomplete="tel"
+          value=${phone}
+          onInput=${(e) => setPhone(e.currentTarget.value)}
+          required
+      /></label>
+      ${
+        sent &&
+        html`<label
+            >${t("code")}<input
+              name="code"
+              inputmode="numeric"
+              autocomplete="one-time-code"
+              value=${code}
+              onInput=${(e) => setCode(e.currentTarget.value)}
+              required
+          /></label>
+          ${sent.devCode && html`<p class="muted small">${t("devCode")}: <b data-testid="dev-code">${sent.devCode}</b></p>`}`
+      }
+      <button class="primary" type="submit" data-testid=${sent ? "submit-code" : "send-code"}>${sent ? t("signIn") : t("sendCode")}</button>
+      <${ErrorNote} error=${error} />
+      <p class="lang-switch">
+        <button type="button" class="link" onClick=${() => setLang(lang === "zh" ? "en" : "zh")}>
+          ${lang === "zh" ? "English" : "中文"}
+        </button>
+      </p>
+    </form>
+  </main>`;
+}
+
+function AuditLog() {
+  const state = useAsync(() => api("/v1/admin/audit?limit=100"), []);
+  return html`<section>
+    <h1>Audit</h1>
+    <${Loading} state=${state}
+      >${() =>
+        html`<div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>at</th>
+                <th>actor</th>
+                <th>action</th>
+                <th>target</th>
+                <th>✓</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${state.data.items.map(
+                (e) =>
+                  html`<tr>
+                    <td>${e.seq}</td>
+                    <td>${when(e.at)}</td>
+                    <td class="mono small">${e.actorId}</td>
+                    <td>${e.action}</td>
+                    <td class="mono small">${e.targetType}:${e.targetId}</td>
+                    <td>${e.verified ? "✓" : "✗"}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>`}<//
+    >
+  </section>`;
+}
+
+function Shell({ session, t, lang, setLang }) {
+  const route = useHashRoute();
+  const roles = session.roles ?? [];
+  const isPlatform = roles.some((r) => PLATFORM.includes(r));
+  const isStaff = isPlatform || roles.includes("merchant_admin");
+  const boot = useAsync(
+    () =>
+      Promise.all([
+        api("/v1/cities"),
+        api("/v1/admin/services?limit=100"),
+        api("/v1/admin/merchants?limit=100"),
+        session.me ? Promise.resolve(session.me) : api("/v1/me"),
+      ]),
+    [session.accountId],
+  );
+  const [cityId, setCityId] = useState(localStorage.getItem("doorstep.city"));
+  if (!isStaff) {
+    return html`<main class="signin">
+      <div class="card">
+        <p>${lang === "zh" ? "此账号不是运营或商家管理员。" : "This account is not an operator or merchant admin."}</p>
+        <button onClick=${signOut}>${t("signOut")}</button>
+      </div>
+    </main>`;
+  }
+  const nav = [
+    ["map", t("map")],
+    ["orders", t("orders")],
+    ["exceptions", t("exceptions")],
+    ["technicians", t("technicians")],
+    ["catalog", t("catalog")],
+    ["reports", t("reports")],
+    ["settings", t("settings")],
+    ["money", t("money")],
+    ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
+  ];
+  return html`<${Loading} state=${boot}
+    >${() => {
+      const [cities, services, merchants, me] = boot.data;
+      const cityList = cities.items ?? cities;
+      const city = cityList.find((c) => c.id === cityId) ?? cityList[0];
+      const ctx = {
+        t,
+        lang,
+        isPlatform,
+        me,
+        city,
+        cityId: city?.id,
+        cities: cityList,
+        services: services.items,
+        merchants: merchants.items,
+      };
+      const [screen, arg] = route;
+      const body = !city
+        ? html`<p class="muted">${t("empty")}</p>`
+        : screen === "orders"
+          ? html`<${OrderBoard} key="orders" openId=${arg} />`
+          : screen === "exceptions"
+            ? html`<${OrderBoard} key="exceptions" queue />`
+            : screen === "technicians"
+              ? html`<${Technicians} />`
+              : screen === "catalog"
+                ? html`<${Catalog} />`
+                : screen === "reports"
+                  ? html`<${Reports} />`
+                  : screen === "settings"
+                    ? html`<${DispatchSettings} />`
+                    : screen === "money"
+                      ? html`<${Money} />`
+                      : screen === "audit"
+                        ? html`<${AuditLog} />`
+                        : html`<${LiveMap} />`;
+      return html`<${AppContext.Provider} value=${ctx}>
+        <header class="top">
+          <b class="brand">${t("brand")}</b>
+          <nav>
+            ${nav.map(([k, label]) => html`<a href=${`#/${k}`} class=${(screen || "map") === k ? "on" : ""} data-nav=${k}>${label}${k === "money" ? html` <span class="soon">·</span>` : ""}</a>`)}
+          </nav>
+          <span class="spacer"></span>
+          ${
+            cityList.length > 1 &&
+            html`<select
+              value=${city?.id}
+              onChange=${(e) => {
+                localStorage.setItem("doorstep.city", e.currentTarget.value);
+                setCityId(e.currentTarget.value);
+              }}
+            >
+              ${cityList.map((c) => html`<option value=${c.id}>${c.name}</option>`)}
+            </select>`
+          }
+          <span class="who" data-testid="who">${me.merchant ? me.merchant.name : (me.name ?? me.phone)}</span>
+          <button class="ghost" onClick=${() => setLang(lang === "zh" ? "en" : "zh")} data-testid="lang">
+            ${lang === "zh" ? "EN" : "中"}
+          </button>
+          <${Action} label=${t("signOut")} kind="ghost" run=${signOut} />
+        </header>
+        <main class="content">${body}</main>
+      <//>`;
+    }}<//
+  >`;
+}
+
+function App() {
+  const [session, setSession] = useState(getSession());
+  const [lang, setLangState] = useState(initialLang());
+  useEffect(() => onSession(setSession), []);
+  useEffect(() => {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  }, [lang]);
+  const setLang = (l) => {
+    localStorage.setItem("doorstep.lang", l);
+    setLangState(l);
+  };
+  setApiLanguage(lang);
+  const t = translator(lang);
+  // The shell needs a context even before sign-in (shared components read t).
+  return html`<${AppContext.Provider} value=${{ t, lang }}
+    >${session ? html`<${Shell} key=${session.accountId} session=${session} t=${t} lang=${lang} setLang=${setLang} />` : html`<${SignIn} t=${t} lang=${lang} setLang=${setLang} />`}<//
+  >`;
+}
+
+const root = document.getElementById("app");
+root.textContent = "";
+render(html`<${App} />`, root);

@@ -1,0 +1,177 @@
+// Reports with charts, each with its CSV export: peak hours, hot cells, revenue, booking-to-accept
+// time, acceptance and cancellation rates, technician utilisation.
+import { useState } from "preact/hooks";
+import { api, download } from "./api.js";
+import { html, useApp, useAsync, Action, Loading, money, today } from "./ui.js";
+
+export function Reports() {
+  const { t, city, cityId } = useApp();
+  const tz = city?.timeZone ?? "Asia/Shanghai";
+  const [range, setRange] = useState({ from: today(tz, -27), to: today(tz, 14) });
+  const [by, setBy] = useState("day");
+  const q = `city=${cityId}&from=${range.from}&to=${range.to}`;
+  const get = (name, extra = "") => useAsync(() => api(`/v1/admin/reports/${name}?${q}${extra}`), [q, extra]);
+  const heat = get("orders-by-hour");
+  const hot = get("hot-cells");
+  const revenue = get("revenue", `&by=${by}`);
+  const accept = get("accept-time");
+  const rates = get("rates");
+  const use = get("utilisation");
+  const csv = (name, extra = "") =>
+    html`<${Action}
+      label=${t("csv")}
+      kind="ghost"
+      run=${() => download(`/v1/admin/reports/${name}?${q}${extra}&format=csv`, `${name}.csv`)}
+      testid=${`csv-${name}`}
+    />`;
+  const set = (k) => (e) => setRange({ ...range, [k]: e.currentTarget.value });
+  return html`<section class="reports">
+    <h1>${t("reports")}</h1>
+    <div class="filters">
+      <label>${t("from")}<input type="date" value=${range.from} onChange=${set("from")} /></label>
+      <label>${t("to")}<input type="date" value=${range.to} onChange=${set("to")} /></label>
+    </div>
+    <div class="cards">
+      <article class="card wide">
+        <header>
+          <h2>${t("heatmap")}</h2>
+          ${csv("orders-by-hour")}
+        </header>
+        <${Loading} state=${heat}>${() => html`<${Heatmap} rows=${heat.data.rows} />`}<//>
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("revenue")}</h2>
+          <select value=${by} onChange=${(e) => setBy(e.currentTarget.value)}>
+            <option value="day">${t("byDay")}</option>
+            <option value="merchant">${t("byMerchant")}</option>
+            <option value="service">${t("byService")}</option></select
+          >${csv("revenue", `&by=${by}`)}
+        </header>
+        <${Loading} state=${revenue}
+          >${() =>
+            html`<p class="big">${money(revenue.data.totals.revenue)} <span class="muted small">· ${revenue.data.totals.orders}</span></p>
+              ${
+                by === "day"
+                  ? html`<${Columns}
+                      items=${revenue.data.rows.map((r) => ({ label: r.key.slice(5), value: r.revenue, title: money(r.revenue) }))}
+                    />`
+                  : html`<${Bars}
+                      items=${revenue.data.rows.slice(0, 10).map((r) => ({ label: r.label, value: r.revenue, text: money(r.revenue) }))}
+                    />`
+              }`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("hotCells")}</h2>
+          ${csv("hot-cells")}
+        </header>
+        <${Loading} state=${hot}
+          >${() => html`<${Bars} items=${hot.data.rows.slice(0, 10).map((r) => ({ label: r.cell, value: r.orders, text: String(r.orders) }))} mono />`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("acceptTime")}</h2>
+          ${csv("accept-time")}
+        </header>
+        <${Loading} state=${accept}
+          >${() =>
+            html`<p class="big">
+                ${t("median")} ${accept.data.totals.medianSeconds ?? "—"}${t("seconds")}
+                <span class="muted small"
+                  >p90 ${accept.data.totals.p90Seconds ?? "—"}${t("seconds")} · n=${accept.data.totals.accepted}</span
+                >
+              </p>
+              <${Columns}
+                items=${accept.data.rows.map((r) => ({ label: r.upToSeconds === null ? ">1d" : r.upToSeconds < 3600 ? `≤${r.upToSeconds / 60}m` : `≤${r.upToSeconds / 3600}h`, value: r.orders, title: String(r.orders) }))}
+              />`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("rates")}</h2>
+          ${csv("rates")}
+        </header>
+        <${Loading} state=${rates}
+          >${() =>
+            html`<p class="big">
+                ${t("acceptance")} ${pct(rates.data.totals.acceptanceRate)} · ${t("cancellation")}
+                ${pct(rates.data.totals.cancellationRate)}
+              </p>
+              <${Columns}
+                items=${rates.data.rows.map((r) => ({ label: r.date.slice(5), value: r.orders, title: `${r.orders} · ${pct(r.acceptanceRate)} / ${pct(r.cancellationRate)}` }))}
+              />`}<//
+        >
+      </article>
+      <article class="card">
+        <header>
+          <h2>${t("utilisation")}</h2>
+          ${csv("utilisation")}
+        </header>
+        <${Loading} state=${use}
+          >${() =>
+            html`<p class="big">${pct(use.data.totals.utilisation)}</p>
+              <${Bars}
+                items=${use.data.rows.slice(0, 12).map((r) => ({ label: r.name, value: r.utilisation ?? 0, text: pct(r.utilisation) }))}
+                max=${1}
+              />`}<//
+        >
+      </article>
+    </div>
+  </section>`;
+}
+
+const pct = (r) => (r === null || r === undefined ? "—" : `${(r * 100).toFixed(1)}%`);
+
+function Heatmap({ rows }) {
+  const { t } = useApp();
+  const max = Math.max(1, ...rows.map((r) => r.orders));
+  const days = t("weekdays").split(",");
+  return html`<div class="heatmap" data-testid="heatmap">
+    <span></span>${Array.from({ length: 24 }, (_, h) => html`<span class="hh">${h % 3 === 0 ? h : ""}</span>`)}
+    ${days.map(
+      (d, i) =>
+        html`<span class="hd">${d}</span>${rows
+            .filter((r) => r.weekday === i + 1)
+            .map(
+              (r) =>
+                html`<span
+                  class="hc"
+                  title=${`${d} ${r.hour}:00 · ${r.orders}`}
+                  style=${{ opacity: 0.08 + (r.orders / max) * 0.92 }}
+                ></span>`,
+            )}`,
+    )}
+  </div>`;
+}
+
+function Bars({ items, max, mono }) {
+  const { t } = useApp();
+  if (items.length === 0) return html`<p class="muted">${t("empty")}</p>`;
+  const top = max ?? Math.max(1, ...items.map((i) => i.value));
+  return html`<ul class="bars">
+    ${items.map(
+      (i) =>
+        html`<li>
+          <span class=${`bl ${mono ? "mono small" : ""}`}>${i.label}</span
+          ><span class="bt"><span class="bf" style=${{ width: `${Math.min(100, (i.value / top) * 100)}%` }}></span></span
+          ><span class="bv">${i.text}</span>
+        </li>`,
+    )}
+  </ul>`;
+}
+
+function Columns({ items }) {
+  const top = Math.max(1, ...items.map((i) => i.value));
+  const w = 100 / Math.max(1, items.length);
+  return html`<svg class="columns" viewBox="0 0 100 44" preserveAspectRatio="none" role="img">
+      ${items.map((i, k) => {
+        const hgt = (i.value / top) * 40;
+        return html`<rect x=${k * w + w * 0.1} y=${40 - hgt} width=${w * 0.8} height=${hgt}><title>${i.label}: ${i.title}</title></rect>`;
+      })}
+      <line x1="0" y1="40" x2="100" y2="40" />
+    </svg>
+    <div class="col-labels"><span>${items[0]?.label}</span><span>${items.at(-1)?.label}</span></div>`;
+}

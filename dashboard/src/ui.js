@@ -1,0 +1,132 @@
+// Shared pieces: the htm binding, formatting, data hooks and small components.
+import { h, createContext } from "preact";
+import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
+import htm from "htm";
+
+export const html = htm.bind(h);
+
+/** { t, lang, me, isPlatform, cities, cityId } for every screen. */
+export const AppContext = createContext(null);
+export const useApp = () => useContext(AppContext);
+
+/** Integer minor units (分) to "¥123.45". */
+export function money(m) {
+  if (m === null || m === undefined) return "";
+  const amount = typeof m === "number" ? m : m.amount;
+  const currency = typeof m === "number" ? "CNY" : m.currency;
+  const sign = currency === "CNY" ? "¥" : `${currency} `;
+  return `${sign}${(amount / 100).toFixed(2)}`;
+}
+
+/** An instant shown in a time zone, "11-25 10:00". */
+export function when(iso, timeZone) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return new Intl.DateTimeFormat("zh-CN", {
+    timeZone,
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  }).format(d);
+}
+
+export function localName(n, lang) {
+  if (!n) return "";
+  return typeof n === "string" ? n : (n[lang] ?? n.zh ?? n.en);
+}
+
+/** Loads `fn()` whenever `deps` change; `reload` runs it again. */
+export function useAsync(fn, deps) {
+  const [state, setState] = useState({ loading: true, data: null, error: null });
+  const seq = useRef(0);
+  const run = useCallback(() => {
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    fn().then(
+      (data) => mine === seq.current && setState({ loading: false, data, error: null }),
+      (error) => mine === seq.current && setState({ loading: false, data: null, error }),
+    );
+  }, deps);
+  useEffect(run, [run]);
+  return { ...state, reload: run };
+}
+
+/** Runs `fn` every `ms` while the page is visible. */
+export function useInterval(fn, ms) {
+  const saved = useRef(fn);
+  saved.current = fn;
+  useEffect(() => {
+    const id = setInterval(() => document.visibilityState === "visible" && saved.current(), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+}
+
+export function ErrorNote({ error }) {
+  const { t } = useApp();
+  if (!error) return null;
+  return html`<p class="error" role="alert">${t("errorPrefix")}${error.message}${error.code ? ` (${error.code})` : ""}</p>`;
+}
+
+export function Loading({ state, children }) {
+  const { t } = useApp();
+  if (state.error) return html`<${ErrorNote} error=${state.error} />`;
+  if (state.loading && !state.data) return html`<p class="muted">${t("loading")}</p>`;
+  return children();
+}
+
+export function Badge({ value, kind }) {
+  const { t } = useApp();
+  return html`<span class=${`badge ${kind ?? ""} s-${value}`}>${t.status(value)}</span>`;
+}
+
+export function Drawer({ title, onClose, children }) {
+  const { t } = useApp();
+  return html`<aside class="drawer" role="dialog" aria-label=${title}>
+    <header>
+      <h2>${title}</h2>
+      <button class="ghost" onClick=${onClose} aria-label=${t("close")}>✕</button>
+    </header>
+    <div class="drawer-body">${children}</div>
+  </aside>`;
+}
+
+/** A button whose click runs an async action, disabled while it runs, showing its error. */
+export function Action({ label, run, kind = "", disabled = false, testid }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const click = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<span class="action"
+    ><button class=${kind} disabled=${busy || disabled} onClick=${click} data-testid=${testid}>${label}</button
+    ><${ErrorNote} error=${error}
+  /></span>`;
+}
+
+/** The instant of local midnight of `date` (YYYY-MM-DD) in `timeZone`, as ISO 8601. */
+export function zonedMidnight(date, timeZone) {
+  const guess = Date.parse(`${date}T00:00:00Z`);
+  const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
+    .formatToParts(new Date(guess))
+    .find((p) => p.type === "timeZoneName")?.value;
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name ?? "");
+  const offset = m ? `${m[1]}${m[2]}:${m[3] ?? "00"}` : "Z";
+  return `${date}T00:00:00${offset === "Z" ? "Z" : offset}`;
+}
+
+/** Today's local date in a zone, YYYY-MM-DD. */
+export function today(timeZone, plusDays = 0) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(Date.now() + plusDays * 86_400_000),
+  );
+}

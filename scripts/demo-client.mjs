@@ -1,0 +1,135 @@
+// A small client of the public API for the demo driver, the browser tests and the screenshots:
+// sign-in with the dev-echoed code, booking at the first free time, the technician's steps.
+
+/** Smallest JPEG signature: the visit photos the technician must take (arrival, completion). */
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
+
+export class Client {
+  constructor(base) {
+    this.base = base;
+  }
+
+  async call(method, path, { token, body, raw, type, key } = {}) {
+    const headers = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (key) headers["Idempotency-Key"] = key;
+    let payload;
+    if (raw) {
+      headers["Content-Type"] = type;
+      payload = raw;
+    } else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    const res = await fetch(`${this.base}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(30_000) });
+    const text = await res.text();
+    let parsed = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  }
+
+  async ok(method, path, opts) {
+    const r = await this.call(method, path, opts);
+    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  /** Signs in by OTP (needs OTP_DEV_ECHO=1 on the server). */
+  async signIn(phone) {
+    const otp = await this.ok("POST", "/v1/auth/otp", { body: { phone } });
+    if (!otp.devCode) throw new Error("the server does not echo sign-in codes (OTP_DEV_ECHO=1 is needed)");
+    const t = await this.ok("POST", "/v1/auth/token", { body: { phone, code: otp.devCode } });
+    const me = await this.ok("GET", "/v1/me", { token: t.accessToken });
+    return { phone, token: t.accessToken, refreshToken: t.refreshToken, me, expiresAt: Date.now() + t.expiresIn * 1000 };
+  }
+
+  /** Keeps a session's access token fresh (rotating the refresh token). */
+  async fresh(session) {
+    if (session.expiresAt - Date.now() > 60_000) return session;
+    const t = await this.ok("POST", "/v1/auth/token", { body: { grantType: "refresh_token", refreshToken: session.refreshToken } });
+    return Object.assign(session, { token: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() + t.expiresIn * 1000 });
+  }
+
+  /**
+   * Books `serviceId` for the customer at their first saved address, at the first free time within
+   * `days` local days from `fromDay` (0 = today). Returns the order, or null when nothing is free.
+   */
+  async bookFirstFree(
+    customer,
+    serviceId,
+    { fromDay = 0, days = 4, timeZone = "Asia/Shanghai", pick = (slots) => slots[0], technicianId } = {},
+  ) {
+    const addresses = await this.ok("GET", "/v1/me/addresses", { token: customer.token });
+    const address = addresses.items[0];
+    for (let d = fromDay; d < fromDay + days; d++) {
+      const date = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+        new Date(Date.now() + d * 86_400_000),
+      );
+      const q = new URLSearchParams({ serviceId, lat: String(address.lat), lng: String(address.lng), date });
+      if (technicianId) q.set("technicianId", technicianId);
+      const avail = await this.call("GET", `/v1/availability?${q}`, { token: customer.token });
+      const free = avail.status === 200 ? avail.body.slots.filter((s) => s.available > 0) : [];
+      if (free.length === 0) continue;
+      const slot = pick(free);
+      const quote = await this.ok("POST", "/v1/quotes", {
+        token: customer.token,
+        body: { serviceId, lat: address.lat, lng: address.lng, start: slot.start },
+      });
+      const r = await this.call("POST", "/v1/orders", {
+        token: customer.token,
+        key: `demo-${Date.now()}-${Math.random()}`,
+        body: {
+          quoteId: quote.id,
+          addressId: address.id,
+          start: slot.start,
+          paymentPlan: "after_service",
+          ...(technicianId ? { technicianId } : {}),
+        },
+      });
+      if (r.status === 201) return r.body;
+      // Someone else took that time meanwhile: try the next day; anything else is a real failure.
+      if (r.status !== 409) throw new Error(`POST /v1/orders → ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    return null;
+  }
+
+  online(tech, online = true) {
+    return this.ok("POST", "/v1/technician/status", { token: tech.token, body: { online } });
+  }
+
+  position(tech, p) {
+    return this.ok("POST", "/v1/technician/presence", { token: tech.token, body: { lat: p.lat, lng: p.lng, heading: p.heading } });
+  }
+
+  tasks(tech) {
+    return this.ok("GET", "/v1/technician/tasks?limit=50", { token: tech.token });
+  }
+
+  act(tech, orderId, action, body = {}) {
+    return this.call("POST", `/v1/technician/tasks/${orderId}/${action}`, { token: tech.token, body });
+  }
+
+  photo(tech, orderId, kind) {
+    return this.call("POST", `/v1/technician/tasks/${orderId}/photos?kind=${kind}`, { token: tech.token, raw: JPEG, type: "image/jpeg" });
+  }
+
+  /**
+   * Has every technician the order is offered to decline it until dispatch gives up and the order
+   * waits in the operators' exception queue. Demo technicians sign in by their phone pattern.
+   */
+  async declineUntilQueued(operator, order) {
+    let current = order;
+    for (let i = 0; i < 8 && !current.exception; i++) {
+      if (!current.technician) throw new Error(`order ${order.id} is offered to nobody and not queued`);
+      const tech = await this.signIn(`+86139000000${current.technician.id.slice(-2)}`);
+      const r = await this.act(tech, order.id, "decline");
+      if (r.status !== 200) throw new Error(`decline → ${r.status} ${JSON.stringify(r.body)}`);
+      current = await this.ok("GET", `/v1/admin/orders/${order.id}`, { token: operator.token });
+    }
+    return current;
+  }
+}

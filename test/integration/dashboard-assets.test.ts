@@ -1,0 +1,23 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+
+describe("the dashboard's static assets", () => {
+  it("serve a page whose script and stylesheet come from the same origin (no CDN, nothing from elsewhere)", async () => {
+    const page = await env.ASSETS.fetch("http://doorstep.test/dashboard/");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.filter((r) => !r.startsWith("data:"))).toEqual([
+      expect.stringMatching(/^\.\/app-[0-9a-f]{10}\.css$/),
+      expect.stringMatching(/^\.\/app-[0-9a-f]{10}\.js$/),
+    ]);
+    for (const ref of refs.filter((r) => r.startsWith("./"))) {
+      const asset = await env.ASSETS.fetch(new URL(ref, "http://doorstep.test/dashboard/"));
+      expect(asset.status, ref).toBe(200);
+      const text = await asset.text();
+      // no absolute URL to another host in the bundle (an SVG namespace is not a fetch)
+      const hosts = [...text.matchAll(/https?:\/\/([a-z0-9.-]+)/gi)].map((m) => m[1]).filter((h) => h !== "www.w3.org");
+      expect(hosts, ref).toEqual([]);
+    }
+  });
+});
