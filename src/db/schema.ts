@@ -553,7 +553,8 @@ export const refunds = sqliteTable(
     providerRefundId: text("provider_refund_id"),
     /** Whether the order's split had already happened: then the refund takes back the shares. */
     afterSplit: integer("after_split", { mode: "boolean" }).notNull().default(false),
-    successEventId: text("success_event_id"),
+    /** The id of its last change (a provider event, an approval): the writes of that change guard on it. */
+    changeId: text("change_id"),
     succeededAt: integer("succeeded_at"),
     failureReason: text("failure_reason"),
     createdAt: createdAt(),
@@ -638,6 +639,8 @@ export const withdrawals = sqliteTable(
     status: text("status", { enum: WITHDRAWAL_STATUSES }).notNull(),
     payoutProvider: text("payout_provider").notNull(),
     payoutRef: text("payout_ref"),
+    /** The id of its last change: the writes of that change (the payout's ledger entries) guard on it. */
+    changeId: text("change_id"),
     reason: text("reason"),
     decidedBy: text("decided_by"),
     decidedAt: integer("decided_at"),
