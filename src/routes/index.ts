@@ -1,6 +1,7 @@
 import addresses from "./addresses/addresses.index";
 import adminOrders from "./orders/admin-orders.index";
 import orders from "./orders/orders.index";
+import payments from "./payments/payments.index";
 import tasks from "./tasks/tasks.index";
 import availability from "./availability/availability.index";
 import audit from "./audit/audit.index";
@@ -31,6 +32,7 @@ export const routes = [
   presence,
   availability,
   orders,
+  payments,
   visit,
   tasks,
   adminOrders,

@@ -1,11 +1,12 @@
 /** What a CellDO's alarm reports to the order service. Both handlers are idempotent. */
-import { handleDeadline, handleHoldExpired } from "./order-flow.service";
+import { handleDeadline } from "./order-flow.service";
+import { onHoldExpiredWithPayments } from "./payments/settle.service";
 
 export type DeadlineKind = "accept" | "grab" | "enroute";
 
 /** A hold expired unpaid. `holdKey` is the calendar key (`<orderId>:<round>`). */
 export function onHoldExpired(env: Env, holdKey: string): Promise<void> {
-  return handleHoldExpired(env, holdKey);
+  return onHoldExpiredWithPayments(env, holdKey);
 }
 
 /** A dispatch deadline of an order passed; `version` is the order version it was set for. */

@@ -5,7 +5,15 @@
  */
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
-import { findOrder, findOrderByHoldKey, updateOrder, type OrderPatch, type OrderRow } from "../db/repositories/orders.repo";
+import {
+  findOrder,
+  findOrderByHoldKey,
+  updateOrder,
+  type OrderPatch,
+  type OrderRow,
+  type OutboxMessage,
+} from "../db/repositories/orders.repo";
+import { orderWon, type Guard } from "../db/repositories/statements";
 import { canTransition, type ActorType, type OrderStatus } from "../domain/order-state";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
@@ -45,6 +53,13 @@ export function concurrentChange(): ConflictError {
   });
 }
 
+/** What else a transition writes in its batch: money it moves and messages beyond `order.status`. */
+export interface TransitionEffects {
+  /** Statements guarded by `guard` (true only if this transition won), built with the batch's time and the timeline event id. */
+  extra?: (guard: Guard, now: number, eventId: string) => D1PreparedStatement[];
+  messages?: OutboxMessage[];
+}
+
 /**
  * Applies one legal transition (or throws 409 INVALID_TRANSITION), recorded in the timeline; the
  * write names the version it read, so of two concurrent actors only one wins (the other gets 409
@@ -58,9 +73,11 @@ export async function transition(
   reason: string,
   patch: OrderPatch = {},
   data: Record<string, unknown> = {},
+  effects: TransitionEffects = {},
 ): Promise<OrderRow> {
   if (!canTransition(order.status, to, actor.type)) throw invalidTransition(order, to);
   const eventId = newId("evt");
+  const now = Date.now();
   const updated = await updateOrder(
     env.DB,
     order,
@@ -79,7 +96,10 @@ export async function transition(
           reason,
         },
       },
+      ...(effects.messages ?? []),
     ],
+    now,
+    effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? [],
   );
   if (!updated) throw concurrentChange();
   return updated;
