@@ -22,7 +22,7 @@ export async function importPublic(pem: string): Promise<CryptoKey> {
 }
 /** A key the Worker has never seen. */
 export async function strangerKey(): Promise<CryptoKey> {
-  const pair = await crypto.subtle.generateKey({ ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ["sign", "verify"]);
+  const pair = (await crypto.subtle.generateKey({ ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ["sign", "verify"])) as CryptoKeyPair;
   return pair.privateKey;
 }
 export async function rsaSignB64(key: CryptoKey, message: string): Promise<string> {

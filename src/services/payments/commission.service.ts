@@ -1,6 +1,10 @@
 /** Commission: which take rate and technician share apply to an order, and its split. */
 import { getDb } from "../../db/client";
-import { rulesFor } from "../../db/repositories/commission.repo";
+import { appendAudit } from "../../db/repositories/audit.repo";
+import { bookableService } from "../../db/repositories/booking.repo";
+import { allRules, rulesFor, upsertRule } from "../../db/repositories/commission.repo";
+import { findMerchant } from "../../db/repositories/merchants.repo";
+import { NotFoundError } from "../../errors";
 import { splitShares, type Shares } from "../../domain/money";
 import { defaultCommission } from "./config";
 
@@ -30,4 +34,24 @@ export async function sharesOf(
 ): Promise<Shares> {
   const rates = await ratesFor(env, o.merchantId, o.serviceId);
   return splitShares(gross, rates.takeRateBps, rates.technicianShareBps, { merchant: o.merchantId !== null, technician: o.technicianId !== null });
+}
+
+function ruleView(r: { scope: string; takeRateBps: number | null; technicianShareBps: number | null; updatedAt: number }) {
+  return { scope: r.scope, takeRateBps: r.takeRateBps, technicianShareBps: r.technicianShareBps, updatedAt: new Date(r.updatedAt).toISOString() };
+}
+
+export async function listCommission(env: Env) {
+  return { defaults: defaultCommission(env), items: (await allRules(getDb(env))).map(ruleView) };
+}
+
+/** Sets a scope's rates (the merchant or service must exist), audited. */
+export async function putCommission(env: Env, actorId: string, input: { scope: string; takeRateBps: number | null; technicianShareBps: number | null }) {
+  const db = getDb(env);
+  const [kind, id] = input.scope.split(":");
+  if (kind === "merchant" && !(await findMerchant(db, id!))) throw new NotFoundError("Merchant");
+  if (kind === "service" && !(await bookableService(db, id!))) throw new NotFoundError("Service");
+  const now = Date.now();
+  const saved = await upsertRule(db, { ...input, updatedBy: actorId, createdAt: now, updatedAt: now });
+  await appendAudit(db, { actorId, action: "commission.set", targetType: "commission_rule", targetId: input.scope, data: { takeRateBps: input.takeRateBps, technicianShareBps: input.technicianShareBps } });
+  return ruleView(saved);
 }
