@@ -2,7 +2,9 @@
  * Payment test helpers: notifications built exactly as each provider builds them (PAYMENTS.md),
  * signed with keys made for this test run, and the money a test reads back from D1.
  */
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { CellDO } from "../../durable/cell.do";
+import { cellStub } from "../../src/services/cells.service";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { fromBase64, toBase64, utf8 } from "../../src/lib/encoding";
@@ -220,4 +222,27 @@ export function expectBalanced(txs: { kind: string; ref: string; entries: { amou
 
 export async function stripeSignatureFor(secret: string, body: string, t = Math.floor(Date.now() / 1000)) {
   return `t=${t},v1=${await hmacHex(secret, `${t}.${body}`)}`;
+}
+
+/** Makes the order's hold expire now in the technician's cell and runs the cell's alarm. */
+export async function expireHold(homeCell: string, orderId: string) {
+  const stub = cellStub(env, homeCell);
+  await runInDurableObject(stub, (_i: CellDO, state) => {
+    state.storage.sql.exec("UPDATE intervals SET expires_at = ? WHERE order_id LIKE ? AND state = 'held'", Date.now() - 1, `${orderId}:%`);
+  });
+  expect(await runDurableObjectAlarm(stub)).toBe(true);
+}
+
+/** Pays a sandbox payment as its customer would. */
+export function sandboxPay(c: Customer, paymentId: string, body: Record<string, unknown> = {}) {
+  return call("POST", `/v1/sandbox/payments/${paymentId}/pay`, { token: c.session.token, body });
+}
+
+/** Books and pays (sandbox) the world's service; the order is confirmed and dispatched. */
+export async function paidOrder(w: World, opts: { customer?: Customer; start?: string } = {}) {
+  const { customer, order } = await pendingOrder(w, opts);
+  const payment = (await pay(customer, order.id, { provider: "sandbox" })).body;
+  const paid = await sandboxPay(customer, payment.id);
+  expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+  return { customer, order: await orderOf(customer, order.id), payment };
 }
