@@ -10,8 +10,9 @@ import { expect } from "vitest";
 import { fromBase64, toBase64, utf8 } from "../../src/lib/encoding";
 import { hmacHex, pemToDer } from "../../src/lib/provider-crypto";
 import { alipaySignedString } from "../../src/services/payments/verify";
-import { book, newCustomer, quote, type Customer } from "./booking";
-import { call, type Called } from "./http";
+import { book, newCustomer, quote, task, type Customer } from "./booking";
+import { call, type Called, type Session } from "./http";
+import { PNG, uploadPhoto } from "./visit";
 import { localDay, type World } from "./world";
 
 const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
@@ -245,4 +246,18 @@ export async function paidOrder(w: World, opts: { customer?: Customer; start?: s
   const paid = await sandboxPay(customer, payment.id);
   expect(paid.status, JSON.stringify(paid.body)).toBe(200);
   return { customer, order: await orderOf(customer, order.id), payment };
+}
+
+/** Walks an assigned order through the visit to completion as its technician. */
+export async function completeVisit(w: World, tech: Session, order: { id: string; startCode: string }) {
+  for (const [action, body] of [
+    ["accept", {}],
+    ["depart", {}],
+  ] as const) expect((await task(tech, order.id, action, body)).status).toBe(200);
+  expect((await uploadPhoto(tech, order.id, "arrive")).status).toBe(201);
+  expect((await task(tech, order.id, "arrive", { lat: w.center.lat, lng: w.center.lng })).status).toBe(200);
+  expect((await task(tech, order.id, "start", { code: order.startCode })).status).toBe(200);
+  expect((await uploadPhoto(tech, order.id, "complete", { type: "image/png", bytes: PNG })).status).toBe(201);
+  const done = await task(tech, order.id, "complete");
+  expect(done.status, JSON.stringify(done.body)).toBe(200);
 }
