@@ -10,21 +10,33 @@ async function rsaPair(): Promise<{ publicPem: string; privatePem: string }> {
     ["sign", "verify"],
   );
   const pem = (der: ArrayBuffer, label: string) =>
-    `-----BEGIN ${label}-----\n${Buffer.from(der).toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
+    `-----BEGIN ${label}-----\n${Buffer.from(der)
+      .toString("base64")
+      .match(/.{1,64}/g)!
+      .join("\n")}\n-----END ${label}-----\n`;
   return {
     publicPem: pem(await crypto.subtle.exportKey("spki", pair.publicKey), "PUBLIC KEY"),
     privatePem: pem(await crypto.subtle.exportKey("pkcs8", pair.privateKey), "PRIVATE KEY"),
   };
 }
 
-const randomText = (n: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("base64url").slice(0, n);
+const randomText = (n: number) =>
+  Buffer.from(crypto.getRandomValues(new Uint8Array(n)))
+    .toString("base64url")
+    .slice(0, n);
 
 // Tests run inside workerd with the real D1 (migrations applied in test/setup.ts).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // Provider keys are made afresh for every run: tests sign notifications with the private halves
   // (TEST_*), the Worker verifies with the public ones exactly as configured in production.
-  const [wechatOld, wechatNew, wechatMerchant, alipayPlatform, alipayApp] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
+  const [wechatOld, wechatNew, wechatMerchant, alipayPlatform, alipayApp] = await Promise.all([
+    rsaPair(),
+    rsaPair(),
+    rsaPair(),
+    rsaPair(),
+    rsaPair(),
+  ]);
   return {
     plugins: [
       cloudflareTest({
@@ -50,13 +62,19 @@ export default defineConfig(async () => {
             WECHATPAY_APPID: "wxd678efh567hg6787",
             WECHATPAY_APIV3_KEY: randomText(32),
             // Two platform serials at once, as during a key switch.
-            WECHATPAY_PUBLIC_KEYS: JSON.stringify({ PUB_KEY_ID_0114232134912410000001: wechatOld.publicPem, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.publicPem }),
+            WECHATPAY_PUBLIC_KEYS: JSON.stringify({
+              PUB_KEY_ID_0114232134912410000001: wechatOld.publicPem,
+              "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.publicPem,
+            }),
             WECHATPAY_MERCHANT_PRIVATE_KEY: wechatMerchant.privatePem,
             ALIPAY_APP_ID: "2021004100000001",
             ALIPAY_PUBLIC_KEY: alipayPlatform.publicPem,
             ALIPAY_APP_PRIVATE_KEY: alipayApp.privatePem,
             PAYMENT_QUERY_AFTER_SECONDS: "0",
-            TEST_WECHATPAY_PLATFORM_KEYS: JSON.stringify({ PUB_KEY_ID_0114232134912410000001: wechatOld.privatePem, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.privatePem }),
+            TEST_WECHATPAY_PLATFORM_KEYS: JSON.stringify({
+              PUB_KEY_ID_0114232134912410000001: wechatOld.privatePem,
+              "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.privatePem,
+            }),
             TEST_WECHATPAY_MERCHANT_PUBLIC_KEY: wechatMerchant.publicPem,
             TEST_ALIPAY_PRIVATE_KEY: alipayPlatform.privatePem,
             TEST_ALIPAY_APP_PUBLIC_KEY: alipayApp.publicPem,

@@ -8,7 +8,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   /** Every minute (wrangler.toml): reconcile payments, refunds and payouts the providers left pending. */
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     const summary = await reconcilePendingPayments(env, controller.scheduledTime);
     console.log(JSON.stringify({ level: "info", msg: "reconcile", cron: controller.cron, ...summary }));
   },

@@ -59,6 +59,21 @@ export interface TxDraft {
   entries: EntryDraft[];
 }
 
+/** The fields that describe a transaction, without its entries (as stored, and as drafted). */
+export function txHeader(t: Omit<TxDraft, "entries">): Omit<TxDraft, "entries"> {
+  return {
+    kind: t.kind,
+    ref: t.ref,
+    orderId: t.orderId,
+    merchantId: t.merchantId,
+    serviceId: t.serviceId,
+    technicianId: t.technicianId,
+    provider: t.provider,
+    currency: t.currency,
+    memo: t.memo,
+  };
+}
+
 export function isBalanced(entries: readonly { amount: number }[]): boolean {
   return entries.every((e) => Number.isSafeInteger(e.amount)) && entries.reduce((s, e) => s + e.amount, 0) === 0;
 }
@@ -109,7 +124,8 @@ export function splitTx(
   o: OrderFacts,
   a: { ref: string; funds: number; coupon: number; shares: Shares; technicianAvailableAt: number; memo: string },
 ): TxDraft {
-  if (a.shares.platform + a.shares.merchant + a.shares.technician !== a.funds + a.coupon) throw new Error("shares do not add up to the gross");
+  if (a.shares.platform + a.shares.merchant + a.shares.technician !== a.funds + a.coupon)
+    throw new Error("shares do not add up to the gross");
   return finish({
     ...base(o),
     kind: "split",
@@ -132,11 +148,7 @@ export function splitTx(
  * Sets a refund aside as owed to the customer: from the customer's funds before the split, or taken
  * back from the split's shares in proportion after it (`splitShares` = what the split credited).
  */
-export function refundRequestTx(
-  o: OrderFacts,
-  r: { id: string; provider: string; amount: number },
-  splitShares: Shares | null,
-): TxDraft {
+export function refundRequestTx(o: OrderFacts, r: { id: string; provider: string; amount: number }, splitShares: Shares | null): TxDraft {
   const debits: EntryDraft[] = [];
   if (!splitShares) debits.push({ account: account("customer_funds"), amount: r.amount });
   else {
@@ -181,7 +193,14 @@ export function refundReversalTx(request: TxDraft): TxDraft {
   });
 }
 
-export function withdrawalTx(w: { id: string; technicianId: string; merchantId: string | null; amount: number; currency: string; provider: string }): TxDraft {
+export function withdrawalTx(w: {
+  id: string;
+  technicianId: string;
+  merchantId: string | null;
+  amount: number;
+  currency: string;
+  provider: string;
+}): TxDraft {
   return finish({
     kind: "withdrawal",
     ref: w.id,

@@ -67,9 +67,7 @@ export function allocate(amount: number, weights: readonly number[]): number[] {
   const abs = Math.abs(amount);
   const parts = weights.map((w) => Math.floor((abs * w) / sum));
   let left = abs - parts.reduce((s, p) => s + p, 0);
-  const byRemainder = weights
-    .map((w, i) => ({ i, r: (abs * w) % sum }))
-    .sort((a, b) => b.r - a.r || a.i - b.i);
+  const byRemainder = weights.map((w, i) => ({ i, r: (abs * w) % sum })).sort((a, b) => b.r - a.r || a.i - b.i);
   for (const { i } of byRemainder) {
     if (left === 0) break;
     parts[i]! += 1;

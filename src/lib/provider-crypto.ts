@@ -65,7 +65,9 @@ export async function rsaVerify(key: CryptoKey, signatureB64: string, message: s
 }
 
 function hmacKey(secret: string): Promise<CryptoKey | null> {
-  return cached(`hmac|${secret}`, () => crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]));
+  return cached(`hmac|${secret}`, () =>
+    crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+  );
 }
 
 /** Hex HMAC-SHA256 of `message` keyed with the UTF-8 bytes of `secret`. */

@@ -13,7 +13,6 @@ import {
   expireHold,
   ledgerOf,
   orderOf,
-  paidOrder,
   pay,
   pendingOrder,
   postWebhook,
@@ -61,8 +60,15 @@ describe("POST /v1/orders/{id}/payments", () => {
     expectProblem(await pay(customer, order.id, { provider: "sandbox", extra: 1 }), 400, "VALIDATION_FAILED");
     expectProblem(await pay(customer, order.id, { provider: "sandbox", stage: "balance" }), 409, "NOTHING_TO_PAY");
     expectProblem(await pay(customer, order.id, { provider: "sandbox", stage: "deposit" }), 409, "NOTHING_TO_PAY");
-    expectProblem(await call("POST", `/v1/orders/${order.id}/payments`, { token: customer.session.token, body: { provider: "sandbox" } }), 400, "IDEMPOTENCY_KEY_REQUIRED");
-    expectProblem(await call("POST", `/v1/orders/${order.id}/payments`, { headers: { "Idempotency-Key": "x" }, body: { provider: "sandbox" } }), 401);
+    expectProblem(
+      await call("POST", `/v1/orders/${order.id}/payments`, { token: customer.session.token, body: { provider: "sandbox" } }),
+      400,
+      "IDEMPOTENCY_KEY_REQUIRED",
+    );
+    expectProblem(
+      await call("POST", `/v1/orders/${order.id}/payments`, { headers: { "Idempotency-Key": "x" }, body: { provider: "sandbox" } }),
+      401,
+    );
     const stranger = { session: await signIn(), addressId: "" };
     expectProblem(await pay(stranger, order.id, { provider: "sandbox" }), 404, "NOT_FOUND");
     expectProblem(await pay(customer, "ord_missing", { provider: "sandbox" }), 404, "NOT_FOUND");
@@ -86,7 +92,10 @@ describe("POST /v1/orders/{id}/payments", () => {
     expect(balance).toMatchObject({ stage: "balance", amount: { amount: 8400 } });
     await sandboxPay(customer, balance.id);
     expectProblem(await pay(customer, order.id, { provider: "sandbox" }), 409, "NOTHING_TO_PAY");
-    const cancelled = await call("POST", `/v1/orders/${order.id}/cancel`, { token: customer.session.token, body: { reason: "plans changed" } });
+    const cancelled = await call("POST", `/v1/orders/${order.id}/cancel`, {
+      token: customer.session.token,
+      body: { reason: "plans changed" },
+    });
     expect(cancelled.body).toMatchObject({ refund: { percent: 100, amount: { amount: 12000 } } });
     const after = await orderOf(customer, order.id);
     expect(after.status).toBe("refunded");
@@ -113,7 +122,9 @@ describe("POST /v1/orders/{id}/payments", () => {
     expect(after.payments.map((p: { disposition: string }) => p.disposition)).toEqual(["applied", "refunded_duplicate"]);
     expect(after.refunds).toMatchObject([{ paymentId: b.id, kind: "duplicate", status: "succeeded", amount: { amount: 12000 } }]);
     expect(await balanceOf("customer_funds", order.id)).toBe(-12000);
-    const told = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'payment.refunded_duplicate' AND payload LIKE ?").bind(`%${order.id}%`).first<{ n: number }>();
+    const told = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'payment.refunded_duplicate' AND payload LIKE ?")
+      .bind(`%${order.id}%`)
+      .first<{ n: number }>();
     expect(told?.n).toBe(1);
   });
 });
@@ -132,7 +143,9 @@ describe("a payment after its hold expired", () => {
     expect((await postWebhook("wechatpay", n.body, n.headers)).status).toBe(204);
     const after = await orderOf(customer, order.id);
     expect(after).toMatchObject({ status: "assigned", technician: { id: tech.id } });
-    expect(after.timeline.find((e: { to: string }) => e.to === "confirmed").reason).toBe("paid after the hold expired: the same time is held again");
+    expect(after.timeline.find((e: { to: string }) => e.to === "confirmed").reason).toBe(
+      "paid after the hold expired: the same time is held again",
+    );
     expect((await scheduleOf(w, tech.id)).map(([, , s]) => s)).toEqual(["booked"]);
   });
 
@@ -148,14 +161,29 @@ describe("a payment after its hold expired", () => {
     const n = await wechatNotification(wechatTransaction(payment));
     expect((await postWebhook("wechatpay", n.body, n.headers)).status).toBe(204);
     let after = await orderOf(customer, order.id);
-    expect(after).toMatchObject({ status: "cancelled", cancelReason: "paid_after_hold_expired", refund: { percent: 100, amount: { amount: 12000 } } });
+    expect(after).toMatchObject({
+      status: "cancelled",
+      cancelReason: "paid_after_hold_expired",
+      refund: { percent: 100, amount: { amount: 12000 } },
+    });
     expect(after.refunds).toMatchObject([{ kind: "late_payment", status: "processing", amount: { amount: 12000 } }]);
-    const told = await env.DB.prepare("SELECT payload FROM outbox WHERE topic = 'payment.refunded_late' AND payload LIKE ?").bind(`%${order.id}%`).first<{ payload: string }>();
+    const told = await env.DB.prepare("SELECT payload FROM outbox WHERE topic = 'payment.refunded_late' AND payload LIKE ?")
+      .bind(`%${order.id}%`)
+      .first<{ payload: string }>();
     expect(JSON.parse(told!.payload)).toMatchObject({ orderId: order.id, customerId: customer.session.accountId, amount: 12000 });
     // WeChat Pay confirms the refund later
     const refund = after.refunds[0];
     const notice = await wechatNotification(
-      { mchid: env.WECHATPAY_MCHID, out_trade_no: payment.id, transaction_id: "4200000001", out_refund_no: refund.id, refund_id: "50300000001", refund_status: "SUCCESS", success_time: "2026-11-20T13:30:35+08:00", amount: { total: 12000, refund: 12000, payer_total: 12000, payer_refund: 12000 } },
+      {
+        mchid: env.WECHATPAY_MCHID,
+        out_trade_no: payment.id,
+        transaction_id: "4200000001",
+        out_refund_no: refund.id,
+        refund_id: "50300000001",
+        refund_status: "SUCCESS",
+        success_time: "2026-11-20T13:30:35+08:00",
+        amount: { total: 12000, refund: 12000, payer_total: 12000, payer_refund: 12000 },
+      },
       { eventType: "REFUND.SUCCESS", associatedData: "refund" },
     );
     expect((await postWebhook("wechatpay", notice.body, notice.headers)).status).toBe(204);
@@ -171,7 +199,10 @@ describe("a payment after its hold expired", () => {
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "sandbox" })).body;
-    const cancelled = await call("POST", `/v1/orders/${order.id}/cancel`, { token: customer.session.token, body: { reason: "changed my mind" } });
+    const cancelled = await call("POST", `/v1/orders/${order.id}/cancel`, {
+      token: customer.session.token,
+      body: { reason: "changed my mind" },
+    });
     expect(cancelled.body.refund.amount.amount).toBe(0);
     expect((await sandboxPay(customer, payment.id)).status).toBe(200);
     const after = await orderOf(customer, order.id);
@@ -189,7 +220,15 @@ describe("a refund notice before the payment notice", () => {
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
     // refunded in full from the merchant platform before our payment notice arrived
     const refundNotice = await wechatNotification(
-      { mchid: env.WECHATPAY_MCHID, out_trade_no: payment.id, transaction_id: "4200000777", out_refund_no: "RF-console-1", refund_id: "50300000777", refund_status: "SUCCESS", amount: { total: 12000, refund: 12000, payer_total: 12000, payer_refund: 12000 } },
+      {
+        mchid: env.WECHATPAY_MCHID,
+        out_trade_no: payment.id,
+        transaction_id: "4200000777",
+        out_refund_no: "RF-console-1",
+        refund_id: "50300000777",
+        refund_status: "SUCCESS",
+        amount: { total: 12000, refund: 12000, payer_total: 12000, payer_refund: 12000 },
+      },
       { eventType: "REFUND.SUCCESS", associatedData: "refund" },
     );
     expect((await postWebhook("wechatpay", refundNotice.body, refundNotice.headers)).status).toBe(204);
@@ -245,7 +284,9 @@ describe("the reconciliation job", () => {
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
     await expireHold(tech.homeCell, order.id);
-    await env.DB.prepare("UPDATE orders SET hold_expires_at = ? WHERE id = ?").bind(Date.now() - 1, order.id).run();
+    await env.DB.prepare("UPDATE orders SET hold_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, order.id)
+      .run();
     expect((await orderOf(customer, order.id)).status).toBe("pending_payment");
     const summary = await reconcilePendingPayments(env);
     expect(summary.closed).toBeGreaterThanOrEqual(1);

@@ -23,7 +23,15 @@ const band = () => freshCenter(-20, -14);
 
 function refundNotice(payment: { id: string }, refund: { id: string; amount: { amount: number } }, status = "SUCCESS", total = 12000) {
   return wechatNotification(
-    { mchid: env.WECHATPAY_MCHID, out_trade_no: payment.id, transaction_id: "4200000002", out_refund_no: refund.id, refund_id: `503${Date.now()}`, refund_status: status, amount: { total, refund: refund.amount.amount, payer_total: total, payer_refund: refund.amount.amount } },
+    {
+      mchid: env.WECHATPAY_MCHID,
+      out_trade_no: payment.id,
+      transaction_id: "4200000002",
+      out_refund_no: refund.id,
+      refund_id: `503${Date.now()}`,
+      refund_status: status,
+      amount: { total, refund: refund.amount.amount, payer_total: total, payer_refund: refund.amount.amount },
+    },
     { eventType: status === "SUCCESS" ? "REFUND.SUCCESS" : "REFUND.ABNORMAL", associatedData: "refund" },
   );
 }
@@ -39,7 +47,9 @@ describe("cancellation refunds by the service's policy", () => {
     const res = await call("POST", `/v1/orders/${order.id}/cancel`, { token: customer.session.token, body: { reason: "travelling" } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "cancelled", refund: { percent: 100, amount: { amount: 12000 } } });
-    expect(res.body.refunds).toMatchObject([{ kind: "cancellation", status: "processing", provider: "wechatpay", amount: { amount: 12000 } }]);
+    expect(res.body.refunds).toMatchObject([
+      { kind: "cancellation", status: "processing", provider: "wechatpay", amount: { amount: 12000 } },
+    ]);
     const n = await refundNotice(payment, res.body.refunds[0]);
     const answers = await Promise.all(Array.from({ length: 10 }, () => postWebhook("wechatpay", n.body, n.headers)));
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(204));
@@ -50,7 +60,9 @@ describe("cancellation refunds by the service's policy", () => {
     expect(txs.map((t) => t.kind).sort()).toEqual(["payment", "refund", "refund_request"]);
     expectBalanced(txs);
     expect(await balanceOf("customer_funds", order.id)).toBe(0);
-    const told = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'refund.succeeded' AND payload LIKE ?").bind(`%${order.id}%`).first<{ n: number }>();
+    const told = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'refund.succeeded' AND payload LIKE ?")
+      .bind(`%${order.id}%`)
+      .first<{ n: number }>();
     expect(told?.n).toBe(1);
   });
 
@@ -115,19 +127,37 @@ describe("complaints and operator-approved refunds", () => {
     expect(txs.map((t) => t.kind).sort()).toEqual(["payment", "split"]);
     expect(await balanceOf("customer_funds", order.id)).toBe(0);
     expect(await balanceOf(`technician_payable:${tech.id}`, order.id)).toBe(-9600);
-    const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "the kitchen was skipped", amount: 5000 } });
+    const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, {
+      token: customer.session.token,
+      body: { reason: "the kitchen was skipped", amount: 5000 },
+    });
     expect(complaint.status).toBe(201);
     expect(complaint.body).toMatchObject({ kind: "complaint", status: "pending_approval", amount: { amount: 5000 } });
     expect((await orderOf(customer, order.id)).status).toBe("after_sales");
-    expectProblem(await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "again" } }), 409, "INVALID_TRANSITION");
+    expectProblem(
+      await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "again" } }),
+      409,
+      "INVALID_TRANSITION",
+    );
     const queue = await call("GET", "/v1/admin/refunds?status=pending_approval", { token: w.admin.token });
     expect(queue.body.items.map((r: { id: string }) => r.id)).toContain(complaint.body.id);
     // an operator approves less than asked
-    expectProblem(await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: w.admin.token, body: { amount: 6000 } }), 400, "VALIDATION_FAILED");
-    const approved = await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: w.admin.token, body: { amount: 4000, note: "partial" } });
+    expectProblem(
+      await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: w.admin.token, body: { amount: 6000 } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    const approved = await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, {
+      token: w.admin.token,
+      body: { amount: 4000, note: "partial" },
+    });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: "succeeded", amount: { amount: 4000 } });
-    expectProblem(await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: w.admin.token, body: {} }), 409, "REFUND_DECIDED");
+    expectProblem(
+      await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: w.admin.token, body: {} }),
+      409,
+      "REFUND_DECIDED",
+    );
     const after = await orderOf(customer, order.id);
     expect(after.status).toBe("completed");
     expect(after.timeline.at(-1).reason).toBe("complaint resolved with a partial refund");
@@ -135,7 +165,11 @@ describe("complaints and operator-approved refunds", () => {
     expectBalanced(txs);
     const request = txs.find((t) => t.kind === "refund_request")!;
     // 4000 taken back in proportion to the split (2400 platform : 9600 technician)
-    expect(Object.fromEntries(request.entries.map((e) => [e.account, e.amount]))).toEqual({ platform_revenue: 800, [`technician_payable:${tech.id}`]: 3200, refunds_payable: -4000 });
+    expect(Object.fromEntries(request.entries.map((e) => [e.account, e.amount]))).toEqual({
+      platform_revenue: 800,
+      [`technician_payable:${tech.id}`]: 3200,
+      refunds_payable: -4000,
+    });
     expect(await balanceOf(`technician_payable:${tech.id}`, order.id)).toBe(-6400);
     const audit = await env.DB.prepare("SELECT action, actor_id FROM audit_log WHERE target_id = ?").bind(complaint.body.id).first();
     expect(audit).toEqual({ action: "refund.approve", actor_id: w.admin.accountId });
@@ -145,21 +179,47 @@ describe("complaints and operator-approved refunds", () => {
     const { w, customer, order } = await completedPaid();
     const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "late" } });
     expect(complaint.body.amount.amount).toBe(12000);
-    expectProblem(await call("POST", `/v1/admin/refunds/${complaint.body.id}/reject`, { token: w.admin.token, body: {} }), 400, "VALIDATION_FAILED");
-    const rejected = await call("POST", `/v1/admin/refunds/${complaint.body.id}/reject`, { token: w.admin.token, body: { reason: "on time per GPS" } });
+    expectProblem(
+      await call("POST", `/v1/admin/refunds/${complaint.body.id}/reject`, { token: w.admin.token, body: {} }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    const rejected = await call("POST", `/v1/admin/refunds/${complaint.body.id}/reject`, {
+      token: w.admin.token,
+      body: { reason: "on time per GPS" },
+    });
     expect(rejected.body).toMatchObject({ status: "rejected", failureReason: "on time per GPS" });
     expect((await orderOf(customer, order.id)).status).toBe("completed");
-    expect(await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ?").bind(complaint.body.id).first()).toEqual({ action: "refund.reject" });
-    const refund = await call("POST", `/v1/admin/orders/${order.id}/refunds`, { token: w.admin.token, headers: { "Idempotency-Key": "staff-1" }, body: { reason: "goodwill" } });
+    expect(await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ?").bind(complaint.body.id).first()).toEqual({
+      action: "refund.reject",
+    });
+    const refund = await call("POST", `/v1/admin/orders/${order.id}/refunds`, {
+      token: w.admin.token,
+      headers: { "Idempotency-Key": "staff-1" },
+      body: { reason: "goodwill" },
+    });
     expect(refund.status).toBe(201);
     expect(refund.body.items).toMatchObject([{ kind: "operator", status: "succeeded", amount: { amount: 12000 } }]);
-    const replay = await call("POST", `/v1/admin/orders/${order.id}/refunds`, { token: w.admin.token, headers: { "Idempotency-Key": "staff-1" }, body: { reason: "goodwill" } });
+    const replay = await call("POST", `/v1/admin/orders/${order.id}/refunds`, {
+      token: w.admin.token,
+      headers: { "Idempotency-Key": "staff-1" },
+      body: { reason: "goodwill" },
+    });
     expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
     expect((await orderOf(customer, order.id)).status).toBe("refunded");
-    expectProblem(await call("POST", `/v1/admin/orders/${order.id}/refunds`, { token: w.admin.token, headers: { "Idempotency-Key": "staff-2" }, body: { reason: "again" } }), 409, "NOTHING_TO_REFUND");
+    expectProblem(
+      await call("POST", `/v1/admin/orders/${order.id}/refunds`, {
+        token: w.admin.token,
+        headers: { "Idempotency-Key": "staff-2" },
+        body: { reason: "again" },
+      }),
+      409,
+      "NOTHING_TO_REFUND",
+    );
     expectBalanced(await ledgerOf(order.id));
     // everything the split credited has been taken back
-    for (const account of ["customer_funds", "platform_revenue", "refunds_payable", "provider_clearing:sandbox"]) expect(await balanceOf(account, order.id)).toBe(0);
+    for (const account of ["customer_funds", "platform_revenue", "refunds_payable", "provider_clearing:sandbox"])
+      expect(await balanceOf(account, order.id)).toBe(0);
   });
 
   it("scopes refund decisions: another merchant's admin gets 404, a customer 403, no token 401", async () => {

@@ -48,12 +48,19 @@ describe("what the app receives to pay", () => {
     expect(a.prepayid).toMatch(/^wx\w+$/);
     expect(a.noncestr).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(a.timestamp).toMatch(/^\d{10}$/);
-    expect(await rsaVerifyB64(env.TEST_WECHATPAY_MERCHANT_PUBLIC_KEY, a.sign, `${a.appid}\n${a.timestamp}\n${a.noncestr}\n${a.prepayid}\n`)).toBe(true);
-    const jsapi = (await pay(customer, order.id, { provider: "wechatpay", channel: "jsapi", openId: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" })).body.clientParams;
+    expect(
+      await rsaVerifyB64(env.TEST_WECHATPAY_MERCHANT_PUBLIC_KEY, a.sign, `${a.appid}\n${a.timestamp}\n${a.noncestr}\n${a.prepayid}\n`),
+    ).toBe(true);
+    const jsapi = (await pay(customer, order.id, { provider: "wechatpay", channel: "jsapi", openId: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" })).body
+      .clientParams;
     expect(jsapi).toMatchObject({ appId: env.WECHATPAY_APPID, signType: "RSA" });
     expect(jsapi.package).toMatch(/^prepay_id=wx\w+$/);
     expect(
-      await rsaVerifyB64(env.TEST_WECHATPAY_MERCHANT_PUBLIC_KEY, jsapi.paySign, `${jsapi.appId}\n${jsapi.timeStamp}\n${jsapi.nonceStr}\n${jsapi.package}\n`),
+      await rsaVerifyB64(
+        env.TEST_WECHATPAY_MERCHANT_PUBLIC_KEY,
+        jsapi.paySign,
+        `${jsapi.appId}\n${jsapi.timeStamp}\n${jsapi.nonceStr}\n${jsapi.package}\n`,
+      ),
     ).toBe(true);
     expectProblem(await pay(customer, order.id, { provider: "wechatpay", channel: "jsapi" }), 400, "VALIDATION_FAILED");
   });
@@ -64,8 +71,19 @@ describe("what the app receives to pay", () => {
     const { customer, order } = await pendingOrder(w);
     const ali = (await pay(customer, order.id, { provider: "alipay" })).body;
     const params = Object.fromEntries(new URLSearchParams(ali.clientParams.orderString));
-    expect(params).toMatchObject({ app_id: env.ALIPAY_APP_ID, method: "alipay.trade.app.pay", charset: "utf-8", sign_type: "RSA2", version: "1.0", format: "JSON" });
-    expect(JSON.parse(params.biz_content!)).toMatchObject({ out_trade_no: ali.id, total_amount: "120.00", product_code: "QUICK_MSECURITY_PAY" });
+    expect(params).toMatchObject({
+      app_id: env.ALIPAY_APP_ID,
+      method: "alipay.trade.app.pay",
+      charset: "utf-8",
+      sign_type: "RSA2",
+      version: "1.0",
+      format: "JSON",
+    });
+    expect(JSON.parse(params.biz_content!)).toMatchObject({
+      out_trade_no: ali.id,
+      total_amount: "120.00",
+      product_code: "QUICK_MSECURITY_PAY",
+    });
     expect(params.notify_url).toMatch(/\/v1\/webhooks\/alipay$/);
     expect(params.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     const { sign, ...unsigned } = params;

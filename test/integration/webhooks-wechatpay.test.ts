@@ -30,7 +30,9 @@ async function paymentOf(w: World) {
 async function footprint(orderId: string, paymentId: string) {
   const [events, outbox, pays] = await Promise.all([
     env.DB.prepare("SELECT count(*) AS n FROM provider_events WHERE payment_id = ?").bind(paymentId).first<{ n: number }>(),
-    env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic LIKE 'payment.%' AND payload LIKE ?").bind(`%${orderId}%`).first<{ n: number }>(),
+    env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic LIKE 'payment.%' AND payload LIKE ?")
+      .bind(`%${orderId}%`)
+      .first<{ n: number }>(),
     env.DB.prepare("SELECT status, success_event_id FROM payments WHERE id = ?").bind(paymentId).first(),
   ]);
   return { events: events?.n, outbox: outbox?.n, payment: pays, ledger: (await ledgerOf(orderId)).length };
@@ -52,8 +54,15 @@ describe("WeChat Pay notifications", () => {
     expect(txs.map((t) => t.kind)).toEqual(["payment"]);
     expectBalanced(txs);
     expect(txs[0]!.entries.find((e) => e.account === "provider_clearing:wechatpay")?.amount).toBe(12000);
-    const msg = await env.DB.prepare("SELECT payload FROM outbox WHERE topic = 'payment.succeeded' AND payload LIKE ?").bind(`%${payment.id}%`).first<{ payload: string }>();
-    expect(JSON.parse(msg!.payload)).toMatchObject({ orderId: order.id, customerId: customer.session.accountId, paymentId: payment.id, amount: 12000 });
+    const msg = await env.DB.prepare("SELECT payload FROM outbox WHERE topic = 'payment.succeeded' AND payload LIKE ?")
+      .bind(`%${payment.id}%`)
+      .first<{ payload: string }>();
+    expect(JSON.parse(msg!.payload)).toMatchObject({
+      orderId: order.id,
+      customerId: customer.session.accountId,
+      paymentId: payment.id,
+      amount: 12000,
+    });
     // the hold became a booking on the technician's calendar
     expect((await scheduleOf(w, tech.id)).map(([, , state]) => state)).toEqual(["booked"]);
   });
@@ -71,21 +80,61 @@ describe("WeChat Pay notifications", () => {
   });
 
   const rejections: [string, RegExp, (payment: any) => Promise<{ body: string; headers: Record<string, string> }>][] = [
-    ["a tampered body", /signature invalid/, async (p) => {
-      const n = await wechatNotification(wechatTransaction(p));
-      return { ...n, body: n.body.replace('"summary":"支付成功"', '"summary":"支付成功 "') };
-    }],
-    ["a signature by another key", /signature invalid/, async (p) => wechatNotification(wechatTransaction(p), { key: await strangerKey() })],
-    ["a stale timestamp (5 minutes old)", /timestamp/, async (p) => wechatNotification(wechatTransaction(p), { timestamp: Math.floor(Date.now() / 1000) - 300 })],
-    ["a future timestamp", /timestamp/, async (p) => wechatNotification(wechatTransaction(p), { timestamp: Math.floor(Date.now() / 1000) + 400 })],
-    ["an unknown serial", /unknown Wechatpay-Serial/, async (p) => wechatNotification(wechatTransaction(p), { serial: "PUB_KEY_ID_0000000000000000000000" })],
-    ["a SIGNTEST probe", /signature invalid/, async (p) => wechatNotification(wechatTransaction(p), { signature: "WECHATPAY/SIGNTEST/" + btoa("probe".repeat(40)) })],
-    ["the wrong AES-GCM associated data", /does not decrypt/, async (p) => wechatNotification(wechatTransaction(p), { associatedData: "transaction", encryptAad: "refund" })],
-    ["a resource under another APIv3 key", /does not decrypt/, async (p) => wechatNotification(wechatTransaction(p), { apiV3Key: "ffffffffffffffffffffffffffffffff" })],
-    ["a missing Wechatpay-Nonce", /header is missing/, async (p) => wechatNotification(wechatTransaction(p), { omitHeader: "Wechatpay-Nonce" } as WechatOptions)],
+    [
+      "a tampered body",
+      /signature invalid/,
+      async (p) => {
+        const n = await wechatNotification(wechatTransaction(p));
+        return { ...n, body: n.body.replace('"summary":"支付成功"', '"summary":"支付成功 "') };
+      },
+    ],
+    [
+      "a signature by another key",
+      /signature invalid/,
+      async (p) => wechatNotification(wechatTransaction(p), { key: await strangerKey() }),
+    ],
+    [
+      "a stale timestamp (5 minutes old)",
+      /timestamp/,
+      async (p) => wechatNotification(wechatTransaction(p), { timestamp: Math.floor(Date.now() / 1000) - 300 }),
+    ],
+    [
+      "a future timestamp",
+      /timestamp/,
+      async (p) => wechatNotification(wechatTransaction(p), { timestamp: Math.floor(Date.now() / 1000) + 400 }),
+    ],
+    [
+      "an unknown serial",
+      /unknown Wechatpay-Serial/,
+      async (p) => wechatNotification(wechatTransaction(p), { serial: "PUB_KEY_ID_0000000000000000000000" }),
+    ],
+    [
+      "a SIGNTEST probe",
+      /signature invalid/,
+      async (p) => wechatNotification(wechatTransaction(p), { signature: "WECHATPAY/SIGNTEST/" + btoa("probe".repeat(40)) }),
+    ],
+    [
+      "the wrong AES-GCM associated data",
+      /does not decrypt/,
+      async (p) => wechatNotification(wechatTransaction(p), { associatedData: "transaction", encryptAad: "refund" }),
+    ],
+    [
+      "a resource under another APIv3 key",
+      /does not decrypt/,
+      async (p) => wechatNotification(wechatTransaction(p), { apiV3Key: "ffffffffffffffffffffffffffffffff" }),
+    ],
+    [
+      "a missing Wechatpay-Nonce",
+      /header is missing/,
+      async (p) => wechatNotification(wechatTransaction(p), { omitHeader: "Wechatpay-Nonce" } as WechatOptions),
+    ],
     ["another merchant's mchid", /mchid/, async (p) => wechatNotification(wechatTransaction(p, { mchid: "1900000999" }))],
     ["another app's appid", /appid/, async (p) => wechatNotification(wechatTransaction(p, { appid: "wx0000000000000999" }))],
-    ["an amount that is not our payment's", /amount/, async (p) => wechatNotification(wechatTransaction(p, { amount: { total: 1, payer_total: 1, currency: "CNY" } }))],
+    [
+      "an amount that is not our payment's",
+      /amount/,
+      async (p) => wechatNotification(wechatTransaction(p, { amount: { total: 1, payer_total: 1, currency: "CNY" } })),
+    ],
     ["an unknown out_trade_no", /unknown out_trade_no/, async (p) => wechatNotification(wechatTransaction({ ...p, id: "pay_unknown" }))],
   ];
 
@@ -119,7 +168,9 @@ describe("WeChat Pay notifications", () => {
     const txs = await ledgerOf(order.id);
     expect(txs.map((t) => t.kind)).toEqual(["payment"]);
     expect((await footprint(order.id, payment.id)).events).toBe(1);
-    const sent = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'payment.succeeded' AND payload LIKE ?").bind(`%${payment.id}%`).first<{ n: number }>();
+    const sent = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'payment.succeeded' AND payload LIKE ?")
+      .bind(`%${payment.id}%`)
+      .first<{ n: number }>();
     expect(sent?.n).toBe(1);
   });
 

@@ -36,7 +36,10 @@ const withdraw = (s: Session, amount: unknown, key: string | null = `wd-${Date.n
   call("POST", "/v1/technician/withdrawals", { token: s.token, headers: key ? { "Idempotency-Key": key } : {}, body: { amount } });
 const earnings = async (s: Session) => (await call("GET", "/v1/technician/earnings", { token: s.token })).body;
 /** Lets the settlement delay pass for the technician's earnings (test set-up). */
-const settle = (techId: string) => env.DB.prepare("UPDATE ledger_entries SET available_at = ? WHERE account = ?").bind(Date.now() - 1, `technician_payable:${techId}`).run();
+const settle = (techId: string) =>
+  env.DB.prepare("UPDATE ledger_entries SET available_at = ? WHERE account = ?")
+    .bind(Date.now() - 1, `technician_payable:${techId}`)
+    .run();
 
 describe("technician earnings and withdrawals", () => {
   it("splits by the merchant's shares, keeps earnings pending for the settlement delay, then lets one of concurrent withdrawals through", async () => {
@@ -70,20 +73,37 @@ describe("technician earnings and withdrawals", () => {
     const stranger = await signInMerchantAdmin(m.w.admin, await createMerchant(m.w.admin));
     expectProblem(await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: stranger.token }), 404);
     expect((await call("GET", "/v1/admin/withdrawals", { token: stranger.token })).body.items).toEqual([]);
-    expect((await call("GET", "/v1/admin/withdrawals?status=requested", { token: m.merchantAdmin.token })).body.items.map((x: { id: string }) => x.id)).toEqual([wd.id]);
+    expect(
+      (await call("GET", "/v1/admin/withdrawals?status=requested", { token: m.merchantAdmin.token })).body.items.map(
+        (x: { id: string }) => x.id,
+      ),
+    ).toEqual([wd.id]);
     const approved = await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: m.merchantAdmin.token });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: "paid", payoutProvider: "wechatpay" });
     expect(approved.body.payoutRef).toMatch(/^po_/);
-    expectProblem(await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: m.merchantAdmin.token }), 409, "WITHDRAWAL_DECIDED");
+    expectProblem(
+      await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: m.merchantAdmin.token }),
+      409,
+      "WITHDRAWAL_DECIDED",
+    );
     const tx = (await ledgerOf()).find((t) => t.kind === "withdrawal" && t.ref === wd.id)!;
-    expect(Object.fromEntries(tx.entries.map((x) => [x.account, x.amount]))).toEqual({ [`technician_payable:${m.tech.id}`]: 4000, "provider_clearing:wechatpay": -4000 });
+    expect(Object.fromEntries(tx.entries.map((x) => [x.account, x.amount]))).toEqual({
+      [`technician_payable:${m.tech.id}`]: 4000,
+      "provider_clearing:wechatpay": -4000,
+    });
     expect(await env.DB.prepare("SELECT action, actor_id FROM audit_log WHERE target_id = ?").bind(wd.id).first()).toEqual({
       action: "withdrawal.approve",
       actor_id: m.merchantAdmin.accountId,
     });
-    expect((await earnings(m.techSession)).totals).toMatchObject({ withdrawn: { amount: 4000 }, withdrawing: { amount: 0 }, available: { amount: 2720 } });
-    expect((await call("GET", "/v1/technician/withdrawals", { token: m.techSession.token })).body.items).toMatchObject([{ id: wd.id, status: "paid" }]);
+    expect((await earnings(m.techSession)).totals).toMatchObject({
+      withdrawn: { amount: 4000 },
+      withdrawing: { amount: 0 },
+      available: { amount: 2720 },
+    });
+    expect((await call("GET", "/v1/technician/withdrawals", { token: m.techSession.token })).body.items).toMatchObject([
+      { id: wd.id, status: "paid" },
+    ]);
   });
 
   it("rejects (audited, money stays available) and limits the withdrawals a day", async () => {
@@ -91,8 +111,15 @@ describe("technician earnings and withdrawals", () => {
     await completed(m);
     await settle(m.tech.id);
     const first = (await withdraw(m.techSession, 2000)).body;
-    expectProblem(await call("POST", `/v1/admin/withdrawals/${first.id}/reject`, { token: m.w.admin.token, body: {} }), 400, "VALIDATION_FAILED");
-    const rejected = await call("POST", `/v1/admin/withdrawals/${first.id}/reject`, { token: m.w.admin.token, body: { reason: "bank details missing" } });
+    expectProblem(
+      await call("POST", `/v1/admin/withdrawals/${first.id}/reject`, { token: m.w.admin.token, body: {} }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    const rejected = await call("POST", `/v1/admin/withdrawals/${first.id}/reject`, {
+      token: m.w.admin.token,
+      body: { reason: "bank details missing" },
+    });
     expect(rejected.body).toMatchObject({ status: "rejected", reason: "bank details missing" });
     expect((await earnings(m.techSession)).totals.available.amount).toBe(6720);
     for (let i = 0; i < 3; i++) expect((await withdraw(m.techSession, 1000)).status).toBe(201);
@@ -124,7 +151,14 @@ describe("operator reports and the ledger", () => {
     const to = new Date(Date.now() + 86_400_000).toISOString();
     const rev = await call("GET", `/v1/admin/reports/revenue?from=${from}&to=${to}&groupBy=merchant`, { token: m.merchantAdmin.token });
     expect(rev.body.items).toEqual([
-      { key: m.merchantId, gross: { amount: 12000, currency: "CNY" }, platformRevenue: { amount: 2400, currency: "CNY" }, merchantShare: { amount: 2880, currency: "CNY" }, technicianShare: { amount: 6720, currency: "CNY" }, couponExpense: { amount: 0, currency: "CNY" } },
+      {
+        key: m.merchantId,
+        gross: { amount: 12000, currency: "CNY" },
+        platformRevenue: { amount: 2400, currency: "CNY" },
+        merchantShare: { amount: 2880, currency: "CNY" },
+        technicianShare: { amount: 6720, currency: "CNY" },
+        couponExpense: { amount: 0, currency: "CNY" },
+      },
     ]);
     const byService = await call("GET", `/v1/admin/reports/revenue?from=${from}&to=${to}&groupBy=service`, { token: m.w.admin.token });
     expect(byService.body.items.find((i: { key: string }) => i.key === m.w.serviceId).gross.amount).toBe(12000);
@@ -135,10 +169,20 @@ describe("operator reports and the ledger", () => {
     expect(page.body.items.every((t: { balanced: boolean }) => t.balanced)).toBe(true);
     const stranger = await signInMerchantAdmin(m.w.admin, await createMerchant(m.w.admin));
     expect((await call("GET", `/v1/admin/ledger/transactions?orderId=${order.id}`, { token: stranger.token })).body.items).toEqual([]);
-    const byAccount = await call("GET", `/v1/admin/ledger/transactions?account=technician_payable:${m.tech.id}`, { token: m.w.admin.token });
+    const byAccount = await call("GET", `/v1/admin/ledger/transactions?account=technician_payable:${m.tech.id}`, {
+      token: m.w.admin.token,
+    });
     expect(byAccount.body.items.map((t: { kind: string }) => t.kind)).toEqual(["split"]);
     const accounts = await call("GET", "/v1/admin/ledger/accounts", { token: m.merchantAdmin.token });
-    expect(accounts.body.items).toEqual([{ code: `merchant_payable:${m.merchantId}`, kind: "merchant_payable", type: "liability", ownerId: m.merchantId, balance: { amount: 2880, currency: "CNY" } }]);
+    expect(accounts.body.items).toEqual([
+      {
+        code: `merchant_payable:${m.merchantId}`,
+        kind: "merchant_payable",
+        type: "liability",
+        ownerId: m.merchantId,
+        balance: { amount: 2880, currency: "CNY" },
+      },
+    ]);
 
     const csv = await call<string>("GET", `/v1/admin/ledger/export.csv?from=${from}&to=${to}`, { token: m.merchantAdmin.token });
     expect(csv.headers.get("Content-Type")).toMatch(/^text\/csv/);
@@ -152,16 +196,43 @@ describe("operator reports and the ledger", () => {
 
   it("applies commission rules per merchant to later splits (platform only, audited)", async () => {
     const m = await merchantWorld();
-    expectProblem(await call("PUT", "/v1/admin/commission-rules", { token: m.merchantAdmin.token, body: { scope: `merchant:${m.merchantId}`, takeRateBps: 0, technicianShareBps: 10000 } }), 403);
-    expectProblem(await call("PUT", "/v1/admin/commission-rules", { token: m.w.admin.token, body: { scope: "merchant:mer_missing", takeRateBps: 1000, technicianShareBps: null } }), 404);
-    expectProblem(await call("PUT", "/v1/admin/commission-rules", { token: m.w.admin.token, body: { scope: `merchant:${m.merchantId}`, takeRateBps: 10001, technicianShareBps: null } }), 400);
-    const saved = await call("PUT", "/v1/admin/commission-rules", { token: m.w.admin.token, body: { scope: `merchant:${m.merchantId}`, takeRateBps: 1000, technicianShareBps: 5000 } });
+    expectProblem(
+      await call("PUT", "/v1/admin/commission-rules", {
+        token: m.merchantAdmin.token,
+        body: { scope: `merchant:${m.merchantId}`, takeRateBps: 0, technicianShareBps: 10000 },
+      }),
+      403,
+    );
+    expectProblem(
+      await call("PUT", "/v1/admin/commission-rules", {
+        token: m.w.admin.token,
+        body: { scope: "merchant:mer_missing", takeRateBps: 1000, technicianShareBps: null },
+      }),
+      404,
+    );
+    expectProblem(
+      await call("PUT", "/v1/admin/commission-rules", {
+        token: m.w.admin.token,
+        body: { scope: `merchant:${m.merchantId}`, takeRateBps: 10001, technicianShareBps: null },
+      }),
+      400,
+    );
+    const saved = await call("PUT", "/v1/admin/commission-rules", {
+      token: m.w.admin.token,
+      body: { scope: `merchant:${m.merchantId}`, takeRateBps: 1000, technicianShareBps: 5000 },
+    });
     expect(saved.body).toMatchObject({ scope: `merchant:${m.merchantId}`, takeRateBps: 1000, technicianShareBps: 5000 });
     const list = await call("GET", "/v1/admin/commission-rules", { token: m.w.admin.token });
     expect(list.body.defaults).toEqual({ takeRateBps: 2000, technicianShareBps: 7000 });
     const { order } = await completed(m, 3);
     const split = (await ledgerOf(order.id)).find((t) => t.kind === "split")!;
-    expect(Object.fromEntries(split.entries.map((e) => [e.account, e.amount]))).toMatchObject({ platform_revenue: -1200, [`merchant_payable:${m.merchantId}`]: -5400, [`technician_payable:${m.tech.id}`]: -5400 });
-    expect(await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ?").bind(`merchant:${m.merchantId}`).first()).toEqual({ action: "commission.set" });
+    expect(Object.fromEntries(split.entries.map((e) => [e.account, e.amount]))).toMatchObject({
+      platform_revenue: -1200,
+      [`merchant_payable:${m.merchantId}`]: -5400,
+      [`technician_payable:${m.tech.id}`]: -5400,
+    });
+    expect(await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ?").bind(`merchant:${m.merchantId}`).first()).toEqual({
+      action: "commission.set",
+    });
   });
 });

@@ -25,7 +25,10 @@ export async function importPublic(pem: string): Promise<CryptoKey> {
 }
 /** A key the Worker has never seen. */
 export async function strangerKey(): Promise<CryptoKey> {
-  const pair = (await crypto.subtle.generateKey({ ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey({ ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
   return pair.privateKey;
 }
 export async function rsaSignB64(key: CryptoKey, message: string): Promise<string> {
@@ -76,7 +79,11 @@ export async function wechatNotification(resource: Record<string, unknown>, o: W
   const nonce12 = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
   const key = await crypto.subtle.importKey("raw", utf8(o.apiV3Key ?? env.WECHATPAY_APIV3_KEY), "AES-GCM", false, ["encrypt"]);
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv: utf8(nonce12), additionalData: utf8(o.encryptAad ?? aad), tagLength: 128 }, key, utf8(JSON.stringify(resource))),
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv: utf8(nonce12), additionalData: utf8(o.encryptAad ?? aad), tagLength: 128 },
+      key,
+      utf8(JSON.stringify(resource)),
+    ),
   );
   const eventType = o.eventType ?? "TRANSACTION.SUCCESS";
   const body = JSON.stringify({
@@ -85,7 +92,13 @@ export async function wechatNotification(resource: Record<string, unknown>, o: W
     resource_type: "encrypt-resource",
     event_type: eventType,
     summary: "支付成功",
-    resource: { original_type: o.originalType ?? (eventType.startsWith("REFUND") ? "refund" : "transaction"), algorithm: "AEAD_AES_256_GCM", ciphertext: toBase64(sealed), associated_data: aad, nonce: nonce12 },
+    resource: {
+      original_type: o.originalType ?? (eventType.startsWith("REFUND") ? "refund" : "transaction"),
+      algorithm: "AEAD_AES_256_GCM",
+      ciphertext: toBase64(sealed),
+      associated_data: aad,
+      nonce: nonce12,
+    },
   });
   const serial = o.serial ?? SERIALS[0]!;
   const timestamp = String(o.timestamp ?? Math.floor(Date.now() / 1000));
@@ -125,8 +138,18 @@ export function wechatTransaction(p: { id: string; amount: { amount: number } },
 
 /** An Alipay asynchronous notification: form fields signed RSA2 (sorted, without sign and sign_type). */
 export async function alipayNotification(fields: Record<string, string>, key?: CryptoKey): Promise<string> {
-  const params = { notify_time: "2026-11-20 13:29:35", notify_type: "trade_status_sync", notify_id: crypto.randomUUID(), charset: "utf-8", version: "1.0", ...fields };
-  const sign = await rsaSignB64(key ?? (await importPrivate(env.TEST_ALIPAY_PRIVATE_KEY)), alipaySignedString(params, ["sign", "sign_type"]));
+  const params = {
+    notify_time: "2026-11-20 13:29:35",
+    notify_type: "trade_status_sync",
+    notify_id: crypto.randomUUID(),
+    charset: "utf-8",
+    version: "1.0",
+    ...fields,
+  };
+  const sign = await rsaSignB64(
+    key ?? (await importPrivate(env.TEST_ALIPAY_PRIVATE_KEY)),
+    alipaySignedString(params, ["sign", "sign_type"]),
+  );
   return new URLSearchParams({ ...params, sign_type: "RSA2", sign }).toString();
 }
 
@@ -152,10 +175,20 @@ export async function stripeSigned(event: unknown, o: { secret?: string; t?: num
   const t = o.t ?? Math.floor(Date.now() / 1000);
   const sig = await hmacHex(o.secret ?? env.STRIPE_WEBHOOK_SECRET, `${t}.${body}`);
   const v1 = [...(o.extraV1 ?? []), sig].map((s) => `v1=${s}`).join(",");
-  return { body, headers: { "Content-Type": "application/json", "Stripe-Signature": `t=${t},${v1},v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39` } };
+  return {
+    body,
+    headers: {
+      "Content-Type": "application/json",
+      "Stripe-Signature": `t=${t},${v1},v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39`,
+    },
+  };
 }
 
-export function paymentIntentEvent(p: { id: string; amount: { amount: number }; clientParams?: Record<string, unknown> }, type = "payment_intent.succeeded", over: Record<string, unknown> = {}) {
+export function paymentIntentEvent(
+  p: { id: string; amount: { amount: number }; clientParams?: Record<string, unknown> },
+  type = "payment_intent.succeeded",
+  over: Record<string, unknown> = {},
+) {
   return {
     id: `evt_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`,
     object: "event",
@@ -180,7 +213,12 @@ export function paymentIntentEvent(p: { id: string; amount: { amount: number }; 
 // ——— orders and money ———
 
 let keys = 0;
-export function pay(c: Customer, orderId: string, body: Record<string, unknown>, key = `pay-${Date.now()}-${(keys += 1)}-${Math.random()}`) {
+export function pay(
+  c: Customer,
+  orderId: string,
+  body: Record<string, unknown>,
+  key = `pay-${Date.now()}-${(keys += 1)}-${Math.random()}`,
+) {
   return call("POST", `/v1/orders/${orderId}/payments`, { token: c.session.token, headers: { "Idempotency-Key": key }, body });
 }
 
@@ -207,18 +245,26 @@ export async function ledgerOf(orderId?: string) {
       .bind(...(orderId ? [orderId] : []))
       .all<{ id: string; kind: string; ref: string; order_id: string }>()
   ).results;
-  const entries = (await env.DB.prepare("SELECT tx_id, account, amount FROM ledger_entries").all<{ tx_id: string; account: string; amount: number }>()).results;
+  const entries = (
+    await env.DB.prepare("SELECT tx_id, account, amount FROM ledger_entries").all<{ tx_id: string; account: string; amount: number }>()
+  ).results;
   return txs.map((t) => ({ ...t, entries: entries.filter((e) => e.tx_id === t.id) }));
 }
 
 /** Sum of an account's entries (debit positive) for one order. */
 export async function balanceOf(account: string, orderId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT coalesce(sum(amount), 0) AS s FROM ledger_entries WHERE account = ? AND order_id = ?").bind(account, orderId).first<{ s: number }>();
+  const row = await env.DB.prepare("SELECT coalesce(sum(amount), 0) AS s FROM ledger_entries WHERE account = ? AND order_id = ?")
+    .bind(account, orderId)
+    .first<{ s: number }>();
   return Number(row?.s ?? 0);
 }
 
 export function expectBalanced(txs: { kind: string; ref: string; entries: { amount: number }[] }[]) {
-  for (const t of txs) expect(t.entries.reduce((s, e) => s + e.amount, 0), `${t.kind} ${t.ref}`).toBe(0);
+  for (const t of txs)
+    expect(
+      t.entries.reduce((s, e) => s + e.amount, 0),
+      `${t.kind} ${t.ref}`,
+    ).toBe(0);
 }
 
 export async function stripeSignatureFor(secret: string, body: string, t = Math.floor(Date.now() / 1000)) {
@@ -253,7 +299,8 @@ export async function completeVisit(w: World, tech: Session, order: { id: string
   for (const [action, body] of [
     ["accept", {}],
     ["depart", {}],
-  ] as const) expect((await task(tech, order.id, action, body)).status).toBe(200);
+  ] as const)
+    expect((await task(tech, order.id, action, body)).status).toBe(200);
   expect((await uploadPhoto(tech, order.id, "arrive")).status).toBe(201);
   expect((await task(tech, order.id, "arrive", { lat: w.center.lat, lng: w.center.lng })).status).toBe(200);
   expect((await task(tech, order.id, "start", { code: order.startCode })).status).toBe(200);

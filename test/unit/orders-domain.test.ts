@@ -113,7 +113,8 @@ describe("order state machine", () => {
 
   it("lets only the system confirm a pending order (a payment), and only staff or the customer open after-sales", () => {
     expect(canTransition("pending_payment", "confirmed", "system")).toBe(true);
-    for (const actor of ["customer", "technician", "operator", "merchant"] as const) expect(canTransition("pending_payment", "confirmed", actor)).toBe(false);
+    for (const actor of ["customer", "technician", "operator", "merchant"] as const)
+      expect(canTransition("pending_payment", "confirmed", actor)).toBe(false);
     expect(canTransition("completed", "after_sales", "customer")).toBe(true);
     expect(canTransition("completed", "after_sales", "technician")).toBe(false);
     expect(canTransition("after_sales", "refunded", "customer")).toBe(false);

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { ledgerAccounts, ledgerEntries, ledgerTransactions } from "../schema";
-import type { TxDraft } from "../../domain/ledger";
+import { txHeader, type TxDraft } from "../../domain/ledger";
 import type { LedgerTxKind } from "../../domain/money";
 import { newId } from "../../lib/ids";
 import { insertRow, type Guard } from "./statements";
@@ -21,29 +21,20 @@ export function ledgerStatements(raw: D1Database, tx: TxDraft, now: number, guar
     ...[...accounts.values()].map((a) =>
       insertRow(raw, "ledger_accounts", { code: a.code, kind: a.kind, type: a.type, ownerId: a.ownerId, createdAt: now }, undefined, true),
     ),
-    insertRow(
-      raw,
-      "ledger_transactions",
-      {
-        id: txId,
-        kind: tx.kind,
-        ref: tx.ref,
-        orderId: tx.orderId,
-        merchantId: tx.merchantId,
-        serviceId: tx.serviceId,
-        technicianId: tx.technicianId,
-        provider: tx.provider,
-        currency: tx.currency,
-        memo: tx.memo,
-        createdAt: now,
-      },
-      guard,
-    ),
+    insertRow(raw, "ledger_transactions", { id: txId, ...txHeader(tx), createdAt: now }, guard),
     ...tx.entries.map((e) =>
       insertRow(
         raw,
         "ledger_entries",
-        { id: newId("len", now), txId, account: e.account.code, amount: e.amount, orderId: tx.orderId, availableAt: e.availableAt ?? now, createdAt: now },
+        {
+          id: newId("len", now),
+          txId,
+          account: e.account.code,
+          amount: e.amount,
+          orderId: tx.orderId,
+          availableAt: e.availableAt ?? now,
+          createdAt: now,
+        },
         { sql: "EXISTS (SELECT 1 FROM ledger_transactions WHERE id = ?)", params: [txId] },
       ),
     ),
@@ -91,10 +82,12 @@ export async function listTx(db: Db, f: TxFilter, limit: number) {
   const entries = await db
     .select()
     .from(ledgerEntries)
-    .where(sql`${ledgerEntries.txId} in (${sql.join(
-      txs.map((t) => sql`${t.id}`),
-      sql`, `,
-    )})`);
+    .where(
+      sql`${ledgerEntries.txId} in (${sql.join(
+        txs.map((t) => sql`${t.id}`),
+        sql`, `,
+      )})`,
+    );
   return txs.map((t) => ({ ...t, entries: entries.filter((e) => e.txId === t.id) }));
 }
 
@@ -148,7 +141,12 @@ export async function accountSum(db: Db, code: string, opts: { availableBy?: num
 /** Transactions whose entries do not sum to zero (there must never be any). */
 export async function unbalancedTx(db: Db, from: number, to: number) {
   return db
-    .select({ id: ledgerTransactions.id, kind: ledgerTransactions.kind, ref: ledgerTransactions.ref, sum: sql<number>`sum(${ledgerEntries.amount})` })
+    .select({
+      id: ledgerTransactions.id,
+      kind: ledgerTransactions.kind,
+      ref: ledgerTransactions.ref,
+      sum: sql<number>`sum(${ledgerEntries.amount})`,
+    })
     .from(ledgerTransactions)
     .innerJoin(ledgerEntries, eq(ledgerEntries.txId, ledgerTransactions.id))
     .where(and(gte(ledgerTransactions.createdAt, from), lt(ledgerTransactions.createdAt, to)))
@@ -167,7 +165,13 @@ export async function clearingByProvider(db: Db, from: number, to: number) {
     })
     .from(ledgerEntries)
     .innerJoin(ledgerTransactions, eq(ledgerEntries.txId, ledgerTransactions.id))
-    .where(and(sql`${ledgerEntries.account} like 'provider_clearing:%'`, gte(ledgerTransactions.createdAt, from), lt(ledgerTransactions.createdAt, to)))
+    .where(
+      and(
+        sql`${ledgerEntries.account} like 'provider_clearing:%'`,
+        gte(ledgerTransactions.createdAt, from),
+        lt(ledgerTransactions.createdAt, to),
+      ),
+    )
     .groupBy(ledgerEntries.account, ledgerTransactions.kind);
 }
 

@@ -82,7 +82,13 @@ export function refundRow(raw: D1Database, r: RefundRow, guard?: Guard) {
 }
 
 /** Moves a refund from one of `from` to `set.status`, marking it with `marker` (guards what follows). */
-export function refundMoved(raw: D1Database, id: string, from: RefundStatus[], set: Partial<RefundRow> & { changeId: string }, now: number) {
+export function refundMoved(
+  raw: D1Database,
+  id: string,
+  from: RefundStatus[],
+  set: Partial<RefundRow> & { changeId: string },
+  now: number,
+) {
   return updateRows(
     raw,
     "refunds",

@@ -13,7 +13,13 @@ const toDb = (v: unknown) =>
   v === undefined ? null : typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "object" && v !== null ? JSON.stringify(v) : v;
 
 /** `INSERT INTO table (…) SELECT … [WHERE guard]`, columns named after the row's keys in snake_case. */
-export function insertRow(raw: D1Database, table: string, row: Record<string, unknown>, guard?: Guard, orIgnore = false): D1PreparedStatement {
+export function insertRow(
+  raw: D1Database,
+  table: string,
+  row: Record<string, unknown>,
+  guard?: Guard,
+  orIgnore = false,
+): D1PreparedStatement {
   const keys = Object.keys(row);
   const cols = keys.map(toColumn).join(", ");
   const values = keys.map(() => "?").join(", ");

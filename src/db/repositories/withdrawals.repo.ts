@@ -79,7 +79,13 @@ export async function earningEntries(db: Db, account: string, beforeId: string |
   return db
     .select()
     .from(ledgerEntries)
-    .where(and(eq(ledgerEntries.account, account), sql`${ledgerEntries.orderId} is not null`, beforeId ? lt(ledgerEntries.id, beforeId) : undefined))
+    .where(
+      and(
+        eq(ledgerEntries.account, account),
+        sql`${ledgerEntries.orderId} is not null`,
+        beforeId ? lt(ledgerEntries.id, beforeId) : undefined,
+      ),
+    )
     .orderBy(desc(ledgerEntries.id))
     .limit(limit);
 }

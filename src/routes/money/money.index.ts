@@ -26,10 +26,16 @@ export default createRouter()
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as ReturnType<typeof withdrawals.withdrawalView>, 201);
   })
-  .openapi(routes.listOwnWithdrawals, async (c) => c.json(await withdrawals.ownWithdrawals(c.env, ownTechnicianId(authOf(c)), c.req.valid("query")), 200))
+  .openapi(routes.listOwnWithdrawals, async (c) =>
+    c.json(await withdrawals.ownWithdrawals(c.env, ownTechnicianId(authOf(c)), c.req.valid("query")), 200),
+  )
   .openapi(routes.listRefunds, async (c) => c.json(await refundsForStaff(c.env, authOf(c), c.req.valid("query")), 200))
-  .openapi(routes.approveRefund, async (c) => c.json(await approveRefund(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json")), 200))
-  .openapi(routes.rejectRefund, async (c) => c.json(await rejectRefund(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200))
+  .openapi(routes.approveRefund, async (c) =>
+    c.json(await approveRefund(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(routes.rejectRefund, async (c) =>
+    c.json(await rejectRefund(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
+  )
   .openapi(routes.refundOrder, async (c) => {
     const auth = authOf(c);
     const id = c.req.valid("param").id;
@@ -43,7 +49,9 @@ export default createRouter()
     return c.json(outcome.body as { items: ReturnType<typeof refundView>[] }, 201);
   })
   .openapi(routes.listWithdrawals, async (c) => c.json(await withdrawals.withdrawalsForStaff(c.env, authOf(c), c.req.valid("query")), 200))
-  .openapi(routes.approveWithdrawal, async (c) => c.json(await withdrawals.approveWithdrawal(c.env, authOf(c), c.req.valid("param").id), 200))
+  .openapi(routes.approveWithdrawal, async (c) =>
+    c.json(await withdrawals.approveWithdrawal(c.env, authOf(c), c.req.valid("param").id), 200),
+  )
   .openapi(routes.rejectWithdrawal, async (c) =>
     c.json(await withdrawals.rejectWithdrawal(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
   )

@@ -18,15 +18,30 @@ export const earnings = createRoute({
   path: "/v1/technician/earnings",
   tags: ["Technicians"],
   summary: "My earnings: totals (pending, available, withdrawing, withdrawn) and per order",
-  description: "An order's share is pending for SETTLEMENT_DELAY_HOURS after its split (at completion, or at a cancellation that keeps money), then available to withdraw.",
+  description:
+    "An order's share is pending for SETTLEMENT_DELAY_HOURS after its split (at completion, or at a cancellation that keeps money), then available to withdraw.",
   security: bearer,
   middleware: [technician] as const,
   request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
   responses: {
     200: jsonContent(
       z.object({
-        totals: z.object({ earned: MoneySchema, pending: MoneySchema, available: MoneySchema, withdrawing: MoneySchema, withdrawn: MoneySchema }),
-        items: z.array(z.object({ orderId: z.string(), amount: MoneySchema, status: z.enum(["pending", "available"]), availableAt: z.string(), at: z.string() })),
+        totals: z.object({
+          earned: MoneySchema,
+          pending: MoneySchema,
+          available: MoneySchema,
+          withdrawing: MoneySchema,
+          withdrawn: MoneySchema,
+        }),
+        items: z.array(
+          z.object({
+            orderId: z.string(),
+            amount: MoneySchema,
+            status: z.enum(["pending", "available"]),
+            availableAt: z.string(),
+            at: z.string(),
+          }),
+        ),
         nextCursor: z.string().nullable(),
       }),
       "Earnings",
@@ -44,7 +59,10 @@ export const requestWithdrawal = createRoute({
     "Between WITHDRAWAL_MIN_AMOUNT and WITHDRAWAL_MAX_AMOUNT (400 WITHDRAWAL_AMOUNT_OUT_OF_RANGE), at most WITHDRAWALS_PER_DAY a day (409 WITHDRAWAL_LIMIT), never more than is available (409 INSUFFICIENT_BALANCE). Waits for an operator's approval, then is paid out.",
   security: bearer,
   middleware: [technician] as const,
-  request: { headers: IdempotencyHeader, body: jsonBody(z.object({ amount: z.number().int().min(1).openapi({ description: "分" }) }).strict()) },
+  request: {
+    headers: IdempotencyHeader,
+    body: jsonBody(z.object({ amount: z.number().int().min(1).openapi({ description: "分" }) }).strict()),
+  },
   responses: { 201: jsonContent(Withdrawal, "Requested"), ...authErrors(404, 409, 413, 415, 422) },
 });
 
@@ -72,7 +90,14 @@ export const listRefunds = createRoute({
   description: "A merchant_admin sees only its merchant's.",
   security: bearer,
   middleware: [staff] as const,
-  request: { query: z.object({ status: z.enum(REFUND_STATUSES).optional(), orderId: z.string().max(64).optional(), limit: LimitQuery, cursor: CursorQuery }) },
+  request: {
+    query: z.object({
+      status: z.enum(REFUND_STATUSES).optional(),
+      orderId: z.string().max(64).optional(),
+      limit: LimitQuery,
+      cursor: CursorQuery,
+    }),
+  },
   responses: { 200: jsonContent(page(Refund), "Refunds"), ...authErrors() },
 });
 
@@ -81,10 +106,14 @@ export const approveRefund = createRoute({
   path: "/v1/admin/refunds/{id}/approve",
   tags: ["Money"],
   summary: "Approve a requested refund, in full or for less (audited)",
-  description: "Sets the money aside (taken back from the split's shares when the order was completed) and sends it through the provider. 409 REFUND_DECIDED when it is not waiting for approval.",
+  description:
+    "Sets the money aside (taken back from the split's shares when the order was completed) and sends it through the provider. 409 REFUND_DECIDED when it is not waiting for approval.",
   security: bearer,
   middleware: [staff] as const,
-  request: { params: RefundId, body: jsonBody(z.object({ amount: z.number().int().min(1).optional(), note: z.string().max(500).optional() }).strict()) },
+  request: {
+    params: RefundId,
+    body: jsonBody(z.object({ amount: z.number().int().min(1).optional(), note: z.string().max(500).optional() }).strict()),
+  },
   responses: { 200: jsonContent(Refund, "Approved"), ...authErrors(404, 409, 413, 415) },
 });
 
@@ -104,13 +133,21 @@ export const refundOrder = createRoute({
   path: "/v1/admin/orders/{id}/refunds",
   tags: ["Money"],
   summary: "Refund an order on staff's decision, full or partial (Idempotency-Key required, audited)",
-  description: "For a completed (it passes through after_sales) or cancelled order. 409 NOTHING_TO_REFUND, 409 REFUND_IN_PROGRESS, 409 INVALID_TRANSITION for a live order (cancel it instead).",
+  description:
+    "For a completed (it passes through after_sales) or cancelled order. 409 NOTHING_TO_REFUND, 409 REFUND_IN_PROGRESS, 409 INVALID_TRANSITION for a live order (cancel it instead).",
   security: bearer,
   middleware: [staff] as const,
   request: {
     params: OrderId,
     headers: IdempotencyHeader,
-    body: jsonBody(z.object({ amount: z.number().int().min(1).optional().openapi({ description: "分; default all that is left" }), reason: z.string().trim().min(1).max(500) }).strict()),
+    body: jsonBody(
+      z
+        .object({
+          amount: z.number().int().min(1).optional().openapi({ description: "分; default all that is left" }),
+          reason: z.string().trim().min(1).max(500),
+        })
+        .strict(),
+    ),
   },
   responses: { 201: jsonContent(z.object({ items: z.array(Refund) }), "Refunds made"), ...authErrors(404, 409, 413, 415, 422) },
 });
@@ -125,7 +162,14 @@ export const listWithdrawals = createRoute({
   description: "A merchant_admin sees only its technicians'.",
   security: bearer,
   middleware: [staff] as const,
-  request: { query: z.object({ status: z.enum(WITHDRAWAL_STATUSES).optional(), technicianId: z.string().max(64).optional(), limit: LimitQuery, cursor: CursorQuery }) },
+  request: {
+    query: z.object({
+      status: z.enum(WITHDRAWAL_STATUSES).optional(),
+      technicianId: z.string().max(64).optional(),
+      limit: LimitQuery,
+      cursor: CursorQuery,
+    }),
+  },
   responses: { 200: jsonContent(page(Withdrawal), "Withdrawals"), ...authErrors() },
 });
 
@@ -153,7 +197,12 @@ export const rejectWithdrawal = createRoute({
 
 // ——— reports and ledger ———
 
-const Tz = z.string().min(1).max(64).default("Asia/Shanghai").openapi({ description: "IANA time zone of the days (default Asia/Shanghai)" });
+const Tz = z
+  .string()
+  .min(1)
+  .max(64)
+  .default("Asia/Shanghai")
+  .openapi({ description: "IANA time zone of the days (default Asia/Shanghai)" });
 
 export const reconciliation = createRoute({
   method: "get",
@@ -193,7 +242,8 @@ export const reconcileNow = createRoute({
   path: "/v1/admin/payments/reconcile",
   tags: ["Money"],
   summary: "Run the payment reconciliation job now (operators)",
-  description: "What the every-minute cron does: query pending payments and refunds at the providers, settle paid orders, pay approved withdrawals out.",
+  description:
+    "What the every-minute cron does: query pending payments and refunds at the providers, settle paid orders, pay approved withdrawals out.",
   security: bearer,
   middleware: [platform] as const,
   responses: {
@@ -227,7 +277,16 @@ export const revenue = createRoute({
     200: jsonContent(
       z.object({
         groupBy: z.string(),
-        items: z.array(z.object({ key: z.string(), gross: MoneySchema, platformRevenue: MoneySchema, merchantShare: MoneySchema, technicianShare: MoneySchema, couponExpense: MoneySchema })),
+        items: z.array(
+          z.object({
+            key: z.string(),
+            gross: MoneySchema,
+            platformRevenue: MoneySchema,
+            merchantShare: MoneySchema,
+            technicianShare: MoneySchema,
+            couponExpense: MoneySchema,
+          }),
+        ),
       }),
       "Revenue",
     ),
@@ -245,7 +304,13 @@ const LedgerTx = z
     provider: z.string().nullable(),
     memo: z.string(),
     at: z.string(),
-    entries: z.array(z.object({ account: z.string(), amount: MoneySchema.openapi({ description: "Debit positive, credit negative" }), availableAt: z.string() })),
+    entries: z.array(
+      z.object({
+        account: z.string(),
+        amount: MoneySchema.openapi({ description: "Debit positive, credit negative" }),
+        availableAt: z.string(),
+      }),
+    ),
     balanced: z.boolean(),
   })
   .openapi("LedgerTransaction");
@@ -281,7 +346,14 @@ export const ledgerAccounts = createRoute({
   security: bearer,
   middleware: [staff] as const,
   responses: {
-    200: jsonContent(z.object({ items: z.array(z.object({ code: z.string(), kind: z.string(), type: z.string(), ownerId: z.string().nullable(), balance: MoneySchema })) }), "Accounts"),
+    200: jsonContent(
+      z.object({
+        items: z.array(
+          z.object({ code: z.string(), kind: z.string(), type: z.string(), ownerId: z.string().nullable(), balance: MoneySchema }),
+        ),
+      }),
+      "Accounts",
+    ),
     ...authErrors(),
   },
 });
@@ -317,7 +389,13 @@ export const listCommission = createRoute({
   security: bearer,
   middleware: [platform] as const,
   responses: {
-    200: jsonContent(z.object({ defaults: z.object({ takeRateBps: z.number().int(), technicianShareBps: z.number().int() }), items: z.array(CommissionRule) }), "Rules"),
+    200: jsonContent(
+      z.object({
+        defaults: z.object({ takeRateBps: z.number().int(), technicianShareBps: z.number().int() }),
+        items: z.array(CommissionRule),
+      }),
+      "Rules",
+    ),
     ...authErrors(),
   },
 });
@@ -327,7 +405,8 @@ export const putCommission = createRoute({
   path: "/v1/admin/commission-rules",
   tags: ["Money"],
   summary: "Set the platform take rate and technician share for the platform, a merchant or a service (audited)",
-  description: "Basis points (2000 = 20 %); null falls back to the wider scope (service → merchant → default → COMMISSION_* variables). Applies to splits made from now on.",
+  description:
+    "Basis points (2000 = 20 %); null falls back to the wider scope (service → merchant → default → COMMISSION_* variables). Applies to splits made from now on.",
   security: bearer,
   middleware: [platform] as const,
   request: {

@@ -39,7 +39,14 @@ export const complain = createRoute({
   middleware: [requireRole("customer")] as const,
   request: {
     params: OrderId,
-    body: jsonBody(z.object({ reason: z.string().trim().min(1).max(1000), amount: z.number().int().min(1).optional().openapi({ description: "分; default: all that was paid" }) }).strict()),
+    body: jsonBody(
+      z
+        .object({
+          reason: z.string().trim().min(1).max(1000),
+          amount: z.number().int().min(1).optional().openapi({ description: "分; default: all that was paid" }),
+        })
+        .strict(),
+    ),
   },
   responses: { 201: jsonContent(Refund, "Refund requested"), ...authErrors(404, 409, 413, 415) },
 });

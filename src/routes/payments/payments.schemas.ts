@@ -1,11 +1,21 @@
 import { z } from "@hono/zod-openapi";
-import { PAYMENT_PROVIDERS, PAYMENT_STAGES, PAYMENT_STATUSES, REFUND_KINDS, REFUND_STATUSES, WITHDRAWAL_STATUSES } from "../../domain/money";
+import {
+  PAYMENT_PROVIDERS,
+  PAYMENT_STAGES,
+  PAYMENT_STATUSES,
+  REFUND_KINDS,
+  REFUND_STATUSES,
+  WITHDRAWAL_STATUSES,
+} from "../../domain/money";
 import { MoneySchema } from "../openapi";
 
 export const PaymentRequest = z
   .object({
     provider: z.enum(PAYMENT_PROVIDERS),
-    stage: z.enum(PAYMENT_STAGES).optional().openapi({ description: "Default: deposit or full before confirmation, balance after (full for pay-after-service)" }),
+    stage: z
+      .enum(PAYMENT_STAGES)
+      .optional()
+      .openapi({ description: "Default: deposit or full before confirmation, balance after (full for pay-after-service)" }),
     channel: z.enum(["app", "jsapi"]).optional().openapi({ description: "WeChat Pay only: app (default) or jsapi" }),
     openId: z.string().min(1).max(128).optional().openapi({ description: "WeChat Pay JSAPI: the payer's openid" }),
   })
@@ -24,13 +34,10 @@ export const Payment = z
     disposition: z.string().nullable().openapi({ description: "applied, refunded_late or refunded_duplicate once the money is settled" }),
     providerTxnId: z.string().nullable(),
     refunded: MoneySchema,
-    clientParams: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .openapi({
-        description:
-          "Only when created. wechatpay app: {appid, partnerid, prepayid, package: 'Sign=WXPay', noncestr, timestamp, sign}; jsapi: {appId, timeStamp, nonceStr, package: 'prepay_id=…', signType: 'RSA', paySign}; alipay: {orderString}; stripe: {paymentIntentId, clientSecret, publishableKey?}; sandbox: {paymentIntentId, clientSecret, payUrl}",
-      }),
+    clientParams: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        "Only when created. wechatpay app: {appid, partnerid, prepayid, package: 'Sign=WXPay', noncestr, timestamp, sign}; jsapi: {appId, timeStamp, nonceStr, package: 'prepay_id=…', signType: 'RSA', paySign}; alipay: {orderString}; stripe: {paymentIntentId, clientSecret, publishableKey?}; sandbox: {paymentIntentId, clientSecret, payUrl}",
+    }),
     createdAt: z.string(),
     succeededAt: z.string().nullable(),
   })

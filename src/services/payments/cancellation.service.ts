@@ -18,7 +18,13 @@ export async function completionSplit(env: Env, order: OrderRow): Promise<Transi
   const shares = await sharesOf(env, order, order.total + coupon);
   return {
     extra: (guard: Guard, now: number) =>
-      splitStatements(env.DB, order, { funds: order.total, coupon, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` }, now, guard),
+      splitStatements(
+        env.DB,
+        order,
+        { funds: order.total, coupon, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` },
+        now,
+        guard,
+      ),
   };
 }
 
@@ -51,13 +57,33 @@ export async function cancellationMoney(env: Env, order: OrderRow) {
               env.DB,
               order,
               p.payment,
-              { id: p.id, kind: "cancellation", amount: p.amount, status: "processing", reason: "cancellation policy", requestedBy: null, splitShares: null },
+              {
+                id: p.id,
+                kind: "cancellation",
+                amount: p.amount,
+                status: "processing",
+                reason: "cancellation policy",
+                requestedBy: null,
+                splitShares: null,
+              },
               now,
               guard,
             ),
           ),
           ...(shares
-            ? splitStatements(env.DB, order, { funds: kept, coupon: 0, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} cancelled: kept under the policy` }, now, guard)
+            ? splitStatements(
+                env.DB,
+                order,
+                {
+                  funds: kept,
+                  coupon: 0,
+                  shares,
+                  technicianAvailableAt: now + settlementDelayMs(env),
+                  memo: `order ${order.id} cancelled: kept under the policy`,
+                },
+                now,
+                guard,
+              )
             : []),
         ],
       };

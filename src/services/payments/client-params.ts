@@ -24,7 +24,11 @@ export interface ParamsInput {
   now: number;
 }
 
-const nonce = () => randomToken(24).replace(/[^A-Za-z0-9]/g, "").slice(0, 32).padEnd(32, "0");
+const nonce = () =>
+  randomToken(24)
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, 32)
+    .padEnd(32, "0");
 
 async function signWith(pem: string, message: string): Promise<string> {
   const key = await rsaPrivateKey(pem);

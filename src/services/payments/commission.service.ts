@@ -33,11 +33,19 @@ export async function sharesOf(
   gross: number,
 ): Promise<Shares> {
   const rates = await ratesFor(env, o.merchantId, o.serviceId);
-  return splitShares(gross, rates.takeRateBps, rates.technicianShareBps, { merchant: o.merchantId !== null, technician: o.technicianId !== null });
+  return splitShares(gross, rates.takeRateBps, rates.technicianShareBps, {
+    merchant: o.merchantId !== null,
+    technician: o.technicianId !== null,
+  });
 }
 
 function ruleView(r: { scope: string; takeRateBps: number | null; technicianShareBps: number | null; updatedAt: number }) {
-  return { scope: r.scope, takeRateBps: r.takeRateBps, technicianShareBps: r.technicianShareBps, updatedAt: new Date(r.updatedAt).toISOString() };
+  return {
+    scope: r.scope,
+    takeRateBps: r.takeRateBps,
+    technicianShareBps: r.technicianShareBps,
+    updatedAt: new Date(r.updatedAt).toISOString(),
+  };
 }
 
 export async function listCommission(env: Env) {
@@ -45,13 +53,23 @@ export async function listCommission(env: Env) {
 }
 
 /** Sets a scope's rates (the merchant or service must exist), audited. */
-export async function putCommission(env: Env, actorId: string, input: { scope: string; takeRateBps: number | null; technicianShareBps: number | null }) {
+export async function putCommission(
+  env: Env,
+  actorId: string,
+  input: { scope: string; takeRateBps: number | null; technicianShareBps: number | null },
+) {
   const db = getDb(env);
   const [kind, id] = input.scope.split(":");
   if (kind === "merchant" && !(await findMerchant(db, id!))) throw new NotFoundError("Merchant");
   if (kind === "service" && !(await bookableService(db, id!))) throw new NotFoundError("Service");
   const now = Date.now();
   const saved = await upsertRule(db, { ...input, updatedBy: actorId, createdAt: now, updatedAt: now });
-  await appendAudit(db, { actorId, action: "commission.set", targetType: "commission_rule", targetId: input.scope, data: { takeRateBps: input.takeRateBps, technicianShareBps: input.technicianShareBps } });
+  await appendAudit(db, {
+    actorId,
+    action: "commission.set",
+    targetType: "commission_rule",
+    targetId: input.scope,
+    data: { takeRateBps: input.takeRateBps, technicianShareBps: input.technicianShareBps },
+  });
   return ruleView(saved);
 }

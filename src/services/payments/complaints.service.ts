@@ -6,7 +6,15 @@
 import { getDb } from "../../db/client";
 import { appendAudit } from "../../db/repositories/audit.repo";
 import { findOrder, type OrderRow } from "../../db/repositories/orders.repo";
-import { findPayment, findRefund, paymentsOfOrder, refundMoved, refundsOfOrder, type PaymentRow, type RefundRow } from "../../db/repositories/payments.repo";
+import {
+  findPayment,
+  findRefund,
+  paymentsOfOrder,
+  refundMoved,
+  refundsOfOrder,
+  type PaymentRow,
+  type RefundRow,
+} from "../../db/repositories/payments.repo";
 import { ledgerStatements } from "../../db/repositories/ledger.repo";
 import { refundMarked } from "../../db/repositories/statements";
 import { refundRequestTx } from "../../domain/ledger";
@@ -53,25 +61,53 @@ export async function complain(env: Env, customerId: string, orderId: string, in
   if (order.status !== "completed") {
     throw new ConflictError(
       "INVALID_TRANSITION",
-      { en: `Only a completed order can get a complaint; this one is ${order.status}.`, zh: `只有已完成的订单可以投诉；当前状态为 ${order.status}。` },
+      {
+        en: `Only a completed order can get a complaint; this one is ${order.status}.`,
+        zh: `只有已完成的订单可以投诉；当前状态为 ${order.status}。`,
+      },
       { extra: { status: order.status } },
     );
   }
   if (Date.now() > order.updatedAt + complaintWindowMs(env)) {
-    throw new ConflictError("COMPLAINT_WINDOW_CLOSED", { en: "The time to complain about this order has passed.", zh: "该订单已超过投诉期限。" });
+    throw new ConflictError("COMPLAINT_WINDOW_CLOSED", {
+      en: "The time to complain about this order has passed.",
+      zh: "该订单已超过投诉期限。",
+    });
   }
   const [payments, refunds] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId)]);
   const parts = refundable(payments, refunds);
   const left = parts.reduce((s, p) => s + p.left, 0);
   if (left === 0) throw nothingToRefund();
   const amount = input.amount ?? left;
-  if (amount > left) throw new BadRequestError("VALIDATION_FAILED", { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` }, { errors: [{ path: "body.amount", message: `at most ${left}` }] });
+  if (amount > left)
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` },
+      { errors: [{ path: "body.amount", message: `at most ${left}` }] },
+    );
   // One request against the largest payment; approval may spread it over the others.
   const payment = parts[0]!.payment;
-  const refund: NewRefund = { id: newId("rfd"), kind: "complaint", amount, status: "pending_approval", reason: input.reason, requestedBy: customerId, splitShares: null };
-  await transition(env, order, "after_sales", { type: "customer", id: customerId }, `complaint: ${input.reason}`, {}, { refundId: refund.id, amount }, {
-    extra: (guard, now) => refundStatements(env.DB, order, payment, refund, now, guard),
-  });
+  const refund: NewRefund = {
+    id: newId("rfd"),
+    kind: "complaint",
+    amount,
+    status: "pending_approval",
+    reason: input.reason,
+    requestedBy: customerId,
+    splitShares: null,
+  };
+  await transition(
+    env,
+    order,
+    "after_sales",
+    { type: "customer", id: customerId },
+    `complaint: ${input.reason}`,
+    {},
+    { refundId: refund.id, amount },
+    {
+      extra: (guard, now) => refundStatements(env.DB, order, payment, refund, now, guard),
+    },
+  );
   return refundView((await findRefund(db, refund.id))!);
 }
 
@@ -83,7 +119,8 @@ function staffActor(auth: Auth): Actor {
 export async function managedRefund(env: Env, auth: Auth, id: string): Promise<RefundRow> {
   const refund = await findRefund(getDb(env), id);
   const platform = auth.roles.includes("operator") || auth.roles.includes("admin");
-  if (!refund || (!platform && (auth.merchantId === null || refund.merchantId !== auth.merchantId))) throw new NotFoundError({ en: "Refund", zh: "退款" });
+  if (!refund || (!platform && (auth.merchantId === null || refund.merchantId !== auth.merchantId)))
+    throw new NotFoundError({ en: "Refund", zh: "退款" });
   return refund;
 }
 
@@ -94,10 +131,19 @@ export async function managedRefund(env: Env, auth: Auth, id: string): Promise<R
 export async function approveRefund(env: Env, auth: Auth, id: string, input: { amount?: number; note?: string }) {
   const refund = await managedRefund(env, auth, id);
   if (refund.status !== "pending_approval") {
-    throw new ConflictError("REFUND_DECIDED", { en: `This refund is ${refund.status} already.`, zh: `该退款已是 ${refund.status} 状态。` }, { extra: { status: refund.status } });
+    throw new ConflictError(
+      "REFUND_DECIDED",
+      { en: `This refund is ${refund.status} already.`, zh: `该退款已是 ${refund.status} 状态。` },
+      { extra: { status: refund.status } },
+    );
   }
   const amount = input.amount ?? refund.amount;
-  if (amount > refund.amount) throw new BadRequestError("VALIDATION_FAILED", { en: `At most the ${refund.amount} requested.`, zh: `不能超过申请的 ${refund.amount} 分。` }, { errors: [{ path: "body.amount", message: `at most ${refund.amount}` }] });
+  if (amount > refund.amount)
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: `At most the ${refund.amount} requested.`, zh: `不能超过申请的 ${refund.amount} 分。` },
+      { errors: [{ path: "body.amount", message: `at most ${refund.amount}` }] },
+    );
   const db = getDb(env);
   const order = (await findOrder(db, refund.orderId))!;
   const payment = (await findPayment(db, refund.paymentId))!;
@@ -110,11 +156,24 @@ export async function approveRefund(env: Env, auth: Auth, id: string, input: { a
   const now = Date.now();
   const guard = refundMarked(refund.id, marker);
   const [moved] = await env.DB.batch([
-    refundMoved(env.DB, refund.id, ["pending_approval"], { status: "processing", amount, decidedBy: auth.accountId, decidedAt: now, afterSplit: split !== null, changeId: marker }, now),
+    refundMoved(
+      env.DB,
+      refund.id,
+      ["pending_approval"],
+      { status: "processing", amount, decidedBy: auth.accountId, decidedAt: now, afterSplit: split !== null, changeId: marker },
+      now,
+    ),
     ...ledgerStatements(env.DB, refundRequestTx(factsOf(order), { id: refund.id, provider: refund.provider, amount }, split), now, guard),
   ]);
-  if (moved?.meta.changes !== 1) throw new ConflictError("REFUND_DECIDED", { en: "This refund was decided meanwhile.", zh: "该退款已被处理。" });
-  await appendAudit(db, { actorId: auth.accountId, action: "refund.approve", targetType: "refund", targetId: refund.id, data: { orderId: order.id, requested: refund.amount, approved: amount, note: input.note ?? null } });
+  if (moved?.meta.changes !== 1)
+    throw new ConflictError("REFUND_DECIDED", { en: "This refund was decided meanwhile.", zh: "该退款已被处理。" });
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "refund.approve",
+    targetType: "refund",
+    targetId: refund.id,
+    data: { orderId: order.id, requested: refund.amount, approved: amount, note: input.note ?? null },
+  });
   await submitRefund(env, refund.id);
   return refundView((await findRefund(db, refund.id))!);
 }
@@ -123,13 +182,29 @@ export async function rejectRefund(env: Env, auth: Auth, id: string, reason: str
   const refund = await managedRefund(env, auth, id);
   const now = Date.now();
   const [moved] = await env.DB.batch([
-    refundMoved(env.DB, refund.id, ["pending_approval"], { status: "rejected", decidedBy: auth.accountId, decidedAt: now, failureReason: reason, changeId: newId("chg") }, now),
+    refundMoved(
+      env.DB,
+      refund.id,
+      ["pending_approval"],
+      { status: "rejected", decidedBy: auth.accountId, decidedAt: now, failureReason: reason, changeId: newId("chg") },
+      now,
+    ),
   ]);
   if (moved?.meta.changes !== 1) {
-    throw new ConflictError("REFUND_DECIDED", { en: `This refund is ${refund.status} already.`, zh: `该退款已是 ${refund.status} 状态。` }, { extra: { status: refund.status } });
+    throw new ConflictError(
+      "REFUND_DECIDED",
+      { en: `This refund is ${refund.status} already.`, zh: `该退款已是 ${refund.status} 状态。` },
+      { extra: { status: refund.status } },
+    );
   }
   const db = getDb(env);
-  await appendAudit(db, { actorId: auth.accountId, action: "refund.reject", targetType: "refund", targetId: refund.id, data: { orderId: refund.orderId, amount: refund.amount, reason } });
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "refund.reject",
+    targetType: "refund",
+    targetId: refund.id,
+    data: { orderId: refund.orderId, amount: refund.amount, reason },
+  });
   await afterRefund(env, refund.orderId);
   return refundView((await findRefund(db, refund.id))!);
 }
@@ -148,25 +223,50 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
   const left = parts.reduce((s, p) => s + p.left, 0);
   if (left === 0) throw nothingToRefund();
   const amount = input.amount ?? left;
-  if (amount > left) throw new BadRequestError("VALIDATION_FAILED", { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` }, { errors: [{ path: "body.amount", message: `at most ${left}` }] });
+  if (amount > left)
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` },
+      { errors: [{ path: "body.amount", message: `at most ${left}` }] },
+    );
   const served = SERVED_STATUSES.includes(order.status);
   if (!served && order.status !== "cancelled") {
-    throw new ConflictError("INVALID_TRANSITION", { en: `Cancel the order first; it is ${order.status}.`, zh: `请先取消订单；当前状态为 ${order.status}。` }, { extra: { status: order.status } });
+    throw new ConflictError(
+      "INVALID_TRANSITION",
+      { en: `Cancel the order first; it is ${order.status}.`, zh: `请先取消订单；当前状态为 ${order.status}。` },
+      { extra: { status: order.status } },
+    );
   }
   const split = served ? await splitSharesOf(db, order.id) : null;
   const pieces = spread(amount, parts).map((x) => ({
     payment: x.payment,
-    refund: { id: newId("rfd"), kind: "operator" as const, amount: x.amount, status: "processing" as const, reason: input.reason, requestedBy: auth.accountId, decidedBy: auth.accountId, splitShares: split },
+    refund: {
+      id: newId("rfd"),
+      kind: "operator" as const,
+      amount: x.amount,
+      status: "processing" as const,
+      reason: input.reason,
+      requestedBy: auth.accountId,
+      decidedBy: auth.accountId,
+      splitShares: split,
+    },
   }));
   const actor = staffActor(auth);
-  const extra = (guard: ReturnType<typeof refundMarked>, now: number) => pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, now, guard));
+  const extra = (guard: ReturnType<typeof refundMarked>, now: number) =>
+    pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, now, guard));
   if (order.status === "completed") {
     await transition(env, order, "after_sales", actor, `refund by staff: ${input.reason}`, {}, { amount }, { extra });
   } else if (order.status === "after_sales" || order.status === "cancelled") {
     // No status change: the refunds guard on themselves (a fresh id cannot exist yet).
     await env.DB.batch(pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, Date.now())));
   }
-  await appendAudit(db, { actorId: auth.accountId, action: "refund.create", targetType: "order", targetId: order.id, data: { amount, reason: input.reason, refunds: pieces.map((p) => p.refund.id) } });
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "refund.create",
+    targetType: "order",
+    targetId: order.id,
+    data: { amount, reason: input.reason, refunds: pieces.map((p) => p.refund.id) },
+  });
   for (const p of pieces) await submitRefund(env, p.refund.id);
   const after = await refundsOfOrder(db, order.id);
   return after.filter((r) => pieces.some((p) => p.refund.id === r.id)).map(refundView);

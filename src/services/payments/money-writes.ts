@@ -7,7 +7,7 @@ import { findTx, ledgerStatements } from "../../db/repositories/ledger.repo";
 import type { OrderRow } from "../../db/repositories/orders.repo";
 import { paymentSucceeded, refundRow, type PaymentRow, type RefundRow } from "../../db/repositories/payments.repo";
 import { outboxRow, paymentSucceededBy, type Guard } from "../../db/repositories/statements";
-import { account, paymentTx, refundRequestTx, splitTx, type Account, type OrderFacts, type TxDraft } from "../../domain/ledger";
+import { account, paymentTx, refundRequestTx, splitTx, txHeader, type Account, type OrderFacts, type TxDraft } from "../../domain/ledger";
 import { LEDGER_ACCOUNT_KINDS, type LedgerAccountKind, type RefundKind, type Shares } from "../../domain/money";
 import { newId } from "../../lib/ids";
 
@@ -36,7 +36,12 @@ export function paymentSuccessStatements(
   return [
     paymentSucceeded(raw, { id: p.id, providerTxnId: s.providerTxnId, eventId: s.eventId }, now),
     ...ledgerStatements(raw, paymentTx(factsOf(o), p), now, guard),
-    outboxRow(raw, message("payment.succeeded", o, { paymentId: p.id, stage: p.stage, amount: p.amount, currency: p.currency, provider: p.provider }), now, guard),
+    outboxRow(
+      raw,
+      message("payment.succeeded", o, { paymentId: p.id, stage: p.stage, amount: p.amount, currency: p.currency, provider: p.provider }),
+      now,
+      guard,
+    ),
   ];
 }
 
@@ -80,9 +85,24 @@ export function refundRowOf(o: OrderRow, p: PaymentRow, r: NewRefund, now: numbe
 }
 
 /** A new refund row and, unless it waits for approval, the money it sets aside for the customer. */
-export function refundStatements(raw: D1Database, o: OrderRow, p: PaymentRow, r: NewRefund, now: number, guard?: Guard): D1PreparedStatement[] {
+export function refundStatements(
+  raw: D1Database,
+  o: OrderRow,
+  p: PaymentRow,
+  r: NewRefund,
+  now: number,
+  guard?: Guard,
+): D1PreparedStatement[] {
   const stmts = [refundRow(raw, refundRowOf(o, p, r, now), guard)];
-  if (r.status !== "pending_approval") stmts.push(...ledgerStatements(raw, refundRequestTx(factsOf(o), { id: r.id, provider: p.provider, amount: r.amount }, r.splitShares), now, guard));
+  if (r.status !== "pending_approval")
+    stmts.push(
+      ...ledgerStatements(
+        raw,
+        refundRequestTx(factsOf(o), { id: r.id, provider: p.provider, amount: r.amount }, r.splitShares),
+        now,
+        guard,
+      ),
+    );
   return stmts;
 }
 
@@ -110,15 +130,7 @@ export function accountFromCode(code: string): Account {
 /** A stored transaction as a draft again (to mirror it). */
 export function draftOf(tx: NonNullable<Awaited<ReturnType<typeof findTx>>>): TxDraft {
   return {
-    kind: tx.kind,
-    ref: tx.ref,
-    orderId: tx.orderId,
-    merchantId: tx.merchantId,
-    serviceId: tx.serviceId,
-    technicianId: tx.technicianId,
-    provider: tx.provider,
-    currency: tx.currency,
-    memo: tx.memo,
+    ...txHeader(tx),
     entries: tx.entries.map((e) => ({ account: accountFromCode(e.account), amount: e.amount, availableAt: e.availableAt })),
   };
 }
@@ -127,7 +139,8 @@ export function draftOf(tx: NonNullable<Awaited<ReturnType<typeof findTx>>>): Tx
 export async function splitSharesOf(db: Db, orderId: string): Promise<Shares | null> {
   const tx = await findTx(db, "split", orderId);
   if (!tx) return null;
-  const credit = (kind: LedgerAccountKind) => -tx.entries.filter((e) => accountFromCode(e.account).kind === kind).reduce((s, e) => s + e.amount, 0);
+  const credit = (kind: LedgerAccountKind) =>
+    -tx.entries.filter((e) => accountFromCode(e.account).kind === kind).reduce((s, e) => s + e.amount, 0);
   return { platform: credit("platform_revenue"), merchant: credit("merchant_payable"), technician: credit("technician_payable") };
 }
 

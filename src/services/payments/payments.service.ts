@@ -48,10 +48,18 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
   }
   const channel = input.channel ?? CHANNELS[input.provider][0]!;
   if (!CHANNELS[input.provider].includes(channel)) {
-    throw new BadRequestError("VALIDATION_FAILED", { en: "That channel is not offered by this provider.", zh: "该支付方式不支持此渠道。" }, { errors: [{ path: "body.channel", message: `one of ${CHANNELS[input.provider].join(", ")}` }] });
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: "That channel is not offered by this provider.", zh: "该支付方式不支持此渠道。" },
+      { errors: [{ path: "body.channel", message: `one of ${CHANNELS[input.provider].join(", ")}` }] },
+    );
   }
   if (channel === "jsapi" && !input.openId) {
-    throw new BadRequestError("VALIDATION_FAILED", { en: "JSAPI payments need the payer's openid.", zh: "JSAPI 支付需要付款人的 openid。" }, { errors: [{ path: "body.openId", message: "required for channel jsapi" }] });
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: "JSAPI payments need the payer's openid.", zh: "JSAPI 支付需要付款人的 openid。" },
+      { errors: [{ path: "body.openId", message: "required for channel jsapi" }] },
+    );
   }
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
   const [payments, found] = await Promise.all([paymentsOfOrder(db, order.id), bookableService(db, order.serviceId)]);
@@ -59,7 +67,10 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
   if (amount === null || amount <= 0) {
     throw new ConflictError(
       "NOTHING_TO_PAY",
-      { en: `Nothing is due for stage ${stage} of an order that is ${order.status}.`, zh: `订单当前状态为 ${order.status}，${stage} 阶段无需付款。` },
+      {
+        en: `Nothing is due for stage ${stage} of an order that is ${order.status}.`,
+        zh: `订单当前状态为 ${order.status}，${stage} 阶段无需付款。`,
+      },
       { extra: { status: order.status, stage } },
     );
   }
@@ -77,7 +88,16 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     notifyUrl: url,
     payerOpenId: input.openId,
   });
-  const params = await clientParams(env, { paymentId: id, provider: input.provider, channel, amount, description, notifyUrl: url, prepared, now });
+  const params = await clientParams(env, {
+    paymentId: id,
+    provider: input.provider,
+    channel,
+    amount,
+    description,
+    notifyUrl: url,
+    prepared,
+    now,
+  });
   const row: PaymentRow = {
     id,
     orderId: order.id,

@@ -27,10 +27,7 @@ export interface Prepared {
   clientSecret?: string;
 }
 
-export type TradeState =
-  | { state: "paid"; transactionId: string; amount: number }
-  | { state: "unpaid" }
-  | { state: "closed" };
+export type TradeState = { state: "paid"; transactionId: string; amount: number } | { state: "unpaid" } | { state: "closed" };
 
 export interface RefundRequest {
   refundId: string;
@@ -73,7 +70,10 @@ export interface ProviderClient {
 }
 
 /** Provider-shaped ids: WeChat prepay_id `wx…`, Stripe `pi_…`, transaction ids per provider. */
-const alnum = (n: number) => randomToken(n * 2).replace(/[^A-Za-z0-9]/g, "").slice(0, n);
+const alnum = (n: number) =>
+  randomToken(n * 2)
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, n);
 function providerRefFor(provider: PaymentProvider): string | null {
   if (provider === "wechatpay") return `wx${Date.now()}${alnum(20)}`;
   if (provider === "stripe" || provider === "sandbox") return `pi_${alnum(24)}`;
@@ -88,20 +88,26 @@ export function transactionIdFor(provider: PaymentProvider): string {
 /** The local stand-in for the providers' servers (see the module comment). */
 export function localClient(env: Env): ProviderClient {
   const db = getDb(env);
+  /** Records what the provider would now know (once per ref); answers what it knows. */
+  const record = (
+    ref: string,
+    provider: string,
+    kind: "trade" | "refund" | "payout",
+    amount: number,
+    state: string,
+    providerId: string,
+    data: Record<string, unknown>,
+  ) => {
+    const now = Date.now();
+    return putLocalRecord(db, { ref, provider, kind, amount, state, providerId, data, createdAt: now, updatedAt: now });
+  };
   return {
     async prepay(req) {
       const providerRef = providerRefFor(req.provider);
-      const now = Date.now();
-      const row = await putLocalRecord(db, {
-        ref: req.paymentId,
-        provider: req.provider,
-        kind: "trade",
-        amount: req.amount,
-        state: "NOTPAY",
-        providerId: providerRef ?? req.paymentId,
-        data: { channel: req.channel, notifyUrl: req.notifyUrl, clientSecret: providerRef?.startsWith("pi_") ? `${providerRef}_secret_${alnum(24)}` : null },
-        createdAt: now,
-        updatedAt: now,
+      const row = await record(req.paymentId, req.provider, "trade", req.amount, "NOTPAY", providerRef ?? req.paymentId, {
+        channel: req.channel,
+        notifyUrl: req.notifyUrl,
+        clientSecret: providerRef?.startsWith("pi_") ? `${providerRef}_secret_${alnum(24)}` : null,
       });
       const secret = row.data.clientSecret;
       return { providerRef: providerRef === null ? null : row.providerId, clientSecret: typeof secret === "string" ? secret : undefined };
@@ -120,17 +126,9 @@ export function localClient(env: Env): ProviderClient {
       if (req.amount <= 0 || req.amount > req.paymentAmount) return { status: "failed", reason: "refund amount exceeds the payment" };
       // Alipay refunds synchronously and so does the sandbox; WeChat Pay and Stripe notify later.
       const sync = req.provider === "alipay" || req.provider === "sandbox";
-      const now = Date.now();
-      const row = await putLocalRecord(db, {
-        ref: req.refundId,
-        provider: req.provider,
-        kind: "refund",
-        amount: req.amount,
-        state: sync ? "SUCCESS" : "PROCESSING",
-        providerId: req.provider === "stripe" || req.provider === "sandbox" ? `re_${alnum(24)}` : `50${Date.now()}${alnum(8)}`,
-        data: { paymentId: req.paymentId },
-        createdAt: now,
-        updatedAt: now,
+      const providerId = req.provider === "stripe" || req.provider === "sandbox" ? `re_${alnum(24)}` : `50${Date.now()}${alnum(8)}`;
+      const row = await record(req.refundId, req.provider, "refund", req.amount, sync ? "SUCCESS" : "PROCESSING", providerId, {
+        paymentId: req.paymentId,
       });
       return localRefundState(row.state, row.providerId);
     },
@@ -139,17 +137,8 @@ export function localClient(env: Env): ProviderClient {
       return row ? localRefundState(row.state, row.providerId) : null;
     },
     async payout(req) {
-      const now = Date.now();
-      const row = await putLocalRecord(db, {
-        ref: req.withdrawalId,
-        provider: req.provider,
-        kind: "payout",
-        amount: req.amount,
-        state: "SUCCESS",
-        providerId: `po_${alnum(24)}`,
-        data: { technicianId: req.technicianId },
-        createdAt: now,
-        updatedAt: now,
+      const row = await record(req.withdrawalId, req.provider, "payout", req.amount, "SUCCESS", `po_${alnum(24)}`, {
+        technicianId: req.technicianId,
       });
       return row.state === "FAILED" ? { status: "failed", reason: "payout refused" } : { status: "succeeded", payoutRef: row.providerId };
     },

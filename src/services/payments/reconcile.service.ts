@@ -8,7 +8,14 @@
  */
 import { getDb } from "../../db/client";
 import { findOrder } from "../../db/repositories/orders.repo";
-import { pendingPayments, refundsInStatus, setPaymentStatus, undisposedPayments, paymentsOfOrder, type PaymentRow } from "../../db/repositories/payments.repo";
+import {
+  pendingPayments,
+  refundsInStatus,
+  setPaymentStatus,
+  undisposedPayments,
+  paymentsOfOrder,
+  type PaymentRow,
+} from "../../db/repositories/payments.repo";
 import { approvedWithdrawals } from "../../db/repositories/withdrawals.repo";
 import { handleHoldExpired } from "../order-flow.service";
 import { queryAfterMs } from "./config";
@@ -42,13 +49,29 @@ export async function reconcilePendingPayments(env: Env, now = Date.now()): Prom
     const state = await client.queryPayment(p.provider, p.id);
     if (state.state === "paid") {
       if (state.amount !== p.amount) {
-        console.warn(JSON.stringify({ level: "warn", msg: "payment.security", provider: p.provider, reason: "queried amount disagrees", paymentId: p.id }));
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            msg: "payment.security",
+            provider: p.provider,
+            reason: "queried amount disagrees",
+            paymentId: p.id,
+          }),
+        );
         continue;
       }
       await applyPaymentSuccess(env, {
         paymentId: p.id,
         providerTxnId: state.transactionId,
-        event: { provider: p.provider, eventId: `query:${p.id}`, type: "query.paid", paymentId: p.id, refundId: null, data: { transactionId: state.transactionId, amount: state.amount }, receivedAt: now },
+        event: {
+          provider: p.provider,
+          eventId: `query:${p.id}`,
+          type: "query.paid",
+          paymentId: p.id,
+          refundId: null,
+          data: { transactionId: state.transactionId, amount: state.amount },
+          receivedAt: now,
+        },
       });
       s.paid += 1;
       continue;
@@ -62,7 +85,9 @@ export async function reconcilePendingPayments(env: Env, now = Date.now()): Prom
       if (last.state === "paid") continue;
       if (await setPaymentStatus(db, p.id, "pending", "closed")) s.closed += 1;
       if (order?.status === "pending_payment" && order.holdExpiresAt !== null && order.holdExpiresAt <= now) {
-        const open = (await paymentsOfOrder(db, order.id)).filter((x) => x.status === "pending" || (x.status === "succeeded" && x.disposition === null));
+        const open = (await paymentsOfOrder(db, order.id)).filter(
+          (x) => x.status === "pending" || (x.status === "succeeded" && x.disposition === null),
+        );
         if (open.length === 0) {
           await handleHoldExpired(env, order.holdKey ?? "");
           if ((await findOrder(db, order.id))?.status === "cancelled") s.cancelled += 1;
@@ -87,8 +112,18 @@ export async function reconcilePendingPayments(env: Env, now = Date.now()): Prom
     await applyRefundOutcome(
       env,
       r.id,
-      state.status === "succeeded" ? { status: "succeeded", providerRefundId: state.providerRefundId } : { status: "failed", reason: state.reason },
-      { provider: r.provider, eventId: `query:${r.id}`, type: `query.refund_${state.status}`, paymentId: r.paymentId, refundId: r.id, data: { status: state.status }, receivedAt: now },
+      state.status === "succeeded"
+        ? { status: "succeeded", providerRefundId: state.providerRefundId }
+        : { status: "failed", reason: state.reason },
+      {
+        provider: r.provider,
+        eventId: `query:${r.id}`,
+        type: `query.refund_${state.status}`,
+        paymentId: r.paymentId,
+        refundId: r.id,
+        data: { status: state.status },
+        receivedAt: now,
+      },
     );
     s.refundsSettled += 1;
   }

@@ -48,7 +48,14 @@ export async function submitRefund(env: Env, refundId: string): Promise<void> {
     reason: refund.reason,
   });
   if (answer.status === "processing") await setRefundProviderId(db, refund.id, answer.providerRefundId);
-  else await applyRefundOutcome(env, refund.id, answer.status === "succeeded" ? { status: "succeeded", providerRefundId: answer.providerRefundId } : { status: "failed", reason: answer.reason });
+  else
+    await applyRefundOutcome(
+      env,
+      refund.id,
+      answer.status === "succeeded"
+        ? { status: "succeeded", providerRefundId: answer.providerRefundId }
+        : { status: "failed", reason: answer.reason },
+    );
 }
 
 export async function submitRefunds(env: Env, ids: string[]): Promise<void> {
@@ -88,7 +95,12 @@ export async function applyRefundOutcome(env: Env, refundId: string, outcome: Re
     ...money,
     outboxRow(
       env.DB,
-      message(outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed", order, { refundId: refund.id, amount: refund.amount, currency: refund.currency, kind: refund.kind }),
+      message(outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed", order, {
+        refundId: refund.id,
+        amount: refund.amount,
+        currency: refund.currency,
+        kind: refund.kind,
+      }),
       now,
       guard,
     ),
@@ -135,7 +147,8 @@ async function settleAfterSales(env: Env, order: OrderRow, refunds: RefundRow[],
   } else if (order.status === "after_sales") {
     const paid = payments.filter((p) => p.status === "succeeded").reduce((s, p) => s + p.amount, 0);
     const complaint = refunds.filter((r) => r.kind === "complaint" || r.kind === "operator").at(-1);
-    if (paid > 0 && refunded >= paid) await transition(env, order, "refunded", SYSTEM, "refunded in full after the complaint", {}, { refunded });
+    if (paid > 0 && refunded >= paid)
+      await transition(env, order, "refunded", SYSTEM, "refunded in full after the complaint", {}, { refunded });
     else
       await transition(
         env,

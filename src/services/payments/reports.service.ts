@@ -24,7 +24,11 @@ function dayWindow(date: string, timeZone: string): { from: number; to: number }
     const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     return { from, to: zonedToUtc(next, 0, timeZone) };
   } catch {
-    throw new BadRequestError("VALIDATION_FAILED", { en: "Unknown date or time zone.", zh: "日期或时区无效。" }, { errors: [{ path: "query.timeZone", message: "an IANA time zone" }] });
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: "Unknown date or time zone.", zh: "日期或时区无效。" },
+      { errors: [{ path: "query.timeZone", message: "an IANA time zone" }] },
+    );
   }
 }
 
@@ -45,7 +49,11 @@ export async function reconciliation(env: Env, q: { date: string; timeZone: stri
     unbalancedTx(db, from, to),
     undisposedPayments(db, Date.now() - 60_000, 100),
   ]);
-  const providers = new Set([...reported.paid.map((r) => r.provider), ...reported.refunded.map((r) => r.provider), ...clearing.map((c) => c.account.split(":")[1]!)]);
+  const providers = new Set([
+    ...reported.paid.map((r) => r.provider),
+    ...reported.refunded.map((r) => r.provider),
+    ...clearing.map((c) => c.account.split(":")[1]!),
+  ]);
   const rows = [...providers].sort().map((provider) => {
     const paid = Number(reported.paid.find((r) => r.provider === provider)?.sum ?? 0);
     const refunded = Number(reported.refunded.find((r) => r.provider === provider)?.sum ?? 0);
@@ -73,17 +81,30 @@ export async function reconciliation(env: Env, q: { date: string; timeZone: stri
 }
 
 /** Gross, platform commission, merchant and technician shares (net of refunds taken back from them), grouped. */
-export async function revenue(env: Env, auth: Auth, q: { from: string; to: string; groupBy: "merchant" | "service" | "day"; timeZone: string }) {
+export async function revenue(
+  env: Env,
+  auth: Auth,
+  q: { from: string; to: string; groupBy: "merchant" | "service" | "day"; timeZone: string },
+) {
   const from = Date.parse(q.from);
   const to = Date.parse(q.to);
   if (!(to > from) || to - from > 366 * 86_400_000) {
-    throw new BadRequestError("VALIDATION_FAILED", { en: "`to` must be after `from`, at most a year later.", zh: "`to` 须晚于 `from`，且间隔不超过一年。" }, { errors: [{ path: "query.to", message: "after from, within 366 days" }] });
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: "`to` must be after `from`, at most a year later.", zh: "`to` 须晚于 `from`，且间隔不超过一年。" },
+      { errors: [{ path: "query.to", message: "after from, within 366 days" }] },
+    );
   }
   const rows = await splitRows(getDb(env), { from, to, merchantId: scopeOf(auth) });
   const day = new Intl.DateTimeFormat("en-CA", { timeZone: q.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
   const groups = new Map<string, { gross: number; platform: number; merchant: number; technician: number; coupon: number }>();
   for (const r of rows) {
-    const key = q.groupBy === "merchant" ? (r.merchantId ?? "platform") : q.groupBy === "service" ? (r.serviceId ?? "none") : day.format(new Date(r.createdAt));
+    const key =
+      q.groupBy === "merchant"
+        ? (r.merchantId ?? "platform")
+        : q.groupBy === "service"
+          ? (r.serviceId ?? "none")
+          : day.format(new Date(r.createdAt));
     const g = groups.get(key) ?? { gross: 0, platform: 0, merchant: 0, technician: 0, coupon: 0 };
     const kind = accountFromCode(r.account).kind;
     // Credits to a share are earnings (negative entries); debits of a refund take them back.
@@ -108,10 +129,22 @@ export async function revenue(env: Env, auth: Auth, q: { from: string; to: strin
   };
 }
 
-export async function ledgerPage(env: Env, auth: Auth, q: { orderId?: string; account?: string; kind?: LedgerTxKind; from?: string; to?: string; limit: number; cursor?: string }) {
+export async function ledgerPage(
+  env: Env,
+  auth: Auth,
+  q: { orderId?: string; account?: string; kind?: LedgerTxKind; from?: string; to?: string; limit: number; cursor?: string },
+) {
   const rows = await listTx(
     getDb(env),
-    { orderId: q.orderId, account: q.account, kind: q.kind, merchantId: scopeOf(auth), from: q.from ? Date.parse(q.from) : undefined, to: q.to ? Date.parse(q.to) : undefined, beforeId: decodeCursor(q.cursor) },
+    {
+      orderId: q.orderId,
+      account: q.account,
+      kind: q.kind,
+      merchantId: scopeOf(auth),
+      from: q.from ? Date.parse(q.from) : undefined,
+      to: q.to ? Date.parse(q.to) : undefined,
+      beforeId: decodeCursor(q.cursor),
+    },
     q.limit + 1,
   );
   const page = toPage(rows, q.limit);
@@ -134,7 +167,15 @@ export async function ledgerPage(env: Env, auth: Auth, q: { orderId?: string; ac
 
 export async function accounts(env: Env, auth: Auth) {
   const rows = await accountBalances(getDb(env), isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__"));
-  return { items: rows.map((a) => ({ code: a.code, kind: a.kind, type: a.type, ownerId: a.ownerId, balance: money(naturalBalance(a.type, Number(a.sum))) })) };
+  return {
+    items: rows.map((a) => ({
+      code: a.code,
+      kind: a.kind,
+      type: a.type,
+      ownerId: a.ownerId,
+      balance: money(naturalBalance(a.type, Number(a.sum))),
+    })),
+  };
 }
 
 const CSV_LIMIT = 50_000;
@@ -149,7 +190,20 @@ export async function ledgerCsv(env: Env, auth: Auth, q: { from: string; to: str
   const rows = await entriesBetween(getDb(env), { from: Date.parse(q.from), to: Date.parse(q.to), merchantId: scopeOf(auth) }, CSV_LIMIT);
   const header = ["at", "transaction", "kind", "ref", "order", "merchant", "provider", "account", "debit", "credit", "currency", "memo"];
   const lines = rows.map(({ entry: e, tx: t }) =>
-    [new Date(t.createdAt).toISOString(), t.id, t.kind, t.ref, t.orderId, t.merchantId, t.provider, e.account, e.amount > 0 ? e.amount : "", e.amount < 0 ? -e.amount : "", t.currency, t.memo]
+    [
+      new Date(t.createdAt).toISOString(),
+      t.id,
+      t.kind,
+      t.ref,
+      t.orderId,
+      t.merchantId,
+      t.provider,
+      e.account,
+      e.amount > 0 ? e.amount : "",
+      e.amount < 0 ? -e.amount : "",
+      t.currency,
+      t.memo,
+    ]
       .map(csvCell)
       .join(","),
   );

@@ -31,7 +31,11 @@ export async function sandboxPay(env: Env, customerId: string, paymentId: string
   if (!p || p.customerId !== customerId || p.provider !== "sandbox") throw new NotFoundError("Payment");
   const trade = await getLocalRecord(db, p.id);
   if (!trade || p.status !== "pending" || trade.state !== "NOTPAY") {
-    throw new ConflictError("PAYMENT_NOT_PENDING", { en: "This payment is not waiting to be paid.", zh: "该笔支付不在待支付状态。" }, { extra: { status: p.status } });
+    throw new ConflictError(
+      "PAYMENT_NOT_PENDING",
+      { en: "This payment is not waiting to be paid.", zh: "该笔支付不在待支付状态。" },
+      { extra: { status: p.status } },
+    );
   }
   const outcome = input.outcome ?? "succeeded";
   const charge = transactionIdFor("sandbox");
@@ -56,7 +60,12 @@ export async function sandboxPay(env: Env, customerId: string, paymentId: string
       },
     };
     const raw = JSON.stringify(event);
-    const outcomeOfWebhook = await receiveStripe(env, "sandbox", raw, await stripeSignature(env.SANDBOX_WEBHOOK_SECRET, raw, Math.floor(Date.now() / 1000)));
+    const outcomeOfWebhook = await receiveStripe(
+      env,
+      "sandbox",
+      raw,
+      await stripeSignature(env.SANDBOX_WEBHOOK_SECRET, raw, Math.floor(Date.now() / 1000)),
+    );
     if (!outcomeOfWebhook.ok) throw new Error(`sandbox webhook refused: ${outcomeOfWebhook.reason}`);
   }
   return { paymentId: p.id, outcome, notified: input.notify !== false };

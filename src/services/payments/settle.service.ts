@@ -86,7 +86,8 @@ async function settlePayment(env: Env, order: OrderRow, p: PaymentRow, payments:
     // Refunded in full at the provider before we settled it: nothing of it goes to the order.
     const ref = refunds.find((r) => r.paymentId === p.id)?.id ?? newId("chg");
     await dispose(env, p, "refunded_late", ref);
-    if (order.status === "pending_payment" && order.holdExpiresAt !== null && order.holdExpiresAt <= Date.now()) await handleHoldExpired(env, order.holdKey ?? "");
+    if (order.status === "pending_payment" && order.holdExpiresAt !== null && order.holdExpiresAt <= Date.now())
+      await handleHoldExpired(env, order.holdKey ?? "");
     return;
   }
   if (order.status === "pending_payment") {
@@ -138,10 +139,23 @@ async function refundWhole(env: Env, order: OrderRow, p: PaymentRow, net: number
   const guard = paymentDisposedBy(p.id, refundId);
   const [first] = await env.DB.batch([
     paymentDisposed(env.DB, p.id, kind === "late_payment" ? "refunded_late" : "refunded_duplicate", refundId, now),
-    ...refundStatements(env.DB, order, p, { id: refundId, kind, amount: net, status: "processing", reason, requestedBy: null, splitShares: null }, now, guard),
+    ...refundStatements(
+      env.DB,
+      order,
+      p,
+      { id: refundId, kind, amount: net, status: "processing", reason, requestedBy: null, splitShares: null },
+      now,
+      guard,
+    ),
     outboxRow(
       env.DB,
-      message(kind === "late_payment" ? "payment.refunded_late" : "payment.refunded_duplicate", order, { paymentId: p.id, refundId, amount: net, currency: p.currency, reason }),
+      message(kind === "late_payment" ? "payment.refunded_late" : "payment.refunded_duplicate", order, {
+        paymentId: p.id,
+        refundId,
+        amount: net,
+        currency: p.currency,
+        reason,
+      }),
       now,
       guard,
     ),
@@ -163,7 +177,8 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
     const job = { ...jobOf(order, found?.service.requiredSkills ?? []), exclude: [] };
     const round = order.dispatchRound + 1;
     reservation = order.technicianId ? await holdFor(env, order.technicianId, job, round) : null;
-    if (!reservation && order.dispatchMode !== "chosen") reservation = await reserveBest(env, job, round, order.dispatchMode, "held again after a late payment");
+    if (!reservation && order.dispatchMode !== "chosen")
+      reservation = await reserveBest(env, job, round, order.dispatchMode, "held again after a late payment");
     if (!reservation || !(await bookHold(env, reservation.technicianId, reservation.holdKey))) return cancelLatePaid(env, order, p, net);
   }
   let next: OrderRow;
@@ -174,7 +189,12 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
       "confirmed",
       SYSTEM,
       reservation ? "paid after the hold expired: the same time is held again" : "paid",
-      { holdExpiresAt: null, ...(reservation ? { technicianId: reservation.technicianId, holdKey: reservation.holdKey, dispatchRound: order.dispatchRound + 1 } : {}) },
+      {
+        holdExpiresAt: null,
+        ...(reservation
+          ? { technicianId: reservation.technicianId, holdKey: reservation.holdKey, dispatchRound: order.dispatchRound + 1 }
+          : {}),
+      },
       { paymentId: p.id, amount: p.amount, provider: p.provider, stage: p.stage },
       { extra: (guard, now, eventId) => [paymentDisposed(env.DB, p.id, "applied", eventId, now, guard)] },
     );
@@ -206,7 +226,14 @@ async function cancelLatePaid(env: Env, order: OrderRow, p: PaymentRow, net: num
     {
       extra: (guard, now) => [
         paymentDisposed(env.DB, p.id, "refunded_late", refundId, now, guard),
-        ...refundStatements(env.DB, order, p, { id: refundId, kind: "late_payment", amount: net, status: "processing", reason, requestedBy: null, splitShares: null }, now, guard),
+        ...refundStatements(
+          env.DB,
+          order,
+          p,
+          { id: refundId, kind: "late_payment", amount: net, status: "processing", reason, requestedBy: null, splitShares: null },
+          now,
+          guard,
+        ),
       ],
       messages: [message("payment.refunded_late", order, { paymentId: p.id, refundId, amount: net, currency: p.currency, reason })],
     },
@@ -231,16 +258,24 @@ export async function onHoldExpiredWithPayments(env: Env, holdKey: string): Prom
 }
 
 /** Whether an order can still take a payment for `stage` (and for how much). */
-export function amountDue(order: OrderRow, payments: PaymentRow[], stage: PaymentRow["stage"], depositPercent: number | null): number | null {
+export function amountDue(
+  order: OrderRow,
+  payments: PaymentRow[],
+  stage: PaymentRow["stage"],
+  depositPercent: number | null,
+): number | null {
   if (FINAL_STATUSES.includes(order.status) && !SERVED_STATUSES.includes(order.status)) return null;
-  const paid = payments.filter((p) => p.status === "succeeded" && p.disposition !== "refunded_late" && p.disposition !== "refunded_duplicate");
+  const paid = payments.filter(
+    (p) => p.status === "succeeded" && p.disposition !== "refunded_late" && p.disposition !== "refunded_duplicate",
+  );
   const paidStages = new Set(paid.map((p) => p.stage));
   if (stage === "full") {
     if (order.status !== "pending_payment" && order.paymentPlan !== "after_service") return null;
     return paidStages.size > 0 ? null : order.total;
   }
   if (stage === "deposit") {
-    if (order.status !== "pending_payment" || order.paymentPlan !== "deposit" || depositPercent === null || paidStages.size > 0) return null;
+    if (order.status !== "pending_payment" || order.paymentPlan !== "deposit" || depositPercent === null || paidStages.size > 0)
+      return null;
     return Math.floor((order.total * depositPercent + 50) / 100);
   }
   if (order.status === "pending_payment") return null;
@@ -270,7 +305,16 @@ export async function applyExternalRefund(
   const fits = r.amount > 0 && r.amount <= (paid ? p.amount : netOf(p, refunds));
   const stmts: D1PreparedStatement[] = [eventRow(env.DB, event)];
   if (fits) {
-    if (paid) stmts.push(...paymentSuccessStatements(env.DB, order, p, { eventId: event.eventId, providerTxnId: r.providerTxnId ?? r.providerRefundId }, now));
+    if (paid)
+      stmts.push(
+        ...paymentSuccessStatements(
+          env.DB,
+          order,
+          p,
+          { eventId: event.eventId, providerTxnId: r.providerTxnId ?? r.providerRefundId },
+          now,
+        ),
+      );
     const refund = {
       id: refundId,
       kind: "provider" as const,
@@ -283,7 +327,12 @@ export async function applyExternalRefund(
     };
     stmts.push(...refundStatements(env.DB, order, p, refund, now));
     stmts.push(
-      env.DB.prepare("UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, succeeded_at = ?, updated_at = ? WHERE id = ?").bind(r.providerRefundId, now, now, refundId),
+      env.DB.prepare("UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, succeeded_at = ?, updated_at = ? WHERE id = ?").bind(
+        r.providerRefundId,
+        now,
+        now,
+        refundId,
+      ),
       ...ledgerStatements(env.DB, refundTx(factsOf(order), { id: refundId, provider: p.provider, amount: r.amount }), now),
       outboxRow(env.DB, message("refund.succeeded", order, { refundId, amount: r.amount, currency: p.currency, kind: "provider" }), now),
     );

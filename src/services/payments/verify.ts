@@ -36,7 +36,12 @@ export function parseStripeSignature(header: string): { t: string | null; v1: st
 }
 
 /** Stripe-Signature over `t + "." + rawBody`, HMAC-SHA256 keyed with the whole endpoint secret. */
-export async function verifyStripe(rawBody: string, header: string | undefined, secret: string, nowMs: number): Promise<Verified<StripeEvent>> {
+export async function verifyStripe(
+  rawBody: string,
+  header: string | undefined,
+  secret: string,
+  nowMs: number,
+): Promise<Verified<StripeEvent>> {
   if (!secret) return fail("no endpoint secret configured");
   if (!header) return fail("Stripe-Signature header missing");
   const { t, v1 } = parseStripeSignature(header);

@@ -4,7 +4,14 @@
  * disagrees with our payment is a security event: logged, rejected, nothing changed.
  */
 import { getDb } from "../../db/client";
-import { eventRow, findPayment, findRefund, refundsOfOrder, type PaymentRow, type ProviderEventRow } from "../../db/repositories/payments.repo";
+import {
+  eventRow,
+  findPayment,
+  findRefund,
+  refundsOfOrder,
+  type PaymentRow,
+  type ProviderEventRow,
+} from "../../db/repositories/payments.repo";
 import { yuanToFen, type PaymentProvider } from "../../domain/money";
 import { wechatPublicKeys } from "./config";
 import { applyRefundOutcome, isDuplicate } from "./refund-flow.service";
@@ -20,7 +27,13 @@ function securityEvent(provider: string, reason: string, data: Record<string, un
   return rejected(reason);
 }
 
-function eventOf(provider: string, eventId: string, type: string, data: Record<string, unknown>, ids: { paymentId?: string; refundId?: string } = {}): ProviderEventRow {
+function eventOf(
+  provider: string,
+  eventId: string,
+  type: string,
+  data: Record<string, unknown>,
+  ids: { paymentId?: string; refundId?: string } = {},
+): ProviderEventRow {
   return { provider, eventId, type, paymentId: ids.paymentId ?? null, refundId: ids.refundId ?? null, data, receivedAt: Date.now() };
 }
 
@@ -51,7 +64,13 @@ async function refunded(
   env: Env,
   p: PaymentRow,
   event: ProviderEventRow,
-  n: { ourRefundId: string | null; providerRefundId: string; amount: number; status: "succeeded" | "failed" | "pending"; providerTxnId: string | null },
+  n: {
+    ourRefundId: string | null;
+    providerRefundId: string;
+    amount: number;
+    status: "succeeded" | "failed" | "pending";
+    providerTxnId: string | null;
+  },
 ): Promise<WebhookOutcome> {
   const db = getDb(env);
   const ours = n.ourRefundId ? await findRefund(db, n.ourRefundId) : undefined;
@@ -63,22 +82,36 @@ async function refunded(
     const fresh = await applyRefundOutcome(
       env,
       ours.id,
-      n.status === "succeeded" ? { status: "succeeded", providerRefundId: n.providerRefundId } : { status: "failed", reason: "refused by the provider" },
+      n.status === "succeeded"
+        ? { status: "succeeded", providerRefundId: n.providerRefundId }
+        : { status: "failed", reason: "refused by the provider" },
       { ...event, refundId: ours.id },
     );
     return { ok: true, duplicate: !fresh };
   }
-  if (n.ourRefundId && n.ourRefundId.startsWith("rfd_")) return securityEvent(event.provider, "refund notice for an unknown refund", { refundId: n.ourRefundId });
+  if (n.ourRefundId && n.ourRefundId.startsWith("rfd_"))
+    return securityEvent(event.provider, "refund notice for an unknown refund", { refundId: n.ourRefundId });
   if (n.status !== "succeeded") return recordOnly(env, event);
   const known = (await refundsOfOrder(db, p.orderId)).some((r) => r.providerRefundId === n.providerRefundId);
   if (known) return recordOnly(env, event);
-  const fresh = await applyExternalRefund(env, p, { amount: n.amount, providerRefundId: n.providerRefundId, providerTxnId: n.providerTxnId }, event);
+  const fresh = await applyExternalRefund(
+    env,
+    p,
+    { amount: n.amount, providerRefundId: n.providerRefundId, providerTxnId: n.providerTxnId },
+    event,
+  );
   return { ok: true, duplicate: !fresh };
 }
 
 // ——— Stripe (and the sandbox, which speaks Stripe's format with its own secret) ———
 
-export async function receiveStripe(env: Env, provider: "stripe" | "sandbox", rawBody: string, signature: string | undefined, now = Date.now()): Promise<WebhookOutcome> {
+export async function receiveStripe(
+  env: Env,
+  provider: "stripe" | "sandbox",
+  rawBody: string,
+  signature: string | undefined,
+  now = Date.now(),
+): Promise<WebhookOutcome> {
   const secret = provider === "stripe" ? env.STRIPE_WEBHOOK_SECRET : env.SANDBOX_WEBHOOK_SECRET;
   const verified = await verifyStripe(rawBody, signature, secret ?? "", now);
   if (!verified.ok) return rejected(verified.reason);
@@ -89,7 +122,10 @@ async function applyStripeEvent(env: Env, provider: "stripe" | "sandbox", e: Str
   const o = e.data.object;
   const metadata = (typeof o.metadata === "object" && o.metadata !== null ? o.metadata : {}) as Record<string, unknown>;
   const summary = { type: e.type, object: o.object, id: o.id, amount: o.amount, currency: o.currency, status: o.status, metadata };
-  if (o.object === "payment_intent" && (e.type === "payment_intent.succeeded" || e.type === "payment_intent.payment_failed" || e.type === "payment_intent.canceled")) {
+  if (
+    o.object === "payment_intent" &&
+    (e.type === "payment_intent.succeeded" || e.type === "payment_intent.payment_failed" || e.type === "payment_intent.canceled")
+  ) {
     if (metadata.paymentId === undefined) return recordOnly(env, eventOf(provider, e.id, e.type, summary));
     const p = await ourPayment(env, provider, metadata.paymentId);
     if (!p) return securityEvent(provider, "payment_intent for an unknown payment", { eventId: e.id });
@@ -140,12 +176,25 @@ async function failed(env: Env, p: PaymentRow, event: ProviderEventRow): Promise
 
 // ——— WeChat Pay ———
 
-export async function receiveWechat(env: Env, header: (name: string) => string | undefined, rawBody: string, now = Date.now()): Promise<WebhookOutcome> {
+export async function receiveWechat(
+  env: Env,
+  header: (name: string) => string | undefined,
+  rawBody: string,
+  now = Date.now(),
+): Promise<WebhookOutcome> {
   const verified = await verifyWechat(header, rawBody, { apiV3Key: env.WECHATPAY_APIV3_KEY ?? "", publicKeys: wechatPublicKeys(env) }, now);
   if (!verified.ok) return rejected(verified.reason);
   const { notification: n, resource: r } = verified.value;
   const amount = (typeof r.amount === "object" && r.amount !== null ? r.amount : {}) as Record<string, unknown>;
-  const summary = { event_type: n.event_type, out_trade_no: r.out_trade_no, transaction_id: r.transaction_id, trade_state: r.trade_state, out_refund_no: r.out_refund_no, refund_status: r.refund_status, amount };
+  const summary = {
+    event_type: n.event_type,
+    out_trade_no: r.out_trade_no,
+    transaction_id: r.transaction_id,
+    trade_state: r.trade_state,
+    out_refund_no: r.out_refund_no,
+    refund_status: r.refund_status,
+    amount,
+  };
   const isTransaction = n.event_type.startsWith("TRANSACTION.");
   const isRefund = n.event_type.startsWith("REFUND.");
   if (!isTransaction && !isRefund) return recordOnly(env, eventOf("wechatpay", n.id, n.event_type, summary));
@@ -161,8 +210,10 @@ export async function receiveWechat(env: Env, header: (name: string) => string |
     if (n.event_type !== "TRANSACTION.SUCCESS" || r.trade_state !== "SUCCESS") return recordOnly(env, event);
     return paid(env, p, event, String(r.transaction_id ?? ""));
   }
-  if (typeof amount.refund !== "number" || !Number.isSafeInteger(amount.refund)) return securityEvent("wechatpay", "refund amount missing", { eventId: n.id });
-  const status = r.refund_status === "SUCCESS" ? "succeeded" : r.refund_status === "ABNORMAL" || r.refund_status === "CLOSED" ? "failed" : "pending";
+  if (typeof amount.refund !== "number" || !Number.isSafeInteger(amount.refund))
+    return securityEvent("wechatpay", "refund amount missing", { eventId: n.id });
+  const status =
+    r.refund_status === "SUCCESS" ? "succeeded" : r.refund_status === "ABNORMAL" || r.refund_status === "CLOSED" ? "failed" : "pending";
   return refunded(env, p, event, {
     ourRefundId: typeof r.out_refund_no === "string" ? r.out_refund_no : null,
     providerRefundId: String(r.refund_id ?? r.out_refund_no ?? n.id),
@@ -180,7 +231,15 @@ export async function receiveAlipay(env: Env, rawBody: string): Promise<WebhookO
   const f = verified.value;
   const eventId = f.notify_id;
   if (!eventId) return rejected("notify_id missing");
-  const summary = { notify_type: f.notify_type, trade_status: f.trade_status, out_trade_no: f.out_trade_no, trade_no: f.trade_no, total_amount: f.total_amount, refund_fee: f.refund_fee, out_biz_no: f.out_biz_no };
+  const summary = {
+    notify_type: f.notify_type,
+    trade_status: f.trade_status,
+    out_trade_no: f.out_trade_no,
+    trade_no: f.trade_no,
+    total_amount: f.total_amount,
+    refund_fee: f.refund_fee,
+    out_biz_no: f.out_biz_no,
+  };
   if (f.app_id !== env.ALIPAY_APP_ID) return securityEvent("alipay", "app_id disagrees", { eventId });
   const p = await ourPayment(env, "alipay", f.out_trade_no);
   if (!p) return securityEvent("alipay", "notice for an unknown out_trade_no", { eventId });
@@ -192,11 +251,16 @@ export async function receiveAlipay(env: Env, rawBody: string): Promise<WebhookO
     const cumulative = yuanToFen(f.refund_fee ?? "");
     if (cumulative === null) return securityEvent("alipay", "refund_fee malformed", { eventId });
     const refunds = await refundsOfOrder(getDb(env), p.orderId);
-    const before = refunds.filter((r) => r.paymentId === p.id && r.status === "succeeded" && r.id !== f.out_biz_no).reduce((s, r) => s + r.amount, 0);
+    const before = refunds
+      .filter((r) => r.paymentId === p.id && r.status === "succeeded" && r.id !== f.out_biz_no)
+      .reduce((s, r) => s + r.amount, 0);
     return refunded(env, p, event, {
       ourRefundId: f.out_biz_no ?? null,
       providerRefundId: f.out_biz_no ? `${f.trade_no}:${f.out_biz_no}` : `${f.trade_no}:${eventId}`,
-      amount: f.out_biz_no && refunds.some((r) => r.id === f.out_biz_no) ? refunds.find((r) => r.id === f.out_biz_no)!.amount : cumulative - before,
+      amount:
+        f.out_biz_no && refunds.some((r) => r.id === f.out_biz_no)
+          ? refunds.find((r) => r.id === f.out_biz_no)!.amount
+          : cumulative - before,
       status: "succeeded",
       providerTxnId: f.trade_no ?? null,
     });

@@ -35,7 +35,10 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export async function earnings(env: Env, technicianId: string, q: { limit: number; cursor?: string }, now = Date.now()) {
   const db = getDb(env);
   const code = account("technician_payable", technicianId).code;
-  const [t, rows] = await Promise.all([earningTotals(db, code, technicianId, now), earningEntries(db, code, decodeCursor(q.cursor), q.limit + 1)]);
+  const [t, rows] = await Promise.all([
+    earningTotals(db, code, technicianId, now),
+    earningEntries(db, code, decodeCursor(q.cursor), q.limit + 1),
+  ]);
   const items = rows.slice(0, q.limit).map((e) => ({
     orderId: e.orderId!,
     amount: money(-e.amount),
@@ -106,9 +109,16 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
     createdAt: now,
     updatedAt: now,
   };
-  const outcome = await insertWithdrawalIfCovered(env.DB, row, { account: account("technician_payable", technicianId).code, dayStart: dayStart(now), perDay: limits.perDay });
+  const outcome = await insertWithdrawalIfCovered(env.DB, row, {
+    account: account("technician_payable", technicianId).code,
+    dayStart: dayStart(now),
+    perDay: limits.perDay,
+  });
   if (outcome === "limit") {
-    throw new ConflictError("WITHDRAWAL_LIMIT", { en: `At most ${limits.perDay} withdrawals a day.`, zh: `每天最多提现 ${limits.perDay} 次。` });
+    throw new ConflictError("WITHDRAWAL_LIMIT", {
+      en: `At most ${limits.perDay} withdrawals a day.`,
+      zh: `每天最多提现 ${limits.perDay} 次。`,
+    });
   }
   if (outcome === "insufficient") {
     throw new ConflictError("INSUFFICIENT_BALANCE", { en: "That is more than your available balance.", zh: "提现金额超过可提现余额。" });
@@ -126,27 +136,51 @@ function page(rows: WithdrawalRow[], limit: number) {
   return { items: items.map(withdrawalView), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
 }
 
-export async function withdrawalsForStaff(env: Env, auth: Auth, q: { status?: WithdrawalStatus; technicianId?: string; limit: number; cursor?: string }) {
+export async function withdrawalsForStaff(
+  env: Env,
+  auth: Auth,
+  q: { status?: WithdrawalStatus; technicianId?: string; limit: number; cursor?: string },
+) {
   const merchantId = isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__");
-  return page(await listWithdrawals(getDb(env), { status: q.status, technicianId: q.technicianId, merchantId, beforeId: decodeCursor(q.cursor) }, q.limit + 1), q.limit);
+  return page(
+    await listWithdrawals(
+      getDb(env),
+      { status: q.status, technicianId: q.technicianId, merchantId, beforeId: decodeCursor(q.cursor) },
+      q.limit + 1,
+    ),
+    q.limit,
+  );
 }
 
 async function managedWithdrawal(env: Env, auth: Auth, id: string): Promise<WithdrawalRow> {
   const w = await findWithdrawal(getDb(env), id);
-  if (!w || (!isPlatform(auth.roles) && (auth.merchantId === null || w.merchantId !== auth.merchantId))) throw new NotFoundError({ en: "Withdrawal", zh: "提现" });
+  if (!w || (!isPlatform(auth.roles) && (auth.merchantId === null || w.merchantId !== auth.merchantId)))
+    throw new NotFoundError({ en: "Withdrawal", zh: "提现" });
   return w;
 }
 
 const decided = (w: WithdrawalRow) =>
-  new ConflictError("WITHDRAWAL_DECIDED", { en: `This withdrawal is ${w.status} already.`, zh: `该提现已是 ${w.status} 状态。` }, { extra: { status: w.status } });
+  new ConflictError(
+    "WITHDRAWAL_DECIDED",
+    { en: `This withdrawal is ${w.status} already.`, zh: `该提现已是 ${w.status} 状态。` },
+    { extra: { status: w.status } },
+  );
 
 /** Approves a requested withdrawal and pays it out. */
 export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
   const w = await managedWithdrawal(env, auth, id);
   const now = Date.now();
-  const [moved] = await env.DB.batch([withdrawalMoved(env.DB, w.id, "requested", { status: "approved", decidedBy: auth.accountId, decidedAt: now }, now)]);
+  const [moved] = await env.DB.batch([
+    withdrawalMoved(env.DB, w.id, "requested", { status: "approved", decidedBy: auth.accountId, decidedAt: now }, now),
+  ]);
   if (moved?.meta.changes !== 1) throw decided(w);
-  await appendAudit(getDb(env), { actorId: auth.accountId, action: "withdrawal.approve", targetType: "withdrawal", targetId: w.id, data: { technicianId: w.technicianId, amount: w.amount } });
+  await appendAudit(getDb(env), {
+    actorId: auth.accountId,
+    action: "withdrawal.approve",
+    targetType: "withdrawal",
+    targetId: w.id,
+    data: { technicianId: w.technicianId, amount: w.amount },
+  });
   await payOut(env, w.id);
   return withdrawalView((await findWithdrawal(getDb(env), w.id))!);
 }
@@ -158,7 +192,13 @@ export async function rejectWithdrawal(env: Env, auth: Auth, id: string, reason:
     withdrawalMoved(env.DB, w.id, "requested", { status: "rejected", reason, decidedBy: auth.accountId, decidedAt: now }, now),
   ]);
   if (moved?.meta.changes !== 1) throw decided(w);
-  await appendAudit(getDb(env), { actorId: auth.accountId, action: "withdrawal.reject", targetType: "withdrawal", targetId: w.id, data: { technicianId: w.technicianId, amount: w.amount, reason } });
+  await appendAudit(getDb(env), {
+    actorId: auth.accountId,
+    action: "withdrawal.reject",
+    targetType: "withdrawal",
+    targetId: w.id,
+    data: { technicianId: w.technicianId, amount: w.amount, reason },
+  });
   return withdrawalView((await findWithdrawal(getDb(env), w.id))!);
 }
 
@@ -170,7 +210,13 @@ export async function payOut(env: Env, id: string): Promise<void> {
   const db = getDb(env);
   const w = await findWithdrawal(db, id);
   if (!w || w.status !== "approved") return;
-  const answer = await providerClient(env).payout({ withdrawalId: w.id, provider: w.payoutProvider, technicianId: w.technicianId, amount: w.amount, currency: w.currency });
+  const answer = await providerClient(env).payout({
+    withdrawalId: w.id,
+    provider: w.payoutProvider,
+    technicianId: w.technicianId,
+    amount: w.amount,
+    currency: w.currency,
+  });
   if (answer.status === "processing") return;
   const now = Date.now();
   const marker = newId("chg", now);
@@ -178,9 +224,19 @@ export async function payOut(env: Env, id: string): Promise<void> {
   const paid = answer.status === "succeeded";
   const payoutRef = answer.status === "succeeded" ? answer.payoutRef : null;
   const failure = answer.status === "failed" ? answer.reason : null;
-  const msg = { id: newId("msg"), topic: paid ? "withdrawal.paid" : "withdrawal.failed", payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount } };
+  const msg = {
+    id: newId("msg"),
+    topic: paid ? "withdrawal.paid" : "withdrawal.failed",
+    payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount },
+  };
   await env.DB.batch([
-    withdrawalMoved(env.DB, w.id, "approved", paid ? { status: "paid", payoutRef, paidAt: now, changeId: marker } : { status: "failed", reason: failure, changeId: marker }, now),
+    withdrawalMoved(
+      env.DB,
+      w.id,
+      "approved",
+      paid ? { status: "paid", payoutRef, paidAt: now, changeId: marker } : { status: "failed", reason: failure, changeId: marker },
+      now,
+    ),
     ...(paid ? ledgerStatements(env.DB, withdrawalTx({ ...w, provider: w.payoutProvider }), now, guard) : []),
     outboxRow(env.DB, msg, now, guard),
   ]);
