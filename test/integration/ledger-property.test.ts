@@ -34,7 +34,8 @@ interface Booked {
 
 /** Runs one action against the Worker; actions that do not apply to the order's state are skipped. */
 async function run(w: World, techs: { id: string; session: Session }[], orders: Booked[], a: Action, n: number) {
-  const o = "i" in a ? orders[a.i % Math.max(1, orders.length)] : undefined;
+  // i = -1: the order booked last
+  const o = "i" in a ? (a.i < 0 ? orders.at(-1) : orders[a.i % Math.max(1, orders.length)]) : undefined;
   if (a.kind === "book") {
     const customer = await newCustomer(w.center);
     // a distinct morning or afternoon for every order, so two technicians always fit
@@ -147,11 +148,14 @@ describe("the ledger under random money flows (property)", () => {
         const techs = await Promise.all([addTechnician(w, w.center), addTechnician(w, w.center)]);
         const sessions = await Promise.all(techs.map(async (t) => ({ id: t.id, session: await t.session() })));
         const orders: Booked[] = [];
-        // always some orders to act on, and a completion and a withdrawal after the random part
+        // always some orders to act on; after the random part a paid cancellation, a completion and a withdrawal
         const all: Action[] = [
           { kind: "book", plan: "full" },
           { kind: "book", plan: "after_service" },
           ...actions,
+          { kind: "book", plan: "full" },
+          { kind: "pay", i: -1, twice: false },
+          { kind: "cancel", i: -1 },
           { kind: "complete", i: 1 },
           { kind: "withdraw", percent: 50 },
         ];
