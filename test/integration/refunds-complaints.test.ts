@@ -177,8 +177,19 @@ describe("complaints and operator-approved refunds", () => {
 
   it("rejects a complaint's refund (audited) and completes the order again; a full staff refund ends it refunded", async () => {
     const { w, customer, order } = await completedPaid();
-    const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "late" } });
+    const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, {
+      token: customer.session.token,
+      headers: { "Idempotency-Key": "complaint-1" },
+      body: { reason: "late" },
+    });
     expect(complaint.body.amount.amount).toBe(12000);
+    const retried = await call("POST", `/v1/orders/${order.id}/complaints`, {
+      token: customer.session.token,
+      headers: { "Idempotency-Key": "complaint-1" },
+      body: { reason: "late" },
+    });
+    expect(retried.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(retried.body.id).toBe(complaint.body.id);
     expectProblem(
       await call("POST", `/v1/admin/refunds/${complaint.body.id}/reject`, { token: w.admin.token, body: {} }),
       400,

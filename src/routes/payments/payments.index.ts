@@ -31,9 +31,19 @@ export default createRouter()
     const money = await moneyOfOrder(c.env, order.id);
     return c.json({ items: money.payments, refunds: money.refunds }, 200);
   })
-  .openapi(routes.complain, async (c) =>
-    c.json(await complain(c.env, authOf(c).accountId, c.req.valid("param").id, c.req.valid("json")), 201),
-  )
+  .openapi(routes.complain, async (c) => {
+    const auth = authOf(c);
+    const orderId = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    const run = async () => ({ status: 201, body: await complain(c.env, auth.accountId, orderId, body) });
+    // Optional here: a retry without a key meets the order in after_sales (409) and changes nothing.
+    const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), false);
+    const outcome = key
+      ? await idempotent(c.env, auth.accountId, key, { complaint: orderId, ...body }, run)
+      : { ...(await run()), replayed: false };
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(outcome.body as Awaited<ReturnType<typeof complain>>, 201);
+  })
   .openapi(routes.sandboxPay, async (c) =>
     c.json(await sandboxPay(c.env, authOf(c).accountId, c.req.valid("param").id, c.req.valid("json")), 200),
   )

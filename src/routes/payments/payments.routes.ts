@@ -39,6 +39,9 @@ export const complain = createRoute({
   middleware: [requireRole("customer")] as const,
   request: {
     params: OrderId,
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({ description: "Optional: a retry with it gets the stored answer" }),
+    }),
     body: jsonBody(
       z
         .object({
@@ -48,7 +51,7 @@ export const complain = createRoute({
         .strict(),
     ),
   },
-  responses: { 201: jsonContent(Refund, "Refund requested"), ...authErrors(404, 409, 413, 415) },
+  responses: { 201: jsonContent(Refund, "Refund requested"), ...authErrors(404, 409, 413, 415, 422) },
 });
 
 const PaymentParam = z.object({
