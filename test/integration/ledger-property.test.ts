@@ -76,9 +76,9 @@ async function run(w: World, techs: { id: string; session: Session }[], orders: 
     await completeVisit(w, tech.session, o);
   } else if (a.kind === "complain" && order.status === "completed") {
     const c = await call("POST", `/v1/orders/${o.id}/complaints`, { token: o.customer.session.token, body: { reason: "property" } });
-    if (c.status === 201) {
-      const amount = Math.max(1, Math.floor((c.body.amount.amount * a.percent) / 100));
-      await call("POST", `/v1/admin/refunds/${c.body.id}/approve`, { token: w.admin.token, body: { amount } });
+    for (const r of c.status === 201 ? c.body.items : []) {
+      const amount = Math.max(1, Math.floor((r.amount.amount * a.percent) / 100));
+      await call("POST", `/v1/admin/refunds/${r.id}/approve`, { token: w.admin.token, body: { amount } });
     }
   }
 }

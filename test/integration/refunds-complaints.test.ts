@@ -15,6 +15,7 @@ import {
   pay,
   pendingOrder,
   postWebhook,
+  sandboxPay,
   wechatNotification,
   wechatTransaction,
 } from "../support/payments";
@@ -132,7 +133,8 @@ describe("complaints and operator-approved refunds", () => {
       body: { reason: "the kitchen was skipped", amount: 5000 },
     });
     expect(complaint.status).toBe(201);
-    expect(complaint.body).toMatchObject({ kind: "complaint", status: "pending_approval", amount: { amount: 5000 } });
+    expect(complaint.body.items).toMatchObject([{ kind: "complaint", status: "pending_approval", amount: { amount: 5000 } }]);
+    const request = complaint.body.items[0];
     expect((await orderOf(customer, order.id)).status).toBe("after_sales");
     expectProblem(
       await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "again" } }),
@@ -140,38 +142,34 @@ describe("complaints and operator-approved refunds", () => {
       "INVALID_TRANSITION",
     );
     const queue = await call("GET", "/v1/admin/refunds?status=pending_approval", { token: w.admin.token });
-    expect(queue.body.items.map((r: { id: string }) => r.id)).toContain(complaint.body.id);
+    expect(queue.body.items.map((r: { id: string }) => r.id)).toContain(request.id);
     // an operator approves less than asked
     expectProblem(
-      await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: w.admin.token, body: { amount: 6000 } }),
+      await call("POST", `/v1/admin/refunds/${request.id}/approve`, { token: w.admin.token, body: { amount: 6000 } }),
       400,
       "VALIDATION_FAILED",
     );
-    const approved = await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, {
+    const approved = await call("POST", `/v1/admin/refunds/${request.id}/approve`, {
       token: w.admin.token,
       body: { amount: 4000, note: "partial" },
     });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: "succeeded", amount: { amount: 4000 } });
-    expectProblem(
-      await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: w.admin.token, body: {} }),
-      409,
-      "REFUND_DECIDED",
-    );
+    expectProblem(await call("POST", `/v1/admin/refunds/${request.id}/approve`, { token: w.admin.token, body: {} }), 409, "REFUND_DECIDED");
     const after = await orderOf(customer, order.id);
     expect(after.status).toBe("completed");
     expect(after.timeline.at(-1).reason).toBe("complaint resolved with a partial refund");
     txs = await ledgerOf(order.id);
     expectBalanced(txs);
-    const request = txs.find((t) => t.kind === "refund_request")!;
+    const takeBack = txs.find((t) => t.kind === "refund_request")!;
     // 4000 taken back in proportion to the split (2400 platform : 9600 technician)
-    expect(Object.fromEntries(request.entries.map((e) => [e.account, e.amount]))).toEqual({
+    expect(Object.fromEntries(takeBack.entries.map((e) => [e.account, e.amount]))).toEqual({
       platform_revenue: 800,
       [`technician_payable:${tech.id}`]: 3200,
       refunds_payable: -4000,
     });
     expect(await balanceOf(`technician_payable:${tech.id}`, order.id)).toBe(-6400);
-    const audit = await env.DB.prepare("SELECT action, actor_id FROM audit_log WHERE target_id = ?").bind(complaint.body.id).first();
+    const audit = await env.DB.prepare("SELECT action, actor_id FROM audit_log WHERE target_id = ?").bind(request.id).first();
     expect(audit).toEqual({ action: "refund.approve", actor_id: w.admin.accountId });
   });
 
@@ -182,26 +180,26 @@ describe("complaints and operator-approved refunds", () => {
       headers: { "Idempotency-Key": "complaint-1" },
       body: { reason: "late" },
     });
-    expect(complaint.body.amount.amount).toBe(12000);
+    expect(complaint.body.items.map((r: { amount: { amount: number } }) => r.amount.amount)).toEqual([12000]);
     const retried = await call("POST", `/v1/orders/${order.id}/complaints`, {
       token: customer.session.token,
       headers: { "Idempotency-Key": "complaint-1" },
       body: { reason: "late" },
     });
     expect(retried.headers.get("Idempotent-Replayed")).toBe("true");
-    expect(retried.body.id).toBe(complaint.body.id);
+    expect(retried.body.items[0].id).toBe(complaint.body.items[0].id);
     expectProblem(
-      await call("POST", `/v1/admin/refunds/${complaint.body.id}/reject`, { token: w.admin.token, body: {} }),
+      await call("POST", `/v1/admin/refunds/${complaint.body.items[0].id}/reject`, { token: w.admin.token, body: {} }),
       400,
       "VALIDATION_FAILED",
     );
-    const rejected = await call("POST", `/v1/admin/refunds/${complaint.body.id}/reject`, {
+    const rejected = await call("POST", `/v1/admin/refunds/${complaint.body.items[0].id}/reject`, {
       token: w.admin.token,
       body: { reason: "on time per GPS" },
     });
     expect(rejected.body).toMatchObject({ status: "rejected", failureReason: "on time per GPS" });
     expect((await orderOf(customer, order.id)).status).toBe("completed");
-    expect(await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ?").bind(complaint.body.id).first()).toEqual({
+    expect(await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ?").bind(complaint.body.items[0].id).first()).toEqual({
       action: "refund.reject",
     });
     const refund = await call("POST", `/v1/admin/orders/${order.id}/refunds`, {
@@ -233,15 +231,46 @@ describe("complaints and operator-approved refunds", () => {
       expect(await balanceOf(account, order.id)).toBe(0);
   });
 
+  it("asks one refund per payment when the order was paid in two stages, and ends refunded when both are approved", async () => {
+    const w = await createWorld(band());
+    const tech = await addTechnician(w, w.center);
+    await env.DB.prepare("UPDATE services SET payment_options = ? WHERE id = ?")
+      .bind(JSON.stringify({ full: true, depositPercent: 30, afterService: true }), w.serviceId)
+      .run();
+    const { customer, order } = await pendingOrder(w, { plan: "deposit" });
+    for (let stage = 0; stage < 2; stage++) {
+      const p = (await pay(customer, order.id, { provider: "sandbox" })).body;
+      expect((await sandboxPay(customer, p.id)).status).toBe(200);
+    }
+    await completeVisit(w, await tech.session(), await orderOf(customer, order.id));
+    const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, {
+      token: customer.session.token,
+      body: { reason: "broken vase" },
+    });
+    expect(complaint.body.items.map((r: { amount: { amount: number } }) => r.amount.amount).sort()).toEqual([3600, 8400]);
+    for (const r of complaint.body.items)
+      expect((await call("POST", `/v1/admin/refunds/${r.id}/approve`, { token: w.admin.token, body: {} })).status).toBe(200);
+    expect((await orderOf(customer, order.id)).status).toBe("refunded");
+    expectBalanced(await ledgerOf(order.id));
+    for (const account of ["customer_funds", "platform_revenue", `technician_payable:${tech.id}`, "provider_clearing:sandbox"])
+      expect(await balanceOf(account, order.id)).toBe(0);
+  });
+
   it("scopes refund decisions: another merchant's admin gets 404, a customer 403, no token 401", async () => {
     const { w, customer, order } = await completedPaid();
     const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "late" } });
     const merchantId = (await call("POST", "/v1/admin/merchants", { token: w.admin.token, body: { name: `M ${Date.now()}` } })).body.id;
     const otherAdmin = await signInMerchantAdmin(w.admin, merchantId);
-    expectProblem(await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: otherAdmin.token, body: {} }), 404);
+    expectProblem(
+      await call("POST", `/v1/admin/refunds/${complaint.body.items[0].id}/approve`, { token: otherAdmin.token, body: {} }),
+      404,
+    );
     expect((await call("GET", "/v1/admin/refunds", { token: otherAdmin.token })).body.items).toEqual([]);
-    expectProblem(await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { token: customer.session.token, body: {} }), 403);
-    expectProblem(await call("POST", `/v1/admin/refunds/${complaint.body.id}/approve`, { body: {} }), 401);
+    expectProblem(
+      await call("POST", `/v1/admin/refunds/${complaint.body.items[0].id}/approve`, { token: customer.session.token, body: {} }),
+      403,
+    );
+    expectProblem(await call("POST", `/v1/admin/refunds/${complaint.body.items[0].id}/approve`, { body: {} }), 401);
     expectProblem(await call("POST", "/v1/admin/refunds/rfd_missing/approve", { token: w.admin.token, body: {} }), 404);
     const tech = await signInWithRoles(["technician"]);
     expectProblem(await call("POST", `/v1/orders/${order.id}/complaints`, { token: tech.token, body: { reason: "x" } }), 403);

@@ -34,7 +34,7 @@ export const complain = createRoute({
   tags: ["Payments"],
   summary: "Complain about my completed order and ask for a refund (after-sales)",
   description:
-    "Within COMPLAINT_WINDOW_DAYS of completion. The order becomes after_sales and a refund request (full, or `amount`) waits for an operator's approval. 409 when the order is not completed, nothing was paid, or a complaint is open.",
+    "Within COMPLAINT_WINDOW_DAYS of completion. The order becomes after_sales and refund requests (in all, everything paid or `amount`; one per payment the money goes back to) wait for an operator's approval. 409 when the order is not completed, nothing was paid, or a complaint is open.",
   security: bearer,
   middleware: [requireRole("customer")] as const,
   request: {
@@ -51,7 +51,10 @@ export const complain = createRoute({
         .strict(),
     ),
   },
-  responses: { 201: jsonContent(Refund, "Refund requested"), ...authErrors(404, 409, 413, 415, 422) },
+  responses: {
+    201: jsonContent(z.object({ items: z.array(Refund) }), "Refunds requested, one per payment the money goes back to"),
+    ...authErrors(404, 409, 413, 415, 422),
+  },
 });
 
 const PaymentParam = z.object({

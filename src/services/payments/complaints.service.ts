@@ -24,7 +24,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { transition, type Actor } from "../order-flow.service";
 import { complaintWindowMs } from "./config";
-import { factsOf, netOf, refundStatements, splitSharesOf, type NewRefund } from "./money-writes";
+import { factsOf, netOf, refundStatements, splitSharesOf } from "./money-writes";
 import { refundView } from "./payments.service";
 import { afterRefund, submitRefund } from "./refund-flow.service";
 
@@ -38,6 +38,21 @@ function refundable(payments: PaymentRow[], refunds: RefundRow[]) {
     .map((p) => ({ payment: p, left: netOf(p, refunds) }))
     .filter((x) => x.left > 0)
     .sort((a, b) => b.left - a.left);
+}
+
+/** What of the paid money can be refunded, and the amount asked for (default: all of it), checked. */
+function refundAmount(payments: PaymentRow[], refunds: RefundRow[], asked: number | undefined) {
+  const parts = refundable(payments, refunds);
+  const left = parts.reduce((s, p) => s + p.left, 0);
+  if (left === 0) throw nothingToRefund();
+  const amount = asked ?? left;
+  if (amount > left)
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` },
+      { errors: [{ path: "body.amount", message: `at most ${left}` }] },
+    );
+  return { parts, amount };
 }
 
 /** Spreads `amount` over the payments, each at most what is left of it. */
@@ -75,27 +90,20 @@ export async function complain(env: Env, customerId: string, orderId: string, in
     });
   }
   const [payments, refunds] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId)]);
-  const parts = refundable(payments, refunds);
-  const left = parts.reduce((s, p) => s + p.left, 0);
-  if (left === 0) throw nothingToRefund();
-  const amount = input.amount ?? left;
-  if (amount > left)
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` },
-      { errors: [{ path: "body.amount", message: `at most ${left}` }] },
-    );
-  // One request against the largest payment; approval may spread it over the others.
-  const payment = parts[0]!.payment;
-  const refund: NewRefund = {
-    id: newId("rfd"),
-    kind: "complaint",
-    amount,
-    status: "pending_approval",
-    reason: input.reason,
-    requestedBy: customerId,
-    splitShares: null,
-  };
+  const { parts, amount } = refundAmount(payments, refunds, input.amount);
+  // One request per payment the money goes back to (largest first); each is approved or rejected.
+  const pieces = spread(amount, parts).map((x) => ({
+    payment: x.payment,
+    refund: {
+      id: newId("rfd"),
+      kind: "complaint" as const,
+      amount: x.amount,
+      status: "pending_approval" as const,
+      reason: input.reason,
+      requestedBy: customerId,
+      splitShares: null,
+    },
+  }));
   await transition(
     env,
     order,
@@ -103,12 +111,11 @@ export async function complain(env: Env, customerId: string, orderId: string, in
     { type: "customer", id: customerId },
     `complaint: ${input.reason}`,
     {},
-    { refundId: refund.id, amount },
-    {
-      extra: (guard, now) => refundStatements(env.DB, order, payment, refund, now, guard),
-    },
+    { refunds: pieces.map((p) => p.refund.id), amount },
+    { extra: (guard, now) => pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, now, guard)) },
   );
-  return refundView((await findRefund(db, refund.id))!);
+  const after = await refundsOfOrder(db, order.id);
+  return { items: after.filter((r) => pieces.some((p) => p.refund.id === r.id)).map(refundView) };
 }
 
 function staffActor(auth: Auth): Actor {
@@ -219,16 +226,7 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
   if (refunds.some((r) => r.status === "pending_approval" || r.status === "processing")) {
     throw new ConflictError("REFUND_IN_PROGRESS", { en: "A refund of this order is still open.", zh: "该订单有尚未完成的退款。" });
   }
-  const parts = refundable(payments, refunds);
-  const left = parts.reduce((s, p) => s + p.left, 0);
-  if (left === 0) throw nothingToRefund();
-  const amount = input.amount ?? left;
-  if (amount > left)
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` },
-      { errors: [{ path: "body.amount", message: `at most ${left}` }] },
-    );
+  const { parts, amount } = refundAmount(payments, refunds, input.amount);
   const served = SERVED_STATUSES.includes(order.status);
   if (!served && order.status !== "cancelled") {
     throw new ConflictError(
