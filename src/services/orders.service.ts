@@ -193,7 +193,8 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
     bookableService(db, order.serviceId),
     cityOfCell(db, order.cell),
     order.technicianId ? rosterEntry(db, order.technicianId) : Promise.resolve(undefined),
-    moneyOfOrder(env, order.id),
+    // The technician sees the job, not the customer's payments.
+    opts.viewer === "technician" ? Promise.resolve({ payments: [], refunds: [] }) : moneyOfOrder(env, order.id),
   ]);
   const tz = city?.timeZone ?? "UTC";
   const pii = await Pii.fromEnv(env);

@@ -256,6 +256,33 @@ describe("complaints and operator-approved refunds", () => {
       expect(await balanceOf(account, order.id)).toBe(0);
   });
 
+  it("never refunds more than was paid, however many staff refunds race", async () => {
+    const { w, customer, order } = await completedPaid();
+    const first = await call("POST", `/v1/admin/orders/${order.id}/refunds`, {
+      token: w.admin.token,
+      headers: { "Idempotency-Key": `race-0` },
+      body: { amount: 1000, reason: "first" },
+    });
+    expect(first.status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        call("POST", `/v1/admin/orders/${order.id}/refunds`, {
+          token: w.admin.token,
+          headers: { "Idempotency-Key": `race-${i + 1}` },
+          body: { amount: 5000, reason: "race" },
+        }),
+      ),
+    );
+    for (const a of answers) expect([201, 409]).toContain(a.status);
+    const refunded = await env.DB.prepare("SELECT coalesce(sum(amount), 0) AS s FROM refunds WHERE order_id = ? AND status = 'succeeded'")
+      .bind(order.id)
+      .first<{ s: number }>();
+    expect(refunded!.s).toBeLessThanOrEqual(12000);
+    expect(refunded!.s).toBe(1000 + 5000 * answers.filter((a) => a.status === 201).length);
+    expectBalanced(await ledgerOf(order.id));
+    expect((await orderOf(customer, order.id)).status).not.toBe("after_sales");
+  });
+
   it("scopes refund decisions: another merchant's admin gets 404, a customer 403, no token 401", async () => {
     const { w, customer, order } = await completedPaid();
     const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "late" } });

@@ -45,6 +45,20 @@ export function updateRows(
     .bind(...keys.map((k) => toDb(set[k])), ...where.params, ...(guard?.params ?? []));
 }
 
+/** All of the guards (none: always true). */
+export function allOf(...guards: (Guard | undefined)[]): Guard {
+  const g = guards.filter((x): x is Guard => x !== undefined);
+  return g.length === 0 ? { sql: "1", params: [] } : { sql: g.map((x) => `(${x.sql})`).join(" AND "), params: g.flatMap((x) => x.params) };
+}
+
+/** True while a new refund of `amount` keeps the payment's refunds (asked, open or done) within what it paid. */
+export const refundFits = (paymentId: string, amount: number): Guard => ({
+  sql: "(SELECT coalesce(sum(amount), 0) FROM refunds WHERE payment_id = ? AND status IN ('pending_approval', 'processing', 'succeeded')) + ? <= (SELECT amount FROM payments WHERE id = ? AND status = 'succeeded')",
+  params: [paymentId, amount, paymentId],
+});
+
+export const refundExists = (refundId: string): Guard => ({ sql: "EXISTS (SELECT 1 FROM refunds WHERE id = ?)", params: [refundId] });
+
 export const orderWon = (orderId: string, eventId: string): Guard => ({
   sql: "EXISTS (SELECT 1 FROM orders WHERE id = ? AND last_event_id = ?)",
   params: [orderId, eventId],

@@ -158,7 +158,8 @@ export async function approveRefund(env: Env, auth: Auth, id: string, input: { a
   // What is left of its payment besides this request itself.
   const left = netOf(payment, refunds) + refund.amount;
   if (amount > left) throw nothingToRefund();
-  const split = SERVED_STATUSES.includes(order.status) ? await splitSharesOf(db, order.id) : null;
+  // Once the order's money was split (completed, or kept at a cancellation), a refund takes it back from the shares.
+  const split = await splitSharesOf(db, order.id);
   const marker = newId("chg");
   const now = Date.now();
   const guard = refundMarked(refund.id, marker);
@@ -227,15 +228,15 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
     throw new ConflictError("REFUND_IN_PROGRESS", { en: "A refund of this order is still open.", zh: "该订单有尚未完成的退款。" });
   }
   const { parts, amount } = refundAmount(payments, refunds, input.amount);
-  const served = SERVED_STATUSES.includes(order.status);
-  if (!served && order.status !== "cancelled") {
+  // A live order is cancelled (by the policy) rather than refunded by hand.
+  if (!SERVED_STATUSES.includes(order.status) && order.status !== "cancelled" && order.status !== "refunded") {
     throw new ConflictError(
       "INVALID_TRANSITION",
       { en: `Cancel the order first; it is ${order.status}.`, zh: `请先取消订单；当前状态为 ${order.status}。` },
       { extra: { status: order.status } },
     );
   }
-  const split = served ? await splitSharesOf(db, order.id) : null;
+  const split = await splitSharesOf(db, order.id);
   const pieces = spread(amount, parts).map((x) => ({
     payment: x.payment,
     refund: {
@@ -254,18 +255,22 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
     pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, now, guard));
   if (order.status === "completed") {
     await transition(env, order, "after_sales", actor, `refund by staff: ${input.reason}`, {}, { amount }, { extra });
-  } else if (order.status === "after_sales" || order.status === "cancelled") {
-    // No status change: the refunds guard on themselves (a fresh id cannot exist yet).
+  } else {
+    // No status change: each refund is written only while it fits what its payment has left.
     await env.DB.batch(pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, Date.now())));
+  }
+  const made = (await refundsOfOrder(db, order.id)).filter((r) => pieces.some((p) => p.refund.id === r.id));
+  if (made.length === 0) {
+    throw new ConflictError("REFUND_IN_PROGRESS", { en: "Another refund of this order came first.", zh: "该订单已有其他退款先行处理。" });
   }
   await appendAudit(db, {
     actorId: auth.accountId,
     action: "refund.create",
     targetType: "order",
     targetId: order.id,
-    data: { amount, reason: input.reason, refunds: pieces.map((p) => p.refund.id) },
+    data: { amount, reason: input.reason, refunds: made.map((r) => r.id) },
   });
-  for (const p of pieces) await submitRefund(env, p.refund.id);
+  for (const r of made) await submitRefund(env, r.id);
   const after = await refundsOfOrder(db, order.id);
-  return after.filter((r) => pieces.some((p) => p.refund.id === r.id)).map(refundView);
+  return after.filter((r) => made.some((m) => m.id === r.id)).map(refundView);
 }

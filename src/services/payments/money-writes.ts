@@ -6,7 +6,7 @@ import type { Db } from "../../db/client";
 import { findTx, ledgerStatements } from "../../db/repositories/ledger.repo";
 import type { OrderRow } from "../../db/repositories/orders.repo";
 import { paymentSucceeded, refundRow, type PaymentRow, type RefundRow } from "../../db/repositories/payments.repo";
-import { outboxRow, paymentSucceededBy, type Guard } from "../../db/repositories/statements";
+import { allOf, outboxRow, paymentSucceededBy, refundExists, refundFits, type Guard } from "../../db/repositories/statements";
 import { account, paymentTx, refundRequestTx, splitTx, txHeader, type Account, type OrderFacts, type TxDraft } from "../../domain/ledger";
 import { LEDGER_ACCOUNT_KINDS, type LedgerAccountKind, type RefundKind, type Shares } from "../../domain/money";
 import { newId } from "../../lib/ids";
@@ -84,7 +84,11 @@ export function refundRowOf(o: OrderRow, p: PaymentRow, r: NewRefund, now: numbe
   };
 }
 
-/** A new refund row and, unless it waits for approval, the money it sets aside for the customer. */
+/**
+ * A new refund row and, unless it waits for approval, the money it sets aside for the customer.
+ * Written only if `guard` holds and the payment's refunds stay within what it paid (concurrent
+ * refunds can never give back more than was taken).
+ */
 export function refundStatements(
   raw: D1Database,
   o: OrderRow,
@@ -93,14 +97,14 @@ export function refundStatements(
   now: number,
   guard?: Guard,
 ): D1PreparedStatement[] {
-  const stmts = [refundRow(raw, refundRowOf(o, p, r, now), guard)];
+  const stmts = [refundRow(raw, refundRowOf(o, p, r, now), allOf(guard, refundFits(p.id, r.amount)))];
   if (r.status !== "pending_approval")
     stmts.push(
       ...ledgerStatements(
         raw,
         refundRequestTx(factsOf(o), { id: r.id, provider: p.provider, amount: r.amount }, r.splitShares),
         now,
-        guard,
+        refundExists(r.id),
       ),
     );
   return stmts;

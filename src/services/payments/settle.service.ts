@@ -19,7 +19,7 @@ import {
   type ProviderEventRow,
   type RefundRow,
 } from "../../db/repositories/payments.repo";
-import { outboxRow, paymentDisposedBy } from "../../db/repositories/statements";
+import { outboxRow, paymentDisposedBy, refundExists } from "../../db/repositories/statements";
 import { FINAL_STATUSES, SERVED_STATUSES } from "../../domain/order-state";
 import { ConflictError } from "../../errors";
 import { newId } from "../../lib/ids";
@@ -333,8 +333,18 @@ export async function applyExternalRefund(
         now,
         refundId,
       ),
-      ...ledgerStatements(env.DB, refundTx(factsOf(order), { id: refundId, provider: p.provider, amount: r.amount }), now),
-      outboxRow(env.DB, message("refund.succeeded", order, { refundId, amount: r.amount, currency: p.currency, kind: "provider" }), now),
+      ...ledgerStatements(
+        env.DB,
+        refundTx(factsOf(order), { id: refundId, provider: p.provider, amount: r.amount }),
+        now,
+        refundExists(refundId),
+      ),
+      outboxRow(
+        env.DB,
+        message("refund.succeeded", order, { refundId, amount: r.amount, currency: p.currency, kind: "provider" }),
+        now,
+        refundExists(refundId),
+      ),
     );
   }
   try {
