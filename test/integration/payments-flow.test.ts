@@ -1,6 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../src/index";
 import { describe, expect, it } from "vitest";
+import { createPayment } from "../../src/services/payments/payments.service";
 import { reconcilePendingPayments } from "../../src/services/payments/reconcile.service";
 import { at, book, newCustomer, quote } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
@@ -75,6 +76,20 @@ describe("POST /v1/orders/{id}/payments", () => {
     const payment = (await pay(customer, order.id, { provider: "sandbox" })).body;
     expectProblem(await sandboxPay(stranger, payment.id), 404);
     expectProblem(await call("GET", `/v1/orders/${order.id}/payments`, { token: stranger.session.token }), 404);
+  });
+
+  it("offers a provider only where its signing keys are configured (409 PROVIDER_NOT_CONFIGURED)", async () => {
+    const w = await createWorld(band());
+    await addTechnician(w, w.center);
+    const { customer, order } = await pendingOrder(w);
+    const bare = { ...env, ALIPAY_APP_PRIVATE_KEY: "", WECHATPAY_MERCHANT_PRIVATE_KEY: "", SANDBOX_WEBHOOK_SECRET: "" };
+    for (const provider of ["alipay", "wechatpay", "sandbox"] as const) {
+      await expect(createPayment(bare, customer.session.accountId, order.id, { provider }, "http://doorstep.test")).rejects.toMatchObject({
+        status: 409,
+        code: "PROVIDER_NOT_CONFIGURED",
+      });
+    }
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM payments WHERE order_id = ?").bind(order.id).first()).toEqual({ n: 0 });
   });
 
   it("takes a deposit that confirms the order, then the balance; a cancellation refunds both by policy", async () => {

@@ -132,6 +132,33 @@ describe("technician earnings and withdrawals", () => {
   });
 });
 
+describe("a merchant's own refunds", () => {
+  it("its admin approves a complaint about its order, and sees it in the queue", async () => {
+    const m = await merchantWorld();
+    const { customer, order } = await completed(m);
+    const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, {
+      token: customer.session.token,
+      body: { reason: "stains left", amount: 2000 },
+    });
+    const [request] = complaint.body.items;
+    expect(
+      (await call("GET", "/v1/admin/refunds?status=pending_approval", { token: m.merchantAdmin.token })).body.items.map(
+        (r: { id: string }) => r.id,
+      ),
+    ).toEqual([request.id]);
+    const approved = await call("POST", `/v1/admin/refunds/${request.id}/approve`, { token: m.merchantAdmin.token, body: {} });
+    expect(approved.body).toMatchObject({ status: "succeeded", amount: { amount: 2000 } });
+    const takeBack = (await ledgerOf(order.id)).find((t) => t.kind === "refund_request")!;
+    // in proportion to the split 2400 : 2880 : 6720
+    expect(Object.fromEntries(takeBack.entries.map((e) => [e.account, e.amount]))).toEqual({
+      platform_revenue: 400,
+      [`merchant_payable:${m.merchantId}`]: 480,
+      [`technician_payable:${m.tech.id}`]: 1120,
+      refunds_payable: -2000,
+    });
+  });
+});
+
 describe("operator reports and the ledger", () => {
   it("reconciles the day, reports revenue by merchant, browses and exports the ledger, scoped for merchant admins", async () => {
     const m = await merchantWorld();
