@@ -11,6 +11,7 @@ import * as withdrawals from "../../services/payments/withdrawals.service";
 import { ownTechnicianId } from "../../services/shifts.service";
 import { createRouter } from "../openapi";
 import * as routes from "./money.routes";
+import * as reportRoutes from "./reports.routes";
 
 export default createRouter()
   .openapi(routes.earnings, async (c) => c.json(await withdrawals.earnings(c.env, ownTechnicianId(authOf(c)), c.req.valid("query")), 200))
@@ -55,14 +56,14 @@ export default createRouter()
   .openapi(routes.rejectWithdrawal, async (c) =>
     c.json(await withdrawals.rejectWithdrawal(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
   )
-  .openapi(routes.reconciliation, async (c) => c.json(await reports.reconciliation(c.env, c.req.valid("query")), 200))
-  .openapi(routes.reconcileNow, async (c) => c.json(await reconcilePendingPayments(c.env), 200))
-  .openapi(routes.revenue, async (c) => c.json(await reports.revenue(c.env, authOf(c), c.req.valid("query")), 200))
-  .openapi(routes.ledger, async (c) => c.json(await reports.ledgerPage(c.env, authOf(c), c.req.valid("query")), 200))
-  .openapi(routes.ledgerAccounts, async (c) => c.json(await reports.accounts(c.env, authOf(c)), 200))
-  .openapi(routes.ledgerCsv, async (c) => {
+  .openapi(reportRoutes.reconciliation, async (c) => c.json(await reports.reconciliation(c.env, c.req.valid("query")), 200))
+  .openapi(reportRoutes.reconcileNow, async (c) => c.json(await reconcilePendingPayments(c.env), 200))
+  .openapi(reportRoutes.revenue, async (c) => c.json(await reports.revenue(c.env, authOf(c), c.req.valid("query")), 200))
+  .openapi(reportRoutes.ledger, async (c) => c.json(await reports.ledgerPage(c.env, authOf(c), c.req.valid("query")), 200))
+  .openapi(reportRoutes.ledgerAccounts, async (c) => c.json(await reports.accounts(c.env, authOf(c)), 200))
+  .openapi(reportRoutes.ledgerCsv, async (c) => {
     const csv = await reports.ledgerCsv(c.env, authOf(c), c.req.valid("query"));
     return c.body(csv, 200, { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="ledger.csv"' });
   })
-  .openapi(routes.listCommission, async (c) => c.json(await listCommission(c.env), 200))
-  .openapi(routes.putCommission, async (c) => c.json(await putCommission(c.env, authOf(c).accountId, c.req.valid("json")), 200));
+  .openapi(reportRoutes.listCommission, async (c) => c.json(await listCommission(c.env), 200))
+  .openapi(reportRoutes.putCommission, async (c) => c.json(await putCommission(c.env, authOf(c).accountId, c.req.valid("json")), 200));

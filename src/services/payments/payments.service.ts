@@ -9,7 +9,8 @@ import { findOrder } from "../../db/repositories/orders.repo";
 import { clientParams } from "./client-params";
 import { notifyUrl, providerConfigured } from "./config";
 import { providerClient } from "./provider-client";
-import { amountDue } from "./settle.service";
+import { FINAL_STATUSES, SERVED_STATUSES } from "../../domain/order-state";
+import type { OrderRow } from "../../db/repositories/orders.repo";
 
 export interface CreatePaymentInput {
   provider: PaymentProvider;
@@ -166,4 +167,30 @@ export async function moneyOfOrder(env: Env, orderId: string) {
   const db = getDb(env);
   const [payments, refunds] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId)]);
   return { payments: payments.map((p) => paymentView(p, refunds)), refunds: refunds.map(refundView) };
+}
+
+/** Whether an order can still take a payment for `stage` (and for how much). */
+export function amountDue(
+  order: OrderRow,
+  payments: PaymentRow[],
+  stage: PaymentRow["stage"],
+  depositPercent: number | null,
+): number | null {
+  if (FINAL_STATUSES.includes(order.status) && !SERVED_STATUSES.includes(order.status)) return null;
+  const paid = payments.filter(
+    (p) => p.status === "succeeded" && p.disposition !== "refunded_late" && p.disposition !== "refunded_duplicate",
+  );
+  const paidStages = new Set(paid.map((p) => p.stage));
+  if (stage === "full") {
+    if (order.status !== "pending_payment" && order.paymentPlan !== "after_service") return null;
+    return paidStages.size > 0 ? null : order.total;
+  }
+  if (stage === "deposit") {
+    if (order.status !== "pending_payment" || order.paymentPlan !== "deposit" || depositPercent === null || paidStages.size > 0)
+      return null;
+    return Math.floor((order.total * depositPercent + 50) / 100);
+  }
+  if (order.status === "pending_payment") return null;
+  const due = order.total - paid.reduce((s, p) => s + p.amount, 0);
+  return due > 0 ? due : null;
 }

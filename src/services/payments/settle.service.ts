@@ -19,15 +19,12 @@ import {
   type ProviderEventRow,
   type RefundRow,
 } from "../../db/repositories/payments.repo";
-import { outboxRow, paymentDisposedBy, refundExists } from "../../db/repositories/statements";
-import { FINAL_STATUSES, SERVED_STATUSES } from "../../domain/order-state";
+import { outboxRow, paymentDisposedBy } from "../../db/repositories/statements";
 import { ConflictError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch.service";
 import { handleHoldExpired, SYSTEM, startDispatch, transition } from "../order-flow.service";
-import { ledgerStatements } from "../../db/repositories/ledger.repo";
-import { refundTx } from "../../domain/ledger";
-import { factsOf, message, netOf, paymentSuccessStatements, refundStatements, splitSharesOf } from "./money-writes";
+import { message, netOf, paymentSuccessStatements, refundStatements } from "./money-writes";
 import { isDuplicate, submitRefund } from "./refund-flow.service";
 
 export interface PaidFacts {
@@ -255,104 +252,4 @@ export async function onHoldExpiredWithPayments(env: Env, holdKey: string): Prom
   if (payments.some((p) => p.status === "succeeded" && p.disposition === null)) return settleOrder(env, order.id);
   if (payments.some((p) => p.status === "pending")) return;
   await handleHoldExpired(env, holdKey);
-}
-
-/** Whether an order can still take a payment for `stage` (and for how much). */
-export function amountDue(
-  order: OrderRow,
-  payments: PaymentRow[],
-  stage: PaymentRow["stage"],
-  depositPercent: number | null,
-): number | null {
-  if (FINAL_STATUSES.includes(order.status) && !SERVED_STATUSES.includes(order.status)) return null;
-  const paid = payments.filter(
-    (p) => p.status === "succeeded" && p.disposition !== "refunded_late" && p.disposition !== "refunded_duplicate",
-  );
-  const paidStages = new Set(paid.map((p) => p.stage));
-  if (stage === "full") {
-    if (order.status !== "pending_payment" && order.paymentPlan !== "after_service") return null;
-    return paidStages.size > 0 ? null : order.total;
-  }
-  if (stage === "deposit") {
-    if (order.status !== "pending_payment" || order.paymentPlan !== "deposit" || depositPercent === null || paidStages.size > 0)
-      return null;
-    return Math.floor((order.total * depositPercent + 50) / 100);
-  }
-  if (order.status === "pending_payment") return null;
-  const due = order.total - paid.reduce((s, p) => s + p.amount, 0);
-  return due > 0 ? due : null;
-}
-
-/**
- * A refund the provider reports that we did not ask for (made in the provider's dashboard). It
- * proves the payment too: if that notice has not arrived yet, the payment is recorded paid in the
- * same batch. Applied once per event; then the order is settled.
- */
-export async function applyExternalRefund(
-  env: Env,
-  p: PaymentRow,
-  r: { amount: number; providerRefundId: string; providerTxnId: string | null },
-  event: ProviderEventRow,
-): Promise<boolean> {
-  const db = getDb(env);
-  const order = (await findOrder(db, p.orderId))!;
-  const refunds = await refundsOfOrder(db, order.id);
-  const now = Date.now();
-  const refundId = newId("rfd", now);
-  const paid = p.status !== "succeeded";
-  const split = await splitSharesOf(db, order.id);
-  // A refund beyond what is left of the payment is not ours to book: record the event only.
-  const fits = r.amount > 0 && r.amount <= (paid ? p.amount : netOf(p, refunds));
-  const stmts: D1PreparedStatement[] = [eventRow(env.DB, event)];
-  if (fits) {
-    if (paid)
-      stmts.push(
-        ...paymentSuccessStatements(
-          env.DB,
-          order,
-          p,
-          { eventId: event.eventId, providerTxnId: r.providerTxnId ?? r.providerRefundId },
-          now,
-        ),
-      );
-    const refund = {
-      id: refundId,
-      kind: "provider" as const,
-      amount: r.amount,
-      status: "processing" as const,
-      reason: "refunded at the provider",
-      requestedBy: null,
-      changeId: event.eventId,
-      splitShares: p.disposition === "applied" ? split : null,
-    };
-    stmts.push(...refundStatements(env.DB, order, p, refund, now));
-    stmts.push(
-      env.DB.prepare("UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, succeeded_at = ?, updated_at = ? WHERE id = ?").bind(
-        r.providerRefundId,
-        now,
-        now,
-        refundId,
-      ),
-      ...ledgerStatements(
-        env.DB,
-        refundTx(factsOf(order), { id: refundId, provider: p.provider, amount: r.amount }),
-        now,
-        refundExists(refundId),
-      ),
-      outboxRow(
-        env.DB,
-        message("refund.succeeded", order, { refundId, amount: r.amount, currency: p.currency, kind: "provider" }),
-        now,
-        refundExists(refundId),
-      ),
-    );
-  }
-  try {
-    await env.DB.batch(stmts);
-  } catch (err) {
-    if (isDuplicate(err)) return false;
-    throw err;
-  }
-  await settleOrder(env, order.id);
-  return true;
 }

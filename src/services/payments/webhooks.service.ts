@@ -15,7 +15,8 @@ import {
 import { yuanToFen, type PaymentProvider } from "../../domain/money";
 import { wechatPublicKeys } from "./config";
 import { applyRefundOutcome, isDuplicate } from "./refund-flow.service";
-import { applyExternalRefund, applyPaymentSuccess } from "./settle.service";
+import { applyExternalRefund } from "./external-refund.service";
+import { applyPaymentSuccess } from "./settle.service";
 import { verifyAlipay, verifyStripe, verifyWechat, type StripeEvent } from "./verify";
 
 export type WebhookOutcome = { ok: true; duplicate: boolean } | { ok: false; reason: string };
