@@ -2,9 +2,41 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+/** A fresh RSA key pair (WebCrypto), as PEM: SPKI public, PKCS#8 private. */
+async function rsaPair(): Promise<{ publicPem: string; privatePem: string }> {
+  const pair = await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  );
+  const pem = (der: ArrayBuffer, label: string) =>
+    `-----BEGIN ${label}-----\n${Buffer.from(der)
+      .toString("base64")
+      .match(/.{1,64}/g)!
+      .join("\n")}\n-----END ${label}-----\n`;
+  return {
+    publicPem: pem(await crypto.subtle.exportKey("spki", pair.publicKey), "PUBLIC KEY"),
+    privatePem: pem(await crypto.subtle.exportKey("pkcs8", pair.privateKey), "PRIVATE KEY"),
+  };
+}
+
+const randomText = (n: number) =>
+  Buffer.from(crypto.getRandomValues(new Uint8Array(n)))
+    .toString("base64url")
+    .slice(0, n);
+
 // Tests run inside workerd with the real D1 (migrations applied in test/setup.ts).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // Provider keys are made afresh for every run: tests sign notifications with the private halves
+  // (TEST_*), the Worker verifies with the public ones exactly as configured in production.
+  const [wechatOld, wechatNew, wechatMerchant, alipayPlatform, alipayApp] = await Promise.all([
+    rsaPair(),
+    rsaPair(),
+    rsaPair(),
+    rsaPair(),
+    rsaPair(),
+  ]);
   return {
     plugins: [
       cloudflareTest({
@@ -24,6 +56,28 @@ export default defineConfig(async () => {
             OTP_IP_LIMIT: "1000/3600",
             OTP_PHONE_COOLDOWN_SECONDS: "0",
             SMS_PROVIDER: "console",
+            STRIPE_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
+            SANDBOX_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
+            WECHATPAY_MCHID: "1900000109",
+            WECHATPAY_APPID: "wxd678efh567hg6787",
+            WECHATPAY_APIV3_KEY: randomText(32),
+            // Two platform serials at once, as during a key switch.
+            WECHATPAY_PUBLIC_KEYS: JSON.stringify({
+              PUB_KEY_ID_0114232134912410000001: wechatOld.publicPem,
+              "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.publicPem,
+            }),
+            WECHATPAY_MERCHANT_PRIVATE_KEY: wechatMerchant.privatePem,
+            ALIPAY_APP_ID: "2021004100000001",
+            ALIPAY_PUBLIC_KEY: alipayPlatform.publicPem,
+            ALIPAY_APP_PRIVATE_KEY: alipayApp.privatePem,
+            PAYMENT_QUERY_AFTER_SECONDS: "0",
+            TEST_WECHATPAY_PLATFORM_KEYS: JSON.stringify({
+              PUB_KEY_ID_0114232134912410000001: wechatOld.privatePem,
+              "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.privatePem,
+            }),
+            TEST_WECHATPAY_MERCHANT_PUBLIC_KEY: wechatMerchant.publicPem,
+            TEST_ALIPAY_PRIVATE_KEY: alipayPlatform.privatePem,
+            TEST_ALIPAY_APP_PUBLIC_KEY: alipayApp.publicPem,
           },
         },
       }),
@@ -32,8 +86,9 @@ export default defineConfig(async () => {
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts"],
       testTimeout: 30_000,
-      // Info log lines (requests, console SMS and push, drains) are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
-      onConsoleLog: (log: string) => process.env.DOORSTEP_TEST_LOGS === "1" || !/"level":"info"/.test(log),
+      // Info log lines (requests, console SMS and push, drains) and the security warnings the webhook
+      // tests provoke on purpose are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
+      onConsoleLog: (log: string) => process.env.DOORSTEP_TEST_LOGS === "1" || !/"level":"info"|"msg":"payment\.security"/.test(log),
     },
   };
 });

@@ -15,6 +15,7 @@ export default {
     if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
+  /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox drain. */
   async scheduled(controller, env) {
     await runScheduled(env, controller.scheduledTime);
   },

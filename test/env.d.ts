@@ -1,5 +1,10 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** Wechatpay-Serial → PKCS#8 PEM of the platform key tests sign notifications with. */
+    TEST_WECHATPAY_PLATFORM_KEYS: string;
+    TEST_WECHATPAY_MERCHANT_PUBLIC_KEY: string;
+    TEST_ALIPAY_PRIVATE_KEY: string;
+    TEST_ALIPAY_APP_PUBLIC_KEY: string;
   }
 }

@@ -13,7 +13,7 @@ export function Reports() {
   const get = (name, extra = "") => useAsync(() => api(`/v1/admin/reports/${name}?${q}${extra}`), [q, extra]);
   const heat = get("orders-by-hour");
   const hot = get("hot-cells");
-  const revenue = get("revenue", `&by=${by}`);
+  const revenue = get("sales", `&by=${by}`);
   const accept = get("accept-time");
   const rates = get("rates");
   const use = get("utilisation");
@@ -46,7 +46,7 @@ export function Reports() {
             <option value="day">${t("byDay")}</option>
             <option value="merchant">${t("byMerchant")}</option>
             <option value="service">${t("byService")}</option></select
-          >${csv("revenue", `&by=${by}`)}
+          >${csv("sales", `&by=${by}`)}
         </header>
         <${Loading} state=${revenue}
           >${() =>

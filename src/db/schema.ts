@@ -8,6 +8,16 @@ import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit
 import type { WeeklyShifts } from "../domain/shifts";
 import { ORDER_STATUSES } from "../domain/order-state";
 import type { SurchargeRules } from "../domain/pricing";
+import {
+  LEDGER_ACCOUNT_KINDS,
+  LEDGER_TX_KINDS,
+  PAYMENT_PROVIDERS,
+  PAYMENT_STAGES,
+  PAYMENT_STATUSES,
+  REFUND_KINDS,
+  REFUND_STATUSES,
+  WITHDRAWAL_STATUSES,
+} from "../domain/money";
 
 const createdAt = () => integer("created_at").notNull();
 const updatedAt = () => integer("updated_at").notNull();
@@ -382,6 +392,7 @@ export const outbox = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
   },
+
   (t) => [index("outbox_unsent_idx").on(t.sentAt, t.createdAt)],
 );
 
@@ -460,6 +471,224 @@ export const favourites = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.technicianId] })],
 );
+
+// ——— Money ———
+
+/**
+ * One attempt to pay an order (a stage: full, deposit or balance) through one provider. Its id is
+ * the provider's `out_trade_no` (WeChat Pay, Alipay) or the PaymentIntent's `metadata.paymentId`.
+ */
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    customerId: text("customer_id").notNull(),
+    merchantId: text("merchant_id"),
+    provider: text("provider", { enum: PAYMENT_PROVIDERS }).notNull(),
+    /** How the app pays: WeChat `jsapi`/`app`, Alipay `app`, Stripe and sandbox `default`. */
+    channel: text("channel").notNull(),
+    stage: text("stage", { enum: PAYMENT_STAGES }).notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: PAYMENT_STATUSES }).notNull(),
+    /** The provider's handle of the pending payment: prepay_id, PaymentIntent id, Alipay order string hash. */
+    providerRef: text("provider_ref"),
+    /** The provider's transaction id once paid (transaction_id, trade_no, charge/PaymentIntent id). */
+    providerTxnId: text("provider_txn_id"),
+    /** What the app needs to pay, as returned when the payment was created. */
+    clientParams: text("client_params", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** The provider event (or query) that marked it paid: later writes of that change are guarded by it. */
+    successEventId: text("success_event_id"),
+    succeededAt: integer("succeeded_at"),
+    /**
+     * What the paid money did: `applied` to its order, or refunded in full because it came too late
+     * (`refunded_late`) or paid a stage twice (`refunded_duplicate`). Null until decided.
+     */
+    disposition: text("disposition", { enum: ["applied", "refunded_late", "refunded_duplicate"] }),
+    /** The order event or refund that decided the disposition (guards the writes of that decision). */
+    dispositionRef: text("disposition_ref"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("payments_order_idx").on(t.orderId, t.createdAt),
+    index("payments_status_idx").on(t.status, t.createdAt),
+    index("payments_disposition_idx").on(t.status, t.disposition),
+  ],
+);
+
+/** Every verified provider notification (and reconciliation query) applied: the deduplication record. */
+export const providerEvents = sqliteTable(
+  "provider_events",
+  {
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    type: text("type").notNull(),
+    paymentId: text("payment_id"),
+    refundId: text("refund_id"),
+    /** The verified (decrypted) content the decision was made on. */
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] }), index("provider_events_payment_idx").on(t.paymentId)],
+);
+
+/** Money going back to a customer through the provider that took it. Its id is the provider's out_refund_no. */
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    customerId: text("customer_id").notNull(),
+    merchantId: text("merchant_id"),
+    provider: text("provider", { enum: PAYMENT_PROVIDERS }).notNull(),
+    kind: text("kind", { enum: REFUND_KINDS }).notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: REFUND_STATUSES }).notNull(),
+    reason: text("reason").notNull(),
+    requestedBy: text("requested_by"),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    providerRefundId: text("provider_refund_id"),
+    /** Whether the order's split had already happened: then the refund takes back the shares. */
+    afterSplit: integer("after_split", { mode: "boolean" }).notNull().default(false),
+    /** The id of its last change (a provider event, an approval): the writes of that change guard on it. */
+    changeId: text("change_id"),
+    succeededAt: integer("succeeded_at"),
+    failureReason: text("failure_reason"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("refunds_order_idx").on(t.orderId, t.createdAt),
+    index("refunds_status_idx").on(t.status, t.createdAt),
+    index("refunds_merchant_idx").on(t.merchantId, t.id),
+  ],
+);
+
+/** Ledger accounts, created on first use. Codes: `kind` or `kind:owner` (e.g. `technician_payable:tch_…`). */
+export const ledgerAccounts = sqliteTable("ledger_accounts", {
+  code: text("code").primaryKey(),
+  kind: text("kind", { enum: LEDGER_ACCOUNT_KINDS }).notNull(),
+  type: text("type", { enum: ["asset", "liability", "revenue", "expense"] }).notNull(),
+  ownerId: text("owner_id"),
+  createdAt: createdAt(),
+});
+
+/** One balanced double-entry transaction. `(kind, ref)` is unique: the same money moves once. */
+export const ledgerTransactions = sqliteTable(
+  "ledger_transactions",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: LEDGER_TX_KINDS }).notNull(),
+    /** The thing that moved the money: a payment, refund, order (split) or withdrawal id. */
+    ref: text("ref").notNull(),
+    orderId: text("order_id"),
+    merchantId: text("merchant_id"),
+    serviceId: text("service_id"),
+    technicianId: text("technician_id"),
+    provider: text("provider"),
+    currency: text("currency").notNull(),
+    memo: text("memo").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("ledger_tx_ref_uq").on(t.kind, t.ref),
+    index("ledger_tx_order_idx").on(t.orderId),
+    index("ledger_tx_created_idx").on(t.createdAt),
+    index("ledger_tx_merchant_idx").on(t.merchantId, t.createdAt),
+  ],
+);
+
+/** Entries: debit positive, credit negative; the entries of one transaction sum to zero. */
+export const ledgerEntries = sqliteTable(
+  "ledger_entries",
+  {
+    id: text("id").primaryKey(),
+    txId: text("tx_id")
+      .notNull()
+      .references(() => ledgerTransactions.id),
+    account: text("account")
+      .notNull()
+      .references(() => ledgerAccounts.code),
+    amount: integer("amount").notNull(),
+    orderId: text("order_id"),
+    /** When the amount may be withdrawn (technician earnings wait a settlement delay). */
+    availableAt: integer("available_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("ledger_entries_tx_idx").on(t.txId),
+    index("ledger_entries_account_idx").on(t.account, t.availableAt),
+    index("ledger_entries_order_idx").on(t.orderId, t.account),
+  ],
+);
+
+/** A technician asking for their available earnings; operators approve, the payout provider pays. */
+export const withdrawals = sqliteTable(
+  "withdrawals",
+  {
+    id: text("id").primaryKey(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    merchantId: text("merchant_id"),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: WITHDRAWAL_STATUSES }).notNull(),
+    payoutProvider: text("payout_provider").notNull(),
+    payoutRef: text("payout_ref"),
+    /** The id of its last change: the writes of that change (the payout's ledger entries) guard on it. */
+    changeId: text("change_id"),
+    reason: text("reason"),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    paidAt: integer("paid_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("withdrawals_technician_idx").on(t.technicianId, t.createdAt), index("withdrawals_status_idx").on(t.status, t.createdAt)],
+);
+
+/**
+ * Commission configuration. `scope` is `default`, `merchant:<id>` or `service:<id>`; a null rate
+ * falls back to the wider scope (service → merchant → default → the Worker variables).
+ */
+export const commissionRules = sqliteTable("commission_rules", {
+  scope: text("scope").primaryKey(),
+  /** Platform take rate in basis points of the gross (2000 = 20 %). */
+  takeRateBps: integer("take_rate_bps"),
+  /** The technician's share of what is left after the platform, in basis points; the merchant keeps the rest. */
+  technicianShareBps: integer("technician_share_bps"),
+  updatedBy: text("updated_by"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * The local payment provider client's own records (development, tests, demos): what a provider's
+ * servers would know about a trade, refund or payout. Production clients ask the providers instead.
+ */
+export const localProviderRecords = sqliteTable("local_provider_records", {
+  ref: text("ref").primaryKey(),
+  provider: text("provider").notNull(),
+  kind: text("kind", { enum: ["trade", "refund", "payout"] }).notNull(),
+  amount: integer("amount").notNull(),
+  state: text("state").notNull(),
+  providerId: text("provider_id").notNull(),
+  data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
 
 /**
  * Each notice sent on an outside channel (SMS, push), so a redelivered queue message never sends

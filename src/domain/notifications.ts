@@ -292,6 +292,121 @@ function reminderNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
   return out;
 }
 
+/** Integer 分 as a price for a message text, e.g. `¥128.00`. */
+export function yuan(amount: number): string {
+  const fen = Math.abs(Math.trunc(amount));
+  return `${amount < 0 ? "-" : ""}¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
+}
+
+/** Money events: payments and refunds tell the customer, payouts the technician. */
+function moneyNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const amount = typeof p.amount === "number" ? yuan(p.amount) : null;
+  if (amount === null) return [];
+  const orderId = str(p.orderId);
+  const data = { ...(orderId ? { orderId } : {}), amount: p.amount, currency: str(p.currency) ?? "CNY" };
+  switch (m.topic) {
+    case "payment.succeeded":
+      return orderId
+        ? [
+            notice(
+              "customer",
+              "payment.succeeded",
+              { zh: "支付成功", en: "Payment received" },
+              { zh: `已收到您的付款 ${amount}。`, en: `We received your payment of ${amount}.` },
+              APP,
+              { ...data, paymentId: str(p.paymentId) },
+            ),
+          ]
+        : [];
+    case "payment.refunded_late":
+      return orderId
+        ? [
+            notice(
+              "customer",
+              "payment.refunded_late",
+              { zh: "订单已取消并退款", en: "Order cancelled and refunded" },
+              {
+                zh: `付款到达时该时段已无人可约，已全额退款 ${amount}。`,
+                en: `The time was no longer free when your payment arrived; ${amount} is refunded in full.`,
+              },
+              ALL,
+              data,
+            ),
+          ]
+        : [];
+    case "payment.refunded_duplicate":
+      return orderId
+        ? [
+            notice(
+              "customer",
+              "payment.refunded_duplicate",
+              { zh: "重复付款已退回", en: "Duplicate payment refunded" },
+              { zh: `多付的 ${amount} 已原路退回。`, en: `The extra ${amount} you paid goes back to you.` },
+              APP,
+              data,
+            ),
+          ]
+        : [];
+    case "refund.succeeded":
+      return orderId
+        ? [
+            notice(
+              "customer",
+              "refund.succeeded",
+              { zh: "退款成功", en: "Refund completed" },
+              { zh: `${amount} 已原路退回。`, en: `${amount} is on its way back to you.` },
+              ALL,
+              data,
+            ),
+          ]
+        : [];
+    case "refund.failed":
+      return orderId
+        ? [
+            notice(
+              "customer",
+              "refund.delayed",
+              { zh: "退款处理中", en: "Refund delayed" },
+              {
+                zh: `${amount} 的退款暂未成功，客服会尽快跟进。`,
+                en: `Your refund of ${amount} did not go through yet; our team is on it.`,
+              },
+              ["inapp"],
+              data,
+            ),
+          ]
+        : [];
+    case "withdrawal.paid":
+      return [
+        notice(
+          "technician",
+          "withdrawal.paid",
+          { zh: "提现已到账", en: "Withdrawal paid" },
+          { zh: `提现 ${amount} 已打款。`, en: `Your withdrawal of ${amount} was paid out.` },
+          APP,
+          { ...data, withdrawalId: str(p.withdrawalId) },
+        ),
+      ];
+    case "withdrawal.failed":
+      return [
+        notice(
+          "technician",
+          "withdrawal.failed",
+          { zh: "提现失败", en: "Withdrawal failed" },
+          {
+            zh: `提现 ${amount} 未能打款，金额已退回余额。`,
+            en: `Your withdrawal of ${amount} could not be paid; the money is back in your balance.`,
+          },
+          APP,
+          { ...data, withdrawalId: str(p.withdrawalId) },
+        ),
+      ];
+    default:
+      return [];
+  }
+}
+
 /**
  * The notices one message gives rise to. Unknown topics give none: they may be for other consumers.
  * `timeZone` is the order's city zone, for the times written in the texts.
@@ -307,7 +422,7 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
     case "order.reminder":
       return reminderNotices(m, timeZone);
     default:
-      return [];
+      return moneyNotices(m);
   }
 }
 

@@ -14,6 +14,7 @@ export const ORDER_STATUSES = [
   "completed",
   "cancelled",
   "refunded",
+  "after_sales",
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
@@ -33,7 +34,10 @@ export const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderStatus, readon
   en_route: { arrived: ["technician"], dispatching: ["technician", ...STAFF], cancelled: ANYONE_BUT_TECH },
   arrived: { in_service: ["technician"], dispatching: STAFF, cancelled: ["operator", "merchant"] },
   in_service: { completed: ["technician"], cancelled: ["operator"] },
-  completed: { refunded: ["operator", "system"] },
+  // A complaint opens after-sales; it ends with the order completed again or refunded in full.
+  completed: { refunded: ["operator", "system"], after_sales: ["customer", ...STAFF] },
+  after_sales: { completed: ["system", ...STAFF], refunded: ["system", ...STAFF] },
+  // Cancelled with money paid: refunded once the policy's refund has reached the customer.
   cancelled: { refunded: ["operator", "system"] },
   refunded: {},
 };
@@ -42,10 +46,14 @@ export function canTransition(from: OrderStatus, to: OrderStatus, actor: ActorTy
   return TRANSITIONS[from][to]?.includes(actor) ?? false;
 }
 
+/** Statuses after the visit or without one: no interval is held for the order any more. */
+export const FINAL_STATUSES: readonly OrderStatus[] = ["completed", "cancelled", "refunded", "after_sales"];
+
 /** Statuses in which a technician's interval is on the order's behalf: all but the final ones. */
-export const LIVE_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter(
-  (s) => s !== "completed" && s !== "cancelled" && s !== "refunded",
-);
+export const LIVE_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
+
+/** Statuses whose service was delivered (the order's money has been split). */
+export const SERVED_STATUSES: readonly OrderStatus[] = ["completed", "after_sales"];
 
 /** Statuses before the technician set off: the time can still move and cancelling costs no visit fee. */
 export const BEFORE_DEPARTURE: readonly OrderStatus[] = ["pending_payment", "confirmed", "dispatching", "assigned", "accepted"];

@@ -1,6 +1,8 @@
 import addresses from "./addresses/addresses.index";
 import adminOrders from "./orders/admin-orders.index";
 import orders from "./orders/orders.index";
+import payments from "./payments/payments.index";
+import money from "./money/money.index";
 import tasks from "./tasks/tasks.index";
 import availability from "./availability/availability.index";
 import audit from "./audit/audit.index";
@@ -33,6 +35,8 @@ export const routes = [
   presence,
   availability,
   orders,
+  payments,
+  money,
   visit,
   notifications,
   tasks,

@@ -20,7 +20,7 @@ function staffActor(auth: Auth): Actor {
 }
 
 /** The order when the caller may manage it: operators any, a merchant_admin its merchant's (404 otherwise). */
-async function managedOrder(env: Env, auth: Auth, id: string): Promise<OrderRow> {
+export async function managedOrder(env: Env, auth: Auth, id: string): Promise<OrderRow> {
   const order = await findOrder(getDb(env), id);
   if (!order) throw new NotFoundError("Order");
   if (!isPlatform(auth.roles) && (auth.merchantId === null || order.merchantId !== auth.merchantId)) throw new NotFoundError("Order");

@@ -2,13 +2,14 @@
 import type { BatchDecision, BatchFacts } from "../../durable/batch.store";
 import { batchFacts, onBatchDecided } from "./batch-dispatch.service";
 import { drainQuietly } from "./notifications/outbox.service";
-import { handleDeadline, handleHoldExpired, offerFromBatch } from "./order-flow.service";
+import { handleDeadline, offerFromBatch } from "./order-flow.service";
+import { onHoldExpiredWithPayments } from "./payments/settle.service";
 
 export type DeadlineKind = "accept" | "grab" | "enroute";
 
 /** A hold expired unpaid. `holdKey` is the calendar key (`<orderId>:<round>`). */
 export function onHoldExpired(env: Env, holdKey: string): Promise<void> {
-  return handleHoldExpired(env, holdKey);
+  return onHoldExpiredWithPayments(env, holdKey);
 }
 
 /** A dispatch deadline of an order passed; `version` is the order version it was set for. */

@@ -5,7 +5,15 @@
  */
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
-import { findOrder, findOrderByHoldKey, updateOrder, type OrderPatch, type OrderRow } from "../db/repositories/orders.repo";
+import {
+  findOrder,
+  findOrderByHoldKey,
+  updateOrder,
+  type OrderPatch,
+  type OrderRow,
+  type OutboxMessage,
+} from "../db/repositories/orders.repo";
+import { orderWon, type Guard } from "../db/repositories/statements";
 import { strategyOf } from "../domain/assignment";
 import { canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
 import { ConflictError } from "../errors";
@@ -48,6 +56,13 @@ export function concurrentChange(): ConflictError {
   });
 }
 
+/** What else a transition writes in its batch: money it moves and messages beyond `order.status`. */
+export interface TransitionEffects {
+  /** Statements guarded by `guard` (true only if this transition won), built with the batch's time and the timeline event id. */
+  extra?: (guard: Guard, now: number, eventId: string) => D1PreparedStatement[];
+  messages?: OutboxMessage[];
+}
+
 /**
  * Applies one legal transition (or throws 409 INVALID_TRANSITION), recorded in the timeline; the
  * write names the version it read, so of two concurrent actors only one wins (the other gets 409
@@ -61,9 +76,11 @@ export async function transition(
   reason: string,
   patch: OrderPatch = {},
   data: Record<string, unknown> = {},
+  effects: TransitionEffects = {},
 ): Promise<OrderRow> {
   if (!canTransition(order.status, to, actor.type)) throw invalidTransition(order, to);
   const eventId = newId("evt");
+  const now = Date.now();
   const updated = await updateOrder(
     env.DB,
     order,
@@ -83,7 +100,10 @@ export async function transition(
           ...("exception" in patch ? { exception: patch.exception } : {}),
         },
       },
+      ...(effects.messages ?? []),
     ],
+    now,
+    effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? [],
   );
   if (!updated) throw concurrentChange();
   if (endsTracking(order.status, order.technicianId, to, updated.technicianId)) await endTracking(env, order.technicianId!, order.id);

@@ -17,6 +17,9 @@ import { cellError, cellStub } from "./cells.service";
 import { bookHold, holdFor, releaseHold, reserveBest, type Job } from "./dispatch.service";
 import { clearDeadline, concurrentChange, rearmDeadline, startDispatch, transition, type Actor } from "./order-flow.service";
 import { readQuote } from "./quotes.service";
+import { cancellationMoney } from "./payments/cancellation.service";
+import { moneyOfOrder } from "./payments/payments.service";
+import { submitRefunds } from "./payments/refund-flow.service";
 
 export interface PlaceOrderInput {
   quoteId: string;
@@ -186,11 +189,13 @@ export interface ViewOptions {
 /** An order as its customer, its technician or staff may see it. */
 export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
   const db = getDb(env);
-  const [events, found, city, tech] = await Promise.all([
+  const [events, found, city, tech, paid] = await Promise.all([
     timeline(db, order.id),
     bookableService(db, order.serviceId),
     cityOfCell(db, order.cell),
     order.technicianId ? rosterEntry(db, order.technicianId) : Promise.resolve(undefined),
+    // The technician sees the job, not the customer's payments.
+    opts.viewer === "technician" ? Promise.resolve({ payments: [], refunds: [] }) : moneyOfOrder(env, order.id),
   ]);
   const tz = city?.timeZone ?? "UTC";
   const pii = await Pii.fromEnv(env);
@@ -220,7 +225,8 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
     refund: order.refundDecision
       ? { ...order.refundDecision, amount: money(order.refundDecision.amount), visitFee: money(order.refundDecision.visitFee) }
       : null,
-    payments: [] as unknown[],
+    payments: paid.payments,
+    refunds: paid.refunds,
     timeline: events.map((e) => ({
       at: new Date(e.at).toISOString(),
       actor: { type: e.actorType, id: opts.viewer === "staff" ? e.actorId : undefined },
@@ -252,16 +258,16 @@ export async function listOwnOrders(env: Env, customerId: string, q: { status?: 
 
 /**
  * The refund the service's policy grants when cancelling now: a tier by hours before the start,
- * less the visit fee once the technician has set off. Nothing is refunded when nothing was paid.
+ * less the visit fee once the technician has set off, of what was paid (`paid`, 分). Nothing is
+ * refunded when nothing was paid.
  */
-export async function refundDecision(env: Env, order: OrderRow, now = Date.now()) {
+export async function refundDecision(env: Env, order: OrderRow, paid: number, now = Date.now()) {
   const found = await bookableService(getDb(env), order.serviceId);
   const policy = found?.service.cancellationPolicy ?? { tiers: [], visitFee: 0 };
   const hoursBefore = (order.startAt - now) / 3_600_000;
   const percent = refundPercentAt(policy, hoursBefore);
   const departed = !BEFORE_DEPARTURE.includes(order.status);
-  const visitFee = departed ? Math.min(policy.visitFee, order.total) : 0;
-  const paid = order.paymentPlan === "after_service" || order.status === "pending_payment" ? 0 : order.total;
+  const visitFee = departed ? Math.min(policy.visitFee, paid) : 0;
   const amount = paid === 0 ? 0 : Math.floor(((paid - visitFee) * percent) / 100);
   const reason =
     paid === 0
@@ -276,8 +282,15 @@ export async function cancelOwnOrder(env: Env, customerId: string, id: string, r
   return orderView(env, await cancelOrder(env, order, { type: "customer", id: customerId }, reason), { viewer: "customer" });
 }
 
+/**
+ * Cancels under the policy: the refund it grants is set aside and sent back through the providers
+ * that took the money, and what is kept (the visit fee, a late-cancellation share) is split as
+ * earned, all in the cancellation's own batch.
+ */
 export async function cancelOrder(env: Env, order: OrderRow, actor: Actor, reason: string): Promise<OrderRow> {
-  const decision = await refundDecision(env, order);
+  const plan = await cancellationMoney(env, order);
+  const decision = await refundDecision(env, order, plan.paid);
+  const writes = await plan.writes(decision.amount);
   const next = await transition(
     env,
     order,
@@ -286,12 +299,13 @@ export async function cancelOrder(env: Env, order: OrderRow, actor: Actor, reaso
     reason,
     { cancelReason: reason, refundDecision: decision, acceptBy: null },
     { refund: decision },
+    { extra: writes.extra },
   );
   await releaseHold(env, order.technicianId, order.holdKey);
   await clearDeadline(env, next);
+  await submitRefunds(env, writes.refundIds);
   return next;
 }
-
 /**
  * Moves the caller's order to a new start with the same technician, atomically in their cell: the
  * old interval is released only if the new one is taken. Allowed until the technician sets off.

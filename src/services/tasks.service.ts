@@ -21,6 +21,7 @@ import {
   type Actor,
 } from "./order-flow.service";
 import { orderView } from "./orders.service";
+import { completionSplit } from "./payments/cancellation.service";
 import { assertNoPendingExtraCharge } from "./visit/changes.service";
 import { assertPhotoTaken } from "./visit/photos.service";
 
@@ -213,7 +214,16 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       if (order.status !== "in_service") throw invalidTransition(order, "completed");
       await assertPhotoTaken(env, order.id, "complete", technicianId);
       await assertNoPendingExtraCharge(env, order.id);
-      next = await transition(env, order, "completed", actor, "completed", { completedAt: Date.now() });
+      next = await transition(
+        env,
+        order,
+        "completed",
+        actor,
+        "completed",
+        { completedAt: Date.now() },
+        {},
+        await completionSplit(env, order),
+      );
       break;
   }
   return taskView(env, next, technicianId);

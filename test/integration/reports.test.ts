@@ -42,7 +42,7 @@ describe("reports", () => {
     const hot = await get(w, `/v1/admin/reports/hot-cells?${range}`);
     expect(hot.body.rows).toEqual([{ cell: cellAt(w.center), orders: 3, completed: 1, cancelled: 1, revenue: done.order.total.amount }]);
 
-    const perDay = await get(w, `/v1/admin/reports/revenue?${range}&by=day`);
+    const perDay = await get(w, `/v1/admin/reports/sales?${range}&by=day`);
     expect(perDay.body.rows).toHaveLength(8);
     expect(perDay.body.rows.find((r: { key: string }) => r.key === localDay(w.timeZone, 2))).toMatchObject({
       orders: 1,
@@ -50,11 +50,11 @@ describe("reports", () => {
       currency: "CNY",
     });
     expect(perDay.body.totals).toEqual({ orders: 1, revenue: done.order.total.amount });
-    const perService = await get(w, `/v1/admin/reports/revenue?${range}&by=service`);
+    const perService = await get(w, `/v1/admin/reports/sales?${range}&by=service`);
     expect(perService.body.rows).toEqual([
       { key: w.serviceId, label: "日常保洁", orders: 1, revenue: done.order.total.amount, currency: "CNY" },
     ]);
-    const perMerchant = await get(w, `/v1/admin/reports/revenue?${range}&by=merchant`);
+    const perMerchant = await get(w, `/v1/admin/reports/sales?${range}&by=merchant`);
     expect(perMerchant.body.rows).toMatchObject([{ key: "platform", revenue: done.order.total.amount }]);
 
     const accept = await get(w, `/v1/admin/reports/accept-time?${range}`);
@@ -85,7 +85,7 @@ describe("reports", () => {
 
   it("exports each report as CSV with its columns", async () => {
     const { w, range } = await history();
-    for (const name of ["orders-by-hour", "hot-cells", "revenue", "accept-time", "rates", "utilisation"]) {
+    for (const name of ["orders-by-hour", "hot-cells", "sales", "accept-time", "rates", "utilisation"]) {
       const json = await get(w, `/v1/admin/reports/${name}?${range}`);
       const csv = await get(w, `/v1/admin/reports/${name}?${range}&format=csv`);
       expect(csv.status, name).toBe(200);
@@ -115,7 +115,7 @@ describe("reports", () => {
     expectProblem(await get(w, `${path}?city=${w.cityId}&from=2026-02-30`), 400, "INVALID_RANGE");
     expectProblem(await get(w, `${path}?city=${w.cityId}&from=tomorrow`), 400, "VALIDATION_FAILED");
     expectProblem(await get(w, `${path}`), 400, "VALIDATION_FAILED");
-    expectProblem(await get(w, `/v1/admin/reports/revenue?city=${w.cityId}&by=week`), 400, "VALIDATION_FAILED");
+    expectProblem(await get(w, `/v1/admin/reports/sales?city=${w.cityId}&by=week`), 400, "VALIDATION_FAILED");
     expectProblem(await get(w, `${path}?city=cty_nope`), 404);
     expectProblem(await call("GET", `${path}?city=${w.cityId}`), 401);
     expectProblem(await get(w, `${path}?city=${w.cityId}`, (await signIn()).token), 403);

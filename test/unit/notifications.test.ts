@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { localWhen, noticesFor, retryDelaySeconds, type Notice } from "../../src/domain/notifications";
+import { localWhen, noticesFor, retryDelaySeconds, yuan, type Notice } from "../../src/domain/notifications";
 import { ORDER_STATUSES } from "../../src/domain/order-state";
 
 const status = (from: string | null, to: string, extra: Record<string, unknown> = {}) =>
@@ -96,6 +96,46 @@ describe("other topics", () => {
     expect(noticesFor({ id: "m", topic: "ledger.posted", payload: {} })).toEqual([]);
     expect(noticesFor({ id: "m", topic: "order.status", payload: { to: "accepted" } })).toEqual([]);
     expect(noticesFor({ id: "m", topic: "order.reminder", payload: { orderId: "o", start: 0, lead: "2h" } })).toEqual([]);
+  });
+});
+
+describe("money notices", () => {
+  const money = (topic: string, payload: Record<string, unknown>) => noticesFor({ id: "m", topic, payload });
+  it("tells the customer of payments and refunds with the amount in yuan, and the technician of payouts", () => {
+    const paid = money("payment.succeeded", { orderId: "o", customerId: "c", amount: 12800, currency: "CNY" });
+    expect(kinds(paid)).toEqual(["customer:payment.succeeded"]);
+    expect(paid[0]!.body.zh).toContain("¥128.00");
+    expect(kinds(money("payment.refunded_late", { orderId: "o", amount: 5 }))).toEqual(["customer:payment.refunded_late"]);
+    expect(money("payment.refunded_late", { orderId: "o", amount: 5 })[0]!.channels).toContain("sms");
+    expect(kinds(money("refund.succeeded", { orderId: "o", amount: 100 }))).toEqual(["customer:refund.succeeded"]);
+    expect(kinds(money("refund.failed", { orderId: "o", amount: 100 }))).toEqual(["customer:refund.delayed"]);
+    expect(kinds(money("withdrawal.paid", { withdrawalId: "w", technicianId: "t", amount: 100000 }))).toEqual([
+      "technician:withdrawal.paid",
+    ]);
+    expect(kinds(money("withdrawal.failed", { withdrawalId: "w", technicianId: "t", amount: 1 }))).toEqual([
+      "technician:withdrawal.failed",
+    ]);
+    // without an amount (or an order, where one is needed) nothing is said
+    expect(money("refund.succeeded", { orderId: "o" })).toEqual([]);
+    expect(money("payment.succeeded", { amount: 100 })).toEqual([]);
+  });
+
+  it("writes integer 分 as yuan exactly", () => {
+    expect([0, 1, 99, 100, 12_800, 1_000_001, -250].map(yuan)).toEqual([
+      "¥0.00",
+      "¥0.01",
+      "¥0.99",
+      "¥1.00",
+      "¥128.00",
+      "¥10000.01",
+      "-¥2.50",
+    ]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 12 }), (fen) => {
+        const [whole, cents] = yuan(fen).slice(1).split(".");
+        expect(Number(whole) * 100 + Number(cents)).toBe(fen);
+      }),
+    );
   });
 });
 

@@ -102,11 +102,25 @@ describe("order state machine", () => {
     expect(canTransition("assigned", "completed", "technician")).toBe(false);
   });
 
-  it("never leaves a final status except to refund, and never moves back to pending_payment", () => {
+  it("never leaves a final status except to refund or after-sales, and never moves back to pending_payment", () => {
     for (const from of ORDER_STATUSES) expect(Object.keys(TRANSITIONS[from])).not.toContain("pending_payment");
     expect(Object.keys(TRANSITIONS.refunded)).toEqual([]);
-    expect(Object.keys(TRANSITIONS.completed)).toEqual(["refunded"]);
+    expect(Object.keys(TRANSITIONS.completed).sort()).toEqual(["after_sales", "refunded"]);
     expect(Object.keys(TRANSITIONS.cancelled)).toEqual(["refunded"]);
+    // after-sales ends completed again or refunded, never back into the visit
+    expect(Object.keys(TRANSITIONS.after_sales).sort()).toEqual(["completed", "refunded"]);
+  });
+
+  it("lets only the system confirm a pending order (a payment), and only staff or the customer open after-sales", () => {
+    expect(canTransition("pending_payment", "confirmed", "system")).toBe(true);
+    for (const actor of ["customer", "technician", "operator", "merchant"] as const)
+      expect(canTransition("pending_payment", "confirmed", actor)).toBe(false);
+    expect(canTransition("completed", "after_sales", "customer")).toBe(true);
+    expect(canTransition("completed", "after_sales", "technician")).toBe(false);
+    expect(canTransition("after_sales", "refunded", "customer")).toBe(false);
+    expect(canTransition("after_sales", "refunded", "system")).toBe(true);
+    expect(canTransition("cancelled", "refunded", "customer")).toBe(false);
+    expect(canTransition("refunded", "completed", "operator")).toBe(false);
   });
 
   it("ends the customer's tracking when a tracked order leaves acceptance-to-arrival or changes hands", () => {

@@ -100,7 +100,9 @@ export type OrderPatch = Partial<Omit<OrderRow, "id" | "version" | "lastEventId"
 /**
  * Applies a change to an order only if it is still at `version` (optimistic concurrency), with its
  * timeline entry and messages in the same batch; entry and messages are written only if the change
- * won. Returns the new row, or undefined when someone else changed the order first.
+ * won. `extra` adds statements of the same change (money moved by it), which must guard themselves
+ * on the order carrying `event.id` (see statements.orderWon). Returns the new row, or undefined when
+ * someone else changed the order first.
  */
 export async function updateOrder(
   raw: D1Database,
@@ -109,6 +111,7 @@ export async function updateOrder(
   event: TimelineEntry,
   messages: OutboxMessage[] = [],
   now = Date.now(),
+  extra: D1PreparedStatement[] = [],
 ): Promise<OrderRow | undefined> {
   const cols = ORDER_COLUMNS.filter(([k]) => k in patch && k !== "id");
   const sets = [...cols.map(([, c]) => `${c} = ?`), "version = version + 1", "last_event_id = ?", "updated_at = ?"];
@@ -119,6 +122,7 @@ export async function updateOrder(
     update,
     eventInsert(raw, order.id, event, now, true),
     ...messages.map((m) => outboxInsert(raw, order.id, event.id, m, now)),
+    ...extra,
   ]);
   if (!result || result.meta.changes !== 1) return undefined;
   return { ...order, ...patch, version: order.version + 1, lastEventId: event.id, updatedAt: now };

@@ -37,9 +37,9 @@ export default createRouter()
     const q = c.req.valid("query");
     return reportAnswer(c, "hot-cells", q.format, await reports.hotCells(c.env, authOf(c), q));
   })
-  .openapi(reportRoutes.revenue, async (c) => {
+  .openapi(reportRoutes.sales, async (c) => {
     const q = c.req.valid("query");
-    return reportAnswer(c, `revenue-by-${q.by}`, q.format, await reports.revenue(c.env, authOf(c), q));
+    return reportAnswer(c, `sales-by-${q.by}`, q.format, await reports.revenue(c.env, authOf(c), q));
   })
   .openapi(reportRoutes.acceptTime, async (c) => {
     const q = c.req.valid("query");

@@ -56,10 +56,10 @@ export const hotCells = report(
   "Hot cells: orders per H3 cell",
   "Busiest first, with completed, cancelled and revenue (分).",
 );
-export const revenue = report(
-  "/v1/admin/reports/revenue",
-  "Revenue per day, merchant or service",
-  "The totals of completed orders in integer minor units (分).",
+export const sales = report(
+  "/v1/admin/reports/sales",
+  "Sales per day, merchant or service: the order totals of completed visits",
+  "The totals of completed orders in integer minor units (分); `/v1/admin/reports/revenue` splits money as the ledger booked it.",
   { by: z.enum(["day", "merchant", "service"]).default("day") },
 );
 export const acceptTime = report(

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ORDER_STATUSES } from "../../domain/order-state";
 import { LocalizedSchema, MoneySchema } from "../openapi";
+import { Payment, Refund } from "../payments/payments.schemas";
 
 const Iso = z.iso.datetime({ offset: true });
 
@@ -75,7 +76,8 @@ export const Order = z
     notes: z.string().nullable(),
     cancelReason: z.string().nullable(),
     refund: z.object({ percent: z.number(), amount: MoneySchema, visitFee: MoneySchema, reason: z.string() }).nullable(),
-    payments: z.array(z.unknown()),
+    payments: z.array(Payment),
+    refunds: z.array(Refund),
     timeline: z.array(
       z.object({
         at: z.string(),

@@ -1,0 +1,219 @@
+/**
+ * The double-entry ledger's rules: accounts, and the one balanced transaction each movement of
+ * money makes. Entries are debit positive, credit negative; every transaction sums to zero.
+ *
+ *   payment         Dr provider_clearing:<provider>      Cr customer_funds
+ *   split           Dr customer_funds (+ coupon_expense)  Cr platform_revenue, merchant_payable:<m>, technician_payable:<t>
+ *   refund_request  Dr customer_funds (or the split's shares, after the split)   Cr refunds_payable
+ *   refund          Dr refunds_payable                   Cr provider_clearing:<provider>
+ *   refund_reversal the refund_request mirrored (the provider refused the refund)
+ *   withdrawal      Dr technician_payable:<t>            Cr provider_clearing:<payout provider>
+ */
+import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
+
+export type AccountType = "asset" | "liability" | "revenue" | "expense";
+
+const TYPES: Record<LedgerAccountKind, AccountType> = {
+  provider_clearing: "asset",
+  customer_funds: "liability",
+  refunds_payable: "liability",
+  platform_revenue: "revenue",
+  merchant_payable: "liability",
+  technician_payable: "liability",
+  coupon_expense: "expense",
+};
+
+export interface Account {
+  code: string;
+  kind: LedgerAccountKind;
+  type: AccountType;
+  ownerId: string | null;
+}
+
+export function account(kind: LedgerAccountKind, ownerId: string | null = null): Account {
+  return { code: ownerId ? `${kind}:${ownerId}` : kind, kind, type: TYPES[kind], ownerId };
+}
+
+/** The balance as its owner reads it: assets and expenses by debits, the others by credits. */
+export function naturalBalance(type: AccountType, sumOfEntries: number): number {
+  return type === "asset" || type === "expense" ? sumOfEntries : -sumOfEntries;
+}
+
+export interface EntryDraft {
+  account: Account;
+  amount: number;
+  /** When it may be withdrawn; defaults to the transaction's time. */
+  availableAt?: number;
+}
+
+export interface TxDraft {
+  kind: LedgerTxKind;
+  ref: string;
+  orderId: string | null;
+  merchantId: string | null;
+  serviceId: string | null;
+  technicianId: string | null;
+  provider: string | null;
+  currency: string;
+  memo: string;
+  entries: EntryDraft[];
+}
+
+/** The fields that describe a transaction, without its entries (as stored, and as drafted). */
+export function txHeader(t: Omit<TxDraft, "entries">): Omit<TxDraft, "entries"> {
+  return {
+    kind: t.kind,
+    ref: t.ref,
+    orderId: t.orderId,
+    merchantId: t.merchantId,
+    serviceId: t.serviceId,
+    technicianId: t.technicianId,
+    provider: t.provider,
+    currency: t.currency,
+    memo: t.memo,
+  };
+}
+
+export function isBalanced(entries: readonly { amount: number }[]): boolean {
+  return entries.every((e) => Number.isSafeInteger(e.amount)) && entries.reduce((s, e) => s + e.amount, 0) === 0;
+}
+
+/** A transaction with its zero entries dropped; throws on an unbalanced one (a programming fault). */
+export function finish(tx: TxDraft): TxDraft {
+  const entries = tx.entries.filter((e) => e.amount !== 0);
+  if (!isBalanced(entries)) throw new Error(`unbalanced ledger transaction ${tx.kind} ${tx.ref}`);
+  return { ...tx, entries };
+}
+
+export interface OrderFacts {
+  id: string;
+  merchantId: string | null;
+  serviceId: string;
+  technicianId: string | null;
+  currency: string;
+}
+
+const base = (o: OrderFacts) => ({
+  orderId: o.id,
+  merchantId: o.merchantId,
+  serviceId: o.serviceId,
+  technicianId: o.technicianId,
+  currency: o.currency,
+});
+
+export function paymentTx(o: OrderFacts, p: { id: string; provider: string; amount: number }): TxDraft {
+  return finish({
+    ...base(o),
+    kind: "payment",
+    ref: p.id,
+    provider: p.provider,
+    memo: `payment ${p.id}`,
+    entries: [
+      { account: account("provider_clearing", p.provider), amount: p.amount },
+      { account: account("customer_funds"), amount: -p.amount },
+    ],
+  });
+}
+
+/**
+ * Recognises `funds` of customer money (plus `coupon` the platform pays) as earned: the platform's
+ * commission, the merchant's and the technician's shares of the gross. The technician's share may be
+ * withdrawn from `technicianAvailableAt`.
+ */
+export function splitTx(
+  o: OrderFacts,
+  a: { ref: string; funds: number; coupon: number; shares: Shares; technicianAvailableAt: number; memo: string },
+): TxDraft {
+  if (a.shares.platform + a.shares.merchant + a.shares.technician !== a.funds + a.coupon)
+    throw new Error("shares do not add up to the gross");
+  return finish({
+    ...base(o),
+    kind: "split",
+    ref: a.ref,
+    provider: null,
+    memo: a.memo,
+    entries: [
+      { account: account("customer_funds"), amount: a.funds },
+      { account: account("coupon_expense"), amount: a.coupon },
+      { account: account("platform_revenue"), amount: -a.shares.platform },
+      ...(o.merchantId ? [{ account: account("merchant_payable", o.merchantId), amount: -a.shares.merchant }] : []),
+      ...(o.technicianId
+        ? [{ account: account("technician_payable", o.technicianId), amount: -a.shares.technician, availableAt: a.technicianAvailableAt }]
+        : []),
+    ],
+  });
+}
+
+/**
+ * Sets a refund aside as owed to the customer: from the customer's funds before the split, or taken
+ * back from the split's shares in proportion after it (`splitShares` = what the split credited).
+ */
+export function refundRequestTx(o: OrderFacts, r: { id: string; provider: string; amount: number }, splitShares: Shares | null): TxDraft {
+  const debits: EntryDraft[] = [];
+  if (!splitShares) debits.push({ account: account("customer_funds"), amount: r.amount });
+  else {
+    const [platform, merchant, technician] = allocate(r.amount, [splitShares.platform, splitShares.merchant, splitShares.technician]);
+    debits.push({ account: account("platform_revenue"), amount: platform! });
+    if (o.merchantId) debits.push({ account: account("merchant_payable", o.merchantId), amount: merchant! });
+    else debits[0]!.amount += merchant!;
+    if (o.technicianId) debits.push({ account: account("technician_payable", o.technicianId), amount: technician! });
+    else debits[0]!.amount += technician!;
+  }
+  return finish({
+    ...base(o),
+    kind: "refund_request",
+    ref: r.id,
+    provider: r.provider,
+    memo: `refund ${r.id} set aside`,
+    entries: [...debits, { account: account("refunds_payable"), amount: -r.amount }],
+  });
+}
+
+export function refundTx(o: OrderFacts, r: { id: string; provider: string; amount: number }): TxDraft {
+  return finish({
+    ...base(o),
+    kind: "refund",
+    ref: r.id,
+    provider: r.provider,
+    memo: `refund ${r.id} paid out`,
+    entries: [
+      { account: account("refunds_payable"), amount: r.amount },
+      { account: account("provider_clearing", r.provider), amount: -r.amount },
+    ],
+  });
+}
+
+/** The refund_request mirrored: the provider refused the refund, the money is back where it was. */
+export function refundReversalTx(request: TxDraft): TxDraft {
+  return finish({
+    ...request,
+    kind: "refund_reversal",
+    memo: `refund ${request.ref} failed`,
+    entries: request.entries.map((e) => ({ account: e.account, amount: -e.amount })),
+  });
+}
+
+export function withdrawalTx(w: {
+  id: string;
+  technicianId: string;
+  merchantId: string | null;
+  amount: number;
+  currency: string;
+  provider: string;
+}): TxDraft {
+  return finish({
+    kind: "withdrawal",
+    ref: w.id,
+    orderId: null,
+    merchantId: w.merchantId,
+    serviceId: null,
+    technicianId: w.technicianId,
+    provider: w.provider,
+    currency: w.currency,
+    memo: `withdrawal ${w.id}`,
+    entries: [
+      { account: account("technician_payable", w.technicianId), amount: w.amount },
+      { account: account("provider_clearing", w.provider), amount: -w.amount },
+    ],
+  });
+}
