@@ -3,6 +3,7 @@ import adminOrders from "./orders/admin-orders.index";
 import orders from "./orders/orders.index";
 import tasks from "./tasks/tasks.index";
 import availability from "./availability/availability.index";
+import bench from "./bench/bench.index";
 import audit from "./audit/audit.index";
 import auth from "./auth/auth.index";
 import catalog from "./catalog/catalog.index";
@@ -35,4 +36,5 @@ export const routes = [
   tasks,
   adminOrders,
   audit,
+  bench,
 ];
