@@ -61,11 +61,17 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running.values()].map((p) => stop(p, "SIGTERM", 5_000)));
 }
 
-/** Ctrl+C, SIGTERM and crashes still stop every child; a synchronous SIGKILL covers a plain exit. */
-export function installCleanup(): void {
+/**
+ * Ctrl+C, SIGTERM and crashes still stop every child, then run `afterwards` (removing temp files);
+ * a synchronous SIGKILL covers a plain exit.
+ */
+export function installCleanup(afterwards: () => void): void {
   const bail = (why: string, code: number) => {
     console.error(`\nbench: ${why}; stopping every process it started…`);
-    void stopAll().finally(() => process.exit(code));
+    void stopAll().finally(() => {
+      afterwards();
+      process.exit(code);
+    });
   };
   process.once("SIGINT", () => bail("interrupted", 130));
   process.once("SIGTERM", () => bail("terminated", 143));

@@ -41,7 +41,6 @@ if (render > 0) {
   process.exit(0);
 }
 
-installCleanup();
 const quick = process.argv.includes("--quick");
 const command = `npm run bench${quick ? " -- --quick" : ""}`;
 const PORTS = { wrangler: 8790, miniflare: 8791, inspector: 8797, peer: 8798, postgres: 55432 };
@@ -73,7 +72,7 @@ const SIZES = quick
     }
   : {
       ceilingOps: 3_000,
-      ceilingMs: 15_000,
+      ceilingMs: 10_000,
       w1: [300, 1_500, 3_000],
       stormMs: 120_000,
       w2Rounds: 10,
@@ -102,6 +101,7 @@ const logs = path.join(ROOT, ".cache", "bench-logs", runId);
 mkdirSync(logs, { recursive: true });
 const work = mkdtempSync(path.join(os.tmpdir(), "doorstep-bench-"));
 const persist = path.join(work, "state");
+installCleanup(() => rmSync(work, { recursive: true, force: true }));
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 function version(pkg: string): string | null {
