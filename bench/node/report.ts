@@ -143,9 +143,85 @@ export function renderReport(run: Run, resultFile: string): void {
     "127.0.0.1 ports 8790 (wrangler dev), 8791 (Miniflare), 8797 (inspector), 8798 (the peer's HTTP server) and 55432",
     "(PostgreSQL), refuses to start if one is taken, and stops every process it started, also on failure or Ctrl+C.",
     "",
-    "![Bookings per second](bench/charts/booking-throughput.svg)",
-    "",
   );
+  const load1 = (name: string, runtime?: string) => {
+    const r = run.results.find((x) => x.name === name && (runtime === undefined || x.runtime === runtime)) as
+      { machine?: { loadAverage?: number[] } } | undefined;
+    return n(r?.machine?.loadAverage?.[0], 2);
+  };
+  const top = Math.max(0, ...(w1?.levels ?? []).map((l) => l.bookingsPerSecond));
+  const topLevel = w1?.levels.find((l) => l.bookingsPerSecond === top);
+  const c1000 = cand?.sizes.find((x) => x.candidates === 1000);
+  const r1000 = rank?.sizes.find((x) => x.candidates === 1000);
+  const b150 = batch?.sizes.find((x) => x.jobs === 150);
+  L.push("## At a glance", "");
+  table(
+    ["workload", "result", "next to", "load average (1 min) when recorded"],
+    [
+      [
+        "ceilings (10 clients)",
+        `no-op route ${n(ceilingAt(ceilW, "noop", 10))} req/s, cell RPC ${n(ceilingAt(ceilW, "ping", 10))} req/s on wrangler dev`,
+        `Miniflare directly: ${n(ceilingAt(ceilM, "noop", 10))} and ${n(ceilingAt(ceilM, "ping", 10))} req/s`,
+        load1("ceilings", "wrangler dev"),
+      ],
+      [
+        "W1 booking storm, best level",
+        `${n(top, 1)} bookings/s at ${topLevel?.concurrency ?? "–"} clients, p99 ${ms(topLevel?.load.latencyMs.p99)}`,
+        `PostgreSQL peer ${n(peerAt(topLevel?.concurrency ?? 0)?.bookingsPerSecond, 1)} bookings/s at the same clients`,
+        load1("w1.storm"),
+      ],
+      [
+        "W1 audit",
+        `${n(w1?.audit.overlaps)} overlaps, ${n(w1?.audit.missingInCell)} acknowledged missing`,
+        `naive D1 path: ${n(naive?.audit.overlappingPairs)} overlapping pairs`,
+        load1("naive.d1"),
+      ],
+      [
+        "W2 one slot, all clients",
+        w2 ? `winners per round: ${[...new Set(w2.winners)].join(", ")}` : "–",
+        "exactly 1 expected",
+        load1("w2.contention"),
+      ],
+      [
+        "holds inside one CellDO",
+        `${n(holds?.holdsPerSecond)} /s with every rule`,
+        `raw SQLite check-and-insert ${n(holds?.rawPerSecond)} /s`,
+        load1("cell.holds"),
+      ],
+      [
+        "W4 availability, 10k bookings",
+        `p50 ${ms(w4?.sequential.latencyMs.p50)}, p99 ${ms(w4?.sequential.latencyMs.p99)} (HTTP)`,
+        `in the object: p50 ${ms(inAvail?.p50Ms)}, p99 ${ms(inAvail?.p99Ms)}`,
+        load1("w4.availability"),
+      ],
+      [
+        "W5 presence",
+        `${n(w5?.updatesPerSecond, 1)} heartbeats/s for ${n(w5?.technicians)} technicians, staleness p99 ${ms(w5?.stalenessMs.p99)}`,
+        "a few hundred writes/s per object in production",
+        load1("w5.presence"),
+      ],
+      [
+        "W6 decision, 1,000 candidates",
+        `cell query ${ms(c1000?.meanMs)} + ranking ${ms(r1000?.rankMs.p50)}`,
+        "10 candidates: " + ms(cand?.sizes[0]?.meanMs),
+        load1("dispatch.candidates"),
+      ],
+      [
+        "W7 batch of 150 jobs",
+        `greedy +${n(b150?.gapPercent.greedyVsOptimum, 1)} % travel vs optimum, batch ${n(b150?.gapPercent.batchVsOptimum, 2)} %`,
+        `solve ${ms(b150?.solveMs.batch)} (HiGHS ${ms(b150?.solveMs.optimum)})`,
+        load1("dispatch.batch"),
+      ],
+      ["W9 new cell", `first call p50 ${ms(w9?.firstCallMs.p50)}`, `second call ${ms(w9?.secondCallMs.p50)}`, load1("w9.coldStart")],
+      [
+        "W10 kill + restart",
+        `${n(w10?.audit.missingInCell)} lost, ${n(w10?.audit.overlaps)} overlaps of ${n(w10?.ackedBeforeKill)} acknowledged`,
+        `restart ${ms(w10?.restartMs)}`,
+        load1("w10.restart"),
+      ],
+    ],
+  );
+  L.push("![Bookings per second](bench/charts/booking-throughput.svg)", "");
 
   L.push("## Runtimes and ceilings", "");
   L.push(
@@ -191,7 +267,8 @@ export function renderReport(run: Run, resultFile: string): void {
     "Every fifth attempt asks for exactly the technician and slot of the attempt before it and is started right after it,",
     "so about 20 % of attempts must get 409 and, with several clients, race the first. A booking holds the interval in the",
     "technician's cell, confirms it, writes the order to D1 and arms the accept deadline: three storage-writing calls to the",
-    "cell per booking. Latency is quote + order.",
+    "cell per booking, next to some fifteen D1 round trips (idempotency, quote, address, service, city, roster, order",
+    "batch, transition, the answer's view). Latency is quote + order; the two halves are shown apart.",
     "",
   );
   table(
@@ -469,7 +546,7 @@ export function renderReport(run: Run, resultFile: string): void {
     "",
     `- **Here**, one cell took up to ${n(best, 1)} bookings a second through the whole HTTP stack on \`wrangler dev\`, with 0 overlaps and`,
     `  nothing acknowledged lost, against a ceiling of ${n(ceilingAt(ceilW, "noop", 50))} no-op requests a second on the same runtime. The`,
-    "  booking path (two requests, a dozen D1 statements, field encryption, idempotency, three cell writes) is what costs,",
+    "  booking path (two requests, some fifteen D1 round trips, field encryption, idempotency, three cell writes) is what costs,",
     `  not the cell: inside the object a hold with every rule takes about ${inObject ? n(1000 / inObject, 2) : "–"} ms (${n(inObject)} a second).`,
     "- **In production**, Cloudflare's guidance is a few hundred storage-writing requests a second per Durable Object. A",
     "  booking makes three writing calls to its cell (hold, confirm, accept deadline), so one cell would saturate at roughly",

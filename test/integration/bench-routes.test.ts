@@ -74,6 +74,7 @@ describe("benchmark routes", () => {
       await benchCall("POST", "/v1/bench/naive-orders", { token: customer.session.token, body: { ...body, addressId: "adr_nope" } }),
       404,
     );
+    expectProblem(await benchCall("POST", "/v1/bench/naive-orders", { body }), 401);
     expectProblem(
       await benchCall("POST", "/v1/bench/naive-orders", { token: customer.session.token, body: { ...body, extra: 1 } }),
       400,
@@ -107,6 +108,12 @@ describe("benchmark routes", () => {
     const item = { technicianId: tech.id, start, end: start + 3_600_000, lat: w.center.lat, lng: w.center.lng };
     const user = await signIn();
     expectProblem(await benchCall("POST", `/v1/bench/cells/${cell}/bookings`, { token: user.token, body: { items: [item] } }), 403);
+    expectProblem(await benchCall("POST", `/v1/bench/cells/${cell}/bookings`, { body: { items: [item] } }), 401);
+    expectProblem(
+      await benchCall("POST", `/v1/bench/cells/${cell}/bookings`, { token: admin.token, body: { items: [{ ...item, start: "soon" }] } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     const filled = await benchCall("POST", `/v1/bench/cells/${cell}/bookings`, {
       token: admin.token,
       body: {
@@ -124,6 +131,7 @@ describe("benchmark routes", () => {
 
     const techSession = await tech.session();
     expect((await call("POST", "/v1/technician/status", { token: techSession.token, body: { online: true } })).status).toBe(200);
+    expectProblem(await benchCall("GET", `/v1/bench/cells/${cell}/presence`, { token: user.token }), 403);
     const presence = await benchCall("GET", `/v1/bench/cells/${cell}/presence`, { token: admin.token });
     expect(presence.status).toBe(200);
     expect(presence.body.items).toEqual([expect.objectContaining({ technicianId: tech.id, online: true })]);
