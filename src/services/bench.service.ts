@@ -14,7 +14,7 @@ import { ConflictError, NotFoundError } from "../errors";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { cellStub } from "./cells.service";
-import { readQuote } from "./quotes.service";
+import { orderTermsOf, readQuote } from "./quotes.service";
 
 /** One Worker → CellDO round trip that does nothing in the object. */
 export async function pingCell(env: Env, cell: string) {
@@ -59,13 +59,7 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
     addressEnc: await pii.encrypt("order_address", JSON.stringify({ label: address.label })),
     lat: address.lat,
     lng: address.lng,
-    startAt: quote.start,
-    endAt: quote.end,
-    units: quote.units,
-    extras: quote.extras,
-    lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount })),
-    total: quote.total,
-    currency: quote.currency,
+    ...orderTermsOf(quote),
     paymentPlan: "after_service",
     status: "confirmed",
     dispatchMode: "chosen",
