@@ -216,7 +216,6 @@ export async function auditCalendars(
   /** Bookings acknowledged earlier in the run: not checked here, but not strangers on a calendar either. */
   earlier: readonly Acknowledged[] = [],
 ): Promise<Audit> {
-  const byKey = new Map([...earlier, ...acked].map((a) => [`${a.orderId}:1`, a]));
   const from = new Date(Date.now() - 3_600_000).toISOString();
   const to = new Date(Date.now() + 15 * 86_400_000).toISOString();
   const calendars = await inParallel([...technicians], 8, async (t) => {
@@ -228,6 +227,17 @@ export async function auditCalendars(
     );
     return { technicianId: t.id, items: s.items };
   });
+  return auditItems(calendars, acked, earlier, d1OrderIds);
+}
+
+/** The audit proper, over calendars already read: overlaps, travel gaps, and acknowledged bookings present. */
+export function auditItems(
+  calendars: readonly { technicianId: string; items: readonly ScheduleItem[] }[],
+  acked: readonly Acknowledged[],
+  earlier: readonly Acknowledged[] = [],
+  d1OrderIds?: Set<string>,
+): Audit {
+  const byKey = new Map([...earlier, ...acked].map((a) => [`${a.orderId}:1`, a]));
   let overlaps = 0;
   let travelViolations = 0;
   let items = 0;
@@ -252,7 +262,7 @@ export async function auditCalendars(
     }
   }
   return {
-    technicians: technicians.length,
+    technicians: calendars.length,
     calendarItems: items,
     overlaps,
     travelViolations,
@@ -261,6 +271,36 @@ export async function auditCalendars(
     missingInD1: d1OrderIds ? acked.filter((a) => !d1OrderIds.has(a.orderId)).length : null,
     unacknowledgedItems: unacknowledged,
   };
+}
+
+/**
+ * The audit must be able to fail: on planted calendars it has to find the overlap, the booking
+ * closer than its travel gap, the acknowledged booking that is missing, and the stranger.
+ */
+export function auditFindsPlantedFaults(): boolean {
+  const at = (h: number) => new Date(Date.UTC(2030, 0, 1, h)).toISOString();
+  const ack = (orderId: string, h: number, lng: number): Acknowledged => ({
+    orderId,
+    technicianId: "t1",
+    start: Date.parse(at(h)),
+    lat: 31.2,
+    lng,
+  });
+  const acked = [ack("a", 1, 121.4), ack("b", 2, 121.4), ack("c", 4, 121.4), ack("d", 6, 121.5), ack("e", 9, 121.4)];
+  const calendars = [
+    {
+      technicianId: "t1",
+      items: [
+        { orderId: "a:1", start: at(1), end: at(3), state: "booked" as const }, // overlaps b
+        { orderId: "b:1", start: at(2), end: at(4), state: "booked" as const },
+        { orderId: "c:1", start: at(4), end: at(6), state: "booked" as const }, // c → d: ~9.5 km in 0 minutes
+        { orderId: "d:1", start: at(6), end: at(8), state: "booked" as const },
+        { orderId: "x:1", start: at(12), end: at(13), state: "held" as const }, // nobody was told
+      ], // e is missing
+    },
+  ];
+  const a = auditItems(calendars, acked, [], new Set(["a", "b", "c", "d"]));
+  return a.overlaps === 1 && a.travelViolations >= 1 && a.missingInCell === 1 && a.missingInD1 === 1 && a.unacknowledgedItems === 1;
 }
 
 /** Every order id in D1, through the operators' order list. */

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { Client } from "./api.ts";
-import { auditCalendars, d1OrderIds, TargetPool, type Acknowledged } from "./booking.ts";
+import { auditCalendars, auditFindsPlantedFaults, d1OrderIds, TargetPool, type Acknowledged } from "./booking.ts";
 import { batchAssignment, rankTimes } from "./dispatch-quality.ts";
 import { ensureInstalled, startPostgres, stopPostgres, type Postgres } from "./postgres.ts";
 import { installCleanup, portInUse, start, stop, stopAll, waitForHttp, type Managed } from "./processes.ts";
@@ -205,6 +205,7 @@ try {
   for (const port of Object.values(PORTS)) if (await portInUse(port)) busy.push(port);
   if (busy.length) throw new Error(`ports ${busy.join(", ")} are in use on 127.0.0.1 (another bench running?); nothing was started`);
 
+  check(auditFindsPlantedFaults(), "the calendar audit misses faults planted in a test calendar: its checks cannot be trusted");
   await phase("in-DO suites (workerd through the vitest plugin)", inWorkerd);
 
   await phase("W6 scoring and W7 batched assignment (Node)", async () => {
