@@ -312,7 +312,7 @@ export function renderReport(run: Run, resultFile: string): void {
   );
   const auditLine = (a: Audit | undefined, what: string) =>
     a
-      ? `${what}: ${n(a.technicians)} calendars read back from their cell, ${n(a.calendarItems)} intervals; **${n(a.overlaps)} overlaps**, ${n(a.travelViolations)} pairs closer than their travel gap; ${n(a.acknowledged)} acknowledged bookings, **${n(a.missingInCell)} missing from the cell, ${n(a.missingInD1)} missing from D1**; ${n(a.unacknowledgedItems)} intervals that no answer acknowledged.`
+      ? `${what}: ${n(a.technicians)} calendars read back from their cell, ${n(a.calendarItems)} intervals; **${n(a.overlaps)} overlaps**, ${n(a.travelViolations)} pairs closer than their travel gap; ${n(a.acknowledged)} acknowledged bookings, **${n(a.missingInCell)} missing from the cell, ${n(a.missingInD1)} missing from D1**; ${n(a.unacknowledgedItems)} ${a.unacknowledgedItems === 1 ? "interval" : "intervals"} that no answer acknowledged (a request cut off before its answer; a hold of one expires by itself).`
       : `${what}: not run.`;
   const at10 = w1At(10)?.bookingsPerSecond ?? 0;
   const at50 = w1At(50)?.bookingsPerSecond ?? 0;
