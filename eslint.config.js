@@ -18,7 +18,16 @@ export default tseslint.config(
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["src/**/*.ts", "src/**/*.tsx", "durable/**/*.ts", "test/**/*.ts"],
+    files: [
+      "src/**/*.ts",
+      "src/**/*.tsx",
+      "durable/**/*.ts",
+      "test/**/*.ts",
+      "bench/*.test.ts",
+      "bench/seed-bench.ts",
+      "bench/fixtures.ts",
+      "bench/node/**/*.ts",
+    ],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // An unawaited promise (above all a Durable Object RPC) is a lost write.

@@ -1,38 +1,19 @@
 /**
- * In-DO micro-benchmarks. Each prints one `BENCH {json}` line that bench/run.mjs records.
+ * In-DO micro-benchmarks. Each prints one `BENCH {json}` line that bench/node/run.ts records.
  * Time is read around awaited calls (the runtime's clock advances on I/O), so every figure covers
  * a whole batch of work, never a single operation.
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
 import type { CellDO } from "../durable/cell.do";
-import type { HoldRequest, TechnicianProfile } from "../durable/cell.types";
-import { DEFAULT_WEEKLY_SHIFTS } from "../src/domain/shifts";
+import type { HoldRequest } from "../durable/cell.types";
 import { slotStarts } from "../src/domain/calendar";
 import { zonedToUtc } from "../src/domain/zoned";
+import { HOME, QUICK, report, seeded as seededWith } from "./fixtures";
 
-const QUICK = (env as unknown as { BENCH_QUICK?: string }).BENCH_QUICK === "1";
 const TECHS = 200;
-const HOME = { lat: 31.2304, lng: 121.4737 };
 const HOUR = 3_600_000;
 const DAY0 = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-
-function profile(i: number): TechnicianProfile {
-  return {
-    id: `t${i}`,
-    merchantId: null,
-    name: `T${i}`,
-    skills: ["cleaning"],
-    home: { lat: HOME.lat + ((i % 20) - 10) * 0.005, lng: HOME.lng + (Math.floor(i / 20) - 5) * 0.005 },
-    serviceRadiusKm: 30,
-    status: "approved",
-    ratingX100: 450,
-    timeZone: "Asia/Shanghai",
-    defaultWeekly: Object.fromEntries(
-      Object.keys(DEFAULT_WEEKLY_SHIFTS).map((d) => [d, [{ start: "00:00", end: "24:00" }]]),
-    ) as TechnicianProfile["defaultWeekly"],
-  };
-}
 
 /**
  * The n-th hold: technician n % 200 at its next free two-hour step; every `conflictEvery`-th
@@ -46,18 +27,7 @@ function nthHold(n: number, conflictEvery: number): HoldRequest {
   return { technicianId: `t${tech}`, orderId: `o${n}`, start, end: start + HOUR, ttlMs: HOUR, lat: HOME.lat, lng: HOME.lng };
 }
 
-function report(name: string, data: Record<string, unknown>) {
-  console.log(`BENCH ${JSON.stringify({ name, ...data })}`);
-}
-
-async function seeded(name: string) {
-  const stub = env.CELL.getByName(`${name}-${crypto.randomUUID()}`);
-  await stub.syncRoster(
-    Array.from({ length: TECHS }, (_, i) => profile(i)),
-    1,
-  );
-  return stub;
-}
+const seeded = (name: string) => seededWith(name, TECHS);
 
 it("holds per second inside one CellDO vs a raw SQLite check-and-insert", async () => {
   const n = QUICK ? 2_000 : 10_000;

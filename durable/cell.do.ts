@@ -113,6 +113,11 @@ export class CellDO extends DurableObject<Env> {
     return row?.t ?? null;
   }
 
+  /** Answers at once without touching storage: the floor of one Worker → cell round trip. */
+  async ping(): Promise<{ ok: true; at: number }> {
+    return { ok: true, at: Date.now() };
+  }
+
   // ---- roster and shifts ----
 
   /** Creates or updates the cell's copy of a technician profile (not their shifts or calendar). */

@@ -1,6 +1,6 @@
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import { AppError, problem, toAppError } from "./errors";
+import { problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./middleware/auth";
 import { drainAfterWrites, limitBody, requestContext, requireJson } from "./middleware/request";
 import { createRouter } from "./routes/openapi";
@@ -44,15 +44,7 @@ export function createApp() {
     servers: [{ url: "/" }],
   });
 
-  app.notFound((c) =>
-    problem(
-      c,
-      new AppError(404, "ROUTE_NOT_FOUND", {
-        en: `No route for ${c.req.method} ${c.req.path}.`,
-        zh: `没有 ${c.req.method} ${c.req.path} 这个接口。`,
-      }),
-    ),
-  );
+  app.notFound((c) => problem(c, routeNotFound(c.req.method, c.req.path)));
   app.onError((err, c) => {
     const appError = toAppError(err);
     if (appError.status >= 500) {

@@ -118,6 +118,11 @@ const CODES_BY_STATUS: Record<number, string> = {
   500: "INTERNAL",
 };
 
+/** What a request for a route that does not exist gets. */
+export function routeNotFound(method: string, path: string): AppError {
+  return new AppError(404, "ROUTE_NOT_FOUND", { en: `No route for ${method} ${path}.`, zh: `没有 ${method} ${path} 这个接口。` });
+}
+
 /** Renders an RFC 9457 problem document for `err`, localised by Accept-Language. */
 export function problem(c: Context<AppEnv>, err: AppError): Response {
   const locale = pickLocale(c.req.header("Accept-Language"));

@@ -5,6 +5,7 @@ import payments from "./payments/payments.index";
 import money from "./money/money.index";
 import tasks from "./tasks/tasks.index";
 import availability from "./availability/availability.index";
+import bench from "./bench/bench.index";
 import audit from "./audit/audit.index";
 import auth from "./auth/auth.index";
 import catalog from "./catalog/catalog.index";
@@ -43,4 +44,5 @@ export const routes = [
   adminOrders,
   audit,
   dashboard,
+  bench,
 ];

@@ -16,7 +16,7 @@ import { Pii } from "../lib/pii";
 import { cellError, cellStub } from "./cells.service";
 import { bookHold, holdFor, releaseHold, reserveBest, type Job } from "./dispatch.service";
 import { clearDeadline, concurrentChange, rearmDeadline, startDispatch, transition, type Actor } from "./order-flow.service";
-import { readQuote } from "./quotes.service";
+import { orderTermsOf, readQuote } from "./quotes.service";
 import { cancellationMoney } from "./payments/cancellation.service";
 import { moneyOfOrder } from "./payments/payments.service";
 import { submitRefunds } from "./payments/refund-flow.service";
@@ -122,13 +122,7 @@ export async function placeOrder(env: Env, customerId: string, input: PlaceOrder
     ),
     lat: address.lat,
     lng: address.lng,
-    startAt: quote.start,
-    endAt: quote.end,
-    units: quote.units,
-    extras: quote.extras,
-    lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount })),
-    total: quote.total,
-    currency: quote.currency,
+    ...orderTermsOf(quote),
     paymentPlan: plan,
     status: afterService ? "confirmed" : "pending_payment",
     dispatchMode: chosen ? "chosen" : service.dispatchMode,

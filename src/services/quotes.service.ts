@@ -115,6 +115,19 @@ export async function createQuote(env: Env, input: QuoteInput) {
   };
 }
 
+/** The fields of an order that its quote fixes: when, how much of what, and the priced lines. */
+export function orderTermsOf(quote: QuotePayload) {
+  return {
+    startAt: quote.start,
+    endAt: quote.end,
+    units: quote.units,
+    extras: quote.extras,
+    lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount })),
+    total: quote.total,
+    currency: quote.currency,
+  };
+}
+
 /** The quote's terms when it is intact and unexpired; otherwise 400 QUOTE_INVALID / QUOTE_EXPIRED. */
 export async function readQuote(env: Env, quoteId: string): Promise<QuotePayload> {
   const payload = await verify<QuotePayload>(env.JWT_SECRET, QUOTE_PURPOSE, PREFIX, quoteId);

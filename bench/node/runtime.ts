@@ -1,0 +1,156 @@
+/**
+ * The local runtimes that serve the Worker to the load generator: `wrangler dev` (its proxy workerd
+ * in front of the Worker's workerd, local persistence under a temp directory) and Miniflare driven
+ * directly (one workerd, the same bundle, bindings and persistence).
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseEnv, promisify } from "node:util";
+import { build } from "esbuild";
+import { childrenNamed, start, stop, waitForHttp, type Managed } from "./processes.ts";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+export const VARS_FILE = path.join(ROOT, ".dev.vars.example");
+const NODE_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+
+/**
+ * Variables the bench sets on top of .dev.vars.example: the benchmark routes, sign-in limits that
+ * let hundreds of bench accounts in from one address, and dispatch deadlines longer than a run (so
+ * no order is moved to another technician while it is audited).
+ */
+export const BENCH_VARS: Record<string, string> = {
+  BENCH_ROUTES: "1",
+  OTP_DEV_ECHO: "1",
+  OTP_IP_LIMIT: "1000000/3600",
+  OTP_PHONE_LIMIT: "100/3600",
+  OTP_PHONE_COOLDOWN_SECONDS: "0",
+  ACCEPT_DEADLINE_SECONDS: "86400",
+  GRAB_DEADLINE_SECONDS: "86400",
+};
+
+export interface Runtime {
+  name: "wrangler dev" | "miniflare";
+  base: string;
+  /** Milliseconds from spawning to the first 200 from /healthz. */
+  startMs: number;
+  process: Managed;
+}
+
+/** Applies the migrations and writes the demo data (`npm run seed`) into `persist`. */
+export async function seedDemo(persist: string, logFile: string): Promise<void> {
+  const p = start(
+    "seed",
+    process.execPath,
+    [path.join(ROOT, "scripts", "seed-local.mjs"), "--persist-to", persist, "--vars", VARS_FILE],
+    logFile,
+    {
+      cwd: ROOT,
+      env: NODE_ENV,
+    },
+  );
+  const how = await p.exited;
+  if (how !== "exit 0") throw new Error(`seeding failed (${how}); see ${logFile}`);
+}
+
+export interface BenchCellPlan {
+  cell: string;
+  center: { lat: number; lng: number };
+  technicians: { id: string; phone: string }[];
+}
+
+export interface BenchPeople {
+  storm: BenchCellPlan;
+  calendar: BenchCellPlan;
+  presence: BenchCellPlan;
+}
+
+/** Writes the bench technicians (bench/seed-bench.ts, bundled for Node) into the local D1 in `persist`. */
+export async function seedBenchTechnicians(
+  persist: string,
+  counts: { storm: number; calendar: number; presence: number },
+): Promise<BenchPeople> {
+  const cache = path.join(ROOT, ".cache");
+  mkdirSync(cache, { recursive: true });
+  const bundled = path.join(cache, "seed-bench.mjs");
+  await build({
+    entryPoints: [path.join(ROOT, "bench", "seed-bench.ts")],
+    outfile: bundled,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    logLevel: "warning",
+  });
+  const mod = (await import(pathToFileURL(bundled).href)) as {
+    buildBenchTechnicians: (
+      config: Record<string, string | undefined>,
+      c: typeof counts,
+    ) => Promise<BenchPeople & { statements: string[] }>;
+  };
+  const { statements, ...people } = await mod.buildBenchTechnicians(parseEnv(readFileSync(VARS_FILE, "utf8")), counts);
+  const sql = path.join(cache, "seed-bench.sql");
+  writeFileSync(sql, statements.map((s) => `${s};\n`).join(""));
+  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", persist, "--file", sql], {
+    cwd: ROOT,
+    env: NODE_ENV,
+  });
+  return people;
+}
+
+async function ready(name: Runtime["name"], base: string, p: Managed, t0: number, logFile: string): Promise<Runtime> {
+  const waited = await waitForHttp(`${base}/healthz`, 90_000, () => p.child.exitCode === null);
+  if (waited === null) {
+    await stop(p);
+    throw new Error(`${name} did not answer on ${base}; see ${logFile}`);
+  }
+  return { name, base, startMs: Math.round(performance.now() - t0), process: p };
+}
+
+/** `wrangler dev` on 127.0.0.1:`port` with local persistence in `persist`. */
+export async function startWranglerDev(persist: string, port: number, inspectorPort: number, logFile: string): Promise<Runtime> {
+  const args = [
+    WRANGLER,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persist,
+    "--env-file",
+    VARS_FILE,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+    ...Object.entries(BENCH_VARS).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
+  const t0 = performance.now();
+  const p = start("wrangler dev", process.execPath, args, logFile, { cwd: ROOT, env: NODE_ENV });
+  return ready("wrangler dev", `http://127.0.0.1:${port}`, p, t0, logFile);
+}
+
+/** Bundles the Worker exactly as a deploy would, into `outdir`. */
+export async function bundle(outdir: string): Promise<void> {
+  await promisify(execFile)(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, env: NODE_ENV });
+}
+
+/** Miniflare serving the bundle in `bundleDir` on 127.0.0.1:`port`, persistence in `persist` (no wrangler in front). */
+export async function startMiniflare(persist: string, port: number, bundleDir: string, logFile: string): Promise<Runtime> {
+  const script = path.join(import.meta.dirname, "miniflare-serve.ts");
+  const t0 = performance.now();
+  const p = start("miniflare", process.execPath, [script, persist, String(port), bundleDir, JSON.stringify(BENCH_VARS)], logFile, {
+    cwd: ROOT,
+    env: NODE_ENV,
+  });
+  return ready("miniflare", `http://127.0.0.1:${port}`, p, t0, logFile);
+}
+
+/** The workerd processes serving a runtime (wrangler dev has two: its proxy and the Worker). */
+export function workerdPids(rt: Runtime): number[] {
+  return rt.process.child.pid === undefined ? [] : childrenNamed(rt.process.child.pid, "workerd");
+}
