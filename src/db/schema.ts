@@ -238,6 +238,11 @@ export const serviceCities = sqliteTable(
 );
 
 /** Append-only, hash-chained record of sensitive actions. */
+/**
+ * The append-only, hash-chained audit log. An entry is written with the next sequence number and
+ * no hash, then sealed: its hash chains it to the entry before it (see audit.repo), so appends never
+ * contend for the head of the chain.
+ */
 export const auditLog = sqliteTable("audit_log", {
   seq: integer("seq").primaryKey(),
   at: integer("at").notNull(),
@@ -246,8 +251,9 @@ export const auditLog = sqliteTable("audit_log", {
   targetType: text("target_type").notNull(),
   targetId: text("target_id").notNull(),
   data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-  prevHash: text("prev_hash").notNull(),
-  hash: text("hash").notNull(),
+  /** Null until the entry is sealed (moments after it is written). */
+  prevHash: text("prev_hash"),
+  hash: text("hash"),
 });
 
 // ——— Orders ———

@@ -1,22 +1,27 @@
 import { getDb } from "../db/client";
-import { entryHash, GENESIS_HASH, listAudit } from "../db/repositories/audit.repo";
+import { entryHash, GENESIS_HASH, listAudit, sealAudit } from "../db/repositories/audit.repo";
 import { BadRequestError } from "../errors";
 
 /**
  * A page of the audit log, newest first, each entry with whether its hash still matches its
- * content and links to its predecessor (a page checks the links it can see).
+ * content and links to its predecessor (a page checks the links it can see). Entries still
+ * unsealed (an append whose seal did not run) are sealed first.
  */
 export async function auditPage(env: Env, q: { limit: number; cursor?: string }) {
   const before = q.cursor === undefined ? undefined : Number(q.cursor);
   if (before !== undefined && !(Number.isInteger(before) && before > 0)) {
     throw new BadRequestError("INVALID_CURSOR", { en: "The cursor is not valid.", zh: "分页游标无效。" });
   }
-  const rows = await listAudit(getDb(env), before, q.limit + 1);
+  const db = getDb(env);
+  await sealAudit(db);
+  const rows = await listAudit(db, before, q.limit + 1);
   const page = rows.slice(0, q.limit);
   const items = await Promise.all(
     page.map(async (r, i) => {
       const older = rows[i + 1];
       const intact =
+        r.prevHash !== null &&
+        r.hash !== null &&
         (await entryHash(r.prevHash, r.seq, r.at, {
           actorId: r.actorId,
           action: r.action,

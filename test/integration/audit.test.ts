@@ -30,6 +30,46 @@ describe("GET /v1/admin/audit", () => {
     expect(res.body.items[0]).toMatchObject({ seq, verified: false });
   });
 
+  it("takes many concurrent sensitive actions, each once, in one unbroken chain", async () => {
+    const admin = await signInAdmin();
+    const before = (await env.DB.prepare("SELECT count(*) AS n FROM audit_log").first<{ n: number }>())!.n;
+    const made = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call("POST", "/v1/admin/cities", {
+          token: admin.token,
+          body: { name: `Busy City ${i}`, timeZone: "UTC", center: freshCenter(-45, -40), radiusKm: 5 },
+        }),
+      ),
+    );
+    expect(made.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const { results } = await env.DB.prepare("SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq").all<{
+      seq: number;
+      prev_hash: string | null;
+      hash: string | null;
+    }>();
+    expect(results).toHaveLength(before + 20);
+    // every entry sealed, each linked to the one before it
+    results.forEach((r, i) => {
+      expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.prev_hash).toBe(i === 0 ? "0".repeat(64) : results[i - 1]!.hash);
+    });
+    const page = await call("GET", "/v1/admin/audit?limit=20", { token: admin.token });
+    expect(page.body.items.map((e: { action: string }) => e.action)).toEqual(Array(20).fill("city.create"));
+    expect(page.body.items.every((e: { verified: boolean }) => e.verified)).toBe(true);
+  });
+
+  it("seals an entry whose seal never ran before showing it", async () => {
+    const admin = await signInAdmin();
+    await env.DB.prepare(
+      "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, data) VALUES (?, 'acc_x', 'test.unsealed', 'thing', 't1', '{}')",
+    )
+      .bind(Date.now())
+      .run();
+    const res = await call("GET", "/v1/admin/audit?limit=1", { token: admin.token });
+    expect(res.body.items[0]).toMatchObject({ action: "test.unsealed", verified: true });
+    expect(res.body.items[0].hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it("is for admins only and rejects a bad cursor", async () => {
     expectProblem(await call("GET", "/v1/admin/audit"), 401);
     expectProblem(await call("GET", "/v1/admin/audit", { token: (await signIn()).token }), 403);
