@@ -428,7 +428,8 @@ export const orderPhotos = sqliteTable(
     orderId: text("order_id")
       .notNull()
       .references(() => orders.id),
-    kind: text("kind", { enum: ["arrive", "complete"] }).notNull(),
+    /** arrive, complete: the technician's; review: the customer's, for their review. */
+    kind: text("kind", { enum: ["arrive", "complete", "review"] }).notNull(),
     r2Key: text("r2_key").notNull(),
     contentType: text("content_type").notNull(),
     size: integer("size").notNull(),
@@ -733,4 +734,39 @@ export const technicianDocuments = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index("technician_documents_technician_idx").on(t.technicianId, t.id)],
+);
+
+/**
+ * A customer's review of a completed order (one per order): ratings in several dimensions, text
+ * and photos. The overall score feeds the technician's rating, which dispatch scores on.
+ */
+export const reviews = sqliteTable(
+  "reviews",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    customerId: text("customer_id").notNull(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    merchantId: text("merchant_id"),
+    serviceId: text("service_id").notNull(),
+    /** Each dimension 1–5. */
+    ratings: text("ratings", { mode: "json" }).$type<{ quality: number; punctuality: number; attitude: number; value: number }>().notNull(),
+    /** The mean of the dimensions × 100 (e.g. 475 = 4.75). */
+    overallX100: integer("overall_x100").notNull(),
+    text: text("text"),
+    photoIds: text("photo_ids", { mode: "json" }).$type<string[]>().notNull(),
+    /** Hidden by an operator (abuse, personal data): out of public lists and of the rating. */
+    hiddenAt: integer("hidden_at"),
+    hiddenReason: text("hidden_reason"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("reviews_order_uq").on(t.orderId),
+    index("reviews_technician_idx").on(t.technicianId, t.id),
+    index("reviews_merchant_idx").on(t.merchantId, t.id),
+  ],
 );

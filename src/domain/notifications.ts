@@ -292,6 +292,23 @@ function reminderNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
   return out;
 }
 
+function reviewNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const orderId = str(p.orderId);
+  if (!orderId || typeof p.overall !== "number" || !str(p.technicianId)) return [];
+  const score = (p.overall / 100).toFixed(2);
+  return [
+    notice(
+      "technician",
+      "review.received",
+      { zh: "收到新评价", en: "New review" },
+      { zh: `客户给了您 ${score} 分。`, en: `A customer rated your visit ${score}.` },
+      APP,
+      { orderId, reviewId: str(p.reviewId), overall: p.overall },
+    ),
+  ];
+}
+
 /** Integer 分 as a price for a message text, e.g. `¥128.00`. */
 export function yuan(amount: number): string {
   const fen = Math.abs(Math.trunc(amount));
@@ -421,6 +438,8 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return changeNotices(m);
     case "order.reminder":
       return reminderNotices(m, timeZone);
+    case "review.created":
+      return reviewNotices(m);
     default:
       return moneyNotices(m);
   }

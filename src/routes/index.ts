@@ -17,6 +17,7 @@ import me from "./me/me.index";
 import merchants from "./merchants/merchants.index";
 import notifications from "./notifications/notifications.index";
 import presence from "./presence/presence.index";
+import reviews from "./reviews/reviews.index";
 import schedule from "./schedule/schedule.index";
 import technicians from "./technicians/technicians.index";
 import visit from "./visit/visit.index";
@@ -40,6 +41,7 @@ export const routes = [
   money,
   visit,
   notifications,
+  reviews,
   tasks,
   adminOrders,
   audit,

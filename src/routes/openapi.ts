@@ -101,3 +101,15 @@ export function createRouter() {
     },
   });
 }
+
+/** A stored file (R2 object) as the response body, with its type, length, ETag and caching. */
+export interface StoredFile {
+  body: ReadableStream;
+  contentType: string;
+  size: number;
+  etag: string;
+}
+
+export function fileHeaders(file: StoredFile, cacheControl: string): Record<string, string> {
+  return { "Content-Type": file.contentType, "Content-Length": String(file.size), ETag: file.etag, "Cache-Control": cacheControl };
+}

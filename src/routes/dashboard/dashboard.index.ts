@@ -6,7 +6,7 @@ import { cityLive } from "../../services/live.service";
 import * as reports from "../../services/reports.service";
 import { dispatchSettings } from "../../services/settings.service";
 import { toCsv } from "../../domain/reports";
-import { createRouter } from "../openapi";
+import { createRouter, fileHeaders } from "../openapi";
 import * as docRoutes from "./documents.routes";
 import * as liveRoutes from "./live.routes";
 import * as reportRoutes from "./reports.routes";
@@ -62,12 +62,7 @@ export default createRouter()
   .openapi(docRoutes.download, async (c) => {
     const { id, documentId } = c.req.valid("param");
     const file = await documents.documentFile(c.env, authOf(c), id, documentId);
-    return c.body(file.body, 200, {
-      "Content-Type": file.contentType,
-      "Content-Length": String(file.size),
-      ETag: file.etag,
-      "Cache-Control": "private, no-store",
-    });
+    return c.body(file.body, 200, fileHeaders(file, "private, no-store"));
   })
   .openapi(docRoutes.uploadOwn, async (c) =>
     c.json(await documents.uploadOwn(c.env, authOf(c), await upload(c, c.req.valid("query").kind)), 201),

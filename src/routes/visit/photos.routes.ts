@@ -6,14 +6,14 @@ import { authErrors, bearer, CursorQuery, jsonContent, LimitQuery, page } from "
 import { OrderParam, Photo, PhotoKind, PhotoParam, TaskParam } from "./visit.schemas";
 
 const Binary = z.string().openapi({ type: "string", format: "binary" });
-const imageContent = {
+export const imageContent = {
   "image/jpeg": { schema: Binary },
   "image/png": { schema: Binary },
   "image/webp": { schema: Binary },
 };
 
 // The app-wide JSON body limit skips photo uploads; this is theirs.
-const photoBodyLimit = bodyLimit({
+export const photoBodyLimit = bodyLimit({
   maxSize: PHOTO_MAX_BYTES,
   onError: () => {
     throw photoTooLarge();

@@ -3,7 +3,7 @@ import { ownTechnicianId } from "../../services/shifts.service";
 import * as visit from "../../services/visit.service";
 import * as changes from "../../services/visit/changes.service";
 import * as photos from "../../services/visit/photos.service";
-import { createRouter } from "../openapi";
+import { createRouter, fileHeaders } from "../openapi";
 import * as changeRoutes from "./changes.routes";
 import * as liveRoutes from "./live.routes";
 import * as photoRoutes from "./photos.routes";
@@ -20,12 +20,7 @@ export default createRouter()
   .openapi(photoRoutes.getPhoto, async (c) => {
     const { id, photoId } = c.req.valid("param");
     const file = await photos.photoFile(c.env, authOf(c), id, photoId);
-    return c.body(file.body, 200, {
-      "Content-Type": file.contentType,
-      "Content-Length": String(file.size),
-      ETag: file.etag,
-      "Cache-Control": "private, max-age=3600",
-    });
+    return c.body(file.body, 200, fileHeaders(file, "private, max-age=3600"));
   })
   .openapi(changeRoutes.requestExtraCharge, async (c) =>
     c.json(await changes.requestExtraCharge(c.env, ownTechnicianId(authOf(c)), c.req.valid("param").orderId, c.req.valid("json")), 201),

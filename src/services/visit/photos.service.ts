@@ -16,12 +16,12 @@ export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 const MAX_PHOTOS_PER_KIND = 10;
 
 /** While the order is in these statuses its technician may add photos of the kind. */
-const UPLOAD_STATUSES: Record<PhotoKind, readonly OrderStatus[]> = {
+const UPLOAD_STATUSES: Record<TechnicianPhotoKind, readonly OrderStatus[]> = {
   arrive: ["en_route", "arrived"],
   complete: ["arrived", "in_service"],
 };
 
-const WHAT: Record<PhotoKind, { en: string; zh: string }> = {
+const WHAT: Record<TechnicianPhotoKind, { en: string; zh: string }> = {
   arrive: { en: "add arrival photos", zh: "上传到达照片" },
   complete: { en: "add completion photos", zh: "上传完工照片" },
 };
@@ -48,8 +48,35 @@ function photoView(row: PhotoRow) {
   };
 }
 
+/**
+ * The image in an upload body: 415 unless the declared type is JPEG, PNG or WebP, 413 over
+ * PHOTO_MAX_BYTES, 400 PHOTO_INVALID when the bytes are not that format.
+ */
+export function readImage(contentType: string | undefined, body: ArrayBuffer): { type: string; bytes: Uint8Array } {
+  const type = mediaType(contentType, IMAGE_TYPES);
+  if (!type) {
+    throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
+      en: "Send the photo as image/jpeg, image/png or image/webp.",
+      zh: "照片须为 image/jpeg、image/png 或 image/webp 格式。",
+    });
+  }
+  if (body.byteLength > PHOTO_MAX_BYTES) throw photoTooLarge();
+  const bytes = new Uint8Array(body);
+  if (!bytesMatch(type, bytes)) {
+    throw new BadRequestError(
+      "PHOTO_INVALID",
+      { en: `The body is not a ${type} image.`, zh: `请求体不是 ${type} 图片。` },
+      { errors: [{ path: "body", message: `not ${type}` }] },
+    );
+  }
+  return { type, bytes };
+}
+
+/** The kinds of photo a technician takes (customers add `review` photos through their review). */
+export type TechnicianPhotoKind = Exclude<PhotoKind, "review">;
+
 export interface PhotoUpload {
-  kind: PhotoKind;
+  kind: TechnicianPhotoKind;
   contentType: string | undefined;
   body: ArrayBuffer;
 }
@@ -61,22 +88,7 @@ export interface PhotoUpload {
  * technician's and in such a status, otherwise the stored bytes are deleted again.
  */
 export async function uploadPhoto(env: Env, technicianId: string, orderId: string, input: PhotoUpload) {
-  const type = mediaType(input.contentType, IMAGE_TYPES);
-  if (!type) {
-    throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
-      en: "Send the photo as image/jpeg, image/png or image/webp.",
-      zh: "照片须为 image/jpeg、image/png 或 image/webp 格式。",
-    });
-  }
-  if (input.body.byteLength > PHOTO_MAX_BYTES) throw photoTooLarge();
-  const bytes = new Uint8Array(input.body);
-  if (!bytesMatch(type, bytes)) {
-    throw new BadRequestError(
-      "PHOTO_INVALID",
-      { en: `The body is not a ${type} image.`, zh: `请求体不是 ${type} 图片。` },
-      { errors: [{ path: "body", message: `not ${type}` }] },
-    );
-  }
+  const { type, bytes } = readImage(input.contentType, input.body);
   const db = getDb(env);
   const order = await technicianOrder(env, technicianId, orderId);
   const statuses = UPLOAD_STATUSES[input.kind];
@@ -142,7 +154,7 @@ export async function photoFile(env: Env, auth: Auth, orderId: string, photoId: 
  * 409 PHOTO_REQUIRED unless this technician uploaded at least one photo of `kind` for the order:
  * photos a previous technician of the order took prove nothing about this one's visit.
  */
-export async function assertPhotoTaken(env: Env, orderId: string, kind: PhotoKind, technicianId: string): Promise<void> {
+export async function assertPhotoTaken(env: Env, orderId: string, kind: TechnicianPhotoKind, technicianId: string): Promise<void> {
   if ((await countPhotos(getDb(env), orderId, kind, technicianId)) > 0) return;
   throw new ConflictError(
     "PHOTO_REQUIRED",
