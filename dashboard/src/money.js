@@ -256,12 +256,12 @@ function LedgerRevenue() {
     () => api(`/v1/admin/reports/revenue?${span}&groupBy=${groupBy}&timeZone=${encodeURIComponent(tz)}`),
     [span, groupBy],
   );
-  const label = (key) =>
-    groupBy === "merchant"
+  const label = (key, by) =>
+    by === "merchant"
       ? key === "platform"
         ? t("platform")
         : (merchants.find((m) => m.id === key)?.name ?? key)
-      : groupBy === "service"
+      : by === "service"
         ? localName(services.find((s) => s.id === key)?.name, lang) || key
         : key;
   const set = (k) => (e) => setRange({ ...range, [k]: e.currentTarget.value });
@@ -286,25 +286,26 @@ function LedgerRevenue() {
     </div>
     <${Loading} state=${state}
       >${() => {
-        const items = state.data.items;
+        // the data's own grouping: the choice may have changed while it loads
+        const { items, groupBy: by } = state.data;
         const sum = (k) => items.reduce((s, i) => s + i[k].amount, 0);
-        return html`<article class="card" data-testid="ledger-revenue">
+        return html`<article class="card" data-testid="ledger-revenue" data-group=${by}>
           <p class="big">
-            ${money(sum("gross"))}&nbsp;
+            ${money(sum("gross"))}${" "}
             <span class="muted small"
               >${t("platformRevenue")} ${money(sum("platformRevenue"))} · ${t("merchantShare")} ${money(sum("merchantShare"))} ·
               ${t("technicianShare")} ${money(sum("technicianShare"))}</span
             >
           </p>
           ${
-            groupBy === "day"
+            by === "day"
               ? html`<${Columns}
                   items=${days(range.from, range.to).map((d) => {
                     const i = items.find((x) => x.key === d);
                     return { label: d.slice(5), value: i?.gross.amount ?? 0, title: money(i?.gross.amount ?? 0) };
                   })}
                 />`
-              : html`<${Bars} items=${items.map((i) => ({ label: label(i.key), value: i.gross.amount, text: money(i.gross) }))} />`
+              : html`<${Bars} items=${items.map((i) => ({ label: label(i.key, by), value: i.gross.amount, text: money(i.gross) }))} />`
           }
           ${
             items.length > 0 &&
@@ -312,7 +313,7 @@ function LedgerRevenue() {
               <table>
                 <thead>
                   <tr>
-                    <th>${t(groupBy === "day" ? "date" : groupBy)}</th>
+                    <th>${t(by === "day" ? "date" : by)}</th>
                     ${KEYS.map((k) => html`<th class="num">${t(k)}</th>`)}
                   </tr>
                 </thead>
@@ -320,7 +321,7 @@ function LedgerRevenue() {
                   ${items.map(
                     (i) =>
                       html`<tr data-key=${i.key}>
-                        <td>${label(i.key)}</td>
+                        <td>${label(i.key, by)}</td>
                         ${KEYS.map((k) => html`<td class="num">${money(i[k])}</td>`)}
                       </tr>`,
                   )}

@@ -203,7 +203,10 @@ export function OrderDrawer({ id, onClose, onChanged }) {
         html`<div data-testid="order-drawer" data-status=${o.status}>
           <dl class="facts">
             <dt>${t("status")}</dt>
-            <dd><${Badge} value=${o.status} /> ${o.exception && html`<${Badge} value=${o.exception} kind="warn" />`}</dd>
+            <dd>
+              <${Badge} value=${o.status} />
+              ${o.exception && o.exception !== o.status && html`<${Badge} value=${o.exception} kind="warn" />`}
+            </dd>
             <dt>${t("service")}</dt>
             <dd>${localName(o.service.name, lang)}</dd>
             <dt>${t("start")}</dt>
