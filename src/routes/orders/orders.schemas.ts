@@ -69,7 +69,9 @@ export const Order = z
       .string()
       .nullable()
       .optional()
-      .openapi({ description: "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales)" }),
+      .openapi({
+        description: "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales)",
+      }),
     merchantId: z.string().nullable().optional().openapi({ description: "Staff only: the merchant whose service it is" }),
     cityId: z.string().optional().openapi({ description: "Staff only" }),
     cell: z.string().optional().openapi({ description: "Staff only: the H3 cell of the address" }),
