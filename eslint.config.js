@@ -86,6 +86,7 @@ export default tseslint.config(
         clearInterval: "readonly",
         addEventListener: "readonly",
         removeEventListener: "readonly",
+        crypto: "readonly",
       },
     },
   },

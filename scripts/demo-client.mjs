@@ -1,5 +1,6 @@
 // A small client of the public API for the demo driver, the browser tests and the screenshots:
-// sign-in with the dev-echoed code, booking at the first free time, the technician's steps.
+// sign-in with the dev-echoed code, booking at the first free time, paying through the sandbox
+// provider, the technician's steps.
 
 /** Smallest JPEG signature: the visit photos the technician must take (arrival, completion). */
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
@@ -61,7 +62,7 @@ export class Client {
   async bookFirstFree(
     customer,
     serviceId,
-    { fromDay = 0, days = 4, timeZone = "Asia/Shanghai", pick = (slots) => slots[0], technicianId } = {},
+    { fromDay = 0, days = 4, timeZone = "Asia/Shanghai", pick = (slots) => slots[0], technicianId, paymentPlan = "after_service" } = {},
   ) {
     const addresses = await this.ok("GET", "/v1/me/addresses", { token: customer.token });
     const address = addresses.items[0];
@@ -86,7 +87,7 @@ export class Client {
           quoteId: quote.id,
           addressId: address.id,
           start: slot.start,
-          paymentPlan: "after_service",
+          paymentPlan,
           ...(technicianId ? { technicianId } : {}),
         },
       });
@@ -95,6 +96,40 @@ export class Client {
       if (r.status !== 409) throw new Error(`POST /v1/orders → ${r.status} ${JSON.stringify(r.body)}`);
     }
     return null;
+  }
+
+  /**
+   * Pays what is due on the order through the sandbox provider, as the customer's app would: the
+   * payment, then the sandbox's signed notification through the verifying webhook code. Returns
+   * the order afterwards (a paid booking is confirmed and dispatched).
+   */
+  async payWithSandbox(customer, orderId) {
+    const payment = await this.ok("POST", `/v1/orders/${orderId}/payments`, {
+      token: customer.token,
+      key: `sandbox-${orderId}-${Date.now()}`,
+      body: { provider: "sandbox" },
+    });
+    await this.ok("POST", `/v1/sandbox/payments/${payment.id}/pay`, { token: customer.token, body: {} });
+    return this.ok("GET", `/v1/orders/${orderId}`, { token: customer.token });
+  }
+
+  /**
+   * Walks an order assigned to `tech` through the whole visit in one go: accept, depart, arrive at
+   * the address with a photo, start with the customer's code, complete with a photo.
+   */
+  async completeVisit(tech, orderId, startCode) {
+    const step = async (action, body) => {
+      const r = await this.act(tech, orderId, action, body);
+      if (r.status !== 200) throw new Error(`${action} ${orderId} → ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    const accepted = await step("accept");
+    await step("depart");
+    await this.photo(tech, orderId, "arrive");
+    await step("arrive", accepted.location);
+    await step("start", { code: startCode });
+    await this.photo(tech, orderId, "complete");
+    return step("complete");
   }
 
   online(tech, online = true) {

@@ -14,7 +14,8 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 /** Variables the local server runs with, whatever .dev.vars says: sign-in codes echoed, no per-IP OTP cap. */
 const VARS = { OTP_DEV_ECHO: "1", OTP_IP_LIMIT: "100000/3600", OTP_PHONE_COOLDOWN_SECONDS: "0", OTP_PHONE_LIMIT: "1000/3600" };
 
-export async function startLocalServer({ port = 8800, quiet = true } = {}) {
+/** `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`). */
+export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {} } = {}) {
   requireNode();
   await buildDashboard({ quiet });
   const dir = mkdtempSync(join(tmpdir(), "doorstep-local-"));
@@ -48,7 +49,7 @@ export async function startLocalServer({ port = 8800, quiet = true } = {}) {
     } finally {
       console.log = quietLog;
     }
-    const vars = Object.entries(VARS).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+    const vars = Object.entries({ ...VARS, ...extraVars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     // detached: its own process group, so stop() ends wrangler and the workerd it started together.
     child = spawn(process.execPath, [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, ...vars], {
       cwd: ROOT,

@@ -1,6 +1,7 @@
 // npm run screenshots: the main dashboard screens in real Chromium, written to docs/*.png. Starts a
-// throw-away local server (port 8801 unless SCREENSHOT_PORT), runs the demo driver for a while so
-// the city is alive, then signs in as the operator and captures each screen.
+// throw-away local server (port 8801 unless SCREENSHOT_PORT; earnings withdrawable at once), runs
+// the demo driver for a while so the city is alive and money moves (sandbox payments, complaints,
+// withdrawals), then signs in as the operator and captures each screen.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { openBrowser } from "./browser.mjs";
@@ -12,7 +13,7 @@ import { simulate } from "./simulate.mjs";
 const DOCS = join(ROOT, "docs");
 const port = Number(process.env.SCREENSHOT_PORT ?? 8801);
 
-const server = await startLocalServer({ port });
+const server = await startLocalServer({ port, vars: { SETTLEMENT_DELAY_HOURS: "0" } });
 let browser;
 const stopDriver = new AbortController();
 try {
@@ -43,7 +44,18 @@ try {
     });
   }
   const driver = simulate(
-    { url: server.url, durationS: 600, technicians: 30, customers: 15, orders: 30, tickS: 1, declineRate: 0.1, seed: 7, quiet: true },
+    {
+      url: server.url,
+      durationS: 600,
+      technicians: 30,
+      customers: 15,
+      orders: 30,
+      tickS: 1,
+      declineRate: 0.1,
+      complaintRate: 0.35,
+      seed: 7,
+      quiet: true,
+    },
     { signal: stopDriver.signal },
   );
   await new Promise((r) => setTimeout(r, 40_000));
@@ -87,9 +99,30 @@ try {
   await page.click('a[data-nav="catalog"]');
   await page.waitForSelector('[data-testid="services-table"]');
   await shot("dashboard-catalog");
+  await page.click(`[data-testid="edit-svc_demoCleaning2h"]`);
+  await page.fill('input[name="tier1Hours"]', "48");
+  await page.click('[data-testid="save-service"]');
+  await page.waitForSelector("[data-error-for]");
+  await shot("dashboard-catalog-edit");
   await page.click('a[data-nav="money"]');
-  await page.waitForSelector('[data-testid="money-placeholder"]');
+  await page.waitForSelector('[data-testid="refunds-table"]');
   await shot("dashboard-money");
+  const refunded = await page.getAttribute('[data-testid="refunds-table"] tr[data-order-id]', "data-order-id");
+  await page.click('[data-tab="withdrawals"]');
+  await page.waitForSelector('[data-testid="withdrawals-table"]');
+  await shot("dashboard-money-withdrawals");
+  await page.click('[data-tab="reconciliation"]');
+  await page.waitForSelector('[data-testid="reconciliation"]');
+  await shot("dashboard-money-reconciliation");
+  await page.click('[data-tab="revenue"]');
+  await page.waitForSelector('[data-testid="ledger-revenue"]');
+  await page.selectOption('select[name="groupBy"]', "merchant");
+  await page.waitForSelector('[data-testid="ledger-revenue"][data-group="merchant"] ul.bars');
+  await shot("dashboard-money-revenue");
+  await page.goto(`${server.url}/dashboard/#/orders/${refunded}`);
+  await page.waitForSelector('[data-testid="order-refunds"]');
+  await shot("dashboard-order-refund");
+  await page.click(".drawer header button");
   await page.click('[data-testid="lang"]');
   await page.click('a[data-nav="settings"]');
   await page.waitForSelector('[data-testid="settings"]');

@@ -1,8 +1,10 @@
 // npm run simulate: synthetic customers and technicians against a local Doorstep, so that the
 // dashboard shows a living city. Technicians go on duty and move (toward their jobs, else around
-// home); customers book services that pay after the visit; technicians accept (sometimes decline),
-// grab open jobs, travel, arrive, start with the customer's code and complete. Bounded by time and
-// by the number of bookings; Ctrl+C stops it early and takes the technicians off duty.
+// home); customers book services, paying up front or after the visit through the sandbox payment
+// provider; technicians accept (sometimes decline), grab open jobs, travel, arrive, start with the
+// customer's code and complete; some customers complain (a refund for staff to decide), and
+// technicians withdraw what their earnings make available. Bounded by time and by the number of
+// bookings; Ctrl+C stops it early and takes the technicians off duty.
 //
 //   npm run simulate -- --url http://127.0.0.1:8787 --duration 120 --technicians 20 --customers 10 --orders 30 --tick 2
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,15 +13,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Client } from "./demo-client.mjs";
 
-/** Demo services that may be paid after the visit (no payment provider needed to dispatch them). */
+/** Demo services the customers book, with how they pay: in full up front, or after the visit (both through the sandbox). */
 const SERVICES = [
-  "svc_demoCleaning2h",
-  "svc_demoElectrical",
-  "svc_demoDrainUnblock",
-  "svc_demoFacial",
-  "svc_demoAcRepair",
-  "svc_demoWasherRepair",
+  ["svc_demoCleaning2h", "after_service"],
+  ["svc_demoElectrical", "full"],
+  ["svc_demoDrainUnblock", "after_service"],
+  ["svc_demoFacial", "full"],
+  ["svc_demoAcRepair", "full"],
+  ["svc_demoWasherRepair", "after_service"],
+  ["svc_demoAcCleaning", "full"],
+  ["svc_demoRangeHood", "full"],
 ];
+/** The smallest withdrawal the demo configuration allows (WITHDRAWAL_MIN_AMOUNT), 分. */
+const WITHDRAWAL_MIN = 1000;
 const STEP_DEG = 0.008; // about 800 m a tick: a demo, not a traffic model
 const ARRIVED_DEG = 0.0015;
 
@@ -77,6 +83,7 @@ export function parseOptions(argv) {
       orders: { type: "string", default: "25" },
       tick: { type: "string", default: "2" },
       "decline-rate": { type: "string", default: "0.15" },
+      "complaint-rate": { type: "string", default: "0.2" },
       seed: { type: "string", default: String(Date.now()) },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -95,6 +102,7 @@ export function parseOptions(argv) {
     orders: int("orders", 0, 1000),
     tickS: int("tick", 0.2, 60),
     declineRate: int("decline-rate", 0, 1),
+    complaintRate: int("complaint-rate", 0, 1),
     seed: int("seed", 0, Number.MAX_SAFE_INTEGER),
     quiet: values.quiet,
     help: values.help,
@@ -118,7 +126,18 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
   const api = new Client(opts.url);
   const rnd = random(opts.seed);
   const say = opts.quiet ? () => {} : log;
-  const stats = { booked: 0, accepted: 0, declined: 0, grabbed: 0, arrived: 0, completed: 0, errors: 0 };
+  const stats = {
+    booked: 0,
+    paid: 0,
+    accepted: 0,
+    declined: 0,
+    grabbed: 0,
+    arrived: 0,
+    completed: 0,
+    complaints: 0,
+    withdrawals: 0,
+    errors: 0,
+  };
   const cache = sessionCache(opts.url);
   const signIn = (phone) => signInCached(api, cache, phone);
   const admin = await signIn("+8613800000000");
@@ -135,6 +154,8 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
   const customers = [];
   for (let n = 1; n <= opts.customers; n++) customers.push(await signIn(`+86137000000${pad2(n)}`));
   const startCodes = new Map();
+  /** orderId → { customer, plan } of the bookings made here. */
+  const bookings = new Map();
   say(`simulate: ${techs.length} technicians on duty, ${customers.length} customers, up to ${opts.orders} bookings in ${opts.durationS} s`);
 
   const until = Date.now() + opts.durationS * 1000;
@@ -203,8 +224,38 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
         if ((await api.act(t.session, job.id, "complete")).status === 200) {
           stats.completed += 1;
           say(`  ${t.id} completed ${job.id}`);
+          await guarded("after the visit", () => afterVisit(t, job.id));
         }
       }
+    }
+  };
+
+  // The customer pays what is still due (pay-after-service), sometimes complains; the technician
+  // withdraws what has become available (after SETTLEMENT_DELAY_HOURS).
+  const afterVisit = async (t, orderId) => {
+    const booking = bookings.get(orderId);
+    if (booking) {
+      await api.fresh(booking.customer);
+      if (booking.plan === "after_service") {
+        await api.payWithSandbox(booking.customer, orderId);
+        stats.paid += 1;
+      }
+      if (rnd() < opts.complaintRate) {
+        const r = await api.call("POST", `/v1/orders/${orderId}/complaints`, {
+          token: booking.customer.token,
+          body: { reason: "服务不满意 / not satisfied with the service" },
+        });
+        if (r.status === 201) stats.complaints += 1;
+      }
+    }
+    const earnings = await api.ok("GET", "/v1/technician/earnings?limit=1", { token: t.session.token });
+    if (earnings.totals.available.amount >= WITHDRAWAL_MIN) {
+      const r = await api.call("POST", "/v1/technician/withdrawals", {
+        token: t.session.token,
+        key: `withdraw-${t.id}-${Date.now()}`,
+        body: { amount: Math.min(earnings.totals.available.amount, 500_000) },
+      });
+      if (r.status === 201) stats.withdrawals += 1;
     }
   };
 
@@ -212,16 +263,22 @@ export async function simulate(opts, { signal, log = console.log } = {}) {
     const customer = customers[Math.floor(rnd() * customers.length)];
     await api.fresh(customer);
     cache.set(customer.phone, customer.refreshToken);
-    const serviceId = SERVICES[Math.floor(rnd() * SERVICES.length)];
-    const order = await api.bookFirstFree(customer, serviceId, {
+    const [serviceId, plan] = SERVICES[Math.floor(rnd() * SERVICES.length)];
+    let order = await api.bookFirstFree(customer, serviceId, {
       fromDay: 0,
       days: 3,
+      paymentPlan: plan,
       pick: (slots) => slots[Math.floor(rnd() * Math.min(slots.length, 6))],
     });
     if (!order) return;
     stats.booked += 1;
     startCodes.set(order.id, order.startCode);
-    say(`  booked ${order.id} (${serviceId}) → ${order.status}${order.technician ? ` ${order.technician.id}` : ""}`);
+    bookings.set(order.id, { customer, plan });
+    if (plan === "full") {
+      order = await api.payWithSandbox(customer, order.id);
+      stats.paid += 1;
+    }
+    say(`  booked ${order.id} (${serviceId}, ${plan}) → ${order.status}${order.technician ? ` ${order.technician.id}` : ""}`);
   };
 
   while (Date.now() < until && !signal?.aborted) {
@@ -253,7 +310,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   if (opts.help) {
     console.log(
-      "npm run simulate -- [--url http://127.0.0.1:8787] [--duration 90] [--technicians 20] [--customers 10] [--orders 25] [--tick 2] [--decline-rate 0.15] [--seed N] [--quiet]",
+      "npm run simulate -- [--url http://127.0.0.1:8787] [--duration 90] [--technicians 20] [--customers 10] [--orders 25] [--tick 2] [--decline-rate 0.15] [--complaint-rate 0.2] [--seed N] [--quiet]",
     );
     process.exit(0);
   }

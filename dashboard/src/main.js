@@ -6,10 +6,29 @@ import { initialLang, translator } from "./i18n.js";
 import { html, AppContext, useAsync, Action, ErrorNote, Loading, when } from "./ui.js";
 import { LiveMap } from "./map.js";
 import { OrderBoard } from "./orders.js";
-import { Technicians } from "./technicians.js";
-import { Catalog } from "./catalog.js";
-import { Reports } from "./reports.js";
-import { DispatchSettings, Money } from "./settings.js";
+
+/** A screen whose code loads when it is first shown (a chunk of its own), so the first page stays small. */
+function lazy(load, name) {
+  let loading;
+  return function Lazy(props) {
+    const mod = useAsync(
+      () =>
+        (loading ??= load().catch((err) => {
+          loading = undefined; // a failed load is tried again next time
+          throw err;
+        })),
+      [],
+    );
+    const Screen = mod.data?.[name];
+    return html`<${Loading} state=${mod}>${() => html`<${Screen} ...${props} />`}<//>`;
+  };
+}
+const Technicians = lazy(() => import("./technicians.js"), "Technicians");
+const Catalog = lazy(() => import("./catalog.js"), "Catalog");
+const Reports = lazy(() => import("./reports.js"), "Reports");
+const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings");
+const Money = lazy(() => import("./money.js"), "Money");
+const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -155,6 +174,7 @@ function Shell({ session, t, lang, setLang }) {
     ["reports", t("reports")],
     ["settings", t("settings")],
     ["money", t("money")],
+    ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
   return html`<${Loading} state=${boot}
@@ -189,15 +209,17 @@ function Shell({ session, t, lang, setLang }) {
                   : screen === "settings"
                     ? html`<${DispatchSettings} />`
                     : screen === "money"
-                      ? html`<${Money} />`
-                      : screen === "audit"
-                        ? html`<${AuditLog} />`
-                        : html`<${LiveMap} />`;
+                      ? html`<${Money} tab=${arg} />`
+                      : screen === "notifications" && isPlatform
+                        ? html`<${DeadLetters} />`
+                        : screen === "audit"
+                          ? html`<${AuditLog} />`
+                          : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>
           <nav>
-            ${nav.map(([k, label]) => html`<a href=${`#/${k}`} class=${(screen || "map") === k ? "on" : ""} data-nav=${k}>${label}${k === "money" ? html` <span class="soon">·</span>` : ""}</a>`)}
+            ${nav.map(([k, label]) => html`<a href=${`#/${k}`} class=${(screen || "map") === k ? "on" : ""} data-nav=${k}>${label}</a>`)}
           </nav>
           <span class="spacer"></span>
           ${

@@ -1,8 +1,29 @@
-// The order board with filters, the exception queue, and one order's actions: assign (with the
-// dispatch explanation and ranked candidates), cancel with the refund decision, reveal the contact.
+// The order board with filters, the exception queue (dispatch exceptions, late orders, complaints),
+// and one order's actions: assign (with the dispatch explanation and ranked candidates), cancel
+// with the refund decision, reveal the contact, its payments and refunds with the refund decisions
+// and a staff refund.
 import { useState } from "preact/hooks";
 import { api } from "./api.js";
-import { html, useApp, useAsync, Action, Badge, Drawer, Loading, localName, money, when, zonedMidnight } from "./ui.js";
+import { RefundDecision } from "./refunds.js";
+import {
+  html,
+  useApp,
+  useAsync,
+  Action,
+  Badge,
+  Drawer,
+  ErrorNote,
+  FieldError,
+  Loading,
+  Tabs,
+  hundredthsText,
+  localName,
+  money,
+  newKey,
+  toHundredths,
+  when,
+  zonedMidnight,
+} from "./ui.js";
 
 const STATUSES = [
   "confirmed",
@@ -13,17 +34,23 @@ const STATUSES = [
   "arrived",
   "in_service",
   "completed",
+  "after_sales",
   "cancelled",
+  "refunded",
   "pending_payment",
 ];
+
+/** The exception queue's categories: everything, what dispatch could not place (and late orders), complaints. */
+const QUEUES = ["exceptions", "dispatch", "after_sales"];
 
 export function OrderBoard({ queue, openId }) {
   const { t, lang, isPlatform, city, services, merchants } = useApp();
   const [filters, setFilters] = useState({ status: "", serviceId: "", merchantId: "", date: "", cell: "" });
   const [pages, setPages] = useState([]);
+  const [category, setCategory] = useState("exceptions");
   const query = () => {
     const p = new URLSearchParams({ limit: "50" });
-    if (queue) p.set("queue", "exceptions");
+    if (queue) p.set("queue", category);
     for (const k of ["status", "serviceId", "merchantId", "cell"]) if (filters[k]) p.set(k, filters[k]);
     if (filters.date && city) {
       p.set("from", zonedMidnight(filters.date, city.timeZone));
@@ -35,7 +62,7 @@ export function OrderBoard({ queue, openId }) {
   const state = useAsync(() => {
     setPages([]);
     return api(`/v1/admin/orders?${query()}`);
-  }, [queue, JSON.stringify(filters)]);
+  }, [queue, category, JSON.stringify(filters)]);
   const more = async () => {
     const last = pages.at(-1) ?? state.data;
     const p = query();
@@ -53,6 +80,7 @@ export function OrderBoard({ queue, openId }) {
   return html`<section>
     <h1>${queue ? t("exceptions") : t("orders")}</h1>
     ${!isPlatform && html`<p class="muted small">${t("merchantOnly")}</p>`}
+    ${queue && html`<${Tabs} tabs=${QUEUES.map((q) => [q, t(`queue_${q}`)])} value=${category} onChange=${setCategory} />`}
     <form class="filters" onSubmit=${(e) => e.preventDefault()}>
       <label
         >${t("status")}
@@ -124,7 +152,17 @@ export function OrderBoard({ queue, openId }) {
               </div>
               ${nextCursor && html`<${Action} label=${t("more")} run=${more} />`}`}<//
     >
-    ${open && html`<${OrderDrawer} id=${open} onClose=${() => setOpen(null)} onChanged=${state.reload} />`}
+    ${
+      open &&
+      html`<${OrderDrawer}
+        id=${open}
+        onClose=${() => {
+          setOpen(null);
+          if (openId) location.hash = "#/orders";
+        }}
+        onChanged=${state.reload}
+      />`
+    }
   </section>`;
 }
 
@@ -165,7 +203,10 @@ export function OrderDrawer({ id, onClose, onChanged }) {
         html`<div data-testid="order-drawer" data-status=${o.status}>
           <dl class="facts">
             <dt>${t("status")}</dt>
-            <dd><${Badge} value=${o.status} /> ${o.exception && html`<${Badge} value=${o.exception} kind="warn" />`}</dd>
+            <dd>
+              <${Badge} value=${o.status} />
+              ${o.exception && o.exception !== o.status && html`<${Badge} value=${o.exception} kind="warn" />`}
+            </dd>
             <dt>${t("service")}</dt>
             <dd>${localName(o.service.name, lang)}</dd>
             <dt>${t("start")}</dt>
@@ -184,6 +225,8 @@ export function OrderDrawer({ id, onClose, onChanged }) {
                 </dd>`
             }
           </dl>
+
+          <${OrderMoney} order=${o} onChanged=${refreshAll} />
 
           ${
             assignable &&
@@ -286,4 +329,93 @@ export function OrderDrawer({ id, onClose, onChanged }) {
         </div>`}<//
     >
   <//>`;
+}
+
+/** What the order's payments have left to refund (applied payments less their refunds), 分. */
+const refundable = (o) =>
+  o.payments
+    .filter((p) => p.status === "succeeded" && p.disposition === "applied")
+    .reduce((sum, p) => sum + p.amount.amount - p.refunded.amount, 0);
+
+const REFUNDABLE = ["completed", "after_sales", "cancelled", "refunded"];
+
+/** The order's payments and refunds; refunds awaiting approval get the decision, and staff may refund what is left. */
+function OrderMoney({ order: o, onChanged }) {
+  const { t } = useApp();
+  const left = refundable(o);
+  const open = o.refunds.some((r) => r.status === "pending_approval" || r.status === "processing");
+  const [amount, setAmount] = useState("");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState(null);
+  const refund = async () => {
+    setError(null);
+    try {
+      const body = { reason, ...(amount.trim() ? { amount: toHundredths(amount) ?? amount } : {}) };
+      await api(`/v1/admin/orders/${o.id}/refunds`, { method: "POST", body, headers: { "Idempotency-Key": newKey() } });
+      setAmount("");
+      setReason("");
+      onChanged();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`<h3>${t("payments")}</h3>
+    ${
+      o.payments.length === 0
+        ? html`<p class="muted small">${t("noPayments")}</p>`
+        : html`<table class="compact" data-testid="payments">
+            <tbody>
+              ${o.payments.map(
+                (p) =>
+                  html`<tr data-payment-id=${p.id}>
+                    <td>${t(`stage_${p.stage}`)} · ${p.provider}</td>
+                    <td class="num">${money(p.amount)}</td>
+                    <td><${Badge} value=${`payment_${p.status}`} /></td>
+                    <td class="small">
+                      ${p.refunded.amount ? `${t("refunded")} ${money(p.refunded)}` : ""} ${when(p.succeededAt, o.timeZone)}
+                    </td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    ${
+      o.refunds.length > 0 &&
+      html`<h3>${t("refunds")}</h3>
+        <ul class="plain" data-testid="order-refunds">
+          ${o.refunds.map(
+            (r) =>
+              html`<li data-refund-id=${r.id} data-status=${r.status}>
+                <${Badge} value=${r.status} /> ${t(`refund_${r.kind}`)} · ${money(r.amount)} · <span class="small">${r.reason}</span>
+                ${r.status === "pending_approval" && html`<${RefundDecision} refund=${r} onDone=${onChanged} />`}
+              </li>`,
+          )}
+        </ul>`
+    }
+    ${
+      REFUNDABLE.includes(o.status) &&
+      left > 0 &&
+      !open &&
+      html`<h3>${t("staffRefund")} <span class="muted small">${t("refundableLeft")} ${money(left)}</span></h3>
+        <div class="inline-form" data-testid="staff-refund">
+          <label class="inline"
+            >¥<input
+              name="staffRefundAmount"
+              inputmode="decimal"
+              size="8"
+              placeholder=${hundredthsText(left)}
+              value=${amount}
+              onInput=${(e) => setAmount(e.currentTarget.value)}
+          /></label>
+          <input
+            name="staffRefundReason"
+            placeholder=${t("refundReason")}
+            value=${reason}
+            onInput=${(e) => setReason(e.currentTarget.value)}
+          />
+          <${Action} label=${t("refund")} kind="danger" run=${refund} disabled=${!reason.trim()} testid="staff-refund-submit" />
+        </div>
+        <${FieldError} error=${error} path="body.amount" />
+        ${error && !error.body?.errors && html`<${ErrorNote} error=${error} />`}`
+    }`;
 }

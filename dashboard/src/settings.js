@@ -1,4 +1,4 @@
-// Dispatch settings (read-only: deployment variables) and the money section awaiting the payments API.
+// Dispatch settings (read-only: deployment variables).
 import { api } from "./api.js";
 import { html, useApp, useAsync, Loading } from "./ui.js";
 
@@ -51,17 +51,5 @@ export function DispatchSettings() {
         </div>`;
       }}<//
     >
-  </section>`;
-}
-
-/** Money: a marked place in the navigation until the payments API lands (refunds, withdrawals, reconciliation). */
-export function Money() {
-  const { t } = useApp();
-  return html`<section data-testid="money-placeholder">
-    <h1>${t("money")}</h1>
-    <p class="notice">${t("moneyPending")}</p>
-    <ul class="placeholder-list">
-      ${["moneyRefunds", "moneyWithdrawals", "moneyReconciliation"].map((k) => html`<li><b>${t(k)}</b> <span class="badge warn">${t("comingSoon")}</span></li>`)}
-    </ul>
   </section>`;
 }

@@ -130,3 +130,73 @@ export function today(timeZone, plusDays = 0) {
     new Date(Date.now() + plusDays * 86_400_000),
   );
 }
+
+/** "12.5" → 1250: a decimal with at most two places as an integer of hundredths (分, or basis points of a percentage); null when it is not one. */
+export function toHundredths(text) {
+  const m = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(String(text));
+  return m ? Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0")) : null;
+}
+
+/** 1250 → "12.50": hundredths as the decimal a person types. */
+export const hundredthsText = (n) => (n === null || n === undefined ? "" : `${Math.floor(n / 100)}.${String(n % 100).padStart(2, "0")}`);
+
+/**
+ * The server's message for one field of a validation problem (`errors: [{ path, message }]`), or
+ * undefined; with `exact`, not those of the fields inside it.
+ */
+export function fieldMessage(error, path, exact = false) {
+  return (
+    error?.body?.errors
+      ?.filter((e) => e.path === path || (!exact && e.path.startsWith(`${path}.`)))
+      .map((e) => e.message)
+      .join("; ") || undefined
+  );
+}
+
+/** A field's validation message under its input (data-error-for names the request path). */
+export function FieldError({ error, path, exact }) {
+  const message = fieldMessage(error, path, exact);
+  return message ? html`<span class="field-error" data-error-for=${path}>${message}</span>` : null;
+}
+
+/**
+ * A list as a table: "nothing here" when it is empty, else a scrolling table with these column
+ * heads (a string, or `{ label, num }` for a right-aligned number) and a row per item from `children(item)`.
+ */
+export function ListTable({ items, heads, testid, children }) {
+  const { t } = useApp();
+  if (items.length === 0) return html`<p class="muted">${t("empty")}</p>`;
+  return html`<div class="table-wrap">
+    <table data-testid=${testid}>
+      <thead>
+        <tr>
+          ${heads.map((h) => html`<th class=${h.num ? "num" : ""}>${h.label ?? h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${items.map(children)}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+/** A row of tabs; `value` is the chosen key. */
+export function Tabs({ tabs, value, onChange }) {
+  return html`<div class="tabs" role="tablist">
+    ${tabs.map(
+      ([key, label]) =>
+        html`<button
+          role="tab"
+          aria-selected=${key === value}
+          class=${key === value ? "on" : ""}
+          onClick=${() => onChange(key)}
+          data-tab=${key}
+        >
+          ${label}
+        </button>`,
+    )}
+  </div>`;
+}
+
+/** A fresh Idempotency-Key for one deliberate action (a retry of the same click reuses it). */
+export const newKey = () => crypto.randomUUID();

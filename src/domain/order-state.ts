@@ -18,6 +18,14 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/**
+ * What staff work from: `exceptions` is everything waiting for them (dispatch exceptions, late
+ * orders, after-sales); `dispatch` only the first two; `after_sales` only complaints and refunds
+ * awaiting approval.
+ */
+export const ORDER_QUEUES = ["exceptions", "dispatch", "after_sales"] as const;
+export type OrderQueue = (typeof ORDER_QUEUES)[number];
+
 export type ActorType = "customer" | "technician" | "operator" | "merchant" | "system";
 
 const STAFF: ActorType[] = ["operator", "merchant"];

@@ -5,7 +5,7 @@ import { bookableService } from "../db/repositories/booking.repo";
 import { decisions, findOrder, listOrders, type OrderRow } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { cityTechnicians } from "../db/repositories/dashboard.repo";
-import type { OrderStatus } from "../domain/order-state";
+import type { OrderQueue, OrderStatus } from "../domain/order-state";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
@@ -35,7 +35,7 @@ export async function listForStaff(
     serviceId?: string;
     merchantId?: string;
     cell?: string;
-    queue?: "exceptions";
+    queue?: OrderQueue;
     from?: string;
     to?: string;
     limit: number;
@@ -50,8 +50,9 @@ export async function listForStaff(
       serviceId: q.serviceId,
       merchantId,
       cell: q.cell,
-      exceptionsOnly: q.queue === "exceptions",
-      lateBefore: q.queue === "exceptions" ? Date.now() : undefined,
+      exceptionsOnly: q.queue === "exceptions" || q.queue === "dispatch",
+      lateBefore: q.queue === "exceptions" || q.queue === "dispatch" ? Date.now() : undefined,
+      afterSales: q.queue === "exceptions" || q.queue === "after_sales",
       from: q.from ? Date.parse(q.from) : undefined,
       to: q.to ? Date.parse(q.to) : undefined,
       beforeId: decodeCursor(q.cursor),
@@ -59,16 +60,17 @@ export async function listForStaff(
     q.limit + 1,
   );
   const page = toPage(rows, q.limit);
-  const now = Date.now();
-  return {
-    items: await Promise.all(
-      page.items.map(async (o) => {
-        const v = await orderView(env, o, { viewer: "staff" });
-        return { ...v, exception: o.exception ?? (isLate(o, now) ? "late" : null) };
-      }),
-    ),
-    nextCursor: page.nextCursor,
-  };
+  return { items: await Promise.all(page.items.map((o) => staffView(env, o))), nextCursor: page.nextCursor };
+}
+
+/**
+ * The staff view of an order with why it waits for staff: its dispatch exception, `late` (start
+ * passed, technician not there), or `after_sales` (a complaint, or a refund awaiting approval).
+ */
+async function staffView(env: Env, order: OrderRow) {
+  const v = await orderView(env, order, { viewer: "staff" });
+  const afterSales = order.status === "after_sales" || v.refunds.some((r) => r.status === "pending_approval");
+  return { ...v, exception: order.exception ?? (isLate(order, Date.now()) ? "late" : afterSales ? "after_sales" : null) };
 }
 
 /** Statuses in which an order whose start has passed is late (the technician has not arrived). */
@@ -79,7 +81,7 @@ function isLate(order: OrderRow, now: number): boolean {
 }
 
 export async function getForStaff(env: Env, auth: Auth, id: string) {
-  return orderView(env, await managedOrder(env, auth, id), { viewer: "staff" });
+  return staffView(env, await managedOrder(env, auth, id));
 }
 
 /** Every dispatch decision of the order with its candidates and their score breakdown. */

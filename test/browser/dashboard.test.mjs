@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { openBrowser } from "../../scripts/browser.mjs";
 import { Client } from "../../scripts/demo-client.mjs";
 import { startLocalServer } from "../../scripts/local-server.mjs";
+import { signInThroughUi } from "./ui.mjs";
 
 const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800);
 const OPERATOR = "+8613800000001";
@@ -15,17 +16,6 @@ let browser;
 let api;
 let page;
 const online = [];
-
-async function signInThroughUi(p, phone) {
-  await p.goto(`${server.url}/dashboard/`);
-  await p.fill('input[name="phone"]', phone);
-  await p.click('[data-testid="send-code"]');
-  // the development server echoes the code and the form fills it in
-  await p.waitForSelector('[data-testid="dev-code"]');
-  assert.match(await p.inputValue('input[name="code"]'), /^\d{6}$/);
-  await p.click('[data-testid="submit-code"]');
-  await p.waitForSelector("header.top");
-}
 
 before(async () => {
   server = await startLocalServer({ port: PORT });
@@ -51,7 +41,7 @@ after(async () => {
 
 describe("operator", () => {
   it("signs in by OTP and sees the technicians on duty on the live map", async () => {
-    await signInThroughUi(page, OPERATOR);
+    await signInThroughUi(page, server.url, OPERATOR);
     await page.waitForSelector("svg.map polygon[data-cell]");
     await page.waitForFunction(() => document.querySelectorAll('circle.tech[data-state="online"]').length >= 8);
     const ids = await page.$$eval('circle.tech[data-state="online"]', (els) => els.map((e) => e.getAttribute("data-tech-id")));
@@ -111,7 +101,7 @@ describe("merchant admin", () => {
     await page.evaluate(() => localStorage.clear());
     const p = await browser.context.newPage();
     p.setDefaultTimeout(15_000);
-    await signInThroughUi(p, MERCHANT_ADMIN_1);
+    await signInThroughUi(p, server.url, MERCHANT_ADMIN_1);
     await p.click('a[data-nav="orders"]');
     await p.waitForSelector(`tr[data-order-id="${own.id}"]`);
     const merchants = await p.$$eval("tr[data-order-id]", (rows) => rows.map((r) => r.getAttribute("data-merchant-id")));

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox } from "../schema";
+import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -149,9 +149,12 @@ export interface OrderFilter {
   status?: OrderStatus;
   serviceId?: string;
   cell?: string;
+  /** Orders dispatch could not place (an exception set). */
   exceptionsOnly?: boolean;
   /** With exceptionsOnly: also orders still assigned, accepted or on the way whose start is before this instant (late). */
   lateBefore?: number;
+  /** Orders in after-sales (a complaint) or with a refund waiting for approval; with exceptionsOnly, either kind. */
+  afterSales?: boolean;
   /** Local-date window as UTC instants. */
   from?: number;
   to?: number;
@@ -166,13 +169,23 @@ export async function listOrders(db: Db, f: OrderFilter, limit: number): Promise
   if (f.status) where.push(eq(orders.status, f.status));
   if (f.serviceId) where.push(eq(orders.serviceId, f.serviceId));
   if (f.cell) where.push(eq(orders.cell, f.cell));
+  const queues: SQL[] = [];
   if (f.exceptionsOnly) {
     const late =
       f.lateBefore === undefined
         ? undefined
         : and(inArray(orders.status, ["assigned", "accepted", "en_route"]), sql`${orders.startAt} <= ${f.lateBefore}`);
-    where.push(late ? or(isNotNull(orders.exception), late)! : isNotNull(orders.exception));
+    queues.push(late ? or(isNotNull(orders.exception), late)! : isNotNull(orders.exception));
   }
+  if (f.afterSales) {
+    queues.push(
+      or(
+        eq(orders.status, "after_sales"),
+        sql`EXISTS (SELECT 1 FROM ${refunds} WHERE ${refunds.orderId} = ${orders.id} AND ${refunds.status} = 'pending_approval')`,
+      )!,
+    );
+  }
+  if (queues.length > 0) where.push(or(...queues)!);
   if (f.from !== undefined) where.push(sql`${orders.startAt} >= ${f.from}`);
   if (f.to !== undefined) where.push(sql`${orders.startAt} < ${f.to}`);
   if (f.beforeId) where.push(lt(orders.id, f.beforeId));

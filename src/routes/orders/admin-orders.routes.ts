@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ORDER_STATUSES } from "../../domain/order-state";
+import { ORDER_QUEUES, ORDER_STATUSES } from "../../domain/order-state";
 import { requireRole } from "../../middleware/auth";
 import { authErrors, bearer, CursorQuery, jsonBody, jsonContent, LimitQuery, page } from "../openapi";
 import { Order, OrderId } from "./orders.schemas";
@@ -11,7 +11,8 @@ export const list = createRoute({
   path: "/v1/admin/orders",
   tags: ["Operations"],
   summary: "Orders, filtered; `queue=exceptions` is the operators' exception queue",
-  description: "A merchant_admin sees only its merchant's orders. `from`/`to` bound the start time (ISO 8601).",
+  description:
+    "A merchant_admin sees only its merchant's orders. `from`/`to` bound the start time (ISO 8601). `queue=exceptions`: everything waiting for staff, each item's `exception` saying why (`manual_dispatch`, `no_candidate`, `max_rounds`, `late`, `after_sales`); `queue=dispatch`: only what dispatch could not place and late orders; `queue=after_sales`: complaints (status `after_sales`) and orders with a refund awaiting approval.",
   security: bearer,
   middleware: [staff] as const,
   request: {
@@ -20,7 +21,7 @@ export const list = createRoute({
       serviceId: z.string().max(64).optional(),
       merchantId: z.string().max(64).optional(),
       cell: z.string().max(32).optional(),
-      queue: z.enum(["exceptions"]).optional(),
+      queue: z.enum(ORDER_QUEUES).optional(),
       from: z.iso.datetime({ offset: true }).optional(),
       to: z.iso.datetime({ offset: true }).optional(),
       limit: LimitQuery,

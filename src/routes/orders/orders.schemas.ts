@@ -48,6 +48,8 @@ export const OrderRequest = z
   .strict()
   .openapi("OrderRequest");
 
+const EXCEPTION_HELP = "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales)";
+
 export const Order = z
   .object({
     id: z.string(),
@@ -65,11 +67,7 @@ export const Order = z
     holdExpiresAt: z.string().nullable(),
     acceptBy: z.string().nullable(),
     startCode: z.string().optional().openapi({ description: "Customer only: the technician needs it to start" }),
-    exception: z
-      .string()
-      .nullable()
-      .optional()
-      .openapi({ description: "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late)" }),
+    exception: z.string().nullable().optional().openapi({ description: EXCEPTION_HELP }),
     merchantId: z.string().nullable().optional().openapi({ description: "Staff only: the merchant whose service it is" }),
     cityId: z.string().optional().openapi({ description: "Staff only" }),
     cell: z.string().optional().openapi({ description: "Staff only: the H3 cell of the address" }),

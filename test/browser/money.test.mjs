@@ -1,0 +1,140 @@
+// The money screen, the order drawer's refunds and the catalog editor in real Chromium against a
+// real local Doorstep. Paid orders are made through the public API: booked with full payment, paid
+// through the sandbox provider (its signed notification goes through the verifying webhook code),
+// visited and completed by their technician, then complained about by the customer.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { openBrowser } from "../../scripts/browser.mjs";
+import { Client } from "../../scripts/demo-client.mjs";
+import { startLocalServer } from "../../scripts/local-server.mjs";
+import { signInThroughUi } from "./ui.mjs";
+
+// its own port, next to the other browser tests' server
+const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800) + 4;
+const OPERATOR = "+8613800000001";
+const MERCHANT_ADMIN_1 = "+8613800000101";
+
+let server;
+let browser;
+let api;
+/** Per merchant: the completed paid order, its complaint's refund request, its technician's withdrawal. */
+const money = {};
+
+/** A paid, completed order of `serviceId` with a complaint waiting, and a withdrawal by its technician. */
+async function complainedOrder(customerPhone, serviceId) {
+  const customer = await api.signIn(customerPhone);
+  const booked = await api.bookFirstFree(customer, serviceId, { fromDay: 1, paymentPlan: "full" });
+  assert.ok(booked, `a free time for ${serviceId}`);
+  assert.equal(booked.status, "pending_payment");
+  const paid = await api.payWithSandbox(customer, booked.id);
+  assert.equal(paid.status, "assigned", `paid and dispatched: ${paid.status}`);
+  const tech = await api.signIn(`+86139000000${paid.technician.id.slice(-2)}`);
+  await api.completeVisit(tech, paid.id, booked.startCode);
+  const complaint = await api.ok("POST", `/v1/orders/${paid.id}/complaints`, { token: customer.token, body: { reason: "地板没擦干净" } });
+  const withdrawal = await api.ok("POST", "/v1/technician/withdrawals", {
+    token: tech.token,
+    key: `w-${paid.id}`,
+    body: { amount: 1000 },
+  });
+  return { order: paid, refund: complaint.items[0], withdrawal, technicianId: paid.technician.id };
+}
+
+before(async () => {
+  // Earnings can be withdrawn at once, so the withdrawal queue has something to show.
+  server = await startLocalServer({ port: PORT, vars: { SETTLEMENT_DELAY_HOURS: "0" } });
+  api = new Client(server.url);
+  money.own = await complainedOrder("+8613700000004", "svc_demoDeepCleaning"); // 洁家家政 mch_demo01
+  money.foreign = await complainedOrder("+8613700000005", "svc_demoElectrical"); // 快修师傅 mch_demo02
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("operator", () => {
+  it("approves a complaint's refund on the money screen, and the order becomes refunded", async () => {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+    await signInThroughUi(page, server.url, OPERATOR);
+    await page.click('a[data-nav="money"]');
+    const row = `[data-testid="refunds-table"] tr[data-refund-id="${money.own.refund.id}"]`;
+    await page.waitForSelector(row);
+    assert.equal(await page.getAttribute(row, "data-status"), "pending_approval");
+    // operators see the reconciliation and the commission rules too
+    assert.ok(await page.$('[data-tab="reconciliation"]'));
+    assert.ok(await page.$('[data-tab="commission"]'));
+    await page.click(`${row} [data-testid="approve-refund"]`);
+    // it leaves the approval queue once decided
+    await page.waitForSelector(row, { state: "detached" });
+    await page.selectOption('select[name="refundStatus"]', "");
+    await page.waitForSelector(`${row}[data-status="succeeded"]`);
+    // the order's drawer shows it refunded, with the refund and the payment it went back to
+    await page.click(`${row} a[href="#/orders/${money.own.order.id}"]`);
+    await page.waitForSelector('[data-testid="order-drawer"][data-status="refunded"]');
+    await page.waitForSelector(`[data-testid="order-refunds"] li[data-refund-id="${money.own.refund.id}"][data-status="succeeded"]`);
+    assert.ok(await page.$('[data-testid="payments"] tr[data-payment-id]'));
+    const operator = await api.signIn(OPERATOR);
+    const check = await api.ok("GET", `/v1/admin/orders/${money.own.order.id}`, { token: operator.token });
+    assert.equal(check.status, "refunded");
+    assert.equal(check.refunds[0].status, "succeeded");
+    await page.close();
+  });
+});
+
+describe("merchant admin", () => {
+  it("sees only its own merchant's refunds and withdrawals, without reconciliation or commission rules", async () => {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+    await signInThroughUi(page, server.url, MERCHANT_ADMIN_1);
+    await page.click('a[data-nav="money"]');
+    await page.waitForSelector('[data-testid="money"]');
+    await page.selectOption('select[name="refundStatus"]', "");
+    await page.waitForSelector(`tr[data-refund-id="${money.own.refund.id}"]`);
+    const refunds = await page.$$eval("tr[data-refund-id]", (rows) => rows.map((r) => r.getAttribute("data-refund-id")));
+    assert.ok(!refunds.includes(money.foreign.refund.id), "another merchant's refund is not shown");
+    assert.equal(await page.$('[data-tab="reconciliation"]'), null);
+    assert.equal(await page.$('[data-tab="commission"]'), null);
+
+    await page.click('[data-tab="withdrawals"]');
+    await page.waitForSelector(`tr[data-withdrawal-id="${money.own.withdrawal.id}"]`);
+    const technicians = await page.$$eval("tr[data-withdrawal-id]", (rows) => rows.map((r) => r.getAttribute("data-technician-id")));
+    assert.ok(technicians.includes(money.own.technicianId));
+    assert.ok(!technicians.includes(money.foreign.technicianId), "another merchant's technician's withdrawal is not shown");
+    // and it may approve its own technician's withdrawal, which is paid out
+    await page.click(`tr[data-withdrawal-id="${money.own.withdrawal.id}"] [data-testid="approve-withdrawal"]`);
+    await page.waitForSelector(`tr[data-withdrawal-id="${money.own.withdrawal.id}"]`, { state: "detached" });
+    const admin = await api.signIn(MERCHANT_ADMIN_1);
+    const list = await api.ok("GET", "/v1/admin/withdrawals?limit=100", { token: admin.token });
+    assert.equal(list.items.find((w) => w.id === money.own.withdrawal.id).status, "paid");
+    await page.close();
+  });
+
+  it("edits its own service's prices, and sees the server's validation error at the field", async () => {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+    await signInThroughUi(page, server.url, MERCHANT_ADMIN_1);
+    await page.click('a[data-nav="catalog"]');
+    await page.waitForSelector('tr[data-service-id="svc_demoCleaning2h"]');
+    assert.equal(await page.$('tr[data-service-id="svc_demoElectrical"]'), null, "another merchant's service is not listed");
+    await page.click('[data-testid="edit-svc_demoCleaning2h"]');
+    await page.waitForSelector('[data-testid="service-editor"]');
+    // a later tier may not start further ahead than an earlier one: the server says where
+    await page.fill('input[name="tier1Hours"]', "48");
+    await page.click('[data-testid="save-service"]');
+    await page.waitForSelector('[data-error-for="body.cancellationPolicy.tiers.1.hoursBefore"]');
+    await page.fill('input[name="tier1Hours"]', "2");
+    await page.fill('input[name="perUnit"]', "55.50");
+    await page.click('[data-testid="save-service"]');
+    await page.waitForSelector('[data-testid="service-editor"]', { state: "detached" });
+    await page.waitForSelector('tr[data-service-id="svc_demoCleaning2h"] >> text=¥55.50');
+    const service = await api.ok("GET", "/v1/services/svc_demoCleaning2h");
+    assert.equal(service.price.perUnit.amount, 5550);
+    assert.deepEqual(
+      service.cancellationPolicy.tiers.map((x) => x.hoursBefore),
+      [24, 2, 0],
+    );
+    await page.close();
+  });
+});
