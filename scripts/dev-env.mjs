@@ -1,6 +1,6 @@
 // Shared by `npm start` and `npm run seed`: the local configuration and running wrangler offline.
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
@@ -23,12 +23,26 @@ export function requireNode() {
   }
 }
 
-/** Creates .dev.vars from .dev.vars.example when it is missing; returns the variables wrangler dev will use. */
+/**
+ * Creates .dev.vars from .dev.vars.example when it is missing, and adds to an existing one every
+ * variable the example has gained since (with the example's value; values already there are kept).
+ * Returns the variables wrangler dev will use.
+ */
 export function devVars() {
   const file = join(ROOT, ".dev.vars");
+  const example = join(ROOT, ".dev.vars.example");
   if (!existsSync(file)) {
-    copyFileSync(join(ROOT, ".dev.vars.example"), file);
+    copyFileSync(example, file);
     console.log("Created .dev.vars from .dev.vars.example (local development values).");
+  }
+  const text = readFileSync(file, "utf8");
+  const have = parseEnv(text);
+  const wanted = parseEnv(readFileSync(example, "utf8"));
+  const missing = Object.keys(wanted).filter((k) => !(k in have));
+  if (missing.length > 0) {
+    const lines = missing.map((k) => `${k}=${JSON.stringify(wanted[k])}`);
+    appendFileSync(file, `${text.endsWith("\n") ? "" : "\n"}\n# Added from .dev.vars.example\n${lines.join("\n")}\n`);
+    console.log(`Added to .dev.vars from .dev.vars.example: ${missing.join(", ")}.`);
   }
   return parseEnv(readFileSync(file, "utf8"));
 }
