@@ -130,7 +130,7 @@ export async function assign(env: Env, auth: Auth, id: string, technicianId: str
   }
   if (order.technicianId === technicianId && order.status !== "dispatching") return orderView(env, order, { viewer: "staff" });
   const round = order.dispatchRound + 1;
-  const reservation = await holdFor(env, technicianId, jobOf(order, skills), round);
+  const reservation = await holdFor(env, technicianId, jobOf(order, skills), round, { entry });
   if (!reservation) throw new ConflictError("SLOT_UNAVAILABLE", { en: "That technician is not free then.", zh: "该技师在此时段不空闲。" });
   const next = await switchTechnician(env, order, reservation, staffActor(auth), "assigned by staff", "assigned", { dispatchRound: round });
   return orderView(env, next, { viewer: "staff" });

@@ -4,7 +4,8 @@
  * gets 409; the same key with a different body gets 422. Keys are per caller and kept at least 24 h.
  */
 import { getDb } from "../db/client";
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "../db/repositories/orders.repo";
+import { claimIdempotencyKey, completeIdempotencyKey, idempotencyAnswer, releaseIdempotencyKey } from "../db/repositories/orders.repo";
+import type { Guard } from "../db/repositories/statements";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, BadRequestError, ConflictError, type FieldError, type Message } from "../errors";
 import { sha256Hex } from "../lib/encoding";
@@ -38,15 +39,24 @@ export function parseIdempotencyKey(header: string | undefined, required: boolea
 }
 
 /**
+ * The statement that stores a request's answer, for the D1 batch of the write it answers, applied
+ * only while `guard` holds there (that write won). The answer is then stored atomically with the
+ * write it reports: a fault after the batch cannot lose it, and no separate write follows.
+ */
+export type Seal = (status: number, body: unknown, guard: Guard) => D1PreparedStatement;
+
+/**
  * Runs `run` once per (caller, key). Client errors (4xx) are stored and replayed like successes;
- * an unexpected fault frees the key so the client can retry.
+ * an unexpected fault before the answer is stored frees the key so the client can retry. `run`
+ * may store its answer itself with `seal`, in its final batch: when it calls `seal`, the answer it
+ * returns must be the one sealed, and the statement must have run when it returns normally.
  */
 export async function idempotent(
   env: Env,
   accountId: string,
   key: string,
   body: unknown,
-  run: () => Promise<{ status: number; body: unknown }>,
+  run: (seal: Seal) => Promise<{ status: number; body: unknown }>,
 ): Promise<Outcome> {
   const db = getDb(env);
   const hash = await sha256Hex(JSON.stringify(body ?? null));
@@ -75,11 +85,17 @@ export async function idempotent(
     }
     return { status: claim.status, body: stored, replayed: true };
   }
+  let sealed = false;
+  const seal: Seal = (status, answer, guard) => {
+    sealed = true;
+    return idempotencyAnswer(env.DB, accountId, key, status, JSON.stringify(answer), guard);
+  };
   try {
-    const result = await run();
-    await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
+    const result = await run(seal);
+    if (!sealed) await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
     return { ...result, replayed: false };
   } catch (err) {
+    // Both only touch a key still in flight: an answer sealed before the fault stays the answer.
     if (err instanceof AppError && err.status < 500) {
       // A refusal (slot taken, bad quote) is the answer to this request: a retry gets it again.
       await completeIdempotencyKey(

@@ -1,22 +1,48 @@
 /** Customer-facing order use cases: book from a quote, read, cancel, reschedule. */
 import { getDb } from "../db/client";
-import { findOwnAddress } from "../db/repositories/addresses.repo";
-import { bookableService } from "../db/repositories/booking.repo";
+import { findOwnAddress, type AddressRow } from "../db/repositories/addresses.repo";
+import { bookableAsRead, bookableService } from "../db/repositories/booking.repo";
 import { cityOfCell } from "../db/repositories/cities.repo";
-import { findOrder, insertOrder, listOrders, timeline, updateOrder, type OrderRow } from "../db/repositories/orders.repo";
-import { rosterEntry } from "../db/repositories/roster.repo";
+import {
+  decisionStatement,
+  findOrder,
+  insertDecision,
+  insertOrder,
+  listOrders,
+  timeline,
+  updateOrder,
+  type DecisionRow,
+  type OrderEventRow,
+  type OrderRow,
+  type OrderStep,
+  type TimelineEntry,
+} from "../db/repositories/orders.repo";
+import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
+import { orderWon, type Guard } from "../db/repositories/statements";
 import { refundPercentAt } from "../domain/catalog";
 import { cellOf, haversineKm, resolutionOf } from "../domain/geo";
-import { BEFORE_DEPARTURE, type OrderStatus } from "../domain/order-state";
+import { BEFORE_DEPARTURE, canTransition, type OrderStatus } from "../domain/order-state";
 import { toZonedIso } from "../domain/zoned";
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
-import { newId } from "../lib/ids";
+import { newId, newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { cellError, cellStub } from "./cells.service";
-import { bookHold, holdFor, releaseHold, reserveBest, type Job } from "./dispatch.service";
-import { clearDeadline, concurrentChange, rearmDeadline, startDispatch, transition, type Actor } from "./order-flow.service";
-import { orderTermsOf, readQuote } from "./quotes.service";
+import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservation } from "./dispatch.service";
+import {
+  clearDeadline,
+  concurrentChange,
+  dispatchStep,
+  rearmDeadline,
+  setDeadline,
+  startDispatch,
+  statusMessage,
+  SYSTEM,
+  transition,
+  type Actor,
+} from "./order-flow.service";
+import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
+import { cachedCityOfCell, cachedService, forgetService } from "./reference.service";
 import { cancellationMoney } from "./payments/cancellation.service";
 import { moneyOfOrder } from "./payments/payments.service";
 import { submitRefunds } from "./payments/refund-flow.service";
@@ -45,23 +71,61 @@ function slotUnavailable(): ConflictError {
   return new ConflictError("SLOT_UNAVAILABLE", { en: "No technician can take that time any more.", zh: "该时段已无技师可接单。" });
 }
 
+export interface PlaceOrderOptions {
+  /**
+   * Stores the answer (the order view) in the order's own write, applied only if `guard` holds
+   * there (the order was written): see idempotency.service `Seal`.
+   */
+  seal?: (view: unknown, guard: Guard) => D1PreparedStatement;
+}
+
 /**
  * Books a quoted job: holds the interval in the owner cell of the chosen or best technician, then
  * writes the order. If the write fails the hold is released, so no interval is left behind.
- * Pay-after-service orders are confirmed and dispatched at once.
+ * Pay-after-service orders are confirmed and dispatched at once: their first dispatch step goes in
+ * the same write, with every timeline entry and message, and the calendar booking and the dispatch
+ * deadline follow it.
  */
-export async function placeOrder(env: Env, customerId: string, input: PlaceOrderInput) {
+export async function placeOrder(env: Env, customerId: string, input: PlaceOrderInput, opts: PlaceOrderOptions = {}) {
   const quote = await readQuote(env, input.quoteId);
   if (Date.parse(input.start) !== quote.start) throw mismatch("body.start", "differs from the quoted start");
+  // The service changed since the copy used was read (reference.service): book once more with it read afresh.
+  return (await tryToPlace(env, customerId, input, quote, opts, false)) ?? (await tryToPlace(env, customerId, input, quote, opts, true))!;
+}
+
+/** The technician an order view shows. */
+interface ShownTechnician {
+  id: string;
+  name: string;
+  ratingX100: number;
+}
+
+/**
+ * One attempt at placing the order with the service as cached (`fresh`: as read now). Null when
+ * the order write found the service changed since the cached copy (the hold is released then).
+ */
+async function tryToPlace(
+  env: Env,
+  customerId: string,
+  input: PlaceOrderInput,
+  quote: QuotePayload,
+  opts: PlaceOrderOptions,
+  fresh: boolean,
+): Promise<OrderView | null> {
   const db = getDb(env);
-  const [address, found] = await Promise.all([findOwnAddress(db, customerId, input.addressId), bookableService(db, quote.serviceId)]);
+  const chosen = input.technicianId;
+  const [address, found, entry] = await Promise.all([
+    findOwnAddress(db, customerId, input.addressId),
+    cachedService(env, quote.serviceId, { fresh }),
+    chosen ? rosterEntry(db, chosen) : Promise.resolve(undefined),
+  ]);
   if (!address) throw new NotFoundError("Address");
   if (!found) throw new NotFoundError("Service");
   if (haversineKm(address, quote) > QUOTE_ADDRESS_TOLERANCE_KM)
     throw mismatch("body.addressId", "the address is not where the quote was priced");
   const { service } = found;
   const cell = cellOf(address, resolutionOf(env));
-  const city = await cityOfCell(db, cell);
+  const city = await cachedCityOfCell(env, cell);
   if (!city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
 
   const options = service.paymentOptions;
@@ -73,9 +137,10 @@ export async function placeOrder(env: Env, customerId: string, input: PlaceOrder
       { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
       { errors: [{ path: "body.paymentPlan", message: "not offered" }] },
     );
-  const chosen = input.technicianId;
   if (service.dispatchMode === "chosen" && !chosen)
     throw new ValidationError([{ path: "body.technicianId", message: "this service is booked with a chosen technician" }]);
+  if (chosen && (!entry || entry.profile.status !== "approved" || !service.requiredSkills.every((s) => entry.profile.skills.includes(s))))
+    throw slotUnavailable();
 
   const orderId = newId("ord");
   const job: Job = {
@@ -89,21 +154,23 @@ export async function placeOrder(env: Env, customerId: string, input: PlaceOrder
     skills: service.requiredSkills,
     exclude: [],
   };
-  const reservation = chosen ? await holdFor(env, chosen, job, 1) : await reserveBest(env, job, 1, service.dispatchMode, "booking");
-  if (!reservation) throw slotUnavailable();
-  if (chosen) {
-    const entry = await rosterEntry(db, chosen);
-    if (!entry || entry.profile.status !== "approved" || !service.requiredSkills.every((s) => entry.profile.skills.includes(s))) {
-      await releaseHold(env, chosen, reservation.holdKey);
-      throw slotUnavailable();
-    }
+  const startCode = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
+  // The personal data is sealed for the order while the cell holds the interval.
+  const [held, sealed] = await Promise.all([
+    reserve(env, job, service.dispatchMode, chosen ? entry : undefined),
+    orderPii(env, address, startCode),
+  ]);
+  const { reservation, technician } = held;
+  if (!reservation) {
+    if (held.decision) await insertDecision(db, held.decision);
+    throw slotUnavailable();
   }
 
   const now = Date.now();
-  const pii = await Pii.fromEnv(env);
-  const startCode = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
   const afterService = plan === "after_service";
-  const row: OrderRow = {
+  const [bookedId, dispatchedId] = newIds("evt", 2, now);
+  const [bookedMsg, dispatchedMsg] = newIds("msg", 2, now);
+  const placed: OrderRow = {
     id: orderId,
     customerId,
     serviceId: service.id,
@@ -111,15 +178,7 @@ export async function placeOrder(env: Env, customerId: string, input: PlaceOrder
     cityId: city.id,
     cell,
     addressId: address.id,
-    addressEnc: await pii.encrypt(
-      "order_address",
-      JSON.stringify({
-        label: address.label,
-        text: await pii.decrypt("address", address.textEnc),
-        contactName: await pii.decrypt("contact_name", address.contactNameEnc),
-        contactPhone: await pii.decrypt("phone", address.contactPhoneEnc),
-      }),
-    ),
+    addressEnc: sealed.addressEnc,
     lat: address.lat,
     lng: address.lng,
     ...orderTermsOf(quote),
@@ -133,51 +192,158 @@ export async function placeOrder(env: Env, customerId: string, input: PlaceOrder
     exception: null,
     holdExpiresAt: afterService ? null : reservation.expiresAt,
     acceptBy: null,
-    startCodeEnc: await pii.encrypt("start_code", startCode),
+    startCodeEnc: sealed.startCodeEnc,
     notes: input.notes ?? null,
     cancelReason: null,
     completedAt: null,
     refundDecision: null,
     version: 1,
-    lastEventId: newId("evt"),
+    lastEventId: bookedId!,
     createdAt: now,
     updatedAt: now,
   };
-  try {
-    await insertOrder(
-      env.DB,
-      row,
-      {
-        id: row.lastEventId,
+  const steps: OrderStep[] = [
+    {
+      event: {
+        id: bookedId!,
         actorType: "customer",
         actorId: customerId,
         from: null,
-        to: row.status,
+        to: placed.status,
         reason: afterService ? "booked; pays after the service" : "booked; waiting for payment",
       },
-      [
+      messages: [
         {
-          id: newId("msg"),
+          id: bookedMsg!,
           topic: "order.status",
-          payload: { orderId, customerId, technicianId: row.technicianId, from: null, to: row.status, reason: "booked" },
+          payload: { orderId, customerId, technicianId: placed.technicianId, from: null, to: placed.status, reason: "booked" },
         },
       ],
-    );
+    },
+  ];
+  // A confirmed order's first dispatch step is written with it, when it is one plain transition.
+  const step = afterService ? dispatchStep(env, placed, now) : null;
+  const dispatched = step !== null && canTransition(placed.status, step.to, SYSTEM.type);
+  let row = placed;
+  if (step && dispatched) {
+    row = { ...placed, ...step.patch, status: step.to, version: 2, lastEventId: dispatchedId!, updatedAt: now };
+    steps.push({
+      event: { id: dispatchedId!, actorType: SYSTEM.type, actorId: SYSTEM.id, from: placed.status, to: step.to, reason: step.reason },
+      messages: [statusMessage(placed, step.to, step.reason, step.patch, dispatchedMsg)],
+    });
+  }
+  // The answer is known before the write when nothing after it changes the order.
+  const final = !afterService || dispatched;
+  const view = final
+    ? renderOrder(
+        row,
+        {
+          events: steps.map((s) => eventRow(orderId, s.event, now)),
+          serviceName: { zh: service.nameZh, en: service.nameEn },
+          timeZone: city.timeZone,
+          technician,
+          payments: [],
+          refunds: [],
+          startCode,
+        },
+        { viewer: "customer" },
+      )
+    : undefined;
+  const won = orderWon(orderId, row.lastEventId);
+  const extra = [
+    ...(held.decision ? [decisionStatement(env.DB, held.decision, won)] : []),
+    ...(view && opts.seal ? [opts.seal(view, won)] : []),
+  ];
+  let written: boolean;
+  try {
+    written = await insertOrder(env.DB, row, steps, {
+      guard: bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
+      extra,
+    });
   } catch (err) {
     // No orphans: the interval goes back before the failure is reported.
-    await releaseHold(env, reservation.technicianId, reservation.holdKey);
+    await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     throw err;
   }
-  let order = row;
-  if (afterService) {
-    await bookHold(env, reservation.technicianId, reservation.holdKey);
-    order = await startDispatch(env, row);
+  if (!written) {
+    await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
+    if (fresh) throw new NotFoundError("Service");
+    forgetService(service.id);
+    return null;
   }
-  return orderView(env, order, { viewer: "customer" });
+  if (!afterService) return view!;
+  const booking = bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
+  if (step && dispatched) {
+    await Promise.all([booking, step.deadline ? setDeadline(env, row, step.deadline.kind, step.deadline.dueAt) : undefined]);
+    return view!;
+  }
+  await booking;
+  return orderView(env, await startDispatch(env, row), { viewer: "customer" });
 }
+
+/**
+ * Holds the job's interval for the first round: on the chosen technician (`chosen`, already
+ * checked), else on the best candidate, with the dispatch decision to record.
+ */
+async function reserve(
+  env: Env,
+  job: Job,
+  mode: string,
+  chosen: RosterEntry | undefined,
+): Promise<{ reservation: Reservation | null; technician: ShownTechnician | null; decision?: DecisionRow }> {
+  if (chosen) {
+    const { id, name, ratingX100 } = chosen.profile;
+    return { reservation: await holdFor(env, id, job, 1, { entry: chosen }), technician: { id, name, ratingX100 } };
+  }
+  const { reservation, decision } = await chooseAndHold(env, job, 1, mode, "booking");
+  return {
+    reservation,
+    technician: reservation && { id: reservation.technicianId, name: reservation.name, ratingX100: reservation.ratingX100 },
+    decision,
+  };
+}
+
+/** The order's own copy of the address (sealed for the order) and its sealed start code. */
+async function orderPii(env: Env, address: AddressRow, startCode: string) {
+  const pii = await Pii.fromEnv(env);
+  const [text, contactName, contactPhone] = await Promise.all([
+    pii.decrypt("address", address.textEnc),
+    pii.decrypt("contact_name", address.contactNameEnc),
+    pii.decrypt("phone", address.contactPhoneEnc),
+  ]);
+  const [addressEnc, startCodeEnc] = await Promise.all([
+    pii.encrypt("order_address", JSON.stringify({ label: address.label, text, contactName, contactPhone })),
+    pii.encrypt("start_code", startCode),
+  ]);
+  return { addressEnc, startCodeEnc };
+}
+
+const eventRow = (orderId: string, e: TimelineEntry, at: number): OrderEventRow => ({
+  id: e.id,
+  orderId,
+  at,
+  actorType: e.actorType,
+  actorId: e.actorId,
+  fromStatus: e.from,
+  toStatus: e.to,
+  reason: e.reason,
+  data: e.data ?? {},
+});
 
 export interface ViewOptions {
   viewer: "customer" | "technician" | "staff";
+}
+
+/** What an order view shows beyond the order row. */
+export interface ViewFacts {
+  events: OrderEventRow[];
+  serviceName: { zh: string; en: string } | null;
+  timeZone: string;
+  technician: ShownTechnician | null;
+  payments: Awaited<ReturnType<typeof moneyOfOrder>>["payments"];
+  refunds: Awaited<ReturnType<typeof moneyOfOrder>>["refunds"];
+  /** In the clear, for the customer's view only. */
+  startCode?: string;
 }
 
 /** An order as its customer, its technician or staff may see it. */
@@ -191,25 +357,45 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
     // The technician sees the job, not the customer's payments.
     opts.viewer === "technician" ? Promise.resolve({ payments: [], refunds: [] }) : moneyOfOrder(env, order.id),
   ]);
-  const tz = city?.timeZone ?? "UTC";
-  const pii = await Pii.fromEnv(env);
+  const startCode = opts.viewer === "customer" ? await (await Pii.fromEnv(env)).decrypt("start_code", order.startCodeEnc) : undefined;
+  return renderOrder(
+    order,
+    {
+      events,
+      serviceName: found ? { zh: found.service.nameZh, en: found.service.nameEn } : null,
+      timeZone: city?.timeZone ?? "UTC",
+      technician: tech ? { id: tech.profile.id, name: tech.profile.name, ratingX100: tech.profile.ratingX100 } : null,
+      payments: paid.payments,
+      refunds: paid.refunds,
+      startCode,
+    },
+    opts,
+  );
+}
+
+export type OrderView = ReturnType<typeof renderOrder>;
+
+/** The view of an order from what is known of it (read by orderView, or just written by placeOrder). */
+function renderOrder(order: OrderRow, facts: ViewFacts, opts: ViewOptions) {
+  const tz = facts.timeZone;
   const money = (amount: number) => ({ amount, currency: order.currency });
+  const tech = facts.technician;
   return {
     id: order.id,
     status: order.status,
-    service: { id: order.serviceId, name: found ? { zh: found.service.nameZh, en: found.service.nameEn } : null },
+    service: { id: order.serviceId, name: facts.serviceName },
     start: toZonedIso(order.startAt, tz),
     end: toZonedIso(order.endAt, tz),
     timeZone: tz,
     addressId: order.addressId,
-    technician: tech ? { id: tech.profile.id, name: tech.profile.name, rating: tech.profile.ratingX100 / 100 } : null,
+    technician: tech ? { id: tech.id, name: tech.name, rating: tech.ratingX100 / 100 } : null,
     lines: order.lines.map((l) => ({ code: l.code, label: l.label, amount: money(l.amount) })),
     total: money(order.total),
     paymentPlan: order.paymentPlan,
     dispatchMode: order.dispatchMode,
     holdExpiresAt: order.holdExpiresAt === null ? null : new Date(order.holdExpiresAt).toISOString(),
     acceptBy: order.acceptBy === null ? null : new Date(order.acceptBy).toISOString(),
-    startCode: opts.viewer === "customer" ? await pii.decrypt("start_code", order.startCodeEnc) : undefined,
+    startCode: opts.viewer === "customer" ? facts.startCode : undefined,
     exception: opts.viewer === "staff" ? order.exception : undefined,
     merchantId: opts.viewer === "staff" ? order.merchantId : undefined,
     cityId: opts.viewer === "staff" ? order.cityId : undefined,
@@ -219,9 +405,9 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
     refund: order.refundDecision
       ? { ...order.refundDecision, amount: money(order.refundDecision.amount), visitFee: money(order.refundDecision.visitFee) }
       : null,
-    payments: paid.payments,
-    refunds: paid.refunds,
-    timeline: events.map((e) => ({
+    payments: facts.payments,
+    refunds: facts.refunds,
+    timeline: facts.events.map((e) => ({
       at: new Date(e.at).toISOString(),
       actor: { type: e.actorType, id: opts.viewer === "staff" ? e.actorId : undefined },
       from: e.fromStatus,

@@ -11,9 +11,9 @@ export default createRouter()
     const auth = authOf(c);
     const body = c.req.valid("json");
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
-    const outcome = await idempotent(c.env, auth.accountId, key, body, async () => ({
+    const outcome = await idempotent(c.env, auth.accountId, key, body, async (seal) => ({
       status: 201,
-      body: await orders.placeOrder(c.env, auth.accountId, body),
+      body: await orders.placeOrder(c.env, auth.accountId, body, { seal: (view, guard) => seal(201, view, guard) }),
     }));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as Awaited<ReturnType<typeof orders.placeOrder>>, 201);
