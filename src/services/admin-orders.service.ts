@@ -13,7 +13,8 @@ import { decodeCursor, toPage } from "../lib/cursor";
 import { Pii } from "../lib/pii";
 import { holdFor, jobOf, rankedCandidates } from "./dispatch.service";
 import { switchTechnician, type Actor } from "./order-flow.service";
-import { cancelOrder, orderView } from "./orders.service";
+import { cancelOrder } from "./orders.service";
+import { orderView } from "./orders.view";
 
 function staffActor(auth: Auth): Actor {
   return { type: isPlatform(auth.roles) ? "operator" : "merchant", id: auth.accountId };

@@ -20,7 +20,7 @@ import {
   transition,
   type Actor,
 } from "./order-flow.service";
-import { orderView } from "./orders.service";
+import { orderView } from "./orders.view";
 import { completionSplit } from "./payments/cancellation.service";
 import { assertNoPendingExtraCharge } from "./visit/changes.service";
 import { assertPhotoTaken } from "./visit/photos.service";

@@ -1,5 +1,6 @@
 import { authOf } from "../../middleware/auth";
 import { idempotent, parseIdempotencyKey } from "../../services/idempotency.service";
+import { placeOrder } from "../../services/booking.service";
 import * as orders from "../../services/orders.service";
 import { createQuote } from "../../services/quotes.service";
 import { createRouter } from "../openapi";
@@ -13,10 +14,10 @@ export default createRouter()
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
     const outcome = await idempotent(c.env, auth.accountId, key, body, async (seal) => ({
       status: 201,
-      body: await orders.placeOrder(c.env, auth.accountId, body, { seal: (view, guard) => seal(201, view, guard) }),
+      body: await placeOrder(c.env, auth.accountId, body, { seal: (view, guard) => seal(201, view, guard) }),
     }));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(outcome.body as Awaited<ReturnType<typeof orders.placeOrder>>, 201);
+    return c.json(outcome.body as Awaited<ReturnType<typeof placeOrder>>, 201);
   })
   .openapi(routes.listOrders, async (c) => c.json(await orders.listOwnOrders(c.env, authOf(c).accountId, c.req.valid("query")), 200))
   .openapi(routes.getOrder, async (c) => c.json(await orders.getOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id), 200))
