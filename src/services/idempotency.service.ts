@@ -45,11 +45,13 @@ export function parseIdempotencyKey(header: string | undefined, required: boolea
  */
 export type Seal = (status: number, body: unknown, guard: Guard) => D1PreparedStatement;
 
+const NOTHING_SEALED = Symbol("nothing sealed");
+
 /**
  * Runs `run` once per (caller, key). Client errors (4xx) are stored and replayed like successes;
  * an unexpected fault before the answer is stored frees the key so the client can retry. `run`
- * may store its answer itself with `seal`, in its final batch: when it calls `seal`, the answer it
- * returns must be the one sealed, and the statement must have run when it returns normally.
+ * may store its answer itself with `seal`, in the batch of its write: returning the very body it
+ * sealed says that batch ran and the answer is stored; any other body is stored afterwards.
  */
 export async function idempotent(
   env: Env,
@@ -85,14 +87,15 @@ export async function idempotent(
     }
     return { status: claim.status, body: stored, replayed: true };
   }
-  let sealed = false;
-  const seal: Seal = (status, answer, guard) => {
-    sealed = true;
+  // The answer is stored already when `run` returns the very body it last sealed.
+  let sealed: unknown = NOTHING_SEALED;
+  function seal(status: number, answer: unknown, guard: Guard): D1PreparedStatement {
+    sealed = answer;
     return idempotencyAnswer(env.DB, accountId, key, status, JSON.stringify(answer), guard);
-  };
+  }
   try {
     const result = await run(seal);
-    if (!sealed) await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
+    if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
     return { ...result, replayed: false };
   } catch (err) {
     // Both only touch a key still in flight: an answer sealed before the fault stays the answer.

@@ -3,8 +3,10 @@
  * bindings: D1 calls (a batch is one), CellDO RPCs, queue sends. Counts are deterministic, so the
  * bounds below catch a change that adds round trips to the booking path (times are the bench's).
  */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call } from "../support/http";
+import worker from "../../src/index";
+import { call, requestOf } from "../support/http";
 import { countedCall, type Counted } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, type World } from "../support/world";
@@ -141,5 +143,39 @@ describe("the answer of a booking", () => {
     expect(again.counts.rpc).toEqual([]);
     expect(again.counts.sql.some((s) => s.startsWith("INSERT INTO orders"))).toBe(false);
     expect((await call("GET", "/v1/orders", { token: c.session.token })).body.items).toHaveLength(1);
+  });
+
+  it("survives a fault after the order's write: the retry gets the order that was written, not a second booking", async () => {
+    const w = await createWorld(band());
+    const t = await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
+    // The cell fails the call that follows the order's write (booking the held interval).
+    const failing = new Proxy(env.CELL, {
+      get(target, prop) {
+        if (prop !== "getByName") return Reflect.get(target, prop) as unknown;
+        return (name: string) => {
+          const stub = target.getByName(name);
+          return new Proxy(stub, {
+            get: (s, m) => (m === "confirm" ? () => Promise.reject(new Error("injected cell fault")) : (Reflect.get(s, m) as unknown)),
+          });
+        };
+      },
+    });
+    const body = { quoteId: q.id, addressId: c.addressId, start: q.start, paymentPlan: "after_service", technicianId: t.id };
+    const headers = { "Idempotency-Key": "rt-fault" };
+    const ctx = createExecutionContext();
+    const faulted = await worker.fetch(
+      requestOf("POST", "/v1/orders", { token: c.session.token, headers, body }),
+      { ...env, CELL: failing },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(faulted.status).toBe(500);
+    const retry = await call("POST", "/v1/orders", { token: c.session.token, headers, body });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+    const orders = (await call("GET", "/v1/orders", { token: c.session.token })).body.items;
+    expect(orders.map((o: { id: string }) => o.id)).toEqual([retry.body.id]);
   });
 });
