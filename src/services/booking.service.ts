@@ -29,6 +29,7 @@ import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservati
 import { dispatchStep, setDeadline, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
 import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
+import { idempotent, type Outcome } from "./idempotency.service";
 import { cachedCityOfCell, cachedService, forgetService, type BookableService } from "./reference.service";
 
 export interface PlaceOrderInput {
@@ -46,6 +47,8 @@ export interface PlaceOrderOptions {
    * there (the order was written): see idempotency.service `Seal`.
    */
   seal?: (view: unknown, guard: Guard) => D1PreparedStatement;
+  /** The quote and terms read already (prepareOrder), while the idempotency key was claimed. */
+  prepared?: Promise<PreparedOrder>;
 }
 
 /** The address must be where the quote was priced (within this many km). */
@@ -64,6 +67,24 @@ function slotUnavailable(): ConflictError {
 }
 
 /**
+ * Places the order once per (customer, Idempotency-Key): the key is claimed while the booking's
+ * reads run, and the answer is stored in the order's own write.
+ */
+export async function placeOrderOnce(env: Env, customerId: string, key: string, input: PlaceOrderInput): Promise<Outcome> {
+  return idempotent(
+    env,
+    customerId,
+    key,
+    input,
+    async (seal, prepared) => ({
+      status: 201,
+      body: await placeOrder(env, customerId, input, { seal: (view, guard) => seal(201, view, guard), prepared }),
+    }),
+    () => prepareOrder(env, customerId, input),
+  );
+}
+
+/**
  * Books a quoted job: holds the interval in the owner cell of the chosen or best technician, then
  * writes the order. If the write fails the hold is released, so no interval is left behind.
  * Pay-after-service orders are confirmed and dispatched at once: their first dispatch step goes in
@@ -71,14 +92,29 @@ function slotUnavailable(): ConflictError {
  * deadline follow it.
  */
 export async function placeOrder(env: Env, customerId: string, input: PlaceOrderInput, opts: PlaceOrderOptions = {}) {
+  const { quote, terms } = await (opts.prepared ?? prepareOrder(env, customerId, input));
+  const placed = await tryToPlace(env, input, quote, terms, opts, false);
+  if (placed) return placed;
+  // The service changed since the cached copy was read (reference.service): book once more with it read afresh.
+  return (await tryToPlace(env, input, quote, await termsOf(env, customerId, input, quote, true), opts, true))!;
+}
+
+/** What placing an order reads before it writes anything: the quote, and the terms it is checked against. */
+export interface PreparedOrder {
+  quote: QuotePayload;
+  terms: Terms;
+}
+
+/** Reads and checks what the order needs (no writes): the quote, the address, the service, the city, the chosen technician. */
+export async function prepareOrder(env: Env, customerId: string, input: PlaceOrderInput): Promise<PreparedOrder> {
   const quote = await readQuote(env, input.quoteId);
   if (Date.parse(input.start) !== quote.start) throw mismatch("body.start", "differs from the quoted start");
-  // The service changed since the cached copy was read (reference.service): book once more with it read afresh.
-  return (await tryToPlace(env, customerId, input, quote, opts, false)) ?? (await tryToPlace(env, customerId, input, quote, opts, true))!;
+  return { quote, terms: await termsOf(env, customerId, input, quote, false) };
 }
 
 /** What a booking is checked against and made of, read in one round (service and city cached). */
-interface Terms {
+export interface Terms {
+  customerId: string;
   address: AddressRow;
   found: BookableService;
   city: CityRow;
@@ -120,7 +156,7 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
     (!entry || entry.profile.status !== "approved" || !service.requiredSkills.every((s) => entry.profile.skills.includes(s)))
   )
     throw slotUnavailable();
-  return { address, found, city, cell, plan, chosen: entry };
+  return { customerId, address, found, city, cell, plan, chosen: entry };
 }
 
 /**
@@ -129,18 +165,17 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
  */
 async function tryToPlace(
   env: Env,
-  customerId: string,
   input: PlaceOrderInput,
   quote: QuotePayload,
+  terms: Terms,
   opts: PlaceOrderOptions,
   fresh: boolean,
 ): Promise<OrderView | null> {
-  const terms = await termsOf(env, customerId, input, quote, fresh);
   const { address, city } = terms;
   const { service } = terms.found;
   const job: Job = {
     orderId: newId("ord"),
-    customerId,
+    customerId: terms.customerId,
     cell: terms.cell,
     start: quote.start,
     end: quote.end,

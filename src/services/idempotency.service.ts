@@ -52,15 +52,22 @@ const NOTHING_SEALED = Symbol("nothing sealed");
  * an unexpected fault before the answer is stored frees the key so the client can retry. `run`
  * may store its answer itself with `seal`, in the batch of its write: returning the very body it
  * sealed says that batch ran and the answer is stored; any other body is stored afterwards.
+ *
+ * `prefetch` (reads only, no writes) starts at once, alongside the claim; `run` gets its promise
+ * and awaits it, so what it finds (or the refusal it throws) counts only if the key was claimed.
  */
-export async function idempotent(
+export async function idempotent<P = undefined>(
   env: Env,
   accountId: string,
   key: string,
   body: unknown,
-  run: (seal: Seal) => Promise<{ status: number; body: unknown }>,
+  run: (seal: Seal, prefetched: Promise<P> | undefined) => Promise<{ status: number; body: unknown }>,
+  prefetch?: () => Promise<P>,
 ): Promise<Outcome> {
   const db = getDb(env);
+  const prefetched = prefetch?.();
+  // Judged by `run` once the key is claimed; otherwise its outcome is of no interest.
+  prefetched?.catch(() => undefined);
   const hash = await sha256Hex(JSON.stringify(body ?? null));
   const claim = await claimIdempotencyKey(db, accountId, key, hash);
   if (claim.kind === "mismatch") {
@@ -94,7 +101,7 @@ export async function idempotent(
     return idempotencyAnswer(env.DB, accountId, key, status, JSON.stringify(answer), guard);
   }
   try {
-    const result = await run(seal);
+    const result = await run(seal, prefetched);
     if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
     return { ...result, replayed: false };
   } catch (err) {

@@ -6,7 +6,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { call, requestOf } from "../support/http";
+import { call, expectProblem, requestOf } from "../support/http";
 import { countedCall, type Counted } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, type World } from "../support/world";
@@ -143,6 +143,24 @@ describe("the answer of a booking", () => {
     expect(again.counts.rpc).toEqual([]);
     expect(again.counts.sql.some((s) => s.startsWith("INSERT INTO orders"))).toBe(false);
     expect((await call("GET", "/v1/orders", { token: c.session.token })).body.items).toHaveLength(1);
+  });
+
+  it("is judged by the key first: what the booking's reads find counts only for a claimed key", async () => {
+    const w = await createWorld(band());
+    const t = await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
+    const first = await orderOf(c, q, { technicianId: t.id }, "rt-judged");
+    expect(first.status).toBe(201);
+    // The address is gone now, so the reads would refuse: the replay still gives the stored order …
+    expect((await call("DELETE", `/v1/me/addresses/${c.addressId}`, { token: c.session.token })).status).toBe(204);
+    const replay = await orderOf(c, q, { technicianId: t.id }, "rt-judged");
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    // … and another body under the same key is 422, whatever its reads find.
+    expectProblem(await orderOf(c, q, { technicianId: t.id, notes: "other" }, "rt-judged"), 422, "IDEMPOTENCY_KEY_REUSED");
+    // A fresh key gets what the reads find.
+    expectProblem(await orderOf(c, q, { technicianId: t.id }), 404);
   });
 
   it("survives a fault after the order's write: the retry gets the order that was written, not a second booking", async () => {

@@ -1,6 +1,6 @@
 import { authOf } from "../../middleware/auth";
-import { idempotent, parseIdempotencyKey } from "../../services/idempotency.service";
-import { placeOrder } from "../../services/booking.service";
+import { parseIdempotencyKey } from "../../services/idempotency.service";
+import { placeOrder, placeOrderOnce } from "../../services/booking.service";
 import * as orders from "../../services/orders.service";
 import { createQuote } from "../../services/quotes.service";
 import { createRouter } from "../openapi";
@@ -10,12 +10,8 @@ export default createRouter()
   .openapi(routes.createQuote, async (c) => c.json(await createQuote(c.env, c.req.valid("json")), 201))
   .openapi(routes.placeOrder, async (c) => {
     const auth = authOf(c);
-    const body = c.req.valid("json");
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
-    const outcome = await idempotent(c.env, auth.accountId, key, body, async (seal) => ({
-      status: 201,
-      body: await placeOrder(c.env, auth.accountId, body, { seal: (view, guard) => seal(201, view, guard) }),
-    }));
+    const outcome = await placeOrderOnce(c.env, auth.accountId, key, c.req.valid("json"));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as Awaited<ReturnType<typeof placeOrder>>, 201);
   })
