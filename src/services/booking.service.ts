@@ -26,7 +26,7 @@ import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "
 import { newId, newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservation } from "./dispatch.service";
-import { dispatchStep, setDeadline, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
+import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
 import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
 import { idempotent, type Outcome } from "./idempotency.service";
@@ -235,12 +235,11 @@ async function tryToPlace(
     return null;
   }
   if (!afterService) return view!;
-  const booking = bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
   if (step) {
-    await Promise.all([booking, step.deadline ? setDeadline(env, row, step.deadline.kind, step.deadline.dueAt) : undefined]);
+    await bookAndArm(env, row, reservation, step.deadline);
     return view!;
   }
-  await booking;
+  await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
   return orderView(env, await startDispatch(env, row), { viewer: "customer" });
 }
 

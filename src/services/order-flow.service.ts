@@ -116,6 +116,26 @@ export async function setDeadline(env: Env, order: OrderRow, kind: DeadlineKind,
   await cellStub(env, order.cell).setDeadline(order.id, kind, dueAt, order.version);
 }
 
+/**
+ * Books a new order's held interval and arms its first dispatch deadline: one call when the cell
+ * holding the interval is the order's own cell, else the two calls in parallel.
+ */
+export async function bookAndArm(env: Env, order: OrderRow, reservation: Reservation, deadline?: DispatchStep["deadline"]): Promise<void> {
+  if (deadline && reservation.homeCell === order.cell) {
+    await cellStub(env, order.cell).confirmAndSetDeadline(reservation.holdKey, {
+      orderId: order.id,
+      kind: deadline.kind,
+      dueAt: deadline.dueAt,
+      version: order.version,
+    });
+    return;
+  }
+  await Promise.all([
+    bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell),
+    deadline ? setDeadline(env, order, deadline.kind, deadline.dueAt) : undefined,
+  ]);
+}
+
 export async function clearDeadline(env: Env, order: OrderRow): Promise<void> {
   await cellStub(env, order.cell).clearDeadline(order.id);
 }

@@ -9,7 +9,8 @@ import worker from "../../src/index";
 import { call, expectProblem, requestOf } from "../support/http";
 import { countedCall, type Counted } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, type World } from "../support/world";
+import { cellStub } from "../../src/services/cells.service";
+import { addTechnician, cellAt, createWorld, neighbourPoint, type World } from "../support/world";
 import { at, newCustomer, type Customer } from "../support/booking";
 
 const band = () => freshCenter(-55, -50);
@@ -33,7 +34,7 @@ function orderOf(c: Customer, q: { id: string; start: string }, extra: Record<st
 const methods = (r: Counted) => r.counts.rpc.map((x) => x.split(":")[1]).sort();
 
 describe("round trips of one booking", () => {
-  it("chosen technician, pay after the service: the quote from the cache, the order in 4 D1 round trips and 3 cell calls", async () => {
+  it("chosen technician, pay after the service: the quote from the cache, the order in 4 D1 round trips and 2 cell calls", async () => {
     const w = await createWorld(band());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
@@ -52,8 +53,8 @@ describe("round trips of one booking", () => {
     // Idempotency claim; address ∥ technician; the order with both timeline entries, messages and the answer.
     expect(o.counts.d1).toBeLessThanOrEqual(4);
     expect(o.counts.batchedStatements).toBeLessThanOrEqual(7);
-    // Hold, then booking ∥ accept deadline.
-    expect(methods(o)).toEqual(["confirm", "hold", "setDeadline"]);
+    // Hold; then the booking and the accept deadline in one call, the technician living in the order's cell.
+    expect(methods(o)).toEqual(["confirmAndSetDeadline", "hold"]);
     // After the answer: claim the two messages, send them, mark them sent.
     expect(o.counts.drain).toBeLessThanOrEqual(2);
     expect(o.counts.queue).toBe(1);
@@ -74,12 +75,26 @@ describe("round trips of one booking", () => {
     // Claim; address; roster versions of the ring; candidates' history; the order (with its dispatch decision).
     expect(o.counts.d1).toBeLessThanOrEqual(5);
     // One staffed cell in the ring is asked for candidates.
-    expect(methods(o)).toEqual(["candidates", "confirm", "hold", "setDeadline"]);
+    expect(methods(o)).toEqual(["candidates", "confirmAndSetDeadline", "hold"]);
     expect(o.counts.drain).toBeLessThanOrEqual(2);
     // The decision went into the order's batch, and explains the choice.
     const explained = await call("GET", `/v1/admin/orders/${o.body.id}/dispatch`, { token: w.admin.token });
     expect(explained.body.decisions).toHaveLength(1);
     expect(explained.body.decisions[0]).toMatchObject({ chosenTechnicianId: o.body.technician.id, reason: "booking" });
+  });
+
+  it("a technician homed in a neighbouring cell: the booking and the deadline go to their two cells in parallel", async () => {
+    const w = await createWorld(band());
+    const t = await addTechnician(w, neighbourPoint(cellAt(w.center)));
+    expect(t.homeCell).not.toBe(cellAt(w.center));
+    const c = await newCustomer(w.center);
+    const o = await orderOf(c, (await quoteOf(w, c, at(w, 2, "10:00"))).body, { technicianId: t.id });
+    expect(o.status).toBe(201);
+    expect(o.counts.d1).toBeLessThanOrEqual(4);
+    expect(o.counts.rpc.sort()).toEqual([`${cellAt(w.center)}:setDeadline`, `${t.homeCell}:confirm`, `${t.homeCell}:hold`].sort());
+    const sched = await call("GET", `/v1/admin/technicians/${t.id}/schedule`, { token: w.admin.token });
+    expect(sched.body.items.map((i: { state: string }) => i.state)).toEqual(["booked"]);
+    expect(await cellStub(env, cellAt(w.center)).deadline(o.body.id)).toMatchObject({ kind: "accept", version: 2 });
   });
 
   it("pay now: the hold waits for the payment, 5 D1 round trips and 2 cell calls", async () => {
@@ -175,7 +190,10 @@ describe("the answer of a booking", () => {
         return (name: string) => {
           const stub = target.getByName(name);
           return new Proxy(stub, {
-            get: (s, m) => (m === "confirm" ? () => Promise.reject(new Error("injected cell fault")) : (Reflect.get(s, m) as unknown)),
+            get: (s, m) =>
+              m === "confirm" || m === "confirmAndSetDeadline"
+                ? () => Promise.reject(new Error("injected cell fault"))
+                : (Reflect.get(s, m) as unknown),
           });
         };
       },
