@@ -120,15 +120,8 @@ export interface Choice {
  * candidate between scoring and holding; then the next is tried), and says what to record of the
  * decision: the caller writes it, in the batch of the order write that uses the hold when it can.
  */
-export async function chooseAndHold(
-  env: Env,
-  job: Job,
-  round: number,
-  mode: string,
-  reason: string,
-  given?: RankedCandidates,
-): Promise<Choice> {
-  const { ranked, homes } = given ?? (await candidatesWithHomes(env, job));
+export async function chooseAndHold(env: Env, job: Job, round: number, mode: string, reason: string): Promise<Choice> {
+  const { ranked, homes } = await candidatesWithHomes(env, job);
   const kept = ranked.slice(0, candidatesKept(env));
   const decision = (chosen: string | null, why: string): DecisionRow => ({
     id: newId("dsp"),
@@ -160,15 +153,8 @@ export async function chooseAndHold(
  * Holds the interval on the first candidate whose home cell accepts it (another booking may win a
  * candidate between scoring and holding; then the next is tried). Records the decision.
  */
-export async function reserveBest(
-  env: Env,
-  job: Job,
-  round: number,
-  mode: string,
-  reason: string,
-  ranked?: RankedCandidates,
-): Promise<Reservation | null> {
-  const choice = await chooseAndHold(env, job, round, mode, reason, ranked);
+export async function reserveBest(env: Env, job: Job, round: number, mode: string, reason: string): Promise<Reservation | null> {
+  const choice = await chooseAndHold(env, job, round, mode, reason);
   await insertDecision(getDb(env), choice.decision);
   return choice.reservation;
 }
