@@ -280,6 +280,7 @@ export class CalendarStore {
       const before = sameDay.filter((i) => i.end <= job.start).sort((a, b) => b.end - a.end)[0];
       out.push({
         technicianId: p.id,
+        name: p.name,
         merchantId: p.merchantId,
         ratingX100: p.ratingX100,
         travelKm: before ? haversineKm(before, job) : homeKm,

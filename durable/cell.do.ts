@@ -192,6 +192,24 @@ export class CellDO extends DurableObject<Env> {
     return this.tx((now) => this.calendar.confirm(orderId, now));
   }
 
+  /**
+   * `confirm(holdKey)` and `setDeadline(...)` in one call and one transaction, for a new order whose
+   * address is in the cell that holds its interval: the hold becomes a booking and the order's
+   * dispatch deadline is armed. The deadline is armed whatever the confirm answers, as with the two
+   * calls; the answer is the confirm's.
+   */
+  async confirmAndSetDeadline(
+    holdKey: string,
+    deadline: { orderId: string; kind: DeadlineKind; dueAt: number; version: number },
+  ): Promise<CellResult<{ item: CalendarItem }>> {
+    const r = this.tx((now) => {
+      this.putDeadline(deadline.orderId, deadline.kind, deadline.dueAt, deadline.version);
+      return this.calendar.confirm(holdKey, now);
+    });
+    await this.armAlarm(deadline.dueAt);
+    return r;
+  }
+
   /** Frees the order's interval, held or booked. Idempotent: an unknown order answers ok with released false. */
   async release(orderId: string): Promise<CellResult<{ released: boolean }>> {
     return this.tx(() => this.calendar.release(orderId));
@@ -257,14 +275,18 @@ export class CellDO extends DurableObject<Env> {
    * `version` is the order version the deadline belongs to; a later change makes it moot.
    */
   async setDeadline(orderId: string, kind: DeadlineKind, dueAt: number, version: number): Promise<{ ok: true }> {
+    this.putDeadline(orderId, kind, dueAt, version);
+    await this.armAlarm();
+    return { ok: true };
+  }
+
+  private putDeadline(orderId: string, kind: DeadlineKind, dueAt: number, version: number): void {
     this.ctx.storage.sql.exec(
       "INSERT OR REPLACE INTO timers (key, kind, due_at) VALUES (?, ?, ?)",
       `dispatch:${orderId}`,
       `${kind}|${version}`,
       dueAt,
     );
-    await this.armAlarm();
-    return { ok: true };
   }
 
   /** Drops the order's dispatch deadline, if any. */

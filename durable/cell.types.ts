@@ -111,6 +111,8 @@ export interface TransferSnapshot {
 /** A technician who could take a job, with the facts dispatch scores. */
 export interface Candidate {
   technicianId: string;
+  /** As the cell's copy of the profile has it (kept in step with D1 by the roster version). */
+  name: string;
   merchantId: string | null;
   ratingX100: number;
   /** From the previous job that day, or from home. */

@@ -16,3 +16,11 @@ export function newId(prefix: string, now = Date.now()): string {
   for (const b of bytes) rand += CROCKFORD[b % 32];
   return `${prefix}_${time}${rand}`;
 }
+
+/**
+ * `n` new ids minted at the same instant, in ascending order: records made together (timeline
+ * entries of one write) then sort in the order they were made even within one millisecond.
+ */
+export function newIds(prefix: string, n: number, now = Date.now()): string[] {
+  return Array.from({ length: n }, () => newId(prefix, now)).sort();
+}

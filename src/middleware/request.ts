@@ -76,6 +76,9 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** Writes by method that store nothing: a quote is priced and signed, never saved. */
+const STORES_NOTHING = new Set(["/v1/quotes"]);
+
 /**
  * After a write, hands the messages it wrote to the outbox to the queue once the response has
  * gone, so people hear of it within seconds (the cron drain catches anything this misses).
@@ -83,6 +86,7 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const drainAfterWrites: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || c.res.status >= 500) return;
+  if (STORES_NOTHING.has(c.req.path)) return;
   let waitUntil: ((p: Promise<unknown>) => void) | undefined;
   try {
     const ctx = c.executionCtx;

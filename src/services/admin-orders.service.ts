@@ -13,7 +13,8 @@ import { decodeCursor, toPage } from "../lib/cursor";
 import { Pii } from "../lib/pii";
 import { holdFor, jobOf, rankedCandidates } from "./dispatch.service";
 import { switchTechnician, type Actor } from "./order-flow.service";
-import { cancelOrder, orderView } from "./orders.service";
+import { cancelOrder } from "./orders.service";
+import { orderView } from "./orders.view";
 
 function staffActor(auth: Auth): Actor {
   return { type: isPlatform(auth.roles) ? "operator" : "merchant", id: auth.accountId };
@@ -132,7 +133,7 @@ export async function assign(env: Env, auth: Auth, id: string, technicianId: str
   }
   if (order.technicianId === technicianId && order.status !== "dispatching") return orderView(env, order, { viewer: "staff" });
   const round = order.dispatchRound + 1;
-  const reservation = await holdFor(env, technicianId, jobOf(order, skills), round);
+  const reservation = await holdFor(env, technicianId, jobOf(order, skills), round, { entry });
   if (!reservation) throw new ConflictError("SLOT_UNAVAILABLE", { en: "That technician is not free then.", zh: "该技师在此时段不空闲。" });
   const next = await switchTechnician(env, order, reservation, staffActor(auth), "assigned by staff", "assigned", { dispatchRound: round });
   return orderView(env, next, { viewer: "staff" });

@@ -80,12 +80,12 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
     createdAt: now,
     updatedAt: now,
   };
-  await insertOrder(
-    env.DB,
-    row,
-    { id: row.lastEventId, actorType: "customer", actorId: customerId, from: null, to: "confirmed", reason: "naive booking" },
-    [],
-  );
+  await insertOrder(env.DB, row, [
+    {
+      event: { id: row.lastEventId, actorType: "customer", actorId: customerId, from: null, to: "confirmed", reason: "naive booking" },
+      messages: [],
+    },
+  ]);
   return {
     id: row.id,
     technicianId: input.technicianId,

@@ -9,8 +9,8 @@
 import { gridDisk } from "h3-js";
 import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
-import { candidateHistory, insertDecision, type OrderRow } from "../db/repositories/orders.repo";
-import { cellVersions, rosterEntry } from "../db/repositories/roster.repo";
+import { candidateHistory, insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
+import { cellVersions, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { candidateFacts, parseWeights, rank, type ScoredCandidate } from "../domain/dispatch";
 import { newId } from "../lib/ids";
 import { cellStub, syncCellRoster } from "./cells.service";
@@ -38,13 +38,29 @@ export const candidatesKept = (env: Env) => positive(env.DISPATCH_CANDIDATES, 10
 /** Earnings fairness looks back this far. */
 export const WEEK_MS = 7 * 86_400_000;
 
-/** Every free, qualified technician of the job's cell and its ring, scored and ranked. */
-export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandidate[]> {
+/** A candidate as its home cell answered for it: where to hold it, and the name to show. */
+export interface CandidateHome {
+  cell: string;
+  name: string;
+}
+
+/** Ranked candidates and the home cell that answered for each of them. */
+export interface RankedCandidates {
+  ranked: ScoredCandidate[];
+  homes: Map<string, CandidateHome>;
+}
+
+/**
+ * Every free, qualified technician of the job's cell and its ring, scored and ranked. Only cells
+ * with approved technicians are asked (one roster-version query serves them all), in parallel.
+ */
+export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCandidates> {
   const db = getDb(env);
   const cells = gridDisk(job.cell, positive(env.AVAILABILITY_RING, 1));
   const versions = await cellVersions(db, cells);
   const staffed = cells.filter((c) => (versions.get(c)?.approved ?? 0) > 0);
   const query = { start: job.start, end: job.end, lat: job.lat, lng: job.lng, skills: job.skills, exclude: job.exclude };
+  const homes = new Map<string, CandidateHome>();
   const found: Candidate[] = (
     await Promise.all(
       staffed.map(async (c) => {
@@ -55,7 +71,9 @@ export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandid
           await syncCellRoster(env, c, rosterVersion);
           r = await stub.candidates({ ...query, rosterVersion });
         }
-        return r.ok ? r.candidates : [];
+        if (!r.ok) return [];
+        for (const candidate of r.candidates) homes.set(candidate.technicianId, { cell: c, name: candidate.name });
+        return r.candidates;
       }),
     )
   ).flat();
@@ -71,63 +89,97 @@ export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandid
     acceptance: (id: string) => history.acceptance.get(id),
     favourite: (id: string) => favourites?.has(id) ?? false,
   };
-  return rank(
+  const ranked = rank(
     found.map((c) => candidateFacts(c, known)),
     parseWeights(env.DISPATCH_WEIGHTS),
   );
+  return { ranked, homes };
+}
+
+/** Every free, qualified technician of the job's cell and its ring, scored and ranked. */
+export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandidate[]> {
+  return (await candidatesWithHomes(env, job)).ranked;
 }
 
 export interface Reservation {
   technicianId: string;
   holdKey: string;
   expiresAt: number;
+  /** The cell that holds the interval (the technician's home cell when it was placed). */
+  homeCell: string;
+}
+
+/** The outcome of choosing a technician: the hold (if any), who it is, and the decision to record. */
+export interface Choice {
+  reservation: (Reservation & { name: string; ratingX100: number }) | null;
+  decision: DecisionRow;
+}
+
+/**
+ * Holds the interval on the first candidate whose home cell accepts it (another booking may win a
+ * candidate between scoring and holding; then the next is tried), and says what to record of the
+ * decision: the caller writes it, in the batch of the order write that uses the hold when it can.
+ */
+export async function chooseAndHold(env: Env, job: Job, round: number, mode: string, reason: string): Promise<Choice> {
+  const { ranked, homes } = await candidatesWithHomes(env, job);
+  const kept = ranked.slice(0, candidatesKept(env));
+  const decision = (chosen: string | null, why: string): DecisionRow => ({
+    id: newId("dsp"),
+    orderId: job.orderId,
+    round,
+    mode,
+    chosenTechnicianId: chosen,
+    reason: why,
+    candidates: kept,
+    createdAt: Date.now(),
+  });
+  for (const candidate of ranked) {
+    const home = homes.get(candidate.technicianId);
+    const r = await holdFor(env, candidate.technicianId, job, round, { homeCell: home?.cell });
+    if (r) {
+      return {
+        reservation: { ...r, name: home?.name ?? "", ratingX100: candidate.ratingX100 },
+        decision: decision(candidate.technicianId, reason),
+      };
+    }
+  }
+  return {
+    reservation: null,
+    decision: decision(null, ranked.length ? `${reason}: every candidate was taken meanwhile` : `${reason}: no candidate`),
+  };
 }
 
 /**
  * Holds the interval on the first candidate whose home cell accepts it (another booking may win a
  * candidate between scoring and holding; then the next is tried). Records the decision.
  */
-export async function reserveBest(
-  env: Env,
-  job: Job,
-  round: number,
-  mode: string,
-  reason: string,
-  ranked?: ScoredCandidate[],
-): Promise<Reservation | null> {
-  const list = ranked ?? (await rankedCandidates(env, job));
-  const keep = candidatesKept(env);
-  for (const candidate of list) {
-    const r = await holdFor(env, candidate.technicianId, job, round);
-    if (r) {
-      await recordDecision(env, job.orderId, round, mode, candidate.technicianId, reason, list.slice(0, keep));
-      return r;
-    }
-  }
-  await recordDecision(
-    env,
-    job.orderId,
-    round,
-    mode,
-    null,
-    list.length ? `${reason}: every candidate was taken meanwhile` : `${reason}: no candidate`,
-    list.slice(0, keep),
-  );
-  return null;
+export async function reserveBest(env: Env, job: Job, round: number, mode: string, reason: string): Promise<Reservation | null> {
+  const choice = await chooseAndHold(env, job, round, mode, reason);
+  await insertDecision(getDb(env), choice.decision);
+  return choice.reservation;
 }
 
-/** Holds the job's interval on one technician (in their home cell), or null when it does not fit. */
+/**
+ * Holds the job's interval on one technician (in their home cell), or null when it does not fit.
+ * With `entry` (the technician as just read) or `homeCell` (the cell that just offered them as a
+ * candidate) no roster look-up is needed; a cell that does not know the technician yet is synced
+ * from D1 and asked again.
+ */
 export async function holdFor(
   env: Env,
   technicianId: string,
   job: Job,
   round: number,
-  opts: { ignoreShifts?: boolean } = {},
+  opts: { ignoreShifts?: boolean; entry?: RosterEntry; homeCell?: string } = {},
 ): Promise<Reservation | null> {
-  const entry = await rosterEntry(getDb(env), technicianId);
-  if (!entry) return null;
+  let entry = opts.entry;
+  let cell = opts.homeCell ?? entry?.homeCell;
+  if (cell === undefined) {
+    entry = await rosterEntry(getDb(env), technicianId);
+    if (!entry) return null;
+    cell = entry.homeCell;
+  }
   const holdKey = `${job.orderId}:${round}`;
-  const stub = cellStub(env, entry.homeCell);
   const req = {
     technicianId,
     orderId: holdKey,
@@ -138,12 +190,16 @@ export async function holdFor(
     ttlMs: holdTtlMs(env),
     ignoreShifts: opts.ignoreShifts,
   };
-  let r = await stub.hold(req);
+  let r = await cellStub(env, cell).hold(req);
   if (!r.ok && r.code === "UNKNOWN_TECHNICIAN") {
+    entry ??= await rosterEntry(getDb(env), technicianId);
+    if (!entry) return null;
+    cell = entry.homeCell;
+    const stub = cellStub(env, cell);
     await stub.syncRoster([entry.profile], 0);
     r = await stub.hold(req);
   }
-  return r.ok ? { technicianId, holdKey, expiresAt: r.expiresAt } : null;
+  return r.ok ? { technicianId, holdKey, expiresAt: r.expiresAt, homeCell: cell } : null;
 }
 
 export async function recordDecision(
@@ -167,20 +223,28 @@ export async function recordDecision(
   });
 }
 
-/** Turns a technician's hold into a booking (the order is paid or pays after the service). */
-export async function bookHold(env: Env, technicianId: string, holdKey: string): Promise<boolean> {
-  const entry = await rosterEntry(getDb(env), technicianId);
-  if (!entry) return false;
-  const r = await cellStub(env, entry.homeCell).confirm(holdKey);
+/** The cell that holds a technician's intervals: `known` when the caller just used it, else from the roster. */
+async function homeCellOf(env: Env, technicianId: string, known?: string): Promise<string | undefined> {
+  return known ?? (await rosterEntry(getDb(env), technicianId))?.homeCell;
+}
+
+/**
+ * Turns a technician's hold into a booking (the order is paid or pays after the service).
+ * `homeCell`: the cell the hold was just placed in (Reservation.homeCell), sparing the look-up.
+ */
+export async function bookHold(env: Env, technicianId: string, holdKey: string, homeCell?: string): Promise<boolean> {
+  const cell = await homeCellOf(env, technicianId, homeCell);
+  if (!cell) return false;
+  const r = await cellStub(env, cell).confirm(holdKey);
   return r.ok;
 }
 
-/** Frees a technician's interval for an order (idempotent). */
-export async function releaseHold(env: Env, technicianId: string | null, holdKey: string | null): Promise<void> {
+/** Frees a technician's interval for an order (idempotent); `homeCell` as for bookHold. */
+export async function releaseHold(env: Env, technicianId: string | null, holdKey: string | null, homeCell?: string): Promise<void> {
   if (!technicianId || !holdKey) return;
-  const entry = await rosterEntry(getDb(env), technicianId);
-  if (!entry) return;
-  await cellStub(env, entry.homeCell).release(holdKey);
+  const cell = await homeCellOf(env, technicianId, homeCell);
+  if (!cell) return;
+  await cellStub(env, cell).release(holdKey);
 }
 
 export function jobOf(order: OrderRow, skills: string[]): Job {

@@ -4,7 +4,8 @@
  * gets 409; the same key with a different body gets 422. Keys are per caller and kept at least 24 h.
  */
 import { getDb } from "../db/client";
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "../db/repositories/orders.repo";
+import { claimIdempotencyKey, completeIdempotencyKey, idempotencyAnswer, releaseIdempotencyKey } from "../db/repositories/orders.repo";
+import type { Guard } from "../db/repositories/statements";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, BadRequestError, ConflictError, type FieldError, type Message } from "../errors";
 import { sha256Hex } from "../lib/encoding";
@@ -38,17 +39,35 @@ export function parseIdempotencyKey(header: string | undefined, required: boolea
 }
 
 /**
- * Runs `run` once per (caller, key). Client errors (4xx) are stored and replayed like successes;
- * an unexpected fault frees the key so the client can retry.
+ * The statement that stores a request's answer, for the D1 batch of the write it answers, applied
+ * only while `guard` holds there (that write won). The answer is then stored atomically with the
+ * write it reports: a fault after the batch cannot lose it, and no separate write follows.
  */
-export async function idempotent(
+export type Seal = (status: number, body: unknown, guard: Guard) => D1PreparedStatement;
+
+const NOTHING_SEALED = Symbol("nothing sealed");
+
+/**
+ * Runs `run` once per (caller, key). Client errors (4xx) are stored and replayed like successes;
+ * an unexpected fault before the answer is stored frees the key so the client can retry. `run`
+ * may store its answer itself with `seal`, in the batch of its write: returning the very body it
+ * sealed says that batch ran and the answer is stored; any other body is stored afterwards.
+ *
+ * `prefetch` (reads only, no writes) starts at once, alongside the claim; `run` gets its promise
+ * and awaits it, so what it finds (or the refusal it throws) counts only if the key was claimed.
+ */
+export async function idempotent<P = undefined>(
   env: Env,
   accountId: string,
   key: string,
   body: unknown,
-  run: () => Promise<{ status: number; body: unknown }>,
+  run: (seal: Seal, prefetched: Promise<P> | undefined) => Promise<{ status: number; body: unknown }>,
+  prefetch?: () => Promise<P>,
 ): Promise<Outcome> {
   const db = getDb(env);
+  const prefetched = prefetch?.();
+  // Judged by `run` once the key is claimed; otherwise its outcome is of no interest.
+  prefetched?.catch(() => undefined);
   const hash = await sha256Hex(JSON.stringify(body ?? null));
   const claim = await claimIdempotencyKey(db, accountId, key, hash);
   if (claim.kind === "mismatch") {
@@ -75,11 +94,18 @@ export async function idempotent(
     }
     return { status: claim.status, body: stored, replayed: true };
   }
+  // The answer is stored already when `run` returns the very body it last sealed.
+  let sealed: unknown = NOTHING_SEALED;
+  function seal(status: number, answer: unknown, guard: Guard): D1PreparedStatement {
+    sealed = answer;
+    return idempotencyAnswer(env.DB, accountId, key, status, JSON.stringify(answer), guard);
+  }
   try {
-    const result = await run();
-    await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
+    const result = await run(seal, prefetched);
+    if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
     return { ...result, replayed: false };
   } catch (err) {
+    // Both only touch a key still in flight: an answer sealed before the fault stays the answer.
     if (err instanceof AppError && err.status < 500) {
       // A refusal (slot taken, bad quote) is the answer to this request: a retry gets it again.
       await completeIdempotencyKey(

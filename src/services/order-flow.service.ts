@@ -86,22 +86,7 @@ export async function transition(
     order,
     { ...patch, status: to },
     { id: eventId, actorType: actor.type, actorId: actor.id, from: order.status, to, reason, data },
-    [
-      {
-        id: newId("msg"),
-        topic: "order.status",
-        payload: {
-          orderId: order.id,
-          customerId: order.customerId,
-          technicianId: patch.technicianId ?? order.technicianId,
-          from: order.status,
-          to,
-          reason,
-          ...("exception" in patch ? { exception: patch.exception } : {}),
-        },
-      },
-      ...(effects.messages ?? []),
-    ],
+    [statusMessage(order, to, reason, patch), ...(effects.messages ?? [])],
     now,
     effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? [],
   );
@@ -110,35 +95,89 @@ export async function transition(
   return updated;
 }
 
-async function setDeadline(env: Env, order: OrderRow, kind: DeadlineKind, dueAt: number): Promise<void> {
+/** The `order.status` message of a change of `order` to `to` (what notifications and webhooks hear). */
+export function statusMessage(order: OrderRow, to: OrderStatus, reason: string, patch: OrderPatch, id = newId("msg")): OutboxMessage {
+  return {
+    id,
+    topic: "order.status",
+    payload: {
+      orderId: order.id,
+      customerId: order.customerId,
+      technicianId: patch.technicianId ?? order.technicianId,
+      from: order.status,
+      to,
+      reason,
+      ...("exception" in patch ? { exception: patch.exception } : {}),
+    },
+  };
+}
+
+export async function setDeadline(env: Env, order: OrderRow, kind: DeadlineKind, dueAt: number): Promise<void> {
   await cellStub(env, order.cell).setDeadline(order.id, kind, dueAt, order.version);
+}
+
+/**
+ * Books a new order's held interval and arms its first dispatch deadline: one call when the cell
+ * holding the interval is the order's own cell, else the two calls in parallel.
+ */
+export async function bookAndArm(env: Env, order: OrderRow, reservation: Reservation, deadline?: DispatchStep["deadline"]): Promise<void> {
+  if (deadline && reservation.homeCell === order.cell) {
+    await cellStub(env, order.cell).confirmAndSetDeadline(reservation.holdKey, {
+      orderId: order.id,
+      kind: deadline.kind,
+      dueAt: deadline.dueAt,
+      version: order.version,
+    });
+    return;
+  }
+  await Promise.all([
+    bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell),
+    deadline ? setDeadline(env, order, deadline.kind, deadline.dueAt) : undefined,
+  ]);
 }
 
 export async function clearDeadline(env: Env, order: OrderRow): Promise<void> {
   await cellStub(env, order.cell).clearDeadline(order.id);
 }
 
-/** A confirmed order enters dispatch according to its mode. */
-export async function startDispatch(env: Env, order: OrderRow): Promise<OrderRow> {
-  const now = Date.now();
+/** How a confirmed order enters dispatch when that is one plain transition, and the deadline it arms. */
+export interface DispatchStep {
+  to: OrderStatus;
+  reason: string;
+  patch: OrderPatch;
+  deadline?: { kind: DeadlineKind; dueAt: number };
+}
+
+/**
+ * The first dispatch step of a confirmed order by its mode, as of `now`; null for batched
+ * dispatch, which asks the cell first (startDispatch does that).
+ */
+export function dispatchStep(env: Env, order: OrderRow, now: number): DispatchStep | null {
   if (order.dispatchMode === "manual") {
-    return transition(env, order, "dispatching", SYSTEM, "waiting for an operator to assign", { exception: "manual_dispatch" });
+    return { to: "dispatching", reason: "waiting for an operator to assign", patch: { exception: "manual_dispatch" } };
   }
   if (order.dispatchMode === "grab") {
-    const next = await transition(env, order, "dispatching", SYSTEM, "open for grabbing", { acceptBy: now + grabDeadlineMs(env) });
-    await setDeadline(env, next, "grab", next.acceptBy!);
+    const acceptBy = now + grabDeadlineMs(env);
+    return { to: "dispatching", reason: "open for grabbing", patch: { acceptBy }, deadline: { kind: "grab", dueAt: acceptBy } };
+  }
+  if (order.dispatchMode === "auto" && strategyOf(env.DISPATCH_STRATEGY) === "batch") return null;
+  const acceptBy = now + acceptDeadlineMs(env);
+  return { to: "assigned", reason: "offered to the technician", patch: { acceptBy }, deadline: { kind: "accept", dueAt: acceptBy } };
+}
+
+/** A confirmed order enters dispatch according to its mode. */
+export async function startDispatch(env: Env, order: OrderRow): Promise<OrderRow> {
+  const step = dispatchStep(env, order, Date.now());
+  if (step) {
+    const next = await transition(env, order, step.to, SYSTEM, step.reason, step.patch);
+    if (step.deadline) await setDeadline(env, next, step.deadline.kind, step.deadline.dueAt);
     return next;
   }
-  if (order.dispatchMode === "auto" && strategyOf(env.DISPATCH_STRATEGY) === "batch") {
-    const waiting = await transition(env, order, "dispatching", SYSTEM, "waiting for the next dispatch batch", { exception: null });
-    if (await enqueueForBatch(env, waiting, await skillsOf(env, waiting))) return waiting;
-    const next = await transition(env, waiting, "assigned", SYSTEM, "offered to the technician (the batch was unavailable)", {
-      acceptBy: Date.now() + acceptDeadlineMs(env),
-    });
-    await setDeadline(env, next, "accept", next.acceptBy!);
-    return next;
-  }
-  const next = await transition(env, order, "assigned", SYSTEM, "offered to the technician", { acceptBy: now + acceptDeadlineMs(env) });
+  const waiting = await transition(env, order, "dispatching", SYSTEM, "waiting for the next dispatch batch", { exception: null });
+  if (await enqueueForBatch(env, waiting, await skillsOf(env, waiting))) return waiting;
+  const next = await transition(env, waiting, "assigned", SYSTEM, "offered to the technician (the batch was unavailable)", {
+    acceptBy: Date.now() + acceptDeadlineMs(env),
+  });
   await setDeadline(env, next, "accept", next.acceptBy!);
   return next;
 }
@@ -227,10 +266,10 @@ export async function switchTechnician(
       exception: null,
     });
   } catch (err) {
-    await releaseHold(env, reservation.technicianId, reservation.holdKey);
+    await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     throw err;
   }
-  await bookHold(env, reservation.technicianId, reservation.holdKey);
+  await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
   if (previous.holdKey && previous.holdKey !== reservation.holdKey) await releaseHold(env, previous.technicianId, previous.holdKey);
   if (acceptBy !== null) await setDeadline(env, next, "accept", acceptBy);
   else await armEnRouteDeadline(env, next);

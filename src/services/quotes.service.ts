@@ -1,12 +1,11 @@
-import { getDb } from "../db/client";
-import { bookableService, type ServiceRow } from "../db/repositories/booking.repo";
-import { cityOfCell } from "../db/repositories/cities.repo";
+import type { ServiceRow } from "../db/repositories/booking.repo";
 import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
 import { priceLines, total, type PriceLine } from "../domain/pricing";
 import { toZonedIso } from "../domain/zoned";
 import { BadRequestError, NotFoundError, ValidationError } from "../errors";
 import { sign, verify } from "../lib/signed";
 import { jobMinutes } from "./availability.service";
+import { cachedCityOfCell, cachedService } from "./reference.service";
 
 export interface QuoteInput extends LatLng {
   serviceId: string;
@@ -57,11 +56,13 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
   return { units, extras };
 }
 
-/** Prices a job and returns a signed, expiring quote. */
+/**
+ * Prices a job and returns a signed, expiring quote. The service and the city come from the
+ * reference cache (at most a few seconds old, see reference.service); the order checks them again.
+ */
 export async function createQuote(env: Env, input: QuoteInput) {
-  const db = getDb(env);
   const cell = cellOf(input, resolutionOf(env));
-  const [found, city] = await Promise.all([bookableService(db, input.serviceId), cityOfCell(db, cell)]);
+  const [found, city] = await Promise.all([cachedService(env, input.serviceId), cachedCityOfCell(env, cell)]);
   if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
   if (input.couponCode) {
     throw new BadRequestError(

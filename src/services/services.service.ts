@@ -19,6 +19,7 @@ import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type F
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { cityAt } from "./cities.service";
+import { forgetService } from "./reference.service";
 import { columns, fieldsOf, view, type CreateServiceInput, type ServiceFields, type ServicePatch, type ServiceView } from "./services.view";
 
 export type { CreateServiceInput, ServiceFields, ServicePatch, ServiceView } from "./services.view";
@@ -211,9 +212,10 @@ export async function patchService(env: Env, auth: Auth, id: string, patch: Serv
   const merged: ServiceFields = { ...before, ...definedOnly(changed) };
   checkRules(merged);
   await checkReferences(db, changed);
-  const updated = await writeChecked(db, changed, () =>
-    updateService(db, id, { ...columns(changed), updatedAt: Date.now() }, changed.cityIds),
-  );
+  // Strictly later than the version read: a booking validated against that version must see a change.
+  const updatedAt = Math.max(Date.now(), current.updatedAt + 1);
+  const updated = await writeChecked(db, changed, () => updateService(db, id, { ...columns(changed), updatedAt }, changed.cityIds));
+  forgetService(id);
   if (!updated) throw serviceNotFound();
   return view(updated, merged.cityIds);
 }
@@ -222,7 +224,9 @@ export async function patchService(env: Env, auth: Auth, id: string, patch: Serv
 export async function deleteService(env: Env, auth: Auth, id: string): Promise<void> {
   const db = getDb(env);
   await managedService(db, scopeOf(auth), id);
-  if (!(await softDeleteService(db, id))) throw serviceNotFound();
+  const deleted = await softDeleteService(db, id);
+  forgetService(id);
+  if (!deleted) throw serviceNotFound();
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -20,7 +20,7 @@ import {
   transition,
   type Actor,
 } from "./order-flow.service";
-import { orderView } from "./orders.service";
+import { orderView } from "./orders.view";
 import { completionSplit } from "./payments/cancellation.service";
 import { assertNoPendingExtraCharge } from "./visit/changes.service";
 import { assertPhotoTaken } from "./visit/photos.service";
@@ -123,8 +123,8 @@ export async function grab(env: Env, technicianId: string, orderId: string) {
   const own = order.technicianId === technicianId && order.holdKey !== null;
   const round = own ? order.dispatchRound : order.dispatchRound + 1;
   const reservation = own
-    ? { technicianId, holdKey: order.holdKey!, expiresAt: 0 }
-    : await holdFor(env, technicianId, jobOf(order, found.service.requiredSkills), round);
+    ? { technicianId, holdKey: order.holdKey!, expiresAt: 0, homeCell: entry.homeCell }
+    : await holdFor(env, technicianId, jobOf(order, found.service.requiredSkills), round, { entry });
   if (!reservation) {
     // Lost to another grab meanwhile (its switch can briefly leave our own hold in place)?
     if ((await findOrder(db, orderId))?.status !== "dispatching") throw taken();

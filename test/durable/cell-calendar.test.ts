@@ -38,6 +38,22 @@ describe("CellDO calendar", () => {
     expect(sched.ok && sched.items.map((i) => [i.orderId, i.state])).toEqual([["o1", "booked"]]);
   });
 
+  it("books a hold and arms the order's deadline in one call, arming it even when the hold is gone", async () => {
+    const { stub } = freshCell();
+    await stub.upsertTechnician(profile("t1"));
+    const s = shanghaiAt(0);
+    expect((await stub.hold(hold("t1", "o1:1", s, s + 2 * HOUR))).ok).toBe(true);
+    const due = Date.now() + 60_000;
+    expect(await stub.confirmAndSetDeadline("o1:1", { orderId: "o1", kind: "accept", dueAt: due, version: 2 })).toMatchObject({
+      ok: true,
+      item: { state: "booked", expiresAt: null },
+    });
+    expect(await stub.deadline("o1")).toEqual({ kind: "accept", dueAt: due, version: 2 });
+    // No hold under that key: the confirm's refusal is the answer, and the deadline is armed all the same.
+    expect(await stub.confirmAndSetDeadline("o2:1", { orderId: "o2", kind: "grab", dueAt: due, version: 2 })).toMatchObject({ ok: false });
+    expect(await stub.deadline("o2")).toEqual({ kind: "grab", dueAt: due, version: 2 });
+  });
+
   it("refuses a clash, counting travel and the buffer between jobs", async () => {
     const { stub } = freshCell();
     await stub.upsertTechnician(profile("t1"));

@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { cellToLatLng, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
 import type { CellDO } from "../../durable/cell.do";
-import { placeOrder } from "../../src/services/orders.service";
+import { placeOrder } from "../../src/services/booking.service";
 import { at, newCustomer, task, waitFor, type Customer } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call } from "../support/http";

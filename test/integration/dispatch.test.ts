@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CellDO } from "../../durable/cell.do";
 import { cellStub } from "../../src/services/cells.service";
-import { placeOrder } from "../../src/services/orders.service";
+import { placeOrder } from "../../src/services/booking.service";
 import { readQuote } from "../../src/services/quotes.service";
 import { call, expectProblem, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";

@@ -17,8 +17,8 @@ export interface Called<T = any> {
   body: T;
 }
 
-/** Calls the Worker and parses the JSON (or problem+json) answer. */
-export async function call<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Called<T>> {
+/** The request `call` sends. */
+export function requestOf(method: string, path: string, opts: CallOptions = {}): Request {
   const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined = opts.raw;
   if (opts.body !== undefined) {
@@ -26,7 +26,12 @@ export async function call<T = any>(method: string, path: string, opts: CallOpti
     headers["Content-Type"] ??= "application/json";
   }
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  return readAnswer<T>(await exports.default.fetch(new Request(`http://doorstep.test${path}`, { method, headers, body })));
+  return new Request(`http://doorstep.test${path}`, { method, headers, body });
+}
+
+/** Calls the Worker and parses the JSON (or problem+json) answer. */
+export async function call<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Called<T>> {
+  return readAnswer<T>(await exports.default.fetch(requestOf(method, path, opts)));
 }
 
 /** A Worker answer with its body parsed as JSON when it is JSON, else kept as text. */

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../client";
 import { serviceCities, services } from "../schema";
+import type { Guard } from "./statements";
 
 export type ServiceRow = typeof services.$inferSelect;
 
@@ -16,4 +17,16 @@ export async function bookableService(db: Db, serviceId: string): Promise<{ serv
     db.select({ cityId: serviceCities.cityId }).from(serviceCities).where(eq(serviceCities.serviceId, serviceId)),
   ]);
   return service ? { service, cityIds: cities.map((c) => c.cityId) } : undefined;
+}
+
+/**
+ * True while the service is live and offered in the city, and (with `updatedAt`) unchanged since
+ * the version that was read: a write guarded by it happens only for a service bookable as read.
+ */
+export function bookableAsRead(serviceId: string, cityId: string, updatedAt?: number): Guard {
+  return {
+    sql: `EXISTS (SELECT 1 FROM services s JOIN service_cities sc ON sc.service_id = s.id
+      WHERE s.id = ? AND sc.city_id = ? AND s.active = 1 AND s.deleted_at IS NULL${updatedAt === undefined ? "" : " AND s.updated_at = ?"})`,
+    params: updatedAt === undefined ? [serviceId, cityId] : [serviceId, cityId, updatedAt],
+  };
 }

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzl
 import type { Db } from "../client";
 import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
+import { insertRow, updateRows, type Guard } from "./statements";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderEventRow = typeof orderEvents.$inferSelect;
@@ -22,13 +23,15 @@ export interface OutboxMessage {
   payload: Record<string, unknown>;
 }
 
-const eventInsert = (db: D1Database, orderId: string, e: TimelineEntry, now: number, onlyIfWon: boolean) =>
+// A timeline entry written only if the order carries `guardEventId` afterwards (the change it
+// belongs to won); null writes it unconditionally.
+const eventInsert = (db: D1Database, orderId: string, e: TimelineEntry, now: number, guardEventId: string | null) =>
   db
     .prepare(
       `INSERT INTO order_events (id, order_id, at, actor_type, actor_id, from_status, to_status, reason, data)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ?10 = 0 OR EXISTS (SELECT 1 FROM orders WHERE id = ?2 AND last_event_id = ?1)`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ?10 IS NULL OR EXISTS (SELECT 1 FROM orders WHERE id = ?2 AND last_event_id = ?10)`,
     )
-    .bind(e.id, orderId, now, e.actorType, e.actorId, e.from, e.to, e.reason, JSON.stringify(e.data ?? {}), onlyIfWon ? 1 : 0);
+    .bind(e.id, orderId, now, e.actorType, e.actorId, e.from, e.to, e.reason, JSON.stringify(e.data ?? {}), guardEventId);
 
 const outboxInsert = (db: D1Database, orderId: string, eventId: string, m: OutboxMessage, now: number) =>
   db
@@ -37,13 +40,34 @@ const outboxInsert = (db: D1Database, orderId: string, eventId: string, m: Outbo
     )
     .bind(m.id, m.topic, JSON.stringify(m.payload), now, orderId, eventId);
 
-/** Writes a new order, its first timeline entry and its messages in one batch. */
-export async function insertOrder(raw: D1Database, row: OrderRow, event: TimelineEntry, messages: OutboxMessage[]): Promise<void> {
-  await raw.batch([
-    raw.prepare(insertSql()).bind(...insertParams(row)),
-    eventInsert(raw, row.id, event, row.createdAt, false),
-    ...messages.map((m) => outboxInsert(raw, row.id, event.id, m, row.createdAt)),
+/** One status change of a new order: its timeline entry and the messages it sends. */
+export interface OrderStep {
+  event: TimelineEntry;
+  messages: OutboxMessage[];
+}
+
+/**
+ * Writes a new order, its first timeline entries (oldest first; `row` is the order after the last
+ * of them, whose id is `row.lastEventId`) and their messages in one batch. With `guard` the order
+ * is written only while the guard holds, checked by the insert itself, and then nothing else of
+ * the batch is written either; `extra` statements must guard themselves on the order existing
+ * (statements.orderWon(row.id, row.lastEventId)). False when the guard refused the order.
+ */
+export async function insertOrder(
+  raw: D1Database,
+  row: OrderRow,
+  steps: OrderStep[],
+  opts: { guard?: Guard; extra?: D1PreparedStatement[] } = {},
+): Promise<boolean> {
+  const [inserted] = await raw.batch([
+    raw.prepare(insertSql(opts.guard)).bind(...insertParams(row), ...(opts.guard?.params ?? [])),
+    ...steps.flatMap((s) => [
+      eventInsert(raw, row.id, s.event, row.createdAt, row.lastEventId),
+      ...s.messages.map((m) => outboxInsert(raw, row.id, row.lastEventId, m, row.createdAt)),
+    ]),
+    ...(opts.extra ?? []),
   ]);
+  return inserted?.meta.changes === 1;
 }
 
 // The order insert as a plain prepared statement, so it can share one D1 batch with the rest.
@@ -88,8 +112,9 @@ const ORDER_COLUMNS: [keyof OrderRow, string][] = [
 
 const toDb = (v: unknown) => (v === undefined ? null : typeof v === "object" && v !== null ? JSON.stringify(v) : v);
 
-function insertSql(): string {
-  return `INSERT INTO orders (${ORDER_COLUMNS.map(([, c]) => c).join(", ")}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})`;
+function insertSql(guard?: Guard): string {
+  const values = ORDER_COLUMNS.map(() => "?").join(", ");
+  return `INSERT INTO orders (${ORDER_COLUMNS.map(([, c]) => c).join(", ")}) SELECT ${values}${guard ? ` WHERE ${guard.sql}` : ""}`;
 }
 function insertParams(row: OrderRow): unknown[] {
   return ORDER_COLUMNS.map(([k]) => toDb(row[k]));
@@ -120,7 +145,7 @@ export async function updateOrder(
     .bind(...cols.map(([k]) => toDb((patch as Partial<OrderRow>)[k])), event.id, now, order.id, order.version);
   const [result] = await raw.batch([
     update,
-    eventInsert(raw, order.id, event, now, true),
+    eventInsert(raw, order.id, event, now, event.id),
     ...messages.map((m) => outboxInsert(raw, order.id, event.id, m, now)),
     ...extra,
   ]);
@@ -214,8 +239,15 @@ export async function grabPool(db: Db, cells: string[]): Promise<OrderRow[]> {
     .limit(100);
 }
 
-export async function insertDecision(db: Db, row: typeof dispatchDecisions.$inferInsert): Promise<void> {
+export type DecisionRow = typeof dispatchDecisions.$inferInsert;
+
+export async function insertDecision(db: Db, row: DecisionRow): Promise<void> {
   await db.insert(dispatchDecisions).values(row);
+}
+
+/** The insert of a dispatch decision as a statement of another batch, written only while `guard` holds. */
+export function decisionStatement(raw: D1Database, row: DecisionRow, guard: Guard): D1PreparedStatement {
+  return insertRow(raw, "dispatch_decisions", { ...row }, guard);
 }
 
 export async function decisions(db: Db, orderId: string) {
@@ -298,11 +330,33 @@ export async function claimIdempotencyKey(
   return { kind: "replay", status: row.statusCode ?? 200, body: row.body ?? "null" };
 }
 
+/** Stores the answer of a claimed key (a key already answered keeps its first answer). */
 export async function completeIdempotencyKey(db: Db, accountId: string, key: string, status: number, body: string): Promise<void> {
   await db
     .update(idempotencyKeys)
     .set({ state: "done", statusCode: status, body })
-    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key)));
+    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.state, "in_flight")));
+}
+
+/**
+ * The same completion as a statement of the batch whose write it answers, applied only while
+ * `guard` holds (that write won): the answer is stored atomically with what it reports.
+ */
+export function idempotencyAnswer(
+  raw: D1Database,
+  accountId: string,
+  key: string,
+  status: number,
+  body: string,
+  guard: Guard,
+): D1PreparedStatement {
+  return updateRows(
+    raw,
+    "idempotency_keys",
+    { state: "done", statusCode: status, body },
+    { sql: "account_id = ? AND key = ? AND state = 'in_flight'", params: [accountId, key] },
+    guard,
+  );
 }
 
 export async function releaseIdempotencyKey(db: Db, accountId: string, key: string): Promise<void> {

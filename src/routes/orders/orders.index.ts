@@ -1,5 +1,6 @@
 import { authOf } from "../../middleware/auth";
-import { idempotent, parseIdempotencyKey } from "../../services/idempotency.service";
+import { parseIdempotencyKey } from "../../services/idempotency.service";
+import { placeOrder, placeOrderOnce } from "../../services/booking.service";
 import * as orders from "../../services/orders.service";
 import { createQuote } from "../../services/quotes.service";
 import { createRouter } from "../openapi";
@@ -9,14 +10,10 @@ export default createRouter()
   .openapi(routes.createQuote, async (c) => c.json(await createQuote(c.env, c.req.valid("json")), 201))
   .openapi(routes.placeOrder, async (c) => {
     const auth = authOf(c);
-    const body = c.req.valid("json");
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
-    const outcome = await idempotent(c.env, auth.accountId, key, body, async () => ({
-      status: 201,
-      body: await orders.placeOrder(c.env, auth.accountId, body),
-    }));
+    const outcome = await placeOrderOnce(c.env, auth.accountId, key, c.req.valid("json"));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(outcome.body as Awaited<ReturnType<typeof orders.placeOrder>>, 201);
+    return c.json(outcome.body as Awaited<ReturnType<typeof placeOrder>>, 201);
   })
   .openapi(routes.listOrders, async (c) => c.json(await orders.listOwnOrders(c.env, authOf(c).accountId, c.req.valid("query")), 200))
   .openapi(routes.getOrder, async (c) => c.json(await orders.getOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id), 200))

@@ -176,7 +176,8 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
     reservation = order.technicianId ? await holdFor(env, order.technicianId, job, round) : null;
     if (!reservation && order.dispatchMode !== "chosen")
       reservation = await reserveBest(env, job, round, order.dispatchMode, "held again after a late payment");
-    if (!reservation || !(await bookHold(env, reservation.technicianId, reservation.holdKey))) return cancelLatePaid(env, order, p, net);
+    if (!reservation || !(await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell)))
+      return cancelLatePaid(env, order, p, net);
   }
   let next: OrderRow;
   try {
@@ -196,7 +197,7 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
       { extra: (guard, now, eventId) => [paymentDisposed(env.DB, p.id, "applied", eventId, now, guard)] },
     );
   } catch (err) {
-    if (reservation) await releaseHold(env, reservation.technicianId, reservation.holdKey);
+    if (reservation) await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     throw err;
   }
   if (reservation && order.holdKey && order.holdKey !== reservation.holdKey) await releaseHold(env, order.technicianId, order.holdKey);

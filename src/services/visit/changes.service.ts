@@ -25,7 +25,8 @@ import { decodeCursor, toPage } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import type { Localized } from "../../lib/locale";
 import { concurrentChange } from "../order-flow.service";
-import { orderView, ownOrder, rescheduleOrder } from "../orders.service";
+import { ownOrder, rescheduleOrder } from "../orders.service";
+import { orderView } from "../orders.view";
 import { invalidState, orderFor, technicianOrder } from "./access";
 
 /** While the order is in these statuses its technician may ask for (and the customer approve) a change of the kind. */
