@@ -46,7 +46,7 @@ export interface PlaceOrderOptions {
    * Stores the answer (the order view) in the order's own write, applied only if `guard` holds
    * there (the order was written): see idempotency.service `Seal`.
    */
-  seal?: (view: unknown, guard: Guard) => D1PreparedStatement;
+  seal?: (view: unknown, guard: Guard) => Promise<D1PreparedStatement>;
   /** The quote and terms read already (prepareOrder), while the idempotency key was claimed. */
   prepared?: Promise<PreparedOrder>;
 }
@@ -220,7 +220,7 @@ async function tryToPlace(
       guard: bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
       extra: [
         ...(held.decision ? [decisionStatement(env.DB, held.decision, won)] : []),
-        ...(view && opts.seal ? [opts.seal(view, won)] : []),
+        ...(view && opts.seal ? [await opts.seal(view, won)] : []),
       ],
     });
   } catch (err) {

@@ -9,6 +9,7 @@ import type { Guard } from "../db/repositories/statements";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, BadRequestError, ConflictError, type FieldError, type Message } from "../errors";
 import { sha256Hex } from "../lib/encoding";
+import { Pii } from "../lib/pii";
 
 export interface Outcome {
   status: number;
@@ -43,7 +44,17 @@ export function parseIdempotencyKey(header: string | undefined, required: boolea
  * only while `guard` holds there (that write won). The answer is then stored atomically with the
  * write it reports: a fault after the batch cannot lose it, and no separate write follows.
  */
-export type Seal = (status: number, body: unknown, guard: Guard) => D1PreparedStatement;
+export type Seal = (status: number, body: unknown, guard: Guard) => Promise<D1PreparedStatement>;
+
+/** Stored answers may carry secrets (an order's start code): they are kept encrypted like PII. */
+async function storable(env: Env, answer: unknown): Promise<string> {
+  return (await Pii.fromEnv(env)).encrypt("idempotency_answer", JSON.stringify(answer));
+}
+
+async function readable(env: Env, stored: string): Promise<unknown> {
+  // Answers stored before they were encrypted are plain JSON.
+  return JSON.parse(stored.startsWith("pii1.") ? await (await Pii.fromEnv(env)).decrypt("idempotency_answer", stored) : stored) as unknown;
+}
 
 const NOTHING_SEALED = Symbol("nothing sealed");
 
@@ -84,7 +95,7 @@ export async function idempotent<P = undefined>(
     );
   }
   if (claim.kind === "replay") {
-    const stored = JSON.parse(claim.body) as unknown;
+    const stored = await readable(env, claim.body);
     if (claim.status >= 400) {
       const p = stored as { code: string; detail: Message; errors: FieldError[] | null };
       throw new AppError(claim.status as ContentfulStatusCode, p.code, p.detail, {
@@ -96,13 +107,13 @@ export async function idempotent<P = undefined>(
   }
   // The answer is stored already when `run` returns the very body it last sealed.
   let sealed: unknown = NOTHING_SEALED;
-  function seal(status: number, answer: unknown, guard: Guard): D1PreparedStatement {
+  async function seal(status: number, answer: unknown, guard: Guard): Promise<D1PreparedStatement> {
     sealed = answer;
-    return idempotencyAnswer(env.DB, accountId, key, status, JSON.stringify(answer), guard);
+    return idempotencyAnswer(env.DB, accountId, key, status, await storable(env, answer), guard);
   }
   try {
     const result = await run(seal, prefetched);
-    if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, result.status, JSON.stringify(result.body));
+    if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, result.status, await storable(env, result.body));
     return { ...result, replayed: false };
   } catch (err) {
     // Both only touch a key still in flight: an answer sealed before the fault stays the answer.
@@ -113,7 +124,7 @@ export async function idempotent<P = undefined>(
         accountId,
         key,
         err.status,
-        JSON.stringify({ code: err.code, detail: err.detail, errors: err.options.errors ?? null }),
+        await storable(env, { code: err.code, detail: err.detail, errors: err.options.errors ?? null }),
       );
     } else {
       await releaseIdempotencyKey(db, accountId, key);

@@ -5,6 +5,7 @@
  */
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
 import {
   findOrder,
   findOrderByHoldKey,
@@ -15,7 +16,7 @@ import {
 } from "../db/repositories/orders.repo";
 import { orderWon, type Guard } from "../db/repositories/statements";
 import { strategyOf } from "../domain/assignment";
-import { canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
+import { BEFORE_DEPARTURE, canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
 import { enqueueForBatch } from "./batch-dispatch.service";
@@ -25,6 +26,7 @@ import {
   bookHold,
   enRouteLeadMs,
   grabDeadlineMs,
+  holdTtlMs,
   jobOf,
   maxRounds,
   releaseHold,
@@ -307,6 +309,56 @@ export async function handleDeadline(env: Env, orderId: string, kind: DeadlineKi
   } catch (err) {
     // Someone else moved the order first: the deadline is moot.
     if (err instanceof ConflictError) return;
+    throw err;
+  }
+}
+
+/** Statuses in which the order's interval must be a booking, not a hold that can lapse. */
+const BOOKED_STATUSES: readonly OrderStatus[] = ["confirmed", "dispatching", "assigned", "accepted", "en_route", "arrived", "in_service"];
+
+/**
+ * A hold of a live (paid or pay-after-service) order lapsed because its booking never reached the
+ * cell (the confirm after the order's write failed). The same interval is held again for the same
+ * technician and booked at once; if someone else took it meanwhile, an order not yet under way is
+ * dispatched again, one under way goes to the operators' exception queue. Idempotent.
+ */
+export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: string): Promise<void> {
+  if (!BOOKED_STATUSES.includes(order.status) || order.holdKey !== holdKey || !order.technicianId) return;
+  const entry = await rosterEntry(getDb(env), order.technicianId);
+  if (entry) {
+    const stub = cellStub(env, entry.homeCell);
+    const again = await stub.hold({
+      technicianId: order.technicianId,
+      orderId: holdKey,
+      start: order.startAt,
+      end: order.endAt,
+      lat: order.lat,
+      lng: order.lng,
+      ttlMs: holdTtlMs(env),
+      ignoreShifts: true,
+    });
+    if (again.ok && (await stub.confirm(holdKey)).ok) {
+      console.warn(JSON.stringify({ level: "warn", msg: "calendar.hold_repaired", orderId: order.id, holdKey }));
+      return;
+    }
+  }
+  console.error(JSON.stringify({ level: "error", msg: "calendar.hold_lost", orderId: order.id, holdKey }));
+  try {
+    if (BEFORE_DEPARTURE.includes(order.status)) {
+      await redispatch(env, order, SYSTEM, "the booking's calendar interval was lost");
+    } else {
+      // Under way: nobody else can take over now; operators sort it out with the technician.
+      const reason = "the booking's calendar interval was lost";
+      const updated = await updateOrder(
+        env.DB,
+        order,
+        { exception: "calendar_lost" },
+        { id: newId("evt"), actorType: "system", actorId: null, from: order.status, to: order.status, reason },
+      );
+      if (!updated) throw concurrentChange();
+    }
+  } catch (err) {
+    if (err instanceof ConflictError) return; // moved on meanwhile
     throw err;
   }
 }

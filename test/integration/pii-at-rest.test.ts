@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { maskPhone } from "../../src/domain/phone";
 import { Pii } from "../../src/lib/pii";
 import { createCity, freshCenter, insertSkill } from "../support/fixtures";
+import { at, book, newCustomer, quote } from "../support/booking";
 import { call, signIn, signInAdmin, uniquePhone } from "../support/http";
+import { addTechnician, createWorld } from "../support/world";
 
 type Row = Record<string, unknown>;
 
@@ -92,6 +94,22 @@ describe("personal data at rest", () => {
     expect(await pii.decrypt("phone", String(addressRow.contact_phone_enc))).toBe(contactPhone);
     // Each ciphertext is bound to its field: moved to another column it no longer decrypts.
     await expect(pii.decrypt("phone", String(addressRow.text_enc))).rejects.toThrow();
+  });
+
+  it("keeps an order's start code only in ciphertext, in its stored idempotent answer too", async () => {
+    const w = await createWorld(freshCenter(45, 50));
+    await addTechnician(w, w.center);
+    const customer = await newCustomer(w.center);
+    const q = await quote(w, customer, at(w, 2, "10:00"));
+    const res = await book(customer, q, {}, "pii-key-1");
+    expect(res.status).toBe(201);
+    const code = String(res.body.startCode);
+    const all = await everyTable();
+    expect(cellsContaining(all, `"startCode":"${code}"`)).toEqual([]);
+    // the replay still answers with it
+    const again = await book(customer, q, {}, "pii-key-1");
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(again.body.startCode).toBe(code);
   });
 
   it("masks a technician's phone for everyone but its owner, who sees it in full", async () => {

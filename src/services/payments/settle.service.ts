@@ -23,7 +23,7 @@ import { outboxRow, paymentDisposedBy } from "../../db/repositories/statements";
 import { ConflictError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch.service";
-import { handleHoldExpired, SYSTEM, startDispatch, transition } from "../order-flow.service";
+import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../order-flow.service";
 import { message, netOf, paymentSuccessStatements, refundStatements } from "./money-writes";
 import { isDuplicate, submitRefund } from "./refund-flow.service";
 
@@ -248,7 +248,8 @@ async function cancelLatePaid(env: Env, order: OrderRow, p: PaymentRow, net: num
 export async function onHoldExpiredWithPayments(env: Env, holdKey: string): Promise<void> {
   const db = getDb(env);
   const order = await findOrderByHoldKey(db, holdKey);
-  if (!order || order.status !== "pending_payment") return;
+  if (!order) return;
+  if (order.status !== "pending_payment") return repairLapsedHold(env, order, holdKey);
   const payments = await paymentsOfOrder(db, order.id);
   if (payments.some((p) => p.status === "succeeded" && p.disposition === null)) return settleOrder(env, order.id);
   if (payments.some((p) => p.status === "pending")) return;
