@@ -48,7 +48,8 @@ export const OrderRequest = z
   .strict()
   .openapi("OrderRequest");
 
-const EXCEPTION_HELP = "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales, calendar_lost)";
+const EXCEPTION_HELP =
+  "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales, calendar_lost)";
 
 export const Order = z
   .object({
