@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { drainOutbox } from "../../src/services/notifications/outbox.service";
 import { at, book, newCustomer, quote, task, waitFor } from "../support/booking";
+import { countingEnv } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInWithRoles, type Session } from "../support/http";
 import { addTechnician, createWorld } from "../support/world";
@@ -164,9 +165,11 @@ describe("the consumer", () => {
     // the in-app notice went in before the push failed; SMS had not been tried
     const deliveries = async () =>
       (
-        await env.DB.prepare("SELECT channel FROM notification_deliveries WHERE message_id = ? ORDER BY channel").bind(m.id).all<{
-          channel: string;
-        }>()
+        await env.DB.prepare("SELECT channel FROM notification_deliveries WHERE message_id = ? ORDER BY channel")
+          .bind(`${m.id}#task.offered`)
+          .all<{
+            channel: string;
+          }>()
       ).results.map((r) => r.channel);
 
     // the background drain may have delivered it through the real queue already; either way, each
@@ -180,6 +183,20 @@ describe("the consumer", () => {
     expect(await deliveries()).toEqual(["push", "sms"]);
     const offers = (await inbox(techSession)).items.filter((n) => n.kind === "task.offered" && n.data.orderId === order.id);
     expect(offers).toHaveLength(1);
+  });
+
+  it("delivers a message in two D1 round trips, and one that is not for people in none", async () => {
+    const { order } = await bookedWorld();
+    const m = await envelope(order.id);
+    // a fresh copy of the message, so nothing of it was delivered yet
+    const fresh = { ...m, id: `msg_rt${crypto.randomUUID().replace(/-/g, "")}` };
+    const counted = countingEnv();
+    expect((await consume("doorstep-notifications", [{ id: "rt1", body: fresh }], counted.env)).explicitAcks).toEqual(["rt1"]);
+    // who and where (one batch), then in-app notices and deliveries (one batch)
+    expect(counted.counts.d1).toBeLessThanOrEqual(2);
+    const unrelated = countingEnv();
+    await consume("doorstep-notifications", [{ id: "rt2", body: { id: "msg_rt2", topic: "ledger.posted", payload: {} } }], unrelated.env);
+    expect(unrelated.counts.d1).toBe(0);
   });
 
   it("parks a message the queue gave up on as a dead letter; operators list and replay it once", async () => {

@@ -117,6 +117,20 @@ function countingQueue<T>(q: Queue<T>, counts: Counts): Queue<T> {
   });
 }
 
+/** The Worker's bindings, counting every round trip into `counts`. */
+export function countingEnv(base: Env = env): { env: Env; counts: Counts } {
+  const counts = newCounts();
+  return {
+    counts,
+    env: {
+      ...base,
+      DB: countingDb(base.DB, counts),
+      CELL: countingNamespace(base.CELL, counts),
+      NOTIFICATIONS: countingQueue(base.NOTIFICATIONS, counts),
+    } as Env,
+  };
+}
+
 export interface Counted<T = any> extends Called<T> {
   /** What the request cost, including what it left running after the answer (`waitUntil`). */
   counts: Counts;
@@ -127,13 +141,7 @@ export interface Counted<T = any> extends Called<T> {
  * cost, waiting for what it left running after the answer.
  */
 export async function countedCall<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Counted<T>> {
-  const counts = newCounts();
-  const counted = {
-    ...env,
-    DB: countingDb(env.DB, counts),
-    CELL: countingNamespace(env.CELL, counts),
-    NOTIFICATIONS: countingQueue(env.NOTIFICATIONS, counts),
-  } as Env;
+  const { env: counted, counts } = countingEnv();
   const ctx = createExecutionContext();
   const res = await worker.fetch(requestOf(method, path, opts), counted, ctx);
   const answer = await readAnswer<T>(res);

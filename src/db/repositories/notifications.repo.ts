@@ -1,5 +1,5 @@
 /** The outbox, the in-app notification centre, outside-channel deliveries and dead letters. */
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, cities, deadLetters, notificationDeliveries, notifications, orders, outbox, technicians } from "../schema";
 import type { Localized } from "../../lib/locale";
@@ -104,47 +104,53 @@ export async function queueReminders(db: Db, lead: "24h" | "1h", leadMs: number,
 
 // ——— recipients ———
 
+/** Deliveries of every notice of one message (keyed `<messageId>#<kind>`; "$" sorts right after "#"). */
+const ofMessage = (messageId: string) =>
+  and(gte(notificationDeliveries.messageId, `${messageId}#`), lt(notificationDeliveries.messageId, `${messageId}$`));
+
 export interface Recipient {
   accountId: string;
   phoneEnc: string;
 }
 
-/** The accounts of an order's customer and of a technician, and the order's time zone. */
-export async function recipientsOf(
+/**
+ * What delivering one message needs, in one round trip: the accounts of the order's customer and of
+ * a technician, the order's time zone, and the channels already delivered for the message
+ * (`accountId:channel:kind`; deliveries are keyed `<messageId>#<kind>`).
+ */
+export async function deliveryContext(
   db: Db,
-  customerId: string | null,
-  technicianId: string | null,
-  orderId: string | null,
-): Promise<{ customer?: Recipient; technician?: Recipient; timeZone?: string }> {
-  const [customer, technician, zone] = await Promise.all([
-    customerId
-      ? db
-          .select({ accountId: accounts.id, phoneEnc: accounts.phoneEnc })
-          .from(accounts)
-          .where(eq(accounts.id, customerId))
-          .limit(1)
-          .then((r) => r[0])
-      : undefined,
-    technicianId
-      ? db
-          .select({ accountId: accounts.id, phoneEnc: accounts.phoneEnc })
-          .from(technicians)
-          .innerJoin(accounts, eq(accounts.id, technicians.accountId))
-          .where(eq(technicians.id, technicianId))
-          .limit(1)
-          .then((r) => r[0])
-      : undefined,
-    orderId
-      ? db
-          .select({ timeZone: cities.timeZone })
-          .from(orders)
-          .innerJoin(cities, eq(cities.id, orders.cityId))
-          .where(eq(orders.id, orderId))
-          .limit(1)
-          .then((r) => r[0]?.timeZone)
-      : undefined,
+  q: { customerId: string | null; technicianId: string | null; orderId: string | null; messageId: string },
+): Promise<{ customer?: Recipient; technician?: Recipient; timeZone?: string; delivered: Set<string> }> {
+  const [customer, technician, zone, done] = await db.batch([
+    db
+      .select({ accountId: accounts.id, phoneEnc: accounts.phoneEnc })
+      .from(accounts)
+      .where(eq(accounts.id, q.customerId ?? ""))
+      .limit(1),
+    db
+      .select({ accountId: accounts.id, phoneEnc: accounts.phoneEnc })
+      .from(technicians)
+      .innerJoin(accounts, eq(accounts.id, technicians.accountId))
+      .where(eq(technicians.id, q.technicianId ?? ""))
+      .limit(1),
+    db
+      .select({ timeZone: cities.timeZone })
+      .from(orders)
+      .innerJoin(cities, eq(cities.id, orders.cityId))
+      .where(eq(orders.id, q.orderId ?? ""))
+      .limit(1),
+    db
+      .select({ accountId: notificationDeliveries.accountId, channel: notificationDeliveries.channel, kind: notificationDeliveries.kind })
+      .from(notificationDeliveries)
+      .where(ofMessage(q.messageId)),
   ]);
-  return { customer, technician, timeZone: zone };
+  return {
+    customer: customer[0],
+    technician: technician[0],
+    timeZone: zone[0]?.timeZone,
+    delivered: new Set(done.map((d) => `${d.accountId}:${d.channel}:${d.kind}`)),
+  };
 }
 
 // ——— in-app notices ———
@@ -159,15 +165,39 @@ export interface NewNotification {
   sourceId: string;
 }
 
-/** Adds in-app notices; one already written for the same message and account is left as it is. */
-export async function insertNotifications(db: Db, rows: NewNotification[], now = Date.now()): Promise<void> {
-  // 9 columns a row: stay under D1's 100 bound parameters per statement.
-  for (let i = 0; i < rows.length; i += 10) {
-    await db
-      .insert(notifications)
-      .values(rows.slice(i, i + 10).map((r) => ({ ...r, readAt: null, createdAt: now })))
-      .onConflictDoNothing({ target: [notifications.sourceId, notifications.accountId] });
-  }
+/**
+ * Writes a message's in-app notices and the outside-channel deliveries made for it, in one batch;
+ * what was written for the same message, account (and channel) before is left as it is.
+ */
+export async function recordDelivered(
+  db: Db,
+  inapp: NewNotification[],
+  sent: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string }[],
+  now = Date.now(),
+): Promise<void> {
+  const statements = [
+    // 9 and 5 columns a row: chunks stay under D1's 100 bound parameters per statement.
+    ...chunks(inapp, 10).map((rows) =>
+      db
+        .insert(notifications)
+        .values(rows.map((r) => ({ ...r, readAt: null, createdAt: now })))
+        .onConflictDoNothing({ target: [notifications.sourceId, notifications.accountId] }),
+    ),
+    ...chunks(sent, 20).map((rows) =>
+      db
+        .insert(notificationDeliveries)
+        .values(rows.map((d) => ({ ...d, sentAt: now })))
+        .onConflictDoNothing(),
+    ),
+  ];
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** A page of an account's notices, newest first. */
@@ -224,34 +254,9 @@ export async function markAllRead(db: Db, accountId: string, now = Date.now()): 
 
 // ——— outside channels ———
 
-export async function wasDelivered(db: Db, messageId: string, accountId: string, channel: "push" | "sms"): Promise<boolean> {
-  const [row] = await db
-    .select({ at: notificationDeliveries.sentAt })
-    .from(notificationDeliveries)
-    .where(
-      and(
-        eq(notificationDeliveries.messageId, messageId),
-        eq(notificationDeliveries.accountId, accountId),
-        eq(notificationDeliveries.channel, channel),
-      ),
-    )
-    .limit(1);
-  return row !== undefined;
-}
-
-export async function recordDelivery(
-  db: Db,
-  d: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string },
-  now = Date.now(),
-): Promise<void> {
-  await db
-    .insert(notificationDeliveries)
-    .values({ ...d, sentAt: now })
-    .onConflictDoNothing();
-}
-
+/** The outside-channel deliveries made for a message (all its notices). */
 export async function deliveriesOf(db: Db, messageId: string) {
-  return db.select().from(notificationDeliveries).where(eq(notificationDeliveries.messageId, messageId));
+  return db.select().from(notificationDeliveries).where(ofMessage(messageId));
 }
 
 // ——— dead letters ———

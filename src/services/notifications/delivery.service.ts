@@ -7,13 +7,11 @@
  */
 import { getDb } from "../../db/client";
 import {
+  deliveryContext,
   findMessage,
   insertDeadLetter,
-  insertNotifications,
-  recipientsOf,
-  recordDelivery,
+  recordDelivered,
   recordFailure,
-  wasDelivered,
   type Recipient,
 } from "../../db/repositories/notifications.repo";
 import { noticesFor, retryDelaySeconds, type Audience, type OutboxEnvelope } from "../../domain/notifications";
@@ -33,45 +31,58 @@ export interface Delivered {
 
 /**
  * Delivers one message on every channel its notices name. Throws when a channel fails; what went
- * out before the failure is recorded and is not sent again on the retry.
+ * out before the failure is recorded and is not sent again on the retry. Each notice is keyed by
+ * the message and its kind, so one message may say two things to one person.
  */
 export async function deliverMessage(env: Env, m: OutboxEnvelope): Promise<Delivered> {
+  // Topics that are not for people cost nothing.
+  if (noticesFor(m).length === 0) return { notices: 0, inapp: 0, push: 0, sms: 0 };
   const db = getDb(env);
   const p = m.payload;
-  const found = await recipientsOf(db, text(p.customerId), text(p.technicianId), text(p.orderId));
+  const found = await deliveryContext(db, {
+    customerId: text(p.customerId),
+    technicianId: text(p.technicianId),
+    orderId: text(p.orderId),
+    messageId: m.id,
+  });
   const notices = noticesFor(m, found.timeZone);
   const done: Delivered = { notices: notices.length, inapp: 0, push: 0, sms: 0 };
-  if (notices.length === 0) return done;
   const to = (a: Audience): Recipient | undefined => (a === "customer" ? found.customer : found.technician);
+  const keyOf = (kind: string) => `${m.id}#${kind}`;
 
   const inapp = notices.flatMap((n) => {
     const r = to(n.audience);
     return r && n.channels.includes("inapp")
-      ? [{ id: newId("ntf"), accountId: r.accountId, kind: n.kind, title: n.title, body: n.body, data: n.data, sourceId: m.id }]
+      ? [{ id: newId("ntf"), accountId: r.accountId, kind: n.kind, title: n.title, body: n.body, data: n.data, sourceId: keyOf(n.kind) }]
       : [];
   });
-  await insertNotifications(db, inapp);
-  done.inapp = inapp.length;
-
+  const sent: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string }[] = [];
   const push = pushSender(env);
   const sms = smsSender(env);
   let pii: Pii | undefined;
-  for (const n of notices) {
-    const r = to(n.audience);
-    if (!r) continue;
-    if (n.channels.includes("push") && !(await wasDelivered(db, m.id, r.accountId, "push"))) {
-      await push.send({ accountId: r.accountId, title: n.title.zh, body: n.body.zh, data: { kind: n.kind, ...n.data } });
-      await recordDelivery(db, { messageId: m.id, accountId: r.accountId, channel: "push", kind: n.kind });
-      done.push += 1;
+  try {
+    for (const n of notices) {
+      const r = to(n.audience);
+      if (!r) continue;
+      const key = keyOf(n.kind);
+      if (n.channels.includes("push") && !found.delivered.has(`${r.accountId}:push:${n.kind}`)) {
+        await push.send({ accountId: r.accountId, title: n.title.zh, body: n.body.zh, data: { kind: n.kind, ...n.data } });
+        sent.push({ messageId: key, accountId: r.accountId, channel: "push", kind: n.kind });
+        done.push += 1;
+      }
+      if (n.channels.includes("sms") && !found.delivered.has(`${r.accountId}:sms:${n.kind}`)) {
+        pii ??= await Pii.fromEnv(env);
+        const phone = await pii.decrypt("phone", r.phoneEnc);
+        await sms.send(phone, `【Doorstep】${n.title.zh}：${n.body.zh}`);
+        sent.push({ messageId: key, accountId: r.accountId, channel: "sms", kind: n.kind });
+        done.sms += 1;
+      }
     }
-    if (n.channels.includes("sms") && !(await wasDelivered(db, m.id, r.accountId, "sms"))) {
-      pii ??= await Pii.fromEnv(env);
-      const phone = await pii.decrypt("phone", r.phoneEnc);
-      await sms.send(phone, `【Doorstep】${n.title.zh}：${n.body.zh}`);
-      await recordDelivery(db, { messageId: m.id, accountId: r.accountId, channel: "sms", kind: n.kind });
-      done.sms += 1;
-    }
+  } finally {
+    // What went out is recorded even when a later channel failed: the retry skips it.
+    await recordDelivered(db, inapp, sent);
   }
+  done.inapp = inapp.length;
   return done;
 }
 
