@@ -449,7 +449,7 @@ export const notifications = sqliteTable(
     title: text("title", { mode: "json" }).$type<{ zh: string; en: string }>().notNull(),
     body: text("body", { mode: "json" }).$type<{ zh: string; en: string }>().notNull(),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    /** The outbox message it came from: a redelivered message adds nothing. */
+    /** The outbox message and notice it came from (`<messageId>#<kind>`): a redelivered message adds nothing. */
     sourceId: text("source_id").notNull(),
     readAt: integer("read_at"),
     createdAt: createdAt(),
@@ -704,6 +704,7 @@ export const localProviderRecords = sqliteTable("local_provider_records", {
 export const notificationDeliveries = sqliteTable(
   "notification_deliveries",
   {
+    /** `<outbox message id>#<notice kind>`: one message may say two things to one person. */
     messageId: text("message_id").notNull(),
     accountId: text("account_id").notNull(),
     channel: text("channel", { enum: ["push", "sms"] }).notNull(),
