@@ -771,3 +771,59 @@ export const reviews = sqliteTable(
     index("reviews_merchant_idx").on(t.merchantId, t.id),
   ],
 );
+
+/**
+ * Coupons customers enter when they ask for a quote: a fixed amount or a percentage off (capped),
+ * for the whole platform or one merchant's or some services, within a window and usage limits.
+ * The platform pays the discount (the ledger's coupon expense).
+ */
+export const coupons = sqliteTable(
+  "coupons",
+  {
+    id: text("id").primaryKey(),
+    /** Upper case, unique. */
+    code: text("code").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["fixed", "percent"] }).notNull(),
+    /** 分 off for `fixed`; percent off (1–100) for `percent`. */
+    value: integer("value").notNull(),
+    /** The most a `percent` coupon takes off, 分 (null: no cap). */
+    maxDiscount: integer("max_discount"),
+    /** The order subtotal it needs, 分. */
+    minTotal: integer("min_total").notNull().default(0),
+    /** Only this merchant's services (null: any). */
+    merchantId: text("merchant_id"),
+    /** Only these services (empty: any). */
+    serviceIds: text("service_ids", { mode: "json" }).$type<string[]>().notNull(),
+    startsAt: integer("starts_at").notNull(),
+    endsAt: integer("ends_at").notNull(),
+    /** Orders it may discount in all (null: no limit), and per customer. */
+    totalLimit: integer("total_limit"),
+    perCustomerLimit: integer("per_customer_limit").notNull().default(1),
+    /** Orders it discounts now (cancelled orders give theirs back). */
+    redeemed: integer("redeemed").notNull().default(0),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("coupons_code_uq").on(t.code)],
+);
+
+/** A coupon applied to an order: written with the order, released when the order is cancelled. */
+export const couponRedemptions = sqliteTable(
+  "coupon_redemptions",
+  {
+    orderId: text("order_id").primaryKey(),
+    couponId: text("coupon_id")
+      .notNull()
+      .references(() => coupons.id),
+    customerId: text("customer_id").notNull(),
+    /** The discount, 分. */
+    amount: integer("amount").notNull(),
+    status: text("status", { enum: ["applied", "released"] }).notNull(),
+    createdAt: createdAt(),
+    releasedAt: integer("released_at"),
+  },
+  (t) => [index("coupon_redemptions_coupon_idx").on(t.couponId, t.customerId, t.status)],
+);

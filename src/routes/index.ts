@@ -9,6 +9,7 @@ import bench from "./bench/bench.index";
 import audit from "./audit/audit.index";
 import auth from "./auth/auth.index";
 import catalog from "./catalog/catalog.index";
+import coupons from "./coupons/coupons.index";
 import cities from "./cities/cities.index";
 import dashboard from "./dashboard/dashboard.index";
 import docs from "./docs/docs.index";
@@ -42,6 +43,7 @@ export const routes = [
   visit,
   notifications,
   reviews,
+  coupons,
   tasks,
   adminOrders,
   audit,

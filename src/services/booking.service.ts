@@ -19,12 +19,14 @@ import {
   type OrderStep,
 } from "../db/repositories/orders.repo";
 import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
-import { orderWon, type Guard } from "../db/repositories/statements";
+import { couponHasRoom, redeemStatements } from "../db/repositories/coupons.repo";
+import { allOf, orderWon, type Guard } from "../db/repositories/statements";
 import { cellOf, haversineKm, resolutionOf } from "../domain/geo";
 import { canTransition } from "../domain/order-state";
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
 import { newId, newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
+import { couponOfQuote, couponStillHasRoom, couponUsedUp } from "./coupons.service";
 import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservation } from "./dispatch.service";
 import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
@@ -216,10 +218,15 @@ async function tryToPlace(
   const won = orderWon(row.id, row.lastEventId);
   let written: boolean;
   try {
+    const coupon = quote.couponId ? couponOfQuote(quote) : null;
     written = await insertOrder(env.DB, row, steps, {
-      guard: bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
+      guard: allOf(
+        bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
+        coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
+      ),
       extra: [
         ...(held.decision ? [decisionStatement(env.DB, held.decision, won)] : []),
+        ...(coupon ? redeemStatements(env.DB, { ...coupon, orderId: row.id, customerId: row.customerId }, won, now) : []),
         ...(view && opts.seal ? [await opts.seal(view, won)] : []),
       ],
     });
@@ -230,6 +237,8 @@ async function tryToPlace(
   }
   if (!written) {
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
+    // The coupon ran out (for this customer, or in all) while the booking was on its way.
+    if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
     if (fresh) throw new NotFoundError("Service");
     forgetService(service.id);
     return null;

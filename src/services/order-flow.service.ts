@@ -14,6 +14,7 @@ import {
   type OrderRow,
   type OutboxMessage,
 } from "../db/repositories/orders.repo";
+import { releaseStatements } from "../db/repositories/coupons.repo";
 import { orderWon, type Guard } from "../db/repositories/statements";
 import { strategyOf } from "../domain/assignment";
 import { BEFORE_DEPARTURE, canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
@@ -90,7 +91,11 @@ export async function transition(
     { id: eventId, actorType: actor.type, actorId: actor.id, from: order.status, to, reason, data },
     [statusMessage(order, to, reason, patch), ...(effects.messages ?? [])],
     now,
-    effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? [],
+    [
+      ...(effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? []),
+      // A cancelled order gives its coupon back.
+      ...(to === "cancelled" ? releaseStatements(env.DB, order.id, orderWon(order.id, eventId), now) : []),
+    ],
   );
   if (!updated) throw concurrentChange();
   if (endsTracking(order.status, order.technicianId, to, updated.technicianId)) await endTracking(env, order.technicianId!, order.id);

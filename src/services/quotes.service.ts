@@ -5,6 +5,7 @@ import { toZonedIso } from "../domain/zoned";
 import { BadRequestError, NotFoundError, ValidationError } from "../errors";
 import { sign, verify } from "../lib/signed";
 import { jobMinutes } from "./availability.service";
+import { applicableCoupon } from "./coupons.service";
 import { cachedCityOfCell, cachedService } from "./reference.service";
 
 export interface QuoteInput extends LatLng {
@@ -19,6 +20,8 @@ export interface QuoteInput extends LatLng {
 /** What a quote commits to; signed, so a client cannot change any of it. */
 export interface QuotePayload {
   v: 1;
+  /** The coupon whose (negative) line is among `lines`; the order redeems it. */
+  couponId?: string;
   serviceId: string;
   lat: number;
   lng: number;
@@ -57,20 +60,14 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
 }
 
 /**
- * Prices a job and returns a signed, expiring quote. The service and the city come from the
+ * Prices a job and returns a signed, expiring quote. A coupon code adds its discount as a negative
+ * line (400 COUPON_NOT_FOUND / COUPON_NOT_APPLICABLE, 409 COUPON_USED_UP); the order checks it again. The service and the city come from the
  * reference cache (at most a few seconds old, see reference.service); the order checks them again.
  */
-export async function createQuote(env: Env, input: QuoteInput) {
+export async function createQuote(env: Env, customerId: string, input: QuoteInput) {
   const cell = cellOf(input, resolutionOf(env));
   const [found, city] = await Promise.all([cachedService(env, input.serviceId), cachedCityOfCell(env, cell)]);
   if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
-  if (input.couponCode) {
-    throw new BadRequestError(
-      "COUPON_NOT_FOUND",
-      { en: "No such coupon.", zh: "优惠券不存在。" },
-      { errors: [{ path: "body.couponCode", message: "unknown coupon" }] },
-    );
-  }
   const { service } = found;
   const start = Date.parse(input.start);
   const { units, extras } = validate(service, input, start);
@@ -86,8 +83,23 @@ export async function createQuote(env: Env, input: QuoteInput) {
     point: input,
     cityCenter: { lat: city.centerLat, lng: city.centerLng },
   });
+  const coupon = input.couponCode
+    ? await applicableCoupon(env, customerId, input.couponCode, {
+        serviceId: service.id,
+        merchantId: service.merchantId,
+        subtotal: total(lines),
+      })
+    : null;
+  if (coupon) {
+    lines.push({
+      code: `coupon:${coupon.code}`,
+      label: { zh: `优惠券 ${coupon.code}`, en: `Coupon ${coupon.code}` },
+      amount: -coupon.discount,
+    });
+  }
   const payload: QuotePayload = {
     v: 1,
+    couponId: coupon?.id,
     serviceId: service.id,
     lat: input.lat,
     lng: input.lng,

@@ -7,7 +7,7 @@ import { createRouter } from "../openapi";
 import * as routes from "./orders.routes";
 
 export default createRouter()
-  .openapi(routes.createQuote, async (c) => c.json(await createQuote(c.env, c.req.valid("json")), 201))
+  .openapi(routes.createQuote, async (c) => c.json(await createQuote(c.env, authOf(c).accountId, c.req.valid("json")), 201))
   .openapi(routes.placeOrder, async (c) => {
     const auth = authOf(c);
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;

@@ -1,0 +1,120 @@
+/**
+ * Coupons and their redemptions. A redemption is written in the batch of the order it discounts,
+ * and the order itself only while the coupon still has room (`couponHasRoom`), so limits hold
+ * under any number of concurrent bookings.
+ */
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { couponRedemptions, coupons } from "../schema";
+import type { Guard } from "./statements";
+
+export type CouponRow = typeof coupons.$inferSelect;
+
+export async function findCouponByCode(db: Db, code: string): Promise<CouponRow | undefined> {
+  const [row] = await db.select().from(coupons).where(eq(coupons.code, code)).limit(1);
+  return row;
+}
+
+export async function findCoupon(db: Db, id: string): Promise<CouponRow | undefined> {
+  const [row] = await db.select().from(coupons).where(eq(coupons.id, id)).limit(1);
+  return row;
+}
+
+/** How many orders of the customer the coupon discounts now. */
+export async function redemptionsOf(db: Db, couponId: string, customerId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(couponRedemptions)
+    .where(
+      and(eq(couponRedemptions.couponId, couponId), eq(couponRedemptions.customerId, customerId), eq(couponRedemptions.status, "applied")),
+    );
+  return Number(row?.n ?? 0);
+}
+
+/** True while the coupon is active, in its window at `now`, and under both its limits for the customer. */
+export function couponHasRoom(couponId: string, customerId: string, now: number): Guard {
+  return {
+    sql: `EXISTS (SELECT 1 FROM coupons c WHERE c.id = ? AND c.active = 1 AND c.starts_at <= ? AND c.ends_at > ?
+      AND (c.total_limit IS NULL OR c.redeemed < c.total_limit)
+      AND (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = c.id AND r.customer_id = ? AND r.status = 'applied') < c.per_customer_limit)`,
+    params: [couponId, now, now, customerId],
+  };
+}
+
+/** The statements that apply a coupon to a new order: the redemption and the coupon's count, both only under `guard`. */
+export function redeemStatements(
+  raw: D1Database,
+  r: { orderId: string; couponId: string; customerId: string; amount: number },
+  guard: Guard,
+  now: number,
+): D1PreparedStatement[] {
+  return [
+    raw
+      .prepare(
+        `INSERT INTO coupon_redemptions (order_id, coupon_id, customer_id, amount, status, created_at, released_at)
+         SELECT ?, ?, ?, ?, 'applied', ?, NULL WHERE ${guard.sql}`,
+      )
+      .bind(r.orderId, r.couponId, r.customerId, r.amount, now, ...guard.params),
+    raw
+      .prepare(
+        `UPDATE coupons SET redeemed = redeemed + 1, updated_at = ?
+         WHERE id = ? AND EXISTS (SELECT 1 FROM coupon_redemptions WHERE order_id = ? AND status = 'applied' AND created_at = ?)`,
+      )
+      .bind(now, r.couponId, r.orderId, now),
+  ];
+}
+
+/**
+ * The statements that give a cancelled order's coupon back (under `guard`, the cancellation having
+ * won): the coupon's count first, while the redemption still says applied, then the redemption.
+ */
+export function releaseStatements(raw: D1Database, orderId: string, guard: Guard, now: number): D1PreparedStatement[] {
+  return [
+    raw
+      .prepare(
+        `UPDATE coupons SET redeemed = MAX(0, redeemed - 1), updated_at = ?
+         WHERE id = (SELECT coupon_id FROM coupon_redemptions WHERE order_id = ? AND status = 'applied') AND ${guard.sql}`,
+      )
+      .bind(now, orderId, ...guard.params),
+    raw
+      .prepare(
+        `UPDATE coupon_redemptions SET status = 'released', released_at = ? WHERE order_id = ? AND status = 'applied' AND ${guard.sql}`,
+      )
+      .bind(now, orderId, ...guard.params),
+  ];
+}
+
+export async function findRedemption(db: Db, orderId: string) {
+  const [row] = await db.select().from(couponRedemptions).where(eq(couponRedemptions.orderId, orderId)).limit(1);
+  return row;
+}
+
+/** Inserts a coupon; false when its code is taken. */
+export async function insertCoupon(db: Db, row: CouponRow): Promise<boolean> {
+  const inserted = await db.insert(coupons).values(row).onConflictDoNothing({ target: coupons.code }).returning({ id: coupons.id });
+  return inserted.length > 0;
+}
+
+export async function updateCoupon(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<CouponRow, "name" | "active" | "endsAt" | "totalLimit" | "perCustomerLimit">>,
+  now = Date.now(),
+): Promise<CouponRow | undefined> {
+  const [row] = await db
+    .update(coupons)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(coupons.id, id))
+    .returning();
+  return row;
+}
+
+/** Coupons newest first. */
+export async function listCoupons(db: Db, q: { beforeId?: string; active?: boolean }, limit: number): Promise<CouponRow[]> {
+  return db
+    .select()
+    .from(coupons)
+    .where(and(q.beforeId ? lt(coupons.id, q.beforeId) : undefined, q.active === undefined ? undefined : eq(coupons.active, q.active)))
+    .orderBy(desc(coupons.id))
+    .limit(limit);
+}
