@@ -88,8 +88,8 @@ export async function hotCells(env: Env, actor: Auth, q: ReportQuery): Promise<R
   return { ...frame(r), columns: ["cell", "orders", "completed", "cancelled", "revenue"], rows: R.hotCells(orders) };
 }
 
-/** Revenue (sum of completed orders' totals, 分) per local day, merchant or service. */
-export async function revenue(env: Env, actor: Auth, q: ReportQuery & { by: R.RevenueBy }): Promise<Report> {
+/** Sales: the sum of completed orders' totals (分) per local day, merchant or service (the ledger's split is the money report). */
+export async function sales(env: Env, actor: Auth, q: ReportQuery & { by: R.RevenueBy }): Promise<Report> {
   const r = await rangeOf(env, actor, q);
   const db = getDb(env);
   const orders = await reportOrders(db, r.city.id, r.fromMs, r.toMs, r.scope);

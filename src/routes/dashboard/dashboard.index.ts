@@ -39,7 +39,7 @@ export default createRouter()
   })
   .openapi(reportRoutes.sales, async (c) => {
     const q = c.req.valid("query");
-    return reportAnswer(c, `sales-by-${q.by}`, q.format, await reports.revenue(c.env, authOf(c), q));
+    return reportAnswer(c, `sales-by-${q.by}`, q.format, await reports.sales(c.env, authOf(c), q));
   })
   .openapi(reportRoutes.acceptTime, async (c) => {
     const q = c.req.valid("query");
