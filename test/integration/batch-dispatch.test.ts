@@ -1,9 +1,9 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { cellToLatLng, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
-import type { CellDO } from "../../durable/cell.do";
 import { placeOrder } from "../../src/services/booking.service";
 import { at, newCustomer, task, waitFor, type Customer } from "../support/booking";
+import { runBatch } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call } from "../support/http";
 import { addTechnician, createWorld, type World } from "../support/world";
@@ -40,14 +40,6 @@ async function crossedJobs(w: World, strategy: "batch" | "greedy") {
   const o1 = await book(c1, north(w, -0.4));
   const o2 = await book(c2, north(w, -2.5));
   return { a, b, c1, c2, o1, o2 };
-}
-
-async function runBatch(cell: string) {
-  const stub = env.CELL.getByName(cell);
-  await runInDurableObject(stub, (_i: CellDO, state) => {
-    state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE key = 'batch'", Date.now() - 1);
-  });
-  await runDurableObjectAlarm(stub);
 }
 
 describe("batched dispatch (DISPATCH_STRATEGY=batch)", () => {

@@ -1,4 +1,5 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { CellDO } from "../../durable/cell.do";
 import type { TechnicianProfile } from "../../durable/cell.types";
 import { DEFAULT_WEEKLY_SHIFTS } from "../../src/domain/shifts";
 
@@ -35,3 +36,12 @@ export function shanghaiAt(hours: number, daysAhead = 3): number {
 }
 
 export const HOUR = 3_600_000;
+
+/** Makes the cell's batch tick due and runs its alarm (batched dispatch, DISPATCH_STRATEGY=batch). */
+export async function runBatch(cell: string): Promise<void> {
+  const stub = env.CELL.getByName(cell);
+  await runInDurableObject(stub, (_i: CellDO, state) => {
+    state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE key = 'batch'", Date.now() - 1);
+  });
+  await runDurableObjectAlarm(stub);
+}

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { categories, skills } from "../schema";
+import { chunked } from "../chunks";
 
 export type SkillRow = typeof skills.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
@@ -18,11 +19,8 @@ export async function insertSkill(db: Db, row: SkillRow): Promise<boolean> {
 /** The codes among `codes` that name a skill. */
 export async function existingSkillCodes(db: Db, codes: string[]): Promise<Set<string>> {
   const found = new Set<string>();
-  for (let i = 0; i < codes.length; i += 90) {
-    const rows = await db
-      .select({ code: skills.code })
-      .from(skills)
-      .where(inArray(skills.code, codes.slice(i, i + 90)));
+  for (const part of chunked(codes)) {
+    const rows = await db.select({ code: skills.code }).from(skills).where(inArray(skills.code, part));
     for (const r of rows) found.add(r.code);
   }
   return found;

@@ -1,6 +1,7 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../client";
 import { cities, cityCells } from "../schema";
+import { chunked } from "../chunks";
 
 export type CityRow = typeof cities.$inferSelect;
 
@@ -21,13 +22,8 @@ export async function insertCity(db: Db, city: CityRow, cells: string[]): Promis
 
 export async function findTakenCells(db: Db, cells: string[]): Promise<{ cellId: string; cityId: string }[]> {
   const taken: { cellId: string; cityId: string }[] = [];
-  for (let i = 0; i < cells.length; i += 90) {
-    taken.push(
-      ...(await db
-        .select()
-        .from(cityCells)
-        .where(inArray(cityCells.cellId, cells.slice(i, i + 90)))),
-    );
+  for (const part of chunked(cells)) {
+    taken.push(...(await db.select().from(cityCells).where(inArray(cityCells.cellId, part))));
   }
   return taken;
 }

@@ -6,6 +6,7 @@ import { and, asc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { merchants, orderEvents, orders, services, technicians } from "../schema";
 import type { ReportEvent, ReportOrder } from "../../domain/reports";
+import { chunked } from "../chunks";
 
 /** Order statuses that are still open work on the map. */
 export const OPEN_STATUSES = ["confirmed", "dispatching", "assigned", "accepted", "en_route", "arrived", "in_service"] as const;
@@ -65,11 +66,11 @@ export async function openCityOrders(db: Db, cityId: string, from: number, to: n
 /** Technicians among `ids` with a visit under way (on the way, arrived or working). */
 export async function technicianIdsOnVisit(db: Db, ids: string[]): Promise<Set<string>> {
   const busy = new Set<string>();
-  for (let i = 0; i < ids.length; i += 90) {
+  for (const part of chunked(ids)) {
     const rows = await db
       .select({ id: orders.technicianId })
       .from(orders)
-      .where(and(inArray(orders.technicianId, ids.slice(i, i + 90)), inArray(orders.status, [...VISIT_STATUSES])));
+      .where(and(inArray(orders.technicianId, part), inArray(orders.status, [...VISIT_STATUSES])));
     for (const r of rows) if (r.id) busy.add(r.id);
   }
   return busy;
@@ -115,18 +116,15 @@ export async function reportEvents(db: Db, cityId: string, from: number, to: num
 /** Display names of services and merchants by id. */
 export async function catalogNames(db: Db, serviceIds: string[], merchantIds: string[]) {
   const names = new Map<string, { zh: string; en: string }>();
-  for (let i = 0; i < serviceIds.length; i += 90) {
+  for (const part of chunked(serviceIds)) {
     const rows = await db
       .select({ id: services.id, zh: services.nameZh, en: services.nameEn })
       .from(services)
-      .where(inArray(services.id, serviceIds.slice(i, i + 90)));
+      .where(inArray(services.id, part));
     for (const r of rows) names.set(r.id, { zh: r.zh, en: r.en });
   }
-  for (let i = 0; i < merchantIds.length; i += 90) {
-    const rows = await db
-      .select({ id: merchants.id, name: merchants.name })
-      .from(merchants)
-      .where(inArray(merchants.id, merchantIds.slice(i, i + 90)));
+  for (const part of chunked(merchantIds)) {
+    const rows = await db.select({ id: merchants.id, name: merchants.name }).from(merchants).where(inArray(merchants.id, part));
     for (const r of rows) names.set(r.id, { zh: r.name, en: r.name });
   }
   return names;

@@ -3,6 +3,7 @@ import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, cities, deadLetters, notificationDeliveries, notifications, orders, outbox, technicians } from "../schema";
 import type { Localized } from "../../lib/locale";
+import { chunked } from "../chunks";
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
@@ -48,11 +49,11 @@ export async function claimUnsent(db: Db, limit: number, leaseMs: number, now = 
 /** Marks messages handed to the queue (`sent`), or gives claimed ones back for the next drain. */
 export async function settleClaim(db: Db, ids: string[], sent: boolean, now = Date.now()): Promise<void> {
   // Chunked: a statement binds at most 100 parameters.
-  for (let i = 0; i < ids.length; i += 90) {
+  for (const part of chunked(ids)) {
     await db
       .update(outbox)
       .set(sent ? { sentAt: now, claimedUntil: null } : { claimedUntil: null })
-      .where(inArray(outbox.id, ids.slice(i, i + 90)));
+      .where(inArray(outbox.id, part));
   }
 }
 

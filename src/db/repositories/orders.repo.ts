@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { chunked } from "../chunks";
 import type { Db } from "../client";
 import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
@@ -258,20 +259,28 @@ export async function decisions(db: Db, orderId: string) {
     .orderBy(dispatchDecisions.round, dispatchDecisions.createdAt);
 }
 
-/** For scoring: week earnings and offer/accept history of candidates, and the customer's favourites. */
 /**
  * What dispatch scores beyond the calendar, for some technicians: completed-order revenue since
  * `since`, acceptance of offers, and which of them each of `customerIds` marked as a favourite.
+ * One D1 round trip however many technicians: the ids go in parts under D1's 100 bound parameters,
+ * every part a statement of the same batch.
  */
 export async function candidateHistory(db: Db, technicianIds: string[], customerIds: string[], since: number) {
-  if (technicianIds.length === 0 || customerIds.length === 0)
-    return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: new Map<string, Set<string>>() };
-  const [earn, offers, favs] = await db.batch([
+  const earnings = new Map<string, number>();
+  const acceptance = new Map<string, number>();
+  const favouriteSets = new Map<string, Set<string>>();
+  if (technicianIds.length === 0 || customerIds.length === 0) return { earnings, acceptance, favourites: favouriteSets };
+  const technicianParts = chunked(technicianIds, 90);
+  // favourites bind customers and technicians together: 40 + 50 per statement
+  const pairs = chunked(customerIds, 40).flatMap((cs) => chunked(technicianIds, 50).map((ts) => [cs, ts] as const));
+  const earn = technicianParts.map((ids) =>
     db
       .select({ id: orders.technicianId, sum: sql<number>`sum(${orders.total})` })
       .from(orders)
-      .where(and(inArray(orders.technicianId, technicianIds), eq(orders.status, "completed"), sql`${orders.updatedAt} >= ${since}`))
+      .where(and(inArray(orders.technicianId, ids), eq(orders.status, "completed"), sql`${orders.updatedAt} >= ${since}`))
       .groupBy(orders.technicianId),
+  );
+  const offers = technicianParts.map((ids) =>
     db
       .select({
         id: orderEvents.actorId,
@@ -279,26 +288,29 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
         declines: sql<number>`sum(case when ${orderEvents.reason} in ('declined', 'accept deadline missed') then 1 else 0 end)`,
       })
       .from(orderEvents)
-      .where(and(inArray(orderEvents.actorId, technicianIds), sql`${orderEvents.at} >= ${since - 23 * 86_400_000}`))
+      .where(and(inArray(orderEvents.actorId, ids), sql`${orderEvents.at} >= ${since - 23 * 86_400_000}`))
       .groupBy(orderEvents.actorId),
+  );
+  const favs = pairs.map(([cs, ts]) =>
     db
       .select({ customerId: favourites.accountId, id: favourites.technicianId })
       .from(favourites)
-      .where(and(inArray(favourites.accountId, customerIds), inArray(favourites.technicianId, technicianIds))),
-  ]);
-  const acceptance = new Map<string, number>();
-  for (const o of offers) {
+      .where(and(inArray(favourites.accountId, cs), inArray(favourites.technicianId, ts))),
+  );
+  const results = await db.batch([...earn, ...offers, ...favs] as [(typeof earn)[number], ...(typeof earn)[number][]]);
+  const rows = results as unknown[][];
+  for (const e of rows.slice(0, earn.length).flat() as { id: string | null; sum: number }[]) if (e.id) earnings.set(e.id, Number(e.sum));
+  for (const o of rows.slice(earn.length, earn.length + offers.length).flat() as {
+    id: string | null;
+    accepts: number;
+    declines: number;
+  }[]) {
     const total = Number(o.accepts) + Number(o.declines);
     if (o.id && total > 0) acceptance.set(o.id, Number(o.accepts) / total);
   }
-  return {
-    earnings: new Map(earn.filter((e) => e.id).map((e) => [e.id!, Number(e.sum)])),
-    acceptance,
-    favourites: favs.reduce(
-      (m, f) => m.set(f.customerId, (m.get(f.customerId) ?? new Set<string>()).add(f.id)),
-      new Map<string, Set<string>>(),
-    ),
-  };
+  for (const f of rows.slice(earn.length + offers.length).flat() as { customerId: string; id: string }[])
+    favouriteSets.set(f.customerId, (favouriteSets.get(f.customerId) ?? new Set<string>()).add(f.id));
+  return { earnings, acceptance, favourites: favouriteSets };
 }
 
 // ——— idempotency ———

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { cities, merchants, serviceCities, services } from "../schema";
 import { escapeLike } from "../../domain/catalog";
+import { chunked } from "../chunks";
 
 export type ServiceRow = typeof services.$inferSelect;
 
@@ -116,12 +117,8 @@ export async function listServices(db: Db, f: ServiceFilter): Promise<ServiceRow
 /** The cities each of the services is offered in, sorted. */
 export async function citiesOfServices(db: Db, serviceIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(serviceIds.map((id) => [id, []]));
-  for (let i = 0; i < serviceIds.length; i += 90) {
-    const rows = await db
-      .select()
-      .from(serviceCities)
-      .where(inArray(serviceCities.serviceId, serviceIds.slice(i, i + 90)))
-      .orderBy(asc(serviceCities.cityId));
+  for (const part of chunked(serviceIds)) {
+    const rows = await db.select().from(serviceCities).where(inArray(serviceCities.serviceId, part)).orderBy(asc(serviceCities.cityId));
     for (const r of rows) out.get(r.serviceId)?.push(r.cityId);
   }
   return out;
@@ -130,11 +127,8 @@ export async function citiesOfServices(db: Db, serviceIds: string[]): Promise<Ma
 /** The ids among `ids` that name a city. */
 export async function existingCityIds(db: Db, ids: string[]): Promise<Set<string>> {
   const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db
-      .select({ id: cities.id })
-      .from(cities)
-      .where(inArray(cities.id, ids.slice(i, i + 90)));
+  for (const part of chunked(ids)) {
+    const rows = await db.select({ id: cities.id }).from(cities).where(inArray(cities.id, part));
     for (const r of rows) found.add(r.id);
   }
   return found;
