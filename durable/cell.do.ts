@@ -5,7 +5,7 @@ import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore } from "./calendar.store";
 import { migrate } from "./cell.schema";
 import { parseWeights } from "../src/domain/dispatch";
-import { afterCellEvents, factsForBatch, onBatch, onDeadline, onHoldExpired, type DeadlineKind } from "../src/services/cell-events.service";
+import { afterCellEvents, factsForBatch, onBatch, onDeadline, onHoldExpired, type DeadlineKind } from "../src/cells/cell-events.service";
 import { BatchStore, type BatchJob } from "./batch.store";
 import type {
   AvailabilityQuery,

@@ -1,10 +1,10 @@
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { problem, routeNotFound, toAppError } from "./errors";
-import { authenticate } from "./middleware/auth";
-import { drainAfterWrites, limitBody, requestContext, requireJson } from "./middleware/request";
-import { createRouter } from "./routes/openapi";
-import { routes } from "./routes";
+import { authenticate } from "./http/auth";
+import { drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
+import { createRouter } from "./http/openapi";
+import { routes } from "./http/routes";
 
 /** Builds the Worker's HTTP app: middleware, every route, errors, and the OpenAPI document. */
 export function createApp() {

@@ -1,6 +1,6 @@
 import { createApp } from "./app";
-import { consumeDeadLetters, consumeNotifications } from "./services/notifications/delivery.service";
-import { runScheduled } from "./services/scheduled.service";
+import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
+import { runScheduled } from "./scheduled";
 
 export { CellDO } from "../durable/cell.do";
 

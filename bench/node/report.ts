@@ -270,7 +270,7 @@ export function renderReport(run: Run, resultFile: string): void {
     "technician lives in the order's cell): two storage-writing calls to the cell per booking, next to four D1 round trips",
     "before the answer (the idempotency claim; the address and the technician in parallel; one batch with the order, both",
     "timeline entries and their messages and the stored answer) and two after it (the outbox drain). The quote prices from",
-    "a per-isolate cache of the service and the cell's city (test/integration/booking-roundtrips.test.ts bounds these",
+    "a per-isolate cache of the service and the cell's city (test/orders/booking-roundtrips.test.ts bounds these",
     "counts). Latency is quote + order; the two halves are shown apart.",
     "",
   );
@@ -578,7 +578,7 @@ export function renderReport(run: Run, resultFile: string): void {
     "The technicians are written to D1 directly rather than created one by one through `POST /v1/admin/technicians`, to",
     "keep the set-up short. (An earlier run found that endpoint answering 500 when several operators called it at once:",
     "concurrent audit-log appends collided. Audit entries are now sealed into the hash chain after a collision-free insert,",
-    "and test/integration/audit.test.ts proves 20 concurrent sensitive actions.)",
+    "and test/audit/audit.test.ts proves 20 concurrent sensitive actions.)",
     "",
   );
   const file = path.join(ROOT, "BENCHMARKS.md");

@@ -4,12 +4,12 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { CellDO } from "../../durable/cell.do";
-import { cellStub } from "../../src/services/cells.service";
+import { cellStub } from "../../src/cells/cells.service";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { fromBase64, toBase64, utf8 } from "../../src/lib/encoding";
 import { hmacHex, pemToDer } from "../../src/lib/provider-crypto";
-import { alipaySignedString } from "../../src/services/payments/verify";
+import { alipaySignedString } from "../../src/money/verify";
 import { book, newCustomer, quote, task, type Customer } from "./booking";
 import { call, type Called, type Session } from "./http";
 import { PNG, uploadPhoto } from "./visit";

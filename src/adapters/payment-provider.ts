@@ -1,0 +1,159 @@
+/**
+ * Calls to the payment providers' servers: create the provider-side trade, query it, close it,
+ * refund, pay a technician out. These machines cannot reach the providers, so the built-in client
+ * is `local`: it keeps what a provider's servers would know in D1 (local_provider_records). A
+ * production deployment adds a client per provider behind this interface (PAYMENT_PROVIDER_CLIENT).
+ */
+import { getDb } from "../db/client";
+import { getLocalRecord, putLocalRecord, setLocalState } from "../db/repositories/local-provider.repo";
+import type { PaymentProvider } from "../domain/money";
+import { randomToken } from "../lib/encoding";
+
+export interface PrepayRequest {
+  paymentId: string;
+  provider: PaymentProvider;
+  channel: string;
+  amount: number;
+  currency: string;
+  description: string;
+  notifyUrl: string;
+  payerOpenId?: string;
+}
+
+export interface Prepared {
+  /** prepay_id (WeChat Pay), PaymentIntent id (Stripe, sandbox); null when the app signs the order itself (Alipay). */
+  providerRef: string | null;
+  /** Stripe's PaymentIntent client secret. */
+  clientSecret?: string;
+}
+
+export type TradeState = { state: "paid"; transactionId: string; amount: number } | { state: "unpaid" } | { state: "closed" };
+
+export interface RefundRequest {
+  refundId: string;
+  paymentId: string;
+  provider: PaymentProvider;
+  providerTxnId: string | null;
+  amount: number;
+  paymentAmount: number;
+  currency: string;
+  reason: string;
+}
+
+export type RefundState =
+  | { status: "succeeded"; providerRefundId: string }
+  | { status: "processing"; providerRefundId: string }
+  | { status: "failed"; reason: string };
+
+export interface PayoutRequest {
+  withdrawalId: string;
+  provider: string;
+  technicianId: string;
+  amount: number;
+  currency: string;
+}
+
+export type PayoutState = { status: "succeeded" | "processing"; payoutRef: string } | { status: "failed"; reason: string };
+
+export interface ProviderClient {
+  /** Creates (idempotently, per payment id) the trade at the provider. */
+  prepay(req: PrepayRequest): Promise<Prepared>;
+  /** What the provider knows of the trade `paymentId`. */
+  queryPayment(provider: PaymentProvider, paymentId: string): Promise<TradeState>;
+  /** Closes an unpaid trade so it can no longer be paid. */
+  closePayment(provider: PaymentProvider, paymentId: string): Promise<void>;
+  /** Asks for a refund (idempotent per refund id). */
+  refund(req: RefundRequest): Promise<RefundState>;
+  queryRefund(provider: PaymentProvider, refundId: string): Promise<RefundState | null>;
+  /** Pays a technician out (idempotent per withdrawal id). */
+  payout(req: PayoutRequest): Promise<PayoutState>;
+}
+
+/** Provider-shaped ids: WeChat prepay_id `wx…`, Stripe `pi_…`, transaction ids per provider. */
+const alnum = (n: number) =>
+  randomToken(n * 2)
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, n);
+function providerRefFor(provider: PaymentProvider): string | null {
+  if (provider === "wechatpay") return `wx${Date.now()}${alnum(20)}`;
+  if (provider === "stripe" || provider === "sandbox") return `pi_${alnum(24)}`;
+  return null;
+}
+export function transactionIdFor(provider: PaymentProvider): string {
+  if (provider === "wechatpay") return `4200${Date.now()}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
+  if (provider === "alipay") return `2026${Date.now()}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
+  return `ch_${alnum(24)}`;
+}
+
+/** The local stand-in for the providers' servers (see the module comment). */
+export function localClient(env: Env): ProviderClient {
+  const db = getDb(env);
+  /** Records what the provider would now know (once per ref); answers what it knows. */
+  const record = (
+    ref: string,
+    provider: string,
+    kind: "trade" | "refund" | "payout",
+    amount: number,
+    state: string,
+    providerId: string,
+    data: Record<string, unknown>,
+  ) => {
+    const now = Date.now();
+    return putLocalRecord(db, { ref, provider, kind, amount, state, providerId, data, createdAt: now, updatedAt: now });
+  };
+  return {
+    async prepay(req) {
+      const providerRef = providerRefFor(req.provider);
+      const row = await record(req.paymentId, req.provider, "trade", req.amount, "NOTPAY", providerRef ?? req.paymentId, {
+        channel: req.channel,
+        notifyUrl: req.notifyUrl,
+        clientSecret: providerRef?.startsWith("pi_") ? `${providerRef}_secret_${alnum(24)}` : null,
+      });
+      const secret = row.data.clientSecret;
+      return { providerRef: providerRef === null ? null : row.providerId, clientSecret: typeof secret === "string" ? secret : undefined };
+    },
+    async queryPayment(_provider, paymentId) {
+      const row = await getLocalRecord(db, paymentId);
+      if (!row || row.state === "NOTPAY") return { state: "unpaid" };
+      if (row.state === "CLOSED") return { state: "closed" };
+      return { state: "paid", transactionId: String(row.data.transactionId ?? row.providerId), amount: row.amount };
+    },
+    async closePayment(_provider, paymentId) {
+      const row = await getLocalRecord(db, paymentId);
+      if (row?.state === "NOTPAY") await setLocalState(db, paymentId, "CLOSED");
+    },
+    async refund(req) {
+      if (req.amount <= 0 || req.amount > req.paymentAmount) return { status: "failed", reason: "refund amount exceeds the payment" };
+      // Alipay refunds synchronously and so does the sandbox; WeChat Pay and Stripe notify later.
+      const sync = req.provider === "alipay" || req.provider === "sandbox";
+      const providerId = req.provider === "stripe" || req.provider === "sandbox" ? `re_${alnum(24)}` : `50${Date.now()}${alnum(8)}`;
+      const row = await record(req.refundId, req.provider, "refund", req.amount, sync ? "SUCCESS" : "PROCESSING", providerId, {
+        paymentId: req.paymentId,
+      });
+      return localRefundState(row.state, row.providerId);
+    },
+    async queryRefund(_provider, refundId) {
+      const row = await getLocalRecord(db, refundId);
+      return row ? localRefundState(row.state, row.providerId) : null;
+    },
+    async payout(req) {
+      const row = await record(req.withdrawalId, req.provider, "payout", req.amount, "SUCCESS", `po_${alnum(24)}`, {
+        technicianId: req.technicianId,
+      });
+      return row.state === "FAILED" ? { status: "failed", reason: "payout refused" } : { status: "succeeded", payoutRef: row.providerId };
+    },
+  };
+}
+
+function localRefundState(state: string, providerRefundId: string): RefundState {
+  if (state === "SUCCESS") return { status: "succeeded", providerRefundId };
+  if (state === "PROCESSING") return { status: "processing", providerRefundId };
+  return { status: "failed", reason: `refund ${state.toLowerCase()} at the provider` };
+}
+
+/** The configured provider client (`PAYMENT_PROVIDER_CLIENT`; `local` is the one built in). */
+export function providerClient(env: Env): ProviderClient {
+  const kind = env.PAYMENT_PROVIDER_CLIENT || "local";
+  if (kind !== "local") throw new Error(`unknown PAYMENT_PROVIDER_CLIENT ${kind}`);
+  return localClient(env);
+}

@@ -1,0 +1,91 @@
+/**
+ * How the Worker talks to CellDOs: addressing, turning RPC failures into AppErrors, and keeping
+ * each cell's copy of its technicians' profiles in step with D1 (self-healing on demand).
+ */
+import type { CellDO } from "../../durable/cell.do";
+import type { CellFailure } from "../../durable/cell.types";
+import { getDb } from "../db/client";
+import { rosterEntry, rosterOfCell, type RosterEntry } from "../db/repositories/roster.repo";
+import { AppError, BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { completePendingTransfer } from "../technicians/home-move.service";
+
+export function cellStub(env: Env, cell: string): DurableObjectStub<CellDO> {
+  return env.CELL.getByName(cell);
+}
+
+/** The AppError a cell's refusal means to a client. */
+export function cellError(f: CellFailure): AppError {
+  switch (f.code) {
+    case "UNKNOWN_TECHNICIAN":
+      return new NotFoundError("Technician");
+    case "UNKNOWN_ORDER":
+      return new NotFoundError("Booking", "UNKNOWN_ORDER");
+    case "TECHNICIAN_MOVING":
+    case "TECHNICIAN_MOVED":
+      return new ConflictError(
+        "TECHNICIAN_MOVING",
+        { en: "The technician's calendar is moving to a new home cell; retry shortly.", zh: "技师日程正在迁移，请稍后重试。" },
+        { headers: { "Retry-After": "1" } },
+      );
+    case "SLOT_UNAVAILABLE":
+      return new ConflictError("SLOT_UNAVAILABLE", { en: "That time is no longer available.", zh: "该时段已不可预约。" });
+    case "OUTSIDE_SHIFT":
+      return new ConflictError("OUTSIDE_SHIFT", {
+        en: "That time is outside the technician's working hours.",
+        zh: "该时段不在技师工作时间内。",
+      });
+    case "HOLD_EXPIRED":
+      return new ConflictError("HOLD_EXPIRED", { en: "The reservation has expired.", zh: "预留已过期。" });
+    case "ORDER_CONFLICT":
+      return new ConflictError("ORDER_CONFLICT", { en: "The order already holds a different time.", zh: "该订单已占用其他时段。" });
+    case "INVALID_INTERVAL":
+      return new BadRequestError("INVALID_INTERVAL", {
+        en: "The end must be after the start, within one day.",
+        zh: "结束时间须晚于开始时间，且不超过一天。",
+      });
+  }
+}
+
+/** Pushes one technician's profile from D1 to their home cell. */
+export async function pushTechnician(env: Env, technicianId: string): Promise<RosterEntry> {
+  const entry = await rosterEntry(getDb(env), technicianId);
+  if (!entry) throw new NotFoundError("Technician");
+  const r = await cellStub(env, entry.homeCell).syncRoster([entry.profile], 0);
+  if (!r.ok) throw new Error("roster sync refused");
+  return entry;
+}
+
+/** Reloads a cell's whole roster from D1 (when the cell reports its copy is older than `version`). */
+export async function syncCellRoster(env: Env, cell: string, version: number): Promise<void> {
+  const entries = await rosterOfCell(getDb(env), cell);
+  await cellStub(env, cell).syncRoster(
+    entries.map((e) => e.profile),
+    version,
+  );
+}
+
+/**
+ * Runs `call` against the technician's owner cell. When the cell does not know the technician yet
+ * (a profile push was lost, or data came from elsewhere) it is synced from D1 and the call retried
+ * once; a refusal becomes the matching AppError.
+ */
+export async function atOwnerCell<R extends { ok: boolean }>(
+  env: Env,
+  technicianId: string,
+  call: (stub: DurableObjectStub<CellDO>, entry: RosterEntry) => Promise<R>,
+): Promise<{ entry: RosterEntry; result: Extract<R, { ok: true }> }> {
+  const entry = await rosterEntry(getDb(env), technicianId);
+  if (!entry) throw new NotFoundError("Technician");
+  if (entry.transferPending) await completePendingTransfer(env, technicianId);
+  const stub = cellStub(env, entry.homeCell);
+  let r = await call(stub, entry);
+  const code = r.ok ? null : (r as unknown as CellFailure).code;
+  if (code === "UNKNOWN_TECHNICIAN") {
+    await stub.syncRoster([entry.profile], 0);
+    r = await call(stub, entry);
+  } else if (code === "TECHNICIAN_MOVING" && (await completePendingTransfer(env, technicianId))) {
+    r = await call(stub, entry);
+  }
+  if (!r.ok) throw cellError(r as unknown as CellFailure);
+  return { entry, result: r as Extract<R, { ok: true }> };
+}

@@ -1,0 +1,187 @@
+/**
+ * Coupons: operators create them; customers enter a code when asking for a quote, which adds the
+ * discount as a negative line; the order redeems the coupon in its own batch, only while the coupon
+ * still has room, and a cancelled order gives it back (order-flow's transition).
+ */
+import { getDb } from "../db/client";
+import { appendAudit } from "../db/repositories/audit.repo";
+import {
+  couponHasRoom,
+  findCoupon,
+  findCouponByCode,
+  insertCoupon,
+  listCoupons,
+  redemptionsOf,
+  updateCoupon,
+  type CouponRow,
+} from "../db/repositories/coupons.repo";
+import { couponRefusal, discountOf, normaliseCode, REFUSAL_TEXT } from "../domain/coupons";
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { newId } from "../lib/ids";
+import type { QuotePayload } from "../orders/quotes.service";
+
+export function couponUsedUp(): ConflictError {
+  return new ConflictError("COUPON_USED_UP", {
+    en: "This coupon has been used up (for you, or in all).",
+    zh: "该优惠券已用完（您的使用次数或总数已满）。",
+  });
+}
+
+/**
+ * The coupon `code` and its discount for a quote of this service at this subtotal, checked for the
+ * customer now: 400 COUPON_NOT_FOUND or COUPON_NOT_APPLICABLE, 409 COUPON_USED_UP.
+ */
+export async function applicableCoupon(
+  env: Env,
+  customerId: string,
+  code: string,
+  job: { serviceId: string; merchantId: string | null; subtotal: number },
+  now = Date.now(),
+): Promise<{ id: string; code: string; discount: number }> {
+  const db = getDb(env);
+  const coupon = await findCouponByCode(db, normaliseCode(code));
+  if (!coupon) {
+    throw new BadRequestError(
+      "COUPON_NOT_FOUND",
+      { en: "No such coupon.", zh: "优惠券不存在。" },
+      { errors: [{ path: "body.couponCode", message: "unknown coupon" }] },
+    );
+  }
+  const refusal = couponRefusal(coupon, job, now);
+  if (refusal) {
+    throw new BadRequestError("COUPON_NOT_APPLICABLE", REFUSAL_TEXT[refusal], {
+      errors: [{ path: "body.couponCode", message: refusal }],
+      extra: { reason: refusal },
+    });
+  }
+  if (
+    (coupon.totalLimit !== null && coupon.redeemed >= coupon.totalLimit) ||
+    (await redemptionsOf(db, coupon.id, customerId)) >= coupon.perCustomerLimit
+  ) {
+    throw couponUsedUp();
+  }
+  return { id: coupon.id, code: coupon.code, discount: discountOf(coupon, job.subtotal) };
+}
+
+function view(c: CouponRow) {
+  return {
+    id: c.id,
+    code: c.code,
+    name: c.name,
+    kind: c.kind,
+    value: c.value,
+    maxDiscount: c.maxDiscount,
+    minTotal: c.minTotal,
+    merchantId: c.merchantId,
+    serviceIds: c.serviceIds,
+    startsAt: new Date(c.startsAt).toISOString(),
+    endsAt: new Date(c.endsAt).toISOString(),
+    totalLimit: c.totalLimit,
+    perCustomerLimit: c.perCustomerLimit,
+    redeemed: c.redeemed,
+    active: c.active,
+    createdAt: new Date(c.createdAt).toISOString(),
+  };
+}
+
+export interface NewCoupon {
+  code: string;
+  name: string;
+  kind: "fixed" | "percent";
+  value: number;
+  maxDiscount?: number;
+  minTotal?: number;
+  merchantId?: string;
+  serviceIds?: string[];
+  startsAt: string;
+  endsAt: string;
+  totalLimit?: number;
+  perCustomerLimit?: number;
+}
+
+/** Creates a coupon (409 COUPON_CODE_TAKEN for a code in use). Audited. */
+export async function createCoupon(env: Env, actorId: string, input: NewCoupon) {
+  const startsAt = Date.parse(input.startsAt);
+  const endsAt = Date.parse(input.endsAt);
+  const problems: { path: string; message: string }[] = [];
+  if (!(endsAt > startsAt)) problems.push({ path: "body.endsAt", message: "must be after startsAt" });
+  if (input.kind === "percent" && input.value > 100) problems.push({ path: "body.value", message: "a percentage is at most 100" });
+  if (input.kind === "fixed" && input.maxDiscount !== undefined)
+    problems.push({ path: "body.maxDiscount", message: "only for percent coupons" });
+  if (problems.length) throw new ValidationError(problems);
+  const now = Date.now();
+  const row: CouponRow = {
+    id: newId("cpn", now),
+    code: normaliseCode(input.code),
+    name: input.name,
+    kind: input.kind,
+    value: input.value,
+    maxDiscount: input.maxDiscount ?? null,
+    minTotal: input.minTotal ?? 0,
+    merchantId: input.merchantId ?? null,
+    serviceIds: input.serviceIds ?? [],
+    startsAt,
+    endsAt,
+    totalLimit: input.totalLimit ?? null,
+    perCustomerLimit: input.perCustomerLimit ?? 1,
+    redeemed: 0,
+    active: true,
+    createdBy: actorId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const db = getDb(env);
+  if (!(await insertCoupon(db, row))) {
+    throw new ConflictError("COUPON_CODE_TAKEN", { en: "A coupon with this code exists.", zh: "该优惠码已存在。" });
+  }
+  await appendAudit(db, { actorId, action: "coupon.create", targetType: "coupon", targetId: row.id, data: { code: row.code } });
+  return view(row);
+}
+
+/** Changes what may change of a coupon (name, active, end, limits). Audited. */
+export async function changeCoupon(
+  env: Env,
+  actorId: string,
+  id: string,
+  patch: { name?: string; active?: boolean; endsAt?: string; totalLimit?: number | null; perCustomerLimit?: number },
+) {
+  const db = getDb(env);
+  const current = await findCoupon(db, id);
+  if (!current) throw new NotFoundError({ en: "Coupon", zh: "优惠券" });
+  const endsAt = patch.endsAt === undefined ? undefined : Date.parse(patch.endsAt);
+  if (endsAt !== undefined && !(endsAt > current.startsAt))
+    throw new ValidationError([{ path: "body.endsAt", message: "must be after startsAt" }]);
+  const row = await updateCoupon(db, id, { ...patch, endsAt });
+  await appendAudit(db, { actorId, action: "coupon.update", targetType: "coupon", targetId: id, data: { ...patch } });
+  return view(row!);
+}
+
+export async function coupons(env: Env, q: { active?: boolean; limit: number; cursor?: string }) {
+  const rows = await listCoupons(getDb(env), { beforeId: decodeCursor(q.cursor), active: q.active }, q.limit + 1);
+  const page = toPage(rows, q.limit);
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
+}
+
+export async function coupon(env: Env, id: string) {
+  const row = await findCoupon(getDb(env), id);
+  if (!row) throw new NotFoundError({ en: "Coupon", zh: "优惠券" });
+  return view(row);
+}
+
+/** The coupon a quote applied and the discount it promised, or null. */
+export function couponOfQuote(q: QuotePayload): { couponId: string; amount: number } | null {
+  if (!q.couponId) return null;
+  const line = q.lines.find((l) => l.code.startsWith("coupon:"));
+  return { couponId: q.couponId, amount: line ? -line.amount : 0 };
+}
+
+/** Whether the coupon could still discount one more order of the customer now. */
+export async function couponStillHasRoom(env: Env, couponId: string, customerId: string, now = Date.now()): Promise<boolean> {
+  const guard = couponHasRoom(couponId, customerId, now);
+  return (
+    (await env.DB.prepare(`SELECT 1 AS ok WHERE ${guard.sql}`)
+      .bind(...guard.params)
+      .first()) !== null
+  );
+}

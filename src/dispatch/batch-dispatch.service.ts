@@ -1,0 +1,71 @@
+/**
+ * Batched dispatch (DISPATCH_STRATEGY=batch): a newly confirmed auto job is not offered at once but
+ * waits, with the interval its booking reserved, in the cell that holds it. Every
+ * BATCH_INTERVAL_SECONDS the cell matches all its waiting jobs to its technicians as one
+ * minimum-cost assignment and moves the intervals that change hands atomically (durable/batch.store);
+ * then each order is offered to the technician the batch chose.
+ */
+import type { BatchDecision, BatchFacts } from "../../durable/batch.store";
+import { getDb } from "../db/client";
+import { candidateHistory, findOrder, type OrderRow } from "../db/repositories/orders.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import { ConflictError } from "../errors";
+import { cellStub } from "../cells/cells.service";
+import { acceptDeadlineMs, batchIntervalMs, recordDecision, WEEK_MS } from "./dispatch.service";
+
+/** Scoring history for the technicians and customers of one tick. */
+export async function batchFacts(env: Env, technicianIds: string[], customerIds: string[]): Promise<BatchFacts> {
+  const h = await candidateHistory(getDb(env), technicianIds, customerIds, Date.now() - WEEK_MS);
+  return {
+    earnings: Object.fromEntries(h.earnings),
+    acceptance: Object.fromEntries(h.acceptance),
+    favourites: Object.fromEntries([...h.favourites].map(([c, set]) => [c, [...set]])),
+  };
+}
+
+/**
+ * Puts a dispatching auto order in the batch of the cell that holds its interval. False when it
+ * cannot wait there (no reserved technician, or the cell refused); the caller then offers it at once.
+ */
+export async function enqueueForBatch(env: Env, order: OrderRow, skills: string[]): Promise<boolean> {
+  if (!order.technicianId || !order.holdKey) return false;
+  const entry = await rosterEntry(getDb(env), order.technicianId);
+  if (!entry) return false;
+  const r = await cellStub(env, entry.homeCell).enqueueBatch(
+    { holdKey: order.holdKey, orderId: order.id, customerId: order.customerId, skills, exclude: order.triedTechnicians },
+    batchIntervalMs(env),
+  );
+  return r.ok;
+}
+
+/**
+ * Acts on a tick's decisions (called by the cell's alarm, retried until it returns): each order
+ * still waiting for its batch is offered to the technician now holding its interval, with the
+ * decision and its candidates recorded. Orders that moved on meanwhile are left alone.
+ */
+export async function onBatchDecided(
+  env: Env,
+  decisions: BatchDecision[],
+  offer: (order: OrderRow, patch: { technicianId: string; acceptBy: number }, reason: string) => Promise<OrderRow>,
+): Promise<void> {
+  const db = getDb(env);
+  for (const d of decisions) {
+    const reason =
+      d.from === d.to
+        ? `offered by a batch of ${d.batch.jobs}`
+        : `offered by a batch of ${d.batch.jobs}: moved from ${d.from} (batch cost ${d.batch.cost} against ${d.batch.keptCost} unmoved)`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const order = await findOrder(db, d.orderId);
+      if (!order || order.status !== "dispatching" || order.holdKey !== d.holdKey) break;
+      try {
+        await offer(order, { technicianId: d.to, acceptBy: Date.now() + acceptDeadlineMs(env) }, reason);
+        await recordDecision(env, order.id, order.dispatchRound, "auto", d.to, reason, d.candidates);
+        break;
+      } catch (err) {
+        // Changed meanwhile (e.g. rescheduled): read it again and retry.
+        if (err instanceof ConflictError && err.code === "CONCURRENT_UPDATE") continue;
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Dispatch: finding, scoring and reserving a technician for an order, and moving the order to the
+ * next one when a technician declines, cancels or misses a deadline.
+ *
+ * Reserving is always "hold the new technician first, then switch the order in D1 (conditional on
+ * its version), then release the previous technician": a failed switch releases the new hold, and
+ * a hold that is never confirmed expires by itself, so no interval is ever left behind.
+ */
+import { gridDisk } from "h3-js";
+import type { Candidate, CandidateQuery } from "../../durable/cell.types";
+import { getDb } from "../db/client";
+import { candidateHistory, insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
+import { cellVersions, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
+import { candidateFacts, parseWeights, rank, type ScoredCandidate } from "../domain/dispatch";
+import { newId } from "../lib/ids";
+import { cellStub, syncCellRoster } from "../cells/cells.service";
+
+/** What dispatch needs of an order: where and when, which skills, who was tried. */
+export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
+  orderId: string;
+  customerId: string;
+  cell: string;
+}
+
+export const positive = (v: string | undefined, fallback: number) => {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+export const holdTtlMs = (env: Env) => positive(env.HOLD_TTL_SECONDS, 900) * 1000;
+export const acceptDeadlineMs = (env: Env) => positive(env.ACCEPT_DEADLINE_SECONDS, 60) * 1000;
+export const grabDeadlineMs = (env: Env) => positive(env.GRAB_DEADLINE_SECONDS, 120) * 1000;
+export const enRouteLeadMs = (env: Env) => positive(env.EN_ROUTE_LEAD_MINUTES, 30) * 60_000;
+export const maxRounds = (env: Env) => positive(env.DISPATCH_MAX_ROUNDS, 3);
+export const batchIntervalMs = (env: Env) => positive(env.BATCH_INTERVAL_SECONDS, 5) * 1000;
+export const candidatesKept = (env: Env) => positive(env.DISPATCH_CANDIDATES, 10);
+
+/** Earnings fairness looks back this far. */
+export const WEEK_MS = 7 * 86_400_000;
+
+/** A candidate as its home cell answered for it: where to hold it, and the name to show. */
+export interface CandidateHome {
+  cell: string;
+  name: string;
+}
+
+/** Ranked candidates and the home cell that answered for each of them. */
+export interface RankedCandidates {
+  ranked: ScoredCandidate[];
+  homes: Map<string, CandidateHome>;
+}
+
+/**
+ * Every free, qualified technician of the job's cell and its ring, scored and ranked. Only cells
+ * with approved technicians are asked (one roster-version query serves them all), in parallel.
+ */
+export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCandidates> {
+  const db = getDb(env);
+  const cells = gridDisk(job.cell, positive(env.AVAILABILITY_RING, 1));
+  const versions = await cellVersions(db, cells);
+  const staffed = cells.filter((c) => (versions.get(c)?.approved ?? 0) > 0);
+  const query = { start: job.start, end: job.end, lat: job.lat, lng: job.lng, skills: job.skills, exclude: job.exclude };
+  const homes = new Map<string, CandidateHome>();
+  const found: Candidate[] = (
+    await Promise.all(
+      staffed.map(async (c) => {
+        const rosterVersion = versions.get(c)!.version;
+        const stub = cellStub(env, c);
+        let r = await stub.candidates({ ...query, rosterVersion });
+        if (!r.ok) {
+          await syncCellRoster(env, c, rosterVersion);
+          r = await stub.candidates({ ...query, rosterVersion });
+        }
+        if (!r.ok) return [];
+        for (const candidate of r.candidates) homes.set(candidate.technicianId, { cell: c, name: candidate.name });
+        return r.candidates;
+      }),
+    )
+  ).flat();
+  const history = await candidateHistory(
+    db,
+    found.map((c) => c.technicianId),
+    [job.customerId],
+    Date.now() - WEEK_MS,
+  );
+  const favourites = history.favourites.get(job.customerId);
+  const known = {
+    earnings: (id: string) => history.earnings.get(id),
+    acceptance: (id: string) => history.acceptance.get(id),
+    favourite: (id: string) => favourites?.has(id) ?? false,
+  };
+  const ranked = rank(
+    found.map((c) => candidateFacts(c, known)),
+    parseWeights(env.DISPATCH_WEIGHTS),
+  );
+  return { ranked, homes };
+}
+
+/** Every free, qualified technician of the job's cell and its ring, scored and ranked. */
+export async function rankedCandidates(env: Env, job: Job): Promise<ScoredCandidate[]> {
+  return (await candidatesWithHomes(env, job)).ranked;
+}
+
+export interface Reservation {
+  technicianId: string;
+  holdKey: string;
+  expiresAt: number;
+  /** The cell that holds the interval (the technician's home cell when it was placed). */
+  homeCell: string;
+}
+
+/** The outcome of choosing a technician: the hold (if any), who it is, and the decision to record. */
+export interface Choice {
+  reservation: (Reservation & { name: string; ratingX100: number }) | null;
+  decision: DecisionRow;
+}
+
+/**
+ * Holds the interval on the first candidate whose home cell accepts it (another booking may win a
+ * candidate between scoring and holding; then the next is tried), and says what to record of the
+ * decision: the caller writes it, in the batch of the order write that uses the hold when it can.
+ */
+export async function chooseAndHold(env: Env, job: Job, round: number, mode: string, reason: string): Promise<Choice> {
+  const { ranked, homes } = await candidatesWithHomes(env, job);
+  const kept = ranked.slice(0, candidatesKept(env));
+  const decision = (chosen: string | null, why: string): DecisionRow => ({
+    id: newId("dsp"),
+    orderId: job.orderId,
+    round,
+    mode,
+    chosenTechnicianId: chosen,
+    reason: why,
+    candidates: kept,
+    createdAt: Date.now(),
+  });
+  for (const candidate of ranked) {
+    const home = homes.get(candidate.technicianId);
+    const r = await holdFor(env, candidate.technicianId, job, round, { homeCell: home?.cell });
+    if (r) {
+      return {
+        reservation: { ...r, name: home?.name ?? "", ratingX100: candidate.ratingX100 },
+        decision: decision(candidate.technicianId, reason),
+      };
+    }
+  }
+  return {
+    reservation: null,
+    decision: decision(null, ranked.length ? `${reason}: every candidate was taken meanwhile` : `${reason}: no candidate`),
+  };
+}
+
+/**
+ * Holds the interval on the first candidate whose home cell accepts it (another booking may win a
+ * candidate between scoring and holding; then the next is tried). Records the decision.
+ */
+export async function reserveBest(env: Env, job: Job, round: number, mode: string, reason: string): Promise<Reservation | null> {
+  const choice = await chooseAndHold(env, job, round, mode, reason);
+  await insertDecision(getDb(env), choice.decision);
+  return choice.reservation;
+}
+
+/**
+ * Holds the job's interval on one technician (in their home cell), or null when it does not fit.
+ * With `entry` (the technician as just read) or `homeCell` (the cell that just offered them as a
+ * candidate) no roster look-up is needed; a cell that does not know the technician yet is synced
+ * from D1 and asked again.
+ */
+export async function holdFor(
+  env: Env,
+  technicianId: string,
+  job: Job,
+  round: number,
+  opts: { ignoreShifts?: boolean; entry?: RosterEntry; homeCell?: string } = {},
+): Promise<Reservation | null> {
+  let entry = opts.entry;
+  let cell = opts.homeCell ?? entry?.homeCell;
+  if (cell === undefined) {
+    entry = await rosterEntry(getDb(env), technicianId);
+    if (!entry) return null;
+    cell = entry.homeCell;
+  }
+  const holdKey = `${job.orderId}:${round}`;
+  const req = {
+    technicianId,
+    orderId: holdKey,
+    start: job.start,
+    end: job.end,
+    lat: job.lat,
+    lng: job.lng,
+    ttlMs: holdTtlMs(env),
+    ignoreShifts: opts.ignoreShifts,
+  };
+  let r = await cellStub(env, cell).hold(req);
+  if (!r.ok && r.code === "UNKNOWN_TECHNICIAN") {
+    entry ??= await rosterEntry(getDb(env), technicianId);
+    if (!entry) return null;
+    cell = entry.homeCell;
+    const stub = cellStub(env, cell);
+    await stub.syncRoster([entry.profile], 0);
+    r = await stub.hold(req);
+  }
+  return r.ok ? { technicianId, holdKey, expiresAt: r.expiresAt, homeCell: cell } : null;
+}
+
+export async function recordDecision(
+  env: Env,
+  orderId: string,
+  round: number,
+  mode: string,
+  chosen: string | null,
+  reason: string,
+  candidates: ScoredCandidate[],
+): Promise<void> {
+  await insertDecision(getDb(env), {
+    id: newId("dsp"),
+    orderId,
+    round,
+    mode,
+    chosenTechnicianId: chosen,
+    reason,
+    candidates,
+    createdAt: Date.now(),
+  });
+}
+
+/** The cell that holds a technician's intervals: `known` when the caller just used it, else from the roster. */
+async function homeCellOf(env: Env, technicianId: string, known?: string): Promise<string | undefined> {
+  return known ?? (await rosterEntry(getDb(env), technicianId))?.homeCell;
+}
+
+/**
+ * Turns a technician's hold into a booking (the order is paid or pays after the service).
+ * `homeCell`: the cell the hold was just placed in (Reservation.homeCell), sparing the look-up.
+ */
+export async function bookHold(env: Env, technicianId: string, holdKey: string, homeCell?: string): Promise<boolean> {
+  const cell = await homeCellOf(env, technicianId, homeCell);
+  if (!cell) return false;
+  const r = await cellStub(env, cell).confirm(holdKey);
+  return r.ok;
+}
+
+/** Frees a technician's interval for an order (idempotent); `homeCell` as for bookHold. */
+export async function releaseHold(env: Env, technicianId: string | null, holdKey: string | null, homeCell?: string): Promise<void> {
+  if (!technicianId || !holdKey) return;
+  const cell = await homeCellOf(env, technicianId, homeCell);
+  if (!cell) return;
+  await cellStub(env, cell).release(holdKey);
+}
+
+export function jobOf(order: OrderRow, skills: string[]): Job {
+  return {
+    orderId: order.id,
+    customerId: order.customerId,
+    cell: order.cell,
+    start: order.startAt,
+    end: order.endAt,
+    lat: order.lat,
+    lng: order.lng,
+    skills,
+    exclude: order.triedTechnicians,
+  };
+}

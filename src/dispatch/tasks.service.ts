@@ -1,0 +1,230 @@
+/** The technician side of an order: tasks, the grab pool, and the visit's steps. */
+import { gridDisk } from "h3-js";
+import { getDb } from "../db/client";
+import { bookableService } from "../db/repositories/booking.repo";
+import { findOrder, grabPool, listOrders, type OrderRow } from "../db/repositories/orders.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import { haversineKm } from "../domain/geo";
+import { LIVE_STATUSES, REVEAL_STATUSES } from "../domain/order-state";
+import { maskPhone } from "../domain/phone";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { Pii } from "../lib/pii";
+import { holdFor, jobOf } from "./dispatch.service";
+import {
+  armEnRouteDeadline,
+  clearDeadline,
+  invalidTransition,
+  redispatch,
+  switchTechnician,
+  transition,
+  type Actor,
+} from "../orders/order-flow.service";
+import { orderView } from "../orders/orders.view";
+import { completionSplit } from "../money/order-money.service";
+import { assertNoPendingExtraCharge } from "../visit/changes.service";
+import { assertPhotoTaken } from "../visit/photos.service";
+
+export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
+
+const graceMs = (env: Env) => (Number(env.REVEAL_GRACE_MINUTES) >= 0 ? Number(env.REVEAL_GRACE_MINUTES) : 60) * 60_000;
+const geofenceMeters = (env: Env) => (Number(env.GEOFENCE_METERS) > 0 ? Number(env.GEOFENCE_METERS) : 300);
+
+/** Whether the technician may see the exact address and the customer's phone now. */
+export function revealed(env: Env, order: OrderRow, now = Date.now()): boolean {
+  if (REVEAL_STATUSES.includes(order.status)) return true;
+  return order.status === "completed" && now <= (order.completedAt ?? order.updatedAt) + graceMs(env);
+}
+
+/**
+ * An order as a technician sees it: the exact address and phone only while it is theirs and
+ * revealed; someone else's (a grab job, one they just declined) never shows who has it.
+ */
+export async function taskView(env: Env, order: OrderRow, technicianId: string) {
+  const base = await orderView(env, order, { viewer: "technician" });
+  const pii = await Pii.fromEnv(env);
+  const addr = JSON.parse(await pii.decrypt("order_address", order.addressEnc)) as {
+    label: string;
+    text: string;
+    contactName: string;
+    contactPhone: string;
+  };
+  const mine = order.technicianId === technicianId;
+  const open = mine && revealed(env, order);
+  return {
+    ...base,
+    technician: mine ? base.technician : null,
+    location: open
+      ? { lat: order.lat, lng: order.lng }
+      : { lat: Math.round(order.lat * 100) / 100, lng: Math.round(order.lng * 100) / 100 },
+    address: open
+      ? { text: addr.text, contactName: addr.contactName, contactPhone: addr.contactPhone }
+      : { text: null, contactName: addr.contactName.slice(0, 1) + "*", contactPhone: maskPhone(addr.contactPhone) },
+    revealed: open,
+  };
+}
+
+async function myOrder(env: Env, technicianId: string, orderId: string): Promise<OrderRow> {
+  const order = await findOrder(getDb(env), orderId);
+  if (!order || order.technicianId !== technicianId) throw new NotFoundError("Order");
+  return order;
+}
+
+export async function getTask(env: Env, technicianId: string, orderId: string) {
+  return taskView(env, await myOrder(env, technicianId, orderId), technicianId);
+}
+
+/** The technician's current and upcoming orders. */
+export async function listTasks(env: Env, technicianId: string, q: { limit: number; cursor?: string; all?: boolean }) {
+  const rows = await listOrders(getDb(env), { technicianId, beforeId: decodeCursor(q.cursor) }, q.limit + 1);
+  const page = toPage(rows, q.limit);
+  const items = q.all ? page.items : page.items.filter((o) => LIVE_STATUSES.includes(o.status) || o.status === "completed");
+  return { items: await Promise.all(items.map((o) => taskView(env, o, technicianId))), nextCursor: page.nextCursor };
+}
+
+/** Grab jobs in the technician's cell ring that need only skills they have. */
+export async function pool(env: Env, technicianId: string) {
+  const db = getDb(env);
+  const entry = await rosterEntry(db, technicianId);
+  if (!entry) throw new NotFoundError("Technician");
+  const rows = await grabPool(db, gridDisk(entry.homeCell, Number(env.AVAILABILITY_RING) > 0 ? Number(env.AVAILABILITY_RING) : 1));
+  const out = [];
+  for (const order of rows) {
+    const found = await bookableService(db, order.serviceId);
+    if (!found || !found.service.requiredSkills.every((s) => entry.profile.skills.includes(s))) continue;
+    if (order.triedTechnicians.includes(technicianId)) continue;
+    const view = await taskView(env, order, technicianId);
+    out.push({ ...view, distanceKm: Math.round(haversineKm(entry.profile.home, order) * 10) / 10 });
+  }
+  return { items: out };
+}
+
+/**
+ * Grabs an open job: the technician's calendar takes it first, then the order switches to them
+ * only if still open (the first to switch wins; the others get 409 ALREADY_TAKEN and their hold back).
+ */
+export async function grab(env: Env, technicianId: string, orderId: string) {
+  const db = getDb(env);
+  const order = await findOrder(db, orderId);
+  if (!order || order.dispatchMode !== "grab") throw new NotFoundError("Order");
+  const taken = () => new ConflictError("ALREADY_TAKEN", { en: "Someone else took this job.", zh: "该订单已被抢走。" });
+  if (order.status !== "dispatching") throw taken();
+  const found = await bookableService(db, order.serviceId);
+  const entry = await rosterEntry(db, technicianId);
+  if (
+    !found ||
+    !entry ||
+    entry.profile.status !== "approved" ||
+    !found.service.requiredSkills.every((s) => entry.profile.skills.includes(s))
+  )
+    throw new NotFoundError("Order");
+  const actor: Actor = { type: "technician", id: technicianId };
+  // The technician reserved for the job at booking already holds the interval.
+  const own = order.technicianId === technicianId && order.holdKey !== null;
+  const round = own ? order.dispatchRound : order.dispatchRound + 1;
+  const reservation = own
+    ? { technicianId, holdKey: order.holdKey!, expiresAt: 0, homeCell: entry.homeCell }
+    : await holdFor(env, technicianId, jobOf(order, found.service.requiredSkills), round, { entry });
+  if (!reservation) {
+    // Lost to another grab meanwhile (its switch can briefly leave our own hold in place)?
+    if ((await findOrder(db, orderId))?.status !== "dispatching") throw taken();
+    throw new ConflictError("SLOT_UNAVAILABLE", { en: "That time clashes with your calendar.", zh: "该时段与您的日程冲突。" });
+  }
+  try {
+    const next = await switchTechnician(env, order, reservation, actor, "grabbed", "accepted", { dispatchRound: round });
+    return taskView(env, next, technicianId);
+  } catch (err) {
+    if (err instanceof ConflictError && (err.code === "CONCURRENT_UPDATE" || err.code === "INVALID_TRANSITION")) throw taken();
+    throw err;
+  }
+}
+
+export interface ActionInput {
+  lat?: number;
+  lng?: number;
+  code?: string;
+  reason?: string;
+}
+
+/** One step of the visit by the order's technician. */
+export async function act(env: Env, technicianId: string, orderId: string, action: TaskAction, input: ActionInput) {
+  const order = await myOrder(env, technicianId, orderId);
+  const actor: Actor = { type: "technician", id: technicianId };
+  let next: OrderRow;
+  switch (action) {
+    case "accept": {
+      if (order.status !== "assigned") throw invalidTransition(order, "accepted");
+      next = await transition(env, order, "accepted", actor, "accepted", { acceptBy: null });
+      await armEnRouteDeadline(env, next);
+      break;
+    }
+    case "decline":
+      if (order.status !== "assigned") throw invalidTransition(order, "dispatching");
+      next = await redispatch(env, order, actor, "declined");
+      break;
+    case "cancel":
+      if (!["accepted", "en_route"].includes(order.status)) throw invalidTransition(order, "dispatching");
+      next = await redispatch(env, order, actor, input.reason ? `technician cancelled: ${input.reason}` : "technician cancelled");
+      break;
+    case "depart":
+      next = await transition(env, order, "en_route", actor, "on the way");
+      await clearDeadline(env, next);
+      break;
+    case "arrive": {
+      if (input.lat === undefined || input.lng === undefined)
+        throw new BadRequestError(
+          "VALIDATION_FAILED",
+          { en: "Send your position.", zh: "请提供当前位置。" },
+          { errors: [{ path: "body.lat", message: "required" }] },
+        );
+      if (order.status !== "en_route") throw invalidTransition(order, "arrived");
+      const meters = haversineKm({ lat: input.lat, lng: input.lng }, order) * 1000;
+      if (meters > geofenceMeters(env)) {
+        throw new ConflictError("OUTSIDE_GEOFENCE", {
+          en: `You are ${Math.round(meters)} m from the address; arrive within ${geofenceMeters(env)} m.`,
+          zh: `您距离服务地址 ${Math.round(meters)} 米，需在 ${geofenceMeters(env)} 米内签到。`,
+        });
+      }
+      await assertPhotoTaken(env, order.id, "arrive", technicianId);
+      next = await transition(
+        env,
+        order,
+        "arrived",
+        actor,
+        "arrived",
+        {},
+        { position: { lat: input.lat, lng: input.lng }, meters: Math.round(meters) },
+      );
+      break;
+    }
+    case "start": {
+      if (order.status !== "arrived") throw invalidTransition(order, "in_service");
+      const pii = await Pii.fromEnv(env);
+      if (input.code !== (await pii.decrypt("start_code", order.startCodeEnc))) {
+        throw new BadRequestError(
+          "START_CODE_INVALID",
+          { en: "The start code is wrong; ask the customer for the code in their app.", zh: "开工码错误，请向客户索取 App 中的开工码。" },
+          { errors: [{ path: "body.code", message: "wrong code" }] },
+        );
+      }
+      next = await transition(env, order, "in_service", actor, "work started with the customer's code");
+      break;
+    }
+    case "complete":
+      if (order.status !== "in_service") throw invalidTransition(order, "completed");
+      await assertPhotoTaken(env, order.id, "complete", technicianId);
+      await assertNoPendingExtraCharge(env, order.id);
+      next = await transition(
+        env,
+        order,
+        "completed",
+        actor,
+        "completed",
+        { completedAt: Date.now() },
+        {},
+        await completionSplit(env, order),
+      );
+      break;
+  }
+  return taskView(env, next, technicianId);
+}

@@ -1,0 +1,18 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter, errorResponses, jsonContent } from "./openapi";
+
+const health = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["System"],
+  summary: "Liveness and D1 reachability",
+  responses: {
+    200: jsonContent(z.object({ ok: z.literal(true), time: z.string() }), "Healthy"),
+    ...errorResponses(),
+  },
+});
+
+export default createRouter().openapi(health, async (c) => {
+  await c.env.DB.prepare("select 1").first();
+  return c.json({ ok: true as const, time: new Date().toISOString() }, 200);
+});

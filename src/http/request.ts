@@ -1,0 +1,98 @@
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+import { newId } from "../lib/ids";
+import { drainQuietly } from "../notifications/outbox.service";
+
+const INCOMING_ID = /^[\w.:-]{1,64}$/;
+
+/** Gives every request an id (the caller's X-Request-Id when sane) and logs one JSON line for it. */
+export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const incoming = c.req.header("X-Request-Id");
+  const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newId("req");
+  c.set("requestId", requestId);
+  const started = Date.now();
+  await next();
+  c.header("X-Request-Id", requestId);
+  const status = c.res.status;
+  console.log(
+    JSON.stringify({
+      level: status >= 500 ? "error" : "info",
+      msg: "request",
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      ms: Date.now() - started,
+      requestId,
+      accountId: c.get("auth")?.accountId ?? null,
+    }),
+  );
+};
+
+const DEFAULT_MAX_BODY = 64 * 1024;
+
+/** Uploads of files (visit photos, qualification documents): their routes set their own type and size rules. */
+const isFileUpload = (path: string) => path.endsWith("/photos") || path.endsWith("/documents");
+
+/** Rejects bodies over MAX_BODY_BYTES with 413 before anything reads them. */
+export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
+  if (isFileUpload(c.req.path)) return next();
+  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY;
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError(413, "PAYLOAD_TOO_LARGE", {
+        en: `The request body is larger than ${maxSize} bytes.`,
+        zh: `请求体超过 ${maxSize} 字节。`,
+      });
+    },
+  })(c, next);
+};
+
+/** Paths whose bodies are not JSON by their sender's design (payment provider callbacks). */
+const NON_JSON_PREFIXES = ["/v1/webhooks/"];
+
+/** A write with a body must say it is JSON; anything else is 415, before validation runs. */
+export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const method = c.req.method;
+  const path = c.req.path;
+  if (
+    (method === "POST" || method === "PUT" || method === "PATCH") &&
+    !NON_JSON_PREFIXES.some((p) => path.startsWith(p)) &&
+    !isFileUpload(path)
+  ) {
+    const hasBody =
+      c.req.header("Content-Length") !== "0" &&
+      (c.req.header("Content-Length") !== undefined || c.req.header("Transfer-Encoding") !== undefined);
+    const type = c.req.header("Content-Type") ?? "";
+    if (hasBody && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+      throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
+        en: "Send the body as application/json.",
+        zh: "请求体须为 application/json。",
+      });
+    }
+  }
+  await next();
+};
+
+/** Writes by method that store nothing: a quote is priced and signed, never saved. */
+const STORES_NOTHING = new Set(["/v1/quotes"]);
+
+/**
+ * After a write, hands the messages it wrote to the outbox to the queue once the response has
+ * gone, so people hear of it within seconds (the cron drain catches anything this misses).
+ */
+export const drainAfterWrites: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || c.res.status >= 500) return;
+  if (STORES_NOTHING.has(c.req.path)) return;
+  let waitUntil: ((p: Promise<unknown>) => void) | undefined;
+  try {
+    const ctx = c.executionCtx;
+    waitUntil = (p) => ctx.waitUntil(p);
+  } catch {
+    return; // no execution context (the app called directly): the cron drains
+  }
+  waitUntil(drainQuietly(c.env));
+};

@@ -1,0 +1,64 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ROLES } from "../domain/roles";
+import { errorResponses, jsonBody, jsonContent } from "../http/openapi";
+
+const Phone = z.string().min(1).max(32).openapi({ example: "+8613800000000", description: "E.164, or an 11-digit mainland mobile number" });
+
+export const OtpRequest = z.object({ phone: Phone }).strict().openapi("OtpRequest");
+export const OtpResponse = z
+  .object({
+    expiresIn: z.number().int(),
+    devCode: z.string().optional().openapi({ description: "Only when OTP_DEV_ECHO=1 (local development)" }),
+  })
+  .openapi("OtpResponse");
+
+export const TokenRequest = z
+  .union([
+    z.object({ phone: Phone, code: z.string().regex(/^\d{6}$/, "a 6-digit code") }).strict(),
+    z.object({ grantType: z.literal("refresh_token"), refreshToken: z.string().min(10).max(200) }).strict(),
+  ])
+  .openapi("TokenRequest");
+
+export const TokenResponse = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int(),
+    account: z.object({ id: z.string(), roles: z.array(z.enum(ROLES)) }),
+  })
+  .openapi("TokenResponse");
+
+export const LogoutRequest = z
+  .object({ refreshToken: z.string().min(10).max(200) })
+  .strict()
+  .openapi("LogoutRequest");
+
+export const requestOtp = createRoute({
+  method: "post",
+  path: "/v1/auth/otp",
+  tags: ["Accounts"],
+  summary: "Send a sign-in code by SMS",
+  description: "Rate limited per phone (window and cool-down) and per IP: 429 with Retry-After.",
+  request: { body: jsonBody(OtpRequest) },
+  responses: { 202: jsonContent(OtpResponse, "Code sent"), ...errorResponses(413, 415, 429) },
+});
+
+export const token = createRoute({
+  method: "post",
+  path: "/v1/auth/token",
+  tags: ["Accounts"],
+  summary: "Sign in with a code, or rotate a refresh token",
+  description:
+    "`{ phone, code }` signs in (creating a customer account on first use). `{ grantType: 'refresh_token', refreshToken }` rotates: the old refresh token stops working, and presenting it again revokes every token of that sign-in (401 REFRESH_TOKEN_REUSED).",
+  request: { body: jsonBody(TokenRequest) },
+  responses: { 200: jsonContent(TokenResponse, "Tokens"), ...errorResponses(401, 403, 413, 415) },
+});
+
+export const logout = createRoute({
+  method: "post",
+  path: "/v1/auth/logout",
+  tags: ["Accounts"],
+  summary: "Sign out: revoke the refresh token and its family",
+  request: { body: jsonBody(LogoutRequest) },
+  responses: { 204: { description: "Signed out" }, ...errorResponses(413, 415) },
+});

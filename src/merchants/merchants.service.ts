@@ -1,0 +1,195 @@
+import { getDb, type Db } from "../db/client";
+import { findAccountById, findOrCreateAccount, type AccountRow } from "../db/repositories/accounts.repo";
+import { appendAudit } from "../db/repositories/audit.repo";
+import {
+  findMerchant,
+  grantMerchantAdmin,
+  insertMerchant,
+  listMerchantAdmins,
+  listMerchants,
+  revokeMerchantAdmin,
+  updateMerchant,
+  type MerchantRow,
+} from "../db/repositories/merchants.repo";
+import { maskPhone } from "../domain/phone";
+import { isPlatform, withRoles, type Role } from "../domain/roles";
+import type { Auth } from "../env";
+import { ConflictError, NotFoundError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { newId } from "../lib/ids";
+import { Pii } from "../lib/pii";
+import { requirePhone } from "../identity/auth.service";
+
+export interface MerchantView {
+  id: string;
+  name: string;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MerchantAdminView {
+  accountId: string;
+  /** Masked: only the phone's owner sees it in full. */
+  phone: string;
+  name: string | null;
+  roles: Role[];
+}
+
+function view(m: MerchantRow): MerchantView {
+  return {
+    id: m.id,
+    name: m.name,
+    active: m.active,
+    createdAt: new Date(m.createdAt).toISOString(),
+    updatedAt: new Date(m.updatedAt).toISOString(),
+  };
+}
+
+async function adminView(pii: Pii, a: AccountRow): Promise<MerchantAdminView> {
+  return { accountId: a.id, phone: maskPhone(await pii.decrypt("phone", a.phoneEnc)), name: a.name, roles: a.roles };
+}
+
+/** The merchant if the caller may see it: operators see all, a merchant_admin only its own. */
+async function visibleMerchant(db: Db, auth: Auth, id: string): Promise<MerchantRow> {
+  const merchant = isPlatform(auth.roles) || auth.merchantId === id ? await findMerchant(db, id) : undefined;
+  if (!merchant) throw new NotFoundError("Merchant");
+  return merchant;
+}
+
+/** Creates a merchant (a service company), active from the start. */
+export async function createMerchant(env: Env, actorId: string, input: { name: string }): Promise<MerchantView> {
+  const db = getDb(env);
+  const now = Date.now();
+  const row: MerchantRow = { id: newId("mch"), name: input.name, defaultShifts: null, active: true, createdAt: now, updatedAt: now };
+  await insertMerchant(db, row);
+  await appendAudit(db, { actorId, action: "merchant.create", targetType: "merchant", targetId: row.id, data: { name: row.name } });
+  return view(row);
+}
+
+/** A page of merchants: every merchant for operators, only its own for a merchant_admin. */
+export async function getMerchants(env: Env, auth: Auth, query: { limit: number; cursor?: string }) {
+  const afterId = decodeCursor(query.cursor);
+  if (!isPlatform(auth.roles) && !auth.merchantId) return { items: [], nextCursor: null };
+  const rows = await listMerchants(getDb(env), {
+    afterId,
+    limit: query.limit,
+    onlyId: isPlatform(auth.roles) ? undefined : (auth.merchantId ?? undefined),
+  });
+  const page = toPage(rows, query.limit);
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
+}
+
+/** One merchant; 404 for a merchant_admin asking about another merchant. */
+export async function getMerchant(env: Env, auth: Auth, id: string): Promise<MerchantView> {
+  return view(await visibleMerchant(getDb(env), auth, id));
+}
+
+/** Renames or (de)activates a merchant. A deactivated merchant's services leave the public catalog. */
+export async function patchMerchant(
+  env: Env,
+  actorId: string,
+  id: string,
+  patch: { name?: string; active?: boolean },
+): Promise<MerchantView> {
+  const db = getDb(env);
+  const row = await updateMerchant(db, id, patch);
+  if (!row) throw new NotFoundError("Merchant");
+  await appendAudit(db, { actorId, action: "merchant.update", targetType: "merchant", targetId: id, data: { ...patch } });
+  return view(row);
+}
+
+/**
+ * Makes the account with `phone` (created if new) an administrator of the merchant: adds the
+ * merchant_admin role and ties the account to the merchant. An account administers at most one
+ * merchant: 409 MERCHANT_ADMIN_ELSEWHERE otherwise. Granting again is harmless (`created: false`).
+ * The role reaches the account's access tokens at its next sign-in or refresh.
+ */
+export async function addMerchantAdmin(
+  env: Env,
+  actorId: string,
+  merchantId: string,
+  input: { phone: string },
+): Promise<{ admin: MerchantAdminView; created: boolean }> {
+  const phone = requirePhone(input.phone);
+  const db = getDb(env);
+  if (!(await findMerchant(db, merchantId))) throw new NotFoundError("Merchant");
+  const pii = await Pii.fromEnv(env);
+  let account = await findOrCreateAccount(db, {
+    id: newId("acc"),
+    phoneHash: await pii.lookupHash(phone),
+    phoneEnc: await pii.encrypt("phone", phone),
+    roles: ["customer"],
+  });
+  // Conditional write; a concurrent change to the account makes us re-read and decide again.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (account.merchantId !== null && account.merchantId !== merchantId) {
+      throw new ConflictError("MERCHANT_ADMIN_ELSEWHERE", {
+        en: "This account already administers another merchant.",
+        zh: "该账号已是其他商户的管理员。",
+      });
+    }
+    if (account.merchantId === merchantId && account.roles.includes("merchant_admin")) {
+      return { admin: await adminView(pii, account), created: false };
+    }
+    const roles = withRoles(account.roles, ["merchant_admin"]);
+    const updated = await grantMerchantAdmin(db, { accountId: account.id, merchantId, expectedRoles: account.roles, roles });
+    if (updated) {
+      await appendAudit(db, {
+        actorId,
+        action: "merchant.admin.grant",
+        targetType: "account",
+        targetId: account.id,
+        data: { merchantId, roles },
+      });
+      return { admin: await adminView(pii, updated), created: true };
+    }
+    const fresh = await findAccountById(db, account.id);
+    if (!fresh) break;
+    account = fresh;
+  }
+  throw new ConflictError("CONCURRENT_UPDATE", {
+    en: "The account changed while granting the role; try again.",
+    zh: "授权期间账号信息发生变化，请重试。",
+  });
+}
+
+/**
+ * Ends an account's administration of the merchant: the merchant_admin role and the tie go
+ * together. 404 when the account does not administer this merchant.
+ */
+export async function removeMerchantAdmin(env: Env, actorId: string, merchantId: string, accountId: string): Promise<void> {
+  const db = getDb(env);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const account = await findAccountById(db, accountId);
+    if (!account || account.merchantId !== merchantId || !account.roles.includes("merchant_admin")) {
+      throw new NotFoundError("Merchant administrator");
+    }
+    const roles = account.roles.filter((r) => r !== "merchant_admin");
+    if (await revokeMerchantAdmin(db, { accountId, merchantId, expectedRoles: account.roles, roles })) {
+      await appendAudit(db, {
+        actorId,
+        action: "merchant.admin.revoke",
+        targetType: "account",
+        targetId: accountId,
+        data: { merchantId, roles },
+      });
+      return;
+    }
+  }
+  throw new ConflictError("CONCURRENT_UPDATE", {
+    en: "The account changed while revoking the role; try again.",
+    zh: "撤销期间账号信息发生变化，请重试。",
+  });
+}
+
+/** A page of the merchant's administrators, phones masked. */
+export async function getMerchantAdmins(env: Env, auth: Auth, merchantId: string, query: { limit: number; cursor?: string }) {
+  const afterId = decodeCursor(query.cursor);
+  const db = getDb(env);
+  await visibleMerchant(db, auth, merchantId);
+  const rows = await listMerchantAdmins(db, merchantId, { afterId, limit: query.limit });
+  const pii = await Pii.fromEnv(env);
+  const page = toPage(rows, query.limit);
+  return { items: await Promise.all(page.items.map((a) => adminView(pii, a))), nextCursor: page.nextCursor };
+}

@@ -1,0 +1,85 @@
+/** Refunds made at the provider (its dashboard) that we learn of from its notifications. */
+import { getDb } from "../db/client";
+import { ledgerStatements } from "../db/repositories/ledger.repo";
+import { findOrder } from "../db/repositories/orders.repo";
+import { eventRow, refundsOfOrder, type PaymentRow, type ProviderEventRow } from "../db/repositories/payments.repo";
+import { outboxRow, refundExists } from "../db/repositories/statements";
+import { refundTx } from "../domain/ledger";
+import { newId } from "../lib/ids";
+import { factsOf, message, netOf, paymentSuccessStatements, refundStatements, splitSharesOf } from "./money-writes";
+import { isDuplicate } from "./refund-flow.service";
+import { settleOrder } from "./settle.service";
+
+/**
+ * A refund the provider reports that we did not ask for (made in the provider's dashboard). It
+ * proves the payment too: if that notice has not arrived yet, the payment is recorded paid in the
+ * same batch. Applied once per event; then the order is settled.
+ */
+export async function applyExternalRefund(
+  env: Env,
+  p: PaymentRow,
+  r: { amount: number; providerRefundId: string; providerTxnId: string | null },
+  event: ProviderEventRow,
+): Promise<boolean> {
+  const db = getDb(env);
+  const order = (await findOrder(db, p.orderId))!;
+  const refunds = await refundsOfOrder(db, order.id);
+  const now = Date.now();
+  const refundId = newId("rfd", now);
+  const paid = p.status !== "succeeded";
+  const split = await splitSharesOf(db, order.id);
+  // A refund beyond what is left of the payment is not ours to book: record the event only.
+  const fits = r.amount > 0 && r.amount <= (paid ? p.amount : netOf(p, refunds));
+  const stmts: D1PreparedStatement[] = [eventRow(env.DB, event)];
+  if (fits) {
+    if (paid)
+      stmts.push(
+        ...paymentSuccessStatements(
+          env.DB,
+          order,
+          p,
+          { eventId: event.eventId, providerTxnId: r.providerTxnId ?? r.providerRefundId },
+          now,
+        ),
+      );
+    const refund = {
+      id: refundId,
+      kind: "provider" as const,
+      amount: r.amount,
+      status: "processing" as const,
+      reason: "refunded at the provider",
+      requestedBy: null,
+      changeId: event.eventId,
+      splitShares: p.disposition === "applied" ? split : null,
+    };
+    stmts.push(...refundStatements(env.DB, order, p, refund, now));
+    stmts.push(
+      env.DB.prepare("UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, succeeded_at = ?, updated_at = ? WHERE id = ?").bind(
+        r.providerRefundId,
+        now,
+        now,
+        refundId,
+      ),
+      ...ledgerStatements(
+        env.DB,
+        refundTx(factsOf(order), { id: refundId, provider: p.provider, amount: r.amount }),
+        now,
+        refundExists(refundId),
+      ),
+      outboxRow(
+        env.DB,
+        message("refund.succeeded", order, { refundId, amount: r.amount, currency: p.currency, kind: "provider" }),
+        now,
+        refundExists(refundId),
+      ),
+    );
+  }
+  try {
+    await env.DB.batch(stmts);
+  } catch (err) {
+    if (isDuplicate(err)) return false;
+    throw err;
+  }
+  await settleOrder(env, order.id);
+  return true;
+}

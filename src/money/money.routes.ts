@@ -1,0 +1,194 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { REFUND_STATUSES, WITHDRAWAL_STATUSES } from "../domain/money";
+import { requireRole } from "../http/auth";
+import { authErrors, bearer, CursorQuery, IdParam, jsonBody, jsonContent, LimitQuery, MoneySchema, page } from "../http/openapi";
+import { OrderId } from "../orders/orders.schemas";
+import { IdempotencyHeader, Refund, Withdrawal } from "./payments.schemas";
+
+const technician = requireRole("technician");
+const staff = requireRole("operator", "admin", "merchant_admin");
+const Reason = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+
+// ——— technicians ———
+
+export const earnings = createRoute({
+  method: "get",
+  path: "/v1/technician/earnings",
+  tags: ["Technicians"],
+  summary: "My earnings: totals (pending, available, withdrawing, withdrawn) and per order",
+  description:
+    "An order's share is pending for SETTLEMENT_DELAY_HOURS after its split (at completion, or at a cancellation that keeps money), then available to withdraw.",
+  security: bearer,
+  middleware: [technician] as const,
+  request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
+  responses: {
+    200: jsonContent(
+      z.object({
+        totals: z.object({
+          earned: MoneySchema,
+          pending: MoneySchema,
+          available: MoneySchema,
+          withdrawing: MoneySchema,
+          withdrawn: MoneySchema,
+        }),
+        items: z.array(
+          z.object({
+            orderId: z.string(),
+            amount: MoneySchema,
+            status: z.enum(["pending", "available"]),
+            availableAt: z.string(),
+            at: z.string(),
+          }),
+        ),
+        nextCursor: z.string().nullable(),
+      }),
+      "Earnings",
+    ),
+    ...authErrors(404),
+  },
+});
+
+export const requestWithdrawal = createRoute({
+  method: "post",
+  path: "/v1/technician/withdrawals",
+  tags: ["Technicians"],
+  summary: "Withdraw from my available balance (Idempotency-Key required)",
+  description:
+    "Between WITHDRAWAL_MIN_AMOUNT and WITHDRAWAL_MAX_AMOUNT (400 WITHDRAWAL_AMOUNT_OUT_OF_RANGE), at most WITHDRAWALS_PER_DAY a day (409 WITHDRAWAL_LIMIT), never more than is available (409 INSUFFICIENT_BALANCE). Waits for an operator's approval, then is paid out.",
+  security: bearer,
+  middleware: [technician] as const,
+  request: {
+    headers: IdempotencyHeader,
+    body: jsonBody(z.object({ amount: z.number().int().min(1).openapi({ description: "分" }) }).strict()),
+  },
+  responses: { 201: jsonContent(Withdrawal, "Requested"), ...authErrors(404, 409, 413, 415, 422) },
+});
+
+export const listOwnWithdrawals = createRoute({
+  method: "get",
+  path: "/v1/technician/withdrawals",
+  tags: ["Technicians"],
+  summary: "My withdrawals, newest first",
+  security: bearer,
+  middleware: [technician] as const,
+  request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
+  responses: { 200: jsonContent(page(Withdrawal), "Withdrawals"), ...authErrors(404) },
+});
+
+// ——— refunds ———
+
+const RefundId = IdParam("id", "rfd_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
+const WithdrawalId = IdParam("id", "wdr_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
+
+export const listRefunds = createRoute({
+  method: "get",
+  path: "/v1/admin/refunds",
+  tags: ["Money"],
+  summary: "Refunds, newest first; `status=pending_approval` is the approval queue",
+  description: "A merchant_admin sees only its merchant's.",
+  security: bearer,
+  middleware: [staff] as const,
+  request: {
+    query: z.object({
+      status: z.enum(REFUND_STATUSES).optional(),
+      orderId: z.string().max(64).optional(),
+      limit: LimitQuery,
+      cursor: CursorQuery,
+    }),
+  },
+  responses: { 200: jsonContent(page(Refund), "Refunds"), ...authErrors() },
+});
+
+export const approveRefund = createRoute({
+  method: "post",
+  path: "/v1/admin/refunds/{id}/approve",
+  tags: ["Money"],
+  summary: "Approve a requested refund, in full or for less (audited)",
+  description:
+    "Sets the money aside (taken back from the split's shares when the order was completed) and sends it through the provider. 409 REFUND_DECIDED when it is not waiting for approval.",
+  security: bearer,
+  middleware: [staff] as const,
+  request: {
+    params: RefundId,
+    body: jsonBody(z.object({ amount: z.number().int().min(1).optional(), note: z.string().max(500).optional() }).strict()),
+  },
+  responses: { 200: jsonContent(Refund, "Approved"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const rejectRefund = createRoute({
+  method: "post",
+  path: "/v1/admin/refunds/{id}/reject",
+  tags: ["Money"],
+  summary: "Reject a requested refund (audited); the order's after-sales closes",
+  security: bearer,
+  middleware: [staff] as const,
+  request: { params: RefundId, body: jsonBody(Reason) },
+  responses: { 200: jsonContent(Refund, "Rejected"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const refundOrder = createRoute({
+  method: "post",
+  path: "/v1/admin/orders/{id}/refunds",
+  tags: ["Money"],
+  summary: "Refund an order on staff's decision, full or partial (Idempotency-Key required, audited)",
+  description:
+    "For a completed (it passes through after_sales) or cancelled order. 409 NOTHING_TO_REFUND, 409 REFUND_IN_PROGRESS, 409 INVALID_TRANSITION for a live order (cancel it instead).",
+  security: bearer,
+  middleware: [staff] as const,
+  request: {
+    params: OrderId,
+    headers: IdempotencyHeader,
+    body: jsonBody(
+      z
+        .object({
+          amount: z.number().int().min(1).optional().openapi({ description: "分; default all that is left" }),
+          reason: z.string().trim().min(1).max(500),
+        })
+        .strict(),
+    ),
+  },
+  responses: { 201: jsonContent(z.object({ items: z.array(Refund) }), "Refunds made"), ...authErrors(404, 409, 413, 415, 422) },
+});
+
+// ——— withdrawals ———
+
+export const listWithdrawals = createRoute({
+  method: "get",
+  path: "/v1/admin/withdrawals",
+  tags: ["Money"],
+  summary: "Technicians' withdrawals; `status=requested` is the approval queue",
+  description: "A merchant_admin sees only its technicians'.",
+  security: bearer,
+  middleware: [staff] as const,
+  request: {
+    query: z.object({
+      status: z.enum(WITHDRAWAL_STATUSES).optional(),
+      technicianId: z.string().max(64).optional(),
+      limit: LimitQuery,
+      cursor: CursorQuery,
+    }),
+  },
+  responses: { 200: jsonContent(page(Withdrawal), "Withdrawals"), ...authErrors() },
+});
+
+export const approveWithdrawal = createRoute({
+  method: "post",
+  path: "/v1/admin/withdrawals/{id}/approve",
+  tags: ["Money"],
+  summary: "Approve a withdrawal and pay it out (audited)",
+  security: bearer,
+  middleware: [staff] as const,
+  request: { params: WithdrawalId },
+  responses: { 200: jsonContent(Withdrawal, "Approved (paid, or failed at the payout provider)"), ...authErrors(404, 409) },
+});
+
+export const rejectWithdrawal = createRoute({
+  method: "post",
+  path: "/v1/admin/withdrawals/{id}/reject",
+  tags: ["Money"],
+  summary: "Reject a withdrawal (audited)",
+  security: bearer,
+  middleware: [staff] as const,
+  request: { params: WithdrawalId, body: jsonBody(Reason) },
+  responses: { 200: jsonContent(Withdrawal, "Rejected"), ...authErrors(404, 409, 413, 415) },
+});

@@ -1,0 +1,92 @@
+/**
+ * The money of an order when it ends: a completion splits it as earned; a cancellation refunds
+ * what the policy grants and splits what is kept. Both are written in the order's own transition.
+ */
+import { getDb } from "../db/client";
+import type { OrderRow } from "../db/repositories/orders.repo";
+import { paymentsOfOrder, refundsOfOrder } from "../db/repositories/payments.repo";
+import type { Guard } from "../db/repositories/statements";
+import { newId } from "../lib/ids";
+import type { TransitionEffects } from "../orders/order-flow.service";
+import { sharesOf } from "./commission.service";
+import { settlementDelayMs } from "./providers";
+import { couponOf, netOf, refundStatements, splitStatements } from "./money-writes";
+
+/** The completed order's split: its total (plus any coupon the platform pays) into commission and shares. */
+export async function completionSplit(env: Env, order: OrderRow): Promise<TransitionEffects> {
+  const coupon = couponOf(order);
+  const shares = await sharesOf(env, order, order.total + coupon);
+  return {
+    extra: (guard: Guard, now: number) =>
+      splitStatements(
+        env.DB,
+        order,
+        { funds: order.total, coupon, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` },
+        now,
+        guard,
+      ),
+  };
+}
+
+/** What was paid towards the order, and the writes of cancelling it with `refund` of that going back. */
+export async function cancellationMoney(env: Env, order: OrderRow) {
+  const db = getDb(env);
+  const [payments, refunds] = await Promise.all([paymentsOfOrder(db, order.id), refundsOfOrder(db, order.id)]);
+  const parts = payments
+    .filter((p) => p.status === "succeeded" && p.disposition === "applied")
+    .map((p) => ({ payment: p, left: netOf(p, refunds) }))
+    .filter((x) => x.left > 0)
+    .sort((a, b) => b.left - a.left);
+  const paid = parts.reduce((s, p) => s + p.left, 0);
+  return {
+    paid,
+    async writes(refund: number) {
+      let rest = refund;
+      const pieces = parts.flatMap((p) => {
+        const take = Math.min(rest, p.left);
+        rest -= take;
+        return take > 0 ? [{ payment: p.payment, id: newId("rfd"), amount: take }] : [];
+      });
+      const kept = paid - refund;
+      const shares = kept > 0 ? await sharesOf(env, order, kept) : null;
+      return {
+        refundIds: pieces.map((p) => p.id),
+        extra: (guard: Guard, now: number) => [
+          ...pieces.flatMap((p) =>
+            refundStatements(
+              env.DB,
+              order,
+              p.payment,
+              {
+                id: p.id,
+                kind: "cancellation",
+                amount: p.amount,
+                status: "processing",
+                reason: "cancellation policy",
+                requestedBy: null,
+                splitShares: null,
+              },
+              now,
+              guard,
+            ),
+          ),
+          ...(shares
+            ? splitStatements(
+                env.DB,
+                order,
+                {
+                  funds: kept,
+                  coupon: 0,
+                  shares,
+                  technicianAvailableAt: now + settlementDelayMs(env),
+                  memo: `order ${order.id} cancelled: kept under the policy`,
+                },
+                now,
+                guard,
+              )
+            : []),
+        ],
+      };
+    },
+  };
+}

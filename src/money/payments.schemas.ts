@@ -1,0 +1,73 @@
+import { z } from "@hono/zod-openapi";
+import { PAYMENT_PROVIDERS, PAYMENT_STAGES, PAYMENT_STATUSES, REFUND_KINDS, REFUND_STATUSES, WITHDRAWAL_STATUSES } from "../domain/money";
+import { MoneySchema } from "../http/openapi";
+
+export const PaymentRequest = z
+  .object({
+    provider: z.enum(PAYMENT_PROVIDERS),
+    stage: z
+      .enum(PAYMENT_STAGES)
+      .optional()
+      .openapi({ description: "Default: deposit or full before confirmation, balance after (full for pay-after-service)" }),
+    channel: z.enum(["app", "jsapi"]).optional().openapi({ description: "WeChat Pay only: app (default) or jsapi" }),
+    openId: z.string().min(1).max(128).optional().openapi({ description: "WeChat Pay JSAPI: the payer's openid" }),
+  })
+  .strict()
+  .openapi("PaymentRequest");
+
+export const Payment = z
+  .object({
+    id: z.string().openapi({ description: "out_trade_no (WeChat Pay, Alipay) or PaymentIntent metadata.paymentId (Stripe)" }),
+    orderId: z.string(),
+    provider: z.enum(PAYMENT_PROVIDERS),
+    channel: z.string(),
+    stage: z.enum(PAYMENT_STAGES),
+    amount: MoneySchema,
+    status: z.enum(PAYMENT_STATUSES),
+    disposition: z.string().nullable().openapi({ description: "applied, refunded_late or refunded_duplicate once the money is settled" }),
+    providerTxnId: z.string().nullable(),
+    refunded: MoneySchema,
+    clientParams: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        "Only when created. wechatpay app: {appid, partnerid, prepayid, package: 'Sign=WXPay', noncestr, timestamp, sign}; jsapi: {appId, timeStamp, nonceStr, package: 'prepay_id=…', signType: 'RSA', paySign}; alipay: {orderString}; stripe: {paymentIntentId, clientSecret, publishableKey?}; sandbox: {paymentIntentId, clientSecret, payUrl}",
+    }),
+    createdAt: z.string(),
+    succeededAt: z.string().nullable(),
+  })
+  .openapi("Payment");
+
+export const Refund = z
+  .object({
+    id: z.string().openapi({ description: "out_refund_no at the provider" }),
+    orderId: z.string(),
+    paymentId: z.string(),
+    provider: z.enum(PAYMENT_PROVIDERS),
+    kind: z.enum(REFUND_KINDS),
+    amount: MoneySchema,
+    status: z.enum(REFUND_STATUSES),
+    reason: z.string(),
+    failureReason: z.string().nullable(),
+    createdAt: z.string(),
+    decidedAt: z.string().nullable(),
+    succeededAt: z.string().nullable(),
+  })
+  .openapi("Refund");
+
+export const Withdrawal = z
+  .object({
+    id: z.string(),
+    technicianId: z.string(),
+    amount: MoneySchema,
+    status: z.enum(WITHDRAWAL_STATUSES),
+    payoutProvider: z.string(),
+    payoutRef: z.string().nullable(),
+    reason: z.string().nullable(),
+    createdAt: z.string(),
+    decidedAt: z.string().nullable(),
+    paidAt: z.string().nullable(),
+  })
+  .openapi("Withdrawal");
+
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z.string().optional().openapi({ description: "Required. A bare or quoted string, 1–255 visible characters" }),
+});

@@ -1,0 +1,196 @@
+/** Customers paying their orders: creating a payment through a provider, and the payments of an order. */
+import { getDb } from "../db/client";
+import { bookableService } from "../db/repositories/booking.repo";
+import { insertPayment, paymentsOfOrder, refundsOfOrder, type PaymentRow, type RefundRow } from "../db/repositories/payments.repo";
+import type { PaymentProvider, PaymentStage } from "../domain/money";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { newId } from "../lib/ids";
+import { findOrder } from "../db/repositories/orders.repo";
+import { clientParams } from "./client-params";
+import { notifyUrl, providerConfigured } from "./providers";
+import { providerClient } from "../adapters/payment-provider";
+import { FINAL_STATUSES, SERVED_STATUSES } from "../domain/order-state";
+import type { OrderRow } from "../db/repositories/orders.repo";
+
+export interface CreatePaymentInput {
+  provider: PaymentProvider;
+  stage?: PaymentStage;
+  /** WeChat Pay: `app` (default) or `jsapi` (needs `openId`). */
+  channel?: "app" | "jsapi";
+  openId?: string;
+}
+
+const CHANNELS: Record<PaymentProvider, readonly string[]> = {
+  wechatpay: ["app", "jsapi"],
+  alipay: ["app"],
+  stripe: ["default"],
+  sandbox: ["default"],
+};
+
+function defaultStage(plan: string, status: string): PaymentStage {
+  if (status !== "pending_payment") return plan === "after_service" ? "full" : "balance";
+  return plan === "deposit" ? "deposit" : "full";
+}
+
+/**
+ * Creates a payment of the caller's order for a stage (full, deposit or balance) through a provider
+ * and returns what the app needs to pay. The provider's notification (or the reconciliation job)
+ * completes it.
+ */
+export async function createPayment(env: Env, customerId: string, orderId: string, input: CreatePaymentInput, origin: string) {
+  const db = getDb(env);
+  const order = await findOrder(db, orderId);
+  if (!order || order.customerId !== customerId) throw new NotFoundError("Order");
+  if (!providerConfigured(env, input.provider)) {
+    throw new ConflictError("PROVIDER_NOT_CONFIGURED", {
+      en: `Payments with ${input.provider} are not available here.`,
+      zh: `当前不支持通过 ${input.provider} 付款。`,
+    });
+  }
+  const channel = input.channel ?? CHANNELS[input.provider][0]!;
+  if (!CHANNELS[input.provider].includes(channel)) {
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: "That channel is not offered by this provider.", zh: "该支付方式不支持此渠道。" },
+      { errors: [{ path: "body.channel", message: `one of ${CHANNELS[input.provider].join(", ")}` }] },
+    );
+  }
+  if (channel === "jsapi" && !input.openId) {
+    throw new BadRequestError(
+      "VALIDATION_FAILED",
+      { en: "JSAPI payments need the payer's openid.", zh: "JSAPI 支付需要付款人的 openid。" },
+      { errors: [{ path: "body.openId", message: "required for channel jsapi" }] },
+    );
+  }
+  const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
+  const [payments, found] = await Promise.all([paymentsOfOrder(db, order.id), bookableService(db, order.serviceId)]);
+  const amount = amountDue(order, payments, stage, found?.service.paymentOptions.depositPercent ?? null);
+  if (amount === null || amount <= 0) {
+    throw new ConflictError(
+      "NOTHING_TO_PAY",
+      {
+        en: `Nothing is due for stage ${stage} of an order that is ${order.status}.`,
+        zh: `订单当前状态为 ${order.status}，${stage} 阶段无需付款。`,
+      },
+      { extra: { status: order.status, stage } },
+    );
+  }
+  const now = Date.now();
+  const id = newId("pay", now);
+  const description = found ? `${found.service.nameZh} ${order.id}` : order.id;
+  const url = notifyUrl(env, origin, input.provider === "sandbox" ? "stripe" : input.provider);
+  const prepared = await providerClient(env).prepay({
+    paymentId: id,
+    provider: input.provider,
+    channel,
+    amount,
+    currency: order.currency,
+    description,
+    notifyUrl: url,
+    payerOpenId: input.openId,
+  });
+  const params = await clientParams(env, {
+    paymentId: id,
+    provider: input.provider,
+    channel,
+    amount,
+    description,
+    notifyUrl: url,
+    prepared,
+    now,
+  });
+  const row: PaymentRow = {
+    id,
+    orderId: order.id,
+    customerId,
+    merchantId: order.merchantId,
+    provider: input.provider,
+    channel,
+    stage,
+    amount,
+    currency: order.currency,
+    status: "pending",
+    providerRef: prepared.providerRef,
+    providerTxnId: null,
+    clientParams: params,
+    successEventId: null,
+    succeededAt: null,
+    disposition: null,
+    dispositionRef: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await insertPayment(db, row);
+  return paymentView(row, [], true);
+}
+
+/** A payment as its customer or staff see it; `clientParams` only right after creating it. */
+export function paymentView(p: PaymentRow, refunds: RefundRow[], withParams = false) {
+  const money = (amount: number) => ({ amount, currency: p.currency });
+  const mine = refunds.filter((r) => r.paymentId === p.id);
+  return {
+    id: p.id,
+    orderId: p.orderId,
+    provider: p.provider,
+    channel: p.channel,
+    stage: p.stage,
+    amount: money(p.amount),
+    status: p.status,
+    disposition: p.disposition,
+    providerTxnId: p.providerTxnId,
+    refunded: money(mine.filter((r) => r.status === "succeeded").reduce((s, r) => s + r.amount, 0)),
+    ...(withParams ? { clientParams: p.clientParams } : {}),
+    createdAt: new Date(p.createdAt).toISOString(),
+    succeededAt: p.succeededAt === null ? null : new Date(p.succeededAt).toISOString(),
+  };
+}
+
+export function refundView(r: RefundRow) {
+  return {
+    id: r.id,
+    orderId: r.orderId,
+    paymentId: r.paymentId,
+    provider: r.provider,
+    kind: r.kind,
+    amount: { amount: r.amount, currency: r.currency },
+    status: r.status,
+    reason: r.reason,
+    failureReason: r.failureReason,
+    createdAt: new Date(r.createdAt).toISOString(),
+    decidedAt: r.decidedAt === null ? null : new Date(r.decidedAt).toISOString(),
+    succeededAt: r.succeededAt === null ? null : new Date(r.succeededAt).toISOString(),
+  };
+}
+
+/** The payments and refunds of an order, for its views. */
+export async function moneyOfOrder(env: Env, orderId: string) {
+  const db = getDb(env);
+  const [payments, refunds] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId)]);
+  return { payments: payments.map((p) => paymentView(p, refunds)), refunds: refunds.map(refundView) };
+}
+
+/** Whether an order can still take a payment for `stage` (and for how much). */
+export function amountDue(
+  order: OrderRow,
+  payments: PaymentRow[],
+  stage: PaymentRow["stage"],
+  depositPercent: number | null,
+): number | null {
+  if (FINAL_STATUSES.includes(order.status) && !SERVED_STATUSES.includes(order.status)) return null;
+  const paid = payments.filter(
+    (p) => p.status === "succeeded" && p.disposition !== "refunded_late" && p.disposition !== "refunded_duplicate",
+  );
+  const paidStages = new Set(paid.map((p) => p.stage));
+  if (stage === "full") {
+    if (order.status !== "pending_payment" && order.paymentPlan !== "after_service") return null;
+    return paidStages.size > 0 ? null : order.total;
+  }
+  if (stage === "deposit") {
+    if (order.status !== "pending_payment" || order.paymentPlan !== "deposit" || depositPercent === null || paidStages.size > 0)
+      return null;
+    return Math.floor((order.total * depositPercent + 50) / 100);
+  }
+  if (order.status === "pending_payment") return null;
+  const due = order.total - paid.reduce((s, p) => s + p.amount, 0);
+  return due > 0 ? due : null;
+}

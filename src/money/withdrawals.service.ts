@@ -1,0 +1,243 @@
+/**
+ * Technician earnings and withdrawals: earnings are pending until the settlement delay has passed
+ * after their split, then available; a withdrawal of available money waits for an operator (or the
+ * technician's merchant) and is paid out through the payout provider, with its ledger entries.
+ */
+import { getDb } from "../db/client";
+import { appendAudit } from "../db/repositories/audit.repo";
+import { ledgerStatements } from "../db/repositories/ledger.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import { outboxRow, withdrawalMarked } from "../db/repositories/statements";
+import {
+  earningEntries,
+  earningTotals,
+  findWithdrawal,
+  insertWithdrawalIfCovered,
+  listWithdrawals,
+  withdrawalMoved,
+  type WithdrawalRow,
+} from "../db/repositories/withdrawals.repo";
+import { account, withdrawalTx } from "../domain/ledger";
+import type { WithdrawalStatus } from "../domain/money";
+import { isPlatform } from "../domain/roles";
+import type { Auth } from "../env";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { newId } from "../lib/ids";
+import { withdrawalLimits } from "./providers";
+import { providerClient } from "../adapters/payment-provider";
+
+const CURRENCY = "CNY";
+const money = (amount: number) => ({ amount, currency: CURRENCY });
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Totals (earned, pending, available, withdrawing, withdrawn) and the entries per order, newest first. */
+export async function earnings(env: Env, technicianId: string, q: { limit: number; cursor?: string }, now = Date.now()) {
+  const db = getDb(env);
+  const code = account("technician_payable", technicianId).code;
+  const [t, rows] = await Promise.all([
+    earningTotals(db, code, technicianId, now),
+    earningEntries(db, code, decodeCursor(q.cursor), q.limit + 1),
+  ]);
+  const items = rows.slice(0, q.limit).map((e) => ({
+    orderId: e.orderId!,
+    amount: money(-e.amount),
+    status: e.availableAt <= now ? ("available" as const) : ("pending" as const),
+    availableAt: iso(e.availableAt)!,
+    at: iso(e.createdAt)!,
+  }));
+  const last = rows.length > q.limit ? rows[q.limit - 1] : undefined;
+  return {
+    totals: {
+      earned: money(t.earned),
+      pending: money(t.balance - t.available),
+      available: money(Math.max(0, t.available - t.withdrawing)),
+      withdrawing: money(t.withdrawing),
+      withdrawn: money(t.withdrawn),
+    },
+    items,
+    nextCursor: last ? encodeCursor(last.id) : null,
+  };
+}
+
+export function withdrawalView(w: WithdrawalRow) {
+  return {
+    id: w.id,
+    technicianId: w.technicianId,
+    amount: money(w.amount),
+    status: w.status,
+    payoutProvider: w.payoutProvider,
+    payoutRef: w.payoutRef,
+    reason: w.reason,
+    createdAt: iso(w.createdAt)!,
+    decidedAt: iso(w.decidedAt),
+    paidAt: iso(w.paidAt),
+  };
+}
+
+/** Start of the UTC+8 day containing `now` (withdrawal limits count per local business day). */
+const dayStart = (now: number) => Math.floor((now + 8 * 3_600_000) / 86_400_000) * 86_400_000 - 8 * 3_600_000;
+
+/** Asks to withdraw `amount` of the available balance, within the limits. */
+export async function requestWithdrawal(env: Env, technicianId: string, amount: number) {
+  const limits = withdrawalLimits(env);
+  if (amount < limits.min || amount > limits.max) {
+    throw new BadRequestError(
+      "WITHDRAWAL_AMOUNT_OUT_OF_RANGE",
+      { en: `Withdraw between ${limits.min} and ${limits.max} fen.`, zh: `提现金额须在 ${limits.min} 至 ${limits.max} 分之间。` },
+      { errors: [{ path: "body.amount", message: `between ${limits.min} and ${limits.max}` }] },
+    );
+  }
+  const db = getDb(env);
+  const entry = await rosterEntry(db, technicianId);
+  if (!entry) throw new NotFoundError("Technician");
+  const now = Date.now();
+  const row: WithdrawalRow = {
+    id: newId("wdr", now),
+    technicianId,
+    merchantId: entry.profile.merchantId,
+    amount,
+    currency: CURRENCY,
+    status: "requested",
+    payoutProvider: limits.provider,
+    payoutRef: null,
+    changeId: null,
+    reason: null,
+    decidedBy: null,
+    decidedAt: null,
+    paidAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const outcome = await insertWithdrawalIfCovered(env.DB, row, {
+    account: account("technician_payable", technicianId).code,
+    dayStart: dayStart(now),
+    perDay: limits.perDay,
+  });
+  if (outcome === "limit") {
+    throw new ConflictError("WITHDRAWAL_LIMIT", {
+      en: `At most ${limits.perDay} withdrawals a day.`,
+      zh: `每天最多提现 ${limits.perDay} 次。`,
+    });
+  }
+  if (outcome === "insufficient") {
+    throw new ConflictError("INSUFFICIENT_BALANCE", { en: "That is more than your available balance.", zh: "提现金额超过可提现余额。" });
+  }
+  return withdrawalView(row);
+}
+
+export async function ownWithdrawals(env: Env, technicianId: string, q: { limit: number; cursor?: string }) {
+  return page(await listWithdrawals(getDb(env), { technicianId, beforeId: decodeCursor(q.cursor) }, q.limit + 1), q.limit);
+}
+
+function page(rows: WithdrawalRow[], limit: number) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items: items.map(withdrawalView), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+}
+
+export async function withdrawalsForStaff(
+  env: Env,
+  auth: Auth,
+  q: { status?: WithdrawalStatus; technicianId?: string; limit: number; cursor?: string },
+) {
+  const merchantId = isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__");
+  return page(
+    await listWithdrawals(
+      getDb(env),
+      { status: q.status, technicianId: q.technicianId, merchantId, beforeId: decodeCursor(q.cursor) },
+      q.limit + 1,
+    ),
+    q.limit,
+  );
+}
+
+async function managedWithdrawal(env: Env, auth: Auth, id: string): Promise<WithdrawalRow> {
+  const w = await findWithdrawal(getDb(env), id);
+  if (!w || (!isPlatform(auth.roles) && (auth.merchantId === null || w.merchantId !== auth.merchantId)))
+    throw new NotFoundError({ en: "Withdrawal", zh: "提现" });
+  return w;
+}
+
+const decided = (w: WithdrawalRow) =>
+  new ConflictError(
+    "WITHDRAWAL_DECIDED",
+    { en: `This withdrawal is ${w.status} already.`, zh: `该提现已是 ${w.status} 状态。` },
+    { extra: { status: w.status } },
+  );
+
+/** Approves a requested withdrawal and pays it out. */
+export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
+  const w = await managedWithdrawal(env, auth, id);
+  const now = Date.now();
+  const [moved] = await env.DB.batch([
+    withdrawalMoved(env.DB, w.id, "requested", { status: "approved", decidedBy: auth.accountId, decidedAt: now }, now),
+  ]);
+  if (moved?.meta.changes !== 1) throw decided(w);
+  await appendAudit(getDb(env), {
+    actorId: auth.accountId,
+    action: "withdrawal.approve",
+    targetType: "withdrawal",
+    targetId: w.id,
+    data: { technicianId: w.technicianId, amount: w.amount },
+  });
+  await payOut(env, w.id);
+  return withdrawalView((await findWithdrawal(getDb(env), w.id))!);
+}
+
+export async function rejectWithdrawal(env: Env, auth: Auth, id: string, reason: string) {
+  const w = await managedWithdrawal(env, auth, id);
+  const now = Date.now();
+  const [moved] = await env.DB.batch([
+    withdrawalMoved(env.DB, w.id, "requested", { status: "rejected", reason, decidedBy: auth.accountId, decidedAt: now }, now),
+  ]);
+  if (moved?.meta.changes !== 1) throw decided(w);
+  await appendAudit(getDb(env), {
+    actorId: auth.accountId,
+    action: "withdrawal.reject",
+    targetType: "withdrawal",
+    targetId: w.id,
+    data: { technicianId: w.technicianId, amount: w.amount, reason },
+  });
+  return withdrawalView((await findWithdrawal(getDb(env), w.id))!);
+}
+
+/**
+ * Pays an approved withdrawal out (idempotent per withdrawal at the provider). A success moves it
+ * to paid with its ledger transaction in one batch; a refusal marks it failed (the money stays available).
+ */
+export async function payOut(env: Env, id: string): Promise<void> {
+  const db = getDb(env);
+  const w = await findWithdrawal(db, id);
+  if (!w || w.status !== "approved") return;
+  const answer = await providerClient(env).payout({
+    withdrawalId: w.id,
+    provider: w.payoutProvider,
+    technicianId: w.technicianId,
+    amount: w.amount,
+    currency: w.currency,
+  });
+  if (answer.status === "processing") return;
+  const now = Date.now();
+  const marker = newId("chg", now);
+  const guard = withdrawalMarked(w.id, marker);
+  const paid = answer.status === "succeeded";
+  const payoutRef = answer.status === "succeeded" ? answer.payoutRef : null;
+  const failure = answer.status === "failed" ? answer.reason : null;
+  const msg = {
+    id: newId("msg"),
+    topic: paid ? "withdrawal.paid" : "withdrawal.failed",
+    payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount },
+  };
+  await env.DB.batch([
+    withdrawalMoved(
+      env.DB,
+      w.id,
+      "approved",
+      paid ? { status: "paid", payoutRef, paidAt: now, changeId: marker } : { status: "failed", reason: failure, changeId: marker },
+      now,
+    ),
+    ...(paid ? ledgerStatements(env.DB, withdrawalTx({ ...w, provider: w.payoutProvider }), now, guard) : []),
+    outboxRow(env.DB, msg, now, guard),
+  ]);
+}

@@ -1,0 +1,94 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAuth, requireRole } from "../http/auth";
+import { authErrors, bearer, CursorQuery, IdParam, jsonContent, LimitQuery, LocalizedSchema, page } from "../http/openapi";
+
+const platform = requireRole("operator", "admin");
+
+/** `true`/`false` (also 1/0) in a query string. */
+const Flag = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1")
+  .optional();
+
+export const Notification = z
+  .object({
+    id: z.string(),
+    kind: z.string().openapi({ example: "order.accepted" }),
+    title: LocalizedSchema,
+    body: z.object({ zh: z.string(), en: z.string() }),
+    data: z.record(z.string(), z.unknown()).openapi({ description: "What the notice is about, e.g. `{ orderId }`" }),
+    read: z.boolean(),
+    readAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("Notification");
+
+export const list = createRoute({
+  method: "get",
+  path: "/v1/me/notifications",
+  tags: ["Notifications"],
+  summary: "My notification centre, newest first, with the unread count",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { query: z.object({ unread: Flag, limit: LimitQuery, cursor: CursorQuery }) },
+  responses: {
+    200: jsonContent(page(Notification).extend({ unread: z.number().int() }), "Notices"),
+    ...authErrors(),
+  },
+});
+
+export const read = createRoute({
+  method: "post",
+  path: "/v1/me/notifications/{id}/read",
+  tags: ["Notifications"],
+  summary: "Mark one of my notices read (idempotent)",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: IdParam("id", "ntf_01JD3") },
+  responses: { 200: jsonContent(Notification, "The notice"), ...authErrors(404) },
+});
+
+export const readAll = createRoute({
+  method: "post",
+  path: "/v1/me/notifications/read-all",
+  tags: ["Notifications"],
+  summary: "Mark all my notices read",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonContent(z.object({ updated: z.number().int() }), "How many were unread"), ...authErrors() },
+});
+
+export const DeadLetter = z
+  .object({
+    id: z.string().openapi({ description: "The outbox message id" }),
+    topic: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+    error: z.string().openapi({ description: "The last delivery failure" }),
+    attempts: z.number().int(),
+    createdAt: z.string(),
+    replayedAt: z.string().nullable(),
+  })
+  .openapi("DeadLetter");
+
+export const deadLetters = createRoute({
+  method: "get",
+  path: "/v1/admin/notifications/dead-letters",
+  tags: ["Notifications"],
+  summary: "Notifications the queue gave up on (after retries with backoff)",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { query: z.object({ pending: Flag, limit: LimitQuery, cursor: CursorQuery }) },
+  responses: { 200: jsonContent(page(DeadLetter), "Dead letters"), ...authErrors() },
+});
+
+export const replay = createRoute({
+  method: "post",
+  path: "/v1/admin/notifications/dead-letters/{id}/replay",
+  tags: ["Notifications"],
+  summary: "Send a dead letter to the notifications queue again (audited)",
+  description: "Deliveries that already went out are not repeated. 409 ALREADY_REPLAYED until it fails again.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { params: IdParam("id", "msg_01JD3") },
+  responses: { 200: jsonContent(DeadLetter, "Queued again"), ...authErrors(404, 409) },
+});

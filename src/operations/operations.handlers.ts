@@ -1,0 +1,70 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { authOf } from "../http/auth";
+import * as documents from "../technicians/documents.service";
+import { cityLive } from "./live.service";
+import * as reports from "../reports/reports.service";
+import { dispatchSettings } from "./settings.service";
+import { toCsv } from "../domain/reports";
+import { createRouter, fileHeaders } from "../http/openapi";
+import * as docRoutes from "../technicians/documents.routes";
+import * as liveRoutes from "./live.routes";
+import * as reportRoutes from "../reports/reports.routes";
+
+/** A report as JSON, or its rows as a CSV download with `format=csv`. */
+function reportAnswer(c: Context<AppEnv>, name: string, format: "json" | "csv", r: reports.Report) {
+  if (format === "json") return c.json(r, 200);
+  return c.body(toCsv(r.columns, r.rows), 200, {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Content-Disposition": `attachment; filename="${name}-${r.cityId}-${r.from}-${r.to}.csv"`,
+  });
+}
+
+const upload = async (c: Context<AppEnv>, kind: documents.DocumentUpload["kind"]): Promise<documents.DocumentUpload> => ({
+  kind,
+  contentType: c.req.header("Content-Type"),
+  body: await c.req.arrayBuffer(),
+});
+
+export default createRouter()
+  .openapi(liveRoutes.live, async (c) => c.json(await cityLive(c.env, authOf(c), c.req.valid("param").id, c.req.valid("query")), 200))
+  .openapi(liveRoutes.dispatchSettings, (c) => c.json(dispatchSettings(c.env), 200))
+  .openapi(reportRoutes.ordersByHour, async (c) => {
+    const q = c.req.valid("query");
+    return reportAnswer(c, "orders-by-hour", q.format, await reports.ordersByHour(c.env, authOf(c), q));
+  })
+  .openapi(reportRoutes.hotCells, async (c) => {
+    const q = c.req.valid("query");
+    return reportAnswer(c, "hot-cells", q.format, await reports.hotCells(c.env, authOf(c), q));
+  })
+  .openapi(reportRoutes.sales, async (c) => {
+    const q = c.req.valid("query");
+    return reportAnswer(c, `sales-by-${q.by}`, q.format, await reports.sales(c.env, authOf(c), q));
+  })
+  .openapi(reportRoutes.acceptTime, async (c) => {
+    const q = c.req.valid("query");
+    return reportAnswer(c, "accept-time", q.format, await reports.acceptTime(c.env, authOf(c), q));
+  })
+  .openapi(reportRoutes.rates, async (c) => {
+    const q = c.req.valid("query");
+    return reportAnswer(c, "rates", q.format, await reports.rates(c.env, authOf(c), q));
+  })
+  .openapi(reportRoutes.utilisation, async (c) => {
+    const q = c.req.valid("query");
+    return reportAnswer(c, "utilisation", q.format, await reports.utilisation(c.env, authOf(c), q));
+  })
+  .openapi(docRoutes.uploadForTechnician, async (c) =>
+    c.json(await documents.uploadForTechnician(c.env, authOf(c), c.req.valid("param").id, await upload(c, c.req.valid("query").kind)), 201),
+  )
+  .openapi(docRoutes.listForTechnician, async (c) =>
+    c.json(await documents.technicianDocuments(c.env, authOf(c), c.req.valid("param").id, c.req.valid("query")), 200),
+  )
+  .openapi(docRoutes.download, async (c) => {
+    const { id, documentId } = c.req.valid("param");
+    const file = await documents.documentFile(c.env, authOf(c), id, documentId);
+    return c.body(file.body, 200, fileHeaders(file, "private, no-store"));
+  })
+  .openapi(docRoutes.uploadOwn, async (c) =>
+    c.json(await documents.uploadOwn(c.env, authOf(c), await upload(c, c.req.valid("query").kind)), 201),
+  )
+  .openapi(docRoutes.listOwn, async (c) => c.json(await documents.ownDocuments(c.env, authOf(c), c.req.valid("query")), 200));

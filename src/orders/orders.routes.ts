@@ -1,0 +1,81 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ORDER_STATUSES } from "../domain/order-state";
+import { requireAuth } from "../http/auth";
+import { authErrors, bearer, CursorQuery, jsonBody, jsonContent, LimitQuery, page } from "../http/openapi";
+import { Order, OrderId, OrderRequest, Quote, QuoteRequest } from "./orders.schemas";
+
+export const createQuote = createRoute({
+  method: "post",
+  path: "/v1/quotes",
+  tags: ["Booking"],
+  summary: "Price a job: lines and total, signed and expiring",
+  description:
+    "Lines: base, units, extras, rush, night/holiday surcharges, distance beyond the service's free radius. The quote expires after QUOTE_TTL_SECONDS; any change to it is refused at ordering.",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { body: jsonBody(QuoteRequest) },
+  responses: { 201: jsonContent(Quote, "Quote"), ...authErrors(404, 413, 415) },
+});
+
+export const placeOrder = createRoute({
+  method: "post",
+  path: "/v1/orders",
+  tags: ["Booking"],
+  summary: "Book a quoted job (Idempotency-Key required)",
+  description:
+    "Holds the interval in the owner cell of the chosen or best technician, then writes the order (pending_payment with holdExpiresAt, or confirmed and dispatched at once when paying after the service). A retry with the same Idempotency-Key returns the stored answer with `Idempotent-Replayed: true`; 409 IDEMPOTENCY_IN_FLIGHT while the first runs; 422 for the same key with another body. 409 SLOT_UNAVAILABLE when nobody can take it.",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: {
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({ description: "Required. A bare or quoted string, 1–255 visible characters" }),
+    }),
+    body: jsonBody(OrderRequest),
+  },
+  responses: { 201: jsonContent(Order, "Booked"), ...authErrors(404, 409, 413, 415, 422) },
+});
+
+export const listOrders = createRoute({
+  method: "get",
+  path: "/v1/orders",
+  tags: ["Booking"],
+  summary: "My orders, newest first",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { query: z.object({ status: z.enum(ORDER_STATUSES).optional(), limit: LimitQuery, cursor: CursorQuery }) },
+  responses: { 200: jsonContent(page(Order), "Orders"), ...authErrors() },
+});
+
+export const getOrder = createRoute({
+  method: "get",
+  path: "/v1/orders/{id}",
+  tags: ["Booking"],
+  summary: "One of my orders with its timeline",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: OrderId },
+  responses: { 200: jsonContent(Order, "Order"), ...authErrors(404) },
+});
+
+export const cancelOrder = createRoute({
+  method: "post",
+  path: "/v1/orders/{id}/cancel",
+  tags: ["Booking"],
+  summary: "Cancel my order; the refund is decided by the service's policy",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: OrderId, body: jsonBody(z.object({ reason: z.string().trim().min(1).max(500) }).strict()) },
+  responses: { 200: jsonContent(Order, "Cancelled"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const rescheduleOrder = createRoute({
+  method: "post",
+  path: "/v1/orders/{id}/reschedule",
+  tags: ["Booking"],
+  summary: "Move my order to another start (same technician, atomic)",
+  description: "The old interval is released only if the new one is taken. Allowed until the technician sets off.",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: OrderId, body: jsonBody(z.object({ start: z.iso.datetime({ offset: true }) }).strict()) },
+  responses: { 200: jsonContent(Order, "Rescheduled"), ...authErrors(404, 409, 413, 415) },
+});

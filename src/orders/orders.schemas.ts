@@ -1,0 +1,108 @@
+import { z } from "@hono/zod-openapi";
+import { ORDER_STATUSES } from "../domain/order-state";
+import { LocalizedSchema, MoneySchema } from "../http/openapi";
+import { Payment, Refund } from "../money/payments.schemas";
+
+const Iso = z.iso.datetime({ offset: true });
+
+export const QuoteRequest = z
+  .object({
+    serviceId: z.string().min(1).max(64),
+    lat: z.number().min(-90).max(90),
+    lng: z.number().min(-180).max(180),
+    start: Iso.openapi({ example: "2026-11-25T10:00:00+08:00" }),
+    units: z.number().int().min(1).max(100).optional(),
+    extras: z.array(z.string().min(1).max(32)).max(30).optional(),
+    rush: z.boolean().optional(),
+    couponCode: z.string().min(1).max(40).optional(),
+  })
+  .strict()
+  .openapi("QuoteRequest");
+
+const Line = z.object({ code: z.string(), label: LocalizedSchema, amount: MoneySchema });
+
+export const Quote = z
+  .object({
+    id: z.string().openapi({ description: "Signed: send it back unchanged with POST /v1/orders" }),
+    serviceId: z.string(),
+    expiresAt: z.string(),
+    start: z.string(),
+    end: z.string(),
+    timeZone: z.string(),
+    units: z.number().int(),
+    extras: z.array(z.string()),
+    lines: z.array(Line),
+    total: MoneySchema,
+  })
+  .openapi("Quote");
+
+export const OrderRequest = z
+  .object({
+    quoteId: z.string().min(10).max(4000),
+    addressId: z.string().min(1).max(64),
+    start: Iso,
+    technicianId: z.string().min(1).max(64).optional().openapi({ description: "Book this technician (chosen dispatch)" }),
+    notes: z.string().max(500).optional(),
+    paymentPlan: z.enum(["full", "deposit", "after_service"]).optional(),
+  })
+  .strict()
+  .openapi("OrderRequest");
+
+const EXCEPTION_HELP =
+  "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales, calendar_lost)";
+
+export const Order = z
+  .object({
+    id: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    service: z.object({ id: z.string(), name: LocalizedSchema.nullable() }),
+    start: z.string(),
+    end: z.string(),
+    timeZone: z.string(),
+    addressId: z.string(),
+    technician: z.object({ id: z.string(), name: z.string(), rating: z.number() }).nullable(),
+    lines: z.array(z.object({ code: z.string(), label: z.string(), amount: MoneySchema })),
+    total: MoneySchema,
+    paymentPlan: z.string(),
+    dispatchMode: z.string(),
+    holdExpiresAt: z.string().nullable(),
+    acceptBy: z.string().nullable(),
+    startCode: z.string().optional().openapi({ description: "Customer only: the technician needs it to start" }),
+    exception: z.string().nullable().optional().openapi({ description: EXCEPTION_HELP }),
+    merchantId: z.string().nullable().optional().openapi({ description: "Staff only: the merchant whose service it is" }),
+    cityId: z.string().optional().openapi({ description: "Staff only" }),
+    cell: z.string().optional().openapi({ description: "Staff only: the H3 cell of the address" }),
+    notes: z.string().nullable(),
+    cancelReason: z.string().nullable(),
+    refund: z.object({ percent: z.number(), amount: MoneySchema, visitFee: MoneySchema, reason: z.string() }).nullable(),
+    payments: z.array(Payment),
+    refunds: z.array(Refund),
+    timeline: z.array(
+      z.object({
+        at: z.string(),
+        actor: z.object({ type: z.string(), id: z.string().nullable().optional() }),
+        from: z.string().nullable(),
+        to: z.string(),
+        reason: z.string(),
+      }),
+    ),
+    version: z.number().int(),
+    createdAt: z.string(),
+  })
+  .openapi("Order");
+
+export const Task = Order.extend({
+  location: z.object({ lat: z.number(), lng: z.number() }).openapi({ description: "Exact while revealed, else rounded" }),
+  address: z.object({ text: z.string().nullable(), contactName: z.string(), contactPhone: z.string() }),
+  revealed: z
+    .boolean()
+    .openapi({ description: "Exact address and phone are shown from acceptance until completion plus REVEAL_GRACE_MINUTES" }),
+}).openapi("Task");
+
+export const OrderId = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" }, example: "ord_01JD3Q8Z6X9V4M2K7T5R1N0PAB" }),
+});

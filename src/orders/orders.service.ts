@@ -1,0 +1,151 @@
+/** Customer-facing order use cases: read, cancel, reschedule (booking is booking.service). */
+import { getDb } from "../db/client";
+import { bookableService } from "../db/repositories/booking.repo";
+import { findOrder, listOrders, updateOrder, type OrderRow } from "../db/repositories/orders.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import { refundPercentAt } from "../domain/catalog";
+import { BEFORE_DEPARTURE, type OrderStatus } from "../domain/order-state";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { newId } from "../lib/ids";
+import { cellError, cellStub } from "../cells/cells.service";
+import { releaseHold } from "../dispatch/dispatch.service";
+import { clearDeadline, concurrentChange, rearmDeadline, transition, type Actor } from "./order-flow.service";
+import { orderView } from "./orders.view";
+import { cancellationMoney } from "../money/order-money.service";
+import { submitRefunds } from "../money/refund-flow.service";
+
+/** The caller's own order, or 404. */
+export async function ownOrder(env: Env, customerId: string, id: string): Promise<OrderRow> {
+  const order = await findOrder(getDb(env), id);
+  if (!order || order.customerId !== customerId) throw new NotFoundError("Order");
+  return order;
+}
+
+export async function getOwnOrder(env: Env, customerId: string, id: string) {
+  return orderView(env, await ownOrder(env, customerId, id), { viewer: "customer" });
+}
+
+export async function listOwnOrders(env: Env, customerId: string, q: { status?: OrderStatus; limit: number; cursor?: string }) {
+  const rows = await listOrders(getDb(env), { customerId, status: q.status, beforeId: decodeCursor(q.cursor) }, q.limit + 1);
+  const page = toPage(rows, q.limit);
+  return { items: await Promise.all(page.items.map((o) => orderView(env, o, { viewer: "customer" }))), nextCursor: page.nextCursor };
+}
+
+/**
+ * The refund the service's policy grants when cancelling now: a tier by hours before the start,
+ * less the visit fee once the technician has set off, of what was paid (`paid`, 分). Nothing is
+ * refunded when nothing was paid.
+ */
+export async function refundDecision(env: Env, order: OrderRow, paid: number, now = Date.now()) {
+  const found = await bookableService(getDb(env), order.serviceId);
+  const policy = found?.service.cancellationPolicy ?? { tiers: [], visitFee: 0 };
+  const hoursBefore = (order.startAt - now) / 3_600_000;
+  const percent = refundPercentAt(policy, hoursBefore);
+  const departed = !BEFORE_DEPARTURE.includes(order.status);
+  const visitFee = departed ? Math.min(policy.visitFee, paid) : 0;
+  const amount = paid === 0 ? 0 : Math.floor(((paid - visitFee) * percent) / 100);
+  const reason =
+    paid === 0
+      ? "nothing was paid"
+      : `${percent}% refund ${Math.max(0, Math.round(hoursBefore))} h before the start${departed ? ", visit fee kept" : ""}`;
+  return { percent, amount: Math.max(0, amount), visitFee, reason };
+}
+
+/** Cancels the caller's order under the service's policy and frees the technician. */
+export async function cancelOwnOrder(env: Env, customerId: string, id: string, reason: string) {
+  const order = await ownOrder(env, customerId, id);
+  return orderView(env, await cancelOrder(env, order, { type: "customer", id: customerId }, reason), { viewer: "customer" });
+}
+
+/**
+ * Cancels under the policy: the refund it grants is set aside and sent back through the providers
+ * that took the money, and what is kept (the visit fee, a late-cancellation share) is split as
+ * earned, all in the cancellation's own batch.
+ */
+export async function cancelOrder(env: Env, order: OrderRow, actor: Actor, reason: string): Promise<OrderRow> {
+  const plan = await cancellationMoney(env, order);
+  const decision = await refundDecision(env, order, plan.paid);
+  const writes = await plan.writes(decision.amount);
+  const next = await transition(
+    env,
+    order,
+    "cancelled",
+    actor,
+    reason,
+    { cancelReason: reason, refundDecision: decision, acceptBy: null },
+    { refund: decision },
+    { extra: writes.extra },
+  );
+  await releaseHold(env, order.technicianId, order.holdKey);
+  await clearDeadline(env, next);
+  await submitRefunds(env, writes.refundIds);
+  return next;
+}
+/**
+ * Moves the caller's order to a new start with the same technician, atomically in their cell: the
+ * old interval is released only if the new one is taken. Allowed until the technician sets off.
+ */
+export async function rescheduleOwnOrder(env: Env, customerId: string, id: string, startIso: string) {
+  const order = await ownOrder(env, customerId, id);
+  return orderView(env, await rescheduleOrder(env, order, { type: "customer", id: customerId }, Date.parse(startIso)), {
+    viewer: "customer",
+  });
+}
+
+/**
+ * Moves an order to a new start with the same technician (the old interval stays until the new one
+ * is taken) and re-arms its dispatch deadline for the new version.
+ */
+export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, start: number): Promise<OrderRow> {
+  if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
+    throw new ConflictError(
+      "INVALID_TRANSITION",
+      { en: `An order that is ${order.status} cannot be rescheduled.`, zh: `订单当前状态为 ${order.status}，不能改期。` },
+      { extra: { status: order.status } },
+    );
+  }
+  const found = await bookableService(getDb(env), order.serviceId);
+  const service = found?.service;
+  const now = Date.now();
+  if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
+    throw new ValidationError([
+      { path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` },
+    ]);
+  }
+  const end = start + (order.endAt - order.startAt);
+  const entry = order.technicianId ? await rosterEntry(getDb(env), order.technicianId) : undefined;
+  if (!entry || !order.holdKey)
+    throw new ConflictError("SLOT_UNAVAILABLE", { en: "No technician holds this order yet.", zh: "该订单尚无技师。" });
+  const stub = cellStub(env, entry.homeCell);
+  const moved = await stub.reschedule(order.holdKey, start, end);
+  if (!moved.ok) throw cellError(moved);
+  const updated = await updateOrder(
+    env.DB,
+    order,
+    { startAt: start, endAt: end },
+    {
+      id: newId("evt"),
+      actorType: actor.type,
+      actorId: actor.id,
+      from: order.status,
+      to: order.status,
+      reason: "rescheduled",
+      data: { from: order.startAt, to: start },
+    },
+    [
+      {
+        id: newId("msg"),
+        topic: "order.rescheduled",
+        payload: { orderId: order.id, customerId: order.customerId, technicianId: order.technicianId, start },
+      },
+    ],
+  );
+  if (!updated) {
+    // The order changed meanwhile: put the interval back where the order still says it is.
+    await stub.reschedule(order.holdKey, order.startAt, order.endAt, { ignoreShifts: true });
+    throw concurrentChange();
+  }
+  await rearmDeadline(env, updated);
+  return updated;
+}

@@ -1,0 +1,162 @@
+import type { ServiceRow } from "../db/repositories/booking.repo";
+import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { priceLines, total, type PriceLine } from "../domain/pricing";
+import { toZonedIso } from "../domain/zoned";
+import { BadRequestError, NotFoundError, ValidationError } from "../errors";
+import { sign, verify } from "../lib/signed";
+import { jobMinutes } from "../dispatch/availability.service";
+import { applicableCoupon } from "../coupons/coupons.service";
+import { cachedCityOfCell, cachedService } from "../catalog/reference.service";
+
+export interface QuoteInput extends LatLng {
+  serviceId: string;
+  start: string;
+  units?: number;
+  extras?: string[];
+  rush?: boolean;
+  couponCode?: string;
+}
+
+/** What a quote commits to; signed, so a client cannot change any of it. */
+export interface QuotePayload {
+  v: 1;
+  /** The coupon whose (negative) line is among `lines`; the order redeems it. */
+  couponId?: string;
+  serviceId: string;
+  lat: number;
+  lng: number;
+  start: number;
+  end: number;
+  units: number;
+  extras: string[];
+  rush: boolean;
+  lines: PriceLine[];
+  total: number;
+  currency: string;
+  expiresAt: number;
+}
+
+const QUOTE_PURPOSE = "quote";
+const PREFIX = "qt_";
+
+const ttlMs = (env: Env) => (Number(env.QUOTE_TTL_SECONDS) > 0 ? Number(env.QUOTE_TTL_SECONDS) : 900) * 1000;
+
+function validate(service: ServiceRow, input: QuoteInput, start: number) {
+  const problems: { path: string; message: string }[] = [];
+  const units = input.units ?? service.minUnits;
+  if (units < service.minUnits) problems.push({ path: "body.units", message: `at least ${service.minUnits}` });
+  const extras = input.extras ?? [];
+  extras.forEach((code, i) => {
+    if (!service.extras.some((e) => e.code === code)) problems.push({ path: `body.extras.${i}`, message: `unknown extra ${code}` });
+  });
+  if (new Set(extras).size !== extras.length) problems.push({ path: "body.extras", message: "duplicate extras" });
+  const now = Date.now();
+  if (start < now + service.leadTimeMinutes * 60_000)
+    problems.push({ path: "body.start", message: `must be at least ${service.leadTimeMinutes} minutes ahead` });
+  if (start > now + service.horizonDays * 86_400_000)
+    problems.push({ path: "body.start", message: `must be within ${service.horizonDays} days` });
+  if (problems.length) throw new ValidationError(problems);
+  return { units, extras };
+}
+
+/**
+ * Prices a job and returns a signed, expiring quote. A coupon code adds its discount as a negative
+ * line (400 COUPON_NOT_FOUND / COUPON_NOT_APPLICABLE, 409 COUPON_USED_UP); the order checks it again. The service and the city come from the
+ * reference cache (at most a few seconds old, see reference.service); the order checks them again.
+ */
+export async function createQuote(env: Env, customerId: string, input: QuoteInput) {
+  const cell = cellOf(input, resolutionOf(env));
+  const [found, city] = await Promise.all([cachedService(env, input.serviceId), cachedCityOfCell(env, cell)]);
+  if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  const { service } = found;
+  const start = Date.parse(input.start);
+  const { units, extras } = validate(service, input, start);
+  const extraMinutes = extras.reduce((m, code) => m + (service.extras.find((e) => e.code === code)?.durationMinutes ?? 0), 0);
+  const end = start + (jobMinutes(service, units) + extraMinutes) * 60_000;
+  const lines = priceLines({
+    service,
+    units,
+    extras,
+    rush: input.rush === true,
+    start,
+    timeZone: city.timeZone,
+    point: input,
+    cityCenter: { lat: city.centerLat, lng: city.centerLng },
+  });
+  const coupon = input.couponCode
+    ? await applicableCoupon(env, customerId, input.couponCode, {
+        serviceId: service.id,
+        merchantId: service.merchantId,
+        subtotal: total(lines),
+      })
+    : null;
+  if (coupon) {
+    lines.push({
+      code: `coupon:${coupon.code}`,
+      label: { zh: `优惠券 ${coupon.code}`, en: `Coupon ${coupon.code}` },
+      amount: -coupon.discount,
+    });
+  }
+  const payload: QuotePayload = {
+    v: 1,
+    couponId: coupon?.id,
+    serviceId: service.id,
+    lat: input.lat,
+    lng: input.lng,
+    start,
+    end,
+    units,
+    extras,
+    rush: input.rush === true,
+    lines,
+    total: total(lines),
+    currency: service.currency,
+    expiresAt: Date.now() + ttlMs(env),
+  };
+  const id = await sign(env.JWT_SECRET, QUOTE_PURPOSE, PREFIX, payload);
+  return {
+    id,
+    serviceId: service.id,
+    expiresAt: new Date(payload.expiresAt).toISOString(),
+    start: toZonedIso(start, city.timeZone),
+    end: toZonedIso(end, city.timeZone),
+    timeZone: city.timeZone,
+    units,
+    extras,
+    lines: lines.map((l) => ({ code: l.code, label: l.label, amount: { amount: l.amount, currency: service.currency } })),
+    total: { amount: payload.total, currency: service.currency },
+  };
+}
+
+/** The fields of an order that its quote fixes: when, how much of what, and the priced lines. */
+export function orderTermsOf(quote: QuotePayload) {
+  return {
+    startAt: quote.start,
+    endAt: quote.end,
+    units: quote.units,
+    extras: quote.extras,
+    lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount })),
+    total: quote.total,
+    currency: quote.currency,
+  };
+}
+
+/** The quote's terms when it is intact and unexpired; otherwise 400 QUOTE_INVALID / QUOTE_EXPIRED. */
+export async function readQuote(env: Env, quoteId: string): Promise<QuotePayload> {
+  const payload = await verify<QuotePayload>(env.JWT_SECRET, QUOTE_PURPOSE, PREFIX, quoteId);
+  if (!payload || payload.v !== 1) {
+    throw new BadRequestError(
+      "QUOTE_INVALID",
+      { en: "The quote is not valid.", zh: "报价无效。" },
+      { errors: [{ path: "body.quoteId", message: "unknown or altered quote" }] },
+    );
+  }
+  if (payload.expiresAt <= Date.now()) {
+    throw new BadRequestError(
+      "QUOTE_EXPIRED",
+      { en: "The quote has expired; ask for a new one.", zh: "报价已过期，请重新报价。" },
+      { errors: [{ path: "body.quoteId", message: "expired" }] },
+    );
+  }
+  return payload;
+}

@@ -1,7 +1,0 @@
-import * as availability from "../../services/availability.service";
-import { createRouter } from "../openapi";
-import * as routes from "./availability.routes";
-
-export default createRouter().openapi(routes.getAvailability, async (c) =>
-  c.json(await availability.availability(c.env, c.req.valid("query")), 200),
-);

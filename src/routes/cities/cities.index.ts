@@ -1,8 +1,0 @@
-import { authOf } from "../../middleware/auth";
-import * as cities from "../../services/cities.service";
-import { createRouter } from "../openapi";
-import * as routes from "./cities.routes";
-
-export default createRouter()
-  .openapi(routes.listCities, async (c) => c.json({ items: await cities.getCities(c.env) }, 200))
-  .openapi(routes.createCity, async (c) => c.json(await cities.createCity(c.env, authOf(c).accountId, c.req.valid("json")), 201));

@@ -1,8 +1,0 @@
-import { authOf } from "../../middleware/auth";
-import * as me from "../../services/me.service";
-import { createRouter } from "../openapi";
-import * as routes from "./me.routes";
-
-export default createRouter()
-  .openapi(routes.getMe, async (c) => c.json(await me.getMe(c.env, authOf(c).accountId), 200))
-  .openapi(routes.patchMe, async (c) => c.json(await me.renameMe(c.env, authOf(c).accountId, c.req.valid("json").name), 200));

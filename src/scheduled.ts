@@ -1,0 +1,33 @@
+/**
+ * The cron trigger's work (every minute): payments, refunds and payouts the providers left
+ * pending, reminders that fell due, then the outbox drain that sends what those wrote and anything
+ * a background drain missed. Each step runs even if an earlier one fails; the run fails (and is
+ * logged) when any step did.
+ */
+import { drainOutbox } from "./notifications/outbox.service";
+import { writeDueReminders } from "./notifications/reminders.service";
+import { reconcilePendingPayments } from "./money/reconcile.service";
+
+export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
+  const steps: [string, () => Promise<unknown>][] = [
+    [
+      "reconcile",
+      async () => {
+        const summary = await reconcilePendingPayments(env, now);
+        console.log(JSON.stringify({ level: "info", msg: "reconcile", ...summary }));
+      },
+    ],
+    ["reminders", () => writeDueReminders(env, now)],
+    ["outbox", () => drainOutbox(env)],
+  ];
+  const failed: string[] = [];
+  for (const [name, step] of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failed.push(name);
+      console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: name, error: String(err) }));
+    }
+  }
+  if (failed.length) throw new Error(`scheduled steps failed: ${failed.join(", ")}`);
+}

@@ -1,0 +1,110 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requireRole } from "../http/auth";
+import { DOCUMENT_MAX_BYTES, documentTooLarge } from "./documents.service";
+import { authErrors, bearer, CursorQuery, jsonContent, LimitQuery, page } from "../http/openapi";
+
+const Binary = z.string().openapi({ type: "string", format: "binary" });
+const fileContent = {
+  "image/jpeg": { schema: Binary },
+  "image/png": { schema: Binary },
+  "image/webp": { schema: Binary },
+  "application/pdf": { schema: Binary },
+};
+
+// The app-wide JSON body limit skips these uploads; this is theirs.
+const documentBodyLimit = bodyLimit({
+  maxSize: DOCUMENT_MAX_BYTES,
+  onError: () => {
+    throw documentTooLarge();
+  },
+});
+
+const Id = (name: string, example: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name, in: "path" }, example });
+const TechnicianParam = z.object({ id: Id("id", "tch_demo001") });
+const DocumentParam = TechnicianParam.extend({ documentId: Id("documentId", "doc_01JD3Q8Z6X9V4M2K7T5R1N0PAB") });
+const Kind = z.object({
+  kind: z
+    .enum(["id_card", "certificate", "health", "other"])
+    .openapi({ description: "id_card, certificate (skill or trade licence), health (health certificate), other" }),
+});
+
+export const Document = z
+  .object({
+    id: z.string(),
+    technicianId: z.string(),
+    kind: z.string(),
+    contentType: z.string(),
+    size: z.number().int().openapi({ description: "bytes" }),
+    status: z.enum(["pending", "approved", "rejected"]).openapi({ description: "Decided with the technician's application" }),
+    reviewReason: z.string().nullable(),
+    reviewedAt: z.string().nullable(),
+    url: z.string().openapi({ description: "GET it with a staff access token (audited)" }),
+    createdAt: z.string(),
+  })
+  .openapi("TechnicianDocument");
+
+const uploadDescription =
+  "The body is the file itself: `Content-Type` image/jpeg, image/png, image/webp or application/pdf (else 415), at most 10 MB (else 413 DOCUMENT_TOO_LARGE), its bytes of that format (else 400 DOCUMENT_INVALID); at most 30 a technician (409 DOCUMENT_LIMIT). Stored in R2, status `pending` until the application is approved or rejected. Audited.";
+
+export const uploadForTechnician = createRoute({
+  method: "post",
+  path: "/v1/admin/technicians/{id}/documents",
+  tags: ["Technicians"],
+  summary: "Upload a qualification document for a technician (staff)",
+  description: uploadDescription,
+  security: bearer,
+  middleware: [requireRole("operator", "admin", "merchant_admin"), documentBodyLimit] as const,
+  request: { params: TechnicianParam, query: Kind, body: { required: true, content: fileContent } },
+  responses: { 201: jsonContent(Document, "Stored"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const listForTechnician = createRoute({
+  method: "get",
+  path: "/v1/admin/technicians/{id}/documents",
+  tags: ["Technicians"],
+  summary: "A technician's qualification documents with their review status",
+  security: bearer,
+  middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
+  request: { params: TechnicianParam, query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
+  responses: { 200: jsonContent(page(Document), "Documents, oldest first"), ...authErrors(404) },
+});
+
+export const download = createRoute({
+  method: "get",
+  path: "/v1/admin/technicians/{id}/documents/{documentId}",
+  tags: ["Technicians"],
+  summary: "One qualification document: the file's bytes (audited)",
+  security: bearer,
+  middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
+  request: { params: DocumentParam },
+  responses: { 200: { description: "The file", content: fileContent }, ...authErrors(404) },
+});
+
+export const uploadOwn = createRoute({
+  method: "post",
+  path: "/v1/technician/documents",
+  tags: ["Technicians"],
+  summary: "Upload one of my qualification documents (technician)",
+  description: uploadDescription,
+  security: bearer,
+  middleware: [requireRole("technician"), documentBodyLimit] as const,
+  request: { query: Kind, body: { required: true, content: fileContent } },
+  responses: { 201: jsonContent(Document, "Stored"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const listOwn = createRoute({
+  method: "get",
+  path: "/v1/technician/documents",
+  tags: ["Technicians"],
+  summary: "My qualification documents and their review status (technician)",
+  security: bearer,
+  middleware: [requireRole("technician")] as const,
+  request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
+  responses: { 200: jsonContent(page(Document), "Documents, oldest first"), ...authErrors(404) },
+});

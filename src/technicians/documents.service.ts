@@ -1,0 +1,167 @@
+/**
+ * Technicians' qualification documents (ID card, certificates, health papers): the bytes in R2 at
+ * `technicians/<technicianId>/documents/<documentId>`, the records in D1. Staff of the technician's
+ * merchant (or operators) and the technician upload; staff read them, and every read is audited.
+ * A document is decided together with the application (approving or rejecting the technician).
+ */
+import { getDb } from "../db/client";
+import { appendAudit } from "../db/repositories/audit.repo";
+import {
+  countDocuments,
+  findDocument,
+  insertDocument,
+  listDocuments,
+  type DocumentKind,
+  type DocumentRow,
+} from "../db/repositories/documents.repo";
+import { findTechnician } from "../db/repositories/technicians.repo";
+import type { Auth } from "../env";
+import { AppError, BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { newId } from "../lib/ids";
+import { bytesMatch, mediaType } from "../lib/media";
+import { merchantScope } from "../identity/scope";
+
+/** The largest document accepted, in bytes. */
+export const DOCUMENT_MAX_BYTES = 10 * 1024 * 1024;
+const MAX_DOCUMENTS = 30;
+export const DOCUMENT_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"] as const;
+
+/** 413 DOCUMENT_TOO_LARGE (also the upload routes' body limit). */
+export function documentTooLarge(): AppError {
+  return new AppError(413, "DOCUMENT_TOO_LARGE", {
+    en: `A document may be at most ${DOCUMENT_MAX_BYTES / 1024 / 1024} MB.`,
+    zh: `证件文件不能超过 ${DOCUMENT_MAX_BYTES / 1024 / 1024} MB。`,
+  });
+}
+
+function view(row: DocumentRow) {
+  return {
+    id: row.id,
+    technicianId: row.technicianId,
+    kind: row.kind,
+    contentType: row.contentType,
+    size: row.size,
+    status: row.status,
+    reviewReason: row.reviewReason,
+    reviewedAt: row.reviewedAt === null ? null : new Date(row.reviewedAt).toISOString(),
+    url: `/v1/admin/technicians/${row.technicianId}/documents/${row.id}`,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
+
+/** The technician when the staff caller may see it (a merchant_admin: its merchant's only). */
+async function visibleTechnician(env: Env, actor: Auth, technicianId: string) {
+  const found = await findTechnician(getDb(env), technicianId, merchantScope(actor));
+  if (!found) throw new NotFoundError("Technician");
+  return found.technician;
+}
+
+export interface DocumentUpload {
+  kind: DocumentKind;
+  contentType: string | undefined;
+  body: ArrayBuffer;
+}
+
+async function store(env: Env, technicianId: string, uploadedBy: string, input: DocumentUpload) {
+  const type = mediaType(input.contentType, DOCUMENT_TYPES);
+  if (!type) {
+    throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
+      en: "Send the document as image/jpeg, image/png, image/webp or application/pdf.",
+      zh: "证件须为 image/jpeg、image/png、image/webp 或 application/pdf 格式。",
+    });
+  }
+  if (input.body.byteLength > DOCUMENT_MAX_BYTES) throw documentTooLarge();
+  const bytes = new Uint8Array(input.body);
+  if (!bytesMatch(type, bytes)) {
+    throw new BadRequestError(
+      "DOCUMENT_INVALID",
+      { en: `The body is not a ${type} file.`, zh: `请求体不是 ${type} 文件。` },
+      { errors: [{ path: "body", message: `not ${type}` }] },
+    );
+  }
+  const db = getDb(env);
+  if ((await countDocuments(db, technicianId)) >= MAX_DOCUMENTS) {
+    throw new ConflictError("DOCUMENT_LIMIT", {
+      en: `At most ${MAX_DOCUMENTS} documents per technician.`,
+      zh: `每位技师最多 ${MAX_DOCUMENTS} 份证件。`,
+    });
+  }
+  const now = Date.now();
+  const id = newId("doc", now);
+  const row: DocumentRow = {
+    id,
+    technicianId,
+    kind: input.kind,
+    r2Key: `technicians/${technicianId}/documents/${id}`,
+    contentType: type,
+    size: bytes.byteLength,
+    status: "pending",
+    reviewReason: null,
+    reviewedBy: null,
+    reviewedAt: null,
+    uploadedBy,
+    createdAt: now,
+  };
+  await env.PHOTOS.put(row.r2Key, bytes, { httpMetadata: { contentType: type }, customMetadata: { technicianId, documentId: id } });
+  try {
+    await insertDocument(db, row);
+    await appendAudit(db, {
+      actorId: uploadedBy,
+      action: "technician.document.upload",
+      targetType: "technician",
+      targetId: technicianId,
+      data: { documentId: id, kind: input.kind, contentType: type, size: row.size },
+    });
+  } catch (err) {
+    // No orphan bytes: what has no record is deleted before the failure is reported.
+    await env.PHOTOS.delete(row.r2Key);
+    throw err;
+  }
+  return view(row);
+}
+
+/** Staff upload a document for a technician they may see (status `pending`). */
+export async function uploadForTechnician(env: Env, actor: Auth, technicianId: string, input: DocumentUpload) {
+  const technician = await visibleTechnician(env, actor, technicianId);
+  return store(env, technician.id, actor.accountId, input);
+}
+
+/** A technician uploads one of their own documents (status `pending`). */
+export async function uploadOwn(env: Env, actor: Auth, input: DocumentUpload) {
+  if (!actor.technicianId) throw new NotFoundError("Technician");
+  return store(env, actor.technicianId, actor.accountId, input);
+}
+
+/** A page of a technician's documents, oldest first. */
+export async function technicianDocuments(env: Env, actor: Auth, technicianId: string, q: { limit: number; cursor?: string }) {
+  const technician = await visibleTechnician(env, actor, technicianId);
+  const rows = await listDocuments(getDb(env), technician.id, decodeCursor(q.cursor), q.limit + 1);
+  const page = toPage(rows, q.limit);
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
+}
+
+/** The technician's own documents with their review status. */
+export async function ownDocuments(env: Env, actor: Auth, q: { limit: number; cursor?: string }) {
+  if (!actor.technicianId) throw new NotFoundError("Technician");
+  const rows = await listDocuments(getDb(env), actor.technicianId, decodeCursor(q.cursor), q.limit + 1);
+  const page = toPage(rows, q.limit);
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
+}
+
+/** One document's bytes for staff who may see the technician; the read is audited. */
+export async function documentFile(env: Env, actor: Auth, technicianId: string, documentId: string) {
+  const technician = await visibleTechnician(env, actor, technicianId);
+  const db = getDb(env);
+  const row = await findDocument(db, technician.id, documentId);
+  const object = row ? await env.PHOTOS.get(row.r2Key) : null;
+  if (!row || !object) throw new NotFoundError({ en: "Document", zh: "证件" });
+  await appendAudit(db, {
+    actorId: actor.accountId,
+    action: "technician.document.view",
+    targetType: "technician",
+    targetId: technician.id,
+    data: { documentId: row.id, kind: row.kind },
+  });
+  return { body: object.body, contentType: row.contentType, size: object.size, etag: object.httpEtag };
+}

@@ -1,0 +1,102 @@
+/**
+ * Moving a technician's home, and so their home cell, without a moment where two cells accept
+ * writes for them and without losing a booking:
+ *   1. the old cell freezes them and exports their calendar (holds answer TECHNICIAN_MOVING);
+ *   2. the new cell imports it, inactive;
+ *   3. D1 points the technician at the new cell, remembering the transfer;
+ *   4. the new cell activates them; the old cell forgets them and redirects (TECHNICIAN_MOVED).
+ * Each step is idempotent per transfer id. A move cut short after step 3 is finished by the next
+ * call that reaches the technician's owner cell (D1 records the pending transfer). One cut short
+ * before step 3 leaves the technician frozen in the old cell (bookings answer 409
+ * TECHNICIAN_MOVING) until the same move is requested again, which resumes it: unfreezing on a
+ * guess could let two cells accept bookings if the first request were still running.
+ */
+import { getDb } from "../db/client";
+import { appendAudit } from "../db/repositories/audit.repo";
+import { clearTransfer, pendingTransfer, repointHome, updateHomeInCell } from "../db/repositories/home-move.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import type { Auth } from "../env";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { cellError, cellStub } from "../cells/cells.service";
+import { cityAt } from "../catalog/cities.service";
+import { assertManages } from "./shifts.service";
+
+/** Finishes a transfer whose D1 switch already happened: activate in the new cell, release the old. */
+export async function completePendingTransfer(env: Env, technicianId: string): Promise<boolean> {
+  const db = getDb(env);
+  const pending = await pendingTransfer(db, technicianId);
+  if (!pending) return false;
+  const activated = await cellStub(env, pending.toCell).activateTechnician(technicianId, pending.transferId);
+  if (!activated.ok) throw cellError(activated);
+  const finished = await cellStub(env, pending.fromCell).finishExport(technicianId, pending.transferId, pending.toCell);
+  if (!finished.ok && finished.code !== "UNKNOWN_TECHNICIAN") throw cellError(finished);
+  await clearTransfer(db, technicianId, pending.transferId);
+  return true;
+}
+
+export async function moveHome(env: Env, auth: Auth, technicianId: string, input: { home: LatLng; serviceRadiusKm?: number }) {
+  const db = getDb(env);
+  let entry = await rosterEntry(db, technicianId);
+  if (!entry) throw new NotFoundError("Technician");
+  assertManages(auth, entry);
+  await completePendingTransfer(env, technicianId);
+  entry = (await rosterEntry(db, technicianId))!;
+
+  const city = await cityAt(env, input.home);
+  if (!city) {
+    throw new BadRequestError(
+      "HOME_OUTSIDE_CITIES",
+      { en: "The new home is outside every city served.", zh: "新的常驻地址不在服务城市范围内。" },
+      { errors: [{ path: "body.home", message: "outside every city" }] },
+    );
+  }
+  const toCell = cellOf(input.home, resolutionOf(env));
+  const fromCell = entry.homeCell;
+  const serviceRadiusKm = input.serviceRadiusKm ?? entry.profile.serviceRadiusKm;
+
+  if (toCell === fromCell) {
+    await updateHomeInCell(db, technicianId, { ...input.home, serviceRadiusKm });
+  } else {
+    const transferId = `xfr_${technicianId}_${toCell}_${entry.updatedAt}`;
+    const from = cellStub(env, fromCell);
+    let exported = await from.exportTechnician(technicianId, transferId, fromCell);
+    if (!exported.ok && exported.code === "UNKNOWN_TECHNICIAN") {
+      await from.syncRoster([entry.profile], 0);
+      exported = await from.exportTechnician(technicianId, transferId, fromCell);
+    }
+    if (!exported.ok) throw cellError(exported);
+    const profile = { ...entry.profile, home: input.home, serviceRadiusKm, timeZone: city.timeZone };
+    const imported = await cellStub(env, toCell).importTechnician(exported.snapshot, profile);
+    if (!imported.ok) {
+      await from.abortExport(technicianId, transferId);
+      throw cellError(imported);
+    }
+    const switched = await repointHome(db, technicianId, fromCell, {
+      ...input.home,
+      cell: toCell,
+      cityId: city.id,
+      serviceRadiusKm,
+      transferId,
+    });
+    if (!switched) {
+      await from.abortExport(technicianId, transferId);
+      throw new ConflictError("CONCURRENT_UPDATE", {
+        en: "The technician was changed meanwhile; try again.",
+        zh: "技师信息已被修改，请重试。",
+      });
+    }
+    await completePendingTransfer(env, technicianId);
+  }
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "technician.move_home",
+    targetType: "technician",
+    targetId: technicianId,
+    data: { fromCell, toCell },
+  });
+  const updated = await rosterEntry(db, technicianId);
+  // The new profile (home, radius, zone) reaches the owner cell; calendars already moved.
+  await cellStub(env, updated!.homeCell).syncRoster([updated!.profile], 0);
+  return { technicianId, homeCell: updated!.homeCell, cityId: city.id, home: input.home, serviceRadiusKm, moved: toCell !== fromCell };
+}

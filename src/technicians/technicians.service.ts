@@ -1,0 +1,262 @@
+import { getDb } from "../db/client";
+import { findOrCreateAccount } from "../db/repositories/accounts.repo";
+import { appendAudit } from "../db/repositories/audit.repo";
+import { decidePendingDocuments } from "../db/repositories/documents.repo";
+import {
+  findTechnician,
+  findTechnicianByAccount,
+  insertTechnician,
+  listTechnicians,
+  merchantExists,
+  transitionTechnician,
+  type TechnicianRow,
+  type TechnicianStatus,
+  type TechnicianWithPhone,
+} from "../db/repositories/technicians.repo";
+import { existingSkillCodes } from "../db/repositories/catalog.repo";
+import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { maskPhone } from "../domain/phone";
+import { withRoles } from "../domain/roles";
+import type { Auth } from "../env";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { newId } from "../lib/ids";
+import { Pii } from "../lib/pii";
+import { pushTechnician } from "../cells/cells.service";
+import { requirePhone } from "../identity/auth.service";
+import { cityAt } from "../catalog/cities.service";
+import { merchantScope } from "../identity/scope";
+
+export interface TechnicianView {
+  id: string;
+  accountId: string;
+  name: string;
+  /** Masked for everyone but the technician. */
+  phone: string;
+  merchantId: string | null;
+  skills: string[];
+  home: LatLng;
+  homeCell: string;
+  cityId: string;
+  serviceRadiusKm: number;
+  status: TechnicianStatus;
+  rating: number;
+  ratingCount: number;
+  createdAt: string;
+}
+
+export interface CreateTechnicianInput {
+  phone: string;
+  name: string;
+  merchantId?: string;
+  skills: string[];
+  home: LatLng;
+  serviceRadiusKm: number;
+}
+
+export interface TechnicianQuery {
+  city?: string;
+  cell?: string;
+  status?: TechnicianStatus;
+  limit: number;
+  cursor?: string;
+}
+
+async function view(pii: Pii, { technician: t, phoneEnc }: TechnicianWithPhone, viewerAccountId: string): Promise<TechnicianView> {
+  const phone = await pii.decrypt("phone", phoneEnc);
+  return {
+    id: t.id,
+    accountId: t.accountId,
+    name: t.name,
+    phone: viewerAccountId === t.accountId ? phone : maskPhone(phone),
+    merchantId: t.merchantId,
+    skills: t.skills,
+    home: { lat: t.homeLat, lng: t.homeLng },
+    homeCell: t.homeCell,
+    cityId: t.cityId,
+    serviceRadiusKm: t.serviceRadiusKm,
+    status: t.status,
+    rating: t.ratingX100 / 100,
+    ratingCount: t.ratingCount,
+    createdAt: new Date(t.createdAt).toISOString(),
+  };
+}
+
+/** The merchant a new technician joins: a merchant_admin's own, or any existing one an operator names. */
+async function merchantFor(env: Env, actor: Auth, requested: string | undefined): Promise<string | null> {
+  const scope = merchantScope(actor);
+  // Another merchant's id is answered like a missing one: its existence is not ours to reveal.
+  if (scope !== undefined && requested !== undefined && requested !== scope) throw new NotFoundError("Merchant");
+  const merchantId = scope ?? requested ?? null;
+  if (merchantId !== null && !(await merchantExists(getDb(env), merchantId))) throw new NotFoundError("Merchant");
+  return merchantId;
+}
+
+async function requireKnownSkills(env: Env, requested: string[]): Promise<string[]> {
+  const known = await existingSkillCodes(getDb(env), [...new Set(requested)]);
+  const errors = requested.flatMap((code, i) => (known.has(code) ? [] : [{ path: `body.skills.${i}`, message: `unknown skill ${code}` }]));
+  if (errors.length > 0) {
+    throw new BadRequestError("UNKNOWN_SKILL", { en: "Some skills do not exist.", zh: "部分技能不存在。" }, { errors });
+  }
+  return [...new Set(requested)];
+}
+
+/**
+ * Registers a technician (status `pending`) for the account with `phone`, creating the account when
+ * the phone has none, and grants it the `technician` role. The home must lie in a served city; its
+ * H3 cell (at H3_RESOLUTION) is the cell whose Durable Object will own the technician's calendar.
+ * A merchant_admin registers technicians for its own merchant only.
+ */
+export async function createTechnician(env: Env, actor: Auth, input: CreateTechnicianInput): Promise<TechnicianView> {
+  const merchantId = await merchantFor(env, actor, input.merchantId);
+  const phone = requirePhone(input.phone);
+  const city = await cityAt(env, input.home);
+  if (!city) {
+    throw new BadRequestError(
+      "HOME_OUTSIDE_CITIES",
+      { en: "The home location is outside every city served.", zh: "常驻地址不在任何已开通城市内。" },
+      { errors: [{ path: "body.home", message: "not inside a city served" }] },
+    );
+  }
+  const skills = await requireKnownSkills(env, input.skills);
+
+  const db = getDb(env);
+  const pii = await Pii.fromEnv(env);
+  const phoneEnc = await pii.encrypt("phone", phone);
+  const account = await findOrCreateAccount(db, {
+    id: newId("acc"),
+    phoneHash: await pii.lookupHash(phone),
+    phoneEnc,
+    roles: ["customer"],
+    name: input.name,
+  });
+  const exists = (): never => {
+    throw new ConflictError("TECHNICIAN_EXISTS", {
+      en: "This phone already belongs to a technician.",
+      zh: "该手机号已注册为技师。",
+    });
+  };
+  if (await findTechnicianByAccount(db, account.id)) exists();
+
+  const now = Date.now();
+  const row: TechnicianRow = {
+    id: newId("tch", now),
+    accountId: account.id,
+    merchantId,
+    name: input.name,
+    skills,
+    homeLat: input.home.lat,
+    homeLng: input.home.lng,
+    homeCell: cellOf(input.home, resolutionOf(env)),
+    cityId: city.id,
+    serviceRadiusKm: input.serviceRadiusKm,
+    status: "pending",
+    ratingX100: 500,
+    ratingCount: 0,
+    transferId: null,
+    transferFrom: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const roles = withRoles(account.roles, ["technician"]);
+  try {
+    await insertTechnician(db, row, roles);
+  } catch (err) {
+    // A concurrent registration of the same phone won the unique account index.
+    if (String(err).includes("UNIQUE")) exists();
+    throw err;
+  }
+  await appendAudit(db, {
+    actorId: actor.accountId,
+    action: "technician.create",
+    targetType: "technician",
+    targetId: row.id,
+    data: { accountId: account.id, merchantId, cityId: city.id, skills },
+  });
+  if (roles.length !== account.roles.length) {
+    await appendAudit(db, {
+      actorId: actor.accountId,
+      action: "account.roles.grant",
+      targetType: "account",
+      targetId: account.id,
+      data: { added: ["technician"], roles },
+    });
+  }
+  await pushTechnician(env, row.id);
+  return view(pii, { technician: row, phoneEnc }, actor.accountId);
+}
+
+/** One technician the caller may see (a merchant_admin: its merchant's only; others are 404). */
+export async function getTechnician(env: Env, actor: Auth, id: string): Promise<TechnicianView> {
+  const found = await findTechnician(getDb(env), id, merchantScope(actor));
+  if (!found) throw new NotFoundError("Technician");
+  return view(await Pii.fromEnv(env), found, actor.accountId);
+}
+
+/** A page of the technicians the caller may see, filtered by city, home cell and status. */
+export async function queryTechnicians(
+  env: Env,
+  actor: Auth,
+  query: TechnicianQuery,
+): Promise<{ items: TechnicianView[]; nextCursor: string | null }> {
+  const rows = await listTechnicians(
+    getDb(env),
+    {
+      merchantId: merchantScope(actor),
+      cityId: query.city,
+      homeCell: query.cell,
+      status: query.status,
+      afterId: decodeCursor(query.cursor),
+    },
+    query.limit + 1,
+  );
+  const pii = await Pii.fromEnv(env);
+  return toPage(await Promise.all(rows.map((r) => view(pii, r, actor.accountId))), query.limit);
+}
+
+/** Statuses each decision may start from. A rejected applicant may be reconsidered and approved. */
+const DECISIONS = {
+  approve: { from: ["pending", "rejected"], to: "approved" },
+  reject: { from: ["pending"], to: "rejected" },
+} as const satisfies Record<string, { from: TechnicianStatus[]; to: TechnicianStatus }>;
+
+async function decide(env: Env, actor: Auth, id: string, decision: keyof typeof DECISIONS, reason?: string): Promise<TechnicianView> {
+  const db = getDb(env);
+  const scope = merchantScope(actor);
+  const found = await findTechnician(db, id, scope);
+  if (!found) throw new NotFoundError("Technician");
+  const { from, to } = DECISIONS[decision];
+  if (!(await transitionTechnician(db, id, [...from], to))) {
+    const current = (await findTechnician(db, id, scope))?.technician.status ?? found.technician.status;
+    throw new ConflictError(
+      "INVALID_TRANSITION",
+      {
+        en: `A technician in status ${current} cannot be ${to}.`,
+        zh: `当前状态（${current}）的技师不能执行此操作。`,
+      },
+      { extra: { status: current } },
+    );
+  }
+  // The application's pending qualification documents are decided with it.
+  const documents = await decidePendingDocuments(db, id, to, actor.accountId, reason ?? null);
+  await appendAudit(db, {
+    actorId: actor.accountId,
+    action: `technician.${decision}`,
+    targetType: "technician",
+    targetId: id,
+    data: { status: to, ...(reason === undefined ? {} : { reason }), ...(documents > 0 ? { documents } : {}) },
+  });
+  // The home cell's copy of the profile follows at once (availability would also resync it).
+  await pushTechnician(env, id);
+  return getTechnician(env, actor, id);
+}
+
+/** Approves a pending (or previously rejected) technician; 409 INVALID_TRANSITION from any other status. Audited. */
+export function approveTechnician(env: Env, actor: Auth, id: string): Promise<TechnicianView> {
+  return decide(env, actor, id, "approve");
+}
+
+/** Rejects a pending technician with a reason; 409 INVALID_TRANSITION from any other status. Audited. */
+export function rejectTechnician(env: Env, actor: Auth, id: string, reason: string): Promise<TechnicianView> {
+  return decide(env, actor, id, "reject", reason);
+}

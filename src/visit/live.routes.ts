@@ -1,0 +1,52 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireRole } from "../http/auth";
+import { authErrors, bearer, CursorQuery, errorResponses, jsonContent, LimitQuery, page } from "../http/openapi";
+import { Favourite, OrderParam, TechnicianParam } from "./visit.schemas";
+
+const customer = requireRole("customer");
+
+export const track = createRoute({
+  method: "get",
+  path: "/v1/orders/{id}/track",
+  tags: ["Visit"],
+  summary: "Watch my order's technician come: a WebSocket",
+  description:
+    'Upgrade to a WebSocket (token as Authorization header or `access_token` query). While the order has a technician and is en_route or arrived (else 409 NOT_TRACKABLE), the technician\'s home cell sends `{"type":"position","technicianId","status":"online"|"offline","lat","lng","heading","etaSeconds","at"}` now and on every position or status change; `etaSeconds` is the travel time to the order\'s address. The server closes the socket (1000 `tracking ended`) once the order leaves those statuses or gets another technician.',
+  security: bearer,
+  request: { params: OrderParam, query: z.object({ access_token: z.string().optional() }) },
+  responses: { 101: { description: "Switching to WebSocket" }, ...errorResponses(401, 403, 404, 409) },
+});
+
+export const listFavourites = createRoute({
+  method: "get",
+  path: "/v1/me/favourites",
+  tags: ["Accounts"],
+  summary: "My favourite technicians (dispatch prefers them)",
+  security: bearer,
+  middleware: [customer] as const,
+  request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
+  responses: { 200: jsonContent(page(Favourite), "Favourites"), ...authErrors() },
+});
+
+export const putFavourite = createRoute({
+  method: "put",
+  path: "/v1/me/favourites/{technicianId}",
+  tags: ["Accounts"],
+  summary: "Make a technician who completed one of my orders a favourite",
+  description: "Idempotent. 404 for a technician who never completed an order of mine.",
+  security: bearer,
+  middleware: [customer] as const,
+  request: { params: TechnicianParam },
+  responses: { 200: jsonContent(Favourite, "A favourite"), ...authErrors(404, 413, 415) },
+});
+
+export const deleteFavourite = createRoute({
+  method: "delete",
+  path: "/v1/me/favourites/{technicianId}",
+  tags: ["Accounts"],
+  summary: "Remove a favourite technician",
+  security: bearer,
+  middleware: [customer] as const,
+  request: { params: TechnicianParam },
+  responses: { 204: { description: "Removed" }, ...authErrors(404) },
+});

@@ -1,0 +1,95 @@
+/**
+ * The customer's side of the visit beyond the order itself: watching the technician come, and
+ * keeping favourite technicians (dispatch prefers them). Photos and approvals of changes live in
+ * services/visit/.
+ */
+import { getDb } from "../db/client";
+import { findOrder } from "../db/repositories/orders.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
+import { addFavouriteIfServed, listFavourites, removeFavourite, type FavouriteRow } from "../db/repositories/visit.repo";
+import { endsTracking, TRACK_STATUSES } from "../domain/order-state";
+import type { Auth } from "../env";
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
+import { verifyAccessToken } from "../lib/jwt";
+import { cellStub } from "../cells/cells.service";
+
+/**
+ * Opens the customer's live view of the order's technician: a WebSocket to the technician's home
+ * cell, which sends their position, on/off duty status and ETA to the order's address until the
+ * order leaves TRACK_STATUSES or changes hands (`endTracking`). Browsers cannot set headers on a
+ * WebSocket, so the access token may come as `access_token` in the query.
+ */
+export async function openTracking(env: Env, request: Request, bearer: Auth | undefined, orderId: string): Promise<Response> {
+  let auth = bearer;
+  if (!auth) {
+    const token = new URL(request.url).searchParams.get("access_token");
+    auth = (token ? await verifyAccessToken(env, token) : null) ?? undefined;
+    if (!auth) throw new UnauthorizedError();
+  }
+  if (!auth.roles.includes("customer")) throw new ForbiddenError();
+  const db = getDb(env);
+  const order = await findOrder(db, orderId);
+  if (!order || order.customerId !== auth.accountId) throw new NotFoundError("Order");
+  if (!order.technicianId || !TRACK_STATUSES.includes(order.status)) {
+    throw new ConflictError(
+      "NOT_TRACKABLE",
+      {
+        en: `The technician can be watched from departure until arrival; the order is ${order.status}.`,
+        zh: `技师出发后至到达期间可查看其位置；订单当前状态为 ${order.status}。`,
+      },
+      { extra: { status: order.status } },
+    );
+  }
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new ConflictError("UPGRADE_REQUIRED", { en: "Open this URL as a WebSocket.", zh: "请以 WebSocket 方式连接。" });
+  }
+  const entry = await rosterEntry(db, order.technicianId);
+  if (!entry) throw new NotFoundError("Technician");
+  const stub = cellStub(env, entry.homeCell);
+  await stub.syncRoster([entry.profile], 0);
+  const query = new URLSearchParams({ technicianId: entry.profile.id, orderId: order.id, lat: String(order.lat), lng: String(order.lng) });
+  const res = await stub.fetch(`https://cell/track?${query}`, { headers: { Upgrade: "websocket" } });
+  // The order may have moved on while the socket opened, after its transition closed the others.
+  const now = await findOrder(db, orderId);
+  if (!now || endsTracking(order.status, order.technicianId, now.status, now.technicianId)) await stub.endTracking(order.id);
+  return res;
+}
+
+/** Ends every customer's view of the technician for the order (after a transition that ends tracking). */
+export async function endTracking(env: Env, technicianId: string, orderId: string): Promise<void> {
+  const entry = await rosterEntry(getDb(env), technicianId);
+  if (entry) await cellStub(env, entry.homeCell).endTracking(orderId);
+}
+
+function favouriteView(row: FavouriteRow) {
+  return {
+    technician: { id: row.technicianId, name: row.name, rating: row.ratingX100 / 100 },
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
+
+/** The account's favourite technicians. */
+export async function favourites(env: Env, accountId: string, q: { limit: number; cursor?: string }) {
+  const rows = await listFavourites(getDb(env), accountId, decodeCursor(q.cursor), q.limit + 1);
+  const page = toPage(
+    rows.map((r) => ({ ...r, id: r.technicianId })),
+    q.limit,
+  );
+  return { items: page.items.map(favouriteView), nextCursor: page.nextCursor };
+}
+
+/**
+ * Marks a technician as a favourite (idempotent). Only a technician who completed one of the
+ * account's orders can be one; any other id is 404, so ids of strangers reveal nothing.
+ */
+export async function addFavourite(env: Env, accountId: string, technicianId: string) {
+  const row = await addFavouriteIfServed(getDb(env), accountId, technicianId);
+  if (!row) throw new NotFoundError("Technician");
+  return favouriteView(row);
+}
+
+/** Removes a favourite; 404 when the technician is not one. */
+export async function deleteFavourite(env: Env, accountId: string, technicianId: string): Promise<void> {
+  if (!(await removeFavourite(getDb(env), accountId, technicianId))) throw new NotFoundError("Technician");
+}

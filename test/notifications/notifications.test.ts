@@ -1,0 +1,354 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { drainOutbox } from "../../src/notifications/outbox.service";
+import { at, book, newCustomer, quote, task, waitFor } from "../support/booking";
+import { countingEnv } from "../support/counting";
+import { freshCenter } from "../support/fixtures";
+import { call, expectProblem, signInWithRoles, type Session } from "../support/http";
+import { addTechnician, createWorld } from "../support/world";
+
+const band = () => freshCenter(-30, -25);
+
+interface Notice {
+  id: string;
+  kind: string;
+  title: { zh: string; en: string };
+  data: { orderId?: string };
+  read: boolean;
+}
+
+async function inbox(s: Session, query = ""): Promise<{ items: Notice[]; unread: number; nextCursor: string | null }> {
+  const res = await call("GET", `/v1/me/notifications${query}`, { token: s.token });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** Waits until the account has a notice of `kind` about `orderId` (delivered by the real queue consumer). */
+async function noticeOf(s: Session, kind: string, orderId: string): Promise<Notice> {
+  const list = await waitFor(
+    () => inbox(s),
+    (b) => b.items.some((n) => n.kind === kind && n.data.orderId === orderId),
+    15_000,
+  );
+  const found = list.items.find((n) => n.kind === kind && n.data.orderId === orderId);
+  if (!found) throw new Error(`no ${kind} notice for ${orderId}; have ${JSON.stringify(list.items.map((n) => n.kind))}`);
+  return found;
+}
+
+async function outboxRows(orderId: string) {
+  const { results } = await env.DB.prepare("SELECT * FROM outbox WHERE json_extract(payload, '$.orderId') = ? ORDER BY created_at, id")
+    .bind(orderId)
+    .all<{ id: string; topic: string; payload: string; sent_at: number | null; attempts: number; last_error: string | null }>();
+  return results;
+}
+
+async function bookedWorld() {
+  const w = await createWorld(band());
+  const tech = await addTechnician(w, w.center);
+  const techSession = await tech.session();
+  const customer = await newCustomer(w.center);
+  const res = await book(customer, await quote(w, customer, at(w, 2, "10:00")));
+  expect(res.status).toBe(201);
+  return { w, tech, techSession, customer, order: res.body as { id: string; status: string; start: string } };
+}
+
+/** Runs the Worker's queue handler on one batch and returns what it acked and retried. */
+async function consume(queue: string, bodies: { id: string; body: unknown; attempts?: number }[], e: Env = env) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((b) => ({ id: b.id, timestamp: new Date(), attempts: b.attempts ?? 1, body: b.body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, e);
+  return getQueueResult(batch, ctx);
+}
+
+/** The order's outbox message of `topic` whose payload moved it `to`. */
+async function envelope(orderId: string, to = "assigned", topic = "order.status") {
+  const row = (await outboxRows(orderId)).find((r) => r.topic === topic && JSON.parse(r.payload).to === to);
+  if (!row) throw new Error(`no ${topic} message to ${to} for ${orderId}`);
+  return { id: row.id, topic: row.topic, payload: JSON.parse(row.payload) as Record<string, unknown> };
+}
+
+describe("notifications through the outbox and the queue", () => {
+  it("tells the technician of a new job and the customer of each step, through the real queue", async () => {
+    const { techSession, customer, order } = await bookedWorld();
+    expect(order.status).toBe("assigned");
+
+    const offer = await noticeOf(techSession, "task.offered", order.id);
+    expect(offer.title.zh).toBe("您有新订单");
+    expect(offer.read).toBe(false);
+    await noticeOf(customer.session, "order.confirmed", order.id);
+
+    expect((await task(techSession, order.id, "accept")).status).toBe(200);
+    await noticeOf(customer.session, "order.accepted", order.id);
+    expect((await task(techSession, order.id, "depart")).status).toBe(200);
+    await noticeOf(customer.session, "order.en_route", order.id);
+
+    // every message of the order was handed to the queue, none is waiting
+    await waitFor(
+      () => outboxRows(order.id),
+      (rows) => rows.every((r) => r.sent_at !== null),
+    );
+    expect((await outboxRows(order.id)).every((r) => r.sent_at !== null)).toBe(true);
+  });
+
+  it("lists newest first with an unread count, marks read one or all, and keeps accounts apart", async () => {
+    const { techSession, customer, order } = await bookedWorld();
+    await noticeOf(customer.session, "order.confirmed", order.id);
+    expect((await task(techSession, order.id, "accept")).status).toBe(200);
+    await noticeOf(customer.session, "order.accepted", order.id);
+
+    const before = await inbox(customer.session);
+    expect(before.items.map((n) => n.kind)).toEqual(["order.accepted", "order.confirmed"]);
+    expect(before.unread).toBe(2);
+    const paged = await inbox(customer.session, "?limit=1");
+    expect(paged.items).toHaveLength(1);
+    expect(paged.nextCursor).not.toBeNull();
+    expect((await inbox(customer.session, `?limit=1&cursor=${paged.nextCursor}`)).items[0]!.kind).toBe("order.confirmed");
+
+    const first = before.items[1]!;
+    const read = await call("POST", `/v1/me/notifications/${first.id}/read`, { token: customer.session.token });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: first.id, read: true });
+    const again = await call("POST", `/v1/me/notifications/${first.id}/read`, { token: customer.session.token });
+    expect(again.body.readAt).toBe(read.body.readAt);
+    expect((await inbox(customer.session)).unread).toBe(1);
+    expect((await inbox(customer.session, "?unread=true")).items.map((n) => n.id)).toEqual([before.items[0]!.id]);
+
+    // someone else's notice is not found, and reading it changes nothing
+    expectProblem(await call("POST", `/v1/me/notifications/${before.items[0]!.id}/read`, { token: techSession.token }), 404);
+    expect((await inbox(customer.session)).unread).toBe(1);
+    expect((await inbox(techSession)).items.every((n) => n.kind.startsWith("task."))).toBe(true);
+
+    const all = await call("POST", "/v1/me/notifications/read-all", { token: customer.session.token });
+    expect(all.body).toEqual({ updated: 1 });
+    expect((await inbox(customer.session)).unread).toBe(0);
+
+    expectProblem(await call("GET", "/v1/me/notifications"), 401);
+    expectProblem(await call("GET", "/v1/me/notifications?unread=maybe", { token: customer.session.token }), 400, "VALIDATION_FAILED");
+    expectProblem(await call("GET", "/v1/me/notifications?cursor=nonsense", { token: customer.session.token }), 400, "INVALID_CURSOR");
+  });
+
+  it("tells the customer when the job passes to another technician, and the one who declined", async () => {
+    const w = await createWorld(band());
+    const a = await addTechnician(w, w.center);
+    const b = await addTechnician(w, { lat: w.center.lat + 0.02, lng: w.center.lng });
+    const customer = await newCustomer(w.center);
+    const order = (await book(customer, await quote(w, customer, at(w, 3, "14:00")))).body;
+    const first = order.technician.id === a.id ? a : b;
+    const firstSession = await first.session();
+    expect((await task(firstSession, order.id, "decline", { reason: "too far" })).status).toBe(200);
+    await noticeOf(customer.session, "order.redispatching", order.id);
+    await noticeOf(firstSession, "task.reassigned", order.id);
+    const second = first === a ? b : a;
+    await noticeOf(await second.session(), "task.offered", order.id);
+  });
+});
+
+describe("the consumer", () => {
+  it("retries with backoff when a channel fails, then delivers each notice once however often it runs", async () => {
+    const { techSession, order } = await bookedWorld();
+    const m = await envelope(order.id);
+    expect(m.payload).toMatchObject({ to: "assigned" });
+    const failingPush = { ...env, PUSH_PROVIDER: "webhook", PUSH_WEBHOOK_URL: "http://127.0.0.1:9/push" } as Env;
+
+    const failed = await consume("doorstep-notifications", [{ id: "q1", body: m, attempts: 1 }], failingPush);
+    expect(failed.explicitAcks).toEqual([]);
+    expect(failed.retryMessages.map((r) => r.msgId)).toEqual(["q1"]);
+    const later = await consume("doorstep-notifications", [{ id: "q1", body: m, attempts: 3 }], failingPush);
+    expect(later.retryMessages.map((r) => r.msgId)).toEqual(["q1"]);
+    const row = (await outboxRows(order.id)).find((r) => r.id === m.id)!;
+    expect(row.attempts).toBe(3);
+    expect(row.last_error).toMatch(/./);
+    // the in-app notice went in before the push failed; SMS had not been tried
+    const deliveries = async () =>
+      (
+        await env.DB.prepare("SELECT channel FROM notification_deliveries WHERE message_id = ? ORDER BY channel")
+          .bind(`${m.id}#task.offered`)
+          .all<{
+            channel: string;
+          }>()
+      ).results.map((r) => r.channel);
+
+    // the background drain may have delivered it through the real queue already; either way, each
+    // channel is delivered exactly once from here on
+    const ok = await consume("doorstep-notifications", [{ id: "q1", body: m, attempts: 4 }]);
+    expect(ok.explicitAcks).toEqual(["q1"]);
+    expect(ok.retryMessages).toEqual([]);
+    expect(await deliveries()).toEqual(["push", "sms"]);
+    await consume("doorstep-notifications", [{ id: "q1", body: m, attempts: 5 }]);
+    await consume("doorstep-notifications", [{ id: "q2", body: m, attempts: 1 }]);
+    expect(await deliveries()).toEqual(["push", "sms"]);
+    const offers = (await inbox(techSession)).items.filter((n) => n.kind === "task.offered" && n.data.orderId === order.id);
+    expect(offers).toHaveLength(1);
+  });
+
+  it("delivers a message in two D1 round trips, and one that is not for people in none", async () => {
+    const { order } = await bookedWorld();
+    const m = await envelope(order.id);
+    // a fresh copy of the message, so nothing of it was delivered yet
+    const fresh = { ...m, id: `msg_rt${crypto.randomUUID().replace(/-/g, "")}` };
+    const counted = countingEnv();
+    expect((await consume("doorstep-notifications", [{ id: "rt1", body: fresh }], counted.env)).explicitAcks).toEqual(["rt1"]);
+    // who and where (one batch), then in-app notices and deliveries (one batch)
+    expect(counted.counts.d1).toBeLessThanOrEqual(2);
+    const unrelated = countingEnv();
+    await consume("doorstep-notifications", [{ id: "rt2", body: { id: "msg_rt2", topic: "ledger.posted", payload: {} } }], unrelated.env);
+    expect(unrelated.counts.d1).toBe(0);
+  });
+
+  it("parks a message the queue gave up on as a dead letter; operators list and replay it once", async () => {
+    const { techSession, customer, order } = await bookedWorld();
+    const m = await envelope(order.id);
+    const failingPush = { ...env, PUSH_PROVIDER: "webhook", PUSH_WEBHOOK_URL: "http://127.0.0.1:9/push" } as Env;
+    await consume("doorstep-notifications", [{ id: "q9", body: m, attempts: 6 }], failingPush);
+    const dlq = await consume("doorstep-notifications-dlq", [{ id: "q9", body: m, attempts: 6 }]);
+    expect(dlq.explicitAcks).toEqual(["q9"]);
+
+    const admin = await signInWithRoles(["operator"]);
+    const list = await call("GET", "/v1/admin/notifications/dead-letters?pending=true", { token: admin.token });
+    expect(list.status).toBe(200);
+    const dead = list.body.items.find((d: { id: string }) => d.id === m.id);
+    expect(dead).toMatchObject({ topic: "order.status", attempts: 6, replayedAt: null });
+    expect(dead.error).toMatch(/./);
+
+    expectProblem(await call("GET", "/v1/admin/notifications/dead-letters", { token: customer.session.token }), 403);
+    expectProblem(await call("POST", `/v1/admin/notifications/dead-letters/${m.id}/replay`, { token: customer.session.token }), 403);
+    expectProblem(await call("POST", "/v1/admin/notifications/dead-letters/msg_nothing/replay", { token: admin.token }), 404);
+
+    const replayed = await call("POST", `/v1/admin/notifications/dead-letters/${m.id}/replay`, { token: admin.token });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.replayedAt).not.toBeNull();
+    expectProblem(
+      await call("POST", `/v1/admin/notifications/dead-letters/${m.id}/replay`, { token: admin.token }),
+      409,
+      "ALREADY_REPLAYED",
+    );
+    // the real queue consumer delivers the replay
+    await noticeOf(techSession, "task.offered", order.id);
+    const audit = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ?").bind(m.id).all<{ action: string }>();
+    expect(audit.results.map((r) => r.action)).toEqual(["notification.replay"]);
+    expect(
+      (await call("GET", "/v1/admin/notifications/dead-letters?pending=true", { token: admin.token })).body.items.some(
+        (d: { id: string }) => d.id === m.id,
+      ),
+    ).toBe(false);
+  });
+
+  it("dead-letters a body that is not an outbox message at once, without retrying it", async () => {
+    const r = await consume("doorstep-notifications", [{ id: "junk1", body: "hello" }]);
+    expect(r.explicitAcks).toEqual(["junk1"]);
+    const row = await env.DB.prepare("SELECT topic FROM dead_letters WHERE id = 'msg_malformedjunk1'").first<{ topic: string }>();
+    expect(row?.topic).toBe("malformed");
+  });
+
+  it("gives none for topics that are not for people", async () => {
+    const r = await consume("doorstep-notifications", [{ id: "other1", body: { id: "msg_other1", topic: "ledger.posted", payload: {} } }]);
+    expect(r.explicitAcks).toEqual(["other1"]);
+  });
+});
+
+describe("the outbox drain", () => {
+  it("keeps messages when the queue refuses them, and sends them on the next drain", async () => {
+    const { order } = await bookedWorld();
+    // let the background drains of the booking finish, then write a fresh message
+    await waitFor(
+      () => outboxRows(order.id),
+      (rows) => rows.every((r) => r.sent_at !== null),
+    );
+    await env.DB.prepare("INSERT INTO outbox (id, topic, payload, created_at) VALUES ('msg_drain1', 'order.status', ?, ?)")
+      .bind(JSON.stringify({ orderId: order.id, to: "assigned" }), Date.now())
+      .run();
+    const refusing = new Proxy(env.NOTIFICATIONS, {
+      get(target, prop) {
+        if (prop === "sendBatch") return () => Promise.reject(new Error("injected queue failure"));
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const failed = await drainOutbox({ ...env, NOTIFICATIONS: refusing });
+    expect(failed.sent).toBe(0);
+    expect(failed.failed).toBeGreaterThanOrEqual(1);
+    const kept = await env.DB.prepare("SELECT sent_at, claimed_until FROM outbox WHERE id = 'msg_drain1'").first();
+    expect(kept).toEqual({ sent_at: null, claimed_until: null });
+    const ok = await drainOutbox(env);
+    expect(ok.sent).toBeGreaterThanOrEqual(1);
+    expect(await env.DB.prepare("SELECT sent_at FROM outbox WHERE id = 'msg_drain1'").first("sent_at")).not.toBeNull();
+  });
+
+  it("never hands one message to two concurrent drains", async () => {
+    const now = Date.now();
+    const ids = Array.from({ length: 30 }, (_, i) => `msg_conc${String(i).padStart(3, "0")}`);
+    await env.DB.batch(
+      ids.map((id) =>
+        env.DB.prepare("INSERT INTO outbox (id, topic, payload, created_at) VALUES (?, 'test.none', '{}', ?)").bind(id, now - 3_600_000),
+      ),
+    );
+    const sent: string[] = [];
+    const counting = new Proxy(env.NOTIFICATIONS, {
+      get(target, prop) {
+        if (prop === "sendBatch") {
+          return (msgs: { body: { id: string } }[]) => {
+            sent.push(...msgs.map((m) => m.body.id));
+            return target.sendBatch(msgs);
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await Promise.all(Array.from({ length: 5 }, () => drainOutbox({ ...env, NOTIFICATIONS: counting })));
+    const mine = sent.filter((id) => ids.includes(id));
+    expect(mine.sort()).toEqual(ids);
+  });
+});
+
+describe("reminders from the cron trigger", () => {
+  it("reminds customer and technician 24 h and 1 h before the visit, once each", async () => {
+    const { techSession, customer, order } = await bookedWorld();
+    const start = Date.parse(order.start);
+    const run = async (now: number) => {
+      await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "* * * * *" }), env);
+    };
+    const reminders = async () => (await outboxRows(order.id)).filter((r) => r.topic === "order.reminder");
+
+    await run(start - 25 * 3_600_000);
+    expect(await reminders()).toHaveLength(0);
+    await run(start - 23 * 3_600_000);
+    await run(start - 22 * 3_600_000);
+    expect((await reminders()).map((r) => JSON.parse(r.payload).lead)).toEqual(["24h"]);
+    await noticeOf(customer.session, "reminder.24h", order.id);
+    await noticeOf(techSession, "reminder.24h", order.id);
+
+    await run(start - 30 * 60_000);
+    await run(start - 20 * 60_000);
+    expect((await reminders()).map((r) => JSON.parse(r.payload).lead).sort()).toEqual(["1h", "24h"]);
+    const hour = await noticeOf(customer.session, "reminder.1h", order.id);
+    expect(hour.title.en).toBe("Visit within the hour");
+  });
+
+  it("sends no reminder for a cancelled order or one booked inside the reminder window", async () => {
+    const { customer, order } = await bookedWorld();
+    const start = Date.parse(order.start);
+    expect(
+      (await call("POST", `/v1/orders/${order.id}/cancel`, { token: customer.session.token, body: { reason: "plans changed" } })).status,
+    ).toBe(200);
+    await worker.scheduled(createScheduledController({ scheduledTime: start - 30 * 60_000, cron: "* * * * *" }), env);
+
+    expect((await outboxRows(order.id)).filter((r) => r.topic === "order.reminder")).toEqual([]);
+
+    // an order booked two hours before its start gets the 1 h reminder but never a "tomorrow" one
+    const late = await bookedWorld();
+    const lateStart = Date.parse(late.order.start);
+    await env.DB.prepare("UPDATE orders SET created_at = ? WHERE id = ?")
+      .bind(lateStart - 2 * 3_600_000, late.order.id)
+      .run();
+    for (const now of [lateStart - 100 * 60_000, lateStart - 50 * 60_000]) {
+      await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "* * * * *" }), env);
+    }
+    const leads = (await outboxRows(late.order.id)).filter((r) => r.topic === "order.reminder").map((r) => JSON.parse(r.payload).lead);
+    expect(leads).toEqual(["1h"]);
+  });
+});
