@@ -9,16 +9,21 @@ import { at, book, newCustomer, quote } from "../support/booking";
 import { runBatch } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call } from "../support/http";
+import { Pii } from "../../src/lib/pii";
 import { createWorld, type World } from "../support/world";
 
 /** D1 binds at most 100 parameters per statement; a real city has hundreds of technicians in reach of one job. */
 const MANY = 300;
 
 /** Approved technicians with the world's skill, homed within ~1 km of its centre (written to D1; cells sync their rosters from it). */
+let worlds = 0;
+
 async function insertTechnicians(w: World, count: number): Promise<string[]> {
   const db = drizzle(env.DB, { schema });
   const now = Date.now();
   const cell = latLngToCell(w.center.lat, w.center.lng, 5);
+  worlds += 1;
+  const pii = await Pii.fromEnv(env);
   const ids: string[] = [];
   for (let i = 0; i < count; i += 6) {
     const part = Array.from({ length: Math.min(6, count - i) }, (_, j) => {
@@ -28,15 +33,20 @@ async function insertTechnicians(w: World, count: number): Promise<string[]> {
     });
     await db.batch([
       db.insert(schema.accounts).values(
-        part.map((p) => ({
-          id: p.account,
-          phoneEnc: `x${p.account}`,
-          phoneHash: `h${p.account}`,
-          name: `Tech ${p.n}`,
-          roles: ["technician" as const],
-          createdAt: now,
-          updatedAt: now,
-        })),
+        await Promise.all(
+          part.map(async (p) => {
+            const phone = `+86157${String(worlds * 1000 + p.n).padStart(8, "0")}`;
+            return {
+              id: p.account,
+              phoneEnc: await pii.encrypt("phone", phone),
+              phoneHash: await pii.lookupHash(phone),
+              name: `Tech ${p.n}`,
+              roles: ["technician" as const],
+              createdAt: now,
+              updatedAt: now,
+            };
+          }),
+        ),
       ),
       db.insert(schema.technicians).values(
         part.map((p) => ({

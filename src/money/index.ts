@@ -1,0 +1,12 @@
+/**
+ * Payments through the providers and their webhooks, refunds and complaints, the double-entry ledger, commissions, earnings, withdrawals, reconciliation and revenue reports.
+ * The area's public surface: its routers (mounted by src/http/routes.ts) and what other areas may call.
+ */
+export { default as paymentsRoutes } from "./payments.handlers";
+export { default as moneyRoutes } from "./money.handlers";
+export * from "./order-money.service";
+export * from "./payments.service";
+export * from "./refund-flow.service";
+export * from "./settle.service";
+export * from "./reconcile.service";
+export * from "./payments.schemas";

@@ -1,0 +1,11 @@
+/**
+ * Technicians: registration and approval, documents, shifts and schedule, presence, moving home cell.
+ * The area's public surface: its routers (mounted by src/http/routes.ts) and what other areas may call.
+ */
+export { default as techniciansRoutes } from "./technicians.handlers";
+export { default as scheduleRoutes } from "./schedule.handlers";
+export { default as presenceRoutes } from "./presence.handlers";
+export * from "./shifts.service";
+export * from "./home-move.service";
+export * from "./documents.service";
+export * as documentRouteDefs from "./documents.routes";
