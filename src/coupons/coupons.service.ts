@@ -6,7 +6,7 @@
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import {
-  couponHasRoom,
+  couponHasRoomNow,
   findCoupon,
   findCouponByCode,
   insertCoupon,
@@ -178,10 +178,5 @@ export function couponOfQuote(q: QuotePayload): { couponId: string; amount: numb
 
 /** Whether the coupon could still discount one more order of the customer now. */
 export async function couponStillHasRoom(env: Env, couponId: string, customerId: string, now = Date.now()): Promise<boolean> {
-  const guard = couponHasRoom(couponId, customerId, now);
-  return (
-    (await env.DB.prepare(`SELECT 1 AS ok WHERE ${guard.sql}`)
-      .bind(...guard.params)
-      .first()) !== null
-  );
+  return couponHasRoomNow(getDb(env), couponId, customerId, now);
 }

@@ -173,6 +173,7 @@ async function tryToPlace(
   opts: PlaceOrderOptions,
   fresh: boolean,
 ): Promise<OrderView | null> {
+  const db = getDb(env);
   const { address, city } = terms;
   const { service } = terms.found;
   const job: Job = {
@@ -219,14 +220,14 @@ async function tryToPlace(
   let written: boolean;
   try {
     const coupon = quote.couponId ? couponOfQuote(quote) : null;
-    written = await insertOrder(env.DB, row, steps, {
+    written = await insertOrder(db, row, steps, {
       guard: allOf(
         bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
       ),
       extra: [
-        ...(held.decision ? [decisionStatement(env.DB, held.decision, won)] : []),
-        ...(coupon ? redeemStatements(env.DB, { ...coupon, orderId: row.id, customerId: row.customerId }, won, now) : []),
+        ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
+        ...(coupon ? redeemStatements(db, { ...coupon, orderId: row.id, customerId: row.customerId }, won, now) : []),
         ...(view && opts.seal ? [await opts.seal(view, won)] : []),
       ],
     });
