@@ -19,7 +19,6 @@ import { couponRefusal, discountOf, normaliseCode, REFUSAL_TEXT } from "../domai
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
-import type { QuotePayload } from "../orders/quotes.service";
 
 export function couponUsedUp(): ConflictError {
   return new ConflictError("COUPON_USED_UP", {
@@ -167,13 +166,6 @@ export async function coupon(env: Env, id: string) {
   const row = await findCoupon(getDb(env), id);
   if (!row) throw new NotFoundError({ en: "Coupon", zh: "优惠券" });
   return view(row);
-}
-
-/** The coupon a quote applied and the discount it promised, or null. */
-export function couponOfQuote(q: QuotePayload): { couponId: string; amount: number } | null {
-  if (!q.couponId) return null;
-  const line = q.lines.find((l) => l.code.startsWith("coupon:"));
-  return { couponId: q.couponId, amount: line ? -line.amount : 0 };
 }
 
 /** Whether the coupon could still discount one more order of the customer now. */
