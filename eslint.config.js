@@ -38,6 +38,54 @@ export default tseslint.config(
     },
   },
   {
+    // SQL lives in repositories: src/db/ (schema, client, shared repositories) or an area's *.repo.ts.
+    // Services get the drizzle handle from getDb(env) and call repository functions; tests may
+    // still write to D1 directly to set up their data.
+    files: ["src/**/*.ts", "src/**/*.tsx"],
+    ignores: ["src/db/**", "src/**/*.repo.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "drizzle-orm", message: "Queries live in repositories (src/db/repositories/): call one from the service." }],
+          patterns: [
+            { group: ["drizzle-orm/*"], message: "Queries live in repositories (src/db/repositories/): call one from the service." },
+            { group: ["**/db/schema"], message: "Only repositories read the schema: use their row types and functions." },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "TaggedTemplateExpression[tag.name='sql']", message: "SQL lives in repositories (src/db/repositories/)." },
+        { selector: "CallExpression[callee.object.name='sql']", message: "SQL lives in repositories (src/db/repositories/)." },
+        {
+          selector: "CallExpression[callee.property.name='prepare']",
+          message: "Prepared statements live in repositories (src/db/repositories/).",
+        },
+        {
+          selector: "CallExpression[callee.property.name='exec'][callee.object.name=/^(db|raw|d1)$/i]",
+          message: "SQL lives in repositories (src/db/repositories/).",
+        },
+        {
+          selector: "CallExpression[callee.property.name='exec'][callee.object.property.name=/^(DB|\\$client)$/]",
+          message: "SQL lives in repositories (src/db/repositories/).",
+        },
+        {
+          selector: "MemberExpression[property.name='DB']",
+          message: "The D1 binding is read only in src/db/: pass getDb(env) to a repository.",
+        },
+        {
+          selector: "ObjectPattern > Property[key.name='DB']",
+          message: "The D1 binding is read only in src/db/: pass getDb(env) to a repository.",
+        },
+        {
+          selector: "MemberExpression[property.name='$client']",
+          message: "The raw D1 client is used only in src/db/: add a repository function.",
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
@@ -63,6 +111,10 @@ export default tseslint.config(
         clearInterval: "readonly",
       },
     },
+  },
+  {
+    files: ["*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
   },
   {
     // The dashboard runs in the browser (bundled by scripts/build-dashboard.mjs).

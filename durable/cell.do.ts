@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { DEFAULT_TRAVEL, type TravelModel } from "../src/domain/calendar";
+import { travelModelOf, type TravelModel } from "../src/domain/calendar";
 import { haversineKm } from "../src/domain/geo";
 import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore } from "./calendar.store";
@@ -27,15 +27,6 @@ const num = (v: string | undefined, fallback: number) => {
   const n = Number(v);
   return v !== undefined && v !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
 };
-
-/** The travel model from configuration (TRAVEL_ROAD_FACTOR, TRAVEL_SPEED_KMH, TRAVEL_BUFFER_MINUTES). */
-export function travelModelOf(env: Partial<Record<string, string>>): TravelModel {
-  return {
-    roadFactor: num(env.TRAVEL_ROAD_FACTOR, DEFAULT_TRAVEL.roadFactor) || DEFAULT_TRAVEL.roadFactor,
-    speedKmh: num(env.TRAVEL_SPEED_KMH, DEFAULT_TRAVEL.speedKmh) || DEFAULT_TRAVEL.speedKmh,
-    bufferMinutes: num(env.TRAVEL_BUFFER_MINUTES, DEFAULT_TRAVEL.bufferMinutes),
-  };
-}
 
 interface SocketAttachment {
   role: "technician" | "watcher";

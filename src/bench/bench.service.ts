@@ -80,7 +80,7 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
     createdAt: now,
     updatedAt: now,
   };
-  await insertOrder(env.DB, row, [
+  await insertOrder(db, row, [
     {
       event: { id: row.lastEventId, actorType: "customer", actorId: customerId, from: null, to: "confirmed", reason: "naive booking" },
       messages: [],

@@ -5,9 +5,9 @@
 import type { CellDO } from "../../durable/cell.do";
 import type { CellFailure } from "../../durable/cell.types";
 import { getDb } from "../db/client";
+import { clearTransfer, pendingTransfer } from "../db/repositories/home-move.repo";
 import { rosterEntry, rosterOfCell, type RosterEntry } from "../db/repositories/roster.repo";
 import { AppError, BadRequestError, ConflictError, NotFoundError } from "../errors";
-import { completePendingTransfer } from "../technicians/home-move.service";
 
 export function cellStub(env: Env, cell: string): DurableObjectStub<CellDO> {
   return env.CELL.getByName(cell);
@@ -88,4 +88,20 @@ export async function atOwnerCell<R extends { ok: boolean }>(
   }
   if (!r.ok) throw cellError(r as unknown as CellFailure);
   return { entry, result: r as Extract<R, { ok: true }> };
+}
+
+/**
+ * Finishes a home move (technicians/home-move.service) whose D1 switch already happened: activate
+ * the technician in the new cell, release them in the old.
+ */
+export async function completePendingTransfer(env: Env, technicianId: string): Promise<boolean> {
+  const db = getDb(env);
+  const pending = await pendingTransfer(db, technicianId);
+  if (!pending) return false;
+  const activated = await cellStub(env, pending.toCell).activateTechnician(technicianId, pending.transferId);
+  if (!activated.ok) throw cellError(activated);
+  const finished = await cellStub(env, pending.fromCell).finishExport(technicianId, pending.transferId, pending.toCell);
+  if (!finished.ok && finished.code !== "UNKNOWN_TECHNICIAN") throw cellError(finished);
+  await clearTransfer(db, technicianId, pending.transferId);
+  return true;
 }

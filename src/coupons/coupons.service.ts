@@ -6,7 +6,7 @@
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import {
-  couponHasRoom,
+  couponHasRoomNow,
   findCoupon,
   findCouponByCode,
   insertCoupon,
@@ -19,7 +19,6 @@ import { couponRefusal, discountOf, normaliseCode, REFUSAL_TEXT } from "../domai
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
-import type { QuotePayload } from "../orders/quotes.service";
 
 export function couponUsedUp(): ConflictError {
   return new ConflictError("COUPON_USED_UP", {
@@ -169,19 +168,7 @@ export async function coupon(env: Env, id: string) {
   return view(row);
 }
 
-/** The coupon a quote applied and the discount it promised, or null. */
-export function couponOfQuote(q: QuotePayload): { couponId: string; amount: number } | null {
-  if (!q.couponId) return null;
-  const line = q.lines.find((l) => l.code.startsWith("coupon:"));
-  return { couponId: q.couponId, amount: line ? -line.amount : 0 };
-}
-
 /** Whether the coupon could still discount one more order of the customer now. */
 export async function couponStillHasRoom(env: Env, couponId: string, customerId: string, now = Date.now()): Promise<boolean> {
-  const guard = couponHasRoom(couponId, customerId, now);
-  return (
-    (await env.DB.prepare(`SELECT 1 AS ok WHERE ${guard.sql}`)
-      .bind(...guard.params)
-      .first()) !== null
-  );
+  return couponHasRoomNow(getDb(env), couponId, customerId, now);
 }

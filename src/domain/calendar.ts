@@ -17,6 +17,20 @@ export interface TravelModel {
 
 export const DEFAULT_TRAVEL: TravelModel = { roadFactor: 1.4, speedKmh: 25, bufferMinutes: 10 };
 
+const nonNegative = (v: string | undefined, fallback: number) => {
+  const n = Number(v);
+  return v !== undefined && v !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+};
+
+/** The travel model from configuration (TRAVEL_ROAD_FACTOR, TRAVEL_SPEED_KMH, TRAVEL_BUFFER_MINUTES). */
+export function travelModelOf(env: Partial<Record<string, string>>): TravelModel {
+  return {
+    roadFactor: nonNegative(env.TRAVEL_ROAD_FACTOR, DEFAULT_TRAVEL.roadFactor) || DEFAULT_TRAVEL.roadFactor,
+    speedKmh: nonNegative(env.TRAVEL_SPEED_KMH, DEFAULT_TRAVEL.speedKmh) || DEFAULT_TRAVEL.speedKmh,
+    bufferMinutes: nonNegative(env.TRAVEL_BUFFER_MINUTES, DEFAULT_TRAVEL.bufferMinutes),
+  };
+}
+
 /** A placed job: when and where. */
 export interface Placed {
   start: number;

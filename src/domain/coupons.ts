@@ -54,3 +54,13 @@ export const REFUSAL_TEXT: Record<CouponRefusal, { en: string; zh: string }> = {
   other_service: { en: "This coupon is not for this service.", zh: "该优惠券不适用于此服务。" },
   below_minimum: { en: "The order is below this coupon's minimum.", zh: "订单金额未达到该优惠券的使用门槛。" },
 };
+
+/** The coupon a quote applied and the discount it promised (its negative `coupon:` line), or null. */
+export function couponOfQuote(q: {
+  couponId?: string;
+  lines: { code: string; amount: number }[];
+}): { couponId: string; amount: number } | null {
+  if (!q.couponId) return null;
+  const line = q.lines.find((l) => l.code.startsWith("coupon:"));
+  return { couponId: q.couponId, amount: line ? -line.amount : 0 };
+}

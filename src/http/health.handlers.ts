@@ -1,4 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { getDb } from "../db/client";
+import { ping } from "../db/repositories/health.repo";
 import { createRouter, errorResponses, jsonContent } from "./openapi";
 
 const health = createRoute({
@@ -13,6 +15,6 @@ const health = createRoute({
 });
 
 export default createRouter().openapi(health, async (c) => {
-  await c.env.DB.prepare("select 1").first();
+  await ping(getDb(c.env));
   return c.json({ ok: true as const, time: new Date().toISOString() }, 200);
 });

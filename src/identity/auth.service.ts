@@ -39,6 +39,7 @@ export function requirePhone(input: string, path = "body.phone"): string {
  * Returns the code itself only when OTP_DEV_ECHO is "1".
  */
 export async function requestOtp(env: Env, input: { phone: string; ip: string }) {
+  const db = getDb(env);
   const phone = requirePhone(input.phone);
   const pii = await Pii.fromEnv(env);
   const phoneHash = await pii.lookupHash(phone);
@@ -51,7 +52,7 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string })
     { key: `otp:phone:${phoneHash}`, ...perPhone },
   ];
   if (cooldown > 0) limits.push({ key: `otp:cool:${phoneHash}`, limit: 1, windowSeconds: cooldown });
-  const verdict = await hitLimits(env.DB, limits);
+  const verdict = await hitLimits(db, limits);
   if (!verdict.allowed)
     throw new TooManyRequestsError(verdict.retryAfter, {
       en: "Too many codes requested; try again later.",

@@ -16,7 +16,7 @@ import {
   type RefundRow,
 } from "../db/repositories/payments.repo";
 import { ledgerStatements } from "../db/repositories/ledger.repo";
-import { refundMarked } from "../db/repositories/statements";
+import { refundMarked, runBatch } from "../db/repositories/statements";
 import { refundRequestTx } from "../domain/ledger";
 import { SERVED_STATUSES } from "../domain/order-state";
 import type { Auth } from "../env";
@@ -112,7 +112,7 @@ export async function complain(env: Env, customerId: string, orderId: string, in
     `complaint: ${input.reason}`,
     {},
     { refunds: pieces.map((p) => p.refund.id), amount },
-    { extra: (guard, now) => pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, now, guard)) },
+    { extra: (guard, now) => pieces.flatMap((p) => refundStatements(db, order, p.payment, p.refund, now, guard)) },
   );
   const after = await refundsOfOrder(db, order.id);
   return { items: after.filter((r) => pieces.some((p) => p.refund.id === r.id)).map(refundView) };
@@ -163,15 +163,15 @@ export async function approveRefund(env: Env, auth: Auth, id: string, input: { a
   const marker = newId("chg");
   const now = Date.now();
   const guard = refundMarked(refund.id, marker);
-  const [moved] = await env.DB.batch([
+  const [moved] = await runBatch(db, [
     refundMoved(
-      env.DB,
+      db,
       refund.id,
       ["pending_approval"],
       { status: "processing", amount, decidedBy: auth.accountId, decidedAt: now, afterSplit: split !== null, changeId: marker },
       now,
     ),
-    ...ledgerStatements(env.DB, refundRequestTx(factsOf(order), { id: refund.id, provider: refund.provider, amount }, split), now, guard),
+    ...ledgerStatements(db, refundRequestTx(factsOf(order), { id: refund.id, provider: refund.provider, amount }, split), now, guard),
   ]);
   if (moved?.meta.changes !== 1)
     throw new ConflictError("REFUND_DECIDED", { en: "This refund was decided meanwhile.", zh: "该退款已被处理。" });
@@ -187,11 +187,12 @@ export async function approveRefund(env: Env, auth: Auth, id: string, input: { a
 }
 
 export async function rejectRefund(env: Env, auth: Auth, id: string, reason: string) {
+  const db = getDb(env);
   const refund = await managedRefund(env, auth, id);
   const now = Date.now();
-  const [moved] = await env.DB.batch([
+  const [moved] = await runBatch(db, [
     refundMoved(
-      env.DB,
+      db,
       refund.id,
       ["pending_approval"],
       { status: "rejected", decidedBy: auth.accountId, decidedAt: now, failureReason: reason, changeId: newId("chg") },
@@ -205,7 +206,6 @@ export async function rejectRefund(env: Env, auth: Auth, id: string, reason: str
       { extra: { status: refund.status } },
     );
   }
-  const db = getDb(env);
   await appendAudit(db, {
     actorId: auth.accountId,
     action: "refund.reject",
@@ -252,12 +252,15 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
   }));
   const actor = staffActor(auth);
   const extra = (guard: ReturnType<typeof refundMarked>, now: number) =>
-    pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, now, guard));
+    pieces.flatMap((p) => refundStatements(db, order, p.payment, p.refund, now, guard));
   if (order.status === "completed") {
     await transition(env, order, "after_sales", actor, `refund by staff: ${input.reason}`, {}, { amount }, { extra });
   } else {
     // No status change: each refund is written only while it fits what its payment has left.
-    await env.DB.batch(pieces.flatMap((p) => refundStatements(env.DB, order, p.payment, p.refund, Date.now())));
+    await runBatch(
+      db,
+      pieces.flatMap((p) => refundStatements(db, order, p.payment, p.refund, Date.now())),
+    );
   }
   const made = (await refundsOfOrder(db, order.id)).filter((r) => pieces.some((p) => p.refund.id === r.id));
   if (made.length === 0) {

@@ -2,8 +2,8 @@
 import { getDb } from "../db/client";
 import { ledgerStatements } from "../db/repositories/ledger.repo";
 import { findOrder } from "../db/repositories/orders.repo";
-import { eventRow, refundsOfOrder, type PaymentRow, type ProviderEventRow } from "../db/repositories/payments.repo";
-import { outboxRow, refundExists } from "../db/repositories/statements";
+import { eventRow, refundsOfOrder, refundSucceeded, type PaymentRow, type ProviderEventRow } from "../db/repositories/payments.repo";
+import { outboxRow, refundExists, runBatch } from "../db/repositories/statements";
 import { refundTx } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import { factsOf, message, netOf, paymentSuccessStatements, refundStatements, splitSharesOf } from "./money-writes";
@@ -30,17 +30,11 @@ export async function applyExternalRefund(
   const split = await splitSharesOf(db, order.id);
   // A refund beyond what is left of the payment is not ours to book: record the event only.
   const fits = r.amount > 0 && r.amount <= (paid ? p.amount : netOf(p, refunds));
-  const stmts: D1PreparedStatement[] = [eventRow(env.DB, event)];
+  const stmts: D1PreparedStatement[] = [eventRow(db, event)];
   if (fits) {
     if (paid)
       stmts.push(
-        ...paymentSuccessStatements(
-          env.DB,
-          order,
-          p,
-          { eventId: event.eventId, providerTxnId: r.providerTxnId ?? r.providerRefundId },
-          now,
-        ),
+        ...paymentSuccessStatements(db, order, p, { eventId: event.eventId, providerTxnId: r.providerTxnId ?? r.providerRefundId }, now),
       );
     const refund = {
       id: refundId,
@@ -52,22 +46,17 @@ export async function applyExternalRefund(
       changeId: event.eventId,
       splitShares: p.disposition === "applied" ? split : null,
     };
-    stmts.push(...refundStatements(env.DB, order, p, refund, now));
+    stmts.push(...refundStatements(db, order, p, refund, now));
     stmts.push(
-      env.DB.prepare("UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, succeeded_at = ?, updated_at = ? WHERE id = ?").bind(
-        r.providerRefundId,
-        now,
-        now,
-        refundId,
-      ),
+      refundSucceeded(db, refundId, r.providerRefundId, now),
       ...ledgerStatements(
-        env.DB,
+        db,
         refundTx(factsOf(order), { id: refundId, provider: p.provider, amount: r.amount }),
         now,
         refundExists(refundId),
       ),
       outboxRow(
-        env.DB,
+        db,
         message("refund.succeeded", order, { refundId, amount: r.amount, currency: p.currency, kind: "provider" }),
         now,
         refundExists(refundId),
@@ -75,7 +64,7 @@ export async function applyExternalRefund(
     );
   }
   try {
-    await env.DB.batch(stmts);
+    await runBatch(db, stmts);
   } catch (err) {
     if (isDuplicate(err)) return false;
     throw err;

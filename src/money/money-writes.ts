@@ -26,7 +26,7 @@ export function message(topic: string, o: OrderRow, data: Record<string, unknown
 
 /** Marks the payment paid by `eventId`, books its money and tells the customer: all only if the mark won. */
 export function paymentSuccessStatements(
-  raw: D1Database,
+  db: Db,
   o: OrderRow,
   p: PaymentRow,
   s: { eventId: string; providerTxnId: string },
@@ -34,10 +34,10 @@ export function paymentSuccessStatements(
 ): D1PreparedStatement[] {
   const guard = paymentSucceededBy(p.id, s.eventId);
   return [
-    paymentSucceeded(raw, { id: p.id, providerTxnId: s.providerTxnId, eventId: s.eventId }, now),
-    ...ledgerStatements(raw, paymentTx(factsOf(o), p), now, guard),
+    paymentSucceeded(db, { id: p.id, providerTxnId: s.providerTxnId, eventId: s.eventId }, now),
+    ...ledgerStatements(db, paymentTx(factsOf(o), p), now, guard),
     outboxRow(
-      raw,
+      db,
       message("payment.succeeded", o, { paymentId: p.id, stage: p.stage, amount: p.amount, currency: p.currency, provider: p.provider }),
       now,
       guard,
@@ -89,19 +89,12 @@ export function refundRowOf(o: OrderRow, p: PaymentRow, r: NewRefund, now: numbe
  * Written only if `guard` holds and the payment's refunds stay within what it paid (concurrent
  * refunds can never give back more than was taken).
  */
-export function refundStatements(
-  raw: D1Database,
-  o: OrderRow,
-  p: PaymentRow,
-  r: NewRefund,
-  now: number,
-  guard?: Guard,
-): D1PreparedStatement[] {
-  const stmts = [refundRow(raw, refundRowOf(o, p, r, now), allOf(guard, refundFits(p.id, r.amount)))];
+export function refundStatements(db: Db, o: OrderRow, p: PaymentRow, r: NewRefund, now: number, guard?: Guard): D1PreparedStatement[] {
+  const stmts = [refundRow(db, refundRowOf(o, p, r, now), allOf(guard, refundFits(p.id, r.amount)))];
   if (r.status !== "pending_approval")
     stmts.push(
       ...ledgerStatements(
-        raw,
+        db,
         refundRequestTx(factsOf(o), { id: r.id, provider: p.provider, amount: r.amount }, r.splitShares),
         now,
         refundExists(r.id),
@@ -114,14 +107,14 @@ export function refundStatements(
 export const couponOf = (o: OrderRow) => -o.lines.filter((l) => l.amount < 0).reduce((s, l) => s + l.amount, 0);
 
 export function splitStatements(
-  raw: D1Database,
+  db: Db,
   o: OrderRow,
   a: { funds: number; coupon: number; shares: Shares; technicianAvailableAt: number; memo: string },
   now: number,
   guard: Guard,
 ): D1PreparedStatement[] {
   if (a.funds + a.coupon === 0) return [];
-  return ledgerStatements(raw, splitTx(factsOf(o), { ref: o.id, ...a }), now, guard);
+  return ledgerStatements(db, splitTx(factsOf(o), { ref: o.id, ...a }), now, guard);
 }
 
 export function accountFromCode(code: string): Account {

@@ -14,12 +14,13 @@ import { couponOf, netOf, refundStatements, splitStatements } from "./money-writ
 
 /** The completed order's split: its total (plus any coupon the platform pays) into commission and shares. */
 export async function completionSplit(env: Env, order: OrderRow): Promise<TransitionEffects> {
+  const db = getDb(env);
   const coupon = couponOf(order);
   const shares = await sharesOf(env, order, order.total + coupon);
   return {
     extra: (guard: Guard, now: number) =>
       splitStatements(
-        env.DB,
+        db,
         order,
         { funds: order.total, coupon, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` },
         now,
@@ -54,7 +55,7 @@ export async function cancellationMoney(env: Env, order: OrderRow) {
         extra: (guard: Guard, now: number) => [
           ...pieces.flatMap((p) =>
             refundStatements(
-              env.DB,
+              db,
               order,
               p.payment,
               {
@@ -72,7 +73,7 @@ export async function cancellationMoney(env: Env, order: OrderRow) {
           ),
           ...(shares
             ? splitStatements(
-                env.DB,
+                db,
                 order,
                 {
                   funds: kept,

@@ -18,7 +18,7 @@ import {
   type ProviderEventRow,
   type RefundRow,
 } from "../db/repositories/payments.repo";
-import { outboxRow, refundMarked } from "../db/repositories/statements";
+import { outboxRow, refundMarked, runBatch } from "../db/repositories/statements";
 import { refundReversalTx, refundTx } from "../domain/ledger";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
@@ -79,12 +79,12 @@ export async function applyRefundOutcome(env: Env, refundId: string, outcome: Re
   const guard = refundMarked(refund.id, marker);
   const money =
     outcome.status === "succeeded"
-      ? ledgerStatements(env.DB, refundTx(factsOf(order), refund), now, guard)
+      ? ledgerStatements(db, refundTx(factsOf(order), refund), now, guard)
       : await reversalStatements(env, refund, now, guard);
   const stmts = [
-    ...(event ? [eventRow(env.DB, event)] : []),
+    ...(event ? [eventRow(db, event)] : []),
     refundMoved(
-      env.DB,
+      db,
       refund.id,
       ["processing"],
       outcome.status === "succeeded"
@@ -94,7 +94,7 @@ export async function applyRefundOutcome(env: Env, refundId: string, outcome: Re
     ),
     ...money,
     outboxRow(
-      env.DB,
+      db,
       message(outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed", order, {
         refundId: refund.id,
         amount: refund.amount,
@@ -106,7 +106,7 @@ export async function applyRefundOutcome(env: Env, refundId: string, outcome: Re
     ),
   ];
   try {
-    await env.DB.batch(stmts);
+    await runBatch(db, stmts);
   } catch (err) {
     if (event && isDuplicate(err)) return false;
     throw err;
@@ -116,8 +116,9 @@ export async function applyRefundOutcome(env: Env, refundId: string, outcome: Re
 }
 
 async function reversalStatements(env: Env, refund: RefundRow, now: number, guard: ReturnType<typeof refundMarked>) {
-  const request = await findTx(getDb(env), "refund_request", refund.id);
-  return request ? ledgerStatements(env.DB, refundReversalTx(draftOf(request)), now, guard) : [];
+  const db = getDb(env);
+  const request = await findTx(db, "refund_request", refund.id);
+  return request ? ledgerStatements(db, refundReversalTx(draftOf(request)), now, guard) : [];
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type ProviderEventRow,
   type RefundRow,
 } from "../db/repositories/payments.repo";
-import { outboxRow, paymentDisposedBy } from "../db/repositories/statements";
+import { outboxRow, paymentDisposedBy, runBatch } from "../db/repositories/statements";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
@@ -44,9 +44,9 @@ export async function applyPaymentSuccess(env: Env, f: PaidFacts): Promise<boole
   const now = Date.now();
   let fresh = true;
   try {
-    await env.DB.batch([
-      eventRow(env.DB, f.event),
-      ...paymentSuccessStatements(env.DB, order, payment, { eventId: f.event.eventId, providerTxnId: f.providerTxnId }, now),
+    await runBatch(db, [
+      eventRow(db, f.event),
+      ...paymentSuccessStatements(db, order, payment, { eventId: f.event.eventId, providerTxnId: f.providerTxnId }, now),
     ]);
   } catch (err) {
     if (!isDuplicate(err)) throw err;
@@ -78,6 +78,7 @@ export async function settleOrder(env: Env, orderId: string): Promise<void> {
 const applied = (payments: PaymentRow[]) => payments.filter((p) => p.disposition === "applied").reduce((s, p) => s + p.amount, 0);
 
 async function settlePayment(env: Env, order: OrderRow, p: PaymentRow, payments: PaymentRow[], refunds: RefundRow[]): Promise<void> {
+  const db = getDb(env);
   const net = netOf(p, refunds);
   if (net <= 0) {
     // Refunded in full at the provider before we settled it: nothing of it goes to the order.
@@ -101,9 +102,9 @@ async function settlePayment(env: Env, order: OrderRow, p: PaymentRow, payments:
     const refundId = newId("rfd");
     const now = Date.now();
     const guard = paymentDisposedBy(p.id, refundId);
-    await env.DB.batch([
-      paymentDisposed(env.DB, p.id, "applied", refundId, now),
-      ...refundStatements(env.DB, order, p, duplicateRefund(refundId, net - due, "paid more than the order's total"), now, guard),
+    await runBatch(db, [
+      paymentDisposed(db, p.id, "applied", refundId, now),
+      ...refundStatements(db, order, p, duplicateRefund(refundId, net - due, "paid more than the order's total"), now, guard),
     ]);
     await submitRefund(env, refundId);
     return;
@@ -125,19 +126,21 @@ function duplicateRefund(id: string, amount: number, reason: string) {
 }
 
 async function dispose(env: Env, p: PaymentRow, disposition: NonNullable<PaymentRow["disposition"]>, ref: string) {
-  const res = await env.DB.batch([paymentDisposed(env.DB, p.id, disposition, ref, Date.now())]);
+  const db = getDb(env);
+  const res = await runBatch(db, [paymentDisposed(db, p.id, disposition, ref, Date.now())]);
   if (res[0]?.meta.changes !== 1) throw new ConflictError("PAYMENT_DECIDED", "the payment was settled meanwhile");
 }
 
 /** Refunds the rest of a paid payment in full (late or duplicate), telling the customer. */
 async function refundWhole(env: Env, order: OrderRow, p: PaymentRow, net: number, kind: "late_payment" | "duplicate", reason: string) {
+  const db = getDb(env);
   const refundId = newId("rfd");
   const now = Date.now();
   const guard = paymentDisposedBy(p.id, refundId);
-  const [first] = await env.DB.batch([
-    paymentDisposed(env.DB, p.id, kind === "late_payment" ? "refunded_late" : "refunded_duplicate", refundId, now),
+  const [first] = await runBatch(db, [
+    paymentDisposed(db, p.id, kind === "late_payment" ? "refunded_late" : "refunded_duplicate", refundId, now),
     ...refundStatements(
-      env.DB,
+      db,
       order,
       p,
       { id: refundId, kind, amount: net, status: "processing", reason, requestedBy: null, splitShares: null },
@@ -145,7 +148,7 @@ async function refundWhole(env: Env, order: OrderRow, p: PaymentRow, net: number
       guard,
     ),
     outboxRow(
-      env.DB,
+      db,
       message(kind === "late_payment" ? "payment.refunded_late" : "payment.refunded_duplicate", order, {
         paymentId: p.id,
         refundId,
@@ -167,10 +170,11 @@ async function refundWhole(env: Env, order: OrderRow, p: PaymentRow, net: number
  * the order is cancelled and the payment refunded in full.
  */
 async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: number): Promise<void> {
+  const db = getDb(env);
   let reservation: Reservation | null = null;
   const booked = order.technicianId && order.holdKey ? await bookHold(env, order.technicianId, order.holdKey) : false;
   if (!booked) {
-    const found = await bookableService(getDb(env), order.serviceId);
+    const found = await bookableService(db, order.serviceId);
     const job = { ...jobOf(order, found?.service.requiredSkills ?? []), exclude: [] };
     const round = order.dispatchRound + 1;
     reservation = order.technicianId ? await holdFor(env, order.technicianId, job, round) : null;
@@ -194,7 +198,7 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
           : {}),
       },
       { paymentId: p.id, amount: p.amount, provider: p.provider, stage: p.stage },
-      { extra: (guard, now, eventId) => [paymentDisposed(env.DB, p.id, "applied", eventId, now, guard)] },
+      { extra: (guard, now, eventId) => [paymentDisposed(db, p.id, "applied", eventId, now, guard)] },
     );
   } catch (err) {
     if (reservation) await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
@@ -206,6 +210,7 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
 
 /** Paid, but the interval was taken after the hold expired: cancelled, refunded in full, the customer told. */
 async function cancelLatePaid(env: Env, order: OrderRow, p: PaymentRow, net: number): Promise<void> {
+  const db = getDb(env);
   const refundId = newId("rfd");
   const reason = "paid after the hold expired and the time was taken";
   await transition(
@@ -223,9 +228,9 @@ async function cancelLatePaid(env: Env, order: OrderRow, p: PaymentRow, net: num
     { paymentId: p.id, refundId },
     {
       extra: (guard, now) => [
-        paymentDisposed(env.DB, p.id, "refunded_late", refundId, now, guard),
+        paymentDisposed(db, p.id, "refunded_late", refundId, now, guard),
         ...refundStatements(
-          env.DB,
+          db,
           order,
           p,
           { id: refundId, kind: "late_payment", amount: net, status: "processing", reason, requestedBy: null, splitShares: null },

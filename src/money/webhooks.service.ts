@@ -8,10 +8,13 @@ import {
   eventRow,
   findPayment,
   findRefund,
+  paymentFailed,
+  paymentIdByProviderRef,
   refundsOfOrder,
   type PaymentRow,
   type ProviderEventRow,
 } from "../db/repositories/payments.repo";
+import { runBatch } from "../db/repositories/statements";
 import { yuanToFen, type PaymentProvider } from "../domain/money";
 import { wechatPublicKeys } from "./providers";
 import { applyRefundOutcome, isDuplicate } from "./refund-flow.service";
@@ -41,7 +44,8 @@ function eventOf(
 /** Records an event that changes nothing (acknowledged, deduplicated). */
 async function recordOnly(env: Env, e: ProviderEventRow): Promise<WebhookOutcome> {
   try {
-    await env.DB.batch([eventRow(env.DB, e)]);
+    const db = getDb(env);
+    await runBatch(db, [eventRow(db, e)]);
     return { ok: true, duplicate: false };
   } catch (err) {
     if (isDuplicate(err)) return { ok: true, duplicate: true };
@@ -157,17 +161,14 @@ async function applyStripeEvent(env: Env, provider: "stripe" | "sandbox", e: Str
 
 async function paymentByIntent(env: Env, intent: unknown): Promise<string | null> {
   if (typeof intent !== "string") return null;
-  const row = await env.DB.prepare("SELECT id FROM payments WHERE provider_ref = ? LIMIT 1").bind(intent).first<{ id: string }>();
-  return row?.id ?? null;
+  return (await paymentIdByProviderRef(getDb(env), intent)) ?? null;
 }
 
 /** A failed attempt: recorded with the event; the order keeps waiting for another payment. */
 async function failed(env: Env, p: PaymentRow, event: ProviderEventRow): Promise<WebhookOutcome> {
   try {
-    await env.DB.batch([
-      eventRow(env.DB, event),
-      env.DB.prepare("UPDATE payments SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'").bind(Date.now(), p.id),
-    ]);
+    const db = getDb(env);
+    await runBatch(db, [eventRow(db, event), paymentFailed(db, p.id, Date.now())]);
     return { ok: true, duplicate: false };
   } catch (err) {
     if (isDuplicate(err)) return { ok: true, duplicate: true };

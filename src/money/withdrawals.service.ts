@@ -7,7 +7,7 @@ import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { ledgerStatements } from "../db/repositories/ledger.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
-import { outboxRow, withdrawalMarked } from "../db/repositories/statements";
+import { outboxRow, runBatch, withdrawalMarked } from "../db/repositories/statements";
 import {
   earningEntries,
   earningTotals,
@@ -109,7 +109,7 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
     createdAt: now,
     updatedAt: now,
   };
-  const outcome = await insertWithdrawalIfCovered(env.DB, row, {
+  const outcome = await insertWithdrawalIfCovered(db, row, {
     account: account("technician_payable", technicianId).code,
     dayStart: dayStart(now),
     perDay: limits.perDay,
@@ -168,13 +168,14 @@ const decided = (w: WithdrawalRow) =>
 
 /** Approves a requested withdrawal and pays it out. */
 export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
+  const db = getDb(env);
   const w = await managedWithdrawal(env, auth, id);
   const now = Date.now();
-  const [moved] = await env.DB.batch([
-    withdrawalMoved(env.DB, w.id, "requested", { status: "approved", decidedBy: auth.accountId, decidedAt: now }, now),
+  const [moved] = await runBatch(db, [
+    withdrawalMoved(db, w.id, "requested", { status: "approved", decidedBy: auth.accountId, decidedAt: now }, now),
   ]);
   if (moved?.meta.changes !== 1) throw decided(w);
-  await appendAudit(getDb(env), {
+  await appendAudit(db, {
     actorId: auth.accountId,
     action: "withdrawal.approve",
     targetType: "withdrawal",
@@ -182,24 +183,25 @@ export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
     data: { technicianId: w.technicianId, amount: w.amount },
   });
   await payOut(env, w.id);
-  return withdrawalView((await findWithdrawal(getDb(env), w.id))!);
+  return withdrawalView((await findWithdrawal(db, w.id))!);
 }
 
 export async function rejectWithdrawal(env: Env, auth: Auth, id: string, reason: string) {
+  const db = getDb(env);
   const w = await managedWithdrawal(env, auth, id);
   const now = Date.now();
-  const [moved] = await env.DB.batch([
-    withdrawalMoved(env.DB, w.id, "requested", { status: "rejected", reason, decidedBy: auth.accountId, decidedAt: now }, now),
+  const [moved] = await runBatch(db, [
+    withdrawalMoved(db, w.id, "requested", { status: "rejected", reason, decidedBy: auth.accountId, decidedAt: now }, now),
   ]);
   if (moved?.meta.changes !== 1) throw decided(w);
-  await appendAudit(getDb(env), {
+  await appendAudit(db, {
     actorId: auth.accountId,
     action: "withdrawal.reject",
     targetType: "withdrawal",
     targetId: w.id,
     data: { technicianId: w.technicianId, amount: w.amount, reason },
   });
-  return withdrawalView((await findWithdrawal(getDb(env), w.id))!);
+  return withdrawalView((await findWithdrawal(db, w.id))!);
 }
 
 /**
@@ -229,15 +231,15 @@ export async function payOut(env: Env, id: string): Promise<void> {
     topic: paid ? "withdrawal.paid" : "withdrawal.failed",
     payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount },
   };
-  await env.DB.batch([
+  await runBatch(db, [
     withdrawalMoved(
-      env.DB,
+      db,
       w.id,
       "approved",
       paid ? { status: "paid", payoutRef, paidAt: now, changeId: marker } : { status: "failed", reason: failure, changeId: marker },
       now,
     ),
-    ...(paid ? ledgerStatements(env.DB, withdrawalTx({ ...w, provider: w.payoutProvider }), now, guard) : []),
-    outboxRow(env.DB, msg, now, guard),
+    ...(paid ? ledgerStatements(db, withdrawalTx({ ...w, provider: w.payoutProvider }), now, guard) : []),
+    outboxRow(db, msg, now, guard),
   ]);
 }

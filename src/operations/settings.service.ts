@@ -1,5 +1,5 @@
 /** The dispatch configuration in force (Worker variables), for the dashboard's settings view. */
-import { travelModelOf } from "../../durable/cell.do";
+import { travelModelOf } from "../domain/calendar";
 import { parseWeights } from "../domain/dispatch";
 import { resolutionOf } from "../domain/geo";
 import { acceptDeadlineMs, enRouteLeadMs, grabDeadlineMs, holdTtlMs, maxRounds, positive } from "../dispatch/dispatch.service";

@@ -26,7 +26,8 @@ import { canTransition } from "../domain/order-state";
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
 import { newId, newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
-import { couponOfQuote, couponStillHasRoom, couponUsedUp } from "../coupons/coupons.service";
+import { couponStillHasRoom, couponUsedUp } from "../coupons/coupons.service";
+import { couponOfQuote } from "../domain/coupons";
 import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservation } from "../dispatch/dispatch.service";
 import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
@@ -173,6 +174,7 @@ async function tryToPlace(
   opts: PlaceOrderOptions,
   fresh: boolean,
 ): Promise<OrderView | null> {
+  const db = getDb(env);
   const { address, city } = terms;
   const { service } = terms.found;
   const job: Job = {
@@ -219,14 +221,14 @@ async function tryToPlace(
   let written: boolean;
   try {
     const coupon = quote.couponId ? couponOfQuote(quote) : null;
-    written = await insertOrder(env.DB, row, steps, {
+    written = await insertOrder(db, row, steps, {
       guard: allOf(
         bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
       ),
       extra: [
-        ...(held.decision ? [decisionStatement(env.DB, held.decision, won)] : []),
-        ...(coupon ? redeemStatements(env.DB, { ...coupon, orderId: row.id, customerId: row.customerId }, won, now) : []),
+        ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
+        ...(coupon ? redeemStatements(db, { ...coupon, orderId: row.id, customerId: row.customerId }, won, now) : []),
         ...(view && opts.seal ? [await opts.seal(view, won)] : []),
       ],
     });

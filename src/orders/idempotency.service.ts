@@ -109,7 +109,7 @@ export async function idempotent<P = undefined>(
   let sealed: unknown = NOTHING_SEALED;
   async function seal(status: number, answer: unknown, guard: Guard): Promise<D1PreparedStatement> {
     sealed = answer;
-    return idempotencyAnswer(env.DB, accountId, key, status, await storable(env, answer), guard);
+    return idempotencyAnswer(db, accountId, key, status, await storable(env, answer), guard);
   }
   try {
     const result = await run(seal, prefetched);

@@ -81,11 +81,12 @@ export async function transition(
   data: Record<string, unknown> = {},
   effects: TransitionEffects = {},
 ): Promise<OrderRow> {
+  const db = getDb(env);
   if (!canTransition(order.status, to, actor.type)) throw invalidTransition(order, to);
   const eventId = newId("evt");
   const now = Date.now();
   const updated = await updateOrder(
-    env.DB,
+    db,
     order,
     { ...patch, status: to },
     { id: eventId, actorType: actor.type, actorId: actor.id, from: order.status, to, reason, data },
@@ -94,7 +95,7 @@ export async function transition(
     [
       ...(effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? []),
       // A cancelled order gives its coupon back.
-      ...(to === "cancelled" ? releaseStatements(env.DB, order.id, orderWon(order.id, eventId), now) : []),
+      ...(to === "cancelled" ? releaseStatements(db, order.id, orderWon(order.id, eventId), now) : []),
     ],
   );
   if (!updated) throw concurrentChange();
@@ -328,8 +329,9 @@ const BOOKED_STATUSES: readonly OrderStatus[] = ["confirmed", "dispatching", "as
  * dispatched again, one under way goes to the operators' exception queue. Idempotent.
  */
 export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: string): Promise<void> {
+  const db = getDb(env);
   if (!BOOKED_STATUSES.includes(order.status) || order.holdKey !== holdKey || !order.technicianId) return;
-  const entry = await rosterEntry(getDb(env), order.technicianId);
+  const entry = await rosterEntry(db, order.technicianId);
   if (entry) {
     const stub = cellStub(env, entry.homeCell);
     const again = await stub.hold({
@@ -355,7 +357,7 @@ export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: strin
       // Under way: nobody else can take over now; operators sort it out with the technician.
       const reason = "the booking's calendar interval was lost";
       const updated = await updateOrder(
-        env.DB,
+        db,
         order,
         { exception: "calendar_lost" },
         { id: newId("evt"), actorType: "system", actorId: null, from: order.status, to: order.status, reason },

@@ -98,6 +98,7 @@ export async function rescheduleOwnOrder(env: Env, customerId: string, id: strin
  * is taken) and re-arms its dispatch deadline for the new version.
  */
 export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, start: number): Promise<OrderRow> {
+  const db = getDb(env);
   if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
     throw new ConflictError(
       "INVALID_TRANSITION",
@@ -105,7 +106,7 @@ export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, s
       { extra: { status: order.status } },
     );
   }
-  const found = await bookableService(getDb(env), order.serviceId);
+  const found = await bookableService(db, order.serviceId);
   const service = found?.service;
   const now = Date.now();
   if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
@@ -114,14 +115,14 @@ export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, s
     ]);
   }
   const end = start + (order.endAt - order.startAt);
-  const entry = order.technicianId ? await rosterEntry(getDb(env), order.technicianId) : undefined;
+  const entry = order.technicianId ? await rosterEntry(db, order.technicianId) : undefined;
   if (!entry || !order.holdKey)
     throw new ConflictError("SLOT_UNAVAILABLE", { en: "No technician holds this order yet.", zh: "该订单尚无技师。" });
   const stub = cellStub(env, entry.homeCell);
   const moved = await stub.reschedule(order.holdKey, start, end);
   if (!moved.ok) throw cellError(moved);
   const updated = await updateOrder(
-    env.DB,
+    db,
     order,
     { startAt: start, endAt: end },
     {

@@ -137,7 +137,7 @@ export async function reviewOrder(
     hiddenReason: null,
     createdAt: now,
   };
-  const written = await insertReviewGuarded(env.DB, row, {
+  const written = await insertReviewGuarded(db, row, {
     completedAfter: now - windowMs(env),
     message: {
       id: newId("msg", now),
@@ -253,7 +253,7 @@ export async function hideReview(env: Env, auth: Auth, id: string, reason: strin
   if (review.hiddenAt !== null) {
     throw new ConflictError("ALREADY_HIDDEN", { en: "This review is hidden already.", zh: "该评价已隐藏。" });
   }
-  if (!(await hideReviewGuarded(env.DB, id, reason))) {
+  if (!(await hideReviewGuarded(db, id, reason))) {
     throw new ConflictError("ALREADY_HIDDEN", { en: "This review is hidden already.", zh: "该评价已隐藏。" });
   }
   await appendAudit(db, { actorId: auth.accountId, action: "review.hide", targetType: "review", targetId: id, data: { reason } });

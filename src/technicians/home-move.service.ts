@@ -13,27 +13,14 @@
  */
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
-import { clearTransfer, pendingTransfer, repointHome, updateHomeInCell } from "../db/repositories/home-move.repo";
+import { repointHome, updateHomeInCell } from "../db/repositories/home-move.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
 import type { Auth } from "../env";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors";
-import { cellError, cellStub } from "../cells/cells.service";
+import { cellError, cellStub, completePendingTransfer } from "../cells/cells.service";
 import { cityAt } from "../catalog/cities.service";
 import { assertManages } from "./shifts.service";
-
-/** Finishes a transfer whose D1 switch already happened: activate in the new cell, release the old. */
-export async function completePendingTransfer(env: Env, technicianId: string): Promise<boolean> {
-  const db = getDb(env);
-  const pending = await pendingTransfer(db, technicianId);
-  if (!pending) return false;
-  const activated = await cellStub(env, pending.toCell).activateTechnician(technicianId, pending.transferId);
-  if (!activated.ok) throw cellError(activated);
-  const finished = await cellStub(env, pending.fromCell).finishExport(technicianId, pending.transferId, pending.toCell);
-  if (!finished.ok && finished.code !== "UNKNOWN_TECHNICIAN") throw cellError(finished);
-  await clearTransfer(db, technicianId, pending.transferId);
-  return true;
-}
 
 export async function moveHome(env: Env, auth: Auth, technicianId: string, input: { home: LatLng; serviceRadiusKm?: number }) {
   const db = getDb(env);

@@ -116,7 +116,7 @@ function notPending(change: ChangeRow): ConflictError {
 async function propose(env: Env, order: OrderRow, change: ChangeRow): Promise<ChangeView> {
   const db = getDb(env);
   const written = await insertChangeGuarded(
-    env.DB,
+    db,
     change,
     { statuses: CHANGE_STATUSES[change.kind] },
     changeMessage(order, change, "pending"),
@@ -202,19 +202,20 @@ export async function requestTimeChange(
 
 /** The technician takes back a change the customer has not decided yet. */
 export async function withdrawChange(env: Env, technicianId: string, orderId: string, changeId: string): Promise<ChangeView> {
+  const db = getDb(env);
   const order = await technicianOrder(env, technicianId, orderId);
-  const change = await findChange(getDb(env), order.id, changeId);
+  const change = await findChange(db, order.id, changeId);
   if (!change || change.requestedBy !== technicianId) throw new NotFoundError({ en: "Change", zh: "变更" });
   if (change.status !== "pending") throw notPending(change);
   const withdrawn = await decideChange(
-    env.DB,
+    db,
     change,
     "pending",
     "withdrawn",
     "withdrawn by the technician",
     changeMessage(order, change, "withdrawn"),
   );
-  if (!withdrawn) throw notPending((await findChange(getDb(env), order.id, changeId)) ?? change);
+  if (!withdrawn) throw notPending((await findChange(db, order.id, changeId)) ?? change);
   return changeView(withdrawn, order, await timeZoneOf(env, order));
 }
 
@@ -248,7 +249,7 @@ export async function decideOwnChange(
   if (!change) throw new NotFoundError({ en: "Change", zh: "变更" });
   if (change.status !== "pending") throw notPending(change);
   const close = async (to: ChangeStatus, why: string) => {
-    const closed = await decideChange(env.DB, change, "pending", to, why, changeMessage(order, change, to));
+    const closed = await decideChange(db, change, "pending", to, why, changeMessage(order, change, to));
     if (!closed) throw notPending((await findChange(db, order.id, changeId)) ?? change);
     return closed;
   };
@@ -269,7 +270,7 @@ export async function decideOwnChange(
     throw invalidState(order, WHAT[change.kind]);
   } else {
     // Claim the change first: of two concurrent approvals only one goes on to change the order.
-    const claimed = await decideChange(env.DB, change, "pending", "approved", null, null);
+    const claimed = await decideChange(db, change, "pending", "approved", null, null);
     if (!claimed) throw notPending((await findChange(db, order.id, changeId)) ?? change);
     decided = claimed;
     next =
@@ -291,9 +292,10 @@ export async function decideOwnChange(
 }
 
 async function applyExtraCharge(env: Env, order: OrderRow, change: ChangeRow, customerId: string): Promise<OrderRow> {
+  const db = getDb(env);
   const p = change.payload as unknown as ExtraChargePayload;
   const updated = await updateOrder(
-    env.DB,
+    db,
     order,
     {
       lines: [...order.lines, ...p.items.map((i) => ({ code: `charge:${change.id}`, label: i.label, amount: i.amount }))],
@@ -312,20 +314,21 @@ async function applyExtraCharge(env: Env, order: OrderRow, change: ChangeRow, cu
   );
   if (!updated) {
     // The order changed meanwhile: the change waits again for a decision on the current order.
-    await decideChange(env.DB, change, "approved", "pending", null, null);
+    await decideChange(db, change, "approved", "pending", null, null);
     throw concurrentChange();
   }
   return updated;
 }
 
 async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, customerId: string): Promise<OrderRow> {
+  const db = getDb(env);
   const p = change.payload as unknown as TimeChangePayload;
   let next: OrderRow;
   try {
     next = await rescheduleOrder(env, order, { type: "customer", id: customerId }, p.start);
   } catch (err) {
     if (err instanceof ConflictError && (err.code === "SLOT_UNAVAILABLE" || err.code === "OUTSIDE_SHIFT")) {
-      await decideChange(env.DB, change, "approved", "rejected", "slot no longer free", changeMessage(order, change, "rejected"));
+      await decideChange(db, change, "approved", "rejected", "slot no longer free", changeMessage(order, change, "rejected"));
       throw new ConflictError("SLOT_UNAVAILABLE", {
         en: "That time is no longer free; the change was rejected.",
         zh: "该时段已不再空闲，变更已被拒绝。",
@@ -333,7 +336,7 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
     }
     if (err instanceof ValidationError) {
       await decideChange(
-        env.DB,
+        db,
         change,
         "approved",
         "rejected",
@@ -345,7 +348,7 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
         zh: "提议的时间已过近，变更已被拒绝。",
       });
     }
-    await decideChange(env.DB, change, "approved", "pending", null, null);
+    await decideChange(db, change, "approved", "pending", null, null);
     throw err;
   }
   return next;

@@ -41,13 +41,25 @@ export function couponHasRoom(couponId: string, customerId: string, now: number)
   };
 }
 
+/** Whether the coupon could still discount one more order of the customer at `now` (the guard, asked on its own). */
+export async function couponHasRoomNow(db: Db, couponId: string, customerId: string, now: number): Promise<boolean> {
+  const guard = couponHasRoom(couponId, customerId, now);
+  return (
+    (await db.$client
+      .prepare(`SELECT 1 AS ok WHERE ${guard.sql}`)
+      .bind(...guard.params)
+      .first()) !== null
+  );
+}
+
 /** The statements that apply a coupon to a new order: the redemption and the coupon's count, both only under `guard`. */
 export function redeemStatements(
-  raw: D1Database,
+  db: Db,
   r: { orderId: string; couponId: string; customerId: string; amount: number },
   guard: Guard,
   now: number,
 ): D1PreparedStatement[] {
+  const raw = db.$client;
   return [
     raw
       .prepare(
@@ -68,7 +80,8 @@ export function redeemStatements(
  * The statements that give a cancelled order's coupon back (under `guard`, the cancellation having
  * won): the coupon's count first, while the redemption still says applied, then the redemption.
  */
-export function releaseStatements(raw: D1Database, orderId: string, guard: Guard, now: number): D1PreparedStatement[] {
+export function releaseStatements(db: Db, orderId: string, guard: Guard, now: number): D1PreparedStatement[] {
+  const raw = db.$client;
   return [
     raw
       .prepare(

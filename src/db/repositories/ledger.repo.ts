@@ -14,18 +14,18 @@ export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
  * entries), each guarded so it is written only if the causing change won. `(kind, ref)` is unique,
  * so a second write of the same movement fails its whole batch instead of moving money twice.
  */
-export function ledgerStatements(raw: D1Database, tx: TxDraft, now: number, guard?: Guard): D1PreparedStatement[] {
+export function ledgerStatements(db: Db, tx: TxDraft, now: number, guard?: Guard): D1PreparedStatement[] {
   const txId = newId("ltx", now);
   const accounts = new Map(tx.entries.map((e) => [e.account.code, e.account]));
   return [
     ...[...accounts.values()].map((a) =>
-      insertRow(raw, "ledger_accounts", { code: a.code, kind: a.kind, type: a.type, ownerId: a.ownerId, createdAt: now }, undefined, true),
+      insertRow(db, ledgerAccounts, { code: a.code, kind: a.kind, type: a.type, ownerId: a.ownerId, createdAt: now }, undefined, true),
     ),
-    insertRow(raw, "ledger_transactions", { id: txId, ...txHeader(tx), createdAt: now }, guard),
+    insertRow(db, ledgerTransactions, { id: txId, ...txHeader(tx), createdAt: now }, guard),
     ...tx.entries.map((e) =>
       insertRow(
-        raw,
-        "ledger_entries",
+        db,
+        ledgerEntries,
         {
           id: newId("len", now),
           txId,

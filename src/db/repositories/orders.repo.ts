@@ -1,9 +1,9 @@
-import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { chunked } from "../chunks";
 import type { Db } from "../client";
 import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
-import { insertRow, updateRows, type Guard } from "./statements";
+import { encodeRow, insertRow, updateRows, type Guard } from "./statements";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderEventRow = typeof orderEvents.$inferSelect;
@@ -55,13 +55,15 @@ export interface OrderStep {
  * (statements.orderWon(row.id, row.lastEventId)). False when the guard refused the order.
  */
 export async function insertOrder(
-  raw: D1Database,
+  db: Db,
   row: OrderRow,
   steps: OrderStep[],
   opts: { guard?: Guard; extra?: D1PreparedStatement[] } = {},
 ): Promise<boolean> {
+  const raw = db.$client;
   const [inserted] = await raw.batch([
-    raw.prepare(insertSql(opts.guard)).bind(...insertParams(row), ...(opts.guard?.params ?? [])),
+    // Every column, so a key missing from the row is written as NULL.
+    insertRow(db, orders, Object.fromEntries(ORDER_KEYS.map((k) => [k, row[k]])), opts.guard),
     ...steps.flatMap((s) => [
       eventInsert(raw, row.id, s.event, row.createdAt, row.lastEventId),
       ...s.messages.map((m) => outboxInsert(raw, row.id, row.lastEventId, m, row.createdAt)),
@@ -71,55 +73,8 @@ export async function insertOrder(
   return inserted?.meta.changes === 1;
 }
 
-// The order insert as a plain prepared statement, so it can share one D1 batch with the rest.
-const ORDER_COLUMNS: [keyof OrderRow, string][] = [
-  ["id", "id"],
-  ["customerId", "customer_id"],
-  ["serviceId", "service_id"],
-  ["merchantId", "merchant_id"],
-  ["cityId", "city_id"],
-  ["cell", "cell"],
-  ["addressId", "address_id"],
-  ["addressEnc", "address_enc"],
-  ["lat", "lat"],
-  ["lng", "lng"],
-  ["startAt", "start_at"],
-  ["endAt", "end_at"],
-  ["units", "units"],
-  ["extras", "extras"],
-  ["lines", "lines"],
-  ["total", "total"],
-  ["currency", "currency"],
-  ["paymentPlan", "payment_plan"],
-  ["status", "status"],
-  ["dispatchMode", "dispatch_mode"],
-  ["technicianId", "technician_id"],
-  ["holdKey", "hold_key"],
-  ["triedTechnicians", "tried_technicians"],
-  ["dispatchRound", "dispatch_round"],
-  ["exception", "exception"],
-  ["holdExpiresAt", "hold_expires_at"],
-  ["acceptBy", "accept_by"],
-  ["startCodeEnc", "start_code_enc"],
-  ["notes", "notes"],
-  ["cancelReason", "cancel_reason"],
-  ["completedAt", "completed_at"],
-  ["refundDecision", "refund_decision"],
-  ["version", "version"],
-  ["lastEventId", "last_event_id"],
-  ["createdAt", "created_at"],
-  ["updatedAt", "updated_at"],
-];
-
-const toDb = (v: unknown) => (v === undefined ? null : typeof v === "object" && v !== null ? JSON.stringify(v) : v);
-
-function insertSql(guard?: Guard): string {
-  const values = ORDER_COLUMNS.map(() => "?").join(", ");
-  return `INSERT INTO orders (${ORDER_COLUMNS.map(([, c]) => c).join(", ")}) SELECT ${values}${guard ? ` WHERE ${guard.sql}` : ""}`;
-}
-function insertParams(row: OrderRow): unknown[] {
-  return ORDER_COLUMNS.map(([k]) => toDb(row[k]));
-}
+// The order's columns by their drizzle keys; names and encodings come from the schema.
+const ORDER_KEYS = Object.keys(getTableColumns(orders)) as (keyof OrderRow)[];
 
 export type OrderPatch = Partial<Omit<OrderRow, "id" | "version" | "lastEventId" | "createdAt" | "customerId">>;
 
@@ -131,7 +86,7 @@ export type OrderPatch = Partial<Omit<OrderRow, "id" | "version" | "lastEventId"
  * someone else changed the order first.
  */
 export async function updateOrder(
-  raw: D1Database,
+  db: Db,
   order: OrderRow,
   patch: OrderPatch,
   event: TimelineEntry,
@@ -139,11 +94,13 @@ export async function updateOrder(
   now = Date.now(),
   extra: D1PreparedStatement[] = [],
 ): Promise<OrderRow | undefined> {
-  const cols = ORDER_COLUMNS.filter(([k]) => k in patch && k !== "id");
-  const sets = [...cols.map(([, c]) => `${c} = ?`), "version = version + 1", "last_event_id = ?", "updated_at = ?"];
+  const raw = db.$client;
+  const changed = Object.fromEntries(ORDER_KEYS.filter((k) => k in patch && k !== "id").map((k) => [k, (patch as Partial<OrderRow>)[k]]));
+  const { names, values } = encodeRow(orders, changed);
+  const sets = [...names.map((c) => `${c} = ?`), "version = version + 1", "last_event_id = ?", "updated_at = ?"];
   const update = raw
     .prepare(`UPDATE orders SET ${sets.join(", ")} WHERE id = ? AND version = ?`)
-    .bind(...cols.map(([k]) => toDb((patch as Partial<OrderRow>)[k])), event.id, now, order.id, order.version);
+    .bind(...values, event.id, now, order.id, order.version);
   const [result] = await raw.batch([
     update,
     eventInsert(raw, order.id, event, now, event.id),
@@ -247,8 +204,8 @@ export async function insertDecision(db: Db, row: DecisionRow): Promise<void> {
 }
 
 /** The insert of a dispatch decision as a statement of another batch, written only while `guard` holds. */
-export function decisionStatement(raw: D1Database, row: DecisionRow, guard: Guard): D1PreparedStatement {
-  return insertRow(raw, "dispatch_decisions", { ...row }, guard);
+export function decisionStatement(db: Db, row: DecisionRow, guard: Guard): D1PreparedStatement {
+  return insertRow(db, dispatchDecisions, { ...row }, guard);
 }
 
 export async function decisions(db: Db, orderId: string) {
@@ -354,17 +311,10 @@ export async function completeIdempotencyKey(db: Db, accountId: string, key: str
  * The same completion as a statement of the batch whose write it answers, applied only while
  * `guard` holds (that write won): the answer is stored atomically with what it reports.
  */
-export function idempotencyAnswer(
-  raw: D1Database,
-  accountId: string,
-  key: string,
-  status: number,
-  body: string,
-  guard: Guard,
-): D1PreparedStatement {
+export function idempotencyAnswer(db: Db, accountId: string, key: string, status: number, body: string, guard: Guard): D1PreparedStatement {
   return updateRows(
-    raw,
-    "idempotency_keys",
+    db,
+    idempotencyKeys,
     { state: "done", statusCode: status, body },
     { sql: "account_id = ? AND key = ? AND state = 'in_flight'", params: [accountId, key] },
     guard,

@@ -30,6 +30,12 @@ export async function findRefund(db: Db, id: string): Promise<RefundRow | undefi
   return row;
 }
 
+/** The id of the payment the provider knows by `providerRef` (e.g. a PaymentIntent id). */
+export async function paymentIdByProviderRef(db: Db, providerRef: string): Promise<string | undefined> {
+  const [row] = await db.select({ id: payments.id }).from(payments).where(eq(payments.providerRef, providerRef)).limit(1);
+  return row?.id;
+}
+
 export async function findRefundByProviderId(db: Db, providerRefundId: string): Promise<RefundRow | undefined> {
   const [row] = await db.select().from(refunds).where(eq(refunds.providerRefundId, providerRefundId)).limit(1);
   return row;
@@ -45,15 +51,15 @@ export async function findEvent(db: Db, provider: string, eventId: string): Prom
 }
 
 /** The dedupe record: a plain insert, so a second delivery of the event fails its whole batch. */
-export function eventRow(raw: D1Database, e: ProviderEventRow): D1PreparedStatement {
-  return insertRow(raw, "provider_events", { ...e });
+export function eventRow(db: Db, e: ProviderEventRow): D1PreparedStatement {
+  return insertRow(db, providerEvents, { ...e });
 }
 
 /** Marks the payment paid by `eventId` unless it already is; later writes guard on that event id. */
-export function paymentSucceeded(raw: D1Database, p: { id: string; providerTxnId: string; eventId: string }, now: number) {
+export function paymentSucceeded(db: Db, p: { id: string; providerTxnId: string; eventId: string }, now: number) {
   return updateRows(
-    raw,
-    "payments",
+    db,
+    payments,
     { status: "succeeded", providerTxnId: p.providerTxnId, successEventId: p.eventId, succeededAt: now, updatedAt: now },
     { sql: "id = ? AND status <> 'succeeded'", params: [p.id] },
   );
@@ -61,7 +67,7 @@ export function paymentSucceeded(raw: D1Database, p: { id: string; providerTxnId
 
 /** Decides what a paid payment's money does, once: only while undecided. */
 export function paymentDisposed(
-  raw: D1Database,
+  db: Db,
   paymentId: string,
   disposition: NonNullable<PaymentRow["disposition"]>,
   ref: string,
@@ -69,31 +75,40 @@ export function paymentDisposed(
   guard?: Guard,
 ) {
   return updateRows(
-    raw,
-    "payments",
+    db,
+    payments,
     { disposition, dispositionRef: ref, updatedAt: now },
     { sql: "id = ? AND status = 'succeeded' AND disposition IS NULL", params: [paymentId] },
     guard,
   );
 }
 
-export function refundRow(raw: D1Database, r: RefundRow, guard?: Guard) {
-  return insertRow(raw, "refunds", { ...r }, guard);
+/** Marks a pending payment failed (an attempt the provider declined); a paid one stays paid. */
+export function paymentFailed(db: Db, paymentId: string, now: number) {
+  return updateRows(db, payments, { status: "failed", updatedAt: now }, { sql: "id = ? AND status = 'pending'", params: [paymentId] });
+}
+
+export function refundRow(db: Db, r: RefundRow, guard?: Guard) {
+  return insertRow(db, refunds, { ...r }, guard);
 }
 
 /** Moves a refund from one of `from` to `set.status`, marking it with `marker` (guards what follows). */
-export function refundMoved(
-  raw: D1Database,
-  id: string,
-  from: RefundStatus[],
-  set: Partial<RefundRow> & { changeId: string },
-  now: number,
-) {
+export function refundMoved(db: Db, id: string, from: RefundStatus[], set: Partial<RefundRow> & { changeId: string }, now: number) {
   return updateRows(
-    raw,
-    "refunds",
+    db,
+    refunds,
     { ...set, updatedAt: now },
     { sql: `id = ? AND status IN (${from.map(() => "?").join(", ")})`, params: [id, ...from] },
+  );
+}
+
+/** Marks a refund succeeded with the provider's refund id (a refund made at the provider, booked in the same batch). */
+export function refundSucceeded(db: Db, id: string, providerRefundId: string, now: number) {
+  return updateRows(
+    db,
+    refunds,
+    { status: "succeeded", providerRefundId, succeededAt: now, updatedAt: now },
+    { sql: "id = ?", params: [id] },
   );
 }
 

@@ -1,3 +1,5 @@
+import type { Db } from "../client";
+
 /** A fixed-window limit: at most `limit` events per `windowSeconds` for one key. */
 export interface WindowLimit {
   key: string;
@@ -15,9 +17,9 @@ export interface LimitVerdict {
  * Counts one event against each limit in a single D1 round trip. Each upsert is one atomic
  * statement, so concurrent isolates never lose a count.
  */
-export async function hitLimits(db: D1Database, limits: WindowLimit[], now = Date.now()): Promise<LimitVerdict> {
+export async function hitLimits(db: Db, limits: WindowLimit[], now = Date.now()): Promise<LimitVerdict> {
   const statements = limits.map((l) =>
-    db
+    db.$client
       .prepare(
         `INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, 1)
          ON CONFLICT(key) DO UPDATE SET
@@ -27,7 +29,7 @@ export async function hitLimits(db: D1Database, limits: WindowLimit[], now = Dat
       )
       .bind(l.key, now, l.windowSeconds * 1000),
   );
-  const results = await db.batch<{ count: number; window_start: number }>(statements);
+  const results = await db.$client.batch<{ count: number; window_start: number }>(statements);
   let retryAfter = 0;
   results.forEach((r, i) => {
     const row = r.results[0];

@@ -39,10 +39,11 @@ const ratingUpdate = (raw: D1Database, reviewId: string, sign: 1 | -1, guard: st
  * technician's rating takes the review and the outbox gets `message`. False when any check failed.
  */
 export async function insertReviewGuarded(
-  raw: D1Database,
+  db: Db,
   row: ReviewRow,
   opts: { completedAfter: number; message: OutboxMessage },
 ): Promise<boolean> {
+  const raw = db.$client;
   const now = row.createdAt;
   const photos = JSON.stringify(row.photoIds);
   const insert = raw
@@ -112,7 +113,8 @@ export async function listReviews(db: Db, f: ReviewFilter, limit: number) {
 }
 
 /** Hides a visible review and takes it out of the technician's rating, once. False when already hidden. */
-export async function hideReviewGuarded(raw: D1Database, id: string, reason: string, now = Date.now()): Promise<boolean> {
+export async function hideReviewGuarded(db: Db, id: string, reason: string, now = Date.now()): Promise<boolean> {
+  const raw = db.$client;
   const [hidden] = await raw.batch([
     // The rating first, while the review is still visible: the guard is that it is.
     ratingUpdate(raw, id, -1, `EXISTS (SELECT 1 FROM reviews WHERE id = ?1 AND hidden_at IS NULL)`, now),

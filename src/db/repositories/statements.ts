@@ -3,46 +3,63 @@
  * state change that causes them. A `Guard` is an SQL condition true only if that change won (e.g.
  * the order row carries the new event id): a guarded insert then happens exactly when the change did.
  */
+import { getTableColumns, getTableName } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Db } from "../client";
+import { outbox } from "../schema";
+
 export interface Guard {
   sql: string;
   params: unknown[];
 }
 
-const toColumn = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const toDb = (v: unknown) =>
-  v === undefined ? null : typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "object" && v !== null ? JSON.stringify(v) : v;
+/** Values for some of a table's columns, by their drizzle keys. */
+export type Values<T extends SQLiteTable> = { [K in keyof T["$inferInsert"]]?: T["$inferInsert"][K] | null };
 
-/** `INSERT INTO table (…) SELECT … [WHERE guard]`, columns named after the row's keys in snake_case. */
-export function insertRow(
-  raw: D1Database,
-  table: string,
-  row: Record<string, unknown>,
-  guard?: Guard,
-  orIgnore = false,
-): D1PreparedStatement {
-  const keys = Object.keys(row);
-  const cols = keys.map(toColumn).join(", ");
-  const values = keys.map(() => "?").join(", ");
+/** The SQL names of the row's keys and its values as D1 binds them, both from the table's drizzle schema. */
+export function encodeRow<T extends SQLiteTable>(table: T, row: Values<T>): { names: string[]; values: unknown[] } {
+  const columns = getTableColumns(table);
+  const names: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, value] of Object.entries(row)) {
+    const column = columns[key];
+    if (!column) throw new Error(`${getTableName(table)} has no column ${key}`);
+    names.push(column.name);
+    values.push(value === undefined || value === null ? null : column.mapToDriverValue(value));
+  }
+  return { names, values };
+}
+
+/** `INSERT INTO table (…) SELECT … [WHERE guard]`, columns named by the table's schema. */
+export function insertRow<T extends SQLiteTable>(db: Db, table: T, row: Values<T>, guard?: Guard, orIgnore = false): D1PreparedStatement {
+  const { names, values } = encodeRow(table, row);
   const where = guard ? ` WHERE ${guard.sql}` : "";
-  return raw
-    .prepare(`INSERT${orIgnore ? " OR IGNORE" : ""} INTO ${table} (${cols}) SELECT ${values}${where}`)
-    .bind(...keys.map((k) => toDb(row[k])), ...(guard?.params ?? []));
+  return db.$client
+    .prepare(
+      `INSERT${orIgnore ? " OR IGNORE" : ""} INTO ${getTableName(table)} (${names.join(", ")}) SELECT ${names.map(() => "?").join(", ")}${where}`,
+    )
+    .bind(...values, ...(guard?.params ?? []));
 }
 
 /** `UPDATE table SET … WHERE <where> [AND guard]`. */
-export function updateRows(
-  raw: D1Database,
-  table: string,
-  set: Record<string, unknown>,
+export function updateRows<T extends SQLiteTable>(
+  db: Db,
+  table: T,
+  set: Values<T>,
   where: { sql: string; params: unknown[] },
   guard?: Guard,
 ): D1PreparedStatement {
-  const keys = Object.keys(set);
-  const sets = keys.map((k) => `${toColumn(k)} = ?`).join(", ");
+  const { names, values } = encodeRow(table, set);
+  const sets = names.map((name) => `${name} = ?`).join(", ");
   const cond = guard ? `(${where.sql}) AND ${guard.sql}` : where.sql;
-  return raw
-    .prepare(`UPDATE ${table} SET ${sets} WHERE ${cond}`)
-    .bind(...keys.map((k) => toDb(set[k])), ...where.params, ...(guard?.params ?? []));
+  return db.$client
+    .prepare(`UPDATE ${getTableName(table)} SET ${sets} WHERE ${cond}`)
+    .bind(...values, ...where.params, ...(guard?.params ?? []));
+}
+
+/** Runs statements as one D1 batch: one round trip, all or nothing. */
+export function runBatch(db: Db, statements: D1PreparedStatement[]): Promise<D1Result[]> {
+  return db.$client.batch(statements);
 }
 
 /** All of the guards (none: always true). */
@@ -81,6 +98,6 @@ export const withdrawalMarked = (withdrawalId: string, marker: string): Guard =>
 });
 
 /** An outbox message written only if the guarded change won. */
-export function outboxRow(raw: D1Database, m: { id: string; topic: string; payload: Record<string, unknown> }, now: number, guard?: Guard) {
-  return insertRow(raw, "outbox", { id: m.id, topic: m.topic, payload: m.payload, createdAt: now }, guard);
+export function outboxRow(db: Db, m: { id: string; topic: string; payload: Record<string, unknown> }, now: number, guard?: Guard) {
+  return insertRow(db, outbox, { id: m.id, topic: m.topic, payload: m.payload, createdAt: now }, guard);
 }

@@ -84,11 +84,12 @@ export interface ChangeMessage {
  * Plain D1 statements: drizzle cannot put a raw `sql` statement with parameters into a D1 batch.
  */
 export async function insertChangeGuarded(
-  raw: D1Database,
+  db: Db,
   row: ChangeRow,
   guard: { statuses: readonly OrderStatus[] },
   message: ChangeMessage,
 ): Promise<boolean> {
+  const raw = db.$client;
   const statuses = guard.statuses.map(() => "?").join(", ");
   const [, inserted] = await raw.batch([
     raw
@@ -167,7 +168,7 @@ export async function listChanges(db: Db, orderId: string, afterId: string | und
  * row, or undefined when the change was no longer in `from`.
  */
 export async function decideChange(
-  raw: D1Database,
+  db: Db,
   change: ChangeRow,
   from: ChangeStatus,
   to: ChangeStatus,
@@ -175,6 +176,7 @@ export async function decideChange(
   message: ChangeMessage | null,
   now = Date.now(),
 ): Promise<ChangeRow | undefined> {
+  const raw = db.$client;
   const decidedAt = to === "pending" ? null : now;
   const update = raw
     .prepare(

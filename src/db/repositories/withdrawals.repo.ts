@@ -12,10 +12,11 @@ export type WithdrawalRow = typeof withdrawals.$inferSelect;
  * in one statement: two concurrent requests cannot both spend the same money.
  */
 export async function insertWithdrawalIfCovered(
-  raw: D1Database,
+  db: Db,
   w: WithdrawalRow,
   o: { account: string; dayStart: number; perDay: number },
 ): Promise<"inserted" | "insufficient" | "limit"> {
+  const raw = db.$client;
   const res = await raw
     .prepare(
       `INSERT INTO withdrawals (id, technician_id, merchant_id, amount, currency, status, payout_provider, created_at, updated_at)
@@ -70,8 +71,8 @@ export async function approvedWithdrawals(db: Db, before: number, limit: number)
 }
 
 /** Moves a withdrawal from `from` to the values in `set` (guarded by its status). */
-export function withdrawalMoved(raw: D1Database, id: string, from: WithdrawalStatus, set: Partial<WithdrawalRow>, now: number) {
-  return updateRows(raw, "withdrawals", { ...set, updatedAt: now }, { sql: "id = ? AND status = ?", params: [id, from] });
+export function withdrawalMoved(db: Db, id: string, from: WithdrawalStatus, set: Partial<WithdrawalRow>, now: number) {
+  return updateRows(db, withdrawals, { ...set, updatedAt: now }, { sql: "id = ? AND status = ?", params: [id, from] });
 }
 
 /** A technician's earnings entries (not withdrawals), newest first. */
