@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CellDO } from "../../durable/cell.do";
 import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
-import { freshCell, HOUR, profile, shanghaiAt, SHANGHAI } from "../support/cell";
+import { cellDeadline, cellHistory, cellOutbox, expireAllHolds, freshCell, HOUR, profile, shanghaiAt, SHANGHAI } from "../support/cell";
 
 let faults = 0;
 
@@ -48,10 +48,10 @@ describe("CellDO calendar", () => {
       ok: true,
       item: { state: "booked", expiresAt: null },
     });
-    expect(await stub.deadline("o1")).toEqual({ kind: "accept", dueAt: due, version: 2 });
+    expect(await cellDeadline(stub, "o1")).toEqual({ orderId: "o1", kind: "accept", dueAt: due, version: 2 });
     // No hold under that key: the confirm's refusal is the answer, and the deadline is armed all the same.
     expect(await stub.confirmAndSetDeadline("o2:1", { orderId: "o2", kind: "grab", dueAt: due, version: 2 })).toMatchObject({ ok: false });
-    expect(await stub.deadline("o2")).toEqual({ kind: "grab", dueAt: due, version: 2 });
+    expect(await cellDeadline(stub, "o2")).toEqual({ orderId: "o2", kind: "grab", dueAt: due, version: 2 });
   });
 
   it("refuses a clash, counting travel and the buffer between jobs", async () => {
@@ -171,16 +171,16 @@ describe("CellDO hold expiry", () => {
     expect(sched.ok && sched.items.map((i) => i.orderId)).toEqual(["p"]);
   });
 
-  it("retries an alarm that throws and still expires each hold exactly once", async () => {
-    const { stub } = freshCell();
+  it("retries an alarm that throws and still expires each hold exactly once, with one event each for the Worker", async () => {
+    const { name, stub } = freshCell();
     await stub.upsertTechnician(profile("t1"));
     const s = shanghaiAt(0);
     for (let i = 0; i < 3; i++) await stub.hold(hold("t1", `o${i}`, s + i * 2 * HOUR, s + i * 2 * HOUR + HOUR, HOUR));
     // Let the holds fall due now, and make the first alarm run fail midway: its second expiry
     // event write throws, so the whole transaction rolls back and the runtime retries the alarm.
+    await expireAllHolds(stub);
     await runInDurableObject(stub, async (_instance: CellDO, state) => {
       const sql = state.storage.sql;
-      sql.exec("UPDATE intervals SET expires_at = ?", Date.now() - 1);
       const exec = sql.exec.bind(sql);
       let events = 0;
       sql.exec = ((query: string, ...args: unknown[]) => {
@@ -199,10 +199,14 @@ describe("CellDO hold expiry", () => {
       );
     await waitFor(async () => (await expiredCount()) === 3, 20_000);
     expect(faults).toBe(1);
-    for (let i = 0; i < 3; i++) expect((await stub.events(`o${i}`)).filter((e) => e.kind === "hold.expired")).toHaveLength(1);
+    for (let i = 0; i < 3; i++) expect((await cellHistory(stub, `o${i}`)).filter((e) => e.kind === "hold.expired")).toHaveLength(1);
+    const sent = async () => (await cellOutbox(name)).filter((e) => e.type === "hold.expired");
+    await waitFor(async () => (await sent()).every((e) => e.sentAt !== null));
+    expect((await sent()).map((e) => e.type === "hold.expired" && e.holdKey).sort()).toEqual(["o0", "o1", "o2"]);
     // running the alarm again changes nothing
     await runInDurableObject(stub, (instance: CellDO) => instance.alarm());
     expect(await expiredCount()).toBe(3);
+    expect(await sent()).toHaveLength(3);
   });
 
   it("keeps holds and bookings across eviction", async () => {
