@@ -89,8 +89,10 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       testTimeout: 30_000,
       // Info log lines (requests, console SMS and push, drains) and the security warnings the webhook
-      // tests provoke on purpose are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
-      onConsoleLog: (log: string) => process.env.DOORSTEP_TEST_LOGS === "1" || !/"level":"info"|"msg":"payment\.security"/.test(log),
+      // and cell-event retries the tests provoke on purpose are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
+      onConsoleLog: (log: string) =>
+        process.env.DOORSTEP_TEST_LOGS === "1" ||
+        !/"level":"info"|"msg":"payment\.security"|"msg":"cell\.event_(retry|dead_letter)"/.test(log),
     },
   };
 });
