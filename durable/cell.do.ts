@@ -145,11 +145,6 @@ export class CellDO extends DurableObject<Env> {
 
   // ---- roster and shifts ----
 
-  /** Creates or updates the cell's copy of a technician profile (not their shifts or calendar). */
-  async upsertTechnician(profile: TechnicianProfile): Promise<CellResult> {
-    return this.tx((now) => this.calendar.upsertProfile(profile, now));
-  }
-
   /**
    * Brings the cell's copies of its technicians' profiles up to `version` (the newest D1 update
    * among them). Technicians that have moved away are skipped; shifts and calendars are untouched.
@@ -416,11 +411,6 @@ export class CellDO extends DurableObject<Env> {
     const presence = this.presence.view(technicianId, now);
     this.broadcast(technicianId, presence);
     return { ok: true, presence };
-  }
-
-  /** Last known presence of one technician. */
-  async getPresence(technicianId: string): Promise<PresenceView> {
-    return this.presence.view(technicianId, Date.now());
   }
 
   /** Presence of every technician homed here who ever went on duty. */

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runBatchTick } from "../../src/cells/cell-events.consumer";
 import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
-import { batchState, cellHistory, freshCell, HOUR, profile, runBatch, shanghaiAt, SHANGHAI } from "../support/cell";
+import { addProfile, batchState, cellHistory, freshCell, HOUR, profile, runBatch, shanghaiAt, SHANGHAI } from "../support/cell";
 
 const KM_LAT = 1 / 111.2; // degrees of latitude per km
 const north = (km: number) => ({ lat: SHANGHAI.lat + km * KM_LAT, lng: SHANGHAI.lng });
@@ -26,8 +26,8 @@ describe("batched dispatch in the cell", () => {
     const { name, stub } = freshCell("batch");
     // A lives 2 km south of the centre, B 2 km north. Job 1 is 0.4 km south (A is nearer, so first
     // come took A); job 2 is 2.5 km south, right by A, and had to take B.
-    await stub.upsertTechnician(profile("A", { home: north(-2) }));
-    await stub.upsertTechnician(profile("B", { home: north(2) }));
+    await addProfile(stub, profile("A", { home: north(-2) }));
+    await addProfile(stub, profile("B", { home: north(2) }));
     const s = shanghaiAt(0);
     expect((await stub.hold({ technicianId: "A", orderId: "j1", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-0.4) })).ok).toBe(true);
     expect((await stub.hold({ technicianId: "B", orderId: "j2", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-2.5) })).ok).toBe(true);
@@ -57,7 +57,7 @@ describe("batched dispatch in the cell", () => {
 
   it("drops a job whose interval went away before the tick and matches the rest", async () => {
     const { name, stub } = freshCell("batch");
-    await stub.upsertTechnician(profile("A"));
+    await addProfile(stub, profile("A"));
     const s = shanghaiAt(0);
     await stub.hold({ technicianId: "A", orderId: "k1", start: s, end: s + HOUR, ttlMs: HOUR, ...SHANGHAI });
     await stub.hold({ technicianId: "A", orderId: "k2", start: s + 3 * HOUR, end: s + 4 * HOUR, ttlMs: HOUR, ...SHANGHAI });
@@ -71,8 +71,8 @@ describe("batched dispatch in the cell", () => {
 
   it("keeps a tick's jobs until the Worker has acted on them, across a failing hand-off", async () => {
     const { name, stub } = freshCell("batch");
-    await stub.upsertTechnician(profile("A", { home: north(-2) }));
-    await stub.upsertTechnician(profile("B", { home: north(2) }));
+    await addProfile(stub, profile("A", { home: north(-2) }));
+    await addProfile(stub, profile("B", { home: north(2) }));
     const s = shanghaiAt(0);
     await stub.hold({ technicianId: "A", orderId: "m1", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-0.4) });
     await stub.hold({ technicianId: "B", orderId: "m2", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-2.5) });
@@ -114,7 +114,7 @@ describe("batched dispatch in the cell", () => {
       fc.asyncProperty(arbitrary, async ({ techs, jobs }) => {
         const { stub } = freshCell("batchprop");
         const ids = techs.map((_, i) => `t${i}`);
-        for (const [i, km] of techs.entries()) await stub.upsertTechnician(profile(ids[i]!, { home: north(km) }));
+        for (const [i, km] of techs.entries()) await addProfile(stub, profile(ids[i]!, { home: north(km) }));
         const placed: { key: string; start: number; end: number; lat: number; lng: number; state: string }[] = [];
         for (const [n, j] of jobs.entries()) {
           const start = day + j.slot * HOUR;

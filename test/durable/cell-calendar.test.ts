@@ -2,7 +2,18 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CellDO } from "../../durable/cell.do";
 import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
-import { cellDeadline, cellHistory, cellOutbox, expireAllHolds, freshCell, HOUR, profile, shanghaiAt, SHANGHAI } from "../support/cell";
+import {
+  addProfile,
+  cellDeadline,
+  cellHistory,
+  cellOutbox,
+  expireAllHolds,
+  freshCell,
+  HOUR,
+  profile,
+  shanghaiAt,
+  SHANGHAI,
+} from "../support/cell";
 
 let faults = 0;
 
@@ -26,7 +37,7 @@ const hold = (technicianId: string, orderId: string, start: number, end: number,
 describe("CellDO calendar", () => {
   it("holds, confirms, and answers the same hold again idempotently", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     const h = await stub.hold(hold("t1", "o1", s, s + 2 * HOUR));
     expect(h).toMatchObject({ ok: true, replayed: false });
@@ -40,7 +51,7 @@ describe("CellDO calendar", () => {
 
   it("books a hold and arms the order's deadline in one call, arming it even when the hold is gone", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     expect((await stub.hold(hold("t1", "o1:1", s, s + 2 * HOUR))).ok).toBe(true);
     const due = Date.now() + 60_000;
@@ -56,7 +67,7 @@ describe("CellDO calendar", () => {
 
   it("refuses a clash, counting travel and the buffer between jobs", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     expect((await stub.hold(hold("t1", "a", s, s + HOUR))).ok).toBe(true);
     // same address, back to back: the 10-minute buffer is missing
@@ -74,7 +85,7 @@ describe("CellDO calendar", () => {
 
   it("refuses holds outside shifts unless told to ignore them, and unknown technicians", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const night = shanghaiAt(12); // 22:00 local, after the default 08:00–20:00
     expect(await stub.hold(hold("t1", "n", night, night + HOUR))).toEqual({ ok: false, code: "OUTSIDE_SHIFT" });
     expect((await stub.hold({ ...hold("t1", "n", night, night + HOUR), ignoreShifts: true })).ok).toBe(true);
@@ -84,7 +95,7 @@ describe("CellDO calendar", () => {
 
   it("releases idempotently and frees the interval", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "o", s, s + HOUR));
     expect(await stub.release("o")).toEqual({ ok: true, released: true });
@@ -94,7 +105,7 @@ describe("CellDO calendar", () => {
 
   it("reschedules atomically: a failed move keeps the old interval", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "a", s, s + HOUR));
     await stub.hold(hold("t1", "b", s + 3 * HOUR, s + 4 * HOUR));
@@ -117,7 +128,7 @@ describe("CellDO calendar", () => {
 describe("CellDO concurrency", () => {
   it("50 parallel holds on one technician and slot: exactly one wins", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => stub.hold(hold("t1", `o${i}`, s, s + 2 * HOUR))));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
@@ -126,7 +137,7 @@ describe("CellDO concurrency", () => {
 
   it("50 parallel holds on overlapping intervals leave no overlap", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(-2);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => stub.hold(hold("t1", `o${i}`, s + i * 10 * 60_000, s + i * 10 * 60_000 + 90 * 60_000))),
@@ -143,7 +154,7 @@ describe("CellDO concurrency", () => {
 describe("CellDO hold expiry", () => {
   it("expires a hold through the alarm on its own, exactly once, and frees the slot", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "o", s, s + HOUR, 50));
     // Only the alarm runs in between: read raw storage, which expires nothing by itself.
@@ -161,7 +172,7 @@ describe("CellDO hold expiry", () => {
 
   it("never treats an expired hold as held, even before the alarm runs", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "o", s, s + HOUR, 1));
     await new Promise((r) => setTimeout(r, 5));
@@ -173,7 +184,7 @@ describe("CellDO hold expiry", () => {
 
   it("retries an alarm that throws and still expires each hold exactly once, with one event each for the Worker", async () => {
     const { name, stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     for (let i = 0; i < 3; i++) await stub.hold(hold("t1", `o${i}`, s + i * 2 * HOUR, s + i * 2 * HOUR + HOUR, HOUR));
     // Let the holds fall due now, and make the first alarm run fail midway: its second expiry
@@ -211,7 +222,7 @@ describe("CellDO hold expiry", () => {
 
   it("keeps holds and bookings across eviction", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "a", s, s + HOUR));
     await stub.hold(hold("t1", "b", s + 2 * HOUR, s + 3 * HOUR));

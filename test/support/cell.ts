@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import type { BatchJob } from "../../durable/batch.store";
 import type { CellDO } from "../../durable/cell.do";
-import type { TechnicianProfile } from "../../durable/cell.types";
+import type { PresenceView, TechnicianProfile } from "../../durable/cell.types";
 import type { CellEvent, CellEventBody, DeadlineTimer } from "../../src/domain/cell-events";
 import { DEFAULT_WEEKLY_SHIFTS } from "../../src/domain/shifts";
 import worker from "../../src/index";
@@ -39,6 +39,43 @@ export function shanghaiAt(hours: number, daysAhead = 3): number {
 }
 
 export const HOUR = 3_600_000;
+
+/** Puts a technician's profile in the cell (as the Worker's roster sync does). */
+export async function addProfile(stub: DurableObjectStub<CellDO>, p: TechnicianProfile): Promise<void> {
+  await stub.syncRoster([p], 0);
+}
+
+/** The technician's presence as the cell's live list has it (they went on duty at least once). */
+export async function presenceOf(stub: DurableObjectStub<CellDO>, technicianId: string): Promise<PresenceView> {
+  const found = (await stub.listPresence()).find((p) => p.technicianId === technicianId);
+  if (!found) throw new Error(`no presence for ${technicianId}`);
+  return found;
+}
+
+/** Lets the technician's heartbeat timeout pass, as if they fell silent `ms` ago. */
+export async function fallSilent(stub: DurableObjectStub<CellDO>, technicianId: string, ms: number): Promise<void> {
+  await runInDurableObject(stub, (_i: CellDO, state) => {
+    const past = Date.now() - ms;
+    state.storage.sql.exec("UPDATE presence SET last_seen = ? WHERE technician_id = ?", past, technicianId);
+    state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE key = ?", past, `presence:${technicianId}`);
+  });
+}
+
+/** Whether the cell's stored presence row has the technician on duty. */
+export function storedOnline(stub: DurableObjectStub<CellDO>, technicianId: string): Promise<boolean> {
+  return runInDurableObject(
+    stub,
+    (_i: CellDO, state) =>
+      state.storage.sql.exec<{ online: number }>("SELECT online FROM presence WHERE technician_id = ?", technicianId).one().online === 1,
+  );
+}
+
+/** A position the technician reported `ago` ms ago (for retention). */
+export async function addOldPosition(stub: DurableObjectStub<CellDO>, technicianId: string, ago: number): Promise<void> {
+  await runInDurableObject(stub, (_i: CellDO, state) => {
+    state.storage.sql.exec("INSERT INTO positions (technician_id, at, lat, lng) VALUES (?, ?, 1, 1)", technicianId, Date.now() - ago);
+  });
+}
 
 /**
  * Makes the cell's batch tick due, runs its alarm and the Worker's consumer on what it sent
