@@ -8,6 +8,7 @@ import {
   cellHistory,
   cellOutbox,
   expireAllHolds,
+  storedCounts,
   freshCell,
   HOUR,
   profile,
@@ -158,11 +159,7 @@ describe("CellDO hold expiry", () => {
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "o", s, s + HOUR, 50));
     // Only the alarm runs in between: read raw storage, which expires nothing by itself.
-    const raw = () =>
-      runInDurableObject(stub, (_i: CellDO, state) => ({
-        held: state.storage.sql.exec("SELECT COUNT(*) AS n FROM intervals").one().n,
-        expired: state.storage.sql.exec("SELECT COUNT(*) AS n FROM events WHERE kind = 'hold.expired'").one().n,
-      }));
+    const raw = () => storedCounts(stub);
     expect(await raw()).toEqual({ held: 1, expired: 0 });
     await waitFor(async () => (await raw()).expired === 1);
     expect(await raw()).toEqual({ held: 0, expired: 1 });
@@ -203,11 +200,7 @@ describe("CellDO hold expiry", () => {
       }) as typeof sql.exec;
       await state.storage.setAlarm(Date.now());
     });
-    const expiredCount = () =>
-      runInDurableObject(
-        stub,
-        (_i: CellDO, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM events WHERE kind = 'hold.expired'").one().n as number,
-      );
+    const expiredCount = async () => (await storedCounts(stub)).expired;
     await waitFor(async () => (await expiredCount()) === 3, 20_000);
     expect(faults).toBe(1);
     for (let i = 0; i < 3; i++) expect((await cellHistory(stub, `o${i}`)).filter((e) => e.kind === "hold.expired")).toHaveLength(1);

@@ -61,6 +61,14 @@ export async function fallSilent(stub: DurableObjectStub<CellDO>, technicianId: 
   });
 }
 
+/** Intervals stored in the cell and hold expiries recorded, read without expiring anything. */
+export function storedCounts(stub: DurableObjectStub<CellDO>): Promise<{ held: number; expired: number }> {
+  return runInDurableObject(stub, (_i: CellDO, state) => ({
+    held: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM intervals").one().n,
+    expired: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE kind = 'hold.expired'").one().n,
+  }));
+}
+
 /** Whether the cell's stored presence row has the technician on duty. */
 export function storedOnline(stub: DurableObjectStub<CellDO>, technicianId: string): Promise<boolean> {
   return runInDurableObject(
