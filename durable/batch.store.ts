@@ -90,7 +90,7 @@ export class BatchStore {
       }));
   }
 
-  /** Decisions made but not yet acted on by the order service. */
+  /** Decisions made but not yet acted on by the Worker. */
   decided(): BatchDecision[] {
     return this.sql
       .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NOT NULL ORDER BY enqueued_at, hold_key")
@@ -98,7 +98,7 @@ export class BatchStore {
       .map((r) => JSON.parse(r.decision!) as BatchDecision);
   }
 
-  /** Forgets jobs the order service has acted on. */
+  /** Forgets jobs the Worker has acted on. */
   done(holdKeys: string[]): void {
     for (const k of holdKeys) this.sql.exec("DELETE FROM batch_queue WHERE hold_key = ?", k);
   }
