@@ -3,7 +3,7 @@ import { cellToLatLng, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { placeOrder } from "../../src/orders/booking.service";
 import { at, book, newCustomer, quote, waitFor, type Customer } from "../support/booking";
-import { batchState, cellOutbox, makeDue, runCellAlarm } from "../support/cell";
+import { alarmAt, batchState, cellDeadline, cellOutbox, freshCell, makeDue, runCellAlarm, withCellEnv } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call, signInWithRoles } from "../support/http";
 import { addTechnician, cellAt, createWorld } from "../support/world";
@@ -96,5 +96,35 @@ describe("cell events through the queue", () => {
       replayedAt: null,
     });
     expect(list.body.items.filter((d: { queue: string }) => d.queue === "doorstep-cell-events")).toHaveLength(1);
+
+    // once the record is mended, an operator replays it: the cell-events queue acts on it after all
+    await env.DB.prepare("UPDATE orders SET tried_technicians = ? WHERE id = ?")
+      .bind(JSON.stringify([poisoned.technician.id]), poisoned.id)
+      .run();
+    expect(await orderOf(cp, poisoned.id)).toMatchObject({ status: "assigned", technician: { id: poisoned.technician.id } });
+    const replayed = await call("POST", `/v1/admin/notifications/dead-letters/${dead.id}/replay`, { token: admin.token });
+    expect(replayed.status).toBe(200);
+    const redispatched = await waitFor(
+      () => orderOf(cp, poisoned.id),
+      (o) => o.technician?.id !== poisoned.technician.id,
+    );
+    expect(reasons(redispatched)).toContain("accept deadline missed");
+  });
+
+  it("keeps events the queue refused and sends them on a later alarm", async () => {
+    const { name, stub } = freshCell("refused");
+    await stub.setDeadline("ord_refused", "accept", Date.now() - 1, 2);
+    const refusing = { ...env, CELL_EVENTS: { sendBatch: () => Promise.reject(new Error("injected queue failure")) } };
+    await withCellEnv(stub, refusing, (instance) => instance.alarm());
+    const armed = await alarmAt(stub);
+    expect((await cellOutbox(name)).map((e) => [e.type, e.sentAt])).toEqual([["deadline", null]]);
+    // the alarm stays armed for another try
+    expect(armed).not.toBeNull();
+    expect(armed!).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(await cellDeadline(stub, "ord_refused")).toBeNull();
+
+    const sent = await runCellAlarm(name);
+    expect(sent).toMatchObject([{ type: "deadline", cell: name, orderId: "ord_refused", kind: "accept", version: 2 }]);
+    expect((await cellOutbox(name)).every((e) => e.sentAt !== null)).toBe(true);
   });
 });

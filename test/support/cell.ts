@@ -183,6 +183,25 @@ export async function expireAllHolds(cell: CellRef): Promise<void> {
   });
 }
 
+/** Runs `fn` inside the cell with its bindings replaced (a queue that refuses, say), then puts the real ones back. */
+export function withCellEnv<T>(stub: DurableObjectStub<CellDO>, e: unknown, fn: (instance: CellDO) => Promise<T>): Promise<T> {
+  return runInDurableObject(stub, async (instance: CellDO) => {
+    const self = instance as unknown as { env: unknown };
+    const real = self.env;
+    self.env = e;
+    try {
+      return await fn(instance);
+    } finally {
+      self.env = real;
+    }
+  });
+}
+
+/** When the cell's alarm is set for (null: not set). */
+export function alarmAt(stub: DurableObjectStub<CellDO>): Promise<number | null> {
+  return runInDurableObject(stub, (_i: CellDO, state) => state.storage.getAlarm());
+}
+
 /**
  * Runs the cell's alarm now and answers the events handed to the cell-events queue since `since`
  * (by this run, or by one the runtime started after `since`).
