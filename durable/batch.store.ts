@@ -3,7 +3,7 @@
  * here for the next tick; a tick matches all of them to the cell's technicians at once as a
  * minimum-cost assignment (cost = 1 − dispatch score) and moves the intervals in one synchronous
  * transaction, so two jobs may even swap technicians with no moment where either is double-booked.
- * Decisions stay in the queue until the order service has acted on them (the alarm retries).
+ * Decisions stay in the queue until the Worker has acted on them (the cell-events queue retries).
  */
 import { hungarian } from "../src/domain/assignment";
 import { candidateFacts, rank, type DispatchWeights, type ScoredCandidate } from "../src/domain/dispatch";
@@ -90,7 +90,7 @@ export class BatchStore {
       }));
   }
 
-  /** Decisions made but not yet acted on by the order service. */
+  /** Decisions made but not yet acted on by the Worker. */
   decided(): BatchDecision[] {
     return this.sql
       .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NOT NULL ORDER BY enqueued_at, hold_key")
@@ -98,7 +98,7 @@ export class BatchStore {
       .map((r) => JSON.parse(r.decision!) as BatchDecision);
   }
 
-  /** Forgets jobs the order service has acted on. */
+  /** Forgets jobs the Worker has acted on. */
   done(holdKeys: string[]): void {
     for (const k of holdKeys) this.sql.exec("DELETE FROM batch_queue WHERE hold_key = ?", k);
   }
@@ -106,15 +106,17 @@ export class BatchStore {
   /**
    * One tick, synchronous (run it inside a transaction): matches every waiting job to a technician
    * and moves the intervals that change hands. A job whose interval is gone (cancelled, expired) is
-   * dropped. Returns the decisions, also kept in the queue until `done`.
+   * dropped. With `only`, jobs outside it keep waiting. Returns the decisions, also kept in the
+   * queue until `done`.
    *
    * Jobs are matched in clusters of jobs close in time (intervals within CLUSTER_GAP of each other):
    * inside a cluster a technician can do at most one of them, which is what makes it an assignment
    * problem; clusters further apart do not compete. Each cluster's plan is placed as a whole, or, if
    * that does not fit, move by move (largest saving first, each only if it fits and saves).
    */
-  tick(facts: BatchFacts, weights: DispatchWeights, keep: number, now: number): BatchDecision[] {
+  tick(facts: BatchFacts, weights: DispatchWeights, keep: number, now: number, only?: ReadonlySet<string>): BatchDecision[] {
     const jobs = this.waiting().flatMap((job) => {
+      if (only && !only.has(job.holdKey)) return [];
       const item = this.calendar.item(job.holdKey);
       if (!item || (item.expiresAt !== null && item.expiresAt <= now)) {
         this.done([job.holdKey]);

@@ -398,14 +398,14 @@ export class CalendarStore {
     return this.itemsNear(technicianId, from, to, now);
   }
 
-  /** Removes every hold past its expiry, recording one `hold.expired` event each. Returns how many. */
-  expireDue(now: number): number {
+  /** Removes every hold past its expiry, recording one `hold.expired` event each. Returns their keys. */
+  expireDue(now: number): string[] {
     const due = this.sql.exec<IntervalRow>("SELECT * FROM intervals WHERE expires_at IS NOT NULL AND expires_at <= ?", now).toArray();
     for (const row of due) {
       this.sql.exec("DELETE FROM intervals WHERE order_id = ?", row.order_id);
       this.event("hold.expired", toItem(row), { expiresAt: row.expires_at });
     }
-    return due.length;
+    return due.map((row) => row.order_id);
   }
 
   nextExpiry(): number | null {

@@ -5,8 +5,9 @@ import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore } from "./calendar.store";
 import { migrate } from "./cell.schema";
 import { parseWeights } from "../src/domain/dispatch";
-import { afterCellEvents, factsForBatch, onBatch, onDeadline, onHoldExpired, type DeadlineKind } from "../src/cells/cell-events.service";
-import { BatchStore, type BatchJob } from "./batch.store";
+import type { CellEventBody, DeadlineKind, DeadlineTimer } from "../src/domain/cell-events";
+import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
+import { OutboxStore } from "./outbox.store";
 import type {
   AvailabilityQuery,
   Candidate,
@@ -37,15 +38,24 @@ interface SocketAttachment {
   lng?: number;
 }
 
+/** Queues take at most 100 messages a batch. */
+const SEND_BATCH = 100;
+/** After a failed send to the cell-events queue, the alarm tries again this much later. */
+const RESEND_AFTER_MS = 5_000;
+
 /**
  * One Durable Object per H3 cell: the single writer of the calendars of every technician homed in
- * the cell (holds, bookings, shifts) and the home of their live presence. Holds expire through one
- * alarm; every check-then-write runs synchronously inside `transactionSync`.
+ * the cell (holds, bookings, shifts) and the home of their live presence. Every check-then-write
+ * runs synchronously inside `transactionSync`. The cell keeps the clock (hold expiries, dispatch
+ * deadlines, batch ticks) with one alarm, but does no business work: what falls due is written to
+ * the cell's outbox in the same transaction and handed to the cell-events queue, whose consumer in
+ * the Worker decides what happens.
  */
 export class CellDO extends DurableObject<Env> {
   private readonly calendar: CalendarStore;
   private readonly presence: PresenceStore;
   private readonly batch: BatchStore;
+  private readonly outbox: OutboxStore;
   private readonly travel: TravelModel;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -54,6 +64,7 @@ export class CellDO extends DurableObject<Env> {
     this.travel = travelModelOf(vars);
     this.calendar = new CalendarStore(ctx.storage.sql, this.travel);
     this.batch = new BatchStore(ctx.storage.sql, this.calendar, (fn) => ctx.storage.transactionSync(fn));
+    this.outbox = new OutboxStore(ctx.storage.sql);
     this.presence = new PresenceStore(ctx.storage.sql, {
       timeoutMs: num(vars.PRESENCE_TIMEOUT_SECONDS, 90) * 1000,
       retentionMs: num(vars.POSITION_RETENTION_HOURS, 24) * 3_600_000,
@@ -61,30 +72,48 @@ export class CellDO extends DurableObject<Env> {
     });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, ctx.storage);
+      // The cell's name goes with every event it sends; kept for runs where the runtime does not say it.
+      if (ctx.id.name !== undefined && this.meta("name") !== ctx.id.name)
+        ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('name', ?)", ctx.id.name);
     });
+  }
+
+  private meta(key: string): string | undefined {
+    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+  }
+
+  /** The name the Worker addresses this cell by (its H3 index). */
+  private cellName(): string {
+    return this.ctx.id.name ?? this.meta("name") ?? this.ctx.id.toString();
   }
 
   /** Runs `fn` as one synchronous transaction after expiring due holds, so nothing expired is ever seen as held. */
   private tx<T>(fn: (now: number) => T): T {
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
-      this.calendar.expireDue(now);
+      this.expireHolds(now);
       return fn(now);
     });
   }
 
+  /** Expires due holds, each with its event in the outbox (call inside a transaction). */
+  private expireHolds(now: number): void {
+    for (const holdKey of this.calendar.expireDue(now)) this.outbox.add({ type: "hold.expired", holdKey }, now);
+  }
+
   /** When the alarm is set for, as far as this instance knows (undefined: ask storage). */
   private alarmAt: number | null | undefined;
+  /** Set while the cell-events queue refuses sends: when to try again. */
+  private resendAt: number | null = null;
 
   /**
-   * Points the single alarm at the earliest pending work (hold expiry, timer, undelivered event).
+   * Points the single alarm at the earliest pending work (hold expiry, timer, unsent event).
    * With `due`, only makes sure the alarm fires no later than that (everything else is armed already).
    */
   private async armAlarm(due?: number): Promise<void> {
     if (due === undefined) {
-      const undelivered =
-        this.ctx.storage.sql.exec("SELECT 1 FROM events WHERE kind = 'hold.expired' AND delivered_at IS NULL LIMIT 1").toArray().length > 0;
-      const next = [this.calendar.nextExpiry(), this.nextTimer(), undelivered ? Date.now() : null].filter((t): t is number => t !== null);
+      const unsent = this.outbox.hasUnsent() ? (this.resendAt ?? Date.now()) : null;
+      const next = [this.calendar.nextExpiry(), this.nextTimer(), unsent].filter((t): t is number => t !== null);
       if (next.length === 0) return;
       due = Math.min(...next);
     }
@@ -93,10 +122,6 @@ export class CellDO extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(due);
       this.alarmAt = due;
     }
-  }
-
-  private nextBatchDue(now: number): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM timers WHERE key = 'batch' AND due_at <= ?", now).toArray().length > 0;
   }
 
   private nextTimer(): number | null {
@@ -110,11 +135,6 @@ export class CellDO extends DurableObject<Env> {
   }
 
   // ---- roster and shifts ----
-
-  /** Creates or updates the cell's copy of a technician profile (not their shifts or calendar). */
-  async upsertTechnician(profile: TechnicianProfile): Promise<CellResult> {
-    return this.tx((now) => this.calendar.upsertProfile(profile, now));
-  }
 
   /**
    * Brings the cell's copies of its technicians' profiles up to `version` (the newest D1 update
@@ -241,17 +261,6 @@ export class CellDO extends DurableObject<Env> {
     return { ok: true, counts: this.calendar.availability(q, Date.now()) };
   }
 
-  /** Events recorded by the cell (hold expiries, releases) for an order, oldest first. */
-  async events(orderId: string): Promise<{ kind: string; at: number; data: Record<string, number | null> }[]> {
-    return this.ctx.storage.sql
-      .exec<{ kind: string; created_at: number; data: string }>(
-        "SELECT kind, created_at, data FROM events WHERE order_id = ? ORDER BY seq",
-        orderId,
-      )
-      .toArray()
-      .map((e) => ({ kind: e.kind, at: e.created_at, data: JSON.parse(e.data) as Record<string, number | null> }));
-  }
-
   /** Technicians homed here who could take the job, for dispatch to score. ROSTER_STALE as for availability. */
   async candidates(q: CandidateQuery): Promise<{ ok: true; candidates: Candidate[] } | { ok: false; code: "ROSTER_STALE" }> {
     if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
@@ -261,9 +270,9 @@ export class CellDO extends DurableObject<Env> {
   // ---- dispatch timers (for orders whose address is in this cell) ----
 
   /**
-   * Arms (or re-arms) the order's dispatch deadline: when it passes, the alarm asks the order
-   * service to act (re-dispatch a missed accept, fall back from grab, chase a late departure).
-   * `version` is the order version the deadline belongs to; a later change makes it moot.
+   * Arms (or re-arms) the order's dispatch deadline: when it passes, the alarm sends a `deadline`
+   * event and the Worker acts (re-dispatch a missed accept, fall back from grab, chase a late
+   * departure). `version` is the order version the deadline belongs to; a later change makes it moot.
    */
   async setDeadline(orderId: string, kind: DeadlineKind, dueAt: number, version: number): Promise<{ ok: true }> {
     this.putDeadline(orderId, kind, dueAt, version);
@@ -273,10 +282,10 @@ export class CellDO extends DurableObject<Env> {
 
   private putDeadline(orderId: string, kind: DeadlineKind, dueAt: number, version: number): void {
     this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO timers (key, kind, due_at) VALUES (?, ?, ?)",
+      "INSERT OR REPLACE INTO timers (key, kind, due_at, payload) VALUES (?, 'dispatch', ?, ?)",
       `dispatch:${orderId}`,
-      `${kind}|${version}`,
       dueAt,
+      JSON.stringify({ orderId, kind, version } satisfies DeadlineTimer),
     );
   }
 
@@ -284,16 +293,6 @@ export class CellDO extends DurableObject<Env> {
   async clearDeadline(orderId: string): Promise<{ ok: true }> {
     this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = ?", `dispatch:${orderId}`);
     return { ok: true };
-  }
-
-  /** The order's pending deadline, if any. */
-  async deadline(orderId: string): Promise<{ kind: DeadlineKind; dueAt: number; version: number } | null> {
-    const row = this.ctx.storage.sql
-      .exec<{ kind: string; due_at: number }>("SELECT kind, due_at FROM timers WHERE key = ?", `dispatch:${orderId}`)
-      .toArray()[0];
-    if (!row) return null;
-    const [kind, version] = row.kind.split("|");
-    return { kind: kind as DeadlineKind, dueAt: row.due_at, version: Number(version) };
   }
 
   // ---- batched dispatch (for jobs whose interval this cell holds) ----
@@ -316,33 +315,34 @@ export class CellDO extends DurableObject<Env> {
     return r;
   }
 
-  /** Jobs waiting for the next batch, and decisions not yet acted on (for operators and tests). */
-  async batchState(): Promise<{ waiting: BatchJob[]; decided: number; dueAt: number | null }> {
-    const due = this.ctx.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM timers WHERE key = 'batch'").toArray()[0];
-    return { waiting: this.batch.waiting(), decided: this.batch.decided().length, dueAt: due?.due_at ?? null };
+  /** What the Worker needs to read scoring facts for a tick: the waiting jobs and the cell's active technicians. */
+  async batchInput(): Promise<{ ok: true; jobs: BatchJob[]; technicianIds: string[] }> {
+    return this.tx(() => ({
+      ok: true as const,
+      jobs: this.batch.waiting(),
+      technicianIds: this.calendar.activeTechnicians().map((t) => t.profile.id),
+    }));
   }
 
-  /** Runs a due batch tick, then reports every decision not yet acted on to the order service. */
-  private async runBatch(now: number): Promise<void> {
-    const due = this.ctx.storage.sql.exec("SELECT 1 FROM timers WHERE key = 'batch' AND due_at <= ?", now).toArray().length > 0;
-    if (due) {
-      const waiting = this.batch.waiting();
-      const facts = await factsForBatch(
-        this.env,
-        this.calendar.activeTechnicians().map((t) => t.profile.id),
-        [...new Set(waiting.map((j) => j.customerId))],
-      );
-      const vars = this.env as unknown as Partial<Record<string, string>>;
-      const keep = Number(vars.DISPATCH_CANDIDATES) > 0 ? Number(vars.DISPATCH_CANDIDATES) : 10;
-      this.tx((at) => {
-        this.batch.tick(facts, parseWeights(vars.DISPATCH_WEIGHTS), keep, at);
-        this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = 'batch'");
-      });
-    }
-    const decided = this.batch.decided();
-    if (decided.length === 0) return;
-    await onBatch(this.env, decided);
-    this.batch.done(decided.map((d) => d.holdKey));
+  /**
+   * Runs a batch tick over the waiting jobs among `holdKeys` (those the Worker read `facts` for)
+   * and answers every decision not yet acted on, this tick's and earlier ones. The batch timer goes
+   * once no job waits; jobs that came after the facts were read keep waiting for their own tick.
+   */
+  async tickBatch(facts: BatchFacts, holdKeys: string[]): Promise<{ ok: true; decisions: BatchDecision[] }> {
+    const vars = this.env as unknown as Partial<Record<string, string>>;
+    const keep = Number(vars.DISPATCH_CANDIDATES) > 0 ? Number(vars.DISPATCH_CANDIDATES) : 10;
+    return this.tx((now) => {
+      if (holdKeys.length > 0) this.batch.tick(facts, parseWeights(vars.DISPATCH_WEIGHTS), keep, now, new Set(holdKeys));
+      if (this.batch.waiting().length === 0) this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = 'batch'");
+      return { ok: true as const, decisions: this.batch.decided() };
+    });
+  }
+
+  /** Forgets decisions the Worker has acted on. Idempotent. */
+  async batchDone(holdKeys: string[]): Promise<{ ok: true }> {
+    this.ctx.storage.transactionSync(() => this.batch.done(holdKeys));
+    return { ok: true };
   }
 
   // ---- moving a technician between cells ----
@@ -404,11 +404,6 @@ export class CellDO extends DurableObject<Env> {
     return { ok: true, presence };
   }
 
-  /** Last known presence of one technician. */
-  async getPresence(technicianId: string): Promise<PresenceView> {
-    return this.presence.view(technicianId, Date.now());
-  }
-
   /** Presence of every technician homed here who ever went on duty. */
   async listPresence(): Promise<PresenceView[]> {
     return this.presence.all(Date.now());
@@ -421,43 +416,66 @@ export class CellDO extends DurableObject<Env> {
 
   // ---- timers ----
 
-  /** Expires due holds and silent technicians, then re-arms for the next timer. Safe to run again. */
+  /**
+   * Expires due holds and silent technicians, turns due dispatch deadlines and a due batch tick
+   * into events (each in the same transaction as its change), hands unsent events to the
+   * cell-events queue, then re-arms for the next timer. Safe to run again.
+   */
   override async alarm(): Promise<void> {
     // The runtime cleared the alarm to run this; armAlarm below sets the next one.
     this.alarmAt = null;
     const now = Date.now();
     const offline = this.ctx.storage.transactionSync(() => {
-      this.calendar.expireDue(now);
+      this.expireHolds(now);
+      this.timersDue(now);
       return this.presence.expireHeartbeats(now);
     });
     for (const technicianId of offline) this.broadcast(technicianId, this.presence.view(technicianId, now));
-    // Tell the order service about expired holds and passed deadlines. A handler that throws
-    // leaves its event or timer in place, so the runtime's alarm retry delivers it again; the
-    // handlers are idempotent (they check the order's status and version).
-    const events = this.ctx.storage.sql
-      .exec<{ seq: number; order_id: string }>(
-        "SELECT seq, order_id FROM events WHERE kind = 'hold.expired' AND delivered_at IS NULL ORDER BY seq LIMIT 100",
-      )
-      .toArray();
-    for (const e of events) {
-      await onHoldExpired(this.env, e.order_id);
-      this.ctx.storage.sql.exec("UPDATE events SET delivered_at = ? WHERE seq = ?", Date.now(), e.seq);
-    }
+    await this.sendOutbox();
+    await this.armAlarm();
+  }
+
+  /** Moves due dispatch deadlines and a due batch tick from the timers to the outbox (inside a transaction). */
+  private timersDue(now: number): void {
     const due = this.ctx.storage.sql
-      .exec<{ key: string; kind: string }>(
-        "SELECT key, kind FROM timers WHERE key LIKE 'dispatch:%' AND due_at <= ? ORDER BY due_at LIMIT 100",
-        Date.now(),
+      .exec<{ key: string; kind: string; payload: string | null }>(
+        "SELECT key, kind, payload FROM timers WHERE kind IN ('dispatch', 'batch') AND due_at <= ? ORDER BY due_at, key",
+        now,
       )
       .toArray();
     for (const t of due) {
-      const [kind, version] = t.kind.split("|");
-      await onDeadline(this.env, t.key.slice("dispatch:".length), kind as DeadlineKind, Number(version));
-      this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = ? AND kind = ?", t.key, t.kind);
+      const event: CellEventBody =
+        t.kind === "batch" ? { type: "batch.due" } : { type: "deadline", ...(JSON.parse(t.payload ?? "{}") as DeadlineTimer) };
+      this.outbox.add(event, now);
+      this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = ?", t.key);
     }
-    const batched = this.batch.decided().length > 0 || this.nextBatchDue(Date.now());
-    if (batched) await this.runBatch(Date.now());
-    if (events.length > 0 || due.length > 0 || batched) await afterCellEvents(this.env);
-    await this.armAlarm();
+  }
+
+  /**
+   * Hands unsent outbox rows to the cell-events queue, marking them sent only once the queue took
+   * them. A refused send leaves them for the alarm to try again a little later.
+   */
+  private async sendOutbox(): Promise<void> {
+    const cell = this.cellName();
+    for (;;) {
+      const rows = this.outbox.unsent(cell, SEND_BATCH);
+      if (rows.length === 0) break;
+      try {
+        await this.env.CELL_EVENTS.sendBatch(rows.map((r) => ({ body: r.message, contentType: "json" as const })));
+      } catch (err) {
+        this.resendAt = Date.now() + RESEND_AFTER_MS;
+        console.error(JSON.stringify({ level: "error", msg: "cell.events_send_failed", cell, count: rows.length, error: String(err) }));
+        return;
+      }
+      this.resendAt = null;
+      this.ctx.storage.transactionSync(() =>
+        this.outbox.markSent(
+          rows.map((r) => r.seq),
+          Date.now(),
+        ),
+      );
+      if (rows.length < SEND_BATCH) break;
+    }
   }
 
   // ---- WebSockets (hibernatable) ----

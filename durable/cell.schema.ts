@@ -34,7 +34,7 @@ export const CELL_MIGRATIONS: string[] = [
    CREATE INDEX intervals_expiry ON intervals (expires_at) WHERE expires_at IS NOT NULL;
    CREATE TABLE timers (
      key TEXT PRIMARY KEY,
-     kind TEXT NOT NULL,           -- presence (heartbeat timeout)
+     kind TEXT NOT NULL,           -- presence (heartbeat timeout) | dispatch (payload: DeadlineTimer) | batch
      due_at INTEGER NOT NULL
    );
    CREATE INDEX timers_due ON timers (due_at);
@@ -82,6 +82,30 @@ export const CELL_MIGRATIONS: string[] = [
      enqueued_at INTEGER NOT NULL,
      decision TEXT
    );`,
+  // The cell's outbox: what falls due on its clock (hold expiries, dispatch deadlines, batch ticks)
+  // is written here in the same transaction as the change and handed to the cell-events queue;
+  // `sent_at` once the queue took it. Expired holds not yet reported move over from `events`.
+  // Timers get a typed JSON payload: a dispatch deadline was `accept|<version>` in `kind`.
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     sent_at INTEGER
+   );
+   CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+   INSERT INTO outbox (body, created_at)
+     SELECT json_object('type', 'hold.expired', 'holdKey', order_id), created_at FROM events
+     WHERE kind = 'hold.expired' AND delivered_at IS NULL ORDER BY seq;
+   UPDATE events SET delivered_at = created_at WHERE kind = 'hold.expired' AND delivered_at IS NULL;
+   ALTER TABLE timers ADD COLUMN payload TEXT;
+   UPDATE timers SET
+     payload = json_object(
+       'orderId', substr(key, length('dispatch:') + 1),
+       'kind', substr(kind, 1, instr(kind, '|') - 1),
+       'version', CAST(substr(kind, instr(kind, '|') + 1) AS INTEGER)
+     ),
+     kind = 'dispatch'
+   WHERE key LIKE 'dispatch:%' AND instr(kind, '|') > 0;`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

@@ -1,4 +1,6 @@
 import { createApp } from "./app";
+import { consumeCellDeadLetters, consumeCellEvents } from "./cells/cell-events.consumer";
+import { CELL_EVENTS_DLQ, CELL_EVENTS_QUEUE } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
 import { runScheduled } from "./scheduled";
 
@@ -6,13 +8,15 @@ export { CellDO } from "../durable/cell.do";
 
 const app = createApp();
 
-/** Queue names as configured in wrangler.toml (the dead-letter queue ends in `-dlq`). */
+/** Queue names as configured in wrangler.toml (a dead-letter queue ends in `-dlq`). */
 const isDeadLetterQueue = (name: string) => name.endsWith("-dlq");
 
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
+    if (batch.queue === CELL_EVENTS_QUEUE) await consumeCellEvents(batch, env);
+    else if (batch.queue === CELL_EVENTS_DLQ) await consumeCellDeadLetters(batch, env);
+    else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
   /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox drain. */

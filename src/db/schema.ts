@@ -457,9 +457,11 @@ export const notifications = sqliteTable(
   (t) => [index("notifications_account_idx").on(t.accountId, t.id), uniqueIndex("notifications_source_uq").on(t.sourceId, t.accountId)],
 );
 
-/** Messages the queue gave up on, kept for operators to replay. */
+/** Messages a queue (notifications or cell events) gave up on, kept for operators to replay. */
 export const deadLetters = sqliteTable("dead_letters", {
   id: text("id").primaryKey(),
+  /** The queue that gave up on the message: notifications, or cell events (then topic is the event type). */
+  queue: text("queue").notNull().default("doorstep-notifications"),
   topic: text("topic").notNull(),
   payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   error: text("error").notNull(),

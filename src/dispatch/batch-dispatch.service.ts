@@ -39,7 +39,7 @@ export async function enqueueForBatch(env: Env, order: OrderRow, skills: string[
 }
 
 /**
- * Acts on a tick's decisions (called by the cell's alarm, retried until it returns): each order
+ * Acts on a tick's decisions (a cell event, retried until it returns): each order
  * still waiting for its batch is offered to the technician now holding its interval, with the
  * decision and its candidates recorded. Orders that moved on meanwhile are left alone.
  */

@@ -1,7 +1,8 @@
-/** Messages the notifications queue gave up on: the operators' view, and replaying one. */
+/** Messages the notifications and cell-events queues gave up on: the operators' view, and replaying one. */
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { claimReplay, findDeadLetter, listDeadLetters, unclaimReplay, type DeadLetterRow } from "../db/repositories/notifications.repo";
+import { CELL_EVENTS_QUEUE } from "../domain/cell-events";
 import type { OutboxEnvelope } from "../domain/notifications";
 import { ConflictError, NotFoundError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
@@ -9,6 +10,7 @@ import { decodeCursor, toPage } from "../lib/cursor";
 function view(row: DeadLetterRow) {
   return {
     id: row.id,
+    queue: row.queue,
     topic: row.topic,
     payload: row.payload,
     error: row.error,
@@ -26,8 +28,9 @@ export async function deadLetters(env: Env, q: { limit: number; cursor?: string;
 }
 
 /**
- * Sends a dead letter to the notifications queue again (once: a second replay is 409 until the
- * queue gives up on it again). Deliveries already made are not repeated. Audited.
+ * Sends a dead letter to the queue it came from again (once: a second replay is 409 until the
+ * queue gives up on it again). Deliveries already made are not repeated; a cell event is acted on
+ * only if its order still waits for it. Audited.
  */
 export async function replayDeadLetter(env: Env, actorId: string, id: string) {
   const db = getDb(env);
@@ -41,9 +44,11 @@ export async function replayDeadLetter(env: Env, actorId: string, id: string) {
     });
   }
   try {
-    await env.NOTIFICATIONS.send({ id: claimed.id, topic: claimed.topic, payload: claimed.payload } satisfies OutboxEnvelope, {
-      contentType: "json",
-    });
+    if (claimed.queue === CELL_EVENTS_QUEUE) await env.CELL_EVENTS.send(claimed.payload, { contentType: "json" });
+    else
+      await env.NOTIFICATIONS.send({ id: claimed.id, topic: claimed.topic, payload: claimed.payload } satisfies OutboxEnvelope, {
+        contentType: "json",
+      });
   } catch (err) {
     await unclaimReplay(db, id);
     throw err;
@@ -53,7 +58,7 @@ export async function replayDeadLetter(env: Env, actorId: string, id: string) {
     action: "notification.replay",
     targetType: "dead_letter",
     targetId: id,
-    data: { topic: claimed.topic },
+    data: { queue: claimed.queue, topic: claimed.topic },
   });
   return view(claimed);
 }

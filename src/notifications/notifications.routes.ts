@@ -61,9 +61,12 @@ export const readAll = createRoute({
 export const DeadLetter = z
   .object({
     id: z.string().openapi({ description: "The outbox message id" }),
+    queue: z.string().openapi({
+      description: "The queue that gave up on it: doorstep-notifications, or doorstep-cell-events (topic is then the cell event's type)",
+    }),
     topic: z.string(),
     payload: z.record(z.string(), z.unknown()),
-    error: z.string().openapi({ description: "The last delivery failure" }),
+    error: z.string().openapi({ description: "The last delivery failure, or what to look for in the logs" }),
     attempts: z.number().int(),
     createdAt: z.string(),
     replayedAt: z.string().nullable(),
@@ -74,7 +77,7 @@ export const deadLetters = createRoute({
   method: "get",
   path: "/v1/admin/notifications/dead-letters",
   tags: ["Notifications"],
-  summary: "Notifications the queue gave up on (after retries with backoff)",
+  summary: "Notifications and cell events the queues gave up on (after retries with backoff)",
   security: bearer,
   middleware: [platform] as const,
   request: { query: z.object({ pending: Flag, limit: LimitQuery, cursor: CursorQuery }) },
@@ -85,8 +88,9 @@ export const replay = createRoute({
   method: "post",
   path: "/v1/admin/notifications/dead-letters/{id}/replay",
   tags: ["Notifications"],
-  summary: "Send a dead letter to the notifications queue again (audited)",
-  description: "Deliveries that already went out are not repeated. 409 ALREADY_REPLAYED until it fails again.",
+  summary: "Send a dead letter to its queue again (audited)",
+  description:
+    "Deliveries that already went out are not repeated; cell events are acted on only if still due. 409 ALREADY_REPLAYED until it fails again.",
   security: bearer,
   middleware: [platform] as const,
   request: { params: IdParam("id", "msg_01JD3") },

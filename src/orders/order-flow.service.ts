@@ -34,7 +34,7 @@ import {
   reserveBest,
   type Reservation,
 } from "../dispatch/dispatch.service";
-import type { DeadlineKind } from "../cells/cell-events.service";
+import type { DeadlineKind } from "../domain/cell-events";
 import { endTracking } from "../visit/visit.service";
 
 export interface Actor {
@@ -299,7 +299,7 @@ export async function armEnRouteDeadline(env: Env, order: OrderRow): Promise<voi
   await setDeadline(env, order, "enroute", Math.max(Date.now(), order.startAt - enRouteLeadMs(env)));
 }
 
-/** A dispatch deadline passed (called by the cell's alarm). Does nothing if the order moved on. */
+/** A dispatch deadline passed (a cell event). Does nothing if the order moved on. */
 export async function handleDeadline(env: Env, orderId: string, kind: DeadlineKind, version: number): Promise<void> {
   const order = await findOrder(getDb(env), orderId);
   if (!order || order.version !== version) return;
@@ -370,7 +370,7 @@ export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: strin
   }
 }
 
-/** A pending-payment hold expired (called by the technician's cell): the unpaid order is cancelled. */
+/** A pending-payment hold expired (a cell event): the unpaid order is cancelled. */
 export async function handleHoldExpired(env: Env, holdKey: string): Promise<void> {
   const order = await findOrderByHoldKey(getDb(env), holdKey);
   if (!order || order.status !== "pending_payment") return;

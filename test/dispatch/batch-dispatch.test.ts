@@ -3,7 +3,7 @@ import { cellToLatLng, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { placeOrder } from "../../src/orders/booking.service";
 import { at, newCustomer, task, waitFor, type Customer } from "../support/booking";
-import { runBatch } from "../support/cell";
+import { batchState, cellDeadline, runBatch } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call } from "../support/http";
 import { addTechnician, createWorld, type World } from "../support/world";
@@ -55,7 +55,7 @@ describe("batched dispatch (DISPATCH_STRATEGY=batch)", () => {
     expect(o1).toMatchObject({ status: "dispatching", technician: { id: a.id } });
     expect(o2).toMatchObject({ status: "dispatching", technician: { id: b.id } });
     expect(o1.timeline.at(-1)!.reason).toBe("waiting for the next dispatch batch");
-    const state = await env.CELL.getByName(a.homeCell).batchState();
+    const state = await batchState(a.homeCell);
     expect(state.waiting.map((j) => j.orderId).sort()).toEqual([o1.id, o2.id].sort());
     expect(b.homeCell).toBe(a.homeCell);
 
@@ -93,7 +93,7 @@ describe("batched dispatch (DISPATCH_STRATEGY=batch)", () => {
     expect((await task(bs, o1.id, "accept")).body).toMatchObject({ status: "accepted", technician: { id: b.id } });
     // the other offer's accept deadline waits in the cell of its address
     const where = north(w, -2.5);
-    const deadline = await env.CELL.getByName(latLngToCell(where.lat, where.lng, 5)).deadline(o2.id);
+    const deadline = await cellDeadline(latLngToCell(where.lat, where.lng, 5), o2.id);
     expect(deadline).toMatchObject({ kind: "accept", dueAt: Date.parse(v2.acceptBy) });
   });
 
@@ -110,6 +110,6 @@ describe("batched dispatch (DISPATCH_STRATEGY=batch)", () => {
       status: "assigned",
       technician: { id: a.id },
     });
-    expect((await env.CELL.getByName(a.homeCell).batchState()).waiting).toEqual([]);
+    expect((await batchState(a.homeCell)).waiting).toEqual([]);
   });
 });

@@ -1,13 +1,13 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { CellDO } from "../../durable/cell.do";
-import { cellStub } from "../../src/cells/cells.service";
 import { placeOrder } from "../../src/orders/booking.service";
 import { readQuote } from "../../src/orders/quotes.service";
+import { cellStub } from "../../src/cells/cells.service";
 import { call, expectProblem, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld } from "../support/world";
 import { at, book, newCustomer, quote, task, waitFor } from "../support/booking";
+import { cellDeadline, passDeadline } from "../support/cell";
 
 const band = () => freshCenter(-2, 6);
 
@@ -49,14 +49,10 @@ describe("re-dispatch", () => {
     await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const order = (await book(customer, await quote(w, customer, at(w, 2, "10:00")))).body;
-    const cell = cellStub(env, cellAt(w.center));
-    const deadline = await cell.deadline(order.id);
+    const deadline = await cellDeadline(cellAt(w.center), order.id);
     expect(deadline).toMatchObject({ kind: "accept" });
-    // Time passes: the deadline falls due and the alarm fires.
-    await runInDurableObject(cell, async (_i: CellDO, state) => {
-      state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE key = ?", Date.now() - 1, `dispatch:${order.id}`);
-      await state.storage.setAlarm(Date.now());
-    });
+    // Time passes: the deadline falls due, the alarm fires and the Worker acts on the event.
+    await passDeadline(cellAt(w.center), order.id);
     const after = await waitFor(
       () => call("GET", `/v1/orders/${order.id}`, { token: customer.session.token }),
       (r) => r.body.technician?.id !== order.technician.id,
@@ -283,7 +279,8 @@ describe("customer cancel and reschedule", () => {
     expect(moved.status).toBe(200);
     expect(moved.body.start).toBe(at(w, 4, "09:00"));
     // the accept deadline names the order's new version, so it still fires
-    expect(await cellStub(env, cellAt(w.center)).deadline(a.id)).toEqual({
+    expect(await cellDeadline(cellAt(w.center), a.id)).toEqual({
+      orderId: a.id,
       kind: "accept",
       dueAt: Date.parse(moved.body.acceptBy),
       version: moved.body.version,

@@ -1,9 +1,9 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CellDO } from "../../durable/cell.do";
+import { runBatchTick } from "../../src/cells/cell-events.consumer";
 import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
-import { freshCell, HOUR, profile, shanghaiAt, SHANGHAI } from "../support/cell";
+import { addProfile, batchState, cellHistory, freshCell, HOUR, profile, runBatch, shanghaiAt, SHANGHAI } from "../support/cell";
 
 const KM_LAT = 1 / 111.2; // degrees of latitude per km
 const north = (km: number) => ({ lat: SHANGHAI.lat + km * KM_LAT, lng: SHANGHAI.lng });
@@ -11,14 +11,6 @@ const north = (km: number) => ({ lat: SHANGHAI.lat + km * KM_LAT, lng: SHANGHAI.
 type Stub = ReturnType<typeof freshCell>["stub"];
 
 const job = (holdKey: string) => ({ holdKey, orderId: `ord_${holdKey}`, customerId: "acc_c", skills: ["cleaning"], exclude: [] });
-
-/** Makes the cell's batch due now and runs its alarm (the tick, then the order service hand-off). */
-async function tick(stub: Stub): Promise<void> {
-  await runInDurableObject(stub, (_i: CellDO, state) => {
-    state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE key = 'batch'", Date.now() - 1);
-  });
-  await runDurableObjectAlarm(stub);
-}
 
 async function holder(stub: Stub, techs: string[], orderId: string, from: number, to: number): Promise<string[]> {
   const out: string[] = [];
@@ -31,11 +23,11 @@ async function holder(stub: Stub, techs: string[], orderId: string, from: number
 
 describe("batched dispatch in the cell", () => {
   it("swaps two crossed jobs to the cheaper assignment in one step, keeping their state", async () => {
-    const { stub } = freshCell("batch");
+    const { name, stub } = freshCell("batch");
     // A lives 2 km south of the centre, B 2 km north. Job 1 is 0.4 km south (A is nearer, so first
     // come took A); job 2 is 2.5 km south, right by A, and had to take B.
-    await stub.upsertTechnician(profile("A", { home: north(-2) }));
-    await stub.upsertTechnician(profile("B", { home: north(2) }));
+    await addProfile(stub, profile("A", { home: north(-2) }));
+    await addProfile(stub, profile("B", { home: north(2) }));
     const s = shanghaiAt(0);
     expect((await stub.hold({ technicianId: "A", orderId: "j1", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-0.4) })).ok).toBe(true);
     expect((await stub.hold({ technicianId: "B", orderId: "j2", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-2.5) })).ok).toBe(true);
@@ -45,11 +37,12 @@ describe("batched dispatch in the cell", () => {
     expect(await stub.enqueueBatch(job("j2"), HOUR)).toEqual({ ok: true });
     expect(await stub.enqueueBatch(job("j2"), HOUR)).toEqual({ ok: true }); // idempotent
     expect(await stub.enqueueBatch(job("nope"), HOUR)).toEqual({ ok: false, code: "UNKNOWN_ORDER" });
-    const before = await stub.batchState();
+    const before = await batchState(stub);
     expect(before.waiting.map((j) => j.holdKey)).toEqual(["j1", "j2"]);
     expect(before.dueAt).toBeGreaterThan(Date.now() + HOUR / 2);
 
-    await tick(stub);
+    // the alarm sends the due tick to the Worker, which runs it in the cell and acts on its decisions
+    expect((await runBatch(name)).explicitAcks).toHaveLength(1);
 
     expect(await holder(stub, ["A", "B"], "j1", s - HOUR, s + 2 * HOUR)).toEqual(["B"]);
     expect(await holder(stub, ["A", "B"], "j2", s - HOUR, s + 2 * HOUR)).toEqual(["A"]);
@@ -57,57 +50,51 @@ describe("batched dispatch in the cell", () => {
     expect(b.ok && b.items.map((i) => [i.orderId, i.state])).toEqual([["j1", "booked"]]);
     const a = await stub.schedule("A", s - HOUR, s + 2 * HOUR);
     expect(a.ok && a.items.map((i) => [i.orderId, i.state])).toEqual([["j2", "held"]]);
-    expect((await stub.events("j1")).map((e) => e.kind)).toContain("interval.moved");
+    expect((await cellHistory(stub, "j1")).map((e) => e.kind)).toContain("interval.moved");
     // acted on (no orders in the records to offer): nothing waits any more
-    expect(await stub.batchState()).toEqual({ waiting: [], decided: 0, dueAt: null });
+    expect(await batchState(stub)).toEqual({ waiting: [], decided: 0, dueAt: null });
   });
 
   it("drops a job whose interval went away before the tick and matches the rest", async () => {
-    const { stub } = freshCell("batch");
-    await stub.upsertTechnician(profile("A"));
+    const { name, stub } = freshCell("batch");
+    await addProfile(stub, profile("A"));
     const s = shanghaiAt(0);
     await stub.hold({ technicianId: "A", orderId: "k1", start: s, end: s + HOUR, ttlMs: HOUR, ...SHANGHAI });
     await stub.hold({ technicianId: "A", orderId: "k2", start: s + 3 * HOUR, end: s + 4 * HOUR, ttlMs: HOUR, ...SHANGHAI });
     await stub.enqueueBatch(job("k1"), HOUR);
     await stub.enqueueBatch(job("k2"), HOUR);
     await stub.release("k1");
-    await tick(stub);
+    await runBatch(name);
     expect(await holder(stub, ["A"], "k2", s, s + 5 * HOUR)).toEqual(["A"]);
-    expect(await stub.batchState()).toEqual({ waiting: [], decided: 0, dueAt: null });
+    expect(await batchState(stub)).toEqual({ waiting: [], decided: 0, dueAt: null });
   });
 
-  it("keeps a tick's decisions until the order service has taken them, across a failing hand-off", async () => {
-    const { stub } = freshCell("batch");
-    await stub.upsertTechnician(profile("A", { home: north(-2) }));
-    await stub.upsertTechnician(profile("B", { home: north(2) }));
+  it("keeps a tick's jobs until the Worker has acted on them, across a failing hand-off", async () => {
+    const { name, stub } = freshCell("batch");
+    await addProfile(stub, profile("A", { home: north(-2) }));
+    await addProfile(stub, profile("B", { home: north(2) }));
     const s = shanghaiAt(0);
     await stub.hold({ technicianId: "A", orderId: "m1", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-0.4) });
     await stub.hold({ technicianId: "B", orderId: "m2", start: s, end: s + HOUR, ttlMs: HOUR, ...north(-2.5) });
     await stub.enqueueBatch(job("m1"), HOUR);
     await stub.enqueueBatch(job("m2"), HOUR);
     // The records are unreachable for the first run: scoring history fails, nothing moves.
-    await runInDurableObject(stub, async (instance: CellDO, state) => {
-      state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE key = 'batch'", Date.now() - 1);
-      const self = instance as unknown as { env: Env };
-      const real = self.env;
-      self.env = {
-        ...real,
-        DB: {
-          prepare: () => {
-            throw new Error("injected D1 outage");
-          },
-          batch: () => Promise.reject(new Error("injected D1 outage")),
-        } as unknown as D1Database,
-      };
-      await expect(instance.alarm()).rejects.toThrow("injected D1 outage");
-      self.env = real;
-    });
-    expect((await stub.batchState()).waiting).toHaveLength(2);
+    const outage = {
+      ...env,
+      DB: {
+        prepare: () => {
+          throw new Error("injected D1 outage");
+        },
+        batch: () => Promise.reject(new Error("injected D1 outage")),
+      } as unknown as D1Database,
+    };
+    await expect(runBatchTick(outage, name)).rejects.toThrow("injected D1 outage");
+    expect((await batchState(stub)).waiting).toHaveLength(2);
     expect(await holder(stub, ["A", "B"], "m1", s - HOUR, s + 2 * HOUR)).toEqual(["A"]);
-    // the runtime retries the alarm: now it goes through
-    await runInDurableObject(stub, (instance: CellDO) => instance.alarm());
+    // the queue retries the event: now it goes through
+    await runBatchTick(env, name);
     expect(await holder(stub, ["A", "B"], "m1", s - HOUR, s + 2 * HOUR)).toEqual(["B"]);
-    expect(await stub.batchState()).toEqual({ waiting: [], decided: 0, dueAt: null });
+    expect(await batchState(stub)).toEqual({ waiting: [], decided: 0, dueAt: null });
   });
 
   it("never leaves an overlap or a lost job, and never costs more than keeping every job where it was (property)", async () => {
@@ -127,7 +114,7 @@ describe("batched dispatch in the cell", () => {
       fc.asyncProperty(arbitrary, async ({ techs, jobs }) => {
         const { stub } = freshCell("batchprop");
         const ids = techs.map((_, i) => `t${i}`);
-        for (const [i, km] of techs.entries()) await stub.upsertTechnician(profile(ids[i]!, { home: north(km) }));
+        for (const [i, km] of techs.entries()) await addProfile(stub, profile(ids[i]!, { home: north(km) }));
         const placed: { key: string; start: number; end: number; lat: number; lng: number; state: string }[] = [];
         for (const [n, j] of jobs.entries()) {
           const start = day + j.slot * HOUR;
@@ -149,19 +136,11 @@ describe("batched dispatch in the cell", () => {
             }
           }
         }
-        await runInDurableObject(stub, (_i: CellDO, state) => {
-          state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE key = 'batch'", Date.now() - 1);
-          // keep the decisions to read them before the hand-off removes them
-          state.storage.sql.exec(
-            "CREATE TRIGGER keep AFTER UPDATE OF decision ON batch_queue BEGIN INSERT INTO meta (key, value) VALUES ('d:' || NEW.hold_key, NEW.decision) ON CONFLICT (key) DO UPDATE SET value = excluded.value; END",
-          );
-        });
-        await runDurableObjectAlarm(stub);
-        const decisions = await runInDurableObject(stub, (_i: CellDO, state) =>
-          state.storage.sql
-            .exec<{ value: string }>("SELECT value FROM meta WHERE key LIKE 'd:%'")
-            .toArray()
-            .map((r) => JSON.parse(r.value) as { batch: { cost: number; keptCost: number } }),
+        // the tick as the Worker runs it, with no history in the records
+        const input = await stub.batchInput();
+        const { decisions } = await stub.tickBatch(
+          { earnings: {}, acceptance: {}, favourites: {} },
+          input.jobs.map((j) => j.holdKey),
         );
 
         const all = [];

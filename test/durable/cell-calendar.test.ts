@@ -2,7 +2,19 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CellDO } from "../../durable/cell.do";
 import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
-import { freshCell, HOUR, profile, shanghaiAt, SHANGHAI } from "../support/cell";
+import {
+  addProfile,
+  cellDeadline,
+  cellHistory,
+  cellOutbox,
+  expireAllHolds,
+  storedCounts,
+  freshCell,
+  HOUR,
+  profile,
+  shanghaiAt,
+  SHANGHAI,
+} from "../support/cell";
 
 let faults = 0;
 
@@ -26,7 +38,7 @@ const hold = (technicianId: string, orderId: string, start: number, end: number,
 describe("CellDO calendar", () => {
   it("holds, confirms, and answers the same hold again idempotently", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     const h = await stub.hold(hold("t1", "o1", s, s + 2 * HOUR));
     expect(h).toMatchObject({ ok: true, replayed: false });
@@ -40,7 +52,7 @@ describe("CellDO calendar", () => {
 
   it("books a hold and arms the order's deadline in one call, arming it even when the hold is gone", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     expect((await stub.hold(hold("t1", "o1:1", s, s + 2 * HOUR))).ok).toBe(true);
     const due = Date.now() + 60_000;
@@ -48,15 +60,15 @@ describe("CellDO calendar", () => {
       ok: true,
       item: { state: "booked", expiresAt: null },
     });
-    expect(await stub.deadline("o1")).toEqual({ kind: "accept", dueAt: due, version: 2 });
+    expect(await cellDeadline(stub, "o1")).toEqual({ orderId: "o1", kind: "accept", dueAt: due, version: 2 });
     // No hold under that key: the confirm's refusal is the answer, and the deadline is armed all the same.
     expect(await stub.confirmAndSetDeadline("o2:1", { orderId: "o2", kind: "grab", dueAt: due, version: 2 })).toMatchObject({ ok: false });
-    expect(await stub.deadline("o2")).toEqual({ kind: "grab", dueAt: due, version: 2 });
+    expect(await cellDeadline(stub, "o2")).toEqual({ orderId: "o2", kind: "grab", dueAt: due, version: 2 });
   });
 
   it("refuses a clash, counting travel and the buffer between jobs", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     expect((await stub.hold(hold("t1", "a", s, s + HOUR))).ok).toBe(true);
     // same address, back to back: the 10-minute buffer is missing
@@ -74,7 +86,7 @@ describe("CellDO calendar", () => {
 
   it("refuses holds outside shifts unless told to ignore them, and unknown technicians", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const night = shanghaiAt(12); // 22:00 local, after the default 08:00–20:00
     expect(await stub.hold(hold("t1", "n", night, night + HOUR))).toEqual({ ok: false, code: "OUTSIDE_SHIFT" });
     expect((await stub.hold({ ...hold("t1", "n", night, night + HOUR), ignoreShifts: true })).ok).toBe(true);
@@ -84,7 +96,7 @@ describe("CellDO calendar", () => {
 
   it("releases idempotently and frees the interval", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "o", s, s + HOUR));
     expect(await stub.release("o")).toEqual({ ok: true, released: true });
@@ -94,7 +106,7 @@ describe("CellDO calendar", () => {
 
   it("reschedules atomically: a failed move keeps the old interval", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "a", s, s + HOUR));
     await stub.hold(hold("t1", "b", s + 3 * HOUR, s + 4 * HOUR));
@@ -117,7 +129,7 @@ describe("CellDO calendar", () => {
 describe("CellDO concurrency", () => {
   it("50 parallel holds on one technician and slot: exactly one wins", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => stub.hold(hold("t1", `o${i}`, s, s + 2 * HOUR))));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
@@ -126,7 +138,7 @@ describe("CellDO concurrency", () => {
 
   it("50 parallel holds on overlapping intervals leave no overlap", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(-2);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => stub.hold(hold("t1", `o${i}`, s + i * 10 * 60_000, s + i * 10 * 60_000 + 90 * 60_000))),
@@ -143,15 +155,11 @@ describe("CellDO concurrency", () => {
 describe("CellDO hold expiry", () => {
   it("expires a hold through the alarm on its own, exactly once, and frees the slot", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "o", s, s + HOUR, 50));
     // Only the alarm runs in between: read raw storage, which expires nothing by itself.
-    const raw = () =>
-      runInDurableObject(stub, (_i: CellDO, state) => ({
-        held: state.storage.sql.exec("SELECT COUNT(*) AS n FROM intervals").one().n,
-        expired: state.storage.sql.exec("SELECT COUNT(*) AS n FROM events WHERE kind = 'hold.expired'").one().n,
-      }));
+    const raw = () => storedCounts(stub);
     expect(await raw()).toEqual({ held: 1, expired: 0 });
     await waitFor(async () => (await raw()).expired === 1);
     expect(await raw()).toEqual({ held: 0, expired: 1 });
@@ -161,7 +169,7 @@ describe("CellDO hold expiry", () => {
 
   it("never treats an expired hold as held, even before the alarm runs", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "o", s, s + HOUR, 1));
     await new Promise((r) => setTimeout(r, 5));
@@ -171,16 +179,16 @@ describe("CellDO hold expiry", () => {
     expect(sched.ok && sched.items.map((i) => i.orderId)).toEqual(["p"]);
   });
 
-  it("retries an alarm that throws and still expires each hold exactly once", async () => {
-    const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+  it("retries an alarm that throws and still expires each hold exactly once, with one event each for the Worker", async () => {
+    const { name, stub } = freshCell();
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     for (let i = 0; i < 3; i++) await stub.hold(hold("t1", `o${i}`, s + i * 2 * HOUR, s + i * 2 * HOUR + HOUR, HOUR));
     // Let the holds fall due now, and make the first alarm run fail midway: its second expiry
     // event write throws, so the whole transaction rolls back and the runtime retries the alarm.
+    await expireAllHolds(stub);
     await runInDurableObject(stub, async (_instance: CellDO, state) => {
       const sql = state.storage.sql;
-      sql.exec("UPDATE intervals SET expires_at = ?", Date.now() - 1);
       const exec = sql.exec.bind(sql);
       let events = 0;
       sql.exec = ((query: string, ...args: unknown[]) => {
@@ -192,22 +200,22 @@ describe("CellDO hold expiry", () => {
       }) as typeof sql.exec;
       await state.storage.setAlarm(Date.now());
     });
-    const expiredCount = () =>
-      runInDurableObject(
-        stub,
-        (_i: CellDO, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM events WHERE kind = 'hold.expired'").one().n as number,
-      );
+    const expiredCount = async () => (await storedCounts(stub)).expired;
     await waitFor(async () => (await expiredCount()) === 3, 20_000);
     expect(faults).toBe(1);
-    for (let i = 0; i < 3; i++) expect((await stub.events(`o${i}`)).filter((e) => e.kind === "hold.expired")).toHaveLength(1);
+    for (let i = 0; i < 3; i++) expect((await cellHistory(stub, `o${i}`)).filter((e) => e.kind === "hold.expired")).toHaveLength(1);
+    const sent = async () => (await cellOutbox(name)).filter((e) => e.type === "hold.expired");
+    await waitFor(async () => (await sent()).every((e) => e.sentAt !== null));
+    expect((await sent()).map((e) => e.type === "hold.expired" && e.holdKey).sort()).toEqual(["o0", "o1", "o2"]);
     // running the alarm again changes nothing
     await runInDurableObject(stub, (instance: CellDO) => instance.alarm());
     expect(await expiredCount()).toBe(3);
+    expect(await sent()).toHaveLength(3);
   });
 
   it("keeps holds and bookings across eviction", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     const s = shanghaiAt(0);
     await stub.hold(hold("t1", "a", s, s + HOUR));
     await stub.hold(hold("t1", "b", s + 2 * HOUR, s + 3 * HOUR));

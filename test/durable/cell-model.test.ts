@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CellDO } from "../../durable/cell.do";
 import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
-import { freshCell, HOUR, profile, shanghaiAt, SHANGHAI } from "../support/cell";
+import { addProfile, freshCell, HOUR, makeDue, profile, shanghaiAt, SHANGHAI } from "../support/cell";
 
 /** The calendar as a plain model: what the cell must agree with. */
 interface ModelItem {
@@ -42,7 +42,7 @@ describe("CellDO against a model (property)", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
         const { stub } = freshCell("model");
-        for (const t of TECHS) await stub.upsertTechnician(profile(t));
+        for (const t of TECHS) await addProfile(stub, profile(t));
         const model = new Map<string, ModelItem>();
         const free = (tech: string, start: number, end: number, except?: string) =>
           [...model.entries()].every(
@@ -81,10 +81,8 @@ describe("CellDO against a model (property)", () => {
             if (ok && current) Object.assign(current, { start, end });
           } else {
             // Time passes for this hold: it falls due and the alarm runs.
-            await runInDurableObject(stub, async (instance: CellDO, state) => {
-              state.storage.sql.exec("UPDATE intervals SET expires_at = ? WHERE order_id = ? AND state = 'held'", Date.now() - 1, orderId);
-              await instance.alarm();
-            });
+            await makeDue(stub, { hold: orderId });
+            await runInDurableObject(stub, (instance: CellDO) => instance.alarm());
             if (current?.state === "held") model.delete(orderId);
           }
         }

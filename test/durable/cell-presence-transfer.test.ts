@@ -1,7 +1,18 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CellDO } from "../../durable/cell.do";
-import { freshCell, HOUR, profile, shanghaiAt, SHANGHAI } from "../support/cell";
+import {
+  addOldPosition,
+  addProfile,
+  fallSilent,
+  storedOnline,
+  freshCell,
+  HOUR,
+  presenceOf,
+  profile,
+  shanghaiAt,
+  SHANGHAI,
+} from "../support/cell";
 
 const hold = (technicianId: string, orderId: string, start: number, end: number, ttlMs = HOUR) => ({
   technicianId,
@@ -15,49 +26,43 @@ const hold = (technicianId: string, orderId: string, start: number, end: number,
 describe("CellDO presence", () => {
   it("goes online, takes heartbeats with positions, and refuses them off duty", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     expect(await stub.heartbeat("t1", { lat: 31.2, lng: 121.4 })).toEqual({ ok: false, code: "OFF_DUTY" });
     expect(await stub.setOnline("t1", true)).toMatchObject({ ok: true, presence: { online: true } });
     const hb = await stub.heartbeat("t1", { lat: 31.21, lng: 121.41, heading: 90, battery: 0.8 });
     expect(hb).toMatchObject({ ok: true, presence: { online: true, lat: 31.21, lng: 121.41, heading: 90, battery: 0.8 } });
     expect((await stub.trail("t1", 0)).map((p) => [p.lat, p.lng])).toEqual([[31.21, 121.41]]);
     await stub.setOnline("t1", false);
-    expect(await stub.getPresence("t1")).toMatchObject({ online: false, lat: 31.21 });
+    expect(await presenceOf(stub, "t1")).toMatchObject({ online: false, lat: 31.21 });
     expect(await stub.heartbeat("t1", { lat: 31.3, lng: 121.5 })).toEqual({ ok: false, code: "OFF_DUTY" });
     expect(await stub.heartbeat("nobody", { lat: 31.3, lng: 121.5 })).toEqual({ ok: false, code: "UNKNOWN_TECHNICIAN" });
   });
 
   it("turns a silent technician offline when the heartbeat timeout passes (alarm)", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     await stub.setOnline("t1", true);
     await stub.heartbeat("t1", { lat: 31.2, lng: 121.4 });
-    await runInDurableObject(stub, async (instance: CellDO, state) => {
-      const past = Date.now() - 10 * 60_000;
-      state.storage.sql.exec("UPDATE presence SET last_seen = ?", past);
-      state.storage.sql.exec("UPDATE timers SET due_at = ? WHERE kind = 'presence'", past);
-      await instance.alarm();
-    });
-    const p = await stub.getPresence("t1");
+    await fallSilent(stub, "t1", 10 * 60_000);
+    await runInDurableObject(stub, (instance: CellDO) => instance.alarm());
+    const p = await presenceOf(stub, "t1");
     expect(p.online).toBe(false);
-    const row = await runInDurableObject(stub, (_i: CellDO, state) => state.storage.sql.exec("SELECT online FROM presence").one().online);
-    expect(row).toBe(0);
+    // the stored row says so too, not only the view of a stale heartbeat
+    expect(await storedOnline(stub, "t1")).toBe(false);
   });
 
   it("trims positions older than the retention limit", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     await stub.setOnline("t1", true);
-    await runInDurableObject(stub, (_i: CellDO, state) => {
-      state.storage.sql.exec("INSERT INTO positions (technician_id, at, lat, lng) VALUES ('t1', ?, 1, 1)", Date.now() - 48 * HOUR);
-    });
+    await addOldPosition(stub, "t1", 48 * HOUR);
     await stub.heartbeat("t1", { lat: 31.2, lng: 121.4 });
     expect((await stub.trail("t1", 0)).map((p) => p.lat)).toEqual([31.2]);
   });
 
   it("streams a technician's position, status and ETA to a watcher over a WebSocket", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     await stub.setOnline("t1", true);
     const res = await stub.fetch(`http://cell/track?technicianId=t1&lat=${SHANGHAI.lat}&lng=${SHANGHAI.lng}`, {
       headers: { Upgrade: "websocket" },
@@ -80,7 +85,7 @@ describe("CellDO presence", () => {
 
   it("accepts positions over the technician's own socket", async () => {
     const { stub } = freshCell();
-    await stub.upsertTechnician(profile("t1"));
+    await addProfile(stub, profile("t1"));
     await stub.setOnline("t1", true);
     const res = await stub.fetch("http://cell/stream?technicianId=t1", { headers: { Upgrade: "websocket" } });
     const ws = res.webSocket!;
@@ -93,7 +98,7 @@ describe("CellDO presence", () => {
     const deadline = Date.now() + 3000;
     while (replies.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(replies.map((r) => r.type)).toEqual(["ack", "error", "error"]);
-    expect(await stub.getPresence("t1")).toMatchObject({ lat: 31.25, lng: 121.45 });
+    expect(await presenceOf(stub, "t1")).toMatchObject({ lat: 31.25, lng: 121.45 });
     ws.close(1000, "done");
   });
 });
@@ -102,7 +107,7 @@ describe("CellDO transfers", () => {
   it("moves a calendar between cells with one writer at a time and nothing lost", async () => {
     const from = freshCell("from");
     const to = freshCell("to");
-    await from.stub.upsertTechnician(profile("t1"));
+    await addProfile(from.stub, profile("t1"));
     await from.stub.setShifts("t1", null, [{ date: "2030-01-01", intervals: [] }]);
     const s = shanghaiAt(0);
     await from.stub.hold(hold("t1", "booked", s, s + HOUR));
@@ -140,7 +145,7 @@ describe("CellDO transfers", () => {
 
   it("can abort a move and unfreeze the technician", async () => {
     const from = freshCell("from");
-    await from.stub.upsertTechnician(profile("t1"));
+    await addProfile(from.stub, profile("t1"));
     const s = shanghaiAt(0);
     await from.stub.exportTechnician("t1", "x2", from.name);
     expect((await from.stub.hold(hold("t1", "a", s, s + HOUR))).ok).toBe(false);

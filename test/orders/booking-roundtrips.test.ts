@@ -9,9 +9,9 @@ import worker from "../../src/index";
 import { call, expectProblem, requestOf } from "../support/http";
 import { countedCall, type Counted } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
-import { cellStub } from "../../src/cells/cells.service";
 import { addTechnician, cellAt, createWorld, neighbourPoint, type World } from "../support/world";
 import { at, newCustomer, type Customer } from "../support/booking";
+import { cellDeadline } from "../support/cell";
 
 const band = () => freshCenter(-55, -50);
 
@@ -94,7 +94,7 @@ describe("round trips of one booking", () => {
     expect(o.counts.rpc.sort()).toEqual([`${cellAt(w.center)}:setDeadline`, `${t.homeCell}:confirm`, `${t.homeCell}:hold`].sort());
     const sched = await call("GET", `/v1/admin/technicians/${t.id}/schedule`, { token: w.admin.token });
     expect(sched.body.items.map((i: { state: string }) => i.state)).toEqual(["booked"]);
-    expect(await cellStub(env, cellAt(w.center)).deadline(o.body.id)).toMatchObject({ kind: "accept", version: 2 });
+    expect(await cellDeadline(cellAt(w.center), o.body.id)).toMatchObject({ kind: "accept", version: 2 });
   });
 
   it("pay now: the hold waits for the payment, 5 D1 round trips and 2 cell calls", async () => {

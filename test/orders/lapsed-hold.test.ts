@@ -1,27 +1,13 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { CellDO } from "../../durable/cell.do";
 import { at, book, newCustomer, quote } from "../support/booking";
+import { deliverCellEvents, makeDue, runCellAlarm } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call } from "../support/http";
 import { scheduleOf } from "../support/visit";
 import { addTechnician, createWorld } from "../support/world";
 
 const band = () => freshCenter(50, 54);
-
-/** Turns the order's booking back into a hold that lapsed a moment ago, as if its confirm never reached the cell. */
-async function lapse(homeCell: string, orderId: string) {
-  const stub = env.CELL.getByName(homeCell);
-  await runInDurableObject(stub, async (_i: CellDO, state) => {
-    state.storage.sql.exec("UPDATE intervals SET state = 'held', expires_at = ? WHERE order_id LIKE ?", Date.now() - 1, `${orderId}:%`);
-    const n = state.storage.sql
-      .exec("SELECT COUNT(*) AS n FROM intervals WHERE state = 'held' AND order_id LIKE ?", `${orderId}:%`)
-      .one().n;
-    expect(n).toBe(1);
-    await state.storage.setAlarm(Date.now());
-  });
-  return stub;
-}
 
 describe("a booking whose calendar confirm was lost", () => {
   it("is held again for the same technician and booked when the lapsed hold is noticed", async () => {
@@ -31,14 +17,18 @@ describe("a booking whose calendar confirm was lost", () => {
     const order = (await book(customer, await quote(w, customer, at(w, 2, "10:00")))).body;
     expect(order).toMatchObject({ status: "assigned", technician: { id: t.id } });
 
-    const stub = await lapse(t.homeCell, order.id);
-    await runDurableObjectAlarm(stub);
+    // the order's booking turns back into a hold that lapsed a moment ago, as if its confirm never reached the cell
+    const since = Date.now();
+    await makeDue(t.homeCell, { holdsOf: order.id, lapse: true });
+    const events = await runCellAlarm(t.homeCell, since);
+    expect(events.map((e) => e.type)).toEqual(["hold.expired"]);
+    expect((await deliverCellEvents(events)).explicitAcks).toHaveLength(1);
 
     expect(await scheduleOf(w, t.id)).toEqual([[order.id, at(w, 2, "10:00"), at(w, 2, "12:00"), "booked"]]);
     const after = (await call("GET", `/v1/orders/${order.id}`, { token: customer.session.token })).body;
     expect(after).toMatchObject({ status: "assigned", technician: { id: t.id } });
     // noticing it again changes nothing
-    await runInDurableObject(stub, (instance: CellDO) => instance.alarm());
+    await deliverCellEvents(events);
     expect(await scheduleOf(w, t.id)).toEqual([[order.id, at(w, 2, "10:00"), at(w, 2, "12:00"), "booked"]]);
   });
 
@@ -50,7 +40,9 @@ describe("a booking whose calendar confirm was lost", () => {
     expect(order.technician.id).toBe(a.id);
     const b = await addTechnician(w, w.center);
 
-    const stub = await lapse(a.homeCell, order.id);
+    const since = Date.now();
+    await makeDue(a.homeCell, { holdsOf: order.id, lapse: true });
+    const stub = env.CELL.getByName(a.homeCell);
     // another booking lands on the freed interval first
     const quoted = Date.parse(order.start);
     const taken = await stub.hold({
@@ -63,7 +55,7 @@ describe("a booking whose calendar confirm was lost", () => {
       ttlMs: 3_600_000,
     });
     expect(taken.ok).toBe(true);
-    await runDurableObjectAlarm(stub);
+    await deliverCellEvents(await runCellAlarm(a.homeCell, since));
 
     const after = (await call("GET", `/v1/orders/${order.id}`, { token: customer.session.token })).body;
     expect(after).toMatchObject({ status: "assigned", technician: { id: b.id } });

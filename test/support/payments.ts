@@ -2,9 +2,7 @@
  * Payment test helpers: notifications built exactly as each provider builds them (PAYMENTS.md),
  * signed with keys made for this test run, and the money a test reads back from D1.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import type { CellDO } from "../../durable/cell.do";
-import { cellStub } from "../../src/cells/cells.service";
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { fromBase64, toBase64, utf8 } from "../../src/lib/encoding";
@@ -271,14 +269,8 @@ export async function stripeSignatureFor(secret: string, body: string, t = Math.
   return `t=${t},v1=${await hmacHex(secret, `${t}.${body}`)}`;
 }
 
-/** Makes the order's hold expire now in the technician's cell and runs the cell's alarm. */
-export async function expireHold(homeCell: string, orderId: string) {
-  const stub = cellStub(env, homeCell);
-  await runInDurableObject(stub, (_i: CellDO, state) => {
-    state.storage.sql.exec("UPDATE intervals SET expires_at = ? WHERE order_id LIKE ? AND state = 'held'", Date.now() - 1, `${orderId}:%`);
-  });
-  expect(await runDurableObjectAlarm(stub)).toBe(true);
-}
+/** Makes the order's hold expire now in the technician's cell; the cell's alarm and the Worker act on it. */
+export { expireHold } from "./cell";
 
 /** Pays a sandbox payment as its customer would. */
 export function sandboxPay(c: Customer, paymentId: string, body: Record<string, unknown> = {}) {

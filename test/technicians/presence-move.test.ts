@@ -3,6 +3,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { cellStub } from "../../src/cells/cells.service";
 import { zonedToUtc } from "../../src/domain/zoned";
+import { presenceOf } from "../support/cell";
 import { call, expectProblem, signIn } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld, localDay, neighbourPoint } from "../support/world";
@@ -70,7 +71,7 @@ describe("technician presence", () => {
     const deadline = Date.now() + 3000;
     while (replies.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(replies[0]?.type).toBe("ack");
-    const presence = await cellStub(env, t.homeCell).getPresence(t.id);
+    const presence = await presenceOf(cellStub(env, t.homeCell), t.id);
     expect(presence.lat).toBeCloseTo(w.center.lat + 0.01, 6);
     ws.close(1000, "done");
   });

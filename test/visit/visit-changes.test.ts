@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { cellStub } from "../../src/cells/cells.service";
 import { at, book, newCustomer, quote, task } from "../support/booking";
+import { cellDeadline } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
 import { askExtraCharge, askTimeChange, changesOf, decide, orderOf, PNG, scheduleOf, uploadPhoto, visitTo } from "../support/visit";
@@ -273,8 +273,8 @@ describe("time changes", () => {
     const after = await orderOf(customer, order.id);
     expect(reasons(after).filter((r) => r === "rescheduled")).toHaveLength(1);
     // the en-route deadline follows the new start and names the new version of the order
-    const deadline = await cellStub(env, cellAt(w.center)).deadline(order.id);
-    expect(deadline).toEqual({ kind: "enroute", dueAt: Date.parse(at(w, 2, "10:30")), version: after.version });
+    const deadline = await cellDeadline(cellAt(w.center), order.id);
+    expect(deadline).toEqual({ orderId: order.id, kind: "enroute", dueAt: Date.parse(at(w, 2, "10:30")), version: after.version });
   });
 
   it("a time change while assigned keeps the accept deadline for the new version", async () => {
@@ -286,8 +286,8 @@ describe("time changes", () => {
     const approved = await decide(customer.session, order.id, asked.body.id, "approve");
     expect(approved.body.order).toMatchObject({ status: "assigned", start: at(w, 3, "14:00"), acceptBy });
     expect(await scheduleOf(w, techId)).toEqual([[order.id, at(w, 3, "14:00"), at(w, 3, "16:00"), "booked"]]);
-    const deadline = await cellStub(env, cellAt(w.center)).deadline(order.id);
-    expect(deadline).toEqual({ kind: "accept", dueAt: Date.parse(acceptBy), version: approved.body.order.version });
+    const deadline = await cellDeadline(cellAt(w.center), order.id);
+    expect(deadline).toEqual({ orderId: order.id, kind: "accept", dueAt: Date.parse(acceptBy), version: approved.body.order.version });
   });
 
   it("a time taken meanwhile rejects the change with 409 SLOT_UNAVAILABLE and keeps the old interval", async () => {

@@ -265,7 +265,7 @@ export async function deliveriesOf(db: Db, messageId: string) {
 /** Keeps a message the queue gave up on; the same message given up on twice is kept once. */
 export async function insertDeadLetter(
   db: Db,
-  d: { id: string; topic: string; payload: Record<string, unknown>; error: string; attempts: number },
+  d: { id: string; topic: string; payload: Record<string, unknown>; error: string; attempts: number; queue?: string },
   now = Date.now(),
 ): Promise<void> {
   await db

@@ -1,0 +1,1 @@
+ALTER TABLE `dead_letters` ADD `queue` text DEFAULT 'doorstep-notifications' NOT NULL;

@@ -1,0 +1,32 @@
+/**
+ * What a cell hands to the Worker when something of its clock falls due: the contract of the
+ * `doorstep-cell-events` queue. The cell decides when; the Worker's consumer decides what.
+ */
+
+/** The queue cells send their events to, as configured in wrangler.toml, and its dead-letter queue. */
+export const CELL_EVENTS_QUEUE = "doorstep-cell-events";
+export const CELL_EVENTS_DLQ = "doorstep-cell-events-dlq";
+
+/** The dispatch deadlines a cell keeps for an order. */
+export type DeadlineKind = "accept" | "grab" | "enroute";
+
+export const DEADLINE_KINDS: readonly DeadlineKind[] = ["accept", "grab", "enroute"];
+
+/** An event as the cell records it in its outbox (the cell adds its name and the event id on sending). */
+export type CellEventBody =
+  /** A hold lapsed unpaid or unbooked. `holdKey` is the calendar key (`<orderId>:<round>`). */
+  | { type: "hold.expired"; holdKey: string }
+  /** A dispatch deadline of an order passed; `version` is the order version it was set for. */
+  | { type: "deadline"; orderId: string; kind: DeadlineKind; version: number }
+  /** The cell's batch of waiting auto jobs is due for a tick. */
+  | { type: "batch.due" };
+
+/** One message of the cell-events queue: `id` is unique per cell event, `cell` the cell's name. */
+export type CellEvent = CellEventBody & { id: string; cell: string };
+
+/** A dispatch deadline as a cell's timer keeps it. */
+export interface DeadlineTimer {
+  orderId: string;
+  kind: DeadlineKind;
+  version: number;
+}

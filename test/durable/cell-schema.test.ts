@@ -1,0 +1,41 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { CellDO } from "../../durable/cell.do";
+import { CELL_MIGRATIONS, migrate } from "../../durable/cell.schema";
+import { cellDeadline, cellOutbox, freshCell } from "../support/cell";
+
+describe("the cell's schema migrations", () => {
+  it("moves packed deadline timers to typed payloads and unreported hold expiries to the outbox", async () => {
+    const { name, stub } = freshCell("schema");
+    // A cell as the previous schema left it: deadlines packed as `kind|version`, expiries not yet reported.
+    await runInDurableObject(stub, (_i: CellDO, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE outbox");
+      sql.exec("ALTER TABLE timers DROP COLUMN payload");
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(CELL_MIGRATIONS.length - 1));
+      sql.exec("INSERT INTO timers (key, kind, due_at) VALUES ('dispatch:ord_a', 'accept|3', 1000), ('dispatch:ord_b', 'enroute|7', 2000)");
+      sql.exec("INSERT INTO timers (key, kind, due_at) VALUES ('batch', 'batch', 3000), ('presence:t1', 'presence', 4000)");
+      sql.exec(
+        `INSERT INTO events (kind, order_id, technician_id, data, created_at, delivered_at) VALUES
+         ('hold.expired', 'ord_c:1', 't1', '{}', 10, NULL),
+         ('hold.expired', 'ord_d:1', 't1', '{}', 11, 12),
+         ('interval.released', 'ord_e:1', 't1', '{}', 13, NULL)`,
+      );
+      expect(migrate(sql, state.storage)).toBe(CELL_MIGRATIONS.length);
+    });
+
+    expect(await cellDeadline(stub, "ord_a")).toEqual({ orderId: "ord_a", kind: "accept", version: 3, dueAt: 1000 });
+    expect(await cellDeadline(stub, "ord_b")).toEqual({ orderId: "ord_b", kind: "enroute", version: 7, dueAt: 2000 });
+    const kinds = await runInDurableObject(stub, (_i: CellDO, state) =>
+      state.storage.sql.exec<{ key: string; kind: string }>("SELECT key, kind FROM timers ORDER BY key").toArray(),
+    );
+    expect(kinds).toEqual([
+      { key: "batch", kind: "batch" },
+      { key: "dispatch:ord_a", kind: "dispatch" },
+      { key: "dispatch:ord_b", kind: "dispatch" },
+      { key: "presence:t1", kind: "presence" },
+    ]);
+    const outbox = await cellOutbox(name);
+    expect(outbox.map((e) => [e.type, e.type === "hold.expired" && e.holdKey, e.sentAt])).toEqual([["hold.expired", "ord_c:1", null]]);
+  });
+});
