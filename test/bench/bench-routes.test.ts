@@ -4,11 +4,9 @@ import worker from "../../src/index";
 import { cellOf } from "../../src/domain/geo";
 import { call, expectProblem, signIn, signInAdmin, type Called, type CallOptions } from "../support/http";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, localDay } from "../support/world";
-import { newCustomer, quote } from "../support/booking";
+import { addTechnician, createWorld } from "../support/world";
+import { at, newCustomer, quote } from "../support/booking";
 
-const band = () => freshCenter(-30, -20);
-const at = (w: { timeZone: string }, days: number, hhmm: string) => `${localDay(w.timeZone, days)}T${hhmm}:00+08:00`;
 
 /** Calls the Worker with BENCH_ROUTES on, as `npm run bench` runs it. */
 async function benchCall(method: string, path: string, opts: CallOptions = {}): Promise<Called> {
@@ -60,7 +58,7 @@ describe("benchmark routes", () => {
   });
 
   it("naive path books from a quote, refuses a taken slot when asked one at a time, and its audit counts overlaps", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const q = await quote(w, customer, at(w, 2, "10:00"));
@@ -100,7 +98,7 @@ describe("benchmark routes", () => {
   });
 
   it("fills a cell's calendar for admins only, refusing clashes, and lists the cell's presence", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const cell = cellOf(w.center, 5);
     const admin = await signInAdmin();

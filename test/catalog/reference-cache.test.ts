@@ -11,8 +11,6 @@ import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, type World } from "../support/world";
 import { at, book, newCustomer, type Customer } from "../support/booking";
 
-const band = () => freshCenter(55, 60);
-
 const quoteAt = (w: World, c: Customer, start: string) =>
   call("POST", "/v1/quotes", { token: c.session.token, body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start } });
 
@@ -36,7 +34,7 @@ const nothingBooked = async (w: World, c: Customer, technicianId: string) => {
 
 describe("reference cache of the booking path", () => {
   it("a service deactivated through the API stops being quoted and booked at once, and is bookable again at once", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = await quoteAt(w, c, at(w, 2, "10:00"));
@@ -52,7 +50,7 @@ describe("reference cache of the booking path", () => {
   });
 
   it(`a service deactivated elsewhere is quoted for at most ${SERVICE_CACHE_MS / 1000} s, and never booked`, async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     expect((await countedQuote(w, c, at(w, 2, "10:00"))).counts.d1).toBe(2);
@@ -77,7 +75,7 @@ describe("reference cache of the booking path", () => {
   });
 
   it("an order never takes terms changed elsewhere: the booking is checked against the service as it is now", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = await quoteAt(w, c, at(w, 2, "10:00"));

@@ -22,11 +22,9 @@ import {
   wechatTransaction,
 } from "../support/payments";
 
-const band = () => freshCenter(50, 54);
-
 describe("POST /v1/orders/{id}/payments", () => {
   it("pays through the sandbox's verified webhook path: confirmed, booked, dispatched", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const res = await pay(customer, order.id, { provider: "sandbox" }, "k-sandbox");
@@ -54,7 +52,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("refuses bad input, strangers and missing keys", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     expectProblem(await pay(customer, order.id, { provider: "paypal" }), 400, "VALIDATION_FAILED");
@@ -79,7 +77,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("offers a provider only where its signing keys are configured (409 PROVIDER_NOT_CONFIGURED)", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const bare = { ...env, ALIPAY_APP_PRIVATE_KEY: "", WECHATPAY_MERCHANT_PRIVATE_KEY: "", SANDBOX_WEBHOOK_SECRET: "" };
@@ -93,7 +91,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("takes a deposit that confirms the order, then the balance; a cancellation refunds both by policy", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await env.DB.prepare("UPDATE services SET payment_options = ? WHERE id = ?")
       .bind(JSON.stringify({ full: true, depositPercent: 30, afterService: true }), w.serviceId)
@@ -125,7 +123,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("refunds a second payment of the same stage in full", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const a = (await pay(customer, order.id, { provider: "sandbox" })).body;
@@ -146,7 +144,7 @@ describe("POST /v1/orders/{id}/payments", () => {
 
 describe("a payment after its hold expired", () => {
   it("holds the same interval again when it is still free, and confirms", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
@@ -165,7 +163,7 @@ describe("a payment after its hold expired", () => {
   });
 
   it("refunds automatically and tells the customer when the interval was taken meanwhile", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const start = at(w, 2, "10:00");
     const { customer, order } = await pendingOrder(w, { start });
@@ -210,7 +208,7 @@ describe("a payment after its hold expired", () => {
   });
 
   it("refunds a payment that arrives after the customer cancelled", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "sandbox" })).body;
@@ -229,7 +227,7 @@ describe("a payment after its hold expired", () => {
 
 describe("a refund notice before the payment notice", () => {
   it("keeps a consistent end state: paid and refunded once each, the order never confirmed", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
@@ -270,7 +268,7 @@ describe("a refund notice before the payment notice", () => {
 
 describe("the reconciliation job", () => {
   it("finds a payment whose notification was lost by querying the provider (called directly and by the cron handler)", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
     const first = await pendingOrder(w);
@@ -292,7 +290,7 @@ describe("the reconciliation job", () => {
   });
 
   it("closes an unpaid payment whose order's hold expired, and cancels the order", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;

@@ -7,8 +7,6 @@ import { call, expectProblem, signIn, type Session } from "../support/http";
 import { addTechnician, createWorld, localDay, type TestTechnician, type World } from "../support/world";
 import { completeVisit, expectBalanced, ledgerOf, paidOrder } from "../support/payments";
 
-const band = () => freshCenter(-30, -24);
-
 interface MerchantWorld {
   w: World;
   merchantId: string;
@@ -18,7 +16,7 @@ interface MerchantWorld {
 }
 
 async function merchantWorld(): Promise<MerchantWorld> {
-  const w = await createWorld(band());
+  const w = await createWorld(freshCenter());
   const merchantId = await createMerchant(w.admin);
   await env.DB.prepare("UPDATE services SET merchant_id = ? WHERE id = ?").bind(merchantId, w.serviceId).run();
   const tech = await addTechnician(w, w.center, { merchantId });

@@ -13,8 +13,6 @@ import { cellStub } from "../../src/cells/cells.service";
 import { addTechnician, cellAt, createWorld, neighbourPoint, type World } from "../support/world";
 import { at, newCustomer, type Customer } from "../support/booking";
 
-const band = () => freshCenter(-55, -50);
-
 function quoteOf(w: World, c: Customer, start: string) {
   return countedCall("POST", "/v1/quotes", {
     token: c.session.token,
@@ -35,7 +33,7 @@ const methods = (r: Counted) => r.counts.rpc.map((x) => x.split(":")[1]).sort();
 
 describe("round trips of one booking", () => {
   it("chosen technician, pay after the service: the quote from the cache, the order in 4 D1 round trips and 2 cell calls", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     // The first quote of a service reads it and the cell's city (one round trip each) …
@@ -61,7 +59,7 @@ describe("round trips of one booking", () => {
   });
 
   it("automatic dispatch: ring query, candidates, history, hold and one write, 5 D1 round trips", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
@@ -84,7 +82,7 @@ describe("round trips of one booking", () => {
   });
 
   it("a technician homed in a neighbouring cell: the booking and the deadline go to their two cells in parallel", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, neighbourPoint(cellAt(w.center)));
     expect(t.homeCell).not.toBe(cellAt(w.center));
     const c = await newCustomer(w.center);
@@ -98,7 +96,7 @@ describe("round trips of one booking", () => {
   });
 
   it("pay now: the hold waits for the payment, 5 D1 round trips and 2 cell calls", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     expect((await orderOf(c, (await quoteOf(w, c, at(w, 3, "10:00"))).body)).status).toBe(201);
@@ -110,7 +108,7 @@ describe("round trips of one booking", () => {
   });
 
   it("a refused booking costs no write: a taken slot answers 409 after the hold is refused", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
@@ -127,7 +125,7 @@ describe("round trips of one booking", () => {
 describe("the answer of a booking", () => {
   for (const mode of ["auto", "chosen", "grab", "manual"] as const) {
     it(`is the order as read back afterwards (${mode} dispatch)`, async () => {
-      const w = await createWorld(band(), { dispatchMode: mode === "chosen" ? "auto" : mode });
+      const w = await createWorld(freshCenter(), { dispatchMode: mode === "chosen" ? "auto" : mode });
       const t = await addTechnician(w, w.center);
       const c = await newCustomer(w.center);
       for (const plan of ["after_service", "full"] as const) {
@@ -144,7 +142,7 @@ describe("the answer of a booking", () => {
   }
 
   it("is stored with the order: a retry with the same key gets it again without booking twice", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
@@ -161,7 +159,7 @@ describe("the answer of a booking", () => {
   });
 
   it("is judged by the key first: what the booking's reads find counts only for a claimed key", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
@@ -179,7 +177,7 @@ describe("the answer of a booking", () => {
   });
 
   it("survives a fault after the order's write: the retry gets the order that was written, not a second booking", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;

@@ -7,11 +7,9 @@ import { call, expectProblem, signIn } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld, localDay, neighbourPoint } from "../support/world";
 
-const band = () => freshCenter(34, 40);
-
 describe("technician presence", () => {
   it("goes online, reports positions, and is refused while off duty", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     expectProblem(
@@ -33,7 +31,7 @@ describe("technician presence", () => {
   });
 
   it("validates input and guards roles", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     expectProblem(await call("POST", "/v1/technician/presence", { token: me.token, body: { lat: 91, lng: 0 } }), 400, "VALIDATION_FAILED");
@@ -50,7 +48,7 @@ describe("technician presence", () => {
   });
 
   it("accepts positions over the technician's WebSocket, authenticated by access_token", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     await call("POST", "/v1/technician/status", { token: me.token, body: { online: true } });
@@ -78,7 +76,7 @@ describe("technician presence", () => {
 
 describe("moving a technician's home", () => {
   it("moves the calendar to the new cell with every booking, and the old cell redirects", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const date = localDay(w.timeZone, 2);
     const start = zonedToUtc(date, 10 * 60, w.timeZone);
@@ -149,7 +147,7 @@ describe("moving a technician's home", () => {
   });
 
   it("finishes a move cut short after D1 switched, on the next call", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const target = neighbourPoint(t.homeCell);
     const toCell = cellAt(target);
@@ -175,7 +173,7 @@ describe("moving a technician's home", () => {
   });
 
   it("rejects a home outside every city and guards roles", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const res = await call("POST", `/v1/admin/technicians/${t.id}/move`, { token: w.admin.token, body: { home: { lat: -85, lng: 0 } } });
     expectProblem(res, 400, "HOME_OUTSIDE_CITIES");

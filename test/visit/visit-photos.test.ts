@@ -7,12 +7,10 @@ import { call, expectProblem, signIn, signInWithRoles, type Session } from "../s
 import { downloadPhoto, JPEG, jpegOfSize, PNG, storedKeys, uploadPhoto, visitTo, WEBP } from "../support/visit";
 import { addTechnician, createWorld } from "../support/world";
 
-const band = () => freshCenter(12, 16);
-
 /** A world whose service belongs to a merchant, with one technician of that merchant. */
 async function merchantWorld() {
   const merchantId = await insertMerchant();
-  const w = await createWorld(band(), { merchantId });
+  const w = await createWorld(freshCenter(), { merchantId });
   const t = await addTechnician(w, w.center, { merchantId });
   return { w, merchantId, tech: await t.session(), techId: t.id };
 }
@@ -74,7 +72,7 @@ describe("uploading visit photos", () => {
   });
 
   it("refuses bodies that are not the image they claim, other media types, empty bodies and unknown kinds, storing nothing", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { customer, order } = await visitTo(w, tech, "en_route");
 
@@ -101,7 +99,7 @@ describe("uploading visit photos", () => {
   });
 
   it("takes photos up to 5 MB, refuses one byte more with 413 also when streamed without a length", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "en_route");
 
@@ -122,7 +120,7 @@ describe("uploading visit photos", () => {
   });
 
   it("takes arrival photos on the way or arrived, and completion photos arrived or in service", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "accepted");
     const both = async () => [(await uploadPhoto(tech, order.id, "arrive")).status, (await uploadPhoto(tech, order.id, "complete")).status];
@@ -146,7 +144,7 @@ describe("uploading visit photos", () => {
   });
 
   it("keeps at most 10 photos of a kind, also when 12 are sent at once, with no bytes left behind", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "en_route");
 
@@ -165,7 +163,7 @@ describe("uploading visit photos", () => {
 
 describe("photos the visit needs", () => {
   it("arriving needs an arrival photo and completing a completion photo; a refusal changes nothing", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { customer, order } = await visitTo(w, tech, "en_route");
     const status = async () => (await call("GET", `/v1/orders/${order.id}`, { token: customer.session.token })).body.status;
@@ -187,7 +185,7 @@ describe("photos the visit needs", () => {
   });
 
   it("photos the previous technician took neither let the next one arrive nor use up their quota", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const first = await a.session();
     const { customer, order } = await visitTo(w, first, "en_route");
