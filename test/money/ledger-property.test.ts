@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { at, book, newCustomer, quote, type Customer } from "../support/booking";
+import { at, book, newCustomer, orderOf, quote, type Customer } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, type Session } from "../support/http";
 import { addTechnician, createWorld, type World } from "../support/world";
-import { completeVisit, orderOf, pay, sandboxPay } from "../support/payments";
+import { completeVisit, pay, sandboxPay } from "../support/payments";
 
 type Action =
   | { kind: "book"; plan: "full" | "after_service" }

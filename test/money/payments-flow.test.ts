@@ -3,7 +3,7 @@ import worker from "../../src/index";
 import { describe, expect, it } from "vitest";
 import { createPayment } from "../../src/money/payments.service";
 import { reconcilePendingPayments } from "../../src/money/reconcile.service";
-import { at, book, newCustomer, quote } from "../support/booking";
+import { at, book, newCustomer, orderOf, quote } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn } from "../support/http";
 import { addTechnician, createWorld } from "../support/world";
@@ -13,7 +13,6 @@ import {
   expectBalanced,
   expireHold,
   ledgerOf,
-  orderOf,
   pay,
   pendingOrder,
   postWebhook,

@@ -3,14 +3,13 @@ import { describe, expect, it } from "vitest";
 import { signInMerchantAdmin } from "../support/catalog";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInWithRoles } from "../support/http";
-import { task } from "../support/booking";
+import { orderOf, task } from "../support/booking";
 import { addTechnician, createWorld } from "../support/world";
 import {
   balanceOf,
   completeVisit,
   expectBalanced,
   ledgerOf,
-  orderOf,
   paidOrder,
   pay,
   pendingOrder,

@@ -1,15 +1,16 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { orderOf } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { expectProblem } from "../support/http";
-import { addTechnician, createWorld, type World } from "../support/world";
+import { addTechnician, createWorld } from "../support/world";
 import {
   alipayNotification,
   alipayTrade,
   expectBalanced,
   ledgerOf,
-  orderOf,
   pay,
+  paymentOf,
   paymentIntentEvent,
   pendingOrder,
   postWebhook,
@@ -20,13 +21,6 @@ import {
 import { alipaySignedString } from "../../src/money/verify";
 
 const FORM = { "Content-Type": "application/x-www-form-urlencoded; charset=utf-8" };
-
-async function paymentOf(w: World, provider: string) {
-  const { customer, order } = await pendingOrder(w);
-  const res = await pay(customer, order.id, { provider });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { customer, order, payment: res.body };
-}
 
 async function untouched(orderId: string, paymentId: string) {
   const p = await env.DB.prepare("SELECT status FROM payments WHERE id = ?").bind(paymentId).first<{ status: string }>();

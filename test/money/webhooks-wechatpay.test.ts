@@ -1,28 +1,20 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { orderOf } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, type World } from "../support/world";
+import { addTechnician, createWorld } from "../support/world";
 import { scheduleOf } from "../support/visit";
 import {
   SERIALS,
   expectBalanced,
   ledgerOf,
-  orderOf,
-  pay,
-  pendingOrder,
+  paymentOf,
   postWebhook,
   strangerKey,
   wechatNotification,
   wechatTransaction,
   type WechatOptions,
 } from "../support/payments";
-
-async function paymentOf(w: World) {
-  const { customer, order } = await pendingOrder(w);
-  const res = await pay(customer, order.id, { provider: "wechatpay" });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { customer, order, payment: res.body };
-}
 
 /** Everything a notification could have changed, to compare before and after. */
 async function footprint(orderId: string, paymentId: string) {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, insertService, type TestTechnician, type World } from "../support/world";
+import { addTechnician, cellAt, createWorld, insertService, merchantWorld, type TestTechnician, type World } from "../support/world";
 import { at, book, newCustomer, quote, task } from "../support/booking";
 
 async function goOnline(t: TestTechnician, pos?: { lat: number; lng: number }) {
@@ -10,15 +10,6 @@ async function goOnline(t: TestTechnician, pos?: { lat: number; lng: number }) {
   expect((await call("POST", "/v1/technician/status", { token: s.token, body: { online: true } })).status).toBe(200);
   if (pos) expect((await call("POST", "/v1/technician/presence", { token: s.token, body: pos })).status).toBe(200);
   return s;
-}
-
-/** A world whose service belongs to a merchant, with that merchant's admin. */
-async function merchantWorld(dispatchMode: "auto" | "manual" = "auto") {
-  const w = await createWorld(freshCenter(), { dispatchMode });
-  const merchantId = await insertMerchant("Dash Merchant");
-  await env.DB.prepare("UPDATE services SET merchant_id = ? WHERE id = ?").bind(merchantId, w.serviceId).run();
-  const merchantAdmin = await signInWithRoles(["merchant_admin"], merchantId);
-  return { w, merchantId, merchantAdmin };
 }
 
 async function bookAt(w: World, days: number, hhmm = "10:00") {
@@ -67,7 +58,7 @@ describe("GET /v1/admin/cities/{id}/live", () => {
   });
 
   it("shows a merchant_admin only its own technicians and orders", async () => {
-    const { w, merchantId, merchantAdmin } = await merchantWorld();
+    const { w, merchantId, merchantAdmin } = await merchantWorld({ technician: false });
     const own = await addTechnician(w, w.center, { merchantId });
     const platform = await addTechnician(w, w.center);
     const { order } = await bookAt(w, 2);
@@ -107,7 +98,7 @@ describe("GET /v1/admin/cities/{id}/live", () => {
 
 describe("POST /v1/admin/orders/{id}/contact", () => {
   it("reveals the booked address and contact to an operator and to the order's merchant, each reveal audited", async () => {
-    const { w, merchantAdmin } = await merchantWorld();
+    const { w, merchantAdmin } = await merchantWorld({ technician: false });
     await addTechnician(w, w.center);
     const { order } = await bookAt(w, 2);
     const res = await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: w.admin.token, body: { reason: "customer called" } });
@@ -134,7 +125,7 @@ describe("POST /v1/admin/orders/{id}/contact", () => {
   });
 
   it("answers 404 to another merchant, 403 to a customer, 401 without a token and 400 without a reason, revealing nothing", async () => {
-    const { w } = await merchantWorld();
+    const { w } = await merchantWorld({ technician: false });
     await addTechnician(w, w.center);
     const { order, customer } = await bookAt(w, 2);
     const otherAdmin = await signInWithRoles(["merchant_admin"], await insertMerchant("Other"));
@@ -189,7 +180,7 @@ describe("GET /v1/admin/orders/{id}/candidates", () => {
   });
 
   it("shows a merchant_admin only its own technicians; 409 once cancelled; 404 and 403 to others", async () => {
-    const { w, merchantId, merchantAdmin } = await merchantWorld("manual");
+    const { w, merchantId, merchantAdmin } = await merchantWorld({ dispatchMode: "manual", technician: false });
     // the platform technician is nearest, so the booking holds the interval on them
     await addTechnician(w, w.center);
     const own = await addTechnician(w, { lat: w.center.lat + 0.02, lng: w.center.lng }, { merchantId });

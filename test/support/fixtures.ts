@@ -1,4 +1,7 @@
-/** Test set-up that writes reference data straight into D1, independent of the admin endpoints for it. */
+/**
+ * Test set-up that writes reference data straight into D1, independent of the admin endpoints for
+ * it; city centres that never overlap; and what tests read back from the audit log.
+ */
 import { env } from "cloudflare:test";
 import { cellToLatLng, getPentagons, greatCircleDistance, UNITS } from "h3-js";
 import { expect } from "vitest";
@@ -13,6 +16,14 @@ export async function insertMerchant(name = "Test Merchant"): Promise<string> {
     .bind(id, name, now, now)
     .run();
   return id;
+}
+
+/** The audit log's actions on one target, oldest first. */
+export async function auditActions(targetId: string): Promise<string[]> {
+  const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq")
+    .bind(targetId)
+    .all<{ action: string }>();
+  return results.map((r) => r.action);
 }
 
 let skillCounter = 0;

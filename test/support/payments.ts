@@ -10,7 +10,7 @@ import { expect } from "vitest";
 import { fromBase64, toBase64, utf8 } from "../../src/lib/encoding";
 import { hmacHex, pemToDer } from "../../src/lib/provider-crypto";
 import { alipaySignedString } from "../../src/money/verify";
-import { book, newCustomer, quote, task, type Customer } from "./booking";
+import { book, newCustomer, orderOf, quote, task, type Customer } from "./booking";
 import { call, type Called, type Session } from "./http";
 import { PNG, uploadPhoto } from "./visit";
 import { localDay, type World } from "./world";
@@ -232,10 +232,12 @@ export async function pendingOrder(w: World, opts: { customer?: Customer; plan?:
   return { customer, order: res.body };
 }
 
-export async function orderOf(c: Customer, id: string) {
-  const res = await call("GET", `/v1/orders/${id}`, { token: c.session.token });
-  expect(res.status).toBe(200);
-  return res.body;
+/** A pending order of the world's service and a payment of it started with `provider`. */
+export async function paymentOf(w: World, provider = "wechatpay") {
+  const { customer, order } = await pendingOrder(w);
+  const res = await pay(customer, order.id, { provider });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { customer, order, payment: res.body };
 }
 
 /** Every ledger transaction of an order (or all), with entries, straight from D1. */

@@ -154,13 +154,6 @@ export async function changesOf(
   return res.body.items;
 }
 
-/** The order as its customer sees it. */
-export async function orderOf(customer: Customer, orderId: string) {
-  const res = await call("GET", `/v1/orders/${orderId}`, { token: customer.session.token });
-  expect(res.status).toBe(200);
-  return res.body;
-}
-
 /**
  * Opens the customer's tracking socket of an order through the Worker: the token as a bearer header,
  * or as `access_token` in the query with `{ query: true }`; `upgrade: false` sends a plain GET.

@@ -6,6 +6,7 @@ import { zonedToUtc } from "../../src/domain/zoned";
 import { call, expectProblem, signIn } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld, localDay, neighbourPoint } from "../support/world";
+import { listen } from "../support/visit";
 
 describe("technician presence", () => {
   it("goes online, reports positions, and is refused while off duty", async () => {
@@ -61,13 +62,9 @@ describe("technician presence", () => {
     );
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
-    const replies: { type: string }[] = [];
-    ws.addEventListener("message", (e) => replies.push(JSON.parse(e.data as string)));
-    ws.accept();
+    const replies = listen(ws);
     ws.send(JSON.stringify({ type: "position", lat: w.center.lat + 0.01, lng: w.center.lng }));
-    const deadline = Date.now() + 3000;
-    while (replies.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(replies[0]?.type).toBe("ack");
+    expect((await replies.nth(1))?.type).toBe("ack");
     const presence = await cellStub(env, t.homeCell).getPresence(t.id);
     expect(presence.lat).toBeCloseTo(w.center.lat + 0.01, 6);
     ws.close(1000, "done");

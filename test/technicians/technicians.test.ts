@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cellCenter, cellOf } from "../../src/domain/geo";
-import { createCity, insertMerchant, insertSkill, type TestCity } from "../support/fixtures";
+import { auditActions, createCity, insertMerchant, insertSkill, type TestCity } from "../support/fixtures";
 import { call, expectProblem, signIn, signInAdmin, signInWithRoles, uniquePhone, type Session } from "../support/http";
 
 const MASKED = /^\+86159\*{4}\d{4}$/;
@@ -32,13 +32,6 @@ async function count(table: "technicians" | "accounts" | "audit_log"): Promise<n
 async function statusOf(id: string): Promise<string | undefined> {
   const row = await env.DB.prepare("SELECT status FROM technicians WHERE id = ?").bind(id).first<{ status: string }>();
   return row?.status;
-}
-
-async function auditActions(targetId: string): Promise<string[]> {
-  const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq")
-    .bind(targetId)
-    .all<{ action: string }>();
-  return results.map((r) => r.action);
 }
 
 describe("POST /v1/admin/technicians", () => {

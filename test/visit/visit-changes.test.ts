@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cellStub } from "../../src/cells/cells.service";
-import { at, book, newCustomer, quote, task } from "../support/booking";
+import { at, book, newCustomer, orderOf, quote, task } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
-import { askExtraCharge, askTimeChange, changesOf, decide, orderOf, PNG, scheduleOf, uploadPhoto, visitTo } from "../support/visit";
+import { askExtraCharge, askTimeChange, changesOf, decide, PNG, scheduleOf, uploadPhoto, visitTo } from "../support/visit";
 import { addTechnician, cellAt, createWorld } from "../support/world";
 
 async function oneTechnician(opts: Parameters<typeof createWorld>[1] = {}) {

@@ -5,22 +5,19 @@ import { task } from "../support/booking";
 import { freshCenter, insertMerchant } from "../support/fixtures";
 import { call, expectProblem, signIn, signInWithRoles, type Session } from "../support/http";
 import { downloadPhoto, JPEG, jpegOfSize, PNG, storedKeys, uploadPhoto, visitTo, WEBP } from "../support/visit";
-import { addTechnician, createWorld } from "../support/world";
-
-/** A world whose service belongs to a merchant, with one technician of that merchant. */
-async function merchantWorld() {
-  const merchantId = await insertMerchant();
-  const w = await createWorld(freshCenter(), { merchantId });
-  const t = await addTechnician(w, w.center, { merchantId });
-  return { w, merchantId, tech: await t.session(), techId: t.id };
-}
+import { addTechnician, createWorld, merchantWorld } from "../support/world";
 
 const photosOf = (session: Session, orderId: string, query = "") =>
   call("GET", `/v1/orders/${orderId}/photos${query}`, { token: session.token });
 
 describe("uploading visit photos", () => {
   it("stores the arrival photo in R2 and lists and serves it to the customer, the technician and staff", async () => {
-    const { w, merchantId, tech, techId } = await merchantWorld();
+    const {
+      w,
+      merchantId,
+      techSession: tech,
+      tech: { id: techId },
+    } = await merchantWorld();
     const { customer, order } = await visitTo(w, tech, "en_route");
 
     const up = await uploadPhoto(tech, order.id, "arrive");
@@ -211,7 +208,7 @@ describe("photos the visit needs", () => {
 
 describe("who reaches photos", () => {
   it("401 without a token, 403 for a customer uploading, 404 for strangers, other merchants and missing ones", async () => {
-    const { w, tech } = await merchantWorld();
+    const { w, techSession: tech } = await merchantWorld();
     const { customer, order } = await visitTo(w, tech, "en_route");
     const photo = (await uploadPhoto(tech, order.id, "arrive")).body;
     // another order of the same world, another technician
