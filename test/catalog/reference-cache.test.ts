@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SERVICE_CACHE_MS } from "../../src/catalog/reference.service";
-import { countedCall } from "../support/counting";
+import { countedQuote } from "../support/counting";
 import { call, expectProblem } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, type World } from "../support/world";
@@ -13,13 +13,6 @@ import { at, book, newCustomer, type Customer } from "../support/booking";
 
 const quoteAt = (w: World, c: Customer, start: string) =>
   call("POST", "/v1/quotes", { token: c.session.token, body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start } });
-
-/** A quote whose D1 round trips are counted (0: priced from the cache). */
-const countedQuote = (w: World, c: Customer, start: string) =>
-  countedCall("POST", "/v1/quotes", {
-    token: c.session.token,
-    body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start },
-  });
 
 /** A change to the service made by another isolate: straight to D1, as the catalog writes it (a newer updated_at). */
 const changeElsewhere = (w: World, set: string, ...params: unknown[]) =>
