@@ -7,7 +7,6 @@ import { addTechnician, createWorld } from "../support/world";
 import { at, book, newCustomer, quote, task } from "../support/booking";
 import { PNG, uploadPhoto } from "../support/visit";
 
-
 describe("booking end to end", () => {
   it("books, auto-dispatches, and walks the visit to completion with every step in the timeline", async () => {
     const w = await createWorld(freshCenter());
