@@ -8,7 +8,7 @@ describe("GET /v1/admin/audit", () => {
     const admin = await signInAdmin();
     await call("POST", "/v1/admin/cities", {
       token: admin.token,
-      body: { name: "Audit City", timeZone: "UTC", center: freshCenter(-45, -40), radiusKm: 10 },
+      body: { name: "Audit City", timeZone: "UTC", center: freshCenter(), radiusKm: 10 },
     });
     const res = await call("GET", "/v1/admin/audit?limit=5", { token: admin.token });
     expect(res.status).toBe(200);
@@ -22,7 +22,7 @@ describe("GET /v1/admin/audit", () => {
     const admin = await signInAdmin();
     await call("POST", "/v1/admin/cities", {
       token: admin.token,
-      body: { name: "Tamper City", timeZone: "UTC", center: freshCenter(-45, -40), radiusKm: 10 },
+      body: { name: "Tamper City", timeZone: "UTC", center: freshCenter(), radiusKm: 10 },
     });
     const { seq } = (await env.DB.prepare("SELECT max(seq) AS seq FROM audit_log").first<{ seq: number }>())!;
     await env.DB.prepare('UPDATE audit_log SET data = \'{"name":"forged"}\' WHERE seq = ?').bind(seq).run();
@@ -37,7 +37,7 @@ describe("GET /v1/admin/audit", () => {
       Array.from({ length: 20 }, (_, i) =>
         call("POST", "/v1/admin/cities", {
           token: admin.token,
-          body: { name: `Busy City ${i}`, timeZone: "UTC", center: freshCenter(-45, -40), radiusKm: 5 },
+          body: { name: `Busy City ${i}`, timeZone: "UTC", center: freshCenter(), radiusKm: 5 },
         }),
       ),
     );

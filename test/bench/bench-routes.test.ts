@@ -1,34 +1,14 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
 import { cellOf } from "../../src/domain/geo";
-import { call, expectProblem, signIn, signInAdmin, type Called, type CallOptions } from "../support/http";
+import { call, callWith, expectProblem, signIn, signInAdmin, type Called, type CallOptions } from "../support/http";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, localDay } from "../support/world";
-import { newCustomer, quote } from "../support/booking";
-
-const band = () => freshCenter(-30, -20);
-const at = (w: { timeZone: string }, days: number, hhmm: string) => `${localDay(w.timeZone, days)}T${hhmm}:00+08:00`;
+import { addTechnician, createWorld } from "../support/world";
+import { at, newCustomer, quote } from "../support/booking";
 
 /** Calls the Worker with BENCH_ROUTES on, as `npm run bench` runs it. */
-async function benchCall(method: string, path: string, opts: CallOptions = {}): Promise<Called> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
-  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request(`http://doorstep.test${path}`, {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-    }),
-    { ...env, BENCH_ROUTES: "1" },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
+const benchCall = (method: string, path: string, opts: CallOptions = {}): Promise<Called> =>
+  callWith({ ...env, BENCH_ROUTES: "1" }, method, path, opts);
 
 describe("benchmark routes", () => {
   it("do not exist unless BENCH_ROUTES is 1, and never appear in the OpenAPI document", async () => {
@@ -60,7 +40,7 @@ describe("benchmark routes", () => {
   });
 
   it("naive path books from a quote, refuses a taken slot when asked one at a time, and its audit counts overlaps", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const q = await quote(w, customer, at(w, 2, "10:00"));
@@ -100,7 +80,7 @@ describe("benchmark routes", () => {
   });
 
   it("fills a cell's calendar for admins only, refusing clashes, and lists the cell's presence", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const cell = cellOf(w.center, 5);
     const admin = await signInAdmin();

@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { updateCategory } from "../../src/db/repositories/catalog.repo";
-import { createCategory, createCity, createSkill, serviceBody, uniqueWord } from "../support/catalog";
+import { createCategory, createSkill, serviceBody, uniqueWord } from "../support/catalog";
+import { createCity } from "../support/fixtures";
 import { call, expectProblem, signIn, signInAdmin, signInWithRoles } from "../support/http";
 
 interface Node {
@@ -216,7 +217,7 @@ describe("categories", () => {
     expectProblem(inUse, 409, "CATEGORY_IN_USE");
     expect(inUse.body.children).toBe(1);
 
-    const city = await createCity(admin);
+    const city = await createCity(admin.token);
     const skill = await createSkill(admin);
     const svc = await call("POST", "/v1/admin/services", {
       token: admin.token,

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn, signInAdmin } from "../support/http";
-
-let lngOffset = 0;
-/** A centre far from every other test city, so cells never overlap by accident. */
-function freshCenter() {
-  lngOffset += 1;
-  return { lat: -30 + Math.random() * 10, lng: -170 + lngOffset * 3 + Math.random() };
-}
 
 describe("cities", () => {
   it("operator creates a city covering H3 cells; anyone lists it", async () => {

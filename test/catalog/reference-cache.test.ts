@@ -5,23 +5,14 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SERVICE_CACHE_MS } from "../../src/catalog/reference.service";
-import { countedCall } from "../support/counting";
+import { countedQuote } from "../support/counting";
 import { call, expectProblem } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, type World } from "../support/world";
 import { at, book, newCustomer, type Customer } from "../support/booking";
 
-const band = () => freshCenter(55, 60);
-
 const quoteAt = (w: World, c: Customer, start: string) =>
   call("POST", "/v1/quotes", { token: c.session.token, body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start } });
-
-/** A quote whose D1 round trips are counted (0: priced from the cache). */
-const countedQuote = (w: World, c: Customer, start: string) =>
-  countedCall("POST", "/v1/quotes", {
-    token: c.session.token,
-    body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start },
-  });
 
 /** A change to the service made by another isolate: straight to D1, as the catalog writes it (a newer updated_at). */
 const changeElsewhere = (w: World, set: string, ...params: unknown[]) =>
@@ -36,7 +27,7 @@ const nothingBooked = async (w: World, c: Customer, technicianId: string) => {
 
 describe("reference cache of the booking path", () => {
   it("a service deactivated through the API stops being quoted and booked at once, and is bookable again at once", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = await quoteAt(w, c, at(w, 2, "10:00"));
@@ -52,7 +43,7 @@ describe("reference cache of the booking path", () => {
   });
 
   it(`a service deactivated elsewhere is quoted for at most ${SERVICE_CACHE_MS / 1000} s, and never booked`, async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     expect((await countedQuote(w, c, at(w, 2, "10:00"))).counts.d1).toBe(2);
@@ -77,7 +68,7 @@ describe("reference cache of the booking path", () => {
   });
 
   it("an order never takes terms changed elsewhere: the booking is checked against the service as it is now", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = await quoteAt(w, c, at(w, 2, "10:00"));

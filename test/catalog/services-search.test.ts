@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createCategory, createCity, createMerchant, serviceBody, uniqueWord, type TestCity } from "../support/catalog";
+import { createCategory, createMerchant, serviceBody, uniqueWord } from "../support/catalog";
+import { createCity, type TestCity } from "../support/fixtures";
 import { call, expectProblem, signInAdmin, type Session } from "../support/http";
 
 let admin: Session;
@@ -9,8 +10,8 @@ let categoryId: string;
 
 beforeAll(async () => {
   admin = await signInAdmin();
-  cityA = await createCity(admin);
-  cityB = await createCity(admin);
+  cityA = await createCity(admin.token);
+  cityB = await createCity(admin.token);
   categoryId = await createCategory(admin);
 });
 

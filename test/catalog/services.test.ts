@@ -2,15 +2,8 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { insertService, type ServiceRow } from "../../src/db/repositories/services.repo";
-import {
-  createCategory,
-  createCity,
-  createMerchant,
-  createSkill,
-  serviceBody,
-  signInMerchantAdmin,
-  type TestCity,
-} from "../support/catalog";
+import { createCategory, createMerchant, createSkill, serviceBody, signInMerchantAdmin } from "../support/catalog";
+import { createCity, type TestCity } from "../support/fixtures";
 import { call, expectProblem, signIn, signInAdmin, type Session } from "../support/http";
 
 let admin: Session;
@@ -20,7 +13,7 @@ let skill: string;
 
 beforeAll(async () => {
   admin = await signInAdmin();
-  city = await createCity(admin);
+  city = await createCity(admin.token);
   categoryId = await createCategory(admin);
   skill = await createSkill(admin);
 });
@@ -248,7 +241,7 @@ describe("creating services", () => {
 describe("changing and deleting services", () => {
   it("merges a partial change one level deep and replaces lists", async () => {
     const svc = await create(admin.token);
-    const other = await createCity(admin);
+    const other = await createCity(admin.token);
     const res = await call("PATCH", `/v1/admin/services/${svc.id}`, {
       token: admin.token,
       body: {

@@ -6,7 +6,6 @@ import { call, expectProblem, signInWithRoles, type Session } from "../support/h
 import { PNG, uploadPhoto } from "../support/visit";
 import { addTechnician, createWorld, type World } from "../support/world";
 
-const band = () => freshCenter(54, 58);
 const DAY = 86_400_000;
 
 let codes = 0;
@@ -53,7 +52,7 @@ const couponRow = (id: string) => env.DB.prepare("SELECT redeemed FROM coupons W
 
 describe("coupons in quotes and orders", () => {
   it("takes the discount off as a line, redeems it with the order, once per customer", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const op = await operator();
     const coupon = await makeCoupon(op, {});
@@ -81,7 +80,7 @@ describe("coupons in quotes and orders", () => {
   });
 
   it("gives the coupon back when the order is cancelled", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const coupon = await makeCoupon(await operator(), {});
     const customer = await newCustomer(w.center);
@@ -101,7 +100,7 @@ describe("coupons in quotes and orders", () => {
   });
 
   it("of many customers booking at once, exactly the coupon's total limit get it; the rest keep nothing held", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const techs = await Promise.all(Array.from({ length: 8 }, () => addTechnician(w, w.center)));
     const coupon = await makeCoupon(await operator(), { totalLimit: 3 });
     const customers = await Promise.all(Array.from({ length: 8 }, () => newCustomer(w.center)));
@@ -121,7 +120,7 @@ describe("coupons in quotes and orders", () => {
   });
 
   it("applies a percentage rounded down and capped, and refuses codes that do not apply", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const op = await operator();
     const customer = await newCustomer(w.center);
@@ -149,7 +148,7 @@ describe("coupons in quotes and orders", () => {
   });
 
   it("refuses an order whose coupon was switched off after the quote, and holds nothing for it", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const op = await operator();
     const coupon = await makeCoupon(op, {});
@@ -162,7 +161,7 @@ describe("coupons in quotes and orders", () => {
   });
 
   it("books the discount as the platform's coupon expense when the visit is split", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const tech = await t.session();
     const coupon = await makeCoupon(await operator(), { value: 3000 });

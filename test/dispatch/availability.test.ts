@@ -6,13 +6,12 @@ import { freshCenter } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld, insertService, localDay, neighbourPoint } from "../support/world";
 import { env } from "cloudflare:test";
 
-const band = () => freshCenter(20, 28);
 const avail = (q: Record<string, string | number>) =>
   call("GET", `/v1/availability?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]))}`);
 
 describe("GET /v1/availability", () => {
   it("counts the qualified technicians of the point's cell and its ring, per slot", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const date = localDay(w.timeZone, 3);
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
@@ -38,7 +37,7 @@ describe("GET /v1/availability", () => {
   });
 
   it("drops a technician from the slots a hold blocks, travel and buffer included", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const date = localDay(w.timeZone, 3);
     const t = await addTechnician(w, w.center);
     const before = await avail({ serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, date });
@@ -64,7 +63,7 @@ describe("GET /v1/availability", () => {
   });
 
   it("never offers past times or times inside the lead time, nor beyond the horizon", async () => {
-    const w = await createWorld(band(), { leadTimeMinutes: 24 * 60, horizonDays: 2 });
+    const w = await createWorld(freshCenter(), { leadTimeMinutes: 24 * 60, horizonDays: 2 });
     await addTechnician(w, w.center);
     const today = await avail({ serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, date: localDay(w.timeZone, 0) });
     expect(today.status).toBe(200);
@@ -76,7 +75,7 @@ describe("GET /v1/availability", () => {
   });
 
   it("narrows to one technician with technicianId", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const date = localDay(w.timeZone, 3);
     const a = await addTechnician(w, w.center);
     await addTechnician(w, w.center);
@@ -86,7 +85,7 @@ describe("GET /v1/availability", () => {
   });
 
   it("handles a daylight-saving day in New York: no slot in the skipped hour, none shifted", async () => {
-    const w = await createWorld(band(), { timeZone: "America/New_York", horizonDays: 400, durationMinutes: 60 });
+    const w = await createWorld(freshCenter(), { timeZone: "America/New_York", horizonDays: 400, durationMinutes: 60 });
     const tech = await addTechnician(w, w.center);
     const weekly = Object.fromEntries(
       ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "00:00", end: "06:00" }]]),
@@ -111,7 +110,7 @@ describe("GET /v1/availability", () => {
   });
 
   it("rejects bad input with 400 and unknown or unoffered services with 404", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const base = { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, date: localDay(w.timeZone, 3) };
     expectProblem(await avail({ ...base, date: "2026-02-30" }), 400, "VALIDATION_FAILED");
     expectProblem(await avail({ ...base, date: "tomorrow" }), 400, "VALIDATION_FAILED");
@@ -119,7 +118,7 @@ describe("GET /v1/availability", () => {
     expectProblem(await call("GET", `/v1/availability?lat=1&lng=2&date=2026-12-01`), 400, "VALIDATION_FAILED");
     expectProblem(await avail({ ...base, serviceId: "svc_missing" }), 404);
     expectProblem(await avail({ ...base, lat: -80, lng: 0 }), 404, "SERVICE_NOT_OFFERED");
-    const other = await createWorld(band());
+    const other = await createWorld(freshCenter());
     const elsewhere = await insertService({
       skills: [w.skill],
       cityId: other.cityId,

@@ -73,7 +73,7 @@ async function insertTechnicians(w: World, count: number): Promise<string[]> {
 }
 
 async function manyWorld(): Promise<{ w: World; ids: string[] }> {
-  const p = freshCenter(-52, -48);
+  const p = freshCenter();
   const [lat, lng] = cellToLatLng(latLngToCell(p.lat, p.lng, 5));
   const w = await createWorld({ lat, lng });
   return { w, ids: await insertTechnicians(w, MANY) };

@@ -9,11 +9,9 @@ import { addTechnician, cellAt, createWorld } from "../support/world";
 import { at, book, newCustomer, quote, task, waitFor } from "../support/booking";
 import { cellDeadline, passDeadline } from "../support/cell";
 
-const band = () => freshCenter(-2, 6);
-
 describe("re-dispatch", () => {
   it("passes a declined job to another technician and tells the timeline why", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const b = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
@@ -44,7 +42,7 @@ describe("re-dispatch", () => {
   });
 
   it("re-dispatches when the accept deadline passes (driven by the cell's alarm)", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
@@ -62,7 +60,7 @@ describe("re-dispatch", () => {
   });
 
   it("re-dispatches when the technician cancels, and queues the order for operators when nobody is left", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const only = await addTechnician(w, w.center);
     const s = await only.session();
     const customer = await newCustomer(w.center);
@@ -82,7 +80,7 @@ describe("re-dispatch", () => {
   });
 
   it("refuses a manual assignment that clashes, and keeps merchants to their own orders", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const first = (await book(customer, await quote(w, customer, at(w, 2, "10:00")))).body;
@@ -108,7 +106,7 @@ describe("re-dispatch", () => {
 
 describe("grab", () => {
   it("20 technicians grab one job in parallel: exactly one wins", async () => {
-    const w = await createWorld(band(), { dispatchMode: "grab" });
+    const w = await createWorld(freshCenter(), { dispatchMode: "grab" });
     const techs = [];
     for (let i = 0; i < 20; i++) techs.push(await addTechnician(w, w.center));
     const sessions = await Promise.all(techs.map((t) => t.session()));
@@ -135,7 +133,7 @@ describe("grab", () => {
 
 describe("booking storms", () => {
   it("40 parallel orders for one chosen technician and slot: one 201, the rest 409 SLOT_UNAVAILABLE", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const q = await quote(w, customer, at(w, 3, "14:00"));
@@ -149,7 +147,7 @@ describe("booking storms", () => {
   });
 
   it("N+5 parallel orders for a slot with N free technicians: exactly N succeed", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const n = 5;
     for (let i = 0; i < n; i++) await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
@@ -164,7 +162,7 @@ describe("booking storms", () => {
 
 describe("no orphans and concurrent transitions", () => {
   it("releases the hold when writing the order fails", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const q = await quote(w, customer, at(w, 2, "10:00"));
@@ -212,7 +210,7 @@ describe("no orphans and concurrent transitions", () => {
   });
 
   it("lets only one of two concurrent actors move an order", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const s = await t.session();
     const customer = await newCustomer(w.center);
@@ -233,7 +231,7 @@ describe("no orphans and concurrent transitions", () => {
 
 describe("customer cancel and reschedule", () => {
   it("cancels with the refund the policy grants and frees the technician", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const order = (await book(customer, await quote(w, customer, at(w, 3, "10:00")), { paymentPlan: "full" })).body;
@@ -260,7 +258,7 @@ describe("customer cancel and reschedule", () => {
   });
 
   it("reschedules atomically with the same technician, or refuses and keeps the old time", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const a = (await book(customer, await quote(w, customer, at(w, 3, "10:00")))).body;

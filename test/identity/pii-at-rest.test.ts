@@ -40,7 +40,7 @@ describe("personal data at rest", () => {
   it("stores no phone, address text or contact name in the clear, and the ciphertext decrypts back", async () => {
     const admin = await signInAdmin();
     // This file's cities live in latitudes 45–50.
-    const city = await createCity(admin.token, freshCenter(45, 50));
+    const city = await createCity(admin.token);
     const skill = await insertSkill();
 
     const customer = await signIn();
@@ -97,7 +97,7 @@ describe("personal data at rest", () => {
   });
 
   it("keeps an order's start code only in ciphertext, in its stored idempotent answer too", async () => {
-    const w = await createWorld(freshCenter(45, 50));
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const q = await quote(w, customer, at(w, 2, "10:00"));
@@ -114,7 +114,7 @@ describe("personal data at rest", () => {
 
   it("masks a technician's phone for everyone but its owner, who sees it in full", async () => {
     const admin = await signInAdmin();
-    const city = await createCity(admin.token, freshCenter(45, 50));
+    const city = await createCity(admin.token);
     const skill = await insertSkill();
     const phone = uniquePhone();
     const created = await call("POST", "/v1/admin/technicians", {

@@ -1,14 +1,7 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createMerchant, signInMerchantAdmin, uniqueWord } from "../support/catalog";
+import { auditActions } from "../support/fixtures";
 import { call, expectProblem, signIn, signInAdmin, signInWithRoles, uniquePhone } from "../support/http";
-
-async function auditActions(targetId: string): Promise<string[]> {
-  const rows = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq")
-    .bind(targetId)
-    .all<{ action: string }>();
-  return rows.results.map((r) => r.action);
-}
 
 describe("merchants", () => {
   it("an operator creates, reads, renames and deactivates a merchant", async () => {

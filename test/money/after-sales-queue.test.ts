@@ -7,13 +7,11 @@ import { call, expectProblem, signIn } from "../support/http";
 import { completeVisit, paidOrder } from "../support/payments";
 import { addTechnician, createWorld } from "../support/world";
 
-const band = () => freshCenter(-55, -50);
-
 const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((o) => o.id);
 
 /** A merchant's paid order, completed, with the customer's complaint waiting for a decision. */
 async function complained() {
-  const w = await createWorld(band());
+  const w = await createWorld(freshCenter());
   const merchantId = await createMerchant(w.admin);
   await env.DB.prepare("UPDATE services SET merchant_id = ? WHERE id = ?").bind(merchantId, w.serviceId).run();
   const tech = await addTechnician(w, w.center, { merchantId });
@@ -54,7 +52,7 @@ describe("GET /v1/admin/orders?queue=after_sales (complaints in the exception qu
   });
 
   it("keeps dispatch exceptions out of after_sales and in `dispatch` and `exceptions`", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const only = await addTechnician(w, w.center);
     const { order } = await paidOrder(w);
     expect((await task(await only.session(), order.id, "decline")).status).toBe(200);
@@ -74,7 +72,7 @@ describe("GET /v1/admin/orders?queue=after_sales (complaints in the exception qu
   });
 
   it("refuses an unknown queue (400), no token (401) and a customer (403)", async () => {
-    const admin = (await createWorld(band())).admin;
+    const admin = (await createWorld(freshCenter())).admin;
     const bad = await call("GET", "/v1/admin/orders?queue=complaints", { token: admin.token });
     expectProblem(bad, 400, "VALIDATION_FAILED");
     expect(bad.body.errors[0].path).toBe("query.queue");

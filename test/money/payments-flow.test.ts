@@ -3,7 +3,7 @@ import worker from "../../src/index";
 import { describe, expect, it } from "vitest";
 import { createPayment } from "../../src/money/payments.service";
 import { reconcilePendingPayments } from "../../src/money/reconcile.service";
-import { at, book, newCustomer, quote } from "../support/booking";
+import { at, book, newCustomer, orderOf, quote } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn } from "../support/http";
 import { addTechnician, createWorld } from "../support/world";
@@ -13,7 +13,6 @@ import {
   expectBalanced,
   expireHold,
   ledgerOf,
-  orderOf,
   pay,
   pendingOrder,
   postWebhook,
@@ -22,11 +21,9 @@ import {
   wechatTransaction,
 } from "../support/payments";
 
-const band = () => freshCenter(50, 54);
-
 describe("POST /v1/orders/{id}/payments", () => {
   it("pays through the sandbox's verified webhook path: confirmed, booked, dispatched", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const res = await pay(customer, order.id, { provider: "sandbox" }, "k-sandbox");
@@ -54,7 +51,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("refuses bad input, strangers and missing keys", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     expectProblem(await pay(customer, order.id, { provider: "paypal" }), 400, "VALIDATION_FAILED");
@@ -79,7 +76,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("offers a provider only where its signing keys are configured (409 PROVIDER_NOT_CONFIGURED)", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const bare = { ...env, ALIPAY_APP_PRIVATE_KEY: "", WECHATPAY_MERCHANT_PRIVATE_KEY: "", SANDBOX_WEBHOOK_SECRET: "" };
@@ -93,7 +90,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("takes a deposit that confirms the order, then the balance; a cancellation refunds both by policy", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await env.DB.prepare("UPDATE services SET payment_options = ? WHERE id = ?")
       .bind(JSON.stringify({ full: true, depositPercent: 30, afterService: true }), w.serviceId)
@@ -125,7 +122,7 @@ describe("POST /v1/orders/{id}/payments", () => {
   });
 
   it("refunds a second payment of the same stage in full", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const a = (await pay(customer, order.id, { provider: "sandbox" })).body;
@@ -146,7 +143,7 @@ describe("POST /v1/orders/{id}/payments", () => {
 
 describe("a payment after its hold expired", () => {
   it("holds the same interval again when it is still free, and confirms", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
@@ -165,7 +162,7 @@ describe("a payment after its hold expired", () => {
   });
 
   it("refunds automatically and tells the customer when the interval was taken meanwhile", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const start = at(w, 2, "10:00");
     const { customer, order } = await pendingOrder(w, { start });
@@ -210,7 +207,7 @@ describe("a payment after its hold expired", () => {
   });
 
   it("refunds a payment that arrives after the customer cancelled", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "sandbox" })).body;
@@ -229,7 +226,7 @@ describe("a payment after its hold expired", () => {
 
 describe("a refund notice before the payment notice", () => {
   it("keeps a consistent end state: paid and refunded once each, the order never confirmed", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
@@ -270,7 +267,7 @@ describe("a refund notice before the payment notice", () => {
 
 describe("the reconciliation job", () => {
   it("finds a payment whose notification was lost by querying the provider (called directly and by the cron handler)", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
     const first = await pendingOrder(w);
@@ -292,7 +289,7 @@ describe("the reconciliation job", () => {
   });
 
   it("closes an unpaid payment whose order's hold expired, and cancels the order", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;

@@ -3,14 +3,13 @@ import { describe, expect, it } from "vitest";
 import { signInMerchantAdmin } from "../support/catalog";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInWithRoles } from "../support/http";
-import { task } from "../support/booking";
+import { orderOf, task } from "../support/booking";
 import { addTechnician, createWorld } from "../support/world";
 import {
   balanceOf,
   completeVisit,
   expectBalanced,
   ledgerOf,
-  orderOf,
   paidOrder,
   pay,
   pendingOrder,
@@ -19,8 +18,6 @@ import {
   wechatNotification,
   wechatTransaction,
 } from "../support/payments";
-
-const band = () => freshCenter(-20, -14);
 
 function refundNotice(payment: { id: string }, refund: { id: string; amount: { amount: number } }, status = "SUCCESS", total = 12000) {
   return wechatNotification(
@@ -39,7 +36,7 @@ function refundNotice(payment: { id: string }, refund: { id: string; amount: { a
 
 describe("cancellation refunds by the service's policy", () => {
   it("refunds in full a day ahead through WeChat Pay; the refund notice applies once, however often it comes", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
@@ -68,7 +65,7 @@ describe("cancellation refunds by the service's policy", () => {
   });
 
   it("puts the money back when the provider refuses the refund (REFUND.ABNORMAL)", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const payment = (await pay(customer, order.id, { provider: "wechatpay" })).body;
@@ -90,7 +87,7 @@ describe("cancellation refunds by the service's policy", () => {
   });
 
   it("keeps the visit fee once the technician is on the way and splits it as earned", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const s = await tech.session();
     const { customer, order } = await paidOrder(w);
@@ -115,7 +112,7 @@ describe("cancellation refunds by the service's policy", () => {
 
 describe("complaints and operator-approved refunds", () => {
   async function completedPaid() {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order } = await paidOrder(w);
     await completeVisit(w, await tech.session(), order);
@@ -232,7 +229,7 @@ describe("complaints and operator-approved refunds", () => {
   });
 
   it("asks one refund per payment when the order was paid in two stages, and ends refunded when both are approved", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     await env.DB.prepare("UPDATE services SET payment_options = ? WHERE id = ?")
       .bind(JSON.stringify({ full: true, depositPercent: 30, afterService: true }), w.serviceId)

@@ -1,15 +1,16 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { orderOf } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { expectProblem } from "../support/http";
-import { addTechnician, createWorld, type World } from "../support/world";
+import { addTechnician, createWorld } from "../support/world";
 import {
   alipayNotification,
   alipayTrade,
   expectBalanced,
   ledgerOf,
-  orderOf,
   pay,
+  paymentOf,
   paymentIntentEvent,
   pendingOrder,
   postWebhook,
@@ -19,15 +20,7 @@ import {
 } from "../support/payments";
 import { alipaySignedString } from "../../src/money/verify";
 
-const band = () => freshCenter(16, 20);
 const FORM = { "Content-Type": "application/x-www-form-urlencoded; charset=utf-8" };
-
-async function paymentOf(w: World, provider: string) {
-  const { customer, order } = await pendingOrder(w);
-  const res = await pay(customer, order.id, { provider });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { customer, order, payment: res.body };
-}
 
 async function untouched(orderId: string, paymentId: string) {
   const p = await env.DB.prepare("SELECT status FROM payments WHERE id = ?").bind(paymentId).first<{ status: string }>();
@@ -39,7 +32,7 @@ async function untouched(orderId: string, paymentId: string) {
 
 describe("what the app receives to pay", () => {
   it("WeChat Pay app and JSAPI parameters are signed with the merchant key per APIv3", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const app = (await pay(customer, order.id, { provider: "wechatpay" })).body;
@@ -66,7 +59,7 @@ describe("what the app receives to pay", () => {
   });
 
   it("Alipay gets an app-pay order string signed RSA2 with the app key; Stripe a PaymentIntent client secret", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
     const ali = (await pay(customer, order.id, { provider: "alipay" })).body;
@@ -96,7 +89,7 @@ describe("what the app receives to pay", () => {
 
 describe("Alipay notifications", () => {
   it("applies TRADE_SUCCESS once and answers exactly `success`, also for a duplicate", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order, payment } = await paymentOf(w, "alipay");
     const body = await alipayNotification(alipayTrade(payment, "120.00"));
@@ -112,7 +105,7 @@ describe("Alipay notifications", () => {
   });
 
   it("rejects a tampered amount, another key, another app_id, and an amount that is not ours, changing nothing", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { order, payment } = await paymentOf(w, "alipay");
     const good = await alipayNotification(alipayTrade(payment, "120.00"));
@@ -135,7 +128,7 @@ describe("Alipay notifications", () => {
 
 describe("Stripe notifications", () => {
   it("applies payment_intent.succeeded once per event id, accepting any matching v1 among several", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order, payment } = await paymentOf(w, "stripe");
     const signed = await stripeSigned(paymentIntentEvent(payment), { extraV1: ["0".repeat(64)] });
@@ -147,7 +140,7 @@ describe("Stripe notifications", () => {
   });
 
   it("rejects a wrong secret, a stale or future timestamp, a tampered body, no signature, and a mismatched amount", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { order, payment } = await paymentOf(w, "stripe");
     const event = paymentIntentEvent(payment);

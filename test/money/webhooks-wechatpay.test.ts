@@ -1,30 +1,20 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { orderOf } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, type World } from "../support/world";
+import { addTechnician, createWorld } from "../support/world";
 import { scheduleOf } from "../support/visit";
 import {
   SERIALS,
   expectBalanced,
   ledgerOf,
-  orderOf,
-  pay,
-  pendingOrder,
+  paymentOf,
   postWebhook,
   strangerKey,
   wechatNotification,
   wechatTransaction,
   type WechatOptions,
 } from "../support/payments";
-
-const band = () => freshCenter(12, 16);
-
-async function paymentOf(w: World) {
-  const { customer, order } = await pendingOrder(w);
-  const res = await pay(customer, order.id, { provider: "wechatpay" });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { customer, order, payment: res.body };
-}
 
 /** Everything a notification could have changed, to compare before and after. */
 async function footprint(orderId: string, paymentId: string) {
@@ -40,7 +30,7 @@ async function footprint(orderId: string, paymentId: string) {
 
 describe("WeChat Pay notifications", () => {
   it("applies a valid TRANSACTION.SUCCESS: payment paid, order confirmed and dispatched, one balanced ledger entry, the customer told", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const { customer, order, payment } = await paymentOf(w);
     const n = await wechatNotification(wechatTransaction(payment));
@@ -68,7 +58,7 @@ describe("WeChat Pay notifications", () => {
   });
 
   it("accepts either of two platform serials during a key switch", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
     for (const serial of SERIALS) {
@@ -139,7 +129,7 @@ describe("WeChat Pay notifications", () => {
   ];
 
   it.each(rejections)("rejects %s with FAIL and changes nothing", async (_name, reason, build) => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order, payment } = await paymentOf(w);
     const before = await footprint(order.id, payment.id);
@@ -154,7 +144,7 @@ describe("WeChat Pay notifications", () => {
   });
 
   it("applies the same event delivered ten times concurrently exactly once", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order, payment } = await paymentOf(w);
     const n = await wechatNotification(wechatTransaction(payment));
@@ -175,7 +165,7 @@ describe("WeChat Pay notifications", () => {
   });
 
   it("a second, different notification of the same payment changes nothing more", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order, payment } = await paymentOf(w);
     const first = await wechatNotification(wechatTransaction(payment));

@@ -2,28 +2,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createMerchant, signInMerchantAdmin } from "../support/catalog";
 import { at } from "../support/booking";
-import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn, type Session } from "../support/http";
-import { addTechnician, createWorld, localDay, type TestTechnician, type World } from "../support/world";
+import { localDay, merchantWorld, type MerchantWorld } from "../support/world";
 import { completeVisit, expectBalanced, ledgerOf, paidOrder } from "../support/payments";
-
-const band = () => freshCenter(-30, -24);
-
-interface MerchantWorld {
-  w: World;
-  merchantId: string;
-  merchantAdmin: Session;
-  tech: TestTechnician;
-  techSession: Session;
-}
-
-async function merchantWorld(): Promise<MerchantWorld> {
-  const w = await createWorld(band());
-  const merchantId = await createMerchant(w.admin);
-  await env.DB.prepare("UPDATE services SET merchant_id = ? WHERE id = ?").bind(merchantId, w.serviceId).run();
-  const tech = await addTechnician(w, w.center, { merchantId });
-  return { w, merchantId, merchantAdmin: await signInMerchantAdmin(w.admin, merchantId), tech, techSession: await tech.session() };
-}
 
 async function completed(m: MerchantWorld, day = 2) {
   const { customer, order } = await paidOrder(m.w, { start: at(m.w, day, "10:00") });

@@ -8,8 +8,6 @@ import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInWithRoles, type Session } from "../support/http";
 import { addTechnician, createWorld } from "../support/world";
 
-const band = () => freshCenter(-30, -25);
-
 interface Notice {
   id: string;
   kind: string;
@@ -44,7 +42,7 @@ async function outboxRows(orderId: string) {
 }
 
 async function bookedWorld() {
-  const w = await createWorld(band());
+  const w = await createWorld(freshCenter());
   const tech = await addTechnician(w, w.center);
   const techSession = await tech.session();
   const customer = await newCustomer(w.center);
@@ -132,7 +130,7 @@ describe("notifications through the outbox and the queue", () => {
   });
 
   it("tells the customer when the job passes to another technician, and the one who declined", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const b = await addTechnician(w, { lat: w.center.lat + 0.02, lng: w.center.lng });
     const customer = await newCustomer(w.center);

@@ -2,25 +2,14 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, insertService, type TestTechnician, type World } from "../support/world";
+import { addTechnician, cellAt, createWorld, insertService, merchantWorld, type TestTechnician, type World } from "../support/world";
 import { at, book, newCustomer, quote, task } from "../support/booking";
-
-const band = () => freshCenter(-30, -20);
 
 async function goOnline(t: TestTechnician, pos?: { lat: number; lng: number }) {
   const s = await t.session();
   expect((await call("POST", "/v1/technician/status", { token: s.token, body: { online: true } })).status).toBe(200);
   if (pos) expect((await call("POST", "/v1/technician/presence", { token: s.token, body: pos })).status).toBe(200);
   return s;
-}
-
-/** A world whose service belongs to a merchant, with that merchant's admin. */
-async function merchantWorld(dispatchMode: "auto" | "manual" = "auto") {
-  const w = await createWorld(band(), { dispatchMode });
-  const merchantId = await insertMerchant("Dash Merchant");
-  await env.DB.prepare("UPDATE services SET merchant_id = ? WHERE id = ?").bind(merchantId, w.serviceId).run();
-  const merchantAdmin = await signInWithRoles(["merchant_admin"], merchantId);
-  return { w, merchantId, merchantAdmin };
 }
 
 async function bookAt(w: World, days: number, hhmm = "10:00") {
@@ -32,7 +21,7 @@ async function bookAt(w: World, days: number, hhmm = "10:00") {
 
 describe("GET /v1/admin/cities/{id}/live", () => {
   it("shows every cell as a hexagon, technicians by state at their reported or home position, and open orders tinting their cell", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const moving = await addTechnician(w, w.center);
     const idle = await addTechnician(w, w.center);
     const away = { lat: w.center.lat + 0.01, lng: w.center.lng + 0.01 };
@@ -56,7 +45,7 @@ describe("GET /v1/admin/cities/{id}/live", () => {
   });
 
   it("marks a technician on the way as busy and leaves orders beyond the look-ahead out", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const s = await goOnline(t, w.center);
     const { order } = await bookAt(w, 2);
@@ -69,7 +58,7 @@ describe("GET /v1/admin/cities/{id}/live", () => {
   });
 
   it("shows a merchant_admin only its own technicians and orders", async () => {
-    const { w, merchantId, merchantAdmin } = await merchantWorld();
+    const { w, merchantId, merchantAdmin } = await merchantWorld({ technician: false });
     const own = await addTechnician(w, w.center, { merchantId });
     const platform = await addTechnician(w, w.center);
     const { order } = await bookAt(w, 2);
@@ -96,7 +85,7 @@ describe("GET /v1/admin/cities/{id}/live", () => {
   });
 
   it("refuses bad input, strangers and unknown cities", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     expectProblem(await call("GET", `/v1/admin/cities/${w.cityId}/live`), 401);
     const customer = await signIn();
     expectProblem(await call("GET", `/v1/admin/cities/${w.cityId}/live`, { token: customer.token }), 403);
@@ -109,7 +98,7 @@ describe("GET /v1/admin/cities/{id}/live", () => {
 
 describe("POST /v1/admin/orders/{id}/contact", () => {
   it("reveals the booked address and contact to an operator and to the order's merchant, each reveal audited", async () => {
-    const { w, merchantAdmin } = await merchantWorld();
+    const { w, merchantAdmin } = await merchantWorld({ technician: false });
     await addTechnician(w, w.center);
     const { order } = await bookAt(w, 2);
     const res = await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: w.admin.token, body: { reason: "customer called" } });
@@ -136,7 +125,7 @@ describe("POST /v1/admin/orders/{id}/contact", () => {
   });
 
   it("answers 404 to another merchant, 403 to a customer, 401 without a token and 400 without a reason, revealing nothing", async () => {
-    const { w } = await merchantWorld();
+    const { w } = await merchantWorld({ technician: false });
     await addTechnician(w, w.center);
     const { order, customer } = await bookAt(w, 2);
     const otherAdmin = await signInWithRoles(["merchant_admin"], await insertMerchant("Other"));
@@ -158,7 +147,7 @@ describe("POST /v1/admin/orders/{id}/contact", () => {
 
 describe("GET /v1/admin/orders/{id}/candidates", () => {
   it("ranks who could take a manual-dispatch order now, and the best one can be assigned", async () => {
-    const w = await createWorld(band(), { dispatchMode: "manual" });
+    const w = await createWorld(freshCenter(), { dispatchMode: "manual" });
     const techs = [
       await addTechnician(w, w.center),
       await addTechnician(w, { lat: w.center.lat + 0.03, lng: w.center.lng }),
@@ -191,7 +180,7 @@ describe("GET /v1/admin/orders/{id}/candidates", () => {
   });
 
   it("shows a merchant_admin only its own technicians; 409 once cancelled; 404 and 403 to others", async () => {
-    const { w, merchantId, merchantAdmin } = await merchantWorld("manual");
+    const { w, merchantId, merchantAdmin } = await merchantWorld({ dispatchMode: "manual", technician: false });
     // the platform technician is nearest, so the booking holds the interval on them
     await addTechnician(w, w.center);
     const own = await addTechnician(w, { lat: w.center.lat + 0.02, lng: w.center.lng }, { merchantId });
@@ -209,7 +198,7 @@ describe("GET /v1/admin/orders/{id}/candidates", () => {
 
 describe("the exception queue", () => {
   it("also holds orders whose start has passed while the technician has not arrived (late), and staff see merchant and cell", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { order } = await bookAt(w, 2);
     const before = await call("GET", "/v1/admin/orders?queue=exceptions", { token: w.admin.token });
@@ -226,7 +215,7 @@ describe("the exception queue", () => {
 
 describe("GET /v1/admin/settings/dispatch", () => {
   it("shows the dispatch configuration in force to staff only", async () => {
-    const admin = (await createWorld(band())).admin;
+    const admin = (await createWorld(freshCenter())).admin;
     const res = await call("GET", "/v1/admin/settings/dispatch", { token: admin.token });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -242,7 +231,7 @@ describe("GET /v1/admin/settings/dispatch", () => {
 
 describe("candidates after declines", () => {
   it("keeps technicians who declined as candidates, marked tried and ranked after the others", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const b = await addTechnician(w, { lat: w.center.lat + 0.05, lng: w.center.lng });
     const { order } = await bookAt(w, 2);

@@ -3,51 +3,32 @@
  * bindings: D1 calls (a batch is one), CellDO RPCs, queue sends. Counts are deterministic, so the
  * bounds below catch a change that adds round trips to the booking path (times are the bench's).
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import { call, expectProblem, requestOf } from "../support/http";
-import { countedCall, type Counted } from "../support/counting";
+import { call, callWith, expectProblem } from "../support/http";
+import { countedBook, countedQuote, type Counted } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, neighbourPoint, type World } from "../support/world";
-import { at, newCustomer, type Customer } from "../support/booking";
+import { addTechnician, cellAt, createWorld, neighbourPoint } from "../support/world";
+import { at, newCustomer } from "../support/booking";
 import { cellDeadline } from "../support/cell";
-
-const band = () => freshCenter(-55, -50);
-
-function quoteOf(w: World, c: Customer, start: string) {
-  return countedCall("POST", "/v1/quotes", {
-    token: c.session.token,
-    body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start },
-  });
-}
-
-let keys = 0;
-function orderOf(c: Customer, q: { id: string; start: string }, extra: Record<string, unknown> = {}, key = `rt-${(keys += 1)}`) {
-  return countedCall("POST", "/v1/orders", {
-    token: c.session.token,
-    headers: { "Idempotency-Key": key },
-    body: { quoteId: q.id, addressId: c.addressId, start: q.start, paymentPlan: "after_service", ...extra },
-  });
-}
 
 const methods = (r: Counted) => r.counts.rpc.map((x) => x.split(":")[1]).sort();
 
 describe("round trips of one booking", () => {
   it("chosen technician, pay after the service: the quote from the cache, the order in 4 D1 round trips and 2 cell calls", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     // The first quote of a service reads it and the cell's city (one round trip each) …
-    const cold = await quoteOf(w, c, at(w, 2, "10:00"));
+    const cold = await countedQuote(w, c, at(w, 2, "10:00"));
     expect(cold.status).toBe(201);
     expect(cold.counts).toMatchObject({ d1: 2, drain: 0, rpc: [], queue: 0 });
     // … the next ones price from the reference cache and leave no drain behind.
-    const q = await quoteOf(w, c, at(w, 2, "14:00"));
+    const q = await countedQuote(w, c, at(w, 2, "14:00"));
     expect(q.status).toBe(201);
     expect(q.counts).toMatchObject({ d1: 0, drain: 0, rpc: [], queue: 0 });
 
-    const o = await orderOf(c, q.body, { technicianId: t.id });
+    const o = await countedBook(c, q.body, { technicianId: t.id });
     expect(o.status).toBe(201);
     expect(o.body).toMatchObject({ status: "assigned", technician: { id: t.id }, dispatchMode: "chosen", version: 2 });
     // Idempotency claim; address ∥ technician; the order with both timeline entries, messages and the answer.
@@ -61,15 +42,15 @@ describe("round trips of one booking", () => {
   });
 
   it("automatic dispatch: ring query, candidates, history, hold and one write, 5 D1 round trips", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     // The first booking brings the cell's copy of its roster up to date (one sync, not counted below).
-    expect((await orderOf(c, (await quoteOf(w, c, at(w, 3, "10:00"))).body)).status).toBe(201);
+    expect((await countedBook(c, (await countedQuote(w, c, at(w, 3, "10:00"))).body)).status).toBe(201);
 
-    const q = await quoteOf(w, c, at(w, 3, "14:00"));
-    const o = await orderOf(c, q.body);
+    const q = await countedQuote(w, c, at(w, 3, "14:00"));
+    const o = await countedBook(c, q.body);
     expect(o.status).toBe(201);
     expect(o.body).toMatchObject({ status: "assigned", dispatchMode: "auto", technician: { id: expect.any(String) } });
     // Claim; address; roster versions of the ring; candidates' history; the order (with its dispatch decision).
@@ -84,11 +65,11 @@ describe("round trips of one booking", () => {
   });
 
   it("a technician homed in a neighbouring cell: the booking and the deadline go to their two cells in parallel", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, neighbourPoint(cellAt(w.center)));
     expect(t.homeCell).not.toBe(cellAt(w.center));
     const c = await newCustomer(w.center);
-    const o = await orderOf(c, (await quoteOf(w, c, at(w, 2, "10:00"))).body, { technicianId: t.id });
+    const o = await countedBook(c, (await countedQuote(w, c, at(w, 2, "10:00"))).body, { technicianId: t.id });
     expect(o.status).toBe(201);
     expect(o.counts.d1).toBeLessThanOrEqual(4);
     expect(o.counts.rpc.sort()).toEqual([`${cellAt(w.center)}:setDeadline`, `${t.homeCell}:confirm`, `${t.homeCell}:hold`].sort());
@@ -98,11 +79,11 @@ describe("round trips of one booking", () => {
   });
 
   it("pay now: the hold waits for the payment, 5 D1 round trips and 2 cell calls", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
-    expect((await orderOf(c, (await quoteOf(w, c, at(w, 3, "10:00"))).body)).status).toBe(201);
-    const o = await orderOf(c, (await quoteOf(w, c, at(w, 4, "10:00"))).body, { paymentPlan: "full" });
+    expect((await countedBook(c, (await countedQuote(w, c, at(w, 3, "10:00"))).body)).status).toBe(201);
+    const o = await countedBook(c, (await countedQuote(w, c, at(w, 4, "10:00"))).body, { paymentPlan: "full" });
     expect(o.status).toBe(201);
     expect(o.body).toMatchObject({ status: "pending_payment", holdExpiresAt: expect.any(String), version: 1 });
     expect(o.counts.d1).toBeLessThanOrEqual(5);
@@ -110,12 +91,12 @@ describe("round trips of one booking", () => {
   });
 
   it("a refused booking costs no write: a taken slot answers 409 after the hold is refused", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
-    const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
-    expect((await orderOf(c, q, { technicianId: t.id })).status).toBe(201);
-    const again = await orderOf(c, q, { technicianId: t.id });
+    const q = (await countedQuote(w, c, at(w, 2, "10:00"))).body;
+    expect((await countedBook(c, q, { technicianId: t.id })).status).toBe(201);
+    const again = await countedBook(c, q, { technicianId: t.id });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe("SLOT_UNAVAILABLE");
     // Claim; address ∥ technician; the refusal stored as the key's answer.
@@ -127,12 +108,12 @@ describe("round trips of one booking", () => {
 describe("the answer of a booking", () => {
   for (const mode of ["auto", "chosen", "grab", "manual"] as const) {
     it(`is the order as read back afterwards (${mode} dispatch)`, async () => {
-      const w = await createWorld(band(), { dispatchMode: mode === "chosen" ? "auto" : mode });
+      const w = await createWorld(freshCenter(), { dispatchMode: mode === "chosen" ? "auto" : mode });
       const t = await addTechnician(w, w.center);
       const c = await newCustomer(w.center);
       for (const plan of ["after_service", "full"] as const) {
-        const q = (await quoteOf(w, c, at(w, plan === "full" ? 3 : 2, "10:00"))).body;
-        const placed = await orderOf(c, q, { paymentPlan: plan, ...(mode === "chosen" ? { technicianId: t.id } : {}) });
+        const q = (await countedQuote(w, c, at(w, plan === "full" ? 3 : 2, "10:00"))).body;
+        const placed = await countedBook(c, q, { paymentPlan: plan, ...(mode === "chosen" ? { technicianId: t.id } : {}) });
         expect(placed.status).toBe(201);
         const read = await call("GET", `/v1/orders/${placed.body.id}`, { token: c.session.token });
         expect(placed.body).toEqual(read.body);
@@ -144,13 +125,13 @@ describe("the answer of a booking", () => {
   }
 
   it("is stored with the order: a retry with the same key gets it again without booking twice", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
-    const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
-    const first = await orderOf(c, q, { technicianId: t.id }, "rt-replay");
+    const q = (await countedQuote(w, c, at(w, 2, "10:00"))).body;
+    const first = await countedBook(c, q, { technicianId: t.id }, "rt-replay");
     expect(first.status).toBe(201);
-    const again = await orderOf(c, q, { technicianId: t.id }, "rt-replay");
+    const again = await countedBook(c, q, { technicianId: t.id }, "rt-replay");
     expect(again.status).toBe(201);
     expect(again.headers.get("Idempotent-Replayed")).toBe("true");
     expect(again.body).toEqual(first.body);
@@ -161,28 +142,28 @@ describe("the answer of a booking", () => {
   });
 
   it("is judged by the key first: what the booking's reads find counts only for a claimed key", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
-    const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
-    const first = await orderOf(c, q, { technicianId: t.id }, "rt-judged");
+    const q = (await countedQuote(w, c, at(w, 2, "10:00"))).body;
+    const first = await countedBook(c, q, { technicianId: t.id }, "rt-judged");
     expect(first.status).toBe(201);
     // The address is gone now, so the reads would refuse: the replay still gives the stored order …
     expect((await call("DELETE", `/v1/me/addresses/${c.addressId}`, { token: c.session.token })).status).toBe(204);
-    const replay = await orderOf(c, q, { technicianId: t.id }, "rt-judged");
+    const replay = await countedBook(c, q, { technicianId: t.id }, "rt-judged");
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(first.body);
     // … and another body under the same key is 422, whatever its reads find.
-    expectProblem(await orderOf(c, q, { technicianId: t.id, notes: "other" }, "rt-judged"), 422, "IDEMPOTENCY_KEY_REUSED");
+    expectProblem(await countedBook(c, q, { technicianId: t.id, notes: "other" }, "rt-judged"), 422, "IDEMPOTENCY_KEY_REUSED");
     // A fresh key gets what the reads find.
-    expectProblem(await orderOf(c, q, { technicianId: t.id }), 404);
+    expectProblem(await countedBook(c, q, { technicianId: t.id }), 404);
   });
 
   it("survives a fault after the order's write: the retry gets the order that was written, not a second booking", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
-    const q = (await quoteOf(w, c, at(w, 2, "10:00"))).body;
+    const q = (await countedQuote(w, c, at(w, 2, "10:00"))).body;
     // The cell fails the call that follows the order's write (booking the held interval).
     const failing = new Proxy(env.CELL, {
       get(target, prop) {
@@ -200,13 +181,7 @@ describe("the answer of a booking", () => {
     });
     const body = { quoteId: q.id, addressId: c.addressId, start: q.start, paymentPlan: "after_service", technicianId: t.id };
     const headers = { "Idempotency-Key": "rt-fault" };
-    const ctx = createExecutionContext();
-    const faulted = await worker.fetch(
-      requestOf("POST", "/v1/orders", { token: c.session.token, headers, body }),
-      { ...env, CELL: failing },
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    const faulted = await callWith({ ...env, CELL: failing }, "POST", "/v1/orders", { token: c.session.token, headers, body });
     expect(faulted.status).toBe(500);
     const retry = await call("POST", "/v1/orders", { token: c.session.token, headers, body });
     expect(retry.status).toBe(201);

@@ -3,16 +3,13 @@ import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/lib/encoding";
 import { call, expectProblem } from "../support/http";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, localDay } from "../support/world";
-import { book, newCustomer, quote, task } from "../support/booking";
+import { addTechnician, createWorld } from "../support/world";
+import { at, book, newCustomer, quote, task } from "../support/booking";
 import { PNG, uploadPhoto } from "../support/visit";
-
-const band = () => freshCenter(-10, -2);
-const at = (w: { timeZone: string }, days: number, hhmm: string) => `${localDay(w.timeZone, days)}T${hhmm}:00+08:00`;
 
 describe("booking end to end", () => {
   it("books, auto-dispatches, and walks the visit to completion with every step in the timeline", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const techSession = await tech.session();
     const customer = await newCustomer(w.center);
@@ -69,7 +66,7 @@ describe("booking end to end", () => {
   });
 
   it("keeps a pending-payment hold with an expiry for pay-now orders", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const q = await quote(w, customer, at(w, 2, "10:00"));
@@ -82,7 +79,7 @@ describe("booking end to end", () => {
 
 describe("quotes", () => {
   it("rejects a tampered quote and one that does not match the order", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);
     const q = await quote(w, customer, at(w, 2, "10:00"));
@@ -110,7 +107,7 @@ describe("quotes", () => {
 
 describe("idempotency", () => {
   it("replays the stored answer, refuses another body with 422, and a running request with 409", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);

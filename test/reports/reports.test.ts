@@ -5,11 +5,9 @@ import { addTechnician, cellAt, createWorld, localDay, type World } from "../sup
 import { at, book, newCustomer, quote } from "../support/booking";
 import { visitTo } from "../support/visit";
 
-const band = () => freshCenter(-20, -10);
-
 /** One completed visit (day +2 10:00), one cancelled booking (day +3 14:00) and one left assigned (day +4 09:00). */
 async function history() {
-  const w = await createWorld(band());
+  const w = await createWorld(freshCenter());
   const t = await addTechnician(w, w.center);
   const s = await t.session();
   const done = await visitTo(w, s, "completed", { start: at(w, 2, "10:00") });
@@ -108,7 +106,7 @@ describe("reports", () => {
   });
 
   it("refuses bad ranges, missing cities, strangers and unknown cities", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const path = "/v1/admin/reports/rates";
     expectProblem(await get(w, `${path}?city=${w.cityId}&from=2026-02-10&to=2026-02-01`), 400, "INVALID_RANGE");
     expectProblem(await get(w, `${path}?city=${w.cityId}&from=2025-01-01&to=2026-06-01`), 400, "INVALID_RANGE");

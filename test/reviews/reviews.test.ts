@@ -7,12 +7,10 @@ import { call, callBytes, expectProblem, signIn, signInWithRoles, type Session }
 import { JPEG, PNG, visitTo } from "../support/visit";
 import { addTechnician, createWorld, type World } from "../support/world";
 
-const band = () => freshCenter(12, 20);
-
 const GOOD = { quality: 5, punctuality: 5, attitude: 4, value: 4 };
 
 async function completedVisit(opts: { merchantId?: string } = {}) {
-  const w = await createWorld(band(), { merchantId: opts.merchantId });
+  const w = await createWorld(freshCenter(), { merchantId: opts.merchantId });
   const t = await addTechnician(w, w.center);
   const tech = await t.session();
   const visit = await visitTo(w, tech, "completed");
@@ -223,7 +221,7 @@ describe("operators and merchants", () => {
   });
 
   it("the public list is 404 for a technician who is unknown or not approved", async () => {
-    const w: World = await createWorld(band());
+    const w: World = await createWorld(freshCenter());
     const pending = await addTechnician(w, w.center, { approve: false });
     expectProblem(await publicList(pending.id), 404);
     expectProblem(await publicList("tch_missing"), 404);

@@ -1,4 +1,5 @@
 /** Booking helpers for order tests: a customer with an address, quotes and orders over HTTP. */
+import { expect } from "vitest";
 import { call, signIn, type Session } from "./http";
 import { localDay, type World } from "./world";
 
@@ -39,6 +40,13 @@ export function book(
     headers: { "Idempotency-Key": key },
     body: { quoteId: q.id, addressId: c.addressId, start: q.start, paymentPlan: "after_service", ...extra },
   });
+}
+
+/** The order as its customer sees it. */
+export async function orderOf(customer: Customer, orderId: string) {
+  const res = await call("GET", `/v1/orders/${orderId}`, { token: customer.session.token });
+  expect(res.status).toBe(200);
+  return res.body;
 }
 
 export function task(session: Session, orderId: string, action: string, body: Record<string, unknown> = {}) {

@@ -1,31 +1,9 @@
-/** Catalog fixtures for integration tests: cities, skills, categories, merchants and their admins. */
+/** Catalog fixtures for integration tests, made through the admin API: skills, categories, merchants and their admins. */
 import { call, signIn, uniquePhone, type Session } from "./http";
 
 /** A short token no other test uses, for names, codes and search text. */
 export function uniqueWord(prefix = "w"): string {
   return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
-
-export interface TestCity {
-  id: string;
-  center: { lat: number; lng: number };
-}
-
-/**
- * A new small city in this suite's band (lat −60…−45) at a random longitude, retried on overlap, so
- * it never collides with cities made by other suites.
- */
-export async function createCity(admin: Session): Promise<TestCity> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const center = { lat: -60 + Math.random() * 15, lng: -170 + Math.random() * 340 };
-    const res = await call("POST", "/v1/admin/cities", {
-      token: admin.token,
-      body: { name: uniqueWord("city"), timeZone: "UTC", center, radiusKm: 8 },
-    });
-    if (res.status === 201) return { id: res.body.id, center };
-    if (res.body?.code !== "CITY_OVERLAP") throw new Error(`city failed: ${res.status} ${JSON.stringify(res.body)}`);
-  }
-  throw new Error("no free place for a test city");
 }
 
 export async function createSkill(admin: Session): Promise<string> {

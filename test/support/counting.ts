@@ -3,9 +3,10 @@
  * queue sends, by wrapping the real bindings (nothing is faked; every call still reaches them).
  * The count is deterministic, unlike a time, so tests may assert bounds on it.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import worker from "../../src/index";
-import { readAnswer, requestOf, type CallOptions, type Called } from "./http";
+import { env } from "cloudflare:test";
+import type { Customer } from "./booking";
+import { callWith, type CallOptions, type Called } from "./http";
+import type { World } from "./world";
 
 export interface Counts {
   /** D1 round trips of the request: one per statement run on its own, one per batch (outbox drains apart). */
@@ -142,9 +143,23 @@ export interface Counted<T = any> extends Called<T> {
  */
 export async function countedCall<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Counted<T>> {
   const { env: counted, counts } = countingEnv();
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(requestOf(method, path, opts), counted, ctx);
-  const answer = await readAnswer<T>(res);
-  await waitOnExecutionContext(ctx);
-  return { ...answer, counts };
+  return { ...(await callWith<T>(counted, method, path, opts)), counts };
+}
+
+/** A quote of the world's service at its centre, counted (0 D1 round trips: priced from the reference cache). */
+export function countedQuote(w: World, c: Customer, start: string) {
+  return countedCall("POST", "/v1/quotes", {
+    token: c.session.token,
+    body: { serviceId: w.serviceId, lat: w.center.lat, lng: w.center.lng, start },
+  });
+}
+
+let keys = 0;
+/** Books a quote (pay after the service unless `extra` says otherwise), counted. */
+export function countedBook(c: Customer, q: { id: string; start: string }, extra: Record<string, unknown> = {}, key = `rt-${(keys += 1)}`) {
+  return countedCall("POST", "/v1/orders", {
+    token: c.session.token,
+    headers: { "Idempotency-Key": key },
+    body: { quoteId: q.id, addressId: c.addressId, start: q.start, paymentPlan: "after_service", ...extra },
+  });
 }

@@ -1,6 +1,7 @@
 /** Test helpers that talk to the Worker through its real fetch handler. */
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import worker from "../../src/index";
 import type { Role } from "../../src/domain/roles";
 
 export interface CallOptions {
@@ -34,6 +35,17 @@ export async function call<T = any>(method: string, path: string, opts: CallOpti
   return readAnswer<T>(await exports.default.fetch(requestOf(method, path, opts)));
 }
 
+/**
+ * Calls the Worker's fetch handler with `bindings` in place of the configured ones (a variable
+ * changed, bindings that count), waiting for what the request left running after the answer.
+ */
+export async function callWith<T = any>(bindings: Env, method: string, path: string, opts: CallOptions = {}): Promise<Called<T>> {
+  const ctx = createExecutionContext();
+  const answer = await readAnswer<T>(await worker.fetch(requestOf(method, path, opts), bindings, ctx));
+  await waitOnExecutionContext(ctx);
+  return answer;
+}
+
 /** A Worker answer with its body parsed as JSON when it is JSON, else kept as text. */
 export async function readAnswer<T = any>(res: Response): Promise<Called<T>> {
   const text = await res.text();
@@ -54,15 +66,7 @@ export async function callBytes<T = any>(
 ): Promise<Called<T>> {
   const headers: Record<string, string> = { "Content-Type": opts.type };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  const res = await exports.default.fetch(new Request(`http://doorstep.test${path}`, { method, headers, body: opts.bytes }));
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON; keep the text
-  }
-  return { status: res.status, headers: res.headers, body: body as T };
+  return readAnswer<T>(await exports.default.fetch(new Request(`http://doorstep.test${path}`, { method, headers, body: opts.bytes })));
 }
 
 let counter = 0;

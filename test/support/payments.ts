@@ -8,10 +8,10 @@ import { expect } from "vitest";
 import { fromBase64, toBase64, utf8 } from "../../src/lib/encoding";
 import { hmacHex, pemToDer } from "../../src/lib/provider-crypto";
 import { alipaySignedString } from "../../src/money/verify";
-import { book, newCustomer, quote, task, type Customer } from "./booking";
+import { at, book, newCustomer, orderOf, quote, task, type Customer } from "./booking";
 import { call, type Called, type Session } from "./http";
 import { PNG, uploadPhoto } from "./visit";
-import { localDay, type World } from "./world";
+import { type World } from "./world";
 
 const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 
@@ -39,17 +39,9 @@ export async function rsaVerifyB64(pem: string, sig: string, message: string): P
 export const SERIALS = Object.keys(JSON.parse(env.TEST_WECHATPAY_PLATFORM_KEYS) as Record<string, string>);
 const platformKeys = JSON.parse(env.TEST_WECHATPAY_PLATFORM_KEYS) as Record<string, string>;
 
-/** POSTs a raw body to a webhook and reads the answer. */
-export async function postWebhook(provider: string, body: string, headers: Record<string, string>): Promise<Called> {
-  const res = await exports.default.fetch(new Request(`http://doorstep.test/v1/webhooks/${provider}`, { method: "POST", headers, body }));
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // plain text (Alipay's `success`)
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
+/** POSTs a raw body to a webhook and reads the answer (JSON, or plain text such as Alipay's `success`). */
+export function postWebhook(provider: string, body: string, headers: Record<string, string>): Promise<Called> {
+  return call("POST", `/v1/webhooks/${provider}`, { raw: body, headers });
 }
 
 // ——— WeChat Pay ———
@@ -223,17 +215,19 @@ export function pay(
 /** Books the world's service to be paid now (`full` unless given) and returns the pending order. */
 export async function pendingOrder(w: World, opts: { customer?: Customer; plan?: string; start?: string } = {}) {
   const customer = opts.customer ?? (await newCustomer(w.center));
-  const q = await quote(w, customer, opts.start ?? `${localDay(w.timeZone, 2)}T10:00:00+08:00`);
+  const q = await quote(w, customer, opts.start ?? at(w, 2, "10:00"));
   const res = await book(customer, q, { paymentPlan: opts.plan ?? "full" });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   expect(res.body.status).toBe("pending_payment");
   return { customer, order: res.body };
 }
 
-export async function orderOf(c: Customer, id: string) {
-  const res = await call("GET", `/v1/orders/${id}`, { token: c.session.token });
-  expect(res.status).toBe(200);
-  return res.body;
+/** A pending order of the world's service and a payment of it started with `provider`. */
+export async function paymentOf(w: World, provider = "wechatpay") {
+  const { customer, order } = await pendingOrder(w);
+  const res = await pay(customer, order.id, { provider });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { customer, order, payment: res.body };
 }
 
 /** Every ledger transaction of an order (or all), with entries, straight from D1. */

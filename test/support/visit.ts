@@ -2,9 +2,9 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { book, newCustomer, quote, task, type Customer } from "./booking";
+import { at, book, newCustomer, quote, task, type Customer } from "./booking";
 import { call, readAnswer, type Called, type Session } from "./http";
-import { localDay, type World } from "./world";
+import { type World } from "./world";
 
 /** The smallest bodies that carry each format's signature. */
 export const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
@@ -90,7 +90,7 @@ export async function visitTo(
   opts: { start?: string; customer?: Customer } = {},
 ): Promise<Visit> {
   const customer = opts.customer ?? (await newCustomer(w.center));
-  const q = await quote(w, customer, opts.start ?? `${localDay(w.timeZone, 2)}T10:00:00+08:00`);
+  const q = await quote(w, customer, opts.start ?? at(w, 2, "10:00"));
   const res = await book(customer, q);
   expect(res.status).toBe(201);
   const order = res.body;
@@ -152,13 +152,6 @@ export async function changesOf(
   const res = await call("GET", `/v1/orders/${orderId}/changes`, { token: session.token });
   expect(res.status).toBe(200);
   return res.body.items;
-}
-
-/** The order as its customer sees it. */
-export async function orderOf(customer: Customer, orderId: string) {
-  const res = await call("GET", `/v1/orders/${orderId}`, { token: customer.session.token });
-  expect(res.status).toBe(200);
-  return res.body;
 }
 
 /**

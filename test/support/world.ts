@@ -3,8 +3,8 @@ import { env } from "cloudflare:test";
 import { latLngToCell, gridDisk, cellToLatLng } from "h3-js";
 import { newId } from "../../src/lib/ids";
 import { DEFAULT_WEEKLY_SHIFTS } from "../../src/domain/shifts";
-import { call, signIn, signInAdmin, uniquePhone, type Session } from "./http";
-import { insertSkill } from "./fixtures";
+import { call, signIn, signInAdmin, signInWithRoles, uniquePhone, type Session } from "./http";
+import { freshCenter, insertMerchant, insertSkill } from "./fixtures";
 
 export interface World {
   admin: Session;
@@ -20,19 +20,18 @@ export interface World {
 
 let n = 0;
 
-/** Creates a city centred at `center` (unique per test file band) with one service offered there. */
-export async function createWorld(
-  center: { lat: number; lng: number },
-  opts: {
-    timeZone?: string;
-    leadTimeMinutes?: number;
-    horizonDays?: number;
-    durationMinutes?: number;
-    dispatchMode?: "auto" | "grab" | "manual" | "chosen";
-    /** The merchant offering the service (its orders belong to that merchant). */
-    merchantId?: string;
-  } = {},
-): Promise<World> {
+export interface WorldOptions {
+  timeZone?: string;
+  leadTimeMinutes?: number;
+  horizonDays?: number;
+  durationMinutes?: number;
+  dispatchMode?: "auto" | "grab" | "manual" | "chosen";
+  /** The merchant offering the service (its orders belong to that merchant). */
+  merchantId?: string;
+}
+
+/** Creates a city centred at `center` (from `freshCenter()`) with one service offered there. */
+export async function createWorld(center: { lat: number; lng: number }, opts: WorldOptions = {}): Promise<World> {
   n += 1;
   const admin = await signInAdmin();
   const timeZone = opts.timeZone ?? "Asia/Shanghai";
@@ -124,6 +123,36 @@ export async function addTechnician(
     if (ok.status !== 200) throw new Error(`approve: ${ok.status} ${JSON.stringify(ok.body)}`);
   }
   return { id: res.body.id, phone, homeCell: res.body.homeCell, session: () => signIn(phone) };
+}
+
+export interface MerchantWorld {
+  w: World;
+  merchantId: string;
+  /** A merchant_admin of the merchant, signed in. */
+  merchantAdmin: Session;
+  /** An approved technician of the merchant, homed at the centre. */
+  tech: TestTechnician;
+  techSession: Session;
+}
+
+/**
+ * A world (at a fresh centre) whose service belongs to a new merchant, with that merchant's admin
+ * signed in and one approved technician of the merchant at the centre (none with `technician: false`).
+ */
+export async function merchantWorld(opts?: Omit<WorldOptions, "merchantId"> & { technician?: true }): Promise<MerchantWorld>;
+export async function merchantWorld(
+  opts: Omit<WorldOptions, "merchantId"> & { technician: false },
+): Promise<Omit<MerchantWorld, "tech" | "techSession">>;
+export async function merchantWorld(
+  opts: Omit<WorldOptions, "merchantId"> & { technician?: boolean } = {},
+): Promise<Omit<MerchantWorld, "tech" | "techSession"> | MerchantWorld> {
+  const { technician, ...worldOptions } = opts;
+  const merchantId = await insertMerchant();
+  const w = await createWorld(freshCenter(), { ...worldOptions, merchantId });
+  const merchantAdmin = await signInWithRoles(["merchant_admin"], merchantId);
+  if (technician === false) return { w, merchantId, merchantAdmin };
+  const tech = await addTechnician(w, w.center, { merchantId });
+  return { w, merchantId, merchantAdmin, tech, techSession: await tech.session() };
 }
 
 /** A point in a neighbouring cell of `cell` (ring 1), for moves and ring tests. */

@@ -6,7 +6,6 @@ import { freshCenter, insertMerchant } from "../support/fixtures";
 import { addTechnician, createWorld } from "../support/world";
 import { JPEG, PNG } from "../support/visit";
 
-const band = () => freshCenter(12, 20);
 const PDF = new TextEncoder().encode("%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
 
 const uploadFor = (token: string | null, technicianId: string, kind: string, type = "application/pdf", bytes: Uint8Array = PDF) =>
@@ -24,7 +23,7 @@ const auditCount = async (action: string, technicianId: string) =>
 
 describe("technician qualification documents", () => {
   it("stores uploads in R2 as pending, lists them, serves the bytes (audited) and decides them with the application", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center, { approve: false });
     const id = await uploadFor(w.admin.token, t.id, "id_card", "image/png", PNG);
     expect(id.status).toBe(201);
@@ -56,7 +55,7 @@ describe("technician qualification documents", () => {
   });
 
   it("rejects the pending documents with the application and its reason", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center, { approve: false });
     expect((await uploadFor(w.admin.token, t.id, "health", "image/jpeg", JPEG)).status).toBe(201);
     expect((await call("POST", `/v1/admin/technicians/${t.id}/reject`, { token: w.admin.token, body: { reason: "expired" } })).status).toBe(
@@ -67,7 +66,7 @@ describe("technician qualification documents", () => {
   });
 
   it("lets a technician upload and list their own documents", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const s = await t.session();
     const up = await callBytes("POST", "/v1/technician/documents?kind=certificate", {
@@ -83,7 +82,7 @@ describe("technician qualification documents", () => {
   });
 
   it("confines a merchant_admin to its merchant's technicians (404 for others) and refuses customers", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const merchantId = await insertMerchant();
     const own = await addTechnician(w, w.center, { merchantId, approve: false });
     const other = await addTechnician(w, w.center, { approve: false });
@@ -101,7 +100,7 @@ describe("technician qualification documents", () => {
   });
 
   it("refuses wrong types, bodies that are not what they claim, oversized files and unknown kinds, storing nothing", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center, { approve: false });
     expectProblem(
       await uploadFor(w.admin.token, t.id, "id_card", "text/plain", new TextEncoder().encode("hi")),
@@ -121,7 +120,7 @@ describe("technician qualification documents", () => {
   });
 
   it("allows at most 30 documents per technician (409 DOCUMENT_LIMIT)", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center, { approve: false });
     for (let i = 0; i < 30; i++) expect((await uploadFor(w.admin.token, t.id, "other")).status).toBe(201);
     expectProblem(await uploadFor(w.admin.token, t.id, "other"), 409, "DOCUMENT_LIMIT");

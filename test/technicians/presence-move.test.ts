@@ -7,12 +7,11 @@ import { presenceOf } from "../support/cell";
 import { call, expectProblem, signIn } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld, localDay, neighbourPoint } from "../support/world";
-
-const band = () => freshCenter(34, 40);
+import { listen } from "../support/visit";
 
 describe("technician presence", () => {
   it("goes online, reports positions, and is refused while off duty", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     expectProblem(
@@ -34,7 +33,7 @@ describe("technician presence", () => {
   });
 
   it("validates input and guards roles", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     expectProblem(await call("POST", "/v1/technician/presence", { token: me.token, body: { lat: 91, lng: 0 } }), 400, "VALIDATION_FAILED");
@@ -51,7 +50,7 @@ describe("technician presence", () => {
   });
 
   it("accepts positions over the technician's WebSocket, authenticated by access_token", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     await call("POST", "/v1/technician/status", { token: me.token, body: { online: true } });
@@ -64,13 +63,9 @@ describe("technician presence", () => {
     );
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
-    const replies: { type: string }[] = [];
-    ws.addEventListener("message", (e) => replies.push(JSON.parse(e.data as string)));
-    ws.accept();
+    const replies = listen(ws);
     ws.send(JSON.stringify({ type: "position", lat: w.center.lat + 0.01, lng: w.center.lng }));
-    const deadline = Date.now() + 3000;
-    while (replies.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(replies[0]?.type).toBe("ack");
+    expect((await replies.nth(1))?.type).toBe("ack");
     const presence = await presenceOf(cellStub(env, t.homeCell), t.id);
     expect(presence.lat).toBeCloseTo(w.center.lat + 0.01, 6);
     ws.close(1000, "done");
@@ -79,7 +74,7 @@ describe("technician presence", () => {
 
 describe("moving a technician's home", () => {
   it("moves the calendar to the new cell with every booking, and the old cell redirects", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const date = localDay(w.timeZone, 2);
     const start = zonedToUtc(date, 10 * 60, w.timeZone);
@@ -150,7 +145,7 @@ describe("moving a technician's home", () => {
   });
 
   it("finishes a move cut short after D1 switched, on the next call", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const target = neighbourPoint(t.homeCell);
     const toCell = cellAt(target);
@@ -176,7 +171,7 @@ describe("moving a technician's home", () => {
   });
 
   it("rejects a home outside every city and guards roles", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const res = await call("POST", `/v1/admin/technicians/${t.id}/move`, { token: w.admin.token, body: { home: { lat: -85, lng: 0 } } });
     expectProblem(res, 400, "HOME_OUTSIDE_CITIES");

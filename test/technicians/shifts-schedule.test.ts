@@ -6,12 +6,11 @@ import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
 import { addTechnician, createWorld, localDay } from "../support/world";
 
-const band = () => freshCenter(28, 34);
 const weekday = { start: "09:00", end: "17:00" };
 
 describe("technician shifts", () => {
   it("start as the platform default and are replaced by the technician", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     const got = await call("GET", "/v1/technician/shifts", { token: me.token });
@@ -31,7 +30,7 @@ describe("technician shifts", () => {
   });
 
   it("gives new technicians their merchant's default shifts", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const merchantId = await insertMerchant();
     await env.DB.prepare("UPDATE merchants SET default_shifts = ? WHERE id = ?")
       .bind(JSON.stringify({ mon: [weekday], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }), merchantId)
@@ -43,7 +42,7 @@ describe("technician shifts", () => {
   });
 
   it("a day off removes that date's availability; extra hours add slots", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const off = localDay(w.timeZone, 3);
     const extra = localDay(w.timeZone, 4);
@@ -67,7 +66,7 @@ describe("technician shifts", () => {
   });
 
   it("rejects malformed shifts with field paths and changes nothing", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const bad = async (body: unknown, path: string) => {
       const res = await call("PUT", `/v1/admin/technicians/${t.id}/shifts`, { token: w.admin.token, body });
@@ -94,7 +93,7 @@ describe("technician shifts", () => {
   });
 
   it("guards: 401 without a token, 403 for customers, 404 for another merchant's technician or none", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const mine = await insertMerchant();
     const theirs = await insertMerchant();
     const t = await addTechnician(w, w.center, { merchantId: theirs });
@@ -114,7 +113,7 @@ describe("technician shifts", () => {
 
 describe("GET /v1/admin/technicians/{id}/schedule", () => {
   it("reads holds and bookings from the owner cell, in the city's time zone", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const date = localDay(w.timeZone, 2);
     const start = zonedToUtc(date, 10 * 60, w.timeZone);

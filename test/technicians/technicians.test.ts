@@ -1,11 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cellCenter, cellOf } from "../../src/domain/geo";
-import { createCity, freshCenter, insertMerchant, insertSkill, type TestCity } from "../support/fixtures";
+import { auditActions, createCity, insertMerchant, insertSkill, type TestCity } from "../support/fixtures";
 import { call, expectProblem, signIn, signInAdmin, signInWithRoles, uniquePhone, type Session } from "../support/http";
-
-// This file's cities live in latitudes 40–45.
-const newCity = (token: string) => createCity(token, freshCenter(40, 45));
 
 const MASKED = /^\+86159\*{4}\d{4}$/;
 
@@ -37,16 +34,9 @@ async function statusOf(id: string): Promise<string | undefined> {
   return row?.status;
 }
 
-async function auditActions(targetId: string): Promise<string[]> {
-  const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq")
-    .bind(targetId)
-    .all<{ action: string }>();
-  return results.map((r) => r.action);
-}
-
 describe("POST /v1/admin/technicians", () => {
   it("registers a pending technician in the city of its home and grants the account the technician role", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const merchantId = await insertMerchant();
     const phone = uniquePhone();
     const res = await call("POST", "/v1/admin/technicians", {
@@ -80,7 +70,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("turns an existing customer (phone given as 11 bare digits) into a technician, keeping the account", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const customer = await signIn();
     const created = await register(admin.token, city, { phone: customer.phone.slice(3), serviceRadiusKm: 25 });
     expect(created.accountId).toBe(customer.accountId);
@@ -89,7 +79,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("registers a merchant_admin's technician under its own merchant by default", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const merchantId = await insertMerchant();
     const merchantAdmin = await signInWithRoles(["merchant_admin"], merchantId);
     expect((await register(merchantAdmin.token, city)).merchantId).toBe(merchantId);
@@ -97,7 +87,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("answers 404 for another merchant's id (merchant_admin) or an unknown merchant, creating nothing", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const own = await insertMerchant();
     const other = await insertMerchant();
     const merchantAdmin = await signInWithRoles(["merchant_admin"], own);
@@ -114,7 +104,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("refuses a home outside every city with 400 HOME_OUTSIDE_CITIES at body.home, creating nothing", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const [technicians, accounts] = [await count("technicians"), await count("accounts")];
     const res = await call("POST", "/v1/admin/technicians", { token: admin.token, body: body(city, { home: { lat: -80, lng: 10 } }) });
     expectProblem(res, 400, "HOME_OUTSIDE_CITIES");
@@ -123,7 +113,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("lists every unknown skill with 400 UNKNOWN_SKILL, creating nothing", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const technicians = await count("technicians");
     const res = await call("POST", "/v1/admin/technicians", {
       token: admin.token,
@@ -135,7 +125,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("rejects malformed input with 400, creating nothing", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const [technicians, accounts] = [await count("technicians"), await count("accounts")];
     const cases: [Record<string, unknown>, string, string][] = [
       [{ phone: "12345" }, "INVALID_PHONE", "body.phone"],
@@ -155,7 +145,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("refuses a phone that already is a technician with 409 TECHNICIAN_EXISTS, whatever its format", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const phone = uniquePhone();
     await register(admin.token, city, { phone });
     const technicians = await count("technicians");
@@ -173,7 +163,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("registers one technician when the same phone is submitted concurrently", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const phone = uniquePhone();
     const results = await Promise.all(
       Array.from({ length: 6 }, () => call("POST", "/v1/admin/technicians", { token: admin.token, body: body(city, { phone }) })),
@@ -183,7 +173,7 @@ describe("POST /v1/admin/technicians", () => {
   });
 
   it("needs a token (401) and an operator or merchant_admin role (403)", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     expectProblem(await call("POST", "/v1/admin/technicians", { body: body(city) }), 401);
     const customer = await signIn();
     expectProblem(await call("POST", "/v1/admin/technicians", { token: customer.token, body: body(city) }), 403, "FORBIDDEN");
@@ -194,7 +184,7 @@ describe("POST /v1/admin/technicians", () => {
 
 describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   it("approves a pending technician once; a second approval is 409 INVALID_TRANSITION", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     const res = await call("POST", `/v1/admin/technicians/${t.id}/approve`, { token: admin.token });
     expect(res.status).toBe(200);
@@ -205,7 +195,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   });
 
   it("rejects a pending technician with a reason, recorded in the audit log; only pending ones", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     const res = await call("POST", `/v1/admin/technicians/${t.id}/reject`, { token: admin.token, body: { reason: "证件不全" } });
     expect(res.status).toBe(200);
@@ -228,7 +218,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   });
 
   it("reconsiders a rejected technician: approve works from rejected", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     await call("POST", `/v1/admin/technicians/${t.id}/reject`, { token: admin.token, body: { reason: "照片模糊" } });
     const res = await call("POST", `/v1/admin/technicians/${t.id}/approve`, { token: admin.token });
@@ -237,7 +227,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   });
 
   it("refuses a suspended technician either way with 409 INVALID_TRANSITION", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     await env.DB.prepare("UPDATE technicians SET status = 'suspended' WHERE id = ?").bind(t.id).run();
     expectProblem(await call("POST", `/v1/admin/technicians/${t.id}/approve`, { token: admin.token }), 409, "INVALID_TRANSITION");
@@ -250,7 +240,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   });
 
   it("approves exactly once under concurrent decisions", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     const results = await Promise.all([
       ...Array.from({ length: 3 }, () => call("POST", `/v1/admin/technicians/${t.id}/approve`, { token: admin.token })),
@@ -268,7 +258,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   });
 
   it("requires a reason to reject (400), leaving the technician pending", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     for (const reject of [{}, { reason: "" }, { reason: "x".repeat(501) }, { reason: "ok", extra: 1 }]) {
       expectProblem(
@@ -281,7 +271,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   });
 
   it("lets a merchant_admin decide for its own technicians only: another merchant's are 404 and stay pending", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const [merchantA, merchantB] = [await insertMerchant("A"), await insertMerchant("B")];
     const adminA = await signInWithRoles(["merchant_admin"], merchantA);
     const adminB = await signInWithRoles(["merchant_admin"], merchantB);
@@ -297,7 +287,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
   });
 
   it("answers 404 for an unknown technician, 401 without a token and 403 for a customer", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     expectProblem(await call("POST", "/v1/admin/technicians/tch_missing/approve", { token: admin.token }), 404);
     expectProblem(await call("POST", "/v1/admin/technicians/tch_missing/reject", { token: admin.token, body: { reason: "x" } }), 404);
@@ -315,7 +305,7 @@ describe("POST /v1/admin/technicians/{id}/approve and /reject", () => {
 
 describe("GET /v1/admin/technicians", () => {
   it("filters by city, home cell and status, with masked phones", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const [cellA, cellB] = [city.cells[0]!, city.cells[city.cells.length - 1]!];
     const a = await register(admin.token, city, { home: cellCenter(cellA) });
     const b = await register(admin.token, city, { home: cellCenter(cellB) });
@@ -334,7 +324,7 @@ describe("GET /v1/admin/technicians", () => {
   });
 
   it("pages with limit and cursor without repeating or skipping", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await register(admin.token, city)).id);
     const seen: string[] = [];
@@ -354,7 +344,7 @@ describe("GET /v1/admin/technicians", () => {
   });
 
   it("shows a merchant_admin only its own merchant's technicians", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const [merchantA, merchantB] = [await insertMerchant("A"), await insertMerchant("B")];
     const adminA = await signInWithRoles(["merchant_admin"], merchantA);
     const ofA = await register(admin.token, city, { merchantId: merchantA });
@@ -384,7 +374,7 @@ describe("GET /v1/admin/technicians", () => {
 
 describe("GET /v1/admin/technicians/{id}", () => {
   it("returns one technician to an operator and to its merchant's admin", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const merchantId = await insertMerchant();
     const merchantAdmin = await signInWithRoles(["merchant_admin"], merchantId);
     const t = await register(admin.token, city, { merchantId });
@@ -396,7 +386,7 @@ describe("GET /v1/admin/technicians/{id}", () => {
   });
 
   it("answers 404 for another merchant's technician and for an unknown id", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const [merchantA, merchantB] = [await insertMerchant("A"), await insertMerchant("B")];
     const adminB = await signInWithRoles(["merchant_admin"], merchantB);
     const ofA = await register(admin.token, city, { merchantId: merchantA });
@@ -409,7 +399,7 @@ describe("GET /v1/admin/technicians/{id}", () => {
   });
 
   it("needs a token (401) and an operator or merchant_admin role (403)", async () => {
-    const city = await newCity(admin.token);
+    const city = await createCity(admin.token);
     const t = await register(admin.token, city);
     expectProblem(await call("GET", `/v1/admin/technicians/${t.id}`), 401);
     const customer = await signIn();

@@ -1,23 +1,21 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { at, book, newCustomer, quote, task } from "../support/booking";
+import { at, book, newCustomer, orderOf, quote, task } from "../support/booking";
 import { cellDeadline } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
-import { askExtraCharge, askTimeChange, changesOf, decide, orderOf, PNG, scheduleOf, uploadPhoto, visitTo } from "../support/visit";
+import { askExtraCharge, askTimeChange, changesOf, decide, PNG, scheduleOf, uploadPhoto, visitTo } from "../support/visit";
 import { addTechnician, cellAt, createWorld } from "../support/world";
 
-const band = () => freshCenter(16, 20);
-
 async function oneTechnician(opts: Parameters<typeof createWorld>[1] = {}) {
-  const w = await createWorld(band(), opts);
+  const w = await createWorld(freshCenter(), opts);
   const t = await addTechnician(w, w.center);
   return { w, techId: t.id, tech: await t.session() };
 }
 
 /** An order walked to `status` by technician a, and technician b (added after booking) ready to take over. */
 async function withSecondTechnician(status: "assigned" | "accepted") {
-  const w = await createWorld(band());
+  const w = await createWorld(freshCenter());
   const a = await addTechnician(w, w.center);
   const first = await a.session();
   const { customer, order } = await visitTo(w, first, status);

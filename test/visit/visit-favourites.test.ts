@@ -7,8 +7,6 @@ import { call, expectProblem, signInWithRoles, type Session } from "../support/h
 import { visitTo } from "../support/visit";
 import { addTechnician, createWorld } from "../support/world";
 
-const band = () => freshCenter(50, 55);
-
 const favourites = (s: Session, query = "") => call("GET", `/v1/me/favourites${query}`, { token: s.token });
 const favour = (s: Session, technicianId: string) => call("PUT", `/v1/me/favourites/${technicianId}`, { token: s.token });
 const unfavour = (s: Session, technicianId: string) => call("DELETE", `/v1/me/favourites/${technicianId}`, { token: s.token });
@@ -16,7 +14,7 @@ const idsOf = (res: { body: { items: { technician: { id: string } }[] } }) => re
 
 describe("favourite technicians", () => {
   it("keeps technicians who completed my orders: idempotent put, listed in pages, removed once", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const { customer } = await visitTo(w, await a.session(), "completed");
     const b = await addTechnician(w, w.center);
@@ -52,7 +50,7 @@ describe("favourite technicians", () => {
   });
 
   it("404 for a technician who never completed an order of mine; 400, 401 and 403 as usual; nothing added", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const tech = await a.session();
     const accepted = await visitTo(w, tech, "accepted");
@@ -79,7 +77,7 @@ describe("favourite technicians", () => {
   });
 
   it("dispatch prefers a favourite: its score carries the favourite weight, which decides between two otherwise alike", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const fav = await addTechnician(w, w.center);
     const { customer } = await visitTo(w, await fav.session(), "completed");
     const other = await addTechnician(w, w.center);

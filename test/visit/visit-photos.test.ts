@@ -5,24 +5,19 @@ import { task } from "../support/booking";
 import { freshCenter, insertMerchant } from "../support/fixtures";
 import { call, expectProblem, signIn, signInWithRoles, type Session } from "../support/http";
 import { downloadPhoto, JPEG, jpegOfSize, PNG, storedKeys, uploadPhoto, visitTo, WEBP } from "../support/visit";
-import { addTechnician, createWorld } from "../support/world";
-
-const band = () => freshCenter(12, 16);
-
-/** A world whose service belongs to a merchant, with one technician of that merchant. */
-async function merchantWorld() {
-  const merchantId = await insertMerchant();
-  const w = await createWorld(band(), { merchantId });
-  const t = await addTechnician(w, w.center, { merchantId });
-  return { w, merchantId, tech: await t.session(), techId: t.id };
-}
+import { addTechnician, createWorld, merchantWorld } from "../support/world";
 
 const photosOf = (session: Session, orderId: string, query = "") =>
   call("GET", `/v1/orders/${orderId}/photos${query}`, { token: session.token });
 
 describe("uploading visit photos", () => {
   it("stores the arrival photo in R2 and lists and serves it to the customer, the technician and staff", async () => {
-    const { w, merchantId, tech, techId } = await merchantWorld();
+    const {
+      w,
+      merchantId,
+      techSession: tech,
+      tech: { id: techId },
+    } = await merchantWorld();
     const { customer, order } = await visitTo(w, tech, "en_route");
 
     const up = await uploadPhoto(tech, order.id, "arrive");
@@ -74,7 +69,7 @@ describe("uploading visit photos", () => {
   });
 
   it("refuses bodies that are not the image they claim, other media types, empty bodies and unknown kinds, storing nothing", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { customer, order } = await visitTo(w, tech, "en_route");
 
@@ -101,7 +96,7 @@ describe("uploading visit photos", () => {
   });
 
   it("takes photos up to 5 MB, refuses one byte more with 413 also when streamed without a length", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "en_route");
 
@@ -122,7 +117,7 @@ describe("uploading visit photos", () => {
   });
 
   it("takes arrival photos on the way or arrived, and completion photos arrived or in service", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "accepted");
     const both = async () => [(await uploadPhoto(tech, order.id, "arrive")).status, (await uploadPhoto(tech, order.id, "complete")).status];
@@ -146,7 +141,7 @@ describe("uploading visit photos", () => {
   });
 
   it("keeps at most 10 photos of a kind, also when 12 are sent at once, with no bytes left behind", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "en_route");
 
@@ -165,7 +160,7 @@ describe("uploading visit photos", () => {
 
 describe("photos the visit needs", () => {
   it("arriving needs an arrival photo and completing a completion photo; a refusal changes nothing", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { customer, order } = await visitTo(w, tech, "en_route");
     const status = async () => (await call("GET", `/v1/orders/${order.id}`, { token: customer.session.token })).body.status;
@@ -187,7 +182,7 @@ describe("photos the visit needs", () => {
   });
 
   it("photos the previous technician took neither let the next one arrive nor use up their quota", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const first = await a.session();
     const { customer, order } = await visitTo(w, first, "en_route");
@@ -213,7 +208,7 @@ describe("photos the visit needs", () => {
 
 describe("who reaches photos", () => {
   it("401 without a token, 403 for a customer uploading, 404 for strangers, other merchants and missing ones", async () => {
-    const { w, tech } = await merchantWorld();
+    const { w, techSession: tech } = await merchantWorld();
     const { customer, order } = await visitTo(w, tech, "en_route");
     const photo = (await uploadPhoto(tech, order.id, "arrive")).body;
     // another order of the same world, another technician

@@ -7,8 +7,6 @@ import { call, expectProblem, readAnswer, signIn, signInWithRoles, type Session 
 import { listen, openTracking, PNG, uploadPhoto, visitTo } from "../support/visit";
 import { addTechnician, createWorld } from "../support/world";
 
-const band = () => freshCenter(-20, -12);
-
 const EXACT = { text: "测试路 1 号 101 室", contactName: "张三", contactPhone: "+8613912345678" };
 const MASKED = { text: null, contactName: "张*", contactPhone: "+86139****5678" };
 
@@ -23,7 +21,7 @@ async function ageOrder(orderId: string, minutes: number) {
 
 describe("address and phone reveal", () => {
   it("masked while offered, exact from acceptance through the visit and for the grace after completion", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "assigned");
     const rounded = { lat: Math.round(w.center.lat * 100) / 100, lng: Math.round(w.center.lng * 100) / 100 };
@@ -55,7 +53,7 @@ describe("address and phone reveal", () => {
   });
 
   it("a grab-pool job is masked for every technician, the one reserved for it included, until one grabs it", async () => {
-    const w = await createWorld(band(), { dispatchMode: "grab" });
+    const w = await createWorld(freshCenter(), { dispatchMode: "grab" });
     const techs = [await addTechnician(w, w.center), await addTechnician(w, w.center)];
     const sessions = await Promise.all(techs.map((t) => t.session()));
     const customer = await newCustomer(w.center);
@@ -76,7 +74,7 @@ describe("address and phone reveal", () => {
   });
 
   it("a technician who declines, or gives back an accepted job, sees it masked and then not at all", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
     const first = await a.session();
     const { order } = await visitTo(w, first, "assigned");
@@ -104,7 +102,7 @@ describe("tracking the technician", () => {
     Math.ceil(((haversineKm(from, to) * Number(env.TRAVEL_ROAD_FACTOR)) / Number(env.TRAVEL_SPEED_KMH)) * 3600);
 
   it("the customer sees the technician's status, position and ETA to the address as the technician reports them", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const tech = await t.session();
     const { customer, order } = await visitTo(w, tech, "en_route");
@@ -135,7 +133,7 @@ describe("tracking the technician", () => {
   });
 
   it("a browser opens it with access_token in the query", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { customer, order } = await visitTo(w, tech, "en_route");
     const res = await openTracking(customer.session.token, order.id, { query: true });
@@ -146,7 +144,7 @@ describe("tracking the technician", () => {
   });
 
   it("stops once the technician starts the service, and when they give the job back", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     await onDuty(tech);
     const { customer, order } = await visitTo(w, tech, "en_route");
@@ -172,7 +170,7 @@ describe("tracking the technician", () => {
   });
 
   it("401 without a valid token, 403 for staff, 404 for someone else's order, 409 before departure, after arrival, or without an upgrade", async () => {
-    const w = await createWorld(band());
+    const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const assigned = await visitTo(w, tech, "assigned");
     const accepted = await visitTo(w, tech, "accepted", { start: at(w, 6, "10:00") });
