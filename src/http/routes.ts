@@ -5,7 +5,6 @@ import payments from "../money/payments.handlers";
 import money from "../money/money.handlers";
 import tasks from "../dispatch/tasks.handlers";
 import availability from "../dispatch/availability.handlers";
-import bench from "../bench/bench.handlers";
 import audit from "../audit/audit.handlers";
 import auth from "../identity/auth.handlers";
 import catalog from "../catalog/catalog.handlers";
@@ -48,5 +47,4 @@ export const routes = [
   adminOrders,
   audit,
   dashboard,
-  bench,
 ];
