@@ -34,6 +34,8 @@ const mf = new Miniflare(
       {
         ...workerOptions,
         name,
+        // Module names are paths relative to rootPath; the configuration's own root is bench/, above the bundle.
+        rootPath: path.dirname(script),
         modules: true,
         scriptPath: script,
         bindings: { ...(workerOptions.bindings as Record<string, string> | undefined), ...vars },
