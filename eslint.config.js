@@ -5,7 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       "node_modules",
-      ".wrangler",
+      "**/.wrangler",
       "dist",
       "bench/results",
       "worker-configuration.d.ts",
@@ -26,6 +26,8 @@ export default tseslint.config(
       "bench/*.test.ts",
       "bench/seed-bench.ts",
       "bench/fixtures.ts",
+      "bench/worker.ts",
+      "bench/worker/**/*.ts",
       "bench/node/**/*.ts",
     ],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

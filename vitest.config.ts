@@ -1,6 +1,8 @@
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 
 /** A fresh RSA key pair (WebCrypto), as PEM: SPKI public, PKCS#8 private. */
 async function rsaPair(): Promise<{ publicPem: string; privatePem: string }> {
@@ -37,62 +39,91 @@ export default defineConfig(async () => {
     rsaPair(),
     rsaPair(),
   ]);
-  return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnop",
-            PII_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-            PII_LOOKUP_KEY: "",
-            OTP_DEV_ECHO: "1",
-            BOOTSTRAP_ADMIN_PHONES: "+8613800000000",
-            CORS_ORIGINS: "https://app.example.test",
-            OTP_TTL_SECONDS: "300",
-            OTP_MAX_ATTEMPTS: "5",
-            OTP_PHONE_LIMIT: "5/3600",
-            OTP_IP_LIMIT: "1000/3600",
-            OTP_PHONE_COOLDOWN_SECONDS: "0",
-            SMS_PROVIDER: "console",
-            STRIPE_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
-            SANDBOX_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
-            WECHATPAY_MCHID: "1900000109",
-            WECHATPAY_APPID: "wxd678efh567hg6787",
-            WECHATPAY_APIV3_KEY: randomText(32),
-            // Two platform serials at once, as during a key switch.
-            WECHATPAY_PUBLIC_KEYS: JSON.stringify({
-              PUB_KEY_ID_0114232134912410000001: wechatOld.publicPem,
-              "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.publicPem,
-            }),
-            WECHATPAY_MERCHANT_PRIVATE_KEY: wechatMerchant.privatePem,
-            ALIPAY_APP_ID: "2021004100000001",
-            ALIPAY_PUBLIC_KEY: alipayPlatform.publicPem,
-            ALIPAY_APP_PRIVATE_KEY: alipayApp.privatePem,
-            PAYMENT_QUERY_AFTER_SECONDS: "0",
-            // A failing cell event is retried at once, so it reaches the dead-letter queue within seconds.
-            CELL_EVENTS_RETRY_SECONDS: "0",
-            TEST_WECHATPAY_PLATFORM_KEYS: JSON.stringify({
-              PUB_KEY_ID_0114232134912410000001: wechatOld.privatePem,
-              "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.privatePem,
-            }),
-            TEST_WECHATPAY_MERCHANT_PUBLIC_KEY: wechatMerchant.publicPem,
-            TEST_ALIPAY_PRIVATE_KEY: alipayPlatform.privatePem,
-            TEST_ALIPAY_APP_PUBLIC_KEY: alipayApp.publicPem,
-          },
-        },
-      }),
-    ],
+  const bindings = {
+    TEST_MIGRATIONS: migrations,
+    JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnop",
+    PII_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    PII_LOOKUP_KEY: "",
+    OTP_DEV_ECHO: "1",
+    BOOTSTRAP_ADMIN_PHONES: "+8613800000000",
+    CORS_ORIGINS: "https://app.example.test",
+    OTP_TTL_SECONDS: "300",
+    OTP_MAX_ATTEMPTS: "5",
+    OTP_PHONE_LIMIT: "5/3600",
+    OTP_IP_LIMIT: "1000/3600",
+    OTP_PHONE_COOLDOWN_SECONDS: "0",
+    SMS_PROVIDER: "console",
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
+    SANDBOX_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
+    WECHATPAY_MCHID: "1900000109",
+    WECHATPAY_APPID: "wxd678efh567hg6787",
+    WECHATPAY_APIV3_KEY: randomText(32),
+    // Two platform serials at once, as during a key switch.
+    WECHATPAY_PUBLIC_KEYS: JSON.stringify({
+      PUB_KEY_ID_0114232134912410000001: wechatOld.publicPem,
+      "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.publicPem,
+    }),
+    WECHATPAY_MERCHANT_PRIVATE_KEY: wechatMerchant.privatePem,
+    ALIPAY_APP_ID: "2021004100000001",
+    ALIPAY_PUBLIC_KEY: alipayPlatform.publicPem,
+    ALIPAY_APP_PRIVATE_KEY: alipayApp.privatePem,
+    PAYMENT_QUERY_AFTER_SECONDS: "0",
+    // A failing cell event is retried at once, so it reaches the dead-letter queue within seconds.
+    CELL_EVENTS_RETRY_SECONDS: "0",
+    TEST_WECHATPAY_PLATFORM_KEYS: JSON.stringify({
+      PUB_KEY_ID_0114232134912410000001: wechatOld.privatePem,
+      "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.privatePem,
+    }),
+    TEST_WECHATPAY_MERCHANT_PUBLIC_KEY: wechatMerchant.publicPem,
+    TEST_ALIPAY_PRIVATE_KEY: alipayPlatform.privatePem,
+    TEST_ALIPAY_APP_PUBLIC_KEY: alipayApp.publicPem,
+  };
+  const root = import.meta.dirname;
+  assertSameBindings(path.join(root, "wrangler.toml"), path.join(root, "bench", "wrangler.toml"));
+  const workerProject = (name: string, configPath: string, include: string[]) => ({
+    plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings } })],
     test: {
+      name,
       setupFiles: ["./test/setup.ts"],
-      include: ["test/**/*.test.ts"],
+      include,
       testTimeout: 30_000,
+    },
+  });
+  return {
+    test: {
       // Info log lines (requests, console SMS and push, drains) and the security warnings the webhook
       // and cell-event retries the tests provoke on purpose are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
-      onConsoleLog: (log: string) =>
-        process.env.DOORSTEP_TEST_LOGS === "1" ||
-        !/"level":"info"|"msg":"payment\.security"|"msg":"cell\.event_(retry|dead_letter)"/.test(log),
+      onConsoleLog: (log: string) => process.env.DOORSTEP_TEST_LOGS === "1" || !/"level":"info"|"msg":"payment\.security"|"msg":"cell\.event_(retry|dead_letter)"/.test(log),
+      projects: [
+        // The production Worker (src/index.ts).
+        workerProject("api", "./wrangler.toml", ["test/**/*.test.ts"]),
+        // The benchmark Worker (bench/worker.ts): the same app plus the benchmark routes.
+        workerProject("bench-worker", "./bench/wrangler.toml", ["bench/worker/**/*.test.ts"]),
+      ],
     },
   };
 });
+
+/** What may differ between the two Wrangler configurations: the Worker's name and entry point, and where the file is. */
+const PER_WORKER = new Set(["name", "topLevelName", "main", "configPath", "userConfigPath"]);
+
+/**
+ * Fails unless the two Wrangler configurations declare the same bindings, variables, triggers and
+ * runtime (only the name, the entry point and paths relative to each file may differ), so the
+ * benchmark Worker always measures what production runs.
+ */
+function assertSameBindings(productionPath: string, benchPath: string): void {
+  const comparable = (configPath: string): Record<string, unknown> => {
+    const config = unstable_readConfig({ config: configPath });
+    const dir = path.dirname(path.resolve(configPath));
+    return {
+      ...Object.fromEntries(Object.entries(config).filter(([key]) => !PER_WORKER.has(key))),
+      d1_databases: config.d1_databases.map((d) => ({ ...d, migrations_dir: d.migrations_dir && path.resolve(dir, d.migrations_dir) })),
+      assets: config.assets && { ...config.assets, directory: config.assets.directory && path.resolve(dir, config.assets.directory) },
+    };
+  };
+  const production = comparable(productionPath);
+  const bench = comparable(benchPath);
+  const differing = Object.keys({ ...production, ...bench }).filter((key) => !isDeepStrictEqual(production[key], bench[key]));
+  if (differing.length) throw new Error(`${benchPath} differs from ${productionPath} in: ${differing.join(", ")}`);
+}

@@ -2,11 +2,12 @@ import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Benchmarks that must run inside workerd (in-DO loops). Started by `npm run bench`, never by `npm test`.
+// Benchmarks that must run inside workerd (in-DO loops), on the benchmark Worker (bench/wrangler.toml).
+// Started by `npm run bench`, never by `npm test`.
 export default defineConfig({
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: path.join(import.meta.dirname, "../wrangler.toml") },
+      wrangler: { configPath: path.join(import.meta.dirname, "wrangler.toml") },
       miniflare: { bindings: { BENCH_QUICK: process.env.BENCH_QUICK ?? "0" } },
     }),
   ],

@@ -1,3 +1,4 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { problem, routeNotFound, toAppError } from "./errors";
@@ -5,9 +6,13 @@ import { authenticate } from "./http/auth";
 import { drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
 import { routes } from "./http/routes";
+import type { AppEnv } from "./env";
 
-/** Builds the Worker's HTTP app: middleware, every route, errors, and the OpenAPI document. */
-export function createApp() {
+/**
+ * Builds the Worker's HTTP app: middleware, every route, errors, and the OpenAPI document.
+ * `extraRoutes` are mounted after the product's routes, behind the same middleware and error handling.
+ */
+export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
   const app = createRouter();
 
   app.use("*", requestContext);
@@ -26,7 +31,7 @@ export function createApp() {
   app.use("/v1/*", authenticate);
   app.use("/v1/*", drainAfterWrites);
 
-  for (const route of routes) app.route("/", route);
+  for (const route of [...routes, ...extraRoutes]) app.route("/", route);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

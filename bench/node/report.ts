@@ -402,7 +402,7 @@ export function renderReport(run: Run, resultFile: string): void {
       );
   }
   L.push(
-    "The naive path (`POST /v1/bench/naive-orders`, only with `BENCH_ROUTES=1`) books exactly like `POST /v1/orders` with a",
+    "The naive path (`POST /v1/bench/naive-orders`, a route of the benchmark Worker only) books exactly like `POST /v1/orders` with a",
     "chosen technician, but without the cell: it reads the technician's orders in D1, then inserts the new one. Nothing",
     "serialises the read and the write, which is the race a cell exists to prevent. Its overlaps are counted in D1.",
     "",

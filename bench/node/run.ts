@@ -360,8 +360,8 @@ try {
   await phase("Doorstep on Miniflare directly", async () => {
     if (!world || !pool) throw new Error("skipped: the wrangler dev phase did not build its world");
     const bundleDir = path.join(ROOT, ".cache", "bench-bundle");
-    await bundle(bundleDir);
-    miniflare = await startMiniflare(persist, PORTS.miniflare, bundleDir, path.join(logs, "miniflare.log"));
+    const script = await bundle(bundleDir);
+    miniflare = await startMiniflare(persist, PORTS.miniflare, script, path.join(logs, "miniflare.log"));
     const api = new Client(miniflare.base);
     const w: World = world;
     record("ceilings", await ceilings(miniflare, w.customers[0]!.token, LEVELS, SIZES.ceilingOps, SIZES.ceilingMs));

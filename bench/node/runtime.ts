@@ -1,10 +1,11 @@
 /**
- * The local runtimes that serve the Worker to the load generator: `wrangler dev` (its proxy workerd
- * in front of the Worker's workerd, local persistence under a temp directory) and Miniflare driven
- * directly (one workerd, the same bundle, bindings and persistence).
+ * The local runtimes that serve the benchmark Worker (bench/worker.ts, configured by
+ * bench/wrangler.toml: the production Worker plus the benchmark routes) to the load generator:
+ * `wrangler dev` (its proxy workerd in front of the Worker's workerd, local persistence under a temp
+ * directory) and Miniflare driven directly (one workerd, the same bundle, bindings and persistence).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseEnv, promisify } from "node:util";
@@ -14,15 +15,16 @@ import { childrenNamed, start, stop, waitForHttp, type Managed } from "./process
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 export const VARS_FILE = path.join(ROOT, ".dev.vars.example");
+/** The benchmark Worker's Wrangler configuration (same bindings as wrangler.toml, main = bench/worker.ts). */
+export const BENCH_CONFIG = path.join(ROOT, "bench", "wrangler.toml");
 const NODE_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
 /**
- * Variables the bench sets on top of .dev.vars.example: the benchmark routes, sign-in limits that
- * let hundreds of bench accounts in from one address, and dispatch deadlines longer than a run (so
- * no order is moved to another technician while it is audited).
+ * Variables the bench sets on top of .dev.vars.example: sign-in limits that let hundreds of bench
+ * accounts in from one address, and dispatch deadlines longer than a run (so no order is moved to
+ * another technician while it is audited).
  */
 export const BENCH_VARS: Record<string, string> = {
-  BENCH_ROUTES: "1",
   OTP_DEV_ECHO: "1",
   OTP_IP_LIMIT: "1000000/3600",
   OTP_PHONE_LIMIT: "100/3600",
@@ -93,10 +95,14 @@ export async function seedBenchTechnicians(
   const { statements, ...people } = await mod.buildBenchTechnicians(parseEnv(readFileSync(VARS_FILE, "utf8")), counts);
   const sql = path.join(cache, "seed-bench.sql");
   writeFileSync(sql, statements.map((s) => `${s};\n`).join(""));
-  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", persist, "--file", sql], {
-    cwd: ROOT,
-    env: NODE_ENV,
-  });
+  await promisify(execFile)(
+    process.execPath,
+    [WRANGLER, "d1", "execute", "DB", "--config", BENCH_CONFIG, "--local", "--persist-to", persist, "--file", sql],
+    {
+      cwd: ROOT,
+      env: NODE_ENV,
+    },
+  );
   return people;
 }
 
@@ -109,11 +115,13 @@ async function ready(name: Runtime["name"], base: string, p: Managed, t0: number
   return { name, base, startMs: Math.round(performance.now() - t0), process: p };
 }
 
-/** `wrangler dev` on 127.0.0.1:`port` with local persistence in `persist`. */
+/** `wrangler dev` of the benchmark Worker on 127.0.0.1:`port` with local persistence in `persist`. */
 export async function startWranglerDev(persist: string, port: number, inspectorPort: number, logFile: string): Promise<Runtime> {
   const args = [
     WRANGLER,
     "dev",
+    "--config",
+    BENCH_CONFIG,
     "--ip",
     "127.0.0.1",
     "--port",
@@ -134,19 +142,25 @@ export async function startWranglerDev(persist: string, port: number, inspectorP
   return ready("wrangler dev", `http://127.0.0.1:${port}`, p, t0, logFile);
 }
 
-/** Bundles the Worker exactly as a deploy would, into `outdir`. */
-export async function bundle(outdir: string): Promise<void> {
-  await promisify(execFile)(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, env: NODE_ENV });
-}
-
-/** Miniflare serving the bundle in `bundleDir` on 127.0.0.1:`port`, persistence in `persist` (no wrangler in front). */
-export async function startMiniflare(persist: string, port: number, bundleDir: string, logFile: string): Promise<Runtime> {
-  const script = path.join(import.meta.dirname, "miniflare-serve.ts");
-  const t0 = performance.now();
-  const p = start("miniflare", process.execPath, [script, persist, String(port), bundleDir, JSON.stringify(BENCH_VARS)], logFile, {
+/** Bundles the benchmark Worker exactly as a deploy would, into `outdir`; returns the path of the bundled script. */
+export async function bundle(outdir: string): Promise<string> {
+  rmSync(outdir, { recursive: true, force: true });
+  await promisify(execFile)(process.execPath, [WRANGLER, "deploy", "--dry-run", "--config", BENCH_CONFIG, "--outdir", outdir], {
     cwd: ROOT,
     env: NODE_ENV,
   });
+  // One script, named after the entry point (worker.js), next to its source map.
+  const scripts = readdirSync(outdir).filter((f) => f.endsWith(".js"));
+  if (scripts.length !== 1) throw new Error(`expected one bundled script in ${outdir}, found: ${scripts.join(", ") || "none"}`);
+  return path.join(outdir, scripts[0]!);
+}
+
+/** Miniflare serving the bundled `script` on 127.0.0.1:`port`, persistence in `persist` (no wrangler in front). */
+export async function startMiniflare(persist: string, port: number, script: string, logFile: string): Promise<Runtime> {
+  const serve = path.join(import.meta.dirname, "miniflare-serve.ts");
+  const t0 = performance.now();
+  const args = [serve, BENCH_CONFIG, persist, String(port), script, JSON.stringify(BENCH_VARS)];
+  const p = start("miniflare", process.execPath, args, logFile, { cwd: ROOT, env: NODE_ENV });
   return ready("miniflare", `http://127.0.0.1:${port}`, p, t0, logFile);
 }
 

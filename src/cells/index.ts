@@ -3,3 +3,4 @@
  * The area's public surface: its routers (mounted by src/http/routes.ts) and what other areas may call.
  */
 export * from "./cells.service";
+export * from "./cell-events.consumer";

@@ -11,7 +11,6 @@ import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { visitRoutes } from "../visit";
-import bench from "../bench/bench.handlers";
 import docs from "./docs/docs.handlers";
 import health from "./health.handlers";
 
@@ -40,5 +39,4 @@ export const routes = [
   adminOrdersRoutes,
   auditRoutes,
   dashboardRoutes,
-  bench,
 ];

@@ -3,7 +3,6 @@
  * signed with keys made for this test run, and the money a test reads back from D1.
  */
 import { env } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { fromBase64, toBase64, utf8 } from "../../src/lib/encoding";
 import { hmacHex, pemToDer } from "../../src/lib/provider-crypto";

@@ -1,20 +1,20 @@
 /**
- * Benchmark-only use cases behind BENCH_ROUTES (off unless the bench runner turns it on): the
- * ceilings of the stack, a naive booking path without the cell, and bulk set-up of one cell.
+ * Benchmark-only use cases (the benchmark Worker's routes): the ceilings of the stack, a naive
+ * booking path without the cell, and bulk set-up of one cell.
  */
 import type { HoldRequest } from "../../durable/cell.types";
-import { getDb } from "../db/client";
-import { findOwnAddress } from "../db/repositories/addresses.repo";
+import { getDb } from "../../src/db/client";
+import { findOwnAddress } from "../../src/db/repositories/addresses.repo";
 import { hasOverlappingOrder, NAIVE_MARK, naiveAudit } from "./bench.repo";
-import { bookableService } from "../db/repositories/booking.repo";
-import { cityOfCell } from "../db/repositories/cities.repo";
-import { insertOrder, type OrderRow } from "../db/repositories/orders.repo";
-import { cellOf, resolutionOf } from "../domain/geo";
-import { ConflictError, NotFoundError } from "../errors";
-import { newId } from "../lib/ids";
-import { Pii } from "../lib/pii";
-import { cellStub } from "../cells/cells.service";
-import { orderTermsOf, readQuote } from "../orders/quotes.service";
+import { bookableService } from "../../src/db/repositories/booking.repo";
+import { cityOfCell } from "../../src/db/repositories/cities.repo";
+import { insertOrder, type OrderRow } from "../../src/db/repositories/orders.repo";
+import { cellOf, resolutionOf } from "../../src/domain/geo";
+import { ConflictError, NotFoundError } from "../../src/errors";
+import { newId } from "../../src/lib/ids";
+import { Pii } from "../../src/lib/pii";
+import { cellStub } from "../../src/cells/cells.service";
+import { orderTermsOf, readQuote } from "../../src/orders/quotes.service";
 
 /** One Worker → CellDO round trip that does nothing in the object. */
 export async function pingCell(env: Env, cell: string) {

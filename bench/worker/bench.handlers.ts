@@ -1,6 +1,6 @@
-import { authOf } from "../http/auth";
+import { authOf } from "../../src/http/auth";
 import * as bench from "./bench.service";
-import { createRouter } from "../http/openapi";
+import { createRouter } from "../../src/http/openapi";
 import * as routes from "./bench.routes";
 
 export default createRouter()

@@ -1,19 +1,10 @@
 /**
- * Benchmark routes. They exist only while BENCH_ROUTES is "1" (the bench runner sets it with
- * `--var`; it is "0" everywhere else) and are hidden from the OpenAPI document.
+ * Benchmark routes, mounted only by the benchmark Worker (bench/worker.ts), never by the production
+ * Worker, and hidden from the OpenAPI document.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
-import { routeNotFound } from "../errors";
-import { requireAuth, requireRole } from "../http/auth";
-import { authErrors, bearer, jsonBody, jsonContent } from "../http/openapi";
-
-/** Answers exactly like an unknown route unless BENCH_ROUTES is "1". */
-export const benchOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.env.BENCH_ROUTES !== "1") throw routeNotFound(c.req.method, c.req.path);
-  await next();
-};
+import { requireAuth, requireRole } from "../../src/http/auth";
+import { authErrors, bearer, jsonBody, jsonContent } from "../../src/http/openapi";
 
 const admin = requireRole("admin");
 
@@ -31,8 +22,8 @@ export const noop = createRoute({
   method: "get",
   path: "/v1/bench/noop",
   summary: "Does nothing after the full middleware stack (the ceiling of a route)",
-  middleware: [benchOnly, requireAuth] as const,
-  responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), "Nothing done"), ...authErrors(404) },
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), "Nothing done"), ...authErrors() },
 });
 
 export const ping = createRoute({
@@ -40,9 +31,9 @@ export const ping = createRoute({
   method: "get",
   path: "/v1/bench/cells/{cell}/ping",
   summary: "One Worker → CellDO RPC that does nothing in the object (the ceiling of a cell call)",
-  middleware: [benchOnly, requireAuth] as const,
+  middleware: [requireAuth] as const,
   request: { params: CellParam },
-  responses: { 200: jsonContent(z.object({ cell: z.string(), at: z.string() }), "Pinged"), ...authErrors(404) },
+  responses: { 200: jsonContent(z.object({ cell: z.string(), at: z.string() }), "Pinged"), ...authErrors() },
 });
 
 export const naiveOrder = createRoute({
@@ -50,7 +41,7 @@ export const naiveOrder = createRoute({
   method: "post",
   path: "/v1/bench/naive-orders",
   summary: "Books a quoted job with a D1 check-then-insert and no cell (racy on purpose)",
-  middleware: [benchOnly, requireAuth] as const,
+  middleware: [requireAuth] as const,
   request: {
     body: jsonBody(
       z
@@ -74,10 +65,10 @@ export const naiveAudit = createRoute({
   method: "get",
   path: "/v1/bench/naive-orders/audit",
   summary: "How many orders the naive path wrote and how many pairs of them overlap",
-  middleware: [benchOnly, admin] as const,
+  middleware: [admin] as const,
   responses: {
     200: jsonContent(z.object({ orders: z.number(), technicians: z.number(), overlappingPairs: z.number() }), "Audit"),
-    ...authErrors(404),
+    ...authErrors(),
   },
 });
 
@@ -86,7 +77,7 @@ export const fill = createRoute({
   method: "post",
   path: "/v1/bench/cells/{cell}/bookings",
   summary: "Books many intervals straight into one cell (bench set-up)",
-  middleware: [benchOnly, admin] as const,
+  middleware: [admin] as const,
   request: {
     params: CellParam,
     body: jsonBody(
@@ -111,7 +102,7 @@ export const fill = createRoute({
   },
   responses: {
     200: jsonContent(z.object({ cell: z.string(), booked: z.number(), refused: z.number() }), "Filled"),
-    ...authErrors(404, 413, 415),
+    ...authErrors(413, 415),
   },
 });
 
@@ -120,7 +111,7 @@ export const presence = createRoute({
   method: "get",
   path: "/v1/bench/cells/{cell}/presence",
   summary: "Every technician's last heartbeat as the cell sees it",
-  middleware: [benchOnly, admin] as const,
+  middleware: [admin] as const,
   request: { params: CellParam },
   responses: {
     200: jsonContent(
@@ -131,6 +122,6 @@ export const presence = createRoute({
       }),
       "Presence",
     ),
-    ...authErrors(404),
+    ...authErrors(),
   },
 });

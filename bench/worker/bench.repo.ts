@@ -1,9 +1,9 @@
 /**
- * The SQL of the benchmark's naive booking path (BENCH_ROUTES): a check-then-insert on D1's orders
+ * The SQL of the benchmark's naive booking path: a check-then-insert on D1's orders
  * with nothing serialising the two, to show what the owner cell prevents.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import type { Db } from "../../src/db/client";
 
 /** Marks the orders the naive path wrote, so its audit counts only them. */
 export const NAIVE_MARK = "bench:naive";
