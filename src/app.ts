@@ -1,5 +1,6 @@
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
+import { config, ConfigError } from "./config";
 import { problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./http/auth";
 import { drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
@@ -11,6 +12,11 @@ export function createApp() {
   const app = createRouter();
 
   app.use("*", requestContext);
+  // Every variable is parsed before anything else runs: a malformed one fails the request here.
+  app.use("*", async (c, next) => {
+    config(c.env);
+    await next();
+  });
   app.use(
     "*",
     cors({
@@ -47,7 +53,9 @@ export function createApp() {
   app.notFound((c) => problem(c, routeNotFound(c.req.method, c.req.path)));
   app.onError((err, c) => {
     const appError = toAppError(err);
-    if (appError.status >= 500) {
+    if (err instanceof ConfigError) {
+      console.error(JSON.stringify({ level: "error", msg: "configuration", requestId: c.get("requestId"), problems: err.problems }));
+    } else if (appError.status >= 500) {
       console.error(
         JSON.stringify({
           level: "error",
@@ -64,8 +72,5 @@ export function createApp() {
 }
 
 function allowedOrigins(env: Env): string[] {
-  return (env.CORS_ORIGINS ?? "")
-    .split(",")
-    .map((o) => o.trim())
-    .filter(Boolean);
+  return config(env).CORS_ORIGINS;
 }

@@ -2,6 +2,7 @@
  * Benchmark routes. They exist only while BENCH_ROUTES is "1" (the bench runner sets it with
  * `--var`; it is "0" everywhere else) and are hidden from the OpenAPI document.
  */
+import { config } from "../config";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
@@ -11,7 +12,7 @@ import { authErrors, bearer, jsonBody, jsonContent } from "../http/openapi";
 
 /** Answers exactly like an unknown route unless BENCH_ROUTES is "1". */
 export const benchOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.env.BENCH_ROUTES !== "1") throw routeNotFound(c.req.method, c.req.path);
+  if (!config(c.env).BENCH_ROUTES) throw routeNotFound(c.req.method, c.req.path);
   await next();
 };
 

@@ -2,6 +2,7 @@
  * Benchmark-only use cases behind BENCH_ROUTES (off unless the bench runner turns it on): the
  * ceilings of the stack, a naive booking path without the cell, and bulk set-up of one cell.
  */
+import { config } from "../config";
 import type { HoldRequest } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { findOwnAddress } from "../db/repositories/addresses.repo";
@@ -9,7 +10,7 @@ import { hasOverlappingOrder, NAIVE_MARK, naiveAudit } from "./bench.repo";
 import { bookableService } from "../db/repositories/booking.repo";
 import { cityOfCell } from "../db/repositories/cities.repo";
 import { insertOrder, type OrderRow } from "../db/repositories/orders.repo";
-import { cellOf, resolutionOf } from "../domain/geo";
+import { cellOf } from "../domain/geo";
 import { ConflictError, NotFoundError } from "../errors";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
@@ -40,7 +41,7 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
   const [address, found] = await Promise.all([findOwnAddress(db, customerId, input.addressId), bookableService(db, quote.serviceId)]);
   if (!address) throw new NotFoundError("Address");
   if (!found) throw new NotFoundError("Service");
-  const cell = cellOf(address, resolutionOf(env));
+  const cell = cellOf(address, config(env).H3_RESOLUTION);
   const city = await cityOfCell(db, cell);
   if (!city) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
   if (await hasOverlappingOrder(db, input.technicianId, quote.start, quote.end)) {

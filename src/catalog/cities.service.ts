@@ -1,7 +1,8 @@
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { cellsOfCity, cityOfCell, findTakenCells, insertCity, listCities, type CityRow } from "../db/repositories/cities.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
-import { cellOf, cellsCovering, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, cellsCovering, type LatLng } from "../domain/geo";
 import { isTimeZone } from "../domain/time-zone";
 import { BadRequestError, ConflictError } from "../errors";
 import { newId } from "../lib/ids";
@@ -52,7 +53,7 @@ export async function createCity(
     );
   }
   const db = getDb(env);
-  const resolution = resolutionOf(env);
+  const resolution = config(env).H3_RESOLUTION;
   const cells = cellsCovering(input.center, input.radiusKm, resolution);
   const taken = await findTakenCells(db, cells);
   if (taken.length > 0) {
@@ -93,5 +94,5 @@ export async function createCity(
 
 /** The city a point lies in (by its cell), or undefined outside every city. */
 export async function cityAt(env: Env, point: LatLng): Promise<CityRow | undefined> {
-  return cityOfCell(getDb(env), cellOf(point, resolutionOf(env)));
+  return cityOfCell(getDb(env), cellOf(point, config(env).H3_RESOLUTION));
 }

@@ -1,4 +1,5 @@
 /** The technician side of an order: tasks, the grab pool, and the visit's steps. */
+import { config } from "../config";
 import { gridDisk } from "h3-js";
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
@@ -27,8 +28,8 @@ import { assertPhotoTaken } from "../visit/photos.service";
 
 export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
 
-const graceMs = (env: Env) => (Number(env.REVEAL_GRACE_MINUTES) >= 0 ? Number(env.REVEAL_GRACE_MINUTES) : 60) * 60_000;
-const geofenceMeters = (env: Env) => (Number(env.GEOFENCE_METERS) > 0 ? Number(env.GEOFENCE_METERS) : 300);
+const graceMs = (env: Env) => config(env).REVEAL_GRACE_MINUTES * 60_000;
+const geofenceMeters = (env: Env) => config(env).GEOFENCE_METERS;
 
 /** Whether the technician may see the exact address and the customer's phone now. */
 export function revealed(env: Env, order: OrderRow, now = Date.now()): boolean {
@@ -87,7 +88,7 @@ export async function pool(env: Env, technicianId: string) {
   const db = getDb(env);
   const entry = await rosterEntry(db, technicianId);
   if (!entry) throw new NotFoundError("Technician");
-  const rows = await grabPool(db, gridDisk(entry.homeCell, Number(env.AVAILABILITY_RING) > 0 ? Number(env.AVAILABILITY_RING) : 1));
+  const rows = await grabPool(db, gridDisk(entry.homeCell, config(env).AVAILABILITY_RING));
   const out = [];
   for (const order of rows) {
     const found = await bookableService(db, order.serviceId);

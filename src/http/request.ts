@@ -1,3 +1,4 @@
+import { config } from "../config";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
@@ -30,15 +31,13 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   );
 };
 
-const DEFAULT_MAX_BODY = 64 * 1024;
-
 /** Uploads of files (visit photos, qualification documents): their routes set their own type and size rules. */
 const isFileUpload = (path: string) => path.endsWith("/photos") || path.endsWith("/documents");
 
 /** Rejects bodies over MAX_BODY_BYTES with 413 before anything reads them. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
   if (isFileUpload(c.req.path)) return next();
-  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY;
+  const maxSize = config(c.env).MAX_BODY_BYTES;
   return bodyLimit({
     maxSize,
     onError: () => {

@@ -1,3 +1,4 @@
+import { config } from "../config";
 import { getDb } from "../db/client";
 import {
   insertAddressWithin,
@@ -7,7 +8,7 @@ import {
   type AddressPatch,
   type AddressRow,
 } from "../db/repositories/addresses.repo";
-import { cellOf, resolutionOf } from "../domain/geo";
+import { cellOf } from "../domain/geo";
 import { ConflictError, NotFoundError } from "../errors";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
@@ -77,7 +78,7 @@ export async function createAddress(env: Env, accountId: string, input: AddressI
     textEnc: await pii.encrypt("address", input.text),
     lat: input.lat,
     lng: input.lng,
-    cell: cellOf(input, resolutionOf(env)),
+    cell: cellOf(input, config(env).H3_RESOLUTION),
     contactNameEnc: await pii.encrypt("contact_name", input.contactName),
     contactPhoneEnc: await pii.encrypt("phone", contactPhone),
     deletedAt: null,
@@ -112,7 +113,7 @@ export async function patchAddress(env: Env, accountId: string, id: string, inpu
   if (input.lat !== undefined && input.lng !== undefined) {
     patch.lat = input.lat;
     patch.lng = input.lng;
-    patch.cell = cellOf({ lat: input.lat, lng: input.lng }, resolutionOf(env));
+    patch.cell = cellOf({ lat: input.lat, lng: input.lng }, config(env).H3_RESOLUTION);
   }
   const row = await updateAddress(getDb(env), accountId, id, patch);
   if (!row) throw notFound();

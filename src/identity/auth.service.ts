@@ -2,7 +2,8 @@ import { getDb } from "../db/client";
 import { accountLinks, findOrCreateAccount, updateAccount, type AccountRow } from "../db/repositories/accounts.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { consumeOtp, insertRefreshToken, putOtp, revokeFamily, useRefreshToken, findRefreshToken } from "../db/repositories/auth.repo";
-import { hitLimits, parseLimit } from "../db/repositories/rate-limit.repo";
+import { hitLimits } from "../db/repositories/rate-limit.repo";
+import { config } from "../config";
 import { normalisePhone } from "../domain/phone";
 import { withRoles, type Role } from "../domain/roles";
 import type { Auth } from "../env";
@@ -12,11 +13,6 @@ import { newId } from "../lib/ids";
 import { signAccessToken } from "../lib/jwt";
 import { Pii } from "../lib/pii";
 import { smsSender } from "../adapters/channels";
-
-const num = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
 
 /** Parses a client phone or fails with 400 INVALID_PHONE. */
 export function requirePhone(input: string, path = "body.phone"): string {
@@ -42,10 +38,7 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string })
   const phone = requirePhone(input.phone);
   const pii = await Pii.fromEnv(env);
   const phoneHash = await pii.lookupHash(phone);
-  const ttl = num(env.OTP_TTL_SECONDS, 300);
-  const perPhone = parseLimit(env.OTP_PHONE_LIMIT, { limit: 5, windowSeconds: 3600 });
-  const perIp = parseLimit(env.OTP_IP_LIMIT, { limit: 20, windowSeconds: 3600 });
-  const cooldown = Number(env.OTP_PHONE_COOLDOWN_SECONDS ?? 60);
+  const { OTP_TTL_SECONDS: ttl, OTP_PHONE_LIMIT: perPhone, OTP_IP_LIMIT: perIp, OTP_PHONE_COOLDOWN_SECONDS: cooldown } = config(env);
   const limits = [
     { key: `otp:ip:${input.ip}`, ...perIp },
     { key: `otp:phone:${phoneHash}`, ...perPhone },
@@ -60,8 +53,8 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string })
 
   const code = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000).padStart(6, "0");
   await putOtp(getDb(env), phoneHash, await otpHash(pii, phoneHash, code), Date.now() + ttl * 1000);
-  await smsSender(env).send(phone, `【Doorstep】验证码 ${code}，${Math.round(ttl / 60)} 分钟内有效。Your code is ${code}.`);
-  return { expiresIn: ttl, devCode: env.OTP_DEV_ECHO === "1" ? code : undefined };
+  await smsSender(config(env)).send(phone, `【Doorstep】验证码 ${code}，${Math.round(ttl / 60)} 分钟内有效。Your code is ${code}.`);
+  return { expiresIn: ttl, devCode: config(env).OTP_DEV_ECHO ? code : undefined };
 }
 
 function otpHash(pii: Pii, phoneHash: string, code: string) {
@@ -81,7 +74,7 @@ export async function signInWithOtp(env: Env, input: { phone: string; code: stri
   const pii = await Pii.fromEnv(env);
   const db = getDb(env);
   const phoneHash = await pii.lookupHash(phone);
-  const check = await consumeOtp(db, phoneHash, await otpHash(pii, phoneHash, input.code), num(env.OTP_MAX_ATTEMPTS, 5));
+  const check = await consumeOtp(db, phoneHash, await otpHash(pii, phoneHash, input.code), config(env).OTP_MAX_ATTEMPTS);
   if (check !== "ok") {
     const detail =
       check === "wrong"
@@ -103,10 +96,7 @@ export async function signInWithOtp(env: Env, input: { phone: string; code: stri
 
 /** Phones in BOOTSTRAP_ADMIN_PHONES hold admin and operator: how a fresh deployment gets its first administrator. */
 async function applyBootstrapAdmin(env: Env, account: AccountRow, phone: string): Promise<AccountRow> {
-  const bootstrap = (env.BOOTSTRAP_ADMIN_PHONES ?? "")
-    .split(",")
-    .map((p) => normalisePhone(p.trim()))
-    .filter((p): p is string => p !== null);
+  const bootstrap = config(env).BOOTSTRAP_ADMIN_PHONES.map(normalisePhone);
   if (!bootstrap.includes(phone)) return account;
   const roles = withRoles(account.roles, ["operator", "admin"]);
   if (roles.length === account.roles.length) return account;
@@ -151,14 +141,14 @@ async function issueTokens(env: Env, account: AccountRow, familyId: string): Pro
     merchantId: account.merchantId,
     technicianId: technician?.id ?? null,
   };
-  const ttl = num(env.ACCESS_TOKEN_TTL_SECONDS, 900);
+  const ttl = config(env).ACCESS_TOKEN_TTL_SECONDS;
   const refreshToken = randomToken(32);
   await insertRefreshToken(db, {
     id: newId("rft"),
     familyId,
     accountId: account.id,
     tokenHash: await sha256Hex(refreshToken),
-    expiresAt: Date.now() + num(env.REFRESH_TOKEN_TTL_DAYS, 30) * 86_400_000,
+    expiresAt: Date.now() + config(env).REFRESH_TOKEN_TTL_DAYS * 86_400_000,
   });
   return {
     accessToken: await signAccessToken(env, auth, ttl),

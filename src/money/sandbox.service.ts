@@ -3,6 +3,7 @@
  * records and delivers a Stripe-format `payment_intent.*` event, signed with SANDBOX_WEBHOOK_SECRET,
  * to the same verifying webhook code the real providers go through.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { getLocalRecord, setLocalState } from "../db/repositories/local-provider.repo";
 import { findPayment } from "../db/repositories/payments.repo";
@@ -25,7 +26,7 @@ export interface SandboxPayInput {
 
 /** Pays (or fails) the caller's sandbox payment as a customer would in the provider's sheet. */
 export async function sandboxPay(env: Env, customerId: string, paymentId: string, input: SandboxPayInput) {
-  if (!env.SANDBOX_WEBHOOK_SECRET) throw new NotFoundError("Payment");
+  if (!config(env).SANDBOX_WEBHOOK_SECRET) throw new NotFoundError("Payment");
   const db = getDb(env);
   const p = await findPayment(db, paymentId);
   if (!p || p.customerId !== customerId || p.provider !== "sandbox") throw new NotFoundError("Payment");
@@ -64,7 +65,7 @@ export async function sandboxPay(env: Env, customerId: string, paymentId: string
       env,
       "sandbox",
       raw,
-      await stripeSignature(env.SANDBOX_WEBHOOK_SECRET, raw, Math.floor(Date.now() / 1000)),
+      await stripeSignature(config(env).SANDBOX_WEBHOOK_SECRET, raw, Math.floor(Date.now() / 1000)),
     );
     if (!outcomeOfWebhook.ok) throw new Error(`sandbox webhook refused: ${outcomeOfWebhook.reason}`);
   }

@@ -5,6 +5,7 @@
  * A message that keeps failing is retried with backoff and then parked in the dead-letter queue,
  * whose consumer keeps it for operators to replay.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import {
   deliveryContext,
@@ -57,8 +58,8 @@ export async function deliverMessage(env: Env, m: OutboxEnvelope): Promise<Deliv
       : [];
   });
   const sent: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string }[] = [];
-  const push = pushSender(env);
-  const sms = smsSender(env);
+  const push = pushSender(config(env));
+  const sms = smsSender(config(env));
   let pii: Pii | undefined;
   try {
     for (const n of notices) {

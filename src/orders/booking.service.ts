@@ -6,6 +6,7 @@
  * the calendar booking and the dispatch deadline in parallel. test/orders/booking-roundtrips
  * .test.ts bounds the counts.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { findOwnAddress, type AddressRow } from "../db/repositories/addresses.repo";
 import { bookableAsRead } from "../db/repositories/booking.repo";
@@ -21,7 +22,7 @@ import {
 import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { couponHasRoom, redeemStatements } from "../db/repositories/coupons.repo";
 import { allOf, orderWon, type Guard } from "../db/repositories/statements";
-import { cellOf, haversineKm, resolutionOf } from "../domain/geo";
+import { cellOf, haversineKm } from "../domain/geo";
 import { canTransition } from "../domain/order-state";
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
 import { newId, newIds } from "../lib/ids";
@@ -138,7 +139,7 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
   if (haversineKm(address, quote) > QUOTE_ADDRESS_TOLERANCE_KM)
     throw mismatch("body.addressId", "the address is not where the quote was priced");
   const { service } = found;
-  const cell = cellOf(address, resolutionOf(env));
+  const cell = cellOf(address, config(env).H3_RESOLUTION);
   const city = await cachedCityOfCell(env, cell);
   if (!city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
 

@@ -3,6 +3,7 @@
  * timeline entry and outbox message, plus the calendar work around it (hold, book, release) and the
  * dispatch deadlines kept by the order's cell.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
@@ -16,7 +17,6 @@ import {
 } from "../db/repositories/orders.repo";
 import { releaseStatements } from "../db/repositories/coupons.repo";
 import { orderWon, type Guard } from "../db/repositories/statements";
-import { strategyOf } from "../domain/assignment";
 import { BEFORE_DEPARTURE, canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
 import { ConflictError } from "../errors";
 import { newId } from "../lib/ids";
@@ -167,7 +167,7 @@ export function dispatchStep(env: Env, order: OrderRow, now: number): DispatchSt
     const acceptBy = now + grabDeadlineMs(env);
     return { to: "dispatching", reason: "open for grabbing", patch: { acceptBy }, deadline: { kind: "grab", dueAt: acceptBy } };
   }
-  if (order.dispatchMode === "auto" && strategyOf(env.DISPATCH_STRATEGY) === "batch") return null;
+  if (order.dispatchMode === "auto" && config(env).DISPATCH_STRATEGY === "batch") return null;
   const acceptBy = now + acceptDeadlineMs(env);
   return { to: "assigned", reason: "offered to the technician", patch: { acceptBy }, deadline: { kind: "accept", dueAt: acceptBy } };
 }

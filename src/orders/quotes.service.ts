@@ -1,5 +1,6 @@
+import { config } from "../config";
 import type { ServiceRow } from "../db/repositories/booking.repo";
-import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, type LatLng } from "../domain/geo";
 import { priceLines, total, type PriceLine } from "../domain/pricing";
 import { toZonedIso } from "../domain/zoned";
 import { BadRequestError, NotFoundError, ValidationError } from "../errors";
@@ -39,7 +40,7 @@ export interface QuotePayload {
 const QUOTE_PURPOSE = "quote";
 const PREFIX = "qt_";
 
-const ttlMs = (env: Env) => (Number(env.QUOTE_TTL_SECONDS) > 0 ? Number(env.QUOTE_TTL_SECONDS) : 900) * 1000;
+const ttlMs = (env: Env) => config(env).QUOTE_TTL_SECONDS * 1000;
 
 function validate(service: ServiceRow, input: QuoteInput, start: number) {
   const problems: { path: string; message: string }[] = [];
@@ -65,7 +66,7 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
  * reference cache (at most a few seconds old, see reference.service); the order checks them again.
  */
 export async function createQuote(env: Env, customerId: string, input: QuoteInput) {
-  const cell = cellOf(input, resolutionOf(env));
+  const cell = cellOf(input, config(env).H3_RESOLUTION);
   const [found, city] = await Promise.all([cachedService(env, input.serviceId), cachedCityOfCell(env, cell)]);
   if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
   const { service } = found;

@@ -3,6 +3,7 @@
  * order within REVIEW_WINDOW_DAYS of completion. The overall score moves the technician's rating,
  * which dispatch scores on; operators can hide an abusive review, which takes it back out.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
@@ -31,7 +32,7 @@ import { readImage } from "../visit/photos.service";
 /** Photos a review may carry. */
 export const MAX_REVIEW_PHOTOS = 6;
 
-const windowMs = (env: Env) => (Number(env.REVIEW_WINDOW_DAYS) > 0 ? Number(env.REVIEW_WINDOW_DAYS) : 14) * 86_400_000;
+const windowMs = (env: Env) => config(env).REVIEW_WINDOW_DAYS * 86_400_000;
 const completedAt = (o: OrderRow) => o.completedAt ?? o.updatedAt;
 const isReviewable = (o: OrderRow) => (REVIEWABLE as readonly string[]).includes(o.status);
 

@@ -11,11 +11,12 @@
  * TECHNICIAN_MOVING) until the same move is requested again, which resumes it: unfreezing on a
  * guess could let two cells accept bookings if the first request were still running.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { clearTransfer, pendingTransfer, repointHome, updateHomeInCell } from "../db/repositories/home-move.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
-import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, type LatLng } from "../domain/geo";
 import type { Auth } from "../env";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors";
 import { cellError, cellStub } from "../cells/cells.service";
@@ -51,7 +52,7 @@ export async function moveHome(env: Env, auth: Auth, technicianId: string, input
       { errors: [{ path: "body.home", message: "outside every city" }] },
     );
   }
-  const toCell = cellOf(input.home, resolutionOf(env));
+  const toCell = cellOf(input.home, config(env).H3_RESOLUTION);
   const fromCell = entry.homeCell;
   const serviceRadiusKm = input.serviceRadiusKm ?? entry.profile.serviceRadiusKm;
 

@@ -1,3 +1,4 @@
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { findOrCreateAccount } from "../db/repositories/accounts.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
@@ -14,7 +15,7 @@ import {
   type TechnicianWithPhone,
 } from "../db/repositories/technicians.repo";
 import { existingSkillCodes } from "../db/repositories/catalog.repo";
-import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, type LatLng } from "../domain/geo";
 import { maskPhone } from "../domain/phone";
 import { withRoles } from "../domain/roles";
 import type { Auth } from "../env";
@@ -147,7 +148,7 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
     skills,
     homeLat: input.home.lat,
     homeLng: input.home.lng,
-    homeCell: cellOf(input.home, resolutionOf(env)),
+    homeCell: cellOf(input.home, config(env).H3_RESOLUTION),
     cityId: city.id,
     serviceRadiusKm: input.serviceRadiusKm,
     status: "pending",
