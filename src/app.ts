@@ -1,7 +1,7 @@
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { config, ConfigError } from "./config";
-import { problem, routeNotFound, toAppError } from "./errors";
+import { errorCatalogue, problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./http/auth";
 import { drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
@@ -45,7 +45,8 @@ export function createApp() {
       title: "Doorstep API",
       version: "1.0.0",
       description:
-        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`.",
+        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages.",
+      "x-error-codes": errorCatalogue(),
     },
     servers: [{ url: "/" }],
   });

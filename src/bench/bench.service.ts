@@ -11,7 +11,7 @@ import { bookableService } from "../db/repositories/booking.repo";
 import { cityOfCell } from "../db/repositories/cities.repo";
 import { insertOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { cellOf } from "../domain/geo";
-import { ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { cellStub } from "../cells/cells.service";
@@ -39,13 +39,13 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
   const quote = await readQuote(env, input.quoteId);
   const db = getDb(env);
   const [address, found] = await Promise.all([findOwnAddress(db, customerId, input.addressId), bookableService(db, quote.serviceId)]);
-  if (!address) throw new NotFoundError("Address");
-  if (!found) throw new NotFoundError("Service");
+  if (!address) throw notFound("Address");
+  if (!found) throw notFound("Service");
   const cell = cellOf(address, config(env).H3_RESOLUTION);
   const city = await cityOfCell(db, cell);
-  if (!city) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  if (!city) throw AppError.of("SERVICE_NOT_OFFERED");
   if (await hasOverlappingOrder(db, input.technicianId, quote.start, quote.end)) {
-    throw new ConflictError("SLOT_UNAVAILABLE", { en: "That time is no longer available.", zh: "该时段已不可预约。" });
+    throw AppError.of("SLOT_UNAVAILABLE");
   }
   const pii = await Pii.fromEnv(env);
   const now = Date.now();

@@ -4,7 +4,7 @@ import { cellsOfCity, cityOfCell, findTakenCells, insertCity, listCities, type C
 import { appendAudit } from "../db/repositories/audit.repo";
 import { cellOf, cellsCovering, type LatLng } from "../domain/geo";
 import { isTimeZone } from "../domain/time-zone";
-import { BadRequestError, ConflictError } from "../errors";
+import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 
 export interface CityView {
@@ -46,9 +46,9 @@ export async function createCity(
   input: { name: string; timeZone: string; center: LatLng; radiusKm: number },
 ): Promise<CityView> {
   if (!isTimeZone(input.timeZone)) {
-    throw new BadRequestError(
+    throw AppError.of(
       "VALIDATION_FAILED",
-      { en: "Unknown IANA time zone.", zh: "未知的时区。" },
+      {},
       { errors: [{ path: "body.timeZone", message: "not an IANA time zone such as Asia/Shanghai" }] },
     );
   }
@@ -57,11 +57,7 @@ export async function createCity(
   const cells = cellsCovering(input.center, input.radiusKm, resolution);
   const taken = await findTakenCells(db, cells);
   if (taken.length > 0) {
-    throw new ConflictError(
-      "CITY_OVERLAP",
-      { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" },
-      { extra: { cityIds: [...new Set(taken.map((t) => t.cityId))] } },
-    );
+    throw AppError.of("CITY_OVERLAP", {}, { extra: { cityIds: [...new Set(taken.map((t) => t.cityId))] } });
   }
   const city: CityRow = {
     id: newId("cty"),
@@ -78,7 +74,7 @@ export async function createCity(
   } catch (err) {
     // A concurrent creation took one of the cells between the check and the batch.
     if (String(err).includes("UNIQUE") || String(err).includes("PRIMARY")) {
-      throw new ConflictError("CITY_OVERLAP", { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" });
+      throw AppError.of("CITY_OVERLAP");
     }
     throw err;
   }

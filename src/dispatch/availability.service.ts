@@ -7,7 +7,7 @@ import { cellVersions, rosterEntry } from "../db/repositories/roster.repo";
 import { slotStarts } from "../domain/calendar";
 import { cellOf, type LatLng } from "../domain/geo";
 import { parseDate, toZonedIso } from "../domain/zoned";
-import { NotFoundError, ValidationError } from "../errors";
+import { AppError, notFound, invalid } from "../errors";
 import { cellStub, syncCellRoster } from "../cells/cells.service";
 
 export interface AvailabilityInput extends LatLng {
@@ -29,12 +29,12 @@ export function jobMinutes(service: { durationMinutes: number; perUnitMinutes: n
  * could. Neighbour cells are asked in parallel, one round trip each.
  */
 export async function availability(env: Env, input: AvailabilityInput) {
-  if (parseDate(input.date) === null) throw new ValidationError([{ path: "query.date", message: "not a real date (YYYY-MM-DD)" }]);
+  if (parseDate(input.date) === null) throw invalid([{ path: "query.date", message: "not a real date (YYYY-MM-DD)" }]);
   const db = getDb(env);
   const resolution = config(env).H3_RESOLUTION;
   const cell = cellOf(input, resolution);
   const [found, city] = await Promise.all([bookableService(db, input.serviceId), cityOfCell(db, cell)]);
-  if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  if (!found || !city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
   const { service } = found;
   const durationMinutes = jobMinutes(service, input.units);
   const grid = config(env).SLOT_GRID_MINUTES;
@@ -48,7 +48,7 @@ export async function availability(env: Env, input: AvailabilityInput) {
   let cells = gridDisk(cell, config(env).AVAILABILITY_RING);
   if (input.technicianId) {
     const entry = await rosterEntry(db, input.technicianId);
-    if (!entry) throw new NotFoundError("Technician");
+    if (!entry) throw notFound("Technician");
     cells = cells.includes(entry.homeCell) ? [entry.homeCell] : [];
   }
   const versions = await cellVersions(db, cells);

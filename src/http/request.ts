@@ -41,10 +41,7 @@ export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
   return bodyLimit({
     maxSize,
     onError: () => {
-      throw new AppError(413, "PAYLOAD_TOO_LARGE", {
-        en: `The request body is larger than ${maxSize} bytes.`,
-        zh: `请求体超过 ${maxSize} 字节。`,
-      });
+      throw AppError.of("PAYLOAD_TOO_LARGE");
     },
   })(c, next);
 };
@@ -66,10 +63,7 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
       (c.req.header("Content-Length") !== undefined || c.req.header("Transfer-Encoding") !== undefined);
     const type = c.req.header("Content-Type") ?? "";
     if (hasBody && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-      throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
-        en: "Send the body as application/json.",
-        zh: "请求体须为 application/json。",
-      });
+      throw AppError.of("UNSUPPORTED_MEDIA_TYPE");
     }
   }
   await next();

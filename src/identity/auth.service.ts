@@ -7,7 +7,7 @@ import { config } from "../config";
 import { normalisePhone } from "../domain/phone";
 import { withRoles, type Role } from "../domain/roles";
 import type { Auth } from "../env";
-import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../errors";
+import { AppError, rateLimited } from "../errors";
 import { randomToken, sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
 import { signAccessToken } from "../lib/jwt";
@@ -18,14 +18,7 @@ import { smsSender } from "../adapters/channels";
 export function requirePhone(input: string, path = "body.phone"): string {
   const phone = normalisePhone(input);
   if (!phone) {
-    throw new BadRequestError(
-      "INVALID_PHONE",
-      {
-        en: "Give the phone as E.164 (+8613800000000) or an 11-digit mainland number.",
-        zh: "手机号格式不正确，请使用 +86 开头或 11 位大陆手机号。",
-      },
-      { errors: [{ path, message: "not an E.164 or 11-digit mainland mobile number" }] },
-    );
+    throw AppError.of("INVALID_PHONE", {}, { errors: [{ path, message: "not an E.164 or 11-digit mainland mobile number" }] });
   }
   return phone;
 }
@@ -45,11 +38,7 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string })
   ];
   if (cooldown > 0) limits.push({ key: `otp:cool:${phoneHash}`, limit: 1, windowSeconds: cooldown });
   const verdict = await hitLimits(env.DB, limits);
-  if (!verdict.allowed)
-    throw new TooManyRequestsError(verdict.retryAfter, {
-      en: "Too many codes requested; try again later.",
-      zh: "验证码请求过于频繁，请稍后再试。",
-    });
+  if (!verdict.allowed) throw rateLimited(verdict.retryAfter);
 
   const code = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000).padStart(6, "0");
   await putOtp(getDb(env), phoneHash, await otpHash(pii, phoneHash, code), Date.now() + ttl * 1000);
@@ -76,13 +65,7 @@ export async function signInWithOtp(env: Env, input: { phone: string; code: stri
   const phoneHash = await pii.lookupHash(phone);
   const check = await consumeOtp(db, phoneHash, await otpHash(pii, phoneHash, input.code), config(env).OTP_MAX_ATTEMPTS);
   if (check !== "ok") {
-    const detail =
-      check === "wrong"
-        ? { en: "The code is wrong.", zh: "验证码错误。" }
-        : check === "exhausted"
-          ? { en: "Too many wrong codes; request a new one.", zh: "错误次数过多，请重新获取验证码。" }
-          : { en: "The code has expired or was never sent; request a new one.", zh: "验证码已过期，请重新获取。" };
-    throw new BadRequestError(check === "wrong" ? "OTP_INVALID" : check === "exhausted" ? "OTP_ATTEMPTS_EXCEEDED" : "OTP_EXPIRED", detail);
+    throw AppError.of(check === "wrong" ? "OTP_INVALID" : check === "exhausted" ? "OTP_ATTEMPTS_EXCEEDED" : "OTP_EXPIRED");
   }
   let account = await findOrCreateAccount(db, {
     id: newId("acc"),
@@ -112,15 +95,11 @@ export async function refreshTokens(env: Env, refreshToken: string): Promise<Tok
   const use = await useRefreshToken(db, await sha256Hex(refreshToken));
   if (use.kind === "reused") {
     await revokeFamily(db, use.familyId);
-    throw new UnauthorizedError(
-      { en: "This refresh token was already used; sign in again.", zh: "刷新令牌已被使用，请重新登录。" },
-      "REFRESH_TOKEN_REUSED",
-    );
+    throw AppError.of("REFRESH_TOKEN_REUSED");
   }
-  if (use.kind === "invalid")
-    throw new UnauthorizedError({ en: "The refresh token is invalid or expired.", zh: "刷新令牌无效或已过期。" }, "INVALID_REFRESH_TOKEN");
+  if (use.kind === "invalid") throw AppError.of("INVALID_REFRESH_TOKEN");
   const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, use.accountId) });
-  if (!account) throw new UnauthorizedError(undefined, "INVALID_REFRESH_TOKEN");
+  if (!account) throw AppError.of("INVALID_REFRESH_TOKEN");
   return issueTokens(env, account, use.familyId);
 }
 
@@ -132,7 +111,7 @@ export async function logout(env: Env, refreshToken: string): Promise<void> {
 }
 
 async function issueTokens(env: Env, account: AccountRow, familyId: string): Promise<TokenPair> {
-  if (account.status !== "active") throw new ForbiddenError({ en: "This account is disabled.", zh: "账号已停用。" });
+  if (account.status !== "active") throw AppError.of("FORBIDDEN");
   const db = getDb(env);
   const { technician } = await accountLinks(db, account);
   const auth: Auth = {

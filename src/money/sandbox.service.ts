@@ -7,7 +7,7 @@ import { config } from "../config";
 import { getDb } from "../db/client";
 import { getLocalRecord, setLocalState } from "../db/repositories/local-provider.repo";
 import { findPayment } from "../db/repositories/payments.repo";
-import { ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { hmacHex } from "../lib/provider-crypto";
 import { transactionIdFor } from "../adapters/payment-provider";
@@ -26,17 +26,13 @@ export interface SandboxPayInput {
 
 /** Pays (or fails) the caller's sandbox payment as a customer would in the provider's sheet. */
 export async function sandboxPay(env: Env, customerId: string, paymentId: string, input: SandboxPayInput) {
-  if (!config(env).SANDBOX_WEBHOOK_SECRET) throw new NotFoundError("Payment");
+  if (!config(env).SANDBOX_WEBHOOK_SECRET) throw notFound("Payment");
   const db = getDb(env);
   const p = await findPayment(db, paymentId);
-  if (!p || p.customerId !== customerId || p.provider !== "sandbox") throw new NotFoundError("Payment");
+  if (!p || p.customerId !== customerId || p.provider !== "sandbox") throw notFound("Payment");
   const trade = await getLocalRecord(db, p.id);
   if (!trade || p.status !== "pending" || trade.state !== "NOTPAY") {
-    throw new ConflictError(
-      "PAYMENT_NOT_PENDING",
-      { en: "This payment is not waiting to be paid.", zh: "该笔支付不在待支付状态。" },
-      { extra: { status: p.status } },
-    );
+    throw AppError.of("PAYMENT_NOT_PENDING", {}, { extra: { status: p.status } });
   }
   const outcome = input.outcome ?? "succeeded";
   const charge = transactionIdFor("sandbox");

@@ -3,7 +3,7 @@ import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { claimReplay, findDeadLetter, listDeadLetters, unclaimReplay, type DeadLetterRow } from "../db/repositories/notifications.repo";
 import type { OutboxEnvelope } from "../domain/notifications";
-import { ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 
 function view(row: DeadLetterRow) {
@@ -34,11 +34,8 @@ export async function replayDeadLetter(env: Env, actorId: string, id: string) {
   const claimed = await claimReplay(db, id);
   if (!claimed) {
     const row = await findDeadLetter(db, id);
-    if (!row) throw new NotFoundError({ en: "Dead letter", zh: "死信" });
-    throw new ConflictError("ALREADY_REPLAYED", {
-      en: "This message was replayed already; it is back here only if delivery fails again.",
-      zh: "该消息已重放；只有再次投递失败才会回到这里。",
-    });
+    if (!row) throw notFound({ en: "Dead letter", zh: "死信" });
+    throw AppError.of("ALREADY_REPLAYED");
   }
   try {
     await env.NOTIFICATIONS.send({ id: claimed.id, topic: claimed.topic, payload: claimed.payload } satisfies OutboxEnvelope, {

@@ -3,7 +3,7 @@ import type { ServiceRow } from "../db/repositories/booking.repo";
 import { cellOf, type LatLng } from "../domain/geo";
 import { priceLines, total, type PriceLine } from "../domain/pricing";
 import { toZonedIso } from "../domain/zoned";
-import { BadRequestError, NotFoundError, ValidationError } from "../errors";
+import { AppError, invalid } from "../errors";
 import { sign, verify } from "../lib/signed";
 import { jobMinutes } from "../dispatch/availability.service";
 import { applicableCoupon } from "../coupons/coupons.service";
@@ -56,7 +56,7 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
     problems.push({ path: "body.start", message: `must be at least ${service.leadTimeMinutes} minutes ahead` });
   if (start > now + service.horizonDays * 86_400_000)
     problems.push({ path: "body.start", message: `must be within ${service.horizonDays} days` });
-  if (problems.length) throw new ValidationError(problems);
+  if (problems.length) throw invalid(problems);
   return { units, extras };
 }
 
@@ -68,7 +68,7 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
 export async function createQuote(env: Env, customerId: string, input: QuoteInput) {
   const cell = cellOf(input, config(env).H3_RESOLUTION);
   const [found, city] = await Promise.all([cachedService(env, input.serviceId), cachedCityOfCell(env, cell)]);
-  if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  if (!found || !city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
   const { service } = found;
   const start = Date.parse(input.start);
   const { units, extras } = validate(service, input, start);
@@ -146,18 +146,10 @@ export function orderTermsOf(quote: QuotePayload) {
 export async function readQuote(env: Env, quoteId: string): Promise<QuotePayload> {
   const payload = await verify<QuotePayload>(env.JWT_SECRET, QUOTE_PURPOSE, PREFIX, quoteId);
   if (!payload || payload.v !== 1) {
-    throw new BadRequestError(
-      "QUOTE_INVALID",
-      { en: "The quote is not valid.", zh: "报价无效。" },
-      { errors: [{ path: "body.quoteId", message: "unknown or altered quote" }] },
-    );
+    throw AppError.of("QUOTE_INVALID", {}, { errors: [{ path: "body.quoteId", message: "unknown or altered quote" }] });
   }
   if (payload.expiresAt <= Date.now()) {
-    throw new BadRequestError(
-      "QUOTE_EXPIRED",
-      { en: "The quote has expired; ask for a new one.", zh: "报价已过期，请重新报价。" },
-      { errors: [{ path: "body.quoteId", message: "expired" }] },
-    );
+    throw AppError.of("QUOTE_EXPIRED", {}, { errors: [{ path: "body.quoteId", message: "expired" }] });
   }
   return payload;
 }
