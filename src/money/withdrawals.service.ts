@@ -3,6 +3,7 @@
  * after their split, then available; a withdrawal of available money waits for an operator (or the
  * technician's merchant) and is paid out through the payout provider, with its ledger entries.
  */
+import type { OutboxMessage } from "../domain/outbox";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { ledgerStatements } from "../db/repositories/ledger.repo";
@@ -216,7 +217,7 @@ export async function payOut(env: Env, id: string): Promise<void> {
   const paid = answer.status === "succeeded";
   const payoutRef = answer.status === "succeeded" ? answer.payoutRef : null;
   const failure = answer.status === "failed" ? answer.reason : null;
-  const msg = {
+  const msg: OutboxMessage = {
     id: newId("msg"),
     topic: paid ? "withdrawal.paid" : "withdrawal.failed",
     payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount },

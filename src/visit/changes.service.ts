@@ -85,7 +85,7 @@ export type ChangeView = ReturnType<typeof changeView>;
 function changeMessage(order: OrderRow, change: ChangeRow, status: ChangeStatus) {
   return {
     id: newId("msg"),
-    topic: "order.change",
+    topic: "order.change" as const,
     payload: {
       orderId: order.id,
       customerId: order.customerId,

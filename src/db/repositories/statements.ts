@@ -3,6 +3,8 @@
  * state change that causes them. A `Guard` is an SQL condition true only if that change won (e.g.
  * the order row carries the new event id): a guarded insert then happens exactly when the change did.
  */
+import type { OutboxMessage } from "../../domain/outbox";
+
 export interface Guard {
   sql: string;
   params: unknown[];
@@ -81,6 +83,6 @@ export const withdrawalMarked = (withdrawalId: string, marker: string): Guard =>
 });
 
 /** An outbox message written only if the guarded change won. */
-export function outboxRow(raw: D1Database, m: { id: string; topic: string; payload: Record<string, unknown> }, now: number, guard?: Guard) {
+export function outboxRow(raw: D1Database, m: OutboxMessage, now: number, guard?: Guard) {
   return insertRow(raw, "outbox", { id: m.id, topic: m.topic, payload: m.payload, createdAt: now }, guard);
 }
