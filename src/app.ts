@@ -1,7 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import { problem, routeNotFound, toAppError } from "./errors";
+import { config, ConfigError } from "./config";
+import { errorCatalogue, problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./http/auth";
 import { drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
@@ -16,6 +17,11 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
   const app = createRouter();
 
   app.use("*", requestContext);
+  // Every variable is parsed before anything else runs: a malformed one fails the request here.
+  app.use("*", async (c, next) => {
+    config(c.env);
+    await next();
+  });
   app.use(
     "*",
     cors({
@@ -44,7 +50,8 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
       title: "Doorstep API",
       version: "1.0.0",
       description:
-        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`.",
+        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages.",
+      "x-error-codes": errorCatalogue(),
     },
     servers: [{ url: "/" }],
   });
@@ -52,7 +59,9 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
   app.notFound((c) => problem(c, routeNotFound(c.req.method, c.req.path)));
   app.onError((err, c) => {
     const appError = toAppError(err);
-    if (appError.status >= 500) {
+    if (err instanceof ConfigError) {
+      console.error(JSON.stringify({ level: "error", msg: "configuration", requestId: c.get("requestId"), problems: err.problems }));
+    } else if (appError.status >= 500) {
       console.error(
         JSON.stringify({
           level: "error",
@@ -69,8 +78,5 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
 }
 
 function allowedOrigins(env: Env): string[] {
-  return (env.CORS_ORIGINS ?? "")
-    .split(",")
-    .map((o) => o.trim())
-    .filter(Boolean);
+  return config(env).CORS_ORIGINS;
 }

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
-import { pickLocale, type Localized } from "./lib/locale";
+import { pickLocale, type Locale, type Localized } from "./lib/locale";
 
 /** A human-readable message: one string, or one per supported locale. */
 export type Message = string | Localized;
@@ -19,76 +19,7 @@ interface AppErrorOptions {
   extra?: Record<string, unknown>;
 }
 
-/**
- * The one error hierarchy: each class fixes the HTTP status and a stable machine `code`.
- * Everything thrown as an AppError is safe to show; anything else becomes a bare 500.
- */
-export class AppError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    readonly detail: Message,
-    readonly options: AppErrorOptions = {},
-  ) {
-    super(typeof detail === "string" ? detail : detail.en);
-    this.name = new.target.name;
-  }
-}
-
-export class BadRequestError extends AppError {
-  constructor(code: string, detail: Message, options?: AppErrorOptions) {
-    super(400, code, detail, options);
-  }
-}
-export class ValidationError extends AppError {
-  constructor(errors: FieldError[], detail: Message = { en: "The request is not valid.", zh: "请求参数不合法。" }) {
-    super(400, "VALIDATION_FAILED", detail, { errors });
-  }
-}
-export class UnauthorizedError extends AppError {
-  constructor(detail: Message = { en: "Sign in first.", zh: "请先登录。" }, code = "UNAUTHENTICATED") {
-    super(401, code, detail, { headers: { "WWW-Authenticate": "Bearer" } });
-  }
-}
-export class ForbiddenError extends AppError {
-  constructor(detail: Message = { en: "This account may not do that.", zh: "当前账号无权执行此操作。" }) {
-    super(403, "FORBIDDEN", detail);
-  }
-}
-const NOUNS_ZH: Record<string, string> = {
-  Account: "账号",
-  Address: "地址",
-  Booking: "预约",
-  Category: "类目",
-  City: "城市",
-  Merchant: "商户",
-  "Merchant administrator": "商户管理员",
-  Order: "订单",
-  Service: "服务",
-  "Service at this location": "该地点的服务",
-  Skill: "技能",
-  Technician: "技师",
-};
-
-export class NotFoundError extends AppError {
-  /** `what` names the missing thing in English (known nouns are translated) or in both languages. */
-  constructor(what: string | Localized, code = "NOT_FOUND") {
-    const noun = typeof what === "string" ? { en: what, zh: NOUNS_ZH[what] ?? what } : what;
-    super(404, code, { en: `${noun.en} not found.`, zh: `未找到${noun.zh}。` });
-  }
-}
-export class ConflictError extends AppError {
-  constructor(code: string, detail: Message, options?: AppErrorOptions) {
-    super(409, code, detail, options);
-  }
-}
-export class TooManyRequestsError extends AppError {
-  constructor(retryAfterSeconds: number, detail: Message = { en: "Too many requests.", zh: "请求过于频繁。" }) {
-    const retryAfter = String(Math.max(1, Math.ceil(retryAfterSeconds)));
-    super(429, "RATE_LIMITED", detail, { headers: { "Retry-After": retryAfter }, extra: { retryAfter: Number(retryAfter) } });
-  }
-}
-
+/** The title of each status, as problem documents show it. */
 const TITLES: Record<number, Localized> = {
   400: { en: "Bad Request", zh: "请求无效" },
   401: { en: "Unauthorized", zh: "未登录" },
@@ -104,23 +35,338 @@ const TITLES: Record<number, Localized> = {
   503: { en: "Service Unavailable", zh: "服务暂不可用" },
 };
 
-const CODES_BY_STATUS: Record<number, string> = {
+interface ErrorSpec {
+  status: ContentfulStatusCode;
+  /** The detail in both languages; `{name}` is filled from the parameters given when it is raised. */
+  detail: Localized;
+}
+
+/**
+ * The error catalogue: every code the API answers, with its status and its one message. Raise an
+ * error with `AppError.of(code, params)`; a code that is not here does not type-check. Published
+ * in /openapi.json (`x-error-codes`) and in docs/errors.md.
+ */
+export const ERRORS = {
+  // Generic answers
+  BAD_REQUEST: { status: 400, detail: { en: "The request is not valid.", zh: "请求无效。" } },
+  VALIDATION_FAILED: { status: 400, detail: { en: "The request is not valid.", zh: "请求参数不合法。" } },
+  MALFORMED_JSON: { status: 400, detail: { en: "The request body is not valid JSON.", zh: "请求体不是合法的 JSON。" } },
+  INVALID_CURSOR: { status: 400, detail: { en: "The cursor is not valid.", zh: "分页游标无效。" } },
+  INVALID_RANGE: { status: 400, detail: { en: "The date range is not valid.", zh: "日期范围无效。" } },
+  UNAUTHENTICATED: { status: 401, detail: { en: "Sign in first.", zh: "请先登录。" } },
+  INVALID_TOKEN: { status: 401, detail: { en: "The access token is invalid or expired.", zh: "访问令牌无效或已过期。" } },
+  FORBIDDEN: { status: 403, detail: { en: "This account may not do that.", zh: "当前账号无权执行此操作。" } },
+  NOT_FOUND: { status: 404, detail: { en: "{what} not found.", zh: "未找到{what}。" } },
+  ROUTE_NOT_FOUND: { status: 404, detail: { en: "No route for {method} {path}.", zh: "没有 {method} {path} 这个接口。" } },
+  METHOD_NOT_ALLOWED: { status: 405, detail: { en: "This method is not allowed here.", zh: "此接口不支持该方法。" } },
+  CONFLICT: { status: 409, detail: { en: "The request conflicts with the current state.", zh: "请求与当前状态冲突。" } },
+  CONCURRENT_UPDATE: { status: 409, detail: { en: "It changed meanwhile; reload and try again.", zh: "数据已被更新，请刷新后重试。" } },
+  INVALID_TRANSITION: {
+    status: 409,
+    detail: { en: "Not possible while the status is {status}.", zh: "当前状态为 {status}，不能执行此操作。" },
+  },
+  INVALID_STATE: {
+    status: 409,
+    detail: { en: "Not possible while the order is {status}: {what}.", zh: "订单当前状态为 {status}，不能{what}。" },
+  },
+  UPGRADE_REQUIRED: { status: 409, detail: { en: "Open this URL as a WebSocket.", zh: "请以 WebSocket 方式连接。" } },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    detail: { en: "The request body is larger than this endpoint accepts.", zh: "请求体超过此接口的大小上限。" },
+  },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, detail: { en: "This content type is not accepted here.", zh: "此接口不接受该内容类型。" } },
+  UNPROCESSABLE: { status: 422, detail: { en: "The request cannot be processed.", zh: "无法处理该请求。" } },
+  RATE_LIMITED: { status: 429, detail: { en: "Too many requests; try again later.", zh: "请求过于频繁，请稍后再试。" } },
+  INTERNAL: { status: 500, detail: { en: "Something went wrong on our side.", zh: "服务器开小差了，请稍后重试。" } },
+  // Accounts
+  INVALID_PHONE: {
+    status: 400,
+    detail: {
+      en: "Give the phone as E.164 (+8613800000000) or an 11-digit mainland number.",
+      zh: "手机号格式不正确，请使用 +86 开头或 11 位大陆手机号。",
+    },
+  },
+  OTP_INVALID: { status: 400, detail: { en: "The code is wrong.", zh: "验证码错误。" } },
+  OTP_ATTEMPTS_EXCEEDED: {
+    status: 400,
+    detail: { en: "Too many wrong codes; request a new one.", zh: "错误次数过多，请重新获取验证码。" },
+  },
+  OTP_EXPIRED: {
+    status: 400,
+    detail: { en: "The code has expired or was never sent; request a new one.", zh: "验证码已过期，请重新获取。" },
+  },
+  INVALID_REFRESH_TOKEN: { status: 401, detail: { en: "The refresh token is invalid or expired.", zh: "刷新令牌无效或已过期。" } },
+  REFRESH_TOKEN_REUSED: {
+    status: 401,
+    detail: { en: "This refresh token was already used; sign in again.", zh: "刷新令牌已被使用，请重新登录。" },
+  },
+  ADDRESS_LIMIT: {
+    status: 409,
+    detail: { en: "An account keeps at most {max} addresses; delete one first.", zh: "每个账号最多保存 {max} 个地址，请先删除一个。" },
+  },
+  // Catalog and merchants
+  UNKNOWN_CATEGORY: { status: 400, detail: { en: "The category does not exist.", zh: "服务分类不存在。" } },
+  CATEGORY_CYCLE: {
+    status: 400,
+    detail: { en: "A category cannot be moved under itself or one of its subcategories.", zh: "不能把分类移到它自身或其子分类之下。" },
+  },
+  CATEGORY_IN_USE: {
+    status: 409,
+    detail: {
+      en: "The category still has subcategories or services; move or delete them first.",
+      zh: "该分类下仍有子分类或服务，请先移走或删除。",
+    },
+  },
+  UNKNOWN_SKILL: { status: 400, detail: { en: "Some skills do not exist.", zh: "部分技能不存在。" } },
+  UNKNOWN_CITY: { status: 400, detail: { en: "Some cities do not exist.", zh: "部分城市不存在。" } },
+  UNKNOWN_MERCHANT: { status: 400, detail: { en: "The merchant does not exist.", zh: "商户不存在。" } },
+  SKILL_EXISTS: { status: 409, detail: { en: "Skill {code} already exists.", zh: "技能 {code} 已存在。" } },
+  CITY_OVERLAP: { status: 409, detail: { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" } },
+  SERVICE_NOT_OFFERED: { status: 404, detail: { en: "This service is not offered at this location.", zh: "该地点不提供此服务。" } },
+  MERCHANT_ADMIN_ELSEWHERE: {
+    status: 409,
+    detail: { en: "This account already administers another merchant.", zh: "该账号已是其他商户的管理员。" },
+  },
+  // Booking and orders
+  QUOTE_INVALID: { status: 400, detail: { en: "The quote is not valid.", zh: "报价无效。" } },
+  QUOTE_EXPIRED: { status: 400, detail: { en: "The quote has expired; ask for a new one.", zh: "报价已过期，请重新报价。" } },
+  QUOTE_MISMATCH: { status: 400, detail: { en: "The order does not match its quote.", zh: "订单与报价不一致。" } },
+  PAYMENT_PLAN_NOT_OFFERED: {
+    status: 400,
+    detail: { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
+  },
+  SLOT_UNAVAILABLE: { status: 409, detail: { en: "That time is no longer available.", zh: "该时段已不可预约。" } },
+  OUTSIDE_SHIFT: { status: 409, detail: { en: "That time is outside the technician's working hours.", zh: "该时段不在技师工作时间内。" } },
+  HOLD_EXPIRED: { status: 409, detail: { en: "The reservation has expired.", zh: "预留已过期。" } },
+  ORDER_CONFLICT: { status: 409, detail: { en: "The order already holds a different time.", zh: "该订单已占用其他时段。" } },
+  UNKNOWN_ORDER: { status: 404, detail: { en: "Booking not found.", zh: "未找到预约。" } },
+  INVALID_INTERVAL: {
+    status: 400,
+    detail: { en: "The end must be after the start, within one day.", zh: "结束时间须晚于开始时间，且不超过一天。" },
+  },
+  TECHNICIAN_MOVING: {
+    status: 409,
+    detail: { en: "The technician's calendar is moving to a new home cell; retry shortly.", zh: "技师日程正在迁移，请稍后重试。" },
+  },
+  IDEMPOTENCY_KEY_REQUIRED: { status: 400, detail: { en: "Send an Idempotency-Key header.", zh: "请提供 Idempotency-Key 请求头。" } },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    detail: { en: "This Idempotency-Key was used with a different request.", zh: "该 Idempotency-Key 已用于不同的请求。" },
+  },
+  IDEMPOTENCY_IN_FLIGHT: {
+    status: 409,
+    detail: { en: "A request with this Idempotency-Key is still running.", zh: "相同 Idempotency-Key 的请求仍在处理中。" },
+  },
+  // Coupons
+  COUPON_NOT_FOUND: { status: 400, detail: { en: "No such coupon.", zh: "优惠券不存在。" } },
+  COUPON_NOT_APPLICABLE: { status: 400, detail: { en: "This coupon cannot be used: {why}", zh: "该优惠券无法使用：{why}" } },
+  COUPON_USED_UP: {
+    status: 409,
+    detail: { en: "This coupon has been used up (for you, or in all).", zh: "该优惠券已用完（您的使用次数或总数已满）。" },
+  },
+  COUPON_CODE_TAKEN: { status: 409, detail: { en: "A coupon with this code exists.", zh: "该优惠码已存在。" } },
+  // Dispatch, technicians and the visit
+  ALREADY_TAKEN: { status: 409, detail: { en: "Someone else took this job.", zh: "该订单已被抢走。" } },
+  OUTSIDE_GEOFENCE: {
+    status: 409,
+    detail: {
+      en: "You are {meters} m from the address; arrive within {limit} m.",
+      zh: "您距离服务地址 {meters} 米，需在 {limit} 米内签到。",
+    },
+  },
+  START_CODE_INVALID: {
+    status: 400,
+    detail: { en: "The start code is wrong; ask the customer for the code in their app.", zh: "开工码错误，请向客户索取 App 中的开工码。" },
+  },
+  TECHNICIAN_NOT_QUALIFIED: {
+    status: 409,
+    detail: { en: "The technician is not approved or lacks a required skill.", zh: "该技师未通过审核或缺少所需技能。" },
+  },
+  TECHNICIAN_NOT_APPROVED: { status: 409, detail: { en: "The technician is not approved yet.", zh: "技师尚未通过审核。" } },
+  TECHNICIAN_EXISTS: { status: 409, detail: { en: "This phone already belongs to a technician.", zh: "该手机号已注册为技师。" } },
+  HOME_OUTSIDE_CITIES: {
+    status: 400,
+    detail: { en: "The home location is outside every city served.", zh: "常驻地址不在任何已开通城市内。" },
+  },
+  OFF_DUTY: { status: 409, detail: { en: "Go online before sharing your position.", zh: "请先上线再上报位置。" } },
+  NOT_TRACKABLE: {
+    status: 409,
+    detail: {
+      en: "The technician can be watched from departure until arrival; the order is {status}.",
+      zh: "技师出发后至到达期间可查看其位置；订单当前状态为 {status}。",
+    },
+  },
+  DOCUMENT_TOO_LARGE: { status: 413, detail: { en: "A document may be at most {mb} MB.", zh: "证件文件不能超过 {mb} MB。" } },
+  DOCUMENT_INVALID: { status: 400, detail: { en: "The body is not a {type} file.", zh: "请求体不是 {type} 文件。" } },
+  DOCUMENT_LIMIT: { status: 409, detail: { en: "At most {max} documents per technician.", zh: "每位技师最多 {max} 份证件。" } },
+  PHOTO_TOO_LARGE: { status: 413, detail: { en: "A photo may be at most {mb} MB.", zh: "照片不能超过 {mb} MB。" } },
+  PHOTO_INVALID: { status: 400, detail: { en: "The body is not a {type} image.", zh: "请求体不是 {type} 图片。" } },
+  PHOTO_LIMIT: { status: 409, detail: { en: "At most {max} photos here.", zh: "此处最多 {max} 张照片。" } },
+  PHOTO_REQUIRED: { status: 409, detail: { en: "Upload {photo} first.", zh: "请先上传{photo}。" } },
+  CHANGE_PENDING: { status: 409, detail: { en: "A change is already waiting for the customer.", zh: "已有变更在等待客户确认。" } },
+  CHANGE_NOT_PENDING: { status: 409, detail: { en: "This change is already {status}.", zh: "该变更已是 {status} 状态。" } },
+  CHANGE_OUTDATED: {
+    status: 409,
+    detail: { en: "The technician who asked for this change no longer has the order.", zh: "提出该变更的技师已不再负责此订单。" },
+  },
+  CHANGE_EXPIRED: {
+    status: 409,
+    detail: { en: "The proposed time is too close now; the change was rejected.", zh: "提议的时间已过近，变更已被拒绝。" },
+  },
+  // Reviews
+  ALREADY_REVIEWED: { status: 409, detail: { en: "This order has been reviewed already.", zh: "该订单已评价。" } },
+  REVIEW_WINDOW_CLOSED: {
+    status: 409,
+    detail: { en: "Reviews are taken up to {days} days after the visit.", zh: "服务完成 {days} 天内可以评价。" },
+  },
+  ALREADY_HIDDEN: { status: 409, detail: { en: "This review is hidden already.", zh: "该评价已隐藏。" } },
+  // Money
+  PROVIDER_NOT_CONFIGURED: {
+    status: 409,
+    detail: { en: "Payments with {provider} are not available here.", zh: "当前不支持通过 {provider} 付款。" },
+  },
+  NOTHING_TO_PAY: {
+    status: 409,
+    detail: { en: "Nothing is due for stage {stage} of an order that is {status}.", zh: "订单当前状态为 {status}，{stage} 阶段无需付款。" },
+  },
+  PAYMENT_NOT_PENDING: { status: 409, detail: { en: "This payment is not waiting to be paid.", zh: "该笔支付不在待支付状态。" } },
+  PAYMENT_DECIDED: { status: 409, detail: { en: "The payment was settled meanwhile.", zh: "该笔支付已被处理。" } },
+  WEBHOOK_REJECTED: { status: 400, detail: { en: "Notification rejected: {reason}.", zh: "通知被拒绝：{reason}。" } },
+  FAIL: { status: 400, detail: { en: "Notification rejected: {reason}.", zh: "通知被拒绝：{reason}。" } },
+  NOTHING_TO_REFUND: { status: 409, detail: { en: "Nothing paid on this order is left to refund.", zh: "该订单没有可退款的金额。" } },
+  REFUND_DECIDED: { status: 409, detail: { en: "This refund was decided already.", zh: "该退款已被处理。" } },
+  REFUND_IN_PROGRESS: { status: 409, detail: { en: "A refund of this order is still open.", zh: "该订单有尚未完成的退款。" } },
+  COMPLAINT_WINDOW_CLOSED: {
+    status: 409,
+    detail: { en: "The time to complain about this order has passed.", zh: "该订单已超过投诉期限。" },
+  },
+  WITHDRAWAL_AMOUNT_OUT_OF_RANGE: {
+    status: 400,
+    detail: { en: "Withdraw between {min} and {max} fen.", zh: "提现金额须在 {min} 至 {max} 分之间。" },
+  },
+  WITHDRAWAL_LIMIT: { status: 409, detail: { en: "At most {perDay} withdrawals a day.", zh: "每天最多提现 {perDay} 次。" } },
+  INSUFFICIENT_BALANCE: { status: 409, detail: { en: "That is more than your available balance.", zh: "提现金额超过可提现余额。" } },
+  WITHDRAWAL_DECIDED: { status: 409, detail: { en: "This withdrawal is {status} already.", zh: "该提现已是 {status} 状态。" } },
+  // Notifications
+  ALREADY_REPLAYED: {
+    status: 409,
+    detail: {
+      en: "This message was replayed already; it is back here only if delivery fails again.",
+      zh: "该消息已重放；只有再次投递失败才会回到这里。",
+    },
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** Every code the API answers. */
+export type ErrorCode = keyof typeof ERRORS;
+
+type Placeholders<S extends string> = S extends `${string}{${infer K}}${infer Rest}` ? K | Placeholders<Rest> : never;
+/** The parameters a code's detail needs: a value per `{name}`, text in both languages or one. */
+export type ErrorParams<C extends ErrorCode> = Record<Placeholders<(typeof ERRORS)[C]["detail"]["en"]>, string | number | Localized>;
+type OfArgs<C extends ErrorCode> = [Placeholders<(typeof ERRORS)[C]["detail"]["en"]>] extends [never]
+  ? [params?: Record<string, never>, options?: AppErrorOptions]
+  : [params: ErrorParams<C>, options?: AppErrorOptions];
+
+/** The codes whose detail takes no parameters. */
+type PlainCode = { [C in ErrorCode]: [Placeholders<(typeof ERRORS)[C]["detail"]["en"]>] extends [never] ? C : never }[ErrorCode];
+
+function fill(template: string, params: Record<string, string | number | Localized>, locale: Locale): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => {
+    const v = params[k];
+    if (v === undefined) return `{${k}}`;
+    return typeof v === "object" ? v[locale] : String(v);
+  });
+}
+
+/** The problem `type` URI of a code. */
+export const problemType = (code: string) => `https://doorstep.dev/problems/${code.toLowerCase().replaceAll("_", "-")}`;
+
+/** The catalogue as published (OpenAPI `x-error-codes`, docs/errors.md): one entry per code. */
+export function errorCatalogue() {
+  return (Object.entries(ERRORS) as [ErrorCode, ErrorSpec][]).map(([code, spec]) => ({
+    code,
+    status: spec.status,
+    type: problemType(code),
+    title: TITLES[spec.status] ?? { en: "Error", zh: "错误" },
+    detail: { en: spec.detail.en, "zh-CN": spec.detail.zh },
+  }));
+}
+
+/**
+ * The one error class: a catalogued code with its status and message. Everything thrown as an
+ * AppError is safe to show; anything else becomes a bare 500.
+ */
+export class AppError extends Error {
+  private constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    readonly detail: Localized,
+    readonly options: AppErrorOptions = {},
+  ) {
+    super(detail.en);
+    this.name = "AppError";
+  }
+
+  /** The error of catalogued `code`, its detail filled from `params`. */
+  static of<C extends ErrorCode>(code: C, ...[params, options]: OfArgs<C>): AppError {
+    const spec: ErrorSpec = ERRORS[code];
+    const p = (params ?? {}) as Record<string, string | number | Localized>;
+    const detail = { en: fill(spec.detail.en, p, "en"), zh: fill(spec.detail.zh, p, "zh") };
+    return new AppError(spec.status, code, detail, options);
+  }
+
+  /** A problem answered before (an idempotent replay), exactly as it was stored. */
+  static replay(status: ContentfulStatusCode, code: string, detail: Message, options?: AppErrorOptions): AppError {
+    return new AppError(status, code, typeof detail === "string" ? { en: detail, zh: detail } : detail, options);
+  }
+}
+
+const NOUNS_ZH: Record<string, string> = {
+  Account: "账号",
+  Address: "地址",
+  Booking: "预约",
+  Category: "类目",
+  City: "城市",
+  Merchant: "商户",
+  "Merchant administrator": "商户管理员",
+  Order: "订单",
+  Payment: "支付",
+  Service: "服务",
+  Skill: "技能",
+  Technician: "技师",
+};
+
+/** 404 NOT_FOUND: `what` names the missing thing in English (known nouns are translated) or in both languages. */
+export function notFound(what: string | Localized): AppError {
+  return AppError.of("NOT_FOUND", { what: typeof what === "string" ? { en: what, zh: NOUNS_ZH[what] ?? what } : what });
+}
+
+/** 400 VALIDATION_FAILED with the fields at fault. */
+export function invalid(errors: FieldError[]): AppError {
+  return AppError.of("VALIDATION_FAILED", {}, { errors });
+}
+
+/** 429 RATE_LIMITED with Retry-After. */
+export function rateLimited(retryAfterSeconds: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return AppError.of("RATE_LIMITED", {}, { headers: { "Retry-After": String(retryAfter) }, extra: { retryAfter } });
+}
+
+const CODES_BY_STATUS: Partial<Record<number, PlainCode>> = {
   400: "BAD_REQUEST",
   401: "UNAUTHENTICATED",
   403: "FORBIDDEN",
-  404: "NOT_FOUND",
   405: "METHOD_NOT_ALLOWED",
   409: "CONFLICT",
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
   422: "UNPROCESSABLE",
   429: "RATE_LIMITED",
-  500: "INTERNAL",
 };
 
 /** What a request for a route that does not exist gets. */
 export function routeNotFound(method: string, path: string): AppError {
-  return new AppError(404, "ROUTE_NOT_FOUND", { en: `No route for ${method} ${path}.`, zh: `没有 ${method} ${path} 这个接口。` });
+  return AppError.of("ROUTE_NOT_FOUND", { method, path });
 }
 
 /** Renders an RFC 9457 problem document for `err`, localised by Accept-Language. */
@@ -128,10 +374,10 @@ export function problem(c: Context<AppEnv>, err: AppError): Response {
   const locale = pickLocale(c.req.header("Accept-Language"));
   const title = TITLES[err.status] ?? { en: "Error", zh: "错误" };
   const body: Record<string, unknown> = {
-    type: `https://doorstep.dev/problems/${err.code.toLowerCase().replaceAll("_", "-")}`,
+    type: problemType(err.code),
     title: title[locale],
     status: err.status,
-    detail: typeof err.detail === "string" ? err.detail : err.detail[locale],
+    detail: err.detail[locale],
     code: err.code,
     requestId: c.get("requestId"),
     ...err.options.extra,
@@ -146,15 +392,14 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    if (status === 400 && /malformed json/i.test(err.message)) {
-      return new BadRequestError("MALFORMED_JSON", { en: "The request body is not valid JSON.", zh: "请求体不是合法的 JSON。" });
-    }
+    if (status === 400 && /malformed json/i.test(err.message)) return AppError.of("MALFORMED_JSON");
+    if (status === 404) return notFound("Resource");
     if (status >= 500) return internalError();
-    return new AppError(status, CODES_BY_STATUS[status] ?? "BAD_REQUEST", err.message || (TITLES[status]?.en ?? "Error"));
+    return AppError.of(CODES_BY_STATUS[status] ?? "BAD_REQUEST");
   }
   return internalError();
 }
 
 function internalError(): AppError {
-  return new AppError(500, "INTERNAL", { en: "Something went wrong on our side.", zh: "服务器开小差了，请稍后重试。" });
+  return AppError.of("INTERNAL");
 }

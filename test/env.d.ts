@@ -8,3 +8,8 @@ declare namespace Cloudflare {
     TEST_ALIPAY_APP_PUBLIC_KEY: string;
   }
 }
+
+declare module "*.md?raw" {
+  const text: string;
+  export default text;
+}

@@ -9,8 +9,9 @@ import { hasOverlappingOrder, NAIVE_MARK, naiveAudit } from "./bench.repo";
 import { bookableService } from "../../src/db/repositories/booking.repo";
 import { cityOfCell } from "../../src/db/repositories/cities.repo";
 import { insertOrder, type OrderRow } from "../../src/db/repositories/orders.repo";
-import { cellOf, resolutionOf } from "../../src/domain/geo";
-import { ConflictError, NotFoundError } from "../../src/errors";
+import { cellOf } from "../../src/domain/geo";
+import { config } from "../../src/config";
+import { AppError, notFound } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
 import { Pii } from "../../src/lib/pii";
 import { cellStub } from "../../src/cells/cells.service";
@@ -38,13 +39,13 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
   const quote = await readQuote(env, input.quoteId);
   const db = getDb(env);
   const [address, found] = await Promise.all([findOwnAddress(db, customerId, input.addressId), bookableService(db, quote.serviceId)]);
-  if (!address) throw new NotFoundError("Address");
-  if (!found) throw new NotFoundError("Service");
-  const cell = cellOf(address, resolutionOf(env));
+  if (!address) throw notFound("Address");
+  if (!found) throw notFound("Service");
+  const cell = cellOf(address, config(env).H3_RESOLUTION);
   const city = await cityOfCell(db, cell);
-  if (!city) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  if (!city) throw AppError.of("SERVICE_NOT_OFFERED");
   if (await hasOverlappingOrder(db, input.technicianId, quote.start, quote.end)) {
-    throw new ConflictError("SLOT_UNAVAILABLE", { en: "That time is no longer available.", zh: "该时段已不可预约。" });
+    throw AppError.of("SLOT_UNAVAILABLE");
   }
   const pii = await Pii.fromEnv(env);
   const now = Date.now();

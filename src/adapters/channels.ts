@@ -4,6 +4,7 @@
  * that posts JSON to an HTTP gateway of the operator's choice (an SMS aggregator, a push service).
  * A provider that fails throws; the caller decides whether to retry.
  */
+import type { Config } from "../config";
 
 export interface SmsSender {
   send(phone: string, text: string): Promise<void>;
@@ -21,8 +22,9 @@ export interface PushSender {
   send(message: PushMessage): Promise<void>;
 }
 
-type ChannelEnv = Partial<
-  Record<"SMS_PROVIDER" | "SMS_WEBHOOK_URL" | "SMS_WEBHOOK_TOKEN" | "PUSH_PROVIDER" | "PUSH_WEBHOOK_URL" | "PUSH_WEBHOOK_TOKEN", string>
+type ChannelConfig = Pick<
+  Config,
+  "SMS_PROVIDER" | "SMS_WEBHOOK_URL" | "SMS_WEBHOOK_TOKEN" | "PUSH_PROVIDER" | "PUSH_WEBHOOK_URL" | "PUSH_WEBHOOK_TOKEN"
 >;
 
 /** Posts `body` as JSON; anything but a 2xx answer is a failure. */
@@ -40,8 +42,8 @@ function configured(value: string | undefined, name: string): string {
   return value;
 }
 
-export function smsSender(env: ChannelEnv): SmsSender {
-  const provider = env.SMS_PROVIDER || "console";
+export function smsSender(env: ChannelConfig): SmsSender {
+  const provider = env.SMS_PROVIDER;
   if (provider === "console") {
     return {
       send: (phone, text) => {
@@ -54,11 +56,11 @@ export function smsSender(env: ChannelEnv): SmsSender {
     const url = configured(env.SMS_WEBHOOK_URL, "SMS_WEBHOOK_URL");
     return { send: (phone, text) => postJson(url, env.SMS_WEBHOOK_TOKEN, { to: phone, text }) };
   }
-  throw new Error(`unknown SMS_PROVIDER ${provider}`);
+  throw new Error(`unknown SMS_PROVIDER ${String(provider)}`);
 }
 
-export function pushSender(env: ChannelEnv): PushSender {
-  const provider = env.PUSH_PROVIDER || "console";
+export function pushSender(env: ChannelConfig): PushSender {
+  const provider = env.PUSH_PROVIDER;
   if (provider === "console") {
     return {
       send: (m) => {
@@ -71,5 +73,5 @@ export function pushSender(env: ChannelEnv): PushSender {
     const url = configured(env.PUSH_WEBHOOK_URL, "PUSH_WEBHOOK_URL");
     return { send: (m) => postJson(url, env.PUSH_WEBHOOK_TOKEN, { alias: m.accountId, title: m.title, body: m.body, data: m.data }) };
   }
-  throw new Error(`unknown PUSH_PROVIDER ${provider}`);
+  throw new Error(`unknown PUSH_PROVIDER ${String(provider)}`);
 }

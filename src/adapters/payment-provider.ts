@@ -4,6 +4,7 @@
  * is `local`: it keeps what a provider's servers would know in D1 (local_provider_records). A
  * production deployment adds a client per provider behind this interface (PAYMENT_PROVIDER_CLIENT).
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { getLocalRecord, putLocalRecord, setLocalState } from "../db/repositories/local-provider.repo";
 import type { PaymentProvider } from "../domain/money";
@@ -153,7 +154,8 @@ function localRefundState(state: string, providerRefundId: string): RefundState 
 
 /** The configured provider client (`PAYMENT_PROVIDER_CLIENT`; `local` is the one built in). */
 export function providerClient(env: Env): ProviderClient {
-  const kind = env.PAYMENT_PROVIDER_CLIENT || "local";
-  if (kind !== "local") throw new Error(`unknown PAYMENT_PROVIDER_CLIENT ${kind}`);
-  return localClient(env);
+  switch (config(env).PAYMENT_PROVIDER_CLIENT) {
+    case "local":
+      return localClient(env);
+  }
 }

@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import { entryHash, GENESIS_HASH, listAudit, sealAudit } from "../db/repositories/audit.repo";
-import { BadRequestError } from "../errors";
+import { AppError } from "../errors";
 
 /**
  * A page of the audit log, newest first, each entry with whether its hash still matches its
@@ -10,7 +10,7 @@ import { BadRequestError } from "../errors";
 export async function auditPage(env: Env, q: { limit: number; cursor?: string }) {
   const before = q.cursor === undefined ? undefined : Number(q.cursor);
   if (before !== undefined && !(Number.isInteger(before) && before > 0)) {
-    throw new BadRequestError("INVALID_CURSOR", { en: "The cursor is not valid.", zh: "分页游标无效。" });
+    throw AppError.of("INVALID_CURSOR");
   }
   const db = getDb(env);
   await sealAudit(db);

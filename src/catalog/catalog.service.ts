@@ -12,7 +12,7 @@ import {
   type SkillRow,
 } from "../db/repositories/catalog.repo";
 import { buildCategoryTree, wouldCreateCycle, type CategoryNode } from "../domain/catalog";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import type { Localized } from "../lib/locale";
 
@@ -55,18 +55,14 @@ function treeNode(n: CategoryNode<CategoryRow>): CategoryTreeNode {
   return { id: c.id, name: { zh: c.nameZh, en: c.nameEn }, sort: c.sort, children: n.children.map(treeNode) };
 }
 
-function unknownParent(): BadRequestError {
-  return new BadRequestError(
-    "UNKNOWN_CATEGORY",
-    { en: "The parent category does not exist.", zh: "上级分类不存在。" },
-    { errors: [{ path: "body.parentId", message: "no such category" }] },
-  );
+function unknownParent(): AppError {
+  return AppError.of("UNKNOWN_CATEGORY", {}, { errors: [{ path: "body.parentId", message: "no such category" }] });
 }
 
-function cycle(): BadRequestError {
-  return new BadRequestError(
+function cycle(): AppError {
+  return AppError.of(
     "CATEGORY_CYCLE",
-    { en: "A category cannot be moved under itself or one of its subcategories.", zh: "不能把分类移到它自身或其子分类之下。" },
+    {},
     { errors: [{ path: "body.parentId", message: "the category itself or one of its descendants" }] },
   );
 }
@@ -80,7 +76,7 @@ export async function getSkills(env: Env): Promise<SkillView[]> {
 export async function createSkill(env: Env, input: { code: string; name: Localized }): Promise<SkillView> {
   const row: SkillRow = { code: input.code, nameZh: input.name.zh, nameEn: input.name.en, createdAt: Date.now() };
   if (!(await insertSkill(getDb(env), row))) {
-    throw new ConflictError("SKILL_EXISTS", { en: `Skill ${input.code} already exists.`, zh: `技能 ${input.code} 已存在。` });
+    throw AppError.of("SKILL_EXISTS", { code: input.code });
   }
   return skillView(row);
 }
@@ -118,7 +114,7 @@ export async function patchCategory(
   const db = getDb(env);
   const all = await listCategories(db);
   const current = all.find((c) => c.id === id);
-  if (!current) throw new NotFoundError("Category");
+  if (!current) throw notFound("Category");
   const explain = (parentId: string | null | undefined, categories: CategoryRow[]) => {
     if (parentId === undefined || parentId === null) return;
     if (!categories.some((c) => c.id === parentId)) throw unknownParent();
@@ -134,7 +130,7 @@ export async function patchCategory(
   if (updated) return categoryView(updated);
   // The guarded update refused: the tree changed since we looked. Explain with a fresh view.
   const fresh = await listCategories(db);
-  if (!fresh.some((c) => c.id === id)) throw new NotFoundError("Category");
+  if (!fresh.some((c) => c.id === id)) throw notFound("Category");
   explain(patch.parentId, fresh);
   throw cycle();
 }
@@ -143,14 +139,7 @@ export async function patchCategory(
 export async function deleteCategory(env: Env, id: string): Promise<void> {
   const db = getDb(env);
   if (await deleteUnusedCategory(db, id)) return;
-  if (!(await findCategory(db, id))) throw new NotFoundError("Category");
+  if (!(await findCategory(db, id))) throw notFound("Category");
   const usage = await categoryUsage(db, id);
-  throw new ConflictError(
-    "CATEGORY_IN_USE",
-    {
-      en: "The category still has subcategories or services; move or delete them first.",
-      zh: "该分类下仍有子分类或服务，请先移走或删除。",
-    },
-    { extra: { children: usage.children, services: usage.services } },
-  );
+  throw AppError.of("CATEGORY_IN_USE", {}, { extra: { children: usage.children, services: usage.services } });
 }

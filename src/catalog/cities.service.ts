@@ -1,9 +1,10 @@
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { cellsOfCity, cityOfCell, findTakenCells, insertCity, listCities, type CityRow } from "../db/repositories/cities.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
-import { cellOf, cellsCovering, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, cellsCovering, type LatLng } from "../domain/geo";
 import { isTimeZone } from "../domain/time-zone";
-import { BadRequestError, ConflictError } from "../errors";
+import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 
 export interface CityView {
@@ -45,22 +46,18 @@ export async function createCity(
   input: { name: string; timeZone: string; center: LatLng; radiusKm: number },
 ): Promise<CityView> {
   if (!isTimeZone(input.timeZone)) {
-    throw new BadRequestError(
+    throw AppError.of(
       "VALIDATION_FAILED",
-      { en: "Unknown IANA time zone.", zh: "未知的时区。" },
+      {},
       { errors: [{ path: "body.timeZone", message: "not an IANA time zone such as Asia/Shanghai" }] },
     );
   }
   const db = getDb(env);
-  const resolution = resolutionOf(env);
+  const resolution = config(env).H3_RESOLUTION;
   const cells = cellsCovering(input.center, input.radiusKm, resolution);
   const taken = await findTakenCells(db, cells);
   if (taken.length > 0) {
-    throw new ConflictError(
-      "CITY_OVERLAP",
-      { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" },
-      { extra: { cityIds: [...new Set(taken.map((t) => t.cityId))] } },
-    );
+    throw AppError.of("CITY_OVERLAP", {}, { extra: { cityIds: [...new Set(taken.map((t) => t.cityId))] } });
   }
   const city: CityRow = {
     id: newId("cty"),
@@ -77,7 +74,7 @@ export async function createCity(
   } catch (err) {
     // A concurrent creation took one of the cells between the check and the batch.
     if (String(err).includes("UNIQUE") || String(err).includes("PRIMARY")) {
-      throw new ConflictError("CITY_OVERLAP", { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" });
+      throw AppError.of("CITY_OVERLAP");
     }
     throw err;
   }
@@ -93,5 +90,5 @@ export async function createCity(
 
 /** The city a point lies in (by its cell), or undefined outside every city. */
 export async function cityAt(env: Env, point: LatLng): Promise<CityRow | undefined> {
-  return cityOfCell(getDb(env), cellOf(point, resolutionOf(env)));
+  return cityOfCell(getDb(env), cellOf(point, config(env).H3_RESOLUTION));
 }

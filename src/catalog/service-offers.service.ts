@@ -15,7 +15,7 @@ import {
 import { checkServiceRules } from "../domain/catalog";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
-import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from "../errors";
+import { type FieldError, AppError, notFound, invalid } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { cityAt } from "./cities.service";
@@ -50,7 +50,7 @@ async function viewPage(db: Db, rows: ServiceRow[], limit: number): Promise<Page
 /** The rules spanning several values of a complete service (400 VALIDATION_FAILED). */
 function checkRules(f: ServiceFields): void {
   const problems = checkServiceRules(f, "body");
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw invalid(problems);
 }
 
 /**
@@ -59,24 +59,20 @@ function checkRules(f: ServiceFields): void {
  */
 async function checkReferences(db: Db, changed: Partial<ServiceFields>): Promise<void> {
   if (changed.categoryId !== undefined && !(await findCategory(db, changed.categoryId))) {
-    throw new BadRequestError(
-      "UNKNOWN_CATEGORY",
-      { en: "The category does not exist.", zh: "服务分类不存在。" },
-      { errors: [{ path: "body.categoryId", message: "no such category" }] },
-    );
+    throw AppError.of("UNKNOWN_CATEGORY", {}, { errors: [{ path: "body.categoryId", message: "no such category" }] });
   }
   if (changed.requiredSkills !== undefined && changed.requiredSkills.length > 0) {
     const known = await existingSkillCodes(db, changed.requiredSkills);
     const errors = unknownAt(changed.requiredSkills, known, "body.requiredSkills", "skill");
     if (errors.length > 0) {
-      throw new BadRequestError("UNKNOWN_SKILL", { en: "Some required skills do not exist.", zh: "部分所需技能不存在。" }, { errors });
+      throw AppError.of("UNKNOWN_SKILL", {}, { errors });
     }
   }
   if (changed.cityIds !== undefined) {
     const known = await existingCityIds(db, changed.cityIds);
     const errors = unknownAt(changed.cityIds, known, "body.cityIds", "city");
     if (errors.length > 0) {
-      throw new BadRequestError("UNKNOWN_CITY", { en: "Some cities do not exist.", zh: "部分城市不存在。" }, { errors });
+      throw AppError.of("UNKNOWN_CITY", {}, { errors });
     }
   }
 }
@@ -91,10 +87,10 @@ type Scope = { platform: true } | { platform: false; merchantId: string };
 function scopeOf(auth: Auth): Scope {
   if (isPlatform(auth.roles)) return { platform: true };
   if (auth.roles.includes("merchant_admin") && auth.merchantId) return { platform: false, merchantId: auth.merchantId };
-  throw new ForbiddenError();
+  throw AppError.of("FORBIDDEN");
 }
 
-const serviceNotFound = () => new NotFoundError("Service");
+const serviceNotFound = () => notFound("Service");
 
 /** A service (not deleted) the caller manages, else 404. */
 async function managedService(db: Db, scope: Scope, id: string): Promise<ServiceRow> {
@@ -114,7 +110,7 @@ export async function listPublicServices(
 ): Promise<Page<ServiceView>> {
   if ((query.lat === undefined) !== (query.lng === undefined)) {
     const missing = query.lat === undefined ? "lat" : "lng";
-    throw new ValidationError([{ path: `query.${missing}`, message: "lat and lng must be given together" }]);
+    throw invalid([{ path: `query.${missing}`, message: "lat and lng must be given together" }]);
   }
   const afterId = decodeCursor(query.cursor);
   // An empty search box means no text filter.
@@ -175,14 +171,10 @@ export async function createService(env: Env, auth: Auth, input: CreateServiceIn
   if (scope.platform) {
     merchantId = input.merchantId ?? null;
     if (merchantId !== null && !(await findMerchant(db, merchantId))) {
-      throw new BadRequestError(
-        "UNKNOWN_MERCHANT",
-        { en: "The merchant does not exist.", zh: "商户不存在。" },
-        { errors: [{ path: "body.merchantId", message: "no such merchant" }] },
-      );
+      throw AppError.of("UNKNOWN_MERCHANT", {}, { errors: [{ path: "body.merchantId", message: "no such merchant" }] });
     }
   } else {
-    if (input.merchantId !== undefined && input.merchantId !== scope.merchantId) throw new NotFoundError("Merchant");
+    if (input.merchantId !== undefined && input.merchantId !== scope.merchantId) throw notFound("Merchant");
     merchantId = scope.merchantId;
   }
   const { merchantId: _ignored, ...fields } = input;

@@ -6,6 +6,7 @@
  * backoff and finally parked in the dead-letter queue, so it never holds back the cell's other
  * events. After each batch the notices those changes wrote are sent (the notifications outbox drain).
  */
+import { config } from "../config";
 import { z } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
 import { insertDeadLetter } from "../db/repositories/notifications.repo";
@@ -68,8 +69,7 @@ export async function handleCellEvent(env: Env, event: CellEvent): Promise<void>
 
 /** Seconds before the `attempts`-th retry: CELL_EVENTS_RETRY_SECONDS, doubling, at most 10 min. */
 export function cellEventRetrySeconds(env: Env, attempts: number): number {
-  const raw = Number(env.CELL_EVENTS_RETRY_SECONDS);
-  const base = env.CELL_EVENTS_RETRY_SECONDS !== "" && Number.isFinite(raw) && raw >= 0 ? raw : 10;
+  const base = config(env).CELL_EVENTS_RETRY_SECONDS;
   return Math.min(600, base * 2 ** (Math.max(1, Math.floor(attempts)) - 1));
 }
 

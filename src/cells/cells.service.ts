@@ -7,7 +7,7 @@ import type { CellFailure } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { clearTransfer, pendingTransfer } from "../db/repositories/home-move.repo";
 import { rosterEntry, rosterOfCell, type RosterEntry } from "../db/repositories/roster.repo";
-import { AppError, BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 
 export function cellStub(env: Env, cell: string): DurableObjectStub<CellDO> {
   return env.CELL.getByName(cell);
@@ -17,39 +17,29 @@ export function cellStub(env: Env, cell: string): DurableObjectStub<CellDO> {
 export function cellError(f: CellFailure): AppError {
   switch (f.code) {
     case "UNKNOWN_TECHNICIAN":
-      return new NotFoundError("Technician");
+      return notFound("Technician");
     case "UNKNOWN_ORDER":
-      return new NotFoundError("Booking", "UNKNOWN_ORDER");
+      return AppError.of("UNKNOWN_ORDER");
     case "TECHNICIAN_MOVING":
     case "TECHNICIAN_MOVED":
-      return new ConflictError(
-        "TECHNICIAN_MOVING",
-        { en: "The technician's calendar is moving to a new home cell; retry shortly.", zh: "技师日程正在迁移，请稍后重试。" },
-        { headers: { "Retry-After": "1" } },
-      );
+      return AppError.of("TECHNICIAN_MOVING", {}, { headers: { "Retry-After": "1" } });
     case "SLOT_UNAVAILABLE":
-      return new ConflictError("SLOT_UNAVAILABLE", { en: "That time is no longer available.", zh: "该时段已不可预约。" });
+      return AppError.of("SLOT_UNAVAILABLE");
     case "OUTSIDE_SHIFT":
-      return new ConflictError("OUTSIDE_SHIFT", {
-        en: "That time is outside the technician's working hours.",
-        zh: "该时段不在技师工作时间内。",
-      });
+      return AppError.of("OUTSIDE_SHIFT");
     case "HOLD_EXPIRED":
-      return new ConflictError("HOLD_EXPIRED", { en: "The reservation has expired.", zh: "预留已过期。" });
+      return AppError.of("HOLD_EXPIRED");
     case "ORDER_CONFLICT":
-      return new ConflictError("ORDER_CONFLICT", { en: "The order already holds a different time.", zh: "该订单已占用其他时段。" });
+      return AppError.of("ORDER_CONFLICT");
     case "INVALID_INTERVAL":
-      return new BadRequestError("INVALID_INTERVAL", {
-        en: "The end must be after the start, within one day.",
-        zh: "结束时间须晚于开始时间，且不超过一天。",
-      });
+      return AppError.of("INVALID_INTERVAL");
   }
 }
 
 /** Pushes one technician's profile from D1 to their home cell. */
 export async function pushTechnician(env: Env, technicianId: string): Promise<RosterEntry> {
   const entry = await rosterEntry(getDb(env), technicianId);
-  if (!entry) throw new NotFoundError("Technician");
+  if (!entry) throw notFound("Technician");
   const r = await cellStub(env, entry.homeCell).syncRoster([entry.profile], 0);
   if (!r.ok) throw new Error("roster sync refused");
   return entry;
@@ -75,7 +65,7 @@ export async function atOwnerCell<R extends { ok: boolean }>(
   call: (stub: DurableObjectStub<CellDO>, entry: RosterEntry) => Promise<R>,
 ): Promise<{ entry: RosterEntry; result: Extract<R, { ok: true }> }> {
   const entry = await rosterEntry(getDb(env), technicianId);
-  if (!entry) throw new NotFoundError("Technician");
+  if (!entry) throw notFound("Technician");
   if (entry.transferPending) await completePendingTransfer(env, technicianId);
   const stub = cellStub(env, entry.homeCell);
   let r = await call(stub, entry);

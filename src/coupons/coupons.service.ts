@@ -16,15 +16,12 @@ import {
   type CouponRow,
 } from "../db/repositories/coupons.repo";
 import { couponRefusal, discountOf, normaliseCode, REFUSAL_TEXT } from "../domain/coupons";
-import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
+import { AppError, notFound, invalid } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 
-export function couponUsedUp(): ConflictError {
-  return new ConflictError("COUPON_USED_UP", {
-    en: "This coupon has been used up (for you, or in all).",
-    zh: "该优惠券已用完（您的使用次数或总数已满）。",
-  });
+export function couponUsedUp(): AppError {
+  return AppError.of("COUPON_USED_UP");
 }
 
 /**
@@ -41,18 +38,18 @@ export async function applicableCoupon(
   const db = getDb(env);
   const coupon = await findCouponByCode(db, normaliseCode(code));
   if (!coupon) {
-    throw new BadRequestError(
-      "COUPON_NOT_FOUND",
-      { en: "No such coupon.", zh: "优惠券不存在。" },
-      { errors: [{ path: "body.couponCode", message: "unknown coupon" }] },
-    );
+    throw AppError.of("COUPON_NOT_FOUND", {}, { errors: [{ path: "body.couponCode", message: "unknown coupon" }] });
   }
   const refusal = couponRefusal(coupon, job, now);
   if (refusal) {
-    throw new BadRequestError("COUPON_NOT_APPLICABLE", REFUSAL_TEXT[refusal], {
-      errors: [{ path: "body.couponCode", message: refusal }],
-      extra: { reason: refusal },
-    });
+    throw AppError.of(
+      "COUPON_NOT_APPLICABLE",
+      { why: REFUSAL_TEXT[refusal] },
+      {
+        errors: [{ path: "body.couponCode", message: refusal }],
+        extra: { reason: refusal },
+      },
+    );
   }
   if (
     (coupon.totalLimit !== null && coupon.redeemed >= coupon.totalLimit) ||
@@ -108,7 +105,7 @@ export async function createCoupon(env: Env, actorId: string, input: NewCoupon) 
   if (input.kind === "percent" && input.value > 100) problems.push({ path: "body.value", message: "a percentage is at most 100" });
   if (input.kind === "fixed" && input.maxDiscount !== undefined)
     problems.push({ path: "body.maxDiscount", message: "only for percent coupons" });
-  if (problems.length) throw new ValidationError(problems);
+  if (problems.length) throw invalid(problems);
   const now = Date.now();
   const row: CouponRow = {
     id: newId("cpn", now),
@@ -132,7 +129,7 @@ export async function createCoupon(env: Env, actorId: string, input: NewCoupon) 
   };
   const db = getDb(env);
   if (!(await insertCoupon(db, row))) {
-    throw new ConflictError("COUPON_CODE_TAKEN", { en: "A coupon with this code exists.", zh: "该优惠码已存在。" });
+    throw AppError.of("COUPON_CODE_TAKEN");
   }
   await appendAudit(db, { actorId, action: "coupon.create", targetType: "coupon", targetId: row.id, data: { code: row.code } });
   return view(row);
@@ -147,10 +144,9 @@ export async function changeCoupon(
 ) {
   const db = getDb(env);
   const current = await findCoupon(db, id);
-  if (!current) throw new NotFoundError({ en: "Coupon", zh: "优惠券" });
+  if (!current) throw notFound({ en: "Coupon", zh: "优惠券" });
   const endsAt = patch.endsAt === undefined ? undefined : Date.parse(patch.endsAt);
-  if (endsAt !== undefined && !(endsAt > current.startsAt))
-    throw new ValidationError([{ path: "body.endsAt", message: "must be after startsAt" }]);
+  if (endsAt !== undefined && !(endsAt > current.startsAt)) throw invalid([{ path: "body.endsAt", message: "must be after startsAt" }]);
   const row = await updateCoupon(db, id, { ...patch, endsAt });
   await appendAudit(db, { actorId, action: "coupon.update", targetType: "coupon", targetId: id, data: { ...patch } });
   return view(row!);
@@ -164,7 +160,7 @@ export async function coupons(env: Env, q: { active?: boolean; limit: number; cu
 
 export async function coupon(env: Env, id: string) {
   const row = await findCoupon(getDb(env), id);
-  if (!row) throw new NotFoundError({ en: "Coupon", zh: "优惠券" });
+  if (!row) throw notFound({ en: "Coupon", zh: "优惠券" });
   return view(row);
 }
 

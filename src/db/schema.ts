@@ -2,6 +2,7 @@
  * D1 schema: the single source of truth. `npm run db:generate` turns changes into a migration.
  * Times are UTC epoch milliseconds; money is integer minor units (分); PII columns hold ciphertext.
  */
+import type { OutboxMessage } from "../domain/outbox";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Role } from "../domain/roles";
 import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit } from "../domain/catalog";
@@ -389,7 +390,7 @@ export const outbox = sqliteTable(
   {
     id: text("id").primaryKey(),
     topic: text("topic").notNull(),
-    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    payload: text("payload", { mode: "json" }).$type<OutboxMessage["payload"]>().notNull(),
     createdAt: createdAt(),
     sentAt: integer("sent_at"),
     /** A drain that took the message owns it until then; past it, another drain may send it. */

@@ -1,12 +1,13 @@
+import { config } from "../config";
 import { gridDisk } from "h3-js";
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { cityOfCell } from "../db/repositories/cities.repo";
 import { cellVersions, rosterEntry } from "../db/repositories/roster.repo";
 import { slotStarts } from "../domain/calendar";
-import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, type LatLng } from "../domain/geo";
 import { parseDate, toZonedIso } from "../domain/zoned";
-import { NotFoundError, ValidationError } from "../errors";
+import { AppError, notFound, invalid } from "../errors";
 import { cellStub, syncCellRoster } from "../cells/cells.service";
 
 export interface AvailabilityInput extends LatLng {
@@ -15,11 +16,6 @@ export interface AvailabilityInput extends LatLng {
   technicianId?: string;
   units?: number;
 }
-
-const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
 
 /** Minutes a job of this service takes for `units` (at least the service's minimum). */
 export function jobMinutes(service: { durationMinutes: number; perUnitMinutes: number; minUnits: number }, units?: number): number {
@@ -33,15 +29,15 @@ export function jobMinutes(service: { durationMinutes: number; perUnitMinutes: n
  * could. Neighbour cells are asked in parallel, one round trip each.
  */
 export async function availability(env: Env, input: AvailabilityInput) {
-  if (parseDate(input.date) === null) throw new ValidationError([{ path: "query.date", message: "not a real date (YYYY-MM-DD)" }]);
+  if (parseDate(input.date) === null) throw invalid([{ path: "query.date", message: "not a real date (YYYY-MM-DD)" }]);
   const db = getDb(env);
-  const resolution = resolutionOf(env);
+  const resolution = config(env).H3_RESOLUTION;
   const cell = cellOf(input, resolution);
   const [found, city] = await Promise.all([bookableService(db, input.serviceId), cityOfCell(db, cell)]);
-  if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  if (!found || !city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
   const { service } = found;
   const durationMinutes = jobMinutes(service, input.units);
-  const grid = positive(env.SLOT_GRID_MINUTES, 30);
+  const grid = config(env).SLOT_GRID_MINUTES;
   const now = Date.now();
   const earliest = now + service.leadTimeMinutes * 60_000;
   const latest = now + service.horizonDays * 86_400_000;
@@ -49,10 +45,10 @@ export async function availability(env: Env, input: AvailabilityInput) {
   const base = { timeZone: city.timeZone, date: input.date, serviceId: service.id, durationMinutes };
   if (starts.length === 0) return { ...base, slots: [] };
 
-  let cells = gridDisk(cell, positive(env.AVAILABILITY_RING, 1));
+  let cells = gridDisk(cell, config(env).AVAILABILITY_RING);
   if (input.technicianId) {
     const entry = await rosterEntry(db, input.technicianId);
-    if (!entry) throw new NotFoundError("Technician");
+    if (!entry) throw notFound("Technician");
     cells = cells.includes(entry.homeCell) ? [entry.homeCell] : [];
   }
   const versions = await cellVersions(db, cells);

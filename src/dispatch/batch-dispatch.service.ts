@@ -9,7 +9,7 @@ import type { BatchDecision, BatchFacts } from "../../durable/batch.store";
 import { getDb } from "../db/client";
 import { candidateHistory, findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
-import { ConflictError } from "../errors";
+import { AppError } from "../errors";
 import { cellStub } from "../cells/cells.service";
 import { acceptDeadlineMs, batchIntervalMs, recordDecision, WEEK_MS } from "./dispatch.service";
 
@@ -63,7 +63,7 @@ export async function onBatchDecided(
         break;
       } catch (err) {
         // Changed meanwhile (e.g. rescheduled): read it again and retry.
-        if (err instanceof ConflictError && err.code === "CONCURRENT_UPDATE") continue;
+        if (err instanceof AppError && err.status === 409 && err.code === "CONCURRENT_UPDATE") continue;
         throw err;
       }
     }

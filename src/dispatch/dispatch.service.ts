@@ -6,12 +6,13 @@
  * its version), then release the previous technician": a failed switch releases the new hold, and
  * a hold that is never confirmed expires by itself, so no interval is ever left behind.
  */
+import { config } from "../config";
 import { gridDisk } from "h3-js";
 import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { candidateHistory, insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
 import { cellVersions, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
-import { candidateFacts, parseWeights, rank, type ScoredCandidate } from "../domain/dispatch";
+import { candidateFacts, rank, type ScoredCandidate } from "../domain/dispatch";
 import { newId } from "../lib/ids";
 import { cellStub, syncCellRoster } from "../cells/cells.service";
 
@@ -22,18 +23,13 @@ export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
   cell: string;
 }
 
-export const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
-
-export const holdTtlMs = (env: Env) => positive(env.HOLD_TTL_SECONDS, 900) * 1000;
-export const acceptDeadlineMs = (env: Env) => positive(env.ACCEPT_DEADLINE_SECONDS, 60) * 1000;
-export const grabDeadlineMs = (env: Env) => positive(env.GRAB_DEADLINE_SECONDS, 120) * 1000;
-export const enRouteLeadMs = (env: Env) => positive(env.EN_ROUTE_LEAD_MINUTES, 30) * 60_000;
-export const maxRounds = (env: Env) => positive(env.DISPATCH_MAX_ROUNDS, 3);
-export const batchIntervalMs = (env: Env) => positive(env.BATCH_INTERVAL_SECONDS, 5) * 1000;
-export const candidatesKept = (env: Env) => positive(env.DISPATCH_CANDIDATES, 10);
+export const holdTtlMs = (env: Env) => config(env).HOLD_TTL_SECONDS * 1000;
+export const acceptDeadlineMs = (env: Env) => config(env).ACCEPT_DEADLINE_SECONDS * 1000;
+export const grabDeadlineMs = (env: Env) => config(env).GRAB_DEADLINE_SECONDS * 1000;
+export const enRouteLeadMs = (env: Env) => config(env).EN_ROUTE_LEAD_MINUTES * 60_000;
+export const maxRounds = (env: Env) => config(env).DISPATCH_MAX_ROUNDS;
+export const batchIntervalMs = (env: Env) => config(env).BATCH_INTERVAL_SECONDS * 1000;
+export const candidatesKept = (env: Env) => config(env).DISPATCH_CANDIDATES;
 
 /** Earnings fairness looks back this far. */
 export const WEEK_MS = 7 * 86_400_000;
@@ -56,7 +52,7 @@ export interface RankedCandidates {
  */
 export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCandidates> {
   const db = getDb(env);
-  const cells = gridDisk(job.cell, positive(env.AVAILABILITY_RING, 1));
+  const cells = gridDisk(job.cell, config(env).AVAILABILITY_RING);
   const versions = await cellVersions(db, cells);
   const staffed = cells.filter((c) => (versions.get(c)?.approved ?? 0) > 0);
   const query = { start: job.start, end: job.end, lat: job.lat, lng: job.lng, skills: job.skills, exclude: job.exclude };
@@ -91,7 +87,7 @@ export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCan
   };
   const ranked = rank(
     found.map((c) => candidateFacts(c, known)),
-    parseWeights(env.DISPATCH_WEIGHTS),
+    config(env).DISPATCH_WEIGHTS,
   );
   return { ranked, homes };
 }

@@ -1,4 +1,5 @@
 /** The technician side of an order: tasks, the grab pool, and the visit's steps. */
+import { config } from "../config";
 import { gridDisk } from "h3-js";
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
@@ -7,7 +8,7 @@ import { rosterEntry } from "../db/repositories/roster.repo";
 import { haversineKm } from "../domain/geo";
 import { LIVE_STATUSES, REVEAL_STATUSES } from "../domain/order-state";
 import { maskPhone } from "../domain/phone";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { Pii } from "../lib/pii";
 import { holdFor, jobOf } from "./dispatch.service";
@@ -27,8 +28,8 @@ import { assertPhotoTaken } from "../visit/photos.service";
 
 export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
 
-const graceMs = (env: Env) => (Number(env.REVEAL_GRACE_MINUTES) >= 0 ? Number(env.REVEAL_GRACE_MINUTES) : 60) * 60_000;
-const geofenceMeters = (env: Env) => (Number(env.GEOFENCE_METERS) > 0 ? Number(env.GEOFENCE_METERS) : 300);
+const graceMs = (env: Env) => config(env).REVEAL_GRACE_MINUTES * 60_000;
+const geofenceMeters = (env: Env) => config(env).GEOFENCE_METERS;
 
 /** Whether the technician may see the exact address and the customer's phone now. */
 export function revealed(env: Env, order: OrderRow, now = Date.now()): boolean {
@@ -66,7 +67,7 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
 
 async function myOrder(env: Env, technicianId: string, orderId: string): Promise<OrderRow> {
   const order = await findOrder(getDb(env), orderId);
-  if (!order || order.technicianId !== technicianId) throw new NotFoundError("Order");
+  if (!order || order.technicianId !== technicianId) throw notFound("Order");
   return order;
 }
 
@@ -86,8 +87,8 @@ export async function listTasks(env: Env, technicianId: string, q: { limit: numb
 export async function pool(env: Env, technicianId: string) {
   const db = getDb(env);
   const entry = await rosterEntry(db, technicianId);
-  if (!entry) throw new NotFoundError("Technician");
-  const rows = await grabPool(db, gridDisk(entry.homeCell, Number(env.AVAILABILITY_RING) > 0 ? Number(env.AVAILABILITY_RING) : 1));
+  if (!entry) throw notFound("Technician");
+  const rows = await grabPool(db, gridDisk(entry.homeCell, config(env).AVAILABILITY_RING));
   const out = [];
   for (const order of rows) {
     const found = await bookableService(db, order.serviceId);
@@ -106,8 +107,8 @@ export async function pool(env: Env, technicianId: string) {
 export async function grab(env: Env, technicianId: string, orderId: string) {
   const db = getDb(env);
   const order = await findOrder(db, orderId);
-  if (!order || order.dispatchMode !== "grab") throw new NotFoundError("Order");
-  const taken = () => new ConflictError("ALREADY_TAKEN", { en: "Someone else took this job.", zh: "该订单已被抢走。" });
+  if (!order || order.dispatchMode !== "grab") throw notFound("Order");
+  const taken = () => AppError.of("ALREADY_TAKEN");
   if (order.status !== "dispatching") throw taken();
   const found = await bookableService(db, order.serviceId);
   const entry = await rosterEntry(db, technicianId);
@@ -117,7 +118,7 @@ export async function grab(env: Env, technicianId: string, orderId: string) {
     entry.profile.status !== "approved" ||
     !found.service.requiredSkills.every((s) => entry.profile.skills.includes(s))
   )
-    throw new NotFoundError("Order");
+    throw notFound("Order");
   const actor: Actor = { type: "technician", id: technicianId };
   // The technician reserved for the job at booking already holds the interval.
   const own = order.technicianId === technicianId && order.holdKey !== null;
@@ -128,13 +129,14 @@ export async function grab(env: Env, technicianId: string, orderId: string) {
   if (!reservation) {
     // Lost to another grab meanwhile (its switch can briefly leave our own hold in place)?
     if ((await findOrder(db, orderId))?.status !== "dispatching") throw taken();
-    throw new ConflictError("SLOT_UNAVAILABLE", { en: "That time clashes with your calendar.", zh: "该时段与您的日程冲突。" });
+    throw AppError.of("SLOT_UNAVAILABLE");
   }
   try {
     const next = await switchTechnician(env, order, reservation, actor, "grabbed", "accepted", { dispatchRound: round });
     return taskView(env, next, technicianId);
   } catch (err) {
-    if (err instanceof ConflictError && (err.code === "CONCURRENT_UPDATE" || err.code === "INVALID_TRANSITION")) throw taken();
+    if (err instanceof AppError && err.status === 409 && (err.code === "CONCURRENT_UPDATE" || err.code === "INVALID_TRANSITION"))
+      throw taken();
     throw err;
   }
 }
@@ -172,18 +174,11 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       break;
     case "arrive": {
       if (input.lat === undefined || input.lng === undefined)
-        throw new BadRequestError(
-          "VALIDATION_FAILED",
-          { en: "Send your position.", zh: "请提供当前位置。" },
-          { errors: [{ path: "body.lat", message: "required" }] },
-        );
+        throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.lat", message: "required" }] });
       if (order.status !== "en_route") throw invalidTransition(order, "arrived");
       const meters = haversineKm({ lat: input.lat, lng: input.lng }, order) * 1000;
       if (meters > geofenceMeters(env)) {
-        throw new ConflictError("OUTSIDE_GEOFENCE", {
-          en: `You are ${Math.round(meters)} m from the address; arrive within ${geofenceMeters(env)} m.`,
-          zh: `您距离服务地址 ${Math.round(meters)} 米，需在 ${geofenceMeters(env)} 米内签到。`,
-        });
+        throw AppError.of("OUTSIDE_GEOFENCE", { meters: Math.round(meters), limit: geofenceMeters(env) });
       }
       await assertPhotoTaken(env, order.id, "arrive", technicianId);
       next = await transition(
@@ -201,11 +196,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       if (order.status !== "arrived") throw invalidTransition(order, "in_service");
       const pii = await Pii.fromEnv(env);
       if (input.code !== (await pii.decrypt("start_code", order.startCodeEnc))) {
-        throw new BadRequestError(
-          "START_CODE_INVALID",
-          { en: "The start code is wrong; ask the customer for the code in their app.", zh: "开工码错误，请向客户索取 App 中的开工码。" },
-          { errors: [{ path: "body.code", message: "wrong code" }] },
-        );
+        throw AppError.of("START_CODE_INVALID", {}, { errors: [{ path: "body.code", message: "wrong code" }] });
       }
       next = await transition(env, order, "in_service", actor, "work started with the customer's code");
       break;

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Auth } from "../env";
-import { ForbiddenError, UnauthorizedError } from "../errors";
+import { AppError } from "../errors";
 import type { Role } from "../domain/roles";
 import { verifyAccessToken } from "../lib/jwt";
 
@@ -10,8 +10,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const auth = match?.[1] ? await verifyAccessToken(c.env, match[1]) : null;
-    if (!auth)
-      throw new UnauthorizedError({ en: "The access token is invalid or expired.", zh: "访问令牌无效或已过期。" }, "INVALID_TOKEN");
+    if (!auth) throw AppError.of("INVALID_TOKEN");
     c.set("auth", auth);
   }
   await next();
@@ -21,8 +20,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const auth = c.get("auth");
-    if (!auth) throw new UnauthorizedError();
-    if (roles.length > 0 && !auth.roles.some((r) => roles.includes(r))) throw new ForbiddenError();
+    if (!auth) throw AppError.of("UNAUTHENTICATED");
+    if (roles.length > 0 && !auth.roles.some((r) => roles.includes(r))) throw AppError.of("FORBIDDEN");
     await next();
   };
 }
@@ -32,6 +31,6 @@ export const requireAuth = requireRole();
 /** The caller of a guarded route. */
 export function authOf(c: Context<AppEnv>): Auth {
   const auth = c.get("auth");
-  if (!auth) throw new UnauthorizedError();
+  if (!auth) throw AppError.of("UNAUTHENTICATED");
   return auth;
 }

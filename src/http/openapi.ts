@@ -1,7 +1,7 @@
 /** Shared OpenAPI pieces: the problem schema, error responses, pagination, the router factory. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { ValidationError } from "../errors";
+import { invalid } from "../errors";
 
 export const ProblemSchema = z
   .object({
@@ -91,7 +91,7 @@ export function createRouter() {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === "json" ? "body" : result.target;
-        throw new ValidationError(
+        throw invalid(
           result.error.issues.map((issue) => ({
             path: [where, ...issue.path.map(String)].join("."),
             message: issue.message,

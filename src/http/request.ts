@@ -1,3 +1,4 @@
+import { config } from "../config";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
@@ -30,22 +31,17 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   );
 };
 
-const DEFAULT_MAX_BODY = 64 * 1024;
-
 /** Uploads of files (visit photos, qualification documents): their routes set their own type and size rules. */
 const isFileUpload = (path: string) => path.endsWith("/photos") || path.endsWith("/documents");
 
 /** Rejects bodies over MAX_BODY_BYTES with 413 before anything reads them. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
   if (isFileUpload(c.req.path)) return next();
-  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY;
+  const maxSize = config(c.env).MAX_BODY_BYTES;
   return bodyLimit({
     maxSize,
     onError: () => {
-      throw new AppError(413, "PAYLOAD_TOO_LARGE", {
-        en: `The request body is larger than ${maxSize} bytes.`,
-        zh: `请求体超过 ${maxSize} 字节。`,
-      });
+      throw AppError.of("PAYLOAD_TOO_LARGE");
     },
   })(c, next);
 };
@@ -67,10 +63,7 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
       (c.req.header("Content-Length") !== undefined || c.req.header("Transfer-Encoding") !== undefined);
     const type = c.req.header("Content-Type") ?? "";
     if (hasBody && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-      throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
-        en: "Send the body as application/json.",
-        zh: "请求体须为 application/json。",
-      });
+      throw AppError.of("UNSUPPORTED_MEDIA_TYPE");
     }
   }
   await next();

@@ -1,3 +1,4 @@
+import { config } from "../config";
 import { getDb } from "../db/client";
 import {
   insertAddressWithin,
@@ -7,8 +8,8 @@ import {
   type AddressPatch,
   type AddressRow,
 } from "../db/repositories/addresses.repo";
-import { cellOf, resolutionOf } from "../domain/geo";
-import { ConflictError, NotFoundError } from "../errors";
+import { cellOf } from "../domain/geo";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { requirePhone } from "./auth.service";
@@ -53,8 +54,6 @@ async function view(pii: Pii, row: AddressRow): Promise<AddressView> {
   };
 }
 
-const notFound = () => new NotFoundError("Address");
-
 /** The caller's live addresses, oldest first (at most MAX_ADDRESSES, so never paged). */
 export async function getAddresses(env: Env, accountId: string): Promise<{ items: AddressView[] }> {
   const [rows, pii] = await Promise.all([listAddresses(getDb(env), accountId), Pii.fromEnv(env)]);
@@ -77,7 +76,7 @@ export async function createAddress(env: Env, accountId: string, input: AddressI
     textEnc: await pii.encrypt("address", input.text),
     lat: input.lat,
     lng: input.lng,
-    cell: cellOf(input, resolutionOf(env)),
+    cell: cellOf(input, config(env).H3_RESOLUTION),
     contactNameEnc: await pii.encrypt("contact_name", input.contactName),
     contactPhoneEnc: await pii.encrypt("phone", contactPhone),
     deletedAt: null,
@@ -85,14 +84,7 @@ export async function createAddress(env: Env, accountId: string, input: AddressI
     updatedAt: now,
   };
   if (!(await insertAddressWithin(getDb(env), row, MAX_ADDRESSES))) {
-    throw new ConflictError(
-      "ADDRESS_LIMIT",
-      {
-        en: `An account keeps at most ${MAX_ADDRESSES} addresses; delete one first.`,
-        zh: `每个账号最多保存 ${MAX_ADDRESSES} 个地址，请先删除一个。`,
-      },
-      { extra: { limit: MAX_ADDRESSES } },
-    );
+    throw AppError.of("ADDRESS_LIMIT", { max: MAX_ADDRESSES }, { extra: { limit: MAX_ADDRESSES } });
   }
   return view(pii, row);
 }
@@ -112,14 +104,14 @@ export async function patchAddress(env: Env, accountId: string, id: string, inpu
   if (input.lat !== undefined && input.lng !== undefined) {
     patch.lat = input.lat;
     patch.lng = input.lng;
-    patch.cell = cellOf({ lat: input.lat, lng: input.lng }, resolutionOf(env));
+    patch.cell = cellOf({ lat: input.lat, lng: input.lng }, config(env).H3_RESOLUTION);
   }
   const row = await updateAddress(getDb(env), accountId, id, patch);
-  if (!row) throw notFound();
+  if (!row) throw notFound("Address");
   return view(pii, row);
 }
 
 /** Soft-deletes the caller's address; it is gone from every answer afterwards. */
 export async function deleteAddress(env: Env, accountId: string, id: string): Promise<void> {
-  if (!(await softDeleteAddress(getDb(env), accountId, id))) throw notFound();
+  if (!(await softDeleteAddress(getDb(env), accountId, id))) throw notFound("Address");
 }

@@ -2,34 +2,23 @@ import { getDb } from "../db/client";
 import { accountLinks, findOrCreateAccount, updateAccount, type AccountRow } from "../db/repositories/accounts.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { consumeOtp, insertRefreshToken, putOtp, revokeFamily, useRefreshToken, findRefreshToken } from "../db/repositories/auth.repo";
-import { hitLimits, parseLimit } from "../db/repositories/rate-limit.repo";
+import { hitLimits } from "../db/repositories/rate-limit.repo";
+import { config } from "../config";
 import { normalisePhone } from "../domain/phone";
 import { withRoles, type Role } from "../domain/roles";
 import type { Auth } from "../env";
-import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../errors";
+import { AppError, rateLimited } from "../errors";
 import { randomToken, sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
 import { signAccessToken } from "../lib/jwt";
 import { Pii } from "../lib/pii";
 import { smsSender } from "../adapters/channels";
 
-const num = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
-
 /** Parses a client phone or fails with 400 INVALID_PHONE. */
 export function requirePhone(input: string, path = "body.phone"): string {
   const phone = normalisePhone(input);
   if (!phone) {
-    throw new BadRequestError(
-      "INVALID_PHONE",
-      {
-        en: "Give the phone as E.164 (+8613800000000) or an 11-digit mainland number.",
-        zh: "手机号格式不正确，请使用 +86 开头或 11 位大陆手机号。",
-      },
-      { errors: [{ path, message: "not an E.164 or 11-digit mainland mobile number" }] },
-    );
+    throw AppError.of("INVALID_PHONE", {}, { errors: [{ path, message: "not an E.164 or 11-digit mainland mobile number" }] });
   }
   return phone;
 }
@@ -43,26 +32,19 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string })
   const phone = requirePhone(input.phone);
   const pii = await Pii.fromEnv(env);
   const phoneHash = await pii.lookupHash(phone);
-  const ttl = num(env.OTP_TTL_SECONDS, 300);
-  const perPhone = parseLimit(env.OTP_PHONE_LIMIT, { limit: 5, windowSeconds: 3600 });
-  const perIp = parseLimit(env.OTP_IP_LIMIT, { limit: 20, windowSeconds: 3600 });
-  const cooldown = Number(env.OTP_PHONE_COOLDOWN_SECONDS ?? 60);
+  const { OTP_TTL_SECONDS: ttl, OTP_PHONE_LIMIT: perPhone, OTP_IP_LIMIT: perIp, OTP_PHONE_COOLDOWN_SECONDS: cooldown } = config(env);
   const limits = [
     { key: `otp:ip:${input.ip}`, ...perIp },
     { key: `otp:phone:${phoneHash}`, ...perPhone },
   ];
   if (cooldown > 0) limits.push({ key: `otp:cool:${phoneHash}`, limit: 1, windowSeconds: cooldown });
   const verdict = await hitLimits(db, limits);
-  if (!verdict.allowed)
-    throw new TooManyRequestsError(verdict.retryAfter, {
-      en: "Too many codes requested; try again later.",
-      zh: "验证码请求过于频繁，请稍后再试。",
-    });
+  if (!verdict.allowed) throw rateLimited(verdict.retryAfter);
 
   const code = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000).padStart(6, "0");
   await putOtp(getDb(env), phoneHash, await otpHash(pii, phoneHash, code), Date.now() + ttl * 1000);
-  await smsSender(env).send(phone, `【Doorstep】验证码 ${code}，${Math.round(ttl / 60)} 分钟内有效。Your code is ${code}.`);
-  return { expiresIn: ttl, devCode: env.OTP_DEV_ECHO === "1" ? code : undefined };
+  await smsSender(config(env)).send(phone, `【Doorstep】验证码 ${code}，${Math.round(ttl / 60)} 分钟内有效。Your code is ${code}.`);
+  return { expiresIn: ttl, devCode: config(env).OTP_DEV_ECHO ? code : undefined };
 }
 
 function otpHash(pii: Pii, phoneHash: string, code: string) {
@@ -82,15 +64,9 @@ export async function signInWithOtp(env: Env, input: { phone: string; code: stri
   const pii = await Pii.fromEnv(env);
   const db = getDb(env);
   const phoneHash = await pii.lookupHash(phone);
-  const check = await consumeOtp(db, phoneHash, await otpHash(pii, phoneHash, input.code), num(env.OTP_MAX_ATTEMPTS, 5));
+  const check = await consumeOtp(db, phoneHash, await otpHash(pii, phoneHash, input.code), config(env).OTP_MAX_ATTEMPTS);
   if (check !== "ok") {
-    const detail =
-      check === "wrong"
-        ? { en: "The code is wrong.", zh: "验证码错误。" }
-        : check === "exhausted"
-          ? { en: "Too many wrong codes; request a new one.", zh: "错误次数过多，请重新获取验证码。" }
-          : { en: "The code has expired or was never sent; request a new one.", zh: "验证码已过期，请重新获取。" };
-    throw new BadRequestError(check === "wrong" ? "OTP_INVALID" : check === "exhausted" ? "OTP_ATTEMPTS_EXCEEDED" : "OTP_EXPIRED", detail);
+    throw AppError.of(check === "wrong" ? "OTP_INVALID" : check === "exhausted" ? "OTP_ATTEMPTS_EXCEEDED" : "OTP_EXPIRED");
   }
   let account = await findOrCreateAccount(db, {
     id: newId("acc"),
@@ -104,10 +80,7 @@ export async function signInWithOtp(env: Env, input: { phone: string; code: stri
 
 /** Phones in BOOTSTRAP_ADMIN_PHONES hold admin and operator: how a fresh deployment gets its first administrator. */
 async function applyBootstrapAdmin(env: Env, account: AccountRow, phone: string): Promise<AccountRow> {
-  const bootstrap = (env.BOOTSTRAP_ADMIN_PHONES ?? "")
-    .split(",")
-    .map((p) => normalisePhone(p.trim()))
-    .filter((p): p is string => p !== null);
+  const bootstrap = config(env).BOOTSTRAP_ADMIN_PHONES.map(normalisePhone);
   if (!bootstrap.includes(phone)) return account;
   const roles = withRoles(account.roles, ["operator", "admin"]);
   if (roles.length === account.roles.length) return account;
@@ -123,15 +96,11 @@ export async function refreshTokens(env: Env, refreshToken: string): Promise<Tok
   const use = await useRefreshToken(db, await sha256Hex(refreshToken));
   if (use.kind === "reused") {
     await revokeFamily(db, use.familyId);
-    throw new UnauthorizedError(
-      { en: "This refresh token was already used; sign in again.", zh: "刷新令牌已被使用，请重新登录。" },
-      "REFRESH_TOKEN_REUSED",
-    );
+    throw AppError.of("REFRESH_TOKEN_REUSED");
   }
-  if (use.kind === "invalid")
-    throw new UnauthorizedError({ en: "The refresh token is invalid or expired.", zh: "刷新令牌无效或已过期。" }, "INVALID_REFRESH_TOKEN");
+  if (use.kind === "invalid") throw AppError.of("INVALID_REFRESH_TOKEN");
   const account = await db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, use.accountId) });
-  if (!account) throw new UnauthorizedError(undefined, "INVALID_REFRESH_TOKEN");
+  if (!account) throw AppError.of("INVALID_REFRESH_TOKEN");
   return issueTokens(env, account, use.familyId);
 }
 
@@ -143,7 +112,7 @@ export async function logout(env: Env, refreshToken: string): Promise<void> {
 }
 
 async function issueTokens(env: Env, account: AccountRow, familyId: string): Promise<TokenPair> {
-  if (account.status !== "active") throw new ForbiddenError({ en: "This account is disabled.", zh: "账号已停用。" });
+  if (account.status !== "active") throw AppError.of("FORBIDDEN");
   const db = getDb(env);
   const { technician } = await accountLinks(db, account);
   const auth: Auth = {
@@ -152,14 +121,14 @@ async function issueTokens(env: Env, account: AccountRow, familyId: string): Pro
     merchantId: account.merchantId,
     technicianId: technician?.id ?? null,
   };
-  const ttl = num(env.ACCESS_TOKEN_TTL_SECONDS, 900);
+  const ttl = config(env).ACCESS_TOKEN_TTL_SECONDS;
   const refreshToken = randomToken(32);
   await insertRefreshToken(db, {
     id: newId("rft"),
     familyId,
     accountId: account.id,
     tokenHash: await sha256Hex(refreshToken),
-    expiresAt: Date.now() + num(env.REFRESH_TOKEN_TTL_DAYS, 30) * 86_400_000,
+    expiresAt: Date.now() + config(env).REFRESH_TOKEN_TTL_DAYS * 86_400_000,
   });
   return {
     accessToken: await signAccessToken(env, auth, ttl),

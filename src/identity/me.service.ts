@@ -1,13 +1,13 @@
 import { getDb } from "../db/client";
 import { accountLinks, findAccountById, updateAccount } from "../db/repositories/accounts.repo";
-import { NotFoundError } from "../errors";
+import { notFound } from "../errors";
 import { Pii } from "../lib/pii";
 
 /** The caller's own account, with its full phone (owners see their own data unmasked). */
 export async function getMe(env: Env, accountId: string) {
   const db = getDb(env);
   const account = await findAccountById(db, accountId);
-  if (!account) throw new NotFoundError("Account");
+  if (!account) throw notFound("Account");
   const pii = await Pii.fromEnv(env);
   const { technician, merchant } = await accountLinks(db, account);
   return {

@@ -1,6 +1,6 @@
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
-import { ForbiddenError } from "../errors";
+import { AppError } from "../errors";
 
 /**
  * The merchant a caller is confined to: undefined for operators and admins (every merchant), the
@@ -9,7 +9,7 @@ import { ForbiddenError } from "../errors";
 export function merchantScope(actor: Auth): string | undefined {
   if (isPlatform(actor.roles)) return undefined;
   if (!actor.merchantId) {
-    throw new ForbiddenError({ en: "This account does not act for a merchant.", zh: "当前账号未关联商家。" });
+    throw AppError.of("FORBIDDEN");
   }
   return actor.merchantId;
 }

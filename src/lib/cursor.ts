@@ -1,4 +1,4 @@
-import { BadRequestError } from "../errors";
+import { AppError } from "../errors";
 import { fromBase64Url, toBase64Url, utf8 } from "./encoding";
 
 /** Opaque list cursor carrying the last id seen. */
@@ -14,7 +14,7 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   } catch {
     // fall through to the error below
   }
-  throw new BadRequestError("INVALID_CURSOR", { en: "The cursor is not valid.", zh: "分页游标无效。" });
+  throw AppError.of("INVALID_CURSOR");
 }
 
 /** Cuts a page fetched with `limit + 1` rows into items and the next cursor. */

@@ -14,7 +14,7 @@ import {
 import { maskPhone } from "../domain/phone";
 import { isPlatform, withRoles, type Role } from "../domain/roles";
 import type { Auth } from "../env";
-import { ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
@@ -53,7 +53,7 @@ async function adminView(pii: Pii, a: AccountRow): Promise<MerchantAdminView> {
 /** The merchant if the caller may see it: operators see all, a merchant_admin only its own. */
 async function visibleMerchant(db: Db, auth: Auth, id: string): Promise<MerchantRow> {
   const merchant = isPlatform(auth.roles) || auth.merchantId === id ? await findMerchant(db, id) : undefined;
-  if (!merchant) throw new NotFoundError("Merchant");
+  if (!merchant) throw notFound("Merchant");
   return merchant;
 }
 
@@ -94,7 +94,7 @@ export async function patchMerchant(
 ): Promise<MerchantView> {
   const db = getDb(env);
   const row = await updateMerchant(db, id, patch);
-  if (!row) throw new NotFoundError("Merchant");
+  if (!row) throw notFound("Merchant");
   await appendAudit(db, { actorId, action: "merchant.update", targetType: "merchant", targetId: id, data: { ...patch } });
   return view(row);
 }
@@ -113,7 +113,7 @@ export async function addMerchantAdmin(
 ): Promise<{ admin: MerchantAdminView; created: boolean }> {
   const phone = requirePhone(input.phone);
   const db = getDb(env);
-  if (!(await findMerchant(db, merchantId))) throw new NotFoundError("Merchant");
+  if (!(await findMerchant(db, merchantId))) throw notFound("Merchant");
   const pii = await Pii.fromEnv(env);
   let account = await findOrCreateAccount(db, {
     id: newId("acc"),
@@ -124,10 +124,7 @@ export async function addMerchantAdmin(
   // Conditional write; a concurrent change to the account makes us re-read and decide again.
   for (let attempt = 0; attempt < 3; attempt++) {
     if (account.merchantId !== null && account.merchantId !== merchantId) {
-      throw new ConflictError("MERCHANT_ADMIN_ELSEWHERE", {
-        en: "This account already administers another merchant.",
-        zh: "该账号已是其他商户的管理员。",
-      });
+      throw AppError.of("MERCHANT_ADMIN_ELSEWHERE");
     }
     if (account.merchantId === merchantId && account.roles.includes("merchant_admin")) {
       return { admin: await adminView(pii, account), created: false };
@@ -148,10 +145,7 @@ export async function addMerchantAdmin(
     if (!fresh) break;
     account = fresh;
   }
-  throw new ConflictError("CONCURRENT_UPDATE", {
-    en: "The account changed while granting the role; try again.",
-    zh: "授权期间账号信息发生变化，请重试。",
-  });
+  throw AppError.of("CONCURRENT_UPDATE");
 }
 
 /**
@@ -163,7 +157,7 @@ export async function removeMerchantAdmin(env: Env, actorId: string, merchantId:
   for (let attempt = 0; attempt < 3; attempt++) {
     const account = await findAccountById(db, accountId);
     if (!account || account.merchantId !== merchantId || !account.roles.includes("merchant_admin")) {
-      throw new NotFoundError("Merchant administrator");
+      throw notFound("Merchant administrator");
     }
     const roles = account.roles.filter((r) => r !== "merchant_admin");
     if (await revokeMerchantAdmin(db, { accountId, merchantId, expectedRoles: account.roles, roles })) {
@@ -177,10 +171,7 @@ export async function removeMerchantAdmin(env: Env, actorId: string, merchantId:
       return;
     }
   }
-  throw new ConflictError("CONCURRENT_UPDATE", {
-    en: "The account changed while revoking the role; try again.",
-    zh: "撤销期间账号信息发生变化，请重试。",
-  });
+  throw AppError.of("CONCURRENT_UPDATE");
 }
 
 /** A page of the merchant's administrators, phones masked. */

@@ -7,6 +7,7 @@
  * - Alipay app pay: the order string of `alipay.trade.app.pay`, signed RSA2 with the app's private key.
  * - Stripe: the PaymentIntent's id and client secret for `confirmPayment`.
  */
+import { config } from "../config";
 import { fenToYuan, type PaymentProvider } from "../domain/money";
 import { randomToken } from "../lib/encoding";
 import { rsaPrivateKey, rsaSign } from "../lib/provider-crypto";
@@ -42,6 +43,7 @@ export function beijingTime(ms: number): string {
 }
 
 export async function clientParams(env: Env, p: ParamsInput): Promise<Record<string, unknown>> {
+  const cfg = config(env);
   const timestamp = String(Math.floor(p.now / 1000));
   switch (p.provider) {
     case "wechatpay": {
@@ -49,29 +51,29 @@ export async function clientParams(env: Env, p: ParamsInput): Promise<Record<str
       const noncestr = nonce();
       if (p.channel === "jsapi") {
         const pkg = `prepay_id=${prepayId}`;
-        const appId = env.WECHATPAY_APPID;
+        const appId = cfg.WECHATPAY_APPID;
         return {
           appId,
           timeStamp: timestamp,
           nonceStr: noncestr,
           package: pkg,
           signType: "RSA",
-          paySign: await signWith(env.WECHATPAY_MERCHANT_PRIVATE_KEY, `${appId}\n${timestamp}\n${noncestr}\n${pkg}\n`),
+          paySign: await signWith(cfg.WECHATPAY_MERCHANT_PRIVATE_KEY, `${appId}\n${timestamp}\n${noncestr}\n${pkg}\n`),
         };
       }
       return {
-        appid: env.WECHATPAY_APPID,
-        partnerid: env.WECHATPAY_MCHID,
+        appid: cfg.WECHATPAY_APPID,
+        partnerid: cfg.WECHATPAY_MCHID,
         prepayid: prepayId,
         package: "Sign=WXPay",
         noncestr,
         timestamp,
-        sign: await signWith(env.WECHATPAY_MERCHANT_PRIVATE_KEY, `${env.WECHATPAY_APPID}\n${timestamp}\n${noncestr}\n${prepayId}\n`),
+        sign: await signWith(cfg.WECHATPAY_MERCHANT_PRIVATE_KEY, `${cfg.WECHATPAY_APPID}\n${timestamp}\n${noncestr}\n${prepayId}\n`),
       };
     }
     case "alipay": {
       const params: Record<string, string> = {
-        app_id: env.ALIPAY_APP_ID,
+        app_id: cfg.ALIPAY_APP_ID,
         method: "alipay.trade.app.pay",
         format: "JSON",
         charset: "utf-8",
@@ -87,7 +89,7 @@ export async function clientParams(env: Env, p: ParamsInput): Promise<Record<str
         }),
       };
       // Requests sign everything but `sign` (sign_type included), unlike notifications.
-      const sign = await signWith(env.ALIPAY_APP_PRIVATE_KEY, alipaySignedString(params, ["sign"]));
+      const sign = await signWith(cfg.ALIPAY_APP_PRIVATE_KEY, alipaySignedString(params, ["sign"]));
       const orderString = [...Object.keys(params).sort(), "sign"]
         .map((k) => `${k}=${encodeURIComponent(k === "sign" ? sign : params[k]!)}`)
         .join("&");
@@ -98,7 +100,7 @@ export async function clientParams(env: Env, p: ParamsInput): Promise<Record<str
       return {
         paymentIntentId: p.prepared.providerRef,
         clientSecret: p.prepared.clientSecret,
-        ...(p.provider === "stripe" && env.STRIPE_PUBLISHABLE_KEY ? { publishableKey: env.STRIPE_PUBLISHABLE_KEY } : {}),
+        ...(p.provider === "stripe" && cfg.STRIPE_PUBLISHABLE_KEY ? { publishableKey: cfg.STRIPE_PUBLISHABLE_KEY } : {}),
         ...(p.provider === "sandbox" ? { payUrl: `/v1/sandbox/payments/${p.paymentId}/pay` } : {}),
       };
   }

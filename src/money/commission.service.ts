@@ -4,7 +4,7 @@ import { appendAudit } from "../db/repositories/audit.repo";
 import { bookableService } from "../db/repositories/booking.repo";
 import { allRules, rulesFor, upsertRule } from "../db/repositories/commission.repo";
 import { findMerchant } from "../db/repositories/merchants.repo";
-import { NotFoundError } from "../errors";
+import { notFound } from "../errors";
 import { splitShares, type Shares } from "../domain/money";
 import { defaultCommission } from "./providers";
 
@@ -60,8 +60,8 @@ export async function putCommission(
 ) {
   const db = getDb(env);
   const [kind, id] = input.scope.split(":");
-  if (kind === "merchant" && !(await findMerchant(db, id!))) throw new NotFoundError("Merchant");
-  if (kind === "service" && !(await bookableService(db, id!))) throw new NotFoundError("Service");
+  if (kind === "merchant" && !(await findMerchant(db, id!))) throw notFound("Merchant");
+  if (kind === "service" && !(await bookableService(db, id!))) throw notFound("Service");
   const now = Date.now();
   const saved = await upsertRule(db, { ...input, updatedBy: actorId, createdAt: now, updatedAt: now });
   await appendAudit(db, {

@@ -20,7 +20,7 @@ import { refundMarked, runBatch } from "../db/repositories/statements";
 import { refundRequestTx } from "../domain/ledger";
 import { SERVED_STATUSES } from "../domain/order-state";
 import type { Auth } from "../env";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { transition, type Actor } from "../orders/order-flow.service";
 import { complaintWindowMs } from "./providers";
@@ -28,8 +28,7 @@ import { factsOf, netOf, refundStatements, splitSharesOf } from "./money-writes"
 import { refundView } from "./payments.service";
 import { afterRefund, submitRefund } from "./refund-flow.service";
 
-const nothingToRefund = () =>
-  new ConflictError("NOTHING_TO_REFUND", { en: "Nothing paid on this order is left to refund.", zh: "该订单没有可退款的金额。" });
+const nothingToRefund = () => AppError.of("NOTHING_TO_REFUND");
 
 /** The applied payments of an order and what of each can still be refunded, largest first. */
 function refundable(payments: PaymentRow[], refunds: RefundRow[]) {
@@ -46,12 +45,7 @@ function refundAmount(payments: PaymentRow[], refunds: RefundRow[], asked: numbe
   const left = parts.reduce((s, p) => s + p.left, 0);
   if (left === 0) throw nothingToRefund();
   const amount = asked ?? left;
-  if (amount > left)
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: `At most ${left} can be refunded.`, zh: `最多可退 ${left} 分。` },
-      { errors: [{ path: "body.amount", message: `at most ${left}` }] },
-    );
+  if (amount > left) throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.amount", message: `at most ${left}` }] });
   return { parts, amount };
 }
 
@@ -72,22 +66,12 @@ function spread(amount: number, parts: { payment: PaymentRow; left: number }[]) 
 export async function complain(env: Env, customerId: string, orderId: string, input: { reason: string; amount?: number }) {
   const db = getDb(env);
   const order = await findOrder(db, orderId);
-  if (!order || order.customerId !== customerId) throw new NotFoundError("Order");
+  if (!order || order.customerId !== customerId) throw notFound("Order");
   if (order.status !== "completed") {
-    throw new ConflictError(
-      "INVALID_TRANSITION",
-      {
-        en: `Only a completed order can get a complaint; this one is ${order.status}.`,
-        zh: `只有已完成的订单可以投诉；当前状态为 ${order.status}。`,
-      },
-      { extra: { status: order.status } },
-    );
+    throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
   }
   if (Date.now() > order.updatedAt + complaintWindowMs(env)) {
-    throw new ConflictError("COMPLAINT_WINDOW_CLOSED", {
-      en: "The time to complain about this order has passed.",
-      zh: "该订单已超过投诉期限。",
-    });
+    throw AppError.of("COMPLAINT_WINDOW_CLOSED");
   }
   const [payments, refunds] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId)]);
   const { parts, amount } = refundAmount(payments, refunds, input.amount);
@@ -127,7 +111,7 @@ export async function managedRefund(env: Env, auth: Auth, id: string): Promise<R
   const refund = await findRefund(getDb(env), id);
   const platform = auth.roles.includes("operator") || auth.roles.includes("admin");
   if (!refund || (!platform && (auth.merchantId === null || refund.merchantId !== auth.merchantId)))
-    throw new NotFoundError({ en: "Refund", zh: "退款" });
+    throw notFound({ en: "Refund", zh: "退款" });
   return refund;
 }
 
@@ -138,19 +122,11 @@ export async function managedRefund(env: Env, auth: Auth, id: string): Promise<R
 export async function approveRefund(env: Env, auth: Auth, id: string, input: { amount?: number; note?: string }) {
   const refund = await managedRefund(env, auth, id);
   if (refund.status !== "pending_approval") {
-    throw new ConflictError(
-      "REFUND_DECIDED",
-      { en: `This refund is ${refund.status} already.`, zh: `该退款已是 ${refund.status} 状态。` },
-      { extra: { status: refund.status } },
-    );
+    throw AppError.of("REFUND_DECIDED", {}, { extra: { status: refund.status } });
   }
   const amount = input.amount ?? refund.amount;
   if (amount > refund.amount)
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: `At most the ${refund.amount} requested.`, zh: `不能超过申请的 ${refund.amount} 分。` },
-      { errors: [{ path: "body.amount", message: `at most ${refund.amount}` }] },
-    );
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.amount", message: `at most ${refund.amount}` }] });
   const db = getDb(env);
   const order = (await findOrder(db, refund.orderId))!;
   const payment = (await findPayment(db, refund.paymentId))!;
@@ -173,8 +149,7 @@ export async function approveRefund(env: Env, auth: Auth, id: string, input: { a
     ),
     ...ledgerStatements(db, refundRequestTx(factsOf(order), { id: refund.id, provider: refund.provider, amount }, split), now, guard),
   ]);
-  if (moved?.meta.changes !== 1)
-    throw new ConflictError("REFUND_DECIDED", { en: "This refund was decided meanwhile.", zh: "该退款已被处理。" });
+  if (moved?.meta.changes !== 1) throw AppError.of("REFUND_DECIDED");
   await appendAudit(db, {
     actorId: auth.accountId,
     action: "refund.approve",
@@ -200,11 +175,7 @@ export async function rejectRefund(env: Env, auth: Auth, id: string, reason: str
     ),
   ]);
   if (moved?.meta.changes !== 1) {
-    throw new ConflictError(
-      "REFUND_DECIDED",
-      { en: `This refund is ${refund.status} already.`, zh: `该退款已是 ${refund.status} 状态。` },
-      { extra: { status: refund.status } },
-    );
+    throw AppError.of("REFUND_DECIDED", {}, { extra: { status: refund.status } });
   }
   await appendAudit(db, {
     actorId: auth.accountId,
@@ -225,16 +196,12 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
   const db = getDb(env);
   const [payments, refunds] = await Promise.all([paymentsOfOrder(db, order.id), refundsOfOrder(db, order.id)]);
   if (refunds.some((r) => r.status === "pending_approval" || r.status === "processing")) {
-    throw new ConflictError("REFUND_IN_PROGRESS", { en: "A refund of this order is still open.", zh: "该订单有尚未完成的退款。" });
+    throw AppError.of("REFUND_IN_PROGRESS");
   }
   const { parts, amount } = refundAmount(payments, refunds, input.amount);
   // A live order is cancelled (by the policy) rather than refunded by hand.
   if (!SERVED_STATUSES.includes(order.status) && order.status !== "cancelled" && order.status !== "refunded") {
-    throw new ConflictError(
-      "INVALID_TRANSITION",
-      { en: `Cancel the order first; it is ${order.status}.`, zh: `请先取消订单；当前状态为 ${order.status}。` },
-      { extra: { status: order.status } },
-    );
+    throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
   }
   const split = await splitSharesOf(db, order.id);
   const pieces = spread(amount, parts).map((x) => ({
@@ -264,7 +231,7 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
   }
   const made = (await refundsOfOrder(db, order.id)).filter((r) => pieces.some((p) => p.refund.id === r.id));
   if (made.length === 0) {
-    throw new ConflictError("REFUND_IN_PROGRESS", { en: "Another refund of this order came first.", zh: "该订单已有其他退款先行处理。" });
+    throw AppError.of("REFUND_IN_PROGRESS");
   }
   await appendAudit(db, {
     actorId: auth.accountId,

@@ -2,6 +2,7 @@
  * The statements that move money, composed into the D1 batch of the change that causes them:
  * a payment's success, a refund's creation, an order's split. Each is guarded on that change.
  */
+import type { OutboxMessage, OutboxMessageOf } from "../domain/outbox";
 import type { Db } from "../db/client";
 import { findTx, ledgerStatements } from "../db/repositories/ledger.repo";
 import type { OrderRow } from "../db/repositories/orders.repo";
@@ -19,9 +20,16 @@ export const factsOf = (o: OrderRow): OrderFacts => ({
   currency: o.currency,
 });
 
+/** The outbox topics about an order's money. */
+type OrderMoneyTopic = "payment.succeeded" | "payment.refunded_late" | "payment.refunded_duplicate" | "refund.succeeded" | "refund.failed";
+
 /** A message for the notification consumer: who, which order, what happened. */
-export function message(topic: string, o: OrderRow, data: Record<string, unknown>) {
-  return { id: newId("msg"), topic, payload: { orderId: o.id, customerId: o.customerId, ...data } };
+export function message<T extends OrderMoneyTopic>(
+  topic: T,
+  o: OrderRow,
+  data: Omit<OutboxMessageOf<T>["payload"], "orderId" | "customerId">,
+): OutboxMessage {
+  return { id: newId("msg"), topic, payload: { orderId: o.id, customerId: o.customerId, ...data } } as OutboxMessageOf<T>;
 }
 
 /** Marks the payment paid by `eventId`, books its money and tells the customer: all only if the mark won. */

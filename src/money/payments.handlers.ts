@@ -9,8 +9,7 @@ import { ownOrder } from "../orders/orders.service";
 import { createRouter } from "../http/openapi";
 import * as routes from "./payments.routes";
 
-const rejectedBy = (code: string, reason: string) =>
-  new AppError(400, code, { en: `Notification rejected: ${reason}.`, zh: `通知被拒绝：${reason}。` }, { extra: { message: reason } });
+const rejectedBy = (code: "WEBHOOK_REJECTED" | "FAIL", reason: string) => AppError.of(code, { reason }, { extra: { message: reason } });
 
 export default createRouter()
   .openapi(routes.createPayment, async (c) => {

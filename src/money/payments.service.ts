@@ -3,7 +3,7 @@ import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { insertPayment, paymentsOfOrder, refundsOfOrder, type PaymentRow, type RefundRow } from "../db/repositories/payments.repo";
 import type { PaymentProvider, PaymentStage } from "../domain/money";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { findOrder } from "../db/repositories/orders.repo";
 import { clientParams } from "./client-params";
@@ -40,40 +40,26 @@ function defaultStage(plan: string, status: string): PaymentStage {
 export async function createPayment(env: Env, customerId: string, orderId: string, input: CreatePaymentInput, origin: string) {
   const db = getDb(env);
   const order = await findOrder(db, orderId);
-  if (!order || order.customerId !== customerId) throw new NotFoundError("Order");
+  if (!order || order.customerId !== customerId) throw notFound("Order");
   if (!providerConfigured(env, input.provider)) {
-    throw new ConflictError("PROVIDER_NOT_CONFIGURED", {
-      en: `Payments with ${input.provider} are not available here.`,
-      zh: `当前不支持通过 ${input.provider} 付款。`,
-    });
+    throw AppError.of("PROVIDER_NOT_CONFIGURED", { provider: input.provider });
   }
   const channel = input.channel ?? CHANNELS[input.provider][0]!;
   if (!CHANNELS[input.provider].includes(channel)) {
-    throw new BadRequestError(
+    throw AppError.of(
       "VALIDATION_FAILED",
-      { en: "That channel is not offered by this provider.", zh: "该支付方式不支持此渠道。" },
+      {},
       { errors: [{ path: "body.channel", message: `one of ${CHANNELS[input.provider].join(", ")}` }] },
     );
   }
   if (channel === "jsapi" && !input.openId) {
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: "JSAPI payments need the payer's openid.", zh: "JSAPI 支付需要付款人的 openid。" },
-      { errors: [{ path: "body.openId", message: "required for channel jsapi" }] },
-    );
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.openId", message: "required for channel jsapi" }] });
   }
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
   const [payments, found] = await Promise.all([paymentsOfOrder(db, order.id), bookableService(db, order.serviceId)]);
   const amount = amountDue(order, payments, stage, found?.service.paymentOptions.depositPercent ?? null);
   if (amount === null || amount <= 0) {
-    throw new ConflictError(
-      "NOTHING_TO_PAY",
-      {
-        en: `Nothing is due for stage ${stage} of an order that is ${order.status}.`,
-        zh: `订单当前状态为 ${order.status}，${stage} 阶段无需付款。`,
-      },
-      { extra: { status: order.status, stage } },
-    );
+    throw AppError.of("NOTHING_TO_PAY", { stage, status: order.status }, { extra: { status: order.status, stage } });
   }
   const now = Date.now();
   const id = newId("pay", now);

@@ -1,57 +1,48 @@
 /** Money configuration read from the Worker's variables, with the documented defaults. */
-import { BPS, validBps, type PaymentProvider } from "../domain/money";
+import { config } from "../config";
+import type { PaymentProvider } from "../domain/money";
 
-const int = (v: string | undefined, fallback: number, min = 0) => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= min ? n : fallback;
-};
-
-export const queryAfterMs = (env: Env) => int(env.PAYMENT_QUERY_AFTER_SECONDS, 60) * 1000;
-export const settlementDelayMs = (env: Env) => int(env.SETTLEMENT_DELAY_HOURS, 72) * 3_600_000;
-export const complaintWindowMs = (env: Env) => int(env.COMPLAINT_WINDOW_DAYS, 7, 1) * 86_400_000;
+export const queryAfterMs = (env: Env) => config(env).PAYMENT_QUERY_AFTER_SECONDS * 1000;
+export const settlementDelayMs = (env: Env) => config(env).SETTLEMENT_DELAY_HOURS * 3_600_000;
+export const complaintWindowMs = (env: Env) => config(env).COMPLAINT_WINDOW_DAYS * 86_400_000;
 
 export function defaultCommission(env: Env): { takeRateBps: number; technicianShareBps: number } {
-  const take = int(env.COMMISSION_TAKE_RATE_BPS, 2000);
-  const share = int(env.COMMISSION_TECHNICIAN_SHARE_BPS, 7000);
-  return { takeRateBps: validBps(take) ? take : 2000, technicianShareBps: validBps(share) ? share : Math.min(share, BPS) };
+  const c = config(env);
+  return { takeRateBps: c.COMMISSION_TAKE_RATE_BPS, technicianShareBps: c.COMMISSION_TECHNICIAN_SHARE_BPS };
 }
 
 export function withdrawalLimits(env: Env) {
+  const c = config(env);
   return {
-    min: int(env.WITHDRAWAL_MIN_AMOUNT, 1000, 1),
-    max: int(env.WITHDRAWAL_MAX_AMOUNT, 500_000, 1),
-    perDay: int(env.WITHDRAWALS_PER_DAY, 3, 1),
-    provider: env.WITHDRAWAL_PAYOUT_PROVIDER || "wechatpay",
+    min: c.WITHDRAWAL_MIN_AMOUNT,
+    max: c.WITHDRAWAL_MAX_AMOUNT,
+    perDay: c.WITHDRAWALS_PER_DAY,
+    provider: c.WITHDRAWAL_PAYOUT_PROVIDER,
   };
 }
 
-/** `WECHATPAY_PUBLIC_KEYS`: serial → PEM; anything malformed counts as no keys. */
+/** `WECHATPAY_PUBLIC_KEYS`: serial → PEM. */
 export function wechatPublicKeys(env: Env): Record<string, string> {
-  try {
-    const parsed = JSON.parse(env.WECHATPAY_PUBLIC_KEYS || "{}") as unknown;
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"));
-  } catch {
-    return {};
-  }
+  return config(env).WECHATPAY_PUBLIC_KEYS;
 }
 
 /** Whether a provider can take payments here: the keys that sign what the app needs are set. */
 export function providerConfigured(env: Env, provider: PaymentProvider): boolean {
+  const c = config(env);
   switch (provider) {
     case "wechatpay":
-      return Boolean(env.WECHATPAY_MCHID && env.WECHATPAY_APPID && env.WECHATPAY_MERCHANT_PRIVATE_KEY);
+      return Boolean(c.WECHATPAY_MCHID && c.WECHATPAY_APPID && c.WECHATPAY_MERCHANT_PRIVATE_KEY);
     case "alipay":
-      return Boolean(env.ALIPAY_APP_ID && env.ALIPAY_APP_PRIVATE_KEY);
+      return Boolean(c.ALIPAY_APP_ID && c.ALIPAY_APP_PRIVATE_KEY);
     case "stripe":
-      return Boolean(env.STRIPE_WEBHOOK_SECRET);
+      return Boolean(c.STRIPE_WEBHOOK_SECRET);
     case "sandbox":
-      return Boolean(env.SANDBOX_WEBHOOK_SECRET);
+      return Boolean(c.SANDBOX_WEBHOOK_SECRET);
   }
 }
 
 /** Where providers send notifications for `provider` (the sandbox posts Stripe-format events). */
 export function notifyUrl(env: Env, origin: string, provider: PaymentProvider): string {
-  const base = (env.PAYMENT_NOTIFY_BASE_URL || origin).replace(/\/+$/, "");
+  const base = (config(env).PAYMENT_NOTIFY_BASE_URL || origin).replace(/\/+$/, "");
   return `${base}/v1/webhooks/${provider}`;
 }

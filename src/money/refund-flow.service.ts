@@ -20,7 +20,7 @@ import {
 } from "../db/repositories/payments.repo";
 import { outboxRow, refundMarked, runBatch } from "../db/repositories/statements";
 import { refundReversalTx, refundTx } from "../domain/ledger";
-import { ConflictError } from "../errors";
+import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { SYSTEM, transition } from "../orders/order-flow.service";
 import { draftOf, factsOf, message } from "./money-writes";
@@ -136,7 +136,7 @@ export async function afterRefund(env: Env, orderId: string): Promise<void> {
       await settleAfterSales(env, order, refunds, payments);
       return;
     } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
+      if (!(err instanceof AppError && err.status === 409)) throw err;
     }
   }
 }

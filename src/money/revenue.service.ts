@@ -11,7 +11,7 @@ import type { LedgerTxKind } from "../domain/money";
 import { isPlatform } from "../domain/roles";
 import { zonedToUtc } from "../domain/zoned";
 import type { Auth } from "../env";
-import { BadRequestError } from "../errors";
+import { AppError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { accountFromCode } from "./money-writes";
 
@@ -24,11 +24,7 @@ function dayWindow(date: string, timeZone: string): { from: number; to: number }
     const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     return { from, to: zonedToUtc(next, 0, timeZone) };
   } catch {
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: "Unknown date or time zone.", zh: "日期或时区无效。" },
-      { errors: [{ path: "query.timeZone", message: "an IANA time zone" }] },
-    );
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "query.timeZone", message: "an IANA time zone" }] });
   }
 }
 
@@ -89,11 +85,7 @@ export async function revenue(
   const from = Date.parse(q.from);
   const to = Date.parse(q.to);
   if (!(to > from) || to - from > 366 * 86_400_000) {
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: "`to` must be after `from`, at most a year later.", zh: "`to` 须晚于 `from`，且间隔不超过一年。" },
-      { errors: [{ path: "query.to", message: "after from, within 366 days" }] },
-    );
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "query.to", message: "after from, within 366 days" }] });
   }
   const rows = await splitRows(getDb(env), { from, to, merchantId: scopeOf(auth) });
   const day = new Intl.DateTimeFormat("en-CA", { timeZone: q.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });

@@ -3,10 +3,11 @@
  * records and delivers a Stripe-format `payment_intent.*` event, signed with SANDBOX_WEBHOOK_SECRET,
  * to the same verifying webhook code the real providers go through.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { getLocalRecord, setLocalState } from "../db/repositories/local-provider.repo";
 import { findPayment } from "../db/repositories/payments.repo";
-import { ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { hmacHex } from "../lib/provider-crypto";
 import { transactionIdFor } from "../adapters/payment-provider";
@@ -25,17 +26,13 @@ export interface SandboxPayInput {
 
 /** Pays (or fails) the caller's sandbox payment as a customer would in the provider's sheet. */
 export async function sandboxPay(env: Env, customerId: string, paymentId: string, input: SandboxPayInput) {
-  if (!env.SANDBOX_WEBHOOK_SECRET) throw new NotFoundError("Payment");
+  if (!config(env).SANDBOX_WEBHOOK_SECRET) throw notFound("Payment");
   const db = getDb(env);
   const p = await findPayment(db, paymentId);
-  if (!p || p.customerId !== customerId || p.provider !== "sandbox") throw new NotFoundError("Payment");
+  if (!p || p.customerId !== customerId || p.provider !== "sandbox") throw notFound("Payment");
   const trade = await getLocalRecord(db, p.id);
   if (!trade || p.status !== "pending" || trade.state !== "NOTPAY") {
-    throw new ConflictError(
-      "PAYMENT_NOT_PENDING",
-      { en: "This payment is not waiting to be paid.", zh: "该笔支付不在待支付状态。" },
-      { extra: { status: p.status } },
-    );
+    throw AppError.of("PAYMENT_NOT_PENDING", {}, { extra: { status: p.status } });
   }
   const outcome = input.outcome ?? "succeeded";
   const charge = transactionIdFor("sandbox");
@@ -64,7 +61,7 @@ export async function sandboxPay(env: Env, customerId: string, paymentId: string
       env,
       "sandbox",
       raw,
-      await stripeSignature(env.SANDBOX_WEBHOOK_SECRET, raw, Math.floor(Date.now() / 1000)),
+      await stripeSignature(config(env).SANDBOX_WEBHOOK_SECRET, raw, Math.floor(Date.now() / 1000)),
     );
     if (!outcomeOfWebhook.ok) throw new Error(`sandbox webhook refused: ${outcomeOfWebhook.reason}`);
   }

@@ -20,7 +20,7 @@ import {
   type RefundRow,
 } from "../db/repositories/payments.repo";
 import { outboxRow, paymentDisposedBy, runBatch } from "../db/repositories/statements";
-import { ConflictError } from "../errors";
+import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
 import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../orders/order-flow.service";
@@ -70,7 +70,7 @@ export async function settleOrder(env: Env, orderId: string): Promise<void> {
       await settlePayment(env, order, next, payments, refunds);
     } catch (err) {
       // Someone else moved the order or decided the payment first: look again.
-      if (!(err instanceof ConflictError)) throw err;
+      if (!(err instanceof AppError && err.status === 409)) throw err;
     }
   }
 }
@@ -128,7 +128,7 @@ function duplicateRefund(id: string, amount: number, reason: string) {
 async function dispose(env: Env, p: PaymentRow, disposition: NonNullable<PaymentRow["disposition"]>, ref: string) {
   const db = getDb(env);
   const res = await runBatch(db, [paymentDisposed(db, p.id, disposition, ref, Date.now())]);
-  if (res[0]?.meta.changes !== 1) throw new ConflictError("PAYMENT_DECIDED", "the payment was settled meanwhile");
+  if (res[0]?.meta.changes !== 1) throw AppError.of("PAYMENT_DECIDED");
 }
 
 /** Refunds the rest of a paid payment in full (late or duplicate), telling the customer. */
@@ -160,7 +160,7 @@ async function refundWhole(env: Env, order: OrderRow, p: PaymentRow, net: number
       guard,
     ),
   ]);
-  if (first?.meta.changes !== 1) throw new ConflictError("PAYMENT_DECIDED", "the payment was settled meanwhile");
+  if (first?.meta.changes !== 1) throw AppError.of("PAYMENT_DECIDED");
   await submitRefund(env, refundId);
 }
 

@@ -3,6 +3,7 @@
  * payment (ids, merchant/app ids, amounts), then applied at most once. A verified notice that
  * disagrees with our payment is a security event: logged, rejected, nothing changed.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import {
   eventRow,
@@ -117,7 +118,7 @@ export async function receiveStripe(
   signature: string | undefined,
   now = Date.now(),
 ): Promise<WebhookOutcome> {
-  const secret = provider === "stripe" ? env.STRIPE_WEBHOOK_SECRET : env.SANDBOX_WEBHOOK_SECRET;
+  const secret = provider === "stripe" ? config(env).STRIPE_WEBHOOK_SECRET : config(env).SANDBOX_WEBHOOK_SECRET;
   const verified = await verifyStripe(rawBody, signature, secret ?? "", now);
   if (!verified.ok) return rejected(verified.reason);
   return applyStripeEvent(env, provider, verified.value);
@@ -184,7 +185,12 @@ export async function receiveWechat(
   rawBody: string,
   now = Date.now(),
 ): Promise<WebhookOutcome> {
-  const verified = await verifyWechat(header, rawBody, { apiV3Key: env.WECHATPAY_APIV3_KEY ?? "", publicKeys: wechatPublicKeys(env) }, now);
+  const verified = await verifyWechat(
+    header,
+    rawBody,
+    { apiV3Key: config(env).WECHATPAY_APIV3_KEY, publicKeys: wechatPublicKeys(env) },
+    now,
+  );
   if (!verified.ok) return rejected(verified.reason);
   const { notification: n, resource: r } = verified.value;
   const amount = (typeof r.amount === "object" && r.amount !== null ? r.amount : {}) as Record<string, unknown>;
@@ -200,7 +206,7 @@ export async function receiveWechat(
   const isTransaction = n.event_type.startsWith("TRANSACTION.");
   const isRefund = n.event_type.startsWith("REFUND.");
   if (!isTransaction && !isRefund) return recordOnly(env, eventOf("wechatpay", n.id, n.event_type, summary));
-  if (r.mchid !== env.WECHATPAY_MCHID) return securityEvent("wechatpay", "mchid disagrees", { eventId: n.id });
+  if (r.mchid !== config(env).WECHATPAY_MCHID) return securityEvent("wechatpay", "mchid disagrees", { eventId: n.id });
   const p = await ourPayment(env, "wechatpay", r.out_trade_no);
   if (!p) return securityEvent("wechatpay", "notice for an unknown out_trade_no", { eventId: n.id });
   if (amount.total !== p.amount || (amount.currency !== undefined && amount.currency !== p.currency)) {
@@ -208,7 +214,7 @@ export async function receiveWechat(
   }
   const event = eventOf("wechatpay", n.id, n.event_type, summary, { paymentId: p.id });
   if (isTransaction) {
-    if (r.appid !== env.WECHATPAY_APPID) return securityEvent("wechatpay", "appid disagrees", { eventId: n.id });
+    if (r.appid !== config(env).WECHATPAY_APPID) return securityEvent("wechatpay", "appid disagrees", { eventId: n.id });
     if (n.event_type !== "TRANSACTION.SUCCESS" || r.trade_state !== "SUCCESS") return recordOnly(env, event);
     return paid(env, p, event, String(r.transaction_id ?? ""));
   }
@@ -228,7 +234,7 @@ export async function receiveWechat(
 // ——— Alipay ———
 
 export async function receiveAlipay(env: Env, rawBody: string): Promise<WebhookOutcome> {
-  const verified = await verifyAlipay(rawBody, env.ALIPAY_PUBLIC_KEY ?? "");
+  const verified = await verifyAlipay(rawBody, config(env).ALIPAY_PUBLIC_KEY);
   if (!verified.ok) return rejected(verified.reason);
   const f = verified.value;
   const eventId = f.notify_id;
@@ -242,7 +248,7 @@ export async function receiveAlipay(env: Env, rawBody: string): Promise<WebhookO
     refund_fee: f.refund_fee,
     out_biz_no: f.out_biz_no,
   };
-  if (f.app_id !== env.ALIPAY_APP_ID) return securityEvent("alipay", "app_id disagrees", { eventId });
+  if (f.app_id !== config(env).ALIPAY_APP_ID) return securityEvent("alipay", "app_id disagrees", { eventId });
   const p = await ourPayment(env, "alipay", f.out_trade_no);
   if (!p) return securityEvent("alipay", "notice for an unknown out_trade_no", { eventId });
   const total = yuanToFen(f.total_amount ?? "");

@@ -3,6 +3,7 @@
  * after their split, then available; a withdrawal of available money waits for an operator (or the
  * technician's merchant) and is paid out through the payout provider, with its ledger entries.
  */
+import type { OutboxMessage } from "../domain/outbox";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { ledgerStatements } from "../db/repositories/ledger.repo";
@@ -21,7 +22,7 @@ import { account, withdrawalTx } from "../domain/ledger";
 import type { WithdrawalStatus } from "../domain/money";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { withdrawalLimits } from "./providers";
@@ -82,15 +83,15 @@ const dayStart = (now: number) => Math.floor((now + 8 * 3_600_000) / 86_400_000)
 export async function requestWithdrawal(env: Env, technicianId: string, amount: number) {
   const limits = withdrawalLimits(env);
   if (amount < limits.min || amount > limits.max) {
-    throw new BadRequestError(
+    throw AppError.of(
       "WITHDRAWAL_AMOUNT_OUT_OF_RANGE",
-      { en: `Withdraw between ${limits.min} and ${limits.max} fen.`, zh: `提现金额须在 ${limits.min} 至 ${limits.max} 分之间。` },
+      { min: limits.min, max: limits.max },
       { errors: [{ path: "body.amount", message: `between ${limits.min} and ${limits.max}` }] },
     );
   }
   const db = getDb(env);
   const entry = await rosterEntry(db, technicianId);
-  if (!entry) throw new NotFoundError("Technician");
+  if (!entry) throw notFound("Technician");
   const now = Date.now();
   const row: WithdrawalRow = {
     id: newId("wdr", now),
@@ -115,13 +116,10 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
     perDay: limits.perDay,
   });
   if (outcome === "limit") {
-    throw new ConflictError("WITHDRAWAL_LIMIT", {
-      en: `At most ${limits.perDay} withdrawals a day.`,
-      zh: `每天最多提现 ${limits.perDay} 次。`,
-    });
+    throw AppError.of("WITHDRAWAL_LIMIT", { perDay: limits.perDay });
   }
   if (outcome === "insufficient") {
-    throw new ConflictError("INSUFFICIENT_BALANCE", { en: "That is more than your available balance.", zh: "提现金额超过可提现余额。" });
+    throw AppError.of("INSUFFICIENT_BALANCE");
   }
   return withdrawalView(row);
 }
@@ -155,16 +153,11 @@ export async function withdrawalsForStaff(
 async function managedWithdrawal(env: Env, auth: Auth, id: string): Promise<WithdrawalRow> {
   const w = await findWithdrawal(getDb(env), id);
   if (!w || (!isPlatform(auth.roles) && (auth.merchantId === null || w.merchantId !== auth.merchantId)))
-    throw new NotFoundError({ en: "Withdrawal", zh: "提现" });
+    throw notFound({ en: "Withdrawal", zh: "提现" });
   return w;
 }
 
-const decided = (w: WithdrawalRow) =>
-  new ConflictError(
-    "WITHDRAWAL_DECIDED",
-    { en: `This withdrawal is ${w.status} already.`, zh: `该提现已是 ${w.status} 状态。` },
-    { extra: { status: w.status } },
-  );
+const decided = (w: WithdrawalRow) => AppError.of("WITHDRAWAL_DECIDED", { status: w.status }, { extra: { status: w.status } });
 
 /** Approves a requested withdrawal and pays it out. */
 export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
@@ -226,7 +219,7 @@ export async function payOut(env: Env, id: string): Promise<void> {
   const paid = answer.status === "succeeded";
   const payoutRef = answer.status === "succeeded" ? answer.payoutRef : null;
   const failure = answer.status === "failed" ? answer.reason : null;
-  const msg = {
+  const msg: OutboxMessage = {
     id: newId("msg"),
     topic: paid ? "withdrawal.paid" : "withdrawal.failed",
     payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount },

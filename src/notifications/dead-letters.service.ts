@@ -4,7 +4,7 @@ import { appendAudit } from "../db/repositories/audit.repo";
 import { claimReplay, findDeadLetter, listDeadLetters, unclaimReplay, type DeadLetterRow } from "../db/repositories/notifications.repo";
 import { CELL_EVENTS_QUEUE } from "../domain/cell-events";
 import type { OutboxEnvelope } from "../domain/notifications";
-import { ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 
 function view(row: DeadLetterRow) {
@@ -37,11 +37,8 @@ export async function replayDeadLetter(env: Env, actorId: string, id: string) {
   const claimed = await claimReplay(db, id);
   if (!claimed) {
     const row = await findDeadLetter(db, id);
-    if (!row) throw new NotFoundError({ en: "Dead letter", zh: "死信" });
-    throw new ConflictError("ALREADY_REPLAYED", {
-      en: "This message was replayed already; it is back here only if delivery fails again.",
-      zh: "该消息已重放；只有再次投递失败才会回到这里。",
-    });
+    if (!row) throw notFound({ en: "Dead letter", zh: "死信" });
+    throw AppError.of("ALREADY_REPLAYED");
   }
   try {
     if (claimed.queue === CELL_EVENTS_QUEUE) await env.CELL_EVENTS.send(claimed.payload, { contentType: "json" });

@@ -5,6 +5,7 @@
  * A message that keeps failing is retried with backoff and then parked in the dead-letter queue,
  * whose consumer keeps it for operators to replay.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import {
   deliveryContext,
@@ -15,6 +16,7 @@ import {
   type Recipient,
 } from "../db/repositories/notifications.repo";
 import { noticesFor, retryDelaySeconds, type Audience, type OutboxEnvelope } from "../domain/notifications";
+import { OUTBOX_TOPICS, outboxMessage, type OutboxMessage } from "../domain/outbox";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { pushSender, smsSender } from "../adapters/channels";
@@ -34,11 +36,11 @@ export interface Delivered {
  * out before the failure is recorded and is not sent again on the retry. Each notice is keyed by
  * the message and its kind, so one message may say two things to one person.
  */
-export async function deliverMessage(env: Env, m: OutboxEnvelope): Promise<Delivered> {
+export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delivered> {
   // Topics that are not for people cost nothing.
   if (noticesFor(m).length === 0) return { notices: 0, inapp: 0, push: 0, sms: 0 };
   const db = getDb(env);
-  const p = m.payload;
+  const p: { customerId?: string; technicianId?: string | null; orderId?: string } = m.payload;
   const found = await deliveryContext(db, {
     customerId: text(p.customerId),
     technicianId: text(p.technicianId),
@@ -57,8 +59,8 @@ export async function deliverMessage(env: Env, m: OutboxEnvelope): Promise<Deliv
       : [];
   });
   const sent: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string }[] = [];
-  const push = pushSender(env);
-  const sms = smsSender(env);
+  const push = pushSender(config(env));
+  const sms = smsSender(config(env));
   let pii: Pii | undefined;
   try {
     for (const n of notices) {
@@ -97,21 +99,33 @@ function isEnvelope(v: unknown): v is OutboxEnvelope {
  */
 export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
-    if (!isEnvelope(msg.body)) {
+    if (isEnvelope(msg.body) && !OUTBOX_TOPICS.has(msg.body.topic)) {
+      // Topics that are not for people cost nothing.
+      msg.ack();
+      continue;
+    }
+    const parsed = outboxMessage.safeParse(msg.body);
+    if (!parsed.success) {
       // Nothing can ever deliver it: straight to the operators, not round the retry loop.
+      const body = isEnvelope(msg.body) ? msg.body : null;
+      const error = `not a valid outbox message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`).join("; ")}`;
+      console.error(
+        JSON.stringify({ level: "error", msg: "notification.invalid", id: body?.id ?? null, topic: body?.topic ?? null, error }),
+      );
       await insertDeadLetter(getDb(env), {
-        id: `msg_malformed${msg.id.replace(/[^0-9A-Za-z]/g, "")}`,
-        topic: "malformed",
-        payload: { body: msg.body as unknown },
-        error: "not an outbox message",
+        id: body?.id ?? `msg_malformed${msg.id.replace(/[^0-9A-Za-z]/g, "")}`,
+        topic: body?.topic ?? "malformed",
+        payload: body?.payload ?? { body: msg.body as unknown },
+        error,
         attempts: msg.attempts,
       });
       msg.ack();
       continue;
     }
+    const message = parsed.data;
     try {
-      const done = await deliverMessage(env, msg.body);
-      console.log(JSON.stringify({ level: "info", msg: "notification.delivered", id: msg.body.id, topic: msg.body.topic, ...done }));
+      const done = await deliverMessage(env, message);
+      console.log(JSON.stringify({ level: "info", msg: "notification.delivered", id: message.id, topic: message.topic, ...done }));
       msg.ack();
     } catch (err) {
       const delaySeconds = retryDelaySeconds(msg.attempts);
@@ -119,14 +133,14 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
         JSON.stringify({
           level: "warn",
           msg: "notification.retry",
-          id: msg.body.id,
-          topic: msg.body.topic,
+          id: message.id,
+          topic: message.topic,
           attempts: msg.attempts,
           delaySeconds,
           error: String(err),
         }),
       );
-      await recordFailure(getDb(env), msg.body.id, msg.attempts, String(err)).catch(() => undefined);
+      await recordFailure(getDb(env), message.id, msg.attempts, String(err)).catch(() => undefined);
       msg.retry({ delaySeconds });
     }
   }

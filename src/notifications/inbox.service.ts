@@ -1,7 +1,7 @@
 /** The in-app notification centre: an account's notices, unread first to count, marked read by the account. */
 import { getDb } from "../db/client";
 import { listNotifications, markAllRead, markRead, unreadCount, type NotificationRow } from "../db/repositories/notifications.repo";
-import { NotFoundError } from "../errors";
+import { notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 
 function view(row: NotificationRow) {
@@ -31,7 +31,7 @@ export async function myNotifications(env: Env, accountId: string, q: { limit: n
 /** Marks one of the account's notices read (idempotent); 404 for anyone else's. */
 export async function readNotification(env: Env, accountId: string, id: string) {
   const row = await markRead(getDb(env), accountId, id);
-  if (!row) throw new NotFoundError({ en: "Notification", zh: "通知" });
+  if (!row) throw notFound({ en: "Notification", zh: "通知" });
   return view(row);
 }
 

@@ -8,7 +8,7 @@ import { cellsOfCity, findCity } from "../db/repositories/cities.repo";
 import { cityTechnicians, openCityOrders, technicianIdsOnVisit } from "../db/repositories/dashboard.repo";
 import { cellLoad } from "../domain/reports";
 import type { Auth } from "../env";
-import { NotFoundError } from "../errors";
+import { notFound } from "../errors";
 import { cellStub } from "../cells/cells.service";
 import { merchantScope } from "../identity/scope";
 
@@ -26,7 +26,7 @@ export async function cityLive(env: Env, actor: Auth, cityId: string, q: { hours
   const scope = merchantScope(actor);
   const db = getDb(env);
   const city = await findCity(db, cityId);
-  if (!city) throw new NotFoundError("City");
+  if (!city) throw notFound("City");
   const now = Date.now();
   const [cells, technicians, orders] = await Promise.all([
     cellsOfCity(db, city.id),

@@ -1,23 +1,21 @@
 /** The dispatch configuration in force (Worker variables), for the dashboard's settings view. */
-import { travelModelOf } from "../domain/calendar";
-import { parseWeights } from "../domain/dispatch";
-import { resolutionOf } from "../domain/geo";
-import { acceptDeadlineMs, enRouteLeadMs, grabDeadlineMs, holdTtlMs, maxRounds, positive } from "../dispatch/dispatch.service";
+import { config } from "../config";
 
 /** Read-only: these are deployment variables (wrangler.toml `[vars]`), changed by a deploy. */
 export function dispatchSettings(env: Env) {
+  const c = config(env);
   return {
-    weights: parseWeights(env.DISPATCH_WEIGHTS),
-    acceptDeadlineSeconds: acceptDeadlineMs(env) / 1000,
-    grabDeadlineSeconds: grabDeadlineMs(env) / 1000,
-    enRouteLeadMinutes: enRouteLeadMs(env) / 60_000,
-    holdTtlSeconds: holdTtlMs(env) / 1000,
-    maxRounds: maxRounds(env),
-    candidatesKept: positive(env.DISPATCH_CANDIDATES, 10),
-    availabilityRing: positive(env.AVAILABILITY_RING, 1),
-    travel: travelModelOf(env as unknown as Partial<Record<string, string>>),
-    presenceTimeoutSeconds: positive(env.PRESENCE_TIMEOUT_SECONDS, 90),
-    geofenceMeters: positive(env.GEOFENCE_METERS, 300),
-    h3Resolution: resolutionOf(env),
+    weights: c.DISPATCH_WEIGHTS,
+    acceptDeadlineSeconds: c.ACCEPT_DEADLINE_SECONDS,
+    grabDeadlineSeconds: c.GRAB_DEADLINE_SECONDS,
+    enRouteLeadMinutes: c.EN_ROUTE_LEAD_MINUTES,
+    holdTtlSeconds: c.HOLD_TTL_SECONDS,
+    maxRounds: c.DISPATCH_MAX_ROUNDS,
+    candidatesKept: c.DISPATCH_CANDIDATES,
+    availabilityRing: c.AVAILABILITY_RING,
+    travel: { roadFactor: c.TRAVEL_ROAD_FACTOR, speedKmh: c.TRAVEL_SPEED_KMH, bufferMinutes: c.TRAVEL_BUFFER_MINUTES },
+    presenceTimeoutSeconds: c.PRESENCE_TIMEOUT_SECONDS,
+    geofenceMeters: c.GEOFENCE_METERS,
+    h3Resolution: c.H3_RESOLUTION,
   };
 }

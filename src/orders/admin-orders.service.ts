@@ -8,7 +8,7 @@ import { cityTechnicians } from "../db/repositories/dashboard.repo";
 import type { OrderQueue, OrderStatus } from "../domain/order-state";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
-import { ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { Pii } from "../lib/pii";
 import { holdFor, jobOf, rankedCandidates } from "../dispatch/dispatch.service";
@@ -23,8 +23,8 @@ function staffActor(auth: Auth): Actor {
 /** The order when the caller may manage it: operators any, a merchant_admin its merchant's (404 otherwise). */
 export async function managedOrder(env: Env, auth: Auth, id: string): Promise<OrderRow> {
   const order = await findOrder(getDb(env), id);
-  if (!order) throw new NotFoundError("Order");
-  if (!isPlatform(auth.roles) && (auth.merchantId === null || order.merchantId !== auth.merchantId)) throw new NotFoundError("Order");
+  if (!order) throw notFound("Order");
+  if (!isPlatform(auth.roles) && (auth.merchantId === null || order.merchantId !== auth.merchantId)) throw notFound("Order");
   return order;
 }
 
@@ -109,11 +109,7 @@ export async function dispatchExplanation(env: Env, auth: Auth, id: string) {
 /** 409 INVALID_TRANSITION unless the order may still get a (new) technician. */
 function assertAssignable(order: OrderRow): void {
   if (["confirmed", "dispatching", "assigned", "accepted"].includes(order.status)) return;
-  throw new ConflictError(
-    "INVALID_TRANSITION",
-    { en: `An order that is ${order.status} cannot be assigned.`, zh: `订单当前状态为 ${order.status}，不能指派。` },
-    { extra: { status: order.status } },
-  );
+  throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
 }
 
 /** Assigns a technician by hand, with the same checks as automatic dispatch (skills, shifts, no clash). */
@@ -123,18 +119,15 @@ export async function assign(env: Env, auth: Auth, id: string, technicianId: str
   const db = getDb(env);
   const [entry, found] = await Promise.all([rosterEntry(db, technicianId), bookableService(db, order.serviceId)]);
   const mayUse = entry && (isPlatform(auth.roles) || entry.profile.merchantId === auth.merchantId);
-  if (!entry || !mayUse) throw new NotFoundError("Technician");
+  if (!entry || !mayUse) throw notFound("Technician");
   const skills = found?.service.requiredSkills ?? [];
   if (entry.profile.status !== "approved" || !skills.every((s) => entry.profile.skills.includes(s))) {
-    throw new ConflictError("TECHNICIAN_NOT_QUALIFIED", {
-      en: "The technician is not approved or lacks a required skill.",
-      zh: "该技师未通过审核或缺少所需技能。",
-    });
+    throw AppError.of("TECHNICIAN_NOT_QUALIFIED");
   }
   if (order.technicianId === technicianId && order.status !== "dispatching") return orderView(env, order, { viewer: "staff" });
   const round = order.dispatchRound + 1;
   const reservation = await holdFor(env, technicianId, jobOf(order, skills), round, { entry });
-  if (!reservation) throw new ConflictError("SLOT_UNAVAILABLE", { en: "That technician is not free then.", zh: "该技师在此时段不空闲。" });
+  if (!reservation) throw AppError.of("SLOT_UNAVAILABLE");
   const next = await switchTechnician(env, order, reservation, staffActor(auth), "assigned by staff", "assigned", { dispatchRound: round });
   return orderView(env, next, { viewer: "staff" });
 }

@@ -6,6 +6,7 @@
  * the calendar booking and the dispatch deadline in parallel. test/orders/booking-roundtrips
  * .test.ts bounds the counts.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { findOwnAddress, type AddressRow } from "../db/repositories/addresses.repo";
 import { bookableAsRead } from "../db/repositories/booking.repo";
@@ -21,9 +22,9 @@ import {
 import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { couponHasRoom, redeemStatements } from "../db/repositories/coupons.repo";
 import { allOf, orderWon, type Guard } from "../db/repositories/statements";
-import { cellOf, haversineKm, resolutionOf } from "../domain/geo";
+import { cellOf, haversineKm } from "../domain/geo";
 import { canTransition } from "../domain/order-state";
-import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors";
+import { AppError, notFound, invalid } from "../errors";
 import { newId, newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { couponStillHasRoom, couponUsedUp } from "../coupons/coupons.service";
@@ -57,16 +58,12 @@ export interface PlaceOrderOptions {
 /** The address must be where the quote was priced (within this many km). */
 const QUOTE_ADDRESS_TOLERANCE_KM = 0.5;
 
-function mismatch(path: string, message: string): BadRequestError {
-  return new BadRequestError(
-    "QUOTE_MISMATCH",
-    { en: "The order does not match its quote.", zh: "订单与报价不一致。" },
-    { errors: [{ path, message }] },
-  );
+function mismatch(path: string, message: string): AppError {
+  return AppError.of("QUOTE_MISMATCH", {}, { errors: [{ path, message }] });
 }
 
-function slotUnavailable(): ConflictError {
-  return new ConflictError("SLOT_UNAVAILABLE", { en: "No technician can take that time any more.", zh: "该时段已无技师可接单。" });
+function slotUnavailable(): AppError {
+  return AppError.of("SLOT_UNAVAILABLE");
 }
 
 /**
@@ -134,26 +131,21 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
     cachedService(env, quote.serviceId, { fresh }),
     input.technicianId ? rosterEntry(db, input.technicianId) : Promise.resolve(undefined),
   ]);
-  if (!address) throw new NotFoundError("Address");
-  if (!found) throw new NotFoundError("Service");
+  if (!address) throw notFound("Address");
+  if (!found) throw notFound("Service");
   if (haversineKm(address, quote) > QUOTE_ADDRESS_TOLERANCE_KM)
     throw mismatch("body.addressId", "the address is not where the quote was priced");
   const { service } = found;
-  const cell = cellOf(address, resolutionOf(env));
+  const cell = cellOf(address, config(env).H3_RESOLUTION);
   const city = await cachedCityOfCell(env, cell);
-  if (!city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  if (!city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
 
   const options = service.paymentOptions;
   const plan = input.paymentPlan ?? (options.full ? "full" : options.depositPercent !== null ? "deposit" : "after_service");
   const allowed = plan === "full" ? options.full : plan === "deposit" ? options.depositPercent !== null : options.afterService;
-  if (!allowed)
-    throw new BadRequestError(
-      "PAYMENT_PLAN_NOT_OFFERED",
-      { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
-      { errors: [{ path: "body.paymentPlan", message: "not offered" }] },
-    );
+  if (!allowed) throw AppError.of("PAYMENT_PLAN_NOT_OFFERED", {}, { errors: [{ path: "body.paymentPlan", message: "not offered" }] });
   if (service.dispatchMode === "chosen" && !input.technicianId)
-    throw new ValidationError([{ path: "body.technicianId", message: "this service is booked with a chosen technician" }]);
+    throw invalid([{ path: "body.technicianId", message: "this service is booked with a chosen technician" }]);
   if (
     input.technicianId &&
     (!entry || entry.profile.status !== "approved" || !service.requiredSkills.every((s) => entry.profile.skills.includes(s)))
@@ -241,7 +233,7 @@ async function tryToPlace(
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
-    if (fresh) throw new NotFoundError("Service");
+    if (fresh) throw notFound("Service");
     forgetService(service.id);
     return null;
   }

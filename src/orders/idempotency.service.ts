@@ -7,7 +7,7 @@ import { getDb } from "../db/client";
 import { claimIdempotencyKey, completeIdempotencyKey, idempotencyAnswer, releaseIdempotencyKey } from "../db/repositories/orders.repo";
 import type { Guard } from "../db/repositories/statements";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, BadRequestError, ConflictError, type FieldError, type Message } from "../errors";
+import { AppError, type FieldError, type Message } from "../errors";
 import { sha256Hex } from "../lib/encoding";
 import { Pii } from "../lib/pii";
 
@@ -21,20 +21,12 @@ export interface Outcome {
 export function parseIdempotencyKey(header: string | undefined, required: boolean): string | undefined {
   if (header === undefined || header.trim() === "") {
     if (!required) return undefined;
-    throw new BadRequestError(
-      "IDEMPOTENCY_KEY_REQUIRED",
-      { en: "Send an Idempotency-Key header.", zh: "请提供 Idempotency-Key 请求头。" },
-      { errors: [{ path: "header.Idempotency-Key", message: "required" }] },
-    );
+    throw AppError.of("IDEMPOTENCY_KEY_REQUIRED", {}, { errors: [{ path: "header.Idempotency-Key", message: "required" }] });
   }
   const trimmed = header.trim();
   const key = trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new BadRequestError(
-      "VALIDATION_FAILED",
-      { en: "The Idempotency-Key is malformed.", zh: "Idempotency-Key 格式不正确。" },
-      { errors: [{ path: "header.Idempotency-Key", message: "1–255 visible ASCII characters" }] },
-    );
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "header.Idempotency-Key", message: "1–255 visible ASCII characters" }] });
   }
   return key;
 }
@@ -82,23 +74,16 @@ export async function idempotent<P = undefined>(
   const hash = await sha256Hex(JSON.stringify(body ?? null));
   const claim = await claimIdempotencyKey(db, accountId, key, hash);
   if (claim.kind === "mismatch") {
-    throw new AppError(422, "IDEMPOTENCY_KEY_REUSED", {
-      en: "This Idempotency-Key was used with a different request.",
-      zh: "该 Idempotency-Key 已用于不同的请求。",
-    });
+    throw AppError.of("IDEMPOTENCY_KEY_REUSED");
   }
   if (claim.kind === "in_flight") {
-    throw new ConflictError(
-      "IDEMPOTENCY_IN_FLIGHT",
-      { en: "A request with this Idempotency-Key is still running.", zh: "相同 Idempotency-Key 的请求仍在处理中。" },
-      { headers: { "Retry-After": "1" } },
-    );
+    throw AppError.of("IDEMPOTENCY_IN_FLIGHT", {}, { headers: { "Retry-After": "1" } });
   }
   if (claim.kind === "replay") {
     const stored = await readable(env, claim.body);
     if (claim.status >= 400) {
       const p = stored as { code: string; detail: Message; errors: FieldError[] | null };
-      throw new AppError(claim.status as ContentfulStatusCode, p.code, p.detail, {
+      throw AppError.replay(claim.status as ContentfulStatusCode, p.code, p.detail, {
         errors: p.errors ?? undefined,
         headers: { "Idempotent-Replayed": "true" },
       });

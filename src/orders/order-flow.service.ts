@@ -3,6 +3,7 @@
  * timeline entry and outbox message, plus the calendar work around it (hold, book, release) and the
  * dispatch deadlines kept by the order's cell.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
@@ -16,9 +17,8 @@ import {
 } from "../db/repositories/orders.repo";
 import { releaseStatements } from "../db/repositories/coupons.repo";
 import { orderWon, type Guard } from "../db/repositories/statements";
-import { strategyOf } from "../domain/assignment";
 import { BEFORE_DEPARTURE, canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
-import { ConflictError } from "../errors";
+import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { enqueueForBatch } from "../dispatch/batch-dispatch.service";
 import { cellStub } from "../cells/cells.service";
@@ -44,19 +44,12 @@ export interface Actor {
 
 export const SYSTEM: Actor = { type: "system", id: null };
 
-export function invalidTransition(order: OrderRow, to: OrderStatus): ConflictError {
-  return new ConflictError(
-    "INVALID_TRANSITION",
-    { en: `An order that is ${order.status} cannot become ${to}.`, zh: `订单当前状态为 ${order.status}，不能变为 ${to}。` },
-    { extra: { status: order.status } },
-  );
+export function invalidTransition(order: OrderRow, to: OrderStatus): AppError {
+  return AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status, to } });
 }
 
-export function concurrentChange(): ConflictError {
-  return new ConflictError("CONCURRENT_UPDATE", {
-    en: "The order changed meanwhile; reload and try again.",
-    zh: "订单已被更新，请刷新后重试。",
-  });
+export function concurrentChange(): AppError {
+  return AppError.of("CONCURRENT_UPDATE");
 }
 
 /** What else a transition writes in its batch: money it moves and messages beyond `order.status`. */
@@ -168,7 +161,7 @@ export function dispatchStep(env: Env, order: OrderRow, now: number): DispatchSt
     const acceptBy = now + grabDeadlineMs(env);
     return { to: "dispatching", reason: "open for grabbing", patch: { acceptBy }, deadline: { kind: "grab", dueAt: acceptBy } };
   }
-  if (order.dispatchMode === "auto" && strategyOf(env.DISPATCH_STRATEGY) === "batch") return null;
+  if (order.dispatchMode === "auto" && config(env).DISPATCH_STRATEGY === "batch") return null;
   const acceptBy = now + acceptDeadlineMs(env);
   return { to: "assigned", reason: "offered to the technician", patch: { acceptBy }, deadline: { kind: "accept", dueAt: acceptBy } };
 }
@@ -314,7 +307,7 @@ export async function handleDeadline(env: Env, orderId: string, kind: DeadlineKi
     }
   } catch (err) {
     // Someone else moved the order first: the deadline is moot.
-    if (err instanceof ConflictError) return;
+    if (err instanceof AppError && err.status === 409) return;
     throw err;
   }
 }
@@ -365,7 +358,7 @@ export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: strin
       if (!updated) throw concurrentChange();
     }
   } catch (err) {
-    if (err instanceof ConflictError) return; // moved on meanwhile
+    if (err instanceof AppError && err.status === 409) return; // moved on meanwhile
     throw err;
   }
 }
@@ -380,7 +373,7 @@ export async function handleHoldExpired(env: Env, holdKey: string): Promise<void
       refundDecision: { percent: 0, amount: 0, visitFee: 0, reason: "nothing was paid" },
     });
   } catch (err) {
-    if (err instanceof ConflictError) return;
+    if (err instanceof AppError && err.status === 409) return;
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import { findOrder, listOrders, updateOrder, type OrderRow } from "../db/reposit
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { refundPercentAt } from "../domain/catalog";
 import { BEFORE_DEPARTURE, type OrderStatus } from "../domain/order-state";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { AppError, notFound, invalid } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { cellError, cellStub } from "../cells/cells.service";
@@ -18,7 +18,7 @@ import { submitRefunds } from "../money/refund-flow.service";
 /** The caller's own order, or 404. */
 export async function ownOrder(env: Env, customerId: string, id: string): Promise<OrderRow> {
   const order = await findOrder(getDb(env), id);
-  if (!order || order.customerId !== customerId) throw new NotFoundError("Order");
+  if (!order || order.customerId !== customerId) throw notFound("Order");
   return order;
 }
 
@@ -100,24 +100,17 @@ export async function rescheduleOwnOrder(env: Env, customerId: string, id: strin
 export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, start: number): Promise<OrderRow> {
   const db = getDb(env);
   if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
-    throw new ConflictError(
-      "INVALID_TRANSITION",
-      { en: `An order that is ${order.status} cannot be rescheduled.`, zh: `订单当前状态为 ${order.status}，不能改期。` },
-      { extra: { status: order.status } },
-    );
+    throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
   }
   const found = await bookableService(db, order.serviceId);
   const service = found?.service;
   const now = Date.now();
   if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
-    throw new ValidationError([
-      { path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` },
-    ]);
+    throw invalid([{ path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` }]);
   }
   const end = start + (order.endAt - order.startAt);
   const entry = order.technicianId ? await rosterEntry(db, order.technicianId) : undefined;
-  if (!entry || !order.holdKey)
-    throw new ConflictError("SLOT_UNAVAILABLE", { en: "No technician holds this order yet.", zh: "该订单尚无技师。" });
+  if (!entry || !order.holdKey) throw AppError.of("SLOT_UNAVAILABLE");
   const stub = cellStub(env, entry.homeCell);
   const moved = await stub.reschedule(order.holdKey, start, end);
   if (!moved.ok) throw cellError(moved);

@@ -1,8 +1,9 @@
+import { config } from "../config";
 import type { ServiceRow } from "../db/repositories/booking.repo";
-import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, type LatLng } from "../domain/geo";
 import { priceLines, total, type PriceLine } from "../domain/pricing";
 import { toZonedIso } from "../domain/zoned";
-import { BadRequestError, NotFoundError, ValidationError } from "../errors";
+import { AppError, invalid } from "../errors";
 import { sign, verify } from "../lib/signed";
 import { jobMinutes } from "../dispatch/availability.service";
 import { applicableCoupon } from "../coupons/coupons.service";
@@ -39,7 +40,7 @@ export interface QuotePayload {
 const QUOTE_PURPOSE = "quote";
 const PREFIX = "qt_";
 
-const ttlMs = (env: Env) => (Number(env.QUOTE_TTL_SECONDS) > 0 ? Number(env.QUOTE_TTL_SECONDS) : 900) * 1000;
+const ttlMs = (env: Env) => config(env).QUOTE_TTL_SECONDS * 1000;
 
 function validate(service: ServiceRow, input: QuoteInput, start: number) {
   const problems: { path: string; message: string }[] = [];
@@ -55,7 +56,7 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
     problems.push({ path: "body.start", message: `must be at least ${service.leadTimeMinutes} minutes ahead` });
   if (start > now + service.horizonDays * 86_400_000)
     problems.push({ path: "body.start", message: `must be within ${service.horizonDays} days` });
-  if (problems.length) throw new ValidationError(problems);
+  if (problems.length) throw invalid(problems);
   return { units, extras };
 }
 
@@ -65,9 +66,9 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
  * reference cache (at most a few seconds old, see reference.service); the order checks them again.
  */
 export async function createQuote(env: Env, customerId: string, input: QuoteInput) {
-  const cell = cellOf(input, resolutionOf(env));
+  const cell = cellOf(input, config(env).H3_RESOLUTION);
   const [found, city] = await Promise.all([cachedService(env, input.serviceId), cachedCityOfCell(env, cell)]);
-  if (!found || !city || !found.cityIds.includes(city.id)) throw new NotFoundError("Service at this location", "SERVICE_NOT_OFFERED");
+  if (!found || !city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
   const { service } = found;
   const start = Date.parse(input.start);
   const { units, extras } = validate(service, input, start);
@@ -145,18 +146,10 @@ export function orderTermsOf(quote: QuotePayload) {
 export async function readQuote(env: Env, quoteId: string): Promise<QuotePayload> {
   const payload = await verify<QuotePayload>(env.JWT_SECRET, QUOTE_PURPOSE, PREFIX, quoteId);
   if (!payload || payload.v !== 1) {
-    throw new BadRequestError(
-      "QUOTE_INVALID",
-      { en: "The quote is not valid.", zh: "报价无效。" },
-      { errors: [{ path: "body.quoteId", message: "unknown or altered quote" }] },
-    );
+    throw AppError.of("QUOTE_INVALID", {}, { errors: [{ path: "body.quoteId", message: "unknown or altered quote" }] });
   }
   if (payload.expiresAt <= Date.now()) {
-    throw new BadRequestError(
-      "QUOTE_EXPIRED",
-      { en: "The quote has expired; ask for a new one.", zh: "报价已过期，请重新报价。" },
-      { errors: [{ path: "body.quoteId", message: "expired" }] },
-    );
+    throw AppError.of("QUOTE_EXPIRED", {}, { errors: [{ path: "body.quoteId", message: "expired" }] });
   }
   return payload;
 }

@@ -11,7 +11,7 @@ import { shiftWindows } from "../domain/calendar";
 import * as R from "../domain/reports";
 import { addDays, localDate, parseDate, zonedToUtc } from "../domain/zoned";
 import type { Auth } from "../env";
-import { BadRequestError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { getShifts } from "../technicians/shifts.service";
 import { merchantScope } from "../identity/scope";
 
@@ -47,15 +47,10 @@ interface Range {
 async function rangeOf(env: Env, actor: Auth, q: ReportQuery): Promise<Range> {
   const scope = merchantScope(actor);
   const city = await findCity(getDb(env), q.city);
-  if (!city) throw new NotFoundError("City");
+  if (!city) throw notFound("City");
   const to = q.to ?? localDate(Date.now(), city.timeZone);
   const from = q.from ?? addDays(to, -27);
-  const bad = (path: string, message: string) =>
-    new BadRequestError(
-      "INVALID_RANGE",
-      { en: `The date range is not valid: ${message}.`, zh: "日期范围无效。" },
-      { errors: [{ path, message }] },
-    );
+  const bad = (path: string, message: string) => AppError.of("INVALID_RANGE", {}, { errors: [{ path, message }] });
   if (parseDate(from) === null) throw bad("query.from", "not a real date (YYYY-MM-DD)");
   if (parseDate(to) === null) throw bad("query.to", "not a real date (YYYY-MM-DD)");
   if (from > to) throw bad("query.from", "after `to`");

@@ -3,6 +3,7 @@
  * order within REVIEW_WINDOW_DAYS of completion. The overall score moves the technician's rating,
  * which dispatch scores on; operators can hide an abusive review, which takes it back out.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
@@ -21,7 +22,7 @@ import { findPhoto } from "../db/repositories/visit.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { overallX100, publicName, type Ratings } from "../domain/reviews";
 import type { Auth } from "../env";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { AppError, notFound, invalid } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { merchantScope } from "../identity/scope";
@@ -31,28 +32,21 @@ import { readImage } from "../visit/photos.service";
 /** Photos a review may carry. */
 export const MAX_REVIEW_PHOTOS = 6;
 
-const windowMs = (env: Env) => (Number(env.REVIEW_WINDOW_DAYS) > 0 ? Number(env.REVIEW_WINDOW_DAYS) : 14) * 86_400_000;
+const windowMs = (env: Env) => config(env).REVIEW_WINDOW_DAYS * 86_400_000;
 const completedAt = (o: OrderRow) => o.completedAt ?? o.updatedAt;
 const isReviewable = (o: OrderRow) => (REVIEWABLE as readonly string[]).includes(o.status);
 
-function notReviewable(order: OrderRow): ConflictError {
-  return new ConflictError(
+function notReviewable(order: OrderRow): AppError {
+  return AppError.of(
     "INVALID_STATE",
-    {
-      en: `Only a completed visit can be reviewed; the order is ${order.status}.`,
-      zh: `服务完成后才能评价；订单当前状态为 ${order.status}。`,
-    },
+    { status: order.status, what: { en: "review the visit", zh: "评价" } },
     { extra: { status: order.status } },
   );
 }
 
-const alreadyReviewed = () => new ConflictError("ALREADY_REVIEWED", { en: "This order has been reviewed already.", zh: "该订单已评价。" });
+const alreadyReviewed = () => AppError.of("ALREADY_REVIEWED");
 
-const windowClosed = (days: number) =>
-  new ConflictError("REVIEW_WINDOW_CLOSED", {
-    en: `Reviews are taken up to ${days} days after the visit.`,
-    zh: `服务完成 ${days} 天内可以评价。`,
-  });
+const windowClosed = (days: number) => AppError.of("REVIEW_WINDOW_CLOSED", { days });
 
 function photoUrl(reviewId: string, photoId: string) {
   return `/v1/reviews/${reviewId}/photos/${photoId}`;
@@ -93,7 +87,7 @@ function publicView(r: ReviewRow, customerName: string | null) {
 async function reviewableOrder(env: Env, customerId: string, orderId: string, now: number): Promise<OrderRow> {
   const db = getDb(env);
   const order = await findOrder(db, orderId);
-  if (!order || order.customerId !== customerId) throw new NotFoundError("Order");
+  if (!order || order.customerId !== customerId) throw notFound("Order");
   if (!isReviewable(order) || !order.technicianId) throw notReviewable(order);
   if (await findReviewByOrder(db, order.id)) throw alreadyReviewed();
   if (completedAt(order) < now - windowMs(env)) throw windowClosed(windowMs(env) / 86_400_000);
@@ -114,12 +108,12 @@ export async function reviewOrder(
   const now = Date.now();
   const order = await reviewableOrder(env, customerId, orderId, now);
   const photoIds = input.photoIds ?? [];
-  if (new Set(photoIds).size !== photoIds.length) throw new ValidationError([{ path: "body.photoIds", message: "listed twice" }]);
+  if (new Set(photoIds).size !== photoIds.length) throw invalid([{ path: "body.photoIds", message: "listed twice" }]);
   const db = getDb(env);
   for (const [i, id] of photoIds.entries()) {
     const photo = await findPhoto(db, order.id, id);
     if (!photo || photo.kind !== "review" || photo.createdBy !== customerId) {
-      throw new ValidationError([{ path: `body.photoIds.${i}`, message: "not a review photo of this order" }]);
+      throw invalid([{ path: `body.photoIds.${i}`, message: "not a review photo of this order" }]);
     }
   }
   const row: ReviewRow = {
@@ -157,7 +151,7 @@ export async function reviewOrder(
 export async function orderReview(env: Env, auth: Auth, orderId: string) {
   const { order } = await orderFor(env, auth, orderId);
   const review = await findReviewByOrder(getDb(env), order.id);
-  if (!review) throw new NotFoundError({ en: "Review", zh: "评价" });
+  if (!review) throw notFound({ en: "Review", zh: "评价" });
   return reviewView(review);
 }
 
@@ -188,10 +182,7 @@ export async function uploadReviewPhoto(
   if (!recorded) {
     await env.PHOTOS.delete(r2Key);
     await reviewableOrder(env, customerId, orderId, now);
-    throw new ConflictError("PHOTO_LIMIT", {
-      en: `A review carries at most ${MAX_REVIEW_PHOTOS} photos.`,
-      zh: `每条评价最多 ${MAX_REVIEW_PHOTOS} 张照片。`,
-    });
+    throw AppError.of("PHOTO_LIMIT", { max: MAX_REVIEW_PHOTOS });
   }
   return { id, orderId, kind: "review" as const, contentType: type, size: bytes.byteLength, createdAt: new Date(now).toISOString() };
 }
@@ -200,7 +191,7 @@ export async function uploadReviewPhoto(
 export async function reviewPhotoFile(env: Env, reviewId: string, photoId: string) {
   const photo = await visibleReviewPhoto(getDb(env), reviewId, photoId);
   const object = photo ? await env.PHOTOS.get(photo.r2Key) : null;
-  if (!photo || !object) throw new NotFoundError({ en: "Photo", zh: "照片" });
+  if (!photo || !object) throw notFound({ en: "Photo", zh: "照片" });
   return { body: object.body, contentType: photo.contentType, size: object.size, etag: object.httpEtag };
 }
 
@@ -208,7 +199,7 @@ export async function reviewPhotoFile(env: Env, reviewId: string, photoId: strin
 export async function technicianReviews(env: Env, technicianId: string, q: { limit: number; cursor?: string }) {
   const db = getDb(env);
   const entry = await rosterEntry(db, technicianId);
-  if (!entry || entry.profile.status !== "approved") throw new NotFoundError("Technician");
+  if (!entry || entry.profile.status !== "approved") throw notFound("Technician");
   const rows = await listReviews(db, { technicianId, visibleOnly: true, beforeId: decodeCursor(q.cursor) }, q.limit + 1);
   const page = toPage(
     rows.map((r) => ({ ...r, id: r.review.id })),
@@ -249,12 +240,12 @@ export async function staffReviews(
 export async function hideReview(env: Env, auth: Auth, id: string, reason: string) {
   const db = getDb(env);
   const review = await findReview(db, id);
-  if (!review) throw new NotFoundError({ en: "Review", zh: "评价" });
+  if (!review) throw notFound({ en: "Review", zh: "评价" });
   if (review.hiddenAt !== null) {
-    throw new ConflictError("ALREADY_HIDDEN", { en: "This review is hidden already.", zh: "该评价已隐藏。" });
+    throw AppError.of("ALREADY_HIDDEN");
   }
   if (!(await hideReviewGuarded(db, id, reason))) {
-    throw new ConflictError("ALREADY_HIDDEN", { en: "This review is hidden already.", zh: "该评价已隐藏。" });
+    throw AppError.of("ALREADY_HIDDEN");
   }
   await appendAudit(db, { actorId: auth.accountId, action: "review.hide", targetType: "review", targetId: id, data: { reason } });
   return reviewView((await findReview(db, id))!);

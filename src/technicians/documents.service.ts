@@ -16,7 +16,7 @@ import {
 } from "../db/repositories/documents.repo";
 import { findTechnician } from "../db/repositories/technicians.repo";
 import type { Auth } from "../env";
-import { AppError, BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { bytesMatch, mediaType } from "../lib/media";
@@ -29,10 +29,7 @@ export const DOCUMENT_TYPES = ["image/jpeg", "image/png", "image/webp", "applica
 
 /** 413 DOCUMENT_TOO_LARGE (also the upload routes' body limit). */
 export function documentTooLarge(): AppError {
-  return new AppError(413, "DOCUMENT_TOO_LARGE", {
-    en: `A document may be at most ${DOCUMENT_MAX_BYTES / 1024 / 1024} MB.`,
-    zh: `证件文件不能超过 ${DOCUMENT_MAX_BYTES / 1024 / 1024} MB。`,
-  });
+  return AppError.of("DOCUMENT_TOO_LARGE", { mb: DOCUMENT_MAX_BYTES / 1024 / 1024 });
 }
 
 function view(row: DocumentRow) {
@@ -53,7 +50,7 @@ function view(row: DocumentRow) {
 /** The technician when the staff caller may see it (a merchant_admin: its merchant's only). */
 async function visibleTechnician(env: Env, actor: Auth, technicianId: string) {
   const found = await findTechnician(getDb(env), technicianId, merchantScope(actor));
-  if (!found) throw new NotFoundError("Technician");
+  if (!found) throw notFound("Technician");
   return found.technician;
 }
 
@@ -66,26 +63,16 @@ export interface DocumentUpload {
 async function store(env: Env, technicianId: string, uploadedBy: string, input: DocumentUpload) {
   const type = mediaType(input.contentType, DOCUMENT_TYPES);
   if (!type) {
-    throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
-      en: "Send the document as image/jpeg, image/png, image/webp or application/pdf.",
-      zh: "证件须为 image/jpeg、image/png、image/webp 或 application/pdf 格式。",
-    });
+    throw AppError.of("UNSUPPORTED_MEDIA_TYPE");
   }
   if (input.body.byteLength > DOCUMENT_MAX_BYTES) throw documentTooLarge();
   const bytes = new Uint8Array(input.body);
   if (!bytesMatch(type, bytes)) {
-    throw new BadRequestError(
-      "DOCUMENT_INVALID",
-      { en: `The body is not a ${type} file.`, zh: `请求体不是 ${type} 文件。` },
-      { errors: [{ path: "body", message: `not ${type}` }] },
-    );
+    throw AppError.of("DOCUMENT_INVALID", { type }, { errors: [{ path: "body", message: `not ${type}` }] });
   }
   const db = getDb(env);
   if ((await countDocuments(db, technicianId)) >= MAX_DOCUMENTS) {
-    throw new ConflictError("DOCUMENT_LIMIT", {
-      en: `At most ${MAX_DOCUMENTS} documents per technician.`,
-      zh: `每位技师最多 ${MAX_DOCUMENTS} 份证件。`,
-    });
+    throw AppError.of("DOCUMENT_LIMIT", { max: MAX_DOCUMENTS });
   }
   const now = Date.now();
   const id = newId("doc", now);
@@ -129,7 +116,7 @@ export async function uploadForTechnician(env: Env, actor: Auth, technicianId: s
 
 /** A technician uploads one of their own documents (status `pending`). */
 export async function uploadOwn(env: Env, actor: Auth, input: DocumentUpload) {
-  if (!actor.technicianId) throw new NotFoundError("Technician");
+  if (!actor.technicianId) throw notFound("Technician");
   return store(env, actor.technicianId, actor.accountId, input);
 }
 
@@ -143,7 +130,7 @@ export async function technicianDocuments(env: Env, actor: Auth, technicianId: s
 
 /** The technician's own documents with their review status. */
 export async function ownDocuments(env: Env, actor: Auth, q: { limit: number; cursor?: string }) {
-  if (!actor.technicianId) throw new NotFoundError("Technician");
+  if (!actor.technicianId) throw notFound("Technician");
   const rows = await listDocuments(getDb(env), actor.technicianId, decodeCursor(q.cursor), q.limit + 1);
   const page = toPage(rows, q.limit);
   return { items: page.items.map(view), nextCursor: page.nextCursor };
@@ -155,7 +142,7 @@ export async function documentFile(env: Env, actor: Auth, technicianId: string, 
   const db = getDb(env);
   const row = await findDocument(db, technician.id, documentId);
   const object = row ? await env.PHOTOS.get(row.r2Key) : null;
-  if (!row || !object) throw new NotFoundError({ en: "Document", zh: "证件" });
+  if (!row || !object) throw notFound({ en: "Document", zh: "证件" });
   await appendAudit(db, {
     actorId: actor.accountId,
     action: "technician.document.view",

@@ -11,13 +11,14 @@
  * TECHNICIAN_MOVING) until the same move is requested again, which resumes it: unfreezing on a
  * guess could let two cells accept bookings if the first request were still running.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { repointHome, updateHomeInCell } from "../db/repositories/home-move.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
-import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, type LatLng } from "../domain/geo";
 import type { Auth } from "../env";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { cellError, cellStub, completePendingTransfer } from "../cells/cells.service";
 import { cityAt } from "../catalog/cities.service";
 import { assertManages } from "./shifts.service";
@@ -25,20 +26,16 @@ import { assertManages } from "./shifts.service";
 export async function moveHome(env: Env, auth: Auth, technicianId: string, input: { home: LatLng; serviceRadiusKm?: number }) {
   const db = getDb(env);
   let entry = await rosterEntry(db, technicianId);
-  if (!entry) throw new NotFoundError("Technician");
+  if (!entry) throw notFound("Technician");
   assertManages(auth, entry);
   await completePendingTransfer(env, technicianId);
   entry = (await rosterEntry(db, technicianId))!;
 
   const city = await cityAt(env, input.home);
   if (!city) {
-    throw new BadRequestError(
-      "HOME_OUTSIDE_CITIES",
-      { en: "The new home is outside every city served.", zh: "新的常驻地址不在服务城市范围内。" },
-      { errors: [{ path: "body.home", message: "outside every city" }] },
-    );
+    throw AppError.of("HOME_OUTSIDE_CITIES", {}, { errors: [{ path: "body.home", message: "outside every city" }] });
   }
-  const toCell = cellOf(input.home, resolutionOf(env));
+  const toCell = cellOf(input.home, config(env).H3_RESOLUTION);
   const fromCell = entry.homeCell;
   const serviceRadiusKm = input.serviceRadiusKm ?? entry.profile.serviceRadiusKm;
 
@@ -68,10 +65,7 @@ export async function moveHome(env: Env, auth: Auth, technicianId: string, input
     });
     if (!switched) {
       await from.abortExport(technicianId, transferId);
-      throw new ConflictError("CONCURRENT_UPDATE", {
-        en: "The technician was changed meanwhile; try again.",
-        zh: "技师信息已被修改，请重试。",
-      });
+      throw AppError.of("CONCURRENT_UPDATE");
     }
     await completePendingTransfer(env, technicianId);
   }

@@ -1,4 +1,4 @@
-import { ForbiddenError } from "../errors";
+import { AppError } from "../errors";
 import { authOf } from "../http/auth";
 import * as presence from "./presence.service";
 import { ownTechnicianId } from "./shifts.service";
@@ -10,6 +10,6 @@ export default createRouter()
   .openapi(routes.presence, async (c) => c.json(await presence.reportPosition(c.env, ownTechnicianId(authOf(c)), c.req.valid("json")), 200))
   .openapi(routes.stream, async (c) => {
     const auth = c.get("auth");
-    if (auth && !auth.roles.includes("technician")) throw new ForbiddenError();
+    if (auth && !auth.roles.includes("technician")) throw AppError.of("FORBIDDEN");
     return presence.openStream(c.env, c.req.raw, auth ? ownTechnicianId(auth) : null);
   });

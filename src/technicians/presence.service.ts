@@ -1,7 +1,7 @@
 import type { PositionUpdate, PresenceView } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { verifyAccessToken } from "../lib/jwt";
 import { atOwnerCell, cellStub } from "../cells/cells.service";
 
@@ -17,7 +17,7 @@ function view(p: PresenceView) {
 
 function assertApproved(entry: RosterEntry): void {
   if (entry.profile.status !== "approved") {
-    throw new ConflictError("TECHNICIAN_NOT_APPROVED", { en: "The technician is not approved yet.", zh: "技师尚未通过审核。" });
+    throw AppError.of("TECHNICIAN_NOT_APPROVED");
   }
 }
 
@@ -36,7 +36,7 @@ export async function reportPosition(env: Env, technicianId: string, pos: Positi
     assertApproved(entry);
     const r = await stub.heartbeat(technicianId, pos);
     if (!r.ok && r.code === "OFF_DUTY") {
-      throw new ConflictError("OFF_DUTY", { en: "Go online before sharing your position.", zh: "请先上线再上报位置。" });
+      throw AppError.of("OFF_DUTY");
     }
     return r;
   });
@@ -52,16 +52,16 @@ export async function openStream(env: Env, request: Request, bearerTechnicianId:
   if (!technicianId) {
     const token = new URL(request.url).searchParams.get("access_token");
     const auth = token ? await verifyAccessToken(env, token) : null;
-    if (!auth) throw new UnauthorizedError();
-    if (!auth.roles.includes("technician")) throw new ForbiddenError();
+    if (!auth) throw AppError.of("UNAUTHENTICATED");
+    if (!auth.roles.includes("technician")) throw AppError.of("FORBIDDEN");
     technicianId = auth.technicianId;
   }
-  if (!technicianId) throw new NotFoundError("Technician");
+  if (!technicianId) throw notFound("Technician");
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ConflictError("UPGRADE_REQUIRED", { en: "Open this URL as a WebSocket.", zh: "请以 WebSocket 方式连接。" });
+    throw AppError.of("UPGRADE_REQUIRED");
   }
   const entry = await rosterEntry(getDb(env), technicianId);
-  if (!entry) throw new NotFoundError("Technician");
+  if (!entry) throw notFound("Technician");
   assertApproved(entry);
   const stub = cellStub(env, entry.homeCell);
   await stub.syncRoster([entry.profile], 0);

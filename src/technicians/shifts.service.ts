@@ -4,7 +4,7 @@ import { isPlatform } from "../domain/roles";
 import type { WeeklyShifts } from "../domain/shifts";
 import { parseDate, toZonedIso } from "../domain/zoned";
 import type { Auth } from "../env";
-import { NotFoundError, ValidationError, type FieldError } from "../errors";
+import { type FieldError, notFound, invalid } from "../errors";
 import { atOwnerCell } from "../cells/cells.service";
 import type { RosterEntry } from "../db/repositories/roster.repo";
 
@@ -12,12 +12,12 @@ import type { RosterEntry } from "../db/repositories/roster.repo";
 export function assertManages(auth: Auth, entry: RosterEntry): void {
   if (isPlatform(auth.roles)) return;
   if (auth.roles.includes("merchant_admin") && auth.merchantId !== null && entry.profile.merchantId === auth.merchantId) return;
-  throw new NotFoundError("Technician");
+  throw notFound("Technician");
 }
 
 /** The technician profile of a technician's own token, or 404. */
 export function ownTechnicianId(auth: Auth): string {
-  if (!auth.technicianId) throw new NotFoundError("Technician");
+  if (!auth.technicianId) throw notFound("Technician");
   return auth.technicianId;
 }
 
@@ -48,7 +48,7 @@ export async function putShifts(
     seen.add(ex.date);
     problems.push(...checkIntervals(ex.intervals, `body.exceptions.${i}.intervals`));
   });
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw invalid(problems);
   const exceptions = [...input.exceptions].sort((a, b) => a.date.localeCompare(b.date));
   const { result } = await atOwnerCell(env, technicianId, async (stub, entry) => {
     if (auth) assertManages(auth, entry);
@@ -64,7 +64,7 @@ export async function getSchedule(env: Env, auth: Auth, technicianId: string, ra
   const from = range.from ? Date.parse(range.from) : Date.now() - 86_400_000;
   const to = range.to ? Date.parse(range.to) : from + 15 * 86_400_000;
   if (!(to > from) || to - from > MAX_RANGE_MS) {
-    throw new ValidationError([{ path: "query.to", message: "to must be after from, at most 62 days later" }]);
+    throw invalid([{ path: "query.to", message: "to must be after from, at most 62 days later" }]);
   }
   const { entry, result } = await atOwnerCell(env, technicianId, async (stub, e) => {
     assertManages(auth, e);

@@ -1,3 +1,4 @@
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { findOrCreateAccount } from "../db/repositories/accounts.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
@@ -14,11 +15,11 @@ import {
   type TechnicianWithPhone,
 } from "../db/repositories/technicians.repo";
 import { existingSkillCodes } from "../db/repositories/catalog.repo";
-import { cellOf, resolutionOf, type LatLng } from "../domain/geo";
+import { cellOf, type LatLng } from "../domain/geo";
 import { maskPhone } from "../domain/phone";
 import { withRoles } from "../domain/roles";
 import type { Auth } from "../env";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
@@ -86,9 +87,9 @@ async function view(pii: Pii, { technician: t, phoneEnc }: TechnicianWithPhone, 
 async function merchantFor(env: Env, actor: Auth, requested: string | undefined): Promise<string | null> {
   const scope = merchantScope(actor);
   // Another merchant's id is answered like a missing one: its existence is not ours to reveal.
-  if (scope !== undefined && requested !== undefined && requested !== scope) throw new NotFoundError("Merchant");
+  if (scope !== undefined && requested !== undefined && requested !== scope) throw notFound("Merchant");
   const merchantId = scope ?? requested ?? null;
-  if (merchantId !== null && !(await merchantExists(getDb(env), merchantId))) throw new NotFoundError("Merchant");
+  if (merchantId !== null && !(await merchantExists(getDb(env), merchantId))) throw notFound("Merchant");
   return merchantId;
 }
 
@@ -96,7 +97,7 @@ async function requireKnownSkills(env: Env, requested: string[]): Promise<string
   const known = await existingSkillCodes(getDb(env), [...new Set(requested)]);
   const errors = requested.flatMap((code, i) => (known.has(code) ? [] : [{ path: `body.skills.${i}`, message: `unknown skill ${code}` }]));
   if (errors.length > 0) {
-    throw new BadRequestError("UNKNOWN_SKILL", { en: "Some skills do not exist.", zh: "部分技能不存在。" }, { errors });
+    throw AppError.of("UNKNOWN_SKILL", {}, { errors });
   }
   return [...new Set(requested)];
 }
@@ -112,11 +113,7 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
   const phone = requirePhone(input.phone);
   const city = await cityAt(env, input.home);
   if (!city) {
-    throw new BadRequestError(
-      "HOME_OUTSIDE_CITIES",
-      { en: "The home location is outside every city served.", zh: "常驻地址不在任何已开通城市内。" },
-      { errors: [{ path: "body.home", message: "not inside a city served" }] },
-    );
+    throw AppError.of("HOME_OUTSIDE_CITIES", {}, { errors: [{ path: "body.home", message: "not inside a city served" }] });
   }
   const skills = await requireKnownSkills(env, input.skills);
 
@@ -131,10 +128,7 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
     name: input.name,
   });
   const exists = (): never => {
-    throw new ConflictError("TECHNICIAN_EXISTS", {
-      en: "This phone already belongs to a technician.",
-      zh: "该手机号已注册为技师。",
-    });
+    throw AppError.of("TECHNICIAN_EXISTS");
   };
   if (await findTechnicianByAccount(db, account.id)) exists();
 
@@ -147,7 +141,7 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
     skills,
     homeLat: input.home.lat,
     homeLng: input.home.lng,
-    homeCell: cellOf(input.home, resolutionOf(env)),
+    homeCell: cellOf(input.home, config(env).H3_RESOLUTION),
     cityId: city.id,
     serviceRadiusKm: input.serviceRadiusKm,
     status: "pending",
@@ -189,7 +183,7 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
 /** One technician the caller may see (a merchant_admin: its merchant's only; others are 404). */
 export async function getTechnician(env: Env, actor: Auth, id: string): Promise<TechnicianView> {
   const found = await findTechnician(getDb(env), id, merchantScope(actor));
-  if (!found) throw new NotFoundError("Technician");
+  if (!found) throw notFound("Technician");
   return view(await Pii.fromEnv(env), found, actor.accountId);
 }
 
@@ -224,18 +218,11 @@ async function decide(env: Env, actor: Auth, id: string, decision: keyof typeof 
   const db = getDb(env);
   const scope = merchantScope(actor);
   const found = await findTechnician(db, id, scope);
-  if (!found) throw new NotFoundError("Technician");
+  if (!found) throw notFound("Technician");
   const { from, to } = DECISIONS[decision];
   if (!(await transitionTechnician(db, id, [...from], to))) {
     const current = (await findTechnician(db, id, scope))?.technician.status ?? found.technician.status;
-    throw new ConflictError(
-      "INVALID_TRANSITION",
-      {
-        en: `A technician in status ${current} cannot be ${to}.`,
-        zh: `当前状态（${current}）的技师不能执行此操作。`,
-      },
-      { extra: { status: current } },
-    );
+    throw AppError.of("INVALID_TRANSITION", { status: current }, { extra: { status: current } });
   }
   // The application's pending qualification documents are decided with it.
   const documents = await decidePendingDocuments(db, id, to, actor.accountId, reason ?? null);

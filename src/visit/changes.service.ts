@@ -20,7 +20,7 @@ import {
 import type { OrderStatus } from "../domain/order-state";
 import { toZonedIso } from "../domain/zoned";
 import type { Auth } from "../env";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { AppError, notFound, invalid } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import type { Localized } from "../lib/locale";
@@ -85,7 +85,7 @@ export type ChangeView = ReturnType<typeof changeView>;
 function changeMessage(order: OrderRow, change: ChangeRow, status: ChangeStatus) {
   return {
     id: newId("msg"),
-    topic: "order.change",
+    topic: "order.change" as const,
     payload: {
       orderId: order.id,
       customerId: order.customerId,
@@ -97,19 +97,12 @@ function changeMessage(order: OrderRow, change: ChangeRow, status: ChangeStatus)
   };
 }
 
-function changePending(): ConflictError {
-  return new ConflictError("CHANGE_PENDING", {
-    en: "A change of this kind is already waiting for the customer.",
-    zh: "已有同类变更在等待客户确认。",
-  });
+function changePending(): AppError {
+  return AppError.of("CHANGE_PENDING");
 }
 
-function notPending(change: ChangeRow): ConflictError {
-  return new ConflictError(
-    "CHANGE_NOT_PENDING",
-    { en: `This change is already ${change.status}.`, zh: `该变更已是 ${change.status} 状态。` },
-    { extra: { status: change.status } },
-  );
+function notPending(change: ChangeRow): AppError {
+  return AppError.of("CHANGE_NOT_PENDING", { status: change.status }, { extra: { status: change.status } });
 }
 
 /** Writes a new pending change, or explains why it could not be written. */
@@ -126,7 +119,7 @@ async function propose(env: Env, order: OrderRow, change: ChangeRow): Promise<Ch
     if (current && current.technicianId === change.requestedBy && CHANGE_STATUSES[change.kind].includes(current.status)) {
       throw changePending();
     }
-    throw current ? invalidState(current, WHAT[change.kind]) : new NotFoundError("Order");
+    throw current ? invalidState(current, WHAT[change.kind]) : notFound("Order");
   }
   return changeView(change, order, await timeZoneOf(env, order));
 }
@@ -175,12 +168,10 @@ export async function requestTimeChange(
   if (!CHANGE_STATUSES.time_change.includes(order.status)) throw invalidState(order, WHAT.time_change);
   const start = Date.parse(input.start);
   const now = Date.now();
-  if (start === order.startAt) throw new ValidationError([{ path: "body.start", message: "the order already starts then" }]);
+  if (start === order.startAt) throw invalid([{ path: "body.start", message: "the order already starts then" }]);
   const service = (await bookableService(getDb(env), order.serviceId))?.service;
   if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
-    throw new ValidationError([
-      { path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` },
-    ]);
+    throw invalid([{ path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` }]);
   }
   const payload: TimeChangePayload = {
     start,
@@ -205,7 +196,7 @@ export async function withdrawChange(env: Env, technicianId: string, orderId: st
   const db = getDb(env);
   const order = await technicianOrder(env, technicianId, orderId);
   const change = await findChange(db, order.id, changeId);
-  if (!change || change.requestedBy !== technicianId) throw new NotFoundError({ en: "Change", zh: "变更" });
+  if (!change || change.requestedBy !== technicianId) throw notFound({ en: "Change", zh: "变更" });
   if (change.status !== "pending") throw notPending(change);
   const withdrawn = await decideChange(
     db,
@@ -246,7 +237,7 @@ export async function decideOwnChange(
   const db = getDb(env);
   const order = await ownOrder(env, customerId, orderId);
   const change = await findChange(db, order.id, changeId);
-  if (!change) throw new NotFoundError({ en: "Change", zh: "变更" });
+  if (!change) throw notFound({ en: "Change", zh: "变更" });
   if (change.status !== "pending") throw notPending(change);
   const close = async (to: ChangeStatus, why: string) => {
     const closed = await decideChange(db, change, "pending", to, why, changeMessage(order, change, to));
@@ -255,10 +246,7 @@ export async function decideOwnChange(
   };
   if (change.requestedBy !== order.technicianId) {
     await close("withdrawn", "the technician changed");
-    throw new ConflictError("CHANGE_OUTDATED", {
-      en: "The technician who asked for this change no longer has the order.",
-      zh: "提出该变更的技师已不再负责此订单。",
-    });
+    throw AppError.of("CHANGE_OUTDATED");
   }
 
   let next = order;
@@ -327,14 +315,11 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
   try {
     next = await rescheduleOrder(env, order, { type: "customer", id: customerId }, p.start);
   } catch (err) {
-    if (err instanceof ConflictError && (err.code === "SLOT_UNAVAILABLE" || err.code === "OUTSIDE_SHIFT")) {
+    if (err instanceof AppError && err.status === 409 && (err.code === "SLOT_UNAVAILABLE" || err.code === "OUTSIDE_SHIFT")) {
       await decideChange(db, change, "approved", "rejected", "slot no longer free", changeMessage(order, change, "rejected"));
-      throw new ConflictError("SLOT_UNAVAILABLE", {
-        en: "That time is no longer free; the change was rejected.",
-        zh: "该时段已不再空闲，变更已被拒绝。",
-      });
+      throw AppError.of("SLOT_UNAVAILABLE");
     }
-    if (err instanceof ValidationError) {
+    if (err instanceof AppError && err.code === "VALIDATION_FAILED") {
       await decideChange(
         db,
         change,
@@ -343,10 +328,7 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
         "the proposed time is too close now",
         changeMessage(order, change, "rejected"),
       );
-      throw new ConflictError("CHANGE_EXPIRED", {
-        en: "The proposed time is too close now; the change was rejected.",
-        zh: "提议的时间已过近，变更已被拒绝。",
-      });
+      throw AppError.of("CHANGE_EXPIRED");
     }
     await decideChange(db, change, "approved", "pending", null, null);
     throw err;
@@ -357,9 +339,6 @@ async function applyTimeChange(env: Env, order: OrderRow, change: ChangeRow, cus
 /** 409 CHANGE_PENDING while an extra charge of the order waits for the customer. */
 export async function assertNoPendingExtraCharge(env: Env, orderId: string): Promise<void> {
   if (await pendingChangeOf(getDb(env), orderId, "extra_charge")) {
-    throw new ConflictError("CHANGE_PENDING", {
-      en: "An extra charge is waiting for the customer: wait for the answer or withdraw it first.",
-      zh: "有加价申请在等待客户确认：请等待答复或先撤回。",
-    });
+    throw AppError.of("CHANGE_PENDING");
   }
 }

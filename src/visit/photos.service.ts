@@ -3,7 +3,7 @@ import { getDb } from "../db/client";
 import { countPhotos, findPhoto, insertPhotoGuarded, listPhotos, type PhotoKind, type PhotoRow } from "../db/repositories/visit.repo";
 import type { OrderStatus } from "../domain/order-state";
 import type { Auth } from "../env";
-import { AppError, BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { bytesMatch, mediaType } from "../lib/media";
@@ -30,10 +30,7 @@ const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 
 /** 413 PHOTO_TOO_LARGE (also the upload route's body limit). */
 export function photoTooLarge(): AppError {
-  return new AppError(413, "PHOTO_TOO_LARGE", {
-    en: `A photo may be at most ${PHOTO_MAX_BYTES / 1024 / 1024} MB.`,
-    zh: `照片不能超过 ${PHOTO_MAX_BYTES / 1024 / 1024} MB。`,
-  });
+  return AppError.of("PHOTO_TOO_LARGE", { mb: PHOTO_MAX_BYTES / 1024 / 1024 });
 }
 
 function photoView(row: PhotoRow) {
@@ -55,19 +52,12 @@ function photoView(row: PhotoRow) {
 export function readImage(contentType: string | undefined, body: ArrayBuffer): { type: string; bytes: Uint8Array } {
   const type = mediaType(contentType, IMAGE_TYPES);
   if (!type) {
-    throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", {
-      en: "Send the photo as image/jpeg, image/png or image/webp.",
-      zh: "照片须为 image/jpeg、image/png 或 image/webp 格式。",
-    });
+    throw AppError.of("UNSUPPORTED_MEDIA_TYPE");
   }
   if (body.byteLength > PHOTO_MAX_BYTES) throw photoTooLarge();
   const bytes = new Uint8Array(body);
   if (!bytesMatch(type, bytes)) {
-    throw new BadRequestError(
-      "PHOTO_INVALID",
-      { en: `The body is not a ${type} image.`, zh: `请求体不是 ${type} 图片。` },
-      { errors: [{ path: "body", message: `not ${type}` }] },
-    );
+    throw AppError.of("PHOTO_INVALID", { type }, { errors: [{ path: "body", message: `not ${type}` }] });
   }
   return { type, bytes };
 }
@@ -93,11 +83,7 @@ export async function uploadPhoto(env: Env, technicianId: string, orderId: strin
   const order = await technicianOrder(env, technicianId, orderId);
   const statuses = UPLOAD_STATUSES[input.kind];
   if (!statuses.includes(order.status)) throw invalidState(order, WHAT[input.kind]);
-  const limit = () =>
-    new ConflictError("PHOTO_LIMIT", {
-      en: `At most ${MAX_PHOTOS_PER_KIND} photos of this kind per order.`,
-      zh: `每个订单此类照片最多 ${MAX_PHOTOS_PER_KIND} 张。`,
-    });
+  const limit = () => AppError.of("PHOTO_LIMIT", { max: MAX_PHOTOS_PER_KIND });
   if ((await countPhotos(db, orderId, input.kind, technicianId)) >= MAX_PHOTOS_PER_KIND) throw limit();
 
   const now = Date.now();
@@ -146,7 +132,7 @@ export async function photoFile(env: Env, auth: Auth, orderId: string, photoId: 
   const { order } = await orderFor(env, auth, orderId);
   const row = await findPhoto(getDb(env), order.id, photoId);
   const object = row ? await env.PHOTOS.get(row.r2Key) : null;
-  if (!row || !object) throw new NotFoundError({ en: "Photo", zh: "照片" });
+  if (!row || !object) throw notFound({ en: "Photo", zh: "照片" });
   return { body: object.body, contentType: row.contentType, size: object.size, etag: object.httpEtag };
 }
 
@@ -156,11 +142,14 @@ export async function photoFile(env: Env, auth: Auth, orderId: string, photoId: 
  */
 export async function assertPhotoTaken(env: Env, orderId: string, kind: TechnicianPhotoKind, technicianId: string): Promise<void> {
   if ((await countPhotos(getDb(env), orderId, kind, technicianId)) > 0) return;
-  throw new ConflictError(
+  throw AppError.of(
     "PHOTO_REQUIRED",
-    kind === "arrive"
-      ? { en: "Upload a photo of your arrival first.", zh: "请先上传到达现场的照片。" }
-      : { en: "Upload a photo of the finished work first.", zh: "请先上传完工照片。" },
+    {
+      photo:
+        kind === "arrive"
+          ? { en: "a photo of your arrival", zh: "到达现场的照片" }
+          : { en: "a photo of the finished work", zh: "完工照片" },
+    },
     { extra: { kind } },
   );
 }

@@ -9,7 +9,7 @@ import { rosterEntry } from "../db/repositories/roster.repo";
 import { addFavouriteIfServed, listFavourites, removeFavourite, type FavouriteRow } from "../db/repositories/visit.repo";
 import { endsTracking, TRACK_STATUSES } from "../domain/order-state";
 import type { Auth } from "../env";
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { verifyAccessToken } from "../lib/jwt";
 import { cellStub } from "../cells/cells.service";
@@ -25,27 +25,20 @@ export async function openTracking(env: Env, request: Request, bearer: Auth | un
   if (!auth) {
     const token = new URL(request.url).searchParams.get("access_token");
     auth = (token ? await verifyAccessToken(env, token) : null) ?? undefined;
-    if (!auth) throw new UnauthorizedError();
+    if (!auth) throw AppError.of("UNAUTHENTICATED");
   }
-  if (!auth.roles.includes("customer")) throw new ForbiddenError();
+  if (!auth.roles.includes("customer")) throw AppError.of("FORBIDDEN");
   const db = getDb(env);
   const order = await findOrder(db, orderId);
-  if (!order || order.customerId !== auth.accountId) throw new NotFoundError("Order");
+  if (!order || order.customerId !== auth.accountId) throw notFound("Order");
   if (!order.technicianId || !TRACK_STATUSES.includes(order.status)) {
-    throw new ConflictError(
-      "NOT_TRACKABLE",
-      {
-        en: `The technician can be watched from departure until arrival; the order is ${order.status}.`,
-        zh: `技师出发后至到达期间可查看其位置；订单当前状态为 ${order.status}。`,
-      },
-      { extra: { status: order.status } },
-    );
+    throw AppError.of("NOT_TRACKABLE", { status: order.status }, { extra: { status: order.status } });
   }
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ConflictError("UPGRADE_REQUIRED", { en: "Open this URL as a WebSocket.", zh: "请以 WebSocket 方式连接。" });
+    throw AppError.of("UPGRADE_REQUIRED");
   }
   const entry = await rosterEntry(db, order.technicianId);
-  if (!entry) throw new NotFoundError("Technician");
+  if (!entry) throw notFound("Technician");
   const stub = cellStub(env, entry.homeCell);
   await stub.syncRoster([entry.profile], 0);
   const query = new URLSearchParams({ technicianId: entry.profile.id, orderId: order.id, lat: String(order.lat), lng: String(order.lng) });
@@ -85,11 +78,11 @@ export async function favourites(env: Env, accountId: string, q: { limit: number
  */
 export async function addFavourite(env: Env, accountId: string, technicianId: string) {
   const row = await addFavouriteIfServed(getDb(env), accountId, technicianId);
-  if (!row) throw new NotFoundError("Technician");
+  if (!row) throw notFound("Technician");
   return favouriteView(row);
 }
 
 /** Removes a favourite; 404 when the technician is not one. */
 export async function deleteFavourite(env: Env, accountId: string, technicianId: string): Promise<void> {
-  if (!(await removeFavourite(getDb(env), accountId, technicianId))) throw new NotFoundError("Technician");
+  if (!(await removeFavourite(getDb(env), accountId, technicianId))) throw notFound("Technician");
 }

@@ -242,6 +242,19 @@ describe("the consumer", () => {
     expect(row?.topic).toBe("malformed");
   });
 
+  it("dead-letters a message whose payload does not match its topic at once, saying what is wrong", async () => {
+    const body = { id: "msg_badpayload1", topic: "order.status", payload: { orderId: 42 } };
+    const r = await consume("doorstep-notifications", [{ id: "bad1", body }]);
+    expect(r.explicitAcks).toEqual(["bad1"]);
+    expect(r.retryMessages).toEqual([]);
+    const row = await env.DB.prepare("SELECT topic, error FROM dead_letters WHERE id = 'msg_badpayload1'").first<{
+      topic: string;
+      error: string;
+    }>();
+    expect(row?.topic).toBe("order.status");
+    expect(row?.error).toMatch(/^not a valid outbox message: payload\.orderId: /);
+  });
+
   it("gives none for topics that are not for people", async () => {
     const r = await consume("doorstep-notifications", [{ id: "other1", body: { id: "msg_other1", topic: "ledger.posted", payload: {} } }]);
     expect(r.explicitAcks).toEqual(["other1"]);

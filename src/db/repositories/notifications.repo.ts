@@ -1,4 +1,5 @@
 /** The outbox, the in-app notification centre, outside-channel deliveries and dead letters. */
+import type { OutboxMessage } from "../../domain/outbox";
 import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, cities, deadLetters, notificationDeliveries, notifications, orders, outbox, technicians } from "../schema";
@@ -36,7 +37,8 @@ export async function claimUnsent(db: Db, limit: number, leaseMs: number, now = 
     .map((r) => ({
       id: r.id,
       topic: r.topic,
-      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      // Read back as written; the queue consumer validates every message before it acts on it.
+      payload: JSON.parse(r.payload) as OutboxMessage["payload"],
       createdAt: r.created_at,
       sentAt: r.sent_at,
       claimedUntil: r.claimed_until,

@@ -1,4 +1,5 @@
 import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import type { OutboxMessage } from "../../domain/outbox";
 import { chunked } from "../chunks";
 import type { Db } from "../client";
 import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
@@ -18,11 +19,7 @@ export interface TimelineEntry {
   data?: Record<string, unknown>;
 }
 
-export interface OutboxMessage {
-  id: string;
-  topic: string;
-  payload: Record<string, unknown>;
-}
+export type { OutboxMessage } from "../../domain/outbox";
 
 // A timeline entry written only if the order carries `guardEventId` afterwards (the change it
 // belongs to won); null writes it unconditionally.

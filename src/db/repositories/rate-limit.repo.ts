@@ -40,10 +40,3 @@ export async function hitLimits(db: Db, limits: WindowLimit[], now = Date.now())
   });
   return { allowed: retryAfter === 0, retryAfter: Math.ceil(retryAfter) };
 }
-
-/** Parses "count/seconds" (e.g. "5/3600"); falls back when unset or malformed. */
-export function parseLimit(spec: string | undefined, fallback: { limit: number; windowSeconds: number }) {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(spec ?? "");
-  if (!m) return fallback;
-  return { limit: Number(m[1]), windowSeconds: Math.max(1, Number(m[2])) };
-}

@@ -5,6 +5,7 @@
  */
 import { getTableColumns, getTableName } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { OutboxMessage } from "../../domain/outbox";
 import type { Db } from "../client";
 import { outbox } from "../schema";
 
@@ -98,6 +99,6 @@ export const withdrawalMarked = (withdrawalId: string, marker: string): Guard =>
 });
 
 /** An outbox message written only if the guarded change won. */
-export function outboxRow(db: Db, m: { id: string; topic: string; payload: Record<string, unknown> }, now: number, guard?: Guard) {
+export function outboxRow(db: Db, m: OutboxMessage, now: number, guard?: Guard) {
   return insertRow(db, outbox, { id: m.id, topic: m.topic, payload: m.payload, createdAt: now }, guard);
 }

@@ -3,6 +3,7 @@
  * and customers' favourite technicians. Every guarded write checks its condition in the same
  * statement, so two concurrent requests cannot both pass the check.
  */
+import type { OutboxMessageOf } from "../../domain/outbox";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { favourites, orderChanges, orderPhotos, technicians } from "../schema";
@@ -69,11 +70,7 @@ export async function findPhoto(db: Db, orderId: string, id: string): Promise<Ph
 
 // ——— changes ———
 
-export interface ChangeMessage {
-  id: string;
-  topic: string;
-  payload: Record<string, unknown>;
-}
+export type ChangeMessage = OutboxMessageOf<"order.change">;
 
 /**
  * Records a change request while the order is still the requester's and in one of `statuses`,

@@ -1,0 +1,50 @@
+/**
+ * The messages the outbox carries to the notifications queue: one kind per topic, each with its
+ * payload. Producers are typed against `OutboxMessage`; the consumer validates every message once
+ * with `outboxMessage` and dead-letters what does not match.
+ */
+import { z } from "zod";
+
+const id = z.string().min(1);
+const money = { amount: z.number().int(), currency: z.string() };
+const orderOf = { orderId: id, customerId: id };
+
+const kind = <T extends string, P extends z.ZodRawShape>(topic: T, payload: P) =>
+  z.object({ id, topic: z.literal(topic), payload: z.object(payload) });
+
+export const outboxMessage = z.discriminatedUnion("topic", [
+  kind("order.status", {
+    ...orderOf,
+    technicianId: id.nullable(),
+    from: z.string().nullable(),
+    to: z.string(),
+    reason: z.string(),
+    exception: z.string().nullable().optional(),
+  }),
+  kind("order.rescheduled", { ...orderOf, technicianId: id.nullable(), start: z.number() }),
+  kind("order.change", {
+    ...orderOf,
+    technicianId: id,
+    changeId: id,
+    kind: z.enum(["extra_charge", "time_change"]),
+    status: z.string(),
+  }),
+  kind("order.reminder", { ...orderOf, technicianId: id.nullable(), start: z.number(), lead: z.enum(["24h", "1h"]) }),
+  kind("review.created", { ...orderOf, technicianId: id.nullable(), reviewId: id, overall: z.number() }),
+  kind("payment.succeeded", { ...orderOf, paymentId: id, stage: z.string(), provider: z.string(), ...money }),
+  kind("payment.refunded_late", { ...orderOf, paymentId: id, refundId: id, reason: z.string(), ...money }),
+  kind("payment.refunded_duplicate", { ...orderOf, paymentId: id, refundId: id, reason: z.string(), ...money }),
+  kind("refund.succeeded", { ...orderOf, refundId: id, kind: z.string(), ...money }),
+  kind("refund.failed", { ...orderOf, refundId: id, kind: z.string(), ...money }),
+  kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
+  kind("withdrawal.failed", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
+]);
+
+/** The topics this union knows; a message of another topic is for other consumers. */
+export const OUTBOX_TOPICS: ReadonlySet<string> = new Set(outboxMessage.options.map((o) => o.shape.topic.value));
+
+/** One outbox message, as producers write it and the consumer receives it. */
+export type OutboxMessage = z.infer<typeof outboxMessage>;
+export type OutboxTopic = OutboxMessage["topic"];
+/** The message of one topic. */
+export type OutboxMessageOf<T extends OutboxTopic> = Extract<OutboxMessage, { topic: T }>;
