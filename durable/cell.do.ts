@@ -409,11 +409,6 @@ export class CellDO extends DurableObject<Env> {
     return this.presence.all(Date.now());
   }
 
-  /** The sampled position trail since `since` (kept only while on duty, trimmed by retention). */
-  async trail(technicianId: string, since: number): Promise<{ at: number; lat: number; lng: number }[]> {
-    return this.presence.trail(technicianId, since);
-  }
-
   // ---- timers ----
 
   /**

@@ -12,6 +12,7 @@ import {
   profile,
   shanghaiAt,
   SHANGHAI,
+  trailOf,
 } from "../support/cell";
 
 const hold = (technicianId: string, orderId: string, start: number, end: number, ttlMs = HOUR) => ({
@@ -31,7 +32,7 @@ describe("CellDO presence", () => {
     expect(await stub.setOnline("t1", true)).toMatchObject({ ok: true, presence: { online: true } });
     const hb = await stub.heartbeat("t1", { lat: 31.21, lng: 121.41, heading: 90, battery: 0.8 });
     expect(hb).toMatchObject({ ok: true, presence: { online: true, lat: 31.21, lng: 121.41, heading: 90, battery: 0.8 } });
-    expect((await stub.trail("t1", 0)).map((p) => [p.lat, p.lng])).toEqual([[31.21, 121.41]]);
+    expect((await trailOf(stub, "t1", 0)).map((p) => [p.lat, p.lng])).toEqual([[31.21, 121.41]]);
     await stub.setOnline("t1", false);
     expect(await presenceOf(stub, "t1")).toMatchObject({ online: false, lat: 31.21 });
     expect(await stub.heartbeat("t1", { lat: 31.3, lng: 121.5 })).toEqual({ ok: false, code: "OFF_DUTY" });
@@ -57,7 +58,7 @@ describe("CellDO presence", () => {
     await stub.setOnline("t1", true);
     await addOldPosition(stub, "t1", 48 * HOUR);
     await stub.heartbeat("t1", { lat: 31.2, lng: 121.4 });
-    expect((await stub.trail("t1", 0)).map((p) => p.lat)).toEqual([31.2]);
+    expect((await trailOf(stub, "t1", 0)).map((p) => p.lat)).toEqual([31.2]);
   });
 
   it("streams a technician's position, status and ETA to a watcher over a WebSocket", async () => {

@@ -238,3 +238,12 @@ export async function expireHold(homeCell: string, orderId: string, opts: { laps
   await makeDue(homeCell, { holdsOf: orderId, lapse: opts.lapse });
   return deliverCellEvents(await runCellAlarm(homeCell, since));
 }
+
+/** The technician's sampled position trail since `since`, as the cell keeps it (on duty only, trimmed by retention). */
+export async function trailOf(
+  stub: DurableObjectStub<CellDO>,
+  technicianId: string,
+  since: number,
+): Promise<{ at: number; lat: number; lng: number }[]> {
+  return runInDurableObject(stub, (instance: CellDO) => instance["presence"].trail(technicianId, since));
+}
