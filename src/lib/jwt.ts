@@ -13,10 +13,22 @@ interface Claims {
   tid?: string;
 }
 
-function secretOf(env: { JWT_SECRET?: string }): Uint8Array<ArrayBuffer> {
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The HMAC key of JWT_SECRET, imported once per isolate and secret (importing it on every request
+ * costs more than the verification itself).
+ */
+function keyOf(env: { JWT_SECRET?: string }): Promise<CryptoKey> {
   const secret = env.JWT_SECRET ?? "";
   if (secret.length < 32) throw new Error("JWT_SECRET must be at least 32 characters");
-  return utf8(secret);
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    key.catch(() => keys.delete(secret));
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 /** Signs a short-lived access token (HS256 with JWT_SECRET). */
@@ -31,13 +43,13 @@ export async function signAccessToken(env: { JWT_SECRET?: string }, auth: Auth, 
     .setAudience(JWT_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(secretOf(env));
+    .sign(await keyOf(env));
 }
 
 /** Verifies an access token: algorithm pinned, issuer and audience checked. Null when invalid. */
 export async function verifyAccessToken(env: { JWT_SECRET?: string }, token: string): Promise<Auth | null> {
   try {
-    const { payload } = await jwtVerify(token, secretOf(env), { algorithms: [ALG], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    const { payload } = await jwtVerify(token, await keyOf(env), { algorithms: [ALG], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
     if (typeof payload.sub !== "string") return null;
     return {
