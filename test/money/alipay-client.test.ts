@@ -9,7 +9,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { alipayClient, alipayPayUrl, AlipayUnavailableError, rawJsonValue } from "../../src/adapters/alipay";
 import { providerClient, type RefundRequest } from "../../src/adapters/payment-provider";
 import { derToPem } from "../../src/lib/provider-crypto";
-import { importPrivate, rsaSignB64, rsaVerifyB64 } from "../support/payments";
+import { reconcilePendingPayments } from "../../src/money/reconcile.service";
+import { freshCenter } from "../support/fixtures";
+import { addTechnician, createWorld } from "../support/world";
+import { importPrivate, pay, pendingOrder, rsaSignB64, rsaVerifyB64 } from "../support/payments";
 
 const GATEWAY = "https://alipay.fake.test/gateway.do";
 const live = { ...env, PAYMENT_PROVIDER_CLIENT: "live", ALIPAY_GATEWAY_URL: GATEWAY } as Env;
@@ -398,5 +401,29 @@ describe("live Alipay client: signatures and failures", () => {
     const body = '{"sign":"x_response","x_response" : {"a":"}\\"","b":[1,{"c":2}]} ,"y":1}';
     expect(rawJsonValue(body, "x_response")).toBe('{"a":"}\\"","b":[1,{"c":2}]}');
     expect(rawJsonValue('{"a":{"x_response":{}}}', "x_response")).toBeNull();
+  });
+});
+
+describe("reconciliation with the live Alipay client", () => {
+  const statusOf = async (paymentId: string) =>
+    (await env.DB.prepare("SELECT status FROM payments WHERE id = ?").bind(paymentId).first<{ status: string }>())?.status;
+
+  it("leaves a payment pending while Alipay fails, and completes it once Alipay says it is paid", async () => {
+    const w = await createWorld(freshCenter());
+    await addTechnician(w, w.center);
+    const { customer, order } = await pendingOrder(w);
+    const res = await pay(customer, order.id, { provider: "alipay" });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const payment = res.body as { id: string; amount: { amount: number } };
+
+    fake.status = 503;
+    await expect(reconcilePendingPayments(live, Date.now() + 1000)).rejects.toThrow(AlipayUnavailableError);
+    expect(await statusOf(payment.id)).toBe("pending");
+
+    fake.status = 200;
+    fake.open(payment.id, payment.amount.amount, true);
+    const summary = await reconcilePendingPayments(live, Date.now() + 1000);
+    expect(summary.paid).toBeGreaterThanOrEqual(1);
+    expect(await statusOf(payment.id)).toBe("succeeded");
   });
 });
