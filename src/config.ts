@@ -179,7 +179,7 @@ const schema = z.object({
   ALIPAY_PUBLIC_KEY: text(),
   ALIPAY_APP_PRIVATE_KEY: text(),
   // Alipay's OpenAPI gateway, called by the live client (the sandbox gateway for trials).
-  ALIPAY_GATEWAY_URL: z.url({ message: "expected a URL" }).default("https://openapi.alipay.com/gateway.do"),
+  ALIPAY_GATEWAY_URL: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).default("https://openapi.alipay.com/gateway.do"),
   // The sandbox provider's signing secret; empty: no sandbox.
   SANDBOX_WEBHOOK_SECRET: text(),
   // Calls to the providers' servers: "local" (kept in D1), or "live" (Alipay's gateway for alipay).

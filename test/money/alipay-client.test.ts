@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { alipayClient, alipayPayUrl, AlipayUnavailableError, rawJsonValue } from "../../src/adapters/alipay";
 import { providerClient, type RefundRequest } from "../../src/adapters/payment-provider";
+import { ConfigError, parseConfig } from "../../src/config";
 import { derToPem } from "../../src/lib/provider-crypto";
 import { reconcilePendingPayments } from "../../src/money/reconcile.service";
 import { freshCenter } from "../support/fixtures";
@@ -221,6 +222,20 @@ const refundOf = (paymentId: string, amount: number, over: Partial<RefundRequest
   currency: "CNY",
   reason: "取消订单",
   ...over,
+});
+
+describe("configuration of the live Alipay client", () => {
+  const base = { JWT_SECRET: env.JWT_SECRET };
+  it("defaults to the local client and Alipay's production gateway", () => {
+    const c = parseConfig(base);
+    expect(c.PAYMENT_PROVIDER_CLIENT).toBe("local");
+    expect(c.ALIPAY_GATEWAY_URL).toBe("https://openapi.alipay.com/gateway.do");
+  });
+  it("refuses a gateway that is not an http(s) URL and an unknown client", () => {
+    expect(() => parseConfig({ ...base, ALIPAY_GATEWAY_URL: "openapi.alipay.com" })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...base, ALIPAY_GATEWAY_URL: "ftp://openapi.alipay.com/gateway.do" })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...base, PAYMENT_PROVIDER_CLIENT: "remote" })).toThrow(/PAYMENT_PROVIDER_CLIENT/);
+  });
 });
 
 describe("live Alipay client: trades", () => {
