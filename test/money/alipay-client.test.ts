@@ -440,5 +440,22 @@ describe("reconciliation with the live Alipay client", () => {
     const summary = await reconcilePendingPayments(live, Date.now() + 1000);
     expect(summary.paid).toBeGreaterThanOrEqual(1);
     expect(await statusOf(payment.id)).toBe("succeeded");
+
+    // Asked about a refund by its id alone, the client finds its payment (Alipay's out_trade_no) in D1.
+    const refundId = id("rfd");
+    const now = Date.now();
+    await env.DB.prepare(
+      `INSERT INTO refunds (id, order_id, payment_id, customer_id, provider, kind, amount, currency, status, reason, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'alipay', 'operator', 100, 'CNY', 'processing', 'test', ?, ?)`,
+    )
+      .bind(refundId, order.id, payment.id, customer.session.accountId, now, now)
+      .run();
+    const client = alipayClient(live);
+    expect(await client.queryRefund("alipay", refundId)).toBeNull();
+    expect(await client.refund(refundOf(payment.id, 100, { refundId, paymentAmount: payment.amount.amount }))).toMatchObject({
+      status: "succeeded",
+    });
+    expect(await client.queryRefund("alipay", refundId)).toMatchObject({ status: "succeeded" });
+    expect(await client.queryRefund("alipay", id("rfd"))).toBeNull();
   });
 });
