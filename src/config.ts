@@ -178,10 +178,12 @@ const schema = z.object({
   ALIPAY_APP_ID: text(),
   ALIPAY_PUBLIC_KEY: text(),
   ALIPAY_APP_PRIVATE_KEY: text(),
+  // Alipay's OpenAPI gateway, called by the live client (the sandbox gateway for trials).
+  ALIPAY_GATEWAY_URL: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).default("https://openapi.alipay.com/gateway.do"),
   // The sandbox provider's signing secret; empty: no sandbox.
   SANDBOX_WEBHOOK_SECRET: text(),
-  // Calls to the providers' servers: "local" (kept in D1) is the one client built in.
-  PAYMENT_PROVIDER_CLIENT: z.enum(["local"], { message: 'expected "local"' }).default("local"),
+  // Calls to the providers' servers: "local" (kept in D1), or "live" (Alipay's gateway for alipay).
+  PAYMENT_PROVIDER_CLIENT: z.enum(["local", "live"], { message: 'expected "local" or "live"' }).default("local"),
   // Public base URL the providers call back; empty: the request's origin.
   PAYMENT_NOTIFY_BASE_URL: text(),
   // Reconciliation asks about payments pending at least this long (seconds).

@@ -9,6 +9,7 @@ import { getDb } from "../db/client";
 import { getLocalRecord, putLocalRecord, setLocalState } from "../db/repositories/local-provider.repo";
 import type { PaymentProvider } from "../domain/money";
 import { randomToken } from "../lib/encoding";
+import { alipayClient } from "./alipay";
 
 export interface PrepayRequest {
   paymentId: string;
@@ -52,6 +53,8 @@ export interface PayoutRequest {
   technicianId: string;
   amount: number;
   currency: string;
+  /** The payee's account at the provider, when the provider needs one named (Alipay transfers). */
+  payee?: { identity: string; identityType: "ALIPAY_USER_ID" | "ALIPAY_LOGON_ID"; name?: string };
 }
 
 export type PayoutState = { status: "succeeded" | "processing"; payoutRef: string } | { status: "failed"; reason: string };
@@ -65,7 +68,8 @@ export interface ProviderClient {
   closePayment(provider: PaymentProvider, paymentId: string): Promise<void>;
   /** Asks for a refund (idempotent per refund id). */
   refund(req: RefundRequest): Promise<RefundState>;
-  queryRefund(provider: PaymentProvider, refundId: string): Promise<RefundState | null>;
+  /** What the provider knows of refund `refundId` (of payment `paymentId`, which Alipay needs to find it). */
+  queryRefund(provider: PaymentProvider, refundId: string, paymentId?: string): Promise<RefundState | null>;
   /** Pays a technician out (idempotent per withdrawal id). */
   payout(req: PayoutRequest): Promise<PayoutState>;
 }
@@ -152,10 +156,28 @@ function localRefundState(state: string, providerRefundId: string): RefundState 
   return { status: "failed", reason: `refund ${state.toLowerCase()} at the provider` };
 }
 
-/** The configured provider client (`PAYMENT_PROVIDER_CLIENT`; `local` is the one built in). */
+/** One client per provider; providers without a live client keep `fallback`. */
+function byProvider(live: Partial<Record<string, ProviderClient>>, fallback: ProviderClient): ProviderClient {
+  const pick = (provider: string) => live[provider] ?? fallback;
+  return {
+    prepay: (req) => pick(req.provider).prepay(req),
+    queryPayment: (provider, paymentId) => pick(provider).queryPayment(provider, paymentId),
+    closePayment: (provider, paymentId) => pick(provider).closePayment(provider, paymentId),
+    refund: (req) => pick(req.provider).refund(req),
+    queryRefund: (provider, refundId, paymentId) => pick(provider).queryRefund(provider, refundId, paymentId),
+    payout: (req) => pick(req.provider).payout(req),
+  };
+}
+
+/**
+ * The configured provider client (`PAYMENT_PROVIDER_CLIENT`): `local` keeps everything in D1;
+ * `live` calls Alipay's gateway for `alipay` and keeps the local client for the other providers.
+ */
 export function providerClient(env: Env): ProviderClient {
   switch (config(env).PAYMENT_PROVIDER_CLIENT) {
     case "local":
       return localClient(env);
+    case "live":
+      return byProvider({ alipay: alipayClient(env) }, localClient(env));
   }
 }

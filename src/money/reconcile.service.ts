@@ -107,7 +107,7 @@ export async function reconcilePendingPayments(env: Env, now = Date.now()): Prom
       s.refundsSent += 1;
       continue;
     }
-    const state = await client.queryRefund(r.provider, r.id);
+    const state = await client.queryRefund(r.provider, r.id, r.paymentId);
     if (!state || state.status === "processing") continue;
     await applyRefundOutcome(
       env,
