@@ -43,7 +43,12 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string })
 
   const code = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000).padStart(6, "0");
   await putOtp(getDb(env), phoneHash, await otpHash(pii, phoneHash, code), Date.now() + ttl * 1000);
-  await smsSender(config(env)).send(phone, `【Doorstep】验证码 ${code}，${Math.round(ttl / 60)} 分钟内有效。Your code is ${code}.`);
+  const minutes = String(Math.round(ttl / 60));
+  await smsSender(config(env)).send(phone, {
+    kind: "otp",
+    params: { code, minutes },
+    text: `【Doorstep】验证码 ${code}，${minutes} 分钟内有效。Your code is ${code}.`,
+  });
   return { expiresIn: ttl, devCode: config(env).OTP_DEV_ECHO ? code : undefined };
 }
 
