@@ -78,8 +78,7 @@ export function tencentSms(env: TencentConfig): SmsSender {
         },
         body: payload,
       });
-      const response = (answer.body as { Response?: { Error?: { Code?: unknown; Message?: unknown }; SendStatusSet?: unknown } })
-        .Response;
+      const response = (answer.body as { Response?: { Error?: { Code?: unknown; Message?: unknown }; SendStatusSet?: unknown } }).Response;
       const error = response?.Error;
       if (error) {
         const code = String(error.Code ?? answer.status);
