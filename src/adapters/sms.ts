@@ -70,7 +70,8 @@ export async function callProvider(provider: string, url: string, init: RequestI
   try {
     res = await fetch(url, init);
   } catch (err) {
-    throw new SmsError(`${provider} SMS unreachable: ${String(err)}`, true);
+    // Only the error's name: its message may quote the URL, and Aliyun's query holds the parameters.
+    throw new SmsError(`${provider} SMS unreachable (${err instanceof Error ? err.name : "network error"})`, true);
   }
   const text = await res.text().catch(() => "");
   if (res.status >= 500) throw new SmsError(`${provider} SMS answered ${res.status}`, true);

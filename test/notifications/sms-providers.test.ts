@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { smsSender, SmsError, type SmsMessage } from "../../src/adapters/channels";
 import { ConfigError, parseConfig } from "../../src/config";
-import { callWith, uniquePhone } from "../support/http";
+import { callWith, expectProblem, uniquePhone } from "../support/http";
 
 const ALIYUN_ENDPOINT = "https://dysmsapi.aliyun.fake.test";
 const TENCENT_ENDPOINT = "https://sms.tencent.fake.test";
@@ -330,6 +330,27 @@ describe("POST /v1/auth/otp through a real provider", () => {
       TemplateId: "1234567",
       TemplateParamSet: [res.body.devCode],
     });
+  });
+});
+
+describe("POST /v1/auth/otp when the provider fails", () => {
+  it("answers 503 SMS_UNAVAILABLE with Retry-After, and logs neither the phone nor the code", async () => {
+    aliyun.mode = "template-refused";
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const phone = uniquePhone();
+    const bindings = { ...env, ...SMS_VARS, SMS_PROVIDER: "aliyun" } as Env;
+    const res = await callWith(bindings, "POST", "/v1/auth/otp", { body: { phone }, headers: { "CF-Connecting-IP": "10.79.0.1" } });
+    expectProblem(res, 503, "SMS_UNAVAILABLE");
+    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expect(res.body.devCode).toBeUndefined();
+    const lines = errors.mock.calls.map((args) => args.map(String).join(" "));
+    const failed = lines.find((l) => l.includes('"msg":"sms.failed"'));
+    expect(failed).toContain("isv.SMS_TEMPLATE_ILLEGAL");
+    const sent = JSON.parse(aliyun.received[0]!.url.searchParams.get("TemplateParam")!) as { code: string };
+    for (const line of lines) {
+      expect(line).not.toContain(phone.slice(3));
+      expect(line).not.toContain(sent.code);
+    }
   });
 });
 
