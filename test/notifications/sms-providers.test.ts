@@ -8,6 +8,8 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { smsSender, SmsError, type SmsMessage } from "../../src/adapters/channels";
 import { ConfigError, parseConfig } from "../../src/config";
+import { noticesFor } from "../../src/domain/notifications";
+import { smsParams } from "../../src/notifications/delivery.service";
 import { callWith, expectProblem, uniquePhone } from "../support/http";
 
 const ALIYUN_ENDPOINT = "https://dysmsapi.aliyun.fake.test";
@@ -294,6 +296,17 @@ describe("templates", () => {
     const err = await failure(senderFor("aliyun").send("+8613912345678", { kind: "reminder.1h", params: {}, text: "" }));
     expect(err.message).toContain('no aliyun SMS template for "reminder.1h"');
     expect(aliyun.received).toHaveLength(0);
+  });
+
+  it("of a notice are filled from its data: a cancelled order reaches the provider with its order id", async () => {
+    const [cancelled] = noticesFor({
+      id: "msg_1",
+      topic: "order.status",
+      payload: { orderId: "ord_42", from: "confirmed", to: "cancelled", reason: "no technician" },
+    }).filter((n) => n.kind === "order.cancelled" && n.channels.includes("sms"));
+    expect(cancelled).toBeDefined();
+    await senderFor("tencent").send("+8613912345678", { kind: cancelled!.kind, params: smsParams(cancelled!), text: "" });
+    expect(tencent.received[0]!.json).toMatchObject({ TemplateId: "2000001", TemplateParamSet: ["ord_42"] });
   });
 
   it("are validated with the configuration", () => {
