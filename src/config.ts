@@ -160,9 +160,40 @@ const schema = z.object({
   OTP_IP_LIMIT: limit({ limit: 20, windowSeconds: 3600 }),
   OTP_PHONE_COOLDOWN_SECONDS: int(60),
   // Outside channels: "console" logs each message, "webhook" posts it to the URL (token: a secret).
-  SMS_PROVIDER: z.enum(["console", "webhook"], { message: 'expected "console" or "webhook"' }).default("console"),
+  // SMS also goes through a provider's approved templates: "aliyun" or "tencent".
+  SMS_PROVIDER: z
+    .enum(["console", "webhook", "aliyun", "tencent"], { message: 'expected "console", "webhook", "aliyun" or "tencent"' })
+    .default("console"),
   SMS_WEBHOOK_URL: text(),
   SMS_WEBHOOK_TOKEN: text(),
+  // JSON object: message kind ("otp", "order.cancelled", …) → its approved template per provider
+  // and the template's parameter names in order, e.g. {"otp":{"aliyun":"SMS_1","tencent":"1","params":["code"]}}.
+  SMS_TEMPLATES: json(
+    z.record(
+      z.string().min(1),
+      z
+        .object({
+          aliyun: z.string().min(1).optional(),
+          tencent: z.string().min(1).optional(),
+          params: z.array(z.string().min(1)).default([]),
+        })
+        .strict(),
+      { message: "expected a JSON object of kind → {aliyun, tencent, params}" },
+    ),
+    {},
+  ),
+  // Aliyun SMS: API endpoint, AccessKey pair (the secret is a secret), approved sign name.
+  ALIYUN_SMS_ENDPOINT: z.url({ message: "expected a URL" }).default("https://dysmsapi.aliyuncs.com"),
+  ALIYUN_ACCESS_KEY_ID: text(),
+  ALIYUN_ACCESS_KEY_SECRET: text(),
+  ALIYUN_SMS_SIGN_NAME: text(),
+  // Tencent Cloud SMS: API endpoint, region, API key pair (the key is a secret), SDK app id, sign name.
+  TENCENT_SMS_ENDPOINT: z.url({ message: "expected a URL" }).default("https://sms.tencentcloudapi.com"),
+  TENCENT_SMS_REGION: text("ap-guangzhou"),
+  TENCENTCLOUD_SECRET_ID: text(),
+  TENCENTCLOUD_SECRET_KEY: text(),
+  TENCENT_SMS_SDK_APP_ID: text(),
+  TENCENT_SMS_SIGN_NAME: text(),
   PUSH_PROVIDER: z.enum(["console", "webhook"], { message: 'expected "console" or "webhook"' }).default("console"),
   PUSH_WEBHOOK_URL: text(),
   PUSH_WEBHOOK_TOKEN: text(),

@@ -95,6 +95,10 @@ export const ERRORS = {
     status: 400,
     detail: { en: "The code has expired or was never sent; request a new one.", zh: "验证码已过期，请重新获取。" },
   },
+  SMS_UNAVAILABLE: {
+    status: 503,
+    detail: { en: "The code could not be sent by SMS; try again shortly.", zh: "验证码短信发送失败，请稍后重试。" },
+  },
   INVALID_REFRESH_TOKEN: { status: 401, detail: { en: "The refresh token is invalid or expired.", zh: "刷新令牌无效或已过期。" } },
   REFRESH_TOKEN_REUSED: {
     status: 401,

@@ -2,13 +2,16 @@
  * Outside channels: text messages (OTP codes, important notices) and push notifications. Each has
  * a `console` provider that writes to the Worker log (local development) and a `webhook` provider
  * that posts JSON to an HTTP gateway of the operator's choice (an SMS aggregator, a push service).
+ * Text messages also go through Aliyun or Tencent Cloud SMS, as approved templates.
  * A provider that fails throws; the caller decides whether to retry.
  */
 import type { Config } from "../config";
+import { maskPhone } from "../domain/phone";
+import { configured, type SmsSender } from "./sms";
+import { aliyunSms } from "./sms-aliyun";
+import { tencentSms } from "./sms-tencent";
 
-export interface SmsSender {
-  send(phone: string, text: string): Promise<void>;
-}
+export { SmsError, type SmsMessage, type SmsSender } from "./sms";
 
 export interface PushMessage {
   /** The account the device is registered under (the push service's alias). */
@@ -25,7 +28,9 @@ export interface PushSender {
 type ChannelConfig = Pick<
   Config,
   "SMS_PROVIDER" | "SMS_WEBHOOK_URL" | "SMS_WEBHOOK_TOKEN" | "PUSH_PROVIDER" | "PUSH_WEBHOOK_URL" | "PUSH_WEBHOOK_TOKEN"
->;
+> &
+  Parameters<typeof aliyunSms>[0] &
+  Parameters<typeof tencentSms>[0];
 
 /** Posts `body` as JSON; anything but a 2xx answer is a failure. */
 async function postJson(url: string, token: string | undefined, body: unknown): Promise<void> {
@@ -37,25 +42,25 @@ async function postJson(url: string, token: string | undefined, body: unknown): 
   if (!res.ok) throw new Error(`gateway answered ${res.status}`);
 }
 
-function configured(value: string | undefined, name: string): string {
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
 export function smsSender(env: ChannelConfig): SmsSender {
   const provider = env.SMS_PROVIDER;
   if (provider === "console") {
     return {
-      send: (phone, text) => {
-        console.log(JSON.stringify({ level: "info", msg: "sms", provider: "console", to: phone, text }));
+      // The log is no place for a phone number or a code: a masked number and the kind only.
+      send: (phone, message) => {
+        console.log(JSON.stringify({ level: "info", msg: "sms", provider: "console", to: maskPhone(phone), kind: message.kind }));
         return Promise.resolve();
       },
     };
   }
   if (provider === "webhook") {
     const url = configured(env.SMS_WEBHOOK_URL, "SMS_WEBHOOK_URL");
-    return { send: (phone, text) => postJson(url, env.SMS_WEBHOOK_TOKEN, { to: phone, text }) };
+    return {
+      send: (phone, m) => postJson(url, env.SMS_WEBHOOK_TOKEN, { to: phone, text: m.text, kind: m.kind, params: m.params }),
+    };
   }
+  if (provider === "aliyun") return aliyunSms(env);
+  if (provider === "tencent") return tencentSms(env);
   throw new Error(`unknown SMS_PROVIDER ${String(provider)}`);
 }
 

@@ -38,9 +38,10 @@ export const requestOtp = createRoute({
   path: "/v1/auth/otp",
   tags: ["Accounts"],
   summary: "Send a sign-in code by SMS",
-  description: "Rate limited per phone (window and cool-down) and per IP: 429 with Retry-After.",
+  description:
+    "Rate limited per phone (window and cool-down) and per IP: 429 with Retry-After. 503 SMS_UNAVAILABLE when the SMS provider did not take the message.",
   request: { body: jsonBody(OtpRequest) },
-  responses: { 202: jsonContent(OtpResponse, "Code sent"), ...errorResponses(413, 415, 429) },
+  responses: { 202: jsonContent(OtpResponse, "Code sent"), ...errorResponses(413, 415, 429, 503) },
 });
 
 export const token = createRoute({

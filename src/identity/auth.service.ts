@@ -43,7 +43,21 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string })
 
   const code = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000).padStart(6, "0");
   await putOtp(getDb(env), phoneHash, await otpHash(pii, phoneHash, code), Date.now() + ttl * 1000);
-  await smsSender(config(env)).send(phone, `【Doorstep】验证码 ${code}，${Math.round(ttl / 60)} 分钟内有效。Your code is ${code}.`);
+  const minutes = String(Math.round(ttl / 60));
+  try {
+    await smsSender(config(env)).send(phone, {
+      kind: "otp",
+      params: { code, minutes },
+      text: `【Doorstep】验证码 ${code}，${minutes} 分钟内有效。Your code is ${code}.`,
+    });
+  } catch (err) {
+    // The provider's answer names no phone and no code; the log keeps it for operators.
+    console.error(
+      JSON.stringify({ level: "error", msg: "sms.failed", kind: "otp", provider: config(env).SMS_PROVIDER, error: String(err) }),
+    );
+    const retryAfter = Math.max(1, cooldown);
+    throw AppError.of("SMS_UNAVAILABLE", {}, { headers: { "Retry-After": String(retryAfter) }, extra: { retryAfter } });
+  }
   return { expiresIn: ttl, devCode: config(env).OTP_DEV_ECHO ? code : undefined };
 }
 

@@ -15,13 +15,25 @@ import {
   recordFailure,
   type Recipient,
 } from "../db/repositories/notifications.repo";
-import { noticesFor, retryDelaySeconds, type Audience, type OutboxEnvelope } from "../domain/notifications";
+import { noticesFor, retryDelaySeconds, type Audience, type Notice, type OutboxEnvelope } from "../domain/notifications";
 import { OUTBOX_TOPICS, outboxMessage, type OutboxMessage } from "../domain/outbox";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { pushSender, smsSender } from "../adapters/channels";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+
+/**
+ * The values an SMS template of a notice may name: `title` and `body` (Chinese) and each text or
+ * number of the notice's data (`orderId`, `start`, `lead`, …).
+ */
+export function smsParams(n: Notice): Record<string, string> {
+  const params: Record<string, string> = { title: n.title.zh, body: n.body.zh };
+  for (const [k, v] of Object.entries(n.data)) {
+    if (typeof v === "string" || typeof v === "number") params[k] = String(v);
+  }
+  return params;
+}
 
 /** What one delivery did, for logs and tests. */
 export interface Delivered {
@@ -75,7 +87,7 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
       if (n.channels.includes("sms") && !found.delivered.has(`${r.accountId}:sms:${n.kind}`)) {
         pii ??= await Pii.fromEnv(env);
         const phone = await pii.decrypt("phone", r.phoneEnc);
-        await sms.send(phone, `【Doorstep】${n.title.zh}：${n.body.zh}`);
+        await sms.send(phone, { kind: n.kind, params: smsParams(n), text: `【Doorstep】${n.title.zh}：${n.body.zh}` });
         sent.push({ messageId: key, accountId: r.accountId, channel: "sms", kind: n.kind });
         done.sms += 1;
       }
