@@ -9,6 +9,7 @@ import { getDb } from "../db/client";
 import { getLocalRecord, putLocalRecord, setLocalState } from "../db/repositories/local-provider.repo";
 import type { PaymentProvider } from "../domain/money";
 import { randomToken } from "../lib/encoding";
+import { wechatpayClient } from "./wechatpay";
 
 export interface PrepayRequest {
   paymentId: string;
@@ -26,6 +27,8 @@ export interface Prepared {
   providerRef: string | null;
   /** Stripe's PaymentIntent client secret. */
   clientSecret?: string;
+  /** WeChat Pay Native: the code_url the payer scans. */
+  codeUrl?: string;
 }
 
 export type TradeState = { state: "paid"; transactionId: string; amount: number } | { state: "unpaid" } | { state: "closed" };
@@ -52,6 +55,8 @@ export interface PayoutRequest {
   technicianId: string;
   amount: number;
   currency: string;
+  /** WeChat Pay transfers: the technician's openid under WECHATPAY_APPID. */
+  payeeOpenId?: string;
 }
 
 export type PayoutState = { status: "succeeded" | "processing"; payoutRef: string } | { status: "failed"; reason: string };
@@ -152,10 +157,27 @@ function localRefundState(state: string, providerRefundId: string): RefundState 
   return { status: "failed", reason: `refund ${state.toLowerCase()} at the provider` };
 }
 
-/** The configured provider client (`PAYMENT_PROVIDER_CLIENT`; `local` is the one built in). */
+/** The configured provider client (`PAYMENT_PROVIDER_CLIENT`; `local` unless set to `live`). */
 export function providerClient(env: Env): ProviderClient {
   switch (config(env).PAYMENT_PROVIDER_CLIENT) {
     case "local":
       return localClient(env);
+    case "live":
+      return liveClient(env);
   }
+}
+
+/** Each provider's live client where one exists; the others keep the local one. */
+function liveClient(env: Env): ProviderClient {
+  const local = localClient(env);
+  const wechatpay = wechatpayClient(env);
+  const pick = (provider: string): ProviderClient => (provider === "wechatpay" ? wechatpay : local);
+  return {
+    prepay: (req) => pick(req.provider).prepay(req),
+    queryPayment: (provider, paymentId) => pick(provider).queryPayment(provider, paymentId),
+    closePayment: (provider, paymentId) => pick(provider).closePayment(provider, paymentId),
+    refund: (req) => pick(req.provider).refund(req),
+    queryRefund: (provider, refundId) => pick(provider).queryRefund(provider, refundId),
+    payout: (req) => pick(req.provider).payout(req),
+  };
 }
