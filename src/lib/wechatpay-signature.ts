@@ -40,4 +40,3 @@ export async function verifyWechatSignature(
   if (!(await rsaVerify(key, signature, `${timestamp}\n${nonce}\n${rawBody}\n`))) return fail("signature invalid");
   return { ok: true };
 }
-
