@@ -13,26 +13,15 @@ import type { PaymentProvider } from "../domain/money";
 import { randomToken } from "../lib/encoding";
 import { rsaPrivateKey, rsaSign } from "../lib/provider-crypto";
 import { verifyWechatSignature } from "../lib/wechatpay-signature";
+import { ProviderError } from "./provider-error";
 import type { PayoutState, PrepayRequest, Prepared, ProviderClient, RefundState, TradeState } from "./payment-provider";
-
-/** A call to a provider failed or its answer could not be believed; nothing it said may be acted on. */
-export class ProviderError extends Error {
-  constructor(
-    message: string,
-    /** Worth trying again later (timeouts, 5xx, bad signatures); false for a refusal of the request itself. */
-    readonly retryable: boolean,
-    readonly status: number | null = null,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-    this.name = "ProviderError";
-  }
-}
 
 interface Answer {
   status: number;
   body: Record<string, unknown> | null;
 }
+
+export { ProviderError };
 
 const nonce = () =>
   randomToken(24)
@@ -124,14 +113,19 @@ function tradeState(body: Record<string, unknown>): TradeState {
   throw new ProviderError(`wechatpay: unknown trade_state ${String(state)}`, true);
 }
 
-/** A refund stays processing until WeChat Pay says SUCCESS; CLOSED is final. */
+/**
+ * A refund is processing until WeChat Pay says SUCCESS. CLOSED and ABNORMAL (the payer's account
+ * cannot take it) are refusals, as the REFUND.CLOSED / REFUND.ABNORMAL notifications are.
+ */
 function refundState(body: Record<string, unknown>): RefundState {
   const id = typeof body.refund_id === "string" ? body.refund_id : "";
   if (!id) throw new ProviderError("wechatpay: refund answer without refund_id", true);
   if (body.status === "SUCCESS") return { status: "succeeded", providerRefundId: id };
-  if (body.status === "CLOSED") return { status: "failed", reason: "refund closed at the provider" };
-  // PROCESSING, and ABNORMAL (the payer's account cannot take it: handled in the merchant platform).
-  return { status: "processing", providerRefundId: id };
+  if (body.status === "CLOSED" || body.status === "ABNORMAL") {
+    return { status: "failed", reason: `refund ${String(body.status).toLowerCase()} at the provider` };
+  }
+  if (body.status === "PROCESSING") return { status: "processing", providerRefundId: id };
+  throw new ProviderError(`wechatpay: unknown refund status ${String(body.status)}`, true);
 }
 
 function payoutState(body: Record<string, unknown>): PayoutState {

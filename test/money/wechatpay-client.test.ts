@@ -1,11 +1,14 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { providerClient } from "../../src/adapters/payment-provider";
+import { parseConfig } from "../../src/config";
 import { ProviderError, outBillNo, wechatpayClient } from "../../src/adapters/wechatpay";
 import { derToPem } from "../../src/lib/provider-crypto";
 import { clientParams } from "../../src/money/client-params";
+import { reconcilePendingPayments } from "../../src/money/reconcile.service";
 import { freshCenter } from "../support/fixtures";
 import { callWith } from "../support/http";
+import { orderOf } from "../support/booking";
 import { pendingOrder, rsaVerifyB64, strangerKey } from "../support/payments";
 import { FAKE_BASE, WechatPayFake, liveEnv } from "../support/wechatpay-fake";
 import { addTechnician, createWorld } from "../support/world";
@@ -216,6 +219,60 @@ describe("the live WeChat Pay client against the fake API", () => {
 });
 
 describe("paying with WeChat Pay live through the API", () => {
+  it("keeps the local client by default; live is opt-in, its base URL must be https", () => {
+    const JWT_SECRET = "a-test-secret-of-at-least-32-characters";
+    expect(parseConfig({ JWT_SECRET })).toMatchObject({
+      PAYMENT_PROVIDER_CLIENT: "local",
+      WECHATPAY_API_BASE: "https://api.mch.weixin.qq.com",
+      WECHATPAY_MERCHANT_SERIAL: "",
+      WECHATPAY_TIMEOUT_MS: 10_000,
+    });
+    expect(parseConfig({ JWT_SECRET, PAYMENT_PROVIDER_CLIENT: "live" }).PAYMENT_PROVIDER_CLIENT).toBe("live");
+    expect(() => parseConfig({ JWT_SECRET, PAYMENT_PROVIDER_CLIENT: "remote" })).toThrow(/PAYMENT_PROVIDER_CLIENT="remote"/);
+    expect(() => parseConfig({ JWT_SECRET, WECHATPAY_API_BASE: "http://api.mch.weixin.qq.com" })).toThrow(/WECHATPAY_API_BASE/);
+  });
+
+  it("pays, is found paid by reconciliation, refunds on cancellation: a failing WeChat Pay leaves the refund to be sent again", async () => {
+    const w = await createWorld(freshCenter());
+    await addTechnician(w, w.center);
+    const { customer, order } = await pendingOrder(w);
+    const res = await callWith(live, "POST", `/v1/orders/${order.id}/payments`, {
+      token: customer.session.token,
+      headers: { "Idempotency-Key": `wx-live-flow-${Date.now()}` },
+      body: { provider: "wechatpay" },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const txn = fake.pay(res.body.id);
+    // The notification is lost; reconciliation asks WeChat Pay and finds it paid.
+    await reconcilePendingPayments(live);
+    const paid = await orderOf(customer, order.id);
+    expect(paid.payments).toMatchObject([{ id: res.body.id, status: "succeeded", providerTxnId: txn }]);
+
+    fake.faults = { serverError: true };
+    // The cancellation stands although WeChat Pay failed; the refund waits, unsent, for reconciliation.
+    const cancelled = await callWith(live, "POST", `/v1/orders/${order.id}/cancel`, {
+      token: customer.session.token,
+      body: { reason: "travelling" },
+    });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(cancelled.body.refunds).toMatchObject([{ status: "processing", provider: "wechatpay" }]);
+    const refund = () =>
+      env.DB.prepare("SELECT id, status, provider_refund_id AS ref FROM refunds WHERE order_id = ?")
+        .bind(order.id)
+        .first<{ id: string; status: string; ref: string | null }>();
+    expect(await refund()).toMatchObject({ status: "processing", ref: null });
+    expect(fake.refunds.size).toBe(0);
+
+    fake.faults = {};
+    expect((await reconcilePendingPayments(live)).refundsSent).toBe(1);
+    const sent = (await refund())!;
+    expect(sent).toMatchObject({ status: "processing", ref: fake.refunds.get(sent.id)!.refund_id });
+    fake.settleRefund(sent.id);
+    expect((await reconcilePendingPayments(live)).refundsSettled).toBe(1);
+    expect(await refund()).toMatchObject({ status: "succeeded" });
+    expect((await orderOf(customer, order.id)).status).toBe("refunded");
+  });
+
   it("creates the payment with WeChat Pay's prepay_id; a failing WeChat Pay records nothing", async () => {
     const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
