@@ -26,9 +26,10 @@ const DESCRIPTIONS: Record<number, string> = {
   422: "Idempotency-Key reused with a different body",
   429: "Rate limited; see Retry-After",
   500: "Unexpected fault (no internals disclosed)",
+  503: "A payment provider did not answer; nothing was recorded, try again (see Retry-After)",
 };
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** Problem responses for a route: 400 and 500 always, plus the statuses given. */
 export function errorResponses(...statuses: ErrorStatus[]) {

@@ -273,7 +273,7 @@ describe("paying with WeChat Pay live through the API", () => {
     expect((await orderOf(customer, order.id)).status).toBe("refunded");
   });
 
-  it("creates the payment with WeChat Pay's prepay_id; a failing WeChat Pay records nothing", async () => {
+  it("creates the payment with WeChat Pay's prepay_id; a failing WeChat Pay records nothing and answers 503", async () => {
     const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);
     const { customer, order } = await pendingOrder(w);
@@ -284,13 +284,17 @@ describe("paying with WeChat Pay live through the API", () => {
         body: { provider: "wechatpay" },
       });
     fake.faults = { serverError: true };
-    const failed = await pay(`wx-live-fail-${Date.now()}`);
-    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const key = `wx-live-${Date.now()}`;
+    const failed = await pay(key);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ code: "PROVIDER_UNAVAILABLE" });
+    expect(failed.headers.get("Retry-After")).toBe("5");
     const none = await env.DB.prepare("SELECT count(*) AS n FROM payments WHERE order_id = ?").bind(order.id).first<{ n: number }>();
     expect(none?.n).toBe(0);
 
+    // The same Idempotency-Key tries again once WeChat Pay answers.
     fake.faults = {};
-    const res = await pay(`wx-live-ok-${Date.now()}`);
+    const res = await pay(key);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const trade = fake.trades.get(res.body.id)!;
     expect(trade).toMatchObject({ trade_type: "APP", amount: res.body.amount.amount });
