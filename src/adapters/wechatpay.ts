@@ -16,12 +16,12 @@ import { verifyWechatSignature } from "../lib/wechatpay-signature";
 import { ProviderError } from "./provider-error";
 import type { PayoutState, PrepayRequest, Prepared, ProviderClient, RefundState, TradeState } from "./payment-provider";
 
+export { ProviderError };
+
 interface Answer {
   status: number;
   body: Record<string, unknown> | null;
 }
-
-export { ProviderError };
 
 const nonce = () =>
   randomToken(24)
@@ -92,7 +92,8 @@ export function wechatpayApi(env: Env) {
   function refused(what: string, a: Answer): ProviderError {
     const code = typeof a.body?.code === "string" ? a.body.code : null;
     const message = typeof a.body?.message === "string" ? a.body.message : "";
-    return new ProviderError(`wechatpay: ${what} refused (${a.status} ${code ?? ""} ${message})`.trim(), false, a.status, code);
+    const why = [a.status, code, message].filter(Boolean).join(" ");
+    return new ProviderError(`wechatpay: ${what} refused (${why})`, false, a.status, code);
   }
 
   return { call, refused, cfg };
