@@ -283,6 +283,16 @@ describe("paying with WeChat Pay live through the API", () => {
         headers: { "Idempotency-Key": key },
         body: { provider: "wechatpay" },
       });
+    // Live without the merchant certificate serial: WeChat Pay is not offered.
+    const unsigned = await callWith(liveEnv({ WECHATPAY_MERCHANT_SERIAL: "" }), "POST", `/v1/orders/${order.id}/payments`, {
+      token: customer.session.token,
+      headers: { "Idempotency-Key": `wx-live-noserial-${Date.now()}` },
+      body: { provider: "wechatpay" },
+    });
+    expect(unsigned.status).toBe(409);
+    expect(unsigned.body).toMatchObject({ code: "PROVIDER_NOT_CONFIGURED" });
+    expect(fake.seen).toHaveLength(0);
+
     fake.faults = { serverError: true };
     const key = `wx-live-${Date.now()}`;
     const failed = await pay(key);
