@@ -206,6 +206,11 @@ const schema = z.object({
   // JSON object: Wechatpay-Serial value → SPKI public key PEM.
   WECHATPAY_PUBLIC_KEYS: json(z.record(z.string(), z.string(), { message: "expected a JSON object of serial → PEM" }), {}),
   WECHATPAY_MERCHANT_PRIVATE_KEY: text(),
+  // The live WeChat Pay client: API base URL, the merchant API certificate serial it signs as, and
+  // how long one call may take (ms) before it counts as a provider failure.
+  WECHATPAY_API_BASE: z.url({ message: "expected an https URL", protocol: /^https$/ }).default("https://api.mch.weixin.qq.com"),
+  WECHATPAY_MERCHANT_SERIAL: text(),
+  WECHATPAY_TIMEOUT_MS: int(10_000, 1),
   ALIPAY_APP_ID: text(),
   ALIPAY_PUBLIC_KEY: text(),
   ALIPAY_APP_PRIVATE_KEY: text(),
@@ -213,7 +218,8 @@ const schema = z.object({
   ALIPAY_GATEWAY_URL: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).default("https://openapi.alipay.com/gateway.do"),
   // The sandbox provider's signing secret; empty: no sandbox.
   SANDBOX_WEBHOOK_SECRET: text(),
-  // Calls to the providers' servers: "local" (kept in D1), or "live" (Alipay's gateway for alipay).
+  // Calls to the providers' servers: "local" (kept in D1), or "live" (the providers' own APIs where
+  // a live client exists: WeChat Pay and Alipay; the others stay local).
   PAYMENT_PROVIDER_CLIENT: z.enum(["local", "live"], { message: 'expected "local" or "live"' }).default("local"),
   // Public base URL the providers call back; empty: the request's origin.
   PAYMENT_NOTIFY_BASE_URL: text(),

@@ -229,6 +229,10 @@ export const ERRORS = {
     status: 409,
     detail: { en: "Payments with {provider} are not available here.", zh: "当前不支持通过 {provider} 付款。" },
   },
+  PROVIDER_UNAVAILABLE: {
+    status: 503,
+    detail: { en: "{provider} did not answer; try again shortly.", zh: "{provider} 暂时无响应，请稍后重试。" },
+  },
   NOTHING_TO_PAY: {
     status: 409,
     detail: { en: "Nothing is due for stage {stage} of an order that is {status}.", zh: "订单当前状态为 {status}，{stage} 阶段无需付款。" },

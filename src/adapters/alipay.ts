@@ -12,6 +12,7 @@
  * nothing is recorded, and the money services try again on their next pass. A business refusal
  * (say, the payee's account does not exist) is an answer: the refund or payout failed.
  */
+import { ProviderError } from "./provider-error";
 import { config } from "../config";
 import { getDb } from "../db/client";
 import { findRefund } from "../db/repositories/payments.repo";
@@ -23,12 +24,12 @@ import type { PayoutState, ProviderClient, RefundState, TradeState } from "./pay
 const TIMEOUT_MS = 10_000;
 
 /** Alipay could not be asked, or its answer cannot be trusted: try again later. */
-export class AlipayUnavailableError extends Error {
+export class AlipayUnavailableError extends ProviderError {
   constructor(
     readonly method: string,
     reason: string,
   ) {
-    super(`alipay ${method}: ${reason}`);
+    super(`alipay ${method}: ${reason}`, true);
     this.name = "AlipayUnavailableError";
   }
 }

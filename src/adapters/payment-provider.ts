@@ -10,6 +10,7 @@ import { getLocalRecord, putLocalRecord, setLocalState } from "../db/repositorie
 import type { PaymentProvider } from "../domain/money";
 import { randomToken } from "../lib/encoding";
 import { alipayClient } from "./alipay";
+import { wechatpayClient } from "./wechatpay";
 
 export interface PrepayRequest {
   paymentId: string;
@@ -27,6 +28,8 @@ export interface Prepared {
   providerRef: string | null;
   /** Stripe's PaymentIntent client secret. */
   clientSecret?: string;
+  /** WeChat Pay Native: the code_url the payer scans. */
+  codeUrl?: string;
 }
 
 export type TradeState = { state: "paid"; transactionId: string; amount: number } | { state: "unpaid" } | { state: "closed" };
@@ -55,6 +58,8 @@ export interface PayoutRequest {
   currency: string;
   /** The payee's account at the provider, when the provider needs one named (Alipay transfers). */
   payee?: { identity: string; identityType: "ALIPAY_USER_ID" | "ALIPAY_LOGON_ID"; name?: string };
+  /** WeChat Pay transfers: the technician's openid under WECHATPAY_APPID. */
+  payeeOpenId?: string;
 }
 
 export type PayoutState = { status: "succeeded" | "processing"; payoutRef: string } | { status: "failed"; reason: string };
@@ -171,13 +176,16 @@ function byProvider(live: Partial<Record<string, ProviderClient>>, fallback: Pro
 
 /**
  * The configured provider client (`PAYMENT_PROVIDER_CLIENT`): `local` keeps everything in D1;
- * `live` calls Alipay's gateway for `alipay` and keeps the local client for the other providers.
+ * `live` calls WeChat Pay API v3 for `wechatpay` and Alipay's gateway for `alipay`, and keeps the
+ * local client for the other providers.
  */
 export function providerClient(env: Env): ProviderClient {
   switch (config(env).PAYMENT_PROVIDER_CLIENT) {
     case "local":
       return localClient(env);
     case "live":
-      return byProvider({ alipay: alipayClient(env) }, localClient(env));
+      return byProvider({ wechatpay: wechatpayClient(env), alipay: alipayClient(env) }, localClient(env));
   }
 }
+
+/** Each provider's live client where one exists; the others keep the local one. */

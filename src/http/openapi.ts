@@ -26,7 +26,7 @@ const DESCRIPTIONS: Record<number, string> = {
   422: "Idempotency-Key reused with a different body",
   429: "Rate limited; see Retry-After",
   500: "Unexpected fault (no internals disclosed)",
-  503: "An outside service (the SMS provider) failed; see Retry-After",
+  503: "An outside service (a payment or SMS provider) did not answer; nothing was recorded, try again (see Retry-After)",
 };
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;

@@ -10,11 +10,11 @@ export const createPayment = createRoute({
   tags: ["Payments"],
   summary: "Pay my order (a stage: full, deposit or balance) through a provider (Idempotency-Key required)",
   description:
-    "Creates the provider-side trade and returns what the app needs to pay (`clientParams`). The provider's verified notification (or the reconciliation job's query) completes it: a paid full or deposit payment confirms the order and dispatches it. 409 NOTHING_TO_PAY when the stage is not due, 409 PROVIDER_NOT_CONFIGURED for a provider without keys here.",
+    "Creates the provider-side trade and returns what the app needs to pay (`clientParams`). The provider's verified notification (or the reconciliation job's query) completes it: a paid full or deposit payment confirms the order and dispatches it. 409 NOTHING_TO_PAY when the stage is not due, 409 PROVIDER_NOT_CONFIGURED for a provider without keys here, 503 PROVIDER_UNAVAILABLE when the provider does not answer (nothing recorded; retry with the same key).",
   security: bearer,
   middleware: [requireAuth] as const,
   request: { params: OrderId, headers: IdempotencyHeader, body: jsonBody(PaymentRequest) },
-  responses: { 201: jsonContent(Payment, "Created; pay with clientParams"), ...authErrors(404, 409, 413, 415, 422) },
+  responses: { 201: jsonContent(Payment, "Created; pay with clientParams"), ...authErrors(404, 409, 413, 415, 422, 503) },
 });
 
 export const listPayments = createRoute({

@@ -9,6 +9,7 @@ import { findOrder } from "../db/repositories/orders.repo";
 import { clientParams } from "./client-params";
 import { notifyUrl, providerConfigured } from "./providers";
 import { providerClient } from "../adapters/payment-provider";
+import { ProviderError } from "../adapters/provider-error";
 import { FINAL_STATUSES, SERVED_STATUSES } from "../domain/order-state";
 import type { OrderRow } from "../db/repositories/orders.repo";
 
@@ -65,16 +66,24 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
   const id = newId("pay", now);
   const description = found ? `${found.service.nameZh} ${order.id}` : order.id;
   const url = notifyUrl(env, origin, input.provider === "sandbox" ? "stripe" : input.provider);
-  const prepared = await providerClient(env).prepay({
-    paymentId: id,
-    provider: input.provider,
-    channel,
-    amount,
-    currency: order.currency,
-    description,
-    notifyUrl: url,
-    payerOpenId: input.openId,
-  });
+  const prepared = await providerClient(env)
+    .prepay({
+      paymentId: id,
+      provider: input.provider,
+      channel,
+      amount,
+      currency: order.currency,
+      description,
+      notifyUrl: url,
+      payerOpenId: input.openId,
+    })
+    .catch((err: unknown) => {
+      // Nothing is recorded yet: the customer may simply try again (the same Idempotency-Key works).
+      if (err instanceof ProviderError && err.retryable) {
+        throw AppError.of("PROVIDER_UNAVAILABLE", { provider: input.provider }, { headers: { "Retry-After": "5" } });
+      }
+      throw err;
+    });
   const params = await clientParams(env, {
     paymentId: id,
     provider: input.provider,

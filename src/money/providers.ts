@@ -31,7 +31,13 @@ export function providerConfigured(env: Env, provider: PaymentProvider): boolean
   const c = config(env);
   switch (provider) {
     case "wechatpay":
-      return Boolean(c.WECHATPAY_MCHID && c.WECHATPAY_APPID && c.WECHATPAY_MERCHANT_PRIVATE_KEY);
+      // Live calls also name the merchant certificate the requests are signed as.
+      return Boolean(
+        c.WECHATPAY_MCHID &&
+        c.WECHATPAY_APPID &&
+        c.WECHATPAY_MERCHANT_PRIVATE_KEY &&
+        (c.PAYMENT_PROVIDER_CLIENT !== "live" || c.WECHATPAY_MERCHANT_SERIAL),
+      );
     case "alipay":
       return Boolean(c.ALIPAY_APP_ID && c.ALIPAY_APP_PRIVATE_KEY);
     case "stripe":

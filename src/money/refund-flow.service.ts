@@ -25,6 +25,7 @@ import { newId } from "../lib/ids";
 import { SYSTEM, transition } from "../orders/order-flow.service";
 import { draftOf, factsOf, message } from "./money-writes";
 import { providerClient } from "../adapters/payment-provider";
+import { ProviderError, providerFailed } from "../adapters/provider-error";
 
 /** Whether a batch failed because a provider event was recorded already (a duplicate delivery). */
 export function isDuplicate(err: unknown): boolean {
@@ -58,8 +59,19 @@ export async function submitRefund(env: Env, refundId: string): Promise<void> {
     );
 }
 
+/**
+ * Sends refunds just recorded (a cancellation, a decision). A provider that fails leaves the refund
+ * processing and unsent, for reconciliation to send again: what was recorded stands.
+ */
 export async function submitRefunds(env: Env, ids: string[]): Promise<void> {
-  for (const id of ids) await submitRefund(env, id);
+  for (const id of ids) {
+    try {
+      await submitRefund(env, id);
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      providerFailed("refund", id, err);
+    }
+  }
 }
 
 export type RefundOutcome = { status: "succeeded"; providerRefundId: string } | { status: "failed"; reason: string };

@@ -4,6 +4,9 @@
  * union; a failure says why (for the log), never what the right signature would have been.
  */
 import { aesGcmOpen, hmacVerifyHex, rsaPublicKey, rsaVerify } from "../lib/provider-crypto";
+import { verifyWechatSignature } from "../lib/wechatpay-signature";
+
+export { WECHAT_SIGNATURE_TYPE, WECHAT_TOLERANCE_MS } from "../lib/wechatpay-signature";
 
 export type Verified<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -59,9 +62,6 @@ export async function verifyStripe(
 
 // ——— WeChat Pay API v3 ———
 
-export const WECHAT_TOLERANCE_MS = 5 * 60_000;
-export const WECHAT_SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048";
-
 export interface WechatNotification {
   id: string;
   create_time?: string;
@@ -77,32 +77,15 @@ export interface WechatConfig {
   publicKeys: Record<string, string>;
 }
 
-/**
- * Headers present, timestamp within 5 minutes, a known serial, a valid RSA signature over
- * `timestamp\nnonce\nbody\n` with that serial's platform key, then the resource decrypted.
- */
+/** The notification's signature verified (see verifyWechatSignature), then the resource decrypted. */
 export async function verifyWechat(
   header: (name: string) => string | undefined,
   rawBody: string,
   cfg: WechatConfig,
   nowMs: number,
 ): Promise<Verified<{ notification: WechatNotification; resource: Record<string, unknown> }>> {
-  const timestamp = header("Wechatpay-Timestamp");
-  const nonce = header("Wechatpay-Nonce");
-  const signature = header("Wechatpay-Signature");
-  const serial = header("Wechatpay-Serial");
-  const type = header("Wechatpay-Signature-Type");
-  if (!timestamp || !nonce || !signature || !serial || !type) return fail("a Wechatpay-* header is missing");
-  if (type !== WECHAT_SIGNATURE_TYPE) return fail("unsupported signature type");
-  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(Number(timestamp) * 1000 - nowMs) >= WECHAT_TOLERANCE_MS) {
-    return fail("timestamp outside the tolerance");
-  }
-  const pem = Object.hasOwn(cfg.publicKeys, serial) ? cfg.publicKeys[serial] : undefined;
-  if (!pem) return fail("unknown Wechatpay-Serial");
-  const key = await rsaPublicKey(pem);
-  if (!key) return fail("platform key for this serial is not a public key");
-  // Probes (WECHATPAY/SIGNTEST/…) are deliberately bad signatures: they fail here like any other.
-  if (!(await rsaVerify(key, signature, `${timestamp}\n${nonce}\n${rawBody}\n`))) return fail("signature invalid");
+  const signed = await verifyWechatSignature(header, rawBody, cfg.publicKeys, nowMs);
+  if (!signed.ok) return signed;
   const n = parseJson(rawBody) as Partial<WechatNotification> | null;
   const r = n?.resource;
   if (

@@ -27,6 +27,7 @@ import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { withdrawalLimits } from "./providers";
 import { providerClient } from "../adapters/payment-provider";
+import { ProviderError, providerFailed } from "../adapters/provider-error";
 
 const CURRENCY = "CNY";
 const money = (amount: number) => ({ amount, currency: CURRENCY });
@@ -175,7 +176,13 @@ export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
     targetId: w.id,
     data: { technicianId: w.technicianId, amount: w.amount },
   });
-  await payOut(env, w.id);
+  try {
+    await payOut(env, w.id);
+  } catch (err) {
+    // Approved stands; reconciliation pays it out once the provider answers.
+    if (!(err instanceof ProviderError)) throw err;
+    providerFailed("payout", w.id, err);
+  }
   return withdrawalView((await findWithdrawal(db, w.id))!);
 }
 

@@ -1,0 +1,22 @@
+/**
+ * A call to a provider failed or its answer could not be believed: nothing it said may be acted on.
+ * The one error a live provider client throws. Callers record nothing on it: what was being sent
+ * stays as it was (a refund processing, a withdrawal approved) and reconciliation tries again.
+ */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    /** Worth trying again later (timeouts, 5xx, bad signatures); false for a refusal of the request itself. */
+    readonly retryable: boolean,
+    readonly status: number | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+    this.name = "ProviderError";
+  }
+}
+
+/** Logs a provider failure left to reconciliation. */
+export function providerFailed(what: "refund" | "payout", id: string, err: ProviderError): void {
+  console.warn(JSON.stringify({ level: "warn", msg: "payment.provider_failed", what, id, retryable: err.retryable, error: err.message }));
+}

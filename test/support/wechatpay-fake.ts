@@ -1,0 +1,311 @@
+/**
+ * A local fake of the WeChat Pay API v3 servers for the endpoints the live client uses, keeping
+ * their documented HTTP contract: it checks every request's `WECHATPAY2-SHA256-RSA2048`
+ * Authorization with the merchant's public key (401 SIGN_ERROR otherwise) and signs every answer
+ * with a platform private key, as WeChat Pay does. Installed by replacing `globalThis.fetch`: calls
+ * to its base URL reach the fake, everything else the real fetch.
+ */
+import { env } from "cloudflare:test";
+import { vi } from "vitest";
+import { importPrivate, rsaSignB64, rsaVerifyB64 } from "./payments";
+
+export const FAKE_BASE = "https://wechatpay.fake.test";
+export const MERCHANT_SERIAL = "3775B6A45ACD588826D15E583A95F5DD5A9C7B21";
+/** The platform serial the fake signs with (one of the two the Worker knows). */
+export const PLATFORM_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+
+/** The env a live WeChat Pay client runs with against the fake. */
+export function liveEnv(over: Partial<Record<string, string>> = {}): Env {
+  return {
+    ...env,
+    PAYMENT_PROVIDER_CLIENT: "live",
+    WECHATPAY_API_BASE: FAKE_BASE,
+    WECHATPAY_MERCHANT_SERIAL: MERCHANT_SERIAL,
+    ...over,
+  } as Env;
+}
+
+interface Trade {
+  out_trade_no: string;
+  trade_type: string;
+  trade_state: string;
+  amount: number;
+  transaction_id?: string;
+  prepay_id?: string;
+  openid?: string;
+}
+interface Refund {
+  refund_id: string;
+  out_refund_no: string;
+  out_trade_no: string;
+  status: string;
+  amount: number;
+}
+interface Bill {
+  out_bill_no: string;
+  transfer_bill_no: string;
+  state: string;
+  amount: number;
+  openid: string;
+}
+
+export interface Seen {
+  method: string;
+  path: string;
+  authorization: string;
+  body: string;
+  status: number;
+}
+
+/** What to do to the next answers (test-controlled faults). */
+export interface Faults {
+  /** Answer 500 SYSTEM_ERROR. */
+  serverError?: boolean;
+  /** Never answer (until the caller gives up). */
+  hang?: boolean;
+  /** Change the body after signing it. */
+  tamperAnswer?: boolean;
+  /** Sign the answer with a key that is not the platform's. */
+  signWith?: CryptoKey;
+}
+
+const AUTH = /^WECHATPAY2-SHA256-RSA2048 (.+)$/;
+
+export class WechatPayFake {
+  trades = new Map<string, Trade>();
+  refunds = new Map<string, Refund>();
+  bills = new Map<string, Bill>();
+  seen: Seen[] = [];
+  faults: Faults = {};
+  private restore: (() => void) | null = null;
+
+  /** Routes fetch calls for FAKE_BASE to this fake until `uninstall`. */
+  install(): this {
+    const original = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const req = new Request(input, init);
+      if (req.url.startsWith(`${FAKE_BASE}/`)) return this.handle(req, init?.signal ?? undefined);
+      return original(input, init);
+    });
+    this.restore = () => spy.mockRestore();
+    return this;
+  }
+
+  uninstall(): void {
+    this.restore?.();
+    this.restore = null;
+  }
+
+  /** The payer pays trade `outTradeNo`. */
+  pay(outTradeNo: string): string {
+    const t = this.trades.get(outTradeNo)!;
+    t.trade_state = "SUCCESS";
+    t.transaction_id = `4200002${Date.now()}`;
+    return t.transaction_id;
+  }
+
+  settleRefund(outRefundNo: string, status = "SUCCESS"): void {
+    this.refunds.get(outRefundNo)!.status = status;
+  }
+
+  settleBill(outBillNo: string, state = "SUCCESS"): void {
+    this.bills.get(outBillNo)!.state = state;
+  }
+
+  /** One HTTP exchange with the fake. */
+  async handle(req: Request, signal?: AbortSignal): Promise<Response> {
+    const url = new URL(req.url);
+    const body = req.method === "GET" ? "" : await req.text();
+    const authorization = req.headers.get("Authorization") ?? "";
+    const record = (status: number) => this.seen.push({ method: req.method, path: url.pathname + url.search, authorization, body, status });
+    if (this.faults.hang) {
+      record(0);
+      return new Promise((_, reject) => {
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener("abort", () => reject(signal.reason));
+      });
+    }
+    if (this.faults.serverError) {
+      record(500);
+      return this.answer(500, { code: "SYSTEM_ERROR", message: "系统错误" });
+    }
+    if (!(await this.signedByMerchant(req.method, url.pathname + url.search, body, authorization))) {
+      record(401);
+      return this.answer(401, { code: "SIGN_ERROR", message: "签名错误" });
+    }
+    const [status, payload] = this.route(req.method, url, body ? (JSON.parse(body) as Record<string, unknown>) : {});
+    record(status);
+    return this.answer(status, payload);
+  }
+
+  /** Checks the Authorization exactly as WeChat Pay does, with the merchant's public key. */
+  async signedByMerchant(method: string, canonicalUrl: string, body: string, authorization: string): Promise<boolean> {
+    const m = AUTH.exec(authorization);
+    if (!m) return false;
+    const fields: Record<string, string> = {};
+    for (const part of m[1]!.split(",")) {
+      const at = part.indexOf("=");
+      fields[part.slice(0, at).trim()] = part
+        .slice(at + 1)
+        .trim()
+        .replace(/^"|"$/g, "");
+    }
+    const { mchid, nonce_str, signature, timestamp, serial_no } = fields;
+    if (mchid !== env.WECHATPAY_MCHID || serial_no !== MERCHANT_SERIAL || !nonce_str || !signature || !timestamp) return false;
+    if (Math.abs(Number(timestamp) * 1000 - Date.now()) > 5 * 60_000) return false;
+    try {
+      return await rsaVerifyB64(
+        env.TEST_WECHATPAY_MERCHANT_PUBLIC_KEY,
+        signature,
+        `${method}\n${canonicalUrl}\n${timestamp}\n${nonce_str}\n${body}\n`,
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  private route(method: string, url: URL, b: Record<string, unknown>): [number, unknown] {
+    const p = url.pathname;
+    const notFound = (what: string): [number, unknown] => [404, { code: "ORDER_NOT_EXIST", message: `${what}不存在` }];
+    let m: RegExpExecArray | null;
+    if (method === "POST" && (m = /^\/v3\/pay\/transactions\/(jsapi|app|native)$/.exec(p))) {
+      const type = m[1]!;
+      const amount = (b.amount as { total?: number } | undefined)?.total;
+      if (b.mchid !== env.WECHATPAY_MCHID || b.appid !== env.WECHATPAY_APPID || typeof b.out_trade_no !== "string" || !amount) {
+        return [400, { code: "PARAM_ERROR", message: "参数错误" }];
+      }
+      const openid = (b.payer as { openid?: string } | undefined)?.openid;
+      if (type === "jsapi" && !openid) return [400, { code: "PARAM_ERROR", message: "payer.openid 必填" }];
+      const known = this.trades.get(b.out_trade_no);
+      if (known && known.trade_state !== "NOTPAY") return [400, { code: "ORDERPAID", message: "该订单已支付" }];
+      const t = known ?? {
+        out_trade_no: b.out_trade_no,
+        trade_type: type.toUpperCase(),
+        trade_state: "NOTPAY",
+        amount,
+        prepay_id: `wx${Date.now()}${crypto.randomUUID().replaceAll("-", "").slice(0, 18)}`,
+        openid,
+      };
+      this.trades.set(t.out_trade_no, t);
+      return [200, type === "native" ? { code_url: `weixin://wxpay/bizpayurl?pr=${t.prepay_id!.slice(-10)}` } : { prepay_id: t.prepay_id }];
+    }
+    if ((m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)(\/close)?$/.exec(p))) {
+      const t = this.trades.get(decodeURIComponent(m[1]!));
+      if (method === "GET" && !m[2]) {
+        if (url.searchParams.get("mchid") !== env.WECHATPAY_MCHID) return [400, { code: "PARAM_ERROR", message: "mchid 错误" }];
+        if (!t) return notFound("订单");
+        return [
+          200,
+          {
+            appid: env.WECHATPAY_APPID,
+            mchid: env.WECHATPAY_MCHID,
+            out_trade_no: t.out_trade_no,
+            trade_type: t.trade_type,
+            trade_state: t.trade_state,
+            trade_state_desc: t.trade_state,
+            ...(t.transaction_id ? { transaction_id: t.transaction_id, success_time: "2026-11-20T13:29:35+08:00" } : {}),
+            payer: { openid: t.openid ?? "" },
+            amount: { total: t.amount, payer_total: t.amount, currency: "CNY", payer_currency: "CNY" },
+          },
+        ];
+      }
+      if (method === "POST" && m[2]) {
+        if (b.mchid !== env.WECHATPAY_MCHID) return [400, { code: "PARAM_ERROR", message: "mchid 错误" }];
+        if (!t) return notFound("订单");
+        if (t.trade_state === "SUCCESS") return [400, { code: "ORDERPAID", message: "订单已支付" }];
+        t.trade_state = "CLOSED";
+        return [204, null];
+      }
+    }
+    if (method === "POST" && p === "/v3/refund/domestic/refunds") {
+      const amount = b.amount as { refund: number; total: number; currency: string };
+      const t = [...this.trades.values()].find((x) => x.out_trade_no === b.out_trade_no || x.transaction_id === b.transaction_id);
+      if (!t || t.trade_state !== "SUCCESS") return [404, { code: "RESOURCE_NOT_EXISTS", message: "订单不存在" }];
+      if (amount.total !== t.amount || amount.refund > t.amount) return [400, { code: "PARAM_ERROR", message: "金额错误" }];
+      const out = String(b.out_refund_no);
+      const r = this.refunds.get(out) ?? {
+        refund_id: `50300${Date.now()}`,
+        out_refund_no: out,
+        out_trade_no: t.out_trade_no,
+        status: "PROCESSING",
+        amount: amount.refund,
+      };
+      this.refunds.set(out, r);
+      return [200, this.refundBody(r, t)];
+    }
+    if (method === "GET" && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p))) {
+      const r = this.refunds.get(decodeURIComponent(m[1]!));
+      if (!r) return [404, { code: "RESOURCE_NOT_EXISTS", message: "退款单不存在" }];
+      return [200, this.refundBody(r, this.trades.get(r.out_trade_no)!)];
+    }
+    if (method === "POST" && p === "/v3/fund-app/mch-transfer/transfer-bills") {
+      const out = String(b.out_bill_no);
+      if (!/^[A-Za-z0-9]{5,32}$/.test(out) || b.appid !== env.WECHATPAY_APPID || !b.openid || !b.transfer_scene_id) {
+        return [400, { code: "PARAM_ERROR", message: "参数错误" }];
+      }
+      const bill = this.bills.get(out) ?? {
+        out_bill_no: out,
+        transfer_bill_no: `1330000${Date.now()}`,
+        state: "ACCEPTED",
+        amount: Number(b.transfer_amount),
+        openid: String(b.openid),
+      };
+      this.bills.set(out, bill);
+      return [
+        200,
+        { out_bill_no: out, transfer_bill_no: bill.transfer_bill_no, create_time: "2026-11-20T13:29:35+08:00", state: bill.state },
+      ];
+    }
+    if (method === "GET" && (m = /^\/v3\/fund-app\/mch-transfer\/transfer-bills\/out-bill-no\/([^/]+)$/.exec(p))) {
+      const bill = this.bills.get(m[1]!);
+      if (!bill) return [404, { code: "NOT_FOUND", message: "记录不存在" }];
+      return [
+        200,
+        {
+          mch_id: env.WECHATPAY_MCHID,
+          appid: env.WECHATPAY_APPID,
+          out_bill_no: bill.out_bill_no,
+          transfer_bill_no: bill.transfer_bill_no,
+          state: bill.state,
+          transfer_amount: bill.amount,
+          openid: bill.openid,
+        },
+      ];
+    }
+    return [404, { code: "NOT_FOUND", message: "无此接口" }];
+  }
+
+  private refundBody(r: Refund, t: Trade) {
+    return {
+      refund_id: r.refund_id,
+      out_refund_no: r.out_refund_no,
+      transaction_id: t.transaction_id,
+      out_trade_no: t.out_trade_no,
+      channel: "ORIGINAL",
+      status: r.status,
+      amount: { total: t.amount, refund: r.amount, payer_total: t.amount, payer_refund: r.amount, currency: "CNY" },
+    };
+  }
+
+  /** An answer signed as WeChat Pay signs: `timestamp\nnonce\nbody\n` with the platform private key. */
+  private async answer(status: number, payload: unknown): Promise<Response> {
+    const body = payload === null ? "" : JSON.stringify(payload);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = crypto.randomUUID().replaceAll("-", "");
+    const platform = JSON.parse(env.TEST_WECHATPAY_PLATFORM_KEYS) as Record<string, string>;
+    const key = this.faults.signWith ?? (await importPrivate(platform[PLATFORM_SERIAL]!));
+    const signature = await rsaSignB64(key, `${timestamp}\n${nonce}\n${body}\n`);
+    const sent = this.faults.tamperAnswer ? body.replace(/"(SUCCESS|NOTPAY|PROCESSING|ACCEPTED)"/, '"CLOSED"').replace(/\d/, "9") : body;
+    return new Response(status === 204 ? null : sent, {
+      status,
+      headers: {
+        "Content-Type": "application/json",
+        "Request-ID": crypto.randomUUID(),
+        "Wechatpay-Timestamp": timestamp,
+        "Wechatpay-Nonce": nonce,
+        "Wechatpay-Signature": signature,
+        "Wechatpay-Serial": PLATFORM_SERIAL,
+      },
+    });
+  }
+}
