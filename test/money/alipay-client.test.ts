@@ -288,7 +288,7 @@ describe("live Alipay client: trades", () => {
     const paymentId = id("pay");
     fake.open(paymentId, 500, true);
     expect(await providerClient(env).queryPayment("alipay", paymentId)).toEqual({ state: "unpaid" });
-    expect(await providerClient(live).queryPayment("wechatpay", paymentId)).toEqual({ state: "unpaid" });
+    expect(await providerClient(live).queryPayment("sandbox", paymentId)).toEqual({ state: "unpaid" });
     expect(fake.calls).toEqual([]);
   });
 });
