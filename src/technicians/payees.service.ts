@@ -21,7 +21,7 @@ export type PayeeInput =
 const ACCOUNT = "payee_account";
 const NAME = "payee_name";
 
-/** Keeps the first and last characters of an account, e.g. `oUp…WeS6o`, `138****5678`. */
+/** Keeps the first and last characters of an account, e.g. `oUp****eS6o`, `138****8000`. */
 export function maskAccount(value: string): string {
   const chars = [...value];
   if (chars.length <= 4) return `${chars[0] ?? ""}***`;
