@@ -254,6 +254,13 @@ export const ERRORS = {
   },
   WITHDRAWAL_LIMIT: { status: 409, detail: { en: "At most {perDay} withdrawals a day.", zh: "每天最多提现 {perDay} 次。" } },
   INSUFFICIENT_BALANCE: { status: 409, detail: { en: "That is more than your available balance.", zh: "提现金额超过可提现余额。" } },
+  PAYEE_ACCOUNT_MISSING: {
+    status: 409,
+    detail: {
+      en: "Add your {provider} payout account (PUT /v1/technician/payee) before withdrawing.",
+      zh: "请先添加{provider}收款账户（PUT /v1/technician/payee）再提现。",
+    },
+  },
   WITHDRAWAL_DECIDED: { status: 409, detail: { en: "This withdrawal is {status} already.", zh: "该提现已是 {status} 状态。" } },
   // Notifications
   ALREADY_REPLAYED: {

@@ -741,6 +741,28 @@ export const technicianDocuments = sqliteTable(
 );
 
 /**
+ * Where a technician's earnings are paid: one current account per technician and payout provider
+ * (a WeChat openid, or an Alipay login id / user id with the real name). The account and the name
+ * are PII ciphertext (fields `payee_account`, `payee_name`).
+ */
+export const technicianPayees = sqliteTable(
+  "technician_payees",
+  {
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    provider: text("provider", { enum: ["wechatpay", "alipay"] }).notNull(),
+    accountEnc: text("account_enc").notNull(),
+    /** Alipay: ALIPAY_LOGON_ID or ALIPAY_USER_ID; WeChat Pay: null (an openid under WECHATPAY_APPID). */
+    accountType: text("account_type", { enum: ["ALIPAY_LOGON_ID", "ALIPAY_USER_ID"] }),
+    nameEnc: text("name_enc"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.technicianId, t.provider] })],
+);
+
+/**
  * A customer's review of a completed order (one per order): ratings in several dimensions, text
  * and photos. The overall score feeds the technician's rating, which dispatch scores on.
  */

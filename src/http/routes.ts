@@ -9,7 +9,7 @@ import { notificationsRoutes } from "../notifications";
 import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
-import { presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
+import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { visitRoutes } from "../visit";
 import docs from "./docs/docs.handlers";
 import health from "./health.handlers";
@@ -27,6 +27,7 @@ export const routes = [
   techniciansRoutes,
   scheduleRoutes,
   presenceRoutes,
+  payeesRoutes,
   availabilityRoutes,
   ordersRoutes,
   paymentsRoutes,

@@ -28,6 +28,8 @@ import { newId } from "../lib/ids";
 import { withdrawalLimits } from "./providers";
 import { providerClient } from "../adapters/payment-provider";
 import { ProviderError, providerFailed } from "../adapters/provider-error";
+import { config } from "../config";
+import { needsPayee, payoutPayee } from "../technicians/payees.service";
 
 const CURRENCY = "CNY";
 const money = (amount: number) => ({ amount, currency: CURRENCY });
@@ -93,6 +95,12 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
   const db = getDb(env);
   const entry = await rosterEntry(db, technicianId);
   if (!entry) throw notFound("Technician");
+  // A live provider pays only to an account on file; the local client needs none.
+  if (config(env).PAYMENT_PROVIDER_CLIENT === "live" && needsPayee(limits.provider)) {
+    if (!(await payoutPayee(env, technicianId, limits.provider))) {
+      throw AppError.of("PAYEE_ACCOUNT_MISSING", { provider: limits.provider }, { extra: { provider: limits.provider } });
+    }
+  }
   const now = Date.now();
   const row: WithdrawalRow = {
     id: newId("wdr", now),
@@ -218,6 +226,7 @@ export async function payOut(env: Env, id: string): Promise<void> {
     technicianId: w.technicianId,
     amount: w.amount,
     currency: w.currency,
+    ...(await payoutPayee(env, w.technicianId, w.payoutProvider)),
   });
   if (answer.status === "processing") return;
   const now = Date.now();

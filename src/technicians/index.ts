@@ -1,11 +1,14 @@
 /**
- * Technicians: registration and approval, documents, shifts and schedule, presence, moving home cell.
+ * Technicians: registration and approval, documents, shifts and schedule, presence, moving home cell,
+ * payout accounts.
  * The area's public surface: its routers (mounted by src/http/routes.ts) and what other areas may call.
  */
 export { default as techniciansRoutes } from "./technicians.handlers";
 export { default as scheduleRoutes } from "./schedule.handlers";
 export { default as presenceRoutes } from "./presence.handlers";
+export { default as payeesRoutes } from "./payees.handlers";
 export * from "./shifts.service";
 export * from "./home-move.service";
 export * from "./documents.service";
 export * as documentRouteDefs from "./documents.routes";
+export * from "./payees.service";
