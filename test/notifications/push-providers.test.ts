@@ -22,11 +22,6 @@ const MASTER_SECRET = "5e987ac6d2e04d95a9d8f0d1";
 const PROJECT = "doorstep-test";
 
 const enc = new TextEncoder();
-const b64url = (bytes: ArrayBuffer | Uint8Array) =>
-  btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
 const fromB64url = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 const pem = (der: ArrayBuffer) =>
   `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...new Uint8Array(der)))
