@@ -11,7 +11,14 @@ export type PushDeviceRow = typeof pushDevices.$inferSelect;
  */
 export async function upsertDevice(
   db: Db,
-  d: { id: string; accountId: string; platform: PushDeviceRow["platform"]; provider: PushDeviceRow["provider"]; token: string; appVersion: string },
+  d: {
+    id: string;
+    accountId: string;
+    platform: PushDeviceRow["platform"];
+    provider: PushDeviceRow["provider"];
+    token: string;
+    appVersion: string;
+  },
   now = Date.now(),
 ): Promise<PushDeviceRow> {
   const [row] = await db
