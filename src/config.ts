@@ -194,9 +194,19 @@ const schema = z.object({
   TENCENTCLOUD_SECRET_KEY: text(),
   TENCENT_SMS_SDK_APP_ID: text(),
   TENCENT_SMS_SIGN_NAME: text(),
-  PUSH_PROVIDER: z.enum(["console", "webhook"], { message: 'expected "console" or "webhook"' }).default("console"),
+  // Push: "live" sends to each registered device through its provider (JPush or FCM).
+  PUSH_PROVIDER: z.enum(["console", "webhook", "live"], { message: 'expected "console", "webhook" or "live"' }).default("console"),
   PUSH_WEBHOOK_URL: text(),
   PUSH_WEBHOOK_TOKEN: text(),
+  // JPush REST v3: API base, app key and master secret (a secret).
+  JPUSH_API_BASE: z.url({ message: "expected a URL" }).default("https://api.jpush.cn"),
+  JPUSH_APP_KEY: text(),
+  JPUSH_MASTER_SECRET: text(),
+  // FCM HTTP v1: API base, Firebase project id, and the service account's JSON key (a secret):
+  // client_email, private_key (PKCS#8 PEM) and token_uri.
+  FCM_API_BASE: z.url({ message: "expected a URL" }).default("https://fcm.googleapis.com"),
+  FCM_PROJECT_ID: text(),
+  FCM_SERVICE_ACCOUNT: text(),
   // Payment providers: webhook secrets, ids notifications must match, keys (PEM, literal \n allowed).
   STRIPE_WEBHOOK_SECRET: text(),
   STRIPE_PUBLISHABLE_KEY: text(),

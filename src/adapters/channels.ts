@@ -2,7 +2,8 @@
  * Outside channels: text messages (OTP codes, important notices) and push notifications. Each has
  * a `console` provider that writes to the Worker log (local development) and a `webhook` provider
  * that posts JSON to an HTTP gateway of the operator's choice (an SMS aggregator, a push service).
- * Text messages also go through Aliyun or Tencent Cloud SMS, as approved templates.
+ * Text messages also go through Aliyun or Tencent Cloud SMS, as approved templates; push notices
+ * also go to each registered device through its provider (`live`: JPush or FCM).
  * A provider that fails throws; the caller decides whether to retry.
  */
 import type { Config } from "../config";
@@ -10,8 +11,10 @@ import { maskPhone } from "../domain/phone";
 import { configured, type SmsSender } from "./sms";
 import { aliyunSms } from "./sms-aliyun";
 import { tencentSms } from "./sms-tencent";
+import { devicePush, PushError, type PushConfig, type PushDevice } from "./push";
 
 export { SmsError, type SmsMessage, type SmsSender } from "./sms";
+export { PushError, type PushDevice } from "./push";
 
 export interface PushMessage {
   /** The account the device is registered under (the push service's alias). */
@@ -30,7 +33,14 @@ type ChannelConfig = Pick<
   "SMS_PROVIDER" | "SMS_WEBHOOK_URL" | "SMS_WEBHOOK_TOKEN" | "PUSH_PROVIDER" | "PUSH_WEBHOOK_URL" | "PUSH_WEBHOOK_TOKEN"
 > &
   Parameters<typeof aliyunSms>[0] &
-  Parameters<typeof tencentSms>[0];
+  Parameters<typeof tencentSms>[0] &
+  PushConfig;
+
+/** Where `live` push finds an account's devices, and how it drops those whose tokens went stale. */
+export interface DeviceRegistry {
+  devices(accountId: string): Promise<PushDevice[]>;
+  dropStale(deviceIds: string[]): Promise<void>;
+}
 
 /** Posts `body` as JSON; anything but a 2xx answer is a failure. */
 async function postJson(url: string, token: string | undefined, body: unknown): Promise<void> {
@@ -64,7 +74,7 @@ export function smsSender(env: ChannelConfig): SmsSender {
   throw new Error(`unknown SMS_PROVIDER ${String(provider)}`);
 }
 
-export function pushSender(env: ChannelConfig): PushSender {
+export function pushSender(env: ChannelConfig, registry?: DeviceRegistry): PushSender {
   const provider = env.PUSH_PROVIDER;
   if (provider === "console") {
     return {
@@ -77,6 +87,32 @@ export function pushSender(env: ChannelConfig): PushSender {
   if (provider === "webhook") {
     const url = configured(env.PUSH_WEBHOOK_URL, "PUSH_WEBHOOK_URL");
     return { send: (m) => postJson(url, env.PUSH_WEBHOOK_TOKEN, { alias: m.accountId, title: m.title, body: m.body, data: m.data }) };
+  }
+  if (provider === "live") {
+    if (!registry) throw new Error("PUSH_PROVIDER=live needs the device registry");
+    const live = devicePush(env);
+    return {
+      // Every device is tried; stale tokens are dropped, then the first retryable failure is thrown
+      // (the queue sends again). A device that refused the message for good is logged and skipped.
+      send: async (m) => {
+        const stale: string[] = [];
+        let retry: PushError | undefined;
+        for (const device of await registry.devices(m.accountId)) {
+          try {
+            if ((await live.send(device, m)) === "stale") stale.push(device.id);
+          } catch (err) {
+            const e = err instanceof PushError ? err : new PushError(String(err instanceof Error ? err.message : err), true);
+            if (e.retryable) retry ??= e;
+            else
+              console.error(
+                JSON.stringify({ level: "warn", msg: "push.refused", provider: device.provider, device: device.id, error: e.message }),
+              );
+          }
+        }
+        await registry.dropStale(stale);
+        if (retry) throw retry;
+      },
+    };
   }
   throw new Error(`unknown PUSH_PROVIDER ${String(provider)}`);
 }

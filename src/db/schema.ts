@@ -458,6 +458,25 @@ export const notifications = sqliteTable(
   (t) => [index("notifications_account_idx").on(t.accountId, t.id), uniqueIndex("notifications_source_uq").on(t.sourceId, t.accountId)],
 );
 
+/**
+ * An account's devices for push notices: one row per provider token (a token re-registered by
+ * another account moves to it). Several devices per account.
+ */
+export const pushDevices = sqliteTable(
+  "push_devices",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    platform: text("platform", { enum: ["ios", "android", "web"] }).notNull(),
+    provider: text("provider", { enum: ["jpush", "fcm"] }).notNull(),
+    token: text("token").notNull(),
+    appVersion: text("app_version").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("push_devices_account_idx").on(t.accountId, t.id), uniqueIndex("push_devices_token_uq").on(t.provider, t.token)],
+);
+
 /** Messages a queue (notifications or cell events) gave up on, kept for operators to replay. */
 export const deadLetters = sqliteTable("dead_letters", {
   id: text("id").primaryKey(),

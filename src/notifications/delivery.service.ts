@@ -19,7 +19,8 @@ import { noticesFor, retryDelaySeconds, type Audience, type Notice, type OutboxE
 import { OUTBOX_TOPICS, outboxMessage, type OutboxMessage } from "../domain/outbox";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
-import { pushSender, smsSender } from "../adapters/channels";
+import { pushSender, smsSender, type DeviceRegistry } from "../adapters/channels";
+import { deleteDevicesById, listDevices } from "../db/repositories/devices.repo";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
@@ -71,7 +72,8 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
       : [];
   });
   const sent: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string }[] = [];
-  const push = pushSender(config(env));
+  const registry: DeviceRegistry = { devices: (accountId) => listDevices(db, accountId), dropStale: (ids) => deleteDevicesById(db, ids) };
+  const push = pushSender(config(env), registry);
   const sms = smsSender(config(env));
   let pii: Pii | undefined;
   try {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireRole } from "../http/auth";
-import { authErrors, bearer, CursorQuery, IdParam, jsonContent, LimitQuery, LocalizedSchema, page } from "../http/openapi";
+import { authErrors, bearer, CursorQuery, IdParam, jsonBody, jsonContent, LimitQuery, LocalizedSchema, page } from "../http/openapi";
 
 const platform = requireRole("operator", "admin");
 
@@ -95,4 +95,59 @@ export const replay = createRoute({
   middleware: [platform] as const,
   request: { params: IdParam("id", "msg_01JD3") },
   responses: { 200: jsonContent(DeadLetter, "Queued again"), ...authErrors(404, 409) },
+});
+
+export const Device = z
+  .object({
+    id: z.string(),
+    platform: z.enum(["ios", "android", "web"]),
+    provider: z.enum(["jpush", "fcm"]),
+    appVersion: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string().openapi({ description: "When the token was last registered" }),
+  })
+  .openapi("PushDevice");
+
+export const RegisterDevice = z
+  .object({
+    platform: z.enum(["ios", "android", "web"]),
+    provider: z.enum(["jpush", "fcm"]).openapi({ description: "jpush: a JPush registration id; fcm: an FCM registration token" }),
+    token: z.string().min(1).max(4096),
+    appVersion: z.string().min(1).max(50).openapi({ example: "2.3.0" }),
+  })
+  .strict()
+  .openapi("RegisterDevice");
+
+export const registerDevice = createRoute({
+  method: "post",
+  path: "/v1/me/devices",
+  tags: ["Notifications"],
+  summary: "Register this device for push notices (idempotent per token)",
+  description:
+    "A token already registered, by this account or another, moves to the caller and is refreshed: the device keeps its id. The token is never returned.",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { body: jsonBody(RegisterDevice) },
+  responses: { 200: jsonContent(Device, "The device"), ...authErrors() },
+});
+
+export const listDevices = createRoute({
+  method: "get",
+  path: "/v1/me/devices",
+  tags: ["Notifications"],
+  summary: "My devices registered for push notices",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonContent(z.object({ items: z.array(Device) }), "Devices"), ...authErrors() },
+});
+
+export const deleteDevice = createRoute({
+  method: "delete",
+  path: "/v1/me/devices/{id}",
+  tags: ["Notifications"],
+  summary: "Stop push notices to one of my devices",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: IdParam("id", "dev_01JD3") },
+  responses: { 204: { description: "Removed" }, ...authErrors(404) },
 });
