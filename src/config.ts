@@ -210,6 +210,9 @@ const schema = z.object({
   // Payment providers: webhook secrets, ids notifications must match, keys (PEM, literal \n allowed).
   STRIPE_WEBHOOK_SECRET: text(),
   STRIPE_PUBLISHABLE_KEY: text(),
+  // The live Stripe client: API base URL and the secret key it calls with (a secret).
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).default("https://api.stripe.com"),
+  STRIPE_SECRET_KEY: text(),
   WECHATPAY_MCHID: text(),
   WECHATPAY_APPID: text(),
   WECHATPAY_APIV3_KEY: text(),
@@ -229,7 +232,7 @@ const schema = z.object({
   // The sandbox provider's signing secret; empty: no sandbox.
   SANDBOX_WEBHOOK_SECRET: text(),
   // Calls to the providers' servers: "local" (kept in D1), or "live" (the providers' own APIs where
-  // a live client exists: WeChat Pay and Alipay; the others stay local).
+  // a live client exists: WeChat Pay, Alipay and Stripe; the others stay local).
   PAYMENT_PROVIDER_CLIENT: z.enum(["local", "live"], { message: 'expected "local" or "live"' }).default("local"),
   // Public base URL the providers call back; empty: the request's origin.
   PAYMENT_NOTIFY_BASE_URL: text(),

@@ -10,6 +10,7 @@ import { getLocalRecord, putLocalRecord, setLocalState } from "../db/repositorie
 import type { PaymentProvider } from "../domain/money";
 import { randomToken } from "../lib/encoding";
 import { alipayClient } from "./alipay";
+import { stripeClient } from "./stripe";
 import { wechatpayClient } from "./wechatpay";
 
 export interface PrepayRequest {
@@ -176,15 +177,15 @@ function byProvider(live: Partial<Record<string, ProviderClient>>, fallback: Pro
 
 /**
  * The configured provider client (`PAYMENT_PROVIDER_CLIENT`): `local` keeps everything in D1;
- * `live` calls WeChat Pay API v3 for `wechatpay` and Alipay's gateway for `alipay`, and keeps the
- * local client for the other providers.
+ * `live` calls WeChat Pay API v3 for `wechatpay`, Alipay's gateway for `alipay` and Stripe's API for
+ * `stripe`, and keeps the local client for the other providers.
  */
 export function providerClient(env: Env): ProviderClient {
   switch (config(env).PAYMENT_PROVIDER_CLIENT) {
     case "local":
       return localClient(env);
     case "live":
-      return byProvider({ wechatpay: wechatpayClient(env), alipay: alipayClient(env) }, localClient(env));
+      return byProvider({ wechatpay: wechatpayClient(env), alipay: alipayClient(env), stripe: stripeClient(env) }, localClient(env));
   }
 }
 

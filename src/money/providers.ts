@@ -41,7 +41,8 @@ export function providerConfigured(env: Env, provider: PaymentProvider): boolean
     case "alipay":
       return Boolean(c.ALIPAY_APP_ID && c.ALIPAY_APP_PRIVATE_KEY);
     case "stripe":
-      return Boolean(c.STRIPE_WEBHOOK_SECRET);
+      // Live calls need the secret key.
+      return Boolean(c.STRIPE_WEBHOOK_SECRET && (c.PAYMENT_PROVIDER_CLIENT !== "live" || c.STRIPE_SECRET_KEY));
     case "sandbox":
       return Boolean(c.SANDBOX_WEBHOOK_SECRET);
   }
