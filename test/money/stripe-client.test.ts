@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { providerClient, type RefundRequest } from "../../src/adapters/payment-provider";
+import { providerClient, type PrepayRequest, type RefundRequest } from "../../src/adapters/payment-provider";
 import { ProviderError } from "../../src/adapters/provider-error";
 import { paymentIdempotencyKey, refundIdempotencyKey, stripeClient, stripeConnection } from "../../src/adapters/stripe";
 import { ConfigError, parseConfig } from "../../src/config";
@@ -44,6 +44,17 @@ interface Refund extends Json {
 }
 
 const rand = (n: number) => crypto.randomUUID().replaceAll("-", "").slice(0, n);
+
+/** A small Stripe prepay of `amount` for a fresh payment id (the failure cases). */
+const smallPrepay = (amount: number): PrepayRequest => ({
+  paymentId: `pay_${rand(20)}`,
+  provider: "stripe",
+  channel: "default",
+  amount,
+  currency: "CNY",
+  description: "x",
+  notifyUrl: "https://x.test/n",
+});
 const error = (status: number, type: string, message: string, code?: string) =>
   Response.json({ error: { type, message, ...(code ? { code } : {}) } }, { status, headers: { "Request-Id": `req_${rand(14)}` } });
 
@@ -390,15 +401,7 @@ describe("live Stripe client: failures", () => {
     const refundId = await refundRow(payment, 500);
     fake.status = 500;
     const err = await providerClient(live)
-      .prepay({
-        paymentId: `pay_${rand(20)}`,
-        provider: "stripe",
-        channel: "default",
-        amount: 100,
-        currency: "CNY",
-        description: "x",
-        notifyUrl: "https://x.test/n",
-      })
+      .prepay(smallPrepay(100))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ retryable: true, status: 500 });
@@ -413,15 +416,7 @@ describe("live Stripe client: failures", () => {
 
   it("a wrong secret key gets Stripe's 401 and is not retryable", async () => {
     const err = await providerClient({ ...live, STRIPE_SECRET_KEY: "sk_test_wrong" } as Env)
-      .prepay({
-        paymentId: `pay_${rand(20)}`,
-        provider: "stripe",
-        channel: "default",
-        amount: 100,
-        currency: "CNY",
-        description: "x",
-        notifyUrl: "https://x.test/n",
-      })
+      .prepay(smallPrepay(100))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ retryable: false, status: 401, message: expect.stringContaining("Invalid API Key") });
@@ -430,15 +425,7 @@ describe("live Stripe client: failures", () => {
 
   it("an invalid request is refused, not retried", async () => {
     const err = await stripeClient(live)
-      .prepay({
-        paymentId: `pay_${rand(20)}`,
-        provider: "stripe",
-        channel: "default",
-        amount: 0,
-        currency: "CNY",
-        description: "x",
-        notifyUrl: "https://x.test/n",
-      })
+      .prepay(smallPrepay(0))
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "ProviderError", retryable: false, status: 400 });
   });
