@@ -118,6 +118,8 @@ const schema = z.object({
   // Booking: quote validity and how long a hold waits for payment (seconds).
   QUOTE_TTL_SECONDS: int(900, 1),
   HOLD_TTL_SECONDS: int(900, 1),
+  // Idempotency: a request in flight under a key holds it this long (s); past it, a retry takes over.
+  IDEMPOTENCY_LEASE_SECONDS: int(60, 5),
   // Dispatch: accept deadline (s), grab pool time (s), en-route lead (min), rounds, kept candidates.
   ACCEPT_DEADLINE_SECONDS: int(60, 1),
   GRAB_DEADLINE_SECONDS: int(120, 1),

@@ -380,6 +380,13 @@ export const idempotencyKeys = sqliteTable(
     statusCode: integer("status_code"),
     body: text("body"),
     createdAt: createdAt(),
+    /**
+     * The request running under the key (in flight): only it may answer or release the key, and an
+     * order write it makes is guarded on still holding it. Null for keys claimed before leases.
+     */
+    claimId: text("claim_id"),
+    /** Past this a claim still in flight is taken to have died: a retry may take the key over. */
+    leaseUntil: integer("lease_until"),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.key] })],
 );

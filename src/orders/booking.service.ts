@@ -33,7 +33,7 @@ import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservati
 import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
 import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
-import { idempotent, type Outcome } from "./idempotency.service";
+import { claimLost, idempotent, type Claim, type Outcome } from "./idempotency.service";
 import { cachedCityOfCell, cachedService, forgetService, type BookableService } from "../catalog/reference.service";
 
 export interface PlaceOrderInput {
@@ -51,6 +51,8 @@ export interface PlaceOrderOptions {
    * there (the order was written): see idempotency.service `Seal`.
    */
   seal?: (view: unknown, guard: Guard) => Promise<D1PreparedStatement>;
+  /** The request's hold on its Idempotency-Key: the order is written only while it holds. */
+  claim?: Claim;
   /** The quote and terms read already (prepareOrder), while the idempotency key was claimed. */
   prepared?: Promise<PreparedOrder>;
 }
@@ -76,9 +78,9 @@ export async function placeOrderOnce(env: Env, customerId: string, key: string, 
     customerId,
     key,
     input,
-    async (seal, prepared) => ({
+    async (seal, prepared, claim) => ({
       status: 201,
-      body: await placeOrder(env, customerId, input, { seal: (view, guard) => seal(201, view, guard), prepared }),
+      body: await placeOrder(env, customerId, input, { seal: (view, guard) => seal(201, view, guard), prepared, claim }),
     }),
     () => prepareOrder(env, customerId, input),
   );
@@ -217,6 +219,7 @@ async function tryToPlace(
       guard: allOf(
         bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
+        opts.claim?.guard,
       ),
       extra: [
         ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
@@ -231,6 +234,8 @@ async function tryToPlace(
   }
   if (!written) {
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
+    // A retry took the key over (this request outlived its lease): its answer is the one that counts.
+    if (opts.claim && !(await opts.claim.held())) throw claimLost();
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
     if (fresh) throw notFound("Service");

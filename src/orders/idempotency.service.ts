@@ -2,9 +2,20 @@
  * Idempotency-Key handling (the IETF draft): the first request with a key runs; a retry with the
  * same body gets the stored answer (Idempotent-Replayed: true); a retry while the first still runs
  * gets 409; the same key with a different body gets 422. Keys are per caller and kept at least 24 h.
+ * A request holds its key for IDEMPOTENCY_LEASE_SECONDS: if it dies without an answer, a retry
+ * after the lease takes the key over, and the dead request's late write (if it was only slow) is
+ * refused by the claim guard its order write carries.
  */
 import { getDb } from "../db/client";
-import { claimIdempotencyKey, completeIdempotencyKey, idempotencyAnswer, releaseIdempotencyKey } from "../db/repositories/orders.repo";
+import { config } from "../config";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  holdsIdempotencyClaim,
+  idempotencyAnswer,
+  releaseIdempotencyKey,
+  stillHoldsIdempotencyClaim,
+} from "../db/repositories/orders.repo";
 import type { Guard } from "../db/repositories/statements";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, type FieldError, type Message } from "../errors";
@@ -38,6 +49,19 @@ export function parseIdempotencyKey(header: string | undefined, required: boolea
  */
 export type Seal = (status: number, body: unknown, guard: Guard) => Promise<D1PreparedStatement>;
 
+/** The running request's hold on its key: a guard for its write, and a check after a write that did not happen. */
+export interface Claim {
+  /** True in a D1 batch only while this request still holds the key (no retry took it over). */
+  guard: Guard;
+  /** Whether this request still holds the key now. */
+  held(): Promise<boolean>;
+}
+
+/** The refusal of a request whose key a retry took over after its lease ran out: the retry's answer counts. */
+export function claimLost(): AppError {
+  return AppError.of("IDEMPOTENCY_IN_FLIGHT", {}, { headers: { "Retry-After": "1" } });
+}
+
 /** Stored answers may carry secrets (an order's start code): they are kept encrypted like PII. */
 async function storable(env: Env, answer: unknown): Promise<string> {
   return (await Pii.fromEnv(env)).encrypt("idempotency_answer", JSON.stringify(answer));
@@ -64,7 +88,7 @@ export async function idempotent<P = undefined>(
   accountId: string,
   key: string,
   body: unknown,
-  run: (seal: Seal, prefetched: Promise<P> | undefined) => Promise<{ status: number; body: unknown }>,
+  run: (seal: Seal, prefetched: Promise<P> | undefined, claim: Claim) => Promise<{ status: number; body: unknown }>,
   prefetch?: () => Promise<P>,
 ): Promise<Outcome> {
   const db = getDb(env);
@@ -72,7 +96,7 @@ export async function idempotent<P = undefined>(
   // Judged by `run` once the key is claimed; otherwise its outcome is of no interest.
   prefetched?.catch(() => undefined);
   const hash = await sha256Hex(JSON.stringify(body ?? null));
-  const claim = await claimIdempotencyKey(db, accountId, key, hash);
+  const claim = await claimIdempotencyKey(db, accountId, key, hash, config(env).IDEMPOTENCY_LEASE_SECONDS * 1000);
   if (claim.kind === "mismatch") {
     throw AppError.of("IDEMPOTENCY_KEY_REUSED");
   }
@@ -90,29 +114,35 @@ export async function idempotent<P = undefined>(
     }
     return { status: claim.status, body: stored, replayed: true };
   }
+  const { claimId } = claim;
   // The answer is stored already when `run` returns the very body it last sealed.
   let sealed: unknown = NOTHING_SEALED;
   async function seal(status: number, answer: unknown, guard: Guard): Promise<D1PreparedStatement> {
     sealed = answer;
-    return idempotencyAnswer(db, accountId, key, status, await storable(env, answer), guard);
+    return idempotencyAnswer(db, accountId, key, claimId, status, await storable(env, answer), guard);
   }
+  const held: Claim = {
+    guard: holdsIdempotencyClaim(accountId, key, claimId),
+    held: () => stillHoldsIdempotencyClaim(db, accountId, key, claimId),
+  };
   try {
-    const result = await run(seal, prefetched);
-    if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, result.status, await storable(env, result.body));
+    const result = await run(seal, prefetched, held);
+    if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, claimId, result.status, await storable(env, result.body));
     return { ...result, replayed: false };
   } catch (err) {
-    // Both only touch a key still in flight: an answer sealed before the fault stays the answer.
+    // Both only touch a key this request still holds: an answer sealed before the fault stays the answer.
     if (err instanceof AppError && err.status < 500) {
       // A refusal (slot taken, bad quote) is the answer to this request: a retry gets it again.
       await completeIdempotencyKey(
         db,
         accountId,
         key,
+        claimId,
         err.status,
         await storable(env, { code: err.code, detail: err.detail, errors: err.options.errors ?? null }),
       );
     } else {
-      await releaseIdempotencyKey(db, accountId, key);
+      await releaseIdempotencyKey(db, accountId, key, claimId);
     }
     throw err;
   }

@@ -270,22 +270,34 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
 // ——— idempotency ———
 
 export type IdempotencyClaim =
-  { kind: "claimed" } | { kind: "replay"; status: number; body: string } | { kind: "in_flight" } | { kind: "mismatch" };
+  { kind: "claimed"; claimId: string } | { kind: "replay"; status: number; body: string } | { kind: "in_flight" } | { kind: "mismatch" };
 
-/** Claims a key for a request, or reports what an earlier request with the same key left. */
+/**
+ * Claims a key for a request, or reports what an earlier request with the same key left. A claim
+ * whose lease ran out while still in flight (its request died) is taken over by a request with the
+ * same body, in the same statement, so two retries cannot both take it.
+ */
 export async function claimIdempotencyKey(
   db: Db,
   accountId: string,
   key: string,
   requestHash: string,
+  leaseMs: number,
   now = Date.now(),
 ): Promise<IdempotencyClaim> {
-  const inserted = await db
+  const claimId = crypto.randomUUID();
+  const [won] = await db
     .insert(idempotencyKeys)
-    .values({ accountId, key, requestHash, state: "in_flight", createdAt: now })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-  if (inserted.length > 0) return { kind: "claimed" };
+    .values({ accountId, key, requestHash, state: "in_flight", createdAt: now, claimId, leaseUntil: now + leaseMs })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.accountId, idempotencyKeys.key],
+      set: { claimId: sql`excluded.claim_id`, leaseUntil: sql`excluded.lease_until` },
+      // Keys claimed before leases existed count from their creation.
+      setWhere: sql`${idempotencyKeys.state} = 'in_flight' AND ${idempotencyKeys.requestHash} = excluded.request_hash
+        AND coalesce(${idempotencyKeys.leaseUntil}, ${idempotencyKeys.createdAt} + ${leaseMs}) <= ${now}`,
+    })
+    .returning({ claimId: idempotencyKeys.claimId });
+  if (won?.claimId === claimId) return { kind: "claimed", claimId };
   const [row] = await db
     .select()
     .from(idempotencyKeys)
@@ -296,32 +308,69 @@ export async function claimIdempotencyKey(
   return { kind: "replay", status: row.statusCode ?? 200, body: row.body ?? "null" };
 }
 
-/** Stores the answer of a claimed key (a key already answered keeps its first answer). */
-export async function completeIdempotencyKey(db: Db, accountId: string, key: string, status: number, body: string): Promise<void> {
+/** The key's row while the claim `claimId` still holds it in flight. */
+const heldBy = (accountId: string, key: string, claimId: string) =>
+  and(
+    eq(idempotencyKeys.accountId, accountId),
+    eq(idempotencyKeys.key, key),
+    eq(idempotencyKeys.claimId, claimId),
+    eq(idempotencyKeys.state, "in_flight"),
+  );
+
+/** True while the claim `claimId` still holds the key in flight (no retry took it over). */
+export const holdsIdempotencyClaim = (accountId: string, key: string, claimId: string): Guard => ({
+  sql: "EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = ? AND key = ? AND claim_id = ? AND state = 'in_flight')",
+  params: [accountId, key, claimId],
+});
+
+export async function stillHoldsIdempotencyClaim(db: Db, accountId: string, key: string, claimId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ key: idempotencyKeys.key })
+    .from(idempotencyKeys)
+    .where(heldBy(accountId, key, claimId));
+  return row !== undefined;
+}
+
+/** Stores the answer of a claimed key, if the claim still holds it (a key answered keeps its first answer). */
+export async function completeIdempotencyKey(
+  db: Db,
+  accountId: string,
+  key: string,
+  claimId: string,
+  status: number,
+  body: string,
+): Promise<void> {
   await db
     .update(idempotencyKeys)
-    .set({ state: "done", statusCode: status, body })
-    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.state, "in_flight")));
+    .set({ state: "done", statusCode: status, body, leaseUntil: null })
+    .where(heldBy(accountId, key, claimId));
 }
 
 /**
  * The same completion as a statement of the batch whose write it answers, applied only while
  * `guard` holds (that write won): the answer is stored atomically with what it reports.
  */
-export function idempotencyAnswer(db: Db, accountId: string, key: string, status: number, body: string, guard: Guard): D1PreparedStatement {
+export function idempotencyAnswer(
+  db: Db,
+  accountId: string,
+  key: string,
+  claimId: string,
+  status: number,
+  body: string,
+  guard: Guard,
+): D1PreparedStatement {
   return updateRows(
     db,
     idempotencyKeys,
-    { state: "done", statusCode: status, body },
-    { sql: "account_id = ? AND key = ? AND state = 'in_flight'", params: [accountId, key] },
+    { state: "done", statusCode: status, body, leaseUntil: null },
+    { sql: "account_id = ? AND key = ? AND claim_id = ? AND state = 'in_flight'", params: [accountId, key, claimId] },
     guard,
   );
 }
 
-export async function releaseIdempotencyKey(db: Db, accountId: string, key: string): Promise<void> {
-  await db
-    .delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.state, "in_flight")));
+/** Frees a key its claim still holds, so the client may retry at once. */
+export async function releaseIdempotencyKey(db: Db, accountId: string, key: string, claimId: string): Promise<void> {
+  await db.delete(idempotencyKeys).where(heldBy(accountId, key, claimId));
 }
 
 export async function pendingOutbox(db: Db, limit: number) {
