@@ -4,7 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { config, ConfigError } from "./config";
 import { errorCatalogue, problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./http/auth";
-import { drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
+import { d1Session, drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
 import { routes } from "./http/routes";
 import type { AppEnv } from "./env";
@@ -26,14 +26,15 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
     "*",
     cors({
       origin: (origin, c) => (allowedOrigins(c.env as Env).includes(origin) ? origin : null),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Accept-Language"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Accept-Language", "X-D1-Bookmark"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "X-D1-Bookmark"],
       maxAge: 600,
     }),
   );
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
   app.use("*", limitBody);
   app.use("/v1/*", requireJson);
+  app.use("/v1/*", d1Session);
   app.use("/v1/*", authenticate);
   app.use("/v1/*", drainAfterWrites);
 
@@ -50,7 +51,7 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
       title: "Doorstep API",
       version: "1.0.0",
       description:
-        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages.",
+        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages. Every /v1 answer carries `X-D1-Bookmark`: send the last one back on the next request to read your own writes from the nearest replica.",
       "x-error-codes": errorCatalogue(),
     },
     servers: [{ url: "/" }],

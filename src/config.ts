@@ -288,13 +288,25 @@ export function parseConfig(vars: Partial<Record<string, unknown>>): Config {
 }
 
 const cache = new WeakMap<object, Config>();
+const BASE = Symbol("the env this one was derived from");
+
+/**
+ * `env` with some bindings replaced for one request (its D1 session): it shares `env`'s parsed
+ * configuration instead of parsing it again.
+ */
+export function deriveEnv(env: Env, replaced: Partial<Env>): Env {
+  return { ...env, ...replaced, [BASE]: baseOf(env) } as Env;
+}
+
+const baseOf = (env: Env): object => (env as { [BASE]?: object })[BASE] ?? env;
 
 /** The configuration of `env`, parsed once per env object. Throws ConfigError when it is invalid. */
 export function config(env: Env): Config {
-  let c = cache.get(env);
+  const key = baseOf(env);
+  let c = cache.get(key);
   if (!c) {
     c = parseConfig(env as unknown as Record<string, unknown>);
-    cache.set(env, c);
+    cache.set(key, c);
   }
   return c;
 }

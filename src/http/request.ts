@@ -1,4 +1,5 @@
 import { config } from "../config";
+import { openSession } from "../db/sessions";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
@@ -67,6 +68,29 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
   }
   await next();
+};
+
+/** D1 bookmarks are opaque to clients; anything else in the header is refused. */
+const BOOKMARK = /^[\w.:-]{1,256}$/;
+const BOOKMARK_HEADER = "X-D1-Bookmark";
+
+/**
+ * Reads near the user (D1 read replication): every request runs in a D1 session. A read (GET,
+ * HEAD) may be served by any replica at least as new as the client's bookmark (the
+ * `X-D1-Bookmark` it got from its last answer), so a client reads its own writes; without one, by
+ * the nearest replica. Writes start on the primary. Every answer carries the session's bookmark.
+ */
+export const d1Session: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const bookmark = c.req.header(BOOKMARK_HEADER);
+  if (bookmark !== undefined && !BOOKMARK.test(bookmark)) {
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: `header.${BOOKMARK_HEADER}`, message: "not a D1 bookmark" }] });
+  }
+  const reads = c.req.method === "GET" || c.req.method === "HEAD";
+  const session = openSession(c.env, reads ? (bookmark ?? "first-unconstrained") : "first-primary");
+  c.env = session.env;
+  await next();
+  const latest = session.bookmark();
+  if (latest) c.header(BOOKMARK_HEADER, latest);
 };
 
 /** Writes by method that store nothing: a quote is priced and signed, never saved. */

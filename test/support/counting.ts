@@ -66,6 +66,10 @@ function countingDb(db: D1Database, counts: Counts): D1Database {
           return target.batch(stmts);
         };
       }
+      // A request's D1 session (src/http/request.ts d1Session) counts like the binding itself.
+      if (prop === "withSession") {
+        return (constraint?: string) => countingDb(target.withSession(constraint) as unknown as D1Database, counts);
+      }
       if (prop === "exec") {
         return (query: string) => {
           record(counts, query);

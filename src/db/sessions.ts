@@ -1,0 +1,18 @@
+/**
+ * D1 sessions (read replication): a request's queries run in one session, so they see a
+ * consistent sequence of database states, starting from a bookmark or a constraint.
+ */
+import { deriveEnv } from "../config";
+
+export interface Session {
+  /** `env` with its D1 binding replaced by the session: pass it to everything the request runs. */
+  env: Env;
+  /** The bookmark of the newest state the session has seen (null before its first query). */
+  bookmark(): string | null;
+}
+
+/** A session starting from `from`: a client's bookmark, any replica, or the primary. */
+export function openSession(env: Env, from: string | "first-unconstrained" | "first-primary"): Session {
+  const session = env.DB.withSession(from);
+  return { env: deriveEnv(env, { DB: session as unknown as D1Database }), bookmark: () => session.getBookmark() };
+}
