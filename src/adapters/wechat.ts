@@ -81,8 +81,9 @@ async function call(what: string, url: string, init: RequestInit): Promise<Recor
 /** The answer's errcode (0 when it has none). */
 const errcodeOf = (body: Record<string, unknown>) => (typeof body.errcode === "number" ? body.errcode : 0);
 
+/** A non-zero errcode: retryable when WeChat was busy or a quota ran out. */
 function refused(what: string, errcode: number): ProviderError {
-  return new ProviderError(`WeChat refused ${what} (errcode ${errcode})`, RETRYABLE.has(errcode), null, String(errcode));
+  return new ProviderError(`WeChat ${what} answered errcode ${errcode}`, RETRYABLE.has(errcode), null, String(errcode));
 }
 
 // ——— sign-in ———
@@ -104,7 +105,7 @@ export async function code2session(cfg: WechatConfig, code: string): Promise<Wec
   const query = new URLSearchParams({ appid: app.appid, secret: app.secret, js_code: code, grant_type: "authorization_code" });
   const body = await call("code2session", `${base(cfg)}/sns/jscode2session?${query.toString()}`, { method: "GET" });
   const errcode = errcodeOf(body);
-  if (errcode !== 0) throw refused("the login code", errcode);
+  if (errcode !== 0) throw refused("code2session", errcode);
   if (typeof body.openid !== "string" || body.openid === "") throw new ProviderError("WeChat code2session answered no openid", true);
   return { appid: app.appid, openid: body.openid, unionid: typeof body.unionid === "string" && body.unionid ? body.unionid : null };
 }
@@ -129,7 +130,7 @@ async function fetchToken(cfg: WechatConfig, app: { appid: string; secret: strin
     body: JSON.stringify({ grant_type: "client_credential", appid: app.appid, secret: app.secret, force_refresh: false }),
   });
   const errcode = errcodeOf(body);
-  if (errcode !== 0) throw refused("the app's credentials", errcode);
+  if (errcode !== 0) throw refused("stable_token", errcode);
   if (typeof body.access_token !== "string" || typeof body.expires_in !== "number") {
     throw new ProviderError("WeChat stable_token answered no access token", true);
   }
@@ -232,6 +233,6 @@ export async function sendSubscribeMessage(cfg: WechatConfig, m: SubscribeMessag
       if (attempt === 1) continue;
       throw new ProviderError(`WeChat refused a fresh access token too (errcode ${errcode})`, true, null, String(errcode));
     }
-    throw refused("the subscribe message", errcode);
+    throw refused("subscribe send", errcode);
   }
 }
