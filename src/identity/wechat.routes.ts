@@ -9,7 +9,10 @@ const Code = z
   .min(1)
   .max(128)
   .regex(/^[\x21-\x7e]+$/, "a wx.login code")
-  .openapi({ description: "The code from the mini program's wx.login (valid 5 minutes, usable once)", example: "0a3Xyz000abcDE1def2GHi3jkl4Xyz0c" });
+  .openapi({
+    description: "The code from the mini program's wx.login (valid 5 minutes, usable once)",
+    example: "0a3Xyz000abcDE1def2GHi3jkl4Xyz0c",
+  });
 
 export const WechatCodeRequest = z.object({ code: Code }).strict().openapi("WechatCodeRequest");
 
@@ -29,7 +32,9 @@ export const WechatBinding = z
       appid: z.string().openapi({ description: "The mini program the openid belongs to" }),
       openId: z.string().openapi({ description: "Masked" }),
       unionid: z.boolean().openapi({ description: "Whether WeChat gave a unionid (the app is on an open-platform account)" }),
-      lang: z.enum(["zh", "en"]).openapi({ description: "The language subscribe messages go out in (the client's when it last signed in or bound)" }),
+      lang: z
+        .enum(["zh", "en"])
+        .openapi({ description: "The language subscribe messages go out in (the client's when it last signed in or bound)" }),
       boundAt: z.string(),
     }),
     z.object({ bound: z.literal(false) }),
@@ -76,7 +81,8 @@ export const unbind = createRoute({
   path: "/v1/me/wechat",
   tags: ["Accounts"],
   summary: "Unbind my WeChat",
-  description: "Removes the binding: the WeChat no longer signs in to the account, and subscribe messages stop. A payout account set from it stays until removed.",
+  description:
+    "Removes the binding: the WeChat no longer signs in to the account, and subscribe messages stop. A payout account set from it stays until removed.",
   security: bearer,
   middleware: [requireAuth] as const,
   responses: { 204: { description: "Unbound" }, ...authErrors(404, 409) },

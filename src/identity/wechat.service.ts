@@ -116,7 +116,13 @@ export async function bindWechat(env: Env, accountId: string, input: { code: str
   const row = await findBinding(db, appid, who.openid);
   if (!row || row.accountId !== accountId) throw AppError.of("WECHAT_ALREADY_BOUND");
   if (!held) {
-    await appendAudit(db, { actorId: accountId, action: "account.wechat.bound", targetType: "account", targetId: accountId, data: { appid } });
+    await appendAudit(db, {
+      actorId: accountId,
+      action: "account.wechat.bound",
+      targetType: "account",
+      targetId: accountId,
+      data: { appid },
+    });
   }
   return view(row);
 }
@@ -126,7 +132,13 @@ export async function unbindWechat(env: Env, accountId: string): Promise<void> {
   const appid = appidOf(env);
   const db = getDb(env);
   if (!(await deleteAccountBinding(db, accountId, appid))) throw notFound({ en: "WeChat binding", zh: "微信绑定" });
-  await appendAudit(db, { actorId: accountId, action: "account.wechat.unbound", targetType: "account", targetId: accountId, data: { appid } });
+  await appendAudit(db, {
+    actorId: accountId,
+    action: "account.wechat.unbound",
+    targetType: "account",
+    targetId: accountId,
+    data: { appid },
+  });
 }
 
 /**

@@ -132,7 +132,14 @@ export async function sendBySubscribe(
   } catch (err) {
     if (err instanceof ProviderError && !err.retryable) {
       console.error(
-        JSON.stringify({ level: "warn", msg: "wechat.refused", id: ids.messageId, account: ids.accountId, kind: n.kind, error: err.message }),
+        JSON.stringify({
+          level: "warn",
+          msg: "wechat.refused",
+          id: ids.messageId,
+          account: ids.accountId,
+          kind: n.kind,
+          error: err.message,
+        }),
       );
       return false;
     }

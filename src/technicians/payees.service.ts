@@ -63,8 +63,7 @@ export async function payeesForStaff(env: Env, actor: Auth, technicianId: string
 export async function setPayee(env: Env, technicianId: string, input: PayeeInput, accountId: string) {
   const pii = await Pii.fromEnv(env);
   const db = getDb(env);
-  const openId =
-    input.provider === "wechatpay" ? (input.openId ?? (await boundOpenId(env, accountId, config(env).WECHATPAY_APPID))) : null;
+  const openId = input.provider === "wechatpay" ? (input.openId ?? (await boundOpenId(env, accountId, config(env).WECHATPAY_APPID))) : null;
   if (input.provider === "wechatpay" && !openId) throw AppError.of("WECHAT_NOT_BOUND");
   const now = Date.now();
   const existing = await findPayee(db, technicianId, input.provider);

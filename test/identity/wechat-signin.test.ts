@@ -105,7 +105,11 @@ describe("signing in with WeChat", () => {
     expect(fake.errcodes).toEqual([40125]);
     // The code was not consumed by the refused call: it still signs in with the right secret.
     expect((await signInWx(code)).body).toEqual({ bound: false });
-    expectProblem(await signInWx(fake.login(app.appid, openid()), fake.env(app, { WECHAT_MINIPROGRAM_SECRET: "" })), 409, "WECHAT_NOT_CONFIGURED");
+    expectProblem(
+      await signInWx(fake.login(app.appid, openid()), fake.env(app, { WECHAT_MINIPROGRAM_SECRET: "" })),
+      409,
+      "WECHAT_NOT_CONFIGURED",
+    );
     const logged = JSON.stringify(logs.map((l) => l.mock.calls));
     expect(logged).toContain("wechat.code2session_failed");
     for (const secret of ["0".repeat(32), app.secret, code]) expect(logged).not.toContain(secret);
@@ -203,7 +207,11 @@ describe("the bound openid", () => {
     await bindWx(m.techSession, fake.login(payer.appid, me), fake.env(payer, { WECHAT_MINIPROGRAM_APPID: "" }));
     const res = await put();
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ provider: "wechatpay", accountType: "WECHAT_OPENID", account: `${me.slice(0, 3)}****${me.slice(-4)}` });
+    expect(res.body).toMatchObject({
+      provider: "wechatpay",
+      accountType: "WECHAT_OPENID",
+      account: `${me.slice(0, 3)}****${me.slice(-4)}`,
+    });
     expect(await payoutPayee(env, m.tech.id, "wechatpay")).toEqual({ payeeOpenId: me });
   });
 });

@@ -132,6 +132,7 @@ describe("subscribe messages", () => {
     for (let i = 0; i < 5; i += 1) expect((await consume(s.e, [enRoute(c.accountId)])).acked).toEqual(["q0"]);
     expect(fake.sent).toHaveLength(5);
     expect(fake.calls.stableToken).toBe(1);
+    expect(fake.tokenRequests).toEqual([{ grant_type: "client_credential", appid: s.app.appid, force_refresh: false }]);
     expect(fake.errcodes).toEqual([]);
   });
 
@@ -204,7 +205,10 @@ describe("subscribe messages", () => {
     const c = await boundCustomer(s);
     const logs = vi.spyOn(console, "error");
     const broken = {
-      "order.en_route": { templateId: s.templateId, data: { thing1: "title", thing2: "body", character_string3: "orderId", thing4: "title" } },
+      "order.en_route": {
+        templateId: s.templateId,
+        data: { thing1: "title", thing2: "body", character_string3: "orderId", thing4: "title" },
+      },
     };
     const m = enRoute(c.accountId);
     expect(await consume({ ...s.e, WECHAT_SUBSCRIBE_TEMPLATES: JSON.stringify(broken) } as Env, [m])).toEqual({
@@ -232,7 +236,12 @@ describe("subscribe messages", () => {
 
 describe("the subscribe client", () => {
   const cfg = (secret: string, appid: string) =>
-    parseConfig({ JWT_SECRET: "x".repeat(32), WECHAT_API_BASE: WECHAT_FAKE_BASE, WECHAT_MINIPROGRAM_APPID: appid, WECHAT_MINIPROGRAM_SECRET: secret });
+    parseConfig({
+      JWT_SECRET: "x".repeat(32),
+      WECHAT_API_BASE: WECHAT_FAKE_BASE,
+      WECHAT_MINIPROGRAM_APPID: appid,
+      WECHAT_MINIPROGRAM_SECRET: secret,
+    });
 
   it("is refused the access token with a wrong AppSecret, and sends nothing", async () => {
     const app = fake.app();

@@ -67,6 +67,8 @@ export class WechatFake {
   /** Session keys handed out (a test checks none of them is kept or logged). */
   sessionKeys: string[] = [];
   calls = { code2session: 0, stableToken: 0, send: 0 };
+  /** The stable_token requests, without the secret. */
+  tokenRequests: { grant_type: unknown; appid: unknown; force_refresh: unknown }[] = [];
   /** errcodes answered, in order. */
   errcodes: number[] = [];
   faults: WechatFaults = {};
@@ -117,7 +119,9 @@ export class WechatFake {
 
   /** A subscribe message template of the app with its field keys. */
   template(appid: string, fields: string[]): string {
-    const id = b64(32).replace(/[^A-Za-z0-9]/g, "").slice(0, 43);
+    const id = b64(32)
+      .replace(/[^A-Za-z0-9]/g, "")
+      .slice(0, 43);
     this.apps.get(appid)!.templates.set(id, fields);
     return id;
   }
@@ -186,6 +190,7 @@ export class WechatFake {
     } catch {
       return this.fail(47001, "data format error");
     }
+    this.tokenRequests.push({ grant_type: b.grant_type, appid: b.appid, force_refresh: b.force_refresh });
     if (b.grant_type !== "client_credential") return this.fail(40002, "invalid grant_type");
     const app = this.credentials(b.appid, b.secret);
     if (app instanceof Response) return app;
