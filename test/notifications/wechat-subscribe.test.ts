@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fitField, sendSubscribeMessage } from "../../src/adapters/wechat";
 import { ProviderError } from "../../src/adapters/provider-error";
 import { ConfigError, parseConfig } from "../../src/config";
-import type { OutboxMessage } from "../../src/domain/outbox";
+import type { OutboxMessage, OutboxMessageOf } from "../../src/domain/outbox";
 import worker from "../../src/index";
 import { callWith, signIn, type Session } from "../support/http";
 import { WECHAT_FAKE_BASE, WechatFake } from "../support/wechat-fake";
@@ -56,7 +56,7 @@ async function boundCustomer(s: ReturnType<typeof setUp>, lang = "zh-CN", times 
 
 let seq = 0;
 /** The customer's technician set off: the notice `order.en_route`, on every channel. */
-function enRoute(customerId: string): OutboxMessage {
+function enRoute(customerId: string): OutboxMessageOf<"order.status"> {
   seq += 1;
   return {
     id: `msg_wx${Date.now()}${seq}`,
