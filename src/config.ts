@@ -209,6 +209,36 @@ const schema = z.object({
   FCM_API_BASE: z.url({ message: "expected a URL" }).default("https://fcm.googleapis.com"),
   FCM_PROJECT_ID: text(),
   FCM_SERVICE_ACCOUNT: text(),
+  // WeChat server API (mini-program sign-in, subscribe messages): API base URL; the mini program's
+  // appid (empty: WECHATPAY_APPID, which JSAPI payments and transfers need the openid under) and its
+  // AppSecret (a secret; empty: no WeChat sign-in).
+  WECHAT_API_BASE: z.url({ message: "expected an http(s) URL", protocol: /^https?$/ }).default("https://api.weixin.qq.com"),
+  WECHAT_MINIPROGRAM_APPID: text(),
+  WECHAT_MINIPROGRAM_SECRET: text(),
+  // Subscribe messages (订阅消息) as a notification channel: "live" sends them, "off" does not.
+  WECHAT_NOTIFY: z.enum(["off", "live"], { message: 'expected "off" or "live"' }).default("off"),
+  // Which version of the mini program a subscribe message opens: formal, trial or developer.
+  WECHAT_MINIPROGRAM_STATE: z
+    .enum(["formal", "trial", "developer"], { message: 'expected "formal", "trial" or "developer"' })
+    .default("formal"),
+  // JSON object: notice kind → its subscribe message template: the template id, the page it opens
+  // ("{orderId}" and other parameters filled in) and the template's fields, each naming a notice
+  // parameter, e.g. {"order.en_route":{"templateId":"…","page":"pages/order/detail?id={orderId}",
+  // "data":{"thing1":"title","character_string2":"orderId","time3":"when"}}}.
+  WECHAT_SUBSCRIBE_TEMPLATES: json(
+    z.record(
+      z.string().min(1),
+      z
+        .object({
+          templateId: z.string().min(1),
+          page: z.string().min(1).optional(),
+          data: z.record(z.string().regex(/^[a-z_]+\d+$/, "a template field key such as thing1"), z.string().min(1)),
+        })
+        .strict(),
+      { message: "expected a JSON object of kind → {templateId, page, data}" },
+    ),
+    {},
+  ),
   // Payment providers: webhook secrets, ids notifications must match, keys (PEM, literal \n allowed).
   STRIPE_WEBHOOK_SECRET: text(),
   STRIPE_PUBLISHABLE_KEY: text(),

@@ -104,6 +104,39 @@ export const ERRORS = {
     status: 401,
     detail: { en: "This refresh token was already used; sign in again.", zh: "刷新令牌已被使用，请重新登录。" },
   },
+  WECHAT_NOT_CONFIGURED: {
+    status: 409,
+    detail: { en: "Signing in with WeChat is not available here.", zh: "当前不支持微信登录。" },
+  },
+  WECHAT_CODE_INVALID: {
+    status: 400,
+    detail: {
+      en: "The WeChat login code is invalid, expired or already used; call wx.login again and send the new code.",
+      zh: "微信登录凭证无效、已过期或已使用，请重新调用 wx.login 获取新的 code。",
+    },
+  },
+  WECHAT_USER_BLOCKED: {
+    status: 403,
+    detail: { en: "WeChat refused sign-in for this WeChat user.", zh: "微信拒绝了该微信用户的登录。" },
+  },
+  WECHAT_UNAVAILABLE: {
+    status: 503,
+    detail: { en: "WeChat did not answer; try again shortly.", zh: "微信服务暂时无响应，请稍后重试。" },
+  },
+  WECHAT_ALREADY_BOUND: {
+    status: 409,
+    detail: {
+      en: "This WeChat is bound to another account; unbind it there first.",
+      zh: "该微信已绑定其他账号，请先在该账号中解绑。",
+    },
+  },
+  WECHAT_NOT_BOUND: {
+    status: 409,
+    detail: {
+      en: "Bind your WeChat first (POST /v1/me/wechat), or give the openid.",
+      zh: "请先绑定微信（POST /v1/me/wechat），或提供 openid。",
+    },
+  },
   ADDRESS_LIMIT: {
     status: 409,
     detail: { en: "An account keeps at most {max} addresses; delete one first.", zh: "每个账号最多保存 {max} 个地址，请先删除一个。" },

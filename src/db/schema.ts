@@ -484,6 +484,34 @@ export const pushDevices = sqliteTable(
   (t) => [index("push_devices_account_idx").on(t.accountId, t.id), uniqueIndex("push_devices_token_uq").on(t.provider, t.token)],
 );
 
+/**
+ * WeChat identities bound to accounts: the openid a mini program (`appid`) knows the person by, and
+ * the unionid when the app belongs to an open-platform account. One openid per app and account;
+ * an openid belongs to one account. `lang` is the language the person used when they last signed
+ * in or bound (subscribe messages go out in it). The session key is never stored.
+ */
+export const wechatBindings = sqliteTable(
+  "wechat_bindings",
+  {
+    appid: text("appid").notNull(),
+    openid: text("openid").notNull(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    unionid: text("unionid"),
+    lang: text("lang", { enum: ["zh", "en"] })
+      .notNull()
+      .default("zh"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appid, t.openid] }),
+    uniqueIndex("wechat_bindings_account_app_uq").on(t.accountId, t.appid),
+    index("wechat_bindings_unionid_idx").on(t.unionid),
+  ],
+);
+
 /** Messages a queue (notifications or cell events) gave up on, kept for operators to replay. */
 export const deadLetters = sqliteTable("dead_letters", {
   id: text("id").primaryKey(),
@@ -736,7 +764,7 @@ export const notificationDeliveries = sqliteTable(
     /** `<outbox message id>#<notice kind>`: one message may say two things to one person. */
     messageId: text("message_id").notNull(),
     accountId: text("account_id").notNull(),
-    channel: text("channel", { enum: ["push", "sms"] }).notNull(),
+    channel: text("channel", { enum: ["push", "sms", "wechat"] }).notNull(),
     kind: text("kind").notNull(),
     sentAt: integer("sent_at").notNull(),
   },

@@ -125,7 +125,8 @@ export async function logout(env: Env, refreshToken: string): Promise<void> {
   if (row) await revokeFamily(db, row.familyId);
 }
 
-async function issueTokens(env: Env, account: AccountRow, familyId: string): Promise<TokenPair> {
+/** Signs an active account in: an access token and the first refresh token of family `familyId`. */
+export async function issueTokens(env: Env, account: AccountRow, familyId: string): Promise<TokenPair> {
   if (account.status !== "active") throw AppError.of("FORBIDDEN");
   const db = getDb(env);
   const { technician } = await accountLinks(db, account);

@@ -1,9 +1,11 @@
 /**
- * Accounts and sign-in (OTP, tokens), the caller's own profile and saved addresses, and the merchant scope of staff.
+ * Accounts and sign-in (OTP, WeChat, tokens), the caller's own profile and saved addresses, and the merchant scope of staff.
  * The area's public surface: its routers (mounted by src/http/routes.ts) and what other areas may call.
  */
 export { default as authRoutes } from "./auth.handlers";
 export { default as meRoutes } from "./me.handlers";
 export { default as addressesRoutes } from "./addresses.handlers";
+export { default as wechatRoutes } from "./wechat.handlers";
 export * from "./auth.service";
 export * from "./scope";
+export { boundOpenId } from "./wechat.service";

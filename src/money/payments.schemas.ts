@@ -10,7 +10,10 @@ export const PaymentRequest = z
       .optional()
       .openapi({ description: "Default: deposit or full before confirmation, balance after (full for pay-after-service)" }),
     channel: z.enum(["app", "jsapi"]).optional().openapi({ description: "WeChat Pay only: app (default) or jsapi" }),
-    openId: z.string().min(1).max(128).optional().openapi({ description: "WeChat Pay JSAPI: the payer's openid" }),
+    openId: z.string().min(1).max(128).optional().openapi({
+      description:
+        "WeChat Pay JSAPI: the payer's openid under WECHATPAY_APPID; absent, the openid the customer bound with POST /v1/me/wechat (400 when neither)",
+    }),
   })
   .strict()
   .openapi("PaymentRequest");

@@ -12,12 +12,15 @@ import { providerClient } from "../adapters/payment-provider";
 import { ProviderError } from "../adapters/provider-error";
 import { FINAL_STATUSES, SERVED_STATUSES } from "../domain/order-state";
 import type { OrderRow } from "../db/repositories/orders.repo";
+import { config } from "../config";
+import { boundOpenId } from "../identity/wechat.service";
 
 export interface CreatePaymentInput {
   provider: PaymentProvider;
   stage?: PaymentStage;
-  /** WeChat Pay: `app` (default) or `jsapi` (needs `openId`). */
+  /** WeChat Pay: `app` (default) or `jsapi` (needs the payer's openid). */
   channel?: "app" | "jsapi";
+  /** JSAPI: the payer's openid; absent, the one the customer bound (POST /v1/me/wechat). */
   openId?: string;
 }
 
@@ -53,8 +56,14 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
       { errors: [{ path: "body.channel", message: `one of ${CHANNELS[input.provider].join(", ")}` }] },
     );
   }
-  if (channel === "jsapi" && !input.openId) {
-    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.openId", message: "required for channel jsapi" }] });
+  // JSAPI pays from the payer's openid under WECHATPAY_APPID: the one given, else the one bound.
+  const openId = channel === "jsapi" ? (input.openId ?? (await boundOpenId(env, customerId, config(env).WECHATPAY_APPID))) : input.openId;
+  if (channel === "jsapi" && !openId) {
+    throw AppError.of(
+      "VALIDATION_FAILED",
+      {},
+      { errors: [{ path: "body.openId", message: "required for channel jsapi unless the account bound its WeChat (POST /v1/me/wechat)" }] },
+    );
   }
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
   const [payments, found] = await Promise.all([paymentsOfOrder(db, order.id), bookableService(db, order.serviceId)]);
@@ -75,7 +84,7 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
       currency: order.currency,
       description,
       notifyUrl: url,
-      payerOpenId: input.openId,
+      payerOpenId: openId ?? undefined,
     })
     .catch((err: unknown) => {
       // Nothing is recorded yet: the customer may simply try again (the same Idempotency-Key works).

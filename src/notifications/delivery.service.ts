@@ -1,6 +1,7 @@
 /**
  * The notifications queue's consumer: each outbox message becomes in-app notices and, where the
- * notice calls for it, a push and a text message. Delivery is idempotent per message, account and
+ * notice calls for it, a push and a text message, and a WeChat subscribe message where one is
+ * configured for its kind (`WECHAT_NOTIFY=live`). Delivery is idempotent per message, account and
  * channel, so a message the queue delivers twice (or an operator replays) is never sent twice.
  * A message that keeps failing is retried with backoff and then parked in the dead-letter queue,
  * whose consumer keeps it for operators to replay.
@@ -21,6 +22,7 @@ import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { pushSender, smsSender, type DeviceRegistry } from "../adapters/channels";
 import { deleteDevicesById, listDevices } from "../db/repositories/devices.repo";
+import { sendBySubscribe, subscribeChannel } from "./wechat-subscribe.service";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
@@ -42,6 +44,7 @@ export interface Delivered {
   inapp: number;
   push: number;
   sms: number;
+  wechat: number;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface Delivered {
  */
 export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delivered> {
   // Topics that are not for people cost nothing.
-  if (noticesFor(m).length === 0) return { notices: 0, inapp: 0, push: 0, sms: 0 };
+  if (noticesFor(m).length === 0) return { notices: 0, inapp: 0, push: 0, sms: 0, wechat: 0 };
   const db = getDb(env);
   const p: { customerId?: string; technicianId?: string | null; orderId?: string } = m.payload;
   const found = await deliveryContext(db, {
@@ -61,7 +64,7 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
     messageId: m.id,
   });
   const notices = noticesFor(m, found.timeZone);
-  const done: Delivered = { notices: notices.length, inapp: 0, push: 0, sms: 0 };
+  const done: Delivered = { notices: notices.length, inapp: 0, push: 0, sms: 0, wechat: 0 };
   const to = (a: Audience): Recipient | undefined => (a === "customer" ? found.customer : found.technician);
   const keyOf = (kind: string) => `${m.id}#${kind}`;
 
@@ -71,12 +74,21 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
       ? [{ id: newId("ntf"), accountId: r.accountId, kind: n.kind, title: n.title, body: n.body, data: n.data, sourceId: keyOf(n.kind) }]
       : [];
   });
-  const sent: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string }[] = [];
+  const sent: { messageId: string; accountId: string; channel: "push" | "sms" | "wechat"; kind: string }[] = [];
   const registry: DeviceRegistry = { devices: (accountId) => listDevices(db, accountId), dropStale: (ids) => deleteDevicesById(db, ids) };
   const push = pushSender(config(env), registry);
   const sms = smsSender(config(env));
   let pii: Pii | undefined;
   try {
+    // Inside the try: a WeChat misconfiguration must not hold back the in-app notices.
+    const wechat = await subscribeChannel(
+      env,
+      db,
+      notices.flatMap((n) => {
+        const r = to(n.audience);
+        return r ? [{ accountId: r.accountId, kind: n.kind }] : [];
+      }),
+    );
     for (const n of notices) {
       const r = to(n.audience);
       if (!r) continue;
@@ -92,6 +104,13 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
         await sms.send(phone, { kind: n.kind, params: smsParams(n), text: `【Doorstep】${n.title.zh}：${n.body.zh}` });
         sent.push({ messageId: key, accountId: r.accountId, channel: "sms", kind: n.kind });
         done.sms += 1;
+      }
+      const route = wechat?.route(r.accountId, n.kind);
+      if (wechat && route && !found.delivered.has(`${r.accountId}:wechat:${n.kind}`)) {
+        if (await sendBySubscribe(wechat, route, n, { messageId: m.id, accountId: r.accountId }, found.timeZone)) {
+          sent.push({ messageId: key, accountId: r.accountId, channel: "wechat", kind: n.kind });
+          done.wechat += 1;
+        }
       }
     }
   } finally {

@@ -25,7 +25,12 @@ export const PayeeInput = z
         openId: z
           .string()
           .regex(/^[A-Za-z0-9_-]{6,64}$/, "a WeChat openid")
-          .openapi({ description: "The technician's openid under the app (WECHATPAY_APPID)", example: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" }),
+          .optional()
+          .openapi({
+            description:
+              "The technician's openid under the app (WECHATPAY_APPID). Absent: the openid the account bound with POST /v1/me/wechat (409 WECHAT_NOT_BOUND when none)",
+            example: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+          }),
       })
       .strict(),
     z
@@ -74,7 +79,7 @@ export const putOwn = createRoute({
   security: bearer,
   middleware: [technician] as const,
   request: { body: jsonBody(PayeeInput) },
-  responses: { 200: jsonContent(Payee, "The account now on file, masked"), ...authErrors(404, 413, 415) },
+  responses: { 200: jsonContent(Payee, "The account now on file, masked"), ...authErrors(404, 409, 413, 415) },
 });
 
 export const deleteOwn = createRoute({

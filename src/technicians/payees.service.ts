@@ -8,32 +8,21 @@ import { getDb } from "../db/client";
 import { deletePayee, findPayee, listPayees, upsertPayee, type PayeeProvider, type PayeeRow } from "../db/repositories/payees.repo";
 import { findTechnician } from "../db/repositories/technicians.repo";
 import type { Auth } from "../env";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
+import { config } from "../config";
 import { merchantScope } from "../identity/scope";
+import { boundOpenId } from "../identity/wechat.service";
 import { Pii } from "../lib/pii";
+import { maskAccount, maskName } from "../domain/masking";
 
 export const PAYEE_PROVIDERS = ["wechatpay", "alipay"] as const;
 
 export type PayeeInput =
-  | { provider: "wechatpay"; openId: string }
+  | { provider: "wechatpay"; openId?: string }
   | { provider: "alipay"; identity: string; identityType: "ALIPAY_LOGON_ID" | "ALIPAY_USER_ID"; realName: string };
 
 const ACCOUNT = "payee_account";
 const NAME = "payee_name";
-
-/** Keeps the first and last characters of an account, e.g. `oUp****eS6o`, `138****8000`. */
-export function maskAccount(value: string): string {
-  const chars = [...value];
-  if (chars.length <= 4) return `${chars[0] ?? ""}***`;
-  const keep = chars.length >= 10 ? 3 : 1;
-  return `${chars.slice(0, keep).join("")}****${chars.slice(-4).join("")}`;
-}
-
-/** Keeps only the last character of a name, e.g. `**明`. */
-export function maskName(value: string): string {
-  const chars = [...value];
-  return chars.length <= 1 ? "*" : `${"*".repeat(chars.length - 1)}${chars[chars.length - 1]}`;
-}
 
 async function view(pii: Pii, row: PayeeRow) {
   const account = await pii.decrypt(ACCOUNT, row.accountEnc);
@@ -66,10 +55,16 @@ export async function payeesForStaff(env: Env, actor: Auth, technicianId: string
   return views(env, technicianId);
 }
 
-/** Sets (or replaces) the technician's account for the input's provider; answers its masked view. */
-export async function setPayee(env: Env, technicianId: string, input: PayeeInput) {
+/**
+ * Sets (or replaces) the technician's account for the input's provider; answers its masked view.
+ * A WeChat Pay account without an openid takes the one the technician's account (`accountId`)
+ * bound under WECHATPAY_APPID (409 WECHAT_NOT_BOUND when there is none).
+ */
+export async function setPayee(env: Env, technicianId: string, input: PayeeInput, accountId: string) {
   const pii = await Pii.fromEnv(env);
   const db = getDb(env);
+  const openId = input.provider === "wechatpay" ? (input.openId ?? (await boundOpenId(env, accountId, config(env).WECHATPAY_APPID))) : null;
+  if (input.provider === "wechatpay" && !openId) throw AppError.of("WECHAT_NOT_BOUND");
   const now = Date.now();
   const existing = await findPayee(db, technicianId, input.provider);
   const row: PayeeRow =
@@ -77,7 +72,7 @@ export async function setPayee(env: Env, technicianId: string, input: PayeeInput
       ? {
           technicianId,
           provider: "wechatpay",
-          accountEnc: await pii.encrypt(ACCOUNT, input.openId),
+          accountEnc: await pii.encrypt(ACCOUNT, openId!),
           accountType: null,
           nameEnc: null,
           createdAt: existing?.createdAt ?? now,

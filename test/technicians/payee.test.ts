@@ -70,7 +70,6 @@ describe("technician payout accounts", () => {
     for (const body of [
       {},
       { provider: "stripe", openId: OPENID },
-      { provider: "wechatpay" },
       { provider: "wechatpay", openId: "has spaces in it" },
       { provider: "wechatpay", openId: OPENID, extra: 1 },
       { provider: "alipay", identity: ALIPAY_LOGIN, identityType: "ALIPAY_LOGON_ID" },
@@ -81,6 +80,8 @@ describe("technician payout accounts", () => {
       expectProblem(await putPayee(s, body), 400, "VALIDATION_FAILED");
     }
     expectProblem(await call("DELETE", "/v1/technician/payee/stripe", { token: s.token }), 400);
+    // Without an openid the WeChat one bound to the account is meant; there is none here.
+    expectProblem(await putPayee(s, { provider: "wechatpay" }), 409, "WECHAT_NOT_BOUND");
     expect(JSON.stringify((await rawRows(m.tech.id)).results)).toBe(before);
   });
 

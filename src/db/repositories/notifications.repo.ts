@@ -175,7 +175,7 @@ export interface NewNotification {
 export async function recordDelivered(
   db: Db,
   inapp: NewNotification[],
-  sent: { messageId: string; accountId: string; channel: "push" | "sms"; kind: string }[],
+  sent: { messageId: string; accountId: string; channel: "push" | "sms" | "wechat"; kind: string }[],
   now = Date.now(),
 ): Promise<void> {
   const statements = [
