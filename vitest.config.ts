@@ -91,11 +91,11 @@ export default defineConfig(async () => {
   });
   return {
     test: {
-      // Info log lines (requests, console SMS and push, drains) and the security warnings the webhook
-      // and cell-event retries the tests provoke on purpose are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
+      // Info log lines (requests, console SMS and push, drains) and the security warnings the webhook,
+      // cell-event and number-privacy retries the tests provoke on purpose are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
       onConsoleLog: (log: string) =>
         process.env.DOORSTEP_TEST_LOGS === "1" ||
-        !/"level":"info"|"msg":"payment\.security"|"msg":"cell\.event_(retry|dead_letter)"/.test(log),
+        !/"level":"info"|"msg":"payment\.security"|"msg":"cell\.event_(retry|dead_letter)"|"msg":"number_privacy\.retry"/.test(log),
       projects: [
         // The production Worker (src/index.ts).
         workerProject("api", "./wrangler.toml", ["test/**/*.test.ts"]),

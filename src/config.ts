@@ -196,6 +196,12 @@ const schema = z.object({
   TENCENTCLOUD_SECRET_KEY: text(),
   TENCENT_SMS_SDK_APP_ID: text(),
   TENCENT_SMS_SIGN_NAME: text(),
+  // Number privacy (隐私号): "aliyun" binds customer and technician to a virtual number through
+  // Aliyun Phone Number Protection (Dyplsapi), with the AccessKey pair above and this pool; "off"
+  // keeps today's masking rules.
+  NUMBER_PRIVACY: z.enum(["off", "aliyun"], { message: 'expected "off" or "aliyun"' }).default("off"),
+  ALIYUN_PNS_ENDPOINT: z.url({ message: "expected a URL" }).default("https://dyplsapi.aliyuncs.com"),
+  ALIYUN_PNS_POOL_KEY: text(),
   // Push: "live" sends to each registered device through its provider (JPush or FCM).
   PUSH_PROVIDER: z.enum(["console", "webhook", "live"], { message: 'expected "console", "webhook" or "live"' }).default("console"),
   PUSH_WEBHOOK_URL: text(),

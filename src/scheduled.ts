@@ -1,12 +1,13 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
- * pending, reminders that fell due, then the outbox drain that sends what those wrote and anything
+ * pending, reminders that fell due, virtual-number bindings to make, retry or end, then the outbox drain that sends what those wrote and anything
  * a background drain missed. Each step runs even if an earlier one fails; the run fails (and is
  * logged) when any step did.
  */
 import { drainOutbox } from "./notifications/outbox.service";
 import { writeDueReminders } from "./notifications/reminders.service";
 import { reconcilePendingPayments } from "./money/reconcile.service";
+import { reconcileNumberBindings } from "./visit/number-privacy.service";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const steps: [string, () => Promise<unknown>][] = [
@@ -18,6 +19,14 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
+    [
+      "number-privacy",
+      async () => {
+        const summary = await reconcileNumberBindings(env, now);
+        if (summary.bound || summary.unbound || summary.failed)
+          console.log(JSON.stringify({ level: "info", msg: "number_privacy", ...summary }));
+      },
+    ],
     ["outbox", () => drainOutbox(env)],
   ];
   const failed: string[] = [];

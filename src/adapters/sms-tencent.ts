@@ -2,8 +2,8 @@
  * Tencent Cloud SMS (API 2021-01-11, SendSms), signed with TC3-HMAC-SHA256 over the JSON body.
  */
 import type { Config } from "../config";
-import { sha256Hex, toHex } from "../lib/encoding";
-import { callProvider, configured, hmacSha256, SmsError, templateFor, type SmsSender } from "./sms";
+import { hmacSha256, sha256Hex, toHex } from "../lib/encoding";
+import { callProvider, configured, SmsError, templateFor, type SmsSender } from "./sms";
 
 type TencentConfig = Pick<
   Config,

@@ -1,10 +1,9 @@
 /**
  * What every text-message provider shares: the message (a kind that picks an approved template,
- * and the named values it fills in), the failure a provider reports, and the signing primitives.
+ * and the named values it fills in), the failure a provider reports, and how a provider is called.
  * Mainland providers only send templates they approved beforehand, never free text.
  */
 import type { Config } from "../config";
-import { utf8 } from "../lib/encoding";
 
 export interface SmsMessage {
   /** What the message is about (`otp`, `order.cancelled`, `reminder.1h`, …): picks the template. */
@@ -56,12 +55,6 @@ export function templateFor(
 export function configured(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is not set`);
   return value;
-}
-
-export async function hmacSha256(key: Uint8Array<ArrayBuffer> | string, data: string): Promise<Uint8Array<ArrayBuffer>> {
-  const raw = typeof key === "string" ? utf8(key) : key;
-  const k = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, utf8(data)));
 }
 
 /** Calls a provider; a network failure or a 5xx answer is a retryable SmsError. Returns the JSON body. */

@@ -3,6 +3,7 @@
  * Times are UTC epoch milliseconds; money is integer minor units (分); PII columns hold ciphertext.
  */
 import type { OutboxMessage } from "../domain/outbox";
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Role } from "../domain/roles";
 import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit } from "../domain/catalog";
@@ -330,6 +331,56 @@ export const orders = sqliteTable(
     index("orders_merchant_idx").on(t.merchantId, t.id),
     index("orders_status_idx").on(t.status, t.startAt),
     index("orders_exception_idx").on(t.exception),
+  ],
+);
+
+/**
+ * Number privacy (隐私号): the virtual number X binding an order's contact (A) and its technician
+ * (B) at the provider, one row per binding for one technician of the order. `pending` wants a
+ * binding not made yet (retried at `next_attempt_at`), `active` is bound (until `unbound_at`),
+ * `released` ended (or never bound), `skipped` cannot be bound (a number the provider refuses).
+ * No real phone number is stored here: they are read from the order and the account when binding.
+ */
+export const numberBindings = sqliteTable(
+  "number_bindings",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    status: text("status", { enum: ["pending", "active", "released", "skipped"] }).notNull(),
+    provider: text("provider", { enum: ["aliyun"] }).notNull(),
+    /** The provider's pool the binding was made in (unbinding names it). */
+    poolKey: text("pool_key").notNull(),
+    /** The provider's id of the binding (Aliyun SubsId). */
+    subsId: text("subs_id"),
+    /** The virtual number X as the provider writes it. */
+    secretNo: text("secret_no"),
+    /** When the provider drops the binding by itself. */
+    expiresAt: integer("expires_at"),
+    /** Calls to the provider for this row (bind and unbind). */
+    attempts: integer("attempts").notNull().default(0),
+    /** When a failed bind or unbind is tried again (null: at once). */
+    nextAttemptAt: integer("next_attempt_at"),
+    /** A worker owns the row until then (one call to the provider at a time). */
+    leaseUntil: integer("lease_until"),
+    /** The provider's last error code (never a number). */
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    boundAt: integer("bound_at"),
+    unboundAt: integer("unbound_at"),
+  },
+  (t) => [
+    index("number_bindings_order_idx").on(t.orderId, t.status),
+    index("number_bindings_due_idx").on(t.status, t.nextAttemptAt),
+    // At most one live binding per order and technician, however many workers try at once.
+    uniqueIndex("number_bindings_live_uq")
+      .on(t.orderId, t.technicianId)
+      .where(sql`status in ('pending', 'active')`),
   ],
 );
 

@@ -6,7 +6,7 @@ import { bookableService } from "../db/repositories/booking.repo";
 import { findOrder, grabPool, listOrders, type OrderRow } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { haversineKm } from "../domain/geo";
-import { LIVE_STATUSES, REVEAL_STATUSES } from "../domain/order-state";
+import { isRevealed, LIVE_STATUSES } from "../domain/order-state";
 import { maskPhone } from "../domain/phone";
 import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
@@ -25,6 +25,7 @@ import { orderView } from "../orders/orders.view";
 import { completionSplit } from "../money/order-money.service";
 import { assertNoPendingExtraCharge } from "../visit/changes.service";
 import { assertPhotoTaken } from "../visit/photos.service";
+import { virtualNumberFor } from "../visit/number-privacy.service";
 
 export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
 
@@ -33,8 +34,7 @@ const geofenceMeters = (env: Env) => config(env).GEOFENCE_METERS;
 
 /** Whether the technician may see the exact address and the customer's phone now. */
 export function revealed(env: Env, order: OrderRow, now = Date.now()): boolean {
-  if (REVEAL_STATUSES.includes(order.status)) return true;
-  return order.status === "completed" && now <= (order.completedAt ?? order.updatedAt) + graceMs(env);
+  return isRevealed(order, graceMs(env), now);
 }
 
 /**
@@ -52,6 +52,8 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
   };
   const mine = order.technicianId === technicianId;
   const open = mine && revealed(env, order);
+  // While number privacy binds them, the technician calls the virtual number, never the real one.
+  const virtualNumber = open ? await virtualNumberFor(env, order, { technicianId }) : null;
   return {
     ...base,
     technician: mine ? base.technician : null,
@@ -59,9 +61,10 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
       ? { lat: order.lat, lng: order.lng }
       : { lat: Math.round(order.lat * 100) / 100, lng: Math.round(order.lng * 100) / 100 },
     address: open
-      ? { text: addr.text, contactName: addr.contactName, contactPhone: addr.contactPhone }
+      ? { text: addr.text, contactName: addr.contactName, contactPhone: virtualNumber ?? addr.contactPhone }
       : { text: null, contactName: addr.contactName.slice(0, 1) + "*", contactPhone: maskPhone(addr.contactPhone) },
     revealed: open,
+    virtualNumber,
   };
 }
 

@@ -70,6 +70,19 @@ export const BEFORE_DEPARTURE: readonly OrderStatus[] = ["pending_payment", "con
 export const REVEAL_STATUSES: readonly OrderStatus[] = ["accepted", "en_route", "arrived", "in_service"];
 
 /**
+ * Whether the order's technician sees the exact address and the contact's phone at `now`: from
+ * acceptance until completion, and `graceMs` (REVEAL_GRACE_MINUTES) after it.
+ */
+export function isRevealed(
+  order: { status: OrderStatus; completedAt: number | null; updatedAt: number },
+  graceMs: number,
+  now: number,
+): boolean {
+  if (REVEAL_STATUSES.includes(order.status)) return true;
+  return order.status === "completed" && now <= (order.completedAt ?? order.updatedAt) + graceMs;
+}
+
+/**
  * From departure until arrival the order's customer may watch the technician come; not before,
  * so an order accepted days ahead never shows where the technician is on other jobs.
  */

@@ -21,3 +21,11 @@ export function maskPhone(e164: string): string {
   const head = national.slice(0, Math.min(3, national.length - 4));
   return cc + head + "*".repeat(national.length - head.length - 4) + national.slice(-4);
 }
+
+/**
+ * A mainland number written the national way (a mobile `17012345678`, a landline with its trunk
+ * `0` such as `02131075869`, a service number like `95013…`) as E.164.
+ */
+export function e164OfMainland(national: string): string {
+  return `+86${national.replace(/^0/, "")}`;
+}

@@ -23,6 +23,7 @@ import { Pii } from "../lib/pii";
 import { pushSender, smsSender, type DeviceRegistry } from "../adapters/channels";
 import { deleteDevicesById, listDevices } from "../db/repositories/devices.repo";
 import { sendBySubscribe, subscribeChannel } from "./wechat-subscribe.service";
+import { followOrderNumber } from "../visit/number-privacy.service";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
@@ -156,6 +157,8 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       continue;
     }
     const message = parsed.data;
+    // A virtual number follows the order's technician (never throws; the cron retries).
+    if (message.topic === "order.status") await followOrderNumber(env, message.payload);
     try {
       const done = await deliverMessage(env, message);
       console.log(JSON.stringify({ level: "info", msg: "notification.delivered", id: message.id, topic: message.topic, ...done }));

@@ -68,6 +68,17 @@ export const Order = z
     holdExpiresAt: z.string().nullable(),
     acceptBy: z.string().nullable(),
     startCode: z.string().optional().openapi({ description: "Customer only: the technician needs it to start" }),
+    virtualNumber: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "Customer and technician only (number privacy, NUMBER_PRIVACY): the virtual number (E.164) that connects the order's contact and its technician, " +
+          "shown instead of either real number from acceptance until completion plus REVEAL_GRACE_MINUTES once the provider has bound it. " +
+          "Null while none is bound (privacy off, binding still pending, or it ended): then the usual masking rules apply.",
+        example: "+8617012345678",
+      }),
     exception: z.string().nullable().optional().openapi({ description: EXCEPTION_HELP }),
     merchantId: z.string().nullable().optional().openapi({ description: "Staff only: the merchant whose service it is" }),
     cityId: z.string().optional().openapi({ description: "Staff only" }),
@@ -93,7 +104,13 @@ export const Order = z
 
 export const Task = Order.extend({
   location: z.object({ lat: z.number(), lng: z.number() }).openapi({ description: "Exact while revealed, else rounded" }),
-  address: z.object({ text: z.string().nullable(), contactName: z.string(), contactPhone: z.string() }),
+  address: z.object({
+    text: z.string().nullable(),
+    contactName: z.string(),
+    contactPhone: z.string().openapi({
+      description: "While revealed: the virtual number when one is bound (see virtualNumber), else the contact's phone; otherwise masked",
+    }),
+  }),
   revealed: z
     .boolean()
     .openapi({ description: "Exact address and phone are shown from acceptance until completion plus REVEAL_GRACE_MINUTES" }),

@@ -10,6 +10,7 @@ import { rosterEntry } from "../db/repositories/roster.repo";
 import { toZonedIso } from "../domain/zoned";
 import { Pii } from "../lib/pii";
 import { moneyOfOrder } from "../money/payments.service";
+import { virtualNumberFor } from "../visit/number-privacy.service";
 
 /** The technician an order view shows. */
 export interface ShownTechnician {
@@ -45,18 +46,22 @@ export interface ViewFacts {
   refunds: Awaited<ReturnType<typeof moneyOfOrder>>["refunds"];
   /** In the clear, for the customer's view only. */
   startCode?: string;
+  /** The virtual number that reaches the other side while number privacy binds them. */
+  virtualNumber?: string | null;
 }
 
 /** An order as its customer, its technician or staff may see it. */
 export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
   const db = getDb(env);
-  const [events, found, city, tech, paid] = await Promise.all([
+  const [events, found, city, tech, paid, virtualNumber] = await Promise.all([
     timeline(db, order.id),
     bookableService(db, order.serviceId),
     cityOfCell(db, order.cell),
     order.technicianId ? rosterEntry(db, order.technicianId) : Promise.resolve(undefined),
     // The technician sees the job, not the customer's payments.
     opts.viewer === "technician" ? Promise.resolve({ payments: [], refunds: [] }) : moneyOfOrder(env, order.id),
+    // The technician's number comes with the task view (only their own binding's).
+    opts.viewer === "customer" ? virtualNumberFor(env, order, { customer: true }) : Promise.resolve(null),
   ]);
   const startCode = opts.viewer === "customer" ? await (await Pii.fromEnv(env)).decrypt("start_code", order.startCodeEnc) : undefined;
   return renderOrder(
@@ -69,6 +74,7 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
       payments: paid.payments,
       refunds: paid.refunds,
       startCode,
+      virtualNumber,
     },
     opts,
   );
@@ -97,6 +103,7 @@ export function renderOrder(order: OrderRow, facts: ViewFacts, opts: ViewOptions
     holdExpiresAt: order.holdExpiresAt === null ? null : new Date(order.holdExpiresAt).toISOString(),
     acceptBy: order.acceptBy === null ? null : new Date(order.acceptBy).toISOString(),
     startCode: opts.viewer === "customer" ? facts.startCode : undefined,
+    virtualNumber: opts.viewer === "staff" ? undefined : (facts.virtualNumber ?? null),
     exception: opts.viewer === "staff" ? order.exception : undefined,
     merchantId: opts.viewer === "staff" ? order.merchantId : undefined,
     cityId: opts.viewer === "staff" ? order.cityId : undefined,

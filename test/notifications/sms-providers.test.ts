@@ -10,6 +10,7 @@ import { smsSender, SmsError, type SmsMessage } from "../../src/adapters/channel
 import { ConfigError, parseConfig } from "../../src/config";
 import { noticesFor } from "../../src/domain/notifications";
 import { smsParams } from "../../src/notifications/delivery.service";
+import { acs3Refusal, hex, hmac, sha256 } from "../support/aliyun-acs3";
 import { callWith, expectProblem, uniquePhone } from "../support/http";
 
 const ALIYUN_ENDPOINT = "https://dysmsapi.aliyun.fake.test";
@@ -44,21 +45,7 @@ function senderFor(provider: string, vars: Record<string, string> = {}) {
 const OTP: SmsMessage = { kind: "otp", params: { code: "428913", minutes: "5" }, text: "code 428913" };
 
 // ---- signing as the providers document it (independent of the code under test) -------------
-
-const enc = new TextEncoder();
-const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");
-const sha256 = async (s: string) => hex(await crypto.subtle.digest("SHA-256", enc.encode(s)));
-async function hmac(key: ArrayBuffer | string, data: string): Promise<ArrayBuffer> {
-  const raw = typeof key === "string" ? enc.encode(key) : key;
-  const k = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return crypto.subtle.sign("HMAC", k, enc.encode(data));
-}
-/** Aliyun's percent-encoding: RFC 3986 unreserved kept, everything else %XX (space as %20). */
-const pct = (s: string) =>
-  Array.from(enc.encode(s), (b) => {
-    const c = String.fromCharCode(b);
-    return /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
-  }).join("");
+// Aliyun's ACS3 check lives in ../support/aliyun-acs3.ts (shared with the Phone Number Protection fake).
 
 type Mode = "ok" | "template-refused" | "unavailable";
 
@@ -77,31 +64,11 @@ function aliyunFake(secret: string) {
     const url = new URL(req.url);
     const body = await req.text();
     if (mode === "unavailable") return new Response("Service Unavailable", { status: 503 });
-    const auth = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)$/.exec(
-      req.headers.get("Authorization") ?? "",
-    );
-    if (!auth) return Response.json({ Code: "MissingAuthorization", RequestId: requestId }, { status: 400 });
-    const [, keyId, signedHeaders, signature] = auth;
-    const query = [...url.searchParams.entries()]
-      .map(([k, v]) => [pct(k), pct(v)] as const)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${k}=${v}`)
-      .join("&");
-    const names = signedHeaders!.split(";");
-    const value = (n: string) => (n === "host" ? (req.headers.get("host") ?? url.host) : (req.headers.get(n) ?? "")).trim();
-    const canonicalHeaders = names.map((n) => `${n}:${value(n)}\n`).join("");
-    const hashedPayload = await sha256(body);
-    const canonical = [req.method, url.pathname, query, canonicalHeaders, signedHeaders, hashedPayload].join("\n");
-    const expected = hex(await hmac(secret, `ACS3-HMAC-SHA256\n${await sha256(canonical)}`));
-    const required = ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"];
-    if (
-      keyId !== ALIYUN_KEY_ID ||
-      signature !== expected ||
-      !required.every((h) => names.includes(h)) ||
-      req.headers.get("x-acs-content-sha256") !== hashedPayload
-    ) {
+    const refused = await acs3Refusal(req, body, { keyId: ALIYUN_KEY_ID, secret });
+    if (refused === "MissingAuthorization") return Response.json({ Code: refused, RequestId: requestId }, { status: 400 });
+    if (refused) {
       return Response.json(
-        { Code: "SignatureDoesNotMatch", Message: "Specified signature is not matched with our calculation.", RequestId: requestId },
+        { Code: refused, Message: "Specified signature is not matched with our calculation.", RequestId: requestId },
         { status: 400 },
       );
     }

@@ -6,7 +6,7 @@
  * to its base URL reach the fake, everything else the real fetch.
  */
 import { env } from "cloudflare:test";
-import { vi } from "vitest";
+import { routeFetch } from "./fake-fetch";
 import { importPrivate, rsaSignB64, rsaVerifyB64 } from "./payments";
 
 export const FAKE_BASE = "https://wechatpay.fake.test";
@@ -81,13 +81,7 @@ export class WechatPayFake {
 
   /** Routes fetch calls for FAKE_BASE to this fake until `uninstall`. */
   install(): this {
-    const original = globalThis.fetch;
-    const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-      const req = new Request(input, init);
-      if (req.url.startsWith(`${FAKE_BASE}/`)) return this.handle(req, init?.signal ?? undefined);
-      return original(input, init);
-    });
-    this.restore = () => spy.mockRestore();
+    this.restore = routeFetch(FAKE_BASE, (req, signal) => this.handle(req, signal));
     return this;
   }
 
