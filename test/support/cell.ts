@@ -312,7 +312,7 @@ export async function dropCellIndex(cell: CellRef, index: string): Promise<void>
  * Writes a past into the cell, as years of work leave it: for each technician `perTechnician`
  * booked two-hour visits on the days before `before` (one a day, 10:00 UTC, the newest the day
  * before it), an event for each, and as many sent outbox rows; plus `positions` trail points of
- * technicians no longer on duty, one a second back from now (inside the retention window).
+ * technicians no longer on duty, one every 200 ms back from now (inside the retention window).
  */
 export async function writeCellHistory(
   cell: CellRef,
@@ -352,7 +352,7 @@ export async function writeCellHistory(
       if (h.positions > 0)
         sql.exec(
           `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)
-           INSERT INTO positions (technician_id, at, lat, lng) SELECT 'gone-' || (i % 50), ?2 - i * 1000, 31.2304, 121.4737 FROM n`,
+           INSERT INTO positions (technician_id, at, lat, lng) SELECT 'gone-' || (i % 50), ?2 - i * 200, 31.2304, 121.4737 FROM n`,
           h.positions,
           now - 1000,
         );
