@@ -181,24 +181,24 @@ async function growD1(from: number, total: number) {
   await db.batch([
     db
       .prepare(
-        `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
+        `WITH RECURSIVE n(i) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
        INSERT INTO orders (id, customer_id, service_id, city_id, cell, address_id, address_enc, lat, lng, start_at, end_at, units, extras, lines,
          total, currency, payment_plan, status, dispatch_mode, technician_id, hold_key, start_code_enc, last_event_id, created_at, updated_at)
        SELECT 'ord_h' || i, 'acc_hist', 'svc_hist', 'cty_hist', 'cell', 'adr_hist', 'x', ?3, ?4, ?5 - i * 60000, ?5 - i * 60000 + 7200000, 1, '[]', '[]',
-         12000, 'CNY', 'after_service', 'completed', 'auto', 'tch_t' || (i % ?6), 'ord_h' || i || ':1', 'x', 'evt_h' || i, ?5 - i * 60000, ?5 - i * 60000 FROM n`,
+         12000, 'CNY', 'after_service', 'completed', 'auto', 'tch_t' || (i % CAST(?6 AS INTEGER)), 'ord_h' || i || ':1', 'x', 'evt_h' || i, ?5 - i * 60000, ?5 - i * 60000 FROM n`,
       )
       .bind(from, total, HOME.lat, HOME.lng, now - DAY, TECHS),
     db
       .prepare(
-        `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
+        `WITH RECURSIVE n(i) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
        INSERT INTO order_events (id, order_id, at, actor_type, actor_id, from_status, to_status, reason, data)
-       SELECT 'evt_h' || i, 'ord_h' || i, ?3 - i * 60000, 'technician', 'tch_t' || (i % ?4), 'assigned',
+       SELECT 'evt_h' || i, 'ord_h' || i, ?3 - i * 60000, 'technician', 'tch_t' || (i % CAST(?4 AS INTEGER)), 'assigned',
          CASE WHEN i % 5 = 0 THEN 'dispatching' ELSE 'accepted' END, CASE WHEN i % 5 = 0 THEN 'declined' ELSE 'accepted' END, '{}' FROM n`,
       )
       .bind(from, total, now - DAY, TECHS),
     db
       .prepare(
-        `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
+        `WITH RECURSIVE n(i) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
        INSERT INTO audit_log (at, actor_id, action, target_type, target_id, data, prev_hash, hash)
        SELECT ?3, NULL, 'bench.history', 'order', 'ord_h' || i, '{}', 'p' || i, 'h' || i FROM n`,
       )
