@@ -139,7 +139,8 @@ export function renderReport(run: Run, resultFile: string): void {
     ok ? "Correctness in this run: **every check passed**." : `Correctness in this run: **${run.failures.length} check(s) failed**:`,
     ...run.failures.map((f) => `- ${f}`),
     "",
-    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, under 3 minutes). It uses",
+    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, under 3 minutes);",
+    "`npm run bench -- --history [--quick]` runs only the history-growth suite and rewrites only its section. It uses",
     "127.0.0.1 ports 8790 (wrangler dev), 8791 (Miniflare), 8797 (inspector), 8798 (the peer's HTTP server) and 55432",
     "(PostgreSQL), refuses to start if one is taken, and stops every process it started, also on failure or Ctrl+C.",
     "",
@@ -641,7 +642,9 @@ function historySection(run: Run, resultFile: string): string[] {
     "timeline entry each and as many sealed audit entries. A cell operation is timed as a loop inside the object",
     `(${g.reps.cell} runs, the alarm ${g.reps.alarm}), a D1 operation as ${g.reps.d1} awaited calls. Rows read are SQLite's own count:`,
     "`SqlStorageCursor.rowsRead` for one cell operation, `meta.rows_read` of the D1 operation's reads run again right after",
-    "it. Flat means a ratio 10×H / H close to 1; the rows read must not grow at all (the suite fails otherwise).",
+    "it. Flat means a ratio 10×H / H close to 1; the rows read must not grow at all (the suite fails otherwise). The",
+    "times are one run on a shared machine: a D1 call is mostly the local round trip, and the alarm mostly its queue send,",
+    "so their time ratios move with the load; the rows read are the deterministic measure.",
     "",
   );
   const rows = (set: Record<string, Growth>, layer: string) =>

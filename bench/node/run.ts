@@ -37,7 +37,10 @@ import { buildWorld, type Customer, type World } from "./world.ts";
 const render = process.argv.indexOf("--render");
 if (render > 0) {
   const file = path.resolve(process.argv[render + 1] ?? "");
-  renderReport(JSON.parse(readFileSync(file, "utf8")) as Run, path.relative(ROOT, file));
+  const recorded = JSON.parse(readFileSync(file, "utf8")) as Run;
+  // A `--history` run holds only its own suite: it rewrites only its section.
+  if (recorded.command.includes("--history")) renderHistorySection(recorded, path.relative(ROOT, file));
+  else renderReport(recorded, path.relative(ROOT, file));
   process.exit(0);
 }
 
