@@ -18,6 +18,12 @@ import type {
 } from "./cell.types";
 
 const DAY = 86_400_000;
+/**
+ * The longest interval a calendar holds (hold and reschedule refuse longer ones). It bounds every
+ * read from below: an interval ending after `from` starts after `from - MAX_INTERVAL_MS`, so a
+ * window is one index range, whatever the calendar kept before it.
+ */
+export const MAX_INTERVAL_MS = DAY;
 /** Longest job plus travel we ever need to look around an interval for clashes. */
 const CLASH_WINDOW = 2 * DAY;
 
@@ -206,12 +212,16 @@ export class CalendarStore {
     return row ? toItem(row) : undefined;
   }
 
-  /** Live (not expired) items of one technician that could interact with [from, to). */
+  /**
+   * Live (not expired) items of one technician that could interact with [from, to): one range of
+   * intervals_tech_start, bounded on both sides (see MAX_INTERVAL_MS).
+   */
   itemsNear(technicianId: string, from: number, to: number, now: number): CalendarItem[] {
     return this.sql
       .exec<IntervalRow>(
-        "SELECT * FROM intervals WHERE technician_id = ? AND start_ms < ? AND end_ms > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY start_ms",
+        "SELECT * FROM intervals WHERE technician_id = ? AND start_ms > ? AND start_ms < ? AND end_ms > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY start_ms",
         technicianId,
+        from - MAX_INTERVAL_MS,
         to,
         from,
         now,
@@ -220,11 +230,15 @@ export class CalendarStore {
       .map(toItem);
   }
 
-  /** Live items of every technician in [from, to), grouped by technician. */
+  /**
+   * Live items of every technician in [from, to), grouped by technician (each list by start): one
+   * range of intervals_start, bounded on both sides (see MAX_INTERVAL_MS).
+   */
   itemsByTechnician(from: number, to: number, now: number): Map<string, CalendarItem[]> {
     const out = new Map<string, CalendarItem[]>();
     for (const row of this.sql.exec<IntervalRow>(
-      "SELECT * FROM intervals WHERE start_ms < ? AND end_ms > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY start_ms",
+      "SELECT * FROM intervals WHERE start_ms > ? AND start_ms < ? AND end_ms > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY start_ms",
+      from - MAX_INTERVAL_MS,
       to,
       from,
       now,
@@ -236,13 +250,17 @@ export class CalendarStore {
     return out;
   }
 
-  /** Checks that `candidate` fits the technician's shifts and clashes with none of their live items. */
+  /**
+   * Checks that `candidate` fits the technician's shifts and clashes with none of their live items.
+   * `near`: their live items within CLASH_WINDOW of the candidate, when the caller read them already.
+   */
   private fits(
     tech: Technician,
     candidate: { orderId: string; start: number; end: number; lat: number; lng: number },
     ignoreShifts: boolean,
     now: number,
     ignore?: ReadonlySet<string>,
+    near: CalendarItem[] = this.itemsNear(tech.profile.id, candidate.start - CLASH_WINDOW, candidate.end + CLASH_WINDOW, now),
   ): CellFailure | null {
     if (
       !ignoreShifts &&
@@ -250,32 +268,36 @@ export class CalendarStore {
     ) {
       return { ok: false, code: "OUTSIDE_SHIFT" };
     }
-    const near = this.itemsNear(tech.profile.id, candidate.start - CLASH_WINDOW, candidate.end + CLASH_WINDOW, now).filter(
-      (i) => i.orderId !== candidate.orderId && !ignore?.has(i.orderId),
-    );
-    const clash = firstClash(near, candidate, this.travel);
+    const others = near.filter((i) => i.orderId !== candidate.orderId && !ignore?.has(i.orderId));
+    const clash = firstClash(others, candidate, this.travel);
     return clash ? { ok: false, code: "SLOT_UNAVAILABLE", clashWith: clash.orderId } : null;
   }
 
   /**
    * Technicians homed here who could take the job now (approved, skilled, in range, in shift, no
-   * clash), with what dispatch scores them on. Read-only.
+   * clash), with what dispatch scores them on. Read-only. One read of the calendars for all of them
+   * (the clash window, which holds the day window around the job too), however many there are.
    */
   candidates(
     job: { start: number; end: number; lat: number; lng: number; skills: string[]; exclude: string[] },
     now: number,
     ignore?: ReadonlySet<string>,
   ): Candidate[] {
-    const out: Candidate[] = [];
-    for (const tech of this.activeTechnicians()) {
+    const eligible = this.activeTechnicians().filter((tech) => {
       const p = tech.profile;
-      if (p.status !== "approved" || job.exclude.includes(p.id) || !job.skills.every((s) => p.skills.includes(s))) continue;
-      const homeKm = haversineKm(p.home, job);
-      if (homeKm > p.serviceRadiusKm) continue;
-      if (this.fits(tech, { orderId: "", ...job }, false, now, ignore)) continue;
+      if (p.status !== "approved" || job.exclude.includes(p.id) || !job.skills.every((s) => p.skills.includes(s))) return false;
+      return haversineKm(p.home, job) <= p.serviceRadiusKm;
+    });
+    if (eligible.length === 0) return [];
+    const items = this.itemsByTechnician(job.start - CLASH_WINDOW, job.end + CLASH_WINDOW, now);
+    const out: Candidate[] = [];
+    for (const tech of eligible) {
+      const p = tech.profile;
+      const mine = items.get(p.id) ?? [];
+      if (this.fits(tech, { orderId: "", ...job }, false, now, ignore, mine)) continue;
       const day = localDate(job.start, p.timeZone);
-      const sameDay = this.itemsNear(p.id, job.start - DAY, job.end + DAY, now).filter(
-        (i) => localDate(i.start, p.timeZone) === day && !ignore?.has(i.orderId),
+      const sameDay = mine.filter(
+        (i) => i.start < job.end + DAY && i.end > job.start - DAY && localDate(i.start, p.timeZone) === day && !ignore?.has(i.orderId),
       );
       const before = sameDay.filter((i) => i.end <= job.start).sort((a, b) => b.end - a.end)[0];
       out.push({
@@ -283,7 +305,7 @@ export class CalendarStore {
         name: p.name,
         merchantId: p.merchantId,
         ratingX100: p.ratingX100,
-        travelKm: before ? haversineKm(before, job) : homeKm,
+        travelKm: before ? haversineKm(before, job) : haversineKm(p.home, job),
         jobsThatDay: sameDay.length,
       });
     }

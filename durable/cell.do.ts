@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { travelModelOf, type TravelModel } from "../src/domain/calendar";
 import { haversineKm } from "../src/domain/geo";
 import type { WeeklyShifts } from "../src/domain/shifts";
-import { CalendarStore } from "./calendar.store";
+import { CalendarStore, MAX_INTERVAL_MS } from "./calendar.store";
 import { migrate } from "./cell.schema";
 import { parseWeights } from "../src/domain/dispatch";
 import type { CellEventBody, DeadlineKind, DeadlineTimer } from "../src/domain/cell-events";
@@ -162,6 +162,21 @@ export class CellDO extends DurableObject<Env> {
   }
 
   /**
+   * The shifts of several technicians homed here in one call (a report asks once per cell, not once
+   * per technician); `unknown`: those this cell keeps no calendar for.
+   */
+  async shiftsOf(technicianIds: string[]): Promise<{ ok: true; shifts: ShiftsView[]; unknown: string[] }> {
+    const shifts: ShiftsView[] = [];
+    const unknown: string[] = [];
+    for (const id of technicianIds) {
+      const view = this.calendar.shifts(id);
+      if (view) shifts.push(view);
+      else unknown.push(id);
+    }
+    return { ok: true, shifts, unknown };
+  }
+
+  /**
    * Replaces the weekly template (null = back to the default) and the dated exceptions. Existing
    * bookings are kept even when they now fall outside the shifts; only new holds see the change.
    */
@@ -188,7 +203,7 @@ export class CellDO extends DurableObject<Env> {
       Number.isFinite(req.start) &&
       Number.isFinite(req.end) &&
       req.end > req.start &&
-      req.end - req.start <= 86_400_000 &&
+      req.end - req.start <= MAX_INTERVAL_MS &&
       req.ttlMs > 0
     )) {
       return { ok: false, code: "INVALID_INTERVAL" };
@@ -236,7 +251,7 @@ export class CellDO extends DurableObject<Env> {
     end: number,
     opts: { lat?: number; lng?: number; ignoreShifts?: boolean } = {},
   ): Promise<CellResult<{ item: CalendarItem }>> {
-    if (!(Number.isFinite(start) && Number.isFinite(end) && end > start && end - start <= 86_400_000))
+    if (!(Number.isFinite(start) && Number.isFinite(end) && end > start && end - start <= MAX_INTERVAL_MS))
       return { ok: false, code: "INVALID_INTERVAL" };
     const where = opts.lat !== undefined && opts.lng !== undefined ? { lat: opts.lat, lng: opts.lng } : undefined;
     return this.tx((now) => this.calendar.reschedule(orderId, start, end, where, opts.ignoreShifts === true, now));

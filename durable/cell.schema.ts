@@ -106,6 +106,13 @@ export const CELL_MIGRATIONS: string[] = [
      ),
      kind = 'dispatch'
    WHERE key LIKE 'dispatch:%' AND instr(kind, '|') > 0;`,
+  // Costs that do not grow with history: every hot read is a range on an index. Intervals by start
+  // (availability and candidates read one window of the whole cell; an interval is at most a day
+  // long, so the window is bounded on both sides), positions by time (the alarm trims expired
+  // ones), sent outbox rows by when they were sent (pruned after every send).
+  `CREATE INDEX intervals_start ON intervals (start_ms);
+   CREATE INDEX positions_at ON positions (at);
+   CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

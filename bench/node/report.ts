@@ -1,6 +1,6 @@
 /** Renders BENCHMARKS.md and bench/charts/*.svg from one recorded run (bench/results/<timestamp>.json). */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { barChart } from "./charts.ts";
 import type { Audit } from "./booking.ts";
@@ -139,7 +139,8 @@ export function renderReport(run: Run, resultFile: string): void {
     ok ? "Correctness in this run: **every check passed**." : `Correctness in this run: **${run.failures.length} check(s) failed**:`,
     ...run.failures.map((f) => `- ${f}`),
     "",
-    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, under 3 minutes). It uses",
+    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, under 3 minutes);",
+    "`npm run bench -- --history [--quick]` runs only the history-growth suite and rewrites only its section. It uses",
     "127.0.0.1 ports 8790 (wrangler dev), 8791 (Miniflare), 8797 (inspector), 8798 (the peer's HTTP server) and 55432",
     "(PostgreSQL), refuses to start if one is taken, and stops every process it started, also on failure or Ctrl+C.",
     "",
@@ -372,6 +373,8 @@ export function renderReport(run: Run, resultFile: string): void {
   );
   if (holds) L.push(`The full rule set costs ${n(holds.rawPerSecond! / holds.holdsPerSecond!, 1)}× the bare check-and-insert.`, "");
 
+  L.push(...historySection(run, resultFile));
+
   L.push("## PostgreSQL peer, and the naive D1 path", "");
   if (peer?.skipped) L.push(`The peer was skipped: ${peer.skipped}.`, "");
   else {
@@ -584,6 +587,110 @@ export function renderReport(run: Run, resultFile: string): void {
   const file = path.join(ROOT, "BENCHMARKS.md");
   writeFileSync(file, L.join("\n"));
   // `npm test` runs prettier --check over the tree: the generated page is written in its format.
+  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "prettier", "bin", "prettier.cjs"), "--write", file], {
+    stdio: "ignore",
+  });
+}
+
+interface Growth {
+  h: { ms: number; rowsRead: number };
+  h10: { ms: number; rowsRead: number };
+  msRatio: number;
+  rowsRatio: number;
+}
+interface HistoryGrowth {
+  history: {
+    cell: { techniciansWithHistory: number; visits: number[]; positions: number[] };
+    d1: { orders: number[]; timelineEvents: number[]; auditEntries: number[] };
+  };
+  reps: { cell: number; alarm: number; d1: number };
+  cell: Record<string, Growth>;
+  d1: Record<string, Growth>;
+  control: { cell: Record<string, Growth>; d1: Record<string, Growth> };
+  machine?: { loadAverage?: number[] };
+  command?: string;
+}
+
+const HISTORY_START = "<!-- history-growth:start -->";
+const HISTORY_END = "<!-- history-growth:end -->";
+const OPERATIONS: Record<string, string> = {
+  availability: "availability of a day (24 starts, 20 technicians)",
+  candidates: "dispatch candidates of a job",
+  booking: "booking: hold, confirm, release",
+  heartbeat: "heartbeat",
+  alarm: "alarm: expire a hold, send, prune",
+  holdKeyLookup: "order by hold key",
+  auditAppend: "audit append (insert and seal)",
+  historyRead: "dispatch history of 20 technicians",
+};
+
+/** The "History growth" section (its own run may be newer than the rest of the page: `npm run bench -- --history`). */
+function historySection(run: Run, resultFile: string): string[] {
+  const g = run.results.find((r) => r.name === "history.growth") as HistoryGrowth | undefined;
+  const L: string[] = [HISTORY_START, "## History growth", ""];
+  if (!g) {
+    L.push("Not part of this run.", "", HISTORY_END, "");
+    return L;
+  }
+  const num = (x: number, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d });
+  L.push(
+    `Recorded ${run.startedAt} with \`${g.command ?? run.command}\` in \`${resultFile}\` (load average ${g.machine?.loadAverage?.[0] ?? "–"}).`,
+    "",
+    "The hot operations with a history of H and of 10×H (bench/history.bench.test.ts, workerd through the vitest plugin):",
+    `in the cell ${num(g.history.cell.visits[0]!)} and ${num(g.history.cell.visits[1]!)} past visits of ${g.history.cell.techniciansWithHistory} technicians with as many events and sent`,
+    `outbox rows, and ${num(g.history.cell.positions[0]!)} and ${num(g.history.cell.positions[1]!)} trail points; in D1 ${num(g.history.d1.orders[0]!)} and ${num(g.history.d1.orders[1]!)} past orders with one`,
+    "timeline entry each and as many sealed audit entries. A cell operation is timed as a loop inside the object",
+    `(${g.reps.cell} runs, the alarm ${g.reps.alarm}), a D1 operation as ${g.reps.d1} awaited calls. Rows read are SQLite's own count:`,
+    "`SqlStorageCursor.rowsRead` for one cell operation, `meta.rows_read` of the D1 operation's reads run again right after",
+    "it. Flat means a ratio 10×H / H close to 1; the rows read must not grow at all (the suite fails otherwise). The",
+    "times are one run on a shared machine: a D1 call is mostly the local round trip, and the alarm mostly its queue send,",
+    "so their time ratios move with the load; the rows read are the deterministic measure.",
+    "",
+  );
+  const rows = (set: Record<string, Growth>, layer: string) =>
+    Object.entries(set).map(([op, r]) => [
+      layer,
+      OPERATIONS[op] ?? op,
+      `${num(r.h.ms, 3)} ms`,
+      num(r.h.rowsRead),
+      `${num(r.h10.ms, 3)} ms`,
+      num(r.h10.rowsRead),
+      `${num(r.msRatio, 2)}×`,
+      `${num(r.rowsRatio, 2)}×`,
+    ]);
+  const head = ["where", "operation", "H: per op", "H: rows read", "10×H: per op", "10×H: rows read", "time ratio", "rows ratio"];
+  const table = (body: string[][]) => {
+    L.push(`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i < 2 ? "---" : "---:")).join(" | ")} |`);
+    for (const r of body) L.push(`| ${r.join(" | ")} |`);
+    L.push("");
+  };
+  table([...rows(g.cell, "cell"), ...rows(g.d1, "D1")]);
+  L.push(
+    "The control: the same code and the same histories with the indexes of the cell's last migration (intervals by start,",
+    "positions by time, sent outbox rows) and of `bounded_history_indexes` (orders by hold key, a technician's completed",
+    "orders, timeline events by actor, unsealed audit entries) dropped. It shows the growth the indexes remove; the bounds",
+    "on the interval windows and the single candidates read are not undone by it, so booking stays flat there too.",
+    "",
+  );
+  table([...rows(g.control.cell, "cell"), ...rows(g.control.d1, "D1")]);
+  L.push(HISTORY_END, "");
+  return L;
+}
+
+/** Rewrites only the "History growth" section of BENCHMARKS.md from a `--history` run, leaving the rest as recorded. */
+export function renderHistorySection(run: Run, resultFile: string): void {
+  const file = path.join(ROOT, "BENCHMARKS.md");
+  const page = readFileSync(file, "utf8");
+  const section = historySection(run, resultFile).join("\n");
+  const start = page.indexOf(HISTORY_START);
+  const end = page.indexOf(HISTORY_END);
+  let next: string;
+  if (start >= 0 && end > start) next = page.slice(0, start) + section + page.slice(end + HISTORY_END.length).replace(/^\n*/, "\n");
+  else {
+    const at = page.indexOf("## PostgreSQL peer");
+    next = at >= 0 ? `${page.slice(0, at)}${section}\n${page.slice(at)}` : `${page.trimEnd()}\n\n${section}`;
+  }
+  writeFileSync(file, next);
   execFileSync(process.execPath, [path.join(ROOT, "node_modules", "prettier", "bin", "prettier.cjs"), "--write", file], {
     stdio: "ignore",
   });

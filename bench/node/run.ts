@@ -18,7 +18,7 @@ import { auditCalendars, auditFindsPlantedFaults, d1OrderIds, TargetPool, type A
 import { batchAssignment, rankTimes } from "./dispatch-quality.ts";
 import { ensureInstalled, startPostgres, stopPostgres, type Postgres } from "./postgres.ts";
 import { installCleanup, portInUse, start, stop, stopAll, waitForHttp, type Managed } from "./processes.ts";
-import { renderReport, type Run } from "./report.ts";
+import { renderHistorySection, renderReport, type Run } from "./report.ts";
 import { bundle, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, startWranglerDev, type Runtime } from "./runtime.ts";
 import {
   availabilityFullCell,
@@ -37,12 +37,18 @@ import { buildWorld, type Customer, type World } from "./world.ts";
 const render = process.argv.indexOf("--render");
 if (render > 0) {
   const file = path.resolve(process.argv[render + 1] ?? "");
-  renderReport(JSON.parse(readFileSync(file, "utf8")) as Run, path.relative(ROOT, file));
+  const recorded = JSON.parse(readFileSync(file, "utf8")) as Run;
+  // A `--history` run holds only its own suite: it rewrites only its section.
+  if (recorded.command.includes("--history")) renderHistorySection(recorded, path.relative(ROOT, file));
+  else renderReport(recorded, path.relative(ROOT, file));
   process.exit(0);
 }
 
 const quick = process.argv.includes("--quick");
-const command = `npm run bench${quick ? " -- --quick" : ""}`;
+// `--history`: only the history-growth suite (bench/history.bench.test.ts); rewrites only its section of BENCHMARKS.md.
+const historyOnly = process.argv.includes("--history");
+const flags = [historyOnly ? "--history" : "", quick ? "--quick" : ""].filter(Boolean);
+const command = `npm run bench${flags.length ? ` -- ${flags.join(" ")}` : ""}`;
 const PORTS = { wrangler: 8790, miniflare: 8791, inspector: 8797, peer: 8798, postgres: 55432 };
 const LEVELS = [1, 10, 50];
 
@@ -151,12 +157,15 @@ async function phase(name: string, fn: () => Promise<void>): Promise<void> {
   log(`${name} took ${Math.round((performance.now() - t) / 1000)} s`);
 }
 
-/** The in-workerd suites (bench/*.bench.test.ts) through the vitest plugin; their BENCH lines become records. */
-function inWorkerd(): Promise<void> {
+/**
+ * The in-workerd suites (bench/*.bench.test.ts) through the vitest plugin, or only those whose file
+ * names contain one of `only`; their BENCH lines become records.
+ */
+function inWorkerd(only: string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "--config", "bench/vitest.config.ts"],
+      [path.join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "--config", "bench/vitest.config.ts", ...only],
       {
         cwd: ROOT,
         env: { ...process.env, WRANGLER_SEND_METRICS: "false", BENCH_QUICK: quick ? "1" : "0" },
@@ -191,6 +200,26 @@ async function auditAll(api: Client, world: World, acked: Acknowledged[], label:
   check(audit.missingInCell === 0, `${label}: ${audit.missingInCell} acknowledged bookings missing from their calendar`);
   check(audit.missingInD1 === 0, `${label}: ${audit.missingInD1} acknowledged bookings missing from D1`);
   return audit;
+}
+
+if (historyOnly) {
+  const started = new Date();
+  try {
+    await phase("history growth (workerd through the vitest plugin)", () => inWorkerd(["history.bench"]));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const run = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), command, quick, machine, failures, results };
+  const file = path.join(ROOT, "bench", "results", `${runId}-history.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
+  renderHistorySection(run, path.relative(ROOT, file));
+  log(`wrote ${path.relative(ROOT, file)} and the "History growth" section of BENCHMARKS.md`);
+  if (failures.length) {
+    log(`${failures.length} failure(s):\n  ${failures.join("\n  ")}`);
+    process.exit(1);
+  }
+  process.exit(0);
 }
 
 const started = new Date();

@@ -2,6 +2,7 @@
  * D1 schema: the single source of truth. `npm run db:generate` turns changes into a migration.
  * Times are UTC epoch milliseconds; money is integer minor units (分); PII columns hold ciphertext.
  */
+import { isNull } from "drizzle-orm";
 import type { OutboxMessage } from "../domain/outbox";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -245,18 +246,23 @@ export const serviceCities = sqliteTable(
  * no hash, then sealed: its hash chains it to the entry before it (see audit.repo), so appends never
  * contend for the head of the chain.
  */
-export const auditLog = sqliteTable("audit_log", {
-  seq: integer("seq").primaryKey(),
-  at: integer("at").notNull(),
-  actorId: text("actor_id"),
-  action: text("action").notNull(),
-  targetType: text("target_type").notNull(),
-  targetId: text("target_id").notNull(),
-  data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-  /** Null until the entry is sealed (moments after it is written). */
-  prevHash: text("prev_hash"),
-  hash: text("hash"),
-});
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    seq: integer("seq").primaryKey(),
+    at: integer("at").notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Null until the entry is sealed (moments after it is written). */
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
+  },
+  // Only the entries still to seal (a handful at any time): sealing finds them without reading the sealed chain.
+  (t) => [index("audit_log_unsealed_idx").on(t.seq).where(isNull(t.hash))],
+);
 
 // ——— Orders ———
 
@@ -331,6 +337,12 @@ export const orders = sqliteTable(
     index("orders_merchant_idx").on(t.merchantId, t.id),
     index("orders_status_idx").on(t.status, t.startAt),
     index("orders_exception_idx").on(t.exception),
+    // Costs that do not grow with history: a cell's hold key names one order (its expiry and its
+    // payment find it), dispatch reads a technician's completed orders of the last week, reports
+    // read one city's orders of a date range.
+    index("orders_hold_key_idx").on(t.holdKey),
+    index("orders_technician_status_idx").on(t.technicianId, t.status, t.updatedAt),
+    index("orders_city_start_idx").on(t.cityId, t.startAt),
   ],
 );
 
@@ -400,7 +412,11 @@ export const orderEvents = sqliteTable(
     reason: text("reason").notNull(),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   },
-  (t) => [index("order_events_order_idx").on(t.orderId, t.at)],
+  (t) => [
+    index("order_events_order_idx").on(t.orderId, t.at),
+    // Dispatch reads a technician's recent accepts and declines (acceptance rate) by actor and time.
+    index("order_events_actor_idx").on(t.actorId, t.at),
+  ],
 );
 
 /** Every dispatch decision with its candidates and their score breakdown. */

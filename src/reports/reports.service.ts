@@ -12,7 +12,7 @@ import * as R from "../domain/reports";
 import { addDays, localDate, parseDate, zonedToUtc } from "../domain/zoned";
 import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
-import { getShifts } from "../technicians/shifts.service";
+import { shiftsOfMany } from "../technicians/shifts.service";
 import { merchantScope } from "../identity/scope";
 
 export interface ReportQuery {
@@ -136,7 +136,11 @@ export async function rates(env: Env, actor: Auth, q: ReportQuery): Promise<Repo
   };
 }
 
-/** Per technician: minutes booked on visits ÷ minutes of shifts in the range (shifts read from each home cell). */
+/**
+ * Per technician: minutes booked on visits ÷ minutes of shifts in the range. The shifts come from
+ * the home cells, one call per cell for all of its technicians, so the report's round trips follow
+ * the number of cells, not of technicians.
+ */
 export async function utilisation(env: Env, actor: Auth, q: ReportQuery): Promise<Report> {
   const r = await rangeOf(env, actor, q);
   const db = getDb(env);
@@ -144,24 +148,23 @@ export async function utilisation(env: Env, actor: Auth, q: ReportQuery): Promis
     cityTechnicians(db, r.city.id, r.scope),
     reportOrders(db, r.city.id, r.fromMs, r.toMs, undefined),
   ]);
-  const rows = await Promise.all(
-    technicians.map(async (t) => {
-      const shifts = await getShifts(env, t.id);
-      const exceptions = new Map(shifts.exceptions.map((e) => [e.date, e.intervals]));
-      const shift = r.days.reduce((a, d) => a + R.windowMinutes(shiftWindows(shifts.weekly, exceptions, d, r.city.timeZone)), 0);
-      const booked = R.bookedMinutes(orders, t.id, r.fromMs, r.toMs);
-      const completed = orders.filter((o) => o.technicianId === t.id && o.status === "completed").length;
-      return {
-        technicianId: t.id,
-        name: t.name,
-        merchantId: t.merchantId,
-        bookedMinutes: booked,
-        shiftMinutes: shift,
-        completed,
-        utilisation: R.utilisation(booked, shift),
-      };
-    }),
-  );
+  const shiftsOf = await shiftsOfMany(env, technicians);
+  const rows = technicians.map((t) => {
+    const shifts = shiftsOf.get(t.id)!;
+    const exceptions = new Map(shifts.exceptions.map((e) => [e.date, e.intervals]));
+    const shift = r.days.reduce((a, d) => a + R.windowMinutes(shiftWindows(shifts.weekly, exceptions, d, r.city.timeZone)), 0);
+    const booked = R.bookedMinutes(orders, t.id, r.fromMs, r.toMs);
+    const completed = orders.filter((o) => o.technicianId === t.id && o.status === "completed").length;
+    return {
+      technicianId: t.id,
+      name: t.name,
+      merchantId: t.merchantId,
+      bookedMinutes: booked,
+      shiftMinutes: shift,
+      completed,
+      utilisation: R.utilisation(booked, shift),
+    };
+  });
   rows.sort((a, b) => (b.utilisation ?? -1) - (a.utilisation ?? -1) || a.technicianId.localeCompare(b.technicianId));
   const booked = rows.reduce((a, x) => a + x.bookedMinutes, 0);
   const shift = rows.reduce((a, x) => a + x.shiftMinutes, 0);

@@ -5,8 +5,9 @@ import type { WeeklyShifts } from "../domain/shifts";
 import { parseDate, toZonedIso } from "../domain/zoned";
 import type { Auth } from "../env";
 import { type FieldError, notFound, invalid } from "../errors";
-import { atOwnerCell } from "../cells/cells.service";
-import type { RosterEntry } from "../db/repositories/roster.repo";
+import { atOwnerCell, cellStub } from "../cells/cells.service";
+import { getDb } from "../db/client";
+import { rosterEntries, type RosterEntry } from "../db/repositories/roster.repo";
 
 /** Throws 404 unless the caller may manage this technician (platform roles, or the technician's merchant). */
 export function assertManages(auth: Auth, entry: RosterEntry): void {
@@ -28,6 +29,36 @@ export async function getShifts(env: Env, technicianId: string, auth?: Auth): Pr
     return stub.getShifts(technicianId);
   });
   return result.shifts;
+}
+
+/**
+ * The shifts of many technicians as stored in their home cells (`homeCell` as D1 has it): one call
+ * per cell, all cells in parallel, however many technicians. A cell that does not know some of them
+ * yet gets their profiles from D1 (one read for all of them) and is asked again; one it still does
+ * not know is a 404, as for a single technician.
+ */
+export async function shiftsOfMany(env: Env, technicians: { id: string; homeCell: string }[]): Promise<Map<string, ShiftsView>> {
+  const byCell = new Map<string, string[]>();
+  for (const t of technicians) byCell.set(t.homeCell, [...(byCell.get(t.homeCell) ?? []), t.id]);
+  const out = new Map<string, ShiftsView>();
+  await Promise.all(
+    [...byCell].map(async ([cell, ids]) => {
+      const stub = cellStub(env, cell);
+      let r = await stub.shiftsOf(ids);
+      if (r.unknown.length > 0) {
+        const found = r.shifts;
+        await stub.syncRoster(
+          (await rosterEntries(getDb(env), r.unknown)).map((e) => e.profile),
+          0,
+        );
+        r = await stub.shiftsOf(r.unknown);
+        r.shifts.push(...found);
+      }
+      if (r.unknown.length > 0) throw notFound("Technician");
+      for (const s of r.shifts) out.set(s.technicianId, s);
+    }),
+  );
+  return out;
 }
 
 /**

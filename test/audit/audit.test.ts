@@ -2,6 +2,10 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, signIn, signInAdmin } from "../support/http";
 import { freshCenter } from "../support/fixtures";
+import { getDb } from "../../src/db/client";
+import { appendAudit } from "../../src/db/repositories/audit.repo";
+import { countingEnv } from "../support/counting";
+import { d1Plan, statementsOf, tableScans } from "../support/plans";
 
 describe("GET /v1/admin/audit", () => {
   it("lists sensitive actions newest first, each verified against the hash chain", async () => {
@@ -68,6 +72,29 @@ describe("GET /v1/admin/audit", () => {
     const res = await call("GET", "/v1/admin/audit?limit=1", { token: admin.token });
     expect(res.body.items[0]).toMatchObject({ action: "test.unsealed", verified: true });
     expect(res.body.items[0].hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("finds the entries to seal through audit_log_unsealed_idx, without reading the sealed chain", async () => {
+    // A long sealed chain already there (the hashes are not checked here, only what sealing reads).
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+       INSERT INTO audit_log (at, actor_id, action, target_type, target_id, data, prev_hash, hash)
+       SELECT 0, NULL, 'test.history', 'test', 'history', '{}', 'p' || i, 'h' || i FROM n`,
+    ).run();
+    try {
+      const { env: counted, counts } = countingEnv();
+      await appendAudit(getDb(counted), { actorId: null, action: "test.plan", targetType: "test", targetId: "plan" });
+      const statements = statementsOf(counts.sql).filter((s) => s.includes('from "audit_log"'));
+      for (const s of statements) expect(tableScans(await d1Plan(s), ["audit_log"])).toEqual([]);
+      const pending = statements.find((s) => s.includes('"audit_log"."hash" is null'))!;
+      expect(await d1Plan(pending)).toEqual(["SCAN audit_log USING INDEX audit_log_unsealed_idx"]);
+      // Run as sealing runs it: the 2,000 sealed entries are not read.
+      const { meta } = await env.DB.prepare(pending).bind(50).all();
+      expect(meta.rows_read).toBeLessThanOrEqual(1);
+    } finally {
+      // The made-up chain goes again, so the other tests of this file see only real entries.
+      await env.DB.prepare("DELETE FROM audit_log WHERE action IN ('test.history', 'test.plan')").run();
+    }
   });
 
   it("is for admins only and rejects a bad cursor", async () => {

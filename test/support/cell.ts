@@ -247,3 +247,115 @@ export async function trailOf(
 ): Promise<{ at: number; lat: number; lng: number }[]> {
   return runInDurableObject(stub, (instance: CellDO) => instance["presence"].trail(technicianId, since));
 }
+
+/** One statement a cell's storage ran, with its bindings and SQLite's own count of the rows it read. */
+export interface CellStatement {
+  query: string;
+  bindings: unknown[];
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+/**
+ * Runs `fn` inside the cell and records every statement its storage ran meanwhile, with the rows
+ * SQLite read and wrote for each (`SqlStorageCursor.rowsRead`): nothing is faked, the statements run
+ * as always. Rows read is the cost that grows when a query walks a table instead of an index range.
+ */
+export async function meteredInCell<T>(
+  cell: CellRef,
+  fn: (instance: CellDO) => Promise<T> | T,
+): Promise<{ result: T; statements: CellStatement[]; rowsRead: number }> {
+  return runInDurableObject(stubOf(cell), async (instance: CellDO, state) => {
+    const sql = state.storage.sql;
+    const exec = sql.exec;
+    const ran: { query: string; bindings: unknown[]; cursor: SqlStorageCursor<Record<string, SqlStorageValue>> }[] = [];
+    const metered = (query: string, ...bindings: unknown[]) => {
+      const cursor = exec.call(sql, query, ...bindings);
+      ran.push({ query, bindings, cursor });
+      return cursor;
+    };
+    (sql as unknown as { exec: typeof metered }).exec = metered;
+    let result: T;
+    try {
+      result = await fn(instance);
+    } finally {
+      delete (sql as { exec?: typeof exec }).exec;
+    }
+    const statements = ran.map((r) => ({
+      query: r.query,
+      bindings: r.bindings,
+      rowsRead: r.cursor.rowsRead,
+      rowsWritten: r.cursor.rowsWritten,
+    }));
+    return { result, statements, rowsRead: statements.reduce((a, s) => a + s.rowsRead, 0) };
+  });
+}
+
+/** SQLite's plan for `query` in the cell's storage (EXPLAIN QUERY PLAN), one line per step. */
+export function cellPlan(cell: CellRef, query: string, bindings: unknown[] = []): Promise<string[]> {
+  return runInDurableObject(stubOf(cell), (_i: CellDO, state) =>
+    state.storage.sql
+      .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...(bindings as SqlStorageValue[]))
+      .toArray()
+      .map((r) => r.detail),
+  );
+}
+
+/** Drops one of the cell's indexes (to show that a plan check notices when one is missing). */
+export async function dropCellIndex(cell: CellRef, index: string): Promise<void> {
+  await runInDurableObject(stubOf(cell), (_i: CellDO, state) => {
+    state.storage.sql.exec(`DROP INDEX ${index}`);
+  });
+}
+
+/**
+ * Writes a past into the cell, as years of work leave it: for each technician `perTechnician`
+ * booked two-hour visits on the days before `before` (one a day, 10:00 UTC, the newest the day
+ * before it), an event for each, and as many sent outbox rows; plus `positions` trail points of
+ * technicians no longer on duty, one every 200 ms back from now (inside the retention window).
+ */
+export async function writeCellHistory(
+  cell: CellRef,
+  h: { technicianIds: string[]; perTechnician: number; positions: number; before: number },
+): Promise<void> {
+  const DAY = 86_400_000;
+  const lastDay = Math.floor(h.before / DAY) * DAY - DAY + 10 * HOUR;
+  const now = Date.now();
+  await runInDurableObject(stubOf(cell), (_i: CellDO, state) => {
+    const sql = state.storage.sql;
+    state.storage.transactionSync(() => {
+      for (const technicianId of h.technicianIds) {
+        sql.exec(
+          `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)
+           INSERT INTO intervals (order_id, technician_id, start_ms, end_ms, lat, lng, state, expires_at, created_at, updated_at)
+           SELECT 'past-' || ?2 || '-' || i, ?2, ?3 - i * ?4, ?3 - i * ?4 + 2 * 3600000, 31.2304, 121.4737, 'booked', NULL, ?5, ?5 FROM n`,
+          h.perTechnician,
+          technicianId,
+          lastDay,
+          DAY,
+          now,
+        );
+        sql.exec(
+          `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)
+           INSERT INTO events (kind, order_id, technician_id, data, created_at) SELECT 'interval.released', 'past-' || ?2 || '-' || i, ?2, '{}', ?3 FROM n`,
+          h.perTechnician,
+          technicianId,
+          now,
+        );
+        sql.exec(
+          `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)
+           INSERT INTO outbox (body, created_at, sent_at) SELECT '{"type":"batch.due"}', ?2, ?2 FROM n`,
+          h.perTechnician,
+          now,
+        );
+      }
+      if (h.positions > 0)
+        sql.exec(
+          `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)
+           INSERT INTO positions (technician_id, at, lat, lng) SELECT 'gone-' || (i % 50), ?2 - i * 200, 31.2304, 121.4737 FROM n`,
+          h.positions,
+          now - 1000,
+        );
+    });
+  });
+}

@@ -1,7 +1,10 @@
 /** A small booking world for API tests: a city, a skill, a service offered there, approved technicians. */
 import { env } from "cloudflare:test";
+import { drizzle } from "drizzle-orm/d1";
 import { latLngToCell, gridDisk, cellToLatLng } from "h3-js";
 import { newId } from "../../src/lib/ids";
+import * as schema from "../../src/db/schema";
+import { Pii } from "../../src/lib/pii";
 import { DEFAULT_WEEKLY_SHIFTS } from "../../src/domain/shifts";
 import { call, signIn, signInAdmin, signInWithRoles, uniquePhone, type Session } from "./http";
 import { freshCenter, insertMerchant, insertSkill } from "./fixtures";
@@ -174,3 +177,64 @@ export function localDay(timeZone: string, days: number): string {
 }
 
 export const WEEKLY = DEFAULT_WEEKLY_SHIFTS;
+
+let manyWorlds = 0;
+
+/**
+ * `count` approved technicians with the world's skill, homed within ~1 km of its centre, all in the
+ * centre's cell: written to D1 directly (fast, for tests that need hundreds); the cell syncs its
+ * roster from D1 when asked. Answers their ids.
+ */
+export async function insertTechnicians(w: World, count: number): Promise<string[]> {
+  const db = drizzle(env.DB, { schema });
+  const now = Date.now();
+  const cell = latLngToCell(w.center.lat, w.center.lng, 5);
+  manyWorlds += 1;
+  const pii = await Pii.fromEnv(env);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 6) {
+    const part = Array.from({ length: Math.min(6, count - i) }, (_, j) => {
+      const n = i + j;
+      const tag = `${w.cityId.slice(-6)}${String(n).padStart(4, "0")}`;
+      return { n, account: `acc_many${tag}`, technician: `tch_many${tag}` };
+    });
+    await db.batch([
+      db.insert(schema.accounts).values(
+        await Promise.all(
+          part.map(async (p) => {
+            const phone = `+86157${String(manyWorlds * 1000 + p.n).padStart(8, "0")}`;
+            return {
+              id: p.account,
+              phoneEnc: await pii.encrypt("phone", phone),
+              phoneHash: await pii.lookupHash(phone),
+              name: `Tech ${p.n}`,
+              roles: ["technician" as const],
+              createdAt: now,
+              updatedAt: now,
+            };
+          }),
+        ),
+      ),
+      db.insert(schema.technicians).values(
+        part.map((p) => ({
+          id: p.technician,
+          accountId: p.account,
+          merchantId: null,
+          name: `Tech ${p.n}`,
+          skills: [w.skill],
+          homeLat: w.center.lat + ((p.n % 17) - 8) * 0.0005,
+          homeLng: w.center.lng + ((p.n % 13) - 6) * 0.0005,
+          homeCell: cell,
+          cityId: w.cityId,
+          serviceRadiusKm: 30,
+          status: "approved" as const,
+          ratingX100: 400 + (p.n % 100),
+          createdAt: now,
+          updatedAt: now,
+        })),
+      ),
+    ]);
+    ids.push(...part.map((p) => p.technician));
+  }
+  return ids;
+}

@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import type { TechnicianProfile } from "../../../durable/cell.types";
 import { DEFAULT_WEEKLY_SHIFTS } from "../../domain/shifts";
+import { chunked } from "../chunks";
 import type { Db } from "../client";
 import { cities, merchants, technicians } from "../schema";
 
@@ -57,6 +58,15 @@ function rosterQuery(db: Db) {
 export async function rosterEntry(db: Db, technicianId: string): Promise<RosterEntry | undefined> {
   const [row] = await rosterQuery(db).where(eq(technicians.id, technicianId));
   return row ? toEntry(row) : undefined;
+}
+
+/** Several technicians as the cells see them, in one round trip (ids in parts under D1's bound-parameter limit). */
+export async function rosterEntries(db: Db, technicianIds: string[]): Promise<RosterEntry[]> {
+  const parts = chunked(technicianIds).map((ids) => rosterQuery(db).where(inArray(technicians.id, ids)));
+  const [first, ...rest] = parts;
+  if (!first) return [];
+  const results = await db.batch([first, ...rest]);
+  return results.flat().map(toEntry);
 }
 
 export async function rosterOfCell(db: Db, cell: string): Promise<RosterEntry[]> {
