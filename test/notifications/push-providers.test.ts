@@ -162,6 +162,7 @@ function serviceAccount(privatePem = account.privatePem) {
 
 function liveConfig(sa = serviceAccount()) {
   return parseConfig({
+    ENVIRONMENT: "development",
     JWT_SECRET: "x".repeat(32),
     PUSH_PROVIDER: "live",
     JPUSH_API_BASE: JPUSH_BASE,

@@ -38,7 +38,7 @@ const SMS_VARS = {
 };
 
 function senderFor(provider: string, vars: Record<string, string> = {}) {
-  return smsSender(parseConfig({ JWT_SECRET: "x".repeat(32), SMS_PROVIDER: provider, ...SMS_VARS, ...vars }));
+  return smsSender(parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_PROVIDER: provider, ...SMS_VARS, ...vars }));
 }
 
 const OTP: SmsMessage = { kind: "otp", params: { code: "428913", minutes: "5" }, text: "code 428913" };
@@ -310,12 +310,16 @@ describe("templates", () => {
   });
 
   it("are validated with the configuration", () => {
-    expect(() => parseConfig({ JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: '{"otp":{"aliyun":"SMS_1","text":"free"}}' })).toThrow(
-      ConfigError,
+    expect(() =>
+      parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: '{"otp":{"aliyun":"SMS_1","text":"free"}}' }),
+    ).toThrow(ConfigError);
+    expect(() => parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: "not json" })).toThrow(
+      /SMS_TEMPLATES/,
     );
-    expect(() => parseConfig({ JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: "not json" })).toThrow(/SMS_TEMPLATES/);
-    expect(() => parseConfig({ JWT_SECRET: "x".repeat(32), SMS_PROVIDER: "carrier-pigeon" })).toThrow(/SMS_PROVIDER/);
-    expect(parseConfig({ JWT_SECRET: "x".repeat(32), ...SMS_VARS }).SMS_TEMPLATES.otp).toEqual(TEMPLATES.otp);
+    expect(() => parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_PROVIDER: "carrier-pigeon" })).toThrow(
+      /SMS_PROVIDER/,
+    );
+    expect(parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), ...SMS_VARS }).SMS_TEMPLATES.otp).toEqual(TEMPLATES.otp);
   });
 });
 
