@@ -79,7 +79,8 @@ export function pushSender(env: ChannelConfig, registry?: DeviceRegistry): PushS
   if (provider === "console") {
     return {
       send: (m) => {
-        console.log(JSON.stringify({ level: "info", msg: "push", provider: "console", to: m.accountId, title: m.title, body: m.body }));
+        // The account and the kind only: a notice's text may quote what people typed (a reason, a name).
+        console.log(JSON.stringify({ level: "info", msg: "push", provider: "console", to: m.accountId, kind: m.data.kind ?? null }));
         return Promise.resolve();
       },
     };
