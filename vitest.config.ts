@@ -41,6 +41,8 @@ export default defineConfig(async () => {
   ]);
   const bindings = {
     TEST_MIGRATIONS: migrations,
+    // The stand-ins tests rely on (local payments, the sandbox, console SMS, OTP echo) are development-only.
+    ENVIRONMENT: "development",
     JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnop",
     PII_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     PII_LOOKUP_KEY: "",

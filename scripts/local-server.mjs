@@ -11,8 +11,14 @@ import { seed } from "./seed-local.mjs";
 
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
-/** Variables the local server runs with, whatever .dev.vars says: sign-in codes echoed, no per-IP OTP cap. */
-const VARS = { OTP_DEV_ECHO: "1", OTP_IP_LIMIT: "100000/3600", OTP_PHONE_COOLDOWN_SECONDS: "0", OTP_PHONE_LIMIT: "1000/3600" };
+/** Variables the local server runs with, whatever .dev.vars says: development, sign-in codes echoed, no per-IP OTP cap. */
+const VARS = {
+  ENVIRONMENT: "development",
+  OTP_DEV_ECHO: "1",
+  OTP_IP_LIMIT: "100000/3600",
+  OTP_PHONE_COOLDOWN_SECONDS: "0",
+  OTP_PHONE_LIMIT: "1000/3600",
+};
 
 /** `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`). */
 export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {} } = {}) {

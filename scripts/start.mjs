@@ -13,6 +13,12 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 }
 
 const vars = devVars();
+if (vars.ENVIRONMENT !== "development") {
+  console.warn(
+    `ENVIRONMENT is "${vars.ENVIRONMENT ?? ""}" in .dev.vars: outside "development" the Worker refuses the local stand-ins ` +
+      "(local payments, the sandbox, console SMS and push, OTP_DEV_ECHO) and answers 500 until they are replaced.",
+  );
+}
 let plan;
 try {
   await buildDashboard();
@@ -78,7 +84,7 @@ function printWelcome(base) {
       `  customers       ${customers[0].phone} … ${customers.at(-1).phone} (${customers.length}, +86137000000NN, one address each)`,
       echo
         ? "  OTP_DEV_ECHO=1: the code comes back as devCode, e.g."
-        : "  OTP_DEV_ECHO is not 1 in .dev.vars: codes are only printed in the log below (SMS_PROVIDER=console).",
+        : "  OTP_DEV_ECHO is not 1 in .dev.vars: codes go only to the SMS provider (the console provider logs no code).",
       ...(echo
         ? [
             `    curl -s -X POST ${base}/v1/auth/otp -H 'Content-Type: application/json' -d '{"phone":"${staff[0].phone}"}'`,

@@ -4,7 +4,8 @@
  *
  * An unset or empty variable takes its default; a variable that is set but malformed is refused
  * with a `ConfigError` naming it, never replaced by the default. The first request then fails with
- * a 500 and one `"msg":"configuration"` log line saying what is wrong.
+ * a 500 and one `"msg":"configuration"` log line saying what is wrong (a secret's value is never
+ * shown). Outside `ENVIRONMENT=development` the stand-ins of `STAND_INS` are refused the same way.
  *
  * To add a variable: add it to `schema` below with its default and a comment, list it in
  * `.dev.vars.example` (and wrangler.toml `[vars]` when it is not a secret), run `npm run types`,
@@ -83,8 +84,14 @@ const json = <T extends z.ZodType>(inner: T, fallback: NonNullable<z.output<T>>)
 const basisPoints = (fallback: number) => int(fallback).pipe(z.number().max(10_000, "expected basis points (0..10000)"));
 const weight = z.number().min(0).max(1);
 
+/** Where this deployment runs. Only `development` may use the stand-ins of `STAND_INS`. */
+export const ENVIRONMENTS = ["development", "staging", "production"] as const;
+
 /** Every variable, with its default (documented in `.dev.vars.example`). */
-const schema = z.object({
+const fields = z.object({
+  // Where this deployment runs: "development" (local, tests, demos), "staging" or "production".
+  // Unset: production, so a deployment that forgets it gets the strict rules.
+  ENVIRONMENT: z.enum(ENVIRONMENTS, { message: 'expected "development", "staging" or "production"' }).default("production"),
   // Signing key for access tokens and quotes (HS256): at least 32 characters. Required.
   JWT_SECRET: z.string({ message: "is required" }).min(32, "must be at least 32 characters"),
   // Field encryption keys for phones and addresses ("base64" or "id:base64,id:base64", newest first).
@@ -292,10 +299,58 @@ const schema = z.object({
     .default("wechatpay"),
 });
 
+/**
+ * Development-only stand-ins: each would fake a provider (payments recorded in D1, the sandbox
+ * provider, messages written to the log, sign-in codes in the answer). Outside development the
+ * configuration refuses them, whether set or taken by default.
+ */
+const STAND_INS: { name: keyof z.output<typeof fields>; refused: (c: z.output<typeof fields>) => boolean; why: string }[] = [
+  {
+    name: "PAYMENT_PROVIDER_CLIENT",
+    refused: (c) => c.PAYMENT_PROVIDER_CLIENT === "local",
+    why: '"local" only records payments in D1; set "live"',
+  },
+  {
+    name: "SANDBOX_WEBHOOK_SECRET",
+    refused: (c) => c.SANDBOX_WEBHOOK_SECRET !== "",
+    why: "is set, which enables the sandbox payment provider; leave it empty",
+  },
+  {
+    name: "SMS_PROVIDER",
+    refused: (c) => c.SMS_PROVIDER === "console",
+    why: '"console" sends no text message; set "aliyun", "tencent" or "webhook"',
+  },
+  {
+    name: "PUSH_PROVIDER",
+    refused: (c) => c.PUSH_PROVIDER === "console",
+    why: '"console" sends no push; set "live" or "webhook"',
+  },
+  {
+    name: "OTP_DEV_ECHO",
+    refused: (c) => c.OTP_DEV_ECHO,
+    why: '"1" answers sign-in codes to anyone; set "0"',
+  },
+];
+
+const schema = fields.superRefine((c, ctx) => {
+  if (c.ENVIRONMENT === "development") return;
+  for (const s of STAND_INS) {
+    if (s.refused(c)) {
+      ctx.addIssue({ code: "custom", path: [s.name], message: `${s.why} (development only, ENVIRONMENT=${c.ENVIRONMENT})` });
+    }
+  }
+});
+
+/**
+ * Variables whose values are secret: a problem with one names the variable, never its value (the
+ * problems go to the log).
+ */
+const SECRET = /(?:_SECRET|_SECRET_KEY|_TOKEN|_PRIVATE_KEY|^PII_KEY|^PII_LOOKUP_KEY|^WECHATPAY_APIV3_KEY|^FCM_SERVICE_ACCOUNT)$/;
+
 /** The parsed configuration: the variables' names, typed values. */
 export type Config = z.output<typeof schema>;
 /** The variables the configuration reads. */
-export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Config)[];
+export const CONFIG_VARIABLES = Object.keys(fields.shape) as (keyof Config)[];
 
 /** A variable is set but malformed (or a required one is missing). */
 export class ConfigError extends Error {
@@ -318,7 +373,9 @@ export function parseConfig(vars: Partial<Record<string, unknown>>): Config {
     parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? "?");
       const given = raw[name];
-      return given === undefined ? `${name} ${i.message}` : `${name}=${JSON.stringify(given)}: ${i.message}`;
+      if (given === undefined) return `${name} ${i.message}`;
+      if (SECRET.test(name)) return `${name} (value not shown) ${i.message}`;
+      return `${name}=${JSON.stringify(given)}: ${i.message}`;
     }),
   );
 }

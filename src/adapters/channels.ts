@@ -79,7 +79,8 @@ export function pushSender(env: ChannelConfig, registry?: DeviceRegistry): PushS
   if (provider === "console") {
     return {
       send: (m) => {
-        console.log(JSON.stringify({ level: "info", msg: "push", provider: "console", to: m.accountId, title: m.title, body: m.body }));
+        // The account and the kind only: a notice's text may quote what people typed (a reason, a name).
+        console.log(JSON.stringify({ level: "info", msg: "push", provider: "console", to: m.accountId, kind: m.data.kind ?? null }));
         return Promise.resolve();
       },
     };
@@ -93,24 +94,31 @@ export function pushSender(env: ChannelConfig, registry?: DeviceRegistry): PushS
     const live = devicePush(env);
     return {
       // Every device is tried; stale tokens are dropped, then the first retryable failure is thrown
-      // (the queue sends again). A device that refused the message for good is logged and skipped.
+      // (the queue sends again). A device that refused the message for good is logged and skipped;
+      // when no device took it and one refused it for good, that refusal is thrown (not retried).
       send: async (m) => {
         const stale: string[] = [];
+        const refused: string[] = [];
+        let delivered = 0;
         let retry: PushError | undefined;
         for (const device of await registry.devices(m.accountId)) {
           try {
             if ((await live.send(device, m)) === "stale") stale.push(device.id);
+            else delivered += 1;
           } catch (err) {
             const e = err instanceof PushError ? err : new PushError(String(err instanceof Error ? err.message : err), true);
             if (e.retryable) retry ??= e;
-            else
+            else {
+              refused.push(e.message);
               console.error(
                 JSON.stringify({ level: "warn", msg: "push.refused", provider: device.provider, device: device.id, error: e.message }),
               );
+            }
           }
         }
         await registry.dropStale(stale);
         if (retry) throw retry;
+        if (delivered === 0 && refused.length > 0) throw new PushError(refused.join("; "), false);
       },
     };
   }

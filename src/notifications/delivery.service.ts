@@ -4,7 +4,9 @@
  * configured for its kind (`WECHAT_NOTIFY=live`). Delivery is idempotent per message, account and
  * channel, so a message the queue delivers twice (or an operator replays) is never sent twice.
  * A message that keeps failing is retried with backoff and then parked in the dead-letter queue,
- * whose consumer keeps it for operators to replay.
+ * whose consumer keeps it for operators to replay. A provider's permanent refusal (a template not
+ * approved, a number or a push it will never take) is not retried: the message is recorded with the
+ * dead letters at once, with the provider's reason, and acknowledged.
  */
 import { config } from "../config";
 import { getDb } from "../db/client";
@@ -20,7 +22,8 @@ import { noticesFor, retryDelaySeconds, type Audience, type Notice, type OutboxE
 import { OUTBOX_TOPICS, outboxMessage, type OutboxMessage } from "../domain/outbox";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
-import { pushSender, smsSender, type DeviceRegistry } from "../adapters/channels";
+import { pushSender, PushError, smsSender, SmsError, type DeviceRegistry } from "../adapters/channels";
+import { ProviderError } from "../adapters/provider-error";
 import { deleteDevicesById, listDevices } from "../db/repositories/devices.repo";
 import { sendBySubscribe, subscribeChannel } from "./wechat-subscribe.service";
 import { followOrderNumber } from "../visit/number-privacy.service";
@@ -48,10 +51,27 @@ export interface Delivered {
   wechat: number;
 }
 
+/** A provider refused for good: the same message sent again unchanged would be refused again. */
+export function isPermanentRefusal(err: unknown): boolean {
+  return (err instanceof SmsError || err instanceof PushError || err instanceof ProviderError) && !err.retryable;
+}
+
 /**
- * Delivers one message on every channel its notices name. Throws when a channel fails; what went
- * out before the failure is recorded and is not sent again on the retry. Each notice is keyed by
- * the message and its kind, so one message may say two things to one person.
+ * Some channel of a message was refused for good (and none failed in a way worth retrying): the
+ * message goes to the dead letters with these reasons instead of round the retry loop.
+ */
+export class DeliveryRefused extends Error {
+  constructor(readonly reasons: string[]) {
+    super(`refused by the provider: ${reasons.join("; ")}`);
+    this.name = "DeliveryRefused";
+  }
+}
+
+/**
+ * Delivers one message on every channel its notices name. Every channel is tried even when another
+ * fails; what went out is recorded and is not sent again on a retry or a replay. Then it throws
+ * the first failure worth retrying, else a `DeliveryRefused` naming each permanent refusal. Each
+ * notice is keyed by the message and its kind, so one message may say two things to one person.
  */
 export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delivered> {
   // Topics that are not for people cost nothing.
@@ -80,6 +100,19 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
   const push = pushSender(config(env), registry);
   const sms = smsSender(config(env));
   let pii: Pii | undefined;
+  let retry: unknown;
+  const refused: string[] = [];
+  /** Runs one channel's send; a failure is kept for the end so the other channels still go out. */
+  const attempt = async (channel: "push" | "sms", n: Notice, send: () => Promise<void>) => {
+    try {
+      await send();
+      return true;
+    } catch (err) {
+      if (isPermanentRefusal(err)) refused.push(`${channel} ${n.kind} to the ${n.audience}: ${(err as Error).message}`);
+      else retry ??= err;
+      return false;
+    }
+  };
   try {
     // Inside the try: a WeChat misconfiguration must not hold back the in-app notices.
     const wechat = await subscribeChannel(
@@ -95,16 +128,24 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
       if (!r) continue;
       const key = keyOf(n.kind);
       if (n.channels.includes("push") && !found.delivered.has(`${r.accountId}:push:${n.kind}`)) {
-        await push.send({ accountId: r.accountId, title: n.title.zh, body: n.body.zh, data: { kind: n.kind, ...n.data } });
-        sent.push({ messageId: key, accountId: r.accountId, channel: "push", kind: n.kind });
-        done.push += 1;
+        const ok = await attempt("push", n, () =>
+          push.send({ accountId: r.accountId, title: n.title.zh, body: n.body.zh, data: { kind: n.kind, ...n.data } }),
+        );
+        if (ok) {
+          sent.push({ messageId: key, accountId: r.accountId, channel: "push", kind: n.kind });
+          done.push += 1;
+        }
       }
       if (n.channels.includes("sms") && !found.delivered.has(`${r.accountId}:sms:${n.kind}`)) {
-        pii ??= await Pii.fromEnv(env);
-        const phone = await pii.decrypt("phone", r.phoneEnc);
-        await sms.send(phone, { kind: n.kind, params: smsParams(n), text: `【Doorstep】${n.title.zh}：${n.body.zh}` });
-        sent.push({ messageId: key, accountId: r.accountId, channel: "sms", kind: n.kind });
-        done.sms += 1;
+        const ok = await attempt("sms", n, async () => {
+          pii ??= await Pii.fromEnv(env);
+          const phone = await pii.decrypt("phone", r.phoneEnc);
+          await sms.send(phone, { kind: n.kind, params: smsParams(n), text: `【Doorstep】${n.title.zh}：${n.body.zh}` });
+        });
+        if (ok) {
+          sent.push({ messageId: key, accountId: r.accountId, channel: "sms", kind: n.kind });
+          done.sms += 1;
+        }
       }
       const route = wechat?.route(r.accountId, n.kind);
       if (wechat && route && !found.delivered.has(`${r.accountId}:wechat:${n.kind}`)) {
@@ -115,9 +156,11 @@ export async function deliverMessage(env: Env, m: OutboxMessage): Promise<Delive
       }
     }
   } finally {
-    // What went out is recorded even when a later channel failed: the retry skips it.
+    // What went out is recorded even when another channel failed: a retry or a replay skips it.
     await recordDelivered(db, inapp, sent);
   }
+  if (retry !== undefined) throw retry;
+  if (refused.length > 0) throw new DeliveryRefused(refused);
   done.inapp = inapp.length;
   return done;
 }
@@ -164,6 +207,23 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       console.log(JSON.stringify({ level: "info", msg: "notification.delivered", id: message.id, topic: message.topic, ...done }));
       msg.ack();
     } catch (err) {
+      if (err instanceof DeliveryRefused) {
+        // Sending it again would be refused again: to the operators now, with the provider's reasons.
+        console.error(
+          JSON.stringify({ level: "error", msg: "notification.refused", id: message.id, topic: message.topic, error: err.message }),
+        );
+        const db = getDb(env);
+        await recordFailure(db, message.id, msg.attempts, err.message).catch(() => undefined);
+        await insertDeadLetter(db, {
+          id: message.id,
+          topic: message.topic,
+          payload: message.payload,
+          error: err.message,
+          attempts: msg.attempts,
+        });
+        msg.ack();
+        continue;
+      }
       const delaySeconds = retryDelaySeconds(msg.attempts);
       console.error(
         JSON.stringify({

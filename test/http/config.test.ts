@@ -5,12 +5,54 @@ import { config, ConfigError, parseConfig } from "../../src/config";
 import { DEFAULT_WEIGHTS } from "../../src/domain/dispatch";
 
 const JWT_SECRET = "a-test-secret-of-at-least-32-characters";
+/** The local stand-ins (local payments, the sandbox, console SMS and push, OTP echo) are development-only. */
+const ENVIRONMENT = "development";
+
+/** What a real deployment sets instead of the stand-ins. */
+const LIVE = {
+  PAYMENT_PROVIDER_CLIENT: "live",
+  SANDBOX_WEBHOOK_SECRET: "",
+  SMS_PROVIDER: "webhook",
+  PUSH_PROVIDER: "live",
+  OTP_DEV_ECHO: "0",
+};
+/** Each development-only stand-in, as a deployment might set it. */
+const STAND_INS: [name: string, value: string][] = [
+  ["PAYMENT_PROVIDER_CLIENT", "local"],
+  ["SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_do_not_show_me"],
+  ["SMS_PROVIDER", "console"],
+  ["PUSH_PROVIDER", "console"],
+  ["OTP_DEV_ECHO", "1"],
+];
+
+/** The problems `parseConfig` reports for `vars` (none when they parse). */
+function problemsOf(vars: Record<string, string>): string[] {
+  try {
+    parseConfig(vars);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+/** Runs one request through the Worker with `vars` over the test bindings; returns the answer and the error log lines. */
+async function requestWith(path: string, vars: Record<string, string>) {
+  const logged: string[] = [];
+  vi.spyOn(console, "error").mockImplementation((line: string) => void logged.push(line));
+  vi.spyOn(console, "log").mockImplementation(() => undefined);
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://doorstep.test${path}`), { ...env, ...vars }, ctx);
+  await waitOnExecutionContext(ctx);
+  const configuration = logged.map((l) => JSON.parse(l) as { msg: string; problems?: string[] }).find((l) => l.msg === "configuration");
+  return { res, problems: configuration?.problems, logged };
+}
 
 describe("configuration", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("takes the documented defaults for every variable that is unset or empty", () => {
-    const c = parseConfig({ JWT_SECRET, DISPATCH_MAX_ROUNDS: "", CORS_ORIGINS: "" });
+    const c = parseConfig({ ENVIRONMENT, JWT_SECRET, DISPATCH_MAX_ROUNDS: "", CORS_ORIGINS: "" });
     expect(c).toMatchObject({
       DISPATCH_MAX_ROUNDS: 3,
       DISPATCH_STRATEGY: "greedy",
@@ -29,6 +71,7 @@ describe("configuration", () => {
 
   it("parses the given values into their types", () => {
     const c = parseConfig({
+      ENVIRONMENT,
       JWT_SECRET,
       DISPATCH_MAX_ROUNDS: "7",
       DISPATCH_STRATEGY: " Batch ",
@@ -44,7 +87,7 @@ describe("configuration", () => {
   });
 
   it("refuses a malformed value with a message naming the variable, never falling back to the default", () => {
-    const bad = (vars: Record<string, string>) => () => parseConfig({ JWT_SECRET, ...vars });
+    const bad = (vars: Record<string, string>) => () => parseConfig({ ENVIRONMENT, JWT_SECRET, ...vars });
     expect(bad({ DISPATCH_MAX_ROUNDS: "abc" })).toThrow(ConfigError);
     expect(bad({ DISPATCH_MAX_ROUNDS: "abc" })).toThrow(/DISPATCH_MAX_ROUNDS="abc": expected a whole number/);
     expect(bad({ DISPATCH_MAX_ROUNDS: "0" })).toThrow(/DISPATCH_MAX_ROUNDS="0"/);
@@ -57,7 +100,7 @@ describe("configuration", () => {
   });
 
   it("lists every problem at once", () => {
-    expect(() => parseConfig({ JWT_SECRET, DISPATCH_MAX_ROUNDS: "abc", GEOFENCE_METERS: "-1" })).toThrow(
+    expect(() => parseConfig({ ENVIRONMENT, JWT_SECRET, DISPATCH_MAX_ROUNDS: "abc", GEOFENCE_METERS: "-1" })).toThrow(
       /DISPATCH_MAX_ROUNDS.*; GEOFENCE_METERS/,
     );
   });
@@ -70,17 +113,79 @@ describe("configuration", () => {
   });
 
   it("fails the first request with a bare 500 and a log line naming the variable", async () => {
-    const logged: string[] = [];
-    vi.spyOn(console, "error").mockImplementation((line: string) => void logged.push(line));
-    vi.spyOn(console, "log").mockImplementation(() => undefined);
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request("http://doorstep.test/healthz"), { ...env, DISPATCH_MAX_ROUNDS: "abc" }, ctx);
-    await waitOnExecutionContext(ctx);
+    const { res, problems } = await requestWith("/healthz", { DISPATCH_MAX_ROUNDS: "abc" });
     expect(res.status).toBe(500);
     const body = await res.json<{ code: string; detail: string }>();
     expect(body.code).toBe("INTERNAL");
     expect(body.detail).not.toContain("DISPATCH_MAX_ROUNDS");
-    const line = logged.map((l) => JSON.parse(l) as { msg: string; problems?: string[] }).find((l) => l.msg === "configuration");
-    expect(line?.problems).toEqual([expect.stringContaining('DISPATCH_MAX_ROUNDS="abc"')]);
+    expect(problems).toEqual([expect.stringContaining('DISPATCH_MAX_ROUNDS="abc"')]);
+  });
+
+  it("names a secret variable that is wrong, never its value", () => {
+    expect(problemsOf({ ENVIRONMENT, JWT_SECRET: "too-short-secret" })).toEqual([
+      "JWT_SECRET (value not shown) must be at least 32 characters",
+    ]);
+  });
+});
+
+describe("ENVIRONMENT", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is production when unset, and only development, staging or production", () => {
+    expect(parseConfig({ JWT_SECRET, ...LIVE }).ENVIRONMENT).toBe("production");
+    expect(parseConfig({ JWT_SECRET, ...LIVE, ENVIRONMENT: "staging" }).ENVIRONMENT).toBe("staging");
+    expect(parseConfig({ JWT_SECRET, ENVIRONMENT }).ENVIRONMENT).toBe("development");
+    expect(() => parseConfig({ JWT_SECRET, ...LIVE, ENVIRONMENT: "prod" })).toThrow(
+      /ENVIRONMENT="prod": expected "development", "staging" or "production"/,
+    );
+  });
+
+  it("development accepts every stand-in at once (the local defaults)", () => {
+    const c = parseConfig({ JWT_SECRET, ENVIRONMENT, ...Object.fromEntries(STAND_INS) });
+    expect(c).toMatchObject({ PAYMENT_PROVIDER_CLIENT: "local", SMS_PROVIDER: "console", PUSH_PROVIDER: "console", OTP_DEV_ECHO: true });
+    expect(c.SANDBOX_WEBHOOK_SECRET).not.toBe("");
+    // the defaults are the stand-ins
+    expect(parseConfig({ JWT_SECRET, ENVIRONMENT })).toMatchObject({ PAYMENT_PROVIDER_CLIENT: "local", SMS_PROVIDER: "console" });
+  });
+
+  for (const deployment of ["staging", "production"]) {
+    for (const [name, value] of STAND_INS) {
+      it(`${deployment} refuses ${name}=${name === "SANDBOX_WEBHOOK_SECRET" ? "(a secret)" : value}, naming the variable`, () => {
+        const parse = () => parseConfig({ JWT_SECRET, ...LIVE, ENVIRONMENT: deployment, [name]: value });
+        expect(parse).toThrow(ConfigError);
+        expect(parse).toThrow(new RegExp(`${name}.*development only, ENVIRONMENT=${deployment}`));
+        // the same variables are fine in development
+        expect(() => parseConfig({ JWT_SECRET, ...LIVE, ENVIRONMENT, [name]: value })).not.toThrow();
+      });
+    }
+  }
+
+  it("refuses the stand-ins a deployment gets by default, each named", () => {
+    const names = problemsOf({ JWT_SECRET }).map((p) => p.split(/[ =]/)[0]);
+    expect(names).toEqual(["PAYMENT_PROVIDER_CLIENT", "SMS_PROVIDER", "PUSH_PROVIDER"]);
+  });
+
+  for (const deployment of ["staging", "production"]) {
+    it(`a ${deployment} Worker with a stand-in answers every request, /healthz too, with a 500 and a configuration log line naming it`, async () => {
+      for (const [name, value] of STAND_INS) {
+        for (const path of ["/healthz", "/v1/services"]) {
+          const { res, problems, logged } = await requestWith(path, { ...LIVE, ENVIRONMENT: deployment, [name]: value });
+          expect(res.status).toBe(500);
+          const body = await res.json<{ code: string; detail: string }>();
+          expect(body.code).toBe("INTERNAL");
+          expect(body.detail).not.toContain(name);
+          expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name}\\b.*ENVIRONMENT=${deployment}`))]);
+          // a secret is named, never shown
+          expect(logged.join("\n")).not.toContain("whsec_sandbox_do_not_show_me");
+          vi.restoreAllMocks();
+        }
+      }
+    });
+  }
+
+  it("a development Worker with every stand-in answers /healthz", async () => {
+    const { res, problems } = await requestWith("/healthz", { ENVIRONMENT, ...Object.fromEntries(STAND_INS) });
+    expect(res.status).toBe(200);
+    expect(problems).toBeUndefined();
   });
 });

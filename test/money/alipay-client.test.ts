@@ -225,7 +225,7 @@ const refundOf = (paymentId: string, amount: number, over: Partial<RefundRequest
 });
 
 describe("configuration of the live Alipay client", () => {
-  const base = { JWT_SECRET: env.JWT_SECRET };
+  const base = { JWT_SECRET: env.JWT_SECRET, ENVIRONMENT: "development" };
   it("defaults to the local client and Alipay's production gateway", () => {
     const c = parseConfig(base);
     expect(c.PAYMENT_PROVIDER_CLIENT).toBe("local");

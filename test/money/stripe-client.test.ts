@@ -264,7 +264,7 @@ const refundReq = (p: Json, refundId: string, amount: number): RefundRequest => 
 });
 
 describe("configuration of the live Stripe client", () => {
-  const base = { JWT_SECRET: env.JWT_SECRET };
+  const base = { JWT_SECRET: env.JWT_SECRET, ENVIRONMENT: "development" };
   it("defaults to Stripe's API with no key, and refuses a base that is not an http(s) URL", () => {
     const c = parseConfig(base);
     expect(c.PAYMENT_PROVIDER_CLIENT).toBe("local");

@@ -221,15 +221,19 @@ describe("the live WeChat Pay client against the fake API", () => {
 describe("paying with WeChat Pay live through the API", () => {
   it("keeps the local client by default; live is opt-in, its base URL must be https", () => {
     const JWT_SECRET = "a-test-secret-of-at-least-32-characters";
-    expect(parseConfig({ JWT_SECRET })).toMatchObject({
+    expect(parseConfig({ ENVIRONMENT: "development", JWT_SECRET })).toMatchObject({
       PAYMENT_PROVIDER_CLIENT: "local",
       WECHATPAY_API_BASE: "https://api.mch.weixin.qq.com",
       WECHATPAY_MERCHANT_SERIAL: "",
       WECHATPAY_TIMEOUT_MS: 10_000,
     });
-    expect(parseConfig({ JWT_SECRET, PAYMENT_PROVIDER_CLIENT: "live" }).PAYMENT_PROVIDER_CLIENT).toBe("live");
-    expect(() => parseConfig({ JWT_SECRET, PAYMENT_PROVIDER_CLIENT: "remote" })).toThrow(/PAYMENT_PROVIDER_CLIENT="remote"/);
-    expect(() => parseConfig({ JWT_SECRET, WECHATPAY_API_BASE: "http://api.mch.weixin.qq.com" })).toThrow(/WECHATPAY_API_BASE/);
+    expect(parseConfig({ ENVIRONMENT: "development", JWT_SECRET, PAYMENT_PROVIDER_CLIENT: "live" }).PAYMENT_PROVIDER_CLIENT).toBe("live");
+    expect(() => parseConfig({ ENVIRONMENT: "development", JWT_SECRET, PAYMENT_PROVIDER_CLIENT: "remote" })).toThrow(
+      /PAYMENT_PROVIDER_CLIENT="remote"/,
+    );
+    expect(() => parseConfig({ ENVIRONMENT: "development", JWT_SECRET, WECHATPAY_API_BASE: "http://api.mch.weixin.qq.com" })).toThrow(
+      /WECHATPAY_API_BASE/,
+    );
   });
 
   it("pays, is found paid by reconciliation, refunds on cancellation: a failing WeChat Pay leaves the refund to be sent again", async () => {

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { drainOutbox } from "../../src/notifications/outbox.service";
@@ -6,6 +6,7 @@ import { at, book, newCustomer, quote, task, waitFor } from "../support/booking"
 import { countingEnv } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInWithRoles, type Session } from "../support/http";
+import { consume, outboxRows } from "../support/queue";
 import { addTechnician, createWorld } from "../support/world";
 
 interface Notice {
@@ -34,13 +35,6 @@ async function noticeOf(s: Session, kind: string, orderId: string): Promise<Noti
   return found;
 }
 
-async function outboxRows(orderId: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM outbox WHERE json_extract(payload, '$.orderId') = ? ORDER BY created_at, id")
-    .bind(orderId)
-    .all<{ id: string; topic: string; payload: string; sent_at: number | null; attempts: number; last_error: string | null }>();
-  return results;
-}
-
 async function bookedWorld() {
   const w = await createWorld(freshCenter());
   const tech = await addTechnician(w, w.center);
@@ -49,17 +43,6 @@ async function bookedWorld() {
   const res = await book(customer, await quote(w, customer, at(w, 2, "10:00")));
   expect(res.status).toBe(201);
   return { w, tech, techSession, customer, order: res.body as { id: string; status: string; start: string } };
-}
-
-/** Runs the Worker's queue handler on one batch and returns what it acked and retried. */
-async function consume(queue: string, bodies: { id: string; body: unknown; attempts?: number }[], e: Env = env) {
-  const batch = createMessageBatch(
-    queue,
-    bodies.map((b) => ({ id: b.id, timestamp: new Date(), attempts: b.attempts ?? 1, body: b.body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, e);
-  return getQueueResult(batch, ctx);
 }
 
 /** The order's outbox message of `topic` whose payload moved it `to`. */

@@ -1,6 +1,6 @@
 /**
  * The push device registry and live push through JPush and FCM, against local fakes of their HTTP
- * contracts: the JPush fake checks HTTP Basic credentials, the OAuth token endpoint verifies the
+ * contracts (test/support/push-fakes.ts): the JPush fake checks HTTP Basic credentials, the OAuth token endpoint verifies the
  * service account's RS256 assertion with the account's public key, and the FCM fake accepts only
  * the access token the endpoint issued. `fetch` is replaced for the test: the fakes' hosts go to
  * the fakes, anything else to the real `fetch`.
@@ -12,125 +12,28 @@ import { fcm } from "../../src/adapters/push";
 import { parseConfig } from "../../src/config";
 import { getDb } from "../../src/db/client";
 import { deleteDevicesById, listDevices } from "../../src/db/repositories/devices.repo";
+import { routeFetch } from "../support/fetch-routes";
 import { call, expectProblem, signIn, type Session } from "../support/http";
-
-const JPUSH_BASE = "https://api.jpush.fake.test";
-const FCM_BASE = "https://fcm.fake.test";
-const TOKEN_URI = "https://oauth2.fake.test/token";
-const APP_KEY = "7d431e42dfa6a6d693ac2d04";
-const MASTER_SECRET = "5e987ac6d2e04d95a9d8f0d1";
-const PROJECT = "doorstep-test";
-
-const enc = new TextEncoder();
-const fromB64url = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-const pem = (der: ArrayBuffer) =>
-  `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...new Uint8Array(der)))
-    .match(/.{1,64}/g)!
-    .join("\n")}\n-----END PRIVATE KEY-----\n`;
-
-async function keyPair(): Promise<{ publicKey: CryptoKey; privatePem: string }> {
-  const pair = (await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true,
-    ["sign", "verify"],
-  )) as CryptoKeyPair;
-  return { publicKey: pair.publicKey, privatePem: pem((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer) };
-}
-
-type Mode = "ok" | "stale" | "unavailable";
-
-/** JPush REST v3 /v3/push with HTTP Basic app key : master secret. */
-function jpushFake() {
-  const received: Record<string, any>[] = [];
-  let mode: Mode = "ok";
-  async function handle(req: Request): Promise<Response> {
-    if (new URL(req.url).pathname !== "/v3/push" || req.method !== "POST") return new Response("not found", { status: 404 });
-    if (req.headers.get("Authorization") !== `Basic ${btoa(`${APP_KEY}:${MASTER_SECRET}`)}`) {
-      return Response.json({ error: { code: 1004, message: "Authen failed" } }, { status: 401 });
-    }
-    if (mode === "unavailable") return new Response("Service Unavailable", { status: 503 });
-    const body = (await req.json()) as Record<string, any>;
-    received.push(body);
-    if (mode === "stale") return Response.json({ error: { code: 1011, message: "cannot find user by this audience" } }, { status: 400 });
-    return Response.json({ sendno: "0", msg_id: "54043195528424452" });
-  }
-  return {
-    handle,
-    received,
-    set mode(m: Mode) {
-      mode = m;
-    },
-  };
-}
-
-/** Google's OAuth token endpoint (JWT bearer grant) and FCM HTTP v1 messages:send. */
-function googleFake(accounts: Map<string, CryptoKey>) {
-  const issued = new Set<string>();
-  const received: Record<string, any>[] = [];
-  let tokenRequests = 0;
-  let mode: Mode = "ok";
-  async function token(req: Request): Promise<Response> {
-    tokenRequests += 1;
-    const form = new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer()));
-    const refuse = (d: string) => Response.json({ error: "invalid_grant", error_description: d }, { status: 400 });
-    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") return refuse("grant_type");
-    const [h, c, s] = (form.get("assertion") ?? "").split(".");
-    if (!h || !c || !s) return refuse("malformed");
-    const header = JSON.parse(new TextDecoder().decode(fromB64url(h))) as Record<string, unknown>;
-    const claims = JSON.parse(new TextDecoder().decode(fromB64url(c))) as Record<string, any>;
-    const key = accounts.get(String(claims.iss));
-    if (header.alg !== "RS256" || !key) return refuse("unknown account");
-    const ok = await crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, fromB64url(s), enc.encode(`${h}.${c}`));
-    if (!ok) return refuse("Invalid JWT Signature.");
-    const now = Math.floor(Date.now() / 1000);
-    if (claims.aud !== TOKEN_URI || claims.scope !== "https://www.googleapis.com/auth/firebase.messaging") return refuse("claims");
-    if (!(claims.iat <= now + 5 && claims.exp > now && claims.exp - claims.iat <= 3600)) return refuse("times");
-    const access = `ya29.${crypto.randomUUID()}`;
-    issued.add(access);
-    return Response.json({ access_token: access, expires_in: 3599, token_type: "Bearer" });
-  }
-  async function send(req: Request): Promise<Response> {
-    if (new URL(req.url).pathname !== `/v1/projects/${PROJECT}/messages:send`) return new Response("not found", { status: 404 });
-    const bearer = /^Bearer (.+)$/.exec(req.headers.get("Authorization") ?? "")?.[1];
-    if (!bearer || !issued.has(bearer)) {
-      return Response.json({ error: { code: 401, status: "UNAUTHENTICATED", message: "invalid credentials" } }, { status: 401 });
-    }
-    if (mode === "unavailable") return Response.json({ error: { code: 503, status: "UNAVAILABLE" } }, { status: 503 });
-    const body = (await req.json()) as Record<string, any>;
-    received.push(body);
-    if (mode === "stale") {
-      return Response.json(
-        {
-          error: {
-            code: 404,
-            status: "NOT_FOUND",
-            message: "Requested entity was not found.",
-            details: [{ "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", errorCode: "UNREGISTERED" }],
-          },
-        },
-        { status: 404 },
-      );
-    }
-    return Response.json({ name: `projects/${PROJECT}/messages/0:1500415314455276%31bd1c9631bd1c96` });
-  }
-  return {
-    token,
-    send,
-    received,
-    get tokenRequests() {
-      return tokenRequests;
-    },
-    set mode(m: Mode) {
-      mode = m;
-    },
-  };
-}
+import {
+  APP_KEY,
+  FCM_BASE,
+  googleFake,
+  JPUSH_BASE,
+  jpushFake,
+  keyPair,
+  MASTER_SECRET,
+  PROJECT,
+  pushRoutes,
+  TOKEN_URI,
+  type GoogleFake,
+  type JPushFake,
+} from "../support/push-fakes";
 
 let account: { publicKey: CryptoKey; privatePem: string };
 let other: { publicKey: CryptoKey; privatePem: string };
 const accounts = new Map<string, CryptoKey>();
-let jp: ReturnType<typeof jpushFake>;
-let google: ReturnType<typeof googleFake>;
+let jp: JPushFake;
+let google: GoogleFake;
 
 beforeAll(async () => {
   account = await keyPair();
@@ -140,15 +43,7 @@ beforeAll(async () => {
 beforeEach(() => {
   jp = jpushFake();
   google = googleFake(accounts);
-  const realFetch = globalThis.fetch;
-  vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-    const req = new Request(input, init);
-    const url = new URL(req.url);
-    if (url.origin === JPUSH_BASE) return jp.handle(req);
-    if (url.href === TOKEN_URI) return google.token(req);
-    if (url.origin === FCM_BASE) return google.send(req);
-    return realFetch(input, init);
-  });
+  routeFetch(pushRoutes(jp, google));
 });
 
 afterEach(() => vi.restoreAllMocks());
@@ -162,6 +57,7 @@ function serviceAccount(privatePem = account.privatePem) {
 
 function liveConfig(sa = serviceAccount()) {
   return parseConfig({
+    ENVIRONMENT: "development",
     JWT_SECRET: "x".repeat(32),
     PUSH_PROVIDER: "live",
     JPUSH_API_BASE: JPUSH_BASE,
@@ -314,6 +210,27 @@ describe("live push", () => {
       .send({ accountId: s.accountId, ...NOTICE })
       .catch((e: unknown) => e);
     expect((fcmErr as PushError).retryable).toBe(true);
+    expect(await devicesOf(s)).toHaveLength(2);
+  });
+
+  it("reports a push every device refused for good as a failure not worth retrying; one device reached is enough", async () => {
+    const s = await signIn();
+    await register(s, { platform: "android", provider: "jpush", token: token("jp"), appVersion: "2.3.0" });
+    await register(s, { platform: "ios", provider: "fcm", token: token("fcm"), appVersion: "2.3.0" });
+    jp.mode = "refused";
+    // FCM took it: delivered, the JPush refusal only logged
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await pushSender(liveConfig(), registry).send({ accountId: s.accountId, ...NOTICE });
+    expect(google.received).toHaveLength(1);
+    google.mode = "refused";
+    const err = await pushSender(liveConfig(), registry)
+      .send({ accountId: s.accountId, ...NOTICE })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PushError);
+    expect((err as PushError).retryable).toBe(false);
+    expect((err as PushError).message).toContain("JPush refused the push (400, code 1003)");
+    expect((err as PushError).message).toContain("FCM refused the message (400, INVALID_ARGUMENT)");
+    // refused is not stale: the devices stay
     expect(await devicesOf(s)).toHaveLength(2);
   });
 

@@ -1,8 +1,8 @@
 /**
- * Aliyun and Tencent Cloud SMS against local fakes of their HTTP contracts. Each fake checks the
- * request signature the way the provider documents it, with its own copy of the shared secret,
- * and answers in the provider's shape. `fetch` is replaced for the test: the configured endpoint
- * goes to the fake, anything else to the real `fetch`.
+ * Aliyun and Tencent Cloud SMS against local fakes of their HTTP contracts (test/support/sms-fakes.ts).
+ * Each fake checks the request signature the way the provider documents it, with its own copy of
+ * the shared secret, and answers in the provider's shape. `fetch` is replaced for the test: the
+ * configured endpoint goes to the fake, anything else to the real `fetch`.
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -10,170 +10,20 @@ import { smsSender, SmsError, type SmsMessage } from "../../src/adapters/channel
 import { ConfigError, parseConfig } from "../../src/config";
 import { noticesFor } from "../../src/domain/notifications";
 import { smsParams } from "../../src/notifications/delivery.service";
-import { acs3Refusal, hex, hmac, sha256 } from "../support/aliyun-acs3";
 import { callWith, expectProblem, uniquePhone } from "../support/http";
-
-const ALIYUN_ENDPOINT = "https://dysmsapi.aliyun.fake.test";
-const TENCENT_ENDPOINT = "https://sms.tencent.fake.test";
-const ALIYUN_KEY_ID = "LTAI5tFakeKeyId";
-const ALIYUN_SECRET = "aliyun-fake-access-key-secret-0123";
-const TENCENT_SECRET_ID = "AKIDfakeSecretId0123";
-const TENCENT_SECRET_KEY = "tencent-fake-secret-key-0123456789";
-
-const TEMPLATES = {
-  otp: { aliyun: "SMS_154950909", tencent: "1234567", params: ["code"] },
-  "order.cancelled": { aliyun: "SMS_200000001", tencent: "2000001", params: ["orderId"] },
-};
-
-const SMS_VARS = {
-  SMS_TEMPLATES: JSON.stringify(TEMPLATES),
-  ALIYUN_SMS_ENDPOINT: ALIYUN_ENDPOINT,
-  ALIYUN_ACCESS_KEY_ID: ALIYUN_KEY_ID,
-  ALIYUN_ACCESS_KEY_SECRET: ALIYUN_SECRET,
-  ALIYUN_SMS_SIGN_NAME: "Doorstep",
-  TENCENT_SMS_ENDPOINT: TENCENT_ENDPOINT,
-  TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
-  TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
-  TENCENT_SMS_SDK_APP_ID: "1400000001",
-  TENCENT_SMS_SIGN_NAME: "Doorstep",
-};
+import { installSmsFakes, SMS_VARS, TEMPLATES, type AliyunFake, type TencentFake } from "../support/sms-fakes";
 
 function senderFor(provider: string, vars: Record<string, string> = {}) {
-  return smsSender(parseConfig({ JWT_SECRET: "x".repeat(32), SMS_PROVIDER: provider, ...SMS_VARS, ...vars }));
+  return smsSender(parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_PROVIDER: provider, ...SMS_VARS, ...vars }));
 }
 
 const OTP: SmsMessage = { kind: "otp", params: { code: "428913", minutes: "5" }, text: "code 428913" };
 
-// ---- signing as the providers document it (independent of the code under test) -------------
-// Aliyun's ACS3 check lives in ../support/aliyun-acs3.ts (shared with the Phone Number Protection fake).
-
-type Mode = "ok" | "template-refused" | "unavailable";
-
-interface Received {
-  url: URL;
-  headers: Headers;
-  body: string;
-}
-
-/** Aliyun Dysmsapi SendSms, ACS3-HMAC-SHA256. */
-function aliyunFake(secret: string) {
-  const received: Received[] = [];
-  let mode: Mode = "ok";
-  const requestId = "F655A8D5-B967-440B-8683-DAD6FF8DE990";
-  async function handle(req: Request): Promise<Response> {
-    const url = new URL(req.url);
-    const body = await req.text();
-    if (mode === "unavailable") return new Response("Service Unavailable", { status: 503 });
-    const refused = await acs3Refusal(req, body, { keyId: ALIYUN_KEY_ID, secret });
-    if (refused === "MissingAuthorization") return Response.json({ Code: refused, RequestId: requestId }, { status: 400 });
-    if (refused) {
-      return Response.json(
-        { Code: refused, Message: "Specified signature is not matched with our calculation.", RequestId: requestId },
-        { status: 400 },
-      );
-    }
-    received.push({ url, headers: req.headers, body });
-    if (req.headers.get("x-acs-action") !== "SendSms" || req.headers.get("x-acs-version") !== "2017-05-25") {
-      return Response.json({ Code: "InvalidAction.NotFound", RequestId: requestId }, { status: 404 });
-    }
-    if (mode === "template-refused") {
-      return Response.json({ Code: "isv.SMS_TEMPLATE_ILLEGAL", Message: "该账号下找不到对应模板", RequestId: requestId });
-    }
-    return Response.json({ Code: "OK", Message: "OK", BizId: "900619746936498440^0", RequestId: requestId });
-  }
-  return {
-    handle,
-    received,
-    set mode(m: Mode) {
-      mode = m;
-    },
-  };
-}
-
-/** Tencent Cloud SMS SendSms (2021-01-11), TC3-HMAC-SHA256. */
-function tencentFake(secretKey: string) {
-  const received: (Received & { json: Record<string, unknown> })[] = [];
-  let mode: Mode = "ok";
-  const requestId = "a0aabda6-cf91-4f3e-a81f-9198114a2279";
-  async function handle(req: Request): Promise<Response> {
-    const url = new URL(req.url);
-    const body = await req.text();
-    if (mode === "unavailable") return new Response("Bad Gateway", { status: 502 });
-    const error = (Code: string, Message: string) => Response.json({ Response: { Error: { Code, Message }, RequestId: requestId } });
-    const auth =
-      /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/sms\/tc3_request, SignedHeaders=([^,]+), Signature=([0-9a-f]+)$/.exec(
-        req.headers.get("Authorization") ?? "",
-      );
-    if (!auth) return error("AuthFailure.InvalidAuthorization", "Authorization malformed");
-    const [, secretId, date, signedHeaders, signature] = auth;
-    const timestamp = req.headers.get("X-TC-Timestamp") ?? "";
-    const names = signedHeaders!.split(";");
-    const value = (n: string) => (n === "host" ? (req.headers.get("host") ?? url.host) : (req.headers.get(n) ?? "")).trim().toLowerCase();
-    const canonicalHeaders = names.map((n) => `${n}:${value(n)}\n`).join("");
-    const canonical = [req.method, url.pathname, url.search.slice(1), canonicalHeaders, signedHeaders, await sha256(body)].join("\n");
-    const scope = `${date}/sms/tc3_request`;
-    const stringToSign = ["TC3-HMAC-SHA256", timestamp, scope, await sha256(canonical)].join("\n");
-    const kDate = await hmac(`TC3${secretKey}`, date!);
-    const kService = await hmac(kDate, "sms");
-    const kSigning = await hmac(kService, "tc3_request");
-    const expected = hex(await hmac(kSigning, stringToSign));
-    if (secretId !== TENCENT_SECRET_ID) return error("AuthFailure.SecretIdNotFound", "The SecretId is not found");
-    if (
-      signature !== expected ||
-      !names.includes("host") ||
-      !names.includes("content-type") ||
-      new Date(Number(timestamp) * 1000).toISOString().slice(0, 10) !== date
-    ) {
-      return error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.");
-    }
-    const json = JSON.parse(body) as Record<string, unknown>;
-    received.push({ url, headers: req.headers, body, json });
-    if (
-      req.headers.get("X-TC-Action") !== "SendSms" ||
-      req.headers.get("X-TC-Version") !== "2021-01-11" ||
-      !req.headers.get("X-TC-Region")
-    ) {
-      return error("InvalidAction", "The action is not supported.");
-    }
-    const phone = (json.PhoneNumberSet as string[])[0];
-    const status =
-      mode === "template-refused"
-        ? {
-            Code: "FailedOperation.TemplateIncorrectOrUnapproved",
-            Message: "template is not approved or request content does not match the approved template content",
-          }
-        : { Code: "Ok", Message: "send success" };
-    return Response.json({
-      Response: {
-        SendStatusSet: [
-          { SerialNo: "5000:1045710669157053657849499619", PhoneNumber: phone, Fee: 1, SessionContext: "", IsoCode: "CN", ...status },
-        ],
-        RequestId: requestId,
-      },
-    });
-  }
-  return {
-    handle,
-    received,
-    set mode(m: Mode) {
-      mode = m;
-    },
-  };
-}
-
-let aliyun: ReturnType<typeof aliyunFake>;
-let tencent: ReturnType<typeof tencentFake>;
+let aliyun: AliyunFake;
+let tencent: TencentFake;
 
 beforeEach(() => {
-  aliyun = aliyunFake(ALIYUN_SECRET);
-  tencent = tencentFake(TENCENT_SECRET_KEY);
-  const original = globalThis.fetch.bind(globalThis);
-  vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-    const req = new Request(input, init);
-    if (req.url.startsWith(ALIYUN_ENDPOINT)) return aliyun.handle(req);
-    if (req.url.startsWith(TENCENT_ENDPOINT)) return tencent.handle(req);
-    return original(input, init);
-  });
+  ({ aliyun, tencent } = installSmsFakes());
 });
 
 afterEach(() => {
@@ -277,12 +127,16 @@ describe("templates", () => {
   });
 
   it("are validated with the configuration", () => {
-    expect(() => parseConfig({ JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: '{"otp":{"aliyun":"SMS_1","text":"free"}}' })).toThrow(
-      ConfigError,
+    expect(() =>
+      parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: '{"otp":{"aliyun":"SMS_1","text":"free"}}' }),
+    ).toThrow(ConfigError);
+    expect(() => parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: "not json" })).toThrow(
+      /SMS_TEMPLATES/,
     );
-    expect(() => parseConfig({ JWT_SECRET: "x".repeat(32), SMS_TEMPLATES: "not json" })).toThrow(/SMS_TEMPLATES/);
-    expect(() => parseConfig({ JWT_SECRET: "x".repeat(32), SMS_PROVIDER: "carrier-pigeon" })).toThrow(/SMS_PROVIDER/);
-    expect(parseConfig({ JWT_SECRET: "x".repeat(32), ...SMS_VARS }).SMS_TEMPLATES.otp).toEqual(TEMPLATES.otp);
+    expect(() => parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), SMS_PROVIDER: "carrier-pigeon" })).toThrow(
+      /SMS_PROVIDER/,
+    );
+    expect(parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), ...SMS_VARS }).SMS_TEMPLATES.otp).toEqual(TEMPLATES.otp);
   });
 });
 

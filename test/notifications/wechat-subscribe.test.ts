@@ -237,6 +237,7 @@ describe("subscribe messages", () => {
 describe("the subscribe client", () => {
   const cfg = (secret: string, appid: string) =>
     parseConfig({
+      ENVIRONMENT: "development",
       JWT_SECRET: "x".repeat(32),
       WECHAT_API_BASE: WECHAT_FAKE_BASE,
       WECHAT_MINIPROGRAM_APPID: appid,
@@ -267,11 +268,11 @@ describe("the subscribe client", () => {
   });
 
   it("templates are validated with the configuration", () => {
-    const parse = (v: string) => parseConfig({ JWT_SECRET: "x".repeat(32), WECHAT_SUBSCRIBE_TEMPLATES: v });
+    const parse = (v: string) => parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), WECHAT_SUBSCRIBE_TEMPLATES: v });
     expect(() => parse("not json")).toThrow(/WECHAT_SUBSCRIBE_TEMPLATES/);
     expect(() => parse('{"order.en_route":{"templateId":"t","data":{"Title":"title"}}}')).toThrow(ConfigError);
     expect(() => parse('{"order.en_route":{"templateId":"t","data":{},"extra":1}}')).toThrow(ConfigError);
-    expect(() => parseConfig({ JWT_SECRET: "x".repeat(32), WECHAT_NOTIFY: "on" })).toThrow(/WECHAT_NOTIFY/);
+    expect(() => parseConfig({ ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32), WECHAT_NOTIFY: "on" })).toThrow(/WECHAT_NOTIFY/);
     expect(parse('{"reminder.1h":{"templateId":"t","data":{"time1":"when"}}}')["WECHAT_SUBSCRIBE_TEMPLATES"]).toEqual({
       "reminder.1h": { templateId: "t", data: { time1: "when" } },
     });

@@ -10,7 +10,7 @@
  * calls to its endpoint reach the fake, everything else the real fetch.
  */
 import { env } from "cloudflare:test";
-import { routeFetch } from "./fake-fetch";
+import { routeFetch } from "./fetch-routes";
 import { acs3Refusal } from "./aliyun-acs3";
 
 export const PNS_ENDPOINT = "https://dyplsapi.aliyun.fake.test";
@@ -72,7 +72,7 @@ export class PnsFake {
   private restore: (() => void) | null = null;
 
   install(): this {
-    this.restore = routeFetch(PNS_ENDPOINT, (req) => this.handle(req));
+    this.restore = routeFetch([[`${PNS_ENDPOINT}/`, (req) => this.handle(req)]]);
     return this;
   }
 

@@ -6,7 +6,7 @@
  * to its base URL reach the fake, everything else the real fetch.
  */
 import { env } from "cloudflare:test";
-import { routeFetch } from "./fake-fetch";
+import { routeFetch } from "./fetch-routes";
 import { importPrivate, rsaSignB64, rsaVerifyB64 } from "./payments";
 
 export const FAKE_BASE = "https://wechatpay.fake.test";
@@ -81,7 +81,7 @@ export class WechatPayFake {
 
   /** Routes fetch calls for FAKE_BASE to this fake until `uninstall`. */
   install(): this {
-    this.restore = routeFetch(FAKE_BASE, (req, signal) => this.handle(req, signal));
+    this.restore = routeFetch([[`${FAKE_BASE}/`, (req, signal) => this.handle(req, signal)]]);
     return this;
   }
 

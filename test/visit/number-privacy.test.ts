@@ -402,7 +402,7 @@ describe("number privacy rules", () => {
   });
 
   it("refuses an unknown NUMBER_PRIVACY and an aliyun provider without its pool or keys", () => {
-    const base = { JWT_SECRET: "x".repeat(32) };
+    const base = { ENVIRONMENT: "development", JWT_SECRET: "x".repeat(32) };
     expect(() => parseConfig({ ...base, NUMBER_PRIVACY: "tencent" })).toThrow(ConfigError);
     expect(numberPrivacy(parseConfig(base))).toBeNull();
     expect(() =>
