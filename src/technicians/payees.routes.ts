@@ -7,7 +7,7 @@ export const Payee = z
     provider: z.enum(["wechatpay", "alipay"]),
     account: z.string().openapi({ description: "Masked: the openid or Alipay account's first and last characters" }),
     accountType: z.enum(["WECHAT_OPENID", "ALIPAY_LOGON_ID", "ALIPAY_USER_ID"]),
-    realName: z.string().nullable().openapi({ description: "Masked (Alipay); null for WeChat Pay" }),
+    realName: z.string().nullable().openapi({ description: "Masked; null for a WeChat Pay account stored without a name" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -26,6 +26,12 @@ export const PayeeInput = z
           .string()
           .regex(/^[A-Za-z0-9_-]{6,64}$/, "a WeChat openid")
           .openapi({ description: "The technician's openid under the app (WECHATPAY_APPID)", example: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" }),
+        realName: Text(64)
+          .optional()
+          .openapi({
+            description:
+              "The real name of the WeChat user, as verified by WeChat. Required before withdrawing ¥2,000 (200000 分) or more: WeChat Pay takes such transfers only with the payee's name (sent encrypted).",
+          }),
       })
       .strict(),
     z

@@ -335,8 +335,8 @@ describe("live Alipay client: payouts", () => {
     const state = await client.payout(req);
     expect(state).toEqual({ status: "succeeded", payoutRef: fake.transfers.get(req.withdrawalId)!.orderId });
     expect(fake.transfers.get(req.withdrawalId)!.amount).toBe("100.50");
-    expect(await client.queryPayout(req.withdrawalId)).toEqual(state);
-    expect(await client.queryPayout(id("wdr"))).toBeNull();
+    expect(await client.queryPayout("alipay", req.withdrawalId)).toEqual(state);
+    expect(await client.queryPayout("alipay", id("wdr"))).toBeNull();
   });
 
   it("fails a payout to an account that does not exist, or without an account on file", async () => {
