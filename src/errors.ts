@@ -236,7 +236,10 @@ export const ERRORS = {
   },
   PROVIDER_REFUSED: {
     status: 502,
-    detail: { en: "{provider} refused the payment request; try another payment method.", zh: "{provider} 拒绝了本次支付请求，请换一种支付方式。" },
+    detail: {
+      en: "{provider} refused the payment request; try another payment method.",
+      zh: "{provider} 拒绝了本次支付请求，请换一种支付方式。",
+    },
   },
   REFUND_DELAYED: {
     status: 503,

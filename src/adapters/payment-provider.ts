@@ -209,4 +209,3 @@ export function providerClient(env: Env): ProviderClient {
       return byProvider({ wechatpay: wechatpayClient(env), alipay: alipayClient(env), stripe: stripeClient(env) }, localClient(env));
   }
 }
-

@@ -57,7 +57,9 @@ export function rsaPrivateKey(pem: string): Promise<CryptoKey | null> {
 export async function rsaOaepEncrypt(pem: string, plain: string): Promise<string | null> {
   const der = pemToDer(pem);
   if (!der) return null;
-  const key = await cached(`oaep|${pem}`, () => crypto.subtle.importKey("spki", der, { name: "RSA-OAEP", hash: "SHA-1" }, false, ["encrypt"]));
+  const key = await cached(`oaep|${pem}`, () =>
+    crypto.subtle.importKey("spki", der, { name: "RSA-OAEP", hash: "SHA-1" }, false, ["encrypt"]),
+  );
   if (!key) return null;
   return toBase64(new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, utf8(plain))));
 }

@@ -1,5 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { PAYMENT_CHANNELS, PAYMENT_PROVIDERS, PAYMENT_STAGES, PAYMENT_STATUSES, REFUND_KINDS, REFUND_STATUSES, WITHDRAWAL_STATUSES } from "../domain/money";
+import {
+  PAYMENT_CHANNELS,
+  PAYMENT_PROVIDERS,
+  PAYMENT_STAGES,
+  PAYMENT_STATUSES,
+  REFUND_KINDS,
+  REFUND_STATUSES,
+  WITHDRAWAL_STATUSES,
+} from "../domain/money";
 import { MoneySchema } from "../http/openapi";
 
 export const PaymentRequest = z
@@ -9,19 +17,19 @@ export const PaymentRequest = z
       .enum(PAYMENT_STAGES)
       .optional()
       .openapi({ description: "Default: deposit or full before confirmation, balance after (full for pay-after-service)" }),
-    channel: z
-      .enum(PAYMENT_CHANNELS)
-      .optional()
-      .openapi({
-        description:
-          "How the payer pays. wechatpay: `app` (default; OpenSDK), `jsapi` (mini program / official account; needs openId) or `native` (a QR code to scan). alipay: `app` (default; the SDK's order string), `wap` (phone browser) or `page` (desktop browser): a signed redirect URL to Alipay's cashier. stripe and sandbox: `default`.",
-      }),
+    channel: z.enum(PAYMENT_CHANNELS).optional().openapi({
+      description:
+        "How the payer pays. wechatpay: `app` (default; OpenSDK), `jsapi` (mini program / official account; needs openId) or `native` (a QR code to scan). alipay: `app` (default; the SDK's order string), `wap` (phone browser) or `page` (desktop browser): a signed redirect URL to Alipay's cashier. stripe and sandbox: `default`.",
+    }),
     openId: z.string().min(1).max(128).optional().openapi({ description: "WeChat Pay JSAPI: the payer's openid" }),
     returnUrl: z
       .url({ protocol: /^https?$/ })
       .max(512)
       .optional()
-      .openapi({ description: "Alipay wap/page: where Alipay's cashier sends the payer back (return_url). The payment is confirmed by the notification, never by this return." }),
+      .openapi({
+        description:
+          "Alipay wap/page: where Alipay's cashier sends the payer back (return_url). The payment is confirmed by the notification, never by this return.",
+      }),
   })
   .strict()
   .openapi("PaymentRequest");

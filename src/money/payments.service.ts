@@ -81,7 +81,14 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
       // Nothing is recorded yet: the customer may simply try again (the same Idempotency-Key works).
       if (err instanceof ProviderError) {
         console.warn(
-          JSON.stringify({ level: "warn", msg: "payment.provider_failed", what: "prepay", id, retryable: err.retryable, error: err.message }),
+          JSON.stringify({
+            level: "warn",
+            msg: "payment.provider_failed",
+            what: "prepay",
+            id,
+            retryable: err.retryable,
+            error: err.message,
+          }),
         );
         if (err.retryable) throw AppError.of("PROVIDER_UNAVAILABLE", { provider: input.provider }, { headers: { "Retry-After": "5" } });
         throw AppError.of("PROVIDER_REFUSED", { provider: input.provider }, { extra: { providerCode: err.code } });

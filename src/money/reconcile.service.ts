@@ -185,7 +185,9 @@ async function reconcileRefund(env: Env, r: RefundRow, now: number, s: Reconcile
   await applyRefundOutcome(
     env,
     r.id,
-    state.status === "succeeded" ? { status: "succeeded", providerRefundId: state.providerRefundId } : { status: "failed", reason: state.reason },
+    state.status === "succeeded"
+      ? { status: "succeeded", providerRefundId: state.providerRefundId }
+      : { status: "failed", reason: state.reason },
     {
       provider: r.provider,
       eventId: `query:${r.id}`,

@@ -337,9 +337,7 @@ export async function applyPayoutOutcome(env: Env, id: string, answer: PayoutSta
     ];
     // No personal data: the provider's reason codes and our ids only.
     if (!paid) {
-      console.warn(
-        JSON.stringify({ level: "warn", msg: "withdrawal.failed", withdrawalId: w.id, provider: w.payoutProvider, reason }),
-      );
+      console.warn(JSON.stringify({ level: "warn", msg: "withdrawal.failed", withdrawalId: w.id, provider: w.payoutProvider, reason }));
     }
   }
   try {

@@ -26,12 +26,10 @@ export const PayeeInput = z
           .string()
           .regex(/^[A-Za-z0-9_-]{6,64}$/, "a WeChat openid")
           .openapi({ description: "The technician's openid under the app (WECHATPAY_APPID)", example: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" }),
-        realName: Text(64)
-          .optional()
-          .openapi({
-            description:
-              "The real name of the WeChat user, as verified by WeChat. Required before withdrawing ¥2,000 (200000 分) or more: WeChat Pay takes such transfers only with the payee's name (sent encrypted).",
-          }),
+        realName: Text(64).optional().openapi({
+          description:
+            "The real name of the WeChat user, as verified by WeChat. Required before withdrawing ¥2,000 (200000 分) or more: WeChat Pay takes such transfers only with the payee's name (sent encrypted).",
+        }),
       })
       .strict(),
     z
