@@ -2,7 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { config, ConfigError } from "./config";
-import { errorCatalogue, problem, routeNotFound, toAppError } from "./errors";
+import { AppError, errorCatalogue, problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./http/auth";
 import { d1Session, drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
@@ -62,6 +62,11 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
     const appError = toAppError(err);
     if (err instanceof ConfigError) {
       console.error(JSON.stringify({ level: "error", msg: "configuration", requestId: c.get("requestId"), problems: err.problems }));
+    } else if (err instanceof AppError && appError.status >= 500) {
+      // Raised on purpose (a provider that did not answer, already logged where it happened): no stack.
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "problem", requestId: c.get("requestId"), status: appError.status, code: appError.code }),
+      );
     } else if (appError.status >= 500) {
       console.error(
         JSON.stringify({

@@ -269,11 +269,16 @@ const fields = z.object({
   WECHATPAY_API_BASE: z.url({ message: "expected an https URL", protocol: /^https$/ }).default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MERCHANT_SERIAL: text(),
   WECHATPAY_TIMEOUT_MS: int(10_000, 1),
+  // The serial (a key of WECHATPAY_PUBLIC_KEYS, e.g. PUB_KEY_ID_…) whose key encrypts sensitive
+  // request fields (a payee's name); empty: the first serial listed.
+  WECHATPAY_ENCRYPT_SERIAL: text(),
   ALIPAY_APP_ID: text(),
   ALIPAY_PUBLIC_KEY: text(),
   ALIPAY_APP_PRIVATE_KEY: text(),
   // Alipay's OpenAPI gateway, called by the live client (the sandbox gateway for trials).
   ALIPAY_GATEWAY_URL: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).default("https://openapi.alipay.com/gateway.do"),
+  // How long one Alipay gateway call may take (ms) before it counts as a provider failure.
+  ALIPAY_TIMEOUT_MS: int(10_000, 1),
   // The sandbox provider's signing secret; empty: no sandbox.
   SANDBOX_WEBHOOK_SECRET: text(),
   // Calls to the providers' servers: "local" (kept in D1), or "live" (the providers' own APIs where

@@ -32,6 +32,7 @@ const TITLES: Record<number, Localized> = {
   422: { en: "Unprocessable Content", zh: "无法处理的请求" },
   429: { en: "Too Many Requests", zh: "请求过于频繁" },
   500: { en: "Internal Server Error", zh: "服务器内部错误" },
+  502: { en: "Bad Gateway", zh: "上游服务错误" },
   503: { en: "Service Unavailable", zh: "服务暂不可用" },
 };
 
@@ -266,6 +267,20 @@ export const ERRORS = {
     status: 503,
     detail: { en: "{provider} did not answer; try again shortly.", zh: "{provider} 暂时无响应，请稍后重试。" },
   },
+  PROVIDER_REFUSED: {
+    status: 502,
+    detail: {
+      en: "{provider} refused the payment request; try another payment method.",
+      zh: "{provider} 拒绝了本次支付请求，请换一种支付方式。",
+    },
+  },
+  REFUND_DELAYED: {
+    status: 503,
+    detail: {
+      en: "The refund is recorded, but {provider} did not answer; it is sent automatically once {provider} answers.",
+      zh: "退款已记录，但 {provider} 暂时无响应；恢复后系统将自动发起退款。",
+    },
+  },
   NOTHING_TO_PAY: {
     status: 409,
     detail: { en: "Nothing is due for stage {stage} of an order that is {status}.", zh: "订单当前状态为 {status}，{stage} 阶段无需付款。" },
@@ -294,7 +309,21 @@ export const ERRORS = {
       zh: "请先添加{provider}收款账户（PUT /v1/technician/payee）再提现。",
     },
   },
+  PAYEE_NAME_REQUIRED: {
+    status: 409,
+    detail: {
+      en: "WeChat Pay transfers of ¥{from} or more need your real name: add it to your WeChat payout account (PUT /v1/technician/payee) first.",
+      zh: "微信转账 {from} 元及以上需要收款人真实姓名：请先在微信收款账户中填写（PUT /v1/technician/payee）。",
+    },
+  },
   WITHDRAWAL_DECIDED: { status: 409, detail: { en: "This withdrawal is {status} already.", zh: "该提现已是 {status} 状态。" } },
+  PAYOUT_DELAYED: {
+    status: 503,
+    detail: {
+      en: "The withdrawal is approved, but {provider} did not answer; it is paid out automatically once {provider} answers.",
+      zh: "提现已批准，但 {provider} 暂时无响应；恢复后系统将自动打款。",
+    },
+  },
   // Notifications
   ALREADY_REPLAYED: {
     status: 409,

@@ -20,9 +20,6 @@ import { fenToYuan, yuanToFen } from "../domain/money";
 import { rsaPrivateKey, rsaPublicKey, rsaSign, rsaVerify } from "../lib/provider-crypto";
 import type { PayoutState, ProviderClient, RefundState, TradeState } from "./payment-provider";
 
-/** How long one gateway call may take. */
-const TIMEOUT_MS = 10_000;
-
 /** Alipay could not be asked, or its answer cannot be trusted: try again later. */
 export class AlipayUnavailableError extends ProviderError {
   constructor(
@@ -139,10 +136,11 @@ export async function alipayCall(env: Env, method: string, biz: Record<string, u
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded;charset=utf-8" },
       body: new URLSearchParams(params).toString(),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(cfg.ALIPAY_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new AlipayUnavailableError(method, `no answer (${String(err)})`);
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    throw new AlipayUnavailableError(method, timedOut ? `timed out after ${cfg.ALIPAY_TIMEOUT_MS} ms` : `no answer (${String(err)})`);
   }
   const body = await res.text().catch(() => "");
   if (!res.ok) throw new AlipayUnavailableError(method, `HTTP ${res.status}`);
@@ -251,7 +249,7 @@ export async function alipayPayUrl(
 }
 
 /** The live Alipay client (PAYMENT_PROVIDER_CLIENT=live, provider `alipay`). */
-export function alipayClient(env: Env): ProviderClient & { queryPayout(withdrawalId: string): Promise<PayoutState | null> } {
+export function alipayClient(env: Env): ProviderClient {
   return {
     // App pay needs no call: the app hands Alipay the order string signed in clientParams, and
     // Alipay creates the trade when the payer confirms.
@@ -339,7 +337,7 @@ export function alipayClient(env: Env): ProviderClient & { queryPayout(withdrawa
       return payoutStateOf(method, a);
     },
 
-    queryPayout(withdrawalId) {
+    queryPayout(_provider, withdrawalId) {
       return queryAlipayPayout(env, withdrawalId);
     },
   };

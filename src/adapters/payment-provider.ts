@@ -61,6 +61,10 @@ export interface PayoutRequest {
   payee?: { identity: string; identityType: "ALIPAY_USER_ID" | "ALIPAY_LOGON_ID"; name?: string };
   /** WeChat Pay transfers: the technician's openid under WECHATPAY_APPID. */
   payeeOpenId?: string;
+  /** WeChat Pay transfers: the payee's real name, sent (encrypted) with transfers of ¥2,000 or more. */
+  payeeName?: string;
+  /** Where the provider reports the payout's final state (WeChat Pay's transfer notify_url). */
+  notifyUrl?: string;
 }
 
 export type PayoutState = { status: "succeeded" | "processing"; payoutRef: string } | { status: "failed"; reason: string };
@@ -76,8 +80,10 @@ export interface ProviderClient {
   refund(req: RefundRequest): Promise<RefundState>;
   /** What the provider knows of refund `refundId` (of payment `paymentId`, which Alipay needs to find it). */
   queryRefund(provider: PaymentProvider, refundId: string, paymentId?: string): Promise<RefundState | null>;
-  /** Pays a technician out (idempotent per withdrawal id). */
+  /** Pays a technician out (idempotent per withdrawal id: WeChat Pay's out_bill_no, Alipay's out_biz_no). */
   payout(req: PayoutRequest): Promise<PayoutState>;
+  /** What the provider knows of the payout of withdrawal `withdrawalId`; null when it has none. */
+  queryPayout(provider: string, withdrawalId: string): Promise<PayoutState | null>;
 }
 
 /** Provider-shaped ids: WeChat prepay_id `wx…`, Stripe `pi_…`, transaction ids per provider. */
@@ -121,6 +127,10 @@ export function localClient(env: Env): ProviderClient {
         clientSecret: providerRef?.startsWith("pi_") ? `${providerRef}_secret_${alnum(24)}` : null,
       });
       const secret = row.data.clientSecret;
+      // Native (QR) pay answers a code_url instead of a prepay_id, as WeChat Pay does.
+      if (req.provider === "wechatpay" && req.channel === "native") {
+        return { providerRef: null, codeUrl: `weixin://wxpay/bizpayurl?pr=${row.providerId.slice(-10)}` };
+      }
       return { providerRef: providerRef === null ? null : row.providerId, clientSecret: typeof secret === "string" ? secret : undefined };
     },
     async queryPayment(_provider, paymentId) {
@@ -151,9 +161,19 @@ export function localClient(env: Env): ProviderClient {
       const row = await record(req.withdrawalId, req.provider, "payout", req.amount, "SUCCESS", `po_${alnum(24)}`, {
         technicianId: req.technicianId,
       });
-      return row.state === "FAILED" ? { status: "failed", reason: "payout refused" } : { status: "succeeded", payoutRef: row.providerId };
+      return localPayoutState(row.state, row.providerId);
+    },
+    async queryPayout(_provider, withdrawalId) {
+      const row = await getLocalRecord(db, withdrawalId);
+      return row?.kind === "payout" ? localPayoutState(row.state, row.providerId) : null;
     },
   };
+}
+
+function localPayoutState(state: string, payoutRef: string): PayoutState {
+  if (state === "SUCCESS") return { status: "succeeded", payoutRef };
+  if (state === "PROCESSING") return { status: "processing", payoutRef };
+  return { status: "failed", reason: `payout ${state.toLowerCase()} at the provider` };
 }
 
 function localRefundState(state: string, providerRefundId: string): RefundState {
@@ -172,6 +192,7 @@ function byProvider(live: Partial<Record<string, ProviderClient>>, fallback: Pro
     refund: (req) => pick(req.provider).refund(req),
     queryRefund: (provider, refundId, paymentId) => pick(provider).queryRefund(provider, refundId, paymentId),
     payout: (req) => pick(req.provider).payout(req),
+    queryPayout: (provider, withdrawalId) => pick(provider).queryPayout(provider, withdrawalId),
   };
 }
 
@@ -188,5 +209,3 @@ export function providerClient(env: Env): ProviderClient {
       return byProvider({ wechatpay: wechatpayClient(env), alipay: alipayClient(env), stripe: stripeClient(env) }, localClient(env));
   }
 }
-
-/** Each provider's live client where one exists; the others keep the local one. */

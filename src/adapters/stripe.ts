@@ -176,5 +176,9 @@ export function stripeClient(env: Env): ProviderClient {
     payout(): Promise<PayoutState> {
       return Promise.resolve({ status: "failed", reason: "Stripe does not pay technicians out: choose another payout provider" });
     },
+
+    queryPayout(): Promise<PayoutState | null> {
+      return Promise.resolve(null);
+    },
   };
 }

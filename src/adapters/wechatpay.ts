@@ -1,6 +1,8 @@
 /**
  * The live WeChat Pay API v3 client (PAYMENT_PROVIDER_CLIENT=live): prepay (JSAPI, APP, Native),
- * query and close by out_trade_no, domestic refunds, and payouts by merchant transfer (商家转账).
+ * query and close by out_trade_no, domestic refunds, and payouts by merchant transfer (商家转账):
+ * a transfer bill per withdrawal (out_bill_no), queried until final, the payee's real name
+ * encrypted (RSA-OAEP) on transfers of ¥2,000 or more.
  *
  * Every request is signed `WECHATPAY2-SHA256-RSA2048` with the merchant API private key over
  * `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n`; every answer's signature is checked with the platform key
@@ -11,7 +13,7 @@
 import { config } from "../config";
 import type { PaymentProvider } from "../domain/money";
 import { randomToken } from "../lib/encoding";
-import { rsaPrivateKey, rsaSign } from "../lib/provider-crypto";
+import { rsaOaepEncrypt, rsaPrivateKey, rsaSign } from "../lib/provider-crypto";
 import { verifyWechatSignature } from "../lib/wechatpay-signature";
 import { ProviderError } from "./provider-error";
 import type { PayoutState, PrepayRequest, Prepared, ProviderClient, RefundState, TradeState } from "./payment-provider";
@@ -40,7 +42,7 @@ export function wechatpayApi(env: Env) {
   const cfg = config(env);
   const base = cfg.WECHATPAY_API_BASE.replace(/\/+$/, "");
 
-  async function call(method: "GET" | "POST", path: string, payload?: unknown): Promise<Answer> {
+  async function call(method: "GET" | "POST", path: string, payload?: unknown, extraHeaders: Record<string, string> = {}): Promise<Answer> {
     const url = new URL(base + path);
     const body = payload === undefined ? "" : JSON.stringify(payload);
     const timestamp = String(Math.floor(Date.now() / 1000));
@@ -62,6 +64,7 @@ export function wechatpayApi(env: Env) {
           Accept: "application/json",
           "User-Agent": "Doorstep/1.0",
           ...(payload === undefined ? {} : { "Content-Type": "application/json" }),
+          ...extraHeaders,
         },
         body: payload === undefined ? undefined : body,
         signal: AbortSignal.timeout(cfg.WECHATPAY_TIMEOUT_MS),
@@ -129,15 +132,25 @@ function refundState(body: Record<string, unknown>): RefundState {
   throw new ProviderError(`wechatpay: unknown refund status ${String(body.status)}`, true);
 }
 
-function payoutState(body: Record<string, unknown>): PayoutState {
+const TRANSFER_PENDING = new Set(["ACCEPTED", "PROCESSING", "WAIT_USER_CONFIRM", "TRANSFERING", "CANCELING"]);
+
+/**
+ * A transfer bill's state (an answer or a MCHTRANSFER.BILL.FINISHED notification) mapped onto ours:
+ * only SUCCESS is paid; FAIL and CANCELLED failed, with WeChat Pay's fail_reason; the states on
+ * the way (ACCEPTED, PROCESSING, WAIT_USER_CONFIRM, TRANSFERING, CANCELING) processing.
+ */
+export function transferState(body: Record<string, unknown>): PayoutState {
   const ref = typeof body.transfer_bill_no === "string" ? body.transfer_bill_no : "";
   if (body.state === "SUCCESS") return { status: "succeeded", payoutRef: ref };
   if (body.state === "FAIL" || body.state === "CANCELLED") {
     return { status: "failed", reason: `transfer ${String(body.state).toLowerCase()}: ${String(body.fail_reason ?? "no reason given")}` };
   }
-  // ACCEPTED, PROCESSING, WAIT_USER_CONFIRM, TRANSFERING, CANCELING.
-  return { status: "processing", payoutRef: ref };
+  if (typeof body.state === "string" && TRANSFER_PENDING.has(body.state)) return { status: "processing", payoutRef: ref };
+  throw new ProviderError(`wechatpay: unknown transfer state ${String(body.state)}`, true);
 }
+
+/** WeChat Pay requires the payee's real name (user_name) on transfers of ¥2,000 (200000 分) or more. */
+export const TRANSFER_NAME_FROM = 200_000;
 
 const PREPAY_PATHS: Record<string, string> = {
   jsapi: "/v3/pay/transactions/jsapi",
@@ -155,7 +168,17 @@ export function wechatpayClient(env: Env): ProviderClient {
     const a = await call("GET", billPath(withdrawalId));
     if (a.status === 404) return null;
     if (a.status !== 200 || !a.body) throw refused("transfer query", a);
-    return payoutState(a.body);
+    if (a.body.out_bill_no !== outBillNo(withdrawalId)) throw new ProviderError("wechatpay: transfer query answered another bill", true);
+    return transferState(a.body);
+  }
+
+  /** The payee's name encrypted with the WeChat Pay key of WECHATPAY_ENCRYPT_SERIAL, and that serial. */
+  async function encryptedName(name: string): Promise<{ serial: string; userName: string }> {
+    const serial = cfg.WECHATPAY_ENCRYPT_SERIAL || Object.keys(cfg.WECHATPAY_PUBLIC_KEYS)[0] || "";
+    const pem = cfg.WECHATPAY_PUBLIC_KEYS[serial];
+    const userName = pem ? await rsaOaepEncrypt(pem, name) : null;
+    if (!userName) throw new ProviderError(`wechatpay: no public key for serial ${serial || "(none)"} to encrypt user_name`, false);
+    return { serial, userName };
   }
 
   return {
@@ -224,21 +247,38 @@ export function wechatpayClient(env: Env): ProviderClient {
       const known = await queryTransfer(req.withdrawalId);
       if (known) return known;
       if (!req.payeeOpenId) return { status: "failed", reason: "the technician has no WeChat openid for transfers" };
-      const a = await call("POST", "/v3/fund-app/mch-transfer/transfer-bills", {
-        appid: cfg.WECHATPAY_APPID,
-        out_bill_no: outBillNo(req.withdrawalId),
-        // 1005: 佣金报酬 (pay for work done), with the two report items that scene requires.
-        transfer_scene_id: "1005",
-        openid: req.payeeOpenId,
-        transfer_amount: req.amount,
-        transfer_remark: "技师服务收入提现",
-        transfer_scene_report_infos: [
-          { info_type: "岗位类型", info_content: "上门服务技师" },
-          { info_type: "报酬说明", info_content: "服务收入提现" },
-        ],
-      });
+      let named: { serial: string; userName: string } | null = null;
+      if (req.amount >= TRANSFER_NAME_FROM) {
+        if (!req.payeeName) return { status: "failed", reason: "transfers of ¥2,000 or more need the payee's real name" };
+        named = await encryptedName(req.payeeName);
+      }
+      const a = await call(
+        "POST",
+        "/v3/fund-app/mch-transfer/transfer-bills",
+        {
+          appid: cfg.WECHATPAY_APPID,
+          out_bill_no: outBillNo(req.withdrawalId),
+          // 1005: 佣金报酬 (pay for work done), with the two report items that scene requires.
+          transfer_scene_id: "1005",
+          openid: req.payeeOpenId,
+          ...(named ? { user_name: named.userName } : {}),
+          transfer_amount: req.amount,
+          transfer_remark: "技师服务收入提现",
+          ...(req.notifyUrl ? { notify_url: req.notifyUrl } : {}),
+          transfer_scene_report_infos: [
+            { info_type: "岗位类型", info_content: "上门服务技师" },
+            { info_type: "报酬说明", info_content: "服务收入提现" },
+          ],
+        },
+        // The serial names the key user_name is encrypted with.
+        named ? { "Wechatpay-Serial": named.serial } : {},
+      );
       if (a.status !== 200 || !a.body) throw refused("transfer", a);
-      return payoutState(a.body);
+      return transferState(a.body);
+    },
+
+    queryPayout(_provider: string, withdrawalId: string): Promise<PayoutState | null> {
+      return queryTransfer(withdrawalId);
     },
   };
 }

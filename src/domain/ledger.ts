@@ -7,7 +7,10 @@
  *   refund_request  Dr customer_funds (or the split's shares, after the split)   Cr refunds_payable
  *   refund          Dr refunds_payable                   Cr provider_clearing:<provider>
  *   refund_reversal the refund_request mirrored (the provider refused the refund)
- *   withdrawal      Dr technician_payable:<t>            Cr provider_clearing:<payout provider>
+ *   payout_request  Dr technician_payable:<t>            Cr payouts_payable   (the provider accepted a payout it has not finished)
+ *   payout_reversal the payout_request mirrored (the provider failed the payout: the money is the technician's again)
+ *   withdrawal      Dr technician_payable:<t> (paid at once) or payouts_payable (after a payout_request)
+ *                                                        Cr provider_clearing:<payout provider>
  */
 import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
 
@@ -21,6 +24,7 @@ const TYPES: Record<LedgerAccountKind, AccountType> = {
   merchant_payable: "liability",
   technician_payable: "liability",
   coupon_expense: "expense",
+  payouts_payable: "liability",
 };
 
 export interface Account {
@@ -193,26 +197,63 @@ export function refundReversalTx(request: TxDraft): TxDraft {
   });
 }
 
-export function withdrawalTx(w: {
+interface WithdrawalFacts {
   id: string;
   technicianId: string;
   merchantId: string | null;
   amount: number;
   currency: string;
   provider: string;
-}): TxDraft {
+}
+
+const withdrawalHeader = (w: WithdrawalFacts) => ({
+  ref: w.id,
+  orderId: null,
+  merchantId: w.merchantId,
+  serviceId: null,
+  technicianId: w.technicianId,
+  provider: w.provider,
+  currency: w.currency,
+});
+
+/**
+ * The money of a payout the provider accepted but has not finished: no longer the technician's to
+ * withdraw, not yet gone from the provider account.
+ */
+export function payoutRequestTx(w: WithdrawalFacts): TxDraft {
   return finish({
-    kind: "withdrawal",
-    ref: w.id,
-    orderId: null,
-    merchantId: w.merchantId,
-    serviceId: null,
-    technicianId: w.technicianId,
-    provider: w.provider,
-    currency: w.currency,
-    memo: `withdrawal ${w.id}`,
+    ...withdrawalHeader(w),
+    kind: "payout_request",
+    memo: `withdrawal ${w.id} sent to ${w.provider}`,
     entries: [
       { account: account("technician_payable", w.technicianId), amount: w.amount },
+      { account: account("payouts_payable"), amount: -w.amount },
+    ],
+  });
+}
+
+/** The payout_request mirrored: the provider failed the payout, the money is the technician's again. */
+export function payoutReversalTx(w: WithdrawalFacts): TxDraft {
+  const request = payoutRequestTx(w);
+  return finish({
+    ...request,
+    kind: "payout_reversal",
+    memo: `withdrawal ${w.id} failed at ${w.provider}`,
+    entries: request.entries.map((e) => ({ account: e.account, amount: -e.amount })),
+  });
+}
+
+/**
+ * The money left through the provider: from the technician's balance when the payout was done at
+ * once, from payouts_payable when a payout_request set it aside first (`inTransit`).
+ */
+export function withdrawalTx(w: WithdrawalFacts, inTransit = false): TxDraft {
+  return finish({
+    ...withdrawalHeader(w),
+    kind: "withdrawal",
+    memo: `withdrawal ${w.id}`,
+    entries: [
+      { account: inTransit ? account("payouts_payable") : account("technician_payable", w.technicianId), amount: w.amount },
       { account: account("provider_clearing", w.provider), amount: -w.amount },
     ],
   });

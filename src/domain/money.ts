@@ -7,6 +7,16 @@
 export const PAYMENT_PROVIDERS = ["wechatpay", "alipay", "stripe", "sandbox"] as const;
 export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
 
+/** How a payer pays, per provider (the first is the default). */
+export const CHANNELS_OF = {
+  wechatpay: ["app", "jsapi", "native"],
+  alipay: ["app", "wap", "page"],
+  stripe: ["default"],
+  sandbox: ["default"],
+} as const satisfies Record<PaymentProvider, readonly string[]>;
+export const PAYMENT_CHANNELS = ["app", "jsapi", "native", "wap", "page", "default"] as const;
+export type PaymentChannel = (typeof PAYMENT_CHANNELS)[number];
+
 export const PAYMENT_STAGES = ["full", "deposit", "balance"] as const;
 export type PaymentStage = (typeof PAYMENT_STAGES)[number];
 
@@ -23,7 +33,11 @@ export type RefundKind = (typeof REFUND_KINDS)[number];
 export const REFUND_STATUSES = ["pending_approval", "processing", "succeeded", "failed", "rejected"] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
-export const WITHDRAWAL_STATUSES = ["requested", "approved", "paid", "rejected", "failed"] as const;
+/**
+ * requested → approved (or rejected) → paid or failed; `processing` in between while the provider
+ * has accepted the payout but not finished it (its money is set aside in payouts_payable).
+ */
+export const WITHDRAWAL_STATUSES = ["requested", "approved", "processing", "paid", "rejected", "failed"] as const;
 export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
 
 export const LEDGER_ACCOUNT_KINDS = [
@@ -34,10 +48,20 @@ export const LEDGER_ACCOUNT_KINDS = [
   "merchant_payable",
   "technician_payable",
   "coupon_expense",
+  "payouts_payable",
 ] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
-export const LEDGER_TX_KINDS = ["payment", "refund_request", "refund", "refund_reversal", "split", "withdrawal"] as const;
+export const LEDGER_TX_KINDS = [
+  "payment",
+  "refund_request",
+  "refund",
+  "refund_reversal",
+  "split",
+  "payout_request",
+  "payout_reversal",
+  "withdrawal",
+] as const;
 export type LedgerTxKind = (typeof LEDGER_TX_KINDS)[number];
 
 const YUAN = /^(0|[1-9]\d{0,11})(?:\.(\d{1,2}))?$/;

@@ -26,10 +26,11 @@ const DESCRIPTIONS: Record<number, string> = {
   422: "Idempotency-Key reused with a different body",
   429: "Rate limited; see Retry-After",
   500: "Unexpected fault (no internals disclosed)",
-  503: "An outside service (a payment or SMS provider) did not answer; nothing was recorded, try again (see Retry-After)",
+  502: "An outside service (a payment provider) refused the request (PROVIDER_REFUSED)",
+  503: "An outside service (a payment or SMS provider) did not answer. PROVIDER_UNAVAILABLE: nothing was recorded, try again (see Retry-After); PAYOUT_DELAYED / REFUND_DELAYED: the decision is recorded and the money is sent automatically once the provider answers",
 };
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
 
 /** Problem responses for a route: 400 and 500 always, plus the statuses given. */
 export function errorResponses(...statuses: ErrorStatus[]) {

@@ -1,6 +1,7 @@
 /**
  * The WebCrypto operations payment providers use: PEM keys, RSASSA-PKCS1-v1_5 with SHA-256
- * (WeChat Pay v3, Alipay RSA2), HMAC-SHA256 (Stripe) and AES-256-GCM (WeChat Pay resources).
+ * (WeChat Pay v3, Alipay RSA2), HMAC-SHA256 (Stripe), AES-256-GCM (WeChat Pay resources) and
+ * RSA-OAEP with SHA-1 (WeChat Pay's encrypted request fields).
  */
 import { fromBase64, toBase64, utf8 } from "./encoding";
 
@@ -46,6 +47,21 @@ export function rsaPrivateKey(pem: string): Promise<CryptoKey | null> {
   const der = pemToDer(pem);
   if (!der) return Promise.resolve(null);
   return cached(`pkcs8|${pem}`, () => crypto.subtle.importKey("pkcs8", der, RSA, false, ["sign"]));
+}
+
+/**
+ * base64 of `plain` (UTF-8) encrypted RSA-OAEP with SHA-1 (and MGF1-SHA-1) under the public key
+ * (SPKI PEM): how WeChat Pay wants sensitive fields such as a payee's name. Null when the text is
+ * not a public key.
+ */
+export async function rsaOaepEncrypt(pem: string, plain: string): Promise<string | null> {
+  const der = pemToDer(pem);
+  if (!der) return null;
+  const key = await cached(`oaep|${pem}`, () =>
+    crypto.subtle.importKey("spki", der, { name: "RSA-OAEP", hash: "SHA-1" }, false, ["encrypt"]),
+  );
+  if (!key) return null;
+  return toBase64(new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, utf8(plain))));
 }
 
 /** base64 of the RSASSA-PKCS1-v1_5 / SHA-256 signature of `message`. */

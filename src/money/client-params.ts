@@ -4,7 +4,10 @@
  *   package `prepay_id=…`, signType `RSA`, paySign = RSA-SHA256 of `appId\ntimeStamp\nnonceStr\npackage\n`;
  *   app (OpenSDK PayReq): appid, partnerid, prepayid, package `Sign=WXPay`, noncestr, timestamp,
  *   sign = RSA-SHA256 of `appid\ntimestamp\nnoncestr\nprepayid\n`; both with the merchant API key.
- * - Alipay app pay: the order string of `alipay.trade.app.pay`, signed RSA2 with the app's private key.
+ *   Native: the code_url WeChat Pay answered, to show as a QR code.
+ * - Alipay app pay: the order string of `alipay.trade.app.pay`, signed RSA2 with the app's private key;
+ *   WAP / page pay: the gateway URL of `alipay.trade.wap.pay` / `alipay.trade.page.pay`, every
+ *   parameter signed RSA2, for the browser to open.
  * - Stripe: the PaymentIntent's id and client secret for `confirmPayment`.
  */
 import { config } from "../config";
@@ -13,6 +16,7 @@ import { randomToken } from "../lib/encoding";
 import { rsaPrivateKey, rsaSign } from "../lib/provider-crypto";
 import { alipaySignedString } from "./verify";
 import type { Prepared } from "../adapters/payment-provider";
+import { alipayPayUrl } from "../adapters/alipay";
 
 export interface ParamsInput {
   paymentId: string;
@@ -21,6 +25,8 @@ export interface ParamsInput {
   amount: number;
   description: string;
   notifyUrl: string;
+  /** Alipay wap/page: return_url. */
+  returnUrl?: string;
   prepared: Prepared;
   now: number;
 }
@@ -47,6 +53,10 @@ export async function clientParams(env: Env, p: ParamsInput): Promise<Record<str
   const timestamp = String(Math.floor(p.now / 1000));
   switch (p.provider) {
     case "wechatpay": {
+      if (p.channel === "native") {
+        if (!p.prepared.codeUrl) throw new Error("native prepay without code_url");
+        return { codeUrl: p.prepared.codeUrl };
+      }
       const prepayId = p.prepared.providerRef!;
       const noncestr = nonce();
       if (p.channel === "jsapi") {
@@ -72,6 +82,19 @@ export async function clientParams(env: Env, p: ParamsInput): Promise<Record<str
       };
     }
     case "alipay": {
+      if (p.channel === "wap" || p.channel === "page") {
+        return {
+          payUrl: await alipayPayUrl(env, {
+            kind: p.channel,
+            paymentId: p.paymentId,
+            amount: p.amount,
+            subject: p.description,
+            notifyUrl: p.notifyUrl,
+            returnUrl: p.returnUrl,
+            now: p.now,
+          }),
+        };
+      }
       const params: Record<string, string> = {
         app_id: cfg.ALIPAY_APP_ID,
         method: "alipay.trade.app.pay",

@@ -26,7 +26,7 @@ import { transition, type Actor } from "../orders/order-flow.service";
 import { complaintWindowMs } from "./providers";
 import { factsOf, netOf, refundStatements, splitSharesOf } from "./money-writes";
 import { refundView } from "./payments.service";
-import { afterRefund, submitRefund } from "./refund-flow.service";
+import { afterRefund, submitDecidedRefunds } from "./refund-flow.service";
 
 const nothingToRefund = () => AppError.of("NOTHING_TO_REFUND");
 
@@ -157,7 +157,7 @@ export async function approveRefund(env: Env, auth: Auth, id: string, input: { a
     targetId: refund.id,
     data: { orderId: order.id, requested: refund.amount, approved: amount, note: input.note ?? null },
   });
-  await submitRefund(env, refund.id);
+  await submitDecidedRefunds(env, [refund.id]);
   return refundView((await findRefund(db, refund.id))!);
 }
 
@@ -240,7 +240,10 @@ export async function refundByOperator(env: Env, auth: Auth, order: OrderRow, in
     targetId: order.id,
     data: { amount, reason: input.reason, refunds: made.map((r) => r.id) },
   });
-  for (const r of made) await submitRefund(env, r.id);
+  await submitDecidedRefunds(
+    env,
+    made.map((r) => r.id),
+  );
   const after = await refundsOfOrder(db, order.id);
   return after.filter((r) => made.some((m) => m.id === r.id)).map(refundView);
 }

@@ -51,7 +51,7 @@ export default createRouter()
   })
   .openapi(routes.listWithdrawals, async (c) => c.json(await withdrawals.withdrawalsForStaff(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(routes.approveWithdrawal, async (c) =>
-    c.json(await withdrawals.approveWithdrawal(c.env, authOf(c), c.req.valid("param").id), 200),
+    c.json(await withdrawals.approveWithdrawal(c.env, authOf(c), c.req.valid("param").id, new URL(c.req.url).origin), 200),
   )
   .openapi(routes.rejectWithdrawal, async (c) =>
     c.json(await withdrawals.rejectWithdrawal(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),

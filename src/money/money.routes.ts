@@ -54,7 +54,7 @@ export const requestWithdrawal = createRoute({
   tags: ["Technicians"],
   summary: "Withdraw from my available balance (Idempotency-Key required)",
   description:
-    "Between WITHDRAWAL_MIN_AMOUNT and WITHDRAWAL_MAX_AMOUNT (400 WITHDRAWAL_AMOUNT_OUT_OF_RANGE), at most WITHDRAWALS_PER_DAY a day (409 WITHDRAWAL_LIMIT), never more than is available (409 INSUFFICIENT_BALANCE). Waits for an operator's approval, then is paid out.",
+    "Between WITHDRAWAL_MIN_AMOUNT and WITHDRAWAL_MAX_AMOUNT (400 WITHDRAWAL_AMOUNT_OUT_OF_RANGE), at most WITHDRAWALS_PER_DAY a day (409 WITHDRAWAL_LIMIT), never more than is available (409 INSUFFICIENT_BALANCE). With live providers, a payout account must be on file (409 PAYEE_ACCOUNT_MISSING), and WeChat Pay transfers of ¥2,000 (200000 分) or more need the payee's real name on it (409 PAYEE_NAME_REQUIRED). Waits for an operator's approval, then is paid out.",
   security: bearer,
   middleware: [technician] as const,
   request: {
@@ -105,14 +105,14 @@ export const approveRefund = createRoute({
   tags: ["Money"],
   summary: "Approve a requested refund, in full or for less (audited)",
   description:
-    "Sets the money aside (taken back from the split's shares when the order was completed) and sends it through the provider. 409 REFUND_DECIDED when it is not waiting for approval.",
+    "Sets the money aside (taken back from the split's shares when the order was completed) and sends it through the provider. 409 REFUND_DECIDED when it is not waiting for approval. 503 REFUND_DELAYED when the provider does not answer: the approval stands, the refund stays processing and reconciliation sends it; the problem carries the `refunds`.",
   security: bearer,
   middleware: [staff] as const,
   request: {
     params: RefundId,
     body: jsonBody(z.object({ amount: z.number().int().min(1).optional(), note: z.string().max(500).optional() }).strict()),
   },
-  responses: { 200: jsonContent(Refund, "Approved"), ...authErrors(404, 409, 413, 415) },
+  responses: { 200: jsonContent(Refund, "Approved"), ...authErrors(404, 409, 413, 415, 503) },
 });
 
 export const rejectRefund = createRoute({
@@ -132,7 +132,7 @@ export const refundOrder = createRoute({
   tags: ["Money"],
   summary: "Refund an order on staff's decision, full or partial (Idempotency-Key required, audited)",
   description:
-    "For a completed (it passes through after_sales) or cancelled order. 409 NOTHING_TO_REFUND, 409 REFUND_IN_PROGRESS, 409 INVALID_TRANSITION for a live order (cancel it instead).",
+    "For a completed (it passes through after_sales) or cancelled order. 409 NOTHING_TO_REFUND, 409 REFUND_IN_PROGRESS, 409 INVALID_TRANSITION for a live order (cancel it instead). 503 REFUND_DELAYED when the provider does not answer: the refunds are recorded (processing) and reconciliation sends them; the problem carries the `refunds`.",
   security: bearer,
   middleware: [staff] as const,
   request: {
@@ -147,7 +147,7 @@ export const refundOrder = createRoute({
         .strict(),
     ),
   },
-  responses: { 201: jsonContent(z.object({ items: z.array(Refund) }), "Refunds made"), ...authErrors(404, 409, 413, 415, 422) },
+  responses: { 201: jsonContent(z.object({ items: z.array(Refund) }), "Refunds made"), ...authErrors(404, 409, 413, 415, 422, 503) },
 });
 
 // ——— withdrawals ———
@@ -176,10 +176,12 @@ export const approveWithdrawal = createRoute({
   path: "/v1/admin/withdrawals/{id}/approve",
   tags: ["Money"],
   summary: "Approve a withdrawal and pay it out (audited)",
+  description:
+    "Sends the payout to WITHDRAWAL_PAYOUT_PROVIDER (idempotent per withdrawal: WeChat Pay out_bill_no, Alipay out_biz_no). The answer's status: `paid` (done at once), `processing` (accepted, not finished: the money is set aside and reconciliation asks the provider until it is final; a WeChat Pay transfer notification may finish it first), or `failed` with the provider's `reason` (processing money goes back to the technician's balance). 409 WITHDRAWAL_DECIDED when it is not waiting for approval. 503 PAYOUT_DELAYED when the provider does not answer: the approval stands and reconciliation pays it out; the problem carries the `withdrawal`.",
   security: bearer,
   middleware: [staff] as const,
   request: { params: WithdrawalId },
-  responses: { 200: jsonContent(Withdrawal, "Approved (paid, or failed at the payout provider)"), ...authErrors(404, 409) },
+  responses: { 200: jsonContent(Withdrawal, "Approved: paid, processing, or failed at the payout provider"), ...authErrors(404, 409, 503) },
 });
 
 export const rejectWithdrawal = createRoute({

@@ -10,11 +10,11 @@ export const createPayment = createRoute({
   tags: ["Payments"],
   summary: "Pay my order (a stage: full, deposit or balance) through a provider (Idempotency-Key required)",
   description:
-    "Creates the provider-side trade and returns what the app needs to pay (`clientParams`). The provider's verified notification (or the reconciliation job's query) completes it: a paid full or deposit payment confirms the order and dispatches it. 409 NOTHING_TO_PAY when the stage is not due, 409 PROVIDER_NOT_CONFIGURED for a provider without keys here, 503 PROVIDER_UNAVAILABLE when the provider does not answer (nothing recorded; retry with the same key).",
+    "Creates the provider-side trade and returns what the app needs to pay (`clientParams`). The provider's verified notification (or the reconciliation job's query) completes it: a paid full or deposit payment confirms the order and dispatches it. 409 NOTHING_TO_PAY when the stage is not due, 409 PROVIDER_NOT_CONFIGURED for a provider without keys here, 400 VALIDATION_FAILED for a channel the provider does not have (see `channel`), 503 PROVIDER_UNAVAILABLE when the provider does not answer in time or answers 5xx (nothing recorded; retry with the same key), 502 PROVIDER_REFUSED when it refuses the request (nothing recorded).",
   security: bearer,
   middleware: [requireAuth] as const,
   request: { params: OrderId, headers: IdempotencyHeader, body: jsonBody(PaymentRequest) },
-  responses: { 201: jsonContent(Payment, "Created; pay with clientParams"), ...authErrors(404, 409, 413, 415, 422, 503) },
+  responses: { 201: jsonContent(Payment, "Created; pay with clientParams"), ...authErrors(404, 409, 413, 415, 422, 502, 503) },
 });
 
 export const listPayments = createRoute({
@@ -102,7 +102,7 @@ export const stripeWebhook = webhook(
 
 export const wechatWebhook = webhook(
   "wechatpay",
-  "WeChat Pay APIv3 notifications: Wechatpay-Timestamp/Nonce/Signature/Serial/Signature-Type headers, RSA-SHA256 over `timestamp\\nnonce\\nbody\\n` with the platform key of that serial (WECHATPAY_PUBLIC_KEYS), 5 min tolerance, resource decrypted with AES-256-GCM (WECHATPAY_APIV3_KEY). TRANSACTION.SUCCESS and REFUND.* applied once per notification id. 204 on success; failures answer 4xx with `code: FAIL` and a `message`.",
+  "WeChat Pay APIv3 notifications: Wechatpay-Timestamp/Nonce/Signature/Serial/Signature-Type headers, RSA-SHA256 over `timestamp\\nnonce\\nbody\\n` with the platform key of that serial (WECHATPAY_PUBLIC_KEYS), 5 min tolerance, resource decrypted with AES-256-GCM (WECHATPAY_APIV3_KEY). TRANSACTION.SUCCESS and REFUND.* applied once per notification id; MCHTRANSFER.BILL.FINISHED (a merchant transfer's final state: SUCCESS pays the withdrawal, FAIL/CANCELLED fails it and returns the money to the technician's balance) applied once to the withdrawal whose out_bill_no it names. 204 on success; failures answer 4xx with `code: FAIL` and a `message`.",
   { 204: { description: "Recorded" } },
 );
 

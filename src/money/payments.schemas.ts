@@ -1,5 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { PAYMENT_PROVIDERS, PAYMENT_STAGES, PAYMENT_STATUSES, REFUND_KINDS, REFUND_STATUSES, WITHDRAWAL_STATUSES } from "../domain/money";
+import {
+  PAYMENT_CHANNELS,
+  PAYMENT_PROVIDERS,
+  PAYMENT_STAGES,
+  PAYMENT_STATUSES,
+  REFUND_KINDS,
+  REFUND_STATUSES,
+  WITHDRAWAL_STATUSES,
+} from "../domain/money";
 import { MoneySchema } from "../http/openapi";
 
 export const PaymentRequest = z
@@ -9,11 +17,22 @@ export const PaymentRequest = z
       .enum(PAYMENT_STAGES)
       .optional()
       .openapi({ description: "Default: deposit or full before confirmation, balance after (full for pay-after-service)" }),
-    channel: z.enum(["app", "jsapi"]).optional().openapi({ description: "WeChat Pay only: app (default) or jsapi" }),
+    channel: z.enum(PAYMENT_CHANNELS).optional().openapi({
+      description:
+        "How the payer pays. wechatpay: `app` (default; OpenSDK), `jsapi` (mini program / official account; needs openId) or `native` (a QR code to scan). alipay: `app` (default; the SDK's order string), `wap` (phone browser) or `page` (desktop browser): a signed redirect URL to Alipay's cashier. stripe and sandbox: `default`.",
+    }),
     openId: z.string().min(1).max(128).optional().openapi({
       description:
         "WeChat Pay JSAPI: the payer's openid under WECHATPAY_APPID; absent, the openid the customer bound with POST /v1/me/wechat (400 when neither)",
     }),
+    returnUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(512)
+      .optional()
+      .openapi({
+        description:
+          "Alipay wap/page: where Alipay's cashier sends the payer back (return_url). The payment is confirmed by the notification, never by this return.",
+      }),
   })
   .strict()
   .openapi("PaymentRequest");
@@ -32,7 +51,7 @@ export const Payment = z
     refunded: MoneySchema,
     clientParams: z.record(z.string(), z.unknown()).optional().openapi({
       description:
-        "Only when created. wechatpay app: {appid, partnerid, prepayid, package: 'Sign=WXPay', noncestr, timestamp, sign}; jsapi: {appId, timeStamp, nonceStr, package: 'prepay_id=…', signType: 'RSA', paySign}; alipay: {orderString}; stripe: {paymentIntentId, clientSecret, publishableKey?}; sandbox: {paymentIntentId, clientSecret, payUrl}",
+        "Only when created; its shape depends on provider and channel. wechatpay app: {appid, partnerid, prepayid, package: 'Sign=WXPay', noncestr, timestamp, sign} for OpenSDK PayReq; jsapi: {appId, timeStamp, nonceStr, package: 'prepay_id=…', signType: 'RSA', paySign} for wx.requestPayment; native: {codeUrl} (`weixin://wxpay/bizpayurl?pr=…`: show it as a QR code; valid 2 hours). alipay app: {orderString} for the Alipay SDK; wap and page: {payUrl} (Alipay's gateway URL with every parameter signed RSA2: open or redirect the browser to it, GET). stripe: {paymentIntentId, clientSecret, publishableKey?}; sandbox: {paymentIntentId, clientSecret, payUrl}.",
     }),
     createdAt: z.string(),
     succeededAt: z.string().nullable(),

@@ -2,7 +2,7 @@
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { insertPayment, paymentsOfOrder, refundsOfOrder, type PaymentRow, type RefundRow } from "../db/repositories/payments.repo";
-import type { PaymentProvider, PaymentStage } from "../domain/money";
+import { CHANNELS_OF, type PaymentChannel, type PaymentProvider, type PaymentStage } from "../domain/money";
 import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { findOrder } from "../db/repositories/orders.repo";
@@ -18,18 +18,15 @@ import { boundOpenId } from "../identity/wechat.service";
 export interface CreatePaymentInput {
   provider: PaymentProvider;
   stage?: PaymentStage;
-  /** WeChat Pay: `app` (default) or `jsapi` (needs the payer's openid). */
-  channel?: "app" | "jsapi";
+  /** See CHANNELS_OF: WeChat Pay app/jsapi (needs `openId`)/native, Alipay app/wap/page. */
+  channel?: PaymentChannel;
   /** JSAPI: the payer's openid; absent, the one the customer bound (POST /v1/me/wechat). */
   openId?: string;
+  /** Alipay wap/page: where the cashier sends the payer back. */
+  returnUrl?: string;
 }
 
-const CHANNELS: Record<PaymentProvider, readonly string[]> = {
-  wechatpay: ["app", "jsapi"],
-  alipay: ["app"],
-  stripe: ["default"],
-  sandbox: ["default"],
-};
+const CHANNELS: Record<PaymentProvider, readonly string[]> = CHANNELS_OF;
 
 function defaultStage(plan: string, status: string): PaymentStage {
   if (status !== "pending_payment") return plan === "after_service" ? "full" : "balance";
@@ -65,6 +62,9 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
       { errors: [{ path: "body.openId", message: "required for channel jsapi unless the account bound its WeChat (POST /v1/me/wechat)" }] },
     );
   }
+  if (input.returnUrl !== undefined && !(input.provider === "alipay" && (channel === "wap" || channel === "page"))) {
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.returnUrl", message: "only for alipay channels wap and page" }] });
+  }
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
   const [payments, found] = await Promise.all([paymentsOfOrder(db, order.id), bookableService(db, order.serviceId)]);
   const amount = amountDue(order, payments, stage, found?.service.paymentOptions.depositPercent ?? null);
@@ -88,8 +88,19 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     })
     .catch((err: unknown) => {
       // Nothing is recorded yet: the customer may simply try again (the same Idempotency-Key works).
-      if (err instanceof ProviderError && err.retryable) {
-        throw AppError.of("PROVIDER_UNAVAILABLE", { provider: input.provider }, { headers: { "Retry-After": "5" } });
+      if (err instanceof ProviderError) {
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            msg: "payment.provider_failed",
+            what: "prepay",
+            id,
+            retryable: err.retryable,
+            error: err.message,
+          }),
+        );
+        if (err.retryable) throw AppError.of("PROVIDER_UNAVAILABLE", { provider: input.provider }, { headers: { "Retry-After": "5" } });
+        throw AppError.of("PROVIDER_REFUSED", { provider: input.provider }, { extra: { providerCode: err.code } });
       }
       throw err;
     });
@@ -100,6 +111,7 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     amount,
     description,
     notifyUrl: url,
+    returnUrl: input.returnUrl,
     prepared,
     now,
   });

@@ -26,6 +26,7 @@ import { SYSTEM, transition } from "../orders/order-flow.service";
 import { draftOf, factsOf, message } from "./money-writes";
 import { providerClient } from "../adapters/payment-provider";
 import { ProviderError, providerFailed } from "../adapters/provider-error";
+import { refundView } from "./payments.service";
 
 /** Whether a batch failed because a provider event was recorded already (a duplicate delivery). */
 export function isDuplicate(err: unknown): boolean {
@@ -71,6 +72,28 @@ export async function submitRefunds(env: Env, ids: string[]): Promise<void> {
       if (!(err instanceof ProviderError)) throw err;
       providerFailed("refund", id, err);
     }
+  }
+}
+
+/**
+ * Sends refunds staff just decided. A provider that does not answer leaves its refund processing
+ * and unsent for reconciliation (the decision stands), and staff are told: 503 REFUND_DELAYED with
+ * the refunds as they are now.
+ */
+export async function submitDecidedRefunds(env: Env, ids: string[]): Promise<void> {
+  let delayed: string | null = null;
+  for (const id of ids) {
+    try {
+      await submitRefund(env, id);
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      providerFailed("refund", id, err);
+      delayed ??= (await findRefund(getDb(env), id))?.provider ?? "the provider";
+    }
+  }
+  if (delayed !== null) {
+    const refunds = (await Promise.all(ids.map((id) => findRefund(getDb(env), id)))).filter((r) => r !== undefined);
+    throw AppError.of("REFUND_DELAYED", { provider: delayed }, { extra: { refunds: refunds.map(refundView) } });
   }
 }
 

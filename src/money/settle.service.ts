@@ -25,7 +25,7 @@ import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
 import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../orders/order-flow.service";
 import { message, netOf, paymentSuccessStatements, refundStatements } from "./money-writes";
-import { isDuplicate, submitRefund } from "./refund-flow.service";
+import { isDuplicate, submitRefunds } from "./refund-flow.service";
 
 export interface PaidFacts {
   paymentId: string;
@@ -106,7 +106,7 @@ async function settlePayment(env: Env, order: OrderRow, p: PaymentRow, payments:
       paymentDisposed(db, p.id, "applied", refundId, now),
       ...refundStatements(db, order, p, duplicateRefund(refundId, net - due, "paid more than the order's total"), now, guard),
     ]);
-    await submitRefund(env, refundId);
+    await submitRefunds(env, [refundId]);
     return;
   }
   await dispose(env, p, "applied", newId("chg"));
@@ -161,7 +161,7 @@ async function refundWhole(env: Env, order: OrderRow, p: PaymentRow, net: number
     ),
   ]);
   if (first?.meta.changes !== 1) throw AppError.of("PAYMENT_DECIDED");
-  await submitRefund(env, refundId);
+  await submitRefunds(env, [refundId]);
 }
 
 /**
@@ -242,7 +242,7 @@ async function cancelLatePaid(env: Env, order: OrderRow, p: PaymentRow, net: num
     },
   );
   await releaseHold(env, order.technicianId, order.holdKey);
-  await submitRefund(env, refundId);
+  await submitRefunds(env, [refundId]);
 }
 
 /**

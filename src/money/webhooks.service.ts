@@ -1,6 +1,7 @@
 /**
  * Provider notifications: verified exactly per PAYMENTS.md over the raw body, checked against our
- * payment (ids, merchant/app ids, amounts), then applied at most once. A verified notice that
+ * payment (ids, merchant/app ids, amounts) or withdrawal (WeChat Pay transfer bills), then applied
+ * at most once. A verified notice that
  * disagrees with our payment is a security event: logged, rejected, nothing changed.
  */
 import { config } from "../config";
@@ -22,6 +23,10 @@ import { applyRefundOutcome, isDuplicate } from "./refund-flow.service";
 import { applyExternalRefund } from "./external-refund.service";
 import { applyPaymentSuccess } from "./settle.service";
 import { verifyAlipay, verifyStripe, verifyWechat, type StripeEvent } from "./verify";
+import { findWithdrawal } from "../db/repositories/withdrawals.repo";
+import type { PayoutState } from "../adapters/payment-provider";
+import { outBillNo, transferState } from "../adapters/wechatpay";
+import { applyPayoutOutcome } from "./withdrawals.service";
 
 export type WebhookOutcome = { ok: true; duplicate: boolean } | { ok: false; reason: string };
 
@@ -203,6 +208,7 @@ export async function receiveWechat(
     refund_status: r.refund_status,
     amount,
   };
+  if (n.event_type.startsWith("MCHTRANSFER.")) return transferNotice(env, n.id, n.event_type, r);
   const isTransaction = n.event_type.startsWith("TRANSACTION.");
   const isRefund = n.event_type.startsWith("REFUND.");
   if (!isTransaction && !isRefund) return recordOnly(env, eventOf("wechatpay", n.id, n.event_type, summary));
@@ -229,6 +235,41 @@ export async function receiveWechat(
     status,
     providerTxnId: typeof r.transaction_id === "string" ? r.transaction_id : null,
   });
+}
+
+/**
+ * A merchant transfer reached a final state (MCHTRANSFER.BILL.FINISHED): applied to its withdrawal
+ * once (the bill must be ours: mchid, out_bill_no, amount), like the transfer query's answer.
+ */
+async function transferNotice(env: Env, id: string, eventType: string, r: Record<string, unknown>): Promise<WebhookOutcome> {
+  const summary = {
+    event_type: eventType,
+    out_bill_no: r.out_bill_no,
+    transfer_bill_no: r.transfer_bill_no,
+    state: r.state,
+    transfer_amount: r.transfer_amount,
+    fail_reason: r.fail_reason,
+  };
+  const event = eventOf("wechatpay", id, eventType, summary);
+  if (r.mchid !== config(env).WECHATPAY_MCHID) return securityEvent("wechatpay", "mchid disagrees", { eventId: id });
+  const bill = typeof r.out_bill_no === "string" ? r.out_bill_no : "";
+  // Our out_bill_no is the withdrawal id without its `_` (outBillNo).
+  const w = /^wdr[A-Za-z0-9]+$/.test(bill) ? await findWithdrawal(getDb(env), `wdr_${bill.slice(3)}`) : undefined;
+  if (!w || w.payoutProvider !== "wechatpay" || outBillNo(w.id) !== bill) {
+    return securityEvent("wechatpay", "transfer notice for an unknown out_bill_no", { eventId: id });
+  }
+  if (r.transfer_amount !== w.amount) {
+    return securityEvent("wechatpay", "transfer amount disagrees with our withdrawal", { eventId: id, withdrawalId: w.id });
+  }
+  let state: PayoutState;
+  try {
+    state = transferState(r);
+  } catch {
+    return rejected(`unknown transfer state ${String(r.state)}`);
+  }
+  if (state.status === "processing") return recordOnly(env, event);
+  const fresh = await applyPayoutOutcome(env, w.id, state, { ...event, data: { ...summary, withdrawalId: w.id } });
+  return { ok: true, duplicate: !fresh };
 }
 
 // ——— Alipay ———

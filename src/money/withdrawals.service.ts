@@ -18,15 +18,18 @@ import {
   withdrawalMoved,
   type WithdrawalRow,
 } from "../db/repositories/withdrawals.repo";
-import { account, withdrawalTx } from "../domain/ledger";
-import type { WithdrawalStatus } from "../domain/money";
+import { eventRow, type ProviderEventRow } from "../db/repositories/payments.repo";
+import { account, payoutRequestTx, payoutReversalTx, withdrawalTx } from "../domain/ledger";
+import { fenToYuan, type WithdrawalStatus } from "../domain/money";
+import { TRANSFER_NAME_FROM } from "../adapters/wechatpay";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
-import { withdrawalLimits } from "./providers";
-import { providerClient } from "../adapters/payment-provider";
+import { notifyUrl, withdrawalLimits } from "./providers";
+import { providerClient, type PayoutState } from "../adapters/payment-provider";
+import { isDuplicate } from "./refund-flow.service";
 import { ProviderError, providerFailed } from "../adapters/provider-error";
 import { config } from "../config";
 import { needsPayee, payoutPayee } from "../technicians/payees.service";
@@ -56,8 +59,9 @@ export async function earnings(env: Env, technicianId: string, q: { limit: numbe
       earned: money(t.earned),
       pending: money(t.balance - t.available),
       available: money(Math.max(0, t.available - t.withdrawing)),
-      withdrawing: money(t.withdrawing),
-      withdrawn: money(t.withdrawn),
+      // Processing payouts are out of the balance already (payout_request) but not withdrawn yet.
+      withdrawing: money(t.withdrawing + t.inTransit),
+      withdrawn: money(t.withdrawn - t.inTransit),
     },
     items,
     nextCursor: last ? encodeCursor(last.id) : null,
@@ -97,8 +101,13 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
   if (!entry) throw notFound("Technician");
   // A live provider pays only to an account on file; the local client needs none.
   if (config(env).PAYMENT_PROVIDER_CLIENT === "live" && needsPayee(limits.provider)) {
-    if (!(await payoutPayee(env, technicianId, limits.provider))) {
+    const payee = await payoutPayee(env, technicianId, limits.provider);
+    if (!payee) {
       throw AppError.of("PAYEE_ACCOUNT_MISSING", { provider: limits.provider }, { extra: { provider: limits.provider } });
+    }
+    // WeChat Pay takes transfers of ¥2,000 or more only with the payee's real name.
+    if (limits.provider === "wechatpay" && amount >= TRANSFER_NAME_FROM && !payee.payeeName) {
+      throw AppError.of("PAYEE_NAME_REQUIRED", { from: fenToYuan(TRANSFER_NAME_FROM) }, { extra: { provider: limits.provider } });
     }
   }
   const now = Date.now();
@@ -168,8 +177,11 @@ async function managedWithdrawal(env: Env, auth: Auth, id: string): Promise<With
 
 const decided = (w: WithdrawalRow) => AppError.of("WITHDRAWAL_DECIDED", { status: w.status }, { extra: { status: w.status } });
 
-/** Approves a requested withdrawal and pays it out. */
-export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
+/**
+ * Approves a requested withdrawal and pays it out. When the provider does not answer, the approval
+ * stands (reconciliation pays it out) and the operator gets 503 PAYOUT_DELAYED with the withdrawal.
+ */
+export async function approveWithdrawal(env: Env, auth: Auth, id: string, origin?: string) {
   const db = getDb(env);
   const w = await managedWithdrawal(env, auth, id);
   const now = Date.now();
@@ -185,11 +197,13 @@ export async function approveWithdrawal(env: Env, auth: Auth, id: string) {
     data: { technicianId: w.technicianId, amount: w.amount },
   });
   try {
-    await payOut(env, w.id);
+    await payOut(env, w.id, origin);
   } catch (err) {
-    // Approved stands; reconciliation pays it out once the provider answers.
+    // Approved stands; reconciliation pays it out once the provider answers. The operator is told.
     if (!(err instanceof ProviderError)) throw err;
     providerFailed("payout", w.id, err);
+    const view = withdrawalView((await findWithdrawal(db, w.id))!);
+    throw AppError.of("PAYOUT_DELAYED", { provider: w.payoutProvider }, { extra: { withdrawal: view } });
   }
   return withdrawalView((await findWithdrawal(db, w.id))!);
 }
@@ -212,11 +226,19 @@ export async function rejectWithdrawal(env: Env, auth: Auth, id: string, reason:
   return withdrawalView((await findWithdrawal(db, w.id))!);
 }
 
+/** Where WeChat Pay reports a transfer's final state: PAYMENT_NOTIFY_BASE_URL, else the request's origin. */
+function payoutNotifyUrl(env: Env, provider: string, origin?: string): string | undefined {
+  if (provider !== "wechatpay") return undefined;
+  if (!config(env).PAYMENT_NOTIFY_BASE_URL && !origin) return undefined;
+  return notifyUrl(env, origin ?? "", "wechatpay");
+}
+
 /**
- * Pays an approved withdrawal out (idempotent per withdrawal at the provider). A success moves it
- * to paid with its ledger transaction in one batch; a refusal marks it failed (the money stays available).
+ * Pays an approved withdrawal out (idempotent per withdrawal at the provider: out_bill_no,
+ * out_biz_no) and applies the answer (see applyPayoutOutcome). A provider failure throws
+ * ProviderError and changes nothing: the withdrawal stays approved for reconciliation.
  */
-export async function payOut(env: Env, id: string): Promise<void> {
+export async function payOut(env: Env, id: string, origin?: string): Promise<void> {
   const db = getDb(env);
   const w = await findWithdrawal(db, id);
   if (!w || w.status !== "approved") return;
@@ -226,29 +248,113 @@ export async function payOut(env: Env, id: string): Promise<void> {
     technicianId: w.technicianId,
     amount: w.amount,
     currency: w.currency,
+    notifyUrl: payoutNotifyUrl(env, w.payoutProvider, origin),
     ...(await payoutPayee(env, w.technicianId, w.payoutProvider)),
   });
-  if (answer.status === "processing") return;
+  await applyPayoutOutcome(env, w.id, answer);
+}
+
+/**
+ * Asks the provider about a processing withdrawal and applies a final answer. Unknown to the
+ * provider or still on its way: it stays processing (and goes to the back of the queue).
+ */
+export async function queryPayout(env: Env, id: string): Promise<"paid" | "failed" | "processing"> {
+  const db = getDb(env);
+  const w = await findWithdrawal(db, id);
+  if (!w || w.status !== "processing") return "processing";
+  const answer = await providerClient(env).queryPayout(w.payoutProvider, w.id);
+  if (!answer || answer.status === "processing") {
+    await runBatch(db, [withdrawalMoved(db, w.id, "processing", {}, Date.now())]);
+    return "processing";
+  }
+  await applyPayoutOutcome(env, w.id, answer, {
+    provider: w.payoutProvider,
+    eventId: `query:${w.id}`,
+    type: `query.payout_${answer.status}`,
+    paymentId: null,
+    refundId: null,
+    data: { withdrawalId: w.id, status: answer.status },
+    receivedAt: Date.now(),
+  });
+  return answer.status === "succeeded" ? "paid" : "failed";
+}
+
+/**
+ * Applies what the provider said of a withdrawal's payout, once, in one batch guarded by the
+ * withdrawal's status (with `event`, the provider event is recorded in it too, so a duplicate
+ * notification changes nothing; false then):
+ * - accepted but not finished (approved → processing): its money is set aside (payout_request);
+ * - succeeded (→ paid): the money leaves through the provider (withdrawal), the technician is told;
+ * - failed (→ failed, with the provider's reason): money set aside goes back to the technician's
+ *   balance (payout_reversal), the technician is told, operators see the reason.
+ * A withdrawal that is not approved or processing (decided meanwhile) is left alone.
+ */
+export async function applyPayoutOutcome(env: Env, id: string, answer: PayoutState, event?: ProviderEventRow): Promise<boolean> {
+  const db = getDb(env);
+  const w = await findWithdrawal(db, id);
+  if (!w) return false;
+  const from = w.status;
   const now = Date.now();
+  const eventStmts = event ? [eventRow(db, event)] : [];
+  if ((from !== "approved" && from !== "processing") || (from === "processing" && answer.status === "processing")) {
+    return event ? recordEventOnly(db, eventStmts) : false;
+  }
   const marker = newId("chg", now);
   const guard = withdrawalMarked(w.id, marker);
-  const paid = answer.status === "succeeded";
-  const payoutRef = answer.status === "succeeded" ? answer.payoutRef : null;
-  const failure = answer.status === "failed" ? answer.reason : null;
-  const msg: OutboxMessage = {
-    id: newId("msg"),
-    topic: paid ? "withdrawal.paid" : "withdrawal.failed",
-    payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount },
-  };
-  await runBatch(db, [
-    withdrawalMoved(
-      db,
-      w.id,
-      "approved",
-      paid ? { status: "paid", payoutRef, paidAt: now, changeId: marker } : { status: "failed", reason: failure, changeId: marker },
-      now,
-    ),
-    ...(paid ? ledgerStatements(db, withdrawalTx({ ...w, provider: w.payoutProvider }), now, guard) : []),
-    outboxRow(db, msg, now, guard),
-  ]);
+  const facts = { ...w, provider: w.payoutProvider };
+  let stmts: D1PreparedStatement[];
+  if (answer.status === "processing") {
+    stmts = [
+      withdrawalMoved(db, w.id, from, { status: "processing", payoutRef: answer.payoutRef || null, changeId: marker }, now),
+      ...ledgerStatements(db, payoutRequestTx(facts), now, guard),
+    ];
+  } else {
+    const paid = answer.status === "succeeded";
+    const reason = answer.status === "failed" ? answer.reason : null;
+    const msg: OutboxMessage = {
+      id: newId("msg"),
+      topic: paid ? "withdrawal.paid" : "withdrawal.failed",
+      payload: { withdrawalId: w.id, technicianId: w.technicianId, amount: w.amount },
+    };
+    const inTransit = from === "processing";
+    const money = paid
+      ? ledgerStatements(db, withdrawalTx(facts, inTransit), now, guard)
+      : inTransit
+        ? ledgerStatements(db, payoutReversalTx(facts), now, guard)
+        : [];
+    stmts = [
+      withdrawalMoved(
+        db,
+        w.id,
+        from,
+        paid
+          ? { status: "paid", payoutRef: answer.payoutRef || w.payoutRef, paidAt: now, changeId: marker }
+          : { status: "failed", reason, changeId: marker },
+        now,
+      ),
+      ...money,
+      outboxRow(db, msg, now, guard),
+    ];
+    // No personal data: the provider's reason codes and our ids only.
+    if (!paid) {
+      console.warn(JSON.stringify({ level: "warn", msg: "withdrawal.failed", withdrawalId: w.id, provider: w.payoutProvider, reason }));
+    }
+  }
+  try {
+    const results = await runBatch(db, [...eventStmts, ...stmts]);
+    return results[eventStmts.length]?.meta.changes === 1;
+  } catch (err) {
+    if (event && isDuplicate(err)) return false;
+    throw err;
+  }
+}
+
+async function recordEventOnly(db: ReturnType<typeof getDb>, stmts: D1PreparedStatement[]): Promise<boolean> {
+  try {
+    await runBatch(db, stmts);
+    return false;
+  } catch (err) {
+    if (isDuplicate(err)) return false;
+    throw err;
+  }
 }

@@ -7,7 +7,7 @@ export const Payee = z
     provider: z.enum(["wechatpay", "alipay"]),
     account: z.string().openapi({ description: "Masked: the openid or Alipay account's first and last characters" }),
     accountType: z.enum(["WECHAT_OPENID", "ALIPAY_LOGON_ID", "ALIPAY_USER_ID"]),
-    realName: z.string().nullable().openapi({ description: "Masked (Alipay); null for WeChat Pay" }),
+    realName: z.string().nullable().openapi({ description: "Masked; null for a WeChat Pay account stored without a name" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -31,6 +31,10 @@ export const PayeeInput = z
               "The technician's openid under the app (WECHATPAY_APPID). Absent: the openid the account bound with POST /v1/me/wechat (409 WECHAT_NOT_BOUND when none)",
             example: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
           }),
+        realName: Text(64).optional().openapi({
+          description:
+            "The real name of the WeChat user, as verified by WeChat. Required before withdrawing ¥2,000 (200000 分) or more: WeChat Pay takes such transfers only with the payee's name (sent encrypted).",
+        }),
       })
       .strict(),
     z

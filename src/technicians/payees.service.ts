@@ -1,6 +1,7 @@
 /**
  * Technicians' payout accounts: where a withdrawal is paid. One current account per technician and
- * provider — a WeChat openid (merchant transfer) or an Alipay login id / user id with the real name.
+ * provider — a WeChat openid (merchant transfer; with the real name for transfers of ¥2,000 or
+ * more) or an Alipay login id / user id with the real name.
  * The account and the name are stored encrypted; every view of them is masked.
  */
 import type { PayoutRequest } from "../adapters/payment-provider";
@@ -18,7 +19,7 @@ import { maskAccount, maskName } from "../domain/masking";
 export const PAYEE_PROVIDERS = ["wechatpay", "alipay"] as const;
 
 export type PayeeInput =
-  | { provider: "wechatpay"; openId?: string }
+  | { provider: "wechatpay"; openId?: string; realName?: string }
   | { provider: "alipay"; identity: string; identityType: "ALIPAY_LOGON_ID" | "ALIPAY_USER_ID"; realName: string };
 
 const ACCOUNT = "payee_account";
@@ -74,7 +75,8 @@ export async function setPayee(env: Env, technicianId: string, input: PayeeInput
           provider: "wechatpay",
           accountEnc: await pii.encrypt(ACCOUNT, openId!),
           accountType: null,
-          nameEnc: null,
+          // WeChat Pay needs the name only for transfers of ¥2,000 or more.
+          nameEnc: input.realName ? await pii.encrypt(NAME, input.realName) : null,
           createdAt: existing?.createdAt ?? now,
           updatedAt: now,
         }
@@ -98,25 +100,26 @@ export async function removePayee(env: Env, technicianId: string, provider: Paye
 
 /**
  * What a payout to `provider` names as its payee, from the technician's stored account: `payeeOpenId`
- * for WeChat Pay, `payee` for Alipay. Null when the technician has none for that provider (or the
+ * (and `payeeName`, when stored) for WeChat Pay, `payee` for Alipay. Null when the technician has none for that provider (or the
  * provider takes no payee).
  */
 export async function payoutPayee(
   env: Env,
   technicianId: string,
   provider: string,
-): Promise<Pick<PayoutRequest, "payee" | "payeeOpenId"> | null> {
+): Promise<Pick<PayoutRequest, "payee" | "payeeOpenId" | "payeeName"> | null> {
   if (provider !== "wechatpay" && provider !== "alipay") return null;
   const row = await findPayee(getDb(env), technicianId, provider);
   if (!row) return null;
   const pii = await Pii.fromEnv(env);
   const account = await pii.decrypt(ACCOUNT, row.accountEnc);
-  if (row.provider === "wechatpay") return { payeeOpenId: account };
+  const name = row.nameEnc === null ? null : await pii.decrypt(NAME, row.nameEnc);
+  if (row.provider === "wechatpay") return { payeeOpenId: account, ...(name === null ? {} : { payeeName: name }) };
   return {
     payee: {
       identity: account,
       identityType: row.accountType ?? "ALIPAY_LOGON_ID",
-      ...(row.nameEnc === null ? {} : { name: await pii.decrypt(NAME, row.nameEnc) }),
+      ...(name === null ? {} : { name }),
     },
   };
 }

@@ -250,6 +250,42 @@ export async function balanceOf(account: string, orderId: string): Promise<numbe
   return Number(row?.s ?? 0);
 }
 
+/**
+ * Gives a technician `amount` of withdrawable earnings: one balanced split-like transaction written
+ * straight to D1 (test set-up), available now.
+ */
+export async function fundTechnician(technicianId: string, amount: number): Promise<void> {
+  const now = Date.now() - 1000;
+  const tag = crypto.randomUUID().replaceAll("-", "");
+  const account = `technician_payable:${technicianId}`;
+  const order = `ord_fund${tag}`;
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT OR IGNORE INTO ledger_accounts (code, kind, type, owner_id, created_at) VALUES (?, 'technician_payable', 'liability', ?, ?)",
+    ).bind(account, technicianId, now),
+    env.DB.prepare(
+      "INSERT OR IGNORE INTO ledger_accounts (code, kind, type, owner_id, created_at) VALUES ('customer_funds', 'customer_funds', 'liability', NULL, ?)",
+    ).bind(now),
+    env.DB.prepare(
+      `INSERT INTO ledger_transactions (id, kind, ref, order_id, technician_id, currency, memo, created_at)
+       VALUES (?, 'split', ?, ?, ?, 'CNY', 'test earnings', ?)`,
+    ).bind(`ltx_${tag}`, order, order, technicianId, now),
+    env.DB.prepare(
+      "INSERT INTO ledger_entries (id, tx_id, account, amount, order_id, available_at, created_at) VALUES (?, ?, 'customer_funds', ?, ?, ?, ?)",
+    ).bind(`len_${tag}a`, `ltx_${tag}`, amount, order, now, now),
+    env.DB.prepare(
+      "INSERT INTO ledger_entries (id, tx_id, account, amount, order_id, available_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).bind(`len_${tag}b`, `ltx_${tag}`, account, -amount, order, now, now),
+  ]);
+}
+
+/** The ledger transactions of a withdrawal, by kind: kind → { account → amount }. */
+export async function withdrawalLedger(withdrawalId: string): Promise<Record<string, Record<string, number>>> {
+  const txs = (await ledgerOf()).filter((t) => t.ref === withdrawalId);
+  expectBalanced(txs);
+  return Object.fromEntries(txs.map((t) => [t.kind, Object.fromEntries(t.entries.map((e) => [e.account, e.amount]))]));
+}
+
 export function expectBalanced(txs: { kind: string; ref: string; entries: { amount: number }[] }[]) {
   for (const t of txs)
     expect(

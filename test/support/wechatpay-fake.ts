@@ -2,12 +2,16 @@
  * A local fake of the WeChat Pay API v3 servers for the endpoints the live client uses, keeping
  * their documented HTTP contract: it checks every request's `WECHATPAY2-SHA256-RSA2048`
  * Authorization with the merchant's public key (401 SIGN_ERROR otherwise) and signs every answer
- * with a platform private key, as WeChat Pay does. Installed by replacing `globalThis.fetch`: calls
+ * with a platform private key, as WeChat Pay does. Merchant transfers of ¥2,000 or more must carry
+ * the payee's name encrypted for a platform key (decrypted here with its private half), and a
+ * final transfer can be reported by a signed, encrypted MCHTRANSFER.BILL.FINISHED notification. Installed by replacing `globalThis.fetch`: calls
  * to its base URL reach the fake, everything else the real fetch.
  */
 import { env } from "cloudflare:test";
+import { fromBase64 } from "../../src/lib/encoding";
+import { pemToDer } from "../../src/lib/provider-crypto";
 import { routeFetch } from "./fetch-routes";
-import { importPrivate, rsaSignB64, rsaVerifyB64 } from "./payments";
+import { importPrivate, rsaSignB64, rsaVerifyB64, wechatNotification, type WechatOptions } from "./payments";
 
 export const FAKE_BASE = "https://wechatpay.fake.test";
 export const MERCHANT_SERIAL = "3775B6A45ACD588826D15E583A95F5DD5A9C7B21";
@@ -47,6 +51,10 @@ interface Bill {
   state: string;
   amount: number;
   openid: string;
+  /** user_name as the fake decrypted it with the platform private key of the request's Wechatpay-Serial. */
+  user_name?: string;
+  notify_url?: string;
+  fail_reason?: string;
 }
 
 export interface Seen {
@@ -61,6 +69,8 @@ export interface Seen {
 export interface Faults {
   /** Answer 500 SYSTEM_ERROR. */
   serverError?: boolean;
+  /** Answer 500 SYSTEM_ERROR to requests whose path contains this. */
+  serverErrorFor?: string;
   /** Never answer (until the caller gives up). */
   hang?: boolean;
   /** Change the body after signing it. */
@@ -102,8 +112,32 @@ export class WechatPayFake {
     this.refunds.get(outRefundNo)!.status = status;
   }
 
-  settleBill(outBillNo: string, state = "SUCCESS"): void {
-    this.bills.get(outBillNo)!.state = state;
+  settleBill(outBillNo: string, state = "SUCCESS", failReason?: string): void {
+    const bill = this.bills.get(outBillNo)!;
+    bill.state = state;
+    if (failReason) bill.fail_reason = failReason;
+  }
+
+  /**
+   * The MCHTRANSFER.BILL.FINISHED notification WeChat Pay posts to the bill's notify_url once it is
+   * final: resource encrypted with the APIv3 key, body signed with the platform key.
+   */
+  transferNotification(outBillNo: string, o: WechatOptions = {}) {
+    const bill = this.bills.get(outBillNo)!;
+    return wechatNotification(
+      {
+        mchid: env.WECHATPAY_MCHID,
+        out_bill_no: bill.out_bill_no,
+        transfer_bill_no: bill.transfer_bill_no,
+        state: bill.state,
+        transfer_amount: bill.amount,
+        openid: bill.openid,
+        ...(bill.fail_reason ? { fail_reason: bill.fail_reason } : {}),
+        create_time: "2026-11-20T13:29:35.120+08:00",
+        update_time: "2026-11-20T13:31:02.000+08:00",
+      },
+      { eventType: "MCHTRANSFER.BILL.FINISHED", originalType: "mch_payment", associatedData: "mch_payment", ...o },
+    );
   }
 
   /** One HTTP exchange with the fake. */
@@ -119,7 +153,7 @@ export class WechatPayFake {
         signal?.addEventListener("abort", () => reject(signal.reason));
       });
     }
-    if (this.faults.serverError) {
+    if (this.faults.serverError || (this.faults.serverErrorFor && url.pathname.includes(this.faults.serverErrorFor))) {
       record(500);
       return this.answer(500, { code: "SYSTEM_ERROR", message: "系统错误" });
     }
@@ -127,7 +161,12 @@ export class WechatPayFake {
       record(401);
       return this.answer(401, { code: "SIGN_ERROR", message: "签名错误" });
     }
-    const [status, payload] = this.route(req.method, url, body ? (JSON.parse(body) as Record<string, unknown>) : {});
+    const [status, payload] = await this.route(
+      req.method,
+      url,
+      body ? (JSON.parse(body) as Record<string, unknown>) : {},
+      req.headers.get("Wechatpay-Serial"),
+    );
     record(status);
     return this.answer(status, payload);
   }
@@ -158,7 +197,7 @@ export class WechatPayFake {
     }
   }
 
-  private route(method: string, url: URL, b: Record<string, unknown>): [number, unknown] {
+  private async route(method: string, url: URL, b: Record<string, unknown>, serial: string | null): Promise<[number, unknown]> {
     const p = url.pathname;
     const notFound = (what: string): [number, unknown] => [404, { code: "ORDER_NOT_EXIST", message: `${what}不存在` }];
     let m: RegExpExecArray | null;
@@ -237,14 +276,38 @@ export class WechatPayFake {
       if (!/^[A-Za-z0-9]{5,32}$/.test(out) || b.appid !== env.WECHATPAY_APPID || !b.openid || !b.transfer_scene_id) {
         return [400, { code: "PARAM_ERROR", message: "参数错误" }];
       }
-      const bill = this.bills.get(out) ?? {
+      // The same out_bill_no again answers the bill made the first time; other parameters are a conflict.
+      const known = this.bills.get(out);
+      if (known) {
+        if (known.amount !== Number(b.transfer_amount) || known.openid !== b.openid) {
+          return [400, { code: "INVALID_REQUEST", message: "商户单号重复且参数不一致" }];
+        }
+        return [
+          200,
+          { out_bill_no: out, transfer_bill_no: known.transfer_bill_no, create_time: "2026-11-20T13:29:35+08:00", state: known.state },
+        ];
+      }
+      // ¥2,000 or more: user_name is required, RSA-OAEP encrypted with the key the Wechatpay-Serial header names.
+      let userName: string | undefined;
+      if (b.user_name !== undefined) {
+        const decrypted = await this.decrypt(serial, String(b.user_name));
+        if (decrypted === null) return [400, { code: "PARAM_ERROR", message: "user_name 解密失败" }];
+        userName = decrypted;
+      }
+      if (Number(b.transfer_amount) >= 200_000 && !userName) {
+        return [400, { code: "PARAM_ERROR", message: "转账金额 >= 2000 元时，收款用户姓名必填" }];
+      }
+      const bill: Bill = {
         out_bill_no: out,
         transfer_bill_no: `1330000${Date.now()}`,
         state: "ACCEPTED",
         amount: Number(b.transfer_amount),
         openid: String(b.openid),
+        user_name: userName,
+        notify_url: typeof b.notify_url === "string" ? b.notify_url : undefined,
       };
       this.bills.set(out, bill);
+      // Finished later: by the transfer query or the MCHTRANSFER.BILL.FINISHED notification.
       return [
         200,
         { out_bill_no: out, transfer_bill_no: bill.transfer_bill_no, create_time: "2026-11-20T13:29:35+08:00", state: bill.state },
@@ -262,11 +325,28 @@ export class WechatPayFake {
           transfer_bill_no: bill.transfer_bill_no,
           state: bill.state,
           transfer_amount: bill.amount,
+          transfer_remark: "技师服务收入提现",
           openid: bill.openid,
+          ...(bill.fail_reason ? { fail_reason: bill.fail_reason } : {}),
+          create_time: "2026-11-20T13:29:35.120+08:00",
+          update_time: "2026-11-20T13:31:02.000+08:00",
         },
       ];
     }
     return [404, { code: "NOT_FOUND", message: "无此接口" }];
+  }
+
+  /** A field encrypted RSA-OAEP/SHA-1 for the platform key `serial`, decrypted with its private key; null when it does not decrypt. */
+  private async decrypt(serial: string | null, b64: string): Promise<string | null> {
+    const platform = JSON.parse(env.TEST_WECHATPAY_PLATFORM_KEYS) as Record<string, string>;
+    const pem = serial ? platform[serial] : undefined;
+    if (!pem) return null;
+    try {
+      const key = await crypto.subtle.importKey("pkcs8", pemToDer(pem)!, { name: "RSA-OAEP", hash: "SHA-1" }, false, ["decrypt"]);
+      return new TextDecoder().decode(await crypto.subtle.decrypt({ name: "RSA-OAEP" }, key, fromBase64(b64)));
+    } catch {
+      return null;
+    }
   }
 
   private refundBody(r: Refund, t: Trade) {

@@ -154,6 +154,7 @@ describe("withdrawals with live providers pay the account on file", () => {
     expect(approved.status).toBe(200);
     const bill = fake.bills.get(outBillNo(wd.body.id));
     expect(bill).toMatchObject({ openid: OPENID, amount: 4000 });
-    expect(approved.body).toMatchObject({ status: "approved", payoutRef: null });
+    // Accepted by WeChat Pay, not finished: processing until the transfer query or notification says so.
+    expect(approved.body).toMatchObject({ status: "processing", payoutRef: bill!.transfer_bill_no });
   });
 });

@@ -61,11 +61,12 @@ export async function listWithdrawals(db: Db, f: WithdrawalFilter, limit: number
     .limit(limit);
 }
 
-export async function approvedWithdrawals(db: Db, before: number, limit: number): Promise<WithdrawalRow[]> {
+/** Withdrawals in `status` last changed at or before `before`, the longest waiting first. */
+export async function withdrawalsInStatus(db: Db, status: WithdrawalStatus, before: number, limit: number): Promise<WithdrawalRow[]> {
   return db
     .select()
     .from(withdrawals)
-    .where(and(eq(withdrawals.status, "approved"), lte(withdrawals.updatedAt, before)))
+    .where(and(eq(withdrawals.status, status), lte(withdrawals.updatedAt, before)))
     .orderBy(asc(withdrawals.updatedAt))
     .limit(limit);
 }
@@ -102,14 +103,21 @@ export async function earningTotals(db: Db, account: string, technicianId: strin
     .from(ledgerEntries)
     .where(eq(ledgerEntries.account, account));
   const [open] = await db
-    .select({ sum: sql<number>`coalesce(sum(${withdrawals.amount}), 0)` })
+    .select({
+      sum: sql<number>`coalesce(sum(case when ${withdrawals.status} in ('requested', 'approved') then ${withdrawals.amount} else 0 end), 0)`,
+      inTransit: sql<number>`coalesce(sum(case when ${withdrawals.status} = 'processing' then ${withdrawals.amount} else 0 end), 0)`,
+    })
     .from(withdrawals)
-    .where(and(eq(withdrawals.technicianId, technicianId), sql`${withdrawals.status} in ('requested', 'approved')`));
+    .where(and(eq(withdrawals.technicianId, technicianId), sql`${withdrawals.status} in ('requested', 'approved', 'processing')`));
   return {
     balance: Number(row?.balance ?? 0),
     available: Number(row?.available ?? 0),
     earned: Number(row?.earned ?? 0),
+    /** Net of payouts set aside (payout_request) and given back (payout_reversal): processing ones included. */
     withdrawn: Number(row?.withdrawn ?? 0),
+    /** Requested or approved: still in the ledger balance. */
     withdrawing: Number(open?.sum ?? 0),
+    /** Processing at the provider: already out of the ledger balance (payouts_payable). */
+    inTransit: Number(open?.inTransit ?? 0),
   };
 }
