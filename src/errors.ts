@@ -254,6 +254,20 @@ export const ERRORS = {
   },
   WITHDRAWAL_LIMIT: { status: 409, detail: { en: "At most {perDay} withdrawals a day.", zh: "每天最多提现 {perDay} 次。" } },
   INSUFFICIENT_BALANCE: { status: 409, detail: { en: "That is more than your available balance.", zh: "提现金额超过可提现余额。" } },
+  STATEMENT_DAY_NOT_OVER: {
+    status: 400,
+    detail: {
+      en: "The statement of {date} exists only once that day is over in Asia/Shanghai.",
+      zh: "{date} 的对账单要等该日（北京时间）结束后才有。",
+    },
+  },
+  STATEMENT_UNAVAILABLE: {
+    status: 409,
+    detail: {
+      en: "{provider} gives no daily statement with this deployment's payment client.",
+      zh: "当前支付客户端下，{provider} 没有可下载的日对账单。",
+    },
+  },
   PAYEE_ACCOUNT_MISSING: {
     status: 409,
     detail: {

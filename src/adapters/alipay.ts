@@ -21,7 +21,7 @@ import { rsaPrivateKey, rsaPublicKey, rsaSign, rsaVerify } from "../lib/provider
 import type { PayoutState, ProviderClient, RefundState, TradeState } from "./payment-provider";
 
 /** How long one gateway call may take. */
-const TIMEOUT_MS = 10_000;
+export const TIMEOUT_MS = 10_000;
 
 /** Alipay could not be asked, or its answer cannot be trusted: try again later. */
 export class AlipayUnavailableError extends ProviderError {
@@ -178,6 +178,8 @@ function subCodeOf(parsed: Record<string, unknown>): string {
 /** Errors worth asking again about: service unavailable, Alipay's own faults, the gateway refusing our call. */
 function isSystemError(a: AlipayAnswer): boolean {
   const sub = a.sub_code ?? "";
+  // "No bill for that day" is an answer about the bill, not a fault of Alipay's.
+  if (sub === "isp.bill_not_exist") return false;
   return (
     a.code === "20000" ||
     a.code === "20001" ||
@@ -190,7 +192,7 @@ function isSystemError(a: AlipayAnswer): boolean {
   );
 }
 
-const reasonOf = (a: AlipayAnswer) => `${a.sub_code ?? a.code}: ${a.sub_msg ?? String(a.msg ?? "")}`.trim();
+export const reasonOf = (a: AlipayAnswer) => `${a.sub_code ?? a.code}: ${a.sub_msg ?? String(a.msg ?? "")}`.trim();
 
 const TRANSFER = { product_code: "TRANS_ACCOUNT_NO_PWD", biz_scene: "DIRECT_TRANSFER" } as const;
 
