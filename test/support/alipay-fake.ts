@@ -177,7 +177,12 @@ export class FakeAlipay {
       }
       default:
         return (
-          this.methods[method]?.(biz) ?? { code: "40004", msg: "Business Failed", sub_code: "isv.invalid-method", sub_msg: "不存在的方法名" }
+          this.methods[method]?.(biz) ?? {
+            code: "40004",
+            msg: "Business Failed",
+            sub_code: "isv.invalid-method",
+            sub_msg: "不存在的方法名",
+          }
         );
     }
   }
