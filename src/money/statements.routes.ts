@@ -81,10 +81,10 @@ export const runStatements = createRoute({
   method: "post",
   path: "/v1/admin/statements/run",
   tags: ["Money"],
-  summary: "Fetch and reconcile the daily statements of a finished day now (operators, audited)",
+  summary: "Fetch and reconcile the daily statements of a day now (operators, audited)",
   description:
     "What the cron does once a day for yesterday: download each provider's statement of `date` (or only `provider`'s) and compare it with our payments and refunds. " +
-    "Running a day again replaces its result. A provider that cannot be reached, or a file that fails its hash or format checks, is a failed run (`status: failed`), " +
+    "A day must be over in Asia/Shanghai (today is allowed when only the local client's records are read). Running a day again replaces its result. A provider that cannot be reached, or a file that fails its hash or format checks, is a failed run (`status: failed`), " +
     "tried again by the cron; the answer is still 200.",
   security: bearer,
   middleware: [platform] as const,

@@ -186,11 +186,18 @@ export async function runStatement(
 /** Today's date at the statements' time zone. */
 const todayOf = (now: number) => localDate(now, STATEMENT_TIME_ZONE);
 
-/** An operator runs the statements of a finished day (all providers, or one), audited. */
+/**
+ * An operator runs the statements of a day (all providers, or one), audited: a finished day, or
+ * today for the local client's records (they are kept as things happen).
+ */
 export async function runStatementsNow(env: Env, actorId: string, q: { date: string; provider?: PaymentProvider }, now = Date.now()) {
-  if (q.date >= todayOf(now)) throw AppError.of("STATEMENT_DAY_NOT_OVER", { date: q.date });
   const sources = statementSources(env).filter((s) => !q.provider || s.provider === q.provider);
   if (q.provider && sources.length === 0) throw AppError.of("STATEMENT_UNAVAILABLE", { provider: q.provider });
+  // A provider's bill exists once the day is over; the local client's records can be read any time.
+  const today = todayOf(now);
+  if (q.date > today || (q.date === today && sources.some((s) => s.source !== "local"))) {
+    throw AppError.of("STATEMENT_DAY_NOT_OVER", { date: q.date });
+  }
   const items: StatementOutcome[] = [];
   for (const s of sources) items.push(await runStatement(env, { ...s, day: q.date, actorId }, now));
   await appendAudit(getDb(env), {

@@ -386,7 +386,9 @@ describe("the cron and failures", () => {
 
   it("refuses a day not over, unknown fields, a provider without a statement and non-operators", async () => {
     const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+    const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     expectProblem(await runStatements({ date: today }), 400, "STATEMENT_DAY_NOT_OVER");
+    expectProblem(await runStatements({ date: tomorrow, provider: "sandbox" }), 400, "STATEMENT_DAY_NOT_OVER");
     expectProblem(await runStatements({ date: "2025-11-01", extra: 1 }), 400, "VALIDATION_FAILED");
     expectProblem(await runStatements({ date: "2025-02-30" }), 400, "VALIDATION_FAILED");
     // Live Stripe without a secret key is not offered, so it has no statement here.
@@ -428,5 +430,10 @@ describe("local mode", () => {
     expect(view.body.providers.every((x: { source: string }) => x.source === "local")).toBe(true);
     expect(wechat.seen).toHaveLength(0);
     expect(alipay.calls).toHaveLength(0);
+    // The local records are kept as things happen: today can be checked too, in local mode only.
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+    const now = await call("POST", "/v1/admin/statements/run", { token: admin.token, body: { date: today } });
+    expect(now.status, JSON.stringify(now.body)).toBe(200);
+    expect(now.body.items.map((i: { provider: string }) => i.provider)).toEqual(["wechatpay", "alipay", "stripe", "sandbox"]);
   });
 });
