@@ -277,7 +277,7 @@ export const ERRORS = {
   REFUND_DELAYED: {
     status: 503,
     detail: {
-      en: "The refund is recorded, but {provider} did not answer; it is sent automatically once {provider} answers.",
+      en: "The refund is recorded, but {provider} did not answer; it is sent automatically once the provider answers.",
       zh: "退款已记录，但 {provider} 暂时无响应；恢复后系统将自动发起退款。",
     },
   },
@@ -302,6 +302,20 @@ export const ERRORS = {
   },
   WITHDRAWAL_LIMIT: { status: 409, detail: { en: "At most {perDay} withdrawals a day.", zh: "每天最多提现 {perDay} 次。" } },
   INSUFFICIENT_BALANCE: { status: 409, detail: { en: "That is more than your available balance.", zh: "提现金额超过可提现余额。" } },
+  STATEMENT_DAY_NOT_OVER: {
+    status: 400,
+    detail: {
+      en: "The statement of {date} exists only once that day is over in Asia/Shanghai.",
+      zh: "{date} 的对账单要等该日（北京时间）结束后才有。",
+    },
+  },
+  STATEMENT_UNAVAILABLE: {
+    status: 409,
+    detail: {
+      en: "{provider} gives no daily statement with this deployment's payment client.",
+      zh: "当前支付客户端下，{provider} 没有可下载的日对账单。",
+    },
+  },
   PAYEE_ACCOUNT_MISSING: {
     status: 409,
     detail: {
@@ -320,7 +334,7 @@ export const ERRORS = {
   PAYOUT_DELAYED: {
     status: 503,
     detail: {
-      en: "The withdrawal is approved, but {provider} did not answer; it is paid out automatically once {provider} answers.",
+      en: "The withdrawal is approved, but {provider} did not answer; it is paid out automatically once the provider answers.",
       zh: "提现已批准，但 {provider} 暂时无响应；恢复后系统将自动打款。",
     },
   },

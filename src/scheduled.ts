@@ -1,6 +1,6 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
- * pending, reminders that fell due, virtual-number bindings to make, retry or end, then the outbox drain that sends what those wrote and anything
+ * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end, then the outbox drain that sends what those wrote and anything
  * a background drain missed. Each step runs even if an earlier one fails; the run fails (and is
  * logged) when any step did.
  */
@@ -8,6 +8,7 @@ import { drainOutbox } from "./notifications/outbox.service";
 import { writeDueReminders } from "./notifications/reminders.service";
 import { reconcilePendingPayments } from "./money/reconcile.service";
 import { reconcileNumberBindings } from "./visit/number-privacy.service";
+import { runDueStatements } from "./money/statements.service";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const steps: [string, () => Promise<unknown>][] = [
@@ -16,6 +17,13 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
       async () => {
         const summary = await reconcilePendingPayments(env, now);
         console.log(JSON.stringify({ level: "info", msg: "reconcile", ...summary }));
+      },
+    ],
+    [
+      "statements",
+      async () => {
+        const summary = await runDueStatements(env, now);
+        if (summary.due > 0) console.log(JSON.stringify({ level: "info", msg: "statements", ...summary }));
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],

@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import { api, download } from "./api.js";
 import { Bars, Columns } from "./charts.js";
 import { RefundDecision } from "./refunds.js";
+import { Statements } from "./statements.js";
 import {
   html,
   useApp,
@@ -147,7 +148,10 @@ function WithdrawalQueue() {
     >`;
 }
 
-/** One day: what the providers reported vs the ledger's provider clearing vs the orders (paid, not yet settled). */
+/**
+ * One day: what the providers reported vs the ledger's provider clearing vs the orders (paid, not
+ * yet settled), then the providers' daily statements and their mismatches.
+ */
 function Reconciliation() {
   const { t, city } = useApp();
   const tz = city?.timeZone ?? "Asia/Shanghai";
@@ -242,7 +246,8 @@ function Reconciliation() {
           </div>
         </div>`;
       }}<//
-    >`;
+    >
+    <${Statements} date=${date} />`;
 }
 
 /** Ledger revenue (gross, commission, shares, net of refunds) by day, merchant or service, and the ledger's CSV. */

@@ -176,6 +176,8 @@ function subCodeOf(parsed: Record<string, unknown>): string {
 /** Errors worth asking again about: service unavailable, Alipay's own faults, the gateway refusing our call. */
 function isSystemError(a: AlipayAnswer): boolean {
   const sub = a.sub_code ?? "";
+  // "No bill for that day" is an answer about the bill, not a fault of Alipay's.
+  if (sub === "isp.bill_not_exist") return false;
   return (
     a.code === "20000" ||
     a.code === "20001" ||
@@ -188,7 +190,7 @@ function isSystemError(a: AlipayAnswer): boolean {
   );
 }
 
-const reasonOf = (a: AlipayAnswer) => `${a.sub_code ?? a.code}: ${a.sub_msg ?? String(a.msg ?? "")}`.trim();
+export const reasonOf = (a: AlipayAnswer) => `${a.sub_code ?? a.code}: ${a.sub_msg ?? String(a.msg ?? "")}`.trim();
 
 const TRANSFER = { product_code: "TRANS_ACCOUNT_NO_PWD", biz_scene: "DIRECT_TRANSFER" } as const;
 

@@ -42,17 +42,29 @@ export function wechatpayApi(env: Env) {
   const cfg = config(env);
   const base = cfg.WECHATPAY_API_BASE.replace(/\/+$/, "");
 
-  async function call(method: "GET" | "POST", path: string, payload?: unknown, extraHeaders: Record<string, string> = {}): Promise<Answer> {
-    const url = new URL(base + path);
-    const body = payload === undefined ? "" : JSON.stringify(payload);
+  /** The `WECHATPAY2-SHA256-RSA2048` Authorization of a request: `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n` signed. */
+  async function authorize(method: "GET" | "POST", url: URL, body: string): Promise<string> {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonceStr = nonce();
     const key = await rsaPrivateKey(cfg.WECHATPAY_MERCHANT_PRIVATE_KEY);
     if (!key) throw new ProviderError("wechatpay: WECHATPAY_MERCHANT_PRIVATE_KEY is not a PKCS#8 RSA key", false);
     const signature = await rsaSign(key, `${method}\n${url.pathname}${url.search}\n${timestamp}\n${nonceStr}\n${body}\n`);
-    const authorization =
+    return (
       `WECHATPAY2-SHA256-RSA2048 mchid="${cfg.WECHATPAY_MCHID}",nonce_str="${nonceStr}",` +
-      `signature="${signature}",timestamp="${timestamp}",serial_no="${cfg.WECHATPAY_MERCHANT_SERIAL}"`;
+      `signature="${signature}",timestamp="${timestamp}",serial_no="${cfg.WECHATPAY_MERCHANT_SERIAL}"`
+    );
+  }
+
+  /** A failed exchange: a timeout or a refused connection, both worth trying again. */
+  function unreachable(what: string, err: unknown): ProviderError {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    return new ProviderError(`${what} ${timedOut ? `timed out after ${cfg.WECHATPAY_TIMEOUT_MS} ms` : `failed: ${String(err)}`}`, true);
+  }
+
+  async function call(method: "GET" | "POST", path: string, payload?: unknown, extraHeaders: Record<string, string> = {}): Promise<Answer> {
+    const url = new URL(base + path);
+    const body = payload === undefined ? "" : JSON.stringify(payload);
+    const authorization = await authorize(method, url, body);
     const what = `wechatpay: ${method} ${url.pathname}`;
     let res: Response;
     let text: string;
@@ -71,8 +83,7 @@ export function wechatpayApi(env: Env) {
       });
       text = await res.text();
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new ProviderError(`${what} ${timedOut ? `timed out after ${cfg.WECHATPAY_TIMEOUT_MS} ms` : `failed: ${String(err)}`}`, true);
+      throw unreachable(what, err);
     }
     if (res.status >= 500) throw new ProviderError(`${what} answered ${res.status}`, true, res.status);
     // Nothing in an answer is believed before its signature is checked, error answers included.
@@ -99,7 +110,7 @@ export function wechatpayApi(env: Env) {
     return new ProviderError(`wechatpay: ${what} refused (${why})`, false, a.status, code);
   }
 
-  return { call, refused, cfg };
+  return { call, refused, authorize, unreachable, base, cfg };
 }
 
 /** The trade states of WeChat Pay mapped onto ours. */

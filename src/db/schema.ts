@@ -973,3 +973,62 @@ export const couponRedemptions = sqliteTable(
   },
   (t) => [index("coupon_redemptions_coupon_idx").on(t.couponId, t.customerId, t.status)],
 );
+
+/**
+ * One reconciliation of a provider's daily statement (对账单) against our payments and refunds: one
+ * row per provider and day (Asia/Shanghai), replaced by every rerun. `failed` keeps the error and
+ * is tried again by the cron; the mismatches of the last good run stay until a run replaces them.
+ */
+export const statementRuns = sqliteTable(
+  "statement_runs",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider", { enum: PAYMENT_PROVIDERS }).notNull(),
+    /** YYYY-MM-DD, the statement's day in Asia/Shanghai. */
+    day: text("day").notNull(),
+    /** Where the lines came from: the provider's bill, or the local provider's own records. */
+    source: text("source", { enum: ["wechatpay_bill", "alipay_bill", "local"] }).notNull(),
+    status: text("status", { enum: ["succeeded", "failed"] }).notNull(),
+    /** Lines of the statement: payments and refunds, and their totals (分), of the last good run. */
+    payments: integer("payments").notNull().default(0),
+    refunds: integer("refunds").notNull().default(0),
+    paidTotal: integer("paid_total").notNull().default(0),
+    refundedTotal: integer("refunded_total").notNull().default(0),
+    /** The provider had no statement for the day (no trades): compared as an empty one. */
+    empty: integer("empty", { mode: "boolean" }).notNull().default(false),
+    /** Why the last attempt failed (a provider failure or an unreadable file); null after a good run. */
+    error: text("error"),
+    attempts: integer("attempts").notNull().default(0),
+    attemptedAt: integer("attempted_at").notNull(),
+    completedAt: integer("completed_at"),
+    /** The operator who ran it last; null for the cron. */
+    triggeredBy: text("triggered_by"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("statement_runs_provider_day_idx").on(t.provider, t.day), index("statement_runs_day_idx").on(t.day)],
+);
+
+/** A difference the statement of a provider and day showed: one row per kind, subject and ref. */
+export const statementMismatches = sqliteTable(
+  "statement_mismatches",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider", { enum: PAYMENT_PROVIDERS }).notNull(),
+    day: text("day").notNull(),
+    kind: text("kind", { enum: ["missing_here", "missing_at_provider", "amount_mismatch", "status_mismatch"] }).notNull(),
+    subject: text("subject", { enum: ["payment", "refund"] }).notNull(),
+    /** Our payment or refund id (the provider's out_trade_no / out_refund_no / out_request_no). */
+    ref: text("ref").notNull(),
+    orderId: text("order_id"),
+    ourAmount: integer("our_amount"),
+    ourStatus: text("our_status"),
+    theirAmount: integer("their_amount"),
+    theirStatus: text("their_status"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("statement_mismatches_key_idx").on(t.provider, t.day, t.subject, t.ref, t.kind),
+    index("statement_mismatches_ref_idx").on(t.provider, t.kind, t.subject, t.ref),
+  ],
+);

@@ -12,6 +12,8 @@ import { ownTechnicianId } from "../technicians/shifts.service";
 import { createRouter } from "../http/openapi";
 import * as routes from "./money.routes";
 import * as reportRoutes from "./revenue.routes";
+import { runStatementsNow, statementsOfDay } from "./statements.service";
+import * as statementRoutes from "./statements.routes";
 
 export default createRouter()
   .openapi(routes.earnings, async (c) => c.json(await withdrawals.earnings(c.env, ownTechnicianId(authOf(c)), c.req.valid("query")), 200))
@@ -58,6 +60,8 @@ export default createRouter()
   )
   .openapi(reportRoutes.reconciliation, async (c) => c.json(await reports.reconciliation(c.env, c.req.valid("query")), 200))
   .openapi(reportRoutes.reconcileNow, async (c) => c.json(await reconcilePendingPayments(c.env), 200))
+  .openapi(statementRoutes.statements, async (c) => c.json(await statementsOfDay(c.env, c.req.valid("query").date), 200))
+  .openapi(statementRoutes.runStatements, async (c) => c.json(await runStatementsNow(c.env, authOf(c).accountId, c.req.valid("json")), 200))
   .openapi(reportRoutes.revenue, async (c) => c.json(await reports.revenue(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(reportRoutes.ledger, async (c) => c.json(await reports.ledgerPage(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(reportRoutes.ledgerAccounts, async (c) => c.json(await reports.accounts(c.env, authOf(c)), 200))

@@ -83,6 +83,52 @@ describe("operator", () => {
   });
 });
 
+describe("operator: daily statements", () => {
+  it("fetches the day's statements on the reconciliation screen and lists a payment the provider took but we never heard of", async () => {
+    // The sandbox takes the money but its notification is "lost": the provider's records say paid, ours pending.
+    const customer = await api.signIn("+8613700000006");
+    const booked = await api.bookFirstFree(customer, "svc_demoDeepCleaning", { fromDay: 2, paymentPlan: "full" });
+    assert.ok(booked, "a free time for svc_demoDeepCleaning");
+    const payment = await api.ok("POST", `/v1/orders/${booked.id}/payments`, {
+      token: customer.token,
+      key: `statement-${booked.id}`,
+      body: { provider: "sandbox" },
+    });
+    await api.ok("POST", `/v1/sandbox/payments/${payment.id}/pay`, { token: customer.token, body: { notify: false } });
+
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+    await signInThroughUi(page, server.url, OPERATOR);
+    await page.click('a[data-nav="money"]');
+    await page.click('[data-tab="reconciliation"]');
+    await page.waitForSelector('[data-testid="statement-runs"] tr[data-provider="sandbox"][data-status="none"]');
+    await page.click('[data-testid="run-statements"]');
+    const row = `[data-testid="statement-mismatches"] tr[data-kind="status_mismatch"][data-ref="${payment.id}"]`;
+    await page.waitForSelector(row);
+    await page.waitForSelector('[data-testid="statement-runs"] tr[data-provider="sandbox"][data-status="succeeded"]');
+    // the only difference of the day, in words: never the raw codes
+    assert.equal(await page.locator('[data-testid="statement-mismatches"] tbody tr').count(), 1);
+    const zh = await page.textContent(row);
+    for (const words of ["sandbox", "状态不一致", "支付", "待支付", "已支付", booked.id.slice(-8)])
+      assert.ok(zh.includes(words), `${words} in ${zh}`);
+    assert.ok(!/status_mismatch|payment_|succeeded|pending/.test(zh), zh);
+    await page.click('[data-testid="lang"]');
+    await page.waitForSelector(`${row}:has-text("Statuses differ")`);
+    const en = await page.textContent(row);
+    for (const words of ["Payment", "Pending", "Paid"]) assert.ok(en.includes(words), `${words} in ${en}`);
+    // the run is on the record: the API shows the same single mismatch
+    const operator = await api.signIn(OPERATOR);
+    const today = await page.inputValue('input[name="reconDate"]');
+    const view = await api.ok("GET", `/v1/admin/statements?date=${today}`, { token: operator.token });
+    assert.deepEqual(
+      view.mismatches.map((m) => [m.provider, m.kind, m.ref]),
+      [["sandbox", "status_mismatch", payment.id]],
+    );
+    await page.click('[data-testid="lang"]');
+    await page.close();
+  });
+});
+
 describe("merchant admin", () => {
   it("sees only its own merchant's refunds and withdrawals, without reconciliation or commission rules", async () => {
     const page = await browser.context.newPage();

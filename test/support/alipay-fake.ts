@@ -6,7 +6,7 @@
  * `globalThis.fetch`: calls to GATEWAY reach the fake, everything else the real fetch.
  */
 import { env } from "cloudflare:test";
-import { vi } from "vitest";
+import { routeFetch } from "./fetch-routes";
 import { importPrivate, rsaSignB64, rsaVerifyB64 } from "./payments";
 
 export const GATEWAY = "https://alipay.fake.test/gateway.do";
@@ -14,7 +14,7 @@ export const GATEWAY = "https://alipay.fake.test/gateway.do";
 export const alipayLiveEnv = (over: Partial<Record<string, string>> = {}) =>
   ({ ...env, PAYMENT_PROVIDER_CLIENT: "live", ALIPAY_GATEWAY_URL: GATEWAY, ...over }) as Env;
 
-type Answer = Record<string, unknown>;
+export type Answer = Record<string, unknown>;
 interface Trade {
   tradeNo: string;
   total: string;
@@ -30,13 +30,15 @@ interface Transfer {
   name?: string;
 }
 
-const fen = (yuan: string) => Math.round(Number(yuan) * 100);
-const yuan = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2, "0")}`;
-const OK = { code: "10000", msg: "Success" };
-const fail = (sub_code: string, sub_msg: string) => ({ code: "40004", msg: "Business Failed", sub_code, sub_msg });
+export const fen = (yuan: string) => Math.round(Number(yuan) * 100);
+export const yuan = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2, "0")}`;
+export const OK = { code: "10000", msg: "Success" };
+export const fail = (sub_code: string, sub_msg: string) => ({ code: "40004", msg: "Business Failed", sub_code, sub_msg });
 
 /** Alipay's gateway as documented, for the methods the client uses. */
 export class FakeAlipay {
+  /** Methods beyond the trade, refund and transfer ones (a test adds what it needs). */
+  methods: Record<string, (biz: Record<string, unknown>) => Answer> = {};
   trades = new Map<string, Trade>();
   refunds = new Map<string, { outTradeNo: string; amount: string }>();
   transfers = new Map<string, Transfer>();
@@ -70,12 +72,7 @@ export class FakeAlipay {
 
   /** Routes fetch calls for GATEWAY to this fake until `uninstall`. */
   install(): this {
-    const original = globalThis.fetch.bind(globalThis);
-    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-      const req = new Request(input, init);
-      return req.url.startsWith(GATEWAY) ? this.handle(req, init?.signal ?? undefined) : original(input, init);
-    });
-    this.restore = () => spy.mockRestore();
+    this.restore = routeFetch([[GATEWAY, (req, signal) => this.handle(req, signal)]]);
     return this;
   }
 
@@ -231,7 +228,14 @@ export class FakeAlipay {
         };
       }
       default:
-        return { code: "40004", msg: "Business Failed", sub_code: "isv.invalid-method", sub_msg: "不存在的方法名" };
+        return (
+          this.methods[method]?.(biz) ?? {
+            code: "40004",
+            msg: "Business Failed",
+            sub_code: "isv.invalid-method",
+            sub_msg: "不存在的方法名",
+          }
+        );
     }
   }
 

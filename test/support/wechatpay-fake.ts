@@ -77,6 +77,10 @@ export interface Faults {
   tamperAnswer?: boolean;
   /** Sign the answer with a key that is not the platform's. */
   signWith?: CryptoKey;
+  /** The trade bill is still being made (STATEMENT_CREATING). */
+  billCreating?: boolean;
+  /** Serve a bill file changed after its hash was given. */
+  tamperBillFile?: boolean;
 }
 
 const AUTH = /^WECHATPAY2-SHA256-RSA2048 (.+)$/;
@@ -85,6 +89,9 @@ export class WechatPayFake {
   trades = new Map<string, Trade>();
   refunds = new Map<string, Refund>();
   bills = new Map<string, Bill>();
+  /** Trade bills by bill_date: the file's text and its SHA1 (hex). */
+  tradeBills = new Map<string, { text: string; sha1: string }>();
+  private downloads = new Map<string, { text: string; gzip: boolean }>();
   seen: Seen[] = [];
   faults: Faults = {};
   private restore: (() => void) | null = null;
@@ -106,6 +113,12 @@ export class WechatPayFake {
     t.trade_state = "SUCCESS";
     t.transaction_id = `4200002${Date.now()}`;
     return t.transaction_id;
+  }
+
+  /** The trade bill WeChat Pay will hand out for `billDate`. */
+  async setTradeBill(billDate: string, text: string): Promise<void> {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)));
+    this.tradeBills.set(billDate, { text, sha1: Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("") });
   }
 
   settleRefund(outRefundNo: string, status = "SUCCESS"): void {
@@ -160,6 +173,13 @@ export class WechatPayFake {
     if (!(await this.signedByMerchant(req.method, url.pathname + url.search, body, authorization))) {
       record(401);
       return this.answer(401, { code: "SIGN_ERROR", message: "签名错误" });
+    }
+    if (req.method === "GET" && url.pathname === "/v3/billdownload/file") {
+      const file = this.downloads.get(url.searchParams.get("token") ?? "");
+      if (file) {
+        record(200);
+        return this.billFile(file);
+      }
     }
     const [status, payload] = await this.route(
       req.method,
@@ -333,6 +353,20 @@ export class WechatPayFake {
         },
       ];
     }
+    if (method === "GET" && p === "/v3/bill/tradebill") {
+      const date = url.searchParams.get("bill_date") ?? "";
+      const type = url.searchParams.get("bill_type") ?? "ALL";
+      const tar = url.searchParams.get("tar_type");
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !["ALL", "SUCCESS", "REFUND"].includes(type) || (tar !== null && tar !== "GZIP")) {
+        return [400, { code: "PARAM_ERROR", message: "参数错误" }];
+      }
+      if (this.faults.billCreating) return [400, { code: "STATEMENT_CREATING", message: "账单生成中" }];
+      const bill = this.tradeBills.get(date);
+      if (!bill) return [400, { code: "NO_STATEMENT_EXIST", message: "账单文件不存在" }];
+      const token = crypto.randomUUID().replaceAll("-", "");
+      this.downloads.set(token, { text: bill.text, gzip: tar === "GZIP" });
+      return [200, { hash_type: "SHA1", hash_value: bill.sha1, download_url: `${FAKE_BASE}/v3/billdownload/file?token=${token}` }];
+    }
     return [404, { code: "NOT_FOUND", message: "无此接口" }];
   }
 
@@ -347,6 +381,16 @@ export class WechatPayFake {
     } catch {
       return null;
     }
+  }
+
+  /** The bill file: raw bytes (gzipped when asked), unsigned, as WeChat Pay serves it. */
+  private async billFile(file: { text: string; gzip: boolean }): Promise<Response> {
+    const text = this.faults.tamperBillFile
+      ? file.text.replace(/`(\d+)\.(\d\d)/, (_, y: string, f: string) => `\`${Number(y) + 1}.${f}`)
+      : file.text;
+    const raw = new TextEncoder().encode(text);
+    const bytes = file.gzip ? await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer() : raw;
+    return new Response(bytes, { status: 200, headers: { "Content-Type": "application/octet-stream", "Request-ID": crypto.randomUUID() } });
   }
 
   private refundBody(r: Refund, t: Trade) {

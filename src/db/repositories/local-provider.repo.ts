@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt } from "drizzle-orm";
 import type { Db } from "../client";
 import { localProviderRecords } from "../schema";
 
@@ -20,4 +20,20 @@ export async function setLocalState(db: Db, ref: string, state: string, data?: R
     .update(localProviderRecords)
     .set({ state, updatedAt: now, ...(data ? { data } : {}) })
     .where(eq(localProviderRecords.ref, ref));
+}
+
+/** The local provider's trades and refunds of `provider` last changed in [from, to): its "statement" of that time. */
+export async function localRecordsBetween(db: Db, provider: string, from: number, to: number): Promise<LocalProviderRecord[]> {
+  return db
+    .select()
+    .from(localProviderRecords)
+    .where(
+      and(
+        eq(localProviderRecords.provider, provider),
+        inArray(localProviderRecords.kind, ["trade", "refund"]),
+        gte(localProviderRecords.updatedAt, from),
+        lt(localProviderRecords.updatedAt, to),
+      ),
+    )
+    .orderBy(asc(localProviderRecords.updatedAt), asc(localProviderRecords.ref));
 }
