@@ -139,6 +139,25 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest();
 
 type Answer = [number, unknown];
 
+/**
+ * Concurrent inserts that clash on an exclusion constraint can deadlock each other (each waits for
+ * the other's transaction while checking the constraint); PostgreSQL aborts one with 40P01. Like
+ * any application on PostgreSQL, the peers retry the victim's whole transaction; the audit reports
+ * how often.
+ */
+let retries = 0;
+async function retryingDeadlocks<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code !== "40P01" && code !== "40001") || attempt >= 5) throw err;
+      retries += 1;
+    }
+  }
+}
+
 /** The services, read once (Doorstep prices from a per-isolate cache of them too). */
 const services = new Map<string, { base_price: number; duration_minutes: number }>();
 async function serviceOf(id: string) {
@@ -168,7 +187,11 @@ async function quote(body: Record<string, unknown>): Promise<Answer> {
 
 // ---- minimal ----
 
-async function minimalOrder(body: Record<string, unknown>): Promise<Answer> {
+function minimalOrder(body: Record<string, unknown>): Promise<Answer> {
+  return retryingDeadlocks(() => minimalInsert(body));
+}
+
+async function minimalInsert(body: Record<string, unknown>): Promise<Answer> {
   const q = readQuote(String(body.quoteId));
   if (!q || typeof body.technicianId !== "string" || typeof body.customerId !== "string") return [400, { code: "QUOTE_INVALID" }];
   try {
@@ -226,8 +249,12 @@ async function signUp(body: Record<string, unknown>): Promise<Answer> {
   return [201, { token, accountId: id, addressId }];
 }
 
-async function equivalentOrder(accountId: string, key: string | undefined, raw: string): Promise<Answer> {
-  if (!key) return [400, { code: "IDEMPOTENCY_KEY_REQUIRED" }];
+function equivalentOrder(accountId: string, key: string | undefined, raw: string): Promise<Answer> {
+  if (!key) return Promise.resolve([400, { code: "IDEMPOTENCY_KEY_REQUIRED" }]);
+  return retryingDeadlocks(() => equivalentTransaction(accountId, key, raw));
+}
+
+async function equivalentTransaction(accountId: string, key: string, raw: string): Promise<Answer> {
   const body = parse(raw);
   const q = readQuote(String(body.quoteId));
   if (!q || typeof body.technicianId !== "string" || typeof body.addressId !== "string") return [400, { code: "QUOTE_INVALID" }];
@@ -333,6 +360,7 @@ async function audit(): Promise<Answer> {
       bookings: Number(count.rows[0]!.n),
       overlaps: Number(overlaps.rows[0]!.n),
       incomplete: Number(incomplete.rows[0]!.n),
+      deadlockRetries: retries,
       ids: ids.rows.map((r) => r.id),
     },
   ];

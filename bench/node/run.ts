@@ -26,7 +26,7 @@ import { affinities, onSystemCore, pinGenerator, planPinning, unpinGenerator } f
 import { ensureInstalled, startPostgres, stopPostgres, type Postgres } from "./postgres.ts";
 import { installCleanup, portInUse, start, stop, stopAll, waitForHttp, type Managed } from "./processes.ts";
 import { renderReport, type Run } from "./report.ts";
-import { bundle, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, startWranglerDev, type Runtime } from "./runtime.ts";
+import { bundle, ensureAssets, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, startWranglerDev, type Runtime } from "./runtime.ts";
 import {
   availabilityFullCell,
   bookingStorms,
@@ -329,6 +329,7 @@ try {
     await seedDemo(persist, path.join(logs, "seed.log"));
     const people = await seedBenchTechnicians(persist, { storm: 200, calendar: 200, presence: SIZES.presenceTechnicians });
     const seedMs = Math.round(performance.now() - t0);
+    await ensureAssets();
     const script = await bundle(path.join(ROOT, ".cache", "bench-bundle"));
     miniflare = await startMiniflare(persist, PORTS.miniflare, script, path.join(logs, "miniflare.log"), pinning);
     log(`Miniflare answered after ${miniflare.startMs} ms`);

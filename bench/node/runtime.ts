@@ -5,7 +5,7 @@
  * directory) and Miniflare driven directly (one workerd, the same bundle, bindings and persistence).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseEnv, promisify } from "node:util";
@@ -150,6 +150,12 @@ export async function startWranglerDev(
     env: NODE_ENV,
   });
   return ready("wrangler dev", `http://127.0.0.1:${port}`, p, t0, logFile);
+}
+
+/** The Worker's static assets (public/, not in git): built by `npm run build:dashboard` when missing, as wrangler needs them. */
+export async function ensureAssets(): Promise<void> {
+  if (existsSync(path.join(ROOT, "public", "dashboard"))) return;
+  await promisify(execFile)(process.execPath, [path.join(ROOT, "scripts", "build-dashboard.mjs")], { cwd: ROOT, env: NODE_ENV });
 }
 
 /** Bundles the benchmark Worker exactly as a deploy would, into `outdir`; returns the path of the bundled script. */

@@ -505,7 +505,11 @@ export async function peerStorms(
     out.push(level);
     acked.push(...r.acked.map((a) => a.orderId));
   }
-  const audit = await api.must<{ bookings: number; overlaps: number; incomplete: number; ids: string[] }>(200, "GET", "/audit");
+  const audit = await api.must<{ bookings: number; overlaps: number; incomplete: number; deadlockRetries: number; ids: string[] }>(
+    200,
+    "GET",
+    "/audit",
+  );
   const stored = new Set(audit.ids);
   return {
     levels: out,
@@ -513,6 +517,7 @@ export async function peerStorms(
       bookings: audit.bookings,
       overlaps: audit.overlaps,
       incomplete: audit.incomplete,
+      deadlockRetries: audit.deadlockRetries,
       acknowledged: acked.length,
       missing: acked.filter((id) => !stored.has(id)).length,
     },
