@@ -174,9 +174,11 @@ export function renderReport(run: Run, resultFile: string): void {
     ok ? "Correctness in this run: **every check passed**." : `Correctness in this run: **${run.failures.length} check(s) failed**:`,
     ...run.failures.map((f) => `- ${f}`),
     "",
-    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, under 3 minutes). It uses",
-    "127.0.0.1 ports 8790 (wrangler dev), 8791 (Miniflare), 8797 (inspector), 8798 (the peer's HTTP server) and 55432",
-    "(PostgreSQL), refuses to start if one is taken, and stops every process it started, also on failure or Ctrl+C.",
+    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, about 4 minutes); add",
+    "`--primary` for the peers and Miniflare only, `--no-pin` to leave the processes unpinned; `npm run bench -- --render",
+    "<results file>` regenerates this page from a recorded run. It uses 127.0.0.1 ports 8790 (wrangler dev), 8791",
+    "(Miniflare), 8797 (inspector), 8798 (the peers' HTTP server, one after the other) and 55432 (PostgreSQL), refuses to",
+    "start if one is taken, and stops every process it started, also on failure or Ctrl+C.",
     "",
   );
   const load1 = (name: string, runtime?: string) => {
@@ -459,7 +461,7 @@ export function renderReport(run: Run, resultFile: string): void {
     "before the answer (the idempotency claim; the address and the technician in parallel; one batch with the order, both",
     "timeline entries and their messages and the stored answer) and two after it (the outbox drain). The quote prices from",
     "a per-isolate cache of the service and the cell's city (test/orders/booking-roundtrips.test.ts bounds these",
-    "counts). Latency is quote + order; the two halves are shown apart.",
+    "counts; the section above counts them per booking in the storms). Latency is quote + order; the two halves are shown apart.",
     "",
   );
   table(
@@ -478,7 +480,7 @@ export function renderReport(run: Run, resultFile: string): void {
       "of no-op ceiling",
       "of cell RPC ceiling",
     ],
-    [...(w1?.levels ?? []).map((l) => ["wrangler dev", l] as const), ...(w1m?.levels ?? []).map((l) => ["Miniflare", l] as const)].map(
+    [...(w1m?.levels ?? []).map((l) => ["Miniflare", l] as const), ...(w1?.levels ?? []).map((l) => ["wrangler dev", l] as const)].map(
       ([rt, l]) => {
         const c = rt === "Miniflare" ? ceilM : ceilW;
         // a booking is two requests: compare requests per second with the ceilings
@@ -518,10 +520,10 @@ export function renderReport(run: Run, resultFile: string): void {
         ]
       : []),
     "",
-    auditLine(w1?.audit, "Audit after W1"),
+    auditLine(w1m?.audit, "Audit after the storms on Miniflare"),
     "",
   );
-  if (w1m) L.push(auditLine(w1m.audit, "Audit of everything acknowledged in the run, read back through Miniflare at the end"), "");
+  if (w1) L.push(auditLine(w1.audit, "Audit after the storms on wrangler dev, of everything acknowledged so far"), "");
 
   L.push("## W2 maximum contention", "");
   L.push(
