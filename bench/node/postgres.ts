@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { onSystemCore, type Pinning } from "./pinning.ts";
 import { start, stop, type Managed } from "./processes.ts";
 
 const BIN = "/usr/lib/postgresql/15/bin";
@@ -45,7 +46,7 @@ function serverUser(): { uid: number; gid: number } | undefined {
 }
 
 /** initdb in a temp directory, then the server on 127.0.0.1:`port`; resolves once it accepts connections. */
-export async function startPostgres(port: number, logFile: string): Promise<Postgres> {
+export async function startPostgres(port: number, logFile: string, pinning: Pinning): Promise<Postgres> {
   const user = serverUser();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "doorstep-bench-pg-"));
   if (user) chownSync(dataDir, user.uid, user.gid);
@@ -58,8 +59,18 @@ export async function startPostgres(port: number, logFile: string): Promise<Post
   const version = execFileSync(path.join(BIN, "postgres"), ["--version"]).toString().trim();
   const p = start(
     "postgres",
-    path.join(BIN, "postgres"),
-    ["-D", dataDir, "-h", "127.0.0.1", "-p", String(port), "-k", dataDir, "-c", "max_connections=100"],
+    ...onSystemCore(pinning, "postgres (and its backends)", path.join(BIN, "postgres"), [
+      "-D",
+      dataDir,
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-k",
+      dataDir,
+      "-c",
+      "max_connections=100",
+    ]),
     logFile,
     { ...asUser, cwd: dataDir },
   );

@@ -82,28 +82,69 @@ export function installCleanup(afterwards: () => void): void {
   });
 }
 
+interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  /** utime + stime + cutime + cstime, in clock ticks. */
+  ticks: number;
+}
+
+function readStat(pid: number | string): ProcStat | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // pid (comm) state ppid …; comm may hold spaces, so split after the last ')'.
+  const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // After the comm: [0] state, [1] ppid, …, [11] utime, [12] stime, [13] cutime, [14] cstime.
+  return { pid: Number(pid), comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+}
+
+/** `pid` and every process below it (read from /proc). */
+export function processTree(pid: number): ProcStat[] {
+  const all: ProcStat[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const stat = /^\d+$/.test(entry) ? readStat(entry) : null;
+    if (stat) all.push(stat);
+  }
+  const live = all;
+  const root = live.find((p) => p.pid === pid);
+  if (!root) return [];
+  const out = [root];
+  for (let i = 0; i < out.length; i++) for (const p of live) if (p.ppid === out[i]!.pid) out.push(p);
+  return out;
+}
+
 /** Child processes of `pid` whose command name is `comm` (read from /proc). */
 export function childrenNamed(pid: number, comm: string): number[] {
-  const found: number[] = [];
-  const walk = (parent: number) => {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue;
+  return processTree(pid)
+    .slice(1)
+    .filter((p) => p.comm === comm)
+    .map((p) => p.pid);
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU milliseconds (user + system) spent so far by the trees under `pids`: each live process's own
+ * time plus that of the children it has reaped (a PostgreSQL backend that ended counts in the
+ * postmaster). Take it before and after a workload; the difference is what the workload cost.
+ */
+export function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  const seen = new Set<number>();
+  for (const pid of pids)
+    for (const p of processTree(pid))
+      if (!seen.has(p.pid)) {
+        seen.add(p.pid);
+        ticks += p.ticks;
       }
-      // pid (comm) state ppid …; comm may hold spaces, so split after the last ')'.
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== parent) continue;
-      if (name === comm) found.push(Number(entry));
-      walk(Number(entry));
-    }
-  };
-  walk(pid);
-  return found;
+  return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
 /** Polls `url` until it answers 2xx or `timeoutMs` passes; returns the milliseconds it took, or null. */

@@ -3,6 +3,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { barChart } from "./charts.ts";
+import { CITIES, PEAK_FACTORS, PLATFORM, ceilingsOf, cityNeed, inputsOf, splitPoint, targetsOf } from "./capacity.ts";
+import type { Pinning } from "./pinning.ts";
 import type { Audit } from "./booking.ts";
 import type { batchAssignment } from "./dispatch-quality.ts";
 import type { LoadResult, Outcome, Percentiles } from "./load.ts";
@@ -16,7 +18,11 @@ export interface Run {
   finishedAt: string;
   command: string;
   quick: boolean;
+  /** `--primary`: only the peers and Miniflare ran. */
+  primaryOnly?: boolean;
   machine: Record<string, unknown>;
+  /** How the load generator and the systems under test were pinned to cores (bench/node/pinning.ts). */
+  pinning?: Pinning;
   failures: string[];
   results: Record<string, unknown>[];
 }
@@ -39,6 +45,17 @@ const ms = (x: unknown) => (typeof x === "number" ? `${n(x, x < 10 ? 1 : 0)} ms`
 const pct = (part: number | undefined, whole: number | undefined) =>
   part !== undefined && whole ? `${n((part / whole) * 100, 1)} %` : "–";
 
+/** How the run was pinned, in one paragraph. */
+function pinningLine(p: Pinning | undefined): string {
+  if (!p) return "Pinning: not recorded (a run from before the bench pinned its processes): everything shared every core.";
+  if (!p.pinned) return `Pinning: **not pinned** (${p.reason}); the load generator and the systems under test shared every core.`;
+  return [
+    `Pinning (taskset): the load generator (the bench's Node process) on core ${p.generator}, each system under test alone on core ${p.system}`,
+    "(workerd with its host process; PostgreSQL with the peer's HTTP server), so both sides get one core each; the kernel's",
+    `affinity of every process is recorded with its workload. Commands: ${p.commands.map((c) => `\`${c}\``).join(", ")}.`,
+  ].join(" ");
+}
+
 export function renderReport(run: Run, resultFile: string): void {
   const all = (name: string) => run.results.filter((r) => r.name === name);
   const one = <T>(name: string, runtime?: string) => all(name).find((r) => runtime === undefined || r.runtime === runtime) as T | undefined;
@@ -53,9 +70,16 @@ export function renderReport(run: Run, resultFile: string): void {
   const peer = one<{
     runtime: string;
     levels: Level[];
-    audit: { bookings: number; overlaps: number; acknowledged: number; missing: number };
+    audit: { bookings: number; overlaps: number; acknowledged: number; missing: number; deadlockRetries?: number };
     skipped?: string;
   }>("peer.postgres");
+  const eq = one<{
+    runtime: string;
+    levels: Level[];
+    audit: { bookings: number; overlaps: number; acknowledged: number; missing: number; incomplete: number; deadlockRetries?: number };
+    skipped?: string;
+  }>("peer.equivalent");
+  const counted = one<{ level: Level }>("bookings.counted");
   const naive = one<{ levels: Level[]; audit: { orders: number; overlappingPairs: number; technicians: number } }>("naive.d1");
   const w4 = one<Record<string, unknown> & { sequential: Load; concurrent: Load }>("w4.availability");
   const w5 = one<Record<string, unknown> & { load: Load; stalenessMs: Pc }>("w5.presence");
@@ -75,6 +99,8 @@ export function renderReport(run: Run, resultFile: string): void {
   const ceilingAt = (c: Ceilings | undefined, kind: "noop" | "ping", clients: number) =>
     c?.[kind].find((l) => l.concurrency === clients)?.opsPerSecond;
   const peerAt = (clients: number) => peer?.levels?.find((l) => l.concurrency === clients);
+  const eqAt = (clients: number) => eq?.levels?.find((l) => l.concurrency === clients);
+  const w1mAt = (clients: number) => w1m?.levels.find((l) => l.concurrency === clients);
   const w1At = (clients: number) => w1?.levels.find((l) => l.concurrency === clients);
 
   // ---- charts ----
@@ -93,7 +119,8 @@ export function renderReport(run: Run, resultFile: string): void {
           name: "Doorstep (Miniflare)",
           values: levels.map((c) => w1m?.levels.find((l) => l.concurrency === c)?.bookingsPerSecond ?? null),
         },
-        { name: "PostgreSQL peer", values: levels.map((c) => peerAt(c)?.bookingsPerSecond ?? null) },
+        { name: "PostgreSQL minimal peer", values: levels.map((c) => peerAt(c)?.bookingsPerSecond ?? null) },
+        { name: "PostgreSQL equivalent peer", values: levels.map((c) => eqAt(c)?.bookingsPerSecond ?? null) },
       ],
     }),
   );
@@ -130,19 +157,29 @@ export function renderReport(run: Run, resultFile: string): void {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}; workerd ${m.workerd}; wrangler ${m.wrangler}; miniflare ${m.miniflare}; ${m.postgres ?? "PostgreSQL not run"}. Load average when it started: ${(m.loadAverageAtStart as number[] | undefined)?.join(" / ") ?? "–"}.`,
     "",
     `**All figures come from that one run on that one machine** (${m.cores} cores; each workload's load average is shown):`,
-    "treat them as orders of magnitude and ratios, not as production numbers. The load generator (Node), the runtime",
-    "(workerd) and PostgreSQL all share the same two cores. Nothing here is asserted by `npm test`; the bench exits non-zero",
-    "only on correctness (overlapping intervals, an acknowledged booking missing from its calendar or from D1, more than one",
-    "winner of one slot, a server error during a storm). Each record in the results file carries the machine, its load",
-    "average and the exact command.",
+    "treat them as orders of magnitude and ratios, not as production numbers. Nothing here is asserted by `npm test`; the",
+    "bench exits non-zero only on correctness (overlapping intervals, an acknowledged booking missing from its calendar or",
+    "from D1, more than one winner of one slot, a server error during a storm, counters that missed requests). Each record",
+    "in the results file carries the machine, its load average and the exact command.",
+    ...(run.quick || run.primaryOnly
+      ? [
+          "",
+          `**This run used ${[run.quick && "the quick sizes", run.primaryOnly && "`--primary` (the peers and Miniflare only)"].filter(Boolean).join(" and ")}**: the machinery and the audits are`,
+          "proven, the figures are not the ones to quote. Rerun `npm run bench` on a quiet machine for those.",
+        ]
+      : []),
+    "",
+    pinningLine(run.pinning),
     "",
     ok ? "Correctness in this run: **every check passed**." : `Correctness in this run: **${run.failures.length} check(s) failed**:`,
     ...run.failures.map((f) => `- ${f}`),
     "",
-    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, under 3 minutes);",
-    "`npm run bench -- --history [--quick]` runs only the history-growth suite and rewrites only its section. It uses",
-    "127.0.0.1 ports 8790 (wrangler dev), 8791 (Miniflare), 8797 (inspector), 8798 (the peer's HTTP server) and 55432",
-    "(PostgreSQL), refuses to start if one is taken, and stops every process it started, also on failure or Ctrl+C.",
+    "Run it with `npm run bench` (full sizes) or `npm run bench -- --quick` (smaller counts, about 4 minutes); add",
+    "`--primary` for the peers and Miniflare only, `--no-pin` to leave the processes unpinned, `--history [--quick]` for only the",
+    "history-growth suite (it rewrites only its section); `npm run bench -- --render",
+    "<results file>` regenerates this page from a recorded run. It uses 127.0.0.1 ports 8790 (wrangler dev), 8791",
+    "(Miniflare), 8797 (inspector), 8798 (the peers' HTTP server, one after the other) and 55432 (PostgreSQL), refuses to",
+    "start if one is taken, and stops every process it started, also on failure or Ctrl+C.",
     "",
   );
   const load1 = (name: string, runtime?: string) => {
@@ -166,9 +203,15 @@ export function renderReport(run: Run, resultFile: string): void {
         load1("ceilings", "wrangler dev"),
       ],
       [
-        "W1 booking storm, best level",
+        "W1 booking storm, Miniflare, 10 clients",
+        `${n(w1mAt(10)?.bookingsPerSecond, 1)} bookings/s, p99 ${ms(w1mAt(10)?.load.latencyMs.p99)}; ${n(counted?.level.measured?.counts?.perBooking?.d1Statements, 1)} D1 statements and ${n(counted?.level.measured?.counts?.perBooking?.cellCalls, 1)} cell calls per booking`,
+        `PostgreSQL equivalent peer ${n(eqAt(10)?.bookingsPerSecond, 1)}, minimal peer ${n(peerAt(10)?.bookingsPerSecond, 1)} bookings/s`,
+        load1("w1.storm.miniflare"),
+      ],
+      [
+        "W1 booking storm, wrangler dev, best level",
         `${n(top, 1)} bookings/s at ${topLevel?.concurrency ?? "–"} clients, p99 ${ms(topLevel?.load.latencyMs.p99)}`,
-        `PostgreSQL peer ${n(peerAt(topLevel?.concurrency ?? 0)?.bookingsPerSecond, 1)} bookings/s at the same clients`,
+        `PostgreSQL minimal peer ${n(peerAt(topLevel?.concurrency ?? 0)?.bookingsPerSecond, 1)} bookings/s at the same clients`,
         load1("w1.storm"),
       ],
       [
@@ -224,6 +267,152 @@ export function renderReport(run: Run, resultFile: string): void {
   );
   L.push("![Bookings per second](bench/charts/booking-throughput.svg)", "");
 
+  // ---- the primary comparison, the targets, the counts ----
+  L.push("## Targets of issue 12", "");
+  L.push(
+    "Each target next to this run's figure (Doorstep on Miniflare at 10 clients, the peers at 10 clients, the counted",
+    "single bookings), marked honestly: ✅ met, ❌ not met, – not measured in this run.",
+    "",
+  );
+  table(
+    ["target", "measured", "met"],
+    targetsOf(run).map((t) => [t.target, t.measured, t.pass === null ? "–" : t.pass ? "✅" : "❌"]),
+  );
+
+  L.push("## Primary comparison: Doorstep on Miniflare and the PostgreSQL peers", "");
+  L.push(
+    "The same W1 workload (quote, then order; every fifth attempt repeats the one before it and must get 409; same load",
+    "generator, same clients) against Doorstep on Miniflare directly and against two PostgreSQL peers behind a Node HTTP",
+    "server with a pool of 20 (bench/node/pg-peer.ts). The **minimal** peer is one `INSERT` guarded by an exclusion",
+    "constraint (`EXCLUDE USING gist (technician_id WITH =, during WITH &&)`): the floor of a booking there. The",
+    "**equivalent** peer does what a booking does here: the account looked up by the SHA-256 of its bearer token on every",
+    "request, then in one transaction the Idempotency-Key claimed (a retry gets the stored answer), the customer's address",
+    "and the technician read, the exclusion-constrained insert, both timeline rows, both outbox rows and the answer stored",
+    "with the key (a refused slot stores its 409). Neither peer encrypts personal data, dispatches or delivers",
+    "notifications. CPU is the system under test's (user + system, every process of its tree, read from /proc around each",
+    "level, until the drain and the queue consumers have settled) divided by the bookings acknowledged.",
+    "",
+  );
+  const cpuOf = (l: Level | undefined) => ms(l?.measured?.cpu?.systemMsPerBooking);
+  table(
+    [
+      "clients",
+      "Doorstep bookings/s",
+      "p99",
+      "CPU per booking",
+      "minimal peer bookings/s",
+      "p99",
+      "CPU per booking",
+      "equivalent peer bookings/s",
+      "p99",
+      "CPU per booking",
+      "Doorstep / minimal",
+      "Doorstep / equivalent",
+    ],
+    levels.map((c) => {
+      const d = w1mAt(c);
+      const mp = peerAt(c);
+      const ep = eqAt(c);
+      const r = (a?: Level, b?: Level) => (a && b && b.bookingsPerSecond ? `${n(a.bookingsPerSecond / b.bookingsPerSecond, 2)}×` : "–");
+      return [
+        c,
+        n(d?.bookingsPerSecond, 1),
+        ms(d?.load.latencyMs.p99),
+        cpuOf(d),
+        n(mp?.bookingsPerSecond, 1),
+        ms(mp?.load.latencyMs.p99),
+        cpuOf(mp),
+        n(ep?.bookingsPerSecond, 1),
+        ms(ep?.load.latencyMs.p99),
+        cpuOf(ep),
+        r(d, mp),
+        r(d, ep),
+      ];
+    }),
+  );
+  for (const [name, p] of [
+    ["Minimal peer", peer],
+    ["Equivalent peer", eq],
+  ] as const)
+    if (p?.skipped) L.push(`${name} skipped: ${p.skipped}.`, "");
+    else if (p?.audit)
+      L.push(
+        `${name} audit: ${n(p.audit.bookings)} bookings stored, **${n(p.audit.overlaps)} overlapping pairs**, ${n(p.audit.missing)} of ${n(p.audit.acknowledged)} acknowledged missing` +
+          `${"incomplete" in p.audit && name === "Equivalent peer" ? `, ${n(p.audit.incomplete)} orders without their two timeline rows, two outbox rows and stored answer` : ""}` +
+          `; ${n(p.audit.deadlockRetries ?? 0)} transactions retried after PostgreSQL aborted them as deadlock victims (clashing inserts on an exclusion constraint can wait on each other).`,
+        "",
+      );
+
+  L.push("## D1 statements and cell calls per booking (counted)", "");
+  L.push(
+    "The benchmark Worker (bench/worker.ts) runs every request, queue batch and cron run with bindings that count each D1",
+    "statement (a batch counts each of its statements, and once as a round trip), each call to a cell and each queue send",
+    "(bench/worker/counters.ts, the same wrappers as test/support/counting.ts); the bench resets the counters before a",
+    "storm and reads them once they stop moving, so the outbox drain after the answer and the notification consumer are",
+    "included. Per booking = everything counted ÷ bookings acknowledged. The headline is the counted run: one client,",
+    `${n(counted?.level.attempts)} bookings of fresh slots, no 409s; the W1 levels on Miniflare add the quotes and refusals of their 20 % repeats.`,
+    "",
+  );
+  const perRows = [
+    ...(counted ? [["counted, 1 client", counted.level] as const] : []),
+    ...(w1m?.levels ?? []).map((l) => [`W1 Miniflare, ${l.concurrency} client${l.concurrency > 1 ? "s" : ""}`, l] as const),
+    ...(w1?.levels ?? []).map((l) => [`W1 wrangler dev, ${l.concurrency} client${l.concurrency > 1 ? "s" : ""}`, l] as const),
+  ];
+  table(
+    [
+      "workload",
+      "bookings",
+      "D1 statements",
+      "of them the drain's",
+      "D1 round trips",
+      "cell calls",
+      "queue sends",
+      "counted every order request",
+    ],
+    perRows.map(([what, l]) => {
+      const pb = l.measured?.counts?.perBooking;
+      return [
+        what,
+        n(l.booked),
+        n(pb?.d1Statements, 2),
+        n(pb?.drainStatements, 2),
+        n(pb?.d1RoundTrips, 2),
+        n(pb?.cellCalls, 2),
+        n(pb?.queueSends, 2),
+        l.measured?.counts ? (l.measured.counts.complete ? "yes" : "**no**") : "–",
+      ];
+    }),
+  );
+  const sources = counted?.level.measured?.counts?.sources;
+  if (sources && counted.level.booked) {
+    L.push("Where the counted run's statements come from, per booking:", "");
+    const b = counted.level.booked;
+    table(
+      ["source", "invocations", "D1 statements", "D1 round trips", "cell calls"],
+      Object.entries(sources).map(([src, x]) => [
+        `\`${src}\``,
+        n(x.invocations),
+        n(x.d1Statements / b, 2),
+        n(x.d1RoundTrips / b, 2),
+        Object.entries(x.cellCalls)
+          .map(([k, v]) => `${k} ${n(v / b, 2)}`)
+          .join(", ") || "0",
+      ]),
+    );
+    L.push("<details><summary>Every statement shape of the counted run, per booking</summary>", "");
+    table(
+      ["source", "statement (first 72 characters)", "per booking"],
+      Object.entries(sources).flatMap(([src, x]) =>
+        Object.entries(x.statements).map(([shape, k]) => [
+          `\`${src}\``,
+          `\`${shape.replaceAll("|", "\\|").replaceAll("`", "'")}\``,
+          n(k / b, 2),
+        ]),
+      ),
+    );
+    L.push("</details>", "");
+  }
+
   L.push("## Runtimes and ceilings", "");
   L.push(
     "Two local runtimes serve the Worker: `wrangler dev` (what `npm start` runs: a proxy workerd in front of the Worker's",
@@ -254,8 +443,9 @@ export function renderReport(run: Run, resultFile: string): void {
   if (ceilW && ceilM)
     L.push(
       `At 10 clients Miniflare answers the no-op route ${n(ratio, 1)}× as fast as \`wrangler dev\`: the proxy hop and wrangler's own`,
-      "process cost that much here. They differ a lot, so both are reported; the workloads below run on `wrangler dev` (the",
-      "runtime developers use), and one storm is repeated on Miniflare.",
+      "process cost that much here. Production runs the Worker on workerd without that proxy, so the primary comparison (W1",
+      "against the PostgreSQL peers) runs on Miniflare; `wrangler dev` (the runtime developers use) is the second line and",
+      "serves the other workloads.",
       "",
       "![Ceilings](bench/charts/ceilings.svg)",
       "",
@@ -272,7 +462,7 @@ export function renderReport(run: Run, resultFile: string): void {
     "before the answer (the idempotency claim; the address and the technician in parallel; one batch with the order, both",
     "timeline entries and their messages and the stored answer) and two after it (the outbox drain). The quote prices from",
     "a per-isolate cache of the service and the cell's city (test/orders/booking-roundtrips.test.ts bounds these",
-    "counts). Latency is quote + order; the two halves are shown apart.",
+    "counts; the section above counts them per booking in the storms). Latency is quote + order; the two halves are shown apart.",
     "",
   );
   table(
@@ -291,7 +481,7 @@ export function renderReport(run: Run, resultFile: string): void {
       "of no-op ceiling",
       "of cell RPC ceiling",
     ],
-    [...(w1?.levels ?? []).map((l) => ["wrangler dev", l] as const), ...(w1m?.levels ?? []).map((l) => ["Miniflare", l] as const)].map(
+    [...(w1m?.levels ?? []).map((l) => ["Miniflare", l] as const), ...(w1?.levels ?? []).map((l) => ["wrangler dev", l] as const)].map(
       ([rt, l]) => {
         const c = rt === "Miniflare" ? ceilM : ceilW;
         // a booking is two requests: compare requests per second with the ceilings
@@ -331,10 +521,10 @@ export function renderReport(run: Run, resultFile: string): void {
         ]
       : []),
     "",
-    auditLine(w1?.audit, "Audit after W1"),
+    auditLine(w1m?.audit, "Audit after the storms on Miniflare"),
     "",
   );
-  if (w1m) L.push(auditLine(w1m.audit, "Audit of everything acknowledged in the run, read back through Miniflare at the end"), "");
+  if (w1) L.push(auditLine(w1.audit, "Audit after the storms on wrangler dev, of everything acknowledged so far"), "");
 
   L.push("## W2 maximum contention", "");
   L.push(
@@ -375,35 +565,28 @@ export function renderReport(run: Run, resultFile: string): void {
 
   L.push(...historySection(run, resultFile));
 
-  L.push("## PostgreSQL peer, and the naive D1 path", "");
-  if (peer?.skipped) L.push(`The peer was skipped: ${peer.skipped}.`, "");
-  else {
-    L.push(
-      `The same W1 workload (same clients, same 20 % repeats, same load generator) against ${peer?.runtime ?? "PostgreSQL"}:`,
-      "PostgreSQL 15 from Debian, started by the bench in a temp directory on 127.0.0.1:55432 as the `postgres` user and",
-      "stopped afterwards, behind a minimal Node HTTP server (bench/node/pg-peer.ts) whose quote is an HMAC-signed price and",
-      "whose order is one `INSERT` guarded by `EXCLUDE USING gist (technician_id WITH =, during WITH &&)` (btree_gist,",
-      "tstzrange). It has no accounts, tokens, encryption, idempotency, timeline, outbox or dispatch, so it is the floor of",
-      "what a booking costs in a classic stack, not an equal.",
-      "",
-    );
-    table(
-      ["clients", "peer bookings/s", "peer p50", "peer p99", "Doorstep bookings/s", "Doorstep / peer"],
-      levels.map((c) => [
+  L.push("## The second line: wrangler dev against the peers, and the naive D1 path", "");
+  L.push(
+    `The W1 storms on \`wrangler dev\` next to the same peers (PostgreSQL: ${peer?.runtime ?? eq?.runtime ?? "not run"}; see the primary comparison).`,
+    "",
+  );
+  table(
+    ["clients", "wrangler dev bookings/s", "p99", "CPU per booking", "minimal peer", "equivalent peer", "÷ minimal", "÷ equivalent"],
+    levels.map((c) => {
+      const d = w1At(c);
+      const r = (b?: Level) => (d && b?.bookingsPerSecond ? `${n(d.bookingsPerSecond / b.bookingsPerSecond, 2)}×` : "–");
+      return [
         c,
+        n(d?.bookingsPerSecond, 1),
+        ms(d?.load.latencyMs.p99),
+        cpuOf(d),
         n(peerAt(c)?.bookingsPerSecond, 1),
-        ms(peerAt(c)?.load.latencyMs.p50),
-        ms(peerAt(c)?.load.latencyMs.p99),
-        n(w1At(c)?.bookingsPerSecond, 1),
-        peerAt(c) && w1At(c) ? `${n(w1At(c)!.bookingsPerSecond / peerAt(c)!.bookingsPerSecond, 2)}×` : "–",
-      ]),
-    );
-    if (peer?.audit)
-      L.push(
-        `Peer audit: ${n(peer.audit.bookings)} bookings stored, **${n(peer.audit.overlaps)} overlapping pairs**, ${n(peer.audit.missing)} of ${n(peer.audit.acknowledged)} acknowledged missing.`,
-        "",
-      );
-  }
+        n(eqAt(c)?.bookingsPerSecond, 1),
+        r(peerAt(c)),
+        r(eqAt(c)),
+      ];
+    }),
+  );
   L.push(
     "The naive path (`POST /v1/bench/naive-orders`, a route of the benchmark Worker only) books exactly like `POST /v1/orders` with a",
     "chosen technician, but without the cell: it reads the technician's orders in D1, then inserts the new one. Nothing",
@@ -553,31 +736,91 @@ export function renderReport(run: Run, resultFile: string): void {
       "",
     );
 
-  // ---- meaning ----
-  const best = Math.max(0, ...(w1?.levels ?? []).map((l) => l.bookingsPerSecond));
-  const inObject = holds?.holdsPerSecond;
+  // ---- the capacity model (bench/node/capacity.ts) ----
+  const inputs = inputsOf(run);
+  L.push("## Capacity model", "");
+  if (!inputs) L.push("Not computed: this run has no counted bookings (`bookings.counted`).", "");
+  else {
+    const c = ceilingsOf(inputs);
+    const pct0 = (x: number) => `${n(x * 100, x < 0.1 ? 1 : 0)} %`;
+    L.push(
+      "Computed from this run's results file by bench/node/capacity.ts (`npm run bench -- --render <results file>`",
+      "regenerates this page from a recorded run, so a run on a quiet machine updates every figure below). The inputs",
+      `are counted in the run (${inputs.source}); the platform figures are Cloudflare's documented ones, not measured here.`,
+      "",
+      "**Inputs per booking**",
+      "",
+      `- D1 statements **S = ${n(inputs.d1StatementsPerBooking, 2)}** all-in (the request, the outbox drain after it, the notification consumer), in`,
+      `  ${n(inputs.d1RoundTripsPerBooking, 2)} round trips; cell calls **K = ${n(inputs.cellCallsPerBooking, 2)}**.`,
+      `- CPU **C = ${ms(inputs.cpuMsPerBooking)}** per booking: the whole local workerd (the Worker, the cell and the local D1's SQLite in one`,
+      "  process, on its own core) for a quote and an order, drain and notifications included. In production the cell and",
+      "  D1 run elsewhere, so the Worker's own share is lower: C is an upper bound for it.",
+      "",
+      "**Ceilings** (formulas, then this run's figures)",
+      "",
+      `- One D1 database runs one statement at a time: at q = ${PLATFORM.d1QueryMs} ms a statement it takes 1000 / (S × q) = **${n(c.perDatabase, 1)} bookings/s**,`,
+      "  for all the cities it holds together. A batch saves round trips, not database time: every statement counts.",
+      `- One cell (Durable Object, soft limit ${n(PLATFORM.doRequestsPerSecond)} requests/s): ${n(PLATFORM.doRequestsPerSecond)} / K = **${n(c.perCell, 0)} bookings/s** (before presence`,
+      "  heartbeats, which are cell writes too: 500 technicians every 10 s are 50 requests/s).",
+      `- Worker CPU: 1000 / C = **${c.perCore ? n(c.perCore, 1) : "–"} bookings/s per core**; Workers scale out, so this sets cost, not a ceiling.`,
+      "",
+      `**What a city needs.** A city of N orders a day at peak factor F (the peak hour's rate ÷ the day's average rate) peaks`,
+      `at N × F / 86,400 bookings/s. It needs that × S D1 statements/s, that × C / 1000 cores of CPU, and its busiest cell`,
+      `(taking ${pct0(PLATFORM.hotCellShare)} of the city's bookings) that × ${PLATFORM.hotCellShare} × K cell requests/s. Load is the share of one ceiling used at the peak.`,
+      "",
+    );
+    table(
+      ["orders/day (N)", "F", "peak bookings/s", "D1 statements/s", "load on one D1", "cores (C)", "load on the busiest cell"],
+      CITIES.flatMap((N) =>
+        PEAK_FACTORS.map((F) => {
+          const need = cityNeed(inputs, N, F);
+          const flag = (x: number) => (x > PLATFORM.headroom ? `**${pct0(x)}**` : pct0(x));
+          return [
+            n(N),
+            F,
+            n(need.peakBookingsPerSecond, 1),
+            n(need.d1StatementsPerSecond, 0),
+            flag(need.databaseLoad),
+            need.cores === null ? "–" : n(need.cores, need.cores < 1 ? 2 : 1),
+            flag(need.hotCellLoad),
+          ];
+        }),
+      ),
+    );
+    const splitAt = (F: number, S?: number) => n(Math.floor(splitPoint(inputs, F, S) / 1000) * 1000);
+    L.push(
+      `Bold: above the ${pct0(PLATFORM.headroom)} headroom the model plans with. **Where D1 must be split**: one database carries the cities on it`,
+      `while Σ N × F ≤ 1000 / (S × q) × ${PLATFORM.headroom} × 86,400, i.e. at this run's S about **${splitAt(3)} orders a day at F = 3** (${splitAt(6)} at F = 6)`,
+      `for all its cities together. At the issue's budget of S = 8 the same database carries ${splitAt(3, 8)} (F = 3) and ${splitAt(6, 8)} (F = 6).`,
+      'A cell that passes its headroom is split by a finer H3 resolution for its city (DESIGN.md, "Hot cells"); the Worker',
+      "needs nothing: it scales out.",
+      "",
+      "**The split: one D1 database per city group.** Cities are grouped so that each group's Σ N × F stays under the",
+      "split point with room to grow; every group gets its own D1 database, and the global one keeps what is not a city's:",
+      "",
+      "- **Global database (`DB`)**: accounts, sessions and devices, merchants, the catalogue, cities and a `city_groups`",
+      "  table (city → group), audit log, and a small `account_groups` index (which groups an account has orders in).",
+      "- **One database per group (`DB_<GROUP>` bindings)**: everything a booking and a visit write: orders, their timeline,",
+      "  the outbox, idempotency keys, dispatch decisions, payments, refunds, notifications and their deliveries,",
+      "  reviews, complaints, settlements. A booking's one batch then touches only its group's database, and the",
+      "  issue's all-in budget (S ≤ 8) applies per group.",
+      "- **Routing**: the request resolves the group from the address's cell → city (already read from the per-isolate",
+      "  reference cache) → group (the same cache), so routing adds no round trip. Order ids carry their group",
+      '  (`ord_<group>_…`), so a lookup by id goes straight to its database; "my orders" reads the groups in',
+      "  `account_groups` (usually one) in parallel, each through its own D1 session and bookmark.",
+      "- **Fan-out reads**: operator lists and reports query every group in parallel and merge (they are paginated by",
+      "  time already); the cron drains each group's outbox; migrations are applied to every group database.",
+      "- **Moving a city to another group** (rebalancing): stop its writes for a minute (the city's cells refuse holds),",
+      "  copy its rows by city id, switch `city_groups`, resume; order ids keep their old prefix and resolve through a",
+      "  `moved_orders` map in the global database.",
+      "- **Also bounded per database**: 10 GB of storage (D1 limit), so a group is split by size too once its orders,",
+      "  timelines and notifications approach it; archiving closed orders older than the complaint window slows that.",
+      "",
+    );
+  }
   L.push(
-    "## What it means for one production cell, and for a city",
-    "",
-    `- **Here**, one cell took up to ${n(best, 1)} bookings a second through the whole HTTP stack on \`wrangler dev\`, with 0 overlaps and`,
-    `  nothing acknowledged lost, against a ceiling of ${n(ceilingAt(ceilW, "noop", 50))} no-op requests a second on the same runtime. The`,
-    "  booking path (two requests, six D1 round trips, field encryption, idempotency, two cell writes) is what costs,",
-    `  not the cell: inside the object a hold with every rule takes about ${inObject ? n(1000 / inObject, 2) : "–"} ms (${n(inObject)} a second).`,
-    "- **In production**, Cloudflare's guidance is a few hundred storage-writing requests a second per Durable Object. A",
-    "  booking makes two writing calls to its cell (the hold, then the booking with its accept deadline; a technician from",
-    "  a neighbouring cell gets both there and the deadline goes to the order's cell), so one cell would saturate at",
-    "  roughly 100–225 bookings a second (200–450 writes), whatever the Worker in front of it costs, since Workers scale out",
-    "  and one object does not.",
-    "- **For a city**: bookings bunch into peak hours; with 15 % of a day's orders in the busiest hour, a city of N orders a",
-    "  day peaks at N × 0.15 / 3600 bookings a second across all its cells. 1,000,000 orders a day is about 42 a second for",
-    "  the whole city; even if one district cell took a quarter of them (10 a second, 20 writes) it stays an order of",
-    "  magnitude under one object's budget. Presence is the heavier writer: one heartbeat is one cell write, so 500",
-    "  technicians at one heartbeat every 10 s are 50 writes a second in their home cell, and W5 shows how far this machine",
-    `  got (${n(w5?.updatesPerSecond, 1)} a second). A cell that outgrows its budget is split by a finer H3 resolution for that city`,
-    '  (DESIGN.md, "Hot cells").',
-    "",
     `Setup of this run: the demo seed (\`npm run seed\`) plus ${n(setup?.technicians?.storm)} + ${n(setup?.technicians?.calendar)} + ${n(setup?.technicians?.presence)} bench technicians written to D1 (bench/seed-bench.ts) in`,
-    `${ms(setup?.seedMs)}, \`wrangler dev\` up in ${ms(setup?.startMs)}, ${n(setup?.customers)} customers signed up through the API and the cells warmed in ${ms(setup?.setupMs)}.`,
+    `${ms(setup?.seedMs)}, Miniflare up in ${ms(setup?.startMs)}, ${n(setup?.customers)} customers signed up through the API and the cells warmed in ${ms(setup?.setupMs)}.`,
     "The technicians are written to D1 directly rather than created one by one through `POST /v1/admin/technicians`, to",
     "keep the set-up short. (An earlier run found that endpoint answering 500 when several operators called it at once:",
     "concurrent audit-log appends collided. Audit entries are now sealed into the hash chain after a collision-free insert,",

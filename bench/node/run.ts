@@ -1,13 +1,19 @@
 /**
- * `npm run bench [-- --quick]`: every benchmark workload, one after another on this machine, then
- * bench/results/<timestamp>.json and a regenerated BENCHMARKS.md (with its SVG charts).
+ * `npm run bench [-- --quick] [--primary] [--no-pin]`: every benchmark workload, one after another
+ * on this machine, then bench/results/<timestamp>.json and a regenerated BENCHMARKS.md (with its
+ * SVG charts). `npm run bench -- --render <results file>` regenerates BENCHMARKS.md from a recorded
+ * run without running anything.
  *
- * Order: the in-workerd suites; the Node-timed dispatch scoring and batched assignment; the
- * PostgreSQL peer; Doorstep served by `wrangler dev` (ceilings, W1, W2, naive path, W4, W5, W9, W10
- * with a restart, then an audit of everything acknowledged); the ceilings and one storm again with
- * Miniflare serving the same state directly. Every process started here is stopped again, also on
- * failure or Ctrl+C. The exit code is non-zero when a correctness check fails (overlaps, lost
- * acknowledged bookings, more than one winner, a server error); nothing is judged on time.
+ * Order: the in-workerd suites; the Node-timed dispatch scoring and batched assignment; then, with
+ * the load generator (this process) pinned to one core and every system under test to the other
+ * (bench/node/pinning.ts): the PostgreSQL peers (minimal, then equivalent); Doorstep on Miniflare
+ * directly, the primary comparison (ceilings, W1 with CPU time and counted D1 statements and cell
+ * calls per level, and a counted run of single bookings); Doorstep on `wrangler dev`, the second
+ * line (ceilings, W1, W2, naive path, W4, W5, W9, W10 with a restart, then an audit of everything
+ * acknowledged). `--primary` runs only the peers and Miniflare. Every process started here is
+ * stopped again, also on failure or Ctrl+C. The exit code is non-zero when a correctness check
+ * fails (overlaps, lost acknowledged bookings, more than one winner, a server error, counters that
+ * missed requests); nothing is judged on time.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,22 +22,26 @@ import path from "node:path";
 import { Client } from "./api.ts";
 import { auditCalendars, auditFindsPlantedFaults, d1OrderIds, TargetPool, type Acknowledged } from "./booking.ts";
 import { batchAssignment, rankTimes } from "./dispatch-quality.ts";
+import { affinities, onSystemCore, pinGenerator, planPinning, unpinGenerator } from "./pinning.ts";
 import { ensureInstalled, startPostgres, stopPostgres, type Postgres } from "./postgres.ts";
 import { installCleanup, portInUse, start, stop, stopAll, waitForHttp, type Managed } from "./processes.ts";
 import { renderHistorySection, renderReport, type Run } from "./report.ts";
-import { bundle, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, startWranglerDev, type Runtime } from "./runtime.ts";
+import { bundle, ensureAssets, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, startWranglerDev, type Runtime } from "./runtime.ts";
 import {
   availabilityFullCell,
   bookingStorms,
   ceilings,
   coldCells,
+  cpuProbe,
+  doorstepProbe,
   maximumContention,
   naiveStorms,
+  peerCustomers,
   peerStorms,
   presenceStorm,
   restartDurability,
 } from "./workloads.ts";
-import { buildWorld, type Customer, type World } from "./world.ts";
+import { buildWorld, type World } from "./world.ts";
 
 // `node bench/node/run.ts --render <results file>` only rewrites BENCHMARKS.md and the charts from a recorded run.
 const render = process.argv.indexOf("--render");
@@ -47,8 +57,16 @@ if (render > 0) {
 const quick = process.argv.includes("--quick");
 // `--history`: only the history-growth suite (bench/history.bench.test.ts); rewrites only its section of BENCHMARKS.md.
 const historyOnly = process.argv.includes("--history");
-const flags = [historyOnly ? "--history" : "", quick ? "--quick" : ""].filter(Boolean);
+/** `--primary`: only the primary comparison (the PostgreSQL peers and Doorstep on Miniflare), for a short check. */
+const primaryOnly = process.argv.includes("--primary");
+const flags = [
+  historyOnly && "--history",
+  quick && "--quick",
+  primaryOnly && "--primary",
+  process.argv.includes("--no-pin") && "--no-pin",
+].filter(Boolean);
 const command = `npm run bench${flags.length ? ` -- ${flags.join(" ")}` : ""}`;
+const pinning = planPinning(process.argv.includes("--no-pin"));
 const PORTS = { wrangler: 8790, miniflare: 8791, inspector: 8797, peer: 8798, postgres: 55432 };
 const LEVELS = [1, 10, 50];
 
@@ -73,7 +91,8 @@ const SIZES = quick
       w9Cells: 5,
       w10Attempts: 250,
       w10KillAfter: 60,
-      miniflareW1: [10, 150] as [number, number],
+      counted: 30,
+      secondLine: 1,
       presenceTechnicians: 200,
     }
   : {
@@ -95,7 +114,9 @@ const SIZES = quick
       w9Cells: 10,
       w10Attempts: 2_000,
       w10KillAfter: 500,
-      miniflareW1: [10, 1_000] as [number, number],
+      counted: 200,
+      // wrangler dev repeats W1 with fewer attempts (the slots of the storm cell are finite: 13,000).
+      secondLine: 0.5,
       presenceTechnicians: 500,
     };
 
@@ -228,181 +249,249 @@ let miniflare: Runtime | null = null;
 let peer: Managed | null = null;
 let pgsql: Postgres | null = null;
 
+/** The Doorstep world and the slots it books, made on the first runtime and used by the second. */
+let world: World | null = null;
+const acked: Acknowledged[] = [];
+let pool: TargetPool | null = null;
+const storms = (concurrencies: number[]) => concurrencies.map((c) => [c, SIZES.w1[LEVELS.indexOf(c)]!] as [number, number]);
+
+/** Starts one peer server (pinned with PostgreSQL), runs the W1 storms against it and audits it. */
+async function peerPhase(mode: "minimal" | "equivalent") {
+  if (!pgsql) throw new Error("PostgreSQL is not running");
+  const pg = pgsql;
+  peer = start(
+    `pg peer (${mode})`,
+    ...onSystemCore(pinning, `node pg-peer.ts ${mode} (the peer's HTTP server)`, process.execPath, [
+      path.join(import.meta.dirname, "pg-peer.ts"),
+      mode,
+      String(PORTS.peer),
+      String(PORTS.postgres),
+      "200",
+    ]),
+    path.join(logs, `pg-peer-${mode}.log`),
+    { cwd: ROOT },
+  );
+  try {
+    const base = `http://127.0.0.1:${PORTS.peer}`;
+    if ((await waitForHttp(`${base}/healthz`, 30_000, () => peer?.child.exitCode === null)) === null)
+      throw new Error(`the ${mode} peer server did not start`);
+    const api = new Client(base);
+    const equivalent = mode === "equivalent";
+    const customers = await peerCustomers(api, 50, equivalent);
+    const technicians = Array.from({ length: 200 }, (_, i) => ({ id: `tch_peer${i}`, phone: "" }));
+    const server = peer;
+    const sut = () => [pg.process.child.pid, server.child.pid].filter((x): x is number => x !== undefined);
+    const r = await peerStorms(api, customers, new TargetPool(technicians), storms(LEVELS), SIZES.stormMs, equivalent, cpuProbe(sut));
+    for (const level of r.levels) {
+      check(level.pairsDoubleBooked === 0, `${mode} peer at ${level.concurrency} clients: ${level.pairsDoubleBooked} pairs double-booked`);
+      check(
+        level.errors === 0,
+        `${mode} peer at ${level.concurrency} clients: ${level.errors} requests failed (${level.firstErrors.join("; ")})`,
+      );
+    }
+    check(r.audit.overlaps === 0, `${mode} peer: ${r.audit.overlaps} overlapping bookings`);
+    check(r.audit.missing === 0, `${mode} peer: ${r.audit.missing} acknowledged bookings missing`);
+    check(r.audit.incomplete === 0, `${mode} peer: ${r.audit.incomplete} orders without their timeline, messages or stored answer`);
+    record(mode === "minimal" ? "peer.postgres" : "peer.equivalent", {
+      runtime: `${pg.version} + Node HTTP (pg pool of 20)`,
+      mode,
+      affinity: [...affinities(pg.process.child.pid!), ...affinities(server.child.pid!)],
+      ...r,
+    });
+  } finally {
+    if (peer) await stop(peer);
+  }
+}
+
+/** Everything a runtime's storms are measured with: its CPU time, and the benchmark Worker's counters. */
+const probeOf = (rt: Runtime, w: World) =>
+  doorstepProbe(new Client(rt.base), w.admin.token, () => (rt.process.child.pid === undefined ? [] : [rt.process.child.pid]));
+
 try {
-  log(`${command} (${quick ? "quick" : "full"} sizes); logs in ${path.relative(ROOT, logs)}`);
+  log(
+    `${command} (${quick ? "quick" : "full"} sizes${primaryOnly ? ", primary comparison only" : ""}); logs in ${path.relative(ROOT, logs)}`,
+  );
   const busy = [];
   for (const port of Object.values(PORTS)) if (await portInUse(port)) busy.push(port);
   if (busy.length) throw new Error(`ports ${busy.join(", ")} are in use on 127.0.0.1 (another bench running?); nothing was started`);
 
   check(auditFindsPlantedFaults(), "the calendar audit misses faults planted in a test calendar: its checks cannot be trusted");
-  await phase("in-DO suites (workerd through the vitest plugin)", inWorkerd);
+  if (!primaryOnly) {
+    await phase("in-DO suites (workerd through the vitest plugin)", inWorkerd);
 
-  await phase("W6 scoring and W7 batched assignment (Node)", async () => {
-    record("dispatch.rank", { runtime: "Node (pure domain code)", sizes: rankTimes([10, 100, 1_000], SIZES.w6Runs) });
-    const w7 = await batchAssignment([50, 100, 150], SIZES.w7Seeds);
-    for (const row of w7) {
-      check(
-        Math.abs(row.gapPercent.batchVsOptimum) < 1e-6,
-        `W7 ${row.jobs} jobs: the batch strategy is ${row.gapPercent.batchVsOptimum}% off the optimum`,
-      );
-      check(row.matched.batch === row.matched.optimum, `W7 ${row.jobs} jobs: the batch strategy matched fewer jobs than the optimum`);
-    }
-    record("dispatch.batch", { runtime: "Node (pure domain code); optimum by HiGHS (npm highs)", sizes: w7 });
-  });
+    await phase("W6 scoring and W7 batched assignment (Node)", async () => {
+      record("dispatch.rank", { runtime: "Node (pure domain code)", sizes: rankTimes([10, 100, 1_000], SIZES.w6Runs) });
+      const w7 = await batchAssignment([50, 100, 150], SIZES.w7Seeds);
+      for (const row of w7) {
+        check(
+          Math.abs(row.gapPercent.batchVsOptimum) < 1e-6,
+          `W7 ${row.jobs} jobs: the batch strategy is ${row.gapPercent.batchVsOptimum}% off the optimum`,
+        );
+        check(row.matched.batch === row.matched.optimum, `W7 ${row.jobs} jobs: the batch strategy matched fewer jobs than the optimum`);
+      }
+      record("dispatch.batch", { runtime: "Node (pure domain code); optimum by HiGHS (npm highs)", sizes: w7 });
+    });
+  }
 
-  await phase("PostgreSQL peer", async () => {
+  // From here on every load runs from one core against a system under test on the other.
+  pinGenerator(pinning);
+  log(
+    pinning.pinned ? `pinned: load generator on core ${pinning.generator}, system under test on core ${pinning.system}` : pinning.reason!,
+  );
+
+  await phase("PostgreSQL peers (minimal, equivalent)", async () => {
     const why = ensureInstalled(log);
     if (why) {
       record("peer.postgres", { skipped: why });
-      failures.push(`PostgreSQL peer skipped: ${why}`);
+      record("peer.equivalent", { skipped: why });
+      failures.push(`PostgreSQL peers skipped: ${why}`);
       return;
     }
     try {
-      pgsql = await startPostgres(PORTS.postgres, path.join(logs, "postgres.log"));
+      pgsql = await startPostgres(PORTS.postgres, path.join(logs, "postgres.log"), pinning);
       machine.postgres = pgsql.version;
-      peer = start(
-        "pg peer",
-        process.execPath,
-        [path.join(import.meta.dirname, "pg-peer.ts"), String(PORTS.peer), String(PORTS.postgres)],
-        path.join(logs, "pg-peer.log"),
-        {
-          cwd: ROOT,
-        },
-      );
-      const base = `http://127.0.0.1:${PORTS.peer}`;
-      if ((await waitForHttp(`${base}/healthz`, 30_000, () => peer?.child.exitCode === null)) === null)
-        throw new Error("the peer server did not start");
-      const technicians = Array.from({ length: 200 }, (_, i) => ({ id: `tch_peer${i}`, phone: "" }));
-      const customers: Customer[] = Array.from({ length: 50 }, (_, i) => ({
-        token: "",
-        accountId: `cus_peer${i}`,
-        addressId: "",
-        at: { lat: 0, lng: 0 },
-      }));
-      const r = await peerStorms(
-        new Client(base),
-        customers,
-        new TargetPool(technicians),
-        LEVELS.map((c, i) => [c, SIZES.w1[i]!]),
-        SIZES.stormMs,
-      );
-      for (const level of r.levels)
-        check(level.pairsDoubleBooked === 0, `peer at ${level.concurrency} clients: ${level.pairsDoubleBooked} pairs double-booked`);
-      check(r.audit.overlaps === 0, `peer: ${r.audit.overlaps} overlapping bookings`);
-      check(r.audit.missing === 0, `peer: ${r.audit.missing} acknowledged bookings missing`);
-      record("peer.postgres", { runtime: `${pgsql.version} + Node HTTP (pg pool of 20)`, ...r });
+      await peerPhase("minimal");
+      await peerPhase("equivalent");
     } finally {
-      if (peer) await stop(peer);
       if (pgsql) await stopPostgres(pgsql);
     }
   });
 
-  let world: World | null = null;
-  const acked: Acknowledged[] = [];
-  let pool: TargetPool | null = null;
-
-  await phase("Doorstep on wrangler dev", async () => {
+  await phase("Doorstep on Miniflare directly (the primary comparison)", async () => {
     const t0 = performance.now();
     await seedDemo(persist, path.join(logs, "seed.log"));
     const people = await seedBenchTechnicians(persist, { storm: 200, calendar: 200, presence: SIZES.presenceTechnicians });
     const seedMs = Math.round(performance.now() - t0);
-    wrangler = await startWranglerDev(persist, PORTS.wrangler, PORTS.inspector, path.join(logs, "wrangler-dev.log"));
-    log(`wrangler dev answered after ${wrangler.startMs} ms`);
-    const api = new Client(wrangler.base);
+    await ensureAssets();
+    const script = await bundle(path.join(ROOT, ".cache", "bench-bundle"));
+    miniflare = await startMiniflare(persist, PORTS.miniflare, script, path.join(logs, "miniflare.log"), pinning);
+    log(`Miniflare answered after ${miniflare.startMs} ms`);
+    const api = new Client(miniflare.base);
     world = await buildWorld(api, people, 50);
+    const w: World = world;
     record("setup", {
-      runtime: "wrangler dev",
+      runtime: "miniflare",
       seedMs,
-      startMs: wrangler.startMs,
-      setupMs: world.setupMs,
-      cells: { storm: world.storm.cell, calendar: world.calendar.cell, presence: world.presence.cell },
-      technicians: {
-        storm: world.storm.technicians.length,
-        calendar: world.calendar.technicians.length,
-        presence: world.presence.technicians.length,
-      },
-      customers: world.customers.length,
+      startMs: miniflare.startMs,
+      setupMs: w.setupMs,
+      cells: { storm: w.storm.cell, calendar: w.calendar.cell, presence: w.presence.cell },
+      technicians: { storm: w.storm.technicians.length, calendar: w.calendar.technicians.length, presence: w.presence.technicians.length },
+      customers: w.customers.length,
+      affinity: affinities(miniflare.process.child.pid!),
     });
-    const w = world;
-    const token = w.customers[0]!.token;
     pool = new TargetPool(w.storm.technicians);
-
-    record("ceilings", await ceilings(wrangler, token, LEVELS, SIZES.ceilingOps, SIZES.ceilingMs));
-
-    const w1 = await bookingStorms(
-      api,
-      w,
-      pool,
-      LEVELS.map((c, i) => [c, SIZES.w1[i]!]),
-      SIZES.stormMs,
-    );
+    record("ceilings", await ceilings(miniflare, w.customers[0]!.token, LEVELS, SIZES.ceilingOps, SIZES.ceilingMs));
+    const probe = probeOf(miniflare, w);
+    const w1 = await bookingStorms(api, w, pool, storms(LEVELS), SIZES.stormMs, "/v1/orders", probe);
     acked.push(...w1.acked);
     for (const level of w1.levels) {
-      check(level.pairsDoubleBooked === 0, `W1 at ${level.concurrency} clients: ${level.pairsDoubleBooked} pairs acknowledged twice`);
-      check(level.errors === 0, `W1 at ${level.concurrency} clients: ${level.errors} requests failed (${level.firstErrors.join("; ")})`);
+      check(
+        level.pairsDoubleBooked === 0,
+        `Miniflare W1 at ${level.concurrency} clients: ${level.pairsDoubleBooked} pairs acknowledged twice`,
+      );
+      check(
+        level.errors === 0,
+        `Miniflare W1 at ${level.concurrency} clients: ${level.errors} requests failed (${level.firstErrors.join("; ")})`,
+      );
+      check(
+        level.measured?.counts?.complete !== false,
+        `Miniflare W1 at ${level.concurrency} clients: the counters saw fewer order requests than were sent (more than one isolate?)`,
+      );
     }
-    const w1Audit = await auditAll(api, w, acked, "W1 audit");
-    record("w1.storm", {
-      runtime: "wrangler dev",
+    const audit = await auditAll(api, w, acked, "Miniflare W1 audit");
+    record("w1.storm.miniflare", {
+      runtime: "miniflare",
+      startMs: miniflare.startMs,
       cell: w.storm.cell,
       technicians: w.storm.technicians.length,
       levels: w1.levels,
-      audit: w1Audit,
+      audit,
     });
 
-    const w2 = await maximumContention(api, w, pool, SIZES.w2Rounds);
-    acked.push(...w2.acked);
-    check(w2.exactlyOneWinner, `W2: winners per round ${w2.winners.join(", ")} (exactly one expected)`);
-    const { acked: _w2acked, ...w2rest } = w2;
-    record("w2.contention", { runtime: "wrangler dev", ...w2rest });
-
-    const naive = await naiveStorms(api, w, pool, SIZES.naive, SIZES.stormMs);
-    record("naive.d1", { runtime: "wrangler dev", ...naive });
-
-    record("w4.availability", {
-      runtime: "wrangler dev",
-      cell: w.calendar.cell,
-      ...(await availabilityFullCell(api, w, SIZES.w4Bookings, SIZES.w4Runs)),
-    });
-
-    record("w5.presence", {
-      runtime: "wrangler dev",
-      cell: w.presence.cell,
-      ...(await presenceStorm(api, w, 50, SIZES.w5Ops, SIZES.w5Ms)),
-    });
-
-    record("w9.coldStart", { runtime: "wrangler dev", ...(await coldCells(api, token, SIZES.w9Cells)) });
-
-    const w10 = await restartDurability(wrangler, w, pool, SIZES.w10Attempts, SIZES.w10KillAfter, [...acked], () =>
-      startWranglerDev(persist, PORTS.wrangler, PORTS.inspector, path.join(logs, "wrangler-dev-restarted.log")),
-    );
-    wrangler = w10.runtime;
-    acked.push(...w10.acked);
-    check(w10.result.audit.missingInCell === 0, `W10: ${w10.result.audit.missingInCell} acknowledged bookings lost from the cell`);
-    check(w10.result.audit.missingInD1 === 0, `W10: ${w10.result.audit.missingInD1} acknowledged bookings lost from D1`);
-    check(w10.result.audit.overlaps === 0, `W10: ${w10.result.audit.overlaps} overlaps after the restart`);
-    const all = await auditAll(new Client(wrangler.base), w, acked, "final audit after the restart");
-    record("w10.restart", { runtime: "wrangler dev", ...w10.result, auditOfEverything: all });
+    // One client, every attempt a fresh slot: what one booking costs, all-in, without 409s in the mix.
+    const counted = await bookingStorms(api, w, pool, [[1, SIZES.counted]], SIZES.stormMs, "/v1/orders", probe, 0);
+    acked.push(...counted.acked);
+    const level = counted.levels[0]!;
+    check(level.errors === 0 && level.conflicts === 0, `counted bookings: ${level.errors} errors, ${level.conflicts} refusals`);
+    check(level.measured?.counts?.complete !== false, "counted bookings: the counters saw fewer order requests than were sent");
+    record("bookings.counted", { runtime: "miniflare", level });
   });
-  if (wrangler) await stop((wrangler as Runtime).process);
+  if (miniflare) await stop((miniflare as Runtime).process);
 
-  await phase("Doorstep on Miniflare directly", async () => {
-    if (!world || !pool) throw new Error("skipped: the wrangler dev phase did not build its world");
-    const bundleDir = path.join(ROOT, ".cache", "bench-bundle");
-    const script = await bundle(bundleDir);
-    miniflare = await startMiniflare(persist, PORTS.miniflare, script, path.join(logs, "miniflare.log"));
-    const api = new Client(miniflare.base);
-    const w: World = world;
-    record("ceilings", await ceilings(miniflare, w.customers[0]!.token, LEVELS, SIZES.ceilingOps, SIZES.ceilingMs));
-    const storm = await bookingStorms(api, w, pool, [SIZES.miniflareW1], SIZES.stormMs);
-    acked.push(...storm.acked);
-    for (const level of storm.levels)
-      check(level.errors === 0, `Miniflare storm: ${level.errors} requests failed (${level.firstErrors.join("; ")})`);
-    const audit = await auditAll(api, w, acked, "Miniflare audit of everything");
-    record("w1.storm.miniflare", { runtime: "miniflare", startMs: miniflare.startMs, levels: storm.levels, audit });
-  });
+  if (!primaryOnly)
+    await phase("Doorstep on wrangler dev (the second line)", async () => {
+      if (!world || !pool) throw new Error("skipped: the Miniflare phase did not build its world");
+      const w: World = world;
+      const p: TargetPool = pool;
+      const startDev = (logName: string) => startWranglerDev(persist, PORTS.wrangler, PORTS.inspector, path.join(logs, logName), pinning);
+      wrangler = await startDev("wrangler-dev.log");
+      log(`wrangler dev answered after ${wrangler.startMs} ms`);
+      const api = new Client(wrangler.base);
+      const token = w.customers[0]!.token;
+      record("setup.wrangler", { runtime: "wrangler dev", startMs: wrangler.startMs, affinity: affinities(wrangler.process.child.pid!) });
+
+      record("ceilings", await ceilings(wrangler, token, LEVELS, SIZES.ceilingOps, SIZES.ceilingMs));
+
+      const w1 = await bookingStorms(
+        api,
+        w,
+        p,
+        storms(LEVELS).map(([c, n]) => [c, Math.round(n * SIZES.secondLine)]),
+        SIZES.stormMs,
+        "/v1/orders",
+        probeOf(wrangler, w),
+      );
+      acked.push(...w1.acked);
+      for (const level of w1.levels) {
+        check(level.pairsDoubleBooked === 0, `W1 at ${level.concurrency} clients: ${level.pairsDoubleBooked} pairs acknowledged twice`);
+        check(level.errors === 0, `W1 at ${level.concurrency} clients: ${level.errors} requests failed (${level.firstErrors.join("; ")})`);
+      }
+      const w1Audit = await auditAll(api, w, acked, "W1 audit");
+      record("w1.storm", {
+        runtime: "wrangler dev",
+        cell: w.storm.cell,
+        technicians: w.storm.technicians.length,
+        levels: w1.levels,
+        audit: w1Audit,
+      });
+
+      const w2 = await maximumContention(api, w, p, SIZES.w2Rounds);
+      acked.push(...w2.acked);
+      check(w2.exactlyOneWinner, `W2: winners per round ${w2.winners.join(", ")} (exactly one expected)`);
+      const { acked: _w2acked, ...w2rest } = w2;
+      record("w2.contention", { runtime: "wrangler dev", ...w2rest });
+
+      const naive = await naiveStorms(api, w, p, SIZES.naive, SIZES.stormMs);
+      record("naive.d1", { runtime: "wrangler dev", ...naive });
+
+      record("w4.availability", {
+        runtime: "wrangler dev",
+        cell: w.calendar.cell,
+        ...(await availabilityFullCell(api, w, SIZES.w4Bookings, SIZES.w4Runs)),
+      });
+
+      record("w5.presence", {
+        runtime: "wrangler dev",
+        cell: w.presence.cell,
+        ...(await presenceStorm(api, w, 50, SIZES.w5Ops, SIZES.w5Ms)),
+      });
+
+      record("w9.coldStart", { runtime: "wrangler dev", ...(await coldCells(api, token, SIZES.w9Cells)) });
+
+      const w10 = await restartDurability(wrangler, w, p, SIZES.w10Attempts, SIZES.w10KillAfter, [...acked], () =>
+        startDev("wrangler-dev-restarted.log"),
+      );
+      wrangler = w10.runtime;
+      acked.push(...w10.acked);
+      check(w10.result.audit.missingInCell === 0, `W10: ${w10.result.audit.missingInCell} acknowledged bookings lost from the cell`);
+      check(w10.result.audit.missingInD1 === 0, `W10: ${w10.result.audit.missingInD1} acknowledged bookings lost from D1`);
+      check(w10.result.audit.overlaps === 0, `W10: ${w10.result.audit.overlaps} overlaps after the restart`);
+      const all = await auditAll(new Client(wrangler.base), w, acked, "final audit after the restart");
+      record("w10.restart", { runtime: "wrangler dev", ...w10.result, auditOfEverything: all });
+    });
 } finally {
   await stopAll();
+  unpinGenerator(pinning);
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -411,7 +500,9 @@ const run = {
   finishedAt: new Date().toISOString(),
   command,
   quick,
+  primaryOnly,
   machine,
+  pinning,
   failures,
   results,
 };

@@ -5,11 +5,12 @@
  * directory) and Miniflare driven directly (one workerd, the same bundle, bindings and persistence).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseEnv, promisify } from "node:util";
 import { build } from "esbuild";
+import { onSystemCore, type Pinning } from "./pinning.ts";
 import { childrenNamed, start, stop, waitForHttp, type Managed } from "./processes.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -116,7 +117,13 @@ async function ready(name: Runtime["name"], base: string, p: Managed, t0: number
 }
 
 /** `wrangler dev` of the benchmark Worker on 127.0.0.1:`port` with local persistence in `persist`. */
-export async function startWranglerDev(persist: string, port: number, inspectorPort: number, logFile: string): Promise<Runtime> {
+export async function startWranglerDev(
+  persist: string,
+  port: number,
+  inspectorPort: number,
+  logFile: string,
+  pinning: Pinning,
+): Promise<Runtime> {
   const args = [
     WRANGLER,
     "dev",
@@ -138,8 +145,17 @@ export async function startWranglerDev(persist: string, port: number, inspectorP
     ...Object.entries(BENCH_VARS).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const t0 = performance.now();
-  const p = start("wrangler dev", process.execPath, args, logFile, { cwd: ROOT, env: NODE_ENV });
+  const p = start("wrangler dev", ...onSystemCore(pinning, "node wrangler.js dev (and its workerd)", process.execPath, args), logFile, {
+    cwd: ROOT,
+    env: NODE_ENV,
+  });
   return ready("wrangler dev", `http://127.0.0.1:${port}`, p, t0, logFile);
+}
+
+/** The Worker's static assets (public/, not in git): built by `npm run build:dashboard` when missing, as wrangler needs them. */
+export async function ensureAssets(): Promise<void> {
+  if (existsSync(path.join(ROOT, "public", "dashboard"))) return;
+  await promisify(execFile)(process.execPath, [path.join(ROOT, "scripts", "build-dashboard.mjs")], { cwd: ROOT, env: NODE_ENV });
 }
 
 /** Bundles the benchmark Worker exactly as a deploy would, into `outdir`; returns the path of the bundled script. */
@@ -156,11 +172,14 @@ export async function bundle(outdir: string): Promise<string> {
 }
 
 /** Miniflare serving the bundled `script` on 127.0.0.1:`port`, persistence in `persist` (no wrangler in front). */
-export async function startMiniflare(persist: string, port: number, script: string, logFile: string): Promise<Runtime> {
+export async function startMiniflare(persist: string, port: number, script: string, logFile: string, pinning: Pinning): Promise<Runtime> {
   const serve = path.join(import.meta.dirname, "miniflare-serve.ts");
   const t0 = performance.now();
   const args = [serve, BENCH_CONFIG, persist, String(port), script, JSON.stringify(BENCH_VARS)];
-  const p = start("miniflare", process.execPath, args, logFile, { cwd: ROOT, env: NODE_ENV });
+  const p = start("miniflare", ...onSystemCore(pinning, "node miniflare-serve.ts (and its workerd)", process.execPath, args), logFile, {
+    cwd: ROOT,
+    env: NODE_ENV,
+  });
   return ready("miniflare", `http://127.0.0.1:${port}`, p, t0, logFile);
 }
 

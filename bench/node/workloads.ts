@@ -14,7 +14,8 @@ import {
   type TargetPool,
 } from "./booking.ts";
 import { percentiles, runLoad, summary, type Outcome } from "./load.ts";
-import { stop } from "./processes.ts";
+import { cpuMs, stop } from "./processes.ts";
+import type { SourceCounts } from "../worker/counters.types.ts";
 import { workerdPids, type Runtime } from "./runtime.ts";
 import { localDate, SERVICE_ID, type Customer, type World } from "./world.ts";
 
@@ -47,6 +48,41 @@ export async function ceilings(rt: Runtime, token: string, levels: number[], ops
 
 export interface StormLevel extends StormResult {
   concurrency: number;
+  /** What the probe measured around the level (CPU time, counted D1 statements and cell calls). */
+  measured?: Measured;
+}
+
+/** Measurements taken around one storm level by a `Probe`. */
+export interface Measured {
+  cpu?: CpuMeasure;
+  counts?: CountsMeasure;
+}
+
+export interface CpuMeasure {
+  /** CPU ms (user + system) of the system under test's processes during the level, settling included. */
+  systemMs: number;
+  /** CPU ms of the load generator (this process) during the level. */
+  generatorMs: number;
+  wallMs: number;
+  /** systemMs / bookings acknowledged. */
+  systemMsPerBooking: number | null;
+}
+
+/** What the benchmark Worker counted during one level (bench/worker/counters.ts), and per booking. */
+export interface CountsMeasure {
+  sources: Record<string, SourceCounts>;
+  /** Everything the level caused (requests, drains, queue consumers) divided by the bookings acknowledged. */
+  perBooking: { d1Statements: number; d1RoundTrips: number; cellCalls: number; queueSends: number; drainStatements: number } | null;
+  /** Every order request of the level reached the counters (one isolate served them all). */
+  complete: boolean;
+  /** Milliseconds waited after the last answer until the counts stopped moving (drain, queue consumers). */
+  settleMs: number;
+}
+
+/** Takes measurements around one storm level. */
+export interface Probe {
+  start(): Promise<void>;
+  stop(level: StormLevel): Promise<Measured>;
 }
 
 /** W1: quote + order storms at each concurrency on one cell; fresh pairs for each level. */
@@ -57,18 +93,102 @@ export async function bookingStorms(
   levels: [number, number][],
   maxMs: number,
   orderPath = "/v1/orders",
+  probe?: Probe,
+  conflictEvery = CONFLICT_EVERY,
 ): Promise<{ levels: StormLevel[]; acked: Acknowledged[] }> {
   const out: StormLevel[] = [];
   const acked: Acknowledged[] = [];
   for (const [concurrency, attempts] of levels) {
-    const { targets, repeats } = plan(pool, attempts, CONFLICT_EVERY);
+    const { targets, repeats } = plan(pool, attempts, conflictEvery);
+    await probe?.start();
     const r = await storm({ concurrency, maxOps: attempts, maxMs }, targets, repeats, world.customers, (c, t) =>
       bookDoorstep(api, c, t, orderPath),
     );
-    out.push({ concurrency, ...r.result });
+    const level: StormLevel = { concurrency, ...r.result };
+    if (probe) level.measured = await probe.stop(level);
+    out.push(level);
     acked.push(...r.acked);
   }
   return { levels: out, acked };
+}
+
+/** The CPU time of the system under test (the process trees under `pids()`) and of the generator, around a level. */
+export function cpuProbe(pids: () => number[]): Probe & { read(level: StormLevel): CpuMeasure } {
+  let t0 = 0;
+  let sys0 = 0;
+  let gen0 = process.cpuUsage();
+  return {
+    async start() {
+      t0 = performance.now();
+      sys0 = cpuMs(pids());
+      gen0 = process.cpuUsage();
+    },
+    read(level) {
+      const systemMs = Math.round(cpuMs(pids()) - sys0);
+      const g = process.cpuUsage(gen0);
+      return {
+        systemMs,
+        generatorMs: Math.round((g.user + g.system) / 1000),
+        wallMs: Math.round(performance.now() - t0),
+        systemMsPerBooking: level.booked ? Math.round((systemMs / level.booked) * 100) / 100 : null,
+      };
+    },
+    async stop(level) {
+      return { cpu: this.read(level) };
+    },
+  };
+}
+
+type Counters = { since: number; now: number; sources: Record<string, SourceCounts> };
+
+const totalStatements = (c: Counters) =>
+  Object.values(c.sources).reduce((s, x) => s + x.d1Statements + x.queueSends + x.messages + x.invocations, 0);
+
+/**
+ * Doorstep's probe: resets the benchmark Worker's counters before a level; after it, waits until
+ * they stop moving (the outbox drain and the queue consumers finish after the answers), reads
+ * them and the CPU time, and divides by the bookings acknowledged.
+ */
+export function doorstepProbe(api: Client, adminToken: string, pids: () => number[]): Probe {
+  const cpu = cpuProbe(pids);
+  return {
+    async start() {
+      await api.must(200, "DELETE", "/v1/bench/counters", { token: adminToken });
+      await cpu.start();
+    },
+    async stop(level) {
+      const t = performance.now();
+      let last = await api.must<Counters>(200, "GET", "/v1/bench/counters", { token: adminToken });
+      let still = 0;
+      while (still < 3 && performance.now() - t < 20_000) {
+        await new Promise((r) => setTimeout(r, 400));
+        const next = await api.must<Counters>(200, "GET", "/v1/bench/counters", { token: adminToken });
+        still = totalStatements(next) === totalStatements(last) ? still + 1 : 0;
+        last = next;
+      }
+      const settleMs = Math.round(performance.now() - t);
+      const sum = (f: (x: SourceCounts) => number) => Object.values(last.sources).reduce((s, x) => s + f(x), 0);
+      const per = (x: number) => Math.round((x / level.booked) * 100) / 100;
+      const orderRequests = level.attempts - level.errors;
+      return {
+        cpu: cpu.read(level),
+        counts: {
+          sources: last.sources,
+          perBooking: level.booked
+            ? {
+                d1Statements: per(sum((x) => x.d1Statements)),
+                d1RoundTrips: per(sum((x) => x.d1RoundTrips)),
+                cellCalls: per(sum((x) => Object.values(x.cellCalls).reduce((a, b) => a + b, 0))),
+                queueSends: per(sum((x) => x.queueSends)),
+                drainStatements: per(sum((x) => x.drainStatements)),
+              }
+            : null,
+          complete: (last.sources["POST /v1/orders"]?.invocations ?? 0) >= orderRequests,
+          settleMs,
+        },
+      };
+    },
+  };
 }
 
 /** W2: every client asks for one technician and one slot at once; exactly one may win, per round. */
@@ -320,40 +440,84 @@ export async function restartDurability(
   };
 }
 
-// ---- the PostgreSQL peer ----
+// ---- the PostgreSQL peers ----
 
-/** One booking on the peer: `POST /quotes`, then `POST /orders` (same shape as Doorstep's). */
-export async function bookPeer(api: Client, c: Customer, t: Target): Promise<BookOutcome> {
+/**
+ * One booking on a peer: `POST /quotes`, then `POST /orders` (same shape as Doorstep's). The
+ * equivalent peer signs in with the customer's token and books with an Idempotency-Key and the
+ * customer's address, as Doorstep does; the minimal one gets the customer's id in the body.
+ */
+export async function bookPeer(api: Client, c: Customer, t: Target, equivalent: boolean): Promise<BookOutcome> {
   const t0 = performance.now();
-  const q = await api.request<{ id: string }>("POST", "/quotes", { body: { serviceId: SERVICE_ID, start: t.start } });
+  const token = equivalent ? c.token : undefined;
+  const q = await api.request<{ id: string }>("POST", "/quotes", { token, body: { serviceId: SERVICE_ID, start: t.start } });
   const t1 = performance.now();
   if (q.status !== 201) return { kind: "error", status: q.status };
   const o = await api.request<{ id: string; code?: string }>("POST", "/orders", {
-    body: { quoteId: q.body.id, technicianId: t.technicianId, customerId: c.accountId },
+    token,
+    headers: equivalent ? { "Idempotency-Key": `bench-${process.pid}-${(peerKeys += 1)}` } : {},
+    body: equivalent
+      ? { quoteId: q.body.id, technicianId: t.technicianId, addressId: c.addressId, start: t.start }
+      : { quoteId: q.body.id, technicianId: t.technicianId, customerId: c.accountId },
   });
   const times = { quoteMs: t1 - t0, orderMs: performance.now() - t1 };
   if (o.status === 201) return { kind: "booked", orderId: String(o.body.id), ...times };
   if (o.status === 409) return { kind: "conflict", status: 409, code: o.body.code, ...times };
-  return { kind: "error", status: o.status, ...times };
+  return { kind: "error", status: o.status, code: JSON.stringify(o.body).slice(0, 200), ...times };
+}
+let peerKeys = 0;
+
+/** Customers of the equivalent peer, signed up through its API (an account, an address, a session token each). */
+export async function peerCustomers(api: Client, count: number, equivalent: boolean): Promise<Customer[]> {
+  if (!equivalent)
+    return Array.from({ length: count }, (_, i) => ({ token: "", accountId: `cus_peer${i}`, addressId: "", at: { lat: 0, lng: 0 } }));
+  return inParallel(
+    Array.from({ length: count }, (_, i) => i),
+    8,
+    async (i) => {
+      const at = { lat: 31.23, lng: 121.47 };
+      const r = await api.must<{ token: string; accountId: string; addressId: string }>(201, "POST", "/accounts", {
+        body: { phone: `+86137${String(10_000_000 + i)}`, text: `压测路 ${i + 1} 号`, ...at },
+      });
+      return { ...r, at };
+    },
+  );
 }
 
-/** The W1 storms against the peer, then its own audit (overlaps by SQL, acknowledged ids present). */
-export async function peerStorms(api: Client, customers: Customer[], pool: TargetPool, levels: [number, number][], maxMs: number) {
+/** The W1 storms against a peer, then its own audit (overlaps by SQL, acknowledged ids present, writes complete). */
+export async function peerStorms(
+  api: Client,
+  customers: Customer[],
+  pool: TargetPool,
+  levels: [number, number][],
+  maxMs: number,
+  equivalent: boolean,
+  probe?: Probe,
+) {
   const out: StormLevel[] = [];
   const acked: string[] = [];
   for (const [concurrency, attempts] of levels) {
     const { targets, repeats } = plan(pool, attempts, CONFLICT_EVERY);
-    const r = await storm({ concurrency, maxOps: attempts, maxMs }, targets, repeats, customers, (c, t) => bookPeer(api, c, t));
-    out.push({ concurrency, ...r.result });
+    await probe?.start();
+    const r = await storm({ concurrency, maxOps: attempts, maxMs }, targets, repeats, customers, (c, t) => bookPeer(api, c, t, equivalent));
+    const level: StormLevel = { concurrency, ...r.result };
+    if (probe) level.measured = await probe.stop(level);
+    out.push(level);
     acked.push(...r.acked.map((a) => a.orderId));
   }
-  const audit = await api.must<{ bookings: number; overlaps: number; ids: string[] }>(200, "GET", "/audit");
+  const audit = await api.must<{ bookings: number; overlaps: number; incomplete: number; deadlockRetries: number; ids: string[] }>(
+    200,
+    "GET",
+    "/audit",
+  );
   const stored = new Set(audit.ids);
   return {
     levels: out,
     audit: {
       bookings: audit.bookings,
       overlaps: audit.overlaps,
+      incomplete: audit.incomplete,
+      deadlockRetries: audit.deadlockRetries,
       acknowledged: acked.length,
       missing: acked.filter((id) => !stored.has(id)).length,
     },

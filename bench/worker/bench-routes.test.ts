@@ -3,12 +3,13 @@
  * bench/worker.ts). The production Worker's 404 for them is in test/http/bench-routes.test.ts.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cellOf } from "../../src/domain/geo";
 import { call, expectProblem, signIn, signInAdmin } from "../../test/support/http";
 import { freshCenter } from "../../test/support/fixtures";
 import { addTechnician, createWorld } from "../../test/support/world";
-import { at, newCustomer, quote } from "../../test/support/booking";
+import { at, book, newCustomer, quote } from "../../test/support/booking";
+import { routeOf } from "./counters";
 
 describe("benchmark routes", () => {
   it("stay out of the OpenAPI document", async () => {
@@ -105,5 +106,57 @@ describe("benchmark routes", () => {
     expect(presence.status).toBe(200);
     expect(presence.body.items).toEqual([expect.objectContaining({ technicianId: tech.id, online: true })]);
     expect(presence.body.now).toBeGreaterThanOrEqual(presence.body.items[0].lastSeenAt);
+  });
+
+  it("count every D1 statement, cell call and queue send of a booking, its drain and its notifications included", async () => {
+    const w = await createWorld(freshCenter());
+    const tech = await addTechnician(w, w.center);
+    const customer = await newCustomer(w.center);
+    const admin = await signInAdmin();
+    expectProblem(await call("DELETE", "/v1/bench/counters", { token: customer.session.token }), 403);
+    expectProblem(await call("GET", "/v1/bench/counters"), 401);
+    const reset = await call("DELETE", "/v1/bench/counters", { token: admin.token });
+    expect(reset.status).toBe(200);
+
+    const q = await quote(w, customer, at(w, 2, "10:00"));
+    const booked = await book(customer, q, { technicianId: tech.id });
+    expect(booked.status).toBe(201);
+    // The drain runs after the answer and hands both messages (booked, assigned) to the queue, whose consumer delivers them.
+    const read = async () => (await call("GET", "/v1/bench/counters", { token: admin.token })).body;
+    await vi.waitFor(
+      async () => {
+        const c = await read();
+        expect(c.sources["POST /v1/orders"].queueSends).toBeGreaterThanOrEqual(1);
+        expect(c.sources["queue doorstep-notifications"]?.messages).toBe(2);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const counts = await read();
+    expect(counts.since).toBe(reset.body.since);
+    // Reading the counters is not counted; the reset, by an admin, came before them.
+    expect(Object.keys(counts.sources).sort()).toEqual(["POST /v1/orders", "POST /v1/quotes", "queue doorstep-notifications"]);
+    expect(counts.sources["POST /v1/quotes"]).toMatchObject({ invocations: 1, cellCalls: {}, queueSends: 0 });
+    const order = counts.sources["POST /v1/orders"];
+    expect(order.invocations).toBe(1);
+    expect(order.cellCalls).toEqual({ hold: 1, confirmAndSetDeadline: 1 });
+    // The order batch is one round trip of several statements; the drain's statements are told apart.
+    expect(order.d1Statements).toBeGreaterThan(order.d1RoundTrips);
+    expect(order.drainStatements).toBeGreaterThan(0);
+    expect(Object.keys(order.statements).some((s) => s.startsWith("INSERT INTO orders"))).toBe(true);
+    const statements = Object.values(order.statements as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(statements).toBe(order.d1Statements);
+    const consumer = counts.sources["queue doorstep-notifications"];
+    expect(consumer.invocations).toBeGreaterThanOrEqual(1);
+    expect(consumer.d1Statements).toBeGreaterThan(0);
+
+    const after = await call("DELETE", "/v1/bench/counters", { token: admin.token });
+    expect((await read()).sources).toEqual({});
+    expect(after.body.since).toBeGreaterThanOrEqual(reset.body.since);
+  });
+
+  it("fold ids out of the paths they count by", () => {
+    expect(routeOf("POST", "/v1/orders")).toBe("POST /v1/orders");
+    expect(routeOf("GET", "/v1/admin/orders/ord_01HX")).toBe("GET /v1/admin/orders/{id}");
+    expect(routeOf("GET", "/v1/bench/cells/8530995bfffffff/ping")).toBe("GET /v1/bench/cells/{id}/ping");
   });
 });

@@ -125,3 +125,35 @@ export const presence = createRoute({
     ...authErrors(),
   },
 });
+
+const Counts = z.object({
+  invocations: z.number(),
+  messages: z.number(),
+  d1RoundTrips: z.number(),
+  d1Statements: z.number(),
+  drainStatements: z.number(),
+  cellCalls: z.record(z.string(), z.number()),
+  queueSends: z.number(),
+  statements: z.record(z.string(), z.number()),
+});
+
+export const counters = createRoute({
+  ...base,
+  method: "get",
+  path: "/v1/bench/counters",
+  summary: "D1 statements, cell calls and queue sends of this isolate since the last reset, per route, queue and cron",
+  middleware: [admin] as const,
+  responses: {
+    200: jsonContent(z.object({ since: z.number(), now: z.number(), sources: z.record(z.string(), Counts) }), "Counts"),
+    ...authErrors(),
+  },
+});
+
+export const resetCounters = createRoute({
+  ...base,
+  method: "delete",
+  path: "/v1/bench/counters",
+  summary: "Starts counting afresh",
+  middleware: [admin] as const,
+  responses: { 200: jsonContent(z.object({ since: z.number() }), "Reset"), ...authErrors() },
+});

@@ -1,12 +1,13 @@
 /**
  * Counts what a request costs in round trips: D1 calls (a batch is one), Durable Object RPCs and
- * queue sends, by wrapping the real bindings (nothing is faked; every call still reaches them).
+ * queue sends, by wrapping the real bindings (counting-bindings.ts; every call still reaches them).
  * The count is deterministic, unlike a time, so tests may assert bounds on it.
  */
 import { env } from "cloudflare:test";
 import type { Customer } from "./booking";
 import { callWith, type CallOptions, type Called } from "./http";
 import type { World } from "./world";
+import { countingBindings, DRAIN, type CountSink } from "./counting-bindings";
 
 export interface Counts {
   /** D1 round trips of the request: one per statement run on its own, one per batch (outbox drains apart). */
@@ -25,101 +26,26 @@ export interface Counts {
 
 const newCounts = (): Counts => ({ d1: 0, drain: 0, batchedStatements: 0, sql: [], rpc: [], queue: 0 });
 
-/**
- * The drain's own statements (claim, settle, backlog). It starts before the answer is returned
- * (waitUntil is handed a running promise), so it is told apart by what it runs, not by when.
- */
-const DRAIN = /^\s*(UPDATE outbox SET claimed_until|update "outbox" set|select count\(\*\), min\("created_at"\) from "outbox")/i;
-
-function record(c: Counts, query: string): void {
-  if (DRAIN.test(query)) c.drain += 1;
-  else c.d1 += 1;
-  c.sql.push(query);
-}
-
-const RUNS = ["first", "all", "run", "raw"] as const;
-
-/** `env.DB` with every round trip recorded in `counts`. Statements stay the runtime's own objects, so batches accept them. */
-function countingDb(db: D1Database, counts: Counts): D1Database {
-  const sqlOf = new WeakMap<object, string>();
-  const instrument = (stmt: D1PreparedStatement, query: string): D1PreparedStatement => {
-    sqlOf.set(stmt, query);
-    const bind = stmt.bind.bind(stmt);
-    stmt.bind = (...args: unknown[]) => instrument(bind(...args), query);
-    for (const name of RUNS) {
-      const original = (stmt[name] as (...a: unknown[]) => Promise<unknown>).bind(stmt);
-      (stmt as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
-        record(counts, query);
-        return original(...a);
-      };
-    }
-    return stmt;
+/** A sink that fills `c`: drain statements apart, a batch as one round trip. */
+function sinkOf(c: Counts): CountSink {
+  return {
+    statement(query) {
+      if (DRAIN.test(query)) c.drain += 1;
+      else c.d1 += 1;
+      c.sql.push(query);
+    },
+    batch(queries) {
+      c.d1 += 1;
+      c.batchedStatements += queries.length;
+      c.sql.push(queries.join(" ; "));
+    },
+    rpc(object, method) {
+      c.rpc.push(`${object}:${method}`);
+    },
+    queue() {
+      c.queue += 1;
+    },
   };
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop === "prepare") return (query: string) => instrument(target.prepare(query), query);
-      if (prop === "batch") {
-        return (stmts: D1PreparedStatement[]) => {
-          counts.d1 += 1;
-          counts.batchedStatements += stmts.length;
-          counts.sql.push(stmts.map((s) => sqlOf.get(s) ?? "?").join(" ; "));
-          return target.batch(stmts);
-        };
-      }
-      // A request's D1 session (src/http/request.ts d1Session) counts like the binding itself.
-      if (prop === "withSession") {
-        return (constraint?: string) => countingDb(target.withSession(constraint) as unknown as D1Database, counts);
-      }
-      if (prop === "exec") {
-        return (query: string) => {
-          record(counts, query);
-          return target.exec(query);
-        };
-      }
-      const v = Reflect.get(target, prop) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-/** A Durable Object namespace whose stubs record every RPC as `name:method`. */
-function countingNamespace<T extends Rpc.DurableObjectBranded>(ns: DurableObjectNamespace<T>, counts: Counts): DurableObjectNamespace<T> {
-  const wrap = (stub: DurableObjectStub<T>, name: string): DurableObjectStub<T> =>
-    new Proxy(stub, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop) as unknown;
-        if (typeof prop !== "string" || typeof v !== "function" || prop === "then") return v;
-        return (...args: unknown[]) => {
-          counts.rpc.push(`${name}:${prop}`);
-          // An RPC method is itself a stub: `.apply` on it would be an RPC call named "apply".
-          return (v as (...a: unknown[]) => unknown)(...args);
-        };
-      },
-    });
-  return new Proxy(ns, {
-    get(target, prop) {
-      if (prop === "getByName")
-        return (name: string, opts?: DurableObjectNamespaceGetDurableObjectOptions) => wrap(target.getByName(name, opts), name);
-      if (prop === "get")
-        return (id: DurableObjectId, opts?: DurableObjectNamespaceGetDurableObjectOptions) =>
-          wrap(target.get(id, opts), id.name ?? id.toString());
-      const v = Reflect.get(target, prop) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-function countingQueue<T>(q: Queue<T>, counts: Counts): Queue<T> {
-  return new Proxy(q, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop) as unknown;
-      if (typeof v !== "function") return v;
-      return (...args: unknown[]) => {
-        if (prop === "send" || prop === "sendBatch") counts.queue += 1;
-        return (v as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
 }
 
 /** The Worker's bindings, counting every round trip into `counts`. */
@@ -129,9 +55,7 @@ export function countingEnv(base: Env = env): { env: Env; counts: Counts } {
     counts,
     env: {
       ...base,
-      DB: countingDb(base.DB, counts),
-      CELL: countingNamespace(base.CELL, counts),
-      NOTIFICATIONS: countingQueue(base.NOTIFICATIONS, counts),
+      ...countingBindings(base, sinkOf(counts)),
     } as Env,
   };
 }
