@@ -261,24 +261,24 @@ export const ERRORS = {
   // Money
   PROVIDER_NOT_CONFIGURED: {
     status: 409,
-    detail: { en: "Payments with {provider} are not available here.", zh: "当前不支持通过 {provider} 付款。" },
+    detail: { en: "Payments with {provider} are not available here.", zh: "当前不支持通过{provider}付款。" },
   },
   PROVIDER_UNAVAILABLE: {
     status: 503,
-    detail: { en: "{provider} did not answer; try again shortly.", zh: "{provider} 暂时无响应，请稍后重试。" },
+    detail: { en: "{provider} did not answer; try again shortly.", zh: "{provider}暂时无响应，请稍后重试。" },
   },
   PROVIDER_REFUSED: {
     status: 502,
     detail: {
       en: "{provider} refused the payment request; try another payment method.",
-      zh: "{provider} 拒绝了本次支付请求，请换一种支付方式。",
+      zh: "{provider}拒绝了本次支付请求，请换一种支付方式。",
     },
   },
   REFUND_DELAYED: {
     status: 503,
     detail: {
       en: "The refund is recorded, but {provider} did not answer; it is sent automatically once the provider answers.",
-      zh: "退款已记录，但 {provider} 暂时无响应；恢复后系统将自动发起退款。",
+      zh: "退款已记录，但{provider}暂时无响应；恢复后系统将自动发起退款。",
     },
   },
   NOTHING_TO_PAY: {
@@ -313,7 +313,7 @@ export const ERRORS = {
     status: 409,
     detail: {
       en: "{provider} gives no daily statement with this deployment's payment client.",
-      zh: "当前支付客户端下，{provider} 没有可下载的日对账单。",
+      zh: "当前支付客户端下，{provider}没有可下载的日对账单。",
     },
   },
   PAYEE_ACCOUNT_MISSING: {
@@ -335,7 +335,7 @@ export const ERRORS = {
     status: 503,
     detail: {
       en: "The withdrawal is approved, but {provider} did not answer; it is paid out automatically once the provider answers.",
-      zh: "提现已批准，但 {provider} 暂时无响应；恢复后系统将自动打款。",
+      zh: "提现已批准，但{provider}暂时无响应；恢复后系统将自动打款。",
     },
   },
   // Notifications

@@ -7,6 +7,18 @@
 export const PAYMENT_PROVIDERS = ["wechatpay", "alipay", "stripe", "sandbox"] as const;
 export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
 
+/** How people name each provider (a message never shows the code). */
+export const PROVIDER_NAMES: Record<PaymentProvider, { zh: string; en: string }> = {
+  wechatpay: { zh: "微信支付", en: "WeChat Pay" },
+  alipay: { zh: "支付宝", en: "Alipay" },
+  stripe: { zh: "Stripe", en: "Stripe" },
+  sandbox: { zh: "沙箱支付", en: "the sandbox" },
+};
+
+/** The name people read for a provider recorded as `code`. */
+export const providerName = (code: string): { zh: string; en: string } =>
+  (PROVIDER_NAMES as Record<string, { zh: string; en: string }>)[code] ?? { zh: code, en: code };
+
 /** How a payer pays, per provider (the first is the default). */
 export const CHANNELS_OF = {
   wechatpay: ["app", "jsapi", "native"],

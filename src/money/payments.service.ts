@@ -2,7 +2,7 @@
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { insertPayment, paymentsOfOrder, refundsOfOrder, type PaymentRow, type RefundRow } from "../db/repositories/payments.repo";
-import { CHANNELS_OF, type PaymentChannel, type PaymentProvider, type PaymentStage } from "../domain/money";
+import { CHANNELS_OF, providerName, type PaymentChannel, type PaymentProvider, type PaymentStage } from "../domain/money";
 import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { findOrder } from "../db/repositories/orders.repo";
@@ -43,7 +43,7 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
   const order = await findOrder(db, orderId);
   if (!order || order.customerId !== customerId) throw notFound("Order");
   if (!providerConfigured(env, input.provider)) {
-    throw AppError.of("PROVIDER_NOT_CONFIGURED", { provider: input.provider });
+    throw AppError.of("PROVIDER_NOT_CONFIGURED", { provider: providerName(input.provider) });
   }
   const channel = input.channel ?? CHANNELS[input.provider][0]!;
   if (!CHANNELS[input.provider].includes(channel)) {
@@ -99,8 +99,9 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
             error: err.message,
           }),
         );
-        if (err.retryable) throw AppError.of("PROVIDER_UNAVAILABLE", { provider: input.provider }, { headers: { "Retry-After": "5" } });
-        throw AppError.of("PROVIDER_REFUSED", { provider: input.provider }, { extra: { providerCode: err.code } });
+        if (err.retryable)
+          throw AppError.of("PROVIDER_UNAVAILABLE", { provider: providerName(input.provider) }, { headers: { "Retry-After": "5" } });
+        throw AppError.of("PROVIDER_REFUSED", { provider: providerName(input.provider) }, { extra: { providerCode: err.code } });
       }
       throw err;
     });

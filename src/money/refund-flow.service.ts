@@ -3,6 +3,7 @@
  * (synchronous answer, notification or query) applied exactly once with its ledger entries, and the
  * order moved on once every refund of it is settled.
  */
+import { providerName } from "../domain/money";
 import { getDb } from "../db/client";
 import { findTx, ledgerStatements } from "../db/repositories/ledger.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
@@ -93,7 +94,7 @@ export async function submitDecidedRefunds(env: Env, ids: string[]): Promise<voi
   }
   if (delayed !== null) {
     const refunds = (await Promise.all(ids.map((id) => findRefund(getDb(env), id)))).filter((r) => r !== undefined);
-    throw AppError.of("REFUND_DELAYED", { provider: delayed }, { extra: { refunds: refunds.map(refundView) } });
+    throw AppError.of("REFUND_DELAYED", { provider: providerName(delayed) }, { extra: { refunds: refunds.map(refundView) } });
   }
 }
 

@@ -29,7 +29,7 @@ import {
   type StatementMismatchRow,
   type StatementRunRow,
 } from "../db/repositories/provider-statements.repo";
-import { PAYMENT_PROVIDERS, type PaymentProvider } from "../domain/money";
+import { PAYMENT_PROVIDERS, providerName, type PaymentProvider } from "../domain/money";
 import {
   compareStatement,
   parseAlipayTradeBill,
@@ -192,7 +192,7 @@ const todayOf = (now: number) => localDate(now, STATEMENT_TIME_ZONE);
  */
 export async function runStatementsNow(env: Env, actorId: string, q: { date: string; provider?: PaymentProvider }, now = Date.now()) {
   const sources = statementSources(env).filter((s) => !q.provider || s.provider === q.provider);
-  if (q.provider && sources.length === 0) throw AppError.of("STATEMENT_UNAVAILABLE", { provider: q.provider });
+  if (q.provider && sources.length === 0) throw AppError.of("STATEMENT_UNAVAILABLE", { provider: providerName(q.provider) });
   // A provider's bill exists once the day is over; the local client's records can be read any time.
   const today = todayOf(now);
   if (q.date > today || (q.date === today && sources.some((s) => s.source !== "local"))) {

@@ -20,7 +20,7 @@ import {
 } from "../db/repositories/withdrawals.repo";
 import { eventRow, type ProviderEventRow } from "../db/repositories/payments.repo";
 import { account, payoutRequestTx, payoutReversalTx, withdrawalTx } from "../domain/ledger";
-import { fenToYuan, type WithdrawalStatus } from "../domain/money";
+import { fenToYuan, providerName, type WithdrawalStatus } from "../domain/money";
 import { TRANSFER_NAME_FROM } from "../adapters/wechatpay";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
@@ -103,7 +103,7 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
   if (config(env).PAYMENT_PROVIDER_CLIENT === "live" && needsPayee(limits.provider)) {
     const payee = await payoutPayee(env, technicianId, limits.provider);
     if (!payee) {
-      throw AppError.of("PAYEE_ACCOUNT_MISSING", { provider: limits.provider }, { extra: { provider: limits.provider } });
+      throw AppError.of("PAYEE_ACCOUNT_MISSING", { provider: providerName(limits.provider) }, { extra: { provider: limits.provider } });
     }
     // WeChat Pay takes transfers of ¥2,000 or more only with the payee's real name.
     if (limits.provider === "wechatpay" && amount >= TRANSFER_NAME_FROM && !payee.payeeName) {
@@ -203,7 +203,7 @@ export async function approveWithdrawal(env: Env, auth: Auth, id: string, origin
     if (!(err instanceof ProviderError)) throw err;
     providerFailed("payout", w.id, err);
     const view = withdrawalView((await findWithdrawal(db, w.id))!);
-    throw AppError.of("PAYOUT_DELAYED", { provider: w.payoutProvider }, { extra: { withdrawal: view } });
+    throw AppError.of("PAYOUT_DELAYED", { provider: providerName(w.payoutProvider) }, { extra: { withdrawal: view } });
   }
   return withdrawalView((await findWithdrawal(db, w.id))!);
 }

@@ -208,7 +208,7 @@ describe("WeChat Pay merchant transfers", () => {
     const timedOut = await approve(quick, m, a.body.id, "en");
     expectProblem(timedOut, 503, "PAYOUT_DELAYED");
     expect(timedOut.body.detail).toBe(
-      "The withdrawal is approved, but wechatpay did not answer; it is paid out automatically once wechatpay answers.",
+      "The withdrawal is approved, but WeChat Pay did not answer; it is paid out automatically once the provider answers.",
     );
     expect(timedOut.body.withdrawal).toMatchObject({ id: a.body.id, status: "approved" });
     expect(await withdrawal(a.body.id)).toMatchObject({ status: "approved", payoutRef: null });
@@ -221,7 +221,7 @@ describe("WeChat Pay merchant transfers", () => {
     fake.faults = { serverError: true };
     const down = await approve(live, m, b.body.id, "zh-CN");
     expectProblem(down, 503, "PAYOUT_DELAYED");
-    expect(down.body.detail).toBe("提现已批准，但 wechatpay 暂时无响应；恢复后系统将自动打款。");
+    expect(down.body.detail).toBe("提现已批准，但微信支付暂时无响应；恢复后系统将自动打款。");
     expect(fake.bills.size).toBe(0);
 
     // The provider is back: reconciliation sends both, each once, under its out_bill_no.

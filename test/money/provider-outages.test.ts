@@ -47,10 +47,10 @@ describe("WeChat Pay not answering", () => {
     const key = `outage-prepay-${order.id}`;
     const zh = await payWith(quick, customer, order.id, key);
     expectProblem(zh, 503, "PROVIDER_UNAVAILABLE");
-    expect(zh.body.detail).toBe("wechatpay 暂时无响应，请稍后重试。");
+    expect(zh.body.detail).toBe("微信支付暂时无响应，请稍后重试。");
     expect(zh.headers.get("Retry-After")).toBe("5");
     const en = await payWith(quick, customer, order.id, key, "en");
-    expect(en.body.detail).toBe("wechatpay did not answer; try again shortly.");
+    expect(en.body.detail).toBe("WeChat Pay did not answer; try again shortly.");
     expect(await payments(order.id)).toBe(0);
     expect(fake.trades.size).toBe(0);
 
@@ -64,7 +64,7 @@ describe("WeChat Pay not answering", () => {
     const stranger = derToPem(new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer), "PRIVATE KEY");
     const refused = await payWith(liveEnv({ WECHATPAY_MERCHANT_PRIVATE_KEY: stranger }), customer, order.id, `${key}-x`, "en");
     expectProblem(refused, 502, "PROVIDER_REFUSED");
-    expect(refused.body.detail).toBe("wechatpay refused the payment request; try another payment method.");
+    expect(refused.body.detail).toBe("WeChat Pay refused the payment request; try another payment method.");
     expect(await payments(order.id)).toBe(0);
 
     // Once WeChat Pay answers, the same key creates the payment.
@@ -104,13 +104,15 @@ describe("WeChat Pay not answering", () => {
     fake.faults = { serverError: true };
     const a = await approveWith(live, down.refundId, "en");
     expectProblem(a, 503, "REFUND_DELAYED");
-    expect(a.body.detail).toBe("The refund is recorded, but wechatpay did not answer; it is sent automatically once wechatpay answers.");
+    expect(a.body.detail).toBe(
+      "The refund is recorded, but WeChat Pay did not answer; it is sent automatically once the provider answers.",
+    );
     expect(a.body.refunds).toMatchObject([{ id: down.refundId, status: "processing" }]);
 
     fake.faults = { hang: true };
     const b = await approveWith(liveEnv({ WECHATPAY_TIMEOUT_MS: "50" }), slow.refundId, "zh-CN");
     expectProblem(b, 503, "REFUND_DELAYED");
-    expect(b.body.detail).toBe("退款已记录，但 wechatpay 暂时无响应；恢复后系统将自动发起退款。");
+    expect(b.body.detail).toBe("退款已记录，但微信支付暂时无响应；恢复后系统将自动发起退款。");
 
     for (const o of [down, slow]) expect(await refundOf(o.order.id)).toMatchObject({ status: "processing", ref: null });
     expect(fake.refunds.size).toBe(0);
