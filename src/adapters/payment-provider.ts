@@ -67,7 +67,11 @@ export interface PayoutRequest {
   notifyUrl?: string;
 }
 
-export type PayoutState = { status: "succeeded" | "processing"; payoutRef: string } | { status: "failed"; reason: string };
+export type PayoutState =
+  | { status: "succeeded"; payoutRef: string }
+  /** `confirmPackage`: WeChat Pay's package_info when the payee must confirm the transfer (WAIT_USER_CONFIRM). */
+  | { status: "processing"; payoutRef: string; confirmPackage?: string }
+  | { status: "failed"; reason: string };
 
 export interface ProviderClient {
   /** Creates (idempotently, per payment id) the trade at the provider. */

@@ -16,6 +16,23 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * The provider answered and refused the request itself (a 4xx business error such as WeChat Pay's
+ * NOT_ENOUGH or INVALID_REQUEST): asking again would be refused again. Our own signing being refused
+ * (401) and rate limits (429) are not refusals of the request; neither is a failure without an answer.
+ */
+export function isRefusal(err: unknown): err is ProviderError {
+  return (
+    err instanceof ProviderError &&
+    !err.retryable &&
+    err.status !== null &&
+    err.status >= 400 &&
+    err.status < 500 &&
+    err.status !== 401 &&
+    err.status !== 429
+  );
+}
+
 /** Logs a provider failure left to reconciliation. */
 export function providerFailed(what: "refund" | "payout", id: string, err: ProviderError): void {
   console.warn(JSON.stringify({ level: "warn", msg: "payment.provider_failed", what, id, retryable: err.retryable, error: err.message }));

@@ -107,7 +107,8 @@ export function wechatpayApi(env: Env) {
     const code = typeof a.body?.code === "string" ? a.body.code : null;
     const message = typeof a.body?.message === "string" ? a.body.message : "";
     const why = [a.status, code, message].filter(Boolean).join(" ");
-    return new ProviderError(`wechatpay: ${what} refused (${why})`, false, a.status, code);
+    // Too many requests (429 FREQUENCY_LIMITED) is worth trying again; other 4xx refuse the request itself.
+    return new ProviderError(`wechatpay: ${what} refused (${why})`, a.status === 429, a.status, code);
   }
 
   return { call, refused, authorize, unreachable, base, cfg };
@@ -148,13 +149,17 @@ const TRANSFER_PENDING = new Set(["ACCEPTED", "PROCESSING", "WAIT_USER_CONFIRM",
 /**
  * A transfer bill's state (an answer or a MCHTRANSFER.BILL.FINISHED notification) mapped onto ours:
  * only SUCCESS is paid; FAIL and CANCELLED failed, with WeChat Pay's fail_reason; the states on
- * the way (ACCEPTED, PROCESSING, WAIT_USER_CONFIRM, TRANSFERING, CANCELING) processing.
+ * the way (ACCEPTED, PROCESSING, WAIT_USER_CONFIRM, TRANSFERING, CANCELING) processing; with
+ * WAIT_USER_CONFIRM its package_info, which the payee's app hands to wx.requestMerchantTransfer.
  */
 export function transferState(body: Record<string, unknown>): PayoutState {
   const ref = typeof body.transfer_bill_no === "string" ? body.transfer_bill_no : "";
   if (body.state === "SUCCESS") return { status: "succeeded", payoutRef: ref };
   if (body.state === "FAIL" || body.state === "CANCELLED") {
     return { status: "failed", reason: `transfer ${String(body.state).toLowerCase()}: ${String(body.fail_reason ?? "no reason given")}` };
+  }
+  if (body.state === "WAIT_USER_CONFIRM" && typeof body.package_info === "string" && body.package_info) {
+    return { status: "processing", payoutRef: ref, confirmPackage: body.package_info };
   }
   if (typeof body.state === "string" && TRANSFER_PENDING.has(body.state)) return { status: "processing", payoutRef: ref };
   throw new ProviderError(`wechatpay: unknown transfer state ${String(body.state)}`, true);

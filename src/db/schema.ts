@@ -778,6 +778,8 @@ export const withdrawals = sqliteTable(
     status: text("status", { enum: WITHDRAWAL_STATUSES }).notNull(),
     payoutProvider: text("payout_provider").notNull(),
     payoutRef: text("payout_ref"),
+    /** WeChat Pay's package_info of a transfer waiting for the technician to confirm it (WAIT_USER_CONFIRM). */
+    confirmationPackage: text("confirmation_package"),
     /** The id of its last change: the writes of that change (the payout's ledger entries) guard on it. */
     changeId: text("change_id"),
     reason: text("reason"),

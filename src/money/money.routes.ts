@@ -3,7 +3,7 @@ import { REFUND_STATUSES, WITHDRAWAL_STATUSES } from "../domain/money";
 import { requireRole } from "../http/auth";
 import { authErrors, bearer, CursorQuery, IdParam, jsonBody, jsonContent, LimitQuery, MoneySchema, page } from "../http/openapi";
 import { OrderId } from "../orders/orders.schemas";
-import { IdempotencyHeader, Refund, Withdrawal } from "./payments.schemas";
+import { IdempotencyHeader, OwnWithdrawal, Refund, Withdrawal } from "./payments.schemas";
 
 const technician = requireRole("technician");
 const staff = requireRole("operator", "admin", "merchant_admin");
@@ -69,10 +69,12 @@ export const listOwnWithdrawals = createRoute({
   path: "/v1/technician/withdrawals",
   tags: ["Technicians"],
   summary: "My withdrawals, newest first",
+  description:
+    "A WeChat Pay transfer that waits for the technician to confirm it (WAIT_USER_CONFIRM) is `processing` with `confirmation: { mchId, appId, package }`: the mini program hands it to `wx.requestMerchantTransfer`; the money arrives once they confirm (reconciliation or the transfer notification marks it paid). A withdrawal the payout provider refused (a business error such as NOT_ENOUGH or PAYEE_NOT_EXIST) is `failed` with the provider's `reason`, its money back in the available balance.",
   security: bearer,
   middleware: [technician] as const,
   request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
-  responses: { 200: jsonContent(page(Withdrawal), "Withdrawals"), ...authErrors(404) },
+  responses: { 200: jsonContent(page(OwnWithdrawal), "Withdrawals"), ...authErrors(404) },
 });
 
 // ——— refunds ———
@@ -177,7 +179,7 @@ export const approveWithdrawal = createRoute({
   tags: ["Money"],
   summary: "Approve a withdrawal and pay it out (audited)",
   description:
-    "Sends the payout to WITHDRAWAL_PAYOUT_PROVIDER (idempotent per withdrawal: WeChat Pay out_bill_no, Alipay out_biz_no). The answer's status: `paid` (done at once), `processing` (accepted, not finished: the money is set aside and reconciliation asks the provider until it is final; a WeChat Pay transfer notification may finish it first), or `failed` with the provider's `reason` (processing money goes back to the technician's balance). 409 WITHDRAWAL_DECIDED when it is not waiting for approval. 503 PAYOUT_DELAYED when the provider does not answer: the approval stands and reconciliation pays it out; the problem carries the `withdrawal`.",
+    "Sends the payout to WITHDRAWAL_PAYOUT_PROVIDER (idempotent per withdrawal: WeChat Pay out_bill_no, Alipay out_biz_no). The answer's status: `paid` (done at once), `processing` (accepted, not finished: the money is set aside and reconciliation asks the provider until it is final; a WeChat Pay transfer notification may finish it first), or `failed` with the provider's `reason`: a FAIL answer, or the provider refusing the transfer itself (a 4xx business error such as WeChat Pay NOT_ENOUGH / INVALID_REQUEST or Alipay PAYEE_NOT_EXIST; listed at `status=failed`); money set aside goes back to the technician's balance through a payout_reversal. 409 WITHDRAWAL_DECIDED when it is not waiting for approval. 503 PAYOUT_DELAYED when the provider does not answer: the approval stands and reconciliation pays it out; the problem carries the `withdrawal`.",
   security: bearer,
   middleware: [staff] as const,
   request: { params: WithdrawalId },

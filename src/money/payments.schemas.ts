@@ -90,6 +90,14 @@ export const Withdrawal = z
   })
   .openapi("Withdrawal");
 
+/** A technician's own withdrawal: a Withdrawal with what confirming a WeChat Pay transfer needs. */
+export const OwnWithdrawal = Withdrawal.extend({
+  confirmation: z.object({ mchId: z.string(), appId: z.string(), package: z.string() }).nullable().openapi({
+    description:
+      "Set while the withdrawal is `processing` and WeChat Pay waits for the technician to confirm the transfer (WAIT_USER_CONFIRM): the mini program calls `wx.requestMerchantTransfer({ mchId, appId, package })`. Null otherwise.",
+  }),
+}).openapi("OwnWithdrawal");
+
 export const IdempotencyHeader = z.object({
   "idempotency-key": z.string().optional().openapi({ description: "Required. A bare or quoted string, 1–255 visible characters" }),
 });

@@ -30,7 +30,7 @@ import { newId } from "../lib/ids";
 import { notifyUrl, withdrawalLimits } from "./providers";
 import { providerClient, type PayoutState } from "../adapters/payment-provider";
 import { isDuplicate } from "./refund-flow.service";
-import { ProviderError, providerFailed } from "../adapters/provider-error";
+import { isRefusal, ProviderError, providerFailed } from "../adapters/provider-error";
 import { config } from "../config";
 import { needsPayee, payoutPayee } from "../technicians/payees.service";
 
@@ -120,6 +120,7 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
     status: "requested",
     payoutProvider: limits.provider,
     payoutRef: null,
+    confirmationPackage: null,
     changeId: null,
     reason: null,
     decidedBy: null,
@@ -142,14 +143,29 @@ export async function requestWithdrawal(env: Env, technicianId: string, amount: 
   return withdrawalView(row);
 }
 
-export async function ownWithdrawals(env: Env, technicianId: string, q: { limit: number; cursor?: string }) {
-  return page(await listWithdrawals(getDb(env), { technicianId, beforeId: decodeCursor(q.cursor) }, q.limit + 1), q.limit);
+/**
+ * A technician's own withdrawal: with `confirmation` (what the app hands to WeChat's
+ * wx.requestMerchantTransfer) while its transfer is processing and waiting for them to confirm.
+ */
+export function ownWithdrawalView(env: Env, w: WithdrawalRow) {
+  const cfg = config(env);
+  const waiting = w.status === "processing" && w.payoutProvider === "wechatpay" && w.confirmationPackage;
+  return {
+    ...withdrawalView(w),
+    confirmation: waiting ? { mchId: cfg.WECHATPAY_MCHID, appId: cfg.WECHATPAY_APPID, package: w.confirmationPackage! } : null,
+  };
 }
 
-function page(rows: WithdrawalRow[], limit: number) {
+export async function ownWithdrawals(env: Env, technicianId: string, q: { limit: number; cursor?: string }) {
+  return page(await listWithdrawals(getDb(env), { technicianId, beforeId: decodeCursor(q.cursor) }, q.limit + 1), q.limit, (w) =>
+    ownWithdrawalView(env, w),
+  );
+}
+
+function page<V>(rows: WithdrawalRow[], limit: number, view: (w: WithdrawalRow) => V) {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items: items.map(withdrawalView), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+  return { items: items.map(view), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
 }
 
 export async function withdrawalsForStaff(
@@ -165,6 +181,7 @@ export async function withdrawalsForStaff(
       q.limit + 1,
     ),
     q.limit,
+    withdrawalView,
   );
 }
 
@@ -235,22 +252,31 @@ function payoutNotifyUrl(env: Env, provider: string, origin?: string): string | 
 
 /**
  * Pays an approved withdrawal out (idempotent per withdrawal at the provider: out_bill_no,
- * out_biz_no) and applies the answer (see applyPayoutOutcome). A provider failure throws
- * ProviderError and changes nothing: the withdrawal stays approved for reconciliation.
+ * out_biz_no) and applies the answer (see applyPayoutOutcome). The provider refusing the transfer
+ * itself (isRefusal: a 4xx business error) fails the withdrawal with its code, as a FAIL answer
+ * does. Any other provider failure throws ProviderError and changes nothing: the withdrawal stays
+ * approved for reconciliation.
  */
 export async function payOut(env: Env, id: string, origin?: string): Promise<void> {
   const db = getDb(env);
   const w = await findWithdrawal(db, id);
   if (!w || w.status !== "approved") return;
-  const answer = await providerClient(env).payout({
-    withdrawalId: w.id,
-    provider: w.payoutProvider,
-    technicianId: w.technicianId,
-    amount: w.amount,
-    currency: w.currency,
-    notifyUrl: payoutNotifyUrl(env, w.payoutProvider, origin),
-    ...(await payoutPayee(env, w.technicianId, w.payoutProvider)),
-  });
+  const payee = await payoutPayee(env, w.technicianId, w.payoutProvider);
+  let answer: PayoutState;
+  try {
+    answer = await providerClient(env).payout({
+      withdrawalId: w.id,
+      provider: w.payoutProvider,
+      technicianId: w.technicianId,
+      amount: w.amount,
+      currency: w.currency,
+      notifyUrl: payoutNotifyUrl(env, w.payoutProvider, origin),
+      ...payee,
+    });
+  } catch (err) {
+    if (!isRefusal(err)) throw err;
+    answer = { status: "failed", reason: `payout refused: ${err.code ?? err.status}` };
+  }
   await applyPayoutOutcome(env, w.id, answer);
 }
 
@@ -305,7 +331,13 @@ export async function applyPayoutOutcome(env: Env, id: string, answer: PayoutSta
   let stmts: D1PreparedStatement[];
   if (answer.status === "processing") {
     stmts = [
-      withdrawalMoved(db, w.id, from, { status: "processing", payoutRef: answer.payoutRef || null, changeId: marker }, now),
+      withdrawalMoved(
+        db,
+        w.id,
+        from,
+        { status: "processing", payoutRef: answer.payoutRef || null, confirmationPackage: answer.confirmPackage ?? null, changeId: marker },
+        now,
+      ),
       ...ledgerStatements(db, payoutRequestTx(facts), now, guard),
     ];
   } else {

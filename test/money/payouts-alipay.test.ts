@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reconcilePendingPayments } from "../../src/money/reconcile.service";
 import { FakeAlipay, alipayLiveEnv } from "../support/alipay-fake";
-import { expectProblem } from "../support/http";
+import { callWith, expectProblem } from "../support/http";
 import { withdrawalLedger } from "../support/payments";
 import { approve, technicianWith, totals, withdraw, withdrawal } from "../support/payouts";
 
@@ -70,5 +70,20 @@ describe("Alipay transfers", () => {
       });
     }
     expect(fake.transfers.size).toBe(2);
+  });
+  it("a payee Alipay does not know (PAYEE_NOT_EXIST) fails the withdrawal with the reason, its money back, listed as failed", async () => {
+    const m = await technicianWith(50_000, { ...payee, identity: "nobody@example.com" });
+    const wd = await withdraw(live, m.techSession, 15_000);
+    const approved = await approve(live, m, wd.body.id);
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body).toMatchObject({ status: "failed" });
+    expect(approved.body.reason).toContain("PAYEE_NOT_EXIST");
+    expect(await withdrawalLedger(wd.body.id)).toEqual({});
+    expect(await totals(m.techSession)).toMatchObject({ available: { amount: 50_000 }, withdrawing: { amount: 0 } });
+    const failed = await callWith(live, "GET", "/v1/admin/withdrawals?status=failed", { token: m.merchantAdmin.token });
+    expect(failed.body.items).toContainEqual(expect.objectContaining({ id: wd.body.id, status: "failed" }));
+    const sent = fake.calls.filter((c) => c === "alipay.fund.trans.uni.transfer").length;
+    await reconcilePendingPayments(live);
+    expect(fake.calls.filter((c) => c === "alipay.fund.trans.uni.transfer")).toHaveLength(sent);
   });
 });

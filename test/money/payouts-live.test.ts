@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { outBillNo, wechatpayApi, wechatpayClient } from "../../src/adapters/wechatpay";
 import { reconcilePendingPayments } from "../../src/money/reconcile.service";
-import { call, expectProblem } from "../support/http";
+import { call, callWith, expectProblem } from "../support/http";
 import { postWebhook, strangerKey, withdrawalLedger } from "../support/payments";
 import { approve, outbox, technicianWith, totals, withdraw, withdrawal } from "../support/payouts";
 import { WechatPayFake, liveEnv } from "../support/wechatpay-fake";
@@ -236,5 +236,56 @@ describe("WeChat Pay merchant transfers", () => {
     for (const id of [a.body.id, b.body.id]) fake.settleBill(outBillNo(id));
     await reconcilePendingPayments(live);
     for (const id of [a.body.id, b.body.id]) expect(await withdrawal(id)).toMatchObject({ status: "paid" });
+  });
+  it("WAIT_USER_CONFIRM: the technician's withdrawal carries confirmation { mchId, appId, package } until the transfer is final", async () => {
+    const m = await technicianWith(50_000, { provider: "wechatpay", openId: OPENID });
+    fake.newBillState = "WAIT_USER_CONFIRM";
+    const wd = await withdraw(live, m.techSession, 12_000);
+    const approved = await approve(live, m, wd.body.id);
+    expect(approved.body).toMatchObject({ status: "processing" });
+    const pkg = `affffddafdfafddffda==${outBillNo(wd.body.id)}`;
+    const mine = async () =>
+      (await callWith(live, "GET", "/v1/technician/withdrawals", { token: m.techSession.token })).body.items.find(
+        (w: { id: string }) => w.id === wd.body.id,
+      );
+    expect(await mine()).toMatchObject({
+      status: "processing",
+      confirmation: { mchId: live.WECHATPAY_MCHID, appId: live.WECHATPAY_APPID, package: pkg },
+    });
+    // Operators do not get the technician's confirmation package.
+    const staff = await callWith(live, "GET", `/v1/admin/withdrawals?technicianId=${m.tech.id}`, { token: m.merchantAdmin.token });
+    expect(staff.body.items[0]).not.toHaveProperty("confirmation");
+
+    fake.settleBill(outBillNo(wd.body.id), "SUCCESS");
+    await reconcilePendingPayments(live);
+    expect(await mine()).toMatchObject({ status: "paid", confirmation: null });
+  });
+
+  it("a transfer WeChat Pay refuses (403 NOT_ENOUGH) fails the withdrawal with the reason, its money back; a 429 stays approved", async () => {
+    const m = await technicianWith(50_000, { provider: "wechatpay", openId: OPENID });
+    const wd = await withdraw(live, m.techSession, 20_000);
+    fake.refuseTransfer = { status: 403, code: "NOT_ENOUGH", message: "商户运营账户资金不足" };
+    const approved = await approve(live, m, wd.body.id);
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body).toMatchObject({ status: "failed", reason: "payout refused: NOT_ENOUGH" });
+    expect(await withdrawalLedger(wd.body.id)).toEqual({});
+    expect(await outbox(wd.body.id)).toEqual(["withdrawal.failed"]);
+    expect(await totals(m.techSession)).toMatchObject({ available: { amount: 50_000 }, withdrawing: { amount: 0 } });
+    const failed = await callWith(live, "GET", "/v1/admin/withdrawals?status=failed", { token: m.merchantAdmin.token });
+    expect(failed.body.items.map((w: { id: string }) => w.id)).toContain(wd.body.id);
+    // Not retried: reconciliation leaves a failed withdrawal alone.
+    const posts = fake.seen.length;
+    await reconcilePendingPayments(live);
+    expect(await withdrawal(wd.body.id)).toMatchObject({ status: "failed" });
+    expect(fake.seen.slice(posts).filter((s) => JSON.stringify(s).includes(outBillNo(wd.body.id)))).toEqual([]);
+
+    // Rate limited: worth trying again, so the approval stands for reconciliation.
+    const later = await withdraw(live, m.techSession, 10_000);
+    fake.refuseTransfer = { status: 429, code: "FREQUENCY_LIMITED", message: "频率超限" };
+    expectProblem(await approve(live, m, later.body.id), 503, "PAYOUT_DELAYED");
+    expect(await withdrawal(later.body.id)).toMatchObject({ status: "approved" });
+    fake.refuseTransfer = null;
+    await reconcilePendingPayments(live);
+    expect(await withdrawal(later.body.id)).toMatchObject({ status: "processing" });
   });
 });

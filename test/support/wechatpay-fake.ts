@@ -89,6 +89,10 @@ export class WechatPayFake {
   trades = new Map<string, Trade>();
   refunds = new Map<string, Refund>();
   bills = new Map<string, Bill>();
+  /** The state a new transfer bill answers with; WAIT_USER_CONFIRM carries package_info. */
+  newBillState: "ACCEPTED" | "WAIT_USER_CONFIRM" = "ACCEPTED";
+  /** A business refusal of new transfers (e.g. 403 NOT_ENOUGH), signed like any answer. */
+  refuseTransfer: { status: number; code: string; message: string } | null = null;
   /** Trade bills by bill_date: the file's text and its SHA1 (hex). */
   tradeBills = new Map<string, { text: string; sha1: string }>();
   private downloads = new Map<string, { text: string; gzip: boolean }>();
@@ -317,10 +321,14 @@ export class WechatPayFake {
       if (Number(b.transfer_amount) >= 200_000 && !userName) {
         return [400, { code: "PARAM_ERROR", message: "转账金额 >= 2000 元时，收款用户姓名必填" }];
       }
+      if (this.refuseTransfer) {
+        const r = this.refuseTransfer;
+        return [r.status, { code: r.code, message: r.message }];
+      }
       const bill: Bill = {
         out_bill_no: out,
         transfer_bill_no: `1330000${Date.now()}`,
-        state: "ACCEPTED",
+        state: this.newBillState,
         amount: Number(b.transfer_amount),
         openid: String(b.openid),
         user_name: userName,
@@ -330,7 +338,13 @@ export class WechatPayFake {
       // Finished later: by the transfer query or the MCHTRANSFER.BILL.FINISHED notification.
       return [
         200,
-        { out_bill_no: out, transfer_bill_no: bill.transfer_bill_no, create_time: "2026-11-20T13:29:35+08:00", state: bill.state },
+        {
+          out_bill_no: out,
+          transfer_bill_no: bill.transfer_bill_no,
+          create_time: "2026-11-20T13:29:35+08:00",
+          state: bill.state,
+          ...(bill.state === "WAIT_USER_CONFIRM" ? { package_info: `affffddafdfafddffda==${out}` } : {}),
+        },
       ];
     }
     if (method === "GET" && (m = /^\/v3\/fund-app\/mch-transfer\/transfer-bills\/out-bill-no\/([^/]+)$/.exec(p))) {
