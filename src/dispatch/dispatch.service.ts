@@ -109,6 +109,8 @@ export interface Reservation {
 export interface Choice {
   reservation: (Reservation & { name: string; ratingX100: number }) | null;
   decision: DecisionRow;
+  /** The order's hold key is held already by a duplicate of the request (same order id) still running. */
+  duplicate?: boolean;
 }
 
 /**
@@ -131,7 +133,12 @@ export async function chooseAndHold(env: Env, job: Job, round: number, mode: str
   });
   for (const candidate of ranked) {
     const home = homes.get(candidate.technicianId);
-    const r = await holdFor(env, candidate.technicianId, job, round, { homeCell: home?.cell });
+    let refused: string | undefined;
+    const r = await holdFor(env, candidate.technicianId, job, round, { homeCell: home?.cell, refused: (code) => (refused = code) });
+    // The hold key is held already, for someone else: only a duplicate of this very request (the
+    // same order id) can have placed it, and it is still running.
+    if (refused === "ORDER_CONFLICT")
+      return { reservation: null, decision: decision(null, `${reason}: a duplicate request holds it`), duplicate: true };
     if (r) {
       return {
         reservation: { ...r, name: home?.name ?? "", ratingX100: candidate.ratingX100 },
@@ -166,7 +173,7 @@ export async function holdFor(
   technicianId: string,
   job: Job,
   round: number,
-  opts: { ignoreShifts?: boolean; entry?: RosterEntry; homeCell?: string } = {},
+  opts: { ignoreShifts?: boolean; entry?: RosterEntry; homeCell?: string; refused?: (code: string) => void } = {},
 ): Promise<Reservation | null> {
   let entry = opts.entry;
   let cell = opts.homeCell ?? entry?.homeCell;
@@ -195,7 +202,11 @@ export async function holdFor(
     await stub.syncRoster([entry.profile], 0);
     r = await stub.hold(req);
   }
-  return r.ok ? { technicianId, holdKey, expiresAt: r.expiresAt, homeCell: cell } : null;
+  if (!r.ok) {
+    opts.refused?.(r.code);
+    return null;
+  }
+  return { technicianId, holdKey, expiresAt: r.expiresAt, homeCell: cell };
 }
 
 export async function recordDecision(

@@ -1,6 +1,6 @@
 import { config } from "../config";
 import { openSession } from "../db/sessions";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
@@ -113,3 +113,16 @@ export const drainAfterWrites: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   waitUntil(drainQuietly(c.env));
 };
+
+/**
+ * Hands work to the request's waitUntil, to run after the answer has gone. Without an execution
+ * context (the app called directly) the work simply runs on; it must not throw either way.
+ */
+export function afterAnswer(c: Context<AppEnv>): (work: Promise<unknown>) => void {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    return () => undefined;
+  }
+}

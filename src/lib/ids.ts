@@ -5,16 +5,20 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
  * 48-bit milliseconds then 80 random bits), so ids sort by creation and serve as list cursors.
  */
 export function newId(prefix: string, now = Date.now()): string {
-  let time = "";
-  let t = now;
+  return `${prefix}_${crockford(now, crypto.getRandomValues(new Uint8Array(16)))}`;
+}
+
+/** An id's body: `time` (ms) in 10 characters, then 16 characters from `bytes` (at least 16). */
+export function crockford(time: number, bytes: Uint8Array): string {
+  let head = "";
+  let t = time;
   for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
+    head = CROCKFORD[t % 32] + head;
     t = Math.floor(t / 32);
   }
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
   let rand = "";
-  for (const b of bytes) rand += CROCKFORD[b % 32];
-  return `${prefix}_${time}${rand}`;
+  for (const b of bytes.subarray(0, 16)) rand += CROCKFORD[b % 32];
+  return head + rand;
 }
 
 /**

@@ -1,31 +1,44 @@
 /**
  * Booking: placing an order from a quote. The hot path of the API, so it is written for round
- * trips: the idempotency claim, one parallel read (address, technician; the service and the cell's
- * city come from the reference cache), the hold in the owner cell, one D1 batch with everything the
- * booking writes (order, timeline entries and messages, dispatch decision, the stored answer), then
- * the calendar booking and the dispatch deadline in parallel. test/orders/booking-roundtrips
- * .test.ts bounds the counts.
+ * trips. On a warm isolate a booking makes two remote calls before it answers: the hold in the
+ * owner cell, then one D1 batch with everything the booking writes (order, timeline entries and
+ * messages, dispatch decision, and the Idempotency-Key's record with the answer — written only if
+ * the key is new and the copies it used are current, all or nothing). What it reads besides comes
+ * from the signed quote and from per-isolate caches (reference.service, booking-cache) that the
+ * batch checks itself. The calendar booking and the accept deadline follow after the answer
+ * (`defer`, the request's waitUntil); a hold whose booking never arrives lapses and is repaired
+ * (order-flow.service repairLapsedHold). test/orders/booking-roundtrips.test.ts bounds the counts.
+ *
+ * Idempotency without a claim first: the order id is derived from the quote and the key, so a
+ * retry asks the cell for the same hold key and gets the same hold back (the calendar treats a
+ * repeated hold as one), and only one of two racing batches finds the key new. The loser reads
+ * the key and answers with what is stored there.
  */
 import { config } from "../config";
 import { getDb } from "../db/client";
-import { findOwnAddress, type AddressRow } from "../db/repositories/addresses.repo";
+import { addressAsRead, type AddressRow } from "../db/repositories/addresses.repo";
 import { bookableAsRead } from "../db/repositories/booking.repo";
 import type { CityRow } from "../db/repositories/cities.repo";
 import {
   decisionStatement,
+  findIdempotencyKey,
+  idempotencyRecord,
   insertDecision,
   insertOrder,
+  keyIsNew,
   type DecisionRow,
+  type IdempotencyRow,
   type OrderRow,
   type OrderStep,
 } from "../db/repositories/orders.repo";
-import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
+import { technicianAsRead, type RosterEntry } from "../db/repositories/roster.repo";
 import { couponHasRoom, redeemStatements } from "../db/repositories/coupons.repo";
-import { allOf, orderWon, type Guard } from "../db/repositories/statements";
+import { allOf, orderWon } from "../db/repositories/statements";
 import { cellOf, haversineKm } from "../domain/geo";
 import { canTransition } from "../domain/order-state";
 import { AppError, notFound, invalid } from "../errors";
-import { newId, newIds } from "../lib/ids";
+import { sha256Hex } from "../lib/encoding";
+import { newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { couponStillHasRoom, couponUsedUp } from "../coupons/coupons.service";
 import { couponOfQuote } from "../domain/coupons";
@@ -33,8 +46,11 @@ import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservati
 import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
 import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
-import { claimLost, idempotent, type Claim, type Outcome } from "./idempotency.service";
+import { answerOf, inFlight, readable, storable, storableRefusal, type Outcome } from "./idempotency.service";
 import { cachedCityOfCell, cachedService, forgetService, type BookableService } from "../catalog/reference.service";
+import { cachedOwnAddress, cachedRosterEntry } from "./booking-cache";
+import { orderIdOf } from "./order-ids";
+import { getOwnOrder } from "./orders.service";
 
 export interface PlaceOrderInput {
   quoteId: string;
@@ -45,17 +61,18 @@ export interface PlaceOrderInput {
   paymentPlan?: "full" | "deposit" | "after_service";
 }
 
-export interface PlaceOrderOptions {
-  /**
-   * Stores the answer (the order view) in the order's own write, applied only if `guard` holds
-   * there (the order was written): see idempotency.service `Seal`.
-   */
-  seal?: (view: unknown, guard: Guard) => Promise<D1PreparedStatement>;
-  /** The request's hold on its Idempotency-Key: the order is written only while it holds. */
-  claim?: Claim;
-  /** The quote and terms read already (prepareOrder), while the idempotency key was claimed. */
-  prepared?: Promise<PreparedOrder>;
+/** Runs work after the answer (the request's waitUntil); it must not throw. */
+export type Defer = (work: Promise<unknown>) => void;
+
+/** The request's Idempotency-Key: who sent it, the key, and the hash of the body it came with. */
+interface Keyed {
+  accountId: string;
+  key: string;
+  requestHash: string;
 }
+
+/** How long the claim of a request with the same key (another route's, or one from before) is taken to be alive. */
+const leaseMs = (env: Env) => config(env).IDEMPOTENCY_LEASE_SECONDS * 1000;
 
 /** The address must be where the quote was priced (within this many km). */
 const QUOTE_ADDRESS_TOLERANCE_KM = 0.5;
@@ -68,53 +85,98 @@ function slotUnavailable(): AppError {
   return AppError.of("SLOT_UNAVAILABLE");
 }
 
-/**
- * Places the order once per (customer, Idempotency-Key): the key is claimed while the booking's
- * reads run, and the answer is stored in the order's own write.
- */
-export async function placeOrderOnce(env: Env, customerId: string, key: string, input: PlaceOrderInput): Promise<Outcome> {
-  return idempotent(
-    env,
-    customerId,
-    key,
-    input,
-    async (seal, prepared, claim) => ({
-      status: 201,
-      body: await placeOrder(env, customerId, input, { seal: (view, guard) => seal(201, view, guard), prepared, claim }),
-    }),
-    () => prepareOrder(env, customerId, input),
+/** The key has an answer already (another request with it got there first): that answer counts. */
+class Answered extends Error {
+  constructor(readonly row: IdempotencyRow) {
+    super("answered under this key already");
+  }
+}
+
+/** A duplicate of this request (same key, same order id) holds the interval and is still running. */
+class Duplicate extends Error {
+  constructor() {
+    super("a duplicate request is still running");
+  }
+}
+
+/** Work after the answer that must not fail the request: logged, left to the backstops. */
+function quietly(work: Promise<unknown>, what: string): Promise<void> {
+  return work.then(
+    () => undefined,
+    (err: unknown) => console.error(JSON.stringify({ level: "error", msg: what, error: String(err) })),
   );
+}
+
+/**
+ * Places the order once per (customer, Idempotency-Key). A retry with the same body gets the
+ * stored answer, another body under the key gets 422, and a retry while the first still runs gets
+ * 409. A refusal (4xx) is stored as the key's answer like an order is.
+ */
+export async function placeOrderOnce(
+  env: Env,
+  customerId: string,
+  key: string,
+  input: PlaceOrderInput,
+  defer: Defer = () => undefined,
+): Promise<Outcome> {
+  const keyed: Keyed = { accountId: customerId, key, requestHash: await sha256Hex(JSON.stringify(input ?? null)) };
+  const db = getDb(env);
+  const earlier = async () => {
+    const row = await findIdempotencyKey(db, customerId, key);
+    return row && replayed(env, customerId, await answerOf(env, row, keyed.requestHash));
+  };
+  try {
+    return { status: 201, body: await placeKeyed(env, customerId, input, keyed, defer), replayed: false };
+  } catch (err) {
+    if (err instanceof Answered) return replayed(env, customerId, await answerOf(env, err.row, keyed.requestHash));
+    if (err instanceof Duplicate) {
+      const answer = await earlier();
+      if (answer) return answer;
+      throw inFlight();
+    }
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    // A refusal is this key's answer, unless the key has one already (then that one counts).
+    const stored = await db.$client.batch([
+      idempotencyRecord(db, { ...keyed, status: err.status, body: await storableRefusal(env, err) }, leaseMs(env), Date.now()),
+    ]);
+    if (stored[0]?.meta.changes !== 1) {
+      const answer = await earlier();
+      if (answer) return answer;
+    }
+    throw err;
+  }
 }
 
 /**
  * Books a quoted job: holds the interval in the owner cell of the chosen or best technician, then
  * writes the order. If the write fails the hold is released, so no interval is left behind.
  * Pay-after-service orders are confirmed and dispatched at once: their first dispatch step goes in
- * the same write, with every timeline entry and message, and the calendar booking and the dispatch
- * deadline follow it.
+ * the same write, with every timeline entry and message, and the calendar booking and the
+ * dispatch deadline follow it, after the answer.
  */
-export async function placeOrder(env: Env, customerId: string, input: PlaceOrderInput, opts: PlaceOrderOptions = {}) {
-  const { quote, terms } = await (opts.prepared ?? prepareOrder(env, customerId, input));
-  const placed = await tryToPlace(env, input, quote, terms, opts, false);
-  if (placed) return placed;
-  // The service changed since the cached copy was read (reference.service): book once more with it read afresh.
-  return (await tryToPlace(env, input, quote, await termsOf(env, customerId, input, quote, true), opts, true))!;
-}
-
-/** What placing an order reads before it writes anything: the quote, and the terms it is checked against. */
-export interface PreparedOrder {
-  quote: QuotePayload;
-  terms: Terms;
-}
-
-/** Reads and checks what the order needs (no writes): the quote, the address, the service, the city, the chosen technician. */
-export async function prepareOrder(env: Env, customerId: string, input: PlaceOrderInput): Promise<PreparedOrder> {
+async function placeKeyed(env: Env, customerId: string, input: PlaceOrderInput, keyed: Keyed, defer: Defer): Promise<OrderView> {
   const quote = await readQuote(env, input.quoteId);
   if (Date.parse(input.start) !== quote.start) throw mismatch("body.start", "differs from the quoted start");
-  return { quote, terms: await termsOf(env, customerId, input, quote, false) };
+  const orderId = await orderIdOf(quote, input.quoteId, keyed.accountId, keyed.key);
+  const placed = await tryToPlace(env, input, quote, await termsOf(env, customerId, input, quote, false), keyed, orderId, defer, false);
+  if (placed) return placed;
+  // A copy read from a cache changed since (the service, the address, the technician): book once more with them read afresh.
+  return (await tryToPlace(env, input, quote, await termsOf(env, customerId, input, quote, true), keyed, orderId, defer, true))!;
 }
 
-/** What a booking is checked against and made of, read in one round (service and city cached). */
+/**
+ * Places an order without a client's Idempotency-Key (operations and tests that book directly):
+ * under a key of its own, and with the calendar booking done before it returns.
+ */
+export async function placeOrder(env: Env, customerId: string, input: PlaceOrderInput): Promise<OrderView> {
+  const after: Promise<unknown>[] = [];
+  const keyed: Keyed = { accountId: customerId, key: `direct:${crypto.randomUUID()}`, requestHash: "direct" };
+  const view = await placeKeyed(env, customerId, input, keyed, (work) => after.push(work));
+  await Promise.all(after);
+  return view;
+}
+
+/** What a booking is checked against and made of, read in one round (every read cached per isolate). */
 export interface Terms {
   customerId: string;
   address: AddressRow;
@@ -127,11 +189,10 @@ export interface Terms {
 }
 
 async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quote: QuotePayload, fresh: boolean): Promise<Terms> {
-  const db = getDb(env);
   const [address, found, entry] = await Promise.all([
-    findOwnAddress(db, customerId, input.addressId),
+    cachedOwnAddress(env, customerId, input.addressId, fresh),
     cachedService(env, quote.serviceId, { fresh }),
-    input.technicianId ? rosterEntry(db, input.technicianId) : Promise.resolve(undefined),
+    input.technicianId ? cachedRosterEntry(env, input.technicianId, fresh) : Promise.resolve(undefined),
   ]);
   if (!address) throw notFound("Address");
   if (!found) throw notFound("Service");
@@ -157,22 +218,24 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
 }
 
 /**
- * One attempt at placing the order with the service as cached (`fresh`: as read now). Null when
- * the order write found the service changed since the cached copy (the hold is released then).
+ * One attempt at placing the order with the copies as cached (`fresh`: as read now). Null when
+ * the order write found one of them changed since (the hold is released then).
  */
 async function tryToPlace(
   env: Env,
   input: PlaceOrderInput,
   quote: QuotePayload,
   terms: Terms,
-  opts: PlaceOrderOptions,
+  keyed: Keyed,
+  orderId: string,
+  defer: Defer,
   fresh: boolean,
 ): Promise<OrderView | null> {
   const db = getDb(env);
-  const { address, city } = terms;
+  const { address, city, chosen } = terms;
   const { service } = terms.found;
   const job: Job = {
-    orderId: newId("ord"),
+    orderId,
     customerId: terms.customerId,
     cell: terms.cell,
     start: quote.start,
@@ -184,8 +247,9 @@ async function tryToPlace(
   };
   const startCode = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
   // The personal data is sealed for the order while the cell holds the interval.
-  const [held, sealed] = await Promise.all([reserve(env, job, service.dispatchMode, terms.chosen), orderPii(env, address, startCode)]);
+  const [held, sealed] = await Promise.all([reserve(env, job, service.dispatchMode, chosen), orderPii(env, address, startCode)]);
   const { reservation, technician } = held;
+  if (held.duplicate) throw new Duplicate();
   if (!reservation) {
     if (held.decision) await insertDecision(getDb(env), held.decision);
     throw slotUnavailable();
@@ -217,14 +281,18 @@ async function tryToPlace(
     const coupon = quote.couponId ? couponOfQuote(quote) : null;
     written = await insertOrder(db, row, steps, {
       guard: allOf(
+        keyIsNew(keyed.accountId, keyed.key, keyed.requestHash, leaseMs(env), now),
         bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
+        addressAsRead(terms.customerId, address.id, address.updatedAt),
+        chosen ? technicianAsRead(chosen.profile.id, chosen.updatedAt) : undefined,
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
-        opts.claim?.guard,
       ),
       extra: [
         ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
         ...(coupon ? redeemStatements(db, { ...coupon, orderId: row.id, customerId: row.customerId }, won, now) : []),
-        ...(view && opts.seal ? [await opts.seal(view, won)] : []),
+        // The key's record with the answer; when the answer is only known after the write (batched
+        // dispatch), the order's id, and a retry gets the order as it is then.
+        idempotencyRecord(db, { ...keyed, status: 201, body: await storable(env, view ?? { [PENDING]: row.id }) }, leaseMs(env), now, won),
       ],
     });
   } catch (err) {
@@ -233,9 +301,16 @@ async function tryToPlace(
     throw err;
   }
   if (!written) {
+    const answered = await findIdempotencyKey(db, keyed.accountId, keyed.key);
+    if (answered) {
+      // A duplicate of this request wrote first. It may have booked this very hold (same order id,
+      // same technician): then the hold is its booking and stays.
+      if (!(await holdsSameBooking(env, answered, row))) {
+        await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
+      }
+      throw new Answered(answered);
+    }
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
-    // A retry took the key over (this request outlived its lease): its answer is the one that counts.
-    if (opts.claim && !(await opts.claim.held())) throw claimLost();
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
     if (fresh) throw notFound("Service");
@@ -244,11 +319,29 @@ async function tryToPlace(
   }
   if (!afterService) return view!;
   if (step) {
-    await bookAndArm(env, row, reservation, step.deadline);
+    defer(quietly(bookAndArm(env, row, reservation, step.deadline), "booking.confirm_failed"));
     return view!;
   }
   await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
   return orderView(env, await startDispatch(env, row), { viewer: "customer" });
+}
+
+/** The stored answer of a booking whose answer was rendered after its write: the order's id. */
+const PENDING = "pendingOrderId";
+
+/** Whether the order stored under the key is this one, on the same technician (so the same hold). */
+async function holdsSameBooking(env: Env, answered: IdempotencyRow, row: OrderRow): Promise<boolean> {
+  if (answered.statusCode !== 201 || !answered.body) return false;
+  const view = (await readable(env, answered.body)) as { id?: string; technician?: { id?: string } | null; [PENDING]?: string };
+  if (view[PENDING] !== undefined) return view[PENDING] === row.id;
+  return view.id === row.id && view.technician?.id === row.technicianId;
+}
+
+/** A stored answer as the client gets it again: a pending one is the order as it is now. */
+async function replayed(env: Env, customerId: string, outcome: Outcome): Promise<Outcome> {
+  const pending = (outcome.body as { [PENDING]?: string } | null)?.[PENDING];
+  if (pending === undefined) return outcome;
+  return { ...outcome, body: await getOwnOrder(env, customerId, pending) };
 }
 
 /**
@@ -345,16 +438,20 @@ async function reserve(
   job: Job,
   mode: string,
   chosen: RosterEntry | undefined,
-): Promise<{ reservation: Reservation | null; technician: ShownTechnician | null; decision?: DecisionRow }> {
+): Promise<{ reservation: Reservation | null; technician: ShownTechnician | null; decision?: DecisionRow; duplicate?: boolean }> {
   if (chosen) {
     const { id, name, ratingX100 } = chosen.profile;
-    return { reservation: await holdFor(env, id, job, 1, { entry: chosen }), technician: { id, name, ratingX100 } };
+    let refused: string | undefined;
+    const reservation = await holdFor(env, id, job, 1, { entry: chosen, refused: (code) => (refused = code) });
+    // The order's hold key is held for another interval or technician: a duplicate of this request holds it.
+    return { reservation, technician: { id, name, ratingX100 }, duplicate: refused === "ORDER_CONFLICT" };
   }
-  const { reservation, decision } = await chooseAndHold(env, job, 1, mode, "booking");
+  const { reservation, decision, duplicate } = await chooseAndHold(env, job, 1, mode, "booking");
   return {
     reservation,
     technician: reservation && { id: reservation.technicianId, name: reservation.name, ratingX100: reservation.ratingX100 },
     decision,
+    duplicate,
   };
 }
 

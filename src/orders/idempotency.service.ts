@@ -15,6 +15,7 @@ import {
   idempotencyAnswer,
   releaseIdempotencyKey,
   stillHoldsIdempotencyClaim,
+  type IdempotencyRow,
 } from "../db/repositories/orders.repo";
 import type { Guard } from "../db/repositories/statements";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -59,17 +60,50 @@ export interface Claim {
 
 /** The refusal of a request whose key a retry took over after its lease ran out: the retry's answer counts. */
 export function claimLost(): AppError {
-  return AppError.of("IDEMPOTENCY_IN_FLIGHT", {}, { headers: { "Retry-After": "1" } });
+  return inFlight();
 }
 
 /** Stored answers may carry secrets (an order's start code): they are kept encrypted like PII. */
-async function storable(env: Env, answer: unknown): Promise<string> {
+export async function storable(env: Env, answer: unknown): Promise<string> {
   return (await Pii.fromEnv(env)).encrypt("idempotency_answer", JSON.stringify(answer));
 }
 
-async function readable(env: Env, stored: string): Promise<unknown> {
+export async function readable(env: Env, stored: string): Promise<unknown> {
   // Answers stored before they were encrypted are plain JSON.
   return JSON.parse(stored.startsWith("pii1.") ? await (await Pii.fromEnv(env)).decrypt("idempotency_answer", stored) : stored) as unknown;
+}
+
+/** The stored answer given again: its body, or the refusal it was (thrown as it was first answered). */
+async function replayOf(env: Env, status: number, body: string): Promise<Outcome> {
+  const stored = await readable(env, body);
+  if (status >= 400) {
+    const p = stored as { code: string; detail: Message; errors: FieldError[] | null };
+    throw AppError.replay(status as ContentfulStatusCode, p.code, p.detail, {
+      errors: p.errors ?? undefined,
+      headers: { "Idempotent-Replayed": "true" },
+    });
+  }
+  return { status, body: stored, replayed: true };
+}
+
+/**
+ * What a request with `requestHash` gets under a key that already has a row: the stored answer
+ * (replayed), 422 for another body, 409 while a claim is still in flight.
+ */
+export function answerOf(env: Env, row: IdempotencyRow, requestHash: string): Promise<Outcome> {
+  if (row.requestHash !== requestHash) throw AppError.of("IDEMPOTENCY_KEY_REUSED");
+  if (row.state === "in_flight") throw inFlight();
+  return replayOf(env, row.statusCode ?? 200, row.body ?? "null");
+}
+
+/** The refusal of a retry while the first request with its key still runs. */
+export function inFlight(): AppError {
+  return AppError.of("IDEMPOTENCY_IN_FLIGHT", {}, { headers: { "Retry-After": "1" } });
+}
+
+/** A refusal as stored under its key and replayed (code, message, field errors). */
+export async function storableRefusal(env: Env, err: AppError): Promise<string> {
+  return storable(env, { code: err.code, detail: err.detail, errors: err.options.errors ?? null });
 }
 
 const NOTHING_SEALED = Symbol("nothing sealed");
@@ -100,20 +134,8 @@ export async function idempotent<P = undefined>(
   if (claim.kind === "mismatch") {
     throw AppError.of("IDEMPOTENCY_KEY_REUSED");
   }
-  if (claim.kind === "in_flight") {
-    throw AppError.of("IDEMPOTENCY_IN_FLIGHT", {}, { headers: { "Retry-After": "1" } });
-  }
-  if (claim.kind === "replay") {
-    const stored = await readable(env, claim.body);
-    if (claim.status >= 400) {
-      const p = stored as { code: string; detail: Message; errors: FieldError[] | null };
-      throw AppError.replay(claim.status as ContentfulStatusCode, p.code, p.detail, {
-        errors: p.errors ?? undefined,
-        headers: { "Idempotent-Replayed": "true" },
-      });
-    }
-    return { status: claim.status, body: stored, replayed: true };
-  }
+  if (claim.kind === "in_flight") throw inFlight();
+  if (claim.kind === "replay") return replayOf(env, claim.status, claim.body);
   const { claimId } = claim;
   // The answer is stored already when `run` returns the very body it last sealed.
   let sealed: unknown = NOTHING_SEALED;
@@ -133,14 +155,7 @@ export async function idempotent<P = undefined>(
     // Both only touch a key this request still holds: an answer sealed before the fault stays the answer.
     if (err instanceof AppError && err.status < 500) {
       // A refusal (slot taken, bad quote) is the answer to this request: a retry gets it again.
-      await completeIdempotencyKey(
-        db,
-        accountId,
-        key,
-        claimId,
-        err.status,
-        await storable(env, { code: err.code, detail: err.detail, errors: err.options.errors ?? null }),
-      );
+      await completeIdempotencyKey(db, accountId, key, claimId, err.status, await storableRefusal(env, err));
     } else {
       await releaseIdempotencyKey(db, accountId, key, claimId);
     }

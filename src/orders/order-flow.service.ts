@@ -312,6 +312,14 @@ export async function handleDeadline(env: Env, orderId: string, kind: DeadlineKi
   }
 }
 
+/** The deadline an order waits on before anyone accepted it (armed with its booking), if any. */
+function firstDeadlineOf(order: OrderRow): DeadlineKind | null {
+  if (order.acceptBy === null) return null;
+  if (order.status === "assigned") return "accept";
+  if (order.status === "dispatching" && order.dispatchMode === "grab") return "grab";
+  return null;
+}
+
 /** Statuses in which the order's interval must be a booking, not a hold that can lapse. */
 const BOOKED_STATUSES: readonly OrderStatus[] = ["confirmed", "dispatching", "assigned", "accepted", "en_route", "arrived", "in_service"];
 
@@ -338,6 +346,9 @@ export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: strin
       ignoreShifts: true,
     });
     if (again.ok && (await stub.confirm(holdKey)).ok) {
+      // The booking went after the answer, with the order's first deadline: arm that again too.
+      const deadline = firstDeadlineOf(order);
+      if (deadline) await setDeadline(env, order, deadline, order.acceptBy!);
       console.warn(JSON.stringify({ level: "warn", msg: "calendar.hold_repaired", orderId: order.id, holdKey }));
       return;
     }

@@ -1,4 +1,5 @@
 import { authOf } from "../http/auth";
+import { afterAnswer } from "../http/request";
 import { parseIdempotencyKey } from "./idempotency.service";
 import { placeOrder, placeOrderOnce } from "./booking.service";
 import * as orders from "./orders.service";
@@ -11,7 +12,7 @@ export default createRouter()
   .openapi(routes.placeOrder, async (c) => {
     const auth = authOf(c);
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
-    const outcome = await placeOrderOnce(c.env, auth.accountId, key, c.req.valid("json"));
+    const outcome = await placeOrderOnce(c.env, auth.accountId, key, c.req.valid("json"), afterAnswer(c));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as Awaited<ReturnType<typeof placeOrder>>, 201);
   })

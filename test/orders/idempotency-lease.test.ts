@@ -1,13 +1,14 @@
 /**
- * Idempotency-Key leases: a request that died while holding its key no longer blocks the key
- * forever (a retry after the lease takes it over), and a request that was only slow cannot write a
- * second order once a retry took its key (the order write is guarded on holding the key).
+ * Idempotency-Keys of bookings: a key left in flight by a request that died no longer blocks the
+ * key forever (a retry after the lease takes it over); a booking's record is written with its order,
+ * so a request that died before its write leaves only a hold, which the retry gets back; and a
+ * request with the key of an order written already never touches that order's interval.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/lib/encoding";
-import { placeOrder } from "../../src/orders/booking.service";
-import { idempotent } from "../../src/orders/idempotency.service";
+import { orderIdOf } from "../../src/orders/order-ids";
+import { readQuote } from "../../src/orders/quotes.service";
 import { call, expectProblem } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld } from "../support/world";
@@ -90,41 +91,54 @@ describe("Idempotency-Key leases", () => {
     expect(await ordersOf(c)).toHaveLength(1);
   });
 
-  it("a request that outlived its lease cannot write a second order after a retry took its key", async () => {
+  it("a request with the key of an order written already holds nothing: the order's interval stays, another interval is given back", async () => {
     const w = await createWorld(freshCenter());
-    const techs = [await addTechnician(w, w.center), await addTechnician(w, w.center)];
+    const t = await addTechnician(w, w.center);
     const c = await newCustomer(w.center);
     const q = await quote(w, c, at(w, 2, "10:00"));
-    const input = bodyOf(c, q);
-    const key = "slow-key";
+    const key = "answered-key";
+    const first = await book(c, q, { technicianId: t.id }, key);
+    expect(first.status).toBe(201);
 
-    let retry: Awaited<ReturnType<typeof book>> | undefined;
-    const slow = idempotent(env, c.session.accountId, key, input, async (seal, _prefetched, claim) => {
-      // The request stalls past its lease …
-      await env.DB.prepare("UPDATE idempotency_keys SET lease_until = ? WHERE account_id = ? AND key = ?")
-        .bind(Date.now() - 1, c.session.accountId, key)
-        .run();
-      // … the client's retry takes the key over and books (the best technician) …
-      retry = await book(c, q, {}, key);
-      // … then the slow request goes on: it holds the other technician, and its write is refused.
-      return { status: 201, body: await placeOrder(env, c.session.accountId, input, { seal: (v, g) => seal(201, v, g), claim }) };
-    });
-    await expect(slow).rejects.toMatchObject({ status: 409, code: "IDEMPOTENCY_IN_FLIGHT" });
+    // The same request again (a retry) gets the same hold key back from the cell: the order's booking is kept.
+    const retry = await book(c, q, { technicianId: t.id }, key);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body.id).toBe(first.body.id);
+    // Another body under the key asks for the same hold too, and is refused without touching the booking.
+    expectProblem(await book(c, q, { technicianId: t.id, notes: "other" }, key), 422, "IDEMPOTENCY_KEY_REUSED");
+    // Another quote under the key holds another interval, which goes back when the write finds the key answered.
+    const later = await quote(w, c, at(w, 2, "14:00"));
+    expectProblem(await book(c, later, { technicianId: t.id }, key), 422, "IDEMPOTENCY_KEY_REUSED");
 
-    expect(retry!.status).toBe(201);
-    const orders = await ordersOf(c);
-    expect(orders.map((o) => o.id)).toEqual([retry!.body.id]);
-    // The stored answer is still the retry's: the slow request's refusal did not overwrite it.
-    const replay = await book(c, q, {}, key);
-    expect(replay.headers.get("idempotent-replayed")).toBe("true");
-    expect(replay.body.id).toBe(retry!.body.id);
-
-    // The interval the slow request held was released: the other technician is bookable at that time.
-    const other = techs.find((t) => t.id !== retry!.body.technician.id)!;
+    expect((await ordersOf(c)).map((o) => o.id)).toEqual([first.body.id]);
     const c2 = await newCustomer(w.center);
-    const q2 = await quote(w, c2, at(w, 2, "10:00"));
-    const chosen = await book(c2, q2, { technicianId: other.id });
-    expect(chosen.status).toBe(201);
-    expect(chosen.body.technician.id).toBe(other.id);
+    // The order's interval is still taken …
+    expectProblem(await book(c2, await quote(w, c2, at(w, 2, "10:00")), { technicianId: t.id }), 409, "SLOT_UNAVAILABLE");
+    // … and the other one is free.
+    expect((await book(c2, await quote(w, c2, at(w, 2, "14:00")), { technicianId: t.id })).status).toBe(201);
+  });
+
+  it("a request that died after its hold does not block its key: the retry gets the hold back and books", async () => {
+    const w = await createWorld(freshCenter());
+    const t = await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const q = await quote(w, c, at(w, 2, "10:00"));
+    const key = "died-after-hold";
+    // The cell holds the order's interval, as a request that died before its write left it.
+    const orderId = await orderIdOf(await readQuote(env, q.id), q.id, c.session.accountId, key);
+    const held = await env.CELL.getByName(t.homeCell).hold({
+      technicianId: t.id,
+      orderId: `${orderId}:1`,
+      start: Date.parse(q.start),
+      end: Date.parse(q.end),
+      lat: w.center.lat,
+      lng: w.center.lng,
+      ttlMs: 600_000,
+    });
+    expect(held.ok).toBe(true);
+    const retry = await book(c, q, { technicianId: t.id }, key);
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(orderId);
+    expect(await ordersOf(c)).toHaveLength(1);
   });
 });

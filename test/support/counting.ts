@@ -3,9 +3,10 @@
  * queue sends, by wrapping the real bindings (counting-bindings.ts; every call still reaches them).
  * The count is deterministic, unlike a time, so tests may assert bounds on it.
  */
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../src/index";
 import type { Customer } from "./booking";
-import { callWith, type CallOptions, type Called } from "./http";
+import { readAnswer, requestOf, type CallOptions, type Called } from "./http";
 import type { World } from "./world";
 import { countingBindings, DRAIN, type CountSink } from "./counting-bindings";
 
@@ -63,6 +64,8 @@ export function countingEnv(base: Env = env): { env: Env; counts: Counts } {
 export interface Counted<T = any> extends Called<T> {
   /** What the request cost, including what it left running after the answer (`waitUntil`). */
   counts: Counts;
+  /** What it had cost when its answer came: the round trips the client waited for. */
+  beforeAnswer: Counts;
 }
 
 /**
@@ -71,7 +74,11 @@ export interface Counted<T = any> extends Called<T> {
  */
 export async function countedCall<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Counted<T>> {
   const { env: counted, counts } = countingEnv();
-  return { ...(await callWith<T>(counted, method, path, opts)), counts };
+  const ctx = createExecutionContext();
+  const answer = await readAnswer<T>(await worker.fetch(requestOf(method, path, opts), counted, ctx));
+  const beforeAnswer = structuredClone(counts);
+  await waitOnExecutionContext(ctx);
+  return { ...answer, counts, beforeAnswer };
 }
 
 /** A quote of the world's service at its centre, counted (0 D1 round trips: priced from the reference cache). */

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { addresses } from "../schema";
+import type { Guard } from "./statements";
 
 export type AddressRow = typeof addresses.$inferSelect;
 export type AddressPatch = Partial<Pick<AddressRow, "label" | "textEnc" | "lat" | "lng" | "cell" | "contactNameEnc" | "contactPhoneEnc">>;
@@ -59,4 +60,12 @@ export async function findOwnAddress(db: Db, accountId: string, id: string): Pro
     .where(and(eq(addresses.id, id), eq(addresses.accountId, accountId), isNull(addresses.deletedAt)))
     .limit(1);
   return row;
+}
+
+/** True while the customer's address is still theirs, not deleted and unchanged since `updatedAt` (a copy read earlier). */
+export function addressAsRead(accountId: string, id: string, updatedAt: number): Guard {
+  return {
+    sql: "EXISTS (SELECT 1 FROM addresses WHERE id = ? AND account_id = ? AND deleted_at IS NULL AND updated_at = ?)",
+    params: [id, accountId, updatedAt],
+  };
 }

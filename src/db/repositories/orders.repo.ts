@@ -24,19 +24,33 @@ export type { OutboxMessage } from "../../domain/outbox";
 // A timeline entry written only if the order carries `guardEventId` afterwards (the change it
 // belongs to won); null writes it unconditionally.
 const eventInsert = (db: D1Database, orderId: string, e: TimelineEntry, now: number, guardEventId: string | null) =>
+  eventsInsert(db, orderId, [e], now, guardEventId);
+
+const EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+// Several timeline entries of one order in one statement, on the same condition as eventInsert.
+const eventsInsert = (db: D1Database, orderId: string, entries: TimelineEntry[], now: number, guardEventId: string | null) =>
   db
     .prepare(
       `INSERT INTO order_events (id, order_id, at, actor_type, actor_id, from_status, to_status, reason, data)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ?10 IS NULL OR EXISTS (SELECT 1 FROM orders WHERE id = ?2 AND last_event_id = ?10)`,
+       SELECT * FROM (VALUES ${entries.map(() => EVENT_ROW).join(", ")})
+       WHERE ? IS NULL OR EXISTS (SELECT 1 FROM orders WHERE id = ? AND last_event_id = ?)`,
     )
-    .bind(e.id, orderId, now, e.actorType, e.actorId, e.from, e.to, e.reason, JSON.stringify(e.data ?? {}), guardEventId);
+    .bind(
+      ...entries.flatMap((e) => [e.id, orderId, now, e.actorType, e.actorId, e.from, e.to, e.reason, JSON.stringify(e.data ?? {})]),
+      guardEventId,
+      orderId,
+      guardEventId,
+    );
 
-const outboxInsert = (db: D1Database, orderId: string, eventId: string, m: OutboxMessage, now: number) =>
+// Messages of one change in one statement, written only if the order carries `eventId` afterwards.
+const outboxInserts = (db: D1Database, orderId: string, eventId: string, messages: OutboxMessage[], now: number) =>
   db
     .prepare(
-      `INSERT INTO outbox (id, topic, payload, created_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND last_event_id = ?6)`,
+      `INSERT INTO outbox (id, topic, payload, created_at) SELECT * FROM (VALUES ${messages.map(() => "(?, ?, ?, ?)").join(", ")})
+       WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND last_event_id = ?)`,
     )
-    .bind(m.id, m.topic, JSON.stringify(m.payload), now, orderId, eventId);
+    .bind(...messages.flatMap((m) => [m.id, m.topic, JSON.stringify(m.payload), now]), orderId, eventId);
 
 /** One status change of a new order: its timeline entry and the messages it sends. */
 export interface OrderStep {
@@ -58,13 +72,23 @@ export async function insertOrder(
   opts: { guard?: Guard; extra?: D1PreparedStatement[] } = {},
 ): Promise<boolean> {
   const raw = db.$client;
+  const messages = steps.flatMap((s) => s.messages);
   const [inserted] = await raw.batch([
     // Every column, so a key missing from the row is written as NULL.
     insertRow(db, orders, Object.fromEntries(ORDER_KEYS.map((k) => [k, row[k]])), opts.guard),
-    ...steps.flatMap((s) => [
-      eventInsert(raw, row.id, s.event, row.createdAt, row.lastEventId),
-      ...s.messages.map((m) => outboxInsert(raw, row.id, row.lastEventId, m, row.createdAt)),
-    ]),
+    // All timeline entries in one statement, all messages in another (D1 counts statements).
+    ...(steps.length
+      ? [
+          eventsInsert(
+            raw,
+            row.id,
+            steps.map((s) => s.event),
+            row.createdAt,
+            row.lastEventId,
+          ),
+        ]
+      : []),
+    ...(messages.length ? [outboxInserts(raw, row.id, row.lastEventId, messages, row.createdAt)] : []),
     ...(opts.extra ?? []),
   ]);
   return inserted?.meta.changes === 1;
@@ -101,7 +125,7 @@ export async function updateOrder(
   const [result] = await raw.batch([
     update,
     eventInsert(raw, order.id, event, now, event.id),
-    ...messages.map((m) => outboxInsert(raw, order.id, event.id, m, now)),
+    ...(messages.length ? [outboxInserts(raw, order.id, event.id, messages, now)] : []),
     ...extra,
   ]);
   if (!result || result.meta.changes !== 1) return undefined;
@@ -366,6 +390,53 @@ export function idempotencyAnswer(
     { sql: "account_id = ? AND key = ? AND claim_id = ? AND state = 'in_flight'", params: [accountId, key, claimId] },
     guard,
   );
+}
+
+/**
+ * True while nothing is stored under (account, key), or only the claim of a request with the same
+ * body that died (its lease, `leaseMs` from creation for claims without one, ended by `now`): a
+ * write that stores a key's first answer checks it itself.
+ */
+export const keyIsNew = (accountId: string, key: string, requestHash: string, leaseMs: number, now: number): Guard => ({
+  sql: `NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = ? AND key = ?
+    AND (state = 'done' OR request_hash <> ? OR coalesce(lease_until, created_at + ?) > ?))`,
+  params: [accountId, key, requestHash, leaseMs, now],
+});
+
+/**
+ * The key's answer stored at once (no claim in flight before it): with `guard`, as a statement of
+ * the batch of the write it answers, written only if that write won; without, kept only if the key
+ * has no answer yet. Either takes over the claim of a dead request with the same body (keyIsNew).
+ */
+export function idempotencyRecord(
+  db: Db,
+  r: { accountId: string; key: string; requestHash: string; status: number; body: string },
+  leaseMs: number,
+  now: number,
+  guard?: Guard,
+): D1PreparedStatement {
+  const g = guard ?? { sql: "1", params: [] };
+  return db.$client
+    .prepare(
+      `INSERT INTO idempotency_keys (account_id, key, request_hash, state, status_code, body, created_at)
+       SELECT ?, ?, ?, 'done', ?, ?, ? WHERE ${g.sql}
+       ON CONFLICT (account_id, key) DO UPDATE SET state = 'done', status_code = excluded.status_code, body = excluded.body,
+         created_at = excluded.created_at, claim_id = NULL, lease_until = NULL
+       WHERE idempotency_keys.state = 'in_flight' AND idempotency_keys.request_hash = excluded.request_hash
+         AND coalesce(idempotency_keys.lease_until, idempotency_keys.created_at + ?) <= ?`,
+    )
+    .bind(r.accountId, r.key, r.requestHash, r.status, r.body, now, ...g.params, leaseMs, now);
+}
+
+export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+
+export async function findIdempotencyKey(db: Db, accountId: string, key: string): Promise<IdempotencyRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key)))
+    .limit(1);
+  return row;
 }
 
 /** Frees a key its claim still holds, so the client may retry at once. */

@@ -4,6 +4,7 @@ import { DEFAULT_WEEKLY_SHIFTS } from "../../domain/shifts";
 import { chunked } from "../chunks";
 import type { Db } from "../client";
 import { cities, merchants, technicians } from "../schema";
+import type { Guard } from "./statements";
 
 /** A technician as the cells see them, plus where they live. */
 export interface RosterEntry {
@@ -86,4 +87,9 @@ export async function cellVersions(db: Db, cells: string[]): Promise<Map<string,
     .where(inArray(technicians.homeCell, cells))
     .groupBy(technicians.homeCell);
   return new Map(rows.map((r) => [r.cell, { version: Number(r.version), approved: Number(r.approved) }]));
+}
+
+/** True while the technician is unchanged since `updatedAt` (a copy read earlier). */
+export function technicianAsRead(technicianId: string, updatedAt: number): Guard {
+  return { sql: "EXISTS (SELECT 1 FROM technicians WHERE id = ? AND updated_at = ?)", params: [technicianId, updatedAt] };
 }
