@@ -26,6 +26,7 @@ import {
   insertDecision,
   insertOrder,
   keyIsNew,
+  storeIdempotencyAnswer,
   type DecisionRow,
   type IdempotencyRow,
   type OrderRow,
@@ -136,10 +137,13 @@ export async function placeOrderOnce(
     }
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     // A refusal is this key's answer, unless the key has one already (then that one counts).
-    const stored = await db.$client.batch([
-      idempotencyRecord(db, { ...keyed, status: err.status, body: await storableRefusal(env, err) }, leaseMs(env), Date.now()),
-    ]);
-    if (stored[0]?.meta.changes !== 1) {
+    const stored = await storeIdempotencyAnswer(
+      db,
+      { ...keyed, status: err.status, body: await storableRefusal(env, err) },
+      leaseMs(env),
+      Date.now(),
+    );
+    if (!stored) {
       const answer = await earlier();
       if (answer) return answer;
     }

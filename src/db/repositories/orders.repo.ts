@@ -428,6 +428,17 @@ export function idempotencyRecord(
     .bind(r.accountId, r.key, r.requestHash, r.status, r.body, now, ...g.params, leaseMs, now);
 }
 
+/** Stores a key's answer unless it has one (idempotencyRecord without a guard); true when stored. */
+export async function storeIdempotencyAnswer(
+  db: Db,
+  r: { accountId: string; key: string; requestHash: string; status: number; body: string },
+  leaseMs: number,
+  now: number,
+): Promise<boolean> {
+  const [stored] = await db.$client.batch([idempotencyRecord(db, r, leaseMs, now)]);
+  return stored?.meta.changes === 1;
+}
+
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 
 export async function findIdempotencyKey(db: Db, accountId: string, key: string): Promise<IdempotencyRow | undefined> {
