@@ -11,6 +11,7 @@ import { drizzle } from "drizzle-orm/sqlite-proxy";
 import * as schema from "../src/db/schema";
 import { cellCenter, cellOf, cellsCovering, haversineKm, resolutionOf, type LatLng } from "../src/domain/geo";
 import type { Role } from "../src/domain/roles";
+import { pointColumns } from "../src/lib/coordinates";
 import { Pii } from "../src/lib/pii";
 import {
   CATEGORIES,
@@ -262,13 +263,13 @@ export async function buildSeed(config: SeedConfig, now = Date.now()): Promise<S
       const home = CUSTOMER_HOMES[i]!;
       const cell = cellOf(home.point, resolution);
       if (!cells.includes(cell)) throw new Error(`demo address ${home.text} lies outside ${CITY.name}`);
+      const id = `adr_demoCustomer${pad2(i + 1)}`;
       return {
-        id: `adr_demoCustomer${pad2(i + 1)}`,
+        id,
         accountId: accountOf(a.phone),
         label: "家",
         textEnc: await pii.encrypt("address", home.text),
-        lat: home.point.lat,
-        lng: home.point.lng,
+        ...(await pointColumns(pii, "addresses", id, home.point)),
         cell,
         contactNameEnc: await pii.encrypt("contact_name", a.name),
         contactPhoneEnc: await pii.encrypt("phone", a.phone),

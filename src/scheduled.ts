@@ -1,6 +1,7 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
- * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end, then the outbox drain that sends what those wrote and anything
+ * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end,
+ * the coordinates backfill (rows from before coordinates were sealed), then the outbox drain that sends what those wrote and anything
  * a background drain missed. Each step runs even if an earlier one fails; the run fails (and is
  * logged) when any step did.
  */
@@ -9,6 +10,7 @@ import { writeDueReminders } from "./notifications/reminders.service";
 import { reconcilePendingPayments } from "./money/reconcile.service";
 import { reconcileNumberBindings } from "./visit/number-privacy.service";
 import { runDueStatements } from "./money/statements.service";
+import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const steps: [string, () => Promise<unknown>][] = [
@@ -35,6 +37,8 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
           console.log(JSON.stringify({ level: "info", msg: "number_privacy", ...summary }));
       },
     ],
+    // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
+    ["coordinates", () => backfillCoordinates(env)],
     ["outbox", () => drainOutbox(env)],
   ];
   const failed: string[] = [];

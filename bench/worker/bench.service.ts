@@ -13,6 +13,7 @@ import { cellOf } from "../../src/domain/geo";
 import { config } from "../../src/config";
 import { AppError, notFound } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
+import { exactPoint, pointColumns } from "../../src/lib/coordinates";
 import { Pii } from "../../src/lib/pii";
 import { cellStub } from "../../src/cells/cells.service";
 import { orderTermsOf, readQuote } from "../../src/orders/quotes.service";
@@ -41,16 +42,18 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
   const [address, found] = await Promise.all([findOwnAddress(db, customerId, input.addressId), bookableService(db, quote.serviceId)]);
   if (!address) throw notFound("Address");
   if (!found) throw notFound("Service");
-  const cell = cellOf(address, config(env).H3_RESOLUTION);
+  const pii = await Pii.fromEnv(env);
+  const point = await exactPoint(pii, "addresses", address);
+  const cell = cellOf(point, config(env).H3_RESOLUTION);
   const city = await cityOfCell(db, cell);
   if (!city) throw AppError.of("SERVICE_NOT_OFFERED");
   if (await hasOverlappingOrder(db, input.technicianId, quote.start, quote.end)) {
     throw AppError.of("SLOT_UNAVAILABLE");
   }
-  const pii = await Pii.fromEnv(env);
   const now = Date.now();
+  const id = newId("ord");
   const row: OrderRow = {
-    id: newId("ord"),
+    id,
     customerId,
     serviceId: found.service.id,
     merchantId: found.service.merchantId,
@@ -58,8 +61,7 @@ export async function placeNaiveOrder(env: Env, customerId: string, input: Naive
     cell,
     addressId: address.id,
     addressEnc: await pii.encrypt("order_address", JSON.stringify({ label: address.label })),
-    lat: address.lat,
-    lng: address.lng,
+    ...(await pointColumns(pii, "orders", id, point)),
     ...orderTermsOf(quote),
     paymentPlan: "after_service",
     status: "confirmed",

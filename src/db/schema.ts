@@ -154,6 +154,34 @@ export const technicians = sqliteTable(
   ],
 );
 
+/**
+ * Where an address or an order is (src/lib/coordinates.ts reads and writes them). The exact point
+ * is kept only sealed for its row (`coords_enc`: AES-GCM under PII_KEY, bound to the table, the
+ * field and the row id); the clear columns hold the point coarsened to ~1 km (`areaOf`), for maps
+ * and reports. `lat`/`lng` are the old clear columns: written with the area point now, they held
+ * the exact one in rows from before `coords_enc` until the backfill (coordinates-backfill.service)
+ * sealed them, and are dropped once it has (README "Coordinates at rest").
+ */
+function coordinateColumns() {
+  return {
+    /** The exact point, sealed for its row; null in a row the backfill has not sealed yet. */
+    coordsEnc: text("coords_enc"),
+    /** The point rounded to ~1 km; null in a row the backfill has not reached yet. */
+    areaLat: real("area_lat"),
+    areaLng: real("area_lng"),
+    /** Legacy: the area point (exact in rows not backfilled yet); dropped after the backfill. */
+    lat: real("lat").notNull(),
+    lng: real("lng").notNull(),
+  };
+}
+
+/**
+ * A row whose exact point is still (or again) in the clear: never sealed, or its clear columns
+ * written by a Worker older than `coords_enc` after it was sealed. The backfill seals these.
+ */
+export const COORDS_PENDING_SQL = "coords_enc IS NULL OR area_lat IS NULL OR area_lng IS NULL OR lat <> area_lat OR lng <> area_lng";
+const COORDS_PENDING = sql.raw(COORDS_PENDING_SQL);
+
 export const addresses = sqliteTable(
   "addresses",
   {
@@ -163,8 +191,7 @@ export const addresses = sqliteTable(
       .references(() => accounts.id),
     label: text("label").notNull(),
     textEnc: text("text_enc").notNull(),
-    lat: real("lat").notNull(),
-    lng: real("lng").notNull(),
+    ...coordinateColumns(),
     cell: text("cell").notNull(),
     contactNameEnc: text("contact_name_enc").notNull(),
     contactPhoneEnc: text("contact_phone_enc").notNull(),
@@ -172,7 +199,7 @@ export const addresses = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("addresses_account_idx").on(t.accountId)],
+  (t) => [index("addresses_account_idx").on(t.accountId), index("addresses_coords_pending_idx").on(t.id).where(COORDS_PENDING)],
 );
 
 export const categories = sqliteTable(
@@ -287,8 +314,7 @@ export const orders = sqliteTable(
       .references(() => addresses.id),
     /** The address as it was when booked (text and contact), encrypted: later edits do not move the visit. */
     addressEnc: text("address_enc").notNull(),
-    lat: real("lat").notNull(),
-    lng: real("lng").notNull(),
+    ...coordinateColumns(),
     startAt: integer("start_at").notNull(),
     endAt: integer("end_at").notNull(),
     units: integer("units").notNull(),
@@ -343,6 +369,7 @@ export const orders = sqliteTable(
     index("orders_hold_key_idx").on(t.holdKey),
     index("orders_technician_status_idx").on(t.technicianId, t.status, t.updatedAt),
     index("orders_city_start_idx").on(t.cityId, t.startAt),
+    index("orders_coords_pending_idx").on(t.id).where(COORDS_PENDING),
   ],
 );
 

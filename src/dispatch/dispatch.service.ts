@@ -13,6 +13,7 @@ import { getDb } from "../db/client";
 import { candidateHistory, insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
 import { cellVersions, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { candidateFacts, rank, type ScoredCandidate } from "../domain/dispatch";
+import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { cellStub, syncCellRoster } from "../cells/cells.service";
 
@@ -254,15 +255,17 @@ export async function releaseHold(env: Env, technicianId: string | null, holdKey
   await cellStub(env, cell).release(holdKey);
 }
 
-export function jobOf(order: OrderRow, skills: string[]): Job {
+/** The order as a job to place: its exact point opened from its sealed column (src/lib/coordinates.ts). */
+export async function jobOf(env: Env, order: OrderRow, skills: string[]): Promise<Job> {
+  const point = await orderPoint(env, order);
   return {
     orderId: order.id,
     customerId: order.customerId,
     cell: order.cell,
     start: order.startAt,
     end: order.endAt,
-    lat: order.lat,
-    lng: order.lng,
+    lat: point.lat,
+    lng: point.lng,
     skills,
     exclude: order.triedTechnicians,
   };

@@ -5,7 +5,8 @@ import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { findOrder, grabPool, listOrders, type OrderRow } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
-import { haversineKm } from "../domain/geo";
+import { areaOf, haversineKm } from "../domain/geo";
+import { areaPoint, orderPoint } from "../lib/coordinates";
 import { isRevealed, LIVE_STATUSES } from "../domain/order-state";
 import { maskPhone } from "../domain/phone";
 import { AppError, notFound } from "../errors";
@@ -57,9 +58,8 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
   return {
     ...base,
     technician: mine ? base.technician : null,
-    location: open
-      ? { lat: order.lat, lng: order.lng }
-      : { lat: Math.round(order.lat * 100) / 100, lng: Math.round(order.lng * 100) / 100 },
+    // Exact (opened from its sealed column) while revealed, else its ~1 km area.
+    location: open ? await orderPoint(env, order) : areaPoint(order),
     address: open
       ? { text: addr.text, contactName: addr.contactName, contactPhone: virtualNumber ?? addr.contactPhone }
       : { text: null, contactName: addr.contactName.slice(0, 1) + "*", contactPhone: maskPhone(addr.contactPhone) },
@@ -128,7 +128,7 @@ export async function grab(env: Env, technicianId: string, orderId: string) {
   const round = own ? order.dispatchRound : order.dispatchRound + 1;
   const reservation = own
     ? { technicianId, holdKey: order.holdKey!, expiresAt: 0, homeCell: entry.homeCell }
-    : await holdFor(env, technicianId, jobOf(order, found.service.requiredSkills), round, { entry });
+    : await holdFor(env, technicianId, await jobOf(env, order, found.service.requiredSkills), round, { entry });
   if (!reservation) {
     // Lost to another grab meanwhile (its switch can briefly leave our own hold in place)?
     if ((await findOrder(db, orderId))?.status !== "dispatching") throw taken();
@@ -179,7 +179,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       if (input.lat === undefined || input.lng === undefined)
         throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.lat", message: "required" }] });
       if (order.status !== "en_route") throw invalidTransition(order, "arrived");
-      const meters = haversineKm({ lat: input.lat, lng: input.lng }, order) * 1000;
+      const meters = haversineKm({ lat: input.lat, lng: input.lng }, await orderPoint(env, order)) * 1000;
       if (meters > geofenceMeters(env)) {
         throw AppError.of("OUTSIDE_GEOFENCE", { meters: Math.round(meters), limit: geofenceMeters(env) });
       }
@@ -191,7 +191,9 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
         actor,
         "arrived",
         {},
-        { position: { lat: input.lat, lng: input.lng }, meters: Math.round(meters) },
+        // The timeline keeps the distance and the ~1 km area of the reported position: within the
+        // geofence, the exact one would give the customer's address away.
+        { position: areaOf({ lat: input.lat, lng: input.lng }), meters: Math.round(meters) },
       );
       break;
     }

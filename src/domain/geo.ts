@@ -16,6 +16,18 @@ export function haversineKm(a: LatLng, b: LatLng): number {
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
+/** Decimal places of an area point: 0.01° is about 1.1 km north–south (less east–west away from the equator). */
+export const AREA_DECIMALS = 2;
+
+/**
+ * The point coarsened to its area (rounded to AREA_DECIMALS): what is stored in the clear where only
+ * a rough position is needed (maps, reports, a job not yet revealed to its technician).
+ */
+export function areaOf(p: LatLng): LatLng {
+  const f = 10 ** AREA_DECIMALS;
+  return { lat: Math.round(p.lat * f) / f, lng: Math.round(p.lng * f) / f };
+}
+
 /** The H3 cell a point belongs to at `resolution`. */
 export function cellOf(p: LatLng, resolution: number): string {
   return latLngToCell(p.lat, p.lng, resolution);

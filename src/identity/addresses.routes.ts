@@ -5,8 +5,12 @@ import { authErrors, bearer, jsonBody, jsonContent } from "../http/openapi";
 const fields = {
   label: z.string().trim().min(1).max(30).openapi({ example: "家" }),
   text: z.string().trim().min(1).max(200).openapi({ example: "上海市黄浦区南京东路 100 号 8 楼" }),
-  lat: z.number().min(-90).max(90).openapi({ example: 31.2304 }),
-  lng: z.number().min(-180).max(180).openapi({ example: 121.4737 }),
+  lat: z
+    .number()
+    .min(-90)
+    .max(90)
+    .openapi({ description: "Stored encrypted for this address; only its area (about 1 km) and cell in the clear", example: 31.2304 }),
+  lng: z.number().min(-180).max(180).openapi({ description: "With lat", example: 121.4737 }),
   contactName: z.string().trim().min(1).max(40).openapi({ example: "王女士" }),
   contactPhone: z.string().min(1).max(32).openapi({ description: "E.164 or an 11-digit mainland number", example: "+8615912341234" }),
 };
@@ -16,7 +20,7 @@ export const Address = z
     id: z.string().openapi({ example: "adr_01JD3Y2Q8X0000000000000000" }),
     label: z.string(),
     text: z.string(),
-    lat: z.number(),
+    lat: z.number().openapi({ description: "Exact: the owner reads the point back from its encrypted copy" }),
     lng: z.number(),
     cell: z.string().openapi({ description: "H3 cell of the point at H3_RESOLUTION" }),
     contactName: z.string(),

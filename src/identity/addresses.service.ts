@@ -10,6 +10,7 @@ import {
 } from "../db/repositories/addresses.repo";
 import { cellOf } from "../domain/geo";
 import { AppError, notFound } from "../errors";
+import { exactPoint, pointColumns } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { requirePhone } from "./auth.service";
@@ -35,17 +36,18 @@ export interface AddressView extends AddressInput {
 }
 
 async function view(pii: Pii, row: AddressRow): Promise<AddressView> {
-  const [text, contactName, contactPhone] = await Promise.all([
+  const [text, contactName, contactPhone, point] = await Promise.all([
     pii.decrypt("address", row.textEnc),
     pii.decrypt("contact_name", row.contactNameEnc),
     pii.decrypt("phone", row.contactPhoneEnc),
+    exactPoint(pii, "addresses", row),
   ]);
   return {
     id: row.id,
     label: row.label,
     text,
-    lat: row.lat,
-    lng: row.lng,
+    lat: point.lat,
+    lng: point.lng,
     cell: row.cell,
     contactName,
     contactPhone,
@@ -61,21 +63,22 @@ export async function getAddresses(env: Env, accountId: string): Promise<{ items
 }
 
 /**
- * Saves an address for the caller. The text, contact name and contact phone are encrypted at rest;
- * the point's H3 cell (H3_RESOLUTION) is stored in the clear for dispatch. 409 ADDRESS_LIMIT past
+ * Saves an address for the caller. The text, contact name and contact phone are encrypted at rest,
+ * the exact point sealed for this row (src/lib/coordinates.ts); the point's H3 cell (H3_RESOLUTION)
+ * and its ~1 km area are stored in the clear. 409 ADDRESS_LIMIT past
  * MAX_ADDRESSES live addresses.
  */
 export async function createAddress(env: Env, accountId: string, input: AddressInput): Promise<AddressView> {
   const contactPhone = requirePhone(input.contactPhone, "body.contactPhone");
   const pii = await Pii.fromEnv(env);
   const now = Date.now();
+  const id = newId("adr", now);
   const row: AddressRow = {
-    id: newId("adr", now),
+    id,
     accountId,
     label: input.label,
     textEnc: await pii.encrypt("address", input.text),
-    lat: input.lat,
-    lng: input.lng,
+    ...(await pointColumns(pii, "addresses", id, input)),
     cell: cellOf(input, config(env).H3_RESOLUTION),
     contactNameEnc: await pii.encrypt("contact_name", input.contactName),
     contactPhoneEnc: await pii.encrypt("phone", contactPhone),
@@ -102,8 +105,7 @@ export async function patchAddress(env: Env, accountId: string, id: string, inpu
   if (input.contactName !== undefined) patch.contactNameEnc = await pii.encrypt("contact_name", input.contactName);
   if (contactPhone !== undefined) patch.contactPhoneEnc = await pii.encrypt("phone", contactPhone);
   if (input.lat !== undefined && input.lng !== undefined) {
-    patch.lat = input.lat;
-    patch.lng = input.lng;
+    Object.assign(patch, await pointColumns(pii, "addresses", id, { lat: input.lat, lng: input.lng }));
     patch.cell = cellOf({ lat: input.lat, lng: input.lng }, config(env).H3_RESOLUTION);
   }
   const row = await updateAddress(getDb(env), accountId, id, patch);

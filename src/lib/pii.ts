@@ -9,7 +9,9 @@ import { fromBase64, fromBase64Url, toBase64Url, toHex, utf8 } from "./encoding"
  * a key derived from the last (oldest) listed key, so rotating the encryption key keeps look-ups.
  *
  * Ciphertext format: `pii1.<keyId>.<iv>.<ciphertext+tag>` (base64url); the field name is bound in as
- * AES-GCM additional data, so a value cannot be moved to another column unnoticed.
+ * AES-GCM additional data, so a value cannot be moved to another column unnoticed. Values sealed for
+ * one row (`seal`/`open`, e.g. exact coordinates) also bind the table and the row id, so a value
+ * copied to another row does not decrypt either. Both kinds use the same keys, so they rotate alike.
  *
  * All PII goes through this one module, so a deployment can move it to an in-region store.
  */
@@ -61,10 +63,39 @@ export class Pii {
     return new TextDecoder().decode(pt);
   }
 
+  /**
+   * Encrypts a value bound to one row: the additional data names the table, the field and the row
+   * id, so the ciphertext decrypts only there (`open` with the same slot).
+   */
+  async seal(slot: PiiSlot, plaintext: string): Promise<string> {
+    return this.encrypt(boundData(slot), plaintext);
+  }
+
+  /** Decrypts a value `seal`ed for this slot; throws for one sealed for another row, field or table. */
+  async open(slot: PiiSlot, blob: string): Promise<string> {
+    return this.decrypt(boundData(slot), blob);
+  }
+
   /** Keyed hash for equality look-ups (hex HMAC-SHA256). */
   async lookupHash(value: string): Promise<string> {
     return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", this.lookupKey, utf8(value))));
   }
+}
+
+/** Where a row-bound value lives: its table, its column and the id of its row. */
+export interface PiiSlot {
+  table: string;
+  field: string;
+  rowId: string;
+}
+
+/**
+ * The additional data of a row-bound value. The parts are NUL-separated (no name or id holds a
+ * NUL), and a plain field name never holds one, so a bound value and a field-only one never share it.
+ */
+function boundData({ table, field, rowId }: PiiSlot): string {
+  if (!table || !field || !rowId || [table, field, rowId].some((part) => part.includes("\0"))) throw new Error("invalid PII slot");
+  return `row\0${table}\0${field}\0${rowId}`;
 }
 
 function parseKeys(spec: string): [string, Uint8Array<ArrayBuffer>][] {

@@ -175,7 +175,7 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
   const booked = order.technicianId && order.holdKey ? await bookHold(env, order.technicianId, order.holdKey) : false;
   if (!booked) {
     const found = await bookableService(db, order.serviceId);
-    const job = { ...jobOf(order, found?.service.requiredSkills ?? []), exclude: [] };
+    const job = { ...(await jobOf(env, order, found?.service.requiredSkills ?? [])), exclude: [] };
     const round = order.dispatchRound + 1;
     reservation = order.technicianId ? await holdFor(env, order.technicianId, job, round) : null;
     if (!reservation && order.dispatchMode !== "chosen")

@@ -45,7 +45,9 @@ const LiveCity = z
         merchantId: z.string().nullable(),
         technicianId: z.string().nullable(),
         cell: z.string(),
-        position: LatLngSchema.openapi({ description: "Rounded to about 100 m; reveal the contact for the exact address" }),
+        position: LatLngSchema.openapi({
+          description: "The order's area, rounded to 0.01° (about 1 km); reveal the contact for the exact address",
+        }),
         start: z.string(),
         exception: z.string().nullable(),
       }),

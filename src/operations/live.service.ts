@@ -11,9 +11,7 @@ import type { Auth } from "../env";
 import { notFound } from "../errors";
 import { cellStub } from "../cells/cells.service";
 import { merchantScope } from "../identity/scope";
-
-/** Order pins are rounded to about 100 m: the exact address is revealed only on request (audited). */
-const roundPin = (v: number) => Math.round(v * 1000) / 1000;
+import { areaPoint } from "../lib/coordinates";
 
 export type TechnicianState = "online" | "busy" | "offline";
 
@@ -90,7 +88,8 @@ export async function cityLive(env: Env, actor: Auth, cityId: string, q: { hours
       merchantId: o.merchantId,
       technicianId: o.technicianId,
       cell: o.cell,
-      position: { lat: roundPin(o.lat), lng: roundPin(o.lng) },
+      // The order's ~1 km area, stored in the clear: the exact point is revealed only on request (audited).
+      position: areaPoint(o),
       start: new Date(o.startAt).toISOString(),
       exception: o.exception,
     })),

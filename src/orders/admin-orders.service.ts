@@ -10,6 +10,7 @@ import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
+import { orderPoint } from "../lib/coordinates";
 import { Pii } from "../lib/pii";
 import { holdFor, jobOf, rankedCandidates } from "../dispatch/dispatch.service";
 import { switchTechnician, type Actor } from "./order-flow.service";
@@ -126,7 +127,7 @@ export async function assign(env: Env, auth: Auth, id: string, technicianId: str
   }
   if (order.technicianId === technicianId && order.status !== "dispatching") return orderView(env, order, { viewer: "staff" });
   const round = order.dispatchRound + 1;
-  const reservation = await holdFor(env, technicianId, jobOf(order, skills), round, { entry });
+  const reservation = await holdFor(env, technicianId, await jobOf(env, order, skills), round, { entry });
   if (!reservation) throw AppError.of("SLOT_UNAVAILABLE");
   const next = await switchTechnician(env, order, reservation, staffActor(auth), "assigned by staff", "assigned", { dispatchRound: round });
   return orderView(env, next, { viewer: "staff" });
@@ -150,7 +151,7 @@ export async function candidatesNow(env: Env, auth: Auth, id: string) {
   // Technicians who declined or missed it stay candidates for staff (marked `tried`, ranked last):
   // after a call, an operator may still give it to one of them. Whoever holds the order's interval
   // now is not free then, so the cells leave them out.
-  const job = { ...jobOf(order, found?.service.requiredSkills ?? []), exclude: [] };
+  const job = { ...(await jobOf(env, order, found?.service.requiredSkills ?? [])), exclude: [] };
   const tried = new Set(order.triedTechnicians);
   const ranked = (await rankedCandidates(env, job)).sort((a, b) => Number(tried.has(a.technicianId)) - Number(tried.has(b.technicianId)));
   const scope = isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__");
@@ -192,6 +193,6 @@ export async function revealContact(env: Env, auth: Auth, id: string, reason: st
     text: address.text,
     contactName: address.contactName,
     contactPhone: address.contactPhone,
-    location: { lat: order.lat, lng: order.lng },
+    location: await orderPoint(env, order),
   };
 }

@@ -35,9 +35,10 @@ import {
 import { technicianAsRead, type RosterEntry } from "../db/repositories/roster.repo";
 import { couponHasRoom, redeemStatements } from "../db/repositories/coupons.repo";
 import { allOf, orderWon } from "../db/repositories/statements";
-import { cellOf, haversineKm } from "../domain/geo";
+import { cellOf, haversineKm, type LatLng } from "../domain/geo";
 import { canTransition } from "../domain/order-state";
 import { AppError, notFound, invalid } from "../errors";
+import { exactPoint, pointColumns, type PointColumns } from "../lib/coordinates";
 import { sha256Hex } from "../lib/encoding";
 import { newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
@@ -184,6 +185,8 @@ export async function placeOrder(env: Env, customerId: string, input: PlaceOrder
 export interface Terms {
   customerId: string;
   address: AddressRow;
+  /** The address's exact point (opened from its sealed column). */
+  point: LatLng;
   found: BookableService;
   city: CityRow;
   cell: string;
@@ -200,10 +203,11 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
   ]);
   if (!address) throw notFound("Address");
   if (!found) throw notFound("Service");
-  if (haversineKm(address, quote) > QUOTE_ADDRESS_TOLERANCE_KM)
+  const point = await exactPoint(await Pii.fromEnv(env), "addresses", address);
+  if (haversineKm(point, quote) > QUOTE_ADDRESS_TOLERANCE_KM)
     throw mismatch("body.addressId", "the address is not where the quote was priced");
   const { service } = found;
-  const cell = cellOf(address, config(env).H3_RESOLUTION);
+  const cell = cellOf(point, config(env).H3_RESOLUTION);
   const city = await cachedCityOfCell(env, cell);
   if (!city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
 
@@ -218,7 +222,7 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
     (!entry || entry.profile.status !== "approved" || !service.requiredSkills.every((s) => entry.profile.skills.includes(s)))
   )
     throw slotUnavailable();
-  return { customerId, address, found, city, cell, plan, chosen: entry };
+  return { customerId, address, point, found, city, cell, plan, chosen: entry };
 }
 
 /**
@@ -244,14 +248,14 @@ async function tryToPlace(
     cell: terms.cell,
     start: quote.start,
     end: quote.end,
-    lat: address.lat,
-    lng: address.lng,
+    lat: terms.point.lat,
+    lng: terms.point.lng,
     skills: service.requiredSkills,
     exclude: [],
   };
   const startCode = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
   // The personal data is sealed for the order while the cell holds the interval.
-  const [held, sealed] = await Promise.all([reserve(env, job, service.dispatchMode, chosen), orderPii(env, address, startCode)]);
+  const [held, sealed] = await Promise.all([reserve(env, job, service.dispatchMode, chosen), orderPii(env, address, startCode, job)]);
   const { reservation, technician } = held;
   if (held.duplicate) throw new Duplicate();
   if (!reservation) {
@@ -359,7 +363,7 @@ function newOrder(
   input: PlaceOrderInput,
   job: Job,
   reservation: Reservation,
-  sealed: { addressEnc: string; startCodeEnc: string },
+  sealed: { addressEnc: string; startCodeEnc: string; point: PointColumns },
   now: number,
 ): { row: OrderRow; steps: OrderStep[]; step: DispatchStep | null } {
   const { service } = terms.found;
@@ -375,8 +379,7 @@ function newOrder(
     cell: terms.cell,
     addressId: terms.address.id,
     addressEnc: sealed.addressEnc,
-    lat: job.lat,
-    lng: job.lng,
+    ...sealed.point,
     ...orderTermsOf(quote),
     paymentPlan: terms.plan,
     status: afterService ? "confirmed" : "pending_payment",
@@ -459,17 +462,18 @@ async function reserve(
   };
 }
 
-/** The order's own copy of the address (sealed for the order) and its sealed start code. */
-async function orderPii(env: Env, address: AddressRow, startCode: string) {
+/** The order's own copy of the address and its point (sealed for the order), and its sealed start code. */
+async function orderPii(env: Env, address: AddressRow, startCode: string, job: Job) {
   const pii = await Pii.fromEnv(env);
   const [text, contactName, contactPhone] = await Promise.all([
     pii.decrypt("address", address.textEnc),
     pii.decrypt("contact_name", address.contactNameEnc),
     pii.decrypt("phone", address.contactPhoneEnc),
   ]);
-  const [addressEnc, startCodeEnc] = await Promise.all([
+  const [addressEnc, startCodeEnc, point] = await Promise.all([
     pii.encrypt("order_address", JSON.stringify({ label: address.label, text, contactName, contactPhone })),
     pii.encrypt("start_code", startCode),
+    pointColumns(pii, "orders", job.orderId, job),
   ]);
-  return { addressEnc, startCodeEnc };
+  return { addressEnc, startCodeEnc, point };
 }

@@ -19,6 +19,7 @@ import { releaseStatements } from "../db/repositories/coupons.repo";
 import { orderWon, type Guard } from "../db/repositories/statements";
 import { BEFORE_DEPARTURE, canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
 import { AppError } from "../errors";
+import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { enqueueForBatch } from "../dispatch/batch-dispatch.service";
 import { cellStub } from "../cells/cells.service";
@@ -227,7 +228,9 @@ export async function redispatch(env: Env, order: OrderRow, actor: Actor, reason
 export async function dispatchNext(env: Env, order: OrderRow, reason: string): Promise<OrderRow> {
   const round = order.dispatchRound;
   const reservation =
-    round > maxRounds(env) ? null : await reserveBest(env, jobOf(order, await skillsOf(env, order)), round, order.dispatchMode, reason);
+    round > maxRounds(env)
+      ? null
+      : await reserveBest(env, await jobOf(env, order, await skillsOf(env, order)), round, order.dispatchMode, reason);
   if (!reservation) {
     const exception = round > maxRounds(env) ? "max_rounds" : "no_candidate";
     return transition(
@@ -335,13 +338,14 @@ export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: strin
   const entry = await rosterEntry(db, order.technicianId);
   if (entry) {
     const stub = cellStub(env, entry.homeCell);
+    const point = await orderPoint(env, order);
     const again = await stub.hold({
       technicianId: order.technicianId,
       orderId: holdKey,
       start: order.startAt,
       end: order.endAt,
-      lat: order.lat,
-      lng: order.lng,
+      lat: point.lat,
+      lng: point.lng,
       ttlMs: holdTtlMs(env),
       ignoreShifts: true,
     });

@@ -103,7 +103,9 @@ export const Order = z
   .openapi("Order");
 
 export const Task = Order.extend({
-  location: z.object({ lat: z.number(), lng: z.number() }).openapi({ description: "Exact while revealed, else rounded" }),
+  location: z
+    .object({ lat: z.number(), lng: z.number() })
+    .openapi({ description: "Exact while revealed, else the order's area (rounded to 0.01°, about 1 km)" }),
   address: z.object({
     text: z.string().nullable(),
     contactName: z.string(),

@@ -10,6 +10,7 @@ import { addFavouriteIfServed, listFavourites, removeFavourite, type FavouriteRo
 import { endsTracking, TRACK_STATUSES } from "../domain/order-state";
 import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
+import { orderPoint } from "../lib/coordinates";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { verifyAccessToken } from "../lib/jwt";
 import { cellStub } from "../cells/cells.service";
@@ -41,7 +42,8 @@ export async function openTracking(env: Env, request: Request, bearer: Auth | un
   if (!entry) throw notFound("Technician");
   const stub = cellStub(env, entry.homeCell);
   await stub.syncRoster([entry.profile], 0);
-  const query = new URLSearchParams({ technicianId: entry.profile.id, orderId: order.id, lat: String(order.lat), lng: String(order.lng) });
+  const point = await orderPoint(env, order);
+  const query = new URLSearchParams({ technicianId: entry.profile.id, orderId: order.id, lat: String(point.lat), lng: String(point.lng) });
   const res = await stub.fetch(`https://cell/track?${query}`, { headers: { Upgrade: "websocket" } });
   // The order may have moved on while the socket opened, after its transition closed the others.
   const now = await findOrder(db, orderId);

@@ -38,8 +38,8 @@ describe("GET /v1/admin/cities/{id}/live", () => {
     expect(byId.get(idle.id)).toMatchObject({ state: "offline", located: "home", position: w.center });
     const pin = res.body.orders.find((o: { id: string }) => o.id === order.id);
     expect(pin).toMatchObject({ status: "assigned", cell: cellAt(w.center), technicianId: order.technician.id });
-    // pins are rounded (about 100 m): the exact address needs an audited reveal
-    expect(pin.position.lat).toBe(Math.round(w.center.lat * 1000) / 1000);
+    // pins are the order's area (rounded to 0.01°, about 1 km): the exact address needs an audited reveal
+    expect(pin.position).toEqual({ lat: Math.round(w.center.lat * 100) / 100, lng: Math.round(w.center.lng * 100) / 100 });
     const home = res.body.cells.find((c: { id: string }) => c.id === cellAt(w.center));
     expect(home).toMatchObject({ openOrders: 1, onlineTechnicians: 1, load: 1 });
   });

@@ -4,7 +4,12 @@ import { addresses } from "../schema";
 import type { Guard } from "./statements";
 
 export type AddressRow = typeof addresses.$inferSelect;
-export type AddressPatch = Partial<Pick<AddressRow, "label" | "textEnc" | "lat" | "lng" | "cell" | "contactNameEnc" | "contactPhoneEnc">>;
+export type AddressPatch = Partial<
+  Pick<
+    AddressRow,
+    "label" | "textEnc" | "coordsEnc" | "areaLat" | "areaLng" | "lat" | "lng" | "cell" | "contactNameEnc" | "contactPhoneEnc"
+  >
+>;
 
 const live = (accountId: string, id?: string) =>
   and(eq(addresses.accountId, accountId), isNull(addresses.deletedAt), id === undefined ? undefined : eq(addresses.id, id));
@@ -15,8 +20,8 @@ const live = (accountId: string, id?: string) =>
  */
 export async function insertAddressWithin(db: Db, row: AddressRow, max: number): Promise<boolean> {
   const result = await db.run(sql`
-    INSERT INTO addresses (id, account_id, label, text_enc, lat, lng, cell, contact_name_enc, contact_phone_enc, deleted_at, created_at, updated_at)
-    SELECT ${row.id}, ${row.accountId}, ${row.label}, ${row.textEnc}, ${row.lat}, ${row.lng}, ${row.cell},
+    INSERT INTO addresses (id, account_id, label, text_enc, coords_enc, area_lat, area_lng, lat, lng, cell, contact_name_enc, contact_phone_enc, deleted_at, created_at, updated_at)
+    SELECT ${row.id}, ${row.accountId}, ${row.label}, ${row.textEnc}, ${row.coordsEnc}, ${row.areaLat}, ${row.areaLng}, ${row.lat}, ${row.lng}, ${row.cell},
            ${row.contactNameEnc}, ${row.contactPhoneEnc}, NULL, ${row.createdAt}, ${row.updatedAt}
     WHERE (SELECT COUNT(*) FROM addresses WHERE account_id = ${row.accountId} AND deleted_at IS NULL) < ${max}`);
   return result.meta.changes > 0;
