@@ -80,10 +80,21 @@ export default defineConfig(async () => {
     TEST_ALIPAY_PRIVATE_KEY: alipayPlatform.privatePem,
     TEST_ALIPAY_APP_PUBLIC_KEY: alipayApp.publicPem,
   };
+  // The test suite fires many requests from one IP or account within a minute: every rate limit of
+  // wrangler.toml is raised out of reach here. Tests of the limits themselves swap in
+  // TEST_RATE_LIMIT_LOW (3 per 60 s) for the binding they exercise (test/http/rate-limit.test.ts).
+  const unreachable = { limit: 1_000_000_000, period: 60 as const };
+  const ratelimits = {
+    RATE_LIMIT_WRITE: { namespace_id: "1301", simple: unreachable },
+    RATE_LIMIT_EXPENSIVE: { namespace_id: "1302", simple: unreachable },
+    RATE_LIMIT_SIGNIN: { namespace_id: "1303", simple: unreachable },
+    RATE_LIMIT_SIGNIN_PHONE: { namespace_id: "1304", simple: unreachable },
+    TEST_RATE_LIMIT_LOW: { namespace_id: "1399", simple: { limit: 3, period: 60 as const } },
+  };
   const root = import.meta.dirname;
   assertSameBindings(path.join(root, "wrangler.toml"), path.join(root, "bench", "wrangler.toml"));
   const workerProject = (name: string, configPath: string, include: string[]) => ({
-    plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings } })],
+    plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings, ratelimits } })],
     test: {
       name,
       setupFiles: ["./test/setup.ts"],
@@ -113,8 +124,10 @@ const PER_WORKER = new Set(["name", "topLevelName", "main", "configPath", "userC
 
 /**
  * Fails unless the two Wrangler configurations declare the same bindings, variables, triggers and
- * runtime (only the name, the entry point and paths relative to each file may differ), so the
- * benchmark Worker always measures what production runs.
+ * runtime (only the name, the entry point, paths relative to each file and the rate limits' counts
+ * may differ), so the benchmark Worker always measures what production runs. The benchmark keeps
+ * every rate-limit binding (same name, namespace and period: the same cost per request) with a
+ * count it never reaches.
  */
 function assertSameBindings(productionPath: string, benchPath: string): void {
   const comparable = (configPath: string): Record<string, unknown> => {
@@ -124,6 +137,7 @@ function assertSameBindings(productionPath: string, benchPath: string): void {
       ...Object.fromEntries(Object.entries(config).filter(([key]) => !PER_WORKER.has(key))),
       d1_databases: config.d1_databases.map((d) => ({ ...d, migrations_dir: d.migrations_dir && path.resolve(dir, d.migrations_dir) })),
       assets: config.assets && { ...config.assets, directory: config.assets.directory && path.resolve(dir, config.assets.directory) },
+      ratelimits: config.ratelimits.map((r) => ({ ...r, simple: { period: r.simple.period } })),
     };
   };
   const production = comparable(productionPath);

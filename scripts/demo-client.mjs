@@ -10,7 +10,20 @@ export class Client {
     this.base = base;
   }
 
-  async call(method, path, { token, body, raw, type, key } = {}) {
+  /**
+   * One request. A 429 (the rate limits of wrangler.toml, README "Security" → "Limits") is waited
+   * out as its Retry-After says and tried again, as a real app would, up to three times.
+   */
+  async call(method, path, opts = {}) {
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.once(method, path, opts);
+      if (r.status !== 429 || attempt === 3) return r;
+      const seconds = Math.min(60, Math.max(1, Number(r.retryAfter) || 1));
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+  }
+
+  async once(method, path, { token, body, raw, type, key } = {}) {
     const headers = {};
     if (token) headers.Authorization = `Bearer ${token}`;
     if (key) headers["Idempotency-Key"] = key;
@@ -30,7 +43,7 @@ export class Client {
     } catch {
       // not JSON
     }
-    return { status: res.status, body: parsed };
+    return { status: res.status, body: parsed, retryAfter: res.headers.get("Retry-After") };
   }
 
   async ok(method, path, opts) {

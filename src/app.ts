@@ -6,6 +6,7 @@ import { AppError, errorCatalogue, problem, routeNotFound, toAppError } from "./
 import { authenticate } from "./http/auth";
 import { d1Session, drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
+import { documentLimits, rateLimit } from "./http/rate-limit";
 import { routes } from "./http/routes";
 import type { AppEnv } from "./env";
 
@@ -36,9 +37,12 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
   app.use("/v1/*", requireJson);
   app.use("/v1/*", d1Session);
   app.use("/v1/*", authenticate);
+  // Before the outbox drain and every handler: a refused request reads and writes nothing.
+  app.use("/v1/*", rateLimit);
   app.use("/v1/*", drainAfterWrites);
 
   for (const route of [...routes, ...extraRoutes]) app.route("/", route);
+  documentLimits(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

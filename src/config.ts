@@ -162,12 +162,21 @@ const fields = z.object({
   REVIEW_WINDOW_DAYS: int(14, 1),
   // Cell events: seconds before a failing event is retried, doubling up to 10 minutes.
   CELL_EVENTS_RETRY_SECONDS: int(10, 0),
-  // OTP: lifetime (s), wrong guesses per code, sends per phone and per IP, gap between sends (s).
+  // OTP: lifetime (s), wrong guesses per code. Sends are limited on the sender first: per IP, per
+  // device (when the app names one), per phone from one IP, with a gap between sends to a phone
+  // from one IP (s); then per phone from everyone (the safety cap). See README "Security" → "Limits".
   OTP_TTL_SECONDS: int(300, 1),
   OTP_MAX_ATTEMPTS: int(5, 1),
   OTP_PHONE_LIMIT: limit({ limit: 5, windowSeconds: 3600 }),
   OTP_IP_LIMIT: limit({ limit: 20, windowSeconds: 3600 }),
+  OTP_DEVICE_LIMIT: limit({ limit: 10, windowSeconds: 3600 }),
+  OTP_PHONE_CAP: limit({ limit: 10, windowSeconds: 3600 }),
   OTP_PHONE_COOLDOWN_SECONDS: int(60),
+  // Country calling codes codes may be sent to, comma-separated ("86", "86,852,853"): anything else
+  // is refused (SMS pumping).
+  OTP_COUNTRIES: list()
+    .pipe(z.array(z.string().regex(/^[1-9]\d{0,2}$/, "expected country calling codes such as 86 or 86,852")))
+    .transform((codes) => (codes.length ? codes : ["86"])),
   // Outside channels: "console" logs each message, "webhook" posts it to the URL (token: a secret).
   // SMS also goes through a provider's approved templates: "aliyun" or "tencent".
   SMS_PROVIDER: z

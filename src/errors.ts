@@ -87,6 +87,13 @@ export const ERRORS = {
       zh: "手机号格式不正确，请使用 +86 开头或 11 位大陆手机号。",
     },
   },
+  PHONE_COUNTRY_NOT_SUPPORTED: {
+    status: 422,
+    detail: {
+      en: "Sign-in codes can only be sent to numbers with the country code {countries}.",
+      zh: "验证码仅支持发送至以下国家/地区代码的手机号：{countries}。",
+    },
+  },
   OTP_INVALID: { status: 400, detail: { en: "The code is wrong.", zh: "验证码错误。" } },
   OTP_ATTEMPTS_EXCEEDED: {
     status: 400,

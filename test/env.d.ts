@@ -6,10 +6,17 @@ declare namespace Cloudflare {
     TEST_WECHATPAY_MERCHANT_PUBLIC_KEY: string;
     TEST_ALIPAY_PRIVATE_KEY: string;
     TEST_ALIPAY_APP_PUBLIC_KEY: string;
+    /** A rate limiter of 3 requests per 60 s (vitest.config.ts): tests of the limits swap it in for a binding. */
+    TEST_RATE_LIMIT_LOW: RateLimit;
   }
 }
 
 declare module "*.md?raw" {
+  const text: string;
+  export default text;
+}
+
+declare module "*.toml?raw" {
   const text: string;
   export default text;
 }

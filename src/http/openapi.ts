@@ -23,7 +23,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: "Conflict with the current state",
   413: "Request body too large",
   415: "Body is not application/json",
-  422: "Idempotency-Key reused with a different body",
+  422: "Cannot be processed: an Idempotency-Key reused with a different body, or a value this service does not take (PHONE_COUNTRY_NOT_SUPPORTED, …)",
   429: "Rate limited; see Retry-After",
   500: "Unexpected fault (no internals disclosed)",
   502: "An outside service (a payment provider) refused the request (PROVIDER_REFUSED)",

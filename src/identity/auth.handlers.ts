@@ -1,12 +1,13 @@
 import { createRouter } from "../http/openapi";
+import { clientIp } from "../http/rate-limit";
 import * as auth from "./auth.service";
 import * as routes from "./auth.routes";
 
 export default createRouter()
   .openapi(routes.requestOtp, async (c) => {
-    const { phone } = c.req.valid("json");
-    const ip = c.req.header("CF-Connecting-IP") ?? "local";
-    return c.json(await auth.requestOtp(c.env, { phone, ip }), 202);
+    const { phone, deviceId } = c.req.valid("json");
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    return c.json(await auth.requestOtp(c.env, { phone, ip, deviceId }), 202);
   })
   .openapi(routes.token, async (c) => {
     const body = c.req.valid("json");

@@ -4,7 +4,21 @@ import { errorResponses, jsonBody, jsonContent } from "../http/openapi";
 
 const Phone = z.string().min(1).max(32).openapi({ example: "+8613800000000", description: "E.164, or an 11-digit mainland mobile number" });
 
-export const OtpRequest = z.object({ phone: Phone }).strict().openapi("OtpRequest");
+export const OtpRequest = z
+  .object({
+    phone: Phone,
+    deviceId: z
+      .string()
+      .regex(/^[\w.:-]{8,128}$/, "8 to 128 letters, digits, '.', ':', '_' or '-'")
+      .optional()
+      .openapi({
+        example: "ios-6f1c2a9e-3b7d-4a51-9c0e-2d8f4b7a1e35",
+        description:
+          "Optional: a stable id the app keeps for this installation (a UUID it stored). Sends are also limited per device (OTP_DEVICE_LIMIT); the id is stored only as a hash.",
+      }),
+  })
+  .strict()
+  .openapi("OtpRequest");
 export const OtpResponse = z
   .object({
     expiresIn: z.number().int(),
@@ -39,9 +53,9 @@ export const requestOtp = createRoute({
   tags: ["Accounts"],
   summary: "Send a sign-in code by SMS",
   description:
-    "Rate limited per phone (window and cool-down) and per IP: 429 with Retry-After. 503 SMS_UNAVAILABLE when the SMS provider did not take the message.",
+    "Only to phones of the countries in OTP_COUNTRIES (422 PHONE_COUNTRY_NOT_SUPPORTED otherwise). Rate limited on the sender first (per IP, per `deviceId` when given, per phone from one IP with a cool-down), then per phone from everyone (a safety cap): 429 RATE_LIMITED with Retry-After. Someone spending sends against your number from elsewhere does not stop you getting a code from your own network, up to the cap. 503 SMS_UNAVAILABLE when the SMS provider did not take the message.",
   request: { body: jsonBody(OtpRequest) },
-  responses: { 202: jsonContent(OtpResponse, "Code sent"), ...errorResponses(413, 415, 429, 503) },
+  responses: { 202: jsonContent(OtpResponse, "Code sent"), ...errorResponses(413, 415, 422, 429, 503) },
 });
 
 export const token = createRoute({
@@ -50,9 +64,9 @@ export const token = createRoute({
   tags: ["Accounts"],
   summary: "Sign in with a code, or rotate a refresh token",
   description:
-    "`{ phone, code }` signs in (creating a customer account on first use). `{ grantType: 'refresh_token', refreshToken }` rotates: the old refresh token stops working, and presenting it again revokes every token of that sign-in (401 REFRESH_TOKEN_REUSED).",
+    "`{ phone, code }` signs in (creating a customer account on first use). `{ grantType: 'refresh_token', refreshToken }` rotates: the old refresh token stops working, and presenting it again revokes every token of that sign-in (401 REFRESH_TOKEN_REUSED). A code takes OTP_MAX_ATTEMPTS guesses at most, however many arrive at once, then is burnt. Rate limited per IP (RATE_LIMIT_SIGNIN) and code guesses per phone (RATE_LIMIT_SIGNIN_PHONE): 429 RATE_LIMITED with Retry-After.",
   request: { body: jsonBody(TokenRequest) },
-  responses: { 200: jsonContent(TokenResponse, "Tokens"), ...errorResponses(401, 403, 413, 415) },
+  responses: { 200: jsonContent(TokenResponse, "Tokens"), ...errorResponses(401, 403, 413, 415, 429) },
 });
 
 export const logout = createRoute({

@@ -2,7 +2,7 @@ import { getDb } from "../db/client";
 import { accountLinks, findOrCreateAccount, updateAccount, type AccountRow } from "../db/repositories/accounts.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { consumeOtp, insertRefreshToken, putOtp, revokeFamily, useRefreshToken, findRefreshToken } from "../db/repositories/auth.repo";
-import { hitLimits } from "../db/repositories/rate-limit.repo";
+import { hitLimits, type WindowLimit } from "../db/repositories/rate-limit.repo";
 import { config } from "../config";
 import { normalisePhone } from "../domain/phone";
 import { withRoles, type Role } from "../domain/roles";
@@ -11,6 +11,7 @@ import { AppError, rateLimited } from "../errors";
 import { randomToken, sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
 import { signAccessToken } from "../lib/jwt";
+import { enforceLimit } from "../lib/rate-limit";
 import { Pii } from "../lib/pii";
 import { smsSender } from "../adapters/channels";
 
@@ -24,22 +25,36 @@ export function requirePhone(input: string, path = "body.phone"): string {
 }
 
 /**
- * Sends a sign-in code. Limited per IP, per phone (window), and by a cool-down between sends.
- * Returns the code itself only when OTP_DEV_ECHO is "1".
+ * Sends a sign-in code to a phone of a country in OTP_COUNTRIES.
+ *
+ * The limits fall on the sender first, so someone spending sends against another person's number
+ * does not lock that person out: one batch counts the sender's IP (OTP_IP_LIMIT), its device when
+ * the app names one (OTP_DEVICE_LIMIT), and sends to this phone from this IP (OTP_PHONE_LIMIT, and
+ * the OTP_PHONE_COOLDOWN_SECONDS gap). Only a send all of those allow is counted against the phone
+ * itself (OTP_PHONE_CAP, the safety cap on texts one number receives from everyone), so a refused
+ * sender never spends the phone's cap. Returns the code itself only when OTP_DEV_ECHO is "1".
  */
-export async function requestOtp(env: Env, input: { phone: string; ip: string }) {
+export async function requestOtp(env: Env, input: { phone: string; ip: string; deviceId?: string }) {
   const db = getDb(env);
   const phone = requirePhone(input.phone);
+  const settings = config(env);
+  const countries = settings.OTP_COUNTRIES;
+  if (!countries.some((cc) => phone.startsWith(`+${cc}`))) {
+    throw AppError.of("PHONE_COUNTRY_NOT_SUPPORTED", { countries: countries.map((cc) => `+${cc}`).join(", ") });
+  }
   const pii = await Pii.fromEnv(env);
   const phoneHash = await pii.lookupHash(phone);
-  const { OTP_TTL_SECONDS: ttl, OTP_PHONE_LIMIT: perPhone, OTP_IP_LIMIT: perIp, OTP_PHONE_COOLDOWN_SECONDS: cooldown } = config(env);
-  const limits = [
-    { key: `otp:ip:${input.ip}`, ...perIp },
-    { key: `otp:phone:${phoneHash}`, ...perPhone },
+  const { OTP_TTL_SECONDS: ttl, OTP_PHONE_COOLDOWN_SECONDS: cooldown } = settings;
+  const sender: WindowLimit[] = [
+    { key: `otp:ip:${input.ip}`, ...settings.OTP_IP_LIMIT },
+    { key: `otp:phone-ip:${phoneHash}:${input.ip}`, ...settings.OTP_PHONE_LIMIT },
   ];
-  if (cooldown > 0) limits.push({ key: `otp:cool:${phoneHash}`, limit: 1, windowSeconds: cooldown });
-  const verdict = await hitLimits(db, limits);
-  if (!verdict.allowed) throw rateLimited(verdict.retryAfter);
+  if (input.deviceId) sender.push({ key: `otp:device:${await sha256Hex(input.deviceId)}`, ...settings.OTP_DEVICE_LIMIT });
+  if (cooldown > 0) sender.push({ key: `otp:cool:${phoneHash}:${input.ip}`, limit: 1, windowSeconds: cooldown });
+  const bySender = await hitLimits(db, sender);
+  if (!bySender.allowed) throw rateLimited(bySender.retryAfter);
+  const byPhone = await hitLimits(db, [{ key: `otp:phone:${phoneHash}`, ...settings.OTP_PHONE_CAP }]);
+  if (!byPhone.allowed) throw rateLimited(byPhone.retryAfter);
 
   const code = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000).padStart(6, "0");
   await putOtp(getDb(env), phoneHash, await otpHash(pii, phoneHash, code), Date.now() + ttl * 1000);
@@ -78,6 +93,8 @@ export async function signInWithOtp(env: Env, input: { phone: string; code: stri
   const pii = await Pii.fromEnv(env);
   const db = getDb(env);
   const phoneHash = await pii.lookupHash(phone);
+  // Guesses at one phone's code, from anywhere (the route is also limited per IP).
+  await enforceLimit(env.RATE_LIMIT_SIGNIN_PHONE, `signin:phone:${phoneHash}`);
   const check = await consumeOtp(db, phoneHash, await otpHash(pii, phoneHash, input.code), config(env).OTP_MAX_ATTEMPTS);
   if (check !== "ok") {
     throw AppError.of(check === "wrong" ? "OTP_INVALID" : check === "exhausted" ? "OTP_ATTEMPTS_EXCEEDED" : "OTP_EXPIRED");

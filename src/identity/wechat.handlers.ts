@@ -1,5 +1,6 @@
 import { authOf } from "../http/auth";
 import { createRouter } from "../http/openapi";
+import { clientIp } from "../http/rate-limit";
 import { pickLocale } from "../lib/locale";
 import * as routes from "./wechat.routes";
 import * as wechat from "./wechat.service";
@@ -7,7 +8,7 @@ import * as wechat from "./wechat.service";
 export default createRouter()
   .openapi(routes.signIn, async (c) => {
     const { code } = c.req.valid("json");
-    const ip = c.req.header("CF-Connecting-IP") ?? "local";
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
     return c.json(await wechat.signInWithWechat(c.env, { code, ip, locale: pickLocale(c.req.header("Accept-Language")) }), 200);
   })
   .openapi(routes.getBinding, async (c) => c.json(await wechat.myWechat(c.env, authOf(c).accountId), 200))

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, gt, gte, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { otpCodes, refreshTokens } from "../schema";
 
@@ -13,33 +13,40 @@ export async function putOtp(db: Db, phoneHash: string, codeHash: string, expire
 export type OtpCheck = "ok" | "wrong" | "expired" | "exhausted";
 
 /**
- * Consumes the code when it matches (one atomic delete, so a code signs in once); otherwise counts
- * a wrong attempt and burns the code once `maxAttempts` is reached.
+ * Judges one guess at the code, atomically: one batch (a single D1 transaction) that
+ *  1. counts the guess (`attempts + 1`) whatever it is, so every guess takes one of the
+ *     `maxAttempts` places in order, however many arrive at once;
+ *  2. consumes the code when the guess matches, has a place within the limit and the code is
+ *     still valid (a delete, so a code signs in once);
+ *  3. burns the code once the limit is reached.
+ * No guess is compared after the `maxAttempts`-th, even under a burst of concurrent guesses:
+ * there is no read-then-write between the count and the comparison.
  */
 export async function consumeOtp(db: Db, phoneHash: string, codeHash: string, maxAttempts: number, now = Date.now()): Promise<OtpCheck> {
-  const consumed = await db
-    .delete(otpCodes)
-    .where(
-      and(
-        eq(otpCodes.phoneHash, phoneHash),
-        eq(otpCodes.codeHash, codeHash),
-        gt(otpCodes.expiresAt, now),
-        lt(otpCodes.attempts, maxAttempts),
-      ),
-    )
-    .returning({ phoneHash: otpCodes.phoneHash });
+  const [counted, consumed] = await db.batch([
+    db
+      .update(otpCodes)
+      .set({ attempts: sql`${otpCodes.attempts} + 1` })
+      .where(eq(otpCodes.phoneHash, phoneHash))
+      .returning({ attempts: otpCodes.attempts, expiresAt: otpCodes.expiresAt }),
+    db
+      .delete(otpCodes)
+      .where(
+        and(
+          eq(otpCodes.phoneHash, phoneHash),
+          eq(otpCodes.codeHash, codeHash),
+          gt(otpCodes.expiresAt, now),
+          lte(otpCodes.attempts, maxAttempts),
+        ),
+      )
+      .returning({ phoneHash: otpCodes.phoneHash }),
+    db.delete(otpCodes).where(and(eq(otpCodes.phoneHash, phoneHash), gte(otpCodes.attempts, maxAttempts))),
+  ]);
   if (consumed.length > 0) return "ok";
-  const [row] = await db
-    .update(otpCodes)
-    .set({ attempts: sql`${otpCodes.attempts} + 1` })
-    .where(eq(otpCodes.phoneHash, phoneHash))
-    .returning({ attempts: otpCodes.attempts, expiresAt: otpCodes.expiresAt });
-  if (!row || row.expiresAt <= now) return "expired";
-  if (row.attempts >= maxAttempts) {
-    await db.delete(otpCodes).where(eq(otpCodes.phoneHash, phoneHash));
-    return "exhausted";
-  }
-  return "wrong";
+  const row = counted[0];
+  // No code, an expired one, or a guess that came after the code was burnt: nothing was compared.
+  if (!row || row.expiresAt <= now || row.attempts > maxAttempts) return "expired";
+  return row.attempts === maxAttempts ? "exhausted" : "wrong";
 }
 
 export async function insertRefreshToken(
