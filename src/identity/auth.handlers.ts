@@ -1,3 +1,4 @@
+import { authOf } from "../http/auth";
 import { createRouter } from "../http/openapi";
 import * as auth from "./auth.service";
 import * as routes from "./auth.routes";
@@ -15,5 +16,9 @@ export default createRouter()
   })
   .openapi(routes.logout, async (c) => {
     await auth.logout(c.env, c.req.valid("json").refreshToken);
+    return c.body(null, 204);
+  })
+  .openapi(routes.logoutAll, async (c) => {
+    await auth.logoutEverywhere(c.env, authOf(c).accountId);
     return c.body(null, 204);
   });

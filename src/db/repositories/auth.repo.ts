@@ -50,7 +50,7 @@ export async function insertRefreshToken(
   await db.insert(refreshTokens).values({ ...row, createdAt: now });
 }
 
-export type RefreshUse = { kind: "ok"; familyId: string; accountId: string } | { kind: "reused"; familyId: string } | { kind: "invalid" };
+export type RefreshUse = { kind: "ok"; familyId: string; accountId: string } | { kind: "reused"; familyId: string; accountId: string } | { kind: "invalid" };
 
 /**
  * Marks a refresh token used, atomically: only one concurrent exchange can win. A token that was
@@ -71,7 +71,7 @@ export async function useRefreshToken(db: Db, tokenHash: string, now = Date.now(
     .returning({ familyId: refreshTokens.familyId, accountId: refreshTokens.accountId });
   if (won) return { kind: "ok", ...won };
   const existing = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, tokenHash) });
-  if (existing && existing.usedAt !== null) return { kind: "reused", familyId: existing.familyId };
+  if (existing && existing.usedAt !== null) return { kind: "reused", familyId: existing.familyId, accountId: existing.accountId };
   return { kind: "invalid" };
 }
 
