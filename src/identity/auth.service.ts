@@ -150,12 +150,12 @@ export async function issueTokens(env: Env, account: AccountRow, familyId: strin
   if (account.status !== "active") throw accountDisabled(account.disabledReason);
   const db = getDb(env);
   const { technician, merchant } = await accountLinks(db, account);
-  const merchantLive = merchant?.active === true;
-  const roles = merchantLive ? account.roles : account.roles.filter((r) => r !== "merchant_admin");
+  const merchantInactive = merchant?.active === false;
+  const roles = merchantInactive ? account.roles.filter((r) => r !== "merchant_admin") : account.roles;
   const auth: Auth = {
     accountId: account.id,
     roles,
-    merchantId: merchantLive ? account.merchantId : null,
+    merchantId: merchantInactive ? null : account.merchantId,
     technicianId: technician?.id ?? null,
     tokenVersion: account.tokenVersion,
   };
