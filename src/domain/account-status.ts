@@ -1,7 +1,15 @@
 /** Why staff disable an account: the codes, and the text the account holder and staff read. */
 import type { Localized } from "../lib/locale";
 
-export const DISABLE_REASONS = ["fraud", "payment_abuse", "harassment", "fake_orders", "impersonation", "account_holder_request", "other"] as const;
+export const DISABLE_REASONS = [
+  "fraud",
+  "payment_abuse",
+  "harassment",
+  "fake_orders",
+  "impersonation",
+  "account_holder_request",
+  "other",
+] as const;
 export type DisableReason = (typeof DISABLE_REASONS)[number];
 
 export const DISABLE_REASON_TEXT: Record<DisableReason, Localized> = {

@@ -65,7 +65,13 @@ export async function redeemSocketTicket(env: Env, ticket: string, route: string
   if (!claims || typeof claims.exp !== "number" || claims.exp <= Date.now() || claims.route !== route || typeof claims.jti !== "string") {
     throw AppError.of("INVALID_TICKET");
   }
-  const auth: Auth = { accountId: claims.sub, roles: claims.roles, merchantId: claims.mid, technicianId: claims.tid, tokenVersion: claims.ver };
+  const auth: Auth = {
+    accountId: claims.sub,
+    roles: claims.roles,
+    merchantId: claims.mid,
+    technicianId: claims.tid,
+    tokenVersion: claims.ver,
+  };
   await assertTokenCurrent(env, auth);
   return { auth, id: claims.jti, expiresAt: claims.exp };
 }

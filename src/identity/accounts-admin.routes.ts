@@ -86,7 +86,8 @@ export const enableAccount = createRoute({
   path: "/v1/admin/accounts/{id}/enable",
   tags: ["Accounts"],
   summary: "Enable a disabled account again (operators; audited)",
-  description: "The account may sign in again; tokens revoked when it was disabled stay revoked. Enabling an active account changes nothing.",
+  description:
+    "The account may sign in again; tokens revoked when it was disabled stay revoked. Enabling an active account changes nothing.",
   security: bearer,
   middleware: [operators] as const,
   request: { params: AccountId },

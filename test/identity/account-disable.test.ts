@@ -33,7 +33,11 @@ describe("disabling accounts", () => {
 
     const res = await disable(operator, customer.accountId);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: customer.accountId, status: "disabled", disabled: { reason: "fraud", note: "chargebacks on 3 orders" } });
+    expect(res.body).toMatchObject({
+      id: customer.accountId,
+      status: "disabled",
+      disabled: { reason: "fraud", note: "chargebacks on 3 orders" },
+    });
     expect(res.body.phone).toMatch(/\*{4}/);
 
     for (const s of [customer, second]) {

@@ -50,7 +50,8 @@ export async function insertRefreshToken(
   await db.insert(refreshTokens).values({ ...row, createdAt: now });
 }
 
-export type RefreshUse = { kind: "ok"; familyId: string; accountId: string } | { kind: "reused"; familyId: string; accountId: string } | { kind: "invalid" };
+export type RefreshUse =
+  { kind: "ok"; familyId: string; accountId: string } | { kind: "reused"; familyId: string; accountId: string } | { kind: "invalid" };
 
 /**
  * Marks a refresh token used, atomically: only one concurrent exchange can win. A token that was
