@@ -54,6 +54,10 @@ export default defineConfig(async () => {
     OTP_PHONE_LIMIT: "5/3600",
     OTP_IP_LIMIT: "1000/3600",
     OTP_PHONE_COOLDOWN_SECONDS: "0",
+    // Tests that count D1 round trips (test/orders/booking-roundtrips.test.ts, …) need a token check that
+    // stays cached while a slow machine runs them; the staleness itself is tested with its own value
+    // (test/identity/token-revocation.test.ts passes TOKEN_VERSION_CACHE_SECONDS through callWith).
+    TOKEN_VERSION_CACHE_SECONDS: "300",
     SMS_PROVIDER: "console",
     STRIPE_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
     SANDBOX_WEBHOOK_SECRET: `whsec_${randomText(32)}`,

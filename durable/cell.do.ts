@@ -494,13 +494,19 @@ export class CellDO extends DurableObject<Env> {
    * `/stream?technicianId=` — a technician's own socket (send `{type:"position",lat,lng,…}`);
    * `/track?technicianId=&orderId=&lat=&lng=` — a watcher of an order receiving that technician's
    * position, status and ETA until `endTracking(orderId)`.
-   * The Worker authenticates and authorises before forwarding here.
+   * The Worker authenticates and authorises before forwarding here. With `ticket=&ticketExpires=`
+   * (a socket opened with a single-use ticket) the cell records the ticket until it expires and
+   * answers 409 when it has seen it before.
    */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
     const url = new URL(request.url);
     const technicianId = url.searchParams.get("technicianId") ?? "";
     if (!this.calendar.technician(technicianId)) return new Response("unknown technician", { status: 404 });
+    const ticket = url.searchParams.get("ticket");
+    if (ticket !== null && !this.useTicket(ticket, Number(url.searchParams.get("ticketExpires")))) {
+      return new Response("ticket already used", { status: 409 });
+    }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     if (url.pathname.endsWith("/stream")) {
@@ -515,6 +521,20 @@ export class CellDO extends DurableObject<Env> {
       server.send(JSON.stringify(this.trackMessage(this.presence.view(technicianId, Date.now()), { lat, lng })));
     }
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Records a socket ticket until it expires (forgetting expired ones); false when it was used before. */
+  private useTicket(id: string, expiresAt: number): boolean {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec("DELETE FROM used_tickets WHERE expires_at <= ?", now);
+      const cursor = this.ctx.storage.sql.exec(
+        "INSERT INTO used_tickets (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+        id,
+        Number.isFinite(expiresAt) && expiresAt > now ? expiresAt : now + 300_000,
+      );
+      return cursor.rowsWritten > 0;
+    });
   }
 
   /**

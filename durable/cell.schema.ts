@@ -113,6 +113,12 @@ export const CELL_MIGRATIONS: string[] = [
   `CREATE INDEX intervals_start ON intervals (start_ms);
    CREATE INDEX positions_at ON positions (at);
    CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;`,
+  // WebSocket tickets this cell opened a socket with, kept until they expire: a ticket opens one socket.
+  `CREATE TABLE used_tickets (
+     id TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX used_tickets_expiry ON used_tickets (expires_at);`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

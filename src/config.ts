@@ -109,6 +109,11 @@ const fields = z.object({
   // Access token lifetime (seconds) and refresh token lifetime (days).
   ACCESS_TOKEN_TTL_SECONDS: int(900, 1),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1),
+  // How long an isolate trusts its copy of an account's token version and status (seconds): a revoked
+  // access token (sign-out everywhere, ban, role taken away) keeps working at most this long. 0: read every request.
+  TOKEN_VERSION_CACHE_SECONDS: int(5).pipe(z.number().max(300, "at most 300 seconds")),
+  // A WebSocket ticket (POST …/ticket) opens one socket within this many seconds.
+  SOCKET_TICKET_TTL_SECONDS: int(30, 5).pipe(z.number().max(300, "at most 300 seconds")),
   // Largest accepted JSON request body in bytes.
   MAX_BODY_BYTES: int(65_536, 1),
   // Availability: slot grid in minutes, and how many rings of neighbouring cells are searched.
@@ -409,6 +414,11 @@ export function deriveEnv(env: Env, replaced: Partial<Env>): Env {
 }
 
 const baseOf = (env: Env): object => (env as { [BASE]?: object })[BASE] ?? env;
+
+/** The env `env` was derived from (with the D1 binding itself, not a request's session); `env` when not derived. */
+export function baseEnv(env: Env): Env {
+  return baseOf(env) as Env;
+}
 
 /** The configuration of `env`, parsed once per env object. Throws ConfigError when it is invalid. */
 export function config(env: Env): Config {

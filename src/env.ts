@@ -8,6 +8,8 @@ export interface Auth {
   merchantId: string | null;
   /** The technician profile of a technician account. */
   technicianId: string | null;
+  /** The account's token version the token was issued under (absent: issued before versions, taken as 0). */
+  tokenVersion?: number;
 }
 
 /** Hono environment of the Worker: bindings from `wrangler types` plus per-request variables. */

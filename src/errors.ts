@@ -112,6 +112,35 @@ export const ERRORS = {
     status: 401,
     detail: { en: "This refresh token was already used; sign in again.", zh: "刷新令牌已被使用，请重新登录。" },
   },
+  TOKEN_REVOKED: {
+    status: 401,
+    detail: {
+      en: "This access token was revoked (signed out everywhere, or the account's roles changed); refresh it or sign in again.",
+      zh: "访问令牌已失效（已在所有设备退出登录，或账号权限已变更），请刷新令牌或重新登录。",
+    },
+  },
+  ACCOUNT_DISABLED: {
+    status: 403,
+    detail: {
+      en: "This account has been disabled by the platform: {reason}. Contact customer service.",
+      zh: "该账号已被平台停用，原因：{reason}。如有疑问请联系客服。",
+    },
+  },
+  ACCOUNT_DISABLE_SELF: {
+    status: 409,
+    detail: { en: "Staff cannot disable their own account.", zh: "不能停用自己的账号。" },
+  },
+  INVALID_TICKET: {
+    status: 401,
+    detail: {
+      en: "The socket ticket is invalid, expired, or for another route; get a new one.",
+      zh: "连接凭证无效、已过期或不属于此接口，请重新获取。",
+    },
+  },
+  TICKET_USED: {
+    status: 401,
+    detail: { en: "This socket ticket was already used; get a new one.", zh: "该连接凭证已被使用，请重新获取。" },
+  },
   WECHAT_NOT_CONFIGURED: {
     status: 409,
     detail: { en: "Signing in with WeChat is not available here.", zh: "当前不支持微信登录。" },

@@ -49,7 +49,8 @@ async function refresh() {
   })
     .then(parse)
     .then((t) => {
-      setSession({ ...session, token: t.accessToken, refreshToken: t.refreshToken });
+      // The roles may have changed (a merchant deactivated, a role taken away): the new token says which.
+      setSession({ ...session, token: t.accessToken, refreshToken: t.refreshToken, roles: t.account.roles });
       return true;
     })
     .catch(() => {

@@ -29,6 +29,7 @@ const Reports = lazy(() => import("./reports.js"), "Reports");
 const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings");
 const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
+const Accounts = lazy(() => import("./accounts.js"), "Accounts");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -175,6 +176,7 @@ function Shell({ session, t, lang, setLang }) {
     ["settings", t("settings")],
     ["money", t("money")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
+    ...(isPlatform ? [["accounts", t("accounts")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
   return html`<${Loading} state=${boot}
@@ -212,9 +214,11 @@ function Shell({ session, t, lang, setLang }) {
                       ? html`<${Money} tab=${arg} />`
                       : screen === "notifications" && isPlatform
                         ? html`<${DeadLetters} />`
-                        : screen === "audit"
-                          ? html`<${AuditLog} />`
-                          : html`<${LiveMap} />`;
+                        : screen === "accounts" && isPlatform
+                          ? html`<${Accounts} />`
+                          : screen === "audit"
+                            ? html`<${AuditLog} />`
+                            : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -7,6 +7,7 @@ import type { OutboxMessage } from "../domain/outbox";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Role } from "../domain/roles";
+import { DISABLE_REASONS } from "../domain/account-status";
 import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit } from "../domain/catalog";
 import type { WeeklyShifts } from "../domain/shifts";
 import { ORDER_STATUSES } from "../domain/order-state";
@@ -73,10 +74,23 @@ export const accounts = sqliteTable(
     status: text("status", { enum: ["active", "disabled"] })
       .notNull()
       .default("active"),
+    /**
+     * Carried in every access token (`ver`) and compared on each request: bumping it revokes every
+     * access token issued before (sign-out everywhere, a role taken away, a ban, the merchant deactivated).
+     */
+    tokenVersion: integer("token_version").notNull().default(0),
+    /** Why staff disabled the account (a DISABLE_REASONS code), when and with what note; null while active. */
+    disabledReason: text("disabled_reason", { enum: DISABLE_REASONS }),
+    disabledNote: text("disabled_note"),
+    disabledAt: integer("disabled_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("accounts_phone_hash_uq").on(t.phoneHash)],
+  (t) => [
+    uniqueIndex("accounts_phone_hash_uq").on(t.phoneHash),
+    // Staff list the disabled accounts.
+    index("accounts_status_idx").on(t.status, t.id),
+  ],
 );
 
 export const otpCodes = sqliteTable("otp_codes", {
@@ -109,7 +123,12 @@ export const refreshTokens = sqliteTable(
     revokedAt: integer("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("refresh_tokens_hash_uq").on(t.tokenHash), index("refresh_tokens_family_idx").on(t.familyId)],
+  (t) => [
+    uniqueIndex("refresh_tokens_hash_uq").on(t.tokenHash),
+    index("refresh_tokens_family_idx").on(t.familyId),
+    // Signing out everywhere and disabling an account revoke every token of the account.
+    index("refresh_tokens_account_idx").on(t.accountId),
+  ],
 );
 
 export const skills = sqliteTable("skills", {

@@ -3,14 +3,19 @@ import type { AppEnv, Auth } from "../env";
 import { AppError } from "../errors";
 import type { Role } from "../domain/roles";
 import { verifyAccessToken } from "../lib/jwt";
+import { assertTokenCurrent } from "./token-state";
 
-/** Reads a bearer token when present; an invalid one is always 401, never ignored. */
+/**
+ * Reads a bearer token when present; an invalid one is always 401, never ignored. A valid one must
+ * still be current (src/http/token-state.ts): 401 TOKEN_REVOKED, 403 ACCOUNT_DISABLED.
+ */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("Authorization");
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const auth = match?.[1] ? await verifyAccessToken(c.env, match[1]) : null;
     if (!auth) throw AppError.of("INVALID_TOKEN");
+    await assertTokenCurrent(c.env, auth);
     c.set("auth", auth);
   }
   await next();

@@ -1,3 +1,4 @@
+import { authOf } from "../http/auth";
 import { createRouter } from "../http/openapi";
 import { clientIp } from "../http/rate-limit";
 import * as auth from "./auth.service";
@@ -16,5 +17,9 @@ export default createRouter()
   })
   .openapi(routes.logout, async (c) => {
     await auth.logout(c.env, c.req.valid("json").refreshToken);
+    return c.body(null, 204);
+  })
+  .openapi(routes.logoutAll, async (c) => {
+    await auth.logoutEverywhere(c.env, authOf(c).accountId);
     return c.body(null, 204);
   });

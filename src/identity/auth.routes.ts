@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ROLES } from "../domain/roles";
-import { errorResponses, jsonBody, jsonContent } from "../http/openapi";
+import { requireAuth } from "../http/auth";
+import { authErrors, bearer, errorResponses, jsonBody, jsonContent } from "../http/openapi";
 
 const Phone = z.string().min(1).max(32).openapi({ example: "+8613800000000", description: "E.164, or an 11-digit mainland mobile number" });
 
@@ -64,7 +65,7 @@ export const token = createRoute({
   tags: ["Accounts"],
   summary: "Sign in with a code, or rotate a refresh token",
   description:
-    "`{ phone, code }` signs in (creating a customer account on first use). `{ grantType: 'refresh_token', refreshToken }` rotates: the old refresh token stops working, and presenting it again revokes every token of that sign-in (401 REFRESH_TOKEN_REUSED). A code takes OTP_MAX_ATTEMPTS guesses at most, however many arrive at once, then is burnt. Rate limited per IP (RATE_LIMIT_SIGNIN) and code guesses per phone (RATE_LIMIT_SIGNIN_PHONE): 429 RATE_LIMITED with Retry-After.",
+    "`{ phone, code }` signs in (creating a customer account on first use). `{ grantType: 'refresh_token', refreshToken }` rotates: the old refresh token stops working, and presenting it again (a stolen copy, or two concurrent rotations) revokes every refresh token of that sign-in and every access token of the account (401 REFRESH_TOKEN_REUSED). A disabled account gets 403 ACCOUNT_DISABLED with `reason`. A code takes OTP_MAX_ATTEMPTS guesses at most, however many arrive at once, then is burnt. Rate limited per IP (RATE_LIMIT_SIGNIN) and code guesses per phone (RATE_LIMIT_SIGNIN_PHONE): 429 RATE_LIMITED with Retry-After. The access token carries the account's token version; a request with a token whose version is no longer current answers 401 TOKEN_REVOKED (refresh, or sign in again).",
   request: { body: jsonBody(TokenRequest) },
   responses: { 200: jsonContent(TokenResponse, "Tokens"), ...errorResponses(401, 403, 413, 415, 429) },
 });
@@ -76,4 +77,16 @@ export const logout = createRoute({
   summary: "Sign out: revoke the refresh token and its family",
   request: { body: jsonBody(LogoutRequest) },
   responses: { 204: { description: "Signed out" }, ...errorResponses(413, 415) },
+});
+
+export const logoutAll = createRoute({
+  method: "post",
+  path: "/v1/auth/logout-all",
+  tags: ["Accounts"],
+  summary: "Sign out everywhere: revoke every refresh token and access token of my account",
+  description:
+    "Every refresh token of the account is revoked and its token version goes up: its access tokens (this one included) answer 401 TOKEN_REVOKED from the next request, on every isolate within TOKEN_VERSION_CACHE_SECONDS.",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  responses: { 204: { description: "Signed out everywhere" }, ...authErrors() },
 });

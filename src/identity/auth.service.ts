@@ -1,7 +1,9 @@
 import { getDb } from "../db/client";
 import { accountLinks, findOrCreateAccount, updateAccount, type AccountRow } from "../db/repositories/accounts.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
-import { consumeOtp, insertRefreshToken, putOtp, revokeFamily, useRefreshToken, findRefreshToken } from "../db/repositories/auth.repo";
+import { consumeOtp, putOtp, revokeFamily, useRefreshToken, findRefreshToken } from "../db/repositories/auth.repo";
+import { bumpTokenVersion, insertRefreshTokenIfFamilyLive, revokeAllTokens } from "../db/repositories/account-access.repo";
+import { accountDisabled, forgetTokenState, rememberTokenState } from "../http/token-state";
 import { hitLimits, type WindowLimit } from "../db/repositories/rate-limit.repo";
 import { config } from "../config";
 import { normalisePhone } from "../domain/phone";
@@ -126,7 +128,10 @@ export async function refreshTokens(env: Env, refreshToken: string): Promise<Tok
   const db = getDb(env);
   const use = await useRefreshToken(db, await sha256Hex(refreshToken));
   if (use.kind === "reused") {
+    // A copy of the token is in someone else's hands: the family dies, and so do the access tokens it gave.
     await revokeFamily(db, use.familyId);
+    await bumpTokenVersion(db, use.accountId);
+    forgetTokenState(use.accountId);
     throw AppError.of("REFRESH_TOKEN_REUSED");
   }
   if (use.kind === "invalid") throw AppError.of("INVALID_REFRESH_TOKEN");
@@ -142,30 +147,50 @@ export async function logout(env: Env, refreshToken: string): Promise<void> {
   if (row) await revokeFamily(db, row.familyId);
 }
 
-/** Signs an active account in: an access token and the first refresh token of family `familyId`. */
-export async function issueTokens(env: Env, account: AccountRow, familyId: string): Promise<TokenPair> {
-  if (account.status !== "active") throw AppError.of("FORBIDDEN");
+/**
+ * Signs the account out everywhere: every refresh token revoked and the token version raised, so its
+ * access tokens stop working (on other isolates within TOKEN_VERSION_CACHE_SECONDS).
+ */
+export async function logoutEverywhere(env: Env, accountId: string): Promise<void> {
   const db = getDb(env);
-  const { technician } = await accountLinks(db, account);
+  await revokeAllTokens(db, accountId);
+  forgetTokenState(accountId);
+}
+
+/**
+ * Signs an active account in: an access token carrying its token version, and the next refresh
+ * token of family `familyId` (refused when the family was revoked meanwhile: a reuse raced this
+ * rotation). A disabled account gets 403 ACCOUNT_DISABLED with the reason. A merchant_admin of a
+ * deactivated merchant signs in without that role.
+ */
+export async function issueTokens(env: Env, account: AccountRow, familyId: string): Promise<TokenPair> {
+  if (account.status !== "active") throw accountDisabled(account.disabledReason);
+  const db = getDb(env);
+  const { technician, merchant } = await accountLinks(db, account);
+  const merchantInactive = merchant?.active === false;
+  const roles = merchantInactive ? account.roles.filter((r) => r !== "merchant_admin") : account.roles;
   const auth: Auth = {
     accountId: account.id,
-    roles: account.roles,
-    merchantId: account.merchantId,
+    roles,
+    merchantId: merchantInactive ? null : account.merchantId,
     technicianId: technician?.id ?? null,
+    tokenVersion: account.tokenVersion,
   };
   const ttl = config(env).ACCESS_TOKEN_TTL_SECONDS;
   const refreshToken = randomToken(32);
-  await insertRefreshToken(db, {
+  const stored = await insertRefreshTokenIfFamilyLive(db, {
     id: newId("rft"),
     familyId,
     accountId: account.id,
     tokenHash: await sha256Hex(refreshToken),
     expiresAt: Date.now() + config(env).REFRESH_TOKEN_TTL_DAYS * 86_400_000,
   });
+  if (!stored) throw AppError.of("REFRESH_TOKEN_REUSED");
+  rememberTokenState(account.id, { tokenVersion: account.tokenVersion, status: account.status, disabledReason: null });
   return {
     accessToken: await signAccessToken(env, auth, ttl),
     refreshToken,
     expiresIn: ttl,
-    account: { id: account.id, roles: account.roles },
+    account: { id: account.id, roles },
   };
 }

@@ -7,6 +7,7 @@ export { default as authRoutes } from "./auth.handlers";
 export { default as meRoutes } from "./me.handlers";
 export { default as addressesRoutes } from "./addresses.handlers";
 export { default as wechatRoutes } from "./wechat.handlers";
+export { default as accountsAdminRoutes } from "./accounts-admin.handlers";
 export * from "./auth.service";
 export * from "./scope";
 export { boundOpenId } from "./wechat.service";

@@ -11,6 +11,8 @@ interface Claims {
   roles: Role[];
   mid?: string;
   tid?: string;
+  /** The account's token version when the token was issued (accounts.token_version). */
+  ver?: number;
 }
 
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -36,6 +38,7 @@ export async function signAccessToken(env: { JWT_SECRET?: string }, auth: Auth, 
   const claims: Claims = { roles: auth.roles };
   if (auth.merchantId) claims.mid = auth.merchantId;
   if (auth.technicianId) claims.tid = auth.technicianId;
+  if (auth.tokenVersion !== undefined) claims.ver = auth.tokenVersion;
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: ALG, typ: "JWT" })
     .setSubject(auth.accountId)
@@ -46,18 +49,23 @@ export async function signAccessToken(env: { JWT_SECRET?: string }, auth: Auth, 
     .sign(await keyOf(env));
 }
 
-/** Verifies an access token: algorithm pinned, issuer and audience checked. Null when invalid. */
+/**
+ * Verifies an access token: algorithm pinned, issuer and audience checked. Null when invalid. Whether
+ * its `ver` is still the account's token version is checked by the caller (src/http/token-state.ts).
+ */
 export async function verifyAccessToken(env: { JWT_SECRET?: string }, token: string): Promise<Auth | null> {
   try {
     const { payload } = await jwtVerify(token, await keyOf(env), { algorithms: [ALG], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
     if (typeof payload.sub !== "string") return null;
-    return {
+    const auth: Auth = {
       accountId: payload.sub,
       roles,
       merchantId: typeof payload.mid === "string" ? payload.mid : null,
       technicianId: typeof payload.tid === "string" ? payload.tid : null,
     };
+    if (typeof payload.ver === "number" && Number.isSafeInteger(payload.ver)) auth.tokenVersion = payload.ver;
+    return auth;
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
 import { getDb, type Db } from "../db/client";
 import { findAccountById, findOrCreateAccount, type AccountRow } from "../db/repositories/accounts.repo";
+import { setMerchantActive } from "../db/repositories/account-access.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
 import {
   findMerchant,
@@ -19,6 +20,7 @@ import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { requirePhone } from "../identity/auth.service";
+import { forgetTokenState } from "../http/token-state";
 
 export interface MerchantView {
   id: string;
@@ -85,7 +87,11 @@ export async function getMerchant(env: Env, auth: Auth, id: string): Promise<Mer
   return view(await visibleMerchant(getDb(env), auth, id));
 }
 
-/** Renames or (de)activates a merchant. A deactivated merchant's services leave the public catalog. */
+/**
+ * Renames or (de)activates a merchant (audited). A deactivated merchant's services leave the public
+ * catalog, and its administrators lose access at once: the token version of every account tied to it
+ * goes up in the same batch, and their next tokens carry no merchant_admin role until it is active again.
+ */
 export async function patchMerchant(
   env: Env,
   actorId: string,
@@ -93,9 +99,17 @@ export async function patchMerchant(
   patch: { name?: string; active?: boolean },
 ): Promise<MerchantView> {
   const db = getDb(env);
-  const row = await updateMerchant(db, id, patch);
+  let revoked: string[] = [];
+  if (patch.active !== undefined) {
+    const result = await setMerchantActive(db, { merchantId: id, active: patch.active });
+    if (!result.found) throw notFound("Merchant");
+    revoked = result.revoked;
+    revoked.forEach(forgetTokenState);
+  }
+  const row = patch.name !== undefined ? await updateMerchant(db, id, { name: patch.name }) : await findMerchant(db, id);
   if (!row) throw notFound("Merchant");
-  await appendAudit(db, { actorId, action: "merchant.update", targetType: "merchant", targetId: id, data: { ...patch } });
+  const data = revoked.length > 0 ? { ...patch, revokedAccounts: revoked } : { ...patch };
+  await appendAudit(db, { actorId, action: "merchant.update", targetType: "merchant", targetId: id, data });
   return view(row);
 }
 
@@ -161,6 +175,8 @@ export async function removeMerchantAdmin(env: Env, actorId: string, merchantId:
     }
     const roles = account.roles.filter((r) => r !== "merchant_admin");
     if (await revokeMerchantAdmin(db, { accountId, merchantId, expectedRoles: account.roles, roles })) {
+      // The update raised the account's token version: tokens carrying the role stop working now.
+      forgetTokenState(accountId);
       await appendAudit(db, {
         actorId,
         action: "merchant.admin.revoke",

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRole } from "../http/auth";
 import { authErrors, bearer, errorResponses, jsonBody, jsonContent } from "../http/openapi";
+import { SocketTicketResponse, TicketQuery } from "../http/socket-ticket";
 
 export const Presence = z
   .object({
@@ -54,8 +55,19 @@ export const stream = createRoute({
   tags: ["Technicians"],
   summary: "My live WebSocket to my home cell",
   description:
-    'Upgrade to a WebSocket (token as Authorization header or `access_token` query). Send `{"type":"position","lat":…,"lng":…}` as heartbeats, `{"type":"ping"}` to keep alive; the cell answers `ack`/`pong`/`error`.',
+    'Upgrade to a WebSocket, authenticated by the Authorization header or, from a browser, by `?ticket=` from `POST /v1/technician/stream/ticket` (single use, short-lived; access tokens are never accepted in the URL). Send `{"type":"position","lat":…,"lng":…}` as heartbeats, `{"type":"ping"}` to keep alive; the cell answers `ack`/`pong`/`error`. 401 INVALID_TICKET (expired, altered, for another route) or TICKET_USED.',
   security: bearer,
-  request: { query: z.object({ access_token: z.string().optional() }) },
+  request: { query: TicketQuery },
   responses: { 101: { description: "Switching to WebSocket" }, ...errorResponses(401, 403, 404, 409) },
+});
+
+export const streamTicket = createRoute({
+  method: "post",
+  path: "/v1/technician/stream/ticket",
+  tags: ["Technicians"],
+  summary: "A single-use ticket to open my live WebSocket from a browser or mini program",
+  description: "Valid SOCKET_TICKET_TTL_SECONDS (30 by default) for one upgrade of `GET /v1/technician/stream?ticket=…` by this account.",
+  security: bearer,
+  middleware: [technician] as const,
+  responses: { 201: jsonContent(SocketTicketResponse, "A ticket"), ...authErrors(404) },
 });

@@ -2,7 +2,8 @@ import type { PositionUpdate, PresenceView } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { AppError, notFound } from "../errors";
-import { verifyAccessToken } from "../lib/jwt";
+import type { Auth } from "../env";
+import { issueSocketTicket, refusedTicket, socketCaller, ticketParams } from "../http/socket-ticket";
 import { atOwnerCell, cellStub } from "../cells/cells.service";
 
 function view(p: PresenceView) {
@@ -43,19 +44,21 @@ export async function reportPosition(env: Env, technicianId: string, pos: Positi
   return view(result.presence);
 }
 
+const STREAM_ROUTE = "/v1/technician/stream";
+
+/** A single-use ticket for the technician's own socket. */
+export function streamTicket(env: Env, auth: Auth) {
+  return issueSocketTicket(env, auth, STREAM_ROUTE);
+}
+
 /**
- * Opens the technician's own WebSocket to their home cell. Browsers cannot set headers on a
- * WebSocket, so the access token may come as `access_token` in the query.
+ * Opens the technician's own WebSocket to their home cell. Browsers and mini programs that cannot
+ * set headers on a WebSocket come with a single-use ticket (`streamTicket`), which the cell records.
  */
-export async function openStream(env: Env, request: Request, bearerTechnicianId: string | null): Promise<Response> {
-  let technicianId = bearerTechnicianId;
-  if (!technicianId) {
-    const token = new URL(request.url).searchParams.get("access_token");
-    const auth = token ? await verifyAccessToken(env, token) : null;
-    if (!auth) throw AppError.of("UNAUTHENTICATED");
-    if (!auth.roles.includes("technician")) throw AppError.of("FORBIDDEN");
-    technicianId = auth.technicianId;
-  }
+export async function openStream(env: Env, request: Request, bearer: Auth | undefined, ticketParam: string | undefined): Promise<Response> {
+  const { auth, ticket } = await socketCaller(env, bearer, ticketParam, STREAM_ROUTE);
+  if (!auth.roles.includes("technician")) throw AppError.of("FORBIDDEN");
+  const technicianId = auth.technicianId;
   if (!technicianId) throw notFound("Technician");
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     throw AppError.of("UPGRADE_REQUIRED");
@@ -65,5 +68,6 @@ export async function openStream(env: Env, request: Request, bearerTechnicianId:
   assertApproved(entry);
   const stub = cellStub(env, entry.homeCell);
   await stub.syncRoster([entry.profile], 0);
-  return stub.fetch(`https://cell/stream?technicianId=${encodeURIComponent(technicianId)}`, { headers: { Upgrade: "websocket" } });
+  const query = new URLSearchParams({ technicianId, ...ticketParams(ticket) });
+  return refusedTicket(await stub.fetch(`https://cell/stream?${query}`, { headers: { Upgrade: "websocket" } }));
 }

@@ -44,7 +44,10 @@ export default createRouter()
     const reason = c.req.valid("json")?.reason;
     return c.json(await changes.decideOwnChange(c.env, authOf(c).accountId, id, changeId, "reject", reason), 200);
   })
-  .openapi(liveRoutes.track, async (c) => visit.openTracking(c.env, c.req.raw, c.get("auth"), c.req.valid("param").id))
+  .openapi(liveRoutes.track, async (c) =>
+    visit.openTracking(c.env, c.req.raw, c.get("auth"), c.req.valid("param").id, c.req.valid("query").ticket),
+  )
+  .openapi(liveRoutes.trackTicket, async (c) => c.json(await visit.trackTicket(c.env, authOf(c), c.req.valid("param").id), 201))
   .openapi(liveRoutes.listFavourites, async (c) => c.json(await visit.favourites(c.env, authOf(c).accountId, c.req.valid("query")), 200))
   .openapi(liveRoutes.putFavourite, async (c) =>
     c.json(await visit.addFavourite(c.env, authOf(c).accountId, c.req.valid("param").technicianId), 200),

@@ -12,22 +12,33 @@ import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
 import { orderPoint } from "../lib/coordinates";
 import { decodeCursor, toPage } from "../lib/cursor";
-import { verifyAccessToken } from "../lib/jwt";
+import { issueSocketTicket, refusedTicket, socketCaller, ticketParams } from "../http/socket-ticket";
 import { cellStub } from "../cells/cells.service";
+
+/** The path a tracking ticket opens. */
+const trackRoute = (orderId: string) => `/v1/orders/${orderId}/track`;
+
+/** A single-use ticket for the customer's tracking socket of their own order (404 for anyone else's). */
+export async function trackTicket(env: Env, auth: Auth, orderId: string) {
+  const order = await findOrder(getDb(env), orderId);
+  if (!order || order.customerId !== auth.accountId) throw notFound("Order");
+  return issueSocketTicket(env, auth, trackRoute(orderId));
+}
 
 /**
  * Opens the customer's live view of the order's technician: a WebSocket to the technician's home
  * cell, which sends their position, on/off duty status and ETA to the order's address until the
  * order leaves TRACK_STATUSES or changes hands (`endTracking`). Browsers cannot set headers on a
- * WebSocket, so the access token may come as `access_token` in the query.
+ * WebSocket, so they come with a single-use ticket (`trackTicket`), which the cell records.
  */
-export async function openTracking(env: Env, request: Request, bearer: Auth | undefined, orderId: string): Promise<Response> {
-  let auth = bearer;
-  if (!auth) {
-    const token = new URL(request.url).searchParams.get("access_token");
-    auth = (token ? await verifyAccessToken(env, token) : null) ?? undefined;
-    if (!auth) throw AppError.of("UNAUTHENTICATED");
-  }
+export async function openTracking(
+  env: Env,
+  request: Request,
+  bearer: Auth | undefined,
+  orderId: string,
+  ticketParam: string | undefined,
+): Promise<Response> {
+  const { auth, ticket } = await socketCaller(env, bearer, ticketParam, trackRoute(orderId));
   if (!auth.roles.includes("customer")) throw AppError.of("FORBIDDEN");
   const db = getDb(env);
   const order = await findOrder(db, orderId);
@@ -43,8 +54,14 @@ export async function openTracking(env: Env, request: Request, bearer: Auth | un
   const stub = cellStub(env, entry.homeCell);
   await stub.syncRoster([entry.profile], 0);
   const point = await orderPoint(env, order);
-  const query = new URLSearchParams({ technicianId: entry.profile.id, orderId: order.id, lat: String(point.lat), lng: String(point.lng) });
-  const res = await stub.fetch(`https://cell/track?${query}`, { headers: { Upgrade: "websocket" } });
+  const query = new URLSearchParams({
+    technicianId: entry.profile.id,
+    orderId: order.id,
+    lat: String(point.lat),
+    lng: String(point.lng),
+    ...ticketParams(ticket),
+  });
+  const res = refusedTicket(await stub.fetch(`https://cell/track?${query}`, { headers: { Upgrade: "websocket" } }));
   // The order may have moved on while the socket opened, after its transition closed the others.
   const now = await findOrder(db, orderId);
   if (!now || endsTracking(order.status, order.technicianId, now.status, now.technicianId)) await stub.endTracking(order.id);

@@ -156,13 +156,20 @@ export async function changesOf(
 
 /**
  * Opens the customer's tracking socket of an order through the Worker: the token as a bearer header,
- * or as `access_token` in the query with `{ query: true }`; `upgrade: false` sends a plain GET.
+ * or `{ ticket }` (from `trackTicket`) in the query as a browser does; `upgrade: false` sends a plain GET.
  */
-export function openTracking(token: string | null, orderId: string, opts: { query?: boolean; upgrade?: boolean } = {}) {
+export function openTracking(token: string | null, orderId: string, opts: { ticket?: string; upgrade?: boolean } = {}) {
   const headers: Record<string, string> = opts.upgrade === false ? {} : { Upgrade: "websocket" };
-  if (token && !opts.query) headers.Authorization = `Bearer ${token}`;
-  const query = token && opts.query ? `?access_token=${encodeURIComponent(token)}` : "";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const query = opts.ticket === undefined ? "" : `?ticket=${encodeURIComponent(opts.ticket)}`;
   return exports.default.fetch(new Request(`http://doorstep.test/v1/orders/${orderId}/track${query}`, { headers }));
+}
+
+/** A single-use ticket for the order's tracking socket, asked for with the customer's token. */
+export async function trackTicket(token: string, orderId: string): Promise<string> {
+  const res = await call("POST", `/v1/orders/${orderId}/track/ticket`, { token });
+  if (res.status !== 201) throw new Error(`track ticket: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.ticket;
 }
 
 /** The messages a client socket received, and a way to wait for the next ones or for its close. */

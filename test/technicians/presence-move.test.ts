@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { cellStub } from "../../src/cells/cells.service";
 import { zonedToUtc } from "../../src/domain/zoned";
 import { presenceOf } from "../support/cell";
-import { call, expectProblem, signIn } from "../support/http";
+import { call, expectProblem, readAnswer, signIn } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld, localDay, neighbourPoint } from "../support/world";
 import { listen } from "../support/visit";
@@ -49,18 +49,21 @@ describe("technician presence", () => {
     );
   });
 
-  it("accepts positions over the technician's WebSocket, authenticated by access_token", async () => {
+  it("accepts positions over the technician's WebSocket, opened with a single-use ticket", async () => {
     const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center);
     const me = await t.session();
     await call("POST", "/v1/technician/status", { token: me.token, body: { online: true } });
-    const refused = await exports.default.fetch(
-      new Request("http://doorstep.test/v1/technician/stream?access_token=bad", { headers: { Upgrade: "websocket" } }),
-    );
-    expect(refused.status).toBe(401);
-    const res = await exports.default.fetch(
-      new Request(`http://doorstep.test/v1/technician/stream?access_token=${me.token}`, { headers: { Upgrade: "websocket" } }),
-    );
+    const upgrade = (query: string) =>
+      exports.default.fetch(new Request(`http://doorstep.test/v1/technician/stream?${query}`, { headers: { Upgrade: "websocket" } }));
+    expect((await upgrade("ticket=bad")).status).toBe(401);
+    // An access token in the URL is no longer a way in.
+    expect((await upgrade(`access_token=${me.token}`)).status).toBe(401);
+    expectProblem(await call("POST", "/v1/technician/stream/ticket", { token: (await signIn()).token }), 403);
+    const issued = await call("POST", "/v1/technician/stream/ticket", { token: me.token });
+    expect(issued.status).toBe(201);
+    expect(issued.body.expiresIn).toBe(30);
+    const res = await upgrade(`ticket=${encodeURIComponent(issued.body.ticket)}`);
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
     const replies = listen(ws);
@@ -69,6 +72,10 @@ describe("technician presence", () => {
     const presence = await presenceOf(cellStub(env, t.homeCell), t.id);
     expect(presence.lat).toBeCloseTo(w.center.lat + 0.01, 6);
     ws.close(1000, "done");
+    // One ticket, one socket.
+    const again = await upgrade(`ticket=${encodeURIComponent(issued.body.ticket)}`);
+    expect(again.webSocket).toBeNull();
+    expectProblem(await readAnswer(again), 401, "TICKET_USED");
   });
 });
 

@@ -1,10 +1,11 @@
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { haversineKm } from "../../src/domain/geo";
 import { book, newCustomer, quote, task, at } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, readAnswer, signIn, signInWithRoles, type Session } from "../support/http";
-import { listen, openTracking, PNG, uploadPhoto, visitTo } from "../support/visit";
+import { listen, openTracking, PNG, trackTicket, uploadPhoto, visitTo } from "../support/visit";
 import { addTechnician, createWorld } from "../support/world";
 
 const EXACT = { text: "测试路 1 号 101 室", contactName: "张三", contactPhone: "+8613912345678" };
@@ -132,15 +133,28 @@ describe("tracking the technician", () => {
     res.webSocket!.close(1000, "done");
   });
 
-  it("a browser opens it with access_token in the query", async () => {
+  it("a browser opens it with a single-use ticket, never with the access token in the URL", async () => {
     const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { customer, order } = await visitTo(w, tech, "en_route");
-    const res = await openTracking(customer.session.token, order.id, { query: true });
+    const ticket = await trackTicket(customer.session.token, order.id);
+    const res = await openTracking(null, order.id, { ticket });
     expect(res.status).toBe(101);
     const socket = listen(res.webSocket!);
     expect((await socket.nth(1)).type).toBe("position");
     res.webSocket!.close(1000, "done");
+    // The same ticket opens nothing a second time …
+    const again = await openTracking(null, order.id, { ticket });
+    expect(again.webSocket).toBeNull();
+    expectProblem(await readAnswer(again), 401, "TICKET_USED");
+    // … and an access token in the query is not a way in (it would end up in logs).
+    const inUrl = await exports.default.fetch(
+      new Request(`http://doorstep.test/v1/orders/${order.id}/track?access_token=${encodeURIComponent(customer.session.token)}`, {
+        headers: { Upgrade: "websocket" },
+      }),
+    );
+    expect(inUrl.webSocket).toBeNull();
+    expectProblem(await readAnswer(inUrl), 401, "UNAUTHENTICATED");
   });
 
   it("stops once the technician starts the service, and when they give the job back", async () => {
@@ -183,7 +197,7 @@ describe("tracking the technician", () => {
     };
 
     await problem(await openTracking(null, onTheWay.order.id), 401);
-    await problem(await openTracking("not-a-token", onTheWay.order.id, { query: true }), 401);
+    await problem(await openTracking(null, onTheWay.order.id, { ticket: "not-a-ticket" }), 401, "INVALID_TICKET");
     await problem(await openTracking("not-a-token", onTheWay.order.id), 401, "INVALID_TOKEN");
     await problem(await openTracking((await signInWithRoles(["operator"])).token, onTheWay.order.id), 403, "FORBIDDEN");
     await problem(await openTracking((await signIn()).token, onTheWay.order.id), 404);

@@ -49,15 +49,8 @@ export async function consumeOtp(db: Db, phoneHash: string, codeHash: string, ma
   return row.attempts === maxAttempts ? "exhausted" : "wrong";
 }
 
-export async function insertRefreshToken(
-  db: Db,
-  row: { id: string; familyId: string; accountId: string; tokenHash: string; expiresAt: number },
-  now = Date.now(),
-) {
-  await db.insert(refreshTokens).values({ ...row, createdAt: now });
-}
-
-export type RefreshUse = { kind: "ok"; familyId: string; accountId: string } | { kind: "reused"; familyId: string } | { kind: "invalid" };
+export type RefreshUse =
+  { kind: "ok"; familyId: string; accountId: string } | { kind: "reused"; familyId: string; accountId: string } | { kind: "invalid" };
 
 /**
  * Marks a refresh token used, atomically: only one concurrent exchange can win. A token that was
@@ -78,7 +71,7 @@ export async function useRefreshToken(db: Db, tokenHash: string, now = Date.now(
     .returning({ familyId: refreshTokens.familyId, accountId: refreshTokens.accountId });
   if (won) return { kind: "ok", ...won };
   const existing = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, tokenHash) });
-  if (existing && existing.usedAt !== null) return { kind: "reused", familyId: existing.familyId };
+  if (existing && existing.usedAt !== null) return { kind: "reused", familyId: existing.familyId, accountId: existing.accountId };
   return { kind: "invalid" };
 }
 

@@ -84,7 +84,8 @@ export async function grantMerchantAdmin(
 
 /**
  * Ends an account's administration of a merchant (role and link together), provided it still
- * administers that merchant with roles `expectedRoles`. Returns the updated row, or undefined.
+ * administers that merchant with roles `expectedRoles`, and raises its token version so access
+ * tokens carrying the role stop working. Returns the updated row, or undefined.
  */
 export async function revokeMerchantAdmin(
   db: Db,
@@ -93,7 +94,7 @@ export async function revokeMerchantAdmin(
 ): Promise<AccountRow | undefined> {
   const [row] = await db
     .update(accounts)
-    .set({ roles: input.roles, merchantId: null, updatedAt: now })
+    .set({ roles: input.roles, merchantId: null, updatedAt: now, tokenVersion: sql`${accounts.tokenVersion} + 1` })
     .where(and(eq(accounts.id, input.accountId), eq(accounts.merchantId, input.merchantId), eq(accounts.roles, input.expectedRoles)))
     .returning();
   return row;
