@@ -4,7 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { config, ConfigError } from "./config";
 import { AppError, errorCatalogue, problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./http/auth";
-import { d1Session, drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
+import { d1Session, sendOutboxAfterAnswer, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
 import { routes } from "./http/routes";
 import type { AppEnv } from "./env";
@@ -36,7 +36,7 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
   app.use("/v1/*", requireJson);
   app.use("/v1/*", d1Session);
   app.use("/v1/*", authenticate);
-  app.use("/v1/*", drainAfterWrites);
+  app.use("/v1/*", sendOutboxAfterAnswer);
 
   for (const route of [...routes, ...extraRoutes]) app.route("/", route);
 

@@ -1,16 +1,31 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
- * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end, then the outbox drain that sends what those wrote and anything
- * a background drain missed. Each step runs even if an earlier one fails; the run fails (and is
- * logged) when any step did.
+ * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end.
+ * The outbox messages those steps write are sent to the queue when they are done (collected as
+ * they are written, no D1 read); then the outbox backstop sends what the work that wrote it failed
+ * to hand over (`OUTBOX_GRACE_MS` after it was written). Each step runs even if an earlier one
+ * fails; the run fails (and is logged) when any step did.
  */
-import { drainOutbox } from "./notifications/outbox.service";
+import { drainOutbox, withOutbox } from "./notifications/outbox.service";
 import { writeDueReminders } from "./notifications/reminders.service";
 import { reconcilePendingPayments } from "./money/reconcile.service";
 import { reconcileNumberBindings } from "./visit/number-privacy.service";
 import { runDueStatements } from "./money/statements.service";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
+  const failed = await withOutbox(env, (scoped) => runSteps(scoped, now));
+  try {
+    // On the clock, not the run's scheduled time: the grace is measured from when rows were written.
+    await drainOutbox(env);
+  } catch (err) {
+    failed.push("outbox");
+    console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: "outbox", error: String(err) }));
+  }
+  if (failed.length) throw new Error(`scheduled steps failed: ${failed.join(", ")}`);
+}
+
+/** Runs every step, each even if an earlier one failed; the names of those that failed. */
+async function runSteps(env: Env, now: number): Promise<string[]> {
   const steps: [string, () => Promise<unknown>][] = [
     [
       "reconcile",
@@ -35,7 +50,6 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
           console.log(JSON.stringify({ level: "info", msg: "number_privacy", ...summary }));
       },
     ],
-    ["outbox", () => drainOutbox(env)],
   ];
   const failed: string[] = [];
   for (const [name, step] of steps) {
@@ -46,5 +60,5 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
       console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: name, error: String(err) }));
     }
   }
-  if (failed.length) throw new Error(`scheduled steps failed: ${failed.join(", ")}`);
+  return failed;
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { OutboxMessage } from "../../domain/outbox";
 import { chunked } from "../chunks";
+import { collectMessage } from "../outbox-collector";
 import type { Db } from "../client";
 import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
@@ -31,12 +32,15 @@ const eventInsert = (db: D1Database, orderId: string, e: TimelineEntry, now: num
     )
     .bind(e.id, orderId, now, e.actorType, e.actorId, e.from, e.to, e.reason, JSON.stringify(e.data ?? {}), guardEventId);
 
-const outboxInsert = (db: D1Database, orderId: string, eventId: string, m: OutboxMessage, now: number) =>
-  db
+// The message is also collected for the queue (src/db/outbox-collector.ts).
+const outboxInsert = (db: D1Database, orderId: string, eventId: string, m: OutboxMessage, now: number) => {
+  collectMessage(db, m);
+  return db
     .prepare(
       `INSERT INTO outbox (id, topic, payload, created_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND last_event_id = ?6)`,
     )
     .bind(m.id, m.topic, JSON.stringify(m.payload), now, orderId, eventId);
+};
 
 /** One status change of a new order: its timeline entry and the messages it sends. */
 export interface OrderStep {
