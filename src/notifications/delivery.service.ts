@@ -112,14 +112,28 @@ async function deliverOne(m: OutboxMessage, facts: DeliveryFacts, ch: Channels):
   const notices = noticesFor(m, timeZone);
   const out: Outcome = { done: { notices: notices.length, inapp: 0, push: 0, sms: 0, wechat: 0 }, inapp: [], sent: [], refused: [] };
   const to = (a: Audience): Recipient | undefined =>
-    a === "customer" ? (customerId ? facts.customers.get(customerId) : undefined) : technicianId ? facts.technicians.get(technicianId) : undefined;
+    a === "customer"
+      ? customerId
+        ? facts.customers.get(customerId)
+        : undefined
+      : technicianId
+        ? facts.technicians.get(technicianId)
+        : undefined;
   const keyOf = (kind: string) => `${m.id}#${kind}`;
   const delivered = (r: Recipient, channel: string, kind: string) => facts.delivered.has(`${m.id}:${r.accountId}:${channel}:${kind}`);
 
   for (const n of notices) {
     const r = to(n.audience);
     if (r && n.channels.includes("inapp")) {
-      out.inapp.push({ id: newId("ntf"), accountId: r.accountId, kind: n.kind, title: n.title, body: n.body, data: n.data, sourceId: keyOf(n.kind) });
+      out.inapp.push({
+        id: newId("ntf"),
+        accountId: r.accountId,
+        kind: n.kind,
+        title: n.title,
+        body: n.body,
+        data: n.data,
+        sourceId: keyOf(n.kind),
+      });
     }
   }
   /** Runs one channel's send; a failure is kept for the end so the other channels still go out. */
@@ -178,7 +192,7 @@ function isEnvelope(v: unknown): v is OutboxEnvelope {
 }
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  console[level === "info" ? "log" : level](JSON.stringify({ level, msg, ...fields }));
+  (level === "info" ? console.log : console.error)(JSON.stringify({ level, msg, ...fields }));
 
 /** A message of the batch that names people or may move a virtual number. */
 interface Work {

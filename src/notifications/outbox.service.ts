@@ -28,7 +28,7 @@ const LEASE_MS = 60_000;
 const BATCH = 100;
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  console[level === "info" ? "log" : level](JSON.stringify({ level, msg, ...fields }));
+  (level === "info" ? console.log : console.error)(JSON.stringify({ level, msg, ...fields }));
 
 /** Sends envelopes to the notifications queue, 100 a batch; false when a send failed (logged). */
 async function send(env: Env, messages: OutboxEnvelope[]): Promise<boolean> {
@@ -111,7 +111,12 @@ export async function drainOutbox(
     const rows = await claimUnsent(db, BATCH, LEASE_MS, now, writtenBefore);
     if (rows.length === 0) break;
     const ids = rows.map((r) => r.id);
-    if (!(await send(env, rows.map((r) => ({ id: r.id, topic: r.topic, payload: r.payload }))))) {
+    if (
+      !(await send(
+        env,
+        rows.map((r) => ({ id: r.id, topic: r.topic, payload: r.payload })),
+      ))
+    ) {
       // Give them back at once: the next run tries again.
       await settleClaim(db, ids, false);
       failed += rows.length;

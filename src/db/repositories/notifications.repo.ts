@@ -207,13 +207,13 @@ export async function deliveryFacts(db: Db, q: DeliveryFactsQuery): Promise<Deli
   return {
     rows: new Map(parsed<[string, number]>(row?.rows).map(([id, sent]) => [id, { sent: sent === 1 }])),
     customers: new Map(parsed<[string, string]>(row?.customers).map(([accountId, phoneEnc]) => [accountId, { accountId, phoneEnc }])),
-    technicians: new Map(parsed<[string, string, string]>(row?.technicians).map(([id, accountId, phoneEnc]) => [id, { accountId, phoneEnc }])),
+    technicians: new Map(
+      parsed<[string, string, string]>(row?.technicians).map(([id, accountId, phoneEnc]) => [id, { accountId, phoneEnc }]),
+    ),
     timeZones: new Map(parsed<[string, string]>(row?.zones)),
     delivered: new Set(parsed<[string, string, string, string]>(row?.delivered).map((d) => d.join(":"))),
     devices,
-    wechat: new Map(
-      parsed<[string, string, "zh" | "en"]>(row?.wechat).map(([accountId, openid, lang]) => [accountId, { openid, lang }]),
-    ),
+    wechat: new Map(parsed<[string, string, "zh" | "en"]>(row?.wechat).map(([accountId, openid, lang]) => [accountId, { openid, lang }])),
     numbers: new Map(
       parsed<NumberFact["order"] & { bindings: [NumberFact["bindings"][number]["status"], string, number | null, number | null][] }>(
         row?.numbers,
@@ -221,7 +221,12 @@ export async function deliveryFacts(db: Db, q: DeliveryFactsQuery): Promise<Deli
         order.id,
         {
           order,
-          bindings: bindings.map(([status, technicianId, expiresAt, nextAttemptAt]) => ({ status, technicianId, expiresAt, nextAttemptAt })),
+          bindings: bindings.map(([status, technicianId, expiresAt, nextAttemptAt]) => ({
+            status,
+            technicianId,
+            expiresAt,
+            nextAttemptAt,
+          })),
         },
       ]),
     ),
