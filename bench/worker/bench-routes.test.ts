@@ -108,7 +108,7 @@ describe("benchmark routes", () => {
     expect(presence.body.now).toBeGreaterThanOrEqual(presence.body.items[0].lastSeenAt);
   });
 
-  it("count every D1 statement, cell call and queue send of a booking, its drain and its notifications included", async () => {
+  it("count every D1 statement, cell call and queue send of a booking, its hand-off to the queue and its notifications included", async () => {
     const w = await createWorld(freshCenter());
     const tech = await addTechnician(w, w.center);
     const customer = await newCustomer(w.center);

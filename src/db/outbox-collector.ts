@@ -14,9 +14,9 @@ import type { OutboxEnvelope } from "../domain/notifications";
 
 const collectors = new WeakMap<D1Database, Map<string, OutboxEnvelope>>();
 
-/** Starts collecting the messages written through `db` (a session of its own: see above). */
-export function openCollector(db: D1Database): void {
-  if (!collectors.has(db)) collectors.set(db, new Map());
+/** Starts collecting the messages written through `env.DB` (a session of its own: see above). */
+export function openCollector(env: { DB: D1Database }): void {
+  if (!collectors.has(env.DB)) collectors.set(env.DB, new Map());
 }
 
 /** Records a message written through `db`, when `db` has a collector (the same id twice: once). */
@@ -24,16 +24,16 @@ export function collectMessage(db: D1Database, m: { id: string; topic: string; p
   collectors.get(db)?.set(m.id, { id: m.id, topic: m.topic, payload: m.payload as Record<string, unknown> });
 }
 
-/** The messages recorded for `db` so far, oldest first; the collector is emptied and stays open. */
-export function takeCollected(db: D1Database): OutboxEnvelope[] {
-  const found = collectors.get(db);
+/** The messages recorded for `env.DB` so far, oldest first; the collector is emptied and stays open. */
+export function takeCollected(env: { DB: D1Database }): OutboxEnvelope[] {
+  const found = collectors.get(env.DB);
   if (!found || found.size === 0) return [];
   const out = [...found.values()];
   found.clear();
   return out;
 }
 
-/** Stops collecting for `db` and forgets what was recorded (a request answered with an error). */
-export function discardCollected(db: D1Database): void {
-  collectors.delete(db);
+/** Stops collecting for `env.DB` and forgets what was recorded (a request answered with an error). */
+export function discardCollected(env: { DB: D1Database }): void {
+  collectors.delete(env.DB);
 }

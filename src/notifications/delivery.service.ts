@@ -26,6 +26,7 @@ import {
   type DeliveryWrites,
   type Recipient,
 } from "../db/repositories/notifications.repo";
+import { runBatch } from "../db/repositories/statements";
 import { noticesFor, retryDelaySeconds, type Audience, type Notice, type OutboxEnvelope } from "../domain/notifications";
 import type { OrderStatus } from "../domain/order-state";
 import { OUTBOX_TOPICS, outboxMessage, type OutboxMessage } from "../domain/outbox";
@@ -252,7 +253,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   try {
     if (work.length > 0) await deliverBatch(env, cfg, work, writes, settle, now);
     const statements = deliveryWrites(db, writes, now);
-    if (statements.length > 0) await db.$client.batch(statements);
+    if (statements.length > 0) await runBatch(db, statements);
   } catch (err) {
     // Nothing of the batch was recorded: all of it again later (what went out is sent again: at least once).
     log("error", "notification.batch_failed", { messages: batch.messages.length, error: String(err) });

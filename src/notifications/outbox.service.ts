@@ -50,12 +50,12 @@ async function send(env: Env, messages: OutboxEnvelope[]): Promise<boolean> {
  * src/http/request.ts); `sendCollected(env)` sends them.
  */
 export function collectOutbox(env: Env): void {
-  openCollector(env.DB);
+  openCollector(env);
 }
 
 /** Forgets what `env` collected and collects no more (a request answered with an error). */
 export function discardOutbox(env: Env): void {
-  discardCollected(env.DB);
+  discardCollected(env);
 }
 
 /**
@@ -64,7 +64,7 @@ export function discardOutbox(env: Env): void {
  * (`waitUntil`) and writes outbox messages calls it again once its writes are done.
  */
 export async function sendCollected(env: Env): Promise<{ sent: number; failed: number }> {
-  const messages = takeCollected(env.DB);
+  const messages = takeCollected(env);
   if (messages.length === 0) return { sent: 0, failed: 0 };
   return (await send(env, messages)) ? { sent: messages.length, failed: 0 } : { sent: 0, failed: messages.length };
 }

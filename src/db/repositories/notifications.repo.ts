@@ -2,7 +2,7 @@
 import type { OutboxMessage } from "../../domain/outbox";
 import { and, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { accounts, cities, deadLetters, notificationDeliveries, notifications, orders, outbox, technicians } from "../schema";
+import { deadLetters, notificationDeliveries, notifications, outbox } from "../schema";
 import type { Localized } from "../../lib/locale";
 import { chunked } from "../chunks";
 import { collectMessage } from "../outbox-collector";
