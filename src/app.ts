@@ -4,7 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { config, ConfigError } from "./config";
 import { AppError, errorCatalogue, problem, routeNotFound, toAppError } from "./errors";
 import { authenticate } from "./http/auth";
-import { d1Session, drainAfterWrites, limitBody, requestContext, requireJson } from "./http/request";
+import { d1Session, sendOutboxAfterAnswer, limitBody, requestContext, requireJson } from "./http/request";
 import { createRouter } from "./http/openapi";
 import { documentLimits, rateLimit } from "./http/rate-limit";
 import { routes } from "./http/routes";
@@ -37,9 +37,9 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
   app.use("/v1/*", requireJson);
   app.use("/v1/*", d1Session);
   app.use("/v1/*", authenticate);
-  // Before the outbox drain and every handler: a refused request reads and writes nothing.
+  // Before the outbox hand-off and every handler: a refused request reads and writes nothing.
   app.use("/v1/*", rateLimit);
-  app.use("/v1/*", drainAfterWrites);
+  app.use("/v1/*", sendOutboxAfterAnswer);
 
   for (const route of [...routes, ...extraRoutes]) app.route("/", route);
   documentLimits(app.openAPIRegistry);

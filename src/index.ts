@@ -19,7 +19,7 @@ export default {
     else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
-  /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox drain. */
+  /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop. */
   async scheduled(controller, env) {
     await runScheduled(env, controller.scheduledTime);
   },

@@ -1,11 +1,13 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
  * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end,
- * the coordinates backfill (rows from before coordinates were sealed), then the outbox drain that sends what those wrote and anything
- * a background drain missed. Each step runs even if an earlier one fails; the run fails (and is
- * logged) when any step did.
+ * the coordinates backfill (rows from before coordinates were sealed).
+ * The outbox messages those steps write are sent to the queue when they are done (collected as
+ * they are written, no D1 read); then the outbox backstop sends what the work that wrote it failed
+ * to hand over (`OUTBOX_GRACE_MS` after it was written). Each step runs even if an earlier one
+ * fails; the run fails (and is logged) when any step did.
  */
-import { drainOutbox } from "./notifications/outbox.service";
+import { drainOutbox, withOutbox } from "./notifications/outbox.service";
 import { writeDueReminders } from "./notifications/reminders.service";
 import { reconcilePendingPayments } from "./money/reconcile.service";
 import { reconcileNumberBindings } from "./visit/number-privacy.service";
@@ -13,6 +15,19 @@ import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
+  const failed = await withOutbox(env, (scoped) => runSteps(scoped, now));
+  try {
+    // On the clock, not the run's scheduled time: the grace is measured from when rows were written.
+    await drainOutbox(env);
+  } catch (err) {
+    failed.push("outbox");
+    console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: "outbox", error: String(err) }));
+  }
+  if (failed.length) throw new Error(`scheduled steps failed: ${failed.join(", ")}`);
+}
+
+/** Runs every step, each even if an earlier one failed; the names of those that failed. */
+async function runSteps(env: Env, now: number): Promise<string[]> {
   const steps: [string, () => Promise<unknown>][] = [
     [
       "reconcile",
@@ -39,7 +54,6 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
     ],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
     ["coordinates", () => backfillCoordinates(env)],
-    ["outbox", () => drainOutbox(env)],
   ];
   const failed: string[] = [];
   for (const [name, step] of steps) {
@@ -50,5 +64,5 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
       console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: name, error: String(err) }));
     }
   }
-  if (failed.length) throw new Error(`scheduled steps failed: ${failed.join(", ")}`);
+  return failed;
 }

@@ -3,7 +3,7 @@
  * cron) for the whole isolate: D1 round trips and statements, cell calls by method, queue sends.
  * Every invocation runs with bindings that count (test/support/counting-bindings.ts, the same code
  * the round-trip tests use), including what it leaves running after the answer (`waitUntil`: the
- * outbox drain) and the queue consumers (notifications delivered). The bench reads and resets the
+ * outbox messages handed to the queue) and the queue consumers (notifications delivered). The bench reads and resets the
  * counts through `GET` / `DELETE /v1/bench/counters` (bench.routes.ts) around a workload, and
  * divides by the bookings it acknowledged: counted, not estimated.
  */

@@ -8,7 +8,7 @@ export interface SourceCounts {
   d1RoundTrips: number;
   /** D1 statements: each statement run on its own, and each statement inside a batch. */
   d1Statements: number;
-  /** Of `d1Statements`, those of the outbox drain (claim, settle, backlog), run after the answer. */
+  /** Of `d1Statements`, those of the outbox backstop's drain (claim, settle, backlog; the cron runs it, a request never does). */
   drainStatements: number;
   /** Durable Object (cell) RPCs by method. */
   cellCalls: Record<string, number>;

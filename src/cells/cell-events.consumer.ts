@@ -4,7 +4,8 @@
  * dispatch deadline passed, a batch tick is due); it is validated once and acted on by an
  * idempotent handler, one message at a time. A message that fails is retried on its own with
  * backoff and finally parked in the dead-letter queue, so it never holds back the cell's other
- * events. After each batch the notices those changes wrote are sent (the notifications outbox drain).
+ * events. The batch runs in a D1 session of its own that collects the outbox messages its changes
+ * write; they are sent to the notifications queue when the batch is done (no D1 statement).
  */
 import { config } from "../config";
 import { z } from "@hono/zod-openapi";
@@ -14,7 +15,7 @@ import { CELL_EVENTS_QUEUE, DEADLINE_KINDS, type CellEvent, type DeadlineKind } 
 import { batchFacts, onBatchDecided } from "../dispatch/batch-dispatch.service";
 import { newId } from "../lib/ids";
 import { onHoldExpiredWithPayments } from "../money/settle.service";
-import { drainQuietly } from "../notifications/outbox.service";
+import { withOutbox } from "../notifications/outbox.service";
 import { handleDeadline, offerFromBatch } from "../orders/order-flow.service";
 import { cellStub } from "./cells.service";
 
@@ -86,8 +87,15 @@ async function park(env: Env, body: unknown, error: string, attempts: number): P
   });
 }
 
-/** The `doorstep-cell-events` consumer. Each message is settled on its own. */
-export async function consumeCellEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+/**
+ * The `doorstep-cell-events` consumer. Each message is settled on its own; the notices the order
+ * changes wrote are sent to the notifications queue when the batch is done.
+ */
+export function consumeCellEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return withOutbox(env, (scoped) => actOnCellEvents(batch, scoped));
+}
+
+async function actOnCellEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
     const parsed = CellEventSchema.safeParse(msg.body);
     if (!parsed.success) {
@@ -119,8 +127,6 @@ export async function consumeCellEvents(batch: MessageBatch<unknown>, env: Env):
       msg.retry({ delaySeconds });
     }
   }
-  // The order changes above wrote notices to the outbox: send them now rather than at the next cron.
-  await drainQuietly(env, 1);
 }
 
 /** The `doorstep-cell-events-dlq` consumer: records every event the queue gave up on for operators. */

@@ -512,6 +512,7 @@ export const outbox = sqliteTable(
     topic: text("topic").notNull(),
     payload: text("payload", { mode: "json" }).$type<OutboxMessage["payload"]>().notNull(),
     createdAt: createdAt(),
+    /** When the notifications consumer took the message (or the cron's backstop sent it); null until then. */
     sentAt: integer("sent_at"),
     /** A drain that took the message owns it until then; past it, another drain may send it. */
     claimedUntil: integer("claimed_until"),

@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { newId } from "../lib/ids";
-import { drainQuietly } from "../notifications/outbox.service";
+import { collectOutbox, discardOutbox, sendCollected } from "../notifications/outbox.service";
 
 const INCOMING_ID = /^[\w.:-]{1,64}$/;
 
@@ -93,25 +93,30 @@ export const d1Session: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (latest) c.header(BOOKMARK_HEADER, latest);
 };
 
-/** Writes by method that store nothing: a quote is priced and signed, never saved. */
-const STORES_NOTHING = new Set(["/v1/quotes"]);
-
 /**
- * After a write, hands the messages it wrote to the outbox to the queue once the response has
- * gone, so people hear of it within seconds (the cron drain catches anything this misses).
+ * Hands the outbox messages a request wrote to the notifications queue once the answer has gone
+ * (`waitUntil`), so people hear of it within seconds: the statements that wrote them also collected
+ * them (src/db/outbox-collector.ts), so sending costs no D1 statement. An answer of 400 or more
+ * sends nothing (a refusal writes nothing; what a 5xx wrote, and what a failed send left, goes with
+ * the cron's backstop after OUTBOX_GRACE_MS). Runs after `d1Session`: it collects on the request's
+ * own session.
  */
-export const drainAfterWrites: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const sendOutboxAfterAnswer: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const env = c.env;
+  collectOutbox(env);
   await next();
-  if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || c.res.status >= 500) return;
-  if (STORES_NOTHING.has(c.req.path)) return;
   let waitUntil: ((p: Promise<unknown>) => void) | undefined;
   try {
     const ctx = c.executionCtx;
     waitUntil = (p) => ctx.waitUntil(p);
   } catch {
-    return; // no execution context (the app called directly): the cron drains
+    waitUntil = undefined; // no execution context (the app called directly): the cron's backstop sends
   }
-  waitUntil(drainQuietly(c.env));
+  if (c.res.status >= 400 || !waitUntil) {
+    discardOutbox(env);
+    return;
+  }
+  waitUntil(sendCollected(env));
 };
 
 /**

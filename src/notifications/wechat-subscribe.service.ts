@@ -11,8 +11,6 @@
 import { miniProgram, sendSubscribeMessage, type SubscribeOutcome } from "../adapters/wechat";
 import { ProviderError } from "../adapters/provider-error";
 import { config, type Config } from "../config";
-import type { Db } from "../db/client";
-import { bindingsOf } from "../db/repositories/wechat.repo";
 import { yuan, type Notice } from "../domain/notifications";
 
 type Template = Config["WECHAT_SUBSCRIBE_TEMPLATES"][string];
@@ -71,19 +69,28 @@ function fillPage(page: string, params: Record<string, string>): string {
 }
 
 /**
- * The channel for one message's recipients, or null when it is off, no notice kind has a template,
- * or nobody is bound (then no D1 round trip is spent unless some kind has a template).
+ * The mini program whose WeChat bindings notices of these kinds need, or null when WeChat sends
+ * none of them (off, or no kind has a template): then nothing is read. Throws when
+ * `WECHAT_NOTIFY=live` lacks the mini program's secret.
  */
-export async function subscribeChannel(env: Env, db: Db, wanted: { accountId: string; kind: string }[]): Promise<SubscribeChannel | null> {
+export function subscribeAppFor(env: Env, kinds: Iterable<string>): string | null {
   const cfg = config(env);
   if (cfg.WECHAT_NOTIFY !== "live") return null;
   const templates = cfg.WECHAT_SUBSCRIBE_TEMPLATES;
-  const accounts = wanted.filter((w) => templates[w.kind]).map((w) => w.accountId);
-  if (accounts.length === 0) return null;
+  if (![...kinds].some((k) => templates[k])) return null;
   const app = miniProgram(cfg);
   if (!app) throw new Error("WECHAT_NOTIFY=live needs WECHAT_MINIPROGRAM_SECRET (and an appid)");
-  const bound = new Map((await bindingsOf(db, app.appid, accounts)).map((b) => [b.accountId, { openid: b.openid, lang: b.lang }]));
+  return app.appid;
+}
+
+/**
+ * The channel for the recipients bound under the app `subscribeAppFor` named (`bound`: openid and
+ * language by account, read with the rest of the consumer's batch), or null when nobody is bound.
+ */
+export function subscribeChannel(env: Env, bound: ReadonlyMap<string, SubscribeTarget>): SubscribeChannel | null {
   if (bound.size === 0) return null;
+  const cfg = config(env);
+  const templates = cfg.WECHAT_SUBSCRIBE_TEMPLATES;
   return {
     route(accountId, kind) {
       const target = bound.get(accountId);

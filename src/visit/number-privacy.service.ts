@@ -28,7 +28,7 @@ import {
 } from "../db/repositories/number-bindings.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { findTechnician } from "../db/repositories/technicians.repo";
-import { isRevealed, REVEAL_STATUSES } from "../domain/order-state";
+import { isRevealed, REVEAL_STATUSES, type OrderStatus } from "../domain/order-state";
 import { e164OfMainland } from "../domain/phone";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
@@ -72,6 +72,61 @@ export function changesNumberBinding(from: string | null, to: string): boolean {
   return shows(to) || shows(from) || from === "completed";
 }
 
+/** The order and binding fields that decide what number privacy does. */
+type PlanOrder = { technicianId: string | null; status: OrderStatus; completedAt: number | null; updatedAt: number };
+type PlanBinding = Pick<NumberBindingRow, "status" | "technicianId" | "expiresAt" | "nextAttemptAt">;
+
+/**
+ * What bringing an order's bindings in line with it at `now` takes, in order: `release` a pending
+ * binding of a technician it no longer has (never bound: nothing to undo at the provider),
+ * `expired` a binding the provider dropped by itself, `bind` a pending binding that is due,
+ * `unbind` an active one that may no longer be shown (or nears its expiry) and is due. `bindFor`
+ * is the technician to bind afresh unless one of the rows covers them (`covers`: an `unbind` of a
+ * row that does cover them covers them still when it fails). Pure: no reads, no calls.
+ */
+export function planNumberSync<B extends PlanBinding>(
+  order: PlanOrder | undefined,
+  rows: B[],
+  now: number,
+  graceMs: number,
+): { steps: { do: "release" | "expired" | "bind" | "unbind"; row: B; covers: boolean }[]; bindFor: string | null; covered: boolean } {
+  const keepFor = order?.technicianId && isRevealed(order, graceMs, now) ? order.technicianId : null;
+  const bindFor = order?.technicianId && REVEAL_STATUSES.includes(order.status) ? order.technicianId : null;
+  const due = (r: PlanBinding) => r.nextAttemptAt === null || r.nextAttemptAt <= now;
+  const steps: { do: "release" | "expired" | "bind" | "unbind"; row: B; covers: boolean }[] = [];
+  let covered = false;
+  for (const row of rows) {
+    const covers = row.technicianId === bindFor;
+    if (row.status === "skipped") {
+      covered ||= covers;
+    } else if (row.status === "pending") {
+      // One held by a binder right now is left to it; the cron ends that binding once it is active.
+      if (!covers) steps.push({ do: "release", row, covers });
+      else {
+        covered = true;
+        if (due(row) && order) steps.push({ do: "bind", row, covers });
+      }
+    } else if (row.expiresAt !== null && row.expiresAt <= now) {
+      steps.push({ do: "expired", row, covers });
+    } else {
+      const expiring = row.expiresAt === null || row.expiresAt <= now + RENEW_MARGIN_MS;
+      if ((row.technicianId === keepFor && !expiring) || !due(row)) covered ||= covers;
+      else steps.push({ do: "unbind", row, covers });
+    }
+  }
+  return { steps, bindFor: order ? bindFor : null, covered };
+}
+
+/**
+ * Whether the order's bindings need any work at `now` (a pure check on what was read already: the
+ * notifications consumer reads it with its batch, so an order change that needs nothing costs no
+ * D1 statement).
+ */
+export function numberWorkDue(order: PlanOrder | undefined, rows: PlanBinding[], now: number, graceMs: number): boolean {
+  const plan = planNumberSync(order, rows, now, graceMs);
+  return plan.steps.length > 0 || (plan.bindFor !== null && !plan.covered);
+}
+
 /**
  * Brings the order's bindings in line with the order at `now`: binds its technician while it is
  * accepted and under way, keeps that binding through the reveal grace after completion, and ends
@@ -84,43 +139,22 @@ export async function syncOrderNumber(env: Env, orderId: string, now = Date.now(
   if (!provider) return done;
   const db = getDb(env);
   const [order, rows] = await Promise.all([findOrder(db, orderId), bindingsOfOrder(db, orderId)]);
-  const keepFor = order?.technicianId && isRevealed(order, graceMs(env), now) ? order.technicianId : null;
-  const bindFor = order?.technicianId && REVEAL_STATUSES.includes(order.status) ? order.technicianId : null;
-  const due = (r: NumberBindingRow) => r.nextAttemptAt === null || r.nextAttemptAt <= now;
-  let covered = false;
-  for (const row of rows) {
-    if (row.status === "skipped") {
-      covered ||= row.technicianId === bindFor;
-    } else if (row.status === "pending") {
-      if (row.technicianId !== bindFor) {
-        // Never bound: nothing to undo at the provider (one held by a binder right now is left to
-        // it; the cron ends that binding once it is active).
-        await markReleased(db, row.id, now);
-        continue;
-      }
-      covered = true;
-      if (due(row) && order) tally(done, await bind(env, provider, order, row, now));
-    } else {
-      if (row.expiresAt !== null && row.expiresAt <= now) {
-        // The provider dropped it by itself.
-        await markReleased(db, row.id, now);
-        continue;
-      }
-      const expiring = row.expiresAt === null || row.expiresAt <= now + RENEW_MARGIN_MS;
-      if ((row.technicianId === keepFor && !expiring) || !due(row)) {
-        covered ||= row.technicianId === bindFor;
-        continue;
-      }
+  const plan = planNumberSync(order, rows, now, graceMs(env));
+  let covered = plan.covered;
+  for (const { do: what, row, covers } of plan.steps) {
+    if (what === "release" || what === "expired") await markReleased(db, row.id, now);
+    else if (what === "bind") tally(done, await bind(env, provider, order!, row, now));
+    else {
       const outcome = await release(env, provider, row, now);
       tally(done, outcome);
       // Not yet unbound: X still connects the pair until it is.
-      if (outcome !== "unbound") covered ||= row.technicianId === bindFor;
+      if (outcome !== "unbound") covered ||= covers;
     }
   }
-  if (order && bindFor && !covered) {
+  if (order && plan.bindFor && !covered) {
     const row = await insertPendingBinding(
       db,
-      { id: newId("pnb"), orderId: order.id, technicianId: bindFor, provider: "aliyun", poolKey: provider.poolKey },
+      { id: newId("pnb"), orderId: order.id, technicianId: plan.bindFor, provider: "aliyun", poolKey: provider.poolKey },
       now,
     );
     if (row) tally(done, await bind(env, provider, order, row, now));
@@ -202,14 +236,26 @@ async function release(env: Env, provider: NumberPrivacy, row: NumberBindingRow,
   }
 }
 
+/** Whether number privacy may have work after an order's change from `from` to `to` (no read, no call). */
+export function followsOrderNumber(env: Env, change: { from: string | null; to: string }): boolean {
+  return changesNumberBinding(change.from, change.to) && numberPrivacyEnabled(config(env));
+}
+
 /**
  * After an `order.status` message (the notifications consumer): binds or unbinds what the change
- * calls for. Never throws: whatever fails is left to the cron.
+ * calls for. With `known` (the order and its bindings, read with the consumer's batch) nothing is
+ * read or called unless there is work to do. Never throws: whatever fails is left to the cron.
  */
-export async function followOrderNumber(env: Env, change: { orderId: string; from: string | null; to: string }): Promise<void> {
+export async function followOrderNumber(
+  env: Env,
+  change: { orderId: string; from: string | null; to: string },
+  known?: { order: PlanOrder | undefined; bindings: PlanBinding[] },
+  now = Date.now(),
+): Promise<void> {
   try {
-    if (!changesNumberBinding(change.from, change.to) || !numberPrivacyEnabled(config(env))) return;
-    await syncOrderNumber(env, change.orderId);
+    if (!followsOrderNumber(env, change)) return;
+    if (known && !numberWorkDue(known.order, known.bindings, now, graceMs(env))) return;
+    await syncOrderNumber(env, change.orderId, now);
   } catch (err) {
     log("error", "number_privacy.failed", { orderId: change.orderId, error: err instanceof Error ? err.message : String(err) });
   }

@@ -7,8 +7,8 @@
  * dead letters at once, a 5xx is retried with backoff and then delivered, or dead-lettered after
  * the queue's last retry.
  *
- * The real queue's consumer runs with the configured (console) bindings, so the outbox drain of the
- * request under test hands its messages to a capturing queue, and the test runs the Worker's own
+ * The real queue's consumer runs with the configured (console) bindings, so the request under test
+ * hands the messages it wrote (collected as they were written) to a capturing queue, and the test runs the Worker's own
  * queue handler on them with the live bindings, acknowledging and retrying as the queue would.
  */
 import { env } from "cloudflare:test";
@@ -72,7 +72,7 @@ async function registerDevice(c: Customer): Promise<string> {
 
 /**
  * A booked and accepted order whose technician then sets off under the live bindings: returns the
- * `order.en_route` message the outbox drain handed to the queue.
+ * `order.en_route` message the request handed to the queue after its answer.
  */
 async function departedOrder() {
   const w = await createWorld(freshCenter());
@@ -95,8 +95,8 @@ async function departedOrder() {
   expect(departed.status).toBe(200);
   const message = captured.sent.find((m) => m.topic === "order.status" && m.payload.to === "en_route");
   if (!message) throw new Error(`no en_route message handed to the queue: ${JSON.stringify(captured.sent.map((m) => m.topic))}`);
-  // the outbox row is marked as handed over
-  expect((await outboxRows(orderId)).find((r) => r.id === message.id)?.sent_at).not.toBeNull();
+  // sent straight from the request: its row is written, and marked sent only once the consumer takes it
+  expect((await outboxRows(orderId)).find((r) => r.id === message.id)).toMatchObject({ topic: "order.status", sent_at: null });
   return { customer, orderId, device, message, live };
 }
 
@@ -169,6 +169,8 @@ describe("an order notice through the outbox, the queue and the providers", () =
       },
     });
     expect(await deliveredChannels(message, "order.en_route")).toEqual(["push", "sms"]);
+    // the consumer, not the request, marked the message's outbox row sent
+    expect((await outboxRows(orderId)).find((r) => r.id === message.id)?.sent_at).not.toBeNull();
     const inbox = await call("GET", "/v1/me/notifications", { token: customer.session.token });
     expect(
       inbox.body.items.some((n: { kind: string; data: { orderId?: string } }) => n.kind === "order.en_route" && n.data.orderId === orderId),

@@ -1,12 +1,18 @@
-import { createScheduledController, env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
+import { getDb } from "../../src/db/client";
+import { outboxRow, runBatch } from "../../src/db/repositories/statements";
+import type { AppEnv } from "../../src/env";
+import { AppError } from "../../src/errors";
 import worker from "../../src/index";
-import { drainOutbox } from "../../src/notifications/outbox.service";
+import { drainOutbox, OUTBOX_GRACE_MS } from "../../src/notifications/outbox.service";
 import { at, book, newCustomer, quote, task, waitFor } from "../support/booking";
 import { countingEnv } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
-import { call, expectProblem, signInWithRoles, type Session } from "../support/http";
-import { consume, outboxRows } from "../support/queue";
+import { call, callWith, expectProblem, signInWithRoles, type Session } from "../support/http";
+import { capturingQueue, consume, outboxRows, writeOutbox } from "../support/queue";
 import { addTechnician, createWorld } from "../support/world";
 
 interface Notice {
@@ -166,18 +172,106 @@ describe("the consumer", () => {
     expect(offers).toHaveLength(1);
   });
 
-  it("delivers a message in two D1 round trips, and one that is not for people in none", async () => {
+  it("reads once and writes once per queue batch, however many messages it holds", async () => {
     const { order } = await bookedWorld();
     const m = await envelope(order.id);
-    // a fresh copy of the message, so nothing of it was delivered yet
-    const fresh = { ...m, id: `msg_rt${crypto.randomUUID().replace(/-/g, "")}` };
-    const counted = countingEnv();
-    expect((await consume("doorstep-notifications", [{ id: "rt1", body: fresh }], counted.env)).explicitAcks).toEqual(["rt1"]);
-    // who and where (one batch), then in-app notices and deliveries (one batch)
-    expect(counted.counts.d1).toBeLessThanOrEqual(2);
+    /** What one batch of `n` fresh copies of the message costs, counted on the real bindings. */
+    const batchOf = async (n: number) => {
+      const copies = Array.from({ length: n }, () => ({ ...m, id: `msg_rt${crypto.randomUUID().replace(/-/g, "")}` }));
+      await writeOutbox(copies);
+      const counted = countingEnv();
+      const r = await consume(
+        "doorstep-notifications",
+        copies.map((c, i) => ({ id: `rt${n}-${i}`, body: c })),
+        counted.env,
+      );
+      expect(r.explicitAcks.sort()).toEqual(copies.map((_, i) => `rt${n}-${i}`).sort());
+      expect(r.retryMessages).toEqual([]);
+      // the consumer marked every row of the batch sent
+      const marked = await env.DB.prepare(
+        "SELECT count(*) AS n FROM outbox WHERE id IN (SELECT value FROM json_each(?)) AND sent_at IS NOT NULL",
+      )
+        .bind(JSON.stringify(copies.map((c) => c.id)))
+        .first<number>("n");
+      expect(marked).toBe(n);
+      return { copies, counts: counted.counts };
+    };
+    const two = await batchOf(2);
+    const twenty = await batchOf(20);
+    for (const { counts } of [two, twenty]) {
+      // one statement reads everything, one batch writes notices, deliveries and the rows marked sent
+      expect(counts.d1).toBe(2);
+      expect(counts.sql[0]).toMatch(/^SELECT/);
+      expect(counts.sql[1]).toMatch(/UPDATE outbox SET sent_at/);
+      expect(counts.batchedStatements).toBeLessThanOrEqual(3);
+      expect(counts.drain).toBe(0);
+    }
+    // the statements do not grow with the batch: 20 messages cost what 2 do
+    expect(twenty.counts.batchedStatements).toBe(two.counts.batchedStatements);
+    // and each of the 20 told the technician once
+    const sources = await env.DB.prepare(
+      "SELECT count(DISTINCT source_id) AS n FROM notifications WHERE source_id IN (SELECT value || '#task.offered' FROM json_each(?))",
+    )
+      .bind(JSON.stringify(twenty.copies.map((c) => c.id)))
+      .first<number>("n");
+    expect(sources).toBe(20);
+  });
+
+  it("reads nothing for a message that is not for people, and only marks it sent", async () => {
     const unrelated = countingEnv();
-    await consume("doorstep-notifications", [{ id: "rt2", body: { id: "msg_rt2", topic: "ledger.posted", payload: {} } }], unrelated.env);
-    expect(unrelated.counts.d1).toBe(0);
+    await writeOutbox([{ id: "msg_rt2", topic: "ledger.posted", payload: {} }]);
+    const r = await consume(
+      "doorstep-notifications",
+      [{ id: "rt2", body: { id: "msg_rt2", topic: "ledger.posted", payload: {} } }],
+      unrelated.env,
+    );
+    expect(r.explicitAcks).toEqual(["rt2"]);
+    expect(unrelated.counts.sql).toEqual([expect.stringMatching(/^UPDATE outbox SET sent_at/)]);
+    expect(await env.DB.prepare("SELECT sent_at FROM outbox WHERE id = 'msg_rt2'").first("sent_at")).not.toBeNull();
+  });
+
+  it("drops a message whose outbox row was never written, and delivers the rest of its batch", async () => {
+    const { order } = await bookedWorld();
+    const m = await envelope(order.id);
+    const ghost = { ...m, id: `msg_ghost${crypto.randomUUID().replace(/-/g, "")}` };
+    const real = { ...m, id: `msg_real${crypto.randomUUID().replace(/-/g, "")}` };
+    await writeOutbox([real]);
+    const logs = vi.spyOn(console, "error");
+    const r = await consume("doorstep-notifications", [
+      { id: "ghost1", body: ghost },
+      { id: "real1", body: real },
+    ]);
+    expect(r.explicitAcks.sort()).toEqual(["ghost1", "real1"]);
+    expect(r.retryMessages).toEqual([]);
+    const notices = async (id: string) =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE source_id LIKE ?").bind(`${id}#%`).first<number>("n")) ?? 0;
+    expect(await notices(ghost.id)).toBe(0);
+    expect(await notices(real.id)).toBeGreaterThan(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM notification_deliveries WHERE message_id LIKE ?").bind(`${ghost.id}#%`).first("n"),
+    ).toBe(0);
+    // no row was made up for it either
+    expect(await env.DB.prepare("SELECT id FROM outbox WHERE id = ?").bind(ghost.id).first()).toBeNull();
+    expect(logs.mock.calls.some(([line]) => String(line).includes('"msg":"notification.dropped"') && String(line).includes(ghost.id))).toBe(
+      true,
+    );
+    logs.mockRestore();
+  });
+
+  it("delivers a message already marked sent all the same, each channel once", async () => {
+    const { order } = await bookedWorld();
+    const m = await envelope(order.id);
+    const copy = { ...m, id: `msg_sent${crypto.randomUUID().replace(/-/g, "")}` };
+    await writeOutbox([copy]);
+    await env.DB.prepare("UPDATE outbox SET sent_at = 1 WHERE id = ?").bind(copy.id).run();
+    expect((await consume("doorstep-notifications", [{ id: "sent1", body: copy }])).explicitAcks).toEqual(["sent1"]);
+    expect((await consume("doorstep-notifications", [{ id: "sent2", body: copy }])).explicitAcks).toEqual(["sent2"]);
+    const channels = await env.DB.prepare("SELECT channel FROM notification_deliveries WHERE message_id = ? ORDER BY channel")
+      .bind(`${copy.id}#task.offered`)
+      .all<{ channel: string }>();
+    expect(channels.results.map((c) => c.channel)).toEqual(["push", "sms"]);
+    // the first mark stands
+    expect(await env.DB.prepare("SELECT sent_at FROM outbox WHERE id = ?").bind(copy.id).first("sent_at")).toBe(1);
   });
 
   it("parks a message the queue gave up on as a dead letter; operators list and replay it once", async () => {
@@ -244,17 +338,53 @@ describe("the consumer", () => {
   });
 });
 
-describe("the outbox drain", () => {
-  it("keeps messages when the queue refuses them, and sends them on the next drain", async () => {
-    const { order } = await bookedWorld();
-    // let the background drains of the booking finish, then write a fresh message
-    await waitFor(
-      () => outboxRows(order.id),
-      (rows) => rows.every((r) => r.sent_at !== null),
-    );
-    await env.DB.prepare("INSERT INTO outbox (id, topic, payload, created_at) VALUES ('msg_drain1', 'order.status', ?, ?)")
-      .bind(JSON.stringify({ orderId: order.id, to: "assigned" }), Date.now())
-      .run();
+describe("the outbox hand-off", () => {
+  it("sends what a request wrote after its answer, with no D1 statement, and nothing for an answer of 400 or more", async () => {
+    // A route of its own that writes an outbox message, then answers as told.
+    const probe = new OpenAPIHono<AppEnv>();
+    probe.post("/v1/test-outbox/:status", async (c) => {
+      const status = Number(c.req.param("status"));
+      const id = `msg_probe${crypto.randomUUID().replace(/-/g, "")}`;
+      await runBatch(getDb(c.env), [
+        outboxRow(
+          getDb(c.env),
+          { id, topic: "withdrawal.paid", payload: { withdrawalId: "wd_x", technicianId: "tch_x", amount: 1 } },
+          Date.now(),
+        ),
+      ]);
+      if (status >= 400) throw AppError.of(status === 409 ? "ALREADY_REPLAYED" : "VALIDATION_FAILED");
+      return c.json({ id }, 200);
+    });
+    const app = createApp([probe]);
+    const run = async (status: number) => {
+      const captured = capturingQueue();
+      const { env: counted, counts } = countingEnv({ ...env, NOTIFICATIONS: captured.queue } as Env);
+      const ctx = createExecutionContext();
+      const res = await app.fetch(new Request(`http://doorstep.test/v1/test-outbox/${status}`, { method: "POST" }), counted, ctx);
+      await waitOnExecutionContext(ctx);
+      return { res, counts, sent: captured.sent };
+    };
+    const ok = await run(200);
+    expect(ok.res.status).toBe(200);
+    const { id } = (await ok.res.json()) as { id: string };
+    expect(ok.sent.map((m) => m.id)).toEqual([id]);
+    expect(ok.sent[0]).toEqual({ id, topic: "withdrawal.paid", payload: { withdrawalId: "wd_x", technicianId: "tch_x", amount: 1 } });
+    // the write itself, and nothing after it: no claim, no settle, one send
+    expect(ok.counts).toMatchObject({ d1: 1, drain: 0, queue: 1 });
+
+    for (const status of [409, 400]) {
+      const refused = await run(status);
+      expect(refused.res.status).toBe(status);
+      expect(refused.sent).toEqual([]);
+      expect(refused.counts).toMatchObject({ drain: 0, queue: 0 });
+    }
+  });
+
+  it("leaves what the request could not hand over to the cron's backstop, which sends it after the grace and not before", async () => {
+    const w = await createWorld(freshCenter());
+    await addTechnician(w, w.center);
+    const customer = await newCustomer(w.center);
+    const q = await quote(w, customer, at(w, 2, "10:00"));
     const refusing = new Proxy(env.NOTIFICATIONS, {
       get(target, prop) {
         if (prop === "sendBatch") return () => Promise.reject(new Error("injected queue failure"));
@@ -262,14 +392,54 @@ describe("the outbox drain", () => {
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const failed = await drainOutbox({ ...env, NOTIFICATIONS: refusing });
-    expect(failed.sent).toBe(0);
-    expect(failed.failed).toBeGreaterThanOrEqual(1);
-    const kept = await env.DB.prepare("SELECT sent_at, claimed_until FROM outbox WHERE id = 'msg_drain1'").first();
-    expect(kept).toEqual({ sent_at: null, claimed_until: null });
-    const ok = await drainOutbox(env);
-    expect(ok.sent).toBeGreaterThanOrEqual(1);
-    expect(await env.DB.prepare("SELECT sent_at FROM outbox WHERE id = 'msg_drain1'").first("sent_at")).not.toBeNull();
+    const logs = vi.spyOn(console, "error");
+    const booked = await callWith({ ...env, NOTIFICATIONS: refusing } as Env, "POST", "/v1/orders", {
+      token: customer.session.token,
+      headers: { "Idempotency-Key": `backstop-${crypto.randomUUID()}` },
+      body: { quoteId: q.id, addressId: customer.addressId, start: q.start, paymentPlan: "after_service" },
+    });
+    expect(booked.status).toBe(201);
+    const orderId = booked.body.id as string;
+    expect(logs.mock.calls.some(([line]) => String(line).includes('"msg":"outbox.send_failed"'))).toBe(true);
+    logs.mockRestore();
+    const unsent = async () => (await outboxRows(orderId)).filter((r) => r.sent_at === null).map((r) => r.id);
+    const written = (await outboxRows(orderId)).map((r) => r.id);
+    expect(written.length).toBeGreaterThanOrEqual(2);
+    expect(await unsent()).toEqual(written);
+
+    // Within the grace the backstop leaves them alone (the request path may still be on it).
+    const sent: string[] = [];
+    const watching = new Proxy(env.NOTIFICATIONS, {
+      get(target, prop) {
+        if (prop === "sendBatch") {
+          return (msgs: { body: { id: string } }[]) => {
+            sent.push(...msgs.map((m) => m.body.id));
+            return target.sendBatch(msgs);
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const early = await drainOutbox({ ...env, NOTIFICATIONS: watching } as Env, { now: Date.now() + OUTBOX_GRACE_MS - 10_000 });
+    expect(sent.filter((id) => written.includes(id))).toEqual([]);
+    expect(early.failed).toBe(0);
+    expect(await unsent()).toEqual(written);
+
+    // After it, the cron's run sends them (and marks them sent), and the real consumer tells people.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + OUTBOX_GRACE_MS + 1_000);
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), {
+        ...env,
+        NOTIFICATIONS: watching,
+      } as Env);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(sent.filter((id) => written.includes(id)).sort()).toEqual([...written].sort());
+    expect(await unsent()).toEqual([]);
+    await noticeOf(customer.session, "order.confirmed", orderId);
   });
 
   it("never hands one message to two concurrent drains", async () => {

@@ -12,6 +12,7 @@ import { ConfigError, parseConfig } from "../../src/config";
 import type { OutboxMessage, OutboxMessageOf } from "../../src/domain/outbox";
 import worker from "../../src/index";
 import { callWith, signIn, type Session } from "../support/http";
+import { writeOutbox } from "../support/queue";
 import { WECHAT_FAKE_BASE, WechatFake } from "../support/wechat-fake";
 
 let fake: WechatFake;
@@ -65,8 +66,9 @@ function enRoute(customerId: string): OutboxMessageOf<"order.status"> {
   };
 }
 
-/** Runs the Worker's notifications consumer on the messages; what it acked and retried. */
+/** Runs the Worker's notifications consumer on the messages (their outbox rows written first); what it acked and retried. */
 async function consume(e: Env, messages: OutboxMessage[]) {
+  await writeOutbox(messages);
   const batch = createMessageBatch(
     "doorstep-notifications",
     messages.map((m, i) => ({ id: `q${i}`, timestamp: new Date(), attempts: 1, body: m })),

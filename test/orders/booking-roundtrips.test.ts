@@ -44,6 +44,8 @@ describe("round trips of one booking", () => {
     expect(o.beforeAnswer.rpc.map((x) => x.split(":")[1])).toEqual(["hold", "confirmAndSetDeadline"]);
     expect(methods(o)).toEqual(["confirmAndSetDeadline", "hold"]);
     expect(o.counts.d1).toBe(1);
+    // After the answer: the two messages the batch wrote go to the queue as collected, in one send and no D1 statement.
+    expect(o.counts.drain).toBe(0);
     expect(o.counts.queue).toBe(1);
   });
 
@@ -65,7 +67,8 @@ describe("round trips of one booking", () => {
     expect(o.counts.batchedStatements).toBeLessThanOrEqual(8);
     // One staffed cell in the ring is asked for candidates.
     expect(methods(o)).toEqual(["candidates", "confirmAndSetDeadline", "hold"]);
-    expect(o.counts.drain).toBeLessThanOrEqual(2);
+    expect(o.counts.drain).toBe(0);
+    expect(o.counts.queue).toBe(1);
     // The decision went into the order's batch, and explains the choice.
     const explained = await call("GET", `/v1/admin/orders/${o.body.id}/dispatch`, { token: w.admin.token });
     expect(explained.body.decisions).toHaveLength(1);
@@ -111,6 +114,8 @@ describe("round trips of one booking", () => {
     // Address and technician from the isolate's copies; the refusal stored as the key's answer.
     expect(again.counts.d1).toBe(1);
     expect(methods(again)).toEqual(["hold"]);
+    // A refusal hands nothing to the queue.
+    expect(again.counts).toMatchObject({ drain: 0, queue: 0 });
   });
 });
 

@@ -18,8 +18,9 @@ export interface CountSink {
 }
 
 /**
- * The drain's own statements (claim, settle, backlog). It starts before the answer is returned
- * (waitUntil is handed a running promise), so it is told apart by what it runs, not by when.
+ * The outbox backstop's own statements (claim, settle, backlog: src/notifications/outbox.service.ts
+ * drainOutbox, run by the cron). Requests no longer drain (they send what they collected, with no
+ * D1 statement), so on a request's count this stays 0; it is told apart by what it runs, not by when.
  */
 export const DRAIN = /^\s*(UPDATE outbox SET claimed_until|update "outbox" set|select count\(\*\), min\("created_at"\) from "outbox")/i;
 

@@ -13,7 +13,7 @@ import { countingBindings, DRAIN, type CountSink } from "./counting-bindings";
 export interface Counts {
   /** D1 round trips of the request: one per statement run on its own, one per batch (outbox drains apart). */
   d1: number;
-  /** D1 round trips of the outbox drain that follows a write (in the background, after the answer). */
+  /** D1 round trips of the outbox backstop's drain (claim, settle, backlog); 0 for a request, which sends what it collected. */
   drain: number;
   /** Statements inside batches (each batch counts once in `d1`). */
   batchedStatements: number;

@@ -41,3 +41,21 @@ export function capturingQueue(): { queue: Queue; sent: OutboxEnvelope[] } {
   } as unknown as Queue;
   return { queue, sent };
 }
+
+/**
+ * Writes the outbox rows of messages a test makes up (as their producer's write would), so the
+ * consumer delivers them: it drops a message whose row does not exist. Rows already there stay.
+ */
+export async function writeOutbox(messages: OutboxEnvelope[], createdAt = Date.now()): Promise<void> {
+  if (messages.length === 0) return;
+  await env.DB.batch(
+    messages.map((m) =>
+      env.DB.prepare("INSERT OR IGNORE INTO outbox (id, topic, payload, created_at) VALUES (?, ?, ?, ?)").bind(
+        m.id,
+        m.topic,
+        JSON.stringify(m.payload),
+        createdAt,
+      ),
+    ),
+  );
+}

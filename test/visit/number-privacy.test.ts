@@ -13,6 +13,7 @@ import { ConfigError, parseConfig } from "../../src/config";
 import { e164OfMainland } from "../../src/domain/phone";
 import { bindingRetryDelayMs, changesNumberBinding, syncOrderNumber } from "../../src/visit/number-privacy.service";
 import { at, book, newCustomer, quote, task, type Customer } from "../support/booking";
+import { countingEnv } from "../support/counting";
 import { auditActions, freshCenter } from "../support/fixtures";
 import { callWith, signInAdmin, type Session } from "../support/http";
 import { PNS_POOL_KEY, PnsFake, privacyEnv } from "../support/pns-fake";
@@ -154,6 +155,20 @@ describe("number privacy with Aliyun Phone Number Protection", () => {
     });
     expect(revealed.body.contactPhone).toBe(CONTACT);
     expect(await auditActions(order.id)).toContain("order.contact.reveal");
+  });
+
+  it("costs the consumer nothing beyond its batch read and write when the binding is already in line", async () => {
+    const { tech, order } = await acceptedOrder();
+    await deliverStatus(order.id, "accepted");
+    expect(bindCalls(tech)).toHaveLength(1);
+    // The same change delivered again (the queue may): the batch read shows the binding active, so no call and no statement of its own.
+    const counted = countingEnv(privacyEnv());
+    const again = await deliverStatus(order.id, "accepted", counted.env);
+    expect(again.retryMessages).toEqual([]);
+    expect(counted.counts.d1).toBe(2);
+    expect(counted.counts.sql.filter((q) => /number_bindings/.test(q))).toHaveLength(1);
+    expect(counted.counts.sql[0]).toMatch(/^SELECT/);
+    expect(bindCalls(tech)).toHaveLength(1);
   });
 
   it("keeps X through the reveal grace after completion, then the cron unbinds it", async () => {

@@ -1,6 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { OutboxMessage } from "../../domain/outbox";
 import { chunked } from "../chunks";
+import { collectMessage } from "../outbox-collector";
 import type { Db } from "../client";
 import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
@@ -43,14 +44,17 @@ const eventsInsert = (db: D1Database, orderId: string, entries: TimelineEntry[],
       guardEventId,
     );
 
-// Messages of one change in one statement, written only if the order carries `eventId` afterwards.
-const outboxInserts = (db: D1Database, orderId: string, eventId: string, messages: OutboxMessage[], now: number) =>
-  db
+// Messages of one change in one statement, written only if the order carries `eventId` afterwards;
+// each is also collected for the queue (src/db/outbox-collector.ts).
+const outboxInserts = (db: D1Database, orderId: string, eventId: string, messages: OutboxMessage[], now: number) => {
+  for (const m of messages) collectMessage(db, m);
+  return db
     .prepare(
       `INSERT INTO outbox (id, topic, payload, created_at) SELECT * FROM (VALUES ${messages.map(() => "(?, ?, ?, ?)").join(", ")})
        WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND last_event_id = ?)`,
     )
     .bind(...messages.flatMap((m) => [m.id, m.topic, JSON.stringify(m.payload), now]), orderId, eventId);
+};
 
 /** One status change of a new order: its timeline entry and the messages it sends. */
 export interface OrderStep {

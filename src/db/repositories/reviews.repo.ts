@@ -4,6 +4,7 @@
  */
 import { and, desc, eq, gte, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { collectMessage } from "../outbox-collector";
 import { accounts, orderPhotos, reviews } from "../schema";
 import type { OutboxMessage } from "./orders.repo";
 
@@ -61,6 +62,7 @@ export async function insertReviewGuarded(
     )
     .bind(row.id, JSON.stringify(row.ratings), row.overallX100, row.text, photos, now, row.orderId, row.customerId, opts.completedAfter);
   // Only this review, if this batch wrote it (another one for the order keeps its own id).
+  collectMessage(raw, opts.message);
   const [result] = await raw.batch([
     insert,
     ratingUpdate(raw, row.id, 1, "EXISTS (SELECT 1 FROM reviews WHERE id = ?1)", now),

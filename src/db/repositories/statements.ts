@@ -7,6 +7,7 @@ import { getTableColumns, getTableName } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { OutboxMessage } from "../../domain/outbox";
 import type { Db } from "../client";
+import { collectMessage } from "../outbox-collector";
 import { outbox } from "../schema";
 
 export interface Guard {
@@ -98,7 +99,8 @@ export const withdrawalMarked = (withdrawalId: string, marker: string): Guard =>
   params: [withdrawalId, marker],
 });
 
-/** An outbox message written only if the guarded change won. */
+/** An outbox message written only if the guarded change won (and collected for the queue: src/db/outbox-collector.ts). */
 export function outboxRow(db: Db, m: OutboxMessage, now: number, guard?: Guard) {
+  collectMessage(db.$client, m);
   return insertRow(db, outbox, { id: m.id, topic: m.topic, payload: m.payload, createdAt: now }, guard);
 }

@@ -6,6 +6,7 @@
 import type { OutboxMessageOf } from "../../domain/outbox";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { collectMessage } from "../outbox-collector";
 import { favourites, orderChanges, orderPhotos, technicians } from "../schema";
 import type { OrderStatus } from "../../domain/order-state";
 
@@ -122,14 +123,16 @@ export async function insertChangeGuarded(
   return inserted!.meta.changes > 0;
 }
 
-/** The change's outbox message, written only if the change is (still) in `status` as of `now`. */
-const outboxIfChange = (raw: D1Database, changeId: string, status: ChangeStatus, m: ChangeMessage, now: number) =>
-  raw
+/** The change's outbox message, written only if the change is (still) in `status` as of `now` (and collected for the queue). */
+const outboxIfChange = (raw: D1Database, changeId: string, status: ChangeStatus, m: ChangeMessage, now: number) => {
+  collectMessage(raw, m);
+  return raw
     .prepare(
       `INSERT INTO outbox (id, topic, payload, created_at)
        SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM order_changes WHERE id = ?5 AND status = ?6 AND decided_at IS ?7)`,
     )
     .bind(m.id, m.topic, JSON.stringify(m.payload), now, changeId, status, status === "pending" ? null : now);
+};
 
 export async function findChange(db: Db, orderId: string, id: string): Promise<ChangeRow | undefined> {
   const [row] = await db
