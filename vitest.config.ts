@@ -54,6 +54,9 @@ export default defineConfig(async () => {
     OTP_PHONE_LIMIT: "5/3600",
     OTP_IP_LIMIT: "1000/3600",
     OTP_PHONE_COOLDOWN_SECONDS: "0",
+    // Many tests book several orders for one customer; test/orders/open-order-caps.test.ts sets the caps it tests.
+    MAX_OPEN_UNPAID_HOLDS: "100",
+    MAX_UNPAID_AFTER_SERVICE_ORDERS: "100",
     SMS_PROVIDER: "console",
     STRIPE_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
     SANDBOX_WEBHOOK_SECRET: `whsec_${randomText(32)}`,

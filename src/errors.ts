@@ -174,6 +174,20 @@ export const ERRORS = {
     detail: { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
   },
   SLOT_UNAVAILABLE: { status: 409, detail: { en: "That time is no longer available.", zh: "该时段已不可预约。" } },
+  TOO_MANY_UNPAID_HOLDS: {
+    status: 409,
+    detail: {
+      en: "You already have {max} bookings waiting for payment; pay or cancel one first.",
+      zh: "您已有 {max} 个待支付的预约，请先支付或取消其中一个。",
+    },
+  },
+  TOO_MANY_UNPAID_ORDERS: {
+    status: 409,
+    detail: {
+      en: "You already have {max} pay-after-service orders not yet paid; pay or cancel one first.",
+      zh: "您已有 {max} 个服务后付款的订单尚未支付，请先支付或取消其中一个。",
+    },
+  },
   OUTSIDE_SHIFT: { status: 409, detail: { en: "That time is outside the technician's working hours.", zh: "该时段不在技师工作时间内。" } },
   HOLD_EXPIRED: { status: 409, detail: { en: "The reservation has expired.", zh: "预留已过期。" } },
   ORDER_CONFLICT: { status: 409, detail: { en: "The order already holds a different time.", zh: "该订单已占用其他时段。" } },

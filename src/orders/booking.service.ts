@@ -34,6 +34,7 @@ import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type Di
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
 import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
 import { claimLost, idempotent, type Claim, type Outcome } from "./idempotency.service";
+import { refuseOverOpenOrderCap, withinOpenOrderCap } from "./open-orders";
 import { cachedCityOfCell, cachedService, forgetService, type BookableService } from "../catalog/reference.service";
 
 export interface PlaceOrderInput {
@@ -220,6 +221,7 @@ async function tryToPlace(
         bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
         opts.claim?.guard,
+        withinOpenOrderCap(env, row.customerId, terms.plan, now),
       ),
       extra: [
         ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
@@ -238,6 +240,7 @@ async function tryToPlace(
     if (opts.claim && !(await opts.claim.held())) throw claimLost();
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
+    await refuseOverOpenOrderCap(env, row.customerId, terms.plan, now);
     if (fresh) throw notFound("Service");
     forgetService(service.id);
     return null;
@@ -295,6 +298,9 @@ function newOrder(
     notes: input.notes ?? null,
     cancelReason: null,
     completedAt: null,
+    refundCapPercent: null,
+    startCodeFailures: 0,
+    startCodeLockedAt: null,
     refundDecision: null,
     version: 1,
     lastEventId: bookedId,
