@@ -230,6 +230,14 @@ export const ERRORS = {
     status: 400,
     detail: { en: "The start code is wrong; ask the customer for the code in their app.", zh: "开工码错误，请向客户索取 App 中的开工码。" },
   },
+  START_CODE_LOCKED: {
+    status: 409,
+    detail: {
+      en: "The start code is locked after {max} wrong tries. The customer can issue a new code in their app, or support can unlock it.",
+      zh: "开工码已连续输错 {max} 次，已被锁定。客户可在 App 中重新生成开工码，或联系客服解锁。",
+    },
+  },
+  START_CODE_NOT_LOCKED: { status: 409, detail: { en: "The start code is not locked.", zh: "开工码未被锁定。" } },
   TECHNICIAN_NOT_QUALIFIED: {
     status: 409,
     detail: { en: "The technician is not approved or lacks a required skill.", zh: "该技师未通过审核或缺少所需技能。" },

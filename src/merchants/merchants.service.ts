@@ -61,7 +61,15 @@ async function visibleMerchant(db: Db, auth: Auth, id: string): Promise<Merchant
 export async function createMerchant(env: Env, actorId: string, input: { name: string }): Promise<MerchantView> {
   const db = getDb(env);
   const now = Date.now();
-  const row: MerchantRow = { id: newId("mch"), name: input.name, defaultShifts: null, platformTechnicians: false, active: true, createdAt: now, updatedAt: now };
+  const row: MerchantRow = {
+    id: newId("mch"),
+    name: input.name,
+    defaultShifts: null,
+    platformTechnicians: false,
+    active: true,
+    createdAt: now,
+    updatedAt: now,
+  };
   await insertMerchant(db, row);
   await appendAudit(db, { actorId, action: "merchant.create", targetType: "merchant", targetId: row.id, data: { name: row.name } });
   return view(row);

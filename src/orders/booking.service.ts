@@ -36,6 +36,7 @@ import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
 import { claimLost, idempotent, type Claim, type Outcome } from "./idempotency.service";
 import { refuseOverOpenOrderCap, withinOpenOrderCap } from "./open-orders";
 import { cachedCityOfCell, cachedService, forgetService, type BookableService } from "../catalog/reference.service";
+import { newStartCode } from "../visit/start-code.service";
 
 export interface PlaceOrderInput {
   quoteId: string;
@@ -183,7 +184,7 @@ async function tryToPlace(
     skills: service.requiredSkills,
     exclude: [],
   };
-  const startCode = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
+  const startCode = newStartCode();
   // The personal data is sealed for the order while the cell holds the interval.
   const [held, sealed] = await Promise.all([reserve(env, job, service.dispatchMode, terms.chosen), orderPii(env, address, startCode)]);
   const { reservation, technician } = held;

@@ -37,11 +37,10 @@ export const Schedule = z
     items: z.array(
       z.object({
         orderId: z.string().openapi({ description: "The order that holds the interval", example: "ord_01JD3Q8Z6X9V4M2K7T5R1N0PAB" }),
-        dispatchRound: z
-          .number()
-          .int()
-          .nullable()
-          .openapi({ description: "The order's dispatch round the interval was held for (each round holds apart); null for an interval not held by dispatch" }),
+        dispatchRound: z.number().int().nullable().openapi({
+          description:
+            "The order's dispatch round the interval was held for (each round holds apart); null for an interval not held by dispatch",
+        }),
         start: z.string(),
         end: z.string(),
         state: z.enum(["held", "booked"]),

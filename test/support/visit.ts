@@ -115,12 +115,7 @@ export async function visitTo(
 export async function scheduleOf(w: World, technicianId: string): Promise<[string, string, string, string][]> {
   const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
   expect(res.status).toBe(200);
-  return res.body.items.map((i: { orderId: string; start: string; end: string; state: string }) => [
-    i.orderId,
-    i.start,
-    i.end,
-    i.state,
-  ]);
+  return res.body.items.map((i: { orderId: string; start: string; end: string; state: string }) => [i.orderId, i.start, i.end, i.state]);
 }
 
 /** The technician asks for extra charges on their job. */

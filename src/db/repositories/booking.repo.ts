@@ -40,8 +40,8 @@ const UNPAID_HOLDS = `SELECT count(*) FROM orders WHERE customer_id = ? AND stat
  */
 const UNPAID_AFTER_SERVICE = `SELECT count(*) FROM orders o WHERE o.customer_id = ? AND o.payment_plan = 'after_service'
   AND o.status IN (${ORDER_STATUSES.filter((s) => s !== "cancelled" && s !== "refunded" && s !== "pending_payment")
-  .map((s) => `'${s}'`)
-  .join(", ")})
+    .map((s) => `'${s}'`)
+    .join(", ")})
   AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND +p.stage = 'full' AND +p.status = 'succeeded')`;
 
 export type OpenOrderKind = "hold" | "after_service";
