@@ -199,6 +199,11 @@ const STRINGS = {
     replay: "重放",
     readOnly: "只读：这些是部署变量，需重新部署才能修改。",
     weights: "评分权重",
+    merchantDispatch: "商家订单派给谁",
+    merchantDispatchHint:
+      "商家的订单先派给本商家技师；允许后，本商家无人可接时再派给平台技师。其他商家的技师从不接单。修改由运营人员完成并记入审计日志。",
+    ownOnly: "仅本商家技师",
+    ownThenPlatform: "本商家优先，其次平台技师",
     updated: "更新于",
     live: "实时",
     details: "详情",
@@ -418,6 +423,11 @@ const STRINGS = {
     replay: "Replay",
     readOnly: "Read-only: these are deployment variables and change with a deploy.",
     weights: "Scoring weights",
+    merchantDispatch: "Who gets a merchant's orders",
+    merchantDispatchHint:
+      "A merchant's orders go to its own technicians first; when allowed, to platform technicians when none of its own can take them. Other merchants' technicians never do. Operators change it; it is audited.",
+    ownOnly: "Own technicians only",
+    ownThenPlatform: "Own first, then platform",
     updated: "Updated",
     live: "Live",
     details: "Details",

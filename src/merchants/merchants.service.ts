@@ -24,6 +24,7 @@ export interface MerchantView {
   id: string;
   name: string;
   active: boolean;
+  platformTechnicians: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,6 +42,7 @@ function view(m: MerchantRow): MerchantView {
     id: m.id,
     name: m.name,
     active: m.active,
+    platformTechnicians: m.platformTechnicians,
     createdAt: new Date(m.createdAt).toISOString(),
     updatedAt: new Date(m.updatedAt).toISOString(),
   };
@@ -98,7 +100,7 @@ export async function patchMerchant(
   env: Env,
   actorId: string,
   id: string,
-  patch: { name?: string; active?: boolean },
+  patch: { name?: string; active?: boolean; platformTechnicians?: boolean },
 ): Promise<MerchantView> {
   const db = getDb(env);
   const row = await updateMerchant(db, id, patch);

@@ -183,6 +183,7 @@ async function tryToPlace(
     lng: address.lng,
     skills: service.requiredSkills,
     exclude: [],
+    merchantId: service.merchantId,
   };
   const startCode = newStartCode();
   // The personal data is sealed for the order while the cell holds the interval.
