@@ -58,6 +58,9 @@ export default defineConfig(async () => {
     // stays cached while a slow machine runs them; the staleness itself is tested with its own value
     // (test/identity/token-revocation.test.ts passes TOKEN_VERSION_CACHE_SECONDS through callWith).
     TOKEN_VERSION_CACHE_SECONDS: "300",
+    // Many tests book several orders for one customer; test/orders/open-order-caps.test.ts sets the caps it tests.
+    MAX_OPEN_UNPAID_HOLDS: "100",
+    MAX_UNPAID_AFTER_SERVICE_ORDERS: "100",
     SMS_PROVIDER: "console",
     STRIPE_WEBHOOK_SECRET: `whsec_${randomText(32)}`,
     SANDBOX_WEBHOOK_SECRET: `whsec_${randomText(32)}`,

@@ -130,6 +130,9 @@ const fields = z.object({
   // Booking: quote validity and how long a hold waits for payment (seconds).
   QUOTE_TTL_SECONDS: int(900, 1),
   HOLD_TTL_SECONDS: int(900, 1),
+  // Slot hoarding: a customer's open unpaid holds (pending_payment) and unpaid pay-after-service orders at once.
+  MAX_OPEN_UNPAID_HOLDS: int(3, 1),
+  MAX_UNPAID_AFTER_SERVICE_ORDERS: int(2, 1),
   // Idempotency: a request in flight under a key holds it this long (s); past it, a retry takes over.
   IDEMPOTENCY_LEASE_SECONDS: int(60, 5),
   // Dispatch: accept deadline (s), grab pool time (s), en-route lead (min), rounds, kept candidates.

@@ -210,6 +210,20 @@ export const ERRORS = {
     detail: { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
   },
   SLOT_UNAVAILABLE: { status: 409, detail: { en: "That time is no longer available.", zh: "该时段已不可预约。" } },
+  TOO_MANY_UNPAID_HOLDS: {
+    status: 409,
+    detail: {
+      en: "You already have {max} bookings waiting for payment; pay or cancel one first.",
+      zh: "您已有 {max} 个待支付的预约，请先支付或取消其中一个。",
+    },
+  },
+  TOO_MANY_UNPAID_ORDERS: {
+    status: 409,
+    detail: {
+      en: "You already have {max} pay-after-service orders not yet paid; pay or cancel one first.",
+      zh: "您已有 {max} 个服务后付款的订单尚未支付，请先支付或取消其中一个。",
+    },
+  },
   OUTSIDE_SHIFT: { status: 409, detail: { en: "That time is outside the technician's working hours.", zh: "该时段不在技师工作时间内。" } },
   HOLD_EXPIRED: { status: 409, detail: { en: "The reservation has expired.", zh: "预留已过期。" } },
   ORDER_CONFLICT: { status: 409, detail: { en: "The order already holds a different time.", zh: "该订单已占用其他时段。" } },
@@ -252,6 +266,14 @@ export const ERRORS = {
     status: 400,
     detail: { en: "The start code is wrong; ask the customer for the code in their app.", zh: "开工码错误，请向客户索取 App 中的开工码。" },
   },
+  START_CODE_LOCKED: {
+    status: 409,
+    detail: {
+      en: "The start code is locked after {max} wrong tries. The customer can issue a new code in their app, or support can unlock it.",
+      zh: "开工码已连续输错 {max} 次，已被锁定。客户可在 App 中重新生成开工码，或联系客服解锁。",
+    },
+  },
+  START_CODE_NOT_LOCKED: { status: 409, detail: { en: "The start code is not locked.", zh: "开工码未被锁定。" } },
   TECHNICIAN_NOT_QUALIFIED: {
     status: 409,
     detail: { en: "The technician is not approved or lacks a required skill.", zh: "该技师未通过审核或缺少所需技能。" },

@@ -177,6 +177,8 @@ export async function storm(
 
 interface ScheduleItem {
   orderId: string;
+  /** The dispatch round the interval was held for (a booking's first hold is round 1). */
+  dispatchRound: number | null;
   start: string;
   end: string;
   state: "held" | "booked";
@@ -245,7 +247,7 @@ export function auditItems(
   const seen = new Set<string>();
   for (const cal of calendars) {
     const list = cal.items
-      .map((i) => ({ key: i.orderId, start: Date.parse(i.start), end: Date.parse(i.end) }))
+      .map((i) => ({ key: `${i.orderId}:${i.dispatchRound}`, start: Date.parse(i.start), end: Date.parse(i.end) }))
       .sort((a, b) => a.start - b.start);
     items += list.length;
     for (let i = 0; i < list.length; i++) {
@@ -291,11 +293,11 @@ export function auditFindsPlantedFaults(): boolean {
     {
       technicianId: "t1",
       items: [
-        { orderId: "a:1", start: at(1), end: at(3), state: "booked" as const }, // overlaps b
-        { orderId: "b:1", start: at(2), end: at(4), state: "booked" as const },
-        { orderId: "c:1", start: at(4), end: at(6), state: "booked" as const }, // c → d: ~9.5 km in 0 minutes
-        { orderId: "d:1", start: at(6), end: at(8), state: "booked" as const },
-        { orderId: "x:1", start: at(12), end: at(13), state: "held" as const }, // nobody was told
+        { orderId: "a", dispatchRound: 1, start: at(1), end: at(3), state: "booked" as const }, // overlaps b
+        { orderId: "b", dispatchRound: 1, start: at(2), end: at(4), state: "booked" as const },
+        { orderId: "c", dispatchRound: 1, start: at(4), end: at(6), state: "booked" as const }, // c → d: ~9.5 km in 0 minutes
+        { orderId: "d", dispatchRound: 1, start: at(6), end: at(8), state: "booked" as const },
+        { orderId: "x", dispatchRound: 1, start: at(12), end: at(13), state: "held" as const }, // nobody was told
       ], // e is missing
     },
   ];

@@ -182,6 +182,7 @@ export function OrderDrawer({ id, onClose, onChanged }) {
   const [contact, setContact] = useState(null);
   const [revealReason, setRevealReason] = useState("");
   const [cancelReason, setCancelReason] = useState("");
+  const [unlockReason, setUnlockReason] = useState("");
   const refreshAll = () => {
     order.reload();
     explain.reload();
@@ -193,6 +194,11 @@ export function OrderDrawer({ id, onClose, onChanged }) {
   };
   const cancel = async () => {
     await api(`/v1/admin/orders/${id}/cancel`, { method: "POST", body: { reason: cancelReason } });
+    refreshAll();
+  };
+  const unlock = async () => {
+    await api(`/v1/admin/orders/${id}/start-code/unlock`, { method: "POST", body: { reason: unlockReason } });
+    setUnlockReason("");
     refreshAll();
   };
   const reveal = async () => setContact(await api(`/v1/admin/orders/${id}/contact`, { method: "POST", body: { reason: revealReason } }));
@@ -307,6 +313,20 @@ export function OrderDrawer({ id, onClose, onChanged }) {
                   />
                   <${Action} label=${t("reveal")} run=${reveal} disabled=${!revealReason.trim()} testid="reveal" />
                 </div>`
+          }
+          ${
+            o.startCodeLocked &&
+            html`<h3>${t("startCodeLocked")}</h3>
+              <p class="muted">${t("startCodeLockedHint")}</p>
+              <div class="inline-form" data-testid="start-code-locked">
+                <input
+                  placeholder=${t("unlockReason")}
+                  value=${unlockReason}
+                  onInput=${(e) => setUnlockReason(e.currentTarget.value)}
+                  name="unlockReason"
+                />
+                <${Action} label=${t("unlockStartCode")} run=${unlock} disabled=${!unlockReason.trim()} testid="unlock-start-code" />
+              </div>`
           }
           ${
             CANCELLABLE.includes(o.status) &&

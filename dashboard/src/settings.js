@@ -1,6 +1,6 @@
 // Dispatch settings (read-only: deployment variables).
 import { api } from "./api.js";
-import { html, useApp, useAsync, Loading } from "./ui.js";
+import { html, useApp, useAsync, Loading, Action } from "./ui.js";
 
 export function DispatchSettings() {
   const { t } = useApp();
@@ -51,5 +51,40 @@ export function DispatchSettings() {
         </div>`;
       }}<//
     >
+    <${MerchantDispatch} />
   </section>`;
+}
+
+/** Per merchant: whether its orders may go to platform technicians after its own (operators change it; audited). */
+function MerchantDispatch() {
+  const { t, isPlatform } = useApp();
+  const list = useAsync(() => api("/v1/admin/merchants?limit=100"), []);
+  const toggle = async (m) => {
+    await api(`/v1/admin/merchants/${m.id}`, { method: "PATCH", body: { platformTechnicians: !m.platformTechnicians } });
+    list.reload();
+  };
+  return html`<h2>${t("merchantDispatch")}</h2>
+    <p class="muted">${t("merchantDispatchHint")}</p>
+    <${Loading} state=${list}
+      >${() =>
+        html`<table class="kv" data-testid="merchant-dispatch">
+          ${list.data.items.map(
+            (m) =>
+              html`<tr data-merchant=${m.id}>
+                <th>${m.name}</th>
+                <td>${m.platformTechnicians ? t("ownThenPlatform") : t("ownOnly")}</td>
+                <td>
+                  ${
+                    isPlatform &&
+                    html`<${Action}
+                      label=${m.platformTechnicians ? t("ownOnly") : t("ownThenPlatform")}
+                      run=${() => toggle(m)}
+                      testid=${`platform-technicians-${m.id}`}
+                    />`
+                  }
+                </td>
+              </tr>`,
+          )}
+        </table>`}<//
+    >`;
 }

@@ -54,6 +54,11 @@ export const merchants = sqliteTable("merchants", {
   name: text("name").notNull(),
   /** Weekly shifts new technicians of this merchant start with (local time). */
   defaultShifts: text("default_shifts", { mode: "json" }).$type<WeeklyShifts | null>(),
+  /**
+   * Whether dispatch may give this merchant's orders to platform technicians (no merchant) when none
+   * of its own fits; its own always come first, other merchants' technicians never.
+   */
+  platformTechnicians: integer("platform_technicians", { mode: "boolean" }).notNull().default(false),
   active: integer("active", { mode: "boolean" }).notNull().default(true),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -336,6 +341,13 @@ export const orders = sqliteTable(
     ...coordinateColumns(),
     startAt: integer("start_at").notNull(),
     endAt: integer("end_at").notNull(),
+    /** The start as booked; a reschedule moves `startAt`, never this (null: booked before it was kept). */
+    bookedStartAt: integer("booked_start_at"),
+    /**
+     * The most a cancellation may refund (percent) after the customer rescheduled: the policy's tier
+     * at the moment of each reschedule, the lowest kept (null: never rescheduled).
+     */
+    refundCapPercent: integer("refund_cap_percent"),
     units: integer("units").notNull(),
     extras: text("extras", { mode: "json" }).$type<string[]>().notNull(),
     lines: text("lines", { mode: "json" }).$type<{ code: string; label: string; amount: number }[]>().notNull(),
@@ -358,6 +370,10 @@ export const orders = sqliteTable(
     acceptBy: integer("accept_by"),
     /** Shown to the customer; the technician needs it to start the work. Encrypted. */
     startCodeEnc: text("start_code_enc").notNull(),
+    /** Wrong start codes tried since the code was issued; START_CODE_MAX_ATTEMPTS of them lock it. */
+    startCodeFailures: integer("start_code_failures").notNull().default(0),
+    /** When wrong codes locked the start code (null: not locked); a new code or staff unlock it. */
+    startCodeLockedAt: integer("start_code_locked_at"),
     notes: text("notes"),
     cancelReason: text("cancel_reason"),
     /** When the technician completed the visit (the reveal grace runs from here). */
@@ -378,6 +394,8 @@ export const orders = sqliteTable(
   },
   (t) => [
     index("orders_customer_idx").on(t.customerId, t.id),
+    // The caps on a customer's unpaid orders (booking.repo fewerOpenOrders) count by status, not through their history.
+    index("orders_customer_status_idx").on(t.customerId, t.status, t.paymentPlan),
     index("orders_technician_idx").on(t.technicianId, t.startAt),
     index("orders_merchant_idx").on(t.merchantId, t.id),
     index("orders_status_idx").on(t.status, t.startAt),

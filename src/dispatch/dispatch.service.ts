@@ -11,7 +11,7 @@ import { gridDisk } from "h3-js";
 import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { candidateHistory, insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
-import { cellVersions, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
+import { cellVersions, cellVersionsForMerchant, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { candidateFacts, rank, type ScoredCandidate } from "../domain/dispatch";
 import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
@@ -22,6 +22,20 @@ export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
   orderId: string;
   customerId: string;
   cell: string;
+  /**
+   * The merchant whose service it is (null: the platform's own; undefined: not known, no filter).
+   * A merchant's job goes to its own technicians, and to platform technicians after them only when
+   * the merchant allows it (merchants.platform_technicians); never to another merchant's.
+   */
+  merchantId?: string | null;
+}
+
+/** Which candidates a job may go to, by their merchant; null: anyone (a platform job). */
+type MerchantRule = { merchantId: string; platformTechnicians: boolean } | null;
+
+function mayTake(rule: MerchantRule, candidateMerchant: string | null): boolean {
+  if (!rule) return true;
+  return candidateMerchant === rule.merchantId || (candidateMerchant === null && rule.platformTechnicians);
 }
 
 export const holdTtlMs = (env: Env) => config(env).HOLD_TTL_SECONDS * 1000;
@@ -54,7 +68,16 @@ export interface RankedCandidates {
 export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCandidates> {
   const db = getDb(env);
   const cells = gridDisk(job.cell, config(env).AVAILABILITY_RING);
-  const versions = await cellVersions(db, cells);
+  // A merchant's rule is read in the same round trip as the roster versions.
+  let rule: MerchantRule = null;
+  let versions: Awaited<ReturnType<typeof cellVersions>>;
+  if (typeof job.merchantId === "string") {
+    const read = await cellVersionsForMerchant(db, cells, job.merchantId);
+    versions = read.versions;
+    rule = { merchantId: job.merchantId, platformTechnicians: read.platformTechnicians };
+  } else {
+    versions = await cellVersions(db, cells);
+  }
   const staffed = cells.filter((c) => (versions.get(c)?.approved ?? 0) > 0);
   const query = { start: job.start, end: job.end, lat: job.lat, lng: job.lng, skills: job.skills, exclude: job.exclude };
   const homes = new Map<string, CandidateHome>();
@@ -69,8 +92,9 @@ export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCan
           r = await stub.candidates({ ...query, rosterVersion });
         }
         if (!r.ok) return [];
-        for (const candidate of r.candidates) homes.set(candidate.technicianId, { cell: c, name: candidate.name });
-        return r.candidates;
+        const allowed = r.candidates.filter((candidate) => mayTake(rule, candidate.merchantId));
+        for (const candidate of allowed) homes.set(candidate.technicianId, { cell: c, name: candidate.name });
+        return allowed;
       }),
     )
   ).flat();
@@ -86,10 +110,13 @@ export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCan
     acceptance: (id: string) => history.acceptance.get(id),
     favourite: (id: string) => favourites?.has(id) ?? false,
   };
-  const ranked = rank(
+  const scored = rank(
     found.map((c) => candidateFacts(c, known)),
     config(env).DISPATCH_WEIGHTS,
   );
+  // The merchant's own technicians first; platform technicians (when allowed) only after them.
+  const own = new Set(found.filter((c) => rule && c.merchantId === rule.merchantId).map((c) => c.technicianId));
+  const ranked = rule ? [...scored.filter((c) => own.has(c.technicianId)), ...scored.filter((c) => !own.has(c.technicianId))] : scored;
   return { ranked, homes };
 }
 
@@ -268,5 +295,6 @@ export async function jobOf(env: Env, order: OrderRow, skills: string[]): Promis
     lng: point.lng,
     skills,
     exclude: order.triedTechnicians,
+    merchantId: order.merchantId,
   };
 }

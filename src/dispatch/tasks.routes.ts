@@ -74,7 +74,7 @@ export const act = createRoute({
   tags: ["Technicians"],
   summary: "A step of the visit: accept, decline, depart, arrive, start, complete, cancel",
   description:
-    "accept/decline an offered job (decline re-dispatches); depart; arrive needs `lat`/`lng` within GEOFENCE_METERS of the address (the timeline keeps the distance and that position's ~1 km area only); start needs the customer's 4-digit `code`; complete; cancel (re-dispatches, with `reason`).",
+    "accept/decline an offered job (decline re-dispatches); depart; arrive needs `lat`/`lng` within GEOFENCE_METERS of the address (the timeline keeps the distance and that position's ~1 km area only); start needs the customer's 4-digit `code` (a wrong one is 400 START_CODE_INVALID with `attemptsLeft`; 5 wrong codes lock it, 409 START_CODE_LOCKED, until the customer issues a new code or staff unlock it); complete; cancel (re-dispatches, with `reason`).",
   security: bearer,
   middleware: [technician] as const,
   request: {

@@ -26,6 +26,7 @@ import { orderView } from "../orders/orders.view";
 import { completionSplit } from "../money/order-money.service";
 import { assertNoPendingExtraCharge } from "../visit/changes.service";
 import { assertPhotoTaken } from "../visit/photos.service";
+import { checkStartCode } from "../visit/start-code.service";
 import { virtualNumberFor } from "../visit/number-privacy.service";
 
 export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
@@ -199,10 +200,7 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
     }
     case "start": {
       if (order.status !== "arrived") throw invalidTransition(order, "in_service");
-      const pii = await Pii.fromEnv(env);
-      if (input.code !== (await pii.decrypt("start_code", order.startCodeEnc))) {
-        throw AppError.of("START_CODE_INVALID", {}, { errors: [{ path: "body.code", message: "wrong code" }] });
-      }
+      await checkStartCode(env, order, input.code);
       next = await transition(env, order, "in_service", actor, "work started with the customer's code");
       break;
     }

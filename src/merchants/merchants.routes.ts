@@ -11,6 +11,10 @@ export const Merchant = z
     id: z.string().openapi({ example: "mch_01JD3Q8Z6X9V4M2K7T5R1N0PAB" }),
     name: z.string(),
     active: z.boolean().openapi({ description: "An inactive merchant's services are hidden from customers" }),
+    platformTechnicians: z.boolean().openapi({
+      description:
+        "Whether dispatch may give the merchant's orders to platform technicians (those of no merchant), after its own. Default false: its own technicians only. Another merchant's technicians never get them.",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -28,7 +32,10 @@ export const MerchantAdmin = z
 const MerchantName = z.string().trim().min(1).max(100);
 
 export const CreateMerchant = z.object({ name: MerchantName }).strict().openapi("CreateMerchant");
-export const PatchMerchant = z.object({ name: MerchantName.optional(), active: z.boolean().optional() }).strict().openapi("PatchMerchant");
+export const PatchMerchant = z
+  .object({ name: MerchantName.optional(), active: z.boolean().optional(), platformTechnicians: z.boolean().optional() })
+  .strict()
+  .openapi("PatchMerchant");
 export const AddMerchantAdmin = z
   .object({ phone: z.string().max(32).openapi({ example: "+8613812345678" }) })
   .strict()
@@ -80,7 +87,7 @@ export const patchMerchant = createRoute({
   method: "patch",
   path: "/v1/admin/merchants/{id}",
   tags: ["Merchants"],
-  summary: "Rename or (de)activate a merchant (operators)",
+  summary: "Rename, (de)activate a merchant, or let its orders go to platform technicians (operators, audited)",
   security: bearer,
   middleware: [operators] as const,
   request: { params: MerchantId, body: jsonBody(PatchMerchant) },

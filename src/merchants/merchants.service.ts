@@ -26,6 +26,7 @@ export interface MerchantView {
   id: string;
   name: string;
   active: boolean;
+  platformTechnicians: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -43,6 +44,7 @@ function view(m: MerchantRow): MerchantView {
     id: m.id,
     name: m.name,
     active: m.active,
+    platformTechnicians: m.platformTechnicians,
     createdAt: new Date(m.createdAt).toISOString(),
     updatedAt: new Date(m.updatedAt).toISOString(),
   };
@@ -63,7 +65,15 @@ async function visibleMerchant(db: Db, auth: Auth, id: string): Promise<Merchant
 export async function createMerchant(env: Env, actorId: string, input: { name: string }): Promise<MerchantView> {
   const db = getDb(env);
   const now = Date.now();
-  const row: MerchantRow = { id: newId("mch"), name: input.name, defaultShifts: null, active: true, createdAt: now, updatedAt: now };
+  const row: MerchantRow = {
+    id: newId("mch"),
+    name: input.name,
+    defaultShifts: null,
+    platformTechnicians: false,
+    active: true,
+    createdAt: now,
+    updatedAt: now,
+  };
   await insertMerchant(db, row);
   await appendAudit(db, { actorId, action: "merchant.create", targetType: "merchant", targetId: row.id, data: { name: row.name } });
   return view(row);
@@ -96,7 +106,7 @@ export async function patchMerchant(
   env: Env,
   actorId: string,
   id: string,
-  patch: { name?: string; active?: boolean },
+  patch: { name?: string; active?: boolean; platformTechnicians?: boolean },
 ): Promise<MerchantView> {
   const db = getDb(env);
   let revoked: string[] = [];

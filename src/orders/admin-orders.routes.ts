@@ -47,6 +47,8 @@ export const dispatch = createRoute({
   path: "/v1/admin/orders/{id}/dispatch",
   tags: ["Operations"],
   summary: "Why the order went to whom: every decision with its candidates and score breakdown",
+  description:
+    "Operators see every candidate. A merchant_admin sees only its own technicians' details (earnings, acceptance rate, score): other merchants' and platform technicians are left out and counted in `hiddenCandidates`, and `chosenTechnicianId` is null when the decision chose one of them.",
   security: bearer,
   middleware: [staff] as const,
   request: { params: OrderId },
@@ -65,6 +67,9 @@ export const dispatch = createRoute({
             chosenTechnicianId: z.string().nullable(),
             reason: z.string(),
             candidates: z.array(z.unknown()),
+            hiddenCandidates: z.number().int().openapi({
+              description: "For a merchant_admin: candidates that are not its own technicians, left out (0 for operators)",
+            }),
             at: z.string(),
           }),
         ),

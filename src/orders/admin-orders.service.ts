@@ -2,8 +2,9 @@
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { bookableService } from "../db/repositories/booking.repo";
-import { decisions, findOrder, listOrders, type OrderRow } from "../db/repositories/orders.repo";
-import { rosterEntry } from "../db/repositories/roster.repo";
+import type { Db } from "../db/client";
+import { decisions, findOrder, listOrders, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
+import { rosterEntry, technicianMerchants } from "../db/repositories/roster.repo";
 import { cityTechnicians } from "../db/repositories/dashboard.repo";
 import type { OrderQueue, OrderStatus } from "../domain/order-state";
 import { isPlatform } from "../domain/roles";
@@ -86,10 +87,19 @@ export async function getForStaff(env: Env, auth: Auth, id: string) {
   return staffView(env, await managedOrder(env, auth, id));
 }
 
-/** Every dispatch decision of the order with its candidates and their score breakdown. */
+/**
+ * Every dispatch decision of the order with its candidates and their score breakdown. A
+ * merchant_admin sees only its own technicians: other candidates (another merchant's, the
+ * platform's) are left out and counted in `hiddenCandidates`, and a decision that chose one of
+ * them names nobody.
+ */
 export async function dispatchExplanation(env: Env, auth: Auth, id: string) {
   const order = await managedOrder(env, auth, id);
-  const rows = await decisions(getDb(env), order.id);
+  const db = getDb(env);
+  const all = await decisions(db, order.id);
+  const rows = isPlatform(auth.roles)
+    ? all.map((d) => ({ ...d, hiddenCandidates: 0 }))
+    : await ownTechniciansOnly(db, all, auth.merchantId);
   return {
     orderId: order.id,
     mode: order.dispatchMode,
@@ -102,9 +112,27 @@ export async function dispatchExplanation(env: Env, auth: Auth, id: string) {
       chosenTechnicianId: d.chosenTechnicianId,
       reason: d.reason,
       candidates: d.candidates,
+      hiddenCandidates: d.hiddenCandidates,
       at: new Date(d.createdAt).toISOString(),
     })),
   };
+}
+
+/** The decisions as a merchant_admin of `merchantId` may see them (see dispatchExplanation). */
+async function ownTechniciansOnly(db: Db, rows: DecisionRow[], merchantId: string | null) {
+  const idOf = (c: unknown) => String((c as { technicianId?: unknown }).technicianId ?? "");
+  const ids = rows.flatMap((d) => [...d.candidates.map(idOf), ...(d.chosenTechnicianId ? [d.chosenTechnicianId] : [])]);
+  const merchantOf = await technicianMerchants(db, ids);
+  const own = (technicianId: string) => merchantId !== null && merchantOf.get(technicianId) === merchantId;
+  return rows.map((d) => {
+    const candidates = d.candidates.filter((c) => own(idOf(c)));
+    return {
+      ...d,
+      chosenTechnicianId: d.chosenTechnicianId && own(d.chosenTechnicianId) ? d.chosenTechnicianId : null,
+      candidates,
+      hiddenCandidates: d.candidates.length - candidates.length,
+    };
+  });
 }
 
 /** 409 INVALID_TRANSITION unless the order may still get a (new) technician. */

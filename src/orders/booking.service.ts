@@ -53,6 +53,8 @@ import { cachedCityOfCell, cachedService, forgetService, type BookableService } 
 import { cachedOwnAddress, cachedRosterEntry } from "./booking-cache";
 import { orderIdOf } from "./order-ids";
 import { getOwnOrder } from "./orders.service";
+import { refuseOverOpenOrderCap, withinOpenOrderCap } from "./open-orders";
+import { newStartCode } from "../visit/start-code.service";
 
 export interface PlaceOrderInput {
   quoteId: string;
@@ -252,8 +254,9 @@ async function tryToPlace(
     lng: terms.point.lng,
     skills: service.requiredSkills,
     exclude: [],
+    merchantId: service.merchantId,
   };
-  const startCode = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
+  const startCode = newStartCode();
   // The personal data is sealed for the order while the cell holds the interval.
   const [held, sealed] = await Promise.all([reserve(env, job, service.dispatchMode, chosen), orderPii(env, address, startCode, job)]);
   const { reservation, technician } = held;
@@ -294,6 +297,7 @@ async function tryToPlace(
         addressAsRead(terms.customerId, address.id, address.updatedAt),
         chosen ? technicianAsRead(chosen.profile.id, chosen.updatedAt) : undefined,
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
+        withinOpenOrderCap(env, row.customerId, terms.plan, now),
       ),
       extra: [
         ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
@@ -321,6 +325,7 @@ async function tryToPlace(
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
+    await refuseOverOpenOrderCap(env, row.customerId, terms.plan, now);
     if (fresh) throw notFound("Service");
     forgetService(service.id);
     return null;
@@ -395,6 +400,9 @@ function newOrder(
     notes: input.notes ?? null,
     cancelReason: null,
     completedAt: null,
+    refundCapPercent: null,
+    startCodeFailures: 0,
+    startCodeLockedAt: null,
     refundDecision: null,
     version: 1,
     lastEventId: bookedId,

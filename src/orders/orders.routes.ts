@@ -73,7 +73,8 @@ export const rescheduleOrder = createRoute({
   path: "/v1/orders/{id}/reschedule",
   tags: ["Booking"],
   summary: "Move my order to another start (same technician, atomic)",
-  description: "The old interval is released only if the new one is taken. Allowed until the technician sets off.",
+  description:
+    "The old interval is released only if the new one is taken. Allowed until the technician sets off. A later cancellation refunds at most the cancellation policy's tier at the moment of the move (taken against the start being left), so moving a late booking out does not buy a full refund; the price stays as booked.",
   security: bearer,
   middleware: [requireAuth] as const,
   request: { params: OrderId, body: jsonBody(z.object({ start: z.iso.datetime({ offset: true }) }).strict()) },

@@ -68,6 +68,10 @@ export const Order = z
     holdExpiresAt: z.string().nullable(),
     acceptBy: z.string().nullable(),
     startCode: z.string().optional().openapi({ description: "Customer only: the technician needs it to start" }),
+    startCodeLocked: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Customer and staff: wrong codes locked the start code (POST /v1/orders/{id}/start-code issues a new one)" }),
     virtualNumber: z
       .string()
       .nullable()

@@ -35,13 +35,15 @@ export async function listOwnOrders(env: Env, customerId: string, q: { status?: 
 /**
  * The refund the service's policy grants when cancelling now: a tier by hours before the start,
  * less the visit fee once the technician has set off, of what was paid (`paid`, 分). Nothing is
- * refunded when nothing was paid.
+ * refunded when nothing was paid. After the customer rescheduled, the tier is at most the one
+ * they had when they moved it (`refundCapPercent`): moving a late booking out does not buy a
+ * full refund.
  */
 export async function refundDecision(env: Env, order: OrderRow, paid: number, now = Date.now()) {
   const found = await bookableService(getDb(env), order.serviceId);
   const policy = found?.service.cancellationPolicy ?? { tiers: [], visitFee: 0 };
   const hoursBefore = (order.startAt - now) / 3_600_000;
-  const percent = refundPercentAt(policy, hoursBefore);
+  const percent = Math.min(refundPercentAt(policy, hoursBefore), order.refundCapPercent ?? 100);
   const departed = !BEFORE_DEPARTURE.includes(order.status);
   const visitFee = departed ? Math.min(policy.visitFee, paid) : 0;
   const amount = paid === 0 ? 0 : Math.floor(((paid - visitFee) * percent) / 100);
@@ -88,16 +90,23 @@ export async function cancelOrder(env: Env, order: OrderRow, actor: Actor, reaso
  */
 export async function rescheduleOwnOrder(env: Env, customerId: string, id: string, startIso: string) {
   const order = await ownOrder(env, customerId, id);
-  return orderView(env, await rescheduleOrder(env, order, { type: "customer", id: customerId }, Date.parse(startIso)), {
-    viewer: "customer",
-  });
+  const moved = await rescheduleOrder(env, order, { type: "customer", id: customerId }, Date.parse(startIso), { capRefund: true });
+  return orderView(env, moved, { viewer: "customer" });
 }
 
 /**
  * Moves an order to a new start with the same technician (the old interval stays until the new one
- * is taken) and re-arms its dispatch deadline for the new version.
+ * is taken) and re-arms its dispatch deadline for the new version. With `capRefund` (the customer
+ * moved it on their own) a later cancellation refunds at most the policy's tier of this moment,
+ * taken against the start being left (see refundDecision); the booked start stays on the order.
  */
-export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, start: number): Promise<OrderRow> {
+export async function rescheduleOrder(
+  env: Env,
+  order: OrderRow,
+  actor: Actor,
+  start: number,
+  opts: { capRefund?: boolean } = {},
+): Promise<OrderRow> {
   const db = getDb(env);
   if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
     throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
@@ -114,10 +123,16 @@ export async function rescheduleOrder(env: Env, order: OrderRow, actor: Actor, s
   const stub = cellStub(env, entry.homeCell);
   const moved = await stub.reschedule(order.holdKey, start, end);
   if (!moved.ok) throw cellError(moved);
+  const cap = opts.capRefund
+    ? Math.min(
+        order.refundCapPercent ?? 100,
+        refundPercentAt(service?.cancellationPolicy ?? { tiers: [], visitFee: 0 }, (order.startAt - now) / 3_600_000),
+      )
+    : order.refundCapPercent;
   const updated = await updateOrder(
     db,
     order,
-    { startAt: start, endAt: end },
+    { startAt: start, endAt: end, refundCapPercent: cap, bookedStartAt: order.bookedStartAt ?? order.startAt },
     {
       id: newId("evt"),
       actorType: actor.type,

@@ -103,6 +103,7 @@ export function renderOrder(order: OrderRow, facts: ViewFacts, opts: ViewOptions
     holdExpiresAt: order.holdExpiresAt === null ? null : new Date(order.holdExpiresAt).toISOString(),
     acceptBy: order.acceptBy === null ? null : new Date(order.acceptBy).toISOString(),
     startCode: opts.viewer === "customer" ? facts.startCode : undefined,
+    startCodeLocked: opts.viewer === "technician" ? undefined : order.startCodeLockedAt !== null,
     virtualNumber: opts.viewer === "staff" ? undefined : (facts.virtualNumber ?? null),
     exception: opts.viewer === "staff" ? order.exception : undefined,
     merchantId: opts.viewer === "staff" ? order.merchantId : undefined,

@@ -133,6 +133,7 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
 export function orderTermsOf(quote: QuotePayload) {
   return {
     startAt: quote.start,
+    bookedStartAt: quote.start,
     endAt: quote.end,
     units: quote.units,
     extras: quote.extras,

@@ -36,7 +36,11 @@ export const Schedule = z
     timeZone: z.string(),
     items: z.array(
       z.object({
-        orderId: z.string(),
+        orderId: z.string().openapi({ description: "The order that holds the interval", example: "ord_01JD3Q8Z6X9V4M2K7T5R1N0PAB" }),
+        dispatchRound: z.number().int().nullable().openapi({
+          description:
+            "The order's dispatch round the interval was held for (each round holds apart); null for an interval not held by dispatch",
+        }),
         start: z.string(),
         end: z.string(),
         state: z.enum(["held", "booked"]),
@@ -99,7 +103,8 @@ export const getSchedule = createRoute({
   path: "/v1/admin/technicians/{id}/schedule",
   tags: ["Technicians"],
   summary: "A technician's holds and bookings, read from the owner cell",
-  description: "The audit view of one calendar. `from`/`to` are ISO 8601 instants (default: from yesterday, 15 days); at most 62 days.",
+  description:
+    "The audit view of one calendar. `from`/`to` are ISO 8601 instants (default: from yesterday, 15 days); at most 62 days. Each item names the order that holds the interval (`orderId`, a real order id) and the dispatch round it was held for (`dispatchRound`).",
   security: bearer,
   middleware: [admins] as const,
   request: {

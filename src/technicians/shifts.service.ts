@@ -90,6 +90,12 @@ export async function putShifts(
 
 const MAX_RANGE_MS = 62 * 86_400_000;
 
+/** A calendar names an interval by its hold key, `<order id>:<dispatch round>`: the order and the round apart. */
+export function orderOfHoldKey(holdKey: string): { orderId: string; dispatchRound: number | null } {
+  const m = /^(.+):(\d+)$/.exec(holdKey);
+  return m ? { orderId: m[1]!, dispatchRound: Number(m[2]) } : { orderId: holdKey, dispatchRound: null };
+}
+
 /** The audit view of one calendar, read from the owner cell, times in the technician's zone. */
 export async function getSchedule(env: Env, auth: Auth, technicianId: string, range: { from?: string; to?: string }) {
   const from = range.from ? Date.parse(range.from) : Date.now() - 86_400_000;
@@ -106,7 +112,7 @@ export async function getSchedule(env: Env, auth: Auth, technicianId: string, ra
     technicianId,
     timeZone: tz,
     items: result.items.map((i) => ({
-      orderId: i.orderId,
+      ...orderOfHoldKey(i.orderId),
       start: toZonedIso(i.start, tz),
       end: toZonedIso(i.end, tz),
       state: i.state,

@@ -9,5 +9,6 @@ export * from "./access";
 export * from "./changes.service";
 export * from "./photos.service";
 export * from "./number-privacy.service";
+export * from "./start-code.service";
 export * as photoRouteDefs from "./photos.routes";
 export * from "./visit.schemas";

@@ -7,6 +7,8 @@ import { createRouter, fileHeaders } from "../http/openapi";
 import * as changeRoutes from "./changes.routes";
 import * as liveRoutes from "./live.routes";
 import * as photoRoutes from "./photos.routes";
+import * as startCode from "./start-code.service";
+import * as startCodeRoutes from "./start-code.routes";
 
 export default createRouter()
   .openapi(photoRoutes.uploadPhoto, async (c) => {
@@ -44,6 +46,12 @@ export default createRouter()
     const reason = c.req.valid("json")?.reason;
     return c.json(await changes.decideOwnChange(c.env, authOf(c).accountId, id, changeId, "reject", reason), 200);
   })
+  .openapi(startCodeRoutes.renewStartCode, async (c) =>
+    c.json(await startCode.renewStartCode(c.env, authOf(c).accountId, c.req.valid("param").id), 200),
+  )
+  .openapi(startCodeRoutes.unlockStartCode, async (c) =>
+    c.json(await startCode.unlockStartCode(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
+  )
   .openapi(liveRoutes.track, async (c) =>
     visit.openTracking(c.env, c.req.raw, c.get("auth"), c.req.valid("param").id, c.req.valid("query").ticket),
   )

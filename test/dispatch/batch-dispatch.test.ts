@@ -72,7 +72,7 @@ describe("batched dispatch (DISPATCH_STRATEGY=batch)", () => {
     // the calendars agree with the orders
     const sched = async (techId: string) =>
       (await call("GET", `/v1/admin/technicians/${techId}/schedule`, { token: w.admin.token })).body.items.map(
-        (i: { orderId: string }) => i.orderId.split(":")[0],
+        (i: { orderId: string }) => i.orderId,
       );
     expect(await sched(a.id)).toEqual([o2.id]);
     expect(await sched(b.id)).toEqual([o1.id]);

@@ -6,6 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
+import { fewerOpenOrders } from "../../src/db/repositories/booking.repo";
 import { candidateHistory, findOrderByHoldKey } from "../../src/db/repositories/orders.repo";
 import { countingEnv } from "../support/counting";
 import { d1Plan, statementsOf, tableScans } from "../support/plans";
@@ -54,6 +55,18 @@ describe("order reads that must not grow with history", () => {
       const plan = await d1Plan(s);
       expect(plan.join(" | ")).toContain("SEARCH order_events USING INDEX order_events_actor_idx (actor_id=? AND at>?)");
       expect(tableScans(plan, ["order_events"])).toEqual([]);
+    }
+  });
+});
+
+describe("the caps on unpaid orders", () => {
+  it("count a customer's open orders through orders_customer_status_idx, not their whole history", async () => {
+    for (const kind of ["hold", "after_service"] as const) {
+      const guard = fewerOpenOrders("acc_x", kind, 3, Date.now());
+      const plan = await d1Plan(`SELECT ${guard.sql}`, guard.params);
+      expect(plan.join(" | ")).toMatch(/SEARCH (orders|o) USING INDEX orders_customer_status_idx \(customer_id=\? AND status=\?/);
+      if (kind === "after_service") expect(plan.join(" | ")).toContain("SEARCH p USING INDEX payments_order_idx (order_id=?)");
+      expect(tableScans(plan, ["orders", "payments"])).toEqual([]);
     }
   });
 });

@@ -111,19 +111,11 @@ export async function visitTo(
   return { customer, order };
 }
 
-/**
- * The technician's calendar as the admin sees it: [orderId, start, end, state] per interval (the
- * calendar names an interval by the order and its dispatch round; the round is left out).
- */
+/** The technician's calendar as the admin sees it: [orderId, start, end, state] per interval. */
 export async function scheduleOf(w: World, technicianId: string): Promise<[string, string, string, string][]> {
   const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
   expect(res.status).toBe(200);
-  return res.body.items.map((i: { orderId: string; start: string; end: string; state: string }) => [
-    i.orderId.split(":")[0],
-    i.start,
-    i.end,
-    i.state,
-  ]);
+  return res.body.items.map((i: { orderId: string; start: string; end: string; state: string }) => [i.orderId, i.start, i.end, i.state]);
 }
 
 /** The technician asks for extra charges on their job. */

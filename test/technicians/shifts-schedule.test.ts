@@ -5,6 +5,7 @@ import { zonedToUtc } from "../../src/domain/zoned";
 import { call, expectProblem, signIn, signInWithRoles } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
 import { addTechnician, createWorld, localDay } from "../support/world";
+import { at, book, newCustomer, quote } from "../support/booking";
 
 const weekday = { start: "09:00", end: "17:00" };
 
@@ -139,6 +140,8 @@ describe("GET /v1/admin/technicians/{id}/schedule", () => {
       ["ord_a", `${date}T10:00:00+08:00`, "held"],
       ["ord_b", `${date}T13:00:00+08:00`, "booked"],
     ]);
+    // intervals not held by a dispatch round (no `:<round>` in their key) have none
+    expect(res.body.items.map((i: { dispatchRound: number | null }) => i.dispatchRound)).toEqual([null, null]);
     expect(res.body.items[0].expiresAt).not.toBeNull();
     expectProblem(
       await call("GET", `/v1/admin/technicians/${t.id}/schedule?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z`, {
@@ -151,5 +154,17 @@ describe("GET /v1/admin/technicians/{id}/schedule", () => {
       400,
       "VALIDATION_FAILED",
     );
+  });
+
+  it("names each booked interval by its real order id, with the dispatch round apart", async () => {
+    const w = await createWorld(freshCenter());
+    const t = await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const booked = await book(c, await quote(w, c, at(w, 2, "10:00")));
+    expect(booked.status).toBe(201);
+    const res = await call("GET", `/v1/admin/technicians/${t.id}/schedule`, { token: w.admin.token });
+    expect(res.body.items).toEqual([expect.objectContaining({ orderId: booked.body.id, dispatchRound: 1, state: "booked" })]);
+    // the id is one the order endpoints know
+    expect((await call("GET", `/v1/admin/orders/${res.body.items[0].orderId}`, { token: w.admin.token })).status).toBe(200);
   });
 });

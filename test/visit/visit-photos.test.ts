@@ -208,11 +208,11 @@ describe("photos the visit needs", () => {
 
 describe("who reaches photos", () => {
   it("401 without a token, 403 for a customer uploading, 404 for strangers, other merchants and missing ones", async () => {
-    const { w, techSession: tech } = await merchantWorld();
+    const { w, merchantId, techSession: tech } = await merchantWorld();
     const { customer, order } = await visitTo(w, tech, "en_route");
     const photo = (await uploadPhoto(tech, order.id, "arrive")).body;
-    // another order of the same world, another technician
-    const otherTech = await (await addTechnician(w, w.center)).session();
+    // another order of the same world, another technician of the merchant (its orders go to its own)
+    const otherTech = await (await addTechnician(w, w.center, { merchantId })).session();
     // the same time: only the other technician is free for it
     const other = await visitTo(w, otherTech, "en_route");
     const otherPhoto = (await uploadPhoto(otherTech, other.order.id, "arrive")).body;

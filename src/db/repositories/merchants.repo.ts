@@ -32,7 +32,7 @@ export async function listMerchants(db: Db, opts: { afterId?: string; limit: num
 export async function updateMerchant(
   db: Db,
   id: string,
-  patch: Partial<Pick<MerchantRow, "name" | "active">>,
+  patch: Partial<Pick<MerchantRow, "name" | "active" | "platformTechnicians">>,
   now = Date.now(),
 ): Promise<MerchantRow | undefined> {
   const [row] = await db

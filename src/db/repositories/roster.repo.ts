@@ -77,7 +77,11 @@ export async function rosterOfCell(db: Db, cell: string): Promise<RosterEntry[]>
 /** Per cell: the newest technician update (the roster version) and how many are approved. */
 export async function cellVersions(db: Db, cells: string[]): Promise<Map<string, { version: number; approved: number }>> {
   if (cells.length === 0) return new Map();
-  const rows = await db
+  return versionsOf(await versionsQuery(db, cells));
+}
+
+function versionsQuery(db: Db, cells: string[]) {
+  return db
     .select({
       cell: technicians.homeCell,
       version: sql<number>`max(${technicians.updatedAt})`,
@@ -86,10 +90,42 @@ export async function cellVersions(db: Db, cells: string[]): Promise<Map<string,
     .from(technicians)
     .where(inArray(technicians.homeCell, cells))
     .groupBy(technicians.homeCell);
+}
+
+function versionsOf(rows: { cell: string; version: number; approved: number }[]) {
   return new Map(rows.map((r) => [r.cell, { version: Number(r.version), approved: Number(r.approved) }]));
 }
 
 /** True while the technician is unchanged since `updatedAt` (a copy read earlier). */
 export function technicianAsRead(technicianId: string, updatedAt: number): Guard {
   return { sql: "EXISTS (SELECT 1 FROM technicians WHERE id = ? AND updated_at = ?)", params: [technicianId, updatedAt] };
+}
+
+/**
+ * cellVersions, and in the same round trip whether the merchant lets dispatch use platform
+ * technicians (merchants.platform_technicians; false for an unknown merchant).
+ */
+export async function cellVersionsForMerchant(
+  db: Db,
+  cells: string[],
+  merchantId: string,
+): Promise<{ versions: Map<string, { version: number; approved: number }>; platformTechnicians: boolean }> {
+  const [rows, [merchant]] = await db.batch([
+    versionsQuery(db, cells),
+    db.select({ platformTechnicians: merchants.platformTechnicians }).from(merchants).where(eq(merchants.id, merchantId)).limit(1),
+  ]);
+  return { versions: versionsOf(rows), platformTechnicians: merchant?.platformTechnicians ?? false };
+}
+
+/** The merchant of each technician (null: a platform technician); unknown ids are left out. */
+export async function technicianMerchants(db: Db, ids: string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (const part of chunked([...new Set(ids)], 90)) {
+    const rows = await db
+      .select({ id: technicians.id, merchantId: technicians.merchantId })
+      .from(technicians)
+      .where(inArray(technicians.id, part));
+    for (const r of rows) out.set(r.id, r.merchantId);
+  }
+  return out;
 }

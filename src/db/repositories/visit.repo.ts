@@ -252,3 +252,27 @@ export async function removeFavourite(db: Db, accountId: string, technicianId: s
     .returning({ id: favourites.technicianId });
   return rows.length > 0;
 }
+
+/**
+ * Counts one wrong start code atomically (parallel guesses each count): the `max`-th locks the code
+ * and bumps the order's version, so a correct code read before the lock cannot start the work
+ * after it. Only while the order is arrived and the code not locked; undefined otherwise.
+ */
+export async function countWrongStartCode(
+  db: Db,
+  orderId: string,
+  max: number,
+  now: number,
+): Promise<{ failures: number; lockedAt: number | null } | undefined> {
+  const row = await db.$client
+    .prepare(
+      `UPDATE orders SET start_code_failures = start_code_failures + 1,
+        start_code_locked_at = CASE WHEN start_code_failures + 1 >= ? THEN ? ELSE NULL END,
+        version = version + CASE WHEN start_code_failures + 1 >= ? THEN 1 ELSE 0 END
+      WHERE id = ? AND status = 'arrived' AND start_code_locked_at IS NULL
+      RETURNING start_code_failures AS failures, start_code_locked_at AS lockedAt`,
+    )
+    .bind(max, now, max, orderId)
+    .first<{ failures: number; lockedAt: number | null }>();
+  return row ?? undefined;
+}
