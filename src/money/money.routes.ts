@@ -7,6 +7,8 @@ import { IdempotencyHeader, OwnWithdrawal, Refund, Withdrawal } from "./payments
 
 const technician = requireRole("technician");
 const staff = requireRole("operator", "admin", "merchant_admin");
+/** Separation of duties: money leaves the platform only on a platform operator's decision. */
+const platformStaff = requireRole("operator", "admin");
 const Reason = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
 // ——— technicians ———
@@ -159,7 +161,8 @@ export const listWithdrawals = createRoute({
   path: "/v1/admin/withdrawals",
   tags: ["Money"],
   summary: "Technicians' withdrawals; `status=requested` is the approval queue",
-  description: "A merchant_admin sees only its technicians'.",
+  description:
+    "Operators and admins see every withdrawal and decide them. A merchant_admin sees only its own technicians' withdrawals, read-only: approving or rejecting is for platform operators (separation of duties).",
   security: bearer,
   middleware: [staff] as const,
   request: {
@@ -177,11 +180,11 @@ export const approveWithdrawal = createRoute({
   method: "post",
   path: "/v1/admin/withdrawals/{id}/approve",
   tags: ["Money"],
-  summary: "Approve a withdrawal and pay it out (audited)",
+  summary: "Approve a withdrawal and pay it out (operators and admins; audited)",
   description:
-    "Sends the payout to WITHDRAWAL_PAYOUT_PROVIDER (idempotent per withdrawal: WeChat Pay out_bill_no, Alipay out_biz_no). The answer's status: `paid` (done at once), `processing` (accepted, not finished: the money is set aside and reconciliation asks the provider until it is final; a WeChat Pay transfer notification may finish it first), or `failed` with the provider's `reason`: a FAIL answer, or the provider refusing the transfer itself (a 4xx business error such as WeChat Pay NOT_ENOUGH / INVALID_REQUEST or Alipay PAYEE_NOT_EXIST; listed at `status=failed`); money set aside goes back to the technician's balance through a payout_reversal. 409 WITHDRAWAL_DECIDED when it is not waiting for approval. 503 PAYOUT_DELAYED when the provider does not answer: the approval stands and reconciliation pays it out; the problem carries the `withdrawal`.",
+    "Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN (it sees its technicians' withdrawals but does not approve them). Sends the payout to WITHDRAWAL_PAYOUT_PROVIDER (idempotent per withdrawal: WeChat Pay out_bill_no, Alipay out_biz_no). The answer's status: `paid` (done at once), `processing` (accepted, not finished: the money is set aside and reconciliation asks the provider until it is final; a WeChat Pay transfer notification may finish it first), or `failed` with the provider's `reason`: a FAIL answer, or the provider refusing the transfer itself (a 4xx business error such as WeChat Pay NOT_ENOUGH / INVALID_REQUEST or Alipay PAYEE_NOT_EXIST; listed at `status=failed`); money set aside goes back to the technician's balance through a payout_reversal. 409 WITHDRAWAL_DECIDED when it is not waiting for approval. 503 PAYOUT_DELAYED when the provider does not answer: the approval stands and reconciliation pays it out; the problem carries the `withdrawal`.",
   security: bearer,
-  middleware: [staff] as const,
+  middleware: [platformStaff] as const,
   request: { params: WithdrawalId },
   responses: { 200: jsonContent(Withdrawal, "Approved: paid, processing, or failed at the payout provider"), ...authErrors(404, 409, 503) },
 });
@@ -190,9 +193,10 @@ export const rejectWithdrawal = createRoute({
   method: "post",
   path: "/v1/admin/withdrawals/{id}/reject",
   tags: ["Money"],
-  summary: "Reject a withdrawal (audited)",
+  summary: "Reject a withdrawal (operators and admins; audited)",
+  description: "Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN. 409 WITHDRAWAL_DECIDED when it is not waiting for a decision.",
   security: bearer,
-  middleware: [staff] as const,
+  middleware: [platformStaff] as const,
   request: { params: WithdrawalId, body: jsonBody(Reason) },
   responses: { 200: jsonContent(Withdrawal, "Rejected"), ...authErrors(404, 409, 413, 415) },
 });
