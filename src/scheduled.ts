@@ -1,6 +1,7 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
- * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end, then the outbox drain that sends what those wrote and anything
+ * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), unpaid served orders
+ * (split what arrived, remind, escalate to the exception queue), reminders that fell due, virtual-number bindings to make, retry or end, then the outbox drain that sends what those wrote and anything
  * a background drain missed. Each step runs even if an earlier one fails; the run fails (and is
  * logged) when any step did.
  */
@@ -9,6 +10,7 @@ import { writeDueReminders } from "./notifications/reminders.service";
 import { reconcilePendingPayments } from "./money/reconcile.service";
 import { reconcileNumberBindings } from "./visit/number-privacy.service";
 import { runDueStatements } from "./money/statements.service";
+import { runPaymentDues } from "./money/collection.service";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const steps: [string, () => Promise<unknown>][] = [
@@ -24,6 +26,14 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
       async () => {
         const summary = await runDueStatements(env, now);
         if (summary.due > 0) console.log(JSON.stringify({ level: "info", msg: "statements", ...summary }));
+      },
+    ],
+    [
+      "payment-dues",
+      async () => {
+        const summary = await runPaymentDues(env, now);
+        if (summary.settled || summary.reminded || summary.escalated)
+          console.log(JSON.stringify({ level: "info", msg: "payment_dues", ...summary }));
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],

@@ -66,6 +66,27 @@ export const requestWithdrawal = createRoute({
   responses: { 201: jsonContent(Withdrawal, "Requested"), ...authErrors(404, 409, 413, 415, 422) },
 });
 
+const CashCollection = z
+  .object({ id: z.string(), orderId: z.string(), technicianId: z.string(), amount: MoneySchema, at: z.string() })
+  .openapi("CashCollection");
+
+export const recordCash = createRoute({
+  method: "post",
+  path: "/v1/technician/orders/{id}/cash",
+  tags: ["Technicians"],
+  summary: "Record cash I collected for my order (Idempotency-Key required; audited)",
+  description:
+    "Only where the service allows cash (`paymentOptions.cash`, default off: 409 CASH_NOT_ACCEPTED), by the order's technician, during the visit or after it is completed, at most what is still due (400 VALIDATION_FAILED; 409 NOTHING_TO_PAY when nothing is). The cash counts as collected: it settles the customer's balance (their bookings are no longer blocked once the total is in) and is split like a payment; it comes off the technician's balance at once (ledger `cash_collection`: they hold the money). Cash is not refunded through a provider.",
+  security: bearer,
+  middleware: [technician] as const,
+  request: {
+    params: OrderId,
+    headers: IdempotencyHeader,
+    body: jsonBody(z.object({ amount: z.number().int().min(1).max(100_000_000).openapi({ description: "分" }) }).strict()),
+  },
+  responses: { 201: jsonContent(CashCollection, "Recorded"), ...authErrors(404, 409, 413, 415, 422) },
+});
+
 export const listOwnWithdrawals = createRoute({
   method: "get",
   path: "/v1/technician/withdrawals",
@@ -194,7 +215,8 @@ export const rejectWithdrawal = createRoute({
   path: "/v1/admin/withdrawals/{id}/reject",
   tags: ["Money"],
   summary: "Reject a withdrawal (operators and admins; audited)",
-  description: "Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN. 409 WITHDRAWAL_DECIDED when it is not waiting for a decision.",
+  description:
+    "Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN. 409 WITHDRAWAL_DECIDED when it is not waiting for a decision.",
   security: bearer,
   middleware: [platformStaff] as const,
   request: { params: WithdrawalId, body: jsonBody(Reason) },

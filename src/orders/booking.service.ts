@@ -21,6 +21,7 @@ import {
 } from "../db/repositories/orders.repo";
 import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { couponHasRoom, redeemStatements } from "../db/repositories/coupons.repo";
+import { noUnpaidBalance, unpaidOrderOf } from "../db/repositories/dues.repo";
 import { allOf, orderWon, type Guard } from "../db/repositories/statements";
 import { cellOf, haversineKm } from "../domain/geo";
 import { canTransition } from "../domain/order-state";
@@ -219,6 +220,7 @@ async function tryToPlace(
       guard: allOf(
         bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
+        noUnpaidBalance(row.customerId),
         opts.claim?.guard,
       ),
       extra: [
@@ -236,6 +238,9 @@ async function tryToPlace(
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     // A retry took the key over (this request outlived its lease): its answer is the one that counts.
     if (opts.claim && !(await opts.claim.held())) throw claimLost();
+    // A served order of this customer is still unpaid: they pay it before booking again.
+    const unpaid = await unpaidOrderOf(db, row.customerId);
+    if (unpaid) throw AppError.of("UNPAID_BALANCE", { orderId: unpaid.orderId }, { extra: { orderId: unpaid.orderId } });
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
     if (fresh) throw notFound("Service");

@@ -74,11 +74,7 @@ describe("technician earnings and withdrawals", () => {
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: "paid", payoutProvider: "wechatpay" });
     expect(approved.body.payoutRef).toMatch(/^po_/);
-    expectProblem(
-      await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: operator.token }),
-      409,
-      "WITHDRAWAL_DECIDED",
-    );
+    expectProblem(await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: operator.token }), 409, "WITHDRAWAL_DECIDED");
     const tx = (await ledgerOf()).find((t) => t.kind === "withdrawal" && t.ref === wd.id)!;
     expect(Object.fromEntries(tx.entries.map((x) => [x.account, x.amount]))).toEqual({
       [`technician_payable:${m.tech.id}`]: 4000,
