@@ -3,7 +3,7 @@
  * are local to the city's time zone; money stays in integer minor units (分).
  */
 import { addDays, isoWeekdayIndex, localDate, localMinuteOfDay } from "./zoned";
-import { csvDocument } from "../lib/csv";
+import { csvDocument } from "./csv";
 
 /** The order facts reports read. */
 export interface ReportOrder {

@@ -7,7 +7,6 @@ import type { OrderRow } from "../db/repositories/orders.repo";
 import { paymentsOfOrder, refundsOfOrder } from "../db/repositories/payments.repo";
 import type { Guard } from "../db/repositories/statements";
 import { newId } from "../lib/ids";
-import type { TransitionEffects } from "../orders/order-flow.service";
 import { sharesOf } from "./commission.service";
 import { settlementDelayMs } from "./providers";
 import { netOf, refundStatements, splitStatements } from "./money-writes";

@@ -14,7 +14,7 @@ import type { Auth } from "../env";
 import { AppError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { accountFromCode } from "./money-writes";
-import { csvDocument } from "../lib/csv";
+import { csvDocument } from "../domain/csv";
 
 const money = (amount: number) => ({ amount, currency: "CNY" });
 

@@ -1,6 +1,6 @@
 /** CSV exports cannot carry a spreadsheet formula: every cell starting with = + - @ tab or CR is defused. */
 import { describe, expect, it } from "vitest";
-import { csvCell, csvDocument } from "../../src/lib/csv";
+import { csvCell, csvDocument } from "../../src/domain/csv";
 import { toCsv } from "../../src/domain/reports";
 
 const LEADS = ["=", "+", "-", "@", "\t", "\r"] as const;
