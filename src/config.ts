@@ -313,6 +313,10 @@ const fields = z.object({
   COMMISSION_TECHNICIAN_SHARE_BPS: basisPoints(7000),
   // Earnings become withdrawable this many hours after the split.
   SETTLEMENT_DELAY_HOURS: int(72),
+  // A served order not paid in full: the customer is reminded this many hours after completion…
+  PAYMENT_DUE_REMINDER_HOURS: int(24, 1),
+  // …and the order goes to the operators' exception queue (exception "unpaid") after this many.
+  PAYMENT_DUE_EXCEPTION_HOURS: int(72, 1),
   // Days after completion a customer may complain.
   COMPLAINT_WINDOW_DAYS: int(7, 1),
   // Withdrawals: smallest and largest amount (分), requests per technician per day, payout provider.

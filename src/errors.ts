@@ -339,6 +339,17 @@ export const ERRORS = {
       zh: "退款已记录，但{provider}暂时无响应；恢复后系统将自动发起退款。",
     },
   },
+  UNPAID_BALANCE: {
+    status: 409,
+    detail: {
+      en: "Please pay for your completed order {orderId} before booking again.",
+      zh: "您有已完成的订单 {orderId} 尚未付款，请先付款再预约。",
+    },
+  },
+  CASH_NOT_ACCEPTED: {
+    status: 409,
+    detail: { en: "This service is not paid in cash.", zh: "该服务不支持现金支付。" },
+  },
   NOTHING_TO_PAY: {
     status: 409,
     detail: { en: "Nothing is due for stage {stage} of an order that is {status}.", zh: "订单当前状态为 {status}，{stage} 阶段无需付款。" },

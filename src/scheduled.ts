@@ -1,6 +1,7 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
- * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), reminders that fell due, virtual-number bindings to make, retry or end,
+ * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), unpaid served orders
+ * (split what arrived, remind, escalate to the exception queue), reminders that fell due, virtual-number bindings to make, retry or end,
  * the coordinates backfill (rows from before coordinates were sealed).
  * The outbox messages those steps write are sent to the queue when they are done (collected as
  * they are written, no D1 read); then the outbox backstop sends what the work that wrote it failed
@@ -13,6 +14,7 @@ import { reconcilePendingPayments } from "./money/reconcile.service";
 import { reconcileNumberBindings } from "./visit/number-privacy.service";
 import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
+import { runPaymentDues } from "./money/collection.service";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const failed = await withOutbox(env, (scoped) => runSteps(scoped, now));
@@ -41,6 +43,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       async () => {
         const summary = await runDueStatements(env, now);
         if (summary.due > 0) console.log(JSON.stringify({ level: "info", msg: "statements", ...summary }));
+      },
+    ],
+    [
+      "payment-dues",
+      async () => {
+        const summary = await runPaymentDues(env, now);
+        if (summary.settled || summary.reminded || summary.escalated)
+          console.log(JSON.stringify({ level: "info", msg: "payment_dues", ...summary }));
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],

@@ -34,7 +34,7 @@ export function Money({ tab }) {
   const { t, isPlatform } = useApp();
   const tabs = [
     ["refunds", t("moneyRefunds")],
-    ["withdrawals", t("moneyWithdrawals")],
+    ["withdrawals", t(isPlatform ? "moneyWithdrawals" : "moneyWithdrawalsView")],
     ...(isPlatform ? [["reconciliation", t("moneyReconciliation")]] : []),
     ["revenue", t("ledgerRevenue")],
     ...(isPlatform ? [["commission", t("commission")]] : []),
@@ -99,9 +99,12 @@ function RefundRow({ refund: r, onDone }) {
   </tr>`;
 }
 
-/** Technicians' withdrawals; `status=requested` is the approval queue. */
+/**
+ * Technicians' withdrawals; `status=requested` is the approval queue. Only platform operators decide
+ * them (separation of duties): a merchant admin sees its technicians' withdrawals, read-only.
+ */
 function WithdrawalQueue() {
-  const { t, city } = useApp();
+  const { t, city, isPlatform } = useApp();
   const [status, setStatus] = useState("requested");
   const [reasons, setReasons] = useState({});
   const state = useAsync(() => api(`/v1/admin/withdrawals?limit=100${status ? `&status=${status}` : ""}`), [status]);
@@ -115,6 +118,7 @@ function WithdrawalQueue() {
   return html`<div class="filters">
       <${StatusFilter} value=${status} onChange=${setStatus} statuses=${WITHDRAWAL_STATUSES} name="withdrawalStatus" />
     </div>
+    ${!isPlatform && html`<p class="muted small" data-testid="withdrawals-read-only">${t("withdrawalsByOperators")}</p>`}
     <${Loading} state=${state}
       >${() =>
         html`<${ListTable}
@@ -131,6 +135,7 @@ function WithdrawalQueue() {
               <td><${Badge} value=${w.status} />${w.reason && html`<div class="muted small">${w.reason}</div>`}</td>
               <td>
                 ${
+                  isPlatform &&
                   w.status === "requested" &&
                   html`<div class="decision">
                     <${Action} label=${t("approve")} kind="primary" run=${() => decide(w, "approve")} testid="approve-withdrawal" />

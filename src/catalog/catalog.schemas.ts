@@ -116,6 +116,10 @@ const PaymentOptionsSchema = z
     full: z.boolean(),
     depositPercent: z.number().int().min(1).max(99).nullable(),
     afterService: z.boolean(),
+    cash: z
+      .boolean()
+      .optional()
+      .openapi({ description: "The technician may take cash and record it (POST /v1/technician/orders/{id}/cash); default false" }),
   })
   .strict()
   .openapi("PaymentOptions");

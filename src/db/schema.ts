@@ -1099,3 +1099,45 @@ export const statementMismatches = sqliteTable(
     index("statement_mismatches_ref_idx").on(t.provider, t.kind, t.subject, t.ref),
   ],
 );
+
+/**
+ * What a served order still waits to be paid: one row per completed order whose total was not
+ * collected at completion (pay after service, an unpaid balance, approved extras). While a row is
+ * unsettled the customer cannot book again; the reminder and the exception queue run from it.
+ */
+export const paymentDues = sqliteTable(
+  "payment_dues",
+  {
+    orderId: text("order_id")
+      .primaryKey()
+      .references(() => orders.id),
+    customerId: text("customer_id").notNull(),
+    merchantId: text("merchant_id"),
+    /** Since when it is due (the completion). */
+    createdAt: createdAt(),
+    remindedAt: integer("reminded_at"),
+    /** When it went to the operators' exception queue (PAYMENT_DUE_EXCEPTION_HOURS after completion). */
+    escalatedAt: integer("escalated_at"),
+    /** When the order's total was collected in full. */
+    settledAt: integer("settled_at"),
+  },
+  (t) => [index("payment_dues_customer_idx").on(t.customerId, t.settledAt), index("payment_dues_open_idx").on(t.settledAt, t.createdAt)],
+);
+
+/** Cash a technician collected for an order where its service allows cash (audited). */
+export const cashCollections = sqliteTable(
+  "cash_collections",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    technicianId: text("technician_id").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    /** The account that recorded it (the technician's). */
+    recordedBy: text("recorded_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("cash_collections_order_idx").on(t.orderId)],
+);

@@ -33,6 +33,8 @@ export interface PaymentOptions {
   /** Deposit percentage when paying a deposit up front is allowed, else null. */
   depositPercent: number | null;
   afterService: boolean;
+  /** Whether the technician may take cash for it (recorded with the amount, audited); absent = no. */
+  cash?: boolean;
 }
 
 export interface PolicyProblem {

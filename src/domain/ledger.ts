@@ -11,6 +11,8 @@
  *   payout_reversal the payout_request mirrored (the provider failed the payout: the money is the technician's again)
  *   withdrawal      Dr technician_payable:<t> (paid at once) or payouts_payable (after a payout_request)
  *                                                        Cr provider_clearing:<payout provider>
+ *   cash_collection Dr technician_payable:<t>            Cr customer_funds   (cash the technician took: they hold the
+ *                                                        platform's money, so it comes off their balance at once)
  */
 import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
 
@@ -144,6 +146,24 @@ export function splitTx(
       ...(o.technicianId
         ? [{ account: account("technician_payable", o.technicianId), amount: -a.shares.technician, availableAt: a.technicianAvailableAt }]
         : []),
+    ],
+  });
+}
+
+/**
+ * Cash a technician collected from the customer: it counts as the customer's money for the order
+ * (split like a payment) and the technician holds it, so it comes off what the platform owes them.
+ */
+export function cashCollectionTx(o: OrderFacts & { technicianId: string }, c: { id: string; amount: number }): TxDraft {
+  return finish({
+    ...base(o),
+    kind: "cash_collection",
+    ref: c.id,
+    provider: null,
+    memo: `cash ${c.id} collected by the technician`,
+    entries: [
+      { account: account("technician_payable", o.technicianId), amount: c.amount },
+      { account: account("customer_funds"), amount: -c.amount },
     ],
   });
 }

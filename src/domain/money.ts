@@ -73,6 +73,7 @@ export const LEDGER_TX_KINDS = [
   "payout_request",
   "payout_reversal",
   "withdrawal",
+  "cash_collection",
 ] as const;
 export type LedgerTxKind = (typeof LEDGER_TX_KINDS)[number];
 

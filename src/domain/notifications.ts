@@ -365,6 +365,31 @@ function moneyNotices(m: OutboxEnvelope): Notice[] {
             ),
           ]
         : [];
+    case "payment.due":
+      return orderId
+        ? [
+            p.reminder === true
+              ? notice(
+                  "customer",
+                  "payment.due_reminder",
+                  { zh: "订单仍待付款", en: "Your order is still unpaid" },
+                  {
+                    zh: `服务已完成，仍有 ${amount} 未付款。付款前无法预约新的服务。`,
+                    en: `Your service is complete and ${amount} is still unpaid. You can book again once it is paid.`,
+                  },
+                  ALL,
+                  data,
+                )
+              : notice(
+                  "customer",
+                  "payment.due",
+                  { zh: "请支付服务费用", en: "Please pay for your service" },
+                  { zh: `服务已完成，请在订单中支付 ${amount}。`, en: `Your service is complete; please pay ${amount} in your order.` },
+                  APP,
+                  data,
+                ),
+          ]
+        : [];
     case "refund.succeeded":
       return orderId
         ? [

@@ -3,6 +3,7 @@
  * are local to the city's time zone; money stays in integer minor units (分).
  */
 import { addDays, isoWeekdayIndex, localDate, localMinuteOfDay } from "./zoned";
+import { csvDocument } from "./csv";
 
 /** The order facts reports read. */
 export interface ReportOrder {
@@ -178,15 +179,12 @@ export function utilisation(booked: number, shift: number): number | null {
   return ratio(booked, shift);
 }
 
-/** CSV (RFC 4180) of rows with the given columns; cells with commas, quotes or newlines are quoted. */
+/** CSV (RFC 4180) of rows with the given columns: every cell quoted, formulas defused (`csvDocument`). */
 export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : String(v);
-    // A leading =, +, - or @ would be a formula in a spreadsheet: prefix it with a quote.
-    const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-    return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-  };
-  return [columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\r\n") + "\r\n";
+  return csvDocument(
+    columns,
+    rows.map((r) => columns.map((c) => r[c])),
+  );
 }
 
 /** How loaded a cell is: open orders per online technician (open orders with nobody online count fully). */

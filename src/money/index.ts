@@ -1,5 +1,5 @@
 /**
- * Payments through the providers and their webhooks, refunds and complaints, the double-entry ledger, commissions, earnings, withdrawals, reconciliation, daily provider statements and revenue reports.
+ * Payments through the providers and their webhooks, refunds and complaints, the double-entry ledger, commissions, what served orders still owe (dues, cash), earnings, withdrawals, reconciliation, daily provider statements and revenue reports.
  * The area's public surface: its routers (mounted by src/http/routes.ts) and what other areas may call.
  */
 export { default as paymentsRoutes } from "./payments.handlers";
@@ -11,3 +11,4 @@ export * from "./settle.service";
 export * from "./reconcile.service";
 export * from "./payments.schemas";
 export * from "./statements.service";
+export { runPaymentDues, recordCash, cashOf, splitCollected } from "./collection.service";

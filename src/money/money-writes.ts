@@ -4,7 +4,7 @@
  */
 import type { OutboxMessage, OutboxMessageOf } from "../domain/outbox";
 import type { Db } from "../db/client";
-import { findTx, ledgerStatements } from "../db/repositories/ledger.repo";
+import { findTx, ledgerStatements, listTx } from "../db/repositories/ledger.repo";
 import type { OrderRow } from "../db/repositories/orders.repo";
 import { paymentSucceeded, refundRow, type PaymentRow, type RefundRow } from "../db/repositories/payments.repo";
 import { allOf, outboxRow, paymentSucceededBy, refundExists, refundFits, type Guard } from "../db/repositories/statements";
@@ -114,15 +114,16 @@ export function refundStatements(db: Db, o: OrderRow, p: PaymentRow, r: NewRefun
 /** The discount the platform pays (negative quote lines, e.g. a coupon). */
 export const couponOf = (o: OrderRow) => -o.lines.filter((l) => l.amount < 0).reduce((s, l) => s + l.amount, 0);
 
+/** An order's split of `funds` (and `coupon`), named `ref` (default: the order; later splits of it are numbered). */
 export function splitStatements(
   db: Db,
   o: OrderRow,
-  a: { funds: number; coupon: number; shares: Shares; technicianAvailableAt: number; memo: string },
+  a: { ref?: string; funds: number; coupon: number; shares: Shares; technicianAvailableAt: number; memo: string },
   now: number,
   guard: Guard,
 ): D1PreparedStatement[] {
   if (a.funds + a.coupon === 0) return [];
-  return ledgerStatements(db, splitTx(factsOf(o), { ref: o.id, ...a }), now, guard);
+  return ledgerStatements(db, splitTx(factsOf(o), { ...a, ref: a.ref ?? o.id }), now, guard);
 }
 
 export function accountFromCode(code: string): Account {
@@ -140,12 +141,13 @@ export function draftOf(tx: NonNullable<Awaited<ReturnType<typeof findTx>>>): Tx
   };
 }
 
-/** What the order's split credited to each share, or null when it has not been split. */
+/** What the order's splits (at completion and of money collected later) credited to each share, or null before any. */
 export async function splitSharesOf(db: Db, orderId: string): Promise<Shares | null> {
-  const tx = await findTx(db, "split", orderId);
-  if (!tx) return null;
+  const txs = await listTx(db, { orderId, kind: "split" }, 100);
+  if (txs.length === 0) return null;
+  const entries = txs.flatMap((t) => t.entries);
   const credit = (kind: LedgerAccountKind) =>
-    -tx.entries.filter((e) => accountFromCode(e.account).kind === kind).reduce((s, e) => s + e.amount, 0);
+    -entries.filter((e) => accountFromCode(e.account).kind === kind).reduce((s, e) => s + e.amount, 0);
   return { platform: credit("platform_revenue"), merchant: credit("merchant_payable"), technician: credit("technician_payable") };
 }
 

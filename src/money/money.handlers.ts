@@ -1,6 +1,7 @@
 import { authOf } from "../http/auth";
 import { managedOrder } from "../orders/admin-orders.service";
 import { idempotent, parseIdempotencyKey } from "../orders/idempotency.service";
+import { cashView, recordCash } from "./collection.service";
 import { listCommission, putCommission } from "./commission.service";
 import { approveRefund, refundByOperator, rejectRefund } from "./complaints.service";
 import { refundView } from "./payments.service";
@@ -28,6 +29,19 @@ export default createRouter()
     }));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as ReturnType<typeof withdrawals.withdrawalView>, 201);
+  })
+  .openapi(routes.recordCash, async (c) => {
+    const auth = authOf(c);
+    const technicianId = ownTechnicianId(auth);
+    const { amount } = c.req.valid("json");
+    const orderId = c.req.valid("param").id;
+    const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
+    const outcome = await idempotent(c.env, auth.accountId, key, { cash: { orderId, amount } }, async () => ({
+      status: 201,
+      body: await recordCash(c.env, technicianId, auth.accountId, orderId, amount),
+    }));
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(outcome.body as ReturnType<typeof cashView>, 201);
   })
   .openapi(routes.listOwnWithdrawals, async (c) =>
     c.json(await withdrawals.ownWithdrawals(c.env, ownTechnicianId(authOf(c)), c.req.valid("query")), 200),

@@ -7,6 +7,8 @@ import { IdempotencyHeader, OwnWithdrawal, Refund, Withdrawal } from "./payments
 
 const technician = requireRole("technician");
 const staff = requireRole("operator", "admin", "merchant_admin");
+/** Separation of duties: money leaves the platform only on a platform operator's decision. */
+const platformStaff = requireRole("operator", "admin");
 const Reason = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
 // ——— technicians ———
@@ -62,6 +64,27 @@ export const requestWithdrawal = createRoute({
     body: jsonBody(z.object({ amount: z.number().int().min(1).openapi({ description: "分" }) }).strict()),
   },
   responses: { 201: jsonContent(Withdrawal, "Requested"), ...authErrors(404, 409, 413, 415, 422) },
+});
+
+const CashCollection = z
+  .object({ id: z.string(), orderId: z.string(), technicianId: z.string(), amount: MoneySchema, at: z.string() })
+  .openapi("CashCollection");
+
+export const recordCash = createRoute({
+  method: "post",
+  path: "/v1/technician/orders/{id}/cash",
+  tags: ["Technicians"],
+  summary: "Record cash I collected for my order (Idempotency-Key required; audited)",
+  description:
+    "Only where the service allows cash (`paymentOptions.cash`, default off: 409 CASH_NOT_ACCEPTED), by the order's technician, during the visit or after it is completed, at most what is still due (400 VALIDATION_FAILED; 409 NOTHING_TO_PAY when nothing is). The cash counts as collected: it settles the customer's balance (their bookings are no longer blocked once the total is in) and is split like a payment; it comes off the technician's balance at once (ledger `cash_collection`: they hold the money). Cash is not refunded through a provider.",
+  security: bearer,
+  middleware: [technician] as const,
+  request: {
+    params: OrderId,
+    headers: IdempotencyHeader,
+    body: jsonBody(z.object({ amount: z.number().int().min(1).max(100_000_000).openapi({ description: "分" }) }).strict()),
+  },
+  responses: { 201: jsonContent(CashCollection, "Recorded"), ...authErrors(404, 409, 413, 415, 422) },
 });
 
 export const listOwnWithdrawals = createRoute({
@@ -159,7 +182,8 @@ export const listWithdrawals = createRoute({
   path: "/v1/admin/withdrawals",
   tags: ["Money"],
   summary: "Technicians' withdrawals; `status=requested` is the approval queue",
-  description: "A merchant_admin sees only its technicians'.",
+  description:
+    "Operators and admins see every withdrawal and decide them. A merchant_admin sees only its own technicians' withdrawals, read-only: approving or rejecting is for platform operators (separation of duties).",
   security: bearer,
   middleware: [staff] as const,
   request: {
@@ -177,11 +201,11 @@ export const approveWithdrawal = createRoute({
   method: "post",
   path: "/v1/admin/withdrawals/{id}/approve",
   tags: ["Money"],
-  summary: "Approve a withdrawal and pay it out (audited)",
+  summary: "Approve a withdrawal and pay it out (operators and admins; audited)",
   description:
-    "Sends the payout to WITHDRAWAL_PAYOUT_PROVIDER (idempotent per withdrawal: WeChat Pay out_bill_no, Alipay out_biz_no). The answer's status: `paid` (done at once), `processing` (accepted, not finished: the money is set aside and reconciliation asks the provider until it is final; a WeChat Pay transfer notification may finish it first), or `failed` with the provider's `reason`: a FAIL answer, or the provider refusing the transfer itself (a 4xx business error such as WeChat Pay NOT_ENOUGH / INVALID_REQUEST or Alipay PAYEE_NOT_EXIST; listed at `status=failed`); money set aside goes back to the technician's balance through a payout_reversal. 409 WITHDRAWAL_DECIDED when it is not waiting for approval. 503 PAYOUT_DELAYED when the provider does not answer: the approval stands and reconciliation pays it out; the problem carries the `withdrawal`.",
+    "Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN (it sees its technicians' withdrawals but does not approve them). Sends the payout to WITHDRAWAL_PAYOUT_PROVIDER (idempotent per withdrawal: WeChat Pay out_bill_no, Alipay out_biz_no). The answer's status: `paid` (done at once), `processing` (accepted, not finished: the money is set aside and reconciliation asks the provider until it is final; a WeChat Pay transfer notification may finish it first), or `failed` with the provider's `reason`: a FAIL answer, or the provider refusing the transfer itself (a 4xx business error such as WeChat Pay NOT_ENOUGH / INVALID_REQUEST or Alipay PAYEE_NOT_EXIST; listed at `status=failed`); money set aside goes back to the technician's balance through a payout_reversal. 409 WITHDRAWAL_DECIDED when it is not waiting for approval. 503 PAYOUT_DELAYED when the provider does not answer: the approval stands and reconciliation pays it out; the problem carries the `withdrawal`.",
   security: bearer,
-  middleware: [staff] as const,
+  middleware: [platformStaff] as const,
   request: { params: WithdrawalId },
   responses: { 200: jsonContent(Withdrawal, "Approved: paid, processing, or failed at the payout provider"), ...authErrors(404, 409, 503) },
 });
@@ -190,9 +214,11 @@ export const rejectWithdrawal = createRoute({
   method: "post",
   path: "/v1/admin/withdrawals/{id}/reject",
   tags: ["Money"],
-  summary: "Reject a withdrawal (audited)",
+  summary: "Reject a withdrawal (operators and admins; audited)",
+  description:
+    "Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN. 409 WITHDRAWAL_DECIDED when it is not waiting for a decision.",
   security: bearer,
-  middleware: [staff] as const,
+  middleware: [platformStaff] as const,
   request: { params: WithdrawalId, body: jsonBody(Reason) },
   responses: { 200: jsonContent(Withdrawal, "Rejected"), ...authErrors(404, 409, 413, 415) },
 });

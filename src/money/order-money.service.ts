@@ -1,33 +1,18 @@
 /**
- * The money of an order when it ends: a completion splits it as earned; a cancellation refunds
- * what the policy grants and splits what is kept. Both are written in the order's own transition.
+ * The money of an order when it ends: a completion splits what was collected (collection.service);
+ * a cancellation refunds what the policy grants and splits what is kept. Both are written in the order's own transition.
  */
 import { getDb } from "../db/client";
 import type { OrderRow } from "../db/repositories/orders.repo";
 import { paymentsOfOrder, refundsOfOrder } from "../db/repositories/payments.repo";
 import type { Guard } from "../db/repositories/statements";
 import { newId } from "../lib/ids";
-import type { TransitionEffects } from "../orders/order-flow.service";
 import { sharesOf } from "./commission.service";
 import { settlementDelayMs } from "./providers";
-import { couponOf, netOf, refundStatements, splitStatements } from "./money-writes";
+import { netOf, refundStatements, splitStatements } from "./money-writes";
 
-/** The completed order's split: its total (plus any coupon the platform pays) into commission and shares. */
-export async function completionSplit(env: Env, order: OrderRow): Promise<TransitionEffects> {
-  const db = getDb(env);
-  const coupon = couponOf(order);
-  const shares = await sharesOf(env, order, order.total + coupon);
-  return {
-    extra: (guard: Guard, now: number) =>
-      splitStatements(
-        db,
-        order,
-        { funds: order.total, coupon, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` },
-        now,
-        guard,
-      ),
-  };
-}
+/** The completed order's split of what was collected, and its due (see collection.service). */
+export { completionSplit } from "./collection.service";
 
 /** What was paid towards the order, and the writes of cancelling it with `refund` of that going back. */
 export async function cancellationMoney(env: Env, order: OrderRow) {

@@ -14,6 +14,7 @@ import { FINAL_STATUSES, SERVED_STATUSES } from "../domain/order-state";
 import type { OrderRow } from "../db/repositories/orders.repo";
 import { config } from "../config";
 import { boundOpenId } from "../identity/wechat.service";
+import { cashOfOrder } from "../db/repositories/dues.repo";
 
 export interface CreatePaymentInput {
   provider: PaymentProvider;
@@ -66,8 +67,18 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.returnUrl", message: "only for alipay channels wap and page" }] });
   }
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
-  const [payments, found] = await Promise.all([paymentsOfOrder(db, order.id), bookableService(db, order.serviceId)]);
-  const amount = amountDue(order, payments, stage, found?.service.paymentOptions.depositPercent ?? null);
+  const [payments, found, cash] = await Promise.all([
+    paymentsOfOrder(db, order.id),
+    bookableService(db, order.serviceId),
+    cashOfOrder(db, order.id),
+  ]);
+  const amount = amountDue(
+    order,
+    payments,
+    stage,
+    found?.service.paymentOptions.depositPercent ?? null,
+    cash.reduce((s, c) => s + c.amount, 0),
+  );
   if (amount === null || amount <= 0) {
     throw AppError.of("NOTHING_TO_PAY", { stage, status: order.status }, { extra: { status: order.status, stage } });
   }
@@ -186,12 +197,13 @@ export async function moneyOfOrder(env: Env, orderId: string) {
   return { payments: payments.map((p) => paymentView(p, refunds)), refunds: refunds.map(refundView) };
 }
 
-/** Whether an order can still take a payment for `stage` (and for how much). */
+/** Whether an order can still take a payment for `stage` (and for how much); `cash` the technician collected counts as paid. */
 export function amountDue(
   order: OrderRow,
   payments: PaymentRow[],
   stage: PaymentRow["stage"],
   depositPercent: number | null,
+  cash = 0,
 ): number | null {
   if (FINAL_STATUSES.includes(order.status) && !SERVED_STATUSES.includes(order.status)) return null;
   const paid = payments.filter(
@@ -200,7 +212,8 @@ export function amountDue(
   const paidStages = new Set(paid.map((p) => p.stage));
   if (stage === "full") {
     if (order.status !== "pending_payment" && order.paymentPlan !== "after_service") return null;
-    return paidStages.size > 0 ? null : order.total;
+    if (paidStages.size > 0) return null;
+    return order.total - cash > 0 ? order.total - cash : null;
   }
   if (stage === "deposit") {
     if (order.status !== "pending_payment" || order.paymentPlan !== "deposit" || depositPercent === null || paidStages.size > 0)
@@ -208,6 +221,6 @@ export function amountDue(
     return Math.floor((order.total * depositPercent + 50) / 100);
   }
   if (order.status === "pending_payment") return null;
-  const due = order.total - paid.reduce((s, p) => s + p.amount, 0);
+  const due = order.total - paid.reduce((s, p) => s + p.amount, 0) - cash;
   return due > 0 ? due : null;
 }

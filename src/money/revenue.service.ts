@@ -14,6 +14,7 @@ import type { Auth } from "../env";
 import { AppError } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { accountFromCode } from "./money-writes";
+import { csvDocument } from "../domain/csv";
 
 const money = (amount: number) => ({ amount, currency: "CNY" });
 
@@ -171,18 +172,13 @@ export async function accounts(env: Env, auth: Auth) {
 }
 
 const CSV_LIMIT = 50_000;
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? "" : String(v);
-  // Quote always; a leading = + - @ would be read as a formula by spreadsheets.
-  return `"${(/^[=+\-@]/.test(s) && !/^-?\d+$/.test(s) ? `'${s}` : s).replaceAll('"', '""')}"`;
-};
-
 /** Ledger entries of a window as CSV (one row per entry), oldest first. */
 export async function ledgerCsv(env: Env, auth: Auth, q: { from: string; to: string }): Promise<string> {
   const rows = await entriesBetween(getDb(env), { from: Date.parse(q.from), to: Date.parse(q.to), merchantId: scopeOf(auth) }, CSV_LIMIT);
   const header = ["at", "transaction", "kind", "ref", "order", "merchant", "provider", "account", "debit", "credit", "currency", "memo"];
-  const lines = rows.map(({ entry: e, tx: t }) =>
-    [
+  return csvDocument(
+    header,
+    rows.map(({ entry: e, tx: t }) => [
       new Date(t.createdAt).toISOString(),
       t.id,
       t.kind,
@@ -195,9 +191,6 @@ export async function ledgerCsv(env: Env, auth: Auth, q: { from: string; to: str
       e.amount < 0 ? -e.amount : "",
       t.currency,
       t.memo,
-    ]
-      .map(csvCell)
-      .join(","),
+    ]),
   );
-  return [header.join(","), ...lines].join("\r\n") + "\r\n";
 }

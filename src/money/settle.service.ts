@@ -26,6 +26,8 @@ import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } 
 import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../orders/order-flow.service";
 import { message, netOf, paymentSuccessStatements, refundStatements } from "./money-writes";
 import { isDuplicate, submitRefunds } from "./refund-flow.service";
+import { splitCollected } from "./collection.service";
+import { cashOfOrder } from "../db/repositories/dues.repo";
 
 export interface PaidFacts {
   paymentId: string;
@@ -63,11 +65,22 @@ export async function settleOrder(env: Env, orderId: string): Promise<void> {
   for (let attempt = 0; attempt < 6; attempt++) {
     const order = await findOrder(db, orderId);
     if (!order) return;
-    const [payments, refunds] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId)]);
+    const [payments, refunds, cash] = await Promise.all([
+      paymentsOfOrder(db, orderId),
+      refundsOfOrder(db, orderId),
+      cashOfOrder(db, orderId),
+    ]);
     const next = payments.find((p) => p.status === "succeeded" && p.disposition === null);
     if (!next) return;
     try {
-      await settlePayment(env, order, next, payments, refunds);
+      await settlePayment(
+        env,
+        order,
+        next,
+        payments,
+        refunds,
+        cash.reduce((s, c) => s + c.amount, 0),
+      );
     } catch (err) {
       // Someone else moved the order or decided the payment first: look again.
       if (!(err instanceof AppError && err.status === 409)) throw err;
@@ -77,7 +90,14 @@ export async function settleOrder(env: Env, orderId: string): Promise<void> {
 
 const applied = (payments: PaymentRow[]) => payments.filter((p) => p.disposition === "applied").reduce((s, p) => s + p.amount, 0);
 
-async function settlePayment(env: Env, order: OrderRow, p: PaymentRow, payments: PaymentRow[], refunds: RefundRow[]): Promise<void> {
+async function settlePayment(
+  env: Env,
+  order: OrderRow,
+  p: PaymentRow,
+  payments: PaymentRow[],
+  refunds: RefundRow[],
+  cash: number,
+): Promise<void> {
   const db = getDb(env);
   const net = netOf(p, refunds);
   if (net <= 0) {
@@ -95,7 +115,8 @@ async function settlePayment(env: Env, order: OrderRow, p: PaymentRow, payments:
   if (order.status === "cancelled" || order.status === "refunded") {
     return refundWhole(env, order, p, net, "late_payment", "paid after the order was cancelled");
   }
-  const due = order.total - applied(payments);
+  // Cash the technician recorded settles the order's total as a payment does.
+  const due = order.total - applied(payments) - cash;
   if (due <= 0) return refundWhole(env, order, p, net, "duplicate", "this stage was paid already");
   if (net > due) {
     // Applied, except what exceeds the order's total.
@@ -107,9 +128,11 @@ async function settlePayment(env: Env, order: OrderRow, p: PaymentRow, payments:
       ...refundStatements(db, order, p, duplicateRefund(refundId, net - due, "paid more than the order's total"), now, guard),
     ]);
     await submitRefunds(env, [refundId]);
-    return;
+    return splitCollected(env, order.id);
   }
   await dispose(env, p, "applied", newId("chg"));
+  // Paid after the visit: this money is split now (earlier money was split at completion).
+  await splitCollected(env, order.id);
 }
 
 function duplicateRefund(id: string, amount: number, reason: string) {

@@ -1,7 +1,8 @@
 /**
  * Technician earnings and withdrawals: earnings are pending until the settlement delay has passed
- * after their split, then available; a withdrawal of available money waits for an operator (or the
- * technician's merchant) and is paid out through the payout provider, with its ledger entries.
+ * after their split, then available; a withdrawal of available money waits for a platform operator
+ * (the technician's merchant sees it but does not decide it: separation of duties) and is paid out
+ * through the payout provider, with its ledger entries.
  */
 import type { OutboxMessage } from "../domain/outbox";
 import { getDb } from "../db/client";
@@ -185,10 +186,14 @@ export async function withdrawalsForStaff(
   );
 }
 
-async function managedWithdrawal(env: Env, auth: Auth, id: string): Promise<WithdrawalRow> {
+/**
+ * A withdrawal the caller may decide: platform operators and admins only (separation of duties: a
+ * merchant_admin sees its technicians' withdrawals but never decides one, 403).
+ */
+async function decidableWithdrawal(env: Env, auth: Auth, id: string): Promise<WithdrawalRow> {
+  if (!isPlatform(auth.roles)) throw AppError.of("FORBIDDEN");
   const w = await findWithdrawal(getDb(env), id);
-  if (!w || (!isPlatform(auth.roles) && (auth.merchantId === null || w.merchantId !== auth.merchantId)))
-    throw notFound({ en: "Withdrawal", zh: "提现" });
+  if (!w) throw notFound({ en: "Withdrawal", zh: "提现" });
   return w;
 }
 
@@ -200,7 +205,7 @@ const decided = (w: WithdrawalRow) => AppError.of("WITHDRAWAL_DECIDED", { status
  */
 export async function approveWithdrawal(env: Env, auth: Auth, id: string, origin?: string) {
   const db = getDb(env);
-  const w = await managedWithdrawal(env, auth, id);
+  const w = await decidableWithdrawal(env, auth, id);
   const now = Date.now();
   const [moved] = await runBatch(db, [
     withdrawalMoved(db, w.id, "requested", { status: "approved", decidedBy: auth.accountId, decidedAt: now }, now),
@@ -227,7 +232,7 @@ export async function approveWithdrawal(env: Env, auth: Auth, id: string, origin
 
 export async function rejectWithdrawal(env: Env, auth: Auth, id: string, reason: string) {
   const db = getDb(env);
-  const w = await managedWithdrawal(env, auth, id);
+  const w = await decidableWithdrawal(env, auth, id);
   const now = Date.now();
   const [moved] = await runBatch(db, [
     withdrawalMoved(db, w.id, "requested", { status: "rejected", reason, decidedBy: auth.accountId, decidedAt: now }, now),

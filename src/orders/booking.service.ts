@@ -34,6 +34,7 @@ import {
 } from "../db/repositories/orders.repo";
 import { technicianAsRead, type RosterEntry } from "../db/repositories/roster.repo";
 import { couponHasRoom, redeemStatements } from "../db/repositories/coupons.repo";
+import { noUnpaidBalance, unpaidOrderOf } from "../db/repositories/dues.repo";
 import { allOf, orderWon } from "../db/repositories/statements";
 import { cellOf, haversineKm, type LatLng } from "../domain/geo";
 import { canTransition } from "../domain/order-state";
@@ -298,6 +299,7 @@ async function tryToPlace(
         chosen ? technicianAsRead(chosen.profile.id, chosen.updatedAt) : undefined,
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
         withinOpenOrderCap(env, row.customerId, terms.plan, now),
+        noUnpaidBalance(row.customerId),
       ),
       extra: [
         ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
@@ -323,6 +325,9 @@ async function tryToPlace(
       throw new Answered(answered);
     }
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
+    // A served order of this customer is still unpaid: they pay it before booking again.
+    const unpaid = await unpaidOrderOf(db, row.customerId);
+    if (unpaid) throw AppError.of("UNPAID_BALANCE", { orderId: unpaid.orderId }, { extra: { orderId: unpaid.orderId } });
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
     await refuseOverOpenOrderCap(env, row.customerId, terms.plan, now);

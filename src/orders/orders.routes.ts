@@ -23,7 +23,7 @@ export const placeOrder = createRoute({
   tags: ["Booking"],
   summary: "Book a quoted job (Idempotency-Key required)",
   description:
-    "Holds the interval in the owner cell of the chosen or best technician, then writes the order (pending_payment with holdExpiresAt, or confirmed and dispatched at once when paying after the service). A retry with the same Idempotency-Key returns the stored answer with `Idempotent-Replayed: true`; 409 IDEMPOTENCY_IN_FLIGHT while the first runs; 422 for the same key with another body. 409 SLOT_UNAVAILABLE when nobody can take it.",
+    "Holds the interval in the owner cell of the chosen or best technician, then writes the order (pending_payment with holdExpiresAt, or confirmed and dispatched at once when paying after the service). 409 UNPAID_BALANCE (with `orderId`) while a completed order of the customer is not paid in full: nothing is written. A retry with the same Idempotency-Key returns the stored answer with `Idempotent-Replayed: true`; 409 IDEMPOTENCY_IN_FLIGHT while the first runs; 422 for the same key with another body. 409 SLOT_UNAVAILABLE when nobody can take it.",
   security: bearer,
   middleware: [requireAuth] as const,
   request: {

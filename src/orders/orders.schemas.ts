@@ -49,7 +49,7 @@ export const OrderRequest = z
   .openapi("OrderRequest");
 
 const EXCEPTION_HELP =
-  "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales, calendar_lost)";
+  "Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales, calendar_lost, unpaid: completed and still not paid PAYMENT_DUE_EXCEPTION_HOURS later)";
 
 export const Order = z
   .object({

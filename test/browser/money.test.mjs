@@ -148,13 +148,27 @@ describe("merchant admin", () => {
     const technicians = await page.$$eval("tr[data-withdrawal-id]", (rows) => rows.map((r) => r.getAttribute("data-technician-id")));
     assert.ok(technicians.includes(money.own.technicianId));
     assert.ok(!technicians.includes(money.foreign.technicianId), "another merchant's technician's withdrawal is not shown");
-    // and it may approve its own technician's withdrawal, which is paid out
-    await page.click(`tr[data-withdrawal-id="${money.own.withdrawal.id}"] [data-testid="approve-withdrawal"]`);
-    await page.waitForSelector(`tr[data-withdrawal-id="${money.own.withdrawal.id}"]`, { state: "detached" });
+    // Separation of duties: it sees the withdrawal but cannot decide it; platform operators approve.
+    await page.waitForSelector('[data-testid="withdrawals-read-only"]');
+    assert.equal(await page.$(`tr[data-withdrawal-id="${money.own.withdrawal.id}"] [data-testid="approve-withdrawal"]`), null);
     const admin = await api.signIn(MERCHANT_ADMIN_1);
+    const refused = await api.call("POST", `/v1/admin/withdrawals/${money.own.withdrawal.id}/approve`, { token: admin.token });
+    assert.equal(refused.status, 403);
     const list = await api.ok("GET", "/v1/admin/withdrawals?limit=100", { token: admin.token });
-    assert.equal(list.items.find((w) => w.id === money.own.withdrawal.id).status, "paid");
+    assert.equal(list.items.find((w) => w.id === money.own.withdrawal.id).status, "requested");
     await page.close();
+
+    // a platform operator approves it in the same screen, and it is paid out
+    const ops = await browser.context.newPage();
+    ops.setDefaultTimeout(15_000);
+    await signInThroughUi(ops, server.url, OPERATOR);
+    await ops.click('a[data-nav="money"]');
+    await ops.click('[data-tab="withdrawals"]');
+    await ops.click(`tr[data-withdrawal-id="${money.own.withdrawal.id}"] [data-testid="approve-withdrawal"]`);
+    await ops.waitForSelector(`tr[data-withdrawal-id="${money.own.withdrawal.id}"]`, { state: "detached" });
+    const after = await api.ok("GET", "/v1/admin/withdrawals?limit=100", { token: admin.token });
+    assert.equal(after.items.find((w) => w.id === money.own.withdrawal.id).status, "paid");
+    await ops.close();
   });
 
   it("edits its own service's prices, and sees the server's validation error at the field", async () => {

@@ -110,7 +110,7 @@ describe("report arithmetic", () => {
           { a: -3, b: null },
         ],
       ),
-    ).toBe('a,b\r\n"x,""y""",\'=SUM(A1)\r\n-3,\r\n');
+    ).toBe('a,b\r\n"x,""y""","\'=SUM(A1)"\r\n"-3",""\r\n');
   });
 
   it("tints a cell by open orders per online technician", () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createMerchant, signInMerchantAdmin } from "../support/catalog";
 import { at } from "../support/booking";
-import { call, expectProblem, signIn, type Session } from "../support/http";
+import { call, expectProblem, signIn, signInWithRoles, type Session } from "../support/http";
 import { localDay, merchantWorld, type MerchantWorld } from "../support/world";
 import { completeVisit, expectBalanced, ledgerOf, paidOrder } from "../support/payments";
 
@@ -50,24 +50,31 @@ describe("technician earnings and withdrawals", () => {
     expect(wd).toMatchObject({ status: "requested", amount: { amount: 4000 } });
     expect((await earnings(m.techSession)).totals).toMatchObject({ withdrawing: { amount: 4000 }, available: { amount: 2720 } });
 
-    // another merchant's admin cannot see or decide it; its own merchant's admin approves it
+    // Separation of duties: another merchant's admin sees nothing; its own merchant's admin sees it but
+    // may neither approve nor reject it (403, nothing changes); a platform operator approves it.
     const stranger = await signInMerchantAdmin(m.w.admin, await createMerchant(m.w.admin));
-    expectProblem(await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: stranger.token }), 404);
+    expectProblem(await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: stranger.token }), 403, "FORBIDDEN");
     expect((await call("GET", "/v1/admin/withdrawals", { token: stranger.token })).body.items).toEqual([]);
     expect(
       (await call("GET", "/v1/admin/withdrawals?status=requested", { token: m.merchantAdmin.token })).body.items.map(
         (x: { id: string }) => x.id,
       ),
     ).toEqual([wd.id]);
-    const approved = await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: m.merchantAdmin.token });
+    expectProblem(await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: m.merchantAdmin.token }), 403, "FORBIDDEN");
+    expectProblem(
+      await call("POST", `/v1/admin/withdrawals/${wd.id}/reject`, { token: m.merchantAdmin.token, body: { reason: "no" } }),
+      403,
+      "FORBIDDEN",
+    );
+    expect((await call("GET", "/v1/technician/withdrawals", { token: m.techSession.token })).body.items).toMatchObject([
+      { id: wd.id, status: "requested" },
+    ]);
+    const operator = await signInWithRoles(["operator"]);
+    const approved = await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: operator.token });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: "paid", payoutProvider: "wechatpay" });
     expect(approved.body.payoutRef).toMatch(/^po_/);
-    expectProblem(
-      await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: m.merchantAdmin.token }),
-      409,
-      "WITHDRAWAL_DECIDED",
-    );
+    expectProblem(await call("POST", `/v1/admin/withdrawals/${wd.id}/approve`, { token: operator.token }), 409, "WITHDRAWAL_DECIDED");
     const tx = (await ledgerOf()).find((t) => t.kind === "withdrawal" && t.ref === wd.id)!;
     expect(Object.fromEntries(tx.entries.map((x) => [x.account, x.amount]))).toEqual({
       [`technician_payable:${m.tech.id}`]: 4000,
@@ -75,7 +82,7 @@ describe("technician earnings and withdrawals", () => {
     });
     expect(await env.DB.prepare("SELECT action, actor_id FROM audit_log WHERE target_id = ?").bind(wd.id).first()).toEqual({
       action: "withdrawal.approve",
-      actor_id: m.merchantAdmin.accountId,
+      actor_id: operator.accountId,
     });
     expect((await earnings(m.techSession)).totals).toMatchObject({
       withdrawn: { amount: 4000 },

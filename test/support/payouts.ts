@@ -16,9 +16,9 @@ export const withdraw = (e: Env, s: Session, amount: number, lang = "zh-CN") =>
     headers: { "Idempotency-Key": `payout-live-${Date.now()}-${(keys += 1)}`, "Accept-Language": lang },
     body: { amount },
   });
-/** The technician's merchant admin approves (and so pays out) a withdrawal. */
+/** A platform admin approves (and so pays out) a withdrawal (merchants only see them). */
 export const approve = (e: Env, m: MerchantWorld, id: string, lang = "zh-CN") =>
-  callWith(e, "POST", `/v1/admin/withdrawals/${id}/approve`, { token: m.merchantAdmin.token, headers: { "Accept-Language": lang } });
+  callWith(e, "POST", `/v1/admin/withdrawals/${id}/approve`, { token: m.w.admin.token, headers: { "Accept-Language": lang } });
 /** A withdrawal's status, payout reference and reason, straight from D1. */
 export const withdrawal = async (id: string) =>
   env.DB.prepare("SELECT status, payout_ref AS payoutRef, reason FROM withdrawals WHERE id = ?")

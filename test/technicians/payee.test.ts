@@ -150,7 +150,7 @@ describe("withdrawals with live providers pay the account on file", () => {
     await putPayee(m.techSession, { provider: "wechatpay", openId: OPENID });
     const wd = await withdrawWith(live, m.techSession, 4000);
     expect(wd.status).toBe(201);
-    const approved = await callWith(live, "POST", `/v1/admin/withdrawals/${wd.body.id}/approve`, { token: m.merchantAdmin.token });
+    const approved = await callWith(live, "POST", `/v1/admin/withdrawals/${wd.body.id}/approve`, { token: m.w.admin.token });
     expect(approved.status).toBe(200);
     const bill = fake.bills.get(outBillNo(wd.body.id));
     expect(bill).toMatchObject({ openid: OPENID, amount: 4000 });

@@ -1,0 +1,278 @@
+/**
+ * Only money that was collected is split. At completion the order's split covers what the customer
+ * paid (and the coupon's part of it); what is still due waits in `payment_dues`: the customer is
+ * asked to pay (a `payment.due` notice), reminded after PAYMENT_DUE_REMINDER_HOURS, and the order
+ * goes to the operators' exception queue (`exception: unpaid`) after PAYMENT_DUE_EXCEPTION_HOURS;
+ * meanwhile the customer cannot book again. Each later collection (a payment of the balance, cash
+ * the technician took) is split when it arrives, as its own split transaction of the order.
+ */
+import { config } from "../config";
+import { getDb, type Db } from "../db/client";
+import { appendAudit } from "../db/repositories/audit.repo";
+import { bookableService } from "../db/repositories/booking.repo";
+import {
+  cashExists,
+  cashInsert,
+  cashOfOrder,
+  dueEscalatedStatements,
+  dueInsert,
+  dueReminded,
+  dueSettledStatements,
+  duesToEscalate,
+  duesToRemind,
+  duesToSettle,
+  fitsDue,
+  orderServed,
+  remindedAt,
+  splitCountIs,
+  stillDue,
+  type CashRow,
+} from "../db/repositories/dues.repo";
+import { ledgerStatements, listTx } from "../db/repositories/ledger.repo";
+import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
+import { paymentsOfOrder, refundsOfOrder, type PaymentRow, type RefundRow } from "../db/repositories/payments.repo";
+import { allOf, outboxRow, runBatch, type Guard } from "../db/repositories/statements";
+import { cashCollectionTx } from "../domain/ledger";
+import type { OutboxMessage } from "../domain/outbox";
+import { AppError, notFound } from "../errors";
+import { newId } from "../lib/ids";
+import type { TransitionEffects } from "../orders/order-flow.service";
+import { sharesOf } from "./commission.service";
+import { couponOf, factsOf, splitStatements } from "./money-writes";
+import { settlementDelayMs } from "./providers";
+
+/** Statuses in which an order's collected money is split (the visit happened). */
+const SERVED = ["completed", "after_sales"];
+
+/**
+ * What the customer paid towards the order: `collected` counts applied payments and cash (what
+ * settles the total); `splittable` is the customer money the ledger holds for it (less refunds
+ * taken from the customer's funds before a split, such as an overpayment sent back).
+ */
+export function collectedOf(payments: PaymentRow[], refunds: RefundRow[], cash: CashRow[]) {
+  const applied = payments.filter((p) => p.status === "succeeded" && p.disposition === "applied");
+  const cashTotal = cash.reduce((s, c) => s + c.amount, 0);
+  const collected = applied.reduce((s, p) => s + p.amount, 0) + cashTotal;
+  const returned = refunds
+    .filter((r) => !r.afterSplit && (r.status === "processing" || r.status === "succeeded") && applied.some((p) => p.id === r.paymentId))
+    .reduce((s, r) => s + r.amount, 0);
+  return { collected, splittable: collected - returned, cash: cashTotal };
+}
+
+/** The coupon's part of `upTo` of the order's total collected (all of it once the total is in). */
+function couponPart(o: OrderRow, upTo: number): number {
+  const coupon = couponOf(o);
+  if (o.total <= 0 || upTo >= o.total) return coupon;
+  return Math.floor((coupon * Math.max(0, upTo)) / o.total);
+}
+
+async function moneyOf(db: Db, orderId: string) {
+  const [payments, refunds, cash] = await Promise.all([
+    paymentsOfOrder(db, orderId),
+    refundsOfOrder(db, orderId),
+    cashOfOrder(db, orderId),
+  ]);
+  return { payments, refunds, cashRows: cash, ...collectedOf(payments, refunds, cash) };
+}
+
+function dueMessage(o: OrderRow, amount: number, reminder: boolean): OutboxMessage {
+  return {
+    id: newId("msg"),
+    topic: "payment.due",
+    payload: { orderId: o.id, customerId: o.customerId, amount, currency: o.currency, reminder },
+  };
+}
+
+/**
+ * The completed order's money, in the completion's own batch: the split of what was collected (with
+ * the coupon's part of it), and, if anything is still due, the due row and the customer's notice.
+ */
+export async function completionSplit(env: Env, order: OrderRow): Promise<TransitionEffects> {
+  const db = getDb(env);
+  const m = await moneyOf(db, order.id);
+  const funds = m.splittable;
+  const coupon = couponPart(order, m.collected);
+  const shares = await sharesOf(env, order, funds + coupon);
+  const due = order.total - m.collected;
+  return {
+    extra: (guard: Guard, now: number) => [
+      ...splitStatements(
+        db,
+        order,
+        { funds, coupon, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` },
+        now,
+        allOf(guard, splitCountIs(order.id, 0)),
+      ),
+      ...(due > 0
+        ? [
+            dueInsert(
+              db,
+              {
+                orderId: order.id,
+                customerId: order.customerId,
+                merchantId: order.merchantId,
+                createdAt: now,
+                remindedAt: null,
+                escalatedAt: null,
+                settledAt: null,
+              },
+              guard,
+            ),
+            outboxRow(db, dueMessage(order, due, false), now, allOf(guard, stillDue(order.id))),
+          ]
+        : []),
+    ],
+  };
+}
+
+/**
+ * Splits what the served order collected since its last split (a payment of the balance, cash),
+ * and settles its due once the total is in. Idempotent; safe to run at any time and concurrently
+ * (each split is written only if nobody split the order meanwhile, then it looks again).
+ */
+export async function splitCollected(env: Env, orderId: string): Promise<void> {
+  const db = getDb(env);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const order = await findOrder(db, orderId);
+    if (!order || !SERVED.includes(order.status)) return;
+    const [m, splits] = await Promise.all([moneyOf(db, orderId), listTx(db, { orderId, kind: "split" }, 100)]);
+    const sumOf = (account: string) =>
+      splits.reduce((s, t) => s + t.entries.filter((e) => e.account === account).reduce((a, e) => a + e.amount, 0), 0);
+    const funds = m.splittable - sumOf("customer_funds");
+    const coupon = couponPart(order, m.collected) - sumOf("coupon_expense");
+    const now = Date.now();
+    const settle = dueSettledStatements(db, orderId, now);
+    if (funds <= 0 || funds + coupon <= 0) {
+      await runBatch(db, settle);
+      return;
+    }
+    const shares = await sharesOf(env, order, funds + coupon);
+    // The first split of the order is named by the order (as at completion), later ones by their number.
+    const ref = splits.length === 0 ? order.id : `${order.id}:${splits.length + 1}`;
+    await runBatch(db, [
+      ...splitStatements(
+        db,
+        order,
+        {
+          ref,
+          funds,
+          coupon,
+          shares,
+          technicianAvailableAt: now + settlementDelayMs(env),
+          memo: `order ${order.id}: collected after completion`,
+        },
+        now,
+        allOf(orderServed(orderId), splitCountIs(orderId, splits.length)),
+      ),
+      ...settle,
+    ]);
+    // Look again: what arrived meanwhile (or a split someone else wrote first) is handled the same way.
+  }
+}
+
+/** A cash collection as the technician and staff see it. */
+export function cashView(c: CashRow) {
+  return {
+    id: c.id,
+    orderId: c.orderId,
+    technicianId: c.technicianId,
+    amount: { amount: c.amount, currency: c.currency },
+    at: new Date(c.createdAt).toISOString(),
+  };
+}
+
+/**
+ * The order's technician records cash they took from the customer (`amount` in 分), where the
+ * service allows cash: during the visit or once it is completed, at most what is still due. It
+ * counts as collected (split like a payment, the customer's balance settled by it) and comes off
+ * the technician's balance at once (they hold the money). Audited.
+ */
+export async function recordCash(env: Env, technicianId: string, accountId: string, orderId: string, amount: number) {
+  const db = getDb(env);
+  const order = await findOrder(db, orderId);
+  if (!order || order.technicianId !== technicianId) throw notFound("Order");
+  if (order.status !== "in_service" && !SERVED.includes(order.status)) {
+    throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
+  }
+  const found = await bookableService(db, order.serviceId);
+  if (!found?.service.paymentOptions.cash) throw AppError.of("CASH_NOT_ACCEPTED", {});
+  const m = await moneyOf(db, orderId);
+  const due = order.total - m.collected;
+  if (due <= 0)
+    throw AppError.of("NOTHING_TO_PAY", { stage: "cash", status: order.status }, { extra: { status: order.status, stage: "cash" } });
+  if (amount > due) {
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.amount", message: `at most ${due} (what is still due)` }] });
+  }
+  const now = Date.now();
+  const row: CashRow = {
+    id: newId("csh", now),
+    orderId,
+    technicianId,
+    amount,
+    currency: order.currency,
+    recordedBy: accountId,
+    createdAt: now,
+  };
+  const [inserted] = await runBatch(db, [
+    // Written only while it fits what is due when the batch runs (a payment may have arrived meanwhile).
+    cashInsert(db, row, fitsDue(orderId, amount)),
+    ...ledgerStatements(db, cashCollectionTx({ ...factsOf(order), technicianId }, row), now, cashExists(row.id)),
+  ]);
+  if (inserted?.meta.changes !== 1) {
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.amount", message: "more than is still due" }] });
+  }
+  await appendAudit(db, {
+    actorId: accountId,
+    action: "cash.collect",
+    targetType: "order",
+    targetId: orderId,
+    data: { cashId: row.id, technicianId, amount, currency: order.currency },
+  });
+  await splitCollected(env, orderId);
+  return cashView(row);
+}
+
+/** Cash recorded for an order (its views). */
+export async function cashOf(env: Env, orderId: string) {
+  return (await cashOfOrder(getDb(env), orderId)).map(cashView);
+}
+
+export interface DuesSummary {
+  settled: number;
+  reminded: number;
+  escalated: number;
+}
+
+const BATCH = 50;
+
+/**
+ * The cron's pass over unpaid served orders: money that arrived but was not split yet is split
+ * (and the due settled); dues older than PAYMENT_DUE_REMINDER_HOURS get one reminder; those older
+ * than PAYMENT_DUE_EXCEPTION_HOURS go to the operators' exception queue (`exception: unpaid`).
+ */
+export async function runPaymentDues(env: Env, now = Date.now()): Promise<DuesSummary> {
+  const db = getDb(env);
+  const cfg = config(env);
+  const s: DuesSummary = { settled: 0, reminded: 0, escalated: 0 };
+  for (const d of await duesToSettle(db, BATCH)) {
+    await splitCollected(env, d.orderId);
+    s.settled += 1;
+  }
+  for (const d of await duesToRemind(db, now - cfg.PAYMENT_DUE_REMINDER_HOURS * 3_600_000, BATCH)) {
+    const order = await findOrder(db, d.orderId);
+    if (!order) continue;
+    const m = await moneyOf(db, order.id);
+    const due = order.total - m.collected;
+    if (due <= 0) {
+      await splitCollected(env, order.id);
+      continue;
+    }
+    await runBatch(db, [dueReminded(db, order.id, now), outboxRow(db, dueMessage(order, due, true), now, remindedAt(order.id, now))]);
+    s.reminded += 1;
+  }
+  for (const d of await duesToEscalate(db, now - cfg.PAYMENT_DUE_EXCEPTION_HOURS * 3_600_000, BATCH)) {
+    const [first] = await runBatch(db, dueEscalatedStatements(db, d.orderId, now));
+    if (first?.meta.changes === 1) s.escalated += 1;
+  }
+  return s;
+}
