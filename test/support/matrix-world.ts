@@ -12,7 +12,7 @@ import type { Role } from "../../src/domain/roles";
 import { at, book, newCustomer, orderOf, quote, type Customer } from "./booking";
 import { createCategory } from "./catalog";
 import { freshCenter, insertMerchant } from "./fixtures";
-import { call, callBytes, signInAdmin, signInWithRoles, type Session } from "./http";
+import { call, callBytes, signInAdmin, signInWithRoles, type Called, type Session } from "./http";
 import { completeVisit, fundTechnician, pay, pendingOrder, sandboxPay } from "./payments";
 import { askExtraCharge, JPEG, PNG, visitTo, type VisitStatus } from "./visit";
 import { addTechnician, createWorld, insertService, type TestTechnician, type World } from "./world";
@@ -89,6 +89,12 @@ export async function buildMatrixWorld(): Promise<MatrixWorld> {
   };
 }
 
+/** The id of what an answer created (failing the set-up with the answer when it was refused). */
+function idOf(res: Called, ok: readonly number[] = [201]): string {
+  expect(ok, JSON.stringify(res.body)).toContain(res.status);
+  return res.body.id as string;
+}
+
 /** Free start times of A's service for A's technician: a fresh 3-hour slot for every booking. */
 let slot = 0;
 function nextStart(w: World): string {
@@ -163,16 +169,20 @@ export class Objects {
 
   /** A service of merchant A offered in the world's city (one a test may remove). */
   service(): Promise<string> {
-    return this.once("service", () =>
-      insertService({
-        skills: [this.m.w.skill],
-        cityId: this.m.w.cityId,
-        leadTimeMinutes: 60,
-        horizonDays: 30,
-        durationMinutes: 120,
-        merchantId: this.m.merchantA,
-      }),
-    );
+    return this.once("service", () => this.newServiceOfA("auto"));
+  }
+
+  private newServiceOfA(dispatchMode: "auto" | "grab"): Promise<string> {
+    const w = this.m.w;
+    return insertService({
+      skills: [w.skill],
+      cityId: w.cityId,
+      leadTimeMinutes: 60,
+      horizonDays: 30,
+      durationMinutes: 120,
+      merchantId: this.m.merchantA,
+      dispatchMode,
+    });
   }
 
   /** An extra charge technician A asked for on an order in service. */
@@ -224,8 +234,7 @@ export class Objects {
         headers: { "Idempotency-Key": newId("key") },
         body: { amount: 1000 },
       });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body.id as string;
+      return idOf(res);
     });
   }
 
@@ -237,8 +246,7 @@ export class Objects {
         type: "image/jpeg",
         bytes: JPEG,
       });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body.id as string;
+      return idOf(res);
     });
   }
 
@@ -256,8 +264,7 @@ export class Objects {
           contactPhone: "13912345678",
         },
       });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body.id as string;
+      return idOf(res);
     });
   }
 
@@ -268,8 +275,7 @@ export class Objects {
         token: this.m.customerA.session.token,
         body: { platform: "ios", provider: "jpush", token: newId("jp"), appVersion: "1.0.0" },
       });
-      expect([200, 201], JSON.stringify(res.body)).toContain(res.status);
-      return res.body.id as string;
+      return idOf(res, [200, 201]);
     });
   }
 
@@ -321,8 +327,7 @@ export class Objects {
           endsAt: new Date(Date.now() + 86_400_000).toISOString(),
         },
       });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body.id as string;
+      return idOf(res);
     });
   }
 
@@ -355,19 +360,10 @@ export class Objects {
   /** An order of A's grab-mode service waiting in the pool for a technician to take it. */
   poolOrder(): Promise<string> {
     return this.once("poolOrder", async () => {
-      this.m.grabService ??= await insertService({
-        skills: [this.m.w.skill],
-        cityId: this.m.w.cityId,
-        leadTimeMinutes: 60,
-        horizonDays: 30,
-        durationMinutes: 120,
-        merchantId: this.m.merchantA,
-        dispatchMode: "grab",
-      });
+      this.m.grabService ??= await this.newServiceOfA("grab");
       const q = await quote(this.m.w, this.m.customerA, nextStart(this.m.w), { serviceId: this.m.grabService });
       const res = await book(this.m.customerA, q);
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body.id as string;
+      return idOf(res);
     });
   }
 
