@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LEDGER_TX_KINDS } from "../domain/money";
+import { isTimeZone } from "../domain/time-zone";
 import { requireRole } from "../http/auth";
 import { authErrors, bearer, CursorQuery, jsonBody, jsonContent, LimitQuery, MoneySchema, page } from "../http/openapi";
 
@@ -13,6 +14,8 @@ const Tz = z
   .string()
   .min(1)
   .max(64)
+  // An unknown zone is a 400 here, not a RangeError (500) where the days are formatted.
+  .refine(isTimeZone, "an IANA time zone")
   .default("Asia/Shanghai")
   .openapi({ description: "IANA time zone of the days (default Asia/Shanghai)" });
 

@@ -1,0 +1,678 @@
+/**
+ * The authorization matrix: one entry per operation of `/openapi.json` (keyed `METHOD /path` as the
+ * document spells it), saying who may call it and how to build its request against side A's
+ * objects (test/support/matrix-world.ts). The matrix tests derive every actor's expected answer:
+ *
+ * - anonymous → 401 unless the route is public;
+ * - an actor none of whose roles passes the route's guard → 403;
+ * - an actor the guard lets in but who does not reach side A's object (not in `reach`) → 404;
+ * - everyone else (the object's owner, its merchant's staff, the platform) → not a denial.
+ *
+ * A route of the document without an entry here fails the tests: adding a route means adding its line.
+ */
+import type { Role } from "../../src/domain/roles";
+import { newId } from "../../src/lib/ids";
+import { serviceBody } from "../support/catalog";
+import { call, signIn, uniquePhone } from "../support/http";
+import type { Actor, Objects } from "../support/matrix-world";
+import { JPEG } from "../support/visit";
+
+export interface MatrixRequest {
+  path: string;
+  body?: unknown;
+  /** An upload instead of a JSON body. */
+  bytes?: { type: string; bytes: Uint8Array };
+}
+
+export interface MatrixEntry {
+  /** Who the route's guard lets in: anyone ("public"), any signed-in account ("signed-in"), or these roles. */
+  roles: "public" | "signed-in" | readonly Role[];
+  /** Of those let in, who reaches side A's object; the others get 404. Absent: all of them (no object, or a public one). */
+  reach?: readonly Actor[];
+  /** The request, built per call (side A's object in the path, a valid body). */
+  request: (o: Objects, actor: Actor) => MatrixRequest | Promise<MatrixRequest>;
+  /**
+   * The operation changes its object: side A's objects are made afresh for it (`true`), or afresh
+   * for every caller allowed to (`"each"`: it removes the object, so the next caller would not find it).
+   */
+  fresh?: boolean | "each";
+  /**
+   * A list: side A's object (this text, usually its id) is in the answer of the allowed callers in
+   * `to`, and in nobody else's.
+   */
+  shows?: { to: readonly Actor[]; id: (o: Objects) => Promise<string> | string };
+  /** Answers the allowed callers may get besides 2xx/409/422 (e.g. 426 for a WebSocket route called without an upgrade). */
+  alsoAllowed?: readonly number[];
+}
+
+const STAFF: readonly Role[] = ["operator", "admin", "merchant_admin"];
+const PLATFORM: readonly Role[] = ["operator", "admin"];
+const TECH: readonly Role[] = ["technician"];
+const CUSTOMER: readonly Role[] = ["customer"];
+
+/** The parties to side A's order: its customer, its technician, its merchant's admin and the platform. */
+const PARTIES: readonly Actor[] = ["customerA", "techA", "merchantA", "operator", "admin"];
+/** Whoever runs side A's merchant: its admin and the platform. */
+const STAFF_A: readonly Actor[] = ["merchantA", "operator", "admin"];
+const CUSTOMER_A: readonly Actor[] = ["customerA"];
+
+const day = (offset = 0) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const iso = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString();
+const reportQuery = () => `from=${encodeURIComponent(iso(-7))}&to=${encodeURIComponent(iso(1))}`;
+const reportDays = () => `from=${day(-7)}&to=${day()}`;
+const ALIPAY_PAYEE = { provider: "alipay", identity: "matrix@example.com", identityType: "ALIPAY_LOGON_ID", realName: "张三" };
+
+/** A fresh account's refresh token (logout needs one that is the caller's own). */
+async function refreshToken(): Promise<string> {
+  return (await signIn()).refreshToken;
+}
+
+/** A phone and the code just sent to it (dev echo). */
+async function codeFor(): Promise<{ phone: string; code: string }> {
+  const phone = uniquePhone();
+  const otp = await call("POST", "/v1/auth/otp", { body: { phone } });
+  return { phone, code: otp.body.devCode as string };
+}
+
+export const MATRIX: Record<string, MatrixEntry> = {
+  "GET /healthz": { roles: "public", request: () => ({ path: "/healthz" }) },
+  // sign-in
+  "POST /v1/auth/otp": { roles: "public", request: () => ({ path: "/v1/auth/otp", body: { phone: uniquePhone() } }) },
+  "POST /v1/auth/token": { roles: "public", request: async () => ({ path: "/v1/auth/token", body: await codeFor() }) },
+  "POST /v1/auth/logout": {
+    roles: "public",
+    request: async () => ({ path: "/v1/auth/logout", body: { refreshToken: await refreshToken() } }),
+  },
+  "POST /v1/auth/wechat": { roles: "public", request: () => ({ path: "/v1/auth/wechat", body: { code: "matrix-code" } }) },
+  // the caller's own things
+  "GET /v1/me": { roles: "signed-in", request: () => ({ path: "/v1/me" }) },
+  "PATCH /v1/me": { roles: "signed-in", request: () => ({ path: "/v1/me", body: { name: "Matrix" } }) },
+  "GET /v1/me/wechat": { roles: "signed-in", request: () => ({ path: "/v1/me/wechat" }) },
+  "POST /v1/me/wechat": { roles: "signed-in", request: () => ({ path: "/v1/me/wechat", body: { code: "matrix-code" } }) },
+  "DELETE /v1/me/wechat": { roles: "signed-in", request: () => ({ path: "/v1/me/wechat" }) },
+  "GET /v1/me/addresses": {
+    roles: "signed-in",
+    request: () => ({ path: "/v1/me/addresses" }),
+    shows: { to: CUSTOMER_A, id: (o) => o.address() },
+  },
+  "POST /v1/me/addresses": {
+    roles: "signed-in",
+    request: (o) => ({
+      path: "/v1/me/addresses",
+      body: {
+        label: "家",
+        text: "测试路 1 号 101 室",
+        lat: o.m.w.center.lat,
+        lng: o.m.w.center.lng,
+        contactName: "张三",
+        contactPhone: "13912345678",
+      },
+    }),
+  },
+  "PATCH /v1/me/addresses/{id}": {
+    roles: "signed-in",
+    reach: ["customerA"],
+    request: async (o) => ({ path: `/v1/me/addresses/${await o.address()}`, body: { label: "新" } }),
+  },
+  "DELETE /v1/me/addresses/{id}": {
+    roles: "signed-in",
+    reach: ["customerA"],
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/me/addresses/${await o.address()}` }),
+  },
+  "GET /v1/me/favourites": { roles: CUSTOMER, request: () => ({ path: "/v1/me/favourites" }) },
+  "PUT /v1/me/favourites/{technicianId}": {
+    roles: CUSTOMER,
+    reach: CUSTOMER_A,
+    request: async (o) => (await o.review(), { path: `/v1/me/favourites/${o.m.techA.id}` }),
+  },
+  "DELETE /v1/me/favourites/{technicianId}": {
+    roles: CUSTOMER,
+    reach: CUSTOMER_A,
+    request: async (o, actor) => (await o.favourite(actor), { path: `/v1/me/favourites/${o.m.techA.id}` }),
+  },
+  "GET /v1/me/notifications": {
+    roles: "signed-in",
+    request: () => ({ path: "/v1/me/notifications?limit=100" }),
+    shows: { to: CUSTOMER_A, id: (o) => o.notification() },
+  },
+  "POST /v1/me/notifications/read-all": { roles: "signed-in", request: () => ({ path: "/v1/me/notifications/read-all" }) },
+  "POST /v1/me/notifications/{id}/read": {
+    roles: "signed-in",
+    reach: ["customerA"],
+    request: async (o) => ({ path: `/v1/me/notifications/${await o.notification()}/read` }),
+  },
+  "POST /v1/me/devices": {
+    roles: "signed-in",
+    request: () => ({ path: "/v1/me/devices", body: { platform: "android", provider: "fcm", token: newId("fcm"), appVersion: "1.0.0" } }),
+  },
+  "GET /v1/me/devices": {
+    roles: "signed-in",
+    request: () => ({ path: "/v1/me/devices" }),
+    shows: { to: CUSTOMER_A, id: (o) => o.device() },
+  },
+  "DELETE /v1/me/devices/{id}": {
+    roles: "signed-in",
+    reach: ["customerA"],
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/me/devices/${await o.device()}` }),
+  },
+  // the catalogue
+  "GET /v1/cities": { roles: "public", request: () => ({ path: "/v1/cities" }) },
+  "POST /v1/admin/cities": {
+    roles: PLATFORM,
+    request: () => ({
+      path: "/v1/admin/cities",
+      body: { name: "Nowhere", timeZone: "Asia/Shanghai", center: { lat: 85, lng: 0 }, radiusKm: 1 },
+    }),
+  },
+  "GET /v1/skills": { roles: "public", request: () => ({ path: "/v1/skills" }) },
+  "POST /v1/admin/skills": {
+    roles: PLATFORM,
+    request: () => ({
+      path: "/v1/admin/skills",
+      body: { code: `mx_${Math.random().toString(36).slice(2, 10)}`, name: { zh: "技能", en: "Skill" } },
+    }),
+  },
+  "GET /v1/categories": { roles: "public", request: () => ({ path: "/v1/categories" }) },
+  "POST /v1/admin/categories": {
+    roles: PLATFORM,
+    request: () => ({ path: "/v1/admin/categories", body: { name: { zh: "类", en: "Kind" } } }),
+  },
+  "PATCH /v1/admin/categories/{id}": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/categories/${await o.category()}`, body: { sort: 3 } }),
+  },
+  "DELETE /v1/admin/categories/{id}": {
+    roles: PLATFORM,
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/admin/categories/${await o.category()}` }),
+  },
+  "GET /v1/services": { roles: "public", request: () => ({ path: "/v1/services" }) },
+  "GET /v1/services/{id}": { roles: "public", request: (o) => ({ path: `/v1/services/${o.m.w.serviceId}` }) },
+  "GET /v1/admin/services": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/services?limit=100" }),
+    shows: { to: STAFF_A, id: (o) => o.m.w.serviceId },
+  },
+  "POST /v1/admin/services": {
+    roles: STAFF,
+    request: async (o) => ({
+      path: "/v1/admin/services",
+      body: serviceBody({ categoryId: await o.category(), cityIds: [o.m.w.cityId], requiredSkills: [o.m.w.otherSkill] }),
+    }),
+  },
+  "GET /v1/admin/services/{id}": { roles: STAFF, reach: STAFF_A, request: (o) => ({ path: `/v1/admin/services/${o.m.w.serviceId}` }) },
+  "PATCH /v1/admin/services/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/services/${o.m.w.serviceId}`, body: { name: { en: "Cleaning" } } }),
+  },
+  "DELETE /v1/admin/services/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/admin/services/${await o.service()}` }),
+  },
+  "GET /v1/availability": {
+    roles: "public",
+    request: (o) => ({
+      path: `/v1/availability?serviceId=${o.m.w.serviceId}&lat=${o.m.w.center.lat}&lng=${o.m.w.center.lng}&date=${day(3)}`,
+    }),
+  },
+  // merchants
+  "POST /v1/admin/merchants": { roles: PLATFORM, request: () => ({ path: "/v1/admin/merchants", body: { name: "Merchant" } }) },
+  "GET /v1/admin/merchants": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/merchants?limit=100" }),
+    shows: { to: STAFF_A, id: (o) => o.m.merchantA },
+  },
+  "GET /v1/admin/merchants/{id}": { roles: STAFF, reach: STAFF_A, request: (o) => ({ path: `/v1/admin/merchants/${o.m.merchantA}` }) },
+  "PATCH /v1/admin/merchants/{id}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/merchants/${o.m.merchantA}`, body: { name: "Merchant A" } }),
+  },
+  "POST /v1/admin/merchants/{id}/admins": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/merchants/${o.m.merchantA}/admins`, body: { phone: uniquePhone() } }),
+  },
+  "GET /v1/admin/merchants/{id}/admins": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/merchants/${o.m.merchantA}/admins` }),
+  },
+  "DELETE /v1/admin/merchants/{id}/admins/{accountId}": {
+    roles: PLATFORM,
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/admin/merchants/${o.m.merchantA}/admins/${await o.merchantAdmin()}` }),
+  },
+  // technicians
+  "POST /v1/admin/technicians": {
+    roles: STAFF,
+    request: (o) => ({
+      path: "/v1/admin/technicians",
+      body: { phone: uniquePhone(), name: "New", skills: [o.m.w.otherSkill], home: o.m.w.center },
+    }),
+  },
+  "GET /v1/admin/technicians": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/technicians?city=${o.m.w.cityId}&limit=100` }),
+    shows: { to: STAFF_A, id: (o) => o.m.techA.id },
+  },
+  "GET /v1/admin/technicians/{id}": { roles: STAFF, reach: STAFF_A, request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}` }) },
+  "POST /v1/admin/technicians/{id}/approve": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/technicians/${await o.applicant()}/approve` }),
+  },
+  "POST /v1/admin/technicians/{id}/reject": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/technicians/${await o.applicant()}/reject`, body: { reason: "incomplete" } }),
+  },
+  "GET /v1/admin/technicians/{id}/shifts": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/shifts` }),
+  },
+  "PUT /v1/admin/technicians/{id}/shifts": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/shifts`, body: { weekly: null } }),
+  },
+  "GET /v1/admin/technicians/{id}/schedule": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/schedule` }),
+  },
+  "POST /v1/admin/technicians/{id}/move": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/technicians/${await o.applicant()}/move`, body: { home: o.m.w.center } }),
+  },
+  "GET /v1/admin/technicians/{id}/payee": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/payee` }),
+  },
+  "POST /v1/admin/technicians/{id}/documents": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/documents?kind=other`, bytes: { type: "image/jpeg", bytes: JPEG } }),
+  },
+  "GET /v1/admin/technicians/{id}/documents": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/documents` }),
+  },
+  "GET /v1/admin/technicians/{id}/documents/{documentId}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/documents/${await o.document()}` }),
+  },
+  // the technician's own things
+  "GET /v1/technician/shifts": { roles: TECH, request: () => ({ path: "/v1/technician/shifts" }) },
+  "PUT /v1/technician/shifts": { roles: TECH, request: () => ({ path: "/v1/technician/shifts", body: { weekly: null } }) },
+  "POST /v1/technician/status": { roles: TECH, request: () => ({ path: "/v1/technician/status", body: { online: true } }) },
+  "POST /v1/technician/presence": { roles: TECH, request: (o) => ({ path: "/v1/technician/presence", body: o.m.w.center }) },
+  "GET /v1/technician/stream": { roles: TECH, request: () => ({ path: "/v1/technician/stream" }) },
+  "GET /v1/technician/payee": { roles: TECH, request: () => ({ path: "/v1/technician/payee" }) },
+  "PUT /v1/technician/payee": { roles: TECH, request: () => ({ path: "/v1/technician/payee", body: ALIPAY_PAYEE }) },
+  "DELETE /v1/technician/payee/{provider}": {
+    roles: TECH,
+    request: async (o, actor) => (await o.payeeOf(actor, ALIPAY_PAYEE), { path: "/v1/technician/payee/alipay" }),
+  },
+  "GET /v1/technician/documents": { roles: TECH, request: () => ({ path: "/v1/technician/documents" }) },
+  "POST /v1/technician/documents": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/documents?kind=other", bytes: { type: "image/jpeg", bytes: JPEG } }),
+  },
+  "GET /v1/technician/earnings": { roles: TECH, request: () => ({ path: "/v1/technician/earnings" }) },
+  "POST /v1/technician/withdrawals": { roles: TECH, request: () => ({ path: "/v1/technician/withdrawals", body: { amount: 1000 } }) },
+  "GET /v1/technician/withdrawals": { roles: TECH, request: () => ({ path: "/v1/technician/withdrawals" }) },
+  "GET /v1/technician/tasks": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/tasks?limit=100" }),
+    shows: { to: ["techA"], id: (o) => o.order() },
+  },
+  "GET /v1/technician/pool": { roles: TECH, request: () => ({ path: "/v1/technician/pool" }) },
+  "GET /v1/technician/tasks/{orderId}": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => ({ path: `/v1/technician/tasks/${await o.order()}` }),
+  },
+  "POST /v1/technician/tasks/{orderId}/grab": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: true,
+    request: async (o) => ({ path: `/v1/technician/tasks/${await o.poolOrder()}/grab` }),
+  },
+  "POST /v1/technician/tasks/{orderId}/{action}": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: true,
+    request: async (o) => ({ path: `/v1/technician/tasks/${await o.order()}/accept`, body: {} }),
+  },
+  "POST /v1/technician/tasks/{orderId}/photos": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => ({
+      path: `/v1/technician/tasks/${(await o.visit("en_route")).id}/photos?kind=arrive`,
+      bytes: { type: "image/jpeg", bytes: JPEG },
+    }),
+  },
+  "POST /v1/technician/tasks/{orderId}/extra-charges": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => ({
+      path: `/v1/technician/tasks/${(await o.visit("in_service")).id}/extra-charges`,
+      body: { items: [{ label: "配件", amount: 500 }], reason: "更换" },
+    }),
+  },
+  "POST /v1/technician/tasks/{orderId}/time-change": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => ({ path: `/v1/technician/tasks/${await o.order()}/time-change`, body: { start: o.start(), reason: "延误" } }),
+  },
+  "POST /v1/technician/tasks/{orderId}/changes/{changeId}/withdraw": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: true,
+    request: async (o) => {
+      const c = await o.change();
+      return { path: `/v1/technician/tasks/${c.orderId}/changes/${c.changeId}/withdraw` };
+    },
+  },
+  // orders
+  "POST /v1/quotes": {
+    roles: "signed-in",
+    request: (o) => ({
+      path: "/v1/quotes",
+      body: { serviceId: o.m.w.serviceId, lat: o.m.w.center.lat, lng: o.m.w.center.lng, start: o.start() },
+    }),
+  },
+  "POST /v1/orders": {
+    roles: "signed-in",
+    reach: ["customerA"],
+    request: async (o) => {
+      const q = await o.quote();
+      return {
+        path: "/v1/orders",
+        body: { quoteId: q.id, addressId: o.m.customerA.addressId, start: q.start, paymentPlan: "after_service" },
+      };
+    },
+  },
+  "GET /v1/orders": {
+    roles: "signed-in",
+    request: () => ({ path: "/v1/orders?limit=100" }),
+    shows: { to: CUSTOMER_A, id: (o) => o.order() },
+  },
+  "GET /v1/orders/{id}": { roles: "signed-in", reach: CUSTOMER_A, request: async (o) => ({ path: `/v1/orders/${await o.order()}` }) },
+  "POST /v1/orders/{id}/cancel": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/orders/${await o.order()}/cancel`, body: { reason: "plans changed" } }),
+  },
+  "POST /v1/orders/{id}/reschedule": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/orders/${await o.order()}/reschedule`, body: { start: o.start() } }),
+  },
+  "POST /v1/orders/{id}/payments": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/orders/${(await o.payment()).orderId}/payments`, body: { provider: "sandbox" } }),
+  },
+  "GET /v1/orders/{id}/payments": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/orders/${(await o.payment()).orderId}/payments` }),
+  },
+  "POST /v1/orders/{id}/complaints": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    request: async (o) => ({ path: `/v1/orders/${(await o.review()).orderId}/complaints`, body: { reason: "not clean" } }),
+  },
+  "POST /v1/sandbox/payments/{id}/pay": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/sandbox/payments/${(await o.payment()).paymentId}/pay`, body: { outcome: "failed" } }),
+  },
+  "GET /v1/orders/{id}/photos": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => ({ path: `/v1/orders/${(await o.review()).orderId}/photos` }),
+  },
+  "GET /v1/orders/{id}/photos/{photoId}": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => {
+      const r = await o.review();
+      return { path: `/v1/orders/${r.orderId}/photos/${r.visitPhotoId}` };
+    },
+  },
+  "GET /v1/orders/{id}/changes": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => ({ path: `/v1/orders/${(await o.change()).orderId}/changes` }),
+  },
+  "POST /v1/orders/{id}/changes/{changeId}/approve": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    fresh: true,
+    request: async (o) => {
+      const c = await o.change();
+      return { path: `/v1/orders/${c.orderId}/changes/${c.changeId}/approve` };
+    },
+  },
+  "POST /v1/orders/{id}/changes/{changeId}/reject": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    fresh: true,
+    request: async (o) => {
+      const c = await o.change();
+      return { path: `/v1/orders/${c.orderId}/changes/${c.changeId}/reject`, body: { reason: "no" } };
+    },
+  },
+  "GET /v1/orders/{id}/track": {
+    roles: CUSTOMER,
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/orders/${await o.order()}/track` }),
+  },
+  "POST /v1/orders/{id}/review": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    request: async (o) => ({
+      path: `/v1/orders/${(await o.review()).orderId}/review`,
+      body: { ratings: { quality: 4, punctuality: 4, attitude: 4, value: 4 } },
+    }),
+  },
+  "GET /v1/orders/{id}/review": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => ({ path: `/v1/orders/${(await o.review()).orderId}/review` }),
+  },
+  "POST /v1/orders/{id}/review/photos": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    request: async (o) => ({ path: `/v1/orders/${(await o.review()).orderId}/review/photos`, bytes: { type: "image/jpeg", bytes: JPEG } }),
+  },
+  "GET /v1/reviews/{id}/photos/{photoId}": {
+    roles: "public",
+    request: async (o) => {
+      const r = await o.review();
+      return { path: `/v1/reviews/${r.reviewId}/photos/${r.reviewPhotoId}` };
+    },
+  },
+  "GET /v1/technicians/{id}/reviews": { roles: "public", request: (o) => ({ path: `/v1/technicians/${o.m.techA.id}/reviews` }) },
+  // payment providers' callbacks: public, refused without the provider's signature (401), never 404/403
+  "POST /v1/webhooks/stripe": { roles: "public", request: () => ({ path: "/v1/webhooks/stripe", body: {} }), alsoAllowed: [400, 401] },
+  "POST /v1/webhooks/wechatpay": {
+    roles: "public",
+    request: () => ({ path: "/v1/webhooks/wechatpay", body: {} }),
+    alsoAllowed: [400, 401],
+  },
+  "POST /v1/webhooks/alipay": { roles: "public", request: () => ({ path: "/v1/webhooks/alipay", body: {} }), alsoAllowed: [400, 401] },
+  // operations
+  "GET /v1/admin/orders": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/orders?limit=100" }),
+    shows: { to: STAFF_A, id: (o) => o.order() },
+  },
+  "GET /v1/admin/orders/{id}": { roles: STAFF, reach: STAFF_A, request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}` }) },
+  "GET /v1/admin/orders/{id}/dispatch": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/dispatch` }),
+  },
+  "GET /v1/admin/orders/{id}/candidates": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/candidates` }),
+  },
+  "POST /v1/admin/orders/{id}/assign": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/assign`, body: { technicianId: o.m.techA.id } }),
+  },
+  "POST /v1/admin/orders/{id}/cancel": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/cancel`, body: { reason: "no show" } }),
+  },
+  "POST /v1/admin/orders/{id}/contact": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/contact`, body: { reason: "technician cannot find the door" } }),
+  },
+  "POST /v1/admin/orders/{id}/refunds": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/orders/${(await o.refund()).orderId}/refunds`, body: { amount: 1, reason: "goodwill" } }),
+  },
+  "GET /v1/admin/refunds": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/refunds?limit=100" }),
+    shows: { to: STAFF_A, id: async (o) => (await o.refund()).refundId },
+  },
+  "POST /v1/admin/refunds/{id}/approve": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/refunds/${(await o.refund()).refundId}/approve`, body: {} }),
+  },
+  "POST /v1/admin/refunds/{id}/reject": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/refunds/${(await o.refund()).refundId}/reject`, body: { reason: "no" } }),
+  },
+  "GET /v1/admin/withdrawals": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/withdrawals?limit=100" }),
+    shows: { to: STAFF_A, id: (o) => o.withdrawal() },
+  },
+  "POST /v1/admin/withdrawals/{id}/approve": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/withdrawals/${await o.withdrawal()}/approve` }),
+  },
+  "POST /v1/admin/withdrawals/{id}/reject": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/withdrawals/${await o.withdrawal()}/reject`, body: { reason: "no" } }),
+  },
+  "GET /v1/admin/reviews": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/reviews?limit=100" }),
+    shows: { to: STAFF_A, id: async (o) => (await o.review()).reviewId },
+  },
+  "POST /v1/admin/reviews/{id}/hide": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/reviews/${(await o.review()).reviewId}/hide`, body: { reason: "abusive" } }),
+  },
+  "POST /v1/admin/coupons": {
+    roles: PLATFORM,
+    request: () => ({
+      path: "/v1/admin/coupons",
+      body: { code: `MX${Math.random().toString(36).slice(2, 10)}`, name: "C", kind: "fixed", value: 100, startsAt: iso(), endsAt: iso(1) },
+    }),
+  },
+  "GET /v1/admin/coupons": { roles: PLATFORM, request: () => ({ path: "/v1/admin/coupons" }) },
+  "GET /v1/admin/coupons/{id}": { roles: PLATFORM, request: async (o) => ({ path: `/v1/admin/coupons/${await o.coupon()}` }) },
+  "PATCH /v1/admin/coupons/{id}": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/coupons/${await o.coupon()}`, body: { name: "Renamed" } }),
+  },
+  "GET /v1/admin/notifications/dead-letters": { roles: PLATFORM, request: () => ({ path: "/v1/admin/notifications/dead-letters" }) },
+  "POST /v1/admin/notifications/dead-letters/{id}/replay": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/notifications/dead-letters/${await o.deadLetter()}/replay` }),
+  },
+  "GET /v1/admin/audit": { roles: ["admin"], request: () => ({ path: "/v1/admin/audit" }) },
+  "GET /v1/admin/cities/{id}/live": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/cities/${o.m.w.cityId}/live` }),
+    shows: { to: STAFF_A, id: (o) => o.m.techA.id },
+  },
+  "GET /v1/admin/settings/dispatch": { roles: STAFF, request: () => ({ path: "/v1/admin/settings/dispatch" }) },
+  // money reports
+  "GET /v1/admin/reports/reconciliation": { roles: PLATFORM, request: () => ({ path: `/v1/admin/reports/reconciliation?date=${day()}` }) },
+  "POST /v1/admin/payments/reconcile": { roles: PLATFORM, request: () => ({ path: "/v1/admin/payments/reconcile" }) },
+  "GET /v1/admin/statements": { roles: PLATFORM, request: () => ({ path: `/v1/admin/statements?date=${day(-1)}` }) },
+  "POST /v1/admin/statements/run": {
+    roles: PLATFORM,
+    request: () => ({ path: "/v1/admin/statements/run", body: { date: day(-1), provider: "sandbox" } }),
+  },
+  "GET /v1/admin/reports/revenue": { roles: STAFF, request: () => ({ path: `/v1/admin/reports/revenue?${reportQuery()}` }) },
+  "GET /v1/admin/ledger/transactions": {
+    roles: STAFF,
+    request: async (o) => ({ path: `/v1/admin/ledger/transactions?orderId=${(await o.refund()).orderId}` }),
+    shows: { to: STAFF_A, id: async (o) => `technician_payable:${o.m.techA.id}` },
+  },
+  "GET /v1/admin/ledger/accounts": { roles: STAFF, request: () => ({ path: "/v1/admin/ledger/accounts" }) },
+  "GET /v1/admin/ledger/export.csv": { roles: STAFF, request: () => ({ path: `/v1/admin/ledger/export.csv?${reportQuery()}` }) },
+  "GET /v1/admin/commission-rules": { roles: PLATFORM, request: () => ({ path: "/v1/admin/commission-rules" }) },
+  "PUT /v1/admin/commission-rules": {
+    roles: PLATFORM,
+    request: (o) => ({
+      path: "/v1/admin/commission-rules",
+      body: { scope: `service:${o.m.serviceB}`, takeRateBps: 2000, technicianShareBps: null },
+    }),
+  },
+  // operations reports
+  "GET /v1/admin/reports/orders-by-hour": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/orders-by-hour?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
+  "GET /v1/admin/reports/hot-cells": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/hot-cells?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
+  "GET /v1/admin/reports/sales": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/sales?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
+  "GET /v1/admin/reports/accept-time": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/accept-time?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
+  "GET /v1/admin/reports/rates": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/rates?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
+  "GET /v1/admin/reports/utilisation": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/utilisation?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
+};
