@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { at, book, newCustomer, orderOf, quote, task, type Customer } from "../support/booking";
 import { call, expectProblem, signInWithRoles, type Session } from "../support/http";
 import { merchantWorld, type MerchantWorld } from "../support/world";
-import { completeVisit, expectBalanced, ledgerOf, pay, paidOrder, sandboxPay } from "../support/payments";
+import { completeVisit, expectBalanced, ledgerOf, pay, paidOrder, payInFull, sandboxPay } from "../support/payments";
 import { askExtraCharge, decide, PNG, uploadPhoto } from "../support/visit";
 import { runPaymentDues } from "../../src/money/collection.service";
 
@@ -36,13 +36,6 @@ async function servedUnpaid(m: MerchantWorld, day = 2, customer?: Customer) {
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   await completeVisit(m.w, m.techSession, res.body);
   return { customer: c, order: res.body };
-}
-
-async function payInFull(c: Customer, orderId: string) {
-  const p = await pay(c, orderId, { provider: "sandbox" });
-  expect(p.status, JSON.stringify(p.body)).toBe(201);
-  expect((await sandboxPay(c, p.body.id)).status).toBe(200);
-  return p.body;
 }
 
 describe("pay after service: only collected money is split", () => {

@@ -36,6 +36,8 @@ export interface MatrixEntry {
    * for every caller allowed to (`"each"`: it removes the object, so the next caller would not find it).
    */
   fresh?: boolean | "each";
+  /** The caller's token, when it must not be the world's session of the actor (default: that session's). */
+  token?: (o: Objects, actor: Exclude<Actor, "anonymous">) => Promise<string>;
   /**
    * A list: side A's object (this text, usually its id) is in the answer of the allowed callers in
    * `to`, and in nobody else's.
@@ -55,6 +57,7 @@ const PARTIES: readonly Actor[] = ["customerA", "techA", "merchantA", "operator"
 /** Whoever runs side A's merchant: its admin and the platform. */
 const STAFF_A: readonly Actor[] = ["merchantA", "operator", "admin"];
 const CUSTOMER_A: readonly Actor[] = ["customerA"];
+const PLATFORM_ACTORS: readonly Actor[] = ["operator", "admin"];
 
 const day = (offset = 0) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const iso = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString();
@@ -82,6 +85,12 @@ export const MATRIX: Record<string, MatrixEntry> = {
   "POST /v1/auth/logout": {
     roles: "public",
     request: async () => ({ path: "/v1/auth/logout", body: { refreshToken: await refreshToken() } }),
+  },
+  "POST /v1/auth/logout-all": {
+    roles: "signed-in",
+    // it revokes the caller's own tokens: sent with a new account of the actor's roles
+    token: (o, actor) => o.standIn(actor),
+    request: () => ({ path: "/v1/auth/logout-all" }),
   },
   "POST /v1/auth/wechat": { roles: "public", request: () => ({ path: "/v1/auth/wechat", body: { code: "matrix-code" } }) },
   // the caller's own things
@@ -156,6 +165,26 @@ export const MATRIX: Record<string, MatrixEntry> = {
     reach: ["customerA"],
     fresh: "each",
     request: async (o) => ({ path: `/v1/me/devices/${await o.device()}` }),
+  },
+  // accounts (operators)
+  "GET /v1/admin/accounts": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/accounts?phone=${encodeURIComponent(o.m.customerA.session.phone)}` }),
+    shows: { to: PLATFORM_ACTORS, id: (o) => o.m.customerA.session.accountId },
+  },
+  "GET /v1/admin/accounts/{id}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/accounts/${o.m.customerA.session.accountId}` }),
+  },
+  "POST /v1/admin/accounts/{id}/disable": {
+    roles: PLATFORM,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/accounts/${await o.account()}/disable`, body: { reason: "fake_orders", note: "matrix" } }),
+  },
+  "POST /v1/admin/accounts/{id}/enable": {
+    roles: PLATFORM,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/accounts/${await o.disabledAccount()}/enable` }),
   },
   // the catalogue
   "GET /v1/cities": { roles: "public", request: () => ({ path: "/v1/cities" }) },
@@ -319,6 +348,14 @@ export const MATRIX: Record<string, MatrixEntry> = {
   "POST /v1/technician/status": { roles: TECH, request: () => ({ path: "/v1/technician/status", body: { online: true } }) },
   "POST /v1/technician/presence": { roles: TECH, request: (o) => ({ path: "/v1/technician/presence", body: o.m.w.center }) },
   "GET /v1/technician/stream": { roles: TECH, request: () => ({ path: "/v1/technician/stream" }) },
+  "POST /v1/technician/stream/ticket": { roles: TECH, request: () => ({ path: "/v1/technician/stream/ticket" }) },
+  "POST /v1/technician/orders/{id}/cash": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: true,
+    // A's service takes no cash: technician A gets 409 CASH_NOT_ACCEPTED, past the door
+    request: async (o) => ({ path: `/v1/technician/orders/${(await o.visit("in_service")).id}/cash`, body: { amount: 100 } }),
+  },
   "GET /v1/technician/payee": { roles: TECH, request: () => ({ path: "/v1/technician/payee" }) },
   "PUT /v1/technician/payee": { roles: TECH, request: () => ({ path: "/v1/technician/payee", body: ALIPAY_PAYEE }) },
   "DELETE /v1/technician/payee/{provider}": {
@@ -485,6 +522,24 @@ export const MATRIX: Record<string, MatrixEntry> = {
     reach: CUSTOMER_A,
     request: async (o) => ({ path: `/v1/orders/${await o.order()}/track` }),
   },
+  "POST /v1/orders/{id}/track/ticket": {
+    roles: CUSTOMER,
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/orders/${await o.order()}/track/ticket` }),
+  },
+  "POST /v1/orders/{id}/start-code": {
+    roles: CUSTOMER,
+    reach: CUSTOMER_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/orders/${await o.order()}/start-code` }),
+  },
+  "POST /v1/admin/orders/{id}/start-code/unlock": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    // not locked: 409 START_CODE_NOT_LOCKED for those let in
+    request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/start-code/unlock`, body: { reason: "customer called" } }),
+  },
   "POST /v1/orders/{id}/review": {
     roles: CUSTOMER,
     reach: ["customerA"],
@@ -580,15 +635,14 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: () => ({ path: "/v1/admin/withdrawals?limit=100" }),
     shows: { to: STAFF_A, id: (o) => o.withdrawal() },
   },
+  // decided by the platform only (separation of duties): a merchant_admin gets 403
   "POST /v1/admin/withdrawals/{id}/approve": {
-    roles: STAFF,
-    reach: STAFF_A,
+    roles: PLATFORM,
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/withdrawals/${await o.withdrawal()}/approve` }),
   },
   "POST /v1/admin/withdrawals/{id}/reject": {
-    roles: STAFF,
-    reach: STAFF_A,
+    roles: PLATFORM,
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/withdrawals/${await o.withdrawal()}/reject`, body: { reason: "no" } }),
   },

@@ -50,7 +50,7 @@ export async function describeFuzz(part: number, parts: number): Promise<void> {
         const entry = MATRIX[op.key];
         expect(entry, `${op.key} has no authorization matrix entry`).toBeDefined();
         const actor = callerOf(op);
-        const token = actor === "anonymous" ? null : world.sessions[actor].token;
+        const token = actor === "anonymous" ? null : entry!.token ? await entry!.token(objects, actor) : world.sessions[actor].token;
         const base = await entry!.request(objects, actor);
         await settledCounts(300);
         const problems: string[] = [];

@@ -12,8 +12,8 @@ import type { Role } from "../../src/domain/roles";
 import { at, book, newCustomer, orderOf, quote, type Customer } from "./booking";
 import { createCategory } from "./catalog";
 import { freshCenter, insertMerchant } from "./fixtures";
-import { call, callBytes, signInAdmin, signInWithRoles, type Called, type Session } from "./http";
-import { completeVisit, fundTechnician, pay, pendingOrder, sandboxPay } from "./payments";
+import { call, callBytes, signIn, signInAdmin, signInWithRoles, type Called, type Session } from "./http";
+import { completeVisit, fundTechnician, pay, payInFull, pendingOrder } from "./payments";
 import { askExtraCharge, JPEG, PNG, visitTo, type VisitStatus } from "./visit";
 import { addTechnician, createWorld, insertService, type TestTechnician, type World } from "./world";
 
@@ -126,10 +126,15 @@ export class Objects {
     return p;
   }
 
-  /** An order of customer A in `status`, assigned to technician A (pay after service). */
+  /**
+   * An order of customer A in `status`, assigned to technician A (pay after service). A completed
+   * one is paid in full at once: an unpaid served order would block customer A's next bookings
+   * (409 UNPAID_BALANCE).
+   */
   visit(status: VisitStatus = "assigned", tag = ""): Promise<{ id: string; startCode: string }> {
     return this.once(`visit:${status}:${tag}`, async () => {
       const v = await visitTo(this.m.w, this.m.sessions.techA, status, { customer: this.m.customerA, start: nextStart(this.m.w) });
+      if (status === "completed") await payInFull(this.m.customerA, v.order.id);
       return v.order;
     });
   }
@@ -153,9 +158,7 @@ export class Objects {
     return this.once("refund", async () => {
       const customer = this.m.customerA;
       const { order } = await pendingOrder(this.m.w, { customer, start: nextStart(this.m.w) });
-      const payment = (await pay(customer, order.id, { provider: "sandbox" })).body;
-      const paid = await sandboxPay(customer, payment.id);
-      expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+      await payInFull(customer, order.id);
       await completeVisit(this.m.w, this.m.sessions.techA, await orderOf(customer, order.id));
       const complaint = await call("POST", `/v1/orders/${order.id}/complaints`, {
         token: customer.session.token,
@@ -338,6 +341,33 @@ export class Objects {
   /** A second merchant_admin of merchant A (one a test may remove). */
   merchantAdmin(): Promise<string> {
     return this.once("merchantAdmin", async () => (await signInWithRoles(["merchant_admin"], this.m.merchantA)).accountId);
+  }
+
+  /** A customer account nobody else uses (one a test may disable). */
+  account(): Promise<string> {
+    return this.once("account", async () => (await signIn()).accountId);
+  }
+
+  /** A customer account an operator disabled. */
+  disabledAccount(): Promise<string> {
+    return this.once("disabledAccount", async () => {
+      const id = await this.account();
+      const res = await call("POST", `/v1/admin/accounts/${id}/disable`, {
+        token: this.m.sessions.operator.token,
+        body: { reason: "fraud" },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return id;
+    });
+  }
+
+  /**
+   * A token of a new account with the actor's roles and merchant, for an operation that revokes
+   * the caller's own tokens (the world's sessions must outlive it).
+   */
+  async standIn(actor: Exclude<Actor, "anonymous">): Promise<string> {
+    const merchantId = actor === "merchantA" ? this.m.merchantA : actor === "merchantB" ? this.m.merchantB : null;
+    return (await signInWithRoles([...this.m.sessions[actor].roles], merchantId)).token;
   }
 
   /** A technician of merchant A not yet approved. */

@@ -18,6 +18,7 @@ export interface RunnableEntry {
     | { path: string; body?: unknown; bytes?: { type: string; bytes: Uint8Array } }
     | Promise<{ path: string; body?: unknown; bytes?: { type: string; bytes: Uint8Array } }>;
   fresh?: boolean | "each";
+  token?: (o: Objects, actor: Exclude<Actor, "anonymous">) => Promise<string>;
   shows?: { to: readonly Actor[]; id: (o: Objects) => Promise<string> | string };
   alsoAllowed?: readonly number[];
 }
@@ -57,7 +58,7 @@ export function matches(entry: RunnableEntry, expected: Expected, res: Called): 
 export async function send(world: MatrixWorld, objects: Objects, key: string, actor: Actor, entry: RunnableEntry): Promise<Called> {
   const method = key.slice(0, key.indexOf(" "));
   const req = await entry.request(objects, actor);
-  const token = actor === "anonymous" ? undefined : world.sessions[actor].token;
+  const token = actor === "anonymous" ? undefined : entry.token ? await entry.token(objects, actor) : world.sessions[actor].token;
   if (req.bytes) return callBytes(method, req.path, { token, type: req.bytes.type, bytes: req.bytes.bytes });
   return call(method, req.path, {
     token,

@@ -306,12 +306,19 @@ export function sandboxPay(c: Customer, paymentId: string, body: Record<string, 
   return call("POST", `/v1/sandbox/payments/${paymentId}/pay`, { token: c.session.token, body });
 }
 
+/** Pays what is due on an order in full (sandbox), as its customer would. */
+export async function payInFull(c: Customer, orderId: string) {
+  const p = await pay(c, orderId, { provider: "sandbox" });
+  expect(p.status, JSON.stringify(p.body)).toBe(201);
+  const paid = await sandboxPay(c, p.body.id);
+  expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+  return p.body;
+}
+
 /** Books and pays (sandbox) the world's service; the order is confirmed and dispatched. */
 export async function paidOrder(w: World, opts: { customer?: Customer; start?: string } = {}) {
   const { customer, order } = await pendingOrder(w, opts);
-  const payment = (await pay(customer, order.id, { provider: "sandbox" })).body;
-  const paid = await sandboxPay(customer, payment.id);
-  expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+  const payment = await payInFull(customer, order.id);
   return { customer, order: await orderOf(customer, order.id), payment };
 }
 
