@@ -533,14 +533,18 @@ export function routeNotFound(method: string, path: string): AppError {
 export function problem(c: Context<AppEnv>, err: AppError): Response {
   const locale = pickLocale(c.req.header("Accept-Language"));
   const title = TITLES[err.status] ?? { en: "Error", zh: "错误" };
+  // The problem's own members always win: a resource's status carried along (an order's, a
+  // refund's) is given as `currentStatus`, never in place of the HTTP status.
+  const { status: currentStatus, ...extra } = err.options.extra ?? {};
   const body: Record<string, unknown> = {
+    ...extra,
+    ...(currentStatus !== undefined ? { currentStatus } : {}),
     type: problemType(err.code),
     title: title[locale],
     status: err.status,
     detail: err.detail[locale],
     code: err.code,
     requestId: c.get("requestId"),
-    ...err.options.extra,
   };
   if (err.options.errors) body.errors = err.options.errors;
   const headers: Record<string, string> = { "Content-Type": "application/problem+json; charset=UTF-8", ...err.options.headers };

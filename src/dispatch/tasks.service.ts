@@ -2,6 +2,7 @@
 import { config } from "../config";
 import { gridDisk } from "h3-js";
 import { getDb } from "../db/client";
+import { cachedService } from "../catalog/reference.service";
 import { bookableService } from "../db/repositories/booking.repo";
 import { findOrder, grabPool, listOrders, type OrderRow } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
@@ -110,12 +111,11 @@ export async function pool(env: Env, technicianId: string) {
  */
 export async function grab(env: Env, technicianId: string, orderId: string) {
   const db = getDb(env);
-  const order = await findOrder(db, orderId);
+  const [order, entry] = await Promise.all([findOrder(db, orderId), rosterEntry(db, technicianId)]);
   if (!order || order.dispatchMode !== "grab") throw notFound("Order");
   const taken = () => AppError.of("ALREADY_TAKEN");
   if (order.status !== "dispatching") throw taken();
-  const found = await bookableService(db, order.serviceId);
-  const entry = await rosterEntry(db, technicianId);
+  const found = await cachedService(env, order.serviceId);
   if (
     !found ||
     !entry ||
@@ -157,11 +157,13 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
   const order = await myOrder(env, technicianId, orderId);
   const actor: Actor = { type: "technician", id: technicianId };
   let next: OrderRow;
+  // The cell's part of a step (a deadline armed or cleared), run alongside the answer's reads.
+  let cell: ((next: OrderRow) => Promise<void>) | undefined;
   switch (action) {
     case "accept": {
       if (order.status !== "assigned") throw invalidTransition(order, "accepted");
       next = await transition(env, order, "accepted", actor, "accepted", { acceptBy: null });
-      await armEnRouteDeadline(env, next);
+      cell = (n) => armEnRouteDeadline(env, n);
       break;
     }
     case "decline":
@@ -174,17 +176,17 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       break;
     case "depart":
       next = await transition(env, order, "en_route", actor, "on the way");
-      await clearDeadline(env, next);
+      cell = (n) => clearDeadline(env, n);
       break;
     case "arrive": {
       if (input.lat === undefined || input.lng === undefined)
         throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.lat", message: "required" }] });
       if (order.status !== "en_route") throw invalidTransition(order, "arrived");
-      const meters = haversineKm({ lat: input.lat, lng: input.lng }, await orderPoint(env, order)) * 1000;
+      const [point] = await Promise.all([orderPoint(env, order), assertPhotoTaken(env, order.id, "arrive", technicianId)]);
+      const meters = haversineKm({ lat: input.lat, lng: input.lng }, point) * 1000;
       if (meters > geofenceMeters(env)) {
         throw AppError.of("OUTSIDE_GEOFENCE", { meters: Math.round(meters), limit: geofenceMeters(env) });
       }
-      await assertPhotoTaken(env, order.id, "arrive", technicianId);
       next = await transition(
         env,
         order,
@@ -204,21 +206,18 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       next = await transition(env, order, "in_service", actor, "work started with the customer's code");
       break;
     }
-    case "complete":
+    case "complete": {
       if (order.status !== "in_service") throw invalidTransition(order, "completed");
-      await assertPhotoTaken(env, order.id, "complete", technicianId);
-      await assertNoPendingExtraCharge(env, order.id);
-      next = await transition(
-        env,
-        order,
-        "completed",
-        actor,
-        "completed",
-        { completedAt: Date.now() },
-        {},
-        await completionSplit(env, order),
-      );
+      // The checks and the split's reads in one round.
+      const [, , split] = await Promise.all([
+        assertPhotoTaken(env, order.id, "complete", technicianId),
+        assertNoPendingExtraCharge(env, order.id),
+        completionSplit(env, order),
+      ]);
+      next = await transition(env, order, "completed", actor, "completed", { completedAt: Date.now() }, {}, split);
       break;
+    }
   }
-  return taskView(env, next, technicianId);
+  const [view] = await Promise.all([taskView(env, next, technicianId), cell?.(next)]);
+  return view;
 }

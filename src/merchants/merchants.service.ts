@@ -116,7 +116,11 @@ export async function patchMerchant(
     revoked = result.revoked;
     revoked.forEach(forgetTokenState);
   }
-  const row = patch.name !== undefined ? await updateMerchant(db, id, { name: patch.name }) : await findMerchant(db, id);
+  const fields = {
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.platformTechnicians !== undefined ? { platformTechnicians: patch.platformTechnicians } : {}),
+  };
+  const row = Object.keys(fields).length > 0 ? await updateMerchant(db, id, fields) : await findMerchant(db, id);
   if (!row) throw notFound("Merchant");
   const data = revoked.length > 0 ? { ...patch, revokedAccounts: revoked } : { ...patch };
   await appendAudit(db, { actorId, action: "merchant.update", targetType: "merchant", targetId: id, data });

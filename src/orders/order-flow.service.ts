@@ -273,10 +273,12 @@ export async function switchTechnician(
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     throw err;
   }
-  await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
-  if (previous.holdKey && previous.holdKey !== reservation.holdKey) await releaseHold(env, previous.technicianId, previous.holdKey);
-  if (acceptBy !== null) await setDeadline(env, next, "accept", acceptBy);
-  else await armEnRouteDeadline(env, next);
+  // The cell's part in one round: the new booking, the previous hold freed, the next deadline.
+  await Promise.all([
+    bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell),
+    previous.holdKey && previous.holdKey !== reservation.holdKey ? releaseHold(env, previous.technicianId, previous.holdKey) : undefined,
+    acceptBy !== null ? setDeadline(env, next, "accept", acceptBy) : armEnRouteDeadline(env, next),
+  ]);
   return next;
 }
 

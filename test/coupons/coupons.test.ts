@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { at, newCustomer, task, type Customer } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInWithRoles, type Session } from "../support/http";
+import { payInFull } from "../support/payments";
 import { PNG, uploadPhoto } from "../support/visit";
 import { addTechnician, createWorld, type World } from "../support/world";
 
@@ -174,6 +175,8 @@ describe("coupons in quotes and orders", () => {
     await task(tech, placed.id, "start", { code: placed.startCode });
     await uploadPhoto(tech, placed.id, "complete", { type: "image/png", bytes: PNG });
     expect((await task(tech, placed.id, "complete")).body.status).toBe("completed");
+    // Only what is collected is split: the customer pays after the service, then the split books the coupon.
+    await payInFull(customer, placed.id);
     const entries = await env.DB.prepare(
       "SELECT e.account, e.amount FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.tx_id WHERE e.order_id = ? OR t.ref = ?",
     )

@@ -98,8 +98,8 @@ describe("GET /v1/admin/cities/{id}/live", () => {
 
 describe("POST /v1/admin/orders/{id}/contact", () => {
   it("reveals the booked address and contact to an operator and to the order's merchant, each reveal audited", async () => {
-    const { w, merchantAdmin } = await merchantWorld({ technician: false });
-    await addTechnician(w, w.center);
+    const { w, merchantId, merchantAdmin } = await merchantWorld({ technician: false });
+    await addTechnician(w, w.center, { merchantId });
     const { order } = await bookAt(w, 2);
     const res = await call("POST", `/v1/admin/orders/${order.id}/contact`, { token: w.admin.token, body: { reason: "customer called" } });
     expect(res.status).toBe(200);
@@ -125,8 +125,8 @@ describe("POST /v1/admin/orders/{id}/contact", () => {
   });
 
   it("answers 404 to another merchant, 403 to a customer, 401 without a token and 400 without a reason, revealing nothing", async () => {
-    const { w } = await merchantWorld({ technician: false });
-    await addTechnician(w, w.center);
+    const { w, merchantId } = await merchantWorld({ technician: false });
+    await addTechnician(w, w.center, { merchantId });
     const { order, customer } = await bookAt(w, 2);
     const otherAdmin = await signInWithRoles(["merchant_admin"], await insertMerchant("Other"));
     const count = async () =>
@@ -181,12 +181,23 @@ describe("GET /v1/admin/orders/{id}/candidates", () => {
 
   it("shows a merchant_admin only its own technicians; 409 once cancelled; 404 and 403 to others", async () => {
     const { w, merchantId, merchantAdmin } = await merchantWorld({ dispatchMode: "manual", technician: false });
-    // the platform technician is nearest, so the booking holds the interval on them
-    await addTechnician(w, w.center);
-    const own = await addTechnician(w, { lat: w.center.lat + 0.02, lng: w.center.lng }, { merchantId });
+    // the merchant lets dispatch use platform technicians (its own come first): a platform
+    // technician is a candidate too, which its admin must not see
+    const allowed = await call("PATCH", `/v1/admin/merchants/${merchantId}`, { token: w.admin.token, body: { platformTechnicians: true } });
+    expect(allowed.status).toBe(200);
+    const platform = await addTechnician(w, w.center);
+    const own = [
+      await addTechnician(w, { lat: w.center.lat + 0.02, lng: w.center.lng }, { merchantId }),
+      await addTechnician(w, { lat: w.center.lat + 0.03, lng: w.center.lng }, { merchantId }),
+    ];
     const { order, customer } = await bookAt(w, 2);
+    const holder = order.technician.id;
+    const every = await call("GET", `/v1/admin/orders/${order.id}/candidates`, { token: w.admin.token });
+    expect(every.body.items.map((c: { technicianId: string }) => c.technicianId)).toContain(platform.id);
     const mine = await call("GET", `/v1/admin/orders/${order.id}/candidates`, { token: merchantAdmin.token });
-    expect(mine.body.items.map((c: { technicianId: string }) => c.technicianId)).toEqual([own.id]);
+    expect(mine.body.items.map((c: { technicianId: string }) => c.technicianId)).toEqual(
+      own.map((t) => t.id).filter((id) => id !== holder),
+    );
     const otherAdmin = await signInWithRoles(["merchant_admin"], await insertMerchant("Other"));
     expectProblem(await call("GET", `/v1/admin/orders/${order.id}/candidates`, { token: otherAdmin.token }), 404);
     expectProblem(await call("GET", `/v1/admin/orders/${order.id}/candidates`, { token: customer.session.token }), 403);

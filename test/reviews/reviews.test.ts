@@ -11,7 +11,8 @@ const GOOD = { quality: 5, punctuality: 5, attitude: 4, value: 4 };
 
 async function completedVisit(opts: { merchantId?: string } = {}) {
   const w = await createWorld(freshCenter(), { merchantId: opts.merchantId });
-  const t = await addTechnician(w, w.center);
+  // A merchant's orders go to its own technicians (merchant-scoped dispatch).
+  const t = await addTechnician(w, w.center, { merchantId: opts.merchantId });
   const tech = await t.session();
   const visit = await visitTo(w, tech, "completed");
   return { w, t, tech, ...visit };

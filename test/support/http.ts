@@ -69,12 +69,17 @@ export async function callBytes<T = any>(
   return readAnswer<T>(await exports.default.fetch(new Request(`http://doorstep.test${path}`, { method, headers, body: opts.bytes })));
 }
 
-let counter = 0;
-/** A mainland mobile number no other test uses. */
+const issued = new Set<string>();
+/** A mainland mobile number no other test of this file uses (random, never repeated here). */
 export function uniquePhone(): string {
-  counter += 1;
-  const n = (Date.now() % 1e5) * 1000 + ((counter * 7919 + Math.floor(Math.random() * 1000)) % 1000);
-  return `+86159${String(n).padStart(8, "0").slice(-8)}`;
+  for (;;) {
+    const n = crypto.getRandomValues(new Uint32Array(1))[0]! % 100_000_000;
+    const phone = `+86159${String(n).padStart(8, "0")}`;
+    if (!issued.has(phone)) {
+      issued.add(phone);
+      return phone;
+    }
+  }
 }
 
 export interface Session {
@@ -89,7 +94,7 @@ export interface Session {
 export async function signIn(phone = uniquePhone()): Promise<Session> {
   const otp = await call("POST", "/v1/auth/otp", {
     body: { phone },
-    headers: { "CF-Connecting-IP": `10.9.${counter % 250}.${Math.floor(Math.random() * 250)}` },
+    headers: { "CF-Connecting-IP": `10.9.${issued.size % 250}.${Math.floor(Math.random() * 250)}` },
   });
   if (otp.status !== 202) throw new Error(`otp failed: ${otp.status} ${JSON.stringify(otp.body)}`);
   const res = await call("POST", "/v1/auth/token", { body: { phone, code: otp.body.devCode } });

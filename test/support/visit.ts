@@ -4,6 +4,7 @@ import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { at, book, newCustomer, quote, task, type Customer } from "./booking";
 import { call, readAnswer, type Called, type Session } from "./http";
+import { payInFull } from "./payments";
 import { type World } from "./world";
 
 /** The smallest bodies that carry each format's signature. */
@@ -87,7 +88,7 @@ export async function visitTo(
   w: World,
   tech: Session,
   status: VisitStatus,
-  opts: { start?: string; customer?: Customer } = {},
+  opts: { start?: string; customer?: Customer; paid?: boolean } = {},
 ): Promise<Visit> {
   const customer = opts.customer ?? (await newCustomer(w.center));
   const q = await quote(w, customer, opts.start ?? at(w, 2, "10:00"));
@@ -108,6 +109,8 @@ export async function visitTo(
   await step(4, "start", { code: order.startCode });
   if (upTo >= 5) expect((await uploadPhoto(tech, order.id, "complete", { type: "image/png", bytes: PNG })).status).toBe(201);
   await step(5, "complete");
+  // Paid in full afterwards, so the customer may book again (a served order left unpaid blocks that).
+  if (opts.paid && upTo >= 5) await payInFull(customer, order.id);
   return { customer, order };
 }
 

@@ -16,7 +16,7 @@ describe("favourite technicians", () => {
   it("keeps technicians who completed my orders: idempotent put, listed in pages, removed once", async () => {
     const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
-    const { customer } = await visitTo(w, await a.session(), "completed");
+    const { customer } = await visitTo(w, await a.session(), "completed", { paid: true });
     const b = await addTechnician(w, w.center);
     // a second order at the same time: a is busy then, so b takes it
     await visitTo(w, await b.session(), "completed", { customer });
@@ -79,7 +79,7 @@ describe("favourite technicians", () => {
   it("dispatch prefers a favourite: its score carries the favourite weight, which decides between two otherwise alike", async () => {
     const w = await createWorld(freshCenter());
     const fav = await addTechnician(w, w.center);
-    const { customer } = await visitTo(w, await fav.session(), "completed");
+    const { customer } = await visitTo(w, await fav.session(), "completed", { paid: true });
     const other = await addTechnician(w, w.center);
     const weight = parseWeights(env.DISPATCH_WEIGHTS).favourite;
     expect(weight).toBeGreaterThan(0);
