@@ -153,6 +153,12 @@ export interface ActionInput {
 }
 
 /** One step of the visit by the order's technician. */
+/** The value of a settled promise, or its failure thrown: parallel reads, judged in a fixed order. */
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === "rejected") throw r.reason;
+  return r.value;
+}
+
 export async function act(env: Env, technicianId: string, orderId: string, action: TaskAction, input: ActionInput) {
   const order = await myOrder(env, technicianId, orderId);
   const actor: Actor = { type: "technician", id: technicianId };
@@ -182,11 +188,13 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       if (input.lat === undefined || input.lng === undefined)
         throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.lat", message: "required" }] });
       if (order.status !== "en_route") throw invalidTransition(order, "arrived");
-      const [point] = await Promise.all([orderPoint(env, order), assertPhotoTaken(env, order.id, "arrive", technicianId)]);
-      const meters = haversineKm({ lat: input.lat, lng: input.lng }, point) * 1000;
+      // Read together, judged in order: the geofence first, then the arrival photo.
+      const [point, photo] = await Promise.allSettled([orderPoint(env, order), assertPhotoTaken(env, order.id, "arrive", technicianId)]);
+      const meters = haversineKm({ lat: input.lat, lng: input.lng }, settled(point)) * 1000;
       if (meters > geofenceMeters(env)) {
         throw AppError.of("OUTSIDE_GEOFENCE", { meters: Math.round(meters), limit: geofenceMeters(env) });
       }
+      settled(photo);
       next = await transition(
         env,
         order,
@@ -208,12 +216,15 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
     }
     case "complete": {
       if (order.status !== "in_service") throw invalidTransition(order, "completed");
-      // The checks and the split's reads in one round.
-      const [, , split] = await Promise.all([
+      // The checks and the split's reads in one round, judged in this order.
+      const checked = await Promise.allSettled([
         assertPhotoTaken(env, order.id, "complete", technicianId),
         assertNoPendingExtraCharge(env, order.id),
         completionSplit(env, order),
       ]);
+      settled(checked[0]);
+      settled(checked[1]);
+      const split = settled(checked[2]);
       next = await transition(env, order, "completed", actor, "completed", { completedAt: Date.now() }, {}, split);
       break;
     }

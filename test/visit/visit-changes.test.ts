@@ -175,7 +175,11 @@ describe("extra charges", () => {
     const { w, tech } = await oneTechnician();
     const { customer, order } = await visitTo(w, tech, "accepted");
     const item = [{ label: "配件", amount: 100 }];
-    expect((await askExtraCharge(tech, order.id, item)).body).toMatchObject({ code: "INVALID_STATE", status: "accepted" });
+    expect((await askExtraCharge(tech, order.id, item)).body).toMatchObject({
+      code: "INVALID_STATE",
+      status: 409,
+      currentStatus: "accepted",
+    });
     await task(tech, order.id, "depart");
     expectProblem(await askExtraCharge(tech, order.id, item), 409, "INVALID_STATE");
     await uploadPhoto(tech, order.id, "arrive");
