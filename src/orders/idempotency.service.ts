@@ -58,11 +58,6 @@ export interface Claim {
   held(): Promise<boolean>;
 }
 
-/** The refusal of a request whose key a retry took over after its lease ran out: the retry's answer counts. */
-export function claimLost(): AppError {
-  return inFlight();
-}
-
 /** Stored answers may carry secrets (an order's start code): they are kept encrypted like PII. */
 export async function storable(env: Env, answer: unknown): Promise<string> {
   return (await Pii.fromEnv(env)).encrypt("idempotency_answer", JSON.stringify(answer));
@@ -113,22 +108,15 @@ const NOTHING_SEALED = Symbol("nothing sealed");
  * an unexpected fault before the answer is stored frees the key so the client can retry. `run`
  * may store its answer itself with `seal`, in the batch of its write: returning the very body it
  * sealed says that batch ran and the answer is stored; any other body is stored afterwards.
- *
- * `prefetch` (reads only, no writes) starts at once, alongside the claim; `run` gets its promise
- * and awaits it, so what it finds (or the refusal it throws) counts only if the key was claimed.
  */
-export async function idempotent<P = undefined>(
+export async function idempotent(
   env: Env,
   accountId: string,
   key: string,
   body: unknown,
-  run: (seal: Seal, prefetched: Promise<P> | undefined, claim: Claim) => Promise<{ status: number; body: unknown }>,
-  prefetch?: () => Promise<P>,
+  run: (seal: Seal, claim: Claim) => Promise<{ status: number; body: unknown }>,
 ): Promise<Outcome> {
   const db = getDb(env);
-  const prefetched = prefetch?.();
-  // Judged by `run` once the key is claimed; otherwise its outcome is of no interest.
-  prefetched?.catch(() => undefined);
   const hash = await sha256Hex(JSON.stringify(body ?? null));
   const claim = await claimIdempotencyKey(db, accountId, key, hash, config(env).IDEMPOTENCY_LEASE_SECONDS * 1000);
   if (claim.kind === "mismatch") {
@@ -148,7 +136,7 @@ export async function idempotent<P = undefined>(
     held: () => stillHoldsIdempotencyClaim(db, accountId, key, claimId),
   };
   try {
-    const result = await run(seal, prefetched, held);
+    const result = await run(seal, held);
     if (result.body !== sealed) await completeIdempotencyKey(db, accountId, key, claimId, result.status, await storable(env, result.body));
     return { ...result, replayed: false };
   } catch (err) {

@@ -12,7 +12,7 @@ import { at, book, newCustomer, quote, task, waitFor } from "../support/booking"
 import { countingEnv } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
 import { call, callWith, expectProblem, signInWithRoles, type Session } from "../support/http";
-import { capturingQueue, consume, outboxRows, writeOutbox } from "../support/queue";
+import { capturingQueue, consume, outboxRows, watchingSends, writeOutbox } from "../support/queue";
 import { addTechnician, createWorld } from "../support/world";
 
 interface Notice {
@@ -408,19 +408,7 @@ describe("the outbox hand-off", () => {
     expect(await unsent()).toEqual(written);
 
     // Within the grace the backstop leaves them alone (the request path may still be on it).
-    const sent: string[] = [];
-    const watching = new Proxy(env.NOTIFICATIONS, {
-      get(target, prop) {
-        if (prop === "sendBatch") {
-          return (msgs: { body: { id: string } }[]) => {
-            sent.push(...msgs.map((m) => m.body.id));
-            return target.sendBatch(msgs);
-          };
-        }
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const { queue: watching, sent } = watchingSends(env.NOTIFICATIONS);
     const early = await drainOutbox({ ...env, NOTIFICATIONS: watching } as Env, { now: Date.now() + OUTBOX_GRACE_MS - 10_000 });
     expect(sent.filter((id) => written.includes(id))).toEqual([]);
     expect(early.failed).toBe(0);
@@ -450,19 +438,7 @@ describe("the outbox hand-off", () => {
         env.DB.prepare("INSERT INTO outbox (id, topic, payload, created_at) VALUES (?, 'test.none', '{}', ?)").bind(id, now - 3_600_000),
       ),
     );
-    const sent: string[] = [];
-    const counting = new Proxy(env.NOTIFICATIONS, {
-      get(target, prop) {
-        if (prop === "sendBatch") {
-          return (msgs: { body: { id: string } }[]) => {
-            sent.push(...msgs.map((m) => m.body.id));
-            return target.sendBatch(msgs);
-          };
-        }
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const { queue: counting, sent } = watchingSends(env.NOTIFICATIONS);
     await Promise.all(Array.from({ length: 5 }, () => drainOutbox({ ...env, NOTIFICATIONS: counting })));
     const mine = sent.filter((id) => ids.includes(id));
     expect(mine.sort()).toEqual(ids);

@@ -42,6 +42,24 @@ export function capturingQueue(): { queue: Queue; sent: OutboxEnvelope[] } {
   return { queue, sent };
 }
 
+/** `queue` with every `sendBatch` watched: the ids of the messages sent land in `sent` (the sends still go through). */
+export function watchingSends(queue: Queue): { queue: Queue; sent: string[] } {
+  const sent: string[] = [];
+  const watched = new Proxy(queue, {
+    get(target, prop) {
+      if (prop === "sendBatch") {
+        return (msgs: { body: { id: string } }[]) => {
+          sent.push(...msgs.map((m) => m.body.id));
+          return target.sendBatch(msgs);
+        };
+      }
+      const v = Reflect.get(target, prop) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { queue: watched, sent };
+}
+
 /**
  * Writes the outbox rows of messages a test makes up (as their producer's write would), so the
  * consumer delivers them: it drops a message whose row does not exist. Rows already there stay.
