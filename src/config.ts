@@ -417,7 +417,23 @@ const BASE = Symbol("the env this one was derived from");
  * configuration instead of parsing it again.
  */
 export function deriveEnv(env: Env, replaced: Partial<Env>): Env {
-  return { ...env, ...replaced, [BASE]: baseOf(env) } as Env;
+  // The derived env inherits every other binding instead of copying them: copying an env's hundred-odd
+  // bindings and variables on every request cost more CPU than the booking's own logic. The runtime's
+  // own env is copied once into a plain object first (its bindings are read with it as the receiver).
+  const parent = BASE in env ? env : plainCopy(env);
+  const derived = Object.create(parent, { [BASE]: { value: baseOf(env) } }) as Env;
+  return Object.assign(derived, replaced);
+}
+
+const plainCopies = new WeakMap<object, Env>();
+
+function plainCopy(env: Env): Env {
+  let copy = plainCopies.get(env);
+  if (!copy) {
+    copy = { ...env };
+    plainCopies.set(env, copy);
+  }
+  return copy;
 }
 
 const baseOf = (env: Env): object => (env as { [BASE]?: object })[BASE] ?? env;

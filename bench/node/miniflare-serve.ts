@@ -29,6 +29,8 @@ const mf = new Miniflare(
   convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: Number(port),
+    // `npm run bench:profile` attaches a CPU profiler through workerd's inspector.
+    ...(process.env.DOORSTEP_INSPECTOR_PORT ? { inspectorPort: Number(process.env.DOORSTEP_INSPECTOR_PORT) } : {}),
     resourcePersistencePath: path.join(persist, "v3"),
     workers: [
       {

@@ -5,20 +5,32 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
  * 48-bit milliseconds then 80 random bits), so ids sort by creation and serve as list cursors.
  */
 export function newId(prefix: string, now = Date.now()): string {
-  return `${prefix}_${crockford(now, crypto.getRandomValues(new Uint8Array(16)))}`;
+  return `${prefix}_${crockford(now, randomBytes16())}`;
+}
+
+/** Random bytes drawn 4 KiB at a time: one call into the runtime per 256 ids instead of one per id. */
+const pool = new Uint8Array(4096);
+let used = pool.length;
+
+function randomBytes16(): Uint8Array {
+  if (used + 16 > pool.length) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
+  used += 16;
+  return pool.subarray(used - 16, used);
 }
 
 /** An id's body: `time` (ms) in 10 characters, then 16 characters from `bytes` (at least 16). */
 export function crockford(time: number, bytes: Uint8Array): string {
-  let head = "";
+  const out = new Array<string>(26);
   let t = time;
-  for (let i = 0; i < 10; i++) {
-    head = CROCKFORD[t % 32] + head;
+  for (let i = 9; i >= 0; i--) {
+    out[i] = CROCKFORD[t % 32]!;
     t = Math.floor(t / 32);
   }
-  let rand = "";
-  for (const b of bytes.subarray(0, 16)) rand += CROCKFORD[b % 32];
-  return head + rand;
+  for (let i = 0; i < 16; i++) out[10 + i] = CROCKFORD[bytes[i]! % 32]!;
+  return out.join("");
 }
 
 /**
