@@ -187,6 +187,12 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: async (o) => ({ path: `/v1/admin/accounts/${await o.disabledAccount()}/enable` }),
   },
   // the catalogue
+  // the first administrator: public, guarded by the BOOTSTRAP_TOKEN secret (unset in tests: 404; wrong: 401)
+  "POST /v1/bootstrap": {
+    roles: "public",
+    request: () => ({ path: "/v1/bootstrap", body: { phone: uniquePhone() } }),
+    alsoAllowed: [401, 404],
+  },
   "GET /v1/cities": { roles: "public", request: () => ({ path: "/v1/cities" }) },
   "POST /v1/admin/cities": {
     roles: PLATFORM,
