@@ -686,6 +686,14 @@ export const MATRIX: Record<string, MatrixEntry> = {
     shows: { to: STAFF_A, id: (o) => o.m.techA.id },
   },
   "GET /v1/admin/settings/dispatch": { roles: STAFF, request: () => ({ path: "/v1/admin/settings/dispatch" }) },
+  "PUT /v1/admin/settings/dispatch/weights": {
+    roles: PLATFORM,
+    request: () => ({
+      path: "/v1/admin/settings/dispatch/weights",
+      body: { travel: 0.35, rating: 0.2, load: 0.15, fairness: 0.1, acceptance: 0.1, favourite: 0.1 },
+    }),
+  },
+  "DELETE /v1/admin/settings/dispatch/weights": { roles: PLATFORM, request: () => ({ path: "/v1/admin/settings/dispatch/weights" }) },
   // money reports
   "GET /v1/admin/reports/reconciliation": { roles: PLATFORM, request: () => ({ path: `/v1/admin/reports/reconciliation?date=${day()}` }) },
   "POST /v1/admin/payments/reconcile": { roles: PLATFORM, request: () => ({ path: "/v1/admin/payments/reconcile" }) },
