@@ -201,7 +201,15 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { name: "Nowhere", timeZone: "Asia/Shanghai", center: { lat: 85, lng: 0 }, radiusKm: 1 },
     }),
   },
+  "PATCH /v1/admin/cities/{id}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/cities/${o.m.w.cityId}`, body: { name: "Matrix City" } }),
+  },
   "GET /v1/skills": { roles: "public", request: () => ({ path: "/v1/skills" }) },
+  "PATCH /v1/admin/skills/{code}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/skills/${o.m.w.otherSkill}`, body: { name: { zh: "技能", en: "Skill" } } }),
+  },
   "POST /v1/admin/skills": {
     roles: PLATFORM,
     request: () => ({
