@@ -303,6 +303,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
     shows: { to: STAFF_A, id: (o) => o.m.techA.id },
   },
   "GET /v1/admin/technicians/{id}": { roles: STAFF, reach: STAFF_A, request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}` }) },
+  "PATCH /v1/admin/technicians/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}`, body: { serviceRadiusKm: 12 } }),
+  },
   "POST /v1/admin/technicians/{id}/approve": {
     roles: STAFF,
     reach: STAFF_A,
