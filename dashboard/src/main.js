@@ -30,6 +30,7 @@ const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings")
 const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
+const Setup = lazy(() => import("./setup.js"), "Setup");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -174,6 +175,7 @@ function Shell({ session, t, lang, setLang }) {
     ["catalog", t("catalog")],
     ["reports", t("reports")],
     ["settings", t("settings")],
+    ["setup", t("setup")],
     ["money", t("money")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
@@ -210,6 +212,8 @@ function Shell({ session, t, lang, setLang }) {
                   ? html`<${Reports} />`
                   : screen === "settings"
                     ? html`<${DispatchSettings} />`
+                    : screen === "setup"
+                    ? html`<${Setup} tab=${arg} />`
                     : screen === "money"
                       ? html`<${Money} tab=${arg} />`
                       : screen === "notifications" && isPlatform
