@@ -78,7 +78,9 @@ function client(base, log) {
   const problem = (what, res) => {
     const b = res.body ?? {};
     const fields = Array.isArray(b.errors) ? ` (${b.errors.map((e) => `${e.path}: ${e.message}`).join("; ")})` : "";
-    return new Stop(`${what}: HTTP ${res.status} ${b.code ?? ""} ${b.detail ?? (typeof b === "string" ? b.slice(0, 200) : "")}${fields}`.trim());
+    return new Stop(
+      `${what}: HTTP ${res.status} ${b.code ?? ""} ${b.detail ?? (typeof b === "string" ? b.slice(0, 200) : "")}${fields}`.trim(),
+    );
   };
   return { call, problem, setToken: (t) => (token = t), log };
 }
@@ -88,7 +90,10 @@ async function all(api, path) {
   const items = [];
   let cursor = null;
   do {
-    const res = await api.call("GET", `${path}${path.includes("?") ? "&" : "?"}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const res = await api.call(
+      "GET",
+      `${path}${path.includes("?") ? "&" : "?"}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     if (res.status !== 200) throw api.problem(`GET ${path}`, res);
     items.push(...res.body.items);
     cursor = res.body.nextCursor;

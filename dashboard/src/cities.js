@@ -13,13 +13,13 @@ export function Cities() {
     <h2>${t("cities")}</h2>
     <${Loading} state=${list}
       >${() =>
-        html`<${ListTable}
-          items=${list.data.items}
-          heads=${[t("name"), t("timeZone"), t("cellsCount"), ""]}
-          testid="cities-table"
+        html`<${ListTable} items=${list.data.items} heads=${[t("name"), t("timeZone"), t("cellsCount"), ""]} testid="cities-table"
           >${(c) =>
             html`<tr key=${c.id} data-city=${c.id}>
-              <td>${c.name}<div class="muted small mono">${c.id}</div></td>
+              <td>
+                ${c.name}
+                <div class="muted small mono">${c.id}</div>
+              </td>
               <td>${c.timeZone}</td>
               <td class="num">${c.cells.length}</td>
               <td>

@@ -25,7 +25,8 @@ export function Form({ fields, initial = {}, submit, onDone, submitLabel, testid
   const [values, setValues] = useState(start);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const set = (key) => (e) => setValues({ ...values, [key]: e.currentTarget.type === "checkbox" ? e.currentTarget.checked : e.currentTarget.value });
+  const set = (key) => (e) =>
+    setValues({ ...values, [key]: e.currentTarget.type === "checkbox" ? e.currentTarget.checked : e.currentTarget.value });
   const send = async (e) => {
     e.preventDefault();
     setError(null);
@@ -60,14 +61,19 @@ export function Form({ fields, initial = {}, submit, onDone, submitLabel, testid
         /></label>`;
       }
       return html`<label
-        >${f.label}<input name=${f.key} type=${f.type ?? "text"} value=${values[f.key]} onInput=${set(f.key)} ...${f.attrs ?? {}} /><${FieldError}
-          error=${error}
-          path=${path}
+        >${f.label}<input
+          name=${f.key}
+          type=${f.type ?? "text"}
+          value=${values[f.key]}
+          onInput=${set(f.key)}
+          ...${f.attrs ?? {}} /><${FieldError} error=${error} path=${path}
       /></label>`;
     })}
     ${extra}
     <div>
-      <button class="primary" type="submit" disabled=${busy} data-testid=${testid ? `${testid}-submit` : undefined}>${submitLabel ?? t("save")}</button>
+      <button class="primary" type="submit" disabled=${busy} data-testid=${testid ? `${testid}-submit` : undefined}>
+        ${submitLabel ?? t("save")}
+      </button>
     </div>
     ${error && html`<${ErrorNote} error=${error} />`}
   </form>`;

@@ -569,7 +569,8 @@ const STRINGS = {
     cellsCount: "Cells",
     create: "Create",
     newCity: "New city",
-    newCityHint: "A city covers the H3 cells within the radius of its centre; its area and time zone stay once made (calendars and orders keep them), its name can change.",
+    newCityHint:
+      "A city covers the H3 cells within the radius of its centre; its area and time zone stay once made (calendars and orders keep them), its name can change.",
     latitude: "Latitude",
     longitude: "Longitude",
     radiusKm: "Radius (km)",

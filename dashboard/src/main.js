@@ -213,16 +213,16 @@ function Shell({ session, t, lang, setLang }) {
                   : screen === "settings"
                     ? html`<${DispatchSettings} />`
                     : screen === "setup"
-                    ? html`<${Setup} tab=${arg} />`
-                    : screen === "money"
-                      ? html`<${Money} tab=${arg} />`
-                      : screen === "notifications" && isPlatform
-                        ? html`<${DeadLetters} />`
-                        : screen === "accounts" && isPlatform
-                          ? html`<${Accounts} />`
-                          : screen === "audit"
-                            ? html`<${AuditLog} />`
-                            : html`<${LiveMap} />`;
+                      ? html`<${Setup} tab=${arg} />`
+                      : screen === "money"
+                        ? html`<${Money} tab=${arg} />`
+                        : screen === "notifications" && isPlatform
+                          ? html`<${DeadLetters} />`
+                          : screen === "accounts" && isPlatform
+                            ? html`<${Accounts} />`
+                            : screen === "audit"
+                              ? html`<${AuditLog} />`
+                              : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -16,7 +16,10 @@ export function Merchants() {
         html`<${ListTable} items=${list.data.items} heads=${[t("name"), t("status"), t("merchantDispatch"), ""]} testid="merchants-table"
           >${(m) =>
             html`<tr key=${m.id} data-merchant=${m.id}>
-              <td>${m.name}<div class="muted small mono">${m.id}</div></td>
+              <td>
+                ${m.name}
+                <div class="muted small mono">${m.id}</div>
+              </td>
               <td><${Badge} value=${m.active ? "active" : "inactive"} /></td>
               <td>${m.platformTechnicians ? t("ownThenPlatform") : t("ownOnly")}</td>
               <td><button class="link" onClick=${() => setOpen(m)} data-testid=${`edit-merchant-${m.id}`}>${t("edit")}</button></td>

@@ -45,7 +45,9 @@ function Skills() {
                           list.reload();
                         }}
                       />`
-                    : html`<button class="link" onClick=${() => setEditing(s.code)} data-testid=${`edit-skill-${s.code}`}>${t("edit")}</button>`
+                    : html`<button class="link" onClick=${() => setEditing(s.code)} data-testid=${`edit-skill-${s.code}`}>
+                        ${t("edit")}
+                      </button>`
                 }
               </td>
             </tr>`}<//
@@ -100,7 +102,9 @@ function Categories() {
                             tree.reload();
                           }}
                         />`
-                      : html`<button class="link" onClick=${() => setEditing(c.id)} data-testid=${`edit-category-${c.id}`}>${t("edit")}</button>`
+                      : html`<button class="link" onClick=${() => setEditing(c.id)} data-testid=${`edit-category-${c.id}`}>
+                          ${t("edit")}
+                        </button>`
                   }
                 </td>
               </tr>`}<//

@@ -27,10 +27,16 @@ export function TechnicianEditor() {
     <h2>${t("technicians")}</h2>
     <${Loading} state=${list}
       >${() =>
-        html`<${ListTable} items=${list.data.items} heads=${[t("technician"), t("status"), t("skills"), t("radiusKm"), ""]} testid="technician-editor-table"
+        html`<${ListTable}
+          items=${list.data.items}
+          heads=${[t("technician"), t("status"), t("skills"), t("radiusKm"), ""]}
+          testid="technician-editor-table"
           >${(x) =>
             html`<tr key=${x.id} data-technician=${x.id}>
-              <td>${x.name}<div class="muted small mono">${x.phone}</div></td>
+              <td>
+                ${x.name}
+                <div class="muted small mono">${x.phone}</div>
+              </td>
               <td><${Badge} value=${x.status} /></td>
               <td>${x.skills.join(", ")}</td>
               <td class="num">${x.serviceRadiusKm}</td>
@@ -51,7 +57,9 @@ export function TechnicianEditor() {
                           list.reload();
                         }}
                       />`
-                    : html`<button class="link" onClick=${() => setEditing(x.id)} data-testid=${`edit-technician-${x.id}`}>${t("edit")}</button>`
+                    : html`<button class="link" onClick=${() => setEditing(x.id)} data-testid=${`edit-technician-${x.id}`}>
+                        ${t("edit")}
+                      </button>`
                 }
               </td>
             </tr>`}<//
@@ -69,7 +77,14 @@ export function TechnicianEditor() {
         { key: "phone", label: t("phone"), type: "tel", attrs: { placeholder: "+86" } },
         { key: "name", label: t("name") },
         ...(isPlatform
-          ? [{ key: "merchantId", label: t("merchant"), type: "select", options: [["", t("platformRun")], ...merchants.map((m) => [m.id, m.name])] }]
+          ? [
+              {
+                key: "merchantId",
+                label: t("merchant"),
+                type: "select",
+                options: [["", t("platformRun")], ...merchants.map((m) => [m.id, m.name])],
+              },
+            ]
           : []),
         { key: "skills", label: t("skillCodes") },
         { key: "lat", label: t("latitude"), path: "body.home.lat", attrs: { inputmode: "decimal" } },

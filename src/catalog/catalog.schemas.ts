@@ -26,7 +26,11 @@ export const PatchSkill = z.object({ name: LocalizedSchema }).strict().openapi("
 
 /** The `{code}` path parameter of a skill. */
 export const SkillCodePath = z.object({
-  code: z.string().min(1).max(64).openapi({ param: { name: "code", in: "path" }, example: "deep_cleaning" }),
+  code: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "code", in: "path" }, example: "deep_cleaning" }),
 });
 
 // ——— Categories ———

@@ -1,6 +1,14 @@
 import { config } from "../config";
 import { getDb } from "../db/client";
-import { cellsOfCity, cityOfCell, findTakenCells, insertCity, listCities, renameCity as renameCityRow, type CityRow } from "../db/repositories/cities.repo";
+import {
+  cellsOfCity,
+  cityOfCell,
+  findTakenCells,
+  insertCity,
+  listCities,
+  renameCity as renameCityRow,
+  type CityRow,
+} from "../db/repositories/cities.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { cellOf, cellsCovering, type LatLng } from "../domain/geo";
 import { isTimeZone } from "../domain/time-zone";

@@ -72,4 +72,3 @@ export async function setDispatchWeights(env: Env, actorId: string, next: Dispat
   });
   return after;
 }
-

@@ -30,7 +30,9 @@ const upload = async (c: Context<AppEnv>, kind: documents.DocumentUpload["kind"]
 export default createRouter()
   .openapi(liveRoutes.live, async (c) => c.json(await cityLive(c.env, authOf(c), c.req.valid("param").id, c.req.valid("query")), 200))
   .openapi(liveRoutes.dispatchSettings, async (c) => c.json(await dispatchSettings(c.env), 200))
-  .openapi(liveRoutes.putDispatchWeights, async (c) => c.json(await setDispatchWeights(c.env, authOf(c).accountId, c.req.valid("json")), 200))
+  .openapi(liveRoutes.putDispatchWeights, async (c) =>
+    c.json(await setDispatchWeights(c.env, authOf(c).accountId, c.req.valid("json")), 200),
+  )
   .openapi(liveRoutes.clearDispatchWeights, async (c) => c.json(await setDispatchWeights(c.env, authOf(c).accountId, null), 200))
   .openapi(reportRoutes.ordersByHour, async (c) => {
     const q = c.req.valid("query");

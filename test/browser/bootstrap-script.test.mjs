@@ -35,7 +35,14 @@ const plan = (adminPhone) =>
 
 function run(p, token = TOKEN) {
   const lines = [];
-  const done = bootstrap({ url: server.url, env: "local", plan: p, token, log: (l) => lines.push(l), ask: async () => assert.fail("asked for a code") });
+  const done = bootstrap({
+    url: server.url,
+    env: "local",
+    plan: p,
+    token,
+    log: (l) => lines.push(l),
+    ask: async () => assert.fail("asked for a code"),
+  });
   return done.then(
     (ids) => ({ ids, lines }),
     (error) => ({ error, lines }),

@@ -6,8 +6,11 @@ import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signIn, signInAdmin, signInWithRoles } from "../support/http";
 
 const audited = async (action: string, target: string) =>
-  (await env.DB.prepare("SELECT data FROM audit_log WHERE action = ? AND target_id = ? ORDER BY seq").bind(action, target).all<{ data: string }>())
-    .results.map((r) => JSON.parse(r.data));
+  (
+    await env.DB.prepare("SELECT data FROM audit_log WHERE action = ? AND target_id = ? ORDER BY seq")
+      .bind(action, target)
+      .all<{ data: string }>()
+  ).results.map((r) => JSON.parse(r.data));
 
 describe("PATCH /v1/admin/cities/{id}", () => {
   it("renames a city and keeps its cells and time zone; refuses bad names, unknown cities and non-operators", async () => {
@@ -25,12 +28,23 @@ describe("PATCH /v1/admin/cities/{id}", () => {
     expect(listed.name).toBe("新名字");
     expect(await audited("city.update", city.id)).toEqual([{ name: "新名字" }]);
 
-    const empty = await call("PATCH", `/v1/admin/cities/${city.id}`, { token: admin.token, body: { name: "  " }, headers: { "Accept-Language": "en" } });
+    const empty = await call("PATCH", `/v1/admin/cities/${city.id}`, {
+      token: admin.token,
+      body: { name: "  " },
+      headers: { "Accept-Language": "en" },
+    });
     expectProblem(empty, 400, "VALIDATION_FAILED");
     expect(empty.body.errors[0].path).toBe("body.name");
-    expectProblem(await call("PATCH", `/v1/admin/cities/${city.id}`, { token: admin.token, body: { name: "X", timeZone: "UTC" } }), 400, "VALIDATION_FAILED");
+    expectProblem(
+      await call("PATCH", `/v1/admin/cities/${city.id}`, { token: admin.token, body: { name: "X", timeZone: "UTC" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expectProblem(await call("PATCH", "/v1/admin/cities/cty_missing", { token: admin.token, body: { name: "X" } }), 404, "NOT_FOUND");
-    expectProblem(await call("PATCH", `/v1/admin/cities/${city.id}`, { token: (await signInWithRoles(["merchant_admin"])).token, body: { name: "X" } }), 403);
+    expectProblem(
+      await call("PATCH", `/v1/admin/cities/${city.id}`, { token: (await signInWithRoles(["merchant_admin"])).token, body: { name: "X" } }),
+      403,
+    );
     expect((await call("GET", "/v1/cities")).body.items.find((c: { id: string }) => c.id === city.id).name).toBe("新名字");
   });
 });
@@ -39,7 +53,9 @@ describe("PATCH /v1/admin/skills/{code}", () => {
   it("renames a skill (code kept), audits create and rename; 404 unknown, 400 invalid, 403 others", async () => {
     const admin = await signInAdmin();
     const code = uniqueWord("sk_");
-    expect((await call("POST", "/v1/admin/skills", { token: admin.token, body: { code, name: { zh: "旧", en: "Old" } } })).status).toBe(201);
+    expect((await call("POST", "/v1/admin/skills", { token: admin.token, body: { code, name: { zh: "旧", en: "Old" } } })).status).toBe(
+      201,
+    );
     const res = await call("PATCH", `/v1/admin/skills/${code}`, { token: admin.token, body: { name: { zh: "新", en: "New" } } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ code, name: { zh: "新", en: "New" } });
@@ -48,10 +64,20 @@ describe("PATCH /v1/admin/skills/{code}", () => {
     expect(await audited("skill.create", code)).toEqual([{ name: { zh: "旧", en: "Old" } }]);
     expect(await audited("skill.update", code)).toEqual([{ name: { zh: "新", en: "New" } }]);
 
-    expectProblem(await call("PATCH", `/v1/admin/skills/${code}`, { token: admin.token, body: { name: { zh: "新" } } }), 400, "VALIDATION_FAILED");
-    expectProblem(await call("PATCH", `/v1/admin/skills/${code}`, { token: admin.token, body: { code: "x", name: { zh: "a", en: "b" } } }), 400);
+    expectProblem(
+      await call("PATCH", `/v1/admin/skills/${code}`, { token: admin.token, body: { name: { zh: "新" } } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectProblem(
+      await call("PATCH", `/v1/admin/skills/${code}`, { token: admin.token, body: { code: "x", name: { zh: "a", en: "b" } } }),
+      400,
+    );
     expectProblem(await call("PATCH", "/v1/admin/skills/sk_nope_zz", { token: admin.token, body: { name: { zh: "a", en: "b" } } }), 404);
-    expectProblem(await call("PATCH", `/v1/admin/skills/${code}`, { token: (await signIn()).token, body: { name: { zh: "a", en: "b" } } }), 403);
+    expectProblem(
+      await call("PATCH", `/v1/admin/skills/${code}`, { token: (await signIn()).token, body: { name: { zh: "a", en: "b" } } }),
+      403,
+    );
     expect((await call("GET", "/v1/skills")).body.items.find((s: { code: string }) => s.code === code).name.en).toBe("New");
   });
 });

@@ -26,7 +26,11 @@ describe("dispatch weights from the dashboard", () => {
     expect(initial.body).toMatchObject({ weightsSource: "deployment", weights: deployment, deploymentWeights: deployment });
 
     // Invalid bodies: 400 naming the field, in the caller's language; nothing changes.
-    const tooBig = await call("PUT", PATH, { token: w.admin.token, body: { ...only("travel"), rating: 2 }, headers: { "Accept-Language": "zh-CN" } });
+    const tooBig = await call("PUT", PATH, {
+      token: w.admin.token,
+      body: { ...only("travel"), rating: 2 },
+      headers: { "Accept-Language": "zh-CN" },
+    });
     expectProblem(tooBig, 400, "VALIDATION_FAILED");
     expect(tooBig.body.errors.map((e: { path: string }) => e.path)).toContain("body.rating");
     expect(tooBig.body.detail).toMatch(/[\u4e00-\u9fff]/);
@@ -63,7 +67,9 @@ describe("dispatch weights from the dashboard", () => {
     expect(cleared.body).toMatchObject({ source: "deployment", weights: deployment });
     expect((await candidates()).some((c: { breakdown: { travel: number } }) => c.breakdown.travel > 0)).toBe(true);
 
-    const audit = await env.DB.prepare("SELECT action, actor_id AS actor, data FROM audit_log WHERE target_id = 'dispatch.weights' ORDER BY seq").all<{
+    const audit = await env.DB.prepare(
+      "SELECT action, actor_id AS actor, data FROM audit_log WHERE target_id = 'dispatch.weights' ORDER BY seq",
+    ).all<{
       action: string;
       actor: string;
       data: string;

@@ -25,18 +25,35 @@ describe("editing a technician", () => {
       body: { name: "  Renamed  ", skills: [w.otherSkill, w.skill], serviceRadiusKm: 15 },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: other.id, name: "Renamed", skills: [w.otherSkill, w.skill], serviceRadiusKm: 15, status: "approved" });
+    expect(res.body).toMatchObject({
+      id: other.id,
+      name: "Renamed",
+      skills: [w.otherSkill, w.skill],
+      serviceRadiusKm: 15,
+      status: "approved",
+    });
     expect(await candidates()).toContain(other.id);
-    const audit = await env.DB.prepare("SELECT data FROM audit_log WHERE action = 'technician.update' AND target_id = ?").bind(other.id).all<{ data: string }>();
-    expect(audit.results.map((r) => JSON.parse(r.data))).toEqual([{ name: "Renamed", skills: [w.otherSkill, w.skill], serviceRadiusKm: 15 }]);
+    const audit = await env.DB.prepare("SELECT data FROM audit_log WHERE action = 'technician.update' AND target_id = ?")
+      .bind(other.id)
+      .all<{ data: string }>();
+    expect(audit.results.map((r) => JSON.parse(r.data))).toEqual([
+      { name: "Renamed", skills: [w.otherSkill, w.skill], serviceRadiusKm: 15 },
+    ]);
 
     const unknown = await call("PATCH", `/v1/admin/technicians/${other.id}`, { token: w.admin.token, body: { skills: ["no_such_skill"] } });
     expectProblem(unknown, 400, "UNKNOWN_SKILL");
     expect(unknown.body.errors[0].path).toBe("body.skills.0");
-    expectProblem(await call("PATCH", `/v1/admin/technicians/${other.id}`, { token: w.admin.token, body: { serviceRadiusKm: 0 } }), 400, "VALIDATION_FAILED");
+    expectProblem(
+      await call("PATCH", `/v1/admin/technicians/${other.id}`, { token: w.admin.token, body: { serviceRadiusKm: 0 } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expectProblem(await call("PATCH", `/v1/admin/technicians/${other.id}`, { token: w.admin.token, body: { status: "approved" } }), 400);
     const stranger = await signInWithRoles(["merchant_admin"], await insertMerchant("Not theirs"));
     expectProblem(await call("PATCH", `/v1/admin/technicians/${other.id}`, { token: stranger.token, body: { name: "X" } }), 404);
-    expect((await call("GET", `/v1/admin/technicians/${other.id}`, { token: w.admin.token })).body).toMatchObject({ name: "Renamed", serviceRadiusKm: 15 });
+    expect((await call("GET", `/v1/admin/technicians/${other.id}`, { token: w.admin.token })).body).toMatchObject({
+      name: "Renamed",
+      serviceRadiusKm: 15,
+    });
   });
 });
