@@ -4,7 +4,7 @@ import { haversineKm } from "../src/domain/geo";
 import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore, MAX_INTERVAL_MS } from "./calendar.store";
 import { migrate } from "./cell.schema";
-import { parseWeights } from "../src/domain/dispatch";
+import { parseWeights, type DispatchWeights } from "../src/domain/dispatch";
 import type { CellEventBody, DeadlineKind, DeadlineTimer } from "../src/domain/cell-events";
 import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
 import { OutboxStore } from "./outbox.store";
@@ -344,11 +344,11 @@ export class CellDO extends DurableObject<Env> {
    * and answers every decision not yet acted on, this tick's and earlier ones. The batch timer goes
    * once no job waits; jobs that came after the facts were read keep waiting for their own tick.
    */
-  async tickBatch(facts: BatchFacts, holdKeys: string[]): Promise<{ ok: true; decisions: BatchDecision[] }> {
+  async tickBatch(facts: BatchFacts, holdKeys: string[], weights?: DispatchWeights): Promise<{ ok: true; decisions: BatchDecision[] }> {
     const vars = this.env as unknown as Partial<Record<string, string>>;
     const keep = Number(vars.DISPATCH_CANDIDATES) > 0 ? Number(vars.DISPATCH_CANDIDATES) : 10;
     return this.tx((now) => {
-      if (holdKeys.length > 0) this.batch.tick(facts, parseWeights(vars.DISPATCH_WEIGHTS), keep, now, new Set(holdKeys));
+      if (holdKeys.length > 0) this.batch.tick(facts, weights ?? parseWeights(vars.DISPATCH_WEIGHTS), keep, now, new Set(holdKeys));
       if (this.batch.waiting().length === 0) this.ctx.storage.sql.exec("DELETE FROM timers WHERE key = 'batch'");
       return { ok: true as const, decisions: this.batch.decided() };
     });

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildDashboard } from "./build-dashboard.mjs";
-import { ROOT, WRANGLER_ENV, requireNode } from "./dev-env.mjs";
-import { seed } from "./seed-local.mjs";
+import { ROOT, WRANGLER_ENV, devVars, requireNode } from "./dev-env.mjs";
+import { applyMigrations, seed } from "./seed-local.mjs";
 
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
@@ -20,8 +20,11 @@ const VARS = {
   OTP_PHONE_LIMIT: "1000/3600",
 };
 
-/** `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`). */
-export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {} } = {}) {
+/**
+ * `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`);
+ * `empty` leaves the database without demo data (migrations only), as a new deployment starts.
+ */
+export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {}, empty = false } = {}) {
   requireNode();
   await buildDashboard({ quiet });
   const dir = mkdtempSync(join(tmpdir(), "doorstep-local-"));
@@ -51,7 +54,10 @@ export async function startLocalServer({ port = 8800, quiet = true, vars: extraV
     const quietLog = console.log;
     if (quiet) console.log = () => {};
     try {
-      await seed({ persistTo: dir });
+      if (empty) {
+        devVars(); // the keys wrangler dev runs with (seed() makes sure of them too)
+        await applyMigrations(["--local", "--persist-to", dir]);
+      } else await seed({ persistTo: dir });
     } finally {
       console.log = quietLog;
     }

@@ -53,7 +53,7 @@ export async function seed({ persistTo, varsFile } = {}) {
   return { ...plan, counts };
 }
 
-async function applyMigrations(local) {
+export async function applyMigrations(local) {
   const out = await wrangler(["d1", "migrations", "apply", "DB", ...local], { capture: true });
   console.log(/No migrations to apply/i.test(out) ? "Local D1 migrations: up to date." : out.trim());
 }

@@ -104,6 +104,8 @@ const fields = z.object({
   H3_RESOLUTION: int(5).pipe(z.number().max(15, "expected an H3 resolution (0..15)")),
   // Phones that get the admin and operator roles when they sign in.
   BOOTSTRAP_ADMIN_PHONES: list(),
+  // One-time secret of POST /v1/bootstrap (npm run bootstrap): creates the first admin while none exists. Empty: the route is off.
+  BOOTSTRAP_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   // Browser origins allowed by CORS (empty: none).
   CORS_ORIGINS: list(),
   // Access token lifetime (seconds) and refresh token lifetime (days).

@@ -196,6 +196,22 @@ export const ERRORS = {
   UNKNOWN_MERCHANT: { status: 400, detail: { en: "The merchant does not exist.", zh: "商户不存在。" } },
   SKILL_EXISTS: { status: 409, detail: { en: "Skill {code} already exists.", zh: "技能 {code} 已存在。" } },
   CITY_OVERLAP: { status: 409, detail: { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" } },
+  BOOTSTRAP_DISABLED: {
+    status: 404,
+    detail: { en: "Bootstrapping is off on this deployment (no BOOTSTRAP_TOKEN).", zh: "此部署未开启初始化（未设置 BOOTSTRAP_TOKEN）。" },
+  },
+  BOOTSTRAP_TOKEN_INVALID: { status: 401, detail: { en: "The bootstrap token is wrong.", zh: "初始化令牌不正确。" } },
+  BOOTSTRAP_DONE: {
+    status: 409,
+    detail: {
+      en: "This deployment has an administrator already; sign in as them instead.",
+      zh: "此部署已有管理员，请以管理员身份登录。",
+    },
+  },
+  DISPATCH_WEIGHTS_EMPTY: {
+    status: 400,
+    detail: { en: "At least one dispatch weight must be above 0.", zh: "至少有一项派单权重须大于 0。" },
+  },
   SERVICE_NOT_OFFERED: { status: 404, detail: { en: "This service is not offered at this location.", zh: "该地点不提供此服务。" } },
   MERCHANT_ADMIN_ELSEWHERE: {
     status: 409,

@@ -30,6 +30,7 @@ const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings")
 const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
+const Setup = lazy(() => import("./setup.js"), "Setup");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -174,6 +175,7 @@ function Shell({ session, t, lang, setLang }) {
     ["catalog", t("catalog")],
     ["reports", t("reports")],
     ["settings", t("settings")],
+    ["setup", t("setup")],
     ["money", t("money")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
@@ -210,15 +212,17 @@ function Shell({ session, t, lang, setLang }) {
                   ? html`<${Reports} />`
                   : screen === "settings"
                     ? html`<${DispatchSettings} />`
-                    : screen === "money"
-                      ? html`<${Money} tab=${arg} />`
-                      : screen === "notifications" && isPlatform
-                        ? html`<${DeadLetters} />`
-                        : screen === "accounts" && isPlatform
-                          ? html`<${Accounts} />`
-                          : screen === "audit"
-                            ? html`<${AuditLog} />`
-                            : html`<${LiveMap} />`;
+                    : screen === "setup"
+                      ? html`<${Setup} tab=${arg} />`
+                      : screen === "money"
+                        ? html`<${Money} tab=${arg} />`
+                        : screen === "notifications" && isPlatform
+                          ? html`<${DeadLetters} />`
+                          : screen === "accounts" && isPlatform
+                            ? html`<${Accounts} />`
+                            : screen === "audit"
+                              ? html`<${AuditLog} />`
+                              : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -1,6 +1,7 @@
-// Dispatch settings (read-only: deployment variables).
+// Dispatch settings: the weights are editable by operators (weights.js); the rest are deployment variables.
 import { api } from "./api.js";
 import { html, useApp, useAsync, Loading, Action } from "./ui.js";
+import { WeightsEditor } from "./weights.js";
 
 export function DispatchSettings() {
   const { t } = useApp();
@@ -47,6 +48,7 @@ export function DispatchSettings() {
                   </li>`,
               )}
             </ul>
+            <${WeightsEditor} settings=${d} onChanged=${s.reload} />
           </div>
         </div>`;
       }}<//

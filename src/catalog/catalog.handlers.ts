@@ -8,7 +8,10 @@ import * as skillRoutes from "./skills.routes";
 
 const skills = createRouter()
   .openapi(skillRoutes.listSkills, async (c) => c.json({ items: await catalog.getSkills(c.env) }, 200))
-  .openapi(skillRoutes.createSkill, async (c) => c.json(await catalog.createSkill(c.env, c.req.valid("json")), 201));
+  .openapi(skillRoutes.createSkill, async (c) => c.json(await catalog.createSkill(c.env, authOf(c).accountId, c.req.valid("json")), 201))
+  .openapi(skillRoutes.patchSkill, async (c) =>
+    c.json(await catalog.updateSkill(c.env, authOf(c).accountId, c.req.valid("param").code, c.req.valid("json")), 200),
+  );
 
 const categories = createRouter()
   .openapi(categoryRoutes.categoryTree, async (c) => c.json({ items: await catalog.getCategoryTree(c.env) }, 200))

@@ -22,6 +22,17 @@ export const CreateSkill = z
   .strict()
   .openapi("CreateSkill");
 
+export const PatchSkill = z.object({ name: LocalizedSchema }).strict().openapi("PatchSkill");
+
+/** The `{code}` path parameter of a skill. */
+export const SkillCodePath = z.object({
+  code: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "code", in: "path" }, example: "deep_cleaning" }),
+});
+
 // ——— Categories ———
 
 export const Category = z

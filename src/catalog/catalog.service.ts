@@ -1,10 +1,12 @@
 import { getDb } from "../db/client";
+import { appendAudit } from "../db/repositories/audit.repo";
 import {
   categoryUsage,
   deleteUnusedCategory,
   findCategory,
   insertCategory,
   insertSkill,
+  renameSkill,
   listCategories,
   listSkills,
   updateCategory,
@@ -72,12 +74,23 @@ export async function getSkills(env: Env): Promise<SkillView[]> {
   return (await listSkills(getDb(env))).map(skillView);
 }
 
-/** Adds a skill technicians can hold and services can require; 409 SKILL_EXISTS for a taken code. */
-export async function createSkill(env: Env, input: { code: string; name: Localized }): Promise<SkillView> {
+/** Adds a skill technicians can hold and services can require; 409 SKILL_EXISTS for a taken code. Audited. */
+export async function createSkill(env: Env, actorId: string, input: { code: string; name: Localized }): Promise<SkillView> {
+  const db = getDb(env);
   const row: SkillRow = { code: input.code, nameZh: input.name.zh, nameEn: input.name.en, createdAt: Date.now() };
-  if (!(await insertSkill(getDb(env), row))) {
+  if (!(await insertSkill(db, row))) {
     throw AppError.of("SKILL_EXISTS", { code: input.code });
   }
+  await appendAudit(db, { actorId, action: "skill.create", targetType: "skill", targetId: row.code, data: { name: input.name } });
+  return skillView(row);
+}
+
+/** Renames a skill (its code stays: technicians and services refer to it). 404 for an unknown code. Audited. */
+export async function updateSkill(env: Env, actorId: string, code: string, input: { name: Localized }): Promise<SkillView> {
+  const db = getDb(env);
+  const row = await renameSkill(db, code, { nameZh: input.name.zh, nameEn: input.name.en });
+  if (!row) throw notFound("Skill");
+  await appendAudit(db, { actorId, action: "skill.update", targetType: "skill", targetId: code, data: { name: input.name } });
   return skillView(row);
 }
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRole } from "../http/auth";
-import { authErrors, bearer, errorResponses, jsonBody, jsonContent } from "../http/openapi";
+import { authErrors, bearer, errorResponses, IdParam, jsonBody, jsonContent } from "../http/openapi";
 
 export const LatLngSchema = z
   .object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) })
@@ -29,6 +29,11 @@ export const CreateCity = z
   .strict()
   .openapi("CreateCity");
 
+export const PatchCity = z
+  .object({ name: z.string().trim().min(1).max(60) })
+  .strict()
+  .openapi("PatchCity");
+
 export const listCities = createRoute({
   method: "get",
   path: "/v1/cities",
@@ -48,4 +53,17 @@ export const createCity = createRoute({
   middleware: [requireRole("operator", "admin")] as const,
   request: { body: jsonBody(CreateCity) },
   responses: { 201: jsonContent(City, "Created"), ...authErrors(409, 413, 415) },
+});
+
+export const patchCity = createRoute({
+  method: "patch",
+  path: "/v1/admin/cities/{id}",
+  tags: ["Cities"],
+  summary: "Rename a city (operators)",
+  description:
+    "Only the name: the cells, centre and time zone stay (calendars, orders and shifts are kept in the city's time zone; a different area is a new city). Audited (`city.update`).",
+  security: bearer,
+  middleware: [requireRole("operator", "admin")] as const,
+  request: { params: IdParam("id", "cty_demoShanghai"), body: jsonBody(PatchCity) },
+  responses: { 200: jsonContent(City, "The city"), ...authErrors(404, 413, 415) },
 });

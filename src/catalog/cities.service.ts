@@ -1,10 +1,18 @@
 import { config } from "../config";
 import { getDb } from "../db/client";
-import { cellsOfCity, cityOfCell, findTakenCells, insertCity, listCities, type CityRow } from "../db/repositories/cities.repo";
+import {
+  cellsOfCity,
+  cityOfCell,
+  findTakenCells,
+  insertCity,
+  listCities,
+  renameCity as renameCityRow,
+  type CityRow,
+} from "../db/repositories/cities.repo";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { cellOf, cellsCovering, type LatLng } from "../domain/geo";
 import { isTimeZone } from "../domain/time-zone";
-import { AppError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 
 export interface CityView {
@@ -86,6 +94,15 @@ export async function createCity(
     data: { name: city.name, cells: cells.length },
   });
   return view(city, cells);
+}
+
+/** Renames a city (the area and time zone stay). 404 for an unknown id. Audited. */
+export async function renameCity(env: Env, actorId: string, id: string, name: string): Promise<CityView> {
+  const db = getDb(env);
+  const row = await renameCityRow(db, id, name);
+  if (!row) throw notFound("City");
+  await appendAudit(db, { actorId, action: "city.update", targetType: "city", targetId: id, data: { name } });
+  return view(row, await cellsOfCity(db, id));
 }
 
 /** The city a point lies in (by its cell), or undefined outside every city. */

@@ -13,6 +13,7 @@ import { getDb } from "../db/client";
 import { insertDeadLetter } from "../db/repositories/notifications.repo";
 import { CELL_EVENTS_QUEUE, DEADLINE_KINDS, type CellEvent, type DeadlineKind } from "../domain/cell-events";
 import { batchFacts, onBatchDecided } from "../dispatch/batch-dispatch.service";
+import { dispatchWeights } from "../dispatch/weights.service";
 import { newId } from "../lib/ids";
 import { onHoldExpiredWithPayments } from "../money/settle.service";
 import { withOutbox } from "../notifications/outbox.service";
@@ -50,6 +51,7 @@ export async function runBatchTick(env: Env, cell: string): Promise<void> {
   const { decisions } = await stub.tickBatch(
     facts,
     input.jobs.map((j) => j.holdKey),
+    input.jobs.length === 0 ? undefined : await dispatchWeights(env),
   );
   if (decisions.length === 0) return;
   await onBatchDecided(env, decisions, (order, patch, reason) => offerFromBatch(env, order, patch, reason));

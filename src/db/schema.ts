@@ -1141,3 +1141,14 @@ export const cashCollections = sqliteTable(
   },
   (t) => [index("cash_collections_order_idx").on(t.orderId)],
 );
+
+/**
+ * Settings operators change from the dashboard, overriding a Worker variable until cleared: `key`
+ * names it (`dispatch.weights` for DISPATCH_WEIGHTS), `value` is its JSON.
+ */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).$type<unknown>().notNull(),
+  updatedBy: text("updated_by"),
+  updatedAt: updatedAt(),
+});

@@ -7,6 +7,7 @@
  * a hold that is never confirmed expires by itself, so no interval is ever left behind.
  */
 import { config } from "../config";
+import { dispatchWeights } from "./weights.service";
 import { gridDisk } from "h3-js";
 import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
@@ -67,6 +68,9 @@ export interface RankedCandidates {
  */
 export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCandidates> {
   const db = getDb(env);
+  // Read (or taken from the isolate's copy) alongside the candidates; awaited when ranking.
+  const weights = dispatchWeights(env);
+  weights.catch(() => undefined); // a failure surfaces at the await below, never as an unhandled rejection
   const cells = gridDisk(job.cell, config(env).AVAILABILITY_RING);
   // A merchant's rule is read in the same round trip as the roster versions.
   let rule: MerchantRule = null;
@@ -112,7 +116,7 @@ export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCan
   };
   const scored = rank(
     found.map((c) => candidateFacts(c, known)),
-    config(env).DISPATCH_WEIGHTS,
+    await weights,
   );
   // The merchant's own technicians first; platform technicians (when allowed) only after them.
   const own = new Set(found.filter((c) => rule && c.merchantId === rule.merchantId).map((c) => c.technicianId));

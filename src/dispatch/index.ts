@@ -7,3 +7,4 @@ export { default as tasksRoutes } from "./tasks.handlers";
 export * from "./dispatch.service";
 export * from "./batch-dispatch.service";
 export * from "./availability.service";
+export * from "./weights.service";

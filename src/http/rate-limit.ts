@@ -44,6 +44,12 @@ export const LIMIT_RULES: readonly LimitRule[] = [
     limit: "signIn",
     why: "sign-in: per IP whoever is signed in; codes are also limited per phone and per sender (README)",
   },
+  {
+    methods: ["POST"],
+    path: /^\/v1\/bootstrap$/,
+    limit: "signIn",
+    why: "the first administrator: a secret is checked, so per IP like sign-in",
+  },
   { methods: WRITES, path: /^\/v1\//, limit: "write", why: "every other write" },
   { methods: ["GET"], path: /^\/v1\/availability$/, limit: "expensive", why: "fans out to the cells of the ring" },
   { methods: ["GET"], path: /^\/v1\/admin\//, limit: "expensive", why: "dashboard lists, reports and exports" },

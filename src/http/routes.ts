@@ -2,7 +2,7 @@ import { auditRoutes } from "../audit";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { couponsRoutes } from "../coupons";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
-import { accountsAdminRoutes, addressesRoutes, authRoutes, meRoutes, wechatRoutes } from "../identity";
+import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRoutes, wechatRoutes } from "../identity";
 import { merchantsRoutes } from "../merchants";
 import { moneyRoutes, paymentsRoutes } from "../money";
 import { notificationsRoutes } from "../notifications";
@@ -22,6 +22,7 @@ export const routes = [
   meRoutes,
   wechatRoutes,
   accountsAdminRoutes,
+  bootstrapRoutes,
   addressesRoutes,
   citiesRoutes,
   merchantsRoutes,

@@ -8,6 +8,7 @@ export { default as meRoutes } from "./me.handlers";
 export { default as addressesRoutes } from "./addresses.handlers";
 export { default as wechatRoutes } from "./wechat.handlers";
 export { default as accountsAdminRoutes } from "./accounts-admin.handlers";
+export { default as bootstrapRoutes } from "./bootstrap.handlers";
 export * from "./auth.service";
 export * from "./scope";
 export { boundOpenId } from "./wechat.service";

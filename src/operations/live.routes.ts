@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRole } from "../http/auth";
-import { authErrors, bearer, IdParam, jsonContent } from "../http/openapi";
+import { authErrors, bearer, IdParam, jsonBody, jsonContent } from "../http/openapi";
 import { LatLngSchema } from "../catalog/cities.routes";
+import { DispatchWeightsInput } from "../dispatch";
 
 const staff = requireRole("operator", "admin", "merchant_admin");
 
@@ -76,7 +77,8 @@ export const dispatchSettings = createRoute({
   path: "/v1/admin/settings/dispatch",
   tags: ["Operations"],
   summary: "The dispatch settings in force (deadlines, rounds, weights, travel model)",
-  description: "Read-only: they are Worker variables (wrangler.toml `[vars]`) and change with a deploy.",
+  description:
+    "The weights are DISPATCH_WEIGHTS unless operators changed them (PUT /v1/admin/settings/dispatch/weights; `weightsSource` says which, `deploymentWeights` are the variable's). The rest are Worker variables (wrangler.toml `[vars]`) and change with a deploy.",
   security: bearer,
   middleware: [staff] as const,
   responses: {
@@ -84,6 +86,9 @@ export const dispatchSettings = createRoute({
       z
         .object({
           weights: z.record(z.string(), z.number()),
+          weightsSource: z.enum(["setting", "deployment"]).openapi({ description: "setting: changed from the dashboard" }),
+          weightsUpdatedAt: z.string().nullable(),
+          deploymentWeights: z.record(z.string(), z.number()).openapi({ description: "DISPATCH_WEIGHTS, in force when no setting is" }),
           acceptDeadlineSeconds: z.number(),
           grabDeadlineSeconds: z.number(),
           enRouteLeadMinutes: z.number(),
@@ -101,4 +106,39 @@ export const dispatchSettings = createRoute({
     ),
     ...authErrors(),
   },
+});
+
+const WeightsInForce = z
+  .object({
+    weights: DispatchWeightsInput,
+    source: z.enum(["setting", "deployment"]),
+    updatedAt: z.string().nullable(),
+    updatedBy: z.string().nullable(),
+  })
+  .openapi("DispatchWeightsInForce");
+
+const platform = requireRole("operator", "admin");
+
+export const putDispatchWeights = createRoute({
+  method: "put",
+  path: "/v1/admin/settings/dispatch/weights",
+  tags: ["Operations"],
+  summary: "Change the dispatch weights (operators)",
+  description:
+    "Every weight from 0 to 1 (travel, rating, load, fairness, acceptance, favourite); 400 DISPATCH_WEIGHTS_EMPTY when all are 0. They replace DISPATCH_WEIGHTS for automatic and batched dispatch until cleared; every isolate uses them within 30 seconds. Audited with the weights before and after.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { body: jsonBody(DispatchWeightsInput) },
+  responses: { 200: jsonContent(WeightsInForce, "The weights in force"), ...authErrors(413, 415) },
+});
+
+export const clearDispatchWeights = createRoute({
+  method: "delete",
+  path: "/v1/admin/settings/dispatch/weights",
+  tags: ["Operations"],
+  summary: "Go back to the deployment's dispatch weights (operators)",
+  description: "Clears the dashboard's weights: DISPATCH_WEIGHTS applies again (within 30 seconds everywhere). Audited.",
+  security: bearer,
+  middleware: [platform] as const,
+  responses: { 200: jsonContent(WeightsInForce, "The weights in force"), ...authErrors() },
 });

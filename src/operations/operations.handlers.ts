@@ -5,6 +5,7 @@ import * as documents from "../technicians/documents.service";
 import { cityLive } from "./live.service";
 import * as reports from "../reports/reports.service";
 import { dispatchSettings } from "./settings.service";
+import { setDispatchWeights } from "../dispatch";
 import { toCsv } from "../domain/reports";
 import { createRouter, fileHeaders } from "../http/openapi";
 import * as docRoutes from "../technicians/documents.routes";
@@ -28,7 +29,11 @@ const upload = async (c: Context<AppEnv>, kind: documents.DocumentUpload["kind"]
 
 export default createRouter()
   .openapi(liveRoutes.live, async (c) => c.json(await cityLive(c.env, authOf(c), c.req.valid("param").id, c.req.valid("query")), 200))
-  .openapi(liveRoutes.dispatchSettings, (c) => c.json(dispatchSettings(c.env), 200))
+  .openapi(liveRoutes.dispatchSettings, async (c) => c.json(await dispatchSettings(c.env), 200))
+  .openapi(liveRoutes.putDispatchWeights, async (c) =>
+    c.json(await setDispatchWeights(c.env, authOf(c).accountId, c.req.valid("json")), 200),
+  )
+  .openapi(liveRoutes.clearDispatchWeights, async (c) => c.json(await setDispatchWeights(c.env, authOf(c).accountId, null), 200))
   .openapi(reportRoutes.ordersByHour, async (c) => {
     const q = c.req.valid("query");
     return reportAnswer(c, "orders-by-hour", q.format, await reports.ordersByHour(c.env, authOf(c), q));

@@ -1,11 +1,19 @@
-/** The dispatch configuration in force (Worker variables), for the dashboard's settings view. */
+/** The dispatch configuration in force, for the dashboard's settings view. */
 import { config } from "../config";
+import { weightsInForce } from "../dispatch";
 
-/** Read-only: these are deployment variables (wrangler.toml `[vars]`), changed by a deploy. */
-export function dispatchSettings(env: Env) {
+/**
+ * The weights may be changed from the dashboard (PUT /v1/admin/settings/dispatch/weights); the rest
+ * are deployment variables (wrangler.toml `[vars]`), changed by a deploy.
+ */
+export async function dispatchSettings(env: Env) {
   const c = config(env);
+  const weights = await weightsInForce(env);
   return {
-    weights: c.DISPATCH_WEIGHTS,
+    weights: weights.weights,
+    weightsSource: weights.source,
+    weightsUpdatedAt: weights.updatedAt,
+    deploymentWeights: c.DISPATCH_WEIGHTS,
     acceptDeadlineSeconds: c.ACCEPT_DEADLINE_SECONDS,
     grabDeadlineSeconds: c.GRAB_DEADLINE_SECONDS,
     enRouteLeadMinutes: c.EN_ROUTE_LEAD_MINUTES,

@@ -40,6 +40,15 @@ export const CreateTechnician = z
   .strict()
   .openapi("CreateTechnician");
 
+export const PatchTechnician = z
+  .object({
+    name: z.string().trim().min(1).max(60).optional(),
+    skills: z.array(z.string().min(1).max(40)).min(1).max(50).optional(),
+    serviceRadiusKm: z.number().positive().max(100).optional(),
+  })
+  .strict()
+  .openapi("PatchTechnician");
+
 const RejectTechnician = z
   .object({ reason: z.string().trim().min(1).max(500) })
   .strict()
@@ -96,6 +105,19 @@ export const getTechnician = createRoute({
   middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
   request: { params: TechnicianId },
   responses: { 200: jsonContent(Technician, "The technician"), ...authErrors(404) },
+});
+
+export const patchTechnician = createRoute({
+  method: "patch",
+  path: "/v1/admin/technicians/{id}",
+  tags: ["Technicians"],
+  summary: "Change a technician's name, skills or service radius (operators, or its merchant's admin)",
+  description:
+    "Every skill must exist (400 UNKNOWN_SKILL). The home cell's copy of the profile follows at once, so dispatch uses the new skills. The home moves with POST …/move; the status with approve/reject. Audited (`technician.update`).",
+  security: bearer,
+  middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
+  request: { params: TechnicianId, body: jsonBody(PatchTechnician) },
+  responses: { 200: jsonContent(Technician, "The technician"), ...authErrors(404, 413, 415) },
 });
 
 export const approveTechnician = createRoute({

@@ -10,6 +10,7 @@ import {
   listTechnicians,
   merchantExists,
   transitionTechnician,
+  updateTechnicianProfile,
   type TechnicianRow,
   type TechnicianStatus,
   type TechnicianWithPhone,
@@ -206,6 +207,28 @@ export async function queryTechnicians(
   );
   const pii = await Pii.fromEnv(env);
   return toPage(await Promise.all(rows.map((r) => view(pii, r, actor.accountId))), query.limit);
+}
+
+/**
+ * Changes a technician's name, skills (each must exist) or service radius, within the caller's
+ * merchant scope; the home cell's copy follows at once. Audited with what changed.
+ */
+export async function updateTechnician(
+  env: Env,
+  actor: Auth,
+  id: string,
+  patch: { name?: string; skills?: string[]; serviceRadiusKm?: number },
+): Promise<TechnicianView> {
+  const db = getDb(env);
+  const found = await findTechnician(db, id, merchantScope(actor));
+  if (!found) throw notFound("Technician");
+  const changes = { ...patch, ...(patch.skills ? { skills: await requireKnownSkills(env, patch.skills) } : {}) };
+  if (Object.keys(changes).length > 0) {
+    if (!(await updateTechnicianProfile(db, id, changes))) throw notFound("Technician");
+    await appendAudit(db, { actorId: actor.accountId, action: "technician.update", targetType: "technician", targetId: id, data: changes });
+    await pushTechnician(env, id);
+  }
+  return getTechnician(env, actor, id);
 }
 
 /** Statuses each decision may start from. A rejected applicant may be reconsidered and approved. */

@@ -187,6 +187,12 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: async (o) => ({ path: `/v1/admin/accounts/${await o.disabledAccount()}/enable` }),
   },
   // the catalogue
+  // the first administrator: public, guarded by the BOOTSTRAP_TOKEN secret (unset in tests: 404; wrong: 401)
+  "POST /v1/bootstrap": {
+    roles: "public",
+    request: () => ({ path: "/v1/bootstrap", body: { phone: uniquePhone() } }),
+    alsoAllowed: [401, 404],
+  },
   "GET /v1/cities": { roles: "public", request: () => ({ path: "/v1/cities" }) },
   "POST /v1/admin/cities": {
     roles: PLATFORM,
@@ -195,7 +201,15 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { name: "Nowhere", timeZone: "Asia/Shanghai", center: { lat: 85, lng: 0 }, radiusKm: 1 },
     }),
   },
+  "PATCH /v1/admin/cities/{id}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/cities/${o.m.w.cityId}`, body: { name: "Matrix City" } }),
+  },
   "GET /v1/skills": { roles: "public", request: () => ({ path: "/v1/skills" }) },
+  "PATCH /v1/admin/skills/{code}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/skills/${o.m.w.otherSkill}`, body: { name: { zh: "技能", en: "Skill" } } }),
+  },
   "POST /v1/admin/skills": {
     roles: PLATFORM,
     request: () => ({
@@ -289,6 +303,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
     shows: { to: STAFF_A, id: (o) => o.m.techA.id },
   },
   "GET /v1/admin/technicians/{id}": { roles: STAFF, reach: STAFF_A, request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}` }) },
+  "PATCH /v1/admin/technicians/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}`, body: { serviceRadiusKm: 12 } }),
+  },
   "POST /v1/admin/technicians/{id}/approve": {
     roles: STAFF,
     reach: STAFF_A,
@@ -680,6 +699,14 @@ export const MATRIX: Record<string, MatrixEntry> = {
     shows: { to: STAFF_A, id: (o) => o.m.techA.id },
   },
   "GET /v1/admin/settings/dispatch": { roles: STAFF, request: () => ({ path: "/v1/admin/settings/dispatch" }) },
+  "PUT /v1/admin/settings/dispatch/weights": {
+    roles: PLATFORM,
+    request: () => ({
+      path: "/v1/admin/settings/dispatch/weights",
+      body: { travel: 0.35, rating: 0.2, load: 0.15, fairness: 0.1, acceptance: 0.1, favourite: 0.1 },
+    }),
+  },
+  "DELETE /v1/admin/settings/dispatch/weights": { roles: PLATFORM, request: () => ({ path: "/v1/admin/settings/dispatch/weights" }) },
   // money reports
   "GET /v1/admin/reports/reconciliation": { roles: PLATFORM, request: () => ({ path: `/v1/admin/reports/reconciliation?date=${day()}` }) },
   "POST /v1/admin/payments/reconcile": { roles: PLATFORM, request: () => ({ path: "/v1/admin/payments/reconcile" }) },

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, merchants, technicians } from "../schema";
 import type { Role } from "../../domain/roles";
@@ -56,4 +56,21 @@ export async function accountLinks(db: Db, account: AccountRow) {
     account.merchantId ? db.query.merchants.findFirst({ where: eq(merchants.id, account.merchantId) }) : Promise.resolve(undefined),
   ]);
   return { technician, merchant };
+}
+
+/**
+ * Gives `roles` to the account only while no account holds `admin`: one statement, so of two
+ * bootstraps racing (D1 runs writes one at a time) exactly one finds no admin. True when it did.
+ */
+export async function grantRolesIfNoAdmin(db: Db, accountId: string, roles: Role[], now = Date.now()): Promise<boolean> {
+  const result = await db.run(sql`UPDATE accounts SET roles = ${JSON.stringify(roles)}, updated_at = ${now}
+    WHERE id = ${accountId}
+      AND NOT EXISTS (SELECT 1 FROM accounts a, json_each(a.roles) r WHERE r.value = 'admin')`);
+  return (result.meta.changes ?? 0) > 0;
+}
+
+/** Whether any account holds the admin role. */
+export async function adminExists(db: Db): Promise<boolean> {
+  const row = await db.get<{ n: number }>(sql`SELECT EXISTS (SELECT 1 FROM accounts a, json_each(a.roles) r WHERE r.value = 'admin') AS n`);
+  return Boolean(row?.n);
 }

@@ -99,3 +99,9 @@ export async function categoryUsage(db: Db, id: string): Promise<{ children: num
            (select count(*) from services where category_id = ${id}) as services`);
   return { children: row?.children ?? 0, services: row?.services ?? 0 };
 }
+
+/** Renames a skill; undefined when no skill has the code. */
+export async function renameSkill(db: Db, code: string, name: { nameZh: string; nameEn: string }): Promise<SkillRow | undefined> {
+  const [row] = await db.update(skills).set(name).where(eq(skills.code, code)).returning();
+  return row;
+}

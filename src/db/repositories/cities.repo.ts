@@ -54,3 +54,9 @@ export async function cityOfCell(db: Db, cellId: string): Promise<CityRow | unde
     .where(eq(cityCells.cellId, cellId));
   return row?.city;
 }
+
+/** Renames a city; undefined when there is none with the id. */
+export async function renameCity(db: Db, id: string, name: string): Promise<CityRow | undefined> {
+  const [row] = await db.update(cities).set({ name }).where(eq(cities.id, id)).returning();
+  return row;
+}

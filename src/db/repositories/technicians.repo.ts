@@ -80,3 +80,18 @@ export async function transitionTechnician(db: Db, id: string, from: TechnicianS
     .returning({ id: technicians.id });
   return rows.length > 0;
 }
+
+/** Changes a technician's name, skills or service radius (and `updated_at`, the roster version); false when there is none. */
+export async function updateTechnicianProfile(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<TechnicianRow, "name" | "skills" | "serviceRadiusKm">>,
+  now = Date.now(),
+): Promise<boolean> {
+  const rows = await db
+    .update(technicians)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(technicians.id, id))
+    .returning({ id: technicians.id });
+  return rows.length > 0;
+}
