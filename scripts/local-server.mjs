@@ -20,8 +20,11 @@ const VARS = {
   OTP_PHONE_LIMIT: "1000/3600",
 };
 
-/** `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`). */
-export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {} } = {}) {
+/**
+ * `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`);
+ * `testScheduled` lets a test run a cron trigger with `GET /__scheduled?cron=…` (wrangler dev --test-scheduled).
+ */
+export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {}, testScheduled = false } = {}) {
   requireNode();
   await buildDashboard({ quiet });
   const dir = mkdtempSync(join(tmpdir(), "doorstep-local-"));
@@ -57,12 +60,27 @@ export async function startLocalServer({ port = 8800, quiet = true, vars: extraV
     }
     const vars = Object.entries({ ...VARS, ...extraVars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     // detached: its own process group, so stop() ends wrangler and the workerd it started together.
-    child = spawn(process.execPath, [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, ...vars], {
-      cwd: ROOT,
-      env: WRANGLER_ENV,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    child = spawn(
+      process.execPath,
+      [
+        WRANGLER,
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--persist-to",
+        dir,
+        ...vars,
+        ...(testScheduled ? ["--test-scheduled"] : []),
+      ],
+      {
+        cwd: ROOT,
+        env: WRANGLER_ENV,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     const keep = (chunk) => {
       log.push(String(chunk));
       if (log.length > 400) log.shift();

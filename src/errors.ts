@@ -197,7 +197,10 @@ export const ERRORS = {
   SKILL_EXISTS: { status: 409, detail: { en: "Skill {code} already exists.", zh: "技能 {code} 已存在。" } },
   BACKUP_INCOMPLETE: {
     status: 409,
-    detail: { en: "The backup of {date} is still being written; try again when it is complete.", zh: "{date} 的备份尚未完成，请在完成后再下载。" },
+    detail: {
+      en: "The backup of {date} is still being written; try again when it is complete.",
+      zh: "{date} 的备份尚未完成，请在完成后再下载。",
+    },
   },
   CITY_OVERLAP: { status: 409, detail: { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" } },
   SERVICE_NOT_OFFERED: { status: 404, detail: { en: "This service is not offered at this location.", zh: "该地点不提供此服务。" } },

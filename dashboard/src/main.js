@@ -30,6 +30,7 @@ const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings")
 const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
+const Operate = lazy(() => import("./operate.js"), "Operate");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -177,6 +178,7 @@ function Shell({ session, t, lang, setLang }) {
     ["money", t("money")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
+    ...(isPlatform ? [["operate", t("operate")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
   return html`<${Loading} state=${boot}
@@ -216,9 +218,11 @@ function Shell({ session, t, lang, setLang }) {
                         ? html`<${DeadLetters} />`
                         : screen === "accounts" && isPlatform
                           ? html`<${Accounts} />`
-                          : screen === "audit"
-                            ? html`<${AuditLog} />`
-                            : html`<${LiveMap} />`;
+                          : screen === "operate" && isPlatform
+                            ? html`<${Operate} />`
+                            : screen === "audit"
+                              ? html`<${AuditLog} />`
+                              : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

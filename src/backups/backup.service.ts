@@ -123,7 +123,12 @@ async function restoreOrder(db: ReturnType<typeof getDb>, tables: SchemaObject[]
 const header = (date: string, what: string) => `-- Doorstep D1 backup ${date}: ${what}\n`;
 
 /** Puts one part; R2 refuses it if the bytes do not match their SHA-256. */
-async function putPart(bucket: R2Bucket, key: string, text: string, part: Omit<BackupPart, "key" | "bytes" | "sha256">): Promise<BackupPart> {
+async function putPart(
+  bucket: R2Bucket,
+  key: string,
+  text: string,
+  part: Omit<BackupPart, "key" | "bytes" | "sha256">,
+): Promise<BackupPart> {
   const bytes = new TextEncoder().encode(text);
   const sha256 = await digestHex(bytes);
   await bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/sql; charset=utf-8" } });
@@ -353,7 +358,14 @@ export async function listBackups(env: Env) {
           tables: m.tables.length,
           rows: m.tables.reduce((n, t) => n + t.rows, 0),
           bytes: m.parts.reduce((n, p) => n + p.bytes, 0),
-          parts: m.parts.map((p) => ({ name: p.key.slice(p.key.lastIndexOf("/") + 1), kind: p.kind, table: p.table, rows: p.rows, bytes: p.bytes, sha256: p.sha256 })),
+          parts: m.parts.map((p) => ({
+            name: p.key.slice(p.key.lastIndexOf("/") + 1),
+            kind: p.kind,
+            table: p.table,
+            rows: p.rows,
+            bytes: p.bytes,
+            sha256: p.sha256,
+          })),
         },
       ];
     }),
@@ -364,7 +376,11 @@ export async function listBackups(env: Env) {
  * A complete backup as one SQL file (its parts in order, streamed from R2), for an operator; the
  * download is audited. 404 for an unknown date, 409 BACKUP_INCOMPLETE while it is still being written.
  */
-export async function backupDownload(env: Env, actor: Auth, date: string): Promise<{ body: ReadableStream; bytes: number; filename: string }> {
+export async function backupDownload(
+  env: Env,
+  actor: Auth,
+  date: string,
+): Promise<{ body: ReadableStream; bytes: number; filename: string }> {
   const found = DATE_RE.test(date) ? await readManifest(env.BACKUPS, date) : null;
   if (!found) throw notFound({ en: "Backup", zh: "备份" });
   const m = found.manifest;

@@ -34,7 +34,7 @@ const list = createRoute({
   tags: ["Operations"],
   summary: "The D1 backups kept in R2, newest first (operators)",
   description:
-    "One backup a day (cron 02:30 UTC), each as SQL parts in restore order with a manifest of row counts and SHA-256; kept `retentionDays` days. See README \"Backups\" for restoring.",
+    'One backup a day (cron 02:30 UTC), each as SQL parts in restore order with a manifest of row counts and SHA-256; kept `retentionDays` days. See README "Backups" for restoring.',
   security: bearer,
   middleware: [operators] as const,
   responses: {

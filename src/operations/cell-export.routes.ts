@@ -3,7 +3,10 @@ import { requireRole } from "../http/auth";
 import { authErrors, bearer } from "../http/openapi";
 
 const When = z
-  .object({ utc: z.string().nullable(), local: z.string().nullable().openapi({ description: "The same instant in the city's zone, with its offset" }) })
+  .object({
+    utc: z.string().nullable(),
+    local: z.string().nullable().openapi({ description: "The same instant in the city's zone, with its offset" }),
+  })
   .openapi("ZonedTime");
 
 const CellExport = z

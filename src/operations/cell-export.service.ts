@@ -22,15 +22,15 @@ export interface CellExportQuery {
   to?: string;
 }
 
-const when = (ms: number | null, timeZone: string) => (ms === null ? { utc: null, local: null } : { utc: new Date(ms).toISOString(), local: toZonedIso(ms, timeZone) });
+const when = (ms: number | null, timeZone: string) =>
+  ms === null ? { utc: null, local: null } : { utc: new Date(ms).toISOString(), local: toZonedIso(ms, timeZone) };
 
 export async function cellExport(env: Env, actor: Auth, cell: string, q: CellExportQuery) {
   const now = Date.now();
   const from = q.from === undefined ? now - DAY_MS : Date.parse(q.from);
   const to = q.to === undefined ? from + 15 * DAY_MS : Date.parse(q.to);
   if (!(to > from)) throw invalid([{ path: "to", message: "must be after from" }]);
-  if (to - from > MAX_EXPORT_DAYS * DAY_MS)
-    throw invalid([{ path: "to", message: `at most ${MAX_EXPORT_DAYS} days after from` }]);
+  if (to - from > MAX_EXPORT_DAYS * DAY_MS) throw invalid([{ path: "to", message: `at most ${MAX_EXPORT_DAYS} days after from` }]);
   const db = getDb(env);
   const city = await cityOfCell(db, cell);
   if (!city) throw notFound({ en: "Cell", zh: "城市网格" });

@@ -52,7 +52,8 @@ async function emptyRestoreDb(): Promise<void> {
     "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND type IN ('table','view','trigger')",
   ).all<{ type: string; name: string }>();
   const drops = results.map((r) => `DROP ${r.type.toUpperCase()} IF EXISTS "${r.name}"`);
-  if (drops.length) await env.RESTORE_DB.batch([env.RESTORE_DB.prepare("PRAGMA defer_foreign_keys = on"), ...drops.map((d) => env.RESTORE_DB.prepare(d))]);
+  if (drops.length)
+    await env.RESTORE_DB.batch([env.RESTORE_DB.prepare("PRAGMA defer_foreign_keys = on"), ...drops.map((d) => env.RESTORE_DB.prepare(d))]);
 }
 
 async function clearBucket(): Promise<void> {
@@ -75,7 +76,11 @@ describe("daily D1 backup to R2", () => {
     const admin = await signInAdmin();
     // A row with a line break, quotes and a formula-looking text, and the sealed phone of an account.
     await env.DB.prepare("INSERT INTO audit_log (at, actor_id, action, target_type, target_id, data) VALUES (?, NULL, 'test', 't', ?, ?)")
-      .bind(Date.now(), "line\n'quoted' \"double\";\r\n=1+1;\n", JSON.stringify({ text: "多行\n'引号' \"双\"\r\n=1+1; DROP TABLE x;", n: 1.1e-7 }))
+      .bind(
+        Date.now(),
+        "line\n'quoted' \"double\";\r\n=1+1;\n",
+        JSON.stringify({ text: "多行\n'引号' \"双\"\r\n=1+1; DROP TABLE x;", n: 1.1e-7 }),
+      )
       .run();
     const now = Date.now();
     // Small pages and parts, so the job takes many bounded pages and big tables span several parts.
@@ -142,7 +147,10 @@ describe("daily D1 backup to R2", () => {
     expect(midway.cursor.table + midway.cursor.afterRowid).toBeGreaterThan(0);
     expect(midway.lease).toBeNull();
     // A run dies holding the lease: nobody else writes until the lease runs out (5 minutes).
-    await env.BACKUPS.put("backups/2031-07-07/manifest.json", JSON.stringify({ ...midway, lease: { token: "dead", until: now + 60_000 + 5 * 60_000 } }));
+    await env.BACKUPS.put(
+      "backups/2031-07-07/manifest.json",
+      JSON.stringify({ ...midway, lease: { token: "dead", until: now + 60_000 + 5 * 60_000 } }),
+    );
     expect((await runBackup(env, now + 120_000, { pageRows: 5 })).status).toBe("busy");
     expect((await manifest("2031-07-07")).cursor).toEqual(midway.cursor);
     // From then on the every-minute cron (no start) carries on, a few pages each time, until it is complete.
@@ -172,7 +180,10 @@ describe("daily D1 backup to R2", () => {
     await runBackup(env, now, { start: true, pageRows: 5, maxPages: 1 });
     const m = await manifest("2031-08-08");
     // Someone else holds a fresh lease: this run waits.
-    await env.BACKUPS.put("backups/2031-08-08/manifest.json", JSON.stringify({ ...m, lease: { token: "other", until: now + 10 * 60_000 } }));
+    await env.BACKUPS.put(
+      "backups/2031-08-08/manifest.json",
+      JSON.stringify({ ...m, lease: { token: "other", until: now + 10 * 60_000 } }),
+    );
     expect((await runBackup(env, now + 60_000, { pageRows: 5 })).status).toBe("busy");
     expect((await manifest("2031-08-08")).cursor).toEqual(m.cursor);
     // The dead run had written a part its manifest never named.

@@ -20,13 +20,13 @@ function parseCsv(text: string): Record<string, string>[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
+    else if (ch === ",") (row.push(cell), (cell = ""));
     else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
+      (row.push(cell), rows.push(row), (row = []), (cell = ""), i++);
     } else cell += ch;
   }
   const [names = [], ...records] = rows;
@@ -60,9 +60,13 @@ describe("GET /v1/admin/cells/{cell}/export", () => {
     expect(await auditActions(cell)).toContain("cell.export");
 
     // A window that leaves the booking out.
-    const later = await call("GET", `/v1/admin/cells/${cell}/export?from=${encodeURIComponent(at(w, 5, "00:00"))}&to=${encodeURIComponent(at(w, 6, "00:00"))}`, {
-      token: operator.token,
-    });
+    const later = await call(
+      "GET",
+      `/v1/admin/cells/${cell}/export?from=${encodeURIComponent(at(w, 5, "00:00"))}&to=${encodeURIComponent(at(w, 6, "00:00"))}`,
+      {
+        token: operator.token,
+      },
+    );
     expect(later.status).toBe(200);
     expect(later.body.intervals.map((i: { orderId: string }) => i.orderId)).not.toContain(order.id);
   });
@@ -88,7 +92,14 @@ describe("GET /v1/admin/cells/{cell}/export", () => {
     );
     const rows = parseCsv(text);
     const line = rows.find((r) => r.orderId === order.id);
-    expect(line).toMatchObject({ record: "interval", technicianId: tech.id, technicianName: `'=HYPERLINK("http://evil","x")`, state: "booked", startLocal: at(w, 1, "14:00"), timeZone: "Asia/Shanghai" });
+    expect(line).toMatchObject({
+      record: "interval",
+      technicianId: tech.id,
+      technicianName: `'=HYPERLINK("http://evil","x")`,
+      state: "booked",
+      startLocal: at(w, 1, "14:00"),
+      timeZone: "Asia/Shanghai",
+    });
     expect(Date.parse(line!.startUtc ?? "")).toBe(Date.parse(at(w, 1, "14:00")));
     // No cell starts with a formula character unquoted: a value starting with = + - @ is prefixed with '.
     for (const r of rows) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+@]/);
