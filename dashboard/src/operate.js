@@ -8,7 +8,10 @@ export function size(bytes) {
   const units = ["B", "KB", "MB", "GB"];
   let n = bytes;
   let u = 0;
-  while (n >= 1024 && u < units.length - 1) ((n /= 1024), u++);
+  while (n >= 1024 && u < units.length - 1) {
+    n /= 1024;
+    u++;
+  }
   return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
 

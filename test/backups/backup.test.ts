@@ -7,7 +7,6 @@ import type { BackupManifest } from "../../src/backups/backup.service";
 import { call, expectProblem, signIn, signInAdmin, signInWithRoles } from "../support/http";
 import { auditActions } from "../support/fixtures";
 
-const DAY = 86_400_000;
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 async function manifest(date: string): Promise<BackupManifest> {
