@@ -101,7 +101,8 @@ export default defineConfig(async () => {
   const root = import.meta.dirname;
   assertSameBindings(path.join(root, "wrangler.toml"), path.join(root, "bench", "wrangler.toml"));
   const workerProject = (name: string, configPath: string, include: string[]) => ({
-    plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings, ratelimits } })],
+    // RESTORE_DB: an empty D1 database of the tests only, where test/backups/backup.test.ts restores a backup.
+    plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings, ratelimits, d1Databases: ["RESTORE_DB"] } })],
     test: {
       name,
       setupFiles: ["./test/setup.ts"],

@@ -135,6 +135,15 @@ export class CalendarStore {
     return tech;
   }
 
+  /** Every technician this cell knows (any state), for the operators' export: id, name, merchant, state. */
+  allTechnicians(): { id: string; name: string; merchantId: string | null; state: TechRow["state"]; movedTo: string | null }[] {
+    return this.sql
+      .exec<TechRow>("SELECT * FROM technicians ORDER BY id")
+      .toArray()
+      .map(toTechnician)
+      .map((t) => ({ id: t.profile.id, name: t.profile.name, merchantId: t.profile.merchantId, state: t.state, movedTo: t.movedTo }));
+  }
+
   activeTechnicians(): Technician[] {
     this.roster ??= this.sql.exec<TechRow>("SELECT * FROM technicians WHERE state = 'active'").toArray().map(toTechnician);
     return this.roster;

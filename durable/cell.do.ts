@@ -419,6 +419,19 @@ export class CellDO extends DurableObject<Env> {
     return { ok: true, presence };
   }
 
+  /**
+   * The cell's calendar for the operators' export: every technician it knows, their live holds and
+   * bookings overlapping [from, to) (expired holds left out), and the presence of each. Read-only.
+   */
+  async exportCalendar(
+    from: number,
+    to: number,
+  ): Promise<{ technicians: ReturnType<CalendarStore["allTechnicians"]>; items: CalendarItem[]; presence: PresenceView[]; at: number }> {
+    const now = Date.now();
+    const items = [...this.calendar.itemsByTechnician(from, to, now).values()].flat().sort((a, b) => a.start - b.start);
+    return { technicians: this.calendar.allTechnicians(), items, presence: this.presence.all(now), at: now };
+  }
+
   /** Presence of every technician homed here who ever went on duty. */
   async listPresence(): Promise<PresenceView[]> {
     return this.presence.all(Date.now());

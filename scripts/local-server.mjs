@@ -23,8 +23,9 @@ const VARS = {
 /**
  * `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`);
  * `empty` leaves the database without demo data (migrations only), as a new deployment starts.
+ * `testScheduled` lets a test run a cron trigger with `GET /__scheduled?cron=…` (wrangler dev --test-scheduled).
  */
-export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {}, empty = false } = {}) {
+export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {}, empty = false, testScheduled = false } = {}) {
   requireNode();
   await buildDashboard({ quiet });
   const dir = mkdtempSync(join(tmpdir(), "doorstep-local-"));
@@ -63,12 +64,27 @@ export async function startLocalServer({ port = 8800, quiet = true, vars: extraV
     }
     const vars = Object.entries({ ...VARS, ...extraVars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     // detached: its own process group, so stop() ends wrangler and the workerd it started together.
-    child = spawn(process.execPath, [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, ...vars], {
-      cwd: ROOT,
-      env: WRANGLER_ENV,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    child = spawn(
+      process.execPath,
+      [
+        WRANGLER,
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--persist-to",
+        dir,
+        ...vars,
+        ...(testScheduled ? ["--test-scheduled"] : []),
+      ],
+      {
+        cwd: ROOT,
+        env: WRANGLER_ENV,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     const keep = (chunk) => {
       log.push(String(chunk));
       if (log.length > 400) log.shift();

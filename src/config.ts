@@ -310,6 +310,9 @@ const fields = z.object({
   // The daily statements of yesterday (Asia/Shanghai) are fetched from this local hour on (the
   // providers make them by about 9:00 the next day); a failed fetch is tried again every 30 minutes.
   STATEMENTS_AFTER_HOUR: int(10).pipe(z.number().max(23, "expected an hour from 0 to 23")),
+  // Daily D1 backups to the BACKUPS bucket (README "Backups"): days a backup is kept before the cron deletes it
+  // (the newest complete backup is never deleted).
+  BACKUP_RETENTION_DAYS: int(30, 1),
   // Commission defaults in basis points: the platform's take, the technician's share of the rest.
   COMMISSION_TAKE_RATE_BPS: basisPoints(2000),
   COMMISSION_TECHNICIAN_SHARE_BPS: basisPoints(7000),

@@ -195,6 +195,13 @@ export const ERRORS = {
   UNKNOWN_CITY: { status: 400, detail: { en: "Some cities do not exist.", zh: "部分城市不存在。" } },
   UNKNOWN_MERCHANT: { status: 400, detail: { en: "The merchant does not exist.", zh: "商户不存在。" } },
   SKILL_EXISTS: { status: 409, detail: { en: "Skill {code} already exists.", zh: "技能 {code} 已存在。" } },
+  BACKUP_INCOMPLETE: {
+    status: 409,
+    detail: {
+      en: "The backup of {date} is still being written; try again when it is complete.",
+      zh: "{date} 的备份尚未完成，请在完成后再下载。",
+    },
+  },
   CITY_OVERLAP: { status: 409, detail: { en: "The area overlaps a city that already exists.", zh: "该区域与已有城市重叠。" } },
   BOOTSTRAP_DISABLED: {
     status: 404,

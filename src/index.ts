@@ -2,7 +2,8 @@ import { createApp } from "./app";
 import { consumeCellDeadLetters, consumeCellEvents } from "./cells/cell-events.consumer";
 import { CELL_EVENTS_DLQ, CELL_EVENTS_QUEUE } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
-import { runScheduled } from "./scheduled";
+import { runDailyBackup, runScheduled } from "./scheduled";
+import { BACKUP_CRON } from "./backups";
 
 export { CellDO } from "../durable/cell.do";
 
@@ -19,8 +20,9 @@ export default {
     else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
-  /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop. */
+  /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop; daily: the D1 backup. */
   async scheduled(controller, env) {
-    await runScheduled(env, controller.scheduledTime);
+    if (controller.cron === BACKUP_CRON) await runDailyBackup(env, controller.scheduledTime);
+    else await runScheduled(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

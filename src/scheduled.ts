@@ -2,7 +2,8 @@
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
  * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), unpaid served orders
  * (split what arrived, remind, escalate to the exception queue), reminders that fell due, virtual-number bindings to make, retry or end,
- * the coordinates backfill (rows from before coordinates were sealed).
+ * the coordinates backfill (rows from before coordinates were sealed), and a share of an unfinished D1
+ * backup (the daily cron `BACKUP_CRON` starts one: `runDailyBackup`).
  * The outbox messages those steps write are sent to the queue when they are done (collected as
  * they are written, no D1 read); then the outbox backstop sends what the work that wrote it failed
  * to hand over (`OUTBOX_GRACE_MS` after it was written). Each step runs even if an earlier one
@@ -15,6 +16,13 @@ import { reconcileNumberBindings } from "./visit/number-privacy.service";
 import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
+import { runBackup } from "./backups";
+
+/** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
+export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
+  const result = await runBackup(env, now, { start: true });
+  console.log(JSON.stringify({ level: "info", msg: "backup.run", ...result }));
+}
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const failed = await withOutbox(env, (scoped) => runSteps(scoped, now));
@@ -64,6 +72,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
     ],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
     ["coordinates", () => backfillCoordinates(env)],
+    // Two R2 reads when no backup is unfinished; otherwise a bounded share of it (src/backups/backup.service.ts).
+    [
+      "backup",
+      async () => {
+        const result = await runBackup(env, now);
+        if (result.pages > 0) console.log(JSON.stringify({ level: "info", msg: "backup.run", ...result }));
+      },
+    ],
   ];
   const failed: string[] = [];
   for (const [name, step] of steps) {

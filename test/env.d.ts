@@ -8,6 +8,8 @@ declare namespace Cloudflare {
     TEST_ALIPAY_APP_PUBLIC_KEY: string;
     /** A rate limiter of 3 requests per 60 s (vitest.config.ts): tests of the limits swap it in for a binding. */
     TEST_RATE_LIMIT_LOW: RateLimit;
+    /** An empty D1 database (vitest.config.ts) a backup is restored into (test/backups/backup.test.ts). */
+    RESTORE_DB: D1Database;
   }
 }
 

@@ -31,6 +31,7 @@ const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
 const Setup = lazy(() => import("./setup.js"), "Setup");
+const Operate = lazy(() => import("./operate.js"), "Operate");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -179,6 +180,7 @@ function Shell({ session, t, lang, setLang }) {
     ["money", t("money")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
+    ...(isPlatform ? [["operate", t("operate")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
   return html`<${Loading} state=${boot}
@@ -220,9 +222,11 @@ function Shell({ session, t, lang, setLang }) {
                           ? html`<${DeadLetters} />`
                           : screen === "accounts" && isPlatform
                             ? html`<${Accounts} />`
-                            : screen === "audit"
-                              ? html`<${AuditLog} />`
-                              : html`<${LiveMap} />`;
+                            : screen === "operate" && isPlatform
+                              ? html`<${Operate} />`
+                              : screen === "audit"
+                                ? html`<${AuditLog} />`
+                                : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

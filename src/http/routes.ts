@@ -1,4 +1,5 @@
 import { auditRoutes } from "../audit";
+import { backupsRoutes } from "../backups";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { couponsRoutes } from "../coupons";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
@@ -43,4 +44,5 @@ export const routes = [
   adminOrdersRoutes,
   auditRoutes,
   dashboardRoutes,
+  backupsRoutes,
 ];

@@ -11,6 +11,8 @@ import { createRouter, fileHeaders } from "../http/openapi";
 import * as docRoutes from "../technicians/documents.routes";
 import * as liveRoutes from "./live.routes";
 import * as reportRoutes from "../reports/reports.routes";
+import * as cellExportRoutes from "./cell-export.routes";
+import { cellExport, cellExportCsv } from "./cell-export.service";
 
 /** A report as JSON, or its rows as a CSV download with `format=csv`. */
 function reportAnswer(c: Context<AppEnv>, name: string, format: "json" | "csv", r: reports.Report) {
@@ -29,6 +31,16 @@ const upload = async (c: Context<AppEnv>, kind: documents.DocumentUpload["kind"]
 
 export default createRouter()
   .openapi(liveRoutes.live, async (c) => c.json(await cityLive(c.env, authOf(c), c.req.valid("param").id, c.req.valid("query")), 200))
+  .openapi(cellExportRoutes.cellExport, async (c) => {
+    const { format, ...window } = c.req.valid("query");
+    const cell = c.req.valid("param").cell;
+    const e = await cellExport(c.env, authOf(c), cell, window);
+    if (format === "json") return c.json(e, 200);
+    return c.body(cellExportCsv(e), 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="cell-${cell}-${e.from.utc!.slice(0, 10)}.csv"`,
+    });
+  })
   .openapi(liveRoutes.dispatchSettings, async (c) => c.json(await dispatchSettings(c.env), 200))
   .openapi(liveRoutes.putDispatchWeights, async (c) =>
     c.json(await setDispatchWeights(c.env, authOf(c).accountId, c.req.valid("json")), 200),

@@ -16,6 +16,7 @@ import { serviceBody } from "../support/catalog";
 import { call, signIn, uniquePhone } from "../support/http";
 import type { Actor, Objects } from "../support/matrix-world";
 import { JPEG } from "../support/visit";
+import { completeBackupFixture } from "../support/backups";
 
 export interface MatrixRequest {
   path: string;
@@ -707,6 +708,14 @@ export const MATRIX: Record<string, MatrixEntry> = {
     }),
   },
   "DELETE /v1/admin/settings/dispatch/weights": { roles: PLATFORM, request: () => ({ path: "/v1/admin/settings/dispatch/weights" }) },
+  // a cell's calendar and presence: every merchant's technicians, so the platform only
+  "GET /v1/admin/cells/{cell}/export": { roles: PLATFORM, request: (o) => ({ path: `/v1/admin/cells/${o.m.w.cells[0]}/export` }) },
+  // D1 backups: the whole database, so the platform only
+  "GET /v1/admin/backups": { roles: PLATFORM, request: () => ({ path: "/v1/admin/backups" }) },
+  "GET /v1/admin/backups/{date}/download": {
+    roles: PLATFORM,
+    request: async () => ({ path: `/v1/admin/backups/${await completeBackupFixture()}/download` }),
+  },
   // money reports
   "GET /v1/admin/reports/reconciliation": { roles: PLATFORM, request: () => ({ path: `/v1/admin/reports/reconciliation?date=${day()}` }) },
   "POST /v1/admin/payments/reconcile": { roles: PLATFORM, request: () => ({ path: "/v1/admin/payments/reconcile" }) },
