@@ -3,6 +3,7 @@ import { consumeCellDeadLetters, consumeCellEvents } from "./cells/cell-events.c
 import { CELL_EVENTS_DLQ, CELL_EVENTS_QUEUE } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
 import { runScheduled } from "./scheduled";
+import { consumeWebhooks, WEBHOOKS_QUEUE } from "./webhooks";
 
 export { CellDO } from "../durable/cell.do";
 
@@ -16,6 +17,7 @@ export default {
   async queue(batch, env) {
     if (batch.queue === CELL_EVENTS_QUEUE) await consumeCellEvents(batch, env);
     else if (batch.queue === CELL_EVENTS_DLQ) await consumeCellDeadLetters(batch, env);
+    else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch, env);
     else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
