@@ -3,8 +3,8 @@
  * forwards the outbox messages integrators hear (`forwardEvents`, a queue send and no D1 statement),
  * and this consumer does the rest in two kinds of message:
  *
- * - `event`: one outbox message. The batch's events are fanned out to the active subscriptions that
- *   hear them (a merchant's subscription only its own orders') with ONE D1 read (the outbox rows, the
+ * - `event`: one outbox message. The batch's events are fanned out to the subscriptions that hear
+ *   them (a paused one's deliveries are `held` until it resumes) (a merchant's subscription only its own orders') with ONE D1 read (the outbox rows, the
  *   orders' merchants, the subscriptions) and ONE write batch (a delivery per subscription and event,
  *   unique, so a message delivered twice makes no second delivery); each new delivery is then sent
  *   to this queue as a message of its own.
@@ -127,7 +127,8 @@ async function fanOut(env: Env, items: { msg: Message<unknown>; message: OutboxM
             eventType: e.type,
             orderId: e.orderId,
             body: eventBody(e, merchantId, writtenAt),
-            status: "pending",
+            // A paused subscription's deliveries wait (`held`) and go out when it resumes.
+            status: sub.status === "paused" ? "held" : "pending",
             attempts: 0,
             createdAt: now,
             updatedAt: now,

@@ -61,8 +61,8 @@ export interface FanOutFacts {
   written: Map<string, number>;
   /** Each order's merchant (null: a platform order). */
   merchants: Map<string, string | null>;
-  /** Active subscriptions that hear at least one of the batch's event types. */
-  subscriptions: Pick<SubscriptionRow, "id" | "merchantId" | "events">[];
+  /** Active and paused subscriptions that hear at least one of the batch's event types. */
+  subscriptions: Pick<SubscriptionRow, "id" | "merchantId" | "events" | "status">[];
 }
 
 export async function fanOutFacts(db: Db, q: { messageIds: string[]; orderIds: string[]; types: string[] }): Promise<FanOutFacts> {
@@ -70,11 +70,16 @@ export async function fanOutFacts(db: Db, q: { messageIds: string[]; orderIds: s
     db.select({ id: outbox.id, createdAt: outbox.createdAt }).from(outbox).where(inArray(outbox.id, q.messageIds)),
     db.select({ id: orders.id, merchantId: orders.merchantId }).from(orders).where(inArray(orders.id, q.orderIds)),
     db
-      .select({ id: webhookSubscriptions.id, merchantId: webhookSubscriptions.merchantId, events: webhookSubscriptions.events })
+      .select({
+        id: webhookSubscriptions.id,
+        merchantId: webhookSubscriptions.merchantId,
+        events: webhookSubscriptions.events,
+        status: webhookSubscriptions.status,
+      })
       .from(webhookSubscriptions)
       .where(
         and(
-          eq(webhookSubscriptions.status, "active"),
+          inArray(webhookSubscriptions.status, ["active", "paused"]),
           sql`EXISTS (SELECT 1 FROM json_each(${webhookSubscriptions.events}) WHERE value IN (${sql.join(
             q.types.map((t) => sql`${t}`),
             sql`, `,
