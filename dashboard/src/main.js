@@ -30,6 +30,7 @@ const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings")
 const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
+const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -175,6 +176,7 @@ function Shell({ session, t, lang, setLang }) {
     ["reports", t("reports")],
     ["settings", t("settings")],
     ["money", t("money")],
+    ["webhooks", t("webhooks")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
@@ -216,7 +218,9 @@ function Shell({ session, t, lang, setLang }) {
                         ? html`<${DeadLetters} />`
                         : screen === "accounts" && isPlatform
                           ? html`<${Accounts} />`
-                          : screen === "audit"
+                          : screen === "webhooks"
+                            ? html`<${Webhooks} />`
+                            : screen === "audit"
                             ? html`<${AuditLog} />`
                             : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
