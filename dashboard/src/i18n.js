@@ -246,7 +246,8 @@ const STRINGS = {
     seconds: "秒",
     tried: "已拒单",
     webhooks: "Webhook",
-    webhooksHelp: "向对接方的服务器推送事件（订单、支付、退款、评价）。每次投递都带签名头 Doorstep-Signature；失败会按指数退避重试，可在投递记录中查看并重放。商家管理员只能看到本商家的订单事件。",
+    webhooksHelp:
+      "向对接方的服务器推送事件（订单、支付、退款、评价）。每次投递都带签名头 Doorstep-Signature；失败会按指数退避重试，可在投递记录中查看并重放。商家管理员只能看到本商家的订单事件。",
     newWebhook: "新建订阅",
     webhookUrl: "接收地址",
     webhookEvents: "事件",
@@ -536,7 +537,8 @@ const STRINGS = {
     seconds: "s",
     tried: "declined before",
     webhooks: "Webhooks",
-    webhooksHelp: "Events (orders, payments, refunds, reviews) pushed to an integrator's server. Every delivery carries a Doorstep-Signature header; failures are retried with exponential backoff and can be seen and replayed in the delivery log. A merchant admin sees only its own merchant's order events.",
+    webhooksHelp:
+      "Events (orders, payments, refunds, reviews) pushed to an integrator's server. Every delivery carries a Doorstep-Signature header; failures are retried with exponential backoff and can be seen and replayed in the delivery log. A merchant admin sees only its own merchant's order events.",
     newWebhook: "New subscription",
     webhookUrl: "URL",
     webhookEvents: "Events",

@@ -221,8 +221,8 @@ function Shell({ session, t, lang, setLang }) {
                           : screen === "webhooks"
                             ? html`<${Webhooks} />`
                             : screen === "audit"
-                            ? html`<${AuditLog} />`
-                            : html`<${LiveMap} />`;
+                              ? html`<${AuditLog} />`
+                              : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

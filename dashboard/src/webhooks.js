@@ -56,11 +56,15 @@ function CreateForm({ created }) {
       ${EVENT_TYPES.map(
         (ev) =>
           html`<label class="check"
-            ><input type="checkbox" name=${`event-${ev}`} checked=${events.includes(ev)} onChange=${() => toggle(ev)} /> ${t(`ev_${ev}`)}</label
+            ><input type="checkbox" name=${`event-${ev}`} checked=${events.includes(ev)} onChange=${() => toggle(ev)} />
+            ${t(`ev_${ev}`)}</label
           >`,
       )}
     </fieldset>
-    <label>${t("description")} <input name="description" maxlength="200" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)} /></label>
+    <label
+      >${t("description")}
+      <input name="description" maxlength="200" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)}
+    /></label>
     ${
       isPlatform &&
       html`<label
@@ -134,7 +138,9 @@ function Deliveries({ subscriptionId }) {
               <td class="num">${d.lastLatencyMs === null ? "—" : `${d.lastLatencyMs} ms`}</td>
               <td class="small">${d.nextRetryAt ? when(d.nextRetryAt) : "—"}</td>
               <td class="small">${when(d.createdAt)}</td>
-              <td>${d.status !== "pending" && html`<${Action} label=${t("replay")} run=${() => replay(d.id)} testid="replay-delivery" />`}</td>
+              <td>
+                ${d.status !== "pending" && html`<${Action} label=${t("replay")} run=${() => replay(d.id)} testid="replay-delivery" />`}
+              </td>
             </tr>`}<//
         >`}<//
     >

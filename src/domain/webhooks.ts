@@ -62,7 +62,16 @@ export function eventsOf(m: OutboxMessage): WebhookEvent[] {
     }
     case "payment.succeeded": {
       const p = m.payload;
-      return [ev("payment.succeeded", { orderId: p.orderId, paymentId: p.paymentId, stage: p.stage, provider: p.provider, amount: p.amount, currency: p.currency })];
+      return [
+        ev("payment.succeeded", {
+          orderId: p.orderId,
+          paymentId: p.paymentId,
+          stage: p.stage,
+          provider: p.provider,
+          amount: p.amount,
+          currency: p.currency,
+        }),
+      ];
     }
     case "refund.succeeded": {
       const p = m.payload;

@@ -17,4 +17,3 @@ export async function signingSecrets(env: Env, row: SubscriptionRow, now: number
   }
   return secrets;
 }
-

@@ -16,7 +16,15 @@
  */
 import { config } from "../config";
 import { getDb } from "../db/client";
-import { deliveriesToSend, fanOutFacts, recordAttempt, writeDeliveries, type DeliveryRow, type NewDelivery, type SubscriptionRow } from "../db/repositories/webhooks.repo";
+import {
+  deliveriesToSend,
+  fanOutFacts,
+  recordAttempt,
+  writeDeliveries,
+  type DeliveryRow,
+  type NewDelivery,
+  type SubscriptionRow,
+} from "../db/repositories/webhooks.repo";
 import { runBatch } from "../db/repositories/statements";
 import { outboxMessage, type OutboxMessage } from "../domain/outbox";
 import { eventBody, eventsOf, truncated, WEBHOOK_TOPICS, webhookRetryDelay, type WebhookEvent } from "../domain/webhooks";
@@ -157,7 +165,8 @@ async function attempt(env: Env, msg: Message<unknown>, d: DeliveryRow, sub: Sub
   const cfg = config(env);
   const ack = () => msg.ack();
   if (d.status === "succeeded") return { set: {}, settle: ack };
-  if (sub.status === "deleted") return { set: { status: "failed", lastError: "subscription deleted", nextRetryAt: null, updatedAt: now }, settle: ack };
+  if (sub.status === "deleted")
+    return { set: { status: "failed", lastError: "subscription deleted", nextRetryAt: null, updatedAt: now }, settle: ack };
   if (sub.status === "paused") return { set: { status: "held", nextRetryAt: null, updatedAt: now }, settle: ack };
   const failed = (error: string, extra: Partial<DeliveryRow> = {}): Attempt => {
     const base = { ...extra, attempts: d.attempts + 1, lastError: error, lastAttemptAt: now, updatedAt: now };
@@ -204,11 +213,14 @@ async function attempt(env: Env, msg: Message<unknown>, d: DeliveryRow, sub: Sub
       signal: AbortSignal.timeout(cfg.WEBHOOK_TIMEOUT_MS),
     });
   } catch (err) {
-    return failed((err as Error).name === "TimeoutError" ? `no answer within ${cfg.WEBHOOK_TIMEOUT_MS} ms` : `fetch failed: ${String(err)}`, {
-      lastLatencyMs: Date.now() - started,
-      lastStatusCode: null,
-      lastResponse: null,
-    });
+    return failed(
+      (err as Error).name === "TimeoutError" ? `no answer within ${cfg.WEBHOOK_TIMEOUT_MS} ms` : `fetch failed: ${String(err)}`,
+      {
+        lastLatencyMs: Date.now() - started,
+        lastStatusCode: null,
+        lastResponse: null,
+      },
+    );
   }
   let text = "";
   try {
@@ -220,7 +232,16 @@ async function attempt(env: Env, msg: Message<unknown>, d: DeliveryRow, sub: Sub
   if (res.status >= 200 && res.status < 300) {
     log("info", "webhook.delivered", { id: d.id, subscriptionId: sub.id, status: res.status, ms: outcome.lastLatencyMs });
     return {
-      set: { ...outcome, status: "succeeded", attempts: d.attempts + 1, lastError: null, lastAttemptAt: now, nextRetryAt: null, deliveredAt: now, updatedAt: now },
+      set: {
+        ...outcome,
+        status: "succeeded",
+        attempts: d.attempts + 1,
+        lastError: null,
+        lastAttemptAt: now,
+        nextRetryAt: null,
+        deliveredAt: now,
+        updatedAt: now,
+      },
       settle: ack,
     };
   }

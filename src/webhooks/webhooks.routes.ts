@@ -9,8 +9,7 @@ const Iso = z.iso.datetime({ offset: true });
 const EventType = z.enum(WEBHOOK_EVENT_TYPES);
 const DeliveryStatus = z.enum(["pending", "retrying", "succeeded", "failed", "held"]);
 
-const SCOPE =
-  "Operators and admins see every subscription and delivery; a merchant_admin only its merchant's (another merchant's is 404).";
+const SCOPE = "Operators and admins see every subscription and delivery; a merchant_admin only its merchant's (another merchant's is 404).";
 
 export const Subscription = z
   .object({
@@ -42,7 +41,8 @@ export const Delivery = z
     eventType: z.string(),
     orderId: z.string().nullable(),
     status: DeliveryStatus.openapi({
-      description: "`pending` (to be sent), `retrying` (failed, tried again at `nextRetryAt`), `succeeded`, `failed` (given up: replay it), `held` (the subscription is paused)",
+      description:
+        "`pending` (to be sent), `retrying` (failed, tried again at `nextRetryAt`), `succeeded`, `failed` (given up: replay it), `held` (the subscription is paused)",
     }),
     attempts: z.number().int().openapi({ description: "Sends so far, retries and replays included" }),
     lastStatusCode: z.number().int().nullable(),
@@ -61,7 +61,7 @@ const SubId = IdParam("id", "whs_01JD3");
 const DeliveryId = IdParam("id", "whd_01JD3");
 
 const EVENTS_DOC =
-  "Events: `order.created`, `order.confirmed`, `order.assigned`, `order.completed`, `order.cancelled`, `payment.succeeded`, `refund.succeeded`, `review.posted`; their bodies are documented in docs/webhooks.md (`{id, type, createdAt, data}`), each POSTed with `Doorstep-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + \".\" + body)>`.";
+  'Events: `order.created`, `order.confirmed`, `order.assigned`, `order.completed`, `order.cancelled`, `payment.succeeded`, `refund.succeeded`, `review.posted`; their bodies are documented in docs/webhooks.md (`{id, type, createdAt, data}`), each POSTed with `Doorstep-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`.';
 
 const UrlField = z
   .string()
@@ -164,11 +164,7 @@ export const rotate = createRoute({
   middleware: [staff] as const,
   request: {
     params: SubId,
-    body: jsonBody(
-      z
-        .object({ overlapSeconds: z.number().int().min(0).max(604_800).optional() })
-        .strict(),
-    ),
+    body: jsonBody(z.object({ overlapSeconds: z.number().int().min(0).max(604_800).optional() }).strict()),
   },
   responses: { 200: jsonContent(WithSecret, "Rotated; `secret` is shown only now"), ...authErrors(404, 413, 415) },
 });

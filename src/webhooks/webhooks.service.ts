@@ -132,7 +132,17 @@ export async function createSubscription(
     updatedAt: now,
   };
   await insertSubscription(db, row);
-  await appendAudit(db, { actorId: actor.accountId, action: "webhook.create", targetType: "webhook_subscription", targetId: id, data: { merchantId, events: row.events } }, now);
+  await appendAudit(
+    db,
+    {
+      actorId: actor.accountId,
+      action: "webhook.create",
+      targetType: "webhook_subscription",
+      targetId: id,
+      data: { merchantId, events: row.events },
+    },
+    now,
+  );
   return { ...view(row, now), secret };
 }
 
@@ -205,7 +215,17 @@ export async function rotateSecret(
     updatedAt: now,
   });
   if (!row) throw notFound("Webhook subscription");
-  await appendAudit(db, { actorId: actor.accountId, action: "webhook.rotate_secret", targetType: "webhook_subscription", targetId: id, data: { overlapSeconds } }, now);
+  await appendAudit(
+    db,
+    {
+      actorId: actor.accountId,
+      action: "webhook.rotate_secret",
+      targetType: "webhook_subscription",
+      targetId: id,
+      data: { overlapSeconds },
+    },
+    now,
+  );
   return { ...view(row, now), secret };
 }
 

@@ -112,12 +112,25 @@ describe("webhooks", () => {
     assert.ok(booked, "a free time for svc_demoCleaning2h");
     await api.payWithSandbox(customer, booked.id);
     const created = await waitUntil(
-      () => received.find((r) => r.ok && r.event.type === "order.created" && r.event.data.orderId === booked.id && received.filter((x) => x.event.id === r.event.id).length >= 2),
+      () =>
+        received.find(
+          (r) =>
+            r.ok &&
+            r.event.type === "order.created" &&
+            r.event.data.orderId === booked.id &&
+            received.filter((x) => x.event.id === r.event.id).length >= 2,
+        ),
       "order.created delivered after a retry",
     );
     assert.equal(created.event.data.merchantId, "mch_demo01");
-    await waitUntil(() => received.find((r) => r.ok && r.event.type === "payment.succeeded" && r.event.data.orderId === booked.id), "payment.succeeded");
-    assert.ok(received.every((r) => r.ok), "every delivery verified with README's snippet");
+    await waitUntil(
+      () => received.find((r) => r.ok && r.event.type === "payment.succeeded" && r.event.data.orderId === booked.id),
+      "payment.succeeded",
+    );
+    assert.ok(
+      received.every((r) => r.ok),
+      "every delivery verified with README's snippet",
+    );
     assert.equal(verify(created.signature, created.body.replace(booked.id, "ord_forged"), [secret]), false);
 
     // The log: the delivery succeeded on its second attempt, its body shown.
@@ -150,7 +163,9 @@ describe("webhooks", () => {
     // Pause, then delete: the list shows each, and nothing is left.
     await page.click(`tr[data-subscription="${subscriptionId}"] [data-testid="pause"]`);
     await page.waitForSelector(`tr[data-subscription="${subscriptionId}"][data-status="paused"]`);
-    const subscription = await api.call("GET", `/v1/admin/webhook-subscriptions/${subscriptionId}`, { token: (await api.signIn(MERCHANT_ADMIN_1)).token });
+    const subscription = await api.call("GET", `/v1/admin/webhook-subscriptions/${subscriptionId}`, {
+      token: (await api.signIn(MERCHANT_ADMIN_1)).token,
+    });
     assert.equal(subscription.body.status, "paused");
     await page.click(`tr[data-subscription="${subscriptionId}"] [data-testid="delete-webhook"]`);
     await page.waitForFunction((sel) => !document.querySelector(sel), `tr[data-subscription="${subscriptionId}"]`);

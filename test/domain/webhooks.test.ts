@@ -52,7 +52,10 @@ describe("the webhook URL check without DNS", () => {
   it("passes public addresses and DNS names, naming the name that is still to resolve", () => {
     expect(checkUrl("https://93.184.216.34/in", { allowLocalHttp: false })).toMatchObject({ ok: true, dnsName: null });
     expect(checkUrl("https://[2606:4700::1111]/in", { allowLocalHttp: false })).toMatchObject({ ok: true, dnsName: null });
-    expect(checkUrl("https://Hooks.Example.com:8443/in?x=1", { allowLocalHttp: false })).toMatchObject({ ok: true, dnsName: "hooks.example.com" });
+    expect(checkUrl("https://Hooks.Example.com:8443/in?x=1", { allowLocalHttp: false })).toMatchObject({
+      ok: true,
+      dnsName: "hooks.example.com",
+    });
     expect(refusal("https://172.32.0.1/")).toBeNull();
     expect(refusal("https://11.0.0.1/")).toBeNull();
   });
@@ -98,7 +101,11 @@ describe("webhook events", () => {
       payload: { orderId: "ord_1", customerId: "acc_1", technicianId: "tch_1", reviewId: "rev_1", overall: 4 },
     };
     expect(eventsOf(review)).toMatchObject([{ type: "review.posted", data: { reviewId: "rev_1", overall: 4 } }]);
-    const withdrawal: OutboxMessage = { id: "msg_3", topic: "withdrawal.paid", payload: { withdrawalId: "wd_1", technicianId: "t", amount: 1 } };
+    const withdrawal: OutboxMessage = {
+      id: "msg_3",
+      topic: "withdrawal.paid",
+      payload: { withdrawalId: "wd_1", technicianId: "t", amount: 1 },
+    };
     expect(eventsOf(withdrawal)).toEqual([]);
   });
 

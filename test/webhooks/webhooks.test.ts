@@ -39,7 +39,10 @@ const deliveriesOf = async (s: Session, subscriptionId: string) =>
 const subscriptionRows = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_subscriptions").first<{ n: number }>())!.n;
 
 /** A made-up outbox message of `topic` about a made-up order (no merchant: platform subscriptions hear it), written as its producer would. */
-async function outboxMessage(topic: "review.created" | "refund.succeeded" | "order.status", extra: Record<string, unknown> = {}): Promise<OutboxMessage> {
+async function outboxMessage(
+  topic: "review.created" | "refund.succeeded" | "order.status",
+  extra: Record<string, unknown> = {},
+): Promise<OutboxMessage> {
   const base = { orderId: newId("ord"), customerId: newId("acc") };
   const payload =
     topic === "review.created"
@@ -65,7 +68,8 @@ async function fanOut(messages: OutboxMessage[], vars: Record<string, string> = 
   return { e, deliveryIds: (captured.sent as unknown as { deliveryId: string }[]).map((s) => s.deliveryId) };
 }
 
-const sendOnce = (e: Env, deliveryId: string, attempts: number) => consume(QUEUE, [{ id: `d${attempts}${deliveryId}`, body: { kind: "delivery", deliveryId }, attempts }], e);
+const sendOnce = (e: Env, deliveryId: string, attempts: number) =>
+  consume(QUEUE, [{ id: `d${attempts}${deliveryId}`, body: { kind: "delivery", deliveryId }, attempts }], e);
 
 describe("webhook deliveries", () => {
   it("signs each delivery so the integrator verifies it with its secret, refuses a tampered one, and keeps merchants apart", async () => {
@@ -86,7 +90,10 @@ describe("webhook deliveries", () => {
     expect(subA.body).toMatchObject({ merchantId: a.merchantId, status: "active", events: ["order.created", "payment.succeeded"] });
     expect(subA.body.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     secretA = subA.body.secret;
-    const subB = await subscribe(b.merchantAdmin, { url: "https://hooks.merchant-b.test/", events: ["order.created", "payment.succeeded"] });
+    const subB = await subscribe(b.merchantAdmin, {
+      url: "https://hooks.merchant-b.test/",
+      events: ["order.created", "payment.succeeded"],
+    });
     expect(subB.status).toBe(201);
     secretB = subB.body.secret;
     // The secret is shown once: never in a read.
@@ -104,7 +111,12 @@ describe("webhook deliveries", () => {
     const created = got.find((r) => r.event.type === "order.created")!;
     const paid = got.find((r) => r.event.type === "payment.succeeded")!;
     expect(created.verified && paid.verified).toBe(true);
-    expect(created.event.data).toMatchObject({ orderId: order.id, merchantId: a.merchantId, status: "pending_payment", previousStatus: null });
+    expect(created.event.data).toMatchObject({
+      orderId: order.id,
+      merchantId: a.merchantId,
+      status: "pending_payment",
+      previousStatus: null,
+    });
     expect(paid.event.data).toMatchObject({ orderId: order.id, merchantId: a.merchantId, amount: expect.any(Number) });
     expect(created.headers["doorstep-event"]).toBe("order.created");
     expect(created.headers["doorstep-event-id"]).toBe(created.event.id);
@@ -114,8 +126,20 @@ describe("webhook deliveries", () => {
     const sig = created.signature!;
     expect(await verifySignature(sig, created.body, [secretA])).toBe(true);
     expect(await verifySignature(sig, created.body.replace(order.id, "ord_forged"), [secretA])).toBe(false);
-    expect(await verifySignature(sig.replace(/v1=(.)/, (_, c: string) => `v1=${c === "0" ? "1" : "0"}`), created.body, [secretA])).toBe(false);
-    expect(await verifySignature(sig.replace(/t=(\d+)/, (_, t: string) => `t=${Number(t) + 1}`), created.body, [secretA])).toBe(false);
+    expect(
+      await verifySignature(
+        sig.replace(/v1=(.)/, (_, c: string) => `v1=${c === "0" ? "1" : "0"}`),
+        created.body,
+        [secretA],
+      ),
+    ).toBe(false);
+    expect(
+      await verifySignature(
+        sig.replace(/t=(\d+)/, (_, t: string) => `t=${Number(t) + 1}`),
+        created.body,
+        [secretA],
+      ),
+    ).toBe(false);
     expect(await verifySignature(sig, created.body, [secretB])).toBe(false);
     expect(await verifySignature(sig, created.body, [secretA], 300, Date.now() + 3_600_000)).toBe(false);
     // A delivery whose signature does not verify is refused by the receiver (a forged one sent straight to it).
@@ -140,17 +164,29 @@ describe("webhook deliveries", () => {
     const bLog = (await call("GET", DELIVERIES, { token: b.merchantAdmin.token })).body.items as { id: string }[];
     expect(bLog.map((d) => d.id)).not.toContain(first.id);
     const platform = await signInWithRoles(["operator"]);
-    expect(((await call("GET", `${DELIVERIES}?limit=100`, { token: platform.token })).body.items as { id: string }[]).map((d) => d.id)).toContain(first.id);
+    expect(
+      ((await call("GET", `${DELIVERIES}?limit=100`, { token: platform.token })).body.items as { id: string }[]).map((d) => d.id),
+    ).toContain(first.id);
     expectProblem(await call("GET", `${DELIVERIES}/${first.id}`, { token: b.merchantAdmin.token }), 404, "NOT_FOUND");
     expectProblem(await call("POST", `${DELIVERIES}/${first.id}/replay`, { token: b.merchantAdmin.token }), 404, "NOT_FOUND");
     expectProblem(await call("GET", `${SUBS}/${subA.body.id}`, { token: b.merchantAdmin.token }), 404, "NOT_FOUND");
-    expectProblem(await call("POST", `${SUBS}/${subA.body.id}/rotate-secret`, { token: b.merchantAdmin.token, body: {} }), 404, "NOT_FOUND");
+    expectProblem(
+      await call("POST", `${SUBS}/${subA.body.id}/rotate-secret`, { token: b.merchantAdmin.token, body: {} }),
+      404,
+      "NOT_FOUND",
+    );
     // Merchant B cannot subscribe to merchant A's events either.
     const before = await subscriptionRows();
-    expectProblem(await subscribe(b.merchantAdmin, { url: "https://hooks.merchant-b.test/", events: ["order.created"], merchantId: a.merchantId }), 404);
+    expectProblem(
+      await subscribe(b.merchantAdmin, { url: "https://hooks.merchant-b.test/", events: ["order.created"], merchantId: a.merchantId }),
+      404,
+    );
     expect(await subscriptionRows()).toBe(before);
 
-    for (const [s, id] of [[a.merchantAdmin, subA.body.id], [b.merchantAdmin, subB.body.id]] as const) {
+    for (const [s, id] of [
+      [a.merchantAdmin, subA.body.id],
+      [b.merchantAdmin, subB.body.id],
+    ] as const) {
       expect((await call("DELETE", `${SUBS}/${id}`, { token: s.token })).status).toBe(204);
     }
     expectProblem(await call("GET", `${SUBS}/${subA.body.id}`, { token: a.merchantAdmin.token }), 404);
@@ -159,7 +195,11 @@ describe("webhook deliveries", () => {
   it("retries a failing receiver through the real queue until it answers, with the same event each time", async () => {
     const m = await merchantWorld();
     let secret = "";
-    const recv = webhookReceiver("https://hooks.flaky.test/", () => [secret], (n) => (n <= 2 ? 503 : 200));
+    const recv = webhookReceiver(
+      "https://hooks.flaky.test/",
+      () => [secret],
+      (n) => (n <= 2 ? 503 : 200),
+    );
     routeFetch([recv.route]);
     const sub = await subscribe(m.merchantAdmin, { url: "https://hooks.flaky.test/in", events: ["order.created"] });
     secret = sub.body.secret;
@@ -182,7 +222,11 @@ describe("webhook deliveries", () => {
     const admin = await signInWithRoles(["operator"]);
     let secret = "";
     let up = false;
-    const recv = webhookReceiver("https://hooks.backoff.test/", () => [secret], () => (up ? 200 : 500));
+    const recv = webhookReceiver(
+      "https://hooks.backoff.test/",
+      () => [secret],
+      () => (up ? 200 : 500),
+    );
     routeFetch([recv.route]);
     const sub = await subscribe(admin, { url: "https://hooks.backoff.test/", events: ["review.posted"] });
     secret = sub.body.secret;
@@ -192,7 +236,11 @@ describe("webhook deliveries", () => {
     const id = deliveryIds[0]!;
     // The same message again makes no second delivery.
     expect((await fanOut([message])).deliveryIds).toEqual([id]);
-    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE subscription_id = ?").bind(sub.body.id).first<{ n: number }>())!.n).toBe(1);
+    expect(
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE subscription_id = ?")
+        .bind(sub.body.id)
+        .first<{ n: number }>())!.n,
+    ).toBe(1);
 
     // The queue is asked to retry the message; the log says when (the delay doubles from 30 s).
     const delays: number[] = [];
@@ -209,7 +257,11 @@ describe("webhook deliveries", () => {
     const last = await sendOnce(e, id, 4);
     expect(last.retryMessages).toEqual([]);
     expect(last.explicitAcks.length).toBe(1);
-    expect((await call("GET", `${DELIVERIES}/${id}`, { token: admin.token })).body).toMatchObject({ status: "failed", attempts: 4, nextRetryAt: null });
+    expect((await call("GET", `${DELIVERIES}/${id}`, { token: admin.token })).body).toMatchObject({
+      status: "failed",
+      attempts: 4,
+      nextRetryAt: null,
+    });
     expect(recv.received.length).toBe(4);
 
     up = true;
@@ -230,7 +282,11 @@ describe("webhook deliveries", () => {
     const admin = await signInWithRoles(["operator"]);
     let secret = "";
     let up = false;
-    const recv = webhookReceiver("https://hooks.replay.test/", () => [secret], () => (up ? 200 : 500));
+    const recv = webhookReceiver(
+      "https://hooks.replay.test/",
+      () => [secret],
+      () => (up ? 200 : 500),
+    );
     routeFetch([recv.route]);
     const sub = await subscribe(admin, { url: "https://hooks.replay.test/", events: ["refund.succeeded"] });
     secret = sub.body.secret;
@@ -244,7 +300,11 @@ describe("webhook deliveries", () => {
 
     const stranger = (await merchantWorld({ technician: false })).merchantAdmin;
     expectProblem(await call("POST", `${SUBS}/${sub.body.id}/replay`, { token: stranger.token, body: { since } }), 404);
-    expectProblem(await call("POST", `${SUBS}/${sub.body.id}/replay`, { token: admin.token, body: { since: "yesterday" } }), 400, "VALIDATION_FAILED");
+    expectProblem(
+      await call("POST", `${SUBS}/${sub.body.id}/replay`, { token: admin.token, body: { since: "yesterday" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     up = true;
     const res = await call("POST", `${SUBS}/${sub.body.id}/replay`, { token: admin.token, body: { since } });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
@@ -255,7 +315,10 @@ describe("webhook deliveries", () => {
     );
     expect(log.map((d) => d.attempts)).toEqual([2, 2]);
     // Nothing is failed any more: a second replay sends nothing.
-    expect((await call("POST", `${SUBS}/${sub.body.id}/replay`, { token: admin.token, body: { since } })).body).toEqual({ replayed: 0, more: false });
+    expect((await call("POST", `${SUBS}/${sub.body.id}/replay`, { token: admin.token, body: { since } })).body).toEqual({
+      replayed: 0,
+      more: false,
+    });
     await call("DELETE", `${SUBS}/${sub.body.id}`, { token: admin.token });
   });
 
@@ -288,7 +351,9 @@ describe("webhook deliveries", () => {
     expect(await verifySignature(during.signature, during.body, [s2])).toBe(true);
 
     // The overlap over (test set-up: its end moved into the past): the old secret no longer signs.
-    await env.DB.prepare("UPDATE webhook_subscriptions SET previous_secret_until = ? WHERE id = ?").bind(Date.now() - 1, sub.body.id).run();
+    await env.DB.prepare("UPDATE webhook_subscriptions SET previous_secret_until = ? WHERE id = ?")
+      .bind(Date.now() - 1, sub.body.id)
+      .run();
     expect((await call("GET", `${SUBS}/${sub.body.id}`, { token: admin.token })).body.previousSecretExpiresAt).toBeNull();
     const after = await deliver();
     expect(after.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
@@ -296,7 +361,8 @@ describe("webhook deliveries", () => {
     expect(await verifySignature(after.signature, after.body, [s1])).toBe(false);
 
     // A rotation without overlap: the previous secret stops at once.
-    const s3 = (await call("POST", `${SUBS}/${sub.body.id}/rotate-secret`, { token: admin.token, body: { overlapSeconds: 0 } })).body.secret as string;
+    const s3 = (await call("POST", `${SUBS}/${sub.body.id}/rotate-secret`, { token: admin.token, body: { overlapSeconds: 0 } })).body
+      .secret as string;
     const now = await deliver();
     expect(await verifySignature(now.signature, now.body, [s3])).toBe(true);
     expect(await verifySignature(now.signature, now.body, [s2])).toBe(false);
@@ -365,7 +431,11 @@ describe("the SSRF guard", () => {
     // A change of URL is checked the same way and changes nothing.
     const sub = await subscribe(admin, { url: "https://hooks.example.com/in", events: ["order.created"] });
     expect(sub.status).toBe(201);
-    expectProblem(await call("PATCH", `${SUBS}/${sub.body.id}`, { token: admin.token, body: { url: "https://[::1]/x" } }), 422, "WEBHOOK_URL_REFUSED");
+    expectProblem(
+      await call("PATCH", `${SUBS}/${sub.body.id}`, { token: admin.token, body: { url: "https://[::1]/x" } }),
+      422,
+      "WEBHOOK_URL_REFUSED",
+    );
     expect((await call("GET", `${SUBS}/${sub.body.id}`, { token: admin.token })).body.url).toBe("https://hooks.example.com/in");
     await call("DELETE", `${SUBS}/${sub.body.id}`, { token: admin.token });
   });

@@ -24,13 +24,19 @@ export async function findSubscription(db: Db, id: string, merchantId: string | 
   const [row] = await db
     .select()
     .from(webhookSubscriptions)
-    .where(and(eq(webhookSubscriptions.id, id), ne(webhookSubscriptions.status, "deleted"), scoped(webhookSubscriptions.merchantId, merchantId)))
+    .where(
+      and(eq(webhookSubscriptions.id, id), ne(webhookSubscriptions.status, "deleted"), scoped(webhookSubscriptions.merchantId, merchantId)),
+    )
     .limit(1);
   return row;
 }
 
 /** Subscriptions that are not deleted, newest first. */
-export async function listSubscriptions(db: Db, q: { merchantId: string | undefined; beforeId?: string }, limit: number): Promise<SubscriptionRow[]> {
+export async function listSubscriptions(
+  db: Db,
+  q: { merchantId: string | undefined; beforeId?: string },
+  limit: number,
+): Promise<SubscriptionRow[]> {
   return db
     .select()
     .from(webhookSubscriptions)
@@ -46,7 +52,11 @@ export async function listSubscriptions(db: Db, q: { merchantId: string | undefi
 }
 
 /** Changes a subscription that is not deleted; the row as it is now, undefined when there is none. */
-export async function updateSubscription(db: Db, id: string, set: Values<typeof webhookSubscriptions>): Promise<SubscriptionRow | undefined> {
+export async function updateSubscription(
+  db: Db,
+  id: string,
+  set: Values<typeof webhookSubscriptions>,
+): Promise<SubscriptionRow | undefined> {
   const [row] = await db
     .update(webhookSubscriptions)
     .set(set as Partial<typeof webhookSubscriptions.$inferInsert>)
@@ -158,7 +168,13 @@ export async function findDelivery(db: Db, id: string, merchantId: string | unde
 }
 
 /** Ids of a subscription's deliveries in `statuses` written since `since`, oldest first, at most `limit`. */
-export async function deliveriesOf(db: Db, subscriptionId: string, statuses: DeliveryStatus[], since: number, limit: number): Promise<string[]> {
+export async function deliveriesOf(
+  db: Db,
+  subscriptionId: string,
+  statuses: DeliveryStatus[],
+  since: number,
+  limit: number,
+): Promise<string[]> {
   const rows = await db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
