@@ -334,14 +334,25 @@ export class Objects {
     });
   }
 
-  /** A webhook subscription of merchant A, made by its admin. */
+  /**
+   * A webhook subscription of merchant A, made by its admin and paused: replays of its deliveries answer
+   * 409 and send nothing (the matrix and the fuzz replay them many times; there is no receiver).
+   */
   webhook(): Promise<string> {
     return this.once("webhook", async () => {
       const res = await call("POST", "/v1/admin/webhook-subscriptions", {
         token: this.m.sessions.merchantA.token,
         body: { url: "https://hooks.matrix.test/in", events: ["order.created"] },
       });
-      return idOf(res, [201]);
+      const id = idOf(res, [201]);
+      idOf(
+        await call("PATCH", `/v1/admin/webhook-subscriptions/${id}`, {
+          token: this.m.sessions.merchantA.token,
+          body: { status: "paused" },
+        }),
+        [200],
+      );
+      return id;
     });
   }
 
