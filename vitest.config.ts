@@ -79,6 +79,9 @@ export default defineConfig(async () => {
     PAYMENT_QUERY_AFTER_SECONDS: "0",
     // A failing cell event is retried at once, so it reaches the dead-letter queue within seconds.
     CELL_EVENTS_RETRY_SECONDS: "0",
+    // A failed webhook delivery is retried at once by the real queue (test/webhooks/*); the backoff itself is
+    // asserted with its own WEBHOOK_RETRY_SECONDS through the consumer.
+    WEBHOOK_RETRY_SECONDS: "0",
     TEST_WECHATPAY_PLATFORM_KEYS: JSON.stringify({
       PUB_KEY_ID_0114232134912410000001: wechatOld.privatePem,
       "5157F09EFDC096DE15EBE81A47057A7232F1B8E1": wechatNew.privatePem,

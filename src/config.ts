@@ -228,6 +228,18 @@ const fields = z.object({
   NUMBER_PRIVACY: z.enum(["off", "aliyun"], { message: 'expected "off" or "aliyun"' }).default("off"),
   ALIYUN_PNS_ENDPOINT: z.url({ message: "expected a URL" }).default("https://dyplsapi.aliyuncs.com"),
   ALIYUN_PNS_POOL_KEY: text(),
+  // Outbound webhooks: seconds before a failed delivery is tried again (doubling, at most an hour),
+  // sends before it is given up (the queue's max_retries in wrangler.toml allows 10), and how long
+  // one send may take (ms).
+  WEBHOOK_RETRY_SECONDS: int(30, 0),
+  WEBHOOK_MAX_ATTEMPTS: int(8, 1).pipe(z.number().max(10, "expected at most 10 (the queue's max_retries)")),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  // DNS-over-HTTPS endpoint (JSON API, e.g. https://cloudflare-dns.com/dns-query) used to resolve a
+  // subscription's host name and refuse it when it points at a private address; empty: names are
+  // not resolved (literal addresses and local names are still refused).
+  WEBHOOK_DOH_URL: z.union([z.literal(""), z.url({ protocol: /^https$/, message: "expected an https URL" })]).default(""),
+  // "1" in development only: subscriptions may use http://127.0.0.1 (a local receiver).
+  WEBHOOK_ALLOW_LOCAL_HTTP: flag(),
   // Push: "live" sends to each registered device through its provider (JPush or FCM).
   PUSH_PROVIDER: z.enum(["console", "webhook", "live"], { message: 'expected "console", "webhook" or "live"' }).default("console"),
   PUSH_WEBHOOK_URL: text(),
@@ -358,6 +370,11 @@ const STAND_INS: { name: keyof z.output<typeof fields>; refused: (c: z.output<ty
     name: "PUSH_PROVIDER",
     refused: (c) => c.PUSH_PROVIDER === "console",
     why: '"console" sends no push; set "live" or "webhook"',
+  },
+  {
+    name: "WEBHOOK_ALLOW_LOCAL_HTTP",
+    refused: (c) => c.WEBHOOK_ALLOW_LOCAL_HTTP,
+    why: '"1" lets webhooks reach http://127.0.0.1; set "0"',
   },
   {
     name: "OTP_DEV_ECHO",

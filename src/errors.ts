@@ -276,6 +276,14 @@ export const ERRORS = {
     detail: { en: "This coupon has been used up (for you, or in all).", zh: "该优惠券已用完（您的使用次数或总数已满）。" },
   },
   COUPON_CODE_TAKEN: { status: 409, detail: { en: "A coupon with this code exists.", zh: "该优惠码已存在。" } },
+  // Outbound webhooks
+  WEBHOOK_URL_REFUSED: {
+    status: 422,
+    detail: {
+      en: "Webhooks cannot be sent to this URL: {why}",
+      zh: "无法向该地址发送 Webhook：{why}",
+    },
+  },
   // Dispatch, technicians and the visit
   ALREADY_TAKEN: { status: 409, detail: { en: "Someone else took this job.", zh: "该订单已被抢走。" } },
   OUTSIDE_GEOFENCE: {
@@ -517,6 +525,8 @@ const NOUNS_ZH: Record<string, string> = {
   Service: "服务",
   Skill: "技能",
   Technician: "技师",
+  "Webhook subscription": "Webhook 订阅",
+  "Webhook delivery": "Webhook 投递记录",
 };
 
 /** 404 NOT_FOUND: `what` names the missing thing in English (known nouns are translated) or in both languages. */

@@ -4,6 +4,7 @@ import { CELL_EVENTS_DLQ, CELL_EVENTS_QUEUE } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
 import { runDailyBackup, runScheduled } from "./scheduled";
 import { BACKUP_CRON } from "./backups";
+import { consumeWebhooks, WEBHOOKS_QUEUE } from "./webhooks";
 
 export { CellDO } from "../durable/cell.do";
 
@@ -17,6 +18,7 @@ export default {
   async queue(batch, env) {
     if (batch.queue === CELL_EVENTS_QUEUE) await consumeCellEvents(batch, env);
     else if (batch.queue === CELL_EVENTS_DLQ) await consumeCellDeadLetters(batch, env);
+    else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch, env);
     else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },

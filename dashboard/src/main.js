@@ -32,6 +32,7 @@ const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
 const Setup = lazy(() => import("./setup.js"), "Setup");
 const Operate = lazy(() => import("./operate.js"), "Operate");
+const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -178,6 +179,7 @@ function Shell({ session, t, lang, setLang }) {
     ["settings", t("settings")],
     ["setup", t("setup")],
     ["money", t("money")],
+    ["webhooks", t("webhooks")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
     ...(isPlatform ? [["operate", t("operate")]] : []),
@@ -224,9 +226,11 @@ function Shell({ session, t, lang, setLang }) {
                             ? html`<${Accounts} />`
                             : screen === "operate" && isPlatform
                               ? html`<${Operate} />`
-                              : screen === "audit"
-                                ? html`<${AuditLog} />`
-                                : html`<${LiveMap} />`;
+                              : screen === "webhooks"
+                                ? html`<${Webhooks} />`
+                                : screen === "audit"
+                                  ? html`<${AuditLog} />`
+                                  : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -1152,3 +1152,63 @@ export const settings = sqliteTable("settings", {
   updatedBy: text("updated_by"),
   updatedAt: updatedAt(),
 });
+// ——— Outbound webhooks ———
+
+/**
+ * An integrator's subscription: a URL that hears some event types, for one merchant's orders
+ * (`merchantId`) or for every order (null: the platform's). The signing secret is sealed to its row
+ * (Pii); during a rotation's overlap the previous secret signs too, until `previousSecretUntil`.
+ */
+export const webhookSubscriptions = sqliteTable(
+  "webhook_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id"),
+    url: text("url").notNull(),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    description: text("description"),
+    status: text("status", { enum: ["active", "paused", "deleted"] }).notNull(),
+    secretEnc: text("secret_enc").notNull(),
+    previousSecretEnc: text("previous_secret_enc"),
+    previousSecretUntil: integer("previous_secret_until"),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_subscriptions_merchant_idx").on(t.merchantId, t.status)],
+);
+
+/**
+ * One event for one subscription, and what sending it did: `attempts` counts every send (retries and
+ * replays), the `last*` columns describe the latest; bodies are kept truncated.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    subscriptionId: text("subscription_id").notNull(),
+    /** The subscription's merchant (null: a platform subscription), so lists are scoped without a join. */
+    merchantId: text("merchant_id"),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    orderId: text("order_id"),
+    /** The exact JSON body sent (every attempt sends the same bytes). */
+    body: text("body").notNull(),
+    status: text("status", { enum: ["pending", "retrying", "succeeded", "failed", "held"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastLatencyMs: integer("last_latency_ms"),
+    lastError: text("last_error"),
+    lastResponse: text("last_response"),
+    lastAttemptAt: integer("last_attempt_at"),
+    nextRetryAt: integer("next_retry_at"),
+    deliveredAt: integer("delivered_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event_uq").on(t.subscriptionId, t.eventId),
+    index("webhook_deliveries_merchant_idx").on(t.merchantId, t.id),
+    index("webhook_deliveries_subscription_idx").on(t.subscriptionId, t.status, t.createdAt),
+  ],
+);

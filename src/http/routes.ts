@@ -12,6 +12,7 @@ import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { visitRoutes } from "../visit";
+import { webhooksRoutes } from "../webhooks";
 import docs from "./docs/docs.handlers";
 import health from "./health.handlers";
 
@@ -45,4 +46,5 @@ export const routes = [
   auditRoutes,
   dashboardRoutes,
   backupsRoutes,
+  webhooksRoutes,
 ];

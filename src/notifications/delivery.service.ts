@@ -36,6 +36,7 @@ import { pushSender, PushError, smsSender, SmsError, type DeviceRegistry, type P
 import { ProviderError } from "../adapters/provider-error";
 import { sendBySubscribe, subscribeAppFor, subscribeChannel, type SubscribeChannel } from "./wechat-subscribe.service";
 import { followOrderNumber, followsOrderNumber } from "../visit/number-privacy.service";
+import { forwardEvents } from "../webhooks";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
@@ -216,6 +217,8 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   const writes: DeliveryWrites = { inapp: [], sent: [], failures: [], deadLetters: [], staleDevices: [], taken: [] };
   const settle: (() => void)[] = [];
   const work: Work[] = [];
+  // Messages integrators may hear: handed to the webhooks queue, whose consumer fans them out.
+  const forward: OutboxMessage[] = [];
   for (const msg of batch.messages) {
     if (isEnvelope(msg.body) && !OUTBOX_TOPICS.has(msg.body.topic)) {
       // Topics that are not for people: only marked sent.
@@ -241,6 +244,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     }
     const message = parsed.data;
     writes.taken.push(message.id);
+    forward.push(message);
     const followsNumber = message.topic === "order.status" && followsOrderNumber(env, message.payload);
     const notices = noticesFor(message);
     if (notices.length === 0 && !followsNumber) {
@@ -252,6 +256,8 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
 
   try {
     if (work.length > 0) await deliverBatch(env, cfg, work, writes, settle, now);
+    // Before the write that marks them taken: a failed hand-off retries the batch (the fan-out is idempotent).
+    await forwardEvents(env, forward);
     const statements = deliveryWrites(db, writes, now);
     if (statements.length > 0) await runBatch(db, statements);
   } catch (err) {

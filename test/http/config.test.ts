@@ -23,6 +23,7 @@ const STAND_INS: [name: string, value: string][] = [
   ["SMS_PROVIDER", "console"],
   ["PUSH_PROVIDER", "console"],
   ["OTP_DEV_ECHO", "1"],
+  ["WEBHOOK_ALLOW_LOCAL_HTTP", "1"],
 ];
 
 /** The problems `parseConfig` reports for `vars` (none when they parse). */

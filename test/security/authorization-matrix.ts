@@ -688,6 +688,61 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: PLATFORM,
     request: async (o) => ({ path: `/v1/admin/coupons/${await o.coupon()}`, body: { name: "Renamed" } }),
   },
+  // outbound webhooks: merchant A's subscription and delivery reach merchant A's admin and the platform only
+  "POST /v1/admin/webhook-subscriptions": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/webhook-subscriptions", body: { url: "https://hooks.matrix.test/new", events: ["order.created"] } }),
+  },
+  "GET /v1/admin/webhook-subscriptions": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/webhook-subscriptions?limit=100" }),
+    shows: { to: STAFF_A, id: (o) => o.webhook() },
+  },
+  "GET /v1/admin/webhook-subscriptions/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/webhook-subscriptions/${await o.webhook()}` }),
+  },
+  "PATCH /v1/admin/webhook-subscriptions/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/webhook-subscriptions/${await o.webhook()}`, body: { description: "Renamed" } }),
+  },
+  "DELETE /v1/admin/webhook-subscriptions/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/admin/webhook-subscriptions/${await o.webhook()}` }),
+  },
+  "POST /v1/admin/webhook-subscriptions/{id}/rotate-secret": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/webhook-subscriptions/${await o.webhook()}/rotate-secret`, body: { overlapSeconds: 60 } }),
+  },
+  "POST /v1/admin/webhook-subscriptions/{id}/replay": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/webhook-subscriptions/${await o.webhook()}/replay`, body: { since: iso(-1) } }),
+  },
+  "GET /v1/admin/webhook-deliveries": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/webhook-deliveries?limit=100" }),
+    shows: { to: STAFF_A, id: (o) => o.webhookDelivery() },
+  },
+  "GET /v1/admin/webhook-deliveries/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/webhook-deliveries/${await o.webhookDelivery()}` }),
+  },
+  "POST /v1/admin/webhook-deliveries/{id}/replay": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/webhook-deliveries/${await o.webhookDelivery()}/replay` }),
+  },
   "GET /v1/admin/notifications/dead-letters": { roles: PLATFORM, request: () => ({ path: "/v1/admin/notifications/dead-letters" }) },
   "POST /v1/admin/notifications/dead-letters/{id}/replay": {
     roles: PLATFORM,

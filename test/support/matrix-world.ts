@@ -334,6 +334,42 @@ export class Objects {
     });
   }
 
+  /**
+   * A webhook subscription of merchant A, made by its admin and paused: replays of its deliveries answer
+   * 409 and send nothing (the matrix and the fuzz replay them many times; there is no receiver).
+   */
+  webhook(): Promise<string> {
+    return this.once("webhook", async () => {
+      const res = await call("POST", "/v1/admin/webhook-subscriptions", {
+        token: this.m.sessions.merchantA.token,
+        body: { url: "https://hooks.matrix.test/in", events: ["order.created"] },
+      });
+      const id = idOf(res, [201]);
+      idOf(
+        await call("PATCH", `/v1/admin/webhook-subscriptions/${id}`, {
+          token: this.m.sessions.merchantA.token,
+          body: { status: "paused" },
+        }),
+        [200],
+      );
+      return id;
+    });
+  }
+
+  /** A failed delivery of merchant A's webhook subscription (written straight to D1). */
+  webhookDelivery(): Promise<string> {
+    return this.once("webhookDelivery", async () => {
+      const subscriptionId = await this.webhook();
+      const id = newId("whd");
+      await env.DB.prepare(
+        "INSERT INTO webhook_deliveries (id, subscription_id, merchant_id, event_id, event_type, order_id, body, status, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, 'order.created', NULL, '{}', 'failed', 8, ?, ?)",
+      )
+        .bind(id, subscriptionId, this.m.merchantA, newId("evt"), Date.now(), Date.now())
+        .run();
+      return id;
+    });
+  }
+
   category(): Promise<string> {
     return this.once("category", () => createCategory(this.m.sessions.admin));
   }
