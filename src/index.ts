@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 import { consumeCellDeadLetters, consumeCellEvents } from "./cells/cell-events.consumer";
-import { CELL_EVENTS_DLQ, CELL_EVENTS_QUEUE } from "./domain/cell-events";
+import { queueRole } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
 import { runScheduled } from "./scheduled";
 
@@ -8,15 +8,14 @@ export { CellDO } from "../durable/cell.do";
 
 const app = createApp();
 
-/** Queue names as configured in wrangler.toml (a dead-letter queue ends in `-dlq`). */
-const isDeadLetterQueue = (name: string) => name.endsWith("-dlq");
-
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    if (batch.queue === CELL_EVENTS_QUEUE) await consumeCellEvents(batch, env);
-    else if (batch.queue === CELL_EVENTS_DLQ) await consumeCellDeadLetters(batch, env);
-    else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
+    // Queue names differ per wrangler environment (doorstep-production-cell-events, …): the role is the name's ending.
+    const role = queueRole(batch.queue);
+    if (role === "cell-events") await consumeCellEvents(batch, env);
+    else if (role === "cell-events-dlq") await consumeCellDeadLetters(batch, env);
+    else if (role === "notifications-dlq" || (role === null && batch.queue.endsWith("-dlq"))) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
   /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop. */
