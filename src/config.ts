@@ -102,7 +102,7 @@ const fields = z.object({
   // Unset: production, so a deployment that forgets it gets the strict rules.
   ENVIRONMENT: z.enum(ENVIRONMENTS, { message: 'expected "development", "staging" or "production"' }).default("production"),
   // Signing key for access tokens and quotes (HS256): at least 32 characters. Required.
-  JWT_SECRET: z.string({ message: "is required" }).min(32, "must be at least 32 characters"),
+  JWT_SECRET: z.string({ message: "is required (a secret: wrangler secret put JWT_SECRET)" }).min(32, "must be at least 32 characters"),
   // Field encryption keys for phones and addresses ("base64" or "id:base64,id:base64", newest first).
   PII_KEY: text(),
   // Key for phone look-up hashes; empty: derived from the oldest PII_KEY entry.
@@ -379,7 +379,7 @@ const schema = fields.superRefine((c, ctx) => {
   }
   // A deployment without a secret its providers need would fail later, request by request.
   for (const s of missingSecrets(c)) {
-    ctx.addIssue({ code: "custom", path: [s.name], message: `is required (${s.because}; wrangler secret put ${s.name})` });
+    ctx.addIssue({ code: "custom", path: [s.name], message: `is required (${s.because}; wrangler secret put ${s.name} --env ${c.ENVIRONMENT})` });
   }
 });
 

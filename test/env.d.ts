@@ -8,6 +8,8 @@ declare namespace Cloudflare {
     TEST_ALIPAY_APP_PUBLIC_KEY: string;
     /** A rate limiter of 3 requests per 60 s (vitest.config.ts): tests of the limits swap it in for a binding. */
     TEST_RATE_LIMIT_LOW: RateLimit;
+    /** JSON: {staging, production} → the [vars] wrangler.toml gives that deployment (vitest.config.ts). */
+    TEST_DEPLOYMENT_VARS: string;
   }
 }
 
