@@ -7,13 +7,13 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-let loaded;
+const loaded = new Map();
 
-/** `{ parseConfig, ConfigError, secrets, CONFIG_VARIABLES }` of src/config.ts. */
-export async function workerConfig() {
-  if (!loaded) {
+/** A module of the Worker's source (path relative to the repository), bundled by esbuild and loaded once. */
+export async function workerModule(path) {
+  if (!loaded.has(path)) {
     const out = await build({
-      entryPoints: [join(ROOT, "src", "config.ts")],
+      entryPoints: [join(ROOT, path)],
       bundle: true,
       format: "esm",
       platform: "neutral",
@@ -22,10 +22,13 @@ export async function workerConfig() {
       logLevel: "error",
     });
     const code = out.outputFiles[0].text;
-    loaded = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+    loaded.set(path, import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`));
   }
-  return loaded;
+  return loaded.get(path);
 }
+
+/** `{ parseConfig, ConfigError, secrets, CONFIG_VARIABLES }` of src/config.ts. */
+export const workerConfig = () => workerModule("src/config.ts");
 
 /** The Wrangler configuration of one environment (wrangler's own resolution: what deploy would use). */
 export async function readEnvironment(env, configPath = join(ROOT, "wrangler.toml")) {
