@@ -42,7 +42,10 @@ export default defineConfig(async () => {
   // The variables of wrangler.toml's deployments, as wrangler resolves them: tests run the Worker with
   // them (test/http/config.test.ts) to prove what a deployment refuses to serve with.
   const deployments = Object.fromEntries(
-    ["staging", "production"].map((env) => [env, unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml"), env }).vars]),
+    ["staging", "production"].map((env) => [
+      env,
+      unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml"), env }).vars,
+    ]),
   );
   const bindings = {
     TEST_MIGRATIONS: migrations,

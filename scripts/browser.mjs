@@ -18,7 +18,10 @@ const FLAGS = [
 
 function chromiumPath() {
   const path = findChromium();
-  if (!path) throw new Error("Chromium is missing: npm run test:browser installs it (scripts/ensure-chromium.mjs), or run apt-get install -y chromium");
+  if (!path)
+    throw new Error(
+      "Chromium is missing: npm run test:browser installs it (scripts/ensure-chromium.mjs), or run apt-get install -y chromium",
+    );
   return path;
 }
 

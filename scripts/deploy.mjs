@@ -54,15 +54,11 @@ function wrangler(args, { quiet = false } = {}) {
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
     let out = "";
-    let err = "";
     child.stdout.on("data", (d) => {
       out += d;
       if (!quiet) process.stdout.write(d);
     });
-    child.stderr.on("data", (d) => {
-      err += d;
-      process.stderr.write(d);
-    });
+    child.stderr.on("data", (d) => process.stderr.write(d));
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`wrangler exited with ${code}`))));
   });

@@ -379,7 +379,11 @@ const schema = fields.superRefine((c, ctx) => {
   }
   // A deployment without a secret its providers need would fail later, request by request.
   for (const s of missingSecrets(c)) {
-    ctx.addIssue({ code: "custom", path: [s.name], message: `is required (${s.because}; wrangler secret put ${s.name} --env ${c.ENVIRONMENT})` });
+    ctx.addIssue({
+      code: "custom",
+      path: [s.name],
+      message: `is required (${s.because}; wrangler secret put ${s.name} --env ${c.ENVIRONMENT})`,
+    });
   }
 });
 

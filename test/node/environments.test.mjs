@@ -17,7 +17,10 @@ function printed(output) {
   const bindings = new Map();
   const vars = new Map();
   for (const line of output.split("\n")) {
-    const m = /^env\.([A-Z0-9_]+)(?: \((.*)\))?\s{2,}(Durable Object|Queue|D1 Database|R2 Bucket|Rate Limit|Assets|Environment Variable)\s*$/.exec(line);
+    const m =
+      /^env\.([A-Z0-9_]+)(?: \((.*)\))?\s{2,}(Durable Object|Queue|D1 Database|R2 Bucket|Rate Limit|Assets|Environment Variable)\s*$/.exec(
+        line,
+      );
     if (!m) continue;
     if (m[3] === "Environment Variable") vars.set(m[1], m[2]);
     else bindings.set(m[1], [m[2] ?? "", m[3]]);
@@ -55,11 +58,13 @@ describe("the deployments (wrangler deploy --dry-run)", () => {
       assert.deepEqual(new Map([...bindings].map(([k, [, kind]]) => [k, kind])), want);
       assert.deepEqual(bindingsOf(config), want);
       // resources of its own: D1, queues and the bucket carry the environment's name
-      for (const name of ["DB", "NOTIFICATIONS", "CELL_EVENTS", "PHOTOS"]) assert.match(bindings.get(name)[0], new RegExp(`^doorstep-${env}\\b`), name);
+      for (const name of ["DB", "NOTIFICATIONS", "CELL_EVENTS", "PHOTOS"])
+        assert.match(bindings.get(name)[0], new RegExp(`^doorstep-${env}\\b`), name);
       assert.equal(config.name, `doorstep-${env}`);
       // rate-limit counters of its own
       const namespaces = config.ratelimits.map((r) => r.namespace_id);
-      for (const n of namespaces) assert.ok(!(await local).ratelimits.some((r) => r.namespace_id === n), `${env} shares rate-limit namespace ${n}`);
+      for (const n of namespaces)
+        assert.ok(!(await local).ratelimits.some((r) => r.namespace_id === n), `${env} shares rate-limit namespace ${n}`);
 
       // every producer's queue and its dead-letter queue are consumed, each by the consumer of its role
       const { queueRole } = await workerModule("src/domain/cell-events.ts");
@@ -72,7 +77,10 @@ describe("the deployments (wrangler deploy --dry-run)", () => {
       assert.deepEqual(config.triggers.crons, (await local).triggers.crons);
       assert.equal(config.observability.enabled, true);
       assert.ok(config.routes.every((r) => r.custom_domain === true));
-      assert.deepEqual(config.durable_objects.bindings.map((b) => ({ ...b })), [{ name: "CELL", class_name: "CellDO" }]);
+      assert.deepEqual(
+        config.durable_objects.bindings.map((b) => ({ ...b })),
+        [{ name: "CELL", class_name: "CellDO" }],
+      );
 
       // variables: every top-level one (wrangler does not inherit them), the deployment's name, no stand-in
       for (const name of Object.keys((await local).vars)) assert.ok(vars.has(name), `${env} lacks ${name}`);
