@@ -98,6 +98,8 @@ const loggedProblems = new Set<string>();
 function misconfigured(c: Context<AppEnv>, err: ConfigError): Response {
   const key = err.problems.join("\n");
   if (!loggedProblems.has(key)) {
+    // An isolate serves one configuration; tests pass many. Kept small either way.
+    if (loggedProblems.size >= 100) loggedProblems.clear();
     loggedProblems.add(key);
     console.error(JSON.stringify({ level: "error", msg: "configuration", requestId: c.get("requestId"), problems: err.problems }));
   }
