@@ -92,7 +92,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "test/browser/**/*.mjs", "*.js"],
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "test/browser/**/*.mjs", "test/node/**/*.mjs", "*.js"],
     languageOptions: {
       globals: {
         process: "readonly",

@@ -39,8 +39,17 @@ export default defineConfig(async () => {
     rsaPair(),
     rsaPair(),
   ]);
+  // The variables of wrangler.toml's deployments, as wrangler resolves them: tests run the Worker with
+  // them (test/http/config.test.ts) to prove what a deployment refuses to serve with.
+  const deployments = Object.fromEntries(
+    ["staging", "production"].map((env) => [
+      env,
+      unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml"), env }).vars,
+    ]),
+  );
   const bindings = {
     TEST_MIGRATIONS: migrations,
+    TEST_DEPLOYMENT_VARS: JSON.stringify(deployments),
     // The stand-ins tests rely on (local payments, the sandbox, console SMS, OTP echo) are development-only.
     ENVIRONMENT: "development",
     JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnop",
@@ -130,8 +139,12 @@ export default defineConfig(async () => {
   };
 });
 
-/** What may differ between the two Wrangler configurations: the Worker's name and entry point, and where the file is. */
-const PER_WORKER = new Set(["name", "topLevelName", "main", "configPath", "userConfigPath"]);
+/**
+ * What may differ between the two Wrangler configurations: the Worker's name and entry point, where the
+ * file is, and the deployments it defines (the benchmark Worker is never deployed; the top-level
+ * bindings and variables compared here are what both run locally).
+ */
+const PER_WORKER = new Set(["name", "topLevelName", "main", "configPath", "userConfigPath", "definedEnvironments"]);
 
 /**
  * Fails unless the two Wrangler configurations declare the same bindings, variables, triggers and

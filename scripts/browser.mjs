@@ -1,9 +1,9 @@
 // Debian's Chromium driven by playwright-core, with a fresh profile that is deleted on close.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { findChromium } from "./ensure-chromium.mjs";
 
 const FLAGS = [
   "--headless",
@@ -17,12 +17,12 @@ const FLAGS = [
 ];
 
 function chromiumPath() {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  try {
-    return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("chromium is not installed (apt-get install -y chromium); .ci/run installs it when missing");
-  }
+  const path = findChromium();
+  if (!path)
+    throw new Error(
+      "Chromium is missing: npm run test:browser installs it (scripts/ensure-chromium.mjs), or run apt-get install -y chromium",
+    );
+  return path;
 }
 
 /** Opens a browser context; close() also removes its profile folder. */

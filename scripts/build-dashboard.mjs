@@ -107,11 +107,42 @@ export async function buildDashboard({ quiet = false } = {}) {
   return sizes;
 }
 
+/**
+ * `--watch` (npm run dev:dashboard): builds, then builds again whenever a file under dashboard/
+ * changes (changes within 100 ms are taken together); a failed build is reported and the watch goes
+ * on. `npm start` serves public/ as it is, so a reload of the page shows the new build.
+ */
+async function watchDashboard() {
+  const { watch } = await import("node:fs");
+  let timer;
+  let running = Promise.resolve();
+  const rebuild = () => {
+    running = running.then(async () => {
+      const started = Date.now();
+      try {
+        await buildDashboard();
+        console.log(`  rebuilt in ${Date.now() - started} ms; watching dashboard/ (Ctrl+C stops)`);
+      } catch (err) {
+        console.error(err instanceof Error ? err.message : err);
+      }
+    });
+  };
+  rebuild();
+  watch(SRC, { recursive: true }, () => {
+    clearTimeout(timer);
+    timer = setTimeout(rebuild, 100);
+  });
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    await buildDashboard();
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+  if (process.argv.includes("--watch")) {
+    await watchDashboard();
+  } else {
+    try {
+      await buildDashboard();
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { config, ConfigError } from "./config";
@@ -63,10 +64,9 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
 
   app.notFound((c) => problem(c, routeNotFound(c.req.method, c.req.path)));
   app.onError((err, c) => {
+    if (err instanceof ConfigError) return misconfigured(c, err);
     const appError = toAppError(err);
-    if (err instanceof ConfigError) {
-      console.error(JSON.stringify({ level: "error", msg: "configuration", requestId: c.get("requestId"), problems: err.problems }));
-    } else if (err instanceof AppError && appError.status >= 500) {
+    if (err instanceof AppError && appError.status >= 500) {
       // Raised on purpose (a provider that did not answer, already logged where it happened): no stack.
       console.warn(
         JSON.stringify({ level: "warn", msg: "problem", requestId: c.get("requestId"), status: appError.status, code: appError.code }),
@@ -85,6 +85,26 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
     return problem(c, appError);
   });
   return app;
+}
+
+/** Problems already logged by this isolate: a misconfigured deployment logs each set of problems once, not per request. */
+const loggedProblems = new Set<string>();
+
+/**
+ * A Worker whose configuration is refused (a malformed variable; outside development a stand-in or a
+ * missing secret) serves nothing: 503 MISCONFIGURED naming the variables (never their values), and
+ * one `"msg":"configuration"` log line per isolate with the problems.
+ */
+function misconfigured(c: Context<AppEnv>, err: ConfigError): Response {
+  const key = err.problems.join("\n");
+  if (!loggedProblems.has(key)) {
+    // An isolate serves one configuration; tests pass many. Kept small either way.
+    if (loggedProblems.size >= 100) loggedProblems.clear();
+    loggedProblems.add(key);
+    console.error(JSON.stringify({ level: "error", msg: "configuration", requestId: c.get("requestId"), problems: err.problems }));
+  }
+  const variables = err.variables.join(", ");
+  return problem(c, AppError.of("MISCONFIGURED", { variables }, { extra: { variables: err.variables } }));
 }
 
 function allowedOrigins(env: Env): string[] {

@@ -3,9 +3,11 @@
  * parsed and validated once per isolate (and per env object: tests pass modified copies).
  *
  * An unset or empty variable takes its default; a variable that is set but malformed is refused
- * with a `ConfigError` naming it, never replaced by the default. The first request then fails with
- * a 500 and one `"msg":"configuration"` log line saying what is wrong (a secret's value is never
- * shown). Outside `ENVIRONMENT=development` the stand-ins of `STAND_INS` are refused the same way.
+ * with a `ConfigError` naming it, never replaced by the default. Every request then answers 503
+ * `MISCONFIGURED` naming the variables (never a value), and the isolate logs one
+ * `"msg":"configuration"` line saying what is wrong (a secret's value is never shown). Outside
+ * `ENVIRONMENT=development` the stand-ins of `STAND_INS` and a missing required secret
+ * (`secrets.required`, src/secrets.ts) are refused the same way.
  *
  * To add a variable: add it to `schema` below with its default and a comment, list it in
  * `.dev.vars.example` (and wrangler.toml `[vars]` when it is not a secret), run `npm run types`,
@@ -14,6 +16,13 @@
 import { z } from "zod";
 import { DEFAULT_WEIGHTS } from "./domain/dispatch";
 import { PAYMENT_PROVIDERS } from "./domain/money";
+import { missingSecrets, requiredSecrets, SECRETS } from "./secrets";
+
+/**
+ * The secrets, listed once (src/secrets.ts): `all` names every secret variable, `required(vars)` those
+ * a staging or production deployment with these variables needs (checked here and by `npm run deploy`).
+ */
+export const secrets = { all: SECRETS, required: requiredSecrets };
 
 const LIMIT_SPEC = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 
@@ -93,7 +102,7 @@ const fields = z.object({
   // Unset: production, so a deployment that forgets it gets the strict rules.
   ENVIRONMENT: z.enum(ENVIRONMENTS, { message: 'expected "development", "staging" or "production"' }).default("production"),
   // Signing key for access tokens and quotes (HS256): at least 32 characters. Required.
-  JWT_SECRET: z.string({ message: "is required" }).min(32, "must be at least 32 characters"),
+  JWT_SECRET: z.string({ message: "is required (a secret: wrangler secret put JWT_SECRET)" }).min(32, "must be at least 32 characters"),
   // Field encryption keys for phones and addresses ("base64" or "id:base64,id:base64", newest first).
   PII_KEY: text(),
   // Key for phone look-up hashes; empty: derived from the oldest PII_KEY entry.
@@ -390,6 +399,14 @@ const schema = fields.superRefine((c, ctx) => {
       ctx.addIssue({ code: "custom", path: [s.name], message: `${s.why} (development only, ENVIRONMENT=${c.ENVIRONMENT})` });
     }
   }
+  // A deployment without a secret its providers need would fail later, request by request.
+  for (const s of missingSecrets(c)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [s.name],
+      message: `is required (${s.because}; wrangler secret put ${s.name} --env ${c.ENVIRONMENT})`,
+    });
+  }
 });
 
 /**
@@ -397,15 +414,23 @@ const schema = fields.superRefine((c, ctx) => {
  * problems go to the log).
  */
 const SECRET = /(?:_SECRET|_SECRET_KEY|_TOKEN|_PRIVATE_KEY|^PII_KEY|^PII_LOOKUP_KEY|^WECHATPAY_APIV3_KEY|^FCM_SERVICE_ACCOUNT)$/;
+const isSecret = (name: string) => SECRET.test(name) || (SECRETS as readonly string[]).includes(name);
 
 /** The parsed configuration: the variables' names, typed values. */
 export type Config = z.output<typeof schema>;
 /** The variables the configuration reads. */
 export const CONFIG_VARIABLES = Object.keys(fields.shape) as (keyof Config)[];
 
-/** A variable is set but malformed (or a required one is missing). */
+/** A variable is set but malformed (or a required one is missing, or a stand-in is used outside development). */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  /**
+   * @param problems one line per problem: the variable, its value unless it is a secret, what is wrong
+   * @param variables the names of the variables at fault (never a value), each once
+   */
+  constructor(
+    readonly problems: string[],
+    readonly variables: string[] = [],
+  ) {
     super(`invalid configuration: ${problems.join("; ")}`);
     this.name = "ConfigError";
   }
@@ -420,14 +445,16 @@ export function parseConfig(vars: Partial<Record<string, unknown>>): Config {
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
+  const names = parsed.error.issues.map((i) => String(i.path[0] ?? "?"));
   throw new ConfigError(
-    parsed.error.issues.map((i) => {
-      const name = String(i.path[0] ?? "?");
+    parsed.error.issues.map((i, n) => {
+      const name = names[n]!;
       const given = raw[name];
       if (given === undefined) return `${name} ${i.message}`;
-      if (SECRET.test(name)) return `${name} (value not shown) ${i.message}`;
+      if (isSecret(name)) return `${name} (value not shown) ${i.message}`;
       return `${name}=${JSON.stringify(given)}: ${i.message}`;
     }),
+    [...new Set(names)],
   );
 }
 

@@ -79,6 +79,13 @@ export const ERRORS = {
   UNPROCESSABLE: { status: 422, detail: { en: "The request cannot be processed.", zh: "无法处理该请求。" } },
   RATE_LIMITED: { status: 429, detail: { en: "Too many requests; try again later.", zh: "请求过于频繁，请稍后再试。" } },
   INTERNAL: { status: 500, detail: { en: "Something went wrong on our side.", zh: "服务器开小差了，请稍后重试。" } },
+  MISCONFIGURED: {
+    status: 503,
+    detail: {
+      en: "This deployment refuses to serve until its configuration is fixed: {variables}.",
+      zh: "本部署的配置有误，修正前暂停服务：{variables}。",
+    },
+  },
   // Accounts
   INVALID_PHONE: {
     status: 400,

@@ -1,25 +1,24 @@
 import { createApp } from "./app";
 import { consumeCellDeadLetters, consumeCellEvents } from "./cells/cell-events.consumer";
-import { CELL_EVENTS_DLQ, CELL_EVENTS_QUEUE } from "./domain/cell-events";
+import { queueRole } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
 import { runDailyBackup, runScheduled } from "./scheduled";
 import { BACKUP_CRON } from "./backups";
-import { consumeWebhooks, WEBHOOKS_QUEUE } from "./webhooks";
+import { consumeWebhooks } from "./webhooks";
 
 export { CellDO } from "../durable/cell.do";
 
 const app = createApp();
 
-/** Queue names as configured in wrangler.toml (a dead-letter queue ends in `-dlq`). */
-const isDeadLetterQueue = (name: string) => name.endsWith("-dlq");
-
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    if (batch.queue === CELL_EVENTS_QUEUE) await consumeCellEvents(batch, env);
-    else if (batch.queue === CELL_EVENTS_DLQ) await consumeCellDeadLetters(batch, env);
-    else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch, env);
-    else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
+    // Queue names differ per wrangler environment (doorstep-production-cell-events, …): the role is the name's ending.
+    const role = queueRole(batch.queue);
+    if (role === "cell-events") await consumeCellEvents(batch, env);
+    else if (role === "cell-events-dlq") await consumeCellDeadLetters(batch, env);
+    else if (role === "webhooks") await consumeWebhooks(batch, env);
+    else if (role === "notifications-dlq" || (role === null && batch.queue.endsWith("-dlq"))) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
   /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop; daily: the D1 backup. */

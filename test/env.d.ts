@@ -10,6 +10,8 @@ declare namespace Cloudflare {
     TEST_RATE_LIMIT_LOW: RateLimit;
     /** An empty D1 database (vitest.config.ts) a backup is restored into (test/backups/backup.test.ts). */
     RESTORE_DB: D1Database;
+    /** JSON: {staging, production} → the [vars] wrangler.toml gives that deployment (vitest.config.ts). */
+    TEST_DEPLOYMENT_VARS: string;
   }
 }
 

@@ -7,6 +7,21 @@
 export const CELL_EVENTS_QUEUE = "doorstep-cell-events";
 export const CELL_EVENTS_DLQ = "doorstep-cell-events-dlq";
 
+/** What a queue the Worker consumes carries, whatever the deployment calls it. */
+export type QueueRole = "cell-events" | "cell-events-dlq" | "notifications" | "notifications-dlq" | "webhooks";
+
+/**
+ * The role of a consumed queue, from its name: each wrangler environment names its queues
+ * `doorstep[-<environment>]-<role>` (queue names are unique per account), so the role is the name's
+ * ending. Null for a queue the Worker does not know.
+ */
+export function queueRole(name: string): QueueRole | null {
+  for (const role of ["cell-events-dlq", "notifications-dlq", "cell-events", "notifications", "webhooks"] as const) {
+    if (name === `doorstep-${role}` || (name.startsWith("doorstep-") && name.endsWith(`-${role}`))) return role;
+  }
+  return null;
+}
+
 /** The dispatch deadlines a cell keeps for an order. */
 export type DeadlineKind = "accept" | "grab" | "enroute";
 

@@ -8,8 +8,10 @@ const JWT_SECRET = "a-test-secret-of-at-least-32-characters";
 /** The local stand-ins (local payments, the sandbox, console SMS and push, OTP echo) are development-only. */
 const ENVIRONMENT = "development";
 
-/** What a real deployment sets instead of the stand-ins. */
+/** What a real deployment sets instead of the stand-ins (and the secrets that selection requires). */
 const LIVE = {
+  PII_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+  SMS_WEBHOOK_TOKEN: "a-webhook-token",
   PAYMENT_PROVIDER_CLIENT: "live",
   SANDBOX_WEBHOOK_SECRET: "",
   SMS_PROVIDER: "webhook",
@@ -113,13 +115,21 @@ describe("configuration", () => {
     expect(config(env).DISPATCH_STRATEGY).toBe("greedy");
   });
 
-  it("fails the first request with a bare 500 and a log line naming the variable", async () => {
-    const { res, problems } = await requestWith("/healthz", { DISPATCH_MAX_ROUNDS: "abc" });
-    expect(res.status).toBe(500);
-    const body = await res.json<{ code: string; detail: string }>();
-    expect(body.code).toBe("INTERNAL");
-    expect(body.detail).not.toContain("DISPATCH_MAX_ROUNDS");
-    expect(problems).toEqual([expect.stringContaining('DISPATCH_MAX_ROUNDS="abc"')]);
+  it("answers every request 503 MISCONFIGURED naming the variable (not its value), and logs the problem once per isolate", async () => {
+    const value = `abc-${crypto.randomUUID()}`;
+    const first = await requestWith("/healthz", { DISPATCH_MAX_ROUNDS: value });
+    expect(first.res.status).toBe(503);
+    expect(first.res.headers.get("Content-Type")).toContain("application/problem+json");
+    const body = await first.res.json<{ code: string; status: number; detail: string; variables: string[] }>();
+    expect(body).toMatchObject({ code: "MISCONFIGURED", status: 503, variables: ["DISPATCH_MAX_ROUNDS"] });
+    expect(body.detail).toContain("DISPATCH_MAX_ROUNDS");
+    expect(JSON.stringify(body)).not.toContain(value);
+    expect(first.problems).toEqual([expect.stringContaining(`DISPATCH_MAX_ROUNDS="${value}"`)]);
+    vi.restoreAllMocks();
+    // the next request is refused the same way, without another log line
+    const second = await requestWith("/v1/services", { DISPATCH_MAX_ROUNDS: value });
+    expect(second.res.status).toBe(503);
+    expect(second.logged).toEqual([]);
   });
 
   it("names a secret variable that is wrong, never its value", () => {
@@ -161,23 +171,29 @@ describe("ENVIRONMENT", () => {
     }
   }
 
-  it("refuses the stand-ins a deployment gets by default, each named", () => {
+  it("refuses the stand-ins a deployment gets by default, and the missing PII_KEY, each named", () => {
     const names = problemsOf({ JWT_SECRET }).map((p) => p.split(/[ =]/)[0]);
-    expect(names).toEqual(["PAYMENT_PROVIDER_CLIENT", "SMS_PROVIDER", "PUSH_PROVIDER"]);
+    expect(names).toEqual(["PAYMENT_PROVIDER_CLIENT", "SMS_PROVIDER", "PUSH_PROVIDER", "PII_KEY"]);
   });
 
   for (const deployment of ["staging", "production"]) {
-    it(`a ${deployment} Worker with a stand-in answers every request, /healthz too, with a 500 and a configuration log line naming it`, async () => {
+    it(`a ${deployment} Worker with a stand-in answers every request, /healthz too, 503 naming it, and logs it once`, async () => {
       for (const [name, value] of STAND_INS) {
         for (const path of ["/healthz", "/v1/services"]) {
           const { res, problems, logged } = await requestWith(path, { ...LIVE, ENVIRONMENT: deployment, [name]: value });
-          expect(res.status).toBe(500);
-          const body = await res.json<{ code: string; detail: string }>();
-          expect(body.code).toBe("INTERNAL");
-          expect(body.detail).not.toContain(name);
-          expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name}\\b.*ENVIRONMENT=${deployment}`))]);
+          expect(res.status).toBe(503);
+          const body = await res.json<{ code: string; detail: string; variables: string[] }>();
+          expect(body.code).toBe("MISCONFIGURED");
+          expect(body.variables).toEqual([name]);
+          expect(body.detail).toContain(name);
+          if (path === "/healthz") {
+            expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name}\\b.*ENVIRONMENT=${deployment}`))]);
+          } else {
+            expect(logged).toEqual([]);
+          }
           // a secret is named, never shown
           expect(logged.join("\n")).not.toContain("whsec_sandbox_do_not_show_me");
+          expect(JSON.stringify(body)).not.toContain("whsec_sandbox_do_not_show_me");
           vi.restoreAllMocks();
         }
       }
