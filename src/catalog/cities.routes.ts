@@ -30,6 +30,7 @@ export const CreateCity = z
   .openapi("CreateCity");
 
 export const listCities = createRoute({
+  operationId: "listCities",
   method: "get",
   path: "/v1/cities",
   tags: ["Cities"],
@@ -38,6 +39,7 @@ export const listCities = createRoute({
 });
 
 export const createCity = createRoute({
+  operationId: "createCity",
   method: "post",
   path: "/v1/admin/cities",
   tags: ["Cities"],

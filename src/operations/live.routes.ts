@@ -56,6 +56,7 @@ const LiveCity = z
   .openapi("LiveCity");
 
 export const live = createRoute({
+  operationId: "getCityLive",
   method: "get",
   path: "/v1/admin/cities/{id}/live",
   tags: ["Operations"],
@@ -72,6 +73,7 @@ export const live = createRoute({
 });
 
 export const dispatchSettings = createRoute({
+  operationId: "getDispatchSettings",
   method: "get",
   path: "/v1/admin/settings/dispatch",
   tags: ["Operations"],

@@ -54,6 +54,7 @@ const TechnicianId = z.object({
 });
 
 export const createTechnician = createRoute({
+  operationId: "createTechnician",
   method: "post",
   path: "/v1/admin/technicians",
   tags: ["Technicians"],
@@ -69,6 +70,7 @@ export const createTechnician = createRoute({
 });
 
 export const listTechnicians = createRoute({
+  operationId: "listTechnicians",
   method: "get",
   path: "/v1/admin/technicians",
   tags: ["Technicians"],
@@ -88,6 +90,7 @@ export const listTechnicians = createRoute({
 });
 
 export const getTechnician = createRoute({
+  operationId: "getTechnician",
   method: "get",
   path: "/v1/admin/technicians/{id}",
   tags: ["Technicians"],
@@ -99,6 +102,7 @@ export const getTechnician = createRoute({
 });
 
 export const approveTechnician = createRoute({
+  operationId: "approveTechnician",
   method: "post",
   path: "/v1/admin/technicians/{id}/approve",
   tags: ["Technicians"],
@@ -113,6 +117,7 @@ export const approveTechnician = createRoute({
 });
 
 export const rejectTechnician = createRoute({
+  operationId: "rejectTechnician",
   method: "post",
   path: "/v1/admin/technicians/{id}/reject",
   tags: ["Technicians"],
