@@ -13,6 +13,8 @@ export default tseslint.config(
       "coverage",
       "public",
       ".cache",
+      "sdk/schema.d.ts",
+      "sdk/dist",
     ],
   },
   eslint.configs.recommended,

@@ -84,16 +84,16 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
  */
 export function openApiConfig(): Parameters<OpenAPIHono["getOpenAPI31Document"]>[0] {
   return {
-  openapi: "3.1.0",
-  info: {
-    title: "Doorstep API",
-    version: "1.0.0",
-    description:
-      "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages. Every /v1 answer carries `X-D1-Bookmark`: send the last one back on the next request to read your own writes from the nearest replica.",
-    "x-error-codes": errorCatalogue(),
-  },
-  servers: [{ url: "/" }],
-};
+    openapi: "3.1.0",
+    info: {
+      title: "Doorstep API",
+      version: "1.0.0",
+      description:
+        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages. Every /v1 answer carries `X-D1-Bookmark`: send the last one back on the next request to read your own writes from the nearest replica.",
+      "x-error-codes": errorCatalogue(),
+    },
+    servers: [{ url: "/" }],
+  };
 }
 
 function allowedOrigins(env: Env): string[] {
