@@ -21,11 +21,6 @@ export type Schema<Name extends keyof components["schemas"]> = components["schem
 /** Every documented path, with its `{param}` placeholders. */
 export type ApiPath = keyof paths;
 
-/** A documented path with its placeholders filled in: `/v1/orders/{id}` → `/v1/orders/${string}`. */
-export type ConcretePath<P extends string = ApiPath> = P extends `${infer Head}{${string}}${infer Tail}`
-  ? `${Head}${string}${ConcretePath<Tail>}`
-  : P;
-
 /** A value, or a function that gives it when each request is sent (a token that is refreshed, a language switch). */
 export type Dynamic<T> = T | (() => T | Promise<T>);
 
@@ -89,3 +84,34 @@ export function withIdempotencyKey(key: string = idempotencyKey()): { headers: {
 export function problemOf(error: unknown): Problem | undefined {
   return error && typeof error === "object" && "code" in error && "status" in error ? (error as Problem) : undefined;
 }
+
+type Segments<S extends string> = S extends `${infer Head}/${infer Tail}` ? [Head, ...Segments<Tail>] : [S];
+type SegmentsMatch<Concrete extends string[], Template extends string[]> = Concrete extends [
+  infer C extends string,
+  ...infer CRest extends string[],
+]
+  ? Template extends [infer T extends string, ...infer TRest extends string[]]
+    ? T extends `{${string}}`
+      ? C extends ""
+        ? false
+        : SegmentsMatch<CRest, TRest>
+      : C extends T
+        ? SegmentsMatch<CRest, TRest>
+        : false
+    : false
+  : Template extends []
+    ? true
+    : false;
+
+/**
+ * The documented path (`/v1/orders/{id}/cancel`) a concrete URL (`/v1/orders/ord_1/cancel?x=1`) calls,
+ * segment by segment; `never` when it calls none.
+ */
+export type TemplateOf<Url extends string> = Url extends string
+  ? {
+      [P in ApiPath]: SegmentsMatch<Segments<Url extends `${infer Path}?${string}` ? Path : Url>, Segments<P>> extends true ? P : never;
+    }[ApiPath]
+  : never;
+
+/** `Url` when it calls a documented path (see TemplateOf), else `never`: `function get<U extends string>(url: DocumentedUrl<U>)`. */
+export type DocumentedUrl<Url extends string> = Url extends string ? ([TemplateOf<Url>] extends [never] ? never : Url) : never;
