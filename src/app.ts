@@ -89,7 +89,7 @@ export function openApiConfig(): Parameters<OpenAPIHono["getOpenAPI31Document"]>
       title: "Doorstep API",
       version: "1.0.0",
       description:
-        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages. Every /v1 answer carries `X-D1-Bookmark`: send the last one back on the next request to read your own writes from the nearest replica.",
+        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages. Every /v1 answer carries `X-D1-Bookmark`: send the last one back on the next request to read your own writes from the nearest replica. Coordinates (`lat`/`lng`) are WGS-84 decimal degrees, taken and answered as they are: the API converts nothing (GCJ-02 points from Chinese map SDKs must be converted by the client; docs/coordinates.md). A typed TypeScript client generated from this document is in the repository's sdk/ (@doorstep/sdk); the WebSocket messages are in docs/websockets.md.",
       "x-error-codes": errorCatalogue(),
     },
     servers: [{ url: "/" }],
