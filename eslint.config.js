@@ -13,6 +13,8 @@ export default tseslint.config(
       "coverage",
       "public",
       ".cache",
+      "sdk/schema.d.ts",
+      "sdk/dist",
     ],
   },
   eslint.configs.recommended,
@@ -92,7 +94,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "test/browser/**/*.mjs", "test/node/**/*.mjs", "*.js"],
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "test/browser/**/*.mjs", "test/node/**/*.mjs", "test/sdk/**/*.mjs", "*.js"],
     languageOptions: {
       globals: {
         process: "readonly",
@@ -111,6 +113,9 @@ export default tseslint.config(
         URLSearchParams: "readonly",
         setInterval: "readonly",
         clearInterval: "readonly",
+        structuredClone: "readonly",
+        Request: "readonly",
+        Response: "readonly",
       },
     },
   },
@@ -128,6 +133,9 @@ export default tseslint.config(
         navigator: "readonly",
         location: "readonly",
         localStorage: "readonly",
+        sessionStorage: "readonly",
+        HTMLFormElement: "readonly",
+        FormData: "readonly",
         fetch: "readonly",
         URL: "readonly",
         URLSearchParams: "readonly",

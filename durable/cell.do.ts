@@ -6,6 +6,7 @@ import { CalendarStore, MAX_INTERVAL_MS } from "./calendar.store";
 import { migrate } from "./cell.schema";
 import { parseWeights, type DispatchWeights } from "../src/domain/dispatch";
 import type { CellEventBody, DeadlineKind, DeadlineTimer } from "../src/domain/cell-events";
+import type { StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
 import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
 import { OutboxStore } from "./outbox.store";
 import type {
@@ -573,11 +574,11 @@ export class CellDO extends DurableObject<Env> {
     try {
       msg = JSON.parse(message) as typeof msg;
     } catch {
-      ws.send(JSON.stringify({ type: "error", code: "MALFORMED_JSON" }));
+      ws.send(JSON.stringify({ type: "error", code: "MALFORMED_JSON" } satisfies StreamServerMessage));
       return;
     }
     if (msg.type === "ping") {
-      ws.send(JSON.stringify({ type: "pong", at: Date.now() }));
+      ws.send(JSON.stringify({ type: "pong", at: Date.now() } satisfies StreamServerMessage));
       return;
     }
     const valid =
@@ -587,7 +588,7 @@ export class CellDO extends DurableObject<Env> {
       Math.abs(msg.lat) <= 90 &&
       Math.abs(msg.lng) <= 180;
     if (!valid) {
-      ws.send(JSON.stringify({ type: "error", code: "VALIDATION_FAILED" }));
+      ws.send(JSON.stringify({ type: "error", code: "VALIDATION_FAILED" } satisfies StreamServerMessage));
       return;
     }
     const opt = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -609,7 +610,7 @@ export class CellDO extends DurableObject<Env> {
     }
   }
 
-  private trackMessage(p: PresenceView, to: { lat?: number; lng?: number }) {
+  private trackMessage(p: PresenceView, to: { lat?: number; lng?: number }): TrackPositionMessage {
     const eta =
       p.lat !== null && p.lng !== null && to.lat !== undefined && to.lng !== undefined && Number.isFinite(to.lat) && Number.isFinite(to.lng)
         ? Math.ceil(

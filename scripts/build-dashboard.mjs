@@ -51,6 +51,18 @@ export async function buildDashboard({ quiet = false } = {}) {
     legalComments: "none",
     logLevel: "warning",
   });
+  // The API reference's try-it script (GET /docs loads it from /docs-assets/try-it.js): one file, unhashed, revalidated.
+  const tryIt = await build({
+    entryPoints: [join(SRC, "try-it.js")],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    target: "es2022",
+    write: false,
+    outfile: join(PUBLIC, "docs-assets", "try-it.js"),
+    legalComments: "none",
+    logLevel: "warning",
+  });
   await stop();
   const outputs = result.metafile.outputs;
   const rel = (file) => file.slice(ROOT.length + 1).replaceAll("\\", "/");
@@ -75,6 +87,8 @@ export async function buildDashboard({ quiet = false } = {}) {
   for (const f of result.outputFiles) writeFileSync(f === entry ? join(OUT, jsName) : f.path, f.contents);
   writeFileSync(join(OUT, cssName), css);
   writeFileSync(join(OUT, "index.html"), index);
+  mkdirSync(join(PUBLIC, "docs-assets"), { recursive: true });
+  writeFileSync(join(PUBLIC, "docs-assets", "try-it.js"), tryIt.outputFiles[0].contents);
   writeFileSync(
     join(PUBLIC, "_headers"),
     [
@@ -85,6 +99,9 @@ export async function buildDashboard({ quiet = false } = {}) {
       "  Cache-Control: no-cache",
       "/dashboard/app-*",
       "  Cache-Control: public, max-age=31536000, immutable",
+      "/docs-assets/*",
+      "  X-Content-Type-Options: nosniff",
+      "  Cache-Control: no-cache",
       "",
     ].join("\n"),
   );

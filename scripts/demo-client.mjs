@@ -1,6 +1,7 @@
 // A small client of the public API for the demo driver, the browser tests and the screenshots:
 // sign-in with the dev-echoed code, booking at the first free time, paying through the sandbox
-// provider, the technician's steps.
+// provider, the technician's steps. Every request goes through the SDK (sdk/, @doorstep/sdk).
+import { createDoorstepClient, withIdempotencyKey } from "../sdk/index.ts";
 
 /** Smallest JPEG signature: the visit photos the technician must take (arrival, completion). */
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
@@ -8,6 +9,8 @@ const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x4
 export class Client {
   constructor(base) {
     this.base = base;
+    // Each call names its own account (token), so the client carries none; every request times out after 30 s.
+    this.sdk = createDoorstepClient({ baseUrl: base, fetch: (request) => fetch(request, { signal: AbortSignal.timeout(30_000) }) });
   }
 
   /**
@@ -23,27 +26,24 @@ export class Client {
     }
   }
 
+  /** `path` is concrete (ids and query filled in), so it goes through the SDK's `request`. */
   async once(method, path, { token, body, raw, type, key } = {}) {
-    const headers = {};
+    const headers = { ...(key ? withIdempotencyKey(key).headers : {}) };
     if (token) headers.Authorization = `Bearer ${token}`;
-    if (key) headers["Idempotency-Key"] = key;
-    let payload;
-    if (raw) {
-      headers["Content-Type"] = type;
-      payload = raw;
-    } else if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      payload = JSON.stringify(body);
-    }
-    const res = await fetch(`${this.base}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(30_000) });
-    const text = await res.text();
-    let parsed = text;
+    if (raw) headers["Content-Type"] = type;
+    const { data, error, response } = await this.sdk.request(method.toLowerCase(), path, {
+      headers,
+      body: raw ?? body,
+      parseAs: "text",
+      ...(raw ? { bodySerializer: (bytes) => bytes } : {}),
+    });
+    let parsed = (response.ok ? data : error) ?? null;
     try {
-      parsed = text ? JSON.parse(text) : null;
+      parsed = typeof parsed === "string" ? (parsed ? JSON.parse(parsed) : null) : parsed;
     } catch {
       // not JSON
     }
-    return { status: res.status, body: parsed, retryAfter: res.headers.get("Retry-After") };
+    return { status: response.status, body: parsed, retryAfter: response.headers.get("Retry-After") };
   }
 
   async ok(method, path, opts) {

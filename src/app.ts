@@ -50,17 +50,7 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
     scheme: "bearer",
     bearerFormat: "JWT",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Doorstep API",
-      version: "1.0.0",
-      description:
-        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages. Every /v1 answer carries `X-D1-Bookmark`: send the last one back on the next request to read your own writes from the nearest replica.",
-      "x-error-codes": errorCatalogue(),
-    },
-    servers: [{ url: "/" }],
-  });
+  app.doc31("/openapi.json", openApiConfig());
 
   app.notFound((c) => problem(c, routeNotFound(c.req.method, c.req.path)));
   app.onError((err, c) => {
@@ -105,6 +95,25 @@ function misconfigured(c: Context<AppEnv>, err: ConfigError): Response {
   }
   const variables = err.variables.join(", ");
   return problem(c, AppError.of("MISCONFIGURED", { variables }, { extra: { variables: err.variables } }));
+}
+
+/**
+ * The document-level part of /openapi.json (everything but the paths and components, which the routes
+ * register). `createApp().getOpenAPI31Document(openApiConfig())` is the served document without a
+ * request: `npm run sdk` builds the SDK from it.
+ */
+export function openApiConfig(): Parameters<OpenAPIHono["getOpenAPI31Document"]>[0] {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Doorstep API",
+      version: "1.0.0",
+      description:
+        "Edge API for on-site services: catalog, availability, booking, dispatch, the visit, payments. Errors are RFC 9457 problem+json with a stable `code`; `x-error-codes` lists every code with its status, problem type and message in both languages. Every /v1 answer carries `X-D1-Bookmark`: send the last one back on the next request to read your own writes from the nearest replica. Coordinates (`lat`/`lng`) are WGS-84 decimal degrees, taken and answered as they are: the API converts nothing (GCJ-02 points from Chinese map SDKs must be converted by the client; docs/coordinates.md). A typed TypeScript client generated from this document is in the repository's sdk/ (@doorstep/sdk); the WebSocket messages are in docs/websockets.md.",
+      "x-error-codes": errorCatalogue(),
+    },
+    servers: [{ url: "/" }],
+  };
 }
 
 function allowedOrigins(env: Env): string[] {

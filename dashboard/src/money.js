@@ -108,6 +108,7 @@ function WithdrawalQueue() {
   const [status, setStatus] = useState("requested");
   const [reasons, setReasons] = useState({});
   const state = useAsync(() => api(`/v1/admin/withdrawals?limit=100${status ? `&status=${status}` : ""}`), [status]);
+  /** @param {{ id: string }} w @param {"approve" | "reject"} decision */
   const decide = async (w, decision) => {
     await api(`/v1/admin/withdrawals/${w.id}/${decision}`, {
       method: "POST",

@@ -9,6 +9,7 @@ export function RefundDecision({ refund, onDone }) {
   const [amount, setAmount] = useState(hundredthsText(refund.amount.amount));
   const [reason, setReason] = useState("");
   const [error, setError] = useState(null);
+  /** @param {"approve" | "reject"} decision */
   const decide = async (decision) => {
     setError(null);
     try {

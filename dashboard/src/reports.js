@@ -12,6 +12,8 @@ export function Reports() {
   const [range, setRange] = useState({ from: today(tz, -27), to: today(tz, 14) });
   const [by, setBy] = useState("day");
   const q = `city=${cityId}&from=${range.from}&to=${range.to}`;
+  /** @typedef {"orders-by-hour" | "hot-cells" | "sales" | "accept-time" | "rates" | "utilisation"} ReportName */
+  /** @param {ReportName} name */
   const get = (name, extra = "") => useAsync(() => api(`/v1/admin/reports/${name}?${q}${extra}`), [q, extra]);
   const heat = get("orders-by-hour");
   const hot = get("hot-cells");
@@ -19,6 +21,7 @@ export function Reports() {
   const accept = get("accept-time");
   const rates = get("rates");
   const use = get("utilisation");
+  /** @param {ReportName} name */
   const csv = (name, extra = "") =>
     html`<${Action}
       label=${t("csv")}

@@ -70,6 +70,7 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
   const [reason, setReason] = useState("");
   const [kind, setKind] = useState("id_card");
   const [file, setFile] = useState(null);
+  /** @param {"approve" | "reject"} decision */
   const decide = async (decision) => {
     await api(`/v1/admin/technicians/${id}/${decision}`, { method: "POST", body: decision === "reject" ? { reason } : {} });
     tech.reload();

@@ -19,6 +19,7 @@ const AuditEntry = z
   .openapi("AuditEntry");
 
 const list = createRoute({
+  operationId: "listAuditEntries",
   method: "get",
   path: "/v1/admin/audit",
   tags: ["Operations"],

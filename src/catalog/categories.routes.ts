@@ -7,6 +7,7 @@ const operators = requireRole("operator", "admin");
 const CategoryId = IdPath("cat_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
 
 export const categoryTree = createRoute({
+  operationId: "getCategoryTree",
   method: "get",
   path: "/v1/categories",
   tags: ["Catalog"],
@@ -18,6 +19,7 @@ export const categoryTree = createRoute({
 });
 
 export const createCategory = createRoute({
+  operationId: "createCategory",
   method: "post",
   path: "/v1/admin/categories",
   tags: ["Catalog"],
@@ -30,6 +32,7 @@ export const createCategory = createRoute({
 });
 
 export const patchCategory = createRoute({
+  operationId: "patchCategory",
   method: "patch",
   path: "/v1/admin/categories/{id}",
   tags: ["Catalog"],
@@ -42,6 +45,7 @@ export const patchCategory = createRoute({
 });
 
 export const deleteCategory = createRoute({
+  operationId: "deleteCategory",
   method: "delete",
   path: "/v1/admin/categories/{id}",
   tags: ["Catalog"],

@@ -35,6 +35,7 @@ export const PatchCity = z
   .openapi("PatchCity");
 
 export const listCities = createRoute({
+  operationId: "listCities",
   method: "get",
   path: "/v1/cities",
   tags: ["Cities"],
@@ -43,6 +44,7 @@ export const listCities = createRoute({
 });
 
 export const createCity = createRoute({
+  operationId: "createCity",
   method: "post",
   path: "/v1/admin/cities",
   tags: ["Cities"],

@@ -7,6 +7,7 @@ const managers = requireRole("operator", "admin", "merchant_admin");
 const ServiceId = IdPath("svc_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
 
 export const listServices = createRoute({
+  operationId: "listServices",
   method: "get",
   path: "/v1/services",
   tags: ["Catalog"],
@@ -19,6 +20,7 @@ export const listServices = createRoute({
 });
 
 export const getService = createRoute({
+  operationId: "getService",
   method: "get",
   path: "/v1/services/{id}",
   tags: ["Catalog"],
@@ -28,6 +30,7 @@ export const getService = createRoute({
 });
 
 export const listManagedServices = createRoute({
+  operationId: "listManagedServices",
   method: "get",
   path: "/v1/admin/services",
   tags: ["Catalog"],
@@ -39,6 +42,7 @@ export const listManagedServices = createRoute({
 });
 
 export const getManagedService = createRoute({
+  operationId: "getManagedService",
   method: "get",
   path: "/v1/admin/services/{id}",
   tags: ["Catalog"],
@@ -50,6 +54,7 @@ export const getManagedService = createRoute({
 });
 
 export const createService = createRoute({
+  operationId: "createService",
   method: "post",
   path: "/v1/admin/services",
   tags: ["Catalog"],
@@ -64,6 +69,7 @@ export const createService = createRoute({
 });
 
 export const patchService = createRoute({
+  operationId: "patchService",
   method: "patch",
   path: "/v1/admin/services/{id}",
   tags: ["Catalog"],
@@ -76,6 +82,7 @@ export const patchService = createRoute({
 });
 
 export const deleteService = createRoute({
+  operationId: "deleteService",
   method: "delete",
   path: "/v1/admin/services/{id}",
   tags: ["Catalog"],

@@ -4,6 +4,7 @@ import { authErrors, bearer, errorResponses, jsonBody, jsonContent } from "../ht
 import { CreateSkill, PatchSkill, Skill, SkillCodePath } from "./catalog.schemas";
 
 export const listSkills = createRoute({
+  operationId: "listSkills",
   method: "get",
   path: "/v1/skills",
   tags: ["Catalog"],
@@ -12,6 +13,7 @@ export const listSkills = createRoute({
 });
 
 export const createSkill = createRoute({
+  operationId: "createSkill",
   method: "post",
   path: "/v1/admin/skills",
   tags: ["Catalog"],

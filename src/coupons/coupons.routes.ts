@@ -30,6 +30,7 @@ export const Coupon = z
 const CouponId = IdParam("id", "cpn_01JD3");
 
 export const create = createRoute({
+  operationId: "createCoupon",
   method: "post",
   path: "/v1/admin/coupons",
   tags: ["Coupons"],
@@ -65,6 +66,7 @@ export const create = createRoute({
 });
 
 export const list = createRoute({
+  operationId: "listCoupons",
   method: "get",
   path: "/v1/admin/coupons",
   tags: ["Coupons"],
@@ -85,6 +87,7 @@ export const list = createRoute({
 });
 
 export const get = createRoute({
+  operationId: "getCoupon",
   method: "get",
   path: "/v1/admin/coupons/{id}",
   tags: ["Coupons"],
@@ -96,6 +99,7 @@ export const get = createRoute({
 });
 
 export const patch = createRoute({
+  operationId: "patchCoupon",
   method: "patch",
   path: "/v1/admin/coupons/{id}",
   tags: ["Coupons"],

@@ -18,6 +18,7 @@ export const Availability = z
   .openapi("Availability");
 
 export const getAvailability = createRoute({
+  operationId: "getAvailability",
   method: "get",
   path: "/v1/availability",
   tags: ["Booking"],

@@ -13,6 +13,7 @@ const TaskId = z.object({
 });
 
 export const listTasks = createRoute({
+  operationId: "listTasks",
   method: "get",
   path: "/v1/technician/tasks",
   tags: ["Technicians"],
@@ -24,6 +25,7 @@ export const listTasks = createRoute({
 });
 
 export const getTask = createRoute({
+  operationId: "getTask",
   method: "get",
   path: "/v1/technician/tasks/{orderId}",
   tags: ["Technicians"],
@@ -35,6 +37,7 @@ export const getTask = createRoute({
 });
 
 export const pool = createRoute({
+  operationId: "listGrabPool",
   method: "get",
   path: "/v1/technician/pool",
   tags: ["Technicians"],
@@ -45,6 +48,7 @@ export const pool = createRoute({
 });
 
 export const grab = createRoute({
+  operationId: "grabTask",
   method: "post",
   path: "/v1/technician/tasks/{orderId}/grab",
   tags: ["Technicians"],
@@ -69,6 +73,7 @@ export const ActionBody = z
   .openapi("TaskAction");
 
 export const act = createRoute({
+  operationId: "actOnTask",
   method: "post",
   path: "/v1/technician/tasks/{orderId}/{action}",
   tags: ["Technicians"],

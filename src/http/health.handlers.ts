@@ -4,6 +4,7 @@ import { ping } from "../db/repositories/health.repo";
 import { createRouter, errorResponses, jsonContent } from "./openapi";
 
 const health = createRoute({
+  operationId: "getHealth",
   method: "get",
   path: "/healthz",
   tags: ["System"],

@@ -38,6 +38,7 @@ export const DisableAccount = z
 const AccountId = IdParam("id", "acc_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
 
 export const listAccounts = createRoute({
+  operationId: "listAccounts",
   method: "get",
   path: "/v1/admin/accounts",
   tags: ["Accounts"],
@@ -56,6 +57,7 @@ export const listAccounts = createRoute({
 });
 
 export const getAccount = createRoute({
+  operationId: "getAccount",
   method: "get",
   path: "/v1/admin/accounts/{id}",
   tags: ["Accounts"],
@@ -67,6 +69,7 @@ export const getAccount = createRoute({
 });
 
 export const disableAccount = createRoute({
+  operationId: "disableAccount",
   method: "post",
   path: "/v1/admin/accounts/{id}/disable",
   tags: ["Accounts"],
@@ -82,6 +85,7 @@ export const disableAccount = createRoute({
 });
 
 export const enableAccount = createRoute({
+  operationId: "enableAccount",
   method: "post",
   path: "/v1/admin/accounts/{id}/enable",
   tags: ["Accounts"],

@@ -60,6 +60,7 @@ const AddressId = z.object({
 });
 
 export const listAddresses = createRoute({
+  operationId: "listAddresses",
   method: "get",
   path: "/v1/me/addresses",
   tags: ["Accounts"],
@@ -70,6 +71,7 @@ export const listAddresses = createRoute({
 });
 
 export const createAddress = createRoute({
+  operationId: "createAddress",
   method: "post",
   path: "/v1/me/addresses",
   tags: ["Accounts"],
@@ -82,6 +84,7 @@ export const createAddress = createRoute({
 });
 
 export const patchAddress = createRoute({
+  operationId: "patchAddress",
   method: "patch",
   path: "/v1/me/addresses/{id}",
   tags: ["Accounts"],
@@ -93,6 +96,7 @@ export const patchAddress = createRoute({
 });
 
 export const deleteAddress = createRoute({
+  operationId: "deleteAddress",
   method: "delete",
   path: "/v1/me/addresses/{id}",
   tags: ["Accounts"],

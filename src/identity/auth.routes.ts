@@ -49,6 +49,7 @@ export const LogoutRequest = z
   .openapi("LogoutRequest");
 
 export const requestOtp = createRoute({
+  operationId: "requestOtp",
   method: "post",
   path: "/v1/auth/otp",
   tags: ["Accounts"],
@@ -60,6 +61,7 @@ export const requestOtp = createRoute({
 });
 
 export const token = createRoute({
+  operationId: "issueToken",
   method: "post",
   path: "/v1/auth/token",
   tags: ["Accounts"],
@@ -71,6 +73,7 @@ export const token = createRoute({
 });
 
 export const logout = createRoute({
+  operationId: "logout",
   method: "post",
   path: "/v1/auth/logout",
   tags: ["Accounts"],
@@ -80,6 +83,7 @@ export const logout = createRoute({
 });
 
 export const logoutAll = createRoute({
+  operationId: "logoutAll",
   method: "post",
   path: "/v1/auth/logout-all",
   tags: ["Accounts"],

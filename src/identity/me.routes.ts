@@ -16,6 +16,7 @@ export const Me = z
   .openapi("Me");
 
 export const getMe = createRoute({
+  operationId: "getMe",
   method: "get",
   path: "/v1/me",
   tags: ["Accounts"],
@@ -26,6 +27,7 @@ export const getMe = createRoute({
 });
 
 export const patchMe = createRoute({
+  operationId: "patchMe",
   method: "patch",
   path: "/v1/me",
   tags: ["Accounts"],

@@ -45,6 +45,7 @@ const wechatHow =
   "The code is exchanged with WeChat (code2session, WECHAT_API_BASE) for the person's openid under the mini program (WECHAT_MINIPROGRAM_APPID, by default WECHATPAY_APPID); WeChat's session key is never kept. Accept-Language (zh-CN or en) sets the language of subscribe messages. 400 WECHAT_CODE_INVALID for a wrong, expired or used code (call wx.login again); 403 WECHAT_USER_BLOCKED when WeChat refuses the user; 503 WECHAT_UNAVAILABLE with Retry-After when WeChat is busy; 409 WECHAT_NOT_CONFIGURED without WECHAT_MINIPROGRAM_SECRET.";
 
 export const signIn = createRoute({
+  operationId: "signInWithWechat",
   method: "post",
   path: "/v1/auth/wechat",
   tags: ["Accounts"],
@@ -55,6 +56,7 @@ export const signIn = createRoute({
 });
 
 export const getBinding = createRoute({
+  operationId: "getWechatBinding",
   method: "get",
   path: "/v1/me/wechat",
   tags: ["Accounts"],
@@ -65,6 +67,7 @@ export const getBinding = createRoute({
 });
 
 export const bind = createRoute({
+  operationId: "bindWechat",
   method: "post",
   path: "/v1/me/wechat",
   tags: ["Accounts"],
@@ -77,6 +80,7 @@ export const bind = createRoute({
 });
 
 export const unbind = createRoute({
+  operationId: "unbindWechat",
   method: "delete",
   path: "/v1/me/wechat",
   tags: ["Accounts"],

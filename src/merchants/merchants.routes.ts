@@ -51,6 +51,7 @@ const MerchantId = z.object({ id: pathId("id", "mch_01JD3Q8Z6X9V4M2K7T5R1N0PAB")
 const ListQuery = z.object({ limit: LimitQuery, cursor: CursorQuery });
 
 export const createMerchant = createRoute({
+  operationId: "createMerchant",
   method: "post",
   path: "/v1/admin/merchants",
   tags: ["Merchants"],
@@ -62,6 +63,7 @@ export const createMerchant = createRoute({
 });
 
 export const listMerchants = createRoute({
+  operationId: "listMerchants",
   method: "get",
   path: "/v1/admin/merchants",
   tags: ["Merchants"],
@@ -73,6 +75,7 @@ export const listMerchants = createRoute({
 });
 
 export const getMerchant = createRoute({
+  operationId: "getMerchant",
   method: "get",
   path: "/v1/admin/merchants/{id}",
   tags: ["Merchants"],
@@ -84,6 +87,7 @@ export const getMerchant = createRoute({
 });
 
 export const patchMerchant = createRoute({
+  operationId: "patchMerchant",
   method: "patch",
   path: "/v1/admin/merchants/{id}",
   tags: ["Merchants"],
@@ -95,6 +99,7 @@ export const patchMerchant = createRoute({
 });
 
 export const addMerchantAdmin = createRoute({
+  operationId: "addMerchantAdmin",
   method: "post",
   path: "/v1/admin/merchants/{id}/admins",
   tags: ["Merchants"],
@@ -114,6 +119,7 @@ export const addMerchantAdmin = createRoute({
 });
 
 export const listMerchantAdmins = createRoute({
+  operationId: "listMerchantAdmins",
   method: "get",
   path: "/v1/admin/merchants/{id}/admins",
   tags: ["Merchants"],
@@ -125,6 +131,7 @@ export const listMerchantAdmins = createRoute({
 });
 
 export const removeMerchantAdmin = createRoute({
+  operationId: "removeMerchantAdmin",
   method: "delete",
   path: "/v1/admin/merchants/{id}/admins/{accountId}",
   tags: ["Merchants"],

@@ -14,6 +14,7 @@ const Reason = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 // ——— technicians ———
 
 export const earnings = createRoute({
+  operationId: "getOwnEarnings",
   method: "get",
   path: "/v1/technician/earnings",
   tags: ["Technicians"],
@@ -51,6 +52,7 @@ export const earnings = createRoute({
 });
 
 export const requestWithdrawal = createRoute({
+  operationId: "requestWithdrawal",
   method: "post",
   path: "/v1/technician/withdrawals",
   tags: ["Technicians"],
@@ -71,6 +73,7 @@ const CashCollection = z
   .openapi("CashCollection");
 
 export const recordCash = createRoute({
+  operationId: "recordCashPayment",
   method: "post",
   path: "/v1/technician/orders/{id}/cash",
   tags: ["Technicians"],
@@ -88,6 +91,7 @@ export const recordCash = createRoute({
 });
 
 export const listOwnWithdrawals = createRoute({
+  operationId: "listOwnWithdrawals",
   method: "get",
   path: "/v1/technician/withdrawals",
   tags: ["Technicians"],
@@ -106,6 +110,7 @@ const RefundId = IdParam("id", "rfd_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
 const WithdrawalId = IdParam("id", "wdr_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
 
 export const listRefunds = createRoute({
+  operationId: "listRefunds",
   method: "get",
   path: "/v1/admin/refunds",
   tags: ["Money"],
@@ -125,6 +130,7 @@ export const listRefunds = createRoute({
 });
 
 export const approveRefund = createRoute({
+  operationId: "approveRefund",
   method: "post",
   path: "/v1/admin/refunds/{id}/approve",
   tags: ["Money"],
@@ -141,6 +147,7 @@ export const approveRefund = createRoute({
 });
 
 export const rejectRefund = createRoute({
+  operationId: "rejectRefund",
   method: "post",
   path: "/v1/admin/refunds/{id}/reject",
   tags: ["Money"],
@@ -152,6 +159,7 @@ export const rejectRefund = createRoute({
 });
 
 export const refundOrder = createRoute({
+  operationId: "refundOrder",
   method: "post",
   path: "/v1/admin/orders/{id}/refunds",
   tags: ["Money"],
@@ -178,6 +186,7 @@ export const refundOrder = createRoute({
 // ——— withdrawals ———
 
 export const listWithdrawals = createRoute({
+  operationId: "listWithdrawals",
   method: "get",
   path: "/v1/admin/withdrawals",
   tags: ["Money"],
@@ -198,6 +207,7 @@ export const listWithdrawals = createRoute({
 });
 
 export const approveWithdrawal = createRoute({
+  operationId: "approveWithdrawal",
   method: "post",
   path: "/v1/admin/withdrawals/{id}/approve",
   tags: ["Money"],
@@ -211,6 +221,7 @@ export const approveWithdrawal = createRoute({
 });
 
 export const rejectWithdrawal = createRoute({
+  operationId: "rejectWithdrawal",
   method: "post",
   path: "/v1/admin/withdrawals/{id}/reject",
   tags: ["Money"],

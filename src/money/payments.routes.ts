@@ -5,6 +5,7 @@ import { OrderId } from "../orders/orders.schemas";
 import { IdempotencyHeader, Payment, PaymentRequest, Refund } from "./payments.schemas";
 
 export const createPayment = createRoute({
+  operationId: "createPayment",
   method: "post",
   path: "/v1/orders/{id}/payments",
   tags: ["Payments"],
@@ -18,6 +19,7 @@ export const createPayment = createRoute({
 });
 
 export const listPayments = createRoute({
+  operationId: "listOrderPayments",
   method: "get",
   path: "/v1/orders/{id}/payments",
   tags: ["Payments"],
@@ -29,6 +31,7 @@ export const listPayments = createRoute({
 });
 
 export const complain = createRoute({
+  operationId: "fileComplaint",
   method: "post",
   path: "/v1/orders/{id}/complaints",
   tags: ["Payments"],
@@ -66,6 +69,7 @@ const PaymentParam = z.object({
 });
 
 export const sandboxPay = createRoute({
+  operationId: "paySandboxPayment",
   method: "post",
   path: "/v1/sandbox/payments/{id}/pay",
   tags: ["Payments"],
@@ -86,6 +90,7 @@ export const sandboxPay = createRoute({
 
 const webhook = (provider: string, description: string, ok: Parameters<typeof createRoute>[0]["responses"]) =>
   createRoute({
+    operationId: `receive${provider[0]!.toUpperCase()}${provider.slice(1)}Webhook`,
     method: "post",
     path: `/v1/webhooks/${provider}`,
     tags: ["Webhooks"],

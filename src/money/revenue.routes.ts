@@ -20,6 +20,7 @@ const Tz = z
   .openapi({ description: "IANA time zone of the days (default Asia/Shanghai)" });
 
 export const reconciliation = createRoute({
+  operationId: "getReconciliation",
   method: "get",
   path: "/v1/admin/reports/reconciliation",
   tags: ["Money"],
@@ -53,6 +54,7 @@ export const reconciliation = createRoute({
 });
 
 export const reconcileNow = createRoute({
+  operationId: "reconcilePayments",
   method: "post",
   path: "/v1/admin/payments/reconcile",
   tags: ["Money"],
@@ -80,6 +82,7 @@ export const reconcileNow = createRoute({
 });
 
 export const revenue = createRoute({
+  operationId: "getRevenue",
   method: "get",
   path: "/v1/admin/reports/revenue",
   tags: ["Money"],
@@ -131,6 +134,7 @@ const LedgerTx = z
   .openapi("LedgerTransaction");
 
 export const ledger = createRoute({
+  operationId: "listLedgerTransactions",
   method: "get",
   path: "/v1/admin/ledger/transactions",
   tags: ["Money"],
@@ -153,6 +157,7 @@ export const ledger = createRoute({
 });
 
 export const ledgerAccounts = createRoute({
+  operationId: "listLedgerAccounts",
   method: "get",
   path: "/v1/admin/ledger/accounts",
   tags: ["Money"],
@@ -174,6 +179,7 @@ export const ledgerAccounts = createRoute({
 });
 
 export const ledgerCsv = createRoute({
+  operationId: "exportLedgerCsv",
   method: "get",
   path: "/v1/admin/ledger/export.csv",
   tags: ["Money"],
@@ -197,6 +203,7 @@ const CommissionRule = z
   .openapi("CommissionRule");
 
 export const listCommission = createRoute({
+  operationId: "listCommissionRules",
   method: "get",
   path: "/v1/admin/commission-rules",
   tags: ["Money"],
@@ -216,6 +223,7 @@ export const listCommission = createRoute({
 });
 
 export const putCommission = createRoute({
+  operationId: "putCommissionRule",
   method: "put",
   path: "/v1/admin/commission-rules",
   tags: ["Money"],

@@ -17,6 +17,7 @@ const Outcome = z.object({
 });
 
 export const statements = createRoute({
+  operationId: "listStatements",
   method: "get",
   path: "/v1/admin/statements",
   tags: ["Money"],
@@ -78,6 +79,7 @@ export const statements = createRoute({
 });
 
 export const runStatements = createRoute({
+  operationId: "runStatements",
   method: "post",
   path: "/v1/admin/statements/run",
   tags: ["Money"],

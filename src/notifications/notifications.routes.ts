@@ -24,6 +24,7 @@ export const Notification = z
   .openapi("Notification");
 
 export const list = createRoute({
+  operationId: "listNotifications",
   method: "get",
   path: "/v1/me/notifications",
   tags: ["Notifications"],
@@ -38,6 +39,7 @@ export const list = createRoute({
 });
 
 export const read = createRoute({
+  operationId: "markNotificationRead",
   method: "post",
   path: "/v1/me/notifications/{id}/read",
   tags: ["Notifications"],
@@ -49,6 +51,7 @@ export const read = createRoute({
 });
 
 export const readAll = createRoute({
+  operationId: "markAllNotificationsRead",
   method: "post",
   path: "/v1/me/notifications/read-all",
   tags: ["Notifications"],
@@ -74,6 +77,7 @@ export const DeadLetter = z
   .openapi("DeadLetter");
 
 export const deadLetters = createRoute({
+  operationId: "listDeadLetters",
   method: "get",
   path: "/v1/admin/notifications/dead-letters",
   tags: ["Notifications"],
@@ -85,6 +89,7 @@ export const deadLetters = createRoute({
 });
 
 export const replay = createRoute({
+  operationId: "replayDeadLetter",
   method: "post",
   path: "/v1/admin/notifications/dead-letters/{id}/replay",
   tags: ["Notifications"],
@@ -119,6 +124,7 @@ export const RegisterDevice = z
   .openapi("RegisterDevice");
 
 export const registerDevice = createRoute({
+  operationId: "registerDevice",
   method: "post",
   path: "/v1/me/devices",
   tags: ["Notifications"],
@@ -132,6 +138,7 @@ export const registerDevice = createRoute({
 });
 
 export const listDevices = createRoute({
+  operationId: "listDevices",
   method: "get",
   path: "/v1/me/devices",
   tags: ["Notifications"],
@@ -142,6 +149,7 @@ export const listDevices = createRoute({
 });
 
 export const deleteDevice = createRoute({
+  operationId: "deleteDevice",
   method: "delete",
   path: "/v1/me/devices/{id}",
   tags: ["Notifications"],

@@ -57,6 +57,7 @@ const LiveCity = z
   .openapi("LiveCity");
 
 export const live = createRoute({
+  operationId: "getCityLive",
   method: "get",
   path: "/v1/admin/cities/{id}/live",
   tags: ["Operations"],
@@ -73,6 +74,7 @@ export const live = createRoute({
 });
 
 export const dispatchSettings = createRoute({
+  operationId: "getDispatchSettings",
   method: "get",
   path: "/v1/admin/settings/dispatch",
   tags: ["Operations"],

@@ -7,6 +7,7 @@ import { Order, OrderId } from "./orders.schemas";
 const staff = requireRole("operator", "admin", "merchant_admin");
 
 export const list = createRoute({
+  operationId: "listAdminOrders",
   method: "get",
   path: "/v1/admin/orders",
   tags: ["Operations"],
@@ -32,6 +33,7 @@ export const list = createRoute({
 });
 
 export const get = createRoute({
+  operationId: "getAdminOrder",
   method: "get",
   path: "/v1/admin/orders/{id}",
   tags: ["Operations"],
@@ -43,6 +45,7 @@ export const get = createRoute({
 });
 
 export const dispatch = createRoute({
+  operationId: "getOrderDispatch",
   method: "get",
   path: "/v1/admin/orders/{id}/dispatch",
   tags: ["Operations"],
@@ -81,6 +84,7 @@ export const dispatch = createRoute({
 });
 
 export const assign = createRoute({
+  operationId: "assignOrder",
   method: "post",
   path: "/v1/admin/orders/{id}/assign",
   tags: ["Operations"],
@@ -92,6 +96,7 @@ export const assign = createRoute({
 });
 
 export const cancel = createRoute({
+  operationId: "cancelOrderAsStaff",
   method: "post",
   path: "/v1/admin/orders/{id}/cancel",
   tags: ["Operations"],
@@ -103,6 +108,7 @@ export const cancel = createRoute({
 });
 
 export const candidates = createRoute({
+  operationId: "listOrderCandidates",
   method: "get",
   path: "/v1/admin/orders/{id}/candidates",
   tags: ["Operations"],
@@ -140,6 +146,7 @@ export const candidates = createRoute({
 });
 
 export const contact = createRoute({
+  operationId: "revealOrderContact",
   method: "post",
   path: "/v1/admin/orders/{id}/contact",
   tags: ["Operations"],

@@ -5,6 +5,7 @@ import { authErrors, bearer, CursorQuery, jsonBody, jsonContent, LimitQuery, pag
 import { Order, OrderId, OrderRequest, Quote, QuoteRequest } from "./orders.schemas";
 
 export const createQuote = createRoute({
+  operationId: "createQuote",
   method: "post",
   path: "/v1/quotes",
   tags: ["Booking"],
@@ -18,6 +19,7 @@ export const createQuote = createRoute({
 });
 
 export const placeOrder = createRoute({
+  operationId: "placeOrder",
   method: "post",
   path: "/v1/orders",
   tags: ["Booking"],
@@ -36,6 +38,7 @@ export const placeOrder = createRoute({
 });
 
 export const listOrders = createRoute({
+  operationId: "listOrders",
   method: "get",
   path: "/v1/orders",
   tags: ["Booking"],
@@ -47,6 +50,7 @@ export const listOrders = createRoute({
 });
 
 export const getOrder = createRoute({
+  operationId: "getOrder",
   method: "get",
   path: "/v1/orders/{id}",
   tags: ["Booking"],
@@ -58,6 +62,7 @@ export const getOrder = createRoute({
 });
 
 export const cancelOrder = createRoute({
+  operationId: "cancelOrder",
   method: "post",
   path: "/v1/orders/{id}/cancel",
   tags: ["Booking"],
@@ -69,6 +74,7 @@ export const cancelOrder = createRoute({
 });
 
 export const rescheduleOrder = createRoute({
+  operationId: "rescheduleOrder",
   method: "post",
   path: "/v1/orders/{id}/reschedule",
   tags: ["Booking"],

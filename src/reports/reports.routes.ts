@@ -33,7 +33,13 @@ const answers = {
 };
 
 function report<E extends z.ZodRawShape = Record<never, never>>(path: string, summary: string, description: string, extra: E = {} as E) {
+  // "/v1/admin/reports/orders-by-hour" → "getOrdersByHourReport".
+  const name = path
+    .split("/")
+    .pop()!
+    .replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
   return createRoute({
+    operationId: `get${name}Report`,
     method: "get",
     path,
     tags: ["Reports"],

@@ -48,6 +48,7 @@ export const PublicReview = z
   .openapi("PublicReview");
 
 export const create = createRoute({
+  operationId: "createReview",
   method: "post",
   path: "/v1/orders/{id}/review",
   tags: ["Reviews"],
@@ -71,6 +72,7 @@ export const create = createRoute({
 });
 
 export const get = createRoute({
+  operationId: "getOrderReview",
   method: "get",
   path: "/v1/orders/{id}/review",
   tags: ["Reviews"],
@@ -82,6 +84,7 @@ export const get = createRoute({
 });
 
 export const uploadPhoto = createRoute({
+  operationId: "uploadReviewPhoto",
   method: "post",
   path: "/v1/orders/{id}/review/photos",
   tags: ["Reviews"],
@@ -107,6 +110,7 @@ export const uploadPhoto = createRoute({
 });
 
 export const photo = createRoute({
+  operationId: "getReviewPhoto",
   method: "get",
   path: "/v1/reviews/{id}/photos/{photoId}",
   tags: ["Reviews"],
@@ -116,6 +120,7 @@ export const photo = createRoute({
 });
 
 export const ofTechnician = createRoute({
+  operationId: "listTechnicianReviews",
   method: "get",
   path: "/v1/technicians/{id}/reviews",
   tags: ["Reviews"],
@@ -131,6 +136,7 @@ export const ofTechnician = createRoute({
 });
 
 export const list = createRoute({
+  operationId: "listAdminReviews",
   method: "get",
   path: "/v1/admin/reviews",
   tags: ["Reviews"],
@@ -150,6 +156,7 @@ export const list = createRoute({
 });
 
 export const hide = createRoute({
+  operationId: "hideReview",
   method: "post",
   path: "/v1/admin/reviews/{id}/hide",
   tags: ["Reviews"],

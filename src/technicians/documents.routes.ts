@@ -53,6 +53,7 @@ const uploadDescription =
   "The body is the file itself: `Content-Type` image/jpeg, image/png, image/webp or application/pdf (else 415), at most 10 MB (else 413 DOCUMENT_TOO_LARGE), its bytes of that format (else 400 DOCUMENT_INVALID); at most 30 a technician (409 DOCUMENT_LIMIT). Stored in R2, status `pending` until the application is approved or rejected. Audited.";
 
 export const uploadForTechnician = createRoute({
+  operationId: "uploadTechnicianDocument",
   method: "post",
   path: "/v1/admin/technicians/{id}/documents",
   tags: ["Technicians"],
@@ -65,6 +66,7 @@ export const uploadForTechnician = createRoute({
 });
 
 export const listForTechnician = createRoute({
+  operationId: "listTechnicianDocuments",
   method: "get",
   path: "/v1/admin/technicians/{id}/documents",
   tags: ["Technicians"],
@@ -76,6 +78,7 @@ export const listForTechnician = createRoute({
 });
 
 export const download = createRoute({
+  operationId: "downloadTechnicianDocument",
   method: "get",
   path: "/v1/admin/technicians/{id}/documents/{documentId}",
   tags: ["Technicians"],
@@ -87,6 +90,7 @@ export const download = createRoute({
 });
 
 export const uploadOwn = createRoute({
+  operationId: "uploadOwnDocument",
   method: "post",
   path: "/v1/technician/documents",
   tags: ["Technicians"],
@@ -99,6 +103,7 @@ export const uploadOwn = createRoute({
 });
 
 export const listOwn = createRoute({
+  operationId: "listOwnDocuments",
   method: "get",
   path: "/v1/technician/documents",
   tags: ["Technicians"],

@@ -64,6 +64,7 @@ const description =
   "Where withdrawals are paid: a WeChat openid (merchant transfer) or an Alipay account with its real name, one per provider. Stored encrypted; shown masked.";
 
 export const getOwn = createRoute({
+  operationId: "getOwnPayee",
   method: "get",
   path: "/v1/technician/payee",
   tags: ["Technicians"],
@@ -75,6 +76,7 @@ export const getOwn = createRoute({
 });
 
 export const putOwn = createRoute({
+  operationId: "putOwnPayee",
   method: "put",
   path: "/v1/technician/payee",
   tags: ["Technicians"],
@@ -87,6 +89,7 @@ export const putOwn = createRoute({
 });
 
 export const deleteOwn = createRoute({
+  operationId: "deleteOwnPayee",
   method: "delete",
   path: "/v1/technician/payee/{provider}",
   tags: ["Technicians"],
@@ -98,6 +101,7 @@ export const deleteOwn = createRoute({
 });
 
 export const forStaff = createRoute({
+  operationId: "getTechnicianPayee",
   method: "get",
   path: "/v1/admin/technicians/{id}/payee",
   tags: ["Technicians"],

@@ -27,6 +27,7 @@ export const PositionInput = z
 const technician = requireRole("technician");
 
 export const status = createRoute({
+  operationId: "setTechnicianStatus",
   method: "post",
   path: "/v1/technician/status",
   tags: ["Technicians"],
@@ -38,6 +39,7 @@ export const status = createRoute({
 });
 
 export const presence = createRoute({
+  operationId: "reportPresence",
   method: "post",
   path: "/v1/technician/presence",
   tags: ["Technicians"],
@@ -50,6 +52,7 @@ export const presence = createRoute({
 });
 
 export const stream = createRoute({
+  operationId: "openTechnicianStream",
   method: "get",
   path: "/v1/technician/stream",
   tags: ["Technicians"],
@@ -62,6 +65,7 @@ export const stream = createRoute({
 });
 
 export const streamTicket = createRoute({
+  operationId: "createTechnicianStreamTicket",
   method: "post",
   path: "/v1/technician/stream/ticket",
   tags: ["Technicians"],

@@ -54,6 +54,7 @@ const TechId = IdParam("id", "tec_01JD3Q8Z6X9V4M2K7T5R1N0PAB");
 const admins = requireRole("operator", "admin", "merchant_admin");
 
 export const getOwnShifts = createRoute({
+  operationId: "getOwnShifts",
   method: "get",
   path: "/v1/technician/shifts",
   tags: ["Technicians"],
@@ -64,6 +65,7 @@ export const getOwnShifts = createRoute({
 });
 
 export const putOwnShifts = createRoute({
+  operationId: "putOwnShifts",
   method: "put",
   path: "/v1/technician/shifts",
   tags: ["Technicians"],
@@ -77,6 +79,7 @@ export const putOwnShifts = createRoute({
 });
 
 export const getTechShifts = createRoute({
+  operationId: "getTechnicianShifts",
   method: "get",
   path: "/v1/admin/technicians/{id}/shifts",
   tags: ["Technicians"],
@@ -88,6 +91,7 @@ export const getTechShifts = createRoute({
 });
 
 export const putTechShifts = createRoute({
+  operationId: "putTechnicianShifts",
   method: "put",
   path: "/v1/admin/technicians/{id}/shifts",
   tags: ["Technicians"],
@@ -99,6 +103,7 @@ export const putTechShifts = createRoute({
 });
 
 export const getSchedule = createRoute({
+  operationId: "getTechnicianSchedule",
   method: "get",
   path: "/v1/admin/technicians/{id}/schedule",
   tags: ["Technicians"],
@@ -123,6 +128,7 @@ export const MoveHome = z
   .openapi("MoveHome");
 
 export const moveHome = createRoute({
+  operationId: "moveTechnicianHome",
   method: "post",
   path: "/v1/admin/technicians/{id}/move",
   tags: ["Technicians"],

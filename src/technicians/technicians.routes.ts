@@ -63,6 +63,7 @@ const TechnicianId = z.object({
 });
 
 export const createTechnician = createRoute({
+  operationId: "createTechnician",
   method: "post",
   path: "/v1/admin/technicians",
   tags: ["Technicians"],
@@ -78,6 +79,7 @@ export const createTechnician = createRoute({
 });
 
 export const listTechnicians = createRoute({
+  operationId: "listTechnicians",
   method: "get",
   path: "/v1/admin/technicians",
   tags: ["Technicians"],
@@ -97,6 +99,7 @@ export const listTechnicians = createRoute({
 });
 
 export const getTechnician = createRoute({
+  operationId: "getTechnician",
   method: "get",
   path: "/v1/admin/technicians/{id}",
   tags: ["Technicians"],
@@ -121,6 +124,7 @@ export const patchTechnician = createRoute({
 });
 
 export const approveTechnician = createRoute({
+  operationId: "approveTechnician",
   method: "post",
   path: "/v1/admin/technicians/{id}/approve",
   tags: ["Technicians"],
@@ -135,6 +139,7 @@ export const approveTechnician = createRoute({
 });
 
 export const rejectTechnician = createRoute({
+  operationId: "rejectTechnician",
   method: "post",
   path: "/v1/admin/technicians/{id}/reject",
   tags: ["Technicians"],

@@ -17,6 +17,7 @@ const technician = requireRole("technician");
 const customer = requireRole("customer");
 
 export const requestExtraCharge = createRoute({
+  operationId: "requestExtraCharge",
   method: "post",
   path: "/v1/technician/tasks/{orderId}/extra-charges",
   tags: ["Visit"],
@@ -30,6 +31,7 @@ export const requestExtraCharge = createRoute({
 });
 
 export const requestTimeChange = createRoute({
+  operationId: "requestTimeChange",
   method: "post",
   path: "/v1/technician/tasks/{orderId}/time-change",
   tags: ["Visit"],
@@ -43,6 +45,7 @@ export const requestTimeChange = createRoute({
 });
 
 export const withdrawChange = createRoute({
+  operationId: "withdrawOrderChange",
   method: "post",
   path: "/v1/technician/tasks/{orderId}/changes/{changeId}/withdraw",
   tags: ["Visit"],
@@ -54,6 +57,7 @@ export const withdrawChange = createRoute({
 });
 
 export const listChanges = createRoute({
+  operationId: "listOrderChanges",
   method: "get",
   path: "/v1/orders/{id}/changes",
   tags: ["Visit"],
@@ -65,6 +69,7 @@ export const listChanges = createRoute({
 });
 
 export const approveChange = createRoute({
+  operationId: "approveOrderChange",
   method: "post",
   path: "/v1/orders/{id}/changes/{changeId}/approve",
   tags: ["Visit"],
@@ -78,6 +83,7 @@ export const approveChange = createRoute({
 });
 
 export const rejectChange = createRoute({
+  operationId: "rejectOrderChange",
   method: "post",
   path: "/v1/orders/{id}/changes/{changeId}/reject",
   tags: ["Visit"],

@@ -9,6 +9,7 @@ const customer = requireRole("customer");
 const trackPath = "/v1/orders/{id}/track";
 
 export const track = createRoute({
+  operationId: "openOrderTracking",
   method: "get",
   path: trackPath,
   tags: ["Visit"],
@@ -21,6 +22,7 @@ export const track = createRoute({
 });
 
 export const trackTicket = createRoute({
+  operationId: "createTrackingTicket",
   method: "post",
   path: `${trackPath}/ticket`,
   tags: ["Visit"],
@@ -34,6 +36,7 @@ export const trackTicket = createRoute({
 });
 
 export const listFavourites = createRoute({
+  operationId: "listFavourites",
   method: "get",
   path: "/v1/me/favourites",
   tags: ["Accounts"],
@@ -45,6 +48,7 @@ export const listFavourites = createRoute({
 });
 
 export const putFavourite = createRoute({
+  operationId: "putFavourite",
   method: "put",
   path: "/v1/me/favourites/{technicianId}",
   tags: ["Accounts"],
@@ -57,6 +61,7 @@ export const putFavourite = createRoute({
 });
 
 export const deleteFavourite = createRoute({
+  operationId: "deleteFavourite",
   method: "delete",
   path: "/v1/me/favourites/{technicianId}",
   tags: ["Accounts"],

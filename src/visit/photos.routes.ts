@@ -21,6 +21,7 @@ export const photoBodyLimit = bodyLimit({
 });
 
 export const uploadPhoto = createRoute({
+  operationId: "uploadVisitPhoto",
   method: "post",
   path: "/v1/technician/tasks/{orderId}/photos",
   tags: ["Visit"],
@@ -38,6 +39,7 @@ export const uploadPhoto = createRoute({
 });
 
 export const listPhotos = createRoute({
+  operationId: "listOrderPhotos",
   method: "get",
   path: "/v1/orders/{id}/photos",
   tags: ["Visit"],
@@ -49,6 +51,7 @@ export const listPhotos = createRoute({
 });
 
 export const getPhoto = createRoute({
+  operationId: "getOrderPhoto",
   method: "get",
   path: "/v1/orders/{id}/photos/{photoId}",
   tags: ["Visit"],

@@ -5,6 +5,7 @@ import { Order } from "../orders/orders.schemas";
 import { OrderParam } from "./visit.schemas";
 
 export const renewStartCode = createRoute({
+  operationId: "renewStartCode",
   method: "post",
   path: "/v1/orders/{id}/start-code",
   tags: ["Visit"],
@@ -18,6 +19,7 @@ export const renewStartCode = createRoute({
 });
 
 export const unlockStartCode = createRoute({
+  operationId: "unlockStartCode",
   method: "post",
   path: "/v1/admin/orders/{id}/start-code/unlock",
   tags: ["Operations"],

@@ -89,8 +89,17 @@ describe("GET /docs", () => {
       return out;
     });
     expect(missing).toEqual([]);
-    // Works offline: nothing to fetch and nothing to run.
-    expect(html).not.toMatch(/<script|<link|\b(src|href)="(https?:)?\/\//i);
+    // Works offline: one script, the try-it forms' own from this origin; nothing from anywhere else.
+    expect([...html.matchAll(/<script[^>]*>/gi)].map((m) => m[0])).toEqual(['<script type="module" src="/docs-assets/try-it.js">']);
+    expect(res.headers.get("Content-Security-Policy")).toContain("script-src 'self'");
+    expect(html).not.toMatch(/<link|\b(src|href)="(https?:)?\/\//i);
+    // A try-it form per operation that takes JSON or no body.
+    expect(html.match(/<form class="try-it"/g)?.length).toBe(
+      operations(doc).filter(({ op }) => {
+        const body = (op as { requestBody?: { content: Record<string, unknown> } }).requestBody;
+        return !body || "application/json" in body.content;
+      }).length,
+    );
   });
 
   it("stays out of the OpenAPI document it renders", async () => {

@@ -141,12 +141,60 @@ function Responses({ responses, schemas }: { responses: NonNullable<Operation["r
   );
 }
 
+/**
+ * The try-it form of an operation: its parameters and JSON body as fields, sent by /docs-assets/try-it.js
+ * (through the SDK, with the token and language at the top of the page). Without scripts it does nothing.
+ */
+function TryIt({ entry }: { entry: Entry }) {
+  const { method, path, op } = entry;
+  const params = (op.parameters ?? []).filter((p) => p.in === "path" || p.in === "query" || p.in === "header");
+  const content = op.requestBody?.content ?? {};
+  const json = "application/json" in content;
+  const otherBody = !json && Object.keys(content).length > 0;
+  return (
+    <details class="try">
+      <summary>Try it</summary>
+      {otherBody ? (
+        <p class="note">This operation takes a {Object.keys(content).join(" or ")} body: send it with curl or the SDK.</p>
+      ) : (
+        <form class="try-it" data-method={method} data-path={path} data-operation={op.operationId}>
+          {params.map((p) => (
+            <label>
+              <code>{p.name}</code> <span class="in">{p.in}</span>
+              <input
+                name={`${p.in}:${p.name}`}
+                data-in={p.in}
+                data-name={p.name}
+                data-idempotency-key={p.in === "header" && p.name.toLowerCase() === "idempotency-key" ? "" : undefined}
+                placeholder={p.schema?.example !== undefined ? String(p.schema.example) : p.required ? "required" : "optional"}
+              />
+            </label>
+          ))}
+          {json ? (
+            <label class="body">
+              JSON body
+              <textarea name="body" rows={4} spellcheck={false}>
+                {op.requestBody?.required ? "{}" : ""}
+              </textarea>
+            </label>
+          ) : null}
+          <button type="submit">
+            Send {method.toUpperCase()} {path}
+          </button>
+          <output class="try-out" />
+        </form>
+      )}
+    </details>
+  );
+}
+
 function OperationView({ entry, schemas }: { entry: Entry; schemas: SchemaIndex }) {
   const { method, path, op } = entry;
   return (
     <article class="op" id={entry.anchor}>
       <h3>
         <span class={`method ${method}`}>{method.toUpperCase()}</span> <code class="path">{path}</code>
+        {op.operationId ? <code class="opid">{op.operationId}</code> : null}
       </h3>
       {op.summary ? <p class="summary">{op.summary}</p> : null}
       {op.deprecated ? <p class="deprecated">Deprecated.</p> : null}
@@ -159,6 +207,7 @@ function OperationView({ entry, schemas }: { entry: Entry; schemas: SchemaIndex 
       <Parameters params={op.parameters ?? []} />
       {op.requestBody ? <Body body={op.requestBody} schemas={schemas} /> : null}
       {op.responses ? <Responses responses={op.responses} schemas={schemas} /> : null}
+      <TryIt entry={entry} />
     </article>
   );
 }
@@ -191,11 +240,19 @@ nav ul{padding-left:1.2rem}nav li{margin:.15rem 0}
 .s2{color:#1a7f37}.s4{color:#9a6700}.s5{color:#cf222e}
 .media{margin:.2rem 0 .2rem .4rem}.ctype{color:var(--muted)}
 .deprecated{color:#cf222e;font-weight:600}
+.opid{color:var(--muted);font-size:.8em;margin-left:auto}
+.try summary{cursor:pointer;color:var(--accent);margin-top:.6rem}
+.try-it{display:grid;gap:.4rem;margin-top:.4rem}.try-it label{display:grid;gap:.15rem;font-size:.85em}
+.try-it input,.try-it textarea,.try-box input,.try-box select{font:.9em ui-monospace,monospace;padding:.3rem;border:1px solid var(--line);border-radius:4px;background:var(--bg);color:var(--fg)}
+.try-it button{justify-self:start;padding:.35rem .8rem;border-radius:4px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
+.try-out{display:block;white-space:pre-wrap;font:.85em ui-monospace,monospace;max-height:24rem;overflow:auto}
+.try-box{position:sticky;top:0;z-index:1;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.5rem .8rem;display:flex;gap:.6rem;flex-wrap:wrap;align-items:center;font-size:.9em}
+.try-box input{flex:1;min-width:12rem}
 `;
 
-/** A page-specific policy: inline styles only, nothing else to load or run. */
+/** A page-specific policy: inline styles, the try-it script of this origin and calls to this origin only. */
 export const DOCS_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The whole reference page, doctype included. */
 export function DocsPage({ doc }: { doc: OpenApiDocument }) {
@@ -210,6 +267,7 @@ export function DocsPage({ doc }: { doc: OpenApiDocument }) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${doc.info.title} ${doc.info.version} reference`}</title>
           <style>{raw(CSS)}</style>
+          <script type="module" src="/docs-assets/try-it.js"></script>
         </head>
         <body>
           <main>
@@ -225,6 +283,21 @@ export function DocsPage({ doc }: { doc: OpenApiDocument }) {
               <code>application/problem+json</code> (<a href={`#${schemaAnchor("Problem")}`}>Problem</a>); human-readable text follows{" "}
               <code>Accept-Language</code> (<code>zh-CN</code> default, <code>en</code>).
             </p>
+            <p>
+              Typed client: the <code>@doorstep/sdk</code> package (<code>sdk/</code> in the repository). Also: error codes (
+              <code>docs/errors.md</code>), WebSocket messages (<code>docs/websockets.md</code>), coordinates (
+              <code>docs/coordinates.md</code>). Every operation has a <em>Try it</em> form that calls this server: sign in with{" "}
+              <code>POST /v1/auth/otp</code> and <code>POST /v1/auth/token</code> there and the token is kept for the next calls.
+            </p>
+            <div class="try-box">
+              <label for="try-token">Bearer token</label>
+              <input id="try-token" autocomplete="off" placeholder="access token (kept for this tab)" />
+              <label for="try-language">Language</label>
+              <select id="try-language">
+                <option value="zh-CN">zh-CN</option>
+                <option value="en">en</option>
+              </select>
+            </div>
             <nav>
               <h2>Contents</h2>
               <ul>
