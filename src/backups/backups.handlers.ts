@@ -29,6 +29,7 @@ const Backup = z
   .openapi("Backup");
 
 const list = createRoute({
+  operationId: "listBackups",
   method: "get",
   path: "/v1/admin/backups",
   tags: ["Operations"],
@@ -44,6 +45,7 @@ const list = createRoute({
 });
 
 const download = createRoute({
+  operationId: "downloadBackup",
   method: "get",
   path: "/v1/admin/backups/{date}/download",
   tags: ["Operations"],

@@ -58,6 +58,7 @@ export const createCity = createRoute({
 });
 
 export const patchCity = createRoute({
+  operationId: "patchCity",
   method: "patch",
   path: "/v1/admin/cities/{id}",
   tags: ["Cities"],

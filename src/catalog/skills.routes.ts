@@ -26,6 +26,7 @@ export const createSkill = createRoute({
 });
 
 export const patchSkill = createRoute({
+  operationId: "patchSkill",
   method: "patch",
   path: "/v1/admin/skills/{code}",
   tags: ["Catalog"],

@@ -11,6 +11,7 @@ export const BootstrapRequest = z
   .openapi("BootstrapRequest");
 
 export const bootstrap = createRoute({
+  operationId: "bootstrapFirstAdmin",
   method: "post",
   path: "/v1/bootstrap",
   tags: ["Accounts"],

@@ -55,6 +55,7 @@ const CellExport = z
 const instant = z.iso.datetime({ offset: true }).optional();
 
 export const cellExport = createRoute({
+  operationId: "exportCell",
   method: "get",
   path: "/v1/admin/cells/{cell}/export",
   tags: ["Operations"],

@@ -122,6 +122,7 @@ const WeightsInForce = z
 const platform = requireRole("operator", "admin");
 
 export const putDispatchWeights = createRoute({
+  operationId: "putDispatchWeights",
   method: "put",
   path: "/v1/admin/settings/dispatch/weights",
   tags: ["Operations"],
@@ -135,6 +136,7 @@ export const putDispatchWeights = createRoute({
 });
 
 export const clearDispatchWeights = createRoute({
+  operationId: "clearDispatchWeights",
   method: "delete",
   path: "/v1/admin/settings/dispatch/weights",
   tags: ["Operations"],

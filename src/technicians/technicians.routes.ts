@@ -111,6 +111,7 @@ export const getTechnician = createRoute({
 });
 
 export const patchTechnician = createRoute({
+  operationId: "patchTechnician",
   method: "patch",
   path: "/v1/admin/technicians/{id}",
   tags: ["Technicians"],

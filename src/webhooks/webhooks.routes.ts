@@ -71,6 +71,7 @@ const UrlField = z
   .openapi({ description: "https only; no private, loopback, link-local or metadata address (422 WEBHOOK_URL_REFUSED with `reason`)" });
 
 export const create = createRoute({
+  operationId: "createWebhookSubscription",
   method: "post",
   path: "/v1/admin/webhook-subscriptions",
   tags,
@@ -94,6 +95,7 @@ export const create = createRoute({
 });
 
 export const list = createRoute({
+  operationId: "listWebhookSubscriptions",
   method: "get",
   path: "/v1/admin/webhook-subscriptions",
   tags,
@@ -106,6 +108,7 @@ export const list = createRoute({
 });
 
 export const get = createRoute({
+  operationId: "getWebhookSubscription",
   method: "get",
   path: "/v1/admin/webhook-subscriptions/{id}",
   tags,
@@ -118,6 +121,7 @@ export const get = createRoute({
 });
 
 export const patch = createRoute({
+  operationId: "patchWebhookSubscription",
   method: "patch",
   path: "/v1/admin/webhook-subscriptions/{id}",
   tags,
@@ -143,6 +147,7 @@ export const patch = createRoute({
 });
 
 export const remove = createRoute({
+  operationId: "deleteWebhookSubscription",
   method: "delete",
   path: "/v1/admin/webhook-subscriptions/{id}",
   tags,
@@ -154,6 +159,7 @@ export const remove = createRoute({
 });
 
 export const rotate = createRoute({
+  operationId: "rotateWebhookSecret",
   method: "post",
   path: "/v1/admin/webhook-subscriptions/{id}/rotate-secret",
   tags,
@@ -170,6 +176,7 @@ export const rotate = createRoute({
 });
 
 export const replayAll = createRoute({
+  operationId: "replayWebhookDeliveries",
   method: "post",
   path: "/v1/admin/webhook-subscriptions/{id}/replay",
   tags,
@@ -189,6 +196,7 @@ export const replayAll = createRoute({
 });
 
 export const deliveries = createRoute({
+  operationId: "listWebhookDeliveries",
   method: "get",
   path: "/v1/admin/webhook-deliveries",
   tags,
@@ -208,6 +216,7 @@ export const deliveries = createRoute({
 });
 
 export const delivery = createRoute({
+  operationId: "getWebhookDelivery",
   method: "get",
   path: "/v1/admin/webhook-deliveries/{id}",
   tags,
@@ -220,6 +229,7 @@ export const delivery = createRoute({
 });
 
 export const replay = createRoute({
+  operationId: "replayWebhookDelivery",
   method: "post",
   path: "/v1/admin/webhook-deliveries/{id}/replay",
   tags,
