@@ -76,3 +76,56 @@ export async function cancellationMoney(env: Env, order: OrderRow) {
     },
   };
 }
+
+/**
+ * The money of an order moved to a time that prices it at `total` (分) before the visit. Of what
+ * was paid, anything above the new total goes back through the providers that took it (refunds of
+ * kind `reschedule`, largest payment first; ledger `refund_request` then `refund`, balanced). An
+ * order paid in full that now costs more owes the difference (`due`), paid as the `balance` stage
+ * of `POST /v1/orders/{id}/payments`; left unpaid, its completion keeps it due like any balance.
+ * An unpaid order (pay after service, not paid yet) only changes its total. The writes go into the
+ * reschedule's own batch, guarded by it.
+ */
+export async function repriceMoney(env: Env, order: OrderRow, total: number) {
+  const db = getDb(env);
+  const [payments, refunds] = await Promise.all([paymentsOfOrder(db, order.id), refundsOfOrder(db, order.id)]);
+  const parts = payments
+    .filter((p) => p.status === "succeeded" && p.disposition === "applied")
+    .map((p) => ({ payment: p, left: netOf(p, refunds) }))
+    .filter((x) => x.left > 0)
+    .sort((a, b) => b.left - a.left);
+  const paid = parts.reduce((s, p) => s + p.left, 0);
+  const refund = Math.max(0, paid - total);
+  const due = paid > 0 && paid >= order.total && total > paid ? total - paid : 0;
+  let rest = refund;
+  const pieces = parts.flatMap((p) => {
+    const take = Math.min(rest, p.left);
+    rest -= take;
+    return take > 0 ? [{ payment: p.payment, id: newId("rfd"), amount: take }] : [];
+  });
+  return {
+    paid,
+    refund,
+    due,
+    refundIds: pieces.map((p) => p.id),
+    extra: (guard: Guard, now: number) =>
+      pieces.flatMap((p) =>
+        refundStatements(
+          db,
+          order,
+          p.payment,
+          {
+            id: p.id,
+            kind: "reschedule",
+            amount: p.amount,
+            status: "processing",
+            reason: "rescheduled to a cheaper time",
+            requestedBy: null,
+            splitShares: null,
+          },
+          now,
+          guard,
+        ),
+      ),
+  };
+}

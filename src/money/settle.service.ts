@@ -24,7 +24,7 @@ import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
 import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../orders/order-flow.service";
-import { message, netOf, paymentSuccessStatements, refundStatements } from "./money-writes";
+import { message, netOf, paymentSuccessStatements, refundStatements, repricedOut } from "./money-writes";
 import { isDuplicate, submitRefunds } from "./refund-flow.service";
 import { splitCollected } from "./collection.service";
 import { cashOfOrder } from "../db/repositories/dues.repo";
@@ -116,7 +116,7 @@ async function settlePayment(
     return refundWhole(env, order, p, net, "late_payment", "paid after the order was cancelled");
   }
   // Cash the technician recorded settles the order's total as a payment does.
-  const due = order.total - applied(payments) - cash;
+  const due = order.total - applied(payments) - cash + repricedOut(refunds);
   if (due <= 0) return refundWhole(env, order, p, net, "duplicate", "this stage was paid already");
   if (net > due) {
     // Applied, except what exceeds the order's total.
