@@ -23,7 +23,13 @@ export default createRouter()
   )
   .openapi(routes.rescheduleOrder, async (c) =>
     c.json(
-      await orders.rescheduleOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id, c.req.valid("json").start, c.req.valid("json").quoteId),
+      await orders.rescheduleOwnOrder(
+        c.env,
+        authOf(c).accountId,
+        c.req.valid("param").id,
+        c.req.valid("json").start,
+        c.req.valid("json").quoteId,
+      ),
       200,
     ),
   );

@@ -95,5 +95,5 @@ export const rescheduleOrder = createRoute({
         .strict(),
     ),
   },
-  responses: { 200: jsonContent(Order, "Rescheduled"), ...authErrors(400, 404, 409, 413, 415) },
+  responses: { 200: jsonContent(Order, "Rescheduled"), ...authErrors(404, 409, 413, 415) },
 });

@@ -136,7 +136,8 @@ export async function rescheduleOrder(
   // Priced by the service's current rules in the city's zone (a service gone meanwhile keeps the price).
   const lines = opts.reprice && service && city ? repricedLines(order, service.surcharges, start, city.timeZone) : order.lines;
   const total = totalOf(lines);
-  if (total !== order.total && !(quote && quotedStill(quote, lines))) throw await priceChanged(env, order, start, end, lines, city!.timeZone);
+  if (total !== order.total && !(quote && quotedStill(quote, lines)))
+    throw await priceChanged(env, order, start, end, lines, city!.timeZone);
   const money = total !== order.total ? await repriceMoney(env, order, total) : null;
   const entry = order.technicianId ? await rosterEntry(db, order.technicianId) : undefined;
   if (!entry || !order.holdKey) throw AppError.of("SLOT_UNAVAILABLE");

@@ -84,7 +84,9 @@ describe("a reschedule re-prices the time lines", () => {
     expect(entry.note.en).not.toMatch(/[A-Z]+_[A-Z]+/);
     // Unpaid (pay after service): only the total changes, no money moves.
     expect(await refundsOf(order.id)).toEqual([]);
-    const msgs = await env.DB.prepare("SELECT topic, payload FROM outbox WHERE topic = 'order.repriced' AND json_extract(payload, '$.orderId') = ?")
+    const msgs = await env.DB.prepare(
+      "SELECT topic, payload FROM outbox WHERE topic = 'order.repriced' AND json_extract(payload, '$.orderId') = ?",
+    )
       .bind(order.id)
       .all<{ payload: string }>();
     expect(msgs.results.map((m) => JSON.parse(m.payload))).toEqual([
@@ -120,7 +122,10 @@ describe("a reschedule re-prices the time lines", () => {
     // Altered: a payload claiming a lower total, with the old signature.
     const [body, sig] = quoteId.slice(4).split(".");
     const payload = JSON.parse(atob(body!.replaceAll("-", "+").replaceAll("_", "/")));
-    const forged = btoa(JSON.stringify({ ...payload, total: 12000 })).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    const forged = btoa(JSON.stringify({ ...payload, total: 12000 }))
+      .replaceAll("+", "-")
+      .replaceAll("/", "_")
+      .replace(/=+$/, "");
     for (const bad of [`rsq_${forged}.${sig}`, `${quoteId.slice(0, -2)}xx`, "rsq_nothing", `qt_${body}.${sig}`]) {
       const res = await reschedule(customer, order.id, { start: night, quoteId: bad });
       expect(res.status, bad).toBe(400);
@@ -185,7 +190,10 @@ describe("the money of a re-priced reschedule", () => {
     expect(await balanceOf("refunds_payable", order.id)).toBe(0);
     // The order is paid in full at its new total: nothing is due, and a cancellation refunds what is left.
     expect((await pay(customer, order.id, { provider: "sandbox" })).body).toMatchObject({ status: 409, code: "NOTHING_TO_PAY" });
-    const cancelled = await call("POST", `/v1/orders/${order.id}/cancel`, { token: customer.session.token, body: { reason: "plans changed" } });
+    const cancelled = await call("POST", `/v1/orders/${order.id}/cancel`, {
+      token: customer.session.token,
+      body: { reason: "plans changed" },
+    });
     expect(cancelled.body.refund).toMatchObject({ percent: 100, amount: { amount: 12000 } });
   });
 
@@ -207,7 +215,10 @@ describe("the money of a re-priced reschedule", () => {
     expect(balance.body).toMatchObject({ stage: "balance", amount: { amount: 6000 } });
     expect((await sandboxPay(customer, balance.body.id)).status).toBe(200);
     const paid = await orderOf(customer, order.id);
-    expect(paid.payments.find((p: { id: string }) => p.id === balance.body.id)).toMatchObject({ status: "succeeded", disposition: "applied" });
+    expect(paid.payments.find((p: { id: string }) => p.id === balance.body.id)).toMatchObject({
+      status: "succeeded",
+      disposition: "applied",
+    });
     expect((await pay(customer, order.id, { provider: "sandbox" })).body).toMatchObject({ code: "NOTHING_TO_PAY" });
     expectBalanced(await ledgerOf(order.id));
     expect(await balanceOf("customer_funds", order.id)).toBe(-18000);
