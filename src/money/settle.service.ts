@@ -206,6 +206,9 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
     if (!reservation || !(await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell)))
       return cancelLatePaid(env, order, p, net);
   }
+  // A full payment made at the price before a reschedule to a cheaper time: the rest goes back.
+  const over = p.stage === "full" ? net - order.total : 0;
+  const refundId = over > 0 ? newId("rfd") : null;
   let next: OrderRow;
   try {
     next = await transition(
@@ -221,13 +224,36 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
           : {}),
       },
       { paymentId: p.id, amount: p.amount, provider: p.provider, stage: p.stage },
-      { extra: (guard, now, eventId) => [paymentDisposed(db, p.id, "applied", eventId, now, guard)] },
+      {
+        extra: (guard, now, eventId) => [
+          paymentDisposed(db, p.id, "applied", eventId, now, guard),
+          ...(refundId
+            ? refundStatements(
+                db,
+                order,
+                p,
+                {
+                  id: refundId,
+                  kind: "reschedule",
+                  amount: over,
+                  status: "processing",
+                  reason: "paid at the price before the reschedule",
+                  requestedBy: null,
+                  splitShares: null,
+                },
+                now,
+                guard,
+              )
+            : []),
+        ],
+      },
     );
   } catch (err) {
     if (reservation) await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     throw err;
   }
   if (reservation && order.holdKey && order.holdKey !== reservation.holdKey) await releaseHold(env, order.technicianId, order.holdKey);
+  if (refundId) await submitRefunds(env, [refundId]);
   await startDispatch(env, next);
 }
 

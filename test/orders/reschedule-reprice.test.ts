@@ -10,7 +10,7 @@ import { call } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, type World } from "../support/world";
 import { at, book, newCustomer, orderOf, quote, waitFor, type Customer } from "../support/booking";
-import { balanceOf, expectBalanced, ledgerOf, paidOrder, pay, sandboxPay } from "../support/payments";
+import { balanceOf, expectBalanced, ledgerOf, paidOrder, pay, pendingOrder, sandboxPay } from "../support/payments";
 import { sign } from "../../src/lib/signed";
 
 const NIGHT = { night: { start: "18:00", end: "07:00", percent: 50 } };
@@ -222,6 +222,38 @@ describe("the money of a re-priced reschedule", () => {
     expect((await pay(customer, order.id, { provider: "sandbox" })).body).toMatchObject({ code: "NOTHING_TO_PAY" });
     expectBalanced(await ledgerOf(order.id));
     expect(await balanceOf("customer_funds", order.id)).toBe(-18000);
+  });
+
+  it("a payment started at the price before the move: the part above the new total goes back, a shortfall stays due", async () => {
+    const w = await world();
+    // Cheaper: a full payment of 18000 started, then the order moved to the day (12000), then paid.
+    const night = await pendingOrder(w, { start: at(w, 2, "18:00") });
+    const started = await pay(night.customer, night.order.id, { provider: "sandbox" });
+    expect(started.body.amount.amount).toBe(18000);
+    const asked = await reschedule(night.customer, night.order.id, { start: at(w, 3, "10:00") });
+    expect(asked.body).toMatchObject({ code: "PRICE_CHANGED", total: { amount: 12000 } });
+    const moved = await reschedule(night.customer, night.order.id, { start: at(w, 3, "10:00"), quoteId: asked.body.quoteId });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.status).toBe("pending_payment");
+    expect((await sandboxPay(night.customer, started.body.id)).status).toBe(200);
+    expect((await orderOf(night.customer, night.order.id)).status).not.toBe("pending_payment");
+    const refunds = await waitFor(
+      () => refundsOf(night.order.id),
+      (r) => r.length > 0 && r.every((x) => x.status === "succeeded"),
+    );
+    expect(refunds).toEqual([{ kind: "reschedule", amount: 6000, status: "succeeded" }]);
+    expectBalanced(await ledgerOf(night.order.id));
+    expect(await balanceOf("customer_funds", night.order.id)).toBe(-12000);
+
+    // Dearer: a full payment of 12000 started, the order moved to the night (18000), then paid: 6000 is due.
+    const day = await pendingOrder(w, { start: at(w, 2, "10:00") });
+    const first = await pay(day.customer, day.order.id, { provider: "sandbox" });
+    const q = await reschedule(day.customer, day.order.id, { start: at(w, 3, "18:00") });
+    expect((await reschedule(day.customer, day.order.id, { start: at(w, 3, "18:00"), quoteId: q.body.quoteId })).status).toBe(200);
+    expect((await sandboxPay(day.customer, first.body.id)).status).toBe(200);
+    const rest = await pay(day.customer, day.order.id, { provider: "sandbox" });
+    expect(rest.body).toMatchObject({ stage: "balance", amount: { amount: 6000 } });
+    expect(await refundsOf(day.order.id)).toEqual([]);
   });
 
   it("two confirmations of one quote at once: exactly one applies, one refund", async () => {
