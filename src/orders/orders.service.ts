@@ -176,7 +176,15 @@ export async function rescheduleOrder(
             {
               id: newId("msg"),
               topic: "order.repriced" as const,
-              payload: { orderId: order.id, customerId: order.customerId, amount: total, currency: order.currency, ...repriced },
+              payload: {
+                orderId: order.id,
+                customerId: order.customerId,
+                amount: total,
+                currency: order.currency,
+                previousTotal: repriced.previousTotal,
+                refund: repriced.refund,
+                due: repriced.due,
+              },
             },
           ]
         : []),
