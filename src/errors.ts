@@ -235,6 +235,20 @@ export const ERRORS = {
   QUOTE_INVALID: { status: 400, detail: { en: "The quote is not valid.", zh: "报价无效。" } },
   QUOTE_EXPIRED: { status: 400, detail: { en: "The quote has expired; ask for a new one.", zh: "报价已过期，请重新报价。" } },
   QUOTE_MISMATCH: { status: 400, detail: { en: "The order does not match its quote.", zh: "订单与报价不一致。" } },
+  PRICE_CHANGED: {
+    status: 409,
+    detail: {
+      en: "At the new time the order costs {total}; confirm the new price to move it.",
+      zh: "改到新时间后订单金额为 {total}，请确认新价格后再改约。",
+    },
+  },
+  RESCHEDULE_QUOTE_STALE: {
+    status: 409,
+    detail: {
+      en: "The order changed since this price was quoted; ask for the new price again.",
+      zh: "报价后订单已有变化，请重新获取改约价格。",
+    },
+  },
   PAYMENT_PLAN_NOT_OFFERED: {
     status: 400,
     detail: { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },

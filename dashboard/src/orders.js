@@ -344,7 +344,7 @@ export function OrderDrawer({ id, onClose, onChanged }) {
 
           <h3>${t("timeline")}</h3>
           <ol class="timeline">
-            ${o.timeline.map((e) => html`<li>${when(e.at, o.timeZone)} · ${t.status(e.from) || "∅"} → <b>${t.status(e.to)}</b> · ${e.reason} <span class="muted small">(${e.actor.type})</span></li>`)}
+            ${o.timeline.map((e) => html`<li>${when(e.at, o.timeZone)} · ${t.status(e.from) || "∅"} → <b>${t.status(e.to)}</b> · ${e.reason}${e.note ? html` · <span class="small">${t.lang === "en" ? e.note.en : e.note.zh}</span>` : ""} <span class="muted small">(${e.actor.type})</span></li>`)}
           </ol>
         </div>`}<//
     >

@@ -39,7 +39,8 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
  * Why money goes back: the cancellation policy, an approved complaint, an operator's decision, a
  * payment that came after its order was gone, a stage paid twice, or a refund made at the provider.
  */
-export const REFUND_KINDS = ["cancellation", "complaint", "operator", "late_payment", "duplicate", "provider"] as const;
+/** `reschedule`: what a reschedule to a cheaper time gives back of an order paid already. */
+export const REFUND_KINDS = ["cancellation", "complaint", "operator", "late_payment", "duplicate", "provider", "reschedule"] as const;
 export type RefundKind = (typeof REFUND_KINDS)[number];
 
 export const REFUND_STATUSES = ["pending_approval", "processing", "succeeded", "failed", "rejected"] as const;

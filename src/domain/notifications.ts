@@ -208,6 +208,42 @@ function rescheduledNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
   return out;
 }
 
+/**
+ * What a reschedule's new price means for the customer, in both languages (the timeline's note and
+ * the notice's text): the new total, and the refund or the difference to pay.
+ */
+export function repricedNote(r: { previousTotal: number; total: number; refund: number; due: number }): Localized {
+  const zh = [`改约后订单金额由 ${yuan(r.previousTotal)} 变为 ${yuan(r.total)}。`];
+  const en = [`After the reschedule the order costs ${yuan(r.total)} instead of ${yuan(r.previousTotal)}.`];
+  if (r.refund > 0) {
+    zh.push(`多付的 ${yuan(r.refund)} 将原路退回。`);
+    en.push(`The ${yuan(r.refund)} paid above it goes back to you.`);
+  }
+  if (r.due > 0) {
+    zh.push(`请在订单中补付差价 ${yuan(r.due)}。`);
+    en.push(`Please pay the difference of ${yuan(r.due)} in your order.`);
+  }
+  return { zh: zh.join(""), en: en.join(" ") };
+}
+
+function repricedNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const orderId = str(p.orderId);
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
+  const [total, previousTotal, refund, due] = [num(p.amount), num(p.previousTotal), num(p.refund), num(p.due)];
+  if (!orderId || total === null || previousTotal === null || refund === null || due === null) return [];
+  return [
+    notice(
+      "customer",
+      "order.repriced",
+      { zh: "订单价格已调整", en: "Order price changed" },
+      repricedNote({ previousTotal, total, refund, due }),
+      APP,
+      { orderId, amount: total, previousTotal, refund, due, currency: str(p.currency) ?? "CNY" },
+    ),
+  ];
+}
+
 const CHANGE_WHAT: Record<string, Localized> = {
   extra_charge: { zh: "加价", en: "extra charge" },
   time_change: { zh: "改时间", en: "time change" },
@@ -459,6 +495,8 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return orderStatusNotices(m);
     case "order.rescheduled":
       return rescheduledNotices(m, timeZone);
+    case "order.repriced":
+      return repricedNotices(m);
     case "order.change":
       return changeNotices(m);
     case "order.reminder":

@@ -22,6 +22,14 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     exception: z.string().nullable().optional(),
   }),
   kind("order.rescheduled", { ...orderOf, technicianId: id.nullable(), start: z.number() }),
+  // A reschedule changed the price: `amount` the new total; `refund` goes back, `due` is to pay.
+  kind("order.repriced", {
+    ...orderOf,
+    ...money,
+    previousTotal: z.number().int(),
+    refund: z.number().int(),
+    due: z.number().int(),
+  }),
   kind("order.change", {
     ...orderOf,
     technicianId: id,

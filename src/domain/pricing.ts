@@ -58,6 +58,32 @@ function inNight(minute: number, night: { start: string; end: string }): boolean
   return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
 }
 
+/** The codes of the lines that depend on when the job starts (a reschedule prices them again). */
+export const TIME_LINE_CODES: readonly string[] = ["night", "holiday"];
+
+/**
+ * The surcharge lines a job starting at `start` gets on `subtotal` (base, units and extras): night
+ * and holiday, the same lines a quote adds.
+ */
+export function timeLines(rules: SurchargeRules, subtotal: number, start: number, timeZone: string): PriceLine[] {
+  const lines: PriceLine[] = [];
+  if (rules.night && inNight(localMinuteOfDay(start, timeZone), rules.night)) {
+    lines.push({
+      code: "night",
+      label: { zh: `夜间服务 +${rules.night.percent}%`, en: `Night +${rules.night.percent}%` },
+      amount: percentOf(subtotal, rules.night.percent),
+    });
+  }
+  if (rules.holiday && rules.holiday.dates.includes(localDate(start, timeZone))) {
+    lines.push({
+      code: "holiday",
+      label: { zh: `节假日 +${rules.holiday.percent}%`, en: `Holiday +${rules.holiday.percent}%` },
+      amount: percentOf(subtotal, rules.holiday.percent),
+    });
+  }
+  return lines.filter((l) => l.amount > 0);
+}
+
 export function priceLines(input: PricingInput): PriceLine[] {
   const { service } = input;
   const lines: PriceLine[] = [];
@@ -77,20 +103,7 @@ export function priceLines(input: PricingInput): PriceLine[] {
   const subtotal = lines.reduce((s, l) => s + l.amount, 0);
   if (input.rush && service.rushFee > 0) lines.push({ code: "rush", label: { zh: "加急费", en: "Rush fee" }, amount: service.rushFee });
   const rules = service.surcharges;
-  if (rules.night && inNight(localMinuteOfDay(input.start, input.timeZone), rules.night)) {
-    lines.push({
-      code: "night",
-      label: { zh: `夜间服务 +${rules.night.percent}%`, en: `Night +${rules.night.percent}%` },
-      amount: percentOf(subtotal, rules.night.percent),
-    });
-  }
-  if (rules.holiday && rules.holiday.dates.includes(localDate(input.start, input.timeZone))) {
-    lines.push({
-      code: "holiday",
-      label: { zh: `节假日 +${rules.holiday.percent}%`, en: `Holiday +${rules.holiday.percent}%` },
-      amount: percentOf(subtotal, rules.holiday.percent),
-    });
-  }
+  lines.push(...timeLines(rules, subtotal, input.start, input.timeZone));
   if (rules.distance) {
     const beyond = haversineKm(input.cityCenter, input.point) - rules.distance.freeKm;
     if (beyond > 0) {

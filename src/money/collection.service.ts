@@ -38,7 +38,7 @@ import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import type { TransitionEffects } from "../orders/order-flow.service";
 import { sharesOf } from "./commission.service";
-import { couponOf, factsOf, splitStatements } from "./money-writes";
+import { couponOf, factsOf, repricedOut, splitStatements } from "./money-writes";
 import { settlementDelayMs } from "./providers";
 
 /** Statuses in which an order's collected money is split (the visit happened). */
@@ -52,7 +52,8 @@ const SERVED = ["completed", "after_sales"];
 export function collectedOf(payments: PaymentRow[], refunds: RefundRow[], cash: CashRow[]) {
   const applied = payments.filter((p) => p.status === "succeeded" && p.disposition === "applied");
   const cashTotal = cash.reduce((s, c) => s + c.amount, 0);
-  const collected = applied.reduce((s, p) => s + p.amount, 0) + cashTotal;
+  // What a reschedule to a cheaper time gave back no longer counts towards the total.
+  const collected = applied.reduce((s, p) => s + p.amount, 0) + cashTotal - repricedOut(refunds);
   const returned = refunds
     .filter((r) => !r.afterSplit && (r.status === "processing" || r.status === "succeeded") && applied.some((p) => p.id === r.paymentId))
     .reduce((s, r) => s + r.amount, 0);

@@ -151,6 +151,16 @@ export async function splitSharesOf(db: Db, orderId: string): Promise<Shares | n
   return { platform: credit("platform_revenue"), merchant: credit("merchant_payable"), technician: credit("technician_payable") };
 }
 
+/**
+ * What reschedules to a cheaper time gave back (or are giving back) of the order's payments: money
+ * no longer towards the order's total, so it is not counted as paid.
+ */
+export function repricedOut(refunds: RefundRow[]): number {
+  return refunds
+    .filter((r) => r.kind === "reschedule" && (r.status === "processing" || r.status === "succeeded"))
+    .reduce((s, r) => s + r.amount, 0);
+}
+
 /** What of a payment is not refunded (or being refunded) yet. */
 export function netOf(p: PaymentRow, refunds: RefundRow[]): number {
   const out = refunds

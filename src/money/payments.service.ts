@@ -15,6 +15,7 @@ import type { OrderRow } from "../db/repositories/orders.repo";
 import { config } from "../config";
 import { boundOpenId } from "../identity/wechat.service";
 import { cashOfOrder } from "../db/repositories/dues.repo";
+import { repricedOut } from "./money-writes";
 
 export interface CreatePaymentInput {
   provider: PaymentProvider;
@@ -67,8 +68,9 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.returnUrl", message: "only for alipay channels wap and page" }] });
   }
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
-  const [payments, found, cash] = await Promise.all([
+  const [payments, refunds, found, cash] = await Promise.all([
     paymentsOfOrder(db, order.id),
+    refundsOfOrder(db, order.id),
     bookableService(db, order.serviceId),
     cashOfOrder(db, order.id),
   ]);
@@ -78,6 +80,7 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     stage,
     found?.service.paymentOptions.depositPercent ?? null,
     cash.reduce((s, c) => s + c.amount, 0),
+    repricedOut(refunds),
   );
   if (amount === null || amount <= 0) {
     throw AppError.of("NOTHING_TO_PAY", { stage, status: order.status }, { extra: { status: order.status, stage } });
@@ -197,13 +200,17 @@ export async function moneyOfOrder(env: Env, orderId: string) {
   return { payments: payments.map((p) => paymentView(p, refunds)), refunds: refunds.map(refundView) };
 }
 
-/** Whether an order can still take a payment for `stage` (and for how much); `cash` the technician collected counts as paid. */
+/**
+ * Whether an order can still take a payment for `stage` (and for how much); `cash` the technician
+ * collected counts as paid, what a reschedule to a cheaper time gave back (`repriced`) does not.
+ */
 export function amountDue(
   order: OrderRow,
   payments: PaymentRow[],
   stage: PaymentRow["stage"],
   depositPercent: number | null,
   cash = 0,
+  repriced = 0,
 ): number | null {
   if (FINAL_STATUSES.includes(order.status) && !SERVED_STATUSES.includes(order.status)) return null;
   const paid = payments.filter(
@@ -221,6 +228,6 @@ export function amountDue(
     return Math.floor((order.total * depositPercent + 50) / 100);
   }
   if (order.status === "pending_payment") return null;
-  const due = order.total - paid.reduce((s, p) => s + p.amount, 0) - cash;
+  const due = order.total - paid.reduce((s, p) => s + p.amount, 0) - cash + repriced;
   return due > 0 ? due : null;
 }

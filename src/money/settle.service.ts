@@ -24,7 +24,7 @@ import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
 import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../orders/order-flow.service";
-import { message, netOf, paymentSuccessStatements, refundStatements } from "./money-writes";
+import { message, netOf, paymentSuccessStatements, refundStatements, repricedOut } from "./money-writes";
 import { isDuplicate, submitRefunds } from "./refund-flow.service";
 import { splitCollected } from "./collection.service";
 import { cashOfOrder } from "../db/repositories/dues.repo";
@@ -116,7 +116,7 @@ async function settlePayment(
     return refundWhole(env, order, p, net, "late_payment", "paid after the order was cancelled");
   }
   // Cash the technician recorded settles the order's total as a payment does.
-  const due = order.total - applied(payments) - cash;
+  const due = order.total - applied(payments) - cash + repricedOut(refunds);
   if (due <= 0) return refundWhole(env, order, p, net, "duplicate", "this stage was paid already");
   if (net > due) {
     // Applied, except what exceeds the order's total.
@@ -206,6 +206,9 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
     if (!reservation || !(await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell)))
       return cancelLatePaid(env, order, p, net);
   }
+  // A full payment made at the price before a reschedule to a cheaper time: the rest goes back.
+  const over = p.stage === "full" ? net - order.total : 0;
+  const refundId = over > 0 ? newId("rfd") : null;
   let next: OrderRow;
   try {
     next = await transition(
@@ -221,13 +224,36 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
           : {}),
       },
       { paymentId: p.id, amount: p.amount, provider: p.provider, stage: p.stage },
-      { extra: (guard, now, eventId) => [paymentDisposed(db, p.id, "applied", eventId, now, guard)] },
+      {
+        extra: (guard, now, eventId) => [
+          paymentDisposed(db, p.id, "applied", eventId, now, guard),
+          ...(refundId
+            ? refundStatements(
+                db,
+                order,
+                p,
+                {
+                  id: refundId,
+                  kind: "reschedule",
+                  amount: over,
+                  status: "processing",
+                  reason: "paid at the price before the reschedule",
+                  requestedBy: null,
+                  splitShares: null,
+                },
+                now,
+                guard,
+              )
+            : []),
+        ],
+      },
     );
   } catch (err) {
     if (reservation) await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     throw err;
   }
   if (reservation && order.holdKey && order.holdKey !== reservation.holdKey) await releaseHold(env, order.technicianId, order.holdKey);
+  if (refundId) await submitRefunds(env, [refundId]);
   await startDispatch(env, next);
 }
 

@@ -80,9 +80,26 @@ export const rescheduleOrder = createRoute({
   tags: ["Booking"],
   summary: "Move my order to another start (same technician, atomic)",
   description:
-    "The old interval is released only if the new one is taken. Allowed until the technician sets off. A later cancellation refunds at most the cancellation policy's tier at the moment of the move (taken against the start being left), so moving a late booking out does not buy a full refund; the price stays as booked.",
+    "The old interval is released only if the new one is taken. Allowed until the technician sets off. A later cancellation refunds at most the cancellation policy's tier at the moment of the move (taken against the start being left), so moving a late booking out does not buy a full refund.\n\n" +
+    "**Price.** The lines that depend on the start (`night`, `holiday`) are priced again for the new start by the same rules as a fresh quote (the service's current surcharge rules on the order's base, units and extras); every other line stays as booked (rush, distance, a coupon, approved extra charges). If the total stays the same the move goes through at once. If it changes, nothing is moved and the answer is 409 `PRICE_CHANGED` carrying `quoteId` (a signed reschedule quote `rsq_…`, valid `QUOTE_TTL_SECONDS`), `expiresAt`, `start`, `end`, the new `lines`, `total`, `previousTotal` and `difference`. Send the same `start` again with that `quoteId` to confirm: the move, the new lines and total, and the money are written together (the calendar move is unchanged, so there is no double booking). A `quoteId` that is altered, for another order or start: 400 `QUOTE_INVALID`; expired: 400 `QUOTE_EXPIRED`; the order moved or its lines changed since it was quoted (e.g. the quote was used already): 409 `RESCHEDULE_QUOTE_STALE`; the rules changed meanwhile: 409 `PRICE_CHANGED` again with a new quote. Nothing changes on any of these.\n\n" +
+    "**Money.** Paid above the new total: the difference is refunded through the provider that took it (refund kind `reschedule`). Paid in full and now dearer: the difference is due, paid as the `balance` stage of `POST /v1/orders/{id}/payments` (left unpaid, it stays due at completion like any balance). Not paid yet (pay after service, or waiting for payment): only the total changes; a full payment started before the move settles against the new total (paid above it: refunded, kind `reschedule`; below it: the rest is the balance). The timeline entry (`rescheduled, price changed`) carries a `note` in zh-CN and en, and the customer gets an `order.repriced` notice.",
   security: bearer,
   middleware: [requireAuth] as const,
-  request: { params: OrderId, body: jsonBody(z.object({ start: z.iso.datetime({ offset: true }) }).strict()) },
+  request: {
+    params: OrderId,
+    body: jsonBody(
+      z
+        .object({
+          start: z.iso.datetime({ offset: true }),
+          quoteId: z
+            .string()
+            .min(1)
+            .max(8192)
+            .optional()
+            .openapi({ description: "The reschedule quote of a 409 PRICE_CHANGED answer: confirms its new price" }),
+        })
+        .strict(),
+    ),
+  },
   responses: { 200: jsonContent(Order, "Rescheduled"), ...authErrors(404, 409, 413, 415) },
 });

@@ -99,6 +99,10 @@ export const Order = z
         from: z.string().nullable(),
         to: z.string(),
         reason: z.string(),
+        note: z
+          .object({ zh: z.string(), en: z.string() })
+          .optional()
+          .openapi({ description: "What the entry means for the customer, in zh-CN and en (e.g. a reschedule's new price)" }),
       }),
     ),
     version: z.number().int(),

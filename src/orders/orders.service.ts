@@ -3,6 +3,9 @@ import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { findOrder, listOrders, updateOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
+import { cityOfCell } from "../db/repositories/cities.repo";
+import { orderWon } from "../db/repositories/statements";
+import { repricedNote } from "../domain/notifications";
 import { refundPercentAt } from "../domain/catalog";
 import { BEFORE_DEPARTURE, type OrderStatus } from "../domain/order-state";
 import { AppError, notFound, invalid } from "../errors";
@@ -12,7 +15,8 @@ import { cellError, cellStub } from "../cells/cells.service";
 import { releaseHold } from "../dispatch/dispatch.service";
 import { clearDeadline, concurrentChange, rearmDeadline, transition, type Actor } from "./order-flow.service";
 import { orderView } from "./orders.view";
-import { cancellationMoney } from "../money/order-money.service";
+import { priceChanged, quotedStill, readRescheduleQuote, repricedLines, totalOf } from "./reprice.service";
+import { cancellationMoney, repriceMoney } from "../money/order-money.service";
 import { submitRefunds } from "../money/refund-flow.service";
 
 /** The caller's own order, or 404. */
@@ -87,10 +91,15 @@ export async function cancelOrder(env: Env, order: OrderRow, actor: Actor, reaso
 /**
  * Moves the caller's order to a new start with the same technician, atomically in their cell: the
  * old interval is released only if the new one is taken. Allowed until the technician sets off.
+ * The order is priced again for the new start (see reprice.service): a new total needs the
+ * customer's confirmation (`quoteId` of the 409 PRICE_CHANGED answer).
  */
-export async function rescheduleOwnOrder(env: Env, customerId: string, id: string, startIso: string) {
+export async function rescheduleOwnOrder(env: Env, customerId: string, id: string, startIso: string, quoteId?: string) {
   const order = await ownOrder(env, customerId, id);
-  const moved = await rescheduleOrder(env, order, { type: "customer", id: customerId }, Date.parse(startIso), { capRefund: true });
+  const moved = await rescheduleOrder(env, order, { type: "customer", id: customerId }, Date.parse(startIso), {
+    capRefund: true,
+    reprice: { quoteId },
+  });
   return orderView(env, moved, { viewer: "customer" });
 }
 
@@ -99,25 +108,37 @@ export async function rescheduleOwnOrder(env: Env, customerId: string, id: strin
  * is taken) and re-arms its dispatch deadline for the new version. With `capRefund` (the customer
  * moved it on their own) a later cancellation refunds at most the policy's tier of this moment,
  * taken against the start being left (see refundDecision); the booked start stays on the order.
+ * With `reprice` (the customer asked for the move) the time lines are priced for the new start: an
+ * unchanged total moves as before; a new one answers 409 PRICE_CHANGED with a signed reschedule
+ * quote unless `reprice.quoteId` confirms exactly that price, and then the new lines, the total and
+ * the money (a refund of what was overpaid, or the difference due) are written in the move's own
+ * batch. Without it (a time change the technician proposed) the price stays as booked.
  */
 export async function rescheduleOrder(
   env: Env,
   order: OrderRow,
   actor: Actor,
   start: number,
-  opts: { capRefund?: boolean } = {},
+  opts: { capRefund?: boolean; reprice?: { quoteId?: string } } = {},
 ): Promise<OrderRow> {
   const db = getDb(env);
   if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
     throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
   }
-  const found = await bookableService(db, order.serviceId);
+  const [found, city] = await Promise.all([bookableService(db, order.serviceId), opts.reprice ? cityOfCell(db, order.cell) : undefined]);
   const service = found?.service;
   const now = Date.now();
   if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
     throw invalid([{ path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` }]);
   }
   const end = start + (order.endAt - order.startAt);
+  const quote = opts.reprice?.quoteId ? await readRescheduleQuote(env, opts.reprice.quoteId, order, start) : null;
+  // Priced by the service's current rules in the city's zone (a service gone meanwhile keeps the price).
+  const lines = opts.reprice && service && city ? repricedLines(order, service.surcharges, start, city.timeZone) : order.lines;
+  const total = totalOf(lines);
+  if (total !== order.total && !(quote && quotedStill(quote, lines)))
+    throw await priceChanged(env, order, start, end, lines, city!.timeZone);
+  const money = total !== order.total ? await repriceMoney(env, order, total) : null;
   const entry = order.technicianId ? await rosterEntry(db, order.technicianId) : undefined;
   if (!entry || !order.holdKey) throw AppError.of("SLOT_UNAVAILABLE");
   const stub = cellStub(env, entry.homeCell);
@@ -129,18 +150,20 @@ export async function rescheduleOrder(
         refundPercentAt(service?.cancellationPolicy ?? { tiers: [], visitFee: 0 }, (order.startAt - now) / 3_600_000),
       )
     : order.refundCapPercent;
+  const eventId = newId("evt");
+  const repriced = money ? { previousTotal: order.total, total, refund: money.refund, due: money.due } : null;
   const updated = await updateOrder(
     db,
     order,
-    { startAt: start, endAt: end, refundCapPercent: cap, bookedStartAt: order.bookedStartAt ?? order.startAt },
+    { startAt: start, endAt: end, refundCapPercent: cap, bookedStartAt: order.bookedStartAt ?? order.startAt, lines, total },
     {
-      id: newId("evt"),
+      id: eventId,
       actorType: actor.type,
       actorId: actor.id,
       from: order.status,
       to: order.status,
-      reason: "rescheduled",
-      data: { from: order.startAt, to: start },
+      reason: repriced ? "rescheduled, price changed" : "rescheduled",
+      data: { from: order.startAt, to: start, ...(repriced ? { ...repriced, note: repricedNote(repriced) } : {}) },
     },
     [
       {
@@ -148,13 +171,36 @@ export async function rescheduleOrder(
         topic: "order.rescheduled",
         payload: { orderId: order.id, customerId: order.customerId, technicianId: order.technicianId, start },
       },
+      ...(repriced
+        ? [
+            {
+              id: newId("msg"),
+              topic: "order.repriced" as const,
+              payload: {
+                orderId: order.id,
+                customerId: order.customerId,
+                amount: total,
+                currency: order.currency,
+                previousTotal: repriced.previousTotal,
+                refund: repriced.refund,
+                due: repriced.due,
+              },
+            },
+          ]
+        : []),
     ],
+    now,
+    money ? money.extra(orderWon(order.id, eventId), now) : [],
   );
   if (!updated) {
-    // The order changed meanwhile: put the interval back where the order still says it is.
-    await stub.reschedule(order.holdKey, order.startAt, order.endAt, { ignoreShifts: true });
+    // The order changed meanwhile: put the interval back where the order now says it is (a
+    // concurrent move of the same order may have won; its interval must stay where it put it).
+    const current = await findOrder(db, order.id);
+    const back = current && current.holdKey === order.holdKey ? current : order;
+    await stub.reschedule(order.holdKey, back.startAt, back.endAt, { ignoreShifts: true });
     throw concurrentChange();
   }
   await rearmDeadline(env, updated);
+  if (money) await submitRefunds(env, money.refundIds);
   return updated;
 }

@@ -50,6 +50,12 @@ export interface ViewFacts {
   virtualNumber?: string | null;
 }
 
+/** A timeline entry's text for people, in both languages, when it carries one. */
+function noteOf(data: Record<string, unknown>): { zh: string; en: string } | undefined {
+  const n = data.note as { zh?: unknown; en?: unknown } | undefined;
+  return n && typeof n.zh === "string" && typeof n.en === "string" ? { zh: n.zh, en: n.en } : undefined;
+}
+
 /** An order as its customer, its technician or staff may see it. */
 export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
   const db = getDb(env);
@@ -122,6 +128,7 @@ export function renderOrder(order: OrderRow, facts: ViewFacts, opts: ViewOptions
       from: e.fromStatus,
       to: e.toStatus,
       reason: e.reason,
+      note: noteOf(e.data),
     })),
     version: order.version,
     createdAt: new Date(order.createdAt).toISOString(),

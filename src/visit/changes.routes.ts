@@ -75,7 +75,7 @@ export const approveChange = createRoute({
   tags: ["Visit"],
   summary: "Approve a change the technician asked for on my order",
   description:
-    "An extra charge adds its lines to the order and its total (timeline: `extra charge approved`). A time change reschedules with the same technician, atomically; if that time is no longer free the change is rejected (`slot no longer free`) and the answer is 409 SLOT_UNAVAILABLE. 409 CHANGE_NOT_PENDING once decided; 409 INVALID_STATE when the order has moved past it; 409 CHANGE_OUTDATED when its technician no longer has the order.",
+    "An extra charge adds its lines to the order and its total (timeline: `extra charge approved`). A time change reschedules with the same technician, atomically, at the price as booked (the technician proposed it; a move the customer asks for is priced again, see `POST /v1/orders/{id}/reschedule`); if that time is no longer free the change is rejected (`slot no longer free`) and the answer is 409 SLOT_UNAVAILABLE. 409 CHANGE_NOT_PENDING once decided; 409 INVALID_STATE when the order has moved past it; 409 CHANGE_OUTDATED when its technician no longer has the order.",
   security: bearer,
   middleware: [customer] as const,
   request: { params: ChangeParam },

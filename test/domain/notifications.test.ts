@@ -120,6 +120,23 @@ describe("money notices", () => {
     expect(money("payment.succeeded", { amount: 100 })).toEqual([]);
   });
 
+  it("tells the customer of a reschedule's new price in both languages: the refund or the difference to pay", () => {
+    const base = { orderId: "o", customerId: "c", currency: "CNY", previousTotal: 12000 };
+    const dearer = money("order.repriced", { ...base, amount: 18000, refund: 0, due: 6000 });
+    expect(kinds(dearer)).toEqual(["customer:order.repriced"]);
+    expect(dearer[0]!.body.zh).toBe("改约后订单金额由 ¥120.00 变为 ¥180.00。请在订单中补付差价 ¥60.00。");
+    expect(dearer[0]!.body.en).toBe(
+      "After the reschedule the order costs ¥180.00 instead of ¥120.00. Please pay the difference of ¥60.00 in your order.",
+    );
+    const cheaper = money("order.repriced", { ...base, previousTotal: 18000, amount: 12000, refund: 6000, due: 0 });
+    expect(cheaper[0]!.body.zh).toContain("多付的 ¥60.00 将原路退回");
+    expect(cheaper[0]!.body.en).toContain("The ¥60.00 paid above it goes back to you.");
+    expect(cheaper[0]!.title).toEqual({ zh: "订单价格已调整", en: "Order price changed" });
+    const unpaid = money("order.repriced", { ...base, amount: 18000, refund: 0, due: 0 });
+    expect(unpaid[0]!.body.en).toBe("After the reschedule the order costs ¥180.00 instead of ¥120.00.");
+    expect(money("order.repriced", { ...base, amount: 18000 })).toEqual([]);
+  });
+
   it("writes integer 分 as yuan exactly", () => {
     expect([0, 1, 99, 100, 12_800, 1_000_001, -250].map(yuan)).toEqual([
       "¥0.00",
