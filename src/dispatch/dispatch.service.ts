@@ -15,7 +15,7 @@ import { cellVersions, cellVersionsForMerchant, rosterEntry, type RosterEntry } 
 import { candidateFacts, mayTake, rank, type MerchantRule, type ScoredCandidate } from "../domain/dispatch";
 import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
-import { cellStub, syncCellRoster } from "../cells/cells.service";
+import { cellProfiles, cellStub, syncCellRoster } from "../cells/cells.service";
 
 /** What dispatch needs of an order: where and when, which skills, who was tried. */
 export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
@@ -219,7 +219,7 @@ export async function holdFor(
     if (!entry) return null;
     cell = entry.homeCell;
     const stub = cellStub(env, cell);
-    await stub.syncRoster([entry.profile], 0);
+    await stub.syncRoster(await cellProfiles(env, [entry]), 0);
     r = await stub.hold(req);
   }
   if (!r.ok) {
