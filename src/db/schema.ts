@@ -1135,8 +1135,13 @@ export const paymentDues = sqliteTable(
     remindedAt: integer("reminded_at"),
     /** When it went to the operators' exception queue (PAYMENT_DUE_EXCEPTION_HOURS after completion). */
     escalatedAt: integer("escalated_at"),
-    /** When the order's total was collected in full. */
+    /** When the order's total was collected in full, or the rest waived. */
     settledAt: integer("settled_at"),
+    /** Staff waived what was still due (audited `due.waive`): when, who, why, and how much. */
+    waivedAt: integer("waived_at"),
+    waivedBy: text("waived_by"),
+    waiveReason: text("waive_reason"),
+    waivedAmount: integer("waived_amount"),
   },
   (t) => [index("payment_dues_customer_idx").on(t.customerId, t.settledAt), index("payment_dues_open_idx").on(t.settledAt, t.createdAt)],
 );
