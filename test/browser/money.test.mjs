@@ -1,3 +1,4 @@
+/* global location -- inside page functions, which run in the browser */
 // The money screen, the order drawer's refunds and the catalog editor in real Chromium against a
 // real local Doorstep. Paid orders are made through the public API: booked with full payment, paid
 // through the sandbox provider (its signed notification goes through the verifying webhook code),
