@@ -6,7 +6,7 @@
  * Decisions stay in the queue until the Worker has acted on them (the cell-events queue retries).
  */
 import { hungarian } from "../src/domain/assignment";
-import { candidateFacts, rank, type DispatchWeights, type ScoredCandidate } from "../src/domain/dispatch";
+import { candidateFacts, mayTake, rank, type DispatchWeights, type MerchantRule, type ScoredCandidate } from "../src/domain/dispatch";
 import { ReassignError, type CalendarStore } from "./calendar.store";
 
 /** What the cell needs to know of a job beyond its interval (which it already holds). */
@@ -28,6 +28,13 @@ export interface BatchFacts {
   acceptance: Record<string, number>;
   /** Favourite technicians, by customer. */
   favourites: Record<string, string[]>;
+  /**
+   * The merchant rule of each job's order, by order id, as the records have it at the tick (absent:
+   * a platform order, anyone may take it). A merchant's job is never moved to another merchant's
+   * technician, nor to a platform technician unless the merchant allows it; an own technician is
+   * preferred to a platform one (see `matchCluster`).
+   */
+  merchants: Record<string, NonNullable<MerchantRule>>;
 }
 
 export interface BatchDecision {
@@ -133,13 +140,21 @@ export class BatchStore {
 
   private matchCluster(jobs: Queued[], facts: BatchFacts, weights: DispatchWeights, keep: number, now: number): BatchDecision[] {
     const ignore = new Set(jobs.map((j) => j.item.orderId));
+    const rules = jobs.map(({ job }) => facts.merchants[job.orderId] ?? null);
+    // Technicians a merchant's job may not go to are no candidates; platform technicians it may go
+    // to cost one more than any of its own (own technicians first, as in first-come dispatch).
+    const penalty = jobs.map(() => new Set<string>());
     // Scored candidates per job, with every job of the cluster lifted off its technician's calendar.
-    const ranked = jobs.map(({ job, item }) => {
-      const found = this.calendar.candidates(
-        { start: item.start, end: item.end, lat: item.lat, lng: item.lng, skills: job.skills, exclude: job.exclude },
-        now,
-        ignore,
-      );
+    const ranked = jobs.map(({ job, item }, i) => {
+      const rule = rules[i]!;
+      const found = this.calendar
+        .candidates(
+          { start: item.start, end: item.end, lat: item.lat, lng: item.lng, skills: job.skills, exclude: job.exclude },
+          now,
+          ignore,
+        )
+        .filter((c) => mayTake(rule, c.merchantId));
+      for (const c of found) if (rule && c.merchantId !== rule.merchantId) penalty[i]!.add(c.technicianId);
       const favourites = new Set(facts.favourites[job.customerId] ?? []);
       const known = {
         earnings: (id: string) => facts.earnings[id],
@@ -153,9 +168,9 @@ export class BatchStore {
     });
     const columns = [...new Set(ranked.flatMap((list) => list.map((c) => c.technicianId)))].sort();
     const col = new Map(columns.map((id, i) => [id, i]));
-    const cost = ranked.map((list) => {
+    const cost = ranked.map((list, i) => {
       const row = new Array<number>(columns.length).fill(Infinity);
-      for (const c of list) row[col.get(c.technicianId)!] = 1 - c.score;
+      for (const c of list) row[col.get(c.technicianId)!] = 1 - c.score + (penalty[i]!.has(c.technicianId) ? 1 : 0);
       return row;
     });
     // A technician who is no candidate (e.g. off shift now) costs as much as the worst candidate.
@@ -171,7 +186,9 @@ export class BatchStore {
     // express: take the plan as a whole only when it costs less than keeping things as they are.
     const planCost = target.reduce((sum, t, i) => sum + costOf(i, t), 0);
     const keptCost = held.reduce((sum, t, i) => sum + costOf(i, t), 0);
-    const moves = jobs.map(({ item }, i) => ({ orderId: item.orderId, to: target[i]! }));
+    // Only to a candidate of the job itself (never across the merchant rule), or staying put.
+    const allowed = (i: number, tech: string) => tech === held[i] || ranked[i]!.some((c) => c.technicianId === tech);
+    const moves = jobs.map(({ item }, i) => ({ orderId: item.orderId, to: allowed(i, target[i]!) ? target[i]! : held[i]! }));
     if (!(planCost < keptCost && this.tryMoves(moves, now))) {
       // Not as a whole: take the plan's moves one at a time where each still fits and saves.
       const savings = jobs

@@ -170,7 +170,7 @@ const ASSIGNABLE = ["confirmed", "dispatching", "assigned", "accepted"];
 const CANCELLABLE = ["pending_payment", "confirmed", "dispatching", "assigned", "accepted", "en_route", "arrived"];
 
 export function OrderDrawer({ id, onClose, onChanged }) {
-  const { t, lang } = useApp();
+  const { t, lang, isPlatform } = useApp();
   const order = useAsync(() => api(`/v1/admin/orders/${id}`), [id]);
   const explain = useAsync(() => api(`/v1/admin/orders/${id}/dispatch`), [id]);
   const o = order.data;
@@ -183,6 +183,7 @@ export function OrderDrawer({ id, onClose, onChanged }) {
   const [revealReason, setRevealReason] = useState("");
   const [cancelReason, setCancelReason] = useState("");
   const [unlockReason, setUnlockReason] = useState("");
+  const [waiveReason, setWaiveReason] = useState("");
   const refreshAll = () => {
     order.reload();
     explain.reload();
@@ -199,6 +200,11 @@ export function OrderDrawer({ id, onClose, onChanged }) {
   const unlock = async () => {
     await api(`/v1/admin/orders/${id}/start-code/unlock`, { method: "POST", body: { reason: unlockReason } });
     setUnlockReason("");
+    refreshAll();
+  };
+  const waive = async () => {
+    await api(`/v1/admin/orders/${id}/due/waive`, { method: "POST", body: { reason: waiveReason } });
+    setWaiveReason("");
     refreshAll();
   };
   const reveal = async () => setContact(await api(`/v1/admin/orders/${id}/contact`, { method: "POST", body: { reason: revealReason } }));
@@ -327,6 +333,30 @@ export function OrderDrawer({ id, onClose, onChanged }) {
                 />
                 <${Action} label=${t("unlockStartCode")} run=${unlock} disabled=${!unlockReason.trim()} testid="unlock-start-code" />
               </div>`
+          }
+          ${
+            // An open payment due (the exception queue shows it as `unpaid` once escalated): only
+            // platform staff waive it (a merchant_admin would get 403).
+            isPlatform &&
+            o.due &&
+            !o.due.settled &&
+            html`<h3>${t("waiveDue")}</h3>
+              <p class="muted">${t("waiveDueHint")}</p>
+              <div class="inline-form" data-testid="waive-due">
+                <input
+                  placeholder=${t("waiveReason")}
+                  value=${waiveReason}
+                  onInput=${(e) => setWaiveReason(e.currentTarget.value)}
+                  name="waiveReason"
+                />
+                <${Action} label=${t("confirmWaive")} run=${waive} kind="danger" disabled=${!waiveReason.trim()} testid="waive" />
+              </div>`
+          }
+          ${
+            o.due?.waived &&
+            html`<p data-testid="waived">
+              ${t("waived")}: ${money({ amount: o.due.waived.amount, currency: o.total.currency })} — ${o.due.waived.reason}
+            </p>`
           }
           ${
             CANCELLABLE.includes(o.status) &&

@@ -46,8 +46,13 @@ export async function runBatchTick(env: Env, cell: string): Promise<void> {
   const input = await stub.batchInput();
   const facts =
     input.jobs.length === 0
-      ? { earnings: {}, acceptance: {}, favourites: {} }
-      : await batchFacts(env, input.technicianIds, [...new Set(input.jobs.map((j) => j.customerId))]);
+      ? { earnings: {}, acceptance: {}, favourites: {}, merchants: {} }
+      : await batchFacts(
+          env,
+          input.technicianIds,
+          [...new Set(input.jobs.map((j) => j.customerId))],
+          input.jobs.map((j) => j.orderId),
+        );
   const { decisions } = await stub.tickBatch(
     facts,
     input.jobs.map((j) => j.holdKey),

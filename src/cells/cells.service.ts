@@ -3,11 +3,13 @@
  * each cell's copy of its technicians' profiles in step with D1 (self-healing on demand).
  */
 import type { CellDO } from "../../durable/cell.do";
-import type { CellFailure } from "../../durable/cell.types";
+import type { CellFailure, TechnicianProfile } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { clearTransfer, pendingTransfer } from "../db/repositories/home-move.repo";
 import { rosterEntry, rosterOfCell, type RosterEntry } from "../db/repositories/roster.repo";
 import { AppError, notFound } from "../errors";
+import { exactPoint } from "../lib/coordinates";
+import { Pii } from "../lib/pii";
 
 export function cellStub(env: Env, cell: string): DurableObjectStub<CellDO> {
   return env.CELL.getByName(cell);
@@ -36,11 +38,21 @@ export function cellError(f: CellFailure): AppError {
   }
 }
 
+/**
+ * The profiles a cell keeps for `entries`, each with its exact home opened from its sealed column
+ * (travel from home and day routes are worked out in the cell). A sealed home that does not open
+ * for its row (copied from another technician) throws: the profile is not sent.
+ */
+export async function cellProfiles(env: Env, entries: RosterEntry[]): Promise<TechnicianProfile[]> {
+  const pii = await Pii.fromEnv(env);
+  return Promise.all(entries.map(async (e) => ({ ...e.profile, home: await exactPoint(pii, "technicians", e.home) })));
+}
+
 /** Pushes one technician's profile from D1 to their home cell. */
 export async function pushTechnician(env: Env, technicianId: string): Promise<RosterEntry> {
   const entry = await rosterEntry(getDb(env), technicianId);
   if (!entry) throw notFound("Technician");
-  const r = await cellStub(env, entry.homeCell).syncRoster([entry.profile], 0);
+  const r = await cellStub(env, entry.homeCell).syncRoster(await cellProfiles(env, [entry]), 0);
   if (!r.ok) throw new Error("roster sync refused");
   return entry;
 }
@@ -48,10 +60,7 @@ export async function pushTechnician(env: Env, technicianId: string): Promise<Ro
 /** Reloads a cell's whole roster from D1 (when the cell reports its copy is older than `version`). */
 export async function syncCellRoster(env: Env, cell: string, version: number): Promise<void> {
   const entries = await rosterOfCell(getDb(env), cell);
-  await cellStub(env, cell).syncRoster(
-    entries.map((e) => e.profile),
-    version,
-  );
+  await cellStub(env, cell).syncRoster(await cellProfiles(env, entries), version);
 }
 
 /**
@@ -71,7 +80,7 @@ export async function atOwnerCell<R extends { ok: boolean }>(
   let r = await call(stub, entry);
   const code = r.ok ? null : (r as unknown as CellFailure).code;
   if (code === "UNKNOWN_TECHNICIAN") {
-    await stub.syncRoster([entry.profile], 0);
+    await stub.syncRoster(await cellProfiles(env, [entry]), 0);
     r = await call(stub, entry);
   } else if (code === "TECHNICIAN_MOVING" && (await completePendingTransfer(env, technicianId))) {
     r = await call(stub, entry);

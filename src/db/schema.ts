@@ -143,6 +143,13 @@ export const skills = sqliteTable("skills", {
   createdAt: createdAt(),
 });
 
+/**
+ * A technician whose exact home is still (or again) in the clear: never sealed, or its clear
+ * columns written by a Worker older than `home_enc` after it was. The backfill seals these.
+ */
+export const HOME_PENDING_SQL =
+  "home_enc IS NULL OR home_area_lat IS NULL OR home_area_lng IS NULL OR home_lat <> home_area_lat OR home_lng <> home_area_lng";
+
 export const technicians = sqliteTable(
   "technicians",
   {
@@ -153,8 +160,17 @@ export const technicians = sqliteTable(
     merchantId: text("merchant_id").references(() => merchants.id),
     name: text("name").notNull(),
     skills: text("skills", { mode: "json" }).$type<string[]>().notNull(),
+    /**
+     * The home rounded to ~1 km (`areaOf`); the exact one only sealed in `homeEnc`. Rows from
+     * before `home_enc` kept the exact home here until the backfill sealed them (HOME_PENDING).
+     */
     homeLat: real("home_lat").notNull(),
     homeLng: real("home_lng").notNull(),
+    /** The exact home, sealed for its row (table, field `home`, technician id); null until the backfill. */
+    homeEnc: text("home_enc"),
+    /** What `home_lat`/`home_lng` hold once sealed; a differing clear column was written in the clear. */
+    homeAreaLat: real("home_area_lat"),
+    homeAreaLng: real("home_area_lng"),
     homeCell: text("home_cell").notNull(),
     cityId: text("city_id")
       .notNull()
@@ -175,6 +191,7 @@ export const technicians = sqliteTable(
     index("technicians_merchant_idx").on(t.merchantId),
     index("technicians_cell_idx").on(t.homeCell),
     index("technicians_city_idx").on(t.cityId, t.status),
+    index("technicians_home_pending_idx").on(t.id).where(sql.raw(HOME_PENDING_SQL)),
   ],
 );
 
@@ -1118,8 +1135,13 @@ export const paymentDues = sqliteTable(
     remindedAt: integer("reminded_at"),
     /** When it went to the operators' exception queue (PAYMENT_DUE_EXCEPTION_HOURS after completion). */
     escalatedAt: integer("escalated_at"),
-    /** When the order's total was collected in full. */
+    /** When the order's total was collected in full, or the rest waived. */
     settledAt: integer("settled_at"),
+    /** Staff waived what was still due (audited `due.waive`): when, who, why, and how much. */
+    waivedAt: integer("waived_at"),
+    waivedBy: text("waived_by"),
+    waiveReason: text("waive_reason"),
+    waivedAmount: integer("waived_amount"),
   },
   (t) => [index("payment_dues_customer_idx").on(t.customerId, t.settledAt), index("payment_dues_open_idx").on(t.settledAt, t.createdAt)],
 );

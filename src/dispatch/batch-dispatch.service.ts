@@ -8,15 +8,24 @@
 import type { BatchDecision, BatchFacts } from "../../durable/batch.store";
 import { getDb } from "../db/client";
 import { candidateHistory, findOrder, type OrderRow } from "../db/repositories/orders.repo";
-import { rosterEntry } from "../db/repositories/roster.repo";
+import { merchantRulesOfOrders, rosterEntry } from "../db/repositories/roster.repo";
 import { AppError } from "../errors";
 import { cellStub } from "../cells/cells.service";
 import { acceptDeadlineMs, batchIntervalMs, recordDecision, WEEK_MS } from "./dispatch.service";
 
-/** Scoring history for the technicians and customers of one tick. */
-export async function batchFacts(env: Env, technicianIds: string[], customerIds: string[]): Promise<BatchFacts> {
-  const h = await candidateHistory(getDb(env), technicianIds, customerIds, Date.now() - WEEK_MS);
+/**
+ * Scoring history for the technicians and customers of one tick, and the merchant rule of each of
+ * its orders (whose technicians a merchant's order may move to; read now, so a merchant that turned
+ * platform technicians off since the booking is obeyed).
+ */
+export async function batchFacts(env: Env, technicianIds: string[], customerIds: string[], orderIds: string[]): Promise<BatchFacts> {
+  const db = getDb(env);
+  const [h, merchants] = await Promise.all([
+    candidateHistory(db, technicianIds, customerIds, Date.now() - WEEK_MS),
+    merchantRulesOfOrders(db, orderIds),
+  ]);
   return {
+    merchants,
     earnings: Object.fromEntries(h.earnings),
     acceptance: Object.fromEntries(h.acceptance),
     favourites: Object.fromEntries([...h.favourites].map(([c, set]) => [c, [...set]])),

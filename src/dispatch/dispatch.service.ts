@@ -13,10 +13,10 @@ import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
 import { candidateHistory, insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
 import { cellVersions, cellVersionsForMerchant, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
-import { candidateFacts, rank, type ScoredCandidate } from "../domain/dispatch";
+import { candidateFacts, mayTake, rank, type MerchantRule, type ScoredCandidate } from "../domain/dispatch";
 import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
-import { cellStub, syncCellRoster } from "../cells/cells.service";
+import { cellProfiles, cellStub, syncCellRoster } from "../cells/cells.service";
 
 /** What dispatch needs of an order: where and when, which skills, who was tried. */
 export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
@@ -29,14 +29,6 @@ export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
    * the merchant allows it (merchants.platform_technicians); never to another merchant's.
    */
   merchantId?: string | null;
-}
-
-/** Which candidates a job may go to, by their merchant; null: anyone (a platform job). */
-type MerchantRule = { merchantId: string; platformTechnicians: boolean } | null;
-
-function mayTake(rule: MerchantRule, candidateMerchant: string | null): boolean {
-  if (!rule) return true;
-  return candidateMerchant === rule.merchantId || (candidateMerchant === null && rule.platformTechnicians);
 }
 
 export const holdTtlMs = (env: Env) => config(env).HOLD_TTL_SECONDS * 1000;
@@ -231,7 +223,7 @@ export async function holdFor(
     if (!entry) return null;
     cell = entry.homeCell;
     const stub = cellStub(env, cell);
-    await stub.syncRoster([entry.profile], 0);
+    await stub.syncRoster(await cellProfiles(env, [entry]), 0);
     r = await stub.hold(req);
   }
   if (!r.ok) {

@@ -100,7 +100,7 @@ export async function pool(env: Env, technicianId: string) {
     if (!found || !found.service.requiredSkills.every((s) => entry.profile.skills.includes(s))) continue;
     if (order.triedTechnicians.includes(technicianId)) continue;
     const view = await taskView(env, order, technicianId);
-    out.push({ ...view, distanceKm: Math.round(haversineKm(entry.profile.home, order) * 10) / 10 });
+    out.push({ ...view, distanceKm: Math.round(haversineKm(areaPoint(entry.home), order) * 10) / 10 });
   }
   return { items: out };
 }

@@ -47,6 +47,19 @@ export function parseWeights(json: string | undefined): DispatchWeights {
   return w;
 }
 
+/**
+ * Whose technicians a job may go to, by the job's merchant; null: anyone (a platform job). A
+ * merchant's job goes to its own technicians, and to platform technicians only when the merchant
+ * allows it (merchants.platform_technicians); never to another merchant's.
+ */
+export type MerchantRule = { merchantId: string; platformTechnicians: boolean } | null;
+
+/** Whether a job under `rule` may go to a technician of `candidateMerchant` (null: the platform's). */
+export function mayTake(rule: MerchantRule, candidateMerchant: string | null): boolean {
+  if (!rule) return true;
+  return candidateMerchant === rule.merchantId || (candidateMerchant === null && rule.platformTechnicians);
+}
+
 /** What the records know of candidates beyond their calendars (all optional: no history). */
 export interface CandidateHistory {
   earnings: (technicianId: string) => number | undefined;

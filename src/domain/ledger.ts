@@ -13,6 +13,9 @@
  *                                                        Cr provider_clearing:<payout provider>
  *   cash_collection Dr technician_payable:<t>            Cr customer_funds   (cash the technician took: they hold the
  *                                                        platform's money, so it comes off their balance at once)
+ *   waiver          Dr waiver_expense                    Cr platform_revenue, merchant_payable:<m>, technician_payable:<t>
+ *                                                        (staff waived what a served order still owed: the platform
+ *                                                        bears it, the merchant and the technician get their shares)
  */
 import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
 
@@ -27,6 +30,7 @@ const TYPES: Record<LedgerAccountKind, AccountType> = {
   technician_payable: "liability",
   coupon_expense: "expense",
   payouts_payable: "liability",
+  waiver_expense: "expense",
 };
 
 export interface Account {
@@ -141,6 +145,34 @@ export function splitTx(
     entries: [
       { account: account("customer_funds"), amount: a.funds },
       { account: account("coupon_expense"), amount: a.coupon },
+      { account: account("platform_revenue"), amount: -a.shares.platform },
+      ...(o.merchantId ? [{ account: account("merchant_payable", o.merchantId), amount: -a.shares.merchant }] : []),
+      ...(o.technicianId
+        ? [{ account: account("technician_payable", o.technicianId), amount: -a.shares.technician, availableAt: a.technicianAvailableAt }]
+        : []),
+    ],
+  });
+}
+
+/**
+ * What staff waived of a served order's balance, written off as the platform's expense: the shares
+ * of it are earned as a split's would be (the merchant and the technician are not the poorer for
+ * the waiver). Never counted as customer money: refunds only ever come out of splits.
+ */
+export function waiverTx(
+  o: OrderFacts,
+  a: { ref: string; amount: number; shares: Shares; technicianAvailableAt: number; memo: string },
+): TxDraft {
+  if (a.shares.platform + a.shares.merchant + a.shares.technician !== a.amount)
+    throw new Error("shares do not add up to the waived amount");
+  return finish({
+    ...base(o),
+    kind: "waiver",
+    ref: a.ref,
+    provider: null,
+    memo: a.memo,
+    entries: [
+      { account: account("waiver_expense"), amount: a.amount },
       { account: account("platform_revenue"), amount: -a.shares.platform },
       ...(o.merchantId ? [{ account: account("merchant_payable", o.merchantId), amount: -a.shares.merchant }] : []),
       ...(o.technicianId

@@ -62,6 +62,7 @@ export const LEDGER_ACCOUNT_KINDS = [
   "technician_payable",
   "coupon_expense",
   "payouts_payable",
+  "waiver_expense",
 ] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
@@ -75,6 +76,7 @@ export const LEDGER_TX_KINDS = [
   "payout_reversal",
   "withdrawal",
   "cash_collection",
+  "waiver",
 ] as const;
 export type LedgerTxKind = (typeof LEDGER_TX_KINDS)[number];
 

@@ -426,6 +426,22 @@ function moneyNotices(m: OutboxEnvelope): Notice[] {
                 ),
           ]
         : [];
+    case "payment.waived":
+      return orderId
+        ? [
+            notice(
+              "customer",
+              "payment.waived",
+              { zh: "未付款项已免除", en: "Your balance was waived" },
+              {
+                zh: `该订单未付的 ${amount} 已由平台免除，您无需再付款，可以继续预约服务。`,
+                en: `The ${amount} still unpaid on this order was waived: there is nothing left to pay and you can book again.`,
+              },
+              ALL,
+              data,
+            ),
+          ]
+        : [];
     case "refund.succeeded":
       return orderId
         ? [

@@ -44,6 +44,8 @@ export const outboxMessage = z.discriminatedUnion("topic", [
   kind("payment.refunded_duplicate", { ...orderOf, paymentId: id, refundId: id, reason: z.string(), ...money }),
   // A served order not paid in full: the customer is asked to pay (`reminder`: the later reminder).
   kind("payment.due", { ...orderOf, ...money, reminder: z.boolean() }),
+  // Staff waived what a served order still owed (`amount`): the customer may book again.
+  kind("payment.waived", { ...orderOf, ...money }),
   kind("refund.succeeded", { ...orderOf, refundId: id, kind: z.string(), ...money }),
   kind("refund.failed", { ...orderOf, refundId: id, kind: z.string(), ...money }),
   kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),

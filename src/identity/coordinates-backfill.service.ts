@@ -16,7 +16,7 @@ export const BACKFILL_BATCH = 100;
 
 export type BackfillSummary = Record<PointTable, { sealed: number; remaining: number }>;
 
-const TABLES: PointTable[] = ["addresses", "orders"];
+const TABLES: PointTable[] = ["addresses", "orders", "technicians"];
 
 export async function backfillCoordinates(env: Env, limit = BACKFILL_BATCH): Promise<BackfillSummary> {
   const db = getDb(env);

@@ -18,6 +18,11 @@ import {
   dueInsert,
   dueReminded,
   dueSettledStatements,
+  dueWaivedStatements,
+  findDue,
+  notWaived,
+  sameStatusEvent,
+  waivedBy,
   duesToEscalate,
   duesToRemind,
   duesToSettle,
@@ -32,7 +37,8 @@ import { ledgerStatements, listTx } from "../db/repositories/ledger.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { paymentsOfOrder, refundsOfOrder, type PaymentRow, type RefundRow } from "../db/repositories/payments.repo";
 import { allOf, outboxRow, runBatch, type Guard } from "../db/repositories/statements";
-import { cashCollectionTx } from "../domain/ledger";
+import { cashCollectionTx, waiverTx } from "../domain/ledger";
+import type { Auth } from "../env";
 import type { OutboxMessage } from "../domain/outbox";
 import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
@@ -116,6 +122,10 @@ export async function completionSplit(env: Env, order: OrderRow): Promise<Transi
                 remindedAt: null,
                 escalatedAt: null,
                 settledAt: null,
+                waivedAt: null,
+                waivedBy: null,
+                waiveReason: null,
+                waivedAmount: null,
               },
               guard,
             ),
@@ -197,8 +207,8 @@ export async function recordCash(env: Env, technicianId: string, accountId: stri
   }
   const found = await bookableService(db, order.serviceId);
   if (!found?.service.paymentOptions.cash) throw AppError.of("CASH_NOT_ACCEPTED", {});
-  const m = await moneyOf(db, orderId);
-  const due = order.total - m.collected;
+  const [m, dueRow] = await Promise.all([moneyOf(db, orderId), findDue(db, orderId)]);
+  const due = dueRow?.waivedAt ? 0 : order.total - m.collected;
   if (due <= 0)
     throw AppError.of("NOTHING_TO_PAY", { stage: "cash", status: order.status }, { extra: { status: order.status, stage: "cash" } });
   if (amount > due) {
@@ -216,7 +226,7 @@ export async function recordCash(env: Env, technicianId: string, accountId: stri
   };
   const [inserted] = await runBatch(db, [
     // Written only while it fits what is due when the batch runs (a payment may have arrived meanwhile).
-    cashInsert(db, row, fitsDue(orderId, amount)),
+    cashInsert(db, row, allOf(fitsDue(orderId, amount), notWaived(orderId))),
     ...ledgerStatements(db, cashCollectionTx({ ...factsOf(order), technicianId }, row), now, cashExists(row.id)),
   ]);
   if (inserted?.meta.changes !== 1) {
@@ -231,6 +241,98 @@ export async function recordCash(env: Env, technicianId: string, accountId: stri
   });
   await splitCollected(env, orderId);
   return cashView(row);
+}
+
+/** What a waiver answers: the order's due as it stands now. */
+export interface WaiverView {
+  orderId: string;
+  waived: { amount: number; currency: string };
+  reason: string;
+  waivedAt: string;
+  waivedBy: string;
+}
+
+/**
+ * Staff (operators and admins) waive what a served order still owes, with a reason: the due is
+ * settled (the customer may book again), the amount is written off as the platform's expense (a
+ * `waiver` ledger transaction paying the merchant's and the technician's shares of it), the order
+ * leaves the exception queue, its timeline says so and the customer is told (payment.waived).
+ * Audited as `due.waive`. Exactly one of a waiver and a payment (or cash) racing it settles the due:
+ * the waiver is written only while exactly what it read is still due, and money arriving after it
+ * is not applied (settle.service refunds it). 404 for an unknown order or one without a due;
+ * 409 NOTHING_TO_PAY once it is settled (paid, or waived before).
+ */
+export async function waiveDue(env: Env, auth: Auth, orderId: string, reason: string): Promise<WaiverView> {
+  const db = getDb(env);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const [order, due] = await Promise.all([findOrder(db, orderId), findDue(db, orderId)]);
+    if (!order || !due) throw notFound("Order");
+    const m = await moneyOf(db, orderId);
+    const amount = order.total - m.collected;
+    if (due.settledAt !== null || amount <= 0) {
+      // Paid meanwhile but not settled yet: settle it as the cron would.
+      if (due.settledAt === null) await splitCollected(env, orderId);
+      throw AppError.of("NOTHING_TO_PAY", { stage: "waive", status: order.status }, { extra: { status: order.status, stage: "waive" } });
+    }
+    const now = Date.now();
+    const shares = await sharesOf(env, order, amount);
+    const mine = waivedBy(orderId, now, auth.accountId);
+    const [settled] = await runBatch(db, [
+      ...dueWaivedStatements(db, orderId, { at: now, by: auth.accountId, reason, amount }),
+      ...ledgerStatements(
+        db,
+        waiverTx(
+          { ...factsOf(order) },
+          {
+            ref: `${orderId}:waiver`,
+            amount,
+            shares,
+            technicianAvailableAt: now + settlementDelayMs(env),
+            memo: `order ${orderId}: balance waived`,
+          },
+        ),
+        now,
+        mine,
+      ),
+      sameStatusEvent(
+        db,
+        {
+          id: newId("evt", now),
+          orderId,
+          at: now,
+          actorType: "operator",
+          actorId: auth.accountId,
+          fromStatus: order.status,
+          toStatus: order.status,
+          reason: "balance waived",
+          data: { amount, currency: order.currency, reason },
+        },
+        mine,
+      ),
+      outboxRow(
+        db,
+        { id: newId("msg"), topic: "payment.waived", payload: { orderId, customerId: order.customerId, amount, currency: order.currency } },
+        now,
+        mine,
+      ),
+    ]);
+    if (settled?.meta.changes !== 1) continue; // paid, partly paid or waived meanwhile: look again
+    await appendAudit(db, {
+      actorId: auth.accountId,
+      action: "due.waive",
+      targetType: "order",
+      targetId: orderId,
+      data: { amount, currency: order.currency, reason, customerId: order.customerId },
+    });
+    return {
+      orderId,
+      waived: { amount, currency: order.currency },
+      reason,
+      waivedAt: new Date(now).toISOString(),
+      waivedBy: auth.accountId,
+    };
+  }
+  throw AppError.of("CONCURRENT_UPDATE");
 }
 
 /** Cash recorded for an order (its views). */

@@ -1,7 +1,7 @@
 import { authOf } from "../http/auth";
 import { managedOrder } from "../orders/admin-orders.service";
 import { idempotent, parseIdempotencyKey } from "../orders/idempotency.service";
-import { cashView, recordCash } from "./collection.service";
+import { cashView, recordCash, waiveDue } from "./collection.service";
 import { listCommission, putCommission } from "./commission.service";
 import { approveRefund, refundByOperator, rejectRefund } from "./complaints.service";
 import { refundView } from "./payments.service";
@@ -65,6 +65,7 @@ export default createRouter()
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as { items: ReturnType<typeof refundView>[] }, 201);
   })
+  .openapi(routes.waiveDue, async (c) => c.json(await waiveDue(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200))
   .openapi(routes.listWithdrawals, async (c) => c.json(await withdrawals.withdrawalsForStaff(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(routes.approveWithdrawal, async (c) =>
     c.json(await withdrawals.approveWithdrawal(c.env, authOf(c), c.req.valid("param").id, new URL(c.req.url).origin), 200),

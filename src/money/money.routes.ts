@@ -183,6 +183,33 @@ export const refundOrder = createRoute({
   responses: { 201: jsonContent(z.object({ items: z.array(Refund) }), "Refunds made"), ...authErrors(404, 409, 413, 415, 422, 503) },
 });
 
+export const waiveDue = createRoute({
+  method: "post",
+  path: "/v1/admin/orders/{id}/due/waive",
+  tags: ["Money"],
+  summary: "Waive what a served order still owes (operators and admins; reason required; audited)",
+  description:
+    "For a completed order not paid in full (its payment due, which blocks the customer's new bookings with 409 UNPAID_BALANCE and puts the order in the exception queue as `unpaid`). The rest is written off as the platform's expense (a `waiver` ledger transaction: Dr waiver_expense, Cr the platform's, merchant's and technician's shares), the customer may book again and is told (payment.waived, zh-CN and en), the order's timeline shows `balance waived`, and the waiver is audited as `due.waive`. Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN. Exactly one of a waiver and a payment racing it settles the due: money arriving after the waiver is refunded. 404 for an unknown order or one with no due; 409 NOTHING_TO_PAY once it is settled (paid or waived).",
+  security: bearer,
+  middleware: [platformStaff] as const,
+  request: { params: OrderId, body: jsonBody(Reason) },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          orderId: z.string(),
+          waived: MoneySchema,
+          reason: z.string(),
+          waivedAt: z.string().openapi({ format: "date-time" }),
+          waivedBy: z.string().openapi({ description: "The staff account that waived it" }),
+        })
+        .openapi("DueWaiver"),
+      "Waived",
+    ),
+    ...authErrors(404, 409, 413, 415),
+  },
+});
+
 // ——— withdrawals ———
 
 export const listWithdrawals = createRoute({

@@ -14,7 +14,7 @@ import { FINAL_STATUSES, SERVED_STATUSES } from "../domain/order-state";
 import type { OrderRow } from "../db/repositories/orders.repo";
 import { config } from "../config";
 import { boundOpenId } from "../identity/wechat.service";
-import { cashOfOrder } from "../db/repositories/dues.repo";
+import { cashOfOrder, findDue } from "../db/repositories/dues.repo";
 import { repricedOut } from "./money-writes";
 
 export interface CreatePaymentInput {
@@ -68,20 +68,24 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.returnUrl", message: "only for alipay channels wap and page" }] });
   }
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
-  const [payments, refunds, found, cash] = await Promise.all([
+  const [payments, refunds, found, cash, due] = await Promise.all([
     paymentsOfOrder(db, order.id),
     refundsOfOrder(db, order.id),
     bookableService(db, order.serviceId),
     cashOfOrder(db, order.id),
+    findDue(db, order.id),
   ]);
-  const amount = amountDue(
-    order,
-    payments,
-    stage,
-    found?.service.paymentOptions.depositPercent ?? null,
-    cash.reduce((s, c) => s + c.amount, 0),
-    repricedOut(refunds),
-  );
+  // Staff waived the balance (collection.service waiveDue): nothing is left to pay.
+  const amount = due?.waivedAt
+    ? null
+    : amountDue(
+        order,
+        payments,
+        stage,
+        found?.service.paymentOptions.depositPercent ?? null,
+        cash.reduce((s, c) => s + c.amount, 0),
+        repricedOut(refunds),
+      );
   if (amount === null || amount <= 0) {
     throw AppError.of("NOTHING_TO_PAY", { stage, status: order.status }, { extra: { status: order.status, stage } });
   }
@@ -196,8 +200,20 @@ export function refundView(r: RefundRow) {
 /** The payments and refunds of an order, for its views. */
 export async function moneyOfOrder(env: Env, orderId: string) {
   const db = getDb(env);
-  const [payments, refunds] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId)]);
-  return { payments: payments.map((p) => paymentView(p, refunds)), refunds: refunds.map(refundView) };
+  const [payments, refunds, due] = await Promise.all([paymentsOfOrder(db, orderId), refundsOfOrder(db, orderId), findDue(db, orderId)]);
+  return { payments: payments.map((p) => paymentView(p, refunds)), refunds: refunds.map(refundView), due: due ? dueView(due) : null };
+}
+
+/** A served order's payment due as staff see it: open (blocking the customer's bookings), settled, or waived. */
+export function dueView(d: NonNullable<Awaited<ReturnType<typeof findDue>>>) {
+  return {
+    since: new Date(d.createdAt).toISOString(),
+    settled: d.settledAt !== null,
+    waived:
+      d.waivedAt !== null
+        ? { amount: d.waivedAmount ?? 0, reason: d.waiveReason ?? "", at: new Date(d.waivedAt).toISOString(), by: d.waivedBy ?? "" }
+        : null,
+  };
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type ProviderEventRow,
   type RefundRow,
 } from "../db/repositories/payments.repo";
-import { outboxRow, paymentDisposedBy, runBatch } from "../db/repositories/statements";
+import { outboxRow, paymentDisposedBy, runBatch, type Guard } from "../db/repositories/statements";
 import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
@@ -27,7 +27,7 @@ import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition 
 import { message, netOf, paymentSuccessStatements, refundStatements, repricedOut } from "./money-writes";
 import { isDuplicate, submitRefunds } from "./refund-flow.service";
 import { splitCollected } from "./collection.service";
-import { cashOfOrder } from "../db/repositories/dues.repo";
+import { cashOfOrder, findDue, notWaived } from "../db/repositories/dues.repo";
 
 export interface PaidFacts {
   paymentId: string;
@@ -65,10 +65,11 @@ export async function settleOrder(env: Env, orderId: string): Promise<void> {
   for (let attempt = 0; attempt < 6; attempt++) {
     const order = await findOrder(db, orderId);
     if (!order) return;
-    const [payments, refunds, cash] = await Promise.all([
+    const [payments, refunds, cash, due] = await Promise.all([
       paymentsOfOrder(db, orderId),
       refundsOfOrder(db, orderId),
       cashOfOrder(db, orderId),
+      findDue(db, orderId),
     ]);
     const next = payments.find((p) => p.status === "succeeded" && p.disposition === null);
     if (!next) return;
@@ -79,7 +80,8 @@ export async function settleOrder(env: Env, orderId: string): Promise<void> {
         next,
         payments,
         refunds,
-        cash.reduce((s, c) => s + c.amount, 0),
+        // What staff waived settles the order's total as money collected does (collection.service waiveDue).
+        cash.reduce((s, c) => s + c.amount, 0) + (due?.waivedAmount ?? 0),
       );
     } catch (err) {
       // Someone else moved the order or decided the payment first: look again.
@@ -115,22 +117,25 @@ async function settlePayment(
   if (order.status === "cancelled" || order.status === "refunded") {
     return refundWhole(env, order, p, net, "late_payment", "paid after the order was cancelled");
   }
-  // Cash the technician recorded settles the order's total as a payment does.
+  // Cash the technician recorded (and a waiver) settles the order's total as a payment does.
   const due = order.total - applied(payments) - cash + repricedOut(refunds);
   if (due <= 0) return refundWhole(env, order, p, net, "duplicate", "this stage was paid already");
+  // Applied only while the balance is not waived meanwhile (then it is looked at again, and refunded).
+  const unwaived = notWaived(order.id);
   if (net > due) {
     // Applied, except what exceeds the order's total.
     const refundId = newId("rfd");
     const now = Date.now();
     const guard = paymentDisposedBy(p.id, refundId);
-    await runBatch(db, [
-      paymentDisposed(db, p.id, "applied", refundId, now),
+    const [applied] = await runBatch(db, [
+      paymentDisposed(db, p.id, "applied", refundId, now, unwaived),
       ...refundStatements(db, order, p, duplicateRefund(refundId, net - due, "paid more than the order's total"), now, guard),
     ]);
+    if (applied?.meta.changes !== 1) throw AppError.of("PAYMENT_DECIDED");
     await submitRefunds(env, [refundId]);
     return splitCollected(env, order.id);
   }
-  await dispose(env, p, "applied", newId("chg"));
+  await dispose(env, p, "applied", newId("chg"), unwaived);
   // Paid after the visit: this money is split now (earlier money was split at completion).
   await splitCollected(env, order.id);
 }
@@ -148,9 +153,9 @@ function duplicateRefund(id: string, amount: number, reason: string) {
   };
 }
 
-async function dispose(env: Env, p: PaymentRow, disposition: NonNullable<PaymentRow["disposition"]>, ref: string) {
+async function dispose(env: Env, p: PaymentRow, disposition: NonNullable<PaymentRow["disposition"]>, ref: string, guard?: Guard) {
   const db = getDb(env);
-  const res = await runBatch(db, [paymentDisposed(db, p.id, disposition, ref, Date.now())]);
+  const res = await runBatch(db, [paymentDisposed(db, p.id, disposition, ref, Date.now(), guard)]);
   if (res[0]?.meta.changes !== 1) throw AppError.of("PAYMENT_DECIDED");
 }
 

@@ -84,6 +84,18 @@ export const Order = z
         example: "+8617012345678",
       }),
     exception: z.string().nullable().optional().openapi({ description: EXCEPTION_HELP }),
+    due: z
+      .object({
+        since: z.string(),
+        settled: z.boolean(),
+        waived: z.object({ amount: z.number().int(), reason: z.string(), at: z.string(), by: z.string() }).nullable(),
+      })
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "Staff only: the served order's payment due, if it was not paid in full at completion (open while `settled` is false: the customer cannot book; POST /v1/admin/orders/{id}/due/waive waives it)",
+      }),
     merchantId: z.string().nullable().optional().openapi({ description: "Staff only: the merchant whose service it is" }),
     cityId: z.string().optional().openapi({ description: "Staff only" }),
     cell: z.string().optional().openapi({ description: "Staff only: the H3 cell of the address" }),

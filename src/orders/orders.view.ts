@@ -43,6 +43,8 @@ export interface ViewFacts {
   timeZone: string;
   technician: ShownTechnician | null;
   payments: Awaited<ReturnType<typeof moneyOfOrder>>["payments"];
+  /** The served order's payment due (staff only), if it had one. */
+  due?: Awaited<ReturnType<typeof moneyOfOrder>>["due"];
   refunds: Awaited<ReturnType<typeof moneyOfOrder>>["refunds"];
   /** In the clear, for the customer's view only. */
   startCode?: string;
@@ -65,7 +67,7 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
     cityOfCell(db, order.cell),
     order.technicianId ? rosterEntry(db, order.technicianId) : Promise.resolve(undefined),
     // The technician sees the job, not the customer's payments.
-    opts.viewer === "technician" ? Promise.resolve({ payments: [], refunds: [] }) : moneyOfOrder(env, order.id),
+    opts.viewer === "technician" ? Promise.resolve({ payments: [], refunds: [], due: null }) : moneyOfOrder(env, order.id),
     // The technician's number comes with the task view (only their own binding's).
     opts.viewer === "customer" ? virtualNumberFor(env, order, { customer: true }) : Promise.resolve(null),
   ]);
@@ -79,6 +81,7 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
       technician: tech ? { id: tech.profile.id, name: tech.profile.name, ratingX100: tech.profile.ratingX100 } : null,
       payments: paid.payments,
       refunds: paid.refunds,
+      due: paid.due,
       startCode,
       virtualNumber,
     },
@@ -112,6 +115,7 @@ export function renderOrder(order: OrderRow, facts: ViewFacts, opts: ViewOptions
     startCodeLocked: opts.viewer === "technician" ? undefined : order.startCodeLockedAt !== null,
     virtualNumber: opts.viewer === "staff" ? undefined : (facts.virtualNumber ?? null),
     exception: opts.viewer === "staff" ? order.exception : undefined,
+    due: opts.viewer === "staff" ? (facts.due ?? null) : undefined,
     merchantId: opts.viewer === "staff" ? order.merchantId : undefined,
     cityId: opts.viewer === "staff" ? order.cityId : undefined,
     cell: opts.viewer === "staff" ? order.cell : undefined,

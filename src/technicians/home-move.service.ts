@@ -19,8 +19,10 @@ import { rosterEntry } from "../db/repositories/roster.repo";
 import { cellOf, type LatLng } from "../domain/geo";
 import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
-import { cellError, cellStub, completePendingTransfer } from "../cells/cells.service";
+import { cellError, cellProfiles, cellStub, completePendingTransfer } from "../cells/cells.service";
 import { cityAt } from "../catalog/cities.service";
+import { homeColumns } from "../lib/coordinates";
+import { Pii } from "../lib/pii";
 import { assertManages } from "./shifts.service";
 
 export async function moveHome(env: Env, auth: Auth, technicianId: string, input: { home: LatLng; serviceRadiusKm?: number }) {
@@ -39,14 +41,16 @@ export async function moveHome(env: Env, auth: Auth, technicianId: string, input
   const fromCell = entry.homeCell;
   const serviceRadiusKm = input.serviceRadiusKm ?? entry.profile.serviceRadiusKm;
 
+  // Stored sealed for the technician's row, ~1 km in the clear (src/lib/coordinates.ts).
+  const home = await homeColumns(await Pii.fromEnv(env), technicianId, input.home);
   if (toCell === fromCell) {
-    await updateHomeInCell(db, technicianId, { ...input.home, serviceRadiusKm });
+    await updateHomeInCell(db, technicianId, { home, serviceRadiusKm });
   } else {
     const transferId = `xfr_${technicianId}_${toCell}_${entry.updatedAt}`;
     const from = cellStub(env, fromCell);
     let exported = await from.exportTechnician(technicianId, transferId, fromCell);
     if (!exported.ok && exported.code === "UNKNOWN_TECHNICIAN") {
-      await from.syncRoster([entry.profile], 0);
+      await from.syncRoster(await cellProfiles(env, [entry]), 0);
       exported = await from.exportTechnician(technicianId, transferId, fromCell);
     }
     if (!exported.ok) throw cellError(exported);
@@ -57,7 +61,7 @@ export async function moveHome(env: Env, auth: Auth, technicianId: string, input
       throw cellError(imported);
     }
     const switched = await repointHome(db, technicianId, fromCell, {
-      ...input.home,
+      home,
       cell: toCell,
       cityId: city.id,
       serviceRadiusKm,
@@ -78,6 +82,6 @@ export async function moveHome(env: Env, auth: Auth, technicianId: string, input
   });
   const updated = await rosterEntry(db, technicianId);
   // The new profile (home, radius, zone) reaches the owner cell; calendars already moved.
-  await cellStub(env, updated!.homeCell).syncRoster([updated!.profile], 0);
+  await cellStub(env, updated!.homeCell).syncRoster(await cellProfiles(env, [updated!]), 0);
   return { technicianId, homeCell: updated!.homeCell, cityId: city.id, home: input.home, serviceRadiusKm, moved: toCell !== fromCell };
 }

@@ -4,7 +4,7 @@ import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { AppError, notFound } from "../errors";
 import type { Auth } from "../env";
 import { issueSocketTicket, refusedTicket, socketCaller, ticketParams } from "../http/socket-ticket";
-import { atOwnerCell, cellStub } from "../cells/cells.service";
+import { atOwnerCell, cellProfiles, cellStub } from "../cells/cells.service";
 
 function view(p: PresenceView) {
   return {
@@ -67,7 +67,7 @@ export async function openStream(env: Env, request: Request, bearer: Auth | unde
   if (!entry) throw notFound("Technician");
   assertApproved(entry);
   const stub = cellStub(env, entry.homeCell);
-  await stub.syncRoster([entry.profile], 0);
+  await stub.syncRoster(await cellProfiles(env, [entry]), 0);
   const query = new URLSearchParams({ technicianId, ...ticketParams(ticket) });
   return refusedTicket(await stub.fetch(`https://cell/stream?${query}`, { headers: { Upgrade: "websocket" } }));
 }

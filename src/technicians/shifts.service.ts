@@ -5,7 +5,7 @@ import type { WeeklyShifts } from "../domain/shifts";
 import { parseDate, toZonedIso } from "../domain/zoned";
 import type { Auth } from "../env";
 import { type FieldError, notFound, invalid } from "../errors";
-import { atOwnerCell, cellStub } from "../cells/cells.service";
+import { atOwnerCell, cellProfiles, cellStub } from "../cells/cells.service";
 import { getDb } from "../db/client";
 import { rosterEntries, type RosterEntry } from "../db/repositories/roster.repo";
 
@@ -47,10 +47,7 @@ export async function shiftsOfMany(env: Env, technicians: { id: string; homeCell
       let r = await stub.shiftsOf(ids);
       if (r.unknown.length > 0) {
         const found = r.shifts;
-        await stub.syncRoster(
-          (await rosterEntries(getDb(env), r.unknown)).map((e) => e.profile),
-          0,
-        );
+        await stub.syncRoster(await cellProfiles(env, await rosterEntries(getDb(env), r.unknown)), 0);
         r = await stub.shiftsOf(r.unknown);
         r.shifts.push(...found);
       }

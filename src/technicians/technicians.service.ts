@@ -24,6 +24,7 @@ import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
+import { homeColumns, technicianHome } from "../lib/coordinates";
 import { pushTechnician } from "../cells/cells.service";
 import { requirePhone } from "../identity/auth.service";
 import { cityAt } from "../catalog/cities.service";
@@ -73,7 +74,7 @@ async function view(pii: Pii, { technician: t, phoneEnc }: TechnicianWithPhone, 
     phone: viewerAccountId === t.accountId ? phone : maskPhone(phone),
     merchantId: t.merchantId,
     skills: t.skills,
-    home: { lat: t.homeLat, lng: t.homeLng },
+    home: await technicianHome(pii, t),
     homeCell: t.homeCell,
     cityId: t.cityId,
     serviceRadiusKm: t.serviceRadiusKm,
@@ -134,14 +135,14 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
   if (await findTechnicianByAccount(db, account.id)) exists();
 
   const now = Date.now();
+  const id = newId("tch", now);
   const row: TechnicianRow = {
-    id: newId("tch", now),
+    id,
     accountId: account.id,
     merchantId,
     name: input.name,
     skills,
-    homeLat: input.home.lat,
-    homeLng: input.home.lng,
+    ...(await homeColumns(pii, id, input.home)),
     homeCell: cellOf(input.home, config(env).H3_RESOLUTION),
     cityId: city.id,
     serviceRadiusKm: input.serviceRadiusKm,

@@ -13,7 +13,7 @@ import { AppError, notFound } from "../errors";
 import { orderPoint } from "../lib/coordinates";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { issueSocketTicket, refusedTicket, socketCaller, ticketParams } from "../http/socket-ticket";
-import { cellStub } from "../cells/cells.service";
+import { cellProfiles, cellStub } from "../cells/cells.service";
 
 /** The path a tracking ticket opens. */
 const trackRoute = (orderId: string) => `/v1/orders/${orderId}/track`;
@@ -52,7 +52,7 @@ export async function openTracking(
   const entry = await rosterEntry(db, order.technicianId);
   if (!entry) throw notFound("Technician");
   const stub = cellStub(env, entry.homeCell);
-  await stub.syncRoster([entry.profile], 0);
+  await stub.syncRoster(await cellProfiles(env, [entry]), 0);
   const point = await orderPoint(env, order);
   const query = new URLSearchParams({
     technicianId: entry.profile.id,

@@ -1,3 +1,4 @@
+/* global location -- inside page functions, which run in the browser */
 // The money screen, the order drawer's refunds and the catalog editor in real Chromium against a
 // real local Doorstep. Paid orders are made through the public API: booked with full payment, paid
 // through the sandbox provider (its signed notification goes through the verifying webhook code),
@@ -196,5 +197,57 @@ describe("merchant admin", () => {
       [24, 2, 0],
     );
     await page.close();
+  });
+});
+
+/** A served order of `serviceId` booked to be paid after the visit and left unpaid: its payment due blocks the customer. */
+async function unpaidServedOrder(customerPhone, serviceId) {
+  const customer = await api.signIn(customerPhone);
+  const booked = await api.bookFirstFree(customer, serviceId, { fromDay: 1, paymentPlan: "after_service" });
+  assert.ok(booked, `a free time for ${serviceId}`);
+  assert.ok(booked.technician, `dispatched: ${booked.status}`);
+  const tech = await api.signIn(`+86139000000${booked.technician.id.slice(-2)}`);
+  await api.completeVisit(tech, booked.id, booked.startCode);
+  // blocked: every booking is refused (409 UNPAID_BALANCE), so no free time books
+  assert.equal(await api.bookFirstFree(customer, serviceId, { fromDay: 2, days: 1 }), null);
+  return { customer, order: booked };
+}
+
+describe("payment dues", () => {
+  it("an operator waives an unpaid order's balance from the order drawer with a reason; a merchant admin is not offered it", async () => {
+    const unpaid = await unpaidServedOrder("+8613700000006", "svc_demoElectrical"); // 快修师傅 mch_demo02
+    const operator = await api.signIn(OPERATOR);
+    const before = await api.ok("GET", `/v1/admin/orders/${unpaid.order.id}`, { token: operator.token });
+    assert.equal(before.due.settled, false);
+
+    // the merchant's admin sees the order but no waiver
+    const m = await browser.context.newPage();
+    m.setDefaultTimeout(15_000);
+    await signInThroughUi(m, server.url, "+8613800000102"); // mch_demo02's admin
+    await m.evaluate((id) => (location.hash = `#/orders/${id}`), unpaid.order.id);
+    await m.waitForSelector('[data-testid="order-drawer"][data-status="completed"]');
+    assert.equal(await m.$('[data-testid="waive-due"]'), null);
+    await m.close();
+
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+    await signInThroughUi(page, server.url, OPERATOR);
+    await page.evaluate((id) => (location.hash = `#/orders/${id}`), unpaid.order.id);
+    await page.waitForSelector('[data-testid="waive-due"]');
+    // no reason, no waiver
+    assert.equal(await page.isDisabled('[data-testid="waive"]'), true);
+    await page.fill('input[name="waiveReason"]', "客户对服务不满意，平台承担");
+    await page.click('[data-testid="waive"]');
+    await page.waitForSelector('[data-testid="waived"]');
+    assert.match(await page.textContent('[data-testid="waived"]'), /客户对服务不满意/);
+    await page.waitForSelector('[data-testid="waive-due"]', { state: "detached" });
+    await page.close();
+
+    const after = await api.ok("GET", `/v1/admin/orders/${unpaid.order.id}`, { token: operator.token });
+    assert.equal(after.due.settled, true);
+    assert.equal(after.due.waived.reason, "客户对服务不满意，平台承担");
+    // the customer may book again
+    const again = await api.bookFirstFree(unpaid.customer, "svc_demoElectrical", { fromDay: 2 });
+    assert.ok(again, "booked again after the waiver");
   });
 });

@@ -68,7 +68,9 @@ describe(`dispatch with ${MANY} technicians in reach of one job`, () => {
       env,
       ids,
       customers.map((x) => x.session.accountId),
+      [placed.id],
     );
     expect(facts.earnings[last]).toBeGreaterThan(0);
+    expect(facts.merchants).toEqual({}); // a platform order: no merchant rule
   });
 });

@@ -139,7 +139,7 @@ describe("batched dispatch in the cell", () => {
         // the tick as the Worker runs it, with no history in the records
         const input = await stub.batchInput();
         const { decisions } = await stub.tickBatch(
-          { earnings: {}, acceptance: {}, favourites: {} },
+          { earnings: {}, acceptance: {}, favourites: {}, merchants: {} },
           input.jobs.map((j) => j.holdKey),
         );
 

@@ -218,7 +218,7 @@ describe("coordinates at rest", () => {
     for (const v of [...expected.values()].flatMap((p) => [p.lat, p.lng])) expect(await cellsContaining(v.toFixed(4))).toEqual([]);
 
     // Idempotent: a second run seals nothing and leaves every ciphertext as it was.
-    expect(await backfillCoordinates(env)).toEqual({ addresses: { sealed: 0, remaining: 0 }, orders: { sealed: 0, remaining: 0 } });
+    expect(await backfillCoordinates(env)).toMatchObject({ addresses: { sealed: 0, remaining: 0 }, orders: { sealed: 0, remaining: 0 } });
     for (const [id, row] of after) expect((await rowOf(tableOf(id), id)).coords_enc).toBe(row.coords_enc);
     // The owner reads the exact point, the booking path too (a new quote at the backfilled address books).
     const owner = await call("GET", "/v1/me/addresses", { token: customers[2]!.session.token });

@@ -666,6 +666,12 @@ export const MATRIX: Record<string, MatrixEntry> = {
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/withdrawals/${await o.withdrawal()}/reject`, body: { reason: "no" } }),
   },
+  // waived by the platform only (it bears the amount): a merchant_admin gets 403
+  "POST /v1/admin/orders/{id}/due/waive": {
+    roles: PLATFORM,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/orders/${await o.unpaidOrder()}/due/waive`, body: { reason: "matrix waiver" } }),
+  },
   "GET /v1/admin/reviews": {
     roles: STAFF,
     request: () => ({ path: "/v1/admin/reviews?limit=100" }),

@@ -139,6 +139,18 @@ export class Objects {
     });
   }
 
+  /**
+   * A served order of side A left unpaid (its payment due open), of a customer of its own: an open
+   * due blocks its customer's bookings, and customer A must keep booking.
+   */
+  unpaidOrder(): Promise<string> {
+    return this.once("unpaidOrder", async () => {
+      const customer = await newCustomer(this.m.w.center);
+      const v = await visitTo(this.m.w, this.m.sessions.techA, "completed", { customer, start: nextStart(this.m.w) });
+      return v.order.id as string;
+    });
+  }
+
   async order(): Promise<string> {
     return (await this.visit("assigned")).id;
   }

@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { cashCollections, paymentDues } from "../schema";
+import { cashCollections, orderEvents, paymentDues } from "../schema";
 import { insertRow, type Guard } from "./statements";
 
 export type PaymentDueRow = typeof paymentDues.$inferSelect;
@@ -72,6 +72,46 @@ export function dueSettledStatements(db: Db, orderId: string, now: number): D1Pr
       )
       .bind(orderId, orderId),
   ];
+}
+
+/** True while the order's due was not waived (money may be applied to the order's balance). */
+export const notWaived = (orderId: string): Guard => ({
+  sql: "NOT EXISTS (SELECT 1 FROM payment_dues WHERE order_id = ? AND waived_at IS NOT NULL)",
+  params: [orderId],
+});
+
+/** True once the due of `orderId` was waived by exactly this waiver (`at`, `by`): what the waiver's other writes hang on. */
+export const waivedBy = (orderId: string, at: number, by: string): Guard => ({
+  sql: "EXISTS (SELECT 1 FROM payment_dues WHERE order_id = ? AND waived_at = ? AND waived_by = ?)",
+  params: [orderId, at, by],
+});
+
+/**
+ * Waives the order's due: settles it with the waiver recorded, only while it is unsettled and
+ * exactly `amount` is still due when the batch runs (a payment or cash that arrived meanwhile makes
+ * it fail, and the caller looks again); and takes the order out of the exception queue.
+ */
+export function dueWaivedStatements(
+  db: Db,
+  orderId: string,
+  w: { at: number; by: string; reason: string; amount: number },
+): D1PreparedStatement[] {
+  return [
+    db.$client
+      .prepare(
+        `UPDATE payment_dues SET settled_at = ?, waived_at = ?, waived_by = ?, waive_reason = ?, waived_amount = ?
+         WHERE order_id = ? AND settled_at IS NULL AND (SELECT total FROM orders WHERE id = ?) - ${COLLECTED} = ?`,
+      )
+      .bind(w.at, w.at, w.by, w.reason, w.amount, orderId, orderId, orderId, orderId, w.amount),
+    db.$client
+      .prepare("UPDATE orders SET exception = NULL WHERE id = ? AND exception = 'unpaid' AND " + waivedBy(orderId, w.at, w.by).sql)
+      .bind(orderId, ...waivedBy(orderId, w.at, w.by).params),
+  ];
+}
+
+/** A timeline entry of the order that stays as it is (e.g. its balance waived), written only under `guard`. */
+export function sameStatusEvent(db: Db, row: typeof orderEvents.$inferSelect, guard: Guard): D1PreparedStatement {
+  return insertRow(db, orderEvents, row, guard);
 }
 
 /** Unsettled dues whose order took money that is not split yet (or is paid in full): to settle. */

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { StoredHome } from "../../lib/coordinates";
 import type { Db } from "../client";
 import { technicians } from "../schema";
 
@@ -10,14 +11,13 @@ export async function repointHome(
   db: Db,
   technicianId: string,
   fromCell: string,
-  to: { lat: number; lng: number; cell: string; cityId: string; serviceRadiusKm: number; transferId: string },
+  to: { home: Omit<StoredHome, "id">; cell: string; cityId: string; serviceRadiusKm: number; transferId: string },
   now = Date.now(),
 ): Promise<boolean> {
   const rows = await db
     .update(technicians)
     .set({
-      homeLat: to.lat,
-      homeLng: to.lng,
+      ...to.home,
       homeCell: to.cell,
       cityId: to.cityId,
       serviceRadiusKm: to.serviceRadiusKm,
@@ -30,16 +30,16 @@ export async function repointHome(
   return rows.length > 0;
 }
 
-/** Updates the home position within the same cell. */
+/** Updates the home position (its sealed and clear columns) within the same cell. */
 export async function updateHomeInCell(
   db: Db,
   technicianId: string,
-  to: { lat: number; lng: number; serviceRadiusKm: number },
+  to: { home: Omit<StoredHome, "id">; serviceRadiusKm: number },
   now = Date.now(),
 ) {
   await db
     .update(technicians)
-    .set({ homeLat: to.lat, homeLng: to.lng, serviceRadiusKm: to.serviceRadiusKm, updatedAt: now })
+    .set({ ...to.home, serviceRadiusKm: to.serviceRadiusKm, updatedAt: now })
     .where(eq(technicians.id, technicianId));
 }
 

@@ -1,14 +1,20 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import type { TechnicianProfile } from "../../../durable/cell.types";
 import { DEFAULT_WEEKLY_SHIFTS } from "../../domain/shifts";
+import { homeAsPoint, type StoredPoint } from "../../lib/coordinates";
 import { chunked } from "../chunks";
 import type { Db } from "../client";
-import { cities, merchants, technicians } from "../schema";
+import { cities, merchants, orders, technicians } from "../schema";
 import type { Guard } from "./statements";
 
-/** A technician as the cells see them, plus where they live. */
+/**
+ * A technician as the cells see them, but for their exact home, which is kept sealed
+ * (`home`: open it with cellProfiles in src/cells/cells.service.ts before a cell gets the profile).
+ */
 export interface RosterEntry {
-  profile: TechnicianProfile;
+  profile: Omit<TechnicianProfile, "home">;
+  /** The home columns as stored (sealed exact point, ~1 km clear one). */
+  home: StoredPoint;
   homeCell: string;
   accountId: string;
   updatedAt: number;
@@ -33,12 +39,12 @@ function toEntry(row: {
     accountId: t.accountId,
     updatedAt: t.updatedAt,
     transferPending: t.transferId !== null,
+    home: homeAsPoint(t),
     profile: {
       id: t.id,
       merchantId: t.merchantId,
       name: t.name,
       skills: t.skills,
-      home: { lat: t.homeLat, lng: t.homeLng },
       serviceRadiusKm: t.serviceRadiusKm,
       status: t.status,
       ratingX100: t.ratingX100,
@@ -115,6 +121,26 @@ export async function cellVersionsForMerchant(
     db.select({ platformTechnicians: merchants.platformTechnicians }).from(merchants).where(eq(merchants.id, merchantId)).limit(1),
   ]);
   return { versions: versionsOf(rows), platformTechnicians: merchant?.platformTechnicians ?? false };
+}
+
+/**
+ * The merchant rule of each of `orderIds` that is a merchant's order (platform orders and unknown
+ * ids are left out): whose technicians batched dispatch may move it to, as the records say now.
+ */
+export async function merchantRulesOfOrders(
+  db: Db,
+  orderIds: string[],
+): Promise<Record<string, { merchantId: string; platformTechnicians: boolean }>> {
+  const out: Record<string, { merchantId: string; platformTechnicians: boolean }> = {};
+  for (const ids of chunked(orderIds, 90)) {
+    const rows = await db
+      .select({ id: orders.id, merchantId: merchants.id, platformTechnicians: merchants.platformTechnicians })
+      .from(orders)
+      .innerJoin(merchants, eq(merchants.id, orders.merchantId))
+      .where(inArray(orders.id, ids));
+    for (const r of rows) out[r.id] = { merchantId: r.merchantId, platformTechnicians: r.platformTechnicians };
+  }
+  return out;
 }
 
 /** The merchant of each technician (null: a platform technician); unknown ids are left out. */
