@@ -57,10 +57,28 @@ export async function pushTechnician(env: Env, technicianId: string): Promise<Ro
   return entry;
 }
 
-/** Reloads a cell's whole roster from D1 (when the cell reports its copy is older than `version`). */
+/**
+ * Reloads a cell's whole roster from D1 (when the cell reports its copy is older than `version`). A
+ * technician whose sealed home does not open (a value copied from another row) is left out and
+ * logged, so one bad row cannot keep the rest of the cell from being dispatched.
+ */
 export async function syncCellRoster(env: Env, cell: string, version: number): Promise<void> {
   const entries = await rosterOfCell(getDb(env), cell);
-  await cellStub(env, cell).syncRoster(await cellProfiles(env, entries), version);
+  const profiles = await Promise.all(
+    entries.map((e) =>
+      cellProfiles(env, [e]).then(
+        ([p]) => p!,
+        () => {
+          console.error(JSON.stringify({ level: "error", msg: "technician.home_unreadable", technicianId: e.profile.id, cell }));
+          return null;
+        },
+      ),
+    ),
+  );
+  await cellStub(env, cell).syncRoster(
+    profiles.filter((p): p is TechnicianProfile => p !== null),
+    version,
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { pushTechnician } from "../../src/cells/cells.service";
+import { pushTechnician, syncCellRoster } from "../../src/cells/cells.service";
 import { haversineKm } from "../../src/domain/geo";
 import { backfillCoordinates } from "../../src/identity/coordinates-backfill.service";
 import { exactPoint, technicianHome, type StoredHome } from "../../src/lib/coordinates";
@@ -91,7 +91,10 @@ describe("technicians' homes at rest", () => {
     ).rejects.toThrow();
     // The copied home never reaches a cell: the profile push refuses.
     await expect(pushTechnician(env, b.id)).rejects.toThrow();
-    await expect(pushTechnician(env, a.id)).resolves.toMatchObject({ profile: { id: a.id } });
+    const entryA = await pushTechnician(env, a.id);
+    expect(entryA).toMatchObject({ profile: { id: a.id } });
+    // A whole-cell reload leaves the bad row out instead of failing for everyone in the cell.
+    await expect(syncCellRoster(env, entryA.homeCell, 0)).resolves.toBeUndefined();
   });
 
   it("dispatch still books, with travel worked out from the exact home, not the rounded one", async () => {
