@@ -1031,7 +1031,11 @@ export interface paths {
         put?: never;
         /**
          * Move my order to another start (same technician, atomic)
-         * @description The old interval is released only if the new one is taken. Allowed until the technician sets off. A later cancellation refunds at most the cancellation policy's tier at the moment of the move (taken against the start being left), so moving a late booking out does not buy a full refund; the price stays as booked.
+         * @description The old interval is released only if the new one is taken. Allowed until the technician sets off. A later cancellation refunds at most the cancellation policy's tier at the moment of the move (taken against the start being left), so moving a late booking out does not buy a full refund.
+         *
+         *     **Price.** The lines that depend on the start (`night`, `holiday`) are priced again for the new start by the same rules as a fresh quote (the service's current surcharge rules on the order's base, units and extras); every other line stays as booked (rush, distance, a coupon, approved extra charges). If the total stays the same the move goes through at once. If it changes, nothing is moved and the answer is 409 `PRICE_CHANGED` carrying `quoteId` (a signed reschedule quote `rsq_…`, valid `QUOTE_TTL_SECONDS`), `expiresAt`, `start`, `end`, the new `lines`, `total`, `previousTotal` and `difference`. Send the same `start` again with that `quoteId` to confirm: the move, the new lines and total, and the money are written together (the calendar move is unchanged, so there is no double booking). A `quoteId` that is altered, for another order or start: 400 `QUOTE_INVALID`; expired: 400 `QUOTE_EXPIRED`; the order moved or its lines changed since it was quoted (e.g. the quote was used already): 409 `RESCHEDULE_QUOTE_STALE`; the rules changed meanwhile: 409 `PRICE_CHANGED` again with a new quote. Nothing changes on any of these.
+         *
+         *     **Money.** Paid above the new total: the difference is refunded through the provider that took it (refund kind `reschedule`). Paid in full and now dearer: the difference is due, paid as the `balance` stage of `POST /v1/orders/{id}/payments` (left unpaid, it stays due at completion like any balance). Not paid yet (pay after service, or waiting for payment): only the total changes; a full payment started before the move settles against the new total (paid above it: refunded, kind `reschedule`; below it: the rest is the balance). The timeline entry (`rescheduled, price changed`) carries a `note` in zh-CN and en, and the customer gets an `order.repriced` notice.
          */
         post: operations["rescheduleOrder"];
         delete?: never;
@@ -1296,6 +1300,26 @@ export interface paths {
          * @description For a completed (it passes through after_sales) or cancelled order. 409 NOTHING_TO_REFUND, 409 REFUND_IN_PROGRESS, 409 INVALID_TRANSITION for a live order (cancel it instead). 503 REFUND_DELAYED when the provider does not answer: the refunds are recorded (processing) and reconciliation sends them; the problem carries the `refunds`.
          */
         post: operations["refundOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orders/{id}/due/waive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Waive what a served order still owes (operators and admins; reason required; audited)
+         * @description For a completed order not paid in full (its payment due, which blocks the customer's new bookings with 409 UNPAID_BALANCE and puts the order in the exception queue as `unpaid`). The rest is written off as the platform's expense (a `waiver` ledger transaction: Dr waiver_expense, Cr the platform's, merchant's and technician's shares), the customer may book again and is told (payment.waived, zh-CN and en), the order's timeline shows `balance waived`, and the waiver is audited as `due.waive`. Platform operators and admins only: a merchant_admin gets 403 FORBIDDEN. Exactly one of a waiver and a payment racing it settles the due: money arriving after the waiver is refunded. 404 for an unknown order or one with no due; 409 NOTHING_TO_PAY once it is settled (paid or waived).
+         */
+        post: operations["waivePaymentDue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1679,7 +1703,7 @@ export interface paths {
         put?: never;
         /**
          * Approve a change the technician asked for on my order
-         * @description An extra charge adds its lines to the order and its total (timeline: `extra charge approved`). A time change reschedules with the same technician, atomically; if that time is no longer free the change is rejected (`slot no longer free`) and the answer is 409 SLOT_UNAVAILABLE. 409 CHANGE_NOT_PENDING once decided; 409 INVALID_STATE when the order has moved past it; 409 CHANGE_OUTDATED when its technician no longer has the order.
+         * @description An extra charge adds its lines to the order and its total (timeline: `extra charge approved`). A time change reschedules with the same technician, atomically, at the price as booked (the technician proposed it; a move the customer asks for is priced again, see `POST /v1/orders/{id}/reschedule`); if that time is no longer free the change is rejected (`slot no longer free`) and the answer is 409 SLOT_UNAVAILABLE. 409 CHANGE_NOT_PENDING once decided; 409 INVALID_STATE when the order has moved past it; 409 CHANGE_OUTDATED when its technician no longer has the order.
          */
         post: operations["approveOrderChange"];
         delete?: never;
@@ -3605,6 +3629,17 @@ export interface components {
             virtualNumber?: string | null;
             /** @description Staff only: why it waits in the exception queue (manual_dispatch, no_candidate, max_rounds, late, after_sales, calendar_lost, unpaid: completed and still not paid PAYMENT_DUE_EXCEPTION_HOURS later) */
             exception?: string | null;
+            /** @description Staff only: the served order's payment due, if it was not paid in full at completion (open while `settled` is false: the customer cannot book; POST /v1/admin/orders/{id}/due/waive waives it) */
+            due?: {
+                since: string;
+                settled: boolean;
+                waived: {
+                    amount: number;
+                    reason: string;
+                    at: string;
+                    by: string;
+                } | null;
+            } | null;
             /** @description Staff only: the merchant whose service it is */
             merchantId?: string | null;
             /** @description Staff only */
@@ -3630,6 +3665,11 @@ export interface components {
                 from: string | null;
                 to: string;
                 reason: string;
+                /** @description What the entry means for the customer, in zh-CN and en (e.g. a reschedule's new price) */
+                note?: {
+                    zh: string;
+                    en: string;
+                };
             }[];
             version: number;
             createdAt: string;
@@ -3665,7 +3705,7 @@ export interface components {
             /** @enum {string} */
             provider: "wechatpay" | "alipay" | "stripe" | "sandbox";
             /** @enum {string} */
-            kind: "cancellation" | "complaint" | "operator" | "late_payment" | "duplicate" | "provider";
+            kind: "cancellation" | "complaint" | "operator" | "late_payment" | "duplicate" | "provider" | "reschedule";
             amount: components["schemas"]["Money"];
             /** @enum {string} */
             status: "pending_approval" | "processing" | "succeeded" | "failed" | "rejected";
@@ -3735,10 +3775,19 @@ export interface components {
                 package: string;
             } | null;
         };
+        DueWaiver: {
+            orderId: string;
+            waived: components["schemas"]["Money"];
+            reason: string;
+            /** Format: date-time */
+            waivedAt: string;
+            /** @description The staff account that waived it */
+            waivedBy: string;
+        };
         LedgerTransaction: {
             id: string;
             /** @enum {string} */
-            kind: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection";
+            kind: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection" | "waiver";
             ref: string;
             orderId: string | null;
             merchantId: string | null;
@@ -10123,6 +10172,8 @@ export interface operations {
                 "application/json": {
                     /** Format: date-time */
                     start: string;
+                    /** @description The reschedule quote of a 409 PRICE_CHANGED answer: confirms its new price */
+                    quoteId?: string;
                 };
             };
         };
@@ -11666,6 +11717,115 @@ export interface operations {
             };
         };
     };
+    waivePaymentDue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Waived */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueWaiver"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listWithdrawals: {
         parameters: {
             query?: {
@@ -12434,7 +12594,7 @@ export interface operations {
             query?: {
                 orderId?: string;
                 account?: string;
-                kind?: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection";
+                kind?: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection" | "waiver";
                 from?: string;
                 to?: string;
                 /** @description Page size (1–100) */

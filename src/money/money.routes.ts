@@ -184,6 +184,7 @@ export const refundOrder = createRoute({
 });
 
 export const waiveDue = createRoute({
+  operationId: "waivePaymentDue",
   method: "post",
   path: "/v1/admin/orders/{id}/due/waive",
   tags: ["Money"],
