@@ -23,6 +23,7 @@ import type {
   TransferSnapshot,
 } from "./cell.types";
 import { PresenceStore } from "./presence.store";
+import { logger } from "../src/lib/log";
 
 const num = (v: string | undefined, fallback: number) => {
   const n = Number(v);
@@ -474,7 +475,7 @@ export class CellDO extends DurableObject<Env> {
         await this.env.CELL_EVENTS.sendBatch(rows.map((r) => ({ body: r.message, contentType: "json" as const })));
       } catch (err) {
         this.resendAt = Date.now() + RESEND_AFTER_MS;
-        console.error(JSON.stringify({ level: "error", msg: "cell.events_send_failed", cell, count: rows.length, error: String(err) }));
+        logger.error("cell.events_send_failed", { cell, count: rows.length, error: String(err) });
         return;
       }
       this.resendAt = null;

@@ -15,6 +15,7 @@ import { reconcileNumberBindings } from "./visit/number-privacy.service";
 import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
+import { logger } from "./lib/log";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const failed = await withOutbox(env, (scoped) => runSteps(scoped, now));
@@ -23,7 +24,7 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
     await drainOutbox(env);
   } catch (err) {
     failed.push("outbox");
-    console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: "outbox", error: String(err) }));
+    logger.error("scheduled.step_failed", { step: "outbox", error: String(err) });
   }
   if (failed.length) throw new Error(`scheduled steps failed: ${failed.join(", ")}`);
 }
@@ -35,22 +36,21 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       "reconcile",
       async () => {
         const summary = await reconcilePendingPayments(env, now);
-        console.log(JSON.stringify({ level: "info", msg: "reconcile", ...summary }));
+        logger.info("reconcile", { ...summary });
       },
     ],
     [
       "statements",
       async () => {
         const summary = await runDueStatements(env, now);
-        if (summary.due > 0) console.log(JSON.stringify({ level: "info", msg: "statements", ...summary }));
+        if (summary.due > 0) logger.info("statements", { ...summary });
       },
     ],
     [
       "payment-dues",
       async () => {
         const summary = await runPaymentDues(env, now);
-        if (summary.settled || summary.reminded || summary.escalated)
-          console.log(JSON.stringify({ level: "info", msg: "payment_dues", ...summary }));
+        if (summary.settled || summary.reminded || summary.escalated) logger.info("payment_dues", { ...summary });
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
@@ -58,8 +58,7 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       "number-privacy",
       async () => {
         const summary = await reconcileNumberBindings(env, now);
-        if (summary.bound || summary.unbound || summary.failed)
-          console.log(JSON.stringify({ level: "info", msg: "number_privacy", ...summary }));
+        if (summary.bound || summary.unbound || summary.failed) logger.info("number_privacy", { ...summary });
       },
     ],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
@@ -71,7 +70,7 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       await step();
     } catch (err) {
       failed.push(name);
-      console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: name, error: String(err) }));
+      logger.error("scheduled.step_failed", { step: name, error: String(err) });
     }
   }
   return failed;

@@ -18,6 +18,7 @@ import { onHoldExpiredWithPayments } from "../money/settle.service";
 import { withOutbox } from "../notifications/outbox.service";
 import { handleDeadline, offerFromBatch } from "../orders/order-flow.service";
 import { cellStub } from "./cells.service";
+import { logger } from "../lib/log";
 
 const meta = { id: z.string().min(1), cell: z.string().min(1) };
 
@@ -101,29 +102,25 @@ async function actOnCellEvents(batch: MessageBatch<unknown>, env: Env): Promise<
     if (!parsed.success) {
       // Nothing can ever act on it: straight to the operators, not round the retry loop.
       await park(env, msg.body, `not a cell event: ${parsed.error.issues.map((i) => i.message).join("; ")}`, msg.attempts);
-      console.error(JSON.stringify({ level: "error", msg: "cell.event_malformed", queueMessageId: msg.id }));
+      logger.error("cell.event_malformed", { queueMessageId: msg.id });
       msg.ack();
       continue;
     }
     const event = parsed.data;
     try {
       await handleCellEvent(env, event);
-      console.log(JSON.stringify({ level: "info", msg: "cell.event", id: event.id, type: event.type, cell: event.cell }));
+      logger.info("cell.event", { id: event.id, type: event.type, cell: event.cell });
       msg.ack();
     } catch (err) {
       const delaySeconds = cellEventRetrySeconds(env, msg.attempts);
-      console.error(
-        JSON.stringify({
-          level: "warn",
-          msg: "cell.event_retry",
-          id: event.id,
-          type: event.type,
-          cell: event.cell,
-          attempts: msg.attempts,
-          delaySeconds,
-          error: String(err),
-        }),
-      );
+      logger.warn("cell.event_retry", {
+        id: event.id,
+        type: event.type,
+        cell: event.cell,
+        attempts: msg.attempts,
+        delaySeconds,
+        error: String(err),
+      });
       msg.retry({ delaySeconds });
     }
   }
@@ -134,15 +131,7 @@ export async function consumeCellDeadLetters(batch: MessageBatch<unknown>, env: 
   for (const msg of batch.messages) {
     const body = msg.body as Partial<CellEvent> | null;
     await park(env, msg.body, `acting on it kept failing: see the cell.event_retry log lines of ${body?.id ?? msg.id}`, msg.attempts);
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "cell.event_dead_letter",
-        id: body?.id ?? null,
-        type: body?.type ?? null,
-        cell: body?.cell ?? null,
-      }),
-    );
+    logger.error("cell.event_dead_letter", { id: body?.id ?? null, type: body?.type ?? null, cell: body?.cell ?? null });
     msg.ack();
   }
 }

@@ -36,6 +36,7 @@ import { pushSender, PushError, smsSender, SmsError, type DeviceRegistry, type P
 import { ProviderError } from "../adapters/provider-error";
 import { sendBySubscribe, subscribeAppFor, subscribeChannel, type SubscribeChannel } from "./wechat-subscribe.service";
 import { followOrderNumber, followsOrderNumber } from "../visit/number-privacy.service";
+import { log, logger } from "../lib/log";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
@@ -191,9 +192,6 @@ function isEnvelope(v: unknown): v is OutboxEnvelope {
   const o = v as Partial<OutboxEnvelope> | null;
   return !!o && typeof o.id === "string" && typeof o.topic === "string" && typeof o.payload === "object" && o.payload !== null;
 }
-
-const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  (level === "info" ? console.log : console.error)(JSON.stringify({ level, msg, ...fields }));
 
 /** A message of the batch that names people or may move a virtual number. */
 interface Work {
@@ -362,7 +360,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       error: source?.lastError ?? "delivery kept failing",
       attempts: Math.max(source?.attempts ?? 0, msg.attempts),
     });
-    console.error(JSON.stringify({ level: "error", msg: "notification.dead_letter", id, topic: body?.topic ?? null }));
+    logger.error("notification.dead_letter", { id, topic: body?.topic ?? null });
     msg.ack();
   }
 }

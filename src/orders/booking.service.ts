@@ -56,6 +56,7 @@ import { orderIdOf } from "./order-ids";
 import { getOwnOrder } from "./orders.service";
 import { refuseOverOpenOrderCap, withinOpenOrderCap } from "./open-orders";
 import { newStartCode } from "../visit/start-code.service";
+import { logger } from "../lib/log";
 
 export interface PlaceOrderInput {
   quoteId: string;
@@ -108,7 +109,7 @@ class Duplicate extends Error {
 function quietly(work: Promise<unknown>, what: string): Promise<void> {
   return work.then(
     () => undefined,
-    (err: unknown) => console.error(JSON.stringify({ level: "error", msg: what, error: String(err) })),
+    (err: unknown) => logger.error(what, { error: String(err) }),
   );
 }
 
