@@ -36,11 +36,11 @@ const VALUE_PATTERNS: [kind: string, pattern: RegExp][] = [
   ["code", /(?:\b(?:code|otp|devcode|startcode|pin)\b|验证码)["']?\s*[:=]?\s*["']?\d{4,8}(?!\d)/gi],
   // International numbers with their +: +86 138…, +1 415 555 0100.
   ["phone", /\+\d{1,3}[\s-]?\d(?:[\s-]?\d){6,13}(?!\d)/g],
-  // Mainland mobile numbers without the country code.
-  ["phone", /(?<![0-9A-Za-z_])1[3-9]\d{9}(?![0-9A-Za-z_])/g],
+  // Mainland mobile numbers without the country code (not inside an id: "ord_…K13912345678X").
+  ["phone", /(?<![0-9A-Za-z_])1[3-9]\d{9}(?!\d)/g],
   // Card-like: 15 to 19 digits (spaces or dashes between groups allowed) that pass Luhn's check
   // (13-digit millisecond timestamps stay readable).
-  ["card", /(?<![0-9A-Za-z_])\d(?:[ -]?\d){14,18}(?![0-9A-Za-z_])/g],
+  ["card", /(?<![0-9A-Za-z_])\d(?:[ -]?\d){14,18}(?!\d)/g],
 ];
 
 /** Luhn's check: true for a plausible card number (so timestamps and ids of digits are kept). */

@@ -186,7 +186,14 @@ describe("request log", () => {
     expect(me.status).toBe(200);
     const lines = requestLines(log, me.headers.get("X-Request-Id"));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "info", method: "GET", route: "/v1/me", status: 200, accountId: session.accountId, roles: ["customer"] });
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      method: "GET",
+      route: "/v1/me",
+      status: 200,
+      accountId: session.accountId,
+      roles: ["customer"],
+    });
     expect(typeof lines[0]!.ms).toBe("number");
     expect(lines[0]!.ms).toBeGreaterThanOrEqual(0);
 
