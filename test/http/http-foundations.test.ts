@@ -65,11 +65,11 @@ describe("problem+json errors", () => {
 
   it("an unexpected fault is 500 INTERNAL that reveals nothing, and is logged with its request id", async () => {
     const secret = "no such table: internal_ledger_shadow";
-    vi.spyOn(env.DB, "prepare").mockImplementation(() => {
+    vi.spyOn(env.DB, "withSession").mockImplementation(() => {
       throw new Error(`D1_ERROR: ${secret}`);
     });
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const res = await call("GET", "/healthz", { headers: { "Accept-Language": "en" } });
+    const res = await call("GET", "/v1/skills", { headers: { "Accept-Language": "en" } });
     expectProblem(res, 500, "INTERNAL");
     expect(res.body.detail).toBe("Something went wrong on our side.");
     const text = JSON.stringify(res.body);

@@ -79,6 +79,7 @@ async function codeFor(): Promise<{ phone: string; code: string }> {
 
 export const MATRIX: Record<string, MatrixEntry> = {
   "GET /healthz": { roles: "public", request: () => ({ path: "/healthz" }) },
+  "GET /readyz": { roles: "public", request: () => ({ path: "/readyz" }) },
   // sign-in
   "POST /v1/auth/otp": { roles: "public", request: () => ({ path: "/v1/auth/otp", body: { phone: uniquePhone() } }) },
   "POST /v1/auth/token": { roles: "public", request: async () => ({ path: "/v1/auth/token", body: await codeFor() }) },
