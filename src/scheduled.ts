@@ -15,6 +15,7 @@ import { reconcileNumberBindings } from "./visit/number-privacy.service";
 import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
+import { checkExceptionQueues } from "./observability";
 import { logger } from "./lib/log";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
@@ -59,6 +60,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       async () => {
         const summary = await reconcileNumberBindings(env, now);
         if (summary.bound || summary.unbound || summary.failed) logger.info("number_privacy", { ...summary });
+      },
+    ],
+    [
+      "exception-queues",
+      async () => {
+        // Every city's exception queue into the metrics; an alert for each above the threshold.
+        const summary = await checkExceptionQueues(env, now);
+        if (summary.alerted) logger.warn("exception_queues", { ...summary });
       },
     ],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.

@@ -19,6 +19,7 @@ import { withOutbox } from "../notifications/outbox.service";
 import { handleDeadline, offerFromBatch } from "../orders/order-flow.service";
 import { cellStub } from "./cells.service";
 import { logger } from "../lib/log";
+import { alertDeadLetter, batchLag, METRICS, raiseAlert, recordMetrics } from "../observability";
 
 const meta = { id: z.string().min(1), cell: z.string().min(1) };
 
@@ -33,6 +34,13 @@ export const CellEventSchema = z.discriminatedUnion("type", [
     version: z.number().int(),
   }),
   z.object({ type: z.literal("batch.due"), ...meta }),
+  z.object({
+    type: z.literal("alarm.failed"),
+    ...meta,
+    failures: z.number().int().min(1),
+    since: z.number().int(),
+    error: z.string().max(500),
+  }),
 ]) satisfies z.ZodType<CellEvent>;
 
 /**
@@ -66,6 +74,13 @@ export async function handleCellEvent(env: Env, event: CellEvent): Promise<void>
       return handleDeadline(env, event.orderId, event.kind, event.version);
     case "batch.due":
       return runBatchTick(env, event.cell);
+    case "alarm.failed":
+      await raiseAlert(env, {
+        kind: "cell_alarm_failed",
+        key: `cell_alarm_failed:${event.cell}`,
+        details: { cell: event.cell, failures: event.failures, since: new Date(event.since).toISOString(), error: event.error },
+      });
+      return;
   }
 }
 
@@ -78,14 +93,17 @@ export function cellEventRetrySeconds(env: Env, attempts: number): number {
 /** What operators see of a message that can never be acted on, or that the queue gave up on. */
 async function park(env: Env, body: unknown, error: string, attempts: number): Promise<void> {
   const parsed = CellEventSchema.safeParse(body);
+  const id = newId("msg");
+  const topic = parsed.success ? parsed.data.type : "malformed";
   await insertDeadLetter(getDb(env), {
-    id: newId("msg"),
+    id,
     queue: CELL_EVENTS_QUEUE,
-    topic: parsed.success ? parsed.data.type : "malformed",
+    topic,
     payload: parsed.success ? parsed.data : { body },
     error,
     attempts,
   });
+  await alertDeadLetter(env, CELL_EVENTS_QUEUE, { id, topic });
 }
 
 /**
@@ -97,6 +115,7 @@ export function consumeCellEvents(batch: MessageBatch<unknown>, env: Env): Promi
 }
 
 async function actOnCellEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await recordMetrics(env, [{ name: METRICS.queueLag, cityId: null, value: batchLag(batch) }]);
   for (const msg of batch.messages) {
     const parsed = CellEventSchema.safeParse(msg.body);
     if (!parsed.success) {

@@ -43,6 +43,7 @@ import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { providerConfigured } from "./providers";
 import { logger } from "../lib/log";
+import { raiseAlert } from "../observability";
 
 /** A failed run is tried again by the cron after this long. */
 export const STATEMENT_RETRY_MS = 30 * 60_000;
@@ -168,6 +169,17 @@ export async function runStatement(
     ["missing_here", "missing_at_provider", "amount_mismatch", "status_mismatch"].map((k) => [k, found.filter((m) => m.kind === k).length]),
   );
   logger.info("statement.reconciled", { provider: p.provider, day: p.day, source: p.source, lines: lines.length, empty, ...counts });
+  if (found.length > 0) {
+    await raiseAlert(
+      env,
+      {
+        kind: "reconciliation_mismatch",
+        key: `reconciliation_mismatch:${p.provider}:${p.day}`,
+        details: { provider: p.provider, day: p.day, mismatches: found.length, ...counts },
+      },
+      now,
+    );
+  }
   return { provider: p.provider, status: "succeeded", lines: lines.length, mismatches: found.length, error: null };
 }
 

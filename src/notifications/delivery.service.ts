@@ -37,6 +37,10 @@ import { ProviderError } from "../adapters/provider-error";
 import { sendBySubscribe, subscribeAppFor, subscribeChannel, type SubscribeChannel } from "./wechat-subscribe.service";
 import { followOrderNumber, followsOrderNumber } from "../visit/number-privacy.service";
 import { log, logger } from "../lib/log";
+import { alertDeadLetter, batchLag, countStatement, METRICS } from "../observability";
+
+/** The queue this consumer serves (wrangler.toml). */
+const NOTIFICATIONS_QUEUE = "doorstep-notifications";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
@@ -256,6 +260,11 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   try {
     if (work.length > 0) await deliverBatch(env, cfg, work, writes, settle, now);
     const statements = deliveryWrites(db, writes, now);
+    // The batch's queue lag joins the batch's own write (no round trip of its own); a batch of
+    // readiness probes alone writes nothing.
+    if (batch.messages.some((m) => !isReadinessProbe(m.body))) {
+      statements.push(countStatement(env, { name: METRICS.queueLag, cityId: null, value: batchLag(batch, now) }, now));
+    }
     if (statements.length > 0) await runBatch(db, statements);
   } catch (err) {
     // Nothing of the batch was recorded: all of it again later (what went out is sent again: at least once).
@@ -264,6 +273,11 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     return;
   }
   for (const s of settle) s();
+  // Refused for good (or unreadable): parked with the dead letters, so the operators hear of it.
+  if (writes.deadLetters.length > 0) {
+    const first = writes.deadLetters[0]!;
+    await alertDeadLetter(env, NOTIFICATIONS_QUEUE, { id: first.id, topic: first.topic }, now);
+  }
 }
 
 /** Reads what `work` needs in one statement, delivers each message, and adds what happened to `writes`. */
@@ -366,6 +380,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       attempts: Math.max(source?.attempts ?? 0, msg.attempts),
     });
     logger.error("notification.dead_letter", { id, topic: body?.topic ?? null });
+    await alertDeadLetter(env, NOTIFICATIONS_QUEUE, { id, topic: body?.topic ?? null });
     msg.ack();
   }
 }
