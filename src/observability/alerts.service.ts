@@ -87,7 +87,7 @@ export async function raiseAlert(env: Env, alert: Alert, now = Date.now()): Prom
       now - cfg.ALERT_DEDUP_MINUTES * 60_000,
     );
     out.suppressed = claim.suppressed;
-    logger.error("alert", { kind: alert.kind, key: alert.key, cityId: alert.cityId ?? null, sent: claim.send, ...alert.details });
+    logger.error("alert", { kind: alert.kind, alertKey: alert.key, cityId: alert.cityId ?? null, sent: claim.send, ...alert.details });
     if (!claim.send) return out;
     out.sent = true;
     const { title, body } = textsOf(alert);
@@ -120,10 +120,10 @@ export async function raiseAlert(env: Env, alert: Alert, now = Date.now()): Prom
     ]);
     out.webhook = webhook.status === "fulfilled" ? webhook.value : false;
     out.operators = operators.status === "fulfilled" ? operators.value : 0;
-    if (webhook.status === "rejected") logger.error("alert.webhook_failed", { key: alert.key, error: String(webhook.reason) });
-    if (operators.status === "rejected") logger.error("alert.notice_failed", { key: alert.key, error: String(operators.reason) });
+    if (webhook.status === "rejected") logger.error("alert.webhook_failed", { alertKey: alert.key, error: String(webhook.reason) });
+    if (operators.status === "rejected") logger.error("alert.notice_failed", { alertKey: alert.key, error: String(operators.reason) });
   } catch (err) {
-    logger.error("alert.failed", { kind: alert.kind, key: alert.key, error: String(err) });
+    logger.error("alert.failed", { kind: alert.kind, alertKey: alert.key, error: String(err) });
   }
   return out;
 }

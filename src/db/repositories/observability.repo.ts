@@ -30,11 +30,13 @@ export async function claimAlert(
          last_at = excluded.last_at,
          suppressed = CASE WHEN alerts.sent_at <= ?6 THEN 0 ELSE alerts.suppressed + 1 END,
          sent_at = CASE WHEN alerts.sent_at <= ?6 THEN excluded.sent_at ELSE alerts.sent_at END
-       RETURNING sent_at, occurrences, suppressed`,
+       RETURNING occurrences, suppressed`,
     )
     .bind(a.key, a.kind, a.cityId, JSON.stringify(a.details), now, sentBefore)
-    .first<{ sent_at: number; occurrences: number; suppressed: number }>();
-  return { send: row!.sent_at === now, occurrences: row!.occurrences, suppressed: row!.suppressed };
+    .first<{ occurrences: number; suppressed: number }>();
+  // A send resets `suppressed` to 0, a held-back repeat raises it: 0 means this occurrence is the one to send
+  // (comparing sent_at with now would not do: two raises of the same millisecond would both send).
+  return { send: row!.suppressed === 0, occurrences: row!.occurrences, suppressed: row!.suppressed };
 }
 
 export interface AlertRow {
