@@ -30,6 +30,7 @@ const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings")
 const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
+const Operate = lazy(() => import("./operate.js"), "Operate");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -176,6 +177,7 @@ function Shell({ session, t, lang, setLang }) {
     ["settings", t("settings")],
     ["money", t("money")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
+    ...(isPlatform ? [["operate", t("operate")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
@@ -214,11 +216,13 @@ function Shell({ session, t, lang, setLang }) {
                       ? html`<${Money} tab=${arg} />`
                       : screen === "notifications" && isPlatform
                         ? html`<${DeadLetters} />`
-                        : screen === "accounts" && isPlatform
-                          ? html`<${Accounts} />`
-                          : screen === "audit"
-                            ? html`<${AuditLog} />`
-                            : html`<${LiveMap} />`;
+                        : screen === "operate" && isPlatform
+                          ? html`<${Operate} />`
+                          : screen === "accounts" && isPlatform
+                            ? html`<${Accounts} />`
+                            : screen === "audit"
+                              ? html`<${AuditLog} />`
+                              : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>
