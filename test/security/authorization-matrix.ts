@@ -670,6 +670,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: async (o) => ({ path: `/v1/admin/coupons/${await o.coupon()}`, body: { name: "Renamed" } }),
   },
   "GET /v1/admin/notifications/dead-letters": { roles: PLATFORM, request: () => ({ path: "/v1/admin/notifications/dead-letters" }) },
+  "GET /v1/admin/metrics": { roles: PLATFORM, request: (o) => ({ path: `/v1/admin/metrics?cityId=${o.m.w.cityId}&hours=6` }) },
   "POST /v1/admin/notifications/dead-letters/{id}/replay": {
     roles: PLATFORM,
     request: async (o) => ({ path: `/v1/admin/notifications/dead-letters/${await o.deadLetter()}/replay` }),
