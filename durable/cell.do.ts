@@ -5,7 +5,7 @@ import type { WeeklyShifts } from "../src/domain/shifts";
 import { CalendarStore, MAX_INTERVAL_MS } from "./calendar.store";
 import { migrate } from "./cell.schema";
 import { parseWeights, type DispatchWeights } from "../src/domain/dispatch";
-import type { CellEventBody, DeadlineKind, DeadlineTimer } from "../src/domain/cell-events";
+import { ALARM_FAILURES_REPORTED, type CellEventBody, type DeadlineKind, type DeadlineTimer } from "../src/domain/cell-events";
 import type { StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
 import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
 import { OutboxStore } from "./outbox.store";
@@ -24,6 +24,7 @@ import type {
   TransferSnapshot,
 } from "./cell.types";
 import { PresenceStore } from "./presence.store";
+import { logger } from "../src/lib/log";
 
 const num = (v: string | undefined, fallback: number) => {
   const n = Number(v);
@@ -43,6 +44,13 @@ interface SocketAttachment {
 const SEND_BATCH = 100;
 /** After a failed send to the cell-events queue, the alarm tries again this much later. */
 const RESEND_AFTER_MS = 5_000;
+/** The cell's count of alarms failed in a row (synchronous KV of its storage). */
+const ALARM_FAILURES_KEY = "alarm_failures";
+interface AlarmFailures {
+  failures: number;
+  since: number;
+  error: string;
+}
 
 /**
  * One Durable Object per H3 cell: the single writer of the calendars of every technician homed in
@@ -449,14 +457,45 @@ export class CellDO extends DurableObject<Env> {
     // The runtime cleared the alarm to run this; armAlarm below sets the next one.
     this.alarmAt = null;
     const now = Date.now();
-    const offline = this.ctx.storage.transactionSync(() => {
-      this.expireHolds(now);
-      this.timersDue(now);
-      return this.presence.expireHeartbeats(now);
-    });
+    let offline: string[];
+    try {
+      offline = this.ctx.storage.transactionSync(() => {
+        this.expireHolds(now);
+        this.timersDue(now);
+        return this.presence.expireHeartbeats(now);
+      });
+    } catch (err) {
+      // The runtime retries a throwing alarm with backoff; the failure is counted first.
+      this.alarmFailed(String(err), now);
+      throw err;
+    }
     for (const technicianId of offline) this.broadcast(technicianId, this.presence.view(technicianId, now));
-    await this.sendOutbox();
+    const sendError = await this.sendOutbox();
+    if (sendError === null) this.ctx.storage.kv.delete(ALARM_FAILURES_KEY);
+    else this.alarmFailed(sendError, now);
     await this.armAlarm();
+  }
+
+  /**
+   * Counts a failed alarm (kept in the cell's storage until an alarm succeeds). At the
+   * ALARM_FAILURES_REPORTED-th failure in a row the cell writes an `alarm.failed` event to its
+   * outbox: it goes to the Worker, which alerts the operators, as soon as the cell can send again
+   * (at once when the failure was not the queue's). Reports once per run of failures.
+   */
+  private alarmFailed(error: string, now: number): void {
+    const prior = this.ctx.storage.kv.get<AlarmFailures>(ALARM_FAILURES_KEY);
+    const next: AlarmFailures = { failures: (prior?.failures ?? 0) + 1, since: prior?.since ?? now, error: error.slice(0, 300) };
+    this.ctx.storage.kv.put(ALARM_FAILURES_KEY, next);
+    logger.error("cell.alarm_failed", { cell: this.cellName(), failures: next.failures, error: next.error });
+    if (next.failures === ALARM_FAILURES_REPORTED) {
+      this.outbox.add({ type: "alarm.failed", failures: next.failures, since: next.since, error: next.error }, now);
+    }
+  }
+
+  /** Consecutive alarm failures (0 when the last alarm succeeded): for operators and tests. */
+  async alarmFailures(): Promise<{ failures: number; since: number | null; error: string | null }> {
+    const f = this.ctx.storage.kv.get<AlarmFailures>(ALARM_FAILURES_KEY);
+    return { failures: f?.failures ?? 0, since: f?.since ?? null, error: f?.error ?? null };
   }
 
   /** Moves due dispatch deadlines and a due batch tick from the timers to the outbox (inside a transaction). */
@@ -479,7 +518,7 @@ export class CellDO extends DurableObject<Env> {
    * Hands unsent outbox rows to the cell-events queue, marking them sent only once the queue took
    * them. A refused send leaves them for the alarm to try again a little later.
    */
-  private async sendOutbox(): Promise<void> {
+  private async sendOutbox(): Promise<string | null> {
     const cell = this.cellName();
     for (;;) {
       const rows = this.outbox.unsent(cell, SEND_BATCH);
@@ -488,8 +527,8 @@ export class CellDO extends DurableObject<Env> {
         await this.env.CELL_EVENTS.sendBatch(rows.map((r) => ({ body: r.message, contentType: "json" as const })));
       } catch (err) {
         this.resendAt = Date.now() + RESEND_AFTER_MS;
-        console.error(JSON.stringify({ level: "error", msg: "cell.events_send_failed", cell, count: rows.length, error: String(err) }));
-        return;
+        logger.error("cell.events_send_failed", { cell, count: rows.length, error: String(err) });
+        return String(err);
       }
       this.resendAt = null;
       this.ctx.storage.transactionSync(() =>
@@ -500,6 +539,7 @@ export class CellDO extends DurableObject<Env> {
       );
       if (rows.length < SEND_BATCH) break;
     }
+    return null;
   }
 
   // ---- WebSockets (hibernatable) ----

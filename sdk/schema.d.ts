@@ -11,8 +11,51 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and D1 reachability */
+        /**
+         * Liveness: the Worker runs (no I/O)
+         * @description Answers from the isolate alone, touching no binding: for a load balancer's liveness check. `/readyz` checks the dependencies.
+         */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: D1, a cell, the queue producer and R2, each with its latency
+         * @description Probes every dependency in parallel, each within 2000 ms: D1 (`select 1`), a cell Durable Object (`ping`, no storage), the notifications queue producer (one probe message, acknowledged unread by the consumer) and R2 (a `head` of a key that need not exist). 200 when all answer, 503 when any does not; the body names each check with `ok`, `ms` and, when down, `error` (`timeout` or `failed`; the detail is in the log line `readyz.failed`).
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A city's operating metrics per hour, and recent alerts
+         * @description Bookings and dispatch outcomes (counted from the orders and dispatch decisions), payment webhook failures and queue lag (all cities), and the city's exception queue (measured every minute by the cron), per hour of the last `hours` (default 24, at most 168); with the exception queue now and the alerts of the period. The same points go to Workers Analytics Engine (dataset `doorstep_metrics`) for Cloudflare's SQL API.
+         */
+        get: operations["getOperationsMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2832,6 +2875,60 @@ export interface components {
                 message: string;
             }[];
         };
+        Readiness: {
+            ok: boolean;
+            time: string;
+            checks: {
+                d1: components["schemas"]["ReadinessCheck"];
+                cell: components["schemas"]["ReadinessCheck"];
+                queue: components["schemas"]["ReadinessCheck"];
+                r2: components["schemas"]["ReadinessCheck"];
+            };
+        };
+        ReadinessCheck: {
+            ok: boolean;
+            /** @description How long the probe took, in milliseconds. */
+            ms: number;
+            /**
+             * @description Why the dependency is down (details go to the log).
+             * @enum {string}
+             */
+            error?: "timeout" | "failed";
+        };
+        CityMetrics: {
+            cityId: string;
+            hours: components["schemas"]["MetricsHour"][];
+            exceptionQueueNow: number;
+            alerts: components["schemas"]["Alert"][];
+        };
+        MetricsHour: {
+            /** @description Start of the hour (UTC, ISO 8601) */
+            hour: string;
+            bookings: number;
+            /** @description Dispatch decisions of the hour by outcome (reason) */
+            dispatch: {
+                [key: string]: number;
+            };
+            webhookFailures: number;
+            queueLagMsAvg: number | null;
+            queueLagMsMax: number | null;
+            exceptionQueue: number | null;
+            exceptionQueueMax: number | null;
+        };
+        Alert: {
+            key: string;
+            kind: string;
+            cityId: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+            occurrences: number;
+            /** @description Repeats held back by the de-duplication since the last send */
+            suppressed: number;
+            firstAt: string;
+            lastAt: string;
+            sentAt: string;
+        };
         OtpResponse: {
             expiresIn: number;
             /** @description Only when OTP_DEV_ECHO=1 (local development) */
@@ -4309,7 +4406,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Healthy */
+            /** @description The Worker runs */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4324,6 +4421,130 @@ export interface operations {
             };
             /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dependency answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description At least one dependency did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    getOperationsMetrics: {
+        parameters: {
+            query: {
+                cityId: string;
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CityMetrics"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

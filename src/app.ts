@@ -10,6 +10,7 @@ import { createRouter } from "./http/openapi";
 import { documentLimits, rateLimit } from "./http/rate-limit";
 import { routes } from "./http/routes";
 import type { AppEnv } from "./env";
+import { logger } from "./lib/log";
 
 /**
  * Builds the Worker's HTTP app: middleware, every route, errors, and the OpenAPI document.
@@ -58,19 +59,9 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
     const appError = toAppError(err);
     if (err instanceof AppError && appError.status >= 500) {
       // Raised on purpose (a provider that did not answer, already logged where it happened): no stack.
-      console.warn(
-        JSON.stringify({ level: "warn", msg: "problem", requestId: c.get("requestId"), status: appError.status, code: appError.code }),
-      );
+      logger.warn("problem", { requestId: c.get("requestId"), status: appError.status, errorCode: appError.code });
     } else if (appError.status >= 500) {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "unhandled",
-          requestId: c.get("requestId"),
-          error: String(err),
-          stack: err instanceof Error ? err.stack : undefined,
-        }),
-      );
+      logger.error("unhandled", { requestId: c.get("requestId"), error: String(err), stack: err instanceof Error ? err.stack : undefined });
     }
     return problem(c, appError);
   });
@@ -91,7 +82,7 @@ function misconfigured(c: Context<AppEnv>, err: ConfigError): Response {
     // An isolate serves one configuration; tests pass many. Kept small either way.
     if (loggedProblems.size >= 100) loggedProblems.clear();
     loggedProblems.add(key);
-    console.error(JSON.stringify({ level: "error", msg: "configuration", requestId: c.get("requestId"), problems: err.problems }));
+    logger.error("configuration", { requestId: c.get("requestId"), problems: err.problems });
   }
   const variables = err.variables.join(", ");
   return problem(c, AppError.of("MISCONFIGURED", { variables }, { extra: { variables: err.variables } }));

@@ -352,6 +352,16 @@ const fields = z.object({
   WITHDRAWAL_PAYOUT_PROVIDER: z
     .enum(PAYMENT_PROVIDERS, { message: `expected one of ${PAYMENT_PROVIDERS.join(", ")}` })
     .default("wechatpay"),
+  // Alerts (dead letters, reconciliation mismatches, a long exception queue, cell alarm failures):
+  // posted as signed JSON to this URL (empty: only the operators' notification centre gets them)…
+  ALERT_WEBHOOK_URL: z.union([z.literal(""), z.url({ protocol: /^https?$/, message: "expected an http(s) URL" })]).default(""),
+  // …signed `t=…,v1=HMAC-SHA256(secret, t.body)` in X-Doorstep-Signature with this secret (a secret;
+  // required when the URL is set).
+  ALERT_WEBHOOK_SECRET: text(),
+  // The same alert (same key) is sent at most once in this many minutes; repeats are counted.
+  ALERT_DEDUP_MINUTES: int(30, 1),
+  // A city whose exception queue holds more than this many orders raises an alert.
+  ALERT_EXCEPTION_QUEUE_THRESHOLD: int(20, 1),
 });
 
 /**
@@ -393,6 +403,13 @@ const STAND_INS: { name: keyof z.output<typeof fields>; refused: (c: z.output<ty
 ];
 
 const schema = fields.superRefine((c, ctx) => {
+  if (c.ALERT_WEBHOOK_URL !== "" && c.ALERT_WEBHOOK_SECRET === "") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ALERT_WEBHOOK_SECRET"],
+      message: "is required when ALERT_WEBHOOK_URL is set (alerts are signed)",
+    });
+  }
   if (c.ENVIRONMENT === "development") return;
   for (const s of STAND_INS) {
     if (s.refused(c)) {

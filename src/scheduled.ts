@@ -21,8 +21,10 @@ import { runBackup } from "./backups";
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
   const result = await runBackup(env, now, { start: true });
-  console.log(JSON.stringify({ level: "info", msg: "backup.run", ...result }));
+  logger.info("backup.run", { ...result });
 }
+import { checkExceptionQueues } from "./observability";
+import { logger } from "./lib/log";
 
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const failed = await withOutbox(env, (scoped) => runSteps(scoped, now));
@@ -31,7 +33,7 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
     await drainOutbox(env);
   } catch (err) {
     failed.push("outbox");
-    console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: "outbox", error: String(err) }));
+    logger.error("scheduled.step_failed", { step: "outbox", error: String(err) });
   }
   if (failed.length) throw new Error(`scheduled steps failed: ${failed.join(", ")}`);
 }
@@ -43,22 +45,21 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       "reconcile",
       async () => {
         const summary = await reconcilePendingPayments(env, now);
-        console.log(JSON.stringify({ level: "info", msg: "reconcile", ...summary }));
+        logger.info("reconcile", { ...summary });
       },
     ],
     [
       "statements",
       async () => {
         const summary = await runDueStatements(env, now);
-        if (summary.due > 0) console.log(JSON.stringify({ level: "info", msg: "statements", ...summary }));
+        if (summary.due > 0) logger.info("statements", { ...summary });
       },
     ],
     [
       "payment-dues",
       async () => {
         const summary = await runPaymentDues(env, now);
-        if (summary.settled || summary.reminded || summary.escalated)
-          console.log(JSON.stringify({ level: "info", msg: "payment_dues", ...summary }));
+        if (summary.settled || summary.reminded || summary.escalated) logger.info("payment_dues", { ...summary });
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
@@ -66,8 +67,15 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       "number-privacy",
       async () => {
         const summary = await reconcileNumberBindings(env, now);
-        if (summary.bound || summary.unbound || summary.failed)
-          console.log(JSON.stringify({ level: "info", msg: "number_privacy", ...summary }));
+        if (summary.bound || summary.unbound || summary.failed) logger.info("number_privacy", { ...summary });
+      },
+    ],
+    [
+      "exception-queues",
+      async () => {
+        // Every city's exception queue into the metrics; an alert for each above the threshold.
+        const summary = await checkExceptionQueues(env, now);
+        if (summary.alerted) logger.warn("exception_queues", { ...summary });
       },
     ],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
@@ -77,7 +85,7 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       "backup",
       async () => {
         const result = await runBackup(env, now);
-        if (result.pages > 0) console.log(JSON.stringify({ level: "info", msg: "backup.run", ...result }));
+        if (result.pages > 0) logger.info("backup.run", { ...result });
       },
     ],
   ];
@@ -87,7 +95,7 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       await step();
     } catch (err) {
       failed.push(name);
-      console.error(JSON.stringify({ level: "error", msg: "scheduled.step_failed", step: name, error: String(err) }));
+      logger.error("scheduled.step_failed", { step: name, error: String(err) });
     }
   }
   return failed;

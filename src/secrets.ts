@@ -26,6 +26,8 @@ export const SECRETS = [
   "WECHATPAY_MERCHANT_PRIVATE_KEY",
   "ALIPAY_APP_PRIVATE_KEY",
   "SANDBOX_WEBHOOK_SECRET",
+  "ALERT_WEBHOOK_SECRET",
+  "BOOTSTRAP_TOKEN",
 ] as const;
 
 export type SecretName = (typeof SECRETS)[number];
@@ -67,6 +69,7 @@ export function requiredSecrets(vars: Vars): RequiredSecret[] {
     need("WECHATPAY_MERCHANT_PRIVATE_KEY", "WECHATPAY_MCHID is set");
     need("WECHATPAY_APIV3_KEY", "WECHATPAY_MCHID is set");
   }
+  if (set(vars, "ALERT_WEBHOOK_URL")) need("ALERT_WEBHOOK_SECRET", "ALERT_WEBHOOK_URL is set");
   if (set(vars, "ALIPAY_APP_ID")) need("ALIPAY_APP_PRIVATE_KEY", "ALIPAY_APP_ID is set");
   if (set(vars, "STRIPE_PUBLISHABLE_KEY")) {
     need("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY is set");

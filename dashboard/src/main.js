@@ -33,6 +33,7 @@ const Accounts = lazy(() => import("./accounts.js"), "Accounts");
 const Setup = lazy(() => import("./setup.js"), "Setup");
 const Operate = lazy(() => import("./operate.js"), "Operate");
 const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
+const Operations = lazy(() => import("./operations.js"), "Operations");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -181,6 +182,7 @@ function Shell({ session, t, lang, setLang }) {
     ["money", t("money")],
     ["webhooks", t("webhooks")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
+    ...(isPlatform ? [["operations", t("operations")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
     ...(isPlatform ? [["operate", t("operate")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
@@ -224,13 +226,15 @@ function Shell({ session, t, lang, setLang }) {
                           ? html`<${DeadLetters} />`
                           : screen === "accounts" && isPlatform
                             ? html`<${Accounts} />`
-                            : screen === "operate" && isPlatform
-                              ? html`<${Operate} />`
-                              : screen === "webhooks"
-                                ? html`<${Webhooks} />`
-                                : screen === "audit"
-                                  ? html`<${AuditLog} />`
-                                  : html`<${LiveMap} />`;
+                            : screen === "operations" && isPlatform
+                              ? html`<${Operations} />`
+                              : screen === "operate" && isPlatform
+                                ? html`<${Operate} />`
+                                : screen === "webhooks"
+                                  ? html`<${Webhooks} />`
+                                  : screen === "audit"
+                                    ? html`<${AuditLog} />`
+                                    : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

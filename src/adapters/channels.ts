@@ -12,6 +12,7 @@ import { configured, type SmsSender } from "./sms";
 import { aliyunSms } from "./sms-aliyun";
 import { tencentSms } from "./sms-tencent";
 import { devicePush, PushError, type PushConfig, type PushDevice } from "./push";
+import { logger } from "../lib/log";
 
 export { SmsError, type SmsMessage, type SmsSender } from "./sms";
 export { PushError, type PushDevice } from "./push";
@@ -58,7 +59,7 @@ export function smsSender(env: ChannelConfig): SmsSender {
     return {
       // The log is no place for a phone number or a code: a masked number and the kind only.
       send: (phone, message) => {
-        console.log(JSON.stringify({ level: "info", msg: "sms", provider: "console", to: maskPhone(phone), kind: message.kind }));
+        logger.info("sms", { provider: "console", to: maskPhone(phone), kind: message.kind });
         return Promise.resolve();
       },
     };
@@ -80,7 +81,7 @@ export function pushSender(env: ChannelConfig, registry?: DeviceRegistry): PushS
     return {
       send: (m) => {
         // The account and the kind only: a notice's text may quote what people typed (a reason, a name).
-        console.log(JSON.stringify({ level: "info", msg: "push", provider: "console", to: m.accountId, kind: m.data.kind ?? null }));
+        logger.info("push", { provider: "console", to: m.accountId, kind: m.data.kind ?? null });
         return Promise.resolve();
       },
     };
@@ -110,9 +111,7 @@ export function pushSender(env: ChannelConfig, registry?: DeviceRegistry): PushS
             if (e.retryable) retry ??= e;
             else {
               refused.push(e.message);
-              console.error(
-                JSON.stringify({ level: "warn", msg: "push.refused", provider: device.provider, device: device.id, error: e.message }),
-              );
+              logger.warn("push.refused", { provider: device.provider, device: device.id, error: e.message });
             }
           }
         }

@@ -1,3 +1,4 @@
+import { logger } from "../lib/log";
 /**
  * A call to a provider failed or its answer could not be believed: nothing it said may be acted on.
  * The one error a live provider client throws. Callers record nothing on it: what was being sent
@@ -35,5 +36,5 @@ export function isRefusal(err: unknown): err is ProviderError {
 
 /** Logs a provider failure left to reconciliation. */
 export function providerFailed(what: "refund" | "payout", id: string, err: ProviderError): void {
-  console.warn(JSON.stringify({ level: "warn", msg: "payment.provider_failed", what, id, retryable: err.retryable, error: err.message }));
+  logger.warn("payment.provider_failed", { what, id, retryable: err.retryable, error: err.message });
 }

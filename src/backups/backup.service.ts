@@ -16,6 +16,7 @@
  *
  * Logs say which table and how many rows, never a value.
  */
+import { logger } from "../lib/log";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { config } from "../config";
@@ -80,7 +81,7 @@ export interface BackupRunResult {
 
 const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const manifestKey = (date: string) => `${BACKUP_PREFIX}${date}/manifest.json`;
-const log = (msg: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ level: "info", msg, ...fields }));
+const log = (msg: string, fields: Record<string, unknown>) => logger.info(msg, fields);
 
 async function digestHex(bytes: Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));

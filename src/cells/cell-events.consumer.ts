@@ -19,6 +19,8 @@ import { onHoldExpiredWithPayments } from "../money/settle.service";
 import { withOutbox } from "../notifications/outbox.service";
 import { handleDeadline, offerFromBatch } from "../orders/order-flow.service";
 import { cellStub } from "./cells.service";
+import { logger } from "../lib/log";
+import { alertDeadLetter, batchLag, METRICS, raiseAlert, recordMetrics } from "../observability";
 
 const meta = { id: z.string().min(1), cell: z.string().min(1) };
 
@@ -33,6 +35,13 @@ export const CellEventSchema = z.discriminatedUnion("type", [
     version: z.number().int(),
   }),
   z.object({ type: z.literal("batch.due"), ...meta }),
+  z.object({
+    type: z.literal("alarm.failed"),
+    ...meta,
+    failures: z.number().int().min(1),
+    since: z.number().int(),
+    error: z.string().max(500),
+  }),
 ]) satisfies z.ZodType<CellEvent>;
 
 /**
@@ -72,6 +81,13 @@ export async function handleCellEvent(env: Env, event: CellEvent): Promise<void>
       return handleDeadline(env, event.orderId, event.kind, event.version);
     case "batch.due":
       return runBatchTick(env, event.cell);
+    case "alarm.failed":
+      await raiseAlert(env, {
+        kind: "cell_alarm_failed",
+        key: `cell_alarm_failed:${event.cell}`,
+        details: { cell: event.cell, failures: event.failures, since: new Date(event.since).toISOString(), error: event.error },
+      });
+      return;
   }
 }
 
@@ -84,14 +100,17 @@ export function cellEventRetrySeconds(env: Env, attempts: number): number {
 /** What operators see of a message that can never be acted on, or that the queue gave up on. */
 async function park(env: Env, body: unknown, error: string, attempts: number): Promise<void> {
   const parsed = CellEventSchema.safeParse(body);
+  const id = newId("msg");
+  const topic = parsed.success ? parsed.data.type : "malformed";
   await insertDeadLetter(getDb(env), {
-    id: newId("msg"),
+    id,
     queue: CELL_EVENTS_QUEUE,
-    topic: parsed.success ? parsed.data.type : "malformed",
+    topic,
     payload: parsed.success ? parsed.data : { body },
     error,
     attempts,
   });
+  await alertDeadLetter(env, CELL_EVENTS_QUEUE, { id, topic });
 }
 
 /**
@@ -103,34 +122,31 @@ export function consumeCellEvents(batch: MessageBatch<unknown>, env: Env): Promi
 }
 
 async function actOnCellEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await recordMetrics(env, [{ name: METRICS.queueLag, cityId: null, value: batchLag(batch) }]);
   for (const msg of batch.messages) {
     const parsed = CellEventSchema.safeParse(msg.body);
     if (!parsed.success) {
       // Nothing can ever act on it: straight to the operators, not round the retry loop.
       await park(env, msg.body, `not a cell event: ${parsed.error.issues.map((i) => i.message).join("; ")}`, msg.attempts);
-      console.error(JSON.stringify({ level: "error", msg: "cell.event_malformed", queueMessageId: msg.id }));
+      logger.error("cell.event_malformed", { queueMessageId: msg.id });
       msg.ack();
       continue;
     }
     const event = parsed.data;
     try {
       await handleCellEvent(env, event);
-      console.log(JSON.stringify({ level: "info", msg: "cell.event", id: event.id, type: event.type, cell: event.cell }));
+      logger.info("cell.event", { id: event.id, type: event.type, cell: event.cell });
       msg.ack();
     } catch (err) {
       const delaySeconds = cellEventRetrySeconds(env, msg.attempts);
-      console.error(
-        JSON.stringify({
-          level: "warn",
-          msg: "cell.event_retry",
-          id: event.id,
-          type: event.type,
-          cell: event.cell,
-          attempts: msg.attempts,
-          delaySeconds,
-          error: String(err),
-        }),
-      );
+      logger.warn("cell.event_retry", {
+        id: event.id,
+        type: event.type,
+        cell: event.cell,
+        attempts: msg.attempts,
+        delaySeconds,
+        error: String(err),
+      });
       msg.retry({ delaySeconds });
     }
   }
@@ -141,15 +157,7 @@ export async function consumeCellDeadLetters(batch: MessageBatch<unknown>, env: 
   for (const msg of batch.messages) {
     const body = msg.body as Partial<CellEvent> | null;
     await park(env, msg.body, `acting on it kept failing: see the cell.event_retry log lines of ${body?.id ?? msg.id}`, msg.attempts);
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "cell.event_dead_letter",
-        id: body?.id ?? null,
-        type: body?.type ?? null,
-        cell: body?.cell ?? null,
-      }),
-    );
+    logger.error("cell.event_dead_letter", { id: body?.id ?? null, type: body?.type ?? null, cell: body?.cell ?? null });
     msg.ack();
   }
 }

@@ -2,6 +2,7 @@
  * How the Worker talks to CellDOs: addressing, turning RPC failures into AppErrors, and keeping
  * each cell's copy of its technicians' profiles in step with D1 (self-healing on demand).
  */
+import { logger } from "../lib/log";
 import type { CellDO } from "../../durable/cell.do";
 import type { CellFailure, TechnicianProfile } from "../../durable/cell.types";
 import { getDb } from "../db/client";
@@ -69,7 +70,7 @@ export async function syncCellRoster(env: Env, cell: string, version: number): P
       cellProfiles(env, [e]).then(
         ([p]) => p!,
         () => {
-          console.error(JSON.stringify({ level: "error", msg: "technician.home_unreadable", technicianId: e.profile.id, cell }));
+          logger.error("technician.home_unreadable", { technicianId: e.profile.id, cell });
           return null;
         },
       ),

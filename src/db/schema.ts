@@ -424,6 +424,8 @@ export const orders = sqliteTable(
     index("orders_technician_status_idx").on(t.technicianId, t.status, t.updatedAt),
     index("orders_city_start_idx").on(t.cityId, t.startAt),
     index("orders_coords_pending_idx").on(t.id).where(COORDS_PENDING),
+    // The operator metrics screen counts a city's bookings per hour of the last day.
+    index("orders_city_created_idx").on(t.cityId, t.createdAt),
   ],
 );
 
@@ -514,7 +516,11 @@ export const dispatchDecisions = sqliteTable(
     candidates: text("candidates", { mode: "json" }).$type<unknown[]>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("dispatch_decisions_order_idx").on(t.orderId, t.round)],
+  (t) => [
+    index("dispatch_decisions_order_idx").on(t.orderId, t.round),
+    // The operator metrics screen counts dispatch outcomes per hour of the last day.
+    index("dispatch_decisions_created_idx").on(t.createdAt),
+  ],
 );
 
 /** Stored answers of idempotent requests, per caller and key. */
@@ -1233,4 +1239,48 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_merchant_idx").on(t.merchantId, t.id),
     index("webhook_deliveries_subscription_idx").on(t.subscriptionId, t.status, t.createdAt),
   ],
+);
+
+/**
+ * Alerts sent to the operators' channel (ALERT_WEBHOOK_URL and their notification centre), one row
+ * per alert key (`dead_letter:doorstep-notifications`, `exception_queue:<city>`, …): an alert whose
+ * key was sent less than ALERT_DEDUP_MINUTES ago is only counted, not sent again.
+ */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    key: text("key").primaryKey(),
+    kind: text("kind").notNull(),
+    cityId: text("city_id"),
+    /** What the last occurrence said (no PII: ids, counts, names of queues and providers). */
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Occurrences since the row was made, sent or not. */
+    occurrences: integer("occurrences").notNull().default(1),
+    /** Occurrences not sent since the last send (de-duplicated). */
+    suppressed: integer("suppressed").notNull().default(0),
+    firstAt: integer("first_at").notNull(),
+    lastAt: integer("last_at").notNull(),
+    sentAt: integer("sent_at").notNull(),
+  },
+  (t) => [index("alerts_last_idx").on(t.lastAt)],
+);
+
+/**
+ * The operator metrics screen's rollup, per hour (UTC epoch ms of the hour's start), city ('' for
+ * none) and metric: how many, their sum and the largest. The same points go to Workers Analytics
+ * Engine (METRICS); this table is what the screen reads, since Analytics Engine's SQL API is not
+ * reachable from the Worker locally. Bookings and dispatch outcomes are counted from their own
+ * tables instead.
+ */
+export const metricsHourly = sqliteTable(
+  "metrics_hourly",
+  {
+    hour: integer("hour").notNull(),
+    cityId: text("city_id").notNull().default(""),
+    name: text("name").notNull(),
+    count: integer("count").notNull().default(0),
+    total: real("total").notNull().default(0),
+    max: real("max").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.cityId, t.name] }), index("metrics_hourly_name_idx").on(t.name, t.hour)],
 );

@@ -17,6 +17,7 @@ import { candidateFacts, mayTake, rank, type MerchantRule, type ScoredCandidate 
 import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { cellProfiles, cellStub, syncCellRoster } from "../cells/cells.service";
+import { METRICS, writePoint } from "../observability";
 
 /** What dispatch needs of an order: where and when, which skills, who was tried. */
 export interface Job extends Omit<CandidateQuery, "rosterVersion"> {
@@ -183,6 +184,7 @@ export async function chooseAndHold(env: Env, job: Job, round: number, mode: str
 export async function reserveBest(env: Env, job: Job, round: number, mode: string, reason: string): Promise<Reservation | null> {
   const choice = await chooseAndHold(env, job, round, mode, reason);
   await insertDecision(getDb(env), choice.decision);
+  writePoint(env, { name: `${METRICS.dispatch}.${choice.reservation ? "assigned" : "unassigned"}`, cityId: null, value: 1 });
   return choice.reservation;
 }
 
@@ -242,6 +244,7 @@ export async function recordDecision(
   reason: string,
   candidates: ScoredCandidate[],
 ): Promise<void> {
+  writePoint(env, { name: `${METRICS.dispatch}.${chosen ? "assigned" : "unassigned"}`, cityId: null, value: 1 });
   await insertDecision(getDb(env), {
     id: newId("dsp"),
     orderId,

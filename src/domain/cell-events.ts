@@ -34,7 +34,12 @@ export type CellEventBody =
   /** A dispatch deadline of an order passed; `version` is the order version it was set for. */
   | { type: "deadline"; orderId: string; kind: DeadlineKind; version: number }
   /** The cell's batch of waiting auto jobs is due for a tick. */
-  | { type: "batch.due" };
+  | { type: "batch.due" }
+  /**
+   * The cell's alarm failed `failures` times in a row since `since` (ms): its events could not be
+   * handed to the queue, or its work threw. Sent once the cell can send again; the Worker alerts.
+   */
+  | { type: "alarm.failed"; failures: number; since: number; error: string };
 
 /** One message of the cell-events queue: `id` is unique per cell event, `cell` the cell's name. */
 export type CellEvent = CellEventBody & { id: string; cell: string };
@@ -45,3 +50,6 @@ export interface DeadlineTimer {
   kind: DeadlineKind;
   version: number;
 }
+
+/** Consecutive alarm failures after which a cell reports them (an `alarm.failed` event). */
+export const ALARM_FAILURES_REPORTED = 3;

@@ -60,3 +60,10 @@ export type OutboxMessage = z.infer<typeof outboxMessage>;
 export type OutboxTopic = OutboxMessage["topic"];
 /** The message of one topic. */
 export type OutboxMessageOf<T extends OutboxTopic> = Extract<OutboxMessage, { topic: T }>;
+
+/** What `/readyz` sends to the notifications queue to prove the producer works; the consumer acks it unread. */
+export const READINESS_PROBE = { probe: "readyz" } as const;
+
+/** True for the readiness probe's message. */
+export const isReadinessProbe = (body: unknown): boolean =>
+  typeof body === "object" && body !== null && (body as { probe?: unknown }).probe === READINESS_PROBE.probe;

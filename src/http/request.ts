@@ -2,14 +2,33 @@ import { config } from "../config";
 import { openSession } from "../db/sessions";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { collectOutbox, discardOutbox, sendCollected } from "../notifications/outbox.service";
+import { log } from "../lib/log";
 
 const INCOMING_ID = /^[\w.:-]{1,64}$/;
 
-/** Gives every request an id (the caller's X-Request-Id when sane) and logs one JSON line for it. */
+/**
+ * The route pattern that answered (`/v1/orders/:id`, never the path with its ids), or
+ * "unmatched" when no route did (a 404 of the router).
+ */
+export function routeOf(c: Context<AppEnv>): string {
+  const routes = matchedRoutes(c);
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const path = routes[i]!.path;
+    if (!path.endsWith("*")) return path;
+  }
+  return "unmatched";
+}
+
+/**
+ * Gives every request an id (the caller's X-Request-Id when sane) and logs one JSON line for it:
+ * request id, route pattern, method, status, latency, and who called (account id and roles), never
+ * the raw path (it may carry ids) or the query (it may carry a ticket).
+ */
 export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const incoming = c.req.header("X-Request-Id");
   const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newId("req");
@@ -18,18 +37,16 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   c.header("X-Request-Id", requestId);
   const status = c.res.status;
-  console.log(
-    JSON.stringify({
-      level: status >= 500 ? "error" : "info",
-      msg: "request",
-      method: c.req.method,
-      path: c.req.path,
-      status,
-      ms: Date.now() - started,
-      requestId,
-      accountId: c.get("auth")?.accountId ?? null,
-    }),
-  );
+  const auth = c.get("auth");
+  log(status >= 500 ? "error" : "info", "request", {
+    requestId,
+    method: c.req.method,
+    route: routeOf(c),
+    status,
+    ms: Date.now() - started,
+    accountId: auth?.accountId ?? null,
+    roles: auth?.roles ?? [],
+  });
 };
 
 /** Uploads of files (visit photos, qualification documents): their routes set their own type and size rules. */

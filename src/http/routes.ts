@@ -7,6 +7,7 @@ import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRo
 import { merchantsRoutes } from "../merchants";
 import { moneyRoutes, paymentsRoutes } from "../money";
 import { notificationsRoutes } from "../notifications";
+import { observabilityRoutes } from "../observability";
 import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
@@ -19,6 +20,7 @@ import health from "./health.handlers";
 /** Every route module, mounted at the root by createApp. */
 export const routes = [
   health,
+  observabilityRoutes,
   docs,
   authRoutes,
   meRoutes,

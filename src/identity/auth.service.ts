@@ -16,6 +16,7 @@ import { signAccessToken } from "../lib/jwt";
 import { enforceLimit } from "../lib/rate-limit";
 import { Pii } from "../lib/pii";
 import { smsSender } from "../adapters/channels";
+import { logger } from "../lib/log";
 
 /** Parses a client phone or fails with 400 INVALID_PHONE. */
 export function requirePhone(input: string, path = "body.phone"): string {
@@ -69,9 +70,7 @@ export async function requestOtp(env: Env, input: { phone: string; ip: string; d
     });
   } catch (err) {
     // The provider's answer names no phone and no code; the log keeps it for operators.
-    console.error(
-      JSON.stringify({ level: "error", msg: "sms.failed", kind: "otp", provider: config(env).SMS_PROVIDER, error: String(err) }),
-    );
+    logger.error("sms.failed", { kind: "otp", provider: config(env).SMS_PROVIDER, error: String(err) });
     const retryAfter = Math.max(1, cooldown);
     throw AppError.of("SMS_UNAVAILABLE", {}, { headers: { "Retry-After": String(retryAfter) }, extra: { retryAfter } });
   }

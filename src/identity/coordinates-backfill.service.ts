@@ -10,6 +10,7 @@ import { getDb } from "../db/client";
 import { clearPointRows, countClearPoints, sealPoints } from "../db/repositories/coordinates.repo";
 import { pointColumns, type PointTable } from "../lib/coordinates";
 import { Pii } from "../lib/pii";
+import { logger } from "../lib/log";
 
 /** Rows sealed per table and run: one D1 batch of guarded updates each. */
 export const BACKFILL_BATCH = 100;
@@ -35,7 +36,7 @@ export async function backfillCoordinates(env: Env, limit = BACKFILL_BATCH): Pro
     );
     const remaining = await countClearPoints(db, table);
     summary[table] = { sealed, remaining };
-    console.log(JSON.stringify({ level: "info", msg: "coordinates.backfill", table, sealed, remaining, done: remaining === 0 }));
+    logger.info("coordinates.backfill", { table, sealed, remaining, done: remaining === 0 });
   }
   return summary;
 }

@@ -26,6 +26,7 @@ import { AppError, notFound, rateLimited } from "../errors";
 import { newId } from "../lib/ids";
 import type { Locale } from "../lib/locale";
 import { issueTokens, type TokenPair } from "./auth.service";
+import { log } from "../lib/log";
 
 /** How long a client waits before trying again when WeChat is busy, in seconds. */
 const RETRY_AFTER = 5;
@@ -47,9 +48,7 @@ async function identityOf(env: Env, code: string): Promise<WechatIdentity> {
     if (err.code === "40226") throw AppError.of("WECHAT_USER_BLOCKED");
     if (err.code === "not_configured") throw AppError.of("WECHAT_NOT_CONFIGURED");
     // Busy, unreachable, or our own credentials refused (40013, 40125): operators see it in the log.
-    console.error(
-      JSON.stringify({ level: err.retryable ? "warn" : "error", msg: "wechat.code2session_failed", code: err.code, error: err.message }),
-    );
+    log(err.retryable ? "warn" : "error", "wechat.code2session_failed", { errorCode: err.code, error: err.message });
     throw AppError.of("WECHAT_UNAVAILABLE", {}, { headers: { "Retry-After": String(RETRY_AFTER) }, extra: { retryAfter: RETRY_AFTER } });
   }
 }

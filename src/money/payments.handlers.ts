@@ -5,9 +5,18 @@ import { complain } from "./complaints.service";
 import { createPayment, moneyOfOrder } from "./payments.service";
 import { sandboxPay } from "./sandbox.service";
 import { receiveAlipay, receiveStripe, receiveWechat } from "./webhooks.service";
+import { METRICS, recordMetrics } from "../observability";
+import { logger } from "../lib/log";
 import { ownOrder } from "../orders/orders.service";
 import { createRouter } from "../http/openapi";
 import * as routes from "./payments.routes";
+
+/** Counts a refused provider webhook in the metrics (webhook_failure), then hands back the error to throw. */
+async function webhookRefused(env: Env, provider: string, error: AppError): Promise<AppError> {
+  await recordMetrics(env, [{ name: `${METRICS.webhookFailure}`, cityId: null, value: 1 }]);
+  logger.info("webhook.refused", { provider });
+  return error;
+}
 
 const rejectedBy = (code: "WEBHOOK_REJECTED" | "FAIL", reason: string) => AppError.of(code, { reason }, { extra: { message: reason } });
 
@@ -49,17 +58,17 @@ export default createRouter()
   // Webhooks read the raw body as received: verification comes before any parsing.
   .openapi(routes.stripeWebhook, async (c) => {
     const outcome = await receiveStripe(c.env, "stripe", await c.req.text(), c.req.header("Stripe-Signature"));
-    if (!outcome.ok) throw rejectedBy("WEBHOOK_REJECTED", outcome.reason);
+    if (!outcome.ok) throw await webhookRefused(c.env, "stripe", rejectedBy("WEBHOOK_REJECTED", outcome.reason));
     return c.json({ received: true as const, duplicate: outcome.duplicate }, 200);
   })
   .openapi(routes.wechatWebhook, async (c) => {
     const outcome = await receiveWechat(c.env, (name) => c.req.header(name), await c.req.text());
     // WeChat Pay reads `code` and `message` of a failure; anything but 2xx is retried.
-    if (!outcome.ok) throw rejectedBy("FAIL", outcome.reason);
+    if (!outcome.ok) throw await webhookRefused(c.env, "wechatpay", rejectedBy("FAIL", outcome.reason));
     return c.body(null, 204);
   })
   .openapi(routes.alipayWebhook, async (c) => {
     const outcome = await receiveAlipay(c.env, await c.req.text());
-    if (!outcome.ok) throw rejectedBy("WEBHOOK_REJECTED", outcome.reason);
+    if (!outcome.ok) throw await webhookRefused(c.env, "alipay", rejectedBy("WEBHOOK_REJECTED", outcome.reason));
     return c.text("success", 200);
   });

@@ -16,6 +16,7 @@ import { config } from "../config";
 import { boundOpenId } from "../identity/wechat.service";
 import { cashOfOrder, findDue } from "../db/repositories/dues.repo";
 import { repricedOut } from "./money-writes";
+import { logger } from "../lib/log";
 
 export interface CreatePaymentInput {
   provider: PaymentProvider;
@@ -107,16 +108,7 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     .catch((err: unknown) => {
       // Nothing is recorded yet: the customer may simply try again (the same Idempotency-Key works).
       if (err instanceof ProviderError) {
-        console.warn(
-          JSON.stringify({
-            level: "warn",
-            msg: "payment.provider_failed",
-            what: "prepay",
-            id,
-            retryable: err.retryable,
-            error: err.message,
-          }),
-        );
+        logger.warn("payment.provider_failed", { what: "prepay", id, retryable: err.retryable, error: err.message });
         if (err.retryable)
           throw AppError.of("PROVIDER_UNAVAILABLE", { provider: providerName(input.provider) }, { headers: { "Retry-After": "5" } });
         throw AppError.of("PROVIDER_REFUSED", { provider: providerName(input.provider) }, { extra: { providerCode: err.code } });

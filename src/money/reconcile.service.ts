@@ -29,6 +29,7 @@ import { ProviderError } from "../adapters/provider-error";
 import { applyRefundOutcome, submitRefund } from "./refund-flow.service";
 import { applyPaymentSuccess, settleOrder } from "./settle.service";
 import { payOut, queryPayout } from "./withdrawals.service";
+import { logger } from "../lib/log";
 
 export interface ReconcileSummary {
   queried: number;
@@ -55,17 +56,13 @@ async function isolated(s: ReconcileSummary, what: string, id: string, work: () 
   } catch (err) {
     s.failed += 1;
     const e = err instanceof Error ? err : new Error(String(err));
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: "reconcile.item_failed",
-        what,
-        id,
-        error: e.name,
-        retryable: e instanceof ProviderError ? e.retryable : null,
-        detail: e instanceof ProviderError ? e.message : undefined,
-      }),
-    );
+    logger.warn("reconcile.item_failed", {
+      what,
+      id,
+      error: e.name,
+      retryable: e instanceof ProviderError ? e.retryable : null,
+      detail: e instanceof ProviderError ? e.message : undefined,
+    });
   }
 }
 
@@ -126,15 +123,7 @@ async function reconcilePayment(env: Env, p: PaymentRow, now: number, s: Reconci
   const state = await client.queryPayment(p.provider, p.id);
   if (state.state === "paid") {
     if (state.amount !== p.amount) {
-      console.warn(
-        JSON.stringify({
-          level: "warn",
-          msg: "payment.security",
-          provider: p.provider,
-          reason: "queried amount disagrees",
-          paymentId: p.id,
-        }),
-      );
+      logger.warn("payment.security", { provider: p.provider, reason: "queried amount disagrees", paymentId: p.id });
       return;
     }
     await applyPaymentSuccess(env, {

@@ -42,6 +42,8 @@ import { addDays, localDate, localMinuteOfDay, zonedToUtc } from "../domain/zone
 import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { providerConfigured } from "./providers";
+import { logger } from "../lib/log";
+import { raiseAlert } from "../observability";
 
 /** A failed run is tried again by the cron after this long. */
 export const STATEMENT_RETRY_MS = 30 * 60_000;
@@ -120,9 +122,7 @@ export async function runStatement(
   } catch (err) {
     if (!(err instanceof ProviderError || err instanceof StatementFormatError)) throw err;
     await statementRunFailed(db, id, { ...base, payments: 0, refunds: 0, paidTotal: 0, refundedTotal: 0, empty: false }, err.message, now);
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "statement.failed", provider: p.provider, day: p.day, source: p.source, error: err.message }),
-    );
+    logger.warn("statement.failed", { provider: p.provider, day: p.day, source: p.source, error: err.message });
     return { provider: p.provider, status: "failed", lines: 0, mismatches: 0, error: err.message };
   }
   const { lines, empty } = fetched;
@@ -168,18 +168,18 @@ export async function runStatement(
   const counts = Object.fromEntries(
     ["missing_here", "missing_at_provider", "amount_mismatch", "status_mismatch"].map((k) => [k, found.filter((m) => m.kind === k).length]),
   );
-  console.log(
-    JSON.stringify({
-      level: "info",
-      msg: "statement.reconciled",
-      provider: p.provider,
-      day: p.day,
-      source: p.source,
-      lines: lines.length,
-      empty,
-      ...counts,
-    }),
-  );
+  logger.info("statement.reconciled", { provider: p.provider, day: p.day, source: p.source, lines: lines.length, empty, ...counts });
+  if (found.length > 0) {
+    await raiseAlert(
+      env,
+      {
+        kind: "reconciliation_mismatch",
+        key: `reconciliation_mismatch:${p.provider}:${p.day}`,
+        details: { provider: p.provider, day: p.day, mismatches: found.length, ...counts },
+      },
+      now,
+    );
+  }
   return { provider: p.provider, status: "succeeded", lines: lines.length, mismatches: found.length, error: null };
 }
 

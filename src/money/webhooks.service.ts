@@ -27,13 +27,14 @@ import { findWithdrawal } from "../db/repositories/withdrawals.repo";
 import type { PayoutState } from "../adapters/payment-provider";
 import { outBillNo, transferState } from "../adapters/wechatpay";
 import { applyPayoutOutcome } from "./withdrawals.service";
+import { logger } from "../lib/log";
 
 export type WebhookOutcome = { ok: true; duplicate: boolean } | { ok: false; reason: string };
 
 const rejected = (reason: string): WebhookOutcome => ({ ok: false, reason });
 
 function securityEvent(provider: string, reason: string, data: Record<string, unknown>): WebhookOutcome {
-  console.warn(JSON.stringify({ level: "warn", msg: "payment.security", provider, reason, ...data }));
+  logger.warn("payment.security", { provider, reason, ...data });
   return rejected(reason);
 }
 

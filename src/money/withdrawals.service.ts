@@ -34,6 +34,7 @@ import { isDuplicate } from "./refund-flow.service";
 import { isRefusal, ProviderError, providerFailed } from "../adapters/provider-error";
 import { config } from "../config";
 import { needsPayee, payoutPayee } from "../technicians/payees.service";
+import { logger } from "../lib/log";
 
 const CURRENCY = "CNY";
 const money = (amount: number) => ({ amount, currency: CURRENCY });
@@ -374,7 +375,7 @@ export async function applyPayoutOutcome(env: Env, id: string, answer: PayoutSta
     ];
     // No personal data: the provider's reason codes and our ids only.
     if (!paid) {
-      console.warn(JSON.stringify({ level: "warn", msg: "withdrawal.failed", withdrawalId: w.id, provider: w.payoutProvider, reason }));
+      logger.warn("withdrawal.failed", { withdrawalId: w.id, provider: w.payoutProvider, reason });
     }
   }
   try {

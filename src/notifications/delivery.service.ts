@@ -29,7 +29,7 @@ import {
 import { runBatch } from "../db/repositories/statements";
 import { noticesFor, retryDelaySeconds, type Audience, type Notice, type OutboxEnvelope } from "../domain/notifications";
 import type { OrderStatus } from "../domain/order-state";
-import { OUTBOX_TOPICS, outboxMessage, type OutboxMessage } from "../domain/outbox";
+import { isReadinessProbe, OUTBOX_TOPICS, outboxMessage, type OutboxMessage } from "../domain/outbox";
 import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { pushSender, PushError, smsSender, SmsError, type DeviceRegistry, type PushSender, type SmsSender } from "../adapters/channels";
@@ -37,6 +37,11 @@ import { ProviderError } from "../adapters/provider-error";
 import { sendBySubscribe, subscribeAppFor, subscribeChannel, type SubscribeChannel } from "./wechat-subscribe.service";
 import { followOrderNumber, followsOrderNumber } from "../visit/number-privacy.service";
 import { forwardEvents } from "../webhooks";
+import { log, logger } from "../lib/log";
+import { alertDeadLetter, batchLag, countStatement, METRICS } from "../observability";
+
+/** The queue this consumer serves (wrangler.toml). */
+const NOTIFICATIONS_QUEUE = "doorstep-notifications";
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
@@ -193,9 +198,6 @@ function isEnvelope(v: unknown): v is OutboxEnvelope {
   return !!o && typeof o.id === "string" && typeof o.topic === "string" && typeof o.payload === "object" && o.payload !== null;
 }
 
-const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  (level === "info" ? console.log : console.error)(JSON.stringify({ level, msg, ...fields }));
-
 /** A message of the batch that names people or may move a virtual number. */
 interface Work {
   msg: Message<unknown>;
@@ -220,6 +222,11 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   // Messages integrators may hear: handed to the webhooks queue, whose consumer fans them out.
   const forward: OutboxMessage[] = [];
   for (const msg of batch.messages) {
+    if (isReadinessProbe(msg.body)) {
+      // /readyz proving the producer: nothing to deliver, nothing to write.
+      settle.push(() => msg.ack());
+      continue;
+    }
     if (isEnvelope(msg.body) && !OUTBOX_TOPICS.has(msg.body.topic)) {
       // Topics that are not for people: only marked sent.
       writes.taken.push(msg.body.id);
@@ -259,6 +266,11 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     // Before the write that marks them taken: a failed hand-off retries the batch (the fan-out is idempotent).
     await forwardEvents(env, forward);
     const statements = deliveryWrites(db, writes, now);
+    // The batch's queue lag joins the batch's own write (no round trip of its own); a batch of
+    // readiness probes alone writes nothing.
+    if (batch.messages.some((m) => !isReadinessProbe(m.body))) {
+      statements.push(countStatement(env, { name: METRICS.queueLag, cityId: null, value: batchLag(batch, now) }, now));
+    }
     if (statements.length > 0) await runBatch(db, statements);
   } catch (err) {
     // Nothing of the batch was recorded: all of it again later (what went out is sent again: at least once).
@@ -267,6 +279,11 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     return;
   }
   for (const s of settle) s();
+  // Refused for good (or unreadable): parked with the dead letters, so the operators hear of it.
+  if (writes.deadLetters.length > 0) {
+    const first = writes.deadLetters[0]!;
+    await alertDeadLetter(env, NOTIFICATIONS_QUEUE, { id: first.id, topic: first.topic }, now);
+  }
 }
 
 /** Reads what `work` needs in one statement, delivers each message, and adds what happened to `writes`. */
@@ -368,7 +385,8 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       error: source?.lastError ?? "delivery kept failing",
       attempts: Math.max(source?.attempts ?? 0, msg.attempts),
     });
-    console.error(JSON.stringify({ level: "error", msg: "notification.dead_letter", id, topic: body?.topic ?? null }));
+    logger.error("notification.dead_letter", { id, topic: body?.topic ?? null });
+    await alertDeadLetter(env, NOTIFICATIONS_QUEUE, { id, topic: body?.topic ?? null });
     msg.ack();
   }
 }

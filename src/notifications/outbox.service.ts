@@ -15,6 +15,7 @@ import { discardCollected, openCollector, takeCollected } from "../db/outbox-col
 import { claimUnsent, outboxBacklog, settleClaim } from "../db/repositories/notifications.repo";
 import { openSession } from "../db/sessions";
 import type { OutboxEnvelope } from "../domain/notifications";
+import { log } from "../lib/log";
 
 /**
  * The cron's backstop leaves a message alone for this long after it was written: the work that
@@ -26,9 +27,6 @@ export const OUTBOX_GRACE_MS = 120_000;
 const LEASE_MS = 60_000;
 /** Queues take at most 100 messages a batch. */
 const BATCH = 100;
-
-const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  (level === "info" ? console.log : console.error)(JSON.stringify({ level, msg, ...fields }));
 
 /** Sends envelopes to the notifications queue, 100 a batch; false when a send failed (logged). */
 async function send(env: Env, messages: OutboxEnvelope[]): Promise<boolean> {

@@ -1,6 +1,7 @@
 /** Visit reminders, 24 hours and 1 hour before the start, written to the outbox by the cron trigger. */
 import { getDb } from "../db/client";
 import { queueReminders } from "../db/repositories/notifications.repo";
+import { logger } from "../lib/log";
 
 const HOUR = 3_600_000;
 
@@ -12,6 +13,6 @@ export async function writeDueReminders(env: Env, now = Date.now()): Promise<{ d
   const db = getDb(env);
   const day = await queueReminders(db, "24h", 24 * HOUR, now);
   const hour = await queueReminders(db, "1h", HOUR, now);
-  if (day || hour) console.log(JSON.stringify({ level: "info", msg: "reminders.queued", day, hour }));
+  if (day || hour) logger.info("reminders.queued", { day, hour });
   return { day, hour };
 }

@@ -12,6 +12,7 @@ import { miniProgram, sendSubscribeMessage, type SubscribeOutcome } from "../ada
 import { ProviderError } from "../adapters/provider-error";
 import { config, type Config } from "../config";
 import { yuan, type Notice } from "../domain/notifications";
+import { logger } from "../lib/log";
 
 type Template = Config["WECHAT_SUBSCRIBE_TEMPLATES"][string];
 
@@ -134,20 +135,11 @@ export async function sendBySubscribe(
   try {
     const outcome = await channel.send(route.target, route.template, n, timeZone);
     if (outcome === "sent") return true;
-    console.log(JSON.stringify({ level: "info", msg: "wechat.not_subscribed", id: ids.messageId, account: ids.accountId, kind: n.kind }));
+    logger.info("wechat.not_subscribed", { id: ids.messageId, account: ids.accountId, kind: n.kind });
     return false;
   } catch (err) {
     if (err instanceof ProviderError && !err.retryable) {
-      console.error(
-        JSON.stringify({
-          level: "warn",
-          msg: "wechat.refused",
-          id: ids.messageId,
-          account: ids.accountId,
-          kind: n.kind,
-          error: err.message,
-        }),
-      );
+      logger.warn("wechat.refused", { id: ids.messageId, account: ids.accountId, kind: n.kind, error: err.message });
       return false;
     }
     throw err;

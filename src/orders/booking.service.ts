@@ -56,6 +56,8 @@ import { orderIdOf } from "./order-ids";
 import { getOwnOrder } from "./orders.service";
 import { refuseOverOpenOrderCap, withinOpenOrderCap } from "./open-orders";
 import { newStartCode } from "../visit/start-code.service";
+import { logger } from "../lib/log";
+import { METRICS, writePoint } from "../observability";
 
 export interface PlaceOrderInput {
   quoteId: string;
@@ -108,7 +110,7 @@ class Duplicate extends Error {
 function quietly(work: Promise<unknown>, what: string): Promise<void> {
   return work.then(
     () => undefined,
-    (err: unknown) => console.error(JSON.stringify({ level: "error", msg: what, error: String(err) })),
+    (err: unknown) => logger.error(what, { error: String(err) }),
   );
 }
 
@@ -166,10 +168,14 @@ async function placeKeyed(env: Env, customerId: string, input: PlaceOrderInput, 
   const quote = await readQuote(env, input.quoteId);
   if (Date.parse(input.start) !== quote.start) throw mismatch("body.start", "differs from the quoted start");
   const orderId = await orderIdOf(quote, input.quoteId, keyed.accountId, keyed.key);
-  const placed = await tryToPlace(env, input, quote, await termsOf(env, customerId, input, quote, false), keyed, orderId, defer, false);
-  if (placed) return placed;
+  const terms = await termsOf(env, customerId, input, quote, false);
+  const placed = await tryToPlace(env, input, quote, terms, keyed, orderId, defer, false);
   // A copy read from a cache changed since (the service, the address, the technician): book once more with them read afresh.
-  return (await tryToPlace(env, input, quote, await termsOf(env, customerId, input, quote, true), keyed, orderId, defer, true))!;
+  const booked =
+    placed ?? (await tryToPlace(env, input, quote, await termsOf(env, customerId, input, quote, true), keyed, orderId, defer, true))!;
+  // Analytics Engine only (no D1 statement): the screen counts bookings from the orders themselves.
+  writePoint(env, { name: METRICS.booking, cityId: terms.city.id, value: 1 });
+  return booked;
 }
 
 /**

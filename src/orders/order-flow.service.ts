@@ -37,6 +37,7 @@ import {
 } from "../dispatch/dispatch.service";
 import type { DeadlineKind } from "../domain/cell-events";
 import { endTracking } from "../visit/visit.service";
+import { logger } from "../lib/log";
 
 export interface Actor {
   type: ActorType;
@@ -355,11 +356,11 @@ export async function repairLapsedHold(env: Env, order: OrderRow, holdKey: strin
       // The booking went after the answer, with the order's first deadline: arm that again too.
       const deadline = firstDeadlineOf(order);
       if (deadline) await setDeadline(env, order, deadline, order.acceptBy!);
-      console.warn(JSON.stringify({ level: "warn", msg: "calendar.hold_repaired", orderId: order.id, holdKey }));
+      logger.warn("calendar.hold_repaired", { orderId: order.id, holdKey });
       return;
     }
   }
-  console.error(JSON.stringify({ level: "error", msg: "calendar.hold_lost", orderId: order.id, holdKey }));
+  logger.error("calendar.hold_lost", { orderId: order.id, holdKey });
   try {
     if (BEFORE_DEPARTURE.includes(order.status)) {
       await redispatch(env, order, SYSTEM, "the booking's calendar interval was lost");

@@ -14,6 +14,7 @@
  *   hour), until `WEBHOOK_MAX_ATTEMPTS` sends; then the delivery is `failed`, to be replayed.
  *   The URL passes the SSRF guard again before every send.
  */
+import { logger } from "../lib/log";
 import { config } from "../config";
 import { getDb } from "../db/client";
 import {
@@ -40,7 +41,7 @@ export const WEBHOOKS_QUEUE = "doorstep-webhooks";
 export type WebhookQueueMessage = { kind: "event"; message: OutboxMessage } | { kind: "delivery"; deliveryId: string };
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  (level === "info" ? console.log : console.error)(JSON.stringify({ level, msg, ...fields }));
+  (level === "info" ? logger.info : logger.error)(msg, fields);
 
 const BATCH = 100;
 

@@ -65,11 +65,11 @@ describe("problem+json errors", () => {
 
   it("an unexpected fault is 500 INTERNAL that reveals nothing, and is logged with its request id", async () => {
     const secret = "no such table: internal_ledger_shadow";
-    vi.spyOn(env.DB, "prepare").mockImplementation(() => {
+    vi.spyOn(env.DB, "withSession").mockImplementation(() => {
       throw new Error(`D1_ERROR: ${secret}`);
     });
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const res = await call("GET", "/healthz", { headers: { "Accept-Language": "en" } });
+    const res = await call("GET", "/v1/skills", { headers: { "Accept-Language": "en" } });
     expectProblem(res, 500, "INTERNAL");
     expect(res.body.detail).toBe("Something went wrong on our side.");
     const text = JSON.stringify(res.body);
@@ -179,19 +179,26 @@ describe("request log", () => {
       .filter((l) => l?.msg === "request" && l.requestId === requestId);
   }
 
-  it("writes one JSON line per request with method, path, status, time, request id and account", async () => {
+  it("writes one JSON line per request with method, route pattern, status, time, request id, account and roles", async () => {
     const session = await signIn();
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const me = await call("GET", "/v1/me", { token: session.token });
     expect(me.status).toBe(200);
     const lines = requestLines(log, me.headers.get("X-Request-Id"));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "info", method: "GET", path: "/v1/me", status: 200, accountId: session.accountId });
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      method: "GET",
+      route: "/v1/me",
+      status: 200,
+      accountId: session.accountId,
+      roles: ["customer"],
+    });
     expect(typeof lines[0]!.ms).toBe("number");
     expect(lines[0]!.ms).toBeGreaterThanOrEqual(0);
 
     const anonymous = await call("POST", "/v1/auth/otp", { body: { phone: "nope" } });
     const [line] = requestLines(log, anonymous.headers.get("X-Request-Id"));
-    expect(line).toMatchObject({ method: "POST", path: "/v1/auth/otp", status: 400, accountId: null });
+    expect(line).toMatchObject({ method: "POST", route: "/v1/auth/otp", status: 400, accountId: null, roles: [] });
   });
 });

@@ -229,6 +229,12 @@ describe("WeChat Pay's trade bill", () => {
     expect(kinds(again.body.mismatches)).toEqual(expected);
     const rows = await env.DB.prepare("SELECT attempts FROM statement_runs WHERE provider = 'wechatpay' AND day = ?").bind(DAY).all();
     expect(rows.results).toEqual([{ attempts: 2 }]);
+    // Operators are alerted once for the day's mismatches: the second run is counted, not sent again.
+    const alert = await env.DB.prepare("SELECT kind, occurrences, suppressed, details FROM alerts WHERE key = ?")
+      .bind(`reconciliation_mismatch:wechatpay:${DAY}`)
+      .first<{ kind: string; occurrences: number; suppressed: number; details: string }>();
+    expect(alert).toMatchObject({ kind: "reconciliation_mismatch", occurrences: 2, suppressed: 1 });
+    expect(JSON.parse(alert!.details)).toMatchObject({ provider: "wechatpay", day: DAY, mismatches: 5, amount_mismatch: 1 });
 
     // A corrected bill replaces the result: the amount difference is gone, nothing else changes.
     lines[1] = { outTradeNo: b.id, amount: b.amount };

@@ -228,7 +228,9 @@ describe("an order notice through the outbox, the queue and the providers", () =
   it("retries a 5xx with backoff, then delivers it once the provider answers", async () => {
     const { message, live, orderId } = await departedOrder();
     aliyun.mode = "unavailable";
-    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    // notification.retry is a warning: console.warn (src/lib/log.ts writes each level to its own sink)
+    const errors = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const first = await consume(QUEUE, [{ id: "q-live-4", body: message, attempts: 1 }], live);
     expect(first.explicitAcks).toEqual([]);
     expect(first.retryMessages).toEqual([{ msgId: "q-live-4" }]);
@@ -254,7 +256,9 @@ describe("an order notice through the outbox, the queue and the providers", () =
   it("dead-letters a 5xx that outlasts the queue's retries, with the last error", async () => {
     const { message, live } = await departedOrder();
     aliyun.mode = "unavailable";
-    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    // notification.retry is a warning: console.warn (src/lib/log.ts writes each level to its own sink)
+    const errors = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     // wrangler.toml: max_retries = 5, so the sixth attempt is the last; each is retried, doubling
     for (let attempts = 1; attempts <= 6; attempts++) {
       const r = await consume(QUEUE, [{ id: "q-live-5", body: message, attempts }], live);

@@ -80,6 +80,7 @@ async function codeFor(): Promise<{ phone: string; code: string }> {
 
 export const MATRIX: Record<string, MatrixEntry> = {
   "GET /healthz": { roles: "public", request: () => ({ path: "/healthz" }) },
+  "GET /readyz": { roles: "public", request: () => ({ path: "/readyz" }) },
   // sign-in
   "POST /v1/auth/otp": { roles: "public", request: () => ({ path: "/v1/auth/otp", body: { phone: uniquePhone() } }) },
   "POST /v1/auth/token": { roles: "public", request: async () => ({ path: "/v1/auth/token", body: await codeFor() }) },
@@ -750,6 +751,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: async (o) => ({ path: `/v1/admin/webhook-deliveries/${await o.webhookDelivery()}/replay` }),
   },
   "GET /v1/admin/notifications/dead-letters": { roles: PLATFORM, request: () => ({ path: "/v1/admin/notifications/dead-letters" }) },
+  "GET /v1/admin/metrics": { roles: PLATFORM, request: (o) => ({ path: `/v1/admin/metrics?cityId=${o.m.w.cityId}&hours=6` }) },
   "POST /v1/admin/notifications/dead-letters/{id}/replay": {
     roles: PLATFORM,
     request: async (o) => ({ path: `/v1/admin/notifications/dead-letters/${await o.deadLetter()}/replay` }),
