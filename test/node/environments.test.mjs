@@ -58,7 +58,7 @@ describe("the deployments (wrangler deploy --dry-run)", () => {
       assert.deepEqual(new Map([...bindings].map(([k, [, kind]]) => [k, kind])), want);
       assert.deepEqual(bindingsOf(config), want);
       // resources of its own: D1, queues and the bucket carry the environment's name
-      for (const name of ["DB", "NOTIFICATIONS", "CELL_EVENTS", "PHOTOS"])
+      for (const name of ["DB", "NOTIFICATIONS", "CELL_EVENTS", "WEBHOOKS", "PHOTOS", "BACKUPS"])
         assert.match(bindings.get(name)[0], new RegExp(`^doorstep-${env}\\b`), name);
       assert.equal(config.name, `doorstep-${env}`);
       // rate-limit counters of its own
@@ -69,7 +69,13 @@ describe("the deployments (wrangler deploy --dry-run)", () => {
       // every producer's queue and its dead-letter queue are consumed, each by the consumer of its role
       const { queueRole } = await workerModule("src/domain/cell-events.ts");
       const consumed = config.queues.consumers.map((c) => c.queue);
-      assert.deepEqual(consumed.map(queueRole).sort(), ["cell-events", "cell-events-dlq", "notifications", "notifications-dlq"]);
+      assert.deepEqual(consumed.map(queueRole).sort(), [
+        "cell-events",
+        "cell-events-dlq",
+        "notifications",
+        "notifications-dlq",
+        "webhooks",
+      ]);
       for (const c of config.queues.consumers.filter((c) => c.dead_letter_queue)) assert.ok(consumed.includes(c.dead_letter_queue));
       for (const p of config.queues.producers) assert.ok(consumed.includes(p.queue), p.queue);
 
