@@ -180,6 +180,12 @@ export const technicians = sqliteTable(
     /** Average rating × 100 (e.g. 487 = 4.87). */
     ratingX100: integer("rating_x100").notNull().default(500),
     ratingCount: integer("rating_count").notNull().default(0),
+    /** Credit score 0–1000 (src/technicians credit: the formula and every change in technician_credit_events). */
+    creditScore: integer("credit_score").notNull().default(600),
+    /** Level from score and completed jobs: trainee (见习), standard (标准), gold (金牌), diamond (钻石). */
+    level: text("level", { enum: ["trainee", "standard", "gold", "diamond"] })
+      .notNull()
+      .default("trainee"),
     /** A move to another home cell in progress: its id and the cell being left (see home-move.service). */
     transferId: text("transfer_id"),
     transferFrom: text("transfer_from"),
@@ -1283,4 +1289,46 @@ export const metricsHourly = sqliteTable(
     max: real("max").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.hour, t.cityId, t.name] }), index("metrics_hourly_name_idx").on(t.name, t.hour)],
+);
+
+/**
+ * What moves a technician's credit score, one row per fact (a rating, an upheld complaint, a cancellation
+ * by the technician, a no-show, lateness, an offer declined or expired, a reward or penalty decided by
+ * staff). `points` is the change it made; the same fact (source type, source id, kind) counts once.
+ */
+export const technicianCreditEvents = sqliteTable(
+  "technician_credit_events",
+  {
+    id: text("id").primaryKey(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    kind: text("kind", {
+      enum: [
+        "rating",
+        "complaint_upheld",
+        "technician_cancelled",
+        "no_show",
+        "late",
+        "offer_missed",
+        "reward",
+        "penalty",
+        "appeal_granted",
+        "recalculated",
+      ],
+    }).notNull(),
+    points: integer("points").notNull(),
+    /** What the fact is about: an order, a review, a ticket, a staff decision. */
+    sourceType: text("source_type").notNull(),
+    sourceId: text("source_id").notNull(),
+    /** Catalogue code of the reason shown on the history (zh-CN and en text in the catalogue). */
+    reasonCode: text("reason_code").notNull(),
+    scoreAfter: integer("score_after").notNull(),
+    actorId: text("actor_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("technician_credit_events_technician_idx").on(t.technicianId, t.createdAt),
+    uniqueIndex("technician_credit_events_source_uq").on(t.sourceType, t.sourceId, t.kind),
+  ],
 );

@@ -149,6 +149,8 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
     status: "pending",
     ratingX100: 500,
     ratingCount: 0,
+    creditScore: 600,
+    level: "trainee",
     transferId: null,
     transferFrom: null,
     createdAt: now,
