@@ -211,6 +211,15 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
     s("DELETE FROM idempotency_keys WHERE account_id = ?", accountId),
     s("DELETE FROM refresh_tokens WHERE account_id = ?", accountId),
     s("DELETE FROM otp_codes WHERE phone_hash = (SELECT phone_hash FROM accounts WHERE id = ?)", accountId),
+    // Sign-in counters keyed by the phone's look-up hash (src/identity/auth.service.ts): short-lived, but they name the phone.
+    s(
+      // Key ranges (`prefix:` up to `prefix;`) so the primary key finds them without reading the table.
+      `WITH h AS (SELECT phone_hash AS v FROM accounts WHERE id = ?1)
+       DELETE FROM rate_limits WHERE key = (SELECT 'otp:phone:' || v FROM h)
+         OR (key >= (SELECT 'otp:phone-ip:' || v || ':' FROM h) AND key < (SELECT 'otp:phone-ip:' || v || ';' FROM h))
+         OR (key >= (SELECT 'otp:cool:' || v || ':' FROM h) AND key < (SELECT 'otp:cool:' || v || ';' FROM h))`,
+      accountId,
+    ),
   );
   if (technicianId) {
     const [t] = await rowsWhere<Row>(db, "SELECT home_enc, home_area_lat, home_area_lng, home_lat, home_lng FROM technicians WHERE id = ?", technicianId);
