@@ -60,7 +60,7 @@ const ClientHeader = z.object({
     .string()
     .max(120)
     .optional()
-    .openapi({ param: { name: "X-Client", in: "header" }, description: "What the client is (e.g. ios/3.2.0), recorded with the change; else the User-Agent" }),
+    .openapi({ param: { name: "x-client", in: "header" }, description: "What the client is (e.g. ios/3.2.0), recorded with the change; else the User-Agent" }),
 });
 
 export const getConsents = createRoute({
