@@ -238,7 +238,8 @@ const STRINGS = {
     privacyDays: "天",
     privacyHours: "小时",
     privacyByCell: "由城市网格自动清理",
-    privacySettingsLine: "注销冷静期 {days} 天；导出下载链接有效 {minutes} 分钟且仅可下载一次；每类数据每次最多删除 {batch} 条；隐私政策版本 {version}。",
+    privacySettingsLine:
+      "注销冷静期 {days} 天；导出下载链接有效 {minutes} 分钟且仅可下载一次；每类数据每次最多删除 {batch} 条；隐私政策版本 {version}。",
     privacyLastRun: "上次执行",
     privacyNoRun: "尚未执行过",
     backups: "数据库备份",
@@ -636,7 +637,8 @@ const STRINGS = {
     operate: "Backups & exports",
     privacy: "Personal data",
     privacyRequests: "Data requests",
-    privacyRequestsHelp: "People's data exports and account deletions. A deletion can be cancelled during its cooling-off; then the daily run carries it out: personal data erased, orders and accounts kept.",
+    privacyRequestsHelp:
+      "People's data exports and account deletions. A deletion can be cancelled during its cooling-off; then the daily run carries it out: personal data erased, orders and accounts kept.",
     privacyAllKinds: "All kinds",
     privacyAllStatuses: "All statuses",
     privacyKind: "Kind",
@@ -676,7 +678,8 @@ const STRINGS = {
     privacyDays: "days",
     privacyHours: "hours",
     privacyByCell: "Trimmed by the city cell",
-    privacySettingsLine: "Deletion cooling-off {days} days; export links work {minutes} minutes and download once; at most {batch} rows per kind and run; privacy policy version {version}.",
+    privacySettingsLine:
+      "Deletion cooling-off {days} days; export links work {minutes} minutes and download once; at most {batch} rows per kind and run; privacy policy version {version}.",
     privacyLastRun: "Last run",
     privacyNoRun: "Not run yet",
     backups: "Database backups",

@@ -234,11 +234,11 @@ function Shell({ session, t, lang, setLang }) {
                                 ? html`<${Operate} />`
                                 : screen === "privacy" && isPlatform
                                   ? html`<${Privacy} />`
-                                : screen === "webhooks"
-                                  ? html`<${Webhooks} />`
-                                  : screen === "audit"
-                                    ? html`<${AuditLog} />`
-                                    : html`<${LiveMap} />`;
+                                  : screen === "webhooks"
+                                    ? html`<${Webhooks} />`
+                                    : screen === "audit"
+                                      ? html`<${AuditLog} />`
+                                      : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -14,7 +14,13 @@ function CancelForm({ request, done }) {
     done();
   };
   return html`<span class="inline-form">
-    <input name="cancel-reason" maxlength="200" placeholder=${t("privacyCancelReason")} value=${reason} onInput=${(e) => setReason(e.currentTarget.value)} />
+    <input
+      name="cancel-reason"
+      maxlength="200"
+      placeholder=${t("privacyCancelReason")}
+      value=${reason}
+      onInput=${(e) => setReason(e.currentTarget.value)}
+    />
     <${Action} label=${t("privacyCancelDeletion")} kind="danger" disabled=${!reason.trim()} run=${run} testid="cancel-deletion" />
   </span>`;
 }
@@ -28,7 +34,8 @@ function Trail({ id }) {
         ${state.data.trail.map(
           (e) =>
             html`<li data-action=${e.action}>
-              ${when(e.at)} · ${t(`privacy_${e.action.replace("privacy.", "")}`)}${e.actorId ? html` · <span class="mono">${e.actorId}</span>` : null}
+              ${when(e.at)} ·
+              ${t(`privacy_${e.action.replace("privacy.", "")}`)}${e.actorId ? html` · <span class="mono">${e.actorId}</span>` : null}
               ${e.data.reason ? html` · ${e.data.reason}` : null}
             </li>`,
         )}
@@ -80,13 +87,24 @@ function Requests() {
                 <td class="small">${when(r.createdAt)}</td>
                 <td class="small">${r.dueAt ? when(r.dueAt) : r.expiresAt ? when(r.expiresAt) : ""}</td>
                 <td>
-                  <button type="button" class="ghost" data-testid="privacy-trail-toggle" onClick=${() => setOpen(open === r.id ? null : r.id)}>
+                  <button
+                    type="button"
+                    class="ghost"
+                    data-testid="privacy-trail-toggle"
+                    onClick=${() => setOpen(open === r.id ? null : r.id)}
+                  >
                     ${t("privacyTrail")}
                   </button>
                   ${r.kind === "deletion" && r.status === "pending" ? html`<${CancelForm} request=${r} done=${() => state.reload()} />` : null}
                 </td>
               </tr>
-              ${open === r.id ? html`<tr><td colspan="7"><${Trail} id=${r.id} /></td></tr>` : null}`}<//
+              ${
+                open === r.id
+                  ? html`<tr>
+                      <td colspan="7"><${Trail} id=${r.id} /></td>
+                    </tr>`
+                  : null
+              }`}<//
         >`}<//
     >
   </div>`;

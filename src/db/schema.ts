@@ -1384,7 +1384,9 @@ export const dataRequests = sqliteTable(
      * export: queued → running → ready → downloaded | expired, or failed;
      * deletion: pending → completed, or cancelled.
      */
-    status: text("status", { enum: ["queued", "running", "ready", "downloaded", "expired", "failed", "pending", "completed", "cancelled"] }).notNull(),
+    status: text("status", {
+      enum: ["queued", "running", "ready", "downloaded", "expired", "failed", "pending", "completed", "cancelled"],
+    }).notNull(),
     /** Export: the contributors done so far (resumes there) and how many there are. */
     progress: text("progress", { mode: "json" }).$type<{ done: string[]; total: number }>().notNull(),
     r2Key: text("r2_key"),

@@ -66,7 +66,11 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
     // Exact (opened from its sealed column) while revealed, else its ~1 km area.
     location: open ? await orderPoint(env, order) : areaPoint(order),
     address: open
-      ? { text: addr.text, contactName: addr.contactName, contactPhone: virtualNumber ?? (realPhone ? addr.contactPhone : maskPhone(addr.contactPhone)) }
+      ? {
+          text: addr.text,
+          contactName: addr.contactName,
+          contactPhone: virtualNumber ?? (realPhone ? addr.contactPhone : maskPhone(addr.contactPhone)),
+        }
       : { text: null, contactName: addr.contactName.slice(0, 1) + "*", contactPhone: maskPhone(addr.contactPhone) },
     revealed: open,
     virtualNumber,

@@ -52,7 +52,12 @@ export async function mayShare(env: Env, accountId: string, purpose: Purpose): P
 /** Every purpose's current state and the history of changes (newest first). */
 export async function consentsOf(env: Env, accountId: string) {
   const history = await consentHistory(getDb(env), accountId);
-  const items = PURPOSE_NAMES.map((p) => stateOf(p, history.find((h) => h.purpose === p)));
+  const items = PURPOSE_NAMES.map((p) =>
+    stateOf(
+      p,
+      history.find((h) => h.purpose === p),
+    ),
+  );
   return {
     policyVersion: config(env).PRIVACY_POLICY_VERSION,
     items,

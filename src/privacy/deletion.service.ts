@@ -85,7 +85,13 @@ export async function requestDeletion(env: Env, accountId: string, client: strin
   }
   await appendAudit(
     db,
-    { actorId: accountId, action: "privacy.deletion_requested", targetType: "data_request", targetId: row.id, data: { dueAt: new Date(row.dueAt!).toISOString(), client } },
+    {
+      actorId: accountId,
+      action: "privacy.deletion_requested",
+      targetType: "data_request",
+      targetId: row.id,
+      data: { dueAt: new Date(row.dueAt!).toISOString(), client },
+    },
     now,
   );
   return { created: true, request: await requestView(env, row) };
@@ -100,9 +106,14 @@ export async function myDeletion(env: Env, accountId: string) {
 
 async function cancel(env: Env, row: { id: string } | undefined, by: string, reason: string, now: number) {
   const db = getDb(env);
-  const done = row && (await moveRequest(db, row.id, ["pending"], { status: "cancelled", cancelledBy: by, cancelReason: reason, updatedAt: now }));
+  const done =
+    row && (await moveRequest(db, row.id, ["pending"], { status: "cancelled", cancelledBy: by, cancelReason: reason, updatedAt: now }));
   if (!done) throw AppError.of("DELETION_NOT_PENDING");
-  await appendAudit(db, { actorId: by, action: "privacy.deletion_cancelled", targetType: "data_request", targetId: done.id, data: { reason } }, now);
+  await appendAudit(
+    db,
+    { actorId: by, action: "privacy.deletion_cancelled", targetType: "data_request", targetId: done.id, data: { reason } },
+    now,
+  );
   return requestView(env, done);
 }
 
@@ -125,7 +136,13 @@ export async function runDueDeletions(env: Env, now: number): Promise<{ complete
   let held = 0;
   for (const r of await dueDeletions(db, now, DELETIONS_PER_RUN)) {
     const blockers = await deletionBlockers(db, r.accountId);
-    const code = blockers.openOrders ? "open_orders" : blockers.unpaid ? "unpaid_balance" : blockers.withdrawals ? "pending_withdrawal" : null;
+    const code = blockers.openOrders
+      ? "open_orders"
+      : blockers.unpaid
+        ? "unpaid_balance"
+        : blockers.withdrawals
+          ? "pending_withdrawal"
+          : null;
     if (code) {
       await moveRequest(db, r.id, ["pending"], { lastError: code, updatedAt: now });
       held++;
@@ -156,7 +173,11 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
   const [addresses, orders, reviewPhotos, documents] = await Promise.all([
     rowsWhere<Row>(db, "SELECT id, coords_enc, area_lat, area_lng, lat, lng FROM addresses WHERE account_id = ?", accountId),
     rowsWhere<Row>(db, "SELECT id, coords_enc, area_lat, area_lng, lat, lng FROM orders WHERE customer_id = ?", accountId),
-    rowsWhere<{ id: string; r2_key: string }>(db, "SELECT id, r2_key FROM order_photos WHERE kind = 'review' AND created_by = ?", accountId),
+    rowsWhere<{ id: string; r2_key: string }>(
+      db,
+      "SELECT id, r2_key FROM order_photos WHERE kind = 'review' AND created_by = ?",
+      accountId,
+    ),
     technicianId
       ? rowsWhere<{ id: string; r2_key: string }>(db, "SELECT id, r2_key FROM technician_documents WHERE technician_id = ?", technicianId)
       : Promise.resolve([]),
@@ -222,7 +243,11 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
     ),
   );
   if (technicianId) {
-    const [t] = await rowsWhere<Row>(db, "SELECT home_enc, home_area_lat, home_area_lng, home_lat, home_lng FROM technicians WHERE id = ?", technicianId);
+    const [t] = await rowsWhere<Row>(
+      db,
+      "SELECT home_enc, home_area_lat, home_area_lng, home_lat, home_lng FROM technicians WHERE id = ?",
+      technicianId,
+    );
     const home = await homeColumns(
       pii,
       technicianId,
@@ -273,6 +298,19 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
   // The files go after the rows: a failure here leaves an orphan object, never a row pointing nowhere.
   const keys = [...reviewPhotos, ...documents].map((p) => p.r2_key);
   if (keys.length) await env.PHOTOS.delete(keys);
-  if (technicianId) await pushTechnician(env, technicianId).catch((err: unknown) => logger.warn("privacy.roster_sync_failed", { technicianId, error: String(err) }));
-  await appendAudit(db, { actorId: null, action: "privacy.deletion_completed", targetType: "data_request", targetId: requestId, data: { technician: technicianId !== null } }, now);
+  if (technicianId)
+    await pushTechnician(env, technicianId).catch((err: unknown) =>
+      logger.warn("privacy.roster_sync_failed", { technicianId, error: String(err) }),
+    );
+  await appendAudit(
+    db,
+    {
+      actorId: null,
+      action: "privacy.deletion_completed",
+      targetType: "data_request",
+      targetId: requestId,
+      data: { technician: technicianId !== null },
+    },
+    now,
+  );
 }

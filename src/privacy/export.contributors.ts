@@ -28,7 +28,11 @@ export async function accountPart(env: Env, s: ExportSubject) {
     s.accountId,
   );
   if (!a) return null;
-  const wechat = await rowsWhere<Row>(getDb(env), "SELECT appid, openid, unionid, lang, created_at FROM wechat_bindings WHERE account_id = ?", s.accountId);
+  const wechat = await rowsWhere<Row>(
+    getDb(env),
+    "SELECT appid, openid, unionid, lang, created_at FROM wechat_bindings WHERE account_id = ?",
+    s.accountId,
+  );
   return {
     id: a.id,
     phone: await pii.decrypt("phone", a.phone_enc as string),
@@ -37,7 +41,13 @@ export async function accountPart(env: Env, s: ExportSubject) {
     status: a.status,
     createdAt: iso(a.created_at as number),
     updatedAt: iso(a.updated_at as number),
-    wechat: wechat.map((w) => ({ appid: w.appid, openid: w.openid, unionid: w.unionid, lang: w.lang, createdAt: iso(w.created_at as number) })),
+    wechat: wechat.map((w) => ({
+      appid: w.appid,
+      openid: w.openid,
+      unionid: w.unionid,
+      lang: w.lang,
+      createdAt: iso(w.created_at as number),
+    })),
   };
 }
 
@@ -47,7 +57,13 @@ export async function consentsPart(env: Env, s: ExportSubject) {
     "SELECT purpose, granted, policy_version, client, at FROM consent_events WHERE account_id = ? ORDER BY seq",
     s.accountId,
   );
-  return rows.map((r) => ({ purpose: r.purpose, granted: r.granted === 1, policyVersion: r.policy_version, client: r.client, at: iso(r.at as number) }));
+  return rows.map((r) => ({
+    purpose: r.purpose,
+    granted: r.granted === 1,
+    policyVersion: r.policy_version,
+    client: r.client,
+    at: iso(r.at as number),
+  }));
 }
 
 export async function addressesPart(env: Env, s: ExportSubject) {
@@ -89,7 +105,11 @@ export async function ordersPart(env: Env, s: ExportSubject) {
   );
   return Promise.all(
     rows.map(async (o) => {
-      const events = await rowsWhere<Row>(db, "SELECT at, from_status, to_status, reason FROM order_events WHERE order_id = ? ORDER BY at", o.id);
+      const events = await rowsWhere<Row>(
+        db,
+        "SELECT at, from_status, to_status, reason FROM order_events WHERE order_id = ? ORDER BY at",
+        o.id,
+      );
       return {
         id: o.id,
         serviceId: o.service_id,
@@ -141,7 +161,13 @@ export async function paymentsPart(env: Env, s: ExportSubject) {
       s.accountId,
     ),
   ]);
-  const at = (r: Row) => ({ ...r, succeeded_at: undefined, created_at: undefined, succeededAt: iso(r.succeeded_at as number), createdAt: iso(r.created_at as number) });
+  const at = (r: Row) => ({
+    ...r,
+    succeeded_at: undefined,
+    created_at: undefined,
+    succeededAt: iso(r.succeeded_at as number),
+    createdAt: iso(r.created_at as number),
+  });
   return { payments: payments.map(at), refunds: refunds.map(at) };
 }
 
@@ -153,8 +179,19 @@ export async function notificationsPart(env: Env, s: ExportSubject) {
     rowsWhere<Row>(db, "SELECT technician_id, created_at FROM favourites WHERE account_id = ?", s.accountId),
   ]);
   return {
-    inbox: inbox.map((n) => ({ kind: n.kind, title: json(n.title), body: json(n.body), readAt: iso(n.read_at as number), createdAt: iso(n.created_at as number) })),
-    devices: devices.map((d) => ({ platform: d.platform, provider: d.provider, appVersion: d.app_version, createdAt: iso(d.created_at as number) })),
+    inbox: inbox.map((n) => ({
+      kind: n.kind,
+      title: json(n.title),
+      body: json(n.body),
+      readAt: iso(n.read_at as number),
+      createdAt: iso(n.created_at as number),
+    })),
+    devices: devices.map((d) => ({
+      platform: d.platform,
+      provider: d.provider,
+      appVersion: d.app_version,
+      createdAt: iso(d.created_at as number),
+    })),
     favouriteTechnicians: favourites.map((f) => f.technician_id),
   };
 }
@@ -171,7 +208,11 @@ export async function technicianPart(env: Env, s: ExportSubject) {
     rowsWhere<Row>(db, "SELECT provider, account_enc, account_type, name_enc FROM technician_payees WHERE technician_id = ?", t.id),
     // Served orders: the person's work, without the customers' data.
     rowsWhere<Row>(db, "SELECT id, service_id, status, start_at, end_at FROM orders WHERE technician_id = ? ORDER BY start_at", t.id),
-    rowsWhere<Row>(db, "SELECT id, amount, currency, status, created_at, paid_at FROM withdrawals WHERE technician_id = ? ORDER BY created_at", t.id),
+    rowsWhere<Row>(
+      db,
+      "SELECT id, amount, currency, status, created_at, paid_at FROM withdrawals WHERE technician_id = ? ORDER BY created_at",
+      t.id,
+    ),
     rowsWhere<Row>(db, "SELECT order_id, ratings, created_at FROM reviews WHERE technician_id = ? AND hidden_at IS NULL", t.id),
   ]);
   const home = await technicianHome(pii, {
@@ -192,7 +233,14 @@ export async function technicianPart(env: Env, s: ExportSubject) {
     rating: (t.rating_x100 as number) / 100,
     creditScore: t.credit_score,
     level: t.level,
-    documents: documents.map((d) => ({ id: d.id, kind: d.kind, contentType: d.content_type, size: d.size, status: d.status, createdAt: iso(d.created_at as number) })),
+    documents: documents.map((d) => ({
+      id: d.id,
+      kind: d.kind,
+      contentType: d.content_type,
+      size: d.size,
+      status: d.status,
+      createdAt: iso(d.created_at as number),
+    })),
     payees: await Promise.all(
       payees.map(async (p) => ({
         provider: p.provider,
@@ -201,8 +249,21 @@ export async function technicianPart(env: Env, s: ExportSubject) {
         name: p.name_enc ? await pii.decrypt("payee_name", p.name_enc as string) : null,
       })),
     ),
-    servedOrders: served.map((o) => ({ id: o.id, serviceId: o.service_id, status: o.status, start: iso(o.start_at as number), end: iso(o.end_at as number) })),
-    withdrawals: withdrawals.map((w) => ({ id: w.id, amount: w.amount, currency: w.currency, status: w.status, createdAt: iso(w.created_at as number), paidAt: iso(w.paid_at as number) })),
+    servedOrders: served.map((o) => ({
+      id: o.id,
+      serviceId: o.service_id,
+      status: o.status,
+      start: iso(o.start_at as number),
+      end: iso(o.end_at as number),
+    })),
+    withdrawals: withdrawals.map((w) => ({
+      id: w.id,
+      amount: w.amount,
+      currency: w.currency,
+      status: w.status,
+      createdAt: iso(w.created_at as number),
+      paidAt: iso(w.paid_at as number),
+    })),
     ratingsReceived: reviews.map((r) => ({ orderId: r.order_id, ratings: json(r.ratings), createdAt: iso(r.created_at as number) })),
   };
 }
@@ -213,5 +274,11 @@ export async function requestsPart(env: Env, s: ExportSubject) {
     "SELECT id, kind, status, created_at, completed_at FROM data_requests WHERE account_id = ? ORDER BY created_at",
     s.accountId,
   );
-  return rows.map((r) => ({ id: r.id, kind: r.kind, status: r.status, createdAt: iso(r.created_at as number), completedAt: iso(r.completed_at as number) }));
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    createdAt: iso(r.created_at as number),
+    completedAt: iso(r.completed_at as number),
+  }));
 }

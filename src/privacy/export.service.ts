@@ -94,10 +94,12 @@ export async function requestExport(env: Env, accountId: string, client: string,
     const running = await requestOfAccount(db, accountId, "export", ["queued", "running"]);
     throw AppError.of("EXPORT_IN_PROGRESS", {}, { extra: { requestId: running?.id ?? null } });
   }
-  await appendAudit(db, { actorId: accountId, action: "privacy.export_requested", targetType: "data_request", targetId: row.id, data: { client } }, now);
-  defer(
-    buildExport(env, row.id).catch((err: unknown) => logger.error("privacy.export_failed", { requestId: row.id, error: String(err) })),
+  await appendAudit(
+    db,
+    { actorId: accountId, action: "privacy.export_requested", targetType: "data_request", targetId: row.id, data: { client } },
+    now,
   );
+  defer(buildExport(env, row.id).catch((err: unknown) => logger.error("privacy.export_failed", { requestId: row.id, error: String(err) })));
   return requestView(env, row, true);
 }
 
@@ -126,7 +128,12 @@ export async function buildExport(env: Env, id: string, now = Date.now()): Promi
       const obj = await bucket.get(partKey(id, c.name));
       parts.push(`${JSON.stringify(c.name)}:${obj ? await obj.text() : "null"}`);
     }
-    const meta = { requestId: id, accountId: row.accountId, generatedAt: new Date().toISOString(), policyVersion: config(env).PRIVACY_POLICY_VERSION };
+    const meta = {
+      requestId: id,
+      accountId: row.accountId,
+      generatedAt: new Date().toISOString(),
+      policyVersion: config(env).PRIVACY_POLICY_VERSION,
+    };
     const body = `{"export":${JSON.stringify(meta)},${parts.join(",")}}`;
     const bytes = new TextEncoder().encode(body).byteLength;
     await bucket.put(fileKey(id), body, { httpMetadata: { contentType: "application/json" } });
@@ -177,7 +184,17 @@ export async function downloadExport(env: Env, token: string, now = Date.now()):
   const won = await moveRequest(db, row.id, ["ready"], { status: "downloaded", downloadedAt: now, updatedAt: now });
   if (!won) throw AppError.of("EXPORT_ALREADY_DOWNLOADED");
   await env.BACKUPS.delete(row.r2Key);
-  await appendAudit(db, { actorId: row.accountId, action: "privacy.export_downloaded", targetType: "data_request", targetId: row.id, data: { bytes: row.bytes } }, now);
+  await appendAudit(
+    db,
+    {
+      actorId: row.accountId,
+      action: "privacy.export_downloaded",
+      targetType: "data_request",
+      targetId: row.id,
+      data: { bytes: row.bytes },
+    },
+    now,
+  );
   return { body, filename: `doorstep-export-${row.id}.json` };
 }
 

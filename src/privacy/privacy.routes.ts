@@ -15,7 +15,9 @@ const ConsentState = z
   .object({
     purpose: Purpose,
     granted: z.boolean(),
-    source: z.enum(["recorded", "default"]).openapi({ description: "default: no choice recorded yet (the app asks, e.g. at the first tracking)" }),
+    source: z
+      .enum(["recorded", "default"])
+      .openapi({ description: "default: no choice recorded yet (the app asks, e.g. at the first tracking)" }),
     policyVersion: z.string().nullable(),
     at: z.string().nullable(),
   })
@@ -25,9 +27,7 @@ const Consents = z
   .object({
     policyVersion: z.string().openapi({ description: "The current version of the privacy policy text (PRIVACY_POLICY_VERSION)" }),
     items: z.array(ConsentState),
-    history: z.array(
-      z.object({ purpose: Purpose, granted: z.boolean(), policyVersion: z.string(), client: z.string(), at: z.string() }),
-    ),
+    history: z.array(z.object({ purpose: Purpose, granted: z.boolean(), policyVersion: z.string(), client: z.string(), at: z.string() })),
   })
   .openapi("Consents");
 
@@ -44,14 +44,16 @@ export const DataRequest = z
     downloadedAt: z.string().nullable(),
     cancelledBy: z.string().nullable(),
     cancelReason: z.string().nullable(),
-    lastError: z.string().nullable().openapi({ description: "Why a deletion is held back at its due time (open_orders, unpaid_balance, pending_withdrawal) or an export failed" }),
+    lastError: z.string().nullable().openapi({
+      description: "Why a deletion is held back at its due time (open_orders, unpaid_balance, pending_withdrawal) or an export failed",
+    }),
     client: z.string(),
     completedAt: z.string().nullable(),
     createdAt: z.string(),
-    downloadUrl: z
-      .string()
-      .nullable()
-      .openapi({ description: "Only for the owner of a ready export: a signed path, valid until expiresAt, that downloads the file once (no token needed)" }),
+    downloadUrl: z.string().nullable().openapi({
+      description:
+        "Only for the owner of a ready export: a signed path, valid until expiresAt, that downloads the file once (no token needed)",
+    }),
   })
   .openapi("DataRequest");
 
@@ -60,7 +62,10 @@ const ClientHeader = z.object({
     .string()
     .max(120)
     .optional()
-    .openapi({ param: { name: "x-client", in: "header" }, description: "What the client is (e.g. ios/3.2.0), recorded with the change; else the User-Agent" }),
+    .openapi({
+      param: { name: "x-client", in: "header" },
+      description: "What the client is (e.g. ios/3.2.0), recorded with the change; else the User-Agent",
+    }),
 });
 
 export const getConsents = createRoute({
@@ -140,7 +145,7 @@ export const postDeletion = createRoute({
   tags: TAGS,
   summary: "Ask for my account to be deleted (after a cooling-off period)",
   description:
-    "202 with the deletion request, due DELETION_COOLING_OFF_DAYS later (cancellable until then); 200 with the same request when one is already waiting (two requests at once make one). Refused while the account has open orders (409 DELETION_OPEN_ORDERS), an unpaid balance (409 DELETION_UNPAID_BALANCE) or a withdrawal being paid (409 DELETION_PENDING_WITHDRAWAL), each with `count`. The daily cron then erases the personal data (README \"Personal data\"); orders and the ledger stay, detached from the person.",
+    '202 with the deletion request, due DELETION_COOLING_OFF_DAYS later (cancellable until then); 200 with the same request when one is already waiting (two requests at once make one). Refused while the account has open orders (409 DELETION_OPEN_ORDERS), an unpaid balance (409 DELETION_UNPAID_BALANCE) or a withdrawal being paid (409 DELETION_PENDING_WITHDRAWAL), each with `count`. The daily cron then erases the personal data (README "Personal data"); orders and the ledger stay, detached from the person.',
   security: bearer,
   middleware: [requireAuth] as const,
   request: { headers: ClientHeader },
@@ -206,7 +211,9 @@ export const getRequest = createRoute({
   responses: {
     200: jsonContent(
       DataRequest.extend({
-        trail: z.array(z.object({ at: z.string(), action: z.string(), actorId: z.string().nullable(), data: z.record(z.string(), z.unknown()) })),
+        trail: z.array(
+          z.object({ at: z.string(), action: z.string(), actorId: z.string().nullable(), data: z.record(z.string(), z.unknown()) }),
+        ),
       }).openapi("DataRequestDetail"),
       "The request and its trail",
     ),
@@ -253,7 +260,10 @@ export const retention = createRoute({
           exportLinkMinutes: z.number().int(),
           policyVersion: z.string(),
           lastRun: z
-            .object({ at: z.string(), kinds: z.array(z.object({ kind: z.string(), deleted: z.number().int(), more: z.boolean(), before: z.string() })) })
+            .object({
+              at: z.string(),
+              kinds: z.array(z.object({ kind: z.string(), deleted: z.number().int(), more: z.boolean(), before: z.string() })),
+            })
             .nullable(),
         })
         .openapi("RetentionSettings"),

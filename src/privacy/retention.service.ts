@@ -46,7 +46,13 @@ async function deleteVisitPhotos(env: Env, before: number, limit: number): Promi
 
 export const RETENTION_JOBS: readonly RetentionJob[] = [
   { kind: "positions", variable: "POSITION_RETENTION_HOURS", unit: "hours", period: (env) => config(env).POSITION_RETENTION_HOURS },
-  { kind: "visit_photos", variable: "VISIT_PHOTO_RETENTION_DAYS", unit: "days", period: (env) => config(env).VISIT_PHOTO_RETENTION_DAYS, run: deleteVisitPhotos },
+  {
+    kind: "visit_photos",
+    variable: "VISIT_PHOTO_RETENTION_DAYS",
+    unit: "days",
+    period: (env) => config(env).VISIT_PHOTO_RETENTION_DAYS,
+    run: deleteVisitPhotos,
+  },
   {
     kind: "notification_deliveries",
     variable: "NOTIFICATION_DELIVERY_RETENTION_DAYS",

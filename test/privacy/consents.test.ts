@@ -10,8 +10,11 @@ const consent = (s: Session, purpose: string, granted: boolean, policyVersion = 
   call("PUT", `/v1/me/consents/${purpose}`, { token: s.token, body: { granted, policyVersion }, headers });
 
 const consentRows = async (accountId: string) =>
-  (await env.DB.prepare("SELECT purpose, granted, policy_version, client FROM consent_events WHERE account_id = ? ORDER BY seq").bind(accountId).all())
-    .results;
+  (
+    await env.DB.prepare("SELECT purpose, granted, policy_version, client FROM consent_events WHERE account_id = ? ORDER BY seq")
+      .bind(accountId)
+      .all()
+  ).results;
 
 describe("consent records", () => {
   it("without a choice each purpose has its documented default; every change is recorded with version, time and client", async () => {
@@ -31,7 +34,10 @@ describe("consent records", () => {
     expect(on.body.granted).toBe(true);
 
     const after = await call("GET", "/v1/me/consents", { token: s.token });
-    expect(after.body.items.find((i: { purpose: string }) => i.purpose === "contact_sharing")).toMatchObject({ granted: true, source: "recorded" });
+    expect(after.body.items.find((i: { purpose: string }) => i.purpose === "contact_sharing")).toMatchObject({
+      granted: true,
+      source: "recorded",
+    });
     expect(after.body.history.map((h: { granted: boolean; client: string }) => [h.granted, h.client])).toEqual([
       [true, "Doorstep-Android/7"],
       [false, "ios/3.2.0"],
@@ -48,8 +54,14 @@ describe("consent records", () => {
     expectProblem(stale, 409, "POLICY_VERSION_STALE");
     expect(stale.body.current).toBe(POLICY);
     expectProblem(await consent(s, "marketing", true), 400);
-    expectProblem(await call("PUT", "/v1/me/consents/location_sharing", { token: s.token, body: { granted: "yes", policyVersion: POLICY } }), 400);
-    expectProblem(await call("PUT", "/v1/me/consents/location_sharing", { token: s.token, body: { granted: true, policyVersion: POLICY, extra: 1 } }), 400);
+    expectProblem(
+      await call("PUT", "/v1/me/consents/location_sharing", { token: s.token, body: { granted: "yes", policyVersion: POLICY } }),
+      400,
+    );
+    expectProblem(
+      await call("PUT", "/v1/me/consents/location_sharing", { token: s.token, body: { granted: true, policyVersion: POLICY, extra: 1 } }),
+      400,
+    );
     expectProblem(await call("PUT", "/v1/me/consents/location_sharing", { body: { granted: true, policyVersion: POLICY } }), 401);
     expect(await consentRows(s.accountId)).toEqual([]);
   });

@@ -15,7 +15,11 @@ let day = 1;
 
 const ask = (s: Session) => call("POST", "/v1/me/deletion", { token: s.token, headers: { "X-Client": "ios/3.2.0" } });
 const requestsOf = async (accountId: string) =>
-  (await env.DB.prepare("SELECT id, kind, status FROM data_requests WHERE account_id = ?").bind(accountId).all<{ id: string; status: string }>()).results;
+  (
+    await env.DB.prepare("SELECT id, kind, status FROM data_requests WHERE account_id = ?")
+      .bind(accountId)
+      .all<{ id: string; status: string }>()
+  ).results;
 
 /** Every text value in every table (name, column, value), to look for what must be gone. */
 async function everyText(): Promise<{ table: string; column: string; value: string }[]> {
@@ -26,9 +30,12 @@ async function everyText(): Promise<{ table: string; column: string; value: stri
   ).results.map((t) => t.name);
   const out: { table: string; column: string; value: string }[] = [];
   for (const table of tables) {
-    const cols = (await env.DB.prepare("SELECT name FROM pragma_table_info(?)").bind(table).all<{ name: string }>()).results.map((c) => c.name);
+    const cols = (await env.DB.prepare("SELECT name FROM pragma_table_info(?)").bind(table).all<{ name: string }>()).results.map(
+      (c) => c.name,
+    );
     const rows = (await env.DB.prepare(`SELECT * FROM "${table}"`).all<Record<string, unknown>>()).results;
-    for (const row of rows) for (const column of cols) if (typeof row[column] === "string") out.push({ table, column, value: row[column] as string });
+    for (const row of rows)
+      for (const column of cols) if (typeof row[column] === "string") out.push({ table, column, value: row[column] as string });
   }
   return out;
 }
@@ -37,15 +44,29 @@ async function everyText(): Promise<{ table: string; column: string; value: stri
 async function personWithHistory(w: World, tech: Session) {
   const session = await signIn();
   const contactPhone = `+86135${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
-  const address = { label: "公司", text: `注销测试路 ${newId("x")} 号`, lat: w.center.lat, lng: w.center.lng, contactName: `注销人${day}`, contactPhone };
+  const address = {
+    label: "公司",
+    text: `注销测试路 ${newId("x")} 号`,
+    lat: w.center.lat,
+    lng: w.center.lng,
+    contactName: `注销人${day}`,
+    contactPhone,
+  };
   const a = await call("POST", "/v1/me/addresses", { token: session.token, body: address });
   expect(a.status).toBe(201);
   const name = `Erase Me ${newId("n")}`;
   expect((await call("PATCH", "/v1/me", { token: session.token, body: { name } })).status).toBe(200);
   const deviceToken = newId("fcmtoken");
-  const device = await call("POST", "/v1/me/devices", { token: session.token, body: { platform: "android", provider: "fcm", token: deviceToken, appVersion: "1.0.0" } });
+  const device = await call("POST", "/v1/me/devices", {
+    token: session.token,
+    body: { platform: "android", provider: "fcm", token: deviceToken, appVersion: "1.0.0" },
+  });
   expect(device.status).toBe(200);
-  const { order } = await visitTo(w, tech, "completed", { customer: { session, addressId: a.body.id }, paid: true, start: at(w, (day += 1), "10:00") });
+  const { order } = await visitTo(w, tech, "completed", {
+    customer: { session, addressId: a.body.id },
+    paid: true,
+    start: at(w, (day += 1), "10:00"),
+  });
   const photo = await callBytes("POST", `/v1/orders/${order.id}/review/photos`, { token: session.token, type: "image/png", bytes: PNG });
   expect(photo.status).toBe(201);
   const reviewText = `很好 ${newId("r")}`;
@@ -77,8 +98,19 @@ describe("account deletion", () => {
     const earner = await addTechnician(w, w.center);
     const earnerSession = await earner.session();
     await fundTechnician(earner.id, 5000);
-    expect((await call("PUT", "/v1/technician/payee", { token: earnerSession.token, body: { provider: "wechatpay", openId: "oPrivacyOpenId01" } })).status).toBe(200);
-    const wd = await call("POST", "/v1/technician/withdrawals", { token: earnerSession.token, headers: { "Idempotency-Key": newId("key") }, body: { amount: 1000 } });
+    expect(
+      (
+        await call("PUT", "/v1/technician/payee", {
+          token: earnerSession.token,
+          body: { provider: "wechatpay", openId: "oPrivacyOpenId01" },
+        })
+      ).status,
+    ).toBe(200);
+    const wd = await call("POST", "/v1/technician/withdrawals", {
+      token: earnerSession.token,
+      headers: { "Idempotency-Key": newId("key") },
+      body: { amount: 1000 },
+    });
     expect(wd.status, JSON.stringify(wd.body)).toBe(201);
     expectProblem(await ask(earnerSession), 409, "DELETION_PENDING_WITHDRAWAL");
   });
@@ -110,12 +142,22 @@ describe("account deletion", () => {
     const customerTry = await call("POST", `/v1/admin/data-requests/${asked.body.id}/cancel`, { token: s.token, body: { reason: "x" } });
     expectProblem(customerTry, 403);
     expectProblem(await call("POST", `/v1/admin/data-requests/${asked.body.id}/cancel`, { token: admin.token, body: {} }), 400);
-    const res = await call("POST", `/v1/admin/data-requests/${asked.body.id}/cancel`, { token: admin.token, body: { reason: "客户来电撤回" } });
+    const res = await call("POST", `/v1/admin/data-requests/${asked.body.id}/cancel`, {
+      token: admin.token,
+      body: { reason: "客户来电撤回" },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "cancelled", cancelledBy: admin.accountId, cancelReason: "客户来电撤回" });
-    expectProblem(await call("POST", `/v1/admin/data-requests/${asked.body.id}/cancel`, { token: admin.token, body: { reason: "again" } }), 409, "DELETION_NOT_PENDING");
+    expectProblem(
+      await call("POST", `/v1/admin/data-requests/${asked.body.id}/cancel`, { token: admin.token, body: { reason: "again" } }),
+      409,
+      "DELETION_NOT_PENDING",
+    );
     const detail = await call("GET", `/v1/admin/data-requests/${asked.body.id}`, { token: admin.token });
-    expect(detail.body.trail.map((e: { action: string }) => e.action)).toEqual(["privacy.deletion_requested", "privacy.deletion_cancelled"]);
+    expect(detail.body.trail.map((e: { action: string }) => e.action)).toEqual([
+      "privacy.deletion_requested",
+      "privacy.deletion_cancelled",
+    ]);
     expect(detail.body.trail[1]).toMatchObject({ actorId: admin.accountId, data: { reason: "客户来电撤回" } });
     const listed = await call("GET", "/v1/admin/data-requests?kind=deletion&status=cancelled&limit=100", { token: admin.token });
     expect(listed.body.items.map((r: { id: string }) => r.id)).toContain(asked.body.id);
@@ -140,8 +182,19 @@ describe("account deletion", () => {
       cipher.push(...Object.values(row!));
     }
     expect(cipher.length).toBe(8);
-    const clear = [p.session.phone, p.session.phone.slice(3), p.address.text, p.address.contactName, p.address.contactPhone, p.name, p.deviceToken, p.reviewText];
-    const reviewPhotoKey = (await env.DB.prepare("SELECT r2_key FROM order_photos WHERE id = ?").bind(p.reviewPhotoId).first<{ r2_key: string }>())!.r2_key;
+    const clear = [
+      p.session.phone,
+      p.session.phone.slice(3),
+      p.address.text,
+      p.address.contactName,
+      p.address.contactPhone,
+      p.name,
+      p.deviceToken,
+      p.reviewText,
+    ];
+    const reviewPhotoKey = (await env.DB.prepare("SELECT r2_key FROM order_photos WHERE id = ?")
+      .bind(p.reviewPhotoId)
+      .first<{ r2_key: string }>())!.r2_key;
     const orderBefore = await env.DB.prepare("SELECT total, status, currency FROM orders WHERE id = ?").bind(p.order.id).first();
     const ledgerBefore = await ledgerOf(p.order.id);
     expect(ledgerBefore.length).toBeGreaterThan(0);
@@ -197,21 +250,34 @@ describe("account deletion", () => {
     const tech = await t.session();
     const doc = await callBytes("POST", "/v1/technician/documents?kind=certificate", { token: tech.token, type: "image/png", bytes: PNG });
     expect(doc.status, JSON.stringify(doc.body)).toBe(201);
-    expect((await call("PUT", "/v1/technician/payee", { token: tech.token, body: { provider: "wechatpay", openId: "oErasePayee0001" } })).status).toBe(200);
-    const before = await env.DB.prepare("SELECT name, home_enc FROM technicians WHERE id = ?").bind(t.id).first<{ name: string; home_enc: string }>();
-    const docKey = (await env.DB.prepare("SELECT r2_key FROM technician_documents WHERE technician_id = ?").bind(t.id).first<{ r2_key: string }>())!.r2_key;
+    expect(
+      (await call("PUT", "/v1/technician/payee", { token: tech.token, body: { provider: "wechatpay", openId: "oErasePayee0001" } })).status,
+    ).toBe(200);
+    const before = await env.DB.prepare("SELECT name, home_enc FROM technicians WHERE id = ?")
+      .bind(t.id)
+      .first<{ name: string; home_enc: string }>();
+    const docKey = (await env.DB.prepare("SELECT r2_key FROM technician_documents WHERE technician_id = ?")
+      .bind(t.id)
+      .first<{ r2_key: string }>())!.r2_key;
 
     expect((await ask(tech)).status).toBe(202);
     await runDailyCron(Date.now() + COOLING + 60_000);
 
-    const after = await env.DB.prepare("SELECT name, status, home_enc, home_lat, home_lng FROM technicians WHERE id = ?").bind(t.id).first<Record<string, unknown>>();
+    const after = await env.DB.prepare("SELECT name, status, home_enc, home_lat, home_lng FROM technicians WHERE id = ?")
+      .bind(t.id)
+      .first<Record<string, unknown>>();
     expect(after!.status).toBe("suspended");
     expect(after!.name).not.toBe(before!.name);
     expect(after!.home_enc).not.toBe(before!.home_enc);
     const everything = await everyText();
-    for (const v of [before!.name, before!.home_enc, "oErasePayee0001", t.phone]) expect(everything.filter((e) => e.value.includes(v))).toEqual([]);
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM technician_documents WHERE technician_id = ?").bind(t.id).first()).toEqual({ n: 0 });
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM technician_payees WHERE technician_id = ?").bind(t.id).first()).toEqual({ n: 0 });
+    for (const v of [before!.name, before!.home_enc, "oErasePayee0001", t.phone])
+      expect(everything.filter((e) => e.value.includes(v))).toEqual([]);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM technician_documents WHERE technician_id = ?").bind(t.id).first()).toEqual({
+      n: 0,
+    });
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM technician_payees WHERE technician_id = ?").bind(t.id).first()).toEqual({
+      n: 0,
+    });
     expect(await env.PHOTOS.head(docKey)).toBeNull();
   });
 });

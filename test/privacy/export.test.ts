@@ -13,7 +13,14 @@ let day = 1;
 async function customerWithOrder(w: World, tech: Session, tag: string) {
   const session = await signIn();
   const contactPhone = `+86136${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
-  const address = { label: "家", text: `导出路 ${tag} 号`, lat: w.center.lat, lng: w.center.lng, contactName: `联系人${tag}`, contactPhone };
+  const address = {
+    label: "家",
+    text: `导出路 ${tag} 号`,
+    lat: w.center.lat,
+    lng: w.center.lng,
+    contactName: `联系人${tag}`,
+    contactPhone,
+  };
   const a = await call("POST", "/v1/me/addresses", { token: session.token, body: address });
   expect(a.status).toBe(201);
   await call("PATCH", "/v1/me", { token: session.token, body: { name: `Person ${tag}` } });
@@ -44,14 +51,25 @@ describe("data export", () => {
     const data = got.body;
     expect(data.account).toMatchObject({ id: me.session.accountId, phone: me.session.phone, name: "Person 甲" });
     expect(data.addresses).toHaveLength(1);
-    expect(data.addresses[0]).toMatchObject({ text: me.address.text, contactName: me.address.contactName, contactPhone: me.address.contactPhone });
+    expect(data.addresses[0]).toMatchObject({
+      text: me.address.text,
+      contactName: me.address.contactName,
+      contactPhone: me.address.contactPhone,
+    });
     expect(data.orders.map((o: { id: string }) => o.id)).toEqual([me.order.id]);
     expect(data.orders[0].address).toMatchObject({ text: me.address.text, contactPhone: me.address.contactPhone });
     expect(data.orders[0].timeline.length).toBeGreaterThan(3);
     expect(data.payments.payments.length).toBeGreaterThan(0);
     expect(data.technician).toBeNull();
     const text = JSON.stringify(data);
-    for (const theirs of [other.session.phone, other.session.accountId, other.address.text, other.address.contactPhone, other.address.contactName, other.order.id]) {
+    for (const theirs of [
+      other.session.phone,
+      other.session.accountId,
+      other.address.text,
+      other.address.contactPhone,
+      other.address.contactName,
+      other.order.id,
+    ]) {
       expect(text).not.toContain(theirs);
     }
 
@@ -96,14 +114,18 @@ describe("data export", () => {
     expect(both.map((r) => r.status).sort()).toEqual([202, 409]);
     const refused = both.find((r) => r.status === 409)!;
     expect(refused.body.code).toBe("EXPORT_IN_PROGRESS");
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM data_requests WHERE account_id = ? AND kind = 'export'").bind(racer.accountId).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM data_requests WHERE account_id = ? AND kind = 'export'")
+      .bind(racer.accountId)
+      .first<{ n: number }>();
     expect(rows!.n).toBe(1);
   });
 
   it("an unused link expires: the cron deletes the file and the link answers 409", async () => {
     const s = await signIn();
     const ready = await readyExport(s.token);
-    const key = (await env.DB.prepare("SELECT r2_key, expires_at FROM data_requests WHERE id = ?").bind(ready.id).first<{ r2_key: string; expires_at: number }>())!;
+    const key = (await env.DB.prepare("SELECT r2_key, expires_at FROM data_requests WHERE id = ?")
+      .bind(ready.id)
+      .first<{ r2_key: string; expires_at: number }>())!;
     expect(key.expires_at - Date.now()).toBeGreaterThan(Number(env.EXPORT_LINK_TTL_MINUTES) * 60_000 - 60_000);
     const summary = await runExportBackstop(env, key.expires_at + 1);
     expect(summary.expired).toBeGreaterThanOrEqual(1);

@@ -17,7 +17,9 @@ async function photosAged(orderId: string, ageDays: number, n: number, kind = "a
     const id = newId("pho");
     const key = `retention/${orderId}/${id}.jpg`;
     await env.PHOTOS.put(key, new Uint8Array([1, 2, 3]));
-    await env.DB.prepare("INSERT INTO order_photos (id, order_id, kind, r2_key, content_type, size, created_by, created_at) VALUES (?, ?, ?, ?, 'image/jpeg', 3, 'test', ?)")
+    await env.DB.prepare(
+      "INSERT INTO order_photos (id, order_id, kind, r2_key, content_type, size, created_by, created_at) VALUES (?, ?, ?, ?, 'image/jpeg', 3, 'test', ?)",
+    )
       .bind(id, orderId, kind, key, Date.now() - ageDays * DAY)
       .run();
     out.push({ id, key });
@@ -29,7 +31,9 @@ async function deliveriesAged(ageDays: number, n: number): Promise<string[]> {
   const ids = [];
   for (let i = 0; i < n; i++) {
     const id = newId("msg");
-    await env.DB.prepare("INSERT INTO notification_deliveries (message_id, account_id, channel, kind, sent_at) VALUES (?, 'acc_retention', 'sms', 'test', ?)")
+    await env.DB.prepare(
+      "INSERT INTO notification_deliveries (message_id, account_id, channel, kind, sent_at) VALUES (?, 'acc_retention', 'sms', 'test', ?)",
+    )
       .bind(id, Date.now() - ageDays * DAY)
       .run();
     ids.push(id);
@@ -37,7 +41,8 @@ async function deliveriesAged(ageDays: number, n: number): Promise<string[]> {
   return ids;
 }
 
-const photoLeft = async (id: string) => (await env.DB.prepare("SELECT COUNT(*) AS n FROM order_photos WHERE id = ?").bind(id).first<{ n: number }>())!.n;
+const photoLeft = async (id: string) =>
+  (await env.DB.prepare("SELECT COUNT(*) AS n FROM order_photos WHERE id = ?").bind(id).first<{ n: number }>())!.n;
 const deliveryLeft = async (id: string) =>
   (await env.DB.prepare("SELECT COUNT(*) AS n FROM notification_deliveries WHERE message_id = ?").bind(id).first<{ n: number }>())!.n;
 
@@ -77,7 +82,10 @@ describe("retention", () => {
     const admin = await signInAdmin();
     const shown = await call("GET", "/v1/admin/privacy/retention", { token: admin.token });
     expect(shown.status).toBe(200);
-    expect(shown.body.lastRun.kinds.find((k: { kind: string }) => k.kind === "notification_deliveries")).toMatchObject({ deleted: 2, more: true });
+    expect(shown.body.lastRun.kinds.find((k: { kind: string }) => k.kind === "notification_deliveries")).toMatchObject({
+      deleted: 2,
+      more: true,
+    });
     await runDailyPrivacy(small, Date.now());
     await runDailyPrivacy(small, Date.now());
     expect(await left()).toBe(0);
@@ -88,8 +96,20 @@ describe("retention", () => {
     const res = await call("GET", "/v1/admin/privacy/retention", { token: admin.token });
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([
-      { kind: "positions", variable: "POSITION_RETENTION_HOURS", unit: "hours", period: Number(env.POSITION_RETENTION_HOURS), byCell: true },
-      { kind: "visit_photos", variable: "VISIT_PHOTO_RETENTION_DAYS", unit: "days", period: Number(env.VISIT_PHOTO_RETENTION_DAYS), byCell: false },
+      {
+        kind: "positions",
+        variable: "POSITION_RETENTION_HOURS",
+        unit: "hours",
+        period: Number(env.POSITION_RETENTION_HOURS),
+        byCell: true,
+      },
+      {
+        kind: "visit_photos",
+        variable: "VISIT_PHOTO_RETENTION_DAYS",
+        unit: "days",
+        period: Number(env.VISIT_PHOTO_RETENTION_DAYS),
+        byCell: false,
+      },
       {
         kind: "notification_deliveries",
         variable: "NOTIFICATION_DELIVERY_RETENTION_DAYS",
@@ -98,7 +118,10 @@ describe("retention", () => {
         byCell: false,
       },
     ]);
-    expect(res.body).toMatchObject({ coolingOffDays: Number(env.DELETION_COOLING_OFF_DAYS), exportLinkMinutes: Number(env.EXPORT_LINK_TTL_MINUTES) });
+    expect(res.body).toMatchObject({
+      coolingOffDays: Number(env.DELETION_COOLING_OFF_DAYS),
+      exportLinkMinutes: Number(env.EXPORT_LINK_TTL_MINUTES),
+    });
     expectProblem(await call("GET", "/v1/admin/privacy/retention", { token: (await signIn()).token }), 403);
   });
 });

@@ -22,7 +22,11 @@ import { freshDeletionId, freshExportLink, POLICY, readyExport } from "../suppor
 /** Customer A's export request (made once per run). */
 const exports = new Map<string, Promise<string>>();
 const exportOf = (token: string) => {
-  if (!exports.has(token)) exports.set(token, readyExport(token).then((r) => r.id));
+  if (!exports.has(token))
+    exports.set(
+      token,
+      readyExport(token).then((r) => r.id),
+    );
   return exports.get(token)!;
 };
 
@@ -801,7 +805,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: "signed-in",
     request: () => ({ path: "/v1/me/consents/contact_sharing", body: { granted: true, policyVersion: POLICY } }),
   },
-  "POST /v1/me/data-exports": { roles: "signed-in", token: (o, actor) => o.standIn(actor), request: () => ({ path: "/v1/me/data-exports" }) },
+  "POST /v1/me/data-exports": {
+    roles: "signed-in",
+    token: (o, actor) => o.standIn(actor),
+    request: () => ({ path: "/v1/me/data-exports" }),
+  },
   "GET /v1/me/data-requests/{id}": {
     roles: "signed-in",
     reach: CUSTOMER_A,
@@ -813,7 +821,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
   "GET /v1/me/deletion": { roles: "signed-in", token: withWaitingDeletion, request: () => ({ path: "/v1/me/deletion" }) },
   "DELETE /v1/me/deletion": { roles: "signed-in", token: withWaitingDeletion, request: () => ({ path: "/v1/me/deletion" }) },
   "GET /v1/admin/data-requests": { roles: PLATFORM, request: () => ({ path: "/v1/admin/data-requests" }) },
-  "GET /v1/admin/data-requests/{id}": { roles: PLATFORM, request: async () => ({ path: `/v1/admin/data-requests/${await freshDeletionId()}` }) },
+  "GET /v1/admin/data-requests/{id}": {
+    roles: PLATFORM,
+    request: async () => ({ path: `/v1/admin/data-requests/${await freshDeletionId()}` }),
+  },
   "POST /v1/admin/data-requests/{id}/cancel": {
     roles: PLATFORM,
     request: async () => ({ path: `/v1/admin/data-requests/${await freshDeletionId()}/cancel`, body: { reason: "matrix" } }),
