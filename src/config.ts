@@ -334,6 +334,16 @@ const fields = z.object({
   // Daily D1 backups to the BACKUPS bucket (README "Backups"): days a backup is kept before the cron deletes it
   // (the newest complete backup is never deleted).
   BACKUP_RETENTION_DAYS: int(30, 1),
+  // Personal data (README "Personal data"): the version of the privacy policy text consents are given under, the
+  // cooling-off days before a requested account deletion is carried out, how long an export's one-time download
+  // link works, and the retention of visit photos and notification delivery records (days) with the rows one
+  // daily run deletes per kind at most.
+  PRIVACY_POLICY_VERSION: z.string().trim().min(1).max(40).default("2026-12"),
+  DELETION_COOLING_OFF_DAYS: int(7),
+  EXPORT_LINK_TTL_MINUTES: int(60, 1),
+  VISIT_PHOTO_RETENTION_DAYS: int(365, 1),
+  NOTIFICATION_DELIVERY_RETENTION_DAYS: int(90, 1),
+  RETENTION_BATCH_SIZE: int(500, 1),
   // Commission defaults in basis points: the platform's take, the technician's share of the rest.
   COMMISSION_TAKE_RATE_BPS: basisPoints(2000),
   COMMISSION_TECHNICIAN_SHARE_BPS: basisPoints(7000),

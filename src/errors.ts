@@ -467,6 +467,72 @@ export const ERRORS = {
       zh: "该消息已重放；只有再次投递失败才会回到这里。",
     },
   },
+  // Personal data (src/privacy)
+  LOCATION_SHARING_OFF: {
+    status: 409,
+    detail: {
+      en: "The technician does not share their live position. You will be told when they arrive.",
+      zh: "技师未开启实时位置共享，技师到达时会通知您。",
+    },
+  },
+  POLICY_VERSION_STALE: {
+    status: 409,
+    detail: {
+      en: "The privacy policy has changed (now version {current}). Read the new text and choose again.",
+      zh: "隐私政策已更新（当前版本 {current}），请阅读新版本后重新选择。",
+    },
+  },
+  EXPORT_IN_PROGRESS: {
+    status: 409,
+    detail: { en: "An export of your data is already being prepared.", zh: "您的数据导出正在准备中。" },
+  },
+  EXPORT_LINK_INVALID: {
+    status: 403,
+    detail: { en: "This download link is not valid.", zh: "下载链接无效。" },
+  },
+  EXPORT_LINK_EXPIRED: {
+    status: 409,
+    detail: { en: "This download link has expired. Ask for a new export.", zh: "下载链接已过期，请重新申请导出。" },
+  },
+  EXPORT_ALREADY_DOWNLOADED: {
+    status: 409,
+    detail: {
+      en: "This export was downloaded already and has been deleted. Ask for a new export.",
+      zh: "该导出文件已被下载并删除，请重新申请导出。",
+    },
+  },
+  EXPORT_NOT_READY: {
+    status: 409,
+    detail: { en: "The export is not ready yet ({status}).", zh: "导出尚未完成（{status}）。" },
+  },
+  DELETION_OPEN_ORDERS: {
+    status: 409,
+    detail: {
+      en: "The account cannot be deleted while it has open orders ({count}). Finish or cancel them first.",
+      zh: "账号仍有进行中的订单（{count} 个），请先完成或取消后再注销。",
+    },
+  },
+  DELETION_UNPAID_BALANCE: {
+    status: 409,
+    detail: {
+      en: "The account cannot be deleted while an order is unpaid ({count}). Pay the balance first.",
+      zh: "账号仍有未付清的订单（{count} 个），请先付清后再注销。",
+    },
+  },
+  DELETION_PENDING_WITHDRAWAL: {
+    status: 409,
+    detail: {
+      en: "The account cannot be deleted while a withdrawal is being paid ({count}). Wait until it is paid or rejected.",
+      zh: "账号仍有处理中的提现（{count} 笔），请等待到账或被驳回后再注销。",
+    },
+  },
+  DELETION_NOT_PENDING: {
+    status: 409,
+    detail: {
+      en: "There is no account deletion waiting to be carried out.",
+      zh: "没有等待执行的账号注销申请。",
+    },
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code the API answers. */

@@ -17,11 +17,33 @@ import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
 import { runBackup } from "./backups";
+import { runDueDeletions, runExportBackstop, runRetention } from "./privacy";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
   const result = await runBackup(env, now, { start: true });
   logger.info("backup.run", { ...result });
+}
+
+/**
+ * The daily cron's personal-data work (README "Personal data"): deletions whose cooling-off ended
+ * are carried out, then one bounded pass of the retention jobs (each logs its progress). Both run
+ * even if the other fails; the run fails when either did.
+ */
+export async function runDailyPrivacy(env: Env, now = Date.now()): Promise<void> {
+  const failed: string[] = [];
+  for (const [name, step] of [
+    ["deletions", () => runDueDeletions(env, now)],
+    ["retention", () => runRetention(env, now)],
+  ] as const) {
+    try {
+      await step();
+    } catch (err) {
+      failed.push(name);
+      logger.error("scheduled.step_failed", { step: name, error: String(err) });
+    }
+  }
+  if (failed.length) throw new Error(`daily privacy steps failed: ${failed.join(", ")}`);
 }
 import { checkExceptionQueues } from "./observability";
 import { logger } from "./lib/log";
@@ -76,6 +98,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
         // Every city's exception queue into the metrics; an alert for each above the threshold.
         const summary = await checkExceptionQueues(env, now);
         if (summary.alerted) logger.warn("exception_queues", { ...summary });
+      },
+    ],
+    [
+      "privacy-exports",
+      async () => {
+        // Exports whose builder died (its lease ran out) are built; files whose link ran out are deleted.
+        const summary = await runExportBackstop(env, now);
+        if (summary.built || summary.expired) logger.info("privacy.exports", { ...summary });
       },
     ],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.

@@ -32,6 +32,7 @@ const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
 const Accounts = lazy(() => import("./accounts.js"), "Accounts");
 const Setup = lazy(() => import("./setup.js"), "Setup");
 const Operate = lazy(() => import("./operate.js"), "Operate");
+const Privacy = lazy(() => import("./privacy.js"), "Privacy");
 const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
 const Operations = lazy(() => import("./operations.js"), "Operations");
 
@@ -185,6 +186,7 @@ function Shell({ session, t, lang, setLang }) {
     ...(isPlatform ? [["operations", t("operations")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
     ...(isPlatform ? [["operate", t("operate")]] : []),
+    ...(isPlatform ? [["privacy", t("privacy")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
   return html`<${Loading} state=${boot}
@@ -230,11 +232,13 @@ function Shell({ session, t, lang, setLang }) {
                               ? html`<${Operations} />`
                               : screen === "operate" && isPlatform
                                 ? html`<${Operate} />`
-                                : screen === "webhooks"
-                                  ? html`<${Webhooks} />`
-                                  : screen === "audit"
-                                    ? html`<${AuditLog} />`
-                                    : html`<${LiveMap} />`;
+                                : screen === "privacy" && isPlatform
+                                  ? html`<${Privacy} />`
+                                  : screen === "webhooks"
+                                    ? html`<${Webhooks} />`
+                                    : screen === "audit"
+                                      ? html`<${AuditLog} />`
+                                      : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

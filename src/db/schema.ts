@@ -335,7 +335,11 @@ export const auditLog = sqliteTable(
     hash: text("hash"),
   },
   // Only the entries still to seal (a handful at any time): sealing finds them without reading the sealed chain.
-  (t) => [index("audit_log_unsealed_idx").on(t.seq).where(isNull(t.hash))],
+  (t) => [
+    index("audit_log_unsealed_idx").on(t.seq).where(isNull(t.hash)),
+    // A data request's trail on the personal-data screen (src/privacy) reads one target's entries.
+    index("audit_log_target_idx").on(t.targetType, t.targetId, t.seq),
+  ],
 );
 
 // ——— Orders ———
@@ -605,7 +609,11 @@ export const orderPhotos = sqliteTable(
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("order_photos_order_idx").on(t.orderId)],
+  (t) => [
+    index("order_photos_order_idx").on(t.orderId),
+    // Retention (src/privacy) deletes the oldest visit photos first, a bounded page per run.
+    index("order_photos_created_idx").on(t.createdAt),
+  ],
 );
 
 /** The in-app notification centre. */
@@ -931,7 +939,11 @@ export const notificationDeliveries = sqliteTable(
     kind: text("kind").notNull(),
     sentAt: integer("sent_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.messageId, t.accountId, t.channel] })],
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.accountId, t.channel] }),
+    // Retention (src/privacy) deletes the oldest records first, a bounded page per run.
+    index("notification_deliveries_sent_idx").on(t.sentAt),
+  ],
 );
 
 /** Qualification documents of a technician (ID, certificates, health papers), bytes in R2. */
@@ -1330,5 +1342,80 @@ export const technicianCreditEvents = sqliteTable(
   (t) => [
     index("technician_credit_events_technician_idx").on(t.technicianId, t.createdAt),
     uniqueIndex("technician_credit_events_source_uq").on(t.sourceType, t.sourceId, t.kind),
+  ],
+);
+
+// ——— Personal data (src/privacy, README "Personal data") ———
+
+/**
+ * Every consent a person gave or withdrew, one row per change and never edited: the purpose, the
+ * version of the policy text they were shown, the choice, when and from which client. A purpose's
+ * current state is its newest row (the highest `seq`); without a row the purpose's documented default applies.
+ */
+export const consentEvents = sqliteTable(
+  "consent_events",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    accountId: text("account_id").notNull(),
+    /** location_sharing (a technician's live position shown to their order's customer), contact_sharing (a customer's contact phone shown to the technician). */
+    purpose: text("purpose").notNull(),
+    granted: integer("granted", { mode: "boolean" }).notNull(),
+    policyVersion: text("policy_version").notNull(),
+    /** What the client said it was (`X-Client`, e.g. `ios/3.2.0`), else the start of its User-Agent; never an IP. */
+    client: text("client").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("consent_events_account_idx").on(t.accountId, t.purpose, t.seq)],
+);
+
+/**
+ * A person's request about their data: an export (built in the background into R2, downloadable
+ * once through a signed link, then deleted) or an account deletion (carried out by the daily cron
+ * after the cooling-off period, cancellable until then). At most one deletion waits per account and
+ * one export is being built per account (the partial unique indexes), however many requests race.
+ */
+export const dataRequests = sqliteTable(
+  "data_requests",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    kind: text("kind", { enum: ["export", "deletion"] }).notNull(),
+    /**
+     * export: queued → running → ready → downloaded | expired, or failed;
+     * deletion: pending → completed, or cancelled.
+     */
+    status: text("status", {
+      enum: ["queued", "running", "ready", "downloaded", "expired", "failed", "pending", "completed", "cancelled"],
+    }).notNull(),
+    /** Export: the contributors done so far (resumes there) and how many there are. */
+    progress: text("progress", { mode: "json" }).$type<{ done: string[]; total: number }>().notNull(),
+    r2Key: text("r2_key"),
+    bytes: integer("bytes"),
+    /** Export: the download link works until then (and once). */
+    expiresAt: integer("expires_at"),
+    downloadedAt: integer("downloaded_at"),
+    /** Deletion: carried out by the first daily cron from then on. */
+    dueAt: integer("due_at"),
+    /** Who cancelled a deletion (the person, or a member of staff) and why. */
+    cancelledBy: text("cancelled_by"),
+    cancelReason: text("cancel_reason"),
+    /** Why an export failed or a deletion is held back at its due time (a code, never personal data). */
+    lastError: text("last_error"),
+    /** A worker owns the request until then (one builder at a time; a dead one's lease runs out). */
+    leaseUntil: integer("lease_until"),
+    client: text("client").notNull(),
+    completedAt: integer("completed_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("data_requests_account_idx").on(t.accountId, t.createdAt),
+    index("data_requests_status_idx").on(t.kind, t.status, t.createdAt),
+    uniqueIndex("data_requests_one_deletion_uq")
+      .on(t.accountId)
+      .where(sql`kind = 'deletion' and status = 'pending'`),
+    uniqueIndex("data_requests_one_export_uq")
+      .on(t.accountId)
+      .where(sql`kind = 'export' and status in ('queued', 'running')`),
   ],
 );

@@ -29,6 +29,7 @@ import { assertNoPendingExtraCharge } from "../visit/changes.service";
 import { assertPhotoTaken } from "../visit/photos.service";
 import { checkStartCode } from "../visit/start-code.service";
 import { virtualNumberFor } from "../visit/number-privacy.service";
+import { mayShare } from "../privacy/consents.service";
 
 export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
 
@@ -57,13 +58,19 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
   const open = mine && revealed(env, order);
   // While number privacy binds them, the technician calls the virtual number, never the real one.
   const virtualNumber = open ? await virtualNumberFor(env, order, { technicianId }) : null;
+  // Without the customer's consent to contact sharing the real number is never shown (README "Personal data").
+  const realPhone = open && virtualNumber === null && (await mayShare(env, order.customerId, "contact_sharing"));
   return {
     ...base,
     technician: mine ? base.technician : null,
     // Exact (opened from its sealed column) while revealed, else its ~1 km area.
     location: open ? await orderPoint(env, order) : areaPoint(order),
     address: open
-      ? { text: addr.text, contactName: addr.contactName, contactPhone: virtualNumber ?? addr.contactPhone }
+      ? {
+          text: addr.text,
+          contactName: addr.contactName,
+          contactPhone: virtualNumber ?? (realPhone ? addr.contactPhone : maskPhone(addr.contactPhone)),
+        }
       : { text: null, contactName: addr.contactName.slice(0, 1) + "*", contactPhone: maskPhone(addr.contactPhone) },
     revealed: open,
     virtualNumber,

@@ -55,6 +55,12 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   { methods: ["GET"], path: /^\/v1\/admin\//, limit: "expensive", why: "dashboard lists, reports and exports" },
   {
     methods: ["GET"],
+    path: /^\/v1\/data-exports\/download$/,
+    limit: "expensive",
+    why: "a person's data export: signed links, per IP (no account), so guessing costs",
+  },
+  {
+    methods: ["GET"],
     path: /^\/v1\/(orders|me\/notifications|technician\/(pool|tasks|earnings|withdrawals)|technicians\/[^/]+\/reviews)$/,
     limit: "expensive",
     why: "list pages",

@@ -11,6 +11,7 @@ import { observabilityRoutes } from "../observability";
 import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
+import { privacyRoutes } from "../privacy";
 import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { visitRoutes } from "../visit";
 import { webhooksRoutes } from "../webhooks";
@@ -49,4 +50,5 @@ export const routes = [
   dashboardRoutes,
   backupsRoutes,
   webhooksRoutes,
+  privacyRoutes,
 ];

@@ -8,6 +8,7 @@ import { findOrder } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { addFavouriteIfServed, listFavourites, removeFavourite, type FavouriteRow } from "../db/repositories/visit.repo";
 import { endsTracking, TRACK_STATUSES } from "../domain/order-state";
+import { technicianSharesLocation } from "../privacy/consents.service";
 import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
 import { orderPoint } from "../lib/coordinates";
@@ -47,6 +48,8 @@ export async function openTracking(
   if (!order.technicianId || !TRACK_STATUSES.includes(order.status)) {
     throw AppError.of("NOT_TRACKABLE", { status: order.status }, { extra: { status: order.status } });
   }
+  // The technician's consent to location sharing decides, whatever the socket (README "Personal data").
+  if (!(await technicianSharesLocation(env, order.technicianId))) throw AppError.of("LOCATION_SHARING_OFF");
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     throw AppError.of("UPGRADE_REQUIRED");
   }

@@ -17,6 +17,26 @@ import { call, signIn, uniquePhone } from "../support/http";
 import type { Actor, Objects } from "../support/matrix-world";
 import { JPEG } from "../support/visit";
 import { completeBackupFixture } from "../support/backups";
+import { freshDeletionId, freshExportLink, POLICY, readyExport } from "../support/privacy";
+
+/** Customer A's export request (made once per run). */
+const exports = new Map<string, Promise<string>>();
+const exportOf = (token: string) => {
+  if (!exports.has(token))
+    exports.set(
+      token,
+      readyExport(token).then((r) => r.id),
+    );
+  return exports.get(token)!;
+};
+
+/** A stand-in of the actor with a deletion waiting (what reading or cancelling it needs). */
+async function withWaitingDeletion(o: Objects, actor: Exclude<Actor, "anonymous">): Promise<string> {
+  const token = await o.standIn(actor);
+  const res = await call("POST", "/v1/me/deletion", { token });
+  if (res.status !== 202) throw new Error(`deletion: ${res.status} ${JSON.stringify(res.body)}`);
+  return token;
+}
 
 export interface MatrixRequest {
   path: string;
@@ -779,6 +799,37 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: PLATFORM,
     request: async () => ({ path: `/v1/admin/backups/${await completeBackupFixture()}/download` }),
   },
+  // personal data (src/privacy): each person's own consents and requests; staff screens for the platform only
+  "GET /v1/me/consents": { roles: "signed-in", request: () => ({ path: "/v1/me/consents" }) },
+  "PUT /v1/me/consents/{purpose}": {
+    roles: "signed-in",
+    request: () => ({ path: "/v1/me/consents/contact_sharing", body: { granted: true, policyVersion: POLICY } }),
+  },
+  "POST /v1/me/data-exports": {
+    roles: "signed-in",
+    token: (o, actor) => o.standIn(actor),
+    request: () => ({ path: "/v1/me/data-exports" }),
+  },
+  "GET /v1/me/data-requests/{id}": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/me/data-requests/${await exportOf(o.m.customerA.session.token)}` }),
+  },
+  // the signed link is the credential: a fresh export for every caller (a link downloads once)
+  "GET /v1/data-exports/download": { roles: "public", request: async () => ({ path: await freshExportLink() }) },
+  "POST /v1/me/deletion": { roles: "signed-in", token: (o, actor) => o.standIn(actor), request: () => ({ path: "/v1/me/deletion" }) },
+  "GET /v1/me/deletion": { roles: "signed-in", token: withWaitingDeletion, request: () => ({ path: "/v1/me/deletion" }) },
+  "DELETE /v1/me/deletion": { roles: "signed-in", token: withWaitingDeletion, request: () => ({ path: "/v1/me/deletion" }) },
+  "GET /v1/admin/data-requests": { roles: PLATFORM, request: () => ({ path: "/v1/admin/data-requests" }) },
+  "GET /v1/admin/data-requests/{id}": {
+    roles: PLATFORM,
+    request: async () => ({ path: `/v1/admin/data-requests/${await freshDeletionId()}` }),
+  },
+  "POST /v1/admin/data-requests/{id}/cancel": {
+    roles: PLATFORM,
+    request: async () => ({ path: `/v1/admin/data-requests/${await freshDeletionId()}/cancel`, body: { reason: "matrix" } }),
+  },
+  "GET /v1/admin/privacy/retention": { roles: PLATFORM, request: () => ({ path: "/v1/admin/privacy/retention" }) },
   // money reports
   "GET /v1/admin/reports/reconciliation": { roles: PLATFORM, request: () => ({ path: `/v1/admin/reports/reconciliation?date=${day()}` }) },
   "POST /v1/admin/payments/reconcile": { roles: PLATFORM, request: () => ({ path: "/v1/admin/payments/reconcile" }) },
