@@ -17,11 +17,15 @@ import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
 import { runBackup } from "./backups";
+import { purgeOldChats } from "./conversations";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
   const result = await runBackup(env, now, { start: true });
   logger.info("backup.run", { ...result });
+  // Retention: chats older than CHAT_RETENTION_DAYS go, with their images.
+  const chats = await purgeOldChats(env, now);
+  if (chats.messages > 0) logger.info("chat.retention", { ...chats });
 }
 import { checkExceptionQueues } from "./observability";
 import { logger } from "./lib/log";

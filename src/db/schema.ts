@@ -1404,7 +1404,10 @@ export const conversationMessages = sqliteTable(
     masked: integer("masked", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [index("conversation_messages_conversation_idx").on(t.conversationId, t.id), index("conversation_messages_created_idx").on(t.createdAt)],
+  (t) => [
+    index("conversation_messages_conversation_idx").on(t.conversationId, t.id),
+    index("conversation_messages_created_idx").on(t.createdAt),
+  ],
 );
 
 /** A message the abuse keyword list flagged for staff (CHAT_ABUSE_WORDS). */

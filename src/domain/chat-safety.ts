@@ -30,7 +30,18 @@ export const PAYMENT_PHRASES: readonly string[] = [
 ];
 
 /** The abuse words flagged by default (CHAT_ABUSE_WORDS replaces the list). */
-export const DEFAULT_ABUSE_WORDS: readonly string[] = ["傻逼", "操你", "去死", "滚蛋", "妈的", "杀了你", "fuck", "idiot", "kill you", "bitch"];
+export const DEFAULT_ABUSE_WORDS: readonly string[] = [
+  "傻逼",
+  "操你",
+  "去死",
+  "滚蛋",
+  "妈的",
+  "杀了你",
+  "fuck",
+  "idiot",
+  "kill you",
+  "bitch",
+];
 
 // Digits as people type them: ASCII and full-width, with spaces, dots, dashes between.
 const D = "[0-9０-９]";

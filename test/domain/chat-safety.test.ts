@@ -36,12 +36,15 @@ describe("maskChatText", () => {
     expect(r.text).not.toContain(id);
   });
 
-  it.each(["你直接转账给我吧", "微信付就行", "支付宝转我200", "Just pay me directly, cheaper", "私下交易便宜点"])("masks the payment request in %s", (input) => {
-    const r = maskChatText(input);
-    expect(r.masked).toBe(true);
-    expect(r.text).toContain(MASK);
-    for (const phrase of PAYMENT_PHRASES) expect(r.text.toLowerCase()).not.toContain(phrase.toLowerCase());
-  });
+  it.each(["你直接转账给我吧", "微信付就行", "支付宝转我200", "Just pay me directly, cheaper", "私下交易便宜点"])(
+    "masks the payment request in %s",
+    (input) => {
+      const r = maskChatText(input);
+      expect(r.masked).toBe(true);
+      expect(r.text).toContain(MASK);
+      for (const phrase of PAYMENT_PHRASES) expect(r.text.toLowerCase()).not.toContain(phrase.toLowerCase());
+    },
+  );
 
   it.each(["师傅明天 14:30 到吗？", "订单 2026-12-04 的服务", "一共 128 元，平台上付", "门牌 3 栋 1201 室", "I'll be there at 9"])(
     "leaves ordinary text alone: %s",
