@@ -197,7 +197,7 @@ export async function supportInbox(db: Db, q: { state: "unassigned" | "assigned"
         : isNotNull(conversations.assigneeId);
   const last = sql<
     string | null
-  >`(SELECT m.text FROM conversation_messages m WHERE m.conversation_id = ${conversations.id} ORDER BY m.id DESC LIMIT 1)`;
+  >`(SELECT m.text FROM conversation_messages m WHERE m.conversation_id = "conversations"."id" ORDER BY m.id DESC LIMIT 1)`;
   return db
     .select({ conversation: conversations, lastText: last })
     .from(conversations)
