@@ -6,7 +6,7 @@ import { CalendarStore, MAX_INTERVAL_MS } from "./calendar.store";
 import { migrate } from "./cell.schema";
 import { parseWeights, type DispatchWeights } from "../src/domain/dispatch";
 import { ALARM_FAILURES_REPORTED, type CellEventBody, type DeadlineKind, type DeadlineTimer } from "../src/domain/cell-events";
-import type { StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
+import type { ChatServerMessage, StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
 import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
 import { OutboxStore } from "./outbox.store";
 import type {
@@ -652,7 +652,7 @@ export class CellDO extends DurableObject<Env> {
     const att = ws.deserializeAttachment() as SocketAttachment | null;
     if (att?.role === "chat" && typeof message === "string") {
       // Chat sockets only receive; a ping is answered so clients can keep the socket alive.
-      if (message.includes('"ping"')) ws.send(JSON.stringify({ type: "pong", at: Date.now() }));
+      if (message.includes('"ping"')) ws.send(JSON.stringify({ type: "pong", at: Date.now() } satisfies ChatServerMessage));
       return;
     }
     if (!att || att.role !== "technician" || typeof message !== "string") return;

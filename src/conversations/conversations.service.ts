@@ -14,6 +14,7 @@ import { appendAudit } from "../db/repositories/audit.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { abuseWordsIn, DEFAULT_ABUSE_WORDS, maskChatText } from "../domain/chat-safety";
 import type { OutboxMessage } from "../domain/outbox";
+import type { ChatServerMessage } from "../domain/socket-messages";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
 import { AppError, invalid, notFound } from "../errors";
@@ -324,7 +325,9 @@ async function store(env: Env, w: Awaited<ReturnType<typeof writable>>, row: Mes
   const recipients = w.participants.map((p) => p.accountId).filter((a) => a !== row.senderId);
   let online: string[] = [];
   try {
-    online = (await cellStub(env, w.c.cell).chatFanout(w.c.id, JSON.stringify({ type: "message", message: view }))).online;
+    online = (
+      await cellStub(env, w.c.cell).chatFanout(w.c.id, JSON.stringify({ type: "message", message: view } satisfies ChatServerMessage))
+    ).online;
   } catch {
     // The cell could not be reached: everyone hears of it through the notices.
     online = [];

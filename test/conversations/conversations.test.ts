@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { conversationsOfAccount, purgeOldChats } from "../../src/conversations";
 import { noticesFor } from "../../src/domain/notifications";
 import { MASK } from "../../src/domain/chat-safety";
+import { ChatServerMessage } from "../../src/domain/socket-messages";
 import { book, newCustomer, quote, at } from "../support/booking";
 import { call, callBytes, expectProblem, signIn, signInWithRoles, type Session } from "../support/http";
 import { consume } from "../support/queue";
@@ -220,6 +221,7 @@ describe("an order's conversation", () => {
     const sent = await send(techSession, conversation.id, { text: "我出发了" });
     const frame = await socket.nth(1);
     expect(frame).toEqual({ type: "message", message: sent.body });
+    expect(ChatServerMessage.parse(frame)).toEqual(frame);
     // The customer was live: no notice for them.
     expect(await chatOutbox(conversation.id)).toEqual([]);
     upgraded.webSocket!.close(1000, "bye");
