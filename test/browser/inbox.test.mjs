@@ -1,3 +1,4 @@
+/* global document -- inside page functions, which run in the browser */
 // The staff inbox in real Chromium against a real local Doorstep: a user opens a support
 // conversation through the API, an operator opens the inbox, sees it waiting, claims it, picks a
 // canned answer and sends it; the API then shows the operator's reply to the user.
