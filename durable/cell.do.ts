@@ -6,7 +6,7 @@ import { CalendarStore, MAX_INTERVAL_MS } from "./calendar.store";
 import { migrate } from "./cell.schema";
 import { parseWeights, type DispatchWeights } from "../src/domain/dispatch";
 import { ALARM_FAILURES_REPORTED, type CellEventBody, type DeadlineKind, type DeadlineTimer } from "../src/domain/cell-events";
-import type { StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
+import type { ChatServerMessage, StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
 import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
 import { OutboxStore } from "./outbox.store";
 import type {
@@ -32,7 +32,10 @@ const num = (v: string | undefined, fallback: number) => {
 };
 
 interface SocketAttachment {
-  role: "technician" | "watcher";
+  role: "technician" | "watcher" | "chat";
+  /** A chat socket's account and conversation. */
+  accountId?: string;
+  conversationId?: string;
   technicianId: string;
   /** The order a watcher follows, and where it is (for the ETA). */
   orderId?: string;
@@ -555,6 +558,7 @@ export class CellDO extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
     const url = new URL(request.url);
+    if (url.pathname.endsWith("/chat")) return this.openChat(url);
     const technicianId = url.searchParams.get("technicianId") ?? "";
     if (!this.calendar.technician(technicianId)) return new Response("unknown technician", { status: 404 });
     const ticket = url.searchParams.get("ticket");
@@ -575,6 +579,43 @@ export class CellDO extends DurableObject<Env> {
       server.send(JSON.stringify(this.trackMessage(this.presence.view(technicianId, Date.now()), { lat, lng })));
     }
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * `/chat?conversationId=&accountId=` — a participant's socket on a conversation (the Worker checked
+   * who may open it). Hibernatable, tagged `chat:<conversationId>`; it receives what `chatFanout` sends.
+   */
+  private openChat(url: URL): Response {
+    const conversationId = url.searchParams.get("conversationId") ?? "";
+    const accountId = url.searchParams.get("accountId") ?? "";
+    if (!conversationId || !accountId) return new Response("conversationId and accountId expected", { status: 400 });
+    const ticket = url.searchParams.get("ticket");
+    if (ticket !== null && !this.useTicket(ticket, Number(url.searchParams.get("ticketExpires")))) {
+      return new Response("ticket already used", { status: 409 });
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [`chat:${conversationId}`]);
+    server.serializeAttachment({ role: "chat", technicianId: "", accountId, conversationId } satisfies SocketAttachment);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Sends a stored chat message (a JSON text frame) to every live socket on the conversation; the
+   * accounts it reached, so the Worker tells the others through the notifications outbox.
+   */
+  async chatFanout(conversationId: string, frame: string): Promise<{ online: string[] }> {
+    const online = new Set<string>();
+    for (const ws of this.ctx.getWebSockets(`chat:${conversationId}`)) {
+      const att = ws.deserializeAttachment() as SocketAttachment | null;
+      try {
+        ws.send(frame);
+        if (att?.accountId) online.add(att.accountId);
+      } catch {
+        // gone; its close handler cleans up
+      }
+    }
+    return { online: [...online] };
   }
 
   /** Records a socket ticket until it expires (forgetting expired ones); false when it was used before. */
@@ -609,6 +650,11 @@ export class CellDO extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const att = ws.deserializeAttachment() as SocketAttachment | null;
+    if (att?.role === "chat" && typeof message === "string") {
+      // Chat sockets only receive; a ping is answered so clients can keep the socket alive.
+      if (message.includes('"ping"')) ws.send(JSON.stringify({ type: "pong", at: Date.now() } satisfies ChatServerMessage));
+      return;
+    }
     if (!att || att.role !== "technician" || typeof message !== "string") return;
     let msg: { type?: string; lat?: unknown; lng?: unknown; accuracy?: unknown; heading?: unknown; battery?: unknown };
     try {

@@ -179,6 +179,13 @@ const fields = z.object({
   REVEAL_GRACE_MINUTES: int(60),
   // Days after completion a customer may review the visit.
   REVIEW_WINDOW_DAYS: int(14, 1),
+  // Conversations: hours an order's chat stays open after completion; days a chat is kept (then the
+  // daily cron deletes it with its images); minutes staff have to answer a support message (the
+  // inbox's SLA target); the words that flag a message to staff (comma-separated; empty: the default list).
+  CHAT_GRACE_HOURS: int(72),
+  CHAT_RETENTION_DAYS: int(180, 1),
+  CHAT_SLA_MINUTES: int(15, 1),
+  CHAT_ABUSE_WORDS: list(),
   // Cell events: seconds before a failing event is retried, doubling up to 10 minutes.
   CELL_EVENTS_RETRY_SECONDS: int(10, 0),
   // OTP: lifetime (s), wrong guesses per code. Sends are limited on the sender first: per IP, per

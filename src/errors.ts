@@ -368,6 +368,23 @@ export const ERRORS = {
     detail: { en: "Reviews are taken up to {days} days after the visit.", zh: "服务完成 {days} 天内可以评价。" },
   },
   ALREADY_HIDDEN: { status: 409, detail: { en: "This review is hidden already.", zh: "该评价已隐藏。" } },
+  // Conversations
+  CONVERSATION_CLOSED: {
+    status: 409,
+    detail: {
+      en: "This chat is closed: it opens when a technician accepts the order and closes {hours} hours after completion.",
+      zh: "该会话已关闭：师傅接单后开放，服务完成 {hours} 小时后关闭。",
+    },
+  },
+  ALREADY_CLAIMED: { status: 409, detail: { en: "Another staff member has taken this conversation.", zh: "该会话已被其他客服接手。" } },
+  NOT_ASSIGNED: { status: 409, detail: { en: "Take this conversation before replying.", zh: "请先接手该会话再回复。" } },
+  REASON_REQUIRED: {
+    status: 403,
+    detail: {
+      en: "You are not part of this conversation: state a reason to read it (it is recorded).",
+      zh: "您不是该会话的参与者：请说明查看原因（将被记录）。",
+    },
+  },
   // Money
   PROVIDER_NOT_CONFIGURED: {
     status: 409,

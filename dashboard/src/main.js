@@ -35,6 +35,7 @@ const Operate = lazy(() => import("./operate.js"), "Operate");
 const Privacy = lazy(() => import("./privacy.js"), "Privacy");
 const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
 const Operations = lazy(() => import("./operations.js"), "Operations");
+const Inbox = lazy(() => import("./inbox.js"), "Inbox");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -182,6 +183,7 @@ function Shell({ session, t, lang, setLang }) {
     ["setup", t("setup")],
     ["money", t("money")],
     ["webhooks", t("webhooks")],
+    ...(isPlatform ? [["inbox", t("inbox")]] : []),
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["operations", t("operations")]] : []),
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
@@ -224,21 +226,23 @@ function Shell({ session, t, lang, setLang }) {
                       ? html`<${Setup} tab=${arg} />`
                       : screen === "money"
                         ? html`<${Money} tab=${arg} />`
-                        : screen === "notifications" && isPlatform
-                          ? html`<${DeadLetters} />`
-                          : screen === "accounts" && isPlatform
-                            ? html`<${Accounts} />`
-                            : screen === "operations" && isPlatform
-                              ? html`<${Operations} />`
-                              : screen === "operate" && isPlatform
-                                ? html`<${Operate} />`
-                                : screen === "privacy" && isPlatform
-                                  ? html`<${Privacy} />`
-                                  : screen === "webhooks"
-                                    ? html`<${Webhooks} />`
-                                    : screen === "audit"
-                                      ? html`<${AuditLog} />`
-                                      : html`<${LiveMap} />`;
+                        : screen === "inbox" && isPlatform
+                          ? html`<${Inbox} />`
+                          : screen === "notifications" && isPlatform
+                            ? html`<${DeadLetters} />`
+                            : screen === "accounts" && isPlatform
+                              ? html`<${Accounts} />`
+                              : screen === "operations" && isPlatform
+                                ? html`<${Operations} />`
+                                : screen === "operate" && isPlatform
+                                  ? html`<${Operate} />`
+                                  : screen === "privacy" && isPlatform
+                                    ? html`<${Privacy} />`
+                                    : screen === "webhooks"
+                                      ? html`<${Webhooks} />`
+                                      : screen === "audit"
+                                        ? html`<${AuditLog} />`
+                                        : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

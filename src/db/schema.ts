@@ -1419,3 +1419,104 @@ export const dataRequests = sqliteTable(
       .where(sql`kind = 'export' and status in ('queued', 'running')`),
   ],
 );
+/**
+ * Conversations (src/conversations): one per order between its customer and its technician
+ * (`kind = 'order'`, open from acceptance until completion + CHAT_GRACE_HOURS), and support
+ * conversations between any account and the platform's staff (`kind = 'support'`, optionally about an
+ * order and/or an after-sales ticket). `assigneeId` is the staff member who claimed a support
+ * conversation; `waitingSince` the user's first message staff have not answered yet (the SLA timer).
+ */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["order", "support"] }).notNull(),
+    orderId: text("order_id").references(() => orders.id),
+    /** An after-sales ticket the support conversation is about (not checked: tickets are their own area). */
+    ticketId: text("ticket_id"),
+    /** The account that opened a support conversation (null for order conversations). */
+    requesterId: text("requester_id"),
+    assigneeId: text("assignee_id"),
+    /** The Durable Object that fans out its live messages (see README "Conversations"). */
+    cell: text("cell").notNull(),
+    waitingSince: integer("waiting_since"),
+    lastMessageAt: integer("last_message_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("conversations_order_uq")
+      .on(t.orderId)
+      .where(sql`kind = 'order'`),
+    index("conversations_support_idx").on(t.kind, t.assigneeId, t.lastMessageAt),
+    index("conversations_requester_idx").on(t.requesterId),
+    index("conversations_last_idx").on(t.lastMessageAt),
+  ],
+);
+
+/** Who takes part in a conversation, and the last message each has read (the read receipt). */
+export const conversationParticipants = sqliteTable(
+  "conversation_participants",
+  {
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id),
+    accountId: text("account_id").notNull(),
+    role: text("role", { enum: ["customer", "technician", "requester", "staff"] }).notNull(),
+    lastReadMessageId: text("last_read_message_id"),
+    lastReadAt: integer("last_read_at"),
+    joinedAt: integer("joined_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.accountId] }), index("conversation_participants_account_idx").on(t.accountId)],
+);
+
+/**
+ * The messages of a conversation, ids in time order (the cursor). `text` is stored masked (phone
+ * numbers, WeChat ids, payment requests); an image's bytes are in R2 at `r2Key`; an order card names
+ * `orderRef`.
+ */
+export const conversationMessages = sqliteTable(
+  "conversation_messages",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id),
+    senderId: text("sender_id").notNull(),
+    kind: text("kind", { enum: ["text", "image", "order"] }).notNull(),
+    text: text("text"),
+    r2Key: text("r2_key"),
+    contentType: text("content_type"),
+    orderRef: text("order_ref"),
+    masked: integer("masked", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("conversation_messages_conversation_idx").on(t.conversationId, t.id),
+    index("conversation_messages_created_idx").on(t.createdAt),
+  ],
+);
+
+/** A message the abuse keyword list flagged for staff (CHAT_ABUSE_WORDS). */
+export const conversationFlags = sqliteTable(
+  "conversation_flags",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id),
+    messageId: text("message_id").notNull(),
+    words: text("words", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("conversation_flags_conversation_idx").on(t.conversationId), index("conversation_flags_created_idx").on(t.id)],
+);
+
+/** Canned answers staff pick in the inbox; operators edit them. */
+export const cannedAnswers = sqliteTable("canned_answers", {
+  id: text("id").primaryKey(),
+  title: text("title").notNull(),
+  body: text("body").notNull(),
+  updatedBy: text("updated_by"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

@@ -345,6 +345,30 @@ function reviewNotices(m: OutboxEnvelope): Notice[] {
   ];
 }
 
+/**
+ * A chat message for someone with no live socket (src/conversations): the recipient is named by
+ * account in `customerId`. The text itself is never in the notice (it could be read on a lock screen
+ * or in an SMS log): only that there is a message, and where.
+ */
+function chatNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const conversationId = str(p.conversationId);
+  if (!conversationId || !str(p.customerId)) return [];
+  const support = p.support === true;
+  return [
+    notice(
+      "customer",
+      "chat.message",
+      support ? { zh: "客服回复了您", en: "Support replied" } : { zh: "您有新消息", en: "New message" },
+      support
+        ? { zh: "客服给您发来了新消息，请在应用中查看。", en: "Our support team sent you a message; open the app to read it." }
+        : { zh: "订单会话中有一条新消息，请在应用中查看。", en: "There is a new message in your order's chat; open the app to read it." },
+      ALL,
+      { conversationId, messageId: str(p.messageId), orderId: str(p.orderId) },
+    ),
+  ];
+}
+
 /** Integer 分 as a price for a message text, e.g. `¥128.00`. */
 export function yuan(amount: number): string {
   const fen = Math.abs(Math.trunc(amount));
@@ -519,6 +543,8 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return reminderNotices(m, timeZone);
     case "review.created":
       return reviewNotices(m);
+    case "chat.message":
+      return chatNotices(m);
     default:
       return moneyNotices(m);
   }

@@ -48,6 +48,8 @@ export const outboxMessage = z.discriminatedUnion("topic", [
   kind("payment.waived", { ...orderOf, ...money }),
   kind("refund.succeeded", { ...orderOf, refundId: id, kind: z.string(), ...money }),
   kind("refund.failed", { ...orderOf, refundId: id, kind: z.string(), ...money }),
+  // A chat message for a participant with no live socket: `customerId` is the recipient's account.
+  kind("chat.message", { conversationId: id, messageId: id, customerId: id, orderId: id.optional(), support: z.boolean() }),
   kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
   kind("withdrawal.failed", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
 ]);

@@ -83,6 +83,41 @@ export const StreamServerMessage = z.discriminatedUnion("type", [
 ]);
 export type StreamServerMessage = z.infer<typeof StreamServerMessage>;
 
+/** Client → server on a conversation's socket: only a keep-alive (anything else is ignored). */
+export const ChatClientMessage = z
+  .object({ type: z.literal("ping") })
+  .strict()
+  .describe("Answered with pong.");
+export type ChatClientMessage = z.infer<typeof ChatClientMessage>;
+
+/** Server → participant: a message just stored in the conversation (as `GET /v1/conversations/{id}/messages` lists it). */
+export const ChatServerMessage = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("message"),
+      message: z
+        .object({
+          id: z.string(),
+          conversationId: z.string(),
+          senderId: z.string().describe("The sender's account"),
+          kind: z.enum(["text", "image", "order"]),
+          text: z.string().nullable().describe("As stored: phone numbers, WeChat ids and payment requests masked"),
+          imageUrl: z.string().nullable().describe("GET it with the bearer token (an image message)"),
+          orderId: z.string().nullable().describe("An order card: the order it shows"),
+          masked: z.boolean(),
+          createdAt: z.string().describe("ISO 8601"),
+        })
+        .strict(),
+    })
+    .strict()
+    .describe("A new message of the conversation."),
+  z
+    .object({ type: z.literal("pong"), at: z.number().int().describe("Server time, epoch milliseconds") })
+    .strict()
+    .describe("The answer to ping."),
+]);
+export type ChatServerMessage = z.infer<typeof ChatServerMessage>;
+
 /** The documented protocols, in the order docs/websockets.md lists them. */
 export const SOCKET_PROTOCOLS = [
   {
@@ -102,5 +137,14 @@ export const SOCKET_PROTOCOLS = [
       "A technician's own socket to report positions without an HTTP request each time (the same effect as POST /v1/technician/presence). Every message gets exactly one answer. Nothing is sent unasked.",
     client: StreamClientMessage,
     server: StreamServerMessage,
+  },
+  {
+    name: "Conversation (chat participants)",
+    path: "/v1/conversations/{id}/live",
+    ticket: "POST /v1/conversations/{id}/live/ticket",
+    about:
+      "A participant's socket on a conversation (an order's customer or technician; for support conversations the user and operators/admins). Hibernatable, held by the conversation's cell: an order's conversation by the order's cell, a support conversation by the Durable Object `chat:<conversationId>`. The Worker stores every message in D1 first, then the cell sends it to every socket on the conversation; participants with no socket get a `chat.message` notice (in-app, push, SMS) instead. Send `{\"type\":\"ping\"}` to keep it alive.",
+    client: ChatClientMessage,
+    server: ChatServerMessage,
   },
 ] as const;

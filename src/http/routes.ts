@@ -1,6 +1,7 @@
 import { auditRoutes } from "../audit";
 import { backupsRoutes } from "../backups";
 import { catalogRoutes, citiesRoutes } from "../catalog";
+import { conversationsRoutes } from "../conversations";
 import { couponsRoutes } from "../coupons";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
 import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRoutes, wechatRoutes } from "../identity";
@@ -43,6 +44,7 @@ export const routes = [
   visitRoutes,
   notificationsRoutes,
   reviewsRoutes,
+  conversationsRoutes,
   couponsRoutes,
   tasksRoutes,
   adminOrdersRoutes,

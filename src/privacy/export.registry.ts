@@ -19,6 +19,8 @@ import {
   type ExportSubject,
 } from "./export.contributors";
 
+import { conversationsOfAccount } from "../conversations";
+
 export type { ExportSubject };
 
 export interface ExportContributor {
@@ -36,5 +38,6 @@ export const EXPORT_CONTRIBUTORS: readonly ExportContributor[] = [
   { name: "payments", collect: paymentsPart },
   { name: "notifications", collect: notificationsPart },
   { name: "technician", collect: technicianPart },
+  { name: "conversations", collect: (env, subject) => conversationsOfAccount(env, subject.accountId) },
   { name: "dataRequests", collect: requestsPart },
 ];

@@ -6,8 +6,8 @@
  * rows deleted per kind and whether a kind has more left, and keeps that summary in settings for the
  * dashboard.
  *
- * Kinds are one line each in RETENTION_JOBS: another area adds its own (conversations add
- * `{ kind: "chats", days: (env) => config(env).CHAT_RETENTION_DAYS, run: deleteOldChats }`).
+ * Kinds are one line each in RETENTION_JOBS; another area adds its own with a function from its
+ * index.ts (chats: src/conversations, CHAT_RETENTION_DAYS).
  * Technician positions are kept by their cell (POSITION_RETENTION_HOURS, trimmed by the cell's
  * alarm); they are listed here so the dashboard shows every period, with no job of ours.
  */
@@ -15,6 +15,7 @@ import { config } from "../config";
 import { getDb } from "../db/client";
 import { findSetting, putSetting } from "../db/repositories/settings.repo";
 import { logger } from "../lib/log";
+import { purgeChatsBefore } from "../conversations";
 import { deleteOldDeliveries, deleteRowsById, oldVisitPhotos } from "./privacy.repo";
 
 const DAY_MS = 86_400_000;
@@ -52,6 +53,13 @@ export const RETENTION_JOBS: readonly RetentionJob[] = [
     unit: "days",
     period: (env) => config(env).VISIT_PHOTO_RETENTION_DAYS,
     run: deleteVisitPhotos,
+  },
+  {
+    kind: "chats",
+    variable: "CHAT_RETENTION_DAYS",
+    unit: "days",
+    period: (env) => config(env).CHAT_RETENTION_DAYS,
+    run: async (env, before, limit) => (await purgeChatsBefore(env, before, limit)).messages,
   },
   {
     kind: "notification_deliveries",

@@ -568,6 +568,90 @@ export const MATRIX: Record<string, MatrixEntry> = {
     reach: CUSTOMER_A,
     request: async (o) => ({ path: `/v1/orders/${await o.order()}/track/ticket` }),
   },
+  // conversations: participants; operators and admins read side A's order chat only with a reason
+  "GET /v1/conversations": { roles: "signed-in", request: () => ({ path: "/v1/conversations" }) },
+  "POST /v1/conversations": { roles: "signed-in", request: () => ({ path: "/v1/conversations", body: { text: "你好" } }) },
+  "GET /v1/orders/{id}/conversation": {
+    roles: "signed-in",
+    reach: ["customerA", "techA"],
+    request: async (o) => ({ path: `/v1/orders/${(await o.conversation()).orderId}/conversation` }),
+  },
+  "GET /v1/conversations/{id}": {
+    roles: "signed-in",
+    reach: ["customerA", "techA", ...PLATFORM_ACTORS],
+    request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}?reason=matrix` }),
+  },
+  "GET /v1/conversations/{id}/messages": {
+    roles: "signed-in",
+    reach: ["customerA", "techA", ...PLATFORM_ACTORS],
+    request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}/messages?reason=matrix` }),
+  },
+  "POST /v1/conversations/{id}/messages": {
+    roles: "signed-in",
+    reach: ["customerA", "techA"],
+    request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}/messages`, body: { text: "好的" } }),
+  },
+  "POST /v1/conversations/{id}/images": {
+    roles: "signed-in",
+    reach: ["customerA", "techA"],
+    request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}/images`, bytes: { type: "image/jpeg", bytes: JPEG } }),
+  },
+  "GET /v1/conversations/{id}/messages/{messageId}/image": {
+    roles: "signed-in",
+    reach: ["customerA", "techA", ...PLATFORM_ACTORS],
+    request: async (o) => {
+      const c = await o.conversation();
+      return { path: `/v1/conversations/${c.id}/messages/${c.imageId}/image?reason=matrix` };
+    },
+  },
+  "POST /v1/conversations/{id}/read": {
+    roles: "signed-in",
+    reach: ["customerA", "techA"],
+    request: async (o) => {
+      const c = await o.conversation();
+      return { path: `/v1/conversations/${c.id}/read`, body: { messageId: c.messageId } };
+    },
+  },
+  "GET /v1/conversations/{id}/live": {
+    roles: "signed-in",
+    reach: ["customerA", "techA"],
+    // without an upgrade: 409 UPGRADE_REQUIRED for those let in
+    request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}/live` }),
+  },
+  "POST /v1/conversations/{id}/live/ticket": {
+    roles: "signed-in",
+    reach: ["customerA", "techA"],
+    request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}/live/ticket` }),
+  },
+  "GET /v1/admin/conversations": { roles: PLATFORM, request: () => ({ path: "/v1/admin/conversations" }) },
+  "POST /v1/admin/conversations/{id}/claim": {
+    roles: PLATFORM,
+    // the first caller takes it, the others get 409 ALREADY_CLAIMED
+    request: async (o) => ({ path: `/v1/admin/conversations/${await o.supportConversation()}/claim` }),
+  },
+  "POST /v1/admin/conversations/{id}/handoff": {
+    roles: PLATFORM,
+    // not held by the caller: 409 NOT_ASSIGNED
+    request: async (o) => ({
+      path: `/v1/admin/conversations/${await o.supportConversation()}/handoff`,
+      body: { staffId: o.m.sessions.admin.accountId },
+    }),
+  },
+  "GET /v1/admin/conversation-flags": { roles: PLATFORM, request: () => ({ path: "/v1/admin/conversation-flags" }) },
+  "GET /v1/admin/canned-answers": { roles: PLATFORM, request: () => ({ path: "/v1/admin/canned-answers" }) },
+  "POST /v1/admin/canned-answers": {
+    roles: PLATFORM,
+    request: () => ({ path: "/v1/admin/canned-answers", body: { title: "t", body: "b" } }),
+  },
+  "PUT /v1/admin/canned-answers/{id}": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/canned-answers/${await o.cannedAnswer()}`, body: { title: "t", body: "b2" } }),
+  },
+  "DELETE /v1/admin/canned-answers/{id}": {
+    roles: PLATFORM,
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/admin/canned-answers/${await o.cannedAnswer()}` }),
+  },
   "POST /v1/orders/{id}/start-code": {
     roles: CUSTOMER,
     reach: CUSTOMER_A,

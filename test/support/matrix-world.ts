@@ -253,6 +253,35 @@ export class Objects {
     });
   }
 
+  /** The conversation of an accepted order of side A (customer A and technician A), with a text and an image. */
+  conversation(): Promise<{ id: string; orderId: string; messageId: string; imageId: string }> {
+    return this.once("conversation", async () => {
+      const order = await this.visit("accepted", "chat");
+      const token = this.m.customerA.session.token;
+      const conv = await call("GET", `/v1/orders/${order.id}/conversation`, { token });
+      expect(conv.status, JSON.stringify(conv.body)).toBe(200);
+      const msg = await call("POST", `/v1/conversations/${conv.body.id}/messages`, { token, body: { text: "你好" } });
+      const img = await callBytes("POST", `/v1/conversations/${conv.body.id}/images`, { token, type: "image/png", bytes: PNG });
+      return { id: conv.body.id as string, orderId: order.id, messageId: idOf(msg), imageId: idOf(img) };
+    });
+  }
+
+  /** A support conversation customer A opened. */
+  supportConversation(): Promise<string> {
+    return this.once("supportConversation", async () =>
+      idOf(await call("POST", "/v1/conversations", { token: this.m.customerA.session.token, body: { text: "需要帮助" } })),
+    );
+  }
+
+  /** A canned answer of the inbox. */
+  cannedAnswer(): Promise<string> {
+    return this.once("cannedAnswer", async () =>
+      idOf(
+        await call("POST", "/v1/admin/canned-answers", { token: this.m.sessions.operator.token, body: { title: "问候", body: "您好" } }),
+      ),
+    );
+  }
+
   /** A qualification document technician A uploaded. */
   document(): Promise<string> {
     return this.once("document", async () => {
