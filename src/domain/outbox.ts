@@ -48,6 +48,15 @@ export const outboxMessage = z.discriminatedUnion("topic", [
   kind("payment.waived", { ...orderOf, ...money }),
   kind("refund.succeeded", { ...orderOf, refundId: id, kind: z.string(), ...money }),
   kind("refund.failed", { ...orderOf, refundId: id, kind: z.string(), ...money }),
+  // An after-sales ticket changed (src/tickets): `event` says how; `to` who is told.
+  kind("ticket.changed", {
+    ...orderOf,
+    technicianId: id.nullable(),
+    ticketId: id,
+    category: z.string(),
+    event: z.enum(["opened", "in_review", "statement", "appeal", "resolved", "rejected", "reopened"]),
+    to: z.array(z.enum(["customer", "technician"])),
+  }),
   kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
   kind("withdrawal.failed", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
 ]);

@@ -12,6 +12,7 @@ import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
+import { ticketsRoutes } from "../tickets";
 import { visitRoutes } from "../visit";
 import { webhooksRoutes } from "../webhooks";
 import docs from "./docs/docs.handlers";
@@ -42,6 +43,7 @@ export const routes = [
   visitRoutes,
   notificationsRoutes,
   reviewsRoutes,
+  ticketsRoutes,
   couponsRoutes,
   tasksRoutes,
   adminOrdersRoutes,
