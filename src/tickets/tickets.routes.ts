@@ -144,7 +144,7 @@ export const addEntry = createRoute({
 export const addEvidence = createRoute({
   operationId: "addTicketEvidence",
   method: "post",
-  path: "/v1/tickets/{id}/evidence",
+  path: "/v1/tickets/{id}/photos",
   tags: ["Tickets"],
   summary: "Add an evidence photo to a ticket (raw image body)",
   description:
@@ -158,7 +158,7 @@ export const addEvidence = createRoute({
 export const evidence = createRoute({
   operationId: "getTicketEvidence",
   method: "get",
-  path: "/v1/tickets/{id}/evidence/{entryId}",
+  path: "/v1/tickets/{id}/photos/{entryId}",
   tags: ["Tickets"],
   summary: "One evidence photo of a ticket: the image bytes",
   security: bearer,

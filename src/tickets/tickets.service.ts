@@ -60,7 +60,7 @@ function entryView(e: TicketEntryRow) {
     authorType: e.authorType,
     kind: e.kind,
     body: e.body,
-    photo: e.r2Key ? { contentType: e.contentType, size: e.size, url: `/v1/tickets/${e.ticketId}/evidence/${e.id}` } : null,
+    photo: e.r2Key ? { contentType: e.contentType, size: e.size, url: `/v1/tickets/${e.ticketId}/photos/${e.id}` } : null,
     createdAt: new Date(e.createdAt).toISOString(),
   };
 }
