@@ -4,9 +4,9 @@
  * candidate's calendar holds the interval first, so it never double-books), free to the customer:
  * its one priced line is "rework" at 0 with the ticket named, and it is paid after the service.
  *
- * Idempotent per ticket: the booking runs under the customer's Idempotency-Key `ticket:<ticketId>`
- * and its quote is a pure function of the ticket, the time and the technician, so a retry (or a
- * second staff member deciding the same rework) gets the same order back, never a second one.
+ * Idempotent: the booking runs under a customer's Idempotency-Key made of the ticket, the time and
+ * the technician, and its quote is a pure function of the same, so a retry gets the same order back,
+ * never a second one (the ticket's claim keeps two decisions from booking two different reworks).
  */
 import { getDb } from "../db/client";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
@@ -29,8 +29,13 @@ export interface ReworkInput {
   reason: string;
 }
 
-/** The Idempotency-Key the rework of a ticket is booked under (in the customer's key space). */
-export const reworkKey = (ticketId: string) => `ticket:${ticketId}`;
+/**
+ * The Idempotency-Key a rework is booked under (in the customer's key space): the ticket, the time
+ * and the technician, so a retry of one rework gets its order back, and a refused time (stored as
+ * that key's answer) does not block another time.
+ */
+export const reworkKey = (ticketId: string, start: number, technicianId: string | null) =>
+  `ticket:${ticketId}:${start}:${technicianId ?? "any"}`;
 
 /**
  * Books the rework visit once per ticket and returns the order's id. Refusals are the booking's
@@ -61,7 +66,7 @@ export async function bookRework(env: Env, input: ReworkInput, defer: Defer = ()
   const outcome = await placeOrderOnce(
     env,
     order.customerId,
-    reworkKey(input.ticketId),
+    reworkKey(input.ticketId, input.start, input.technicianId),
     {
       quoteId,
       addressId: order.addressId,
