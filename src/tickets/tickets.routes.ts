@@ -177,7 +177,7 @@ export const reopen = createRoute({
   tags: ["Tickets"],
   summary: "Reopen my decided ticket (within TICKET_REOPEN_DAYS of the decision, at most twice)",
   description:
-    "The customer only (403 for the technician and staff). 409 TICKET_NOT_REOPENABLE when it is not decided, the window passed or it was reopened twice; fresh SLA targets. What the earlier decision did stays done.",
+    "The ticket's customer only (404 for anyone else). 409 TICKET_NOT_REOPENABLE when it is not decided, the window passed or it was reopened twice; fresh SLA targets. What the earlier decision did stays done.",
   security: bearer,
   middleware: [requireAuth] as const,
   request: { params: TicketParam, body: jsonBody(z.object({ reason: Text }).strict()) },

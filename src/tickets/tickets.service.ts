@@ -367,7 +367,8 @@ export async function startReview(env: Env, auth: Auth, id: string) {
  */
 export async function reopenTicket(env: Env, auth: Auth, id: string, input: { reason: string }) {
   const { ticket, viewer } = await ticketFor(env, auth, id);
-  if (viewer !== "customer") throw AppError.of("FORBIDDEN");
+  // Only its customer reopens a ticket; to anyone else it is not theirs to reopen.
+  if (viewer !== "customer") throw notFound({ en: "Ticket", zh: "工单" });
   const now = Date.now();
   if (!mayReopen(ticket, now, config(env).TICKET_REOPEN_DAYS * 86_400_000, MAX_REOPENS)) throw AppError.of("TICKET_NOT_REOPENABLE");
   const db = getDb(env);

@@ -188,7 +188,7 @@ describe("reopening", () => {
     const reopen = (s: Session = customer.session) => call("POST", `/v1/tickets/${ticket.id}/reopen`, { token: s.token, body: { reason: "补充了照片" } });
     expectProblem(await reopen(), 409, "TICKET_NOT_REOPENABLE");
     expect((await reject()).body.status).toBe("rejected");
-    expectProblem(await reopen(t.techSession), 403);
+    expectProblem(await reopen(t.techSession), 404);
     const again = await reopen();
     expect(again.body).toMatchObject({ status: "open", reopenCount: 1, resolution: { kind: "rejected" } });
     expect((await reject()).status).toBe(200);
