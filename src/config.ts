@@ -349,7 +349,10 @@ const fields = z.object({
   // After-sales tickets (src/tickets): per category the minutes to the first response and to the
   // resolution (JSON object; a category left out keeps its default, src/domain/tickets.ts)…
   TICKET_SLA: json(
-    z.partialRecord(z.enum(TICKET_CATEGORIES), z.object({ firstResponseMinutes: z.number().int().min(1), resolutionMinutes: z.number().int().min(1) }).strict()),
+    z.partialRecord(
+      z.enum(TICKET_CATEGORIES),
+      z.object({ firstResponseMinutes: z.number().int().min(1), resolutionMinutes: z.number().int().min(1) }).strict(),
+    ),
     {},
   ).transform((given) => ({ ...DEFAULT_TICKET_SLA, ...given })),
   // …the credit points an upheld ticket with a penalty takes from the technician (a positive number)…

@@ -430,7 +430,10 @@ export const ERRORS = {
   },
   TICKET_DECIDED: {
     status: 409,
-    detail: { en: "This ticket was decided already (or another staff member is deciding it).", zh: "该工单已被处理（或正由其他客服处理）。" },
+    detail: {
+      en: "This ticket was decided already (or another staff member is deciding it).",
+      zh: "该工单已被处理（或正由其他客服处理）。",
+    },
   },
   TICKET_NOT_REOPENABLE: {
     status: 409,

@@ -65,7 +65,15 @@ export async function planTicketRefund(
 export async function sendTicketRefunds(env: Env, order: OrderRow, refundIds: string[], staffId: string, ticketId: string): Promise<void> {
   if (order.status === "completed") {
     try {
-      await transition(env, order, "after_sales", { type: "operator", id: staffId }, `refund decided on ticket ${ticketId}`, {}, { ticketId });
+      await transition(
+        env,
+        order,
+        "after_sales",
+        { type: "operator", id: staffId },
+        `refund decided on ticket ${ticketId}`,
+        {},
+        { ticketId },
+      );
     } catch (err) {
       // The order moved meanwhile: the refunds are written all the same and settle by themselves.
       if (!(err instanceof AppError && err.status === 409)) throw err;

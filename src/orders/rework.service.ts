@@ -42,7 +42,11 @@ export const reworkKey = (ticketId: string, start: number, technicianId: string 
  * (409 SLOT_UNAVAILABLE when the technician or every candidate is taken, 422 IDEMPOTENCY_KEY_REUSED
  * when the ticket's rework was booked already for another time or technician).
  */
-export async function bookRework(env: Env, input: ReworkInput, defer: Defer = () => undefined): Promise<{ orderId: string; replayed: boolean }> {
+export async function bookRework(
+  env: Env,
+  input: ReworkInput,
+  defer: Defer = () => undefined,
+): Promise<{ orderId: string; replayed: boolean }> {
   const { order } = input;
   const point = await orderPoint(env, order);
   const duration = order.endAt - order.startAt;
@@ -56,7 +60,9 @@ export async function bookRework(env: Env, input: ReworkInput, defer: Defer = ()
     units: order.units,
     extras: order.extras,
     rush: false,
-    lines: [{ code: "rework", label: { zh: `返工（免费）：工单 ${input.ticketId}`, en: `Rework (free): ticket ${input.ticketId}` }, amount: 0 }],
+    lines: [
+      { code: "rework", label: { zh: `返工（免费）：工单 ${input.ticketId}`, en: `Rework (free): ticket ${input.ticketId}` }, amount: 0 },
+    ],
     total: 0,
     currency: order.currency,
     // Deterministic (no clock): the same ticket, time and technician sign the same quote on every retry.

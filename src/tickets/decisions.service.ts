@@ -19,7 +19,6 @@ import { appendAudit } from "../db/repositories/audit.repo";
 import { ledgerStatements } from "../db/repositories/ledger.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { outboxRow, runBatch, type Guard } from "../db/repositories/statements";
-import type { TicketResolution } from "../db/schema";
 import { penaltyTx } from "../domain/ledger";
 import { OPEN_TICKET_STATUSES } from "../domain/tickets";
 import type { Auth } from "../env";
@@ -37,6 +36,7 @@ import {
   nothingStored,
   releaseClaim,
   ticketDecidedBy,
+  type TicketResolution,
   type TicketRow,
 } from "./tickets.repo";
 import { entryRow, ticketFor, ticketMessage, ticketView } from "./tickets.service";
@@ -98,7 +98,11 @@ export async function resolveTicket(env: Env, auth: Auth, id: string, input: Res
   const start = input.rework ? Date.parse(input.rework.start) : NaN;
   if (input.rework && !(start > Date.now())) throw invalid([{ path: "body.rework.start", message: "must be in the future" }]);
   const refund = input.refund
-    ? await planTicketRefund(env, order, { amount: input.refund.amount, reason: `ticket ${ticket.id}: ${input.reason}`, staffId: auth.accountId })
+    ? await planTicketRefund(env, order, {
+        amount: input.refund.amount,
+        reason: `ticket ${ticket.id}: ${input.reason}`,
+        staffId: auth.accountId,
+      })
     : null;
 
   const outcome = await underClaim(env, ticket, async (claimId) => {
@@ -131,7 +135,15 @@ export async function rejectTicket(env: Env, auth: Auth, id: string, input: { re
   if (!OPEN_TICKET_STATUSES.includes(ticket.status)) throw decided();
   const order = (await findOrder(getDb(env), ticket.orderId))!;
   return underClaim(env, ticket, (claimId) =>
-    writeDecision(env, auth, ticket, order, claimId, { kind: "rejected", input: { reason: input.reason }, refund: null, rework: null }, seal),
+    writeDecision(
+      env,
+      auth,
+      ticket,
+      order,
+      claimId,
+      { kind: "rejected", input: { reason: input.reason }, refund: null, rework: null },
+      seal,
+    ),
   );
 }
 
@@ -197,7 +209,13 @@ async function writeDecision(env: Env, auth: Auth, ticket: TicketRow, order: Ord
       ...ledgerStatements(
         db,
         penaltyTx(
-          { id: order.id, merchantId: order.merchantId, serviceId: order.serviceId, technicianId: ticket.technicianId, currency: order.currency },
+          {
+            id: order.id,
+            merchantId: order.merchantId,
+            serviceId: order.serviceId,
+            technicianId: ticket.technicianId,
+            currency: order.currency,
+          },
           { ref: ticket.id, amount: d.input.penalty.amount, memo: `ticket ${ticket.id} upheld: ${ticket.category}` },
         ),
         now,
@@ -205,7 +223,14 @@ async function writeDecision(env: Env, auth: Auth, ticket: TicketRow, order: Ord
       ),
       ...complaintUpheldCreditFactStatements(
         db,
-        { id: newId("tce", now), technicianId: ticket.technicianId, points, sourceId: ticket.id, reasonCode: `ticket.${ticket.category}`, actorId: auth.accountId },
+        {
+          id: newId("tce", now),
+          technicianId: ticket.technicianId,
+          points,
+          sourceId: ticket.id,
+          reasonCode: `ticket.${ticket.category}`,
+          actorId: auth.accountId,
+        },
         guard,
         now,
       ),
@@ -254,7 +279,10 @@ async function writeDecision(env: Env, auth: Auth, ticket: TicketRow, order: Ord
     targetType: "ticket",
     targetId: ticket.id,
     // The coupon's code is the customer's to redeem: the audit names the coupon only.
-    data: { orderId: ticket.orderId, resolution: { ...resolution, coupon: resolution.coupon && { ...resolution.coupon, code: undefined } } },
+    data: {
+      orderId: ticket.orderId,
+      resolution: { ...resolution, coupon: resolution.coupon && { ...resolution.coupon, code: undefined } },
+    },
   });
   return view;
 }

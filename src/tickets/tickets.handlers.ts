@@ -9,9 +9,7 @@ import * as routes from "./tickets.routes";
 type TicketAnswer = ReturnType<typeof tickets.ticketView>;
 
 export default createRouter()
-  .openapi(routes.open, async (c) =>
-    c.json(await tickets.openTicket(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json")), 201),
-  )
+  .openapi(routes.open, async (c) => c.json(await tickets.openTicket(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json")), 201))
   .openapi(routes.ofOrder, async (c) => c.json(await tickets.orderTickets(c.env, authOf(c), c.req.valid("param").id), 200))
   .openapi(routes.get, async (c) => c.json(await tickets.getTicket(c.env, authOf(c), c.req.valid("param").id), 200))
   .openapi(routes.addEntry, async (c) =>
@@ -60,4 +58,3 @@ export default createRouter()
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as TicketAnswer, 200);
   });
-

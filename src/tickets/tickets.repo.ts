@@ -9,6 +9,7 @@ import { encodeRow, insertRow, updateRows, type Guard, type Values } from "../db
 import { OPEN_TICKET_STATUSES, type TicketCategory, type TicketStatus } from "../domain/tickets";
 
 export type TicketRow = typeof tickets.$inferSelect;
+export type { TicketResolution } from "../db/schema";
 export type TicketEntryRow = typeof ticketEntries.$inferSelect;
 export type CouponInsert = typeof coupons.$inferInsert;
 
@@ -94,7 +95,13 @@ export const ticketDecidedBy = (ticketId: string, decisionId: string): Guard => 
 });
 
 /** Moves the ticket from `version` (and one of `from`) with `set`, bumping the version. */
-export function ticketMoved(db: Db, t: { id: string; version: number }, from: readonly TicketStatus[], set: Values<typeof tickets>, now: number) {
+export function ticketMoved(
+  db: Db,
+  t: { id: string; version: number },
+  from: readonly TicketStatus[],
+  set: Values<typeof tickets>,
+  now: number,
+) {
   return updateRows(
     db,
     tickets,
@@ -170,7 +177,8 @@ export function complaintUpheldCreditFactStatements(
   now: number,
 ): D1PreparedStatement[] {
   const raw = db.$client;
-  const fresh = "NOT EXISTS (SELECT 1 FROM technician_credit_events WHERE source_type = 'ticket' AND source_id = ? AND kind = 'complaint_upheld')";
+  const fresh =
+    "NOT EXISTS (SELECT 1 FROM technician_credit_events WHERE source_type = 'ticket' AND source_id = ? AND kind = 'complaint_upheld')";
   return [
     raw
       .prepare(`UPDATE technicians SET credit_score = MAX(0, MIN(1000, credit_score + ?)) WHERE id = ? AND ${fresh} AND ${guard.sql}`)
@@ -187,7 +195,9 @@ export function complaintUpheldCreditFactStatements(
 /** The technician's credit events about a ticket (for its view). */
 export async function creditFactOf(db: Db, ticketId: string) {
   const rows = await db.$client
-    .prepare("SELECT points, score_after AS scoreAfter FROM technician_credit_events WHERE source_type = 'ticket' AND source_id = ? AND kind = 'complaint_upheld'")
+    .prepare(
+      "SELECT points, score_after AS scoreAfter FROM technician_credit_events WHERE source_type = 'ticket' AND source_id = ? AND kind = 'complaint_upheld'",
+    )
     .bind(ticketId)
     .all<{ points: number; scoreAfter: number }>();
   return rows.results[0] ?? null;

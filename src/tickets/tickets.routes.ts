@@ -7,7 +7,13 @@ import { photoRouteDefs } from "../visit";
 const staff = requireRole("operator", "admin", "merchant_admin");
 const TicketParam = IdParam("id", "tkt_01JABCDEF");
 const OrderParam = IdParam("id", "ord_01JABCDEF");
-const EntryParam = TicketParam.extend({ entryId: z.string().min(1).max(64).openapi({ param: { name: "entryId", in: "path" } }) });
+const EntryParam = TicketParam.extend({
+  entryId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "entryId", in: "path" } }),
+});
 const IdempotencyHeader = z.object({
   "idempotency-key": z.string().optional().openapi({ description: "Required. A bare or quoted string, 1–255 visible characters" }),
 });

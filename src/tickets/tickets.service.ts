@@ -141,7 +141,18 @@ export function entryRow(
   body: string | null,
   now: number,
 ): TicketEntryRow {
-  return { id: newId("tke", now), ticketId, authorType: author.type, authorId: author.id, kind, body, r2Key: null, contentType: null, size: null, createdAt: now };
+  return {
+    id: newId("tke", now),
+    ticketId,
+    authorType: author.type,
+    authorId: author.id,
+    kind,
+    body,
+    r2Key: null,
+    contentType: null,
+    size: null,
+    createdAt: now,
+  };
 }
 
 /** Who the caller is to the order for opening a ticket, or 404. */
@@ -181,7 +192,8 @@ export async function openTicket(
   }
   const now = Date.now();
   const served = order.completedAt ?? order.updatedAt;
-  if (order.completedAt !== null && now > served + config(env).COMPLAINT_WINDOW_DAYS * 86_400_000) throw AppError.of("COMPLAINT_WINDOW_CLOSED");
+  if (order.completedAt !== null && now > served + config(env).COMPLAINT_WINDOW_DAYS * 86_400_000)
+    throw AppError.of("COMPLAINT_WINDOW_CLOSED");
   const sla = config(env).TICKET_SLA[input.category];
   const row: TicketRow = {
     id: newId("tkt", now),
@@ -314,7 +326,8 @@ export async function addEntry(env: Env, auth: Auth, id: string, input: { body: 
 export async function addEvidence(env: Env, auth: Auth, id: string, upload: { contentType: string | undefined; body: ArrayBuffer }) {
   const { type, bytes } = readImage(upload.contentType, upload.body);
   const { ticket, viewer } = await ticketFor(env, auth, id);
-  if (!WRITABLE.includes(ticket.status)) throw AppError.of("INVALID_TRANSITION", { status: ticket.status }, { extra: { status: ticket.status } });
+  if (!WRITABLE.includes(ticket.status))
+    throw AppError.of("INVALID_TRANSITION", { status: ticket.status }, { extra: { status: ticket.status } });
   const db = getDb(env);
   const existing = (await entriesOf(db, ticket.id, true)).filter((e) => e.kind === "evidence").length;
   if (existing >= MAX_EVIDENCE) throw AppError.of("PHOTO_LIMIT", { max: MAX_EVIDENCE });
@@ -325,7 +338,10 @@ export async function addEvidence(env: Env, auth: Auth, id: string, upload: { co
     size: bytes.byteLength,
   };
   entry.r2Key = `tickets/${ticket.id}/${entry.id}`;
-  await env.PHOTOS.put(entry.r2Key, bytes, { httpMetadata: { contentType: type }, customMetadata: { ticketId: ticket.id, entryId: entry.id } });
+  await env.PHOTOS.put(entry.r2Key, bytes, {
+    httpMetadata: { contentType: type },
+    customMetadata: { ticketId: ticket.id, entryId: entry.id },
+  });
   try {
     await runBatch(db, [entryInsert(db, entry)]);
   } catch (err) {

@@ -499,7 +499,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
   "POST /v1/orders/{id}/tickets": {
     roles: "signed-in",
     reach: ["customerA", "techA"],
-    request: async (o) => ({ path: `/v1/orders/${(await o.ticket()).orderId}/tickets`, body: { category: "safety", description: "matrix" } }),
+    request: async (o) => ({
+      path: `/v1/orders/${(await o.ticket()).orderId}/tickets`,
+      body: { category: "safety", description: "matrix" },
+    }),
   },
   "GET /v1/orders/{id}/tickets": {
     roles: "signed-in",

@@ -187,7 +187,10 @@ export class Objects {
     return this.once("ticket", async () => {
       const order = await this.visit("completed", "ticket");
       const token = this.m.customerA.session.token;
-      const res = await call("POST", `/v1/orders/${order.id}/tickets`, { token, body: { category: "quality", description: "matrix ticket" } });
+      const res = await call("POST", `/v1/orders/${order.id}/tickets`, {
+        token,
+        body: { category: "quality", description: "matrix ticket" },
+      });
       const ticketId = idOf(res);
       const photo = await callBytes("POST", `/v1/tickets/${ticketId}/photos`, { token, type: "image/jpeg", bytes: JPEG });
       return { orderId: order.id, ticketId, photoId: idOf(photo) };

@@ -51,7 +51,13 @@ export function resolve(staff: Session, ticketId: string, body: Record<string, u
 /** Row counts of what a decision may write, for "nothing changed" checks. */
 export async function decisionCounts(orderId: string) {
   const one = async (sql: string, ...params: unknown[]) =>
-    Number((await env.DB.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? 0);
+    Number(
+      (
+        await env.DB.prepare(sql)
+          .bind(...params)
+          .first<{ n: number }>()
+      )?.n ?? 0,
+    );
   return {
     refunds: await one("SELECT count(*) AS n FROM refunds WHERE order_id = ?", orderId),
     coupons: await one("SELECT count(*) AS n FROM coupons WHERE name LIKE '工单补偿%'"),

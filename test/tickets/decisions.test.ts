@@ -30,14 +30,19 @@ describe("a rework visit", () => {
     const body = { reason: "返工重新清洁", rework: { start } };
     const res = await resolve(admin, ticket.id, body, "rework-1");
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ status: "resolved", resolution: { kind: "resolved", reason: "返工重新清洁", rework: { technicianId: t.tech.id } } });
+    expect(res.body).toMatchObject({
+      status: "resolved",
+      resolution: { kind: "resolved", reason: "返工重新清洁", rework: { technicianId: t.tech.id } },
+    });
     const reworkId = res.body.reworkOrderId as string;
     expect(reworkId).toBe(res.body.resolution.rework.orderId);
     const rework = await orderOf(customer, reworkId);
     expect(rework).toMatchObject({ total: { amount: 0 }, technician: { id: t.tech.id } });
     expect(rework.status).not.toBe("pending_payment");
     expect(JSON.stringify(rework.lines)).toContain("rework");
-    const row = await env.DB.prepare("SELECT total, notes, payment_plan FROM orders WHERE id = ?").bind(reworkId).first<{ total: number; notes: string; payment_plan: string }>();
+    const row = await env.DB.prepare("SELECT total, notes, payment_plan FROM orders WHERE id = ?")
+      .bind(reworkId)
+      .first<{ total: number; notes: string; payment_plan: string }>();
     expect(row).toMatchObject({ total: 0, payment_plan: "after_service" });
     expect(row!.notes).toContain(ticket.id);
     expect(row!.notes).toContain("返工重新清洁");
@@ -82,7 +87,9 @@ describe("refunds, coupons and penalties", () => {
     const res = await resolve(operator, ticket.id, { reason: "损坏赔付", refund: {} });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.resolution.refund.amount).toBe(order.total.amount);
-    const refunds = await env.DB.prepare("SELECT status, kind, amount FROM refunds WHERE order_id = ?").bind(order.id).all<{ status: string; amount: number }>();
+    const refunds = await env.DB.prepare("SELECT status, kind, amount FROM refunds WHERE order_id = ?")
+      .bind(order.id)
+      .all<{ status: string; amount: number }>();
     expect(refunds.results).toEqual([{ status: "succeeded", kind: "operator", amount: order.total.amount }]);
     expect((await orderOf(customer, order.id)).status).toBe("refunded");
     expectBalanced(await ledgerOf(order.id));
@@ -135,8 +142,12 @@ describe("refunds, coupons and penalties", () => {
       platform_revenue: -5000,
     });
     expect(await score()).toBe(Math.max(0, before - 30));
-    const fact = await env.DB.prepare("SELECT * FROM technician_credit_events WHERE source_type = 'ticket' AND source_id = ?").bind(ticket.id).all();
-    expect(fact.results).toMatchObject([{ kind: "complaint_upheld", points: -30, score_after: before - 30, technician_id: t.tech.id, reason_code: "ticket.attitude" }]);
+    const fact = await env.DB.prepare("SELECT * FROM technician_credit_events WHERE source_type = 'ticket' AND source_id = ?")
+      .bind(ticket.id)
+      .all();
+    expect(fact.results).toMatchObject([
+      { kind: "complaint_upheld", points: -30, score_after: before - 30, technician_id: t.tech.id, reason_code: "ticket.attitude" },
+    ]);
     const techView = (await call("GET", `/v1/tickets/${ticket.id}`, { token: t.techSession.token })).body;
     expect(techView.creditFact).toEqual({ points: -30, scoreAfter: before - 30 });
   });
@@ -179,7 +190,9 @@ describe("two decisions at once", () => {
       const refund = await env.DB.prepare("SELECT amount FROM refunds WHERE order_id = ?").bind(order.id).first<{ amount: number }>();
       expect(refund!.amount).toBe(decided.resolution.refund.amount);
     } else expect(counts.refunds).toBe(0);
-    const coupons = await env.DB.prepare("SELECT count(*) AS n FROM coupons WHERE name = ?").bind(`工单补偿 ${ticket.id}`).first<{ n: number }>();
+    const coupons = await env.DB.prepare("SELECT count(*) AS n FROM coupons WHERE name = ?")
+      .bind(`工单补偿 ${ticket.id}`)
+      .first<{ n: number }>();
     expect(coupons!.n).toBe(decided.status === "resolved" ? 1 : 0);
   });
 
@@ -192,7 +205,9 @@ describe("two decisions at once", () => {
       resolve(operator, ticket.id, { reason: "返工", rework: { start } }),
     ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
-    const reworks = await env.DB.prepare("SELECT id FROM orders WHERE notes LIKE ?").bind(`rework for ticket ${ticket.id}%`).all<{ id: string }>();
+    const reworks = await env.DB.prepare("SELECT id FROM orders WHERE notes LIKE ?")
+      .bind(`rework for ticket ${ticket.id}%`)
+      .all<{ id: string }>();
     expect(reworks.results).toHaveLength(1);
     expect((await ticketOf(ticket.id)).reworkOrderId).toBe(reworks.results[0]!.id);
   });
@@ -200,7 +215,9 @@ describe("two decisions at once", () => {
   it("refuses a decision on a decided ticket", async () => {
     const { customer, order } = await orderAt(t, "completed", true);
     const ticket = await openedTicket(customer, order.id);
-    expect((await call("POST", `/v1/admin/tickets/${ticket.id}/reject`, { token: admin.token, body: { reason: "无依据" } })).status).toBe(200);
+    expect((await call("POST", `/v1/admin/tickets/${ticket.id}/reject`, { token: admin.token, body: { reason: "无依据" } })).status).toBe(
+      200,
+    );
     expectProblem(await resolve(admin, ticket.id, { reason: "x", coupon: { amount: 100 } }), 409, "TICKET_DECIDED");
   });
 });
@@ -209,9 +226,14 @@ describe("the technician's side and the notices", () => {
   it("takes the technician's appeal into the log and tells both parties of the decision in zh-CN and en", async () => {
     const { customer, order } = await orderAt(t, "completed", true);
     const ticket = await openedTicket(customer, order.id);
-    const appeal = await call("POST", `/v1/tickets/${ticket.id}/entries`, { token: t.techSession.token, body: { body: "已按要求完成，有照片为证" } });
+    const appeal = await call("POST", `/v1/tickets/${ticket.id}/entries`, {
+      token: t.techSession.token,
+      body: { body: "已按要求完成，有照片为证" },
+    });
     expect(appeal.body).toMatchObject({ kind: "appeal", authorType: "technician" });
-    expect((await call("POST", `/v1/admin/tickets/${ticket.id}/reject`, { token: admin.token, body: { reason: "师傅申诉成立" } })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/admin/tickets/${ticket.id}/reject`, { token: admin.token, body: { reason: "师傅申诉成立" } })).status,
+    ).toBe(200);
     const view = (await call("GET", `/v1/tickets/${ticket.id}`, { token: t.techSession.token })).body;
     expect(view.entries.map((e: { kind: string }) => e.kind)).toEqual(["statement", "appeal", "event"]);
     expect(view.creditFact).toBeNull();

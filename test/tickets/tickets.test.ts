@@ -22,7 +22,13 @@ describe("opening a ticket", () => {
     const before = Date.now();
     const res = await openTicket(customer.session, order.id, { category: "damage", description: "花瓶被打碎" });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ orderId: order.id, category: "damage", status: "open", openedByRole: "customer", conversationId: null });
+    expect(res.body).toMatchObject({
+      orderId: order.id,
+      category: "damage",
+      status: "open",
+      openedByRole: "customer",
+      conversationId: null,
+    });
     expect(res.body.categoryText).toEqual({ zh: "物品损坏", en: "Damage" });
     // Default damage SLA: 4 h to the first response, 3 days to the resolution.
     const firstDue = Date.parse(res.body.sla.firstResponseDueAt);
@@ -30,9 +36,7 @@ describe("opening a ticket", () => {
     expect(firstDue - before).toBeLessThan(240 * 60_000 + 60_000);
     expect(Date.parse(res.body.sla.resolutionDueAt) - firstDue).toBe((4320 - 240) * 60_000);
     const messages = (await outboxRows(order.id)).filter((m) => m.topic === "ticket.changed").map((m) => JSON.parse(m.payload));
-    expect(messages.map((p: { event: string; to: string[] }) => [p.event, p.to])).toEqual([
-      ["opened", ["customer", "technician"]],
-    ]);
+    expect(messages.map((p: { event: string; to: string[] }) => [p.event, p.to])).toEqual([["opened", ["customer", "technician"]]]);
     expectProblem(await openTicket(customer.session, order.id, { category: "damage", description: "again" }), 409, "TICKET_ALREADY_OPEN");
     // Another category of the same order is its own ticket.
     expect((await openTicket(customer.session, order.id, { category: "attitude", description: "态度差" })).status).toBe(201);
@@ -41,7 +45,9 @@ describe("opening a ticket", () => {
 
   it("opens on an unpaid pay-after-service order that was served", async () => {
     const { customer, order } = await orderAt(t, "completed");
-    const due = await env.DB.prepare("SELECT settled_at FROM payment_dues WHERE order_id = ?").bind(order.id).first<{ settled_at: number | null }>();
+    const due = await env.DB.prepare("SELECT settled_at FROM payment_dues WHERE order_id = ?")
+      .bind(order.id)
+      .first<{ settled_at: number | null }>();
     expect(due?.settled_at ?? null).toBeNull();
     const ticket = await openedTicket(customer, order.id, "overcharge");
     expect(ticket.status).toBe("open");
@@ -55,7 +61,9 @@ describe("opening a ticket", () => {
     // One open safety ticket per order: the customer's goes to the same one.
     expectProblem(await openTicket(customer.session, order.id, { category: "safety", description: "x" }), 409, "TICKET_ALREADY_OPEN");
     const arrived = await orderAt(t, "arrived");
-    expect((await openTicket(arrived.customer.session, arrived.order.id, { category: "safety", description: "师傅吸烟" })).status).toBe(201);
+    expect((await openTicket(arrived.customer.session, arrived.order.id, { category: "safety", description: "师傅吸烟" })).status).toBe(
+      201,
+    );
   });
 
   it("refuses everything else with a 4xx and writes nothing", async () => {
@@ -85,7 +93,9 @@ describe("opening a ticket", () => {
 
   it("refuses a served order after the complaint window", async () => {
     const { customer, order } = await orderAt(t, "completed", true);
-    await env.DB.prepare("UPDATE orders SET completed_at = ? WHERE id = ?").bind(Date.now() - 8 * 86_400_000, order.id).run();
+    await env.DB.prepare("UPDATE orders SET completed_at = ? WHERE id = ?")
+      .bind(Date.now() - 8 * 86_400_000, order.id)
+      .run();
     expectProblem(await openTicket(customer.session, order.id, { category: "quality", description: "x" }), 409, "COMPLAINT_WINDOW_CLOSED");
     expect(await ticketCount(order.id)).toBe(0);
   });
@@ -112,7 +122,11 @@ describe("the ticket's log", () => {
     const appeal = await say(t.techSession, { body: "卫生间客户要求不清洁" });
     expect(appeal.status).toBe(201);
     expect(appeal.body).toMatchObject({ kind: "appeal", authorType: "technician" });
-    const photo = await callBytes("POST", `/v1/tickets/${ticket.id}/photos`, { token: t.techSession.token, type: "image/jpeg", bytes: JPEG });
+    const photo = await callBytes("POST", `/v1/tickets/${ticket.id}/photos`, {
+      token: t.techSession.token,
+      type: "image/jpeg",
+      bytes: JPEG,
+    });
     expect(photo.status, JSON.stringify(photo.body)).toBe(201);
     expect((await say(admin, { body: "需要核实录音", kind: "note" })).status).toBe(201);
     // Only staff choose the kind; a bad photo is refused like a visit photo.
@@ -145,7 +159,9 @@ describe("the ticket's log", () => {
   it("counts a staff reply (or the review) as the first response", async () => {
     const { customer, order } = await orderAt(t, "completed", true);
     const ticket = await openedTicket(customer, order.id);
-    expect((await call("POST", `/v1/tickets/${ticket.id}/entries`, { token: admin.token, body: { body: "已收到", kind: "statement" } })).status).toBe(201);
+    expect(
+      (await call("POST", `/v1/tickets/${ticket.id}/entries`, { token: admin.token, body: { body: "已收到", kind: "statement" } })).status,
+    ).toBe(201);
     const view = (await call("GET", `/v1/tickets/${ticket.id}`, { token: admin.token })).body;
     expect(view.sla.firstRespondedAt).not.toBeNull();
     const reviewed = await call("POST", `/v1/admin/tickets/${ticket.id}/review`, { token: admin.token });
@@ -162,8 +178,11 @@ describe("the staff queue", () => {
     const late = await openedTicket(a.customer, a.order.id, "lateness");
     const fresh = await openedTicket(b.customer, b.order.id, "lateness");
     // Its first response was due a minute ago.
-    await env.DB.prepare("UPDATE tickets SET first_response_due_at = ? WHERE id = ?").bind(Date.now() - 60_000, late.id).run();
-    const q = async (query: string) => (await call("GET", `/v1/admin/tickets?${query}`, { token: admin.token })).body.items.map((i: { id: string }) => i.id);
+    await env.DB.prepare("UPDATE tickets SET first_response_due_at = ? WHERE id = ?")
+      .bind(Date.now() - 60_000, late.id)
+      .run();
+    const q = async (query: string) =>
+      (await call("GET", `/v1/admin/tickets?${query}`, { token: admin.token })).body.items.map((i: { id: string }) => i.id);
     const overdue = await q(`overdue=true&city=${t.w.cityId}`);
     expect(overdue).toContain(late.id);
     expect(overdue).not.toContain(fresh.id);
@@ -185,7 +204,8 @@ describe("reopening", () => {
     const { customer, order } = await orderAt(t, "completed", true);
     const ticket = await openedTicket(customer, order.id);
     const reject = () => call("POST", `/v1/admin/tickets/${ticket.id}/reject`, { token: admin.token, body: { reason: "证据不足" } });
-    const reopen = (s: Session = customer.session) => call("POST", `/v1/tickets/${ticket.id}/reopen`, { token: s.token, body: { reason: "补充了照片" } });
+    const reopen = (s: Session = customer.session) =>
+      call("POST", `/v1/tickets/${ticket.id}/reopen`, { token: s.token, body: { reason: "补充了照片" } });
     expectProblem(await reopen(), 409, "TICKET_NOT_REOPENABLE");
     expect((await reject()).body.status).toBe("rejected");
     expectProblem(await reopen(t.techSession), 404);
@@ -201,8 +221,14 @@ describe("reopening", () => {
     const { customer, order } = await orderAt(t, "completed", true);
     const ticket = await openedTicket(customer, order.id);
     await call("POST", `/v1/admin/tickets/${ticket.id}/reject`, { token: admin.token, body: { reason: "x" } });
-    await env.DB.prepare("UPDATE tickets SET decided_at = ? WHERE id = ?").bind(Date.now() - 8 * 86_400_000, ticket.id).run();
-    expectProblem(await call("POST", `/v1/tickets/${ticket.id}/reopen`, { token: customer.session.token, body: { reason: "x" } }), 409, "TICKET_NOT_REOPENABLE");
+    await env.DB.prepare("UPDATE tickets SET decided_at = ? WHERE id = ?")
+      .bind(Date.now() - 8 * 86_400_000, ticket.id)
+      .run();
+    expectProblem(
+      await call("POST", `/v1/tickets/${ticket.id}/reopen`, { token: customer.session.token, body: { reason: "x" } }),
+      409,
+      "TICKET_NOT_REOPENABLE",
+    );
   });
 });
 
