@@ -34,6 +34,7 @@ const Setup = lazy(() => import("./setup.js"), "Setup");
 const Operate = lazy(() => import("./operate.js"), "Operate");
 const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
 const Operations = lazy(() => import("./operations.js"), "Operations");
+const Tickets = lazy(() => import("./tickets.js"), "Tickets");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -180,6 +181,7 @@ function Shell({ session, t, lang, setLang }) {
     ["settings", t("settings")],
     ["setup", t("setup")],
     ["money", t("money")],
+    ["tickets", t("tickets")],
     ["webhooks", t("webhooks")],
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["operations", t("operations")]] : []),
@@ -222,19 +224,21 @@ function Shell({ session, t, lang, setLang }) {
                       ? html`<${Setup} tab=${arg} />`
                       : screen === "money"
                         ? html`<${Money} tab=${arg} />`
-                        : screen === "notifications" && isPlatform
-                          ? html`<${DeadLetters} />`
-                          : screen === "accounts" && isPlatform
-                            ? html`<${Accounts} />`
-                            : screen === "operations" && isPlatform
-                              ? html`<${Operations} />`
-                              : screen === "operate" && isPlatform
-                                ? html`<${Operate} />`
-                                : screen === "webhooks"
-                                  ? html`<${Webhooks} />`
-                                  : screen === "audit"
-                                    ? html`<${AuditLog} />`
-                                    : html`<${LiveMap} />`;
+                        : screen === "tickets"
+                          ? html`<${Tickets} openId=${arg} />`
+                          : screen === "notifications" && isPlatform
+                            ? html`<${DeadLetters} />`
+                            : screen === "accounts" && isPlatform
+                              ? html`<${Accounts} />`
+                              : screen === "operations" && isPlatform
+                                ? html`<${Operations} />`
+                                : screen === "operate" && isPlatform
+                                  ? html`<${Operate} />`
+                                  : screen === "webhooks"
+                                    ? html`<${Webhooks} />`
+                                    : screen === "audit"
+                                      ? html`<${AuditLog} />`
+                                      : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>
