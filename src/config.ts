@@ -13,6 +13,7 @@
  * `.dev.vars.example` (and wrangler.toml `[vars]` when it is not a secret), run `npm run types`,
  * and read it as `config(env).yourName`.
  */
+import { DEFAULT_TICKET_SLA, TICKET_CATEGORIES } from "./domain/tickets";
 import { z } from "zod";
 import { DEFAULT_WEIGHTS } from "./domain/dispatch";
 import { PAYMENT_PROVIDERS } from "./domain/money";
@@ -362,6 +363,21 @@ const fields = z.object({
   PAYMENT_DUE_EXCEPTION_HOURS: int(72, 1),
   // Days after completion a customer may complain.
   COMPLAINT_WINDOW_DAYS: int(7, 1),
+  // After-sales tickets (src/tickets): per category the minutes to the first response and to the
+  // resolution (JSON object; a category left out keeps its default, src/domain/tickets.ts)…
+  TICKET_SLA: json(
+    z.partialRecord(
+      z.enum(TICKET_CATEGORIES),
+      z.object({ firstResponseMinutes: z.number().int().min(1), resolutionMinutes: z.number().int().min(1) }).strict(),
+    ),
+    {},
+  ).transform((given) => ({ ...DEFAULT_TICKET_SLA, ...given })),
+  // …the credit points an upheld ticket with a penalty takes from the technician (a positive number)…
+  TICKET_PENALTY_POINTS: int(30, 0),
+  // …how many days a compensation coupon is valid, and days after a decision its customer may reopen
+  // a ticket (at most twice).
+  TICKET_COUPON_DAYS: int(90, 1),
+  TICKET_REOPEN_DAYS: int(7, 1),
   // Withdrawals: smallest and largest amount (分), requests per technician per day, payout provider.
   WITHDRAWAL_MIN_AMOUNT: int(1000, 1),
   WITHDRAWAL_MAX_AMOUNT: int(500_000, 1),

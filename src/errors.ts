@@ -434,6 +434,38 @@ export const ERRORS = {
     status: 409,
     detail: { en: "The time to complain about this order has passed.", zh: "该订单已超过投诉期限。" },
   },
+  TICKET_NOT_OPENABLE: {
+    status: 409,
+    detail: {
+      en: "A {category} ticket cannot be opened on this order now ({why}).",
+      zh: "当前无法就该订单提交“{category}”工单（{why}）。",
+    },
+  },
+  TICKET_ALREADY_OPEN: {
+    status: 409,
+    detail: { en: "This order already has an open ticket of this category.", zh: "该订单已有同类未结工单。" },
+  },
+  TICKET_DECIDED: {
+    status: 409,
+    detail: {
+      en: "This ticket was decided already (or another staff member is deciding it).",
+      zh: "该工单已被处理（或正由其他客服处理）。",
+    },
+  },
+  TICKET_NOT_REOPENABLE: {
+    status: 409,
+    detail: {
+      en: "This ticket cannot be reopened: it is still open, or the reopen window has passed, or it was reopened too often.",
+      zh: "该工单无法重新打开：工单仍在处理中、已超过重开期限或重开次数已达上限。",
+    },
+  },
+  TICKET_NOTHING_DECIDED: {
+    status: 400,
+    detail: {
+      en: "A resolution needs at least one of rework, refund, coupon or penalty.",
+      zh: "处理结果至少需要返工、退款、优惠券或处罚中的一项。",
+    },
+  },
   WITHDRAWAL_AMOUNT_OUT_OF_RANGE: {
     status: 400,
     detail: { en: "Withdraw between {min} and {max} fen.", zh: "提现金额须在 {min} 至 {max} 分之间。" },

@@ -36,6 +36,7 @@ const Privacy = lazy(() => import("./privacy.js"), "Privacy");
 const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
 const Operations = lazy(() => import("./operations.js"), "Operations");
 const Inbox = lazy(() => import("./inbox.js"), "Inbox");
+const Tickets = lazy(() => import("./tickets.js"), "Tickets");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -182,6 +183,7 @@ function Shell({ session, t, lang, setLang }) {
     ["settings", t("settings")],
     ["setup", t("setup")],
     ["money", t("money")],
+    ["tickets", t("tickets")],
     ["webhooks", t("webhooks")],
     ...(isPlatform ? [["inbox", t("inbox")]] : []),
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
@@ -228,21 +230,23 @@ function Shell({ session, t, lang, setLang }) {
                         ? html`<${Money} tab=${arg} />`
                         : screen === "inbox" && isPlatform
                           ? html`<${Inbox} />`
-                          : screen === "notifications" && isPlatform
-                            ? html`<${DeadLetters} />`
-                            : screen === "accounts" && isPlatform
-                              ? html`<${Accounts} />`
-                              : screen === "operations" && isPlatform
-                                ? html`<${Operations} />`
-                                : screen === "operate" && isPlatform
-                                  ? html`<${Operate} />`
-                                  : screen === "privacy" && isPlatform
-                                    ? html`<${Privacy} />`
-                                    : screen === "webhooks"
-                                      ? html`<${Webhooks} />`
-                                      : screen === "audit"
-                                        ? html`<${AuditLog} />`
-                                        : html`<${LiveMap} />`;
+                          : screen === "tickets"
+                            ? html`<${Tickets} openId=${arg} />`
+                            : screen === "notifications" && isPlatform
+                              ? html`<${DeadLetters} />`
+                              : screen === "accounts" && isPlatform
+                                ? html`<${Accounts} />`
+                                : screen === "operations" && isPlatform
+                                  ? html`<${Operations} />`
+                                  : screen === "operate" && isPlatform
+                                    ? html`<${Operate} />`
+                                    : screen === "privacy" && isPlatform
+                                      ? html`<${Privacy} />`
+                                      : screen === "webhooks"
+                                        ? html`<${Webhooks} />`
+                                        : screen === "audit"
+                                          ? html`<${AuditLog} />`
+                                          : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -3,6 +3,7 @@
  * Times are UTC epoch milliseconds; money is integer minor units (分); PII columns hold ciphertext.
  */
 import { isNull } from "drizzle-orm";
+import { TICKET_AUTHOR_TYPES, TICKET_CATEGORIES, TICKET_ENTRY_KINDS, TICKET_STATUSES } from "../domain/tickets";
 import type { OutboxMessage } from "../domain/outbox";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -1520,3 +1521,83 @@ export const cannedAnswers = sqliteTable("canned_answers", {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** What a ticket's decision did (src/tickets): each part recorded as it was decided. */
+export interface TicketResolution {
+  kind: "resolved" | "rejected";
+  reason: string;
+  rework?: { orderId: string; technicianId: string | null; start: number };
+  refund?: { amount: number; refundIds: string[] };
+  coupon?: { couponId: string; code: string; amount: number; endsAt: number };
+  penalty?: { amount: number; points: number; technicianId: string };
+}
+
+/**
+ * After-sales tickets (src/tickets): a customer's (or, for safety, a technician's) case about one
+ * order, with its SLA targets, the staff decision and what it did. One open ticket per order and
+ * category (the partial unique index).
+ */
+export const tickets = sqliteTable(
+  "tickets",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    customerId: text("customer_id").notNull(),
+    technicianId: text("technician_id"),
+    merchantId: text("merchant_id"),
+    cityId: text("city_id").notNull(),
+    category: text("category", { enum: TICKET_CATEGORIES }).notNull(),
+    status: text("status", { enum: TICKET_STATUSES }).notNull(),
+    openedBy: text("opened_by").notNull(),
+    openedByRole: text("opened_by_role", { enum: ["customer", "technician"] }).notNull(),
+    description: text("description").notNull(),
+    /** The support conversation about it (src/conversations), when there is one. */
+    conversationId: text("conversation_id"),
+    firstResponseDueAt: integer("first_response_due_at").notNull(),
+    resolutionDueAt: integer("resolution_due_at").notNull(),
+    firstRespondedAt: integer("first_responded_at"),
+    /** The staff member deciding it now, until `claim_until` (two decisions: exactly one wins). */
+    claimId: text("claim_id"),
+    claimUntil: integer("claim_until"),
+    decisionId: text("decision_id"),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    resolution: text("resolution", { mode: "json" }).$type<TicketResolution>(),
+    reworkOrderId: text("rework_order_id"),
+    reopenCount: integer("reopen_count").notNull().default(0),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("tickets_order_idx").on(t.orderId),
+    index("tickets_status_due_idx").on(t.status, t.resolutionDueAt),
+    index("tickets_technician_idx").on(t.technicianId, t.createdAt),
+    uniqueIndex("tickets_open_per_category_uq")
+      .on(t.orderId, t.category)
+      .where(sql`status in ('open', 'in_review')`),
+  ],
+);
+
+/** A ticket's log: statements, the technician's appeal, staff notes (staff only), evidence photos, events. */
+export const ticketEntries = sqliteTable(
+  "ticket_entries",
+  {
+    id: text("id").primaryKey(),
+    ticketId: text("ticket_id")
+      .notNull()
+      .references(() => tickets.id),
+    authorType: text("author_type", { enum: TICKET_AUTHOR_TYPES }).notNull(),
+    authorId: text("author_id"),
+    kind: text("kind", { enum: TICKET_ENTRY_KINDS }).notNull(),
+    body: text("body"),
+    /** Evidence: the photo in R2 (PHOTOS bucket, `tickets/<ticketId>/<entryId>`). */
+    r2Key: text("r2_key"),
+    contentType: text("content_type"),
+    size: integer("size"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("ticket_entries_ticket_idx").on(t.ticketId, t.id)],
+);

@@ -16,6 +16,8 @@
  *   waiver          Dr waiver_expense                    Cr platform_revenue, merchant_payable:<m>, technician_payable:<t>
  *                                                        (staff waived what a served order still owed: the platform
  *                                                        bears it, the merchant and the technician get their shares)
+ *   penalty         Dr technician_payable:<t>            Cr platform_revenue   (an upheld after-sales ticket: a deduction
+ *                                                        from what the platform owes the technician)
  */
 import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
 
@@ -307,6 +309,25 @@ export function withdrawalTx(w: WithdrawalFacts, inTransit = false): TxDraft {
     entries: [
       { account: inTransit ? account("payouts_payable") : account("technician_payable", w.technicianId), amount: w.amount },
       { account: account("provider_clearing", w.provider), amount: -w.amount },
+    ],
+  });
+}
+
+/**
+ * A penalty a decided after-sales ticket (src/tickets) deducts from the technician's earnings: it
+ * comes off what the platform owes them and is the platform's revenue. `ref` is the ticket.
+ */
+export function penaltyTx(o: OrderFacts & { technicianId: string }, p: { ref: string; amount: number; memo: string }): TxDraft {
+  if (!Number.isSafeInteger(p.amount) || p.amount <= 0) throw new Error("a penalty is a positive amount");
+  return finish({
+    ...base(o),
+    kind: "penalty",
+    ref: p.ref,
+    provider: null,
+    memo: p.memo,
+    entries: [
+      { account: account("technician_payable", o.technicianId), amount: p.amount },
+      { account: account("platform_revenue"), amount: -p.amount },
     ],
   });
 }

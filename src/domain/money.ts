@@ -77,6 +77,7 @@ export const LEDGER_TX_KINDS = [
   "withdrawal",
   "cash_collection",
   "waiver",
+  "penalty",
 ] as const;
 export type LedgerTxKind = (typeof LEDGER_TX_KINDS)[number];
 

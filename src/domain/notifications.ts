@@ -369,6 +369,49 @@ function chatNotices(m: OutboxEnvelope): Notice[] {
   ];
 }
 
+const TICKET_EVENT_TEXT: Record<string, { title: Localized; body: Localized }> = {
+  opened: {
+    title: { zh: "售后工单已提交", en: "After-sales ticket opened" },
+    body: { zh: "订单的售后工单已提交，客服会尽快处理。", en: "A ticket about the order was opened; our team will look into it." },
+  },
+  in_review: {
+    title: { zh: "工单处理中", en: "Ticket in review" },
+    body: { zh: "客服已开始处理您的售后工单。", en: "Our team started reviewing the ticket." },
+  },
+  statement: {
+    title: { zh: "工单有新说明", en: "New statement on a ticket" },
+    body: { zh: "售后工单中有新的说明。", en: "There is a new statement on the ticket." },
+  },
+  appeal: {
+    title: { zh: "师傅已提交申诉", en: "The technician appealed" },
+    body: { zh: "师傅就售后工单提交了申诉说明。", en: "The technician gave their side on the ticket." },
+  },
+  resolved: {
+    title: { zh: "工单已处理", en: "Ticket resolved" },
+    body: { zh: "您的售后工单已处理完成，请查看处理结果。", en: "The ticket was resolved; see the resolution." },
+  },
+  rejected: {
+    title: { zh: "工单未获支持", en: "Ticket rejected" },
+    body: { zh: "售后工单经核实未获支持，可在期限内重新打开。", en: "The ticket was not upheld; it may be reopened within the window." },
+  },
+  reopened: {
+    title: { zh: "工单已重新打开", en: "Ticket reopened" },
+    body: { zh: "售后工单已重新打开，客服会再次处理。", en: "The ticket was reopened and will be reviewed again." },
+  },
+};
+
+/** A ticket's change, told to the parties `to` names (the author of a statement is not told of it). */
+function ticketNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const text = TICKET_EVENT_TEXT[String(p.event)];
+  const orderId = str(p.orderId);
+  if (!text || !orderId || !Array.isArray(p.to)) return [];
+  const data = { orderId, ticketId: str(p.ticketId), category: str(p.category), event: p.event };
+  return (p.to as unknown[])
+    .filter((a): a is Audience => a === "customer" || (a === "technician" && str(p.technicianId) !== null))
+    .map((a) => notice(a, `ticket.${String(p.event)}`, text.title, text.body, APP, data));
+}
+
 /** Integer 分 as a price for a message text, e.g. `¥128.00`. */
 export function yuan(amount: number): string {
   const fen = Math.abs(Math.trunc(amount));
@@ -545,6 +588,8 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return reviewNotices(m);
     case "chat.message":
       return chatNotices(m);
+    case "ticket.changed":
+      return ticketNotices(m);
     default:
       return moneyNotices(m);
   }

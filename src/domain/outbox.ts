@@ -50,6 +50,15 @@ export const outboxMessage = z.discriminatedUnion("topic", [
   kind("refund.failed", { ...orderOf, refundId: id, kind: z.string(), ...money }),
   // A chat message for a participant with no live socket: `customerId` is the recipient's account.
   kind("chat.message", { conversationId: id, messageId: id, customerId: id, orderId: id.optional(), support: z.boolean() }),
+  // An after-sales ticket changed (src/tickets): `event` says how; `to` who is told.
+  kind("ticket.changed", {
+    ...orderOf,
+    technicianId: id.nullable(),
+    ticketId: id,
+    category: z.string(),
+    event: z.enum(["opened", "in_review", "statement", "appeal", "resolved", "rejected", "reopened"]),
+    to: z.array(z.enum(["customer", "technician"])),
+  }),
   kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
   kind("withdrawal.failed", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
 ]);

@@ -14,6 +14,7 @@ import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { privacyRoutes } from "../privacy";
 import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
+import { ticketsRoutes } from "../tickets";
 import { visitRoutes } from "../visit";
 import { webhooksRoutes } from "../webhooks";
 import docs from "./docs/docs.handlers";
@@ -45,6 +46,7 @@ export const routes = [
   notificationsRoutes,
   reviewsRoutes,
   conversationsRoutes,
+  ticketsRoutes,
   couponsRoutes,
   tasksRoutes,
   adminOrdersRoutes,

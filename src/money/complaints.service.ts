@@ -40,7 +40,7 @@ function refundable(payments: PaymentRow[], refunds: RefundRow[]) {
 }
 
 /** What of the paid money can be refunded, and the amount asked for (default: all of it), checked. */
-function refundAmount(payments: PaymentRow[], refunds: RefundRow[], asked: number | undefined) {
+export function refundAmount(payments: PaymentRow[], refunds: RefundRow[], asked: number | undefined) {
   const parts = refundable(payments, refunds);
   const left = parts.reduce((s, p) => s + p.left, 0);
   if (left === 0) throw nothingToRefund();
@@ -50,7 +50,7 @@ function refundAmount(payments: PaymentRow[], refunds: RefundRow[], asked: numbe
 }
 
 /** Spreads `amount` over the payments, each at most what is left of it. */
-function spread(amount: number, parts: { payment: PaymentRow; left: number }[]) {
+export function spread(amount: number, parts: { payment: PaymentRow; left: number }[]) {
   const out: { payment: PaymentRow; amount: number }[] = [];
   let rest = amount;
   for (const p of parts) {

@@ -12,3 +12,4 @@ export * from "./reconcile.service";
 export * from "./payments.schemas";
 export * from "./statements.service";
 export { runPaymentDues, recordCash, cashOf, splitCollected } from "./collection.service";
+export * from "./ticket-refunds.service";

@@ -66,6 +66,12 @@ export interface PlaceOrderInput {
   technicianId?: string;
   notes?: string;
   paymentPlan?: "full" | "deposit" | "after_service";
+  /**
+   * A free rework visit an after-sales ticket decided (src/orders/rework.service.ts; never from the
+   * HTTP body): paid after the service whatever the service offers (its total is 0), and not held
+   * back by the customer's open-order cap or an unpaid balance (the order it reworks may be that one).
+   */
+  rework?: { ticketId: string };
 }
 
 /** Runs work after the answer (the request's waitUntil); it must not throw. */
@@ -221,8 +227,12 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
   if (!city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
 
   const options = service.paymentOptions;
-  const plan = input.paymentPlan ?? (options.full ? "full" : options.depositPercent !== null ? "deposit" : "after_service");
-  const allowed = plan === "full" ? options.full : plan === "deposit" ? options.depositPercent !== null : options.afterService;
+  const plan = input.rework
+    ? "after_service"
+    : (input.paymentPlan ?? (options.full ? "full" : options.depositPercent !== null ? "deposit" : "after_service"));
+  const allowed =
+    input.rework !== undefined ||
+    (plan === "full" ? options.full : plan === "deposit" ? options.depositPercent !== null : options.afterService);
   if (!allowed) throw AppError.of("PAYMENT_PLAN_NOT_OFFERED", {}, { errors: [{ path: "body.paymentPlan", message: "not offered" }] });
   if (service.dispatchMode === "chosen" && !input.technicianId)
     throw invalid([{ path: "body.technicianId", message: "this service is booked with a chosen technician" }]);
@@ -304,8 +314,8 @@ async function tryToPlace(
         addressAsRead(terms.customerId, address.id, address.updatedAt),
         chosen ? technicianAsRead(chosen.profile.id, chosen.updatedAt) : undefined,
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
-        withinOpenOrderCap(env, row.customerId, terms.plan, now),
-        noUnpaidBalance(row.customerId),
+        input.rework ? undefined : withinOpenOrderCap(env, row.customerId, terms.plan, now),
+        input.rework ? undefined : noUnpaidBalance(row.customerId),
       ),
       extra: [
         ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),

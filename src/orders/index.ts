@@ -10,3 +10,4 @@ export * from "./orders.view";
 export * from "./orders.schemas";
 export * from "./admin-orders.service";
 export * from "./idempotency.service";
+export * from "./rework.service";

@@ -129,6 +129,11 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
   };
 }
 
+/** Signs a quote's terms (the rework of an after-sales ticket prices its own: src/orders/rework.service.ts). */
+export function signQuote(env: Env, payload: QuotePayload): Promise<string> {
+  return sign(env.JWT_SECRET, QUOTE_PURPOSE, PREFIX, payload);
+}
+
 /** The fields of an order that its quote fixes: when, how much of what, and the priced lines. */
 export function orderTermsOf(quote: QuotePayload) {
   return {

@@ -516,6 +516,73 @@ export const MATRIX: Record<string, MatrixEntry> = {
     reach: ["customerA"],
     request: async (o) => ({ path: `/v1/orders/${(await o.review()).orderId}/complaints`, body: { reason: "not clean" } }),
   },
+  "POST /v1/orders/{id}/tickets": {
+    roles: "signed-in",
+    reach: ["customerA", "techA"],
+    request: async (o) => ({
+      path: `/v1/orders/${(await o.ticket()).orderId}/tickets`,
+      body: { category: "safety", description: "matrix" },
+    }),
+  },
+  "GET /v1/orders/{id}/tickets": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => ({ path: `/v1/orders/${(await o.ticket()).orderId}/tickets` }),
+  },
+  "GET /v1/tickets/{id}": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => ({ path: `/v1/tickets/${(await o.ticket()).ticketId}` }),
+  },
+  "POST /v1/tickets/{id}/entries": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => ({ path: `/v1/tickets/${(await o.ticket()).ticketId}/entries`, body: { body: "matrix statement" } }),
+  },
+  "POST /v1/tickets/{id}/photos": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => ({ path: `/v1/tickets/${(await o.ticket()).ticketId}/photos`, bytes: { type: "image/jpeg", bytes: JPEG } }),
+  },
+  "GET /v1/tickets/{id}/photos/{entryId}": {
+    roles: "signed-in",
+    reach: PARTIES,
+    request: async (o) => {
+      const t = await o.ticket();
+      return { path: `/v1/tickets/${t.ticketId}/photos/${t.photoId}` };
+    },
+  },
+  "POST /v1/tickets/{id}/reopen": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/tickets/${(await o.ticket()).ticketId}/reopen`, body: { reason: "matrix" } }),
+  },
+  "GET /v1/admin/tickets": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/tickets?limit=100" }),
+    shows: { to: STAFF_A, id: async (o) => (await o.ticket()).ticketId },
+  },
+  "POST /v1/admin/tickets/{id}/review": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/tickets/${(await o.ticket()).ticketId}/review` }),
+  },
+  "POST /v1/admin/tickets/{id}/resolve": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({
+      path: `/v1/admin/tickets/${(await o.ticket()).ticketId}/resolve`,
+      body: { reason: "matrix", coupon: { amount: 100 } },
+    }),
+  },
+  "POST /v1/admin/tickets/{id}/reject": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/tickets/${(await o.ticket()).ticketId}/reject`, body: { reason: "matrix" } }),
+  },
   "POST /v1/sandbox/payments/{id}/pay": {
     roles: "signed-in",
     reach: CUSTOMER_A,

@@ -182,6 +182,21 @@ export class Objects {
     });
   }
 
+  /** An after-sales ticket customer A opened on a completed, paid order of A, with one evidence photo. */
+  ticket(): Promise<{ orderId: string; ticketId: string; photoId: string }> {
+    return this.once("ticket", async () => {
+      const order = await this.visit("completed", "ticket");
+      const token = this.m.customerA.session.token;
+      const res = await call("POST", `/v1/orders/${order.id}/tickets`, {
+        token,
+        body: { category: "quality", description: "matrix ticket" },
+      });
+      const ticketId = idOf(res);
+      const photo = await callBytes("POST", `/v1/tickets/${ticketId}/photos`, { token, type: "image/jpeg", bytes: JPEG });
+      return { orderId: order.id, ticketId, photoId: idOf(photo) };
+    });
+  }
+
   /** A service of merchant A offered in the world's city (one a test may remove). */
   service(): Promise<string> {
     return this.once("service", () => this.newServiceOfA("auto"));
