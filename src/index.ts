@@ -2,7 +2,7 @@ import { createApp } from "./app";
 import { consumeCellDeadLetters, consumeCellEvents } from "./cells/cell-events.consumer";
 import { queueRole } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
-import { runDailyBackup, runScheduled } from "./scheduled";
+import { runDaily, runScheduled } from "./scheduled";
 import { BACKUP_CRON } from "./backups";
 import { consumeWebhooks } from "./webhooks";
 
@@ -21,9 +21,9 @@ export default {
     else if (role === "notifications-dlq" || (role === null && batch.queue.endsWith("-dlq"))) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },
-  /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop; daily: the D1 backup. */
+  /** Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop; daily: the D1 backup and the technicians' levels. */
   async scheduled(controller, env) {
-    if (controller.cron === BACKUP_CRON) await runDailyBackup(env, controller.scheduledTime);
+    if (controller.cron === BACKUP_CRON) await runDaily(env, controller.scheduledTime);
     else await runScheduled(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

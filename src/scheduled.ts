@@ -17,11 +17,23 @@ import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
 import { runBackup } from "./backups";
+import { recalculateLevels } from "./credit";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
   const result = await runBackup(env, now, { start: true });
   logger.info("backup.run", { ...result });
+}
+
+/**
+ * Everything the daily cron does, each part even if the other failed: the backup, and the nightly
+ * recalculation of technicians' levels from score and completed jobs (src/credit).
+ */
+export async function runDaily(env: Env, now = Date.now()): Promise<void> {
+  const results = await Promise.allSettled([runDailyBackup(env, now), recalculateLevels(env, now)]);
+  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ step: i === 0 ? "backup" : "credit-levels", error: String(r.reason) }] : []));
+  for (const f of failed) logger.error("scheduled.step_failed", f);
+  if (failed.length) throw new Error(`daily steps failed: ${failed.map((f) => f.step).join(", ")}`);
 }
 import { checkExceptionQueues } from "./observability";
 import { logger } from "./lib/log";

@@ -106,6 +106,7 @@ export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCan
     earnings: (id: string) => history.earnings.get(id),
     acceptance: (id: string) => history.acceptance.get(id),
     favourite: (id: string) => favourites?.has(id) ?? false,
+    standing: (id: string) => history.standing.get(id),
   };
   const scored = rank(
     found.map((c) => candidateFacts(c, known)),

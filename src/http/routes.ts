@@ -2,6 +2,7 @@ import { auditRoutes } from "../audit";
 import { backupsRoutes } from "../backups";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { couponsRoutes } from "../coupons";
+import { creditRoutes } from "../credit";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
 import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRoutes, wechatRoutes } from "../identity";
 import { merchantsRoutes } from "../merchants";
@@ -35,6 +36,7 @@ export const routes = [
   scheduleRoutes,
   presenceRoutes,
   payeesRoutes,
+  creditRoutes,
   availabilityRoutes,
   ordersRoutes,
   paymentsRoutes,

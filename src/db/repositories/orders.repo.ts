@@ -3,7 +3,7 @@ import type { OutboxMessage } from "../../domain/outbox";
 import { chunked } from "../chunks";
 import { collectMessage } from "../outbox-collector";
 import type { Db } from "../client";
-import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
+import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds, technicians } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
 import { encodeRow, insertRow, updateRows, type Guard } from "./statements";
 
@@ -247,11 +247,14 @@ export async function decisions(db: Db, orderId: string) {
  * One D1 round trip however many technicians: the ids go in parts under D1's 100 bound parameters,
  * every part a statement of the same batch.
  */
+type TechnicianLevel = (typeof technicians.$inferSelect)["level"];
+
 export async function candidateHistory(db: Db, technicianIds: string[], customerIds: string[], since: number) {
   const earnings = new Map<string, number>();
   const acceptance = new Map<string, number>();
   const favouriteSets = new Map<string, Set<string>>();
-  if (technicianIds.length === 0 || customerIds.length === 0) return { earnings, acceptance, favourites: favouriteSets };
+  const standing = new Map<string, { level: TechnicianLevel; creditScore: number }>();
+  if (technicianIds.length === 0 || customerIds.length === 0) return { earnings, acceptance, favourites: favouriteSets, standing };
   const technicianParts = chunked(technicianIds, 90);
   // favourites bind customers and technicians together: 40 + 50 per statement
   const pairs = chunked(customerIds, 40).flatMap((cs) => chunked(technicianIds, 50).map((ts) => [cs, ts] as const));
@@ -279,7 +282,14 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
       .from(favourites)
       .where(and(inArray(favourites.accountId, cs), inArray(favourites.technicianId, ts))),
   );
-  const results = await db.batch([...earn, ...offers, ...favs] as [(typeof earn)[number], ...(typeof earn)[number][]]);
+  // Level and credit score (the ranking's level term), in the same round trip.
+  const levels = technicianParts.map((ids) =>
+    db
+      .select({ id: technicians.id, level: technicians.level, creditScore: technicians.creditScore })
+      .from(technicians)
+      .where(inArray(technicians.id, ids)),
+  );
+  const results = await db.batch([...earn, ...offers, ...favs, ...levels] as [(typeof earn)[number], ...(typeof earn)[number][]]);
   const rows = results as unknown[][];
   for (const e of rows.slice(0, earn.length).flat() as { id: string | null; sum: number }[]) if (e.id) earnings.set(e.id, Number(e.sum));
   for (const o of rows.slice(earn.length, earn.length + offers.length).flat() as {
@@ -290,9 +300,12 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
     const total = Number(o.accepts) + Number(o.declines);
     if (o.id && total > 0) acceptance.set(o.id, Number(o.accepts) / total);
   }
-  for (const f of rows.slice(earn.length + offers.length).flat() as { customerId: string; id: string }[])
+  const favEnd = earn.length + offers.length + favs.length;
+  for (const f of rows.slice(earn.length + offers.length, favEnd).flat() as { customerId: string; id: string }[])
     favouriteSets.set(f.customerId, (favouriteSets.get(f.customerId) ?? new Set<string>()).add(f.id));
-  return { earnings, acceptance, favourites: favouriteSets };
+  for (const t of rows.slice(favEnd).flat() as { id: string; level: TechnicianLevel; creditScore: number }[])
+    standing.set(t.id, { level: t.level, creditScore: t.creditScore });
+  return { earnings, acceptance, favourites: favouriteSets, standing };
 }
 
 // ——— idempotency ———
