@@ -31,7 +31,9 @@ export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> 
  */
 export async function runDaily(env: Env, now = Date.now()): Promise<void> {
   const results = await Promise.allSettled([runDailyBackup(env, now), recalculateLevels(env, now)]);
-  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ step: i === 0 ? "backup" : "credit-levels", error: String(r.reason) }] : []));
+  const failed = results.flatMap((r, i) =>
+    r.status === "rejected" ? [{ step: i === 0 ? "backup" : "credit-levels", error: String(r.reason) }] : [],
+  );
   for (const f of failed) logger.error("scheduled.step_failed", f);
   if (failed.length) throw new Error(`daily steps failed: ${failed.map((f) => f.step).join(", ")}`);
 }

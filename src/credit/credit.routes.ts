@@ -5,7 +5,10 @@ import { CREDIT_KINDS, LEVELS, PENALTY_REASONS, REWARD_REASONS } from "../domain
 import { LevelRulesInput } from "./credit.service";
 
 const Reason = z
-  .object({ code: z.string(), text: z.string().openapi({ description: "The reason in the request's language (Accept-Language: zh-CN or en)" }) })
+  .object({
+    code: z.string(),
+    text: z.string().openapi({ description: "The reason in the request's language (Accept-Language: zh-CN or en)" }),
+  })
   .openapi("CreditReason");
 
 const Threshold = z.object({ minScore: z.number().int(), minJobs: z.number().int() });
@@ -75,8 +78,15 @@ const Note = z.string().trim().min(1).max(500);
 export const DecisionInput = z
   .object({
     kind: z.enum(["reward", "penalty"]),
-    reasonCode: z.enum([...REWARD_REASONS, ...PENALTY_REASONS]).openapi({ description: "A reward reason for a reward, a penalty reason for a penalty" }),
-    amount: z.number().int().min(0).max(1_000_000).openapi({ description: "Bonus or deduction in minor units (分), up to ¥10,000; 0: points only" }),
+    reasonCode: z
+      .enum([...REWARD_REASONS, ...PENALTY_REASONS])
+      .openapi({ description: "A reward reason for a reward, a penalty reason for a penalty" }),
+    amount: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .openapi({ description: "Bonus or deduction in minor units (分), up to ¥10,000; 0: points only" }),
     points: z.number().int().min(0).max(200).openapi({ description: "Credit points to add (reward) or take off (penalty); 0: money only" }),
     note: Note.optional(),
   })
@@ -107,7 +117,7 @@ const platform = requireRole("operator", "admin");
 const TechParam = IdParam("id", "tch_demo001");
 const tags = ["Credit"];
 const formula =
-  "The score (0–1000, 600 to start) moves with each fact: ratings (5★ +2, 4★ +1, 3★ −2, 2★ −5, 1★ −10), an upheld complaint −30, a cancellation by the technician −15, a no-show −40, a late start −5, an offer declined −2 or left to expire −4, rewards and penalties by staff; README \"Technician credit\".";
+  'The score (0–1000, 600 to start) moves with each fact: ratings (5★ +2, 4★ +1, 3★ −2, 2★ −5, 1★ −10), an upheld complaint −30, a cancellation by the technician −15, a no-show −40, a late start −5, an offer declined −2 or left to expire −4, rewards and penalties by staff; README "Technician credit".';
 
 export const ownSummary = createRoute({
   operationId: "getOwnCredit",

@@ -125,13 +125,28 @@ export async function levelSettings(env: Env) {
 /** Sets the level rules (thresholds rising with the level), audited with before and after. */
 export async function setLevelRules(env: Env, actorId: string, next: LevelRules) {
   const t = next.thresholds;
-  if (!(t.standard.minScore <= t.gold.minScore && t.gold.minScore <= t.diamond.minScore && t.standard.minJobs <= t.gold.minJobs && t.gold.minJobs <= t.diamond.minJobs))
-    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.thresholds", message: "thresholds must not fall from one level to the next" }] });
+  if (!(
+    t.standard.minScore <= t.gold.minScore &&
+    t.gold.minScore <= t.diamond.minScore &&
+    t.standard.minJobs <= t.gold.minJobs &&
+    t.gold.minJobs <= t.diamond.minJobs
+  ))
+    throw AppError.of(
+      "VALIDATION_FAILED",
+      {},
+      { errors: [{ path: "body.thresholds", message: "thresholds must not fall from one level to the next" }] },
+    );
   const before = (await loadRules(env)).rules;
   const db = getDb(env);
   await putSetting(db, LEVELS_KEY, next, actorId);
   rulesCache.delete("rules");
-  await appendAudit(db, { actorId, action: "settings.credit_levels.set", targetType: "setting", targetId: LEVELS_KEY, data: { before, after: next } });
+  await appendAudit(db, {
+    actorId,
+    action: "settings.credit_levels.set",
+    targetType: "setting",
+    targetId: LEVELS_KEY,
+    data: { before, after: next },
+  });
   return levelSettings(env);
 }
 

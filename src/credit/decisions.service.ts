@@ -115,7 +115,15 @@ export async function decide(env: Env, actorId: string, technicianId: string, in
     ...(row.points !== 0
       ? creditFactStatementsOf(
           db,
-          { technicianId, kind: row.kind, sourceType: "credit_decision", sourceId: row.id, reasonCode: row.reasonCode as DecisionInput["reasonCode"], actorId, points: row.points },
+          {
+            technicianId,
+            kind: row.kind,
+            sourceType: "credit_decision",
+            sourceId: row.id,
+            reasonCode: row.reasonCode as DecisionInput["reasonCode"],
+            actorId,
+            points: row.points,
+          },
           made,
           now,
         )
@@ -151,7 +159,13 @@ export async function appeal(env: Env, technicianId: string, decisionId: string,
     createdAt: now,
   };
   if (!(await insertAppeal(db, row))) throw AppError.of("CREDIT_APPEAL_OPEN");
-  await appendAudit(db, { actorId: accountId, action: "credit.appeal", targetType: "credit_decision", targetId: decisionId, data: { appealId: row.id } });
+  await appendAudit(db, {
+    actorId: accountId,
+    action: "credit.appeal",
+    targetType: "credit_decision",
+    targetId: decisionId,
+    data: { appealId: row.id },
+  });
   return appealView(row);
 }
 
@@ -159,7 +173,12 @@ export async function appeal(env: Env, technicianId: string, decisionId: string,
 export async function appeals(env: Env, status: CreditAppealRow["status"], limit: number, locale: Locale) {
   const rows = await appealsQueue(getDb(env), status, limit);
   return {
-    items: rows.map((r) => ({ ...appealView(r.appeal), technicianId: r.appeal.technicianId, technicianName: r.technicianName, decision: decisionView(r.decision, locale) })),
+    items: rows.map((r) => ({
+      ...appealView(r.appeal),
+      technicianId: r.appeal.technicianId,
+      technicianName: r.technicianName,
+      decision: decisionView(r.decision, locale),
+    })),
   };
 }
 
@@ -176,19 +195,37 @@ export async function decideAppeal(env: Env, actorId: string, appealId: string, 
   const now = Date.now();
   const changeId = newId("chg", now);
   const won = appealDecidedBy(a.id, changeId);
-  const decided = decideAppealStatement(db, { id: a.id, changeId, status: input.outcome, decidedBy: actorId, note: input.note?.trim() || null, now });
+  const decided = decideAppealStatement(db, {
+    id: a.id,
+    changeId,
+    status: input.outcome,
+    decidedBy: actorId,
+    note: input.note?.trim() || null,
+    now,
+  });
   const statements = [decided];
   if (input.outcome === "granted") {
     // The points the penalty actually took (clamped at 0), given back.
     const taken = await factPoints(db, "credit_decision", d.id, "penalty");
-    const reversed = allOf(won, { sql: "EXISTS (SELECT 1 FROM technician_credit_decisions WHERE id = ? AND status = 'reversed')", params: [d.id] });
+    const reversed = allOf(won, {
+      sql: "EXISTS (SELECT 1 FROM technician_credit_decisions WHERE id = ? AND status = 'reversed')",
+      params: [d.id],
+    });
     statements.push(reverseDecisionStatement(db, d.id, now, won));
     if (d.amount > 0) statements.push(...ledgerStatements(db, creditDecisionTx(d, true), now, reversed));
     if (taken !== 0)
       statements.push(
         ...creditFactStatementsOf(
           db,
-          { technicianId: d.technicianId, kind: "appeal_granted", sourceType: "credit_decision", sourceId: d.id, reasonCode: "APPEAL_GRANTED", actorId, points: -taken },
+          {
+            technicianId: d.technicianId,
+            kind: "appeal_granted",
+            sourceType: "credit_decision",
+            sourceId: d.id,
+            reasonCode: "APPEAL_GRANTED",
+            actorId,
+            points: -taken,
+          },
           reversed,
           now,
         ),

@@ -1382,7 +1382,9 @@ export const technicianCreditAppeals = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("technician_credit_appeals_open_uq").on(t.decisionId).where(sql`status = 'open'`),
+    uniqueIndex("technician_credit_appeals_open_uq")
+      .on(t.decisionId)
+      .where(sql`status = 'open'`),
     index("technician_credit_appeals_status_idx").on(t.status, t.createdAt),
   ],
 );

@@ -215,17 +215,26 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       await checkStartCode(env, order, input.code);
       // Started after the booked time (and its grace): a late start on the technician's credit, in the same batch.
       const late = Date.now() > order.startAt + LATE_GRACE_MS;
-      next = await transition(env, order, "in_service", actor, "work started with the customer's code", {}, {}, {
-        extra: late
-          ? (guard, now) =>
-              creditFactStatementsOf(
-                getDb(env),
-                { technicianId, kind: "late", sourceType: "order", sourceId: order.id, reasonCode: "LATE_START" },
-                guard,
-                now,
-              )
-          : undefined,
-      });
+      next = await transition(
+        env,
+        order,
+        "in_service",
+        actor,
+        "work started with the customer's code",
+        {},
+        {},
+        {
+          extra: late
+            ? (guard, now) =>
+                creditFactStatementsOf(
+                  getDb(env),
+                  { technicianId, kind: "late", sourceType: "order", sourceId: order.id, reasonCode: "LATE_START" },
+                  guard,
+                  now,
+                )
+            : undefined,
+        },
+      );
       break;
     }
     case "complete": {

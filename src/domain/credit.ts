@@ -58,7 +58,11 @@ export const CREDIT_REASONS = {
   PENALTY_MISCONDUCT: { kind: "penalty", points: null, text: { zh: "处罚：不当行为", en: "Penalty: misconduct" } },
   PENALTY_POLICY_BREACH: { kind: "penalty", points: null, text: { zh: "处罚：违反平台规则", en: "Penalty: breach of platform rules" } },
   PENALTY_DAMAGE: { kind: "penalty", points: null, text: { zh: "处罚：损坏客户财物", en: "Penalty: damage to the customer's property" } },
-  APPEAL_GRANTED: { kind: "appeal_granted", points: null, text: { zh: "申诉成立，处罚撤销", en: "Appeal granted: the penalty is reversed" } },
+  APPEAL_GRANTED: {
+    kind: "appeal_granted",
+    points: null,
+    text: { zh: "申诉成立，处罚撤销", en: "Appeal granted: the penalty is reversed" },
+  },
   LEVEL_UP: { kind: "recalculated", points: 0, text: { zh: "等级提升", en: "Level raised" } },
   LEVEL_DOWN: { kind: "recalculated", points: 0, text: { zh: "等级下调", en: "Level lowered" } },
 } as const satisfies Record<string, { kind: CreditKind; points: number | null; text: Localized }>;

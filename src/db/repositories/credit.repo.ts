@@ -42,7 +42,19 @@ export function creditFactStatements(db: Db, f: CreditFactRow, guard?: Guard): D
        FROM technicians t WHERE t.id = ?${guard ? ` AND (${guard.sql})` : ""}
        ON CONFLICT (source_type, source_id, kind) DO NOTHING`,
     )
-    .bind(f.id, f.kind, f.points, f.sourceType, f.sourceId, f.reasonCode, f.points, f.actorId, f.createdAt, f.technicianId, ...(guard?.params ?? []));
+    .bind(
+      f.id,
+      f.kind,
+      f.points,
+      f.sourceType,
+      f.sourceId,
+      f.reasonCode,
+      f.points,
+      f.actorId,
+      f.createdAt,
+      f.technicianId,
+      ...(guard?.params ?? []),
+    );
   const update = db.$client
     .prepare(
       "UPDATE technicians SET credit_score = (SELECT score_after FROM technician_credit_events WHERE id = ?) WHERE id = ? AND EXISTS (SELECT 1 FROM technician_credit_events WHERE id = ?)",
@@ -137,7 +149,10 @@ export function insertDecisionStatement(db: Db, row: CreditDecisionRow): D1Prepa
   return insertRow(db, technicianCreditDecisions, row);
 }
 
-export const decisionExists = (id: string): Guard => ({ sql: "EXISTS (SELECT 1 FROM technician_credit_decisions WHERE id = ?)", params: [id] });
+export const decisionExists = (id: string): Guard => ({
+  sql: "EXISTS (SELECT 1 FROM technician_credit_decisions WHERE id = ?)",
+  params: [id],
+});
 
 export async function findDecision(db: Db, id: string): Promise<CreditDecisionRow | undefined> {
   const [row] = await db.select().from(technicianCreditDecisions).where(eq(technicianCreditDecisions.id, id));
@@ -223,7 +238,11 @@ export async function factPoints(db: Db, sourceType: string, sourceId: string, k
     .select({ points: technicianCreditEvents.points })
     .from(technicianCreditEvents)
     .where(
-      and(eq(technicianCreditEvents.sourceType, sourceType), eq(technicianCreditEvents.sourceId, sourceId), eq(technicianCreditEvents.kind, kind)),
+      and(
+        eq(technicianCreditEvents.sourceType, sourceType),
+        eq(technicianCreditEvents.sourceId, sourceId),
+        eq(technicianCreditEvents.kind, kind),
+      ),
     );
   return row?.points ?? 0;
 }
