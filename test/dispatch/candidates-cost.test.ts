@@ -46,7 +46,7 @@ describe("the cost of finding candidates", () => {
     const three = await cost(3);
     const thirty = await cost(30);
     expect(thirty).toEqual(three);
-    // Roster versions of the ring; the candidates' history (earnings, offers, favourites) in one batch.
-    expect(three).toEqual({ d1: 2, batched: 3, rpc: ["candidates"] });
+    // Roster versions of the ring; the candidates' history (earnings, offers, favourites, level and credit score) in one batch.
+    expect(three).toEqual({ d1: 2, batched: 4, rpc: ["candidates"] });
   });
 });
