@@ -6,6 +6,7 @@
  * Decisions stay in the queue until the Worker has acted on them (the cell-events queue retries).
  */
 import { hungarian } from "../src/domain/assignment";
+import type { Level } from "../src/domain/credit";
 import { candidateFacts, mayTake, rank, type DispatchWeights, type MerchantRule, type ScoredCandidate } from "../src/domain/dispatch";
 import { ReassignError, type CalendarStore } from "./calendar.store";
 
@@ -28,6 +29,8 @@ export interface BatchFacts {
   acceptance: Record<string, number>;
   /** Favourite technicians, by customer. */
   favourites: Record<string, string[]>;
+  /** Level and credit score, by technician (absent: scored as a new trainee). */
+  standing?: Record<string, { level: Level; creditScore: number }>;
   /**
    * The merchant rule of each job's order, by order id, as the records have it at the tick (absent:
    * a platform order, anyone may take it). A merchant's job is never moved to another merchant's
@@ -160,6 +163,7 @@ export class BatchStore {
         earnings: (id: string) => facts.earnings[id],
         acceptance: (id: string) => facts.acceptance[id],
         favourite: (id: string) => favourites.has(id),
+        standing: (id: string) => facts.standing?.[id],
       };
       return rank(
         found.map((c) => candidateFacts(c, known)),

@@ -222,6 +222,19 @@ export const ERRORS = {
       zh: "此部署已有管理员，请以管理员身份登录。",
     },
   },
+  CREDIT_DECISION_EMPTY: {
+    status: 400,
+    detail: { en: "A reward or penalty needs an amount or points.", zh: "奖惩须包含金额或信用分。" },
+  },
+  CREDIT_NOT_APPEALABLE: {
+    status: 409,
+    detail: { en: "Only a penalty in force can be appealed.", zh: "只能对生效中的处罚提出申诉。" },
+  },
+  CREDIT_APPEAL_OPEN: {
+    status: 409,
+    detail: { en: "This penalty has an appeal waiting for a decision already.", zh: "该处罚已有待处理的申诉。" },
+  },
+  CREDIT_APPEAL_DECIDED: { status: 409, detail: { en: "This appeal is decided already.", zh: "该申诉已处理。" } },
   DISPATCH_WEIGHTS_EMPTY: {
     status: 400,
     detail: { en: "At least one dispatch weight must be above 0.", zh: "至少有一项派单权重须大于 0。" },

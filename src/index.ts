@@ -2,7 +2,7 @@ import { createApp } from "./app";
 import { consumeCellDeadLetters, consumeCellEvents } from "./cells/cell-events.consumer";
 import { queueRole } from "./domain/cell-events";
 import { consumeDeadLetters, consumeNotifications } from "./notifications/delivery.service";
-import { runDailyBackup, runDailyPrivacy, runScheduled } from "./scheduled";
+import { runDaily, runScheduled } from "./scheduled";
 import { BACKUP_CRON } from "./backups";
 import { consumeWebhooks } from "./webhooks";
 
@@ -23,16 +23,10 @@ export default {
   },
   /**
    * Every minute (wrangler.toml): payments to reconcile, reminders, the outbox backstop; daily: the D1
-   * backup, then the personal-data work (due deletions, retention), which runs even if the backup failed.
+   * backup, the technicians' levels and the personal-data work (`runDaily`), each even if another failed.
    */
   async scheduled(controller, env) {
-    if (controller.cron === BACKUP_CRON) {
-      const backup = await runDailyBackup(env, controller.scheduledTime).then(
-        () => null,
-        (err: unknown) => err,
-      );
-      await runDailyPrivacy(env, controller.scheduledTime);
-      if (backup) throw backup;
-    } else await runScheduled(env, controller.scheduledTime);
+    if (controller.cron === BACKUP_CRON) await runDaily(env, controller.scheduledTime);
+    else await runScheduled(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

@@ -18,6 +18,7 @@ import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
 import { runBackup } from "./backups";
 import { runDueDeletions, runExportBackstop, runRetention } from "./privacy";
+import { recalculateLevels } from "./credit";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -44,6 +45,28 @@ export async function runDailyPrivacy(env: Env, now = Date.now()): Promise<void>
     }
   }
   if (failed.length) throw new Error(`daily privacy steps failed: ${failed.join(", ")}`);
+}
+
+/**
+ * Everything the daily cron does, one step after the other and each even if an earlier one failed:
+ * the D1 backup, the nightly recalculation of technicians' levels (src/credit), then the
+ * personal-data work (due deletions, retention). The run fails when any step did.
+ */
+export async function runDaily(env: Env, now = Date.now()): Promise<void> {
+  const failed: string[] = [];
+  for (const [name, step] of [
+    ["backup", () => runDailyBackup(env, now)],
+    ["credit-levels", () => recalculateLevels(env, now)],
+    ["privacy", () => runDailyPrivacy(env, now)],
+  ] as const) {
+    try {
+      await step();
+    } catch (err) {
+      failed.push(name);
+      logger.error("scheduled.step_failed", { step: name, error: String(err) });
+    }
+  }
+  if (failed.length) throw new Error(`daily steps failed: ${failed.join(", ")}`);
 }
 import { checkExceptionQueues } from "./observability";
 import { logger } from "./lib/log";

@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { Form, num } from "./forms.js";
 import { html, useApp, Action } from "./ui.js";
 
-export const WEIGHT_KEYS = ["travel", "rating", "load", "fairness", "acceptance", "favourite"];
+export const WEIGHT_KEYS = ["travel", "rating", "load", "fairness", "acceptance", "favourite", "level"];
 
 export function WeightsEditor({ settings, onChanged }) {
   const { t, isPlatform } = useApp();

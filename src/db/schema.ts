@@ -1601,3 +1601,58 @@ export const ticketEntries = sqliteTable(
   },
   (t) => [index("ticket_entries_ticket_idx").on(t.ticketId, t.id)],
 );
+/**
+ * A reward or penalty staff decided for a technician: money through the ledger (`credit_reward` /
+ * `credit_penalty`, ref = this id) and/or credit points (a `reward`/`penalty` credit event, source
+ * `credit_decision`). `status` turns `reversed` when an appeal is granted (ledger `credit_reversal`).
+ */
+export const technicianCreditDecisions = sqliteTable(
+  "technician_credit_decisions",
+  {
+    id: text("id").primaryKey(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    kind: text("kind", { enum: ["reward", "penalty"] }).notNull(),
+    /** Minor units moved (0: points only). */
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    /** Points asked for (positive for a reward, negative for a penalty, 0: money only). */
+    points: integer("points").notNull(),
+    reasonCode: text("reason_code").notNull(),
+    note: text("note"),
+    status: text("status", { enum: ["in_force", "reversed"] }).notNull(),
+    decidedBy: text("decided_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("technician_credit_decisions_technician_idx").on(t.technicianId, t.createdAt)],
+);
+
+/** A technician's appeal against a penalty: at most one open per decision; staff grant or deny it once. */
+export const technicianCreditAppeals = sqliteTable(
+  "technician_credit_appeals",
+  {
+    id: text("id").primaryKey(),
+    decisionId: text("decision_id")
+      .notNull()
+      .references(() => technicianCreditDecisions.id),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    reason: text("reason").notNull(),
+    status: text("status", { enum: ["open", "granted", "denied"] }).notNull(),
+    /** The id of the decision on the appeal: the reversal's writes guard on it (one decider wins). */
+    changeId: text("change_id"),
+    decidedBy: text("decided_by"),
+    decisionNote: text("decision_note"),
+    decidedAt: integer("decided_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("technician_credit_appeals_open_uq")
+      .on(t.decisionId)
+      .where(sql`status = 'open'`),
+    index("technician_credit_appeals_status_idx").on(t.status, t.createdAt),
+  ],
+);

@@ -29,6 +29,7 @@ export async function batchFacts(env: Env, technicianIds: string[], customerIds:
     earnings: Object.fromEntries(h.earnings),
     acceptance: Object.fromEntries(h.acceptance),
     favourites: Object.fromEntries([...h.favourites].map(([c, set]) => [c, [...set]])),
+    standing: Object.fromEntries(h.standing),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * What automatic dispatch ranks on besides the cells' answers, kept per isolate for
- * RANKING_HISTORY_CACHE_MS: each technician's completed revenue over the last week and acceptance of
- * offers, and each customer's favourite technicians. A warm isolate ranks the candidates of a
+ * RANKING_HISTORY_CACHE_MS: each technician's completed revenue over the last week, acceptance of
+ * offers, level and credit score, and each customer's favourite technicians. A warm isolate ranks the candidates of a
  * booking without a D1 round trip; a cold one reads only the technicians it has no copy of (and the
  * customer's favourites) in one batch.
  *
@@ -12,6 +12,7 @@
  */
 import { getDb } from "../db/client";
 import { rankingHistory } from "../db/repositories/orders.repo";
+import type { Level } from "../domain/credit";
 
 export const RANKING_HISTORY_CACHE_MS = 60_000;
 const MAX_TECHNICIANS = 10_000;
@@ -21,8 +22,10 @@ export const WEEK_MS = 7 * 86_400_000;
 interface TechnicianFacts {
   earnings: number | undefined;
   acceptance: number | undefined;
+  standing: Standing | undefined;
   until: number;
 }
+type Standing = { level: Level; creditScore: number };
 
 const technicianFacts = new Map<string, TechnicianFacts>();
 const customerFavourites = new Map<string, { set: Set<string>; until: number }>();
@@ -37,6 +40,7 @@ export interface RankingHistory {
   earnings: (technicianId: string) => number | undefined;
   acceptance: (technicianId: string) => number | undefined;
   favourite: (technicianId: string) => boolean;
+  standing: (technicianId: string) => Standing | undefined;
 }
 
 /** The ranking facts of `technicianIds` for `customerId`'s booking, from the copies or one D1 batch. */
@@ -53,7 +57,12 @@ export async function cachedRankingHistory(
     const read = await rankingHistory(getDb(env), missing, needFavourites ? customerId : null, now - WEEK_MS);
     const until = now + RANKING_HISTORY_CACHE_MS;
     for (const id of missing) {
-      keep(technicianFacts, id, { earnings: read.earnings.get(id), acceptance: read.acceptance.get(id), until }, MAX_TECHNICIANS);
+      keep(
+        technicianFacts,
+        id,
+        { earnings: read.earnings.get(id), acceptance: read.acceptance.get(id), standing: read.standing.get(id), until },
+        MAX_TECHNICIANS,
+      );
     }
     if (read.favourites) keep(customerFavourites, customerId, { set: read.favourites, until }, MAX_CUSTOMERS);
   }
@@ -62,6 +71,7 @@ export async function cachedRankingHistory(
     earnings: (id) => technicianFacts.get(id)?.earnings,
     acceptance: (id) => technicianFacts.get(id)?.acceptance,
     favourite: (id) => set?.has(id) ?? false,
+    standing: (id) => technicianFacts.get(id)?.standing,
   };
 }
 

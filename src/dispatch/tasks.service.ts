@@ -30,6 +30,8 @@ import { assertPhotoTaken } from "../visit/photos.service";
 import { checkStartCode } from "../visit/start-code.service";
 import { virtualNumberFor } from "../visit/number-privacy.service";
 import { mayShare } from "../privacy/consents.service";
+import { creditFactStatementsOf } from "../credit";
+import { LATE_GRACE_MS } from "../domain/credit";
 
 export type TaskAction = "accept" | "decline" | "depart" | "arrive" | "start" | "complete" | "cancel";
 
@@ -218,7 +220,28 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
     case "start": {
       if (order.status !== "arrived") throw invalidTransition(order, "in_service");
       await checkStartCode(env, order, input.code);
-      next = await transition(env, order, "in_service", actor, "work started with the customer's code");
+      // Started after the booked time (and its grace): a late start on the technician's credit, in the same batch.
+      const late = Date.now() > order.startAt + LATE_GRACE_MS;
+      next = await transition(
+        env,
+        order,
+        "in_service",
+        actor,
+        "work started with the customer's code",
+        {},
+        {},
+        {
+          extra: late
+            ? (guard, now) =>
+                creditFactStatementsOf(
+                  getDb(env),
+                  { technicianId, kind: "late", sourceType: "order", sourceId: order.id, reasonCode: "LATE_START" },
+                  guard,
+                  now,
+                )
+            : undefined,
+        },
+      );
       break;
     }
     case "complete": {

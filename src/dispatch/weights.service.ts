@@ -16,9 +16,18 @@ export const WEIGHTS_KEY = "dispatch.weights";
 export const WEIGHTS_CACHE_MS = 30_000;
 
 const weight = z.number().min(0).max(1);
-/** Every weight, each from 0 to 1, at least one above 0. */
+/** Every weight, each from 0 to 1, at least one above 0 (`level` may be left out: 0). */
 export const DispatchWeightsInput = z
-  .object({ travel: weight, rating: weight, load: weight, fairness: weight, acceptance: weight, favourite: weight })
+  .object({
+    travel: weight,
+    rating: weight,
+    load: weight,
+    fairness: weight,
+    acceptance: weight,
+    favourite: weight,
+    // Added later: a setting saved without it keeps its meaning (no level term).
+    level: weight.default(0),
+  })
   .strict()
   .openapi("DispatchWeights");
 

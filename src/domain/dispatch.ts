@@ -1,4 +1,5 @@
 /** Dispatch scoring: after the hard constraints (checked in the cell), a weighted score per candidate. */
+import { standingPart, type Level } from "./credit";
 
 export interface DispatchWeights {
   travel: number;
@@ -7,9 +8,19 @@ export interface DispatchWeights {
   fairness: number;
   acceptance: number;
   favourite: number;
+  /** The technician's level and credit score (src/domain/credit.ts standingPart). */
+  level: number;
 }
 
-export const DEFAULT_WEIGHTS: DispatchWeights = { travel: 0.35, rating: 0.2, load: 0.15, fairness: 0.1, acceptance: 0.1, favourite: 0.1 };
+export const DEFAULT_WEIGHTS: DispatchWeights = {
+  travel: 0.35,
+  rating: 0.2,
+  load: 0.15,
+  fairness: 0.1,
+  acceptance: 0.1,
+  favourite: 0.1,
+  level: 0.1,
+};
 
 export interface CandidateFacts {
   technicianId: string;
@@ -21,6 +32,9 @@ export interface CandidateFacts {
   /** Accepted ÷ offered, or null without history. */
   acceptanceRate: number | null;
   favourite: boolean;
+  /** Level and credit score (null: not known, scored as a new trainee at 600). */
+  level?: Level | null;
+  creditScore?: number | null;
 }
 
 export interface ScoredCandidate extends CandidateFacts {
@@ -65,6 +79,7 @@ export interface CandidateHistory {
   earnings: (technicianId: string) => number | undefined;
   acceptance: (technicianId: string) => number | undefined;
   favourite: (technicianId: string) => boolean;
+  standing?: (technicianId: string) => { level: Level; creditScore: number } | undefined;
 }
 
 /** Joins a calendar candidate with its history into the facts it is scored on. */
@@ -80,6 +95,8 @@ export function candidateFacts(
     weekEarnings: h.earnings(c.technicianId) ?? 0,
     acceptanceRate: h.acceptance(c.technicianId) ?? null,
     favourite: h.favourite(c.technicianId),
+    level: h.standing?.(c.technicianId)?.level ?? null,
+    creditScore: h.standing?.(c.technicianId)?.creditScore ?? null,
   };
 }
 
@@ -95,6 +112,7 @@ export function rank(candidates: CandidateFacts[], weights: DispatchWeights): Sc
         fairness: maxEarnings > 0 ? 1 - c.weekEarnings / maxEarnings : 1,
         acceptance: c.acceptanceRate ?? 0.8,
         favourite: c.favourite ? 1 : 0,
+        level: standingPart(c.level ?? "trainee", c.creditScore ?? 600),
       };
       const breakdown = Object.fromEntries(
         (Object.keys(parts) as (keyof DispatchWeights)[]).map((k) => [k, round4(parts[k] * weights[k])]),

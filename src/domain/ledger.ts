@@ -18,6 +18,10 @@
  *                                                        bears it, the merchant and the technician get their shares)
  *   penalty         Dr technician_payable:<t>            Cr platform_revenue   (an upheld after-sales ticket: a deduction
  *                                                        from what the platform owes the technician)
+ *   credit_reward   Dr reward_expense                    Cr technician_payable:<t>   (a bonus staff decided)
+ *   credit_penalty  Dr technician_payable:<t>            Cr penalty_revenue          (a deduction staff decided; the
+ *                                                        balance may go below zero: it is offset against later earnings)
+ *   credit_reversal the reward or penalty mirrored (an appeal against it was granted)
  */
 import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
 
@@ -33,6 +37,8 @@ const TYPES: Record<LedgerAccountKind, AccountType> = {
   coupon_expense: "expense",
   payouts_payable: "liability",
   waiver_expense: "expense",
+  reward_expense: "expense",
+  penalty_revenue: "revenue",
 };
 
 export interface Account {
@@ -328,6 +334,31 @@ export function penaltyTx(o: OrderFacts & { technicianId: string }, p: { ref: st
     entries: [
       { account: account("technician_payable", o.technicianId), amount: p.amount },
       { account: account("platform_revenue"), amount: -p.amount },
+    ],
+  });
+}
+
+/** A reward (bonus) or penalty (deduction) staff decided for a technician, or its reversal after a granted appeal. */
+export function creditDecisionTx(
+  d: { id: string; technicianId: string; kind: "reward" | "penalty"; amount: number; currency: string },
+  reversal = false,
+): TxDraft {
+  const toTechnician = d.kind === "reward" ? -d.amount : d.amount;
+  const other = d.kind === "reward" ? account("reward_expense") : account("penalty_revenue");
+  const sign = reversal ? -1 : 1;
+  return finish({
+    ref: d.id,
+    orderId: null,
+    merchantId: null,
+    serviceId: null,
+    technicianId: d.technicianId,
+    provider: null,
+    currency: d.currency,
+    kind: reversal ? "credit_reversal" : d.kind === "reward" ? "credit_reward" : "credit_penalty",
+    memo: `${reversal ? "reversal of " : ""}${d.kind} ${d.id}`,
+    entries: [
+      { account: account("technician_payable", d.technicianId), amount: sign * toTechnician },
+      { account: other, amount: -sign * toTechnician },
     ],
   });
 }

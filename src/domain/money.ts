@@ -63,6 +63,8 @@ export const LEDGER_ACCOUNT_KINDS = [
   "coupon_expense",
   "payouts_payable",
   "waiver_expense",
+  "reward_expense",
+  "penalty_revenue",
 ] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
@@ -78,6 +80,9 @@ export const LEDGER_TX_KINDS = [
   "cash_collection",
   "waiver",
   "penalty",
+  "credit_reward",
+  "credit_penalty",
+  "credit_reversal",
 ] as const;
 export type LedgerTxKind = (typeof LEDGER_TX_KINDS)[number];
 

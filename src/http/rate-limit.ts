@@ -61,7 +61,7 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   },
   {
     methods: ["GET"],
-    path: /^\/v1\/(orders|me\/notifications|technician\/(pool|tasks|earnings|withdrawals)|technicians\/[^/]+\/reviews)$/,
+    path: /^\/v1\/(orders|me\/notifications|technician\/(pool|tasks|earnings|withdrawals|credit\/history)|technicians\/[^/]+\/reviews)$/,
     limit: "expensive",
     why: "list pages",
   },

@@ -3,6 +3,7 @@ import { backupsRoutes } from "../backups";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { conversationsRoutes } from "../conversations";
 import { couponsRoutes } from "../coupons";
+import { creditRoutes } from "../credit";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
 import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRoutes, wechatRoutes } from "../identity";
 import { merchantsRoutes } from "../merchants";
@@ -38,6 +39,7 @@ export const routes = [
   scheduleRoutes,
   presenceRoutes,
   payeesRoutes,
+  creditRoutes,
   availabilityRoutes,
   ordersRoutes,
   paymentsRoutes,

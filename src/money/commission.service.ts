@@ -1,4 +1,7 @@
-/** Commission: which take rate and technician share apply to an order, and its split. */
+/**
+ * Commission: which take rate and technician share apply to an order, and its split. The technician
+ * share of the technician's level (settings `credit.levels`, src/credit) wins over the rules' share.
+ */
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { bookableService } from "../db/repositories/booking.repo";
@@ -7,6 +10,7 @@ import { findMerchant } from "../db/repositories/merchants.repo";
 import { notFound } from "../errors";
 import { splitShares, type Shares } from "../domain/money";
 import { defaultCommission } from "./providers";
+import { levelShareBps } from "../credit";
 
 export interface Rates {
   takeRateBps: number;
@@ -32,8 +36,12 @@ export async function sharesOf(
   o: { merchantId: string | null; serviceId: string; technicianId: string | null },
   gross: number,
 ): Promise<Shares> {
-  const rates = await ratesFor(env, o.merchantId, o.serviceId);
-  return splitShares(gross, rates.takeRateBps, rates.technicianShareBps, {
+  const [rates, levelShare] = await Promise.all([
+    ratesFor(env, o.merchantId, o.serviceId),
+    o.technicianId ? levelShareBps(env, o.technicianId) : null,
+  ]);
+  // A share set for the technician's level (credit settings) replaces the rules' technician share.
+  return splitShares(gross, rates.takeRateBps, levelShare ?? rates.technicianShareBps, {
     merchant: o.merchantId !== null,
     technician: o.technicianId !== null,
   });

@@ -39,6 +39,8 @@ import {
 import type { DeadlineKind } from "../domain/cell-events";
 import { endTracking } from "../visit/visit.service";
 import { logger } from "../lib/log";
+import { creditFactStatementsOf } from "../credit";
+import { CREDIT_REASONS, type CreditReason } from "../domain/credit";
 
 export interface Actor {
   type: ActorType;
@@ -213,16 +215,47 @@ export async function redispatch(env: Env, order: OrderRow, actor: Actor, reason
     order.technicianId && !order.triedTechnicians.includes(order.technicianId)
       ? [...order.triedTechnicians, order.technicianId]
       : order.triedTechnicians;
-  const next = await transition(env, order, "dispatching", actor, reason, {
-    technicianId: null,
-    holdKey: null,
-    triedTechnicians: tried,
-    dispatchRound: order.dispatchRound + 1,
-    acceptBy: null,
-  });
+  const next = await transition(
+    env,
+    order,
+    "dispatching",
+    actor,
+    reason,
+    {
+      technicianId: null,
+      holdKey: null,
+      triedTechnicians: tried,
+      dispatchRound: order.dispatchRound + 1,
+      acceptBy: null,
+    },
+    {},
+    { extra: creditEffect(env, order.technicianId, reason) },
+  );
   await releaseHold(env, order.technicianId, order.holdKey);
   await clearDeadline(env, next);
   return dispatchNext(env, next, reason);
+}
+
+/**
+ * What taking an order off its technician says of them (src/domain/credit.ts): an offer declined or
+ * left to expire, a cancellation after accepting, not setting off in time (a no-show). Recorded in the
+ * transition's batch, once per timeline event.
+ */
+function creditEffect(env: Env, technicianId: string | null, reason: string): TransitionEffects["extra"] {
+  const code: CreditReason | null =
+    reason === "declined"
+      ? "OFFER_DECLINED"
+      : reason === "accept deadline missed"
+        ? "OFFER_EXPIRED"
+        : reason === "not on the way in time"
+          ? "NO_SHOW"
+          : reason.startsWith("technician cancelled")
+            ? "TECHNICIAN_CANCELLED"
+            : null;
+  if (!technicianId || !code) return undefined;
+  const kind = CREDIT_REASONS[code].kind;
+  return (guard, now, eventId) =>
+    creditFactStatementsOf(getDb(env), { technicianId, kind, sourceType: "order_event", sourceId: eventId, reasonCode: code }, guard, now);
 }
 
 /**

@@ -26,6 +26,8 @@ import { AppError, notFound, invalid } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { merchantScope } from "../identity/scope";
+import { creditFactStatementsOf } from "../credit";
+import { ratingReason } from "../domain/credit";
 import { orderFor } from "../visit/access";
 import { readImage } from "../visit/photos.service";
 
@@ -138,6 +140,13 @@ export async function reviewOrder(
       topic: "review.created",
       payload: { orderId: order.id, customerId, technicianId: row.technicianId, reviewId: row.id, overall: row.overallX100 },
     },
+    // The rating moves the technician's credit score, in the review's batch (only if the review is written).
+    extra: creditFactStatementsOf(
+      db,
+      { technicianId: row.technicianId, kind: "rating", sourceType: "review", sourceId: row.id, reasonCode: ratingReason(row.overallX100) },
+      { sql: "EXISTS (SELECT 1 FROM reviews WHERE id = ?)", params: [row.id] },
+      now,
+    ),
   });
   if (!written) {
     // Someone was faster (a second request for the same order) or the order moved meanwhile.

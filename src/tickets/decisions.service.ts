@@ -13,6 +13,7 @@
  *    the credit fact, the log entry, the notices and the Idempotency-Key's answer. So money moves
  *    exactly when the decision is written, and a retry under the same key replays the answer.
  */
+import { creditFactStatementsOf } from "../credit";
 import { config } from "../config";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
@@ -28,7 +29,6 @@ import { planTicketRefund, sendTicketRefunds, type PlannedTicketRefund } from ".
 import { bookRework, type Defer, type Seal } from "../orders";
 import {
   claimTicket,
-  complaintUpheldCreditFactStatements,
   couponInsert,
   decisionWrite,
   entryInsert,
@@ -221,15 +221,17 @@ async function writeDecision(env: Env, auth: Auth, ticket: TicketRow, order: Ord
         now,
         guard,
       ),
-      ...complaintUpheldCreditFactStatements(
+      // The upheld complaint moves the technician's credit (src/credit), in the decision's batch.
+      ...creditFactStatementsOf(
         db,
         {
-          id: newId("tce", now),
           technicianId: ticket.technicianId,
-          points,
+          kind: "complaint_upheld",
+          sourceType: "ticket",
           sourceId: ticket.id,
-          reasonCode: `ticket.${ticket.category}`,
+          reasonCode: "COMPLAINT_UPHELD",
           actorId: auth.accountId,
+          points,
         },
         guard,
         now,

@@ -162,36 +162,6 @@ export async function claimedByOther(db: Db, ticketId: string, now: number): Pro
 /** A compensation coupon, written only if the decision won. */
 export const couponInsert = (db: Db, row: CouponInsert, guard: Guard) => insertRow(db, coupons, row, guard);
 
-/**
- * A `complaint_upheld` credit fact for the technician, and their score moved by `points` (clamped to
- * 0..1000), in the decision's batch: only if the decision won and only once per ticket (the events'
- * unique source index; the score moves only when the fact is new).
- *
- * Stand-in for the credit area's `recordCreditFact(…, { technicianId, kind: "complaint_upheld",
- * sourceType: "ticket", sourceId, reasonCode, actorId })`: the lead swaps this for that at merge.
- */
-export function complaintUpheldCreditFactStatements(
-  db: Db,
-  f: { id: string; technicianId: string; points: number; sourceId: string; reasonCode: string; actorId: string },
-  guard: Guard,
-  now: number,
-): D1PreparedStatement[] {
-  const raw = db.$client;
-  const fresh =
-    "NOT EXISTS (SELECT 1 FROM technician_credit_events WHERE source_type = 'ticket' AND source_id = ? AND kind = 'complaint_upheld')";
-  return [
-    raw
-      .prepare(`UPDATE technicians SET credit_score = MAX(0, MIN(1000, credit_score + ?)) WHERE id = ? AND ${fresh} AND ${guard.sql}`)
-      .bind(f.points, f.technicianId, f.sourceId, ...guard.params),
-    raw
-      .prepare(
-        `INSERT OR IGNORE INTO technician_credit_events (id, technician_id, kind, points, source_type, source_id, reason_code, score_after, actor_id, created_at)
-         SELECT ?, ?, 'complaint_upheld', ?, 'ticket', ?, ?, credit_score, ?, ? FROM technicians WHERE id = ? AND ${guard.sql}`,
-      )
-      .bind(f.id, f.technicianId, f.points, f.sourceId, f.reasonCode, f.actorId, now, f.technicianId, ...guard.params),
-  ];
-}
-
 /** The technician's credit events about a ticket (for its view). */
 export async function creditFactOf(db: Db, ticketId: string) {
   const rows = await db.$client

@@ -58,8 +58,8 @@ describe("the cost of finding candidates", () => {
     const three = await cost(3);
     const thirty = await cost(30);
     expect(thirty).toEqual(three);
-    // Cold: roster versions of the ring; the candidates' history (earnings, offers, favourites) in one batch.
-    expect(three.cold).toEqual({ d1: 2, batched: 3, rpc: ["candidates"] });
+    // Cold: roster versions of the ring; the candidates' history (earnings, offers, level and credit score, favourites) in one batch.
+    expect(three.cold).toEqual({ d1: 2, batched: 4, rpc: ["candidates"] });
     // Warm: the cells only.
     expect(three.warm).toEqual({ d1: 0, batched: 0, rpc: ["candidates"] });
   });

@@ -7,7 +7,7 @@ import { addTechnician, createWorld } from "../support/world";
 import { at, book, newCustomer, quote } from "../support/booking";
 
 const PATH = "/v1/admin/settings/dispatch/weights";
-const only = (key: string) => ({ travel: 0, rating: 0, load: 0, fairness: 0, acceptance: 0, favourite: 0, [key]: 1 });
+const only = (key: string) => ({ travel: 0, rating: 0, load: 0, fairness: 0, acceptance: 0, favourite: 0, level: 0, [key]: 1 });
 
 describe("dispatch weights from the dashboard", () => {
   it("operators set them (validated, audited) and ranking uses them at once; clearing restores DISPATCH_WEIGHTS", async () => {

@@ -86,6 +86,15 @@ const reportQuery = () => `from=${encodeURIComponent(iso(-7))}&to=${encodeURICom
 const reportDays = () => `from=${day(-7)}&to=${day()}`;
 const ALIPAY_PAYEE = { provider: "alipay", identity: "matrix@example.com", identityType: "ALIPAY_LOGON_ID", realName: "张三" };
 
+/** A new penalty (points only) for technician A, decided by the admin: something to appeal. */
+async function penaltyOfA(o: Objects): Promise<string> {
+  const res = await call("POST", `/v1/admin/technicians/${o.m.techA.id}/credit/decisions`, {
+    token: o.m.sessions.admin.token,
+    body: { kind: "penalty", reasonCode: "PENALTY_MISCONDUCT", amount: 0, points: 1 },
+  });
+  return res.body.id as string;
+}
+
 /** A fresh account's refresh token (logout needs one that is the caller's own). */
 async function refreshToken(): Promise<string> {
   return (await signIn()).refreshToken;
@@ -396,6 +405,65 @@ export const MATRIX: Record<string, MatrixEntry> = {
     fresh: true,
     // A's service takes no cash: technician A gets 409 CASH_NOT_ACCEPTED, past the door
     request: async (o) => ({ path: `/v1/technician/orders/${(await o.visit("in_service")).id}/cash`, body: { amount: 100 } }),
+  },
+  "GET /v1/technician/credit": { roles: TECH, request: () => ({ path: "/v1/technician/credit" }) },
+  "GET /v1/technician/credit/history": { roles: TECH, request: () => ({ path: "/v1/technician/credit/history" }) },
+  "GET /v1/technician/credit/decisions": { roles: TECH, request: () => ({ path: "/v1/technician/credit/decisions" }) },
+  "POST /v1/technician/credit/decisions/{id}/appeal": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/technician/credit/decisions/${await penaltyOfA(o)}/appeal`, body: { reason: "不是我的责任" } }),
+  },
+  "GET /v1/admin/technicians/{id}/credit": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/credit` }),
+  },
+  "GET /v1/admin/technicians/{id}/credit/history": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/credit/history` }),
+  },
+  "GET /v1/admin/technicians/{id}/credit/decisions": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/credit/decisions` }),
+  },
+  "POST /v1/admin/technicians/{id}/credit/decisions": {
+    roles: PLATFORM,
+    request: (o) => ({
+      path: `/v1/admin/technicians/${o.m.techA.id}/credit/decisions`,
+      body: { kind: "reward", reasonCode: "REWARD_PRAISE", amount: 100, points: 1 },
+    }),
+  },
+  "GET /v1/admin/credit/appeals": { roles: PLATFORM, request: () => ({ path: "/v1/admin/credit/appeals" }) },
+  "POST /v1/admin/credit/appeals/{id}/decision": {
+    roles: PLATFORM,
+    fresh: "each",
+    request: async (o) => {
+      const penalty = await penaltyOfA(o);
+      const appeal = await call("POST", `/v1/technician/credit/decisions/${penalty}/appeal`, {
+        token: o.m.sessions.techA.token,
+        body: { reason: "申诉" },
+      });
+      return { path: `/v1/admin/credit/appeals/${appeal.body.id as string}/decision`, body: { outcome: "denied" } };
+    },
+  },
+  "GET /v1/admin/settings/credit": { roles: STAFF, request: () => ({ path: "/v1/admin/settings/credit" }) },
+  "PUT /v1/admin/settings/credit": {
+    roles: PLATFORM,
+    request: () => ({
+      path: "/v1/admin/settings/credit",
+      body: {
+        thresholds: {
+          standard: { minScore: 600, minJobs: 10 },
+          gold: { minScore: 750, minJobs: 100 },
+          diamond: { minScore: 900, minJobs: 300 },
+        },
+        technicianShareBps: { trainee: null, standard: null, gold: null, diamond: null },
+      },
+    }),
   },
   "GET /v1/technician/payee": { roles: TECH, request: () => ({ path: "/v1/technician/payee" }) },
   "PUT /v1/technician/payee": { roles: TECH, request: () => ({ path: "/v1/technician/payee", body: ALIPAY_PAYEE }) },

@@ -3,7 +3,7 @@ import type { OutboxMessage } from "../../domain/outbox";
 import { chunked } from "../chunks";
 import { collectMessage } from "../outbox-collector";
 import type { Db } from "../client";
-import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds } from "../schema";
+import { dispatchDecisions, favourites, idempotencyKeys, orderEvents, orders, outbox, refunds, technicians } from "../schema";
 import type { ActorType, OrderStatus } from "../../domain/order-state";
 import { encodeRow, insertRow, updateRows, type Guard } from "./statements";
 
@@ -261,30 +261,41 @@ function offersQuery(db: Db, ids: string[], since: number) {
     .groupBy(orderEvents.actorId);
 }
 
+function standingQuery(db: Db, ids: string[]) {
+  return db
+    .select({ id: technicians.id, level: technicians.level, creditScore: technicians.creditScore })
+    .from(technicians)
+    .where(inArray(technicians.id, ids));
+}
+
 type EarningsRow = { id: string | null; sum: number };
+type StandingRow = { id: string; level: TechnicianLevel; creditScore: number };
 type OffersRow = { id: string | null; accepts: number; declines: number };
 
-function technicianFacts(earnRows: EarningsRow[], offerRows: OffersRow[]) {
+function technicianFacts(earnRows: EarningsRow[], offerRows: OffersRow[], standingRows: StandingRow[]) {
   const earnings = new Map<string, number>();
   const acceptance = new Map<string, number>();
+  const standing = new Map<string, { level: TechnicianLevel; creditScore: number }>();
+  for (const t of standingRows) standing.set(t.id, { level: t.level, creditScore: t.creditScore });
   for (const e of earnRows) if (e.id) earnings.set(e.id, Number(e.sum));
   for (const o of offerRows) {
     const total = Number(o.accepts) + Number(o.declines);
     if (o.id && total > 0) acceptance.set(o.id, Number(o.accepts) / total);
   }
-  return { earnings, acceptance };
+  return { earnings, acceptance, standing };
 }
 
 /**
  * What dispatch scores beyond the calendar, for some technicians: completed-order revenue since
- * `since`, acceptance of offers, and which of them each of `customerIds` marked as a favourite.
+ * `since`, acceptance of offers, level and credit score, and which of them each of `customerIds` marked as a favourite.
  * One D1 round trip however many technicians: the ids go in parts under D1's 100 bound parameters,
  * every part a statement of the same batch.
  */
+type TechnicianLevel = (typeof technicians.$inferSelect)["level"];
+
 export async function candidateHistory(db: Db, technicianIds: string[], customerIds: string[], since: number) {
   const favouriteSets = new Map<string, Set<string>>();
-  if (technicianIds.length === 0 || customerIds.length === 0)
-    return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: favouriteSets };
+  if (technicianIds.length === 0 || customerIds.length === 0) return { ...technicianFacts([], [], []), favourites: favouriteSets };
   const technicianParts = chunked(technicianIds, 90);
   // favourites bind customers and technicians together: 40 + 50 per statement
   const pairs = chunked(customerIds, 40).flatMap((cs) => chunked(technicianIds, 50).map((ts) => [cs, ts] as const));
@@ -296,13 +307,17 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
       .from(favourites)
       .where(and(inArray(favourites.accountId, cs), inArray(favourites.technicianId, ts))),
   );
-  const results = await db.batch([...earn, ...offers, ...favs] as [(typeof earn)[number], ...(typeof earn)[number][]]);
+  // Level and credit score (the ranking's level term), in the same round trip.
+  const levels = technicianParts.map((ids) => standingQuery(db, ids));
+  const results = await db.batch([...earn, ...offers, ...levels, ...favs] as [(typeof earn)[number], ...(typeof earn)[number][]]);
   const rows = results as unknown[][];
+  const favStart = earn.length + offers.length + levels.length;
   const facts = technicianFacts(
     rows.slice(0, earn.length).flat() as EarningsRow[],
     rows.slice(earn.length, earn.length + offers.length).flat() as OffersRow[],
+    rows.slice(earn.length + offers.length, favStart).flat() as StandingRow[],
   );
-  for (const f of rows.slice(earn.length + offers.length).flat() as { customerId: string; id: string }[])
+  for (const f of rows.slice(favStart).flat() as { customerId: string; id: string }[])
     favouriteSets.set(f.customerId, (favouriteSets.get(f.customerId) ?? new Set<string>()).add(f.id));
   return { ...facts, favourites: favouriteSets };
 }
@@ -319,6 +334,7 @@ export async function rankingHistory(db: Db, technicianIds: string[], customerId
   const parts = chunked(technicianIds, 90);
   const earn = parts.map((ids) => earningsQuery(db, ids, since));
   const offers = parts.map((ids) => offersQuery(db, ids, since));
+  const levels = parts.map((ids) => standingQuery(db, ids));
   const favs = customerId
     ? [
         db
@@ -329,12 +345,13 @@ export async function rankingHistory(db: Db, technicianIds: string[], customerId
           .limit(FAVOURITES_RANKED),
       ]
     : [];
-  const statements = [...earn, ...offers, ...favs];
-  if (statements.length === 0) return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: null };
+  const statements = [...earn, ...offers, ...levels, ...favs];
+  if (statements.length === 0) return { ...technicianFacts([], [], []), favourites: null };
   const rows = (await db.batch(statements as [(typeof earn)[number], ...(typeof earn)[number][]])) as unknown[][];
   const facts = technicianFacts(
     rows.slice(0, earn.length).flat() as EarningsRow[],
     rows.slice(earn.length, earn.length + offers.length).flat() as OffersRow[],
+    rows.slice(earn.length + offers.length, earn.length + offers.length + levels.length).flat() as StandingRow[],
   );
   const favourite = customerId ? new Set((rows[rows.length - 1] as { id: string }[]).map((f) => f.id)) : null;
   return { ...facts, favourites: favourite };

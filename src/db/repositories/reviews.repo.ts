@@ -42,7 +42,7 @@ const ratingUpdate = (raw: D1Database, reviewId: string, sign: 1 | -1, guard: st
 export async function insertReviewGuarded(
   db: Db,
   row: ReviewRow,
-  opts: { completedAfter: number; message: OutboxMessage },
+  opts: { completedAfter: number; message: OutboxMessage; extra?: D1PreparedStatement[] },
 ): Promise<boolean> {
   const raw = db.$client;
   const now = row.createdAt;
@@ -71,6 +71,8 @@ export async function insertReviewGuarded(
         "INSERT INTO outbox (id, topic, payload, created_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM reviews WHERE id = ?5)",
       )
       .bind(opts.message.id, opts.message.topic, JSON.stringify(opts.message.payload), now, row.id),
+    // What else the review is a fact of (the technician's credit), guarded on the review by its caller.
+    ...(opts.extra ?? []),
   ]);
   return (result?.meta.changes ?? 0) > 0;
 }
