@@ -17,6 +17,7 @@ import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
 import { runBackup } from "./backups";
+import { lapseCertifications } from "./training";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -63,6 +64,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
+    [
+      "certifications",
+      async () => {
+        // Expired training certifications: their technicians are reloaded in the cells without the skill.
+        const lapsed = await lapseCertifications(env, now);
+        if (lapsed > 0) logger.info("training.certifications_lapsed", { lapsed });
+      },
+    ],
     [
       "number-privacy",
       async () => {

@@ -49,8 +49,8 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   });
 };
 
-/** Uploads of files (visit photos, qualification documents): their routes set their own type and size rules. */
-const isFileUpload = (path: string) => path.endsWith("/photos") || path.endsWith("/documents");
+/** Uploads of files (visit photos, qualification documents, training lesson media): their routes set their own type and size rules. */
+const isFileUpload = (path: string) => path.endsWith("/photos") || path.endsWith("/documents") || path.endsWith("/media");
 
 /** Rejects bodies over MAX_BODY_BYTES with 413 before anything reads them. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {

@@ -12,6 +12,7 @@ import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
+import { trainingRoutes } from "../training";
 import { visitRoutes } from "../visit";
 import { webhooksRoutes } from "../webhooks";
 import docs from "./docs/docs.handlers";
@@ -49,4 +50,5 @@ export const routes = [
   dashboardRoutes,
   backupsRoutes,
   webhooksRoutes,
+  trainingRoutes,
 ];
