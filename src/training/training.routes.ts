@@ -13,16 +13,10 @@ const Title = z.string().trim().min(1).max(200);
 const Text = z.string().max(20_000);
 const SkillCode = z.string().min(1).max(64);
 const Iso = z.string().openapi({ format: "date-time" });
-const MerchantScope = z
-  .string()
-  .min(1)
-  .max(64)
-  .nullable()
-  .optional()
-  .openapi({
-    description:
-      "Operators: the merchant whose technicians only may see it (null or absent: every technician). A merchant_admin's is always its own merchant.",
-  });
+const MerchantScope = z.string().min(1).max(64).nullable().optional().openapi({
+  description:
+    "Operators: the merchant whose technicians only may see it (null or absent: every technician). A merchant_admin's is always its own merchant.",
+});
 
 const CourseParam = IdParam("courseId", "crs_01J0000000000000000000000");
 const LessonParam = CourseParam.merge(IdParam("lessonId", "lsn_01J0000000000000000000000"));

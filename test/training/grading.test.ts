@@ -67,13 +67,18 @@ describe("gradeAttempt", () => {
 describe("drawQuestions", () => {
   it("draws min(n, pool) distinct items of the pool", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer(), { maxLength: 50 }), fc.nat(60), fc.array(fc.double({ min: 0, max: 0.999999, noNaN: true }), { minLength: 60, maxLength: 60 }), (pool, n, rolls) => {
-        let i = 0;
-        const drawn = drawQuestions(pool, n, () => rolls[i++ % rolls.length]!);
-        expect(drawn).toHaveLength(Math.min(n, pool.length));
-        expect(new Set(drawn).size).toBe(drawn.length);
-        for (const d of drawn) expect(pool).toContain(d);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer(), { maxLength: 50 }),
+        fc.nat(60),
+        fc.array(fc.double({ min: 0, max: 0.999999, noNaN: true }), { minLength: 60, maxLength: 60 }),
+        (pool, n, rolls) => {
+          let i = 0;
+          const drawn = drawQuestions(pool, n, () => rolls[i++ % rolls.length]!);
+          expect(drawn).toHaveLength(Math.min(n, pool.length));
+          expect(new Set(drawn).size).toBe(drawn.length);
+          for (const d of drawn) expect(pool).toContain(d);
+        },
+      ),
     );
   });
 });
