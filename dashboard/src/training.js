@@ -6,11 +6,6 @@ import { api } from "./api.js";
 import { Form, num } from "./forms.js";
 import { html, useApp, useAsync, Badge, Drawer, ErrorNote, Loading, ListTable, Tabs, when } from "./ui.js";
 
-const lines = (text) =>
-  String(text ?? "")
-    .split("\n")
-    .map((s) => s.trim())
-    .filter(Boolean);
 const indexes = (text) =>
   String(text ?? "")
     .split(/[,，\s]+/)
