@@ -3232,7 +3232,7 @@ export interface paths {
         put?: never;
         /**
          * Submit my answers: graded on the server; a pass issues a certification
-         * @description A question counts as right when the options chosen are exactly its right ones; the attempt passes when right × 100 ≥ passPercent × drawn. Only the first submission counts (409 EXAM_ALREADY_SUBMITTED after, also for two at once). Accepted until the deadline plus 30 s of network slack; later: 409 EXAM_TIME_UP and the attempt is recorded as expired (a failed attempt). A pass issues a certification valid for the exam's `validDays`.
+         * @description A question counts as right when the options chosen are exactly its right ones; the attempt passes when right × 100 ≥ passPercent × drawn. Only the first submission counts (409 EXAM_ALREADY_SUBMITTED after, also for two at once). Accepted until the deadline plus EXAM_SUBMIT_GRACE_SECONDS (default 30) of network slack; later: 409 EXAM_TIME_UP and the attempt is recorded as expired (a failed attempt). A pass issues a certification valid for the exam's `validDays`.
          */
         post: operations["submitExamAttempt"];
         delete?: never;

@@ -573,7 +573,7 @@ export const submitAttempt = createRoute({
   tags: TAGS,
   summary: "Submit my answers: graded on the server; a pass issues a certification",
   description:
-    "A question counts as right when the options chosen are exactly its right ones; the attempt passes when right × 100 ≥ passPercent × drawn. Only the first submission counts (409 EXAM_ALREADY_SUBMITTED after, also for two at once). Accepted until the deadline plus 30 s of network slack; later: 409 EXAM_TIME_UP and the attempt is recorded as expired (a failed attempt). A pass issues a certification valid for the exam's `validDays`.",
+    "A question counts as right when the options chosen are exactly its right ones; the attempt passes when right × 100 ≥ passPercent × drawn. Only the first submission counts (409 EXAM_ALREADY_SUBMITTED after, also for two at once). Accepted until the deadline plus EXAM_SUBMIT_GRACE_SECONDS (default 30) of network slack; later: 409 EXAM_TIME_UP and the attempt is recorded as expired (a failed attempt). A pass issues a certification valid for the exam's `validDays`.",
   security: bearer,
   middleware: [technician] as const,
   request: { params: AttemptParam, body: jsonBody(Submission) },

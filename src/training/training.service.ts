@@ -7,10 +7,11 @@
  * a merchant_admin runs its merchant's own, seen by its technicians only, and sees nothing of another
  * merchant's (404). Technicians see published platform courses and exams and their merchant's.
  *
- * Time limit: an attempt may be submitted until `deadlineAt` + SUBMIT_GRACE_MS (network slack). A
+ * Time limit: an attempt may be submitted until `deadlineAt` + EXAM_SUBMIT_GRACE_SECONDS (network slack). A
  * later submission is refused with 409 EXAM_TIME_UP and the attempt is recorded as `expired` (a
  * failed attempt that counts towards the limit); an attempt never submitted shows as expired too.
  */
+import { config } from "../config";
 import { getDb } from "../db/client";
 import { existingSkillCodes } from "../db/repositories/catalog.repo";
 import { technicianMerchants } from "../db/repositories/roster.repo";
@@ -24,8 +25,8 @@ import * as repo from "./training.repo";
 
 /** The largest lesson file (image or video) accepted, in bytes. */
 export const MEDIA_MAX_BYTES = 50 * 1024 * 1024;
-/** Slack after an attempt's deadline within which a submission is still graded. */
-export const SUBMIT_GRACE_MS = 30_000;
+/** Slack after an attempt's deadline within which a submission is still graded (EXAM_SUBMIT_GRACE_SECONDS). */
+const graceMs = (env: Env) => config(env).EXAM_SUBMIT_GRACE_SECONDS * 1000;
 const DAY_MS = 86_400_000;
 
 const MEDIA_TYPES = ["image/jpeg", "image/png", "image/webp", "video/mp4", "video/webm"] as const;
@@ -491,8 +492,8 @@ export async function changeExam(env: Env, auth: Auth, examId: string, patch: Pa
 
 // Technicians: exams, attempts, certifications
 
-function attemptStatus(a: repo.AttemptRow, now: number) {
-  return a.status === "open" && now > a.deadlineAt + SUBMIT_GRACE_MS ? "expired" : a.status;
+function attemptStatus(a: repo.AttemptRow, now: number, grace: number) {
+  return a.status === "open" && now > a.deadlineAt + grace ? "expired" : a.status;
 }
 
 export async function myExams(env: Env, auth: Auth) {
@@ -509,7 +510,7 @@ export async function myExams(env: Env, auth: Auth) {
         attemptsLeft: Math.max(0, e.maxAttempts - mine.length),
         attempts: mine.map((a) => ({
           id: a.id,
-          status: attemptStatus(a, now),
+          status: attemptStatus(a, now, graceMs(env)),
           score: a.score,
           startedAt: iso(a.startedAt)!,
           submittedAt: iso(a.submittedAt),
@@ -564,7 +565,7 @@ function randomUnit(): number {
 /**
  * Grades a submission on the server. Only the attempt's first submission counts (two at once:
  * exactly one grades, the other gets 409 EXAM_ALREADY_SUBMITTED). Past the deadline plus
- * SUBMIT_GRACE_MS: recorded as expired and refused (409 EXAM_TIME_UP). A pass issues a
+ * EXAM_SUBMIT_GRACE_SECONDS: recorded as expired and refused (409 EXAM_TIME_UP). A pass issues a
  * certification valid for the exam's `validDays` and moves the technician's roster version, so
  * dispatch offers a skill that requires it from then on.
  */
@@ -577,7 +578,7 @@ export async function submitAttempt(env: Env, auth: Auth, attemptId: string, ans
   const exam = await repo.findExam(db, attempt.examId);
   if (!exam) throw notFound(EXAM);
   const now = Date.now();
-  if (now > attempt.deadlineAt + SUBMIT_GRACE_MS) {
+  if (now > attempt.deadlineAt + graceMs(env)) {
     const closed = await repo.closeAttempt(db, attempt.id, { status: "expired", score: 0, submittedAt: now }, null);
     throw AppError.of(closed ? "EXAM_TIME_UP" : "EXAM_ALREADY_SUBMITTED");
   }
