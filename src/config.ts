@@ -189,6 +189,8 @@ const fields = z.object({
   CHAT_ABUSE_WORDS: list(),
   // Cell events: seconds before a failing event is retried, doubling up to 10 minutes.
   CELL_EVENTS_RETRY_SECONDS: int(10, 0),
+  // Training exams: seconds after an attempt's deadline a submission is still graded (network slack).
+  EXAM_SUBMIT_GRACE_SECONDS: int(30, 0),
   // OTP: lifetime (s), wrong guesses per code. Sends are limited on the sender first: per IP, per
   // device (when the app names one), per phone from one IP, with a gap between sends to a phone
   // from one IP (s); then per phone from everyone (the safety cap). See README "Security" → "Limits".

@@ -362,6 +362,28 @@ export const ERRORS = {
   DOCUMENT_LIMIT: { status: 409, detail: { en: "At most {max} documents per technician.", zh: "每位技师最多 {max} 份证件。" } },
   PHOTO_TOO_LARGE: { status: 413, detail: { en: "A photo may be at most {mb} MB.", zh: "照片不能超过 {mb} MB。" } },
   PHOTO_INVALID: { status: 400, detail: { en: "The body is not a {type} image.", zh: "请求体不是 {type} 图片。" } },
+  TRAINING_MEDIA_TOO_LARGE: { status: 413, detail: { en: "A lesson file may be at most {mb} MB.", zh: "课程文件不能超过 {mb} MB。" } },
+  TRAINING_MEDIA_INVALID: { status: 400, detail: { en: "The body is not a {type} file.", zh: "请求体不是 {type} 文件。" } },
+  TRAINING_NOT_ENROLLED: { status: 409, detail: { en: "Enrol in the course first.", zh: "请先报名该课程。" } },
+  EXAM_ATTEMPTS_EXHAUSTED: {
+    status: 409,
+    detail: {
+      en: "No attempts left at this exam (at most {max}), or one is still open.",
+      zh: "该考试已无剩余次数（最多 {max} 次），或仍有未交卷的考试。",
+    },
+  },
+  EXAM_BANK_TOO_SMALL: {
+    status: 409,
+    detail: {
+      en: "The question bank has {count} questions; the exam draws {draw}.",
+      zh: "题库只有 {count} 道题，考试需要抽取 {draw} 道。",
+    },
+  },
+  EXAM_ALREADY_SUBMITTED: { status: 409, detail: { en: "This exam attempt was already submitted.", zh: "本次考试已交卷。" } },
+  EXAM_TIME_UP: {
+    status: 409,
+    detail: { en: "The time for this exam ran out; the attempt counts as failed.", zh: "考试时间已到，本次考试记为不及格。" },
+  },
   PHOTO_LIMIT: { status: 409, detail: { en: "At most {max} photos here.", zh: "此处最多 {max} 张照片。" } },
   PHOTO_REQUIRED: { status: 409, detail: { en: "Upload {photo} first.", zh: "请先上传{photo}。" } },
   CHANGE_PENDING: { status: 409, detail: { en: "A change is already waiting for the customer.", zh: "已有变更在等待客户确认。" } },

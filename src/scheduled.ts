@@ -19,6 +19,7 @@ import { runPaymentDues } from "./money/collection.service";
 import { runBackup } from "./backups";
 import { runDueDeletions, runExportBackstop, runRetention } from "./privacy";
 import { recalculateLevels } from "./credit";
+import { lapseCertifications } from "./training";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -108,6 +109,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
+    [
+      "certifications",
+      async () => {
+        // Expired training certifications: their technicians are reloaded in the cells without the skill.
+        const lapsed = await lapseCertifications(env, now);
+        if (lapsed > 0) logger.info("training.certifications_lapsed", { lapsed });
+      },
+    ],
     [
       "number-privacy",
       async () => {

@@ -8,6 +8,7 @@ const SCREENS = {
   skills: [() => import("./skills.js"), "SkillsAndCategories"],
   technicians: [() => import("./technician-editor.js"), "TechnicianEditor"],
   coupons: [() => import("./coupons.js"), "Coupons"],
+  training: [() => import("./training.js"), "Training"],
 };
 const PLATFORM_ONLY = new Set(["cities", "merchants", "skills", "coupons"]);
 

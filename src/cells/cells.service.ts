@@ -12,6 +12,7 @@ import { AppError, notFound } from "../errors";
 import { exactPoint } from "../lib/coordinates";
 import { Pii } from "../lib/pii";
 import { forgetCellVersions } from "./roster-versions";
+import { skillsDispatchMayOffer } from "../training";
 
 export function cellStub(env: Env, cell: string): DurableObjectStub<CellDO> {
   return env.CELL.getByName(cell);
@@ -46,6 +47,22 @@ export function cellError(f: CellFailure): AppError {
  * for its row (copied from another technician) throws: the profile is not sent.
  */
 export async function cellProfiles(env: Env, entries: RosterEntry[]): Promise<TechnicianProfile[]> {
+  return openProfiles(env, await offerableOnly(env, entries));
+}
+
+/**
+ * The entries with only the skills dispatch may offer them: a skill that requires a training
+ * certification stays out until the technician holds a valid one (src/training skillsDispatchMayOffer).
+ */
+async function offerableOnly(env: Env, entries: RosterEntry[]): Promise<RosterEntry[]> {
+  const offered = await skillsDispatchMayOffer(
+    env,
+    entries.map((e) => e.profile),
+  );
+  return entries.map((e) => ({ ...e, profile: { ...e.profile, skills: offered.get(e.profile.id) ?? e.profile.skills } }));
+}
+
+async function openProfiles(env: Env, entries: RosterEntry[]): Promise<TechnicianProfile[]> {
   const pii = await Pii.fromEnv(env);
   return Promise.all(entries.map(async (e) => ({ ...e.profile, home: await exactPoint(pii, "technicians", e.home) })));
 }
@@ -66,10 +83,10 @@ export async function pushTechnician(env: Env, technicianId: string): Promise<Ro
  * logged, so one bad row cannot keep the rest of the cell from being dispatched.
  */
 export async function syncCellRoster(env: Env, cell: string, version: number): Promise<void> {
-  const entries = await rosterOfCell(getDb(env), cell);
+  const entries = await offerableOnly(env, await rosterOfCell(getDb(env), cell));
   const profiles = await Promise.all(
     entries.map((e) =>
-      cellProfiles(env, [e]).then(
+      openProfiles(env, [e]).then(
         ([p]) => p!,
         () => {
           logger.error("technician.home_unreadable", { technicianId: e.profile.id, cell });

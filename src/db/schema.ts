@@ -1656,3 +1656,190 @@ export const technicianCreditAppeals = sqliteTable(
     index("technician_credit_appeals_status_idx").on(t.status, t.createdAt),
   ],
 );
+
+/**
+ * Training (src/training): courses of lessons (text, an image or a video in R2 under `training/`),
+ * for every technician (`merchant_id` null, run by operators) or for one merchant's technicians only.
+ */
+export const trainingCourses = sqliteTable(
+  "training_courses",
+  {
+    id: text("id").primaryKey(),
+    /** Null: a platform course, open to every technician; else only that merchant's technicians see it. */
+    merchantId: text("merchant_id").references(() => merchants.id),
+    /** The skill the course teaches (optional). */
+    skill: text("skill").references(() => skills.code),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    published: integer("published", { mode: "boolean" }).notNull().default(false),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("training_courses_merchant_idx").on(t.merchantId, t.createdAt)],
+);
+
+export const trainingLessons = sqliteTable(
+  "training_lessons",
+  {
+    id: text("id").primaryKey(),
+    courseId: text("course_id")
+      .notNull()
+      .references(() => trainingCourses.id),
+    position: integer("position").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    /** The lesson's image or video in R2 (PHOTOS bucket, key `training/<courseId>/<lessonId>`), if any. */
+    mediaKey: text("media_key"),
+    mediaType: text("media_type"),
+    mediaSize: integer("media_size"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("training_lessons_course_idx").on(t.courseId, t.position)],
+);
+
+export const trainingEnrollments = sqliteTable(
+  "training_enrollments",
+  {
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    courseId: text("course_id")
+      .notNull()
+      .references(() => trainingCourses.id),
+    enrolledAt: integer("enrolled_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.technicianId, t.courseId] }), index("training_enrollments_course_idx").on(t.courseId)],
+);
+
+/** A lesson a technician completed (once). */
+export const trainingProgress = sqliteTable(
+  "training_progress",
+  {
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    lessonId: text("lesson_id")
+      .notNull()
+      .references(() => trainingLessons.id),
+    courseId: text("course_id")
+      .notNull()
+      .references(() => trainingCourses.id),
+    completedAt: integer("completed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.technicianId, t.lessonId] }), index("training_progress_course_idx").on(t.courseId, t.technicianId)],
+);
+
+export const trainingBanks = sqliteTable(
+  "training_banks",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").references(() => merchants.id),
+    title: text("title").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("training_banks_merchant_idx").on(t.merchantId, t.createdAt)],
+);
+
+export const TRAINING_QUESTION_KINDS = ["single", "multiple", "true_false"] as const;
+
+export const trainingQuestions = sqliteTable(
+  "training_questions",
+  {
+    id: text("id").primaryKey(),
+    bankId: text("bank_id")
+      .notNull()
+      .references(() => trainingBanks.id),
+    kind: text("kind", { enum: TRAINING_QUESTION_KINDS }).notNull(),
+    prompt: text("prompt").notNull(),
+    options: text("options", { mode: "json" }).$type<string[]>().notNull(),
+    /** Indexes into `options` of the right answers; never sent to a technician. */
+    correct: text("correct", { mode: "json" }).$type<number[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("training_questions_bank_idx").on(t.bankId, t.createdAt)],
+);
+
+export const trainingExams = sqliteTable(
+  "training_exams",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").references(() => merchants.id),
+    bankId: text("bank_id")
+      .notNull()
+      .references(() => trainingBanks.id),
+    /** The skill a pass certifies (optional). */
+    skill: text("skill").references(() => skills.code),
+    title: text("title").notNull(),
+    /** Questions drawn at random from the bank for each attempt. */
+    drawCount: integer("draw_count").notNull(),
+    /** Percentage of the drawn questions answered right that passes (0–100). */
+    passPercent: integer("pass_percent").notNull(),
+    timeLimitSeconds: integer("time_limit_seconds").notNull(),
+    maxAttempts: integer("max_attempts").notNull(),
+    /** Days a certification from this exam stays valid. */
+    validDays: integer("valid_days").notNull(),
+    published: integer("published", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("training_exams_merchant_idx").on(t.merchantId, t.createdAt)],
+);
+
+export const trainingAttempts = sqliteTable(
+  "training_attempts",
+  {
+    id: text("id").primaryKey(),
+    examId: text("exam_id")
+      .notNull()
+      .references(() => trainingExams.id),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    /** The drawn questions, in the order shown. */
+    questionIds: text("question_ids", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["open", "passed", "failed", "expired"] }).notNull(),
+    startedAt: integer("started_at").notNull(),
+    deadlineAt: integer("deadline_at").notNull(),
+    submittedAt: integer("submitted_at"),
+    /** Right answers out of the drawn questions (set when graded). */
+    score: integer("score"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("training_attempts_exam_tech_idx").on(t.examId, t.technicianId, t.startedAt)],
+);
+
+/** A certification issued by a passed attempt; it proves `skill` (when the exam names one) until `expires_at`. */
+export const trainingCertifications = sqliteTable(
+  "training_certifications",
+  {
+    id: text("id").primaryKey(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    examId: text("exam_id")
+      .notNull()
+      .references(() => trainingExams.id),
+    attemptId: text("attempt_id").notNull(),
+    skill: text("skill"),
+    issuedAt: integer("issued_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    /** Set by the sweep once the technician's roster was refreshed after expiry. */
+    lapsedAt: integer("lapsed_at"),
+  },
+  (t) => [
+    uniqueIndex("training_certifications_attempt_uq").on(t.attemptId),
+    index("training_certifications_tech_idx").on(t.technicianId, t.skill, t.expiresAt),
+    index("training_certifications_lapse_idx").on(t.lapsedAt, t.expiresAt),
+  ],
+);
+
+/** Skills dispatch offers only to technicians holding a valid certification of that skill. */
+export const trainingSkillRequirements = sqliteTable("training_skill_requirements", {
+  skill: text("skill")
+    .primaryKey()
+    .references(() => skills.code),
+  createdBy: text("created_by").notNull(),
+  createdAt: createdAt(),
+});

@@ -49,9 +49,9 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   });
 };
 
-/** Uploads of files (visit photos, qualification documents, chat images): their routes set their own type and size rules. */
+/** Uploads of files (visit photos, qualification documents, chat images, training lesson media): their routes set their own type and size rules. */
 const isFileUpload = (path: string) =>
-  path.endsWith("/photos") || path.endsWith("/documents") || /^\/v1\/conversations\/[^/]+\/images$/.test(path);
+  path.endsWith("/photos") || path.endsWith("/documents") || path.endsWith("/media") || /^\/v1\/conversations\/[^/]+\/images$/.test(path);
 
 /** Rejects bodies over MAX_BODY_BYTES with 413 before anything reads them. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {

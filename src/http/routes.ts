@@ -16,6 +16,7 @@ import { reviewsRoutes } from "../reviews";
 import { privacyRoutes } from "../privacy";
 import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
+import { trainingRoutes } from "../training";
 import { visitRoutes } from "../visit";
 import { webhooksRoutes } from "../webhooks";
 import docs from "./docs/docs.handlers";
@@ -57,4 +58,5 @@ export const routes = [
   backupsRoutes,
   webhooksRoutes,
   privacyRoutes,
+  trainingRoutes,
 ];

@@ -7,6 +7,10 @@ const SIGNATURES: Record<string, (b: Uint8Array) => boolean> = {
   "image/png": (b) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v),
   "image/webp": (b) => ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP",
   "application/pdf": (b) => ascii(b, 0, 5) === "%PDF-",
+  // ISO base media (MP4): a box of type `ftyp` first.
+  "video/mp4": (b) => b.byteLength >= 12 && ascii(b, 4, 8) === "ftyp",
+  // Matroska/WebM: the EBML magic.
+  "video/webm": (b) => [0x1a, 0x45, 0xdf, 0xa3].every((v, i) => b[i] === v),
 };
 
 /** The media type a Content-Type header names when it is one of `accepted`, else null. */

@@ -15,7 +15,7 @@ import { newId } from "../../src/lib/ids";
 import { serviceBody } from "../support/catalog";
 import { call, signIn, uniquePhone } from "../support/http";
 import type { Actor, Objects } from "../support/matrix-world";
-import { JPEG } from "../support/visit";
+import { JPEG, PNG } from "../support/visit";
 import { completeBackupFixture } from "../support/backups";
 import { freshDeletionId, freshExportLink, POLICY, readyExport } from "../support/privacy";
 
@@ -834,6 +834,160 @@ export const MATRIX: Record<string, MatrixEntry> = {
     alsoAllowed: [400, 401],
   },
   "POST /v1/webhooks/alipay": { roles: "public", request: () => ({ path: "/v1/webhooks/alipay", body: {} }), alsoAllowed: [400, 401] },
+  // training
+  "POST /v1/training/courses": { roles: STAFF, request: () => ({ path: "/v1/training/courses", body: { title: "课程" } }) },
+  "GET /v1/training/courses": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/training/courses" }),
+    shows: { to: STAFF_A, id: async (o) => (await o.trainingCourse()).courseId },
+  },
+  "GET /v1/training/courses/{courseId}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/training/courses/${(await o.trainingCourse()).courseId}` }),
+  },
+  "PATCH /v1/training/courses/{courseId}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/training/courses/${(await o.trainingCourse()).courseId}`, body: { description: "改" } }),
+  },
+  "POST /v1/training/courses/{courseId}/lessons": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/training/courses/${(await o.trainingCourse()).courseId}/lessons`, body: { title: "新课" } }),
+  },
+  "PATCH /v1/training/courses/{courseId}/lessons/{lessonId}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => {
+      const c = await o.trainingCourse();
+      return { path: `/v1/training/courses/${c.courseId}/lessons/${c.lessonId}`, body: { body: "改" } };
+    },
+  },
+  "PUT /v1/training/courses/{courseId}/lessons/{lessonId}/media": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => {
+      const c = await o.trainingCourse();
+      return { path: `/v1/training/courses/${c.courseId}/lessons/${c.lessonId}/media`, bytes: { type: "image/png", bytes: PNG } };
+    },
+  },
+  "GET /v1/training/courses/{courseId}/lessons/{lessonId}/media": {
+    roles: "signed-in",
+    reach: ["techA", ...STAFF_A],
+    request: async (o) => {
+      const c = await o.trainingCourse();
+      return { path: `/v1/training/courses/${c.courseId}/lessons/${c.lessonId}/media` };
+    },
+  },
+  "POST /v1/training/banks": { roles: STAFF, request: () => ({ path: "/v1/training/banks", body: { title: "题库" } }) },
+  "GET /v1/training/banks": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/training/banks" }),
+    shows: { to: STAFF_A, id: async (o) => (await o.trainingBank()).bankId },
+  },
+  "GET /v1/training/banks/{bankId}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/training/banks/${(await o.trainingBank()).bankId}` }),
+  },
+  "POST /v1/training/banks/{bankId}/questions": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({
+      path: `/v1/training/banks/${(await o.trainingBank()).bankId}/questions`,
+      body: { kind: "true_false", prompt: "对吗", correct: [0] },
+    }),
+  },
+  "DELETE /v1/training/banks/{bankId}/questions/{questionId}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: "each",
+    request: async (o) => {
+      const b = await o.trainingBank();
+      return { path: `/v1/training/banks/${b.bankId}/questions/${b.questionId}` };
+    },
+  },
+  "POST /v1/training/exams": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({
+      path: "/v1/training/exams",
+      body: {
+        title: "考试",
+        bankId: (await o.trainingBank()).bankId,
+        drawCount: 1,
+        passPercent: 60,
+        timeLimitSeconds: 60,
+        maxAttempts: 1,
+        validDays: 1,
+      },
+    }),
+  },
+  "GET /v1/training/exams": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/training/exams" }),
+    shows: { to: STAFF_A, id: (o) => o.trainingExam() },
+  },
+  "PATCH /v1/training/exams/{examId}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/training/exams/${await o.trainingExam()}`, body: { validDays: 60 } }),
+  },
+  "GET /v1/training/overview": { roles: STAFF, request: () => ({ path: "/v1/training/overview" }) },
+  "GET /v1/training/skill-requirements": { roles: STAFF, request: () => ({ path: "/v1/training/skill-requirements" }) },
+  "PUT /v1/admin/training/skill-requirements/{code}": {
+    roles: PLATFORM,
+    // not required: the matrix world's dispatch stays as it is
+    request: (o) => ({ path: `/v1/admin/training/skill-requirements/${o.m.w.otherSkill}`, body: { required: false } }),
+  },
+  "GET /v1/technician/training/courses": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/training/courses" }),
+    shows: { to: ["techA"], id: async (o) => (await o.trainingCourse()).courseId },
+  },
+  "GET /v1/technician/training/courses/{courseId}": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => ({ path: `/v1/technician/training/courses/${(await o.trainingCourse()).courseId}` }),
+  },
+  "PUT /v1/technician/training/courses/{courseId}/enrollment": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => ({ path: `/v1/technician/training/courses/${(await o.trainingCourse()).courseId}/enrollment` }),
+  },
+  "PUT /v1/technician/training/courses/{courseId}/lessons/{lessonId}/completion": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => {
+      const c = await o.trainingCourse();
+      return { path: `/v1/technician/training/courses/${c.courseId}/lessons/${c.lessonId}/completion` };
+    },
+  },
+  "GET /v1/technician/training/exams": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/training/exams" }),
+    shows: { to: ["techA"], id: (o) => o.trainingExam() },
+  },
+  "POST /v1/technician/training/exams/{examId}/attempts": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: true,
+    request: async (o) => ({ path: `/v1/technician/training/exams/${await o.trainingExam()}/attempts` }),
+  },
+  "POST /v1/technician/training/attempts/{attemptId}/submission": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: true,
+    request: async (o) => {
+      const a = await o.trainingAttempt();
+      return {
+        path: `/v1/technician/training/attempts/${a.id}/submission`,
+        body: { answers: Object.fromEntries(a.questionIds.map((id) => [id, [1]])) },
+      };
+    },
+  },
+  "GET /v1/technician/training/certifications": { roles: TECH, request: () => ({ path: "/v1/technician/training/certifications" }) },
   // operations
   "GET /v1/admin/orders": {
     roles: STAFF,

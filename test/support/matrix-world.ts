@@ -309,6 +309,68 @@ export class Objects {
     });
   }
 
+  /** Merchant A's published course with one lesson holding an image, techA enrolled in it. */
+  trainingCourse(): Promise<{ courseId: string; lessonId: string }> {
+    return this.once("trainingCourse", async () => {
+      const staff = this.m.sessions.merchantA.token;
+      const courseId = idOf(await call("POST", "/v1/training/courses", { token: staff, body: { title: "A 的课程", published: true } }));
+      const lessonId = idOf(
+        await call("POST", `/v1/training/courses/${courseId}/lessons`, { token: staff, body: { title: "第一课", body: "内容" } }),
+      );
+      const media = await callBytes("PUT", `/v1/training/courses/${courseId}/lessons/${lessonId}/media`, {
+        token: staff,
+        type: "image/png",
+        bytes: PNG,
+      });
+      expect(media.status, JSON.stringify(media.body)).toBe(200);
+      const enrolled = await call("PUT", `/v1/technician/training/courses/${courseId}/enrollment`, { token: this.m.sessions.techA.token });
+      expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(200);
+      return { courseId, lessonId };
+    });
+  }
+
+  /** Merchant A's question bank of three single-choice questions (option 1 right) and one of them. */
+  trainingBank(): Promise<{ bankId: string; questionId: string }> {
+    return this.once("trainingBank", async () => {
+      const token = this.m.sessions.merchantA.token;
+      const bankId = idOf(await call("POST", "/v1/training/banks", { token, body: { title: "A 的题库" } }));
+      let questionId = "";
+      for (let i = 0; i < 3; i++) {
+        const body = { kind: "single", prompt: `题 ${i}`, options: ["错", "对"], correct: [1] };
+        questionId = idOf(await call("POST", `/v1/training/banks/${bankId}/questions`, { token, body }));
+      }
+      return { bankId, questionId };
+    });
+  }
+
+  /** Merchant A's published exam on its bank (five attempts). */
+  trainingExam(): Promise<string> {
+    return this.once("trainingExam", async () => {
+      const { bankId } = await this.trainingBank();
+      const body = {
+        title: "A 的考试",
+        bankId,
+        drawCount: 2,
+        passPercent: 50,
+        timeLimitSeconds: 600,
+        maxAttempts: 5,
+        validDays: 30,
+        published: true,
+      };
+      return idOf(await call("POST", "/v1/training/exams", { token: this.m.sessions.merchantA.token, body }));
+    });
+  }
+
+  /** An open attempt of techA at A's exam: its id and its questions' ids. */
+  trainingAttempt(): Promise<{ id: string; questionIds: string[] }> {
+    return this.once("trainingAttempt", async () => {
+      const res = await call("POST", `/v1/technician/training/exams/${await this.trainingExam()}/attempts`, {
+        token: this.m.sessions.techA.token,
+      });
+      return { id: idOf(res), questionIds: (res.body.questions as { id: string }[]).map((q) => q.id) };
+    });
+  }
+
   /** A saved address of customer A (not the one A books with). */
   address(): Promise<string> {
     return this.once("address", async () => {
