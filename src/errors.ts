@@ -368,6 +368,8 @@ export const ERRORS = {
     detail: { en: "Reviews are taken up to {days} days after the visit.", zh: "服务完成 {days} 天内可以评价。" },
   },
   ALREADY_HIDDEN: { status: 409, detail: { en: "This review is hidden already.", zh: "该评价已隐藏。" } },
+  CASE_EXISTS: { status: 409, detail: { en: "This visit is already shown as a case.", zh: "该服务已提交为案例。" } },
+  CASE_ALREADY_HIDDEN: { status: 409, detail: { en: "This case is hidden already.", zh: "该案例已隐藏。" } },
   // Money
   PROVIDER_NOT_CONFIGURED: {
     status: 409,
