@@ -192,8 +192,8 @@ export async function insertTechnicians(w: World, count: number): Promise<string
   manyWorlds += 1;
   const pii = await Pii.fromEnv(env);
   const ids: string[] = [];
-  for (let i = 0; i < count; i += 6) {
-    const part = Array.from({ length: Math.min(6, count - i) }, (_, j) => {
+  for (let i = 0; i < count; i += 4) {
+    const part = Array.from({ length: Math.min(4, count - i) }, (_, j) => {
       const n = i + j;
       const tag = `${w.cityId.slice(-6)}${String(n).padStart(4, "0")}`;
       return { n, account: `acc_many${tag}`, technician: `tch_many${tag}` };
