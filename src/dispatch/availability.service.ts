@@ -65,7 +65,7 @@ export async function slotSearch(env: Env, input: AvailabilityInput) {
 export async function askCell<T>(
   env: Env,
   cell: { cell: string; rosterVersion: number },
-  ask: (stub: ReturnType<typeof cellStub>) => Promise<{ ok: true } & T | { ok: false; code: string }>,
+  ask: (stub: ReturnType<typeof cellStub>) => Promise<({ ok: true } & T) | { ok: false; code: string }>,
 ): Promise<T | null> {
   const stub = cellStub(env, cell.cell);
   let r = await ask(stub);

@@ -1,16 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireRole } from "../http/auth";
-import {
-  authErrors,
-  bearer,
-  CursorQuery,
-  IdParam,
-  jsonBody,
-  jsonContent,
-  LimitQuery,
-  LocalizedSchema,
-  page,
-} from "../http/openapi";
+import { authErrors, bearer, CursorQuery, IdParam, jsonBody, jsonContent, LimitQuery, LocalizedSchema, page } from "../http/openapi";
 import { PublicReview } from "../reviews/reviews.routes";
 import { imageContent, photoBodyLimit } from "../visit/photos.routes";
 import { OrderParam } from "../visit/visit.schemas";
@@ -66,7 +56,9 @@ export const PublicProfile = ProfileSummary.extend({
   reviews: page(PublicReview).openapi({
     description: `The newest ${PROFILE_REVIEWS} visible reviews; page on with GET /v1/technicians/{id}/reviews?cursor=nextCursor`,
   }),
-  cases: z.array(PublicCase).openapi({ description: `Up to ${PROFILE_CASES} newest cases the customer consented to and staff did not hide` }),
+  cases: z
+    .array(PublicCase)
+    .openapi({ description: `Up to ${PROFILE_CASES} newest cases the customer consented to and staff did not hide` }),
 }).openapi("TechnicianProfile");
 
 const TechId = IdParam("id", "tch_01JD3");

@@ -295,7 +295,13 @@ export async function hideCase(env: Env, auth: Auth, caseId: string, reason: str
   const found = await findCase(db, caseId);
   if (!found) throw caseNotFound();
   if (!(await hideCaseGuarded(db, caseId, reason, Date.now()))) throw AppError.of("CASE_ALREADY_HIDDEN");
-  await appendAudit(db, { actorId: auth.accountId, action: "case.hide", targetType: "technician_case", targetId: caseId, data: { reason } });
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "case.hide",
+    targetType: "technician_case",
+    targetId: caseId,
+    data: { reason },
+  });
   return caseView((await findCase(db, caseId))!, { staff: true });
 }
 

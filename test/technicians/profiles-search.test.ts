@@ -52,9 +52,13 @@ async function searchWorld() {
   ]);
   const viewer = await signIn();
   const search = (query: Record<string, string | number> = {}) =>
-    call("GET", `/v1/technicians/search?${new URLSearchParams({ serviceId: w.serviceId, lat: String(point.lat), lng: String(point.lng), date, ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) })}`, {
-      token: viewer.token,
-    });
+    call(
+      "GET",
+      `/v1/technicians/search?${new URLSearchParams({ serviceId: w.serviceId, lat: String(point.lat), lng: String(point.lng), date, ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) })}`,
+      {
+        token: viewer.token,
+      },
+    );
   return { w, point, date, a, b, c, d, e, f, viewer, search };
 }
 
@@ -78,7 +82,11 @@ describe("searching technicians near a point", () => {
 
     // profile summaries: masked, labelled, nothing personal
     const top = res.body.items[0].technician;
-    expect(top).toMatchObject({ id: b.id, rating: { average: 4.9, count: 3 }, level: { code: "trainee", label: { zh: "见习", en: "Trainee" } } });
+    expect(top).toMatchObject({
+      id: b.id,
+      rating: { average: 4.9, count: 3 },
+      level: { code: "trainee", label: { zh: "见习", en: "Trainee" } },
+    });
     expect(top.name).toMatch(/^\*+\d$/);
     const json = JSON.stringify(res.body);
     for (const t of [a, b, c, f]) expect(json).not.toContain(t.phone.slice(3));
@@ -101,7 +109,10 @@ describe("searching technicians near a point", () => {
     expect(many.status).toBe(200);
     expect(many.body.items).toHaveLength(20);
     for (const c of [few, many]) {
-      expect(c.counts.rpc.every((r) => r.endsWith(":freeStarts")), c.counts.rpc.join()).toBe(true);
+      expect(
+        c.counts.rpc.every((r) => r.endsWith(":freeStarts")),
+        c.counts.rpc.join(),
+      ).toBe(true);
       expect(c.counts.rpc.length).toBeLessThanOrEqual(7);
     }
     expect(many.counts.rpc.length).toBe(few.counts.rpc.length);
@@ -109,7 +120,7 @@ describe("searching technicians near a point", () => {
   });
 
   it("books the technician picked from the search with the chosen mode: that technician holds the order", async () => {
-    const { w, point, date, f, d, search } = await searchWorld();
+    const { w, point, f, d, search } = await searchWorld();
     const customer = await newCustomer(point);
     const found = (await search()).body.items.find((i: { technician: { id: string } }) => i.technician.id === f.id);
     const slot = found.slots[0];

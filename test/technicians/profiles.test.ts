@@ -84,7 +84,19 @@ describe("a technician's public profile", () => {
     for (const secret of [...(await personalData(t, w)), visit.order.id, visit.customer.session.accountId, visit.customer.session.phone]) {
       expect(json, secret).not.toContain(secret);
     }
-    for (const key of ["phone", "home", "homeCell", "lat", "lng", "accountId", "merchantId", "serviceRadiusKm", "creditScore", "orderId", "customerId"]) {
+    for (const key of [
+      "phone",
+      "home",
+      "homeCell",
+      "lat",
+      "lng",
+      "accountId",
+      "merchantId",
+      "serviceRadiusKm",
+      "creditScore",
+      "orderId",
+      "customerId",
+    ]) {
       expect(json).not.toContain(`"${key}"`);
     }
     // the review list's technician name is masked too
@@ -98,7 +110,9 @@ describe("a technician's public profile", () => {
 
   it("is 404 for suspended, pending and unknown technicians, and 401 without signing in", async () => {
     const { w, t, tech, viewer } = await world();
-    expect((await callBytes("POST", "/v1/technician/profile/photos", { token: tech.token, type: "image/png", bytes: PNG })).status).toBe(201);
+    expect((await callBytes("POST", "/v1/technician/profile/photos", { token: tech.token, type: "image/png", bytes: PNG })).status).toBe(
+      201,
+    );
     expect((await profileOf(viewer.token, t.id)).status).toBe(200);
     expectProblem(await profileOf(null, t.id), 401);
 
@@ -120,7 +134,11 @@ describe("a technician's public profile", () => {
     const { t, tech, viewer } = await world();
     const first = await callBytes("POST", "/v1/technician/profile/photos", { token: tech.token, type: "image/jpeg", bytes: JPEG });
     expect(first.status).toBe(201);
-    expectProblem(await callBytes("POST", "/v1/technician/profile/photos", { token: tech.token, type: "image/png", bytes: JPEG }), 400, "PHOTO_INVALID");
+    expectProblem(
+      await callBytes("POST", "/v1/technician/profile/photos", { token: tech.token, type: "image/png", bytes: JPEG }),
+      400,
+      "PHOTO_INVALID",
+    );
     expectProblem(await callBytes("POST", "/v1/technician/profile/photos", { token: tech.token, type: "image/gif", bytes: JPEG }), 415);
     expectProblem(await callBytes("POST", "/v1/technician/profile/photos", { token: viewer.token, type: "image/jpeg", bytes: JPEG }), 403);
     const stored = await env.PHOTOS.list({ prefix: `technicians/${t.id}/profile/` });
@@ -140,7 +158,9 @@ describe("the rating breakdown", () => {
     const visit = await visitTo(w, tech, "completed", { start: at(w, 2, "09:00") });
     const customer = visit.customer.session;
     // Completed orders of the same customer and technician to review, cloned from the real one.
-    const columns = (await env.DB.prepare("SELECT name FROM pragma_table_info('orders')").all<{ name: string }>()).results.map((c) => c.name);
+    const columns = (await env.DB.prepare("SELECT name FROM pragma_table_info('orders')").all<{ name: string }>()).results.map(
+      (c) => c.name,
+    );
     let clones = 0;
     const cloneOrder = async () => {
       clones += 1;
@@ -207,7 +227,10 @@ describe("the case showcase", () => {
     expect((await profileOf(viewer.token, t.id)).body.cases).toEqual([]);
     expect((await image(viewer.token, before)).status).toBe(404);
     // the customer sees the request on their order; nobody else does
-    expect((await call("GET", `/v1/orders/${visit.order.id}/case`, { token: customer.token })).body).toMatchObject({ id: caseId, consent: "pending" });
+    expect((await call("GET", `/v1/orders/${visit.order.id}/case`, { token: customer.token })).body).toMatchObject({
+      id: caseId,
+      consent: "pending",
+    });
     expectProblem(await call("GET", `/v1/orders/${visit.order.id}/case`, { token: viewer.token }), 404);
     expectProblem(await call("PUT", `/v1/orders/${visit.order.id}/case/consent`, { token: viewer.token, body: { granted: true } }), 404);
 
@@ -242,7 +265,9 @@ describe("the case showcase", () => {
     expect(revoked.body.consent).toBe("revoked");
     expect((await profileOf(viewer.token, t.id)).body.cases).toEqual([]);
     expect((await image(viewer.token, before)).status).toBe(404);
-    const audit = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq").bind(caseId).all<{ action: string }>();
+    const audit = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq")
+      .bind(caseId)
+      .all<{ action: string }>();
     expect(audit.results.map((r) => r.action)).toEqual(["case.consent.withdraw", "case.consent.grant", "case.consent.withdraw"]);
   });
 
@@ -261,12 +286,19 @@ describe("the case showcase", () => {
     expect(preview.body.cases.items[0]).toMatchObject({ id: caseId, orderId: visit.order.id, consent: "granted", hidden: false });
 
     expectProblem(await call("POST", `/v1/admin/technician-cases/${caseId}/hide`, { token: w.admin.token, body: { reason: " " } }), 400);
-    const hidden = await call("POST", `/v1/admin/technician-cases/${caseId}/hide`, { token: w.admin.token, body: { reason: "shows a face" } });
+    const hidden = await call("POST", `/v1/admin/technician-cases/${caseId}/hide`, {
+      token: w.admin.token,
+      body: { reason: "shows a face" },
+    });
     expect(hidden.status).toBe(200);
     expect(hidden.body).toMatchObject({ hidden: true, hiddenReason: "shows a face" });
     expect((await profileOf(viewer.token, t.id)).body.cases).toEqual([]);
     expect((await image(viewer.token, `/v1/technicians/${t.id}/cases/${caseId}/photos/after`)).status).toBe(404);
-    expectProblem(await call("POST", `/v1/admin/technician-cases/${caseId}/hide`, { token: w.admin.token, body: { reason: "again" } }), 409, "CASE_ALREADY_HIDDEN");
+    expectProblem(
+      await call("POST", `/v1/admin/technician-cases/${caseId}/hide`, { token: w.admin.token, body: { reason: "again" } }),
+      409,
+      "CASE_ALREADY_HIDDEN",
+    );
     // a consent granted again does not undo the moderation
     await call("PUT", `/v1/orders/${visit.order.id}/case/consent`, { token: visit.customer.session.token, body: { granted: true } });
     expect((await profileOf(viewer.token, t.id)).body.cases).toEqual([]);
@@ -285,7 +317,10 @@ describe("the case showcase", () => {
     // before and after swapped (a completion photo is not a "before"), unknown photo, extra field, missing field
     expectProblem(await propose(tech.token, { orderId: visit.order.id, beforePhotoId: photos.after, afterPhotoId: photos.before }), 400);
     expectProblem(await propose(tech.token, { orderId: visit.order.id, beforePhotoId: "pho_nope", afterPhotoId: photos.after }), 400);
-    expectProblem(await propose(tech.token, { orderId: visit.order.id, beforePhotoId: photos.before, afterPhotoId: photos.after, x: 1 }), 400);
+    expectProblem(
+      await propose(tech.token, { orderId: visit.order.id, beforePhotoId: photos.before, afterPhotoId: photos.after, x: 1 }),
+      400,
+    );
     expectProblem(await propose(tech.token, { orderId: visit.order.id }), 400);
     // an order not completed yet
     const open = await visitTo(w, tech, "in_service", { start: at(w, 3, "14:00") });
@@ -302,8 +337,14 @@ describe("the case showcase", () => {
     );
     expect(await count()).toBe(before);
     // and one case per order
-    expect((await propose(tech.token, { orderId: visit.order.id, beforePhotoId: photos.before, afterPhotoId: photos.after })).status).toBe(201);
-    expectProblem(await propose(tech.token, { orderId: visit.order.id, beforePhotoId: photos.before, afterPhotoId: photos.after }), 409, "CASE_EXISTS");
+    expect((await propose(tech.token, { orderId: visit.order.id, beforePhotoId: photos.before, afterPhotoId: photos.after })).status).toBe(
+      201,
+    );
+    expectProblem(
+      await propose(tech.token, { orderId: visit.order.id, beforePhotoId: photos.before, afterPhotoId: photos.after }),
+      409,
+      "CASE_EXISTS",
+    );
     expect(await count()).toBe(before + 1);
   });
 });

@@ -112,7 +112,14 @@ export async function technicianPhoto(db: Db, orderId: string, photoId: string, 
   const [row] = await db
     .select()
     .from(orderPhotos)
-    .where(and(eq(orderPhotos.id, photoId), eq(orderPhotos.orderId, orderId), eq(orderPhotos.kind, kind), eq(orderPhotos.createdBy, technicianId)))
+    .where(
+      and(
+        eq(orderPhotos.id, photoId),
+        eq(orderPhotos.orderId, orderId),
+        eq(orderPhotos.kind, kind),
+        eq(orderPhotos.createdBy, technicianId),
+      ),
+    )
     .limit(1);
   return row;
 }
