@@ -33,7 +33,7 @@ after(async () => {
 describe("technician profiles", () => {
   it("an operator previews a technician's public profile and hides a consented case: it leaves the profile at once", async () => {
     const customer = await api.signIn(CUSTOMER);
-    const order = await api.bookFirstFree(customer, "svc_demoDeepCleaning", { fromDay: 1 });
+    const order = await api.bookFirstFree(customer, "svc_demoAcRepair", { fromDay: 1 });
     assert.ok(order, "a free time to book");
     const assigned = await api.ok("GET", `/v1/orders/${order.id}`, { token: customer.token });
     const techId = assigned.technician?.id ?? assigned.technicianId;
