@@ -13,7 +13,7 @@ import { call, callBytes, expectProblem, signIn, type Session } from "../support
 import { JPEG, PNG, visitTo, WEBP } from "../support/visit";
 import { addTechnician, createWorld, type TestTechnician, type World } from "../support/world";
 
-const profileOf = (token: string | null, techId: string) => call("GET", `/v1/technicians/${techId}/profile`, { token });
+const profileOf = (token: string | null, techId: string) => call("GET", `/v1/technicians/${techId}/profile`, { token: token ?? undefined });
 
 async function world() {
   const w = await createWorld(freshCenter());
