@@ -11,6 +11,7 @@ import { rosterEntry, rosterOfCell, type RosterEntry } from "../db/repositories/
 import { AppError, notFound } from "../errors";
 import { exactPoint } from "../lib/coordinates";
 import { Pii } from "../lib/pii";
+import { forgetCellVersions } from "./roster-versions";
 
 export function cellStub(env: Env, cell: string): DurableObjectStub<CellDO> {
   return env.CELL.getByName(cell);
@@ -54,6 +55,7 @@ export async function pushTechnician(env: Env, technicianId: string): Promise<Ro
   const entry = await rosterEntry(getDb(env), technicianId);
   if (!entry) throw notFound("Technician");
   const r = await cellStub(env, entry.homeCell).syncRoster(await cellProfiles(env, [entry]), 0);
+  forgetCellVersions();
   if (!r.ok) throw new Error("roster sync refused");
   return entry;
 }

@@ -4,3 +4,4 @@
  */
 export * from "./cells.service";
 export * from "./cell-events.consumer";
+export { forgetCellVersions } from "./roster-versions";

@@ -3,12 +3,13 @@ import { gridDisk } from "h3-js";
 import { getDb } from "../db/client";
 import { bookableService } from "../db/repositories/booking.repo";
 import { cityOfCell } from "../db/repositories/cities.repo";
-import { cellVersions, rosterEntry } from "../db/repositories/roster.repo";
+import { rosterEntry } from "../db/repositories/roster.repo";
 import { slotStarts } from "../domain/calendar";
 import { cellOf, type LatLng } from "../domain/geo";
 import { parseDate, toZonedIso } from "../domain/zoned";
 import { AppError, notFound, invalid } from "../errors";
 import { cellStub, syncCellRoster } from "../cells/cells.service";
+import { cachedCellVersions } from "../cells/roster-versions";
 
 export interface AvailabilityInput extends LatLng {
   serviceId: string;
@@ -51,7 +52,8 @@ export async function slotSearch(env: Env, input: AvailabilityInput) {
     if (!entry) throw notFound("Technician");
     cells = cells.includes(entry.homeCell) ? [entry.homeCell] : [];
   }
-  const versions = await cellVersions(db, cells);
+  // From the isolate's copy (src/cells/roster-versions.ts).
+  const { versions } = await cachedCellVersions(env, cells);
   const staffed = cells
     .filter((c) => (versions.get(c)?.approved ?? 0) > 0)
     .map((c) => ({ cell: c, rosterVersion: versions.get(c)!.version }));

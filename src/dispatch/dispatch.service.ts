@@ -11,12 +11,14 @@ import { dispatchWeights } from "./weights.service";
 import { gridDisk } from "h3-js";
 import type { Candidate, CandidateQuery } from "../../durable/cell.types";
 import { getDb } from "../db/client";
-import { candidateHistory, insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
-import { cellVersions, cellVersionsForMerchant, rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
+import { insertDecision, type DecisionRow, type OrderRow } from "../db/repositories/orders.repo";
+import { rosterEntry, type RosterEntry } from "../db/repositories/roster.repo";
 import { candidateFacts, mayTake, rank, type MerchantRule, type ScoredCandidate } from "../domain/dispatch";
 import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { cellProfiles, cellStub, syncCellRoster } from "../cells/cells.service";
+import { cachedCellVersions } from "../cells/roster-versions";
+import { cachedRankingHistory } from "./ranking-history";
 import { METRICS, writePoint } from "../observability";
 
 /** What dispatch needs of an order: where and when, which skills, who was tried. */
@@ -41,7 +43,8 @@ export const batchIntervalMs = (env: Env) => config(env).BATCH_INTERVAL_SECONDS 
 export const candidatesKept = (env: Env) => config(env).DISPATCH_CANDIDATES;
 
 /** Earnings fairness looks back this far. */
-export const WEEK_MS = 7 * 86_400_000;
+import { WEEK_MS } from "./ranking-history";
+export { WEEK_MS };
 
 /** A candidate as its home cell answered for it: where to hold it, and the name to show. */
 export interface CandidateHome {
@@ -60,21 +63,15 @@ export interface RankedCandidates {
  * with approved technicians are asked (one roster-version query serves them all), in parallel.
  */
 export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCandidates> {
-  const db = getDb(env);
   // Read (or taken from the isolate's copy) alongside the candidates; awaited when ranking.
   const weights = dispatchWeights(env);
   weights.catch(() => undefined); // a failure surfaces at the await below, never as an unhandled rejection
   const cells = gridDisk(job.cell, config(env).AVAILABILITY_RING);
-  // A merchant's rule is read in the same round trip as the roster versions.
-  let rule: MerchantRule = null;
-  let versions: Awaited<ReturnType<typeof cellVersions>>;
-  if (typeof job.merchantId === "string") {
-    const read = await cellVersionsForMerchant(db, cells, job.merchantId);
-    versions = read.versions;
-    rule = { merchantId: job.merchantId, platformTechnicians: read.platformTechnicians };
-  } else {
-    versions = await cellVersions(db, cells);
-  }
+  // The ring's roster versions and a merchant's rule, from the isolate's copy (src/cells/roster-versions.ts).
+  const merchantId = typeof job.merchantId === "string" ? job.merchantId : undefined;
+  const ring = await cachedCellVersions(env, cells, merchantId);
+  const versions = ring.versions;
+  const rule: MerchantRule = merchantId !== undefined ? { merchantId, platformTechnicians: ring.platformTechnicians } : null;
   const staffed = cells.filter((c) => (versions.get(c)?.approved ?? 0) > 0);
   const query = { start: job.start, end: job.end, lat: job.lat, lng: job.lng, skills: job.skills, exclude: job.exclude };
   const homes = new Map<string, CandidateHome>();
@@ -95,18 +92,12 @@ export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCan
       }),
     )
   ).flat();
-  const history = await candidateHistory(
-    db,
+  // Ranking facts from the isolate's copies (src/dispatch/ranking-history.ts).
+  const known = await cachedRankingHistory(
+    env,
     found.map((c) => c.technicianId),
-    [job.customerId],
-    Date.now() - WEEK_MS,
+    job.customerId,
   );
-  const favourites = history.favourites.get(job.customerId);
-  const known = {
-    earnings: (id: string) => history.earnings.get(id),
-    acceptance: (id: string) => history.acceptance.get(id),
-    favourite: (id: string) => favourites?.has(id) ?? false,
-  };
   const scored = rank(
     found.map((c) => candidateFacts(c, known)),
     await weights,

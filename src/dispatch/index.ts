@@ -8,3 +8,4 @@ export * from "./dispatch.service";
 export * from "./batch-dispatch.service";
 export * from "./availability.service";
 export * from "./weights.service";
+export { forgetFavourites, forgetRankingFacts } from "./ranking-history";

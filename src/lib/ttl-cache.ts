@@ -36,6 +36,11 @@ export class TtlCache<K, V> {
     this.entries.delete(key);
   }
 
+  /** Forgets every key. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -21,6 +21,7 @@ import { newId } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { requirePhone } from "../identity/auth.service";
 import { forgetTokenState } from "../http/token-state";
+import { forgetCellVersions } from "../cells";
 
 export interface MerchantView {
   id: string;
@@ -122,6 +123,8 @@ export async function patchMerchant(
   };
   const row = Object.keys(fields).length > 0 ? await updateMerchant(db, id, fields) : await findMerchant(db, id);
   if (!row) throw notFound("Merchant");
+  // Dispatch keeps the merchant's rule with the ring's roster versions: this isolate sees the change at once.
+  if (patch.platformTechnicians !== undefined) forgetCellVersions();
   const data = revoked.length > 0 ? { ...patch, revokedAccounts: revoked } : { ...patch };
   await appendAudit(db, { actorId, action: "merchant.update", targetType: "merchant", targetId: id, data });
   return view(row);

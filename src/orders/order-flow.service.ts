@@ -22,6 +22,7 @@ import { AppError } from "../errors";
 import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { enqueueForBatch } from "../dispatch/batch-dispatch.service";
+import { forgetRankingFacts } from "../dispatch/ranking-history";
 import { cellStub } from "../cells/cells.service";
 import {
   acceptDeadlineMs,
@@ -94,6 +95,8 @@ export async function transition(
     ],
   );
   if (!updated) throw concurrentChange();
+  // Completion, acceptance and declines change what dispatch ranks on: this isolate reads them afresh.
+  forgetRankingFacts(order.technicianId, updated.technicianId);
   if (endsTracking(order.status, order.technicianId, to, updated.technicianId)) await endTracking(env, order.technicianId!, order.id);
   return updated;
 }

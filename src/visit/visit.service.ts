@@ -14,6 +14,7 @@ import { orderPoint } from "../lib/coordinates";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { issueSocketTicket, refusedTicket, socketCaller, ticketParams } from "../http/socket-ticket";
 import { cellProfiles, cellStub } from "../cells/cells.service";
+import { forgetFavourites } from "../dispatch/ranking-history";
 
 /** The path a tracking ticket opens. */
 const trackRoute = (orderId: string) => `/v1/orders/${orderId}/track`;
@@ -98,10 +99,12 @@ export async function favourites(env: Env, accountId: string, q: { limit: number
 export async function addFavourite(env: Env, accountId: string, technicianId: string) {
   const row = await addFavouriteIfServed(getDb(env), accountId, technicianId);
   if (!row) throw notFound("Technician");
+  forgetFavourites(accountId);
   return favouriteView(row);
 }
 
 /** Removes a favourite; 404 when the technician is not one. */
 export async function deleteFavourite(env: Env, accountId: string, technicianId: string): Promise<void> {
   if (!(await removeFavourite(getDb(env), accountId, technicianId))) throw notFound("Technician");
+  forgetFavourites(accountId);
 }

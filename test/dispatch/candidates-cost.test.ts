@@ -1,11 +1,14 @@
 /**
  * What finding the candidates of an automatic dispatch costs, counted on the real bindings: the
  * same D1 round trips and cell calls for 3 technicians in reach as for 30 (one candidates call per
- * staffed cell, one history batch), not a round trip or two per technician.
+ * staffed cell, one history batch), not a round trip or two per technician; none at all on an
+ * isolate that keeps copies of the ring's roster versions and the candidates' history.
  */
 import { cellToLatLng, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { rankedCandidates, type Job } from "../../src/dispatch/dispatch.service";
+import { forgetFavourites, forgetRankingFacts } from "../../src/dispatch/ranking-history";
+import { forgetCellVersions } from "../../src/cells/roster-versions";
 import { at } from "../support/booking";
 import { countingEnv } from "../support/counting";
 import { freshCenter } from "../support/fixtures";
@@ -38,15 +41,26 @@ describe("the cost of finding candidates", () => {
       const { job, ids } = await staffed(n);
       // The cell learns its roster from D1 on the first call (the technicians were written there directly).
       expect((await rankedCandidates(countingEnv().env, job)).map((c) => c.technicianId).sort()).toEqual([...ids].sort());
-      const { env: counted, counts } = countingEnv();
-      const ranked = await rankedCandidates(counted, job);
-      expect(ranked).toHaveLength(n);
-      return { d1: counts.d1, batched: counts.batchedStatements, rpc: counts.rpc.map((r) => r.split(":")[1]) };
+      const counted = async () => {
+        const { env: e, counts } = countingEnv();
+        expect(await rankedCandidates(e, job)).toHaveLength(n);
+        return { d1: counts.d1, batched: counts.batchedStatements, rpc: counts.rpc.map((r) => r.split(":")[1]) };
+      };
+      // A cold isolate: no copy of the ring's versions, the candidates' history or the customer's favourites.
+      forgetCellVersions();
+      forgetRankingFacts(...ids);
+      forgetFavourites(job.customerId);
+      const cold = await counted();
+      // A warm one ranks from its copies (src/cells/roster-versions.ts, src/dispatch/ranking-history.ts).
+      const warm = await counted();
+      return { cold, warm };
     };
     const three = await cost(3);
     const thirty = await cost(30);
     expect(thirty).toEqual(three);
-    // Roster versions of the ring; the candidates' history (earnings, offers, favourites) in one batch.
-    expect(three).toEqual({ d1: 2, batched: 3, rpc: ["candidates"] });
+    // Cold: roster versions of the ring; the candidates' history (earnings, offers, favourites) in one batch.
+    expect(three.cold).toEqual({ d1: 2, batched: 3, rpc: ["candidates"] });
+    // Warm: the cells only.
+    expect(three.warm).toEqual({ d1: 0, batched: 0, rpc: ["candidates"] });
   });
 });

@@ -192,6 +192,7 @@ export async function insertTechnicians(w: World, count: number): Promise<string
   manyWorlds += 1;
   const pii = await Pii.fromEnv(env);
   const ids: string[] = [];
+  // Four rows per statement keep each insert under D1's 100 bound parameters.
   for (let i = 0; i < count; i += 4) {
     const part = Array.from({ length: Math.min(4, count - i) }, (_, j) => {
       const n = i + j;

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { OutboxMessage } from "../../domain/outbox";
 import { chunked } from "../chunks";
 import { collectMessage } from "../outbox-collector";
@@ -241,6 +241,40 @@ export async function decisions(db: Db, orderId: string) {
     .orderBy(dispatchDecisions.round, dispatchDecisions.createdAt);
 }
 
+function earningsQuery(db: Db, ids: string[], since: number) {
+  return db
+    .select({ id: orders.technicianId, sum: sql<number>`sum(${orders.total})` })
+    .from(orders)
+    .where(and(inArray(orders.technicianId, ids), eq(orders.status, "completed"), sql`${orders.updatedAt} >= ${since}`))
+    .groupBy(orders.technicianId);
+}
+
+function offersQuery(db: Db, ids: string[], since: number) {
+  return db
+    .select({
+      id: orderEvents.actorId,
+      accepts: sql<number>`sum(case when ${orderEvents.toStatus} = 'accepted' then 1 else 0 end)`,
+      declines: sql<number>`sum(case when ${orderEvents.reason} in ('declined', 'accept deadline missed') then 1 else 0 end)`,
+    })
+    .from(orderEvents)
+    .where(and(inArray(orderEvents.actorId, ids), sql`${orderEvents.at} >= ${since - 23 * 86_400_000}`))
+    .groupBy(orderEvents.actorId);
+}
+
+type EarningsRow = { id: string | null; sum: number };
+type OffersRow = { id: string | null; accepts: number; declines: number };
+
+function technicianFacts(earnRows: EarningsRow[], offerRows: OffersRow[]) {
+  const earnings = new Map<string, number>();
+  const acceptance = new Map<string, number>();
+  for (const e of earnRows) if (e.id) earnings.set(e.id, Number(e.sum));
+  for (const o of offerRows) {
+    const total = Number(o.accepts) + Number(o.declines);
+    if (o.id && total > 0) acceptance.set(o.id, Number(o.accepts) / total);
+  }
+  return { earnings, acceptance };
+}
+
 /**
  * What dispatch scores beyond the calendar, for some technicians: completed-order revenue since
  * `since`, acceptance of offers, and which of them each of `customerIds` marked as a favourite.
@@ -248,31 +282,14 @@ export async function decisions(db: Db, orderId: string) {
  * every part a statement of the same batch.
  */
 export async function candidateHistory(db: Db, technicianIds: string[], customerIds: string[], since: number) {
-  const earnings = new Map<string, number>();
-  const acceptance = new Map<string, number>();
   const favouriteSets = new Map<string, Set<string>>();
-  if (technicianIds.length === 0 || customerIds.length === 0) return { earnings, acceptance, favourites: favouriteSets };
+  if (technicianIds.length === 0 || customerIds.length === 0)
+    return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: favouriteSets };
   const technicianParts = chunked(technicianIds, 90);
   // favourites bind customers and technicians together: 40 + 50 per statement
   const pairs = chunked(customerIds, 40).flatMap((cs) => chunked(technicianIds, 50).map((ts) => [cs, ts] as const));
-  const earn = technicianParts.map((ids) =>
-    db
-      .select({ id: orders.technicianId, sum: sql<number>`sum(${orders.total})` })
-      .from(orders)
-      .where(and(inArray(orders.technicianId, ids), eq(orders.status, "completed"), sql`${orders.updatedAt} >= ${since}`))
-      .groupBy(orders.technicianId),
-  );
-  const offers = technicianParts.map((ids) =>
-    db
-      .select({
-        id: orderEvents.actorId,
-        accepts: sql<number>`sum(case when ${orderEvents.toStatus} = 'accepted' then 1 else 0 end)`,
-        declines: sql<number>`sum(case when ${orderEvents.reason} in ('declined', 'accept deadline missed') then 1 else 0 end)`,
-      })
-      .from(orderEvents)
-      .where(and(inArray(orderEvents.actorId, ids), sql`${orderEvents.at} >= ${since - 23 * 86_400_000}`))
-      .groupBy(orderEvents.actorId),
-  );
+  const earn = technicianParts.map((ids) => earningsQuery(db, ids, since));
+  const offers = technicianParts.map((ids) => offersQuery(db, ids, since));
   const favs = pairs.map(([cs, ts]) =>
     db
       .select({ customerId: favourites.accountId, id: favourites.technicianId })
@@ -281,18 +298,46 @@ export async function candidateHistory(db: Db, technicianIds: string[], customer
   );
   const results = await db.batch([...earn, ...offers, ...favs] as [(typeof earn)[number], ...(typeof earn)[number][]]);
   const rows = results as unknown[][];
-  for (const e of rows.slice(0, earn.length).flat() as { id: string | null; sum: number }[]) if (e.id) earnings.set(e.id, Number(e.sum));
-  for (const o of rows.slice(earn.length, earn.length + offers.length).flat() as {
-    id: string | null;
-    accepts: number;
-    declines: number;
-  }[]) {
-    const total = Number(o.accepts) + Number(o.declines);
-    if (o.id && total > 0) acceptance.set(o.id, Number(o.accepts) / total);
-  }
+  const facts = technicianFacts(
+    rows.slice(0, earn.length).flat() as EarningsRow[],
+    rows.slice(earn.length, earn.length + offers.length).flat() as OffersRow[],
+  );
   for (const f of rows.slice(earn.length + offers.length).flat() as { customerId: string; id: string }[])
     favouriteSets.set(f.customerId, (favouriteSets.get(f.customerId) ?? new Set<string>()).add(f.id));
-  return { earnings, acceptance, favourites: favouriteSets };
+  return { ...facts, favourites: favouriteSets };
+}
+
+/** At most this many favourites of one customer count in ranking (the oldest first). */
+export const FAVOURITES_RANKED = 500;
+
+/**
+ * candidateHistory for one booking: the technicians' revenue and acceptance (any number, in parts)
+ * and, when `customerId` is given, every technician the customer marked as a favourite (up to
+ * FAVOURITES_RANKED), so the set can be kept per customer. One D1 round trip.
+ */
+export async function rankingHistory(db: Db, technicianIds: string[], customerId: string | null, since: number) {
+  const parts = chunked(technicianIds, 90);
+  const earn = parts.map((ids) => earningsQuery(db, ids, since));
+  const offers = parts.map((ids) => offersQuery(db, ids, since));
+  const favs = customerId
+    ? [
+        db
+          .select({ customerId: favourites.accountId, id: favourites.technicianId })
+          .from(favourites)
+          .where(eq(favourites.accountId, customerId))
+          .orderBy(asc(favourites.createdAt))
+          .limit(FAVOURITES_RANKED),
+      ]
+    : [];
+  const statements = [...earn, ...offers, ...favs];
+  if (statements.length === 0) return { earnings: new Map<string, number>(), acceptance: new Map<string, number>(), favourites: null };
+  const rows = (await db.batch(statements as [(typeof earn)[number], ...(typeof earn)[number][]])) as unknown[][];
+  const facts = technicianFacts(
+    rows.slice(0, earn.length).flat() as EarningsRow[],
+    rows.slice(earn.length, earn.length + offers.length).flat() as OffersRow[],
+  );
+  const favourite = customerId ? new Set((rows[rows.length - 1] as { id: string }[]).map((f) => f.id)) : null;
+  return { ...facts, favourites: favourite };
 }
 
 // ——— idempotency ———
