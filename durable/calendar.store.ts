@@ -469,7 +469,40 @@ export class CalendarStore {
     now: number,
   ): number[] {
     const counts = q.starts.map(() => 0);
-    if (q.starts.length === 0) return counts;
+    this.eachFree(q, now, (_tech, i) => {
+      counts[i]! += 1;
+    });
+    return counts;
+  }
+
+  /**
+   * Per technician who could do the job at one or more of the instants (same rules as availability),
+   * the indexes into `starts` they are free at, at most `limit` technicians (nearest home first).
+   */
+  freeStarts(
+    q: { starts: number[]; durationMinutes: number; skills: string[]; lat: number; lng: number; limit: number },
+    now: number,
+  ): { technicianId: string; starts: number[] }[] {
+    const free = new Map<string, number[]>();
+    this.eachFree(q, now, (tech, i) => {
+      let mine = free.get(tech.profile.id);
+      if (!mine) free.set(tech.profile.id, (mine = []));
+      mine.push(i);
+    });
+    const homeKm = new Map(this.activeTechnicians().map((t) => [t.profile.id, haversineKm(t.profile.home, q)]));
+    return [...free.entries()]
+      .sort(([a], [b]) => (homeKm.get(a) ?? 0) - (homeKm.get(b) ?? 0) || a.localeCompare(b))
+      .slice(0, Math.max(0, q.limit))
+      .map(([technicianId, starts]) => ({ technicianId, starts }));
+  }
+
+  /** Calls `free(tech, i)` for each eligible technician and each start index `i` they could take the job at. */
+  private eachFree(
+    q: { starts: number[]; durationMinutes: number; skills: string[]; lat: number; lng: number; technicianId?: string },
+    now: number,
+    free: (tech: Technician, i: number) => void,
+  ): void {
+    if (q.starts.length === 0) return;
     const duration = q.durationMinutes * 60_000;
     const eligible = this.activeTechnicians().filter(
       (t) =>
@@ -478,7 +511,7 @@ export class CalendarStore {
         q.skills.every((s) => t.profile.skills.includes(s)) &&
         haversineKm(t.profile.home, q) <= t.profile.serviceRadiusKm,
     );
-    if (eligible.length === 0) return counts;
+    if (eligible.length === 0) return;
     const first = Math.min(...q.starts);
     const last = Math.max(...q.starts) + duration;
     const items = this.itemsByTechnician(first - CLASH_WINDOW, last + CLASH_WINDOW, now);
@@ -500,10 +533,9 @@ export class CalendarStore {
           const it = mine[j]!;
           if (!(it.end + gaps[j]! <= start || end + gaps[j]! <= it.start)) return;
         }
-        counts[i]! += 1;
+        free(tech, i);
       });
     }
-    return counts;
   }
 
   private allExceptions(): Map<string, Map<string, ShiftInterval[]>> {

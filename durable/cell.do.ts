@@ -288,6 +288,18 @@ export class CellDO extends DurableObject<Env> {
     return { ok: true, counts: this.calendar.availability(q, Date.now()) };
   }
 
+  /**
+   * Per technician homed here who could do the whole job, the indexes into `starts` they are free at
+   * (same rules as availability), nearest home first, at most `limit`: one call answers a whole
+   * cell for the technician search. ROSTER_STALE as for availability.
+   */
+  async freeStarts(
+    q: AvailabilityQuery & { limit: number },
+  ): Promise<{ ok: true; technicians: { technicianId: string; starts: number[] }[] } | { ok: false; code: "ROSTER_STALE" }> {
+    if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
+    return { ok: true, technicians: this.calendar.freeStarts(q, Date.now()) };
+  }
+
   /** Technicians homed here who could take the job, for dispatch to score. ROSTER_STALE as for availability. */
   async candidates(q: CandidateQuery): Promise<{ ok: true; candidates: Candidate[] } | { ok: false; code: "ROSTER_STALE" }> {
     if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };

@@ -420,6 +420,8 @@ export const ERRORS = {
       zh: "您不是该会话的参与者：请说明查看原因（将被记录）。",
     },
   },
+  CASE_EXISTS: { status: 409, detail: { en: "This visit is already shown as a case.", zh: "该服务已提交为案例。" } },
+  CASE_ALREADY_HIDDEN: { status: 409, detail: { en: "This case is hidden already.", zh: "该案例已隐藏。" } },
   // Money
   PROVIDER_NOT_CONFIGURED: {
     status: 409,

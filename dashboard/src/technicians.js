@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { api, download } from "./api.js";
 import { html, useApp, useAsync, Action, Badge, Drawer, Loading, when } from "./ui.js";
+import { ProfilePreview } from "./technician-profile.js";
 
 const STATUSES = ["pending", "approved", "rejected", "suspended"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -63,7 +64,7 @@ export function Technicians() {
 }
 
 function TechnicianDrawer({ id, onClose, onChanged }) {
-  const { t, merchants } = useApp();
+  const { t, merchants, isPlatform } = useApp();
   const tech = useAsync(() => api(`/v1/admin/technicians/${id}`), [id]);
   const shifts = useAsync(() => api(`/v1/admin/technicians/${id}/shifts`), [id]);
   const docs = useAsync(() => api(`/v1/admin/technicians/${id}/documents`), [id]);
@@ -156,5 +157,6 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
           </table>
           ${shifts.data.exceptions.length > 0 && html`<p class="small">${shifts.data.exceptions.map((e) => `${e.date}: ${e.intervals.map((iv) => `${iv.start}–${iv.end}`).join(", ") || "—"}`).join(" · ")}</p>`}`}<//
     >
+    ${isPlatform && html`<${ProfilePreview} id=${id} />`}
   <//>`;
 }

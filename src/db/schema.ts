@@ -1843,3 +1843,52 @@ export const trainingSkillRequirements = sqliteTable("training_skill_requirement
   createdBy: text("created_by").notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * The photo a technician shows on their public profile (one per technician, replaced on upload):
+ * bytes in R2 under `technicians/<id>/profile/<photoId>`, checked like visit photos.
+ */
+export const technicianProfilePhotos = sqliteTable("technician_profile_photos", {
+  technicianId: text("technician_id")
+    .primaryKey()
+    .references(() => technicians.id),
+  photoId: text("photo_id").notNull(),
+  r2Key: text("r2_key").notNull(),
+  contentType: text("content_type").notNull(),
+  size: integer("size").notNull(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * A case on a technician's public profile: a before and an after photo of one of their completed
+ * visits (an arrival and a completion photo of the order). Shown only while the order's customer
+ * has granted consent and staff have not hidden it; refusing or revoking takes it off at once.
+ */
+export const technicianCases = sqliteTable(
+  "technician_cases",
+  {
+    id: text("id").primaryKey(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    customerId: text("customer_id").notNull(),
+    serviceId: text("service_id").notNull(),
+    beforePhotoId: text("before_photo_id").notNull(),
+    afterPhotoId: text("after_photo_id").notNull(),
+    caption: text("caption"),
+    /** pending until the customer decides; granted shows it; refused and revoked never show it. */
+    consent: text("consent", { enum: ["pending", "granted", "refused", "revoked"] })
+      .notNull()
+      .default("pending"),
+    consentAt: integer("consent_at"),
+    /** Hidden by staff (showcase moderation). */
+    hiddenAt: integer("hidden_at"),
+    hiddenReason: text("hidden_reason"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("technician_cases_order_uq").on(t.orderId), index("technician_cases_technician_idx").on(t.technicianId, t.id)],
+);

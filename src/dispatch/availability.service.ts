@@ -25,11 +25,11 @@ export function jobMinutes(service: { durationMinutes: number; perUnitMinutes: n
 }
 
 /**
- * Start times on the slot grid of the point's local date at which at least one qualified technician
- * homed in the point's cell or its ring could do the whole job, travel included, and how many
- * could. Neighbour cells are asked in parallel, one round trip each.
+ * What availability and the technician search share: the service offered at the point, the slot
+ * starts of the local date within its lead time and horizon, and the point's staffed cells (its own
+ * and its ring, or only the given technician's home cell) with their roster versions.
  */
-export async function availability(env: Env, input: AvailabilityInput) {
+export async function slotSearch(env: Env, input: AvailabilityInput) {
   if (parseDate(input.date) === null) throw invalid([{ path: "query.date", message: "not a real date (YYYY-MM-DD)" }]);
   const db = getDb(env);
   const resolution = config(env).H3_RESOLUTION;
@@ -44,7 +44,7 @@ export async function availability(env: Env, input: AvailabilityInput) {
   const latest = now + service.horizonDays * 86_400_000;
   const starts = slotStarts(input.date, city.timeZone, grid).filter((t) => t >= earliest && t <= latest);
   const base = { timeZone: city.timeZone, date: input.date, serviceId: service.id, durationMinutes };
-  if (starts.length === 0) return { ...base, slots: [] };
+  if (starts.length === 0) return { base, service, city, starts, staffed: [] as { cell: string; rosterVersion: number }[] };
 
   let cells = gridDisk(cell, config(env).AVAILABILITY_RING);
   if (input.technicianId) {
@@ -54,7 +54,39 @@ export async function availability(env: Env, input: AvailabilityInput) {
   }
   // From the isolate's copy (src/cells/roster-versions.ts).
   const { versions } = await cachedCellVersions(env, cells);
-  const staffed = cells.filter((c) => (versions.get(c)?.approved ?? 0) > 0);
+  const staffed = cells
+    .filter((c) => (versions.get(c)?.approved ?? 0) > 0)
+    .map((c) => ({ cell: c, rosterVersion: versions.get(c)!.version }));
+  return { base, service, city, starts, staffed };
+}
+
+/**
+ * Asks one cell with `ask`, and once more after syncing its roster when the cell's copy is older
+ * than D1's (ROSTER_STALE); null when it is still stale.
+ */
+export async function askCell<T>(
+  env: Env,
+  cell: { cell: string; rosterVersion: number },
+  ask: (stub: ReturnType<typeof cellStub>) => Promise<({ ok: true } & T) | { ok: false; code: string }>,
+): Promise<T | null> {
+  const stub = cellStub(env, cell.cell);
+  let r = await ask(stub);
+  if (!r.ok) {
+    await syncCellRoster(env, cell.cell, cell.rosterVersion);
+    r = await ask(stub);
+  }
+  return r.ok ? r : null;
+}
+
+/**
+ * Start times on the slot grid of the point's local date at which at least one qualified technician
+ * homed in the point's cell or its ring could do the whole job, travel included, and how many
+ * could. Neighbour cells are asked in parallel, one round trip each.
+ */
+export async function availability(env: Env, input: AvailabilityInput) {
+  const { base, service, city, starts, staffed } = await slotSearch(env, input);
+  if (starts.length === 0) return { ...base, slots: [] };
+  const { durationMinutes } = base;
   const query = {
     starts,
     durationMinutes,
@@ -65,14 +97,8 @@ export async function availability(env: Env, input: AvailabilityInput) {
   };
   const perCell = await Promise.all(
     staffed.map(async (c) => {
-      const rosterVersion = versions.get(c)!.version;
-      const stub = cellStub(env, c);
-      let r = await stub.availability({ ...query, rosterVersion });
-      if (!r.ok) {
-        await syncCellRoster(env, c, rosterVersion);
-        r = await stub.availability({ ...query, rosterVersion });
-      }
-      return r.ok ? r.counts : starts.map(() => 0);
+      const r = await askCell<{ counts: number[] }>(env, c, (stub) => stub.availability({ ...query, rosterVersion: c.rosterVersion }));
+      return r ? r.counts : starts.map(() => 0);
     }),
   );
   const slots = starts

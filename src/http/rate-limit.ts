@@ -52,6 +52,13 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   },
   { methods: WRITES, path: /^\/v1\//, limit: "write", why: "every other write" },
   { methods: ["GET"], path: /^\/v1\/availability$/, limit: "expensive", why: "fans out to the cells of the ring" },
+  { methods: ["GET"], path: /^\/v1\/technicians\/search$/, limit: "expensive", why: "fans out to the cells of the ring" },
+  {
+    methods: ["GET"],
+    path: /^\/v1\/technicians\/[^/]+\/profile$/,
+    limit: "expensive",
+    why: "a public profile: several queries (breakdown, reviews, cases)",
+  },
   { methods: ["GET"], path: /^\/v1\/admin\//, limit: "expensive", why: "dashboard lists, reports and exports" },
   {
     methods: ["GET"],

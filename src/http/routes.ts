@@ -14,7 +14,7 @@ import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { privacyRoutes } from "../privacy";
-import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
+import { payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
 import { trainingRoutes } from "../training";
 import { visitRoutes } from "../visit";
@@ -41,6 +41,7 @@ export const routes = [
   presenceRoutes,
   payeesRoutes,
   creditRoutes,
+  profilesRoutes,
   availabilityRoutes,
   ordersRoutes,
   paymentsRoutes,

@@ -20,6 +20,7 @@ import {
 } from "../db/repositories/reviews.repo";
 import { findPhoto } from "../db/repositories/visit.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
+import { maskName } from "../domain/masking";
 import { overallX100, publicName, type Ratings } from "../domain/reviews";
 import type { Auth } from "../env";
 import { AppError, notFound, invalid } from "../errors";
@@ -215,7 +216,7 @@ export async function technicianReviews(env: Env, technicianId: string, q: { lim
     q.limit,
   );
   return {
-    technician: { id: entry.profile.id, name: entry.profile.name, rating: entry.profile.ratingX100 / 100 },
+    technician: { id: entry.profile.id, name: maskName(entry.profile.name), rating: entry.profile.ratingX100 / 100 },
     items: page.items.map((r) => publicView(r.review, r.customerName)),
     nextCursor: page.nextCursor,
   };

@@ -826,6 +826,68 @@ export const MATRIX: Record<string, MatrixEntry> = {
     },
   },
   "GET /v1/technicians/{id}/reviews": { roles: "public", request: (o) => ({ path: `/v1/technicians/${o.m.techA.id}/reviews` }) },
+  // public profiles and choosing a technician: any signed-in account; the showcase's consent is customer A's
+  "GET /v1/technicians/search": {
+    roles: "signed-in",
+    request: (o) => ({
+      path: `/v1/technicians/search?serviceId=${o.m.w.serviceId}&lat=${o.m.w.center.lat}&lng=${o.m.w.center.lng}&date=${day(3)}`,
+    }),
+  },
+  "GET /v1/technicians/{id}/profile": { roles: "signed-in", request: (o) => ({ path: `/v1/technicians/${o.m.techA.id}/profile` }) },
+  "GET /v1/technicians/{id}/photo": {
+    roles: "signed-in",
+    request: async (o) => {
+      await o.showcase();
+      return { path: `/v1/technicians/${o.m.techA.id}/photo` };
+    },
+  },
+  "GET /v1/technicians/{id}/cases/{caseId}/photos/{which}": {
+    roles: "signed-in",
+    request: async (o) => ({ path: `/v1/technicians/${o.m.techA.id}/cases/${(await o.showcase()).caseId}/photos/after` }),
+  },
+  "POST /v1/technician/profile/photos": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/profile/photos", bytes: { type: "image/jpeg", bytes: JPEG } }),
+  },
+  // technician A's own completed order: 409 CASE_EXISTS once the showcase made its case, 404 for anyone else's
+  "POST /v1/technician/cases": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => {
+      const { orderId, beforePhotoId, afterPhotoId } = await o.showcase();
+      return { path: "/v1/technician/cases", body: { orderId, beforePhotoId, afterPhotoId } };
+    },
+  },
+  "GET /v1/technician/cases": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/cases?limit=100" }),
+    shows: { to: ["techA"], id: async (o) => (await o.showcase()).caseId },
+  },
+  "DELETE /v1/technician/cases/{id}": {
+    roles: TECH,
+    reach: ["techA"],
+    fresh: "each",
+    request: async (o) => ({ path: `/v1/technician/cases/${(await o.showcase()).caseId}` }),
+  },
+  "GET /v1/orders/{id}/case": {
+    roles: CUSTOMER,
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/orders/${(await o.showcase()).orderId}/case` }),
+  },
+  "PUT /v1/orders/{id}/case/consent": {
+    roles: CUSTOMER,
+    reach: CUSTOMER_A,
+    request: async (o) => ({ path: `/v1/orders/${(await o.showcase()).orderId}/case/consent`, body: { granted: true } }),
+  },
+  "GET /v1/admin/technicians/{id}/profile": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/profile` }),
+  },
+  "POST /v1/admin/technician-cases/{id}/hide": {
+    roles: PLATFORM,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/technician-cases/${(await o.showcase()).caseId}/hide`, body: { reason: "shows a face" } }),
+  },
   // payment providers' callbacks: public, refused without the provider's signature (401), never 404/403
   "POST /v1/webhooks/stripe": { roles: "public", request: () => ({ path: "/v1/webhooks/stripe", body: {} }), alsoAllowed: [400, 401] },
   "POST /v1/webhooks/wechatpay": {

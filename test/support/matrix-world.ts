@@ -249,6 +249,33 @@ export class Objects {
   }
 
   /**
+   * A case technician A shows from customer A's reviewed order (its arrival and completion photos),
+   * consented by customer A, and technician A's profile photo.
+   */
+  showcase(): Promise<{ orderId: string; caseId: string; beforePhotoId: string; afterPhotoId: string }> {
+    return this.once("showcase", async () => {
+      const { orderId } = await this.review();
+      const tech = this.m.sessions.techA.token;
+      const photos = await call("GET", `/v1/orders/${orderId}/photos?limit=100`, { token: tech });
+      expect(photos.status).toBe(200);
+      const idOf = (kind: string) => photos.body.items.find((p: { kind: string }) => p.kind === kind).id as string;
+      const proposed = await call("POST", "/v1/technician/cases", {
+        token: tech,
+        body: { orderId, beforePhotoId: idOf("arrive"), afterPhotoId: idOf("complete") },
+      });
+      expect(proposed.status, JSON.stringify(proposed.body)).toBe(201);
+      const granted = await call("PUT", `/v1/orders/${orderId}/case/consent`, {
+        token: this.m.customerA.session.token,
+        body: { granted: true },
+      });
+      expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+      const photo = await callBytes("POST", "/v1/technician/profile/photos", { token: tech, type: "image/png", bytes: PNG });
+      expect(photo.status, JSON.stringify(photo.body)).toBe(201);
+      return { orderId, caseId: proposed.body.id as string, beforePhotoId: idOf("arrive"), afterPhotoId: idOf("complete") };
+    });
+  }
+
+  /**
    * A pending withdrawal of a technician of merchant A (funded straight in D1, with a WeChat Pay
    * payee); each its own technician, as a technician may withdraw only a few times a day.
    */
