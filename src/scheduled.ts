@@ -1,7 +1,8 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
  * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), unpaid served orders
- * (split what arrived, remind, escalate to the exception queue), reminders that fell due, virtual-number bindings to make, retry or end,
+ * (split what arrived, remind, escalate to the exception queue), reminders that fell due, technicians' lifecycle
+ * (certificate reminders 30 and 7 days ahead, once each; expired certificates; suspensions that ended), virtual-number bindings to make, retry or end,
  * the coordinates backfill (rows from before coordinates were sealed), and a share of an unfinished D1
  * backup (the daily cron `BACKUP_CRON` starts one: `runDailyBackup`).
  * The outbox messages those steps write are sent to the queue when they are done (collected as
@@ -17,6 +18,7 @@ import { runDueStatements } from "./money/statements.service";
 import { backfillCoordinates } from "./identity/coordinates-backfill.service";
 import { runPaymentDues } from "./money/collection.service";
 import { runBackup } from "./backups";
+import { runLifecycle } from "./technicians";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -63,6 +65,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
+    [
+      "technician-lifecycle",
+      async () => {
+        // Certificate reminders (30 and 7 days, once each), expired certificates, suspensions ended.
+        const summary = await runLifecycle(env, now);
+        if (summary.reminded || summary.expired || summary.reinstated) logger.info("technician_lifecycle", { ...summary });
+      },
+    ],
     [
       "number-privacy",
       async () => {

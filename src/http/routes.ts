@@ -11,7 +11,7 @@ import { observabilityRoutes } from "../observability";
 import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
-import { payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
+import { lifecycleRoutes, payeesRoutes, presenceRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { visitRoutes } from "../visit";
 import { webhooksRoutes } from "../webhooks";
 import docs from "./docs/docs.handlers";
@@ -32,6 +32,7 @@ export const routes = [
   merchantsRoutes,
   catalogRoutes,
   techniciansRoutes,
+  lifecycleRoutes,
   scheduleRoutes,
   presenceRoutes,
   payeesRoutes,
