@@ -390,12 +390,7 @@ export async function proposeChange(env: Env, actor: Auth, input: ProposedChange
     decidedAt: null,
     createdAt: now,
   };
-  try {
-    await insertChangeRequest(getDb(env), row);
-  } catch (err) {
-    if (String(err).includes("UNIQUE")) throw AppError.of("PROFILE_CHANGE_PENDING");
-    throw err;
-  }
+  if (!(await insertChangeRequest(getDb(env), row))) throw AppError.of("PROFILE_CHANGE_PENDING");
   await appendAudit(getDb(env), {
     actorId: actor.accountId,
     action: "technician.change.propose",

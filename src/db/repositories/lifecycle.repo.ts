@@ -27,7 +27,11 @@ export async function allRequirements(db: Db): Promise<Map<string, DocumentKind[
 /** The document kinds each of `skills` requires (skills without any are left out). */
 export async function requirementsOf(db: Db, skills: string[]): Promise<Map<string, DocumentKind[]>> {
   if (skills.length === 0) return new Map();
-  const rows = await db.select().from(skillRequiredDocuments).where(inArray(skillRequiredDocuments.skillCode, skills));
+  const rows = await db
+    .select()
+    .from(skillRequiredDocuments)
+    .where(inArray(skillRequiredDocuments.skillCode, skills))
+    .orderBy(asc(skillRequiredDocuments.skillCode), asc(skillRequiredDocuments.kind));
   const out = new Map<string, DocumentKind[]>();
   for (const r of rows) out.set(r.skillCode, [...(out.get(r.skillCode) ?? []), r.kind]);
   return out;
@@ -192,8 +196,10 @@ export async function expireOnce(db: Db, documentId: string, m: OutboxMessage, n
   return results[0]?.meta.changes === 1;
 }
 
-export async function insertChangeRequest(db: Db, row: ChangeRequestRow): Promise<void> {
-  await db.insert(technicianChangeRequests).values(row);
+/** Inserts a proposal; false when the technician has one pending already (the partial unique index). */
+export async function insertChangeRequest(db: Db, row: ChangeRequestRow): Promise<boolean> {
+  const rows = await db.insert(technicianChangeRequests).values(row).onConflictDoNothing().returning({ id: technicianChangeRequests.id });
+  return rows.length > 0;
 }
 
 export async function findChangeRequest(db: Db, id: string): Promise<ChangeRequestRow | undefined> {
