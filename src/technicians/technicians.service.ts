@@ -284,7 +284,8 @@ async function decide(env: Env, actor: Auth, id: string, decision: keyof typeof 
   });
   // The home cell's copy of the profile follows at once (availability would also resync it).
   await pushTechnician(env, id);
-  return getTechnician(env, actor, id);
+  // The status this decision set (a concurrent reconsideration may already have moved it on).
+  return { ...(await getTechnician(env, actor, id)), status: to };
 }
 
 /**

@@ -16,6 +16,7 @@ import { serviceBody } from "../support/catalog";
 import { call, callBytes, signIn, uniquePhone } from "../support/http";
 import type { Actor, Objects } from "../support/matrix-world";
 import { JPEG } from "../support/visit";
+import { addTechnician } from "../support/world";
 import { completeBackupFixture } from "../support/backups";
 
 export interface MatrixRequest {
@@ -65,6 +66,17 @@ const iso = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).t
 const reportQuery = () => `from=${encodeURIComponent(iso(-7))}&to=${encodeURIComponent(iso(1))}`;
 const reportDays = () => `from=${day(-7)}&to=${day()}`;
 const ALIPAY_PAYEE = { provider: "alipay", identity: "matrix@example.com", identityType: "ALIPAY_LOGON_ID", realName: "张三" };
+
+/** An approved technician of merchant A with a skill no service of the world needs (free to suspend). */
+const spares = new WeakMap<Objects, Promise<string>>();
+function spareTechnician(o: Objects): Promise<string> {
+  let id = spares.get(o);
+  if (!id) {
+    id = addTechnician(o.m.w, o.m.w.center, { merchantId: o.m.merchantA, skills: [o.m.w.otherSkill] }).then((t) => t.id);
+    spares.set(o, id);
+  }
+  return id;
+}
 
 /** A fresh account that has applied to be a technician. */
 async function freshApplicant(o: Objects) {
@@ -373,8 +385,9 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: STAFF,
     reach: STAFF_A,
     fresh: true,
-    request: (o) => ({
-      path: `/v1/admin/technicians/${o.m.techA.id}/suspend`,
+    // Not techA: the shared world's orders need it.
+    request: async (o) => ({
+      path: `/v1/admin/technicians/${await spareTechnician(o)}/suspend`,
       body: { reason: "matrix", until: new Date(Date.now() + 86_400_000).toISOString() },
     }),
   },
@@ -382,7 +395,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: STAFF,
     reach: STAFF_A,
     fresh: true,
-    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/reinstate`, body: {} }),
+    request: async (o) => ({ path: `/v1/admin/technicians/${await spareTechnician(o)}/reinstate`, body: {} }),
   },
   "POST /v1/admin/technicians/{id}/remove": {
     roles: STAFF,
