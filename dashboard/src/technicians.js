@@ -80,7 +80,10 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
     docs.reload();
     tech.reload();
   };
-  /** Suspends (reason and end date), reinstates or removes (reason). */
+  /**
+   * Suspends (reason and end date), reinstates or removes (reason).
+   * @param {"suspend" | "reinstate" | "remove"} action
+   */
   const setStatus = async (action) => {
     const body = action === "suspend" ? { reason, until: new Date(until).toISOString() } : action === "remove" ? { reason } : {};
     await api(`/v1/admin/technicians/${id}/${action}`, { method: "POST", body });
