@@ -12,7 +12,7 @@ export interface TechnicianProfile {
   skills: string[];
   home: { lat: number; lng: number };
   serviceRadiusKm: number;
-  status: "pending" | "approved" | "rejected" | "suspended";
+  status: "pending" | "approved" | "rejected" | "suspended" | "removed";
   ratingX100: number;
   /** The home city's time zone: shifts are wall-clock times there. */
   timeZone: string;

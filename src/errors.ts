@@ -344,6 +344,17 @@ export const ERRORS = {
     detail: { en: "The technician is not approved or lacks a required skill.", zh: "该技师未通过审核或缺少所需技能。" },
   },
   TECHNICIAN_NOT_APPROVED: { status: 409, detail: { en: "The technician is not approved yet.", zh: "技师尚未通过审核。" } },
+  DOCUMENTS_MISSING: {
+    status: 409,
+    detail: {
+      en: "Approved documents are missing for the applied skills: {missing}.",
+      zh: "所申请技能缺少已审核通过的证件：{missing}。",
+    },
+  },
+  PROFILE_CHANGE_PENDING: {
+    status: 409,
+    detail: { en: "A proposed change is already waiting for review.", zh: "已有一项资料变更正在等待审核。" },
+  },
   TECHNICIAN_EXISTS: { status: 409, detail: { en: "This phone already belongs to a technician.", zh: "该手机号已注册为技师。" } },
   HOME_OUTSIDE_CITIES: {
     status: 400,

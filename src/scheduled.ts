@@ -1,7 +1,8 @@
 /**
  * The cron trigger's work (every minute): payments, refunds and payouts the providers left
  * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), unpaid served orders
- * (split what arrived, remind, escalate to the exception queue), reminders that fell due, virtual-number bindings to make, retry or end,
+ * (split what arrived, remind, escalate to the exception queue), reminders that fell due, technicians' lifecycle
+ * (certificate reminders 30 and 7 days ahead, once each; expired certificates; suspensions that ended), virtual-number bindings to make, retry or end,
  * the coordinates backfill (rows from before coordinates were sealed), and a share of an unfinished D1
  * backup (the daily cron `BACKUP_CRON` starts one: `runDailyBackup`).
  * The outbox messages those steps write are sent to the queue when they are done (collected as
@@ -20,6 +21,7 @@ import { runBackup } from "./backups";
 import { runDueDeletions, runExportBackstop, runRetention } from "./privacy";
 import { recalculateLevels } from "./credit";
 import { lapseCertifications } from "./training";
+import { runLifecycle } from "./technicians";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -115,6 +117,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
         // Expired training certifications: their technicians are reloaded in the cells without the skill.
         const lapsed = await lapseCertifications(env, now);
         if (lapsed > 0) logger.info("training.certifications_lapsed", { lapsed });
+      },
+    ],
+    [
+      "technician-lifecycle",
+      async () => {
+        // Certificate reminders (30 and 7 days, once each), expired certificates, suspensions ended.
+        const summary = await runLifecycle(env, now);
+        if (summary.reminded || summary.expired || summary.reinstated) logger.info("technician_lifecycle", { ...summary });
       },
     ],
     [

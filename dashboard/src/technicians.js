@@ -5,7 +5,7 @@ import { api, download } from "./api.js";
 import { html, useApp, useAsync, Action, Badge, Drawer, Loading, when } from "./ui.js";
 import { ProfilePreview } from "./technician-profile.js";
 
-const STATUSES = ["pending", "approved", "rejected", "suspended"];
+const STATUSES = ["pending", "approved", "rejected", "suspended", "removed"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 export function Technicians() {
@@ -71,6 +71,26 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
   const [reason, setReason] = useState("");
   const [kind, setKind] = useState("id_card");
   const [file, setFile] = useState(null);
+  const [until, setUntil] = useState("");
+  /** Approves or rejects one document (each is decided on its own; a reason is needed to reject). */
+  const decideDoc = async (documentId, decision) => {
+    await api(`/v1/admin/technicians/${id}/documents/${documentId}/decision`, {
+      method: "POST",
+      body: decision === "reject" ? { decision, reason } : { decision },
+    });
+    docs.reload();
+    tech.reload();
+  };
+  /**
+   * Suspends (reason and end date), reinstates or removes (reason).
+   * @param {"suspend" | "reinstate" | "remove"} action
+   */
+  const setStatus = async (action) => {
+    const body = action === "suspend" ? { reason, until: new Date(until).toISOString() } : action === "remove" ? { reason } : {};
+    await api(`/v1/admin/technicians/${id}/${action}`, { method: "POST", body });
+    tech.reload();
+    onChanged();
+  };
   /** @param {"approve" | "reject"} decision */
   const decide = async (decision) => {
     await api(`/v1/admin/technicians/${id}/${decision}`, { method: "POST", body: decision === "reject" ? { reason } : {} });
@@ -100,7 +120,43 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
             <dd>${x.rating.toFixed(2)} (${x.ratingCount})</dd>
             <dt>${t("merchant")}</dt>
             <dd>${x.merchantId ? (merchants.find((m) => m.id === x.merchantId)?.name ?? x.merchantId) : "—"}</dd>
+            ${
+              x.statusReason &&
+              html`<dt>${t("statusReason")}</dt>
+                <dd>${x.statusReason}</dd>`
+            }
+            ${
+              x.suspendedUntil &&
+              html`<dt>${t("suspendUntil")}</dt>
+                <dd>${when(x.suspendedUntil)}</dd>`
+            }
+            ${
+              x.lapsedSkills.length > 0 &&
+              html`<dt>${t("lapsedSkills")}</dt>
+                <dd data-testid="lapsed-skills">${x.lapsedSkills.join(", ")}</dd>`
+            }
           </dl>
+          ${
+            (x.status === "approved" || x.status === "suspended") &&
+            html`<div class="inline-form">
+              <input placeholder=${t("statusReason")} value=${reason} onInput=${(e) => setReason(e.currentTarget.value)} />
+              <input
+                type="datetime-local"
+                aria-label=${t("suspendUntil")}
+                value=${until}
+                onInput=${(e) => setUntil(e.currentTarget.value)}
+              />
+              <${Action} label=${t("suspend")} run=${() => setStatus("suspend")} disabled=${!reason.trim() || !until} testid="suspend" />
+              ${x.status === "suspended" && html`<${Action} label=${t("reinstate")} run=${() => setStatus("reinstate")} testid="reinstate" />`}
+              <${Action}
+                label=${t("removeTechnician")}
+                run=${() => setStatus("remove")}
+                kind="danger"
+                disabled=${!reason.trim()}
+                testid="remove"
+              />
+            </div>`
+          }
           ${
             (x.status === "pending" || x.status === "rejected") &&
             html`<div class="inline-form">
@@ -125,6 +181,19 @@ function TechnicianDrawer({ id, onClose, onChanged }) {
                   html`<li>
                     <${Badge} value=${d.status} /> ${t(d.kind)} · ${d.contentType} · ${(d.size / 1024).toFixed(0)} KB · ${when(d.createdAt)}
                     <button class="link" onClick=${() => download(d.url, `${d.kind}-${d.id}`)}>⬇</button>
+                    ${d.expiresAt && html`<span class="small"> · ${d.expired ? t("documentExpired") : `${t("documentExpires")} ${when(d.expiresAt)}`}</span>`}
+                    ${
+                      d.status === "pending" &&
+                      html`<span data-testid=${`doc-${d.kind}`}>
+                        <${Action}
+                          label=${t("approve")}
+                          run=${() => decideDoc(d.id, "approve")}
+                          kind="primary"
+                          testid=${`approve-doc-${d.id}`}
+                        />
+                        <${Action} label=${t("reject")} run=${() => decideDoc(d.id, "reject")} kind="danger" disabled=${!reason.trim()} />
+                      </span>`
+                    }
                     ${d.reviewReason && html`<div class="muted small">${d.reviewReason}</div>`}
                   </li>`,
               )}

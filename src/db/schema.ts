@@ -177,7 +177,20 @@ export const technicians = sqliteTable(
       .notNull()
       .references(() => cities.id),
     serviceRadiusKm: real("service_radius_km").notNull(),
-    status: text("status", { enum: ["pending", "approved", "rejected", "suspended"] }).notNull(),
+    /** `removed` is final: no offers, not in availability, never reinstated (src/technicians lifecycle). */
+    status: text("status", { enum: ["pending", "approved", "rejected", "suspended", "removed"] }).notNull(),
+    /** The real (legal) name given when applying, sealed for its row (table, field `real_name`, technician id). */
+    realNameEnc: text("real_name_enc"),
+    /** Why the technician was last suspended or removed (shown to staff). */
+    statusReason: text("status_reason"),
+    /** A suspension ends here (the cron reinstates the technician); null while not suspended. */
+    suspendedUntil: integer("suspended_until"),
+    /**
+     * Skills no longer offered because a required document (configured per skill in
+     * skill_required_documents) expired or was not approved; dispatch and the cells see `skills`
+     * without these until a renewed document is approved.
+     */
+    lapsedSkills: text("lapsed_skills", { mode: "json" }).$type<string[]>().notNull().default([]),
     /** Average rating × 100 (e.g. 487 = 4.87). */
     ratingX100: integer("rating_x100").notNull().default(500),
     ratingCount: integer("rating_count").notNull().default(0),
@@ -199,6 +212,9 @@ export const technicians = sqliteTable(
     index("technicians_cell_idx").on(t.homeCell),
     index("technicians_city_idx").on(t.cityId, t.status),
     index("technicians_home_pending_idx").on(t.id).where(sql.raw(HOME_PENDING_SQL)),
+    index("technicians_suspended_idx")
+      .on(t.suspendedUntil)
+      .where(sql`${t.suspendedUntil} IS NOT NULL`),
   ],
 );
 
@@ -965,9 +981,62 @@ export const technicianDocuments = sqliteTable(
     reviewedBy: text("reviewed_by"),
     reviewedAt: integer("reviewed_at"),
     uploadedBy: text("uploaded_by").notNull(),
+    /** When the certificate stops being valid (ms); null: it does not expire. */
+    expiresAt: integer("expires_at"),
+    /** When the 30-day and the 7-day expiry reminders were written to the outbox (each once). */
+    reminded30At: integer("reminded30_at"),
+    reminded7At: integer("reminded7_at"),
+    /** When the cron found it expired and took the skills it proves out of dispatch. */
+    expiredAt: integer("expired_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("technician_documents_technician_idx").on(t.technicianId, t.id)],
+  (t) => [
+    index("technician_documents_technician_idx").on(t.technicianId, t.id),
+    index("technician_documents_expiry_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.expiresAt} IS NOT NULL AND ${t.expiredAt} IS NULL`),
+  ],
+);
+
+/** The document kinds a skill requires (e.g. `health` for nursing); operators edit them. */
+export const skillRequiredDocuments = sqliteTable(
+  "skill_required_documents",
+  {
+    skillCode: text("skill_code").notNull(),
+    kind: text("kind", { enum: ["id_card", "certificate", "health", "other"] }).notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.skillCode, t.kind] })],
+);
+
+/**
+ * A technician's proposed profile change (name, skills, service radius, service area): staff
+ * approve or reject it. At most one pending per technician.
+ */
+export const technicianChangeRequests = sqliteTable(
+  "technician_change_requests",
+  {
+    id: text("id").primaryKey(),
+    technicianId: text("technician_id")
+      .notNull()
+      .references(() => technicians.id),
+    /** The proposed values: name, skills, serviceRadiusKm, home (the new service area's centre, ~1 km). */
+    changes: text("changes", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** The exact new home when the area changes, sealed for its row (table, field `home`, request id). */
+    homeEnc: text("home_enc"),
+    status: text("status", { enum: ["pending", "approved", "rejected", "withdrawn"] }).notNull(),
+    reason: text("reason"),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("technician_change_requests_status_idx").on(t.status, t.id),
+    uniqueIndex("technician_change_requests_pending_uq")
+      .on(t.technicianId)
+      .where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 /**

@@ -568,6 +568,53 @@ function moneyNotices(m: OutboxEnvelope): Notice[] {
   }
 }
 
+/** What a technician's document is called in a notice. */
+export const DOCUMENT_KIND_NAMES: Record<string, Localized> = {
+  id_card: { zh: "身份证", en: "ID card" },
+  certificate: { zh: "资格证书", en: "certificate" },
+  health: { zh: "健康证", en: "health certificate" },
+  other: { zh: "证件", en: "document" },
+};
+
+/** A technician's certificate expiring in 30 or 7 days, or expired (its skills no longer offered). */
+function documentNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
+  const p = m.payload;
+  const documentId = str(p.documentId);
+  const what = DOCUMENT_KIND_NAMES[str(p.kind) ?? "other"] ?? DOCUMENT_KIND_NAMES.other!;
+  if (!documentId) return [];
+  if (m.topic === "technician.document_expired") {
+    const skills = Array.isArray(p.skills) ? p.skills.filter((s): s is string => typeof s === "string") : [];
+    return [
+      notice(
+        "technician",
+        "document.expired",
+        { zh: `${what.zh}已过期`, en: `Your ${what.en} expired` },
+        {
+          zh: "相关技能已暂停接单，请上传新的证件并等待审核。",
+          en: "The skills it proves get no orders until a renewed document is approved.",
+        },
+        ALL,
+        { documentId, skills },
+      ),
+    ];
+  }
+  const lead = str(p.lead);
+  const expiresAt = typeof p.expiresAt === "number" ? p.expiresAt : null;
+  if ((lead !== "30d" && lead !== "7d") || expiresAt === null) return [];
+  const days = lead === "30d" ? 30 : 7;
+  const when = localWhen(expiresAt, timeZone);
+  return [
+    notice(
+      "technician",
+      `document.expiring.${lead}`,
+      { zh: `${what.zh}将于${days}天内过期`, en: `Your ${what.en} expires within ${days} days` },
+      { zh: `有效期至 ${when.zh}，请及时上传新证件。`, en: `Valid until ${when.en}; upload a renewed one in time.` },
+      lead === "7d" ? ALL : APP,
+      { documentId, lead, expiresAt: new Date(expiresAt).toISOString() },
+    ),
+  ];
+}
+
 /**
  * The notices one message gives rise to. Unknown topics give none: they may be for other consumers.
  * `timeZone` is the order's city zone, for the times written in the texts.
@@ -590,6 +637,9 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return chatNotices(m);
     case "ticket.changed":
       return ticketNotices(m);
+    case "technician.document_expiring":
+    case "technician.document_expired":
+      return documentNotices(m, timeZone);
     default:
       return moneyNotices(m);
   }

@@ -61,6 +61,15 @@ export const outboxMessage = z.discriminatedUnion("topic", [
   }),
   kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
   kind("withdrawal.failed", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
+  // A technician's certificate expires soon (`lead` before `expiresAt`), or expired (its skills lapse).
+  kind("technician.document_expiring", {
+    technicianId: id,
+    documentId: id,
+    kind: z.string(),
+    lead: z.enum(["30d", "7d"]),
+    expiresAt: z.number(),
+  }),
+  kind("technician.document_expired", { technicianId: id, documentId: id, kind: z.string(), skills: z.array(z.string()) }),
 ]);
 
 /** The topics this union knows; a message of another topic is for other consumers. */

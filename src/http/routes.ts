@@ -14,7 +14,7 @@ import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { privacyRoutes } from "../privacy";
-import { payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
+import { lifecycleRoutes, payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
 import { trainingRoutes } from "../training";
 import { visitRoutes } from "../visit";
@@ -37,6 +37,7 @@ export const routes = [
   merchantsRoutes,
   catalogRoutes,
   techniciansRoutes,
+  lifecycleRoutes,
   scheduleRoutes,
   presenceRoutes,
   payeesRoutes,

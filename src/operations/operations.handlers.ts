@@ -23,8 +23,12 @@ function reportAnswer(c: Context<AppEnv>, name: string, format: "json" | "csv", 
   });
 }
 
-const upload = async (c: Context<AppEnv>, kind: documents.DocumentUpload["kind"]): Promise<documents.DocumentUpload> => ({
+const upload = async (
+  c: Context<AppEnv>,
+  { kind, expiresOn }: { kind: documents.DocumentUpload["kind"]; expiresOn?: string },
+): Promise<documents.DocumentUpload> => ({
   kind,
+  ...(expiresOn === undefined ? {} : { expiresOn }),
   contentType: c.req.header("Content-Type"),
   body: await c.req.arrayBuffer(),
 });
@@ -71,7 +75,7 @@ export default createRouter()
     return reportAnswer(c, "utilisation", q.format, await reports.utilisation(c.env, authOf(c), q));
   })
   .openapi(docRoutes.uploadForTechnician, async (c) =>
-    c.json(await documents.uploadForTechnician(c.env, authOf(c), c.req.valid("param").id, await upload(c, c.req.valid("query").kind)), 201),
+    c.json(await documents.uploadForTechnician(c.env, authOf(c), c.req.valid("param").id, await upload(c, c.req.valid("query"))), 201),
   )
   .openapi(docRoutes.listForTechnician, async (c) =>
     c.json(await documents.technicianDocuments(c.env, authOf(c), c.req.valid("param").id, c.req.valid("query")), 200),
@@ -82,6 +86,6 @@ export default createRouter()
     return c.body(file.body, 200, fileHeaders(file, "private, no-store"));
   })
   .openapi(docRoutes.uploadOwn, async (c) =>
-    c.json(await documents.uploadOwn(c.env, authOf(c), await upload(c, c.req.valid("query").kind)), 201),
+    c.json(await documents.uploadOwn(c.env, authOf(c), await upload(c, c.req.valid("query"))), 201),
   )
   .openapi(docRoutes.listOwn, async (c) => c.json(await documents.ownDocuments(c.env, authOf(c), c.req.valid("query")), 200));

@@ -4,8 +4,8 @@ import { requireRole } from "../http/auth";
 import { DOCUMENT_MAX_BYTES, documentTooLarge } from "./documents.service";
 import { authErrors, bearer, CursorQuery, jsonContent, LimitQuery, page } from "../http/openapi";
 
-const Binary = z.string().openapi({ type: "string", format: "binary" });
-const fileContent = {
+export const Binary = z.string().openapi({ type: "string", format: "binary" });
+export const fileContent = {
   "image/jpeg": { schema: Binary },
   "image/png": { schema: Binary },
   "image/webp": { schema: Binary },
@@ -13,7 +13,7 @@ const fileContent = {
 };
 
 // The app-wide JSON body limit skips these uploads; this is theirs.
-const documentBodyLimit = bodyLimit({
+export const documentBodyLimit = bodyLimit({
   maxSize: DOCUMENT_MAX_BYTES,
   onError: () => {
     throw documentTooLarge();
@@ -28,10 +28,16 @@ const Id = (name: string, example: string) =>
     .openapi({ param: { name, in: "path" }, example });
 const TechnicianParam = z.object({ id: Id("id", "tch_demo001") });
 const DocumentParam = TechnicianParam.extend({ documentId: Id("documentId", "doc_01JD3Q8Z6X9V4M2K7T5R1N0PAB") });
-const Kind = z.object({
+export const DOCUMENT_KINDS = ["id_card", "certificate", "health", "other"] as const;
+export const Kind = z.object({
   kind: z
-    .enum(["id_card", "certificate", "health", "other"])
+    .enum(DOCUMENT_KINDS)
     .openapi({ description: "id_card, certificate (skill or trade licence), health (health certificate), other" }),
+  expiresOn: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .openapi({ description: "The certificate's expiry date (YYYY-MM-DD, end of that day UTC+8); reminders go out 30 and 7 days before" }),
 });
 
 export const Document = z
@@ -41,16 +47,22 @@ export const Document = z
     kind: z.string(),
     contentType: z.string(),
     size: z.number().int().openapi({ description: "bytes" }),
-    status: z.enum(["pending", "approved", "rejected"]).openapi({ description: "Decided with the technician's application" }),
+    status: z
+      .enum(["pending", "approved", "rejected"])
+      .openapi({ description: "Decided one by one by staff (POST …/documents/{documentId}/decision)" }),
     reviewReason: z.string().nullable(),
     reviewedAt: z.string().nullable(),
+    expiresAt: z.string().nullable().openapi({ description: "When the certificate stops being valid; null: it does not expire" }),
+    expired: z
+      .boolean()
+      .openapi({ description: "The expiry passed: the skills it proves are not offered until a renewed one is approved" }),
     url: z.string().openapi({ description: "GET it with a staff access token (audited)" }),
     createdAt: z.string(),
   })
   .openapi("TechnicianDocument");
 
 const uploadDescription =
-  "The body is the file itself: `Content-Type` image/jpeg, image/png, image/webp or application/pdf (else 415), at most 10 MB (else 413 DOCUMENT_TOO_LARGE), its bytes of that format (else 400 DOCUMENT_INVALID); at most 30 a technician (409 DOCUMENT_LIMIT). Stored in R2, status `pending` until the application is approved or rejected. Audited.";
+  "The body is the file itself: `Content-Type` image/jpeg, image/png, image/webp or application/pdf (else 415), at most 10 MB (else 413 DOCUMENT_TOO_LARGE), its bytes of that format (else 400 DOCUMENT_INVALID); at most 30 a technician (409 DOCUMENT_LIMIT). Stored in R2, status `pending` until staff decide it (each document on its own). `expiresOn` must be a real date in the future (else 400). Audited.";
 
 export const uploadForTechnician = createRoute({
   operationId: "uploadTechnicianDocument",

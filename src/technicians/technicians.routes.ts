@@ -3,7 +3,7 @@ import { requireRole } from "../http/auth";
 import { authErrors, bearer, CursorQuery, jsonBody, jsonContent, LimitQuery, page } from "../http/openapi";
 import { LatLngSchema } from "../catalog/cities.routes";
 
-const TECHNICIAN_STATUSES = ["pending", "approved", "rejected", "suspended"] as const;
+export const TECHNICIAN_STATUSES = ["pending", "approved", "rejected", "suspended", "removed"] as const;
 
 export const Technician = z
   .object({
@@ -17,7 +17,17 @@ export const Technician = z
     homeCell: z.string().openapi({ description: "H3 cell of the home at H3_RESOLUTION: the cell that owns the calendar" }),
     cityId: z.string(),
     serviceRadiusKm: z.number(),
-    status: z.enum(TECHNICIAN_STATUSES),
+    status: z
+      .enum(TECHNICIAN_STATUSES)
+      .openapi({ description: "Only `approved` technicians get offers and show in availability; `removed` is final" }),
+    statusReason: z.string().nullable().openapi({ description: "Why it was suspended or removed" }),
+    suspendedUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: "When a suspension ends: the technician is reinstated automatically then" }),
+    lapsedSkills: z
+      .array(z.string())
+      .openapi({ description: "Skills not offered because a required document expired, until a renewed one is approved" }),
     rating: z.number().openapi({ example: 4.87 }),
     ratingCount: z.number().int(),
     createdAt: z.string().openapi({ example: "2026-11-22T02:00:00.000Z" }),
@@ -132,7 +142,8 @@ export const approveTechnician = createRoute({
   summary: "Approve a technician (operators, or its merchant's admin)",
   description:
     "From `pending`, or from `rejected` to reconsider an applicant (a phone can be registered only once). " +
-    "Any other status is 409 INVALID_TRANSITION. Audited.",
+    "Every document the technician's skills require (GET /v1/admin/skill-documents) must be approved and unexpired first, " +
+    "else 409 DOCUMENTS_MISSING with `missing` [{skill, kind}]. Any other status is 409 INVALID_TRANSITION. Audited.",
   security: bearer,
   middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
   request: { params: TechnicianId },
@@ -145,7 +156,8 @@ export const rejectTechnician = createRoute({
   path: "/v1/admin/technicians/{id}/reject",
   tags: ["Technicians"],
   summary: "Reject a pending technician with a reason (operators, or its merchant's admin)",
-  description: "Only from `pending`; any other status is 409 INVALID_TRANSITION. The reason goes to the audit log.",
+  description:
+    "Only from `pending`; any other status is 409 INVALID_TRANSITION. Documents still pending are rejected with it. The reason goes to the audit log.",
   security: bearer,
   middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
   request: { params: TechnicianId, body: jsonBody(RejectTechnician) },

@@ -29,6 +29,7 @@ import { pushTechnician } from "../cells/cells.service";
 import { requirePhone } from "../identity/auth.service";
 import { cityAt } from "../catalog/cities.service";
 import { merchantScope } from "../identity/scope";
+import { requireDocuments } from "./requirements.service";
 
 export interface TechnicianView {
   id: string;
@@ -43,6 +44,12 @@ export interface TechnicianView {
   cityId: string;
   serviceRadiusKm: number;
   status: TechnicianStatus;
+  /** Why it was suspended or removed; null otherwise. */
+  statusReason: string | null;
+  /** When a suspension ends (the technician is reinstated then). */
+  suspendedUntil: string | null;
+  /** Skills not offered until a renewed required document is approved. */
+  lapsedSkills: string[];
   rating: number;
   ratingCount: number;
   createdAt: string;
@@ -65,7 +72,12 @@ export interface TechnicianQuery {
   cursor?: string;
 }
 
-async function view(pii: Pii, { technician: t, phoneEnc }: TechnicianWithPhone, viewerAccountId: string): Promise<TechnicianView> {
+/** A technician as the API shows it (the phone masked for everyone but the technician). */
+export async function technicianView(
+  pii: Pii,
+  { technician: t, phoneEnc }: TechnicianWithPhone,
+  viewerAccountId: string,
+): Promise<TechnicianView> {
   const phone = await pii.decrypt("phone", phoneEnc);
   return {
     id: t.id,
@@ -79,6 +91,9 @@ async function view(pii: Pii, { technician: t, phoneEnc }: TechnicianWithPhone, 
     cityId: t.cityId,
     serviceRadiusKm: t.serviceRadiusKm,
     status: t.status,
+    statusReason: t.statusReason,
+    suspendedUntil: t.suspendedUntil === null ? null : new Date(t.suspendedUntil).toISOString(),
+    lapsedSkills: t.lapsedSkills,
     rating: t.ratingX100 / 100,
     ratingCount: t.ratingCount,
     createdAt: new Date(t.createdAt).toISOString(),
@@ -147,6 +162,10 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
     cityId: city.id,
     serviceRadiusKm: input.serviceRadiusKm,
     status: "pending",
+    realNameEnc: null,
+    statusReason: null,
+    suspendedUntil: null,
+    lapsedSkills: [],
     ratingX100: 500,
     ratingCount: 0,
     creditScore: 600,
@@ -181,14 +200,14 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
     });
   }
   await pushTechnician(env, row.id);
-  return view(pii, { technician: row, phoneEnc }, actor.accountId);
+  return technicianView(pii, { technician: row, phoneEnc }, actor.accountId);
 }
 
 /** One technician the caller may see (a merchant_admin: its merchant's only; others are 404). */
 export async function getTechnician(env: Env, actor: Auth, id: string): Promise<TechnicianView> {
   const found = await findTechnician(getDb(env), id, merchantScope(actor));
   if (!found) throw notFound("Technician");
-  return view(await Pii.fromEnv(env), found, actor.accountId);
+  return technicianView(await Pii.fromEnv(env), found, actor.accountId);
 }
 
 /** A page of the technicians the caller may see, filtered by city, home cell and status. */
@@ -209,7 +228,7 @@ export async function queryTechnicians(
     query.limit + 1,
   );
   const pii = await Pii.fromEnv(env);
-  return toPage(await Promise.all(rows.map((r) => view(pii, r, actor.accountId))), query.limit);
+  return toPage(await Promise.all(rows.map((r) => technicianView(pii, r, actor.accountId))), query.limit);
 }
 
 /**
@@ -246,12 +265,16 @@ async function decide(env: Env, actor: Auth, id: string, decision: keyof typeof 
   const found = await findTechnician(db, id, scope);
   if (!found) throw notFound("Technician");
   const { from, to } = DECISIONS[decision];
+  // Each document is decided on its own; approval needs every one the skills require approved.
+  if (decision === "approve" && (from as readonly TechnicianStatus[]).includes(found.technician.status)) {
+    await requireDocuments(env, id, found.technician.skills);
+  }
   if (!(await transitionTechnician(db, id, [...from], to))) {
     const current = (await findTechnician(db, id, scope))?.technician.status ?? found.technician.status;
     throw AppError.of("INVALID_TRANSITION", { status: current }, { extra: { status: current } });
   }
-  // The application's pending qualification documents are decided with it.
-  const documents = await decidePendingDocuments(db, id, to, actor.accountId, reason ?? null);
+  // A rejected application's documents still pending are rejected with it (approved ones stay).
+  const documents = decision === "reject" ? await decidePendingDocuments(db, id, "rejected", actor.accountId, reason ?? null) : 0;
   await appendAudit(db, {
     actorId: actor.accountId,
     action: `technician.${decision}`,
@@ -261,10 +284,14 @@ async function decide(env: Env, actor: Auth, id: string, decision: keyof typeof 
   });
   // The home cell's copy of the profile follows at once (availability would also resync it).
   await pushTechnician(env, id);
-  return getTechnician(env, actor, id);
+  // The status this decision set (a concurrent reconsideration may already have moved it on).
+  return { ...(await getTechnician(env, actor, id)), status: to };
 }
 
-/** Approves a pending (or previously rejected) technician; 409 INVALID_TRANSITION from any other status. Audited. */
+/**
+ * Approves a pending (or previously rejected) technician; 409 INVALID_TRANSITION from any other
+ * status, 409 DOCUMENTS_MISSING while a document its skills require is not approved. Audited.
+ */
 export function approveTechnician(env: Env, actor: Auth, id: string): Promise<TechnicianView> {
   return decide(env, actor, id, "approve");
 }

@@ -13,9 +13,10 @@
 import type { Role } from "../../src/domain/roles";
 import { newId } from "../../src/lib/ids";
 import { serviceBody } from "../support/catalog";
-import { call, signIn, uniquePhone } from "../support/http";
+import { call, callBytes, signIn, uniquePhone } from "../support/http";
 import type { Actor, Objects } from "../support/matrix-world";
 import { JPEG, PNG } from "../support/visit";
+import { addTechnician } from "../support/world";
 import { completeBackupFixture } from "../support/backups";
 import { freshDeletionId, freshExportLink, POLICY, readyExport } from "../support/privacy";
 
@@ -93,6 +94,27 @@ async function penaltyOfA(o: Objects): Promise<string> {
     body: { kind: "penalty", reasonCode: "PENALTY_MISCONDUCT", amount: 0, points: 1 },
   });
   return res.body.id as string;
+}
+
+/** An approved technician of merchant A with a skill no service of the world needs (free to suspend). */
+const spares = new WeakMap<Objects, Promise<string>>();
+function spareTechnician(o: Objects): Promise<string> {
+  let id = spares.get(o);
+  if (!id) {
+    id = addTechnician(o.m.w, o.m.w.center, { merchantId: o.m.merchantA, skills: [o.m.w.otherSkill] }).then((t) => t.id);
+    spares.set(o, id);
+  }
+  return id;
+}
+
+/** A fresh account that has applied to be a technician. */
+async function freshApplicant(o: Objects) {
+  const s = await signIn();
+  await call("POST", "/v1/me/technician-application", {
+    token: s.token,
+    body: { realName: "李四", name: "小李", skills: [o.m.w.otherSkill], home: o.m.w.center },
+  });
+  return s;
 }
 
 /** A fresh account's refresh token (logout needs one that is the caller's own). */
@@ -350,6 +372,92 @@ export const MATRIX: Record<string, MatrixEntry> = {
     reach: STAFF_A,
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/technicians/${await o.applicant()}/reject`, body: { reason: "incomplete" } }),
+  },
+  // technician lifecycle
+  "POST /v1/me/technician-application": {
+    roles: "signed-in",
+    request: (o) => ({
+      path: "/v1/me/technician-application",
+      body: { realName: "王小明", name: "小王", skills: [o.m.w.otherSkill], home: o.m.w.center },
+    }),
+  },
+  "GET /v1/me/technician-application": {
+    roles: "signed-in",
+    // Anyone signed in reads their own application; each caller here is a fresh applicant.
+    token: async (o) => (await freshApplicant(o)).token,
+    request: () => ({ path: "/v1/me/technician-application" }),
+  },
+  "POST /v1/me/technician-application/documents": {
+    roles: "signed-in",
+    token: async (o) => (await freshApplicant(o)).token,
+    request: () => ({ path: "/v1/me/technician-application/documents?kind=health", bytes: { type: "image/jpeg", bytes: JPEG } }),
+  },
+  "GET /v1/admin/technicians/{id}/application": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/application` }),
+  },
+  "POST /v1/admin/technicians/{id}/documents/{documentId}/decision": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => {
+      const doc = await callBytes("POST", `/v1/admin/technicians/${o.m.techA.id}/documents?kind=other`, {
+        token: o.m.sessions.admin.token,
+        type: "image/jpeg",
+        bytes: JPEG,
+      });
+      return { path: `/v1/admin/technicians/${o.m.techA.id}/documents/${doc.body.id}/decision`, body: { decision: "approve" } };
+    },
+  },
+  "POST /v1/admin/technicians/{id}/suspend": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    // Not techA: the shared world's orders need it.
+    request: async (o) => ({
+      path: `/v1/admin/technicians/${await spareTechnician(o)}/suspend`,
+      body: { reason: "matrix", until: new Date(Date.now() + 86_400_000).toISOString() },
+    }),
+  },
+  "POST /v1/admin/technicians/{id}/reinstate": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/technicians/${await spareTechnician(o)}/reinstate`, body: {} }),
+  },
+  "POST /v1/admin/technicians/{id}/remove": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/technicians/${await o.applicant()}/remove`, body: { reason: "matrix" } }),
+  },
+  "POST /v1/technician/profile-changes": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/profile-changes", body: { serviceRadiusKm: 9 } }),
+  },
+  "GET /v1/technician/profile-changes": { roles: TECH, request: () => ({ path: "/v1/technician/profile-changes" }) },
+  "GET /v1/admin/technician-changes": { roles: STAFF, request: () => ({ path: "/v1/admin/technician-changes?status=pending" }) },
+  "POST /v1/admin/technician-changes/{id}/decision": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => {
+      const proposed = await call("POST", "/v1/technician/profile-changes", {
+        token: o.m.sessions.techA.token,
+        body: { serviceRadiusKm: 8 },
+      });
+      const id =
+        proposed.status === 201
+          ? proposed.body.id
+          : (await call("GET", "/v1/technician/profile-changes", { token: o.m.sessions.techA.token })).body.items[0].id;
+      return { path: `/v1/admin/technician-changes/${id}/decision`, body: { decision: "reject", reason: "matrix" } };
+    },
+  },
+  "GET /v1/admin/skill-documents": { roles: STAFF, request: () => ({ path: "/v1/admin/skill-documents" }) },
+  "PUT /v1/admin/skill-documents/{skill}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/skill-documents/${o.m.w.otherSkill}`, body: { kinds: [] } }),
   },
   "GET /v1/admin/technicians/{id}/shifts": {
     roles: STAFF,

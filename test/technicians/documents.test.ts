@@ -22,7 +22,7 @@ const auditCount = async (action: string, technicianId: string) =>
     .first<{ n: number }>())!.n;
 
 describe("technician qualification documents", () => {
-  it("stores uploads in R2 as pending, lists them, serves the bytes (audited) and decides them with the application", async () => {
+  it("stores uploads in R2 as pending, lists them, serves the bytes (audited); approving the application leaves each document to its own decision", async () => {
     const w = await createWorld(freshCenter());
     const t = await addTechnician(w, w.center, { approve: false });
     const id = await uploadFor(w.admin.token, t.id, "id_card", "image/png", PNG);
@@ -50,8 +50,12 @@ describe("technician qualification documents", () => {
 
     expect((await call("POST", `/v1/admin/technicians/${t.id}/approve`, { token: w.admin.token, body: {} })).status).toBe(200);
     const after = await call("GET", `/v1/admin/technicians/${t.id}/documents`, { token: w.admin.token });
-    expect(after.body.items.map((d: { status: string }) => d.status)).toEqual(["approved", "approved"]);
-    expect(after.body.items[0].reviewedAt).toEqual(expect.any(String));
+    expect(after.body.items.map((d: { status: string }) => d.status)).toEqual(["pending", "pending"]);
+    const decided = await call("POST", `/v1/admin/technicians/${t.id}/documents/${id.body.id}/decision`, {
+      token: w.admin.token,
+      body: { decision: "approve" },
+    });
+    expect(decided.body).toMatchObject({ status: "approved", reviewedAt: expect.any(String) });
   });
 
   it("rejects the pending documents with the application and its reason", async () => {

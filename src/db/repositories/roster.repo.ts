@@ -44,7 +44,8 @@ function toEntry(row: {
       id: t.id,
       merchantId: t.merchantId,
       name: t.name,
-      skills: t.skills,
+      // A skill whose required document lapsed is not offered until a renewed one is approved.
+      skills: t.lapsedSkills.length === 0 ? t.skills : t.skills.filter((s) => !t.lapsedSkills.includes(s)),
       serviceRadiusKm: t.serviceRadiusKm,
       status: t.status,
       ratingX100: t.ratingX100,
