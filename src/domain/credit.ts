@@ -9,8 +9,10 @@
 import type { Localized } from "../lib/locale";
 
 export const START_SCORE = 600;
-export const MIN_SCORE = 0;
-export const MAX_SCORE = 1000;
+// The levels, the score's bounds and the ranking's standing part live with the dispatch rules
+// (src/domain/dispatch.ts imports nothing, so the benchmarks load it as is).
+import { LEVELS, levelRank, MAX_SCORE, MIN_SCORE, clampScore, standingPart, type Level } from "./dispatch";
+export { LEVELS, levelRank, MAX_SCORE, MIN_SCORE, clampScore, standingPart, type Level };
 
 export const CREDIT_KINDS = [
   "rating",
@@ -25,11 +27,6 @@ export const CREDIT_KINDS = [
   "recalculated",
 ] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
-
-export const LEVELS = ["trainee", "standard", "gold", "diamond"] as const;
-export type Level = (typeof LEVELS)[number];
-
-export const clampScore = (x: number) => Math.min(MAX_SCORE, Math.max(MIN_SCORE, Math.round(x)));
 
 /**
  * Every reason a history line can give, with its points (null: decided case by case — a staff
@@ -126,12 +123,6 @@ export function levelFor(score: number, completedJobs: number, rules: LevelRules
 }
 
 /** A level's rank (trainee 0 … diamond 3). */
-export const levelRank = (level: Level) => LEVELS.indexOf(level);
-
-/** The dispatch ranking's standing part (0–1): three quarters the level, a quarter the score. */
-export function standingPart(level: Level, creditScore: number): number {
-  return 0.75 * (levelRank(level) / 3) + 0.25 * (clampScore(creditScore) / MAX_SCORE);
-}
 
 /** A visit started this long after the booked start counts as late. */
 export const LATE_GRACE_MS = 15 * 60_000;

@@ -1,5 +1,17 @@
 /** Dispatch scoring: after the hard constraints (checked in the cell), a weighted score per candidate. */
-import { standingPart, type Level } from "./credit";
+
+/** Technician levels (见习 / 标准 / 金牌 / 钻石), lowest first; the credit rules are in src/domain/credit.ts. */
+export const LEVELS = ["trainee", "standard", "gold", "diamond"] as const;
+export type Level = (typeof LEVELS)[number];
+export const MIN_SCORE = 0;
+export const MAX_SCORE = 1000;
+export const clampScore = (x: number) => Math.min(MAX_SCORE, Math.max(MIN_SCORE, Math.round(x)));
+export const levelRank = (level: Level) => LEVELS.indexOf(level);
+
+/** The dispatch ranking's standing part (0–1): three quarters the level, a quarter the score. */
+export function standingPart(level: Level, creditScore: number): number {
+  return 0.75 * (levelRank(level) / 3) + 0.25 * (clampScore(creditScore) / MAX_SCORE);
+}
 
 export interface DispatchWeights {
   travel: number;
