@@ -386,30 +386,21 @@ function RulesForm({ settings, done }) {
           (l) =>
             html`<tr data-level=${l}>
               <td>${t(`creditLevel_${l}`)}</td>
-              <td>
-                ${
-                  l === "trainee"
-                    ? "—"
-                    : html`<input
-                          name=${`${l}.minScore`}
-                          inputmode="numeric"
-                          value=${values[`${l}.minScore`]}
-                          onInput=${set(`${l}.minScore`)}
-                        /><${FieldError} error=${error} path=${`body.thresholds.${l}.minScore`} />`
-                }
-              </td>
-              <td>
-                ${
-                  l === "trainee"
-                    ? "—"
-                    : html`<input
-                          name=${`${l}.minJobs`}
-                          inputmode="numeric"
-                          value=${values[`${l}.minJobs`]}
-                          onInput=${set(`${l}.minJobs`)}
-                        /><${FieldError} error=${error} path=${`body.thresholds.${l}.minJobs`} />`
-                }
-              </td>
+              ${["minScore", "minJobs"].map(
+                (f) =>
+                  html`<td>
+                    ${
+                      l === "trainee"
+                        ? "—"
+                        : html`<input
+                              name=${`${l}.${f}`}
+                              inputmode="numeric"
+                              value=${values[`${l}.${f}`]}
+                              onInput=${set(`${l}.${f}`)}
+                            /><${FieldError} error=${error} path=${`body.thresholds.${l}.${f}`} />`
+                    }
+                  </td>`,
+              )}
               <td>
                 <input
                   name=${`${l}.share`}
