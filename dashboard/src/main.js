@@ -37,6 +37,7 @@ const Webhooks = lazy(() => import("./webhooks.js"), "Webhooks");
 const Operations = lazy(() => import("./operations.js"), "Operations");
 const Inbox = lazy(() => import("./inbox.js"), "Inbox");
 const Tickets = lazy(() => import("./tickets.js"), "Tickets");
+const Credit = lazy(() => import("./credit.js"), "Credit");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -191,6 +192,7 @@ function Shell({ session, t, lang, setLang }) {
     ...(isPlatform ? [["accounts", t("accounts")]] : []),
     ...(isPlatform ? [["operate", t("operate")]] : []),
     ...(isPlatform ? [["privacy", t("privacy")]] : []),
+    ...(isPlatform ? [["credit", t("credit")]] : []),
     ...(roles.includes("admin") ? [["audit", t("audit")]] : []),
   ];
   return html`<${Loading} state=${boot}
@@ -242,11 +244,13 @@ function Shell({ session, t, lang, setLang }) {
                                     ? html`<${Operate} />`
                                     : screen === "privacy" && isPlatform
                                       ? html`<${Privacy} />`
-                                      : screen === "webhooks"
-                                        ? html`<${Webhooks} />`
-                                        : screen === "audit"
-                                          ? html`<${AuditLog} />`
-                                          : html`<${LiveMap} />`;
+                                      : screen === "credit" && isPlatform
+                                        ? html`<${Credit} />`
+                                        : screen === "webhooks"
+                                          ? html`<${Webhooks} />`
+                                          : screen === "audit"
+                                            ? html`<${AuditLog} />`
+                                            : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>
