@@ -38,6 +38,7 @@ const Operations = lazy(() => import("./operations.js"), "Operations");
 const Inbox = lazy(() => import("./inbox.js"), "Inbox");
 const Tickets = lazy(() => import("./tickets.js"), "Tickets");
 const Credit = lazy(() => import("./credit.js"), "Credit");
+const Lifecycle = lazy(() => import("./lifecycle.js"), "Lifecycle");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -186,6 +187,7 @@ function Shell({ session, t, lang, setLang }) {
     ["money", t("money")],
     ["tickets", t("tickets")],
     ["webhooks", t("webhooks")],
+    ...(isPlatform ? [["lifecycle", t("lifecycle")]] : []),
     ...(isPlatform ? [["inbox", t("inbox")]] : []),
     ...(isPlatform ? [["notifications", t("deadLetters")]] : []),
     ...(isPlatform ? [["operations", t("operations")]] : []),
@@ -230,27 +232,29 @@ function Shell({ session, t, lang, setLang }) {
                       ? html`<${Setup} tab=${arg} />`
                       : screen === "money"
                         ? html`<${Money} tab=${arg} />`
-                        : screen === "inbox" && isPlatform
-                          ? html`<${Inbox} />`
-                          : screen === "tickets"
-                            ? html`<${Tickets} openId=${arg} />`
-                            : screen === "notifications" && isPlatform
-                              ? html`<${DeadLetters} />`
-                              : screen === "accounts" && isPlatform
-                                ? html`<${Accounts} />`
-                                : screen === "operations" && isPlatform
-                                  ? html`<${Operations} />`
-                                  : screen === "operate" && isPlatform
-                                    ? html`<${Operate} />`
-                                    : screen === "privacy" && isPlatform
-                                      ? html`<${Privacy} />`
-                                      : screen === "credit" && isPlatform
-                                        ? html`<${Credit} />`
-                                        : screen === "webhooks"
-                                          ? html`<${Webhooks} />`
-                                          : screen === "audit"
-                                            ? html`<${AuditLog} />`
-                                            : html`<${LiveMap} />`;
+                        : screen === "lifecycle" && isPlatform
+                          ? html`<${Lifecycle} />`
+                          : screen === "inbox" && isPlatform
+                            ? html`<${Inbox} />`
+                            : screen === "tickets"
+                              ? html`<${Tickets} openId=${arg} />`
+                              : screen === "notifications" && isPlatform
+                                ? html`<${DeadLetters} />`
+                                : screen === "accounts" && isPlatform
+                                  ? html`<${Accounts} />`
+                                  : screen === "operations" && isPlatform
+                                    ? html`<${Operations} />`
+                                    : screen === "operate" && isPlatform
+                                      ? html`<${Operate} />`
+                                      : screen === "privacy" && isPlatform
+                                        ? html`<${Privacy} />`
+                                        : screen === "credit" && isPlatform
+                                          ? html`<${Credit} />`
+                                          : screen === "webhooks"
+                                            ? html`<${Webhooks} />`
+                                            : screen === "audit"
+                                              ? html`<${AuditLog} />`
+                                              : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -63,7 +63,7 @@ export function Technicians() {
   </section>`;
 }
 
-function TechnicianDrawer({ id, onClose, onChanged }) {
+export function TechnicianDrawer({ id, onClose, onChanged }) {
   const { t, merchants, isPlatform } = useApp();
   const tech = useAsync(() => api(`/v1/admin/technicians/${id}`), [id]);
   const shifts = useAsync(() => api(`/v1/admin/technicians/${id}/shifts`), [id]);
