@@ -40,7 +40,7 @@ describe("data export", () => {
     const other = await customerWithOrder(w, tech, "乙");
 
     const ready = await readyExport(me.session.token);
-    expect(ready.progress).toEqual({ done: 9, total: 9 });
+    expect(ready.progress).toEqual({ done: 10, total: 10 });
     expect(ready.downloadUrl).toMatch(/^\/v1\/data-exports\/download\?token=/);
     const key = (await env.DB.prepare("SELECT r2_key FROM data_requests WHERE id = ?").bind(ready.id).first<{ r2_key: string }>())!.r2_key;
     expect(await env.BACKUPS.head(key)).not.toBeNull();
@@ -61,6 +61,8 @@ describe("data export", () => {
     expect(data.orders[0].timeline.length).toBeGreaterThan(3);
     expect(data.payments.payments.length).toBeGreaterThan(0);
     expect(data.technician).toBeNull();
+    // The conversations part (src/conversations): this person has none.
+    expect(data.conversations).toEqual({ conversations: [] });
     const text = JSON.stringify(data);
     for (const theirs of [
       other.session.phone,
@@ -142,13 +144,13 @@ describe("data export", () => {
       `INSERT INTO data_requests (id, account_id, kind, status, progress, client, lease_until, created_at, updated_at)
        VALUES (?, ?, 'export', 'running', ?, 'test', ?, ?, ?)`,
     )
-      .bind(id, s.accountId, JSON.stringify({ done: ["account", "consents"], total: 9 }), now - 1, now, now)
+      .bind(id, s.accountId, JSON.stringify({ done: ["account", "consents"], total: 10 }), now - 1, now, now)
       .run();
     await env.BACKUPS.put(`exports/${id}/parts/account.json`, JSON.stringify({ marker: "written-before" }));
     await env.BACKUPS.put(`exports/${id}/parts/consents.json`, "[]");
     expect((await runExportBackstop(env, now)).built).toBeGreaterThanOrEqual(1);
     const ready = await call("GET", `/v1/me/data-requests/${id}`, { token: s.token });
-    expect(ready.body).toMatchObject({ status: "ready", progress: { done: 9, total: 9 } });
+    expect(ready.body).toMatchObject({ status: "ready", progress: { done: 10, total: 10 } });
     const data = (await download(ready.body.downloadUrl)).body;
     // the part written before the interruption was kept, not built again
     expect(data.account).toEqual({ marker: "written-before" });

@@ -111,6 +111,13 @@ describe("retention", () => {
         byCell: false,
       },
       {
+        kind: "chats",
+        variable: "CHAT_RETENTION_DAYS",
+        unit: "days",
+        period: Number(env.CHAT_RETENTION_DAYS),
+        byCell: false,
+      },
+      {
         kind: "notification_deliveries",
         variable: "NOTIFICATION_DELIVERY_RETENTION_DAYS",
         unit: "days",

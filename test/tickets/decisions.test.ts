@@ -146,7 +146,14 @@ describe("refunds, coupons and penalties", () => {
       .bind(ticket.id)
       .all();
     expect(fact.results).toMatchObject([
-      { kind: "complaint_upheld", points: -30, score_after: before - 30, technician_id: t.tech.id, reason_code: "ticket.attitude" },
+      {
+        kind: "complaint_upheld",
+        points: -30,
+        score_after: before - 30,
+        technician_id: t.tech.id,
+        reason_code: "COMPLAINT_UPHELD",
+        source_type: "ticket",
+      },
     ]);
     const techView = (await call("GET", `/v1/tickets/${ticket.id}`, { token: t.techSession.token })).body;
     expect(techView.creditFact).toEqual({ points: -30, scoreAfter: before - 30 });
