@@ -1,10 +1,17 @@
 // A throw-away local Doorstep for browser tests and screenshots: a fresh persistence folder, the
 // migrations and demo data, then `wrangler dev` on 127.0.0.1:<port>. stop() ends wrangler (and its
 // workerd) and deletes the folder; it is safe to call more than once.
+//
+// Migrating and seeding take most of a server's start (several wrangler runs), so the first server
+// seeds a template folder under .cache/local-state/<key> and every server copies it. The key is a hash
+// of everything the seeded state depends on: the migrations, the seed scripts, the Worker's source
+// (the seed bundles its schema and encryption), the variables in .dev.vars and the day (the demo rows'
+// creation stamps); change any and the next server seeds a new template.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { buildDashboard } from "./build-dashboard.mjs";
 import { ROOT, WRANGLER_ENV, devVars, requireNode } from "./dev-env.mjs";
 import { applyMigrations, seed } from "./seed-local.mjs";
@@ -19,6 +26,65 @@ const VARS = {
   OTP_PHONE_COOLDOWN_SECONDS: "0",
   OTP_PHONE_LIMIT: "1000/3600",
 };
+
+/** Every file under `dir` (recursively), sorted, for the template key. */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** The key of the seeded state these sources and variables make. */
+function templateKey(empty) {
+  const hash = createHash("sha256");
+  hash.update(empty ? "empty\n" : "demo\n");
+  hash.update(`${new Date().toISOString().slice(0, 10)}\n`); // the demo rows' creation stamps are the seeding day
+  hash.update(JSON.stringify(devVars()));
+  const sources = [
+    ...filesUnder(join(ROOT, "migrations")),
+    ...filesUnder(join(ROOT, "src")),
+    join(ROOT, "scripts", "seed.ts"),
+    join(ROOT, "scripts", "seed-demo.ts"),
+    join(ROOT, "scripts", "seed-local.mjs"),
+    join(ROOT, "wrangler.toml"),
+  ];
+  for (const file of sources) {
+    if (!existsSync(file)) continue;
+    hash.update(relative(ROOT, file));
+    hash.update(readFileSync(file));
+  }
+  return hash.digest("hex").slice(0, 24);
+}
+
+/** A folder holding the migrated (and, unless `empty`, seeded) local state; made once per key. */
+async function seededTemplate(empty) {
+  const root = join(ROOT, ".cache", "local-state");
+  const template = join(root, templateKey(empty));
+  if (existsSync(template)) return template;
+  mkdirSync(root, { recursive: true });
+  const work = mkdtempSync(join(root, "seeding-"));
+  try {
+    if (empty) await applyMigrations(["--local", "--persist-to", work]);
+    else await seed({ persistTo: work });
+    // renamed into place only when complete, so a failed or interrupted seed never leaves a template
+    try {
+      renameSync(work, template);
+    } catch (err) {
+      if (!existsSync(template)) throw err; // another server made the same template meanwhile
+      rmSync(work, { recursive: true, force: true });
+    }
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  // older templates are of no further use
+  for (const entry of readdirSync(root)) {
+    if (entry !== template.split("/").pop() && !entry.startsWith("seeding-")) rmSync(join(root, entry), { recursive: true, force: true });
+  }
+  return template;
+}
 
 /**
  * `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`);
@@ -55,10 +121,7 @@ export async function startLocalServer({ port = 8800, quiet = true, vars: extraV
     const quietLog = console.log;
     if (quiet) console.log = () => {};
     try {
-      if (empty) {
-        devVars(); // the keys wrangler dev runs with (seed() makes sure of them too)
-        await applyMigrations(["--local", "--persist-to", dir]);
-      } else await seed({ persistTo: dir });
+      cpSync(await seededTemplate(empty), dir, { recursive: true });
     } finally {
       console.log = quietLog;
     }
