@@ -13,7 +13,9 @@
  * devices, WeChat bindings, number-privacy state), then the channels are called, then ONE D1 batch
  * writes what happened (notices, deliveries, failures, dead letters, stale devices, and the batch's
  * outbox rows marked sent: the consumer, not the producer, marks them). A message whose outbox row
- * does not exist (the write that collected it did not happen) is acknowledged and dropped.
+ * does not exist (the write that collected it did not happen) is acknowledged and dropped. The same
+ * read says whether any webhook subscription exists; only then are the messages handed to the
+ * webhooks queue. What was delivered is logged in one line per batch.
  */
 import { config } from "../config";
 import { getDb } from "../db/client";

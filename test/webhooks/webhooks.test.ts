@@ -75,7 +75,8 @@ describe("webhook deliveries", () => {
   // First in the file: no subscription exists yet.
   it("are not handed to the webhooks queue while no subscription exists (the notifications batch's read tells), and are once one does", async () => {
     const live = async () =>
-      (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_subscriptions WHERE status IN ('active', 'paused')").first<{ n: number }>())!.n;
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_subscriptions WHERE status IN ('active', 'paused')").first<{ n: number }>())!
+        .n;
     expect(await live()).toBe(0);
     const notify = async (m: OutboxMessage) => {
       const captured = capturingQueue();
