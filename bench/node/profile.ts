@@ -19,8 +19,8 @@ const { Client } = await import("./api.ts");
 const { TargetPool } = await import("./booking.ts");
 const { planPinning } = await import("./pinning.ts");
 const { installCleanup, stop, portInUse } = await import("./processes.ts");
-const { bundle, ensureAssets, ROOT, seedBenchTechnicians, seedDemo, startMiniflare } = await import("./runtime.ts");
-const { bookingStorms } = await import("./workloads.ts");
+const { bundle, ensureAssets, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, workerdPids } = await import("./runtime.ts");
+const { bookingStorms, doorstepProbe } = await import("./workloads.ts");
 const { buildWorld } = await import("./world.ts");
 
 const arg = (name: string, fallback: number) => {
@@ -119,7 +119,10 @@ try {
   await dt.send("Profiler.setSamplingInterval", { interval: 100 });
   await dt.send("Profiler.start");
   const t0 = performance.now();
-  const { levels } = await bookingStorms(api, world, pool, [[CLIENTS, BOOKINGS]], 120_000, "/v1/orders", undefined, 0);
+  // The CPU workerd spent (/proc, user + system), not the sampled wall time: other load on the machine hardly
+  // moves it. Read once the counters settle (the queue consumers after the answers), with the round trips counted.
+  const probe = doorstepProbe(api, world.admin.token, () => workerdPids(mf));
+  const { levels } = await bookingStorms(api, world, pool, [[CLIENTS, BOOKINGS]], 120_000, "/v1/orders", probe, 0);
   const elapsed = performance.now() - t0;
   const { profile } = await dt.send<{ profile: Profile }>("Profiler.stop");
   dt.close();
@@ -149,6 +152,13 @@ try {
     `\n${booked} bookings in ${Math.round(elapsed)} ms at ${CLIENTS} clients (${((booked / elapsed) * 1000).toFixed(1)}/s); ` +
       `sampled ${Math.round(sampled)} ms, busy ${Math.round(sampled - idle)} ms = ${((sampled - idle) / booked).toFixed(2)} ms per booking`,
   );
+  const { cpu, counts } = levels[0]!.measured ?? {};
+  if (cpu) console.log(`workerd CPU (/proc, user + system, while profiled): ${cpu.systemMs} ms = ${cpu.systemMsPerBooking} ms per booking`);
+  if (counts?.perBooking) console.log(`per booking, counted: ${JSON.stringify(counts.perBooking)}`);
+  for (const [source, c] of Object.entries(counts?.sources ?? {}))
+    console.log(
+      `  ${source}: ${c.invocations} invocations, ${c.d1RoundTrips} D1 round trips (${c.d1Statements} statements), cell ${JSON.stringify(c.cellCalls)}, ${c.queueSends} queue sends`,
+    );
   console.log("\nBy source (self time):");
   for (const line of top(
     selfTimes(profile, (n) => origin(n).file),

@@ -28,8 +28,16 @@ function countsOf(source: string): SourceCounts {
   return c;
 }
 
+/** Each query text's shape, worked out once per isolate (the same few texts come again and again). */
+const shapes = new Map<string, string>();
+
 function shapeOf(c: SourceCounts, query: string): string {
-  const shape = query.replace(/\s+/g, " ").trim().slice(0, 72);
+  let shape = shapes.get(query);
+  if (shape === undefined) {
+    shape = query.replace(/\s+/g, " ").trim().slice(0, 72);
+    if (shapes.size >= 2_000) shapes.clear();
+    shapes.set(query, shape);
+  }
   return shape in c.statements || Object.keys(c.statements).length < MAX_SHAPES ? shape : "(other)";
 }
 
@@ -69,16 +77,28 @@ export function routeOf(method: string, path: string): string {
 
 /** Where a request is counted; null for the counters' own route (reading the counts does not change them). */
 export function sourceOfRequest(req: Request): string | null {
-  const path = new URL(req.url).pathname;
+  // The path without a URL object: the text between the authority and the query.
+  const url = req.url;
+  const from = url.indexOf("/", url.indexOf("//") + 2);
+  const end = url.search(/[?#]/);
+  const path = from < 0 ? "/" : url.slice(from, end < 0 ? undefined : end);
   return path === "/v1/bench/counters" ? null : routeOf(req.method, path);
 }
+
+/** Each source's counting env, made once per source and counts (a reset starts new ones). */
+const envs = new Map<string, { env: Env; c: SourceCounts; counted: Env }>();
 
 /** `env` with bindings that count into `source` (the parsed configuration is shared with `env`). */
 export function countedEnv(env: Env, source: string, messages = 0): Env {
   const c = countsOf(source);
   c.invocations += 1;
   c.messages += messages;
-  return deriveEnv(env, countingBindings(env, sinkOf(c)));
+  const made = envs.get(source);
+  if (made && made.env === env && made.c === c) return made.counted;
+  const counted = deriveEnv(env, countingBindings(env, sinkOf(c)));
+  if (envs.size >= 1_000) envs.clear();
+  envs.set(source, { env, c, counted });
+  return counted;
 }
 
 /** Every source's counts since the last reset. */

@@ -31,6 +31,19 @@ export class TtlCache<K, V> {
     return value;
   }
 
+  /**
+   * Keeps `value` for `key` as if a load of it had just started, unless a live entry is there (a
+   * value read on its own, or a load under way, is not replaced by one read in bulk).
+   */
+  prime(key: K, value: V): void {
+    const now = this.clock();
+    const hit = this.entries.get(key);
+    if (hit && hit.until > now) return;
+    if (hit) this.entries.delete(key);
+    this.entries.set(key, { value: Promise.resolve(value), until: now + this.ttlMs });
+    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
+  }
+
   /** Forgets `key` (its next `get` loads afresh). */
   delete(key: K): void {
     this.entries.delete(key);

@@ -13,7 +13,9 @@
  * devices, WeChat bindings, number-privacy state), then the channels are called, then ONE D1 batch
  * writes what happened (notices, deliveries, failures, dead letters, stale devices, and the batch's
  * outbox rows marked sent: the consumer, not the producer, marks them). A message whose outbox row
- * does not exist (the write that collected it did not happen) is acknowledged and dropped.
+ * does not exist (the write that collected it did not happen) is acknowledged and dropped. The same
+ * read says whether any webhook subscription exists; only then are the messages handed to the
+ * webhooks queue. What was delivered is logged in one line per batch.
  */
 import { config } from "../config";
 import { getDb } from "../db/client";
@@ -262,9 +264,10 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   }
 
   try {
-    if (work.length > 0) await deliverBatch(env, cfg, work, writes, settle, now);
-    // Before the write that marks them taken: a failed hand-off retries the batch (the fan-out is idempotent).
-    await forwardEvents(env, forward);
+    const facts = work.length > 0 ? await deliverBatch(env, cfg, work, writes, settle, now) : undefined;
+    // Before the write that marks them taken: a failed hand-off retries the batch (the fan-out is
+    // idempotent). Not when the batch's read found no webhook subscription: no one hears them.
+    if (!facts || facts.webhooks) await forwardEvents(env, forward);
     const statements = deliveryWrites(db, writes, now);
     // The batch's queue lag joins the batch's own write (no round trip of its own); a batch of
     // readiness probes alone writes nothing.
@@ -294,7 +297,7 @@ async function deliverBatch(
   writes: DeliveryWrites,
   settle: (() => void)[],
   now: number,
-): Promise<void> {
+): Promise<DeliveryFacts> {
   const payloads = work.map((w) => w.message.payload as { customerId?: string; technicianId?: string | null; orderId?: string });
   const people = work.filter((w) => w.notices.length > 0);
   const kinds = new Set(people.flatMap((w) => w.notices.map((n) => n.kind)));
@@ -330,6 +333,8 @@ async function deliverBatch(
     pii: () => (pii ??= Pii.fromEnv(env)),
   };
 
+  // What went out, one line for the batch (a log line costs the Worker more than most of a delivery).
+  const delivered: ({ id: string; topic: string } & Delivered)[] = [];
   for (const { msg, message, followsNumber } of work) {
     if (!facts.rows.has(message.id)) {
       // Collected by a write that did not happen (its guard failed, its batch was refused): nothing to tell.
@@ -365,10 +370,12 @@ async function deliverBatch(
       writes.deadLetters.push({ id: message.id, topic: message.topic, payload: message.payload, error, attempts: msg.attempts });
       settle.push(() => msg.ack());
     } else {
-      log("info", "notification.delivered", { id: message.id, topic: message.topic, ...outcome.done });
+      delivered.push({ id: message.id, topic: message.topic, ...outcome.done });
       settle.push(() => msg.ack());
     }
   }
+  if (delivered.length > 0) log("info", "notifications.delivered", { count: delivered.length, messages: delivered });
+  return facts;
 }
 
 /** The `doorstep-notifications-dlq` consumer: keeps every message the queue gave up on. */

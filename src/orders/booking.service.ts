@@ -214,7 +214,10 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
   const [address, found, entry] = await Promise.all([
     cachedOwnAddress(env, customerId, input.addressId, fresh),
     cachedService(env, quote.serviceId, { fresh }),
-    input.technicianId ? cachedRosterEntry(env, input.technicianId, fresh) : Promise.resolve(undefined),
+    // The quote's point is within QUOTE_ADDRESS_TOLERANCE_KM of the address: its cell is (nearly always) the booking's.
+    input.technicianId
+      ? cachedRosterEntry(env, input.technicianId, fresh, cellOf(quote, config(env).H3_RESOLUTION))
+      : Promise.resolve(undefined),
   ]);
   if (!address) throw notFound("Address");
   if (!found) throw notFound("Service");

@@ -1,7 +1,8 @@
 /**
  * The `doorstep-webhooks` queue. Nothing is added to the booking's path: the notifications consumer
- * forwards the outbox messages integrators hear (`forwardEvents`, a queue send and no D1 statement),
- * and this consumer does the rest in two kinds of message:
+ * forwards the outbox messages integrators hear (`forwardEvents`, a queue send and no D1 statement;
+ * none at all when its batch's read found no active or paused subscription, so a platform without
+ * integrators pays nothing here), and this consumer does the rest in two kinds of message:
  *
  * - `event`: one outbox message. The batch's events are fanned out to the subscriptions that hear
  *   them (a paused one's deliveries are `held` until it resumes) (a merchant's subscription only its own orders') with ONE D1 read (the outbox rows, the

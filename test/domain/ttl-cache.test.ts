@@ -66,6 +66,25 @@ describe("TtlCache", () => {
     await t.cache.get("a", t.load("a"));
     expect(t.loads).toEqual(["a", "b", "c", "d", "a"]);
   });
+
+  it("primes a key with a value read in bulk, for the time to live, without replacing a live entry", async () => {
+    const t = setUp(5_000, 3);
+    expect(await t.cache.get("a", t.load("a"))).toBe("a@0");
+    t.cache.prime("a", "a@bulk"); // a live entry stays
+    t.cache.prime("b", "b@bulk"); // a missing one is kept
+    expect(await t.cache.get("a", t.load("a"))).toBe("a@0");
+    expect(await t.cache.get("b", t.load("b"))).toBe("b@bulk");
+    expect(t.loads).toEqual(["a"]);
+    t.advance(5_000); // both expired: the bulk value no longer counts, and an expired entry is primed again
+    t.cache.prime("a", "a@bulk2");
+    expect(await t.cache.get("a", t.load("a"))).toBe("a@bulk2");
+    expect(await t.cache.get("b", t.load("b"))).toBe("b@0");
+    // At most `max` entries, the oldest going first.
+    t.cache.prime("c", "c@bulk");
+    t.cache.prime("d", "d@bulk");
+    expect(t.cache.size).toBe(3);
+    expect(await t.cache.get("a", t.load("a"))).toBe("a@0");
+  });
 });
 
 describe("newIds", () => {

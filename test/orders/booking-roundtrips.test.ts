@@ -49,6 +49,39 @@ describe("round trips of one booking", () => {
     expect(o.counts.queue).toBe(1);
   });
 
+  it("another chosen technician of the same cell: read along with the first, booked with no read before the hold", async () => {
+    const w = await createWorld(freshCenter());
+    const a = await addTechnician(w, w.center);
+    const b = await addTechnician(w, w.center);
+    const gone = await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    // The customer's first booking: the address, and the technician with the roster of the
+    // booking's cell (one batch of two statements), in parallel; then the order.
+    const first = await countedBook(c, (await countedQuote(w, c, at(w, 2, "10:00"))).body, { technicianId: a.id });
+    expect(first.status).toBe(201);
+    expect(first.counts.d1).toBe(3);
+    expect(first.counts.sql.filter((q) => q.includes('"home_cell" = ?'))).toHaveLength(1);
+
+    // b was copied then: its booking reads nothing before the hold, and writes in one batch.
+    const o = await countedBook(c, (await countedQuote(w, c, at(w, 3, "10:00"))).body, { technicianId: b.id });
+    expect(o.status).toBe(201);
+    expect(o.body).toMatchObject({ status: "assigned", technician: { id: b.id }, dispatchMode: "chosen" });
+    expect(o.beforeAnswer.d1).toBe(1);
+    expect(o.counts.d1).toBe(1);
+    expect(o.counts.sql.some((q) => q.includes('"home_cell" = ?'))).toBe(false);
+    expect(methods(o)).toEqual(["confirmAndSetDeadline", "hold"]);
+
+    // A copy read along is checked by the order's write like any other: suspended since (behind
+    // the isolate's back, no push), the technician is read again and not booked.
+    await env.DB.prepare("UPDATE technicians SET status = 'suspended', updated_at = updated_at + 1 WHERE id = ?").bind(gone.id).run();
+    const refused = await countedBook(c, (await countedQuote(w, c, at(w, 4, "10:00"))).body, { technicianId: gone.id });
+    expectProblem(refused, 409, "SLOT_UNAVAILABLE");
+    // The interval the stale copy held went back.
+    expect(methods(refused)).toEqual(["hold", "release"]);
+    const sched = await call("GET", `/v1/admin/technicians/${gone.id}/schedule`, { token: w.admin.token });
+    expect(sched.body.items).toEqual([]);
+  });
+
   it("automatic dispatch on a warm isolate: candidates, hold and one write, 1 D1 round trip", async () => {
     const w = await createWorld(freshCenter());
     await addTechnician(w, w.center);

@@ -72,6 +72,25 @@ const sendOnce = (e: Env, deliveryId: string, attempts: number) =>
   consume(QUEUE, [{ id: `d${attempts}${deliveryId}`, body: { kind: "delivery", deliveryId }, attempts }], e);
 
 describe("webhook deliveries", () => {
+  // First in the file: no subscription exists yet.
+  it("are not handed to the webhooks queue while no subscription exists (the notifications batch's read tells), and are once one does", async () => {
+    const live = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_subscriptions WHERE status IN ('active', 'paused')").first<{ n: number }>())!
+        .n;
+    expect(await live()).toBe(0);
+    const notify = async (m: OutboxMessage) => {
+      const captured = capturingQueue();
+      const result = await consume("doorstep-notifications", [{ id: m.id, body: m }], { ...env, WEBHOOKS: captured.queue } as Env);
+      expect(result.explicitAcks).toEqual([m.id]);
+      return captured.sent as unknown as { kind: string; message: { id: string } }[];
+    };
+    expect(await notify(await outboxMessage("order.status"))).toEqual([]);
+    const a = await merchantWorld({ technician: false });
+    expect((await subscribe(a.merchantAdmin, { url: "https://hooks.forward.test/", events: ["order.cancelled"] })).status).toBe(201);
+    const heard = await outboxMessage("order.status");
+    expect(await notify(heard)).toEqual([{ kind: "event", message: expect.objectContaining({ id: heard.id }) }]);
+  });
+
   it("signs each delivery so the integrator verifies it with its secret, refuses a tampered one, and keeps merchants apart", async () => {
     const a = await merchantWorld();
     const b = await merchantWorld({ technician: false });

@@ -148,6 +148,8 @@ export interface DeliveryFacts {
   timeZones: Map<string, string>;
   /** Deliveries already made, as `<messageId>:<accountId>:<channel>:<kind>`. */
   delivered: Set<string>;
+  /** Whether any webhook subscription (active or paused) exists: without one, no event needs fanning out. */
+  webhooks: boolean;
   /** The recipients' push devices by account id, oldest first (empty unless asked for). */
   devices: Map<string, PushDeviceFact[]>;
   /** The recipients' WeChat bindings under the app asked for, by account id. */
@@ -177,7 +179,8 @@ const FACTS_SQL = `SELECT
        'bindings', json((SELECT json_group_array(json_array(b.status, b.technician_id, b.expires_at, b.next_attempt_at))
          FROM (SELECT * FROM number_bindings WHERE order_id = o.id AND status IN ('pending', 'active', 'skipped')
                ORDER BY created_at, id) b))))
-     FROM orders o WHERE o.id IN (${ids("n")})) AS numbers`;
+     FROM orders o WHERE o.id IN (${ids("n")})) AS numbers,
+  EXISTS (SELECT 1 FROM webhook_subscriptions WHERE status IN ('active', 'paused')) AS webhooks`;
 
 const parsed = <T>(text: string | null | undefined): T[] => (text ? (JSON.parse(text) as T[]) : []);
 const unique = (xs: string[]) => [...new Set(xs)];
@@ -212,6 +215,8 @@ export async function deliveryFacts(db: Db, q: DeliveryFactsQuery): Promise<Deli
     ),
     timeZones: new Map(parsed<[string, string]>(row?.zones)),
     delivered: new Set(parsed<[string, string, string, string]>(row?.delivered).map((d) => d.join(":"))),
+    // No row (cannot happen for a SELECT without FROM): as if there were subscriptions.
+    webhooks: row ? Number(row.webhooks) === 1 : true,
     devices,
     wechat: new Map(parsed<[string, string, "zh" | "en"]>(row?.wechat).map(([accountId, openid, lang]) => [accountId, { openid, lang }])),
     numbers: new Map(

@@ -77,6 +77,24 @@ export async function rosterEntries(db: Db, technicianIds: string[]): Promise<Ro
   return results.flat().map(toEntry);
 }
 
+/**
+ * One technician and (in the same round trip) up to `limit` technicians homed in `cell`, for a
+ * per-isolate copy of the cell's roster: the one asked for is `entry` (undefined when unknown).
+ */
+export async function rosterEntryAndCell(
+  db: Db,
+  technicianId: string,
+  cell: string,
+  limit: number,
+): Promise<{ entry: RosterEntry | undefined; cell: RosterEntry[] }> {
+  const [one, many] = await db.batch([
+    rosterQuery(db).where(eq(technicians.id, technicianId)),
+    rosterQuery(db).where(eq(technicians.homeCell, cell)).limit(limit),
+  ]);
+  const [row] = one;
+  return { entry: row ? toEntry(row) : undefined, cell: many.map(toEntry) };
+}
+
 export async function rosterOfCell(db: Db, cell: string): Promise<RosterEntry[]> {
   return (await rosterQuery(db).where(eq(technicians.homeCell, cell))).map(toEntry);
 }
