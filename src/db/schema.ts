@@ -2037,8 +2037,5 @@ export const seriesOccurrences = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    uniqueIndex("series_occurrences_date_uq").on(t.seriesId, t.date),
-    index("series_occurrences_status_idx").on(t.status, t.startAt),
-  ],
+  (t) => [uniqueIndex("series_occurrences_date_uq").on(t.seriesId, t.date), index("series_occurrences_status_idx").on(t.status, t.startAt)],
 );

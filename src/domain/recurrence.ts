@@ -38,7 +38,12 @@ const RRULE_DAYS: Record<Weekday, string> = { mon: "MO", tue: "TU", wed: "WE", t
 /** The rule as an RFC 5545 RRULE value, e.g. `FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH`. */
 export function rruleOf(rule: RecurrenceRule, bounds?: Pick<SeriesBounds, "untilDate" | "count">): string {
   const parts = [`FREQ=${rule.freq.toUpperCase()}`, `INTERVAL=${rule.interval}`];
-  if (rule.freq === "weekly") parts.push(`BYDAY=${sortedDays(rule.byDay).map((d) => RRULE_DAYS[d]).join(",")}`);
+  if (rule.freq === "weekly")
+    parts.push(
+      `BYDAY=${sortedDays(rule.byDay)
+        .map((d) => RRULE_DAYS[d])
+        .join(",")}`,
+    );
   else if ("byMonthDay" in rule) parts.push(`BYMONTHDAY=${rule.byMonthDay}`);
   else parts.push(`BYDAY=${rule.byWeekday.nth}${RRULE_DAYS[rule.byWeekday.day]}`);
   if (bounds?.count != null) parts.push(`COUNT=${bounds.count}`);

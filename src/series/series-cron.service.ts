@@ -12,7 +12,10 @@ const PER_RUN = 20;
  * at each run, and to now on create and resume). A series that fails is logged and left for the
  * next run; the others go on. Returns the counts.
  */
-export async function runDueSeries(env: Env, now = Date.now()): Promise<{ series: number; booked: number; unbookable: number; failed: number }> {
+export async function runDueSeries(
+  env: Env,
+  now = Date.now(),
+): Promise<{ series: number; booked: number; unbookable: number; failed: number }> {
   const summary = { series: 0, booked: 0, unbookable: 0, failed: 0 };
   for (const s of await dueSeries(getDb(env), now, PER_RUN)) {
     summary.series += 1;

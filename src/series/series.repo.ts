@@ -68,7 +68,9 @@ export async function setNextRun(db: Db, id: string, at: number): Promise<void> 
 
 /** A series' occurrences from a local date on (all without `fromDate`), by date. */
 export async function occurrencesOf(db: Db, seriesId: string, fromDate?: string): Promise<OccurrenceRow[]> {
-  const where = fromDate ? and(eq(seriesOccurrences.seriesId, seriesId), gte(seriesOccurrences.date, fromDate)) : eq(seriesOccurrences.seriesId, seriesId);
+  const where = fromDate
+    ? and(eq(seriesOccurrences.seriesId, seriesId), gte(seriesOccurrences.date, fromDate))
+    : eq(seriesOccurrences.seriesId, seriesId);
   return db.select().from(seriesOccurrences).where(where).orderBy(asc(seriesOccurrences.date));
 }
 
@@ -82,10 +84,14 @@ export async function occurrencesOfMany(db: Db, seriesIds: string[]): Promise<Oc
   return db.select().from(seriesOccurrences).where(inArray(seriesOccurrences.seriesId, seriesIds)).orderBy(asc(seriesOccurrences.date));
 }
 
+/** The `problem` of a visit a pause cancelled: booked again when the series resumes. */
+export const PAUSED = "SERIES_PAUSED";
+
 /**
  * Claims a date for booking: the row is inserted as `booking` unless the date has a row already
  * (then false: another generation has it, or it was skipped). A `booking` claim older than
- * `staleBefore` (its booker died) is taken over. The claim is what keeps a date booked once.
+ * `staleBefore` (its booker died) is taken over, and so is a visit a pause cancelled. The claim is
+ * what keeps a date booked once.
  */
 export async function claimOccurrence(db: Db, row: OccurrenceRow, staleBefore: number): Promise<boolean> {
   const [inserted] = await runBatch(db, [insertRow(db, seriesOccurrences, row, undefined, true)]);
@@ -94,9 +100,9 @@ export async function claimOccurrence(db: Db, row: OccurrenceRow, staleBefore: n
     updateRows(
       db,
       seriesOccurrences,
-      { claimedAt: row.claimedAt, updatedAt: row.updatedAt },
+      { status: "booking", orderId: null, technicianId: null, problem: null, claimedAt: row.claimedAt, updatedAt: row.updatedAt },
       {
-        sql: "series_id = ? AND date = ? AND status = 'booking' AND claimed_at < ?",
+        sql: `series_id = ? AND date = ? AND ((status = 'booking' AND claimed_at < ?) OR (status = 'cancelled' AND problem = '${PAUSED}'))`,
         params: [row.seriesId, row.date, staleBefore],
       },
     ),

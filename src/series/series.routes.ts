@@ -46,7 +46,8 @@ const Visit = z
     problem: z.string().nullable().openapi({ description: "Why it could not be booked (an error code)" }),
     problemText: Localized.nullable(),
     alternatives: z.array(z.object({ technicianId: z.string(), start: z.string() })).openapi({
-      description: "For an unbookable visit: another technician at the same time first, then the nearest free starts; take one with the reschedule call",
+      description:
+        "For an unbookable visit: another technician at the same time first, then the nearest free starts; take one with the reschedule call",
     }),
   })
   .openapi("SeriesVisit");
@@ -76,7 +77,10 @@ export const Series = z
   })
   .openapi("Series");
 
-const Hhmm = z.string().regex(/^\d{2}:\d{2}$/).openapi({ example: "09:00", description: "Wall-clock time in the city's zone" });
+const Hhmm = z
+  .string()
+  .regex(/^\d{2}:\d{2}$/)
+  .openapi({ example: "09:00", description: "Wall-clock time in the city's zone" });
 const SeriesParam = IdParam("id", "ser_01J0000000000000000000000");
 const VisitParam = SeriesParam.extend({
   date: z
@@ -220,7 +224,7 @@ export const changeSeries = createRoute({
   tags: TAGS,
   summary: "Change a series from a date onwards (time, rule, technician, units, end)",
   description:
-    "RRULE's \"this and following\": the series ends the day before `from` and its visits from then are cancelled under the policy; a new series with the changes continues from `from` (`previousSeriesId` names the old one) and books its visits. With a count, the new series has the visits the old one had left unless `count` is given.",
+    'RRULE\'s "this and following": the series ends the day before `from` and its visits from then are cancelled under the policy; a new series with the changes continues from `from` (`previousSeriesId` names the old one) and books its visits. With a count, the new series has the visits the old one had left unless `count` is given.',
   security: bearer,
   middleware: [requireAuth] as const,
   request: {

@@ -30,6 +30,7 @@ import {
   insertSeries,
   occurrencesOf,
   occurrencesOfMany,
+  PAUSED,
   seriesForStaff,
   seriesOfCustomer,
   updateSeries,
@@ -170,7 +171,17 @@ export async function listSeries(env: Env, auth: Auth, q: { limit: number; mine?
     db,
     rows.map((r) => r.id),
   );
-  return { items: await Promise.all(rows.map((r) => viewOf(env, r, visits.filter((v) => v.seriesId === r.id)))) };
+  return {
+    items: await Promise.all(
+      rows.map((r) =>
+        viewOf(
+          env,
+          r,
+          visits.filter((v) => v.seriesId === r.id),
+        ),
+      ),
+    ),
+  };
 }
 
 export async function getSeries(env: Env, auth: Auth, id: string) {
@@ -188,10 +199,9 @@ export async function pauseSeries(env: Env, auth: Auth, id: string, input: { fro
   const timeZone = await zoneOf(env, s);
   const from = fromDate(input.from, timeZone);
   const db = getDb(env);
-  if (!(await updateSeries(db, s.id, ["active"], { status: "paused", updatedAt: Date.now() })))
-    throw AppError.of("CONCURRENT_UPDATE");
+  if (!(await updateSeries(db, s.id, ["active"], { status: "paused", updatedAt: Date.now() }))) throw AppError.of("CONCURRENT_UPDATE");
   const paused = { ...s, status: "paused" as const };
-  await endFrom(env, paused, from, actorOf(auth, s), input.reason ?? "series paused", timeZone, "SERIES_PAUSED");
+  await endFrom(env, paused, from, actorOf(auth, s), input.reason ?? "series paused", timeZone, PAUSED);
   return viewOf(env, paused);
 }
 
@@ -201,7 +211,8 @@ export async function resumeSeries(env: Env, auth: Auth, id: string) {
   if (s.status !== "paused") throw AppError.of("SERIES_NOT_ACTIVE", { status: SERIES_STATUS[s.status] });
   const db = getDb(env);
   const now = Date.now();
-  if (!(await updateSeries(db, s.id, ["paused"], { status: "active", nextRunAt: now, updatedAt: now }))) throw AppError.of("CONCURRENT_UPDATE");
+  if (!(await updateSeries(db, s.id, ["paused"], { status: "active", nextRunAt: now, updatedAt: now })))
+    throw AppError.of("CONCURRENT_UPDATE");
   const active = { ...s, status: "active" as const };
   await generateVisits(env, active, now);
   return viewOf(env, active);
@@ -246,7 +257,8 @@ export async function changeSeriesFrom(
   const timeZone = await zoneOf(env, s);
   const from = fromDate(input.from, timeZone);
   const startDate = from > s.startDate ? from : s.startDate;
-  const left = s.count === null ? null : s.count - visitsBefore(s.rule, { startDate: s.startDate, untilDate: s.untilDate, count: s.count }, startDate);
+  const left =
+    s.count === null ? null : s.count - visitsBefore(s.rule, { startDate: s.startDate, untilDate: s.untilDate, count: s.count }, startDate);
   const count = input.count !== undefined ? input.count : input.untilDate ? null : left;
   if (count !== null && count < 1) throw invalid([{ path: "body.from", message: "the series has no visit left from that date" }]);
   const next: SeriesInput = {

@@ -31,6 +31,7 @@ import {
   insertDecided,
   occurrenceOnDate,
   occurrencesOf,
+  PAUSED,
   setNextRun,
   updateOccurrence,
   type OccurrenceRow,
@@ -59,10 +60,7 @@ export function visitMessages(
   v: { start: number; orderId?: string | null; alternatives?: number },
   timeZone: string,
 ): OutboxMessage[] {
-  const recipients = [
-    { id: s.customerId, contact: false },
-    ...(s.contactAccountId ? [{ id: s.contactAccountId, contact: true }] : []),
-  ];
+  const recipients = [{ id: s.customerId, contact: false }, ...(s.contactAccountId ? [{ id: s.contactAccountId, contact: true }] : [])];
   return recipients.map((r) => ({
     id: newId("msg"),
     topic: "series.visit" as const,
@@ -108,7 +106,9 @@ export async function generateVisits(env: Env, s: SeriesRow, now = Date.now()): 
     const start = occurrenceStart(date, s.timeOfDay, timeZone);
     if (start < earliest || start > latest) continue;
     const existing = rows.get(date);
-    if (existing && !(existing.status === "booking" && (existing.claimedAt ?? 0) < now - CLAIM_LEASE_MS)) continue;
+    const stale = existing?.status === "booking" && (existing.claimedAt ?? 0) < now - CLAIM_LEASE_MS;
+    const paused = existing?.status === "cancelled" && existing.problem === PAUSED;
+    if (existing && !stale && !paused) continue;
     const claim: OccurrenceRow = {
       id: existing?.id ?? newId("soc"),
       seriesId: s.id,
@@ -127,7 +127,7 @@ export async function generateVisits(env: Env, s: SeriesRow, now = Date.now()): 
     };
     if (!(await claimOccurrence(db, claim, now - CLAIM_LEASE_MS))) continue;
     const row = existing ? ((await occurrenceOnDate(db, s.id, date)) ?? claim) : claim;
-    const earlier = existing ? await earlierOrder(env, s, existing) : null;
+    const earlier = stale ? await earlierOrder(env, s, existing) : null;
     const outcome = earlier
       ? await recordBooked(env, s, row, earlier, timeZone)
       : await bookVisit(env, s, row, { start, technicianId: s.preferredTechnicianId, fallback: true }, timeZone);
@@ -225,7 +225,12 @@ export async function bookVisit(
             alternatives: null,
             updatedAt: now,
           },
-          visitMessages(s, row.status === "unbookable" || row.movedFrom !== null ? "rescheduled" : "booked", { start: ask.start, orderId: order.id }, timeZone),
+          visitMessages(
+            s,
+            row.status === "unbookable" || row.movedFrom !== null ? "rescheduled" : "booked",
+            { start: ask.start, orderId: order.id },
+            timeZone,
+          ),
         );
         return "booked";
       } catch (err) {
@@ -265,15 +270,25 @@ async function alternativesFor(
   const found: { technicianId: string; start: number }[] = [];
   for (const day of [date, addDays(date, 1)]) {
     try {
-      const result = await searchTechnicians(env, { serviceId: s.serviceId, lat: point.lat, lng: point.lng, date: day, units: s.units, limit: 10 });
-      for (const item of result.items) for (const slot of item.slots) found.push({ technicianId: item.technician.id, start: Date.parse(slot.start) });
+      const result = await searchTechnicians(env, {
+        serviceId: s.serviceId,
+        lat: point.lat,
+        lng: point.lng,
+        date: day,
+        units: s.units,
+        limit: 10,
+      });
+      for (const item of result.items)
+        for (const slot of item.slots) found.push({ technicianId: item.technician.id, start: Date.parse(slot.start) });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
     }
   }
   const seen = new Set<string>();
   return found
-    .sort((a, b) => Math.abs(a.start - start) - Math.abs(b.start - start) || a.start - b.start || a.technicianId.localeCompare(b.technicianId))
+    .sort(
+      (a, b) => Math.abs(a.start - start) - Math.abs(b.start - start) || a.start - b.start || a.technicianId.localeCompare(b.technicianId),
+    )
     .filter((a) => {
       // One offer per start: the nearest times, each with one technician.
       if (seen.has(String(a.start))) return false;
@@ -384,7 +399,8 @@ export async function rescheduleVisit(
   const duration = (found?.service.durationMinutes ?? 120) * 60_000;
   // Never two visits of one series at once (another technician's calendar would not see the clash).
   const others = (await occurrencesOf(db, s.id)).filter(
-    (o) => o.id !== row.id && (o.status === "booked" || o.status === "booking") && o.startAt < start + duration && start < o.startAt + duration,
+    (o) =>
+      o.id !== row.id && (o.status === "booked" || o.status === "booking") && o.startAt < start + duration && start < o.startAt + duration,
   );
   if (others.length > 0) throw invalid([{ path: "body.start", message: `overlaps the visit of ${others[0]!.date} of this series` }]);
   if (row.status === "booked" && row.orderId) {
