@@ -259,8 +259,10 @@ export async function changeSeriesFrom(
   const startDate = from > s.startDate ? from : s.startDate;
   const left =
     s.count === null ? null : s.count - visitsBefore(s.rule, { startDate: s.startDate, untilDate: s.untilDate, count: s.count }, startDate);
+  // The series ends before the date already (ended there by an earlier change or cancellation): nothing to change.
+  if ((s.untilDate !== null && startDate > s.untilDate) || (left !== null && left < 1))
+    throw AppError.of("SERIES_NOT_ACTIVE", { status: SERIES_STATUS.ended });
   const count = input.count !== undefined ? input.count : input.untilDate ? null : left;
-  if (count !== null && count < 1) throw invalid([{ path: "body.from", message: "the series has no visit left from that date" }]);
   const next: SeriesInput = {
     customerId: s.customerId,
     serviceId: s.serviceId,
