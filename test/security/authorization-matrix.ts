@@ -673,7 +673,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: () => ({ path: "/v1/series?limit=100" }),
     shows: { to: SERIES_PARTIES, id: async (o) => (await o.series()).id },
   },
-  "GET /v1/series/{id}": { roles: "signed-in", reach: SERIES_PARTIES, request: async (o) => ({ path: `/v1/series/${(await o.series()).id}` }) },
+  "GET /v1/series/{id}": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    request: async (o) => ({ path: `/v1/series/${(await o.series()).id}` }),
+  },
   "POST /v1/series/{id}/visits/{date}/skip": {
     roles: "signed-in",
     reach: SERIES_PARTIES,

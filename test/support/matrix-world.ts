@@ -422,7 +422,10 @@ export class Objects {
       const body = seriesBody(this.m);
       const res = await call("POST", "/v1/series", { token: this.m.customerA.session.token, body });
       const id = idOf(res);
-      const skipped = await call("POST", `/v1/series/${id}/visits/${body.startDate}/skip`, { token: this.m.customerA.session.token, body: {} });
+      const skipped = await call("POST", `/v1/series/${id}/visits/${body.startDate}/skip`, {
+        token: this.m.customerA.session.token,
+        body: {},
+      });
       expect(skipped.status).toBe(200);
       return { id, first: body.startDate, second: addDays(body.startDate, 7) };
     });
