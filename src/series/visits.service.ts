@@ -18,7 +18,7 @@ import { findCity } from "../db/repositories/cities.repo";
 import { findIdempotencyKey, findOrder } from "../db/repositories/orders.repo";
 import type { OutboxMessage } from "../domain/outbox";
 import { occurrenceDates, occurrenceStart, type SeriesBounds } from "../domain/recurrence";
-import { addDays, localDate, toZonedIso } from "../domain/zoned";
+import { addDays, localDate } from "../domain/zoned";
 import { AppError, invalid, notFound } from "../errors";
 import { exactPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
