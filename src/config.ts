@@ -145,6 +145,8 @@ const fields = z.object({
   // Slot hoarding: a customer's open unpaid holds (pending_payment) and unpaid pay-after-service orders at once.
   MAX_OPEN_UNPAID_HOLDS: int(3, 1),
   MAX_UNPAID_AFTER_SERVICE_ORDERS: int(2, 1),
+  // Recurring visits: how many days ahead a series' visits are booked (within the service's own horizon).
+  SERIES_HORIZON_DAYS: int(28, 1),
   // Idempotency: a request in flight under a key holds it this long (s); past it, a retry takes over.
   IDEMPOTENCY_LEASE_SECONDS: int(60, 5),
   // Dispatch: accept deadline (s), grab pool time (s), en-route lead (min), rounds, kept candidates.

@@ -267,6 +267,22 @@ export const ERRORS = {
     detail: { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
   },
   SLOT_UNAVAILABLE: { status: 409, detail: { en: "That time is no longer available.", zh: "该时段已不可预约。" } },
+  // Recurring visits (src/series)
+  SERIES_NOT_ACTIVE: {
+    status: 409,
+    detail: { en: "This series is {status}; that is not possible now.", zh: "该周期预约当前为{status}状态，无法执行此操作。" },
+  },
+  OCCURRENCE_NOT_CHANGEABLE: {
+    status: 409,
+    detail: { en: "This visit of the series is {status} and cannot be changed.", zh: "该次上门当前为{status}状态，无法更改。" },
+  },
+  SERIES_PAYMENT_PLAN: {
+    status: 400,
+    detail: {
+      en: "A series pays per visit after the service; this service does not offer paying after the service.",
+      zh: "周期预约按次在服务后付款，该服务不支持服务后付款。",
+    },
+  },
   TOO_MANY_UNPAID_HOLDS: {
     status: 409,
     detail: {
@@ -707,6 +723,8 @@ const NOUNS_ZH: Record<string, string> = {
   Order: "订单",
   Payment: "支付",
   Service: "服务",
+  Series: "周期预约",
+  "Series visit": "周期预约的单次上门",
   Skill: "技能",
   Technician: "技师",
   "Webhook subscription": "Webhook 订阅",

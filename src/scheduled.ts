@@ -3,6 +3,7 @@
  * pending, yesterday's daily statements once a day (from STATEMENTS_AFTER_HOUR), unpaid served orders
  * (split what arrived, remind, escalate to the exception queue), reminders that fell due, technicians' lifecycle
  * (certificate reminders 30 and 7 days ahead, once each; expired certificates; suspensions that ended), virtual-number bindings to make, retry or end,
+ * recurring series due for a run (visits that came into their horizon: src/series),
  * the coordinates backfill (rows from before coordinates were sealed), and a share of an unfinished D1
  * backup (the daily cron `BACKUP_CRON` starts one: `runDailyBackup`).
  * The outbox messages those steps write are sent to the queue when they are done (collected as
@@ -22,6 +23,7 @@ import { runDueDeletions, runExportBackstop, runRetention } from "./privacy";
 import { recalculateLevels } from "./credit";
 import { lapseCertifications } from "./training";
 import { runLifecycle } from "./technicians";
+import { runDueSeries } from "./series";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -125,6 +127,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
         // Certificate reminders (30 and 7 days, once each), expired certificates, suspensions ended.
         const summary = await runLifecycle(env, now);
         if (summary.reminded || summary.expired || summary.reinstated) logger.info("technician_lifecycle", { ...summary });
+      },
+    ],
+    [
+      "series",
+      async () => {
+        // Recurring visits: series due for a run book the visits that came into their horizon.
+        const summary = await runDueSeries(env, now);
+        if (summary.series) logger.info("series.run", { ...summary });
       },
     ],
     [

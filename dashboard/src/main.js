@@ -39,6 +39,7 @@ const Inbox = lazy(() => import("./inbox.js"), "Inbox");
 const Tickets = lazy(() => import("./tickets.js"), "Tickets");
 const Credit = lazy(() => import("./credit.js"), "Credit");
 const Lifecycle = lazy(() => import("./lifecycle.js"), "Lifecycle");
+const Series = lazy(() => import("./series.js"), "Series");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -186,6 +187,7 @@ function Shell({ session, t, lang, setLang }) {
     ["setup", t("setup")],
     ["money", t("money")],
     ["tickets", t("tickets")],
+    ["series", t("sr_nav")],
     ["webhooks", t("webhooks")],
     ...(isPlatform ? [["lifecycle", t("lifecycle")]] : []),
     ...(isPlatform ? [["inbox", t("inbox")]] : []),
@@ -238,23 +240,25 @@ function Shell({ session, t, lang, setLang }) {
                             ? html`<${Inbox} />`
                             : screen === "tickets"
                               ? html`<${Tickets} openId=${arg} />`
-                              : screen === "notifications" && isPlatform
-                                ? html`<${DeadLetters} />`
-                                : screen === "accounts" && isPlatform
-                                  ? html`<${Accounts} />`
-                                  : screen === "operations" && isPlatform
-                                    ? html`<${Operations} />`
-                                    : screen === "operate" && isPlatform
-                                      ? html`<${Operate} />`
-                                      : screen === "privacy" && isPlatform
-                                        ? html`<${Privacy} />`
-                                        : screen === "credit" && isPlatform
-                                          ? html`<${Credit} />`
-                                          : screen === "webhooks"
-                                            ? html`<${Webhooks} />`
-                                            : screen === "audit"
-                                              ? html`<${AuditLog} />`
-                                              : html`<${LiveMap} />`;
+                              : screen === "series"
+                                ? html`<${Series} />`
+                                : screen === "notifications" && isPlatform
+                                  ? html`<${DeadLetters} />`
+                                  : screen === "accounts" && isPlatform
+                                    ? html`<${Accounts} />`
+                                    : screen === "operations" && isPlatform
+                                      ? html`<${Operations} />`
+                                      : screen === "operate" && isPlatform
+                                        ? html`<${Operate} />`
+                                        : screen === "privacy" && isPlatform
+                                          ? html`<${Privacy} />`
+                                          : screen === "credit" && isPlatform
+                                            ? html`<${Credit} />`
+                                            : screen === "webhooks"
+                                              ? html`<${Webhooks} />`
+                                              : screen === "audit"
+                                                ? html`<${AuditLog} />`
+                                                : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

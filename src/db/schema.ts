@@ -11,6 +11,7 @@ import type { Role } from "../domain/roles";
 import { DISABLE_REASONS } from "../domain/account-status";
 import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit } from "../domain/catalog";
 import type { WeeklyShifts } from "../domain/shifts";
+import type { RecurrenceRule } from "../domain/recurrence";
 import { ORDER_STATUSES } from "../domain/order-state";
 import type { SurchargeRules } from "../domain/pricing";
 import {
@@ -1960,4 +1961,81 @@ export const technicianCases = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("technician_cases_order_uq").on(t.orderId), index("technician_cases_technician_idx").on(t.technicianId, t.id)],
+);
+
+/**
+ * Recurring visits (src/series): a customer's rule for repeat visits of one service at one address,
+ * at a wall-clock time in the city's zone. Occurrences are booked a rolling horizon ahead as orders.
+ */
+export const series = sqliteTable(
+  "series",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => accounts.id),
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    /** The service's merchant when created (null: the platform's), for staff scope. */
+    merchantId: text("merchant_id"),
+    addressId: text("address_id").notNull(),
+    cityId: text("city_id").notNull(),
+    /** Minutes after local midnight in the city's zone. */
+    timeOfDay: integer("time_of_day").notNull(),
+    rule: text("rule", { mode: "json" }).$type<RecurrenceRule>().notNull(),
+    startDate: text("start_date").notNull(),
+    untilDate: text("until_date"),
+    count: integer("count"),
+    units: integer("units").notNull(),
+    preferredTechnicianId: text("preferred_technician_id"),
+    /** The second contact (e.g. the family member) who gets the series' notices too: their account. */
+    contactAccountId: text("contact_account_id"),
+    contactName: text("contact_name"),
+    notes: text("notes"),
+    status: text("status", { enum: ["active", "paused", "ended"] }).notNull(),
+    /** The series this one continues ("change from a date onwards"). */
+    previousSeriesId: text("previous_series_id"),
+    /** When the cron next books what came into the horizon (indexed: the cron reads only due series). */
+    nextRunAt: integer("next_run_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("series_customer_idx").on(t.customerId, t.id),
+    index("series_due_idx").on(t.status, t.nextRunAt),
+    index("series_merchant_idx").on(t.merchantId, t.id),
+  ],
+);
+
+/**
+ * One visit of a series, one row per local date of the rule (unique: a series never books a date
+ * twice). `booking` is the claim while its order is being placed; `unbookable` carries the
+ * alternatives offered.
+ */
+export const seriesOccurrences = sqliteTable(
+  "series_occurrences",
+  {
+    id: text("id").primaryKey(),
+    seriesId: text("series_id")
+      .notNull()
+      .references(() => series.id),
+    /** The rule's local date (YYYY-MM-DD); stays the key when the visit is moved. */
+    date: text("date").notNull(),
+    /** Ordinal in the series (1 = first), for COUNT. */
+    n: integer("n").notNull(),
+    startAt: integer("start_at").notNull(),
+    status: text("status", { enum: ["booking", "booked", "unbookable", "skipped", "cancelled"] }).notNull(),
+    orderId: text("order_id"),
+    technicianId: text("technician_id"),
+    /** The start the rule gave, when the visit was moved to another time. */
+    movedFrom: integer("moved_from"),
+    /** Why it could not be booked (an error code of the catalogue). */
+    problem: text("problem"),
+    alternatives: text("alternatives", { mode: "json" }).$type<{ technicianId: string; start: number }[]>(),
+    claimedAt: integer("claimed_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("series_occurrences_date_uq").on(t.seriesId, t.date), index("series_occurrences_status_idx").on(t.status, t.startAt)],
 );

@@ -637,12 +637,57 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return chatNotices(m);
     case "ticket.changed":
       return ticketNotices(m);
+    case "series.visit":
+      return seriesNotices(m);
     case "technician.document_expiring":
     case "technician.document_expired":
       return documentNotices(m, timeZone);
     default:
       return moneyNotices(m);
   }
+}
+
+/** A series' visit, told to its customer and to its second contact (who did not book it: "the visit for …"). */
+function seriesNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const start = typeof p.start === "number" ? p.start : null;
+  const seriesId = str(p.seriesId);
+  if (start === null || !seriesId) return [];
+  const when = localWhen(start, str(p.timeZone) ?? "Asia/Shanghai");
+  const data = { seriesId, ...(str(p.orderId) ? { orderId: str(p.orderId) } : {}), start: new Date(start).toISOString() };
+  const texts: Partial<Record<string, { title: Localized; body: Localized; channels: Channel[] }>> = {
+    booked: {
+      title: { zh: "周期上门已预约", en: "Repeat visit booked" },
+      body: { zh: `${when.zh} 的上门已为您预约。`, en: `The visit on ${when.en} is booked.` },
+      channels: APP,
+    },
+    unbookable: {
+      title: { zh: "周期上门未能预约", en: "A repeat visit could not be booked" },
+      body: {
+        zh: `${when.zh} 的上门暂无师傅可约，请在周期预约中选择其他师傅或附近的时间。`,
+        en: `Nobody is free for the visit on ${when.en}; pick another technician or a nearby time in the series.`,
+      },
+      channels: ALL,
+    },
+    skipped: {
+      title: { zh: "已跳过一次上门", en: "A visit was skipped" },
+      body: { zh: `${when.zh} 的上门已跳过，之后的上门照常。`, en: `The visit on ${when.en} is skipped; the others stay as planned.` },
+      channels: APP,
+    },
+    rescheduled: {
+      title: { zh: "上门时间已更改", en: "A visit was moved" },
+      body: { zh: `该次上门已改到 ${when.zh}。`, en: `The visit is now on ${when.en}.` },
+      channels: APP,
+    },
+    cancelled: {
+      title: { zh: "上门已取消", en: "A visit was cancelled" },
+      body: { zh: `${when.zh} 的上门已取消。`, en: `The visit on ${when.en} is cancelled.` },
+      channels: APP,
+    },
+  };
+  const text = texts[String(p.event)];
+  if (!text) return [];
+  return [notice("customer", `series.${String(p.event)}`, text.title, text.body, text.channels, data)];
 }
 
 /** Seconds to wait before delivery attempt `attempts + 1`: 10 s doubling, at most 10 minutes. */

@@ -59,6 +59,18 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     event: z.enum(["opened", "in_review", "statement", "appeal", "resolved", "rejected", "reopened"]),
     to: z.array(z.enum(["customer", "technician"])),
   }),
+  // A visit of a recurring series (src/series) was booked, could not be booked, was skipped, moved or
+  // cancelled: told to `customerId`, the series' customer or its second contact (`contact: true`).
+  kind("series.visit", {
+    seriesId: id,
+    customerId: id,
+    event: z.enum(["booked", "unbookable", "skipped", "rescheduled", "cancelled"]),
+    start: z.number(),
+    timeZone: z.string(),
+    orderId: id.optional(),
+    alternatives: z.number().int().optional(),
+    contact: z.boolean(),
+  }),
   kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
   kind("withdrawal.failed", { withdrawalId: id, technicianId: id, amount: z.number().int() }),
   // A technician's certificate expires soon (`lead` before `expiresAt`), or expired (its skills lapse).

@@ -50,6 +50,12 @@ export const LIMIT_RULES: readonly LimitRule[] = [
     limit: "signIn",
     why: "the first administrator: a secret is checked, so per IP like sign-in",
   },
+  {
+    methods: WRITES,
+    path: /^\/v1\/series(\/|$)/,
+    limit: "write",
+    why: "recurring visits: a create, resume or change books a horizon of visits through the cells, counted as one write",
+  },
   { methods: WRITES, path: /^\/v1\//, limit: "write", why: "every other write" },
   { methods: ["GET"], path: /^\/v1\/availability$/, limit: "expensive", why: "fans out to the cells of the ring" },
   { methods: ["GET"], path: /^\/v1\/technicians\/search$/, limit: "expensive", why: "fans out to the cells of the ring" },
@@ -68,7 +74,7 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   },
   {
     methods: ["GET"],
-    path: /^\/v1\/(orders|me\/notifications|technician\/(pool|tasks|earnings|withdrawals|credit\/history)|technicians\/[^/]+\/reviews)$/,
+    path: /^\/v1\/(orders|series|me\/notifications|technician\/(pool|tasks|earnings|withdrawals|credit\/history)|technicians\/[^/]+\/reviews)$/,
     limit: "expensive",
     why: "list pages",
   },

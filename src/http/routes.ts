@@ -13,6 +13,7 @@ import { observabilityRoutes } from "../observability";
 import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
+import { seriesRoutes } from "../series";
 import { privacyRoutes } from "../privacy";
 import { lifecycleRoutes, payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
@@ -45,6 +46,7 @@ export const routes = [
   profilesRoutes,
   availabilityRoutes,
   ordersRoutes,
+  seriesRoutes,
   paymentsRoutes,
   moneyRoutes,
   visitRoutes,

@@ -72,6 +72,12 @@ export interface PlaceOrderInput {
    * back by the customer's open-order cap or an unpaid balance (the order it reworks may be that one).
    */
   rework?: { ticketId: string };
+  /**
+   * A visit of a recurring series (src/series; never from the HTTP body): booked weeks ahead and
+   * paid after each visit, so not held back by the customer's open-order cap (the series is one
+   * commitment); an unpaid balance still stops it.
+   */
+  series?: { seriesId: string };
 }
 
 /** Runs work after the answer (the request's waitUntil); it must not throw. */
@@ -317,7 +323,7 @@ async function tryToPlace(
         addressAsRead(terms.customerId, address.id, address.updatedAt),
         chosen ? technicianAsRead(chosen.profile.id, chosen.updatedAt) : undefined,
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
-        input.rework ? undefined : withinOpenOrderCap(env, row.customerId, terms.plan, now),
+        input.rework || input.series ? undefined : withinOpenOrderCap(env, row.customerId, terms.plan, now),
         input.rework ? undefined : noUnpaidBalance(row.customerId),
       ),
       extra: [
@@ -349,7 +355,7 @@ async function tryToPlace(
     if (unpaid) throw AppError.of("UNPAID_BALANCE", { orderId: unpaid.orderId }, { extra: { orderId: unpaid.orderId } });
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
-    await refuseOverOpenOrderCap(env, row.customerId, terms.plan, now);
+    if (!input.series) await refuseOverOpenOrderCap(env, row.customerId, terms.plan, now);
     if (fresh) throw notFound("Service");
     forgetService(service.id);
     return null;

@@ -11,3 +11,5 @@ export * from "./orders.schemas";
 export * from "./admin-orders.service";
 export * from "./idempotency.service";
 export * from "./rework.service";
+export { placeOrderOnce, type PlaceOrderInput } from "./booking.service";
+export { createQuote, readQuote, signQuote, type QuotePayload } from "./quotes.service";

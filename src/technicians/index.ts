@@ -17,3 +17,4 @@ export * from "./home-move.service";
 export * from "./documents.service";
 export * as documentRouteDefs from "./documents.routes";
 export * from "./payees.service";
+export { searchTechnicians } from "./search.service";

@@ -14,7 +14,7 @@ import type { Role } from "../../src/domain/roles";
 import { newId } from "../../src/lib/ids";
 import { serviceBody } from "../support/catalog";
 import { call, callBytes, signIn, uniquePhone } from "../support/http";
-import type { Actor, Objects } from "../support/matrix-world";
+import { seriesBody, type Actor, type Objects } from "../support/matrix-world";
 import { JPEG, PNG } from "../support/visit";
 import { addTechnician } from "../support/world";
 import { completeBackupFixture } from "../support/backups";
@@ -76,6 +76,8 @@ const CUSTOMER: readonly Role[] = ["customer"];
 
 /** The parties to side A's order: its customer, its technician, its merchant's admin and the platform. */
 const PARTIES: readonly Actor[] = ["customerA", "techA", "merchantA", "operator", "admin"];
+/** Who reaches customer A's series on A's service: the customer, A's merchant admin and the platform. */
+const SERIES_PARTIES: readonly Actor[] = ["customerA", "merchantA", "operator", "admin"];
 /** Whoever runs side A's merchant: its admin and the platform. */
 const STAFF_A: readonly Actor[] = ["merchantA", "operator", "admin"];
 const CUSTOMER_A: readonly Actor[] = ["customerA"];
@@ -663,6 +665,62 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: "signed-in",
     request: () => ({ path: "/v1/orders?limit=100" }),
     shows: { to: CUSTOMER_A, id: (o) => o.order() },
+  },
+  // recurring visits (src/series)
+  "POST /v1/series": { roles: "signed-in", reach: CUSTOMER_A, request: (o) => ({ path: "/v1/series", body: seriesBody(o.m) }) },
+  "GET /v1/series": {
+    roles: "signed-in",
+    request: () => ({ path: "/v1/series?limit=100" }),
+    shows: { to: SERIES_PARTIES, id: async (o) => (await o.series()).id },
+  },
+  "GET /v1/series/{id}": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    request: async (o) => ({ path: `/v1/series/${(await o.series()).id}` }),
+  },
+  "POST /v1/series/{id}/visits/{date}/skip": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    fresh: true,
+    request: async (o) => {
+      const s = await o.series();
+      return { path: `/v1/series/${s.id}/visits/${s.second}/skip`, body: { reason: "away" } };
+    },
+  },
+  "POST /v1/series/{id}/visits/{date}/reschedule": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    request: async (o) => {
+      const s = await o.series();
+      // The first visit is skipped: a caller let in gets 409, anyone else 404.
+      return { path: `/v1/series/${s.id}/visits/${s.first}/reschedule`, body: { start: `${s.first}T10:00:00+08:00` } };
+    },
+  },
+  "POST /v1/series/{id}/pause": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/series/${(await o.series()).id}/pause`, body: {} }),
+  },
+  "POST /v1/series/{id}/resume": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    request: async (o) => ({ path: `/v1/series/${(await o.series()).id}/resume`, body: {} }),
+  },
+  "POST /v1/series/{id}/change": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    fresh: true,
+    request: async (o) => {
+      const s = await o.series();
+      return { path: `/v1/series/${s.id}/change`, body: { from: s.second, timeOfDay: "10:00" } };
+    },
+  },
+  "POST /v1/series/{id}/cancel": {
+    roles: "signed-in",
+    reach: SERIES_PARTIES,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/series/${(await o.series()).id}/cancel`, body: {} }),
   },
   "GET /v1/orders/{id}": { roles: "signed-in", reach: CUSTOMER_A, request: async (o) => ({ path: `/v1/orders/${await o.order()}` }) },
   "POST /v1/orders/{id}/cancel": {

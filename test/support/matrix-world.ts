@@ -15,7 +15,9 @@ import { freshCenter, insertMerchant } from "./fixtures";
 import { call, callBytes, signIn, signInAdmin, signInWithRoles, type Called, type Session } from "./http";
 import { completeVisit, fundTechnician, pay, payInFull, pendingOrder } from "./payments";
 import { askExtraCharge, JPEG, PNG, visitTo, type VisitStatus } from "./visit";
-import { addTechnician, createWorld, insertService, type TestTechnician, type World } from "./world";
+import { addTechnician, createWorld, insertService, localDay, type TestTechnician, type World } from "./world";
+import { WEEKDAYS } from "../../src/domain/shifts";
+import { addDays, isoWeekdayIndex } from "../../src/domain/zoned";
 
 /** Who calls: nobody signed in, or one of the eight accounts of the world. */
 export const ACTORS = ["anonymous", "customerA", "customerB", "techA", "techB", "merchantA", "merchantB", "operator", "admin"] as const;
@@ -103,6 +105,19 @@ function nextStart(w: World): string {
   slot += 1;
   if (day > 28) throw new Error("the matrix world ran out of booking slots");
   return at(w, day, hour);
+}
+
+/** A weekly series for customer A on A's service, starting 29 days ahead (beyond the series horizon: no visit booked yet). */
+export function seriesBody(m: MatrixWorld) {
+  const startDate = localDay(m.w.timeZone, 29);
+  return {
+    serviceId: m.w.serviceId,
+    addressId: m.customerA.addressId,
+    timeOfDay: "09:00",
+    rule: { freq: "weekly" as const, interval: 1, byDay: [WEEKDAYS[isoWeekdayIndex(startDate)]!] },
+    startDate,
+    count: 3,
+  };
 }
 
 /**
@@ -395,6 +410,24 @@ export class Objects {
         token: this.m.sessions.techA.token,
       });
       return { id: idOf(res), questionIds: (res.body.questions as { id: string }[]).map((q) => q.id) };
+    });
+  }
+
+  /**
+   * A recurring series of customer A on A's service, starting 29 days ahead (beyond the series
+   * horizon, so it books no visit and takes no technician's time), its first visit skipped.
+   */
+  series(): Promise<{ id: string; first: string; second: string }> {
+    return this.once("series", async () => {
+      const body = seriesBody(this.m);
+      const res = await call("POST", "/v1/series", { token: this.m.customerA.session.token, body });
+      const id = idOf(res);
+      const skipped = await call("POST", `/v1/series/${id}/visits/${body.startDate}/skip`, {
+        token: this.m.customerA.session.token,
+        body: {},
+      });
+      expect(skipped.status).toBe(200);
+      return { id, first: body.startDate, second: addDays(body.startDate, 7) };
     });
   }
 
