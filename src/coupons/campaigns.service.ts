@@ -9,6 +9,7 @@ import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import type { CouponRow } from "../db/repositories/coupons.repo";
 import {
+  couponCodes,
   eligibleAccounts,
   existingAccounts,
   findCampaign,
@@ -50,7 +51,13 @@ function overLimit(why: keyof typeof LIMIT_TEXT): AppError {
 const campaignNotFound = () => notFound({ en: "Campaign", zh: "活动" });
 
 export function limitsView(l: CampaignLimitsRow) {
-  return { merchantId: l.merchantId, maxBudget: l.maxBudget, maxValue: l.maxValue, maxPercent: l.maxPercent, updatedAt: new Date(l.updatedAt).toISOString() };
+  return {
+    merchantId: l.merchantId,
+    maxBudget: l.maxBudget,
+    maxValue: l.maxValue,
+    maxPercent: l.maxPercent,
+    updatedAt: new Date(l.updatedAt).toISOString(),
+  };
 }
 
 export function campaignView(c: CampaignRow, code?: string | null) {
@@ -78,7 +85,12 @@ export function campaignView(c: CampaignRow, code?: string | null) {
 }
 
 /** Operators set what a merchant's campaigns may do (404 for an unknown merchant). Audited. */
-export async function setLimits(env: Env, actorId: string, merchantId: string, input: { maxBudget: number; maxValue: number; maxPercent: number }) {
+export async function setLimits(
+  env: Env,
+  actorId: string,
+  merchantId: string,
+  input: { maxBudget: number; maxValue: number; maxPercent: number },
+) {
   const db = getDb(env);
   if (!(await merchantExists(db, merchantId))) throw notFound("Merchant");
   const row: CampaignLimitsRow = { merchantId, ...input, updatedBy: actorId, updatedAt: Date.now() };
@@ -153,7 +165,15 @@ export async function createCampaign(env: Env, auth: Auth, input: NewCampaign) {
     input.kind === "promotion"
       ? {
           ...walletCouponRow(
-            { name: input.name.zh, kind: input.couponKind, value: input.value, maxDiscount: input.maxDiscount, minTotal: input.minTotal, merchantId, serviceIds },
+            {
+              name: input.name.zh,
+              kind: input.couponKind,
+              value: input.value,
+              maxDiscount: input.maxDiscount,
+              minTotal: input.minTotal,
+              merchantId,
+              serviceIds,
+            },
             { accountId: "", source: "campaign", campaignId: id, validDays, createdBy: auth.accountId },
             now,
           ),
@@ -188,7 +208,13 @@ export async function createCampaign(env: Env, auth: Auth, input: NewCampaign) {
     updatedAt: now,
   };
   if (!(await insertCampaign(db, row, coupon))) throw AppError.of("COUPON_CODE_TAKEN");
-  await appendAudit(db, { actorId: auth.accountId, action: "campaign.create", targetType: "campaign", targetId: id, data: { kind: row.kind, budget: row.budget } });
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "campaign.create",
+    targetType: "campaign",
+    targetId: id,
+    data: { kind: row.kind, budget: row.budget },
+  });
   return campaignView(row, coupon?.code);
 }
 
@@ -204,7 +230,11 @@ export async function campaignsFor(env: Env, auth: Auth, q: { active?: boolean; 
   if (!isPlatform(auth.roles) && !merchantId) throw AppError.of("FORBIDDEN");
   const rows = await listCampaigns(getDb(env), { beforeId: decodeCursor(q.cursor), merchantId, active: q.active }, q.limit + 1);
   const page = toPage(rows, q.limit);
-  return { items: page.items.map((c) => campaignView(c)), nextCursor: page.nextCursor };
+  const codes = await couponCodes(
+    getDb(env),
+    page.items.flatMap((c) => (c.couponId ? [c.couponId] : [])),
+  );
+  return { items: page.items.map((c) => campaignView(c, c.couponId ? codes.get(c.couponId) : null)), nextCursor: page.nextCursor };
 }
 
 /** Renames, switches off or on, moves the end of, or changes the budget of a campaign (a merchant's within its limits). Audited. */
@@ -225,8 +255,14 @@ export async function changeCampaign(
     { nameZh: patch.name?.zh, nameEn: patch.name?.en, active: patch.active, budget: patch.budget, endsAt },
     Date.now(),
   );
-  await appendAudit(getDb(env), { actorId: auth.accountId, action: "campaign.update", targetType: "campaign", targetId: id, data: { ...patch } });
-  return campaignView(row!);
+  await appendAudit(getDb(env), {
+    actorId: auth.accountId,
+    action: "campaign.update",
+    targetType: "campaign",
+    targetId: id,
+    data: { ...patch },
+  });
+  return campaignView(row!, row!.couponId ? (await couponCodes(getDb(env), [row!.couponId])).get(row!.couponId) : null);
 }
 
 function termsOf(c: CampaignRow) {
@@ -254,7 +290,11 @@ function shanghaiDate(now: number): string {
 function issueRows(c: CampaignRow, accountIds: string[], source: "campaign", createdBy: string, now: number): CouponRow[] {
   const { prefix, suffix } = keyParts(c, now);
   return accountIds.map((accountId) =>
-    walletCouponRow(termsOf(c), { accountId, source, campaignId: c.id, issueKey: `${prefix}${accountId}${suffix}`, validDays: c.validDays, createdBy }, now),
+    walletCouponRow(
+      termsOf(c),
+      { accountId, source, campaignId: c.id, issueKey: `${prefix}${accountId}${suffix}`, validDays: c.validDays, createdBy },
+      now,
+    ),
   );
 }
 
@@ -271,7 +311,13 @@ export async function issueFromCampaign(env: Env, auth: Auth, id: string, accoun
   const wanted = [...new Set(accountIds)];
   const known = await existingAccounts(db, wanted);
   const issued = await insertWalletCoupons(db, issueRows(campaign, known, "campaign", auth.accountId, now));
-  await appendAudit(db, { actorId: auth.accountId, action: "campaign.issue", targetType: "campaign", targetId: id, data: { issued, accounts: known.length } });
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "campaign.issue",
+    targetType: "campaign",
+    targetId: id,
+    data: { issued, accounts: known.length },
+  });
   return { issued, alreadyHeld: known.length - issued, unknown: wanted.filter((a) => !known.includes(a)) };
 }
 
@@ -284,11 +330,15 @@ export async function runCampaignRules(env: Env, now = Date.now()): Promise<{ ca
   const out: { campaignId: string; issued: number }[] = [];
   for (const c of await runningRuleCampaigns(db, now)) {
     const { prefix, suffix } = keyParts(c, now);
-    const accounts = await eligibleAccounts(db, c, { now, monthDay: shanghaiDate(now).slice(5), keyPrefix: prefix, keySuffix: suffix }, RULE_BATCH);
+    const accounts = await eligibleAccounts(
+      db,
+      c,
+      { now, monthDay: shanghaiDate(now).slice(5), keyPrefix: prefix, keySuffix: suffix },
+      RULE_BATCH,
+    );
     const issued = await insertWalletCoupons(db, issueRows(c, accounts, "campaign", c.createdBy, now));
     out.push({ campaignId: c.id, issued });
   }
   logger.info("campaigns.rules_run", { campaigns: out.length, issued: out.reduce((n, r) => n + r.issued, 0) });
   return out;
 }
-

@@ -153,7 +153,7 @@ export const Campaign = z
     budget: z.number().int().openapi({ description: "The most its coupons take off in all, 分" }),
     spent: z.number().int().openapi({ description: "What its coupons take off now (cancelled orders give theirs back)" }),
     couponId: z.string().nullable(),
-    code: z.string().nullable().openapi({ description: "A promotion's public code (on creation)" }),
+    code: z.string().nullable().openapi({ description: "A promotion's public code" }),
     startsAt: z.string(),
     endsAt: z.string(),
     active: z.boolean(),
@@ -176,14 +176,25 @@ export const createCampaign = createRoute({
       z
         .object({
           kind: z.enum(CAMPAIGN_KINDS),
-          merchantId: z.string().min(1).max(64).optional().openapi({ description: "Operators: a merchant's campaign (merchant admins: always their own)" }),
+          merchantId: z
+            .string()
+            .min(1)
+            .max(64)
+            .optional()
+            .openapi({ description: "Operators: a merchant's campaign (merchant admins: always their own)" }),
           name: LocalizedSchema,
           couponKind: z.enum(["fixed", "percent"]),
           value: Fen,
           maxDiscount: Fen.optional(),
           minTotal: z.number().int().min(0).max(100_000_000).optional(),
           serviceIds: z.array(z.string().min(1).max(64)).max(50).optional(),
-          validDays: z.number().int().min(1).max(366).optional().openapi({ description: "How long an issued coupon is valid (default 30)" }),
+          validDays: z
+            .number()
+            .int()
+            .min(1)
+            .max(366)
+            .optional()
+            .openapi({ description: "How long an issued coupon is valid (default 30)" }),
           winBackDays: z.number().int().min(7).max(3650).optional(),
           budget: Fen,
           code: z
@@ -229,12 +240,17 @@ export const patchCampaign = createRoute({
   path: "/v1/campaigns/{id}",
   tags: ["Campaigns"],
   summary: "Rename, switch off or on, end, or change the budget of a campaign (audited)",
-  description: "A merchant admin's budget stays within their limits. A lower budget than `spent` stops further redemptions; none is taken back.",
+  description:
+    "A merchant admin's budget stays within their limits. A lower budget than `spent` stops further redemptions; none is taken back.",
   security: bearer,
   middleware: [campaigners] as const,
   request: {
     params: CampaignId,
-    body: jsonBody(z.object({ name: LocalizedSchema.optional(), active: z.boolean().optional(), budget: Fen.optional(), endsAt: Iso.optional() }).strict()),
+    body: jsonBody(
+      z
+        .object({ name: LocalizedSchema.optional(), active: z.boolean().optional(), budget: Fen.optional(), endsAt: Iso.optional() })
+        .strict(),
+    ),
   },
   responses: { 200: jsonContent(Campaign, "Changed"), ...authErrors(404, 409, 413, 415) },
 });
@@ -297,7 +313,7 @@ export const myReferral = createRoute({
   tags: ["Campaigns"],
   summary: "My share code and how my invitations went",
   description:
-    "Made the first time. A new customer who accepts it and completes a first order earns both of us a coupon of REFERRAL_REWARD_FEN, unless the fraud guard finds us on one device (`X-Device-Id`), one address or one payment account (README \"Referrals\").",
+    'Made the first time. A new customer who accepts it and completes a first order earns both of us a coupon of REFERRAL_REWARD_FEN, unless the fraud guard finds us on one device (`X-Device-Id`), one address or one payment account (README "Referrals").',
   security: bearer,
   middleware: [requireAuth] as const,
   request: { headers: DeviceHeader },
@@ -345,7 +361,13 @@ export const createShareLink = createRoute({
   },
 });
 
-const Token = z.object({ token: z.string().min(4).max(2000).openapi({ param: { name: "token", in: "path" }, example: "sl_eyJ2Ijox…" }) });
+const Token = z.object({
+  token: z
+    .string()
+    .min(4)
+    .max(2000)
+    .openapi({ param: { name: "token", in: "path" }, example: "sl_eyJ2Ijox…" }),
+});
 
 export const shareCard = createRoute({
   operationId: "getShareCard",

@@ -18,7 +18,6 @@ import {
   ensureReferralCode,
   findReferral,
   guardedWalletCoupon,
-  hasOrders,
   insertReferral,
   orderAddressEnc,
   referralCodeOf,
@@ -30,6 +29,7 @@ import {
   shareADevice,
   shareAPayer,
 } from "../db/repositories/growth.repo";
+import { runBatch } from "../db/repositories/statements";
 import { AppError } from "../errors";
 import { crockford } from "../lib/ids";
 import { logger } from "../lib/log";
@@ -103,7 +103,8 @@ async function sameAddress(env: Env, pii: Pii, referrerId: string, orderId: stri
   const target = squash((JSON.parse(await pii.decrypt("order_address", sealed)) as { text: string }).text);
   const theirs = await sealedAddressesOf(db, referrerId);
   for (const a of theirs.saved) if (squash(await pii.decrypt("address", a.textEnc)) === target) return true;
-  for (const o of theirs.ordered) if (squash((JSON.parse(await pii.decrypt("order_address", o)) as { text: string }).text) === target) return true;
+  for (const o of theirs.ordered)
+    if (squash((JSON.parse(await pii.decrypt("order_address", o)) as { text: string }).text) === target) return true;
   return false;
 }
 
@@ -128,7 +129,7 @@ export async function decideReferrals(env: Env, now = Date.now()): Promise<{ rew
     const reason = await fraudReason(env, r.referrerId, r.refereeId, r.orderId);
     const decision = decideReferralStatement(db, r.refereeId, { status: reason ? "refused" : "rewarded", reason, orderId: r.orderId }, now);
     if (reason) {
-      await db.$client.batch([decision]);
+      await runBatch(db, [decision]);
       out.refused += 1;
       continue;
     }
@@ -144,7 +145,7 @@ export async function decideReferrals(env: Env, now = Date.now()): Promise<{ rew
         referralRewarded(r.refereeId, now),
       ),
     );
-    await db.$client.batch([decision, ...coupons]);
+    await runBatch(db, [decision, ...coupons]);
     out.rewarded += 1;
   }
   if (out.rewarded || out.refused) logger.info("referrals.decided", out);

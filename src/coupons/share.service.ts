@@ -46,7 +46,10 @@ async function cardOf(env: Env, p: ShareLinkPayload, origin: string, token: stri
     type: p.t,
     id: p.id,
     title: { zh: `技师 ${name}`, en: `Technician ${name}` },
-    description: { zh: `查看${name}的评价、等级和作品，一键预约上门服务。`, en: `See ${name}'s reviews, level and work, and book a home visit.` },
+    description: {
+      zh: `查看${name}的评价、等级和作品，一键预约上门服务。`,
+      en: `See ${name}'s reviews, level and work, and book a home visit.`,
+    },
     image: t.hasPhoto ? `${origin}/s/${token}/image` : null,
     referralCode: p.ref,
   };
@@ -58,7 +61,9 @@ export async function createShareLink(env: Env, accountId: string, target: { typ
   const payload: ShareLinkPayload = { v: 1, t: target.type, id: target.id, ref: code };
   const token = await sign(env.JWT_SECRET, PURPOSE, PREFIX, payload);
   const card = await cardOf(env, payload, origin, token).catch((err: unknown) => {
-    throw err instanceof AppError && err.code === "SHARE_LINK_INVALID" ? notFound(target.type === "service" ? "Service" : "Technician") : err;
+    throw err instanceof AppError && err.code === "SHARE_LINK_INVALID"
+      ? notFound(target.type === "service" ? "Service" : "Technician")
+      : err;
   });
   return { token, url: `${origin}/s/${token}`, card };
 }

@@ -99,7 +99,13 @@ export async function issueByStaff(env: Env, actorId: string, accountId: string,
   const now = Date.now();
   const row = walletCouponRow(input, { accountId, source: "staff", validDays: input.validDays, createdBy: actorId }, now);
   await insertWalletCoupons(db, [row]);
-  await appendAudit(db, { actorId, action: "coupon.issue", targetType: "account", targetId: accountId, data: { couponId: row.id, value: row.value } });
+  await appendAudit(db, {
+    actorId,
+    action: "coupon.issue",
+    targetType: "account",
+    targetId: accountId,
+    data: { couponId: row.id, value: row.value },
+  });
   return walletView(row, now);
 }
 
@@ -117,7 +123,8 @@ export async function bestCoupon(env: Env, customerId: string, job: Job, now = D
     .filter((c) => c.discount > 0);
   // The best first; one whose room ran out (a used-up promotion, a spent budget) gives way to the next.
   for (let best = bestOf(candidates); best; best = bestOf(candidates)) {
-    if (await couponHasRoomNow(db, best.id, customerId, now, best.discount)) return { id: best.id, code: best.code, discount: best.discount };
+    if (await couponHasRoomNow(db, best.id, customerId, now, best.discount))
+      return { id: best.id, code: best.code, discount: best.discount };
     candidates.splice(candidates.indexOf(best), 1);
   }
   return null;

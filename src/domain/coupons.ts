@@ -7,7 +7,10 @@ export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 export type WalletStatus = "available" | "used" | "expired";
 
 /** A wallet coupon's status at `now`: used once it discounts an order, expired after its end or when switched off. */
-export function walletStatus(c: { redeemed: number; totalLimit: number | null; endsAt: number; active: boolean }, now: number): WalletStatus {
+export function walletStatus(
+  c: { redeemed: number; totalLimit: number | null; endsAt: number; active: boolean },
+  now: number,
+): WalletStatus {
   if (c.totalLimit !== null && c.redeemed >= c.totalLimit) return "used";
   if (!c.active || now >= c.endsAt) return "expired";
   return "available";

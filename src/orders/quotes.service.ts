@@ -86,7 +86,11 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
     point: input,
     cityCenter: { lat: city.centerLat, lng: city.centerLng },
   });
-  const coupon = await couponForQuote(env, customerId, input, { serviceId: service.id, merchantId: service.merchantId, subtotal: total(lines) });
+  const coupon = await couponForQuote(env, customerId, input, {
+    serviceId: service.id,
+    merchantId: service.merchantId,
+    subtotal: total(lines),
+  });
   if (coupon) {
     lines.push({
       code: `coupon:${coupon.code}`,

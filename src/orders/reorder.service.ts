@@ -45,12 +45,8 @@ export async function reorder(
     extras: order.extras,
     bestCoupon: input.bestCoupon,
   });
-  return placeOrderOnce(
-    env,
-    customerId,
-    key,
-    { quoteId: quote.id, addressId, start: input.start, paymentPlan: input.paymentPlan },
-    defer,
-    { reorder: orderId, ...input },
-  );
+  return placeOrderOnce(env, customerId, key, { quoteId: quote.id, addressId, start: input.start, paymentPlan: input.paymentPlan }, defer, {
+    reorder: orderId,
+    ...input,
+  });
 }

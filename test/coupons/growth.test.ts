@@ -66,21 +66,31 @@ async function campaign(token: string, body: Record<string, unknown>) {
   });
 }
 
-const spentOf = async (id: string) => (await env.DB.prepare("SELECT spent FROM campaigns WHERE id = ?").bind(id).first<{ spent: number }>())!.spent;
+const spentOf = async (id: string) =>
+  (await env.DB.prepare("SELECT spent FROM campaigns WHERE id = ?").bind(id).first<{ spent: number }>())!.spent;
 
 describe("the coupon wallet", () => {
   it("holds what staff issue; a quote picks the best; only its owner uses it; used once, given back on cancel", async () => {
     const a = await newCustomer(w.center);
     const b = await newCustomer(w.center);
     const issue = (body: Record<string, unknown>) =>
-      call("POST", `/v1/admin/accounts/${a.session.accountId}/coupons`, { token: op.token, body: { name: "补偿", validDays: 10, ...body } });
+      call("POST", `/v1/admin/accounts/${a.session.accountId}/coupons`, {
+        token: op.token,
+        body: { name: "补偿", validDays: 10, ...body },
+      });
     const small = await issue({ kind: "fixed", value: 800 });
     expect(small.status, JSON.stringify(small.body)).toBe(201);
     expect(small.body).toMatchObject({ source: "staff", status: "available", value: 800 });
     expect((await issue({ kind: "percent", value: 15, maxDiscount: 1500 })).status).toBe(201); // 15 % of 12000 = 1800 → 1500
     expect((await issue({ kind: "fixed", value: 5000, minTotal: 50_000 })).status).toBe(201); // does not apply
     expectProblem(await issue({ kind: "percent", value: 120 }), 400, "VALIDATION_FAILED");
-    expectProblem(await call("POST", "/v1/admin/accounts/acc_nobody/coupons", { token: op.token, body: { name: "x", kind: "fixed", value: 1, validDays: 1 } }), 404);
+    expectProblem(
+      await call("POST", "/v1/admin/accounts/acc_nobody/coupons", {
+        token: op.token,
+        body: { name: "x", kind: "fixed", value: 1, validDays: 1 },
+      }),
+      404,
+    );
     expectProblem(await call("POST", `/v1/admin/accounts/${a.session.accountId}/coupons`, { token: a.session.token, body: {} }), 403);
     expect(await walletOf(a.session)).toHaveLength(3);
 
@@ -89,7 +99,14 @@ describe("the coupon wallet", () => {
     expect(q.total.amount).toBe(12000 - 1500);
     // Without bestCoupon nothing is applied; the code works for its owner only.
     expect(couponLine(await quote(w, a, at(w, 2, "10:00")))).toBeUndefined();
-    expectProblem(await call("POST", "/v1/quotes", { token: b.session.token, body: { serviceId: w.serviceId, ...w.center, start: at(w, 2, "10:00"), couponCode: small.body.code } }), 400, "COUPON_NOT_FOUND");
+    expectProblem(
+      await call("POST", "/v1/quotes", {
+        token: b.session.token,
+        body: { serviceId: w.serviceId, ...w.center, start: at(w, 2, "10:00"), couponCode: small.body.code },
+      }),
+      400,
+      "COUPON_NOT_FOUND",
+    );
     expect(couponLine(await quote(w, b, at(w, 2, "10:00"), { bestCoupon: true }))).toBeUndefined();
 
     const placed = await book(a, q);
@@ -99,9 +116,13 @@ describe("the coupon wallet", () => {
     // The next best is the 800 one.
     expect(couponLine(await quote(w, a, at(w, 3, "10:00"), { bestCoupon: true }))!.amount.amount).toBe(-800);
     // Staff see the same wallet.
-    expect((await call("GET", `/v1/admin/accounts/${a.session.accountId}/coupons?status=used`, { token: op.token })).body.items).toHaveLength(1);
+    expect(
+      (await call("GET", `/v1/admin/accounts/${a.session.accountId}/coupons?status=used`, { token: op.token })).body.items,
+    ).toHaveLength(1);
 
-    expect((await call("POST", `/v1/orders/${placed.body.id}/cancel`, { token: a.session.token, body: { reason: "plans changed" } })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/orders/${placed.body.id}/cancel`, { token: a.session.token, body: { reason: "plans changed" } })).status,
+    ).toBe(200);
     expect(await walletOf(a.session, "used")).toEqual([]);
     expect(couponLine(await quote(w, a, at(w, 3, "10:00"), { bestCoupon: true }))!.amount.amount).toBe(-1500);
   });
@@ -118,7 +139,10 @@ describe("campaigns", () => {
     });
     expect(issued.body).toEqual({ issued: 6, alreadyHeld: 0, unknown: ["acc_nobody"] });
     // Issued once per account.
-    const again = await call("POST", `/v1/campaigns/${made.body.id}/issue`, { token: op.token, body: { accountIds: [customers[0]!.session.accountId] } });
+    const again = await call("POST", `/v1/campaigns/${made.body.id}/issue`, {
+      token: op.token,
+      body: { accountIds: [customers[0]!.session.accountId] },
+    });
     expect(again.body).toMatchObject({ issued: 0, alreadyHeld: 1 });
 
     // Every quote sees room (nothing spent yet); the orders race for it, each on a day of its own.
@@ -140,7 +164,9 @@ describe("campaigns", () => {
     const loser = customers[results.findIndex((r) => r.status !== 201)]!;
     expect(couponLine(await quote(w, loser, at(w, 11, "14:00"), { bestCoupon: true }))).toBeUndefined();
     const winner = customers[results.findIndex((r) => r.status === 201)]!;
-    expect((await call("POST", `/v1/orders/${won[0]!.body.id}/cancel`, { token: winner.session.token, body: { reason: "x" } })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/orders/${won[0]!.body.id}/cancel`, { token: winner.session.token, body: { reason: "x" } })).status,
+    ).toBe(200);
     expect(await spentOf(made.body.id)).toBe(2000);
     expect(couponLine(await quote(w, loser, at(w, 11, "14:00"), { bestCoupon: true }))!.amount.amount).toBe(-1000);
 
@@ -155,7 +181,9 @@ describe("campaigns", () => {
     const lapsed = await newCustomer(w.center);
     const old = await book(lapsed, await quote(w, lapsed, at(w, 12, "08:00")));
     expect(old.status).toBe(201);
-    await env.DB.prepare("UPDATE orders SET created_at = ? WHERE id = ?").bind(Date.now() - 100 * DAY, old.body.id).run();
+    await env.DB.prepare("UPDATE orders SET created_at = ? WHERE id = ?")
+      .bind(Date.now() - 100 * DAY, old.body.id)
+      .run();
     const birthdayPerson = await newCustomer(w.center);
     await book(birthdayPerson, await quote(w, birthdayPerson, at(w, 12, "11:00"))); // not new, not lapsed
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(5, 10);
@@ -194,10 +222,27 @@ describe("campaigns", () => {
       body: { maxBudget: 100_000, maxValue: 2000, maxPercent: 20 },
     });
     expect(limits.status, JSON.stringify(limits.body)).toBe(200);
-    expectProblem(await call("PUT", `/v1/admin/merchants/${m.merchantId}/campaign-limits`, { token: m.merchantAdmin.token, body: { maxBudget: 1, maxValue: 1, maxPercent: 1 } }), 403);
+    expectProblem(
+      await call("PUT", `/v1/admin/merchants/${m.merchantId}/campaign-limits`, {
+        token: m.merchantAdmin.token,
+        body: { maxBudget: 1, maxValue: 1, maxPercent: 1 },
+      }),
+      403,
+    );
     expect((await campaign(m.merchantAdmin.token, { ...promo, budget: 200_000 })).body.limit).toBe("budget");
     expect((await campaign(m.merchantAdmin.token, { ...promo, value: 3000 })).body.limit).toBe("value");
-    expect((await campaign(m.merchantAdmin.token, { ...promo, code: undefined, kind: "win_back", winBackDays: 30, couponKind: "percent", value: 30 })).body.limit).toBe("percent");
+    expect(
+      (
+        await campaign(m.merchantAdmin.token, {
+          ...promo,
+          code: undefined,
+          kind: "win_back",
+          winBackDays: 30,
+          couponKind: "percent",
+          value: 30,
+        })
+      ).body.limit,
+    ).toBe("percent");
     expectProblem(await campaign(m.merchantAdmin.token, { ...promo, serviceIds: [w.serviceId] }), 400, "VALIDATION_FAILED");
     // Nothing was written by the refusals.
     expect((await call("GET", "/v1/campaigns", { token: m.merchantAdmin.token })).body.items).toEqual([]);
@@ -219,11 +264,21 @@ describe("campaigns", () => {
     const other = await merchantWorld({ technician: false });
     expectProblem(await call("PATCH", `/v1/campaigns/${made.body.id}`, { token: other.merchantAdmin.token, body: { active: false } }), 404);
     expect((await call("GET", "/v1/campaigns", { token: other.merchantAdmin.token })).body.items).toEqual([]);
-    expectProblem(await call("PATCH", `/v1/campaigns/${made.body.id}`, { token: m.merchantAdmin.token, body: { budget: 500_000 } }), 409, "CAMPAIGN_OVER_LIMIT");
-    expectProblem(await call("POST", `/v1/campaigns/${made.body.id}/issue`, { token: m.merchantAdmin.token, body: { accountIds: ["x"] } }), 403);
+    expectProblem(
+      await call("PATCH", `/v1/campaigns/${made.body.id}`, { token: m.merchantAdmin.token, body: { budget: 500_000 } }),
+      409,
+      "CAMPAIGN_OVER_LIMIT",
+    );
+    expectProblem(
+      await call("POST", `/v1/campaigns/${made.body.id}/issue`, { token: m.merchantAdmin.token, body: { accountIds: ["x"] } }),
+      403,
+    );
     const ended = await call("PATCH", `/v1/campaigns/${made.body.id}`, { token: m.merchantAdmin.token, body: { active: false } });
     expect(ended.body.active).toBe(false);
-    const typed = await call("POST", "/v1/quotes", { token: c.session.token, body: { serviceId: m.w.serviceId, ...m.w.center, start: at(m.w, 3, "10:00"), couponCode: promo.code } });
+    const typed = await call("POST", "/v1/quotes", {
+      token: c.session.token,
+      body: { serviceId: m.w.serviceId, ...m.w.center, start: at(m.w, 3, "10:00"), couponCode: promo.code },
+    });
     expectProblem(typed, 400, "COUPON_NOT_APPLICABLE");
   });
 });
@@ -272,7 +327,11 @@ describe("referrals", () => {
 
     for (const c of [referrer, honest]) expect((await walletOf(c.session)).map((x) => [x.source, x.value])).toEqual([["referral", 1000]]);
     expect(await walletOf(sameDevice.session)).toEqual([]);
-    expect((await call("GET", "/v1/me/referral", { token: referrer.session.token })).body.invited).toEqual({ pending: 0, rewarded: 1, refused: 2 });
+    expect((await call("GET", "/v1/me/referral", { token: referrer.session.token })).body.invited).toEqual({
+      pending: 0,
+      rewarded: 1,
+      refused: 2,
+    });
   });
 
   it("refuse a referral between accounts bound to one WeChat person (the payment account)", async () => {
@@ -283,7 +342,10 @@ describe("referrals", () => {
     const bind = env.DB.prepare(
       "INSERT INTO wechat_bindings (appid, openid, account_id, unionid, lang, created_at, updated_at) VALUES (?, ?, ?, 'union-1', 'zh', 0, 0)",
     );
-    await env.DB.batch([bind.bind("wxapp", "open-a", referrer.session.accountId), bind.bind("wxmini", "open-b", referee.session.accountId)]);
+    await env.DB.batch([
+      bind.bind("wxapp", "open-a", referrer.session.accountId),
+      bind.bind("wxmini", "open-b", referee.session.accountId),
+    ]);
     await visitTo(w, techSession, "completed", { customer: referee, paid: true, start: at(w, 5, "17:00") });
     expect(await decideReferrals(env)).toEqual({ rewarded: 0, refused: 1 });
     const row = await env.DB.prepare("SELECT reason FROM referrals WHERE referee_id = ?").bind(referee.session.accountId).first();
@@ -298,7 +360,9 @@ describe("share links and re-ordering", () => {
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const { token, url, card } = made.body;
     expect(url).toBe(`http://doorstep.test/s/${token}`);
-    const service = await env.DB.prepare("SELECT name_zh AS zh, name_en AS en FROM services WHERE id = ?").bind(w.serviceId).first<{ zh: string; en: string }>();
+    const service = await env.DB.prepare("SELECT name_zh AS zh, name_en AS en FROM services WHERE id = ?")
+      .bind(w.serviceId)
+      .first<{ zh: string; en: string }>();
     expect(card).toMatchObject({ type: "service", id: w.serviceId, title: service, image: null });
     expect(card.referralCode).toBe((await call("GET", "/v1/me/referral", { token: sharer.session.token })).body.code);
 
@@ -321,8 +385,13 @@ describe("share links and re-ordering", () => {
     const techLink = await call("POST", "/v1/share-links", { token: sharer.session.token, body: { type: "technician", id: tech.id } });
     expect(techLink.status).toBe(201);
     expect(techLink.body.card.title.en).toMatch(/^Technician \*+/);
-    expect(techLink.body.card.title.zh).not.toContain((await env.DB.prepare("SELECT name FROM technicians WHERE id = ?").bind(tech.id).first<{ name: string }>())!.name);
-    expectProblem(await call("POST", "/v1/share-links", { token: sharer.session.token, body: { type: "technician", id: "tch_nobody" } }), 404);
+    expect(techLink.body.card.title.zh).not.toContain(
+      (await env.DB.prepare("SELECT name FROM technicians WHERE id = ?").bind(tech.id).first<{ name: string }>())!.name,
+    );
+    expectProblem(
+      await call("POST", "/v1/share-links", { token: sharer.session.token, body: { type: "technician", id: "tch_nobody" } }),
+      404,
+    );
     expectProblem(await call("POST", "/v1/share-links", { body: { type: "service", id: w.serviceId } }), 401);
   });
 
@@ -344,7 +413,9 @@ describe("share links and re-ordering", () => {
     expectProblem(await again(customer, { ...body, start: at(w, 8, "17:00") }), 422);
     expectProblem(await again(await newCustomer(w.center), body, `${key}-other`), 404);
     expectProblem(await again(customer, { start: "tomorrow" }, `${key}-bad`), 400, "VALIDATION_FAILED");
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?").bind(customer.session.accountId).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?")
+      .bind(customer.session.accountId)
+      .first<{ n: number }>();
     expect(count!.n).toBe(2);
   });
 });

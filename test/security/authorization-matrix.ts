@@ -157,11 +157,13 @@ const shareLinks = new WeakMap<Objects, Promise<string>>();
 function shareLinkOfA(o: Objects): Promise<string> {
   let token = shareLinks.get(o);
   if (!token) {
-    token = o.showcase().then(() =>
-      call("POST", "/v1/share-links", { token: o.m.customerA.session.token, body: { type: "technician", id: o.m.techA.id } }).then(
-        (r) => r.body.token as string,
-      ),
-    );
+    token = o
+      .showcase()
+      .then(() =>
+        call("POST", "/v1/share-links", { token: o.m.customerA.session.token, body: { type: "technician", id: o.m.techA.id } }).then(
+          (r) => r.body.token as string,
+        ),
+      );
     shareLinks.set(o, token);
   }
   return token;
@@ -1311,13 +1313,24 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
   "PUT /v1/admin/merchants/{id}/campaign-limits": {
     roles: PLATFORM,
-    request: (o) => ({ path: `/v1/admin/merchants/${o.m.merchantA}/campaign-limits`, body: { maxBudget: 100_000, maxValue: 2000, maxPercent: 20 } }),
+    request: (o) => ({
+      path: `/v1/admin/merchants/${o.m.merchantA}/campaign-limits`,
+      body: { maxBudget: 100_000, maxValue: 2000, maxPercent: 20 },
+    }),
   },
   "POST /v1/campaigns": {
     roles: STAFF,
     request: () => ({
       path: "/v1/campaigns",
-      body: { kind: "new_customer", name: { zh: "新客", en: "New" }, couponKind: "fixed", value: 100, budget: 1000, startsAt: iso(-1), endsAt: iso(30) },
+      body: {
+        kind: "new_customer",
+        name: { zh: "新客", en: "New" },
+        couponKind: "fixed",
+        value: 100,
+        budget: 1000,
+        startsAt: iso(-1),
+        endsAt: iso(30),
+      },
     }),
   },
   "GET /v1/campaigns": {
@@ -1332,7 +1345,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
   "POST /v1/campaigns/{id}/issue": {
     roles: PLATFORM,
-    request: async (o) => ({ path: `/v1/campaigns/${await campaignOfA(o)}/issue`, body: { accountIds: [o.m.customerA.session.accountId] } }),
+    request: async (o) => ({
+      path: `/v1/campaigns/${await campaignOfA(o)}/issue`,
+      body: { accountIds: [o.m.customerA.session.accountId] },
+    }),
   },
   "PUT /v1/me/birthday": { roles: "signed-in", request: () => ({ path: "/v1/me/birthday", body: { monthDay: "05-17" } }) },
   "GET /v1/me/referral": { roles: "signed-in", request: () => ({ path: "/v1/me/referral" }) },
@@ -1343,7 +1359,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { code: (await call("GET", "/v1/me/referral", { token: o.m.customerA.session.token })).body.code },
     }),
   },
-  "POST /v1/share-links": { roles: "signed-in", request: (o) => ({ path: "/v1/share-links", body: { type: "service", id: o.m.w.serviceId } }) },
+  "POST /v1/share-links": {
+    roles: "signed-in",
+    request: (o) => ({ path: "/v1/share-links", body: { type: "service", id: o.m.w.serviceId } }),
+  },
   "GET /v1/share-links/{token}": { roles: "public", request: async (o) => ({ path: `/v1/share-links/${await shareLinkOfA(o)}` }) },
   "GET /s/{token}": { roles: "public", request: async (o) => ({ path: `/s/${await shareLinkOfA(o)}` }) },
   "GET /s/{token}/image": { roles: "public", request: async (o) => ({ path: `/s/${await shareLinkOfA(o)}/image` }) },

@@ -108,6 +108,13 @@ export async function insertCampaign(db: Db, row: CampaignRow, coupon?: CouponRo
   return true;
 }
 
+/** The codes of these coupons (a promotion's public code), by coupon id. */
+export async function couponCodes(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: coupons.id, code: coupons.code }).from(coupons).where(inArray(coupons.id, ids));
+  return new Map(rows.map((r) => [r.id, r.code]));
+}
+
 export async function updateCampaign(
   db: Db,
   id: string,
@@ -152,7 +159,13 @@ export async function upsertLimits(db: Db, row: CampaignLimitsRow): Promise<void
     .values(row)
     .onConflictDoUpdate({
       target: campaignLimits.merchantId,
-      set: { maxBudget: row.maxBudget, maxValue: row.maxValue, maxPercent: row.maxPercent, updatedBy: row.updatedBy, updatedAt: row.updatedAt },
+      set: {
+        maxBudget: row.maxBudget,
+        maxValue: row.maxValue,
+        maxPercent: row.maxPercent,
+        updatedBy: row.updatedBy,
+        updatedAt: row.updatedAt,
+      },
     });
 }
 
@@ -283,11 +296,6 @@ export async function insertReferral(db: Db, refereeId: string, referrerId: stri
   return (result.meta.changes ?? 0) > 0;
 }
 
-export async function hasOrders(db: Db, accountId: string): Promise<boolean> {
-  const row = await db.$client.prepare("SELECT 1 AS x FROM orders WHERE customer_id = ? LIMIT 1").bind(accountId).first();
-  return row !== null;
-}
-
 /** Pending referrals whose new customer has a completed order now, with that (first) order, oldest first. */
 export async function referralsToDecide(db: Db, limit: number): Promise<{ refereeId: string; referrerId: string; orderId: string }[]> {
   const rows = await db.$client
@@ -326,7 +334,10 @@ export async function shareAPayer(db: Db, a: string, b: string): Promise<boolean
 }
 
 /** The sealed addresses an account has used: its saved ones and those of its newest orders (at most 20 each). */
-export async function sealedAddressesOf(db: Db, accountId: string): Promise<{ saved: { id: string; textEnc: string }[]; ordered: string[] }> {
+export async function sealedAddressesOf(
+  db: Db,
+  accountId: string,
+): Promise<{ saved: { id: string; textEnc: string }[]; ordered: string[] }> {
   const [saved, ordered] = await db.$client.batch<Record<string, string>>([
     db.$client.prepare("SELECT id, text_enc AS textEnc FROM addresses WHERE account_id = ? ORDER BY id DESC LIMIT 20").bind(accountId),
     db.$client.prepare("SELECT address_enc AS addressEnc FROM orders WHERE customer_id = ? ORDER BY id DESC LIMIT 20").bind(accountId),
