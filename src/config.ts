@@ -382,6 +382,9 @@ const fields = z.object({
   // a ticket (at most twice).
   TICKET_COUPON_DAYS: int(90, 1),
   TICKET_REOPEN_DAYS: int(7, 1),
+  // Referrals: the coupon (分 off, valid 30 days) each of the two accounts gets after the new
+  // customer's first completed order, when the fraud guard finds nothing.
+  REFERRAL_REWARD_FEN: int(1000, 1),
   // Withdrawals: smallest and largest amount (分), requests per technician per day, payout provider.
   WITHDRAWAL_MIN_AMOUNT: int(1000, 1),
   WITHDRAWAL_MAX_AMOUNT: int(500_000, 1),

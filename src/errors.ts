@@ -326,6 +326,17 @@ export const ERRORS = {
     detail: { en: "This coupon has been used up (for you, or in all).", zh: "该优惠券已用完（您的使用次数或总数已满）。" },
   },
   COUPON_CODE_TAKEN: { status: 409, detail: { en: "A coupon with this code exists.", zh: "该优惠码已存在。" } },
+  // Campaigns, referrals, share links
+  CAMPAIGN_OVER_LIMIT: {
+    status: 409,
+    detail: {
+      en: "This campaign goes beyond what the platform allows your shop: {why}",
+      zh: "该活动超出了平台为您的店铺设定的限制：{why}",
+    },
+  },
+  REFERRAL_CODE_NOT_FOUND: { status: 404, detail: { en: "No such invitation code.", zh: "邀请码不存在。" } },
+  REFERRAL_NOT_ALLOWED: { status: 409, detail: { en: "This invitation cannot be accepted: {why}", zh: "无法接受该邀请：{why}" } },
+  SHARE_LINK_INVALID: { status: 404, detail: { en: "This shared link is not valid.", zh: "该分享链接无效。" } },
   // Outbound webhooks
   WEBHOOK_URL_REFUSED: {
     status: 422,

@@ -4,6 +4,7 @@
  * (split what arrived, remind, escalate to the exception queue), reminders that fell due, technicians' lifecycle
  * (certificate reminders 30 and 7 days ahead, once each; expired certificates; suspensions that ended), virtual-number bindings to make, retry or end,
  * recurring series due for a run (visits that came into their horizon: src/series),
+ * referrals to reward or refuse (src/coupons/referrals.service.ts),
  * the coordinates backfill (rows from before coordinates were sealed), and a share of an unfinished D1
  * backup (the daily cron `BACKUP_CRON` starts one: `runDailyBackup`).
  * The outbox messages those steps write are sent to the queue when they are done (collected as
@@ -24,6 +25,7 @@ import { recalculateLevels } from "./credit";
 import { lapseCertifications } from "./training";
 import { runLifecycle } from "./technicians";
 import { runDueSeries } from "./series";
+import { decideReferrals, runCampaignRules } from "./coupons";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -62,6 +64,8 @@ export async function runDaily(env: Env, now = Date.now()): Promise<void> {
   for (const [name, step] of [
     ["backup", () => runDailyBackup(env, now)],
     ["credit-levels", () => recalculateLevels(env, now)],
+    // Campaign rules (new customer, win-back, birthday): coupons into the wallets of those eligible today.
+    ["campaigns", () => runCampaignRules(env, now)],
     ["privacy", () => runDailyPrivacy(env, now)],
   ] as const) {
     try {
@@ -113,6 +117,8 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
+    // Referrals whose new customer completed a first order: both rewarded, or refused by the fraud guard.
+    ["referrals", () => decideReferrals(env, now)],
     [
       "certifications",
       async () => {

@@ -16,10 +16,11 @@ export function Series() {
   const { t, lang, services } = useApp();
   const list = useAsync(() => api("/v1/series?limit=100"), []);
   const [error, setError] = useState(null);
-  const act = async (path) => {
+  /** @param {() => Promise<unknown>} call */
+  const act = async (call) => {
     setError(null);
     try {
-      await api(path, { method: "POST", body: {} });
+      await call();
       list.reload();
     } catch (err) {
       setError(err);
@@ -60,7 +61,7 @@ export function Series() {
                           html` <button
                             class="link"
                             data-testid=${`skip-${s.id}-${v.date}`}
-                            onClick=${() => act(`/v1/series/${s.id}/visits/${v.date}/skip`)}
+                            onClick=${() => act(() => api(`/v1/series/${s.id}/visits/${v.date}/skip`, { method: "POST", body: {} }))}
                           >
                             ${t("sr_skip")}
                           </button>`
@@ -72,13 +73,21 @@ export function Series() {
               <td>
                 ${
                   s.status === "active" &&
-                  html`<button class="link" data-testid=${`pause-${s.id}`} onClick=${() => act(`/v1/series/${s.id}/pause`)}>
+                  html`<button
+                    class="link"
+                    data-testid=${`pause-${s.id}`}
+                    onClick=${() => act(() => api(`/v1/series/${s.id}/pause`, { method: "POST", body: {} }))}
+                  >
                     ${t("sr_pause")}
                   </button>`
                 }
                 ${
                   s.status === "paused" &&
-                  html`<button class="link" data-testid=${`resume-${s.id}`} onClick=${() => act(`/v1/series/${s.id}/resume`)}>
+                  html`<button
+                    class="link"
+                    data-testid=${`resume-${s.id}`}
+                    onClick=${() => act(() => api(`/v1/series/${s.id}/resume`, { method: "POST", body: {} }))}
+                  >
                     ${t("sr_resume")}
                   </button>`
                 }

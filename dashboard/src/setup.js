@@ -8,9 +8,11 @@ const SCREENS = {
   skills: [() => import("./skills.js"), "SkillsAndCategories"],
   technicians: [() => import("./technician-editor.js"), "TechnicianEditor"],
   coupons: [() => import("./coupons.js"), "Coupons"],
+  campaigns: [() => import("./campaigns.js"), "Campaigns"],
+  wallet: [() => import("./campaigns.js"), "CouponWallet"],
   training: [() => import("./training.js"), "Training"],
 };
-const PLATFORM_ONLY = new Set(["cities", "merchants", "skills", "coupons"]);
+const PLATFORM_ONLY = new Set(["cities", "merchants", "skills", "coupons", "wallet"]);
 
 export function Setup({ tab }) {
   const { t, isPlatform } = useApp();

@@ -37,7 +37,8 @@ export async function applicableCoupon(
 ): Promise<{ id: string; code: string; discount: number }> {
   const db = getDb(env);
   const coupon = await findCouponByCode(db, normaliseCode(code));
-  if (!coupon) {
+  // Another account's wallet coupon is as unknown as a code that does not exist.
+  if (!coupon || (coupon.accountId !== null && coupon.accountId !== customerId)) {
     throw AppError.of("COUPON_NOT_FOUND", {}, { errors: [{ path: "body.couponCode", message: "unknown coupon" }] });
   }
   const refusal = couponRefusal(coupon, job, now);
@@ -51,13 +52,16 @@ export async function applicableCoupon(
       },
     );
   }
+  const discount = discountOf(coupon, job.subtotal);
   if (
     (coupon.totalLimit !== null && coupon.redeemed >= coupon.totalLimit) ||
-    (await redemptionsOf(db, coupon.id, customerId)) >= coupon.perCustomerLimit
+    (await redemptionsOf(db, coupon.id, customerId)) >= coupon.perCustomerLimit ||
+    // a campaign's coupon also needs room in the campaign's budget
+    (coupon.campaignId !== null && !(await couponHasRoomNow(db, coupon.id, customerId, now, discount)))
   ) {
     throw couponUsedUp();
   }
-  return { id: coupon.id, code: coupon.code, discount: discountOf(coupon, job.subtotal) };
+  return { id: coupon.id, code: coupon.code, discount };
 }
 
 function view(c: CouponRow) {
@@ -124,6 +128,10 @@ export async function createCoupon(env: Env, actorId: string, input: NewCoupon) 
     redeemed: 0,
     active: true,
     createdBy: actorId,
+    accountId: null,
+    campaignId: null,
+    source: "code",
+    issueKey: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -165,6 +173,6 @@ export async function coupon(env: Env, id: string) {
 }
 
 /** Whether the coupon could still discount one more order of the customer now. */
-export async function couponStillHasRoom(env: Env, couponId: string, customerId: string, now = Date.now()): Promise<boolean> {
-  return couponHasRoomNow(getDb(env), couponId, customerId, now);
+export async function couponStillHasRoom(env: Env, couponId: string, customerId: string, now = Date.now(), amount = 0): Promise<boolean> {
+  return couponHasRoomNow(getDb(env), couponId, customerId, now, amount);
 }

@@ -13,6 +13,7 @@ import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit
 import type { WeeklyShifts } from "../domain/shifts";
 import type { RecurrenceRule } from "../domain/recurrence";
 import { ORDER_STATUSES } from "../domain/order-state";
+import { CAMPAIGN_KINDS, COUPON_SOURCES } from "../domain/coupons";
 import type { SurchargeRules } from "../domain/pricing";
 import {
   LEDGER_ACCOUNT_KINDS,
@@ -1129,10 +1130,128 @@ export const coupons = sqliteTable(
     redeemed: integer("redeemed").notNull().default(0),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     createdBy: text("created_by").notNull(),
+    /** The account whose wallet holds it: only that account may use it (null: a code anyone may enter). */
+    accountId: text("account_id"),
+    /** The campaign it was issued by; its discounts count against the campaign's budget. */
+    campaignId: text("campaign_id"),
+    /** How it came to be: a typed code, a campaign (by staff or by rule), staff, a ticket, a referral. */
+    source: text("source", { enum: COUPON_SOURCES }).notNull().default("code"),
+    /** Makes issuing idempotent (e.g. `<campaign>:<account>`; a birthday adds the year); null: not keyed. */
+    issueKey: text("issue_key"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("coupons_code_uq").on(t.code)],
+  (t) => [
+    uniqueIndex("coupons_code_uq").on(t.code),
+    uniqueIndex("coupons_issue_key_uq").on(t.issueKey),
+    index("coupons_account_idx").on(t.accountId, t.id),
+    index("coupons_campaign_idx").on(t.campaignId, t.id),
+  ],
+);
+
+/**
+ * A campaign: coupons on the same terms issued to accounts by a rule (`new_customer`: no order yet;
+ * `win_back`: no order in `winBackDays`; `birthday`: the account's birthday, once a year), by staff
+ * (`POST /v1/campaigns/{id}/issue`), or, for a `promotion`, one public code any customer may use
+ * (满减: `minTotal` with a fixed value; or a discount on some services). A merchant's campaigns stay
+ * within the limits operators set for that merchant (`campaign_limits`). Every redemption adds its
+ * discount to `spent` in the order's batch, only while `spent` stays within `budget`.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    /** The merchant that runs it (only its services); null: the platform's. */
+    merchantId: text("merchant_id"),
+    kind: text("kind", { enum: CAMPAIGN_KINDS }).notNull(),
+    nameZh: text("name_zh").notNull(),
+    nameEn: text("name_en").notNull(),
+    couponKind: text("coupon_kind", { enum: ["fixed", "percent"] }).notNull(),
+    value: integer("value").notNull(),
+    maxDiscount: integer("max_discount"),
+    minTotal: integer("min_total").notNull().default(0),
+    serviceIds: text("service_ids", { mode: "json" }).$type<string[]>().notNull(),
+    /** How long an issued coupon stays valid, days. */
+    validDays: integer("valid_days").notNull(),
+    /** `win_back`: the days without an order that make a customer eligible. */
+    winBackDays: integer("win_back_days"),
+    /** The most its coupons may take off in all, 分, and what they take off now (cancelled orders give theirs back). */
+    budget: integer("budget").notNull(),
+    spent: integer("spent").notNull().default(0),
+    /** A `promotion`'s public coupon (its code). */
+    couponId: text("coupon_id"),
+    startsAt: integer("starts_at").notNull(),
+    endsAt: integer("ends_at").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("campaigns_merchant_idx").on(t.merchantId, t.id), index("campaigns_kind_idx").on(t.kind, t.active)],
+);
+
+/** What a merchant's campaigns may do, set by operators; a merchant without a row runs none. */
+export const campaignLimits = sqliteTable("campaign_limits", {
+  merchantId: text("merchant_id").primaryKey(),
+  /** The largest budget of one campaign, 分. */
+  maxBudget: integer("max_budget").notNull(),
+  /** The largest fixed discount, 分, and the largest percentage. */
+  maxValue: integer("max_value").notNull(),
+  maxPercent: integer("max_percent").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** A customer's birthday (month and day, `MM-DD`), for birthday campaigns. */
+export const birthdays = sqliteTable(
+  "birthdays",
+  {
+    accountId: text("account_id").primaryKey(),
+    monthDay: text("month_day").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("birthdays_month_day_idx").on(t.monthDay)],
+);
+
+/** Each account's share code (made the first time it is asked for). */
+export const referralCodes = sqliteTable(
+  "referral_codes",
+  {
+    accountId: text("account_id").primaryKey(),
+    code: text("code").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("referral_codes_code_uq").on(t.code)],
+);
+
+/**
+ * A new customer who signed up with someone's share code. Decided once, by the cron, after the
+ * new customer's first completed order: `rewarded` (both get a coupon) or `refused` with the fraud
+ * guard's reason (`same_device`, `same_address`, `same_payment_account`).
+ */
+export const referrals = sqliteTable(
+  "referrals",
+  {
+    refereeId: text("referee_id").primaryKey(),
+    referrerId: text("referrer_id").notNull(),
+    status: text("status", { enum: ["pending", "rewarded", "refused"] }).notNull(),
+    reason: text("reason"),
+    orderId: text("order_id"),
+    createdAt: createdAt(),
+    decidedAt: integer("decided_at"),
+  },
+  (t) => [index("referrals_referrer_idx").on(t.referrerId), index("referrals_status_idx").on(t.status, t.createdAt)],
+);
+
+/** The devices (keyed hash of the app's `X-Device-Id`) an account used its share code or claimed one from. */
+export const referralDevices = sqliteTable(
+  "referral_devices",
+  {
+    accountId: text("account_id").notNull(),
+    deviceHash: text("device_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.deviceHash] }), index("referral_devices_hash_idx").on(t.deviceHash)],
 );
 
 /** A coupon applied to an order: written with the order, released when the order is cancelled. */

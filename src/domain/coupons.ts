@@ -1,5 +1,31 @@
 /** Coupons: whether one applies to a priced job, and how much it takes off. Pure. */
 
+export const COUPON_SOURCES = ["code", "campaign", "staff", "ticket", "referral"] as const;
+export type CouponSource = (typeof COUPON_SOURCES)[number];
+export const CAMPAIGN_KINDS = ["new_customer", "win_back", "birthday", "promotion"] as const;
+export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
+export type WalletStatus = "available" | "used" | "expired";
+
+/** A wallet coupon's status at `now`: used once it discounts an order, expired after its end or when switched off. */
+export function walletStatus(
+  c: { redeemed: number; totalLimit: number | null; endsAt: number; active: boolean },
+  now: number,
+): WalletStatus {
+  if (c.totalLimit !== null && c.redeemed >= c.totalLimit) return "used";
+  if (!c.active || now >= c.endsAt) return "expired";
+  return "available";
+}
+
+/** Of the coupons that apply, the one taking the most off (the earliest to expire on a tie), or null. */
+export function bestOf<T extends { discount: number; endsAt: number }>(candidates: T[]): T | null {
+  let best: T | null = null;
+  for (const c of candidates) {
+    if (c.discount <= 0) continue;
+    if (!best || c.discount > best.discount || (c.discount === best.discount && c.endsAt < best.endsAt)) best = c;
+  }
+  return best;
+}
+
 export interface CouponTerms {
   kind: "fixed" | "percent";
   /** 分 off (`fixed`) or percent off, 1–100 (`percent`). */

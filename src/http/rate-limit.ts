@@ -68,6 +68,12 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   { methods: ["GET"], path: /^\/v1\/admin\//, limit: "expensive", why: "dashboard lists, reports and exports" },
   {
     methods: ["GET"],
+    path: /^\/(s\/|v1\/share-links\/)/,
+    limit: "expensive",
+    why: "share links: public pages and cards, per IP (no account), so guessing tokens costs",
+  },
+  {
+    methods: ["GET"],
     path: /^\/v1\/data-exports\/download$/,
     limit: "expensive",
     why: "a person's data export: signed links, per IP (no account), so guessing costs",

@@ -2,7 +2,7 @@ import { auditRoutes } from "../audit";
 import { backupsRoutes } from "../backups";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { conversationsRoutes } from "../conversations";
-import { couponsRoutes } from "../coupons";
+import { couponsRoutes, growthRoutes } from "../coupons";
 import { creditRoutes } from "../credit";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
 import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRoutes, wechatRoutes } from "../identity";
@@ -55,6 +55,7 @@ export const routes = [
   conversationsRoutes,
   ticketsRoutes,
   couponsRoutes,
+  growthRoutes,
   tasksRoutes,
   adminOrdersRoutes,
   auditRoutes,

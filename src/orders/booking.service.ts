@@ -129,7 +129,8 @@ function quietly(work: Promise<unknown>, what: string): Promise<void> {
 /**
  * Places the order once per (customer, Idempotency-Key). A retry with the same body gets the
  * stored answer, another body under the key gets 422, and a retry while the first still runs gets
- * 409. A refusal (4xx) is stored as the key's answer like an order is.
+ * 409. A refusal (4xx) is stored as the key's answer like an order is. `request` is what the key's
+ * body is compared on (default `input`; a re-order's own body, whose quote is made afresh each time).
  */
 export async function placeOrderOnce(
   env: Env,
@@ -137,8 +138,9 @@ export async function placeOrderOnce(
   key: string,
   input: PlaceOrderInput,
   defer: Defer = () => undefined,
+  request: unknown = input,
 ): Promise<Outcome> {
-  const keyed: Keyed = { accountId: customerId, key, requestHash: await sha256Hex(JSON.stringify(input ?? null)) };
+  const keyed: Keyed = { accountId: customerId, key, requestHash: await sha256Hex(JSON.stringify(request ?? null)) };
   const db = getDb(env);
   const earlier = async () => {
     const row = await findIdempotencyKey(db, customerId, key);
@@ -322,7 +324,7 @@ async function tryToPlace(
         bookableAsRead(service.id, city.id, fresh ? undefined : service.updatedAt),
         addressAsRead(terms.customerId, address.id, address.updatedAt),
         chosen ? technicianAsRead(chosen.profile.id, chosen.updatedAt) : undefined,
-        coupon ? couponHasRoom(coupon.couponId, row.customerId, now) : undefined,
+        coupon ? couponHasRoom(coupon.couponId, row.customerId, now, coupon.amount) : undefined,
         input.rework || input.series ? undefined : withinOpenOrderCap(env, row.customerId, terms.plan, now),
         input.rework ? undefined : noUnpaidBalance(row.customerId),
       ),
@@ -354,7 +356,8 @@ async function tryToPlace(
     const unpaid = await unpaidOrderOf(db, row.customerId);
     if (unpaid) throw AppError.of("UNPAID_BALANCE", { orderId: unpaid.orderId }, { extra: { orderId: unpaid.orderId } });
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
-    if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now))) throw couponUsedUp();
+    if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now, couponOfQuote(quote)?.amount)))
+      throw couponUsedUp();
     if (!input.series) await refuseOverOpenOrderCap(env, row.customerId, terms.plan, now);
     if (fresh) throw notFound("Service");
     forgetService(service.id);

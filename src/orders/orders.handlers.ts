@@ -4,6 +4,7 @@ import { parseIdempotencyKey } from "./idempotency.service";
 import { placeOrder, placeOrderOnce } from "./booking.service";
 import * as orders from "./orders.service";
 import { createQuote } from "./quotes.service";
+import { reorder } from "./reorder.service";
 import { createRouter } from "../http/openapi";
 import * as routes from "./orders.routes";
 
@@ -13,6 +14,12 @@ export default createRouter()
     const auth = authOf(c);
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
     const outcome = await placeOrderOnce(c.env, auth.accountId, key, c.req.valid("json"), afterAnswer(c));
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(outcome.body as Awaited<ReturnType<typeof placeOrder>>, 201);
+  })
+  .openapi(routes.reorderOrder, async (c) => {
+    const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
+    const outcome = await reorder(c.env, authOf(c).accountId, c.req.valid("param").id, key, c.req.valid("json"), afterAnswer(c));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as Awaited<ReturnType<typeof placeOrder>>, 201);
   })

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_STATUSES } from "../domain/order-state";
 import { requireAuth } from "../http/auth";
 import { authErrors, bearer, CursorQuery, jsonBody, jsonContent, LimitQuery, page } from "../http/openapi";
-import { Order, OrderId, OrderRequest, Quote, QuoteRequest } from "./orders.schemas";
+import { Order, OrderId, OrderRequest, Quote, QuoteRequest, ReorderRequest } from "./orders.schemas";
 
 export const createQuote = createRoute({
   operationId: "createQuote",
@@ -102,4 +102,24 @@ export const rescheduleOrder = createRoute({
     ),
   },
   responses: { 200: jsonContent(Order, "Rescheduled"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const reorderOrder = createRoute({
+  operationId: "reorderOrder",
+  method: "post",
+  path: "/v1/orders/{id}/reorder",
+  tags: ["Booking"],
+  summary: "Book one of my orders again in one call (Idempotency-Key required)",
+  description:
+    "The same service, units and extras at the order's address (or `addressId`, another of mine), at `start`: quoted afresh at today's prices (with `bestCoupon`, the best coupon of my wallet or a running promotion) and booked as `POST /v1/orders` books, with the same answers (409 SLOT_UNAVAILABLE, UNPAID_BALANCE, …). A retry with the same key and body replays the answer. 404 for an order or address that is not mine.",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: {
+    params: OrderId,
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({ description: "Required. A bare or quoted string, 1–255 visible characters" }),
+    }),
+    body: jsonBody(ReorderRequest),
+  },
+  responses: { 201: jsonContent(Order, "Booked"), ...authErrors(404, 409, 413, 415, 422) },
 });

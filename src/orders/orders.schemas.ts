@@ -15,9 +15,23 @@ export const QuoteRequest = z
     extras: z.array(z.string().min(1).max(32)).max(30).optional(),
     rush: z.boolean().optional(),
     couponCode: z.string().min(1).max(40).optional(),
+    bestCoupon: z.boolean().optional().openapi({
+      description:
+        "Without `couponCode`: apply the coupon of my wallet (GET /v1/me/coupons) or of a running promotion that takes the most off, if any applies",
+    }),
   })
   .strict()
   .openapi("QuoteRequest");
+
+export const ReorderRequest = z
+  .object({
+    start: Iso.openapi({ example: "2026-11-25T10:00:00+08:00" }),
+    addressId: z.string().min(1).max(64).optional().openapi({ description: "Another of my addresses (default: the order's)" }),
+    paymentPlan: z.enum(["full", "deposit", "after_service"]).optional(),
+    bestCoupon: z.boolean().optional().openapi({ description: "Apply the best coupon that applies (as in POST /v1/quotes)" }),
+  })
+  .strict()
+  .openapi("ReorderRequest");
 
 const Line = z.object({ code: z.string(), label: LocalizedSchema, amount: MoneySchema });
 

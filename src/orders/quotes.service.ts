@@ -6,7 +6,7 @@ import { toZonedIso } from "../domain/zoned";
 import { AppError, invalid } from "../errors";
 import { sign, verify } from "../lib/signed";
 import { jobMinutes } from "../dispatch/availability.service";
-import { applicableCoupon } from "../coupons/coupons.service";
+import { couponForQuote } from "../coupons/wallet.service";
 import { cachedCityOfCell, cachedService } from "../catalog/reference.service";
 
 export interface QuoteInput extends LatLng {
@@ -16,6 +16,8 @@ export interface QuoteInput extends LatLng {
   extras?: string[];
   rush?: boolean;
   couponCode?: string;
+  /** Without a code: apply the best coupon of the wallet or of a running promotion, if any applies. */
+  bestCoupon?: boolean;
 }
 
 /** What a quote commits to; signed, so a client cannot change any of it. */
@@ -84,13 +86,11 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
     point: input,
     cityCenter: { lat: city.centerLat, lng: city.centerLng },
   });
-  const coupon = input.couponCode
-    ? await applicableCoupon(env, customerId, input.couponCode, {
-        serviceId: service.id,
-        merchantId: service.merchantId,
-        subtotal: total(lines),
-      })
-    : null;
+  const coupon = await couponForQuote(env, customerId, input, {
+    serviceId: service.id,
+    merchantId: service.merchantId,
+    subtotal: total(lines),
+  });
   if (coupon) {
     lines.push({
       code: `coupon:${coupon.code}`,

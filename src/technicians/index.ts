@@ -12,6 +12,7 @@ export { default as scheduleRoutes } from "./schedule.handlers";
 export { default as presenceRoutes } from "./presence.handlers";
 export { default as payeesRoutes } from "./payees.handlers";
 export { default as profilesRoutes } from "./profiles.handlers";
+export { profilePhotoFile } from "./profiles.service";
 export * from "./shifts.service";
 export * from "./home-move.service";
 export * from "./documents.service";

@@ -195,6 +195,10 @@ async function writeDecision(env: Env, auth: Auth, ticket: TicketRow, order: Ord
           redeemed: 0,
           active: true,
           createdBy: auth.accountId,
+          // In the customer's wallet: only they may use it (GET /v1/me/coupons lists it).
+          accountId: ticket.customerId,
+          source: "ticket",
+          issueKey: `ticket:${ticket.id}`,
           createdAt: now,
           updatedAt: now,
         },

@@ -131,6 +131,46 @@ async function codeFor(): Promise<{ phone: string; code: string }> {
   return { phone, code: otp.body.devCode as string };
 }
 
+/** A campaign of merchant A (made by the admin for merchant A): merchant A's admin and the platform reach it. */
+const campaigns = new WeakMap<Objects, Promise<string>>();
+function campaignOfA(o: Objects): Promise<string> {
+  let id = campaigns.get(o);
+  if (!id) {
+    id = call("POST", "/v1/campaigns", {
+      token: o.m.sessions.admin.token,
+      body: {
+        kind: "birthday",
+        merchantId: o.m.merchantA,
+        name: { zh: "生日礼", en: "Birthday" },
+        couponKind: "fixed",
+        value: 100,
+        budget: 10_000,
+        startsAt: iso(-1),
+        endsAt: iso(30),
+      },
+    }).then((r) => r.body.id as string);
+    campaigns.set(o, id);
+  }
+  return id;
+}
+
+/** A share link of customer A to technician A's profile (the technician's photo uploaded first). */
+const shareLinks = new WeakMap<Objects, Promise<string>>();
+function shareLinkOfA(o: Objects): Promise<string> {
+  let token = shareLinks.get(o);
+  if (!token) {
+    token = o
+      .showcase()
+      .then(() =>
+        call("POST", "/v1/share-links", { token: o.m.customerA.session.token, body: { type: "technician", id: o.m.techA.id } }).then(
+          (r) => r.body.token as string,
+        ),
+      );
+    shareLinks.set(o, token);
+  }
+  return token;
+}
+
 export const MATRIX: Record<string, MatrixEntry> = {
   "GET /healthz": { roles: "public", request: () => ({ path: "/healthz" }) },
   "GET /readyz": { roles: "public", request: () => ({ path: "/readyz" }) },
@@ -1315,6 +1355,82 @@ export const MATRIX: Record<string, MatrixEntry> = {
   "PATCH /v1/admin/coupons/{id}": {
     roles: PLATFORM,
     request: async (o) => ({ path: `/v1/admin/coupons/${await o.coupon()}`, body: { name: "Renamed" } }),
+  },
+  // the coupon wallet, campaigns, referrals, share links
+  "GET /v1/me/coupons": { roles: "signed-in", request: () => ({ path: "/v1/me/coupons" }) },
+  "POST /v1/admin/accounts/{id}/coupons": {
+    roles: PLATFORM,
+    request: (o) => ({
+      path: `/v1/admin/accounts/${o.m.customerA.session.accountId}/coupons`,
+      body: { name: "补偿", kind: "fixed", value: 100, validDays: 7 },
+    }),
+  },
+  "GET /v1/admin/accounts/{id}/coupons": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/accounts/${o.m.customerA.session.accountId}/coupons` }),
+  },
+  "PUT /v1/admin/merchants/{id}/campaign-limits": {
+    roles: PLATFORM,
+    request: (o) => ({
+      path: `/v1/admin/merchants/${o.m.merchantA}/campaign-limits`,
+      body: { maxBudget: 100_000, maxValue: 2000, maxPercent: 20 },
+    }),
+  },
+  "POST /v1/campaigns": {
+    roles: STAFF,
+    request: () => ({
+      path: "/v1/campaigns",
+      body: {
+        kind: "new_customer",
+        name: { zh: "新客", en: "New" },
+        couponKind: "fixed",
+        value: 100,
+        budget: 1000,
+        startsAt: iso(-1),
+        endsAt: iso(30),
+      },
+    }),
+  },
+  "GET /v1/campaigns": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/campaigns?limit=100" }),
+    shows: { to: STAFF_A, id: (o) => campaignOfA(o) },
+  },
+  "PATCH /v1/campaigns/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/campaigns/${await campaignOfA(o)}`, body: { name: { zh: "改名", en: "Renamed" } } }),
+  },
+  "POST /v1/campaigns/{id}/issue": {
+    roles: PLATFORM,
+    request: async (o) => ({
+      path: `/v1/campaigns/${await campaignOfA(o)}/issue`,
+      body: { accountIds: [o.m.customerA.session.accountId] },
+    }),
+  },
+  "PUT /v1/me/birthday": { roles: "signed-in", request: () => ({ path: "/v1/me/birthday", body: { monthDay: "05-17" } }) },
+  "GET /v1/me/referral": { roles: "signed-in", request: () => ({ path: "/v1/me/referral" }) },
+  "POST /v1/me/referral/accept": {
+    roles: "signed-in",
+    request: async (o) => ({
+      path: "/v1/me/referral/accept",
+      body: { code: (await call("GET", "/v1/me/referral", { token: o.m.customerA.session.token })).body.code },
+    }),
+  },
+  "POST /v1/share-links": {
+    roles: "signed-in",
+    request: (o) => ({ path: "/v1/share-links", body: { type: "service", id: o.m.w.serviceId } }),
+  },
+  "GET /v1/share-links/{token}": { roles: "public", request: async (o) => ({ path: `/v1/share-links/${await shareLinkOfA(o)}` }) },
+  "GET /s/{token}": { roles: "public", request: async (o) => ({ path: `/s/${await shareLinkOfA(o)}` }) },
+  "GET /s/{token}/image": { roles: "public", request: async (o) => ({ path: `/s/${await shareLinkOfA(o)}/image` }) },
+  "POST /v1/orders/{id}/reorder": {
+    roles: "signed-in",
+    reach: CUSTOMER_A,
+    request: async (o) => ({
+      path: `/v1/orders/${(await o.visit("completed")).id}/reorder`,
+      body: { start: `${new Date(Date.now() + 29 * 86_400_000).toISOString().slice(0, 10)}T20:00:00+08:00`, paymentPlan: "after_service" },
+    }),
   },
   // outbound webhooks: merchant A's subscription and delivery reach merchant A's admin and the platform only
   "POST /v1/admin/webhook-subscriptions": {

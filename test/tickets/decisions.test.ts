@@ -6,7 +6,7 @@ import { call, expectProblem, signInAdmin, signInWithRoles, type Session } from 
 import { orderOf, quote } from "../support/booking";
 import { balanceOf, expectBalanced, ledgerOf } from "../support/payments";
 import { outboxRows } from "../support/queue";
-import { decisionCounts, nextSlot, openedTicket, orderAt, resolve, ticketWorld, type TicketWorld } from "../support/tickets";
+import { decisionCounts, nextSlot, openedTicket, orderAt, resolve, signIn, ticketWorld, type TicketWorld } from "../support/tickets";
 import { scheduleOf } from "../support/visit";
 import { addTechnician } from "../support/world";
 
@@ -123,6 +123,16 @@ describe("refunds, coupons and penalties", () => {
     expect(code).toMatch(/^TK[0-9A-Z]{10}$/);
     const q = await quote(t.w, customer, nextSlot(t.w), { couponCode: code });
     expect(q.lines.find((l: { code: string }) => l.code === `coupon:${code}`).amount.amount).toBe(-2000);
+    // It is in the customer's wallet, bound to them: another account cannot use the code.
+    const wallet = await call("GET", "/v1/me/coupons", { token: customer.session.token });
+    expect(wallet.body.items).toMatchObject([{ code, source: "ticket", status: "available", value: 2000 }]);
+    expect((await quote(t.w, customer, nextSlot(t.w), { bestCoupon: true })).total.amount).toBe(q.total.amount);
+    const stranger = await signIn();
+    const other = await call("POST", "/v1/quotes", {
+      token: stranger.token,
+      body: { serviceId: t.w.serviceId, ...t.w.center, start: nextSlot(t.w), couponCode: code },
+    });
+    expectProblem(other, 400, "COUPON_NOT_FOUND");
   });
 
   it("penalises the technician: a ledger deduction and a complaint_upheld credit fact in the decision's batch", async () => {

@@ -31,19 +31,26 @@ export async function redemptionsOf(db: Db, couponId: string, customerId: string
   return Number(row?.n ?? 0);
 }
 
-/** True while the coupon is active, in its window at `now`, and under both its limits for the customer. */
-export function couponHasRoom(couponId: string, customerId: string, now: number): Guard {
+/**
+ * True while the coupon is active, in its window at `now`, under both its limits for the customer,
+ * in the customer's wallet if it is a wallet coupon, and, for a campaign's coupon, while a discount
+ * of `amount` keeps the campaign active and within its budget (evaluated in the order's batch, so
+ * parallel bookings never overspend it).
+ */
+export function couponHasRoom(couponId: string, customerId: string, now: number, amount = 0): Guard {
   return {
     sql: `EXISTS (SELECT 1 FROM coupons c WHERE c.id = ? AND c.active = 1 AND c.starts_at <= ? AND c.ends_at > ?
       AND (c.total_limit IS NULL OR c.redeemed < c.total_limit)
+      AND (c.account_id IS NULL OR c.account_id = ?)
+      AND (c.campaign_id IS NULL OR EXISTS (SELECT 1 FROM campaigns g WHERE g.id = c.campaign_id AND g.active = 1 AND g.spent + ? <= g.budget))
       AND (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = c.id AND r.customer_id = ? AND r.status = 'applied') < c.per_customer_limit)`,
-    params: [couponId, now, now, customerId],
+    params: [couponId, now, now, customerId, amount, customerId],
   };
 }
 
 /** Whether the coupon could still discount one more order of the customer at `now` (the guard, asked on its own). */
-export async function couponHasRoomNow(db: Db, couponId: string, customerId: string, now: number): Promise<boolean> {
-  const guard = couponHasRoom(couponId, customerId, now);
+export async function couponHasRoomNow(db: Db, couponId: string, customerId: string, now: number, amount = 0): Promise<boolean> {
+  const guard = couponHasRoom(couponId, customerId, now, amount);
   return (
     (await db.$client
       .prepare(`SELECT 1 AS ok WHERE ${guard.sql}`)
@@ -73,6 +80,14 @@ export function redeemStatements(
          WHERE id = ? AND EXISTS (SELECT 1 FROM coupon_redemptions WHERE order_id = ? AND status = 'applied' AND created_at = ?)`,
       )
       .bind(now, r.couponId, r.orderId, now),
+    // A campaign's coupon: its discount counts against the campaign's budget (the guard checked the room).
+    raw
+      .prepare(
+        `UPDATE campaigns SET spent = spent + ?, updated_at = ?
+         WHERE id = (SELECT campaign_id FROM coupons WHERE id = ?)
+           AND EXISTS (SELECT 1 FROM coupon_redemptions WHERE order_id = ? AND status = 'applied' AND created_at = ?)`,
+      )
+      .bind(r.amount, now, r.couponId, r.orderId, now),
   ];
 }
 
@@ -83,6 +98,14 @@ export function redeemStatements(
 export function releaseStatements(db: Db, orderId: string, guard: Guard, now: number): D1PreparedStatement[] {
   const raw = db.$client;
   return [
+    // The campaign's budget first, while the redemption still says applied and what it took.
+    raw
+      .prepare(
+        `UPDATE campaigns SET spent = MAX(0, spent - (SELECT amount FROM coupon_redemptions WHERE order_id = ? AND status = 'applied')), updated_at = ?
+         WHERE id = (SELECT c.campaign_id FROM coupons c JOIN coupon_redemptions r ON r.coupon_id = c.id WHERE r.order_id = ? AND r.status = 'applied')
+           AND ${guard.sql}`,
+      )
+      .bind(orderId, now, orderId, ...guard.params),
     raw
       .prepare(
         `UPDATE coupons SET redeemed = MAX(0, redeemed - 1), updated_at = ?
