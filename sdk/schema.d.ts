@@ -3236,7 +3236,7 @@ export interface paths {
         put?: never;
         /**
          * Open an after-sales ticket on an order (its customer; its technician for safety)
-         * @description The order's customer opens a ticket of any category once the order is served (completed, after_sales or refunded — paid or still unpaid after the service) within COMPLAINT_WINDOW_DAYS of completion, and a `safety` ticket while the visit is under way (en_route, arrived, in_service). The order's technician opens `safety` tickets only, in the same statuses. Anything else: 409 TICKET_NOT_OPENABLE, nothing written. One open (open or in_review) ticket per order and category: 409 TICKET_ALREADY_OPEN. The SLA targets come from TICKET_SLA. The old `POST /v1/orders/{id}/complaints` (a refund request) is unchanged; a ticket's resolution may refund through the same refund flow.
+         * @description The order's customer opens a ticket of any category once the order is served (completed, after_sales or refunded — paid or still unpaid after the service) within COMPLAINT_WINDOW_DAYS of completion, and a `safety` ticket while the visit is under way (en_route, arrived, in_service). The order's technician opens `safety` tickets only, in the same statuses. Anything else: 409 TICKET_NOT_OPENABLE, nothing written. One open (open or in_review) ticket per order and category: 409 TICKET_ALREADY_OPEN. The SLA targets come from TICKET_SLA. Every ticket has a support conversation (`conversationId`) with the customer as its requester: the one named by `conversationId` (the customer's own, about no other ticket: 404 for anyone else's, 400 when it is about another ticket or order), else a new one; a technician who opens a safety ticket takes part in it at once. The old `POST /v1/orders/{id}/complaints` (a refund request) is unchanged; a ticket's resolution may refund through the same refund flow.
          */
         post: operations["openTicket"];
         delete?: never;
@@ -3273,7 +3273,7 @@ export interface paths {
         put?: never;
         /**
          * Add to a ticket's log: the customer's statement, the technician's appeal, a staff note or reply
-         * @description The customer's entry is a `statement`, the technician's an `appeal` (their side of the case); staff choose `kind`: `note` (staff only, any time) or `statement` (a reply the parties see; the first one is the ticket's first response). Parties write while the ticket is open or in review (409 otherwise).
+         * @description The customer's entry is a `statement`, the technician's an `appeal` (their side of the case); staff choose `kind`: `note` (staff only, any time) or `statement` (a reply the parties see; the first one is the ticket's first response). Parties write while the ticket is open or in review (409 otherwise). The technician's appeal also makes them a participant of the ticket's support conversation, where they can then state their side in chat (`POST /v1/tickets/{id}/messages`).
          */
         post: operations["addTicketEntry"];
         delete?: never;
@@ -3313,6 +3313,26 @@ export interface paths {
         get: operations["getTicketEvidence"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write in the ticket's support conversation (its customer, its technician, staff)
+         * @description A chat message in the conversation about the ticket (masked and flagged like any chat message, pushed live, noticed to whoever is offline). The technician joins the conversation with their first message or appeal and reads it from then on. Staff take the conversation when nobody holds it (audited like a claim; 409 NOT_ASSIGNED when another staff member holds it), and their first message is the ticket's first response. Any status: the conversation stays open after the decision.
+         */
+        post: operations["postTicketMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6687,6 +6707,8 @@ export interface components {
             orderId: string | null;
             /** @description Something was masked in the text */
             masked: boolean;
+            /** @description Emptied by an account deletion: its text and image are gone */
+            erased: boolean;
             createdAt: string;
         };
         CannedAnswer: {
@@ -6762,6 +6784,7 @@ export interface components {
                 points: number;
                 scoreAfter: number;
             } | null;
+            conversation: components["schemas"]["TicketConversation"];
         };
         TicketEntry: {
             id: string;
@@ -6776,6 +6799,28 @@ export interface components {
                 url: string;
             } | null;
             createdAt: string;
+        };
+        /** @description The support conversation about the ticket: its customer and staff see it; its technician once they took part (an appeal or a message) */
+        TicketConversation: {
+            id: string;
+            /** @description The staff member holding the conversation */
+            assigneeId: string | null;
+            participants: {
+                accountId: string;
+                /** @enum {string} */
+                side: "customer" | "technician" | "staff";
+            }[];
+            /** @description The latest 100, oldest first (the rest: GET /v1/conversations/{id}/messages) */
+            messages: components["schemas"]["TicketMessage"][];
+            /** @description Older messages exist */
+            more: boolean;
+        } | null;
+        TicketMessage: components["schemas"]["ChatMessage"] & {
+            /**
+             * @description Who wrote it, as the ticket knows them
+             * @enum {string|null}
+             */
+            senderSide: "customer" | "technician" | "staff" | null;
         };
         Coupon: {
             id: string;
@@ -24979,7 +25024,7 @@ export interface operations {
                      */
                     category: "quality" | "damage" | "lateness" | "attitude" | "overcharge" | "safety";
                     description: string;
-                    /** @description A support conversation this ticket comes from */
+                    /** @description The customer's own support conversation this ticket comes from (about no other ticket or order); without it a new one is opened */
                     conversationId?: string;
                 };
             };
@@ -25380,6 +25425,115 @@ export interface operations {
             };
             /** @description Not found, or belongs to someone else */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postTicketMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Sent */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketMessage"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 // After-sales tickets: the queue (status, category, overdue, the chosen city) and a ticket's detail
-// with its log and evidence, and the actions: review, note, reject, resolve (rework visit, refund,
-// coupon, penalty). Money is typed in yuan and sent in fen; a decision carries one Idempotency-Key
+// with its log and evidence, its support conversation (read and reply: the reply takes the
+// conversation when nobody holds it), and the actions: review, note, reject, resolve (rework visit,
+// refund, coupon, penalty). Money is typed in yuan and sent in fen; a decision carries one Idempotency-Key
 // per open form, so a retried click never decides twice.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api.js";
@@ -109,6 +110,7 @@ function TicketDetail({ id, onClose, onChanged }) {
             )}
           </ol>
           <${NoteForm} id=${k.id} onDone=${changed} />
+          <${Conversation} ticketId=${k.id} conversation=${k.conversation} onDone=${changed} />
           ${
             k.status === "open" &&
             html`<${Action}
@@ -125,6 +127,46 @@ function TicketDetail({ id, onClose, onChanged }) {
       }}<//
     ><//
   >`;
+}
+
+/** The ticket's support conversation: its latest messages, each with who wrote it, and a reply box. */
+function Conversation({ ticketId, conversation, onDone }) {
+  const { t } = useApp();
+  const [text, setText] = useState("");
+  const messages = conversation?.messages ?? [];
+  const shown = (m) =>
+    m.erased ? t("tk_erased") : m.kind === "image" ? t("tk_image") : m.kind === "order" ? `${t("tk_orderCard")} ${m.orderId}` : m.text;
+  return html`<div class="ticket-conversation">
+    <h3>${t("tk_conversation")}</h3>
+    ${conversation?.more && html`<p class="muted">${t("tk_olderMessages")}</p>`}
+    <ol class="ticket-log" data-testid="ticket-conversation">
+      ${messages.length === 0 && html`<li class="muted">${t("tk_noMessages")}</li>`}
+      ${messages.map(
+        (m) =>
+          html`<li key=${m.id} data-side=${m.senderSide ?? ""}>
+            <small>${when(m.createdAt)} · ${m.senderSide ? t(`tk_a_${m.senderSide}`) : ""}</small>
+            <div>${shown(m)}</div>
+          </li>`,
+      )}
+    </ol>
+    <textarea
+      name="ticketMessage"
+      rows="2"
+      placeholder=${t("tk_messagePlaceholder")}
+      value=${text}
+      onInput=${(e) => setText(e.currentTarget.value)}
+    />
+    <${Action}
+      label=${t("tk_send")}
+      disabled=${!text.trim()}
+      run=${async () => {
+        await api(`/v1/tickets/${ticketId}/messages`, { method: "POST", body: { text } });
+        setText("");
+        onDone();
+      }}
+      testid="send-ticket-message"
+    />
+  </div>`;
 }
 
 function ResolutionView({ r, reworkOrderId }) {

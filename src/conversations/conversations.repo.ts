@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { cannedAnswers, conversationFlags, conversationMessages, conversationParticipants, conversations } from "../db/schema";
-import { outboxRow, runBatch } from "../db/repositories/statements";
+import { insertRow, outboxRow, runBatch, type Guard } from "../db/repositories/statements";
 import type { OutboxMessage } from "../domain/outbox";
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -311,4 +311,63 @@ export async function technicianAccount(db: Db, technicianId: string): Promise<s
 export async function accountRoles(db: Db, accountId: string): Promise<string[] | null> {
   const row = await db.$client.prepare("SELECT roles FROM accounts WHERE id = ?").bind(accountId).first<{ roles: string }>();
   return row ? (JSON.parse(row.roles) as string[]) : null;
+}
+
+// ---- Tickets' conversations and erasure ----
+
+/** A conversation and its participants as statements for another area's batch (each only if `guard` holds). */
+export function conversationInserts(
+  db: Db,
+  row: ConversationRow,
+  participants: Pick<ParticipantRow, "accountId" | "role">[],
+  guard?: Guard,
+): D1PreparedStatement[] {
+  return [
+    insertRow(db, conversations, row, guard),
+    ...participants.map((p) =>
+      insertRow(db, conversationParticipants, { ...p, conversationId: row.id, joinedAt: row.createdAt }, guard, true),
+    ),
+  ];
+}
+
+/** Links a support conversation to a ticket, only while it is about no ticket (a batch statement). */
+export function linkTicket(db: Db, conversationId: string, ticketId: string, orderId: string): D1PreparedStatement {
+  return db.$client
+    .prepare(
+      "UPDATE conversations SET ticket_id = ?, order_id = COALESCE(order_id, ?) WHERE id = ? AND kind = 'support' AND ticket_id IS NULL",
+    )
+    .bind(ticketId, orderId, conversationId);
+}
+
+/** True in a batch once the conversation is about the ticket. */
+export const conversationOfTicket = (conversationId: string, ticketId: string): Guard => ({
+  sql: "EXISTS (SELECT 1 FROM conversations WHERE id = ? AND ticket_id = ?)",
+  params: [conversationId, ticketId],
+});
+
+/**
+ * The messages an account deletion erases: those the person sent anywhere, and every message of the
+ * support conversations they asked for (staff's replies there are about them too).
+ */
+const ERASED = `(sender_id = ?1 OR conversation_id IN (SELECT id FROM conversations WHERE kind = 'support' AND requester_id = ?1))`;
+
+/** The R2 keys of the images an account deletion erases. */
+export async function erasedImageKeys(db: Db, accountId: string): Promise<string[]> {
+  const { results } = await db.$client
+    .prepare(`SELECT r2_key FROM conversation_messages WHERE r2_key IS NOT NULL AND ${ERASED}`)
+    .bind(accountId)
+    .all<{ r2_key: string }>();
+  return results.map((r) => r.r2_key);
+}
+
+/** The erasure's statements: the messages' flags go, their text and image keys are cleared (the rows stay, emptied). */
+export function erasureStatements(db: Db, accountId: string): D1PreparedStatement[] {
+  return [
+    db.$client
+      .prepare(`DELETE FROM conversation_flags WHERE message_id IN (SELECT id FROM conversation_messages WHERE ${ERASED})`)
+      .bind(accountId),
+    db.$client
+      .prepare(`UPDATE conversation_messages SET text = NULL, r2_key = NULL, content_type = NULL, masked = 0 WHERE ${ERASED}`)
+      .bind(accountId),
+  ];
 }

@@ -51,6 +51,7 @@ export const ChatMessage = z
     imageUrl: z.string().nullable(),
     orderId: z.string().nullable().openapi({ description: "An order card: the order it shows" }),
     masked: z.boolean().openapi({ description: "Something was masked in the text" }),
+    erased: z.boolean().openapi({ description: "Emptied by an account deletion: its text and image are gone" }),
     createdAt: z.string(),
   })
   .openapi("ChatMessage");

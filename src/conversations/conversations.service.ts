@@ -11,6 +11,7 @@
 import { config } from "../config";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
+import type { Guard } from "../db/repositories/statements";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { abuseWordsIn, DEFAULT_ABUSE_WORDS, maskChatText } from "../domain/chat-safety";
 import type { OutboxMessage } from "../domain/outbox";
@@ -55,6 +56,8 @@ function messageView(m: MessageRow) {
     imageUrl: m.r2Key ? `/v1/conversations/${m.conversationId}/messages/${m.id}/image` : null,
     orderId: m.orderRef,
     masked: m.masked,
+    /** Emptied by its author's account deletion (text and image gone; the row keeps the thread's order). */
+    erased: m.kind !== "order" && m.text === null && m.r2Key === null,
     createdAt: new Date(m.createdAt).toISOString(),
   };
 }
@@ -224,13 +227,17 @@ export async function markRead(env: Env, auth: Auth, id: string, messageId: stri
   return { conversationId: id, lastReadMessageId: row?.participant.lastReadMessageId ?? messageId, unread: Number(row?.unread ?? 0) };
 }
 
-/** Who may write: participants; staff on a support conversation only once it is theirs (409 NOT_ASSIGNED). */
+/**
+ * Who may write: participants (on a support conversation: its requester, and the technician of the
+ * ticket it is about once they joined it); staff on a support conversation only once it is theirs
+ * (409 NOT_ASSIGNED).
+ */
 async function writable(env: Env, auth: Auth, id: string) {
   const r = await reach(env, auth, id);
   if (r.c.kind === "support") {
     const staff = isPlatform(auth.roles) && r.c.requesterId !== auth.accountId;
     if (staff && r.c.assigneeId !== auth.accountId) throw AppError.of("NOT_ASSIGNED");
-    if (!staff && r.c.requesterId !== auth.accountId) throw notFound(CONVERSATION);
+    if (!staff && !r.me) throw notFound(CONVERSATION);
     return { ...r, fromStaff: staff };
   }
   if (!r.me) throw notFound(CONVERSATION);
@@ -264,15 +271,22 @@ export async function sendMessage(env: Env, auth: Auth, id: string, input: { tex
     row.kind = "order";
     row.orderRef = order.id;
   } else {
-    const masked = maskChatText(input.text ?? "");
-    row.text = masked.text;
-    row.masked = masked.masked;
-    const list = config(env).CHAT_ABUSE_WORDS;
-    const words = abuseWordsIn(input.text ?? "", list.length ? list : DEFAULT_ABUSE_WORDS);
-    if (words.length) flag = { id: newId("cfl", now), conversationId: id, messageId: row.id, words, createdAt: now };
+    flag = withText(env, row, input.text ?? "");
   }
   await store(env, w, row, flag);
   return messageView(row);
+}
+
+/** Puts the masked text on a text message; the flag to raise when it holds words of the abuse list. */
+function withText(env: Env, row: MessageRow, text: string): repo.FlagRow | undefined {
+  const masked = maskChatText(text);
+  row.text = masked.text;
+  row.masked = masked.masked;
+  const list = config(env).CHAT_ABUSE_WORDS;
+  const words = abuseWordsIn(text, list.length ? list : DEFAULT_ABUSE_WORDS);
+  return words.length
+    ? { id: newId("cfl", row.createdAt), conversationId: row.conversationId, messageId: row.id, words, createdAt: row.createdAt }
+    : undefined;
 }
 
 /** Sends an image (checked like visit photos: JPEG, PNG or WebP, at most 5 MB, bytes of that format). */
@@ -317,7 +331,12 @@ export async function imageFile(env: Env, auth: Auth, id: string, messageId: str
 }
 
 /** Stores the message, pushes it to live sockets through the cell, and writes notices for the others. */
-async function store(env: Env, w: Awaited<ReturnType<typeof writable>>, row: MessageRow, flag?: repo.FlagRow) {
+async function store(
+  env: Env,
+  w: { c: ConversationRow; participants: repo.ParticipantRow[]; fromStaff: boolean },
+  row: MessageRow,
+  flag?: repo.FlagRow,
+) {
   const db = getDb(env);
   const waiting = w.c.kind !== "support" ? "keep" : w.fromStaff ? "stop" : "start";
   await repo.insertMessage(db, row, { flag, waiting });
@@ -459,6 +478,153 @@ export async function updateCanned(env: Env, auth: Auth, id: string, input: { ti
 
 export async function deleteCanned(env: Env, id: string) {
   if (!(await repo.deleteCanned(getDb(env), id))) throw notFound({ en: "Canned answer", zh: "快捷回复" });
+}
+
+// ---- After-sales tickets (src/tickets calls these through index.ts) ----
+
+/** Who writes in a ticket's conversation, as the ticket knows them. */
+export type TicketSide = "customer" | "technician" | "staff";
+
+/**
+ * The support conversation of a ticket, as statements for the ticket's own batch. `linkId`: the
+ * customer's own support conversation (opened by them, about no ticket yet, and about no order or this
+ * one), which the ticket then links — 404 for anyone else's, 400 when it is about another ticket.
+ * Otherwise a new one with the customer as its requester and, when the technician opened the ticket,
+ * the technician as a participant; written only if `guard` holds. The ticket's row must be written
+ * guarded by `linked`, so that of two tickets linking one conversation at once only one does.
+ */
+export async function planTicketConversation(
+  env: Env,
+  input: {
+    ticketId: string;
+    orderId: string;
+    customerId: string;
+    openerId: string;
+    technicianAccountId: string | null;
+    linkId?: string;
+    now: number;
+    /** The condition (given the new conversation's id) under which a new conversation is written. */
+    guard?: (conversationId: string) => Guard;
+  },
+): Promise<{ conversationId: string; statements: D1PreparedStatement[]; linked: Guard }> {
+  const db = getDb(env);
+  if (input.linkId !== undefined) {
+    const c = await repo.findConversation(db, input.linkId);
+    const mine = c && c.kind === "support" && c.requesterId === input.customerId && input.openerId === input.customerId;
+    if (!c || !mine) throw notFound(CONVERSATION);
+    if (c.ticketId !== null || (c.orderId !== null && c.orderId !== input.orderId)) {
+      throw invalid([{ path: "body.conversationId", message: "already about another ticket or order" }]);
+    }
+    return {
+      conversationId: c.id,
+      statements: [repo.linkTicket(db, c.id, input.ticketId, input.orderId)],
+      linked: repo.conversationOfTicket(c.id, input.ticketId),
+    };
+  }
+  const id = newId("cnv", input.now);
+  const row: ConversationRow = {
+    id,
+    kind: "support",
+    orderId: input.orderId,
+    ticketId: input.ticketId,
+    requesterId: input.customerId,
+    assigneeId: null,
+    cell: `chat:${id}`,
+    waitingSince: null,
+    lastMessageAt: null,
+    createdAt: input.now,
+  };
+  const participants: Pick<repo.ParticipantRow, "accountId" | "role">[] = [{ accountId: input.customerId, role: "requester" }];
+  if (input.technicianAccountId) participants.push({ accountId: input.technicianAccountId, role: "technician" });
+  return {
+    conversationId: id,
+    statements: repo.conversationInserts(db, row, participants, input.guard?.(id)),
+    linked: repo.conversationOfTicket(id, input.ticketId),
+  };
+}
+
+/** The ticket's technician joins its conversation (when they state their side): they read and write there from now on. */
+export async function joinTicketConversation(env: Env, conversationId: string, accountId: string): Promise<void> {
+  await repo.addParticipant(getDb(env), conversationId, accountId, "technician", Date.now());
+}
+
+/**
+ * A ticket's conversation as its detail shows it: the participants and the latest 100 messages,
+ * oldest first, each with its sender's side. `member`: only if that account takes part (else null).
+ */
+export async function ticketConversation(env: Env, id: string, member?: string) {
+  const db = getDb(env);
+  const c = await repo.findConversation(db, id);
+  if (!c) return null;
+  const participants = await repo.participantsOf(db, id);
+  if (member !== undefined && !participants.some((p) => p.accountId === member)) return null;
+  const rows = await repo.listMessages(db, id, undefined, 101);
+  const side = new Map<string, TicketSide>(
+    participants.map((p) => [p.accountId, p.role === "requester" || p.role === "customer" ? "customer" : p.role]),
+  );
+  return {
+    id: c.id,
+    assigneeId: c.assigneeId,
+    participants: participants.map((p) => ({ accountId: p.accountId, side: side.get(p.accountId)! })),
+    messages: rows
+      .slice(0, 100)
+      .reverse()
+      .map((m) => ({ ...messageView(m), senderSide: side.get(m.senderId) ?? null })),
+    more: rows.length > 100,
+  };
+}
+
+/**
+ * Writes in a ticket's conversation for someone the ticket says may (checked by src/tickets): the
+ * customer; the technician, who joins it; staff, who take the conversation if nobody holds it (audited
+ * like a claim) and otherwise need to hold it (409 NOT_ASSIGNED). Masked, flagged, pushed and noticed
+ * like any message.
+ */
+export async function postTicketMessage(env: Env, auth: Auth, id: string, side: TicketSide, text: string) {
+  const db = getDb(env);
+  const now = Date.now();
+  let c = await repo.findConversation(db, id);
+  if (!c) throw notFound(CONVERSATION);
+  if (side === "staff") {
+    if (c.assigneeId === null && (await repo.claim(db, id, auth.accountId))) {
+      await appendAudit(db, {
+        actorId: auth.accountId,
+        action: "conversation.claim",
+        targetType: "conversation",
+        targetId: id,
+        data: { ticketId: c.ticketId },
+      });
+      c = (await repo.findConversation(db, id))!;
+    }
+    if (c.assigneeId !== auth.accountId) throw AppError.of("NOT_ASSIGNED");
+  }
+  await repo.addParticipant(db, id, auth.accountId, side === "customer" ? "requester" : side, now);
+  const row: MessageRow = {
+    id: newId("cmg", now),
+    conversationId: id,
+    senderId: auth.accountId,
+    kind: "text",
+    text: null,
+    r2Key: null,
+    contentType: null,
+    orderRef: null,
+    masked: false,
+    createdAt: now,
+  };
+  const flag = withText(env, row, text);
+  await store(env, { c, participants: await repo.participantsOf(db, id), fromStaff: side === "staff" }, row, flag);
+  return { ...messageView(row), senderSide: side };
+}
+
+/**
+ * What an account deletion (src/privacy) does to chats, for its one batch: the messages the person
+ * sent anywhere and every message of the support conversations they asked for lose their text and
+ * image (their flags go); the rows stay, emptied, so the other side's thread keeps its order. `keys`:
+ * the R2 images to delete once the batch is written.
+ */
+export async function chatErasure(env: Env, accountId: string): Promise<{ statements: D1PreparedStatement[]; keys: string[] }> {
+  const db = getDb(env);
+  return { keys: await repo.erasedImageKeys(db, accountId), statements: repo.erasureStatements(db, accountId) };
 }
 
 // ---- Retention and export ----

@@ -5,4 +5,16 @@
  * The area's public surface: its routers (mounted by src/http/routes.ts) and what other areas may call.
  */
 export { default as conversationsRoutes } from "./conversations.handlers";
-export { conversationsOfAccount, purgeChatsBefore, purgeOldChats, orderChatOpen } from "./conversations.service";
+export { ChatMessage } from "./conversations.routes";
+export {
+  chatErasure,
+  conversationsOfAccount,
+  joinTicketConversation,
+  orderChatOpen,
+  planTicketConversation,
+  postTicketMessage,
+  purgeChatsBefore,
+  purgeOldChats,
+  ticketConversation,
+  type TicketSide,
+} from "./conversations.service";

@@ -105,6 +105,7 @@ export const ChatServerMessage = z.discriminatedUnion("type", [
           imageUrl: z.string().nullable().describe("GET it with the bearer token (an image message)"),
           orderId: z.string().nullable().describe("An order card: the order it shows"),
           masked: z.boolean(),
+          erased: z.boolean().describe("Emptied by an account deletion (never true for a new message)"),
           createdAt: z.string().describe("ISO 8601"),
         })
         .strict(),

@@ -12,8 +12,12 @@
  * review texts and review photos go; devices, WeChat bindings, the notification inbox and delivery
  * records, favourites, stored idempotent answers go. A technician's name, exact home, documents
  * (ID and certificate photos) and payout accounts go, and the profile is suspended (its cell's copy
- * follows at once). Orders, payments, refunds, withdrawals and the ledger stay as the law requires,
- * pointing only at the tombstone's id.
+ * follows at once). Chats (src/conversations `chatErasure`): the messages the person sent, and all of
+ * their support conversations, lose their text and images. After-sales tickets (src/tickets
+ * `ticketErasure`): their tickets' descriptions, statements and evidence photos, and what they wrote
+ * on others' tickets, are emptied. The areas hand over statements for the same batch and the R2 keys
+ * to delete after it. Orders, payments, refunds, withdrawals, the ledger and the tickets' rows and
+ * decisions stay as the law requires, pointing only at the tombstone's id.
  */
 import { config } from "../config";
 import { getDb } from "../db/client";
@@ -27,6 +31,8 @@ import { newId } from "../lib/ids";
 import { logger } from "../lib/log";
 import { Pii } from "../lib/pii";
 import { pushTechnician } from "../cells";
+import { chatErasure } from "../conversations";
+import { ticketErasure } from "../tickets";
 import { requestView } from "./export.service";
 import {
   deletionBlockers,
@@ -170,7 +176,7 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
   const db = getDb(env);
   const pii = await Pii.fromEnv(env);
   const technicianId = await technicianOfAccount(db, accountId);
-  const [addresses, orders, reviewPhotos, documents] = await Promise.all([
+  const [addresses, orders, reviewPhotos, documents, chats, tickets] = await Promise.all([
     rowsWhere<Row>(db, "SELECT id, coords_enc, area_lat, area_lng, lat, lng FROM addresses WHERE account_id = ?", accountId),
     rowsWhere<Row>(db, "SELECT id, coords_enc, area_lat, area_lng, lat, lng FROM orders WHERE customer_id = ?", accountId),
     rowsWhere<{ id: string; r2_key: string }>(
@@ -181,6 +187,8 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
     technicianId
       ? rowsWhere<{ id: string; r2_key: string }>(db, "SELECT id, r2_key FROM technician_documents WHERE technician_id = ?", technicianId)
       : Promise.resolve([]),
+    chatErasure(env, accountId),
+    ticketErasure(env, accountId),
   ]);
   const s = (q: string, ...p: unknown[]) => erasureStatement(db, q, ...p);
   const empty = (field: string) => pii.encrypt(field, "");
@@ -224,6 +232,8 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
   statements.push(
     s("UPDATE reviews SET text = NULL, photo_ids = '[]' WHERE customer_id = ?", accountId),
     s("DELETE FROM order_photos WHERE kind = 'review' AND created_by = ?", accountId),
+    ...chats.statements,
+    ...tickets.statements,
     s("DELETE FROM push_devices WHERE account_id = ?", accountId),
     s("DELETE FROM wechat_bindings WHERE account_id = ?", accountId),
     s("DELETE FROM notifications WHERE account_id = ?", accountId),
@@ -296,8 +306,9 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
   await runBatch(db, statements);
   forgetTokenState(accountId);
   // The files go after the rows: a failure here leaves an orphan object, never a row pointing nowhere.
-  const keys = [...reviewPhotos, ...documents].map((p) => p.r2_key);
-  if (keys.length) await env.PHOTOS.delete(keys);
+  const keys = [...[...reviewPhotos, ...documents].map((p) => p.r2_key), ...chats.keys, ...tickets.keys];
+  // R2 deletes at most 1000 keys a call.
+  for (let i = 0; i < keys.length; i += 1000) await env.PHOTOS.delete(keys.slice(i, i + 1000));
   if (technicianId)
     await pushTechnician(env, technicianId).catch((err: unknown) =>
       logger.warn("privacy.roster_sync_failed", { technicianId, error: String(err) }),

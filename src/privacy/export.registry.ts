@@ -20,6 +20,7 @@ import {
 } from "./export.contributors";
 
 import { conversationsOfAccount } from "../conversations";
+import { ticketsOfAccount } from "../tickets";
 
 export type { ExportSubject };
 
@@ -39,5 +40,6 @@ export const EXPORT_CONTRIBUTORS: readonly ExportContributor[] = [
   { name: "notifications", collect: notificationsPart },
   { name: "technician", collect: technicianPart },
   { name: "conversations", collect: (env, subject) => conversationsOfAccount(env, subject.accountId) },
+  { name: "tickets", collect: (env, subject) => ticketsOfAccount(env, subject.accountId) },
   { name: "dataRequests", collect: requestsPart },
 ];

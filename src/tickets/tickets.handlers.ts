@@ -26,6 +26,9 @@ export default createRouter()
     if (file.size !== undefined) headers["Content-Length"] = String(file.size);
     return c.body(file.body, 200, headers);
   })
+  .openapi(routes.postMessage, async (c) =>
+    c.json(await tickets.postMessage(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json")), 201),
+  )
   .openapi(routes.reopen, async (c) =>
     c.json(await tickets.reopenTicket(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
   )

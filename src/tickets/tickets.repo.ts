@@ -78,7 +78,27 @@ export async function findEntry(db: Db, ticketId: string, entryId: string): Prom
   return row;
 }
 
-export const ticketInsert = (db: Db, row: TicketRow) => insertRow(db, tickets, row);
+export const ticketInsert = (db: Db, row: TicketRow, guard?: Guard) => insertRow(db, tickets, row, guard);
+
+/** Gives a ticket its conversation, only while it has none (a batch statement). */
+export const conversationSet = (db: Db, ticketId: string, conversationId: string) =>
+  db.$client.prepare("UPDATE tickets SET conversation_id = ? WHERE id = ? AND conversation_id IS NULL").bind(conversationId, ticketId);
+
+/** True in a batch once the ticket's conversation is `conversationId`. */
+export const ticketHasConversation = (ticketId: string, conversationId: string): Guard => ({
+  sql: "EXISTS (SELECT 1 FROM tickets WHERE id = ? AND conversation_id = ?)",
+  params: [ticketId, conversationId],
+});
+
+/** Records the first response (a staff message in the ticket's conversation) unless there was one. */
+export async function markFirstResponse(db: Db, ticketId: string, now: number): Promise<void> {
+  await db.$client
+    .prepare(
+      "UPDATE tickets SET first_responded_at = ?, updated_at = ? WHERE id = ? AND first_responded_at IS NULL AND status IN ('open', 'in_review')",
+    )
+    .bind(now, now, ticketId)
+    .run();
+}
 
 export const entryInsert = (db: Db, row: TicketEntryRow, guard?: Guard) => insertRow(db, ticketEntries, row, guard);
 
@@ -175,3 +195,67 @@ export async function creditFactOf(db: Db, ticketId: string) {
 
 /** A statement that changes nothing (the place of an Idempotency-Key's answer when there is no key). */
 export const nothingStored = (db: Db): D1PreparedStatement => db.$client.prepare("SELECT 1");
+
+// ---- The person's tickets: the data export and account deletion (src/privacy) ----
+
+/** The tickets whose customer, or whose opener (a technician's safety ticket), the account is. */
+export async function ticketsOfPerson(db: Db, accountId: string): Promise<TicketRow[]> {
+  return db
+    .select()
+    .from(tickets)
+    .where(or(eq(tickets.customerId, accountId), eq(tickets.openedBy, accountId)))
+    .orderBy(tickets.id);
+}
+
+/** The entries of the given tickets, oldest first (staff notes left out). */
+export async function entriesOfTickets(db: Db, ticketIds: string[]): Promise<TicketEntryRow[]> {
+  if (!ticketIds.length) return [];
+  return db
+    .select()
+    .from(ticketEntries)
+    .where(and(inArray(ticketEntries.ticketId, ticketIds), sql`${ticketEntries.kind} <> 'note'`))
+    .orderBy(ticketEntries.id);
+}
+
+/** What the account wrote on tickets of which it is not the customer (a technician's appeals and evidence). */
+export async function entriesByAuthorElsewhere(db: Db, accountId: string): Promise<TicketEntryRow[]> {
+  return db
+    .select()
+    .from(ticketEntries)
+    .where(
+      and(
+        eq(ticketEntries.authorId, accountId),
+        sql`${ticketEntries.ticketId} NOT IN (SELECT id FROM tickets WHERE customer_id = ${accountId})`,
+      ),
+    )
+    .orderBy(ticketEntries.id);
+}
+
+/**
+ * What an account deletion erases of tickets: the description of the tickets they are the customer
+ * of or opened; every statement and evidence photo on the tickets they are the customer of (theirs,
+ * staff's replies to them, anyone's photos of their home); and whatever they wrote on other tickets
+ * (statements, appeals, evidence). Staff notes, the other side's appeals, events and the decisions
+ * stay: the record of what was decided and paid, no longer naming anyone but the tombstone's id.
+ */
+const ERASED_ENTRIES = `(ticket_id IN (SELECT id FROM tickets WHERE customer_id = ?1) AND kind IN ('statement', 'evidence'))
+  OR (author_id = ?1 AND kind IN ('statement', 'appeal', 'evidence'))`;
+
+/** The R2 keys of the evidence photos an account deletion erases. */
+export async function erasedEvidenceKeys(db: Db, accountId: string): Promise<string[]> {
+  const { results } = await db.$client
+    .prepare(`SELECT r2_key FROM ticket_entries WHERE r2_key IS NOT NULL AND (${ERASED_ENTRIES})`)
+    .bind(accountId)
+    .all<{ r2_key: string }>();
+  return results.map((r) => r.r2_key);
+}
+
+/** The erasure's statements (the rows stay, emptied; their ids keep the log's order). */
+export function erasureStatements(db: Db, accountId: string): D1PreparedStatement[] {
+  return [
+    db.$client.prepare("UPDATE tickets SET description = '' WHERE customer_id = ?1 OR opened_by = ?1").bind(accountId),
+    db.$client
+      .prepare(`UPDATE ticket_entries SET body = NULL, r2_key = NULL, content_type = NULL, size = NULL WHERE ${ERASED_ENTRIES}`)
+      .bind(accountId),
+  ];
+}

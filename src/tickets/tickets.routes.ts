@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireRole } from "../http/auth";
 import { authErrors, bearer, CursorQuery, IdParam, jsonBody, jsonContent, LimitQuery, LocalizedSchema, page } from "../http/openapi";
 import { TICKET_CATEGORIES, TICKET_STATUSES } from "../domain/tickets";
+import { ChatMessage } from "../conversations";
 import { photoRouteDefs } from "../visit";
 
 const staff = requireRole("operator", "admin", "merchant_admin");
@@ -73,10 +74,31 @@ export const Ticket = z
   })
   .openapi("Ticket");
 
+const Side = z.enum(["customer", "technician", "staff"]);
+const TicketMessage = ChatMessage.extend({
+  senderSide: Side.nullable().openapi({ description: "Who wrote it, as the ticket knows them" }),
+}).openapi("TicketMessage");
+
+const TicketConversation = z
+  .object({
+    id: z.string(),
+    assigneeId: z.string().nullable().openapi({ description: "The staff member holding the conversation" }),
+    participants: z.array(z.object({ accountId: z.string(), side: Side })),
+    messages: z
+      .array(TicketMessage)
+      .openapi({ description: "The latest 100, oldest first (the rest: GET /v1/conversations/{id}/messages)" }),
+    more: z.boolean().openapi({ description: "Older messages exist" }),
+  })
+  .openapi("TicketConversation");
+
 const TicketDetail = Ticket.extend({
-  viewer: z.enum(["customer", "technician", "staff"]),
+  viewer: Side,
   entries: z.array(Entry),
   creditFact: z.object({ points: z.number().int(), scoreAfter: z.number().int() }).nullable(),
+  conversation: TicketConversation.nullable().openapi({
+    description:
+      "The support conversation about the ticket: its customer and staff see it; its technician once they took part (an appeal or a message)",
+  }),
 }).openapi("TicketDetail");
 
 const Text = z.string().trim().min(1).max(2000);
@@ -88,7 +110,7 @@ export const open = createRoute({
   tags: ["Tickets"],
   summary: "Open an after-sales ticket on an order (its customer; its technician for safety)",
   description:
-    "The order's customer opens a ticket of any category once the order is served (completed, after_sales or refunded — paid or still unpaid after the service) within COMPLAINT_WINDOW_DAYS of completion, and a `safety` ticket while the visit is under way (en_route, arrived, in_service). The order's technician opens `safety` tickets only, in the same statuses. Anything else: 409 TICKET_NOT_OPENABLE, nothing written. One open (open or in_review) ticket per order and category: 409 TICKET_ALREADY_OPEN. The SLA targets come from TICKET_SLA. The old `POST /v1/orders/{id}/complaints` (a refund request) is unchanged; a ticket's resolution may refund through the same refund flow.",
+    "The order's customer opens a ticket of any category once the order is served (completed, after_sales or refunded — paid or still unpaid after the service) within COMPLAINT_WINDOW_DAYS of completion, and a `safety` ticket while the visit is under way (en_route, arrived, in_service). The order's technician opens `safety` tickets only, in the same statuses. Anything else: 409 TICKET_NOT_OPENABLE, nothing written. One open (open or in_review) ticket per order and category: 409 TICKET_ALREADY_OPEN. The SLA targets come from TICKET_SLA. Every ticket has a support conversation (`conversationId`) with the customer as its requester: the one named by `conversationId` (the customer's own, about no other ticket: 404 for anyone else's, 400 when it is about another ticket or order), else a new one; a technician who opens a safety ticket takes part in it at once. The old `POST /v1/orders/{id}/complaints` (a refund request) is unchanged; a ticket's resolution may refund through the same refund flow.",
   security: bearer,
   middleware: [requireAuth] as const,
   request: {
@@ -98,7 +120,10 @@ export const open = createRoute({
         .object({
           category: Category,
           description: Text,
-          conversationId: z.string().min(1).max(64).optional().openapi({ description: "A support conversation this ticket comes from" }),
+          conversationId: z.string().min(1).max(64).optional().openapi({
+            description:
+              "The customer's own support conversation this ticket comes from (about no other ticket or order); without it a new one is opened",
+          }),
         })
         .strict(),
     ),
@@ -137,7 +162,7 @@ export const addEntry = createRoute({
   tags: ["Tickets"],
   summary: "Add to a ticket's log: the customer's statement, the technician's appeal, a staff note or reply",
   description:
-    "The customer's entry is a `statement`, the technician's an `appeal` (their side of the case); staff choose `kind`: `note` (staff only, any time) or `statement` (a reply the parties see; the first one is the ticket's first response). Parties write while the ticket is open or in review (409 otherwise).",
+    "The customer's entry is a `statement`, the technician's an `appeal` (their side of the case); staff choose `kind`: `note` (staff only, any time) or `statement` (a reply the parties see; the first one is the ticket's first response). Parties write while the ticket is open or in review (409 otherwise). The technician's appeal also makes them a participant of the ticket's support conversation, where they can then state their side in chat (`POST /v1/tickets/{id}/messages`).",
   security: bearer,
   middleware: [requireAuth] as const,
   request: {
@@ -174,6 +199,20 @@ export const evidence = createRoute({
     200: { description: "The image", content: photoRouteDefs.imageContent },
     ...authErrors(404),
   },
+});
+
+export const postMessage = createRoute({
+  operationId: "postTicketMessage",
+  method: "post",
+  path: "/v1/tickets/{id}/messages",
+  tags: ["Tickets"],
+  summary: "Write in the ticket's support conversation (its customer, its technician, staff)",
+  description:
+    "A chat message in the conversation about the ticket (masked and flagged like any chat message, pushed live, noticed to whoever is offline). The technician joins the conversation with their first message or appeal and reads it from then on. Staff take the conversation when nobody holds it (audited like a claim; 409 NOT_ASSIGNED when another staff member holds it), and their first message is the ticket's first response. Any status: the conversation stays open after the decision.",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: TicketParam, body: jsonBody(z.object({ text: Text }).strict()) },
+  responses: { 201: jsonContent(TicketMessage, "Sent"), ...authErrors(404, 409, 413, 415) },
 });
 
 export const reopen = createRoute({

@@ -29,14 +29,18 @@ import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
+import { joinTicketConversation, planTicketConversation, postTicketMessage, ticketConversation } from "../conversations";
 import { readImage } from "../visit";
 import {
+  conversationSet,
   entriesOf,
   entryInsert,
   findEntry,
   findTicket,
   listTickets,
+  markFirstResponse,
   ticketAt,
+  ticketHasConversation,
   ticketInsert,
   ticketMoved,
   ticketsOfOrder,
@@ -170,7 +174,8 @@ const WHY = {
 /**
  * Opens a ticket on an order: its customer after the service (paid or not, any category) or during
  * the visit (safety), its technician for safety. Served orders within COMPLAINT_WINDOW_DAYS of their
- * completion. One open ticket per order and category (409 TICKET_ALREADY_OPEN).
+ * completion. One open ticket per order and category (409 TICKET_ALREADY_OPEN). Its support conversation
+ * (src/conversations, the customer its requester) is opened or linked in the same batch.
  */
 export async function openTicket(
   env: Env,
@@ -207,7 +212,7 @@ export async function openTicket(
     openedBy: auth.accountId,
     openedByRole: who,
     description: input.description,
-    conversationId: input.conversationId ?? null,
+    conversationId: null,
     firstResponseDueAt: now + sla.firstResponseMinutes * 60_000,
     resolutionDueAt: now + sla.resolutionMinutes * 60_000,
     firstRespondedAt: null,
@@ -223,13 +228,26 @@ export async function openTicket(
     createdAt: now,
     updatedAt: now,
   };
+  const conversation = await planTicketConversation(env, {
+    ticketId: row.id,
+    orderId: order.id,
+    customerId: order.customerId,
+    openerId: auth.accountId,
+    technicianAccountId: who === "technician" ? auth.accountId : null,
+    linkId: input.conversationId,
+    now,
+  });
+  row.conversationId = conversation.conversationId;
   const created = ticketAt(row.id, 1);
   try {
-    await runBatch(db, [
-      ticketInsert(db, row),
+    const results = await runBatch(db, [
+      ...conversation.statements,
+      // Written only with its conversation (a linked one: only if no other ticket linked it first).
+      ticketInsert(db, row, conversation.linked),
       entryInsert(db, entryRow(row.id, { type: who, id: auth.accountId }, "statement", input.description, now), created),
       outboxRow(db, ticketMessage(row, "opened", who === "customer" ? ["customer", "technician"] : ["technician"]), now, created),
     ]);
+    if (results[conversation.statements.length]?.meta.changes !== 1) throw AppError.of("CONCURRENT_UPDATE");
   } catch (err) {
     if (/UNIQUE constraint failed: tickets/i.test(String(err))) throw AppError.of("TICKET_ALREADY_OPEN");
     throw err;
@@ -237,12 +255,54 @@ export async function openTicket(
   return ticketView(row, now);
 }
 
-/** One ticket with its log (staff notes for staff only) and, once upheld with a penalty, its credit fact. */
+/** The ticket's support conversation, opened now for a ticket from before tickets had one. */
+async function conversationOf(env: Env, ticket: TicketRow): Promise<string> {
+  if (ticket.conversationId) return ticket.conversationId;
+  const db = getDb(env);
+  const plan = await planTicketConversation(env, {
+    ticketId: ticket.id,
+    orderId: ticket.orderId,
+    customerId: ticket.customerId,
+    openerId: ticket.openedBy,
+    technicianAccountId: null,
+    now: Date.now(),
+    guard: (conversationId) => ticketHasConversation(ticket.id, conversationId),
+  });
+  // The ticket takes it first; the conversation is written only if it did (two callers at once make one).
+  await runBatch(db, [conversationSet(db, ticket.id, plan.conversationId), ...plan.statements]);
+  return (await findTicket(db, ticket.id))!.conversationId!;
+}
+
+/**
+ * One ticket with its log (staff notes for staff only), once upheld with a penalty its credit fact,
+ * and its support conversation's latest messages (for the technician: once they take part in it).
+ */
 export async function getTicket(env: Env, auth: Auth, id: string) {
   const { ticket, viewer } = await ticketFor(env, auth, id);
   const db = getDb(env);
-  const [entries, credit] = await Promise.all([entriesOf(db, ticket.id, viewer === "staff"), creditFactOf(db, ticket.id)]);
-  return { ...ticketView(ticket), viewer, entries: entries.map(entryView), creditFact: viewer === "customer" ? null : credit };
+  const [entries, credit, conversation] = await Promise.all([
+    entriesOf(db, ticket.id, viewer === "staff"),
+    creditFactOf(db, ticket.id),
+    ticket.conversationId ? ticketConversation(env, ticket.conversationId, viewer === "staff" ? undefined : auth.accountId) : null,
+  ]);
+  return {
+    ...ticketView(ticket),
+    viewer,
+    entries: entries.map(entryView),
+    creditFact: viewer === "customer" ? null : credit,
+    conversation,
+  };
+}
+
+/**
+ * Writes in the ticket's support conversation as the ticket's customer, technician (who joins it) or
+ * staff (who take it when nobody holds it). A staff message is the ticket's first response when none was made.
+ */
+export async function postMessage(env: Env, auth: Auth, id: string, input: { text: string }) {
+  const { ticket, viewer } = await ticketFor(env, auth, id);
+  const message = await postTicketMessage(env, auth, await conversationOf(env, ticket), viewer, input.text);
+  if (viewer === "staff" && ticket.firstRespondedAt === null) await markFirstResponse(getDb(env), ticket.id, Date.now());
+  return message;
 }
 
 /** The tickets of an order, for its parties and staff. */
@@ -319,6 +379,8 @@ export async function addEntry(env: Env, auth: Auth, id: string, input: { body: 
   if (kind !== "note") statements.push(outboxRow(db, ticketMessage(ticket, kind === "appeal" ? "appeal" : "statement", to), now, guard));
   const results = await runBatch(db, statements);
   if (guard && results[0]?.meta.changes !== 1) throw AppError.of("CONCURRENT_UPDATE");
+  // The technician's side: stating it joins them to the ticket's conversation, to argue it there too.
+  if (kind === "appeal") await joinTicketConversation(env, await conversationOf(env, ticket), auth.accountId);
   return entryView(entry);
 }
 

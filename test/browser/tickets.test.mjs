@@ -1,6 +1,7 @@
 // The after-sales ticket screen in real Chromium against a real local Doorstep: a customer's ticket
-// about a completed, paid order is found in the queue, its log read, and resolved by an operator
-// with a free rework visit by the same technician, booked through the cell like any order.
+// about a completed, paid order is found in the queue, its log and support conversation read, the
+// customer answered in that conversation, and resolved by an operator with a free rework visit by the
+// same technician, booked through the cell like any order.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openBrowser } from "../../scripts/browser.mjs";
@@ -53,6 +54,7 @@ before(async () => {
     body: { category: "quality", description: "厨房油污没有清理" },
   });
   await api.ok("POST", `/v1/tickets/${world.ticket.id}/entries`, { token: tech.token, body: { body: "客户当时确认满意" } });
+  await api.ok("POST", `/v1/tickets/${world.ticket.id}/messages`, { token: customer.token, body: { text: "请尽快安排返工" } });
   world.reworkStart = await freeStart("svc_demoDeepCleaning", world.technicianId, Date.parse(paid.start ?? booked.start));
   browser = await openBrowser();
 });
@@ -79,6 +81,22 @@ describe("operator", () => {
     // the log: the customer's statement and the technician's appeal
     await page.waitForSelector('[data-testid="ticket-log"] li[data-kind="appeal"]');
     assert.match(await page.textContent('[data-testid="ticket-log"]'), /客户当时确认满意/);
+    // the support conversation: the customer's message, then the operator's reply from the ticket
+    await page.waitForSelector('[data-testid="ticket-conversation"] li[data-side="customer"]');
+    assert.match(await page.textContent('[data-testid="ticket-conversation"]'), /请尽快安排返工/);
+    await page.fill('textarea[name="ticketMessage"]', "已为您安排返工，请留意时间");
+    await page.click('[data-testid="send-ticket-message"]');
+    await page.waitForSelector('[data-testid="ticket-conversation"] li[data-side="staff"]');
+    assert.match(await page.textContent('[data-testid="ticket-conversation"] li[data-side="staff"]'), /已为您安排返工/);
+    const seen = await api.ok("GET", `/v1/tickets/${world.ticket.id}`, { token: customer.token });
+    assert.deepEqual(
+      seen.conversation.messages.map((m) => [m.senderSide, m.text]),
+      [
+        ["customer", "请尽快安排返工"],
+        ["staff", "已为您安排返工，请留意时间"],
+      ],
+    );
+    assert.ok(seen.sla.firstRespondedAt, "the reply is the ticket's first response");
     await page.fill('input[name="ticketReason"]', "返工重新清洁厨房");
     await page.check('input[name="partRework"]');
     // datetime-local takes the browser's local time

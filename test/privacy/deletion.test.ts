@@ -40,8 +40,13 @@ async function everyText(): Promise<{ table: string; column: string; value: stri
   return out;
 }
 
-/** A customer with their own address (unique text, contact, phone), a name, a device and a completed, paid, reviewed order. */
-async function personWithHistory(w: World, tech: Session) {
+/**
+ * A customer with their own address (unique text, contact, phone), a name, a device and a completed,
+ * paid, reviewed order; a chat with its technician (a text and an image each way for the customer), and
+ * an after-sales ticket with evidence, a message in its support conversation, staff's reply there and
+ * the technician's appeal.
+ */
+async function personWithHistory(w: World, tech: Session, staff: Session) {
   const session = await signIn();
   const contactPhone = `+86135${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
   const address = {
@@ -75,8 +80,54 @@ async function personWithHistory(w: World, tech: Session) {
     body: { ratings: { quality: 5, punctuality: 4, attitude: 5, value: 4 }, text: reviewText, photoIds: [photo.body.id] },
   });
   expect(review.status, JSON.stringify(review.body)).toBe(201);
-  return { session, address, name, deviceToken, order, reviewText, reviewPhotoId: photo.body.id as string };
+
+  const chat = (await call("GET", `/v1/orders/${order.id}/conversation`, { token: session.token })).body.id as string;
+  const said = await call("POST", `/v1/conversations/${chat}/messages`, { token: session.token, body: { text: `聊天内容 ${newId("c")}` } });
+  expect(said.status, JSON.stringify(said.body)).toBe(201);
+  const image = await callBytes("POST", `/v1/conversations/${chat}/images`, { token: session.token, type: "image/png", bytes: PNG });
+  expect(image.status, JSON.stringify(image.body)).toBe(201);
+  const answer = await call("POST", `/v1/conversations/${chat}/messages`, { token: tech.token, body: { text: `师傅回复 ${newId("t")}` } });
+  expect(answer.status).toBe(201);
+
+  const description = `工单描述 ${newId("d")}`;
+  const ticket = await call("POST", `/v1/orders/${order.id}/tickets`, { token: session.token, body: { category: "quality", description } });
+  expect(ticket.status, JSON.stringify(ticket.body)).toBe(201);
+  const evidence = await callBytes("POST", `/v1/tickets/${ticket.body.id}/photos`, { token: session.token, type: "image/png", bytes: PNG });
+  expect(evidence.status).toBe(201);
+  const ticketMessage = await call("POST", `/v1/tickets/${ticket.body.id}/messages`, {
+    token: session.token,
+    body: { text: `工单会话 ${newId("m")}` },
+  });
+  expect(ticketMessage.status, JSON.stringify(ticketMessage.body)).toBe(201);
+  const staffReply = await call("POST", `/v1/tickets/${ticket.body.id}/messages`, {
+    token: staff.token,
+    body: { text: `客服答复 ${newId("s")}` },
+  });
+  expect(staffReply.status, JSON.stringify(staffReply.body)).toBe(201);
+  const appeal = await call("POST", `/v1/tickets/${ticket.body.id}/entries`, {
+    token: tech.token,
+    body: { body: `师傅申诉 ${newId("a")}` },
+  });
+  expect(appeal.status).toBe(201);
+  return {
+    session,
+    address,
+    name,
+    deviceToken,
+    order,
+    reviewText,
+    reviewPhotoId: photo.body.id as string,
+    chat,
+    ticketId: ticket.body.id as string,
+    /** What the deletion must erase, as stored. */
+    said: [said.body.text, description, ticketMessage.body.text, staffReply.body.text] as string[],
+    /** What stays: the technician's own words. */
+    theirs: [answer.body.text, appeal.body.body] as string[],
+  };
 }
+
+const keysOf = async (sql: string, id: string) =>
+  (await env.DB.prepare(sql).bind(id).all<{ r2_key: string }>()).results.map((r) => r.r2_key);
 
 describe("account deletion", () => {
   it("is refused while the account has open orders, an unpaid balance or a pending withdrawal (409), writing nothing", async () => {
@@ -167,8 +218,9 @@ describe("account deletion", () => {
   it("after the cooling-off the daily cron erases the person's data from every table; orders and the ledger stay balanced; the phone signs in to a new, empty account", async () => {
     const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
-    const p = await personWithHistory(w, tech);
-    const bystander = await personWithHistory(w, tech);
+    const staff = await signInAdmin();
+    const p = await personWithHistory(w, tech, staff);
+    const bystander = await personWithHistory(w, tech, staff);
     const me = p.session.accountId;
 
     // Every ciphertext and clear value of the person's rows, taken before the deletion.
@@ -191,10 +243,18 @@ describe("account deletion", () => {
       p.name,
       p.deviceToken,
       p.reviewText,
+      ...p.said,
     ];
     const reviewPhotoKey = (await env.DB.prepare("SELECT r2_key FROM order_photos WHERE id = ?")
       .bind(p.reviewPhotoId)
       .first<{ r2_key: string }>())!.r2_key;
+    const chatImages = await keysOf("SELECT r2_key FROM conversation_messages WHERE r2_key IS NOT NULL AND conversation_id = ?", p.chat);
+    const evidence = await keysOf("SELECT r2_key FROM ticket_entries WHERE r2_key IS NOT NULL AND ticket_id = ?", p.ticketId);
+    expect([chatImages.length, evidence.length]).toEqual([1, 1]);
+    for (const key of [...chatImages, ...evidence]) expect(await env.PHOTOS.head(key)).not.toBeNull();
+    const ticketRows = async () =>
+      env.DB.prepare("SELECT COUNT(*) AS n FROM ticket_entries WHERE ticket_id = ?").bind(p.ticketId).first<{ n: number }>();
+    const entriesBefore = await ticketRows();
     const orderBefore = await env.DB.prepare("SELECT total, status, currency FROM orders WHERE id = ?").bind(p.order.id).first();
     const ledgerBefore = await ledgerOf(p.order.id);
     expect(ledgerBefore.length).toBeGreaterThan(0);
@@ -215,8 +275,38 @@ describe("account deletion", () => {
       expect(found, `still holds ${value.slice(0, 12)}…`).toEqual([]);
     }
     expect(await env.PHOTOS.head(reviewPhotoKey)).toBeNull();
-    // the bystander's data is untouched
+    for (const key of [...chatImages, ...evidence]) expect(await env.PHOTOS.head(key), key).toBeNull();
+    // the bystander's data is untouched, and so are the technician's own words
     expect(everything.some((e) => e.value === bystander.name)).toBe(true);
+    for (const value of [...bystander.said, ...p.theirs])
+      expect(
+        everything.some((e) => e.value === value),
+        value,
+      ).toBe(true);
+
+    // the ticket stays (its decision is the record), detached and emptied, as the technician sees it
+    expect(await ticketRows()).toEqual(entriesBefore);
+    const ticket = await call("GET", `/v1/tickets/${p.ticketId}`, { token: tech.token });
+    expect(ticket.status).toBe(200);
+    expect(ticket.body.description).toBe("");
+    const byKind = (kind: string) => ticket.body.entries.filter((e: { kind: string }) => e.kind === kind);
+    expect(byKind("statement").map((e: { body: string | null }) => e.body)).toEqual([null]);
+    expect(byKind("evidence").map((e: { photo: unknown }) => e.photo)).toEqual([null]);
+    expect(byKind("appeal").map((e: { body: string }) => e.body)).toEqual([p.theirs[1]]);
+    // the chats: the person's messages emptied and marked so, the technician's reply kept
+    const chat = await call("GET", `/v1/conversations/${p.chat}/messages?limit=10`, { token: tech.token });
+    expect(
+      chat.body.items.map((m: { senderId: string; erased: boolean; text: string | null; imageUrl: string | null }) => [
+        m.senderId === me,
+        m.erased,
+        m.text,
+        m.imageUrl,
+      ]),
+    ).toEqual([
+      [false, false, p.theirs[0], null],
+      [true, true, null, null],
+      [true, true, null, null],
+    ]);
     expect((await call("GET", "/v1/me/addresses", { token: bystander.session.token })).body.items[0].text).toBe(bystander.address.text);
 
     // the tombstone: no personal data, no roles, disabled; sessions revoked
@@ -242,7 +332,7 @@ describe("account deletion", () => {
     expect((await call("GET", "/v1/me", { token: again.token })).body).toMatchObject({ name: null, phone: p.session.phone });
     expect((await call("GET", "/v1/me/addresses", { token: again.token })).body.items).toEqual([]);
     expect((await call("GET", "/v1/orders", { token: again.token })).body.items).toEqual([]);
-  });
+  }, 120_000);
 
   it("a technician's deletion removes their name, exact home, documents and payout account and suspends the profile", async () => {
     const w = await createWorld(freshCenter());

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { runExportBackstop } from "../../src/privacy";
 import { freshCenter } from "../support/fixtures";
 import { at } from "../support/booking";
-import { call, expectProblem, signIn, type Session } from "../support/http";
+import { call, callBytes, expectProblem, signIn, signInAdmin, type Session } from "../support/http";
 import { download, readyExport } from "../support/privacy";
-import { visitTo } from "../support/visit";
+import { PNG, visitTo } from "../support/visit";
 import { addTechnician, createWorld, type World } from "../support/world";
 
 /** A customer with an address of their own (distinct text, contact and phone) and one completed order there. */
@@ -32,15 +32,35 @@ async function customerWithOrder(w: World, tech: Session, tag: string) {
   return { session, address, order };
 }
 
+/** A ticket the customer opens on their order, with an evidence photo; the description as given. */
+async function ticketOn(c: { session: Session; order: { id: string } }, tag: string) {
+  const description = `工单 ${tag} 的描述`;
+  const res = await call("POST", `/v1/orders/${c.order.id}/tickets`, {
+    token: c.session.token,
+    body: { category: "quality", description },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const photo = await callBytes("POST", `/v1/tickets/${res.body.id}/photos`, { token: c.session.token, type: "image/png", bytes: PNG });
+  expect(photo.status).toBe(201);
+  return { id: res.body.id as string, description };
+}
+
 describe("data export", () => {
   it("holds the person's data, decrypted for them, and nobody else's; downloads once, then the file is gone", async () => {
     const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const me = await customerWithOrder(w, tech, "甲");
     const other = await customerWithOrder(w, tech, "乙");
+    const ticket = await ticketOn(me, "甲");
+    const othersTicket = await ticketOn(other, "乙");
+    const staffNote = "内部备注：只给员工看";
+    const admin = await signInAdmin();
+    expect(
+      (await call("POST", `/v1/tickets/${ticket.id}/entries`, { token: admin.token, body: { body: staffNote, kind: "note" } })).status,
+    ).toBe(201);
 
     const ready = await readyExport(me.session.token);
-    expect(ready.progress).toEqual({ done: 10, total: 10 });
+    expect(ready.progress).toEqual({ done: 11, total: 11 });
     expect(ready.downloadUrl).toMatch(/^\/v1\/data-exports\/download\?token=/);
     const key = (await env.DB.prepare("SELECT r2_key FROM data_requests WHERE id = ?").bind(ready.id).first<{ r2_key: string }>())!.r2_key;
     expect(await env.BACKUPS.head(key)).not.toBeNull();
@@ -61,8 +81,19 @@ describe("data export", () => {
     expect(data.orders[0].timeline.length).toBeGreaterThan(3);
     expect(data.payments.payments.length).toBeGreaterThan(0);
     expect(data.technician).toBeNull();
-    // The conversations part (src/conversations): this person has none.
-    expect(data.conversations).toEqual({ conversations: [] });
+    // The conversations part (src/conversations): the support conversation of their ticket, no message of theirs yet.
+    expect(data.conversations.conversations).toEqual([
+      expect.objectContaining({ kind: "support", role: "requester", ticketId: ticket.id, messages: [] }),
+    ]);
+    // The tickets part (src/tickets): their ticket with its log as they see it (no staff note) and the photo's facts, not its bytes.
+    expect(data.tickets.tickets).toHaveLength(1);
+    expect(data.tickets.tickets[0]).toMatchObject({ id: ticket.id, orderId: me.order.id, description: ticket.description, status: "open" });
+    expect(data.tickets.tickets[0].entries.map((e: { kind: string; body: string | null }) => [e.kind, e.body])).toEqual([
+      ["statement", ticket.description],
+      ["evidence", null],
+    ]);
+    expect(data.tickets.tickets[0].entries[1].photo).toEqual({ contentType: "image/png", size: PNG.byteLength });
+    expect(data.tickets).toMatchObject({ opened: [], written: [] });
     const text = JSON.stringify(data);
     for (const theirs of [
       other.session.phone,
@@ -71,6 +102,9 @@ describe("data export", () => {
       other.address.contactPhone,
       other.address.contactName,
       other.order.id,
+      othersTicket.id,
+      othersTicket.description,
+      staffNote,
     ]) {
       expect(text).not.toContain(theirs);
     }
@@ -87,14 +121,26 @@ describe("data export", () => {
     const t = await addTechnician(w, w.center);
     const tech = await t.session();
     const customer = await customerWithOrder(w, tech, "丙");
+    const ticket = await ticketOn(customer, "丙");
+    const appeal = await call("POST", `/v1/tickets/${ticket.id}/entries`, { token: tech.token, body: { body: "我的申诉：按要求完成" } });
+    expect(appeal.status).toBe(201);
     const ready = await readyExport(tech.token);
     const data = (await download(ready.downloadUrl)).body;
     expect(data.account.phone).toBe(t.phone);
     expect(data.technician).toMatchObject({ id: t.id });
     expect(data.technician.home.lat).toBeCloseTo(w.center.lat, 5);
     expect(data.technician.servedOrders.map((o: { id: string }) => o.id)).toContain(customer.order.id);
+    // Their appeal on the customer's ticket, not the customer's side of it.
+    expect(data.tickets).toMatchObject({ tickets: [], opened: [] });
+    expect(data.tickets.written).toEqual([expect.objectContaining({ ticketId: ticket.id, kind: "appeal", body: "我的申诉：按要求完成" })]);
     const text = JSON.stringify(data);
-    for (const theirs of [customer.session.phone, customer.address.text, customer.address.contactPhone, customer.address.contactName]) {
+    for (const theirs of [
+      customer.session.phone,
+      customer.address.text,
+      customer.address.contactPhone,
+      customer.address.contactName,
+      ticket.description,
+    ]) {
       expect(text).not.toContain(theirs);
     }
   });
@@ -144,13 +190,13 @@ describe("data export", () => {
       `INSERT INTO data_requests (id, account_id, kind, status, progress, client, lease_until, created_at, updated_at)
        VALUES (?, ?, 'export', 'running', ?, 'test', ?, ?, ?)`,
     )
-      .bind(id, s.accountId, JSON.stringify({ done: ["account", "consents"], total: 10 }), now - 1, now, now)
+      .bind(id, s.accountId, JSON.stringify({ done: ["account", "consents"], total: 11 }), now - 1, now, now)
       .run();
     await env.BACKUPS.put(`exports/${id}/parts/account.json`, JSON.stringify({ marker: "written-before" }));
     await env.BACKUPS.put(`exports/${id}/parts/consents.json`, "[]");
     expect((await runExportBackstop(env, now)).built).toBeGreaterThanOrEqual(1);
     const ready = await call("GET", `/v1/me/data-requests/${id}`, { token: s.token });
-    expect(ready.body).toMatchObject({ status: "ready", progress: { done: 10, total: 10 } });
+    expect(ready.body).toMatchObject({ status: "ready", progress: { done: 11, total: 11 } });
     const data = (await download(ready.body.downloadUrl)).body;
     // the part written before the interruption was kept, not built again
     expect(data.account).toEqual({ marker: "written-before" });

@@ -826,6 +826,12 @@ export const MATRIX: Record<string, MatrixEntry> = {
       return { path: `/v1/tickets/${t.ticketId}/photos/${t.photoId}` };
     },
   },
+  "POST /v1/tickets/{id}/messages": {
+    roles: "signed-in",
+    reach: PARTIES,
+    // Staff take the ticket's conversation with their first message: the next staff member gets 409 NOT_ASSIGNED.
+    request: async (o) => ({ path: `/v1/tickets/${(await o.ticket()).ticketId}/messages`, body: { text: "matrix message" } }),
+  },
   "POST /v1/tickets/{id}/reopen": {
     roles: "signed-in",
     reach: CUSTOMER_A,

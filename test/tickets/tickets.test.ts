@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, callBytes, callWith, expectProblem, signIn, signInAdmin, type Session } from "../support/http";
+import { call, callBytes, callWith, expectProblem, signIn, signInAdmin, signInWithRoles, type Session } from "../support/http";
 import { outboxRows } from "../support/queue";
 import { openedTicket, openTicket, orderAt, ticketWorld, type TicketWorld } from "../support/tickets";
 import { JPEG } from "../support/visit";
@@ -27,8 +27,8 @@ describe("opening a ticket", () => {
       category: "damage",
       status: "open",
       openedByRole: "customer",
-      conversationId: null,
     });
+    expect(res.body.conversationId).toMatch(/^cnv_/);
     expect(res.body.categoryText).toEqual({ zh: "物品损坏", en: "Damage" });
     // Default damage SLA: 4 h to the first response, 3 days to the resolution.
     const firstDue = Date.parse(res.body.sla.firstResponseDueAt);
@@ -239,5 +239,166 @@ describe("the old complaint route", () => {
     const res = await call("POST", `/v1/orders/${order.id}/complaints`, { token: customer.session.token, body: { reason: "not clean" } });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.items[0]).toMatchObject({ kind: "complaint", status: "pending_approval" });
+  });
+});
+
+describe("the ticket's support conversation", () => {
+  const post = (s: Session, ticketId: string, body: Record<string, unknown>) =>
+    call("POST", `/v1/tickets/${ticketId}/messages`, { token: s.token, body });
+  const detail = async (s: Session, ticketId: string) => (await call("GET", `/v1/tickets/${ticketId}`, { token: s.token })).body;
+  const conversationRow = (id: string) =>
+    env.DB.prepare("SELECT kind, ticket_id, order_id, requester_id, assignee_id FROM conversations WHERE id = ?").bind(id).first();
+
+  it("opens with the ticket, the customer its requester; staff reply there (taking it, the first response); the technician joins with the appeal", async () => {
+    const { customer, order } = await orderAt(t, "completed", true);
+    const ticket = await openedTicket(customer, order.id);
+    const view = await detail(customer.session, ticket.id);
+    const conversationId = view.conversation.id as string;
+    expect(await conversationRow(conversationId)).toEqual({
+      kind: "support",
+      ticket_id: ticket.id,
+      order_id: order.id,
+      requester_id: customer.session.accountId,
+      assignee_id: null,
+    });
+    expect(view.conversation).toMatchObject({ assigneeId: null, messages: [], more: false });
+    expect(view.conversation.participants).toEqual([{ accountId: customer.session.accountId, side: "customer" }]);
+    // In the staff inbox, unassigned, about the ticket.
+    const operator = await signInWithRoles(["operator"]);
+    const inbox = await call("GET", "/v1/admin/conversations?state=unassigned&limit=100", { token: operator.token });
+    expect(inbox.body.items.find((c: { id: string }) => c.id === conversationId)).toMatchObject({ ticketId: ticket.id, orderId: order.id });
+
+    // The customer writes (a phone number is masked like in any chat).
+    const said = await post(customer.session, ticket.id, { text: "请打电话 13912345678" });
+    expect(said.status, JSON.stringify(said.body)).toBe(201);
+    expect(said.body).toMatchObject({ conversationId, senderSide: "customer", masked: true, erased: false });
+    expect(said.body.text).not.toContain("13912345678");
+    // Staff reply from the ticket: they take the conversation (audited) and it is the ticket's first response.
+    const reply = await post(admin, ticket.id, { text: "您好，我们已收到" });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect(reply.body.senderSide).toBe("staff");
+    expect(await conversationRow(conversationId)).toMatchObject({ assignee_id: admin.accountId });
+    const claimed = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'conversation.claim' AND target_id = ?")
+      .bind(conversationId)
+      .first<{ n: number }>();
+    expect(claimed?.n).toBe(1);
+    expect((await detail(admin, ticket.id)).sla.firstRespondedAt).not.toBeNull();
+    // Another staff member does not talk over the one holding it.
+    expectProblem(await post(operator, ticket.id, { text: "我来处理" }), 409, "NOT_ASSIGNED");
+
+    // The technician does not see the conversation until they take part in it.
+    expect((await detail(t.techSession, ticket.id)).conversation).toBeNull();
+    expectProblem(await call("GET", `/v1/conversations/${conversationId}/messages`, { token: t.techSession.token }), 404);
+    expect(
+      (await call("POST", `/v1/tickets/${ticket.id}/entries`, { token: t.techSession.token, body: { body: "我按要求完成了" } })).body.kind,
+    ).toBe("appeal");
+    const techView = await detail(t.techSession, ticket.id);
+    expect(techView.conversation.participants.map((p: { side: string }) => p.side).sort()).toEqual(["customer", "staff", "technician"]);
+    // Now they argue their side in the chat itself, through the conversation's own route too.
+    const side = await call("POST", `/v1/conversations/${conversationId}/messages`, {
+      token: t.techSession.token,
+      body: { text: "现场照片可以证明" },
+    });
+    expect(side.status, JSON.stringify(side.body)).toBe(201);
+
+    const seen = await detail(customer.session, ticket.id);
+    expect(seen.conversation.messages.map((m: { senderSide: string; text: string }) => [m.senderSide, m.text])).toEqual([
+      ["customer", said.body.text],
+      ["staff", "您好，我们已收到"],
+      ["technician", "现场照片可以证明"],
+    ]);
+    // The conversation stays the support chat it is: the inbox shows it as the admin's.
+    const mine = await call("GET", "/v1/admin/conversations?state=mine&limit=100", { token: admin.token });
+    expect(mine.body.items.map((c: { id: string }) => c.id)).toContain(conversationId);
+
+    // Outsiders and bad input: 404 and 400, nothing written.
+    const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM conversation_messages WHERE conversation_id = ?")
+      .bind(conversationId)
+      .first<{ n: number }>();
+    const stranger = await signIn();
+    expectProblem(await post(stranger, ticket.id, { text: "x" }), 404);
+    expectProblem(await post(customer.session, "tkt_missing", { text: "x" }), 404);
+    expectProblem(await post(customer.session, ticket.id, { text: "" }), 400, "VALIDATION_FAILED");
+    expectProblem(await post(customer.session, ticket.id, { text: "x", kind: "note" }), 400, "VALIDATION_FAILED");
+    expectProblem(await call("POST", `/v1/tickets/${ticket.id}/messages`, { body: { text: "x" } }), 401);
+    expect(
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM conversation_messages WHERE conversation_id = ?").bind(conversationId).first(),
+    ).toEqual(before);
+  });
+
+  it("links the customer's own support conversation, once; refuses anyone else's, writing nothing", async () => {
+    const { customer, order } = await orderAt(t, "completed", true);
+    const started = await call("POST", "/v1/conversations", { token: customer.session.token, body: { text: "师傅把花瓶打碎了" } });
+    expect(started.status).toBe(201);
+    const linked = await openTicket(customer.session, order.id, {
+      category: "damage",
+      description: "花瓶",
+      conversationId: started.body.id,
+    });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(201);
+    expect(linked.body.conversationId).toBe(started.body.id);
+    expect(await conversationRow(started.body.id)).toMatchObject({ ticket_id: linked.body.id, order_id: order.id });
+    // The earlier messages are the ticket's conversation now.
+    expect((await detail(admin, linked.body.id)).conversation.messages.map((m: { text: string }) => m.text)).toEqual(["师傅把花瓶打碎了"]);
+
+    // Already about a ticket: 400; another person's: 404; the technician links none: 404. Nothing written.
+    expectProblem(
+      await openTicket(customer.session, order.id, { category: "quality", description: "x", conversationId: started.body.id }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    const other = await call("POST", "/v1/conversations", { token: (await signIn()).token, body: { text: "别人的会话" } });
+    expectProblem(
+      await openTicket(customer.session, order.id, { category: "quality", description: "x", conversationId: other.body.id }),
+      404,
+    );
+    expectProblem(
+      await openTicket(customer.session, order.id, { category: "quality", description: "x", conversationId: "cnv_missing" }),
+      404,
+    );
+    expect(await ticketCount(order.id)).toBe(1);
+    expect(await conversationRow(other.body.id)).toMatchObject({ ticket_id: null, order_id: null });
+
+    // Two tickets linking one conversation at once: one links it, the other is refused (400 or 409).
+    const fresh = await call("POST", "/v1/conversations", { token: customer.session.token, body: { text: "还有问题" } });
+    const both = await Promise.all(
+      ["quality", "attitude"].map((category) =>
+        openTicket(customer.session, order.id, { category, description: "x", conversationId: fresh.body.id }),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([201, both.find((r) => r.status !== 201)!.status]);
+    expect([400, 409]).toContain(both.find((r) => r.status !== 201)!.status);
+    expect(await ticketCount(order.id)).toBe(2);
+  });
+
+  it("puts the technician who opens a safety ticket in its conversation at once", async () => {
+    const { customer, order } = await orderAt(t, "in_service");
+    const opened = await openTicket(t.techSession, order.id, { category: "safety", description: "客户家中有攻击性犬只" });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    expectProblem(
+      await openTicket(t.techSession, order.id, { category: "safety", description: "x", conversationId: opened.body.conversationId }),
+      404,
+    );
+    expect(await conversationRow(opened.body.conversationId)).toMatchObject({ requester_id: customer.session.accountId });
+    const techView = await detail(t.techSession, opened.body.id);
+    expect(techView.conversation.participants.map((p: { side: string }) => p.side).sort()).toEqual(["customer", "technician"]);
+    expect((await post(t.techSession, opened.body.id, { text: "请把狗拴好" })).body.senderSide).toBe("technician");
+    expect((await detail(customer.session, opened.body.id)).conversation.messages[0]).toMatchObject({ text: "请把狗拴好" });
+  });
+
+  it("opens one for a ticket from before tickets had conversations, on first use, once", async () => {
+    const { customer, order } = await orderAt(t, "completed", true);
+    const ticket = await openedTicket(customer, order.id);
+    const old = (await detail(customer.session, ticket.id)).conversation.id;
+    await env.DB.prepare("UPDATE tickets SET conversation_id = NULL WHERE id = ?").bind(ticket.id).run();
+    expect((await detail(customer.session, ticket.id)).conversation).toBeNull();
+    const both = await Promise.all([post(customer.session, ticket.id, { text: "一" }), post(customer.session, ticket.id, { text: "二" })]);
+    expect(both.map((r) => r.status)).toEqual([201, 201]);
+    const now = await detail(customer.session, ticket.id);
+    expect(now.conversationId).not.toBe(old);
+    expect(both.map((r) => r.body.conversationId)).toEqual([now.conversationId, now.conversationId]);
+    const made = await env.DB.prepare("SELECT COUNT(*) AS n FROM conversations WHERE ticket_id = ?").bind(ticket.id).first<{ n: number }>();
+    // The one of the opening, and exactly one more.
+    expect(made?.n).toBe(2);
   });
 });
