@@ -422,6 +422,7 @@ export const ERRORS = {
     detail: { en: "Reviews are taken up to {days} days after the visit.", zh: "服务完成 {days} 天内可以评价。" },
   },
   ALREADY_HIDDEN: { status: 409, detail: { en: "This review is hidden already.", zh: "该评价已隐藏。" } },
+  REVIEW_NOT_HIDDEN: { status: 409, detail: { en: "This review is not hidden.", zh: "该评价未被隐藏。" } },
   // Conversations
   CONVERSATION_CLOSED: {
     status: 409,

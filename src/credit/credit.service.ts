@@ -14,6 +14,8 @@ import {
   levelChangeStatements,
   levelInputs,
   recordCreditFactRow,
+  REVIEW_VISIBILITY_SOURCES,
+  reviewVisibilityStatements,
   standings,
   type CreditEventRow,
 } from "../db/repositories/credit.repo";
@@ -89,6 +91,24 @@ export async function recordCreditFact(envOrDb: Env | Db, fact: CreditFact): Pro
 export function creditFactStatementsOf(db: Db, fact: CreditFact, guard?: Guard, now = Date.now()): D1PreparedStatement[] {
   return creditFactStatements(db, factRow(fact, now), guard);
 }
+
+/**
+ * The statements (for the review's own batch, after its hide or show) that take a hidden review's
+ * rating fact out of the score or put it back: one history line per change, explained by
+ * RATING_HIDDEN / RATING_RESTORED, whatever the repeats or races.
+ */
+export function reviewVisibilityStatementsOf(db: Db, reviewId: string, hidden: boolean, actorId: string | null, now = Date.now()) {
+  return reviewVisibilityStatements(db, {
+    eventId: newId("cre", now),
+    reviewId,
+    hidden,
+    reasonCode: hidden ? "RATING_HIDDEN" : "RATING_RESTORED",
+    actorId,
+    now,
+  });
+}
+
+const VISIBILITY_TYPES: readonly string[] = Object.values(REVIEW_VISIBILITY_SOURCES);
 
 // ——— level rules ———
 
@@ -178,7 +198,10 @@ export function eventView(e: CreditEventRow, locale: Locale) {
     points: e.points,
     scoreAfter: e.scoreAfter,
     reason: reasonView(e.reasonCode, locale),
-    source: { type: e.sourceType, id: e.sourceId },
+    // A review hidden or shown again is about the review: its source is the review, the reason says what happened.
+    source: VISIBILITY_TYPES.includes(e.sourceType)
+      ? { type: "review", id: e.sourceId.slice(0, e.sourceId.lastIndexOf("#")) }
+      : { type: e.sourceType, id: e.sourceId },
     createdAt: new Date(e.createdAt).toISOString(),
   };
 }

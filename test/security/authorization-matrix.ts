@@ -1245,6 +1245,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: PLATFORM,
     request: async (o) => ({ path: `/v1/admin/reviews/${(await o.review()).reviewId}/hide`, body: { reason: "abusive" } }),
   },
+  "POST /v1/admin/reviews/{id}/unhide": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/reviews/${(await o.review()).reviewId}/unhide`, body: { reason: "hidden by mistake" } }),
+  },
   "POST /v1/admin/coupons": {
     roles: PLATFORM,
     request: () => ({
