@@ -442,6 +442,7 @@ export const ERRORS = {
   },
   CASE_EXISTS: { status: 409, detail: { en: "This visit is already shown as a case.", zh: "该服务已提交为案例。" } },
   CASE_ALREADY_HIDDEN: { status: 409, detail: { en: "This case is hidden already.", zh: "该案例已隐藏。" } },
+  CASE_NOT_HIDDEN: { status: 409, detail: { en: "This case is not hidden.", zh: "该案例未被隐藏。" } },
   // Money
   PROVIDER_NOT_CONFIGURED: {
     status: 409,

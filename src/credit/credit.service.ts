@@ -20,7 +20,7 @@ import {
   type CreditEventRow,
 } from "../db/repositories/credit.repo";
 import { findSetting, putSetting } from "../db/repositories/settings.repo";
-import { runBatch, type Guard } from "../db/repositories/statements";
+import { outboxRow, runBatch, type Guard } from "../db/repositories/statements";
 import {
   CREDIT_REASONS,
   DEFAULT_LEVEL_RULES,
@@ -238,7 +238,7 @@ export async function recalculateLevels(env: Env, now = Date.now()): Promise<{ c
   const db = getDb(env);
   const rules = await levelRules(env);
   const day = new Date(now).toISOString().slice(0, 10);
-  const statements: D1PreparedStatement[] = [];
+  const changes: D1PreparedStatement[][] = [];
   let raised = 0;
   let lowered = 0;
   const rows = await levelInputs(db);
@@ -248,20 +248,20 @@ export async function recalculateLevels(env: Env, now = Date.now()): Promise<{ c
     const up = levelRank(to) > levelRank(t.level);
     if (up) raised++;
     else lowered++;
-    statements.push(
-      ...levelChangeStatements(db, {
-        eventId: newId("cre", now),
-        technicianId: t.id,
-        from: t.level,
-        to,
-        reasonCode: up ? "LEVEL_UP" : "LEVEL_DOWN",
-        day,
+    const eventId = newId("cre", now);
+    changes.push([
+      ...levelChangeStatements(db, { eventId, technicianId: t.id, from: t.level, to, reasonCode: up ? "LEVEL_UP" : "LEVEL_DOWN", day, now }),
+      // The technician is told, only if this run wrote the change (once per technician and day).
+      outboxRow(
+        db,
+        { id: newId("msg", now), topic: "credit.level_changed", payload: { technicianId: t.id, from: t.level, to } },
         now,
-      }),
-    );
+        { sql: "EXISTS (SELECT 1 FROM technician_credit_events WHERE id = ?)", params: [eventId] },
+      ),
+    ]);
   }
-  // Two statements per change; 50 changes per batch.
-  for (let i = 0; i < statements.length; i += 100) await runBatch(db, statements.slice(i, i + 100));
+  // Three statements per change; 30 changes per batch.
+  for (let i = 0; i < changes.length; i += 30) await runBatch(db, changes.slice(i, i + 30).flat());
   const summary = { checked: rows.length, raised, lowered };
   if (raised || lowered) logger.info("credit.levels", summary);
   return summary;
