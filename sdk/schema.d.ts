@@ -1606,6 +1606,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/technician-cases/{id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show a hidden case again (operators; audited)
+         * @description Back on the profile at once while the customer's consent holds; 409 CASE_NOT_HIDDEN when it is not hidden.
+         */
+        post: operations["unhideTechnicianCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/technician/cases/{id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show my hidden case again (audited)
+         * @description The case's technician asks for it back on the profile (e.g. after replacing a photo staff objected to); shown while the customer's consent holds. 404 for another technician's case, 409 CASE_NOT_HIDDEN when it is not hidden.
+         */
+        post: operations["unhideOwnTechnicianCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/availability": {
         parameters: {
             query?: never;
@@ -2755,8 +2795,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hide a review (abuse, personal data): out of public lists and the technician's rating (audited) */
+        /**
+         * Hide a review (abuse, personal data): out of public lists and the technician's rating (audited)
+         * @description The review's rating fact is taken out of the technician's credit score too: a history line RATING_HIDDEN with the opposite points (once, also for two hides at once; the loser gets 409 ALREADY_HIDDEN).
+         */
         post: operations["hideReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reviews/{id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show a hidden review again: back in public lists, the rating and the credit score (audited)
+         * @description A history line RATING_RESTORED puts back the points the hide took from the technician's credit score (once, also for two at once). 409 REVIEW_NOT_HIDDEN when the review is visible.
+         */
+        post: operations["unhideReview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4177,7 +4240,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Courses (a merchant_admin sees its merchant's only), newest first, at most 200 */
+        /**
+         * Courses (a merchant_admin sees its merchant's only), newest first
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listTrainingCourses"];
         put?: never;
         /**
@@ -4252,7 +4318,7 @@ export interface paths {
         };
         /**
          * A lesson's image or video (the course's staff, technicians enrolled in it)
-         * @description Honours `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` with 206 Partial Content and `Content-Range` (for video seeking); without a Range header, or one that is malformed or past the end, the whole file with 200. `Accept-Ranges: bytes`. 404 for anyone not enrolled (technicians) or not running the course (staff).
+         * @description Honours one `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` with 206 Partial Content and `Content-Range` (for video seeking); without a Range header, the whole file with 200. A Range header that is not one byte range (another unit, several ranges, `bytes=5-3`) or that asks for nothing inside the file (starts past the end, `bytes=-0`, an empty file) is 416 RANGE_NOT_SATISFIABLE (problem+json) with `Content-Range: bytes *\/<size>`. `Accept-Ranges: bytes`. 404 for anyone not enrolled (technicians) or not running the course (staff), whatever the Range.
          */
         get: operations["getTrainingLessonMedia"];
         /**
@@ -4274,7 +4340,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Question banks (a merchant_admin: its own), newest first, at most 200 */
+        /**
+         * Question banks (a merchant_admin: its own), newest first
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listQuestionBanks"];
         put?: never;
         /** Create a question bank */
@@ -4346,7 +4415,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Exams (a merchant_admin: its own), newest first, at most 200 */
+        /**
+         * Exams (a merchant_admin: its own), newest first
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listExams"];
         put?: never;
         /** Create an exam on a bank of the same owner: draw, pass mark, time limit, attempts, certification validity */
@@ -4435,7 +4507,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Courses open to me (platform courses and my merchant's), with my enrollment and progress */
+        /**
+         * Courses open to me (platform courses and my merchant's), with my enrollment and progress
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listMyTrainingCourses"];
         put?: never;
         post?: never;
@@ -4503,7 +4578,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Exams open to me with my attempts (used and left) */
+        /**
+         * Exams open to me with my attempts (used and left)
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listMyExams"];
         put?: never;
         post?: never;
@@ -4560,7 +4638,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My certifications, newest first (`valid`: not expired) */
+        /**
+         * My certifications, newest first (`valid`: not expired)
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listMyCertifications"];
         put?: never;
         post?: never;
@@ -15627,6 +15708,224 @@ export interface operations {
             };
         };
     };
+    unhideTechnicianCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Shown */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechnicianCase"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unhideOwnTechnicianCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Shown */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechnicianCase"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getAvailability: {
         parameters: {
             query: {
@@ -21471,6 +21770,115 @@ export interface operations {
         };
         responses: {
             /** @description Hidden */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unhideReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Shown */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -29026,7 +29434,12 @@ export interface operations {
     };
     listTrainingCourses: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -29041,6 +29454,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Course"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -29614,6 +30028,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Range header asks for no byte range of the file (RANGE_NOT_SATISFIABLE; `Content-Range: bytes *\/<size>`) */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected fault (no internals disclosed) */
             500: {
                 headers: {
@@ -29730,7 +30153,12 @@ export interface operations {
     };
     listQuestionBanks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -29745,6 +30173,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["QuestionBank"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -30124,7 +30553,12 @@ export interface operations {
     };
     listExams: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -30139,6 +30573,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Exam"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -30595,7 +31030,12 @@ export interface operations {
     };
     listMyTrainingCourses: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -30610,6 +31050,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["MyCourse"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -30891,7 +31332,12 @@ export interface operations {
     };
     listMyExams: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -30906,6 +31352,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["MyExam"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -31150,7 +31597,12 @@ export interface operations {
     };
     listMyCertifications: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -31165,6 +31617,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Certification"][];
+                        nextCursor: string | null;
                     };
                 };
             };

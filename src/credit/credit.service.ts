@@ -250,14 +250,20 @@ export async function recalculateLevels(env: Env, now = Date.now()): Promise<{ c
     else lowered++;
     const eventId = newId("cre", now);
     changes.push([
-      ...levelChangeStatements(db, { eventId, technicianId: t.id, from: t.level, to, reasonCode: up ? "LEVEL_UP" : "LEVEL_DOWN", day, now }),
-      // The technician is told, only if this run wrote the change (once per technician and day).
-      outboxRow(
-        db,
-        { id: newId("msg", now), topic: "credit.level_changed", payload: { technicianId: t.id, from: t.level, to } },
+      ...levelChangeStatements(db, {
+        eventId,
+        technicianId: t.id,
+        from: t.level,
+        to,
+        reasonCode: up ? "LEVEL_UP" : "LEVEL_DOWN",
+        day,
         now,
-        { sql: "EXISTS (SELECT 1 FROM technician_credit_events WHERE id = ?)", params: [eventId] },
-      ),
+      }),
+      // The technician is told, only if this run wrote the change (once per technician and day).
+      outboxRow(db, { id: newId("msg", now), topic: "credit.level_changed", payload: { technicianId: t.id, from: t.level, to } }, now, {
+        sql: "EXISTS (SELECT 1 FROM technician_credit_events WHERE id = ?)",
+        params: [eventId],
+      }),
     ]);
   }
   // Three statements per change; 30 changes per batch.

@@ -628,8 +628,16 @@ function creditNotices(m: OutboxEnvelope): Notice[] {
     const reward = p.kind === "reward";
     const parts = (lang: "zh" | "en") =>
       [
-        points !== 0 ? (lang === "zh" ? `信用分 ${points > 0 ? "+" : ""}${points}` : `credit score ${points > 0 ? "+" : ""}${points}`) : null,
-        amount > 0 ? (lang === "zh" ? `${reward ? "奖励" : "扣款"} ${yuan(amount)}` : `${reward ? "bonus" : "deduction"} ${yuan(amount)}`) : null,
+        points !== 0
+          ? lang === "zh"
+            ? `信用分 ${points > 0 ? "+" : ""}${points}`
+            : `credit score ${points > 0 ? "+" : ""}${points}`
+          : null,
+        amount > 0
+          ? lang === "zh"
+            ? `${reward ? "奖励" : "扣款"} ${yuan(amount)}`
+            : `${reward ? "bonus" : "deduction"} ${yuan(amount)}`
+          : null,
       ]
         .filter(Boolean)
         .join(lang === "zh" ? "，" : ", ");
@@ -655,7 +663,10 @@ function creditNotices(m: OutboxEnvelope): Notice[] {
         `credit.appeal.${granted ? "granted" : "denied"}`,
         granted ? { zh: "申诉成立", en: "Appeal granted" } : { zh: "申诉未获支持", en: "Appeal denied" },
         granted
-          ? { zh: "您的申诉成立，处罚已撤销，扣除的分数和款项已退回。", en: "Your appeal was granted: the penalty is reversed, its points and money given back." }
+          ? {
+              zh: "您的申诉成立，处罚已撤销，扣除的分数和款项已退回。",
+              en: "Your appeal was granted: the penalty is reversed, its points and money given back.",
+            }
           : { zh: "您的申诉经核实未获支持，处罚维持不变。", en: "Your appeal was reviewed and denied; the penalty stands." },
         APP,
         { appealId: str(p.appealId), decisionId: str(p.decisionId), outcome: p.outcome },
@@ -673,7 +684,10 @@ function creditNotices(m: OutboxEnvelope): Notice[] {
       up ? { zh: `恭喜升级为${to.zh}`, en: `You are now ${to.en}` } : { zh: `等级调整为${to.zh}`, en: `Your level is now ${to.en}` },
       up
         ? { zh: `您的等级已从${from.zh}提升为${to.zh}。`, en: `Your level rose from ${from.en} to ${to.en}.` }
-        : { zh: `根据信用分和完成单量，您的等级已从${from.zh}调整为${to.zh}。`, en: `From your credit score and completed jobs, your level moved from ${from.en} to ${to.en}.` },
+        : {
+            zh: `根据信用分和完成单量，您的等级已从${from.zh}调整为${to.zh}。`,
+            en: `From your credit score and completed jobs, your level moved from ${from.en} to ${to.en}.`,
+          },
       APP,
       { from: p.from, to: p.to },
     ),

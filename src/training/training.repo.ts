@@ -341,10 +341,7 @@ export async function certificationsOf(db: Db, technicianId: string, page: PageA
     .select()
     .from(trainingCertifications)
     .where(
-      and(
-        eq(trainingCertifications.technicianId, technicianId),
-        page.beforeId ? lt(trainingCertifications.id, page.beforeId) : undefined,
-      ),
+      and(eq(trainingCertifications.technicianId, technicianId), page.beforeId ? lt(trainingCertifications.id, page.beforeId) : undefined),
     )
     .orderBy(desc(trainingCertifications.id))
     .limit(page.limit + 1);

@@ -204,7 +204,10 @@ describe("rewards, penalties and appeals", () => {
       ["technician", "credit.penalty"],
       ["technician", "credit.appeal.granted"],
     ]);
-    expect(notices[0]!.body).toEqual({ zh: "奖励：客户表扬：信用分 +10，奖励 ¥50.00。", en: "Reward: praised by a customer: credit score +10, bonus ¥50.00." });
+    expect(notices[0]!.body).toEqual({
+      zh: "奖励：客户表扬：信用分 +10，奖励 ¥50.00。",
+      en: "Reward: praised by a customer: credit score +10, bonus ¥50.00.",
+    });
     expect(notices[1]!.body.zh).toContain("处罚：损坏客户财物：信用分 -20，扣款 ¥80.00");
     expect(notices[1]!.channels).toContain("sms");
   });
@@ -261,7 +264,11 @@ describe("levels", () => {
       ["gold", "standard"],
     ]);
     const last = noticesFor(told[2]!)[0]!;
-    expect(last).toMatchObject({ audience: "technician", kind: "credit.level.down", title: { zh: "等级调整为标准", en: "Your level is now Standard" } });
+    expect(last).toMatchObject({
+      audience: "technician",
+      kind: "credit.level.down",
+      title: { zh: "等级调整为标准", en: "Your level is now Standard" },
+    });
     await recalculateLevels(env, now + 3 * 86_400_000);
     expect((await creditMessages(t.id)).filter((m) => m.topic === "credit.level_changed")).toHaveLength(3);
   });

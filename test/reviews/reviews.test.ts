@@ -214,7 +214,9 @@ describe("operators and merchants", () => {
       (await env.DB.prepare("SELECT credit_score AS s FROM technicians WHERE id = ?").bind(t.id).first<{ s: number }>())!.s;
     const lines = async (reason: string) =>
       (
-        await env.DB.prepare("SELECT points, score_after, actor_id FROM technician_credit_events WHERE technician_id = ? AND reason_code = ?")
+        await env.DB.prepare(
+          "SELECT points, score_after, actor_id FROM technician_credit_events WHERE technician_id = ? AND reason_code = ?",
+        )
           .bind(t.id, reason)
           .all<{ points: number; score_after: number; actor_id: string }>()
       ).results;
@@ -226,10 +228,7 @@ describe("operators and merchants", () => {
       call("POST", `/v1/admin/reviews/${r.id}/${verb}`, { token: operator.token, body: { reason } });
 
     expectProblem(await act("unhide"), 409, "REVIEW_NOT_HIDDEN");
-    expectProblem(
-      await call("POST", `/v1/admin/reviews/${r.id}/unhide`, { token: customer.session.token, body: { reason: "x" } }),
-      403,
-    );
+    expectProblem(await call("POST", `/v1/admin/reviews/${r.id}/unhide`, { token: customer.session.token, body: { reason: "x" } }), 403);
     expectProblem(await call("POST", "/v1/admin/reviews/rev_missing/unhide", { token: operator.token, body: { reason: "x" } }), 404);
 
     // two hides at once: one wins, the score moves back by the rating's points once
@@ -250,7 +249,11 @@ describe("operators and merchants", () => {
     // two shows at once: one wins, the points come back once, the rating counts again
     const shows = await Promise.all([act("unhide", "a mistake"), act("unhide", "a mistake")]);
     expect(shows.map((h) => h.status).sort()).toEqual([200, 409]);
-    expectProblem(shows.find((h) => h.status === 409)!, 409, "REVIEW_NOT_HIDDEN");
+    expectProblem(
+      shows.find((h) => h.status === 409)!,
+      409,
+      "REVIEW_NOT_HIDDEN",
+    );
     expect(shows.find((h) => h.status === 200)!.body).toMatchObject({ hidden: false, hiddenReason: null });
     expect(await scoreOf()).toBe(s0);
     expect(await lines("RATING_RESTORED")).toEqual([{ points: -10, score_after: s0, actor_id: operator.accountId }]);
@@ -265,7 +268,9 @@ describe("operators and merchants", () => {
       .bind(t.id)
       .first<{ p: number }>();
     expect(600 + sum!.p).toBe(await scoreOf());
-    const audit = await env.DB.prepare("SELECT action, data FROM audit_log WHERE target_id = ? ORDER BY seq").bind(r.id).all<{ action: string; data: string }>();
+    const audit = await env.DB.prepare("SELECT action, data FROM audit_log WHERE target_id = ? ORDER BY seq")
+      .bind(r.id)
+      .all<{ action: string; data: string }>();
     expect(audit.results.map((a) => a.action)).toEqual(["review.hide", "review.unhide", "review.hide"]);
     expect(JSON.parse(audit.results[1]!.data)).toEqual({ reason: "a mistake", hiddenFor: "abusive" });
   });

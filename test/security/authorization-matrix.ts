@@ -1003,7 +1003,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
   "POST /v1/admin/technician-cases/{id}/unhide": {
     roles: PLATFORM,
-    request: async (o) => ({ path: `/v1/admin/technician-cases/${(await o.showcase()).caseId}/unhide`, body: { reason: "hidden by mistake" } }),
+    request: async (o) => ({
+      path: `/v1/admin/technician-cases/${(await o.showcase()).caseId}/unhide`,
+      body: { reason: "hidden by mistake" },
+    }),
   },
   // payment providers' callbacks: public, refused without the provider's signature (401), never 404/403
   "POST /v1/webhooks/stripe": { roles: "public", request: () => ({ path: "/v1/webhooks/stripe", body: {} }), alsoAllowed: [400, 401] },

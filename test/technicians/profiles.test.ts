@@ -231,9 +231,15 @@ describe("the case showcase", () => {
       payload: string;
     }>();
     const ask = asks.results.map((r) => ({ ...r, payload: JSON.parse(r.payload) })).filter((m) => m.payload.caseId === caseId);
-    expect(ask.map((m) => m.payload)).toEqual([{ orderId: visit.order.id, customerId: visit.customer.session.accountId, technicianId: t.id, caseId }]);
+    expect(ask.map((m) => m.payload)).toEqual([
+      { orderId: visit.order.id, customerId: visit.customer.session.accountId, technicianId: t.id, caseId },
+    ]);
     expect(noticesFor(ask[0]!)).toEqual([
-      expect.objectContaining({ audience: "customer", kind: "case.consent_requested", title: { zh: "师傅想展示本次服务", en: "May your visit be shown?" } }),
+      expect.objectContaining({
+        audience: "customer",
+        kind: "case.consent_requested",
+        title: { zh: "师傅想展示本次服务", en: "May your visit be shown?" },
+      }),
     ]);
     // pending: nowhere on the profile, photos 404
     expect((await profileOf(viewer.token, t.id)).body.cases).toEqual([]);
@@ -322,12 +328,17 @@ describe("the case showcase", () => {
 
     // the technician shows it again (another technician cannot, a customer may not): back on the profile at once
     const other = await (await addTechnician(w, w.center)).session();
-    const unhideOwn = (token: string) => call("POST", `/v1/technician/cases/${caseId}/unhide`, { token, body: { reason: "photo replaced" } });
+    const unhideOwn = (token: string) =>
+      call("POST", `/v1/technician/cases/${caseId}/unhide`, { token, body: { reason: "photo replaced" } });
     expectProblem(await unhideOwn(other.token), 404);
     expectProblem(await unhideOwn(viewer.token), 403);
     const shows = await Promise.all([unhideOwn(tech.token), unhideOwn(tech.token)]);
     expect(shows.map((r) => r.status).sort()).toEqual([200, 409]);
-    expectProblem(shows.find((r) => r.status === 409)!, 409, "CASE_NOT_HIDDEN");
+    expectProblem(
+      shows.find((r) => r.status === 409)!,
+      409,
+      "CASE_NOT_HIDDEN",
+    );
     expect((await profileOf(viewer.token, t.id)).body.cases).toHaveLength(1);
     // and staff can too, after a second hide
     await call("POST", `/v1/admin/technician-cases/${caseId}/hide`, { token: w.admin.token, body: { reason: "again" } });

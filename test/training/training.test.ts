@@ -62,12 +62,25 @@ describe("courses, lessons and media", () => {
     const open = await rawGet(m.techSession.token, mediaPath, { Range: "bytes=4090-" });
     expect(open.bytes).toEqual(video.slice(4090));
     // a range past the end, or a header that is not one byte range: 416 problem+json with the size
-    for (const bad of ["bytes=5000-6000", "bytes=4096-", "bytes=-0", "bytes=200-100", "bytes=0-1,5-6", "items=0-5", "bytes=abc", "bytes=-"]) {
+    for (const bad of [
+      "bytes=5000-6000",
+      "bytes=4096-",
+      "bytes=-0",
+      "bytes=200-100",
+      "bytes=0-1,5-6",
+      "items=0-5",
+      "bytes=abc",
+      "bytes=-",
+    ]) {
       const refused = await rawGet(m.techSession.token, mediaPath, { Range: bad });
       expect(refused.status, bad).toBe(416);
       expect(refused.headers.get("Content-Range"), bad).toBe("bytes */4096");
       expect(refused.headers.get("Content-Type"), bad).toContain("application/problem+json");
-      expect(JSON.parse(new TextDecoder().decode(refused.bytes)), bad).toMatchObject({ status: 416, code: "RANGE_NOT_SATISFIABLE", size: 4096 });
+      expect(JSON.parse(new TextDecoder().decode(refused.bytes)), bad).toMatchObject({
+        status: 416,
+        code: "RANGE_NOT_SATISFIABLE",
+        size: 4096,
+      });
     }
     // the last byte alone is still a range; an end past the file is cut to it
     const last = await rawGet(m.techSession.token, mediaPath, { Range: "bytes=4095-9999" });
@@ -227,7 +240,9 @@ describe("lists and the audit of staff writes", () => {
     // a refused write records nothing
     expectProblem(await call("PATCH", `/v1/training/exams/${exam.id}`, { token: admin.token, body: { passPercent: 101 } }), 400);
     const op = await operator();
-    expect((await call("PUT", `/v1/admin/training/skill-requirements/${m.w.skill}`, { token: op.token, body: { required: true } })).status).toBe(200);
+    expect(
+      (await call("PUT", `/v1/admin/training/skill-requirements/${m.w.skill}`, { token: op.token, body: { required: true } })).status,
+    ).toBe(200);
     await call("PUT", `/v1/admin/training/skill-requirements/${m.w.skill}`, { token: op.token, body: { required: false } });
 
     const entries = async (targetId: string) =>

@@ -136,7 +136,9 @@ export async function photoById(db: Db, photoId: string) {
 export async function insertCase(db: Db, row: CaseRow, message?: OutboxMessage): Promise<boolean> {
   const [result] = await runBatch(db, [
     insertRow(db, technicianCases, row, undefined, true),
-    ...(message ? [outboxRow(db, message, row.createdAt, { sql: "EXISTS (SELECT 1 FROM technician_cases WHERE id = ?)", params: [row.id] })] : []),
+    ...(message
+      ? [outboxRow(db, message, row.createdAt, { sql: "EXISTS (SELECT 1 FROM technician_cases WHERE id = ?)", params: [row.id] })]
+      : []),
   ]);
   return (result?.meta.changes ?? 0) > 0;
 }
