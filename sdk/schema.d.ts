@@ -1606,6 +1606,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/technician-cases/{id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show a hidden case again (operators; audited)
+         * @description Back on the profile at once while the customer's consent holds; 409 CASE_NOT_HIDDEN when it is not hidden.
+         */
+        post: operations["unhideTechnicianCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/technician/cases/{id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show my hidden case again (audited)
+         * @description The case's technician asks for it back on the profile (e.g. after replacing a photo staff objected to); shown while the customer's consent holds. 404 for another technician's case, 409 CASE_NOT_HIDDEN when it is not hidden.
+         */
+        post: operations["unhideOwnTechnicianCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/availability": {
         parameters: {
             query?: never;
@@ -2924,8 +2964,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hide a review (abuse, personal data): out of public lists and the technician's rating (audited) */
+        /**
+         * Hide a review (abuse, personal data): out of public lists and the technician's rating (audited)
+         * @description The review's rating fact is taken out of the technician's credit score too: a history line RATING_HIDDEN with the opposite points (once, also for two hides at once; the loser gets 409 ALREADY_HIDDEN).
+         */
         post: operations["hideReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reviews/{id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show a hidden review again: back in public lists, the rating and the credit score (audited)
+         * @description A history line RATING_RESTORED puts back the points the hide took from the technician's credit score (once, also for two at once). 409 REVIEW_NOT_HIDDEN when the review is visible.
+         */
+        post: operations["unhideReview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4622,7 +4685,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Courses (a merchant_admin sees its merchant's only), newest first, at most 200 */
+        /**
+         * Courses (a merchant_admin sees its merchant's only), newest first
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listTrainingCourses"];
         put?: never;
         /**
@@ -4697,7 +4763,7 @@ export interface paths {
         };
         /**
          * A lesson's image or video (the course's staff, technicians enrolled in it)
-         * @description Honours `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` with 206 Partial Content and `Content-Range` (for video seeking); without a Range header, or one that is malformed or past the end, the whole file with 200. `Accept-Ranges: bytes`. 404 for anyone not enrolled (technicians) or not running the course (staff).
+         * @description Honours one `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` with 206 Partial Content and `Content-Range` (for video seeking); without a Range header, the whole file with 200. A Range header that is not one byte range (another unit, several ranges, `bytes=5-3`) or that asks for nothing inside the file (starts past the end, `bytes=-0`, an empty file) is 416 RANGE_NOT_SATISFIABLE (problem+json) with `Content-Range: bytes *\/<size>`. `Accept-Ranges: bytes`. 404 for anyone not enrolled (technicians) or not running the course (staff), whatever the Range.
          */
         get: operations["getTrainingLessonMedia"];
         /**
@@ -4719,7 +4785,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Question banks (a merchant_admin: its own), newest first, at most 200 */
+        /**
+         * Question banks (a merchant_admin: its own), newest first
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listQuestionBanks"];
         put?: never;
         /** Create a question bank */
@@ -4791,7 +4860,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Exams (a merchant_admin: its own), newest first, at most 200 */
+        /**
+         * Exams (a merchant_admin: its own), newest first
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listExams"];
         put?: never;
         /** Create an exam on a bank of the same owner: draw, pass mark, time limit, attempts, certification validity */
@@ -4880,7 +4952,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Courses open to me (platform courses and my merchant's), with my enrollment and progress */
+        /**
+         * Courses open to me (platform courses and my merchant's), with my enrollment and progress
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listMyTrainingCourses"];
         put?: never;
         post?: never;
@@ -4948,7 +5023,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Exams open to me with my attempts (used and left) */
+        /**
+         * Exams open to me with my attempts (used and left)
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listMyExams"];
         put?: never;
         post?: never;
@@ -5005,7 +5083,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My certifications, newest first (`valid`: not expired) */
+        /**
+         * My certifications, newest first (`valid`: not expired)
+         * @description Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).
+         */
         get: operations["listMyCertifications"];
         put?: never;
         post?: never;
@@ -16296,6 +16377,224 @@ export interface operations {
             };
         };
     };
+    unhideTechnicianCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Shown */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechnicianCase"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unhideOwnTechnicianCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Shown */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechnicianCase"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getAvailability: {
         parameters: {
             query: {
@@ -23217,6 +23516,115 @@ export interface operations {
         };
         responses: {
             /** @description Hidden */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unhideReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Shown */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -32166,7 +32574,12 @@ export interface operations {
     };
     listTrainingCourses: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -32181,6 +32594,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Course"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -32754,6 +33168,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Range header asks for no byte range of the file (RANGE_NOT_SATISFIABLE; `Content-Range: bytes *\/<size>`) */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected fault (no internals disclosed) */
             500: {
                 headers: {
@@ -32870,7 +33293,12 @@ export interface operations {
     };
     listQuestionBanks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -32885,6 +33313,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["QuestionBank"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -33264,7 +33693,12 @@ export interface operations {
     };
     listExams: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -33279,6 +33713,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Exam"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -33735,7 +34170,12 @@ export interface operations {
     };
     listMyTrainingCourses: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -33750,6 +34190,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["MyCourse"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -34031,7 +34472,12 @@ export interface operations {
     };
     listMyExams: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -34046,6 +34492,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["MyExam"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -34290,7 +34737,12 @@ export interface operations {
     };
     listMyCertifications: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -34305,6 +34757,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Certification"][];
+                        nextCursor: string | null;
                     };
                 };
             };

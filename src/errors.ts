@@ -29,6 +29,7 @@ const TITLES: Record<number, Localized> = {
   409: { en: "Conflict", zh: "冲突" },
   413: { en: "Payload Too Large", zh: "请求体过大" },
   415: { en: "Unsupported Media Type", zh: "不支持的内容类型" },
+  416: { en: "Range Not Satisfiable", zh: "请求范围无法满足" },
   422: { en: "Unprocessable Content", zh: "无法处理的请求" },
   429: { en: "Too Many Requests", zh: "请求过于频繁" },
   500: { en: "Internal Server Error", zh: "服务器内部错误" },
@@ -402,6 +403,13 @@ export const ERRORS = {
   PHOTO_INVALID: { status: 400, detail: { en: "The body is not a {type} image.", zh: "请求体不是 {type} 图片。" } },
   TRAINING_MEDIA_TOO_LARGE: { status: 413, detail: { en: "A lesson file may be at most {mb} MB.", zh: "课程文件不能超过 {mb} MB。" } },
   TRAINING_MEDIA_INVALID: { status: 400, detail: { en: "The body is not a {type} file.", zh: "请求体不是 {type} 文件。" } },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    detail: {
+      en: "The Range header must ask for one byte range within the file's {size} bytes (bytes=a-b, bytes=a- or bytes=-n).",
+      zh: "Range 请求头须指定文件 {size} 字节内的一个字节范围（bytes=a-b、bytes=a- 或 bytes=-n）。",
+    },
+  },
   TRAINING_NOT_ENROLLED: { status: 409, detail: { en: "Enrol in the course first.", zh: "请先报名该课程。" } },
   EXAM_ATTEMPTS_EXHAUSTED: {
     status: 409,
@@ -441,6 +449,7 @@ export const ERRORS = {
     detail: { en: "Reviews are taken up to {days} days after the visit.", zh: "服务完成 {days} 天内可以评价。" },
   },
   ALREADY_HIDDEN: { status: 409, detail: { en: "This review is hidden already.", zh: "该评价已隐藏。" } },
+  REVIEW_NOT_HIDDEN: { status: 409, detail: { en: "This review is not hidden.", zh: "该评价未被隐藏。" } },
   // Conversations
   CONVERSATION_CLOSED: {
     status: 409,
@@ -460,6 +469,7 @@ export const ERRORS = {
   },
   CASE_EXISTS: { status: 409, detail: { en: "This visit is already shown as a case.", zh: "该服务已提交为案例。" } },
   CASE_ALREADY_HIDDEN: { status: 409, detail: { en: "This case is hidden already.", zh: "该案例已隐藏。" } },
+  CASE_NOT_HIDDEN: { status: 409, detail: { en: "This case is not hidden.", zh: "该案例未被隐藏。" } },
   // Money
   PROVIDER_NOT_CONFIGURED: {
     status: 409,

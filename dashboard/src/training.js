@@ -6,6 +6,19 @@ import { api } from "./api.js";
 import { Form, num } from "./forms.js";
 import { html, useApp, useAsync, Badge, Drawer, ErrorNote, Loading, ListTable, Tabs, when } from "./ui.js";
 
+/** Every item of a paged training list (`?limit=100`, following `nextCursor`; at most 10 pages). */
+async function everyPage(path) {
+  const items = [];
+  let cursor = null;
+  for (let i = 0; i < 10; i++) {
+    const page = await api(`${path}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return { items };
+}
+
 const indexes = (text) =>
   String(text ?? "")
     .split(/[,，\s]+/)
@@ -32,7 +45,7 @@ export function Training() {
 
 function Courses() {
   const { t } = useApp();
-  const list = useAsync(() => api("/v1/training/courses"), []);
+  const list = useAsync(() => everyPage("/v1/training/courses"), []);
   const [open, setOpen] = useState(null);
   return html`<div>
     <${Loading} state=${list}
@@ -148,7 +161,7 @@ function CourseEditor({ id }) {
 
 function Banks() {
   const { t } = useApp();
-  const list = useAsync(() => api("/v1/training/banks"), []);
+  const list = useAsync(() => everyPage("/v1/training/banks"), []);
   const [open, setOpen] = useState(null);
   return html`<div>
     <${Loading} state=${list}
@@ -247,7 +260,7 @@ function BankEditor({ id }) {
 
 function Exams() {
   const { t } = useApp();
-  const list = useAsync(() => Promise.all([api("/v1/training/exams"), api("/v1/training/banks")]), []);
+  const list = useAsync(() => Promise.all([everyPage("/v1/training/exams"), everyPage("/v1/training/banks")]), []);
   const [open, setOpen] = useState(null);
   const fields = (banks) => [
     { key: "title", label: t("tr_title") },

@@ -1,6 +1,16 @@
 import { getDb } from "../db/client";
-import { entryHash, GENESIS_HASH, listAudit, sealAudit } from "../db/repositories/audit.repo";
+import { appendAudit, entryHash, GENESIS_HASH, listAudit, sealAudit, type AuditEntry } from "../db/repositories/audit.repo";
 import { AppError } from "../errors";
+
+export type { AuditEntry };
+
+/**
+ * Appends a sensitive action to the audit log (who, what, on which record, and the details that
+ * explain it — never personal data) and seals it into the chain. For areas that keep no SQL of their own.
+ */
+export async function recordAudit(env: Env, entry: AuditEntry): Promise<void> {
+  await appendAudit(getDb(env), entry);
+}
 
 /**
  * A page of the audit log, newest first, each entry with whether its hash still matches its

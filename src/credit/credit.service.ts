@@ -14,11 +14,13 @@ import {
   levelChangeStatements,
   levelInputs,
   recordCreditFactRow,
+  REVIEW_VISIBILITY_SOURCES,
+  reviewVisibilityStatements,
   standings,
   type CreditEventRow,
 } from "../db/repositories/credit.repo";
 import { findSetting, putSetting } from "../db/repositories/settings.repo";
-import { runBatch, type Guard } from "../db/repositories/statements";
+import { outboxRow, runBatch, type Guard } from "../db/repositories/statements";
 import {
   CREDIT_REASONS,
   DEFAULT_LEVEL_RULES,
@@ -89,6 +91,24 @@ export async function recordCreditFact(envOrDb: Env | Db, fact: CreditFact): Pro
 export function creditFactStatementsOf(db: Db, fact: CreditFact, guard?: Guard, now = Date.now()): D1PreparedStatement[] {
   return creditFactStatements(db, factRow(fact, now), guard);
 }
+
+/**
+ * The statements (for the review's own batch, after its hide or show) that take a hidden review's
+ * rating fact out of the score or put it back: one history line per change, explained by
+ * RATING_HIDDEN / RATING_RESTORED, whatever the repeats or races.
+ */
+export function reviewVisibilityStatementsOf(db: Db, reviewId: string, hidden: boolean, actorId: string | null, now = Date.now()) {
+  return reviewVisibilityStatements(db, {
+    eventId: newId("cre", now),
+    reviewId,
+    hidden,
+    reasonCode: hidden ? "RATING_HIDDEN" : "RATING_RESTORED",
+    actorId,
+    now,
+  });
+}
+
+const VISIBILITY_TYPES: readonly string[] = Object.values(REVIEW_VISIBILITY_SOURCES);
 
 // ——— level rules ———
 
@@ -178,7 +198,10 @@ export function eventView(e: CreditEventRow, locale: Locale) {
     points: e.points,
     scoreAfter: e.scoreAfter,
     reason: reasonView(e.reasonCode, locale),
-    source: { type: e.sourceType, id: e.sourceId },
+    // A review hidden or shown again is about the review: its source is the review, the reason says what happened.
+    source: VISIBILITY_TYPES.includes(e.sourceType)
+      ? { type: "review", id: e.sourceId.slice(0, e.sourceId.lastIndexOf("#")) }
+      : { type: e.sourceType, id: e.sourceId },
     createdAt: new Date(e.createdAt).toISOString(),
   };
 }
@@ -215,7 +238,7 @@ export async function recalculateLevels(env: Env, now = Date.now()): Promise<{ c
   const db = getDb(env);
   const rules = await levelRules(env);
   const day = new Date(now).toISOString().slice(0, 10);
-  const statements: D1PreparedStatement[] = [];
+  const changes: D1PreparedStatement[][] = [];
   let raised = 0;
   let lowered = 0;
   const rows = await levelInputs(db);
@@ -225,9 +248,10 @@ export async function recalculateLevels(env: Env, now = Date.now()): Promise<{ c
     const up = levelRank(to) > levelRank(t.level);
     if (up) raised++;
     else lowered++;
-    statements.push(
+    const eventId = newId("cre", now);
+    changes.push([
       ...levelChangeStatements(db, {
-        eventId: newId("cre", now),
+        eventId,
         technicianId: t.id,
         from: t.level,
         to,
@@ -235,10 +259,15 @@ export async function recalculateLevels(env: Env, now = Date.now()): Promise<{ c
         day,
         now,
       }),
-    );
+      // The technician is told, only if this run wrote the change (once per technician and day).
+      outboxRow(db, { id: newId("msg", now), topic: "credit.level_changed", payload: { technicianId: t.id, from: t.level, to } }, now, {
+        sql: "EXISTS (SELECT 1 FROM technician_credit_events WHERE id = ?)",
+        params: [eventId],
+      }),
+    ]);
   }
-  // Two statements per change; 50 changes per batch.
-  for (let i = 0; i < statements.length; i += 100) await runBatch(db, statements.slice(i, i + 100));
+  // Three statements per change; 30 changes per batch.
+  for (let i = 0; i < changes.length; i += 30) await runBatch(db, changes.slice(i, i + 30).flat());
   const summary = { checked: rows.length, raised, lowered };
   if (raised || lowered) logger.info("credit.levels", summary);
   return summary;

@@ -29,7 +29,7 @@ import {
   type CreditDecisionRow,
 } from "../db/repositories/credit.repo";
 import { ledgerStatements } from "../db/repositories/ledger.repo";
-import { allOf, runBatch } from "../db/repositories/statements";
+import { allOf, outboxRow, runBatch } from "../db/repositories/statements";
 import { findTechnician } from "../db/repositories/technicians.repo";
 import { PENALTY_REASONS, REWARD_REASONS } from "../domain/credit";
 import { creditDecisionTx } from "../domain/ledger";
@@ -128,6 +128,17 @@ export async function decide(env: Env, actorId: string, technicianId: string, in
           now,
         )
       : []),
+    // The technician is told, with the reason in words (src/domain/notifications.ts).
+    outboxRow(
+      db,
+      {
+        id: newId("msg", now),
+        topic: "credit.decision",
+        payload: { technicianId, decisionId: row.id, kind: row.kind, reasonCode: row.reasonCode, amount: row.amount, points: row.points },
+      },
+      now,
+      made,
+    ),
   ]);
   await appendAudit(db, {
     actorId,
@@ -231,6 +242,18 @@ export async function decideAppeal(env: Env, actorId: string, appealId: string, 
         ),
       );
   }
+  statements.push(
+    outboxRow(
+      db,
+      {
+        id: newId("msg", now),
+        topic: "credit.appeal_decided",
+        payload: { technicianId: d.technicianId, appealId: a.id, decisionId: d.id, outcome: input.outcome },
+      },
+      now,
+      won,
+    ),
+  );
   const [result] = await runBatch(db, statements);
   if ((result?.meta.changes ?? 0) === 0) throw AppError.of("CREDIT_APPEAL_DECIDED");
   await appendAudit(db, {

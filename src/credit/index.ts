@@ -8,6 +8,7 @@ export { default as creditRoutes } from "./credit.handlers";
 export {
   recordCreditFact,
   creditFactStatementsOf,
+  reviewVisibilityStatementsOf,
   recalculateLevels,
   levelShareBps,
   candidateStandings,

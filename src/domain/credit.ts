@@ -38,6 +38,16 @@ export const CREDIT_REASONS = {
   RATING_3: { kind: "rating", points: -2, text: { zh: "获得 3 星评价", en: "Rated 3 stars" } },
   RATING_2: { kind: "rating", points: -5, text: { zh: "获得 2 星评价", en: "Rated 2 stars" } },
   RATING_1: { kind: "rating", points: -10, text: { zh: "获得 1 星评价", en: "Rated 1 star" } },
+  RATING_HIDDEN: {
+    kind: "rating",
+    points: null,
+    text: { zh: "评价被隐藏，其评分影响撤回", en: "A review was hidden: its rating no longer counts" },
+  },
+  RATING_RESTORED: {
+    kind: "rating",
+    points: null,
+    text: { zh: "评价恢复显示，其评分影响恢复", en: "A review is shown again: its rating counts again" },
+  },
   COMPLAINT_UPHELD: { kind: "complaint_upheld", points: -30, text: { zh: "投诉经核实成立", en: "A complaint was upheld" } },
   TECHNICIAN_CANCELLED: {
     kind: "technician_cancelled",

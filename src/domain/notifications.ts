@@ -4,6 +4,7 @@
  * Pure: recipients are named by role; the delivery service resolves them to accounts.
  */
 import type { Localized } from "../lib/locale";
+import { CREDIT_REASONS, LEVEL_NAMES, levelRank, type Level } from "./credit";
 
 export type Channel = "inapp" | "push" | "sms";
 export type Audience = "customer" | "technician";
@@ -615,6 +616,104 @@ function documentNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
   ];
 }
 
+/** Credit: the technician is told of a reward or penalty, an appeal's outcome and a level change, with the reason in words. */
+function creditNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  if (!str(p.technicianId)) return [];
+  if (m.topic === "credit.decision") {
+    const reason = CREDIT_REASONS[str(p.reasonCode) as keyof typeof CREDIT_REASONS]?.text;
+    const points = typeof p.points === "number" ? p.points : 0;
+    const amount = typeof p.amount === "number" ? p.amount : 0;
+    if (!reason || (p.kind !== "reward" && p.kind !== "penalty")) return [];
+    const reward = p.kind === "reward";
+    const parts = (lang: "zh" | "en") =>
+      [
+        points !== 0
+          ? lang === "zh"
+            ? `信用分 ${points > 0 ? "+" : ""}${points}`
+            : `credit score ${points > 0 ? "+" : ""}${points}`
+          : null,
+        amount > 0
+          ? lang === "zh"
+            ? `${reward ? "奖励" : "扣款"} ${yuan(amount)}`
+            : `${reward ? "bonus" : "deduction"} ${yuan(amount)}`
+          : null,
+      ]
+        .filter(Boolean)
+        .join(lang === "zh" ? "，" : ", ");
+    return [
+      notice(
+        "technician",
+        `credit.${p.kind}`,
+        reward ? { zh: "您获得了一项奖励", en: "You received a reward" } : { zh: "您收到一项处罚", en: "You received a penalty" },
+        {
+          zh: `${reason.zh}：${parts("zh")}。${reward ? "" : "如有异议，可以申诉。"}`,
+          en: `${reason.en}: ${parts("en")}.${reward ? "" : " You may appeal it if you disagree."}`,
+        },
+        reward ? APP : ALL,
+        { decisionId: str(p.decisionId), kind: p.kind, reasonCode: p.reasonCode, points, amount },
+      ),
+    ];
+  }
+  if (m.topic === "credit.appeal_decided") {
+    const granted = p.outcome === "granted";
+    return [
+      notice(
+        "technician",
+        `credit.appeal.${granted ? "granted" : "denied"}`,
+        granted ? { zh: "申诉成立", en: "Appeal granted" } : { zh: "申诉未获支持", en: "Appeal denied" },
+        granted
+          ? {
+              zh: "您的申诉成立，处罚已撤销，扣除的分数和款项已退回。",
+              en: "Your appeal was granted: the penalty is reversed, its points and money given back.",
+            }
+          : { zh: "您的申诉经核实未获支持，处罚维持不变。", en: "Your appeal was reviewed and denied; the penalty stands." },
+        APP,
+        { appealId: str(p.appealId), decisionId: str(p.decisionId), outcome: p.outcome },
+      ),
+    ];
+  }
+  const from = LEVEL_NAMES[str(p.from) as Level];
+  const to = LEVEL_NAMES[str(p.to) as Level];
+  if (m.topic !== "credit.level_changed" || !from || !to) return [];
+  const up = levelRank(p.to as Level) > levelRank(p.from as Level);
+  return [
+    notice(
+      "technician",
+      up ? "credit.level.up" : "credit.level.down",
+      up ? { zh: `恭喜升级为${to.zh}`, en: `You are now ${to.en}` } : { zh: `等级调整为${to.zh}`, en: `Your level is now ${to.en}` },
+      up
+        ? { zh: `您的等级已从${from.zh}提升为${to.zh}。`, en: `Your level rose from ${from.en} to ${to.en}.` }
+        : {
+            zh: `根据信用分和完成单量，您的等级已从${from.zh}调整为${to.zh}。`,
+            en: `From your credit score and completed jobs, your level moved from ${from.en} to ${to.en}.`,
+          },
+      APP,
+      { from: p.from, to: p.to },
+    ),
+  ];
+}
+
+/** The customer is asked whether the technician may show their visit as a case (before/after photos) on the public profile. */
+function caseConsentNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const orderId = str(p.orderId);
+  if (!orderId || !str(p.customerId) || !str(p.caseId)) return [];
+  return [
+    notice(
+      "customer",
+      "case.consent_requested",
+      { zh: "师傅想展示本次服务", en: "May your visit be shown?" },
+      {
+        zh: "为您服务的师傅希望将本次服务的前后对比照片展示在其主页，是否同意由您决定，可随时撤回。",
+        en: "Your technician would like to show before/after photos of the visit on their profile. It is your choice, and you can change it at any time.",
+      },
+      APP,
+      { orderId, caseId: str(p.caseId) },
+    ),
+  ];
+}
+
 /**
  * The notices one message gives rise to. Unknown topics give none: they may be for other consumers.
  * `timeZone` is the order's city zone, for the times written in the texts.
@@ -642,6 +741,12 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
     case "technician.document_expiring":
     case "technician.document_expired":
       return documentNotices(m, timeZone);
+    case "credit.decision":
+    case "credit.appeal_decided":
+    case "credit.level_changed":
+      return creditNotices(m);
+    case "case.consent_requested":
+      return caseConsentNotices(m);
     default:
       return moneyNotices(m);
   }

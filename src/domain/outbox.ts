@@ -82,6 +82,19 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     expiresAt: z.number(),
   }),
   kind("technician.document_expired", { technicianId: id, documentId: id, kind: z.string(), skills: z.array(z.string()) }),
+  // Credit (src/credit): a reward or penalty decided, an appeal decided, the level changed by the nightly recalculation.
+  kind("credit.decision", {
+    technicianId: id,
+    decisionId: id,
+    kind: z.enum(["reward", "penalty"]),
+    reasonCode: z.string(),
+    amount: z.number().int(),
+    points: z.number().int(),
+  }),
+  kind("credit.appeal_decided", { technicianId: id, appealId: id, decisionId: id, outcome: z.enum(["granted", "denied"]) }),
+  kind("credit.level_changed", { technicianId: id, from: z.string(), to: z.string() }),
+  // A technician asks the order's customer to let their visit show as a case on the public profile.
+  kind("case.consent_requested", { ...orderOf, technicianId: id, caseId: id }),
 ]);
 
 /** The topics this union knows; a message of another topic is for other consumers. */

@@ -23,6 +23,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: "Conflict with the current state",
   413: "Request body too large",
   415: "Body is not application/json",
+  416: "The Range header asks for no byte range of the file (RANGE_NOT_SATISFIABLE; `Content-Range: bytes */<size>`)",
   422: "Cannot be processed: an Idempotency-Key reused with a different body, or a value this service does not take (PHONE_COUNTRY_NOT_SUPPORTED, …)",
   429: "Rate limited; see Retry-After",
   500: "Unexpected fault (no internals disclosed)",
@@ -30,7 +31,7 @@ const DESCRIPTIONS: Record<number, string> = {
   503: "An outside service (a payment or SMS provider) did not answer. PROVIDER_UNAVAILABLE: nothing was recorded, try again (see Retry-After); PAYOUT_DELAYED / REFUND_DELAYED: the decision is recorded and the money is sent automatically once the provider answers",
 };
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 500 | 502 | 503;
 
 /** Problem responses for a route: 400 and 500 always, plus the statuses given. */
 export function errorResponses(...statuses: ErrorStatus[]) {

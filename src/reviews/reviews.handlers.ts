@@ -23,4 +23,7 @@ export default createRouter()
   .openapi(routes.list, async (c) => c.json(await reviews.staffReviews(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(routes.hide, async (c) =>
     c.json(await reviews.hideReview(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
+  )
+  .openapi(routes.unhide, async (c) =>
+    c.json(await reviews.unhideReview(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
   );

@@ -161,8 +161,24 @@ export const hide = createRoute({
   path: "/v1/admin/reviews/{id}/hide",
   tags: ["Reviews"],
   summary: "Hide a review (abuse, personal data): out of public lists and the technician's rating (audited)",
+  description:
+    "The review's rating fact is taken out of the technician's credit score too: a history line RATING_HIDDEN with the opposite points (once, also for two hides at once; the loser gets 409 ALREADY_HIDDEN).",
   security: bearer,
   middleware: [platform] as const,
   request: { params: IdParam("id", "rev_01JD3"), body: jsonBody(z.object({ reason: z.string().trim().min(1).max(200) }).strict()) },
   responses: { 200: jsonContent(Review, "Hidden"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const unhide = createRoute({
+  operationId: "unhideReview",
+  method: "post",
+  path: "/v1/admin/reviews/{id}/unhide",
+  tags: ["Reviews"],
+  summary: "Show a hidden review again: back in public lists, the rating and the credit score (audited)",
+  description:
+    "A history line RATING_RESTORED puts back the points the hide took from the technician's credit score (once, also for two at once). 409 REVIEW_NOT_HIDDEN when the review is visible.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { params: IdParam("id", "rev_01JD3"), body: jsonBody(z.object({ reason: z.string().trim().min(1).max(200) }).strict()) },
+  responses: { 200: jsonContent(Review, "Shown"), ...authErrors(404, 409, 413, 415) },
 });

@@ -1,7 +1,8 @@
 /**
  * After the visit: the customer reviews it (ratings in four dimensions, text, photos), once per
  * order within REVIEW_WINDOW_DAYS of completion. The overall score moves the technician's rating,
- * which dispatch scores on; operators can hide an abusive review, which takes it back out.
+ * which dispatch scores on, and the technician's credit score; operators can hide an abusive review,
+ * which takes it back out of both (a credit line explains the reversal), and show it again.
  */
 import { config } from "../config";
 import { getDb } from "../db/client";
@@ -11,6 +12,7 @@ import {
   findReview,
   findReviewByOrder,
   hideReviewGuarded,
+  showReviewGuarded,
   insertReviewGuarded,
   insertReviewPhotoGuarded,
   listReviews,
@@ -27,7 +29,7 @@ import { AppError, notFound, invalid } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { merchantScope } from "../identity/scope";
-import { creditFactStatementsOf } from "../credit";
+import { creditFactStatementsOf, reviewVisibilityStatementsOf } from "../credit";
 import { ratingReason } from "../domain/credit";
 import { orderFor } from "../visit/access";
 import { readImage } from "../visit/photos.service";
@@ -246,7 +248,11 @@ export async function staffReviews(
   return { items: page.items.map((r) => ({ ...reviewView(r.review), customer: publicName(r.customerName) })), nextCursor: page.nextCursor };
 }
 
-/** Operators hide a review (abuse, personal data): out of public lists and of the rating. Audited. */
+/**
+ * Operators hide a review (abuse, personal data): out of public lists, of the rating and of the
+ * credit score (a RATING_HIDDEN line reverses its rating fact, in the same batch). Audited. Two
+ * hides at once: one wins, the other is 409 ALREADY_HIDDEN, and the score moves once.
+ */
 export async function hideReview(env: Env, auth: Auth, id: string, reason: string) {
   const db = getDb(env);
   const review = await findReview(db, id);
@@ -254,9 +260,34 @@ export async function hideReview(env: Env, auth: Auth, id: string, reason: strin
   if (review.hiddenAt !== null) {
     throw AppError.of("ALREADY_HIDDEN");
   }
-  if (!(await hideReviewGuarded(db, id, reason))) {
+  const now = Date.now();
+  if (!(await hideReviewGuarded(db, id, reason, now, reviewVisibilityStatementsOf(db, id, true, auth.accountId, now)))) {
     throw AppError.of("ALREADY_HIDDEN");
   }
   await appendAudit(db, { actorId: auth.accountId, action: "review.hide", targetType: "review", targetId: id, data: { reason } });
+  return reviewView((await findReview(db, id))!);
+}
+
+/**
+ * Operators show a hidden review again: back in public lists, in the rating and in the credit score
+ * (a RATING_RESTORED line puts its rating fact back). Audited with the reason. 409 NOT_HIDDEN when it
+ * is visible (also for the loser of two at once: the score moves once).
+ */
+export async function unhideReview(env: Env, auth: Auth, id: string, reason: string) {
+  const db = getDb(env);
+  const review = await findReview(db, id);
+  if (!review) throw notFound({ en: "Review", zh: "评价" });
+  if (review.hiddenAt === null) throw AppError.of("REVIEW_NOT_HIDDEN");
+  const now = Date.now();
+  if (!(await showReviewGuarded(db, id, now, reviewVisibilityStatementsOf(db, id, false, auth.accountId, now)))) {
+    throw AppError.of("REVIEW_NOT_HIDDEN");
+  }
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "review.unhide",
+    targetType: "review",
+    targetId: id,
+    data: { reason, hiddenFor: review.hiddenReason },
+  });
   return reviewView((await findReview(db, id))!);
 }

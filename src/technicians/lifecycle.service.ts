@@ -45,7 +45,6 @@ import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { logger } from "../lib/log";
 import { Pii } from "../lib/pii";
-import { homeColumns } from "../lib/coordinates";
 import { pushTechnician } from "../cells/cells.service";
 import { cityAt } from "../catalog/cities.service";
 import { merchantScope } from "../identity/scope";
@@ -53,7 +52,7 @@ import { redispatch } from "../orders";
 import { documentView, expiryOf, storeDocument, type DocumentUpload } from "./documents.service";
 import { moveHome } from "./home-move.service";
 import { knownSkills, refreshLapsedSkills, requireDocuments, type MissingDocument, missingFor } from "./requirements.service";
-import { getTechnician, technicianView, updateTechnician, type TechnicianView } from "./technicians.service";
+import { getTechnician, newTechnicianRow, technicianView, updateTechnician, type TechnicianView } from "./technicians.service";
 
 const DAY = 86_400_000;
 const BATCH = 100;
@@ -124,30 +123,18 @@ export async function applyAsTechnician(env: Env, actor: Auth, input: Applicatio
   const pii = await Pii.fromEnv(env);
   const now = Date.now();
   const id = newId("tch", now);
-  const row: TechnicianRow = {
+  const row = await newTechnicianRow(env, pii, {
     id,
     accountId: account.id,
     merchantId: null,
     name: input.name,
     skills,
-    ...(await homeColumns(pii, id, input.home)),
-    homeCell: cellOf(input.home, config(env).H3_RESOLUTION),
+    home: input.home,
     cityId: city.id,
     serviceRadiusKm: input.serviceRadiusKm,
-    status: "pending",
     realNameEnc: await pii.seal(realNameSlot(id), input.realName),
-    statusReason: null,
-    suspendedUntil: null,
-    lapsedSkills: [],
-    ratingX100: 500,
-    ratingCount: 0,
-    creditScore: 600,
-    level: "trainee",
-    transferId: null,
-    transferFrom: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+    now,
+  });
   const roles = withRoles(account.roles, ["technician"]);
   try {
     await insertTechnician(db, row, roles);

@@ -36,4 +36,11 @@ export default createRouter()
   .openapi(routes.preview, async (c) => c.json(await profiles.profilePreview(c.env, c.req.valid("param").id, c.req.valid("query")), 200))
   .openapi(routes.hideCase, async (c) =>
     c.json(await profiles.hideCase(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
-  );
+  )
+  .openapi(routes.unhideCase, async (c) =>
+    c.json(await profiles.unhideCase(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
+  )
+  .openapi(routes.unhideOwnCase, async (c) => {
+    const auth = authOf(c);
+    return c.json(await profiles.unhideCase(c.env, auth, c.req.valid("param").id, c.req.valid("json").reason, ownTechnicianId(auth)), 200);
+  });

@@ -279,3 +279,32 @@ export const hideCase = createRoute({
   request: { params: IdParam("id", "cas_01JD3"), body: jsonBody(z.object({ reason: z.string().trim().min(1).max(200) }).strict()) },
   responses: { 200: jsonContent(StaffCase, "Hidden"), ...authErrors(404, 409, 413, 415) },
 });
+
+const UnhideBody = z.object({ reason: z.string().trim().min(1).max(200) }).strict();
+
+export const unhideCase = createRoute({
+  operationId: "unhideTechnicianCase",
+  method: "post",
+  path: "/v1/admin/technician-cases/{id}/unhide",
+  tags: ["Technicians"],
+  summary: "Show a hidden case again (operators; audited)",
+  description: "Back on the profile at once while the customer's consent holds; 409 CASE_NOT_HIDDEN when it is not hidden.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { params: IdParam("id", "cas_01JD3"), body: jsonBody(UnhideBody) },
+  responses: { 200: jsonContent(StaffCase, "Shown"), ...authErrors(404, 409, 413, 415) },
+});
+
+export const unhideOwnCase = createRoute({
+  operationId: "unhideOwnTechnicianCase",
+  method: "post",
+  path: "/v1/technician/cases/{id}/unhide",
+  tags: ["Technicians"],
+  summary: "Show my hidden case again (audited)",
+  description:
+    "The case's technician asks for it back on the profile (e.g. after replacing a photo staff objected to); shown while the customer's consent holds. 404 for another technician's case, 409 CASE_NOT_HIDDEN when it is not hidden.",
+  security: bearer,
+  middleware: [technician] as const,
+  request: { params: IdParam("id", "cas_01JD3"), body: jsonBody(UnhideBody) },
+  responses: { 200: jsonContent(StaffCase, "Shown"), ...authErrors(404, 409, 413, 415) },
+});

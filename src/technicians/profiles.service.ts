@@ -17,6 +17,7 @@ import {
   findCase,
   findTechnicianRow,
   hideCaseGuarded,
+  showCaseGuarded,
   insertCase,
   listCases,
   profilePhotos,
@@ -201,7 +202,8 @@ export async function profilePhotoFile(env: Env, technicianId: string) {
 /**
  * The technician proposes a case from one of their completed visits: an arrival photo as "before"
  * and a completion photo as "after", both theirs on that order. It waits for the customer's
- * consent (pending) and shows nowhere until granted. One case per order (409 CASE_EXISTS).
+ * consent (pending) and shows nowhere until granted; the customer is sent a notice asking for it
+ * (in the case's batch). One case per order (409 CASE_EXISTS).
  */
 export async function proposeCase(
   env: Env,
@@ -244,7 +246,12 @@ export async function proposeCase(
     createdAt: now,
     updatedAt: now,
   };
-  if (!(await insertCase(db, row))) throw AppError.of("CASE_EXISTS");
+  const ask = {
+    id: newId("msg", now),
+    topic: "case.consent_requested" as const,
+    payload: { orderId: order.id, customerId: order.customerId, technicianId, caseId: row.id },
+  };
+  if (!(await insertCase(db, row, ask))) throw AppError.of("CASE_EXISTS");
   return caseView(row, { staff: true });
 }
 
@@ -301,6 +308,26 @@ export async function hideCase(env: Env, auth: Auth, caseId: string, reason: str
     targetType: "technician_case",
     targetId: caseId,
     data: { reason },
+  });
+  return caseView((await findCase(db, caseId))!, { staff: true });
+}
+
+/**
+ * Staff (any case) or the case's technician (their own) show a hidden case again: back on the profile
+ * while the customer's consent holds. Audited with who and why; 409 CASE_NOT_HIDDEN when it is not
+ * hidden (also for the loser of two at once). A technician reaching another's case gets 404.
+ */
+export async function unhideCase(env: Env, auth: Auth, caseId: string, reason: string, asTechnician?: string) {
+  const db = getDb(env);
+  const found = await findCase(db, caseId);
+  if (!found || (asTechnician !== undefined && found.technicianId !== asTechnician)) throw caseNotFound();
+  if (found.hiddenAt === null || !(await showCaseGuarded(db, caseId, Date.now()))) throw AppError.of("CASE_NOT_HIDDEN");
+  await appendAudit(db, {
+    actorId: auth.accountId,
+    action: "case.unhide",
+    targetType: "technician_case",
+    targetId: caseId,
+    data: { reason, by: asTechnician === undefined ? "staff" : "technician", hiddenFor: found.hiddenReason },
   });
   return caseView((await findCase(db, caseId))!, { staff: true });
 }

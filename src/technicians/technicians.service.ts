@@ -19,6 +19,7 @@ import { existingSkillCodes } from "../db/repositories/catalog.repo";
 import { cellOf, type LatLng } from "../domain/geo";
 import { maskPhone } from "../domain/phone";
 import { withRoles } from "../domain/roles";
+import { START_SCORE } from "../domain/credit";
 import type { Auth } from "../env";
 import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
@@ -53,6 +54,52 @@ export interface TechnicianView {
   rating: number;
   ratingCount: number;
   createdAt: string;
+}
+
+/**
+ * A new technician's row, `pending`, with the starting rating (5.0 of none), credit score and level:
+ * the one shape both staff registration and self-application insert.
+ */
+export async function newTechnicianRow(
+  env: Env,
+  pii: Pii,
+  t: {
+    id: string;
+    accountId: string;
+    merchantId: string | null;
+    name: string;
+    skills: string[];
+    home: LatLng;
+    cityId: string;
+    serviceRadiusKm: number;
+    realNameEnc?: string | null;
+    now: number;
+  },
+): Promise<TechnicianRow> {
+  return {
+    id: t.id,
+    accountId: t.accountId,
+    merchantId: t.merchantId,
+    name: t.name,
+    skills: t.skills,
+    ...(await homeColumns(pii, t.id, t.home)),
+    homeCell: cellOf(t.home, config(env).H3_RESOLUTION),
+    cityId: t.cityId,
+    serviceRadiusKm: t.serviceRadiusKm,
+    status: "pending",
+    realNameEnc: t.realNameEnc ?? null,
+    statusReason: null,
+    suspendedUntil: null,
+    lapsedSkills: [],
+    ratingX100: 500,
+    ratingCount: 0,
+    creditScore: START_SCORE,
+    level: "trainee",
+    transferId: null,
+    transferFrom: null,
+    createdAt: t.now,
+    updatedAt: t.now,
+  };
 }
 
 export interface CreateTechnicianInput {
@@ -151,30 +198,17 @@ export async function createTechnician(env: Env, actor: Auth, input: CreateTechn
 
   const now = Date.now();
   const id = newId("tch", now);
-  const row: TechnicianRow = {
+  const row = await newTechnicianRow(env, pii, {
     id,
     accountId: account.id,
     merchantId,
     name: input.name,
     skills,
-    ...(await homeColumns(pii, id, input.home)),
-    homeCell: cellOf(input.home, config(env).H3_RESOLUTION),
+    home: input.home,
     cityId: city.id,
     serviceRadiusKm: input.serviceRadiusKm,
-    status: "pending",
-    realNameEnc: null,
-    statusReason: null,
-    suspendedUntil: null,
-    lapsedSkills: [],
-    ratingX100: 500,
-    ratingCount: 0,
-    creditScore: 600,
-    level: "trainee",
-    transferId: null,
-    transferFrom: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+    now,
+  });
   const roles = withRoles(account.roles, ["technician"]);
   try {
     await insertTechnician(db, row, roles);

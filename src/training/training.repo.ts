@@ -3,7 +3,7 @@
  * certifications. Grading writes the attempt's outcome only while it is still open (`status = 'open'`),
  * and the certification in the same batch only if that update won, so two submissions at once grade once.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { chunked } from "../db/chunks";
 import {
@@ -30,8 +30,14 @@ export type ExamRow = typeof trainingExams.$inferSelect;
 export type AttemptRow = typeof trainingAttempts.$inferSelect;
 export type CertificationRow = typeof trainingCertifications.$inferSelect;
 
-/** Rows a list answers at most (newest first). */
+/** Rows the staff overview answers at most of each kind (newest first). */
 export const LIST_MAX = 200;
+
+/** One page of a list, newest first: `limit + 1` rows (the extra one tells there is more) before `beforeId`. */
+export interface PageAsk {
+  beforeId?: string;
+  limit: number;
+}
 
 /** Null: every merchant's and the platform's; a merchant id: only that merchant's. */
 type Scope = string | null;
@@ -54,17 +60,17 @@ export async function findCourse(db: Db, id: string): Promise<CourseRow | undefi
   return row;
 }
 
-export async function listCourses(db: Db, scope: Scope): Promise<CourseRow[]> {
+export async function listCourses(db: Db, scope: Scope, page: PageAsk): Promise<CourseRow[]> {
   return db
     .select()
     .from(trainingCourses)
-    .where(scoped(trainingCourses.merchantId, scope))
-    .orderBy(desc(trainingCourses.createdAt))
-    .limit(LIST_MAX);
+    .where(and(scoped(trainingCourses.merchantId, scope), page.beforeId ? lt(trainingCourses.id, page.beforeId) : undefined))
+    .orderBy(desc(trainingCourses.id))
+    .limit(page.limit + 1);
 }
 
 /** Published courses a technician of `merchantId` (null: a platform technician) may take. */
-export async function coursesForTechnician(db: Db, merchantId: string | null): Promise<CourseRow[]> {
+export async function coursesForTechnician(db: Db, merchantId: string | null, page: PageAsk): Promise<CourseRow[]> {
   const audience =
     merchantId === null
       ? isNull(trainingCourses.merchantId)
@@ -72,9 +78,9 @@ export async function coursesForTechnician(db: Db, merchantId: string | null): P
   return db
     .select()
     .from(trainingCourses)
-    .where(and(eq(trainingCourses.published, true), audience))
-    .orderBy(desc(trainingCourses.createdAt))
-    .limit(LIST_MAX);
+    .where(and(eq(trainingCourses.published, true), audience, page.beforeId ? lt(trainingCourses.id, page.beforeId) : undefined))
+    .orderBy(desc(trainingCourses.id))
+    .limit(page.limit + 1);
 }
 
 export async function updateCourse(db: Db, id: string, set: Partial<CourseRow>): Promise<void> {
@@ -194,13 +200,13 @@ export async function findBank(db: Db, id: string): Promise<BankRow | undefined>
   return row;
 }
 
-export async function listBanks(db: Db, scope: Scope): Promise<BankRow[]> {
+export async function listBanks(db: Db, scope: Scope, page: PageAsk): Promise<BankRow[]> {
   return db
     .select()
     .from(trainingBanks)
-    .where(scoped(trainingBanks.merchantId, scope))
-    .orderBy(desc(trainingBanks.createdAt))
-    .limit(LIST_MAX);
+    .where(and(scoped(trainingBanks.merchantId, scope), page.beforeId ? lt(trainingBanks.id, page.beforeId) : undefined))
+    .orderBy(desc(trainingBanks.id))
+    .limit(page.limit + 1);
 }
 
 export async function insertQuestion(db: Db, row: QuestionRow): Promise<void> {
@@ -240,36 +246,43 @@ export async function findExam(db: Db, id: string): Promise<ExamRow | undefined>
   return row;
 }
 
-export async function listExams(db: Db, scope: Scope): Promise<ExamRow[]> {
+export async function listExams(db: Db, scope: Scope, page: PageAsk): Promise<ExamRow[]> {
   return db
     .select()
     .from(trainingExams)
-    .where(scoped(trainingExams.merchantId, scope))
-    .orderBy(desc(trainingExams.createdAt))
-    .limit(LIST_MAX);
+    .where(and(scoped(trainingExams.merchantId, scope), page.beforeId ? lt(trainingExams.id, page.beforeId) : undefined))
+    .orderBy(desc(trainingExams.id))
+    .limit(page.limit + 1);
 }
 
-export async function examsForTechnician(db: Db, merchantId: string | null): Promise<ExamRow[]> {
+export async function examsForTechnician(db: Db, merchantId: string | null, page: PageAsk): Promise<ExamRow[]> {
   const audience =
     merchantId === null ? isNull(trainingExams.merchantId) : or(isNull(trainingExams.merchantId), eq(trainingExams.merchantId, merchantId));
   return db
     .select()
     .from(trainingExams)
-    .where(and(eq(trainingExams.published, true), audience))
-    .orderBy(desc(trainingExams.createdAt))
-    .limit(LIST_MAX);
+    .where(and(eq(trainingExams.published, true), audience, page.beforeId ? lt(trainingExams.id, page.beforeId) : undefined))
+    .orderBy(desc(trainingExams.id))
+    .limit(page.limit + 1);
 }
 
 export async function updateExam(db: Db, id: string, set: Partial<ExamRow>): Promise<void> {
   await db.update(trainingExams).set(set).where(eq(trainingExams.id, id));
 }
 
-export async function attemptsOf(db: Db, technicianId: string, examId?: string): Promise<AttemptRow[]> {
-  return db
-    .select()
-    .from(trainingAttempts)
-    .where(and(eq(trainingAttempts.technicianId, technicianId), examId ? eq(trainingAttempts.examId, examId) : undefined))
-    .orderBy(desc(trainingAttempts.startedAt));
+/** A technician's attempts at some exams, newest first. */
+export async function attemptsOf(db: Db, technicianId: string, examIds: string[]): Promise<AttemptRow[]> {
+  const out: AttemptRow[] = [];
+  for (const part of chunked(examIds)) {
+    out.push(
+      ...(await db
+        .select()
+        .from(trainingAttempts)
+        .where(and(eq(trainingAttempts.technicianId, technicianId), inArray(trainingAttempts.examId, part)))
+        .orderBy(desc(trainingAttempts.startedAt))),
+    );
+  }
+  return out.sort((a, b) => b.startedAt - a.startedAt);
 }
 
 /**
@@ -323,12 +336,15 @@ export async function closeAttempt(
   return (r?.meta.changes ?? 0) > 0;
 }
 
-export async function certificationsOf(db: Db, technicianId: string): Promise<CertificationRow[]> {
+export async function certificationsOf(db: Db, technicianId: string, page: PageAsk): Promise<CertificationRow[]> {
   return db
     .select()
     .from(trainingCertifications)
-    .where(eq(trainingCertifications.technicianId, technicianId))
-    .orderBy(desc(trainingCertifications.issuedAt));
+    .where(
+      and(eq(trainingCertifications.technicianId, technicianId), page.beforeId ? lt(trainingCertifications.id, page.beforeId) : undefined),
+    )
+    .orderBy(desc(trainingCertifications.id))
+    .limit(page.limit + 1);
 }
 
 export async function certificationRows(db: Db, scope: Scope) {

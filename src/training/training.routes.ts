@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requireAuth, requireRole } from "../http/auth";
-import { authErrors, bearer, IdParam, jsonBody, jsonContent } from "../http/openapi";
+import { authErrors, bearer, CursorQuery, IdParam, jsonBody, jsonContent, LimitQuery, page } from "../http/openapi";
 import { MEDIA_MAX_BYTES, mediaTooLarge } from "./training.service";
 
 const TAGS = ["Training"];
@@ -25,6 +25,8 @@ const QuestionParam = BankParam.merge(IdParam("questionId", "qst_01J000000000000
 const ExamParam = IdParam("examId", "exm_01J0000000000000000000000");
 const AttemptParam = IdParam("attemptId", "att_01J0000000000000000000000");
 const SkillParam = IdParam("code", "cleaning");
+const ListQuery = z.object({ limit: LimitQuery, cursor: CursorQuery });
+const PAGED = " Paged like every list: `?limit=` (1–100, default 20) and `?cursor=` the last page's `nextCursor` (null on the last page).";
 
 const Progress = z
   .object({
@@ -236,6 +238,7 @@ const Overview = z
   })
   .openapi("TrainingOverview");
 const items = <T extends z.ZodType>(s: T, d: string) => jsonContent(z.object({ items: z.array(s) }), d);
+const paged = <T extends z.ZodType>(s: T, d: string) => jsonContent(page(s), d);
 
 const Binary = z.string().openapi({ type: "string", format: "binary" });
 const mediaContent = Object.fromEntries(
@@ -270,10 +273,12 @@ export const listCourses = createRoute({
   method: "get",
   path: "/v1/training/courses",
   tags: TAGS,
-  summary: "Courses (a merchant_admin sees its merchant's only), newest first, at most 200",
+  summary: "Courses (a merchant_admin sees its merchant's only), newest first",
+  description: PAGED.trim(),
   security: bearer,
   middleware: [staff] as const,
-  responses: { 200: items(Course, "Courses"), ...authErrors() },
+  request: { query: ListQuery },
+  responses: { 200: paged(Course, "Courses"), ...authErrors() },
 });
 
 export const getCourse = createRoute({
@@ -345,14 +350,14 @@ export const getMedia = createRoute({
   tags: TAGS,
   summary: "A lesson's image or video (the course's staff, technicians enrolled in it)",
   description:
-    "Honours `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` with 206 Partial Content and `Content-Range` (for video seeking); without a Range header, or one that is malformed or past the end, the whole file with 200. `Accept-Ranges: bytes`. 404 for anyone not enrolled (technicians) or not running the course (staff).",
+    "Honours one `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` with 206 Partial Content and `Content-Range` (for video seeking); without a Range header, the whole file with 200. A Range header that is not one byte range (another unit, several ranges, `bytes=5-3`) or that asks for nothing inside the file (starts past the end, `bytes=-0`, an empty file) is 416 RANGE_NOT_SATISFIABLE (problem+json) with `Content-Range: bytes */<size>`. `Accept-Ranges: bytes`. 404 for anyone not enrolled (technicians) or not running the course (staff), whatever the Range.",
   security: bearer,
   middleware: [requireAuth] as const,
   request: { params: LessonParam },
   responses: {
     200: { description: "The whole file", content: mediaContent },
     206: { description: "The part asked for", content: mediaContent },
-    ...authErrors(404),
+    ...authErrors(404, 416),
   },
 });
 
@@ -375,10 +380,12 @@ export const listBanks = createRoute({
   method: "get",
   path: "/v1/training/banks",
   tags: TAGS,
-  summary: "Question banks (a merchant_admin: its own), newest first, at most 200",
+  summary: "Question banks (a merchant_admin: its own), newest first",
+  description: PAGED.trim(),
   security: bearer,
   middleware: [staff] as const,
-  responses: { 200: items(Bank, "Banks"), ...authErrors() },
+  request: { query: ListQuery },
+  responses: { 200: paged(Bank, "Banks"), ...authErrors() },
 });
 
 export const getBank = createRoute({
@@ -438,10 +445,12 @@ export const listExams = createRoute({
   method: "get",
   path: "/v1/training/exams",
   tags: TAGS,
-  summary: "Exams (a merchant_admin: its own), newest first, at most 200",
+  summary: "Exams (a merchant_admin: its own), newest first",
+  description: PAGED.trim(),
   security: bearer,
   middleware: [staff] as const,
-  responses: { 200: items(Exam, "Exams"), ...authErrors() },
+  request: { query: ListQuery },
+  responses: { 200: paged(Exam, "Exams"), ...authErrors() },
 });
 
 export const patchExam = createRoute({
@@ -500,9 +509,11 @@ export const myCourses = createRoute({
   path: "/v1/technician/training/courses",
   tags: TAGS,
   summary: "Courses open to me (platform courses and my merchant's), with my enrollment and progress",
+  description: PAGED.trim(),
   security: bearer,
   middleware: [technician] as const,
-  responses: { 200: items(MyCourse, "Courses"), ...authErrors(404) },
+  request: { query: ListQuery },
+  responses: { 200: paged(MyCourse, "Courses"), ...authErrors(404) },
 });
 
 export const myCourse = createRoute({
@@ -547,9 +558,11 @@ export const myExams = createRoute({
   path: "/v1/technician/training/exams",
   tags: TAGS,
   summary: "Exams open to me with my attempts (used and left)",
+  description: PAGED.trim(),
   security: bearer,
   middleware: [technician] as const,
-  responses: { 200: items(MyExam, "Exams"), ...authErrors(404) },
+  request: { query: ListQuery },
+  responses: { 200: paged(MyExam, "Exams"), ...authErrors(404) },
 });
 
 export const startAttempt = createRoute({
@@ -586,7 +599,9 @@ export const myCertifications = createRoute({
   path: "/v1/technician/training/certifications",
   tags: TAGS,
   summary: "My certifications, newest first (`valid`: not expired)",
+  description: PAGED.trim(),
   security: bearer,
   middleware: [technician] as const,
-  responses: { 200: items(Certification, "Certifications"), ...authErrors(404) },
+  request: { query: ListQuery },
+  responses: { 200: paged(Certification, "Certifications"), ...authErrors(404) },
 });

@@ -11,6 +11,7 @@
  * later submission is refused with 409 EXAM_TIME_UP and the attempt is recorded as `expired` (a
  * failed attempt that counts towards the limit); an attempt never submitted shows as expired too.
  */
+import { recordAudit } from "../audit";
 import { forgetCellVersions } from "../cells/roster-versions";
 import { config } from "../config";
 import { getDb } from "../db/client";
@@ -20,6 +21,7 @@ import { drawQuestions, gradeAttempt } from "../domain/exam-grading";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
 import { AppError, invalid, notFound } from "../errors";
+import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { bytesMatch, mediaType } from "../lib/media";
 import * as repo from "./training.repo";
@@ -40,10 +42,30 @@ const EXAM = { en: "Exam", zh: "考试" };
 const ATTEMPT = { en: "Exam attempt", zh: "考试记录" };
 const SKILL = { en: "Skill", zh: "技能" };
 
+/** A list's page as asked: `?limit=` (1–100, default 20) and `?cursor=` from the last page's `nextCursor`. */
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+}
+
+const ask = (q: ListQuery): repo.PageAsk => ({ beforeId: decodeCursor(q.cursor), limit: q.limit });
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function mediaTooLarge(): AppError {
   return AppError.of("TRAINING_MEDIA_TOO_LARGE", { mb: MEDIA_MAX_BYTES / 1024 / 1024 });
+}
+
+/** Every staff write is audited: who changed which course, bank or exam, and what (names and settings, never answers). */
+function audit(
+  env: Env,
+  auth: Auth,
+  action: string,
+  targetType: "training_course" | "training_bank" | "training_exam" | "skill",
+  targetId: string,
+  data: Record<string, unknown>,
+): Promise<void> {
+  return recordAudit(env, { actorId: auth.accountId, action: `training.${action}`, targetType, targetId, data });
 }
 
 // Who sees what
@@ -80,6 +102,37 @@ async function technicianOf(env: Env, auth: Auth): Promise<{ id: string; merchan
 
 const visibleTo = (merchantId: string | null, row: { merchantId: string | null; published: boolean }) =>
   row.published && (row.merchantId === null || row.merchantId === merchantId);
+
+/** `<what>.publish` / `.unpublish` when a change flips `published`, else `<what>.update`. */
+function publishAction(what: "course" | "exam", was: boolean, asked: boolean | undefined): string {
+  if (asked === undefined || asked === was) return `${what}.update`;
+  return asked ? `${what}.publish` : `${what}.unpublish`;
+}
+
+/** The fields a patch changes, each with its value before and after. */
+function changed<T extends object>(before: T, patch: Partial<T>): { changes: Record<string, { from: unknown; to: unknown }> } {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [k, to] of Object.entries(patch)) {
+    const from = (before as Record<string, unknown>)[k];
+    if (to !== undefined && JSON.stringify(from) !== JSON.stringify(to)) changes[k] = { from, to };
+  }
+  return { changes };
+}
+
+function settingsOf(e: repo.ExamRow) {
+  return {
+    merchantId: e.merchantId,
+    bankId: e.bankId,
+    skill: e.skill,
+    title: e.title,
+    drawCount: e.drawCount,
+    passPercent: e.passPercent,
+    timeLimitSeconds: e.timeLimitSeconds,
+    maxAttempts: e.maxAttempts,
+    validDays: e.validDays,
+    published: e.published,
+  };
+}
 
 // Courses and lessons
 
@@ -136,6 +189,12 @@ export async function createCourse(env: Env, auth: Auth, input: CourseInput) {
   };
   if (merchantId !== null && !(await technicianMerchantExists(env, merchantId))) throw notFound("Merchant");
   await repo.insertCourse(getDb(env), row);
+  await audit(env, auth, "course.create", "training_course", row.id, {
+    merchantId,
+    skill: row.skill,
+    title: row.title,
+    published: row.published,
+  });
   return courseView(row, 0);
 }
 
@@ -149,14 +208,14 @@ async function staffCourse(env: Env, auth: Auth, courseId: string): Promise<repo
   return row;
 }
 
-export async function courses(env: Env, auth: Auth) {
+export async function courses(env: Env, auth: Auth, q: ListQuery) {
   const db = getDb(env);
-  const rows = await repo.listCourses(db, staffScope(auth));
+  const page = toPage(await repo.listCourses(db, staffScope(auth), ask(q)), q.limit);
   const counts = await repo.lessonCounts(
     db,
-    rows.map((r) => r.id),
+    page.items.map((r) => r.id),
   );
-  return { items: rows.map((r) => courseView(r, counts.get(r.id) ?? 0)) };
+  return { items: page.items.map((r) => courseView(r, counts.get(r.id) ?? 0)), nextCursor: page.nextCursor };
 }
 
 export async function course(env: Env, auth: Auth, courseId: string) {
@@ -170,6 +229,7 @@ export async function changeCourse(env: Env, auth: Auth, courseId: string, patch
   await assertSkill(env, patch.skill);
   const set = { ...patch, updatedAt: Math.max(Date.now(), row.updatedAt + 1) };
   await repo.updateCourse(getDb(env), row.id, set);
+  await audit(env, auth, publishAction("course", row.published, patch.published), "training_course", row.id, changed(row, patch));
   return course(env, auth, row.id);
 }
 
@@ -187,6 +247,7 @@ export async function addLesson(env: Env, auth: Auth, courseId: string, input: {
     createdAt: now,
     updatedAt: now,
   });
+  await audit(env, auth, "course.lesson.add", "training_course", row.id, { lessonId: lesson.id, title: lesson.title });
   return lessonView(lesson);
 }
 
@@ -196,6 +257,7 @@ export async function changeLesson(env: Env, auth: Auth, courseId: string, lesso
   const lesson = await repo.findLesson(db, row.id, lessonId);
   if (!lesson) throw notFound(LESSON);
   await repo.updateLesson(db, lesson.id, { ...patch, updatedAt: Date.now() });
+  await audit(env, auth, "course.lesson.update", "training_course", row.id, { lessonId: lesson.id, fields: Object.keys(patch).sort() });
   return lessonView({ ...lesson, ...patch });
 }
 
@@ -233,22 +295,37 @@ export async function uploadLessonMedia(
     throw err;
   }
   if (lesson.mediaKey) await env.PHOTOS.delete(lesson.mediaKey);
+  await audit(env, auth, "course.lesson.media", "training_course", row.id, {
+    lessonId: lesson.id,
+    contentType: type,
+    size: bytes.byteLength,
+    replaced: lesson.mediaKey !== null,
+  });
   return lessonView({ ...lesson, mediaKey: key, mediaType: type, mediaSize: bytes.byteLength });
 }
 
-/** A byte range asked for by a `Range` header, or null to send the whole file (absent, malformed or unsatisfiable). */
+/**
+ * The byte range a `Range` header asks for: null when there is no header (send the whole file). A
+ * header that is not one `bytes=` range (another unit, several ranges, `bytes=5-3`, garbage) or asks
+ * for nothing inside the file (`bytes=5000-` of 4096 bytes, `bytes=-0`, any range of an empty file)
+ * is 416 RANGE_NOT_SATISFIABLE with `Content-Range: bytes *\/<size>` (RFC 9110 §15.5.17).
+ */
 export function parseRange(header: string | undefined, size: number): { offset: number; length: number } | null {
-  const m = /^bytes=(\d*)-(\d*)$/.exec((header ?? "").trim());
-  if (!m || (m[1] === "" && m[2] === "") || size === 0) return null;
+  if (header === undefined || header.trim() === "") return null;
+  const unsatisfiable = () =>
+    AppError.of("RANGE_NOT_SATISFIABLE", { size }, { headers: { "Content-Range": `bytes */${size}` }, extra: { size } });
+  const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header.trim());
+  if (!m || (m[1] === "" && m[2] === "") || size === 0) throw unsatisfiable();
   if (m[1] === "") {
     const suffix = Number(m[2]);
-    if (suffix === 0) return null;
+    if (suffix === 0) throw unsatisfiable();
     const length = Math.min(suffix, size);
     return { offset: size - length, length };
   }
   const start = Number(m[1]);
+  if (m[2] !== "" && Number(m[2]) < start) throw unsatisfiable();
   const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return null;
+  if (start >= size) throw unsatisfiable();
   return { offset: start, length: end - start + 1 };
 }
 
@@ -268,6 +345,7 @@ export async function lessonMedia(env: Env, auth: Auth, courseId: string, lesson
   const lesson = row && allowed ? await repo.findLesson(db, row.id, lessonId) : undefined;
   if (!lesson?.mediaKey) throw notFound(LESSON);
   const size = lesson.mediaSize ?? 0;
+  // Checked only once the caller may see the file: a stranger learns nothing of its size.
   const range = parseRange(rangeHeader, size);
   const object = await env.PHOTOS.get(lesson.mediaKey, range ? { range } : undefined);
   if (!object) throw notFound(LESSON);
@@ -280,10 +358,11 @@ function progressOf(lessons: number, completed: number) {
   return { lessons, completed, percent: lessons === 0 ? 0 : Math.floor((completed * 100) / lessons) };
 }
 
-export async function myCourses(env: Env, auth: Auth) {
+export async function myCourses(env: Env, auth: Auth, q: ListQuery) {
   const tech = await technicianOf(env, auth);
   const db = getDb(env);
-  const rows = await repo.coursesForTechnician(db, tech.merchantId);
+  const page = toPage(await repo.coursesForTechnician(db, tech.merchantId, ask(q)), q.limit);
+  const rows = page.items;
   const [counts, enrolled, done] = await Promise.all([
     repo.lessonCounts(
       db,
@@ -298,6 +377,7 @@ export async function myCourses(env: Env, auth: Auth) {
       enrolledAt: iso(enrolled.get(r.id) ?? null),
       progress: progressOf(counts.get(r.id) ?? 0, done.get(r.id)?.size ?? 0),
     })),
+    nextCursor: page.nextCursor,
   };
 }
 
@@ -355,6 +435,7 @@ export async function createBank(env: Env, auth: Auth, input: { title: string; m
   const now = Date.now();
   const row: repo.BankRow = { id: newId("qbk", now), merchantId, title: input.title, createdAt: now };
   await repo.insertBank(getDb(env), row);
+  await audit(env, auth, "bank.create", "training_bank", row.id, { merchantId, title: row.title });
   return { ...row, createdAt: iso(now)!, questions: [] as ReturnType<typeof questionView>[] };
 }
 
@@ -364,9 +445,9 @@ async function staffBank(env: Env, auth: Auth, bankId: string): Promise<repo.Ban
   return row;
 }
 
-export async function banks(env: Env, auth: Auth) {
-  const rows = await repo.listBanks(getDb(env), staffScope(auth));
-  return { items: rows.map((r) => ({ ...r, createdAt: iso(r.createdAt)! })) };
+export async function banks(env: Env, auth: Auth, q: ListQuery) {
+  const page = toPage(await repo.listBanks(getDb(env), staffScope(auth), ask(q)), q.limit);
+  return { items: page.items.map((r) => ({ ...r, createdAt: iso(r.createdAt)! })), nextCursor: page.nextCursor };
 }
 
 export async function bank(env: Env, auth: Auth, bankId: string) {
@@ -409,12 +490,14 @@ export async function addQuestion(env: Env, auth: Auth, bankId: string, input: Q
     createdAt: now,
   };
   await repo.insertQuestion(getDb(env), q);
+  await audit(env, auth, "bank.question.add", "training_bank", row.id, { questionId: q.id, kind: q.kind });
   return questionView(q);
 }
 
 export async function removeQuestion(env: Env, auth: Auth, bankId: string, questionId: string): Promise<void> {
   const row = await staffBank(env, auth, bankId);
   if (!(await repo.deleteQuestion(getDb(env), row.id, questionId))) throw notFound(QUESTION);
+  await audit(env, auth, "bank.question.remove", "training_bank", row.id, { questionId });
 }
 
 // Exams
@@ -471,6 +554,7 @@ export async function createExam(env: Env, auth: Auth, input: ExamSettings & { m
     updatedAt: now,
   };
   await repo.insertExam(getDb(env), row);
+  await audit(env, auth, "exam.create", "training_exam", row.id, settingsOf(row));
   return examView(row);
 }
 
@@ -480,14 +564,16 @@ async function staffExam(env: Env, auth: Auth, examId: string): Promise<repo.Exa
   return row;
 }
 
-export async function exams(env: Env, auth: Auth) {
-  return { items: (await repo.listExams(getDb(env), staffScope(auth))).map(examView) };
+export async function exams(env: Env, auth: Auth, q: ListQuery) {
+  const page = toPage(await repo.listExams(getDb(env), staffScope(auth), ask(q)), q.limit);
+  return { items: page.items.map(examView), nextCursor: page.nextCursor };
 }
 
 export async function changeExam(env: Env, auth: Auth, examId: string, patch: Partial<Omit<ExamSettings, "bankId">>) {
   const row = await staffExam(env, auth, examId);
   await assertSkill(env, patch.skill);
   await repo.updateExam(getDb(env), row.id, { ...patch, updatedAt: Date.now() });
+  await audit(env, auth, publishAction("exam", row.published, patch.published), "training_exam", row.id, changed(row, patch));
   return examView({ ...row, ...patch });
 }
 
@@ -497,10 +583,16 @@ function attemptStatus(a: repo.AttemptRow, now: number, grace: number) {
   return a.status === "open" && now > a.deadlineAt + grace ? "expired" : a.status;
 }
 
-export async function myExams(env: Env, auth: Auth) {
+export async function myExams(env: Env, auth: Auth, q: ListQuery) {
   const tech = await technicianOf(env, auth);
   const db = getDb(env);
-  const [rows, attempts] = await Promise.all([repo.examsForTechnician(db, tech.merchantId), repo.attemptsOf(db, tech.id)]);
+  const page = toPage(await repo.examsForTechnician(db, tech.merchantId, ask(q)), q.limit);
+  const rows = page.items;
+  const attempts = await repo.attemptsOf(
+    db,
+    tech.id,
+    rows.map((e) => e.id),
+  );
   const now = Date.now();
   return {
     items: rows.map((e) => {
@@ -518,6 +610,7 @@ export async function myExams(env: Env, auth: Auth) {
         })),
       };
     }),
+    nextCursor: page.nextCursor,
   };
 }
 
@@ -632,9 +725,10 @@ function certificationView(c: repo.CertificationRow, now = Date.now()) {
   };
 }
 
-export async function myCertifications(env: Env, auth: Auth) {
+export async function myCertifications(env: Env, auth: Auth, q: ListQuery) {
   const tech = await technicianOf(env, auth);
-  return { items: (await repo.certificationsOf(getDb(env), tech.id)).map((c) => certificationView(c)) };
+  const page = toPage(await repo.certificationsOf(getDb(env), tech.id, ask(q)), q.limit);
+  return { items: page.items.map((c) => certificationView(c)), nextCursor: page.nextCursor };
 }
 
 /** Staff: enrolled technicians' progress and the certifications issued (a merchant_admin: its technicians only). */
@@ -668,6 +762,7 @@ export async function setSkillRequirement(env: Env, auth: Auth, skill: string, r
   const now = Date.now();
   await repo.setSkillRequirement(db, skill, required, auth.accountId, now);
   await repo.touchTechniciansWithSkill(db, skill, now);
+  await audit(env, auth, required ? "skill_requirement.set" : "skill_requirement.clear", "skill", skill, { required });
   forgetCellVersions();
   return { skill, required };
 }

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { recordCreditFact, recalculateLevels, type CreditFact } from "../../src/credit";
 import { CREDIT_REASONS, type CreditReason } from "../../src/domain/credit";
 import { DEFAULT_WEIGHTS, candidateFacts, rank } from "../../src/domain/dispatch";
+import { noticesFor } from "../../src/domain/notifications";
 import { call, signInWithRoles, type Session } from "../support/http";
 import { freshCenter, insertMerchant } from "../support/fixtures";
 import { addTechnician, createWorld, type TestTechnician, type World } from "../support/world";
@@ -19,6 +20,18 @@ const FIXED = (Object.keys(CREDIT_REASONS) as CreditReason[]).filter(
 async function scoreOf(id: string): Promise<number> {
   return (await env.DB.prepare("SELECT credit_score AS s FROM technicians WHERE id = ?").bind(id).first<{ s: number }>())!.s;
 }
+/** The outbox messages about a technician of a credit topic, oldest first. */
+async function creditMessages(technicianId: string) {
+  const rows = await env.DB.prepare("SELECT id, topic, payload FROM outbox WHERE topic LIKE 'credit.%' ORDER BY rowid").all<{
+    id: string;
+    topic: string;
+    payload: string;
+  }>();
+  return rows.results
+    .map((r) => ({ id: r.id, topic: r.topic, payload: JSON.parse(r.payload) as Record<string, unknown> }))
+    .filter((m) => m.payload.technicianId === technicianId);
+}
+
 async function historyOf(id: string) {
   return (
     await env.DB.prepare("SELECT points, score_after, kind, reason_code FROM technician_credit_events WHERE technician_id = ? ORDER BY id")
@@ -181,6 +194,22 @@ describe("rewards, penalties and appeals", () => {
       body: { outcome: "denied" },
     });
     expect(denyLate.body.code).toBe("CREDIT_APPEAL_DECIDED");
+
+    // The technician is told of each decision and of the appeal's outcome once (the losing decider tells nobody).
+    const told = await creditMessages(tech.id);
+    expect(told.map((m) => m.topic)).toEqual(["credit.decision", "credit.decision", "credit.appeal_decided"]);
+    const notices = told.flatMap((m) => noticesFor(m));
+    expect(notices.map((n) => [n.audience, n.kind])).toEqual([
+      ["technician", "credit.reward"],
+      ["technician", "credit.penalty"],
+      ["technician", "credit.appeal.granted"],
+    ]);
+    expect(notices[0]!.body).toEqual({
+      zh: "奖励：客户表扬：信用分 +10，奖励 ¥50.00。",
+      en: "Reward: praised by a customer: credit score +10, bonus ¥50.00.",
+    });
+    expect(notices[1]!.body.zh).toContain("处罚：损坏客户财物：信用分 -20，扣款 ¥80.00");
+    expect(notices[1]!.channels).toContain("sms");
   });
 
   it("refuses an empty decision and a reason of the other kind, changing nothing", async () => {
@@ -227,6 +256,21 @@ describe("levels", () => {
     await recordCreditFact(env, fact(t.id, "PENALTY_MISCONDUCT", "lvl3", -350));
     await recalculateLevels(env, now + 3 * 86_400_000);
     expect((await historyOf(t.id)).filter((e) => e.kind === "recalculated").at(-1)!.reason_code).toBe("LEVEL_DOWN");
+    // each change told once, with the level names in both languages
+    const told = (await creditMessages(t.id)).filter((m) => m.topic === "credit.level_changed");
+    expect(told.map((m) => [m.payload.from, m.payload.to])).toEqual([
+      ["trainee", "standard"],
+      ["standard", "gold"],
+      ["gold", "standard"],
+    ]);
+    const last = noticesFor(told[2]!)[0]!;
+    expect(last).toMatchObject({
+      audience: "technician",
+      kind: "credit.level.down",
+      title: { zh: "等级调整为标准", en: "Your level is now Standard" },
+    });
+    await recalculateLevels(env, now + 3 * 86_400_000);
+    expect((await creditMessages(t.id)).filter((m) => m.topic === "credit.level_changed")).toHaveLength(3);
   });
 });
 

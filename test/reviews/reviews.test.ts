@@ -206,6 +206,75 @@ describe("operators and merchants", () => {
     expect(lowOnes.body.items.map((r: { id: string; hidden: boolean }) => [r.id, r.hidden])).toEqual([[r1.id, true]]);
   });
 
+  it("hiding takes the rating's credit fact back out and showing puts it back: once per change, also when two race", async () => {
+    const { t, tech, customer, order } = await completedVisit();
+    const ones = { quality: 1, punctuality: 1, attitude: 1, value: 1 };
+    const r = (await review(customer.session, order.id, { ratings: ones })).body;
+    const scoreOf = async () =>
+      (await env.DB.prepare("SELECT credit_score AS s FROM technicians WHERE id = ?").bind(t.id).first<{ s: number }>())!.s;
+    const lines = async (reason: string) =>
+      (
+        await env.DB.prepare(
+          "SELECT points, score_after, actor_id FROM technician_credit_events WHERE technician_id = ? AND reason_code = ?",
+        )
+          .bind(t.id, reason)
+          .all<{ points: number; score_after: number; actor_id: string }>()
+      ).results;
+    const [rated] = await lines("RATING_1");
+    expect(rated?.points).toBe(-10);
+    const s0 = await scoreOf();
+    const operator = await signInWithRoles(["operator"]);
+    const act = (verb: "hide" | "unhide", reason = "x") =>
+      call("POST", `/v1/admin/reviews/${r.id}/${verb}`, { token: operator.token, body: { reason } });
+
+    expectProblem(await act("unhide"), 409, "REVIEW_NOT_HIDDEN");
+    expectProblem(await call("POST", `/v1/admin/reviews/${r.id}/unhide`, { token: customer.session.token, body: { reason: "x" } }), 403);
+    expectProblem(await call("POST", "/v1/admin/reviews/rev_missing/unhide", { token: operator.token, body: { reason: "x" } }), 404);
+
+    // two hides at once: one wins, the score moves back by the rating's points once
+    const hides = await Promise.all([act("hide", "abusive"), act("hide", "abusive")]);
+    expect(hides.map((h) => h.status).sort()).toEqual([200, 409]);
+    expect(await scoreOf()).toBe(s0 + 10);
+    expect(await lines("RATING_HIDDEN")).toEqual([{ points: 10, score_after: s0 + 10, actor_id: operator.accountId }]);
+    const history = await call("GET", "/v1/technician/credit/history", { token: tech.token, headers: { "Accept-Language": "en" } });
+    expect(history.body.items[0]).toMatchObject({
+      points: 10,
+      scoreAfter: s0 + 10,
+      reason: { code: "RATING_HIDDEN", text: "A review was hidden: its rating no longer counts" },
+      source: { type: "review", id: r.id },
+    });
+    const zh = await call("GET", "/v1/technician/credit/history", { token: tech.token, headers: { "Accept-Language": "zh-CN" } });
+    expect(zh.body.items[0].reason.text).toBe("评价被隐藏，其评分影响撤回");
+
+    // two shows at once: one wins, the points come back once, the rating counts again
+    const shows = await Promise.all([act("unhide", "a mistake"), act("unhide", "a mistake")]);
+    expect(shows.map((h) => h.status).sort()).toEqual([200, 409]);
+    expectProblem(
+      shows.find((h) => h.status === 409)!,
+      409,
+      "REVIEW_NOT_HIDDEN",
+    );
+    expect(shows.find((h) => h.status === 200)!.body).toMatchObject({ hidden: false, hiddenReason: null });
+    expect(await scoreOf()).toBe(s0);
+    expect(await lines("RATING_RESTORED")).toEqual([{ points: -10, score_after: s0, actor_id: operator.accountId }]);
+    expect(await ratingOf(t.id)).toEqual({ r: 100, n: 1 });
+    expect((await publicList(t.id)).body.items.map((x: { id: string }) => x.id)).toEqual([r.id]);
+
+    // hidden a second time: a second reversal, the history still adds up to the score
+    expect((await act("hide", "again")).status).toBe(200);
+    expect(await scoreOf()).toBe(s0 + 10);
+    expect(await lines("RATING_HIDDEN")).toHaveLength(2);
+    const sum = await env.DB.prepare("SELECT COALESCE(SUM(points), 0) AS p FROM technician_credit_events WHERE technician_id = ?")
+      .bind(t.id)
+      .first<{ p: number }>();
+    expect(600 + sum!.p).toBe(await scoreOf());
+    const audit = await env.DB.prepare("SELECT action, data FROM audit_log WHERE target_id = ? ORDER BY seq")
+      .bind(r.id)
+      .all<{ action: string; data: string }>();
+    expect(audit.results.map((a) => a.action)).toEqual(["review.hide", "review.unhide", "review.hide"]);
+    expect(JSON.parse(audit.results[1]!.data)).toEqual({ reason: "a mistake", hiddenFor: "abusive" });
+  });
+
   it("a merchant admin sees its own merchant's reviews only", async () => {
     const mine = await insertMerchant("Mine");
     const theirs = await insertMerchant("Theirs");

@@ -1075,6 +1075,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: () => ({ path: "/v1/technician/cases?limit=100" }),
     shows: { to: ["techA"], id: async (o) => (await o.showcase()).caseId },
   },
+  "POST /v1/technician/cases/{id}/unhide": {
+    roles: TECH,
+    reach: ["techA"],
+    request: async (o) => ({ path: `/v1/technician/cases/${(await o.showcase()).caseId}/unhide`, body: { reason: "photo replaced" } }),
+  },
   "DELETE /v1/technician/cases/{id}": {
     roles: TECH,
     reach: ["techA"],
@@ -1099,6 +1104,13 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: PLATFORM,
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/technician-cases/${(await o.showcase()).caseId}/hide`, body: { reason: "shows a face" } }),
+  },
+  "POST /v1/admin/technician-cases/{id}/unhide": {
+    roles: PLATFORM,
+    request: async (o) => ({
+      path: `/v1/admin/technician-cases/${(await o.showcase()).caseId}/unhide`,
+      body: { reason: "hidden by mistake" },
+    }),
   },
   // payment providers' callbacks: public, refused without the provider's signature (401), never 404/403
   "POST /v1/webhooks/stripe": { roles: "public", request: () => ({ path: "/v1/webhooks/stripe", body: {} }), alsoAllowed: [400, 401] },
@@ -1348,6 +1360,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
   "POST /v1/admin/reviews/{id}/hide": {
     roles: PLATFORM,
     request: async (o) => ({ path: `/v1/admin/reviews/${(await o.review()).reviewId}/hide`, body: { reason: "abusive" } }),
+  },
+  "POST /v1/admin/reviews/{id}/unhide": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/reviews/${(await o.review()).reviewId}/unhide`, body: { reason: "hidden by mistake" } }),
   },
   "POST /v1/admin/coupons": {
     roles: PLATFORM,

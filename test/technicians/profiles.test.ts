@@ -7,6 +7,7 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { noticesFor } from "../../src/domain/notifications";
 import { at } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, callBytes, expectProblem, signIn, type Session } from "../support/http";
@@ -223,6 +224,23 @@ describe("the case showcase", () => {
     const caseId = proposed.body.id as string;
     const before = `/v1/technicians/${t.id}/cases/${caseId}/photos/before`;
 
+    // the customer is asked, once, in words (no raw codes)
+    const asks = await env.DB.prepare("SELECT id, topic, payload FROM outbox WHERE topic = 'case.consent_requested'").all<{
+      id: string;
+      topic: string;
+      payload: string;
+    }>();
+    const ask = asks.results.map((r) => ({ ...r, payload: JSON.parse(r.payload) })).filter((m) => m.payload.caseId === caseId);
+    expect(ask.map((m) => m.payload)).toEqual([
+      { orderId: visit.order.id, customerId: visit.customer.session.accountId, technicianId: t.id, caseId },
+    ]);
+    expect(noticesFor(ask[0]!)).toEqual([
+      expect.objectContaining({
+        audience: "customer",
+        kind: "case.consent_requested",
+        title: { zh: "师傅想展示本次服务", en: "May your visit be shown?" },
+      }),
+    ]);
     // pending: nowhere on the profile, photos 404
     expect((await profileOf(viewer.token, t.id)).body.cases).toEqual([]);
     expect((await image(viewer.token, before)).status).toBe(404);
@@ -307,6 +325,32 @@ describe("the case showcase", () => {
     // the technician sees the state of their case
     const own = await call("GET", "/v1/technician/cases", { token: tech.token });
     expect(own.body.items[0]).toMatchObject({ id: caseId, hidden: true, consent: "granted" });
+
+    // the technician shows it again (another technician cannot, a customer may not): back on the profile at once
+    const other = await (await addTechnician(w, w.center)).session();
+    const unhideOwn = (token: string) =>
+      call("POST", `/v1/technician/cases/${caseId}/unhide`, { token, body: { reason: "photo replaced" } });
+    expectProblem(await unhideOwn(other.token), 404);
+    expectProblem(await unhideOwn(viewer.token), 403);
+    const shows = await Promise.all([unhideOwn(tech.token), unhideOwn(tech.token)]);
+    expect(shows.map((r) => r.status).sort()).toEqual([200, 409]);
+    expectProblem(
+      shows.find((r) => r.status === 409)!,
+      409,
+      "CASE_NOT_HIDDEN",
+    );
+    expect((await profileOf(viewer.token, t.id)).body.cases).toHaveLength(1);
+    // and staff can too, after a second hide
+    await call("POST", `/v1/admin/technician-cases/${caseId}/hide`, { token: w.admin.token, body: { reason: "again" } });
+    const shown = await call("POST", `/v1/admin/technician-cases/${caseId}/unhide`, { token: w.admin.token, body: { reason: "reviewed" } });
+    expect(shown.body).toMatchObject({ hidden: false, hiddenReason: null });
+    const unhides = await env.DB.prepare("SELECT actor_id, data FROM audit_log WHERE target_id = ? AND action = 'case.unhide' ORDER BY seq")
+      .bind(caseId)
+      .all<{ actor_id: string; data: string }>();
+    expect(unhides.results.map((r) => [r.actor_id, JSON.parse(r.data)])).toEqual([
+      [tech.accountId, { reason: "photo replaced", by: "technician", hiddenFor: "shows a face" }],
+      [w.admin.accountId, { reason: "reviewed", by: "staff", hiddenFor: "again" }],
+    ]);
   });
 
   it("refuses bad cases with a 4xx and writes nothing", async () => {

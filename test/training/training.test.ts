@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { lapseCertifications } from "../../src/training";
 import { freshCenter, insertMerchant } from "../support/fixtures";
-import { call, callBytes, expectProblem, signIn, signInWithRoles, type Session } from "../support/http";
+import { call, callBytes, expectProblem, signIn, signInWithRoles, type Called, type Session } from "../support/http";
 import { storedKeys } from "../support/visit";
 import { addTechnician, createWorld, localDay, merchantWorld } from "../support/world";
 import { addLesson, answerAll, bankOf, createCourse, createExam, mp4OfSize, startAttempt, submit } from "../support/training";
@@ -61,10 +61,33 @@ describe("courses, lessons and media", () => {
     expect(tail.bytes).toEqual(video.slice(4000));
     const open = await rawGet(m.techSession.token, mediaPath, { Range: "bytes=4090-" });
     expect(open.bytes).toEqual(video.slice(4090));
-    // past the end: the whole file
-    const past = await rawGet(m.techSession.token, mediaPath, { Range: "bytes=5000-6000" });
-    expect(past.status).toBe(200);
-    expect(past.bytes.byteLength).toBe(4096);
+    // a range past the end, or a header that is not one byte range: 416 problem+json with the size
+    for (const bad of [
+      "bytes=5000-6000",
+      "bytes=4096-",
+      "bytes=-0",
+      "bytes=200-100",
+      "bytes=0-1,5-6",
+      "items=0-5",
+      "bytes=abc",
+      "bytes=-",
+    ]) {
+      const refused = await rawGet(m.techSession.token, mediaPath, { Range: bad });
+      expect(refused.status, bad).toBe(416);
+      expect(refused.headers.get("Content-Range"), bad).toBe("bytes */4096");
+      expect(refused.headers.get("Content-Type"), bad).toContain("application/problem+json");
+      expect(JSON.parse(new TextDecoder().decode(refused.bytes)), bad).toMatchObject({
+        status: 416,
+        code: "RANGE_NOT_SATISFIABLE",
+        size: 4096,
+      });
+    }
+    // the last byte alone is still a range; an end past the file is cut to it
+    const last = await rawGet(m.techSession.token, mediaPath, { Range: "bytes=4095-9999" });
+    expect(last.status).toBe(206);
+    expect(last.headers.get("Content-Range")).toBe("bytes 4095-4095/4096");
+    // someone who may not see the file learns nothing from a bad range
+    expect((await rawGet((await signIn()).token, mediaPath, { Range: "bytes=9999-" })).status).toBe(404);
 
     // a replacement deletes the old bytes
     await callBytes("PUT", mediaPath, { token: op.token, type: "video/mp4", bytes: mp4OfSize(100) });
@@ -141,6 +164,119 @@ describe("courses, lessons and media", () => {
     expectProblem(await call("PUT", `/v1/technician/training/courses/${course.id}/enrollment`, { token: bTechSession.token }), 404);
     expectProblem(await startAttempt(bTechSession, exam.id), 404);
     expect((await call("GET", `/v1/technician/training/courses/${course.id}`, { token: a.techSession.token })).status).toBe(200);
+  });
+});
+
+describe("lists and the audit of staff writes", () => {
+  /** Every page of a list asked `limit` at a time: the ids in order and how many pages it took. */
+  async function walk(token: string, path: string, limit: number) {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: Called = await call("GET", `${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`, { token });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(limit);
+      ids.push(...res.body.items.map((i: { id: string }) => i.id));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor);
+    return { ids, pages };
+  }
+
+  it("pages courses, banks, exams and a technician's lists by cursor, newest first", async () => {
+    const m = await merchantWorld();
+    const admin = m.merchantAdmin;
+    const courses: { id: string }[] = [];
+    for (const title of ["一", "二", "三"]) courses.push(await createCourse(admin, { title }));
+    const bankIds = [await bankOf(admin, 3), await bankOf(admin, 3), await bankOf(admin, 3)];
+    const exams: { id: string }[] = [];
+    for (const bankId of bankIds) exams.push(await createExam(admin, bankId));
+    const newestFirst = (xs: { id: string }[]) => xs.map((x) => x.id).reverse();
+
+    const first = await call("GET", "/v1/training/courses?limit=2", { token: admin.token });
+    expect(first.body.items.map((c: { title: string }) => c.title)).toEqual(["三", "二"]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await call("GET", `/v1/training/courses?limit=2&cursor=${first.body.nextCursor}`, { token: admin.token });
+    expect(second.body).toEqual({ items: [expect.objectContaining({ title: "一", lessonCount: 0 })], nextCursor: null });
+    expect(await walk(admin.token, "/v1/training/courses", 1)).toEqual({ ids: newestFirst(courses), pages: 3 });
+    expect((await walk(admin.token, "/v1/training/banks", 2)).ids).toEqual([...bankIds].reverse());
+    expect(await walk(admin.token, "/v1/training/exams", 3)).toEqual({ ids: newestFirst(exams), pages: 1 });
+    // the default page is 20; a bad cursor or limit is a clear 400
+    expect((await call("GET", "/v1/training/exams", { token: admin.token })).body.nextCursor).toBeNull();
+    expectProblem(await call("GET", "/v1/training/courses?cursor=%%%", { token: admin.token }), 400, "INVALID_CURSOR");
+    expectProblem(await call("GET", "/v1/training/banks?limit=0", { token: admin.token }), 400, "VALIDATION_FAILED");
+    expectProblem(await call("GET", "/v1/training/exams?limit=101", { token: admin.token }), 400, "VALIDATION_FAILED");
+
+    // the technician's lists (platform courses of other tests included): each item once, the merchant's in order
+    const tech = m.techSession.token;
+    const myCourses = await walk(tech, "/v1/technician/training/courses", 2);
+    expect(new Set(myCourses.ids).size).toBe(myCourses.ids.length);
+    expect(myCourses.ids.filter((id) => courses.some((c) => c.id === id))).toEqual(newestFirst(courses));
+    const attempt = await startAttempt(m.techSession, exams[0]!.id);
+    await submit(m.techSession, attempt.body.id, answerAll(attempt.body, 1));
+    const myExams = await walk(tech, "/v1/technician/training/exams", 1);
+    expect(myExams.ids.filter((id) => exams.some((e) => e.id === id))).toEqual(newestFirst(exams));
+    const oldest = await call("GET", `/v1/technician/training/exams?limit=100`, { token: tech });
+    expect(oldest.body.items.find((e: { id: string }) => e.id === exams[0]!.id)).toMatchObject({ attemptsUsed: 1 });
+    const certs = await walk(tech, "/v1/technician/training/certifications", 1);
+    expect(certs.ids).toHaveLength(1);
+  });
+
+  it("audits course, bank, exam and requirement writes with what changed", async () => {
+    const m = await merchantWorld({ technician: false });
+    const admin = m.merchantAdmin;
+    const course = await createCourse(admin, { title: "旧名", published: false });
+    await call("PATCH", `/v1/training/courses/${course.id}`, { token: admin.token, body: { title: "新名" } });
+    await call("PATCH", `/v1/training/courses/${course.id}`, { token: admin.token, body: { published: true } });
+    const lesson = await addLesson(admin, course.id);
+    await call("PATCH", `/v1/training/courses/${course.id}/lessons/${lesson.id}`, { token: admin.token, body: { body: "改" } });
+    const bankId = await bankOf(admin, 1);
+    const bank = await call("GET", `/v1/training/banks/${bankId}`, { token: admin.token });
+    await call("DELETE", `/v1/training/banks/${bankId}/questions/${bank.body.questions[0].id}`, { token: admin.token });
+    const exam = await createExam(admin, await bankOf(admin, 3), { published: false });
+    await call("PATCH", `/v1/training/exams/${exam.id}`, { token: admin.token, body: { passPercent: 80 } });
+    await call("PATCH", `/v1/training/exams/${exam.id}`, { token: admin.token, body: { published: true } });
+    // a refused write records nothing
+    expectProblem(await call("PATCH", `/v1/training/exams/${exam.id}`, { token: admin.token, body: { passPercent: 101 } }), 400);
+    const op = await operator();
+    expect(
+      (await call("PUT", `/v1/admin/training/skill-requirements/${m.w.skill}`, { token: op.token, body: { required: true } })).status,
+    ).toBe(200);
+    await call("PUT", `/v1/admin/training/skill-requirements/${m.w.skill}`, { token: op.token, body: { required: false } });
+
+    const entries = async (targetId: string) =>
+      (
+        await env.DB.prepare("SELECT actor_id, action, target_type, data FROM audit_log WHERE target_id = ? ORDER BY seq")
+          .bind(targetId)
+          .all<{ actor_id: string; action: string; target_type: string; data: string }>()
+      ).results.map((r) => ({ ...r, data: JSON.parse(r.data) }));
+    const ofCourse = await entries(course.id);
+    expect(ofCourse.map((e) => e.action)).toEqual([
+      "training.course.create",
+      "training.course.update",
+      "training.course.publish",
+      "training.course.lesson.add",
+      "training.course.lesson.update",
+    ]);
+    expect(ofCourse.every((e) => e.actor_id === admin.accountId && e.target_type === "training_course")).toBe(true);
+    expect(ofCourse[1]!.data).toEqual({ changes: { title: { from: "旧名", to: "新名" } } });
+    expect(ofCourse[2]!.data).toEqual({ changes: { published: { from: false, to: true } } });
+    expect(ofCourse[4]!.data).toEqual({ lessonId: lesson.id, fields: ["body"] });
+    expect((await entries(bankId)).map((e) => e.action)).toEqual([
+      "training.bank.create",
+      "training.bank.question.add",
+      "training.bank.question.remove",
+    ]);
+    const ofExam = await entries(exam.id);
+    expect(ofExam.map((e) => e.action)).toEqual(["training.exam.create", "training.exam.update", "training.exam.publish"]);
+    expect(ofExam[0]!.data).toMatchObject({ merchantId: m.merchantId, passPercent: 60, published: false });
+    expect(ofExam[1]!.data).toEqual({ changes: { passPercent: { from: 60, to: 80 } } });
+    const ofSkill = (await entries(m.w.skill)).filter((e) => e.action.startsWith("training."));
+    expect(ofSkill.map((e) => [e.action, e.actor_id])).toEqual([
+      ["training.skill_requirement.set", op.accountId],
+      ["training.skill_requirement.clear", op.accountId],
+    ]);
   });
 });
 

@@ -63,6 +63,55 @@ export function creditFactStatements(db: Db, f: CreditFactRow, guard?: Guard): D
   return [insert, update];
 }
 
+/** How a review's visibility changes are kept apart on the history: `<reviewId>#<n>`, n counting from 1. */
+export const REVIEW_VISIBILITY_SOURCES = { hidden: "review_hidden", shown: "review_shown" } as const;
+
+/**
+ * The statements that take a review's rating fact back out of the score when it is hidden, or put
+ * it back when it is shown again, for the batch right after the review's own change. The points are
+ * the opposite (hidden) or the same (shown) of what the rating fact moved. Guarded on the state the
+ * batch leaves and on the history itself: a hide writes its reversal only while every earlier
+ * reversal was restored (as many `review_hidden` as `review_shown` lines), a show only while one
+ * reversal is outstanding, so repeats and two requests at once (D1 runs each batch as a transaction)
+ * write one line per change; a review whose rating never counted (no rating fact) writes nothing.
+ */
+export function reviewVisibilityStatements(
+  db: Db,
+  v: { eventId: string; reviewId: string; hidden: boolean; reasonCode: string; actorId: string | null; now: number },
+): D1PreparedStatement[] {
+  const prefix = `${v.reviewId}#`;
+  const count = (type: string) =>
+    `(SELECT COUNT(*) FROM technician_credit_events WHERE source_type = '${type}' AND substr(source_id, 1, length(?3)) = ?3)`;
+  const hiddenCount = count(REVIEW_VISIBILITY_SOURCES.hidden);
+  const shownCount = count(REVIEW_VISIBILITY_SOURCES.shown);
+  const next = `MAX(0, MIN(1000, t.credit_score ${v.hidden ? "-" : "+"} o.points))`;
+  const insert = db.$client
+    .prepare(
+      `INSERT INTO technician_credit_events (id, technician_id, kind, points, source_type, source_id, reason_code, score_after, actor_id, created_at)
+       SELECT ?1, t.id, 'rating', ${next} - t.credit_score, ?4, ?3 || (${v.hidden ? hiddenCount : shownCount} + 1), ?5, ${next}, ?6, ?7
+       FROM technician_credit_events o JOIN technicians t ON t.id = o.technician_id
+       WHERE o.source_type = 'review' AND o.source_id = ?2 AND o.kind = 'rating'
+         AND EXISTS (SELECT 1 FROM reviews WHERE id = ?2 AND hidden_at IS ${v.hidden ? "NOT NULL" : "NULL"})
+         AND ${hiddenCount} = ${shownCount}${v.hidden ? "" : " + 1"}
+       ON CONFLICT (source_type, source_id, kind) DO NOTHING`,
+    )
+    .bind(
+      v.eventId,
+      v.reviewId,
+      prefix,
+      v.hidden ? REVIEW_VISIBILITY_SOURCES.hidden : REVIEW_VISIBILITY_SOURCES.shown,
+      v.reasonCode,
+      v.actorId,
+      v.now,
+    );
+  const update = db.$client
+    .prepare(
+      "UPDATE technicians SET credit_score = (SELECT score_after FROM technician_credit_events WHERE id = ?1) WHERE id = (SELECT technician_id FROM technician_credit_events WHERE id = ?1)",
+    )
+    .bind(v.eventId);
+  return [insert, update];
+}
+
 /** Records one fact on its own; whether it counted (false: recorded before) and the score after. */
 export async function recordCreditFactRow(db: Db, f: CreditFactRow): Promise<{ recorded: boolean; score: number } | null> {
   const [insert, , read] = await db.$client.batch([

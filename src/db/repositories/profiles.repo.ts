@@ -2,11 +2,13 @@
  * Public technician profiles: the profile photo, the rating breakdown, completed jobs and the case
  * showcase (before/after photos of a completed visit, shown only with the customer's consent).
  */
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { chunked } from "../chunks";
 import type { Db } from "../client";
 import { orderPhotos, orders, skills, technicianCases, technicianProfilePhotos, technicians } from "../schema";
+import type { OutboxMessage } from "../../domain/outbox";
 import { REVIEWABLE } from "./reviews.repo";
+import { insertRow, outboxRow, runBatch } from "./statements";
 
 export type TechnicianRow = typeof technicians.$inferSelect;
 export type ProfilePhotoRow = typeof technicianProfilePhotos.$inferSelect;
@@ -130,8 +132,23 @@ export async function photoById(db: Db, photoId: string) {
 }
 
 /** Writes the case unless the order already has one; false when it does. */
-export async function insertCase(db: Db, row: CaseRow): Promise<boolean> {
-  const result = await db.insert(technicianCases).values(row).onConflictDoNothing({ target: technicianCases.orderId });
+/** Writes a case unless its order has one; `message` (the customer's consent request) only if it was written, in the same batch. */
+export async function insertCase(db: Db, row: CaseRow, message?: OutboxMessage): Promise<boolean> {
+  const [result] = await runBatch(db, [
+    insertRow(db, technicianCases, row, undefined, true),
+    ...(message
+      ? [outboxRow(db, message, row.createdAt, { sql: "EXISTS (SELECT 1 FROM technician_cases WHERE id = ?)", params: [row.id] })]
+      : []),
+  ]);
+  return (result?.meta.changes ?? 0) > 0;
+}
+
+/** Staff or the technician show a hidden case again; false when it was not hidden. */
+export async function showCaseGuarded(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .update(technicianCases)
+    .set({ hiddenAt: null, hiddenReason: null, updatedAt: now })
+    .where(and(eq(technicianCases.id, id), isNotNull(technicianCases.hiddenAt)));
   return result.meta.changes > 0;
 }
 

@@ -117,14 +117,33 @@ export async function listReviews(db: Db, f: ReviewFilter, limit: number) {
 }
 
 /** Hides a visible review and takes it out of the technician's rating, once. False when already hidden. */
-export async function hideReviewGuarded(db: Db, id: string, reason: string, now = Date.now()): Promise<boolean> {
+export async function hideReviewGuarded(
+  db: Db,
+  id: string,
+  reason: string,
+  now = Date.now(),
+  extra: D1PreparedStatement[] = [],
+): Promise<boolean> {
   const raw = db.$client;
-  const [hidden] = await raw.batch([
+  const [, hidden] = await raw.batch([
     // The rating first, while the review is still visible: the guard is that it is.
     ratingUpdate(raw, id, -1, `EXISTS (SELECT 1 FROM reviews WHERE id = ?1 AND hidden_at IS NULL)`, now),
     raw.prepare("UPDATE reviews SET hidden_at = ?1, hidden_reason = ?2 WHERE id = ?3 AND hidden_at IS NULL").bind(now, reason, id),
+    // What else the change is (the credit reversal), guarded on the state this batch leaves by its caller.
+    ...extra,
   ]);
   return (hidden?.meta.changes ?? 0) > 0;
+}
+
+/** Shows a hidden review again: back in public lists and in the rating (one batch with `extra`). False when it was not hidden. */
+export async function showReviewGuarded(db: Db, id: string, now = Date.now(), extra: D1PreparedStatement[] = []): Promise<boolean> {
+  const raw = db.$client;
+  const [, shown] = await raw.batch([
+    ratingUpdate(raw, id, 1, `EXISTS (SELECT 1 FROM reviews WHERE id = ?1 AND hidden_at IS NOT NULL)`, now),
+    raw.prepare("UPDATE reviews SET hidden_at = NULL, hidden_reason = NULL WHERE id = ?1 AND hidden_at IS NOT NULL").bind(id),
+    ...extra,
+  ]);
+  return (shown?.meta.changes ?? 0) > 0;
 }
 
 // ——— review photos ———
