@@ -310,6 +310,18 @@ export const ERRORS = {
     detail: { en: "This coupon has been used up (for you, or in all).", zh: "该优惠券已用完（您的使用次数或总数已满）。" },
   },
   COUPON_CODE_TAKEN: { status: 409, detail: { en: "A coupon with this code exists.", zh: "该优惠码已存在。" } },
+  // Packages and membership (src/membership)
+  PACKAGE_NOT_USABLE: {
+    status: 400,
+    detail: {
+      en: "This package cannot pay for this booking (not yours, not paid, expired, or for another service).",
+      zh: "该套餐不能用于此预约（不属于您、未付款、已过期或不适用于此服务）。",
+    },
+  },
+  PACKAGE_USED_UP: { status: 409, detail: { en: "This package has no visits or credit left.", zh: "该套餐已无剩余次数或额度。" } },
+  PACKAGE_NOT_PENDING: { status: 409, detail: { en: "This package is not waiting for payment.", zh: "该套餐不在待付款状态。" } },
+  PACKAGE_NOT_ACTIVE: { status: 409, detail: { en: "Only an active package can be refunded.", zh: "只有生效中的套餐可以退款。" } },
+  POINTS_NOT_ENOUGH: { status: 409, detail: { en: "You do not have enough points for this.", zh: "您的积分不足。" } },
   // Outbound webhooks
   WEBHOOK_URL_REFUSED: {
     status: 422,
@@ -701,6 +713,8 @@ const NOUNS_ZH: Record<string, string> = {
   Address: "地址",
   Booking: "预约",
   Category: "类目",
+  Package: "套餐",
+  "Package plan": "套餐方案",
   City: "城市",
   Merchant: "商户",
   "Merchant administrator": "商户管理员",

@@ -22,6 +22,7 @@ import { runDueDeletions, runExportBackstop, runRetention } from "./privacy";
 import { recalculateLevels } from "./credit";
 import { lapseCertifications } from "./training";
 import { runLifecycle } from "./technicians";
+import { earnPoints, runMembershipNightly } from "./membership";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -60,6 +61,13 @@ export async function runDaily(env: Env, now = Date.now()): Promise<void> {
   for (const [name, step] of [
     ["backup", () => runDailyBackup(env, now)],
     ["credit-levels", () => recalculateLevels(env, now)],
+    [
+      "membership",
+      async () => {
+        // Points past their expiry go, then every customer's level from the rolling year.
+        logger.info("membership.nightly", { ...(await runMembershipNightly(env, now)) });
+      },
+    ],
     ["privacy", () => runDailyPrivacy(env, now)],
   ] as const) {
     try {
@@ -111,6 +119,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       },
     ],
     ["reminders", () => writeDueReminders(env, now)],
+    [
+      "points",
+      async () => {
+        // Completed paid orders earn their points (each once).
+        const summary = await earnPoints(env, now);
+        if (summary.earned) logger.info("membership.points_earned", { ...summary });
+      },
+    ],
     [
       "certifications",
       async () => {

@@ -6,6 +6,7 @@ import { couponsRoutes } from "../coupons";
 import { creditRoutes } from "../credit";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
 import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRoutes, wechatRoutes } from "../identity";
+import { membershipRoutes } from "../membership";
 import { merchantsRoutes } from "../merchants";
 import { moneyRoutes, paymentsRoutes } from "../money";
 import { notificationsRoutes } from "../notifications";
@@ -53,6 +54,7 @@ export const routes = [
   conversationsRoutes,
   ticketsRoutes,
   couponsRoutes,
+  membershipRoutes,
   tasksRoutes,
   adminOrdersRoutes,
   auditRoutes,

@@ -15,6 +15,20 @@ export const QuoteRequest = z
     extras: z.array(z.string().min(1).max(32)).max(30).optional(),
     rush: z.boolean().optional(),
     couponCode: z.string().min(1).max(40).optional(),
+    packageId: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "Pay with one of my packages: the booking draws a visit (or the credit it needs)" }),
+    points: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .optional()
+      .openapi({ description: "Points to spend (at most the per-order cap is taken)" }),
+    memberBenefits: z.boolean().optional().openapi({ description: "Apply my level's benefits (discount, free rush fee)" }),
   })
   .strict()
   .openapi("QuoteRequest");
