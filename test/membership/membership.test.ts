@@ -12,7 +12,12 @@ import { call, expectProblem, signInWithRoles, type Session } from "../support/h
 import { payInFull } from "../support/payments";
 import { visitTo } from "../support/visit";
 import { merchantWorld, type MerchantWorld } from "../support/world";
-import { earnPoints, runMembershipNightly } from "../../src/membership";
+import fc from "fast-check";
+import { earnPoints, memberBooking, memberReleaseStatements, runMembershipNightly } from "../../src/membership";
+import { getDb } from "../../src/db/client";
+import { creditPointsStatements } from "../../src/db/repositories/membership.repo";
+import { insertRow, runBatch, type Guard } from "../../src/db/repositories/statements";
+import { outbox } from "../../src/db/schema";
 import { DEFAULT_SETTINGS } from "../../src/domain/membership";
 
 let mw: MerchantWorld;
@@ -303,5 +308,77 @@ describe("points and levels", () => {
       .first<{ s: number }>();
     expect(sum!.s).toBe(0);
     await call("PUT", "/v1/admin/membership/settings", { token: op.token, body: DEFAULT_SETTINGS });
+  });
+});
+
+type Op =
+  | { kind: "draw" }
+  | { kind: "return"; i: number }
+  | { kind: "spend"; points: number }
+  | { kind: "earn"; points: number }
+  | { kind: "take"; points: number };
+
+const ledgerOp: fc.Arbitrary<Op> = fc.oneof(
+  fc.constant({ kind: "draw" as const }),
+  fc.record({ kind: fc.constant("return" as const), i: fc.nat(20) }),
+  fc.record({ kind: fc.constant("spend" as const), points: fc.integer({ min: 1, max: 60 }) }),
+  fc.record({ kind: fc.constant("earn" as const), points: fc.integer({ min: 0, max: 40 }) }),
+  fc.record({ kind: fc.constant("take" as const), points: fc.integer({ min: -50, max: -1 }) }),
+);
+
+describe("the package and points ledgers under random concurrent sequences", () => {
+  it("stay balanced and never go below zero: draws, give-backs, spends, earnings and deductions racing in parallel", async () => {
+    const db = getDb(env);
+    const c = await newCustomer(mw.w.center);
+    const customerId = (await call("GET", "/v1/me", { token: c.session.token })).body.id as string;
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(ledgerOp, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (groups) => {
+        run += 1;
+        const pkg = await paidPackage(c, { units: 4, price: 40_003 });
+        const account = `acc_prop${run}_${crypto.randomUUID().slice(0, 8)}`;
+        const drawn: string[] = [];
+        // What a booking does: its order row is written only under the membership guard, and the draw
+        // and the spend only if it was (here a marker row stands in for the order).
+        const booking = (terms: Parameters<typeof memberBooking>[1], customer: string) => {
+          const orderId = `ord_prop_${crypto.randomUUID()}`;
+          const now = Date.now();
+          const won: Guard = { sql: "EXISTS (SELECT 1 FROM outbox WHERE id = ?)", params: [orderId] };
+          const m = memberBooking(db, terms, { orderId, customerId: customer, serviceId: mw.w.serviceId, currency: "CNY" }, won, now);
+          return { orderId, statements: [insertRow(db, outbox, { id: orderId, topic: "test.marker", payload: {} as never, createdAt: now }, m.guard), ...m.statements] };
+        };
+        const always: Guard = { sql: "1", params: [] };
+        for (const group of groups) {
+          await Promise.all(
+            group.map(async (o) => {
+              if (o.kind === "draw") {
+                const b = booking({ package: { id: pkg.id, merchantId: mw.merchantId, units: 1, amount: 10_000 } }, customerId);
+                const [marker] = await runBatch(db, b.statements);
+                if (marker?.meta.changes === 1) drawn.push(b.orderId);
+              } else if (o.kind === "return") {
+                const orderId = drawn[o.i % Math.max(1, drawn.length)];
+                if (orderId) await runBatch(db, memberReleaseStatements(db, orderId, always, Date.now()));
+              } else if (o.kind === "spend") {
+                await runBatch(db, booking({ points: o.points }, account).statements);
+              } else {
+                const ref = `${o.kind}:${crypto.randomUUID()}`;
+                await runBatch(db, creditPointsStatements(db, { accountId: account, kind: o.kind === "earn" ? "earn" : "adjust", points: o.points, orderId: null, ref }, Date.now()));
+              }
+            }),
+          );
+        }
+        const p = await expectPackageLedger(pkg.id);
+        const open = await env.DB.prepare("SELECT coalesce(sum(units), 0) AS u FROM package_entries WHERE package_id = ? AND kind = 'draw' AND released_at IS NULL")
+          .bind(pkg.id)
+          .first<{ u: number }>();
+        expect(p.units_left).toBe(4 - open!.u);
+        expect(p.deferred_left).toBe(10_000 * p.units_left);
+        const balance = await pointsOf(account);
+        const entries = await env.DB.prepare("SELECT coalesce(sum(delta), 0) AS s FROM points_entries WHERE account_id = ?").bind(account).first<{ s: number }>();
+        expect(balance).toBeGreaterThanOrEqual(0);
+        expect(entries!.s).toBe(balance);
+      }),
+      { numRuns: 12 },
+    );
   });
 });

@@ -293,12 +293,17 @@ export function creditPointsStatements(
            AND (? >= 0 OR EXISTS (SELECT 1 FROM points_accounts WHERE account_id = ? AND balance + ? >= 0))`,
       )
       .bind(id, e.accountId, e.kind, e.points, e.orderId, e.ref, now, e.ref, e.points, e.accountId, e.points),
-    raw
-      .prepare(
-        `INSERT INTO points_accounts (account_id, balance, updated_at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM points_entries WHERE id = ?)
-         ON CONFLICT (account_id) DO UPDATE SET balance = balance + excluded.balance, updated_at = excluded.updated_at`,
-      )
-      .bind(e.accountId, e.points, now, id),
+    // SQLite checks a row's CHECK before an upsert turns it into an update: a deduction is a plain update.
+    e.points >= 0
+      ? raw
+          .prepare(
+            `INSERT INTO points_accounts (account_id, balance, updated_at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM points_entries WHERE id = ?)
+             ON CONFLICT (account_id) DO UPDATE SET balance = balance + excluded.balance, updated_at = excluded.updated_at`,
+          )
+          .bind(e.accountId, e.points, now, id)
+      : raw
+          .prepare(`UPDATE points_accounts SET balance = balance + ?, updated_at = ? WHERE account_id = ? AND EXISTS (SELECT 1 FROM points_entries WHERE id = ?)`)
+          .bind(e.points, now, e.accountId, id),
   ];
 }
 
