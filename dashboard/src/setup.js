@@ -8,9 +8,11 @@ const SCREENS = {
   skills: [() => import("./skills.js"), "SkillsAndCategories"],
   technicians: [() => import("./technician-editor.js"), "TechnicianEditor"],
   coupons: [() => import("./coupons.js"), "Coupons"],
+  packages: [() => import("./packages.js"), "Packages"],
+  membership: [() => import("./packages.js"), "Membership"],
   training: [() => import("./training.js"), "Training"],
 };
-const PLATFORM_ONLY = new Set(["cities", "merchants", "skills", "coupons"]);
+const PLATFORM_ONLY = new Set(["cities", "merchants", "skills", "coupons", "membership"]);
 
 export function Setup({ tab }) {
   const { t, isPlatform } = useApp();

@@ -345,7 +345,13 @@ describe("the package and points ledgers under random concurrent sequences", () 
           const now = Date.now();
           const won: Guard = { sql: "EXISTS (SELECT 1 FROM outbox WHERE id = ?)", params: [orderId] };
           const m = memberBooking(db, terms, { orderId, customerId: customer, serviceId: mw.w.serviceId, currency: "CNY" }, won, now);
-          return { orderId, statements: [insertRow(db, outbox, { id: orderId, topic: "test.marker", payload: {} as never, createdAt: now }, m.guard), ...m.statements] };
+          return {
+            orderId,
+            statements: [
+              insertRow(db, outbox, { id: orderId, topic: "test.marker", payload: {} as never, createdAt: now }, m.guard),
+              ...m.statements,
+            ],
+          };
         };
         const always: Guard = { sql: "1", params: [] };
         for (const group of groups) {
@@ -362,19 +368,30 @@ describe("the package and points ledgers under random concurrent sequences", () 
                 await runBatch(db, booking({ points: o.points }, account).statements);
               } else {
                 const ref = `${o.kind}:${crypto.randomUUID()}`;
-                await runBatch(db, creditPointsStatements(db, { accountId: account, kind: o.kind === "earn" ? "earn" : "adjust", points: o.points, orderId: null, ref }, Date.now()));
+                await runBatch(
+                  db,
+                  creditPointsStatements(
+                    db,
+                    { accountId: account, kind: o.kind === "earn" ? "earn" : "adjust", points: o.points, orderId: null, ref },
+                    Date.now(),
+                  ),
+                );
               }
             }),
           );
         }
         const p = await expectPackageLedger(pkg.id);
-        const open = await env.DB.prepare("SELECT coalesce(sum(units), 0) AS u FROM package_entries WHERE package_id = ? AND kind = 'draw' AND released_at IS NULL")
+        const open = await env.DB.prepare(
+          "SELECT coalesce(sum(units), 0) AS u FROM package_entries WHERE package_id = ? AND kind = 'draw' AND released_at IS NULL",
+        )
           .bind(pkg.id)
           .first<{ u: number }>();
         expect(p.units_left).toBe(4 - open!.u);
         expect(p.deferred_left).toBe(10_000 * p.units_left);
         const balance = await pointsOf(account);
-        const entries = await env.DB.prepare("SELECT coalesce(sum(delta), 0) AS s FROM points_entries WHERE account_id = ?").bind(account).first<{ s: number }>();
+        const entries = await env.DB.prepare("SELECT coalesce(sum(delta), 0) AS s FROM points_entries WHERE account_id = ?")
+          .bind(account)
+          .first<{ s: number }>();
         expect(balance).toBeGreaterThanOrEqual(0);
         expect(entries!.s).toBe(balance);
       }),

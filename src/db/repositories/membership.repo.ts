@@ -302,7 +302,9 @@ export function creditPointsStatements(
           )
           .bind(e.accountId, e.points, now, id)
       : raw
-          .prepare(`UPDATE points_accounts SET balance = balance + ?, updated_at = ? WHERE account_id = ? AND EXISTS (SELECT 1 FROM points_entries WHERE id = ?)`)
+          .prepare(
+            `UPDATE points_accounts SET balance = balance + ?, updated_at = ? WHERE account_id = ? AND EXISTS (SELECT 1 FROM points_entries WHERE id = ?)`,
+          )
           .bind(e.points, now, e.accountId, id),
   ];
 }
