@@ -338,6 +338,18 @@ export const ERRORS = {
   REFERRAL_CODE_NOT_FOUND: { status: 404, detail: { en: "No such invitation code.", zh: "邀请码不存在。" } },
   REFERRAL_NOT_ALLOWED: { status: 409, detail: { en: "This invitation cannot be accepted: {why}", zh: "无法接受该邀请：{why}" } },
   SHARE_LINK_INVALID: { status: 404, detail: { en: "This shared link is not valid.", zh: "该分享链接无效。" } },
+  // Packages and membership (src/membership)
+  PACKAGE_NOT_USABLE: {
+    status: 400,
+    detail: {
+      en: "This package cannot pay for this booking (not yours, not paid, expired, or for another service).",
+      zh: "该套餐不能用于此预约（不属于您、未付款、已过期或不适用于此服务）。",
+    },
+  },
+  PACKAGE_USED_UP: { status: 409, detail: { en: "This package has no visits or credit left.", zh: "该套餐已无剩余次数或额度。" } },
+  PACKAGE_NOT_PENDING: { status: 409, detail: { en: "This package is not waiting for payment.", zh: "该套餐不在待付款状态。" } },
+  PACKAGE_NOT_ACTIVE: { status: 409, detail: { en: "Only an active package can be refunded.", zh: "只有生效中的套餐可以退款。" } },
+  POINTS_NOT_ENOUGH: { status: 409, detail: { en: "You do not have enough points for this.", zh: "您的积分不足。" } },
   // Outbound webhooks
   WEBHOOK_URL_REFUSED: {
     status: 422,
@@ -738,6 +750,8 @@ const NOUNS_ZH: Record<string, string> = {
   Address: "地址",
   Booking: "预约",
   Category: "类目",
+  Package: "套餐",
+  "Package plan": "套餐方案",
   City: "城市",
   Merchant: "商户",
   "Merchant administrator": "商户管理员",

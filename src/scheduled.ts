@@ -26,6 +26,7 @@ import { lapseCertifications } from "./training";
 import { runLifecycle } from "./technicians";
 import { runDueSeries } from "./series";
 import { decideReferrals, runCampaignRules } from "./coupons";
+import { earnPoints, runMembershipNightly } from "./membership";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -66,6 +67,13 @@ export async function runDaily(env: Env, now = Date.now()): Promise<void> {
     ["credit-levels", () => recalculateLevels(env, now)],
     // Campaign rules (new customer, win-back, birthday): coupons into the wallets of those eligible today.
     ["campaigns", () => runCampaignRules(env, now)],
+    [
+      "membership",
+      async () => {
+        // Points past their expiry go, then every customer's level from the rolling year.
+        logger.info("membership.nightly", { ...(await runMembershipNightly(env, now)) });
+      },
+    ],
     ["privacy", () => runDailyPrivacy(env, now)],
   ] as const) {
     try {
@@ -119,6 +127,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
     ["reminders", () => writeDueReminders(env, now)],
     // Referrals whose new customer completed a first order: both rewarded, or refused by the fraud guard.
     ["referrals", () => decideReferrals(env, now)],
+    [
+      "points",
+      async () => {
+        // Completed paid orders earn their points (each once).
+        const summary = await earnPoints(env, now);
+        if (summary.earned) logger.info("membership.points_earned", { ...summary });
+      },
+    ],
     [
       "certifications",
       async () => {

@@ -10,9 +10,11 @@ const SCREENS = {
   coupons: [() => import("./coupons.js"), "Coupons"],
   campaigns: [() => import("./campaigns.js"), "Campaigns"],
   wallet: [() => import("./campaigns.js"), "CouponWallet"],
+  packages: [() => import("./packages.js"), "Packages"],
+  membership: [() => import("./packages.js"), "Membership"],
   training: [() => import("./training.js"), "Training"],
 };
-const PLATFORM_ONLY = new Set(["cities", "merchants", "skills", "coupons", "wallet"]);
+const PLATFORM_ONLY = new Set(["cities", "merchants", "skills", "coupons", "wallet", "membership"]);
 
 export function Setup({ tab }) {
   const { t, isPlatform } = useApp();

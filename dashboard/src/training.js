@@ -6,7 +6,10 @@ import { api } from "./api.js";
 import { Form, num } from "./forms.js";
 import { html, useApp, useAsync, Badge, Drawer, ErrorNote, Loading, ListTable, Tabs, when } from "./ui.js";
 
-/** Every item of a paged training list (`?limit=100`, following `nextCursor`; at most 10 pages). */
+/**
+ * Every item of a paged training list (`?limit=100`, following `nextCursor`; at most 10 pages).
+ * @param {"/v1/training/courses" | "/v1/training/banks" | "/v1/training/exams"} path
+ */
 async function everyPage(path) {
   const items = [];
   let cursor = null;

@@ -6,7 +6,7 @@ import { isNull } from "drizzle-orm";
 import { TICKET_AUTHOR_TYPES, TICKET_CATEGORIES, TICKET_ENTRY_KINDS, TICKET_STATUSES } from "../domain/tickets";
 import type { OutboxMessage } from "../domain/outbox";
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Role } from "../domain/roles";
 import { DISABLE_REASONS } from "../domain/account-status";
 import type { CancellationPolicy, DispatchMode, Extra, PaymentOptions, PriceUnit } from "../domain/catalog";
@@ -2158,3 +2158,135 @@ export const seriesOccurrences = sqliteTable(
   },
   (t) => [uniqueIndex("series_occurrences_date_uq").on(t.seriesId, t.date), index("series_occurrences_status_idx").on(t.status, t.startAt)],
 );
+
+// ——— Packages (次卡 / 套餐) and membership (points, levels): src/membership ———
+
+/** A package a merchant (or the platform) sells: N visits of a service, or an amount of credit, at a price, valid for some days. */
+export const packagePlans = sqliteTable(
+  "package_plans",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id"),
+    /** The service its visits (or credit) are for. */
+    serviceId: text("service_id").notNull(),
+    kind: text("kind", { enum: ["visits", "credit"] }).notNull(),
+    /** Visits (`visits`) or 分 of credit (`credit`) it holds. */
+    units: integer("units").notNull(),
+    price: integer("price").notNull(),
+    currency: text("currency").notNull(),
+    validDays: integer("valid_days").notNull(),
+    /** What share of the unused value a refund gives back (the rest is earned). */
+    refundPercent: integer("refund_percent").notNull().default(100),
+    nameZh: text("name_zh").notNull(),
+    nameEn: text("name_en").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("package_plans_service_idx").on(t.serviceId, t.active)],
+);
+
+/**
+ * A package a customer bought: its balance (`unitsLeft`) and the money not yet earned
+ * (`deferredLeft`, the balance of ledger account deferred_revenue:<id>). Both never go below zero
+ * (CHECK), and every draw is a guarded update in the batch of the order it pays for.
+ */
+export const customerPackages = sqliteTable(
+  "customer_packages",
+  {
+    id: text("id").primaryKey(),
+    planId: text("plan_id")
+      .notNull()
+      .references(() => packagePlans.id),
+    customerId: text("customer_id").notNull(),
+    merchantId: text("merchant_id"),
+    serviceId: text("service_id").notNull(),
+    kind: text("kind", { enum: ["visits", "credit"] }).notNull(),
+    unitsTotal: integer("units_total").notNull(),
+    unitsLeft: integer("units_left").notNull(),
+    price: integer("price").notNull(),
+    currency: text("currency").notNull(),
+    deferredLeft: integer("deferred_left").notNull().default(0),
+    refundPercent: integer("refund_percent").notNull(),
+    status: text("status", { enum: ["pending_payment", "active", "refunded"] }).notNull(),
+    /** Counted from payment. */
+    validUntil: integer("valid_until"),
+    validDays: integer("valid_days").notNull(),
+    paidAt: integer("paid_at"),
+    paymentRef: text("payment_ref"),
+    refundedAt: integer("refunded_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("customer_packages_customer_idx").on(t.customerId, t.createdAt),
+    check("customer_packages_units_left_ck", sql`${t.unitsLeft} >= 0`),
+    check("customer_packages_deferred_left_ck", sql`${t.deferredLeft} >= 0`),
+  ],
+);
+
+/** A package's history: purchase, each draw by an order (given back when the order is cancelled), refund. */
+export const packageEntries = sqliteTable(
+  "package_entries",
+  {
+    id: text("id").primaryKey(),
+    packageId: text("package_id")
+      .notNull()
+      .references(() => customerPackages.id),
+    kind: text("kind", { enum: ["purchase", "draw", "refund"] }).notNull(),
+    orderId: text("order_id"),
+    /** Visits or 分 of credit taken (positive for a draw). */
+    units: integer("units").notNull(),
+    /** The deferred revenue it recognised (draw) or paid back (refund). */
+    amount: integer("amount").notNull(),
+    releasedAt: integer("released_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("package_entries_package_idx").on(t.packageId, t.createdAt), uniqueIndex("package_entries_order_uq").on(t.orderId)],
+);
+
+/** An account's points balance: never below zero (CHECK and guarded updates). */
+export const pointsAccounts = sqliteTable(
+  "points_accounts",
+  {
+    accountId: text("account_id").primaryKey(),
+    balance: integer("balance").notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check("points_accounts_balance_ck", sql`${t.balance} >= 0`)],
+);
+
+/** The points ledger: every change of a balance, with the order that caused it; the entries of an account sum to its balance. */
+export const pointsEntries = sqliteTable(
+  "points_entries",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    kind: text("kind", { enum: ["earn", "spend", "release", "expire", "adjust"] }).notNull(),
+    delta: integer("delta").notNull(),
+    orderId: text("order_id"),
+    /** Unique per (order, kind): an order earns once and spends once. */
+    ref: text("ref").notNull(),
+    releasedAt: integer("released_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("points_entries_account_idx").on(t.accountId, t.createdAt), uniqueIndex("points_entries_ref_uq").on(t.ref)],
+);
+
+/** Membership settings: one `global` row and optional rows per merchant (`merchant:<id>`, earn rate only). */
+export const membershipSettings = sqliteTable("membership_settings", {
+  scope: text("scope").primaryKey(),
+  settings: text("settings", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** Each customer's level as last recalculated (nightly), with what it was measured on. */
+export const memberLevels = sqliteTable("member_levels", {
+  accountId: text("account_id").primaryKey(),
+  level: text("level").notNull(),
+  spend: integer("spend").notNull(),
+  points: integer("points").notNull(),
+  computedAt: integer("computed_at").notNull(),
+});

@@ -22,6 +22,12 @@
  *   credit_penalty  Dr technician_payable:<t>            Cr penalty_revenue          (a deduction staff decided; the
  *                                                        balance may go below zero: it is offset against later earnings)
  *   credit_reversal the reward or penalty mirrored (an appeal against it was granted)
+ *   package_sale    Dr provider_clearing:<provider>      Cr deferred_revenue:<package>, package_revenue (the rounding
+ *                                                        remainder of a visits package, earned at once)
+ *   package_draw    Dr deferred_revenue:<package>        Cr package_revenue   (a visit or credit an order drew, earned)
+ *   package_return  the package_draw mirrored (the order was cancelled; written in SQL by packages.repo)
+ *   package_refund  Dr deferred_revenue:<package> (all of what is left)   Cr provider_clearing:<provider> (the refund),
+ *                                                        package_revenue (what the refund policy keeps)
  */
 import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
 
@@ -39,6 +45,8 @@ const TYPES: Record<LedgerAccountKind, AccountType> = {
   waiver_expense: "expense",
   reward_expense: "expense",
   penalty_revenue: "revenue",
+  deferred_revenue: "liability",
+  package_revenue: "revenue",
 };
 
 export interface Account {
@@ -359,6 +367,69 @@ export function creditDecisionTx(
     entries: [
       { account: account("technician_payable", d.technicianId), amount: sign * toTechnician },
       { account: other, amount: -sign * toTechnician },
+    ],
+  });
+}
+
+/** The facts of a customer's package the ledger names (src/domain/packages.ts holds its rules). */
+export interface PackageFacts {
+  id: string;
+  merchantId: string | null;
+  serviceId: string;
+  currency: string;
+}
+
+const packageHeader = (p: PackageFacts, orderId: string | null = null) => ({
+  orderId,
+  merchantId: p.merchantId,
+  serviceId: p.serviceId,
+  technicianId: null,
+  currency: p.currency,
+});
+
+/** A package paid: the money is owed to the customer as visits (deferred), except a rounding remainder earned at once. */
+export function packageSaleTx(p: PackageFacts, s: { ref: string; provider: string; price: number; deferred: number }): TxDraft {
+  return finish({
+    ...packageHeader(p),
+    kind: "package_sale",
+    ref: s.ref,
+    provider: s.provider,
+    memo: `package ${p.id} paid`,
+    entries: [
+      { account: account("provider_clearing", s.provider), amount: s.price },
+      { account: account("deferred_revenue", p.id), amount: -s.deferred },
+      { account: account("package_revenue"), amount: -(s.price - s.deferred) },
+    ],
+  });
+}
+
+/** An order drew a visit (or credit) of the package: its share of the deferred money is earned. */
+export function packageDrawTx(p: PackageFacts, orderId: string, amount: number): TxDraft {
+  return finish({
+    ...packageHeader(p, orderId),
+    kind: "package_draw",
+    ref: orderId,
+    provider: null,
+    memo: `order ${orderId} drew from package ${p.id}`,
+    entries: [
+      { account: account("deferred_revenue", p.id), amount },
+      { account: account("package_revenue"), amount: -amount },
+    ],
+  });
+}
+
+/** The unused rest of a package refunded by its policy: the refund goes back through the provider, the rest is earned. */
+export function packageRefundTx(p: PackageFacts, r: { ref: string; provider: string; deferredLeft: number; refund: number }): TxDraft {
+  return finish({
+    ...packageHeader(p),
+    kind: "package_refund",
+    ref: r.ref,
+    provider: r.provider,
+    memo: `package ${p.id} refunded`,
+    entries: [
+      { account: account("deferred_revenue", p.id), amount: r.deferredLeft },
+      { account: account("provider_clearing", r.provider), amount: -r.refund },
+      { account: account("package_revenue"), amount: -(r.deferredLeft - r.refund) },
     ],
   });
 }

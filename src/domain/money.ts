@@ -65,6 +65,8 @@ export const LEDGER_ACCOUNT_KINDS = [
   "waiver_expense",
   "reward_expense",
   "penalty_revenue",
+  "deferred_revenue",
+  "package_revenue",
 ] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
@@ -83,6 +85,10 @@ export const LEDGER_TX_KINDS = [
   "credit_reward",
   "credit_penalty",
   "credit_reversal",
+  "package_sale",
+  "package_draw",
+  "package_return",
+  "package_refund",
 ] as const;
 export type LedgerTxKind = (typeof LEDGER_TX_KINDS)[number];
 

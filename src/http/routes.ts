@@ -6,6 +6,7 @@ import { couponsRoutes, growthRoutes } from "../coupons";
 import { creditRoutes } from "../credit";
 import { availabilityRoutes, tasksRoutes } from "../dispatch";
 import { accountsAdminRoutes, addressesRoutes, authRoutes, bootstrapRoutes, meRoutes, wechatRoutes } from "../identity";
+import { membershipRoutes } from "../membership";
 import { merchantsRoutes } from "../merchants";
 import { moneyRoutes, paymentsRoutes } from "../money";
 import { notificationsRoutes } from "../notifications";
@@ -56,6 +57,7 @@ export const routes = [
   ticketsRoutes,
   couponsRoutes,
   growthRoutes,
+  membershipRoutes,
   tasksRoutes,
   adminOrdersRoutes,
   auditRoutes,

@@ -45,6 +45,7 @@ import { newIds } from "../lib/ids";
 import { Pii } from "../lib/pii";
 import { couponStillHasRoom, couponUsedUp } from "../coupons/coupons.service";
 import { couponOfQuote } from "../domain/coupons";
+import { memberBooking, memberRefusal } from "../membership";
 import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservation } from "../dispatch/dispatch.service";
 import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
@@ -238,11 +239,14 @@ async function termsOf(env: Env, customerId: string, input: PlaceOrderInput, quo
   if (!city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
 
   const options = service.paymentOptions;
-  const plan = input.rework
-    ? "after_service"
-    : (input.paymentPlan ?? (options.full ? "full" : options.depositPercent !== null ? "deposit" : "after_service"));
+  // Nothing to pay (a package or points cover it all): confirmed at once, like a rework visit.
+  const plan =
+    input.rework || quote.total === 0
+      ? "after_service"
+      : (input.paymentPlan ?? (options.full ? "full" : options.depositPercent !== null ? "deposit" : "after_service"));
   const allowed =
     input.rework !== undefined ||
+    quote.total === 0 ||
     (plan === "full" ? options.full : plan === "deposit" ? options.depositPercent !== null : options.afterService);
   if (!allowed) throw AppError.of("PAYMENT_PLAN_NOT_OFFERED", {}, { errors: [{ path: "body.paymentPlan", message: "not offered" }] });
   if (service.dispatchMode === "chosen" && !input.technicianId)
@@ -318,6 +322,13 @@ async function tryToPlace(
   let written: boolean;
   try {
     const coupon = quote.couponId ? couponOfQuote(quote) : null;
+    const member = memberBooking(
+      db,
+      quote.member,
+      { orderId: row.id, customerId: row.customerId, serviceId: row.serviceId, currency: row.currency },
+      won,
+      now,
+    );
     written = await insertOrder(db, row, steps, {
       guard: allOf(
         keyIsNew(keyed.accountId, keyed.key, keyed.requestHash, leaseMs(env), now),
@@ -325,12 +336,14 @@ async function tryToPlace(
         addressAsRead(terms.customerId, address.id, address.updatedAt),
         chosen ? technicianAsRead(chosen.profile.id, chosen.updatedAt) : undefined,
         coupon ? couponHasRoom(coupon.couponId, row.customerId, now, coupon.amount) : undefined,
+        member.guard,
         input.rework || input.series ? undefined : withinOpenOrderCap(env, row.customerId, terms.plan, now),
         input.rework ? undefined : noUnpaidBalance(row.customerId),
       ),
       extra: [
         ...(held.decision ? [decisionStatement(db, held.decision, won)] : []),
         ...(coupon ? redeemStatements(db, { ...coupon, orderId: row.id, customerId: row.customerId }, won, now) : []),
+        ...member.statements,
         // The key's record with the answer; when the answer is only known after the write (batched
         // dispatch), the order's id, and a retry gets the order as it is then.
         idempotencyRecord(db, { ...keyed, status: 201, body: await storable(env, view ?? { [PENDING]: row.id }) }, leaseMs(env), now, won),
@@ -358,6 +371,9 @@ async function tryToPlace(
     // The coupon ran out (for this customer, or in all) while the booking was on its way.
     if (quote.couponId && !(await couponStillHasRoom(env, quote.couponId, row.customerId, now, couponOfQuote(quote)?.amount)))
       throw couponUsedUp();
+    // The package or the points ran out while the booking was on its way.
+    const memberRefused = await memberRefusal(env, quote.member, row.customerId);
+    if (memberRefused) throw memberRefused;
     if (!input.series) await refuseOverOpenOrderCap(env, row.customerId, terms.plan, now);
     if (fresh) throw notFound("Service");
     forgetService(service.id);

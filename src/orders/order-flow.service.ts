@@ -16,6 +16,7 @@ import {
   type OutboxMessage,
 } from "../db/repositories/orders.repo";
 import { releaseStatements } from "../db/repositories/coupons.repo";
+import { memberReleaseStatements } from "../membership";
 import { orderWon, type Guard } from "../db/repositories/statements";
 import { BEFORE_DEPARTURE, canTransition, endsTracking, type ActorType, type OrderStatus } from "../domain/order-state";
 import { AppError } from "../errors";
@@ -94,6 +95,8 @@ export async function transition(
       ...(effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? []),
       // A cancelled order gives its coupon back.
       ...(to === "cancelled" ? releaseStatements(db, order.id, orderWon(order.id, eventId), now) : []),
+      // …and its package draw and points (src/membership).
+      ...(to === "cancelled" ? memberReleaseStatements(db, order.id, orderWon(order.id, eventId), now) : []),
     ],
   );
   if (!updated) throw concurrentChange();

@@ -19,6 +19,20 @@ export const QuoteRequest = z
       description:
         "Without `couponCode`: apply the coupon of my wallet (GET /v1/me/coupons) or of a running promotion that takes the most off, if any applies",
     }),
+    packageId: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "Pay with one of my packages: the booking draws a visit (or the credit it needs)" }),
+    points: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .optional()
+      .openapi({ description: "Points to spend (at most the per-order cap is taken)" }),
+    memberBenefits: z.boolean().optional().openapi({ description: "Apply my level's benefits (discount, free rush fee)" }),
   })
   .strict()
   .openapi("QuoteRequest");

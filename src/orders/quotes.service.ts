@@ -8,8 +8,9 @@ import { sign, verify } from "../lib/signed";
 import { jobMinutes } from "../dispatch/availability.service";
 import { couponForQuote } from "../coupons/wallet.service";
 import { cachedCityOfCell, cachedService } from "../catalog/reference.service";
+import { memberQuote, type MemberAsk, type MemberTerms } from "../membership";
 
-export interface QuoteInput extends LatLng {
+export interface QuoteInput extends LatLng, MemberAsk {
   serviceId: string;
   start: string;
   units?: number;
@@ -25,6 +26,8 @@ export interface QuotePayload {
   v: 1;
   /** The coupon whose (negative) line is among `lines`; the order redeems it. */
   couponId?: string;
+  /** The package draw and points its order takes (src/membership); their lines are among `lines`. */
+  member?: MemberTerms;
   serviceId: string;
   lat: number;
   lng: number;
@@ -98,9 +101,12 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
       amount: -coupon.discount,
     });
   }
+  const member = await memberQuote(env, customerId, input, { serviceId: service.id, merchantId: service.merchantId, lines });
+  lines.push(...member.lines);
   const payload: QuotePayload = {
     v: 1,
     couponId: coupon?.id,
+    member: member.terms,
     serviceId: service.id,
     lat: input.lat,
     lng: input.lng,

@@ -12,6 +12,7 @@
  */
 import type { Role } from "../../src/domain/roles";
 import { newId } from "../../src/lib/ids";
+import { DEFAULT_SETTINGS as DEFAULT_MEMBERSHIP } from "../../src/domain/membership";
 import { serviceBody } from "../support/catalog";
 import { call, callBytes, signIn, uniquePhone } from "../support/http";
 import { seriesBody, type Actor, type Objects } from "../support/matrix-world";
@@ -1453,6 +1454,77 @@ export const MATRIX: Record<string, MatrixEntry> = {
       path: `/v1/orders/${(await o.visit("completed")).id}/reorder`,
       body: { start: `${new Date(Date.now() + 29 * 86_400_000).toISOString().slice(0, 10)}T20:00:00+08:00`, paymentPlan: "after_service" },
     }),
+  },
+  // packages and membership (src/membership): side A's plan is merchant A's, side A's package customer A's
+  "GET /v1/package-plans": { roles: "signed-in", request: () => ({ path: "/v1/package-plans" }) },
+  "POST /v1/me/packages": { roles: CUSTOMER, request: async (o) => ({ path: "/v1/me/packages", body: { planId: await o.packagePlan() } }) },
+  "GET /v1/me/packages": {
+    roles: CUSTOMER,
+    request: () => ({ path: "/v1/me/packages" }),
+    shows: { to: ["customerA"], id: (o) => o.customerPackage() },
+  },
+  "GET /v1/me/packages/{id}": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    request: async (o) => ({ path: `/v1/me/packages/${await o.customerPackage()}` }),
+  },
+  "GET /v1/me/membership": { roles: CUSTOMER, request: () => ({ path: "/v1/me/membership" }) },
+  "POST /v1/admin/package-plans": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({
+      path: "/v1/admin/package-plans",
+      body: {
+        serviceId: o.m.w.serviceId,
+        kind: "credit",
+        units: 100_000,
+        price: 90_000,
+        validDays: 365,
+        nameZh: "储值卡",
+        nameEn: "Credit",
+      },
+    }),
+  },
+  "GET /v1/admin/package-plans": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/package-plans" }),
+    shows: { to: STAFF_A, id: (o) => o.packagePlan() },
+  },
+  "PATCH /v1/admin/package-plans/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/package-plans/${await o.packagePlan()}`, body: { nameEn: "Five visits" } }),
+  },
+  "GET /v1/admin/packages": {
+    roles: STAFF,
+    request: () => ({ path: "/v1/admin/packages" }),
+    shows: { to: STAFF_A, id: (o) => o.customerPackage() },
+  },
+  "GET /v1/admin/packages/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/packages/${await o.customerPackage()}` }),
+  },
+  "POST /v1/admin/packages/{id}/payment": {
+    roles: PLATFORM,
+    fresh: true,
+    request: async (o) => ({
+      path: `/v1/admin/packages/${await o.customerPackage()}/payment`,
+      body: { provider: "cash", reference: "M-1" },
+    }),
+  },
+  "POST /v1/admin/packages/{id}/refund": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/packages/${await o.customerPackage()}/refund`, body: { reason: "matrix" } }),
+  },
+  "GET /v1/admin/membership/settings": { roles: PLATFORM, request: () => ({ path: "/v1/admin/membership/settings" }) },
+  "PUT /v1/admin/membership/settings": {
+    roles: PLATFORM,
+    request: () => ({ path: "/v1/admin/membership/settings", body: DEFAULT_MEMBERSHIP }),
+  },
+  "PUT /v1/admin/membership/merchant-rates/{id}": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/membership/merchant-rates/${o.m.merchantA}`, body: { earnPerYuan: null } }),
   },
   // outbound webhooks: merchant A's subscription and delivery reach merchant A's admin and the platform only
   "POST /v1/admin/webhook-subscriptions": {

@@ -512,6 +512,36 @@ export class Objects {
     });
   }
 
+  /** A package plan for merchant A's service (visits), made by merchant A's admin. */
+  packagePlan(): Promise<string> {
+    return this.once("packagePlan", async () => {
+      const res = await call("POST", "/v1/admin/package-plans", {
+        token: this.m.sessions.merchantA.token,
+        body: {
+          serviceId: this.m.w.serviceId,
+          kind: "visits",
+          units: 5,
+          price: 50_000,
+          validDays: 90,
+          nameZh: "五次卡",
+          nameEn: "5 visits",
+        },
+      });
+      return idOf(res);
+    });
+  }
+
+  /** Customer A's package on that plan, waiting for payment. */
+  customerPackage(): Promise<string> {
+    return this.once("customerPackage", async () => {
+      const res = await call("POST", "/v1/me/packages", {
+        token: this.m.customerA.session.token,
+        body: { planId: await this.packagePlan() },
+      });
+      return idOf(res);
+    });
+  }
+
   /**
    * A webhook subscription of merchant A, made by its admin and paused: replays of its deliveries answer
    * 409 and send nothing (the matrix and the fuzz replay them many times; there is no receiver).

@@ -1,0 +1,16 @@
+/**
+ * Packages (次卡 / 套餐) and membership (points, levels): plans, customers' packages and their draws,
+ * the points ledger, level benefits in quotes, the nightly recalculation.
+ * The area's public surface: its router (mounted by src/http/routes.ts) and what other areas may call.
+ */
+export { default as membershipRoutes } from "./membership.handlers";
+export {
+  memberQuote,
+  memberBooking,
+  memberRefusal,
+  memberReleaseStatements,
+  earnPoints,
+  runMembershipNightly,
+  type MemberAsk,
+  type MemberTerms,
+} from "./points.service";
