@@ -13,6 +13,8 @@ import { observabilityRoutes } from "../observability";
 import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
+import { growthRoutes } from "../reports";
+import { surveysRoutes } from "../surveys";
 import { privacyRoutes } from "../privacy";
 import { lifecycleRoutes, payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
@@ -50,6 +52,7 @@ export const routes = [
   visitRoutes,
   notificationsRoutes,
   reviewsRoutes,
+  surveysRoutes,
   conversationsRoutes,
   ticketsRoutes,
   couponsRoutes,
@@ -57,6 +60,7 @@ export const routes = [
   adminOrdersRoutes,
   auditRoutes,
   dashboardRoutes,
+  growthRoutes,
   backupsRoutes,
   webhooksRoutes,
   privacyRoutes,
