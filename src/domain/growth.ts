@@ -105,7 +105,12 @@ export function cohorts(orders: readonly GrowthOrder[], timeZone: string, from: 
   const first = firstDates(orders, timeZone);
   const last = monthOf(to);
   const span = monthsBetween(monthOf(from), last);
-  const columns = ["cohort", "customers", ...Array.from({ length: span + 1 }, (_, k) => `m${k}`), ...Array.from({ length: span + 1 }, (_, k) => `r${k}`)];
+  const columns = [
+    "cohort",
+    "customers",
+    ...Array.from({ length: span + 1 }, (_, k) => `m${k}`),
+    ...Array.from({ length: span + 1 }, (_, k) => `r${k}`),
+  ];
   const months = Array.from({ length: span + 1 }, (_, k) => addMonths(monthOf(from), k));
   const members = new Map(months.map((m) => [m, new Set<string>()]));
   for (const [customer, date] of first) members.get(monthOf(date))?.add(customer);

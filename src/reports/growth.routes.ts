@@ -58,7 +58,11 @@ export const customerGrowth = createRoute({
   description: `Counts completed orders by the local date of the visit. A customer is new in the period of their first completed order (in the report's scope); active in a period with a completed order; returning when active but not new. \`totals\`: new, distinct active and repeat customers (two or more completed orders in the range), repeatRate = repeat ÷ active, and the revenue/cost lines named in \`lines\` (分). ${SCOPE_NOTE}`,
   security: bearer,
   middleware: [staff] as const,
-  request: { query: ScopedReportQuery.extend({ period: z.enum(["day", "week"]).default("day").openapi({ description: "week: ISO weeks, keyed by their Monday" }) }) },
+  request: {
+    query: ScopedReportQuery.extend({
+      period: z.enum(["day", "week"]).default("day").openapi({ description: "week: ISO weeks, keyed by their Monday" }),
+    }),
+  },
   responses: csvOrJson(GrowthReport),
 });
 

@@ -12,7 +12,11 @@ const platform = requireRole("operator", "admin");
 const Text = z.object({ zh: z.string().trim().min(1).max(200), en: z.string().trim().min(1).max(200) }).strict();
 const Option = z
   .object({
-    id: z.string().regex(/^[a-z0-9_-]{1,32}$/).optional().openapi({ description: "Stable id (default o1, o2, … by position)" }),
+    id: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,32}$/)
+      .optional()
+      .openapi({ description: "Stable id (default o1, o2, … by position)" }),
     zh: z.string().trim().min(1).max(100),
     en: z.string().trim().min(1).max(100),
   })

@@ -87,17 +87,18 @@ export async function addQuestion(env: Env, actor: Auth, input: QuestionInput) {
   };
   const db = getDb(env);
   await repo.insertQuestion(db, row);
-  await appendAudit(db, { actorId: actor.accountId, action: "survey.question_added", targetType: "survey_question", targetId: row.id, data: { kind: row.kind } });
+  await appendAudit(db, {
+    actorId: actor.accountId,
+    action: "survey.question_added",
+    targetType: "survey_question",
+    targetId: row.id,
+    data: { kind: row.kind },
+  });
   return questionView(row);
 }
 
 /** Edits a question's texts, options, order, whether it is required, or retires it (active: false); audited. */
-export async function editQuestion(
-  env: Env,
-  actor: Auth,
-  id: string,
-  patch: Partial<Omit<QuestionInput, "kind">> & { active?: boolean },
-) {
+export async function editQuestion(env: Env, actor: Auth, id: string, patch: Partial<Omit<QuestionInput, "kind">> & { active?: boolean }) {
   const db = getDb(env);
   const q = await repo.findQuestion(db, id);
   if (!q) throw notFound("Survey question");
@@ -108,7 +109,13 @@ export async function editQuestion(
   if (patch.position !== undefined) next.position = patch.position;
   if (patch.active !== undefined) next.active = patch.active;
   await repo.updateQuestion(db, id, next);
-  await appendAudit(db, { actorId: actor.accountId, action: "survey.question_changed", targetType: "survey_question", targetId: id, data: { fields: Object.keys(patch) } });
+  await appendAudit(db, {
+    actorId: actor.accountId,
+    action: "survey.question_changed",
+    targetType: "survey_question",
+    targetId: id,
+    data: { fields: Object.keys(patch) },
+  });
   return questionView({ ...q, ...next });
 }
 
@@ -237,7 +244,13 @@ export async function surveyAnswersReport(env: Env, actor: Auth, q: { city?: str
   const prompts = new Map(asked.map((x) => [x.id, x]));
   const rows = S.answerCounts(responses.flatMap((x) => x.answers)).flatMap((c): Record<string, string | number | null>[] => {
     const qn = prompts.get(c.questionId);
-    const base = { questionId: c.questionId, kind: c.kind, prompt: qn?.promptZh ?? c.questionId, answered: c.answered, meanRating: c.meanRating };
+    const base = {
+      questionId: c.questionId,
+      kind: c.kind,
+      prompt: qn?.promptZh ?? c.questionId,
+      answered: c.answered,
+      meanRating: c.meanRating,
+    };
     const values = Object.entries(c.counts);
     if (values.length === 0) return [{ ...base, answer: null, label: null, count: c.answered }];
     return values.map(([answer, count]) => ({

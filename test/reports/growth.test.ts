@@ -20,7 +20,9 @@ async function build() {
   const booker = await newCustomer(w.center);
   const template = await book(booker, await quote(w, booker, at(w, 2, "10:00")));
   expect(template.status).toBe(201);
-  const people = Object.fromEntries(await Promise.all(["A", "B", "C", "D", "E"].map(async (k) => [k, (await signIn()).accountId] as const)));
+  const people = Object.fromEntries(
+    await Promise.all(["A", "B", "C", "D", "E"].map(async (k) => [k, (await signIn()).accountId] as const)),
+  );
   const day = (date: string) => zonedToUtc(date, 600, w.timeZone);
   const history: [string, string, string?, string?][] = [
     ["A", "2025-01-06"],
@@ -117,7 +119,14 @@ describe("customer growth", () => {
       ["2025-06-02", 0, 0, null],
       ["2025-06-09", 0, 0, null],
     ]);
-    expect(empty.totals).toEqual({ newCustomers: 0, activeCustomers: 0, repeatCustomers: 0, repeatRate: null, completedOrders: 0, "revenue.orders": 0 });
+    expect(empty.totals).toEqual({
+      newCustomers: 0,
+      activeCustomers: 0,
+      repeatCustomers: 0,
+      repeatRate: null,
+      completedOrders: 0,
+      "revenue.orders": 0,
+    });
   });
 });
 
@@ -161,9 +170,13 @@ describe("cohort retention", () => {
       expect(lines[0]).toBe(json.columns.join(","));
       expect(lines).toHaveLength(json.rows.length + 1);
     }
-    const csv = await call("GET", `/v1/admin/reports/customer-growth?city=${w.cityId}&from=2025-01-06&to=2025-01-19&period=week&format=csv`, {
-      token: operator.token,
-    });
+    const csv = await call(
+      "GET",
+      `/v1/admin/reports/customer-growth?city=${w.cityId}&from=2025-01-06&to=2025-01-19&period=week&format=csv`,
+      {
+        token: operator.token,
+      },
+    );
     expect((csv.body as string).split("\r\n")[1]).toBe('"2025-01-06","3","4","1","0.25"');
 
     const g = "/v1/admin/reports/customer-growth";

@@ -1430,13 +1430,19 @@ export const MATRIX: Record<string, MatrixEntry> = {
   "GET /v1/admin/survey-questions": { roles: PLATFORM, request: () => ({ path: "/v1/admin/survey-questions" }) },
   "POST /v1/admin/survey-questions": {
     roles: PLATFORM,
-    request: () => ({ path: "/v1/admin/survey-questions", body: { kind: "rating", prompt: { zh: "准时吗？", en: "On time?" }, position: 999 } }),
+    request: () => ({
+      path: "/v1/admin/survey-questions",
+      body: { kind: "rating", prompt: { zh: "准时吗？", en: "On time?" }, position: 999 },
+    }),
   },
   "PATCH /v1/admin/survey-questions/{id}": {
     roles: PLATFORM,
     request: async (o) => ({ path: `/v1/admin/survey-questions/${await surveyQuestion(o)}`, body: { position: 998 } }),
   },
-  "GET /v1/admin/reports/survey": { roles: STAFF, request: (o) => ({ path: `/v1/admin/reports/survey?city=${o.m.w.cityId}&${reportDays()}` }) },
+  "GET /v1/admin/reports/survey": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/survey?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
   "GET /v1/admin/reports/survey-answers": { roles: STAFF, request: () => ({ path: `/v1/admin/reports/survey-answers?${reportDays()}` }) },
   "GET /v1/admin/reports/customer-growth": {
     roles: STAFF,

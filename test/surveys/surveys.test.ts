@@ -16,7 +16,14 @@ import { zonedToUtc } from "../../src/domain/zoned";
 async function build() {
   const { w, merchantId, merchantAdmin, tech, techSession } = await merchantWorld();
   const tech2 = await addTechnician(w, w.center, { merchantId });
-  const service2 = await insertService({ skills: [w.skill], cityId: w.cityId, leadTimeMinutes: 60, horizonDays: 14, durationMinutes: 60, merchantId });
+  const service2 = await insertService({
+    skills: [w.skill],
+    cityId: w.cityId,
+    leadTimeMinutes: 60,
+    horizonDays: 14,
+    durationMinutes: 60,
+    merchantId,
+  });
   const otherMerchant = await insertMerchant("Other");
   const operator = await signInWithRoles(["operator"]);
   const q = (body: unknown) => call("POST", "/v1/admin/survey-questions", { token: operator.token, body });
@@ -30,7 +37,12 @@ async function build() {
     ],
     position: 1,
   });
-  const rating = await q({ kind: "rating", prompt: { zh: "师傅准时吗？", en: "Was the technician on time?" }, required: true, position: 2 });
+  const rating = await q({
+    kind: "rating",
+    prompt: { zh: "师傅准时吗？", en: "Was the technician on time?" },
+    required: true,
+    position: 2,
+  });
   const text = await q({ kind: "text", prompt: { zh: "还有什么建议？", en: "Anything else?" }, position: 3 });
   for (const r of [choice, rating, text]) expect(r.status, JSON.stringify(r.body)).toBe(201);
   const visit = await visitTo(w, techSession, "completed", { start: at(w, 2, "10:00") });
@@ -74,8 +86,22 @@ describe("configuring the survey", () => {
     const before = list.body.items.length;
     const bad = [
       { kind: "choice", prompt: { zh: "一", en: "One" }, options: [{ zh: "只有一个", en: "Only one" }] },
-      { kind: "rating", prompt: { zh: "一", en: "One" }, options: [{ zh: "甲", en: "A" }, { zh: "乙", en: "B" }] },
-      { kind: "choice", prompt: { zh: "一", en: "One" }, options: [{ id: "a", zh: "甲", en: "A" }, { id: "a", zh: "乙", en: "B" }] },
+      {
+        kind: "rating",
+        prompt: { zh: "一", en: "One" },
+        options: [
+          { zh: "甲", en: "A" },
+          { zh: "乙", en: "B" },
+        ],
+      },
+      {
+        kind: "choice",
+        prompt: { zh: "一", en: "One" },
+        options: [
+          { id: "a", zh: "甲", en: "A" },
+          { id: "a", zh: "乙", en: "B" },
+        ],
+      },
       { kind: "text", prompt: { zh: "只有中文" } },
       { kind: "text", prompt: { zh: "一", en: "One" }, weight: 3 },
       { kind: "stars", prompt: { zh: "一", en: "One" } },
@@ -87,7 +113,10 @@ describe("configuring the survey", () => {
     expectProblem(await call("POST", "/v1/admin/survey-questions", { token: s.visit.customer.session.token, body: add }), 403);
 
     // a question added then retired: asked in between, not after
-    const extra = await call("POST", "/v1/admin/survey-questions", { token, body: { kind: "rating", prompt: { zh: "价格合理吗？", en: "Fair price?" }, position: 9 } });
+    const extra = await call("POST", "/v1/admin/survey-questions", {
+      token,
+      body: { kind: "rating", prompt: { zh: "价格合理吗？", en: "Fair price?" }, position: 9 },
+    });
     expect(extra.status).toBe(201);
     const asked = async () =>
       (await survey(s.visit.customer.session.token, s.visit.order.id)).body.questions.map((x: { id: string }) => x.id) as string[];
@@ -100,7 +129,15 @@ describe("configuring the survey", () => {
     expect(edited.body).toMatchObject({ prompt: { zh: "价格公道吗？", en: "Was the price fair?" }, active: false });
     expect(await asked()).toEqual([s.ids.choice, s.ids.rating, s.ids.text]);
     expectProblem(
-      await call("PATCH", `/v1/admin/survey-questions/${extra.body.id}`, { token, body: { options: [{ zh: "甲", en: "A" }, { zh: "乙", en: "B" }] } }),
+      await call("PATCH", `/v1/admin/survey-questions/${extra.body.id}`, {
+        token,
+        body: {
+          options: [
+            { zh: "甲", en: "A" },
+            { zh: "乙", en: "B" },
+          ],
+        },
+      }),
       400,
       "VALIDATION_FAILED",
     );
@@ -114,7 +151,10 @@ describe("answering the survey", () => {
     const customer = s.visit.customer.session;
     const inbox = await waitFor(
       () => call("GET", "/v1/me/notifications", { token: customer.token }),
-      (r) => r.body.items.some((n: { kind: string; data: { orderId?: string } }) => n.kind === "survey.invite" && n.data.orderId === s.visit.order.id),
+      (r) =>
+        r.body.items.some(
+          (n: { kind: string; data: { orderId?: string } }) => n.kind === "survey.invite" && n.data.orderId === s.visit.order.id,
+        ),
       15_000,
     );
     const invite = inbox.body.items.find((n: { kind: string }) => n.kind === "survey.invite");
@@ -150,7 +190,9 @@ describe("answering the survey", () => {
     expect(review.status).toBe(404);
 
     const raced = await completedCopy(s);
-    const both = await Promise.all([0, 1].map(() => answer(customer.token, raced, { nps: 7, answers: [{ questionId: s.ids.rating, value: 3 }] })));
+    const both = await Promise.all(
+      [0, 1].map(() => answer(customer.token, raced, { nps: 7, answers: [{ questionId: s.ids.rating, value: 3 }] })),
+    );
     expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
     expect(await stored(raced)).toBe(1);
   });
@@ -210,7 +252,11 @@ describe("answering the survey", () => {
       const res = await answer(token, order, body);
       expectProblem(res, 400, "VALIDATION_FAILED");
       expect(res.headers.get("Content-Type")).toContain("application/problem+json");
-      if (path) expect(res.body.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toContain(path);
+      if (path)
+        expect(
+          res.body.errors.map((e: { path: string }) => e.path),
+          JSON.stringify(body),
+        ).toContain(path);
     }
     expect(await stored(order)).toBe(0);
     expect((await answer(token, order, { nps: 8, answers: [ok] })).status).toBe(201);
@@ -223,7 +269,14 @@ describe("survey reports", () => {
     // A city of its own so the figures are exactly this dataset's.
     const { w, merchantId, merchantAdmin, tech, techSession } = await merchantWorld();
     const tech2 = await addTechnician(w, w.center, { merchantId });
-    const service2 = await insertService({ skills: [w.skill], cityId: w.cityId, leadTimeMinutes: 60, horizonDays: 14, durationMinutes: 60, merchantId });
+    const service2 = await insertService({
+      skills: [w.skill],
+      cityId: w.cityId,
+      leadTimeMinutes: 60,
+      horizonDays: 14,
+      durationMinutes: 60,
+      merchantId,
+    });
     const visit = await visitTo(w, techSession, "completed", { start: at(w, 2, "10:00") });
     const token = visit.customer.session.token;
     const start = (days: number, hhmm: string) => zonedToUtc(localDay(w.timeZone, days), Number(hhmm.slice(0, 2)) * 60, w.timeZone);
@@ -232,7 +285,12 @@ describe("survey reports", () => {
     const o1 = await copy({ start_at: start(2, "11:00"), end_at: start(2, "13:00") });
     const o2 = await copy({ technician_id: tech2.id, service_id: service2, start_at: start(4, "10:00"), end_at: start(4, "11:00") });
     const o3 = await copy({ technician_id: tech2.id, start_at: start(4, "12:00"), end_at: start(4, "14:00") });
-    const o4 = await copy({ service_id: service2, merchant_id: base.otherMerchant, start_at: start(4, "14:00"), end_at: start(4, "15:00") });
+    const o4 = await copy({
+      service_id: service2,
+      merchant_id: base.otherMerchant,
+      start_at: start(4, "14:00"),
+      end_at: start(4, "15:00"),
+    });
     const o5 = await copy({ start_at: start(5, "10:00"), end_at: start(5, "12:00") });
     const rate = (v: number, choice?: string) => [
       { questionId: base.ids.rating, value: v },
@@ -269,7 +327,9 @@ describe("survey reports", () => {
       [localDay(w.timeZone, 6), 0, null],
     ]);
     const byTech = await report(`${range}&by=technician`);
-    expect(byTech.rows.map((r: Record<string, unknown>) => [r.key, r.label, r.responses, r.promoters, r.passives, r.detractors, r.nps])).toEqual([
+    expect(
+      byTech.rows.map((r: Record<string, unknown>) => [r.key, r.label, r.responses, r.promoters, r.passives, r.detractors, r.nps]),
+    ).toEqual([
       [tech.id, expect.stringMatching(/^Tech /), 4, 2, 1, 1, 25],
       [tech2.id, expect.stringMatching(/^Tech /), 2, 1, 0, 1, 0],
     ]);
@@ -292,7 +352,13 @@ describe("survey reports", () => {
     expect(own.rows.map((r: Record<string, unknown>) => [r.key, r.responses, r.nps])).toEqual([[merchantId, 5, 40]]);
     expect(own.totals).toMatchObject({ responses: 5, nps: 40 });
     const stranger = await signInWithRoles(["merchant_admin"], await insertMerchant("Nobody"));
-    expect((await report(`${range}&by=day`, stranger)).totals).toEqual({ responses: 0, promoters: 0, passives: 0, detractors: 0, nps: null });
+    expect((await report(`${range}&by=day`, stranger)).totals).toEqual({
+      responses: 0,
+      promoters: 0,
+      passives: 0,
+      detractors: 0,
+      nps: null,
+    });
 
     // an empty period: zero counts and no score
     const empty = await report(`city=${w.cityId}&from=${localDay(w.timeZone, 8)}&to=${localDay(w.timeZone, 9)}&by=day`);
@@ -325,7 +391,11 @@ describe("survey reports", () => {
     expect(lines[0]).toBe("key,label,responses,promoters,passives,detractors,nps");
     expect(lines[1]).toBe(`"${tech.id}","${byTech.rows[0].label}","4","2","1","1","25"`);
 
-    expectProblem(await call("GET", `/v1/admin/reports/survey?${range}&by=customer`, { token: base.operator.token }), 400, "VALIDATION_FAILED");
+    expectProblem(
+      await call("GET", `/v1/admin/reports/survey?${range}&by=customer`, { token: base.operator.token }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expectProblem(await call("GET", `/v1/admin/reports/survey?city=cty_nope`, { token: base.operator.token }), 404);
     expectProblem(await call("GET", `/v1/admin/reports/survey?${range}`, { token: (await signIn()).token }), 403);
   });
