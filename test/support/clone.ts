@@ -12,7 +12,7 @@ export async function cloneOrder(templateId: string, changes: Record<string, str
   columns ??= (await env.DB.prepare("SELECT name FROM pragma_table_info('orders')").all<{ name: string }>()).results.map((c) => c.name);
   clones += 1;
   const id = `ord_clone${Date.now().toString(36)}${String(clones).padStart(5, "0")}`;
-  const set = { ...changes, id };
+  const set: Record<string, string | number | null> = { ...changes, id };
   const binds: (string | number | null)[] = [];
   const values = columns.map((c) => {
     if (!(c in set)) return c;
