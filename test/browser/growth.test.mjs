@@ -1,3 +1,4 @@
+/* global document -- inside page functions, which run in the browser */
 // The growth and feedback screen in real Chromium against a real local Doorstep: an operator adds a
 // survey question (a bad one is refused with the field named, nothing added); a customer whose
 // visit was completed answers the survey through the API with the new question; the screen's NPS

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, signIn, signInWithRoles, type Session } from "../support/http";
-import { freshCenter, insertMerchant } from "../support/fixtures";
-import { addTechnician, insertService, localDay, merchantWorld, type World } from "../support/world";
+import { insertMerchant } from "../support/fixtures";
+import { addTechnician, insertService, localDay, merchantWorld } from "../support/world";
 import { at, newCustomer, waitFor } from "../support/booking";
 import { visitTo } from "../support/visit";
 import { cloneOrder } from "../support/clone";
