@@ -97,8 +97,7 @@ export function Growth() {
             return html`<p class="big">
                 NPS <span data-testid="survey-nps">${score(s.nps)}</span>
                 <span class="muted small" data-testid="survey-counts"
-                  >n=${s.responses} · ${t("g_promoters")} ${s.promoters} · ${t("g_passives")} ${s.passives} · ${t("g_detractors")}
-                  ${s.detractors}</span
+                  >${`n=${s.responses} · ${t("g_promoters")} ${s.promoters} · ${t("g_passives")} ${s.passives} · ${t("g_detractors")} ${s.detractors}`}</span
                 >
               </p>
               ${
