@@ -182,6 +182,8 @@ const fields = z.object({
   REVEAL_GRACE_MINUTES: int(60),
   // Days after completion a customer may review the visit.
   REVIEW_WINDOW_DAYS: int(14, 1),
+  // Days after completion a customer may answer the satisfaction survey (src/surveys).
+  SURVEY_WINDOW_DAYS: int(30, 1),
   // Conversations: hours an order's chat stays open after completion; days a chat is kept (then the
   // daily cron deletes it with its images); minutes staff have to answer a support message (the
   // inbox's SLA target); the words that flag a message to staff (comma-separated; empty: the default list).

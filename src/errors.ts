@@ -460,6 +460,12 @@ export const ERRORS = {
     status: 409,
     detail: { en: "Reviews are taken up to {days} days after the visit.", zh: "服务完成 {days} 天内可以评价。" },
   },
+  // Satisfaction surveys
+  SURVEY_ALREADY_ANSWERED: { status: 409, detail: { en: "This survey has been answered already.", zh: "该问卷已提交。" } },
+  SURVEY_WINDOW_CLOSED: {
+    status: 409,
+    detail: { en: "The survey can be answered up to {days} days after the visit.", zh: "服务完成 {days} 天内可以填写问卷。" },
+  },
   ALREADY_HIDDEN: { status: 409, detail: { en: "This review is hidden already.", zh: "该评价已隐藏。" } },
   REVIEW_NOT_HIDDEN: { status: 409, detail: { en: "This review is not hidden.", zh: "该评价未被隐藏。" } },
   // Conversations
@@ -756,6 +762,7 @@ const NOUNS_ZH: Record<string, string> = {
   Merchant: "商户",
   "Merchant administrator": "商户管理员",
   Order: "订单",
+  "Survey question": "问卷题目",
   Payment: "支付",
   Service: "服务",
   Series: "周期预约",

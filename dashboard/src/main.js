@@ -26,6 +26,7 @@ function lazy(load, name) {
 const Technicians = lazy(() => import("./technicians.js"), "Technicians");
 const Catalog = lazy(() => import("./catalog.js"), "Catalog");
 const Reports = lazy(() => import("./reports.js"), "Reports");
+const Growth = lazy(() => import("./growth.js"), "Growth");
 const DispatchSettings = lazy(() => import("./settings.js"), "DispatchSettings");
 const Money = lazy(() => import("./money.js"), "Money");
 const DeadLetters = lazy(() => import("./notifications.js"), "DeadLetters");
@@ -183,6 +184,7 @@ function Shell({ session, t, lang, setLang }) {
     ["technicians", t("technicians")],
     ["catalog", t("catalog")],
     ["reports", t("reports")],
+    ["growth", t("growth")],
     ["settings", t("settings")],
     ["setup", t("setup")],
     ["money", t("money")],
@@ -228,37 +230,39 @@ function Shell({ session, t, lang, setLang }) {
                 ? html`<${Catalog} />`
                 : screen === "reports"
                   ? html`<${Reports} />`
-                  : screen === "settings"
-                    ? html`<${DispatchSettings} />`
-                    : screen === "setup"
-                      ? html`<${Setup} tab=${arg} />`
-                      : screen === "money"
-                        ? html`<${Money} tab=${arg} />`
-                        : screen === "lifecycle" && isPlatform
-                          ? html`<${Lifecycle} />`
-                          : screen === "inbox" && isPlatform
-                            ? html`<${Inbox} />`
-                            : screen === "tickets"
-                              ? html`<${Tickets} openId=${arg} />`
-                              : screen === "series"
-                                ? html`<${Series} />`
-                                : screen === "notifications" && isPlatform
-                                  ? html`<${DeadLetters} />`
-                                  : screen === "accounts" && isPlatform
-                                    ? html`<${Accounts} />`
-                                    : screen === "operations" && isPlatform
-                                      ? html`<${Operations} />`
-                                      : screen === "operate" && isPlatform
-                                        ? html`<${Operate} />`
-                                        : screen === "privacy" && isPlatform
-                                          ? html`<${Privacy} />`
-                                          : screen === "credit" && isPlatform
-                                            ? html`<${Credit} />`
-                                            : screen === "webhooks"
-                                              ? html`<${Webhooks} />`
-                                              : screen === "audit"
-                                                ? html`<${AuditLog} />`
-                                                : html`<${LiveMap} />`;
+                  : screen === "growth"
+                    ? html`<${Growth} />`
+                    : screen === "settings"
+                      ? html`<${DispatchSettings} />`
+                      : screen === "setup"
+                        ? html`<${Setup} tab=${arg} />`
+                        : screen === "money"
+                          ? html`<${Money} tab=${arg} />`
+                          : screen === "lifecycle" && isPlatform
+                            ? html`<${Lifecycle} />`
+                            : screen === "inbox" && isPlatform
+                              ? html`<${Inbox} />`
+                              : screen === "tickets"
+                                ? html`<${Tickets} openId=${arg} />`
+                                : screen === "series"
+                                  ? html`<${Series} />`
+                                  : screen === "notifications" && isPlatform
+                                    ? html`<${DeadLetters} />`
+                                    : screen === "accounts" && isPlatform
+                                      ? html`<${Accounts} />`
+                                      : screen === "operations" && isPlatform
+                                        ? html`<${Operations} />`
+                                        : screen === "operate" && isPlatform
+                                          ? html`<${Operate} />`
+                                          : screen === "privacy" && isPlatform
+                                            ? html`<${Privacy} />`
+                                            : screen === "credit" && isPlatform
+                                              ? html`<${Credit} />`
+                                              : screen === "webhooks"
+                                                ? html`<${Webhooks} />`
+                                                : screen === "audit"
+                                                  ? html`<${AuditLog} />`
+                                                  : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -2290,3 +2290,61 @@ export const memberLevels = sqliteTable("member_levels", {
   points: integer("points").notNull(),
   computedAt: integer("computed_at").notNull(),
 });
+
+/**
+ * The satisfaction survey's configured questions (src/surveys), asked after every completed order
+ * next to the NPS question. Operators add, edit and retire them; a retired question stays so that
+ * old answers keep their text. Texts in both languages.
+ */
+export const surveyQuestions = sqliteTable(
+  "survey_questions",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["choice", "rating", "text"] }).notNull(),
+    promptZh: text("prompt_zh").notNull(),
+    promptEn: text("prompt_en").notNull(),
+    /** The choices of a `choice` question (ids stable, texts in both languages); [] otherwise. */
+    options: text("options", { mode: "json" }).$type<{ id: string; zh: string; en: string }[]>().notNull(),
+    required: integer("required", { mode: "boolean" }).notNull().default(false),
+    /** Order in the survey (ascending). */
+    position: integer("position").notNull().default(0),
+    /** Retired questions are no longer asked; their answers stay. */
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("survey_questions_active_idx").on(t.active, t.position)],
+);
+
+/**
+ * One answered survey per completed order (unique on the order), by the order's customer: the NPS
+ * score 0–10 and the answers to the questions asked. Merchant, service, technician, city and the
+ * visit's start are copied from the order so the reports read one table.
+ */
+export const surveyResponses = sqliteTable(
+  "survey_responses",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    customerId: text("customer_id").notNull(),
+    cityId: text("city_id").notNull(),
+    merchantId: text("merchant_id"),
+    serviceId: text("service_id").notNull(),
+    technicianId: text("technician_id"),
+    /** The visit's start (reports place a response on the visit's local date, like the other reports). */
+    startAt: integer("start_at").notNull(),
+    nps: integer("nps").notNull(),
+    answers: text("answers", { mode: "json" })
+      .$type<{ questionId: string; kind: "choice" | "rating" | "text"; value: string | number }[]>()
+      .notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("survey_responses_order_uq").on(t.orderId),
+    index("survey_responses_city_start_idx").on(t.cityId, t.startAt),
+    index("survey_responses_merchant_start_idx").on(t.merchantId, t.startAt),
+  ],
+);

@@ -98,6 +98,20 @@ function orderStatusNotices(m: OutboxEnvelope): Notice[] {
   const milestone = CUSTOMER_STATUS[to];
   if (milestone && from !== to) out.push(notice("customer", `order.${to}`, milestone.title, milestone.body, milestone.channels, data));
 
+  // The satisfaction survey (src/surveys), separate from the review: its link rides in the data.
+  if (to === "completed" && from !== to) {
+    out.push(
+      notice(
+        "customer",
+        "survey.invite",
+        { zh: "邀请您参与满意度调查", en: "A short satisfaction survey" },
+        { zh: "用一分钟告诉我们您的体验，帮助我们改进服务。", en: "Tell us in a minute how it went, so we can do better." },
+        ["inapp"],
+        { ...data, link: `/v1/orders/${orderId}/survey` },
+      ),
+    );
+  }
+
   if (to === "cancelled") {
     out.push(
       notice(

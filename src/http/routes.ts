@@ -15,6 +15,8 @@ import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { seriesRoutes } from "../series";
+import { growthReportsRoutes } from "../reports";
+import { surveysRoutes } from "../surveys";
 import { privacyRoutes } from "../privacy";
 import { lifecycleRoutes, payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
@@ -53,6 +55,7 @@ export const routes = [
   visitRoutes,
   notificationsRoutes,
   reviewsRoutes,
+  surveysRoutes,
   conversationsRoutes,
   ticketsRoutes,
   couponsRoutes,
@@ -62,6 +65,7 @@ export const routes = [
   adminOrdersRoutes,
   auditRoutes,
   dashboardRoutes,
+  growthReportsRoutes,
   backupsRoutes,
   webhooksRoutes,
   privacyRoutes,

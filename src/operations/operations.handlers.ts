@@ -6,22 +6,13 @@ import { cityLive } from "./live.service";
 import * as reports from "../reports/reports.service";
 import { dispatchSettings } from "./settings.service";
 import { setDispatchWeights } from "../dispatch";
-import { toCsv } from "../domain/reports";
+import { reportAnswer } from "../reports/report-answer";
 import { createRouter, fileHeaders } from "../http/openapi";
 import * as docRoutes from "../technicians/documents.routes";
 import * as liveRoutes from "./live.routes";
 import * as reportRoutes from "../reports/reports.routes";
 import * as cellExportRoutes from "./cell-export.routes";
 import { cellExport, cellExportCsv } from "./cell-export.service";
-
-/** A report as JSON, or its rows as a CSV download with `format=csv`. */
-function reportAnswer(c: Context<AppEnv>, name: string, format: "json" | "csv", r: reports.Report) {
-  if (format === "json") return c.json(r, 200);
-  return c.body(toCsv(r.columns, r.rows), 200, {
-    "Content-Type": "text/csv; charset=utf-8",
-    "Content-Disposition": `attachment; filename="${name}-${r.cityId}-${r.from}-${r.to}.csv"`,
-  });
-}
 
 const upload = async (
   c: Context<AppEnv>,

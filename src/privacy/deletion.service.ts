@@ -231,6 +231,11 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
   }
   statements.push(
     s("UPDATE reviews SET text = NULL, photo_ids = '[]' WHERE customer_id = ?", accountId),
+    // Survey answers keep their scores for the reports; free texts (they may name a person) go.
+    s(
+      "UPDATE survey_responses SET answers = (SELECT json_group_array(json(value)) FROM json_each(survey_responses.answers) WHERE json_extract(value, '$.kind') != 'text') WHERE customer_id = ?",
+      accountId,
+    ),
     s("DELETE FROM order_photos WHERE kind = 'review' AND created_by = ?", accountId),
     ...chats.statements,
     ...tickets.statements,

@@ -147,6 +147,16 @@ export async function reviewsPart(env: Env, s: ExportSubject) {
   }));
 }
 
+/** The satisfaction surveys the customer answered (src/surveys). */
+export async function surveysPart(env: Env, s: ExportSubject) {
+  const rows = await rowsWhere<Row>(
+    getDb(env),
+    "SELECT id, order_id, nps, answers, created_at FROM survey_responses WHERE customer_id = ? ORDER BY created_at",
+    s.accountId,
+  );
+  return rows.map((r) => ({ id: r.id, orderId: r.order_id, nps: r.nps, answers: json(r.answers), createdAt: iso(r.created_at as number) }));
+}
+
 export async function paymentsPart(env: Env, s: ExportSubject) {
   const db = getDb(env);
   const [payments, refunds] = await Promise.all([

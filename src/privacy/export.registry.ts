@@ -15,6 +15,7 @@ import {
   paymentsPart,
   requestsPart,
   reviewsPart,
+  surveysPart,
   technicianPart,
   type ExportSubject,
 } from "./export.contributors";
@@ -36,6 +37,7 @@ export const EXPORT_CONTRIBUTORS: readonly ExportContributor[] = [
   { name: "addresses", collect: addressesPart },
   { name: "orders", collect: ordersPart },
   { name: "reviews", collect: reviewsPart },
+  { name: "surveys", collect: surveysPart },
   { name: "payments", collect: paymentsPart },
   { name: "notifications", collect: notificationsPart },
   { name: "technician", collect: technicianPart },

@@ -44,11 +44,9 @@ interface Range {
   days: string[];
 }
 
-async function rangeOf(env: Env, actor: Auth, q: ReportQuery): Promise<Range> {
-  const scope = merchantScope(actor);
-  const city = await findCity(getDb(env), q.city);
-  if (!city) throw notFound("City");
-  const to = q.to ?? localDate(Date.now(), city.timeZone);
+/** The checked dates of a report in a time zone: 400 INVALID_RANGE for a bad, reversed or too long range. */
+function datesOf(timeZone: string, q: { from?: string; to?: string }) {
+  const to = q.to ?? localDate(Date.now(), timeZone);
   const from = q.from ?? addDays(to, -27);
   const bad = (path: string, message: string) => AppError.of("INVALID_RANGE", {}, { errors: [{ path, message }] });
   if (parseDate(from) === null) throw bad("query.from", "not a real date (YYYY-MM-DD)");
@@ -56,15 +54,42 @@ async function rangeOf(env: Env, actor: Auth, q: ReportQuery): Promise<Range> {
   if (from > to) throw bad("query.from", "after `to`");
   const days = R.datesBetween(from, to);
   if (days.length > MAX_DAYS || addDays(from, MAX_DAYS) <= to) throw bad("query.from", `more than ${MAX_DAYS} days`);
-  return {
-    city,
-    scope,
-    from,
-    to,
-    days,
-    fromMs: zonedToUtc(from, 0, city.timeZone),
-    toMs: zonedToUtc(addDays(to, 1), 0, city.timeZone),
-  };
+  return { from, to, days, fromMs: zonedToUtc(from, 0, timeZone), toMs: zonedToUtc(addDays(to, 1), 0, timeZone) };
+}
+
+async function rangeOf(env: Env, actor: Auth, q: ReportQuery): Promise<Range> {
+  const scope = merchantScope(actor);
+  const city = await findCity(getDb(env), q.city);
+  if (!city) throw notFound("City");
+  return { city, scope, ...datesOf(city.timeZone, q) };
+}
+
+/** The time zone of reports over every city (operators): the platform's, Asia/Shanghai. */
+export const PLATFORM_TIME_ZONE = "Asia/Shanghai";
+
+/** A report's range over one city or, without `city`, all of them (dates in PLATFORM_TIME_ZONE). */
+export interface ScopedRange {
+  cityId: string | null;
+  timeZone: string;
+  /** The merchant_admin's merchant; undefined for the platform. */
+  scope: string | undefined;
+  from: string;
+  to: string;
+  fromMs: number;
+  toMs: number;
+  days: string[];
+}
+
+/**
+ * The range of a report that may span every city: a merchant_admin's covers its own merchant's
+ * orders; 404 for an unknown city; 400 INVALID_RANGE as for the other reports.
+ */
+export async function scopedRange(env: Env, actor: Auth, q: { city?: string; from?: string; to?: string }): Promise<ScopedRange> {
+  const scope = merchantScope(actor);
+  if (q.city === undefined) return { cityId: null, timeZone: PLATFORM_TIME_ZONE, scope, ...datesOf(PLATFORM_TIME_ZONE, q) };
+  const city = await findCity(getDb(env), q.city);
+  if (!city) throw notFound("City");
+  return { cityId: city.id, timeZone: city.timeZone, scope, ...datesOf(city.timeZone, q) };
 }
 
 const frame = (r: Range) => ({ cityId: r.city.id, timeZone: r.city.timeZone, from: r.from, to: r.to });

@@ -18,7 +18,8 @@ describe("notices for order status changes", () => {
     expect(kinds(status(null, "confirmed"))).toEqual(["customer:order.confirmed"]);
     expect(kinds(status("assigned", "accepted"))).toEqual(["customer:order.accepted"]);
     expect(kinds(status("accepted", "en_route"))).toEqual(["customer:order.en_route"]);
-    expect(kinds(status("in_service", "completed"))).toEqual(["customer:order.completed"]);
+    expect(kinds(status("in_service", "completed"))).toEqual(["customer:order.completed", "customer:survey.invite"]);
+    expect(status("in_service", "completed")[1]!.data).toMatchObject({ orderId: "ord_1", link: "/v1/orders/ord_1/survey" });
   });
 
   it("tells both sides when a job is taken off its technician, and the technician only if one had it", () => {

@@ -40,6 +40,23 @@ async function withWaitingDeletion(o: Objects, actor: Exclude<Actor, "anonymous"
   return token;
 }
 
+/** A survey question (free text, not required: other tests' surveys stay answerable), made once per run. */
+const surveyQuestions = new WeakMap<Objects, Promise<string>>();
+function surveyQuestion(o: Objects): Promise<string> {
+  if (!surveyQuestions.has(o))
+    surveyQuestions.set(
+      o,
+      (async () => {
+        const token = o.m.sessions.admin.token;
+        const body = { kind: "text", prompt: { zh: "还有什么建议？", en: "Anything else?" }, position: 999 };
+        const made = await call("POST", "/v1/admin/survey-questions", { token, body });
+        if (made.status !== 201) throw new Error(`survey question: ${made.status} ${JSON.stringify(made.body)}`);
+        return made.body.id as string;
+      })(),
+    );
+  return surveyQuestions.get(o)!;
+}
+
 export interface MatrixRequest {
   path: string;
   body?: unknown;
@@ -1021,6 +1038,18 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { ratings: { quality: 4, punctuality: 4, attitude: 4, value: 4 } },
     }),
   },
+  // the satisfaction survey: the order's customer only; answering changes the order's survey (fresh)
+  "GET /v1/orders/{id}/survey": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    request: async (o) => ({ path: `/v1/orders/${(await o.review()).orderId}/survey` }),
+  },
+  "POST /v1/orders/{id}/survey": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    fresh: true,
+    request: async (o) => ({ path: `/v1/orders/${(await o.review()).orderId}/survey`, body: { nps: 9, answers: [] } }),
+  },
   "GET /v1/orders/{id}/review": {
     roles: "signed-in",
     reach: PARTIES,
@@ -1665,6 +1694,29 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { scope: `service:${o.m.serviceB}`, takeRateBps: 2000, technicianShareBps: null },
     }),
   },
+  // satisfaction survey questions and reports; growth reports
+  "GET /v1/admin/survey-questions": { roles: PLATFORM, request: () => ({ path: "/v1/admin/survey-questions" }) },
+  "POST /v1/admin/survey-questions": {
+    roles: PLATFORM,
+    request: () => ({
+      path: "/v1/admin/survey-questions",
+      body: { kind: "rating", prompt: { zh: "准时吗？", en: "On time?" }, position: 999 },
+    }),
+  },
+  "PATCH /v1/admin/survey-questions/{id}": {
+    roles: PLATFORM,
+    request: async (o) => ({ path: `/v1/admin/survey-questions/${await surveyQuestion(o)}`, body: { position: 998 } }),
+  },
+  "GET /v1/admin/reports/survey": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/survey?city=${o.m.w.cityId}&${reportDays()}` }),
+  },
+  "GET /v1/admin/reports/survey-answers": { roles: STAFF, request: () => ({ path: `/v1/admin/reports/survey-answers?${reportDays()}` }) },
+  "GET /v1/admin/reports/customer-growth": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/reports/customer-growth?city=${o.m.w.cityId}&${reportDays()}&period=week` }),
+  },
+  "GET /v1/admin/reports/cohorts": { roles: STAFF, request: () => ({ path: `/v1/admin/reports/cohorts?${reportDays()}` }) },
   // operations reports
   "GET /v1/admin/reports/orders-by-hour": {
     roles: STAFF,

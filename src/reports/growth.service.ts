@@ -1,0 +1,75 @@
+/**
+ * Growth reports: new and active customers per day or week with the repeat rate, and monthly
+ * cohort retention. Over one city or every city (operators); a merchant_admin's cover its own
+ * merchant's orders. Each is a table (`columns` + `rows`) that also exports as CSV.
+ */
+import { getDb } from "../db/client";
+import * as G from "../domain/growth";
+import type { Localized } from "../lib/locale";
+import type { Auth } from "../env";
+import { completedOrdersBefore } from "./growth.repo";
+import { scopedRange, type ScopedRange } from "./reports.service";
+
+export interface GrowthQuery {
+  city?: string;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * A revenue or cost line of the growth summary (the `totals` of the customer-growth report, as
+ * `revenue.<key>` or `cost.<key>` in 分). EXTENSION POINT: packages (次卡/套餐) revenue, membership
+ * revenue and points cost, coupon campaign cost are built on other branches; each adds its source
+ * here (an `amount` over the same scope and range), and the dashboard lists every line it gets.
+ */
+export interface GrowthLineSource {
+  key: string;
+  kind: "revenue" | "cost";
+  label: Localized;
+  amount(env: Env, range: ScopedRange, completed: readonly { startAt: number; total: number }[]): Promise<number>;
+}
+
+/** The lines known today: the order value of completed visits in the range. */
+export const GROWTH_LINES: GrowthLineSource[] = [
+  {
+    key: "orders",
+    kind: "revenue",
+    label: { zh: "订单收入", en: "Order revenue" },
+    amount: (_env, r, completed) =>
+      Promise.resolve(completed.filter((o) => o.startAt >= r.fromMs && o.startAt < r.toMs).reduce((a, o) => a + o.total, 0)),
+  },
+];
+
+const frame = (r: ScopedRange) => ({ cityId: r.cityId, timeZone: r.timeZone, from: r.from, to: r.to });
+
+async function history(env: Env, r: ScopedRange) {
+  return completedOrdersBefore(getDb(env), { cityId: r.cityId, merchantId: r.scope, toMs: r.toMs });
+}
+
+/** New, active and returning customers per period, with the repeat rate and the growth lines in `totals`. */
+export async function customerGrowth(env: Env, actor: Auth, q: GrowthQuery & { period: G.GrowthPeriod }) {
+  const r = await scopedRange(env, actor, q);
+  const orders = await history(env, r);
+  const g = G.customerGrowth(orders, r.timeZone, r.from, r.to, q.period);
+  const totals: Record<string, number | null> = { ...g.totals };
+  for (const line of GROWTH_LINES) totals[`${line.kind}.${line.key}`] = await line.amount(env, r, orders);
+  return {
+    ...frame(r),
+    columns: ["period", "newCustomers", "activeCustomers", "returningCustomers", "returningRate"],
+    rows: g.items,
+    totals,
+    lines: GROWTH_LINES.map((l) => ({ key: `${l.kind}.${l.key}`, kind: l.kind, label: l.label })),
+  };
+}
+
+/** Monthly cohorts by first completed order × months since: counts (m0…) and shares (r0…). */
+export async function cohortRetention(env: Env, actor: Auth, q: GrowthQuery) {
+  const r = await scopedRange(env, actor, q);
+  const c = G.cohorts(await history(env, r), r.timeZone, r.from, r.to);
+  return {
+    ...frame(r),
+    columns: c.columns,
+    rows: c.rows,
+    totals: { cohorts: c.rows.length, customers: c.rows.reduce((a, x) => a + (x.customers as number), 0) },
+  };
+}
