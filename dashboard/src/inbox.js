@@ -1,3 +1,4 @@
+/* global WebSocket, clearTimeout -- the browser's */
 // The staff inbox: support conversations (unassigned, assigned, mine) with the SLA timer, claiming,
 // replies with canned answers, hand-off to another staff member, and the canned answers themselves.
 // Live: the inbox's WebSocket pushes every opening, message, claim and hand-off (never a text), and
@@ -39,13 +40,12 @@ function useInboxSocket(onEvent) {
           saved.current({ type: "connected" });
         };
         ws.onmessage = (e) => {
-          let m = null;
           try {
-            m = JSON.parse(e.data);
+            const m = JSON.parse(e.data);
+            if (m?.type === "inbox") saved.current(m);
           } catch {
-            return;
+            // not JSON: ignored
           }
-          if (m?.type === "inbox") saved.current(m);
         };
         ws.onclose = () => {
           setLive(false);
@@ -176,7 +176,9 @@ function ReasonForm({ id, onReason, onClaimed }) {
     >
       <h3>${t("inboxReasonTitle")}</h3>
       <p class="muted small">${t("inboxReasonHelp")}</p>
-      <label>${t("inboxReason")} <input name="readReason" maxlength="200" value=${draft} onInput=${(e) => setDraft(e.currentTarget.value)} /></label>
+      <label
+        >${t("inboxReason")} <input name="readReason" maxlength="200" value=${draft} onInput=${(e) => setDraft(e.currentTarget.value)}
+      /></label>
       <button type="submit" disabled=${!draft.trim()} data-testid="read-with-reason">${t("inboxRead")}</button>
     </form>
     <${ErrorNote} error=${error} />

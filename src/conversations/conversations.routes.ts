@@ -9,16 +9,10 @@ const { imageContent, photoBodyLimit } = photoRouteDefs;
 const platform = requireRole("operator", "admin");
 const tags = ["Conversations"];
 const ConversationParam = IdParam("id", "cnv_01JD3");
-const Reason = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .optional()
-  .openapi({
-    description:
-      "Operators and admins who are not one of the conversation's own people (an order's customer or technician; a support conversation's requester or the staff member holding it) must state why they read it (recorded in the audit log)",
-  });
+const Reason = z.string().trim().min(1).max(200).optional().openapi({
+  description:
+    "Operators and admins who are not one of the conversation's own people (an order's customer or technician; a support conversation's requester or the staff member holding it) must state why they read it (recorded in the audit log)",
+});
 
 const Participant = z.object({
   accountId: z.string(),

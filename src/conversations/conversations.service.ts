@@ -385,7 +385,11 @@ async function store(env: Env, w: Awaited<ReturnType<typeof writable>>, row: Mes
  * Tells the staff inbox's sockets that a support conversation changed (no text: see the header);
  * the staff accounts it reached. Best effort: a dashboard that missed it polls while its socket is closed.
  */
-async function toInbox(env: Env, event: Extract<InboxServerMessage, { type: "inbox" }>["event"], c: Pick<ConversationRow, "id" | "assigneeId">) {
+async function toInbox(
+  env: Env,
+  event: Extract<InboxServerMessage, { type: "inbox" }>["event"],
+  c: Pick<ConversationRow, "id" | "assigneeId">,
+) {
   const frame: InboxServerMessage = { type: "inbox", event, conversationId: c.id, assigneeId: c.assigneeId, at: Date.now() };
   try {
     return (await cellStub(env, INBOX_CELL).chatFanout(INBOX_TAG, JSON.stringify(frame))).online;

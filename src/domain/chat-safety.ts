@@ -66,7 +66,8 @@ const DIGITS: ReadonlyMap<string, string> = new Map(
  * slashes, brackets, plus signs, emoji (with their joiners, variation selectors and keycaps).
  * Commas and 、 are not among them: they separate lists of prices, not the digits of one number.
  */
-const SEPARATOR = /^(?:[\s\-‐‑‒–—―_.·•・/\\|+()（）［］[\]~～*#＊＃－．　]|\p{Extended_Pictographic}|\p{Emoji_Modifier}|[\u200d\ufe0f\u20e3])$/u;
+const SEPARATOR =
+  /^(?:[\s\-‐‑‒–—―_.·•・/\\|+()（）［］[\]~～*#＊＃－．\u3000]|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\u20e3)$/u;
 /** At most this many separator characters between two digits of one number (an emoji can take several). */
 const MAX_GAP = 8;
 

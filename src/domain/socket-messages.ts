@@ -177,7 +177,7 @@ export const SOCKET_PROTOCOLS = [
     path: "/v1/admin/conversations/live",
     ticket: "POST /v1/admin/conversations/live/ticket",
     about:
-      "Operators' and admins' socket on the support inbox (the dashboard keeps one open and polls only while it is closed). Held by the Durable Object `chat:support-inbox`. Every support conversation opened, every message stored, every claim and hand-off is pushed as an `inbox` event without the message's text. A staff member with this socket open counts as online for the conversations they hold (no push/SMS notice). Send `{\"type\":\"ping\"}` to keep it alive.",
+      'Operators\' and admins\' socket on the support inbox (the dashboard keeps one open and polls only while it is closed). Held by the Durable Object `chat:support-inbox`. Every support conversation opened, every message stored, every claim and hand-off is pushed as an `inbox` event without the message\'s text. A staff member with this socket open counts as online for the conversations they hold (no push/SMS notice). Send `{"type":"ping"}` to keep it alive.',
     client: ChatClientMessage,
     server: InboxServerMessage,
   },

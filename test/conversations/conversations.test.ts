@@ -369,7 +369,9 @@ describe("staff reading with a stated reason, the throttled offline notice and t
     );
   /** An image's answer: its bytes checked as PNG when 200, the problem otherwise. */
   const imageOf = async (s: Session, path: string) => {
-    const res = await exports.default.fetch(new Request(`http://doorstep.test${path}`, { headers: { Authorization: `Bearer ${s.token}` } }));
+    const res = await exports.default.fetch(
+      new Request(`http://doorstep.test${path}`, { headers: { Authorization: `Bearer ${s.token}` } }),
+    );
     if (res.status !== 200) return readAnswer(res);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(PNG);
     return { status: 200, headers: res.headers, body: null };
@@ -429,7 +431,9 @@ describe("staff reading with a stated reason, the throttled offline notice and t
     expect(await inboxOf(holder)).toMatchObject({ assigneeId: holder.accountId });
 
     // Handed off: the new holder reads freely, the former one needs a reason like anyone else.
-    expect((await call("POST", `/v1/admin/conversations/${id}/handoff`, { token: holder.token, body: { staffId: next.accountId } })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/admin/conversations/${id}/handoff`, { token: holder.token, body: { staffId: next.accountId } })).status,
+    ).toBe(200);
     for (const r of await Promise.all(reads(next))) expect(r.status).toBe(200);
     for (const r of await Promise.all(reads(holder))) expectProblem(r, 403, "REASON_REQUIRED");
     expect(await readAudits(id)).toHaveLength(3);
@@ -442,7 +446,9 @@ describe("staff reading with a stated reason, the throttled offline notice and t
     const noticesTo = async (accountId: string) => (await chatOutbox(conversation.id)).filter((n) => n.payload.customerId === accountId);
 
     // Five messages at once, then two more: the customer (no socket) gets one notice.
-    const burst = await Promise.all(["到了", "在楼下", "请开门", "电话 13812345678", "好的"].map((text) => send(techSession, conversation.id, { text })));
+    const burst = await Promise.all(
+      ["到了", "在楼下", "请开门", "电话 13812345678", "好的"].map((text) => send(techSession, conversation.id, { text })),
+    );
     expect(burst.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     for (const text of ["还在吗", "我等你"]) expect((await send(techSession, conversation.id, { text })).status).toBe(201);
     expect(await noticesTo(customer.session.accountId)).toHaveLength(1);

@@ -96,10 +96,7 @@ const SPELLINGS: Record<string, string[]> = {
 };
 const DIGIT_OF = new Map(Object.entries(SPELLINGS).flatMap(([d, cs]) => cs.map((c) => [c, d] as const)));
 /** The digits a reader sees in a text, whatever they are written with. */
-const readDigits = (s: string) =>
-  [...s]
-    .map((c) => DIGIT_OF.get(c) ?? "")
-    .join("");
+const readDigits = (s: string) => [...s].map((c) => DIGIT_OF.get(c) ?? "").join("");
 /** What people put between digits (nothing, spaces, dashes, dots, emoji with modifiers and joiners). */
 const gap = fc.constantFrom("", "", " ", "  ", "-", " - ", ".", "·", "—", "_", "📞", "😀", "👍🏻", "❤️", "👨‍👩‍👧", "/", "　");
 /** A number spelt one digit at a time: each digit in any of its spellings, any gap after it. */
