@@ -3045,7 +3045,7 @@ export interface paths {
         };
         /**
          * Messages the abuse word list flagged, newest first
-         * @description Reading an order conversation from here still needs a stated reason.
+         * @description Reading a flagged conversation one does not hold still needs a stated reason.
          */
         get: operations["listConversationFlags"];
         put?: never;

@@ -302,7 +302,7 @@ export const flags = createRoute({
   path: "/v1/admin/conversation-flags",
   tags,
   summary: "Messages the abuse word list flagged, newest first",
-  description: "Reading an order conversation from here still needs a stated reason.",
+  description: "Reading a flagged conversation one does not hold still needs a stated reason.",
   security: bearer,
   middleware: [platform] as const,
   request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },
