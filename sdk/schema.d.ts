@@ -3150,7 +3150,7 @@ export interface paths {
         };
         /**
          * A conversation with its participants and read receipts
-         * @description Participants; operators and admins for any support conversation; other operators and admins only with `reason` (403 REASON_REQUIRED without; audited).
+         * @description Its own people: an order's customer and technician; a support conversation's requester and the staff member holding it. Any other operator or admin (a support conversation unassigned, held by someone else, or handed off) only with `reason` (403 REASON_REQUIRED without; each read audited as `conversation.read`).
          */
         get: operations["getConversation"];
         put?: never;
@@ -3170,7 +3170,7 @@ export interface paths {
         };
         /**
          * A conversation's history, newest first (paged by cursor)
-         * @description Who may read it: as for the conversation (staff outside it need `reason`, audited).
+         * @description Who may read it: as for the conversation (staff not holding it need `reason`, audited).
          */
         get: operations["listConversationMessages"];
         put?: never;
@@ -3251,7 +3251,7 @@ export interface paths {
         };
         /**
          * Receive a conversation's new messages live: a WebSocket
-         * @description Upgrade to a WebSocket (Authorization header, or `?ticket=` from `POST /v1/conversations/{id}/live/ticket`). The conversation's cell sends `{"type":"message","message":{…ChatMessage}}` for every message stored from then on; send `{"type":"ping"}` to get `{"type":"pong"}`. Participants, and operators/admins on support conversations. See docs/websockets.md.
+         * @description Upgrade to a WebSocket (Authorization header, or `?ticket=` from `POST /v1/conversations/{id}/live/ticket`). The conversation's cell sends `{"type":"message","message":{…ChatMessage}}` for every message stored from then on; send `{"type":"ping"}` to get `{"type":"pong"}`. The conversation's own people only (a support conversation: its requester and the staff member holding it; other staff follow the inbox socket). See docs/websockets.md.
          */
         get: operations["openConversationLive"];
         put?: never;
@@ -3279,6 +3279,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/conversations/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the staff inbox live: a WebSocket
+         * @description Operators and admins (403 otherwise). Upgrade to a WebSocket (Authorization header, or `?ticket=` from `POST /v1/admin/conversations/live/ticket`). Every support conversation opened, message stored, claim and hand-off is pushed as `{"type":"inbox","event":"opened|message|claimed|handoff","conversationId","assigneeId","at"}` — never a message's text; reload the inbox over HTTP. Send `{"type":"ping"}` to get `{"type":"pong"}`. See docs/websockets.md.
+         */
+        get: operations["openSupportInboxLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/conversations/live/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A single-use ticket to open the staff inbox's socket from a browser */
+        post: operations["createSupportInboxTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/conversations": {
         parameters: {
             query?: never;
@@ -3288,7 +3325,7 @@ export interface paths {
         };
         /**
          * The staff inbox: support conversations, unassigned, assigned or mine, longest wait first
-         * @description Each with the SLA timer (`waitingSeconds` since the user's first unanswered message, `overdue` past CHAT_SLA_MINUTES) and the last message.
+         * @description Each with the SLA timer (`waitingSeconds` since the user's first unanswered message, `overdue` past CHAT_SLA_MINUTES) and, on the conversations the caller holds, the last message's text (`lastText`; null on the others, which need a stated reason to read). Live changes: the socket `GET /v1/admin/conversations/live`.
          */
         get: operations["listSupportInbox"];
         put?: never;
@@ -3345,7 +3382,7 @@ export interface paths {
         };
         /**
          * Messages the abuse word list flagged, newest first
-         * @description Reading an order conversation from here still needs a stated reason.
+         * @description Reading a flagged conversation one does not hold still needs a stated reason.
          */
         get: operations["listConversationFlags"];
         put?: never;
@@ -25178,7 +25215,7 @@ export interface operations {
     getConversation: {
         parameters: {
             query?: {
-                /** @description Staff who are not part of the conversation must state why they read it (recorded in the audit log) */
+                /** @description Operators and admins who are not one of the conversation's own people (an order's customer or technician; a support conversation's requester or the staff member holding it) must state why they read it (recorded in the audit log) */
                 reason?: string;
             };
             header?: never;
@@ -25252,7 +25289,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from nextCursor */
                 cursor?: string;
-                /** @description Staff who are not part of the conversation must state why they read it (recorded in the audit log) */
+                /** @description Operators and admins who are not one of the conversation's own people (an order's customer or technician; a support conversation's requester or the staff member holding it) must state why they read it (recorded in the audit log) */
                 reason?: string;
             };
             header?: never;
@@ -25545,7 +25582,7 @@ export interface operations {
     getConversationImage: {
         parameters: {
             query?: {
-                /** @description Staff who are not part of the conversation must state why they read it (recorded in the audit log) */
+                /** @description Operators and admins who are not one of the conversation's own people (an order's customer or technician; a support conversation's requester or the staff member holding it) must state why they read it (recorded in the audit log) */
                 reason?: string;
             };
             header?: never;
@@ -25845,6 +25882,146 @@ export interface operations {
             };
             /** @description Not found, or belongs to someone else */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openSupportInboxLive: {
+        parameters: {
+            query?: {
+                /** @description A ticket from the route's POST …/ticket (for browsers, which cannot send an Authorization header) */
+                ticket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching to WebSocket */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSupportInboxTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ticket */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocketTicket"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

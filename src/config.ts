@@ -186,11 +186,13 @@ const fields = z.object({
   SURVEY_WINDOW_DAYS: int(30, 1),
   // Conversations: hours an order's chat stays open after completion; days a chat is kept (then the
   // daily cron deletes it with its images); minutes staff have to answer a support message (the
-  // inbox's SLA target); the words that flag a message to staff (comma-separated; empty: the default list).
+  // inbox's SLA target); the words that flag a message to staff (comma-separated; empty: the default list);
+  // minutes between two offline notices (push/SMS) to one participant about one conversation (0: every message).
   CHAT_GRACE_HOURS: int(72),
   CHAT_RETENTION_DAYS: int(180, 1),
   CHAT_SLA_MINUTES: int(15, 1),
   CHAT_ABUSE_WORDS: list(),
+  CHAT_OFFLINE_NOTICE_MINUTES: int(10, 0),
   // Cell events: seconds before a failing event is retried, doubling up to 10 minutes.
   CELL_EVENTS_RETRY_SECONDS: int(10, 0),
   // Training exams: seconds after an attempt's deadline a submission is still graded (network slack).

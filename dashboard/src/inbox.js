@@ -1,8 +1,72 @@
+/* global WebSocket, clearTimeout -- the browser's */
 // The staff inbox: support conversations (unassigned, assigned, mine) with the SLA timer, claiming,
 // replies with canned answers, hand-off to another staff member, and the canned answers themselves.
-import { useState } from "preact/hooks";
+// Live: the inbox's WebSocket pushes every opening, message, claim and hand-off (never a text), and
+// the list reloads; it polls only while that socket is closed. Reading a conversation one does not
+// hold needs a stated reason (the server audits it), asked for here before anything is shown.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
-import { html, useApp, useAsync, useInterval, Action, ErrorNote, Loading, Tabs, when } from "./ui.js";
+import { html, useApp, useAsync, Action, ErrorNote, Loading, Tabs, when } from "./ui.js";
+
+/** Seconds between polls while the socket is closed (localStorage `doorstep.inboxPollSeconds` overrides). */
+const pollSeconds = () => Number(localStorage.getItem("doorstep.inboxPollSeconds")) || 15;
+
+/**
+ * The staff inbox's socket (a single-use ticket, then `?ticket=`): `onEvent` for every pushed change
+ * and once on every (re)connection, to catch up on what happened while it was closed. Reconnects
+ * after 5 s. True while open.
+ */
+function useInboxSocket(onEvent) {
+  const [live, setLive] = useState(false);
+  const saved = useRef(onEvent);
+  saved.current = onEvent;
+  useEffect(() => {
+    let ws = null;
+    let stopped = false;
+    let retry = null;
+    let ping = null;
+    const again = () => {
+      if (!stopped) retry = setTimeout(connect, 5_000);
+    };
+    async function connect() {
+      try {
+        const { ticket } = await api("/v1/admin/conversations/live/ticket", { method: "POST" });
+        if (stopped) return;
+        const scheme = location.protocol === "https:" ? "wss" : "ws";
+        ws = new WebSocket(`${scheme}://${location.host}/v1/admin/conversations/live?ticket=${encodeURIComponent(ticket)}`);
+        ws.onopen = () => {
+          setLive(true);
+          ping = setInterval(() => ws?.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), 30_000);
+          saved.current({ type: "connected" });
+        };
+        ws.onmessage = (e) => {
+          try {
+            const m = JSON.parse(e.data);
+            if (m?.type === "inbox") saved.current(m);
+          } catch {
+            // not JSON: ignored
+          }
+        };
+        ws.onclose = () => {
+          setLive(false);
+          clearInterval(ping);
+          ws = null;
+          again();
+        };
+      } catch {
+        again();
+      }
+    }
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      clearInterval(ping);
+      ws?.close();
+    };
+  }, []);
+  return live;
+}
 
 /** "12:05" style duration of a wait in seconds. */
 const waited = (s) => (s === null || s === undefined ? "–" : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`);
@@ -12,10 +76,23 @@ export function Inbox() {
   const [state, setState] = useState("unassigned");
   const [openId, setOpenId] = useState(null);
   const list = useAsync(() => api(`/v1/admin/conversations?state=${state}&limit=100`), [state]);
-  useInterval(() => list.reload(), 15_000);
-  return html`<section>
+  // Bumped when a pushed change concerns the open conversation: the thread reloads what it may.
+  const [changed, setChanged] = useState(0);
+  const openRef = useRef(openId);
+  openRef.current = openId;
+  const live = useInboxSocket((event) => {
+    list.reload();
+    if (event.type === "connected" || event.conversationId === openRef.current) setChanged((n) => n + 1);
+  });
+  useEffect(() => {
+    if (live) return undefined;
+    const id = setInterval(() => document.visibilityState === "visible" && list.reload(), pollSeconds() * 1000);
+    return () => clearInterval(id);
+  }, [live, list.reload]);
+  return html`<section data-live=${live ? "on" : "off"}>
     <h1>${t("inbox")}</h1>
     <p class="muted small">${t("inboxHelp")}</p>
+    <p class=${`small ${live ? "muted" : "error-text"}`} data-testid="inbox-live">${live ? t("inboxLiveOn") : t("inboxLiveOff")}</p>
     <${Tabs}
       tabs=${[
         ["unassigned", t("inboxUnassigned")],
@@ -67,16 +144,54 @@ export function Inbox() {
               </tbody>
             </table>`}<//
       >
-      ${openId && html`<${Thread} key=${openId} id=${openId} onChange=${() => list.reload()} />`}
+      ${openId && html`<${Thread} key=${openId} id=${openId} changed=${changed} onChange=${() => list.reload()} />`}
     </div>
     <${CannedAnswers} />
   </section>`;
 }
 
-function Thread({ id, onChange }) {
+/** Asks why the staff member reads a conversation they do not hold (the server audits it); claiming needs none. */
+function ReasonForm({ id, onReason, onClaimed }) {
+  const { t } = useApp();
+  const [draft, setDraft] = useState("");
+  const [error, setError] = useState(null);
+  const claim = async () => {
+    setError(null);
+    try {
+      await api(`/v1/admin/conversations/${id}/claim`, { method: "POST" });
+      onClaimed();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`<div class="thread" data-testid="thread">
+    <h2>${id}</h2>
+    <${Action} label=${t("inboxClaim")} run=${claim} testid="claim" />
+    <form
+      data-testid="reason-form"
+      onSubmit=${(e) => {
+        e.preventDefault();
+        if (draft.trim()) onReason(draft.trim());
+      }}
+    >
+      <h3>${t("inboxReasonTitle")}</h3>
+      <p class="muted small">${t("inboxReasonHelp")}</p>
+      <label
+        >${t("inboxReason")} <input name="readReason" maxlength="200" value=${draft} onInput=${(e) => setDraft(e.currentTarget.value)}
+      /></label>
+      <button type="submit" disabled=${!draft.trim()} data-testid="read-with-reason">${t("inboxRead")}</button>
+    </form>
+    <${ErrorNote} error=${error} />
+  </div>`;
+}
+
+function Thread({ id, changed, onChange }) {
   const { t, me } = useApp();
-  const conv = useAsync(() => api(`/v1/conversations/${id}`), [id]);
-  const msgs = useAsync(() => api(`/v1/conversations/${id}/messages?limit=50`), [id]);
+  // The stated reason, once given: sent with every read of this conversation (each read is audited).
+  const [reason, setReason] = useState(null);
+  const q = reason ? `reason=${encodeURIComponent(reason)}` : "";
+  const conv = useAsync(() => api(`/v1/conversations/${id}${q ? `?${q}` : ""}`), [id, q]);
+  const msgs = useAsync(() => api(`/v1/conversations/${id}/messages?limit=50${q ? `&${q}` : ""}`), [id, q]);
   const canned = useAsync(() => api("/v1/admin/canned-answers"), []);
   const [text, setText] = useState("");
   const [to, setTo] = useState("");
@@ -86,6 +201,19 @@ function Thread({ id, onChange }) {
     msgs.reload();
     onChange();
   };
+  // A pushed change: a thread read without a reason (mine, or the requester's own) follows it live;
+  // one read with a reason is not read again unasked (every read would be another audit entry).
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (!reason) {
+      conv.reload();
+      msgs.reload();
+    }
+  }, [changed]);
   const run = async (fn) => {
     setError(null);
     try {
@@ -95,13 +223,28 @@ function Thread({ id, onChange }) {
       setError(e);
     }
   };
+  if (conv.error?.code === "REASON_REQUIRED") {
+    return html`<${ReasonForm} id=${id} onReason=${setReason} onClaimed=${() => (reason ? setReason(null) : reload())} />`;
+  }
   return html`<${Loading} state=${conv}
     >${() => {
       const c = conv.data;
       const mine = c.assigneeId === me?.id;
       return html`<div class="thread" data-testid="thread">
         <h2>${c.id} ${c.orderId ? html`<span class="muted small">· ${c.orderId}</span>` : ""}</h2>
-        ${!c.assigneeId && html`<${Action} label=${t("inboxClaim")} run=${() => run(() => api(`/v1/admin/conversations/${id}/claim`, { method: "POST" }))} testid="claim" />`}
+        ${reason && html`<p class="muted small" data-testid="read-reason">${t("inboxReadingWithReason")} ${reason}</p>`}
+        ${
+          !c.assigneeId &&
+          html`<${Action}
+            label=${t("inboxClaim")}
+            run=${() =>
+              run(async () => {
+                await api(`/v1/admin/conversations/${id}/claim`, { method: "POST" });
+                setReason(null);
+              })}
+            testid="claim"
+          />`
+        }
         <${Loading} state=${msgs}
           >${() =>
             html`<ol class="messages" data-testid="messages">

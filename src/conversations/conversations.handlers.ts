@@ -26,6 +26,8 @@ export default createRouter()
   )
   .openapi(routes.live, async (c) => chat.openLive(c.env, c.req.raw, c.get("auth"), c.req.valid("param").id, c.req.valid("query").ticket))
   .openapi(routes.liveTicket, async (c) => c.json(await chat.liveTicket(c.env, authOf(c), c.req.valid("param").id), 201))
+  .openapi(routes.inboxLive, async (c) => chat.openInboxLive(c.env, c.req.raw, c.get("auth"), c.req.valid("query").ticket))
+  .openapi(routes.inboxLiveTicket, async (c) => c.json(await chat.inboxTicket(c.env, authOf(c)), 201))
   .openapi(routes.inbox, async (c) => c.json(await chat.inbox(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(routes.claim, async (c) => c.json(await chat.claim(c.env, authOf(c), c.req.valid("param").id), 200))
   .openapi(routes.handOff, async (c) =>

@@ -123,6 +123,25 @@ export async function writeNotices(db: Db, messages: OutboxMessage[], now: numbe
     );
 }
 
+/**
+ * The throttle of offline notices: of `accountIds`, those not sent a notice about the conversation
+ * since `since`, marked as sent one `now` in the same statement, so of a burst of messages (even
+ * at once) exactly one notice per window goes to each.
+ */
+export async function takeNoticeTurns(db: Db, conversationId: string, accountIds: string[], now: number, since: number) {
+  if (!accountIds.length) return [];
+  const marks = accountIds.map(() => "?").join(", ");
+  const res = await db.$client
+    .prepare(
+      `UPDATE conversation_participants SET last_notice_at = ?
+       WHERE conversation_id = ? AND account_id IN (${marks}) AND (last_notice_at IS NULL OR last_notice_at <= ?)
+       RETURNING account_id`,
+    )
+    .bind(now, conversationId, ...accountIds, since)
+    .all<{ account_id: string }>();
+  return res.results.map((r) => r.account_id);
+}
+
 export async function findMessage(db: Db, conversationId: string, id: string): Promise<MessageRow | undefined> {
   const [row] = await db
     .select()

@@ -9,13 +9,10 @@ const { imageContent, photoBodyLimit } = photoRouteDefs;
 const platform = requireRole("operator", "admin");
 const tags = ["Conversations"];
 const ConversationParam = IdParam("id", "cnv_01JD3");
-const Reason = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .optional()
-  .openapi({ description: "Staff who are not part of the conversation must state why they read it (recorded in the audit log)" });
+const Reason = z.string().trim().min(1).max(200).optional().openapi({
+  description:
+    "Operators and admins who are not one of the conversation's own people (an order's customer or technician; a support conversation's requester or the staff member holding it) must state why they read it (recorded in the audit log)",
+});
 
 const Participant = z.object({
   accountId: z.string(),
@@ -118,7 +115,7 @@ export const get = createRoute({
   tags,
   summary: "A conversation with its participants and read receipts",
   description:
-    "Participants; operators and admins for any support conversation; other operators and admins only with `reason` (403 REASON_REQUIRED without; audited).",
+    "Its own people: an order's customer and technician; a support conversation's requester and the staff member holding it. Any other operator or admin (a support conversation unassigned, held by someone else, or handed off) only with `reason` (403 REASON_REQUIRED without; each read audited as `conversation.read`).",
   security: bearer,
   middleware: [requireAuth] as const,
   request: { params: ConversationParam, query: z.object({ reason: Reason }) },
@@ -131,7 +128,7 @@ export const messages = createRoute({
   path: "/v1/conversations/{id}/messages",
   tags,
   summary: "A conversation's history, newest first (paged by cursor)",
-  description: "Who may read it: as for the conversation (staff outside it need `reason`, audited).",
+  description: "Who may read it: as for the conversation (staff not holding it need `reason`, audited).",
   security: bearer,
   middleware: [requireAuth] as const,
   request: { params: ConversationParam, query: z.object({ limit: LimitQuery, cursor: CursorQuery, reason: Reason }) },
@@ -208,7 +205,7 @@ export const live = createRoute({
   tags,
   summary: "Receive a conversation's new messages live: a WebSocket",
   description:
-    'Upgrade to a WebSocket (Authorization header, or `?ticket=` from `POST /v1/conversations/{id}/live/ticket`). The conversation\'s cell sends `{"type":"message","message":{…ChatMessage}}` for every message stored from then on; send `{"type":"ping"}` to get `{"type":"pong"}`. Participants, and operators/admins on support conversations. See docs/websockets.md.',
+    'Upgrade to a WebSocket (Authorization header, or `?ticket=` from `POST /v1/conversations/{id}/live/ticket`). The conversation\'s cell sends `{"type":"message","message":{…ChatMessage}}` for every message stored from then on; send `{"type":"ping"}` to get `{"type":"pong"}`. The conversation\'s own people only (a support conversation: its requester and the staff member holding it; other staff follow the inbox socket). See docs/websockets.md.',
   security: bearer,
   request: { params: ConversationParam, query: TicketQuery },
   responses: { 101: { description: "Switching to WebSocket" }, ...errorResponses(401, 403, 404, 409) },
@@ -233,7 +230,7 @@ export const inbox = createRoute({
   tags,
   summary: "The staff inbox: support conversations, unassigned, assigned or mine, longest wait first",
   description:
-    "Each with the SLA timer (`waitingSeconds` since the user's first unanswered message, `overdue` past CHAT_SLA_MINUTES) and the last message.",
+    "Each with the SLA timer (`waitingSeconds` since the user's first unanswered message, `overdue` past CHAT_SLA_MINUTES) and, on the conversations the caller holds, the last message's text (`lastText`; null on the others, which need a stated reason to read). Live changes: the socket `GET /v1/admin/conversations/live`.",
   security: bearer,
   middleware: [platform] as const,
   request: { query: z.object({ state: z.enum(["unassigned", "assigned", "mine"]).default("unassigned"), limit: LimitQuery }) },
@@ -247,6 +244,32 @@ export const inbox = createRoute({
     ),
     ...authErrors(),
   },
+});
+
+const inboxLivePath = "/v1/admin/conversations/live";
+
+export const inboxLive = createRoute({
+  operationId: "openSupportInboxLive",
+  method: "get",
+  path: inboxLivePath,
+  tags,
+  summary: "Follow the staff inbox live: a WebSocket",
+  description:
+    'Operators and admins (403 otherwise). Upgrade to a WebSocket (Authorization header, or `?ticket=` from `POST /v1/admin/conversations/live/ticket`). Every support conversation opened, message stored, claim and hand-off is pushed as `{"type":"inbox","event":"opened|message|claimed|handoff","conversationId","assigneeId","at"}` — never a message\'s text; reload the inbox over HTTP. Send `{"type":"ping"}` to get `{"type":"pong"}`. See docs/websockets.md.',
+  security: bearer,
+  request: { query: TicketQuery },
+  responses: { 101: { description: "Switching to WebSocket" }, ...errorResponses(401, 403, 409) },
+});
+
+export const inboxLiveTicket = createRoute({
+  operationId: "createSupportInboxTicket",
+  method: "post",
+  path: `${inboxLivePath}/ticket`,
+  tags,
+  summary: "A single-use ticket to open the staff inbox's socket from a browser",
+  security: bearer,
+  middleware: [platform] as const,
+  responses: { 201: jsonContent(SocketTicketResponse, "A ticket"), ...authErrors() },
 });
 
 export const claim = createRoute({
@@ -280,7 +303,7 @@ export const flags = createRoute({
   path: "/v1/admin/conversation-flags",
   tags,
   summary: "Messages the abuse word list flagged, newest first",
-  description: "Reading an order conversation from here still needs a stated reason.",
+  description: "Reading a flagged conversation one does not hold still needs a stated reason.",
   security: bearer,
   middleware: [platform] as const,
   request: { query: z.object({ limit: LimitQuery, cursor: CursorQuery }) },

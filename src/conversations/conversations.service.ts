@@ -7,6 +7,12 @@
  *
  * Cells: an order conversation lives in the order's cell (`orders.cell`); a support conversation in
  * the Durable Object named `chat:<conversationId>` (one per conversation: no hot spot, nothing to look up).
+ * The staff inbox's sockets are held by `chat:support-inbox` (INBOX_CELL), which hears of every
+ * support conversation opened, message, claim and hand-off (never a message's text).
+ *
+ * Reading: a conversation's own people read it freely (an order's customer and technician; a support
+ * conversation's requester and the staff member holding it). Any other operator or admin reads it
+ * only with a stated reason, audited as `conversation.read`; everyone else gets 404.
  */
 import { config } from "../config";
 import { getDb } from "../db/client";
@@ -15,7 +21,7 @@ import type { Guard } from "../db/repositories/statements";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import { abuseWordsIn, DEFAULT_ABUSE_WORDS, maskChatText } from "../domain/chat-safety";
 import type { OutboxMessage } from "../domain/outbox";
-import type { ChatServerMessage } from "../domain/socket-messages";
+import type { ChatServerMessage, InboxServerMessage } from "../domain/socket-messages";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
 import { AppError, invalid, notFound } from "../errors";
@@ -95,12 +101,23 @@ function conversationView(
   };
 }
 
-type Relation = "participant" | "desk" | "outsider";
+/** The Durable Object holding the staff inbox's sockets, and the "conversation" they are tagged with there. */
+const INBOX_CELL = "chat:support-inbox";
+const INBOX_TAG = "support-inbox";
+
+type Relation = "participant" | "outsider";
 
 /**
- * The conversation and the caller's relation to it: a participant; the support desk (operators and
- * admins, for any support conversation); or an outsider (404 unless platform staff, who may read
- * with a stated reason: `readable`).
+ * Whether a participant row makes its account one of the conversation's own people: staff on a
+ * support conversation only while they hold it (one who handed it off is an outsider again).
+ */
+function ownPeople(c: ConversationRow, p: repo.ParticipantRow) {
+  return p.role !== "staff" || c.assigneeId === p.accountId;
+}
+
+/**
+ * The conversation and the caller's relation to it: one of its own people (`ownPeople`), or an
+ * outsider (404 unless platform staff, who may read with a stated reason: `assertReadable`).
  */
 async function reach(env: Env, auth: Auth, id: string) {
   const db = getDb(env);
@@ -108,12 +125,15 @@ async function reach(env: Env, auth: Auth, id: string) {
   if (!c) throw notFound(CONVERSATION);
   const participants = await repo.participantsOf(db, id);
   const me = participants.find((p) => p.accountId === auth.accountId);
-  const relation: Relation = me ? "participant" : c.kind === "support" && isPlatform(auth.roles) ? "desk" : "outsider";
+  const relation: Relation = me && ownPeople(c, me) ? "participant" : "outsider";
   if (relation === "outsider" && !isPlatform(auth.roles)) throw notFound(CONVERSATION);
   return { c, participants, me, relation };
 }
 
-/** Staff who are not part of a conversation read it only with a reason, which is audited. */
+/**
+ * Staff who are not one of a conversation's own people (order or support, assigned to someone
+ * else, unassigned, or handed off by them) read it only with a reason, which is audited.
+ */
 async function assertReadable(env: Env, auth: Auth, r: Awaited<ReturnType<typeof reach>>, reason: string | undefined) {
   if (r.relation !== "outsider") return;
   if (!reason?.trim()) throw AppError.of("REASON_REQUIRED");
@@ -186,6 +206,7 @@ export async function startSupport(env: Env, auth: Auth, input: { orderId?: stri
   };
   await repo.insertConversation(db, row, [{ accountId: auth.accountId, role: "requester" }]);
   if (input.text) await sendMessage(env, auth, id, { text: input.text });
+  else await toInbox(env, "opened", row);
   return conversationView(env, (await repo.findConversation(db, id))!, { participants: await repo.participantsOf(db, id) });
 }
 
@@ -219,7 +240,7 @@ export async function messages(env: Env, auth: Auth, id: string, q: { limit: num
 /** Moves the caller's read receipt to `messageId` (a message of the conversation); never back. */
 export async function markRead(env: Env, auth: Auth, id: string, messageId: string) {
   const r = await reach(env, auth, id);
-  if (!r.me) throw notFound(CONVERSATION);
+  if (r.relation !== "participant") throw notFound(CONVERSATION);
   const db = getDb(env);
   if (!(await repo.findMessage(db, id, messageId))) throw notFound({ en: "Message", zh: "消息" });
   await repo.markRead(db, id, auth.accountId, messageId, Date.now());
@@ -341,7 +362,10 @@ async function store(
   const waiting = w.c.kind !== "support" ? "keep" : w.fromStaff ? "stop" : "start";
   await repo.insertMessage(db, row, { flag, waiting });
   const view = messageView(row);
-  const recipients = w.participants.map((p) => p.accountId).filter((a) => a !== row.senderId);
+  const recipients = w.participants
+    .filter((p) => ownPeople(w.c, p))
+    .map((p) => p.accountId)
+    .filter((a) => a !== row.senderId);
   let online: string[] = [];
   try {
     online = (
@@ -351,8 +375,18 @@ async function store(
     // The cell could not be reached: everyone hears of it through the notices.
     online = [];
   }
+  // Staff on the inbox's socket hear of it there (and count as online for what they hold).
+  if (w.c.kind === "support") online.push(...(await toInbox(env, "message", w.c)));
   const offline = recipients.filter((a) => !online.includes(a));
-  const notices: OutboxMessage[] = offline.map((accountId) => ({
+  // At most one notice per participant and conversation every CHAT_OFFLINE_NOTICE_MINUTES.
+  const due = await repo.takeNoticeTurns(
+    db,
+    w.c.id,
+    offline,
+    row.createdAt,
+    row.createdAt - config(env).CHAT_OFFLINE_NOTICE_MINUTES * 60_000,
+  );
+  const notices: OutboxMessage[] = due.map((accountId) => ({
     id: newId("msg", row.createdAt),
     topic: "chat.message",
     payload: {
@@ -364,6 +398,23 @@ async function store(
     },
   }));
   await repo.writeNotices(db, notices, row.createdAt);
+}
+
+/**
+ * Tells the staff inbox's sockets that a support conversation changed (no text: see the header);
+ * the staff accounts it reached. Best effort: a dashboard that missed it polls while its socket is closed.
+ */
+async function toInbox(
+  env: Env,
+  event: Extract<InboxServerMessage, { type: "inbox" }>["event"],
+  c: Pick<ConversationRow, "id" | "assigneeId">,
+) {
+  const frame: InboxServerMessage = { type: "inbox", event, conversationId: c.id, assigneeId: c.assigneeId, at: Date.now() };
+  try {
+    return (await cellStub(env, INBOX_CELL).chatFanout(INBOX_TAG, JSON.stringify(frame))).online;
+  } catch {
+    return [];
+  }
 }
 
 /** A single-use ticket for the conversation's live socket. */
@@ -385,7 +436,27 @@ export async function openLive(env: Env, request: Request, bearer: Auth | undefi
 
 // ---- Staff ----
 
-/** The support inbox: unassigned, assigned (to anyone) or mine, longest-waiting first, with the SLA. */
+const INBOX_LIVE = "/v1/admin/conversations/live";
+
+/** A single-use ticket for the staff inbox's socket. */
+export async function inboxTicket(env: Env, auth: Auth) {
+  return issueSocketTicket(env, auth, INBOX_LIVE);
+}
+
+/** Opens an operator's or admin's socket on the support inbox (403 for anyone else). */
+export async function openInboxLive(env: Env, request: Request, bearer: Auth | undefined, ticketParam: string | undefined) {
+  const { auth, ticket } = await socketCaller(env, bearer, ticketParam, INBOX_LIVE);
+  if (!isPlatform(auth.roles)) throw AppError.of("FORBIDDEN");
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") throw AppError.of("UPGRADE_REQUIRED");
+  const query = new URLSearchParams({ conversationId: INBOX_TAG, accountId: auth.accountId, ...ticketParams(ticket) });
+  return refusedTicket(await cellStub(env, INBOX_CELL).fetch(`https://cell/chat?${query}`, { headers: { Upgrade: "websocket" } }));
+}
+
+/**
+ * The support inbox: unassigned, assigned (to anyone) or mine, longest-waiting first, with the SLA.
+ * The last message's text only on the conversations the caller holds: reading any other needs a
+ * stated reason (`messages`).
+ */
 export async function inbox(env: Env, auth: Auth, q: { state: "unassigned" | "assigned" | "mine"; limit: number }) {
   const rows = await repo.supportInbox(getDb(env), { state: q.state, staffId: auth.accountId }, q.limit);
   const now = Date.now();
@@ -394,7 +465,7 @@ export async function inbox(env: Env, auth: Auth, q: { state: "unassigned" | "as
     items: rows.map((r) => ({
       ...conversationView(env, r.conversation, {}, now),
       waitingSeconds: r.conversation.waitingSince === null ? null : Math.floor((now - r.conversation.waitingSince) / 1000),
-      lastText: r.lastText,
+      lastText: r.conversation.assigneeId === auth.accountId ? r.lastText : null,
     })),
   };
 }
@@ -407,7 +478,9 @@ export async function claim(env: Env, auth: Auth, id: string) {
   if (!(await repo.claim(db, id, auth.accountId))) throw AppError.of("ALREADY_CLAIMED");
   await repo.addParticipant(db, id, auth.accountId, "staff", Date.now());
   await appendAudit(db, { actorId: auth.accountId, action: "conversation.claim", targetType: "conversation", targetId: id });
-  return conversationView(env, (await repo.findConversation(db, id))!, { participants: await repo.participantsOf(db, id) });
+  const claimed = (await repo.findConversation(db, id))!;
+  await toInbox(env, "claimed", claimed);
+  return conversationView(env, claimed, { participants: await repo.participantsOf(db, id) });
 }
 
 /** Hands a conversation the caller holds to another operator or admin (audited). */
@@ -428,7 +501,9 @@ export async function handOff(env: Env, auth: Auth, id: string, to: string) {
     targetId: id,
     data: { to },
   });
-  return conversationView(env, (await repo.findConversation(db, id))!, { participants: await repo.participantsOf(db, id) });
+  const handed = (await repo.findConversation(db, id))!;
+  await toInbox(env, "handoff", handed);
+  return conversationView(env, handed, { participants: await repo.participantsOf(db, id) });
 }
 
 /** Flags raised by the abuse word list, newest first. */

@@ -1655,6 +1655,8 @@ export const conversationParticipants = sqliteTable(
     lastReadMessageId: text("last_read_message_id"),
     lastReadAt: integer("last_read_at"),
     joinedAt: integer("joined_at").notNull(),
+    /** When this participant was last sent an offline notice (push/SMS) about the conversation: the throttle. */
+    lastNoticeAt: integer("last_notice_at"),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.accountId] }), index("conversation_participants_account_idx").on(t.accountId)],
 );

@@ -43,15 +43,73 @@ export const DEFAULT_ABUSE_WORDS: readonly string[] = [
   "bitch",
 ];
 
-// Digits as people type them: ASCII and full-width, with spaces, dots, dashes between.
-const D = "[0-9０-９]";
-const SEP = "[\\s\\-.·—_]*";
-/** A mainland mobile number (optionally +86/0086), digits possibly separated. */
-const MOBILE = new RegExp(`(?:(?:\\+|00)?86${SEP})?1${SEP}[3-9０-９]${SEP}(?:${D}${SEP}){9}(?<=${D})`, "g");
-/** A landline with its area code (021-12345678, 0571 8888 7777). */
-const LANDLINE = new RegExp(`[0０]${SEP}[1-9１-９]${SEP}${D}${SEP}${D}?${SEP}[\\-\\s)）]*(?:${D}${SEP}){6}${D}(?:${SEP}${D})?`, "g");
-/** Any other run of 11 or more digits (numbers in other formats); dates and prices are shorter. */
-const LONG_DIGITS = new RegExp(`(?:${D}${SEP}){10,}${D}`, "g");
+/**
+ * The digit each character people use for a digit stands for: ASCII and full-width digits, Chinese
+ * numerals (〇/零 for 0, 幺 for 1 as said on the phone), the financial numerals, circled digits.
+ */
+const DIGITS: ReadonlyMap<string, string> = new Map(
+  [
+    ["0０〇零○⓪", "0"],
+    ["1１一幺壹①", "1"],
+    ["2２二贰貳②", "2"],
+    ["3３三叁參③", "3"],
+    ["4４四肆④", "4"],
+    ["5５五伍⑤", "5"],
+    ["6６六陆陸⑥", "6"],
+    ["7７七柒⑦", "7"],
+    ["8８八捌⑧", "8"],
+    ["9９九玖⑨", "9"],
+  ].flatMap(([chars, d]) => [...chars!].map((c) => [c, d!] as const)),
+);
+/**
+ * What people put between the digits of a number to get it past a filter: spaces, dashes, dots,
+ * slashes, brackets, plus signs, emoji (with their joiners, variation selectors and keycaps).
+ * Commas and 、 are not among them: they separate lists of prices, not the digits of one number.
+ */
+const SEPARATOR =
+  /^(?:[\s\-‐‑‒–—―_.·•・/\\|+()（）［］[\]~～*#＊＃－．\u3000]|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\u20e3)$/u;
+/** At most this many separator characters between two digits of one number (an emoji can take several). */
+const MAX_GAP = 8;
+
+/**
+ * True for a run of digits that is a phone number or could hide one: 11 digits or more (a mainland
+ * mobile is 11, with +86 13), or a landline with its area code (0, then 1–9, 10 digits or more).
+ * Prices, dates, times and order numbers are shorter.
+ */
+function phoneLike(digits: string): boolean {
+  return digits.length >= 11 || (digits.length >= 10 && digits[0] === "0" && digits[1] !== "0");
+}
+
+/**
+ * Replaces every phone-like run of digits, whatever they are spelt with and whatever is put between
+ * them, by `MASK`. A run is digits with at most `MAX_GAP` separator characters between neighbours.
+ */
+function maskPhones(input: string): string {
+  const chars = [...input];
+  let out = "";
+  let i = 0;
+  while (i < chars.length) {
+    const first = DIGITS.get(chars[i]!);
+    if (first === undefined) {
+      out += chars[i++];
+      continue;
+    }
+    let digits = first;
+    let end = i + 1;
+    for (;;) {
+      let k = end;
+      while (k < chars.length && k - end < MAX_GAP && SEPARATOR.test(chars[k]!)) k++;
+      const next = k < chars.length ? DIGITS.get(chars[k]!) : undefined;
+      if (next === undefined) break;
+      digits += next;
+      end = k + 1;
+    }
+    out += phoneLike(digits) ? MASK : chars.slice(i, end).join("");
+    i = end;
+  }
+  return out;
+}
+
 /** A WeChat id after a word that announces one: 微信/威信/VX/WX/weixin/wechat, then an id of 5–20 characters. */
 const WECHAT = /(微信号?|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:号|id)?\s*(?:[:：是为]|is)?\s*([a-zA-Z0-9][-_a-zA-Z0-9]{4,19})/gi;
 
@@ -67,14 +125,13 @@ export interface MaskResult {
 }
 
 /**
- * Masks phone numbers, WeChat ids and payment requests in a chat message. Idempotent: masking a
- * masked text changes nothing more.
+ * Masks phone numbers (in ASCII, full-width or Chinese numerals, digits separated by spaces, dashes,
+ * dots or emoji, or any mix), WeChat ids and payment requests in a chat message. Idempotent: masking
+ * a masked text changes nothing more.
  */
 export function maskChatText(input: string): MaskResult {
   let text = input.replace(WECHAT, (_m, word: string) => `${word}${MASK}`);
-  text = text.replace(MOBILE, MASK);
-  text = text.replace(LANDLINE, MASK);
-  text = text.replace(LONG_DIGITS, MASK);
+  text = maskPhones(text);
   text = text.replace(PAYMENT, MASK);
   return { text, masked: text !== input };
 }

@@ -119,6 +119,31 @@ export const ChatServerMessage = z.discriminatedUnion("type", [
 ]);
 export type ChatServerMessage = z.infer<typeof ChatServerMessage>;
 
+/**
+ * Server → staff on the support inbox's socket: something changed in a support conversation. It
+ * never carries a message's text (staff read a conversation they do not hold only with a stated
+ * reason); the dashboard reloads the inbox (and a thread it holds) over HTTP.
+ */
+export const InboxServerMessage = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("inbox"),
+      event: z
+        .enum(["opened", "message", "claimed", "handoff"])
+        .describe("A support conversation was opened, got a message, was claimed, or was handed to another staff member"),
+      conversationId: z.string(),
+      assigneeId: z.string().nullable().describe("Who holds it now (null: unassigned)"),
+      at: z.number().int().describe("Server time, epoch milliseconds"),
+    })
+    .strict()
+    .describe("A change in the support inbox."),
+  z
+    .object({ type: z.literal("pong"), at: z.number().int().describe("Server time, epoch milliseconds") })
+    .strict()
+    .describe("The answer to ping."),
+]);
+export type InboxServerMessage = z.infer<typeof InboxServerMessage>;
+
 /** The documented protocols, in the order docs/websockets.md lists them. */
 export const SOCKET_PROTOCOLS = [
   {
@@ -144,8 +169,17 @@ export const SOCKET_PROTOCOLS = [
     path: "/v1/conversations/{id}/live",
     ticket: "POST /v1/conversations/{id}/live/ticket",
     about:
-      "A participant's socket on a conversation (an order's customer or technician; for support conversations the user and operators/admins). Hibernatable, held by the conversation's cell: an order's conversation by the order's cell, a support conversation by the Durable Object `chat:<conversationId>`. The Worker stores every message in D1 first, then the cell sends it to every socket on the conversation; participants with no socket get a `chat.message` notice (in-app, push, SMS) instead. Send `{\"type\":\"ping\"}` to keep it alive.",
+      "A participant's socket on a conversation (an order's customer or technician; for support conversations the user and the staff member holding it). Hibernatable, held by the conversation's cell: an order's conversation by the order's cell, a support conversation by the Durable Object `chat:<conversationId>`. The Worker stores every message in D1 first, then the cell sends it to every socket on the conversation; participants with no socket get a `chat.message` notice (in-app, push, SMS) instead, at most one per conversation every CHAT_OFFLINE_NOTICE_MINUTES. Send `{\"type\":\"ping\"}` to keep it alive.",
     client: ChatClientMessage,
     server: ChatServerMessage,
+  },
+  {
+    name: "Support inbox (staff)",
+    path: "/v1/admin/conversations/live",
+    ticket: "POST /v1/admin/conversations/live/ticket",
+    about:
+      'Operators\' and admins\' socket on the support inbox (the dashboard keeps one open and polls only while it is closed). Held by the Durable Object `chat:support-inbox`. Every support conversation opened, every message stored, every claim and hand-off is pushed as an `inbox` event without the message\'s text. A staff member with this socket open counts as online for the conversations they hold (no push/SMS notice). Send `{"type":"ping"}` to keep it alive.',
+    client: ChatClientMessage,
+    server: InboxServerMessage,
   },
 ] as const;

@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { conversationsOfAccount, purgeOldChats } from "../../src/conversations";
 import { noticesFor } from "../../src/domain/notifications";
 import { MASK } from "../../src/domain/chat-safety";
-import { ChatServerMessage } from "../../src/domain/socket-messages";
+import { ChatServerMessage, InboxServerMessage } from "../../src/domain/socket-messages";
 import { book, newCustomer, quote, at } from "../support/booking";
-import { call, callBytes, expectProblem, signIn, signInWithRoles, type Session } from "../support/http";
+import { call, callBytes, expectProblem, readAnswer, signIn, signInWithRoles, type Session } from "../support/http";
 import { consume } from "../support/queue";
 import { JPEG, listen, PNG, storedKeys, visitTo } from "../support/visit";
 import { merchantWorld, type World } from "../support/world";
@@ -290,7 +290,8 @@ describe("support conversations and the staff inbox", () => {
     const unassigned = await call("GET", "/v1/admin/conversations?state=unassigned&limit=100", { token: a.token });
     const row = unassigned.body.items.find((x: { id: string }) => x.id === id);
     expect(row, JSON.stringify(unassigned.body)).toBeDefined();
-    expect(row).toMatchObject({ lastText: "我的订单有问题", overdue: false });
+    // Nobody holds it yet: no text in the list (reading it needs a reason or the claim).
+    expect(row).toMatchObject({ lastText: null, overdue: false });
     expect(row.waitingSeconds).toBeGreaterThanOrEqual(0);
 
     // Replying before claiming is refused.
@@ -323,7 +324,7 @@ describe("support conversations and the staff inbox", () => {
     expectProblem(await send(winner, id, { text: "still me" }), 409, "NOT_ASSIGNED");
     expect((await send(c, id, { text: "我来跟进" })).status).toBe(201);
     const mineNow = await call("GET", "/v1/admin/conversations?state=mine", { token: c.token });
-    expect(mineNow.body.items.map((x: { id: string }) => x.id)).toContain(id);
+    expect(mineNow.body.items.find((x: { id: string }) => x.id === id)).toMatchObject({ lastText: "我来跟进" });
     expectProblem(await call("POST", `/v1/admin/conversations/${id}/handoff`, { token: c.token, body: { staffId: user.accountId } }), 400);
     expectProblem(await call("GET", "/v1/admin/conversations", { token: user.token }), 403);
   });
@@ -356,6 +357,167 @@ describe("support conversations and the staff inbox", () => {
     expect(list.body.items.find((x: { id: string }) => x.id === made.body.id).body).toBe("您好！");
     expect((await call("DELETE", `/v1/admin/canned-answers/${made.body.id}`, { token: operator.token })).status).toBe(204);
     expectProblem(await call("DELETE", `/v1/admin/canned-answers/${made.body.id}`, { token: operator.token }), 404);
+  });
+});
+
+describe("staff reading with a stated reason, the throttled offline notice and the live inbox", () => {
+  const openInbox = (token: string, query = "") =>
+    exports.default.fetch(
+      new Request(`http://doorstep.test/v1/admin/conversations/live${query}`, {
+        headers: { Upgrade: "websocket", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      }),
+    );
+  /** An image's answer: its bytes checked as PNG when 200, the problem otherwise. */
+  const imageOf = async (s: Session, path: string) => {
+    const res = await exports.default.fetch(
+      new Request(`http://doorstep.test${path}`, { headers: { Authorization: `Bearer ${s.token}` } }),
+    );
+    if (res.status !== 200) return readAnswer(res);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(PNG);
+    return { status: 200, headers: res.headers, body: null };
+  };
+  const readAudits = async (id: string) =>
+    (
+      await env.DB.prepare("SELECT actor_id, data FROM audit_log WHERE action = 'conversation.read' AND target_id = ? ORDER BY rowid")
+        .bind(id)
+        .all<{ actor_id: string; data: string }>()
+    ).results.map((r) => ({ actor: r.actor_id, ...(JSON.parse(r.data) as { reason?: string; kind?: string }) }));
+
+  it("a support conversation: only the requester and the staff member holding it read it without a reason; everyone else on staff states one, audited", async () => {
+    const user = await signIn();
+    const [holder, other, next] = await Promise.all([
+      signInWithRoles(["operator"]),
+      signInWithRoles(["operator"]),
+      signInWithRoles(["admin"]),
+    ]);
+    const started = await call("POST", "/v1/conversations", { token: user.token, body: { text: "师傅弄坏了我的门" } });
+    const id = started.body.id as string;
+    const image = await callBytes("POST", `/v1/conversations/${id}/images`, { token: user.token, type: "image/png", bytes: PNG });
+    expect(image.status).toBe(201);
+    const reads = (s: Session, q = "") => [
+      call("GET", `/v1/conversations/${id}${q ? `?${q}` : ""}`, { token: s.token }),
+      history(s, id, q ? `?${q}` : ""),
+      imageOf(s, `/v1/conversations/${id}/messages/${image.body.id}/image${q ? `?${q}` : ""}`),
+    ];
+
+    // Unassigned: every read by staff needs a reason; none is audited when refused.
+    for (const r of await Promise.all(reads(other))) expectProblem(r, 403, "REASON_REQUIRED");
+    expectProblem(await history(other, id, "?reason=%20%20"), 400);
+    expect(await readAudits(id)).toEqual([]);
+    // The requester reads freely.
+    for (const r of await Promise.all(reads(user))) expect(r.status).toBe(200);
+
+    expect((await call("POST", `/v1/admin/conversations/${id}/claim`, { token: holder.token })).status).toBe(200);
+    // The holder reads without a reason, and nothing is audited for it.
+    for (const r of await Promise.all(reads(holder))) expect(r.status).toBe(200);
+    expect(await readAudits(id)).toEqual([]);
+    // Another operator still needs one; with it every read is audited with the reason.
+    for (const r of await Promise.all(reads(other))) expectProblem(r, 403, "REASON_REQUIRED");
+    const withReason = await Promise.all(reads(other, `reason=${encodeURIComponent("用户投诉复核")}`));
+    expect(withReason.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(withReason[1]!.body.items.map((m: { text: string | null }) => m.text)).toContain("师傅弄坏了我的门");
+    const audits = await readAudits(id);
+    expect(audits).toHaveLength(3);
+    expect(audits.every((a) => a.actor === other.accountId && a.reason === "用户投诉复核" && a.kind === "support")).toBe(true);
+    // Nor may they follow it live, or move read receipts, as if it were theirs.
+    expectProblem(await call("POST", `/v1/conversations/${id}/live/ticket`, { token: other.token }), 404);
+    expectProblem(await call("POST", `/v1/conversations/${id}/read`, { token: other.token, body: { messageId: image.body.id } }), 404);
+    // The inbox shows the text to the holder only.
+    const inboxOf = async (s: Session) =>
+      (await call("GET", "/v1/admin/conversations?state=assigned&limit=100", { token: s.token })).body.items.find(
+        (x: { id: string }) => x.id === id,
+      );
+    expect(await inboxOf(other)).toMatchObject({ assigneeId: holder.accountId, lastText: null });
+    expect(await inboxOf(holder)).toMatchObject({ assigneeId: holder.accountId });
+
+    // Handed off: the new holder reads freely, the former one needs a reason like anyone else.
+    expect(
+      (await call("POST", `/v1/admin/conversations/${id}/handoff`, { token: holder.token, body: { staffId: next.accountId } })).status,
+    ).toBe(200);
+    for (const r of await Promise.all(reads(next))) expect(r.status).toBe(200);
+    for (const r of await Promise.all(reads(holder))) expectProblem(r, 403, "REASON_REQUIRED");
+    expect(await readAudits(id)).toHaveLength(3);
+  });
+
+  it("a burst of messages to an offline participant gives one notice per CHAT_OFFLINE_NOTICE_MINUTES, and a later one after the window", async () => {
+    const { conversation, customer, techSession } = await orderChat("accepted");
+    const windowMs = Number(env.CHAT_OFFLINE_NOTICE_MINUTES ?? 10) * 60_000;
+    expect(windowMs).toBeGreaterThan(0);
+    const noticesTo = async (accountId: string) => (await chatOutbox(conversation.id)).filter((n) => n.payload.customerId === accountId);
+
+    // Five messages at once, then two more: the customer (no socket) gets one notice.
+    const burst = await Promise.all(
+      ["到了", "在楼下", "请开门", "电话 13812345678", "好的"].map((text) => send(techSession, conversation.id, { text })),
+    );
+    expect(burst.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    for (const text of ["还在吗", "我等你"]) expect((await send(techSession, conversation.id, { text })).status).toBe(201);
+    expect(await noticesTo(customer.session.accountId)).toHaveLength(1);
+    expect((await history(customer.session, conversation.id)).body.items).toHaveLength(7);
+    // The throttle is per recipient: the technician, offline too, still hears of the customer's answer.
+    expect((await send(customer.session, conversation.id, { text: "马上下来" })).status).toBe(201);
+    expect(await noticesTo(techSession.accountId)).toHaveLength(1);
+    expect(await noticesTo(customer.session.accountId)).toHaveLength(1);
+
+    // Just inside the window: still none; once it has passed: the next message gives a second notice.
+    const age = (ms: number) =>
+      env.DB.prepare("UPDATE conversation_participants SET last_notice_at = ? WHERE conversation_id = ? AND account_id = ?")
+        .bind(Date.now() - ms, conversation.id, customer.session.accountId)
+        .run();
+    await age(windowMs - 60_000);
+    expect((await send(techSession, conversation.id, { text: "快点" })).status).toBe(201);
+    expect(await noticesTo(customer.session.accountId)).toHaveLength(1);
+    await age(windowMs + 1_000);
+    const later = await send(techSession, conversation.id, { text: "我走了" });
+    const notices = await noticesTo(customer.session.accountId);
+    expect(notices).toHaveLength(2);
+    expect(notices.map((n) => n.payload.messageId)).toContain(later.body.id);
+  });
+
+  it("staff follow the inbox over a WebSocket: openings, messages, claims and hand-offs are pushed without text", async () => {
+    const [operator, colleague] = await Promise.all([signInWithRoles(["operator"]), signInWithRoles(["operator"])]);
+    const user = await signIn();
+    // Not staff: refused; no upgrade: 409.
+    expectProblem(await readAnswer(await openInbox(user.token)), 403, "FORBIDDEN");
+    expectProblem(await call("POST", "/v1/admin/conversations/live/ticket", { token: user.token }), 403);
+    expectProblem(await call("GET", "/v1/admin/conversations/live", { token: operator.token }), 409, "UPGRADE_REQUIRED");
+    // A browser opens it with a single-use ticket.
+    const ticket = await call("POST", "/v1/admin/conversations/live/ticket", { token: operator.token });
+    expect(ticket.status).toBe(201);
+    const upgraded = await openInbox("", `?ticket=${encodeURIComponent(ticket.body.ticket)}`);
+    expect(upgraded.status).toBe(101);
+    expectProblem(await readAnswer(await openInbox("", `?ticket=${encodeURIComponent(ticket.body.ticket)}`)), 401, "TICKET_USED");
+    const socket = listen(upgraded.webSocket!);
+    const eventsOf = (id: string) => socket.messages.filter((m) => m.conversationId === id).map((m) => [m.event, m.assigneeId]);
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+
+    const started = await call("POST", "/v1/conversations", { token: user.token, body: { text: "我的电话是13812345678" } });
+    const id = started.body.id as string;
+    await until(() => eventsOf(id).length >= 1);
+    expect(eventsOf(id)).toEqual([["message", null]]);
+    for (const frame of socket.messages) expect(InboxServerMessage.parse(frame)).toEqual(frame);
+    expect(JSON.stringify(socket.messages)).not.toMatch(/13812345678|电话/);
+
+    await call("POST", `/v1/admin/conversations/${id}/claim`, { token: operator.token });
+    await until(() => eventsOf(id).length >= 2);
+    expect(eventsOf(id)[1]).toEqual(["claimed", operator.accountId]);
+    // The holder is online on the inbox socket: the user's next message gives them no push/SMS notice.
+    await send(user, id, { text: "在吗" });
+    await until(() => eventsOf(id).length >= 3);
+    expect(eventsOf(id)[2]).toEqual(["message", operator.accountId]);
+    expect((await chatOutbox(id)).filter((n) => n.payload.customerId === operator.accountId)).toEqual([]);
+
+    await call("POST", `/v1/admin/conversations/${id}/handoff`, { token: operator.token, body: { staffId: colleague.accountId } });
+    await until(() => eventsOf(id).length >= 4);
+    expect(eventsOf(id)[3]).toEqual(["handoff", colleague.accountId]);
+    // The colleague has no socket: the user's message becomes a notice for them (and not for the former holder).
+    await send(user, id, { text: "还有人吗" });
+    await until(() => eventsOf(id).length >= 5);
+    const notices = await chatOutbox(id);
+    expect(notices.map((n) => n.payload.customerId)).toEqual([colleague.accountId]);
+    upgraded.webSocket!.close(1000, "bye");
+    await socket.close();
   });
 });
 

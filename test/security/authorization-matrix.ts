@@ -943,6 +943,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
   "GET /v1/conversations/{id}": {
     roles: "signed-in",
+    // staff: with the stated reason the request carries
     reach: ["customerA", "techA", ...PLATFORM_ACTORS],
     request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}?reason=matrix` }),
   },
@@ -989,6 +990,9 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: async (o) => ({ path: `/v1/conversations/${(await o.conversation()).id}/live/ticket` }),
   },
   "GET /v1/admin/conversations": { roles: PLATFORM, request: () => ({ path: "/v1/admin/conversations" }) },
+  // without an upgrade: 409 UPGRADE_REQUIRED for those let in
+  "GET /v1/admin/conversations/live": { roles: PLATFORM, request: () => ({ path: "/v1/admin/conversations/live" }) },
+  "POST /v1/admin/conversations/live/ticket": { roles: PLATFORM, request: () => ({ path: "/v1/admin/conversations/live/ticket" }) },
   "POST /v1/admin/conversations/{id}/claim": {
     roles: PLATFORM,
     // the first caller takes it, the others get 409 ALREADY_CLAIMED

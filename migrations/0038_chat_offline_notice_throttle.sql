@@ -1,0 +1,1 @@
+ALTER TABLE `conversation_participants` ADD `last_notice_at` integer;
