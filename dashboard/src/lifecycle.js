@@ -3,18 +3,10 @@
 // profile changes to approve or reject with a reason, and the documents each skill requires.
 import { useState } from "preact/hooks";
 import { api } from "./api.js";
-import { html, localName, useApp, useAsync, Action, Badge, Loading, ListTable, Tabs, when } from "./ui.js";
+import { html, localName, useApp, useAsync, useSkillNames, Action, Badge, Loading, ListTable, Tabs, when } from "./ui.js";
 import { TechnicianDrawer } from "./technicians.js";
 
 const KINDS = ["id_card", "certificate", "health", "other"];
-
-/** Skill labels by code, in the interface language (an unknown code shows as itself only as a last resort). */
-function useSkillNames() {
-  const { lang } = useApp();
-  const skills = useAsync(() => api("/v1/skills"), []);
-  const names = new Map((skills.data?.items ?? []).map((s) => [s.code, localName(s.name, lang)]));
-  return { skills, label: (code) => names.get(code) ?? code };
-}
 
 export function Lifecycle() {
   const { t } = useApp();

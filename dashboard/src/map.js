@@ -2,7 +2,7 @@
 // dots coloured by state, open orders as pins. It polls the live feed and animates the moves.
 import { useMemo, useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
-import { html, useApp, useAsync, useInterval, when, Badge, ErrorNote } from "./ui.js";
+import { html, useApp, useAsync, useInterval, useSkillNames, when, Badge, ErrorNote } from "./ui.js";
 
 const POLL_MS = 2000;
 const SCALE = 1000; // SVG units per degree of latitude
@@ -163,13 +163,14 @@ export function LiveMap() {
 
 function MapDetails({ kind, item, live, onClose }) {
   const { t } = useApp();
+  const { label: skillLabel } = useSkillNames();
   const rows =
     kind === "tech"
       ? [
           [t("technician"), `${item.name} (${item.id})`],
           [t("status"), html`<${Badge} value=${item.state} />`],
           [t("rating"), item.rating.toFixed(2)],
-          [t("skills"), item.skills.join(", ")],
+          [t("skills"), item.skills.map(skillLabel).join("、")],
           [t("cell"), item.homeCell],
           [t("updated"), item.lastSeenAt ? when(item.lastSeenAt, live.timeZone) : "—"],
         ]

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { api } from "./api.js";
 import { Form, num } from "./forms.js";
-import { html, useApp, useAsync, Badge, Loading, ListTable } from "./ui.js";
+import { html, localName, useApp, useAsync, useSkillNames, Badge, Loading, ListTable } from "./ui.js";
 
 /** "a, b c" → ["a", "b", "c"] (an empty text is sent as typed, so the server names the field). */
 const skillList = (text) => {
@@ -14,9 +14,9 @@ const skillList = (text) => {
 };
 
 export function TechnicianEditor() {
-  const { t, cityId, city, merchants, isPlatform } = useApp();
+  const { t, lang, cityId, city, merchants, isPlatform } = useApp();
   const list = useAsync(() => api(`/v1/admin/technicians?limit=100&city=${cityId}`), [cityId]);
-  const skills = useAsync(() => api("/v1/skills"), []);
+  const { skills, label: skillLabel } = useSkillNames();
   const [editing, setEditing] = useState(null);
   const editFields = [
     { key: "name", label: t("name") },
@@ -38,7 +38,7 @@ export function TechnicianEditor() {
                 <div class="muted small mono">${x.phone}</div>
               </td>
               <td><${Badge} value=${x.status} /></td>
-              <td>${x.skills.join(", ")}</td>
+              <td>${x.skills.map(skillLabel).join("、")}</td>
               <td class="num">${x.serviceRadiusKm}</td>
               <td>
                 ${
@@ -67,7 +67,11 @@ export function TechnicianEditor() {
     >
     <h3>${t("newTechnician")}</h3>
     <${Loading} state=${skills}
-      >${() => html`<p class="muted small">${t("skillCodes")}: <span class="mono">${skills.data.items.map((s) => s.code).join(", ")}</span></p>`}<//
+      >${() =>
+        html`<p class="muted small" data-testid="skill-codes">
+          ${t("skillCodes")}:
+          ${skills.data.items.map((s, i) => html`${i ? "、" : ""}${localName(s.name, lang)} <span class="mono">${s.code}</span>`)}
+        </p>`}<//
     >
     <${Form}
       testid="technician-create"

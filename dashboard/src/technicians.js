@@ -2,7 +2,7 @@
 // shifts, ratings and status.
 import { useState } from "preact/hooks";
 import { api, download } from "./api.js";
-import { html, useApp, useAsync, Action, Badge, Drawer, Loading, when } from "./ui.js";
+import { html, useApp, useAsync, useSkillNames, Action, Badge, Drawer, Loading, when } from "./ui.js";
 import { ProfilePreview } from "./technician-profile.js";
 
 const STATUSES = ["pending", "approved", "rejected", "suspended", "removed"];
@@ -10,6 +10,7 @@ const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 export function Technicians() {
   const { t, cityId } = useApp();
+  const { label: skillLabel } = useSkillNames();
   const [status, setStatus] = useState("");
   const [open, setOpen] = useState(null);
   const state = useAsync(() => api(`/v1/admin/technicians?limit=100&city=${cityId}${status ? `&status=${status}` : ""}`), [status, cityId]);
@@ -49,7 +50,7 @@ export function Technicians() {
                           <div class="muted small mono">${x.id}</div>
                         </td>
                         <td><${Badge} value=${x.status} /></td>
-                        <td>${x.skills.join(", ")}</td>
+                        <td>${x.skills.map(skillLabel).join("、")}</td>
                         <td class="num">${x.rating.toFixed(2)} <span class="muted small">(${x.ratingCount})</span></td>
                         <td class="mono">${x.phone}</td>
                         <td class="mono small">${x.homeCell}</td>
@@ -65,6 +66,7 @@ export function Technicians() {
 
 export function TechnicianDrawer({ id, onClose, onChanged }) {
   const { t, merchants, isPlatform } = useApp();
+  const { label: skillLabel } = useSkillNames();
   const tech = useAsync(() => api(`/v1/admin/technicians/${id}`), [id]);
   const shifts = useAsync(() => api(`/v1/admin/technicians/${id}/shifts`), [id]);
   const docs = useAsync(() => api(`/v1/admin/technicians/${id}/documents`), [id]);
@@ -115,7 +117,7 @@ export function TechnicianDrawer({ id, onClose, onChanged }) {
             <dt>${t("phone")}</dt>
             <dd class="mono">${x.phone}</dd>
             <dt>${t("skills")}</dt>
-            <dd>${x.skills.join(", ")}</dd>
+            <dd data-testid="technician-skills">${x.skills.map(skillLabel).join("、")}</dd>
             <dt>${t("rating")}</dt>
             <dd>${x.rating.toFixed(2)} (${x.ratingCount})</dd>
             <dt>${t("merchant")}</dt>
@@ -133,7 +135,7 @@ export function TechnicianDrawer({ id, onClose, onChanged }) {
             ${
               x.lapsedSkills.length > 0 &&
               html`<dt>${t("lapsedSkills")}</dt>
-                <dd data-testid="lapsed-skills">${x.lapsedSkills.join(", ")}</dd>`
+                <dd data-testid="lapsed-skills">${x.lapsedSkills.map(skillLabel).join("、")}</dd>`
             }
           </dl>
           ${

@@ -2,6 +2,7 @@
 import { h, createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
+import { api } from "./api.js";
 
 export const html = htm.bind(h);
 
@@ -35,6 +36,26 @@ export function when(iso, timeZone) {
 export function localName(n, lang) {
   if (!n) return "";
   return typeof n === "string" ? n : (n[lang] ?? n.zh ?? n.en);
+}
+
+/** The skill catalogue, fetched once per page load and shared by every screen that names skills. */
+let skillCatalogue = null;
+
+/**
+ * Skill labels by code in the interface language: `label(code)` is the catalogue's name (a code the
+ * catalogue no longer has shows as itself, the only case a code is seen). `skills` is the load state.
+ */
+export function useSkillNames() {
+  const { lang } = useApp();
+  const skills = useAsync(() => {
+    skillCatalogue ??= api("/v1/skills").catch((err) => {
+      skillCatalogue = null; // a failed load is tried again by the next screen
+      throw err;
+    });
+    return skillCatalogue;
+  }, []);
+  const names = new Map((skills.data?.items ?? []).map((s) => [s.code, localName(s.name, lang)]));
+  return { skills, label: (code) => names.get(code) ?? code };
 }
 
 /** Loads `fn()` whenever `deps` change; `reload` runs it again. */

@@ -129,7 +129,7 @@ describe("set-up screens", () => {
     assert.deepEqual(skills.items.find((s) => s.code === "window_cleaning").name, { zh: "窗户清洁", en: "Window washing" });
   });
 
-  it("technicians: an unknown skill is refused at its field (en); one is registered, then edited", async () => {
+  it("technicians: an unknown skill is refused at its field (en); one is registered, then edited and listed by skill names", async () => {
     await open("technicians", "en");
     const form = '[data-testid="technician-create"]';
     await page.fill(`${form} input[name="phone"]`, "+8613900009998");
@@ -145,7 +145,10 @@ describe("set-up screens", () => {
     await page.fill('[data-testid="technician-edit"] input[name="skills"]', "cleaning, deep_cleaning");
     await page.fill('[data-testid="technician-edit"] input[name="serviceRadiusKm"]', "12");
     await page.click('[data-testid="technician-edit-submit"]');
-    await page.waitForSelector(`tr[data-technician="${id}"]:has-text("deep_cleaning")`);
+    // the list names skills from the catalogue in the interface language, never by their codes
+    const edited = await page.waitForSelector(`tr[data-technician="${id}"]:has-text("Deep cleaning")`);
+    assert.match(await edited.textContent(), /House cleaning、Deep cleaning/);
+    assert.doesNotMatch(await edited.textContent(), /deep_cleaning/);
     const tech = await get(`/v1/admin/technicians/${id}`);
     assert.deepEqual(tech.skills, ["cleaning", "deep_cleaning"]);
     assert.equal(tech.serviceRadiusKm, 12);

@@ -1,3 +1,4 @@
+/* global document -- inside page functions, which run in the browser */
 // The technician lifecycle screens in real Chromium against a real local Doorstep: a person applies
 // as a technician through the API and uploads a certificate; an operator makes the certificate
 // required for the skill in "documents required per skill", finds the application in the queue,
@@ -97,6 +98,11 @@ describe("operator", () => {
     await page.waitForSelector(`[data-testid="approve-doc-${world.certificate.id}"]`, { state: "detached" });
     await page.click('[role="dialog"] [data-testid="approve"]');
     await page.waitForSelector('[role="dialog"] [data-testid="technician-status"] .s-approved');
+    // the drawer names the skill from the catalogue in the interface language, not by its code
+    await page.waitForFunction(() =>
+      /美甲|Manicure/.test(document.querySelector('[role="dialog"] [data-testid="technician-skills"]')?.textContent ?? ""),
+    );
+    assert.doesNotMatch(await page.textContent('[role="dialog"] [data-testid="technician-skills"]'), /manicure/);
 
     const approved = await api.ok("GET", `/v1/admin/technicians/${world.technicianId}`, { token: operator.token });
     assert.equal(approved.status, "approved");
