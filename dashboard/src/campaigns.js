@@ -4,6 +4,7 @@
 // with their status, and a coupon issued into it. Amounts are typed in yuan and sent in fen.
 import { useState } from "preact/hooks";
 import { api } from "./api.js";
+import { couponKindField } from "./coupons.js";
 import { Form, fen, num, optional } from "./forms.js";
 import { html, useApp, useAsync, Badge, Drawer, Loading, ListTable, hundredthsText, localName, when } from "./ui.js";
 
@@ -53,15 +54,7 @@ export function Campaigns() {
         { key: "kind", label: t("cg_kind"), type: "select", options: KINDS.map((k) => [k, t(`cg_kind_${k}`)]) },
         { key: "nameZh", label: t("cg_nameZh"), path: "body.name.zh" },
         { key: "nameEn", label: t("cg_nameEn"), path: "body.name.en" },
-        {
-          key: "couponKind",
-          label: t("couponKind"),
-          type: "select",
-          options: [
-            ["fixed", t("couponFixed")],
-            ["percent", t("couponPercent")],
-          ],
-        },
+        couponKindField(t, "couponKind"),
         { key: "value", label: t("couponValue"), attrs: { inputmode: "decimal" } },
         { key: "maxDiscount", label: `${t("maxDiscount")} (¥)`, attrs: { inputmode: "decimal" } },
         { key: "minTotal", label: `${t("minTotal")} (¥)`, attrs: { inputmode: "decimal" } },
@@ -167,15 +160,7 @@ function WalletOf({ accountId }) {
       submitLabel=${t("wallet_issue")}
       fields=${[
         { key: "name", label: t("name") },
-        {
-          key: "kind",
-          label: t("couponKind"),
-          type: "select",
-          options: [
-            ["fixed", t("couponFixed")],
-            ["percent", t("couponPercent")],
-          ],
-        },
+        couponKindField(t),
         { key: "value", label: t("couponValue"), attrs: { inputmode: "decimal" } },
         { key: "minTotal", label: `${t("minTotal")} (¥)`, attrs: { inputmode: "decimal" } },
         { key: "validDays", label: t("cg_validDays"), attrs: { inputmode: "numeric" } },

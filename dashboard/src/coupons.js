@@ -5,6 +5,17 @@ import { api } from "./api.js";
 import { Form, fen, num, optional } from "./forms.js";
 import { html, useApp, useAsync, Badge, Drawer, Loading, ListTable, hundredthsText, when } from "./ui.js";
 
+/** The coupon kind chooser (fixed amount or percent) of every coupon form; `key` names the form's field. */
+export const couponKindField = (t, key = "kind") => ({
+  key,
+  label: t("couponKind"),
+  type: "select",
+  options: [
+    ["fixed", t("couponFixed")],
+    ["percent", t("couponPercent")],
+  ],
+});
+
 /** A datetime-local value (the browser's time) as ISO 8601 with its offset, or the text as typed. */
 const iso = (text) => {
   const d = new Date(text);
@@ -49,15 +60,7 @@ export function Coupons() {
       fields=${[
         { key: "code", label: t("recordCode"), attrs: { placeholder: "WELCOME10" } },
         { key: "name", label: t("name") },
-        {
-          key: "kind",
-          label: t("couponKind"),
-          type: "select",
-          options: [
-            ["fixed", t("couponFixed")],
-            ["percent", t("couponPercent")],
-          ],
-        },
+        couponKindField(t),
         { key: "value", label: t("couponValue"), attrs: { inputmode: "decimal" } },
         { key: "maxDiscount", label: `${t("maxDiscount")} (¥)`, attrs: { inputmode: "decimal" } },
         { key: "minTotal", label: `${t("minTotal")} (¥)`, attrs: { inputmode: "decimal" } },
