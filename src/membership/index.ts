@@ -1,7 +1,8 @@
 /**
  * Packages (次卡 / 套餐) and membership (points, levels): plans, customers' packages and their draws,
  * the points ledger, level benefits in quotes, the nightly recalculation.
- * The area's public surface: its router (mounted by src/http/routes.ts) and what other areas may call.
+ * The area's public surface: its router (mounted by src/http/routes.ts) and what other areas may call
+ * (src/privacy: the person's packages, points and level for the export and the deletion).
  */
 export { default as membershipRoutes } from "./membership.handlers";
 export {
@@ -14,3 +15,4 @@ export {
   type MemberAsk,
   type MemberTerms,
 } from "./points.service";
+export { membershipErasure, membershipOfAccount } from "./personal-data.service";

@@ -15,8 +15,14 @@
  * follows at once). Chats (src/conversations `chatErasure`): the messages the person sent, and all of
  * their support conversations, lose their text and images. After-sales tickets (src/tickets
  * `ticketErasure`): their tickets' descriptions, statements and evidence photos, and what they wrote
- * on others' tickets, are emptied. The areas hand over statements for the same batch and the R2 keys
- * to delete after it. Orders, payments, refunds, withdrawals, the ledger and the tickets' rows and
+ * on others' tickets, are emptied. Recurring visits (src/series `seriesErasure`): their series end
+ * (nothing more is booked) and lose their notes and second contact; other customers' series that name
+ * them as second contact drop them. Packages and membership (src/membership `membershipErasure`): the
+ * points held are forfeited by an `expire` entry, the level goes; packages and their history stay
+ * (money). Coupons (src/coupons `couponsErasure`): the birthday, the referral device hashes and the
+ * share code go; wallet coupons (switched off), redemptions and referrals stay. The areas hand over
+ * statements for the same batch and the R2 keys to delete after it. Orders, payments, refunds,
+ * withdrawals, the ledger, packages, points entries, coupons, referrals and the tickets' rows and
  * decisions stay as the law requires, pointing only at the tombstone's id.
  */
 import { config } from "../config";
@@ -32,6 +38,9 @@ import { logger } from "../lib/log";
 import { Pii } from "../lib/pii";
 import { pushTechnician } from "../cells";
 import { chatErasure } from "../conversations";
+import { couponsErasure } from "../coupons";
+import { membershipErasure } from "../membership";
+import { seriesErasure } from "../series";
 import { ticketErasure } from "../tickets";
 import { requestView } from "./export.service";
 import {
@@ -239,6 +248,9 @@ async function eraseAccount(env: Env, accountId: string, requestId: string, now:
     s("DELETE FROM order_photos WHERE kind = 'review' AND created_by = ?", accountId),
     ...chats.statements,
     ...tickets.statements,
+    ...seriesErasure(env, accountId, now).statements,
+    ...membershipErasure(env, accountId, now).statements,
+    ...couponsErasure(env, accountId, now).statements,
     s("DELETE FROM push_devices WHERE account_id = ?", accountId),
     s("DELETE FROM wechat_bindings WHERE account_id = ?", accountId),
     s("DELETE FROM notifications WHERE account_id = ?", accountId),

@@ -21,6 +21,9 @@ import {
 } from "./export.contributors";
 
 import { conversationsOfAccount } from "../conversations";
+import { couponsOfAccount } from "../coupons";
+import { membershipOfAccount } from "../membership";
+import { seriesOfAccount } from "../series";
 import { ticketsOfAccount } from "../tickets";
 
 export type { ExportSubject };
@@ -43,5 +46,8 @@ export const EXPORT_CONTRIBUTORS: readonly ExportContributor[] = [
   { name: "technician", collect: technicianPart },
   { name: "conversations", collect: (env, subject) => conversationsOfAccount(env, subject.accountId) },
   { name: "tickets", collect: (env, subject) => ticketsOfAccount(env, subject.accountId) },
+  { name: "series", collect: (env, subject) => seriesOfAccount(env, subject.accountId) },
+  { name: "membership", collect: (env, subject) => membershipOfAccount(env, subject.accountId) },
+  { name: "coupons", collect: (env, subject) => couponsOfAccount(env, subject.accountId) },
   { name: "dataRequests", collect: requestsPart },
 ];
