@@ -5,7 +5,8 @@ import { at } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, callBytes, expectProblem, signIn, signInAdmin, type Session } from "../support/http";
 import { expectBalanced, fundTechnician, ledgerOf } from "../support/payments";
-import { runDailyCron } from "../support/privacy";
+import { newCustomer } from "../support/booking";
+import { loyalCustomer, runDailyCron } from "../support/privacy";
 import { PNG, visitTo } from "../support/visit";
 import { addTechnician, createWorld, type World } from "../support/world";
 
@@ -332,6 +333,96 @@ describe("account deletion", () => {
     expect((await call("GET", "/v1/me", { token: again.token })).body).toMatchObject({ name: null, phone: p.session.phone });
     expect((await call("GET", "/v1/me/addresses", { token: again.token })).body.items).toEqual([]);
     expect((await call("GET", "/v1/orders", { token: again.token })).body.items).toEqual([]);
+  }, 120_000);
+
+  it("ends the person's series and drops their notes and second contact, forfeits points and the level, erases the birthday, device hashes and share code; packages, coupons and referrals stay on the tombstone", async () => {
+    const w = await createWorld(freshCenter());
+    const tech = await (await addTechnician(w, w.center)).session();
+    const p = await newCustomer(w.center);
+    const other = await newCustomer(w.center);
+    const made = await loyalCustomer(w, tech, p, other, (day += 1));
+    const me = p.session.accountId;
+    const deviceHash = (await env.DB.prepare("SELECT device_hash FROM referral_devices WHERE account_id = ?")
+      .bind(me)
+      .first<{ device_hash: string }>())!.device_hash;
+    const packageBefore = await env.DB.prepare(
+      "SELECT customer_id, units_left, deferred_left, price, status FROM customer_packages WHERE id = ?",
+    )
+      .bind(made.packageId)
+      .first();
+    const seriesRow = (id: string) =>
+      env.DB.prepare("SELECT customer_id, status, notes, contact_account_id, contact_name FROM series WHERE id = ?").bind(id).first();
+    expect(await seriesRow(made.seriesId)).toMatchObject({ status: "active", notes: made.notes, contact_name: "女儿" });
+    expect(await seriesRow(made.othersSeriesId)).toMatchObject({ contact_account_id: me, contact_name: "邻居" });
+
+    expect((await ask(p.session)).status).toBe(202);
+    await runDailyCron(Date.now() + COOLING + 60_000);
+    expect((await requestsOf(me))[0]!.status).toBe("completed");
+
+    const everything = await everyText();
+    for (const value of [made.notes, deviceHash, made.code])
+      expect(
+        everything.filter((e) => e.value.includes(value)),
+        value.slice(0, 12),
+      ).toEqual([]);
+    // src/series: their series ended (the cron books only active ones), no notes, no second contact; the other customer's series dropped them
+    expect(await seriesRow(made.seriesId)).toEqual({
+      customer_id: me,
+      status: "ended",
+      notes: null,
+      contact_account_id: null,
+      contact_name: null,
+    });
+    const theirs = await call("GET", `/v1/series/${made.othersSeriesId}`, { token: other.session.token });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.status).toBe("active");
+    expect(await seriesRow(made.othersSeriesId)).toMatchObject({
+      customer_id: other.session.accountId,
+      contact_account_id: null,
+      contact_name: null,
+    });
+    // src/membership: the package stays as it was (money), on the tombstone's id; points forfeited by an expire entry; no level
+    expect(
+      await env.DB.prepare("SELECT customer_id, units_left, deferred_left, price, status FROM customer_packages WHERE id = ?")
+        .bind(made.packageId)
+        .first(),
+    ).toEqual(packageBefore);
+    expect(await env.DB.prepare("SELECT balance FROM points_accounts WHERE account_id = ?").bind(me).first()).toEqual({ balance: 0 });
+    const entries = (
+      await env.DB.prepare("SELECT kind, delta FROM points_entries WHERE account_id = ? ORDER BY created_at, id")
+        .bind(me)
+        .all<{ kind: string; delta: number }>()
+    ).results;
+    expect(entries).toEqual([
+      { kind: "earn", delta: made.points },
+      { kind: "expire", delta: -made.points },
+    ]);
+    expect(await env.DB.prepare("SELECT 1 FROM member_levels WHERE account_id = ?").bind(me).first()).toBeNull();
+    // src/coupons: birthday, device hash and share code gone; the wallet coupon and the referrals stay, on the tombstone's id
+    expect(await env.DB.prepare("SELECT 1 FROM birthdays WHERE account_id = ?").bind(me).first()).toBeNull();
+    expect(await env.DB.prepare("SELECT 1 FROM referral_devices WHERE account_id = ?").bind(me).first()).toBeNull();
+    expect(await env.DB.prepare("SELECT account_id, active FROM coupons WHERE id = ?").bind(made.couponId).first()).toEqual({
+      account_id: me,
+      active: 0,
+    });
+    const referrals = (
+      await env.DB.prepare(
+        "SELECT referrer_id, referee_id FROM referrals WHERE referrer_id = ?1 OR referee_id = ?1 ORDER BY referee_id = ?1",
+      )
+        .bind(me)
+        .all()
+    ).results;
+    expect(referrals).toEqual([
+      { referrer_id: me, referee_id: made.inviteeId },
+      { referrer_id: made.inviterId, referee_id: me },
+    ]);
+    // nobody can be invited by the deleted account any more
+    const late = await signIn();
+    expectProblem(
+      await call("POST", "/v1/me/referral/accept", { token: late.token, body: { code: made.code } }),
+      404,
+      "REFERRAL_CODE_NOT_FOUND",
+    );
   }, 120_000);
 
   it("a technician's deletion removes their name, exact home, documents and payout account and suspends the profile", async () => {

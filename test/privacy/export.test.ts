@@ -4,7 +4,8 @@ import { runExportBackstop } from "../../src/privacy";
 import { freshCenter } from "../support/fixtures";
 import { at } from "../support/booking";
 import { call, callBytes, expectProblem, signIn, signInAdmin, type Session } from "../support/http";
-import { download, readyExport } from "../support/privacy";
+import { newCustomer } from "../support/booking";
+import { download, loyalCustomer, readyExport } from "../support/privacy";
 import { PNG, visitTo } from "../support/visit";
 import { addTechnician, createWorld, type World } from "../support/world";
 
@@ -60,7 +61,7 @@ describe("data export", () => {
     ).toBe(201);
 
     const ready = await readyExport(me.session.token);
-    expect(ready.progress).toEqual({ done: 11, total: 11 });
+    expect(ready.progress).toEqual({ done: 15, total: 15 });
     expect(ready.downloadUrl).toMatch(/^\/v1\/data-exports\/download\?token=/);
     const key = (await env.DB.prepare("SELECT r2_key FROM data_requests WHERE id = ?").bind(ready.id).first<{ r2_key: string }>())!.r2_key;
     expect(await env.BACKUPS.head(key)).not.toBeNull();
@@ -145,6 +146,72 @@ describe("data export", () => {
     }
   });
 
+  it("holds the person's recurring visits, packages, points, level, wallet coupons, referrals and birthday, and not the other side's data", async () => {
+    const w = await createWorld(freshCenter());
+    const tech = await (await addTechnician(w, w.center)).session();
+    const me = await newCustomer(w.center);
+    const other = await newCustomer(w.center);
+    const made = await loyalCustomer(w, tech, me, other, (day += 1));
+
+    const ready = await readyExport(me.session.token);
+    expect(ready.progress).toEqual({ done: 15, total: 15 });
+    const data = (await download(ready.downloadUrl)).body;
+    // src/series: their series with notes, second contact (by the name they gave) and visits; the series naming them as contact
+    expect(data.series.series).toEqual([
+      expect.objectContaining({
+        id: made.seriesId,
+        serviceId: w.serviceId,
+        addressId: me.addressId,
+        timeOfDay: "09:00",
+        notes: made.notes,
+        contact: { name: "女儿" },
+        status: "active",
+        visits: [],
+      }),
+    ]);
+    expect(data.series.asContact).toEqual([
+      expect.objectContaining({ seriesId: made.othersSeriesId, nameGiven: "邻居", status: "active" }),
+    ]);
+    // src/membership: the package with its balance and purchase, the points ledger, the level
+    expect(data.membership.packages).toEqual([
+      expect.objectContaining({
+        id: made.packageId,
+        unitsTotal: 3,
+        unitsLeft: 3,
+        price: 30_000,
+        status: "active",
+        name: { zh: "保洁三次卡", en: "3 cleanings" },
+      }),
+    ]);
+    expect(data.membership.packages[0].history.map((e: { kind: string }) => e.kind)).toEqual(["purchase"]);
+    expect(data.membership.points.balance).toBe(made.points);
+    expect(data.membership.points.entries).toEqual([expect.objectContaining({ kind: "earn", delta: made.points, orderId: made.orderId })]);
+    expect(data.membership.level).toMatchObject({ level: expect.any(String) });
+    // src/coupons: the wallet coupon, the share code, the invitation made and the one accepted, the device seen, the birthday
+    expect(data.coupons.wallet).toEqual([
+      expect.objectContaining({ id: made.couponId, name: "补偿券", kind: "fixed", value: 700, active: true }),
+    ]);
+    expect(data.coupons.referral).toMatchObject({
+      code: made.code,
+      made: [expect.objectContaining({ status: "pending" })],
+      accepted: expect.objectContaining({ status: "pending" }),
+    });
+    expect(data.coupons.referral.devicesSeen).toHaveLength(1);
+    expect(data.coupons.birthday).toBe("05-17");
+    const text = JSON.stringify(data);
+    for (const theirs of [
+      other.session.accountId,
+      other.session.phone,
+      other.addressId,
+      made.inviterId,
+      made.inviteeId,
+      made.contactPhone,
+      made.deviceId,
+    ]) {
+      expect(text).not.toContain(theirs);
+    }
+  });
+
   it("refuses an altered link (403), another person's request (404), a second export while one is built (409)", async () => {
     const s = await signIn();
     const ready = await readyExport(s.token);
@@ -190,13 +257,13 @@ describe("data export", () => {
       `INSERT INTO data_requests (id, account_id, kind, status, progress, client, lease_until, created_at, updated_at)
        VALUES (?, ?, 'export', 'running', ?, 'test', ?, ?, ?)`,
     )
-      .bind(id, s.accountId, JSON.stringify({ done: ["account", "consents"], total: 11 }), now - 1, now, now)
+      .bind(id, s.accountId, JSON.stringify({ done: ["account", "consents"], total: 15 }), now - 1, now, now)
       .run();
     await env.BACKUPS.put(`exports/${id}/parts/account.json`, JSON.stringify({ marker: "written-before" }));
     await env.BACKUPS.put(`exports/${id}/parts/consents.json`, "[]");
     expect((await runExportBackstop(env, now)).built).toBeGreaterThanOrEqual(1);
     const ready = await call("GET", `/v1/me/data-requests/${id}`, { token: s.token });
-    expect(ready.body).toMatchObject({ status: "ready", progress: { done: 11, total: 11 } });
+    expect(ready.body).toMatchObject({ status: "ready", progress: { done: 15, total: 15 } });
     const data = (await download(ready.body.downloadUrl)).body;
     // the part written before the interruption was kept, not built again
     expect(data.account).toEqual({ marker: "written-before" });
