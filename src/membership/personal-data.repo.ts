@@ -39,7 +39,11 @@ export const pointsBalanceOf = async (db: Db, accountId: string) =>
   (await all<{ balance: number }>(db, "SELECT balance FROM points_accounts WHERE account_id = ?", accountId))[0]?.balance ?? 0;
 
 export const pointsEntryRowsOf = (db: Db, accountId: string) =>
-  all(db, "SELECT kind, delta, order_id, released_at, created_at FROM points_entries WHERE account_id = ? ORDER BY created_at, id", accountId);
+  all(
+    db,
+    "SELECT kind, delta, order_id, released_at, created_at FROM points_entries WHERE account_id = ? ORDER BY created_at, id",
+    accountId,
+  );
 
 export const levelRowOf = async (db: Db, accountId: string) =>
   (await all(db, "SELECT level, spend, points, computed_at FROM member_levels WHERE account_id = ?", accountId))[0] ?? null;

@@ -63,9 +63,7 @@ export async function membershipOfAccount(env: Env, accountId: string) {
         createdAt: iso(e.created_at),
       })),
     },
-    level: level
-      ? { level: level.level, spend: level.spend, points: level.points, computedAt: iso(level.computed_at) }
-      : null,
+    level: level ? { level: level.level, spend: level.spend, points: level.points, computedAt: iso(level.computed_at) } : null,
   };
 }
 

@@ -3,12 +3,7 @@
  * account deletion changes (see personal-data.repo.ts `seriesErasureStatements`).
  */
 import { getDb } from "../db/client";
-import {
-  occurrenceRowsOfCustomer,
-  seriesErasureStatements,
-  seriesRowsOfContact,
-  seriesRowsOfCustomer,
-} from "./personal-data.repo";
+import { occurrenceRowsOfCustomer, seriesErasureStatements, seriesRowsOfContact, seriesRowsOfCustomer } from "./personal-data.repo";
 
 const iso = (at: unknown) => (typeof at === "number" ? new Date(at).toISOString() : null);
 const json = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as unknown) : v);
