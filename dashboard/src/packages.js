@@ -153,11 +153,23 @@ const yuan = (n) => hundredthsText(n);
 export function Membership() {
   const { t } = useApp();
   const settings = useAsync(() => api("/v1/admin/membership/settings"), []);
+  // kept here: a save reloads the settings, which makes the form anew with what the server holds
+  const [saved, setSaved] = useState(false);
   return html`<section data-screen="membership">
     <h2>${t("mbr_title")}</h2>
     <${Loading} state=${settings}
-      >${() => html`<${SettingsForm} key=${JSON.stringify(settings.data)} s=${settings.data} onDone=${settings.reload} />`}<//
+      >${() =>
+        html`<${SettingsForm}
+          key=${JSON.stringify(settings.data)}
+          s=${settings.data}
+          onSaving=${() => setSaved(false)}
+          onDone=${() => {
+            setSaved(true);
+            settings.reload();
+          }}
+        />`}<//
     >
+    ${saved ? html`<p class="ok" data-testid="membership-saved">${t("mbr_saved")}</p>` : null}
     <h3>${t("mbr_merchantRates")}</h3>
     <${Loading} state=${settings}
       >${() =>
@@ -189,7 +201,7 @@ export function Membership() {
 }
 
 /** The settings and the levels, saved together with PUT /v1/admin/membership/settings. */
-function SettingsForm({ s, onDone }) {
+function SettingsForm({ s, onSaving, onDone }) {
   const { t } = useApp();
   const [v, setV] = useState({
     earnPerYuan: String(s.earnPerYuan),
@@ -201,7 +213,6 @@ function SettingsForm({ s, onDone }) {
     s.levels.map((l) => ({ ...l, minSpend: yuan(l.minSpend), minPoints: String(l.minPoints), discountPercent: String(l.discountPercent) })),
   );
   const [error, setError] = useState(null);
-  const [saved, setSaved] = useState(false);
   const field = (key) =>
     html`<label
       >${t(`mbr_${key}`)}<input
@@ -214,7 +225,7 @@ function SettingsForm({ s, onDone }) {
   const save = async (e) => {
     e.preventDefault();
     setError(null);
-    setSaved(false);
+    onSaving?.();
     try {
       await api("/v1/admin/membership/settings", {
         method: "PUT",
@@ -231,7 +242,6 @@ function SettingsForm({ s, onDone }) {
           })),
         },
       });
-      setSaved(true);
       onDone?.();
     } catch (err) {
       setError(err);
@@ -285,7 +295,6 @@ function SettingsForm({ s, onDone }) {
       </tbody>
     </table>
     <button type="submit" data-testid="membership-save">${t("save")}</button>
-    ${saved ? html`<span class="ok" data-testid="membership-saved">${t("mbr_saved")}</span>` : null}
     <${ErrorNote} error=${error} />
   </form>`;
 }
