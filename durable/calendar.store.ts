@@ -263,7 +263,7 @@ export class CalendarStore {
    * Checks that `candidate` fits the technician's shifts and clashes with none of their live items.
    * `near`: their live items within CLASH_WINDOW of the candidate, when the caller read them already.
    */
-  private fits(
+  fits(
     tech: Technician,
     candidate: { orderId: string; start: number; end: number; lat: number; lng: number },
     ignoreShifts: boolean,
@@ -425,6 +425,29 @@ export class CalendarStore {
     }
   }
 
+  /** Takes an interval off every technician's calendar until `put` places it again (inside a transaction). */
+  lift(orderId: string): void {
+    this.sql.exec("UPDATE intervals SET technician_id = '' WHERE order_id = ?", orderId);
+  }
+
+  /** Writes an interval where `item` says, new or moved (its state and expiry as given). */
+  put(item: CalendarItem, now: number): void {
+    this.sql.exec(
+      `INSERT INTO intervals (order_id, technician_id, start_ms, end_ms, lat, lng, state, expires_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+       ON CONFLICT (order_id) DO UPDATE SET technician_id = ?2, start_ms = ?3, end_ms = ?4, lat = ?5, lng = ?6, updated_at = ?9`,
+      item.orderId,
+      item.technicianId,
+      item.start,
+      item.end,
+      item.lat,
+      item.lng,
+      item.state,
+      item.expiresAt,
+      now,
+    );
+  }
+
   schedule(technicianId: string, from: number, to: number, now: number): CalendarItem[] {
     return this.itemsNear(technicianId, from, to, now);
   }
@@ -448,7 +471,7 @@ export class CalendarStore {
     return this.sql.exec("SELECT 1 FROM events WHERE order_id = ? AND kind = 'hold.expired' LIMIT 1", orderId).toArray().length > 0;
   }
 
-  private event(kind: string, item: CalendarItem, data: Record<string, unknown>): void {
+  event(kind: string, item: CalendarItem, data: Record<string, unknown>): void {
     this.sql.exec(
       "INSERT INTO events (kind, order_id, technician_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
       kind,

@@ -9,13 +9,16 @@ import { ALARM_FAILURES_REPORTED, type CellEventBody, type DeadlineKind, type De
 import type { ChatServerMessage, StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
 import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
 import { OutboxStore } from "./outbox.store";
+import { MovesStore } from "./moves.store";
 import type {
   AvailabilityQuery,
   Candidate,
   CandidateQuery,
   CalendarItem,
+  CellMove,
   CellResult,
   HoldRequest,
+  MovesResult,
   PositionUpdate,
   PresenceView,
   ShiftException,
@@ -68,6 +71,7 @@ export class CellDO extends DurableObject<Env> {
   private readonly presence: PresenceStore;
   private readonly batch: BatchStore;
   private readonly outbox: OutboxStore;
+  private readonly moves: MovesStore;
   private readonly travel: TravelModel;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -77,6 +81,7 @@ export class CellDO extends DurableObject<Env> {
     this.calendar = new CalendarStore(ctx.storage.sql, this.travel);
     this.batch = new BatchStore(ctx.storage.sql, this.calendar, (fn) => ctx.storage.transactionSync(fn));
     this.outbox = new OutboxStore(ctx.storage.sql);
+    this.moves = new MovesStore(this.calendar, (fn) => ctx.storage.transactionSync(fn));
     this.presence = new PresenceStore(ctx.storage.sql, {
       timeoutMs: num(vars.PRESENCE_TIMEOUT_SECONDS, 90) * 1000,
       retentionMs: num(vars.POSITION_RETENTION_HOURS, 24) * 3_600_000,
@@ -267,6 +272,14 @@ export class CellDO extends DurableObject<Env> {
       return { ok: false, code: "INVALID_INTERVAL" };
     const where = opts.lat !== undefined && opts.lng !== undefined ? { lat: opts.lat, lng: opts.lng } : undefined;
     return this.tx((now) => this.calendar.reschedule(orderId, start, end, where, opts.ignoreShifts === true, now));
+  }
+
+  /**
+   * Several moves as one change, all or nothing (durable/moves.store.ts): swaps and chains fit, and
+   * a refusal names the first move that does not fit and why, with nothing changed.
+   */
+  async applyMoves(moves: CellMove[], opts: { ignoreShifts?: boolean } = {}): Promise<MovesResult> {
+    return this.tx((now) => this.moves.apply(moves, now, opts));
   }
 
   /** The technician's live holds and bookings overlapping [from, to). */

@@ -130,3 +130,40 @@ export interface CandidateQuery {
   exclude: string[];
   rosterVersion?: number;
 }
+
+/** One move of a multi-move: the interval (by its key) goes to `technicianId` at [start, end). */
+export interface CellMove {
+  orderId: string;
+  technicianId: string;
+  start: number;
+  end: number;
+  /** A new booking for an order the cell holds nothing for yet, at this point. */
+  place?: { lat: number; lng: number };
+  /** Skills the technician must have (and be approved) to take it. */
+  skills?: string[];
+}
+
+/** Why a move was refused (stable codes). */
+export type MoveRefusal =
+  | "INVALID_INTERVAL"
+  | "DUPLICATE_ORDER"
+  | "UNKNOWN_ORDER"
+  | "HOLD_EXPIRED"
+  | "ORDER_CONFLICT"
+  | "UNKNOWN_TECHNICIAN"
+  | "TECHNICIAN_MOVING"
+  | "NOT_QUALIFIED"
+  | "OUTSIDE_SHIFT"
+  | "SLOT_UNAVAILABLE";
+
+/** The move that made a multi-move fail: its place in the list, and why. */
+export interface MoveFailure {
+  index: number;
+  orderId: string;
+  technicianId: string;
+  reason: MoveRefusal;
+  /** For SLOT_UNAVAILABLE: the interval it clashes with. */
+  clashWith?: string;
+}
+
+export type MovesResult = { ok: true; items: CalendarItem[] } | { ok: false; code: "MOVE_REFUSED"; failure: MoveFailure };
