@@ -685,6 +685,14 @@ export const ERRORS = {
       zh: "没有等待执行的账号注销申请。",
     },
   },
+  // The dispatcher's board (src/board)
+  MOVE_REFUSED: {
+    status: 409,
+    detail: {
+      en: "Move {n} (order {orderId}) was refused: {why}. Nothing was changed.",
+      zh: "第 {n} 项调整（订单 {orderId}）被拒绝：{why}。未做任何更改。",
+    },
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code the API answers. */

@@ -2350,3 +2350,24 @@ export const surveyResponses = sqliteTable(
     index("survey_responses_merchant_start_idx").on(t.merchantId, t.startAt),
   ],
 );
+
+// ---- Dispatcher's board: multi-moves (src/board) ----
+
+/**
+ * One multi-move as applied (POST /v1/admin/cells/{cellId}/moves): who, in which cell, and the moves.
+ * Written in the batch that brings the orders in step, last and only when every order of it won
+ * (a NOT NULL `created_at` otherwise fails the whole batch, so no order is changed alone).
+ */
+export const cellMoves = sqliteTable(
+  "cell_moves",
+  {
+    id: text("id").primaryKey(),
+    cell: text("cell").notNull(),
+    actorId: text("actor_id"),
+    moves: text("moves", { mode: "json" })
+      .$type<{ orderId: string; technicianId: string; start: number; end: number; fromTechnicianId: string | null; fromStart: number }[]>()
+      .notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("cell_moves_cell_idx").on(t.cell, t.createdAt)],
+);

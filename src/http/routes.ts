@@ -1,5 +1,6 @@
 import { auditRoutes } from "../audit";
 import { backupsRoutes } from "../backups";
+import { boardRoutes } from "../board";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { conversationsRoutes } from "../conversations";
 import { couponsRoutes, growthRoutes } from "../coupons";
@@ -63,6 +64,7 @@ export const routes = [
   membershipRoutes,
   tasksRoutes,
   adminOrdersRoutes,
+  boardRoutes,
   auditRoutes,
   dashboardRoutes,
   growthReportsRoutes,

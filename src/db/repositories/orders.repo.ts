@@ -119,6 +119,23 @@ export async function updateOrder(
   now = Date.now(),
   extra: D1PreparedStatement[] = [],
 ): Promise<OrderRow | undefined> {
+  const [result] = await db.$client.batch([...orderUpdateStatements(db, order, patch, event, messages, now), ...extra]);
+  if (!result || result.meta.changes !== 1) return undefined;
+  return { ...order, ...patch, version: order.version + 1, lastEventId: event.id, updatedAt: now };
+}
+
+/**
+ * The statements of updateOrder, for a batch that changes several orders together: the versioned
+ * update first (it won when it changed one row), then the timeline entry and messages guarded on it.
+ */
+export function orderUpdateStatements(
+  db: Db,
+  order: OrderRow,
+  patch: OrderPatch,
+  event: TimelineEntry,
+  messages: OutboxMessage[],
+  now: number,
+): D1PreparedStatement[] {
   const raw = db.$client;
   const changed = Object.fromEntries(ORDER_KEYS.filter((k) => k in patch && k !== "id").map((k) => [k, (patch as Partial<OrderRow>)[k]]));
   const { names, values } = encodeRow(orders, changed);
@@ -126,14 +143,11 @@ export async function updateOrder(
   const update = raw
     .prepare(`UPDATE orders SET ${sets.join(", ")} WHERE id = ? AND version = ?`)
     .bind(...values, event.id, now, order.id, order.version);
-  const [result] = await raw.batch([
+  return [
     update,
     eventInsert(raw, order.id, event, now, event.id),
     ...(messages.length ? [outboxInserts(raw, order.id, event.id, messages, now)] : []),
-    ...extra,
-  ]);
-  if (!result || result.meta.changes !== 1) return undefined;
-  return { ...order, ...patch, version: order.version + 1, lastEventId: event.id, updatedAt: now };
+  ];
 }
 
 export async function findOrder(db: Db, id: string): Promise<OrderRow | undefined> {
