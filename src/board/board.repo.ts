@@ -23,14 +23,15 @@ export type MoveRecord = typeof cellMoves.$inferInsert;
  */
 export function moveRecordStatement(db: Db, record: MoveRecord, won: { orderId: string; eventId: string }[]): D1PreparedStatement {
   if (won.length > 45) throw new RangeError("at most 45 orders per multi-move");
-  const { names, values } = encodeRow(cellMoves, { ...record, createdAt: undefined });
+  const { createdAt, ...rest } = record;
+  const { names, values } = encodeRow(cellMoves, rest);
   const pairs = won.map(() => "(id = ? AND last_event_id = ?)").join(" OR ");
   return db.$client
     .prepare(
       `INSERT INTO cell_moves (${[...names, "created_at"].join(", ")})
        SELECT ${names.map(() => "?").join(", ")}, CASE WHEN (SELECT COUNT(*) FROM orders WHERE ${pairs}) = ? THEN ? ELSE NULL END`,
     )
-    .bind(...values, ...won.flatMap((w) => [w.orderId, w.eventId]), won.length, record.createdAt);
+    .bind(...values, ...won.flatMap((w) => [w.orderId, w.eventId]), won.length, createdAt);
 }
 
 /** Whether a batch failed because its multi-move record refused (an order changed meanwhile). */
