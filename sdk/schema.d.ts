@@ -4380,6 +4380,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dispatcher's board: technicians × time of one cell and day
+         * @description Every technician homed in the cell (a merchant_admin: its own), with the day's shift windows, jobs as blocks (service, customer area only, start, end, status), the travel gap each job needs after the previous one (minutes of the travel model) against the time there is, late risks (a gap that does not fit; `runningLate`: the next job a technician on duty cannot reach in time from where they are), and the jobs of the cell waiting for a technician. `date` is the local date in the city's time zone.
+         */
+        get: operations["getDispatchBoard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/cells/{cellId}/moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move several orders at once, all or nothing
+         * @description Each move gives an order to a technician homed in the cell at a new start (`end` keeps the order's duration). The cell checks them together with every moved job taken out first (so swaps and chains fit): shifts, clashes with travel gaps, skills. All are applied or none: 409 `MOVE_REFUSED` names the failing move in `failure` (`index`, `orderId`, `technicianId`, `reason`, `clashWith`, `message` in zh-CN and en). An order given to another technician is offered to them (`assigned`); the customer hears of a new time, the technician of a new job. A merchant_admin moves only its merchant's orders and technicians (404 otherwise). 409 `CONCURRENT_UPDATE` when an order changed meanwhile.
+         */
+        post: operations["applyCellMoves"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit": {
         parameters: {
             query?: never;
@@ -31768,6 +31808,253 @@ export interface operations {
             };
             /** @description Not found, or belongs to someone else */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDispatchBoard: {
+        parameters: {
+            query: {
+                /** @description The H3 cell (technicians' home cell) */
+                cellId: string;
+                /** @description Local date (YYYY-MM-DD) */
+                date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The board */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cellId: string;
+                        date: string;
+                        timeZone: string;
+                        from: string;
+                        to: string;
+                        technicians: {
+                            id: string;
+                            name: string;
+                            merchantId: string | null;
+                            status: string;
+                            online: boolean;
+                            lastSeenAt: string | null;
+                            shifts: {
+                                start: string;
+                                end: string;
+                            }[];
+                            jobs: {
+                                orderId: string;
+                                service: components["schemas"]["Localized"];
+                                /** @description The customer's area (~1 km), never the address */
+                                area: {
+                                    lat: number;
+                                    lng: number;
+                                };
+                                start: string;
+                                end: string;
+                                status: string;
+                                risk: boolean;
+                            }[];
+                            gaps: {
+                                fromOrderId: string;
+                                toOrderId: string;
+                                minutes: number;
+                                availableMinutes: number;
+                                risk: boolean;
+                            }[];
+                            runningLate: string | null;
+                        }[];
+                        unassigned: {
+                            orderId: string;
+                            service: components["schemas"]["Localized"];
+                            /** @description The customer's area (~1 km), never the address */
+                            area: {
+                                lat: number;
+                                lng: number;
+                            };
+                            start: string;
+                            end: string;
+                            status: string;
+                            exception: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    applyCellMoves: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cellId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    moves: {
+                        orderId: string;
+                        technicianId: string;
+                        /** Format: date-time */
+                        start: string;
+                        /** Format: date-time */
+                        end: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        moveId: string;
+                        orders: {
+                            id: string;
+                            status: string;
+                            technicianId: string | null;
+                            start: string;
+                            end: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

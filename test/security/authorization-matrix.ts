@@ -1331,6 +1331,21 @@ export const MATRIX: Record<string, MatrixEntry> = {
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/assign`, body: { technicianId: o.m.techA.id } }),
   },
+  // the dispatcher's board (src/board): a merchant_admin sees and moves only its own
+  "GET /v1/admin/board": { roles: STAFF, request: (o) => ({ path: `/v1/admin/board?cellId=${o.m.techA.homeCell}&date=${day(1)}` }) },
+  "POST /v1/admin/cells/{cellId}/moves": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => {
+      const id = await o.order();
+      const order = await call("GET", `/v1/admin/orders/${id}`, { token: o.m.sessions.admin.token });
+      return {
+        path: `/v1/admin/cells/${o.m.techA.homeCell}/moves`,
+        body: { moves: [{ orderId: id, technicianId: o.m.techA.id, start: order.body.start, end: order.body.end }] },
+      };
+    },
+  },
   "POST /v1/admin/orders/{id}/cancel": {
     roles: STAFF,
     reach: STAFF_A,
