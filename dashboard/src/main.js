@@ -41,6 +41,7 @@ const Tickets = lazy(() => import("./tickets.js"), "Tickets");
 const Credit = lazy(() => import("./credit.js"), "Credit");
 const Lifecycle = lazy(() => import("./lifecycle.js"), "Lifecycle");
 const Series = lazy(() => import("./series.js"), "Series");
+const Board = lazy(() => import("./board.js"), "Board");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -180,6 +181,7 @@ function Shell({ session, t, lang, setLang }) {
   const nav = [
     ["map", t("map")],
     ["orders", t("orders")],
+    ["board", t("board")],
     ["exceptions", t("exceptions")],
     ["technicians", t("technicians")],
     ["catalog", t("catalog")],
@@ -222,47 +224,49 @@ function Shell({ session, t, lang, setLang }) {
         ? html`<p class="muted">${t("empty")}</p>`
         : screen === "orders"
           ? html`<${OrderBoard} key="orders" openId=${arg} />`
-          : screen === "exceptions"
-            ? html`<${OrderBoard} key="exceptions" queue />`
-            : screen === "technicians"
-              ? html`<${Technicians} />`
-              : screen === "catalog"
-                ? html`<${Catalog} />`
-                : screen === "reports"
-                  ? html`<${Reports} />`
-                  : screen === "growth"
-                    ? html`<${Growth} />`
-                    : screen === "settings"
-                      ? html`<${DispatchSettings} />`
-                      : screen === "setup"
-                        ? html`<${Setup} tab=${arg} />`
-                        : screen === "money"
-                          ? html`<${Money} tab=${arg} />`
-                          : screen === "lifecycle" && isPlatform
-                            ? html`<${Lifecycle} />`
-                            : screen === "inbox" && isPlatform
-                              ? html`<${Inbox} />`
-                              : screen === "tickets"
-                                ? html`<${Tickets} openId=${arg} />`
-                                : screen === "series"
-                                  ? html`<${Series} />`
-                                  : screen === "notifications" && isPlatform
-                                    ? html`<${DeadLetters} />`
-                                    : screen === "accounts" && isPlatform
-                                      ? html`<${Accounts} />`
-                                      : screen === "operations" && isPlatform
-                                        ? html`<${Operations} />`
-                                        : screen === "operate" && isPlatform
-                                          ? html`<${Operate} />`
-                                          : screen === "privacy" && isPlatform
-                                            ? html`<${Privacy} />`
-                                            : screen === "credit" && isPlatform
-                                              ? html`<${Credit} />`
-                                              : screen === "webhooks"
-                                                ? html`<${Webhooks} />`
-                                                : screen === "audit"
-                                                  ? html`<${AuditLog} />`
-                                                  : html`<${LiveMap} />`;
+          : screen === "board"
+            ? html`<${Board} key=${`board-${city.id}`} initialCell=${arg} />`
+            : screen === "exceptions"
+              ? html`<${OrderBoard} key="exceptions" queue />`
+              : screen === "technicians"
+                ? html`<${Technicians} />`
+                : screen === "catalog"
+                  ? html`<${Catalog} />`
+                  : screen === "reports"
+                    ? html`<${Reports} />`
+                    : screen === "growth"
+                      ? html`<${Growth} />`
+                      : screen === "settings"
+                        ? html`<${DispatchSettings} />`
+                        : screen === "setup"
+                          ? html`<${Setup} tab=${arg} />`
+                          : screen === "money"
+                            ? html`<${Money} tab=${arg} />`
+                            : screen === "lifecycle" && isPlatform
+                              ? html`<${Lifecycle} />`
+                              : screen === "inbox" && isPlatform
+                                ? html`<${Inbox} />`
+                                : screen === "tickets"
+                                  ? html`<${Tickets} openId=${arg} />`
+                                  : screen === "series"
+                                    ? html`<${Series} />`
+                                    : screen === "notifications" && isPlatform
+                                      ? html`<${DeadLetters} />`
+                                      : screen === "accounts" && isPlatform
+                                        ? html`<${Accounts} />`
+                                        : screen === "operations" && isPlatform
+                                          ? html`<${Operations} />`
+                                          : screen === "operate" && isPlatform
+                                            ? html`<${Operate} />`
+                                            : screen === "privacy" && isPlatform
+                                              ? html`<${Privacy} />`
+                                              : screen === "credit" && isPlatform
+                                                ? html`<${Credit} />`
+                                                : screen === "webhooks"
+                                                  ? html`<${Webhooks} />`
+                                                  : screen === "audit"
+                                                    ? html`<${AuditLog} />`
+                                                    : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>
