@@ -1,3 +1,4 @@
+/* global localStorage -- inside page functions, which run in the browser */
 // The dispatcher's board in real Chromium against a real local Doorstep: an operator drags a job
 // waiting for a technician onto a free technician (accepted: D1 and the board agree after a
 // reload), then drags another onto a time that technician is busy (refused: the reason is shown,
