@@ -67,6 +67,24 @@ describe("GET /v1/admin/board", () => {
     expect((res.body.technicians as Row[]).map((r) => r.id).sort()).toEqual([t1.id, t2.id].sort());
   });
 
+  it("flags a technician on duty who cannot reach their next job in time from where they are", async () => {
+    const w = await createWorld(freshCenter());
+    const t1 = await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const res = await book(c, await quote(w, c, at(w, 1, "10:00")));
+    expect(res.status).toBe(201);
+    const me = await t1.session();
+    expect((await call("POST", "/v1/technician/status", { token: me.token, body: { online: true } })).status).toBe(200);
+    // ~1,000 km away: days of travel, while the job starts within a day and a half
+    const far = { lat: w.center.lat, lng: w.center.lng + (w.center.lng > 0 ? -20 : 20) };
+    expect((await call("POST", "/v1/technician/presence", { token: me.token, body: far })).status).toBe(200);
+    const board = await boardOf(w.admin.token, t1.homeCell, localDay(w.timeZone, 1));
+    const row = (board.body.technicians as (Row & { runningLate: string | null; online: boolean })[]).find((r) => r.id === t1.id)!;
+    expect(row).toMatchObject({ online: true, runningLate: res.body.id });
+    expect(row.jobs).toMatchObject([{ orderId: res.body.id, risk: true }]);
+    expect(JSON.stringify(board.body)).not.toContain(String(far.lng));
+  });
+
   it("shows a merchant_admin only its own technicians and orders; bad input is 400", async () => {
     const merchantId = await insertMerchant();
     const w = await createWorld(freshCenter(), { merchantId });
