@@ -78,6 +78,8 @@ export interface VrpSolution {
   vehicles: number;
   /** Every job served and every route within its windows, shift and capacity. */
   feasible: boolean;
+  /** Ruin-and-recreate iterations the search ran (for benchmarks). */
+  iterations?: number;
 }
 
 export interface SolveOptions {
@@ -547,7 +549,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
 
   let best = initial(S);
   const flex = M.flexible;
-  if (!flex.length || M.k === 0) return output(problem, M, best);
+  if (!flex.length || M.k === 0) return output(M, best);
 
   // A penalty above any possible cost: one unassigned job always weighs more than all travel.
   let maxArc = 0;
@@ -641,10 +643,10 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       }
     }
   }
-  return output(problem, M, best, iter);
+  return output(M, best, iter);
 }
 
-function output(problem: VrpProblem, M: Model, s: Solution, iterations = 0): VrpSolution & { iterations: number } {
+function output(M: Model, s: Solution, iterations = 0): VrpSolution {
   const routes: VrpRoute[] = [];
   let cost = 0;
   let broken = false;
@@ -655,7 +657,6 @@ function output(problem: VrpProblem, M: Model, s: Solution, iterations = 0): Vrp
     if (r.bad) broken = true;
   }
   const unassigned = s.unassigned.slice().sort((a, b) => a - b);
-  void problem;
   return { routes, unassigned, cost, vehicles: routes.length, feasible: !broken && unassigned.length === 0, iterations };
 }
 
