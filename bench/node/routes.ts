@@ -11,13 +11,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkSolution, solveVrptw, type VrpProblem } from "../../src/domain/vrptw.ts";
+import { checkSolution, solveVrptw } from "../../src/domain/vrptw.ts";
 import type { Run } from "./report.ts";
 import { ROOT } from "./runtime.ts";
+import { parseSolomon } from "./solomon.ts";
 
 const DATA = path.join(ROOT, "bench", "data", "solomon");
-/** Using one more vehicle costs more than any distance can: vehicles first, then distance. */
-export const SOLOMON_VEHICLE_COST = 1e6;
 export const CLASSES = ["C1", "R1", "RC1", "C2", "R2", "RC2"] as const;
 
 export interface BestKnown {
@@ -32,30 +31,6 @@ export function solomonNames(): string[] {
 }
 
 export const classOf = (name: string) => name.replace(/\d\d$/, "");
-
-/** Parses a Solomon instance file (the standard layout: header, vehicle number and capacity, then one row per node). */
-export function parseSolomon(text: string): VrpProblem {
-  const lines = text.split(/\r?\n/);
-  const at = lines.findIndex((l) => /^\s*NUMBER\s+CAPACITY/i.test(l));
-  const [count, capacity] = lines[at + 1]!.trim().split(/\s+/).map(Number) as [number, number];
-  const rows = lines
-    .slice(lines.findIndex((l) => /^\s*CUST NO\./i.test(l)) + 1)
-    .map((l) => l.trim())
-    .filter((l) => /^\d/.test(l))
-    .map((l) => l.split(/\s+/).map(Number));
-  const n = rows.length;
-  const time = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) time[i * n + j] = Math.hypot(rows[i]![1]! - rows[j]![1]!, rows[i]![2]! - rows[j]![2]!);
-  const depot = rows[0]!;
-  return {
-    time,
-    size: n,
-    vehicles: Array.from({ length: count }, () => ({ start: 0, end: 0, earliest: depot[4]!, latest: depot[5]!, capacity })),
-    jobs: rows.slice(1).map((r, i) => ({ location: i + 1, demand: r[3]!, earliest: r[4]!, latest: r[5]!, service: r[6]! })),
-    vehicleCost: SOLOMON_VEHICLE_COST,
-  };
-}
 
 export const loadSolomon = (name: string) => parseSolomon(readFileSync(path.join(DATA, `${name}.txt`), "utf8"));
 export const bestKnown = () => JSON.parse(readFileSync(path.join(DATA, "best-known.json"), "utf8")) as Record<string, BestKnown>;
