@@ -1,5 +1,6 @@
 import { auditRoutes } from "../audit";
 import { backupsRoutes } from "../backups";
+import { basemapRoutes } from "../basemap";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { conversationsRoutes } from "../conversations";
 import { couponsRoutes, growthRoutes } from "../coupons";
@@ -38,6 +39,7 @@ export const routes = [
   bootstrapRoutes,
   addressesRoutes,
   citiesRoutes,
+  basemapRoutes,
   merchantsRoutes,
   catalogRoutes,
   techniciansRoutes,
