@@ -92,7 +92,10 @@ export async function mountBasemap(container, { center, zoom = 11, url, lang = "
       const el = document.createElement("span");
       el.className = "basemap-label";
       el.textContent = name;
-      markers.set(name, new maplibregl.Marker({ element: el }).setLngLat(/** @type {[number, number]} */ (f.geometry.coordinates)).addTo(map));
+      markers.set(
+        name,
+        new maplibregl.Marker({ element: el }).setLngLat(/** @type {[number, number]} */ (f.geometry.coordinates)).addTo(map),
+      );
     }
   };
   map.on("idle", () => {

@@ -63,12 +63,17 @@ export function LiveMap() {
   // The basemap under the layer: the layer's view box is then the basemap's visible area.
   const liveCenter = live ? `${live.center.lat},${live.center.lng}` : null;
   useEffect(() => {
-    if (!liveCenter || !under.current) return;
+    if (!liveCenter || !under.current || !base) return;
     let mounted = null;
     let gone = false;
     const [lat, lng] = liveCenter.split(",").map(Number);
+    const k = Math.cos((lat * Math.PI) / 180);
+    // The first view frames the cells, as the plain map does: the zoom at which they fill the container.
+    const fit = (px, degrees) => Math.log2((px * 360) / (512 * degrees));
+    const zoom = Math.min(fit(under.current.clientWidth, base.w / (k * SCALE)), fit(under.current.clientHeight, base.h / (k * SCALE)));
     void mountBasemap(under.current, {
-      center: { lat, lng },
+      center: { lat: lat - (base.y + base.h / 2) / SCALE, lng: lng + (base.x + base.w / 2) / (k * SCALE) },
+      zoom: Number.isFinite(zoom) ? zoom : 11,
       url: `/v1/basemap/${encodeURIComponent(cityId)}.pmtiles`,
       lang,
       attribution: t("basemapAttribution"),

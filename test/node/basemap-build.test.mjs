@@ -3,7 +3,6 @@
 // byte-for-byte determinism and the committed demo archive matching a fresh build.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { VectorTile } from "@mapbox/vector-tile";
 import Pbf from "pbf";
