@@ -25,13 +25,16 @@ function chromiumPath() {
   return path;
 }
 
-/** Opens a browser context; close() also removes its profile folder. */
-export async function openBrowser({ viewport = { width: 1366, height: 860 }, locale = "zh-CN" } = {}) {
+/** Software WebGL (SwiftShader) instead of no GPU at all, for pages that draw with WebGL (the live map's basemap). */
+const WEBGL_FLAGS = ["--headless", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"];
+
+/** Opens a browser context (`webgl`: with software WebGL); close() also removes its profile folder. */
+export async function openBrowser({ viewport = { width: 1366, height: 860 }, locale = "zh-CN", webgl = false } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "doorstep-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
-    args: FLAGS,
+    args: webgl ? [...FLAGS.filter((f) => f !== "--disable-gpu" && f !== "--headless"), ...WEBGL_FLAGS] : FLAGS,
     viewport,
     locale,
     timeout: 60_000,

@@ -26,6 +26,9 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+const MAPLIBRE_WORKER = "maplibre-gl-worker.mjs";
+const MAPLIBRE_CSS = "maplibre-gl.css";
+
 const hash = (bytes) => createHash("sha256").update(bytes).digest("hex").slice(0, 10);
 
 const kib = (n) => (n / 1024).toFixed(1);
@@ -86,6 +89,11 @@ export async function buildDashboard({ quiet = false } = {}) {
   // Chunks never import the entry (esbuild puts shared code in chunks of its own), so it can take a name of its own.
   for (const f of result.outputFiles) writeFileSync(f === entry ? join(OUT, jsName) : f.path, f.contents);
   writeFileSync(join(OUT, cssName), css);
+  // MapLibre's worker and stylesheet for the live map's basemap (dashboard/src/basemap.js loads them, and the
+  // MapLibre chunk, only when the city has a basemap): unhashed names, revalidated like index.html.
+  const maplibre = [MAPLIBRE_WORKER, MAPLIBRE_CSS].map((name) => readFileSync(join(ROOT, "node_modules", "maplibre-gl", "dist", name)));
+  writeFileSync(join(OUT, MAPLIBRE_WORKER), maplibre[0]);
+  writeFileSync(join(OUT, MAPLIBRE_CSS), maplibre[1]);
   writeFileSync(join(OUT, "index.html"), index);
   mkdirSync(join(PUBLIC, "docs-assets"), { recursive: true });
   writeFileSync(join(PUBLIC, "docs-assets", "try-it.js"), tryIt.outputFiles[0].contents);
@@ -107,9 +115,13 @@ export async function buildDashboard({ quiet = false } = {}) {
   );
   const page = [css, Buffer.from(index)];
   const firstJs = result.outputFiles.filter((f) => first.has(rel(f.path))).map((f) => f.contents);
+  // The basemap's chunks (MapLibre, the PMTiles reader) are counted apart: no screen loads them without a basemap.
+  const ofBasemap = (f) => Object.keys(outputs[rel(f.path)].inputs).some((i) => /node_modules\/(maplibre-gl|pmtiles)\//.test(i));
+  const screens = result.outputFiles.filter((f) => !ofBasemap(f)).map((f) => f.contents);
   const sizes = {
     first: sizeOf([...firstJs, ...page]),
-    all: sizeOf([...result.outputFiles.map((f) => f.contents), ...page]),
+    all: sizeOf([...screens, ...page]),
+    basemap: sizeOf([...result.outputFiles.filter(ofBasemap).map((f) => f.contents), ...maplibre]),
     js: sizeOf(firstJs),
     css: sizeOf([css]),
     chunks: result.outputFiles.length,
@@ -118,7 +130,8 @@ export async function buildDashboard({ quiet = false } = {}) {
     console.log(
       `dashboard: first page ${kib(sizes.first.raw)} KiB raw, ${kib(sizes.first.gzip)} KiB gzip ` +
         `(js ${kib(sizes.js.raw)}/${kib(sizes.js.gzip)}, css ${kib(sizes.css.raw)}/${kib(sizes.css.gzip)} KiB); ` +
-        `every screen ${kib(sizes.all.raw)} KiB raw, ${kib(sizes.all.gzip)} KiB gzip in ${sizes.chunks} scripts → public/dashboard/`,
+        `every screen ${kib(sizes.all.raw)} KiB raw, ${kib(sizes.all.gzip)} KiB gzip in ${sizes.chunks} scripts; ` +
+        `the basemap (loaded only with one) ${kib(sizes.basemap.raw)} KiB raw, ${kib(sizes.basemap.gzip)} KiB gzip → public/dashboard/`,
     );
   }
   return sizes;

@@ -15,6 +15,7 @@ import { join, relative } from "node:path";
 import { buildDashboard } from "./build-dashboard.mjs";
 import { ROOT, WRANGLER_ENV, devVars, requireNode } from "./dev-env.mjs";
 import { applyMigrations, seed } from "./seed-local.mjs";
+import { deleteLocalBasemap } from "./upload-basemap.mjs";
 
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
@@ -48,6 +49,7 @@ function templateKey(empty) {
     join(ROOT, "scripts", "seed.ts"),
     join(ROOT, "scripts", "seed-demo.ts"),
     join(ROOT, "scripts", "seed-local.mjs"),
+    ...filesUnder(join(ROOT, "data", "basemap")),
     join(ROOT, "wrangler.toml"),
   ];
   for (const file of sources) {
@@ -90,8 +92,16 @@ async function seededTemplate(empty) {
  * `vars` adds or overrides Worker variables for this server only (e.g. `{ SETTLEMENT_DELAY_HOURS: "0" }`);
  * `empty` leaves the database without demo data (migrations only), as a new deployment starts.
  * `testScheduled` lets a test run a cron trigger with `GET /__scheduled?cron=…` (wrangler dev --test-scheduled).
+ * `basemap: false` starts without the demo city's basemap (the live map as a deployment without one draws it).
  */
-export async function startLocalServer({ port = 8800, quiet = true, vars: extraVars = {}, empty = false, testScheduled = false } = {}) {
+export async function startLocalServer({
+  port = 8800,
+  quiet = true,
+  vars: extraVars = {},
+  empty = false,
+  testScheduled = false,
+  basemap = true,
+} = {}) {
   requireNode();
   await buildDashboard({ quiet });
   const dir = mkdtempSync(join(tmpdir(), "doorstep-local-"));
@@ -122,6 +132,7 @@ export async function startLocalServer({ port = 8800, quiet = true, vars: extraV
     if (quiet) console.log = () => {};
     try {
       cpSync(await seededTemplate(empty), dir, { recursive: true });
+      if (!basemap && !empty) await deleteLocalBasemap({ persistTo: dir });
     } finally {
       console.log = quietLog;
     }

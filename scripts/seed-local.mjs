@@ -1,5 +1,5 @@
 // npm run seed: applies the local D1 migrations, then writes the demo data (scripts/seed.ts) into the
-// local D1 that `wrangler dev` uses (.wrangler/state). Idempotent: running it again adds nothing.
+// local D1 that `wrangler dev` uses (.wrangler/state), and the demo basemap into its local R2. Idempotent: running it again adds nothing.
 // `npm run seed -- --persist-to DIR --vars FILE` seeds another local state directory with the keys of
 // another variables file (the benchmark runner's own database, made with .dev.vars.example).
 import { build, stop } from "esbuild";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import { ROOT, devVars, requireNode, wrangler } from "./dev-env.mjs";
+import { putBasemap } from "./upload-basemap.mjs";
 
 const CACHE = join(ROOT, ".cache");
 
@@ -50,6 +51,8 @@ export async function seed({ persistTo, varsFile } = {}) {
     .join(", ");
   console.log(`Demo data written (existing rows kept; demo accounts keep their documented roles): ${offered}.`);
   console.log(`Local D1 now holds: ${held}.`);
+  // the demo city's basemap (data/basemap/) into the local R2, where the live map finds it
+  await putBasemap({ persistTo });
   return { ...plan, counts };
 }
 

@@ -397,6 +397,26 @@ export interface paths {
         patch: operations["patchCity"];
         trace?: never;
     };
+    "/v1/basemap/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A city's basemap: a vector-tile PMTiles archive (public, read in byte ranges)
+         * @description `{name}.pmtiles`, the dashboard asks for `<cityId>.pmtiles`. Public: the archives hold openly licensed map data only. Honours one `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` with 206 Partial Content and `Content-Range` (how a PMTiles reader fetches the header, directories and tiles); without a Range header, the whole archive with 200. A Range header that is not one byte range or asks for nothing inside the archive is 416 RANGE_NOT_SATISFIABLE (problem+json) with `Content-Range: bytes *\/<size>`. `ETag` on every answer; `If-None-Match` with the current ETag is 304 without a body. `Cache-Control: public, max-age=3600`. HEAD answers the same headers without a body. 404 when the deployment has no basemap of that name (the dashboard then draws its map without one).
+         */
+        get: operations["getBasemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/merchants": {
         parameters: {
             query?: never;
@@ -10223,6 +10243,80 @@ export interface operations {
             };
             /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBasemap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.pmtiles": string;
+                };
+            };
+            /** @description The part asked for */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.pmtiles": string;
+                };
+            };
+            /** @description Not modified (If-None-Match named the current ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Range header asks for no byte range of the file (RANGE_NOT_SATISFIABLE; `Content-Range: bytes *\/<size>`) */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,10 @@
-// The live city map without tiles: H3 cells drawn as hexagons (tinted by load), technicians as
-// dots coloured by state, open orders as pins. It polls the live feed and animates the moves.
-import { useMemo, useRef, useState } from "preact/hooks";
+// The live city map: H3 cells drawn as hexagons (tinted by load), technicians as dots coloured by
+// state, open orders as pins, over the city's basemap when the deployment has one (basemap.js; the
+// layer then follows the basemap's view) and on a plain background otherwise. It polls the live feed
+// and animates the moves.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
+import { mountBasemap } from "./basemap.js";
 import { html, useApp, useAsync, useInterval, useSkillNames, when, Badge, ErrorNote } from "./ui.js";
 
 const POLL_MS = 2000;
@@ -25,7 +28,10 @@ export function LiveMap() {
   const [error, setError] = useState(null);
   const [selected, setSelected] = useState(null);
   const [view, setView] = useState(null);
+  const [basemap, setBasemap] = useState(null);
   const drag = useRef(null);
+  const wrap = useRef(null);
+  const under = useRef(null);
 
   const load = () =>
     api(`/v1/admin/cities/${cityId}/live?hours=72`).then(
@@ -54,11 +60,56 @@ export function LiveMap() {
   }, [live?.cityId, live?.cells.length]);
   const vb = view ?? base;
 
+  // The basemap under the layer: the layer's view box is then the basemap's visible area.
+  const liveCenter = live ? `${live.center.lat},${live.center.lng}` : null;
+  useEffect(() => {
+    if (!liveCenter || !under.current || !base) return;
+    let mounted = null;
+    let gone = false;
+    const [lat, lng] = liveCenter.split(",").map(Number);
+    const k = Math.cos((lat * Math.PI) / 180);
+    // The first view frames the cells, as the plain map does: the zoom at which they fill the container.
+    const fit = (px, degrees) => Math.log2((px * 360) / (512 * degrees));
+    const zoom = Math.min(fit(under.current.clientWidth, base.w / (k * SCALE)), fit(under.current.clientHeight, base.h / (k * SCALE)));
+    void mountBasemap(under.current, {
+      center: { lat: lat - (base.y + base.h / 2) / SCALE, lng: lng + (base.x + base.w / 2) / (k * SCALE) },
+      zoom: Number.isFinite(zoom) ? zoom : 11,
+      url: `/v1/basemap/${encodeURIComponent(cityId)}.pmtiles`,
+      lang,
+      attribution: t("basemapAttribution"),
+    }).then((m) => {
+      if (gone) return m?.destroy();
+      mounted = m;
+      if (!m) return;
+      const toView = projector({ lat, lng });
+      const follow = () => {
+        const el = wrap.current;
+        if (!el) return;
+        const tl = m.unproject(0, 0);
+        const br = m.unproject(el.clientWidth, el.clientHeight);
+        const [x0, y0] = toView([tl.lat, tl.lng]);
+        const [x1, y1] = toView([br.lat, br.lng]);
+        setView({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+      };
+      m.onMove(follow);
+      follow();
+      setBasemap(m);
+    });
+    return () => {
+      gone = true;
+      mounted?.destroy();
+      setBasemap(null);
+      setView(null);
+    };
+  }, [cityId, liveCenter, lang]);
+
   if (error && !live) return html`<${ErrorNote} error=${error} />`;
   if (!live || !vb) return html`<p class="muted">${t("loading")}</p>`;
 
   const zoom = (factor, cx = vb.x + vb.w / 2, cy = vb.y + vb.h / 2) =>
-    setView({ x: cx - (cx - vb.x) * factor, y: cy - (cy - vb.y) * factor, w: vb.w * factor, h: vb.h * factor });
+    basemap
+      ? basemap.zoomBy(-Math.log2(factor))
+      : setView({ x: cx - (cx - vb.x) * factor, y: cy - (cy - vb.y) * factor, w: vb.w * factor, h: vb.h * factor });
   const onWheel = (e) => {
     e.preventDefault();
     const r = e.currentTarget.getBoundingClientRect();
@@ -96,17 +147,19 @@ export function LiveMap() {
       <span class="spacer"></span>
       <button class="ghost" onClick=${() => zoom(1 / 1.4)} aria-label="zoom in">＋</button>
       <button class="ghost" onClick=${() => zoom(1.4)} aria-label="zoom out">－</button>
-      <button class="ghost" onClick=${() => setView(null)} aria-label="reset">⟲</button>
+      <button class="ghost" onClick=${() => (basemap ? basemap.reset() : setView(null))} aria-label="reset">⟲</button>
     </div>
-    <div class="map-wrap">
+    <div class="map-wrap" ref=${wrap}>
+      <div class="basemap" ref=${under}></div>
       <svg
-        class="map"
+        class=${basemap ? "map over-basemap" : "map"}
         viewBox=${`${vb.x} ${vb.y} ${vb.w} ${vb.h}`}
-        onWheel=${onWheel}
-        onPointerDown=${onDown}
-        onPointerMove=${onMove}
-        onPointerUp=${onUp}
-        onPointerLeave=${onUp}
+        preserveAspectRatio=${basemap ? "none" : "xMidYMid meet"}
+        onWheel=${basemap ? undefined : onWheel}
+        onPointerDown=${basemap ? undefined : onDown}
+        onPointerMove=${basemap ? undefined : onMove}
+        onPointerUp=${basemap ? undefined : onUp}
+        onPointerLeave=${basemap ? undefined : onUp}
         role="img"
         aria-label=${t("map")}
       >

@@ -113,6 +113,6 @@ export interface StoredFile {
   etag: string;
 }
 
-export function fileHeaders(file: StoredFile, cacheControl: string): Record<string, string> {
+export function fileHeaders(file: Omit<StoredFile, "body">, cacheControl: string): Record<string, string> {
   return { "Content-Type": file.contentType, "Content-Length": String(file.size), ETag: file.etag, "Cache-Control": cacheControl };
 }

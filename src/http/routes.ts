@@ -1,6 +1,7 @@
 import { auditRoutes } from "../audit";
 import { backupsRoutes } from "../backups";
 import { boardRoutes } from "../board";
+import { basemapRoutes } from "../basemap";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { conversationsRoutes } from "../conversations";
 import { couponsRoutes, growthRoutes } from "../coupons";
@@ -39,6 +40,7 @@ export const routes = [
   bootstrapRoutes,
   addressesRoutes,
   citiesRoutes,
+  basemapRoutes,
   merchantsRoutes,
   catalogRoutes,
   techniciansRoutes,

@@ -1,4 +1,5 @@
 import { authOf } from "../http/auth";
+import { rangedFileResponse } from "../http/byte-range";
 import { createRouter } from "../http/openapi";
 import * as routes from "./training.routes";
 import * as training from "./training.service";
@@ -32,20 +33,7 @@ export default createRouter()
   .openapi(routes.getMedia, async (c) => {
     const { courseId, lessonId } = c.req.valid("param");
     const file = await training.lessonMedia(c.env, authOf(c), courseId, lessonId, c.req.header("Range"));
-    const headers: Record<string, string> = {
-      "Content-Type": file.contentType,
-      ETag: file.etag,
-      "Cache-Control": "private, max-age=3600",
-      "Accept-Ranges": "bytes",
-    };
-    if (file.range) {
-      const { offset, length } = file.range;
-      headers["Content-Range"] = `bytes ${offset}-${offset + length - 1}/${file.size}`;
-      headers["Content-Length"] = String(length);
-      return c.body(file.body, 206, headers);
-    }
-    headers["Content-Length"] = String(file.size);
-    return c.body(file.body, 200, headers);
+    return rangedFileResponse(file, "private, max-age=3600");
   })
   .openapi(routes.createBank, async (c) => c.json(await training.createBank(c.env, authOf(c), c.req.valid("json")), 201))
   .openapi(routes.listBanks, async (c) => c.json(await training.banks(c.env, authOf(c), c.req.valid("query")), 200))

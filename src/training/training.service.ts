@@ -21,6 +21,7 @@ import { drawQuestions, gradeAttempt } from "../domain/exam-grading";
 import { isPlatform } from "../domain/roles";
 import type { Auth } from "../env";
 import { AppError, invalid, notFound } from "../errors";
+import { parseRange } from "../http/byte-range";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { bytesMatch, mediaType } from "../lib/media";
@@ -302,31 +303,6 @@ export async function uploadLessonMedia(
     replaced: lesson.mediaKey !== null,
   });
   return lessonView({ ...lesson, mediaKey: key, mediaType: type, mediaSize: bytes.byteLength });
-}
-
-/**
- * The byte range a `Range` header asks for: null when there is no header (send the whole file). A
- * header that is not one `bytes=` range (another unit, several ranges, `bytes=5-3`, garbage) or asks
- * for nothing inside the file (`bytes=5000-` of 4096 bytes, `bytes=-0`, any range of an empty file)
- * is 416 RANGE_NOT_SATISFIABLE with `Content-Range: bytes *\/<size>` (RFC 9110 §15.5.17).
- */
-export function parseRange(header: string | undefined, size: number): { offset: number; length: number } | null {
-  if (header === undefined || header.trim() === "") return null;
-  const unsatisfiable = () =>
-    AppError.of("RANGE_NOT_SATISFIABLE", { size }, { headers: { "Content-Range": `bytes */${size}` }, extra: { size } });
-  const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "") || size === 0) throw unsatisfiable();
-  if (m[1] === "") {
-    const suffix = Number(m[2]);
-    if (suffix === 0) throw unsatisfiable();
-    const length = Math.min(suffix, size);
-    return { offset: size - length, length };
-  }
-  const start = Number(m[1]);
-  if (m[2] !== "" && Number(m[2]) < start) throw unsatisfiable();
-  const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size) throw unsatisfiable();
-  return { offset: start, length: end - start + 1 };
 }
 
 /**

@@ -10,6 +10,8 @@
  *
  * A route of the document without an entry here fails the tests: adding a route means adding its line.
  */
+import { env } from "cloudflare:test";
+import { basemapKey } from "../../src/basemap";
 import type { Role } from "../../src/domain/roles";
 import { newId } from "../../src/lib/ids";
 import { DEFAULT_SETTINGS as DEFAULT_MEMBERSHIP } from "../../src/domain/membership";
@@ -307,6 +309,13 @@ export const MATRIX: Record<string, MatrixEntry> = {
     alsoAllowed: [401, 404],
   },
   "GET /v1/cities": { roles: "public", request: () => ({ path: "/v1/cities" }) },
+  "GET /v1/basemap/{file}": {
+    roles: "public",
+    request: async () => {
+      await env.PHOTOS.put(basemapKey("cty_matrix"), new Uint8Array([80, 77, 84, 105, 108, 101, 115, 3]));
+      return { path: "/v1/basemap/cty_matrix.pmtiles" };
+    },
+  },
   "POST /v1/admin/cities": {
     roles: PLATFORM,
     request: () => ({
