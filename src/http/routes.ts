@@ -1,7 +1,7 @@
 import { auditRoutes } from "../audit";
 import { backupsRoutes } from "../backups";
-import { boardRoutes } from "../board";
 import { basemapRoutes } from "../basemap";
+import { boardRoutes } from "../board";
 import { catalogRoutes, citiesRoutes } from "../catalog";
 import { conversationsRoutes } from "../conversations";
 import { couponsRoutes, growthRoutes } from "../coupons";
