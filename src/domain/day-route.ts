@@ -58,7 +58,7 @@ export function dayRoute(home: LatLng, jobs: readonly DayJob[], model: TravelMod
   let free: number | null = null;
   for (const job of ordered) {
     const leg = legBetween(at, job.point, model);
-    const eta = free === null ? job.start : free + leg.travelMinutes * MINUTE;
+    const eta: number = free === null ? job.start : free + leg.travelMinutes * MINUTE;
     stops.push({ job, ...leg, eta, lateRisk: eta > job.start });
     at = job.point;
     free = Math.max(eta, job.start) + (job.end - job.start);
