@@ -24,3 +24,8 @@ declare module "*.toml?raw" {
   const text: string;
   export default text;
 }
+
+declare module "*.txt?raw" {
+  const text: string;
+  export default text;
+}

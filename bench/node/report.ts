@@ -8,6 +8,7 @@ import type { Pinning } from "./pinning.ts";
 import type { Audit } from "./booking.ts";
 import type { batchAssignment } from "./dispatch-quality.ts";
 import type { LoadResult, Outcome, Percentiles } from "./load.ts";
+import { routeSection } from "./routes.ts";
 import { ROOT } from "./runtime.ts";
 import type { RestartResult, StormLevel } from "./workloads.ts";
 
@@ -713,6 +714,8 @@ export function renderReport(run: Run, resultFile: string): void {
       `${n(s.gapPercent.batchVsOptimum, 4)} %`,
     ]),
   );
+
+  L.push(...routeSection(run, resultFile));
 
   L.push("## W9 cold start of a new cell", "");
   if (w9)

@@ -26,6 +26,7 @@ import { affinities, onSystemCore, pinGenerator, planPinning, unpinGenerator } f
 import { ensureInstalled, startPostgres, stopPostgres, type Postgres } from "./postgres.ts";
 import { installCleanup, portInUse, start, stop, stopAll, waitForHttp, type Managed } from "./processes.ts";
 import { renderHistorySection, renderReport, type Run } from "./report.ts";
+import { renderRouteSection, routeQuality } from "./routes.ts";
 import { bundle, ensureAssets, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, startWranglerDev, type Runtime } from "./runtime.ts";
 import {
   availabilityFullCell,
@@ -50,6 +51,7 @@ if (render > 0) {
   const recorded = JSON.parse(readFileSync(file, "utf8")) as Run;
   // A `--history` run holds only its own suite: it rewrites only its section.
   if (recorded.command.includes("--history")) renderHistorySection(recorded, path.relative(ROOT, file));
+  else if (recorded.command.includes("--routes-only")) renderRouteSection(recorded, path.relative(ROOT, file));
   else renderReport(recorded, path.relative(ROOT, file));
   process.exit(0);
 }
@@ -59,8 +61,11 @@ const quick = process.argv.includes("--quick");
 const historyOnly = process.argv.includes("--history");
 /** `--primary`: only the primary comparison (the PostgreSQL peers and Doorstep on Miniflare), for a short check. */
 const primaryOnly = process.argv.includes("--primary");
+/** `--routes-only`: only the route solver on the Solomon instances; rewrites only its section of BENCHMARKS.md. */
+const routesOnly = process.argv.includes("--routes-only");
 const flags = [
   historyOnly && "--history",
+  routesOnly && "--routes-only",
   quick && "--quick",
   primaryOnly && "--primary",
   process.argv.includes("--no-pin") && "--no-pin",
@@ -243,6 +248,35 @@ if (historyOnly) {
   process.exit(0);
 }
 
+/** Route quality: 5 s per Solomon instance (0.5 s with `--quick`). */
+const ROUTE_BUDGET_MS = quick ? 500 : 5_000;
+const routePhase = () =>
+  phase("route quality on the Solomon instances (Node)", async () => {
+    const q = routeQuality(ROUTE_BUDGET_MS, log);
+    for (const r of q.instances) check(r.feasible, `route quality ${r.instance}: the solution breaks ${r.violations} constraint(s)`);
+    record("routes.quality", { runtime: "Node (pure domain code)", ...q });
+  });
+
+if (routesOnly) {
+  const started = new Date();
+  try {
+    await routePhase();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const run = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), command, quick, machine, failures, results };
+  const file = path.join(ROOT, "bench", "results", `${runId}-routes.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
+  renderRouteSection(run, path.relative(ROOT, file));
+  log(`wrote ${path.relative(ROOT, file)} and the "Route quality" section of BENCHMARKS.md`);
+  if (failures.length) {
+    log(`${failures.length} failure(s):\n  ${failures.join("\n  ")}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
 const started = new Date();
 let wrangler: Runtime | null = null;
 let miniflare: Runtime | null = null;
@@ -331,6 +365,7 @@ try {
       }
       record("dispatch.batch", { runtime: "Node (pure domain code); optimum by HiGHS (npm highs)", sizes: w7 });
     });
+    await routePhase();
   }
 
   // From here on every load runs from one core against a system under test on the other.

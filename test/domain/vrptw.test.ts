@@ -1,0 +1,407 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import c101 from "../../bench/data/solomon/C101.txt?raw";
+import { parseSolomon } from "../../bench/node/solomon";
+import { checkSolution, solveVrptw, type VrpJob, type VrpProblem, type VrpSolution, type VrpVehicle } from "../../src/domain/vrptw";
+
+/** Manhattan distances between integer points: a metric, as road times roughly are. */
+function matrix(points: [number, number][]): number[] {
+  const n = points.length;
+  const t: number[] = [];
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) t.push(Math.abs(points[i]![0] - points[j]![0]) + Math.abs(points[i]![1] - points[j]![1]));
+  return t;
+}
+
+/** Random small problems: up to 4 vehicles with their own homes and shifts, up to 10 jobs with windows, skills, demand, some fixed. */
+const problems = fc
+  .record({
+    points: fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })), { minLength: 2, maxLength: 8 }),
+    vehicles: fc.array(
+      fc.record({
+        start: fc.nat(),
+        end: fc.nat(),
+        earliest: fc.integer({ min: 0, max: 60 }),
+        length: fc.integer({ min: 60, max: 300 }),
+        capacity: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+    jobs: fc.array(
+      fc.record({
+        location: fc.nat(),
+        earliest: fc.integer({ min: 0, max: 250 }),
+        width: fc.integer({ min: 0, max: 200 }),
+        service: fc.integer({ min: 0, max: 40 }),
+        demand: fc.integer({ min: 0, max: 8 }),
+        allowed: fc.option(fc.uniqueArray(fc.nat({ max: 3 }), { maxLength: 3 }), { nil: undefined }),
+        fixed: fc.option(fc.record({ vehicle: fc.nat({ max: 3 }), at: fc.double({ min: 0, max: 1, noNaN: true }) }), {
+          nil: undefined,
+          freq: 4,
+        }),
+      }),
+      { maxLength: 10 },
+    ),
+    vehicleCost: fc.constantFrom(0, 50, 10_000),
+  })
+  .map(({ points, vehicles, jobs, vehicleCost }): VrpProblem => {
+    const n = points.length;
+    const time = matrix(points);
+    const vs: VrpVehicle[] = vehicles.map((v) => ({
+      start: v.start % n,
+      end: v.end % n,
+      earliest: v.earliest,
+      latest: v.earliest + v.length,
+      ...(v.capacity === undefined ? {} : { capacity: v.capacity }),
+    }));
+    const fixedOn = new Set<number>();
+    const js: VrpJob[] = jobs.map((j) => {
+      const job: VrpJob = {
+        location: j.location % n,
+        earliest: j.earliest,
+        latest: j.earliest + j.width,
+        service: j.service,
+        demand: j.demand,
+        ...(j.allowed ? { allowed: j.allowed.filter((v) => v < vs.length) } : {}),
+      };
+      // At most one fixed job per vehicle, at a start its shift can reach: the fixed jobs alone are feasible.
+      if (j.fixed && j.fixed.vehicle < vs.length && !fixedOn.has(j.fixed.vehicle)) {
+        const v = vs[j.fixed.vehicle]!;
+        const from = v.earliest + time[v.start * n + job.location]!;
+        const to = v.latest - job.service - time[job.location * n + v.end]!;
+        const demandFits = v.capacity === undefined || job.demand! <= v.capacity;
+        if (from <= to && demandFits) {
+          fixedOn.add(j.fixed.vehicle);
+          job.fixed = { vehicle: j.fixed.vehicle, start: Math.round(from + (to - from) * j.fixed.at) };
+        }
+      }
+      return job;
+    });
+    return { time, size: n, vehicles: vs, jobs: js, vehicleCost };
+  });
+
+const solve = (p: VrpProblem, seed = 7, maxIterations = 300) => solveVrptw(p, { budgetMs: 60_000, seed, maxIterations });
+
+/** Every job index exactly once across the routes and the unassigned list. */
+function jobCounts(p: VrpProblem, s: VrpSolution): number[] {
+  const counts = p.jobs.map(() => 0);
+  for (const r of s.routes) for (const j of r.jobs) counts[j]!++;
+  for (const j of s.unassigned) counts[j]!++;
+  return counts;
+}
+
+describe("solveVrptw on random small problems (property)", () => {
+  it("returns solutions that pass checkSolution, keep fixed jobs, respect skills and lose or duplicate no job", () => {
+    fc.assert(
+      fc.property(problems, fc.integer({ min: 1, max: 1_000 }), (p, seed) => {
+        const s = solve(p, seed);
+        expect(checkSolution(p, s)).toEqual([]);
+        expect(jobCounts(p, s).every((c) => c === 1)).toBe(true);
+        expect(s.feasible).toBe(s.unassigned.length === 0);
+        for (const r of s.routes)
+          r.jobs.forEach((j, i) => {
+            const job = p.jobs[j]!;
+            if (job.fixed) {
+              expect(r.vehicle).toBe(job.fixed.vehicle);
+              expect(r.starts[i]).toBe(job.fixed.start);
+            } else if (job.allowed) expect(job.allowed).toContain(r.vehicle);
+            if (job.demand && p.vehicles[r.vehicle]!.capacity !== undefined)
+              expect(job.demand).toBeLessThanOrEqual(p.vehicles[r.vehicle]!.capacity!);
+          });
+        // A fixed job is never left out: its vehicle can always serve it alone.
+        for (const j of s.unassigned) expect(p.jobs[j]!.fixed).toBeUndefined();
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("is deterministic for a seed and an iteration bound", () => {
+    fc.assert(
+      fc.property(problems, (p) => {
+        expect(solve(p, 3)).toEqual(solve(p, 3));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("never leaves a job out that fits into a route of its own on an unused vehicle", () => {
+    fc.assert(
+      fc.property(problems, (p) => {
+        const s = solve(p);
+        const used = new Set(s.routes.map((r) => r.vehicle));
+        for (const j of s.unassigned) {
+          const job = p.jobs[j]!;
+          p.vehicles.forEach((v, vi) => {
+            if (used.has(vi) || (job.allowed && !job.allowed.includes(vi))) return;
+            if (v.capacity !== undefined && (job.demand ?? 0) > v.capacity) return;
+            const start = Math.max(v.earliest + p.time[v.start * p.size + job.location]!, job.earliest);
+            const fits = start <= job.latest && start + job.service + p.time[job.location * p.size + v.end]! <= v.latest;
+            expect(fits, `job ${j} fits alone on vehicle ${vi}`).toBe(false);
+          });
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+/** The exact optimum by enumeration: every order of the jobs cut into one sequence per vehicle. */
+function bruteForce(p: VrpProblem): number {
+  const m = p.jobs.length;
+  const k = p.vehicles.length;
+  const n = p.size;
+  const routeCost = (v: number, seq: number[]): number => {
+    const veh = p.vehicles[v]!;
+    if (!seq.length) return 0;
+    let t = veh.earliest;
+    let at = veh.start;
+    let cost = 0;
+    let load = 0;
+    for (const j of seq) {
+      const job = p.jobs[j]!;
+      if (job.allowed && !job.allowed.includes(v)) return Infinity;
+      t = Math.max(t + p.time[at * n + job.location]!, job.earliest);
+      if (t > job.latest) return Infinity;
+      cost += p.time[at * n + job.location]!;
+      load += job.demand ?? 0;
+      t += job.service;
+      at = job.location;
+    }
+    cost += p.time[at * n + veh.end]!;
+    if (t + p.time[at * n + veh.end]! > veh.latest || (veh.capacity !== undefined && load > veh.capacity)) return Infinity;
+    return cost + (p.vehicleCost ?? 0);
+  };
+  let best = Infinity;
+  const perm = Array.from({ length: m }, (_, i) => i);
+  const permute = (i: number) => {
+    if (i === m) {
+      // Cut the order into k consecutive sequences, the r-th for vehicle r.
+      const cut = (from: number, v: number, acc: number) => {
+        if (acc >= best) return;
+        if (v === k - 1) {
+          best = Math.min(best, acc + routeCost(v, perm.slice(from)));
+          return;
+        }
+        for (let to = from; to <= m; to++) cut(to, v + 1, acc + routeCost(v, perm.slice(from, to)));
+      };
+      cut(0, 0, 0);
+      return;
+    }
+    for (let x = i; x < m; x++) {
+      [perm[i], perm[x]] = [perm[x]!, perm[i]!];
+      permute(i + 1);
+      [perm[i], perm[x]] = [perm[x]!, perm[i]!];
+    }
+  };
+  permute(0);
+  return best;
+}
+
+describe("solveVrptw finds the optimum of tiny instances", () => {
+  /** Seven jobs, two technicians with their own homes and shifts, windows that rule out the obvious orders. */
+  const tiny = (seed: number): VrpProblem => {
+    let a = seed;
+    const rnd = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const points: [number, number][] = Array.from({ length: 9 }, () => [Math.floor(rnd() * 40), Math.floor(rnd() * 40)]);
+    return {
+      time: matrix(points),
+      size: 9,
+      vehicles: [
+        { start: 0, end: 0, earliest: 0, latest: 400, capacity: 12 },
+        { start: 1, end: 1, earliest: 30, latest: 360 },
+      ],
+      jobs: Array.from({ length: 7 }, (_, j) => {
+        const earliest = Math.floor(rnd() * 200);
+        return {
+          location: j + 2,
+          earliest,
+          latest: earliest + 40 + Math.floor(rnd() * 150),
+          service: 10 + Math.floor(rnd() * 20),
+          demand: 1 + Math.floor(rnd() * 4),
+          ...(j === 3 ? { allowed: [1] } : {}),
+        };
+      }),
+      vehicleCost: 25,
+    };
+  };
+
+  for (const seed of [11, 29, 47, 83, 101]) {
+    it(`instance ${seed}: the solver's cost equals the enumerated optimum`, () => {
+      const p = tiny(seed);
+      const optimum = bruteForce(p);
+      const s = solveVrptw(p, { budgetMs: 60_000, seed: 1, maxIterations: 2_000 });
+      expect(checkSolution(p, s)).toEqual([]);
+      if (!Number.isFinite(optimum)) expect(s.unassigned.length).toBeGreaterThan(0);
+      else {
+        expect(s.unassigned).toEqual([]);
+        expect(s.cost).toBeCloseTo(optimum, 9);
+      }
+    });
+  }
+
+  it("the enumerated optima are real (a finite optimum in most instances)", () => {
+    const finite = [11, 29, 47, 83, 101].filter((seed) => Number.isFinite(bruteForce(tiny(seed))));
+    expect(finite.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("checkSolution catches every kind of violation", () => {
+  // Depot 0, jobs at 1, 2, 3 on a line: 0 —10— 1 —10— 2 —10— 3.
+  const pts: [number, number][] = [
+    [0, 0],
+    [10, 0],
+    [20, 0],
+    [30, 0],
+  ];
+  const p: VrpProblem = {
+    time: matrix(pts),
+    size: 4,
+    vehicles: [
+      { start: 0, end: 0, earliest: 0, latest: 200, capacity: 10 },
+      { start: 0, end: 0, earliest: 0, latest: 200 },
+    ],
+    jobs: [
+      { location: 1, earliest: 0, latest: 100, service: 5, demand: 4 },
+      { location: 2, earliest: 0, latest: 100, service: 5, demand: 4, allowed: [0] },
+      { location: 3, earliest: 50, latest: 60, service: 5, demand: 1, fixed: { vehicle: 1, start: 50 } },
+    ],
+    vehicleCost: 100,
+  };
+  const valid = (): VrpSolution => ({
+    routes: [
+      { vehicle: 0, jobs: [0, 1], starts: [10, 25], arrive: 50, cost: 40 },
+      { vehicle: 1, jobs: [2], starts: [50], arrive: 85, cost: 60 },
+    ],
+    unassigned: [],
+    cost: 300,
+    vehicles: 2,
+    feasible: true,
+  });
+  const kinds = (s: VrpSolution) => checkSolution(p, s).map((v) => v.slice(0, v.indexOf(":")));
+
+  it("accepts the valid solution", () => {
+    expect(checkSolution(p, valid())).toEqual([]);
+  });
+
+  const cases: [string, (s: VrpSolution) => void][] = [
+    ["window", (s) => ((s.routes[0]!.starts[1] = 120), (s.routes[0]!.arrive = 145))],
+    ["schedule", (s) => (s.routes[0]!.starts[0] = 5)],
+    ["shift", (s) => (s.routes[0]!.arrive = 250)],
+    ["capacity", (s) => (p.vehicles[0]!.capacity = 7)],
+    ["fixed", (s) => ((s.routes[1]!.starts[0] = 55), (s.routes[1]!.arrive = 90))],
+    [
+      "allowed",
+      (s) => (
+        (s.routes[0]!.jobs = [0]),
+        (s.routes[0]!.starts = [10]),
+        (s.routes[0]!.arrive = 25),
+        (s.routes[0]!.cost = 20),
+        (s.routes[1]!.jobs = [1, 2]),
+        (s.routes[1]!.starts = [20, 50]),
+        (s.routes[1]!.cost = 60),
+        (s.cost = 280)
+      ),
+    ],
+    ["duplicate", (s) => s.unassigned.push(0)],
+    ["missing", (s) => ((s.routes[0]!.jobs = [1]), (s.routes[0]!.starts = [20]), (s.routes[0]!.arrive = 45), (s.routes[0]!.cost = 40))],
+    ["vehicle", (s) => (s.routes[1]!.vehicle = 5)],
+    ["cost", (s) => (s.cost = 299)],
+    ["feasible", (s) => s.unassigned.push(0)],
+  ];
+  for (const [kind, spoil] of cases)
+    it(`reports ${kind}`, () => {
+      const capacity = p.vehicles[0]!.capacity;
+      try {
+        const s = valid();
+        spoil(s);
+        expect(kinds(s)).toContain(kind);
+      } finally {
+        p.vehicles[0]!.capacity = capacity;
+      }
+    });
+
+  it("reports a fixed job moved to another vehicle, and one left unassigned", () => {
+    const moved = valid();
+    moved.routes[1]!.vehicle = 0;
+    moved.routes[0]!.vehicle = 1;
+    expect(checkSolution(p, moved).some((v) => v.startsWith("fixed: job 2 is fixed to vehicle 1"))).toBe(true);
+    const dropped: VrpSolution = { ...valid(), routes: [valid().routes[0]!], unassigned: [2], cost: 140, vehicles: 1, feasible: false };
+    expect(checkSolution(p, dropped)).toEqual(["fixed: fixed job 2 is unassigned"]);
+  });
+});
+
+describe("solveVrptw edge cases", () => {
+  const line = matrix([
+    [0, 0],
+    [10, 0],
+    [20, 0],
+  ]);
+
+  it("solves a problem without jobs, and one without vehicles", () => {
+    const none = solve({ time: line, size: 3, vehicles: [{ start: 0, end: 0, earliest: 0, latest: 100 }], jobs: [] });
+    expect(none).toMatchObject({ routes: [], unassigned: [], cost: 0, vehicles: 0, feasible: true });
+    const p: VrpProblem = { time: line, size: 3, vehicles: [], jobs: [{ location: 1, earliest: 0, latest: 50, service: 5 }] };
+    const s = solve(p);
+    expect(s).toMatchObject({ routes: [], unassigned: [0], feasible: false });
+    expect(checkSolution(p, s)).toEqual([]);
+  });
+
+  it("leaves out what no vehicle can do: no skill, an unreachable window, too heavy, a fixed job on a missing vehicle", () => {
+    const p: VrpProblem = {
+      time: line,
+      size: 3,
+      vehicles: [{ start: 0, end: 0, earliest: 0, latest: 100, capacity: 5 }],
+      jobs: [
+        { location: 1, earliest: 0, latest: 50, service: 5, allowed: [] },
+        { location: 2, earliest: 0, latest: 10, service: 5 },
+        { location: 1, earliest: 0, latest: 50, service: 5, demand: 6 },
+        { location: 2, earliest: 30, latest: 30, service: 5, fixed: { vehicle: 3, start: 30 } },
+        { location: 2, earliest: 0, latest: 80, service: 5 },
+      ],
+    };
+    const s = solve(p);
+    expect(s.unassigned).toEqual([0, 1, 2, 3]);
+    expect(s.routes).toMatchObject([{ vehicle: 0, jobs: [4] }]);
+    expect(s.feasible).toBe(false);
+    expect(checkSolution(p, s)).toEqual(["fixed: fixed job 3 is unassigned"]);
+  });
+
+  it("keeps conflicting fixed jobs where they are and says the plan is not feasible", () => {
+    const p: VrpProblem = {
+      time: line,
+      size: 3,
+      vehicles: [{ start: 0, end: 0, earliest: 0, latest: 200 }],
+      jobs: [
+        { location: 1, earliest: 0, latest: 0, service: 30, fixed: { vehicle: 0, start: 20 } },
+        { location: 2, earliest: 0, latest: 0, service: 30, fixed: { vehicle: 0, start: 25 } },
+        { location: 2, earliest: 0, latest: 150, service: 5 },
+      ],
+    };
+    const s = solve(p);
+    const route = s.routes.find((r) => r.vehicle === 0)!;
+    expect(route.jobs.slice(0, 2)).toEqual([0, 1]);
+    expect(s.feasible).toBe(false);
+    expect(checkSolution(p, s).some((v) => v.startsWith("fixed: job 1"))).toBe(true);
+  });
+
+  it("stops when the injected clock passes the budget", () => {
+    let now = 0;
+    const p = parseSolomon(c101);
+    const s = solveVrptw(p, { budgetMs: 50, seed: 1, clock: () => (now += 1) });
+    expect(s.iterations).toBeLessThan(50);
+    expect(checkSolution(p, s)).toEqual([]);
+  });
+});
+
+describe("Solomon C101", () => {
+  it("is solved feasibly with the best-known 10 vehicles within 3,000 iterations", () => {
+    const p = parseSolomon(c101);
+    expect(p.jobs).toHaveLength(100);
+    const s = solveVrptw(p, { budgetMs: 600_000, seed: 1, maxIterations: 3_000 });
+    expect(checkSolution(p, s)).toEqual([]);
+    expect(s.feasible).toBe(true);
+    expect(s.vehicles).toBe(10);
+    // Best-known distance 828.94 (SINTEF); the bound keeps the test from passing on a poor plan.
+    expect(s.cost - 10 * p.vehicleCost).toBeLessThan(828.94 * 1.03);
+  });
+});
