@@ -341,7 +341,14 @@ interface Search {
   rand: () => number;
   /** Copy-on-write: routes of the working solution already cloned in this iteration. */
   owned: Uint8Array;
+  /** Positions left until the next blink: blinks are Bernoulli(BLINK) per position, drawn as geometric gaps. */
+  blinkIn: number;
+  /** Scratch sort keys, one per job. */
+  key: Float64Array;
 }
+
+/** Positions up to and including the next blink (geometric with parameter BLINK). */
+const blinkGap = (rand: () => number) => 1 + Math.floor(Math.log(1 - rand()) / Math.log(1 - BLINK));
 
 function own(S: Search, s: Solution, r: number): Route {
   if (!S.owned[r]) {
@@ -457,7 +464,10 @@ function recreate(S: Search, s: Solution, jobs: number[], open: boolean): void {
         }
         const start = Math.max(prevDepart + T[prevLoc * n + at]!, ej);
         if (start > lj + EPS) break; // later positions only start later
-        if (rand() < BLINK) continue;
+        if (--S.blinkIn === 0) {
+          S.blinkIn = blinkGap(rand);
+          continue;
+        }
         const nextLoc = p === len ? vEnd[v]! : loc[seq[p]!]!;
         const arriveNext = start + sj + T[at * n + nextLoc]!;
         if (p === len) {
@@ -486,9 +496,9 @@ function recreate(S: Search, s: Solution, jobs: number[], open: boolean): void {
 function sortForRecreate(S: Search, jobs: number[], absences?: Int32Array): void {
   const { M, rand } = S;
   if (absences) {
-    const key = jobs.map((j) => [j, absences[j]! + rand()] as const);
-    key.sort((a, b) => b[1] - a[1]);
-    key.forEach(([j], i) => (jobs[i] = j));
+    const key = S.key;
+    for (const j of jobs) key[j] = absences[j]! + rand();
+    jobs.sort((a, b) => key[b]! - key[a]!);
     return;
   }
   const x = rand() * 13;
@@ -543,7 +553,8 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   const t0 = clock();
   const budget = Math.max(0, opts.budgetMs);
   const maxIter = opts.maxIterations ?? Infinity;
-  const S: Search = { M, rand, owned: new Uint8Array(M.k) };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0, key: new Float64Array(M.m) };
+  S.blinkIn = blinkGap(rand);
   let iter = 0;
   const progress = () => Math.max(budget > 0 ? (clock() - t0) / budget : 1, Number.isFinite(maxIter) ? iter / maxIter : 0);
 

@@ -287,7 +287,7 @@ describe("checkSolution catches every kind of violation", () => {
     ["window", (s) => ((s.routes[0]!.starts[1] = 120), (s.routes[0]!.arrive = 145))],
     ["schedule", (s) => (s.routes[0]!.starts[0] = 5)],
     ["shift", (s) => (s.routes[0]!.arrive = 250)],
-    ["capacity", (s) => (p.vehicles[0]!.capacity = 7)],
+    ["capacity", () => (p.vehicles[0]!.capacity = 7)],
     ["fixed", (s) => ((s.routes[1]!.starts[0] = 55), (s.routes[1]!.arrive = 90))],
     [
       "allowed",
