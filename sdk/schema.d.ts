@@ -1086,6 +1086,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/technician/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My day as a route: the day's jobs in order from home back home, with legs, ETAs and map links */
+        get: operations["getOwnDayRoute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/technicians/{id}/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A technician's day route (operators, or the technician's merchant) */
+        get: operations["getTechnicianDayRoute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/technician/status": {
         parameters: {
             query?: never;
@@ -6404,6 +6438,57 @@ export interface components {
                 state: "held" | "booked";
                 expiresAt: string | null;
             }[];
+        };
+        DayRoute: {
+            technicianId: string;
+            date: string;
+            timeZone: string;
+            /** @description When to leave home for the first stop (null: no jobs) */
+            leaveHomeAt: string | null;
+            stops: {
+                orderId: string;
+                serviceId: string;
+                status: string;
+                /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                plannedStart: string;
+                /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                plannedEnd: string;
+                /** @description Arrival leaving the previous stop when it ends (the first: its start) */
+                eta: string;
+                /** @description Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up) */
+                travelMinutes: number;
+                /** @description Road distance of that leg: straight line × TRAVEL_ROAD_FACTOR, km */
+                distanceKm: number;
+                /** @description The ETA is after the planned start */
+                lateRisk: boolean;
+                location: {
+                    lat: number;
+                    lng: number;
+                    /** @description false: the ~1 km area, until the order reveals its address */
+                    exact: boolean;
+                };
+                /** @description Navigation hand-off: AMap in GCJ-02, Baidu in BD-09, Apple/Google in GCJ-02 inside mainland China, WGS-84 elsewhere */
+                links: {
+                    amap: string;
+                    baidu: string;
+                    apple: string;
+                    google: string;
+                };
+            }[];
+            /** @description The leg back home after the last stop */
+            home: {
+                /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                eta: string;
+                /** @description Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up) */
+                travelMinutes: number;
+                /** @description Road distance of that leg: straight line × TRAVEL_ROAD_FACTOR, km */
+                distanceKm: number;
+            } | null;
+            totals: {
+                distanceKm: number;
+                travelMinutes: number;
+                lateRisks: number;
+            };
         };
         Presence: {
             technicianId: string;
@@ -14366,6 +14451,153 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOwnDayRoute: {
+        parameters: {
+            query: {
+                /** @description A local date in the technician's home city (YYYY-MM-DD) */
+                date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Day route */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayRoute"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTechnicianDayRoute: {
+        parameters: {
+            query: {
+                /** @description A local date in the technician's home city (YYYY-MM-DD) */
+                date: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Day route */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayRoute"];
                 };
             };
             /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */

@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { api, download } from "./api.js";
 import { html, useApp, useAsync, useSkillNames, Action, Badge, Drawer, Loading, when } from "./ui.js";
 import { ProfilePreview } from "./technician-profile.js";
+import { DayRouteView } from "./day-route.js";
 
 const STATUSES = ["pending", "approved", "rejected", "suspended", "removed"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -228,6 +229,7 @@ export function TechnicianDrawer({ id, onClose, onChanged }) {
           </table>
           ${shifts.data.exceptions.length > 0 && html`<p class="small">${shifts.data.exceptions.map((e) => `${e.date}: ${e.intervals.map((iv) => `${iv.start}–${iv.end}`).join(", ") || "—"}`).join(" · ")}</p>`}`}<//
     >
+    <${DayRouteView} id=${id} />
     ${isPlatform && html`<${ProfilePreview} id=${id} />`}
   <//>`;
 }

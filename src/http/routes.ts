@@ -16,6 +16,7 @@ import { observabilityRoutes } from "../observability";
 import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
+import { dayRouteRoutes } from "../routing";
 import { seriesRoutes } from "../series";
 import { growthReportsRoutes } from "../reports";
 import { surveysRoutes } from "../surveys";
@@ -46,6 +47,7 @@ export const routes = [
   techniciansRoutes,
   lifecycleRoutes,
   scheduleRoutes,
+  dayRouteRoutes,
   presenceRoutes,
   payeesRoutes,
   creditRoutes,

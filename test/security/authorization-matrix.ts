@@ -543,6 +543,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
     reach: STAFF_A,
     request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/schedule` }),
   },
+  "GET /v1/admin/technicians/{id}/route": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: (o) => ({ path: `/v1/admin/technicians/${o.m.techA.id}/route?date=2026-12-07` }),
+  },
   "POST /v1/admin/technicians/{id}/move": {
     roles: STAFF,
     reach: STAFF_A,
@@ -571,6 +576,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
   // the technician's own things
   "GET /v1/technician/shifts": { roles: TECH, request: () => ({ path: "/v1/technician/shifts" }) },
+  "GET /v1/technician/route": { roles: TECH, request: () => ({ path: "/v1/technician/route?date=2026-12-07" }) },
   "PUT /v1/technician/shifts": { roles: TECH, request: () => ({ path: "/v1/technician/shifts", body: { weekly: null } }) },
   "POST /v1/technician/status": { roles: TECH, request: () => ({ path: "/v1/technician/status", body: { online: true } }) },
   "POST /v1/technician/presence": { roles: TECH, request: (o) => ({ path: "/v1/technician/presence", body: o.m.w.center }) },

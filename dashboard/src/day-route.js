@@ -1,0 +1,64 @@
+// A technician's day route in the technician drawer: pick a local date, see the day's jobs in order
+// from home back home with their legs, ETAs, late risks and links to the map apps.
+import { useState } from "preact/hooks";
+import { api } from "./api.js";
+import { html, useApp, useAsync, Badge, Loading } from "./ui.js";
+
+const APPS = ["amap", "baidu", "apple", "google"];
+/** "HH:MM" of a zoned ISO time (the answer already carries the city's offset). */
+const clock = (iso) => (iso ? iso.slice(11, 16) : "—");
+const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+export function DayRouteView({ id }) {
+  const { t } = useApp();
+  const [date, setDate] = useState(tomorrow());
+  const route = useAsync(() => api(`/v1/admin/technicians/${id}/route?date=${date}`), [id, date]);
+  return html`<h3>${t("route_title")}</h3>
+    <label
+      >${t("route_date")}
+      <input type="date" name="routeDate" value=${date} onChange=${(e) => e.currentTarget.value && setDate(e.currentTarget.value)}
+    /></label>
+    <${Loading} state=${route}
+      >${() =>
+        route.data.stops.length === 0
+          ? html`<p class="muted">${t("route_noJobs")}</p>`
+          : html`<p class="small">
+                ${t("route_leaveHome")} ${clock(route.data.leaveHomeAt)} · ${t("route_backHome")} ${clock(route.data.home?.eta)} ·
+                ${route.data.totals.distanceKm} km · ${route.data.totals.travelMinutes} ${t("route_minutes")}
+              </p>
+              <div class="table-wrap">
+                <table data-testid="day-route">
+                  <thead>
+                    <tr>
+                      <th>#</th>
+                      <th>${t("route_order")}</th>
+                      <th>${t("status")}</th>
+                      <th>${t("route_planned")}</th>
+                      <th>${t("route_eta")}</th>
+                      <th>${t("route_leg")}</th>
+                      <th>${t("route_open")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${route.data.stops.map(
+                      (s, i) =>
+                        html`<tr key=${s.orderId} data-order-id=${s.orderId}>
+                          <td class="num">${i + 1}</td>
+                          <td class="mono small">${s.orderId}</td>
+                          <td><${Badge} value=${s.status} /></td>
+                          <td>${clock(s.plannedStart)}–${clock(s.plannedEnd)}</td>
+                          <td>${clock(s.eta)} ${s.lateRisk && html`<span class="badge warn">${t("route_late")}</span>`}</td>
+                          <td class="num">${s.distanceKm} km · ${s.travelMinutes} ${t("route_minutes")}</td>
+                          <td>
+                            ${APPS.map(
+                              (app) =>
+                                html`<a href=${s.links[app]} target="_blank" rel="noopener" class="small">${t(`route_app_${app}`)}</a> `,
+                            )}
+                          </td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`}<//
+    >`;
+}

@@ -1,0 +1,74 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireRole } from "../http/auth";
+import { authErrors, bearer, IdParam, jsonContent } from "../http/openapi";
+
+const LocalDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD")
+  .openapi({ example: "2026-12-07", description: "A local date in the technician's home city (YYYY-MM-DD)" });
+const Zoned = z.string().openapi({ description: "An instant in the technician's home city's zone (ISO 8601 with offset)" });
+const LegFields = {
+  travelMinutes: z.number().int().openapi({ description: "Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up)" }),
+  distanceKm: z.number().openapi({ description: "Road distance of that leg: straight line × TRAVEL_ROAD_FACTOR, km" }),
+};
+
+export const DayRoute = z
+  .object({
+    technicianId: z.string(),
+    date: z.string(),
+    timeZone: z.string(),
+    leaveHomeAt: Zoned.nullable().openapi({ description: "When to leave home for the first stop (null: no jobs)" }),
+    stops: z.array(
+      z.object({
+        orderId: z.string(),
+        serviceId: z.string(),
+        status: z.string(),
+        plannedStart: Zoned,
+        plannedEnd: Zoned,
+        eta: Zoned.openapi({ description: "Arrival leaving the previous stop when it ends (the first: its start)" }),
+        ...LegFields,
+        lateRisk: z.boolean().openapi({ description: "The ETA is after the planned start" }),
+        location: z.object({
+          lat: z.number(),
+          lng: z.number(),
+          exact: z.boolean().openapi({ description: "false: the ~1 km area, until the order reveals its address" }),
+        }),
+        links: z.object({ amap: z.string(), baidu: z.string(), apple: z.string(), google: z.string() }).openapi({
+          description:
+            "Navigation hand-off: AMap in GCJ-02, Baidu in BD-09, Apple/Google in GCJ-02 inside mainland China, WGS-84 elsewhere",
+        }),
+      }),
+    ),
+    home: z
+      .object({ eta: Zoned, ...LegFields })
+      .nullable()
+      .openapi({ description: "The leg back home after the last stop" }),
+    totals: z.object({ distanceKm: z.number(), travelMinutes: z.number().int(), lateRisks: z.number().int() }),
+  })
+  .openapi("DayRoute");
+
+const DateQuery = z.object({ date: LocalDate });
+
+export const getOwnRoute = createRoute({
+  operationId: "getOwnDayRoute",
+  method: "get",
+  path: "/v1/technician/route",
+  tags: ["Technicians"],
+  summary: "My day as a route: the day's jobs in order from home back home, with legs, ETAs and map links",
+  security: bearer,
+  middleware: [requireRole("technician")] as const,
+  request: { query: DateQuery },
+  responses: { 200: jsonContent(DayRoute, "Day route"), ...authErrors(404) },
+});
+
+export const getTechnicianRoute = createRoute({
+  operationId: "getTechnicianDayRoute",
+  method: "get",
+  path: "/v1/admin/technicians/{id}/route",
+  tags: ["Technicians"],
+  summary: "A technician's day route (operators, or the technician's merchant)",
+  security: bearer,
+  middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
+  request: { params: IdParam("id", "tec_01JD3Q8Z6X9V4M2K7T5R1N0PAB"), query: DateQuery },
+  responses: { 200: jsonContent(DayRoute, "Day route"), ...authErrors(404) },
+});
