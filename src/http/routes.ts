@@ -17,6 +17,7 @@ import { reviewsRoutes } from "../reviews";
 import { seriesRoutes } from "../series";
 import { growthReportsRoutes } from "../reports";
 import { surveysRoutes } from "../surveys";
+import { surgeRoutes } from "../surge";
 import { privacyRoutes } from "../privacy";
 import { lifecycleRoutes, payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
@@ -65,6 +66,7 @@ export const routes = [
   adminOrdersRoutes,
   auditRoutes,
   dashboardRoutes,
+  surgeRoutes,
   growthReportsRoutes,
   backupsRoutes,
   webhooksRoutes,
