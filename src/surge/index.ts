@@ -5,3 +5,4 @@
  */
 export { default as surgeRoutes } from "./surge.handlers";
 export { onSurgeChanged, surgeSettings, surgingCells } from "./surge.service";
+export { cityOfCellWithSurge, type SurgeQuoteTerms } from "./surge-terms";

@@ -2,7 +2,8 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { chunked } from "../db/chunks";
-import { demandForecasts, orders, surgeChanges, surgeNotices, surgeStates } from "../db/schema";
+import { cities, cityCells, demandForecasts, orders, settings, surgeChanges, surgeNotices, surgeStates } from "../db/schema";
+import type { CityRow } from "../db/repositories/cities.repo";
 
 export type SurgeStateRow = typeof surgeStates.$inferSelect;
 export type SurgeChangeRow = typeof surgeChanges.$inferSelect;
@@ -96,4 +97,24 @@ export async function forecastsOfCity(db: Db, cityId: string, from: number, to: 
     cells ? inArray(demandForecasts.cellId, cells) : undefined,
   );
   return db.select().from(demandForecasts).where(where).orderBy(asc(demandForecasts.hourStart), asc(demandForecasts.cellId));
+}
+
+/**
+ * The city owning a cell with what a quote there needs of surge pricing (the city's surge settings,
+ * the cell's state), in one D1 round trip: a quote reads the cell's city anyway.
+ */
+export async function cityOfCellWithSurge(
+  db: Db,
+  cellId: string,
+): Promise<{ city: CityRow | undefined; surge: { settings: unknown; state: SurgeStateRow["state"] } }> {
+  const [cityRows, settingRows, stateRows] = await db.batch([
+    db.select({ city: cities }).from(cityCells).innerJoin(cities, eq(cities.id, cityCells.cityId)).where(eq(cityCells.cellId, cellId)),
+    db
+      .select({ value: settings.value })
+      .from(cityCells)
+      .innerJoin(settings, eq(settings.key, sql`'surge:' || ${cityCells.cityId}`))
+      .where(eq(cityCells.cellId, cellId)),
+    db.select({ state: surgeStates.state }).from(surgeStates).where(eq(surgeStates.cellId, cellId)),
+  ]);
+  return { city: cityRows[0]?.city, surge: { settings: settingRows[0]?.value, state: stateRows[0]?.state ?? "normal" } };
 }

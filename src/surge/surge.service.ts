@@ -7,7 +7,8 @@ import { config } from "../config";
 import { getDb } from "../db/client";
 import { cityOfCell, findCity } from "../db/repositories/cities.repo";
 import { findSetting, putSetting } from "../db/repositories/settings.repo";
-import { SURGE_PRICING_OFF, type SurgePricing, type SurgeState } from "../domain/surge";
+import type { SurgePricing, SurgeState } from "../domain/surge";
+import { clampPricing } from "./surge-terms";
 import type { CellEvent } from "../domain/cell-events";
 import { AppError, notFound } from "../errors";
 import { raiseAlert } from "../observability";
@@ -86,15 +87,7 @@ export function surgeCaps(env: Env): { maxPercent: number; maxAmount: number } {
 /** The city's surge settings, clamped to the caps in force (pricing off when never set). */
 export async function surgeSettings(env: Env, cityId: string): Promise<SurgeSettings> {
   const row = await findSetting(getDb(env), settingKey(cityId));
-  const stored = (row?.value as SurgeSettings | undefined)?.pricing ?? SURGE_PRICING_OFF;
-  const caps = surgeCaps(env);
-  return {
-    pricing: {
-      enabled: stored.enabled === true,
-      percent: Math.min(caps.maxPercent, Math.max(0, Math.floor(stored.percent))),
-      maxAmount: Math.min(caps.maxAmount, Math.max(0, Math.floor(stored.maxAmount))),
-    },
-  };
+  return { pricing: clampPricing(env, row?.value) };
 }
 
 /** Operators change a city's surge settings; above a cap is refused (400 SURGE_ABOVE_CAP). */
