@@ -22,14 +22,6 @@ CREATE TABLE `surge_changes` (
 );
 --> statement-breakpoint
 CREATE INDEX `surge_changes_city_at_idx` ON `surge_changes` (`city_id`,`at`);--> statement-breakpoint
-CREATE TABLE `surge_notices` (
-	`technician_id` text NOT NULL,
-	`window` integer NOT NULL,
-	`cell_id` text NOT NULL,
-	`created_at` integer NOT NULL,
-	PRIMARY KEY(`technician_id`, `window`)
-);
---> statement-breakpoint
 CREATE TABLE `surge_states` (
 	`cell_id` text PRIMARY KEY NOT NULL,
 	`city_id` text,

@@ -2386,18 +2386,6 @@ export const surgeChanges = sqliteTable(
   (t) => [index("surge_changes_city_at_idx").on(t.cityId, t.at)],
 );
 
-/** Technicians told of a surge: one notice per technician and window (`window` = start of the window, ms). */
-export const surgeNotices = sqliteTable(
-  "surge_notices",
-  {
-    technicianId: text("technician_id").notNull(),
-    window: integer("window").notNull(),
-    cellId: text("cell_id").notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [primaryKey({ columns: [t.technicianId, t.window] })],
-);
-
 /**
  * Forecast demand (orders starting) per cell and local hour, written by the nightly cron for the next
  * days. `forecastX100` hundredths of an order; `known` the orders already booked for the hour then.

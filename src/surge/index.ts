@@ -6,3 +6,4 @@
 export { default as surgeRoutes } from "./surge.handlers";
 export { onSurgeChanged, surgeSettings, surgingCells } from "./surge.service";
 export { cityOfCellWithSurge, type SurgeQuoteTerms } from "./surge-terms";
+export { forecastCity, runForecasts } from "./forecast.service";

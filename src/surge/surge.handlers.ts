@@ -5,6 +5,8 @@ import { setSurgeSettings, surgeCaps, surgeOverview, surgeSettings } from "./sur
 import { getDb } from "../db/client";
 import { findCity } from "../db/repositories/cities.repo";
 import { notFound } from "../errors";
+import { toCsv } from "../domain/reports";
+import { forecastAccuracy } from "./forecast.service";
 
 export default createRouter()
   .openapi(routes.surgeOverview, async (c) => c.json(await surgeOverview(c.env, c.req.valid("query").cityId), 200))
@@ -15,4 +17,13 @@ export default createRouter()
   })
   .openapi(routes.putSurgeSettings, async (c) =>
     c.json(await setSurgeSettings(c.env, c.req.valid("param").id, authOf(c).accountId, c.req.valid("json")), 200),
-  );
+  )
+  .openapi(routes.forecastAccuracy, async (c) => {
+    const { format, ...q } = c.req.valid("query");
+    const r = await forecastAccuracy(c.env, q);
+    if (format === "json") return c.json(r, 200);
+    return c.body(toCsv(r.columns, r.rows), 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="forecast-accuracy-${r.cityId}-${r.from.slice(0, 10)}-${r.to.slice(0, 10)}.csv"`,
+    });
+  });

@@ -1,8 +1,8 @@
 /** The surge area's SQL: cells' surge states, their changes, technician notices and demand forecasts. */
-import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { chunked } from "../db/chunks";
-import { cities, cityCells, demandForecasts, orders, settings, surgeChanges, surgeNotices, surgeStates } from "../db/schema";
+import { cities, cityCells, demandForecasts, orders, settings, surgeChanges, surgeStates } from "../db/schema";
 import type { CityRow } from "../db/repositories/cities.repo";
 
 export type SurgeStateRow = typeof surgeStates.$inferSelect;
@@ -54,28 +54,29 @@ export async function surgeChangesOfCity(db: Db, cityId: string, since: number, 
     .limit(limit);
 }
 
-/** Claims one notice per technician and window; the technicians not told in this window yet. */
-export async function claimSurgeNotices(db: Db, technicianIds: string[], window: number, cellId: string, now: number): Promise<string[]> {
-  const claimed: string[] = [];
-  // D1 binds at most 100 parameters: 4 a row.
-  for (const part of chunked(technicianIds, 24)) {
-    const rows = await db
-      .insert(surgeNotices)
-      .values(part.map((technicianId) => ({ technicianId, window, cellId, createdAt: now })))
-      .onConflictDoNothing()
-      .returning({ technicianId: surgeNotices.technicianId });
-    claimed.push(...rows.map((r) => r.technicianId));
-  }
-  return claimed;
-}
-
-/** Orders starting per cell and hour in [from, to) of a city (cancelled ones included: they were demand). */
-export async function hourlyDemand(db: Db, cityId: string, from: number, to: number): Promise<{ cell: string; hour: number; n: number }[]> {
+/**
+ * Orders starting per cell and hour in [from, to) of a city. History counts cancelled ones too (they
+ * were demand); `booked` leaves them out (demand already known for future hours).
+ */
+export async function hourlyDemand(
+  db: Db,
+  cityId: string,
+  from: number,
+  to: number,
+  opts: { booked?: boolean } = {},
+): Promise<{ cell: string; hour: number; n: number }[]> {
   const hour = sql<number>`(${orders.startAt} / 3600000) * 3600000`;
   return db
     .select({ cell: orders.cell, hour, n: sql<number>`COUNT(*)` })
     .from(orders)
-    .where(and(eq(orders.cityId, cityId), gte(orders.startAt, from), lt(orders.startAt, to)))
+    .where(
+      and(
+        eq(orders.cityId, cityId),
+        gte(orders.startAt, from),
+        lt(orders.startAt, to),
+        opts.booked ? ne(orders.status, "cancelled") : undefined,
+      ),
+    )
     .groupBy(orders.cell, hour);
 }
 

@@ -79,3 +79,45 @@ export const putSurgeSettings = createRoute({
   request: { params: IdParam("id", "cty_demoShanghai"), body: jsonBody(SettingsInput) },
   responses: { 200: jsonContent(Settings, "The settings in force"), ...authErrors(404, 413, 415) },
 });
+
+const Accuracy = z
+  .object({
+    cityId: z.string(),
+    timeZone: z.string(),
+    from: z.string(),
+    to: z.string(),
+    columns: z.array(z.string()),
+    rows: z.array(z.object({ cell: z.string(), forecast: z.number(), actual: z.number().int(), mape: z.number().nullable() })),
+    totals: z.object({
+      mape: z.number().nullable().openapi({ description: "MAPE (%) of the city's hourly totals; null without orders" }),
+      forecast: z.number(),
+      actual: z.number().int(),
+    }),
+  })
+  .openapi("ForecastAccuracy");
+
+export const forecastAccuracy = createRoute({
+  operationId: "getForecastAccuracyReport",
+  method: "get",
+  path: "/v1/admin/reports/forecast-accuracy",
+  tags: ["Reports"],
+  summary: "How good the demand forecasts were: MAPE per city and per cell",
+  description:
+    "Over the last `weeks` weeks up to the last whole hour: per cell, orders forecast (by the nightly forecast made before the hour) and orders that started, and the mean absolute percentage error over the hours with orders; `totals.mape` on the city's hourly totals. Hours without a forecast count as 0.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: {
+    query: z.object({
+      city: z.string().min(1).max(64).openapi({ description: "City id", example: "cty_demoShanghai" }),
+      weeks: z.coerce.number().int().min(1).max(12).default(4),
+      format: z.enum(["json", "csv"]).default("json").openapi({ description: "csv: the rows as a CSV download" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The report (JSON, or CSV with `format=csv`)",
+      content: { "application/json": { schema: Accuracy }, "text/csv": { schema: z.string() } },
+    },
+    ...authErrors(404),
+  },
+});
