@@ -28,7 +28,7 @@ const ordersAt = async (template: string, start: number, n: number) => {
 
 describe("nightly forecasts", () => {
   it("forecast each hour from the same hour of the past weeks, with booked orders as a floor", async () => {
-    const { w, cell, template } = await bookedWorld();
+    const { w, template } = await bookedWorld();
     const now = Date.now();
     const next = Math.floor(now / HOUR) * HOUR + HOUR;
     // Two orders at next+5h in each of the last five weeks, four at next+6h in only one of them (three weeks ago).
