@@ -120,7 +120,8 @@ export const CELL_MIGRATIONS: string[] = [
    );
    CREATE INDEX used_tickets_expiry ON used_tickets (expires_at);`,
   // Surge detection (durable/surge.store.ts): demand counted per time bucket of the rolling window.
-  `CREATE TABLE surge_demand (
+  // IF NOT EXISTS: a cell rebuilt to an earlier version (schema tests) may keep the table.
+  `CREATE TABLE IF NOT EXISTS surge_demand (
      bucket INTEGER PRIMARY KEY,
      count INTEGER NOT NULL
    );`,
