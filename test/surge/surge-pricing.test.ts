@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import { config } from "../../src/config";
 import { cellToLatLng, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { newCustomer, quote, at } from "../support/booking";
@@ -105,5 +106,15 @@ describe("surge settings", () => {
     );
     const merchant = await signInWithRoles(["merchant_admin"]);
     expectProblem(await call("GET", url, { token: merchant.token }), 403, "FORBIDDEN");
+  });
+});
+
+describe("surge configuration", () => {
+  it("refuses an exit ratio that is not below the enter ratio, naming the variable", () => {
+    expect(() => config({ ...env, SURGE_ENTER_RATIO: "2", SURGE_EXIT_RATIO: "2" })).toThrow(/SURGE_EXIT_RATIO/);
+    expect(config({ ...env, SURGE_ENTER_RATIO: "2.5", SURGE_EXIT_RATIO: "0.5" })).toMatchObject({
+      SURGE_ENTER_RATIO: 2.5,
+      SURGE_EXIT_RATIO: 0.5,
+    });
   });
 });
