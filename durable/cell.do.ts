@@ -27,6 +27,7 @@ import type {
   TransferSnapshot,
 } from "./cell.types";
 import { PresenceStore } from "./presence.store";
+import { SurgeStore, surgeConfigOf, type SurgeView } from "./surge.store";
 import { logger } from "../src/lib/log";
 
 const num = (v: string | undefined, fallback: number) => {
@@ -72,6 +73,7 @@ export class CellDO extends DurableObject<Env> {
   private readonly batch: BatchStore;
   private readonly outbox: OutboxStore;
   private readonly moves: MovesStore;
+  private readonly surge: SurgeStore;
   private readonly travel: TravelModel;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -82,6 +84,7 @@ export class CellDO extends DurableObject<Env> {
     this.batch = new BatchStore(ctx.storage.sql, this.calendar, (fn) => ctx.storage.transactionSync(fn));
     this.outbox = new OutboxStore(ctx.storage.sql);
     this.moves = new MovesStore(this.calendar, (fn) => ctx.storage.transactionSync(fn));
+    this.surge = new SurgeStore(ctx.storage.sql, ctx.storage.kv, surgeConfigOf(vars));
     this.presence = new PresenceStore(ctx.storage.sql, {
       timeoutMs: num(vars.PRESENCE_TIMEOUT_SECONDS, 90) * 1000,
       retentionMs: num(vars.POSITION_RETENTION_HOURS, 24) * 3_600_000,
@@ -130,7 +133,9 @@ export class CellDO extends DurableObject<Env> {
   private async armAlarm(due?: number): Promise<void> {
     if (due === undefined) {
       const unsent = this.outbox.hasUnsent() ? (this.resendAt ?? Date.now()) : null;
-      const next = [this.calendar.nextExpiry(), this.nextTimer(), unsent].filter((t): t is number => t !== null);
+      const next = [this.calendar.nextExpiry(), this.nextTimer(), unsent, this.surge.nextEvaluation(Date.now())].filter(
+        (t): t is number => t !== null,
+      );
       if (next.length === 0) return;
       due = Math.min(...next);
     }
@@ -226,7 +231,10 @@ export class CellDO extends DurableObject<Env> {
       return { ok: false, code: "INVALID_INTERVAL" };
     }
     const result = this.tx((now) => this.calendar.hold(req, now));
-    if (result.ok && !result.replayed) await this.armAlarm(result.expiresAt);
+    if (result.ok && !result.replayed) {
+      await this.armAlarm(result.expiresAt);
+      await this.countDemand();
+    }
     return result;
   }
 
@@ -298,7 +306,9 @@ export class CellDO extends DurableObject<Env> {
    */
   async availability(q: AvailabilityQuery): Promise<{ ok: true; counts: number[] } | { ok: false; code: "ROSTER_STALE" }> {
     if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
-    return { ok: true, counts: this.calendar.availability(q, Date.now()) };
+    const counts = this.calendar.availability(q, Date.now());
+    if (counts.length > 0 && counts.every((c) => c === 0)) await this.countMiss(q);
+    return { ok: true, counts };
   }
 
   /**
@@ -310,13 +320,49 @@ export class CellDO extends DurableObject<Env> {
     q: AvailabilityQuery & { limit: number },
   ): Promise<{ ok: true; technicians: { technicianId: string; starts: number[] }[] } | { ok: false; code: "ROSTER_STALE" }> {
     if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
-    return { ok: true, technicians: this.calendar.freeStarts(q, Date.now()) };
+    const technicians = this.calendar.freeStarts(q, Date.now());
+    if (q.starts.length > 0 && technicians.length === 0) await this.countMiss(q);
+    return { ok: true, technicians };
   }
 
   /** Technicians homed here who could take the job, for dispatch to score. ROSTER_STALE as for availability. */
   async candidates(q: CandidateQuery): Promise<{ ok: true; candidates: Candidate[] } | { ok: false; code: "ROSTER_STALE" }> {
     if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
-    return { ok: true, candidates: this.calendar.candidates(q, Date.now()) };
+    const candidates = this.calendar.candidates(q, Date.now());
+    if (candidates.length === 0) await this.countMiss(q);
+    return { ok: true, candidates };
+  }
+
+  // ---- surge (durable/surge.store.ts) ----
+
+  /** A search for a job in this cell found nobody: demand the cell could not meet. */
+  private async countMiss(q: { lat: number; lng: number }): Promise<void> {
+    if (this.surge.isHere(this.cellName(), q.lat, q.lng)) await this.countDemand();
+  }
+
+  /** Counts one demand and evaluates when due; a change of state goes out at once. */
+  private async countDemand(): Promise<void> {
+    const now = Date.now();
+    const changed = this.ctx.storage.transactionSync(() => {
+      this.surge.count(now);
+      return this.evaluateSurge(now);
+    });
+    await this.armAlarm(changed ? now : (this.surge.nextEvaluation(now) ?? undefined));
+  }
+
+  /** Evaluates the surge state when due, its change written to the outbox (inside a transaction). */
+  private evaluateSurge(now: number): boolean {
+    if (!this.surge.due(now)) return false;
+    const busy = this.calendar.itemsByTechnician(now, now + 1, now);
+    const free = this.presence.all(now).filter((p) => p.online && !busy.get(p.technicianId)?.length).length;
+    const event = this.surge.evaluate(now, free);
+    if (event) this.outbox.add(event, now);
+    return event !== null;
+  }
+
+  /** The cell's surge state and the figures of its last evaluation. */
+  async surgeState(): Promise<SurgeView> {
+    return this.surge.view();
   }
 
   // ---- dispatch timers (for orders whose address is in this cell) ----
@@ -490,6 +536,7 @@ export class CellDO extends DurableObject<Env> {
       offline = this.ctx.storage.transactionSync(() => {
         this.expireHolds(now);
         this.timersDue(now);
+        this.evaluateSurge(now);
         return this.presence.expireHeartbeats(now);
       });
     } catch (err) {

@@ -119,6 +119,12 @@ export const CELL_MIGRATIONS: string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX used_tickets_expiry ON used_tickets (expires_at);`,
+  // Surge detection (durable/surge.store.ts): demand counted per time bucket of the rolling window.
+  // IF NOT EXISTS: a cell rebuilt to an earlier version (schema tests) may keep the table.
+  `CREATE TABLE IF NOT EXISTS surge_demand (
+     bucket INTEGER PRIMARY KEY,
+     count INTEGER NOT NULL
+   );`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

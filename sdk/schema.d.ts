@@ -4757,6 +4757,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/surge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Surge states of a city's cells and their recent changes
+         * @description Each cell counts its demand and compares it with its free technicians (docs/surge-forecasts.md); a change of state is recorded here and alerts the operators when a cell starts surging.
+         */
+        get: operations["getSurge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/cities/{id}/surge-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A city's surge settings (surge pricing, off by default) */
+        get: operations["getSurgeSettings"];
+        /**
+         * Change a city's surge settings (operators)
+         * @description 400 SURGE_ABOVE_CAP when the percent or the amount is above the deployment's caps. Quotes use the settings at once.
+         */
+        put: operations["putSurgeSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reports/forecast-accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How good the demand forecasts were: MAPE per city and per cell
+         * @description Over the last `weeks` weeks up to the last whole hour: per cell, orders forecast (by the nightly forecast made before the hour) and orders that started, and the mean absolute percentage error over the hours with orders; `totals.mape` on the city's hourly totals. Hours without a forecast count as 0.
+         */
+        get: operations["getForecastAccuracyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/reports/customer-growth": {
         parameters: {
             query?: never;
@@ -7821,6 +7882,11 @@ export interface components {
                 onlineTechnicians: number;
                 /** @description Open orders per online technician (0 = none open) */
                 load: number;
+                /**
+                 * @description The cell's surge state (GET /v1/admin/surge)
+                 * @enum {string}
+                 */
+                surge: "normal" | "surging";
             }[];
             technicians: {
                 id: string;
@@ -7956,6 +8022,82 @@ export interface components {
             }[];
             totals?: {
                 [key: string]: number | null;
+            };
+        };
+        SurgeOverview: {
+            cityId: string;
+            timeZone: string;
+            /** @description Each cell that ever reported a surge state; a cell not listed is normal */
+            cells: {
+                cell: string;
+                /** @enum {string} */
+                state: "normal" | "surging";
+                since: string;
+                /** @description Demand in the cell's window: holds placed and searches that found nobody */
+                demand: number;
+                /** @description Technicians homed in the cell, online and not on a job */
+                supply: number;
+                /** @description Demand per free technician (with nobody free: the demand) */
+                ratio: number;
+            }[];
+            /** @description State changes of the last 24 hours, newest first (at most 200) */
+            changes: {
+                cell: string;
+                /** @enum {string} */
+                from: "normal" | "surging";
+                /** @enum {string} */
+                to: "normal" | "surging";
+                at: string;
+                /** @description Demand in the cell's window: holds placed and searches that found nobody */
+                demand: number;
+                /** @description Technicians homed in the cell, online and not on a job */
+                supply: number;
+                /** @description Demand per free technician (with nobody free: the demand) */
+                ratio: number;
+            }[];
+        };
+        SurgeSettings: {
+            pricing: {
+                /** @description Adds the surge line to quotes in surging cells */
+                enabled: boolean;
+                /** @description Percent of the subtotal (at most SURGE_PRICE_MAX_PERCENT) */
+                percent: number;
+                /** @description The most the line adds, minor units (at most SURGE_PRICE_MAX_AMOUNT) */
+                maxAmount: number;
+            };
+            /** @description The deployment's caps */
+            caps: {
+                maxPercent: number;
+                maxAmount: number;
+            };
+        };
+        SurgeSettingsInput: {
+            pricing: {
+                /** @description Adds the surge line to quotes in surging cells */
+                enabled: boolean;
+                /** @description Percent of the subtotal (at most SURGE_PRICE_MAX_PERCENT) */
+                percent: number;
+                /** @description The most the line adds, minor units (at most SURGE_PRICE_MAX_AMOUNT) */
+                maxAmount: number;
+            };
+        };
+        ForecastAccuracy: {
+            cityId: string;
+            timeZone: string;
+            from: string;
+            to: string;
+            columns: string[];
+            rows: {
+                cell: string;
+                forecast: number;
+                actual: number;
+                mape: number | null;
+            }[];
+            totals: {
+                /** @description MAPE (%) of the city's hourly totals; null without orders */
+                mape: number | null;
+                forecast: number;
+                actual: number;
             };
         };
         GrowthReport: components["schemas"]["ScopedReport"] & {
@@ -33828,6 +33970,337 @@ export interface operations {
                 };
             };
             /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSurge: {
+        parameters: {
+            query: {
+                cityId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The city's surge states */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurgeOverview"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSurgeSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurgeSettings"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putSurgeSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurgeSettingsInput"];
+            };
+        };
+        responses: {
+            /** @description The settings in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurgeSettings"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getForecastAccuracyReport: {
+        parameters: {
+            query: {
+                /** @description City id */
+                city: string;
+                weeks?: number;
+                /** @description csv: the rows as a CSV download */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON, or CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastAccuracy"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

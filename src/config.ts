@@ -139,6 +139,28 @@ const fields = z.object({
   PRESENCE_TIMEOUT_SECONDS: int(90, 1),
   POSITION_SAMPLE_SECONDS: int(15),
   POSITION_RETENTION_HOURS: int(24, 1),
+  // Surge detection in each cell (docs/surge-forecasts.md): demand per free technician over a rolling
+  // window of buckets; surging after ENTER_AFTER evaluations at or above ENTER_RATIO, normal again
+  // after EXIT_AFTER at or below EXIT_RATIO; at most one evaluation per EVALUATE_SECONDS.
+  SURGE_ENTER_RATIO: positive(2),
+  SURGE_EXIT_RATIO: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*$/, "expected a number of at least 0")
+    .transform(Number)
+    .default(1),
+  SURGE_ENTER_AFTER: int(3, 1),
+  SURGE_EXIT_AFTER: int(5, 1),
+  SURGE_MIN_DEMAND: int(3),
+  SURGE_BUCKET_SECONDS: int(60, 1),
+  SURGE_WINDOW_BUCKETS: int(15, 1),
+  SURGE_EVALUATE_SECONDS: int(60),
+  // Caps on the surge line operators may switch on per city: percent of the subtotal and an absolute amount (minor units).
+  SURGE_PRICE_MAX_PERCENT: int(20).pipe(z.number().max(100, "expected a percentage (0..100)")),
+  SURGE_PRICE_MAX_AMOUNT: int(5000),
+  // Forecasts (nightly): weeks of history, days ahead, and the trend correction's cap in percent.
+  FORECAST_WEEKS: int(4, 1).pipe(z.number().max(12, "at most 12 weeks")),
+  FORECAST_DAYS: int(7, 1).pipe(z.number().max(14, "at most 14 days")),
+  FORECAST_TREND_CAP_PERCENT: int(30).pipe(z.number().max(100, "expected a percentage (0..100)")),
   // Booking: quote validity and how long a hold waits for payment (seconds).
   QUOTE_TTL_SECONDS: int(900, 1),
   HOLD_TTL_SECONDS: int(900, 1),
@@ -447,6 +469,8 @@ const STAND_INS: { name: keyof z.output<typeof fields>; refused: (c: z.output<ty
 ];
 
 const schema = fields.superRefine((c, ctx) => {
+  if (c.SURGE_EXIT_RATIO >= c.SURGE_ENTER_RATIO)
+    ctx.addIssue({ code: "custom", path: ["SURGE_EXIT_RATIO"], message: "must be below SURGE_ENTER_RATIO" });
   if (c.ALERT_WEBHOOK_URL !== "" && c.ALERT_WEBHOOK_SECRET === "") {
     ctx.addIssue({
       code: "custom",

@@ -240,6 +240,13 @@ export const ERRORS = {
     status: 400,
     detail: { en: "At least one dispatch weight must be above 0.", zh: "至少有一项派单权重须大于 0。" },
   },
+  SURGE_ABOVE_CAP: {
+    status: 400,
+    detail: {
+      en: "Surge pricing may add at most {maxPercent}% and at most {maxAmount} (minor units) to a quote.",
+      zh: "高峰加价最多为 {maxPercent}%，且不超过 {maxAmount}（分）。",
+    },
+  },
   SERVICE_NOT_OFFERED: { status: 404, detail: { en: "This service is not offered at this location.", zh: "该地点不提供此服务。" } },
   MERCHANT_ADMIN_ELSEWHERE: {
     status: 409,

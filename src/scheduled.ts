@@ -27,6 +27,7 @@ import { runLifecycle } from "./technicians";
 import { runDueSeries } from "./series";
 import { decideReferrals, runCampaignRules } from "./coupons";
 import { earnPoints, runMembershipNightly } from "./membership";
+import { runForecasts } from "./surge";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -75,6 +76,8 @@ export async function runDaily(env: Env, now = Date.now()): Promise<void> {
       },
     ],
     ["privacy", () => runDailyPrivacy(env, now)],
+    // Demand forecasts per cell for the next days (src/surge).
+    ["forecasts", () => runForecasts(env, now)],
   ] as const) {
     try {
       await step();

@@ -172,8 +172,9 @@ export function LiveMap() {
               points=${c.boundary.map((p) => project(p).join(",")).join(" ")}
               fill=${fill}
               fill-opacity=${opacity}
-              stroke="#5b6b7d"
-              stroke-width=${vb.w / 900}
+              stroke=${c.surge === "surging" ? "#c2410c" : "#5b6b7d"}
+              stroke-width=${(vb.w / 900) * (c.surge === "surging" ? 3 : 1)}
+              data-surge=${c.surge}
               onClick=${() => pick("cell", c)}
             />`;
           })}
@@ -241,6 +242,7 @@ function MapDetails({ kind, item, live, onClose }) {
             [t("openOrders"), item.openOrders],
             [t("online"), item.onlineTechnicians],
             [t("load"), item.load],
+            [t("surgeState"), t(`surge_${item.surge ?? "normal"}`)],
           ];
   return html`<div class="map-details" data-testid="map-details">
     <button class="ghost close" onClick=${onClose} aria-label=${t("close")}>✕</button>

@@ -17,7 +17,8 @@
  */
 import { getDb } from "../db/client";
 import { bookableService, type ServiceRow } from "../db/repositories/booking.repo";
-import { cityOfCell, type CityRow } from "../db/repositories/cities.repo";
+import type { CityRow } from "../db/repositories/cities.repo";
+import { cityOfCellWithSurge, type SurgeQuoteTerms } from "../surge";
 import { TtlCache } from "../lib/ttl-cache";
 
 export const SERVICE_CACHE_MS = 5_000;
@@ -30,6 +31,8 @@ export interface BookableService {
 
 const services = new TtlCache<string, BookableService | undefined>(SERVICE_CACHE_MS, 500);
 const cities = new TtlCache<string, CityRow | undefined>(CITY_CACHE_MS, 500);
+/** A cell's surge terms, read along with its city (same age). */
+const surgeTerms = new TtlCache<string, SurgeQuoteTerms>(CITY_CACHE_MS, 500);
 const found = <T>(v: T | undefined) => v !== undefined;
 
 /** The live, bookable service with its cities, at most SERVICE_CACHE_MS old (`fresh`: read now). */
@@ -40,7 +43,20 @@ export function cachedService(env: Env, serviceId: string, opts: { fresh?: boole
 
 /** The city that owns a cell, at most CITY_CACHE_MS old. */
 export function cachedCityOfCell(env: Env, cell: string): Promise<CityRow | undefined> {
-  return cities.get(cell, () => cityOfCell(getDb(env), cell), found);
+  return cities.get(
+    cell,
+    async () => {
+      const r = await cityOfCellWithSurge(env, getDb(env), cell);
+      if (r.city) surgeTerms.prime(cell, r.surge);
+      return r.city;
+    },
+    found,
+  );
+}
+
+/** What a quote in the cell needs of surge pricing, as old as the cell's city (read with it). */
+export function cachedSurgeTerms(env: Env, cell: string): Promise<SurgeQuoteTerms> {
+  return surgeTerms.get(cell, async () => (await cityOfCellWithSurge(env, getDb(env), cell)).surge);
 }
 
 /** Drops a service this isolate has just changed, so its next read sees the change. */

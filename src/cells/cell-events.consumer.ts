@@ -19,6 +19,7 @@ import { onHoldExpiredWithPayments } from "../money/settle.service";
 import { withOutbox } from "../notifications/outbox.service";
 import { handleDeadline, offerFromBatch } from "../orders/order-flow.service";
 import { cellStub } from "./cells.service";
+import { onSurgeChanged } from "../surge";
 import { logger } from "../lib/log";
 import { alertDeadLetter, batchLag, METRICS, raiseAlert, recordMetrics } from "../observability";
 
@@ -41,6 +42,16 @@ export const CellEventSchema = z.discriminatedUnion("type", [
     failures: z.number().int().min(1),
     since: z.number().int(),
     error: z.string().max(500),
+  }),
+  z.object({
+    type: z.literal("surge.changed"),
+    ...meta,
+    from: z.enum(["normal", "surging"]),
+    to: z.enum(["normal", "surging"]),
+    at: z.number().int(),
+    demand: z.number().int().min(0),
+    supply: z.number().int().min(0),
+    ratio: z.number().min(0),
   }),
 ]) satisfies z.ZodType<CellEvent>;
 
@@ -88,6 +99,8 @@ export async function handleCellEvent(env: Env, event: CellEvent): Promise<void>
         details: { cell: event.cell, failures: event.failures, since: new Date(event.since).toISOString(), error: event.error },
       });
       return;
+    case "surge.changed":
+      return onSurgeChanged(env, event);
   }
 }
 

@@ -2371,3 +2371,55 @@ export const cellMoves = sqliteTable(
   },
   (t) => [index("cell_moves_cell_idx").on(t.cell, t.createdAt)],
 );
+
+// ---- Surge and forecasts (src/surge) ----
+
+/** Each cell's surge state as its last `surge.changed` event said (a cell never reported is normal). */
+export const surgeStates = sqliteTable(
+  "surge_states",
+  {
+    cellId: text("cell_id").primaryKey(),
+    cityId: text("city_id"),
+    state: text("state", { enum: ["normal", "surging"] }).notNull(),
+    /** When the cell entered this state (the event's time, so a late delivery does not move it). */
+    since: integer("since").notNull(),
+    demand: integer("demand").notNull(),
+    supply: integer("supply").notNull(),
+    ratio: real("ratio").notNull(),
+  },
+  (t) => [index("surge_states_city_idx").on(t.cityId)],
+);
+
+/** Every surge state change a cell reported; `id` is the cell event's id (a redelivery adds nothing). */
+export const surgeChanges = sqliteTable(
+  "surge_changes",
+  {
+    id: text("id").primaryKey(),
+    cellId: text("cell_id").notNull(),
+    cityId: text("city_id"),
+    fromState: text("from_state").notNull(),
+    toState: text("to_state").notNull(),
+    at: integer("at").notNull(),
+    demand: integer("demand").notNull(),
+    supply: integer("supply").notNull(),
+    ratio: real("ratio").notNull(),
+  },
+  (t) => [index("surge_changes_city_at_idx").on(t.cityId, t.at)],
+);
+
+/**
+ * Forecast demand (orders starting) per cell and local hour, written by the nightly cron for the next
+ * days. `forecastX100` hundredths of an order; `known` the orders already booked for the hour then.
+ */
+export const demandForecasts = sqliteTable(
+  "demand_forecasts",
+  {
+    cityId: text("city_id").notNull(),
+    cellId: text("cell_id").notNull(),
+    hourStart: integer("hour_start").notNull(),
+    forecastX100: integer("forecast_x100").notNull(),
+    known: integer("known").notNull(),
+    computedAt: integer("computed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cellId, t.hourStart] }), index("demand_forecasts_city_hour_idx").on(t.cityId, t.hourStart)],
+);

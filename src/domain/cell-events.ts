@@ -3,6 +3,8 @@
  * `doorstep-cell-events` queue. The cell decides when; the Worker's consumer decides what.
  */
 
+import type { SurgeState } from "./surge";
+
 /** The queue cells send their events to, as configured in wrangler.toml, and its dead-letter queue. */
 export const CELL_EVENTS_QUEUE = "doorstep-cell-events";
 export const CELL_EVENTS_DLQ = "doorstep-cell-events-dlq";
@@ -39,7 +41,9 @@ export type CellEventBody =
    * The cell's alarm failed `failures` times in a row since `since` (ms): its events could not be
    * handed to the queue, or its work threw. Sent once the cell can send again; the Worker alerts.
    */
-  | { type: "alarm.failed"; failures: number; since: number; error: string };
+  | { type: "alarm.failed"; failures: number; since: number; error: string }
+  /** The cell's surge state changed (src/domain/surge.ts): the window's demand, free supply and their ratio then. */
+  | { type: "surge.changed"; from: SurgeState; to: SurgeState; at: number; demand: number; supply: number; ratio: number };
 
 /** One message of the cell-events queue: `id` is unique per cell event, `cell` the cell's name. */
 export type CellEvent = CellEventBody & { id: string; cell: string };

@@ -4,6 +4,7 @@
  */
 import type { Extra } from "./catalog";
 import { haversineKm, type LatLng } from "./geo";
+import { surgeAmount, type SurgePricing, type SurgeState } from "./surge";
 import { localDate, localMinuteOfDay, parseHhMm } from "./zoned";
 
 export interface SurchargeRules {
@@ -38,6 +39,8 @@ export interface PricingInput {
   timeZone: string;
   point: LatLng;
   cityCenter: LatLng;
+  /** The city's surge pricing and the job cell's state (no line unless pricing is on and the cell surges). */
+  surge?: { pricing: SurgePricing; state: SurgeState };
 }
 
 const UNIT_LABEL: Record<string, { zh: string; en: string }> = {
@@ -104,6 +107,10 @@ export function priceLines(input: PricingInput): PriceLine[] {
   if (input.rush && service.rushFee > 0) lines.push({ code: "rush", label: { zh: "加急费", en: "Rush fee" }, amount: service.rushFee });
   const rules = service.surcharges;
   lines.push(...timeLines(rules, subtotal, input.start, input.timeZone));
+  if (input.surge) {
+    const amount = surgeAmount(input.surge.pricing, input.surge.state, subtotal);
+    if (amount > 0) lines.push({ code: "surge", label: { zh: "高峰时段加价", en: "Peak demand surcharge" }, amount });
+  }
   if (rules.distance) {
     const beyond = haversineKm(input.cityCenter, input.point) - rules.distance.freeKm;
     if (beyond > 0) {

@@ -20,6 +20,7 @@ import { dayRouteRoutes } from "../routing";
 import { seriesRoutes } from "../series";
 import { growthReportsRoutes } from "../reports";
 import { surveysRoutes } from "../surveys";
+import { surgeRoutes } from "../surge";
 import { privacyRoutes } from "../privacy";
 import { lifecycleRoutes, payeesRoutes, presenceRoutes, profilesRoutes, scheduleRoutes, techniciansRoutes } from "../technicians";
 import { ticketsRoutes } from "../tickets";
@@ -71,6 +72,7 @@ export const routes = [
   boardRoutes,
   auditRoutes,
   dashboardRoutes,
+  surgeRoutes,
   growthReportsRoutes,
   backupsRoutes,
   webhooksRoutes,

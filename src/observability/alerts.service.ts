@@ -14,7 +14,7 @@ import { logger } from "../lib/log";
 import type { Localized } from "../lib/locale";
 import { METRICS, recordGauges } from "./metrics.service";
 
-export type AlertKind = "dead_letter" | "reconciliation_mismatch" | "exception_queue" | "cell_alarm_failed";
+export type AlertKind = "dead_letter" | "reconciliation_mismatch" | "exception_queue" | "cell_alarm_failed" | "cell_surge";
 
 export interface Alert {
   kind: AlertKind;
@@ -59,6 +59,14 @@ function textsOf(a: Alert): { title: Localized; body: Localized } {
         body: {
           zh: `网格 ${String(d.cell)} 的闹钟已连续失败 ${String(d.failures)} 次：${String(d.error)}`,
           en: `The alarm of cell ${String(d.cell)} failed ${String(d.failures)} time(s) in a row: ${String(d.error)}`,
+        },
+      };
+    case "cell_surge":
+      return {
+        title: { zh: "网格需求激增", en: "Demand surge in a cell" },
+        body: {
+          zh: `网格 ${String(d.cell)} 需求激增：近期需求 ${String(d.demand)}，空闲技师 ${String(d.supply)}（比值 ${String(d.ratio)}）。`,
+          en: `Cell ${String(d.cell)} is surging: recent demand ${String(d.demand)}, free technicians ${String(d.supply)} (ratio ${String(d.ratio)}).`,
         },
       };
   }

@@ -20,6 +20,7 @@ const LiveCity = z
         openOrders: z.number().int(),
         onlineTechnicians: z.number().int().openapi({ description: "Online or busy technicians homed in the cell" }),
         load: z.number().openapi({ description: "Open orders per online technician (0 = none open)" }),
+        surge: z.enum(["normal", "surging"]).openapi({ description: "The cell's surge state (GET /v1/admin/surge)" }),
       }),
     ),
     technicians: z.array(

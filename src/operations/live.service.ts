@@ -12,6 +12,7 @@ import { notFound } from "../errors";
 import { cellStub } from "../cells/cells.service";
 import { merchantScope } from "../identity/scope";
 import { areaPoint } from "../lib/coordinates";
+import { surgingCells } from "../surge";
 
 export type TechnicianState = "online" | "busy" | "offline";
 
@@ -26,10 +27,11 @@ export async function cityLive(env: Env, actor: Auth, cityId: string, q: { hours
   const city = await findCity(db, cityId);
   if (!city) throw notFound("City");
   const now = Date.now();
-  const [cells, technicians, orders] = await Promise.all([
+  const [cells, technicians, orders, surge] = await Promise.all([
     cellsOfCity(db, city.id),
     cityTechnicians(db, city.id, scope),
     openCityOrders(db, city.id, now - 12 * 3_600_000, now + q.hours * 3_600_000, scope),
+    surgingCells(env, city.id),
   ]);
   const homeCells = [...new Set(technicians.map((t) => t.homeCell))];
   const [presence, onVisit] = await Promise.all([
@@ -79,6 +81,7 @@ export async function cityLive(env: Env, actor: Auth, cityId: string, q: { hours
       openOrders: open.get(id) ?? 0,
       onlineTechnicians: online.get(id) ?? 0,
       load: cellLoad(open.get(id) ?? 0, online.get(id) ?? 0),
+      surge: surge.get(id) ?? "normal",
     })),
     technicians: techs,
     orders: orders.map((o) => ({

@@ -7,7 +7,7 @@ import { AppError, invalid } from "../errors";
 import { sign, verify } from "../lib/signed";
 import { jobMinutes } from "../dispatch/availability.service";
 import { couponForQuote } from "../coupons/wallet.service";
-import { cachedCityOfCell, cachedService } from "../catalog/reference.service";
+import { cachedCityOfCell, cachedService, cachedSurgeTerms } from "../catalog/reference.service";
 import { memberQuote, type MemberAsk, type MemberTerms } from "../membership";
 
 export interface QuoteInput extends LatLng, MemberAsk {
@@ -75,6 +75,8 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
   const [found, city] = await Promise.all([cachedService(env, input.serviceId), cachedCityOfCell(env, cell)]);
   if (!found || !city || !found.cityIds.includes(city.id)) throw AppError.of("SERVICE_NOT_OFFERED");
   const { service } = found;
+  // Read with the city (one round trip), so asked after it.
+  const surge = await cachedSurgeTerms(env, cell);
   const start = Date.parse(input.start);
   const { units, extras } = validate(service, input, start);
   const extraMinutes = extras.reduce((m, code) => m + (service.extras.find((e) => e.code === code)?.durationMinutes ?? 0), 0);
@@ -88,6 +90,7 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
     timeZone: city.timeZone,
     point: input,
     cityCenter: { lat: city.centerLat, lng: city.centerLng },
+    surge,
   });
   const coupon = await couponForQuote(env, customerId, input, {
     serviceId: service.id,

@@ -1657,6 +1657,22 @@ export const MATRIX: Record<string, MatrixEntry> = {
     shows: { to: STAFF_A, id: (o) => o.m.techA.id },
   },
   "GET /v1/admin/settings/dispatch": { roles: STAFF, request: () => ({ path: "/v1/admin/settings/dispatch" }) },
+  "GET /v1/admin/surge": { roles: PLATFORM, request: (o) => ({ path: `/v1/admin/surge?cityId=${o.m.w.cityId}` }) },
+  "GET /v1/admin/cities/{id}/surge-settings": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/cities/${o.m.w.cityId}/surge-settings` }),
+  },
+  "PUT /v1/admin/cities/{id}/surge-settings": {
+    roles: PLATFORM,
+    request: (o) => ({
+      path: `/v1/admin/cities/${o.m.w.cityId}/surge-settings`,
+      body: { pricing: { enabled: false, percent: 0, maxAmount: 0 } },
+    }),
+  },
+  "GET /v1/admin/reports/forecast-accuracy": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/reports/forecast-accuracy?city=${o.m.w.cityId}&weeks=1` }),
+  },
   "PUT /v1/admin/settings/dispatch/weights": {
     roles: PLATFORM,
     request: () => ({

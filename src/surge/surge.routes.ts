@@ -1,0 +1,123 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireRole } from "../http/auth";
+import { authErrors, bearer, IdParam, jsonBody, jsonContent } from "../http/openapi";
+
+const platform = requireRole("operator", "admin");
+
+const State = z.enum(["normal", "surging"]);
+const Figures = {
+  demand: z.number().int().openapi({ description: "Demand in the cell's window: holds placed and searches that found nobody" }),
+  supply: z.number().int().openapi({ description: "Technicians homed in the cell, online and not on a job" }),
+  ratio: z.number().openapi({ description: "Demand per free technician (with nobody free: the demand)" }),
+};
+
+const SurgeOverview = z
+  .object({
+    cityId: z.string(),
+    timeZone: z.string(),
+    cells: z.array(z.object({ cell: z.string(), state: State, since: z.string(), ...Figures })).openapi({
+      description: "Each cell that ever reported a surge state; a cell not listed is normal",
+    }),
+    changes: z.array(z.object({ cell: z.string(), from: State, to: State, at: z.string(), ...Figures })).openapi({
+      description: "State changes of the last 24 hours, newest first (at most 200)",
+    }),
+  })
+  .openapi("SurgeOverview");
+
+export const surgeOverview = createRoute({
+  operationId: "getSurge",
+  method: "get",
+  path: "/v1/admin/surge",
+  tags: ["Operations"],
+  summary: "Surge states of a city's cells and their recent changes",
+  description:
+    "Each cell counts its demand and compares it with its free technicians (docs/surge-forecasts.md); a change of state is recorded here and alerts the operators when a cell starts surging.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { query: z.object({ cityId: z.string().min(1).max(64).openapi({ example: "cty_demoShanghai" }) }) },
+  responses: { 200: jsonContent(SurgeOverview, "The city's surge states"), ...authErrors(404) },
+});
+
+const PricingInput = z
+  .object({
+    enabled: z.boolean().openapi({ description: "Adds the surge line to quotes in surging cells" }),
+    percent: z.number().int().min(0).max(100).openapi({ description: "Percent of the subtotal (at most SURGE_PRICE_MAX_PERCENT)" }),
+    maxAmount: z.number().int().min(0).openapi({ description: "The most the line adds, minor units (at most SURGE_PRICE_MAX_AMOUNT)" }),
+  })
+  .strict();
+
+const SettingsInput = z.object({ pricing: PricingInput }).strict().openapi("SurgeSettingsInput");
+
+const Settings = z
+  .object({
+    pricing: PricingInput,
+    caps: z.object({ maxPercent: z.number().int(), maxAmount: z.number().int() }).openapi({ description: "The deployment's caps" }),
+  })
+  .openapi("SurgeSettings");
+
+export const getSurgeSettings = createRoute({
+  operationId: "getSurgeSettings",
+  method: "get",
+  path: "/v1/admin/cities/{id}/surge-settings",
+  tags: ["Operations"],
+  summary: "A city's surge settings (surge pricing, off by default)",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { params: IdParam("id", "cty_demoShanghai") },
+  responses: { 200: jsonContent(Settings, "The settings in force"), ...authErrors(404) },
+});
+
+export const putSurgeSettings = createRoute({
+  operationId: "putSurgeSettings",
+  method: "put",
+  path: "/v1/admin/cities/{id}/surge-settings",
+  tags: ["Operations"],
+  summary: "Change a city's surge settings (operators)",
+  description: "400 SURGE_ABOVE_CAP when the percent or the amount is above the deployment's caps. Quotes use the settings at once.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: { params: IdParam("id", "cty_demoShanghai"), body: jsonBody(SettingsInput) },
+  responses: { 200: jsonContent(Settings, "The settings in force"), ...authErrors(404, 413, 415) },
+});
+
+const Accuracy = z
+  .object({
+    cityId: z.string(),
+    timeZone: z.string(),
+    from: z.string(),
+    to: z.string(),
+    columns: z.array(z.string()),
+    rows: z.array(z.object({ cell: z.string(), forecast: z.number(), actual: z.number().int(), mape: z.number().nullable() })),
+    totals: z.object({
+      mape: z.number().nullable().openapi({ description: "MAPE (%) of the city's hourly totals; null without orders" }),
+      forecast: z.number(),
+      actual: z.number().int(),
+    }),
+  })
+  .openapi("ForecastAccuracy");
+
+export const forecastAccuracy = createRoute({
+  operationId: "getForecastAccuracyReport",
+  method: "get",
+  path: "/v1/admin/reports/forecast-accuracy",
+  tags: ["Reports"],
+  summary: "How good the demand forecasts were: MAPE per city and per cell",
+  description:
+    "Over the last `weeks` weeks up to the last whole hour: per cell, orders forecast (by the nightly forecast made before the hour) and orders that started, and the mean absolute percentage error over the hours with orders; `totals.mape` on the city's hourly totals. Hours without a forecast count as 0.",
+  security: bearer,
+  middleware: [platform] as const,
+  request: {
+    query: z.object({
+      city: z.string().min(1).max(64).openapi({ description: "City id", example: "cty_demoShanghai" }),
+      weeks: z.coerce.number().int().min(1).max(12).default(4),
+      format: z.enum(["json", "csv"]).default("json").openapi({ description: "csv: the rows as a CSV download" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The report (JSON, or CSV with `format=csv`)",
+      content: { "application/json": { schema: Accuracy }, "text/csv": { schema: z.string() } },
+    },
+    ...authErrors(404),
+  },
+});

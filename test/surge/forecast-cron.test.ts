@@ -1,0 +1,97 @@
+import { env } from "cloudflare:test";
+import { cellToLatLng, latLngToCell } from "h3-js";
+import { describe, expect, it } from "vitest";
+import { forecastCity } from "../../src/surge";
+import { at, book, newCustomer, quote } from "../support/booking";
+import { cloneOrder } from "../support/clone";
+import { freshCenter } from "../support/fixtures";
+import { call, expectProblem, signInAdmin } from "../support/http";
+import { addTechnician, cellAt, createWorld } from "../support/world";
+
+const HOUR = 3_600_000;
+const WEEK = 168 * HOUR;
+
+/** A world with one real booked order to copy history from. */
+async function bookedWorld() {
+  const p = freshCenter(-40, -35);
+  const [lat, lng] = cellToLatLng(latLngToCell(p.lat, p.lng, 5));
+  const w = await createWorld({ lat, lng });
+  await addTechnician(w, w.center);
+  const c = await newCustomer(w.center);
+  const order = (await book(c, await quote(w, c, at(w, 3, "10:00")))).body as { id: string };
+  return { w, cell: cellAt(w.center), template: order.id };
+}
+
+const ordersAt = async (template: string, start: number, n: number) => {
+  for (let i = 0; i < n; i++) await cloneOrder(template, { start_at: start, end_at: start + HOUR, status: "completed" });
+};
+
+describe("nightly forecasts", () => {
+  it("forecast each hour from the same hour of the past weeks, with booked orders as a floor", async () => {
+    const { w, template } = await bookedWorld();
+    const now = Date.now();
+    const next = Math.floor(now / HOUR) * HOUR + HOUR;
+    // Two orders at next+5h in each of the last five weeks, four at next+6h in only one of them (three weeks ago).
+    for (let k = 1; k <= 5; k++) await ordersAt(template, next + 5 * HOUR - k * WEEK, 2);
+    await ordersAt(template, next + 6 * HOUR - 3 * WEEK, 4);
+    const templateStart = (await env.DB.prepare("SELECT start_at AS s FROM orders WHERE id = ?").bind(template).first<{ s: number }>())!.s;
+
+    expect(await forecastCity(env, w.cityId, now)).toMatchObject({ cells: 1 });
+    const rows = (
+      await env.DB.prepare("SELECT hour_start AS h, forecast_x100 AS f, known FROM demand_forecasts WHERE city_id = ? ORDER BY hour_start")
+        .bind(w.cityId)
+        .all<{ h: number; f: number; known: number }>()
+    ).results;
+    const at5 = rows.find((r) => r.h === next + 5 * HOUR);
+    // A steady 2: the baseline is 2 and the trend (last week against the weeks before) is 1.
+    expect(at5).toMatchObject({ f: 200, known: 0 });
+    // One odd week of four is dropped by the robust mean: nothing is forecast for next+6h.
+    expect(rows.find((r) => r.h === next + 6 * HOUR)).toBeUndefined();
+    // The booked order's hour is forecast at least that one order.
+    const booked = rows.find((r) => r.h === Math.floor(templateStart / HOUR) * HOUR);
+    expect(booked?.known).toBe(1);
+    expect(booked!.f).toBeGreaterThanOrEqual(100);
+
+    // Running again replaces the hours ahead, it does not add to them.
+    await forecastCity(env, w.cityId, now);
+    const again = await env.DB.prepare("SELECT COUNT(*) AS n FROM demand_forecasts WHERE city_id = ?")
+      .bind(w.cityId)
+      .first<{ n: number }>();
+    expect(again!.n).toBe(rows.length);
+  });
+});
+
+describe("GET /v1/admin/reports/forecast-accuracy", () => {
+  it("reports MAPE per cell and for the city on hand-checked values, as JSON and CSV", async () => {
+    const { w, cell, template } = await bookedWorld();
+    const last = Math.floor(Date.now() / HOUR) * HOUR;
+    const a = last - 30 * HOUR;
+    const b = last - 50 * HOUR;
+    // Hour a: forecast 3, actual 2 → 50 %; hour b: forecast 1, actual 4 → 75 %; mean 62.5 %.
+    await ordersAt(template, a, 2);
+    await ordersAt(template, b, 4);
+    for (const [h, f] of [
+      [a, 300],
+      [b, 100],
+    ] as const)
+      await env.DB.prepare(
+        "INSERT INTO demand_forecasts (city_id, cell_id, hour_start, forecast_x100, known, computed_at) VALUES (?, ?, ?, ?, 0, ?)",
+      )
+        .bind(w.cityId, cell, h, f, h - 86_400_000)
+        .run();
+    const admin = await signInAdmin();
+    const res = await call("GET", `/v1/admin/reports/forecast-accuracy?city=${w.cityId}&weeks=1`, { token: admin.token });
+    expect(res.status).toBe(200);
+    expect(res.body.rows).toEqual([{ cell, forecast: 4, actual: 6, mape: 62.5 }]);
+    expect(res.body.totals).toEqual({ mape: 62.5, forecast: 4, actual: 6 });
+    const csv = await call("GET", `/v1/admin/reports/forecast-accuracy?city=${w.cityId}&weeks=1&format=csv`, { token: admin.token });
+    expect(csv.headers.get("Content-Type")).toContain("text/csv");
+    expect(String(csv.body).split("\r\n")[1]).toBe(`"${cell}","4","6","62.5"`);
+    expectProblem(
+      await call("GET", `/v1/admin/reports/forecast-accuracy?city=${w.cityId}&weeks=13`, { token: admin.token }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectProblem(await call("GET", `/v1/admin/reports/forecast-accuracy?city=cty_nope`, { token: admin.token }), 404, "NOT_FOUND");
+  });
+});
