@@ -119,6 +119,14 @@ export const CELL_MIGRATIONS: string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX used_tickets_expiry ON used_tickets (expires_at);`,
+  // The operators' live map (durable/ops.feed.ts): the cell's open orders and its technicians on a visit, as the Worker reported them.
+  `CREATE TABLE ops_orders (
+     order_id TEXT PRIMARY KEY,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE ops_busy (
+     technician_id TEXT PRIMARY KEY
+   );`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */
