@@ -4477,6 +4477,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find an order or a technician: by order id, technician id or name, or phone number (exact)
+         * @description `q` = `ord_…`: that order; `tch_…`: that technician; a phone number (E.164 or an 11-digit mainland number): the technician with that number and the customer's 10 most recent orders — exact match only, and every phone search is audited (`search.phone`, with the caller and the masked number); anything else: technicians whose name contains it (at most 10). A merchant admin finds only its own merchant's orders and technicians.
+         */
+        get: operations["searchOperations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/settings/dispatch": {
         parameters: {
             query?: never;
@@ -7789,6 +7809,24 @@ export interface components {
             utc: string | null;
             /** @description The same instant in the city's zone, with its offset */
             local: string | null;
+        };
+        SearchResult: {
+            /** @enum {string} */
+            match: "phone" | "id" | "name";
+            items: components["schemas"]["SearchHit"][];
+        };
+        SearchHit: {
+            /** @enum {string} */
+            kind: "order" | "technician";
+            id: string;
+            /** @description The order's id, or the technician's name */
+            label: string;
+            status: string;
+            cityId: string;
+            /** @description The order's cell, or the technician's home cell */
+            cell: string;
+            position: components["schemas"]["LatLng"] & (Record<string, never> | null);
+            start: string | null;
         };
         DispatchSettings: {
             weights: {
@@ -32227,6 +32265,74 @@ export interface operations {
                 };
             };
             /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchOperations: {
+        parameters: {
+            query: {
+                /** @description Order id, technician id or name, or phone number */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
