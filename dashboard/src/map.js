@@ -96,6 +96,7 @@ export function LiveMap() {
   const [error, setError] = useState(null);
   const [selected, setSelected] = useState(null);
   const [sockets, setSockets] = useState(0);
+  const [wanted, setWanted] = useState(0);
   const [, setTick] = useState(0);
   const store = useRef(null);
   const wrap = useRef(null);
@@ -158,10 +159,14 @@ export function LiveMap() {
     const follow = () => {
       const b = view.bounds();
       const m = 0.08;
+      const mid = { lat: (b.north + b.south) / 2, lng: (b.east + b.west) / 2 };
+      // nearest the middle first: those open first
       const inView = centres
         .filter((c) => c.lat <= b.north + m && c.lat >= b.south - m && c.lng >= b.west - m && c.lng <= b.east + m)
+        .sort((p, q) => Math.hypot(p.lat - mid.lat, p.lng - mid.lng) - Math.hypot(q.lat - mid.lat, q.lng - mid.lng))
         .map((c) => c.id);
       feed.watch(inView.length <= MAX_CELL_SOCKETS ? inView : []);
+      setWanted(feed.cells().length);
     };
     const offMove = view.onMove(() => {
       follow();
@@ -203,11 +208,17 @@ export function LiveMap() {
   };
   /** A search result: centre the map on it and open it. */
   const show = (r) => {
-    if (r.position && view) view.setCenter(r.position, Math.max(view.zoom(), 14));
+    const at = r.position ?? (r.kind === "technician" ? s?.techs.get(r.id)?.position : null);
+    if (at && view) view.setCenter(at, Math.max(view.zoom(), 14));
     setSelected({ kind: r.kind === "technician" ? "tech" : "order", id: r.id, found: r });
   };
 
-  return html`<section class="map-screen" data-live=${sockets > 0 ? "socket" : "poll"}>
+  return html`<section
+    class="map-screen"
+    data-live=${sockets > 0 ? "socket" : "poll"}
+    data-sockets-open=${sockets}
+    data-sockets-wanted=${wanted}
+  >
     <div class="map-bar">
       <span class="legend"><i class="dot online"></i>${t("online")} <b data-testid="count-online">${counts.online}</b></span>
       <span class="legend"><i class="dot busy"></i>${t("busy")} <b data-testid="count-busy">${counts.busy}</b></span>
