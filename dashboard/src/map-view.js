@@ -1,4 +1,4 @@
-/* global requestAnimationFrame, cancelAnimationFrame -- the browser's */
+/* global requestAnimationFrame, cancelAnimationFrame, ResizeObserver -- the browser's */
 // The map's own pan-and-zoom view when no basemap drives it: the same small interface as the
 // basemap's (`project`, `unproject`, `onMove`, `bounds`, `destroy`), so the layers drawn on it do not
 // care which one moves the map. Mouse: drag to pan, wheel to zoom. Touch: one finger pans, two pinch.

@@ -1,4 +1,4 @@
-/* global requestAnimationFrame, devicePixelRatio -- the browser's */
+/* global requestAnimationFrame, devicePixelRatio, performance, Path2D -- the browser's */
 // Technicians on a <canvas> over the map: thousands of dots drawn in one requestAnimationFrame,
 // only when something changed (a move, a zoom, a new position), and only those inside the view.
 // A technician that reports a new position glides there. Works against any view with
