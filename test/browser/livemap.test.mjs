@@ -1,4 +1,4 @@
-/* global document -- inside page functions, which run in the browser */
+/* global document, PointerEvent -- inside page functions, which run in the browser */
 // The live map streams: a technician's heartbeat moves their dot within a second, through the cell's
 // socket, with no poll of the city's live feed meanwhile. Real Chromium against a real local Doorstep.
 import assert from "node:assert/strict";
@@ -119,5 +119,58 @@ describe("the live map", () => {
       },
       [id, panned],
     );
+  });
+
+  it("zooms with a two-finger pinch, as on a phone", async () => {
+    const id = tech.me.technician.id;
+    const centre = await page.evaluate(() => {
+      const r = document.querySelector(".map-wrap").getBoundingClientRect();
+      return { x: r.width / 2, y: r.height / 2 };
+    });
+    const before = await markerOf(id);
+    // Fingers 40 px apart move to 120 px apart around the middle: three times closer.
+    await page.evaluate(() => {
+      const el = document.querySelector(".map-wrap");
+      const r = el.getBoundingClientRect();
+      const cx = r.left + r.width / 2;
+      const cy = r.top + r.height / 2;
+      const touch = (type, pointerId, x) =>
+        el.dispatchEvent(
+          new PointerEvent(type, { pointerId, pointerType: "touch", isPrimary: pointerId === 1, clientX: x, clientY: cy, bubbles: true }),
+        );
+      touch("pointerdown", 1, cx - 20);
+      touch("pointerdown", 2, cx + 20);
+      for (let i = 1; i <= 4; i++) {
+        touch("pointermove", 1, cx - 20 - i * 10);
+        touch("pointermove", 2, cx + 20 + i * 10);
+      }
+      touch("pointerup", 1, cx - 60);
+      touch("pointerup", 2, cx + 60);
+    });
+    await page.waitForFunction(
+      ([tid, was]) => {
+        const m = document.querySelector("canvas.tech-layer")?.markerOf?.(tid);
+        return m && (m.x !== was.x || m.y !== was.y);
+      },
+      [id, before],
+    );
+    const after = await markerOf(id);
+    const dist = (m) => Math.hypot(m.x - centre.x, m.y - centre.y);
+    assert.ok(dist(before) > 5, "the dot is away from the pinch's middle");
+    assert.ok(Math.abs(dist(after) / dist(before) - 3) < 0.2, `pinched ×${(dist(after) / dist(before)).toFixed(2)}`);
+  });
+
+  it("shows new orders and their changes on the orders screen and in the open order, without a reload", async () => {
+    await page.click('a[data-nav="orders"]');
+    await page.waitForSelector('[data-testid="orders-live"]');
+    const operator = await api.signIn(OPERATOR);
+    const customer = await api.signIn("+8613700000007");
+    const order = await api.bookFirstFree(customer, "svc_demoElectrical", { fromDay: 2 });
+    assert.ok(order, "a free time was found");
+    await page.waitForSelector(`tr[data-order-id="${order.id}"]`, { timeout: 10_000 });
+    await page.click(`tr[data-order-id="${order.id}"]`);
+    await page.waitForSelector('[data-testid="order-drawer"]');
+    await api.ok("POST", `/v1/admin/orders/${order.id}/cancel`, { token: operator.token, body: { reason: "live map test" } });
+    await page.waitForSelector('[data-testid="order-drawer"][data-status="cancelled"]', { timeout: 10_000 });
   });
 });
