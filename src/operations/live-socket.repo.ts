@@ -1,5 +1,5 @@
 /** The rows the operators' live map socket hands to a cell: its open orders and its technicians on a visit. */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { OPEN_STATUSES, VISIT_STATUSES } from "../db/repositories/dashboard.repo";
 import { chunked } from "../db/chunks";
@@ -30,10 +30,29 @@ export async function openOrdersOfCell(db: Db, cell: string) {
     .limit(2000);
 }
 
-/** Orders by id, with what the live map shows of them. */
+/**
+ * Orders by id, with what the live map shows of them, and of each order's technician the home cell
+ * and whether a visit of theirs is under way: one statement per 90 orders.
+ */
 export async function liveOrdersByIds(db: Db, ids: string[]) {
+  const visiting = sql.join(
+    VISIT_STATUSES.map((s) => sql`${s}`),
+    sql`, `,
+  );
   const rows = [];
-  for (const part of chunked(ids)) rows.push(...(await db.select(orderColumns).from(orders).where(inArray(orders.id, part))));
+  for (const part of chunked(ids)) {
+    rows.push(
+      ...(await db
+        .select({
+          ...orderColumns,
+          technicianHome: technicians.homeCell,
+          technicianBusy: sql<number>`exists (select 1 from orders v where v.technician_id = ${orders.technicianId} and v.status in (${visiting}))`,
+        })
+        .from(orders)
+        .leftJoin(technicians, eq(technicians.id, orders.technicianId))
+        .where(inArray(orders.id, part))),
+    );
+  }
   return rows;
 }
 
@@ -45,22 +64,4 @@ export async function busyTechniciansOfCell(db: Db, cell: string): Promise<strin
     .innerJoin(orders, eq(orders.technicianId, technicians.id))
     .where(and(eq(technicians.homeCell, cell), inArray(orders.status, [...VISIT_STATUSES])));
   return rows.map((r) => r.id);
-}
-
-/** Of `ids`, each technician's home cell and whether a visit of theirs is under way. */
-export async function technicianVisits(db: Db, ids: string[]): Promise<{ id: string; homeCell: string; busy: boolean }[]> {
-  const out: { id: string; homeCell: string; busy: boolean }[] = [];
-  for (const part of chunked(ids)) {
-    const homes = await db
-      .select({ id: technicians.id, homeCell: technicians.homeCell })
-      .from(technicians)
-      .where(inArray(technicians.id, part));
-    const busy = await db
-      .selectDistinct({ id: orders.technicianId })
-      .from(orders)
-      .where(and(inArray(orders.technicianId, part), inArray(orders.status, [...VISIT_STATUSES])));
-    const busyIds = new Set(busy.map((b) => b.id));
-    for (const h of homes) out.push({ id: h.id, homeCell: h.homeCell, busy: busyIds.has(h.id) });
-  }
-  return out;
 }

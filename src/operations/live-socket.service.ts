@@ -15,7 +15,7 @@ import { cellStub } from "../cells/cells.service";
 import { issueSocketTicket, refusedTicket, socketCaller, ticketParams } from "../http/socket-ticket";
 import { areaPoint, type StoredPoint } from "../lib/coordinates";
 import { log } from "../lib/log";
-import { busyTechniciansOfCell, liveOrdersByIds, openOrdersOfCell, technicianVisits } from "./live-socket.repo";
+import { busyTechniciansOfCell, liveOrdersByIds, openOrdersOfCell } from "./live-socket.repo";
 
 const routeOf = (cell: string) => `/v1/admin/cells/${cell}/live`;
 const OPEN: ReadonlySet<string> = new Set(OPEN_STATUSES);
@@ -72,29 +72,27 @@ export async function openCellLive(env: Env, request: Request, bearer: Auth | un
   return refusedTicket(await stub.fetch(`https://cell/ops?${query}`, { headers: { Upgrade: "websocket" } }));
 }
 
-/** An `order.status` change as the outbox carries it. */
+/** An `order.status` change as the outbox carries it (only the order matters here). */
 export interface OrderChange {
   orderId: string;
-  technicianId?: string | null;
-  from?: string;
-  to?: string;
 }
 
 /**
  * Tells the cells about orders that changed status: each order's cell updates its open set, and the
- * home cells of the technicians concerned learn whether a visit is under way. Best effort (logged):
+ * home cell of each order's technician learns whether a visit of theirs is under way (one D1 read
+ * per 90 orders). Best effort (logged):
  * an operator's map that missed one is put right when its socket next opens.
  */
 export async function pushOrderChanges(env: Env, changes: OrderChange[]): Promise<void> {
   if (changes.length === 0) return;
   try {
-    const db = getDb(env);
-    const rows = await liveOrdersByIds(db, [...new Set(changes.map((c) => c.orderId))]);
-    const techIds = [...new Set(changes.flatMap((c) => (c.technicianId ? [c.technicianId] : [])))];
-    const visits = techIds.length > 0 ? await technicianVisits(db, techIds) : [];
+    const rows = await liveOrdersByIds(getDb(env), [...new Set(changes.map((c) => c.orderId))]);
+    const visits = new Map<string, { homeCell: string; busy: boolean }>();
+    for (const o of rows)
+      if (o.technicianId && o.technicianHome) visits.set(o.technicianId, { homeCell: o.technicianHome, busy: Boolean(o.technicianBusy) });
     await Promise.all([
       ...rows.map((o) => cellStub(env, o.cell).opsOrder(opsOrder(o), OPEN.has(o.status))),
-      ...visits.map((v) => cellStub(env, v.homeCell).opsBusy(v.id, v.busy)),
+      ...[...visits].map(([id, v]) => cellStub(env, v.homeCell).opsBusy(id, v.busy)),
     ]);
   } catch (err) {
     log("warn", "ops.push_failed", { orders: changes.length, error: String(err) });
