@@ -28,6 +28,8 @@ import type {
 } from "./cell.types";
 import { PresenceStore } from "./presence.store";
 import { SurgeStore, surgeConfigOf, type SurgeView } from "./surge.store";
+import { OpsFeed } from "./ops.feed";
+import type { OpsOrder } from "../src/domain/ops-messages";
 import { logger } from "../src/lib/log";
 
 const num = (v: string | undefined, fallback: number) => {
@@ -75,6 +77,7 @@ export class CellDO extends DurableObject<Env> {
   private readonly moves: MovesStore;
   private readonly surge: SurgeStore;
   private readonly travel: TravelModel;
+  private readonly ops: OpsFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,6 +93,7 @@ export class CellDO extends DurableObject<Env> {
       retentionMs: num(vars.POSITION_RETENTION_HOURS, 24) * 3_600_000,
       sampleMs: num(vars.POSITION_SAMPLE_SECONDS, 15) * 1000,
     });
+    this.ops = new OpsFeed(ctx, this.calendar, this.presence, () => this.cellName(), num(vars.OPS_FRAME_MS, 250));
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, ctx.storage);
       // The cell's name goes with every event it sends; kept for runs where the runtime does not say it.
@@ -520,6 +524,26 @@ export class CellDO extends DurableObject<Env> {
     return this.presence.all(Date.now());
   }
 
+  // ---- operators' live map (durable/ops.feed.ts) ----
+
+  /** Replaces the cell's copy of its open orders and of its technicians on a visit (the Worker read them from D1). */
+  async opsSync(orders: OpsOrder[], busy: string[]): Promise<{ ok: true }> {
+    this.ops.sync(orders, busy);
+    return { ok: true };
+  }
+
+  /** An order of this cell entered, changed in or (`open: false`) left the open set. */
+  async opsOrder(order: OpsOrder, open: boolean): Promise<{ ok: true }> {
+    this.ops.orderChanged(order, open);
+    return { ok: true };
+  }
+
+  /** A technician homed here started or ended a visit. */
+  async opsBusy(technicianId: string, busy: boolean): Promise<{ ok: true }> {
+    this.ops.setBusy(technicianId, busy);
+    return { ok: true };
+  }
+
   // ---- timers ----
 
   /**
@@ -631,6 +655,13 @@ export class CellDO extends DurableObject<Env> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
     const url = new URL(request.url);
     if (url.pathname.endsWith("/chat")) return this.openChat(url);
+    if (url.pathname.endsWith("/ops")) {
+      const ticket = url.searchParams.get("ticket");
+      if (ticket !== null && !this.useTicket(ticket, Number(url.searchParams.get("ticketExpires")))) {
+        return new Response("ticket already used", { status: 409 });
+      }
+      return this.ops.open(url.searchParams.get("merchantId") || null);
+    }
     const technicianId = url.searchParams.get("technicianId") ?? "";
     if (!this.calendar.technician(technicianId)) return new Response("unknown technician", { status: 404 });
     const ticket = url.searchParams.get("ticket");
@@ -722,6 +753,7 @@ export class CellDO extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const att = ws.deserializeAttachment() as SocketAttachment | null;
+    if (this.ops.handles(ws, att, message)) return;
     if (att?.role === "chat" && typeof message === "string") {
       // Chat sockets only receive; a ping is answered so clients can keep the socket alive.
       if (message.includes('"ping"')) ws.send(JSON.stringify({ type: "pong", at: Date.now() } satisfies ChatServerMessage));
@@ -789,6 +821,7 @@ export class CellDO extends DurableObject<Env> {
   }
 
   private broadcast(technicianId: string, presence: PresenceView): void {
+    this.ops.technicianChanged(technicianId);
     for (const ws of this.ctx.getWebSockets(`watch:${technicianId}`)) {
       const att = ws.deserializeAttachment() as SocketAttachment | null;
       try {

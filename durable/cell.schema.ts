@@ -125,6 +125,14 @@ export const CELL_MIGRATIONS: string[] = [
      bucket INTEGER PRIMARY KEY,
      count INTEGER NOT NULL
    );`,
+  // The operators' live map (durable/ops.feed.ts): the cell's open orders and its technicians on a visit, as the Worker reported them.
+  `CREATE TABLE ops_orders (
+     order_id TEXT PRIMARY KEY,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE ops_busy (
+     technician_id TEXT PRIMARY KEY
+   );`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

@@ -1,19 +1,19 @@
-// The live city map: H3 cells drawn as hexagons (tinted by load), technicians as dots coloured by
-// state, open orders as pins, over the city's basemap when the deployment has one (basemap.js; the
-// layer then follows the basemap's view) and on a plain background otherwise. It polls the live feed
-// and animates the moves.
+// The live city map: H3 cells drawn as hexagons (tinted by load) and open orders as pins (SVG), the
+// technicians as dots on a canvas above them. The cells in view stream their changes over sockets
+// (src/operations/live-socket.*, durable/ops.feed.ts); the whole city is polled only while none is
+// open. The view is the map's own pan/zoom (map-view.js) or, later, a basemap with the same interface.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
-import { mountBasemap } from "./basemap.js";
+import { createCellFeed } from "./cell-feed.js";
+import { createPanZoomView } from "./map-view.js";
+import { MapSearch } from "./map-search.js";
+import { createTechLayer } from "./tech-layer.js";
 import { html, useApp, useAsync, useInterval, useSkillNames, when, Badge, ErrorNote } from "./ui.js";
 
 const POLL_MS = 2000;
-const SCALE = 1000; // SVG units per degree of latitude
-
-function projector(center) {
-  const k = Math.cos((center.lat * Math.PI) / 180);
-  return ([lat, lng]) => [(lng - center.lng) * k * SCALE, -(lat - center.lat) * SCALE];
-}
+/** Zoomed out past this many cells in view, the map polls instead of opening a socket per cell. */
+const MAX_CELL_SOCKETS = 64;
+const PIN = 9;
 
 /** Fill of a cell by load (open orders per online technician): calm green to hot red. */
 function tint(cell) {
@@ -22,200 +22,267 @@ function tint(cell) {
   return { fill: `hsl(${hue} 75% 50%)`, opacity: 0.22 + Math.min(cell.load, 3) * 0.1 };
 }
 
+/** The city as the poll answers it, in the map's own store (mutable maps, re-rendered on demand). */
+function storeOf(live) {
+  return {
+    at: Date.parse(live.at),
+    cells: new Map(live.cells.map((c) => [c.id, { ...c }])),
+    techs: new Map(live.technicians.map((x) => [x.id, x])),
+    orders: new Map(live.orders.map((o) => [o.id, o])),
+  };
+}
+
+/** A technician of a socket frame, merged into what the poll told (rating, skills stay). */
+const techOf = (cell, x, old) => ({
+  ...old,
+  id: x.id,
+  name: x.name,
+  merchantId: x.merchantId,
+  homeCell: cell,
+  state: x.state,
+  position: { lat: x.lat, lng: x.lng },
+  located: x.located,
+  heading: x.heading,
+  lastSeenAt: x.lastSeenAt === null ? null : new Date(x.lastSeenAt).toISOString(),
+  skills: old?.skills ?? [],
+});
+
+const orderOf = (cell, o, old) => ({
+  ...old,
+  id: o.id,
+  status: o.status,
+  merchantId: o.merchantId,
+  technicianId: o.technicianId,
+  cell,
+  position: { lat: o.lat, lng: o.lng },
+  start: new Date(o.startAt).toISOString(),
+  exception: o.exception,
+});
+
+/** Applies one socket frame of `cell` to the store; the technicians whose dots must move. */
+function apply(store, cell, frame) {
+  const techs = [];
+  if (frame.type === "snapshot") {
+    const seen = new Set(frame.technicians.map((x) => x.id));
+    const gone = [];
+    for (const x of store.techs.values()) if (x.homeCell === cell && !seen.has(x.id)) gone.push(x.id);
+    for (const id of gone) store.techs.delete(id);
+    const open = new Set(frame.orders.map((o) => o.id));
+    for (const o of [...store.orders.values()]) if (o.cell === cell && !open.has(o.id)) store.orders.delete(o.id);
+  }
+  for (const x of frame.technicians) {
+    const t = techOf(cell, x, store.techs.get(x.id));
+    store.techs.set(x.id, t);
+    techs.push(t);
+  }
+  for (const o of frame.orders) store.orders.set(o.id, orderOf(cell, o, store.orders.get(o.id)));
+  for (const id of frame.closedOrders ?? []) store.orders.delete(id);
+  if (frame.cell) {
+    const c = store.cells.get(cell);
+    if (c) store.cells.set(cell, { ...c, ...frame.cell, id: cell, boundary: c.boundary });
+  }
+  store.at = Math.max(store.at, frame.at);
+  return techs;
+}
+
+const centroid = (boundary) => ({
+  lat: boundary.reduce((s, p) => s + p[0], 0) / boundary.length,
+  lng: boundary.reduce((s, p) => s + p[1], 0) / boundary.length,
+});
+
 export function LiveMap() {
   const { t, cityId, lang } = useApp();
   const [live, setLive] = useState(null);
   const [error, setError] = useState(null);
   const [selected, setSelected] = useState(null);
-  const [view, setView] = useState(null);
-  const [basemap, setBasemap] = useState(null);
-  const drag = useRef(null);
+  const [sockets, setSockets] = useState(0);
+  const [wanted, setWanted] = useState(0);
+  const [, setTick] = useState(0);
+  const store = useRef(null);
   const wrap = useRef(null);
-  const under = useRef(null);
+  const canvas = useRef(null);
+  const parts = useRef({ view: null, layer: null, feed: null });
+  const redraw = () => setTick((n) => n + 1);
 
   const load = () =>
     api(`/v1/admin/cities/${cityId}/live?hours=72`).then(
       (d) => {
+        store.current = storeOf(d);
+        parts.current.layer?.set(d.technicians);
         setLive(d);
         setError(null);
+        redraw();
       },
       (e) => setError(e),
     );
   useAsync(load, [cityId]);
-  useInterval(load, POLL_MS);
+  // Only while no cell's socket is open: then every change arrives by itself.
+  useInterval(() => (parts.current.feed?.openCount() ?? 0) === 0 && load(), POLL_MS);
 
-  const project = useMemo(() => (live ? projector(live.center) : null), [live?.cityId]);
-  const base = useMemo(() => {
-    if (!live || !project) return null;
-    const pts = live.cells.flatMap((c) => c.boundary.map(project));
-    const xs = pts.map((p) => p[0]);
-    const ys = pts.map((p) => p[1]);
-    const pad = 5;
-    return {
-      x: Math.min(...xs) - pad,
-      y: Math.min(...ys) - pad,
-      w: Math.max(...xs) - Math.min(...xs) + 2 * pad,
-      h: Math.max(...ys) - Math.min(...ys) + 2 * pad,
-    };
-  }, [live?.cityId, live?.cells.length]);
-  const vb = view ?? base;
+  const cityKey = live ? live.cityId : null;
+  const centres = useMemo(
+    () => (live ? live.cells.map((c) => ({ id: c.id, ...centroid(c.boundary) })) : []),
+    [cityKey, live?.cells.length],
+  );
 
-  // The basemap under the layer: the layer's view box is then the basemap's visible area.
-  const liveCenter = live ? `${live.center.lat},${live.center.lng}` : null;
   useEffect(() => {
-    if (!liveCenter || !under.current || !base) return;
-    let mounted = null;
-    let gone = false;
-    const [lat, lng] = liveCenter.split(",").map(Number);
-    const k = Math.cos((lat * Math.PI) / 180);
-    // The first view frames the cells, as the plain map does: the zoom at which they fill the container.
-    const fit = (px, degrees) => Math.log2((px * 360) / (512 * degrees));
-    const zoom = Math.min(fit(under.current.clientWidth, base.w / (k * SCALE)), fit(under.current.clientHeight, base.h / (k * SCALE)));
-    void mountBasemap(under.current, {
-      center: { lat: lat - (base.y + base.h / 2) / SCALE, lng: lng + (base.x + base.w / 2) / (k * SCALE) },
-      zoom: Number.isFinite(zoom) ? zoom : 11,
-      url: `/v1/basemap/${encodeURIComponent(cityId)}.pmtiles`,
-      lang,
-      attribution: t("basemapAttribution"),
-    }).then((m) => {
-      if (gone) return m?.destroy();
-      mounted = m;
-      if (!m) return;
-      const toView = projector({ lat, lng });
-      const follow = () => {
-        const el = wrap.current;
-        if (!el) return;
-        const tl = m.unproject(0, 0);
-        const br = m.unproject(el.clientWidth, el.clientHeight);
-        const [x0, y0] = toView([tl.lat, tl.lng]);
-        const [x1, y1] = toView([br.lat, br.lng]);
-        setView({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
-      };
-      m.onMove(follow);
-      follow();
-      setBasemap(m);
+    if (!live || !wrap.current || !canvas.current) return undefined;
+    const view = createPanZoomView(wrap.current, { center: live.center, zoom: 11 });
+    const pts = live.cells.flatMap((c) => c.boundary);
+    if (pts.length > 0) {
+      view.fit({
+        north: Math.max(...pts.map((p) => p[0])),
+        south: Math.min(...pts.map((p) => p[0])),
+        east: Math.max(...pts.map((p) => p[1])),
+        west: Math.min(...pts.map((p) => p[1])),
+      });
+    }
+    const layer = createTechLayer(canvas.current, view);
+    layer.set([...store.current.techs.values()]);
+    const feed = createCellFeed({
+      onFrame: (cell, frame) => {
+        if (!store.current) return;
+        const moved = apply(store.current, cell, frame);
+        layer.upsert(moved);
+        if (frame.type === "snapshot") layer.set([...store.current.techs.values()]);
+        redraw();
+      },
+      onChange: setSockets,
     });
-    return () => {
-      gone = true;
-      mounted?.destroy();
-      setBasemap(null);
-      setView(null);
+    view.onTap = (x, y) => {
+      const id = layer.hit(x, y);
+      if (!id) return false;
+      setSelected({ kind: "tech", id });
+      return true;
     };
-  }, [cityId, liveCenter, lang]);
+    // The cells in view (with a margin of about one cell) are followed live.
+    const follow = () => {
+      const b = view.bounds();
+      const m = 0.08;
+      const mid = { lat: (b.north + b.south) / 2, lng: (b.east + b.west) / 2 };
+      // nearest the middle first: those open first
+      const inView = centres
+        .filter((c) => c.lat <= b.north + m && c.lat >= b.south - m && c.lng >= b.west - m && c.lng <= b.east + m)
+        .sort((p, q) => Math.hypot(p.lat - mid.lat, p.lng - mid.lng) - Math.hypot(q.lat - mid.lat, q.lng - mid.lng))
+        .map((c) => c.id);
+      feed.watch(inView.length <= MAX_CELL_SOCKETS ? inView : []);
+      setWanted(feed.cells().length);
+    };
+    const offMove = view.onMove(() => {
+      follow();
+      redraw();
+    });
+    parts.current = { view, layer, feed };
+    follow();
+    redraw();
+    return () => {
+      offMove();
+      feed.close();
+      layer.destroy();
+      view.destroy();
+      parts.current = { view: null, layer: null, feed: null };
+      setSockets(0);
+    };
+  }, [cityKey, wrap.current, canvas.current]);
+
+  useEffect(() => parts.current.layer?.select(selected?.kind === "tech" ? selected.id : null), [selected]);
 
   if (error && !live) return html`<${ErrorNote} error=${error} />`;
-  if (!live || !vb) return html`<p class="muted">${t("loading")}</p>`;
-
-  const zoom = (factor, cx = vb.x + vb.w / 2, cy = vb.y + vb.h / 2) =>
-    basemap
-      ? basemap.zoomBy(-Math.log2(factor))
-      : setView({ x: cx - (cx - vb.x) * factor, y: cy - (cy - vb.y) * factor, w: vb.w * factor, h: vb.h * factor });
-  const onWheel = (e) => {
-    e.preventDefault();
-    const r = e.currentTarget.getBoundingClientRect();
-    zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, vb.x + ((e.clientX - r.left) / r.width) * vb.w, vb.y + ((e.clientY - r.top) / r.height) * vb.h);
-  };
-  const onDown = (e) => (drag.current = { x: e.clientX, y: e.clientY, vb, w: e.currentTarget.getBoundingClientRect().width });
-  const onMove = (e) => {
-    const d = drag.current;
-    if (!d) return;
-    const s = d.vb.w / d.w;
-    setView({ ...d.vb, x: d.vb.x - (e.clientX - d.x) * s, y: d.vb.y - (e.clientY - d.y) * s });
-  };
-  const onUp = () => (drag.current = null);
-
-  const r = vb.w / 140; // marker size follows the zoom
+  const s = store.current;
+  const view = parts.current.view;
   const counts = { online: 0, busy: 0, offline: 0 };
-  for (const tech of live.technicians) counts[tech.state] += 1;
-  const pick = (kind, item) => setSelected({ kind, id: item.id });
+  if (s) for (const tech of s.techs.values()) counts[tech.state] += 1;
   const current =
-    selected?.kind === "tech"
-      ? live.technicians.find((x) => x.id === selected.id)
-      : selected?.kind === "order"
-        ? live.orders.find((x) => x.id === selected.id)
-        : selected?.kind === "cell"
-          ? live.cells.find((x) => x.id === selected.id)
-          : null;
+    !s || !selected
+      ? null
+      : selected.kind === "tech"
+        ? s.techs.get(selected.id)
+        : selected.kind === "order"
+          ? s.orders.get(selected.id)
+          : s.cells.get(selected.id);
+  const project = (lat, lng) => view.project(lat, lng);
+  const pick = (kind, id) => setSelected({ kind, id });
+  const zoomBy = (f) => {
+    const el = wrap.current;
+    if (view && el) view.zoomAt(f, el.clientWidth / 2, el.clientHeight / 2);
+  };
+  /** A search result: centre the map on it and open it. */
+  const show = (r) => {
+    const at = r.position ?? (r.kind === "technician" ? s?.techs.get(r.id)?.position : null);
+    if (at && view) view.setCenter(at, Math.max(view.zoom(), 14));
+    setSelected({ kind: r.kind === "technician" ? "tech" : "order", id: r.id, found: r });
+  };
 
-  return html`<section class="map-screen">
+  return html`<section
+    class="map-screen"
+    data-live=${sockets > 0 ? "socket" : "poll"}
+    data-sockets-open=${sockets}
+    data-sockets-wanted=${wanted}
+  >
     <div class="map-bar">
       <span class="legend"><i class="dot online"></i>${t("online")} <b data-testid="count-online">${counts.online}</b></span>
       <span class="legend"><i class="dot busy"></i>${t("busy")} <b data-testid="count-busy">${counts.busy}</b></span>
       <span class="legend"><i class="dot offline"></i>${t("offline")} <b>${counts.offline}</b></span>
-      <span class="legend"><i class="pin"></i>${t("openOrders")} <b data-testid="count-orders">${live.orders.length}</b></span>
-      <span class="muted small">${t("live")} · ${t("updated")} ${when(live.at, live.timeZone)}</span>
-      <span class="spacer"></span>
-      <button class="ghost" onClick=${() => zoom(1 / 1.4)} aria-label="zoom in">＋</button>
-      <button class="ghost" onClick=${() => zoom(1.4)} aria-label="zoom out">－</button>
-      <button class="ghost" onClick=${() => (basemap ? basemap.reset() : setView(null))} aria-label="reset">⟲</button>
-    </div>
-    <div class="map-wrap" ref=${wrap}>
-      <div class="basemap" ref=${under}></div>
-      <svg
-        class=${basemap ? "map over-basemap" : "map"}
-        viewBox=${`${vb.x} ${vb.y} ${vb.w} ${vb.h}`}
-        preserveAspectRatio=${basemap ? "none" : "xMidYMid meet"}
-        onWheel=${basemap ? undefined : onWheel}
-        onPointerDown=${basemap ? undefined : onDown}
-        onPointerMove=${basemap ? undefined : onMove}
-        onPointerUp=${basemap ? undefined : onUp}
-        onPointerLeave=${basemap ? undefined : onUp}
-        role="img"
-        aria-label=${t("map")}
+      <span class="legend"><i class="pin"></i>${t("openOrders")} <b data-testid="count-orders">${s ? s.orders.size : 0}</b></span>
+      <span class="muted small" data-testid="live-mode"
+        >${sockets > 0 ? t("lm_streaming").replace("{n}", String(sockets)) : t("lm_polling")} · ${t("updated")}
+        ${s && live ? when(new Date(s.at).toISOString(), live.timeZone) : "—"}</span
       >
-        <g class="cells">
-          ${live.cells.map((c) => {
-            const { fill, opacity } = tint(c);
-            return html`<polygon
-              key=${c.id}
-              data-cell=${c.id}
-              points=${c.boundary.map((p) => project(p).join(",")).join(" ")}
-              fill=${fill}
-              fill-opacity=${opacity}
-              stroke=${c.surge === "surging" ? "#c2410c" : "#5b6b7d"}
-              stroke-width=${(vb.w / 900) * (c.surge === "surging" ? 3 : 1)}
-              data-surge=${c.surge}
-              onClick=${() => pick("cell", c)}
-            />`;
-          })}
-        </g>
-        <g class="orders">
-          ${live.orders.map((o) => {
-            const [x, y] = project([o.position.lat, o.position.lng]);
-            return html`<path
-              key=${o.id}
-              class=${`order-pin ${o.exception ? "exception" : ""}`}
-              data-order-id=${o.id}
-              d=${`M${x} ${y} l${-r * 0.8} ${-r * 1.6} a${r * 0.8} ${r * 0.8} 0 1 1 ${r * 1.6} 0 z`}
-              onClick=${() => pick("order", o)}
-              ><title>${o.id}</title></path
-            >`;
-          })}
-        </g>
-        <g class="techs">
-          ${live.technicians.map((tech) => {
-            const [x, y] = project([tech.position.lat, tech.position.lng]);
-            return html`<circle
-              key=${tech.id}
-              class=${`tech ${tech.state}`}
-              data-tech-id=${tech.id}
-              data-state=${tech.state}
-              r=${r * 0.55}
-              cx="0"
-              cy="0"
-              style=${{ transform: `translate(${x}px, ${y}px)` }}
-              onClick=${() => pick("tech", tech)}
-              ><title>${tech.name}</title></circle
-            >`;
-          })}
-        </g>
-      </svg>
-      ${current && html`<${MapDetails} kind=${selected.kind} item=${current} live=${live} lang=${lang} onClose=${() => setSelected(null)} />`}
+      <span class="spacer"></span>
+      <${MapSearch} onPick=${show} />
+      <button class="ghost" onClick=${() => zoomBy(1.4)} aria-label=${t("lm_zoomIn")}>＋</button>
+      <button class="ghost" onClick=${() => zoomBy(1 / 1.4)} aria-label=${t("lm_zoomOut")}>－</button>
+    </div>
+    <div class="map-wrap" ref=${wrap} role="img" aria-label=${t("map")}>
+      ${!live && html`<p class="muted">${t("loading")}</p>`}
+      ${
+        live &&
+        view &&
+        html`<svg class="map">
+          <g class="cells">
+            ${[...s.cells.values()].map((c) => {
+              const { fill, opacity } = tint(c);
+              const points = c.boundary
+                .map(([lat, lng]) => {
+                  const p = project(lat, lng);
+                  return `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+                })
+                .join(" ");
+              return html`<polygon
+                key=${c.id}
+                data-cell=${c.id}
+                points=${points}
+                fill=${fill}
+                fill-opacity=${opacity}
+                stroke="#5b6b7d"
+                stroke-width="1"
+                onClick=${() => pick("cell", c.id)}
+              />`;
+            })}
+          </g>
+          <g class="orders">
+            ${[...s.orders.values()].map((o) => {
+              const { x, y } = project(o.position.lat, o.position.lng);
+              return html`<path
+                key=${o.id}
+                class=${`order-pin ${o.exception ? "exception" : ""}`}
+                data-order-id=${o.id}
+                d=${`M${x.toFixed(1)} ${y.toFixed(1)} l${-PIN * 0.8} ${-PIN * 1.6} a${PIN * 0.8} ${PIN * 0.8} 0 1 1 ${PIN * 1.6} 0 z`}
+                onClick=${() => pick("order", o.id)}
+                ><title>${o.id}</title></path
+              >`;
+            })}
+          </g>
+        </svg>`
+      }
+      <canvas class="tech-layer" ref=${canvas} data-testid="tech-layer"></canvas>
+      ${current && html`<${MapDetails} kind=${selected.kind} item=${current} timeZone=${live.timeZone} lang=${lang} onClose=${() => setSelected(null)} />`}
+      ${selected?.found && !current && html`<${FoundDetails} found=${selected.found} onClose=${() => setSelected(null)} />`}
     </div>
   </section>`;
 }
 
-function MapDetails({ kind, item, live, onClose }) {
+function MapDetails({ kind, item, timeZone, onClose }) {
   const { t } = useApp();
   const { label: skillLabel } = useSkillNames();
   const rows =
@@ -223,17 +290,17 @@ function MapDetails({ kind, item, live, onClose }) {
       ? [
           [t("technician"), `${item.name} (${item.id})`],
           [t("status"), html`<${Badge} value=${item.state} />`],
-          [t("rating"), item.rating.toFixed(2)],
-          [t("skills"), item.skills.map(skillLabel).join("、")],
+          [t("rating"), typeof item.rating === "number" ? item.rating.toFixed(2) : "—"],
+          [t("skills"), (item.skills ?? []).map(skillLabel).join("、") || "—"],
           [t("cell"), item.homeCell],
-          [t("updated"), item.lastSeenAt ? when(item.lastSeenAt, live.timeZone) : "—"],
+          [t("updated"), item.lastSeenAt ? when(item.lastSeenAt, timeZone) : "—"],
         ]
       : kind === "order"
         ? [
             ["ID", html`<a href=${`#/orders/${item.id}`}>${item.id}</a>`],
             [t("status"), html`<${Badge} value=${item.status} />`],
             [t("exception"), item.exception ? html`<${Badge} value=${item.exception} kind="warn" />` : "—"],
-            [t("start"), when(item.start, live.timeZone)],
+            [t("start"), when(item.start, timeZone)],
             [t("technician"), item.technicianId ?? "—"],
             [t("cell"), item.cell],
           ]
@@ -242,7 +309,6 @@ function MapDetails({ kind, item, live, onClose }) {
             [t("openOrders"), item.openOrders],
             [t("online"), item.onlineTechnicians],
             [t("load"), item.load],
-            [t("surgeState"), t(`surge_${item.surge ?? "normal"}`)],
           ];
   return html`<div class="map-details" data-testid="map-details">
     <button class="ghost close" onClick=${onClose} aria-label=${t("close")}>✕</button>
@@ -252,6 +318,21 @@ function MapDetails({ kind, item, live, onClose }) {
           html`<dt>${k}</dt>
             <dd>${v}</dd>`,
       )}
+    </dl>
+  </div>`;
+}
+
+/** A search result that is not on the map now (a closed order, a technician of another city). */
+function FoundDetails({ found, onClose }) {
+  const { t } = useApp();
+  const href = found.kind === "technician" ? "#/technicians" : `#/orders/${found.id}`;
+  return html`<div class="map-details" data-testid="map-details">
+    <button class="ghost close" onClick=${onClose} aria-label=${t("close")}>✕</button>
+    <dl>
+      <dt>${found.kind === "technician" ? t("technician") : t("lm_order")}</dt>
+      <dd><a href=${href}>${found.label}</a></dd>
+      <dt>${t("status")}</dt>
+      <dd><${Badge} value=${found.status} /></dd>
     </dl>
   </div>`;
 }

@@ -3,6 +3,7 @@
 // with the refund decision, reveal the contact, its payments and refunds with the refund decisions
 // and a staff refund.
 import { useState } from "preact/hooks";
+import { useOrderChanges } from "./live-orders.js";
 import { api } from "./api.js";
 import { RefundDecision } from "./refunds.js";
 import {
@@ -76,9 +77,16 @@ export function OrderBoard({ queue, openId }) {
   const serviceName = (id) => localName(services.find((s) => s.id === id)?.name, lang) || id;
   const merchantName = (id) => (id ? (merchants.find((m) => m.id === id)?.name ?? id) : "—");
   const [open, setOpen] = useState(openId ?? null);
+  // Live: orders of the city's cells change → the list (and the open order) reload.
+  const [openVersion, setOpenVersion] = useState(0);
+  const live = useOrderChanges(city?.cells, (ids) => {
+    state.reload();
+    if (open && (ids.size === 0 || ids.has(open))) setOpenVersion((n) => n + 1);
+  });
 
   return html`<section>
     <h1>${queue ? t("exceptions") : t("orders")}</h1>
+    ${live > 0 && html`<p class="muted small" data-testid="orders-live">${t("lm_liveUpdating")}</p>`}
     ${!isPlatform && html`<p class="muted small">${t("merchantOnly")}</p>`}
     ${queue && html`<${Tabs} tabs=${QUEUES.map((q) => [q, t(`queue_${q}`)])} value=${category} onChange=${setCategory} />`}
     <form class="filters" onSubmit=${(e) => e.preventDefault()}>
@@ -156,6 +164,7 @@ export function OrderBoard({ queue, openId }) {
       open &&
       html`<${OrderDrawer}
         id=${open}
+        version=${openVersion}
         onClose=${() => {
           setOpen(null);
           if (openId) location.hash = "#/orders";
@@ -169,10 +178,10 @@ export function OrderBoard({ queue, openId }) {
 const ASSIGNABLE = ["confirmed", "dispatching", "assigned", "accepted"];
 const CANCELLABLE = ["pending_payment", "confirmed", "dispatching", "assigned", "accepted", "en_route", "arrived"];
 
-export function OrderDrawer({ id, onClose, onChanged }) {
+export function OrderDrawer({ id, onClose, onChanged, version = 0 }) {
   const { t, lang, isPlatform } = useApp();
-  const order = useAsync(() => api(`/v1/admin/orders/${id}`), [id]);
-  const explain = useAsync(() => api(`/v1/admin/orders/${id}/dispatch`), [id]);
+  const order = useAsync(() => api(`/v1/admin/orders/${id}`), [id, version]);
+  const explain = useAsync(() => api(`/v1/admin/orders/${id}/dispatch`), [id, version]);
   const o = order.data;
   const assignable = o && ASSIGNABLE.includes(o.status);
   const candidates = useAsync(

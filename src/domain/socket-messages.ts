@@ -5,6 +5,7 @@
  * and test/visit/socket-protocols.test.ts parses what real sockets receive with them.
  */
 import { z } from "zod";
+import { OpsClientMessage, OpsServerMessage } from "./ops-messages";
 
 const coordinate = (what: string, max: number) =>
   z.number().min(-max).max(max).describe(`${what}, decimal degrees (WGS-84, see docs/coordinates.md)`);
@@ -181,5 +182,14 @@ export const SOCKET_PROTOCOLS = [
       'Operators\' and admins\' socket on the support inbox (the dashboard keeps one open and polls only while it is closed). Held by the Durable Object `chat:support-inbox`. Every support conversation opened, every message stored, every claim and hand-off is pushed as an `inbox` event without the message\'s text. A staff member with this socket open counts as online for the conversations they hold (no push/SMS notice). Send `{"type":"ping"}` to keep it alive.',
     client: ChatClientMessage,
     server: InboxServerMessage,
+  },
+  {
+    name: "Live map cell (operators)",
+    path: "/v1/admin/cells/{cell}/live",
+    ticket: "POST /v1/admin/cells/{cell}/live/ticket",
+    about:
+      "Operators', admins' and merchant admins' socket on one cell of the live map (the dashboard opens one per cell in view and polls only while none is open). Held by the cell's Durable Object, hibernatable. The first frame is a `snapshot` of the cell: its technicians with position and state, its open orders (their ~1 km area only), and the `cell` summary. Then `delta` frames, coalesced to at most one every OPS_FRAME_MS per socket: technicians whose presence changed (heartbeat, on/off duty, timed out, visit started or ended), orders that entered or changed in the open set, orders that left it, and the summary when it changed. A merchant admin's socket carries only its merchant's technicians and orders, the summary counted over those. Send `{\"type\":\"ping\"}` to keep it alive.",
+    client: OpsClientMessage,
+    server: OpsServerMessage,
   },
 ] as const;

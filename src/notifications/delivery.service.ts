@@ -39,6 +39,7 @@ import { ProviderError } from "../adapters/provider-error";
 import { sendBySubscribe, subscribeAppFor, subscribeChannel, type SubscribeChannel } from "./wechat-subscribe.service";
 import { followOrderNumber, followsOrderNumber } from "../visit/number-privacy.service";
 import { forwardEvents } from "../webhooks";
+import { pushOrderChanges, type OrderChange } from "../operations";
 import { log, logger } from "../lib/log";
 import { alertDeadLetter, batchLag, countStatement, METRICS } from "../observability";
 
@@ -282,6 +283,11 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     return;
   }
   for (const s of settle) s();
+  // The operators' live map hears of every status change (best effort; never fails the batch).
+  await pushOrderChanges(
+    env,
+    forward.filter((m) => m.topic === "order.status").map((m) => m.payload as unknown as OrderChange),
+  );
   // Refused for good (or unreadable): parked with the dead letters, so the operators hear of it.
   if (writes.deadLetters.length > 0) {
     const first = writes.deadLetters[0]!;

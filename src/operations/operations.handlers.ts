@@ -13,6 +13,10 @@ import * as liveRoutes from "./live.routes";
 import * as reportRoutes from "../reports/reports.routes";
 import * as cellExportRoutes from "./cell-export.routes";
 import { cellExport, cellExportCsv } from "./cell-export.service";
+import * as liveSocketRoutes from "./live-socket.routes";
+import { cellLiveTicket, openCellLive } from "./live-socket.service";
+import * as searchRoutes from "./search.routes";
+import { search } from "./search.service";
 
 const upload = async (
   c: Context<AppEnv>,
@@ -36,6 +40,11 @@ export default createRouter()
       "Content-Disposition": `attachment; filename="cell-${cell}-${e.from.utc!.slice(0, 10)}.csv"`,
     });
   })
+  .openapi(liveSocketRoutes.cellLive, async (c) =>
+    openCellLive(c.env, c.req.raw, c.get("auth"), c.req.valid("param").cell, c.req.valid("query").ticket),
+  )
+  .openapi(liveSocketRoutes.cellLiveTicket, async (c) => c.json(await cellLiveTicket(c.env, authOf(c), c.req.valid("param").cell), 201))
+  .openapi(searchRoutes.search, async (c) => c.json(await search(c.env, authOf(c), c.req.valid("query").q), 200))
   .openapi(liveRoutes.dispatchSettings, async (c) => c.json(await dispatchSettings(c.env), 200))
   .openapi(liveRoutes.putDispatchWeights, async (c) =>
     c.json(await setDispatchWeights(c.env, authOf(c).accountId, c.req.valid("json")), 200),

@@ -43,17 +43,24 @@ describe("operator", () => {
   it("signs in by OTP and sees the technicians on duty on the live map", async () => {
     await signInThroughUi(page, server.url, OPERATOR);
     await page.waitForSelector("svg.map polygon[data-cell]");
-    await page.waitForFunction(() => document.querySelectorAll('circle.tech[data-state="online"]').length >= 8);
-    const ids = await page.$$eval('circle.tech[data-state="online"]', (els) => els.map((e) => e.getAttribute("data-tech-id")));
-    for (const { tech } of online) assert.ok(ids.includes(tech.me.technician.id), `${tech.me.technician.id} is on the map`);
+    const ids = online.map(({ tech }) => tech.me.technician.id);
+    // the technicians are dots on the map's canvas; it tells where it drew each
+    await page.waitForFunction(
+      (all) => all.every((id) => document.querySelector("canvas.tech-layer")?.markerOf?.(id)?.state === "online"),
+      ids,
+    );
     // a technician that moves is redrawn where it reported
     const { tech, profile } = online[0];
     const id = tech.me.technician.id;
-    const before = await page.getAttribute(`circle[data-tech-id="${id}"]`, "style");
+    const markerOf = (tid) => page.evaluate((x) => document.querySelector("canvas.tech-layer").markerOf(x), tid);
+    const before = await markerOf(id);
     await api.position(tech, { lat: profile.home.lat - 0.01, lng: profile.home.lng - 0.01 });
     await page.waitForFunction(
-      ([sel, old]) => document.querySelector(sel)?.getAttribute("style") !== old,
-      [`circle[data-tech-id="${id}"]`, before],
+      ([tid, was]) => {
+        const m = document.querySelector("canvas.tech-layer")?.markerOf?.(tid);
+        return m && (m.x !== was.x || m.y !== was.y);
+      },
+      [id, before],
     );
   });
 

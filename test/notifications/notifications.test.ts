@@ -200,10 +200,12 @@ describe("the consumer", () => {
     const twenty = await batchOf(20);
     for (const { counts } of [two, twenty]) {
       // one statement reads everything, one batch writes notices, deliveries, the rows marked sent
-      // and the batch's queue lag (the metrics rollup)
-      expect(counts.d1).toBe(2);
+      // and the batch's queue lag (the metrics rollup); then the live map reads the batch's orders
+      // once to tell their cells (src/operations live-socket)
+      expect(counts.d1).toBe(3);
       expect(counts.sql[0]).toMatch(/^SELECT/);
       expect(counts.sql[1]).toMatch(/UPDATE outbox SET sent_at/);
+      expect(counts.sql[2]).toMatch(/^select .* from "orders" left join "technicians"/i);
       expect(counts.batchedStatements).toBeLessThanOrEqual(4);
       expect(counts.drain).toBe(0);
     }
