@@ -119,6 +119,8 @@ export const CELL_MIGRATIONS: string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX used_tickets_expiry ON used_tickets (expires_at);`,
+  // Priority dispatch: a job of a customer whose membership level carries it is matched first.
+  `ALTER TABLE batch_queue ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */
