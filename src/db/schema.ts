@@ -2350,3 +2350,25 @@ export const surveyResponses = sqliteTable(
     index("survey_responses_merchant_start_idx").on(t.merchantId, t.startAt),
   ],
 );
+
+// ——— Growth (referral fraud guard): who paid ———
+
+/**
+ * Who paid a payment, as the provider's notification names the payer (WeChat Pay `payer.openid`,
+ * Alipay `buyer_id`/`buyer_open_id`, Stripe the card fingerprint or customer), stored only as a
+ * keyed hash of `provider:id` (the raw id is never kept nor logged). The referral fraud guard
+ * refuses a reward when the referrer and the new customer share one.
+ */
+export const paymentPayers = sqliteTable(
+  "payment_payers",
+  {
+    paymentId: text("payment_id")
+      .primaryKey()
+      .references(() => payments.id),
+    accountId: text("account_id").notNull(),
+    provider: text("provider", { enum: PAYMENT_PROVIDERS }).notNull(),
+    payerHash: text("payer_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("payment_payers_hash_idx").on(t.payerHash, t.accountId), index("payment_payers_account_idx").on(t.accountId)],
+);
