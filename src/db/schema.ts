@@ -396,7 +396,8 @@ export const orders = sqliteTable(
     refundCapPercent: integer("refund_cap_percent"),
     units: integer("units").notNull(),
     extras: text("extras", { mode: "json" }).$type<string[]>().notNull(),
-    lines: text("lines", { mode: "json" }).$type<{ code: string; label: string; amount: number }[]>().notNull(),
+    /** `fundedBy: "merchant"` marks a merchant-funded discount (off the merchant's share in the split, src/money/money-writes.ts). */
+    lines: text("lines", { mode: "json" }).$type<{ code: string; label: string; amount: number; fundedBy?: "merchant" }[]>().notNull(),
     total: integer("total").notNull(),
     currency: text("currency").notNull(),
     paymentPlan: text("payment_plan", { enum: ["full", "deposit", "after_service"] }).notNull(),
@@ -1136,6 +1137,10 @@ export const coupons = sqliteTable(
     campaignId: text("campaign_id"),
     /** How it came to be: a typed code, a campaign (by staff or by rule), staff, a ticket, a referral. */
     source: text("source", { enum: COUPON_SOURCES }).notNull().default("code"),
+    /** Who pays its discounts: the platform, or its merchant (taken off the merchant's share; its campaign's funding). */
+    fundedBy: text("funded_by", { enum: ["platform", "merchant"] })
+      .notNull()
+      .default("platform"),
     /** Makes issuing idempotent (e.g. `<campaign>:<account>`; a birthday adds the year); null: not keyed. */
     issueKey: text("issue_key"),
     createdAt: createdAt(),
@@ -1180,6 +1185,10 @@ export const campaigns = sqliteTable(
     spent: integer("spent").notNull().default(0),
     /** A `promotion`'s public coupon (its code). */
     couponId: text("coupon_id"),
+    /** Who pays its coupons' discounts: the platform, or the campaign's merchant (off its share in the split). */
+    fundedBy: text("funded_by", { enum: ["platform", "merchant"] })
+      .notNull()
+      .default("platform"),
     startsAt: integer("starts_at").notNull(),
     endsAt: integer("ends_at").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
