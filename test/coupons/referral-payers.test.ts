@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decideReferrals } from "../../src/coupons";
+import { couponsErasure, decideReferrals } from "../../src/coupons";
 import { at, type Customer } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, signIn, type Session } from "../support/http";
@@ -155,5 +155,17 @@ describe("the referral guard compares the payer of every provider", () => {
     await payAs(referrer, "wechatpay", { payer: { openid: "2088000000000077" } });
     await payAs(referee, "alipay", { buyer_id: "2088000000000077" });
     expect(await decisionOf(referee)).toEqual({ status: "rewarded", reason: null });
+  });
+
+  it("an account's deletion removes its payer fingerprints", async () => {
+    const c = await customer();
+    await payAs(c, "alipay", { buyer_id: "2088000000000099" });
+    const count = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM payment_payers WHERE account_id = ?")
+        .bind(c.session.accountId)
+        .first<{ n: number }>())!.n;
+    expect(await count()).toBe(1);
+    await env.DB.batch(couponsErasure(env, c.session.accountId, Date.now()).statements);
+    expect(await count()).toBe(0);
   });
 });
