@@ -5,7 +5,7 @@
  * transaction, so two jobs may even swap technicians with no moment where either is double-booked.
  * Decisions stay in the queue until the Worker has acted on them (the cell-events queue retries).
  */
-import { hungarian } from "../src/domain/assignment";
+import { priorityAssignment } from "../src/domain/assignment";
 import type { Level } from "../src/domain/credit";
 import { candidateFacts, mayTake, rank, type DispatchWeights, type MerchantRule, type ScoredCandidate } from "../src/domain/dispatch";
 import { ReassignError, type CalendarStore } from "./calendar.store";
@@ -19,6 +19,12 @@ export interface BatchJob {
   skills: string[];
   /** Technicians already tried for the order. */
   exclude: string[];
+  /**
+   * The customer's membership level carries priority dispatch: the job is matched before the
+   * others of its cluster (it may take the technician another job would have had) and its
+   * decision is handed out first. Absent: false.
+   */
+  priority?: boolean;
 }
 
 /** History from the records that scoring needs (the cell only knows calendars). */
@@ -59,6 +65,7 @@ interface QueueRow {
   skills: string;
   exclude: string;
   decision: string | null;
+  priority: number;
   [k: string]: SqlStorageValue;
 }
 
@@ -75,7 +82,7 @@ export class BatchStore {
   /** Adds a job to the next tick (idempotent per holdKey). */
   enqueue(job: BatchJob, now: number): void {
     this.sql.exec(
-      `INSERT INTO batch_queue (hold_key, order_id, customer_id, skills, exclude, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO batch_queue (hold_key, order_id, customer_id, skills, exclude, enqueued_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (hold_key) DO NOTHING`,
       job.holdKey,
       job.orderId,
@@ -83,13 +90,14 @@ export class BatchStore {
       JSON.stringify(job.skills),
       JSON.stringify(job.exclude),
       now,
+      job.priority ? 1 : 0,
     );
   }
 
-  /** Jobs waiting for a tick. */
+  /** Jobs waiting for a tick, priority jobs first. */
   waiting(): BatchJob[] {
     return this.sql
-      .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NULL ORDER BY enqueued_at, hold_key")
+      .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NULL ORDER BY priority DESC, enqueued_at, hold_key")
       .toArray()
       .map((r) => ({
         holdKey: r.hold_key,
@@ -97,13 +105,14 @@ export class BatchStore {
         customerId: r.customer_id,
         skills: JSON.parse(r.skills) as string[],
         exclude: JSON.parse(r.exclude) as string[],
+        ...(r.priority ? { priority: true } : {}),
       }));
   }
 
-  /** Decisions made but not yet acted on by the Worker. */
+  /** Decisions made but not yet acted on by the Worker, priority jobs first (they are offered first). */
   decided(): BatchDecision[] {
     return this.sql
-      .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NOT NULL ORDER BY enqueued_at, hold_key")
+      .exec<QueueRow>("SELECT * FROM batch_queue WHERE decision IS NOT NULL ORDER BY priority DESC, enqueued_at, hold_key")
       .toArray()
       .map((r) => JSON.parse(r.decision!) as BatchDecision);
   }
@@ -184,21 +193,29 @@ export class BatchStore {
     };
     const held = jobs.map(({ item }) => item.technicianId);
     const target = [...held];
-    for (const p of hungarian(cost).pairs) target[p.row] = columns[p.col]!;
+    const priority = jobs.map(({ job }) => job.priority === true);
+    for (const p of priorityAssignment(cost, priority).pairs) target[p.row] = columns[p.col]!;
 
     // A technician may hold several jobs of a cluster that do not clash, which one assignment cannot
-    // express: take the plan as a whole only when it costs less than keeping things as they are.
-    const planCost = target.reduce((sum, t, i) => sum + costOf(i, t), 0);
-    const keptCost = held.reduce((sum, t, i) => sum + costOf(i, t), 0);
+    // express: take the plan as a whole only when it costs less than keeping things as they are —
+    // compared first on the priority jobs alone, then on all (with no priority job: on all).
+    const sumOf = (techs: string[], only?: boolean) =>
+      techs.reduce((sum, t, i) => (only === undefined || priority[i] === only ? sum + costOf(i, t) : sum), 0);
+    const planCost = sumOf(target);
+    const keptCost = sumOf(held);
+    const planPriority = sumOf(target, true);
+    const keptPriority = sumOf(held, true);
+    const better = planPriority < keptPriority || (planPriority === keptPriority && planCost < keptCost);
     // Only to a candidate of the job itself (never across the merchant rule), or staying put.
     const allowed = (i: number, tech: string) => tech === held[i] || ranked[i]!.some((c) => c.technicianId === tech);
     const moves = jobs.map(({ item }, i) => ({ orderId: item.orderId, to: allowed(i, target[i]!) ? target[i]! : held[i]! }));
-    if (!(planCost < keptCost && this.tryMoves(moves, now))) {
-      // Not as a whole: take the plan's moves one at a time where each still fits and saves.
+    if (!(better && this.tryMoves(moves, now))) {
+      // Not as a whole: take the plan's moves one at a time where each still fits and saves,
+      // priority jobs' moves first.
       const savings = jobs
         .map((_, i) => ({ i, saving: costOf(i, held[i]!) - costOf(i, target[i]!) }))
         .filter((m) => m.saving > 0)
-        .sort((a, b) => b.saving - a.saving);
+        .sort((a, b) => Number(priority[b.i]) - Number(priority[a.i]) || b.saving - a.saving);
       for (const m of savings) this.tryMoves([moves[m.i]!], now);
     }
 

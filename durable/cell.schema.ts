@@ -133,6 +133,8 @@ export const CELL_MIGRATIONS: string[] = [
    CREATE TABLE ops_busy (
      technician_id TEXT PRIMARY KEY
    );`,
+  // Priority dispatch: a job of a customer whose membership level carries it is matched first.
+  `ALTER TABLE batch_queue ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

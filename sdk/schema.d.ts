@@ -7709,6 +7709,11 @@ export interface components {
             budget: number;
             /** @description What its coupons take off now (cancelled orders give theirs back) */
             spent: number;
+            /**
+             * @description Who pays the discounts: the platform (coupon expense) or the merchant (taken off its share of each order)
+             * @enum {string}
+             */
+            fundedBy: "platform" | "merchant";
             couponId: string | null;
             /** @description A promotion's public code */
             code: string | null;
@@ -21768,6 +21773,7 @@ export interface operations {
                             merchantShare: components["schemas"]["Money"];
                             technicianShare: components["schemas"]["Money"];
                             couponExpense: components["schemas"]["Money"];
+                            merchantFunded: components["schemas"]["Money"] & unknown;
                         }[];
                     };
                 };
@@ -29212,6 +29218,11 @@ export interface operations {
                     validDays?: number;
                     winBackDays?: number;
                     budget: number;
+                    /**
+                     * @description Who pays the discounts. Default: the merchant for a merchant's campaign, the platform for the platform's. Only operators may choose `platform` for a merchant's campaign; a platform campaign cannot be merchant-funded.
+                     * @enum {string}
+                     */
+                    fundedBy?: "platform" | "merchant";
                     code?: string;
                     /** Format: date-time */
                     startsAt: string;

@@ -31,13 +31,14 @@ export function Campaigns() {
       >${() =>
         html`<${ListTable}
           items=${list.data.items}
-          heads=${[t("name"), t("cg_kind"), t("discount"), t("cg_spent"), t("validUntil"), t("status"), ""]}
+          heads=${[t("name"), t("cg_kind"), t("discount"), t("cg_fundedBy"), t("cg_spent"), t("validUntil"), t("status"), ""]}
           testid="campaigns-table"
           >${(c) =>
             html`<tr key=${c.id} data-campaign=${c.id}>
               <td>${localName(c.name, lang)}${c.code ? html` <span class="mono">${c.code}</span>` : ""}</td>
               <td>${t(`cg_kind_${c.kind}`)}</td>
               <td class="num">${discountText(c)}${c.minTotal ? ` / ${t("minTotal")} ${yuan(c.minTotal)}` : ""}</td>
+              <td data-testid=${`funded-${c.id}`}>${t(`cg_funded_${c.fundedBy}`)}</td>
               <td class="num" data-testid=${`spent-${c.id}`}>${yuan(c.spent)} / ${yuan(c.budget)}</td>
               <td>${when(c.endsAt)}</td>
               <td><${Badge} value=${c.active ? "active" : "inactive"} /></td>
@@ -63,7 +64,21 @@ export function Campaigns() {
         { key: "winBackDays", label: t("cg_winBackDays"), attrs: { inputmode: "numeric" } },
         { key: "code", label: t("cg_code") },
         { key: "serviceIds", label: t("cg_serviceIds") },
-        ...(isPlatform ? [{ key: "merchantId", label: t("cg_merchantId") }] : []),
+        ...(isPlatform
+          ? [
+              { key: "merchantId", label: t("cg_merchantId") },
+              {
+                key: "fundedBy",
+                label: t("cg_fundedBy"),
+                type: "select",
+                options: [
+                  ["", t("cg_funded_default")],
+                  ["merchant", t("cg_funded_merchant")],
+                  ["platform", t("cg_funded_platform")],
+                ],
+              },
+            ]
+          : []),
         { key: "startsAt", label: t("startsAt"), type: "datetime-local" },
         { key: "endsAt", label: t("endsAt"), type: "datetime-local" },
       ]}
@@ -74,6 +89,7 @@ export function Campaigns() {
           body: {
             kind: v.kind,
             merchantId: optional(v.merchantId, (x) => x.trim()),
+            fundedBy: v.fundedBy || undefined,
             name: { zh: v.nameZh, en: v.nameEn },
             couponKind: v.couponKind,
             value: v.couponKind === "fixed" ? fen(v.value) : num(v.value),

@@ -276,7 +276,7 @@ function LedgerRevenue() {
         ? localName(services.find((s) => s.id === key)?.name, lang) || key
         : key;
   const set = (k) => (e) => setRange({ ...range, [k]: e.currentTarget.value });
-  const KEYS = ["gross", "platformRevenue", "merchantShare", "technicianShare", "couponExpense"];
+  const KEYS = ["gross", "platformRevenue", "merchantShare", "technicianShare", "couponExpense", "merchantFunded"];
   return html`<div class="filters">
       <label>${t("from")}<input type="date" value=${range.from} onChange=${set("from")} /></label>
       <label>${t("to")}<input type="date" value=${range.to} onChange=${set("to")} /></label>

@@ -75,6 +75,7 @@ export function campaignView(c: CampaignRow, code?: string | null) {
     winBackDays: c.winBackDays,
     budget: c.budget,
     spent: c.spent,
+    fundedBy: c.fundedBy,
     couponId: c.couponId,
     code: code ?? null,
     startsAt: new Date(c.startsAt).toISOString(),
@@ -101,6 +102,7 @@ export async function setLimits(
 
 export interface NewCampaign {
   kind: CampaignKind;
+  fundedBy?: "platform" | "merchant";
   merchantId?: string;
   name: { zh: string; en: string };
   couponKind: "fixed" | "percent";
@@ -155,6 +157,13 @@ export async function createCampaign(env: Env, auth: Auth, input: NewCampaign) {
       if (!own.includes(id)) problems.push({ path: `body.serviceIds.${i}`, message: "not a service of this merchant" });
     });
   }
+  // Who pays the discounts: a merchant's campaign is the merchant's unless an operator says the
+  // platform pays; a merchant admin cannot spend the platform's money; the platform's own campaign is the platform's.
+  const fundedBy = input.fundedBy ?? (merchantId === null ? "platform" : "merchant");
+  if (merchantId === null && fundedBy === "merchant")
+    problems.push({ path: "body.fundedBy", message: "a platform campaign has no merchant to fund it" });
+  if (!platform && fundedBy === "platform")
+    problems.push({ path: "body.fundedBy", message: "only operators fund a campaign by the platform" });
   if (problems.length) throw invalid(problems);
   if (!platform) await checkLimits(env, merchantId!, input);
 
@@ -173,6 +182,7 @@ export async function createCampaign(env: Env, auth: Auth, input: NewCampaign) {
               minTotal: input.minTotal,
               merchantId,
               serviceIds,
+              fundedBy,
             },
             { accountId: "", source: "campaign", campaignId: id, validDays, createdBy: auth.accountId },
             now,
@@ -199,6 +209,7 @@ export async function createCampaign(env: Env, auth: Auth, input: NewCampaign) {
     winBackDays: input.winBackDays ?? null,
     budget: input.budget,
     spent: 0,
+    fundedBy,
     couponId: coupon?.id ?? null,
     startsAt,
     endsAt,
@@ -274,6 +285,7 @@ function termsOf(c: CampaignRow) {
     minTotal: c.minTotal,
     merchantId: c.merchantId,
     serviceIds: c.serviceIds,
+    fundedBy: c.fundedBy,
   };
 }
 

@@ -34,7 +34,7 @@ export async function applicableCoupon(
   code: string,
   job: { serviceId: string; merchantId: string | null; subtotal: number },
   now = Date.now(),
-): Promise<{ id: string; code: string; discount: number }> {
+): Promise<{ id: string; code: string; discount: number; fundedBy: "platform" | "merchant" }> {
   const db = getDb(env);
   const coupon = await findCouponByCode(db, normaliseCode(code));
   // Another account's wallet coupon is as unknown as a code that does not exist.
@@ -61,7 +61,7 @@ export async function applicableCoupon(
   ) {
     throw couponUsedUp();
   }
-  return { id: coupon.id, code: coupon.code, discount };
+  return { id: coupon.id, code: coupon.code, discount, fundedBy: coupon.fundedBy };
 }
 
 function view(c: CouponRow) {
@@ -132,6 +132,7 @@ export async function createCoupon(env: Env, actorId: string, input: NewCoupon) 
     campaignId: null,
     source: "code",
     issueKey: null,
+    fundedBy: "platform",
     createdAt: now,
     updatedAt: now,
   };

@@ -152,6 +152,9 @@ export const Campaign = z
     winBackDays: z.number().int().nullable(),
     budget: z.number().int().openapi({ description: "The most its coupons take off in all, 分" }),
     spent: z.number().int().openapi({ description: "What its coupons take off now (cancelled orders give theirs back)" }),
+    fundedBy: z.enum(["platform", "merchant"]).openapi({
+      description: "Who pays the discounts: the platform (coupon expense) or the merchant (taken off its share of each order)",
+    }),
     couponId: z.string().nullable(),
     code: z.string().nullable().openapi({ description: "A promotion's public code" }),
     startsAt: z.string(),
@@ -197,6 +200,10 @@ export const createCampaign = createRoute({
             .openapi({ description: "How long an issued coupon is valid (default 30)" }),
           winBackDays: z.number().int().min(7).max(3650).optional(),
           budget: Fen,
+          fundedBy: z.enum(["platform", "merchant"]).optional().openapi({
+            description:
+              "Who pays the discounts. Default: the merchant for a merchant's campaign, the platform for the platform's. Only operators may choose `platform` for a merchant's campaign; a platform campaign cannot be merchant-funded.",
+          }),
           code: z
             .string()
             .trim()

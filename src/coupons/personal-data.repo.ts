@@ -51,7 +51,7 @@ export const birthdayOf = async (db: Db, accountId: string) =>
   (await all<{ month_day: string }>(db, "SELECT month_day FROM birthdays WHERE account_id = ?", accountId))[0]?.month_day ?? null;
 
 /**
- * The deletion's statements: the birthday, the device hashes and the share code go (nobody can be
+ * The deletion's statements: the birthday, the device and payer hashes and the share code go (nobody can be
  * invited by the deleted account any more); wallet coupons, redemptions and referrals stay (a
  * coupon's discount is money the platform paid), naming only the account's id, which stays as the
  * tombstone's; the wallet's coupons are switched off.
@@ -61,6 +61,7 @@ export function couponsErasureStatements(db: Db, accountId: string, now: number)
   return [
     raw.prepare("DELETE FROM birthdays WHERE account_id = ?").bind(accountId),
     raw.prepare("DELETE FROM referral_devices WHERE account_id = ?").bind(accountId),
+    raw.prepare("DELETE FROM payment_payers WHERE account_id = ?").bind(accountId),
     raw.prepare("DELETE FROM referral_codes WHERE account_id = ?").bind(accountId),
     raw.prepare("UPDATE coupons SET active = 0, updated_at = ? WHERE account_id = ? AND active = 1").bind(now, accountId),
   ];

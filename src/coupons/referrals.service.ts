@@ -7,8 +7,9 @@
  *   app makes once and keeps; stored only as a keyed hash) when reading their share code or accepting one;
  * - same address: the new customer's first completed order went to an address the referrer has saved
  *   or ordered to (compared on the decrypted text, ignoring spaces, punctuation and case);
- * - same payment account: both accounts are bound to the same WeChat person (unionid), the identity
- *   WeChat Pay charges.
+ * - same payment account: both accounts are bound to the same WeChat person (unionid), or both paid
+ *   as one payer in any provider's notification (WeChat Pay payer.openid, Alipay buyer_id /
+ *   buyer_open_id, Stripe card fingerprint or customer; stored as a keyed hash in payment_payers).
  */
 import { config } from "../config";
 import { getDb } from "../db/client";

@@ -29,6 +29,8 @@ export interface CouponTermsInput {
   minTotal?: number;
   merchantId?: string | null;
   serviceIds?: string[];
+  /** Who pays its discounts (default: the platform); a merchant only for its own merchant's coupons. */
+  fundedBy?: "platform" | "merchant";
 }
 
 /** A one-use coupon for `accountId` on `terms`, valid `validDays` from `now`. */
@@ -58,6 +60,7 @@ export function walletCouponRow(
     campaignId: a.campaignId ?? null,
     source: a.source,
     issueKey: a.issueKey ?? null,
+    fundedBy: terms.fundedBy ?? "platform",
     createdAt: now,
     updatedAt: now,
   };
@@ -119,12 +122,12 @@ export async function bestCoupon(env: Env, customerId: string, job: Job, now = D
   const db = getDb(env);
   const candidates = (await usableCoupons(db, customerId, job.merchantId, now))
     .filter((c) => couponRefusal(c, job, now) === null)
-    .map((c) => ({ id: c.id, code: c.code, discount: discountOf(c, job.subtotal), endsAt: c.endsAt }))
+    .map((c) => ({ id: c.id, code: c.code, discount: discountOf(c, job.subtotal), endsAt: c.endsAt, fundedBy: c.fundedBy }))
     .filter((c) => c.discount > 0);
   // The best first; one whose room ran out (a used-up promotion, a spent budget) gives way to the next.
   for (let best = bestOf(candidates); best; best = bestOf(candidates)) {
     if (await couponHasRoomNow(db, best.id, customerId, now, best.discount))
-      return { id: best.id, code: best.code, discount: best.discount };
+      return { id: best.id, code: best.code, discount: best.discount, fundedBy: best.fundedBy };
     candidates.splice(candidates.indexOf(best), 1);
   }
   return null;

@@ -396,7 +396,8 @@ export const orders = sqliteTable(
     refundCapPercent: integer("refund_cap_percent"),
     units: integer("units").notNull(),
     extras: text("extras", { mode: "json" }).$type<string[]>().notNull(),
-    lines: text("lines", { mode: "json" }).$type<{ code: string; label: string; amount: number }[]>().notNull(),
+    /** `fundedBy: "merchant"` marks a merchant-funded discount (off the merchant's share in the split, src/money/money-writes.ts). */
+    lines: text("lines", { mode: "json" }).$type<{ code: string; label: string; amount: number; fundedBy?: "merchant" }[]>().notNull(),
     total: integer("total").notNull(),
     currency: text("currency").notNull(),
     paymentPlan: text("payment_plan", { enum: ["full", "deposit", "after_service"] }).notNull(),
@@ -1136,6 +1137,10 @@ export const coupons = sqliteTable(
     campaignId: text("campaign_id"),
     /** How it came to be: a typed code, a campaign (by staff or by rule), staff, a ticket, a referral. */
     source: text("source", { enum: COUPON_SOURCES }).notNull().default("code"),
+    /** Who pays its discounts: the platform, or its merchant (taken off the merchant's share; its campaign's funding). */
+    fundedBy: text("funded_by", { enum: ["platform", "merchant"] })
+      .notNull()
+      .default("platform"),
     /** Makes issuing idempotent (e.g. `<campaign>:<account>`; a birthday adds the year); null: not keyed. */
     issueKey: text("issue_key"),
     createdAt: createdAt(),
@@ -1180,6 +1185,10 @@ export const campaigns = sqliteTable(
     spent: integer("spent").notNull().default(0),
     /** A `promotion`'s public coupon (its code). */
     couponId: text("coupon_id"),
+    /** Who pays its coupons' discounts: the platform, or the campaign's merchant (off its share in the split). */
+    fundedBy: text("funded_by", { enum: ["platform", "merchant"] })
+      .notNull()
+      .default("platform"),
     startsAt: integer("starts_at").notNull(),
     endsAt: integer("ends_at").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
@@ -2422,4 +2431,26 @@ export const demandForecasts = sqliteTable(
     computedAt: integer("computed_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.cellId, t.hourStart] }), index("demand_forecasts_city_hour_idx").on(t.cityId, t.hourStart)],
+);
+
+// ——— Growth (referral fraud guard): who paid ———
+
+/**
+ * Who paid a payment, as the provider's notification names the payer (WeChat Pay `payer.openid`,
+ * Alipay `buyer_id`/`buyer_open_id`, Stripe the card fingerprint or customer), stored only as a
+ * keyed hash of `provider:id` (the raw id is never kept nor logged). The referral fraud guard
+ * refuses a reward when the referrer and the new customer share one.
+ */
+export const paymentPayers = sqliteTable(
+  "payment_payers",
+  {
+    paymentId: text("payment_id")
+      .primaryKey()
+      .references(() => payments.id),
+    accountId: text("account_id").notNull(),
+    provider: text("provider", { enum: PAYMENT_PROVIDERS }).notNull(),
+    payerHash: text("payer_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("payment_payers_hash_idx").on(t.payerHash, t.accountId), index("payment_payers_account_idx").on(t.accountId)],
 );

@@ -11,6 +11,7 @@ import { candidateHistory, findOrder, type OrderRow } from "../db/repositories/o
 import { merchantRulesOfOrders, rosterEntry } from "../db/repositories/roster.repo";
 import { AppError } from "../errors";
 import { cellStub } from "../cells/cells.service";
+import { hasPriorityDispatch } from "../membership";
 import { acceptDeadlineMs, batchIntervalMs, recordDecision, WEEK_MS } from "./dispatch.service";
 
 /**
@@ -34,15 +35,16 @@ export async function batchFacts(env: Env, technicianIds: string[], customerIds:
 }
 
 /**
- * Puts a dispatching auto order in the batch of the cell that holds its interval. False when it
- * cannot wait there (no reserved technician, or the cell refused); the caller then offers it at once.
+ * Puts a dispatching auto order in the batch of the cell that holds its interval, as a priority job
+ * when the customer's membership level carries priority dispatch. False when it cannot wait there
+ * (no reserved technician, or the cell refused); the caller then offers it at once.
  */
 export async function enqueueForBatch(env: Env, order: OrderRow, skills: string[]): Promise<boolean> {
   if (!order.technicianId || !order.holdKey) return false;
-  const entry = await rosterEntry(getDb(env), order.technicianId);
+  const [entry, priority] = await Promise.all([rosterEntry(getDb(env), order.technicianId), hasPriorityDispatch(env, order.customerId)]);
   if (!entry) return false;
   const r = await cellStub(env, entry.homeCell).enqueueBatch(
-    { holdKey: order.holdKey, orderId: order.id, customerId: order.customerId, skills, exclude: order.triedTechnicians },
+    { holdKey: order.holdKey, orderId: order.id, customerId: order.customerId, skills, exclude: order.triedTechnicians, priority },
     batchIntervalMs(env),
   );
   return r.ok;

@@ -152,3 +152,20 @@ export function hungarian(cost: readonly (readonly number[])[]): Assignment {
   }
   return result(cost, matched);
 }
+
+/**
+ * Minimum-cost assignment with priority rows (jobs of customers whose membership level carries
+ * priority dispatch): the priority rows are matched first, as a minimum-cost assignment among
+ * themselves over every column, then the other rows over the columns left. A priority row thus
+ * gets the column it would get if the other rows were not there, even where giving it to another
+ * row would make the total cheaper. With no priority row this is exactly `hungarian(cost)`.
+ */
+export function priorityAssignment(cost: readonly (readonly number[])[], priority: readonly boolean[]): Assignment {
+  if (!priority.some(Boolean)) return hungarian(cost);
+  const rowsOf = (want: boolean) => cost.flatMap((_, i) => (Boolean(priority[i]) === want ? [i] : []));
+  const solve = (rows: number[], taken: ReadonlySet<number>): Pair[] =>
+    hungarian(rows.map((i) => cost[i]!.map((v, j) => (taken.has(j) ? Infinity : v)))).pairs.map((p) => ({ ...p, row: rows[p.row]! }));
+  const first = solve(rowsOf(true), new Set());
+  const pairs = [...first, ...solve(rowsOf(false), new Set(first.map((p) => p.col)))].sort((a, b) => a.row - b.row);
+  return { pairs, total: pairs.reduce((s, p) => s + p.cost, 0) };
+}

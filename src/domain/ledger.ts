@@ -4,6 +4,8 @@
  *
  *   payment         Dr provider_clearing:<provider>      Cr customer_funds
  *   split           Dr customer_funds (+ coupon_expense)  Cr platform_revenue, merchant_payable:<m>, technician_payable:<t>
+ *                   (+ Dr merchant_payable:<m> for a merchant-funded discount: the shares are of the undiscounted
+ *                   price and the merchant bears its promotion, so its net credit is its share less the discount)
  *   refund_request  Dr customer_funds (or the split's shares, after the split)   Cr refunds_payable
  *   refund          Dr refunds_payable                   Cr provider_clearing:<provider>
  *   refund_reversal the refund_request mirrored (the provider refused the refund)
@@ -142,16 +144,20 @@ export function paymentTx(o: OrderFacts, p: { id: string; provider: string; amou
 }
 
 /**
- * Recognises `funds` of customer money (plus `coupon` the platform pays) as earned: the platform's
- * commission, the merchant's and the technician's shares of the gross. The technician's share may be
- * withdrawn from `technicianAvailableAt`.
+ * Recognises `funds` of customer money (plus `coupon` the platform pays, plus `merchantFunded` the
+ * merchant pays) as earned: the platform's commission, the merchant's and the technician's shares of
+ * the gross. A merchant-funded discount is a debit of the merchant's payable in the same
+ * transaction (its own entry, so statements show it). The technician's share may be withdrawn from
+ * `technicianAvailableAt`.
  */
 export function splitTx(
   o: OrderFacts,
-  a: { ref: string; funds: number; coupon: number; shares: Shares; technicianAvailableAt: number; memo: string },
+  a: { ref: string; funds: number; coupon: number; merchantFunded?: number; shares: Shares; technicianAvailableAt: number; memo: string },
 ): TxDraft {
-  if (a.shares.platform + a.shares.merchant + a.shares.technician !== a.funds + a.coupon)
+  const merchantFunded = a.merchantFunded ?? 0;
+  if (a.shares.platform + a.shares.merchant + a.shares.technician !== a.funds + a.coupon + merchantFunded)
     throw new Error("shares do not add up to the gross");
+  if (merchantFunded < 0 || (merchantFunded > 0 && !o.merchantId)) throw new Error("only a merchant funds a discount");
   return finish({
     ...base(o),
     kind: "split",
@@ -163,6 +169,7 @@ export function splitTx(
       { account: account("coupon_expense"), amount: a.coupon },
       { account: account("platform_revenue"), amount: -a.shares.platform },
       ...(o.merchantId ? [{ account: account("merchant_payable", o.merchantId), amount: -a.shares.merchant }] : []),
+      ...(merchantFunded > 0 ? [{ account: account("merchant_payable", o.merchantId), amount: merchantFunded }] : []),
       ...(o.technicianId
         ? [{ account: account("technician_payable", o.technicianId), amount: -a.shares.technician, availableAt: a.technicianAvailableAt }]
         : []),

@@ -20,6 +20,8 @@ export interface PriceLine {
   code: string;
   label: { zh: string; en: string };
   amount: number;
+  /** A discount the merchant pays (a merchant-funded promotion's coupon): taken off the merchant's share in the split, not the platform's expense. */
+  fundedBy?: "merchant";
 }
 
 export interface PricingInput {

@@ -11,6 +11,7 @@ export {
   memberRefusal,
   memberReleaseStatements,
   earnPoints,
+  hasPriorityDispatch,
   runMembershipNightly,
   type MemberAsk,
   type MemberTerms,

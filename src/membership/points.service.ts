@@ -227,6 +227,16 @@ export async function runMembershipNightly(env: Env, now = Date.now()) {
   return { ...expiry, ...levels };
 }
 
+/**
+ * Whether the customer's level (as last recalculated) carries priority dispatch: their auto jobs
+ * are matched first in batch dispatch (src/dispatch/batch-dispatch.service.ts).
+ */
+export async function hasPriorityDispatch(env: Env, customerId: string): Promise<boolean> {
+  const [settings, level] = await Promise.all([membershipSettings(env), findLevel(getDb(env), customerId)]);
+  const benefits = settings.levels.find((l) => l.code === level?.level) ?? settings.levels[0]!;
+  return benefits.priorityDispatch;
+}
+
 /** The customer's membership as their profile shows it: level and its benefits, the next level, points and their history. */
 export async function myMembership(env: Env, accountId: string) {
   const db = getDb(env);

@@ -44,7 +44,7 @@ import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import type { TransitionEffects } from "../orders/order-flow.service";
 import { sharesOf } from "./commission.service";
-import { couponOf, factsOf, repricedOut, splitStatements } from "./money-writes";
+import { couponOf, factsOf, merchantFundedOf, repricedOut, splitStatements } from "./money-writes";
 import { settlementDelayMs } from "./providers";
 
 /** Statuses in which an order's collected money is split (the visit happened). */
@@ -66,12 +66,17 @@ export function collectedOf(payments: PaymentRow[], refunds: RefundRow[], cash: 
   return { collected, splittable: collected - returned, cash: cashTotal };
 }
 
-/** The coupon's part of `upTo` of the order's total collected (all of it once the total is in). */
-function couponPart(o: OrderRow, upTo: number): number {
-  const coupon = couponOf(o);
-  if (o.total <= 0 || upTo >= o.total) return coupon;
-  return Math.floor((coupon * Math.max(0, upTo)) / o.total);
+/** A discount's part of `upTo` of the order's total collected (all of it once the total is in). */
+function partOf(discount: number, o: OrderRow, upTo: number): number {
+  if (o.total <= 0 || upTo >= o.total) return discount;
+  return Math.floor((discount * Math.max(0, upTo)) / o.total);
 }
+
+/** The platform-paid coupon's part of `upTo` collected. */
+const couponPart = (o: OrderRow, upTo: number) => partOf(couponOf(o), o, upTo);
+
+/** The merchant-funded discount's part of `upTo` collected (taken off the merchant's share). */
+const merchantFundedPart = (o: OrderRow, upTo: number) => partOf(merchantFundedOf(o), o, upTo);
 
 async function moneyOf(db: Db, orderId: string) {
   const [payments, refunds, cash] = await Promise.all([
@@ -99,14 +104,15 @@ export async function completionSplit(env: Env, order: OrderRow): Promise<Transi
   const m = await moneyOf(db, order.id);
   const funds = m.splittable;
   const coupon = couponPart(order, m.collected);
-  const shares = await sharesOf(env, order, funds + coupon);
+  const merchantFunded = merchantFundedPart(order, m.collected);
+  const shares = await sharesOf(env, order, funds + coupon + merchantFunded);
   const due = order.total - m.collected;
   return {
     extra: (guard: Guard, now: number) => [
       ...splitStatements(
         db,
         order,
-        { funds, coupon, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` },
+        { funds, coupon, merchantFunded, shares, technicianAvailableAt: now + settlementDelayMs(env), memo: `order ${order.id} completed` },
         now,
         allOf(guard, splitCountIs(order.id, 0)),
       ),
@@ -151,13 +157,19 @@ export async function splitCollected(env: Env, orderId: string): Promise<void> {
       splits.reduce((s, t) => s + t.entries.filter((e) => e.account === account).reduce((a, e) => a + e.amount, 0), 0);
     const funds = m.splittable - sumOf("customer_funds");
     const coupon = couponPart(order, m.collected) - sumOf("coupon_expense");
+    // What earlier splits took off the merchant for its promotion: their debits of its payable.
+    const fundedBefore = splits.reduce(
+      (s, t) => s + t.entries.filter((e) => e.account.startsWith("merchant_payable:") && e.amount > 0).reduce((a, e) => a + e.amount, 0),
+      0,
+    );
+    const merchantFunded = Math.max(0, merchantFundedPart(order, m.collected) - fundedBefore);
     const now = Date.now();
     const settle = dueSettledStatements(db, orderId, now);
     if (funds <= 0 || funds + coupon <= 0) {
       await runBatch(db, settle);
       return;
     }
-    const shares = await sharesOf(env, order, funds + coupon);
+    const shares = await sharesOf(env, order, funds + coupon + merchantFunded);
     // The first split of the order is named by the order (as at completion), later ones by their number.
     const ref = splits.length === 0 ? order.id : `${order.id}:${splits.length + 1}`;
     await runBatch(db, [
@@ -168,6 +180,7 @@ export async function splitCollected(env: Env, orderId: string): Promise<void> {
           ref,
           funds,
           coupon,
+          merchantFunded,
           shares,
           technicianAvailableAt: now + settlementDelayMs(env),
           memo: `order ${order.id}: collected after completion`,

@@ -111,18 +111,23 @@ export function refundStatements(db: Db, o: OrderRow, p: PaymentRow, r: NewRefun
   return stmts;
 }
 
-/** The discount the platform pays (negative quote lines, e.g. a coupon). */
-export const couponOf = (o: OrderRow) => -o.lines.filter((l) => l.amount < 0).reduce((s, l) => s + l.amount, 0);
+/** The discount the platform pays (negative quote lines, e.g. a coupon, but not a merchant-funded one). */
+export const couponOf = (o: OrderRow) =>
+  -o.lines.filter((l) => l.amount < 0 && l.fundedBy !== "merchant").reduce((s, l) => s + l.amount, 0);
+
+/** The discount the merchant pays (a merchant-funded promotion's coupon line): taken off the merchant's share. */
+export const merchantFundedOf = (o: OrderRow) =>
+  -o.lines.filter((l) => l.amount < 0 && l.fundedBy === "merchant").reduce((s, l) => s + l.amount, 0);
 
 /** An order's split of `funds` (and `coupon`), named `ref` (default: the order; later splits of it are numbered). */
 export function splitStatements(
   db: Db,
   o: OrderRow,
-  a: { ref?: string; funds: number; coupon: number; shares: Shares; technicianAvailableAt: number; memo: string },
+  a: { ref?: string; funds: number; coupon: number; merchantFunded?: number; shares: Shares; technicianAvailableAt: number; memo: string },
   now: number,
   guard: Guard,
 ): D1PreparedStatement[] {
-  if (a.funds + a.coupon === 0) return [];
+  if (a.funds + a.coupon + (a.merchantFunded ?? 0) === 0) return [];
   return ledgerStatements(db, splitTx(factsOf(o), { ...a, ref: a.ref ?? o.id }), now, guard);
 }
 

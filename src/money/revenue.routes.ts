@@ -103,6 +103,10 @@ export const revenue = createRoute({
             merchantShare: MoneySchema,
             technicianShare: MoneySchema,
             couponExpense: MoneySchema,
+            merchantFunded: MoneySchema.openapi({
+              description:
+                "Merchant-funded promotions' discounts, already taken off merchantShare (platform-funded ones are couponExpense)",
+            }),
           }),
         ),
       }),

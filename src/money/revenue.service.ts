@@ -90,7 +90,10 @@ export async function revenue(
   }
   const rows = await splitRows(getDb(env), { from, to, merchantId: scopeOf(auth) });
   const day = new Intl.DateTimeFormat("en-CA", { timeZone: q.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
-  const groups = new Map<string, { gross: number; platform: number; merchant: number; technician: number; coupon: number }>();
+  const groups = new Map<
+    string,
+    { gross: number; platform: number; merchant: number; technician: number; coupon: number; funded: number }
+  >();
   for (const r of rows) {
     const key =
       q.groupBy === "merchant"
@@ -98,12 +101,15 @@ export async function revenue(
         : q.groupBy === "service"
           ? (r.serviceId ?? "none")
           : day.format(new Date(r.createdAt));
-    const g = groups.get(key) ?? { gross: 0, platform: 0, merchant: 0, technician: 0, coupon: 0 };
+    const g = groups.get(key) ?? { gross: 0, platform: 0, merchant: 0, technician: 0, coupon: 0, funded: 0 };
     const kind = accountFromCode(r.account).kind;
     // Credits to a share are earnings (negative entries); debits of a refund take them back.
     if (kind === "platform_revenue") g.platform -= r.amount;
-    else if (kind === "merchant_payable") g.merchant -= r.amount;
-    else if (kind === "technician_payable") g.technician -= r.amount;
+    else if (kind === "merchant_payable") {
+      g.merchant -= r.amount;
+      // A split's debit of the merchant's payable is its merchant-funded promotion.
+      if (r.kind === "split" && r.amount > 0) g.funded += r.amount;
+    } else if (kind === "technician_payable") g.technician -= r.amount;
     else if (kind === "coupon_expense") g.coupon += r.amount;
     groups.set(key, g);
   }
@@ -113,11 +119,12 @@ export async function revenue(
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([key, g]) => ({
         key,
-        gross: money(g.platform + g.merchant + g.technician),
+        gross: money(g.platform + g.merchant + g.technician + g.funded),
         platformRevenue: money(g.platform),
         merchantShare: money(g.merchant),
         technicianShare: money(g.technician),
         couponExpense: money(g.coupon),
+        merchantFunded: money(g.funded),
       })),
   };
 }

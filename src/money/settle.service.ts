@@ -13,6 +13,7 @@ import {
   eventRow,
   findPayment,
   paymentDisposed,
+  paymentPayerRow,
   paymentsOfOrder,
   refundsOfOrder,
   type PaymentRow,
@@ -21,6 +22,7 @@ import {
 } from "../db/repositories/payments.repo";
 import { outboxRow, paymentDisposedBy, runBatch, type Guard } from "../db/repositories/statements";
 import { AppError } from "../errors";
+import { Pii } from "../lib/pii";
 import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
 import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../orders/order-flow.service";
@@ -33,6 +35,8 @@ export interface PaidFacts {
   paymentId: string;
   providerTxnId: string;
   event: ProviderEventRow;
+  /** The payer as the provider's notification names it (see `payerOf`), when it names one. Only its keyed hash is stored. */
+  payer?: string | null;
 }
 
 /**
@@ -46,9 +50,13 @@ export async function applyPaymentSuccess(env: Env, f: PaidFacts): Promise<boole
   const now = Date.now();
   let fresh = true;
   try {
+    const payerHash = f.payer ? await (await Pii.fromEnv(env)).lookupHash(`payer:${payment.provider}:${f.payer}`) : null;
     await runBatch(db, [
       eventRow(db, f.event),
       ...paymentSuccessStatements(db, order, payment, { eventId: f.event.eventId, providerTxnId: f.providerTxnId }, now),
+      ...(payerHash
+        ? [paymentPayerRow(db, { paymentId: payment.id, accountId: payment.customerId, provider: payment.provider, payerHash }, now)]
+        : []),
     ]);
   } catch (err) {
     if (!isDuplicate(err)) throw err;

@@ -66,9 +66,46 @@ async function ourPayment(env: Env, provider: PaymentProvider, paymentId: unknow
   return p && p.provider === provider ? p : null;
 }
 
-async function paid(env: Env, p: PaymentRow, event: ProviderEventRow, providerTxnId: string): Promise<WebhookOutcome> {
-  const fresh = await applyPaymentSuccess(env, { paymentId: p.id, providerTxnId, event });
+async function paid(
+  env: Env,
+  p: PaymentRow,
+  event: ProviderEventRow,
+  providerTxnId: string,
+  payer: string | null,
+): Promise<WebhookOutcome> {
+  const fresh = await applyPaymentSuccess(env, { paymentId: p.id, providerTxnId, event, payer });
   return { ok: true, duplicate: !fresh };
+}
+
+// ——— Who paid (the referral fraud guard compares payers; only a keyed hash is stored) ———
+
+const payerId = (v: unknown): string | null => (typeof v === "string" && v.length > 0 && v.length <= 128 ? v : null);
+
+/** WeChat Pay: the decrypted transaction's `payer.openid` (one person within our appid). */
+export function wechatPayer(r: Record<string, unknown>): string | null {
+  const payer = typeof r.payer === "object" && r.payer !== null ? (r.payer as Record<string, unknown>) : {};
+  return payerId(payer.openid);
+}
+
+/** Alipay: `buyer_id` (the buyer's 2088… user id), or `buyer_open_id` for apps that get open ids instead. */
+export function alipayPayer(f: Record<string, string | undefined>): string | null {
+  const id = payerId(f.buyer_id) ?? payerId(f.buyer_open_id);
+  return id && (id === f.buyer_open_id ? `open:${id}` : `user:${id}`);
+}
+
+/**
+ * Stripe (and the sandbox, which speaks Stripe): the card's `fingerprint` (the same card in any
+ * customer) when the PaymentIntent carries its charges, else the PaymentIntent's `customer`.
+ */
+export function stripePayer(o: Record<string, unknown>): string | null {
+  const charges = typeof o.charges === "object" && o.charges !== null ? (o.charges as { data?: unknown }).data : undefined;
+  for (const c of Array.isArray(charges) ? charges : []) {
+    const details = (c as { payment_method_details?: { card?: { fingerprint?: unknown } } }).payment_method_details;
+    const fingerprint = payerId(details?.card?.fingerprint);
+    if (fingerprint) return `card:${fingerprint}`;
+  }
+  const customer = payerId(o.customer);
+  return customer && `customer:${customer}`;
 }
 
 /** A refund notice: ours by id (its amount must agree), or one made at the provider. */
@@ -146,7 +183,7 @@ async function applyStripeEvent(env: Env, provider: "stripe" | "sandbox", e: Str
     }
     const event = eventOf(provider, e.id, e.type, summary, { paymentId: p.id });
     if (e.type !== "payment_intent.succeeded") return failed(env, p, event);
-    return paid(env, p, event, typeof o.latest_charge === "string" ? o.latest_charge : String(o.id));
+    return paid(env, p, event, typeof o.latest_charge === "string" ? o.latest_charge : String(o.id), stripePayer(o));
   }
   if (o.object === "refund") {
     const p = await ourPayment(env, provider, metadata.paymentId ?? (await paymentByIntent(env, o.payment_intent)));
@@ -223,7 +260,7 @@ export async function receiveWechat(
   if (isTransaction) {
     if (r.appid !== config(env).WECHATPAY_APPID) return securityEvent("wechatpay", "appid disagrees", { eventId: n.id });
     if (n.event_type !== "TRANSACTION.SUCCESS" || r.trade_state !== "SUCCESS") return recordOnly(env, event);
-    return paid(env, p, event, String(r.transaction_id ?? ""));
+    return paid(env, p, event, String(r.transaction_id ?? ""), wechatPayer(r));
   }
   if (typeof amount.refund !== "number" || !Number.isSafeInteger(amount.refund))
     return securityEvent("wechatpay", "refund amount missing", { eventId: n.id });
@@ -316,5 +353,5 @@ export async function receiveAlipay(env: Env, rawBody: string): Promise<WebhookO
     });
   }
   if (f.trade_status !== "TRADE_SUCCESS" && f.trade_status !== "TRADE_FINISHED") return recordOnly(env, event);
-  return paid(env, p, event, f.trade_no ?? "");
+  return paid(env, p, event, f.trade_no ?? "", alipayPayer(f));
 }

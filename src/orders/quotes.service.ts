@@ -102,6 +102,7 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
       code: `coupon:${coupon.code}`,
       label: { zh: `优惠券 ${coupon.code}`, en: `Coupon ${coupon.code}` },
       amount: -coupon.discount,
+      ...(coupon.fundedBy === "merchant" ? { fundedBy: "merchant" as const } : {}),
     });
   }
   const member = await memberQuote(env, customerId, input, { serviceId: service.id, merchantId: service.merchantId, lines });
@@ -151,7 +152,7 @@ export function orderTermsOf(quote: QuotePayload) {
     endAt: quote.end,
     units: quote.units,
     extras: quote.extras,
-    lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount })),
+    lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount, ...(l.fundedBy ? { fundedBy: l.fundedBy } : {}) })),
     total: quote.total,
     currency: quote.currency,
   };

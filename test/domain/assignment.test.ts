@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { greedyAssignment, hungarian, strategyOf, type Assignment } from "../../src/domain/assignment";
+import { greedyAssignment, hungarian, priorityAssignment, strategyOf, type Assignment } from "../../src/domain/assignment";
 
 /** The best assignment by exhaustive search: most pairs first, then the least total. */
 function bruteForce(cost: number[][]): { count: number; total: number } {
@@ -187,5 +187,59 @@ describe("strategyOf", () => {
     expect(strategyOf("")).toBe("greedy");
     expect(strategyOf(undefined)).toBe("greedy");
     expect(strategyOf("optimal")).toBe("greedy");
+  });
+});
+
+describe("priority rows (priority dispatch)", () => {
+  it("gives the contested column to the priority row even when the other way round is cheaper in total", () => {
+    // Both jobs want technician 0; row 1 loses less by moving, so the plain optimum sends row 0 away.
+    const cost = [
+      [0.1, 0.9],
+      [0.2, 0.3],
+    ];
+    expect(hungarian(cost).pairs.map((p) => p.col)).toEqual([0, 1]);
+    expect(priorityAssignment(cost, [false, true]).pairs.map((p) => [p.row, p.col])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+  });
+
+  it("without priority rows is exactly the plain optimum (property)", () => {
+    fc.assert(
+      fc.property(matrix(true), (cost) => {
+        expect(
+          priorityAssignment(
+            cost,
+            cost.map(() => false),
+          ),
+        ).toEqual(hungarian(cost));
+      }),
+    );
+  });
+
+  it("is a valid assignment whose priority rows fare as well as if they were alone (property)", () => {
+    fc.assert(
+      fc.property(
+        matrix(true).chain((cost) =>
+          fc.tuple(fc.constant(cost), fc.array(fc.boolean(), { minLength: cost.length, maxLength: cost.length })),
+        ),
+        ([cost, priority]) => {
+          const a = priorityAssignment(cost, priority);
+          expectValid(cost, a);
+          const alone = bruteForce(cost.map((row, i) => (priority[i] ? row : row.map(() => Infinity))));
+          const mine = a.pairs.filter((p) => priority[p.row]);
+          expect(mine).toHaveLength(alone.count);
+          expect(mine.reduce((s, p) => s + p.cost, 0)).toBeCloseTo(alone.total, 6);
+          // the other rows get the optimum of the columns left
+          const taken = new Set(mine.map((p) => p.col));
+          const rest = bruteForce(
+            cost.map((row, i) => (priority[i] ? row.map(() => Infinity) : row.map((v, j) => (taken.has(j) ? Infinity : v)))),
+          );
+          const theirs = a.pairs.filter((p) => !priority[p.row]);
+          expect(theirs).toHaveLength(rest.count);
+          expect(theirs.reduce((s, p) => s + p.cost, 0)).toBeCloseTo(rest.total, 6);
+        },
+      ),
+    );
   });
 });

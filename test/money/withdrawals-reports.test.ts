@@ -173,6 +173,7 @@ describe("operator reports and the ledger", () => {
         merchantShare: { amount: 2880, currency: "CNY" },
         technicianShare: { amount: 6720, currency: "CNY" },
         couponExpense: { amount: 0, currency: "CNY" },
+        merchantFunded: { amount: 0, currency: "CNY" },
       },
     ]);
     const byService = await call("GET", `/v1/admin/reports/revenue?from=${from}&to=${to}&groupBy=service`, { token: m.w.admin.token });

@@ -115,9 +115,15 @@ export function cellDeadline(cell: CellRef, orderId: string): Promise<(DeadlineT
 export function batchState(cell: CellRef): Promise<{ waiting: BatchJob[]; decided: number; dueAt: number | null }> {
   return runInDurableObject(stubOf(cell), (_i: CellDO, state) => {
     const rows = state.storage.sql
-      .exec<{ hold_key: string; order_id: string; customer_id: string; skills: string; exclude: string; decision: string | null }>(
-        "SELECT * FROM batch_queue ORDER BY enqueued_at, hold_key",
-      )
+      .exec<{
+        hold_key: string;
+        order_id: string;
+        customer_id: string;
+        skills: string;
+        exclude: string;
+        decision: string | null;
+        priority: number;
+      }>("SELECT * FROM batch_queue ORDER BY priority DESC, enqueued_at, hold_key")
       .toArray();
     const due = state.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM timers WHERE key = 'batch'").toArray()[0];
     return {
@@ -129,6 +135,7 @@ export function batchState(cell: CellRef): Promise<{ waiting: BatchJob[]; decide
           customerId: r.customer_id,
           skills: JSON.parse(r.skills) as string[],
           exclude: JSON.parse(r.exclude) as string[],
+          ...(r.priority ? { priority: true } : {}),
         })),
       decided: rows.filter((r) => r.decision !== null).length,
       dueAt: due?.due_at ?? null,

@@ -321,14 +321,18 @@ export async function shareADevice(db: Db, a: string, b: string): Promise<boolea
   return row !== null;
 }
 
-/** Whether the two accounts pay with one WeChat person (a unionid bound to both). */
+/** Whether the two accounts pay with one payment account: one WeChat person (a unionid bound to both), or one payer fingerprint in any provider's notifications. */
 export async function shareAPayer(db: Db, a: string, b: string): Promise<boolean> {
   const row = await db.$client
     .prepare(
       `SELECT 1 AS x FROM wechat_bindings w1 JOIN wechat_bindings w2 ON w1.unionid = w2.unionid
-       WHERE w1.account_id = ? AND w2.account_id = ? AND w1.unionid IS NOT NULL LIMIT 1`,
+       WHERE w1.account_id = ? AND w2.account_id = ? AND w1.unionid IS NOT NULL
+       UNION ALL
+       SELECT 1 AS x FROM payment_payers p1 JOIN payment_payers p2 ON p1.payer_hash = p2.payer_hash
+       WHERE p1.account_id = ? AND p2.account_id = ?
+       LIMIT 1`,
     )
-    .bind(a, b)
+    .bind(a, b, a, b)
     .first();
   return row !== null;
 }

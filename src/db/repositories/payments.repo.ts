@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { payments, providerEvents, refunds } from "../schema";
+import { paymentPayers, payments, providerEvents, refunds } from "../schema";
 import type { RefundStatus } from "../../domain/money";
 import { insertRow, updateRows, type Guard } from "./statements";
 
@@ -63,6 +63,15 @@ export function paymentSucceeded(db: Db, p: { id: string; providerTxnId: string;
     { status: "succeeded", providerTxnId: p.providerTxnId, successEventId: p.eventId, succeededAt: now, updatedAt: now },
     { sql: "id = ? AND status <> 'succeeded'", params: [p.id] },
   );
+}
+
+/** Who paid a payment (a keyed hash), recorded once with its success; later deliveries change nothing. */
+export function paymentPayerRow(
+  db: Db,
+  r: { paymentId: string; accountId: string; provider: PaymentRow["provider"]; payerHash: string },
+  now: number,
+) {
+  return insertRow(db, paymentPayers, { ...r, createdAt: now }, undefined, true);
 }
 
 /** Decides what a paid payment's money does, once: only while undecided. */
