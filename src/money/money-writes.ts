@@ -70,6 +70,7 @@ export function refundRowOf(o: OrderRow, p: PaymentRow, r: NewRefund, now: numbe
   return {
     id: r.id,
     orderId: o.id,
+    packageId: null,
     paymentId: p.id,
     customerId: o.customerId,
     merchantId: o.merchantId,
@@ -111,8 +112,12 @@ export function refundStatements(db: Db, o: OrderRow, p: PaymentRow, r: NewRefun
   return stmts;
 }
 
-/** The discount the platform pays (negative quote lines, e.g. a coupon). */
-export const couponOf = (o: OrderRow) => -o.lines.filter((l) => l.amount < 0).reduce((s, l) => s + l.amount, 0);
+/**
+ * The discount the platform pays (negative quote lines, e.g. a coupon). A package's line is not a
+ * discount: the package pays that part with its customer's prepaid money (the draw).
+ */
+export const couponOf = (o: OrderRow) =>
+  -o.lines.filter((l) => l.amount < 0 && !l.code.startsWith("package:")).reduce((s, l) => s + l.amount, 0);
 
 /** An order's split of `funds` (and `coupon`), named `ref` (default: the order; later splits of it are numbered). */
 export function splitStatements(
