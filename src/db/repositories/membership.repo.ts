@@ -190,14 +190,14 @@ export function expireMarker(p: CustomerPackageRow): string {
 }
 
 export function expirePackageStatements(db: Db, p: CustomerPackageRow, tx: TxDraft | null, now: number): D1PreparedStatement[] {
-  const marker = expireMarker(p);
   // The history line is written first, only from the state as read; what follows needs that very line.
-  const guard: Guard = { sql: "EXISTS (SELECT 1 FROM package_entries WHERE id = ? AND created_at = ?)", params: [marker, now] };
+  const entryId = newId("pke", now);
+  const guard: Guard = { sql: "EXISTS (SELECT 1 FROM package_entries WHERE id = ?)", params: [entryId] };
   return [
     insertRow(
       db,
       packageEntries,
-      { id: marker, packageId: p.id, kind: "expire", orderId: null, units: p.unitsLeft, amount: p.deferredLeft, createdAt: now },
+      { id: entryId, packageId: p.id, kind: "expire", orderId: null, units: p.unitsLeft, amount: p.deferredLeft, createdAt: now },
       {
         sql: "EXISTS (SELECT 1 FROM customer_packages WHERE id = ? AND status = ? AND units_left = ? AND deferred_left = ? AND updated_at = ?)",
         params: [p.id, p.status, p.unitsLeft, p.deferredLeft, p.updatedAt],
