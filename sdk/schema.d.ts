@@ -6883,6 +6883,8 @@ export interface components {
             count: number | null;
             units: number;
             preferredTechnicianId: string | null;
+            /** @description The package each visit draws from while it has visits */
+            packageId: string | null;
             contact: {
                 name: string | null;
             } | null;
@@ -18089,6 +18091,8 @@ export interface operations {
                     count?: number | null;
                     units?: number;
                     preferredTechnicianId?: string | null;
+                    /** @description The customer's active package (次卡) of the service: each visit draws one when booked; once it has none left, visits are paid per visit and the customer is told */
+                    packageId?: string | null;
                     /** @description A second contact (e.g. the family member) who gets the series' notices too */
                     contact?: {
                         name: string;

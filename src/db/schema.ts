@@ -2114,6 +2114,8 @@ export const series = sqliteTable(
     count: integer("count"),
     units: integer("units").notNull(),
     preferredTechnicianId: text("preferred_technician_id"),
+    /** The customer's package (次卡) each visit draws from while it has visits; then the visits are paid per visit. */
+    packageId: text("package_id"),
     /** The second contact (e.g. the family member) who gets the series' notices too: their account. */
     contactAccountId: text("contact_account_id"),
     contactName: text("contact_name"),
