@@ -364,3 +364,46 @@ describe("a series paid from a package", () => {
     await expectBalanced(pkg.id);
   });
 });
+
+describe("growth report lines", () => {
+  it("reports packages sold, recognised, breakage and the deferred balance of a merchant as computed by hand", async () => {
+    const m2 = await merchantWorld();
+    const c = await newCustomer(m2.w.center);
+    const buy = async (units: number, price: number) => {
+      const plan = await call("POST", "/v1/admin/package-plans", {
+        token: m2.merchantAdmin.token,
+        body: { serviceId: m2.w.serviceId, kind: "visits", units, price, validDays: 30, nameZh: "次卡", nameEn: "Card" },
+      });
+      return (await call("POST", "/v1/me/packages", { token: c.session.token, body: { planId: plan.body.id } })).body as { id: string };
+    };
+    const a = await buy(3, 30_000);
+    expect(
+      (await call("POST", `/v1/admin/packages/${a.id}/payment`, { token: op.token, body: { provider: "cash", reference: "R" } })).status,
+    ).toBe(200);
+    const b = await buy(2, 20_000);
+    const payment = (await payPackage(c, b.id, { provider: "wechatpay" })).body;
+    const paid = await wechatNotification(wechatTransaction(payment));
+    expect((await postWebhook("wechatpay", paid.body, paid.headers)).status).toBe(204);
+    expect((await book(c, await quote(m2.w, c, at(m2.w, 2, "11:00"), { packageId: a.id }))).status).toBe(201);
+    await env.DB.prepare("UPDATE customer_packages SET valid_until = ? WHERE id = ?")
+      .bind(Date.now() - 1, b.id)
+      .run();
+    await runMembershipNightly(env);
+
+    const res = await call("GET", "/v1/admin/reports/customer-growth", { token: m2.merchantAdmin.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.totals).toMatchObject({
+      "revenue.packages_sold": 50_000,
+      "revenue.packages_recognised": 10_000,
+      "revenue.packages_breakage": 20_000,
+      "revenue.packages_deferred": 20_000,
+      "cost.member_discounts": 0,
+      "cost.points_redeemed": 0,
+    });
+    expect(res.body.lines).toContainEqual({
+      key: "revenue.packages_breakage",
+      kind: "revenue",
+      label: { zh: "套餐过期收入", en: "Package breakage" },
+    });
+  });
+});
