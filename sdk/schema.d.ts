@@ -2009,6 +2009,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/packages/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay my pending package (次卡/套餐) through a provider (Idempotency-Key required)
+         * @description The package's whole price, through the same providers, verified webhooks and reconciliation as an order's payment. The provider's notification activates the package once (its money deferred, earned per visit drawn); a second payment of a package paid already is refunded in full. `stage` is ignored (always `full`). 409 PACKAGE_NOT_PENDING once the package is paid, 409 PROVIDER_NOT_CONFIGURED, 400 VALIDATION_FAILED for a channel the provider does not have, 503 PROVIDER_UNAVAILABLE, 502 PROVIDER_REFUSED (nothing recorded).
+         */
+        post: operations["payMyPackage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orders/{id}/complaints": {
         parameters: {
             query?: never;
@@ -7036,7 +7056,10 @@ export interface components {
         Payment: {
             /** @description out_trade_no (WeChat Pay, Alipay) or PaymentIntent metadata.paymentId (Stripe) */
             id: string;
-            orderId: string;
+            /** @description The order paid for; null for a package's payment */
+            orderId: string | null;
+            /** @description The customer's package paid for (次卡/套餐); null for an order's payment */
+            packageId: string | null;
             /** @enum {string} */
             provider: "wechatpay" | "alipay" | "stripe" | "sandbox";
             channel: string;
@@ -7059,12 +7082,15 @@ export interface components {
         Refund: {
             /** @description out_refund_no at the provider */
             id: string;
-            orderId: string;
+            /** @description The order whose money goes back; null for a package's refund */
+            orderId: string | null;
+            /** @description The customer's package refunded; null for an order's refund */
+            packageId: string | null;
             paymentId: string;
             /** @enum {string} */
             provider: "wechatpay" | "alipay" | "stripe" | "sandbox";
             /** @enum {string} */
-            kind: "cancellation" | "complaint" | "operator" | "late_payment" | "duplicate" | "provider" | "reschedule";
+            kind: "cancellation" | "complaint" | "operator" | "late_payment" | "duplicate" | "provider" | "reschedule" | "package";
             amount: components["schemas"]["Money"];
             /** @enum {string} */
             status: "pending_approval" | "processing" | "succeeded" | "failed" | "rejected";
@@ -7120,6 +7146,8 @@ export interface components {
             count: number | null;
             units: number;
             preferredTechnicianId: string | null;
+            /** @description The package each visit draws from while it has visits */
+            packageId: string | null;
             contact: {
                 name: string | null;
             } | null;
@@ -7252,7 +7280,7 @@ export interface components {
         LedgerTransaction: {
             id: string;
             /** @enum {string} */
-            kind: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection" | "waiver" | "penalty" | "credit_reward" | "credit_penalty" | "credit_reversal" | "package_sale" | "package_draw" | "package_return" | "package_refund";
+            kind: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection" | "waiver" | "penalty" | "credit_reward" | "credit_penalty" | "credit_reversal" | "package_sale" | "package_draw" | "package_return" | "package_refund" | "package_breakage";
             ref: string;
             orderId: string | null;
             merchantId: string | null;
@@ -18651,6 +18679,8 @@ export interface operations {
                     count?: number | null;
                     units?: number;
                     preferredTechnicianId?: string | null;
+                    /** @description The customer's active package (次卡) of the service: each visit draws one when booked; once it has none left, visits are paid per visit and the customer is told */
+                    packageId?: string | null;
                     /** @description A second contact (e.g. the family member) who gets the series' notices too */
                     contact?: {
                         name: string;
@@ -19576,6 +19606,143 @@ export interface operations {
         };
     };
     createPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required. A bare or quoted string, 1–255 visible characters */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; pay with clientParams */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Cannot be processed: an Idempotency-Key reused with a different body, or a value this service does not take (PHONE_COUNTRY_NOT_SUPPORTED, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service (a payment provider) refused the request (PROVIDER_REFUSED) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service (a payment or SMS provider) did not answer. PROVIDER_UNAVAILABLE: nothing was recorded, try again (see Retry-After); PAYOUT_DELAYED / REFUND_DELAYED: the decision is recorded and the money is sent automatically once the provider answers */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    payMyPackage: {
         parameters: {
             query?: never;
             header?: {
@@ -21830,7 +21997,7 @@ export interface operations {
             query?: {
                 orderId?: string;
                 account?: string;
-                kind?: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection" | "waiver" | "penalty" | "credit_reward" | "credit_penalty" | "credit_reversal" | "package_sale" | "package_draw" | "package_return" | "package_refund";
+                kind?: "payment" | "refund_request" | "refund" | "refund_reversal" | "split" | "payout_request" | "payout_reversal" | "withdrawal" | "cash_collection" | "waiver" | "penalty" | "credit_reward" | "credit_penalty" | "credit_reversal" | "package_sale" | "package_draw" | "package_return" | "package_refund" | "package_breakage";
                 from?: string;
                 to?: string;
                 /** @description Page size (1–100) */

@@ -735,9 +735,9 @@ export const payments = sqliteTable(
   "payments",
   {
     id: text("id").primaryKey(),
-    orderId: text("order_id")
-      .notNull()
-      .references(() => orders.id),
+    /** What is paid for: an order, or a customer's package (exactly one of the two; CHECK). */
+    orderId: text("order_id").references(() => orders.id),
+    packageId: text("package_id"),
     customerId: text("customer_id").notNull(),
     merchantId: text("merchant_id"),
     provider: text("provider", { enum: PAYMENT_PROVIDERS }).notNull(),
@@ -770,6 +770,8 @@ export const payments = sqliteTable(
     index("payments_order_idx").on(t.orderId, t.createdAt),
     index("payments_status_idx").on(t.status, t.createdAt),
     index("payments_disposition_idx").on(t.status, t.disposition),
+    index("payments_package_idx").on(t.packageId, t.createdAt),
+    check("payments_subject_ck", sql`(${t.orderId} IS NULL) <> (${t.packageId} IS NULL)`),
   ],
 );
 
@@ -794,9 +796,9 @@ export const refunds = sqliteTable(
   "refunds",
   {
     id: text("id").primaryKey(),
-    orderId: text("order_id")
-      .notNull()
-      .references(() => orders.id),
+    /** What the refund gives back money of: an order, or a customer's package (as its payment). */
+    orderId: text("order_id").references(() => orders.id),
+    packageId: text("package_id"),
     paymentId: text("payment_id")
       .notNull()
       .references(() => payments.id),
@@ -825,6 +827,8 @@ export const refunds = sqliteTable(
     index("refunds_order_idx").on(t.orderId, t.createdAt),
     index("refunds_status_idx").on(t.status, t.createdAt),
     index("refunds_merchant_idx").on(t.merchantId, t.id),
+    index("refunds_package_idx").on(t.packageId, t.createdAt),
+    check("refunds_subject_ck", sql`(${t.orderId} IS NULL) <> (${t.packageId} IS NULL)`),
   ],
 );
 
@@ -2119,6 +2123,8 @@ export const series = sqliteTable(
     count: integer("count"),
     units: integer("units").notNull(),
     preferredTechnicianId: text("preferred_technician_id"),
+    /** The customer's package (次卡) each visit draws from while it has visits; then the visits are paid per visit. */
+    packageId: text("package_id"),
     /** The second contact (e.g. the family member) who gets the series' notices too: their account. */
     contactAccountId: text("contact_account_id"),
     contactName: text("contact_name"),
@@ -2220,7 +2226,8 @@ export const customerPackages = sqliteTable(
     currency: text("currency").notNull(),
     deferredLeft: integer("deferred_left").notNull().default(0),
     refundPercent: integer("refund_percent").notNull(),
-    status: text("status", { enum: ["pending_payment", "active", "refunded"] }).notNull(),
+    /** `expired`: its days ran out; the nightly job earned what it left unused (breakage). */
+    status: text("status", { enum: ["pending_payment", "active", "refunded", "expired"] }).notNull(),
     /** Counted from payment. */
     validUntil: integer("valid_until"),
     validDays: integer("valid_days").notNull(),
@@ -2237,7 +2244,7 @@ export const customerPackages = sqliteTable(
   ],
 );
 
-/** A package's history: purchase, each draw by an order (given back when the order is cancelled), refund. */
+/** A package's history: purchase, each draw by an order (given back when the order is cancelled), refund, expiry. */
 export const packageEntries = sqliteTable(
   "package_entries",
   {
@@ -2245,7 +2252,7 @@ export const packageEntries = sqliteTable(
     packageId: text("package_id")
       .notNull()
       .references(() => customerPackages.id),
-    kind: text("kind", { enum: ["purchase", "draw", "refund"] }).notNull(),
+    kind: text("kind", { enum: ["purchase", "draw", "refund", "expire"] }).notNull(),
     orderId: text("order_id"),
     /** Visits or 分 of credit taken (positive for a draw). */
     units: integer("units").notNull(),

@@ -26,10 +26,15 @@
  *   credit_reversal the reward or penalty mirrored (an appeal against it was granted)
  *   package_sale    Dr provider_clearing:<provider>      Cr deferred_revenue:<package>, package_revenue (the rounding
  *                                                        remainder of a visits package, earned at once)
- *   package_draw    Dr deferred_revenue:<package>        Cr package_revenue   (a visit or credit an order drew, earned)
+ *   package_draw    Dr deferred_revenue:<package>        Cr customer_funds    (a visit or credit an order drew: the
+ *                                                        order's money, split at completion like a payment's)
  *   package_return  the package_draw mirrored (the order was cancelled; written in SQL by packages.repo)
- *   package_refund  Dr deferred_revenue:<package> (all of what is left)   Cr provider_clearing:<provider> (the refund),
- *                                                        package_revenue (what the refund policy keeps)
+ *   package_refund  Dr deferred_revenue:<package> (all of what is left)   Cr provider_clearing:<provider> (the refund,
+ *                                                        paid at the counter), package_revenue (what the refund policy keeps);
+ *                                                        a package paid through a provider sets its refund aside with a
+ *                                                        refund_request (Dr deferred_revenue:<package> Cr refunds_payable)
+ *                                                        and pays it out with a refund, as an order's refund
+ *   package_breakage Dr deferred_revenue:<package>       Cr package_revenue   (what an expired package left unused, earned)
  */
 import { allocate, type LedgerAccountKind, type LedgerTxKind, type Shares } from "./money";
 
@@ -114,7 +119,8 @@ export function finish(tx: TxDraft): TxDraft {
 }
 
 export interface OrderFacts {
-  id: string;
+  /** The order; null when the money is a package's (paid and refunded through a provider like an order's). */
+  id: string | null;
   merchantId: string | null;
   serviceId: string;
   technicianId: string | null;
@@ -410,7 +416,10 @@ export function packageSaleTx(p: PackageFacts, s: { ref: string; provider: strin
   });
 }
 
-/** An order drew a visit (or credit) of the package: its share of the deferred money is earned. */
+/**
+ * An order drew a visit (or credit) of the package: that share of the deferred money becomes the
+ * order's customer money, split at completion by the commission rules like a payment's.
+ */
 export function packageDrawTx(p: PackageFacts, orderId: string, amount: number): TxDraft {
   return finish({
     ...packageHeader(p, orderId),
@@ -420,7 +429,46 @@ export function packageDrawTx(p: PackageFacts, orderId: string, amount: number):
     memo: `order ${orderId} drew from package ${p.id}`,
     entries: [
       { account: account("deferred_revenue", p.id), amount },
-      { account: account("package_revenue"), amount: -amount },
+      { account: account("customer_funds"), amount: -amount },
+    ],
+  });
+}
+
+/** The package as the subject of a provider payment or refund: no order, its merchant and service. */
+export const packageSubject = (p: PackageFacts): OrderFacts => ({
+  id: null,
+  merchantId: p.merchantId,
+  serviceId: p.serviceId,
+  technicianId: null,
+  currency: p.currency,
+});
+
+/** A provider-paid package's refund set aside as owed to the customer (paid out by a refund tx). */
+export function packageRefundRequestTx(p: PackageFacts, r: { id: string; provider: string; amount: number }): TxDraft {
+  return finish({
+    ...packageHeader(p),
+    kind: "refund_request",
+    ref: r.id,
+    provider: r.provider,
+    memo: `package ${p.id} refund ${r.id} set aside`,
+    entries: [
+      { account: account("deferred_revenue", p.id), amount: r.amount },
+      { account: account("refunds_payable"), amount: -r.amount },
+    ],
+  });
+}
+
+/** What an expired package left unused (`ref`: the package and the state it expired in), earned once. */
+export function packageBreakageTx(p: PackageFacts, b: { ref: string; amount: number }): TxDraft {
+  return finish({
+    ...packageHeader(p),
+    kind: "package_breakage",
+    ref: b.ref,
+    provider: null,
+    memo: `package ${p.id} expired unused`,
+    entries: [
+      { account: account("deferred_revenue", p.id), amount: b.amount },
+      { account: account("package_revenue"), amount: -b.amount },
     ],
   });
 }

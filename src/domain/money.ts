@@ -40,7 +40,16 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
  * payment that came after its order was gone, a stage paid twice, or a refund made at the provider.
  */
 /** `reschedule`: what a reschedule to a cheaper time gives back of an order paid already. */
-export const REFUND_KINDS = ["cancellation", "complaint", "operator", "late_payment", "duplicate", "provider", "reschedule"] as const;
+export const REFUND_KINDS = [
+  "cancellation",
+  "complaint",
+  "operator",
+  "late_payment",
+  "duplicate",
+  "provider",
+  "reschedule",
+  "package",
+] as const;
 export type RefundKind = (typeof REFUND_KINDS)[number];
 
 export const REFUND_STATUSES = ["pending_approval", "processing", "succeeded", "failed", "rejected"] as const;
@@ -89,6 +98,7 @@ export const LEDGER_TX_KINDS = [
   "package_draw",
   "package_return",
   "package_refund",
+  "package_breakage",
 ] as const;
 export type LedgerTxKind = (typeof LEDGER_TX_KINDS)[number];
 

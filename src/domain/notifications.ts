@@ -804,7 +804,17 @@ function seriesNotices(m: OutboxEnvelope): Notice[] {
       channels: APP,
     },
   };
-  const text = texts[String(p.event)];
+  const text =
+    p.event === "booked" && p.packageUsedUp === true
+      ? {
+          title: { zh: "周期上门已预约（按次付费）", en: "Repeat visit booked, paid per visit" },
+          body: {
+            zh: `${when.zh} 的上门已为您预约。您的套餐次数已用完，本次按次付费。`,
+            en: `The visit on ${when.en} is booked. Your package has no visits left, so this visit is paid per visit.`,
+          },
+          channels: ALL,
+        }
+      : texts[String(p.event)];
   if (!text) return [];
   return [notice("customer", `series.${String(p.event)}`, text.title, text.body, text.channels, data)];
 }

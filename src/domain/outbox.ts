@@ -69,6 +69,8 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     timeZone: z.string(),
     orderId: id.optional(),
     alternatives: z.number().int().optional(),
+    /** Booked per visit because the series' package had no visits left (or is no longer usable). */
+    packageUsedUp: z.boolean().optional(),
     contact: z.boolean(),
   }),
   kind("withdrawal.paid", { withdrawalId: id, technicianId: id, amount: z.number().int() }),

@@ -12,6 +12,9 @@ import { bookableService } from "../db/repositories/booking.repo";
 import {
   activateStatements,
   entriesOfPackage,
+  expiredPackages,
+  expireMarker,
+  expirePackageStatements,
   findPackage,
   findPlan,
   insertPackage,
@@ -26,12 +29,13 @@ import {
 } from "../db/repositories/membership.repo";
 import { findTx } from "../db/repositories/ledger.repo";
 import { runBatch } from "../db/repositories/statements";
-import { packageRefundTx, packageSaleTx, type PackageFacts } from "../domain/ledger";
+import { packageBreakageTx, packageRefundTx, packageSaleTx, type PackageFacts } from "../domain/ledger";
 import { deferredOfSale, packageRefundOf, type PackageKind } from "../domain/membership";
 import { AppError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import type { Auth } from "../env";
 import { merchantScope } from "../identity";
+import { providerPaymentOf, refundPackageToProvider } from "../money/package-money.service";
 
 const DAY = 86_400_000;
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -267,15 +271,49 @@ export async function refundPackage(env: Env, actorId: string, id: string, reaso
   const p = await findPackage(db, id);
   if (!p) throw notFound("Package");
   if (p.status !== "active") throw AppError.of("PACKAGE_NOT_ACTIVE");
+  const payment = await providerPaymentOf(env, p);
+  if (payment) {
+    // Paid through a provider: the refund goes back to that payment through the provider's refund flow.
+    const refundId = await refundPackageToProvider(env, actorId, p, payment, reason);
+    await appendAudit(db, { actorId, action: "package.refund", targetType: "package", targetId: id, data: { refundId, reason } });
+    return packageView((await findPackage(db, id))!, await entriesOfPackage(db, id));
+  }
   const now = Date.now();
   const { refund } = packageRefundOf(p.deferredLeft, p.refundPercent);
   const provider = await paidBy(env, p);
   const ref = newId("pkrf", now);
   const tx = packageRefundTx(factsOfPackage(p), { ref, provider, deferredLeft: p.deferredLeft, refund });
-  const [updated] = await runBatch(db, refundPackageStatements(db, p, { ref, refund, tx }, now));
+  const [updated] = await runBatch(db, refundPackageStatements(db, p, { ref, refund, txs: [tx] }, now));
   if (updated?.meta.changes !== 1) throw AppError.of("PACKAGE_NOT_ACTIVE");
   await appendAudit(db, { actorId, action: "package.refund", targetType: "package", targetId: id, data: { refund, reason } });
   return packageView((await findPackage(db, id))!, await entriesOfPackage(db, id));
+}
+
+/**
+ * The nightly expiry: every package whose days ran out is marked expired and what it left unused
+ * is earned (ledger package_breakage), once per package state (a rerun, or a concurrent one, finds
+ * it moved and writes nothing). A cancelled order that gives a draw back to an expired package
+ * makes that value unused again: the next night earns it.
+ */
+export async function expirePackages(env: Env, now = Date.now()) {
+  const db = getDb(env);
+  let expired = 0;
+  let breakage = 0;
+  for (let round = 0; round < 50; round++) {
+    const due = await expiredPackages(db, now, 50);
+    let moved = 0;
+    for (const p of due) {
+      const tx = p.deferredLeft > 0 ? packageBreakageTx(factsOfPackage(p), { ref: expireMarker(p), amount: p.deferredLeft }) : null;
+      const [entry] = await runBatch(db, expirePackageStatements(db, p, tx, now));
+      if (entry?.meta.changes === 1) {
+        moved += 1;
+        expired += 1;
+        breakage += p.deferredLeft;
+      }
+    }
+    if (due.length < 50 || moved === 0) break;
+  }
+  return { packagesExpired: expired, packageBreakage: breakage };
 }
 
 /** How the package was paid (the provider of its package_sale), so the refund goes back the same way. */

@@ -32,6 +32,7 @@ import { drawFor, levelDiscount, levelOf, pointsEarned, pointsSpend, recognisedB
 import type { PriceLine } from "../domain/pricing";
 import { AppError } from "../errors";
 import { membershipSettings } from "./settings.service";
+import { expirePackages } from "./packages.service";
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -224,7 +225,8 @@ export async function recalculateMemberLevels(env: Env, now = Date.now()): Promi
 export async function runMembershipNightly(env: Env, now = Date.now()) {
   const expiry = await expirePoints(env, now);
   const levels = await recalculateMemberLevels(env, now);
-  return { ...expiry, ...levels };
+  const packages = await expirePackages(env, now);
+  return { ...expiry, ...levels, ...packages };
 }
 
 /**

@@ -45,6 +45,7 @@ import { newId } from "../lib/ids";
 import type { TransitionEffects } from "../orders/order-flow.service";
 import { sharesOf } from "./commission.service";
 import { couponOf, factsOf, merchantFundedOf, repricedOut, splitStatements } from "./money-writes";
+import { drawnByOrder } from "../db/repositories/membership.repo";
 import { settlementDelayMs } from "./providers";
 
 /** Statuses in which an order's collected money is split (the visit happened). */
@@ -79,12 +80,15 @@ const couponPart = (o: OrderRow, upTo: number) => partOf(couponOf(o), o, upTo);
 const merchantFundedPart = (o: OrderRow, upTo: number) => partOf(merchantFundedOf(o), o, upTo);
 
 async function moneyOf(db: Db, orderId: string) {
-  const [payments, refunds, cash] = await Promise.all([
+  const [payments, refunds, cash, drawn] = await Promise.all([
     paymentsOfOrder(db, orderId),
     refundsOfOrder(db, orderId),
     cashOfOrder(db, orderId),
+    drawnByOrder(db, orderId),
   ]);
-  return { payments, refunds, cashRows: cash, ...collectedOf(payments, refunds, cash) };
+  const c = collectedOf(payments, refunds, cash);
+  // What a package paid (its draw, already customer money in the ledger) is split like a payment.
+  return { payments, refunds, cashRows: cash, ...c, splittable: c.splittable + drawn };
 }
 
 function dueMessage(o: OrderRow, amount: number, reminder: boolean): OutboxMessage {

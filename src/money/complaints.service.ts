@@ -107,12 +107,13 @@ function staffActor(auth: Auth): Actor {
 }
 
 /** A refund the caller may decide: operators any, a merchant_admin its merchant's (404 otherwise). */
-export async function managedRefund(env: Env, auth: Auth, id: string): Promise<RefundRow> {
+export async function managedRefund(env: Env, auth: Auth, id: string): Promise<RefundRow & { orderId: string }> {
   const refund = await findRefund(getDb(env), id);
   const platform = auth.roles.includes("operator") || auth.roles.includes("admin");
-  if (!refund || (!platform && (auth.merchantId === null || refund.merchantId !== auth.merchantId)))
+  // A package's refund is decided with the package (POST /v1/admin/packages/{id}/refund), never here.
+  if (!refund || refund.orderId === null || (!platform && (auth.merchantId === null || refund.merchantId !== auth.merchantId)))
     throw notFound({ en: "Refund", zh: "退款" });
-  return refund;
+  return { ...refund, orderId: refund.orderId };
 }
 
 /**

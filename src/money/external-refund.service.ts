@@ -22,7 +22,8 @@ export async function applyExternalRefund(
   event: ProviderEventRow,
 ): Promise<boolean> {
   const db = getDb(env);
-  const order = (await findOrder(db, p.orderId))!;
+  // Only an order's payment reaches here (a package's refunds made at the provider are recorded, not booked).
+  const order = (await findOrder(db, p.orderId!))!;
   const refunds = await refundsOfOrder(db, order.id);
   const now = Date.now();
   const refundId = newId("rfd", now);

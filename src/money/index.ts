@@ -13,3 +13,4 @@ export * from "./payments.schemas";
 export * from "./statements.service";
 export { runPaymentDues, recordCash, cashOf, splitCollected } from "./collection.service";
 export * from "./ticket-refunds.service";
+export { createPackagePayment, providerPaymentOf, refundPackageToProvider, settlePackagePayment } from "./package-money.service";

@@ -70,6 +70,7 @@ export function refundRowOf(o: OrderRow, p: PaymentRow, r: NewRefund, now: numbe
   return {
     id: r.id,
     orderId: o.id,
+    packageId: null,
     paymentId: p.id,
     customerId: o.customerId,
     merchantId: o.merchantId,
@@ -111,9 +112,12 @@ export function refundStatements(db: Db, o: OrderRow, p: PaymentRow, r: NewRefun
   return stmts;
 }
 
-/** The discount the platform pays (negative quote lines, e.g. a coupon, but not a merchant-funded one). */
+/**
+ * The discount the platform pays (negative quote lines, e.g. a coupon, but not a merchant-funded one).
+ * A package's line is not a discount: the package pays that part with its customer's prepaid money (the draw).
+ */
 export const couponOf = (o: OrderRow) =>
-  -o.lines.filter((l) => l.amount < 0 && l.fundedBy !== "merchant").reduce((s, l) => s + l.amount, 0);
+  -o.lines.filter((l) => l.amount < 0 && l.fundedBy !== "merchant" && !l.code.startsWith("package:")).reduce((s, l) => s + l.amount, 0);
 
 /** The discount the merchant pays (a merchant-funded promotion's coupon line): taken off the merchant's share. */
 export const merchantFundedOf = (o: OrderRow) =>

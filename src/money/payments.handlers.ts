@@ -3,6 +3,7 @@ import { authOf } from "../http/auth";
 import { idempotent, parseIdempotencyKey } from "../orders/idempotency.service";
 import { complain } from "./complaints.service";
 import { createPayment, moneyOfOrder } from "./payments.service";
+import { createPackagePayment } from "./package-money.service";
 import { sandboxPay } from "./sandbox.service";
 import { receiveAlipay, receiveStripe, receiveWechat } from "./webhooks.service";
 import { METRICS, recordMetrics } from "../observability";
@@ -33,6 +34,19 @@ export default createRouter()
     }));
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as Awaited<ReturnType<typeof createPayment>>, 201);
+  })
+  .openapi(routes.createPackagePayment, async (c) => {
+    const auth = authOf(c);
+    const body = c.req.valid("json");
+    const packageId = c.req.valid("param").id;
+    const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), true)!;
+    const origin = new URL(c.req.url).origin;
+    const outcome = await idempotent(c.env, auth.accountId, key, { packageId, ...body }, async () => ({
+      status: 201,
+      body: await createPackagePayment(c.env, auth.accountId, packageId, body, origin),
+    }));
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(outcome.body as Awaited<ReturnType<typeof createPackagePayment>>, 201);
   })
   .openapi(routes.listPayments, async (c) => {
     const order = await ownOrder(c.env, authOf(c).accountId, c.req.valid("param").id);

@@ -18,6 +18,28 @@ export const createPayment = createRoute({
   responses: { 201: jsonContent(Payment, "Created; pay with clientParams"), ...authErrors(404, 409, 413, 415, 422, 502, 503) },
 });
 
+const PackageId = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" }, example: "pkg_01JD3Q8Z6X9V4M2K7T5R1N0PAB" }),
+});
+
+export const createPackagePayment = createRoute({
+  operationId: "payMyPackage",
+  method: "post",
+  path: "/v1/me/packages/{id}/payments",
+  tags: ["Payments"],
+  summary: "Pay my pending package (次卡/套餐) through a provider (Idempotency-Key required)",
+  description:
+    "The package's whole price, through the same providers, verified webhooks and reconciliation as an order's payment. The provider's notification activates the package once (its money deferred, earned per visit drawn); a second payment of a package paid already is refunded in full. `stage` is ignored (always `full`). 409 PACKAGE_NOT_PENDING once the package is paid, 409 PROVIDER_NOT_CONFIGURED, 400 VALIDATION_FAILED for a channel the provider does not have, 503 PROVIDER_UNAVAILABLE, 502 PROVIDER_REFUSED (nothing recorded).",
+  security: bearer,
+  middleware: [requireRole("customer")] as const,
+  request: { params: PackageId, headers: IdempotencyHeader, body: jsonBody(PaymentRequest) },
+  responses: { 201: jsonContent(Payment, "Created; pay with clientParams"), ...authErrors(404, 409, 413, 415, 422, 502, 503) },
+});
+
 export const listPayments = createRoute({
   operationId: "listOrderPayments",
   method: "get",

@@ -40,7 +40,8 @@ export const PaymentRequest = z
 export const Payment = z
   .object({
     id: z.string().openapi({ description: "out_trade_no (WeChat Pay, Alipay) or PaymentIntent metadata.paymentId (Stripe)" }),
-    orderId: z.string(),
+    orderId: z.string().nullable().openapi({ description: "The order paid for; null for a package's payment" }),
+    packageId: z.string().nullable().openapi({ description: "The customer's package paid for (次卡/套餐); null for an order's payment" }),
     provider: z.enum(PAYMENT_PROVIDERS),
     channel: z.string(),
     stage: z.enum(PAYMENT_STAGES),
@@ -61,7 +62,8 @@ export const Payment = z
 export const Refund = z
   .object({
     id: z.string().openapi({ description: "out_refund_no at the provider" }),
-    orderId: z.string(),
+    orderId: z.string().nullable().openapi({ description: "The order whose money goes back; null for a package's refund" }),
+    packageId: z.string().nullable().openapi({ description: "The customer's package refunded; null for an order's refund" }),
     paymentId: z.string(),
     provider: z.enum(PAYMENT_PROVIDERS),
     kind: z.enum(REFUND_KINDS),

@@ -45,29 +45,7 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
   const db = getDb(env);
   const order = await findOrder(db, orderId);
   if (!order || order.customerId !== customerId) throw notFound("Order");
-  if (!providerConfigured(env, input.provider)) {
-    throw AppError.of("PROVIDER_NOT_CONFIGURED", { provider: providerName(input.provider) });
-  }
-  const channel = input.channel ?? CHANNELS[input.provider][0]!;
-  if (!CHANNELS[input.provider].includes(channel)) {
-    throw AppError.of(
-      "VALIDATION_FAILED",
-      {},
-      { errors: [{ path: "body.channel", message: `one of ${CHANNELS[input.provider].join(", ")}` }] },
-    );
-  }
-  // JSAPI pays from the payer's openid under WECHATPAY_APPID: the one given, else the one bound.
-  const openId = channel === "jsapi" ? (input.openId ?? (await boundOpenId(env, customerId, config(env).WECHATPAY_APPID))) : input.openId;
-  if (channel === "jsapi" && !openId) {
-    throw AppError.of(
-      "VALIDATION_FAILED",
-      {},
-      { errors: [{ path: "body.openId", message: "required for channel jsapi unless the account bound its WeChat (POST /v1/me/wechat)" }] },
-    );
-  }
-  if (input.returnUrl !== undefined && !(input.provider === "alipay" && (channel === "wap" || channel === "page"))) {
-    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.returnUrl", message: "only for alipay channels wap and page" }] });
-  }
+  const { channel, openId } = await paymentInput(env, customerId, input);
   const stage = input.stage ?? defaultStage(order.paymentPlan, order.status);
   const [payments, refunds, found, cash, due] = await Promise.all([
     paymentsOfOrder(db, order.id),
@@ -93,42 +71,11 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
   const now = Date.now();
   const id = newId("pay", now);
   const description = found ? `${found.service.nameZh} ${order.id}` : order.id;
-  const url = notifyUrl(env, origin, input.provider === "sandbox" ? "stripe" : input.provider);
-  const prepared = await providerClient(env)
-    .prepay({
-      paymentId: id,
-      provider: input.provider,
-      channel,
-      amount,
-      currency: order.currency,
-      description,
-      notifyUrl: url,
-      payerOpenId: openId ?? undefined,
-    })
-    .catch((err: unknown) => {
-      // Nothing is recorded yet: the customer may simply try again (the same Idempotency-Key works).
-      if (err instanceof ProviderError) {
-        logger.warn("payment.provider_failed", { what: "prepay", id, retryable: err.retryable, error: err.message });
-        if (err.retryable)
-          throw AppError.of("PROVIDER_UNAVAILABLE", { provider: providerName(input.provider) }, { headers: { "Retry-After": "5" } });
-        throw AppError.of("PROVIDER_REFUSED", { provider: providerName(input.provider) }, { extra: { providerCode: err.code } });
-      }
-      throw err;
-    });
-  const params = await clientParams(env, {
-    paymentId: id,
-    provider: input.provider,
-    channel,
-    amount,
-    description,
-    notifyUrl: url,
-    returnUrl: input.returnUrl,
-    prepared,
-    now,
-  });
+  const trade = await prepareTrade(env, input, { id, channel, openId, amount, currency: order.currency, description, now }, origin);
   const row: PaymentRow = {
     id,
     orderId: order.id,
+    packageId: null,
     customerId,
     merchantId: order.merchantId,
     provider: input.provider,
@@ -137,9 +84,9 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
     amount,
     currency: order.currency,
     status: "pending",
-    providerRef: prepared.providerRef,
+    providerRef: trade.providerRef,
     providerTxnId: null,
-    clientParams: params,
+    clientParams: trade.clientParams,
     successEventId: null,
     succeededAt: null,
     disposition: null,
@@ -151,6 +98,77 @@ export async function createPayment(env: Env, customerId: string, orderId: strin
   return paymentView(row, [], true);
 }
 
+/** The provider and channel of a new payment checked (the provider configured here, the channel its own, JSAPI's openid found). */
+export async function paymentInput(env: Env, customerId: string, input: CreatePaymentInput) {
+  if (!providerConfigured(env, input.provider)) {
+    throw AppError.of("PROVIDER_NOT_CONFIGURED", { provider: providerName(input.provider) });
+  }
+  const channel = (input.channel ?? CHANNELS[input.provider][0]!) as PaymentChannel;
+  if (!CHANNELS[input.provider].includes(channel)) {
+    throw AppError.of(
+      "VALIDATION_FAILED",
+      {},
+      { errors: [{ path: "body.channel", message: `one of ${CHANNELS[input.provider].join(", ")}` }] },
+    );
+  }
+  // JSAPI pays from the payer's openid under WECHATPAY_APPID: the one given, else the one bound.
+  const openId = channel === "jsapi" ? (input.openId ?? (await boundOpenId(env, customerId, config(env).WECHATPAY_APPID))) : input.openId;
+  if (channel === "jsapi" && !openId) {
+    throw AppError.of(
+      "VALIDATION_FAILED",
+      {},
+      { errors: [{ path: "body.openId", message: "required for channel jsapi unless the account bound its WeChat (POST /v1/me/wechat)" }] },
+    );
+  }
+  if (input.returnUrl !== undefined && !(input.provider === "alipay" && (channel === "wap" || channel === "page"))) {
+    throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.returnUrl", message: "only for alipay channels wap and page" }] });
+  }
+  return { channel, openId: openId ?? undefined };
+}
+
+/** Opens the trade at the provider and builds what the app needs to pay it. Nothing is recorded when the provider fails. */
+export async function prepareTrade(
+  env: Env,
+  input: CreatePaymentInput,
+  t: { id: string; channel: PaymentChannel; openId?: string; amount: number; currency: string; description: string; now: number },
+  origin: string,
+) {
+  const url = notifyUrl(env, origin, input.provider === "sandbox" ? "stripe" : input.provider);
+  const prepared = await providerClient(env)
+    .prepay({
+      paymentId: t.id,
+      provider: input.provider,
+      channel: t.channel,
+      amount: t.amount,
+      currency: t.currency,
+      description: t.description,
+      notifyUrl: url,
+      payerOpenId: t.openId,
+    })
+    .catch((err: unknown) => {
+      // Nothing is recorded yet: the customer may simply try again (the same Idempotency-Key works).
+      if (err instanceof ProviderError) {
+        logger.warn("payment.provider_failed", { what: "prepay", id: t.id, retryable: err.retryable, error: err.message });
+        if (err.retryable)
+          throw AppError.of("PROVIDER_UNAVAILABLE", { provider: providerName(input.provider) }, { headers: { "Retry-After": "5" } });
+        throw AppError.of("PROVIDER_REFUSED", { provider: providerName(input.provider) }, { extra: { providerCode: err.code } });
+      }
+      throw err;
+    });
+  const clientParamsOf = await clientParams(env, {
+    paymentId: t.id,
+    provider: input.provider,
+    channel: t.channel,
+    amount: t.amount,
+    description: t.description,
+    notifyUrl: url,
+    returnUrl: input.returnUrl,
+    prepared,
+    now: t.now,
+  });
+  return { providerRef: prepared.providerRef, clientParams: clientParamsOf };
+}
+
 /** A payment as its customer or staff see it; `clientParams` only right after creating it. */
 export function paymentView(p: PaymentRow, refunds: RefundRow[], withParams = false) {
   const money = (amount: number) => ({ amount, currency: p.currency });
@@ -158,6 +176,7 @@ export function paymentView(p: PaymentRow, refunds: RefundRow[], withParams = fa
   return {
     id: p.id,
     orderId: p.orderId,
+    packageId: p.packageId,
     provider: p.provider,
     channel: p.channel,
     stage: p.stage,
@@ -176,6 +195,7 @@ export function refundView(r: RefundRow) {
   return {
     id: r.id,
     orderId: r.orderId,
+    packageId: r.packageId,
     paymentId: r.paymentId,
     provider: r.provider,
     kind: r.kind,

@@ -30,6 +30,8 @@ import { applyRefundOutcome, submitRefund } from "./refund-flow.service";
 import { applyPaymentSuccess, settleOrder } from "./settle.service";
 import { payOut, queryPayout } from "./withdrawals.service";
 import { logger } from "../lib/log";
+import { findPackage } from "../db/repositories/membership.repo";
+import { settlePackagePayment } from "./package-money.service";
 
 export interface ReconcileSummary {
   queried: number;
@@ -92,7 +94,8 @@ export async function reconcilePendingPayments(env: Env, now = Date.now()): Prom
 
   for (const p of await undisposedPayments(db, now, BATCH)) {
     await isolated(s, "settlement", p.id, async () => {
-      await settleOrder(env, p.orderId);
+      if (p.orderId === null) await settlePackagePayment(env, p.id);
+      else await settleOrder(env, p.orderId);
       s.settled += 1;
     });
   }
@@ -142,8 +145,9 @@ async function reconcilePayment(env: Env, p: PaymentRow, now: number, s: Reconci
     s.paid += 1;
     return;
   }
-  const order = await findOrder(db, p.orderId);
-  const unpayable = !order || !stillPayable(order, p, now);
+  const order = p.orderId === null ? undefined : await findOrder(db, p.orderId);
+  const unpayable =
+    p.orderId === null ? (await findPackage(db, p.packageId!))?.status !== "pending_payment" : !order || !stillPayable(order, p, now);
   if (state.state === "closed" || unpayable) {
     if (state.state !== "closed") await client.closePayment(p.provider, p.id);
     // Closing raced a payment? The provider says which: ask again before giving up on it.

@@ -9,12 +9,10 @@ import { findTx, ledgerStatements } from "../db/repositories/ledger.repo";
 import { findOrder, type OrderRow } from "../db/repositories/orders.repo";
 import {
   eventRow,
-  findPayment,
   findRefund,
   paymentsOfOrder,
   refundMoved,
   refundsOfOrder,
-  setRefundProviderId,
   type PaymentRow,
   type ProviderEventRow,
   type RefundRow,
@@ -25,9 +23,9 @@ import { AppError } from "../errors";
 import { newId } from "../lib/ids";
 import { SYSTEM, transition } from "../orders/order-flow.service";
 import { draftOf, factsOf, message } from "./money-writes";
-import { providerClient } from "../adapters/payment-provider";
 import { ProviderError, providerFailed } from "../adapters/provider-error";
 import { refundView } from "./payments.service";
+import { applyPackageRefundOutcome, askProviderToRefund } from "./package-money.service";
 
 /** Whether a batch failed because a provider event was recorded already (a duplicate delivery). */
 export function isDuplicate(err: unknown): boolean {
@@ -36,29 +34,9 @@ export function isDuplicate(err: unknown): boolean {
 
 /** Sends a processing refund to its provider (idempotent per refund id) and applies a final answer. */
 export async function submitRefund(env: Env, refundId: string): Promise<void> {
-  const db = getDb(env);
-  const refund = await findRefund(db, refundId);
+  const refund = await findRefund(getDb(env), refundId);
   if (!refund || refund.status !== "processing") return;
-  const payment = (await findPayment(db, refund.paymentId))!;
-  const answer = await providerClient(env).refund({
-    refundId: refund.id,
-    paymentId: payment.id,
-    provider: payment.provider,
-    providerTxnId: payment.providerTxnId,
-    amount: refund.amount,
-    paymentAmount: payment.amount,
-    currency: refund.currency,
-    reason: refund.reason,
-  });
-  if (answer.status === "processing") await setRefundProviderId(db, refund.id, answer.providerRefundId);
-  else
-    await applyRefundOutcome(
-      env,
-      refund.id,
-      answer.status === "succeeded"
-        ? { status: "succeeded", providerRefundId: answer.providerRefundId }
-        : { status: "failed", reason: answer.reason },
-    );
+  await askProviderToRefund(env, refund, (outcome) => applyRefundOutcome(env, refund.id, outcome));
 }
 
 /**
@@ -109,6 +87,7 @@ export type RefundOutcome = { status: "succeeded"; providerRefundId: string } | 
 export async function applyRefundOutcome(env: Env, refundId: string, outcome: RefundOutcome, event?: ProviderEventRow): Promise<boolean> {
   const db = getDb(env);
   const refund = (await findRefund(db, refundId))!;
+  if (refund.orderId === null) return applyPackageRefundOutcome(env, refund, outcome, event);
   const order = (await findOrder(db, refund.orderId))!;
   const marker = event?.eventId ?? newId("chg");
   const now = Date.now();

@@ -30,6 +30,7 @@ import { message, netOf, paymentSuccessStatements, refundStatements, repricedOut
 import { isDuplicate, submitRefunds } from "./refund-flow.service";
 import { splitCollected } from "./collection.service";
 import { cashOfOrder, findDue, notWaived } from "../db/repositories/dues.repo";
+import { applyPackagePaymentSuccess } from "./package-money.service";
 
 export interface PaidFacts {
   paymentId: string;
@@ -46,6 +47,7 @@ export interface PaidFacts {
 export async function applyPaymentSuccess(env: Env, f: PaidFacts): Promise<boolean> {
   const db = getDb(env);
   const payment = (await findPayment(db, f.paymentId))!;
+  if (payment.orderId === null) return applyPackagePaymentSuccess(env, payment, f);
   const order = (await findOrder(db, payment.orderId))!;
   const now = Date.now();
   let fresh = true;

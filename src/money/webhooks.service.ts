@@ -12,7 +12,7 @@ import {
   findRefund,
   paymentFailed,
   paymentIdByProviderRef,
-  refundsOfOrder,
+  refundsOfSubject,
   type PaymentRow,
   type ProviderEventRow,
 } from "../db/repositories/payments.repo";
@@ -141,8 +141,13 @@ async function refunded(
   if (n.ourRefundId && n.ourRefundId.startsWith("rfd_"))
     return securityEvent(event.provider, "refund notice for an unknown refund", { refundId: n.ourRefundId });
   if (n.status !== "succeeded") return recordOnly(env, event);
-  const known = (await refundsOfOrder(db, p.orderId)).some((r) => r.providerRefundId === n.providerRefundId);
+  const known = (await refundsOfSubject(db, p)).some((r) => r.providerRefundId === n.providerRefundId);
   if (known) return recordOnly(env, event);
+  if (p.orderId === null) {
+    // A package's money refunded in the provider's dashboard: recorded for staff, not booked.
+    logger.warn("payment.external_package_refund", { provider: event.provider, paymentId: p.id, amount: n.amount });
+    return recordOnly(env, event);
+  }
   const fresh = await applyExternalRefund(
     env,
     p,
@@ -337,7 +342,7 @@ export async function receiveAlipay(env: Env, rawBody: string): Promise<WebhookO
     // A refund: refund_fee is the total refunded on the trade so far.
     const cumulative = yuanToFen(f.refund_fee ?? "");
     if (cumulative === null) return securityEvent("alipay", "refund_fee malformed", { eventId });
-    const refunds = await refundsOfOrder(getDb(env), p.orderId);
+    const refunds = await refundsOfSubject(getDb(env), p);
     const before = refunds
       .filter((r) => r.paymentId === p.id && r.status === "succeeded" && r.id !== f.out_biz_no)
       .reduce((s, r) => s + r.amount, 0);

@@ -7,7 +7,7 @@ import { getDb } from "../db/client";
 import * as G from "../domain/growth";
 import type { Localized } from "../lib/locale";
 import type { Auth } from "../env";
-import { completedOrdersBefore } from "./growth.repo";
+import { completedLines, completedOrdersBefore, ledgerSum } from "./growth.repo";
 import { scopedRange, type ScopedRange } from "./reports.service";
 
 export interface GrowthQuery {
@@ -29,7 +29,21 @@ export interface GrowthLineSource {
   amount(env: Env, range: ScopedRange, completed: readonly { startAt: number; total: number }[]): Promise<number>;
 }
 
-/** The lines known today: the order value of completed visits in the range. */
+const ledger = (env: Env, r: ScopedRange, q: { kinds: string[]; account: string; prefix?: boolean; fromStart?: boolean }) =>
+  ledgerSum(getDb(env), { ...q, cityId: r.cityId, merchantId: r.scope, fromMs: q.fromStart ? null : r.fromMs, toMs: r.toMs });
+
+/** The discount of completed orders' lines whose code passes `pick` (a positive 分 amount). */
+async function linesCost(env: Env, r: ScopedRange, pick: (code: string) => boolean): Promise<number> {
+  const rows = await completedLines(getDb(env), { cityId: r.cityId, merchantId: r.scope, fromMs: r.fromMs, toMs: r.toMs });
+  return -rows.reduce((a, o) => a + o.lines.filter((l) => pick(l.code)).reduce((s, l) => s + l.amount, 0), 0);
+}
+
+/**
+ * The lines known today: the order value of completed visits in the range; packages (sold: the
+ * money paid in; recognised: what visits drew, less what cancellations gave back; breakage: what
+ * expired packages left unused; deferred: what packages still owe at the end of the range); the
+ * membership's cost (level discounts and free rush, points redeemed) on completed orders.
+ */
 export const GROWTH_LINES: GrowthLineSource[] = [
   {
     key: "orders",
@@ -37,6 +51,56 @@ export const GROWTH_LINES: GrowthLineSource[] = [
     label: { zh: "订单收入", en: "Order revenue" },
     amount: (_env, r, completed) =>
       Promise.resolve(completed.filter((o) => o.startAt >= r.fromMs && o.startAt < r.toMs).reduce((a, o) => a + o.total, 0)),
+  },
+  {
+    key: "packages_sold",
+    kind: "revenue",
+    label: { zh: "套餐售出", en: "Packages sold" },
+    amount: (env, r) => ledger(env, r, { kinds: ["package_sale"], account: "provider_clearing", prefix: true }),
+  },
+  {
+    key: "packages_recognised",
+    kind: "revenue",
+    label: { zh: "套餐已确认收入", en: "Package revenue recognised" },
+    amount: async (env, r) => -(await ledger(env, r, { kinds: ["package_draw", "package_return"], account: "customer_funds" })),
+  },
+  {
+    key: "packages_breakage",
+    kind: "revenue",
+    label: { zh: "套餐过期收入", en: "Package breakage" },
+    amount: async (env, r) => -(await ledger(env, r, { kinds: ["package_breakage"], account: "package_revenue" })),
+  },
+  {
+    key: "packages_deferred",
+    kind: "revenue",
+    label: { zh: "套餐待确认余额（期末）", en: "Package balance deferred (end of range)" },
+    amount: async (env, r) =>
+      -(await ledger(env, r, {
+        kinds: [
+          "package_sale",
+          "package_draw",
+          "package_return",
+          "package_refund",
+          "package_breakage",
+          "refund_request",
+          "refund_reversal",
+        ],
+        account: "deferred_revenue",
+        prefix: true,
+        fromStart: true,
+      })),
+  },
+  {
+    key: "member_discounts",
+    kind: "cost",
+    label: { zh: "会员等级优惠", en: "Member level discounts" },
+    amount: (env, r) => linesCost(env, r, (code) => code.startsWith("member:")),
+  },
+  {
+    key: "points_redeemed",
+    kind: "cost",
+    label: { zh: "积分抵扣", en: "Points redeemed" },
+    amount: (env, r) => linesCost(env, r, (code) => code === "points"),
   },
 ];
 

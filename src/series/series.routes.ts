@@ -69,6 +69,7 @@ export const Series = z
     count: z.number().int().nullable(),
     units: z.number().int(),
     preferredTechnicianId: z.string().nullable(),
+    packageId: z.string().nullable().openapi({ description: "The package each visit draws from while it has visits" }),
     contact: z.object({ name: z.string().nullable() }).nullable(),
     notes: z.string().nullable(),
     previousSeriesId: z.string().nullable(),
@@ -103,6 +104,10 @@ const CreateBody = z
     count: z.number().int().min(1).max(500).nullable().optional(),
     units: z.number().int().min(1).max(100).optional(),
     preferredTechnicianId: z.string().min(1).max(64).nullable().optional(),
+    packageId: z.string().min(1).max(64).nullable().optional().openapi({
+      description:
+        "The customer's active package (次卡) of the service: each visit draws one when booked; once it has none left, visits are paid per visit and the customer is told",
+    }),
     contact: z
       .object({ name: z.string().trim().min(1).max(50), phone: z.string().min(1).max(32) })
       .strict()

@@ -6,6 +6,7 @@
  * Who may act: the series' customer, and staff for a customer (operators every series, a
  * merchant_admin those of its merchant's services); anyone else gets 404.
  */
+import { findPackage } from "../db/repositories/membership.repo";
 import { config } from "../config";
 import { getDb } from "../db/client";
 import { findOrCreateAccount } from "../db/repositories/accounts.repo";
@@ -51,6 +52,8 @@ export interface SeriesInput {
   count?: number | null;
   units?: number;
   preferredTechnicianId?: string | null;
+  /** The customer's package of the service each visit draws a visit from, while it has one. */
+  packageId?: string | null;
   contact?: { name: string; phone: string } | null;
   notes?: string | null;
 }
@@ -112,6 +115,11 @@ export async function createSeries(
     if (!entry || entry.profile.status !== "approved" || !service.requiredSkills.every((k) => entry.profile.skills.includes(k)))
       problems.push({ path: "body.preferredTechnicianId", message: "no approved technician with the service's skills" });
   }
+  if (input.packageId) {
+    const pkg = await findPackage(db, input.packageId);
+    if (!pkg || pkg.customerId !== customerId || pkg.serviceId !== service.id || pkg.status !== "active")
+      problems.push({ path: "body.packageId", message: "no active package of the customer for this service" });
+  }
   let contactAccountId: string | null = null;
   if (input.contact) {
     const phone = normalisePhone(input.contact.phone);
@@ -142,6 +150,7 @@ export async function createSeries(
     count: bounds.count,
     units,
     preferredTechnicianId: input.preferredTechnicianId ?? null,
+    packageId: input.packageId ?? null,
     contactAccountId: carry ? carry.contactAccountId : contactAccountId,
     contactName: carry ? carry.contactName : (input.contact?.name ?? null),
     notes: input.notes ?? null,
@@ -359,6 +368,7 @@ export async function viewOf(env: Env, s: SeriesRow, visits?: OccurrenceRow[]) {
     count: s.count,
     units: s.units,
     preferredTechnicianId: s.preferredTechnicianId,
+    packageId: s.packageId,
     contact: s.contactAccountId ? { name: s.contactName } : null,
     notes: s.notes,
     previousSeriesId: s.previousSeriesId,

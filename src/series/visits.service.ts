@@ -57,7 +57,7 @@ export async function zoneOf(env: Env, s: SeriesRow): Promise<string> {
 export function visitMessages(
   s: SeriesRow,
   event: "booked" | "unbookable" | "skipped" | "rescheduled" | "cancelled",
-  v: { start: number; orderId?: string | null; alternatives?: number },
+  v: { start: number; orderId?: string | null; alternatives?: number; packageUsedUp?: boolean },
   timeZone: string,
 ): OutboxMessage[] {
   const recipients = [{ id: s.customerId, contact: false }, ...(s.contactAccountId ? [{ id: s.contactAccountId, contact: true }] : [])];
@@ -72,6 +72,7 @@ export function visitMessages(
       timeZone,
       ...(v.orderId ? { orderId: v.orderId } : {}),
       ...(v.alternatives !== undefined ? { alternatives: v.alternatives } : {}),
+      ...(v.packageUsedUp ? { packageUsedUp: true } : {}),
       contact: r.contact,
     },
   }));
@@ -189,7 +190,11 @@ export async function bookVisit(
   if (!address) problem = "ADDRESS_GONE";
   else {
     const point = await exactPoint(await Pii.fromEnv(env), "addresses", address);
-    for (const technicianId of attempts) {
+    // The series' package pays while it has visits; once it has none (or is no longer usable), per visit.
+    let withPackage = s.packageId !== null;
+    let packageUsedUp = false;
+    for (let i = 0; i < attempts.length; i++) {
+      const technicianId = attempts[i]!;
       try {
         const quoted = await createQuote(env, s.customerId, {
           serviceId: s.serviceId,
@@ -197,10 +202,12 @@ export async function bookVisit(
           lng: point.lng,
           start: new Date(ask.start).toISOString(),
           units: s.units,
+          ...(withPackage ? { packageId: s.packageId! } : {}),
         });
         // Pinned to the visit (no clock): a retry of this claim signs the same quote and gets the same order.
         const quoteId = await signQuote(env, { ...(await readQuote(env, quoted.id)), expiresAt: ask.start });
-        const outcome = await placeOrderOnce(env, s.customerId, visitKey(row.id, row.claimedAt ?? 0, ask.start, technicianId), {
+        const key = `${visitKey(row.id, row.claimedAt ?? 0, ask.start, technicianId)}${withPackage ? ":package" : ""}`;
+        const outcome = await placeOrderOnce(env, s.customerId, key, {
           quoteId,
           addressId: s.addressId,
           start: new Date(ask.start).toISOString(),
@@ -228,13 +235,20 @@ export async function bookVisit(
           visitMessages(
             s,
             row.status === "unbookable" || row.movedFrom !== null ? "rescheduled" : "booked",
-            { start: ask.start, orderId: order.id },
+            { start: ask.start, orderId: order.id, packageUsedUp },
             timeZone,
           ),
         );
         return "booked";
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;
+        if (withPackage && (err.code === "PACKAGE_USED_UP" || err.code === "PACKAGE_NOT_USABLE")) {
+          // The same technician again, paid per visit.
+          withPackage = false;
+          packageUsedUp = true;
+          i -= 1;
+          continue;
+        }
         problem = err.code;
         if (err.code !== "SLOT_UNAVAILABLE") break;
       }

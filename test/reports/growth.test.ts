@@ -86,8 +86,19 @@ describe("customer growth", () => {
       repeatRate: 0.4,
       completedOrders: 9,
       "revenue.orders": 9 * total,
+      // no packages sold and no membership benefits in this world
+      "revenue.packages_sold": 0,
+      "revenue.packages_recognised": 0,
+      "revenue.packages_breakage": 0,
+      "revenue.packages_deferred": 0,
+      "cost.member_discounts": 0,
+      "cost.points_redeemed": 0,
     });
-    expect(g.lines).toEqual([{ key: "revenue.orders", kind: "revenue", label: { zh: "订单收入", en: "Order revenue" } }]);
+    expect(g.lines[0]).toEqual({ key: "revenue.orders", kind: "revenue", label: { zh: "订单收入", en: "Order revenue" } });
+    expect(g.lines.map((l: { key: string }) => l.key)).toEqual([
+      "revenue.orders",
+      ...Object.keys(g.totals).filter((k) => k.includes(".") && k !== "revenue.orders"),
+    ]);
 
     const daily = await report(operator, `/v1/admin/reports/customer-growth?city=${w.cityId}&from=2025-01-06&to=2025-01-10&period=day`);
     expect(cells(daily.rows, ["period", "newCustomers", "activeCustomers"])).toEqual([
@@ -126,6 +137,12 @@ describe("customer growth", () => {
       repeatRate: null,
       completedOrders: 0,
       "revenue.orders": 0,
+      "revenue.packages_sold": 0,
+      "revenue.packages_recognised": 0,
+      "revenue.packages_breakage": 0,
+      "revenue.packages_deferred": 0,
+      "cost.member_discounts": 0,
+      "cost.points_redeemed": 0,
     });
   });
 });

@@ -4,12 +4,12 @@
  * payment, a refund). A balance only moves under a guard that it still has room, checked in the same
  * D1 batch, and the CHECK constraints of the schema stop anything that would take one below zero.
  */
-import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { customerPackages, memberLevels, membershipSettings, packageEntries, packagePlans, pointsAccounts, pointsEntries } from "../schema";
 import type { PackageFacts, TxDraft } from "../../domain/ledger";
 import { ledgerStatements } from "./ledger.repo";
-import { insertRow, type Guard } from "./statements";
+import { allOf, insertRow, type Guard } from "./statements";
 import { newId } from "../../lib/ids";
 
 export type PackagePlanRow = typeof packagePlans.$inferSelect;
@@ -140,7 +140,7 @@ export function returnDrawStatements(db: Db, orderId: string, guard: Guard, now:
          FROM (${open}) d JOIN customer_packages p ON p.id = d.package_id WHERE d.amount <> 0 AND ${guard.sql}`,
       )
       .bind(txId, orderId, orderId, orderId, now, orderId, ...guard.params),
-    entry("'package_revenue'", 1),
+    entry("'customer_funds'", 1),
     entry("'deferred_revenue:' || d.package_id", -1),
     raw
       .prepare(
@@ -154,21 +154,104 @@ export function returnDrawStatements(db: Db, orderId: string, guard: Guard, now:
   ];
 }
 
+/** What the order drew of packages and still holds (not given back): customer money for its split. */
+export async function drawnByOrder(db: Db, orderId: string): Promise<number> {
+  const row = await first(
+    db
+      .select({ amount: sql<number>`coalesce(sum(${packageEntries.amount}), 0)` })
+      .from(packageEntries)
+      .where(and(eq(packageEntries.orderId, orderId), eq(packageEntries.kind, "draw"), isNull(packageEntries.releasedAt))),
+  );
+  return row?.amount ?? 0;
+}
+
+/** Active packages whose days ran out by `now`, and expired ones a cancelled order gave value back to. */
+export function expiredPackages(db: Db, now: number, limit: number) {
+  return db
+    .select()
+    .from(customerPackages)
+    .where(
+      and(
+        inArray(customerPackages.status, ["active", "expired"]),
+        lte(customerPackages.validUntil, now),
+        or(gt(customerPackages.unitsLeft, 0), gt(customerPackages.deferredLeft, 0), eq(customerPackages.status, "active")),
+      ),
+    )
+    .orderBy(customerPackages.validUntil)
+    .limit(limit);
+}
+
+/**
+ * An expired package's unused rest earned (breakage), once: only while nothing moved since it was
+ * read (status, units, deferred money and its last change as read); its history line and the ledger.
+ */
+export function expireMarker(p: CustomerPackageRow): string {
+  return `expire:${p.id}:${p.updatedAt}`;
+}
+
+export function expirePackageStatements(db: Db, p: CustomerPackageRow, tx: TxDraft | null, now: number): D1PreparedStatement[] {
+  // The history line is written first, only from the state as read; what follows needs that very line.
+  const entryId = newId("pke", now);
+  const guard: Guard = { sql: "EXISTS (SELECT 1 FROM package_entries WHERE id = ?)", params: [entryId] };
+  return [
+    insertRow(
+      db,
+      packageEntries,
+      { id: entryId, packageId: p.id, kind: "expire", orderId: null, units: p.unitsLeft, amount: p.deferredLeft, createdAt: now },
+      {
+        sql: "EXISTS (SELECT 1 FROM customer_packages WHERE id = ? AND status = ? AND units_left = ? AND deferred_left = ? AND updated_at = ?)",
+        params: [p.id, p.status, p.unitsLeft, p.deferredLeft, p.updatedAt],
+      },
+      true,
+    ),
+    db.$client
+      .prepare(
+        `UPDATE customer_packages SET status = 'expired', units_left = 0, deferred_left = 0, updated_at = ?
+         WHERE id = ? AND status = ? AND units_left = ? AND deferred_left = ? AND updated_at = ? AND ${guard.sql}`,
+      )
+      .bind(now, p.id, p.status, p.unitsLeft, p.deferredLeft, p.updatedAt, ...guard.params),
+    ...(tx ? ledgerStatements(db, tx, now, guard) : []),
+  ];
+}
+
+/**
+ * A provider refused a package's refund: the money set aside is the package's again (`refund` back in
+ * its deferred balance, its visits back as before the refund), active, so staff may refund it again.
+ */
+export function packageRefundFailedStatements(db: Db, packageId: string, refund: number, guard: Guard, now: number) {
+  const units = `(SELECT units FROM package_entries WHERE package_id = ? AND kind = 'refund' ORDER BY created_at DESC LIMIT 1)`;
+  return [
+    db.$client
+      .prepare(
+        `UPDATE customer_packages SET status = 'active', units_left = ${units}, deferred_left = deferred_left + ?, refunded_at = NULL, updated_at = ?
+         WHERE id = ? AND status = 'refunded' AND ${guard.sql}`,
+      )
+      .bind(packageId, refund, now, packageId, ...guard.params),
+  ];
+}
+
+/** True once the package was activated by the payment `ref`. */
+export const packagePaidBy = (packageId: string, ref: string): Guard => ({
+  sql: "EXISTS (SELECT 1 FROM customer_packages WHERE id = ? AND payment_ref = ?)",
+  params: [packageId, ref],
+});
+
 /** A pending package paid (`ref` names the payment): active from now, its history and ledger; all only if it was still pending. */
 export function activateStatements(
   db: Db,
   p: CustomerPackageRow,
   a: { ref: string; deferred: number; validUntil: number; tx: TxDraft },
   now: number,
+  when?: Guard,
 ): D1PreparedStatement[] {
-  const guard: Guard = { sql: "EXISTS (SELECT 1 FROM customer_packages WHERE id = ? AND payment_ref = ?)", params: [p.id, a.ref] };
+  const guard = allOf(when, packagePaidBy(p.id, a.ref));
   return [
     db.$client
       .prepare(
         `UPDATE customer_packages SET status = 'active', deferred_left = ?, valid_until = ?, paid_at = ?, payment_ref = ?, updated_at = ?
-         WHERE id = ? AND status = 'pending_payment'`,
+         WHERE id = ? AND status = 'pending_payment'${when ? ` AND ${when.sql}` : ""}`,
       )
-      .bind(a.deferred, a.validUntil, now, a.ref, now, p.id),
+      .bind(a.deferred, a.validUntil, now, a.ref, now, p.id, ...(when?.params ?? [])),
     insertRow(
       db,
       packageEntries,
@@ -183,8 +266,9 @@ export function activateStatements(
 export function refundPackageStatements(
   db: Db,
   p: CustomerPackageRow,
-  r: { ref: string; refund: number; tx: TxDraft },
+  r: { ref: string; refund: number; txs: TxDraft[] },
   now: number,
+  extra: (guard: Guard) => D1PreparedStatement[] = () => [],
 ): D1PreparedStatement[] {
   const guard: Guard = {
     sql: "EXISTS (SELECT 1 FROM customer_packages WHERE id = ? AND status = 'refunded' AND refunded_at = ? AND units_left = 0 AND deferred_left = 0)",
@@ -203,7 +287,8 @@ export function refundPackageStatements(
       { id: newId("pke", now), packageId: p.id, kind: "refund", orderId: null, units: p.unitsLeft, amount: r.refund, createdAt: now },
       guard,
     ),
-    ...ledgerStatements(db, r.tx, now, guard),
+    ...extra(guard),
+    ...r.txs.flatMap((tx) => ledgerStatements(db, tx, now, guard)),
   ];
 }
 

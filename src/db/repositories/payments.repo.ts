@@ -25,6 +25,17 @@ export async function refundsOfOrder(db: Db, orderId: string): Promise<RefundRow
   return db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.createdAt), asc(refunds.id));
 }
 
+/** The payments of a customer's package, oldest first. */
+export async function paymentsOfPackage(db: Db, packageId: string): Promise<PaymentRow[]> {
+  return db.select().from(payments).where(eq(payments.packageId, packageId)).orderBy(asc(payments.createdAt), asc(payments.id));
+}
+
+/** The refunds of what a payment paid for: its order's, or its package's. */
+export async function refundsOfSubject(db: Db, p: Pick<PaymentRow, "orderId" | "packageId">): Promise<RefundRow[]> {
+  const where = p.orderId !== null ? eq(refunds.orderId, p.orderId) : eq(refunds.packageId, p.packageId ?? "");
+  return db.select().from(refunds).where(where).orderBy(asc(refunds.createdAt), asc(refunds.id));
+}
+
 export async function findRefund(db: Db, id: string): Promise<RefundRow | undefined> {
   const [row] = await db.select().from(refunds).where(eq(refunds.id, id)).limit(1);
   return row;

@@ -22,7 +22,7 @@ export async function ourRecords(
     provider: r.provider,
     amount: r.amount,
     status: r.status,
-    orderId: r.orderId,
+    orderId: r.orderId ?? r.packageId ?? "",
   });
   const ref = (r: typeof refunds.$inferSelect): OurRecord => ({
     subject: "refund",
@@ -30,7 +30,7 @@ export async function ourRecords(
     provider: r.provider,
     amount: r.amount,
     status: r.status,
-    orderId: r.orderId,
+    orderId: r.orderId ?? r.packageId ?? "",
   });
   const [paidThatDay, refundedThatDay, ...named] = await Promise.all([
     db
