@@ -93,7 +93,14 @@ export class CellDO extends DurableObject<Env> {
       retentionMs: num(vars.POSITION_RETENTION_HOURS, 24) * 3_600_000,
       sampleMs: num(vars.POSITION_SAMPLE_SECONDS, 15) * 1000,
     });
-    this.ops = new OpsFeed(ctx, this.calendar, this.presence, () => this.cellName(), num(vars.OPS_FRAME_MS, 250));
+    this.ops = new OpsFeed(
+      ctx,
+      this.calendar,
+      this.presence,
+      () => this.cellName(),
+      num(vars.OPS_FRAME_MS, 250),
+      () => this.surge.view().state,
+    );
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, ctx.storage);
       // The cell's name goes with every event it sends; kept for runs where the runtime does not say it.
@@ -360,7 +367,10 @@ export class CellDO extends DurableObject<Env> {
     const busy = this.calendar.itemsByTechnician(now, now + 1, now);
     const free = this.presence.all(now).filter((p) => p.online && !busy.get(p.technicianId)?.length).length;
     const event = this.surge.evaluate(now, free);
-    if (event) this.outbox.add(event, now);
+    if (event) {
+      this.outbox.add(event, now);
+      this.ops.summaryChanged();
+    }
     return event !== null;
   }
 

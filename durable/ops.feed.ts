@@ -13,6 +13,7 @@ import { cellLoad } from "../src/domain/reports";
 import type { OpsCellSummary, OpsOrder, OpsServerMessage, OpsTechnician } from "../src/domain/ops-messages";
 import type { CalendarStore } from "./calendar.store";
 import type { PresenceStore } from "./presence.store";
+import type { SurgeState } from "../src/domain/surge";
 
 /** What an operators' socket remembers across hibernation. */
 export interface OpsAttachment {
@@ -38,6 +39,7 @@ export class OpsFeed {
     private readonly presence: PresenceStore,
     private readonly cell: () => string,
     private readonly frameMs: number,
+    private readonly surge: () => SurgeState,
   ) {}
 
   /** Accepts an operators' socket and sends it the snapshot. */
@@ -115,6 +117,12 @@ export class OpsFeed {
     this.schedule();
   }
 
+  /** The cell's own state in the summary changed (its surge state): every socket gets the new summary. */
+  summaryChanged(): void {
+    if (this.ctx.getWebSockets(OPS_TAG).length === 0) return;
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.timer !== null) return;
     if (this.ctx.getWebSockets(OPS_TAG).length === 0) {
@@ -186,12 +194,18 @@ export class OpsFeed {
   }
 
   /**
-   * The cell's summary over what a viewer sees. Other per-cell state (a surge level, say) joins here,
-   * so the snapshot and every delta carry it.
+   * The cell's summary over what a viewer sees, with the cell's surge state, so the snapshot and
+   * every delta carry it.
    */
   private summary(technicians: OpsTechnician[], orders: OpsOrder[]): OpsCellSummary {
     const online = technicians.filter((t) => t.state !== "offline").length;
-    return { cell: this.cell(), openOrders: orders.length, onlineTechnicians: online, load: cellLoad(orders.length, online) };
+    return {
+      cell: this.cell(),
+      openOrders: orders.length,
+      onlineTechnicians: online,
+      load: cellLoad(orders.length, online),
+      surge: this.surge(),
+    };
   }
 
   private busy(): string[] {

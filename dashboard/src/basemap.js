@@ -138,6 +138,37 @@ export async function mountBasemap(container, { center, zoom = 11, url, lang = "
     reset() {
       map.jumpTo({ center: [center.lng, center.lat], zoom });
     },
+    /** The current zoom level and centre. */
+    zoom: () => map.getZoom(),
+    center() {
+      const c = map.getCenter();
+      return { lat: c.lat, lng: c.lng };
+    },
+    /** Moves at once to `to` ({lat, lng}), at `zoomTo` when given. */
+    jumpTo(to, zoomTo = map.getZoom()) {
+      map.jumpTo({ center: [to.lng, to.lat], zoom: zoomTo });
+    },
+    /** Zooms at once by `delta` levels keeping the point under pixel (x, y) where it is. */
+    zoomAround(delta, x, y) {
+      const p = map.unproject([x, y]);
+      map.zoomTo(map.getZoom() + delta, { around: [p.lng, p.lat], duration: 0 });
+    },
+    /** Shows the box {north, south, east, west} with `padPx` around it, at once. */
+    fitBox(box, padPx = 20) {
+      map.fitBounds(
+        [
+          [box.west, box.south],
+          [box.east, box.north],
+        ],
+        { padding: padPx, duration: 0 },
+      );
+    },
+    /** Calls `cb(x, y, event)` on a click that was not a drag; returns the unsubscribe. */
+    onClick(cb) {
+      const on = (e) => cb(e.point.x, e.point.y, e.originalEvent);
+      map.on("click", on);
+      return () => map.off("click", on);
+    },
     destroy() {
       for (const m of markers.values()) m.remove();
       map.remove();

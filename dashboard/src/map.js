@@ -1,9 +1,13 @@
 // The live city map: H3 cells drawn as hexagons (tinted by load) and open orders as pins (SVG), the
 // technicians as dots on a canvas above them. The cells in view stream their changes over sockets
 // (src/operations/live-socket.*, durable/ops.feed.ts); the whole city is polled only while none is
-// open. The view is the map's own pan/zoom (map-view.js) or, later, a basemap with the same interface.
+// open. The view is the city's basemap when the deployment has one (basemap.js, through
+// basemap-view.js) and the map's own pan/zoom (map-view.js) otherwise; both have the same interface.
+// Cells in a demand surge are outlined.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
+import { mountBasemap } from "./basemap.js";
+import { createBasemapView } from "./basemap-view.js";
 import { createCellFeed } from "./cell-feed.js";
 import { createPanZoomView } from "./map-view.js";
 import { MapSearch } from "./map-search.js";
@@ -14,6 +18,20 @@ const POLL_MS = 2000;
 /** Zoomed out past this many cells in view, the map polls instead of opening a socket per cell. */
 const MAX_CELL_SOCKETS = 64;
 const PIN = 9;
+/** The outline of a cell in a demand surge (docs/surge-forecasts.md), and of the others. */
+const SURGE_STROKE = { color: "#c2410c", width: 3 };
+const CELL_STROKE = { color: "#5b6b7d", width: 1 };
+
+/** Whether pixel (x, y) lies inside the polygon `pts` ([{x, y}]). */
+function inside(pts, x, y) {
+  let hit = false;
+  for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
+    const a = pts[i];
+    const b = pts[j];
+    if (a.y > y !== b.y > y && x < ((b.x - a.x) * (y - a.y)) / (b.y - a.y) + a.x) hit = !hit;
+  }
+  return hit;
+}
 
 /** Fill of a cell by load (open orders per online technician): calm green to hot red. */
 function tint(cell) {
@@ -97,10 +115,12 @@ export function LiveMap() {
   const [selected, setSelected] = useState(null);
   const [sockets, setSockets] = useState(0);
   const [wanted, setWanted] = useState(0);
+  const [basemap, setBasemap] = useState(null);
   const [, setTick] = useState(0);
   const store = useRef(null);
   const wrap = useRef(null);
   const canvas = useRef(null);
+  const under = useRef(null);
   const parts = useRef({ view: null, layer: null, feed: null });
   const redraw = () => setTick((n) => n + 1);
 
@@ -125,9 +145,32 @@ export function LiveMap() {
     [cityKey, live?.cells.length],
   );
 
+  // The basemap under the layers, when the deployment has one for the city (null otherwise).
+  useEffect(() => {
+    if (!live || !under.current) return undefined;
+    let mounted = null;
+    let gone = false;
+    void mountBasemap(under.current, {
+      center: live.center,
+      zoom: 11,
+      url: `/v1/basemap/${encodeURIComponent(live.cityId)}.pmtiles`,
+      lang,
+      attribution: t("basemapAttribution"),
+    }).then((m) => {
+      if (gone) return m?.destroy();
+      mounted = m;
+      if (m) setBasemap(m);
+    });
+    return () => {
+      gone = true;
+      mounted?.destroy();
+      setBasemap(null);
+    };
+  }, [cityKey, lang]);
+
   useEffect(() => {
     if (!live || !wrap.current || !canvas.current) return undefined;
-    const view = createPanZoomView(wrap.current, { center: live.center, zoom: 11 });
+    const view = basemap ? createBasemapView(basemap) : createPanZoomView(wrap.current, { center: live.center, zoom: 11 });
     const pts = live.cells.flatMap((c) => c.boundary);
     if (pts.length > 0) {
       view.fit({
@@ -151,9 +194,21 @@ export function LiveMap() {
     });
     view.onTap = (x, y) => {
       const id = layer.hit(x, y);
-      if (!id) return false;
-      setSelected({ kind: "tech", id });
-      return true;
+      if (id) {
+        setSelected({ kind: "tech", id });
+        return true;
+      }
+      // Over the basemap the cells let the pointer through to it: a tap inside one opens it.
+      if (!basemap) return false;
+      const cell = [...store.current.cells.values()].find((c) =>
+        inside(
+          c.boundary.map(([lat, lng]) => view.project(lat, lng)),
+          x,
+          y,
+        ),
+      );
+      if (cell) setSelected({ kind: "cell", id: cell.id });
+      return Boolean(cell);
     };
     // The cells in view (with a margin of about one cell) are followed live.
     const follow = () => {
@@ -183,7 +238,7 @@ export function LiveMap() {
       parts.current = { view: null, layer: null, feed: null };
       setSockets(0);
     };
-  }, [cityKey, wrap.current, canvas.current]);
+  }, [cityKey, basemap, wrap.current, canvas.current]);
 
   useEffect(() => parts.current.layer?.select(selected?.kind === "tech" ? selected.id : null), [selected]);
 
@@ -192,6 +247,7 @@ export function LiveMap() {
   const view = parts.current.view;
   const counts = { online: 0, busy: 0, offline: 0 };
   if (s) for (const tech of s.techs.values()) counts[tech.state] += 1;
+  const surging = s ? [...s.cells.values()].filter((c) => c.surge === "surging").length : 0;
   const current =
     !s || !selected
       ? null
@@ -224,6 +280,7 @@ export function LiveMap() {
       <span class="legend"><i class="dot busy"></i>${t("busy")} <b data-testid="count-busy">${counts.busy}</b></span>
       <span class="legend"><i class="dot offline"></i>${t("offline")} <b>${counts.offline}</b></span>
       <span class="legend"><i class="pin"></i>${t("openOrders")} <b data-testid="count-orders">${s ? s.orders.size : 0}</b></span>
+      <span class="legend"><i class="surge-outline"></i>${t("surge_surging")} <b data-testid="count-surging">${surging}</b></span>
       <span class="muted small" data-testid="live-mode"
         >${sockets > 0 ? t("lm_streaming").replace("{n}", String(sockets)) : t("lm_polling")} · ${t("updated")}
         ${s && live ? when(new Date(s.at).toISOString(), live.timeZone) : "—"}</span
@@ -234,11 +291,12 @@ export function LiveMap() {
       <button class="ghost" onClick=${() => zoomBy(1 / 1.4)} aria-label=${t("lm_zoomOut")}>－</button>
     </div>
     <div class="map-wrap" ref=${wrap} role="img" aria-label=${t("map")}>
+      <div class="basemap" ref=${under}></div>
       ${!live && html`<p class="muted">${t("loading")}</p>`}
       ${
         live &&
         view &&
-        html`<svg class="map">
+        html`<svg class=${basemap ? "map over-basemap" : "map"}>
           <g class="cells">
             ${[...s.cells.values()].map((c) => {
               const { fill, opacity } = tint(c);
@@ -254,8 +312,9 @@ export function LiveMap() {
                 points=${points}
                 fill=${fill}
                 fill-opacity=${opacity}
-                stroke="#5b6b7d"
-                stroke-width="1"
+                stroke=${c.surge === "surging" ? SURGE_STROKE.color : CELL_STROKE.color}
+                stroke-width=${c.surge === "surging" ? SURGE_STROKE.width : CELL_STROKE.width}
+                data-surge=${c.surge}
                 onClick=${() => pick("cell", c.id)}
               />`;
             })}
@@ -309,6 +368,7 @@ function MapDetails({ kind, item, timeZone, onClose }) {
             [t("openOrders"), item.openOrders],
             [t("online"), item.onlineTechnicians],
             [t("load"), item.load],
+            [t("surgeState"), t(`surge_${item.surge ?? "normal"}`)],
           ];
   return html`<div class="map-details" data-testid="map-details">
     <button class="ghost close" onClick=${onClose} aria-label=${t("close")}>✕</button>

@@ -47,6 +47,7 @@ export const OpsCellSummary = z
     openOrders: z.number().int().nonnegative(),
     onlineTechnicians: z.number().int().nonnegative().describe("Online or busy technicians homed in the cell"),
     load: z.number().nonnegative().describe("Open orders per online technician (0 = none open)"),
+    surge: z.enum(["normal", "surging"]).describe("The cell's demand state (see docs/surge-forecasts.md)"),
   })
   .describe("The cell's summary; later versions may add fields (clients ignore unknown ones)");
 export type OpsCellSummary = z.infer<typeof OpsCellSummary>;

@@ -22,6 +22,13 @@ function recordRequests(page) {
   return seen;
 }
 
+/** The pixel position of the first corner of the first cell drawn. */
+const firstCorner = async (page) => {
+  const points = await page.getAttribute("svg.map polygon[data-cell]", "points");
+  const [x, y] = points.split(" ")[0].split(",").map(Number);
+  return { x, y, points };
+};
+
 const external = (seen, origin) => seen.map((s) => s.url).filter((u) => !u.startsWith(origin) && !/^(data|blob):/.test(u));
 
 describe("with the demo basemap", () => {
@@ -55,7 +62,9 @@ describe("with the demo basemap", () => {
     assert.match(await page.textContent(".maplibregl-ctrl-attrib"), /Natural Earth/);
     // the layer lies over the basemap and takes its view
     assert.equal(await page.getAttribute("svg.map", "class"), "map over-basemap");
-    assert.equal(await page.getAttribute("svg.map", "preserveAspectRatio"), "none");
+    // the technicians' canvas lies over it too, and the cells keep their surge attribute
+    assert.ok(await page.$("canvas.tech-layer"));
+    assert.ok(await page.getAttribute("svg.map polygon[data-cell]", "data-surge"));
     // the archive was read in byte ranges
     const archive = seen.filter((s) => s.url.includes("/v1/basemap/cty_demoShanghai.pmtiles"));
     assert.ok(archive.length >= 2, "header and tiles");
@@ -66,16 +75,23 @@ describe("with the demo basemap", () => {
   });
 
   it("moves the layer with the basemap when the map is dragged", async () => {
-    const before = await page.getAttribute("svg.map", "viewBox");
+    const before = await firstCorner(page);
     const box = await page.locator(".map-wrap").boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 150, box.y + box.height / 2 + 80, { steps: 8 });
     await page.mouse.up();
-    await page.waitForFunction((vb) => document.querySelector("svg.map")?.getAttribute("viewBox") !== vb, before);
-    const [x0] = before.split(" ").map(Number);
-    const [x1] = (await page.getAttribute("svg.map", "viewBox")).split(" ").map(Number);
-    assert.ok(x1 < x0, "dragging right shows what lies west");
+    await page.waitForFunction((p) => document.querySelector("svg.map polygon[data-cell]")?.getAttribute("points") !== p, before.points);
+    const after = await firstCorner(page);
+    assert.ok(Math.abs(after.x - before.x - 150) < 30, `the cells moved right with the drag: ${before.x} → ${after.x}`);
+    assert.ok(Math.abs(after.y - before.y - 80) < 30, `and down: ${before.y} → ${after.y}`);
+  });
+
+  it("zooms the basemap and the layer together with the zoom buttons", async () => {
+    const before = await firstCorner(page);
+    await page.click(".map-bar button.ghost:has-text('＋')");
+    await page.waitForFunction((p) => document.querySelector("svg.map polygon[data-cell]")?.getAttribute("points") !== p, before.points);
+    assert.notEqual((await firstCorner(page)).points, before.points);
   });
 
   it("sends no request outside the server's origin", () => {
@@ -112,9 +128,9 @@ describe("without a basemap", () => {
     assert.ok(answer.url().endsWith("/v1/basemap/cty_demoShanghai.pmtiles"));
     assert.equal(await page.$(".basemap canvas"), null);
     assert.equal(await page.getAttribute("svg.map", "class"), "map");
-    const before = await page.getAttribute("svg.map", "viewBox");
-    await page.click('button[aria-label="zoom in"]');
-    assert.notEqual(await page.getAttribute("svg.map", "viewBox"), before);
+    const before = await firstCorner(page);
+    await page.click(".map-bar button.ghost:has-text('＋')");
+    await page.waitForFunction((p) => document.querySelector("svg.map polygon[data-cell]")?.getAttribute("points") !== p, before.points);
     assert.ok(!seen.some((s) => s.url.includes("maplibre")), "MapLibre's chunk, worker and stylesheet stay unloaded");
     assert.deepEqual(external(seen, server.url), []);
   });

@@ -1,4 +1,4 @@
-/* global document, PointerEvent -- inside page functions, which run in the browser */
+/* global document, MouseEvent, PointerEvent -- inside page functions, which run in the browser */
 // The live map streams: a technician's heartbeat moves their dot within a second, through the cell's
 // socket, with no poll of the city's live feed meanwhile. Real Chromium against a real local Doorstep.
 import assert from "node:assert/strict";
@@ -20,7 +20,9 @@ let profile;
 const polls = [];
 
 before(async () => {
-  server = await startLocalServer({ port: PORT });
+  // Without the city's basemap: the map's own pan/zoom view, whose pinch this file checks to the pixel
+  // (over a basemap, MapLibre moves the map; test/browser/basemap.test.mjs).
+  server = await startLocalServer({ port: PORT, basemap: false });
   api = new Client(server.url);
   const admin = await api.signIn("+8613800000000");
   tech = await api.signIn("+8613900000003");
@@ -172,5 +174,46 @@ describe("the live map", () => {
     await page.waitForSelector('[data-testid="order-drawer"]');
     await api.ok("POST", `/v1/admin/orders/${order.id}/cancel`, { token: operator.token, body: { reason: "live map test" } });
     await page.waitForSelector('[data-testid="order-drawer"][data-status="cancelled"]', { timeout: 10_000 });
+  });
+});
+
+describe("the surge outline", () => {
+  it("outlines a cell whose streamed summary says it is surging, names the state, and counts it in the legend", async () => {
+    // The cell's real socket, its summary of the technician's cell marked surging on the way (as the
+    // cell sends it when its surge starts; durable/ops.feed.ts, tested in test/surge/surge-cell.test.ts).
+    const second = await browser.context.newPage();
+    second.setDefaultTimeout(15_000);
+    let marked = null;
+    await second.routeWebSocket(/\/v1\/admin\/cells\/[^/]+\/live/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((message) => {
+        const frame = JSON.parse(String(message));
+        const cell = frame.cell?.cell ?? null;
+        if (cell && (marked === null || marked === cell)) {
+          marked = cell;
+          frame.cell.surge = "surging";
+        }
+        ws.send(JSON.stringify(frame));
+      });
+      ws.onMessage((message) => server.send(message));
+    });
+    await signInThroughUi(second, server.url, OPERATOR);
+    await second.waitForSelector('svg.map polygon[data-surge="surging"]');
+    const outlined = await second.$$eval('svg.map polygon[data-surge="surging"]', (els) =>
+      els.map((el) => ({ cell: el.dataset.cell, stroke: el.getAttribute("stroke"), width: el.getAttribute("stroke-width") })),
+    );
+    assert.deepEqual(outlined, [{ cell: marked, stroke: "#c2410c", width: "3" }]);
+    const calm = await second.$eval('svg.map polygon[data-surge="normal"]', (el) => el.getAttribute("stroke"));
+    assert.equal(calm, "#5b6b7d");
+    assert.equal(await second.textContent('[data-testid="count-surging"]'), "1");
+    // the cell's details name the state in the interface language, never the raw code
+    await second.evaluate((cell) => {
+      const el = document.querySelector(`svg.map polygon[data-cell="${cell}"]`);
+      el.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    }, marked);
+    const details = await second.textContent('[data-testid="map-details"]');
+    assert.match(details, /需求状态\s*需求激增/);
+    assert.doesNotMatch(details, /surging/);
+    await second.close();
   });
 });

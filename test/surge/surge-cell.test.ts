@@ -1,11 +1,14 @@
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { cellToLatLng, gridDisk, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { at, book, newCustomer, quote } from "../support/booking";
 import { cellOutbox, deliverCellEvents, runCellAlarm } from "../support/cell";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInAdmin, signInWithRoles } from "../support/http";
+import { OpsServerMessage } from "../../src/domain/ops-messages";
 import { ageSurge, countedDemand } from "../support/surge";
+import { listen } from "../support/visit";
 import { addTechnician, cellAt, createWorld } from "../support/world";
 
 /** A world centred on the middle of an H3 cell, so its technicians and orders share one cell. */
@@ -69,6 +72,42 @@ describe("surge detection in the cell", () => {
     // The live map carries the state.
     const live = await call("GET", `/v1/admin/cities/${w.cityId}/live`, { token: admin.token });
     expect(live.body.cells.find((x: { id: string }) => x.id === cell)).toMatchObject({ surge: "surging" });
+  });
+
+  it("carries the surge state in the summary of the cell's live socket: normal in the snapshot, surging in a delta", async () => {
+    const w = await cellWorld();
+    const cell = cellAt(w.center);
+    await addTechnician(w, w.center);
+    const operator = await signInWithRoles(["operator"]);
+    const res = await exports.default.fetch(
+      new Request(`http://doorstep.test/v1/admin/cells/${cell}/live`, {
+        headers: { Upgrade: "websocket", Authorization: `Bearer ${operator.token}` },
+      }),
+    );
+    expect(res.status).toBe(101);
+    const socket = listen(res.webSocket!);
+    const snapshot = await socket.nth(1);
+    expect(snapshot).toMatchObject({ type: "snapshot", cell: { cell, surge: "normal" } });
+
+    for (const day of [2, 3, 4]) {
+      const c = await newCustomer(w.center);
+      expect((await book(c, await quote(w, c, at(w, day, "10:00")))).status).toBe(201);
+      await ageSurge(cell);
+    }
+    await runCellAlarm(cell);
+    await ageSurge(cell);
+    const sent = (await runCellAlarm(cell)).filter((e) => e.type === "surge.changed");
+    expect(sent).toEqual([expect.objectContaining({ from: "normal", to: "surging" })]);
+
+    const surging = () => socket.messages.find((m) => m.type === "delta" && m.cell?.surge === "surging");
+    const deadline = Date.now() + 3_000;
+    while (!surging() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(surging()).toMatchObject({ type: "delta", cell: { cell, surge: "surging" } });
+    // before the change every summary said normal; each frame keeps to the documented schema
+    const index = socket.messages.indexOf(surging());
+    for (const m of socket.messages.slice(0, index)) if (m.cell) expect(m.cell.surge).toBe("normal");
+    for (const m of socket.messages) expect(OpsServerMessage.parse(m)).toEqual(m);
+    res.webSocket!.close(1000, "bye");
   });
 
   it("counts searches for a point in the cell that found nobody, and not those for a point elsewhere", async () => {
