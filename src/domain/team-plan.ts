@@ -134,18 +134,30 @@ export function planTeamDay(
       const now = cost(assigned);
       const then = cost(proposed);
       // Reassign only for a gain: fewer late risks, or as many and less travel.
-      if (then.lateRisks < now.lateRisks || (then.lateRisks === now.lateRisks && then.travelMinutes < now.travelMinutes)) assigned = proposed;
+      if (then.lateRisks < now.lateRisks || (then.lateRisks === now.lateRisks && then.travelMinutes < now.travelMinutes))
+        assigned = proposed;
     }
   }
 
   const perTech = technicians.map((t) => {
     const before = jobs.filter((j) => j.technicianId === t.id);
     const after = jobs.filter((j) => assigned.get(j.orderId) === t.id).sort((a, b) => a.start - b.start);
-    return { id: t.id, before: figuresOf(t.home, before, model), after: figuresOf(t.home, after, model), jobs: after.map((j) => j.orderId) };
+    return {
+      id: t.id,
+      before: figuresOf(t.home, before, model),
+      after: figuresOf(t.home, after, model),
+      jobs: after.map((j) => j.orderId),
+    };
   });
   const moves = jobs
     .filter((j) => assigned.get(j.orderId) !== j.technicianId)
-    .map((j) => ({ orderId: j.orderId, technicianId: assigned.get(j.orderId)!, fromTechnicianId: j.technicianId, start: j.start, end: j.end }));
+    .map((j) => ({
+      orderId: j.orderId,
+      technicianId: assigned.get(j.orderId)!,
+      fromTechnicianId: j.technicianId,
+      start: j.start,
+      end: j.end,
+    }));
   return {
     moves,
     technicians: perTech,
@@ -158,7 +170,9 @@ export function planTeamDay(
  * A fingerprint of the day's calendar as the plan sees it (each order's technician, times and status):
  * any change to it makes a plan built before stale. A 53-bit hash in hex of the sorted entries.
  */
-export function calendarFingerprint(entries: readonly { orderId: string; technicianId: string | null; start: number; end: number; status: string }[]): string {
+export function calendarFingerprint(
+  entries: readonly { orderId: string; technicianId: string | null; start: number; end: number; status: string }[],
+): string {
   const text = [...entries]
     .map((e) => `${e.orderId}|${e.technicianId ?? ""}|${e.start}|${e.end}|${e.status}`)
     .sort()

@@ -16,7 +16,14 @@ export async function planById(db: Db, id: string): Promise<RoutePlanRow | undef
 }
 
 /** The plans of one cell and day, newest first, before the cursor's id; `merchantId` set: only that merchant's. */
-export async function plansOf(db: Db, cell: string, date: string, merchantId: string | undefined, before: string | undefined, limit: number) {
+export async function plansOf(
+  db: Db,
+  cell: string,
+  date: string,
+  merchantId: string | undefined,
+  before: string | undefined,
+  limit: number,
+) {
   return db
     .select()
     .from(routePlans)

@@ -18,7 +18,9 @@ export const RoutePlan = z
     merchantId: z.string().nullable(),
     status: z.enum(["queued", "ready", "accepting", "accepted", "discarded", "stale", "failed"]),
     statusText: Localized,
-    moves: z.array(z.object({ orderId: z.string(), technicianId: z.string(), fromTechnicianId: z.string(), start: z.string(), end: z.string() })),
+    moves: z.array(
+      z.object({ orderId: z.string(), technicianId: z.string(), fromTechnicianId: z.string(), start: z.string(), end: z.string() }),
+    ),
     technicians: z.array(z.object({ id: z.string(), name: z.string(), before: Figures, after: Figures, jobs: z.array(z.string()) })),
     before: Figures.nullable(),
     after: Figures.nullable(),

@@ -20,7 +20,15 @@ import { exactPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { logger } from "../lib/log";
 import { Pii } from "../lib/pii";
-import { insertPlan, planById, plansOf, requiredSkillsOf, transitionPlan, type RoutePlanRow, type RoutePlanStatus } from "./route-plans.repo";
+import {
+  insertPlan,
+  planById,
+  plansOf,
+  requiredSkillsOf,
+  transitionPlan,
+  type RoutePlanRow,
+  type RoutePlanStatus,
+} from "./route-plans.repo";
 
 /** The most technicians a plan covers (a cell's roster is far smaller). */
 const MAX_TECHNICIANS = 60;
@@ -178,7 +186,11 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
     const plan = planTeamDay(technicians, jobs, travelModel(env), { maxIterations: config(env).ROUTE_PLAN_MAX_ITERATIONS, seed: 1 });
     const names = new Map(day.techs.map((t) => [t.id, t.name]));
     if (plan.moves.length > MAX_MOVES) {
-      await transitionPlan(db, row.id, "queued", { status: "failed", failure: `more than ${MAX_MOVES} moves`, fingerprint: day.fingerprint });
+      await transitionPlan(db, row.id, "queued", {
+        status: "failed",
+        failure: `more than ${MAX_MOVES} moves`,
+        fingerprint: day.fingerprint,
+      });
       return;
     }
     await transitionPlan(db, row.id, "queued", {

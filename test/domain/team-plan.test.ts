@@ -54,12 +54,9 @@ describe("planTeamDay", () => {
   });
 
   it("removes a late risk by handing the second of two back-to-back jobs to a free technician", () => {
-    const plan = planTeamDay(
-      [tech("t1", 121.0), tech("t2", 121.0)],
-      [job("a", "t1", 121.0, 10), job("b", "t1", 121.2, 12)],
-      MODEL,
-      { maxIterations: 200 },
-    );
+    const plan = planTeamDay([tech("t1", 121.0), tech("t2", 121.0)], [job("a", "t1", 121.0, 10), job("b", "t1", 121.2, 12)], MODEL, {
+      maxIterations: 200,
+    });
     expect(plan.before.lateRisks).toBe(1);
     expect(plan.after.lateRisks).toBe(0);
     expect(plan.moves).toHaveLength(1);
@@ -67,9 +64,18 @@ describe("planTeamDay", () => {
 
   it("on random small cells: every job kept its start and duration, allowed where it goes, and no technician has a clash", () => {
     const arb = fc.record({
-      techs: fc.array(fc.record({ lng: fc.double({ min: 121, max: 121.2, noNaN: true }), skilled: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+      techs: fc.array(fc.record({ lng: fc.double({ min: 121, max: 121.2, noNaN: true }), skilled: fc.boolean() }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
       jobs: fc.array(
-        fc.record({ lng: fc.double({ min: 121, max: 121.2, noNaN: true }), hour: fc.integer({ min: 8, max: 18 }), hours: fc.integer({ min: 1, max: 2 }), tech: fc.nat(), movable: fc.boolean() }),
+        fc.record({
+          lng: fc.double({ min: 121, max: 121.2, noNaN: true }),
+          hour: fc.integer({ min: 8, max: 18 }),
+          hours: fc.integer({ min: 1, max: 2 }),
+          tech: fc.nat(),
+          movable: fc.boolean(),
+        }),
         { maxLength: 10 },
       ),
       seed: fc.integer({ min: 1, max: 1000 }),
@@ -77,21 +83,26 @@ describe("planTeamDay", () => {
     fc.assert(
       fc.property(arb, ({ techs, jobs, seed }) => {
         const ts = techs.map((t, i) => tech(`t${i}`, t.lng, t.skilled ? ["clean"] : []));
+        const withPoints = (j: PlanJob) => ({ start: j.start, end: j.end, lat: j.point.lat, lng: j.point.lng });
         // The current day is clash-free (as the cell keeps it): a job that would clash is left out.
         const js: PlanJob[] = [];
         jobs.forEach((j, i) => {
           const owner = ts[j.tech % ts.length]!.id;
           const candidate = job(`o${i}`, owner, j.lng, j.hour, { movable: j.movable, end: DAY0 + (j.hour + j.hours) * HOUR });
-          if (!js.some((o) => o.technicianId === owner && clashes(o, { ...candidate, lat: 31, lng: j.lng }, MODEL))) js.push(candidate);
+          if (!js.some((o) => o.technicianId === owner && clashes(withPoints(o), withPoints(candidate), MODEL))) js.push(candidate);
         });
-        const withPoints = (j: PlanJob) => ({ start: j.start, end: j.end, lat: j.point.lat, lng: j.point.lng });
         const plan = planTeamDay(ts, js, MODEL, { maxIterations: 100, seed });
         const after = new Map(js.map((j) => [j.orderId, j.technicianId]));
         for (const m of plan.moves) {
           const original = js.find((j) => j.orderId === m.orderId)!;
           expect(original.movable).toBe(true);
           expect([m.start, m.end]).toEqual([original.start, original.end]);
-          expect(mayTake(ts.find((t) => t.id === m.technicianId)!, original)).toBe(true);
+          expect(
+            mayTake(
+              ts.find((t) => t.id === m.technicianId)!,
+              original,
+            ),
+          ).toBe(true);
           after.set(m.orderId, m.technicianId);
         }
         for (const t of ts) {
@@ -112,6 +123,11 @@ describe("calendarFingerprint", () => {
     const f = calendarFingerprint([e, { ...e, orderId: "b" }]);
     expect(calendarFingerprint([{ ...e, orderId: "b" }, e])).toBe(f);
     for (const change of [{ technicianId: "t2" }, { start: 0 }, { end: 3 }, { status: "accepted" }])
-      expect(calendarFingerprint([{ ...e, ...change }, { ...e, orderId: "b" }])).not.toBe(f);
+      expect(
+        calendarFingerprint([
+          { ...e, ...change },
+          { ...e, orderId: "b" },
+        ]),
+      ).not.toBe(f);
   });
 });

@@ -166,7 +166,8 @@ describe("team route plans", () => {
 
   it("answers bad input with a 4xx problem and stores nothing", async () => {
     const { w, cell } = await crossedDay();
-    const count = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM route_plans WHERE cell = ?").bind(cell).first<{ n: number }>())!.n;
+    const count = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM route_plans WHERE cell = ?").bind(cell).first<{ n: number }>())!.n;
     const n = await count();
     expectProblem(await request(w.admin.token, { cellId: cell, date: "2030-02-30" }), 400, "VALIDATION_FAILED");
     expectProblem(await request(w.admin.token, { cellId: cell, date: "tomorrow" }), 400, "VALIDATION_FAILED");
