@@ -3,8 +3,7 @@
  * requested by staff, built off the request path by the route-plans queue consumer, and accepted
  * atomically through the cell's multi-move (src/board applyOrderMoves) if the day has not changed.
  */
-import { applyOrderMoves, MAX_MOVES, type MoveActor } from "../board";
-import { boardOrders, cellTechnicians } from "../board/board.repo";
+import { applyOrderMoves, boardOrders, cellTechnicians, MAX_MOVES, type MoveActor } from "../board";
 import { cellProfiles, cellStub } from "../cells/cells.service";
 import { config } from "../config";
 import { getDb, type Db } from "../db/client";

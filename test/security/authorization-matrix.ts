@@ -1380,8 +1380,15 @@ export const MATRIX: Record<string, MatrixEntry> = {
     fresh: true,
     request: (o) => ({ path: "/v1/admin/route-plans", body: { cellId: o.m.techA.homeCell, date: day(1) } }),
   },
-  "GET /v1/admin/route-plans": { roles: STAFF, request: (o) => ({ path: `/v1/admin/route-plans?cellId=${o.m.techA.homeCell}&date=${day(1)}` }) },
-  "GET /v1/admin/route-plans/{id}": { roles: STAFF, reach: STAFF_A, request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}` }) },
+  "GET /v1/admin/route-plans": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/route-plans?cellId=${o.m.techA.homeCell}&date=${day(1)}` }),
+  },
+  "GET /v1/admin/route-plans/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}` }),
+  },
   "POST /v1/admin/route-plans/{id}/accept": {
     roles: STAFF,
     reach: STAFF_A,
