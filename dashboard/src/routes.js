@@ -1,3 +1,4 @@
+/* global clearTimeout -- the browser's */
 // Team route plans: choose a cell and a date, request a plan (built in the background: the screen
 // polls it while queued), see per technician the jobs after and the figures before and after, then
 // accept it (all moves at once through the cell; a refusal is shown in the user's language) or discard it.
