@@ -135,6 +135,8 @@ const fields = z.object({
   TRAVEL_ROAD_FACTOR: positive(1.4),
   TRAVEL_SPEED_KMH: positive(25),
   TRAVEL_BUFFER_MINUTES: int(10),
+  // Team route plans: solver iterations per plan (bounded work; the clock stands still in synchronous code).
+  ROUTE_PLAN_MAX_ITERATIONS: int(2000, 1),
   // Presence: offline after this many seconds without a heartbeat; position sampling and retention.
   PRESENCE_TIMEOUT_SECONDS: int(90, 1),
   POSITION_SAMPLE_SECONDS: int(15),

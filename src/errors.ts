@@ -700,6 +700,18 @@ export const ERRORS = {
       zh: "第 {n} 项调整（订单 {orderId}）被拒绝：{why}。未做任何更改。",
     },
   },
+  // Team route plans (src/route-plans)
+  PLAN_STALE: {
+    status: 409,
+    detail: {
+      en: "The cell's day changed since this plan was built. Nothing was changed; request a new plan.",
+      zh: "方案生成后该网格当天的日程已有变化，未做任何更改，请重新生成方案。",
+    },
+  },
+  PLAN_NOT_READY: {
+    status: 409,
+    detail: { en: "The plan is {status}; only a ready plan can be accepted.", zh: "方案当前为{status}，只有已就绪的方案可以采纳。" },
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code the API answers. */
@@ -784,6 +796,7 @@ const NOUNS_ZH: Record<string, string> = {
   "Series visit": "周期预约的单次上门",
   Skill: "技能",
   Technician: "技师",
+  "Route plan": "路线方案",
   "Webhook subscription": "Webhook 订阅",
   "Webhook delivery": "Webhook 投递记录",
 };

@@ -5,6 +5,7 @@ import { consumeDeadLetters, consumeNotifications } from "./notifications/delive
 import { runDaily, runScheduled } from "./scheduled";
 import { BACKUP_CRON } from "./backups";
 import { consumeWebhooks } from "./webhooks";
+import { consumeRoutePlans } from "./route-plans";
 
 export { CellDO } from "../durable/cell.do";
 
@@ -18,6 +19,7 @@ export default {
     if (role === "cell-events") await consumeCellEvents(batch, env);
     else if (role === "cell-events-dlq") await consumeCellDeadLetters(batch, env);
     else if (role === "webhooks") await consumeWebhooks(batch, env);
+    else if (role === "route-plans") await consumeRoutePlans(batch, env);
     else if (role === "notifications-dlq" || (role === null && batch.queue.endsWith("-dlq"))) await consumeDeadLetters(batch, env);
     else await consumeNotifications(batch, env);
   },

@@ -42,6 +42,7 @@ const Credit = lazy(() => import("./credit.js"), "Credit");
 const Lifecycle = lazy(() => import("./lifecycle.js"), "Lifecycle");
 const Series = lazy(() => import("./series.js"), "Series");
 const Board = lazy(() => import("./board.js"), "Board");
+const RoutePlans = lazy(() => import("./routes.js"), "RoutePlans");
 
 const PLATFORM = ["operator", "admin"];
 
@@ -182,6 +183,7 @@ function Shell({ session, t, lang, setLang }) {
     ["map", t("map")],
     ["orders", t("orders")],
     ["board", t("board")],
+    ["routes", t("rp_nav")],
     ["exceptions", t("exceptions")],
     ["technicians", t("technicians")],
     ["catalog", t("catalog")],
@@ -226,47 +228,49 @@ function Shell({ session, t, lang, setLang }) {
           ? html`<${OrderBoard} key="orders" openId=${arg} />`
           : screen === "board"
             ? html`<${Board} key=${`board-${city.id}`} initialCell=${arg} />`
-            : screen === "exceptions"
-              ? html`<${OrderBoard} key="exceptions" queue />`
-              : screen === "technicians"
-                ? html`<${Technicians} />`
-                : screen === "catalog"
-                  ? html`<${Catalog} />`
-                  : screen === "reports"
-                    ? html`<${Reports} />`
-                    : screen === "growth"
-                      ? html`<${Growth} />`
-                      : screen === "settings"
-                        ? html`<${DispatchSettings} />`
-                        : screen === "setup"
-                          ? html`<${Setup} tab=${arg} />`
-                          : screen === "money"
-                            ? html`<${Money} tab=${arg} />`
-                            : screen === "lifecycle" && isPlatform
-                              ? html`<${Lifecycle} />`
-                              : screen === "inbox" && isPlatform
-                                ? html`<${Inbox} />`
-                                : screen === "tickets"
-                                  ? html`<${Tickets} openId=${arg} />`
-                                  : screen === "series"
-                                    ? html`<${Series} />`
-                                    : screen === "notifications" && isPlatform
-                                      ? html`<${DeadLetters} />`
-                                      : screen === "accounts" && isPlatform
-                                        ? html`<${Accounts} />`
-                                        : screen === "operations" && isPlatform
-                                          ? html`<${Operations} />`
-                                          : screen === "operate" && isPlatform
-                                            ? html`<${Operate} />`
-                                            : screen === "privacy" && isPlatform
-                                              ? html`<${Privacy} />`
-                                              : screen === "credit" && isPlatform
-                                                ? html`<${Credit} />`
-                                                : screen === "webhooks"
-                                                  ? html`<${Webhooks} />`
-                                                  : screen === "audit"
-                                                    ? html`<${AuditLog} />`
-                                                    : html`<${LiveMap} />`;
+            : screen === "routes"
+              ? html`<${RoutePlans} key=${`routes-${city.id}`} />`
+              : screen === "exceptions"
+                ? html`<${OrderBoard} key="exceptions" queue />`
+                : screen === "technicians"
+                  ? html`<${Technicians} />`
+                  : screen === "catalog"
+                    ? html`<${Catalog} />`
+                    : screen === "reports"
+                      ? html`<${Reports} />`
+                      : screen === "growth"
+                        ? html`<${Growth} />`
+                        : screen === "settings"
+                          ? html`<${DispatchSettings} />`
+                          : screen === "setup"
+                            ? html`<${Setup} tab=${arg} />`
+                            : screen === "money"
+                              ? html`<${Money} tab=${arg} />`
+                              : screen === "lifecycle" && isPlatform
+                                ? html`<${Lifecycle} />`
+                                : screen === "inbox" && isPlatform
+                                  ? html`<${Inbox} />`
+                                  : screen === "tickets"
+                                    ? html`<${Tickets} openId=${arg} />`
+                                    : screen === "series"
+                                      ? html`<${Series} />`
+                                      : screen === "notifications" && isPlatform
+                                        ? html`<${DeadLetters} />`
+                                        : screen === "accounts" && isPlatform
+                                          ? html`<${Accounts} />`
+                                          : screen === "operations" && isPlatform
+                                            ? html`<${Operations} />`
+                                            : screen === "operate" && isPlatform
+                                              ? html`<${Operate} />`
+                                              : screen === "privacy" && isPlatform
+                                                ? html`<${Privacy} />`
+                                                : screen === "credit" && isPlatform
+                                                  ? html`<${Credit} />`
+                                                  : screen === "webhooks"
+                                                    ? html`<${Webhooks} />`
+                                                    : screen === "audit"
+                                                      ? html`<${AuditLog} />`
+                                                      : html`<${LiveMap} />`;
       return html`<${AppContext.Provider} value=${ctx}>
         <header class="top">
           <b class="brand">${t("brand")}</b>

@@ -5,3 +5,4 @@
 export { default as boardRoutes } from "./board.handlers";
 export { applyOrderMoves, moveRefused, MAX_MOVES, type MoveActor, type OrderMove } from "./moves.service";
 export { cellBoard } from "./board.service";
+export { boardOrders, cellTechnicians } from "./board.repo";

@@ -2461,3 +2461,48 @@ export const paymentPayers = sqliteTable(
   },
   (t) => [index("payment_payers_hash_idx").on(t.payerHash, t.accountId), index("payment_payers_account_idx").on(t.accountId)],
 );
+
+// ---- Team route plans (src/route-plans) ----
+
+/** Figures of a cell's day under one assignment of jobs to technicians. */
+export interface RoutePlanFigures {
+  travelMinutes: number;
+  distanceKm: number;
+  lateRisks: number;
+  jobs: number;
+}
+
+/**
+ * A proposed reassignment of a cell's day across its technicians (every start kept), built by the
+ * route-plans queue consumer and accepted through the cell's atomic multi-move.
+ * `status`: queued → ready | failed; ready → accepting → accepted | ready; ready → discarded | stale.
+ * `fingerprint`: the day's calendar (orders, technicians, times) the proposal was built from.
+ */
+export const routePlans = sqliteTable(
+  "route_plans",
+  {
+    id: text("id").primaryKey(),
+    cell: text("cell").notNull(),
+    date: text("date").notNull(),
+    merchantId: text("merchant_id"),
+    status: text("status", { enum: ["queued", "ready", "accepting", "accepted", "discarded", "stale", "failed"] }).notNull(),
+    requestedBy: text("requested_by"),
+    fingerprint: text("fingerprint"),
+    moves: text("moves", { mode: "json" })
+      .$type<{ orderId: string; technicianId: string; fromTechnicianId: string; start: number; end: number }[]>()
+      .notNull()
+      .default([]),
+    /** Per technician: the jobs before and after, and the figures of each. */
+    technicians: text("technicians", { mode: "json" })
+      .$type<{ id: string; name: string; before: RoutePlanFigures; after: RoutePlanFigures; jobs: string[] }[]>()
+      .notNull()
+      .default([]),
+    before: text("before", { mode: "json" }).$type<RoutePlanFigures>(),
+    after: text("after", { mode: "json" }).$type<RoutePlanFigures>(),
+    failure: text("failure"),
+    moveId: text("move_id"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("route_plans_cell_date_idx").on(t.cell, t.date, t.id)],
+);

@@ -10,7 +10,7 @@ export const CELL_EVENTS_QUEUE = "doorstep-cell-events";
 export const CELL_EVENTS_DLQ = "doorstep-cell-events-dlq";
 
 /** What a queue the Worker consumes carries, whatever the deployment calls it. */
-export type QueueRole = "cell-events" | "cell-events-dlq" | "notifications" | "notifications-dlq" | "webhooks";
+export type QueueRole = "cell-events" | "cell-events-dlq" | "notifications" | "notifications-dlq" | "webhooks" | "route-plans";
 
 /**
  * The role of a consumed queue, from its name: each wrangler environment names its queues
@@ -18,7 +18,7 @@ export type QueueRole = "cell-events" | "cell-events-dlq" | "notifications" | "n
  * ending. Null for a queue the Worker does not know.
  */
 export function queueRole(name: string): QueueRole | null {
-  for (const role of ["cell-events-dlq", "notifications-dlq", "cell-events", "notifications", "webhooks"] as const) {
+  for (const role of ["cell-events-dlq", "notifications-dlq", "cell-events", "notifications", "webhooks", "route-plans"] as const) {
     if (name === `doorstep-${role}` || (name.startsWith("doorstep-") && name.endsWith(`-${role}`))) return role;
   }
   return null;

@@ -17,6 +17,7 @@ import { dashboardRoutes } from "../operations";
 import { adminOrdersRoutes, ordersRoutes } from "../orders";
 import { reviewsRoutes } from "../reviews";
 import { dayRouteRoutes } from "../routing";
+import { routePlansRoutes } from "../route-plans";
 import { seriesRoutes } from "../series";
 import { growthReportsRoutes } from "../reports";
 import { surveysRoutes } from "../surveys";
@@ -70,6 +71,7 @@ export const routes = [
   tasksRoutes,
   adminOrdersRoutes,
   boardRoutes,
+  routePlansRoutes,
   auditRoutes,
   dashboardRoutes,
   surgeRoutes,

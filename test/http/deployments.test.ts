@@ -108,6 +108,7 @@ describe("queue names", () => {
       expect(queueRole(`${prefix}-notifications-dlq`)).toBe("notifications-dlq");
       expect(queueRole(`${prefix}-cell-events`)).toBe("cell-events");
       expect(queueRole(`${prefix}-cell-events-dlq`)).toBe("cell-events-dlq");
+      expect(queueRole(`${prefix}-route-plans`)).toBe("route-plans");
     }
     expect(queueRole("other-cell-events")).toBeNull();
     expect(queueRole("doorstep-something")).toBeNull();

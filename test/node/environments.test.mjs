@@ -58,7 +58,7 @@ describe("the deployments (wrangler deploy --dry-run)", () => {
       assert.deepEqual(new Map([...bindings].map(([k, [, kind]]) => [k, kind])), want);
       assert.deepEqual(bindingsOf(config), want);
       // resources of its own: D1, queues and the bucket carry the environment's name
-      for (const name of ["DB", "NOTIFICATIONS", "CELL_EVENTS", "WEBHOOKS", "PHOTOS", "BACKUPS"])
+      for (const name of ["DB", "NOTIFICATIONS", "CELL_EVENTS", "WEBHOOKS", "ROUTE_PLANS", "PHOTOS", "BACKUPS"])
         assert.match(bindings.get(name)[0], new RegExp(`^doorstep-${env}\\b`), name);
       assert.equal(config.name, `doorstep-${env}`);
       // rate-limit counters of its own
@@ -74,6 +74,7 @@ describe("the deployments (wrangler deploy --dry-run)", () => {
         "cell-events-dlq",
         "notifications",
         "notifications-dlq",
+        "route-plans",
         "webhooks",
       ]);
       for (const c of config.queues.consumers.filter((c) => c.dead_letter_queue)) assert.ok(consumed.includes(c.dead_letter_queue));

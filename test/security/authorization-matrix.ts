@@ -23,6 +23,18 @@ import { addTechnician } from "../support/world";
 import { completeBackupFixture } from "../support/backups";
 import { freshDeletionId, freshExportLink, POLICY, readyExport } from "../support/privacy";
 
+/** A ready team route plan of side A's cell and merchant (its fingerprint matches no day: accepting it is refused as stale). */
+async function routePlanOf(o: Objects): Promise<string> {
+  const id = newId("rpl");
+  const now = Date.now();
+  await env.DB.prepare(
+    "INSERT INTO route_plans (id, cell, date, merchant_id, status, fingerprint, moves, technicians, created_at, updated_at) VALUES (?, ?, ?, ?, 'ready', 'none', '[]', '[]', ?, ?)",
+  )
+    .bind(id, o.m.techA.homeCell, day(1), o.m.merchantA, now, now)
+    .run();
+  return id;
+}
+
 /** Customer A's export request (made once per run). */
 const exports = new Map<string, Promise<string>>();
 const exportOf = (token: string) => {
@@ -1360,6 +1372,34 @@ export const MATRIX: Record<string, MatrixEntry> = {
         body: { moves: [{ orderId: id, technicianId: o.m.techA.id, start: order.body.start, end: order.body.end }] },
       };
     },
+  },
+  // team route plans (src/route-plans): a merchant_admin plans and sees only its own team's
+  // (a cell is no one's object: another merchant's staff plan their own team there)
+  "POST /v1/admin/route-plans": {
+    roles: STAFF,
+    fresh: true,
+    request: (o) => ({ path: "/v1/admin/route-plans", body: { cellId: o.m.techA.homeCell, date: day(1) } }),
+  },
+  "GET /v1/admin/route-plans": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/route-plans?cellId=${o.m.techA.homeCell}&date=${day(1)}` }),
+  },
+  "GET /v1/admin/route-plans/{id}": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}` }),
+  },
+  "POST /v1/admin/route-plans/{id}/accept": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}/accept` }),
+  },
+  "POST /v1/admin/route-plans/{id}/discard": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}/discard` }),
   },
   "POST /v1/admin/orders/{id}/cancel": {
     roles: STAFF,

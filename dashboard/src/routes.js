@@ -1,0 +1,115 @@
+/* global clearTimeout -- the browser's */
+// Team route plans: choose a cell and a date, request a plan (built in the background: the screen
+// polls it while queued), see per technician the jobs after and the figures before and after, then
+// accept it (all moves at once through the cell; a refusal is shown in the user's language) or discard it.
+import { useEffect, useState } from "preact/hooks";
+import { api } from "./api.js";
+import { html, useApp, ErrorNote, today } from "./ui.js";
+
+const POLL_MS = 1500;
+
+export function RoutePlans() {
+  const { t, lang, city } = useApp();
+  const cells = city.cells ?? [];
+  const [cellId, setCellId] = useState(cells[0] ?? "");
+  const [date, setDate] = useState(today(city.timeZone, 1));
+  const [plan, setPlan] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+
+  // Poll a queued plan until it is built.
+  useEffect(() => {
+    if (!plan || plan.status !== "queued") return undefined;
+    const timer = setTimeout(async () => {
+      try {
+        setPlan(await api(`/v1/admin/route-plans/${plan.id}`));
+      } catch (err) {
+        setError(err);
+      }
+    }, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [plan]);
+
+  const act = async (fn) => {
+    setError(null);
+    setBusy(true);
+    try {
+      setPlan(await fn());
+    } catch (err) {
+      setError(err);
+      if (plan) setPlan(await api(`/v1/admin/route-plans/${plan.id}`).catch(() => plan));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const request = () => act(() => api("/v1/admin/route-plans", { method: "POST", body: { cellId, date } }));
+  const accept = () => act(() => api(`/v1/admin/route-plans/${plan.id}/accept`, { method: "POST" }));
+  const discard = () => act(() => api(`/v1/admin/route-plans/${plan.id}/discard`, { method: "POST" }));
+
+  return html`<section data-screen="routes">
+    <h2>${t("rp_title")}</h2>
+    <p class="muted">${t("rp_hint")}</p>
+    <div class="toolbar">
+      <label
+        >${t("bd_cell")}
+        <select value=${cellId} onChange=${(e) => setCellId(e.currentTarget.value)} data-testid="rp-cell">
+          ${cells.map((c) => html`<option value=${c}>${c}</option>`)}
+        </select></label
+      >
+      <label
+        >${t("bd_date")} <input type="date" value=${date} onChange=${(e) => setDate(e.currentTarget.value)} data-testid="rp-date"
+      /></label>
+      <button disabled=${busy || !cellId} onClick=${request} data-testid="rp-request">${t("rp_request")}</button>
+    </div>
+    <div data-testid="rp-error"><${ErrorNote} error=${error} /></div>
+    ${plan && html`<${Plan} plan=${plan} t=${t} lang=${lang} busy=${busy} onAccept=${accept} onDiscard=${discard} />`}
+  </section>`;
+}
+
+function Figures({ f }) {
+  return f ? html`${f.travelMinutes} min · ${f.distanceKm} km · ${f.lateRisks} ⚠ · ${f.jobs}` : "–";
+}
+
+function Plan({ plan, t, lang, busy, onAccept, onDiscard }) {
+  return html`<div class="card" data-testid="rp-plan" data-status=${plan.status}>
+    <p>${t("rp_status")}: <strong data-testid="rp-status">${plan.statusText[lang] ?? plan.statusText.en}</strong></p>
+    ${
+      plan.status === "ready" &&
+      html`<p>
+        ${t("rp_moves")}: <span data-testid="rp-moves">${plan.moves.length}</span> · ${t("rp_before")}: <${Figures} f=${plan.before} /> ·
+        ${t("rp_after")}: <${Figures} f=${plan.after} />
+      </p>`
+    }
+    ${
+      plan.technicians.length > 0 &&
+      html`<table>
+        <thead>
+          <tr>
+            <th>${t("technicians")}</th>
+            <th>${t("rp_before")}</th>
+            <th>${t("rp_after")}</th>
+            <th>${t("rp_jobs")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${plan.technicians.map(
+            (r) =>
+              html`<tr>
+                <td>${r.name}</td>
+                <td><${Figures} f=${r.before} /></td>
+                <td><${Figures} f=${r.after} /></td>
+                <td>${r.jobs.join(", ")}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`
+    }
+    ${
+      plan.status === "ready" &&
+      html`<div class="toolbar">
+        <button disabled=${busy} onClick=${onAccept} data-testid="rp-accept">${t("rp_accept")}</button>
+        <button disabled=${busy} onClick=${onDiscard} data-testid="rp-discard">${t("rp_discard")}</button>
+      </div>`
+    }
+  </div>`;
+}

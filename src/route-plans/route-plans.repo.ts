@@ -1,0 +1,70 @@
+/** The route plans' rows and the reads the builder needs, the only SQL of src/route-plans. */
+import { and, desc, eq, inArray, lt } from "drizzle-orm";
+import { chunked } from "../db/chunks";
+import type { Db } from "../db/client";
+import { routePlans, services } from "../db/schema";
+
+export type RoutePlanRow = typeof routePlans.$inferSelect;
+export type RoutePlanStatus = RoutePlanRow["status"];
+
+export async function insertPlan(db: Db, row: typeof routePlans.$inferInsert): Promise<void> {
+  await db.insert(routePlans).values(row);
+}
+
+export async function planById(db: Db, id: string): Promise<RoutePlanRow | undefined> {
+  return db.select().from(routePlans).where(eq(routePlans.id, id)).get();
+}
+
+/** The plans of one cell and day, newest first, before the cursor's id; `merchantId` set: only that merchant's. */
+export async function plansOf(
+  db: Db,
+  cell: string,
+  date: string,
+  merchantId: string | undefined,
+  before: string | undefined,
+  limit: number,
+) {
+  return db
+    .select()
+    .from(routePlans)
+    .where(
+      and(
+        eq(routePlans.cell, cell),
+        eq(routePlans.date, date),
+        merchantId === undefined ? undefined : eq(routePlans.merchantId, merchantId),
+        before === undefined ? undefined : lt(routePlans.id, before),
+      ),
+    )
+    .orderBy(desc(routePlans.id))
+    .limit(limit);
+}
+
+/**
+ * Moves a plan from one status to another and writes `patch` with it; false when the plan was not
+ * in `from` (someone else moved it first): the compare-and-set that lets exactly one accept apply.
+ */
+export async function transitionPlan(
+  db: Db,
+  id: string,
+  from: RoutePlanStatus,
+  patch: Partial<typeof routePlans.$inferInsert> & { status: RoutePlanStatus },
+  now = Date.now(),
+): Promise<boolean> {
+  const rows = await db
+    .update(routePlans)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(routePlans.id, id), eq(routePlans.status, from)))
+    .returning({ id: routePlans.id });
+  return rows.length === 1;
+}
+
+/** The skills each service requires, ids in parts under D1's parameter limit. */
+export async function requiredSkillsOf(db: Db, serviceIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const part of chunked([...new Set(serviceIds)])) {
+    if (part.length === 0) continue;
+    const rows = await db.select({ id: services.id, skills: services.requiredSkills }).from(services).where(inArray(services.id, part));
+    for (const r of rows) out.set(r.id, r.skills);
+  }
+  return out;
+}
