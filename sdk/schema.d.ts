@@ -5010,6 +5010,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reports/campaign-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign cost and return: coupons issued and redeemed, cost, revenue and new customers per campaign
+         * @description One row per campaign with coupons issued (created in the range; a coupon belongs to no city) or redeemed (on paid orders whose visit starts in the range). `cost`: the coupons' discounts (分), split `platformFunded` / `merchantFunded`; `revenue`: the totals of those orders; `newCustomers`: customers whose first paid order used the campaign's coupon, and `newCustomerLaterRevenue` their other paid orders in the range; `return` = revenue ÷ cost (null without cost). Campaigns named by `nameZh` / `nameEn`. A merchant_admin sees its merchant's campaigns. Operators see every city or one (`city`); a merchant_admin's report covers its own merchant's orders. 400 INVALID_RANGE for a reversed range or one over 366 days; 404 for an unknown city.
+         */
+        get: operations["getCampaignReturnReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/backups": {
         parameters: {
             query?: never;
@@ -35433,6 +35453,90 @@ export interface operations {
         };
     };
     getCohortRetentionReport: {
+        parameters: {
+            query?: {
+                /** @description City id; without it every city (dates in Asia/Shanghai) */
+                city?: string;
+                /** @description First local date (default: 27 days before `to`) */
+                from?: string;
+                /** @description Last local date, inclusive (default: today) */
+                to?: string;
+                /** @description csv: the rows as a CSV download */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON, or CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopedReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCampaignReturnReport: {
         parameters: {
             query?: {
                 /** @description City id; without it every city (dates in Asia/Shanghai) */

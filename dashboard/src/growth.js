@@ -22,6 +22,7 @@ export function Growth() {
   const growth = useAsync(() => api(`/v1/admin/reports/customer-growth?${q}&period=${period}`), [q, period]);
   const cohorts = useAsync(() => api(`/v1/admin/reports/cohorts?${q}`), [q]);
   const nps = useAsync(() => api(`/v1/admin/reports/survey?${q}&by=${by}`), [q, by]);
+  const campaigns = useAsync(() => api(`/v1/admin/reports/campaign-return?${q}`), [q]);
   const csv = (name, extra = "") =>
     html`<${Action}
       label=${t("csv")}
@@ -80,6 +81,13 @@ export function Growth() {
         </header>
         <${Loading} state=${cohorts}>${() => html`<${Cohorts} report=${cohorts.data} />`}<//>
       </article>
+      <article class="card wide" data-testid="campaigns-card">
+        <header>
+          <h2>${t("g_campaigns")}</h2>
+          ${csv("campaign-return")}
+        </header>
+        <${Loading} state=${campaigns}>${() => html`<${CampaignReturn} report=${campaigns.data} />`}<//>
+      </article>
       <article class="card" data-testid="nps-card">
         <header>
           <h2>${t("g_nps")}</h2>
@@ -116,6 +124,48 @@ export function Growth() {
     </div>
     ${isPlatform && html`<${SurveyQuestions} />`}
   </section>`;
+}
+
+/** Each campaign by its name: cost against revenue (bars on one scale), and its figures. */
+function CampaignReturn({ report }) {
+  const { t, lang } = useApp();
+  const cny = (amount) => money({ amount, currency: "CNY" });
+  const name = (r) => (lang === "en" ? r.nameEn : r.nameZh);
+  return html`<${Bars}
+      items=${report.rows.flatMap((r) => [
+        { label: `${name(r)} · ${t("g_campaignCost")}`, value: r.cost, text: cny(r.cost) },
+        { label: `${name(r)} · ${t("g_campaignRevenue")}`, value: r.revenue, text: cny(r.revenue) },
+      ])}
+    />
+    <${ListTable}
+      items=${report.rows}
+      heads=${[
+        t("g_campaign"),
+        { label: t("g_issued"), num: true },
+        { label: t("g_redeemed"), num: true },
+        { label: t("g_campaignCost"), num: true },
+        { label: t("g_platformFunded"), num: true },
+        { label: t("g_merchantFunded"), num: true },
+        { label: t("g_campaignRevenue"), num: true },
+        { label: t("g_newCustomers"), num: true },
+        { label: t("g_laterRevenue"), num: true },
+        { label: t("g_return"), num: true },
+      ]}
+      testid="campaign-table"
+      >${(r) =>
+        html`<tr data-campaign=${r.campaignId}>
+          <td>${name(r)}</td>
+          <td class="num">${r.issued}</td>
+          <td class="num">${r.redeemed}</td>
+          <td class="num">${cny(r.cost)}</td>
+          <td class="num">${cny(r.platformFunded)}</td>
+          <td class="num">${cny(r.merchantFunded)}</td>
+          <td class="num">${cny(r.revenue)}</td>
+          <td class="num">${r.newCustomers}</td>
+          <td class="num">${cny(r.newCustomerLaterRevenue)}</td>
+          <td class="num">${r.return === null ? "—" : `${r.return}×`}</td>
+        </tr>`}<//
+    >`;
 }
 
 /** The cohort table: one row per cohort month, a cell per month since, shaded by its share. */

@@ -1,5 +1,6 @@
 import { authOf } from "../http/auth";
 import { createRouter } from "../http/openapi";
+import { campaignReturn } from "./campaign-return.service";
 import * as growth from "./growth.service";
 import * as routes from "./growth.routes";
 import { reportAnswer } from "./report-answer";
@@ -12,4 +13,8 @@ export default createRouter()
   .openapi(routes.cohorts, async (c) => {
     const { format, ...q } = c.req.valid("query");
     return reportAnswer(c, "cohorts", format, await growth.cohortRetention(c.env, authOf(c), q));
+  })
+  .openapi(routes.campaignReturn, async (c) => {
+    const { format, ...q } = c.req.valid("query");
+    return reportAnswer(c, "campaign-return", format, await campaignReturn(c.env, authOf(c), q));
   });

@@ -78,3 +78,16 @@ export const cohorts = createRoute({
   request: { query: ScopedReportQuery },
   responses: csvOrJson(ScopedReport),
 });
+
+export const campaignReturn = createRoute({
+  operationId: "getCampaignReturnReport",
+  method: "get",
+  path: "/v1/admin/reports/campaign-return",
+  tags: ["Reports"],
+  summary: "Campaign cost and return: coupons issued and redeemed, cost, revenue and new customers per campaign",
+  description: `One row per campaign with coupons issued (created in the range; a coupon belongs to no city) or redeemed (on paid orders whose visit starts in the range). \`cost\`: the coupons' discounts (分), split \`platformFunded\` / \`merchantFunded\`; \`revenue\`: the totals of those orders; \`newCustomers\`: customers whose first paid order used the campaign's coupon, and \`newCustomerLaterRevenue\` their other paid orders in the range; \`return\` = revenue ÷ cost (null without cost). Campaigns named by \`nameZh\` / \`nameEn\`. A merchant_admin sees its merchant's campaigns. ${SCOPE_NOTE}`,
+  security: bearer,
+  middleware: [staff] as const,
+  request: { query: ScopedReportQuery },
+  responses: csvOrJson(ScopedReport),
+});
