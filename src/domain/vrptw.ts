@@ -10,7 +10,9 @@
  * Christiaens & Vanden Berghe, Transportation Science 2020) under simulated annealing. When using a
  * vehicle costs something, a fleet-minimisation phase first removes whole routes and repairs with the
  * same ruin and recreate, steered by how often each job stayed out ("absences"). Insertion feasibility
- * is O(1) per position from each route's forward start times and backward latest starts.
+ * is O(1) per position from each route's forward start times and backward latest starts. In fleet
+ * minimisation a job that fits nowhere may take the place of a job that has stayed out less often (ejection).
+ * Every new best plan is polished by local search (relocate and 2-opt* over the 30 nearest jobs).
  *
  * Deterministic for a given seed as long as the run is bounded by `maxIterations` (or by an injected
  * clock): progress, and so the annealing temperature, is the larger of the time and iteration fractions.
@@ -421,9 +423,10 @@ function ruin(S: Search, s: Solution, seedJob: number): number[] {
 
 /**
  * Best insertion of each job in turn (positions skipped at the blink rate). `open`: whether an empty
- * vehicle may be started. Jobs that fit nowhere go to `s.unassigned`.
+ * vehicle may be started. Jobs that fit nowhere go to `s.unassigned`, unless `absences` is given and
+ * `eject` can swap them in for a job that has stayed out less often.
  */
-function recreate(S: Search, s: Solution, jobs: number[], open: boolean): void {
+function recreate(S: Search, s: Solution, jobs: number[], open: boolean, absences?: Int32Array): void {
   const { M, rand } = S;
   const { n, T, C, loc, e, l, svc, dem, vStart, vEnd, vEarly, vLate, vCap, k } = M;
   const classTried = new Int32Array(Math.max(1, k)).fill(-1);
@@ -482,13 +485,198 @@ function recreate(S: Search, s: Solution, jobs: number[], open: boolean): void {
       }
     }
     if (bestRoute < 0) {
-      s.unassigned.push(j);
+      if (!absences || !eject(S, s, j, absences)) s.unassigned.push(j);
       continue;
     }
     const route = own(S, s, bestRoute);
     route.seq.splice(bestPos, 0, j);
     route.update(M);
     s.where[j] = bestRoute;
+  }
+}
+
+/**
+ * Ejection (fleet minimisation): puts job `j`, which fits nowhere, in the place of one flexible job that has
+ * stayed out less often than `j` (fewest absences first, then the cheapest swap); the ejected job goes to
+ * `s.unassigned`. The swap keeps every window, the shift and the capacity (checked in O(1) per position from
+ * the route's forward starts and backward latest starts). Returns whether `j` was placed.
+ */
+function eject(S: Search, s: Solution, j: number, absences: Int32Array): boolean {
+  const { M } = S;
+  const { n, T, C, loc, e, l, svc, dem, vStart, vEnd, vEarly, vLate, vCap, k } = M;
+  const at = loc[j]!;
+  const limit = absences[j]!;
+  let bestAbs = limit;
+  let bestDelta = Infinity;
+  let bestRoute = -1;
+  let bestPos = -1;
+  for (let ri = 0; ri < s.routes.length; ri++) {
+    const route = s.routes[ri]!;
+    const v = route.v;
+    const len = route.seq.length;
+    if (!len || !M.allowed[j * k + v]) continue;
+    const seq = route.seq;
+    for (let i = 0; i < len; i++) {
+      const q = seq[i]!;
+      if (M.fixedVehicle[q]! >= 0 || absences[q]! > bestAbs) continue;
+      if (route.load - dem[q]! + dem[j]! > vCap[v]! + EPS) continue;
+      const prevLoc = i ? loc[seq[i - 1]!]! : vStart[v]!;
+      const prevDepart = i ? route.st[i - 1]! + svc[seq[i - 1]!]! : vEarly[v]!;
+      const start = Math.max(prevDepart + T[prevLoc * n + at]!, e[j]!);
+      if (start > l[j]! + EPS) continue;
+      const nextLoc = i === len - 1 ? vEnd[v]! : loc[seq[i + 1]!]!;
+      const arriveNext = start + svc[j]! + T[at * n + nextLoc]!;
+      if (i === len - 1) {
+        if (arriveNext > vLate[v]! + EPS) continue;
+      } else if (Math.max(arriveNext, e[seq[i + 1]!]!) > route.lat[i + 1]! + EPS) continue;
+      const delta = C[prevLoc * n + at]! + C[at * n + nextLoc]! - C[prevLoc * n + loc[q]!]! - C[loc[q]! * n + nextLoc]!;
+      if (absences[q]! < bestAbs || delta < bestDelta) {
+        bestAbs = absences[q]!;
+        bestDelta = delta;
+        bestRoute = ri;
+        bestPos = i;
+      }
+    }
+  }
+  if (bestRoute < 0 || bestAbs >= limit) return false;
+  const route = own(S, s, bestRoute);
+  const out = route.seq[bestPos]!;
+  route.seq[bestPos] = j;
+  route.update(M);
+  s.where[j] = bestRoute;
+  s.where[out] = -1;
+  s.unassigned.push(out);
+  return true;
+}
+
+/** Neighbours each job looks at in local search (granular neighbourhood). */
+const GRANULAR = 30;
+
+/** Whether every job of `route` may be on its vehicle (skills; fixed jobs stay on theirs). */
+function allowedOn(M: Model, route: Route): boolean {
+  for (const j of route.seq) if (!M.allowed[j * M.k + route.v]) return false;
+  return true;
+}
+
+/**
+ * Relocate: moves job `u` next to (before or after) one of its nearest jobs on another route, when that
+ * lowers the cost. Insertion feasibility in O(1) from the target's forward starts and backward latest
+ * starts; the shortened route is rechecked (a removal keeps windows only under the triangle inequality).
+ */
+function relocate(S: Search, s: Solution, u: number): boolean {
+  const { M } = S;
+  const { n, T, C, loc, e, l, svc, dem, vStart, vEnd, vEarly, vLate, vCap, k } = M;
+  const r1 = s.where[u]!;
+  if (r1 < 0 || M.fixedVehicle[u]! >= 0) return false;
+  const from = s.routes[r1]!;
+  const i = from.seq.indexOf(u);
+  const len1 = from.seq.length;
+  const at = loc[u]!;
+  const p1 = i ? loc[from.seq[i - 1]!]! : vStart[from.v]!;
+  const n1 = i < len1 - 1 ? loc[from.seq[i + 1]!]! : vEnd[from.v]!;
+  const gain = C[p1 * n + at]! + C[at * n + n1]! - C[p1 * n + n1]! + (len1 === 1 ? M.vehicleCost : 0);
+  const near = M.near[u]!;
+  const count = Math.min(GRANULAR, near.length);
+  for (let x = 0; x < count; x++) {
+    const w = near[x]!;
+    const r2 = s.where[w]!;
+    if (r2 < 0 || r2 === r1) continue;
+    const to = s.routes[r2]!;
+    const v = to.v;
+    if (!M.allowed[u * k + v] || to.load + dem[u]! > vCap[v]! + EPS) continue;
+    const wi = to.seq.indexOf(w);
+    const len = to.seq.length;
+    for (let p = wi; p <= wi + 1; p++) {
+      const prevLoc = p ? loc[to.seq[p - 1]!]! : vStart[v]!;
+      const prevDepart = p ? to.st[p - 1]! + svc[to.seq[p - 1]!]! : vEarly[v]!;
+      const nextLoc = p === len ? vEnd[v]! : loc[to.seq[p]!]!;
+      const delta = C[prevLoc * n + at]! + C[at * n + nextLoc]! - C[prevLoc * n + nextLoc]!;
+      if (delta >= gain - 1e-7) continue;
+      const start = Math.max(prevDepart + T[prevLoc * n + at]!, e[u]!);
+      if (start > l[u]! + EPS) continue;
+      const arriveNext = start + svc[u]! + T[at * n + nextLoc]!;
+      if (p === len ? arriveNext > vLate[v]! + EPS : Math.max(arriveNext, e[to.seq[p]!]!) > to.lat[p]! + EPS) continue;
+      const a = own(S, s, r1);
+      const oldSeq = a.seq.slice();
+      a.seq.splice(i, 1);
+      a.update(M);
+      if (a.bad) {
+        a.seq = oldSeq;
+        a.update(M);
+        continue;
+      }
+      const b = own(S, s, r2);
+      b.seq.splice(p, 0, u);
+      b.update(M);
+      s.where[u] = r2;
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * 2-opt*: for job `u` and one of its nearest jobs `w` on another route, the routes swap tails so that `u`
+ * is followed by `w` (and `w`'s predecessor by `u`'s successor), when that lowers the cost and both new
+ * routes stay within windows, shifts, capacities, skills and fixed placements (checked on the new routes).
+ */
+function twoOptStar(S: Search, s: Solution, u: number): boolean {
+  const { M } = S;
+  const { n, C, loc, vStart, vEnd } = M;
+  const r1 = s.where[u]!;
+  if (r1 < 0) return false;
+  const A = s.routes[r1]!;
+  const i = A.seq.indexOf(u);
+  const near = M.near[u]!;
+  const count = Math.min(GRANULAR, near.length);
+  const at = loc[u]!;
+  const aNext = i < A.seq.length - 1 ? loc[A.seq[i + 1]!]! : vEnd[A.v]!;
+  for (let x = 0; x < count; x++) {
+    const w = near[x]!;
+    const r2 = s.where[w]!;
+    if (r2 < 0 || r2 === r1) continue;
+    const B = s.routes[r2]!;
+    const wi = B.seq.indexOf(w);
+    const bPrev = wi ? loc[B.seq[wi - 1]!]! : vStart[B.v]!;
+    // A becomes …u w…, B becomes …bPrev (A's tail after u)…; with a shared end the change is 4 arcs.
+    const aTail = i < A.seq.length - 1;
+    if (!aTail && wi === 0) continue;
+    if (vEnd[A.v] === vEnd[B.v]) {
+      const emptied = wi === 0 && !aTail ? M.vehicleCost : 0;
+      const delta = C[at * n + loc[w]!]! + C[bPrev * n + aNext]! - C[at * n + aNext]! - C[bPrev * n + loc[w]!]! - emptied;
+      if (delta >= -1e-7) continue;
+    }
+    const a = A.clone();
+    const b = B.clone();
+    a.seq = A.seq.slice(0, i + 1).concat(B.seq.slice(wi));
+    b.seq = B.seq.slice(0, wi).concat(A.seq.slice(i + 1));
+    a.update(M);
+    b.update(M);
+    if (a.bad || b.bad || !allowedOn(M, a) || !allowedOn(M, b)) continue;
+    if (a.cost + b.cost + (b.seq.length ? 0 : -M.vehicleCost) >= A.cost + B.cost - 1e-7) continue;
+    s.routes[r1] = a;
+    s.routes[r2] = b;
+    S.owned[r1] = 1;
+    S.owned[r2] = 1;
+    for (const j of a.seq) s.where[j] = r1;
+    for (const j of b.seq) s.where[j] = r2;
+    return true;
+  }
+  return false;
+}
+
+/** Local search: relocate and 2-opt* over the granular neighbourhood until no move lowers the cost. */
+function localSearch(S: Search, s: Solution): void {
+  const flex = S.M.flexible;
+  for (let round = 0; round < 50; round++) {
+    let moved = false;
+    const offset = Math.floor(S.rand() * flex.length);
+    for (let x = 0; x < flex.length; x++) {
+      const u = flex[(x + offset) % flex.length]!;
+      if (relocate(S, s, u)) moved = true;
+      else if (twoOptStar(S, s, u)) moved = true;
+    }
+    if (!moved) return;
   }
 }
 
@@ -609,7 +797,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       const pending = removed.concat(next.unassigned);
       next.unassigned = [];
       sortForRecreate(S, pending, absences);
-      recreate(S, next, pending, false);
+      recreate(S, next, pending, false, absences);
       let sumNext = 0;
       for (const j of next.unassigned) sumNext += absences[j]!;
       let sumCur = 0;
@@ -644,7 +832,12 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
     next.unassigned = [];
     sortForRecreate(S, pending);
     recreate(S, next, pending, true);
-    const sc = score(M, next, big);
+    let sc = score(M, next, big);
+    if (sc < bestScore - 1e-9) {
+      // A new best: polish it by local search before the acceptance test.
+      localSearch(S, next);
+      sc = score(M, next, big);
+    }
     if (sc < curScore - temp * Math.log(rand())) {
       cur = next;
       curScore = sc;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import c101 from "../../bench/data/solomon/C101.txt?raw";
+import rc105 from "../../bench/data/solomon/RC105.txt?raw";
 import { parseSolomon } from "../../bench/node/solomon";
 import { checkSolution, solveVrptw, type VrpJob, type VrpProblem, type VrpSolution, type VrpVehicle } from "../../src/domain/vrptw";
 
@@ -403,5 +404,58 @@ describe("Solomon C101", () => {
     expect(s.vehicles).toBe(10);
     // Best-known distance 828.94 (SINTEF); the bound keeps the test from passing on a poor plan.
     expect(s.cost - 10 * p.vehicleCost).toBeLessThan(828.94 * 1.03);
+  });
+});
+
+describe("Solomon RC105 (fleet minimisation with ejection, local search on new bests)", () => {
+  it("stays feasible and within 16 vehicles after 2,000 iterations", () => {
+    const p = parseSolomon(rc105);
+    const s = solveVrptw(p, { budgetMs: 600_000, seed: 7, maxIterations: 2_000 });
+    expect(checkSolution(p, s)).toEqual([]);
+    expect(s.feasible).toBe(true);
+    // Best-known: 13 vehicles (SINTEF); the greedy construction alone needs more than 16.
+    expect(s.vehicles).toBeLessThanOrEqual(16);
+  });
+});
+
+/** Larger random problems with a shared depot and tight windows: many routes, so ejection, relocate and 2-opt* all run. */
+const depotProblems = fc
+  .record({
+    points: fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), { minLength: 25, maxLength: 35 }),
+    vehicles: fc.integer({ min: 4, max: 8 }),
+    capacity: fc.integer({ min: 10, max: 40 }),
+    windows: fc.array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 5, max: 80 }), fc.integer({ min: 1, max: 9 })), {
+      minLength: 24,
+      maxLength: 24,
+    }),
+  })
+  .map(({ points, vehicles, capacity, windows }): VrpProblem => {
+    const n = points.length;
+    return {
+      time: matrix(points),
+      size: n,
+      vehicles: Array.from({ length: vehicles }, () => ({ start: 0, end: 0, earliest: 0, latest: 400, capacity })),
+      jobs: windows.map(([earliest, width, demand], i) => ({
+        location: 1 + (i % (n - 1)),
+        earliest,
+        latest: earliest + width,
+        service: 5,
+        demand,
+      })),
+      vehicleCost: 10_000,
+    };
+  });
+
+describe("fleet minimisation and local search on a shared depot (property)", () => {
+  it("keep every plan valid: windows, shift, capacity, each job once, cost as stated", () => {
+    fc.assert(
+      fc.property(depotProblems, fc.integer({ min: 1, max: 1_000 }), (p, seed) => {
+        const s = solve(p, seed, 400);
+        expect(checkSolution(p, s)).toEqual([]);
+        expect(jobCounts(p, s).every((c) => c === 1)).toBe(true);
+        expect(s.feasible).toBe(s.unassigned.length === 0);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
