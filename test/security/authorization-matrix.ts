@@ -1358,6 +1358,13 @@ export const MATRIX: Record<string, MatrixEntry> = {
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/orders/${await o.order()}/assign`, body: { technicianId: o.m.techA.id } }),
   },
+  // the live map's per-cell socket and search (src/operations): a merchant_admin's socket and results carry only its own
+  "GET /v1/admin/cells/{cell}/live": { roles: STAFF, request: (o) => ({ path: `/v1/admin/cells/${o.m.techA.homeCell}/live` }) },
+  "POST /v1/admin/cells/{cell}/live/ticket": {
+    roles: STAFF,
+    request: (o) => ({ path: `/v1/admin/cells/${o.m.techA.homeCell}/live/ticket` }),
+  },
+  "GET /v1/admin/search": { roles: STAFF, request: () => ({ path: "/v1/admin/search?q=ord_none" }) },
   // the dispatcher's board (src/board): a merchant_admin sees and moves only its own
   "GET /v1/admin/board": { roles: STAFF, request: (o) => ({ path: `/v1/admin/board?cellId=${o.m.techA.homeCell}&date=${day(1)}` }) },
   "POST /v1/admin/cells/{cellId}/moves": {
@@ -1570,6 +1577,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: CUSTOMER,
     reach: ["customerA"],
     request: async (o) => ({ path: `/v1/me/packages/${await o.customerPackage()}` }),
+  },
+  "POST /v1/me/packages/{id}/payments": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    request: async (o) => ({ path: `/v1/me/packages/${await o.customerPackage()}/payments`, body: { provider: "sandbox" } }),
   },
   "GET /v1/me/membership": { roles: CUSTOMER, request: () => ({ path: "/v1/me/membership" }) },
   "POST /v1/admin/package-plans": {
