@@ -130,15 +130,55 @@ export async function updateOccurrence(
   from: OccurrenceStatus[],
   patch: Values<typeof seriesOccurrences> & { status: OccurrenceStatus; updatedAt: number },
   messages: OutboxMessage[] = [],
+  staff?: StaffNoticeRows,
 ): Promise<boolean> {
+  const guard = won(id, patch.status, patch.updatedAt);
   const [result] = await runBatch(db, [
     updateRows(db, seriesOccurrences, patch, {
       sql: `id = ? AND status IN (${from.map(() => "?").join(", ")})`,
       params: [id, ...from],
     }),
-    ...messages.map((m) => outboxRow(db, m, patch.updatedAt, won(id, patch.status, patch.updatedAt))),
+    ...messages.map((m) => outboxRow(db, m, patch.updatedAt, guard)),
+    ...(staff ? [staffNoticeRows(db, staff, patch.updatedAt, guard)] : []),
   ]);
   return (result?.meta.changes ?? 0) > 0;
+}
+
+/** A notice for staff: every active operator and the active admins of `merchantId` (none when null). */
+export interface StaffNoticeRows {
+  /** Unique per notice; each row's id is this followed by the account id. */
+  idPrefix: string;
+  /** What makes a repeat add nothing (unique with the account). */
+  sourceId: string;
+  merchantId: string | null;
+  kind: string;
+  title: { zh: string; en: string };
+  body: { zh: string; en: string };
+  data: Record<string, unknown>;
+}
+
+/** Inserts a staff notice into each recipient's notification centre, only when `guard` holds. */
+function staffNoticeRows(db: Db, n: StaffNoticeRows, now: number, guard: Guard): D1PreparedStatement {
+  return db.$client
+    .prepare(
+      `INSERT OR IGNORE INTO notifications (id, account_id, kind, title, body, data, source_id, read_at, created_at)
+       SELECT ? || a.id, a.id, ?, ?, ?, ?, ?, NULL, ? FROM accounts a
+       WHERE a.status = 'active'
+         AND (EXISTS (SELECT 1 FROM json_each(a.roles) WHERE value = 'operator')
+           OR (a.merchant_id = ? AND EXISTS (SELECT 1 FROM json_each(a.roles) WHERE value = 'merchant_admin')))
+         AND ${guard.sql}`,
+    )
+    .bind(
+      n.idPrefix,
+      n.kind,
+      JSON.stringify(n.title),
+      JSON.stringify(n.body),
+      JSON.stringify(n.data),
+      n.sourceId,
+      now,
+      n.merchantId,
+      ...guard.params,
+    );
 }
 
 /** Writes a decided occurrence (a skip of a date not generated yet) unless the date has a row. */
