@@ -4,7 +4,7 @@
  * book a date once; every later change is a compare-and-set on the occurrence's status, and the
  * notices it causes are written in the same batch, only if the change won.
  */
-import { and, asc, desc, eq, gte, inArray, lte, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lte, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { series, seriesOccurrences } from "../db/schema";
 import type { OutboxMessage } from "../domain/outbox";
@@ -191,10 +191,14 @@ export async function insertDecided(db: Db, row: OccurrenceRow, messages: Outbox
 }
 
 /**
- * Occurrences for staff that could not be booked, soonest first, from `since` on: every merchant's
- * (`merchantId` undefined) or one merchant's.
+ * Occurrences for staff that could not be booked and start from `since` on, by id (the order they
+ * were found), after the cursor's id: every merchant's (`merchantId` undefined) or one merchant's,
+ * in one city or all. Fetch `limit + 1` to know whether a next page exists.
  */
-export async function unbookableForStaff(db: Db, merchantId: string | undefined, since: number, limit = LIST_MAX) {
+export async function unbookableForStaff(
+  db: Db,
+  q: { merchantId?: string; cityId?: string; since: number; after?: string; limit: number },
+) {
   return db
     .select({ occurrence: seriesOccurrences, series })
     .from(seriesOccurrences)
@@ -202,12 +206,14 @@ export async function unbookableForStaff(db: Db, merchantId: string | undefined,
     .where(
       and(
         eq(seriesOccurrences.status, "unbookable"),
-        gte(seriesOccurrences.startAt, since),
-        merchantId === undefined ? undefined : eq(series.merchantId, merchantId),
+        gte(seriesOccurrences.startAt, q.since),
+        q.merchantId === undefined ? undefined : eq(series.merchantId, q.merchantId),
+        q.cityId === undefined ? undefined : eq(series.cityId, q.cityId),
+        q.after === undefined ? undefined : gt(seriesOccurrences.id, q.after),
       ),
     )
-    .orderBy(asc(seriesOccurrences.startAt))
-    .limit(limit);
+    .orderBy(asc(seriesOccurrences.id))
+    .limit(q.limit);
 }
 
 /** Booked occurrences of a series starting from `since` on (those a pause or an end cancels). */

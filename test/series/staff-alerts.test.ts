@@ -129,4 +129,53 @@ describe("staff alerts of visits that could not be booked", () => {
     const rows = await rowsOf(v.id);
     expect(new Set(rows.map((r) => r.account_id)).size).toBe(rows.length);
   });
+
+  it("lists the visits ahead that could not be booked in the caller's scope, and booking an alternative from it takes the visit off", async () => {
+    const date = localDay(ZONE, 6);
+    await occupy(t1, at9(date));
+    await occupy(t2, at9(date));
+    const c = await newCustomer(w.center);
+    const s = await oneVisit(c, 6);
+    const [v] = s.visits;
+    expect(v.status).toBe("unbookable");
+    const list = (token: string, query = "") => call("GET", `/v1/admin/series/unbookable?limit=100${query}`, { token });
+
+    const mine = await list(adminA.token);
+    expect(mine.status).toBe(200);
+    const item = mine.body.items.find((i: any) => i.id === v.id);
+    expect(item).toMatchObject({ seriesId: s.id, date, cityId: w.cityId, problem: "SLOT_UNAVAILABLE" });
+    expect(item.problemText.en).toBe("no technician is free at that time");
+    expect(item.alternatives).toEqual(v.alternatives);
+    expect((await list(operator.token, `&cityId=${w.cityId}`)).body.items.map((i: any) => i.id)).toContain(v.id);
+    // Another merchant's admin sees none of it, and may not ask for another merchant's.
+    expect((await list(adminB.token)).body.items.map((i: any) => i.id)).not.toContain(v.id);
+    expect((await list(adminB.token, `&merchantId=${s.merchantId ?? item.merchantId}`)).status).toBe(403);
+    expect((await list(c.session.token)).status).toBe(403);
+    expect((await list(operator.token, "&cursor=%25%25")).status).toBe(400);
+
+    // Pages of one: every visit once.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: any = await call("GET", `/v1/admin/series/unbookable?limit=1${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: operator.token,
+      });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((i: any) => i.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toContain(v.id);
+
+    // "Book this": the series' reschedule route with the alternative.
+    const pick = item.alternatives[0];
+    const booked = await call("POST", `/v1/series/${item.seriesId}/visits/${item.date}/reschedule`, {
+      token: adminA.token,
+      body: { start: pick.start, technicianId: pick.technicianId },
+    });
+    expect(booked.status).toBe(200);
+    expect(booked.body.visits.find((x: any) => x.date === date)).toMatchObject({ status: "booked", technicianId: pick.technicianId });
+    expect((await list(adminA.token)).body.items.map((i: any) => i.id)).not.toContain(v.id);
+    expect((await list(operator.token)).body.items.map((i: any) => i.id)).not.toContain(v.id);
+  });
 });
