@@ -1839,6 +1839,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/series/unbookable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visits of series that could not be booked and are still ahead, with their alternatives
+         * @description Operators: every one, optionally of one city or merchant; a merchant_admin: its merchant's only (403 for another merchant). Book an alternative with POST /v1/series/{seriesId}/visits/{date}/reschedule (`start`, `technicianId`); a booked visit leaves this list.
+         */
+        get: operations["listUnbookableSeriesVisits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/series": {
         parameters: {
             query?: never;
@@ -7218,6 +7238,29 @@ export interface components {
             paymentPlan?: "full" | "deposit" | "after_service";
             /** @description Apply the best coupon that applies (as in POST /v1/quotes) */
             bestCoupon?: boolean;
+        };
+        UnbookableSeriesVisit: {
+            id: string;
+            seriesId: string;
+            customerId: string;
+            serviceId: string;
+            cityId: string;
+            merchantId: string | null;
+            /** @description The rule's local date: the `date` of the reschedule call */
+            date: string;
+            /** @description Start in the city's zone (ISO 8601 with offset) */
+            start: string;
+            timeZone: string;
+            /** @description Why it could not be booked (an error code) */
+            problem: string | null;
+            problemText: {
+                zh: string;
+                en: string;
+            } | null;
+            alternatives: {
+                technicianId: string;
+                start: string;
+            }[];
         };
         Series: {
             id: string;
@@ -18689,6 +18732,81 @@ export interface operations {
                 };
             };
             /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUnbookableSeriesVisits: {
+        parameters: {
+            query?: {
+                cityId?: string;
+                merchantId?: string;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+                /** @description Page size (1–100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unbookable visits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["UnbookableSeriesVisit"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -2,8 +2,10 @@ import { authOf } from "../http/auth";
 import { createRouter } from "../http/openapi";
 import * as routes from "./series.routes";
 import * as series from "./series.service";
+import { listUnbookable } from "./unbookable.service";
 
 export default createRouter()
+  .openapi(routes.listUnbookableVisits, async (c) => c.json(await listUnbookable(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(routes.createSeries, async (c) => c.json(await series.createSeries(c.env, authOf(c), c.req.valid("json")), 201))
   .openapi(routes.listSeries, async (c) => {
     const q = c.req.valid("query");

@@ -4,7 +4,7 @@
  * book a date once; every later change is a compare-and-set on the occurrence's status, and the
  * notices it causes are written in the same batch, only if the change won.
  */
-import { and, asc, desc, eq, gte, inArray, lte, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lte, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { series, seriesOccurrences } from "../db/schema";
 import type { OutboxMessage } from "../domain/outbox";
@@ -130,15 +130,55 @@ export async function updateOccurrence(
   from: OccurrenceStatus[],
   patch: Values<typeof seriesOccurrences> & { status: OccurrenceStatus; updatedAt: number },
   messages: OutboxMessage[] = [],
+  staff?: StaffNoticeRows,
 ): Promise<boolean> {
+  const guard = won(id, patch.status, patch.updatedAt);
   const [result] = await runBatch(db, [
     updateRows(db, seriesOccurrences, patch, {
       sql: `id = ? AND status IN (${from.map(() => "?").join(", ")})`,
       params: [id, ...from],
     }),
-    ...messages.map((m) => outboxRow(db, m, patch.updatedAt, won(id, patch.status, patch.updatedAt))),
+    ...messages.map((m) => outboxRow(db, m, patch.updatedAt, guard)),
+    ...(staff ? [staffNoticeRows(db, staff, patch.updatedAt, guard)] : []),
   ]);
   return (result?.meta.changes ?? 0) > 0;
+}
+
+/** A notice for staff: every active operator and the active admins of `merchantId` (none when null). */
+export interface StaffNoticeRows {
+  /** Unique per notice; each row's id is this followed by the account id. */
+  idPrefix: string;
+  /** What makes a repeat add nothing (unique with the account). */
+  sourceId: string;
+  merchantId: string | null;
+  kind: string;
+  title: { zh: string; en: string };
+  body: { zh: string; en: string };
+  data: Record<string, unknown>;
+}
+
+/** Inserts a staff notice into each recipient's notification centre, only when `guard` holds. */
+function staffNoticeRows(db: Db, n: StaffNoticeRows, now: number, guard: Guard): D1PreparedStatement {
+  return db.$client
+    .prepare(
+      `INSERT OR IGNORE INTO notifications (id, account_id, kind, title, body, data, source_id, read_at, created_at)
+       SELECT ? || a.id, a.id, ?, ?, ?, ?, ?, NULL, ? FROM accounts a
+       WHERE a.status = 'active'
+         AND (EXISTS (SELECT 1 FROM json_each(a.roles) WHERE value = 'operator')
+           OR (a.merchant_id = ? AND EXISTS (SELECT 1 FROM json_each(a.roles) WHERE value = 'merchant_admin')))
+         AND ${guard.sql}`,
+    )
+    .bind(
+      n.idPrefix,
+      n.kind,
+      JSON.stringify(n.title),
+      JSON.stringify(n.body),
+      JSON.stringify(n.data),
+      n.sourceId,
+      now,
+      n.merchantId,
+      ...guard.params,
+    );
 }
 
 /** Writes a decided occurrence (a skip of a date not generated yet) unless the date has a row. */
@@ -151,10 +191,14 @@ export async function insertDecided(db: Db, row: OccurrenceRow, messages: Outbox
 }
 
 /**
- * Occurrences for staff that could not be booked, soonest first, from `since` on: every merchant's
- * (`merchantId` undefined) or one merchant's.
+ * Occurrences for staff that could not be booked and start from `since` on, by id (the order they
+ * were found), after the cursor's id: every merchant's (`merchantId` undefined) or one merchant's,
+ * in one city or all. Fetch `limit + 1` to know whether a next page exists.
  */
-export async function unbookableForStaff(db: Db, merchantId: string | undefined, since: number, limit = LIST_MAX) {
+export async function unbookableForStaff(
+  db: Db,
+  q: { merchantId?: string; cityId?: string; since: number; after?: string; limit: number },
+) {
   return db
     .select({ occurrence: seriesOccurrences, series })
     .from(seriesOccurrences)
@@ -162,12 +206,14 @@ export async function unbookableForStaff(db: Db, merchantId: string | undefined,
     .where(
       and(
         eq(seriesOccurrences.status, "unbookable"),
-        gte(seriesOccurrences.startAt, since),
-        merchantId === undefined ? undefined : eq(series.merchantId, merchantId),
+        gte(seriesOccurrences.startAt, q.since),
+        q.merchantId === undefined ? undefined : eq(series.merchantId, q.merchantId),
+        q.cityId === undefined ? undefined : eq(series.cityId, q.cityId),
+        q.after === undefined ? undefined : gt(seriesOccurrences.id, q.after),
       ),
     )
-    .orderBy(asc(seriesOccurrences.startAt))
-    .limit(limit);
+    .orderBy(asc(seriesOccurrences.id))
+    .limit(q.limit);
 }
 
 /** Booked occurrences of a series starting from `since` on (those a pause or an end cancels). */

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAuth } from "../http/auth";
-import { authErrors, bearer, IdParam, jsonBody, jsonContent, LimitQuery } from "../http/openapi";
+import { requireAuth, requireRole } from "../http/auth";
+import { authErrors, bearer, CursorQuery, IdParam, jsonBody, jsonContent, LimitQuery, page } from "../http/openapi";
 import { WEEKDAYS } from "../domain/shifts";
 
 const TAGS = ["Recurring visits"];
@@ -261,4 +261,42 @@ export const cancelSeries = createRoute({
   middleware: [requireAuth] as const,
   request: { params: SeriesParam, body: jsonBody(FromBody) },
   responses: { ...ok("Cancelled from the date"), ...authErrors(404, 409, 413, 415) },
+});
+
+const UnbookableVisit = z
+  .object({
+    id: z.string(),
+    seriesId: z.string(),
+    customerId: z.string(),
+    serviceId: z.string(),
+    cityId: z.string(),
+    merchantId: z.string().nullable(),
+    date: z.string().openapi({ description: "The rule's local date: the `date` of the reschedule call" }),
+    start: z.string().openapi({ description: "Start in the city's zone (ISO 8601 with offset)" }),
+    timeZone: z.string(),
+    problem: z.string().nullable().openapi({ description: "Why it could not be booked (an error code)" }),
+    problemText: Localized.nullable(),
+    alternatives: z.array(z.object({ technicianId: z.string(), start: z.string() })),
+  })
+  .openapi("UnbookableSeriesVisit");
+
+export const listUnbookableVisits = createRoute({
+  operationId: "listUnbookableSeriesVisits",
+  method: "get",
+  path: "/v1/admin/series/unbookable",
+  tags: TAGS,
+  summary: "Visits of series that could not be booked and are still ahead, with their alternatives",
+  description:
+    "Operators: every one, optionally of one city or merchant; a merchant_admin: its merchant's only (403 for another merchant). Book an alternative with POST /v1/series/{seriesId}/visits/{date}/reschedule (`start`, `technicianId`); a booked visit leaves this list.",
+  security: bearer,
+  middleware: [requireRole("operator", "admin", "merchant_admin")] as const,
+  request: {
+    query: z.object({
+      cityId: z.string().max(100).optional(),
+      merchantId: z.string().max(100).optional(),
+      cursor: CursorQuery,
+      limit: LimitQuery,
+    }),
+  },
+  responses: { 200: jsonContent(page(UnbookableVisit), "Unbookable visits"), ...authErrors(403) },
 });

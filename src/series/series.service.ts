@@ -39,6 +39,7 @@ import {
   type SeriesRow,
 } from "./series.repo";
 import { endVisit, generateVisits, rescheduleVisit, skipVisit, VISIT_STATUS, zoneOf } from "./visits.service";
+import { problemText } from "./staff-notice";
 
 export interface SeriesInput {
   /** Staff only: the customer the series is for (absent: the caller's own). */
@@ -338,16 +339,6 @@ export const SERIES_STATUS = {
   ended: { zh: "已结束", en: "ended" },
 } as const;
 
-/** Why a visit could not be booked, as people read it (the code stays for clients). */
-const PROBLEM_TEXT: Record<string, { zh: string; en: string }> = {
-  SLOT_UNAVAILABLE: { zh: "该时段没有空闲的师傅", en: "no technician is free at that time" },
-  UNPAID_BALANCE: { zh: "有已完成的订单尚未付款", en: "a completed order is still unpaid" },
-  SERVICE_NOT_OFFERED: { zh: "该地址已不提供此服务", en: "the service is no longer offered at the address" },
-  ADDRESS_GONE: { zh: "上门地址已删除", en: "the address was deleted" },
-  SERIES_PAUSED: { zh: "周期预约已暂停", en: "the series was paused" },
-};
-const OTHER_PROBLEM = { zh: "暂时无法预约", en: "it could not be booked" };
-
 /** The series as clients see it, with its visits (zoned times, texts in both languages). */
 export async function viewOf(env: Env, s: SeriesRow, visits?: OccurrenceRow[]) {
   const timeZone = await zoneOf(env, s);
@@ -384,7 +375,7 @@ export async function viewOf(env: Env, s: SeriesRow, visits?: OccurrenceRow[]) {
       technicianId: v.technicianId,
       movedFrom: v.movedFrom === null ? null : toZonedIso(v.movedFrom, timeZone),
       problem: v.problem,
-      problemText: v.problem ? (PROBLEM_TEXT[v.problem] ?? OTHER_PROBLEM) : null,
+      problemText: v.problem ? problemText(v.problem) : null,
       alternatives: (v.alternatives ?? []).map((a) => ({ technicianId: a.technicianId, start: toZonedIso(a.start, timeZone) })),
     })),
   };

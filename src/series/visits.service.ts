@@ -36,7 +36,9 @@ import {
   updateOccurrence,
   type OccurrenceRow,
   type SeriesRow,
+  type StaffNoticeRows,
 } from "./series.repo";
+import { staffUnbookableNotice } from "./staff-notice";
 
 /** A claim older than this is taken to be dead (its booker failed) and may be taken over. */
 const CLAIM_LEASE_MS = 120_000;
@@ -262,10 +264,25 @@ export async function bookVisit(
     ["booking"],
     { status: "unbookable", startAt: ask.start, problem, alternatives, updatedAt: now },
     visitMessages(s, "unbookable", { start: ask.start, alternatives: alternatives.length }, timeZone),
+    // Staff hear of it once per visit: when the horizon's claim fails, not when a later attempt from the list does.
+    row.status === "unbookable" ? undefined : staffNotice(s, row, ask.start, problem, alternatives, timeZone),
   );
   // Staff see it in the series list (dashboard "Recurring visits"); the log names ids and the reason only.
   logger.warn("series.visit_unbookable", { seriesId: s.id, occurrenceId: row.id, problem, alternatives: alternatives.length });
   return "unbookable";
+}
+
+/** The staff notice of a visit the horizon could not book (see staff-notice.ts), keyed by the visit. */
+function staffNotice(
+  s: SeriesRow,
+  row: OccurrenceRow,
+  start: number,
+  problem: string,
+  alternatives: { technicianId: string; start: number }[],
+  timeZone: string,
+): StaffNoticeRows {
+  const n = staffUnbookableNotice({ seriesId: s.id, occurrenceId: row.id, date: row.date, start, problem }, alternatives, timeZone);
+  return { ...n, idPrefix: `${newId("ntf")}_`, sourceId: `series-unbookable:${row.id}`, merchantId: s.merchantId };
 }
 
 /**

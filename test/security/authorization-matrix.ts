@@ -763,6 +763,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
     reach: SERIES_PARTIES,
     request: async (o) => ({ path: `/v1/series/${(await o.series()).id}` }),
   },
+  "GET /v1/admin/series/unbookable": { roles: STAFF, request: () => ({ path: "/v1/admin/series/unbookable?limit=100" }) },
   "POST /v1/series/{id}/visits/{date}/skip": {
     roles: "signed-in",
     reach: SERIES_PARTIES,
