@@ -15,6 +15,11 @@ const wallClock = (iso) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 export function Series() {
   const { t, lang, services } = useApp();
   const list = useAsync(() => api("/v1/series?limit=100"), []);
+  const unbookable = useAsync(() => api("/v1/admin/series/unbookable?limit=100"), []);
+  const serviceName = (id) => {
+    const found = services.find((x) => x.id === id);
+    return found ? localName(found.name, lang) : "";
+  };
   const [error, setError] = useState(null);
   /** @param {() => Promise<unknown>} call */
   const act = async (call) => {
@@ -22,6 +27,7 @@ export function Series() {
     try {
       await call();
       list.reload();
+      unbookable.reload();
     } catch (err) {
       setError(err);
     }
@@ -30,6 +36,44 @@ export function Series() {
     <h2>${t("sr_title")}</h2>
     <p class="muted">${t("sr_hint")}</p>
     <${ErrorNote} error=${error} />
+    <h3>${t("sr_unbookable")}</h3>
+    <${Loading} state=${unbookable}
+      >${() =>
+        unbookable.data.items.length === 0
+          ? html`<p class="muted" data-testid="unbookable-none">${t("sr_unbookable_none")}</p>`
+          : html`<${ListTable}
+              items=${unbookable.data.items}
+              heads=${[t("sr_time"), t("sr_service"), t("sr_problem"), t("sr_alternatives")]}
+              testid="unbookable-table"
+              >${(v) =>
+                html`<tr key=${v.id} data-unbookable=${v.id}>
+                  <td>${wallClock(v.start)} <small class="muted">${v.timeZone}</small></td>
+                  <td>${serviceName(v.serviceId)}</td>
+                  <td>${v.problemText ? localName(v.problemText, lang) : ""}</td>
+                  <td>
+                    ${v.alternatives.length === 0 && html`<span class="muted">${t("sr_no_alternatives")}</span>`}
+                    ${v.alternatives.map(
+                      (a, i) =>
+                        html`<button
+                          key=${i}
+                          class="link"
+                          data-testid=${`book-${v.id}-${i}`}
+                          onClick=${() =>
+                            act(() =>
+                              api(`/v1/series/${v.seriesId}/visits/${v.date}/reschedule`, {
+                                method: "POST",
+                                body: { start: a.start, technicianId: a.technicianId },
+                              }),
+                            )}
+                        >
+                          ${t("sr_book_this")} ${wallClock(a.start)}
+                        </button> `,
+                    )}
+                  </td>
+                </tr>`}<//
+            >`}<//
+    >
+    <h3>${t("sr_all")}</h3>
     <${Loading} state=${list}
       >${() =>
         html`<${ListTable}

@@ -53,6 +53,11 @@ describe("operator", () => {
     await signInThroughUi(page, server.url, OPERATOR);
     await page.click('a[data-nav="series"]');
     await page.waitForSelector('[data-testid="series-create"]');
+    // Nothing is waiting to be booked in the demo city: the staff list says so in words.
+    assert.match(
+      (await page.textContent('[data-testid="unbookable-none"]')) ?? "",
+      /没有未能预约的上门。|No visit is waiting for a booking\./,
+    );
 
     const startDate = localDay(3);
     const weekday = DAYS[(new Date(`${startDate}T00:00:00Z`).getUTCDay() + 6) % 7];
