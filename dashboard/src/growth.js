@@ -68,6 +68,13 @@ export function Growth() {
                   title: `${t("g_new")} ${r.newCustomers} · ${t("g_active")} ${r.activeCustomers}`,
                 }))}
               />
+              <${Bars}
+                items=${g.lines.map((l) => ({
+                  label: l.label[lang] ?? l.label.zh,
+                  value: Math.abs(g.totals[l.key] ?? 0),
+                  text: money({ amount: g.totals[l.key] ?? 0, currency: "CNY" }),
+                }))}
+              />
               <ul class="plain small" data-testid="growth-lines">
                 ${g.lines.map((l) => html`<li data-line=${l.key}>${l.label[lang] ?? l.label.zh}: ${money({ amount: g.totals[l.key] ?? 0, currency: "CNY" })}</li>`)}
               </ul>`;
