@@ -7,7 +7,7 @@ import { Bars, Columns } from "./charts.js";
 import { html, useApp, useAsync, Action, Loading, money, today } from "./ui.js";
 
 export function Reports() {
-  const { t, city, cityId } = useApp();
+  const { t, city, cityId, isPlatform } = useApp();
   const tz = city?.timeZone ?? "Asia/Shanghai";
   const [range, setRange] = useState({ from: today(tz, -27), to: today(tz, 14) });
   const [by, setBy] = useState("day");
@@ -21,6 +21,11 @@ export function Reports() {
   const accept = get("accept-time");
   const rates = get("rates");
   const use = get("utilisation");
+  // Forecast accuracy (operators and admins): the nightly forecasts against the orders that then started.
+  const forecast = useAsync(
+    () => (isPlatform ? api(`/v1/admin/reports/forecast-accuracy?city=${cityId}&weeks=4`) : Promise.resolve(null)),
+    [cityId, isPlatform],
+  );
   /** @param {ReportName} name */
   const csv = (name, extra = "") =>
     html`<${Action}
@@ -124,9 +129,42 @@ export function Reports() {
               />`}<//
         >
       </article>
+      ${
+        isPlatform &&
+        html`<article class="card" data-testid="forecast-card">
+          <header>
+            <h2>${t("forecastAccuracy")}</h2>
+            <${Action}
+              label=${t("csv")}
+              kind="ghost"
+              run=${() => download(`/v1/admin/reports/forecast-accuracy?city=${cityId}&weeks=4&format=csv`, "forecast-accuracy.csv")}
+              testid="csv-forecast-accuracy"
+            />
+          </header>
+          <${Loading} state=${forecast}
+            >${() =>
+              html`<p class="big">
+                  MAPE <span data-testid="forecast-mape">${mapeText(forecast.data.totals.mape)}</span>
+                  <span class="muted small"
+                    >· ${t("forecastOrders")} ${forecast.data.totals.forecast} / ${t("actualOrders")} ${forecast.data.totals.actual}</span
+                  >
+                </p>
+                <${Bars}
+                  mono
+                  items=${forecast.data.rows.slice(0, 12).map((r) => ({
+                    label: r.cell,
+                    value: r.mape ?? 0,
+                    text: `${mapeText(r.mape)} (${r.forecast} / ${r.actual})`,
+                  }))}
+                />`}<//
+          >
+        </article>`
+      }
     </div>
   </section>`;
 }
+
+const mapeText = (m) => (m === null || m === undefined ? "—" : `${m}%`);
 
 const pct = (r) => (r === null || r === undefined ? "—" : `${(r * 100).toFixed(1)}%`);
 

@@ -87,6 +87,12 @@ describe("growth and feedback screen", () => {
     await page.selectOption('select[name="npsBy"]', "service");
     // the per-service bars replace the daily columns once the report is in
     await page.waitForFunction(() => /100 · n=1/.test(document.querySelector('[data-testid="nps-card"] ul.bars')?.textContent ?? ""));
+
+    // the reports screen shows how good the demand forecasts were (MAPE, or — with nothing to compare)
+    await page.click('a[data-nav="reports"]');
+    await page.waitForSelector('[data-testid="forecast-mape"]');
+    assert.match((await page.textContent('[data-testid="forecast-mape"]')).trim(), /^(—|\d+(\.\d)?%)$/);
+    assert.match(await page.textContent('[data-testid="forecast-card"] h2'), /需求预测准确度|Demand forecast accuracy/);
     await page.close();
 
     // a merchant admin sees the reports of its merchant but not the survey's questions
