@@ -5010,6 +5010,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reports/revenue-lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue and cost lines: order revenue, packages sold, recognised, breakage and deferred, membership discounts and points
+         * @description One row per line (`line`, `kind` revenue or cost, its names in zh-CN and en, `amount` in 分): the figures `customer-growth` carries in `totals`, as a table (and a CSV with `format=csv`). `totals`: revenue and cost summed. With a city, package sales, refunds and breakage (which belong to no city) are left out. Operators see every city or one (`city`); a merchant_admin's report covers its own merchant's orders. 400 INVALID_RANGE for a reversed range or one over 366 days; 404 for an unknown city.
+         */
+        get: operations["getRevenueLinesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/reports/cohorts": {
         parameters: {
             query?: never;
@@ -35511,6 +35531,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrowthReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRevenueLinesReport: {
+        parameters: {
+            query?: {
+                /** @description City id; without it every city (dates in Asia/Shanghai) */
+                city?: string;
+                /** @description First local date (default: 27 days before `to`) */
+                from?: string;
+                /** @description Last local date, inclusive (default: today) */
+                to?: string;
+                /** @description csv: the rows as a CSV download */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON, or CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopedReport"];
                     "text/csv": string;
                 };
             };

@@ -75,6 +75,7 @@ export function Growth() {
                   text: money({ amount: g.totals[l.key] ?? 0, currency: "CNY" }),
                 }))}
               />
+              <p class="small">${t("g_lines")} ${csv("revenue-lines")}</p>
               <ul class="plain small" data-testid="growth-lines">
                 ${g.lines.map((l) => html`<li data-line=${l.key}>${l.label[lang] ?? l.label.zh}: ${money({ amount: g.totals[l.key] ?? 0, currency: "CNY" })}</li>`)}
               </ul>`;

@@ -10,6 +10,10 @@ export default createRouter()
     const { format, ...q } = c.req.valid("query");
     return reportAnswer(c, `customer-growth-by-${q.period}`, format, await growth.customerGrowth(c.env, authOf(c), q));
   })
+  .openapi(routes.revenueLines, async (c) => {
+    const { format, ...q } = c.req.valid("query");
+    return reportAnswer(c, "revenue-lines", format, await growth.revenueLines(c.env, authOf(c), q));
+  })
   .openapi(routes.cohorts, async (c) => {
     const { format, ...q } = c.req.valid("query");
     return reportAnswer(c, "cohorts", format, await growth.cohortRetention(c.env, authOf(c), q));

@@ -66,6 +66,19 @@ export const customerGrowth = createRoute({
   responses: csvOrJson(GrowthReport),
 });
 
+export const revenueLines = createRoute({
+  operationId: "getRevenueLinesReport",
+  method: "get",
+  path: "/v1/admin/reports/revenue-lines",
+  tags: ["Reports"],
+  summary: "Revenue and cost lines: order revenue, packages sold, recognised, breakage and deferred, membership discounts and points",
+  description: `One row per line (\`line\`, \`kind\` revenue or cost, its names in zh-CN and en, \`amount\` in 分): the figures \`customer-growth\` carries in \`totals\`, as a table (and a CSV with \`format=csv\`). \`totals\`: revenue and cost summed. With a city, package sales, refunds and breakage (which belong to no city) are left out. ${SCOPE_NOTE}`,
+  security: bearer,
+  middleware: [staff] as const,
+  request: { query: ScopedReportQuery },
+  responses: csvOrJson(ScopedReport),
+});
+
 export const cohorts = createRoute({
   operationId: "getCohortRetentionReport",
   method: "get",

@@ -126,6 +126,26 @@ export async function customerGrowth(env: Env, actor: Auth, q: GrowthQuery & { p
   };
 }
 
+/**
+ * The revenue and cost lines alone (orders, packages, membership cost…), one row each with its names
+ * and amount (分): the same figures as `customerGrowth`'s totals, as a table to chart and download.
+ */
+export async function revenueLines(env: Env, actor: Auth, q: GrowthQuery) {
+  const r = await scopedRange(env, actor, q);
+  const orders = await history(env, r);
+  const rows: { line: string; kind: string; nameZh: string; nameEn: string; amount: number }[] = [];
+  for (const line of GROWTH_LINES) {
+    rows.push({ line: line.key, kind: line.kind, nameZh: line.label.zh, nameEn: line.label.en, amount: await line.amount(env, r, orders) });
+  }
+  const sum = (kind: string) => rows.filter((x) => x.kind === kind).reduce((a, x) => a + x.amount, 0);
+  return {
+    ...frame(r),
+    columns: ["line", "kind", "nameZh", "nameEn", "amount"],
+    rows,
+    totals: { revenue: sum("revenue"), cost: sum("cost") },
+  };
+}
+
 /** Monthly cohorts by first completed order × months since: counts (m0…) and shares (r0…). */
 export async function cohortRetention(env: Env, actor: Auth, q: GrowthQuery) {
   const r = await scopedRange(env, actor, q);

@@ -47,6 +47,9 @@ describe("growth and feedback screen", () => {
     await page.click('a[data-nav="growth"]');
     await page.waitForSelector('[data-screen="growth"] [data-testid="survey-nps"]');
     assert.equal((await page.textContent('[data-testid="survey-nps"]')).trim(), "—");
+    // the revenue and cost lines: drawn as bars, with their own CSV
+    await page.waitForSelector('[data-testid="growth-card"] [data-testid="csv-revenue-lines"]');
+    assert.ok((await page.$$('[data-testid="growth-card"] ul.bars li')).length >= 1);
 
     // a choice question without options is refused, with the field named, and nothing is added
     const form = '[data-testid="survey-question-form"]';

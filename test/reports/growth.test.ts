@@ -100,6 +100,15 @@ describe("customer growth", () => {
       ...Object.keys(g.totals).filter((k) => k.includes(".") && k !== "revenue.orders"),
     ]);
 
+    // the same lines as a table: one row each, with its names, the amounts equal to the totals above
+    const lines = await report(operator, `/v1/admin/reports/revenue-lines?city=${w.cityId}&from=2025-01-06&to=2025-03-09`);
+    expect(lines.columns).toEqual(["line", "kind", "nameZh", "nameEn", "amount"]);
+    expect(lines.rows.map((r: { kind: string; line: string; amount: number }) => [`${r.kind}.${r.line}`, r.amount])).toEqual(
+      g.lines.map((l: { key: string }) => [l.key, g.totals[l.key]]),
+    );
+    expect(lines.rows[0]).toMatchObject({ nameZh: "订单收入", nameEn: "Order revenue", amount: 9 * total });
+    expect(lines.totals).toEqual({ revenue: 9 * total, cost: 0 });
+
     const daily = await report(operator, `/v1/admin/reports/customer-growth?city=${w.cityId}&from=2025-01-06&to=2025-01-10&period=day`);
     expect(cells(daily.rows, ["period", "newCustomers", "activeCustomers"])).toEqual([
       ["2025-01-06", 2, 2],
@@ -172,11 +181,12 @@ describe("cohort retention", () => {
     expect(empty.rows).toEqual([{ cohort: "2025-07", customers: 0, m0: 0, r0: null }]);
   });
 
-  it("exports both reports as CSV and refuses bad ranges, unknown cities and strangers", async () => {
+  it("exports the reports as CSV and refuses bad ranges, unknown cities and strangers", async () => {
     const { w, operator } = await world();
     for (const [path, name] of [
       [`/v1/admin/reports/customer-growth?city=${w.cityId}&from=2025-01-06&to=2025-01-19&period=week`, "customer-growth-by-week"],
       [`/v1/admin/reports/cohorts?city=${w.cityId}&from=2024-12-01&to=2025-03-31`, "cohorts"],
+      [`/v1/admin/reports/revenue-lines?city=${w.cityId}&from=2025-01-06&to=2025-01-19`, "revenue-lines"],
     ] as const) {
       const json = await report(operator, path);
       const csv = await call("GET", `${path}&format=csv`, { token: operator.token });

@@ -1820,6 +1820,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: (o) => ({ path: `/v1/admin/reports/customer-growth?city=${o.m.w.cityId}&${reportDays()}&period=week` }),
   },
   "GET /v1/admin/reports/cohorts": { roles: STAFF, request: () => ({ path: `/v1/admin/reports/cohorts?${reportDays()}` }) },
+  "GET /v1/admin/reports/revenue-lines": { roles: STAFF, request: () => ({ path: `/v1/admin/reports/revenue-lines?${reportDays()}` }) },
   "GET /v1/admin/reports/campaign-return": { roles: STAFF, request: () => ({ path: `/v1/admin/reports/campaign-return?${reportDays()}` }) },
   // operations reports
   "GET /v1/admin/reports/orders-by-hour": {
