@@ -34,7 +34,9 @@ async function creditMessages(technicianId: string) {
 
 async function historyOf(id: string) {
   return (
-    await env.DB.prepare("SELECT points, score_after, kind, reason_code FROM technician_credit_events WHERE technician_id = ? ORDER BY rowid")
+    await env.DB.prepare(
+      "SELECT points, score_after, kind, reason_code FROM technician_credit_events WHERE technician_id = ? ORDER BY rowid",
+    )
       .bind(id)
       .all<{ points: number; score_after: number; kind: string; reason_code: string }>()
   ).results;
