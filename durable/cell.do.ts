@@ -542,15 +542,13 @@ export class CellDO extends DurableObject<Env> {
     return { ok: true };
   }
 
-  /** An order of this cell entered, changed in or (`open: false`) left the open set. */
-  async opsOrder(order: OpsOrder, open: boolean): Promise<{ ok: true }> {
-    this.ops.orderChanged(order, open);
-    return { ok: true };
-  }
-
-  /** A technician homed here started or ended a visit. */
-  async opsBusy(technicianId: string, busy: boolean): Promise<{ ok: true }> {
-    this.ops.setBusy(technicianId, busy);
+  /**
+   * What changed here in one queue batch, in one call: orders of this cell that entered, changed in
+   * or (`open: false`) left the open set, and technicians homed here who started or ended a visit.
+   */
+  async opsChanges(orders: { order: OpsOrder; open: boolean }[], visits: { technicianId: string; busy: boolean }[]): Promise<{ ok: true }> {
+    for (const o of orders) this.ops.orderChanged(o.order, o.open);
+    for (const v of visits) this.ops.setBusy(v.technicianId, v.busy);
     return { ok: true };
   }
 

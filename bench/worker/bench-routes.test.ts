@@ -152,6 +152,9 @@ describe("benchmark routes", () => {
     // One read and one write batch per queue batch, however many messages it holds, and one read of
     // the orders whose status changed, for the live map's cells.
     expect(consumer.d1RoundTrips).toBeLessThanOrEqual(3 * consumer.invocations);
+    // The live map's cells hear of a batch's changes in one call per cell (the order and its technician share one here).
+    expect(Object.keys(consumer.cellCalls)).toEqual(["opsChanges"]);
+    expect(consumer.cellCalls.opsChanges).toBeLessThanOrEqual(consumer.invocations);
 
     const after = await call("DELETE", "/v1/bench/counters", { token: admin.token });
     expect((await read()).sources).toEqual({});

@@ -21,10 +21,20 @@ const ID_KEY = /(?:id|ids)$/;
 
 const normalise = (key: string) => key.replace(/[_-]/g, "").toLowerCase();
 
+/** Each field name's verdict, worked out once per isolate: log lines use the same few names again and again. */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 1_000;
+
 /** True when a field of this name is replaced whole. */
 export function isSecretKey(key: string): boolean {
-  const k = normalise(key);
-  return SECRET_KEY.test(k) && !ID_KEY.test(k);
+  let secret = verdicts.get(key);
+  if (secret === undefined) {
+    const k = normalise(key);
+    secret = SECRET_KEY.test(k) && !ID_KEY.test(k);
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(key, secret);
+  }
+  return secret;
 }
 
 /** Values that give themselves away, in the order they are masked (longest shapes first). */

@@ -80,20 +80,32 @@ export interface OrderChange {
 /**
  * Tells the cells about orders that changed status: each order's cell updates its open set, and the
  * home cell of each order's technician learns whether a visit of theirs is under way (one D1 read
- * per 90 orders). Best effort (logged):
+ * per 90 orders, one call per cell). Best effort (logged):
  * an operator's map that missed one is put right when its socket next opens.
  */
 export async function pushOrderChanges(env: Env, changes: OrderChange[]): Promise<void> {
   if (changes.length === 0) return;
   try {
     const rows = await liveOrdersByIds(getDb(env), [...new Set(changes.map((c) => c.orderId))]);
-    const visits = new Map<string, { homeCell: string; busy: boolean }>();
-    for (const o of rows)
-      if (o.technicianId && o.technicianHome) visits.set(o.technicianId, { homeCell: o.technicianHome, busy: Boolean(o.technicianBusy) });
-    await Promise.all([
-      ...rows.map((o) => cellStub(env, o.cell).opsOrder(opsOrder(o), OPEN.has(o.status))),
-      ...[...visits].map(([id, v]) => cellStub(env, v.homeCell).opsBusy(id, v.busy)),
-    ]);
+    // One call per cell for the whole batch: its orders, and the visits of the technicians homed there.
+    const perCell = new Map<string, { orders: { order: OpsOrder; open: boolean }[]; visits: Map<string, boolean> }>();
+    const changesOf = (cell: string) => {
+      let c = perCell.get(cell);
+      if (!c) perCell.set(cell, (c = { orders: [], visits: new Map() }));
+      return c;
+    };
+    for (const o of rows) {
+      changesOf(o.cell).orders.push({ order: opsOrder(o), open: OPEN.has(o.status) });
+      if (o.technicianId && o.technicianHome) changesOf(o.technicianHome).visits.set(o.technicianId, Boolean(o.technicianBusy));
+    }
+    await Promise.all(
+      [...perCell].map(([cell, c]) =>
+        cellStub(env, cell).opsChanges(
+          c.orders,
+          [...c.visits].map(([technicianId, busy]) => ({ technicianId, busy })),
+        ),
+      ),
+    );
   } catch (err) {
     log("warn", "ops.push_failed", { orders: changes.length, error: String(err) });
   }
