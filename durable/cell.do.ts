@@ -547,6 +547,8 @@ export class CellDO extends DurableObject<Env> {
    * or (`open: false`) left the open set, and technicians homed here who started or ended a visit.
    */
   async opsChanges(orders: { order: OpsOrder; open: boolean }[], visits: { technicianId: string; busy: boolean }[]): Promise<{ ok: true }> {
+    // Unwatched, nothing is written: the next socket starts from D1's reading (opsSync).
+    if (!this.ops.watched()) return { ok: true };
     for (const o of orders) this.ops.orderChanged(o.order, o.open);
     for (const v of visits) this.ops.setBusy(v.technicianId, v.busy);
     return { ok: true };

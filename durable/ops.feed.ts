@@ -88,6 +88,14 @@ export class OpsFeed {
     this.schedule();
   }
 
+  /**
+   * Whether any operator follows the cell. Without one, changes need not be kept: the next socket
+   * to open first hands the cell the open orders and busy technicians as D1 has them (`sync`).
+   */
+  watched(): boolean {
+    return this.ctx.getWebSockets(OPS_TAG).length > 0;
+  }
+
   /** An order of this cell entered or changed in the open set (`open`), or left it. */
   orderChanged(order: OpsOrder, open: boolean): void {
     if (open) {

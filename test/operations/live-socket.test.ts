@@ -191,4 +191,25 @@ describe("the operators' live socket of a cell", () => {
     for (const m of socket.messages) expect(OpsServerMessage.parse(m)).toEqual(m);
     socket.ws.close(1000, "bye");
   });
+
+  it("keeps nothing while no operator follows the cell; the first socket then starts from D1", async () => {
+    const { w, tech, techSession } = await merchantWorld();
+    await goOnline(techSession, w.center);
+    const { order } = await visitTo(w, techSession, "en_route");
+    const kept = () =>
+      runInDurableObject(env.CELL.getByName(tech.homeCell), (_: CellDO, state) => ({
+        orders: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ops_orders").one().n,
+        busy: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ops_busy").one().n,
+      }));
+    await pushOrderChanges(env, [{ orderId: order.id }]);
+    expect(await kept()).toEqual({ orders: 0, busy: 0 });
+
+    const operator = await signInWithRoles(["operator"]);
+    const socket = await follow(tech.homeCell, operator.token);
+    const snapshot = socket.messages[0];
+    expect(snapshot.orders.find((o: { id: string }) => o.id === order.id)).toMatchObject({ status: "en_route", technicianId: tech.id });
+    expect(snapshot.technicians.find((t: { id: string }) => t.id === tech.id)).toMatchObject({ state: "busy" });
+    expect(await kept()).toEqual({ orders: 1, busy: 1 });
+    socket.ws.close(1000, "bye");
+  });
 });
