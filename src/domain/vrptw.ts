@@ -8,11 +8,13 @@
  *
  * Method: greedy insertion, then ruin and recreate with slack induction by string removals (SISR:
  * Christiaens & Vanden Berghe, Transportation Science 2020) under simulated annealing. When using a
- * vehicle costs something, a fleet-minimisation phase first removes whole routes and repairs with the
- * same ruin and recreate, steered by how often each job stayed out ("absences"). Insertion feasibility
- * is O(1) per position from each route's forward start times and backward latest starts. In fleet
- * minimisation a job that fits nowhere may take the place of a job that has stayed out less often (ejection).
- * Every new best plan is polished by local search (relocate and 2-opt* over the 30 nearest jobs).
+ * vehicle costs something, a fleet-minimisation phase first eliminates one route at a time (after
+ * Nagata & Bräysy's route minimisation, Operations Research Letters 2009): the route's jobs go to an
+ * ejection pool; each is inserted where it fits, else squeezed in (put where it breaks the fewest
+ * windows, then repaired by moves priced in O(1) by time-warp concatenation, Vidal et al. 2013), else
+ * takes the place of the one or two jobs that were hardest to place least often. Insertion feasibility
+ * is O(1) per position from each route's forward start times and backward latest starts. Every new
+ * best plan is polished by local search (relocate and 2-opt* over the 30 nearest jobs).
  *
  * Deterministic for a given seed as long as the run is bounded by `maxIterations` (or by an injected
  * clock): progress, and so the annealing temperature, is the larger of the time and iteration fractions.
@@ -237,6 +239,8 @@ class Route {
   arrive = 0;
   /** Some window or the shift is broken (fixed jobs that cannot all be kept, or a non-metric matrix). */
   bad = false;
+  /** Prefix and suffix summaries for squeezes, made when first needed (cleared by `update`). */
+  segs: { pre: Seg[]; suf: Seg[] } | undefined;
 
   readonly v: number;
 
@@ -253,6 +257,7 @@ class Route {
     r.cost = this.cost;
     r.arrive = this.arrive;
     r.bad = this.bad;
+    r.segs = this.segs;
     return r;
   }
 
@@ -261,6 +266,7 @@ class Route {
     const v = this.v;
     const seq = this.seq;
     const len = seq.length;
+    this.segs = undefined;
     this.st.length = len;
     this.lat.length = len;
     let prev = M.vStart[v]!;
@@ -345,8 +351,6 @@ interface Search {
   owned: Uint8Array;
   /** Positions left until the next blink: blinks are Bernoulli(BLINK) per position, drawn as geometric gaps. */
   blinkIn: number;
-  /** Scratch sort keys, one per job. */
-  key: Float64Array;
 }
 
 /** Positions up to and including the next blink (geometric with parameter BLINK). */
@@ -423,10 +427,9 @@ function ruin(S: Search, s: Solution, seedJob: number): number[] {
 
 /**
  * Best insertion of each job in turn (positions skipped at the blink rate). `open`: whether an empty
- * vehicle may be started. Jobs that fit nowhere go to `s.unassigned`, unless `absences` is given and
- * `eject` can swap them in for a job that has stayed out less often.
+ * vehicle may be started. Jobs that fit nowhere go to `s.unassigned`.
  */
-function recreate(S: Search, s: Solution, jobs: number[], open: boolean, absences?: Int32Array): void {
+function recreate(S: Search, s: Solution, jobs: number[], open: boolean): void {
   const { M, rand } = S;
   const { n, T, C, loc, e, l, svc, dem, vStart, vEnd, vEarly, vLate, vCap, k } = M;
   const classTried = new Int32Array(Math.max(1, k)).fill(-1);
@@ -485,7 +488,7 @@ function recreate(S: Search, s: Solution, jobs: number[], open: boolean, absence
       }
     }
     if (bestRoute < 0) {
-      if (!absences || !eject(S, s, j, absences)) s.unassigned.push(j);
+      s.unassigned.push(j);
       continue;
     }
     const route = own(S, s, bestRoute);
@@ -493,60 +496,6 @@ function recreate(S: Search, s: Solution, jobs: number[], open: boolean, absence
     route.update(M);
     s.where[j] = bestRoute;
   }
-}
-
-/**
- * Ejection (fleet minimisation): puts job `j`, which fits nowhere, in the place of one flexible job that has
- * stayed out less often than `j` (fewest absences first, then the cheapest swap); the ejected job goes to
- * `s.unassigned`. The swap keeps every window, the shift and the capacity (checked in O(1) per position from
- * the route's forward starts and backward latest starts). Returns whether `j` was placed.
- */
-function eject(S: Search, s: Solution, j: number, absences: Int32Array): boolean {
-  const { M } = S;
-  const { n, T, C, loc, e, l, svc, dem, vStart, vEnd, vEarly, vLate, vCap, k } = M;
-  const at = loc[j]!;
-  const limit = absences[j]!;
-  let bestAbs = limit;
-  let bestDelta = Infinity;
-  let bestRoute = -1;
-  let bestPos = -1;
-  for (let ri = 0; ri < s.routes.length; ri++) {
-    const route = s.routes[ri]!;
-    const v = route.v;
-    const len = route.seq.length;
-    if (!len || !M.allowed[j * k + v]) continue;
-    const seq = route.seq;
-    for (let i = 0; i < len; i++) {
-      const q = seq[i]!;
-      if (M.fixedVehicle[q]! >= 0 || absences[q]! > bestAbs) continue;
-      if (route.load - dem[q]! + dem[j]! > vCap[v]! + EPS) continue;
-      const prevLoc = i ? loc[seq[i - 1]!]! : vStart[v]!;
-      const prevDepart = i ? route.st[i - 1]! + svc[seq[i - 1]!]! : vEarly[v]!;
-      const start = Math.max(prevDepart + T[prevLoc * n + at]!, e[j]!);
-      if (start > l[j]! + EPS) continue;
-      const nextLoc = i === len - 1 ? vEnd[v]! : loc[seq[i + 1]!]!;
-      const arriveNext = start + svc[j]! + T[at * n + nextLoc]!;
-      if (i === len - 1) {
-        if (arriveNext > vLate[v]! + EPS) continue;
-      } else if (Math.max(arriveNext, e[seq[i + 1]!]!) > route.lat[i + 1]! + EPS) continue;
-      const delta = C[prevLoc * n + at]! + C[at * n + nextLoc]! - C[prevLoc * n + loc[q]!]! - C[loc[q]! * n + nextLoc]!;
-      if (absences[q]! < bestAbs || delta < bestDelta) {
-        bestAbs = absences[q]!;
-        bestDelta = delta;
-        bestRoute = ri;
-        bestPos = i;
-      }
-    }
-  }
-  if (bestRoute < 0 || bestAbs >= limit) return false;
-  const route = own(S, s, bestRoute);
-  const out = route.seq[bestPos]!;
-  route.seq[bestPos] = j;
-  route.update(M);
-  s.where[j] = bestRoute;
-  s.where[out] = -1;
-  s.unassigned.push(out);
-  return true;
 }
 
 /** Neighbours each job looks at in local search (granular neighbourhood). */
@@ -681,14 +630,8 @@ function localSearch(S: Search, s: Solution): void {
 }
 
 /** The order in which removed jobs are reinserted (SISR: random, demand, far, close; plus narrow windows). */
-function sortForRecreate(S: Search, jobs: number[], absences?: Int32Array): void {
+function sortForRecreate(S: Search, jobs: number[]): void {
   const { M, rand } = S;
-  if (absences) {
-    const key = S.key;
-    for (const j of jobs) key[j] = absences[j]! + rand();
-    jobs.sort((a, b) => key[b]! - key[a]!);
-    return;
-  }
   const x = rand() * 13;
   if (x < 4) {
     for (let i = jobs.length - 1; i > 0; i--) {
@@ -724,6 +667,476 @@ function initial(S: Search): Solution {
   return s;
 }
 
+// ---- fleet minimisation: route elimination with an ejection pool (after Nagata & Bräysy, 2009) ----
+
+/** Random feasible moves made after each ejection, to vary the routes the next insertion sees. */
+const PERTURB_MOVES = 200;
+/** At most this many jobs are ejected to make room for one. */
+const MAX_EJECT = 2;
+
+/** Whether `seq` on vehicle `v` keeps every window, the shift and the capacity. */
+function feasibleSeq(M: Model, v: number, seq: readonly number[]): boolean {
+  const { n, T, loc, e, l, svc, dem } = M;
+  let prev = M.vStart[v]!;
+  let t = M.vEarly[v]!;
+  let load = 0;
+  for (const j of seq) {
+    const at = loc[j]!;
+    const s = Math.max(t + T[prev * n + at]!, e[j]!);
+    if (s > l[j]! + EPS) return false;
+    load += dem[j]!;
+    t = s + svc[j]!;
+    prev = at;
+  }
+  return load <= M.vCap[v]! + EPS && t + T[prev * n + M.vEnd[v]!]! <= M.vLate[v]! + EPS;
+}
+
+/** Puts `j` at a random feasible position of a used route (O(1) per position); false when there is none. */
+function insertAnywhere(S: Search, s: Solution, j: number): boolean {
+  const { M, rand } = S;
+  const { n, T, loc, e, l, svc, dem, vStart, vEnd, vEarly, vLate, vCap, k } = M;
+  const at = loc[j]!;
+  let seen = 0;
+  let pickRoute = -1;
+  let pickPos = -1;
+  for (let ri = 0; ri < s.routes.length; ri++) {
+    const route = s.routes[ri]!;
+    const v = route.v;
+    const len = route.seq.length;
+    if (!len || !M.allowed[j * k + v] || route.load + dem[j]! > vCap[v]! + EPS) continue;
+    let prevLoc = vStart[v]!;
+    let prevDepart = vEarly[v]!;
+    for (let p = 0; p <= len; p++) {
+      if (p > 0) {
+        const q = route.seq[p - 1]!;
+        prevLoc = loc[q]!;
+        prevDepart = route.st[p - 1]! + svc[q]!;
+      }
+      const start = Math.max(prevDepart + T[prevLoc * n + at]!, e[j]!);
+      if (start > l[j]! + EPS) break;
+      const nextLoc = p === len ? vEnd[v]! : loc[route.seq[p]!]!;
+      const arriveNext = start + svc[j]! + T[at * n + nextLoc]!;
+      if (p === len ? arriveNext > vLate[v]! + EPS : Math.max(arriveNext, e[route.seq[p]!]!) > route.lat[p]! + EPS) continue;
+      if (rand() * ++seen < 1) {
+        pickRoute = ri;
+        pickPos = p;
+      }
+    }
+  }
+  if (pickRoute < 0) return false;
+  const route = s.routes[pickRoute]!;
+  route.seq.splice(pickPos, 0, j);
+  route.update(M);
+  s.where[j] = pickRoute;
+  return true;
+}
+
+/**
+ * A stretch of a route summarised for time-warp concatenation (Vidal et al., 2013): how long it
+ * takes, how much time it must travel back to keep its windows (`warp`), the earliest and latest
+ * start without waiting or more warp, its load and its end points.
+ */
+interface Seg {
+  dur: number;
+  warp: number;
+  early: number;
+  late: number;
+  load: number;
+  first: number;
+  last: number;
+}
+
+const nodeSeg = (M: Model, j: number): Seg => ({
+  dur: M.svc[j]!,
+  warp: 0,
+  early: M.e[j]!,
+  late: M.l[j]!,
+  load: M.dem[j]!,
+  first: M.loc[j]!,
+  last: M.loc[j]!,
+});
+
+/** `a` then `b`, in O(1). */
+function join(M: Model, a: Seg, b: Seg): Seg {
+  const t = M.T[a.last * M.n + b.first]!;
+  const delta = a.dur - a.warp + t;
+  const wait = Math.max(b.early - delta - a.late, 0);
+  const warp = Math.max(a.early + delta - b.late, 0);
+  return {
+    dur: a.dur + b.dur + t + wait,
+    warp: a.warp + b.warp + warp,
+    early: Math.max(b.early - delta, a.early) - wait,
+    late: Math.min(b.late - delta, a.late) + warp,
+    load: a.load + b.load,
+    first: a.first,
+    last: b.last,
+  };
+}
+
+/** Windows and capacity a whole route (depot to depot) breaks: its warp plus its load over capacity. */
+const broken = (M: Model, v: number, whole: Seg) => whole.warp + Math.max(0, whole.load - M.vCap[v]!);
+
+/** Every prefix (start depot + seq[0..i-1]) and suffix (seq[i..] + end depot) of a route on vehicle `v`. */
+function segsOf(M: Model, v: number, seq: readonly number[]): { pre: Seg[]; suf: Seg[] } {
+  const start: Seg = { dur: 0, warp: 0, early: M.vEarly[v]!, late: M.vLate[v]!, load: 0, first: M.vStart[v]!, last: M.vStart[v]! };
+  const end: Seg = { dur: 0, warp: 0, early: M.vEarly[v]!, late: M.vLate[v]!, load: 0, first: M.vEnd[v]!, last: M.vEnd[v]! };
+  const pre = [start];
+  for (const j of seq) pre.push(join(M, pre[pre.length - 1]!, nodeSeg(M, j)));
+  const suf: Seg[] = new Array(seq.length + 1);
+  suf[seq.length] = end;
+  for (let i = seq.length - 1; i >= 0; i--) suf[i] = join(M, nodeSeg(M, seq[i]!), suf[i + 1]!);
+  return { pre, suf };
+}
+
+/** Improving moves a squeeze may make before it gives up. */
+const SQUEEZE_STEPS = 60;
+/** Neighbours of each job a squeeze looks at. */
+const SQUEEZE_NEAR = 15;
+
+/**
+ * Squeeze (after Nagata & Bräysy, 2009): puts `j` where it breaks the fewest windows and capacity,
+ * then relocates, swaps and exchanges tails (2-opt*) between neighbouring jobs of routes on alike
+ * vehicles while that lowers what is broken, until every route is feasible again. Every move is
+ * priced in O(1) by time-warp concatenation. Changes `s` only when it succeeds.
+ */
+function squeeze(S: Search, s: Solution, j: number): boolean {
+  const { M, rand } = S;
+  const R = s.routes.length;
+  const seqs = s.routes.map((r) => r.seq.slice());
+  const vOf = (ri: number) => s.routes[ri]!.v;
+  const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
+  const viol = new Float64Array(R);
+  const where = s.where.slice();
+  const pos = new Int32Array(M.m).fill(-1);
+  const refresh = (ri: number) => {
+    segs[ri] = segsOf(M, vOf(ri), seqs[ri]!);
+    const len = seqs[ri]!.length;
+    viol[ri] = len ? broken(M, vOf(ri), join(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!)) : 0;
+    seqs[ri]!.forEach((q, i) => {
+      pos[q] = i;
+      where[q] = ri;
+    });
+  };
+  for (let ri = 0; ri < R; ri++) {
+    const len = seqs[ri]!.length;
+    viol[ri] = len ? broken(M, vOf(ri), join(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!)) : 0;
+    seqs[ri]!.forEach((q, i) => (pos[q] = i));
+  }
+
+  // The least broken place for j on a used route.
+  const J = nodeSeg(M, j);
+  let best = Infinity;
+  let at: [number, number] = [-1, -1];
+  for (let ri = 0; ri < R; ri++) {
+    const seq = seqs[ri]!;
+    if (!seq.length || !M.allowed[j * M.k + vOf(ri)]) continue;
+    const { pre, suf } = segs[ri]!;
+    for (let p = 0; p <= seq.length; p++) {
+      const x = broken(M, vOf(ri), join(M, join(M, pre[p]!, J), suf[p]!));
+      if (x < best || (x === best && rand() < 0.5)) {
+        best = x;
+        at = [ri, p];
+      }
+    }
+  }
+  if (at[0] < 0) return false;
+  seqs[at[0]]!.splice(at[1], 0, j);
+  refresh(at[0]);
+
+  const alike = (ra: number, rb: number) => M.vClass[vOf(ra)] === M.vClass[vOf(rb)];
+  const allowedAll = (jobs: readonly number[], from: number, to: number, ri: number) => {
+    for (let i = from; i < to; i++) if (!M.allowed[jobs[i]! * M.k + vOf(ri)] || M.fixedVehicle[jobs[i]!]! >= 0) return false;
+    return true;
+  };
+  for (let step = 0; step < SQUEEZE_STEPS; step++) {
+    const bad: number[] = [];
+    for (let ri = 0; ri < R; ri++) if (viol[ri]! > EPS) bad.push(ri);
+    if (!bad.length) break;
+    const ra = bad[Math.floor(rand() * bad.length)]!;
+    const A = seqs[ra]!;
+    const SA = segs[ra]!;
+    let gain = EPS;
+    let apply: (() => void) | null = null;
+    let other = -1;
+    const offer = (rb: number, na: Seg, nb: Seg, make: () => void) => {
+      const g = viol[ra]! + viol[rb]! - broken(M, vOf(ra), na) - broken(M, vOf(rb), nb);
+      if (g > gain) {
+        gain = g;
+        apply = make;
+        other = rb;
+      }
+    };
+    for (let iu = 0; iu < A.length; iu++) {
+      const u = A[iu]!;
+      if (M.fixedVehicle[u]! >= 0) continue;
+      const U = nodeSeg(M, u);
+      const near = M.near[u]!;
+      for (let t = 1; t < Math.min(near.length, SQUEEZE_NEAR + 1); t++) {
+        const w = near[t]!;
+        const rb = where[w]!;
+        if (rb < 0 || rb === ra || !alike(ra, rb)) continue;
+        const B = seqs[rb]!;
+        const SB = segs[rb]!;
+        const iw = pos[w]!;
+        const withoutU = join(M, SA.pre[iu]!, SA.suf[iu + 1]!);
+        if (M.allowed[u * M.k + vOf(rb)]) {
+          // u before or after w
+          for (const p of [iw, iw + 1])
+            offer(rb, withoutU, join(M, join(M, SB.pre[p]!, U), SB.suf[p]!), () => {
+              A.splice(iu, 1);
+              B.splice(p, 0, u);
+            });
+          // u and w swap
+          if (M.fixedVehicle[w]! < 0 && M.allowed[w * M.k + vOf(ra)]) {
+            const W = nodeSeg(M, w);
+            offer(rb, join(M, join(M, SA.pre[iu]!, W), SA.suf[iu + 1]!), join(M, join(M, SB.pre[iw]!, U), SB.suf[iw + 1]!), () => {
+              A[iu] = w;
+              B[iw] = u;
+            });
+          }
+        }
+        // 2-opt*: A keeps its head up to u and takes B's tail after w; B the other way round.
+        if (allowedAll(A, iu + 1, A.length, rb) && allowedAll(B, iw + 1, B.length, ra))
+          offer(rb, join(M, SA.pre[iu + 1]!, SB.suf[iw + 1]!), join(M, SB.pre[iw + 1]!, SA.suf[iu + 1]!), () => {
+            const tailA = A.splice(iu + 1);
+            const tailB = B.splice(iw + 1);
+            A.push(...tailB);
+            B.push(...tailA);
+          });
+      }
+    }
+    if (!apply) return false;
+    (apply as () => void)();
+    refresh(ra);
+    refresh(other);
+  }
+  for (let ri = 0; ri < R; ri++) if (viol[ri]! > EPS) return false;
+  for (let ri = 0; ri < R; ri++) {
+    const old = s.routes[ri]!;
+    if (old.seq.length === seqs[ri]!.length && old.seq.every((q, i) => q === seqs[ri]![i])) continue;
+    // A new route object: routes may be shared with other solutions (copy on write).
+    const r = new Route(old.v);
+    r.seq = seqs[ri]!;
+    r.update(M);
+    s.routes[ri] = r;
+  }
+  s.where.set(where);
+  return true;
+}
+
+/**
+ * Whether `route` stays feasible with the jobs at indices `a` and `b` taken out (-1: none) and job
+ * `j` put before index `p` (`len`: at the end; -1: nowhere). Walks from the first change only as
+ * far as the last one: from there the route is as before, so starting no later than the latest
+ * start the rest allows (`lat`) is enough. No allocation.
+ */
+function fitsChanged(M: Model, route: Route, a: number, b: number, j: number, p: number): boolean {
+  const { n, T, loc, e, l, svc, dem } = M;
+  const seq = route.seq;
+  const len = seq.length;
+  const v = route.v;
+  let load = route.load;
+  if (a >= 0) load -= dem[seq[a]!]!;
+  if (b >= 0) load -= dem[seq[b]!]!;
+  if (p >= 0) load += dem[j]!;
+  if (load > M.vCap[v]! + EPS) return false;
+  let first = len;
+  for (const x of [a, b, p]) if (x >= 0 && x < first) first = x;
+  const last = Math.max(a, b, p);
+  let t = first > 0 ? route.st[first - 1]! + svc[seq[first - 1]!]! : M.vEarly[v]!;
+  let prev = first > 0 ? loc[seq[first - 1]!]! : M.vStart[v]!;
+  for (let i = first; i <= len; i++) {
+    if (i === p) {
+      const at = loc[j]!;
+      t = Math.max(t + T[prev * n + at]!, e[j]!);
+      if (t > l[j]! + EPS) return false;
+      t += svc[j]!;
+      prev = at;
+    }
+    if (i === len) break;
+    if (i === a || i === b) continue;
+    const q = seq[i]!;
+    const s = Math.max(t + T[prev * n + loc[q]!]!, e[q]!);
+    if (i > last) return s <= route.lat[i]! + EPS;
+    if (s > l[q]! + EPS) return false;
+    t = s + svc[q]!;
+    prev = loc[q]!;
+  }
+  return t + T[prev * n + M.vEnd[v]!]! <= M.vLate[v]! + EPS;
+}
+
+/**
+ * Makes room for `j` by ejecting at most MAX_EJECT flexible jobs of one route: the set with the
+ * smallest sum of `penalty` (how often each job could not be placed), ties at random. Returns the
+ * ejected jobs, or null when no such set lets `j` in.
+ */
+function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): number[] | null {
+  const { M, rand } = S;
+  let bestP = Infinity;
+  let ties = 0;
+  let pick = { ri: -1, a: -1, b: -1, p: -1 };
+  const consider = (ri: number, route: Route, a: number, b: number) => {
+    const P = penalty[route.seq[a]!]! + (b >= 0 ? penalty[route.seq[b]!]! : 0);
+    if (P > bestP) return;
+    for (let p = 0; p <= route.seq.length; p++) {
+      if (p === a || p === b || !fitsChanged(M, route, a, b, j, p)) continue;
+      if (P < bestP) {
+        bestP = P;
+        ties = 0;
+      }
+      if (rand() * ++ties < 1) pick = { ri, a, b, p };
+      return;
+    }
+  };
+  for (let ri = 0; ri < s.routes.length; ri++) {
+    const route = s.routes[ri]!;
+    const seq = route.seq;
+    const len = seq.length;
+    if (!len || !M.allowed[j * M.k + route.v]) continue;
+    for (let a = 0; a < len; a++) {
+      if (M.fixedVehicle[seq[a]!]! >= 0) continue;
+      consider(ri, route, a, -1);
+      if (MAX_EJECT < 2) continue;
+      for (let b = a + 1; b < len; b++) {
+        if (M.fixedVehicle[seq[b]!]! >= 0 || penalty[seq[a]!]! + penalty[seq[b]!]! > bestP) continue;
+        consider(ri, route, a, b);
+      }
+    }
+  }
+  if (pick.ri < 0) return null;
+  const { ri, a, b, p } = pick;
+  const route = s.routes[ri]!;
+  const out = b >= 0 ? [route.seq[a]!, route.seq[b]!] : [route.seq[a]!];
+  const seq: number[] = [];
+  for (let i = 0; i <= route.seq.length; i++) {
+    if (i === p) seq.push(j);
+    if (i < route.seq.length && i !== a && i !== b) seq.push(route.seq[i]!);
+  }
+  route.seq = seq;
+  route.update(M);
+  s.where[j] = ri;
+  for (const q of out) s.where[q] = -1;
+  return out;
+}
+
+/** Random feasible relocations and swaps between neighbouring jobs: the same jobs served, other routes. */
+function perturb(S: Search, s: Solution, moves: number): void {
+  const { M, rand } = S;
+  const flex = M.flexible;
+  for (let t = 0; t < moves; t++) {
+    const u = flex[Math.floor(rand() * flex.length)]!;
+    const ru = s.where[u]!;
+    if (ru < 0) continue;
+    const near = M.near[u]!;
+    const w = near[1 + Math.floor(rand() * Math.min(GRANULAR, near.length - 1))];
+    if (w === undefined) continue;
+    const rw = s.where[w]!;
+    if (rw < 0) continue;
+    const A = s.routes[ru]!;
+    const B = s.routes[rw]!;
+    const iu = A.seq.indexOf(u);
+    const iw = B.seq.indexOf(w);
+    if (rand() < 0.5) {
+      // relocate u next to w (after it)
+      if (!M.allowed[u * M.k + B.v]) continue;
+      if (ru === rw) {
+        const seq = A.seq.filter((x) => x !== u);
+        seq.splice(seq.indexOf(w) + 1, 0, u);
+        if (!feasibleSeq(M, A.v, seq)) continue;
+        A.seq = seq;
+        A.update(M);
+      } else {
+        if (A.seq.length === 1) continue; // never empties a route here
+        const to = B.seq.slice();
+        to.splice(iw + 1, 0, u);
+        if (
+          replacePair(
+            M,
+            A,
+            A.seq.filter((x) => x !== u),
+            B,
+            to,
+          )
+        )
+          s.where[u] = rw;
+      }
+    } else {
+      // swap u and w
+      if (ru === rw || !M.allowed[u * M.k + B.v] || !M.allowed[w * M.k + A.v]) continue;
+      const a = A.seq.slice();
+      const b = B.seq.slice();
+      a[iu] = w;
+      b[iw] = u;
+      if (!replacePair(M, A, a, B, b)) continue;
+      s.where[u] = rw;
+      s.where[w] = ru;
+    }
+  }
+}
+
+/** Gives routes `A` and `B` the sequences `a` and `b` if both are feasible; whether it did. */
+function replacePair(M: Model, A: Route, a: number[], B: Route, b: number[]): boolean {
+  if (!feasibleSeq(M, A.v, a) || !feasibleSeq(M, B.v, b)) return false;
+  A.seq = a;
+  B.seq = b;
+  A.update(M);
+  B.update(M);
+  return true;
+}
+
+/**
+ * Tries to serve every job of `from` with one vehicle fewer: a random route of flexible jobs is
+ * emptied into an ejection pool; each pooled job is put where it fits, or else in place of the one
+ * or two jobs of a route that were hardest to place least often (they go to the pool), and the
+ * routes are shaken by random feasible moves. Returns the solution with one vehicle fewer, or null
+ * when no route can be emptied, the pool stops shrinking, or `stop()` says time is up.
+ */
+function eliminateRoute(S: Search, from: Solution, stop: () => boolean): Solution | null {
+  const { M, rand } = S;
+  const s = new Solution(
+    from.routes.map((r) => r.clone()),
+    [],
+    from.where.slice(),
+  );
+  const candidates: number[] = [];
+  for (let ri = 0; ri < s.routes.length; ri++) {
+    const r = s.routes[ri]!;
+    if (r.seq.length && !r.seq.some((j) => M.fixedVehicle[j]! >= 0)) candidates.push(ri);
+  }
+  if (candidates.length === 0) return null;
+  const gone = s.routes[candidates[Math.floor(rand() * candidates.length)]!]!;
+  const pool = gone.seq.slice();
+  for (const j of pool) s.where[j] = -1;
+  gone.seq = [];
+  gone.update(M);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const x = Math.floor(rand() * (i + 1));
+    [pool[i], pool[x]] = [pool[x]!, pool[i]!];
+  }
+  const penalty = new Int32Array(M.m).fill(1);
+  let stuck = 0;
+  while (pool.length) {
+    if (stop()) return null;
+    const j = pool.pop()!;
+    if (insertAnywhere(S, s, j) || squeeze(S, s, j)) {
+      stuck = 0;
+      continue;
+    }
+    penalty[j]!++;
+    const out = ejectFor(S, s, j, penalty);
+    if (!out) {
+      // Nowhere even with ejections: try again later, after the routes have changed.
+      pool.unshift(j);
+      if (++stuck > 4 * (pool.length + 1)) return null;
+    } else {
+      stuck = 0;
+      pool.push(...out);
+    }
+    perturb(S, s, PERTURB_MOVES);
+  }
+  return s;
+}
+
 /** Lower bound on vehicles from capacity alone (1 when capacities are unlimited). */
 function fleetLowerBound(M: Model): number {
   let demand = 0;
@@ -741,7 +1154,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   const t0 = clock();
   const budget = Math.max(0, opts.budgetMs);
   const maxIter = opts.maxIterations ?? Infinity;
-  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0, key: new Float64Array(M.m) };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0 };
   S.blinkIn = blinkGap(rand);
   let iter = 0;
   const progress = () => Math.max(budget > 0 ? (clock() - t0) / budget : 1, Number.isFinite(maxIter) ? iter / maxIter : 0);
@@ -755,59 +1168,17 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   for (let i = 0; i < M.C.length; i++) if (M.C[i]! > maxArc && Number.isFinite(M.C[i]!)) maxArc = M.C[i]!;
   const big = (maxArc * (M.m + M.k) + M.vehicleCost * (M.k + 1) + 1) * 2;
 
-  // Phase 1: fewer vehicles, when a vehicle costs something.
+  // Phase 1: fewer vehicles, when a vehicle costs something: one route at a time is eliminated.
   const fleetShare = 0.5;
   if (M.vehicleCost > 0 && best.unassigned.length === 0) {
     const lb = fleetLowerBound(M);
-    const absences = new Int32Array(M.m);
-    let cur: Solution | null = null;
-    while (progress() < fleetShare && best.used() > lb) {
-      if (!cur) {
-        // Take one more route away: the one with the fewest flexible jobs (ties: random).
-        cur = best.clone();
-        let pick = -1;
-        let fewest = Infinity;
-        for (let ri = 0; ri < cur.routes.length; ri++) {
-          const r = cur.routes[ri]!;
-          if (!r.seq.length || r.seq.some((j) => M.fixedVehicle[j]! >= 0)) continue;
-          const size = r.seq.length + rand();
-          if (size < fewest) {
-            fewest = size;
-            pick = ri;
-          }
-        }
-        if (pick < 0) break;
-        const r = cur.routes[pick]!.clone();
-        for (const j of r.seq) {
-          cur.unassigned.push(j);
-          cur.where[j] = -1;
-        }
-        r.seq = [];
-        r.update(M);
-        cur.routes[pick] = r;
-      }
+    const stop = () => {
       iter++;
-      S.owned.fill(0);
-      const next = cur.clone();
-      const seedJob =
-        next.unassigned.length && rand() < 0.5
-          ? next.unassigned[Math.floor(rand() * next.unassigned.length)]!
-          : flex[Math.floor(rand() * flex.length)]!;
-      const removed = ruin(S, next, seedJob);
-      const pending = removed.concat(next.unassigned);
-      next.unassigned = [];
-      sortForRecreate(S, pending, absences);
-      recreate(S, next, pending, false, absences);
-      let sumNext = 0;
-      for (const j of next.unassigned) sumNext += absences[j]!;
-      let sumCur = 0;
-      for (const j of cur.unassigned) sumCur += absences[j]!;
-      if (!next.broken() && (next.unassigned.length < cur.unassigned.length || sumNext < sumCur)) cur = next;
-      for (const j of next.unassigned) absences[j]!++;
-      if (cur.unassigned.length === 0) {
-        best = cur;
-        cur = null;
-      }
+      return progress() >= fleetShare;
+    };
+    while (best.used() > lb && !stop()) {
+      const fewer = eliminateRoute(S, best, stop);
+      if (fewer) best = fewer;
     }
   }
 
