@@ -483,6 +483,7 @@ function newOrder(
             from: null,
             to: placed.status,
             reason: "booked",
+            ...windowNote(quote, reservation, terms.city.timeZone).data,
           },
         },
       ],

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, type World } from "../support/world";
-import { at, book, newCustomer, quote, type Customer } from "../support/booking";
+import { at, book, newCustomer, quote, waitFor, type Customer } from "../support/booking";
 
 const MINUTE = 60_000;
 
@@ -122,6 +122,27 @@ describe("flexible-window orders", () => {
     // a fixed-time order shows none
     expect((await orderRow(fixed.body.id))!.window_start_at).toBeNull();
     expect(fixed.body.window).toBeNull();
+  });
+
+  it("tells the customer the window and the planned start in the booking's notice, in both languages", async () => {
+    const w = await createWorld(freshCenter());
+    await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const q = (await windowQuote(w, c, at(w, 2, "09:00"), at(w, 2, "12:00"))).body;
+    const res = await book(c, q);
+    expect(res.status).toBe(201);
+    const inbox = await waitFor(
+      () => call("GET", "/v1/me/notifications", { token: c.session.token }),
+      (r) =>
+        r.body.items.some(
+          (n: { kind: string; data: { orderId: string } }) => n.kind === "order.confirmed" && n.data.orderId === res.body.id,
+        ),
+      15_000,
+    );
+    const notice = inbox.body.items.find((n: { kind: string }) => n.kind === "order.confirmed");
+    const text = JSON.stringify(notice);
+    expect(text).toContain("09:00–12:00");
+    expect(text).toMatch(/预约时段|Window/);
   });
 
   it("auto-dispatches a window to a technician busy at its start but free later in it", async () => {
