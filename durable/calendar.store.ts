@@ -6,6 +6,7 @@ import { firstClash, insideWindows, shiftWindows, travelGapMs, type ShiftExcepti
 import { haversineKm } from "../src/domain/geo";
 import { DEFAULT_WEEKLY_SHIFTS, type ShiftInterval, type WeeklyShifts } from "../src/domain/shifts";
 import { localDate } from "../src/domain/zoned";
+import { earliestFit } from "./window-hold";
 import type {
   CalendarItem,
   Candidate,
@@ -98,6 +99,11 @@ export class CalendarStore {
     private readonly sql: SqlStorage,
     private readonly travel: TravelModel,
   ) {}
+
+  /** The travel model the clash rules use. */
+  get travelModel(): TravelModel {
+    return this.travel;
+  }
 
   /** Runs a write and then drops the in-memory copies it may have made stale. */
   private mutating<T>(write: () => T): T {
@@ -288,22 +294,24 @@ export class CalendarStore {
    * (the clash window, which holds the day window around the job too), however many there are.
    */
   candidates(
-    job: { start: number; end: number; lat: number; lng: number; skills: string[]; exclude: string[] },
+    query: { start: number; end: number; lat: number; lng: number; skills: string[]; exclude: string[]; latestStart?: number },
     now: number,
     ignore?: ReadonlySet<string>,
   ): Candidate[] {
     const eligible = this.activeTechnicians().filter((tech) => {
       const p = tech.profile;
-      if (p.status !== "approved" || job.exclude.includes(p.id) || !job.skills.every((s) => p.skills.includes(s))) return false;
-      return haversineKm(p.home, job) <= p.serviceRadiusKm;
+      if (p.status !== "approved" || query.exclude.includes(p.id) || !query.skills.every((s) => p.skills.includes(s))) return false;
+      return haversineKm(p.home, query) <= p.serviceRadiusKm;
     });
     if (eligible.length === 0) return [];
-    const items = this.itemsByTechnician(job.start - CLASH_WINDOW, job.end + CLASH_WINDOW, now);
+    const lastEnd = query.end + (query.latestStart === undefined ? 0 : query.latestStart - query.start);
+    const items = this.itemsByTechnician(query.start - CLASH_WINDOW, lastEnd + CLASH_WINDOW, now);
     const out: Candidate[] = [];
     for (const tech of eligible) {
       const p = tech.profile;
       const mine = items.get(p.id) ?? [];
-      if (this.fits(tech, { orderId: "", ...job }, false, now, ignore, mine)) continue;
+      const job = query.latestStart === undefined ? query : this.inWindow(tech, query, query.latestStart, now, ignore, mine);
+      if (!job || (job === query && this.fits(tech, { orderId: "", ...job }, false, now, ignore, mine))) continue;
       const day = localDate(job.start, p.timeZone);
       const sameDay = mine.filter(
         (i) => i.start < job.end + DAY && i.end > job.start - DAY && localDate(i.start, p.timeZone) === day && !ignore?.has(i.orderId),
@@ -319,6 +327,27 @@ export class CalendarStore {
       });
     }
     return out;
+  }
+
+  /** A flexible-window job placed at its earliest fitting start for `tech` (durable/window-hold.ts), or null. */
+  private inWindow<J extends { start: number; end: number; lat: number; lng: number }>(
+    tech: Technician,
+    job: J,
+    latestStart: number,
+    now: number,
+    ignore: ReadonlySet<string> | undefined,
+    mine: CalendarItem[],
+  ): J | null {
+    const found = earliestFit(
+      this,
+      tech,
+      { orderId: "", ...job },
+      latestStart,
+      false,
+      now,
+      ignore ? mine.filter((i) => !ignore.has(i.orderId)) : mine,
+    );
+    return "failure" in found ? null : { ...job, start: found.start, end: found.start + (job.end - job.start) };
   }
 
   hold(req: HoldRequest, now: number): CellResult<{ expiresAt: number; replayed: boolean }> {

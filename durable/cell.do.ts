@@ -29,6 +29,7 @@ import type {
 import { PresenceStore } from "./presence.store";
 import { SurgeStore, surgeConfigOf, type SurgeView } from "./surge.store";
 import { OpsFeed } from "./ops.feed";
+import { holdInWindow, type WindowHoldRequest } from "./window-hold";
 import type { OpsOrder } from "../src/domain/ops-messages";
 import { logger } from "../src/lib/log";
 
@@ -242,6 +243,25 @@ export class CellDO extends DurableObject<Env> {
       return { ok: false, code: "INVALID_INTERVAL" };
     }
     const result = this.tx((now) => this.calendar.hold(req, now));
+    if (result.ok && !result.replayed) {
+      await this.armAlarm(result.expiresAt);
+      await this.countDemand();
+    }
+    return result;
+  }
+
+  /**
+   * A hold for a flexible-window job: at the earliest start in [req.start, req.latestStart] where
+   * `hold` would accept it (durable/window-hold.ts); the answer says the interval held. Idempotent
+   * per orderId as `hold` is.
+   */
+  async holdInWindow(req: WindowHoldRequest): Promise<CellResult<{ expiresAt: number; replayed: boolean; start: number; end: number }>> {
+    const duration = req.end - req.start;
+    if (!(Number.isFinite(req.latestStart) && req.latestStart >= req.start && req.latestStart - req.start <= MAX_INTERVAL_MS))
+      return { ok: false, code: "INVALID_INTERVAL" };
+    if (!(Number.isFinite(duration) && duration > 0 && duration <= MAX_INTERVAL_MS && req.ttlMs > 0))
+      return { ok: false, code: "INVALID_INTERVAL" };
+    const result = this.tx((now) => holdInWindow(this.calendar, req, now));
     if (result.ok && !result.replayed) {
       await this.armAlarm(result.expiresAt);
       await this.countDemand();

@@ -129,6 +129,8 @@ export interface CandidateQuery {
   /** Technicians already tried for this order. */
   exclude: string[];
   rosterVersion?: number;
+  /** A flexible-window job: it may start anywhere in [start, latestStart] (durable/window-hold.ts). */
+  latestStart?: number;
 }
 
 /** One move of a multi-move: the interval (by its key) goes to `technicianId` at [start, end). */

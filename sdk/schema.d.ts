@@ -6726,6 +6726,13 @@ export interface components {
                 plannedStart: string;
                 /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
                 plannedEnd: string;
+                /** @description A flexible-window job: the window the customer accepted (docs/flexible-windows.md) */
+                window: {
+                    start: string;
+                    end: string;
+                } | null;
+                /** @description A flexible-window job whose start this read moved inside its window, through the cell's calendar (the plan is now the booking) */
+                replanned: boolean;
                 /** @description Arrival leaving the previous stop when it ends (the first: its start) */
                 eta: string;
                 /** @description Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up) */
@@ -7074,6 +7081,7 @@ export interface components {
             start: string;
             end: string;
             timeZone: string;
+            window: components["schemas"]["TimeWindow"];
             units: number;
             extras: string[];
             lines: {
@@ -7083,15 +7091,22 @@ export interface components {
             }[];
             total: components["schemas"]["Money"];
         };
+        /** @description A flexible-window quote: the window; `start`/`end` are its earliest interval */
+        TimeWindow: {
+            start: string;
+            end: string;
+        } | null;
         QuoteRequest: {
             serviceId: string;
             lat: number;
             lng: number;
             /**
              * Format: date-time
+             * @description An exact start; or name `window` instead
              * @example 2026-11-25T10:00:00+08:00
              */
-            start: string;
+            start?: string;
+            window?: components["schemas"]["TimeWindowRequest"];
             units?: number;
             extras?: string[];
             rush?: boolean;
@@ -7105,6 +7120,19 @@ export interface components {
             /** @description Apply my level's benefits (discount, free rush fee) */
             memberBenefits?: boolean;
         };
+        /** @description A flexible window instead of an exact start (docs/flexible-windows.md): the job starts and ends inside it, at the earliest start a technician can take. At least the job's duration, at most MAX_WINDOW_MINUTES (480). */
+        TimeWindowRequest: {
+            /**
+             * Format: date-time
+             * @example 2026-11-25T09:00:00+08:00
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T12:00:00+08:00
+             */
+            end: string;
+        };
         Order: {
             id: string;
             /** @enum {string} */
@@ -7116,6 +7144,7 @@ export interface components {
             start: string;
             end: string;
             timeZone: string;
+            window: components["schemas"]["TimeWindow"] & unknown;
             addressId: string;
             technician: {
                 id: string;

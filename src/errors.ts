@@ -275,6 +275,8 @@ export const ERRORS = {
     detail: { en: "This service does not offer that payment plan.", zh: "该服务不支持此付款方式。" },
   },
   SLOT_UNAVAILABLE: { status: 409, detail: { en: "That time is no longer available.", zh: "该时段已不可预约。" } },
+  // Flexible-window orders (docs/flexible-windows.md)
+  INVALID_WINDOW: { status: 400, detail: { en: "The time window cannot be booked: {reason}.", zh: "该预约时段无法预约：{reason}。" } },
   // Recurring visits (src/series)
   SERIES_NOT_ACTIVE: {
     status: 409,

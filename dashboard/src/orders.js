@@ -26,6 +26,9 @@ import {
   zonedMidnight,
 } from "./ui.js";
 
+/** A flexible-window order's window in the city's zone, "12/05 09:00–12:00". */
+const windowText = (w, timeZone) => `${when(w.start, timeZone)}–${when(w.end, timeZone).slice(-5)}`;
+
 const STATUSES = [
   "confirmed",
   "dispatching",
@@ -150,7 +153,15 @@ export function OrderBoard({ queue, openId }) {
                           ${queue && html`<td><${Badge} value=${o.exception} kind="warn" /></td>`}
                           <td>${localName(o.service.name, lang) || serviceName(o.service.id)}</td>
                           <td>${merchantName(o.merchantId)}</td>
-                          <td>${when(o.start, o.timeZone)}</td>
+                          <td>
+                            ${when(o.start, o.timeZone)}
+                            ${
+                              o.window &&
+                              html`<span class="badge" data-testid="order-window-badge" title=${t("flexWindow")}
+                                >${windowText(o.window, o.timeZone)}</span
+                              >`
+                            }
+                          </td>
                           <td>${o.technician?.name ?? "—"}</td>
                           <td class="num">${money(o.total)}</td>
                         </tr>`,
@@ -232,6 +243,13 @@ export function OrderDrawer({ id, onClose, onChanged, version = 0 }) {
             <dd>${localName(o.service.name, lang)}</dd>
             <dt>${t("start")}</dt>
             <dd>${when(o.start, o.timeZone)} – ${when(o.end, o.timeZone).slice(-5)}</dd>
+            ${
+              o.window &&
+              html`<dt>${t("flexWindow")}</dt>
+                <dd data-testid="order-window">
+                  ${windowText(o.window, o.timeZone)} <span class="muted small">${t("flexWindowHint")}</span>
+                </dd>`
+            }
             <dt>${t("technician")}</dt>
             <dd data-testid="order-technician">${o.technician ? `${o.technician.name} (${o.technician.id})` : "—"}</dd>
             <dt>${t("total")}</dt>

@@ -389,6 +389,9 @@ export const orders = sqliteTable(
     endAt: integer("end_at").notNull(),
     /** The start as booked; a reschedule moves `startAt`, never this (null: booked before it was kept). */
     bookedStartAt: integer("booked_start_at"),
+    /** A flexible-window order: the window the customer accepted (UTC ms; null: a fixed-time order). docs/flexible-windows.md */
+    windowStartAt: integer("window_start_at"),
+    windowEndAt: integer("window_end_at"),
     /**
      * The most a cancellation may refund (percent) after the customer rescheduled: the policy's tier
      * at the moment of each reschedule, the lowest kept (null: never rescheduled).

@@ -73,7 +73,15 @@ export async function candidatesWithHomes(env: Env, job: Job): Promise<RankedCan
   const versions = ring.versions;
   const rule: MerchantRule = merchantId !== undefined ? { merchantId, platformTechnicians: ring.platformTechnicians } : null;
   const staffed = cells.filter((c) => (versions.get(c)?.approved ?? 0) > 0);
-  const query = { start: job.start, end: job.end, lat: job.lat, lng: job.lng, skills: job.skills, exclude: job.exclude };
+  const query = {
+    start: job.start,
+    end: job.end,
+    lat: job.lat,
+    lng: job.lng,
+    skills: job.skills,
+    exclude: job.exclude,
+    latestStart: job.latestStart,
+  };
   const homes = new Map<string, CandidateHome>();
   const found: Candidate[] = (
     await Promise.all(
@@ -119,6 +127,8 @@ export interface Reservation {
   expiresAt: number;
   /** The cell that holds the interval (the technician's home cell when it was placed). */
   homeCell: string;
+  /** A flexible-window job: the interval the cell held inside the window. */
+  held?: { start: number; end: number };
 }
 
 /** The outcome of choosing a technician: the hold (if any), who it is, and the decision to record. */
@@ -210,20 +220,24 @@ export async function holdFor(
     ttlMs: holdTtlMs(env),
     ignoreShifts: opts.ignoreShifts,
   };
-  let r = await cellStub(env, cell).hold(req);
+  // A flexible-window job takes the earliest start in its window that fits (durable/window-hold.ts).
+  const place = (stub: ReturnType<typeof cellStub>) =>
+    job.latestStart === undefined ? stub.hold(req) : stub.holdInWindow({ ...req, latestStart: job.latestStart });
+  let r = await place(cellStub(env, cell));
   if (!r.ok && r.code === "UNKNOWN_TECHNICIAN") {
     entry ??= await rosterEntry(getDb(env), technicianId);
     if (!entry) return null;
     cell = entry.homeCell;
     const stub = cellStub(env, cell);
     await stub.syncRoster(await cellProfiles(env, [entry]), 0);
-    r = await stub.hold(req);
+    r = await place(stub);
   }
   if (!r.ok) {
     opts.refused?.(r.code);
     return null;
   }
-  return { technicianId, holdKey, expiresAt: r.expiresAt, homeCell: cell };
+  const held = "start" in r && "end" in r ? { start: r.start as number, end: r.end as number } : undefined;
+  return { technicianId, holdKey, expiresAt: r.expiresAt, homeCell: cell, ...(held ? { held } : {}) };
 }
 
 export async function recordDecision(

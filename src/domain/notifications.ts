@@ -85,6 +85,13 @@ const CUSTOMER_STATUS: Partial<Record<string, { title: Localized; body: Localize
 
 const LIVE_FOR_TECHNICIAN = new Set(["assigned", "accepted", "en_route", "arrived", "in_service"]);
 
+/** A flexible-window booking's note (its window and planned start, src/orders/quote-window.ts) after the body. */
+function withWindow(body: Localized, note: unknown): Localized {
+  const n = note as { zh?: unknown; en?: unknown } | undefined;
+  if (!n || typeof n.zh !== "string" || typeof n.en !== "string") return body;
+  return { zh: `${body.zh}${n.zh}。`, en: `${body.en} ${n.en}.` };
+}
+
 function orderStatusNotices(m: OutboxEnvelope): Notice[] {
   const p = m.payload;
   const from = str(p.from);
@@ -96,7 +103,8 @@ function orderStatusNotices(m: OutboxEnvelope): Notice[] {
   const out: Notice[] = [];
 
   const milestone = CUSTOMER_STATUS[to];
-  if (milestone && from !== to) out.push(notice("customer", `order.${to}`, milestone.title, milestone.body, milestone.channels, data));
+  if (milestone && from !== to)
+    out.push(notice("customer", `order.${to}`, milestone.title, withWindow(milestone.body, p.note), milestone.channels, data));
 
   // The satisfaction survey (src/surveys), separate from the review: its link rides in the data.
   if (to === "completed" && from !== to) {

@@ -20,6 +20,8 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     to: z.string(),
     reason: z.string(),
     exception: z.string().nullable().optional(),
+    /** A flexible-window booking: its window and planned start as people read them (docs/flexible-windows.md). */
+    note: z.object({ zh: z.string(), en: z.string() }).optional(),
   }),
   kind("order.rescheduled", { ...orderOf, technicianId: id.nullable(), start: z.number() }),
   // A reschedule changed the price: `amount` the new total; `refund` goes back, `due` is to pay.

@@ -29,6 +29,11 @@ export interface PlanJob {
   skills: readonly string[];
   /** Not yet on the way: may go to another technician. */
   movable: boolean;
+  /**
+   * A flexible-window job (docs/flexible-windows.md): while movable it may start anywhere in
+   * [earliest, latest] (UTC ms, latest = the window's end less the duration). Fixed-time jobs keep their start.
+   */
+  window?: { earliest: number; latest: number };
 }
 
 export interface PlanFigures {
@@ -77,8 +82,28 @@ function sum(list: readonly PlanFigures[]): PlanFigures {
 /** Whether technician `t` may take `job` in the cell: skills held and the job inside one shift window. */
 export function mayTake(t: PlanTechnician, job: PlanJob): boolean {
   if (job.technicianId === t.id) return true;
-  return job.skills.every((s) => t.skills.includes(s)) && t.shifts.some(([a, b]) => a <= job.start && job.end <= b);
+  const window = job.movable ? job.window : undefined;
+  if (!window) return job.skills.every((s) => t.skills.includes(s)) && t.shifts.some(([a, b]) => a <= job.start && job.end <= b);
+  // Some start of the window falls in one shift window with the whole job.
+  const duration = job.end - job.start;
+  return (
+    job.skills.every((s) => t.skills.includes(s)) &&
+    t.shifts.some(([a, b]) => Math.max(a, window.earliest) <= window.latest && Math.max(a, window.earliest) + duration <= b)
+  );
 }
+
+/** A job as the plan places it: its technician and start (the duration kept). */
+interface Placement {
+  technicianId: string;
+  start: number;
+}
+
+const placed = (j: PlanJob, p: Placement): PlanJob => ({
+  ...j,
+  technicianId: p.technicianId,
+  start: p.start,
+  end: p.start + (j.end - j.start),
+});
 
 /**
  * The plan: the solver's assignment when it places every job and costs less travel (or fewer late
@@ -95,7 +120,7 @@ export function planTeamDay(
   const k = technicians.length;
   const points: LatLng[] = [...technicians.map((t) => t.home), ...jobs.map((j) => j.point)];
   const n = points.length;
-  const origin = (jobs.length > 0 ? Math.min(...jobs.map((j) => j.start)) : 0) - 24 * 60 * MINUTE;
+  const origin = (jobs.length > 0 ? Math.min(...jobs.map((j) => Math.min(j.start, j.window?.earliest ?? j.start))) : 0) - 24 * 60 * MINUTE;
   const time = new Float64Array(n * n);
   for (let a = 0; a < n; a++)
     for (let b = 0; b < n; b++) time[a * n + b] = a === b ? 0 : travelGapMs(points[a]!, points[b]!, model) / MINUTE;
@@ -104,7 +129,8 @@ export function planTeamDay(
     const at = minutes(j.start);
     const base = { location: k + i, earliest: at, latest: at, service: (j.end - j.start) / MINUTE };
     if (!j.movable) return { ...base, fixed: { vehicle: index.get(j.technicianId)!, start: at } };
-    return { ...base, allowed: technicians.flatMap((t, v) => (mayTake(t, j) ? [v] : [])) };
+    const window = j.window ? { earliest: minutes(j.window.earliest), latest: minutes(j.window.latest) } : {};
+    return { ...base, ...window, allowed: technicians.flatMap((t, v) => (mayTake(t, j) ? [v] : [])) };
   });
   const horizon = 4 * 24 * 60;
   const problem: VrpProblem = {
@@ -114,18 +140,25 @@ export function planTeamDay(
     jobs: vrpJobs,
   };
 
-  const currentOf = (j: PlanJob) => j.technicianId;
+  const currentOf = (j: PlanJob): Placement => ({ technicianId: j.technicianId, start: j.start });
   let assigned = new Map(jobs.map((j) => [j.orderId, currentOf(j)]));
-  if (jobs.some((j) => j.movable) && k > 1) {
+  // One technician may still gain from moving flexible jobs inside their windows.
+  if (jobs.some((j) => j.movable) && (k > 1 || jobs.some((j) => j.movable && j.window))) {
     const solution = solveVrptw(problem, { budgetMs: Number.MAX_SAFE_INTEGER, maxIterations: opts.maxIterations, seed: opts.seed ?? 1 });
     if (solution.feasible && solution.unassigned.length === 0) {
-      const proposed = new Map<string, string>();
-      for (const r of solution.routes) for (const j of r.jobs) proposed.set(jobs[j]!.orderId, technicians[r.vehicle]!.id);
-      const cost = (a: Map<string, string>) => {
+      const proposed = new Map<string, Placement>();
+      for (const r of solution.routes)
+        r.jobs.forEach((j, n) => {
+          const job = jobs[j]!;
+          // A fixed-time job keeps its start; a flexible one takes the solver's (whole minutes, inside its window).
+          const start = job.movable && job.window ? origin + Math.round(r.starts[n]!) * MINUTE : job.start;
+          proposed.set(job.orderId, { technicianId: technicians[r.vehicle]!.id, start });
+        });
+      const cost = (a: Map<string, Placement>) => {
         const figures = technicians.map((t) =>
           figuresOf(
             t.home,
-            jobs.filter((j) => a.get(j.orderId) === t.id),
+            jobs.filter((j) => a.get(j.orderId)!.technicianId === t.id).map((j) => placed(j, a.get(j.orderId)!)),
             model,
           ),
         );
@@ -141,7 +174,10 @@ export function planTeamDay(
 
   const perTech = technicians.map((t) => {
     const before = jobs.filter((j) => j.technicianId === t.id);
-    const after = jobs.filter((j) => assigned.get(j.orderId) === t.id).sort((a, b) => a.start - b.start);
+    const after = jobs
+      .filter((j) => assigned.get(j.orderId)!.technicianId === t.id)
+      .map((j) => placed(j, assigned.get(j.orderId)!))
+      .sort((a, b) => a.start - b.start);
     return {
       id: t.id,
       before: figuresOf(t.home, before, model),
@@ -150,14 +186,11 @@ export function planTeamDay(
     };
   });
   const moves = jobs
-    .filter((j) => assigned.get(j.orderId) !== j.technicianId)
-    .map((j) => ({
-      orderId: j.orderId,
-      technicianId: assigned.get(j.orderId)!,
-      fromTechnicianId: j.technicianId,
-      start: j.start,
-      end: j.end,
-    }));
+    .filter((j) => assigned.get(j.orderId)!.technicianId !== j.technicianId || assigned.get(j.orderId)!.start !== j.start)
+    .map((j) => {
+      const to = placed(j, assigned.get(j.orderId)!);
+      return { orderId: j.orderId, technicianId: to.technicianId, fromTechnicianId: j.technicianId, start: to.start, end: to.end };
+    });
   return {
     moves,
     technicians: perTech,

@@ -50,6 +50,7 @@ import { bookHold, chooseAndHold, holdFor, releaseHold, type Job, type Reservati
 import { bookAndArm, dispatchStep, startDispatch, statusMessage, SYSTEM, type DispatchStep } from "./order-flow.service";
 import { eventRow, orderView, renderOrder, type OrderView, type ShownTechnician } from "./orders.view";
 import { orderTermsOf, readQuote, type QuotePayload } from "./quotes.service";
+import { heldInWindow, latestStartOf, windowNote } from "./quote-window";
 import { answerOf, inFlight, readable, storable, storableRefusal, type Outcome } from "./idempotency.service";
 import { cachedCityOfCell, cachedService, forgetService, type BookableService } from "../catalog/reference.service";
 import { cachedOwnAddress, cachedRosterEntry } from "./booking-cache";
@@ -282,6 +283,7 @@ async function tryToPlace(
     cell: terms.cell,
     start: quote.start,
     end: quote.end,
+    latestStart: latestStartOf(quote),
     lat: terms.point.lat,
     lng: terms.point.lng,
     skills: service.requiredSkills,
@@ -435,6 +437,7 @@ function newOrder(
     addressEnc: sealed.addressEnc,
     ...sealed.point,
     ...orderTermsOf(quote),
+    ...heldInWindow(reservation),
     paymentPlan: terms.plan,
     status: afterService ? "confirmed" : "pending_payment",
     dispatchMode: terms.chosen ? "chosen" : service.dispatchMode,
@@ -467,6 +470,7 @@ function newOrder(
         from: null,
         to: placed.status,
         reason: afterService ? "booked; pays after the service" : "booked; waiting for payment",
+        ...windowNote(quote, reservation, terms.city.timeZone),
       },
       messages: [
         {
@@ -479,6 +483,7 @@ function newOrder(
             from: null,
             to: placed.status,
             reason: "booked",
+            ...windowNote(quote, reservation, terms.city.timeZone).data,
           },
         },
       ],

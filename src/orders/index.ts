@@ -13,3 +13,4 @@ export * from "./idempotency.service";
 export * from "./rework.service";
 export { placeOrderOnce, type PlaceOrderInput } from "./booking.service";
 export { createQuote, readQuote, signQuote, type QuotePayload } from "./quotes.service";
+export { windowView } from "./quote-window";

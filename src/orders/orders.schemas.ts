@@ -5,12 +5,28 @@ import { Payment, Refund } from "../money/payments.schemas";
 
 const Iso = z.iso.datetime({ offset: true });
 
+const TimeWindowRequest = z
+  .object({
+    start: Iso.openapi({ example: "2026-11-25T09:00:00+08:00" }),
+    end: Iso.openapi({ example: "2026-11-25T12:00:00+08:00" }),
+  })
+  .strict()
+  .openapi("TimeWindowRequest", {
+    description:
+      "A flexible window instead of an exact start (docs/flexible-windows.md): the job starts and ends inside it, at the earliest start a technician can take. At least the job's duration, at most MAX_WINDOW_MINUTES (480).",
+  });
+
+const TimeWindow = z
+  .object({ start: z.string(), end: z.string() })
+  .openapi("TimeWindow", { description: "A flexible-window job's window, in the city's time zone" });
+
 export const QuoteRequest = z
   .object({
     serviceId: z.string().min(1).max(64),
     lat: z.number().min(-90).max(90),
     lng: z.number().min(-180).max(180),
-    start: Iso.openapi({ example: "2026-11-25T10:00:00+08:00" }),
+    start: Iso.optional().openapi({ example: "2026-11-25T10:00:00+08:00", description: "An exact start; or name `window` instead" }),
+    window: TimeWindowRequest.optional(),
     units: z.number().int().min(1).max(100).optional(),
     extras: z.array(z.string().min(1).max(32)).max(30).optional(),
     rush: z.boolean().optional(),
@@ -57,6 +73,7 @@ export const Quote = z
     start: z.string(),
     end: z.string(),
     timeZone: z.string(),
+    window: TimeWindow.nullable().openapi({ description: "A flexible-window quote: the window; `start`/`end` are its earliest interval" }),
     units: z.number().int(),
     extras: z.array(z.string()),
     lines: z.array(Line),
@@ -87,6 +104,9 @@ export const Order = z
     start: z.string(),
     end: z.string(),
     timeZone: z.string(),
+    window: TimeWindow.nullable().openapi({
+      description: "A flexible-window order: the window the customer accepted; `start` is the start held inside it",
+    }),
     addressId: z.string(),
     technician: z.object({ id: z.string(), name: z.string(), rating: z.number() }).nullable(),
     lines: z.array(z.object({ code: z.string(), label: z.string(), amount: MoneySchema })),

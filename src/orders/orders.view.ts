@@ -11,6 +11,7 @@ import { toZonedIso } from "../domain/zoned";
 import { Pii } from "../lib/pii";
 import { moneyOfOrder } from "../money/payments.service";
 import { virtualNumberFor } from "../visit/number-privacy.service";
+import { windowView } from "./quote-window";
 
 /** The technician an order view shows. */
 export interface ShownTechnician {
@@ -103,6 +104,7 @@ export function renderOrder(order: OrderRow, facts: ViewFacts, opts: ViewOptions
     start: toZonedIso(order.startAt, tz),
     end: toZonedIso(order.endAt, tz),
     timeZone: tz,
+    window: windowView({ start: order.windowStartAt, end: order.windowEndAt }, tz),
     addressId: order.addressId,
     technician: tech ? { id: tech.id, name: tech.name, rating: tech.ratingX100 / 100 } : null,
     lines: order.lines.map((l) => ({ code: l.code, label: l.label, amount: money(l.amount) })),

@@ -9,10 +9,11 @@ import { jobMinutes } from "../dispatch/availability.service";
 import { couponForQuote } from "../coupons/wallet.service";
 import { cachedCityOfCell, cachedService, cachedSurgeTerms } from "../catalog/reference.service";
 import { memberQuote, type MemberAsk, type MemberTerms } from "../membership";
+import type { TimeWindow } from "../domain/time-window";
+import { askedStart, checkWindow, windowView, type AskedTime } from "./quote-window";
 
-export interface QuoteInput extends LatLng, MemberAsk {
+export interface QuoteInput extends LatLng, MemberAsk, AskedTime {
   serviceId: string;
-  start: string;
   units?: number;
   extras?: string[];
   rush?: boolean;
@@ -40,6 +41,8 @@ export interface QuotePayload {
   total: number;
   currency: string;
   expiresAt: number;
+  /** A flexible-window quote: the window the job may start and end in (UTC ms); `start` is its start. */
+  window?: TimeWindow;
 }
 
 const QUOTE_PURPOSE = "quote";
@@ -57,6 +60,8 @@ function validate(service: ServiceRow, input: QuoteInput, start: number) {
   });
   if (new Set(extras).size !== extras.length) problems.push({ path: "body.extras", message: "duplicate extras" });
   const now = Date.now();
+  // A window's own limits are checked with the job's duration (quote-window.ts).
+  if (input.window) return { units, extras };
   if (start < now + service.leadTimeMinutes * 60_000)
     problems.push({ path: "body.start", message: `must be at least ${service.leadTimeMinutes} minutes ahead` });
   if (start > now + service.horizonDays * 86_400_000)
@@ -77,10 +82,11 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
   const { service } = found;
   // Read with the city (one round trip), so asked after it.
   const surge = await cachedSurgeTerms(env, cell);
-  const start = Date.parse(input.start);
+  const { start, window } = askedStart(input);
   const { units, extras } = validate(service, input, start);
   const extraMinutes = extras.reduce((m, code) => m + (service.extras.find((e) => e.code === code)?.durationMinutes ?? 0), 0);
   const end = start + (jobMinutes(service, units) + extraMinutes) * 60_000;
+  if (window) checkWindow(service, window, end - start);
   const lines = priceLines({
     service,
     units,
@@ -123,6 +129,7 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
     total: total(lines),
     currency: service.currency,
     expiresAt: Date.now() + ttlMs(env),
+    ...(window ? { window } : {}),
   };
   const id = await sign(env.JWT_SECRET, QUOTE_PURPOSE, PREFIX, payload);
   return {
@@ -132,6 +139,7 @@ export async function createQuote(env: Env, customerId: string, input: QuoteInpu
     start: toZonedIso(start, city.timeZone),
     end: toZonedIso(end, city.timeZone),
     timeZone: city.timeZone,
+    window: windowView(window, city.timeZone),
     units,
     extras,
     lines: lines.map((l) => ({ code: l.code, label: l.label, amount: { amount: l.amount, currency: service.currency } })),
@@ -150,6 +158,8 @@ export function orderTermsOf(quote: QuotePayload) {
     startAt: quote.start,
     bookedStartAt: quote.start,
     endAt: quote.end,
+    windowStartAt: quote.window?.start ?? null,
+    windowEndAt: quote.window?.end ?? null,
     units: quote.units,
     extras: quote.extras,
     lines: quote.lines.map((l) => ({ code: l.code, label: l.label.zh, amount: l.amount, ...(l.fundedBy ? { fundedBy: l.fundedBy } : {}) })),

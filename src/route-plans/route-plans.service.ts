@@ -1,5 +1,6 @@
 /**
- * Team route plans: a proposal to reassign a cell's day across its technicians (every start kept),
+ * Team route plans: a proposal to reassign a cell's day across its technicians (every fixed start kept;
+ * a flexible-window job may also move inside its window),
  * requested by staff, built off the request path by the route-plans queue consumer, and accepted
  * atomically through the cell's multi-move (src/board applyOrderMoves) if the day has not changed.
  */
@@ -180,6 +181,7 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
         end: o.endAt,
         skills: skills.get(o.serviceId) ?? [],
         movable: MOVABLE.has(o.status),
+        ...flexibleWindowOf(o),
       })),
     );
     const plan = planTeamDay(technicians, jobs, travelModel(env), { maxIterations: config(env).ROUTE_PLAN_MAX_ITERATIONS, seed: 1 });
@@ -204,6 +206,12 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
     logger.error("route plan failed", { planId, error: String(err) });
     await transitionPlan(db, row.id, "queued", { status: "failed", failure: "the plan could not be built" });
   }
+}
+
+/** A flexible-window order's range of starts (docs/flexible-windows.md); nothing for a fixed-time one. */
+function flexibleWindowOf(o: { startAt: number; endAt: number; windowStartAt: number | null; windowEndAt: number | null }) {
+  if (o.windowStartAt === null || o.windowEndAt === null) return {};
+  return { window: { earliest: o.windowStartAt, latest: o.windowEndAt - (o.endAt - o.startAt) } };
 }
 
 function travelModel(env: Env) {

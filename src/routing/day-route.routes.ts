@@ -25,6 +25,14 @@ export const DayRoute = z
         status: z.string(),
         plannedStart: Zoned,
         plannedEnd: Zoned,
+        window: z
+          .object({ start: z.string(), end: z.string() })
+          .nullable()
+          .openapi({ description: "A flexible-window job: the window the customer accepted (docs/flexible-windows.md)" }),
+        replanned: z.boolean().openapi({
+          description:
+            "A flexible-window job whose start this read moved inside its window, through the cell's calendar (the plan is now the booking)",
+        }),
         eta: Zoned.openapi({ description: "Arrival leaving the previous stop when it ends (the first: its start)" }),
         ...LegFields,
         lateRisk: z.boolean().openapi({ description: "The ETA is after the planned start" }),

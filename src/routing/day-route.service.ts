@@ -12,6 +12,8 @@ import { areaPoint, exactPoint } from "../lib/coordinates";
 import { Pii } from "../lib/pii";
 import { config } from "../config";
 import { assertManages } from "../technicians";
+import { windowView } from "../orders";
+import { placeFlexibleJobs } from "./flexible-plan";
 
 /** The statuses of a job on a technician's day: theirs, from assignment until done. */
 const ON_THE_ROUTE: readonly OrderStatus[] = ["assigned", "accepted", "en_route", "arrived", "in_service", "completed"];
@@ -36,15 +38,14 @@ export async function technicianDayRoute(env: Env, technicianId: string, date: s
   const pii = await Pii.fromEnv(env);
   const home = await exactPoint(pii, "technicians", entry.home);
   const byId = new Map<string, OrderRow>(rows.map((o) => [o.id, o]));
-  const jobs = await Promise.all(
+  const calendarJobs = await Promise.all(
     rows.map(async (o) => ({ id: o.id, point: await exactPoint(pii, "orders", o), start: o.startAt, end: o.endAt })),
   );
   const c = config(env);
-  const route = dayRoute(home, jobs, {
-    roadFactor: c.TRAVEL_ROAD_FACTOR,
-    speedKmh: c.TRAVEL_SPEED_KMH,
-    bufferMinutes: c.TRAVEL_BUFFER_MINUTES,
-  });
+  const model = { roadFactor: c.TRAVEL_ROAD_FACTOR, speedKmh: c.TRAVEL_SPEED_KMH, bufferMinutes: c.TRAVEL_BUFFER_MINUTES };
+  // Flexible-window jobs placed inside their windows, through the cell (src/routing/flexible-plan.ts).
+  const { jobs, moved } = await placeFlexibleJobs(env, entry, date, home, byId, calendarJobs, model);
+  const route = dayRoute(home, jobs, model);
   const graceMs = c.REVEAL_GRACE_MINUTES * 60_000;
   const now = Date.now();
   const at = (ms: number) => toZonedIso(ms, tz);
@@ -63,6 +64,8 @@ export async function technicianDayRoute(env: Env, technicianId: string, date: s
         status: order.status,
         plannedStart: at(s.job.start),
         plannedEnd: at(s.job.end),
+        window: windowView({ start: order.windowStartAt, end: order.windowEndAt }, tz),
+        replanned: moved.includes(order.id),
         eta: at(s.eta),
         travelMinutes: s.travelMinutes,
         distanceKm: s.distanceKm,

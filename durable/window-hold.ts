@@ -1,0 +1,81 @@
+/**
+ * Holds for flexible-window jobs: the earliest start inside the window that a fixed hold at that
+ * start would accept (same shifts, clashes and travel gaps: CalendarStore.fits). Synchronous, run
+ * inside the cell's transaction like every other check-then-write.
+ */
+import { candidateStarts } from "../src/domain/time-window";
+import { addDays, localDate } from "../src/domain/zoned";
+import type { CalendarStore, Technician } from "./calendar.store";
+import type { CalendarItem, CellFailure, CellResult, HoldRequest } from "./cell.types";
+
+const DAY = 86_400_000;
+/** Longest job plus travel looked around the window for clashes (as calendar.store's CLASH_WINDOW). */
+const AROUND = 2 * DAY;
+
+/** A hold for a job that may start anywhere in [start, latestStart]; `end - start` is its duration. */
+export interface WindowHoldRequest extends HoldRequest {
+  latestStart: number;
+}
+
+/**
+ * The earliest start in [job.start, latestStart] at which the technician can take the job, or the
+ * failure the window's own start got (OUTSIDE_SHIFT or SLOT_UNAVAILABLE) when none fits.
+ * `items`: their live items around the window, when the caller read them already.
+ */
+export function earliestFit(
+  calendar: CalendarStore,
+  tech: Technician,
+  job: { orderId: string; start: number; end: number; lat: number; lng: number },
+  latestStart: number,
+  ignoreShifts: boolean,
+  now: number,
+  items: CalendarItem[] = calendar.itemsNear(tech.profile.id, job.start - AROUND, latestStart + (job.end - job.start) + AROUND, now),
+): { start: number } | { failure: CellFailure } {
+  const duration = job.end - job.start;
+  const near = items.filter((i) => i.orderId !== job.orderId);
+  const tz = tech.profile.timeZone;
+  const shiftStarts: number[] = [];
+  if (!ignoreShifts) {
+    // The local dates the window touches (a window is at most a few hours, so one or two).
+    for (let d = localDate(job.start, tz); d <= localDate(latestStart, tz); d = addDays(d, 1))
+      for (const [from] of calendar.windowsOn(tech, d)) shiftStarts.push(from);
+  }
+  let first: CellFailure | null = null;
+  for (const start of candidateStarts(job.start, latestStart, job, near, shiftStarts, calendar.travelModel)) {
+    const failure = calendar.fits(tech, { ...job, start, end: start + duration }, ignoreShifts, now, undefined, near);
+    if (!failure) return { start };
+    first ??= failure;
+  }
+  return { failure: first ?? { ok: false, code: "SLOT_UNAVAILABLE" } };
+}
+
+/**
+ * Places a hold at the earliest fitting start in the window. Idempotent per orderId like `hold`:
+ * the same request again (same technician, same duration, a start inside the window) answers ok
+ * with the start held then; a different one for the same order is ORDER_CONFLICT.
+ */
+export function holdInWindow(
+  calendar: CalendarStore,
+  req: WindowHoldRequest,
+  now: number,
+): CellResult<{ expiresAt: number; replayed: boolean; start: number; end: number }> {
+  const tech = calendar.writable(req.technicianId);
+  if ("ok" in tech) return tech;
+  const duration = req.end - req.start;
+  const existing = calendar.item(req.orderId);
+  if (existing && (existing.expiresAt === null || existing.expiresAt > now)) {
+    const same =
+      existing.technicianId === req.technicianId &&
+      existing.end - existing.start === duration &&
+      existing.start >= req.start &&
+      existing.start <= req.latestStart;
+    return same
+      ? { ok: true, expiresAt: existing.expiresAt ?? 0, replayed: true, start: existing.start, end: existing.end }
+      : { ok: false, code: "ORDER_CONFLICT" };
+  }
+  const found = earliestFit(calendar, tech, req, req.latestStart, req.ignoreShifts === true, now);
+  if ("failure" in found) return found.failure;
+  const start = found.start;
+  const held = calendar.hold({ ...req, start, end: start + duration }, now);
+  return held.ok ? { ...held, start, end: start + duration } : held;
+}
