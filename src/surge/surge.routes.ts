@@ -46,11 +46,28 @@ const PricingInput = z
   })
   .strict();
 
-const SettingsInput = z.object({ pricing: PricingInput }).strict().openapi("SurgeSettingsInput");
+const NotifyInput = z
+  .object({
+    enabled: z.boolean().openapi({ description: "Tells technicians with the skills in demand when a cell starts surging" }),
+    ring: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .openapi({ description: "Rings of neighbouring cells whose technicians are told (0: the cell alone)" }),
+    cooldownMinutes: z.number().int().min(5).max(1440).openapi({ description: "A technician is told at most once per this many minutes" }),
+  })
+  .strict();
+
+const SettingsInput = z
+  .object({ pricing: PricingInput.optional(), notify: NotifyInput.optional() })
+  .strict()
+  .openapi("SurgeSettingsInput", { description: "A part left out keeps what is in force" });
 
 const Settings = z
   .object({
     pricing: PricingInput,
+    notify: NotifyInput,
     caps: z.object({ maxPercent: z.number().int(), maxAmount: z.number().int() }).openapi({ description: "The deployment's caps" }),
   })
   .openapi("SurgeSettings");
