@@ -8144,6 +8144,11 @@ export interface components {
             before: components["schemas"]["RoutePlanFigures"] & (Record<string, never> | null);
             after: components["schemas"]["RoutePlanFigures"] & (Record<string, never> | null);
             failure: string | null;
+            /** @description Why the plan failed, in both languages (null unless failed) */
+            failureText: {
+                en: string;
+                zh: string;
+            } | null;
             moveId: string | null;
             createdAt: string;
             updatedAt: string;
