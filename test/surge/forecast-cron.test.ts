@@ -6,7 +6,9 @@ import { at, book, newCustomer, quote } from "../support/booking";
 import { cloneOrder } from "../support/clone";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInAdmin } from "../support/http";
-import { addTechnician, cellAt, createWorld } from "../support/world";
+import { addTechnician, cellAt, createWorld, localDay } from "../support/world";
+import { WEEKDAYS } from "../../src/domain/shifts";
+import { isoWeekdayIndex } from "../../src/domain/zoned";
 
 const HOUR = 3_600_000;
 const WEEK = 168 * HOUR;
@@ -145,5 +147,40 @@ describe("forecasts follow the city's local week", () => {
     expect(await forecastAt(w.cityId, Date.parse("2026-04-13T01:00:00Z"))).toBe(300);
     expect(await forecastAt(w.cityId, Date.parse("2026-04-12T23:00:00Z"))).toBe(100);
     expect(await forecastAt(w.cityId, Date.parse("2026-04-13T00:00:00Z"))).toBeUndefined();
+  });
+});
+
+describe("recurring visits in the forecast", () => {
+  it("counts a series' booked visits as known demand: each is an order", async () => {
+    const p = freshCenter(-40, -35);
+    const [lat, lng] = cellToLatLng(latLngToCell(p.lat, p.lng, 5));
+    const w = await createWorld({ lat, lng }, { horizonDays: 14 });
+    await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const startDate = localDay(w.timeZone, 2);
+    const res = await call("POST", "/v1/series", {
+      token: c.session.token,
+      body: {
+        serviceId: w.serviceId,
+        addressId: c.addressId,
+        timeOfDay: "10:00",
+        rule: { freq: "weekly", interval: 1, byDay: [WEEKDAYS[isoWeekdayIndex(startDate)]] },
+        startDate,
+        count: 2,
+      },
+    });
+    expect(res.status).toBe(201);
+    const visits = res.body.visits as { status: string; orderId: string; start: string }[];
+    expect(visits.map((v) => v.status)).toEqual(["booked", "booked"]);
+
+    await forecastCity(env, w.cityId);
+    const rows = (
+      await env.DB.prepare("SELECT hour_start AS h, forecast_x100 AS f, known FROM demand_forecasts WHERE city_id = ?")
+        .bind(w.cityId)
+        .all<{ h: number; f: number; known: number }>()
+    ).results;
+    // The visit two days ahead is known demand of its hour; the one nine days ahead is past FORECAST_DAYS (7).
+    const first = Math.floor(Date.parse(visits[0]!.start) / HOUR) * HOUR;
+    expect(rows).toEqual([{ h: first, f: 100, known: 1 }]);
   });
 });
