@@ -137,7 +137,9 @@ export async function setSurgeSettings(
   if (input.pricing && (input.pricing.percent > caps.maxPercent || input.pricing.maxAmount > caps.maxAmount)) {
     throw AppError.of("SURGE_ABOVE_CAP", caps);
   }
-  const current = await surgeSettings(env, cityId);
+  // Merged with what is stored as it was set (not clamped): a part left out stays exactly as operators set it.
+  const stored = (await findSetting(db, settingKey(cityId)))?.value;
+  const current = typeof stored === "object" && stored !== null ? stored : {};
   await putSetting(db, settingKey(cityId), { ...current, ...input }, actorId);
   return { ...(await surgeSettings(env, cityId)), caps };
 }

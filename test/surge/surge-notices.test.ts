@@ -179,6 +179,19 @@ describe("surge notices to technicians", () => {
     expect((await surgeCalls(cell)).map((c) => c.technicianId)).toEqual([here.id]);
   });
 
+  it("keeps the pricing when only the notices are set, and the notices when only the pricing is", async () => {
+    const w = await cellWorld();
+    const pricing = { enabled: true, percent: 10, maxAmount: 300 };
+    expect((await call("PUT", `/v1/admin/cities/${w.cityId}/surge-settings`, { token: w.admin.token, body: { pricing } })).status).toBe(
+      200,
+    );
+    const notify = { enabled: true, ring: 2, cooldownMinutes: 30 };
+    expect((await setNotify(w, notify)).body).toMatchObject({ pricing, notify });
+    const off = { enabled: false, percent: 0, maxAmount: 0 };
+    const res = await call("PUT", `/v1/admin/cities/${w.cityId}/surge-settings`, { token: w.admin.token, body: { pricing: off } });
+    expect(res.body).toMatchObject({ pricing: off, notify });
+  });
+
   it("refuses notice settings out of bounds and changes nothing", async () => {
     const w = await cellWorld();
     for (const notify of [
