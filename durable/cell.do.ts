@@ -367,15 +367,15 @@ export class CellDO extends DurableObject<Env> {
   // ---- surge (durable/surge.store.ts) ----
 
   /** A search for a job in this cell found nobody: demand the cell could not meet. */
-  private async countMiss(q: { lat: number; lng: number }): Promise<void> {
-    if (this.surge.isHere(this.cellName(), q.lat, q.lng)) await this.countDemand();
+  private async countMiss(q: { lat: number; lng: number; skills: string[] }): Promise<void> {
+    if (this.surge.isHere(this.cellName(), q.lat, q.lng)) await this.countDemand(q.skills);
   }
 
-  /** Counts one demand and evaluates when due; a change of state goes out at once. */
-  private async countDemand(): Promise<void> {
+  /** Counts one demand (with the skills it asked for) and evaluates when due; a change of state goes out at once. */
+  private async countDemand(skills: string[] = []): Promise<void> {
     const now = Date.now();
     const changed = this.ctx.storage.transactionSync(() => {
-      this.surge.count(now);
+      this.surge.count(now, 1, skills);
       return this.evaluateSurge(now);
     });
     await this.armAlarm(changed ? now : (this.surge.nextEvaluation(now) ?? undefined));

@@ -135,6 +135,13 @@ export const CELL_MIGRATIONS: string[] = [
    );`,
   // Priority dispatch: a job of a customer whose membership level carries it is matched first.
   `ALTER TABLE batch_queue ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;`,
+  // Surge detection: the skills asked for by the searches that found nobody, per bucket (what the surge notice names).
+  `CREATE TABLE IF NOT EXISTS surge_demand_skills (
+     bucket INTEGER NOT NULL,
+     skill TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (bucket, skill)
+   );`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

@@ -27,6 +27,8 @@ export interface SurgeConfig {
 }
 
 const MEMORY_KEY = "surge_memory";
+/** The most skills a search counts and a `surge.changed` event names. */
+const MAX_SKILLS = 8;
 
 interface StoredMemory extends SurgeMemory {
   since: number;
@@ -81,15 +83,41 @@ export class SurgeStore {
     return latLngToCell(lat, lng, getResolution(cell)) === cell;
   }
 
-  /** Counts demand in the current bucket and forgets buckets out of the window (inside a transaction). */
-  count(now: number, n = 1): void {
+  /**
+   * Counts demand in the current bucket, with the skills it asked for when known (a search that found
+   * nobody), and forgets buckets out of the window (inside a transaction).
+   */
+  count(now: number, n = 1, skills: readonly string[] = []): void {
     const bucket = Math.floor(now / this.config.bucketMs);
     this.sql.exec(
       "INSERT INTO surge_demand (bucket, count) VALUES (?1, ?2) ON CONFLICT (bucket) DO UPDATE SET count = count + ?2",
       bucket,
       n,
     );
+    for (const skill of new Set(skills.slice(0, MAX_SKILLS))) {
+      this.sql.exec(
+        "INSERT INTO surge_demand_skills (bucket, skill, count) VALUES (?1, ?2, ?3) ON CONFLICT (bucket, skill) DO UPDATE SET count = count + ?3",
+        bucket,
+        skill,
+        n,
+      );
+    }
     this.sql.exec("DELETE FROM surge_demand WHERE bucket <= ?", bucket - this.config.windowBuckets);
+    this.sql.exec("DELETE FROM surge_demand_skills WHERE bucket <= ?", bucket - this.config.windowBuckets);
+  }
+
+  /** The skills asked for in the window, most asked first (at most MAX_SKILLS). */
+  private demandedSkills(now: number): string[] {
+    const last = Math.floor(now / this.config.bucketMs);
+    return this.sql
+      .exec<{ skill: string }>(
+        "SELECT skill FROM surge_demand_skills WHERE bucket > ?1 AND bucket <= ?2 GROUP BY skill ORDER BY SUM(count) DESC, skill LIMIT ?3",
+        last - this.config.windowBuckets,
+        last,
+        MAX_SKILLS,
+      )
+      .toArray()
+      .map((r) => r.skill);
   }
 
   private memory(): StoredMemory | undefined {
@@ -139,6 +167,7 @@ export class SurgeStore {
       demand,
       supply,
       ratio: Math.round(step.figures.ratio * 100) / 100,
+      skills: this.demandedSkills(now),
     };
   }
 

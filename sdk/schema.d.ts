@@ -4970,6 +4970,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/cities/{id}/prepositions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pre-position suggestions: forecast demand against technicians on shift per cell and hour, and moves
+         * @description For the current and the next `hours` − 1 hours: per cell the forecast demand, the technicians on shift homed there, the shortfall or surplus, and suggested moves from surplus cells to short ones (greedy by distance between cell centres, never beyond PREPOSITION_MAX_KM; docs/surge-forecasts.md).
+         */
+        get: operations["getPrepositions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/reports/forecast-accuracy": {
         parameters: {
             query?: never;
@@ -8153,6 +8173,11 @@ export interface components {
             before: components["schemas"]["RoutePlanFigures"] & (Record<string, never> | null);
             after: components["schemas"]["RoutePlanFigures"] & (Record<string, never> | null);
             failure: string | null;
+            /** @description Why the plan failed, in both languages (null unless failed) */
+            failureText: {
+                en: string;
+                zh: string;
+            } | null;
             moveId: string | null;
             createdAt: string;
             updatedAt: string;
@@ -8398,20 +8423,85 @@ export interface components {
                 /** @description The most the line adds, minor units (at most SURGE_PRICE_MAX_AMOUNT) */
                 maxAmount: number;
             };
+            notify: {
+                /** @description Tells technicians with the skills in demand when a cell starts surging */
+                enabled: boolean;
+                /** @description Rings of neighbouring cells whose technicians are told (0: the cell alone) */
+                ring: number;
+                /** @description A technician is told at most once per this many minutes */
+                cooldownMinutes: number;
+            };
             /** @description The deployment's caps */
             caps: {
                 maxPercent: number;
                 maxAmount: number;
             };
         };
+        /** @description A part left out keeps what is in force */
         SurgeSettingsInput: {
-            pricing: {
+            pricing?: {
                 /** @description Adds the surge line to quotes in surging cells */
                 enabled: boolean;
                 /** @description Percent of the subtotal (at most SURGE_PRICE_MAX_PERCENT) */
                 percent: number;
                 /** @description The most the line adds, minor units (at most SURGE_PRICE_MAX_AMOUNT) */
                 maxAmount: number;
+            };
+            notify?: {
+                /** @description Tells technicians with the skills in demand when a cell starts surging */
+                enabled: boolean;
+                /** @description Rings of neighbouring cells whose technicians are told (0: the cell alone) */
+                ring: number;
+                /** @description A technician is told at most once per this many minutes */
+                cooldownMinutes: number;
+            };
+        };
+        Prepositions: {
+            cityId: string;
+            timeZone: string;
+            from: string;
+            to: string;
+            /** @description PREPOSITION_MAX_KM: no move is longer (between cell centres) */
+            maxKm: number;
+            hours: {
+                start: string;
+                end: string;
+                cells: {
+                    cell: string;
+                    /** @description Where the cell lies from the city centre */
+                    label: {
+                        zh: string;
+                        en: string;
+                    };
+                    /** @description Forecast orders starting in the hour */
+                    demand: number;
+                    /** @description Approved technicians homed in the cell on shift at the middle of the hour */
+                    supply: number;
+                    /** @description The demand rounded up */
+                    needed: number;
+                    shortfall: number;
+                    surplus: number;
+                }[];
+                moves: {
+                    from: string;
+                    /** @description Where the cell lies from the city centre */
+                    fromLabel: {
+                        zh: string;
+                        en: string;
+                    };
+                    to: string;
+                    /** @description Where the cell lies from the city centre */
+                    toLabel: {
+                        zh: string;
+                        en: string;
+                    };
+                    technicians: number;
+                    distanceKm: number;
+                }[];
+            }[];
+            totals: {
+                shortfall: number;
+                moved: number;
             };
         };
         ForecastAccuracy: {
@@ -35433,6 +35523,85 @@ export interface operations {
                 };
             };
             /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPrepositions: {
+        parameters: {
+            query?: {
+                /** @description Hours ahead (1–24) */
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prepositions"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

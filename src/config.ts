@@ -137,6 +137,8 @@ const fields = z.object({
   TRAVEL_BUFFER_MINUTES: int(10),
   // Team route plans: solver iterations per plan (bounded work; the clock stands still in synchronous code).
   ROUTE_PLAN_MAX_ITERATIONS: int(2000, 1),
+  // Team route plans: an accept that has not finished after this many seconds died; the cron takes the plan back.
+  ROUTE_PLAN_ACCEPT_LEASE_SECONDS: int(120, 30),
   // Presence: offline after this many seconds without a heartbeat; position sampling and retention.
   PRESENCE_TIMEOUT_SECONDS: int(90, 1),
   POSITION_SAMPLE_SECONDS: int(15),
@@ -163,6 +165,8 @@ const fields = z.object({
   FORECAST_WEEKS: int(4, 1).pipe(z.number().max(12, "at most 12 weeks")),
   FORECAST_DAYS: int(7, 1).pipe(z.number().max(14, "at most 14 days")),
   FORECAST_TREND_CAP_PERCENT: int(30).pipe(z.number().max(100, "expected a percentage (0..100)")),
+  // Pre-position suggestions: technicians are never suggested to move further than this between cell centres.
+  PREPOSITION_MAX_KM: positive(20),
   // Booking: quote validity and how long a hold waits for payment (seconds).
   QUOTE_TTL_SECONDS: int(900, 1),
   HOLD_TTL_SECONDS: int(900, 1),

@@ -28,6 +28,7 @@ import { runDueSeries } from "./series";
 import { decideReferrals, runCampaignRules } from "./coupons";
 import { earnPoints, runMembershipNightly } from "./membership";
 import { runForecasts } from "./surge";
+import { settleLapsedAccepts } from "./route-plans";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -185,6 +186,8 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
         if (summary.built || summary.expired) logger.info("privacy.exports", { ...summary });
       },
     ],
+    // Route plans whose accept died mid-way (lease lapsed): ready again, accepted, or failed with a reason.
+    ["route-plans", () => settleLapsedAccepts(env, now)],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
     ["coordinates", () => backfillCoordinates(env)],
     // Two R2 reads when no backup is unfinished; otherwise a bounded share of it (src/backups/backup.service.ts).

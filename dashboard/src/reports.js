@@ -26,6 +26,11 @@ export function Reports() {
     () => (isPlatform ? api(`/v1/admin/reports/forecast-accuracy?city=${cityId}&weeks=4`) : Promise.resolve(null)),
     [cityId, isPlatform],
   );
+  // Pre-position suggestions (operators and admins): the next hours' forecast against technicians on shift.
+  const preposition = useAsync(
+    () => (isPlatform ? api(`/v1/admin/cities/${cityId}/prepositions?hours=6`) : Promise.resolve(null)),
+    [cityId, isPlatform],
+  );
   /** @param {ReportName} name */
   const csv = (name, extra = "") =>
     html`<${Action}
@@ -160,8 +165,62 @@ export function Reports() {
           >
         </article>`
       }
+      ${isPlatform && html`<${Prepositions} state=${preposition} />`}
     </div>
   </section>`;
+}
+
+/** The pre-position card: per hour with a shortfall, the moves suggested (places named from the city centre). */
+function Prepositions({ state }) {
+  const { t, lang } = useApp();
+  const place = (l) => l[lang] ?? l.en;
+  return html`<article class="card wide" data-testid="preposition-card">
+    <header><h2>${t("pp_title")}</h2></header>
+    <p class="muted small">${t("pp_hint")}</p>
+    <${Loading} state=${state}
+      >${() => {
+        const hours = state.data.hours.filter((h) => h.moves.length > 0 || h.cells.some((c) => c.shortfall > 0));
+        return html`<p class="big">
+            ${t("pp_shortfall")} <span data-testid="preposition-shortfall">${state.data.totals.shortfall}</span>
+            <span class="muted small">· ${t("pp_moved")} ${state.data.totals.moved}</span>
+          </p>
+          ${
+            hours.length === 0
+              ? html`<p class="muted" data-testid="preposition-none">${t("pp_none")}</p>`
+              : html`<ul class="plain" data-testid="preposition-hours">
+                  ${hours.map(
+                    (h) =>
+                      html`<li>
+                        <strong>${h.start.slice(11, 16)}</strong>
+                        <ul>
+                          ${h.moves.map(
+                            (m) =>
+                              html`<li data-testid="preposition-move">
+                                ${t("pp_move")
+                                  .replace("{n}", String(m.technicians))
+                                  .replace("{from}", place(m.fromLabel))
+                                  .replace("{to}", place(m.toLabel))
+                                  .replace("{km}", String(m.distanceKm))}
+                              </li>`,
+                          )}
+                          ${h.cells
+                            .filter((c) => c.shortfall > 0)
+                            .map((c) => {
+                              const moved = h.moves.filter((m) => m.to === c.cell).reduce((s, m) => s + m.technicians, 0);
+                              return c.shortfall > moved
+                                ? html`<li class="muted">
+                                    ${place(c.label)}: ${t("pp_unmet").replace("{n}", String(c.shortfall - moved))}
+                                  </li>`
+                                : null;
+                            })}
+                        </ul>
+                      </li>`,
+                  )}
+                </ul>`
+          }`;
+      }}<//
+    >
+  </article>`;
 }
 
 const mapeText = (m) => (m === null || m === undefined ? "—" : `${m}%`);

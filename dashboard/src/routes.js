@@ -73,6 +73,7 @@ function Figures({ f }) {
 function Plan({ plan, t, lang, busy, onAccept, onDiscard }) {
   return html`<div class="card" data-testid="rp-plan" data-status=${plan.status}>
     <p>${t("rp_status")}: <strong data-testid="rp-status">${plan.statusText[lang] ?? plan.statusText.en}</strong></p>
+    ${plan.failureText && html`<p class="muted" data-testid="rp-failure">${plan.failureText[lang] ?? plan.failureText.en}</p>`}
     ${
       plan.status === "ready" &&
       html`<p>

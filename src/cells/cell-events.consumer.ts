@@ -52,6 +52,7 @@ export const CellEventSchema = z.discriminatedUnion("type", [
     demand: z.number().int().min(0),
     supply: z.number().int().min(0),
     ratio: z.number().min(0),
+    skills: z.array(z.string().min(1).max(64)).max(20).optional(),
   }),
 ]) satisfies z.ZodType<CellEvent>;
 

@@ -2507,5 +2507,23 @@ export const routePlans = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("route_plans_cell_date_idx").on(t.cell, t.date, t.id)],
+  (t) => [
+    index("route_plans_cell_date_idx").on(t.cell, t.date, t.id),
+    // The cron finds plans whose acceptance lease lapsed (status `accepting`, oldest first).
+    index("route_plans_status_updated_idx").on(t.status, t.updatedAt),
+  ],
 );
+
+// ---- Surge notices to technicians (src/surge/surge-notices.service.ts) ----
+
+/**
+ * The last surge notice each technician was sent: a technician hears of a surge at most once per
+ * the city's cooldown, whichever cell surged. `eventId` is the cell event that sent it (the guard of
+ * its outbox row in the same batch).
+ */
+export const surgeTechnicianNotices = sqliteTable("surge_technician_notices", {
+  technicianId: text("technician_id").primaryKey(),
+  cellId: text("cell_id").notNull(),
+  eventId: text("event_id").notNull(),
+  notifiedAt: integer("notified_at").notNull(),
+});

@@ -42,8 +42,20 @@ export type CellEventBody =
    * handed to the queue, or its work threw. Sent once the cell can send again; the Worker alerts.
    */
   | { type: "alarm.failed"; failures: number; since: number; error: string }
-  /** The cell's surge state changed (src/domain/surge.ts): the window's demand, free supply and their ratio then. */
-  | { type: "surge.changed"; from: SurgeState; to: SurgeState; at: number; demand: number; supply: number; ratio: number };
+  /**
+   * The cell's surge state changed (src/domain/surge.ts): the window's demand, free supply and their
+   * ratio then, and the skills the searches that found nobody asked for (most asked first).
+   */
+  | {
+      type: "surge.changed";
+      from: SurgeState;
+      to: SurgeState;
+      at: number;
+      demand: number;
+      supply: number;
+      ratio: number;
+      skills?: string[];
+    };
 
 /** One message of the cell-events queue: `id` is unique per cell event, `cell` the cell's name. */
 export type CellEvent = CellEventBody & { id: string; cell: string };

@@ -5,6 +5,7 @@
  */
 import type { Localized } from "../lib/locale";
 import { CREDIT_REASONS, LEVEL_NAMES, levelRank, type Level } from "./credit";
+import { surgeNoticeText } from "./surge-notices";
 
 export type Channel = "inapp" | "push" | "sms";
 export type Audience = "customer" | "technician";
@@ -769,9 +770,22 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return creditNotices(m);
     case "case.consent_requested":
       return caseConsentNotices(m);
+    case "surge.call":
+      return surgeCallNotices(m);
     default:
       return moneyNotices(m);
   }
+}
+
+/** A cell near the technician started surging: go online, or head over while free (src/domain/surge-notices.ts). */
+function surgeCallNotices(m: OutboxEnvelope): Notice[] {
+  const p = m.payload;
+  const names = p.skillNames as Localized | undefined;
+  if (!str(p.technicianId) || !str(p.cell) || !names || (p.reason !== "go_online" && p.reason !== "head_over")) return [];
+  const text = surgeNoticeText(p.reason, names);
+  return [
+    notice("technician", "surge.call", text.title, text.body, APP, { cell: p.cell, cityId: p.cityId, reason: p.reason, skills: p.skills }),
+  ];
 }
 
 /** A series' visit, told to its customer and to its second contact (who did not book it: "the visit for …"). */

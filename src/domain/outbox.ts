@@ -97,6 +97,15 @@ export const outboxMessage = z.discriminatedUnion("topic", [
   }),
   kind("credit.appeal_decided", { technicianId: id, appealId: id, decisionId: id, outcome: z.enum(["granted", "denied"]) }),
   kind("credit.level_changed", { technicianId: id, from: z.string(), to: z.string() }),
+  // A cell started surging: a technician with a skill in demand is asked to go online or head over (src/surge).
+  kind("surge.call", {
+    technicianId: id,
+    cityId: id,
+    cell: id,
+    reason: z.enum(["go_online", "head_over"]),
+    skills: z.array(z.string()),
+    skillNames: z.object({ zh: z.string(), en: z.string() }),
+  }),
   // A technician asks the order's customer to let their visit show as a case on the public profile.
   kind("case.consent_requested", { ...orderOf, technicianId: id, caseId: id }),
 ]);

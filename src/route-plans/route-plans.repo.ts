@@ -1,5 +1,5 @@
 /** The route plans' rows and the reads the builder needs, the only SQL of src/route-plans. */
-import { and, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt } from "drizzle-orm";
 import { chunked } from "../db/chunks";
 import type { Db } from "../db/client";
 import { routePlans, services } from "../db/schema";
@@ -54,6 +54,35 @@ export async function transitionPlan(
     .update(routePlans)
     .set({ ...patch, updatedAt: now })
     .where(and(eq(routePlans.id, id), eq(routePlans.status, from)))
+    .returning({ id: routePlans.id });
+  return rows.length === 1;
+}
+
+/** Plans left `accepting` since before `before` (their accept died), oldest first. */
+export async function stuckAccepting(db: Db, before: number, limit: number): Promise<RoutePlanRow[]> {
+  return db
+    .select()
+    .from(routePlans)
+    .where(and(eq(routePlans.status, "accepting"), lt(routePlans.updatedAt, before)))
+    .orderBy(asc(routePlans.updatedAt))
+    .limit(limit);
+}
+
+/**
+ * Moves a plan out of `accepting` only while it is still the same lapsed acceptance (`updatedAt`
+ * unchanged): an accept that started again meanwhile is left alone. False when it changed.
+ */
+export async function releaseAccepting(
+  db: Db,
+  id: string,
+  updatedAt: number,
+  patch: Partial<typeof routePlans.$inferInsert> & { status: RoutePlanStatus },
+  now = Date.now(),
+): Promise<boolean> {
+  const rows = await db
+    .update(routePlans)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(routePlans.id, id), eq(routePlans.status, "accepting"), eq(routePlans.updatedAt, updatedAt)))
     .returning({ id: routePlans.id });
   return rows.length === 1;
 }

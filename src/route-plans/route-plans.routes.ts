@@ -25,6 +25,10 @@ export const RoutePlan = z
     before: Figures.nullable(),
     after: Figures.nullable(),
     failure: z.string().nullable(),
+    failureText: z
+      .object({ en: z.string(), zh: z.string() })
+      .nullable()
+      .openapi({ description: "Why the plan failed, in both languages (null unless failed)" }),
     moveId: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -48,6 +48,23 @@ const STATUS_TEXT: Record<RoutePlanStatus, { en: string; zh: string }> = {
   failed: { en: "failed", zh: "生成失败" },
 };
 
+/** Why a plan failed, as a person reads it (null when it did not). */
+export function failureText(failure: string | null): { en: string; zh: string } | null {
+  if (failure === null) return null;
+  if (failure === ACCEPT_INTERRUPTED) {
+    return {
+      en: "its acceptance was interrupted and the day has changed since; request a new plan",
+      zh: "采纳过程中断，且当天安排已有变化，请重新生成方案",
+    };
+  }
+  if (failure === TOO_MANY_MOVES) return { en: `more than ${MAX_MOVES} moves`, zh: `调整超过 ${MAX_MOVES} 处` };
+  return { en: "the plan could not be built", zh: "方案无法生成" };
+}
+
+/** The failure of a plan whose accept died after the day changed (src/route-plans/accept-lease.service.ts). */
+export const ACCEPT_INTERRUPTED = "accept interrupted";
+const TOO_MANY_MOVES = `more than ${MAX_MOVES} moves`;
+
 /** The merchant a staff member's plans are limited to (undefined: any, for the platform). */
 function scopeOf(auth: Auth): string | undefined {
   return isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__");
@@ -74,6 +91,7 @@ export function planView(row: RoutePlanRow, timeZone = "UTC") {
     before: row.before,
     after: row.after,
     failure: row.failure,
+    failureText: failureText(row.failure),
     moveId: row.moveId,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
@@ -132,7 +150,7 @@ async function zoneOf(db: Db, row: RoutePlanRow): Promise<string> {
 }
 
 /** The day as the plan sees it: technicians (home, skills, shifts), jobs and the calendar's fingerprint. */
-async function loadDay(env: Env, db: Db, cellId: string, date: string, merchantId: string | undefined) {
+export async function loadDay(env: Env, db: Db, cellId: string, date: string, merchantId: string | undefined) {
   const techs = await cellTechnicians(db, cellId, merchantId, MAX_TECHNICIANS);
   const timeZone = techs[0]?.timeZone ?? "UTC";
   const from = zonedToUtc(date, 0, timeZone);
@@ -189,7 +207,7 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
     if (plan.moves.length > MAX_MOVES) {
       await transitionPlan(db, row.id, "queued", {
         status: "failed",
-        failure: `more than ${MAX_MOVES} moves`,
+        failure: TOO_MANY_MOVES,
         fingerprint: day.fingerprint,
       });
       return;

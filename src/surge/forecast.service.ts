@@ -8,24 +8,43 @@ import { config } from "../config";
 import { getDb } from "../db/client";
 import { findCity, listCities } from "../db/repositories/cities.repo";
 import { forecastWeek, HOURS_PER_WEEK, mape } from "../domain/forecast";
+import { offsetMs } from "../domain/zoned";
 import { AppError, notFound } from "../errors";
 import { forecastsOfCity, hourlyDemand, replaceForecasts, type ForecastRow } from "./surge.repo";
 
 const HOUR = 3_600_000;
 const WEEK = HOURS_PER_WEEK * HOUR;
 
-/** Hourly counts per cell in [from, from + weeks × WEEK), as weeks of 168 (oldest first). */
-function weeksByCell(rows: { cell: string; hour: number; n: number }[], from: number, weeks: number): Map<string, number[][]> {
+/**
+ * An instant as the city's wall clock reads it, counted as if it were UTC: the same local hour of the
+ * week is the same position of this clock every week, whatever the UTC offset (DST-safe). Hours
+ * bucket by local time: Monday 09:00 local is one bucket in winter and in summer.
+ */
+const localClock = (timeZone: string) => (ms: number) => ms + offsetMs(timeZone, ms);
+
+/**
+ * Hourly counts per cell over the `weeks` local weeks before `localStart` (a local-clock instant,
+ * see `localClock`), as weeks of 168 local hours (oldest first). Rows are UTC hours; a local hour
+ * repeated by a DST change gets both, a skipped one none.
+ */
+function weeksByCell(
+  rows: { cell: string; hour: number; n: number }[],
+  localStart: number,
+  weeks: number,
+  local: (ms: number) => number,
+): Map<string, number[][]> {
   const out = new Map<string, number[][]>();
+  const from = localStart - weeks * WEEK;
   for (const r of rows) {
-    const i = Math.floor((r.hour - from) / HOUR);
+    const i = Math.floor((local(r.hour) - from) / HOUR);
     if (i < 0 || i >= weeks * HOURS_PER_WEEK) continue;
     let cell = out.get(r.cell);
     if (!cell) {
       cell = Array.from({ length: weeks }, () => new Array<number>(HOURS_PER_WEEK).fill(0));
       out.set(r.cell, cell);
     }
-    cell[Math.floor(i / HOURS_PER_WEEK)]![i % HOURS_PER_WEEK] = r.n;
+    const week = cell[Math.floor(i / HOURS_PER_WEEK)]!;
+    week[i % HOURS_PER_WEEK] = (week[i % HOURS_PER_WEEK] ?? 0) + r.n;
   }
   return out;
 }
@@ -38,16 +57,21 @@ function weeksByCell(rows: { cell: string; hour: number; n: number }[], from: nu
 export async function forecastCity(env: Env, cityId: string, now = Date.now()): Promise<{ cells: number; rows: number }> {
   const cfg = config(env);
   const db = getDb(env);
+  const city = await findCity(db, cityId);
+  if (!city) throw notFound("City");
+  const local = localClock(city.timeZone);
   const start = Math.floor(now / HOUR) * HOUR + HOUR;
   const end = start + cfg.FORECAST_DAYS * 24 * HOUR;
   // One week more than the baseline uses: the trend compares the last week with the weeks before it.
   const weeks = cfg.FORECAST_WEEKS + 1;
-  const from = start - weeks * WEEK;
+  // Local weeks: a DST change within them moves the window's UTC start by its hour, so read one hour more.
+  const from = start - weeks * WEEK - HOUR;
   const [history, booked] = await Promise.all([
     hourlyDemand(db, cityId, from, start),
     hourlyDemand(db, cityId, start, end, { booked: true }),
   ]);
-  const past = weeksByCell(history, from, weeks);
+  const localStart = local(start);
+  const past = weeksByCell(history, localStart, weeks, local);
   const known = new Map<string, Map<number, number>>();
   for (const b of booked) known.set(b.cell, (known.get(b.cell) ?? new Map<number, number>()).set(b.hour, b.n));
   const cells = new Set([...past.keys(), ...known.keys()]);
@@ -58,7 +82,10 @@ export async function forecastCity(env: Env, cityId: string, now = Date.now()): 
     const k = known.get(cell);
     for (let t = start; t < end; t += HOUR) {
       const booked = k?.get(t) ?? 0;
-      const f = Math.max(week[((t - start) / HOUR) % HOURS_PER_WEEK] ?? 0, booked);
+      // The forecast's hour of the (local) week: the same local hour as in the weeks it learnt from.
+      const offset = Math.floor((local(t) - localStart) / HOUR);
+      const h = ((offset % HOURS_PER_WEEK) + HOURS_PER_WEEK) % HOURS_PER_WEEK;
+      const f = Math.max(week[h] ?? 0, booked);
       if (f <= 0 && booked === 0) continue;
       rows.push({ cityId, cellId: cell, hourStart: t, forecastX100: Math.round(f * 100), known: booked, computedAt: now });
     }

@@ -7,6 +7,7 @@ import { findCity } from "../db/repositories/cities.repo";
 import { notFound } from "../errors";
 import { toCsv } from "../domain/reports";
 import { forecastAccuracy } from "./forecast.service";
+import { prepositions } from "./preposition.service";
 
 export default createRouter()
   .openapi(routes.surgeOverview, async (c) => c.json(await surgeOverview(c.env, c.req.valid("query").cityId), 200))
@@ -18,6 +19,7 @@ export default createRouter()
   .openapi(routes.putSurgeSettings, async (c) =>
     c.json(await setSurgeSettings(c.env, c.req.valid("param").id, authOf(c).accountId, c.req.valid("json")), 200),
   )
+  .openapi(routes.prepositions, async (c) => c.json(await prepositions(c.env, c.req.valid("param").id, c.req.valid("query").hours), 200))
   .openapi(routes.forecastAccuracy, async (c) => {
     const { format, ...q } = c.req.valid("query");
     const r = await forecastAccuracy(c.env, q);

@@ -46,11 +46,28 @@ const PricingInput = z
   })
   .strict();
 
-const SettingsInput = z.object({ pricing: PricingInput }).strict().openapi("SurgeSettingsInput");
+const NotifyInput = z
+  .object({
+    enabled: z.boolean().openapi({ description: "Tells technicians with the skills in demand when a cell starts surging" }),
+    ring: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .openapi({ description: "Rings of neighbouring cells whose technicians are told (0: the cell alone)" }),
+    cooldownMinutes: z.number().int().min(5).max(1440).openapi({ description: "A technician is told at most once per this many minutes" }),
+  })
+  .strict();
+
+const SettingsInput = z
+  .object({ pricing: PricingInput.optional(), notify: NotifyInput.optional() })
+  .strict()
+  .openapi("SurgeSettingsInput", { description: "A part left out keeps what is in force" });
 
 const Settings = z
   .object({
     pricing: PricingInput,
+    notify: NotifyInput,
     caps: z.object({ maxPercent: z.number().int(), maxAmount: z.number().int() }).openapi({ description: "The deployment's caps" }),
   })
   .openapi("SurgeSettings");
@@ -120,4 +137,61 @@ export const forecastAccuracy = createRoute({
     },
     ...authErrors(404),
   },
+});
+
+const Place = z.object({ zh: z.string(), en: z.string() }).openapi({ description: "Where the cell lies from the city centre" });
+
+const Prepositions = z
+  .object({
+    cityId: z.string(),
+    timeZone: z.string(),
+    from: z.string(),
+    to: z.string(),
+    maxKm: z.number().openapi({ description: "PREPOSITION_MAX_KM: no move is longer (between cell centres)" }),
+    hours: z.array(
+      z.object({
+        start: z.string(),
+        end: z.string(),
+        cells: z.array(
+          z.object({
+            cell: z.string(),
+            label: Place,
+            demand: z.number().openapi({ description: "Forecast orders starting in the hour" }),
+            supply: z.number().int().openapi({ description: "Approved technicians homed in the cell on shift at the middle of the hour" }),
+            needed: z.number().int().openapi({ description: "The demand rounded up" }),
+            shortfall: z.number().int(),
+            surplus: z.number().int(),
+          }),
+        ),
+        moves: z.array(
+          z.object({
+            from: z.string(),
+            fromLabel: Place,
+            to: z.string(),
+            toLabel: Place,
+            technicians: z.number().int(),
+            distanceKm: z.number(),
+          }),
+        ),
+      }),
+    ),
+    totals: z.object({ shortfall: z.number().int(), moved: z.number().int() }),
+  })
+  .openapi("Prepositions");
+
+export const prepositions = createRoute({
+  operationId: "getPrepositions",
+  method: "get",
+  path: "/v1/admin/cities/{id}/prepositions",
+  tags: ["Operations"],
+  summary: "Pre-position suggestions: forecast demand against technicians on shift per cell and hour, and moves",
+  description:
+    "For the current and the next `hours` − 1 hours: per cell the forecast demand, the technicians on shift homed there, the shortfall or surplus, and suggested moves from surplus cells to short ones (greedy by distance between cell centres, never beyond PREPOSITION_MAX_KM; docs/surge-forecasts.md).",
+  security: bearer,
+  middleware: [platform] as const,
+  request: {
+    params: IdParam("id", "cty_demoShanghai"),
+    query: z.object({ hours: z.coerce.number().int().min(1).max(24).default(6).openapi({ description: "Hours ahead (1–24)" }) }),
+  },
+  responses: { 200: jsonContent(Prepositions, "The suggestions"), ...authErrors(404) },
 });

@@ -12,6 +12,7 @@ import { clampPricing } from "./surge-terms";
 import type { CellEvent } from "../domain/cell-events";
 import { AppError, notFound } from "../errors";
 import { raiseAlert } from "../observability";
+import { notifySurge } from "./surge-notices.service";
 import { recordSurgeChange, surgeChangesOfCity, surgeStatesOfCity } from "./surge.repo";
 
 type SurgeChanged = Extract<CellEvent, { type: "surge.changed" }>;
@@ -38,6 +39,9 @@ export async function onSurgeChanged(env: Env, event: SurgeChanged): Promise<voi
     cityId: city?.id ?? null,
     details: { cell: event.cell, demand: event.demand, supply: event.supply, ratio: event.ratio },
   });
+  if (!city) return;
+  const { notify } = await surgeSettings(env, city.id);
+  await notifySurge(env, { cityId: city.id, cell: event.cell, eventId: event.id, at: event.at, skills: event.skills ?? [] }, notify);
 }
 
 const RECENT_MS = 24 * 3_600_000;
@@ -71,9 +75,36 @@ export async function surgingCells(env: Env, cityId: string): Promise<Map<string
   return new Map(states.map((s) => [s.cellId, s.state]));
 }
 
+/** Surge notices to technicians (src/surge/surge-notices.service.ts): off unless `enabled`. */
+export interface SurgeNotify {
+  enabled: boolean;
+  /** Rings of neighbouring cells around the surging one whose technicians are told (0: the cell alone). */
+  ring: number;
+  /** A technician hears of a surge at most once per this many minutes. */
+  cooldownMinutes: number;
+}
+
+export const SURGE_NOTIFY_OFF: SurgeNotify = { enabled: false, ring: 1, cooldownMinutes: 60 };
+export const SURGE_NOTIFY_MAX_RING = 3;
+export const SURGE_NOTIFY_COOLDOWN_RANGE = [5, 1440] as const;
+
 /** What operators set for a city. */
 export interface SurgeSettings {
   pricing: SurgePricing;
+  notify: SurgeNotify;
+}
+
+/** The notice settings as stored, within their bounds (off when never set or unreadable). */
+function notifyOf(stored: unknown): SurgeNotify {
+  const n = (stored as { notify?: Partial<SurgeNotify> } | undefined)?.notify;
+  if (!n) return SURGE_NOTIFY_OFF;
+  const whole = (v: unknown, lo: number, hi: number, fallback: number) =>
+    typeof v === "number" && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.floor(v))) : fallback;
+  return {
+    enabled: n.enabled === true,
+    ring: whole(n.ring, 0, SURGE_NOTIFY_MAX_RING, SURGE_NOTIFY_OFF.ring),
+    cooldownMinutes: whole(n.cooldownMinutes, ...SURGE_NOTIFY_COOLDOWN_RANGE, SURGE_NOTIFY_OFF.cooldownMinutes),
+  };
 }
 
 const settingKey = (cityId: string) => `surge:${cityId}`;
@@ -87,20 +118,28 @@ export function surgeCaps(env: Env): { maxPercent: number; maxAmount: number } {
 /** The city's surge settings, clamped to the caps in force (pricing off when never set). */
 export async function surgeSettings(env: Env, cityId: string): Promise<SurgeSettings> {
   const row = await findSetting(getDb(env), settingKey(cityId));
-  return { pricing: clampPricing(env, row?.value) };
+  return { pricing: clampPricing(env, row?.value), notify: notifyOf(row?.value) };
 }
 
-/** Operators change a city's surge settings; above a cap is refused (400 SURGE_ABOVE_CAP). */
+/**
+ * Operators change a city's surge settings (a part left out keeps what is in force); above a cap is
+ * refused (400 SURGE_ABOVE_CAP).
+ */
 export async function setSurgeSettings(
   env: Env,
   cityId: string,
   actorId: string,
-  input: SurgeSettings,
+  input: Partial<SurgeSettings>,
 ): Promise<SurgeSettings & { caps: ReturnType<typeof surgeCaps> }> {
   const db = getDb(env);
   if (!(await findCity(db, cityId))) throw notFound("City");
   const caps = surgeCaps(env);
-  if (input.pricing.percent > caps.maxPercent || input.pricing.maxAmount > caps.maxAmount) throw AppError.of("SURGE_ABOVE_CAP", caps);
-  await putSetting(db, settingKey(cityId), input, actorId);
+  if (input.pricing && (input.pricing.percent > caps.maxPercent || input.pricing.maxAmount > caps.maxAmount)) {
+    throw AppError.of("SURGE_ABOVE_CAP", caps);
+  }
+  // Merged with what is stored as it was set (not clamped): a part left out stays exactly as operators set it.
+  const stored = (await findSetting(db, settingKey(cityId)))?.value;
+  const current = typeof stored === "object" && stored !== null ? stored : {};
+  await putSetting(db, settingKey(cityId), { ...current, ...input }, actorId);
   return { ...(await surgeSettings(env, cityId)), caps };
 }

@@ -9,6 +9,7 @@ import { call, expectProblem, signInWithRoles } from "../support/http";
 import { auditActions, freshCenter, insertMerchant } from "../support/fixtures";
 import { addTechnician, cellAt, createWorld, localDay, type World } from "../support/world";
 import { at, book, newCustomer, quote, waitFor } from "../support/booking";
+import { settleLapsedAccepts } from "../../src/route-plans";
 
 async function bookAt(w: World, point: { lat: number; lng: number }, hhmm: string) {
   const c = await newCustomer(point);
@@ -180,5 +181,69 @@ describe("team route plans", () => {
     const customer = await signInWithRoles(["customer"]);
     expect((await request(customer.token, { cellId: cell, date: "2030-01-01" })).status).toBe(403);
     expect(await count()).toBe(n);
+  });
+});
+
+describe("a plan whose accept died (the acceptance lease)", () => {
+  /** The plan as an accept leaves it when its request dies after ready → accepting, `agoMs` ago. */
+  const dieAccepting = (id: string, agoMs: number) =>
+    env.DB.prepare("UPDATE route_plans SET status = 'accepting', updated_at = ? WHERE id = ?")
+      .bind(Date.now() - agoMs, id)
+      .run();
+  const LAPSED = 10 * 60_000;
+
+  it("is left alone inside the lease, then ready again when nothing was applied, and can be accepted", async () => {
+    const { w, t1, a, cell, date } = await crossedDay();
+    const plan = await readyPlan(w.admin.token, cell, date);
+    await dieAccepting(plan.id, 5_000);
+    expect(await settleLapsedAccepts(env)).toEqual({ ready: 0, accepted: 0, failed: 0 });
+    expectProblem(await call("POST", `/v1/admin/route-plans/${plan.id}/accept`, { token: w.admin.token }), 409, "CONCURRENT_UPDATE");
+
+    await dieAccepting(plan.id, LAPSED);
+    expect(await settleLapsedAccepts(env)).toEqual({ ready: 1, accepted: 0, failed: 0 });
+    expect((await getPlan(w.admin.token, plan.id)).body).toMatchObject({ status: "ready", failure: null, failureText: null });
+    const accepted = await call("POST", `/v1/admin/route-plans/${plan.id}/accept`, { token: w.admin.token });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.status).toBe("accepted");
+    expect((await row(a.id))!.technician_id).toBe(t1.id);
+  });
+
+  it("is accepted when its moves went through before the accept died", async () => {
+    const { w, cell, date } = await crossedDay();
+    const plan = await readyPlan(w.admin.token, cell, date);
+    // What the dying accept did: the plan's moves through the cell, then nothing more.
+    const res = await call("POST", `/v1/admin/cells/${cell}/moves`, {
+      token: w.admin.token,
+      body: {
+        moves: plan.moves.map((m: { orderId: string; technicianId: string; start: string; end: string }) => ({
+          orderId: m.orderId,
+          technicianId: m.technicianId,
+          start: m.start,
+          end: m.end,
+        })),
+      },
+    });
+    expect(res.status).toBe(200);
+    await dieAccepting(plan.id, LAPSED);
+    expect(await settleLapsedAccepts(env)).toEqual({ ready: 0, accepted: 1, failed: 0 });
+    expect((await getPlan(w.admin.token, plan.id)).body.status).toBe("accepted");
+    expect(await auditActions(plan.id)).toEqual(["route_plan.accepted"]);
+    // Settled once: a second run finds nothing.
+    expect(await settleLapsedAccepts(env)).toEqual({ ready: 0, accepted: 0, failed: 0 });
+  });
+
+  it("fails with a reason in both languages when the day changed otherwise, and is not accepted", async () => {
+    const { w, a, cell, date } = await crossedDay();
+    const plan = await readyPlan(w.admin.token, cell, date);
+    await bookAt(w, w.center, "16:00");
+    await dieAccepting(plan.id, LAPSED);
+    const before = await row(a.id);
+    expect(await settleLapsedAccepts(env)).toEqual({ ready: 0, accepted: 0, failed: 1 });
+    const got = (await getPlan(w.admin.token, plan.id)).body;
+    expect(got).toMatchObject({ status: "failed", statusText: { en: "failed", zh: "生成失败" } });
+    expect(got.failureText.zh).toContain("采纳过程中断");
+    expect(got.failureText.en).toContain("acceptance was interrupted");
+    expectProblem(await call("POST", `/v1/admin/route-plans/${plan.id}/accept`, { token: w.admin.token }), 409, "PLAN_NOT_READY");
+    expect(await row(a.id)).toEqual(before);
   });
 });

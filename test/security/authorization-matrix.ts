@@ -1722,6 +1722,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { pricing: { enabled: false, percent: 0, maxAmount: 0 } },
     }),
   },
+  "GET /v1/admin/cities/{id}/prepositions": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/cities/${o.m.w.cityId}/prepositions?hours=2` }),
+  },
   "GET /v1/admin/reports/forecast-accuracy": {
     roles: PLATFORM,
     request: (o) => ({ path: `/v1/admin/reports/forecast-accuracy?city=${o.m.w.cityId}&weeks=1` }),

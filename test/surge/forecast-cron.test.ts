@@ -6,7 +6,9 @@ import { at, book, newCustomer, quote } from "../support/booking";
 import { cloneOrder } from "../support/clone";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem, signInAdmin } from "../support/http";
-import { addTechnician, cellAt, createWorld } from "../support/world";
+import { addTechnician, cellAt, createWorld, localDay } from "../support/world";
+import { WEEKDAYS } from "../../src/domain/shifts";
+import { isoWeekdayIndex } from "../../src/domain/zoned";
 
 const HOUR = 3_600_000;
 const WEEK = 168 * HOUR;
@@ -93,5 +95,92 @@ describe("GET /v1/admin/reports/forecast-accuracy", () => {
       "VALIDATION_FAILED",
     );
     expectProblem(await call("GET", `/v1/admin/reports/forecast-accuracy?city=cty_nope`, { token: admin.token }), 404, "NOT_FOUND");
+  });
+});
+
+describe("forecasts follow the city's local week", () => {
+  /** A city in `timeZone` with one order (at `hhmm` +08:00) to copy history from, booked months after the weeks used here. */
+  async function zonedWorld(timeZone: string, hhmm: string) {
+    const p = freshCenter(-40, -35);
+    const [lat, lng] = cellToLatLng(latLngToCell(p.lat, p.lng, 5));
+    const w = await createWorld({ lat, lng }, { timeZone });
+    await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const res = await book(c, await quote(w, c, at(w, 3, hhmm)));
+    if (res.status !== 201) throw new Error(`book: ${res.status} ${JSON.stringify(res.body)}`);
+    return { w, template: (res.body as { id: string }).id };
+  }
+
+  const forecastAt = async (cityId: string, hour: number) =>
+    (
+      await env.DB.prepare("SELECT forecast_x100 AS f FROM demand_forecasts WHERE city_id = ? AND hour_start = ?")
+        .bind(cityId, hour)
+        .first<{ f: number }>()
+    )?.f;
+
+  it("keeps Monday 09:00 local one bucket across a daylight-saving change (Europe/Berlin)", async () => {
+    const { w, template } = await zonedWorld("Europe/Berlin", "18:00"); // 11:00 in Berlin
+    // Two orders every Monday at 09:00 Berlin time for five weeks; summer time starts on 29 March 2026.
+    const mondays = [
+      "2026-03-09T08:00:00Z",
+      "2026-03-16T08:00:00Z",
+      "2026-03-23T08:00:00Z",
+      "2026-03-30T07:00:00Z",
+      "2026-04-06T07:00:00Z",
+    ];
+    for (const m of mondays) await ordersAt(template, Date.parse(m), 2);
+    await forecastCity(env, w.cityId, Date.parse("2026-04-10T12:00:00Z"));
+    // The next Monday 09:00 local (CEST, 07:00 UTC) is forecast from all five Mondays: a steady 2.
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-13T07:00:00Z"))).toBe(200);
+    // 08:00 UTC was 09:00 only in winter: in summer it is 10:00 local, with no demand.
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-13T08:00:00Z"))).toBeUndefined();
+  });
+
+  it("buckets by local hours in a zone ahead of UTC (Asia/Shanghai)", async () => {
+    const { w, template } = await zonedWorld("Asia/Shanghai", "10:00");
+    // Monday 09:00 Shanghai is Monday 01:00 UTC; Sunday 23:00 UTC is already Monday 07:00 there.
+    for (let k = 1; k <= 5; k++) {
+      await ordersAt(template, Date.parse("2026-04-13T01:00:00Z") - k * WEEK, 3);
+      await ordersAt(template, Date.parse("2026-04-12T23:00:00Z") - k * WEEK, 1);
+    }
+    await forecastCity(env, w.cityId, Date.parse("2026-04-10T12:00:00Z"));
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-13T01:00:00Z"))).toBe(300);
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-12T23:00:00Z"))).toBe(100);
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-13T00:00:00Z"))).toBeUndefined();
+  });
+});
+
+describe("recurring visits in the forecast", () => {
+  it("counts a series' booked visits as known demand: each is an order", async () => {
+    const p = freshCenter(-40, -35);
+    const [lat, lng] = cellToLatLng(latLngToCell(p.lat, p.lng, 5));
+    const w = await createWorld({ lat, lng }, { horizonDays: 14 });
+    await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const startDate = localDay(w.timeZone, 2);
+    const res = await call("POST", "/v1/series", {
+      token: c.session.token,
+      body: {
+        serviceId: w.serviceId,
+        addressId: c.addressId,
+        timeOfDay: "10:00",
+        rule: { freq: "weekly", interval: 1, byDay: [WEEKDAYS[isoWeekdayIndex(startDate)]] },
+        startDate,
+        count: 2,
+      },
+    });
+    expect(res.status).toBe(201);
+    const visits = res.body.visits as { status: string; orderId: string; start: string }[];
+    expect(visits.map((v) => v.status)).toEqual(["booked", "booked"]);
+
+    await forecastCity(env, w.cityId);
+    const rows = (
+      await env.DB.prepare("SELECT hour_start AS h, forecast_x100 AS f, known FROM demand_forecasts WHERE city_id = ?")
+        .bind(w.cityId)
+        .all<{ h: number; f: number; known: number }>()
+    ).results;
+    // The visit two days ahead is known demand of its hour; the one nine days ahead is past FORECAST_DAYS (7).
+    const first = Math.floor(Date.parse(visits[0]!.start) / HOUR) * HOUR;
+    expect(rows).toEqual([{ h: first, f: 100, known: 1 }]);
   });
 });

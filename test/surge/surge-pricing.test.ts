@@ -39,7 +39,11 @@ describe("the surge line of a quote", () => {
       body: { pricing: { enabled: true, percent: 10, maxAmount: 300 } },
     });
     expect(put.status).toBe(200);
-    expect(put.body).toEqual({ pricing: { enabled: true, percent: 10, maxAmount: 300 }, caps: { maxPercent: 20, maxAmount: 5000 } });
+    expect(put.body).toEqual({
+      pricing: { enabled: true, percent: 10, maxAmount: 300 },
+      notify: { enabled: false, ring: 1, cooldownMinutes: 60 },
+      caps: { maxPercent: 20, maxAmount: 5000 },
+    });
     const c = await newCustomer(w.center);
     const q = await quote(w, c, at(w, 2, "10:00"));
     const subtotal = (q.lines as Line[])
