@@ -4,36 +4,25 @@
 // limits are saved; a customer's wallet is opened and a coupon issued into it, shown available (en).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openBrowser } from "../../scripts/browser.mjs";
-import { Client } from "../../scripts/demo-client.mjs";
-import { startLocalServer } from "../../scripts/local-server.mjs";
-import { signInThroughUi } from "./ui.mjs";
+import { closeSignedIn, openSignedIn } from "./ui.mjs";
 
 const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800) + 91;
 const ADMIN = "+8613800000000";
 const CUSTOMER = "+8613700000007";
 const CJK = /[\u4e00-\u9fff]/;
 
+let opened;
 let server;
-let browser;
 let page;
 let api;
 let adminToken;
 
 before(async () => {
-  server = await startLocalServer({ port: PORT });
-  api = new Client(server.url);
-  adminToken = (await api.signIn(ADMIN)).token;
-  browser = await openBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
-  await signInThroughUi(page, server.url, ADMIN);
+  opened = await openSignedIn(PORT, ADMIN);
+  ({ server, page, api, token: adminToken } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => closeSignedIn(opened));
 
 async function open(tab, lang) {
   await page.evaluate((l) => localStorage.setItem("doorstep.lang", l), lang);

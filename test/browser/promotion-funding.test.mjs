@@ -4,34 +4,23 @@
 // funds it in the list (zh), and one left at the default is the merchant's.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openBrowser } from "../../scripts/browser.mjs";
-import { Client } from "../../scripts/demo-client.mjs";
-import { startLocalServer } from "../../scripts/local-server.mjs";
-import { signInThroughUi } from "./ui.mjs";
+import { closeSignedIn, openSignedIn } from "./ui.mjs";
 
 const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800) + 118;
 const ADMIN = "+8613800000000";
 
+let opened;
 let server;
-let browser;
 let page;
 let api;
 let adminToken;
 
 before(async () => {
-  server = await startLocalServer({ port: PORT });
-  api = new Client(server.url);
-  adminToken = (await api.signIn(ADMIN)).token;
-  browser = await openBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
-  await signInThroughUi(page, server.url, ADMIN);
+  opened = await openSignedIn(PORT, ADMIN);
+  ({ server, page, api, token: adminToken } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => closeSignedIn(opened));
 
 const local = (offsetDays) => {
   const d = new Date(Date.now() + offsetDays * 86_400_000);

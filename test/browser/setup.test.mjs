@@ -4,35 +4,24 @@
 // field with the problem's text in the chosen language (zh-CN or en).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openBrowser } from "../../scripts/browser.mjs";
-import { Client } from "../../scripts/demo-client.mjs";
-import { startLocalServer } from "../../scripts/local-server.mjs";
-import { signInThroughUi } from "./ui.mjs";
+import { closeSignedIn, openSignedIn } from "./ui.mjs";
 
 const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800) + 25;
 const ADMIN = "+8613800000000";
 const CJK = /[\u4e00-\u9fff]/;
 
+let opened;
 let server;
-let browser;
 let page;
 let api;
 let adminToken;
 
 before(async () => {
-  server = await startLocalServer({ port: PORT });
-  api = new Client(server.url);
-  adminToken = (await api.signIn(ADMIN)).token;
-  browser = await openBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
-  await signInThroughUi(page, server.url, ADMIN);
+  opened = await openSignedIn(PORT, ADMIN);
+  ({ server, page, api, token: adminToken } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => closeSignedIn(opened));
 
 /** Switches the dashboard to `lang` ("zh" or "en") and opens a set-up tab. */
 async function open(tab, lang) {

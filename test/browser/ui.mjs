@@ -1,6 +1,9 @@
 /* global localStorage -- inside page functions, which run in the browser */
 // Steps the browser tests share.
 import assert from "node:assert/strict";
+import { openBrowser } from "../../scripts/browser.mjs";
+import { Client } from "../../scripts/demo-client.mjs";
+import { startLocalServer } from "../../scripts/local-server.mjs";
 
 /**
  * Signs in through the dashboard's OTP form (the development server echoes the code, the form
@@ -16,4 +19,25 @@ export async function signInThroughUi(page, url, phone) {
   assert.match(await page.inputValue('input[name="code"]'), /^\d{6}$/);
   await page.click('[data-testid="submit-code"]');
   await page.waitForSelector("header.top");
+}
+
+/**
+ * A local Doorstep (demo data) on `port`, an API client signed in as `phone` (its token), and real
+ * Chromium with a page signed in to the dashboard as the same account. Close it with `closeSignedIn`.
+ */
+export async function openSignedIn(port, phone) {
+  const server = await startLocalServer({ port });
+  const api = new Client(server.url);
+  const token = (await api.signIn(phone)).token;
+  const browser = await openBrowser();
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(15_000);
+  await signInThroughUi(page, server.url, phone);
+  return { server, api, token, browser, page };
+}
+
+/** Closes what `openSignedIn` opened (whatever of it was opened). */
+export async function closeSignedIn(opened) {
+  await opened?.browser?.close();
+  await opened?.server?.stop();
 }
