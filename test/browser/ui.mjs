@@ -1,6 +1,7 @@
 /* global localStorage -- inside page functions, which run in the browser */
 // Steps the browser tests share.
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { openBrowser } from "../../scripts/browser.mjs";
 import { Client } from "../../scripts/demo-client.mjs";
 import { startLocalServer } from "../../scripts/local-server.mjs";
@@ -40,4 +41,15 @@ export async function openSignedIn(port, phone) {
 export async function closeSignedIn(opened) {
   await opened?.browser?.close();
   await opened?.server?.stop();
+}
+
+/**
+ * For a test file: `openSignedIn` before its tests and `closeSignedIn` after them. The returned
+ * object is filled in before the first test runs (`server`, `api`, `token`, `browser`, `page`).
+ */
+export function signedInDashboard(port, phone) {
+  const opened = {};
+  before(async () => Object.assign(opened, await openSignedIn(port, phone)));
+  after(() => closeSignedIn(opened));
+  return opened;
 }
