@@ -87,6 +87,35 @@ export async function releaseAccepting(
   return rows.length === 1;
 }
 
+/** Plans left `queued` since before `before` (their queue message was lost), oldest first. */
+export async function stuckQueued(db: Db, before: number, limit: number): Promise<RoutePlanRow[]> {
+  return db
+    .select()
+    .from(routePlans)
+    .where(and(eq(routePlans.status, "queued"), lt(routePlans.updatedAt, before)))
+    .orderBy(asc(routePlans.updatedAt))
+    .limit(limit);
+}
+
+/**
+ * Writes `patch` on a plan only while it is still `queued` with the same `updatedAt` (nobody built or
+ * re-sent it meanwhile). False when it changed.
+ */
+export async function touchQueued(
+  db: Db,
+  id: string,
+  updatedAt: number,
+  patch: Partial<typeof routePlans.$inferInsert> & { status: RoutePlanStatus },
+  now = Date.now(),
+): Promise<boolean> {
+  const rows = await db
+    .update(routePlans)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(routePlans.id, id), eq(routePlans.status, "queued"), eq(routePlans.updatedAt, updatedAt)))
+    .returning({ id: routePlans.id });
+  return rows.length === 1;
+}
+
 /** The skills each service requires, ids in parts under D1's parameter limit. */
 export async function requiredSkillsOf(db: Db, serviceIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
