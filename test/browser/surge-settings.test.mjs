@@ -165,7 +165,7 @@ describe("surge settings form", () => {
     m.setDefaultTimeout(15_000);
     await signInThroughUi(m, server.url, MERCHANT_ADMIN_1);
     await m.click('a[data-nav="settings"]');
-    await m.waitForSelector('[data-testid="merchant-dispatch"]');
+    await m.waitForSelector('[data-testid="weights-source"]');
     assert.equal(await m.$(form), null);
     await m.close();
   });
