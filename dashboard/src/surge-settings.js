@@ -13,10 +13,9 @@ export function SurgeSettings() {
   const { t, city, cityId } = useApp();
   const state = useAsync(() => api(`/v1/admin/cities/${cityId}/surge-settings`), [cityId]);
   const [saved, setSaved] = useState(null);
-  const url = `/v1/admin/cities/${cityId}/surge-settings`;
   const put = (body) => {
     setSaved(null);
-    return api(url, { method: "PUT", body });
+    return api(`/v1/admin/cities/${cityId}/surge-settings`, { method: "PUT", body });
   };
   const done = (part) => () => {
     setSaved(part);

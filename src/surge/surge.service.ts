@@ -138,7 +138,9 @@ export async function setSurgeSettings(
     // the fields above their cap, so a form shows the problem next to them
     const errors = [
       ...(input.pricing.percent > caps.maxPercent ? [{ path: "body.pricing.percent", message: `at most ${caps.maxPercent}` }] : []),
-      ...(input.pricing.maxAmount > caps.maxAmount ? [{ path: "body.pricing.maxAmount", message: `at most ${caps.maxAmount} (minor units)` }] : []),
+      ...(input.pricing.maxAmount > caps.maxAmount
+        ? [{ path: "body.pricing.maxAmount", message: `at most ${caps.maxAmount} (minor units)` }]
+        : []),
     ];
     throw AppError.of("SURGE_ABOVE_CAP", caps, { errors });
   }

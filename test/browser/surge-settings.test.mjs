@@ -133,7 +133,11 @@ describe("surge settings form", () => {
     await page.click('[data-testid="surge-pricing-submit"]');
     const percentError = `${pricing} [data-error-for="body.pricing.percent"]`;
     await page.waitForSelector(percentError);
-    const aboveCap = await problemFor(operator.token, { pricing: { enabled: true, percent: initial.caps.maxPercent + 1, maxAmount: 500 } }, "zh-CN");
+    const aboveCap = await problemFor(
+      operator.token,
+      { pricing: { enabled: true, percent: initial.caps.maxPercent + 1, maxAmount: 500 } },
+      "zh-CN",
+    );
     assert.equal(aboveCap.code, "SURGE_ABOVE_CAP");
     assert.match(aboveCap.detail, /高峰加价最多为/);
     assert.ok((await page.textContent(`${pricing} [role="alert"]`)).includes(aboveCap.detail));
@@ -145,7 +149,13 @@ describe("surge settings form", () => {
     await page.click('[data-testid="lang"]');
     await page.waitForFunction(() => /Surge settings/.test(document.querySelector('[data-testid="surge-settings"] h2')?.textContent ?? ""));
     const en = await page.textContent(form);
-    for (const label of ["Surge pricing", "Surge notices to technicians", "Surcharge (% of the subtotal)", "Who is told", "minutes, 5–1440"]) {
+    for (const label of [
+      "Surge pricing",
+      "Surge notices to technicians",
+      "Surcharge (% of the subtotal)",
+      "Who is told",
+      "minutes, 5–1440",
+    ]) {
       assert.ok(en.includes(label), `"${label}" shown`);
     }
     const ringsEn = await page.$$eval(`${notify} select[name="ring"] option`, (os) => os.map((o) => o.textContent.trim()));
