@@ -14,7 +14,7 @@
 import { config } from "../config";
 import { getDb } from "../db/client";
 import { logger } from "../lib/log";
-import { stuckQueued, touchQueued } from "./route-plans.repo";
+import { lapsedPlans, settleLapsed } from "./route-plans.repo";
 import { QUEUE_LOST } from "./route-plans.service";
 
 /** Plans taken up per run (a lost message is rare; the next minute takes the rest). */
@@ -24,15 +24,15 @@ const BATCH = 20;
 export async function settleLostQueued(env: Env, now = Date.now()): Promise<{ resent: number; failed: number }> {
   const db = getDb(env);
   const out = { resent: 0, failed: 0 };
-  const lapsed = await stuckQueued(db, now - config(env).ROUTE_PLAN_ACCEPT_LEASE_SECONDS * 1000, BATCH);
+  const lapsed = await lapsedPlans(db, "queued", now - config(env).ROUTE_PLAN_ACCEPT_LEASE_SECONDS * 1000, BATCH);
   for (const row of lapsed) {
     if (row.updatedAt <= row.createdAt) {
       // the claim first: of two runs only one sends
-      if (await touchQueued(db, row.id, row.updatedAt, { status: "queued" }, Math.max(now, row.createdAt + 1))) {
+      if (await settleLapsed(db, row.id, "queued", row.updatedAt, { status: "queued" }, Math.max(now, row.createdAt + 1))) {
         await env.ROUTE_PLANS.send({ planId: row.id });
         out.resent++;
       }
-    } else if (await touchQueued(db, row.id, row.updatedAt, { status: "failed", failure: QUEUE_LOST }, now)) {
+    } else if (await settleLapsed(db, row.id, "queued", row.updatedAt, { status: "failed", failure: QUEUE_LOST }, now)) {
       out.failed++;
     }
   }
