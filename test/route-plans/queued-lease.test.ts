@@ -12,6 +12,7 @@ import { addTechnician, cellAt, createWorld, localDay } from "../support/world";
 import { waitFor } from "../support/booking";
 import { settleLostQueued } from "../../src/route-plans";
 import { config } from "../../src/config";
+import { runScheduled } from "../../src/scheduled";
 
 const LEASE_MS = config(env).ROUTE_PLAN_ACCEPT_LEASE_SECONDS * 1000;
 
@@ -72,5 +73,16 @@ describe("a plan whose queue message was lost (the queued lease)", () => {
     await env.DB.prepare("UPDATE route_plans SET status = 'ready' WHERE id = ?").bind(id).run();
     expect(await settleLostQueued(env)).toEqual({ resent: 0, failed: 0 });
     expect((await getPlan(w.admin.token, id)).body.status).toBe("ready");
+  });
+
+  it("is taken up by the every-minute cron", async () => {
+    const { w, id } = await lostPlan(LEASE_MS + 60_000);
+    await runScheduled(env);
+    const built = await waitFor(
+      () => getPlan(w.admin.token, id),
+      (r) => r.body.status !== "queued",
+      15_000,
+    );
+    expect(built.body.status).toBe("ready");
   });
 });
