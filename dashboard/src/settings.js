@@ -2,9 +2,10 @@
 import { api } from "./api.js";
 import { html, useApp, useAsync, Loading, Action } from "./ui.js";
 import { WeightsEditor } from "./weights.js";
+import { SurgeSettings } from "./surge-settings.js";
 
 export function DispatchSettings() {
-  const { t } = useApp();
+  const { t, isPlatform, cityId } = useApp();
   const s = useAsync(() => api("/v1/admin/settings/dispatch"), []);
   return html`<section>
     <h1>${t("settings")}</h1>
@@ -54,6 +55,7 @@ export function DispatchSettings() {
       }}<//
     >
     <${MerchantDispatch} />
+    ${isPlatform && html`<${SurgeSettings} key=${cityId} />`}
   </section>`;
 }
 

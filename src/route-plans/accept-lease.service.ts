@@ -15,7 +15,7 @@ import { config } from "../config";
 import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { logger } from "../lib/log";
-import { releaseAccepting, stuckAccepting } from "./route-plans.repo";
+import { lapsedPlans, settleLapsed } from "./route-plans.repo";
 import { ACCEPT_INTERRUPTED, loadDay } from "./route-plans.service";
 
 /** Plans settled per run (a lapsed acceptance is rare; the next minute takes the rest). */
@@ -25,7 +25,7 @@ const BATCH = 20;
 export async function settleLapsedAccepts(env: Env, now = Date.now()): Promise<{ ready: number; accepted: number; failed: number }> {
   const db = getDb(env);
   const out = { ready: 0, accepted: 0, failed: 0 };
-  const lapsed = await stuckAccepting(db, now - config(env).ROUTE_PLAN_ACCEPT_LEASE_SECONDS * 1000, BATCH);
+  const lapsed = await lapsedPlans(db, "accepting", now - config(env).ROUTE_PLAN_ACCEPT_LEASE_SECONDS * 1000, BATCH);
   for (const row of lapsed) {
     const day = await loadDay(env, db, row.cell, row.date, row.merchantId ?? undefined);
     const orders = new Map(day.orders.map((o) => [o.id, o]));
@@ -36,9 +36,9 @@ export async function settleLapsedAccepts(env: Env, now = Date.now()): Promise<{
         return o !== undefined && o.technicianId === m.technicianId && o.startAt === m.start && o.endAt === m.end;
       });
     if (day.fingerprint === row.fingerprint) {
-      if (await releaseAccepting(db, row.id, row.updatedAt, { status: "ready" }, now)) out.ready++;
+      if (await settleLapsed(db, row.id, "accepting", row.updatedAt, { status: "ready" }, now)) out.ready++;
     } else if (applied) {
-      if (await releaseAccepting(db, row.id, row.updatedAt, { status: "accepted" }, now)) {
+      if (await settleLapsed(db, row.id, "accepting", row.updatedAt, { status: "accepted" }, now)) {
         out.accepted++;
         await appendAudit(db, {
           actorId: "system",
@@ -48,7 +48,7 @@ export async function settleLapsedAccepts(env: Env, now = Date.now()): Promise<{
           data: { cell: row.cell, date: row.date, moves: row.moves.length, moveId: null, settledAfterLease: true },
         });
       }
-    } else if (await releaseAccepting(db, row.id, row.updatedAt, { status: "failed", failure: ACCEPT_INTERRUPTED }, now)) {
+    } else if (await settleLapsed(db, row.id, "accepting", row.updatedAt, { status: "failed", failure: ACCEPT_INTERRUPTED }, now)) {
       out.failed++;
     }
   }

@@ -6,3 +6,4 @@
 export { default as routePlansRoutes } from "./route-plans.handlers";
 export { consumeRoutePlans } from "./route-plans.consumer";
 export { settleLapsedAccepts } from "./accept-lease.service";
+export { settleLostQueued } from "./queue-lease.service";

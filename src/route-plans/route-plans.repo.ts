@@ -58,23 +58,27 @@ export async function transitionPlan(
   return rows.length === 1;
 }
 
-/** Plans left `accepting` since before `before` (their accept died), oldest first. */
-export async function stuckAccepting(db: Db, before: number, limit: number): Promise<RoutePlanRow[]> {
+/**
+ * Plans left in `status` since before `before`, oldest first: `accepting` (their accept died) or
+ * `queued` (their queue message was lost).
+ */
+export async function lapsedPlans(db: Db, status: "accepting" | "queued", before: number, limit: number): Promise<RoutePlanRow[]> {
   return db
     .select()
     .from(routePlans)
-    .where(and(eq(routePlans.status, "accepting"), lt(routePlans.updatedAt, before)))
+    .where(and(eq(routePlans.status, status), lt(routePlans.updatedAt, before)))
     .orderBy(asc(routePlans.updatedAt))
     .limit(limit);
 }
 
 /**
- * Moves a plan out of `accepting` only while it is still the same lapsed acceptance (`updatedAt`
- * unchanged): an accept that started again meanwhile is left alone. False when it changed.
+ * Writes `patch` on a lapsed plan only while it is still in `from` with the same `updatedAt`: an accept
+ * that started again, a build that finished or another run meanwhile leaves it alone. False when it changed.
  */
-export async function releaseAccepting(
+export async function settleLapsed(
   db: Db,
   id: string,
+  from: "accepting" | "queued",
   updatedAt: number,
   patch: Partial<typeof routePlans.$inferInsert> & { status: RoutePlanStatus },
   now = Date.now(),
@@ -82,7 +86,7 @@ export async function releaseAccepting(
   const rows = await db
     .update(routePlans)
     .set({ ...patch, updatedAt: now })
-    .where(and(eq(routePlans.id, id), eq(routePlans.status, "accepting"), eq(routePlans.updatedAt, updatedAt)))
+    .where(and(eq(routePlans.id, id), eq(routePlans.status, from), eq(routePlans.updatedAt, updatedAt)))
     .returning({ id: routePlans.id });
   return rows.length === 1;
 }

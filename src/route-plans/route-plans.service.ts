@@ -57,12 +57,20 @@ export function failureText(failure: string | null): { en: string; zh: string } 
       zh: "采纳过程中断，且当天安排已有变化，请重新生成方案",
     };
   }
+  if (failure === QUEUE_LOST) {
+    return {
+      en: "it was not built in time (its build request was lost twice); request a new plan",
+      zh: "方案未能及时生成（生成请求两次丢失），请重新生成方案",
+    };
+  }
   if (failure === TOO_MANY_MOVES) return { en: `more than ${MAX_MOVES} moves`, zh: `调整超过 ${MAX_MOVES} 处` };
   return { en: "the plan could not be built", zh: "方案无法生成" };
 }
 
 /** The failure of a plan whose accept died after the day changed (src/route-plans/accept-lease.service.ts). */
 export const ACCEPT_INTERRUPTED = "accept interrupted";
+/** The failure of a plan still `queued` a lease after it was sent again (src/route-plans/queue-lease.service.ts). */
+export const QUEUE_LOST = "queue message lost";
 const TOO_MANY_MOVES = `more than ${MAX_MOVES} moves`;
 
 /** The merchant a staff member's plans are limited to (undefined: any, for the platform). */

@@ -135,7 +135,14 @@ export async function setSurgeSettings(
   if (!(await findCity(db, cityId))) throw notFound("City");
   const caps = surgeCaps(env);
   if (input.pricing && (input.pricing.percent > caps.maxPercent || input.pricing.maxAmount > caps.maxAmount)) {
-    throw AppError.of("SURGE_ABOVE_CAP", caps);
+    // the fields above their cap, so a form shows the problem next to them
+    const errors = [
+      ...(input.pricing.percent > caps.maxPercent ? [{ path: "body.pricing.percent", message: `at most ${caps.maxPercent}` }] : []),
+      ...(input.pricing.maxAmount > caps.maxAmount
+        ? [{ path: "body.pricing.maxAmount", message: `at most ${caps.maxAmount} (minor units)` }]
+        : []),
+    ];
+    throw AppError.of("SURGE_ABOVE_CAP", caps, { errors });
   }
   // Merged with what is stored as it was set (not clamped): a part left out stays exactly as operators set it.
   const stored = (await findSetting(db, settingKey(cityId)))?.value;

@@ -1,10 +1,15 @@
 /* global document -- inside page functions, which run in the browser */
-// The pre-position card of the reports screen in real Chromium against a real local Doorstep: the
-// daily cron forecasts the demo city (wrangler dev --test-scheduled); an operator's reports screen
-// shows the next hours' shortfall and suggested moves exactly as the API answers them, places named
-// from the city centre (never a cell id), in zh-CN and in English; a merchant admin has no such card.
+// The pre-position card of the reports screen in real Chromium against a real local Doorstep. The
+// demo has no order history, so the test makes a shortfall through the API, whatever the time of day:
+// every technician works around the clock, a customer books a visit in one of the next hours, and the
+// technicians homed in that visit's cell take that day off; the daily cron (wrangler dev
+// --test-scheduled) forecasts the booked visit as known demand. An operator's reports screen then
+// shows the shortfall and at least one suggested move (from a neighbouring cell with technicians on
+// shift to the visit's cell) exactly as the API answers them, places named from the city centre
+// (never a cell id), in zh-CN and in English; a merchant admin has no such card.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { latLngToCell } from "h3-js";
 import { openBrowser } from "../../scripts/browser.mjs";
 import { Client } from "../../scripts/demo-client.mjs";
 import { startLocalServer } from "../../scripts/local-server.mjs";
@@ -13,7 +18,66 @@ import { signInThroughUi } from "./ui.mjs";
 const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800) + 125;
 const OPERATOR = "+8613800000001";
 const MERCHANT_ADMIN_1 = "+8613800000101";
+const CUSTOMER = "+8613700000001";
 const CITY = "cty_demoShanghai";
+const TIME_ZONE = "Asia/Shanghai";
+const SERVICE = "svc_demoAcRepair"; // 60 minutes' lead time: bookable within the card's six hours
+const HOUR = 3_600_000;
+const ALL_DAY = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "00:00", end: "24:00" }]]));
+
+const localDate = (ms) =>
+  new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(ms));
+
+/**
+ * A shortfall in the next hours, through the API: every technician on shift all day, one visit
+ * booked in the card's hours, and the technicians homed in the visit's cell off that day. Answers
+ * the visit's cell and start.
+ */
+async function makeShortfall(operator) {
+  const token = operator.token;
+  const techs = await api.ok("GET", `/v1/admin/technicians?city=${CITY}&status=approved&limit=100`, { token });
+  assert.ok(techs.items.length > 10, "the demo's technicians");
+  const putShifts = (id, exceptions = []) =>
+    api.ok("PUT", `/v1/admin/technicians/${id}/shifts`, { token, body: { weekly: ALL_DAY, exceptions } });
+  for (let i = 0; i < techs.items.length; i += 10) await Promise.all(techs.items.slice(i, i + 10).map((t) => putShifts(t.id)));
+
+  // a visit starting in one of the card's hours after the next one begins (the forecast starts there)
+  const customer = await api.signIn(CUSTOMER);
+  const address = (await api.ok("GET", "/v1/me/addresses", { token: customer.token })).items[0];
+  const now = Date.now();
+  const first = Math.floor(now / HOUR) * HOUR + HOUR;
+  const last = Math.floor(now / HOUR) * HOUR + 5 * HOUR; // the card's last hour starts here
+  let order = null;
+  for (const date of [...new Set([localDate(first), localDate(last)])]) {
+    const q = new URLSearchParams({ serviceId: SERVICE, lat: String(address.lat), lng: String(address.lng), date });
+    const avail = await api.ok("GET", `/v1/availability?${q}`, { token: customer.token });
+    const slot = avail.slots.find((s) => s.available > 0 && Date.parse(s.start) >= first && Date.parse(s.start) < last + HOUR);
+    if (!slot) continue;
+    const quote = await api.ok("POST", "/v1/quotes", {
+      token: customer.token,
+      body: { serviceId: SERVICE, lat: address.lat, lng: address.lng, start: slot.start },
+    });
+    order = await api.ok("POST", "/v1/orders", {
+      token: customer.token,
+      key: `preposition-${now}`,
+      body: { quoteId: quote.id, addressId: address.id, start: slot.start, paymentPlan: "after_service" },
+    });
+    break;
+  }
+  assert.ok(order, "a visit bookable in the card's hours");
+  const start = Date.parse(order.start);
+
+  // the visit's cell loses its own technicians that day: demand there, nobody on shift
+  const { h3Resolution } = await api.ok("GET", "/v1/admin/settings/dispatch", { token });
+  const cell = latLngToCell(address.lat, address.lng, h3Resolution);
+  const homed = techs.items.filter((t) => t.homeCell === cell);
+  await Promise.all(homed.map((t) => putShifts(t.id, [{ date: localDate(start), intervals: [] }])));
+  assert.ok(
+    techs.items.some((t) => t.homeCell !== cell),
+    "technicians homed in other cells",
+  );
+  return { cell, start };
+}
 
 let server;
 let browser;
@@ -32,10 +96,23 @@ after(async () => {
 
 describe("pre-position suggestions card", () => {
   it("shows the API's shortfall and moves by place, in both languages, to operators only", async () => {
+    const operator = await api.signIn(OPERATOR);
+    const shortfall = await makeShortfall(operator);
     const cron = await fetch(`${server.url}/__scheduled?cron=${encodeURIComponent("30 2 * * *")}`);
     assert.equal(cron.status, 200);
-    const operator = await api.signIn(OPERATOR);
     const expected = await api.ok("GET", `/v1/admin/cities/${CITY}/prepositions?hours=6`, { token: operator.token });
+    // the booked visit's hour: its cell is short of one technician, and a neighbour's is moved there
+    const hour = expected.hours.find((h) => Date.parse(h.start) <= shortfall.start && shortfall.start < Date.parse(h.end));
+    assert.ok(hour, "the visit's hour is on the card");
+    assert.ok(
+      hour.cells.some((c) => c.cell === shortfall.cell && c.shortfall >= 1),
+      "the visit's cell is short",
+    );
+    assert.ok(
+      hour.moves.some((m) => m.to === shortfall.cell && m.technicians >= 1 && m.from !== shortfall.cell),
+      "a move into the visit's cell",
+    );
+    assert.ok(expected.totals.shortfall >= 1 && expected.totals.moved >= 1);
 
     const page = await browser.context.newPage();
     page.setDefaultTimeout(15_000);
@@ -45,12 +122,15 @@ describe("pre-position suggestions card", () => {
     const card = '[data-testid="preposition-card"]';
     assert.equal((await page.textContent('[data-testid="preposition-shortfall"]')).trim(), String(expected.totals.shortfall));
     const moves = expected.hours.flatMap((h) => h.moves);
-    assert.equal((await page.$$(`${card} [data-testid="preposition-move"]`)).length, moves.length);
-    if (moves.length === 0 && !expected.hours.some((h) => h.cells.some((c) => c.shortfall > 0))) {
-      await page.waitForSelector(`${card} [data-testid="preposition-none"]`);
+    assert.ok(moves.length >= 1);
+    const shown = await page.$$eval(`${card} [data-testid="preposition-move"]`, (els) => els.map((e) => e.textContent.trim()));
+    assert.equal(shown.length, moves.length);
+    assert.equal(await page.$(`${card} [data-testid="preposition-none"]`), null);
+    // each move as a sentence: how many, from where, to where, how far
+    for (const [i, m] of moves.entries()) {
+      assert.equal(shown[i], `${m.technicians} 位技师：${m.fromLabel.zh} → ${m.toLabel.zh}（${m.distanceKm} 公里）`);
     }
     const text = await page.textContent(card);
-    for (const m of moves) assert.ok(text.includes(m.fromLabel.zh) && text.includes(m.toLabel.zh), "moves named by place");
     // never a cell id (an H3 index) or a raw key
     assert.doesNotMatch(text, /\b8[0-9a-f]{14}\b/);
     assert.doesNotMatch(text, /pp_[a-z]+/);
@@ -62,7 +142,10 @@ describe("pre-position suggestions card", () => {
     );
     const en = await page.textContent(card);
     assert.match(en, /Shortfall/);
-    for (const m of moves) assert.ok(en.includes(m.fromLabel.en) && en.includes(m.toLabel.en));
+    const shownEn = await page.$$eval(`${card} [data-testid="preposition-move"]`, (els) => els.map((e) => e.textContent.trim()));
+    for (const [i, m] of moves.entries()) {
+      assert.equal(shownEn[i], `${m.technicians} technicians: ${m.fromLabel.en} → ${m.toLabel.en} (${m.distanceKm} km)`);
+    }
     await page.close();
 
     const m = await browser.context.newPage();

@@ -84,6 +84,10 @@ describe("surge settings", () => {
     const w = await cellWorld();
     const admin = await signInAdmin();
     const url = `/v1/admin/cities/${w.cityId}/surge-settings`;
+    const above = await call("PUT", url, { token: admin.token, body: { pricing: { enabled: true, percent: 21, maxAmount: 5001 } } });
+    expectProblem(above, 400, "SURGE_ABOVE_CAP");
+    // each field above its cap is named, so a form shows the problem next to it
+    expect(above.body.errors.map((e: { path: string }) => e.path)).toEqual(["body.pricing.percent", "body.pricing.maxAmount"]);
     expectProblem(
       await call("PUT", url, { token: admin.token, body: { pricing: { enabled: true, percent: 21, maxAmount: 100 } } }),
       400,
