@@ -22,6 +22,7 @@ import { newId } from "../lib/ids";
 import type { Localized } from "../lib/locale";
 import { logger } from "../lib/log";
 import { rearmDeadline, setDeadline, statusMessage } from "../orders/order-flow.service";
+import { windowAfterReschedule } from "../orders/quote-window";
 import { moveRecordRefused, moveRecordStatement, ordersByIds } from "./board.repo";
 
 /** One order to `technicianId` at [start, end) (UTC ms; the order's duration is kept). */
@@ -215,6 +216,8 @@ function orderChange(env: Env, p: Planned, actor: MoveActor, now: number, wordin
     startAt: move.start,
     endAt: move.end,
     ...(move.start !== order.startAt ? { bookedStartAt: order.bookedStartAt ?? order.startAt } : {}),
+    // A flexible-window order moved outside its window becomes a fixed-time order there.
+    ...windowAfterReschedule(order, move.start, move.end),
     ...(p.changesTechnician
       ? {
           status: to,
