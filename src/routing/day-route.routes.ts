@@ -127,7 +127,7 @@ export const applyOwnRoute = createRoute({
         .openapi("AppliedDayRoute"),
       "Applied; the route as the calendar now holds it",
     ),
-    ...authErrors(400, 404, 409),
+    ...authErrors(404, 409),
   },
 });
 

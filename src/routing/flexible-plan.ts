@@ -54,7 +54,10 @@ export async function planFlexibleJobs(
   jobs: DayJob[],
   model: TravelModel,
 ): Promise<FlexiblePlan | null> {
-  const flexible = jobs.flatMap((j) => flexibleOf(orders.get(j.id)!, j) ?? []);
+  // In id order: the planner's input never depends on where the flexible jobs sit now, so a day
+  // whose proposal was applied plans the same way again (nothing left to move).
+  const byIdOrder = [...jobs].sort((x, y) => x.id.localeCompare(y.id));
+  const flexible = byIdOrder.flatMap((j) => flexibleOf(orders.get(j.id)!, j) ?? []);
   if (flexible.length === 0) return null;
   const ids = new Set(flexible.map((f) => f.id));
   const shifts = await getShifts(env, entry.profile.id);
@@ -62,7 +65,7 @@ export async function planFlexibleJobs(
   if (windows.length === 0) return null;
   const plan = planDay(
     home,
-    jobs.filter((j) => !ids.has(j.id)),
+    byIdOrder.filter((j) => !ids.has(j.id)),
     flexible,
     model,
     { from: windows[0]![0], to: windows[windows.length - 1]![1] },

@@ -4,7 +4,8 @@ import { windowedStarts } from "../../src/dispatch/dispatch.service";
 import { windowAfterReschedule } from "../../src/orders/quote-window";
 import { call } from "../support/http";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, type World } from "../support/world";
+import { passDeadline } from "../support/cell";
+import { addTechnician, cellAt, createWorld, type World } from "../support/world";
 import { at, book, newCustomer, quote, task, waitFor, type Customer } from "../support/booking";
 import { payInFull } from "../support/payments";
 
@@ -64,7 +65,7 @@ describe("later dispatch rounds of a flexible-window order", () => {
     expect(booked.body).toMatchObject({ technician: { id: a.id }, start: at(w, 2, "09:00") });
 
     // a declines: b is free only from 11:10 (same point, 10-minute buffer), inside the window
-    expect((await task(await a.session(), booked.body.id, "decline", { reason: "busy" })).status).toBe(200);
+    expect((await task(await a.session(), booked.body.id, "decline")).status).toBe(200);
     const row = await orderRow(booked.body.id);
     expect(row).toMatchObject({
       status: "assigned",
@@ -88,6 +89,23 @@ describe("later dispatch rounds of a flexible-window order", () => {
     expect(rescheduled.length).toBe(1);
   });
 
+  it("re-holds a window order whose accept deadline passed inside the window too", async () => {
+    const w = await createWorld(freshCenter());
+    const a = await addTechnician(w, w.center);
+    const b = await addTechnician(w, w.center);
+    const other = await newCustomer(w.center);
+    expect((await book(other, await quote(w, other, at(w, 2, "09:00")), { technicianId: b.id })).status).toBe(201);
+    const c = await newCustomer(w.center);
+    const booked = await book(c, await windowQuote(w, c, at(w, 2, "09:00"), at(w, 2, "14:00")), { technicianId: a.id });
+    expect(booked.status).toBe(201);
+    await passDeadline(cellAt(w.center), booked.body.id);
+    const after = await waitFor(
+      () => orderRow(booked.body.id),
+      (r) => r?.technician_id === b.id,
+    );
+    expect(after).toMatchObject({ status: "assigned", technician_id: b.id, start_at: Date.parse(at(w, 2, "11:10")) });
+  });
+
   it("keeps a fixed-time order's start when it is declined", async () => {
     const w = await createWorld(freshCenter());
     const a = await addTechnician(w, w.center);
@@ -95,7 +113,7 @@ describe("later dispatch rounds of a flexible-window order", () => {
     const c = await newCustomer(w.center);
     const booked = await book(c, await quote(w, c, at(w, 2, "10:00")), { technicianId: a.id });
     expect(booked.status).toBe(201);
-    expect((await task(await a.session(), booked.body.id, "decline", { reason: "busy" })).status).toBe(200);
+    expect((await task(await a.session(), booked.body.id, "decline")).status).toBe(200);
     expect(await orderRow(booked.body.id)).toMatchObject({ technician_id: b.id, start_at: Date.parse(at(w, 2, "10:00")), window_start_at: null });
   });
 
