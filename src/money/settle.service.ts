@@ -224,7 +224,7 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
   }
   // A flexible-window order held again takes the start the new hold got inside its window; the
   // confirmation names the window and the start (docs/flexible-windows.md).
-  const moved = reservation ? reheldInWindow(order, reservation) : { patch: {}, messages: [], data: {} };
+  const moved = reheldInWindow(order, reservation);
   const note = await windowNoteOf(db, order, moved.patch.startAt ?? order.startAt);
   // A full payment made at the price before a reschedule to a cheaper time: the rest goes back.
   const over = p.stage === "full" ? net - order.total : 0;

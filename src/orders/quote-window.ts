@@ -95,15 +95,15 @@ export function windowNote(
 /**
  * A later round's hold of a flexible-window order (a new technician, a hold placed again): the
  * order takes the start the cell held inside the window, and the customer hears of the new time.
- * Nothing when the hold kept the order's start (or was not a window hold). `bookedStartAt` keeps the
+ * Nothing when the hold kept the order's start, was not a window hold, or there was none. `bookedStartAt` keeps the
  * start the customer booked, as any move does.
  */
 export function reheldInWindow(
   order: Pick<OrderRow, "id" | "customerId" | "startAt" | "bookedStartAt">,
-  reservation: { technicianId: string; held?: { start: number; end: number } },
+  reservation: { technicianId: string; held?: { start: number; end: number } } | null,
 ): { patch: OrderPatch; messages: OutboxMessage[]; data: Record<string, unknown> } {
-  const held = reservation.held;
-  if (!held || held.start === order.startAt) return { patch: {}, messages: [], data: {} };
+  const held = reservation?.held;
+  if (!reservation || !held || held.start === order.startAt) return { patch: {}, messages: [], data: {} };
   return {
     patch: { startAt: held.start, endAt: held.end, bookedStartAt: order.bookedStartAt ?? order.startAt },
     messages: [
