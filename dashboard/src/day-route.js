@@ -48,10 +48,12 @@ export function DayRouteView({ id }) {
                           <td><${Badge} value=${s.status} /></td>
                           <td>
                             ${clock(s.plannedStart)}–${clock(s.plannedEnd)}
-                            ${s.proposedStart &&
-                            html`<span class="badge" data-testid="route-proposed" title=${t("route_proposed")}
-                              >${t("route_proposed")} ${clock(s.proposedStart)}</span
-                            >`}
+                            ${
+                              s.proposedStart &&
+                              html`<span class="badge" data-testid="route-proposed" title=${t("route_proposed")}
+                                >${t("route_proposed")} ${clock(s.proposedStart)}</span
+                              >`
+                            }
                           </td>
                           <td>${clock(s.eta)} ${s.lateRisk && html`<span class="badge warn">${t("route_late")}</span>`}</td>
                           <td class="num">${s.distanceKm} km · ${s.travelMinutes} ${t("route_minutes")}</td>

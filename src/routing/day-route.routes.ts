@@ -65,7 +65,9 @@ export const DayRoute = z
             orderId: z.string(),
             plannedStart: Zoned,
             plannedEnd: Zoned,
-            moved: z.boolean().openapi({ description: "The proposal starts this job at another time than the calendar (inside its window)" }),
+            moved: z
+              .boolean()
+              .openapi({ description: "The proposal starts this job at another time than the calendar (inside its window)" }),
             eta: Zoned,
             ...LegFields,
             lateRisk: z.boolean(),
@@ -73,7 +75,10 @@ export const DayRoute = z
         ),
         home: z.object({ eta: Zoned, ...LegFields }).nullable(),
         totals: Totals,
-        savedMinutes: z.number().int().openapi({ description: "Driving minutes the proposal saves: the calendar's route minus the proposal's" }),
+        savedMinutes: z
+          .number()
+          .int()
+          .openapi({ description: "Driving minutes the proposal saves: the calendar's route minus the proposal's" }),
       })
       .nullable()
       .openapi({

@@ -21,9 +21,7 @@ async function windowQuote(w: World, c: Customer, start: string, end: string) {
 }
 
 async function orderRow(id: string) {
-  return env.DB.prepare(
-    "SELECT status, technician_id, start_at, end_at, window_start_at, window_end_at, hold_key FROM orders WHERE id = ?",
-  )
+  return env.DB.prepare("SELECT status, technician_id, start_at, end_at, window_start_at, window_end_at, hold_key FROM orders WHERE id = ?")
     .bind(id)
     .first<{
       status: string;
@@ -114,7 +112,11 @@ describe("later dispatch rounds of a flexible-window order", () => {
     const booked = await book(c, await quote(w, c, at(w, 2, "10:00")), { technicianId: a.id });
     expect(booked.status).toBe(201);
     expect((await task(await a.session(), booked.body.id, "decline")).status).toBe(200);
-    expect(await orderRow(booked.body.id)).toMatchObject({ technician_id: b.id, start_at: Date.parse(at(w, 2, "10:00")), window_start_at: null });
+    expect(await orderRow(booked.body.id)).toMatchObject({
+      technician_id: b.id,
+      start_at: Date.parse(at(w, 2, "10:00")),
+      window_start_at: null,
+    });
   });
 
   it("lets staff assign a window order to a technician free later in the window", async () => {
@@ -159,7 +161,11 @@ describe("rescheduling a flexible-window order", () => {
     const outside = await move(at(w, 2, "13:00"));
     expect(outside.status, JSON.stringify(outside.body)).toBe(200);
     expect(outside.body).toMatchObject({ start: at(w, 2, "13:00"), window: null });
-    expect(await orderRow(booked.body.id)).toMatchObject({ start_at: Date.parse(at(w, 2, "13:00")), window_start_at: null, window_end_at: null });
+    expect(await orderRow(booked.body.id)).toMatchObject({
+      start_at: Date.parse(at(w, 2, "13:00")),
+      window_start_at: null,
+      window_end_at: null,
+    });
     // and so it stays: moving back into the old window does not bring the window back
     const back = await move(at(w, 2, "10:00"));
     expect(back.status).toBe(200);
@@ -207,4 +213,3 @@ describe("a pay-first flexible-window order", () => {
     expect(JSON.stringify(notice)).not.toMatch(/预约时段|Window/);
   });
 });
-

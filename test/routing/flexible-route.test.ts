@@ -129,7 +129,10 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
     expect(stops[1]!.plannedStart).toBe(at(w, 2, "11:00"));
 
     // the order and the cell's calendar say the same, inside the window, the window kept
-    const order = await call("GET", `/v1/orders/${flex.order.id}`, { token: flex.customer.session.token, headers: { "Accept-Language": "en" } });
+    const order = await call("GET", `/v1/orders/${flex.order.id}`, {
+      token: flex.customer.session.token,
+      headers: { "Accept-Language": "en" },
+    });
     expect(order.body.start).toBe(proposed);
     expect(order.body.window).toEqual({ start: at(w, 2, "08:00"), end: at(w, 2, "16:00") });
     expect(Date.parse(order.body.end)).toBeLessThanOrEqual(Date.parse(at(w, 2, "16:00")));
@@ -235,4 +238,3 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
     expectProblem(await apply(session, { date, basis: "x", extra: 1 }), 400);
   });
 });
-
