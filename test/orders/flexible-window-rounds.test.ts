@@ -48,19 +48,26 @@ async function noticesOf(c: Customer, kind: string, orderId: string) {
   return inbox.body.items.filter((n: { kind: string; data: { orderId?: string } }) => n.kind === kind && n.data.orderId === orderId);
 }
 
+/**
+ * Two technicians at the centre: b busy 09:00–11:00 with a fixed-time job, and a window order
+ * (09:00–14:00, a 2-hour job) held on a at the window's start.
+ */
+async function windowOrderOnA() {
+  const w = await createWorld(freshCenter());
+  const a = await addTechnician(w, w.center);
+  const b = await addTechnician(w, w.center);
+  const other = await newCustomer(w.center);
+  expect((await book(other, await quote(w, other, at(w, 2, "09:00")), { technicianId: b.id })).status).toBe(201);
+  const c = await newCustomer(w.center);
+  const booked = await book(c, await windowQuote(w, c, at(w, 2, "09:00"), at(w, 2, "14:00")), { technicianId: a.id });
+  expect(booked.status).toBe(201);
+  expect(booked.body).toMatchObject({ technician: { id: a.id }, start: at(w, 2, "09:00") });
+  return { w, a, b, c, booked };
+}
+
 describe("later dispatch rounds of a flexible-window order", () => {
   it("re-holds a declined window order on another technician at a different start inside the window", async () => {
-    const w = await createWorld(freshCenter());
-    const a = await addTechnician(w, w.center);
-    const b = await addTechnician(w, w.center);
-    // b is busy 09:00–11:00
-    const other = await newCustomer(w.center);
-    expect((await book(other, await quote(w, other, at(w, 2, "09:00")), { technicianId: b.id })).status).toBe(201);
-    // the window order goes to a at the window's start
-    const c = await newCustomer(w.center);
-    const booked = await book(c, await windowQuote(w, c, at(w, 2, "09:00"), at(w, 2, "14:00")), { technicianId: a.id });
-    expect(booked.status).toBe(201);
-    expect(booked.body).toMatchObject({ technician: { id: a.id }, start: at(w, 2, "09:00") });
+    const { w, a, b, c, booked } = await windowOrderOnA();
 
     // a declines: b is free only from 11:10 (same point, 10-minute buffer), inside the window
     expect((await task(await a.session(), booked.body.id, "decline")).status).toBe(200);
@@ -88,14 +95,7 @@ describe("later dispatch rounds of a flexible-window order", () => {
   });
 
   it("re-holds a window order whose accept deadline passed inside the window too", async () => {
-    const w = await createWorld(freshCenter());
-    const a = await addTechnician(w, w.center);
-    const b = await addTechnician(w, w.center);
-    const other = await newCustomer(w.center);
-    expect((await book(other, await quote(w, other, at(w, 2, "09:00")), { technicianId: b.id })).status).toBe(201);
-    const c = await newCustomer(w.center);
-    const booked = await book(c, await windowQuote(w, c, at(w, 2, "09:00"), at(w, 2, "14:00")), { technicianId: a.id });
-    expect(booked.status).toBe(201);
+    const { w, b, booked } = await windowOrderOnA();
     await passDeadline(cellAt(w.center), booked.body.id);
     const after = await waitFor(
       () => orderRow(booked.body.id),
@@ -120,14 +120,7 @@ describe("later dispatch rounds of a flexible-window order", () => {
   });
 
   it("lets staff assign a window order to a technician free later in the window", async () => {
-    const w = await createWorld(freshCenter());
-    const a = await addTechnician(w, w.center);
-    const b = await addTechnician(w, w.center);
-    const other = await newCustomer(w.center);
-    expect((await book(other, await quote(w, other, at(w, 2, "09:00")), { technicianId: b.id })).status).toBe(201);
-    const c = await newCustomer(w.center);
-    const booked = await book(c, await windowQuote(w, c, at(w, 2, "09:00"), at(w, 2, "14:00")), { technicianId: a.id });
-    expect(booked.status).toBe(201);
+    const { w, a, b, booked } = await windowOrderOnA();
     const res = await call("POST", `/v1/admin/orders/${booked.body.id}/assign`, { token: w.admin.token, body: { technicianId: b.id } });
     expect(res.status).toBe(200);
     expect(await orderRow(booked.body.id)).toMatchObject({ technician_id: b.id, start_at: Date.parse(at(w, 2, "11:10")) });
