@@ -1103,6 +1103,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/technician/route/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Applies my day route's proposal: my flexible-window jobs move to the proposed starts inside their windows
+         * @description Moves the technician's own flexible-window jobs of the day (not yet on the way) to the starts of the route's `proposal`, all or nothing, through the cell's calendar (shifts, clashes, travel gaps). Fixed-time jobs never move; each job stays inside its window. The customer is told the new time; the timeline says the job was re-planned within the booked window. Nothing to move: 200 with `moved: []` (applying twice is harmless). 409 ROUTE_CHANGED when the day changed since `basis` was read, 409 MOVE_REFUSED when the cell refuses: nothing is changed then.
+         */
+        post: operations["applyOwnDayRoute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/technicians/{id}/route": {
         parameters: {
             query?: never;
@@ -6751,8 +6771,8 @@ export interface components {
                     start: string;
                     end: string;
                 } | null;
-                /** @description A flexible-window job whose start this read moved inside its window, through the cell's calendar (the plan is now the booking) */
-                replanned: boolean;
+                /** @description A flexible-window job the day plan would start at another time inside its window (see `proposal`; `POST /v1/technician/route/apply` makes it the booking); null otherwise */
+                proposedStart: string | null;
                 /** @description Arrival leaving the previous stop when it ends (the first: its start) */
                 eta: string;
                 /** @description Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up) */
@@ -6789,6 +6809,49 @@ export interface components {
                 travelMinutes: number;
                 lateRisks: number;
             };
+            /** @description The day with its flexible-window jobs placed by the day plan inside their windows, ordered and timed as `stops` are; null when no job would move. Reading changes nothing (docs/flexible-windows.md) */
+            proposal: {
+                /** @description The day the proposal was read against: send it to `POST /v1/technician/route/apply` (a changed day is refused) */
+                basis: string;
+                /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                leaveHomeAt: string | null;
+                stops: {
+                    orderId: string;
+                    /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                    plannedStart: string;
+                    /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                    plannedEnd: string;
+                    /** @description The proposal starts this job at another time than the calendar (inside its window) */
+                    moved: boolean;
+                    /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                    eta: string;
+                    /** @description Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up) */
+                    travelMinutes: number;
+                    /** @description Road distance of that leg: straight line × TRAVEL_ROAD_FACTOR, km */
+                    distanceKm: number;
+                    lateRisk: boolean;
+                }[];
+                home: {
+                    /** @description An instant in the technician's home city's zone (ISO 8601 with offset) */
+                    eta: string;
+                    /** @description Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up) */
+                    travelMinutes: number;
+                    /** @description Road distance of that leg: straight line × TRAVEL_ROAD_FACTOR, km */
+                    distanceKm: number;
+                } | null;
+                totals: {
+                    distanceKm: number;
+                    travelMinutes: number;
+                    lateRisks: number;
+                };
+                /** @description Driving minutes the proposal saves: the calendar's route minus the proposal's */
+                savedMinutes: number;
+            } | null;
+        };
+        AppliedDayRoute: {
+            /** @description The orders whose start moved (empty: nothing to apply) */
+            moved: string[];
+            route: components["schemas"]["DayRoute"];
         };
         Presence: {
             technicianId: string;
@@ -15124,6 +15187,101 @@ export interface operations {
             };
             /** @description Not found, or belongs to someone else */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    applyOwnDayRoute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A local date in the technician's home city (YYYY-MM-DD)
+                     * @example 2026-12-07
+                     */
+                    date: string;
+                    /** @description `proposal.basis` of the route read (GET /v1/technician/route) */
+                    basis: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Applied; the route as the calendar now holds it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppliedDayRoute"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -714,6 +714,14 @@ export const ERRORS = {
     status: 409,
     detail: { en: "The plan is {status}; only a ready plan can be accepted.", zh: "方案当前为{status}，只有已就绪的方案可以采纳。" },
   },
+  // A technician's day route (src/routing): its proposal applied
+  ROUTE_CHANGED: {
+    status: 409,
+    detail: {
+      en: "Your day changed since the route was read. Nothing was changed; read the route again.",
+      zh: "读取路线后当天的日程已有变化，未做任何更改，请重新读取路线。",
+    },
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code the API answers. */

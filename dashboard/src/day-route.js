@@ -46,7 +46,15 @@ export function DayRouteView({ id }) {
                           <td class="num">${i + 1}</td>
                           <td class="mono small">${s.orderId}</td>
                           <td><${Badge} value=${s.status} /></td>
-                          <td>${clock(s.plannedStart)}–${clock(s.plannedEnd)}</td>
+                          <td>
+                            ${clock(s.plannedStart)}–${clock(s.plannedEnd)}
+                            ${
+                              s.proposedStart &&
+                              html`<span class="badge" data-testid="route-proposed" title=${t("route_proposed")}
+                                >${t("route_proposed")} ${clock(s.proposedStart)}</span
+                              >`
+                            }
+                          </td>
                           <td>${clock(s.eta)} ${s.lateRisk && html`<span class="badge warn">${t("route_late")}</span>`}</td>
                           <td class="num">${s.distanceKm} km · ${s.travelMinutes} ${t("route_minutes")}</td>
                           <td>

@@ -19,8 +19,10 @@ import { canTransition, type ActorType, type OrderStatus } from "../domain/order
 import { AppError, invalid, notFound } from "../errors";
 import { orderPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
+import type { Localized } from "../lib/locale";
 import { logger } from "../lib/log";
 import { rearmDeadline, setDeadline, statusMessage } from "../orders/order-flow.service";
+import { windowAfterReschedule } from "../orders/quote-window";
 import { moveRecordRefused, moveRecordStatement, ordersByIds } from "./board.repo";
 
 /** One order to `technicianId` at [start, end) (UTC ms; the order's duration is kept). */
@@ -46,6 +48,14 @@ const MOVABLE: readonly OrderStatus[] = ["confirmed", "dispatching", "assigned",
 
 const REASON_TEXT = "moved by the dispatcher";
 
+/** What the timeline says of a move: the reason (a fixed text) and its note for people, in both languages. */
+export interface MoveWording {
+  reason: string;
+  note: Localized;
+}
+
+const DISPATCHER: MoveWording = { reason: REASON_TEXT, note: MOVED_NOTE };
+
 /** 409 MOVE_REFUSED naming the move (1-based in the text, 0-based `failure.index`) and why. */
 export function moveRefused(failure: { index: number; orderId: string; technicianId: string; reason: MoveReason; clashWith?: string }) {
   return AppError.of(
@@ -68,7 +78,7 @@ interface Planned {
  * 404 for an order or technician the actor may not manage; 409 MOVE_REFUSED with the failing move;
  * 409 CONCURRENT_UPDATE when an order changed while the move ran (nothing changed then either).
  */
-export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string, moves: OrderMove[]) {
+export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string, moves: OrderMove[], wording: MoveWording = DISPATCHER) {
   if (moves.length === 0 || moves.length > MAX_MOVES) throw invalid([{ path: "body.moves", message: `between 1 and ${MAX_MOVES} moves` }]);
   const db = getDb(env);
   const planned = await plan(env, db, actor, cellId, moves);
@@ -84,7 +94,7 @@ export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string
 
   const now = Date.now();
   const moveId = newId("mov");
-  const written = planned.map((p) => ({ ...p, ...orderChange(env, p, actor, now) }));
+  const written = planned.map((p) => ({ ...p, ...orderChange(env, p, actor, now, wording) }));
   try {
     await runBatch(db, [
       ...written.flatMap((w) => orderUpdateStatements(db, w.order, w.patch, w.event, w.messages, now)),
@@ -197,7 +207,7 @@ function failureOf(f: MoveFailure, moves: OrderMove[]) {
 }
 
 /** What D1 records for one move: the order's new technician and times, its timeline entry and notices. */
-function orderChange(env: Env, p: Planned, actor: MoveActor, now: number) {
+function orderChange(env: Env, p: Planned, actor: MoveActor, now: number, wording: MoveWording) {
   const { order, move } = p;
   const to: OrderStatus = p.changesTechnician ? "assigned" : order.status;
   const patch: OrderPatch = {
@@ -206,6 +216,8 @@ function orderChange(env: Env, p: Planned, actor: MoveActor, now: number) {
     startAt: move.start,
     endAt: move.end,
     ...(move.start !== order.startAt ? { bookedStartAt: order.bookedStartAt ?? order.startAt } : {}),
+    // A flexible-window order moved outside its window becomes a fixed-time order there.
+    ...windowAfterReschedule(order, move.start, move.end),
     ...(p.changesTechnician
       ? {
           status: to,
@@ -216,7 +228,7 @@ function orderChange(env: Env, p: Planned, actor: MoveActor, now: number) {
       : {}),
   };
   const messages: OutboxMessage[] = [];
-  if (p.changesTechnician) messages.push(statusMessage(order, to, REASON_TEXT, patch));
+  if (p.changesTechnician) messages.push(statusMessage(order, to, wording.reason, patch));
   if (move.start !== order.startAt) {
     messages.push({
       id: newId("msg"),
@@ -230,13 +242,13 @@ function orderChange(env: Env, p: Planned, actor: MoveActor, now: number) {
     actorId: actor.id,
     from: order.status,
     to,
-    reason: REASON_TEXT,
+    reason: wording.reason,
     data: {
       fromTechnicianId: order.technicianId,
       toTechnicianId: move.technicianId,
       from: order.startAt,
       to: move.start,
-      note: MOVED_NOTE,
+      note: wording.note,
     },
   };
   return { patch, event, messages };

@@ -286,19 +286,40 @@ export async function releaseHold(env: Env, technicianId: string | null, holdKey
   await cellStub(env, cell).release(holdKey);
 }
 
-/** The order as a job to place: its exact point opened from its sealed column (src/lib/coordinates.ts). */
-export async function jobOf(env: Env, order: OrderRow, skills: string[]): Promise<Job> {
+/**
+ * The order as a job to place: its exact point opened from its sealed column (src/lib/coordinates.ts).
+ * A flexible-window order is placed anywhere in what is left of its window (`windowedStarts`): the
+ * hold's start (`Reservation.held`) becomes the order's.
+ */
+export async function jobOf(env: Env, order: OrderRow, skills: string[], now = Date.now()): Promise<Job> {
   const point = await orderPoint(env, order);
+  const window = windowedStarts(order, now);
   return {
     orderId: order.id,
     customerId: order.customerId,
     cell: order.cell,
-    start: order.startAt,
-    end: order.endAt,
+    start: window?.start ?? order.startAt,
+    end: (window?.start ?? order.startAt) + (order.endAt - order.startAt),
+    ...(window ? { latestStart: window.latestStart } : {}),
     lat: point.lat,
     lng: point.lng,
     skills,
     exclude: order.triedTechnicians,
     merchantId: order.merchantId,
   };
+}
+
+/**
+ * The starts a later round may give a flexible-window order: from the window's start (or the next
+ * whole minute, once that has passed) to the last start that still ends inside it. Null for a
+ * fixed-time order, or when the window has no room left (the order keeps its start then).
+ */
+export function windowedStarts(
+  order: Pick<OrderRow, "startAt" | "endAt" | "windowStartAt" | "windowEndAt">,
+  now: number,
+): { start: number; latestStart: number } | null {
+  if (order.windowStartAt === null || order.windowEndAt === null) return null;
+  const start = Math.max(order.windowStartAt, Math.ceil(now / 60_000) * 60_000);
+  const latestStart = order.windowEndAt - (order.endAt - order.startAt);
+  return start <= latestStart ? { start, latestStart } : null;
 }

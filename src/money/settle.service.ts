@@ -26,6 +26,7 @@ import { Pii } from "../lib/pii";
 import { newId } from "../lib/ids";
 import { bookHold, holdFor, jobOf, releaseHold, reserveBest, type Reservation } from "../dispatch/dispatch.service";
 import { handleHoldExpired, repairLapsedHold, SYSTEM, startDispatch, transition } from "../orders/order-flow.service";
+import { reheldInWindow, windowNoteOf } from "../orders/quote-window";
 import { message, netOf, paymentSuccessStatements, refundStatements, repricedOut } from "./money-writes";
 import { isDuplicate, submitRefunds } from "./refund-flow.service";
 import { splitCollected } from "./collection.service";
@@ -221,6 +222,10 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
     if (!reservation || !(await bookHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell)))
       return cancelLatePaid(env, order, p, net);
   }
+  // A flexible-window order held again takes the start the new hold got inside its window; the
+  // confirmation names the window and the start (docs/flexible-windows.md).
+  const moved = reheldInWindow(order, reservation);
+  const note = await windowNoteOf(db, order, moved.patch.startAt ?? order.startAt);
   // A full payment made at the price before a reschedule to a cheaper time: the rest goes back.
   const over = p.stage === "full" ? net - order.total : 0;
   const refundId = over > 0 ? newId("rfd") : null;
@@ -235,11 +240,18 @@ async function confirmByPayment(env: Env, order: OrderRow, p: PaymentRow, net: n
       {
         holdExpiresAt: null,
         ...(reservation
-          ? { technicianId: reservation.technicianId, holdKey: reservation.holdKey, dispatchRound: order.dispatchRound + 1 }
+          ? {
+              technicianId: reservation.technicianId,
+              holdKey: reservation.holdKey,
+              dispatchRound: order.dispatchRound + 1,
+              ...moved.patch,
+            }
           : {}),
       },
-      { paymentId: p.id, amount: p.amount, provider: p.provider, stage: p.stage },
+      { paymentId: p.id, amount: p.amount, provider: p.provider, stage: p.stage, ...moved.data, ...(note ? { note } : {}) },
       {
+        messages: moved.messages,
+        note,
         extra: (guard, now, eventId) => [
           paymentDisposed(db, p.id, "applied", eventId, now, guard),
           ...(refundId

@@ -39,7 +39,9 @@ import {
 } from "../dispatch/dispatch.service";
 import type { DeadlineKind } from "../domain/cell-events";
 import { endTracking } from "../visit/visit.service";
+import type { Localized } from "../lib/locale";
 import { logger } from "../lib/log";
+import { reheldInWindow, windowNoteOf } from "./quote-window";
 import { creditFactStatementsOf } from "../credit";
 import { CREDIT_REASONS, type CreditReason } from "../domain/credit";
 
@@ -63,6 +65,8 @@ export interface TransitionEffects {
   /** Statements guarded by `guard` (true only if this transition won), built with the batch's time and the timeline event id. */
   extra?: (guard: Guard, now: number, eventId: string) => D1PreparedStatement[];
   messages?: OutboxMessage[];
+  /** A note for people on the transition's status message (a flexible-window order's window, src/orders/quote-window.ts). */
+  note?: Localized;
 }
 
 /**
@@ -89,7 +93,7 @@ export async function transition(
     order,
     { ...patch, status: to },
     { id: eventId, actorType: actor.type, actorId: actor.id, from: order.status, to, reason, data },
-    [statusMessage(order, to, reason, patch), ...(effects.messages ?? [])],
+    [statusMessage(order, to, reason, patch, undefined, effects.note), ...(effects.messages ?? [])],
     now,
     [
       ...(effects.extra?.(orderWon(order.id, eventId), now, eventId) ?? []),
@@ -107,7 +111,14 @@ export async function transition(
 }
 
 /** The `order.status` message of a change of `order` to `to` (what notifications and webhooks hear). */
-export function statusMessage(order: OrderRow, to: OrderStatus, reason: string, patch: OrderPatch, id = newId("msg")): OutboxMessage {
+export function statusMessage(
+  order: OrderRow,
+  to: OrderStatus,
+  reason: string,
+  patch: OrderPatch,
+  id = newId("msg"),
+  note?: Localized,
+): OutboxMessage {
   return {
     id,
     topic: "order.status",
@@ -119,6 +130,7 @@ export function statusMessage(order: OrderRow, to: OrderStatus, reason: string, 
       to,
       reason,
       ...("exception" in patch ? { exception: patch.exception } : {}),
+      ...(note ? { note } : {}),
     },
   };
 }
@@ -300,15 +312,22 @@ export async function switchTechnician(
 ): Promise<OrderRow> {
   const previous = { technicianId: order.technicianId, holdKey: order.holdKey };
   const acceptBy = to === "assigned" ? Date.now() + acceptDeadlineMs(env) : null;
+  // A flexible-window order takes the start its new hold got inside the window; the timeline and
+  // the status notice say the window and that start.
+  const moved = reheldInWindow(order, reservation);
+  const note = moved.patch.startAt === undefined ? undefined : await windowNoteOf(getDb(env), order, moved.patch.startAt);
   let next: OrderRow;
   try {
-    next = await transition(env, order, to, actor, reason, {
-      ...patch,
-      technicianId: reservation.technicianId,
-      holdKey: reservation.holdKey,
-      acceptBy,
-      exception: null,
-    });
+    next = await transition(
+      env,
+      order,
+      to,
+      actor,
+      reason,
+      { ...patch, ...moved.patch, technicianId: reservation.technicianId, holdKey: reservation.holdKey, acceptBy, exception: null },
+      { ...moved.data, ...(note ? { note } : {}) },
+      { messages: moved.messages, note },
+    );
   } catch (err) {
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);
     throw err;

@@ -16,6 +16,7 @@ import { releaseHold } from "../dispatch/dispatch.service";
 import { clearDeadline, concurrentChange, rearmDeadline, transition, type Actor } from "./order-flow.service";
 import { orderView } from "./orders.view";
 import { priceChanged, quotedStill, readRescheduleQuote, repricedLines, totalOf } from "./reprice.service";
+import { windowAfterReschedule } from "./quote-window";
 import { cancellationMoney, repriceMoney } from "../money/order-money.service";
 import { submitRefunds } from "../money/refund-flow.service";
 
@@ -155,7 +156,15 @@ export async function rescheduleOrder(
   const updated = await updateOrder(
     db,
     order,
-    { startAt: start, endAt: end, refundCapPercent: cap, bookedStartAt: order.bookedStartAt ?? order.startAt, lines, total },
+    {
+      startAt: start,
+      endAt: end,
+      refundCapPercent: cap,
+      bookedStartAt: order.bookedStartAt ?? order.startAt,
+      lines,
+      total,
+      ...windowAfterReschedule(order, start, end),
+    },
     {
       id: eventId,
       actorType: actor.type,

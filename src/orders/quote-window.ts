@@ -3,10 +3,14 @@
  * 09:00–12:00 instead of an exact start. The quote prices the job at the window's start and
  * carries the window; the booking holds the earliest start inside it that a technician can take.
  */
+import type { Db } from "../db/client";
 import type { ServiceRow } from "../db/repositories/booking.repo";
+import { cityOfCell } from "../db/repositories/cities.repo";
+import type { OrderPatch, OrderRow, OutboxMessage } from "../db/repositories/orders.repo";
 import { latestStartIn, windowProblems, type TimeWindow } from "../domain/time-window";
 import { localDate, localMinuteOfDay, toZonedIso } from "../domain/zoned";
 import { AppError } from "../errors";
+import { newId } from "../lib/ids";
 
 /** What a quote request names: an exact start, or a window (exactly one of them). */
 export interface AskedTime {
@@ -86,4 +90,54 @@ export function windowNote(
 ): { data?: { note: { zh: string; en: string } } } {
   if (!quote.window) return {};
   return { data: { note: windowText(quote.window, reservation.held?.start ?? quote.start, timeZone) } };
+}
+
+/**
+ * A later round's hold of a flexible-window order (a new technician, a hold placed again): the
+ * order takes the start the cell held inside the window, and the customer hears of the new time.
+ * Nothing when the hold kept the order's start, was not a window hold, or there was none. `bookedStartAt` keeps the
+ * start the customer booked, as any move does.
+ */
+export function reheldInWindow(
+  order: Pick<OrderRow, "id" | "customerId" | "startAt" | "bookedStartAt">,
+  reservation: { technicianId: string; held?: { start: number; end: number } } | null,
+): { patch: OrderPatch; messages: OutboxMessage[]; data: Record<string, unknown> } {
+  const held = reservation?.held;
+  if (!reservation || !held || held.start === order.startAt) return { patch: {}, messages: [], data: {} };
+  return {
+    patch: { startAt: held.start, endAt: held.end, bookedStartAt: order.bookedStartAt ?? order.startAt },
+    messages: [
+      {
+        id: newId("msg"),
+        topic: "order.rescheduled",
+        payload: { orderId: order.id, customerId: order.customerId, technicianId: reservation.technicianId, start: held.start },
+      },
+    ],
+    data: { fromStart: order.startAt, toStart: held.start },
+  };
+}
+
+/** A flexible-window order's window and `start` as people read them, in its city's time zone (undefined: a fixed-time order). */
+export async function windowNoteOf(
+  db: Db,
+  order: Pick<OrderRow, "cell" | "windowStartAt" | "windowEndAt">,
+  start: number,
+): Promise<{ zh: string; en: string } | undefined> {
+  if (order.windowStartAt === null || order.windowEndAt === null) return undefined;
+  const city = await cityOfCell(db, order.cell);
+  return windowText({ start: order.windowStartAt, end: order.windowEndAt }, start, city?.timeZone ?? "Asia/Shanghai");
+}
+
+/**
+ * A flexible-window order moved to an exact start: it stays a window order while the whole job is
+ * inside its window; moved outside, it becomes a fixed-time order at the new start (the window is
+ * cleared). Nothing for a fixed-time order.
+ */
+export function windowAfterReschedule(
+  order: Pick<OrderRow, "windowStartAt" | "windowEndAt">,
+  start: number,
+  end: number,
+): { windowStartAt?: null; windowEndAt?: null } {
+  if (order.windowStartAt === null || order.windowEndAt === null) return {};
+  return start >= order.windowStartAt && end <= order.windowEndAt ? {} : { windowStartAt: null, windowEndAt: null };
 }

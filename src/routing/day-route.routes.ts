@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRole } from "../http/auth";
-import { authErrors, bearer, IdParam, jsonContent } from "../http/openapi";
+import { authErrors, bearer, IdParam, jsonBody, jsonContent } from "../http/openapi";
 
 const LocalDate = z
   .string()
@@ -11,6 +11,8 @@ const LegFields = {
   travelMinutes: z.number().int().openapi({ description: "Driving minutes of the leg before this point (TRAVEL_SPEED_KMH, rounded up)" }),
   distanceKm: z.number().openapi({ description: "Road distance of that leg: straight line × TRAVEL_ROAD_FACTOR, km" }),
 };
+
+const Totals = z.object({ distanceKm: z.number(), travelMinutes: z.number().int(), lateRisks: z.number().int() });
 
 export const DayRoute = z
   .object({
@@ -29,9 +31,9 @@ export const DayRoute = z
           .object({ start: z.string(), end: z.string() })
           .nullable()
           .openapi({ description: "A flexible-window job: the window the customer accepted (docs/flexible-windows.md)" }),
-        replanned: z.boolean().openapi({
+        proposedStart: Zoned.nullable().openapi({
           description:
-            "A flexible-window job whose start this read moved inside its window, through the cell's calendar (the plan is now the booking)",
+            "A flexible-window job the day plan would start at another time inside its window (see `proposal`; `POST /v1/technician/route/apply` makes it the booking); null otherwise",
         }),
         eta: Zoned.openapi({ description: "Arrival leaving the previous stop when it ends (the first: its start)" }),
         ...LegFields,
@@ -51,7 +53,38 @@ export const DayRoute = z
       .object({ eta: Zoned, ...LegFields })
       .nullable()
       .openapi({ description: "The leg back home after the last stop" }),
-    totals: z.object({ distanceKm: z.number(), travelMinutes: z.number().int(), lateRisks: z.number().int() }),
+    totals: Totals,
+    proposal: z
+      .object({
+        basis: z.string().openapi({
+          description: "The day the proposal was read against: send it to `POST /v1/technician/route/apply` (a changed day is refused)",
+        }),
+        leaveHomeAt: Zoned.nullable(),
+        stops: z.array(
+          z.object({
+            orderId: z.string(),
+            plannedStart: Zoned,
+            plannedEnd: Zoned,
+            moved: z
+              .boolean()
+              .openapi({ description: "The proposal starts this job at another time than the calendar (inside its window)" }),
+            eta: Zoned,
+            ...LegFields,
+            lateRisk: z.boolean(),
+          }),
+        ),
+        home: z.object({ eta: Zoned, ...LegFields }).nullable(),
+        totals: Totals,
+        savedMinutes: z
+          .number()
+          .int()
+          .openapi({ description: "Driving minutes the proposal saves: the calendar's route minus the proposal's" }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "The day with its flexible-window jobs placed by the day plan inside their windows, ordered and timed as `stops` are; null when no job would move. Reading changes nothing (docs/flexible-windows.md)",
+      }),
   })
   .openapi("DayRoute");
 
@@ -67,6 +100,40 @@ export const getOwnRoute = createRoute({
   middleware: [requireRole("technician")] as const,
   request: { query: DateQuery },
   responses: { 200: jsonContent(DayRoute, "Day route"), ...authErrors(404) },
+});
+
+export const applyOwnRoute = createRoute({
+  operationId: "applyOwnDayRoute",
+  method: "post",
+  path: "/v1/technician/route/apply",
+  tags: ["Technicians"],
+  summary: "Applies my day route's proposal: my flexible-window jobs move to the proposed starts inside their windows",
+  description:
+    "Moves the technician's own flexible-window jobs of the day (not yet on the way) to the starts of the route's `proposal`, all or nothing, through the cell's calendar (shifts, clashes, travel gaps). Fixed-time jobs never move; each job stays inside its window. The customer is told the new time; the timeline says the job was re-planned within the booked window. Nothing to move: 200 with `moved: []` (applying twice is harmless). 409 ROUTE_CHANGED when the day changed since `basis` was read, 409 MOVE_REFUSED when the cell refuses: nothing is changed then.",
+  security: bearer,
+  middleware: [requireRole("technician")] as const,
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          date: LocalDate,
+          basis: z.string().min(1).max(64).openapi({ description: "`proposal.basis` of the route read (GET /v1/technician/route)" }),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          moved: z.array(z.string()).openapi({ description: "The orders whose start moved (empty: nothing to apply)" }),
+          route: DayRoute,
+        })
+        .openapi("AppliedDayRoute"),
+      "Applied; the route as the calendar now holds it",
+    ),
+    ...authErrors(404, 409),
+  },
 });
 
 export const getTechnicianRoute = createRoute({

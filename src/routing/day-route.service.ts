@@ -4,29 +4,26 @@ import { listOrders, type OrderRow } from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { dayRoute } from "../domain/day-route";
 import { mapLinks } from "../domain/map-datums";
+import { calendarFingerprint } from "../domain/team-plan";
 import { isRevealed, type OrderStatus } from "../domain/order-state";
 import { addDays, parseDate, toZonedIso, zonedToUtc } from "../domain/zoned";
 import type { Auth } from "../env";
-import { invalid, notFound } from "../errors";
+import { AppError, invalid, notFound } from "../errors";
 import { areaPoint, exactPoint } from "../lib/coordinates";
 import { Pii } from "../lib/pii";
 import { config } from "../config";
 import { assertManages } from "../technicians";
 import { windowView } from "../orders";
-import { placeFlexibleJobs } from "./flexible-plan";
+import { applyFlexiblePlan, planFlexibleJobs } from "./flexible-plan";
 
 /** The statuses of a job on a technician's day: theirs, from assignment until done. */
 const ON_THE_ROUTE: readonly OrderStatus[] = ["assigned", "accepted", "en_route", "arrived", "in_service", "completed"];
 /** More jobs than a day can hold; the read stops there. */
 const MAX_JOBS = 200;
 
-/**
- * The technician's route on a local date of their home city. Travel is timed on the exact points;
- * the answer shows a stop's exact point (and links to it) only while the order reveals it to the
- * technician, its ~1 km area before that.
- */
-export async function technicianDayRoute(env: Env, technicianId: string, date: string, auth?: Auth) {
-  if (parseDate(date) === null) throw invalid([{ path: "query.date", message: "not a real date (YYYY-MM-DD)" }]);
+/** The day as the route reads it: the technician, their orders of the day and the jobs the calendar holds. */
+async function readDay(env: Env, technicianId: string, date: string, auth?: Auth, datePath = "query.date") {
+  if (parseDate(date) === null) throw invalid([{ path: datePath, message: "not a real date (YYYY-MM-DD)" }]);
   const db = getDb(env);
   const entry = await rosterEntry(db, technicianId);
   if (!entry) throw notFound("Technician");
@@ -38,17 +35,55 @@ export async function technicianDayRoute(env: Env, technicianId: string, date: s
   const pii = await Pii.fromEnv(env);
   const home = await exactPoint(pii, "technicians", entry.home);
   const byId = new Map<string, OrderRow>(rows.map((o) => [o.id, o]));
-  const calendarJobs = await Promise.all(
+  const jobs = await Promise.all(
     rows.map(async (o) => ({ id: o.id, point: await exactPoint(pii, "orders", o), start: o.startAt, end: o.endAt })),
   );
   const c = config(env);
   const model = { roadFactor: c.TRAVEL_ROAD_FACTOR, speedKmh: c.TRAVEL_SPEED_KMH, bufferMinutes: c.TRAVEL_BUFFER_MINUTES };
-  // Flexible-window jobs placed inside their windows, through the cell (src/routing/flexible-plan.ts).
-  const { jobs, moved } = await placeFlexibleJobs(env, entry, date, home, byId, calendarJobs, model);
-  const route = dayRoute(home, jobs, model);
-  const graceMs = c.REVEAL_GRACE_MINUTES * 60_000;
+  // What a proposal was read against: any change of the day's jobs (times, status, technician) changes it.
+  const basis = calendarFingerprint(
+    rows.map((o) => ({ orderId: o.id, technicianId: o.technicianId, start: o.startAt, end: o.endAt, status: o.status })),
+  );
+  // Flexible-window jobs placed inside their windows, as a proposal (src/routing/flexible-plan.ts).
+  const plan = await planFlexibleJobs(env, entry, date, home, byId, jobs, model);
+  return { entry, tz, home, byId, jobs, model, basis, plan, graceMs: c.REVEAL_GRACE_MINUTES * 60_000 };
+}
+
+/**
+ * The technician's route on a local date of their home city, as the calendar holds it. Travel is
+ * timed on the exact points; the answer shows a stop's exact point (and links to it) only while the
+ * order reveals it to the technician, its ~1 km area before that. Flexible-window jobs the day plan
+ * would place elsewhere inside their windows carry a `proposedStart`, and the planned route is the
+ * `proposal`. Reading changes nothing.
+ */
+export async function technicianDayRoute(env: Env, technicianId: string, date: string, auth?: Auth) {
+  const day = await readDay(env, technicianId, date, auth);
+  return routeView(day, technicianId, date);
+}
+
+/**
+ * Applies the day's proposal (the technician's own flexible jobs, each inside its window) through
+ * the cell. Nothing to move: nothing happens (applying twice is harmless). A day that changed since
+ * the proposal was read (`basis`): 409 ROUTE_CHANGED, nothing changed; the cell's refusals are 409s too.
+ */
+export async function applyDayRoute(env: Env, technicianId: string, date: string, basis: string) {
+  const day = await readDay(env, technicianId, date, undefined, "body.date");
+  if (!day.plan) return { moved: [], route: routeView(day, technicianId, date) };
+  if (day.basis !== basis) throw AppError.of("ROUTE_CHANGED");
+  await applyFlexiblePlan(env, day.entry, day.plan.moves);
+  const moved = day.plan.moves.map((m) => m.id);
+  return { moved, route: routeView(await readDay(env, technicianId, date), technicianId, date) };
+}
+
+type Day = Awaited<ReturnType<typeof readDay>>;
+
+function routeView(day: Day, technicianId: string, date: string) {
+  const { tz, byId, graceMs } = day;
+  const route = dayRoute(day.home, day.jobs, day.model);
   const now = Date.now();
   const at = (ms: number) => toZonedIso(ms, tz);
+  const proposed = new Map((day.plan?.moves ?? []).map((m) => [m.id, m]));
+  const planned = day.plan ? dayRoute(day.home, day.plan.jobs, day.model) : null;
   return {
     technicianId,
     date,
@@ -58,6 +93,7 @@ export async function technicianDayRoute(env: Env, technicianId: string, date: s
       const order = byId.get(s.job.id)!;
       const exact = isRevealed(order, graceMs, now);
       const shown = exact ? s.job.point : areaPoint(order);
+      const proposal = proposed.get(order.id);
       return {
         orderId: order.id,
         serviceId: order.serviceId,
@@ -65,7 +101,7 @@ export async function technicianDayRoute(env: Env, technicianId: string, date: s
         plannedStart: at(s.job.start),
         plannedEnd: at(s.job.end),
         window: windowView({ start: order.windowStartAt, end: order.windowEndAt }, tz),
-        replanned: moved.includes(order.id),
+        proposedStart: proposal ? at(proposal.start) : null,
         eta: at(s.eta),
         travelMinutes: s.travelMinutes,
         distanceKm: s.distanceKm,
@@ -76,5 +112,26 @@ export async function technicianDayRoute(env: Env, technicianId: string, date: s
     }),
     home: route.home ? { eta: at(route.home.eta), travelMinutes: route.home.travelMinutes, distanceKm: route.home.distanceKm } : null,
     totals: route.totals,
+    proposal: planned
+      ? {
+          basis: day.basis,
+          leaveHomeAt: planned.leaveHomeAt === null ? null : at(planned.leaveHomeAt),
+          stops: planned.stops.map((s) => ({
+            orderId: s.job.id,
+            plannedStart: at(s.job.start),
+            plannedEnd: at(s.job.end),
+            moved: proposed.has(s.job.id),
+            eta: at(s.eta),
+            travelMinutes: s.travelMinutes,
+            distanceKm: s.distanceKm,
+            lateRisk: s.lateRisk,
+          })),
+          home: planned.home
+            ? { eta: at(planned.home.eta), travelMinutes: planned.home.travelMinutes, distanceKm: planned.home.distanceKm }
+            : null,
+          totals: planned.totals,
+          savedMinutes: route.totals.travelMinutes - planned.totals.travelMinutes,
+        }
+      : null,
   };
 }

@@ -1,11 +1,11 @@
 /**
  * Flexible-window jobs on a technician's day route (docs/flexible-windows.md): fixed-time jobs stay
  * where the calendar holds them, flexible jobs not yet under way are placed by `planDay` inside their
- * windows and the technician's shift. A placement that differs from the calendar goes through the
- * cell's multi-move (src/board applyOrderMoves → CellDO.applyMoves), so the calendar stays the truth:
- * the route shows the plan only once the cell has taken it, the calendar's times otherwise.
+ * windows and the technician's shift. Reading the route only proposes the placement; the technician
+ * applies it (`POST /v1/technician/route/apply`) through the cell's multi-move (src/board
+ * applyOrderMoves → CellDO.applyMoves), so the calendar stays the truth.
  */
-import { applyOrderMoves } from "../board";
+import { applyOrderMoves, type MoveWording } from "../board";
 import type { OrderRow } from "../db/repositories/orders.repo";
 import type { RosterEntry } from "../db/repositories/roster.repo";
 import { shiftWindows, type TravelModel } from "../domain/calendar";
@@ -13,8 +13,6 @@ import { planDay, type FlexibleJob } from "../domain/day-plan";
 import type { DayJob } from "../domain/day-route";
 import type { LatLng } from "../domain/geo";
 import type { OrderStatus } from "../domain/order-state";
-import { AppError } from "../errors";
-import { logger } from "../lib/log";
 import { getShifts } from "../technicians";
 
 /** Not yet on the way: a flexible job in these may still move inside its window. */
@@ -24,6 +22,12 @@ const PLAN_ITERATIONS = 300;
 /** A bound on the solver's time should a day be far larger than usual. */
 const PLAN_BUDGET_MS = 200;
 
+/** The timeline's words for a start the technician's route plan moved. */
+export const REPLANNED: MoveWording = {
+  reason: "re-planned within the booked window",
+  note: { zh: "技师规划当日路线，在预约时段内调整了上门时间", en: "Re-planned within the booked window by the technician's day route" },
+};
+
 /** The order's window as the planner takes it, or null for a fixed-time order or one under way. */
 function flexibleOf(order: OrderRow, job: DayJob): FlexibleJob | null {
   if (order.windowStartAt === null || order.windowEndAt === null || !PLANNABLE.includes(order.status)) return null;
@@ -31,11 +35,17 @@ function flexibleOf(order: OrderRow, job: DayJob): FlexibleJob | null {
   return { id: job.id, point: job.point, earliest: order.windowStartAt, latest: order.windowEndAt - durationMs, durationMs };
 }
 
+/** The day's jobs with the flexible ones placed, and the placed jobs whose start differs from the calendar's. */
+export interface FlexiblePlan {
+  jobs: DayJob[];
+  moves: DayJob[];
+}
+
 /**
- * The day's jobs with the flexible ones placed (`moved`: the orders whose start the cell moved now).
- * A day without flexible jobs costs nothing more than before (no shift read, no solver).
+ * The day's jobs with the flexible ones placed inside their windows; null when nothing would move.
+ * Changes nothing. A day without flexible jobs costs nothing more than before (no shift read, no solver).
  */
-export async function placeFlexibleJobs(
+export async function planFlexibleJobs(
   env: Env,
   entry: RosterEntry,
   date: string,
@@ -43,37 +53,47 @@ export async function placeFlexibleJobs(
   orders: ReadonlyMap<string, OrderRow>,
   jobs: DayJob[],
   model: TravelModel,
-): Promise<{ jobs: DayJob[]; moved: string[] }> {
-  const flexible = jobs.flatMap((j) => flexibleOf(orders.get(j.id)!, j) ?? []);
-  if (flexible.length === 0) return { jobs, moved: [] };
+): Promise<FlexiblePlan | null> {
+  // In id order: the planner's input never depends on where the flexible jobs sit now, so a day
+  // whose proposal was applied plans the same way again (nothing left to move).
+  const byIdOrder = [...jobs].sort((x, y) => x.id.localeCompare(y.id));
+  const flexible = byIdOrder.flatMap((j) => flexibleOf(orders.get(j.id)!, j) ?? []);
+  if (flexible.length === 0) return null;
   const ids = new Set(flexible.map((f) => f.id));
   const shifts = await getShifts(env, entry.profile.id);
   const windows = shiftWindows(shifts.weekly, new Map(shifts.exceptions.map((e) => [e.date, e.intervals])), date, shifts.timeZone);
-  if (windows.length === 0) return { jobs, moved: [] };
+  if (windows.length === 0) return null;
   const plan = planDay(
     home,
-    jobs.filter((j) => !ids.has(j.id)),
+    byIdOrder.filter((j) => !ids.has(j.id)),
     flexible,
     model,
     { from: windows[0]![0], to: windows[windows.length - 1]![1] },
     { budgetMs: PLAN_BUDGET_MS, maxIterations: PLAN_ITERATIONS, seed: 1 },
   );
   const current = new Map(jobs.map((j) => [j.id, j]));
-  const moves = plan.jobs.filter((j) => ids.has(j.id) && j.start !== current.get(j.id)!.start);
-  if (moves.length === 0) return { jobs, moved: [] };
-  try {
-    await applyOrderMoves(
-      env,
-      { type: "system", id: null },
-      entry.homeCell,
-      moves.map((m) => ({ orderId: m.id, technicianId: entry.profile.id, start: m.start, end: m.end })),
-    );
-  } catch (err) {
-    // The cell refused (a split shift, a change meanwhile): the calendar's times stand.
-    if (!(err instanceof AppError) || err.status !== 409) throw err;
-    logger.warn("route.flexible_plan_refused", { technicianId: entry.profile.id, code: err.code });
-    return { jobs, moved: [] };
-  }
-  const planned = new Map(plan.jobs.map((j) => [j.id, j]));
-  return { jobs: jobs.map((j) => planned.get(j.id) ?? j), moved: moves.map((m) => m.id) };
+  const byId = new Map(flexible.map((f) => [f.id, f]));
+  // Only a flexible job, only inside its window (the planner's promise, checked again here).
+  const moves = plan.jobs.filter((j) => {
+    const f = byId.get(j.id);
+    return f !== undefined && j.start !== current.get(j.id)!.start && j.start >= f.earliest && j.start <= f.latest;
+  });
+  if (moves.length === 0) return null;
+  const moved = new Map(moves.map((m) => [m.id, m]));
+  return { jobs: jobs.map((j) => moved.get(j.id) ?? j), moves };
+}
+
+/**
+ * Applies a plan's moves in the technician's home cell, all or nothing, as the technician's own
+ * change: the cell checks shifts, clashes and travel gaps; D1 follows with a timeline entry and the
+ * customer's new-time notice. Its 409s (MOVE_REFUSED, CONCURRENT_UPDATE) reach the caller unchanged.
+ */
+export async function applyFlexiblePlan(env: Env, entry: RosterEntry, moves: readonly DayJob[]): Promise<void> {
+  await applyOrderMoves(
+    env,
+    { type: "technician", id: entry.profile.id },
+    entry.homeCell,
+    moves.map((m) => ({ orderId: m.id, technicianId: entry.profile.id, start: m.start, end: m.end })),
+    REPLANNED,
+  );
 }

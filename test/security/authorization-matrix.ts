@@ -589,6 +589,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
   // the technician's own things
   "GET /v1/technician/shifts": { roles: TECH, request: () => ({ path: "/v1/technician/shifts" }) },
   "GET /v1/technician/route": { roles: TECH, request: () => ({ path: "/v1/technician/route?date=2026-12-07" }) },
+  "POST /v1/technician/route/apply": {
+    roles: TECH,
+    request: () => ({ path: "/v1/technician/route/apply", body: { date: "2026-12-07", basis: "none" } }),
+  },
   "PUT /v1/technician/shifts": { roles: TECH, request: () => ({ path: "/v1/technician/shifts", body: { weekly: null } }) },
   "POST /v1/technician/status": { roles: TECH, request: () => ({ path: "/v1/technician/status", body: { online: true } }) },
   "POST /v1/technician/presence": { roles: TECH, request: (o) => ({ path: "/v1/technician/presence", body: o.m.w.center }) },
