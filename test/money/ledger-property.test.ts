@@ -151,11 +151,15 @@ describe("the ledger under random money flows (property)", () => {
         const techs = await Promise.all([addTechnician(w, w.center), addTechnician(w, w.center)]);
         const sessions = await Promise.all(techs.map(async (t) => ({ id: t.id, session: await t.session() })));
         const orders: Booked[] = [];
-        // always some orders to act on; after the random part a paid cancellation, a completion and a withdrawal
+        // always some orders to act on; after the random part a paid order served, a paid cancellation, a completion and a withdrawal
         const all: Action[] = [
           { kind: "book", plan: "full" },
           { kind: "book", plan: "after_service" },
           ...actions,
+          // a paid order served, so its money is split whatever the random part did
+          { kind: "book", plan: "full" },
+          { kind: "pay", i: -1, twice: false },
+          { kind: "complete", i: -1 },
           { kind: "book", plan: "full" },
           { kind: "pay", i: -1, twice: false },
           { kind: "cancel", i: -1 },
