@@ -47,6 +47,8 @@ describe("personal data screen", () => {
     await page.selectOption('[data-testid="privacy-kind"]', "deletion");
     const row = `tr[data-request="${asked.body.id}"]`;
     await page.waitForSelector(`${row}[data-status="pending"]`);
+    // the filtered list replaces the unfiltered one, which held the export too
+    await page.waitForSelector(`tr[data-request="${exported.body.id}"]`, { state: "detached" });
     assert.equal(await page.locator(`tr[data-request="${exported.body.id}"]`).count(), 0);
     assert.match(await page.textContent(`${row} [data-testid="privacy-request-status"]`), /冷静期中/);
 
