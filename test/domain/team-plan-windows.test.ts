@@ -1,25 +1,12 @@
 /** planTeamDay with flexible-window jobs: they may move inside their window (and to another technician); fixed-time jobs keep their start. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clashes, type TravelModel } from "../../src/domain/calendar";
-import { mayTake, planTeamDay, type PlanJob, type PlanTechnician } from "../../src/domain/team-plan";
+import { clashes } from "../../src/domain/calendar";
+import { mayTake, planTeamDay, type PlanJob } from "../../src/domain/team-plan";
+import { DAY0, HOUR, MODEL, planJob, tech } from "../support/team-plan-fixtures";
 
-const MODEL: TravelModel = { roadFactor: 1.4, speedKmh: 25, bufferMinutes: 10 };
-const HOUR = 3_600_000;
-const DAY0 = Date.UTC(2030, 0, 7, 0);
-const shift: [number, number] = [DAY0 + 8 * HOUR, DAY0 + 20 * HOUR];
-
-const tech = (id: string, lng: number, skills = ["clean"]): PlanTechnician => ({ id, home: { lat: 31, lng }, skills, shifts: [shift] });
-const job = (orderId: string, technicianId: string, lng: number, hour: number, over: Partial<PlanJob> = {}): PlanJob => ({
-  orderId,
-  technicianId,
-  point: { lat: 31, lng },
-  start: DAY0 + hour * HOUR,
-  end: DAY0 + (hour + 1) * HOUR,
-  skills: ["clean"],
-  movable: true,
-  ...over,
-});
+const job = (orderId: string, technicianId: string, lng: number, hour: number, over: Partial<PlanJob> = {}) =>
+  planJob(orderId, technicianId, lng, hour, 1, over);
 const withPoints = (j: { start: number; end: number; point: { lat: number; lng: number } }) => ({
   start: j.start,
   end: j.end,
