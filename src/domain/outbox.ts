@@ -24,6 +24,9 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     note: z.object({ zh: z.string(), en: z.string() }).optional(),
   }),
   kind("order.rescheduled", { ...orderOf, technicianId: id.nullable(), start: z.number() }),
+  // Dispatch gave the order to another technician (the board, a route plan): told to the technician it
+  // was taken from (`technicianId`), so they do not go.
+  kind("order.reassigned", { ...orderOf, technicianId: id, start: z.number() }),
   // A reschedule changed the price: `amount` the new total; `refund` goes back, `due` is to pay.
   kind("order.repriced", {
     ...orderOf,
