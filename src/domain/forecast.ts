@@ -96,7 +96,15 @@ export function mape(points: readonly { forecast: number; actual: number }[]): n
   return n === 0 ? null : (sum / n) * 100;
 }
 
-/** The start (UTC ms) of the hour an instant falls in. */
-export function hourStart(ms: number): number {
-  return Math.floor(ms / HOUR_MS) * HOUR_MS;
+/**
+ * Where a zone's hours start within the UTC hour (ms): the part of its UTC offset below a whole hour
+ * (0 for most zones, 30 minutes for Asia/Kolkata or America/St_Johns, 45 for Asia/Kathmandu).
+ */
+export function hourPhase(offsetMs: number): number {
+  return ((offsetMs % HOUR_MS) + HOUR_MS) % HOUR_MS;
+}
+
+/** The start (UTC ms) of the local hour an instant falls in, for a zone whose hours start at `phase`. */
+export function hourStart(ms: number, phase = 0): number {
+  return Math.floor((ms - phase) / HOUR_MS) * HOUR_MS + phase;
 }

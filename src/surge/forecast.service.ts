@@ -7,7 +7,7 @@
 import { config } from "../config";
 import { getDb } from "../db/client";
 import { findCity, listCities } from "../db/repositories/cities.repo";
-import { forecastWeek, HOURS_PER_WEEK, mape } from "../domain/forecast";
+import { forecastWeek, hourPhase, hourStart, HOURS_PER_WEEK, mape } from "../domain/forecast";
 import { offsetMs } from "../domain/zoned";
 import { AppError, notFound } from "../errors";
 import { forecastsOfCity, hourlyDemand, replaceForecasts, type ForecastRow } from "./surge.repo";
@@ -60,15 +60,16 @@ export async function forecastCity(env: Env, cityId: string, now = Date.now()): 
   const city = await findCity(db, cityId);
   if (!city) throw notFound("City");
   const local = localClock(city.timeZone);
-  const start = Math.floor(now / HOUR) * HOUR + HOUR;
+  const phase = hourPhase(offsetMs(city.timeZone, now));
+  const start = hourStart(now, phase) + HOUR;
   const end = start + cfg.FORECAST_DAYS * 24 * HOUR;
   // One week more than the baseline uses: the trend compares the last week with the weeks before it.
   const weeks = cfg.FORECAST_WEEKS + 1;
   // Local weeks: a DST change within them moves the window's UTC start by its hour, so read one hour more.
   const from = start - weeks * WEEK - HOUR;
   const [history, booked] = await Promise.all([
-    hourlyDemand(db, cityId, from, start),
-    hourlyDemand(db, cityId, start, end, { booked: true }),
+    hourlyDemand(db, cityId, from, start, { phase }),
+    hourlyDemand(db, cityId, start, end, { booked: true, phase }),
   ]);
   const localStart = local(start);
   const past = weeksByCell(history, localStart, weeks, local);
@@ -119,9 +120,10 @@ export async function forecastAccuracy(env: Env, q: { city: string; weeks: numbe
   const db = getDb(env);
   const city = await findCity(db, q.city);
   if (!city) throw notFound("City");
-  const to = Math.floor(now / HOUR) * HOUR;
+  const phase = hourPhase(offsetMs(city.timeZone, now));
+  const to = hourStart(now, phase);
   const from = to - q.weeks * WEEK;
-  const [forecasts, actual] = await Promise.all([forecastsOfCity(db, city.id, from, to), hourlyDemand(db, city.id, from, to)]);
+  const [forecasts, actual] = await Promise.all([forecastsOfCity(db, city.id, from, to), hourlyDemand(db, city.id, from, to, { phase })]);
   const key = (cell: string, hour: number) => `${cell}|${hour}`;
   const points = new Map<string, { cell: string; hour: number; forecast: number; actual: number }>();
   const point = (cell: string, hour: number) => {

@@ -11,7 +11,8 @@ import { cellsOfCity, findCity } from "../db/repositories/cities.repo";
 import { shiftWindows } from "../domain/calendar";
 import { planMoves, balanceOf, placeLabel, type CellHour } from "../domain/preposition";
 import { DEFAULT_WEEKLY_SHIFTS } from "../domain/shifts";
-import { localDate, toZonedIso } from "../domain/zoned";
+import { localDate, offsetMs, toZonedIso } from "../domain/zoned";
+import { hourPhase, hourStart } from "../domain/forecast";
 import { notFound } from "../errors";
 import { approvedTechniciansIn } from "./surge-notices.repo";
 import { forecastsOfCity } from "./surge.repo";
@@ -55,7 +56,8 @@ export async function prepositions(env: Env, cityId: string, hours: number, now 
   const db = getDb(env);
   const city = await findCity(db, cityId);
   if (!city) throw notFound("City");
-  const from = Math.floor(now / HOUR) * HOUR;
+  // Local hours (a half-hour zone's start at :30 UTC).
+  const from = hourStart(now, hourPhase(offsetMs(city.timeZone, now)));
   const to = from + hours * HOUR;
   const cells = await cellsOfCity(db, city.id);
   const [forecasts, shifts] = await Promise.all([

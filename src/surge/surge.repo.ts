@@ -63,9 +63,11 @@ export async function hourlyDemand(
   cityId: string,
   from: number,
   to: number,
-  opts: { booked?: boolean } = {},
+  opts: { booked?: boolean; phase?: number } = {},
 ): Promise<{ cell: string; hour: number; n: number }[]> {
-  const hour = sql<number>`(${orders.startAt} / 3600000) * 3600000`;
+  // Local hours: they start `phase` ms after the UTC hour (a half-hour zone's hours start at :30).
+  const phase = opts.phase ?? 0;
+  const hour = sql<number>`((${orders.startAt} - ${phase}) / 3600000) * 3600000 + ${phase}`;
   return db
     .select({ cell: orders.cell, hour, n: sql<number>`COUNT(*)` })
     .from(orders)

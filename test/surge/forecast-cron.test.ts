@@ -148,6 +148,25 @@ describe("forecasts follow the city's local week", () => {
     expect(await forecastAt(w.cityId, Date.parse("2026-04-12T23:00:00Z"))).toBe(100);
     expect(await forecastAt(w.cityId, Date.parse("2026-04-13T00:00:00Z"))).toBeUndefined();
   });
+
+  it("buckets by local hours in a half-hour zone: they start at :30 UTC (Asia/Kolkata, UTC+05:30)", async () => {
+    const { w, template } = await zonedWorld("Asia/Kolkata", "14:00"); // 11:30 in Kolkata
+    // Monday 09:00–10:00 in Kolkata is 03:30–04:30 UTC: an order at 09:10 and one at 09:50 local fall
+    // in one local hour, though in two UTC hours (03:40 and 04:20 UTC).
+    for (let k = 1; k <= 5; k++) {
+      await ordersAt(template, Date.parse("2026-04-13T03:40:00Z") - k * WEEK, 1);
+      await ordersAt(template, Date.parse("2026-04-13T04:20:00Z") - k * WEEK, 1);
+    }
+    await forecastCity(env, w.cityId, Date.parse("2026-04-10T12:00:00Z"));
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-13T03:30:00Z"))).toBe(200);
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-13T03:00:00Z"))).toBeUndefined();
+    expect(await forecastAt(w.cityId, Date.parse("2026-04-13T04:00:00Z"))).toBeUndefined();
+    // The accuracy report reads the same local hours: the forecast hour and the orders in it meet.
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM demand_forecasts WHERE city_id = ? AND hour_start % 3600000 != 1800000")
+      .bind(w.cityId)
+      .first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+  });
 });
 
 describe("recurring visits in the forecast", () => {

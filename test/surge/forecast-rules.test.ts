@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FORECAST_RULE, HOURS_PER_WEEK, forecastWeek, mape, robustMean, trendFactor } from "../../src/domain/forecast";
+import {
+  DEFAULT_FORECAST_RULE,
+  HOURS_PER_WEEK,
+  forecastWeek,
+  hourPhase,
+  hourStart,
+  mape,
+  robustMean,
+  trendFactor,
+} from "../../src/domain/forecast";
+import { offsetMs } from "../../src/domain/zoned";
 import { demandHistory } from "../support/demand-model";
 
 const flat = (v: number) => Array.from({ length: HOURS_PER_WEEK }, () => v);
@@ -79,5 +89,26 @@ describe("forecast against the demand model", () => {
       expect(ours).toBeLessThan(naive);
     }
     expect(wins).toBe(seeds.length);
+  });
+});
+
+describe("local hour starts", () => {
+  const phaseOf = (zone: string) => hourPhase(offsetMs(zone, Date.parse("2026-04-13T00:00:00Z"))) / 60_000;
+  it("start where the zone's hours start within the UTC hour", () => {
+    expect(phaseOf("Asia/Shanghai")).toBe(0);
+    expect(phaseOf("Asia/Kolkata")).toBe(30);
+    expect(phaseOf("Asia/Kathmandu")).toBe(45);
+    expect(phaseOf("America/St_Johns")).toBe(30); // UTC−02:30 in April
+  });
+
+  it("put every instant in the local hour that holds it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4e12 }), fc.constantFrom(0, 15, 30, 45), (ms, minutes) => {
+        const phase = minutes * 60_000;
+        const start = hourStart(ms, phase);
+        expect(start <= ms && ms < start + 3_600_000).toBe(true);
+        expect((((start - phase) % 3_600_000) + 3_600_000) % 3_600_000).toBe(0);
+      }),
+    );
   });
 });
