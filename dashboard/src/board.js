@@ -1,10 +1,11 @@
 // The dispatcher's board: a Gantt of one cell's day, rows are technicians, x is time in the city's
-// zone. Shifts are the light bands, jobs the blocks, the travel each job needs after the previous
+// zone (the local clock, daylight-saving days included). Shifts are the light bands, jobs the blocks, the travel each job needs after the previous
 // one is drawn before it (red when it does not fit). Drag a block, or a job of the side list, onto a
 // technician and a time: the cell checks the move (POST /v1/admin/cells/{cellId}/moves); a refusal
 // is shown in the user's language and the block goes back. Pointer events, so touch works too.
 import { useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
+import { instantOfLocal, localMinutesOfDay } from "./local-time.js";
 import { html, useApp, useAsync, ErrorNote, Loading, localName, today } from "./ui.js";
 
 /** The hours the board shows (local), and its scale. */
@@ -74,10 +75,10 @@ export function Board({ initialCell }) {
 }
 
 function Gantt({ board, lang, t, busy, onMove }) {
-  const dayStart = Date.parse(board.from);
   const axisStart = FIRST_HOUR * 60;
   const width = (LAST_HOUR - FIRST_HOUR) * 60 * PX_PER_MIN;
-  const x = (iso) => ((Date.parse(iso) - dayStart) / 60_000 - axisStart) * PX_PER_MIN;
+  // Positions follow the local clock (right on a day with a daylight-saving change too).
+  const x = (iso) => (localMinutesOfDay(Date.parse(iso), board.date, board.timeZone) - axisStart) * PX_PER_MIN;
   const [drag, setDrag] = useState(null);
   const root = useRef(null);
 
@@ -88,7 +89,7 @@ function Gantt({ board, lang, t, busy, onMove }) {
     const box = track.getBoundingClientRect();
     const minutes = axisStart + (clientX - box.left) / PX_PER_MIN;
     const snapped = Math.round(minutes / SNAP_MIN) * SNAP_MIN;
-    return { technicianId: track.getAttribute("data-track"), start: dayStart + snapped * 60_000 };
+    return { technicianId: track.getAttribute("data-track"), start: instantOfLocal(board.date, snapped, board.timeZone) };
   };
 
   const grab = (job, offsetMinutes) => (e) => {

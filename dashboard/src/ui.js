@@ -3,6 +3,7 @@ import { h, createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { api } from "./api.js";
+import { instantOfLocal, offsetMinutes } from "./local-time.js";
 
 export const html = htm.bind(h);
 
@@ -136,13 +137,9 @@ export function Action({ label, run, kind = "", disabled = false, testid }) {
 
 /** The instant of local midnight of `date` (YYYY-MM-DD) in `timeZone`, as ISO 8601. */
 export function zonedMidnight(date, timeZone) {
-  const guess = Date.parse(`${date}T00:00:00Z`);
-  const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
-    .formatToParts(new Date(guess))
-    .find((p) => p.type === "timeZoneName")?.value;
-  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name ?? "");
-  const offset = m ? `${m[1]}${m[2]}:${m[3] ?? "00"}` : "Z";
-  return `${date}T00:00:00${offset === "Z" ? "Z" : offset}`;
+  const off = offsetMinutes(instantOfLocal(date, 0, timeZone), timeZone);
+  const abs = Math.abs(off);
+  return `${date}T00:00:00${off < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
 }
 
 /** Today's local date in a zone, YYYY-MM-DD. */
