@@ -79,3 +79,19 @@ export function holdInWindow(
   const held = calendar.hold({ ...req, start, end: start + duration }, now);
   return held.ok ? { ...held, start, end: start + duration } : held;
 }
+
+/**
+ * A calendar item placed at its earliest fitting start for `tech` inside `window` (starts from
+ * `window.start` to `window.latestStart`, the item's duration kept), or null when none fits.
+ */
+export function placeInWindow(
+  calendar: CalendarStore,
+  tech: Technician,
+  item: CalendarItem,
+  window: { start: number; latestStart: number },
+  now: number,
+): CalendarItem | null {
+  const duration = item.end - item.start;
+  const found = earliestFit(calendar, tech, { ...item, start: window.start, end: window.start + duration }, window.latestStart, false, now);
+  return "failure" in found ? null : { ...item, start: found.start, end: found.start + duration };
+}
