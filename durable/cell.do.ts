@@ -29,7 +29,7 @@ import type {
 import { PresenceStore } from "./presence.store";
 import { SurgeStore, surgeConfigOf, type SurgeView } from "./surge.store";
 import { OpsFeed } from "./ops.feed";
-import { holdInWindow, type WindowHoldRequest } from "./window-hold";
+import { holdInWindow, rescheduleInWindow, type WindowHoldRequest } from "./window-hold";
 import type { OpsOrder } from "../src/domain/ops-messages";
 import { logger } from "../src/lib/log";
 
@@ -311,6 +311,18 @@ export class CellDO extends DurableObject<Env> {
       return { ok: false, code: "INVALID_INTERVAL" };
     const where = opts.lat !== undefined && opts.lng !== undefined ? { lat: opts.lat, lng: opts.lng } : undefined;
     return this.tx((now) => this.calendar.reschedule(orderId, start, end, where, opts.ignoreShifts === true, now));
+  }
+
+  /** Moves an interval, same technician, to the earliest fitting start in [earliest, latestStart] (durable/window-hold.ts). */
+  async rescheduleInWindow(orderId: string, earliest: number, latestStart: number): Promise<CellResult<{ item: CalendarItem }>> {
+    if (!(
+      Number.isFinite(earliest) &&
+      Number.isFinite(latestStart) &&
+      latestStart >= earliest &&
+      latestStart - earliest <= MAX_INTERVAL_MS
+    ))
+      return { ok: false, code: "INVALID_INTERVAL" };
+    return this.tx((now) => rescheduleInWindow(this.calendar, orderId, earliest, latestStart, now));
   }
 
   /**

@@ -95,3 +95,25 @@ export function placeInWindow(
   const found = earliestFit(calendar, tech, { ...item, start: window.start, end: window.start + duration }, window.latestStart, false, now);
   return "failure" in found ? null : { ...item, start: found.start, end: found.start + duration };
 }
+
+/**
+ * Moves a held or booked interval, on the same technician, to the earliest start in
+ * [earliest, latestStart] that fits (its own old place does not count as a clash). A failure
+ * changes nothing: the failure the window's first start got, or the interval's own (HOLD_EXPIRED…).
+ */
+export function rescheduleInWindow(
+  calendar: CalendarStore,
+  orderId: string,
+  earliest: number,
+  latestStart: number,
+  now: number,
+): CellResult<{ item: CalendarItem }> {
+  const item = calendar.item(orderId);
+  const duration = item ? item.end - item.start : 0;
+  const tech = item ? calendar.writable(item.technicianId) : null;
+  if (!item || !tech || "ok" in tech || (item.expiresAt !== null && item.expiresAt <= now))
+    return calendar.reschedule(orderId, earliest, earliest + Math.max(duration, 1), undefined, false, now);
+  const found = earliestFit(calendar, tech, { ...item, start: earliest, end: earliest + duration }, latestStart, false, now);
+  if ("failure" in found) return found.failure;
+  return calendar.reschedule(orderId, found.start, found.start + duration, undefined, false, now);
+}
