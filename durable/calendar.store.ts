@@ -558,6 +558,17 @@ export class CalendarStore {
       .map(([technicianId, starts]) => ({ technicianId, starts }));
   }
 
+  /** Active technicians who may do the job at all: approved, skilled, in range (and the one asked for, if any). */
+  eligibleFor(q: { skills: string[]; lat: number; lng: number; technicianId?: string }): Technician[] {
+    return this.activeTechnicians().filter(
+      (t) =>
+        t.profile.status === "approved" &&
+        (q.technicianId === undefined || t.profile.id === q.technicianId) &&
+        q.skills.every((s) => t.profile.skills.includes(s)) &&
+        haversineKm(t.profile.home, q) <= t.profile.serviceRadiusKm,
+    );
+  }
+
   /** Calls `free(tech, i)` for each eligible technician and each start index `i` they could take the job at. */
   private eachFree(
     q: { starts: number[]; durationMinutes: number; skills: string[]; lat: number; lng: number; technicianId?: string },
@@ -566,13 +577,7 @@ export class CalendarStore {
   ): void {
     if (q.starts.length === 0) return;
     const duration = q.durationMinutes * 60_000;
-    const eligible = this.activeTechnicians().filter(
-      (t) =>
-        t.profile.status === "approved" &&
-        (q.technicianId === undefined || t.profile.id === q.technicianId) &&
-        q.skills.every((s) => t.profile.skills.includes(s)) &&
-        haversineKm(t.profile.home, q) <= t.profile.serviceRadiusKm,
-    );
+    const eligible = this.eligibleFor(q);
     if (eligible.length === 0) return;
     const first = Math.min(...q.starts);
     const last = Math.max(...q.starts) + duration;

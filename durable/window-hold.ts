@@ -117,3 +117,39 @@ export function rescheduleInWindow(
   if ("failure" in found) return found.failure;
   return calendar.reschedule(orderId, found.start, found.start + duration, undefined, false, now);
 }
+
+/** Which windows of a day have room for a job (GET /v1/availability with `windowMinutes`). */
+export interface WindowRoomQuery {
+  /** Each window as the starts a job may take in it (UTC ms): from `start` to `latestStart`. */
+  windows: { start: number; latestStart: number }[];
+  durationMinutes: number;
+  skills: string[];
+  lat: number;
+  lng: number;
+  technicianId?: string;
+  /** The newest profile update D1 knows for this cell's technicians (ms). */
+  rosterVersion?: number;
+}
+
+/**
+ * For each window, how many technicians homed here could take the job somewhere in it: the same
+ * technicians a window booking's dispatch asks (approved, skilled, in range) and the same search
+ * (`earliestFit`: shifts, clashes, travel gaps). One read of the calendars for all of them.
+ */
+export function windowRoom(calendar: CalendarStore, q: WindowRoomQuery, now: number): number[] {
+  const counts = q.windows.map(() => 0);
+  const eligible = q.windows.length === 0 ? [] : calendar.eligibleFor(q);
+  if (eligible.length === 0) return counts;
+  const duration = q.durationMinutes * 60_000;
+  const first = Math.min(...q.windows.map((w) => w.start));
+  const last = Math.max(...q.windows.map((w) => w.latestStart)) + duration;
+  const items = calendar.itemsByTechnician(first - AROUND, last + AROUND, now);
+  for (const tech of eligible) {
+    const mine = items.get(tech.profile.id) ?? [];
+    q.windows.forEach((w, i) => {
+      const job = { orderId: "", start: w.start, end: w.start + duration, lat: q.lat, lng: q.lng };
+      if (!("failure" in earliestFit(calendar, tech, job, w.latestStart, false, now, mine))) counts[i]! += 1;
+    });
+  }
+  return counts;
+}

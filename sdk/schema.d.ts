@@ -7155,6 +7155,15 @@ export interface components {
                 /** @description How many technicians could take it */
                 available: number;
             }[];
+            /** @description Only with `windowMinutes`: the windows of that length, starting on the slot grid, that have room for the job (docs/flexible-windows.md). Each can be quoted as `window` and booked as long as nothing changed meanwhile. */
+            windows?: {
+                /** @example 2026-11-25T09:00:00+08:00 */
+                start: string;
+                /** @example 2026-11-25T12:00:00+08:00 */
+                end: string;
+                /** @description How many technicians have room for the job somewhere in it */
+                available: number;
+            }[];
         };
         Quote: {
             /** @description Signed: send it back unchanged with POST /v1/orders */
@@ -18300,6 +18309,8 @@ export interface operations {
                 date: string;
                 technicianId?: string;
                 units?: number;
+                /** @description Also list `windows`: flexible windows of this many minutes (at least the job's duration, else 400 INVALID_WINDOW; at most 480) starting on the slot grid, inside the lead time and horizon, in which a technician has room for the job at some start (shifts, other jobs and travel gaps, as a window booking searches) */
+                windowMinutes?: number;
             };
             header?: never;
             path?: never;
