@@ -158,4 +158,29 @@ describe("rescheduling to a new window", () => {
     for (let a = 0; a < at2.length; a++)
       for (let b = a + 1; b < at2.length; b++) expect(clashes(at2[a]!, at2[b]!, DEFAULT_TRAVEL)).toBe(false);
   });
+
+  it("prices the move at the new window's start: a new total needs the customer's confirmation, as a fixed reschedule", async () => {
+    const w = await createWorld(freshCenter());
+    await env.DB.prepare("UPDATE services SET surcharges = ? WHERE id = ?")
+      .bind(JSON.stringify({ night: { start: "18:00", end: "07:00", percent: 50 } }), w.serviceId)
+      .run();
+    await addTechnician(w, w.center);
+    const c = await newCustomer(w.center);
+    const booked = await book(c, await quote(w, c, at(w, 2, "10:00")));
+    expect(booked.status).toBe(201);
+    const before = await orderRow(booked.body.id);
+    const window = { start: at(w, 3, "18:00"), end: at(w, 3, "20:30") };
+    const asked = await reschedule(c, booked.body.id, { window });
+    expect(asked.body).toMatchObject({ code: "PRICE_CHANGED", total: { amount: 18000 }, start: at(w, 3, "18:00") });
+    expect(await orderRow(booked.body.id)).toEqual(before);
+    const done = await reschedule(c, booked.body.id, { window, quoteId: asked.body.quoteId });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body).toMatchObject({ start: at(w, 3, "18:00"), window, total: { amount: 18000 } });
+    const entry = done.body.timeline.at(-1);
+    expect(entry.reason).toBe("rescheduled to a new window, price changed");
+    expect(entry.note.en).toContain("Window");
+    expect(entry.note.en).toContain("¥180.00");
+    expect(entry.note.zh).toContain("预约时段");
+    expect(entry.note.zh).toContain("¥180.00");
+  });
 });
