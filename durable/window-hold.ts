@@ -6,7 +6,7 @@
 import { candidateStarts } from "../src/domain/time-window";
 import { addDays, localDate } from "../src/domain/zoned";
 import type { CalendarStore, Technician } from "./calendar.store";
-import type { CalendarItem, CellFailure, CellResult, HoldRequest } from "./cell.types";
+import type { AvailabilityQuery, CalendarItem, CellFailure, CellResult, HoldRequest } from "./cell.types";
 
 const DAY = 86_400_000;
 /** Longest job plus travel looked around the window for clashes (as calendar.store's CLASH_WINDOW). */
@@ -119,16 +119,9 @@ export function rescheduleInWindow(
 }
 
 /** Which windows of a day have room for a job (GET /v1/availability with `windowMinutes`). */
-export interface WindowRoomQuery {
+export interface WindowRoomQuery extends Omit<AvailabilityQuery, "starts"> {
   /** Each window as the starts a job may take in it (UTC ms): from `start` to `latestStart`. */
   windows: { start: number; latestStart: number }[];
-  durationMinutes: number;
-  skills: string[];
-  lat: number;
-  lng: number;
-  technicianId?: string;
-  /** The newest profile update D1 knows for this cell's technicians (ms). */
-  rosterVersion?: number;
 }
 
 /**

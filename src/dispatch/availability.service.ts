@@ -120,14 +120,9 @@ export async function availability(env: Env, input: AvailabilityInput) {
     lng: input.lng,
     technicianId: input.technicianId,
   };
-  const perCell = await Promise.all(
-    staffed.map(async (c) => {
-      const r = await askCell<{ counts: number[] }>(env, c, (stub) => stub.availability({ ...query, rosterVersion: c.rosterVersion }));
-      return r ? r.counts : starts.map(() => 0);
-    }),
-  );
+  const counts = await summedCounts(env, staffed, (stub, rosterVersion) => stub.availability({ ...query, rosterVersion }));
   const slots = starts
-    .map((start, i) => ({ start, available: perCell.reduce((sum, counts) => sum + (counts[i] ?? 0), 0) }))
+    .map((start, i) => ({ start, available: counts[i] ?? 0 }))
     .filter((s) => s.available > 0)
     .map((s) => ({
       start: toZonedIso(s.start, city.timeZone),
@@ -165,14 +160,23 @@ async function windowsWithRoom(
     lng: input.lng,
     technicianId: input.technicianId,
   };
-  const perCell = await Promise.all(
-    staffed.map(async (c) => {
-      const r = await askCell<{ counts: number[] }>(env, c, (stub) => stub.windowRoom({ ...query, rosterVersion: c.rosterVersion }));
-      return r ? r.counts : windows.map(() => 0);
-    }),
-  );
+  const counts = await summedCounts(env, staffed, (stub, rosterVersion) => stub.windowRoom({ ...query, rosterVersion }));
   return windows
-    .map((w, i) => ({ start: w.start, available: perCell.reduce((sum, counts) => sum + (counts[i] ?? 0), 0) }))
+    .map((w, i) => ({ start: w.start, available: counts[i] ?? 0 }))
     .filter((w) => w.available > 0)
     .map((w) => ({ start: toZonedIso(w.start, spec.timeZone), end: toZonedIso(w.start + length, spec.timeZone), available: w.available }));
+}
+
+/** Asks every staffed cell (in parallel, one round trip each) for counts per item and adds them up; a cell still stale counts nothing. */
+async function summedCounts(
+  env: Env,
+  staffed: { cell: string; rosterVersion: number }[],
+  ask: (stub: ReturnType<typeof cellStub>, rosterVersion: number) => Promise<{ ok: true; counts: number[] } | { ok: false; code: string }>,
+): Promise<number[]> {
+  const perCell = await Promise.all(
+    staffed.map(async (c) => (await askCell<{ counts: number[] }>(env, c, (stub) => ask(stub, c.rosterVersion)))?.counts ?? []),
+  );
+  const out: number[] = [];
+  for (const counts of perCell) counts.forEach((n, i) => (out[i] = (out[i] ?? 0) + n));
+  return out;
 }

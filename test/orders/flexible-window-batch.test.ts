@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import { cellToLatLng, latLngToCell } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { placeOrder } from "../../src/orders/booking.service";
-import { at, newCustomer, waitFor, type Customer } from "../support/booking";
+import { at, newCustomer, type Customer } from "../support/booking";
 import { runBatch } from "../support/cell";
+import { noticesOf, windowOrderRow } from "../support/windows";
 import { freshCenter } from "../support/fixtures";
 import { call } from "../support/http";
 import { addTechnician, createWorld, type World } from "../support/world";
@@ -31,21 +32,7 @@ async function quoteAt(
   return res.body as { id: string; start: string };
 }
 
-async function orderRow(id: string) {
-  return env.DB.prepare(
-    "SELECT status, technician_id, start_at, end_at, booked_start_at, window_start_at, window_end_at FROM orders WHERE id = ?",
-  )
-    .bind(id)
-    .first<{
-      status: string;
-      technician_id: string | null;
-      start_at: number;
-      end_at: number;
-      booked_start_at: number | null;
-      window_start_at: number | null;
-      window_end_at: number | null;
-    }>();
-}
+const orderRow = windowOrderRow;
 
 describe("batched dispatch of a flexible-window order", () => {
   it("gives a window order another technician at another start inside its window in one write, and tells the customer", async () => {
@@ -118,18 +105,6 @@ describe("batched dispatch of a flexible-window order", () => {
     expect(last.note.en).toBe(`Window ${at(w, 2, "09:00").slice(5, 10)} 09:00–14:00; the technician plans to start at ${hhmm}`);
     expect(last.note.zh).toContain(`技师计划 ${hhmm} 开始服务`);
     // …and is told of the new time
-    const inbox = await waitFor(
-      () => call("GET", "/v1/me/notifications", { token: c.session.token }),
-      (r) =>
-        r.body.items.some(
-          (n: { kind: string; data: { orderId?: string } }) => n.kind === "order.rescheduled" && n.data.orderId === booked.id,
-        ),
-      15_000,
-    );
-    expect(
-      inbox.body.items.filter(
-        (n: { kind: string; data: { orderId?: string } }) => n.kind === "order.rescheduled" && n.data.orderId === booked.id,
-      ),
-    ).toHaveLength(1);
+    expect(await noticesOf(c, "order.rescheduled", booked.id)).toHaveLength(1);
   });
 });

@@ -1,24 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
-import { at, book, newCustomer, quote, waitFor, type Customer } from "../support/booking";
+import { at, book, newCustomer, quote, type Customer } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem } from "../support/http";
 import { addTechnician, createWorld, type World } from "../support/world";
+import { noticesOf, windowOrderRow } from "../support/windows";
 
-async function orderRow(id: string) {
-  return env.DB.prepare("SELECT status, version, technician_id, start_at, end_at, window_start_at, window_end_at FROM orders WHERE id = ?")
-    .bind(id)
-    .first<{
-      status: string;
-      version: number;
-      technician_id: string | null;
-      start_at: number;
-      end_at: number;
-      window_start_at: number | null;
-      window_end_at: number | null;
-    }>();
-}
+const orderRow = windowOrderRow;
 
 async function scheduleOf(w: World, technicianId: string) {
   const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
@@ -70,17 +59,7 @@ describe("rescheduling to a new window", () => {
     expect(last.note.en).toBe(`Window ${at(w, 2, "12:00").slice(5, 10)} 12:00–18:00; the technician plans to start at 15:10`);
     expect(last.note.zh).toBe(`预约时段 ${at(w, 2, "12:00").slice(5, 10)} 12:00–18:00，技师计划 15:10 开始服务`);
     // the customer's notice says the new time and the window
-    const inbox = await waitFor(
-      () => call("GET", "/v1/me/notifications", { token: c.session.token }),
-      (r) =>
-        r.body.items.some(
-          (n: { kind: string; data: { orderId?: string } }) => n.kind === "order.rescheduled" && n.data.orderId === order.id,
-        ),
-      15_000,
-    );
-    const notice = inbox.body.items.find(
-      (n: { kind: string; data: { orderId?: string } }) => n.kind === "order.rescheduled" && n.data.orderId === order.id,
-    );
+    const [notice] = await noticesOf(c, "order.rescheduled", order.id);
     expect(notice.body.en).toMatch(/^New visit time: .*\. Window .* 12:00–18:00; the technician plans to start at 15:10\.$/);
     expect(notice.body.zh).toMatch(/^新的上门时间：.*。预约时段 .* 12:00–18:00，技师计划 15:10 开始服务。$/);
 
