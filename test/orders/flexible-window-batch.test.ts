@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { placeOrder } from "../../src/orders/booking.service";
 import { at, newCustomer, type Customer } from "../support/booking";
 import { runBatch } from "../support/cell";
-import { noticesOf, windowOrderRow } from "../support/windows";
+import { noticesOf, scheduleOf, windowOrderRow } from "../support/windows";
 import { freshCenter } from "../support/fixtures";
 import { call } from "../support/http";
 import { addTechnician, createWorld, type World } from "../support/world";
@@ -81,16 +81,11 @@ describe("batched dispatch of a flexible-window order", () => {
     expect(row.end_at - row.start_at).toBe(Date.parse(booked.end) - Date.parse(booked.start));
     expect(row.end_at).toBeLessThanOrEqual(Date.parse(at(w, 2, "14:00")));
     // the calendars agree: B holds it at that start, right after the fixed job; A holds nothing
-    const sched = async (techId: string) =>
-      (await call("GET", `/v1/admin/technicians/${techId}/schedule`, { token: w.admin.token })).body.items as {
-        orderId: string;
-        start: string;
-      }[];
-    expect((await sched(b.id)).map((i) => [i.orderId.split(":")[0], Date.parse(i.start)])).toEqual([
+    expect((await scheduleOf(w, b.id)).map((i) => [i.orderId.split(":")[0], Date.parse(i.start)])).toEqual([
       [fixed.id, Date.parse(fixed.start)],
       [booked.id, row.start_at],
     ]);
-    expect(await sched(a.id)).toEqual([]);
+    expect(await scheduleOf(w, a.id)).toEqual([]);
     // the customer sees the new start with the window kept; the timeline says both in both languages
     const view = (await call("GET", `/v1/orders/${booked.id}`, { token: c.session.token })).body;
     const hhmm = new Date(row.start_at + 8 * 3_600_000).toISOString().slice(11, 16);

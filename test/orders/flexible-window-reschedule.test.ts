@@ -4,15 +4,10 @@ import { clashes, DEFAULT_TRAVEL } from "../../src/domain/calendar";
 import { at, book, newCustomer, quote, type Customer } from "../support/booking";
 import { freshCenter } from "../support/fixtures";
 import { call, expectProblem } from "../support/http";
-import { addTechnician, createWorld, type World } from "../support/world";
-import { noticesOf, windowOrderRow } from "../support/windows";
+import { addTechnician, createWorld } from "../support/world";
+import { noticesOf, scheduleOf, windowOrderRow } from "../support/windows";
 
 const orderRow = windowOrderRow;
-
-async function scheduleOf(w: World, technicianId: string) {
-  const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
-  return res.body.items as { orderId: string; start: string; end: string }[];
-}
 
 const reschedule = (c: Customer, id: string, body: Record<string, unknown>, lang = "en") =>
   call("POST", `/v1/orders/${id}/reschedule`, { token: c.session.token, headers: { "Accept-Language": lang }, body });

@@ -7,7 +7,7 @@ import { passDeadline } from "../support/cell";
 import { addTechnician, cellAt, createWorld, type World } from "../support/world";
 import { at, book, newCustomer, quote, task, waitFor, type Customer } from "../support/booking";
 import { payInFull } from "../support/payments";
-import { noticesOf, windowOrderRow } from "../support/windows";
+import { noticesOf, scheduleOf, windowOrderRow } from "../support/windows";
 
 const MINUTE = 60_000;
 
@@ -21,11 +21,6 @@ async function windowQuote(w: World, c: Customer, start: string, end: string) {
 }
 
 const orderRow = windowOrderRow;
-
-async function scheduleOf(w: World, technicianId: string) {
-  const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
-  return res.body.items as { orderId: string; start: string; end: string }[];
-}
 
 /**
  * Two technicians at the centre: b busy 09:00–11:00 with a fixed-time job, and a window order

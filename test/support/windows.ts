@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { waitFor, type Customer } from "./booking";
 import { call } from "./http";
+import type { World } from "./world";
 
 /** The order's calendar-related columns as D1 has them. */
 export function windowOrderRow(id: string) {
@@ -30,4 +31,10 @@ export async function noticesOf(c: Customer, kind: string, orderId: string) {
     15_000,
   );
   return inbox.body.items.filter((n: { kind: string; data: { orderId?: string } }) => n.kind === kind && n.data.orderId === orderId);
+}
+
+/** The technician's calendar items as staff read them. */
+export async function scheduleOf(w: World, technicianId: string) {
+  const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
+  return res.body.items as { orderId: string; start: string; end: string }[];
 }
