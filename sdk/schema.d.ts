@@ -4546,7 +4546,7 @@ export interface paths {
         put?: never;
         /**
          * Request a team route plan of one cell and day
-         * @description A team plan keeps every job's start and duration and proposes which technician of the cell does it, to cut travel and remove late risks (skills, shifts and travel gaps as the cell checks them; jobs under way stay). The plan is built in the background (status `queued`, then `ready` or `failed`): poll it. `date` is the local date in the city's time zone. A merchant_admin plans only its own team (`merchantId` its own or absent); 404 when no technician of the scope is homed in the cell.
+         * @description A team plan keeps every job's start and duration and proposes which technician of the cell does it, to cut travel and remove late risks (skills, shifts and travel gaps as the cell checks them; jobs under way stay). It may also propose new starts for fixed-time orders (`proposals`), applied only when the plan is accepted with `withProposals=true`. The plan is built in the background (status `queued`, then `ready` or `failed`): poll it. `date` is the local date in the city's time zone. A merchant_admin plans only its own team (`merchantId` its own or absent); 404 when no technician of the scope is homed in the cell.
          */
         post: operations["requestRoutePlan"];
         delete?: never;
@@ -8251,6 +8251,18 @@ export interface components {
                 zh: string;
             } | null;
             moveId: string | null;
+            /** @description New starts for fixed-time orders, each on the technician the plan gives it, that cut travel or remove a late risk if the customers agree: within `ROUTE_PLAN_TIME_PROPOSAL_MINUTES` of the start, inside the shift, past the services' lead time. Nothing moves unless the plan is accepted with `withProposals=true`; only offered when moves and proposals fit one multi-move (40 orders). */
+            proposals: {
+                orderId: string;
+                technicianId: string;
+                currentStart: string;
+                /** @description The proposed start (the duration is kept) */
+                start: string;
+                end: string;
+            }[];
+            withProposals: components["schemas"]["RoutePlanFigures"] & (Record<string, never> | null);
+            /** @description The accept applies (or applied) the proposals with the moves */
+            proposalsApplied: boolean;
             createdAt: string;
             updatedAt: string;
         };
@@ -33646,7 +33658,10 @@ export interface operations {
     };
     acceptRoutePlan: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `true`: apply the plan's time proposals in the same multi-move (staff confirm the customers agreed; each customer whose time changes is told the new time). Default `false`: the moves only. */
+                withProposals?: "true" | "false";
+            };
             header?: never;
             path: {
                 id: string;

@@ -29,13 +29,13 @@ const LIMIT_SPEC = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 
 /** An optional text; unset and empty are the same. */
 const text = (fallback = "") => z.string().default(fallback);
-/** A whole number ≥ `min`, given as a decimal string. */
-const int = (fallback: number, min = 0) =>
+/** A whole number ≥ `min` (and ≤ `max`), given as a decimal string. */
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z
     .string()
     .regex(/^\s*-?\d+\s*$/, "expected a whole number")
     .transform(Number)
-    .pipe(z.number().int().min(min, `expected a whole number of at least ${min}`))
+    .pipe(z.number().int().min(min, `expected a whole number of at least ${min}`).max(max, `expected a whole number of at most ${max}`))
     .default(fallback);
 /** A number > 0 (fractions allowed). */
 const positive = (fallback: number) =>
@@ -137,6 +137,7 @@ const fields = z.object({
   TRAVEL_BUFFER_MINUTES: int(10),
   // Team route plans: solver iterations per plan (bounded work; the clock stands still in synchronous code).
   ROUTE_PLAN_MAX_ITERATIONS: int(2000, 1),
+  ROUTE_PLAN_TIME_PROPOSAL_MINUTES: int(60, 0, 240),
   // Team route plans: an accept that has not finished after this many seconds died; the cron takes the plan back.
   ROUTE_PLAN_ACCEPT_LEASE_SECONDS: int(120, 30),
   // Presence: offline after this many seconds without a heartbeat; position sampling and retention.

@@ -43,7 +43,8 @@ export function RoutePlans() {
     }
   };
   const request = () => act(() => api("/v1/admin/route-plans", { method: "POST", body: { cellId, date } }));
-  const accept = () => act(() => api(`/v1/admin/route-plans/${plan.id}/accept`, { method: "POST" }));
+  const accept = (withProposals) =>
+    act(() => api(`/v1/admin/route-plans/${plan.id}/accept${withProposals ? "?withProposals=true" : ""}`, { method: "POST" }));
   const discard = () => act(() => api(`/v1/admin/route-plans/${plan.id}/discard`, { method: "POST" }));
 
   return html`<section data-screen="routes">
@@ -62,7 +63,7 @@ export function RoutePlans() {
       <button disabled=${busy || !cellId} onClick=${request} data-testid="rp-request">${t("rp_request")}</button>
     </div>
     <div data-testid="rp-error"><${ErrorNote} error=${error} /></div>
-    ${plan && html`<${Plan} plan=${plan} t=${t} lang=${lang} busy=${busy} onAccept=${accept} onDiscard=${discard} />`}
+    ${plan && html`<${Plan} plan=${plan} t=${t} lang=${lang} busy=${busy} onAccept=${() => accept(false)} onAcceptAll=${() => accept(true)} onDiscard=${discard} />`}
   </section>`;
 }
 
@@ -70,7 +71,41 @@ function Figures({ f }) {
   return f ? html`${f.travelMinutes} min · ${f.distanceKm} km · ${f.lateRisks} ⚠ · ${f.jobs}` : "–";
 }
 
-function Plan({ plan, t, lang, busy, onAccept, onDiscard }) {
+/** The local wall-clock time of an instant the API wrote in the cell's zone ("…T10:45:00+08:00" → "10:45"). */
+const clock = (iso) => iso.slice(11, 16);
+
+/** New starts for fixed-time jobs that would cut travel; applied only with "accept with the new times". */
+function Proposals({ plan, t }) {
+  const names = new Map(plan.technicians.map((r) => [r.id, r.name]));
+  return html`<div data-testid="rp-proposals">
+    <h3>${t("rp_proposals")}</h3>
+    <p class="muted">${t("rp_proposals_hint")}</p>
+    <p>${t("rp_with_proposals")}: <${Figures} f=${plan.withProposals} /></p>
+    <table>
+      <thead>
+        <tr>
+          <th>${t("rp_order")}</th>
+          <th>${t("technicians")}</th>
+          <th>${t("rp_current_start")}</th>
+          <th>${t("rp_proposed_start")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${plan.proposals.map(
+          (p) =>
+            html`<tr data-testid="rp-proposal">
+              <td>${p.orderId}</td>
+              <td>${names.get(p.technicianId) ?? p.technicianId}</td>
+              <td>${clock(p.currentStart)}</td>
+              <td data-testid="rp-proposed-start">${clock(p.start)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function Plan({ plan, t, lang, busy, onAccept, onAcceptAll, onDiscard }) {
   return html`<div class="card" data-testid="rp-plan" data-status=${plan.status}>
     <p>${t("rp_status")}: <strong data-testid="rp-status">${plan.statusText[lang] ?? plan.statusText.en}</strong></p>
     ${plan.failureText && html`<p class="muted" data-testid="rp-failure">${plan.failureText[lang] ?? plan.failureText.en}</p>`}
@@ -105,10 +140,16 @@ function Plan({ plan, t, lang, busy, onAccept, onDiscard }) {
         </tbody>
       </table>`
     }
+    ${plan.proposals.length > 0 && html`<${Proposals} plan=${plan} t=${t} />`}
+    ${plan.status === "accepted" && plan.proposalsApplied && html`<p data-testid="rp-applied">${t("rp_proposals_applied")}</p>`}
     ${
       plan.status === "ready" &&
       html`<div class="toolbar">
         <button disabled=${busy} onClick=${onAccept} data-testid="rp-accept">${t("rp_accept")}</button>
+        ${
+          plan.proposals.length > 0 &&
+          html`<button disabled=${busy} onClick=${onAcceptAll} data-testid="rp-accept-all">${t("rp_accept_with_proposals")}</button>`
+        }
         <button disabled=${busy} onClick=${onDiscard} data-testid="rp-discard">${t("rp_discard")}</button>
       </div>`
     }

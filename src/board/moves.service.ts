@@ -229,6 +229,14 @@ function orderChange(env: Env, p: Planned, actor: MoveActor, now: number, wordin
   };
   const messages: OutboxMessage[] = [];
   if (p.changesTechnician) messages.push(statusMessage(order, to, wording.reason, patch));
+  // The technician the order is taken from is told, so that they do not go.
+  if (p.changesTechnician && order.technicianId !== null && order.technicianId !== move.technicianId) {
+    messages.push({
+      id: newId("msg"),
+      topic: "order.reassigned",
+      payload: { orderId: order.id, customerId: order.customerId, technicianId: order.technicianId, start: move.start },
+    });
+  }
   if (move.start !== order.startAt) {
     messages.push({
       id: newId("msg"),

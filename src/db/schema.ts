@@ -2504,6 +2504,15 @@ export const routePlans = sqliteTable(
     after: text("after", { mode: "json" }).$type<RoutePlanFigures>(),
     failure: text("failure"),
     moveId: text("move_id"),
+    /** Start changes to ask customers for after the moves (docs/route-plans.md "Time proposals"). */
+    proposals: text("proposals", { mode: "json" })
+      .$type<{ orderId: string; technicianId: string; currentStart: number; start: number; end: number }[]>()
+      .notNull()
+      .default([]),
+    /** The day's figures after the moves and every proposal; null without proposals. */
+    withProposals: text("with_proposals", { mode: "json" }).$type<RoutePlanFigures>(),
+    /** The accept applies (or applied) the proposals together with the moves. */
+    proposalsApplied: integer("proposals_applied", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -236,6 +236,27 @@ function rescheduledNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
   return out;
 }
 
+/** The technician an order was taken from by dispatch: no longer theirs, no need to go. */
+function reassignedNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
+  const orderId = str(m.payload.orderId);
+  const start = typeof m.payload.start === "number" ? m.payload.start : null;
+  if (!orderId || start === null || !str(m.payload.technicianId)) return [];
+  const when = localWhen(start, timeZone);
+  return [
+    notice(
+      "technician",
+      "task.reassigned",
+      { zh: "订单已改派", en: "Job given to another technician" },
+      {
+        zh: `${when.zh} 的订单已由调度改派给其他师傅，无需再上门。`,
+        en: `Dispatch gave the job at ${when.en} to another technician; you no longer need to go.`,
+      },
+      APP,
+      { orderId, start: new Date(start).toISOString() },
+    ),
+  ];
+}
+
 /**
  * What a reschedule's new price means for the customer, in both languages (the timeline's note and
  * the notice's text): the new total, and the refund or the difference to pay.
@@ -751,6 +772,8 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return orderStatusNotices(m);
     case "order.rescheduled":
       return rescheduledNotices(m, timeZone);
+    case "order.reassigned":
+      return reassignedNotices(m, timeZone);
     case "order.repriced":
       return repricedNotices(m);
     case "order.change":

@@ -30,6 +30,9 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     /** A move to a new window: the window and the start held in it as people read them. */
     note: z.object({ zh: z.string(), en: z.string() }).optional(),
   }),
+  // Dispatch gave the order to another technician (the board, a route plan): told to the technician it
+  // was taken from (`technicianId`), so they do not go.
+  kind("order.reassigned", { ...orderOf, technicianId: id, start: z.number() }),
   // A reschedule changed the price: `amount` the new total; `refund` goes back, `due` is to pay.
   kind("order.repriced", {
     ...orderOf,

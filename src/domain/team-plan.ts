@@ -34,6 +34,11 @@ export interface PlanJob {
    * [earliest, latest] (UTC ms, latest = the window's end less the duration). Fixed-time jobs keep their start.
    */
   window?: { earliest: number; latest: number };
+  /**
+   * A fixed-time job whose customer may be asked for another start (a time change they approve):
+   * the plan may propose one within `timeToleranceMs` of its start, inside the same shift window.
+   */
+  reschedulable?: boolean;
 }
 
 export interface PlanFigures {
@@ -51,11 +56,33 @@ export interface PlanMove {
   end: number;
 }
 
+/** A new start proposed for a fixed-time job on its technician after the plan, if its customer agrees. */
+export interface TimeProposal {
+  orderId: string;
+  technicianId: string;
+  currentStart: number;
+  start: number;
+  end: number;
+}
+
 export interface TeamPlan {
   moves: PlanMove[];
   technicians: { id: string; before: PlanFigures; after: PlanFigures; jobs: string[] }[];
   before: PlanFigures;
   after: PlanFigures;
+  /** Start changes to ask customers for, on top of the moves (empty when nothing would be gained). */
+  proposals: TimeProposal[];
+  /** The day's figures after the moves and every proposal (null without proposals). */
+  withProposals: PlanFigures | null;
+}
+
+export interface PlanOptions {
+  maxIterations: number;
+  seed?: number;
+  /** How far a reschedulable job's start may be proposed to move, either way (0 or unset: no proposals). */
+  timeToleranceMs?: number;
+  /** No start is proposed before this instant (UTC ms), e.g. now plus the notice customers need. */
+  notBefore?: number;
 }
 
 const MINUTE = 60_000;
@@ -113,7 +140,7 @@ export function planTeamDay(
   technicians: readonly PlanTechnician[],
   allJobs: readonly PlanJob[],
   model: TravelModel,
-  opts: { maxIterations: number; seed?: number },
+  opts: PlanOptions,
 ): TeamPlan {
   const index = new Map(technicians.map((t, i) => [t.id, i]));
   const jobs = allJobs.filter((j) => index.has(j.technicianId));
@@ -154,16 +181,7 @@ export function planTeamDay(
           const start = job.movable && job.window ? origin + Math.round(r.starts[n]!) * MINUTE : job.start;
           proposed.set(job.orderId, { technicianId: technicians[r.vehicle]!.id, start });
         });
-      const cost = (a: Map<string, Placement>) => {
-        const figures = technicians.map((t) =>
-          figuresOf(
-            t.home,
-            jobs.filter((j) => a.get(j.orderId)!.technicianId === t.id).map((j) => placed(j, a.get(j.orderId)!)),
-            model,
-          ),
-        );
-        return sum(figures);
-      };
+      const cost = (a: Map<string, Placement>) => dayFigures(technicians, jobs, a, model);
       const now = cost(assigned);
       const then = cost(proposed);
       // Reassign only for a gain: fewer late risks, or as many and less travel.
@@ -191,12 +209,127 @@ export function planTeamDay(
       const to = placed(j, assigned.get(j.orderId)!);
       return { orderId: j.orderId, technicianId: to.technicianId, fromTechnicianId: j.technicianId, start: to.start, end: to.end };
     });
+  const after = sum(perTech.map((t) => t.after));
+  const proposed = proposeTimes(technicians, jobs, assigned, after, { time, size: n, origin, model }, opts);
   return {
     moves,
     technicians: perTech,
     before: sum(perTech.map((t) => t.before)),
-    after: sum(perTech.map((t) => t.after)),
+    after,
+    proposals: proposed?.proposals ?? [],
+    withProposals: proposed?.figures ?? null,
   };
+}
+
+/** The day's figures when every job is where `at` places it. */
+function dayFigures(technicians: readonly PlanTechnician[], jobs: readonly PlanJob[], at: Map<string, Placement>, model: TravelModel) {
+  return sum(
+    technicians.map((t) =>
+      figuresOf(
+        t.home,
+        jobs.filter((j) => at.get(j.orderId)!.technicianId === t.id).map((j) => placed(j, at.get(j.orderId)!)),
+        model,
+      ),
+    ),
+  );
+}
+
+/** Proposed starts are multiples of five minutes (UTC, which is local time in every whole-hour or quarter-hour zone). */
+const GRID = 5 * MINUTE;
+
+/**
+ * Start changes for reschedulable fixed-time jobs, each on the technician the plan gives it: every
+ * technician's day is ordered again (a VRPTW per technician, the other jobs kept at their starts) with
+ * such a job free to start within the tolerance and inside the shift window that holds it now; each
+ * job then starts as near its current start as the new order allows (on the five-minute grid).
+ * Null unless that gains something: fewer late risks, or as many and less travel.
+ */
+function proposeTimes(
+  technicians: readonly PlanTechnician[],
+  jobs: readonly PlanJob[],
+  assigned: Map<string, Placement>,
+  after: PlanFigures,
+  matrix: { time: Float64Array; size: number; origin: number; model: TravelModel },
+  opts: PlanOptions,
+): { proposals: TimeProposal[]; figures: PlanFigures } | null {
+  const tolerance = opts.timeToleranceMs ?? 0;
+  const { time, size, origin, model } = matrix;
+  const k = technicians.length;
+  const index = new Map(technicians.map((t, i) => [t.id, i]));
+  const minutes = (ms: number) => (ms - origin) / MINUTE;
+  // Each job's range of starts (ms): its placed start, or for a reschedulable one the tolerance
+  // around it, inside its shift window, not before `notBefore`.
+  const ranges = jobs.map((j) => {
+    const at = assigned.get(j.orderId)!;
+    const start = at.start;
+    const duration = j.end - j.start;
+    const fixedRange = { earliest: start, latest: start };
+    if (tolerance <= 0 || !j.movable || !j.reschedulable || j.window) return fixedRange;
+    const shift = technicians[index.get(at.technicianId)!]!.shifts.find(([a, b]) => a <= start && start + duration <= b);
+    if (!shift) return fixedRange;
+    const earliest = Math.ceil(Math.max(start - tolerance, shift[0], opts.notBefore ?? -Infinity) / GRID) * GRID;
+    const latest = Math.floor(Math.min(start + tolerance, shift[1] - duration) / GRID) * GRID;
+    return earliest > start || latest < start ? fixedRange : { earliest, latest };
+  });
+  if (!ranges.some((r) => r.earliest < r.latest)) return null;
+  const problem: VrpProblem = {
+    time,
+    size,
+    vehicles: technicians.map((_, v) => ({ start: v, end: v, earliest: 0, latest: 4 * 24 * 60 })),
+    jobs: jobs.map((j, i) => {
+      const v = index.get(assigned.get(j.orderId)!.technicianId)!;
+      const r = ranges[i]!;
+      const base = { location: k + i, service: (j.end - j.start) / MINUTE };
+      return r.earliest === r.latest
+        ? { ...base, earliest: minutes(r.earliest), latest: minutes(r.earliest), fixed: { vehicle: v, start: minutes(r.earliest) } }
+        : { ...base, earliest: minutes(r.earliest), latest: minutes(r.latest), allowed: [v] };
+    }),
+  };
+  const solution = solveVrptw(problem, { budgetMs: Number.MAX_SAFE_INTEGER, maxIterations: opts.maxIterations, seed: opts.seed ?? 1 });
+  if (!solution.feasible || solution.unassigned.length > 0) return null;
+
+  const next = new Map(assigned);
+  for (const route of solution.routes) {
+    // Latest starts backwards, then each job as near its current start as arrival and latest allow.
+    const order = route.jobs;
+    const latest = order.map((j) => ranges[j]!.latest);
+    for (let n = order.length - 2; n >= 0; n--) {
+      const j = order[n]!;
+      const gap = time[(k + j) * size + (k + order[n + 1]!)]! * MINUTE;
+      const room = Math.min(latest[n]!, latest[n + 1]! - gap - (jobs[j]!.end - jobs[j]!.start));
+      latest[n] = ranges[j]!.earliest === ranges[j]!.latest ? room : Math.floor(room / GRID) * GRID;
+    }
+    let free = -Infinity;
+    for (let n = 0; n < order.length; n++) {
+      const j = order[n]!;
+      const job = jobs[j]!;
+      const current = assigned.get(job.orderId)!.start;
+      const arrival = n === 0 ? -Infinity : free + time[(k + order[n - 1]!) * size + (k + j)]! * MINUTE;
+      let start = Math.min(current, latest[n]!);
+      if (start < arrival) start = Math.ceil(arrival / GRID) * GRID;
+      start = Math.max(start, ranges[j]!.earliest);
+      if (start > latest[n]!) return null;
+      next.set(job.orderId, { technicianId: technicians[route.vehicle]!.id, start });
+      free = start + (job.end - job.start);
+    }
+  }
+  const proposals = jobs
+    .filter((j) => next.get(j.orderId)!.start !== assigned.get(j.orderId)!.start)
+    .map((j) => {
+      const to = placed(j, next.get(j.orderId)!);
+      return {
+        orderId: j.orderId,
+        technicianId: to.technicianId,
+        currentStart: assigned.get(j.orderId)!.start,
+        start: to.start,
+        end: to.end,
+      };
+    });
+  if (proposals.length === 0) return null;
+  const figures = dayFigures(technicians, jobs, next, model);
+  const gains =
+    figures.lateRisks < after.lateRisks || (figures.lateRisks === after.lateRisks && figures.travelMinutes < after.travelMinutes);
+  return gains ? { proposals, figures } : null;
 }
 
 /**

@@ -5,7 +5,8 @@
  * the day as it is now:
  *
  * - the day is as the plan was built from (nothing was applied): back to `ready`, to be accepted again;
- * - every move of the plan is in the day (the moves went through, the last write did not): `accepted`;
+ * - every move of the plan (and its proposals, when the accept took them) is in the day (the moves went
+ *   through, the last write did not): `accepted`;
  * - otherwise (something else changed the day): `failed`, "accept interrupted" (zh-CN/en in `failureText`).
  *
  * Each change is a compare-and-set on the same lapsed acceptance (status and `updatedAt`), so an
@@ -16,7 +17,7 @@ import { getDb } from "../db/client";
 import { appendAudit } from "../db/repositories/audit.repo";
 import { logger } from "../lib/log";
 import { lapsedPlans, settleLapsed } from "./route-plans.repo";
-import { ACCEPT_INTERRUPTED, loadDay } from "./route-plans.service";
+import { ACCEPT_INTERRUPTED, appliedMoves, loadDay } from "./route-plans.service";
 
 /** Plans settled per run (a lapsed acceptance is rare; the next minute takes the rest). */
 const BATCH = 20;
@@ -29,14 +30,15 @@ export async function settleLapsedAccepts(env: Env, now = Date.now()): Promise<{
   for (const row of lapsed) {
     const day = await loadDay(env, db, row.cell, row.date, row.merchantId ?? undefined);
     const orders = new Map(day.orders.map((o) => [o.id, o]));
+    const moves = appliedMoves(row);
     const applied =
-      row.moves.length > 0 &&
-      row.moves.every((m) => {
+      moves.length > 0 &&
+      moves.every((m) => {
         const o = orders.get(m.orderId);
         return o !== undefined && o.technicianId === m.technicianId && o.startAt === m.start && o.endAt === m.end;
       });
     if (day.fingerprint === row.fingerprint) {
-      if (await settleLapsed(db, row.id, "accepting", row.updatedAt, { status: "ready" }, now)) out.ready++;
+      if (await settleLapsed(db, row.id, "accepting", row.updatedAt, { status: "ready", proposalsApplied: false }, now)) out.ready++;
     } else if (applied) {
       if (await settleLapsed(db, row.id, "accepting", row.updatedAt, { status: "accepted" }, now)) {
         out.accepted++;

@@ -7,5 +7,10 @@ export default createRouter()
   .openapi(routes.request, async (c) => c.json(await requestPlan(c.env, authOf(c), c.req.valid("json")), 202))
   .openapi(routes.list, async (c) => c.json(await listPlans(c.env, authOf(c), c.req.valid("query")), 200))
   .openapi(routes.get, async (c) => c.json(await getPlan(c.env, authOf(c), c.req.valid("param").id), 200))
-  .openapi(routes.accept, async (c) => c.json(await acceptPlan(c.env, authOf(c), c.req.valid("param").id), 200))
+  .openapi(routes.accept, async (c) =>
+    c.json(
+      await acceptPlan(c.env, authOf(c), c.req.valid("param").id, { withProposals: c.req.valid("query").withProposals === "true" }),
+      200,
+    ),
+  )
   .openapi(routes.discard, async (c) => c.json(await discardPlan(c.env, authOf(c), c.req.valid("param").id), 200));

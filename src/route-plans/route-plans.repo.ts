@@ -91,13 +91,16 @@ export async function settleLapsed(
   return rows.length === 1;
 }
 
-/** The skills each service requires, ids in parts under D1's parameter limit. */
-export async function requiredSkillsOf(db: Db, serviceIds: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+/** The skills each service requires and the notice it needs (lead time), ids in parts under D1's parameter limit. */
+export async function serviceNeedsOf(db: Db, serviceIds: string[]): Promise<Map<string, { skills: string[]; leadTimeMinutes: number }>> {
+  const out = new Map<string, { skills: string[]; leadTimeMinutes: number }>();
   for (const part of chunked([...new Set(serviceIds)])) {
     if (part.length === 0) continue;
-    const rows = await db.select({ id: services.id, skills: services.requiredSkills }).from(services).where(inArray(services.id, part));
-    for (const r of rows) out.set(r.id, r.skills);
+    const rows = await db
+      .select({ id: services.id, skills: services.requiredSkills, leadTimeMinutes: services.leadTimeMinutes })
+      .from(services)
+      .where(inArray(services.id, part));
+    for (const r of rows) out.set(r.id, { skills: r.skills, leadTimeMinutes: r.leadTimeMinutes });
   }
   return out;
 }

@@ -30,13 +30,31 @@ export const RoutePlan = z
       .nullable()
       .openapi({ description: "Why the plan failed, in both languages (null unless failed)" }),
     moveId: z.string().nullable(),
+    proposals: z
+      .array(
+        z.object({
+          orderId: z.string(),
+          technicianId: z.string(),
+          currentStart: z.string(),
+          start: z.string().openapi({ description: "The proposed start (the duration is kept)" }),
+          end: z.string(),
+        }),
+      )
+      .openapi({
+        description:
+          "New starts for fixed-time orders, each on the technician the plan gives it, that cut travel or remove a late risk if the customers agree: within `ROUTE_PLAN_TIME_PROPOSAL_MINUTES` of the start, inside the shift, past the services' lead time. Nothing moves unless the plan is accepted with `withProposals=true`; only offered when moves and proposals fit one multi-move (40 orders).",
+      }),
+    withProposals: Figures.nullable().openapi({
+      description: "The day's figures after the moves and every proposal (null without proposals)",
+    }),
+    proposalsApplied: z.boolean().openapi({ description: "The accept applies (or applied) the proposals with the moves" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("RoutePlan");
 
 const DESCRIPTION =
-  "A team plan keeps every job's start and duration and proposes which technician of the cell does it, to cut travel and remove late risks (skills, shifts and travel gaps as the cell checks them; jobs under way stay).";
+  "A team plan keeps every job's start and duration and proposes which technician of the cell does it, to cut travel and remove late risks (skills, shifts and travel gaps as the cell checks them; jobs under way stay). It may also propose new starts for fixed-time orders (`proposals`), applied only when the plan is accepted with `withProposals=true`.";
 
 export const request = createRoute({
   operationId: "requestRoutePlan",
@@ -95,7 +113,15 @@ export const accept = createRoute({
     "409 `PLAN_STALE` (the plan becomes `stale`, nothing changed) when the cell's day changed since the plan was built; otherwise the moves are applied as one multi-move (all or nothing; 409 `MOVE_REFUSED` names the failing move and the plan stays `ready`). Repeating an accepted plan answers it again; of parallel accepts exactly one applies (the others: 409 `CONCURRENT_UPDATE`). 409 `PLAN_NOT_READY` for a plan still queued, discarded or failed.",
   security: bearer,
   middleware: [staff] as const,
-  request: { params: IdParam("id", "rpl_01J0000000000000000000000") },
+  request: {
+    params: IdParam("id", "rpl_01J0000000000000000000000"),
+    query: z.object({
+      withProposals: z.enum(["true", "false"]).optional().openapi({
+        description:
+          "`true`: apply the plan's time proposals in the same multi-move (staff confirm the customers agreed; each customer whose time changes is told the new time). Default `false`: the moves only.",
+      }),
+    }),
+  },
   responses: { 200: jsonContent(RoutePlan, "Accepted"), ...authErrors(404, 409) },
 });
 

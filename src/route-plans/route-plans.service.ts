@@ -20,20 +20,16 @@ import { exactPoint } from "../lib/coordinates";
 import { newId } from "../lib/ids";
 import { logger } from "../lib/log";
 import { Pii } from "../lib/pii";
-import {
-  insertPlan,
-  planById,
-  plansOf,
-  requiredSkillsOf,
-  transitionPlan,
-  type RoutePlanRow,
-  type RoutePlanStatus,
-} from "./route-plans.repo";
+import { insertPlan, planById, plansOf, serviceNeedsOf, transitionPlan, type RoutePlanRow, type RoutePlanStatus } from "./route-plans.repo";
 
 /** The most technicians a plan covers (a cell's roster is far smaller). */
 const MAX_TECHNICIANS = 60;
 /** Not yet on the way: such a job may go to another technician. */
 const MOVABLE = new Set(["confirmed", "assigned", "accepted"]);
+/** Waiting for its technician's visit: its customer may be asked for another start (a time change). */
+const RESCHEDULABLE = new Set(["assigned", "accepted"]);
+/** Proposed starts lie this much beyond the services' lead time, so that customers have time to answer. */
+const PROPOSAL_SLACK_MINUTES = 60;
 /** Under way or done: stays with its technician, still part of the day's travel. */
 const FIXED = new Set(["en_route", "arrived", "in_service", "completed"]);
 
@@ -101,6 +97,9 @@ export function planView(row: RoutePlanRow, timeZone = "UTC") {
     failure: row.failure,
     failureText: failureText(row.failure),
     moveId: row.moveId,
+    proposals: row.proposals.map((p) => ({ ...p, currentStart: at(p.currentStart), start: at(p.start), end: at(p.end) })),
+    withProposals: row.withProposals,
+    proposalsApplied: row.proposalsApplied,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
@@ -193,7 +192,7 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
       return { id: p.id, home: p.home, skills: p.skills, shifts: windows };
     });
     const onDay = day.orders.filter((o) => o.technicianId !== null && (MOVABLE.has(o.status) || FIXED.has(o.status)));
-    const skills = await requiredSkillsOf(
+    const needs = await serviceNeedsOf(
       db,
       onDay.map((o) => o.serviceId),
     );
@@ -205,13 +204,25 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
         point: await exactPoint(pii, "orders", o),
         start: o.startAt,
         end: o.endAt,
-        skills: skills.get(o.serviceId) ?? [],
+        skills: needs.get(o.serviceId)?.skills ?? [],
         movable: MOVABLE.has(o.status),
+        // A customer may be asked for another start while the order waits for its visit (a time change).
+        reschedulable: RESCHEDULABLE.has(o.status),
         ...flexibleWindowOf(o),
       })),
     );
-    const plan = planTeamDay(technicians, jobs, travelModel(env), { maxIterations: config(env).ROUTE_PLAN_MAX_ITERATIONS, seed: 1 });
+    const c = config(env);
+    // No start is proposed inside the longest notice any of the day's services needs.
+    const lead = Math.max(0, ...[...needs.values()].map((n) => n.leadTimeMinutes));
+    const plan = planTeamDay(technicians, jobs, travelModel(env), {
+      maxIterations: c.ROUTE_PLAN_MAX_ITERATIONS,
+      seed: 1,
+      timeToleranceMs: c.ROUTE_PLAN_TIME_PROPOSAL_MINUTES * 60_000,
+      notBefore: Date.now() + (lead + PROPOSAL_SLACK_MINUTES) * 60_000,
+    });
     const names = new Map(day.techs.map((t) => [t.id, t.name]));
+    // Proposals are offered only when the moves and they fit in one multi-move together.
+    const proposals = new Set([...plan.moves, ...plan.proposals].map((m) => m.orderId)).size <= MAX_MOVES ? plan.proposals : [];
     if (plan.moves.length > MAX_MOVES) {
       await transitionPlan(db, row.id, "queued", {
         status: "failed",
@@ -227,6 +238,8 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
       technicians: plan.technicians.map((t) => ({ ...t, name: names.get(t.id) ?? t.id })),
       before: plan.before,
       after: plan.after,
+      proposals,
+      withProposals: proposals.length > 0 ? plan.withProposals : null,
     });
   } catch (err) {
     logger.error("route plan failed", { planId, error: String(err) });
@@ -250,7 +263,7 @@ function travelModel(env: Env) {
  * otherwise its moves go through the cell at once (all or nothing). Exactly one of parallel accepts
  * applies (the ready → accepting compare-and-set); a repeat of an accepted plan answers it again.
  */
-export async function acceptPlan(env: Env, auth: Auth, id: string) {
+export async function acceptPlan(env: Env, auth: Auth, id: string, opts: { withProposals?: boolean } = {}) {
   const db = getDb(env);
   const row = await visiblePlan(db, auth, id);
   const zone = await zoneOf(db, row);
@@ -258,7 +271,8 @@ export async function acceptPlan(env: Env, auth: Auth, id: string) {
   if (row.status === "stale") throw AppError.of("PLAN_STALE");
   if (row.status === "accepting") throw AppError.of("CONCURRENT_UPDATE");
   if (row.status !== "ready") throw AppError.of("PLAN_NOT_READY", { status: STATUS_TEXT[row.status] });
-  if (!(await transitionPlan(db, id, "ready", { status: "accepting" }))) {
+  const proposalsApplied = opts.withProposals === true && row.proposals.length > 0;
+  if (!(await transitionPlan(db, id, "ready", { status: "accepting", proposalsApplied }))) {
     const now = await planById(db, id);
     if (now?.status === "accepted") return planView(now, zone);
     throw AppError.of("CONCURRENT_UPDATE");
@@ -269,17 +283,13 @@ export async function acceptPlan(env: Env, auth: Auth, id: string) {
     throw AppError.of("PLAN_STALE");
   }
   let moveId: string | null = null;
-  if (row.moves.length > 0) {
+  const moves = appliedMoves({ ...row, proposalsApplied });
+  if (moves.length > 0) {
     try {
-      const applied = await applyOrderMoves(
-        env,
-        moverOf(auth),
-        row.cell,
-        row.moves.map((m) => ({ orderId: m.orderId, technicianId: m.technicianId, start: m.start, end: m.end })),
-      );
+      const applied = await applyOrderMoves(env, moverOf(auth), row.cell, moves);
       moveId = applied.moveId;
     } catch (err) {
-      await transitionPlan(db, id, "accepting", { status: "ready" });
+      await transitionPlan(db, id, "accepting", { status: "ready", proposalsApplied: false });
       throw err;
     }
   }
@@ -289,9 +299,22 @@ export async function acceptPlan(env: Env, auth: Auth, id: string) {
     action: "route_plan.accepted",
     targetType: "route_plan",
     targetId: id,
-    data: { cell: row.cell, date: row.date, moves: row.moves.length, moveId },
+    data: { cell: row.cell, date: row.date, moves: row.moves.length, proposals: proposalsApplied ? row.proposals.length : 0, moveId },
   });
   return planView((await planById(db, id))!, zone);
+}
+
+/**
+ * What an accept applies: the plan's moves, and with the proposals also their new starts (a proposal
+ * on an order the plan moves changes that move's start; the others are moves on the same technician).
+ */
+export function appliedMoves(row: Pick<RoutePlanRow, "moves" | "proposals" | "proposalsApplied">) {
+  const moves = new Map(
+    row.moves.map((m) => [m.orderId, { orderId: m.orderId, technicianId: m.technicianId, start: m.start, end: m.end }]),
+  );
+  if (row.proposalsApplied)
+    for (const p of row.proposals) moves.set(p.orderId, { orderId: p.orderId, technicianId: p.technicianId, start: p.start, end: p.end });
+  return [...moves.values()];
 }
 
 /** Discards a plan not yet accepted; a repeat answers the discarded plan again. */

@@ -71,6 +71,15 @@ describe("POST /v1/admin/cells/{cellId}/moves", () => {
       .bind(a.id, "moved by the dispatcher")
       .first<{ n: number }>();
     expect(notices?.n).toBe(1);
+    // Each technician an order was taken from is told so.
+    for (const o of [a, b]) {
+      const told = await env.DB.prepare(
+        "SELECT json_extract(payload, '$.technicianId') AS t FROM outbox WHERE topic = 'order.reassigned' AND json_extract(payload, '$.orderId') = ?",
+      )
+        .bind(o.id)
+        .all<{ t: string }>();
+      expect(told.results.map((r) => r.t)).toEqual([o.technician.id]);
+    }
   });
 
   it("refuses a move into an occupied time with the failing move and why, and changes nothing", async () => {

@@ -78,6 +78,18 @@ describe("other topics", () => {
     expect(localWhen(start, "America/New_York").en).toContain("01:30");
   });
 
+  it("tells the technician an order was taken from by dispatch, with the time in the city's zone", () => {
+    const start = Date.UTC(2026, 11, 3, 6, 30); // 14:30 in Shanghai
+    const ns = noticesFor(
+      { id: "m", topic: "order.reassigned", payload: { orderId: "ord_1", customerId: "c", technicianId: "t", start } },
+      "Asia/Shanghai",
+    );
+    expect(kinds(ns)).toEqual(["technician:task.reassigned"]);
+    expect(ns[0]!.body.zh).toContain("14:30");
+    expect(ns[0]!.body.en).toContain("14:30");
+    expect(noticesFor({ id: "m", topic: "order.reassigned", payload: { orderId: "ord_1", customerId: "c", start } })).toEqual([]);
+  });
+
   it("asks the customer to decide a change, and tells the technician the answer", () => {
     const change = (st: string) =>
       kinds(noticesFor({ id: "m", topic: "order.change", payload: { orderId: "o", kind: "extra_charge", status: st } }));
