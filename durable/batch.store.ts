@@ -25,6 +25,12 @@ export interface BatchJob {
    * decision is handed out first. Absent: false.
    */
   priority?: boolean;
+  /**
+   * A flexible-window job: the starts it may take (its window, what is left of it). Moved to
+   * another technician, it takes its earliest fitting start there (durable/window-hold.ts).
+   * Absent: a fixed-time job, moved only at its start.
+   */
+  window?: { start: number; latestStart: number };
 }
 
 /** History from the records that scoring needs (the cell only knows calendars). */
@@ -56,6 +62,8 @@ export interface BatchDecision {
   candidates: ScoredCandidate[];
   /** Total cost of the tick's assignment and of keeping every job where it was. */
   batch: { jobs: number; cost: number; keptCost: number };
+  /** A flexible-window job that moved to another start inside its window: the start it had and the interval it has now. */
+  held?: { from: number; start: number; end: number };
 }
 
 interface QueueRow {
@@ -66,6 +74,7 @@ interface QueueRow {
   exclude: string;
   decision: string | null;
   priority: number;
+  window_starts: string | null;
   [k: string]: SqlStorageValue;
 }
 
@@ -82,7 +91,7 @@ export class BatchStore {
   /** Adds a job to the next tick (idempotent per holdKey). */
   enqueue(job: BatchJob, now: number): void {
     this.sql.exec(
-      `INSERT INTO batch_queue (hold_key, order_id, customer_id, skills, exclude, enqueued_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO batch_queue (hold_key, order_id, customer_id, skills, exclude, enqueued_at, priority, window_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (hold_key) DO NOTHING`,
       job.holdKey,
       job.orderId,
@@ -91,6 +100,7 @@ export class BatchStore {
       JSON.stringify(job.exclude),
       now,
       job.priority ? 1 : 0,
+      job.window ? JSON.stringify(job.window) : null,
     );
   }
 
@@ -106,6 +116,7 @@ export class BatchStore {
         skills: JSON.parse(r.skills) as string[],
         exclude: JSON.parse(r.exclude) as string[],
         ...(r.priority ? { priority: true } : {}),
+        ...(r.window_starts ? { window: JSON.parse(r.window_starts) as { start: number; latestStart: number } } : {}),
       }));
   }
 
@@ -141,7 +152,7 @@ export class BatchStore {
         this.done([job.holdKey]);
         return [];
       }
-      return [{ job, item }];
+      return [{ job: withWindowLeft(job, now), item }];
     });
     const decisions = clusters(jobs).flatMap((cluster) => this.matchCluster(cluster, facts, weights, keep, now));
     for (const d of decisions) {
@@ -159,12 +170,12 @@ export class BatchStore {
     // Scored candidates per job, with every job of the cluster lifted off its technician's calendar.
     const ranked = jobs.map(({ job, item }, i) => {
       const rule = rules[i]!;
+      // A flexible-window job: who fits somewhere in its window, scored at their earliest fitting start.
+      const at = job.window
+        ? { start: job.window.start, end: job.window.start + (item.end - item.start), latestStart: job.window.latestStart }
+        : { start: item.start, end: item.end };
       const found = this.calendar
-        .candidates(
-          { start: item.start, end: item.end, lat: item.lat, lng: item.lng, skills: job.skills, exclude: job.exclude },
-          now,
-          ignore,
-        )
+        .candidates({ ...at, lat: item.lat, lng: item.lng, skills: job.skills, exclude: job.exclude }, now, ignore)
         .filter((c) => mayTake(rule, c.merchantId));
       for (const c of found) if (rule && c.merchantId !== rule.merchantId) penalty[i]!.add(c.technicianId);
       const favourites = new Set(facts.favourites[job.customerId] ?? []);
@@ -208,7 +219,11 @@ export class BatchStore {
     const better = planPriority < keptPriority || (planPriority === keptPriority && planCost < keptCost);
     // Only to a candidate of the job itself (never across the merchant rule), or staying put.
     const allowed = (i: number, tech: string) => tech === held[i] || ranked[i]!.some((c) => c.technicianId === tech);
-    const moves = jobs.map(({ item }, i) => ({ orderId: item.orderId, to: allowed(i, target[i]!) ? target[i]! : held[i]! }));
+    const moves = jobs.map(({ job, item }, i) => ({
+      orderId: item.orderId,
+      to: allowed(i, target[i]!) ? target[i]! : held[i]!,
+      ...(job.window ? { window: job.window } : {}),
+    }));
     if (!(better && this.tryMoves(moves, now))) {
       // Not as a whole: take the plan's moves one at a time where each still fits and saves,
       // priority jobs' moves first.
@@ -219,24 +234,26 @@ export class BatchStore {
       for (const m of savings) this.tryMoves([moves[m.i]!], now);
     }
 
-    const final = jobs.map(({ item }) => this.calendar.item(item.orderId)?.technicianId ?? item.technicianId);
+    const placed = jobs.map(({ item }) => this.calendar.item(item.orderId) ?? item);
+    const final = placed.map((p) => p.technicianId);
     const batch = {
       jobs: jobs.length,
       cost: round4(final.reduce((sum, t, i) => sum + costOf(i, t), 0)),
       keptCost: round4(keptCost),
     };
-    return jobs.map(({ job }, i) => ({
+    return jobs.map(({ job, item }, i) => ({
       holdKey: job.holdKey,
       orderId: job.orderId,
       from: held[i]!,
       to: final[i]!,
       candidates: ranked[i]!.slice(0, keep),
       batch,
+      ...(placed[i]!.start !== item.start ? { held: { from: item.start, start: placed[i]!.start, end: placed[i]!.end } } : {}),
     }));
   }
 
   /** Applies moves all together in a nested transaction; false (and nothing changed) if they do not fit. */
-  private tryMoves(moves: { orderId: string; to: string }[], now: number): boolean {
+  private tryMoves(moves: Parameters<CalendarStore["reassign"]>[0], now: number): boolean {
     try {
       this.transact(() => this.calendar.reassign(moves, now));
       return true;
@@ -255,15 +272,31 @@ interface Queued {
 /** Jobs closer in time than this may compete for one technician (travel between them included). */
 const CLUSTER_GAP = 3 * 3_600_000;
 
-/** Groups jobs whose intervals, widened by CLUSTER_GAP, overlap (transitively), in time order. */
+/** The job with what is left of its window at `now` (from the next whole minute); none left: a fixed-time job. */
+function withWindowLeft(job: BatchJob, now: number): BatchJob {
+  if (!job.window) return job;
+  const start = Math.max(job.window.start, Math.ceil(now / 60_000) * 60_000);
+  if (start > job.window.latestStart) return { ...job, window: undefined };
+  return { ...job, window: { start, latestStart: job.window.latestStart } };
+}
+
+/** The time a job may take: its interval, or for a flexible-window job every interval its window allows. */
+function spanOf({ job, item }: Queued): { start: number; end: number } {
+  if (!job.window) return item;
+  return { start: Math.min(item.start, job.window.start), end: Math.max(item.end, job.window.latestStart + (item.end - item.start)) };
+}
+
+/** Groups jobs whose spans (spanOf), widened by CLUSTER_GAP, overlap (transitively), in time order. */
 function clusters(jobs: Queued[]): Queued[][] {
-  const sorted = [...jobs].sort((a, b) => a.item.start - b.item.start || a.job.holdKey.localeCompare(b.job.holdKey));
+  const spans = new Map(jobs.map((j) => [j, spanOf(j)]));
+  const sorted = [...jobs].sort((a, b) => spans.get(a)!.start - spans.get(b)!.start || a.job.holdKey.localeCompare(b.job.holdKey));
   const out: Queued[][] = [];
   let reach = -Infinity;
   for (const j of sorted) {
-    if (j.item.start >= reach + CLUSTER_GAP || out.length === 0) out.push([]);
+    const span = spans.get(j)!;
+    if (span.start >= reach + CLUSTER_GAP || out.length === 0) out.push([]);
     out[out.length - 1]!.push(j);
-    reach = Math.max(reach, j.item.end);
+    reach = Math.max(reach, span.end);
   }
   return out;
 }

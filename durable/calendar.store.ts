@@ -6,7 +6,7 @@ import { firstClash, insideWindows, shiftWindows, travelGapMs, type ShiftExcepti
 import { haversineKm } from "../src/domain/geo";
 import { DEFAULT_WEEKLY_SHIFTS, type ShiftInterval, type WeeklyShifts } from "../src/domain/shifts";
 import { localDate } from "../src/domain/zoned";
-import { earliestFit } from "./window-hold";
+import { earliestFit, placeInWindow } from "./window-hold";
 import type {
   CalendarItem,
   Candidate,
@@ -434,23 +434,33 @@ export class CalendarStore {
    * is already placed, those staying with their technician first. The first that does not fit
    * throws, so the caller's transaction rolls the whole move back. Intervals keep their state.
    */
-  reassign(moves: { orderId: string; to: string }[], now: number): void {
+  reassign(moves: { orderId: string; to: string; window?: { start: number; latestStart: number } }[], now: number): void {
     const items = moves.map((m) => {
       const item = this.item(m.orderId);
       if (!item || (item.expiresAt !== null && item.expiresAt <= now)) throw new ReassignError(`interval ${m.orderId} is gone`);
       const from = this.writable(item.technicianId);
       if ("ok" in from) throw new ReassignError(`technician ${item.technicianId} cannot change`);
-      return { item, to: m.to };
+      return { item, to: m.to, window: m.window };
     });
     for (const { item } of items) this.sql.exec("UPDATE intervals SET technician_id = '' WHERE order_id = ?", item.orderId);
     const staying = items.filter((m) => m.to === m.item.technicianId);
     const moving = items.filter((m) => m.to !== m.item.technicianId);
-    for (const { item, to } of [...staying, ...moving]) {
+    for (const { item, to, window } of [...staying, ...moving]) {
       const tech = this.writable(to);
       if ("ok" in tech) throw new ReassignError(`technician ${to} cannot take work`);
-      if (this.fits(tech, item, false, now)) throw new ReassignError(`interval ${item.orderId} does not fit ${to}`);
-      this.sql.exec("UPDATE intervals SET technician_id = ?, updated_at = ? WHERE order_id = ?", to, now, item.orderId);
-      if (to !== item.technicianId) this.event("interval.moved", { ...item, technicianId: to }, { from: item.technicianId });
+      // A flexible-window job moving to another technician takes its earliest fitting start there.
+      const placed = window && to !== item.technicianId ? placeInWindow(this, tech, item, window, now) : item;
+      if (!placed || (placed === item && this.fits(tech, item, false, now)))
+        throw new ReassignError(`interval ${item.orderId} does not fit ${to}`);
+      this.sql.exec(
+        "UPDATE intervals SET technician_id = ?, start_ms = ?, end_ms = ?, updated_at = ? WHERE order_id = ?",
+        to,
+        placed.start,
+        placed.end,
+        now,
+        item.orderId,
+      );
+      if (to !== item.technicianId) this.event("interval.moved", { ...placed, technicianId: to }, { from: item.technicianId });
     }
   }
 
@@ -548,6 +558,17 @@ export class CalendarStore {
       .map(([technicianId, starts]) => ({ technicianId, starts }));
   }
 
+  /** Active technicians who may do the job at all: approved, skilled, in range (and the one asked for, if any). */
+  eligibleFor(q: { skills: string[]; lat: number; lng: number; technicianId?: string }): Technician[] {
+    return this.activeTechnicians().filter(
+      (t) =>
+        t.profile.status === "approved" &&
+        (q.technicianId === undefined || t.profile.id === q.technicianId) &&
+        q.skills.every((s) => t.profile.skills.includes(s)) &&
+        haversineKm(t.profile.home, q) <= t.profile.serviceRadiusKm,
+    );
+  }
+
   /** Calls `free(tech, i)` for each eligible technician and each start index `i` they could take the job at. */
   private eachFree(
     q: { starts: number[]; durationMinutes: number; skills: string[]; lat: number; lng: number; technicianId?: string },
@@ -556,13 +577,7 @@ export class CalendarStore {
   ): void {
     if (q.starts.length === 0) return;
     const duration = q.durationMinutes * 60_000;
-    const eligible = this.activeTechnicians().filter(
-      (t) =>
-        t.profile.status === "approved" &&
-        (q.technicianId === undefined || t.profile.id === q.technicianId) &&
-        q.skills.every((s) => t.profile.skills.includes(s)) &&
-        haversineKm(t.profile.home, q) <= t.profile.serviceRadiusKm,
-    );
+    const eligible = this.eligibleFor(q);
     if (eligible.length === 0) return;
     const first = Math.min(...q.starts);
     const last = Math.max(...q.starts) + duration;

@@ -29,7 +29,7 @@ import type {
 import { PresenceStore } from "./presence.store";
 import { SurgeStore, surgeConfigOf, type SurgeView } from "./surge.store";
 import { OpsFeed } from "./ops.feed";
-import { holdInWindow, type WindowHoldRequest } from "./window-hold";
+import { holdInWindow, rescheduleInWindow, windowRoom, type WindowHoldRequest, type WindowRoomQuery } from "./window-hold";
 import type { OpsOrder } from "../src/domain/ops-messages";
 import { logger } from "../src/lib/log";
 
@@ -313,6 +313,18 @@ export class CellDO extends DurableObject<Env> {
     return this.tx((now) => this.calendar.reschedule(orderId, start, end, where, opts.ignoreShifts === true, now));
   }
 
+  /** Moves an interval, same technician, to the earliest fitting start in [earliest, latestStart] (durable/window-hold.ts). */
+  async rescheduleInWindow(orderId: string, earliest: number, latestStart: number): Promise<CellResult<{ item: CalendarItem }>> {
+    if (!(
+      Number.isFinite(earliest) &&
+      Number.isFinite(latestStart) &&
+      latestStart >= earliest &&
+      latestStart - earliest <= MAX_INTERVAL_MS
+    ))
+      return { ok: false, code: "INVALID_INTERVAL" };
+    return this.tx((now) => rescheduleInWindow(this.calendar, orderId, earliest, latestStart, now));
+  }
+
   /**
    * Several moves as one change, all or nothing (durable/moves.store.ts): swaps and chains fit, and
    * a refusal names the first move that does not fit and why, with nothing changed.
@@ -340,6 +352,12 @@ export class CellDO extends DurableObject<Env> {
     const counts = this.calendar.availability(q, Date.now());
     if (counts.length > 0 && counts.every((c) => c === 0)) await this.countMiss(q);
     return { ok: true, counts };
+  }
+
+  /** For each window, how many technicians homed here have room for the job in it (durable/window-hold.ts). ROSTER_STALE as for availability. */
+  async windowRoom(q: WindowRoomQuery): Promise<{ ok: true; counts: number[] } | { ok: false; code: "ROSTER_STALE" }> {
+    if (q.rosterVersion !== undefined && this.rosterVersion() < q.rosterVersion) return { ok: false, code: "ROSTER_STALE" };
+    return { ok: true, counts: windowRoom(this.calendar, q, Date.now()) };
   }
 
   /**

@@ -142,6 +142,8 @@ export const CELL_MIGRATIONS: string[] = [
      count INTEGER NOT NULL,
      PRIMARY KEY (bucket, skill)
    );`,
+  // Flexible-window jobs in a batch: the starts they may take, JSON { start, latestStart } (null: a fixed-time job).
+  `ALTER TABLE batch_queue ADD COLUMN window_starts TEXT;`,
 ];
 
 /** Applies pending migrations; returns the resulting schema version. */

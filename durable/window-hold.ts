@@ -6,7 +6,7 @@
 import { candidateStarts } from "../src/domain/time-window";
 import { addDays, localDate } from "../src/domain/zoned";
 import type { CalendarStore, Technician } from "./calendar.store";
-import type { CalendarItem, CellFailure, CellResult, HoldRequest } from "./cell.types";
+import type { AvailabilityQuery, CalendarItem, CellFailure, CellResult, HoldRequest } from "./cell.types";
 
 const DAY = 86_400_000;
 /** Longest job plus travel looked around the window for clashes (as calendar.store's CLASH_WINDOW). */
@@ -78,4 +78,71 @@ export function holdInWindow(
   const start = found.start;
   const held = calendar.hold({ ...req, start, end: start + duration }, now);
   return held.ok ? { ...held, start, end: start + duration } : held;
+}
+
+/**
+ * A calendar item placed at its earliest fitting start for `tech` inside `window` (starts from
+ * `window.start` to `window.latestStart`, the item's duration kept), or null when none fits.
+ */
+export function placeInWindow(
+  calendar: CalendarStore,
+  tech: Technician,
+  item: CalendarItem,
+  window: { start: number; latestStart: number },
+  now: number,
+): CalendarItem | null {
+  const duration = item.end - item.start;
+  const found = earliestFit(calendar, tech, { ...item, start: window.start, end: window.start + duration }, window.latestStart, false, now);
+  return "failure" in found ? null : { ...item, start: found.start, end: found.start + duration };
+}
+
+/**
+ * Moves a held or booked interval, on the same technician, to the earliest start in
+ * [earliest, latestStart] that fits (its own old place does not count as a clash). A failure
+ * changes nothing: the failure the window's first start got, or the interval's own (HOLD_EXPIRED…).
+ */
+export function rescheduleInWindow(
+  calendar: CalendarStore,
+  orderId: string,
+  earliest: number,
+  latestStart: number,
+  now: number,
+): CellResult<{ item: CalendarItem }> {
+  const item = calendar.item(orderId);
+  const duration = item ? item.end - item.start : 0;
+  const tech = item ? calendar.writable(item.technicianId) : null;
+  if (!item || !tech || "ok" in tech || (item.expiresAt !== null && item.expiresAt <= now))
+    return calendar.reschedule(orderId, earliest, earliest + Math.max(duration, 1), undefined, false, now);
+  const found = earliestFit(calendar, tech, { ...item, start: earliest, end: earliest + duration }, latestStart, false, now);
+  if ("failure" in found) return found.failure;
+  return calendar.reschedule(orderId, found.start, found.start + duration, undefined, false, now);
+}
+
+/** Which windows of a day have room for a job (GET /v1/availability with `windowMinutes`). */
+export interface WindowRoomQuery extends Omit<AvailabilityQuery, "starts"> {
+  /** Each window as the starts a job may take in it (UTC ms): from `start` to `latestStart`. */
+  windows: { start: number; latestStart: number }[];
+}
+
+/**
+ * For each window, how many technicians homed here could take the job somewhere in it: the same
+ * technicians a window booking's dispatch asks (approved, skilled, in range) and the same search
+ * (`earliestFit`: shifts, clashes, travel gaps). One read of the calendars for all of them.
+ */
+export function windowRoom(calendar: CalendarStore, q: WindowRoomQuery, now: number): number[] {
+  const counts = q.windows.map(() => 0);
+  const eligible = q.windows.length === 0 ? [] : calendar.eligibleFor(q);
+  if (eligible.length === 0) return counts;
+  const duration = q.durationMinutes * 60_000;
+  const first = Math.min(...q.windows.map((w) => w.start));
+  const last = Math.max(...q.windows.map((w) => w.latestStart)) + duration;
+  const items = calendar.itemsByTechnician(first - AROUND, last + AROUND, now);
+  for (const tech of eligible) {
+    const mine = items.get(tech.profile.id) ?? [];
+    q.windows.forEach((w, i) => {
+      const job = { orderId: "", start: w.start, end: w.start + duration, lat: q.lat, lng: q.lng };
+      if (!("failure" in earliestFit(calendar, tech, job, w.latestStart, false, now, mine))) counts[i]! += 1;
+    });
+  }
+  return counts;
 }

@@ -1845,7 +1845,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Move my order to another start (same technician, atomic)
+         * Move my order to another start or window (same technician, atomic)
          * @description The old interval is released only if the new one is taken. Allowed until the technician sets off. A later cancellation refunds at most the cancellation policy's tier at the moment of the move (taken against the start being left), so moving a late booking out does not buy a full refund.
          *
          *     **Price.** The lines that depend on the start (`night`, `holiday`) are priced again for the new start by the same rules as a fresh quote (the service's current surcharge rules on the order's base, units and extras); every other line stays as booked (rush, distance, a coupon, approved extra charges). If the total stays the same the move goes through at once. If it changes, nothing is moved and the answer is 409 `PRICE_CHANGED` carrying `quoteId` (a signed reschedule quote `rsq_…`, valid `QUOTE_TTL_SECONDS`), `expiresAt`, `start`, `end`, the new `lines`, `total`, `previousTotal` and `difference`. Send the same `start` again with that `quoteId` to confirm: the move, the new lines and total, and the money are written together (the calendar move is unchanged, so there is no double booking). A `quoteId` that is altered, for another order or start: 400 `QUOTE_INVALID`; expired: 400 `QUOTE_EXPIRED`; the order moved or its lines changed since it was quoted (e.g. the quote was used already): 409 `RESCHEDULE_QUOTE_STALE`; the rules changed meanwhile: 409 `PRICE_CHANGED` again with a new quote. Nothing changes on any of these.
@@ -7153,6 +7153,15 @@ export interface components {
                 start: string;
                 end: string;
                 /** @description How many technicians could take it */
+                available: number;
+            }[];
+            /** @description Only with `windowMinutes`: the windows of that length, starting on the slot grid, that have room for the job (docs/flexible-windows.md). Each can be quoted as `window` and booked as long as nothing changed meanwhile. */
+            windows?: {
+                /** @example 2026-11-25T09:00:00+08:00 */
+                start: string;
+                /** @example 2026-11-25T12:00:00+08:00 */
+                end: string;
+                /** @description How many technicians have room for the job somewhere in it */
                 available: number;
             }[];
         };
@@ -18312,6 +18321,8 @@ export interface operations {
                 date: string;
                 technicianId?: string;
                 units?: number;
+                /** @description Also list `windows`: flexible windows of this many minutes (at least the job's duration, else 400 INVALID_WINDOW; at most 480) starting on the slot grid, inside the lead time and horizon, in which a technician has room for the job at some start (shifts, other jobs and travel gaps, as a window booking searches) */
+                windowMinutes?: number;
             };
             header?: never;
             path?: never;
@@ -18960,8 +18971,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: date-time */
-                    start: string;
+                    /**
+                     * Format: date-time
+                     * @description The new exact start; or name `window` instead
+                     */
+                    start?: string;
+                    window?: components["schemas"]["TimeWindowRequest"] & unknown;
                     /** @description The reschedule quote of a 409 PRICE_CHANGED answer: confirms its new price */
                     quoteId?: string;
                 };

@@ -277,6 +277,13 @@ export const ERRORS = {
   SLOT_UNAVAILABLE: { status: 409, detail: { en: "That time is no longer available.", zh: "该时段已不可预约。" } },
   // Flexible-window orders (docs/flexible-windows.md)
   INVALID_WINDOW: { status: 400, detail: { en: "The time window cannot be booked: {reason}.", zh: "该预约时段无法预约：{reason}。" } },
+  WINDOW_FULL: {
+    status: 409,
+    detail: {
+      en: "Your technician has no free start inside that window; nothing was changed.",
+      zh: "您的技师在该预约时段内没有可用的开始时间，订单未作更改。",
+    },
+  },
   // Recurring visits (src/series)
   SERIES_NOT_ACTIVE: {
     status: 409,

@@ -80,7 +80,7 @@ export async function runBatchTick(env: Env, cell: string): Promise<void> {
     input.jobs.length === 0 ? undefined : await dispatchWeights(env),
   );
   if (decisions.length === 0) return;
-  await onBatchDecided(env, decisions, (order, patch, reason) => offerFromBatch(env, order, patch, reason));
+  await onBatchDecided(env, decisions, (order, patch, reason, held) => offerFromBatch(env, order, patch, reason, held));
   await stub.batchDone(decisions.map((d) => d.holdKey));
 }
 

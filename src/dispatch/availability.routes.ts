@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonContent } from "../http/openapi";
+import { MAX_WINDOW_MINUTES } from "../domain/time-window";
 
 export const Availability = z
   .object({
@@ -14,6 +15,19 @@ export const Availability = z
         available: z.number().int().openapi({ description: "How many technicians could take it" }),
       }),
     ),
+    windows: z
+      .array(
+        z.object({
+          start: z.string().openapi({ example: "2026-11-25T09:00:00+08:00" }),
+          end: z.string().openapi({ example: "2026-11-25T12:00:00+08:00" }),
+          available: z.number().int().openapi({ description: "How many technicians have room for the job somewhere in it" }),
+        }),
+      )
+      .optional()
+      .openapi({
+        description:
+          "Only with `windowMinutes`: the windows of that length, starting on the slot grid, that have room for the job (docs/flexible-windows.md). Each can be quoted as `window` and booked as long as nothing changed meanwhile.",
+      }),
   })
   .openapi("Availability");
 
@@ -33,6 +47,10 @@ export const getAvailability = createRoute({
       date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD"),
       technicianId: z.string().min(1).max(64).optional(),
       units: z.coerce.number().int().min(1).max(100).optional(),
+      windowMinutes: z.coerce.number().int().min(1).max(MAX_WINDOW_MINUTES).optional().openapi({
+        description:
+          "Also list `windows`: flexible windows of this many minutes (at least the job's duration, else 400 INVALID_WINDOW; at most 480) starting on the slot grid, inside the lead time and horizon, in which a technician has room for the job at some start (shifts, other jobs and travel gaps, as a window booking searches)",
+      }),
     }),
   },
   responses: { 200: jsonContent(Availability, "Slots"), ...errorResponses(404) },

@@ -10,12 +10,15 @@ import { parseDate, toZonedIso } from "../domain/zoned";
 import { AppError, notFound, invalid } from "../errors";
 import { cellStub, syncCellRoster } from "../cells/cells.service";
 import { cachedCellVersions } from "../cells/roster-versions";
+import { latestStartIn } from "../domain/time-window";
 
 export interface AvailabilityInput extends LatLng {
   serviceId: string;
   date: string;
   technicianId?: string;
   units?: number;
+  /** Also list the windows of this many minutes (starting on the slot grid) that have room for the job. */
+  windowMinutes?: number;
 }
 
 /** Minutes a job of this service takes for `units` (at least the service's minimum). */
@@ -85,7 +88,29 @@ export async function askCell<T>(
  */
 export async function availability(env: Env, input: AvailabilityInput) {
   const { base, service, city, starts, staffed } = await slotSearch(env, input);
-  if (starts.length === 0) return { ...base, slots: [] };
+  if (input.windowMinutes !== undefined && input.windowMinutes < base.durationMinutes)
+    throw AppError.of(
+      "INVALID_WINDOW",
+      {
+        reason: {
+          en: `the window must be at least as long as the job (${base.durationMinutes} minutes)`,
+          zh: `时段不得短于服务时长（${base.durationMinutes} 分钟）`,
+        },
+      },
+      { errors: [{ path: "query.windowMinutes", message: `at least the job's ${base.durationMinutes} minutes` }] },
+    );
+  const windows =
+    input.windowMinutes === undefined
+      ? undefined
+      : await windowsWithRoom(
+          env,
+          input,
+          { ...base, windowMinutes: input.windowMinutes, horizonDays: service.horizonDays, skills: service.requiredSkills },
+          starts,
+          staffed,
+        );
+  const listed = windows === undefined ? {} : { windows };
+  if (starts.length === 0) return { ...base, slots: [], ...listed };
   const { durationMinutes } = base;
   const query = {
     starts,
@@ -95,19 +120,63 @@ export async function availability(env: Env, input: AvailabilityInput) {
     lng: input.lng,
     technicianId: input.technicianId,
   };
-  const perCell = await Promise.all(
-    staffed.map(async (c) => {
-      const r = await askCell<{ counts: number[] }>(env, c, (stub) => stub.availability({ ...query, rosterVersion: c.rosterVersion }));
-      return r ? r.counts : starts.map(() => 0);
-    }),
-  );
+  const counts = await summedCounts(env, staffed, (stub, rosterVersion) => stub.availability({ ...query, rosterVersion }));
   const slots = starts
-    .map((start, i) => ({ start, available: perCell.reduce((sum, counts) => sum + (counts[i] ?? 0), 0) }))
+    .map((start, i) => ({ start, available: counts[i] ?? 0 }))
     .filter((s) => s.available > 0)
     .map((s) => ({
       start: toZonedIso(s.start, city.timeZone),
       end: toZonedIso(s.start + durationMinutes * 60_000, city.timeZone),
       available: s.available,
     }));
-  return { ...base, slots };
+  return { ...base, slots, ...listed };
+}
+
+/**
+ * The windows of `windowMinutes` starting on the day's slot grid (inside the lead time, ending inside
+ * the horizon: what a window quote accepts) in which at least one technician of the point's cell or
+ * its ring has room for the job, as a window booking would search it (durable/window-hold.ts
+ * `windowRoom`), and how many have. One round trip per staffed cell, as for the slots.
+ */
+async function windowsWithRoom(
+  env: Env,
+  input: AvailabilityInput,
+  spec: { timeZone: string; durationMinutes: number; windowMinutes: number; horizonDays: number; skills: string[] },
+  starts: number[],
+  staffed: { cell: string; rosterVersion: number }[],
+) {
+  const length = spec.windowMinutes * 60_000;
+  const duration = spec.durationMinutes * 60_000;
+  const latest = Date.now() + spec.horizonDays * 86_400_000;
+  const windows = starts
+    .filter((s) => s + length <= latest)
+    .map((s) => ({ start: s, latestStart: latestStartIn({ start: s, end: s + length }, duration) }));
+  if (windows.length === 0) return [];
+  const query = {
+    windows,
+    durationMinutes: spec.durationMinutes,
+    skills: spec.skills,
+    lat: input.lat,
+    lng: input.lng,
+    technicianId: input.technicianId,
+  };
+  const counts = await summedCounts(env, staffed, (stub, rosterVersion) => stub.windowRoom({ ...query, rosterVersion }));
+  return windows
+    .map((w, i) => ({ start: w.start, available: counts[i] ?? 0 }))
+    .filter((w) => w.available > 0)
+    .map((w) => ({ start: toZonedIso(w.start, spec.timeZone), end: toZonedIso(w.start + length, spec.timeZone), available: w.available }));
+}
+
+/** Asks every staffed cell (in parallel, one round trip each) for counts per item and adds them up; a cell still stale counts nothing. */
+async function summedCounts(
+  env: Env,
+  staffed: { cell: string; rosterVersion: number }[],
+  ask: (stub: ReturnType<typeof cellStub>, rosterVersion: number) => Promise<{ ok: true; counts: number[] } | { ok: false; code: string }>,
+): Promise<number[]> {
+  const perCell = await Promise.all(
+    staffed.map(async (c) => (await askCell<{ counts: number[] }>(env, c, (stub) => ask(stub, c.rosterVersion)))?.counts ?? []),
+  );
+  const out: number[] = [];
+  for (const counts of perCell) counts.forEach((n, i) => (out[i] = (out[i] ?? 0) + n));
+  return out;
 }

@@ -12,7 +12,7 @@ import { merchantRulesOfOrders, rosterEntry } from "../db/repositories/roster.re
 import { AppError } from "../errors";
 import { cellStub } from "../cells/cells.service";
 import { hasPriorityDispatch } from "../membership";
-import { acceptDeadlineMs, batchIntervalMs, recordDecision, WEEK_MS } from "./dispatch.service";
+import { acceptDeadlineMs, batchIntervalMs, recordDecision, WEEK_MS, windowedStarts } from "./dispatch.service";
 
 /**
  * Scoring history for the technicians and customers of one tick, and the merchant rule of each of
@@ -36,15 +36,25 @@ export async function batchFacts(env: Env, technicianIds: string[], customerIds:
 
 /**
  * Puts a dispatching auto order in the batch of the cell that holds its interval, as a priority job
- * when the customer's membership level carries priority dispatch. False when it cannot wait there
+ * when the customer's membership level carries priority dispatch; a flexible-window order with what is left of
+ * its window, so the batch may give it another start inside it on another technician. False when it cannot wait there
  * (no reserved technician, or the cell refused); the caller then offers it at once.
  */
 export async function enqueueForBatch(env: Env, order: OrderRow, skills: string[]): Promise<boolean> {
   if (!order.technicianId || !order.holdKey) return false;
   const [entry, priority] = await Promise.all([rosterEntry(getDb(env), order.technicianId), hasPriorityDispatch(env, order.customerId)]);
   if (!entry) return false;
+  const window = windowedStarts(order, Date.now());
   const r = await cellStub(env, entry.homeCell).enqueueBatch(
-    { holdKey: order.holdKey, orderId: order.id, customerId: order.customerId, skills, exclude: order.triedTechnicians, priority },
+    {
+      holdKey: order.holdKey,
+      orderId: order.id,
+      customerId: order.customerId,
+      skills,
+      exclude: order.triedTechnicians,
+      priority,
+      ...(window ? { window } : {}),
+    },
     batchIntervalMs(env),
   );
   return r.ok;
@@ -53,12 +63,18 @@ export async function enqueueForBatch(env: Env, order: OrderRow, skills: string[
 /**
  * Acts on a tick's decisions (a cell event, retried until it returns): each order
  * still waiting for its batch is offered to the technician now holding its interval, with the
- * decision and its candidates recorded. Orders that moved on meanwhile are left alone.
+ * decision and its candidates recorded (a flexible-window order moved inside its window takes the new start in the
+ * same write). Orders that moved on meanwhile are left alone.
  */
 export async function onBatchDecided(
   env: Env,
   decisions: BatchDecision[],
-  offer: (order: OrderRow, patch: { technicianId: string; acceptBy: number }, reason: string) => Promise<OrderRow>,
+  offer: (
+    order: OrderRow,
+    patch: { technicianId: string; acceptBy: number },
+    reason: string,
+    held?: BatchDecision["held"],
+  ) => Promise<OrderRow>,
 ): Promise<void> {
   const db = getDb(env);
   for (const d of decisions) {
@@ -70,7 +86,7 @@ export async function onBatchDecided(
       const order = await findOrder(db, d.orderId);
       if (!order || order.status !== "dispatching" || order.holdKey !== d.holdKey) break;
       try {
-        await offer(order, { technicianId: d.to, acceptBy: Date.now() + acceptDeadlineMs(env) }, reason);
+        await offer(order, { technicianId: d.to, acceptBy: Date.now() + acceptDeadlineMs(env) }, reason, d.held);
         await recordDecision(env, order.id, order.dispatchRound, "auto", d.to, reason, d.candidates);
         break;
       } catch (err) {

@@ -87,9 +87,9 @@ const CUSTOMER_STATUS: Partial<Record<string, { title: Localized; body: Localize
 const LIVE_FOR_TECHNICIAN = new Set(["assigned", "accepted", "en_route", "arrived", "in_service"]);
 
 /** A flexible-window booking's note (its window and planned start, src/orders/quote-window.ts) after the body. */
-function withWindow(body: Localized, note: unknown): Localized {
+function withWindow(body: Localized, note: unknown, without: Localized = body): Localized {
   const n = note as { zh?: unknown; en?: unknown } | undefined;
-  if (!n || typeof n.zh !== "string" || typeof n.en !== "string") return body;
+  if (!n || typeof n.zh !== "string" || typeof n.en !== "string") return without;
   return { zh: `${body.zh}${n.zh}。`, en: `${body.en} ${n.en}.` };
 }
 
@@ -212,7 +212,11 @@ function rescheduledNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
       "customer",
       "order.rescheduled",
       { zh: "上门时间已变更", en: "Visit time changed" },
-      { zh: `新的上门时间：${when.zh}`, en: `New visit time: ${when.en}` },
+      // A move to a new window (src/orders/orders.service.ts) names it after the new time.
+      withWindow({ zh: `新的上门时间：${when.zh}。`, en: `New visit time: ${when.en}.` }, m.payload.note, {
+        zh: `新的上门时间：${when.zh}`,
+        en: `New visit time: ${when.en}`,
+      }),
       APP,
       data,
     ),

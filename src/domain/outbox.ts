@@ -23,7 +23,13 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     /** A flexible-window booking: its window and planned start as people read them (docs/flexible-windows.md). */
     note: z.object({ zh: z.string(), en: z.string() }).optional(),
   }),
-  kind("order.rescheduled", { ...orderOf, technicianId: id.nullable(), start: z.number() }),
+  kind("order.rescheduled", {
+    ...orderOf,
+    technicianId: id.nullable(),
+    start: z.number(),
+    /** A move to a new window: the window and the start held in it as people read them. */
+    note: z.object({ zh: z.string(), en: z.string() }).optional(),
+  }),
   // Dispatch gave the order to another technician (the board, a route plan): told to the technician it
   // was taken from (`technicianId`), so they do not go.
   kind("order.reassigned", { ...orderOf, technicianId: id, start: z.number() }),

@@ -205,14 +205,31 @@ export async function startDispatch(env: Env, order: OrderRow): Promise<OrderRow
   return next;
 }
 
-/** A batch tick chose the technician now holding the order's interval: offer it to them. */
+/**
+ * A batch tick chose the technician now holding the order's interval: offer it to them. `held`: the
+ * batch gave a flexible-window order another start inside its window; the order takes it in the
+ * same write, with the window note and the new-time notice as any later round (`reheldInWindow`),
+ * unless the order moved meanwhile (its start is no longer the one the batch moved from).
+ */
 export async function offerFromBatch(
   env: Env,
   order: OrderRow,
   patch: { technicianId: string; acceptBy: number },
   reason: string,
+  held?: { from: number; start: number; end: number },
 ): Promise<OrderRow> {
-  const next = await transition(env, order, "assigned", SYSTEM, reason, { ...patch, exception: null });
+  const moved = reheldInWindow(order, held && held.from === order.startAt ? { technicianId: patch.technicianId, held } : null);
+  const note = moved.patch.startAt === undefined ? undefined : await windowNoteOf(getDb(env), order, moved.patch.startAt);
+  const next = await transition(
+    env,
+    order,
+    "assigned",
+    SYSTEM,
+    reason,
+    { ...patch, ...moved.patch, exception: null },
+    { ...moved.data, ...(note ? { note } : {}) },
+    { messages: moved.messages, note },
+  );
   await setDeadline(env, next, "accept", patch.acceptBy);
   return next;
 }

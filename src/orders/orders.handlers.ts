@@ -29,14 +29,5 @@ export default createRouter()
     c.json(await orders.cancelOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id, c.req.valid("json").reason), 200),
   )
   .openapi(routes.rescheduleOrder, async (c) =>
-    c.json(
-      await orders.rescheduleOwnOrder(
-        c.env,
-        authOf(c).accountId,
-        c.req.valid("param").id,
-        c.req.valid("json").start,
-        c.req.valid("json").quoteId,
-      ),
-      200,
-    ),
+    c.json(await orders.rescheduleOwnOrder(c.env, authOf(c).accountId, c.req.valid("param").id, c.req.valid("json")), 200),
   );

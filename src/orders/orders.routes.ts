@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_STATUSES } from "../domain/order-state";
 import { requireAuth } from "../http/auth";
 import { authErrors, bearer, CursorQuery, jsonBody, jsonContent, LimitQuery, page } from "../http/openapi";
-import { Order, OrderId, OrderRequest, Quote, QuoteRequest, ReorderRequest } from "./orders.schemas";
+import { Order, OrderId, OrderRequest, Quote, QuoteRequest, ReorderRequest, TimeWindowRequest } from "./orders.schemas";
 
 export const createQuote = createRoute({
   operationId: "createQuote",
@@ -78,7 +78,7 @@ export const rescheduleOrder = createRoute({
   method: "post",
   path: "/v1/orders/{id}/reschedule",
   tags: ["Booking"],
-  summary: "Move my order to another start (same technician, atomic)",
+  summary: "Move my order to another start or window (same technician, atomic)",
   description:
     "The old interval is released only if the new one is taken. Allowed until the technician sets off. A later cancellation refunds at most the cancellation policy's tier at the moment of the move (taken against the start being left), so moving a late booking out does not buy a full refund.\n\n" +
     "**Price.** The lines that depend on the start (`night`, `holiday`) are priced again for the new start by the same rules as a fresh quote (the service's current surcharge rules on the order's base, units and extras); every other line stays as booked (rush, distance, a coupon, approved extra charges). If the total stays the same the move goes through at once. If it changes, nothing is moved and the answer is 409 `PRICE_CHANGED` carrying `quoteId` (a signed reschedule quote `rsq_…`, valid `QUOTE_TTL_SECONDS`), `expiresAt`, `start`, `end`, the new `lines`, `total`, `previousTotal` and `difference`. Send the same `start` again with that `quoteId` to confirm: the move, the new lines and total, and the money are written together (the calendar move is unchanged, so there is no double booking). A `quoteId` that is altered, for another order or start: 400 `QUOTE_INVALID`; expired: 400 `QUOTE_EXPIRED`; the order moved or its lines changed since it was quoted (e.g. the quote was used already): 409 `RESCHEDULE_QUOTE_STALE`; the rules changed meanwhile: 409 `PRICE_CHANGED` again with a new quote. Nothing changes on any of these.\n\n" +
@@ -90,7 +90,11 @@ export const rescheduleOrder = createRoute({
     body: jsonBody(
       z
         .object({
-          start: z.iso.datetime({ offset: true }),
+          start: z.iso.datetime({ offset: true }).optional().openapi({ description: "The new exact start; or name `window` instead" }),
+          window: TimeWindowRequest.optional().openapi({
+            description:
+              "A new flexible window instead of `start` (exactly one of them): the order moves to the earliest start inside it its technician can take and keeps the window. Same rules as a quote's window (400 INVALID_WINDOW naming the field); priced at the window's start; no start fits: 409 WINDOW_FULL, nothing changed.",
+          }),
           quoteId: z
             .string()
             .min(1)

@@ -5,7 +5,7 @@ import { Payment, Refund } from "../money/payments.schemas";
 
 const Iso = z.iso.datetime({ offset: true });
 
-const TimeWindowRequest = z
+export const TimeWindowRequest = z
   .object({
     start: Iso.openapi({ example: "2026-11-25T09:00:00+08:00" }),
     end: Iso.openapi({ example: "2026-11-25T12:00:00+08:00" }),

@@ -16,7 +16,9 @@ import { releaseHold } from "../dispatch/dispatch.service";
 import { clearDeadline, concurrentChange, rearmDeadline, transition, type Actor } from "./order-flow.service";
 import { orderView } from "./orders.view";
 import { priceChanged, quotedStill, readRescheduleQuote, repricedLines, totalOf } from "./reprice.service";
-import { windowAfterReschedule } from "./quote-window";
+import { askedStart, checkWindow, windowAfterReschedule, windowText, type AskedTime } from "./quote-window";
+import { latestStartIn, type TimeWindow } from "../domain/time-window";
+import type { Localized } from "../lib/locale";
 import { cancellationMoney, repriceMoney } from "../money/order-money.service";
 import { submitRefunds } from "../money/refund-flow.service";
 
@@ -93,13 +95,18 @@ export async function cancelOrder(env: Env, order: OrderRow, actor: Actor, reaso
  * Moves the caller's order to a new start with the same technician, atomically in their cell: the
  * old interval is released only if the new one is taken. Allowed until the technician sets off.
  * The order is priced again for the new start (see reprice.service): a new total needs the
- * customer's confirmation (`quoteId` of the 409 PRICE_CHANGED answer).
+ * customer's confirmation (`quoteId` of the 409 PRICE_CHANGED answer). With `window` instead of
+ * `start` (exactly one, 400 INVALID_WINDOW otherwise or when the window does not suit the job) the
+ * order moves to the earliest start inside the new window its technician can take and keeps that
+ * window (docs/flexible-windows.md).
  */
-export async function rescheduleOwnOrder(env: Env, customerId: string, id: string, startIso: string, quoteId?: string) {
+export async function rescheduleOwnOrder(env: Env, customerId: string, id: string, input: AskedTime & { quoteId?: string }) {
+  const asked = askedStart(input);
   const order = await ownOrder(env, customerId, id);
-  const moved = await rescheduleOrder(env, order, { type: "customer", id: customerId }, Date.parse(startIso), {
+  const moved = await rescheduleOrder(env, order, { type: "customer", id: customerId }, asked.start, {
     capRefund: true,
-    reprice: { quoteId },
+    reprice: { quoteId: input.quoteId },
+    ...(asked.window ? { window: asked.window } : {}),
   });
   return orderView(env, moved, { viewer: "customer" });
 }
@@ -114,25 +121,36 @@ export async function rescheduleOwnOrder(env: Env, customerId: string, id: strin
  * quote unless `reprice.quoteId` confirms exactly that price, and then the new lines, the total and
  * the money (a refund of what was overpaid, or the difference due) are written in the move's own
  * batch. Without it (a time change the technician proposed) the price stays as booked.
+ * With `window` (`start` is then its start, the instant the move is priced at, as a window quote is)
+ * the technician's calendar takes the earliest fitting start inside it (409 WINDOW_FULL when none
+ * fits, nothing changed) and the order keeps the new window; the timeline entry and the notice name it.
  */
 export async function rescheduleOrder(
   env: Env,
   order: OrderRow,
   actor: Actor,
-  start: number,
-  opts: { capRefund?: boolean; reprice?: { quoteId?: string } } = {},
+  asked: number,
+  opts: { capRefund?: boolean; reprice?: { quoteId?: string }; window?: TimeWindow } = {},
 ): Promise<OrderRow> {
   const db = getDb(env);
+  let start = asked;
   if (!BEFORE_DEPARTURE.includes(order.status) || (order.status === "dispatching" && !order.technicianId)) {
     throw AppError.of("INVALID_TRANSITION", { status: order.status }, { extra: { status: order.status } });
   }
-  const [found, city] = await Promise.all([bookableService(db, order.serviceId), opts.reprice ? cityOfCell(db, order.cell) : undefined]);
+  const window = opts.window;
+  const [found, city] = await Promise.all([
+    bookableService(db, order.serviceId),
+    opts.reprice || window ? cityOfCell(db, order.cell) : undefined,
+  ]);
   const service = found?.service;
   const now = Date.now();
-  if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
+  if (window) {
+    // A service gone meanwhile: the window's own rules only (no lead time or horizon to keep).
+    checkWindow(service ?? { leadTimeMinutes: 0, horizonDays: Infinity }, window, order.endAt - order.startAt, now);
+  } else if (service && (start < now + service.leadTimeMinutes * 60_000 || start > now + service.horizonDays * 86_400_000)) {
     throw invalid([{ path: "body.start", message: `between ${service.leadTimeMinutes} minutes and ${service.horizonDays} days ahead` }]);
   }
-  const end = start + (order.endAt - order.startAt);
+  let end = start + (order.endAt - order.startAt);
   const quote = opts.reprice?.quoteId ? await readRescheduleQuote(env, opts.reprice.quoteId, order, start) : null;
   // Priced by the service's current rules in the city's zone (a service gone meanwhile keeps the price).
   const lines = opts.reprice && service && city ? repricedLines(order, service.surcharges, start, city.timeZone) : order.lines;
@@ -143,8 +161,18 @@ export async function rescheduleOrder(
   const entry = order.technicianId ? await rosterEntry(db, order.technicianId) : undefined;
   if (!entry || !order.holdKey) throw AppError.of("SLOT_UNAVAILABLE");
   const stub = cellStub(env, entry.homeCell);
-  const moved = await stub.reschedule(order.holdKey, start, end);
-  if (!moved.ok) throw cellError(moved);
+  const moved = window
+    ? await stub.rescheduleInWindow(order.holdKey, start, latestStartIn(window, end - start))
+    : await stub.reschedule(order.holdKey, start, end);
+  if (!moved.ok)
+    throw window && (moved.code === "SLOT_UNAVAILABLE" || moved.code === "OUTSIDE_SHIFT") ? AppError.of("WINDOW_FULL") : cellError(moved);
+  // A window move: the order takes the start the calendar found (priced at the window's start).
+  const priced = start;
+  if (window) {
+    start = moved.item.start;
+    end = moved.item.end;
+  }
+  const windowNote = window ? windowText(window, start, city?.timeZone ?? "Asia/Shanghai") : undefined;
   const cap = opts.capRefund
     ? Math.min(
         order.refundCapPercent ?? 100,
@@ -163,7 +191,7 @@ export async function rescheduleOrder(
       bookedStartAt: order.bookedStartAt ?? order.startAt,
       lines,
       total,
-      ...windowAfterReschedule(order, start, end),
+      ...(window ? { windowStartAt: window.start, windowEndAt: window.end } : windowAfterReschedule(order, start, end)),
     },
     {
       id: eventId,
@@ -171,14 +199,26 @@ export async function rescheduleOrder(
       actorId: actor.id,
       from: order.status,
       to: order.status,
-      reason: repriced ? "rescheduled, price changed" : "rescheduled",
-      data: { from: order.startAt, to: start, ...(repriced ? { ...repriced, note: repricedNote(repriced) } : {}) },
+      reason: `${window ? "rescheduled to a new window" : "rescheduled"}${repriced ? ", price changed" : ""}`,
+      data: {
+        from: order.startAt,
+        to: start,
+        ...(window ? { window: { start: window.start, end: window.end }, pricedAt: priced } : {}),
+        ...(repriced ? repriced : {}),
+        ...(windowNote || repriced ? { note: joinNotes(windowNote, repriced ? repricedNote(repriced) : undefined) } : {}),
+      },
     },
     [
       {
         id: newId("msg"),
         topic: "order.rescheduled",
-        payload: { orderId: order.id, customerId: order.customerId, technicianId: order.technicianId, start },
+        payload: {
+          orderId: order.id,
+          customerId: order.customerId,
+          technicianId: order.technicianId,
+          start,
+          ...(windowNote ? { note: windowNote } : {}),
+        },
       },
       ...(repriced
         ? [
@@ -212,4 +252,10 @@ export async function rescheduleOrder(
   await rearmDeadline(env, updated);
   if (money) await submitRefunds(env, money.refundIds);
   return updated;
+}
+
+/** Two notes of one timeline entry as one (either may be absent). */
+function joinNotes(a: Localized | undefined, b: Localized | undefined): Localized {
+  if (!a || !b) return (a ?? b)!;
+  return { zh: `${a.zh}；${b.zh}`, en: `${a.en}; ${b.en}` };
 }

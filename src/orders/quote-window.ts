@@ -40,7 +40,12 @@ export function askedStart(input: AskedTime): { start: number; window?: TimeWind
 }
 
 /** 400 INVALID_WINDOW unless the window fits a job of `durationMs` and the service's lead time and horizon. */
-export function checkWindow(service: ServiceRow, window: TimeWindow, durationMs: number, now = Date.now()): void {
+export function checkWindow(
+  service: Pick<ServiceRow, "leadTimeMinutes" | "horizonDays">,
+  window: TimeWindow,
+  durationMs: number,
+  now = Date.now(),
+): void {
   const problems = windowProblems(window, durationMs, {
     now,
     leadMs: service.leadTimeMinutes * 60_000,

@@ -101,6 +101,7 @@ describe("priority dispatch in batch rounds", () => {
     await runInDurableObject(stub, (_i: CellDO, state) => {
       const sql = state.storage.sql;
       sql.exec("ALTER TABLE batch_queue DROP COLUMN priority");
+      sql.exec("ALTER TABLE batch_queue DROP COLUMN window_starts");
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(migration));
       sql.exec(
         "INSERT INTO batch_queue (hold_key, order_id, customer_id, skills, exclude, enqueued_at) VALUES ('old', 'ord_old', 'acc_old', '[]', '[]', 1)",

@@ -29,6 +29,7 @@ describe("the cell's schema migrations", () => {
       sql.exec("DROP TABLE ops_orders");
       sql.exec("DROP TABLE ops_busy");
       sql.exec("ALTER TABLE batch_queue DROP COLUMN priority");
+      sql.exec("ALTER TABLE batch_queue DROP COLUMN window_starts");
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(OUTBOX_MIGRATION));
       sql.exec("INSERT INTO timers (key, kind, due_at) VALUES ('dispatch:ord_a', 'accept|3', 1000), ('dispatch:ord_b', 'enroute|7', 2000)");
       sql.exec("INSERT INTO timers (key, kind, due_at) VALUES ('batch', 'batch', 3000), ('presence:t1', 'presence', 4000)");
@@ -66,6 +67,7 @@ describe("the cell's schema migrations", () => {
       sql.exec("DROP TABLE ops_orders");
       sql.exec("DROP TABLE ops_busy");
       sql.exec("ALTER TABLE batch_queue DROP COLUMN priority");
+      sql.exec("ALTER TABLE batch_queue DROP COLUMN window_starts");
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(INDEX_MIGRATION));
       sql.exec(
         "INSERT INTO intervals (order_id, technician_id, start_ms, end_ms, lat, lng, state, created_at, updated_at) VALUES ('o1', 't1', 10, 20, 1, 1, 'booked', 0, 0)",

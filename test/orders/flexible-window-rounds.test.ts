@@ -1,4 +1,3 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { windowedStarts } from "../../src/dispatch/dispatch.service";
 import { windowAfterReschedule } from "../../src/orders/quote-window";
@@ -8,6 +7,7 @@ import { passDeadline } from "../support/cell";
 import { addTechnician, cellAt, createWorld, type World } from "../support/world";
 import { at, book, newCustomer, quote, task, waitFor, type Customer } from "../support/booking";
 import { payInFull } from "../support/payments";
+import { noticesOf, scheduleOf, windowOrderRow } from "../support/windows";
 
 const MINUTE = 60_000;
 
@@ -20,33 +20,7 @@ async function windowQuote(w: World, c: Customer, start: string, end: string) {
   return res.body;
 }
 
-async function orderRow(id: string) {
-  return env.DB.prepare("SELECT status, technician_id, start_at, end_at, window_start_at, window_end_at, hold_key FROM orders WHERE id = ?")
-    .bind(id)
-    .first<{
-      status: string;
-      technician_id: string | null;
-      start_at: number;
-      end_at: number;
-      window_start_at: number | null;
-      window_end_at: number | null;
-      hold_key: string | null;
-    }>();
-}
-
-async function scheduleOf(w: World, technicianId: string) {
-  const res = await call("GET", `/v1/admin/technicians/${technicianId}/schedule`, { token: w.admin.token });
-  return res.body.items as { orderId: string; start: string; end: string }[];
-}
-
-async function noticesOf(c: Customer, kind: string, orderId: string) {
-  const inbox = await waitFor(
-    () => call("GET", "/v1/me/notifications", { token: c.session.token }),
-    (r) => r.body.items.some((n: { kind: string; data: { orderId?: string } }) => n.kind === kind && n.data.orderId === orderId),
-    15_000,
-  );
-  return inbox.body.items.filter((n: { kind: string; data: { orderId?: string } }) => n.kind === kind && n.data.orderId === orderId);
-}
+const orderRow = windowOrderRow;
 
 /**
  * Two technicians at the centre: b busy 09:00–11:00 with a fixed-time job, and a window order
