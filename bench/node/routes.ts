@@ -11,10 +11,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkSolution, solveVrptw } from "../../src/domain/vrptw.ts";
+import { checkSolution, solveVrptw, type VrpProblem, type VrpSolution } from "../../src/domain/vrptw.ts";
 import type { Run } from "./report.ts";
 import { ROOT } from "./runtime.ts";
-import { parseSolomon } from "./solomon.ts";
+import { parseSolomon, peerSolution } from "./solomon.ts";
 
 const DATA = path.join(ROOT, "bench", "data", "solomon");
 export const CLASSES = ["C1", "R1", "RC1", "C2", "R2", "RC2"] as const;
@@ -35,15 +35,12 @@ export const classOf = (name: string) => name.replace(/\d\d$/, "");
 export const loadSolomon = (name: string) => parseSolomon(readFileSync(path.join(DATA, `${name}.txt`), "utf8"));
 export const bestKnown = () => JSON.parse(readFileSync(path.join(DATA, "best-known.json"), "utf8")) as Record<string, BestKnown>;
 
-export interface InstanceResult {
-  instance: string;
-  class: string;
+/** One solver's answer on one instance, checked by `checkSolution` in double precision. */
+export interface Solved {
   feasible: boolean;
   violations: number;
   vehicles: number;
   distance: number;
-  bestVehicles: number;
-  bestDistance: number;
   /** Distance above the best-known, in per cent (meaningful when the vehicle counts match). */
   gapPercent: number;
   matchesVehicles: boolean;
@@ -51,7 +48,26 @@ export interface InstanceResult {
   iterations: number;
 }
 
+export interface InstanceResult extends Solved {
+  instance: string;
+  class: string;
+  bestVehicles: number;
+  bestDistance: number;
+  /** PyVRP on the same instance, budget and seed (absent when PyVRP is not installed here). */
+  peer?: Solved;
+}
+
+/** PyVRP's figures of one class (absent when PyVRP is not installed here). */
+export interface PeerSummary {
+  feasible: number;
+  matchingVehicles: number;
+  vehicles: number;
+  meanGapAtBestVehiclesPercent: number | null;
+  within3PercentAtBestVehicles: number;
+}
+
 export interface ClassSummary {
+  peer?: PeerSummary;
   class: string;
   instances: number;
   feasible: number;
@@ -76,48 +92,80 @@ export interface RouteQuality {
   loadAverage: { start: number[]; end: number[] };
 }
 
-/** Whether PyVRP can be imported here; the bench never fakes it. */
-function pyvrpStatus(): string {
-  const r = spawnSync("python3", ["-c", "import pyvrp; print(pyvrp.__version__)"], { encoding: "utf8" });
-  return r.status === 0 ? `installed ${r.stdout.trim()}` : "not installed";
+/** The Python that runs PyVRP: `PYVRP_PYTHON` (e.g. a build of PyVRP beside a system Python), else `python3`. */
+const PYTHON = process.env.PYVRP_PYTHON || "python3";
+const PEER_DRIVER = path.join(ROOT, "bench", "node", "pyvrp-solomon.py");
+
+/** Whether PyVRP can be imported here (its version, or null); the bench never fakes it. */
+function pyvrpVersion(): string | null {
+  const r = spawnSync(
+    PYTHON,
+    ["-c", "from importlib import metadata\nimport pyvrp\ntry:\n print(metadata.version('pyvrp'))\nexcept Exception:\n print('unknown')"],
+    { encoding: "utf8" },
+  );
+  return r.status === 0 ? r.stdout.trim() : null;
 }
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** A solution's figures against the best-known ones, after our checker has gone over it. */
+function solvedOf(problem: VrpProblem, solution: VrpSolution, bk: BestKnown, ms: number): Solved {
+  const violations = checkSolution(problem, solution);
+  const distance = solution.routes.reduce((s, r) => s + r.cost, 0);
+  return {
+    feasible: solution.feasible && violations.length === 0,
+    violations: violations.length,
+    vehicles: solution.vehicles,
+    distance: round(distance),
+    gapPercent: round(((distance - bk.distance) / bk.distance) * 100),
+    matchesVehicles: solution.vehicles <= bk.vehicles,
+    ms: Math.round(ms),
+    iterations: solution.iterations ?? 0,
+  };
+}
+
+/** PyVRP on one instance under the same budget and seed, checked by our checker; null when it failed to run. */
+function solveWithPyvrp(name: string, problem: VrpProblem, bk: BestKnown, budgetMs: number, log: (line: string) => void): Solved | null {
+  const r = spawnSync(PYTHON, [PEER_DRIVER, path.join(DATA, `${name}.txt`), String(budgetMs), "1"], {
+    encoding: "utf8",
+    timeout: budgetMs * 4 + 30_000,
+  });
+  if (r.status !== 0) {
+    log(`${name}: PyVRP failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").trim().split("\n").at(-1) ?? ""}`);
+    return null;
+  }
+  const answer = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { routes: number[][]; ms: number; iterations: number };
+  return { ...solvedOf(problem, { ...peerSolution(problem, answer.routes), iterations: answer.iterations }, bk, answer.ms) };
+}
 
 /** Solves every instance under `budgetMs` (a fixed seed) and compares with the best-known solutions. */
 export function routeQuality(budgetMs: number, log: (line: string) => void, only?: string[]): RouteQuality {
   const best = bestKnown();
   const start = os.loadavg().map((x) => round(x));
-  const peer = pyvrpStatus();
+  const version = pyvrpVersion();
+  const peer = version === null ? "not installed" : `PyVRP ${version} (${PYTHON})`;
   log(`PyVRP: ${peer}`);
-  if (peer !== "not installed") log("PyVRP is importable, but this bench has no PyVRP driver yet: its figures are not recorded");
   const instances: InstanceResult[] = [];
   for (const name of only ?? solomonNames()) {
     const problem = loadSolomon(name);
     const t = performance.now();
     const solution = solveVrptw(problem, { budgetMs, seed: 1 });
-    const ms = performance.now() - t;
-    const violations = checkSolution(problem, solution);
-    const distance = solution.routes.reduce((s, r) => s + r.cost, 0);
     const bk = best[name]!;
+    const ours = solvedOf(problem, solution, bk, performance.now() - t);
+    const theirs = version === null ? null : solveWithPyvrp(name, problem, bk, budgetMs, log);
     const row: InstanceResult = {
       instance: name,
       class: classOf(name),
-      feasible: solution.feasible && violations.length === 0,
-      violations: violations.length,
-      vehicles: solution.vehicles,
-      distance: round(distance),
+      ...ours,
       bestVehicles: bk.vehicles,
       bestDistance: bk.distance,
-      gapPercent: round(((distance - bk.distance) / bk.distance) * 100),
-      matchesVehicles: solution.vehicles <= bk.vehicles,
-      ms: Math.round(ms),
-      iterations: solution.iterations ?? 0,
+      ...(theirs ? { peer: theirs } : {}),
     };
     instances.push(row);
-    log(
-      `${name}: ${row.vehicles} vehicles (best ${bk.vehicles}), ${row.distance} (best ${bk.distance}, gap ${row.gapPercent} %), ${row.iterations} iterations in ${row.ms} ms${row.feasible ? "" : `, INFEASIBLE (${violations.slice(0, 3).join("; ")})`}`,
-    );
+    const line = (x: Solved) =>
+      `${x.vehicles} vehicles (best ${bk.vehicles}), ${x.distance} (best ${bk.distance}, gap ${x.gapPercent} %), ${x.iterations} iterations in ${x.ms} ms${x.feasible ? "" : `, INFEASIBLE (${x.violations} violations)`}`;
+    log(`${name}: ${line(ours)}`);
+    if (theirs) log(`${name} PyVRP: ${line(theirs)}`);
   }
   const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN);
   const classes = CLASSES.map((c): ClassSummary => {
@@ -136,6 +184,7 @@ export function routeQuality(budgetMs: number, log: (line: string) => void, only
       within3PercentAtBestVehicles: at.filter((r) => r.gapPercent <= 3).length,
       meanMs: Math.round(mean(rows.map((r) => r.ms))),
       meanIterations: Math.round(mean(rows.map((r) => r.iterations))),
+      ...(rows.every((r) => r.peer) && rows.length > 0 ? { peer: peerSummary(rows.map((r) => r.peer!)) } : {}),
     };
   }).filter((c) => c.instances > 0);
   return {
@@ -145,6 +194,18 @@ export function routeQuality(budgetMs: number, log: (line: string) => void, only
     classes,
     peer: { name: "PyVRP", status: peer },
     loadAverage: { start, end: os.loadavg().map((x) => round(x)) },
+  };
+}
+
+/** A class's PyVRP figures. */
+function peerSummary(rows: Solved[]): PeerSummary {
+  const at = rows.filter((r) => r.matchesVehicles);
+  return {
+    feasible: rows.filter((r) => r.feasible).length,
+    matchingVehicles: at.length,
+    vehicles: rows.reduce((s, r) => s + r.vehicles, 0),
+    meanGapAtBestVehiclesPercent: at.length ? round(at.reduce((s, r) => s + r.gapPercent, 0) / at.length) : null,
+    within3PercentAtBestVehicles: at.filter((r) => r.gapPercent <= 3 && r.feasible).length,
   };
 }
 
@@ -182,6 +243,21 @@ export function routeSection(run: Run, resultFile: string): string[] {
     L.push(
       `| ${c.class} | ${c.instances} | ${c.feasible} | ${c.matchingVehicles} | ${c.vehicles} (${c.bestVehicles}) | ${f(c.meanGapPercent)} % | ${f(c.meanGapAtBestVehiclesPercent)} % | ${f(c.maxGapAtBestVehiclesPercent)} % | ${c.within3PercentAtBestVehicles} | ${f(c.meanMs / 1000, 1)} s | ${f(c.meanIterations, 0)} |`,
     );
+  const withPeer = q.classes.some((c) => c.peer);
+  if (withPeer) {
+    L.push(
+      "",
+      `**PyVRP on the same instances**, the same budget and seed, one instance at a time after ours (\`bench/node/pyvrp-solomon.py\`: half the budget to its \`minimise_fleet\`, the rest to \`solve\` with that fleet; its routes are re-costed and checked by our \`checkSolution\` in double precision):`,
+      "",
+      "| class | feasible | at best-known vehicles | vehicles (best-known) | mean gap at best-known vehicles | within 3 % at best-known vehicles |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const c of q.classes)
+      if (c.peer)
+        L.push(
+          `| ${c.class} | ${c.peer.feasible} | ${c.peer.matchingVehicles} | ${c.peer.vehicles} (${c.bestVehicles}) | ${f(c.peer.meanGapAtBestVehiclesPercent)} % | ${c.peer.within3PercentAtBestVehicles} |`,
+        );
+  }
   const target = q.classes.filter((c) => ["C1", "R1", "RC1"].includes(c.class));
   const met = target.every((c) => c.within3PercentAtBestVehicles === c.instances && c.feasible === c.instances);
   L.push(
@@ -192,20 +268,29 @@ export function routeSection(run: Run, resultFile: string): string[] {
     'not compared on distance in the "at best-known vehicles" columns (with fewer routes the distance is usually longer, so',
     "the gap over all instances mixes two objectives).",
     "",
-    `**Peer.** PyVRP: ${q.peer.status}. PyPI is not reachable from this machine, so \`pip install pyvrp\` fails. Built from`,
-    "its source (github PyVRP/PyVRP), its build requires `docblock`, which no registry reachable here offers, and meson wraps",
-    "that download pybind11 and spdlog from the internet; at run time it imports `vrplib`, which is neither installed nor",
-    'available here. No PyVRP figures are shown and none are made up; the bench runs `python3 -c "import pyvrp"` each',
-    "time and records what it finds.",
+    `**Peer.** ${q.peer.status === "not installed" ? "PyVRP: not installed on the machine of this run" : q.peer.status}. PyPI is not reachable from these machines, so \`pip install pyvrp\``,
+    "fails; the bench runs PyVRP wherever `import pyvrp` works in `PYVRP_PYTHON` (default `python3`) and records nothing",
+    "for it otherwise. How it was built here from its source, without PyPI: [docs/routes-solver.md](docs/routes-solver.md),",
+    '"PyVRP beside the bench".',
     "",
     "<details><summary>Every instance</summary>",
     "",
-    "| instance | vehicles (best-known) | distance | best-known distance | gap | feasible | time | iterations |",
-    "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+    withPeer
+      ? "| instance | vehicles (best-known) | distance | best-known distance | gap | feasible | time | iterations | PyVRP vehicles | PyVRP distance | PyVRP gap | PyVRP feasible |"
+      : "| instance | vehicles (best-known) | distance | best-known distance | gap | feasible | time | iterations |",
+    withPeer
+      ? "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+      : "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
   );
   for (const r of q.instances)
     L.push(
-      `| ${r.instance} | ${r.vehicles} (${r.bestVehicles}) | ${f(r.distance)} | ${f(r.bestDistance)} | ${f(r.gapPercent)} % | ${r.feasible ? "yes" : "**no**"} | ${f(r.ms / 1000, 1)} s | ${f(r.iterations, 0)} |`,
+      `| ${r.instance} | ${r.vehicles} (${r.bestVehicles}) | ${f(r.distance)} | ${f(r.bestDistance)} | ${f(r.gapPercent)} % | ${r.feasible ? "yes" : "**no**"} | ${f(r.ms / 1000, 1)} s | ${f(r.iterations, 0)} |${
+        withPeer
+          ? r.peer
+            ? ` ${r.peer.vehicles} | ${f(r.peer.distance)} | ${f(r.peer.gapPercent)} % | ${r.peer.feasible ? "yes" : "**no**"} |`
+            : " – | – | – | – |"
+          : ""
+      }`,
     );
   L.push("", "</details>", "", ROUTES_END, "");
   return L;
