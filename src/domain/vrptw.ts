@@ -19,7 +19,8 @@
  * position by concatenating the route's prefix, the job and the route's suffix; the prices adapt so that
  * about a quarter of the plans keep every window; promising broken plans are repaired by the squeeze's
  * moves, and only plans that keep every window can become the best. Every new best plan is polished by
- * local search (relocate and 2-opt* over the 30 nearest jobs).
+ * local search (relocate and 2-opt* over the 30 nearest jobs). When vehicles cost something, two
+ * independent runs (construction, fleet minimisation, cost) share the budget; the better plan is returned.
  *
  * Deterministic for a given seed as long as the run is bounded by `maxIterations` (or by an injected
  * clock): progress, and so the annealing temperature, is the larger of the time and iteration fractions.
@@ -710,6 +711,8 @@ const PRICE_START = 10;
 const PRICE_EVERY = 100;
 const PRICE_TARGET = 0.25;
 const PRICE_MAX = 1e3;
+/** Independent runs (construction, fleet minimisation, cost) sharing the budget when vehicles cost something. */
+const RUNS = 2;
 /** Iterations the annealing walk may stay on broken plans before it goes back to the best plan. */
 const STRAY = 2000;
 
@@ -1385,103 +1388,119 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   for (let i = 0; i < M.C.length; i++) if (M.C[i]! > maxArc && Number.isFinite(M.C[i]!)) maxArc = M.C[i]!;
   const big = (maxArc * (M.m + M.k) + M.vehicleCost * (M.k + 1) + 1) * 2;
 
-  // Phase 1: fewer vehicles, when a vehicle costs something: one route at a time is eliminated.
-  const fleetShare = 0.5;
-  if (M.vehicleCost > 0 && best.unassigned.length === 0) {
-    const lb = fleetLowerBound(M);
-    const stop = () => {
-      iter++;
-      return progress() >= fleetShare;
-    };
-    while (best.used() > lb && !stop()) {
-      const fewer = eliminateRoute(S, best, stop);
-      if (fewer) best = fewer;
+  // When vehicles cost something, RUNS independent runs (each from a new construction: fleet
+  // minimisation, then cost) share the budget, and the best plan of all is returned: the route
+  // elimination leaves each run in its own basin, which the cost phase rarely leaves.
+  const runs = M.vehicleCost > 0 ? RUNS : 1;
+  let overall = best;
+  for (let run = 0; run < runs; run++) {
+    const runFrom = run / runs;
+    const runTo = (run + 1) / runs;
+    if (run > 0) {
+      if (progress() >= runFrom + 0.5 / runs) break;
+      best = initial(S);
     }
-  }
+    // Phase 1: fewer vehicles, when a vehicle costs something: one route at a time is eliminated.
+    const fleetShare = runFrom + 0.5 * (runTo - runFrom);
+    if (M.vehicleCost > 0 && best.unassigned.length === 0) {
+      const lb = fleetLowerBound(M);
+      const stop = () => {
+        iter++;
+        return progress() >= fleetShare;
+      };
+      while (best.used() > lb && !stop()) {
+        const fewer = eliminateRoute(S, best, stop);
+        if (fewer) best = fewer;
+      }
+    }
 
-  // Phase 2: cost, by simulated annealing over ruin and recreate in the penalised space: a plan may
-  // break windows and capacity at prices that adapt so that about a quarter of the plans made keep
-  // them; the best plan that keeps them is returned.
-  let timeSum = 0;
-  let costSum = 0;
-  for (let i = 0; i < M.T.length; i++)
-    if (Number.isFinite(M.T[i]!) && Number.isFinite(M.C[i]!)) {
-      timeSum += M.T[i]!;
-      costSum += M.C[i]!;
+    // Phase 2: cost, by simulated annealing over ruin and recreate in the penalised space: a plan may
+    // break windows and capacity at prices that adapt so that about a quarter of the plans made keep
+    // them; the best plan that keeps them is returned.
+    let timeSum = 0;
+    let costSum = 0;
+    for (let i = 0; i < M.T.length; i++)
+      if (Number.isFinite(M.T[i]!) && Number.isFinite(M.C[i]!)) {
+        timeSum += M.T[i]!;
+        costSum += M.C[i]!;
+      }
+    let maxDemand = 0;
+    for (let j = 0; j < M.m; j++) maxDemand = Math.max(maxDemand, M.dem[j]!);
+    // Start prices: ten times the cost of a unit of travel time, and of the longest leg per largest demand.
+    const warp0 = PRICE_START * (timeSum > 0 && costSum > 0 ? costSum / timeSum : 1);
+    const P: Penalty = { warp: warp0, load: PRICE_START * (maxDemand > 0 && maxArc > 0 ? maxArc / maxDemand : 1) };
+    const loadPerWarp = P.load / P.warp;
+    // Vehicles up to the fleet of the plan the search starts from are counted as used, so that emptying a
+    // route into broken windows gains nothing.
+    const fleet = best.used();
+    const pscore = (x: Solution) => {
+      let c = x.unassigned.length * big + M.vehicleCost * Math.max(x.used(), fleet);
+      for (const r of x.routes) if (r.seq.length) c += penalised(P, r);
+      return c;
+    };
+    let cur = best;
+    let curScore = pscore(cur);
+    let bestScore = score(M, best, big);
+    const avg = cur.cost(M) / Math.max(1, M.m) - M.vehicleCost * (cur.used() / Math.max(1, M.m));
+    const temp0 = Math.max(1e-6, 0.5 * Math.max(avg, 1e-6));
+    const tempF = temp0 / 100;
+    const start = progress();
+    const span = runTo - start;
+    let made = 0;
+    let kept = 0;
+    let lastKept = iter;
+    for (;;) {
+      const p = progress();
+      if (p >= runTo) break;
+      iter++;
+      const frac = span > 0 ? (p - start) / span : 1;
+      const temp = temp0 * Math.pow(tempF / temp0, frac);
+      S.owned.fill(0);
+      const next = cur.clone();
+      const removed = ruin(S, next, ruinSeed(S, cur));
+      const pending = removed.concat(next.unassigned);
+      next.unassigned = [];
+      sortForRecreate(S, pending);
+      // Breaking windows is allowed only once the best plan serves every job: a penalised recreate places
+      // every job somewhere, so it could never leave out one that fits nowhere.
+      if (best.unassigned.length) recreate(S, next, pending, true);
+      else recreatePenalised(S, next, pending, P, fleet);
+      // A plan that breaks windows but would be the best one if it kept them: repair it (squeeze).
+      if (next.broken() > best.broken() && next.cost(M) < best.cost(M) - 1e-9) squeeze(S, next, -1);
+      made++;
+      if (next.broken() <= best.broken() && next.unassigned.length <= best.unassigned.length) kept++;
+      let sc = score(M, next, big);
+      if (sc < bestScore - 1e-9) {
+        // A new best: polish it by local search before the acceptance test.
+        localSearch(S, next);
+        sc = score(M, next, big);
+        best = next;
+        bestScore = sc;
+      }
+      const psc = pscore(next);
+      if (psc < curScore - temp * Math.log(rand())) {
+        cur = next;
+        curScore = psc;
+      }
+      if (cur.broken() <= best.broken()) lastKept = iter;
+      else if (iter - lastKept > STRAY) {
+        // Broken for too long: the walk has strayed where ruin and recreate cannot repair; back to the best plan.
+        cur = best;
+        curScore = pscore(cur);
+        lastKept = iter;
+      }
+      if (made === PRICE_EVERY) {
+        const share = kept / made;
+        if (share < PRICE_TARGET - 0.05) P.warp = Math.min(P.warp * 1.2, warp0 * PRICE_MAX);
+        else if (share > PRICE_TARGET + 0.05) P.warp = Math.max(P.warp * 0.85, warp0 / PRICE_MAX);
+        P.load = P.warp * loadPerWarp;
+        made = kept = 0;
+        curScore = pscore(cur);
+      }
     }
-  let maxDemand = 0;
-  for (let j = 0; j < M.m; j++) maxDemand = Math.max(maxDemand, M.dem[j]!);
-  // Start prices: ten times the cost of a unit of travel time, and of the longest leg per largest demand.
-  const warp0 = PRICE_START * (timeSum > 0 && costSum > 0 ? costSum / timeSum : 1);
-  const P: Penalty = { warp: warp0, load: PRICE_START * (maxDemand > 0 && maxArc > 0 ? maxArc / maxDemand : 1) };
-  const loadPerWarp = P.load / P.warp;
-  // Vehicles up to the fleet of the plan the search starts from are counted as used, so that emptying a
-  // route into broken windows gains nothing.
-  const fleet = best.used();
-  const pscore = (x: Solution) => {
-    let c = x.unassigned.length * big + M.vehicleCost * Math.max(x.used(), fleet);
-    for (const r of x.routes) if (r.seq.length) c += penalised(P, r);
-    return c;
-  };
-  let cur = best;
-  let curScore = pscore(cur);
-  let bestScore = score(M, best, big);
-  const avg = cur.cost(M) / Math.max(1, M.m) - M.vehicleCost * (cur.used() / Math.max(1, M.m));
-  const temp0 = Math.max(1e-6, 0.5 * Math.max(avg, 1e-6));
-  const tempF = temp0 / 100;
-  const start = progress();
-  let made = 0;
-  let kept = 0;
-  let lastKept = iter;
-  for (;;) {
-    const p = progress();
-    if (p >= 1) break;
-    iter++;
-    const frac = start < 1 ? (p - start) / (1 - start) : 1;
-    const temp = temp0 * Math.pow(tempF / temp0, frac);
-    S.owned.fill(0);
-    const next = cur.clone();
-    const removed = ruin(S, next, ruinSeed(S, cur));
-    const pending = removed.concat(next.unassigned);
-    next.unassigned = [];
-    sortForRecreate(S, pending);
-    // Breaking windows is allowed only once the best plan serves every job: a penalised recreate places
-    // every job somewhere, so it could never leave out one that fits nowhere.
-    if (best.unassigned.length) recreate(S, next, pending, true);
-    else recreatePenalised(S, next, pending, P, fleet);
-    // A plan that breaks windows but would be the best one if it kept them: repair it (squeeze).
-    if (next.broken() > best.broken() && next.cost(M) < best.cost(M) - 1e-9) squeeze(S, next, -1);
-    made++;
-    if (next.broken() <= best.broken() && next.unassigned.length <= best.unassigned.length) kept++;
-    let sc = score(M, next, big);
-    if (sc < bestScore - 1e-9) {
-      // A new best: polish it by local search before the acceptance test.
-      localSearch(S, next);
-      sc = score(M, next, big);
-      best = next;
-      bestScore = sc;
-    }
-    const psc = pscore(next);
-    if (psc < curScore - temp * Math.log(rand())) {
-      cur = next;
-      curScore = psc;
-    }
-    if (cur.broken() <= best.broken()) lastKept = iter;
-    else if (iter - lastKept > STRAY) {
-      // Broken for too long: the walk has strayed where ruin and recreate cannot repair; back to the best plan.
-      cur = best;
-      curScore = pscore(cur);
-      lastKept = iter;
-    }
-    if (made === PRICE_EVERY) {
-      const share = kept / made;
-      if (share < PRICE_TARGET - 0.05) P.warp = Math.min(P.warp * 1.2, warp0 * PRICE_MAX);
-      else if (share > PRICE_TARGET + 0.05) P.warp = Math.max(P.warp * 0.85, warp0 / PRICE_MAX);
-      P.load = P.warp * loadPerWarp;
-      made = kept = 0;
-      curScore = pscore(cur);
-    }
+    if (score(M, best, big) < score(M, overall, big)) overall = best;
   }
+  best = overall;
   return output(M, best, iter);
 }
 
