@@ -13,8 +13,14 @@
  * ejection pool; each is inserted where it fits, else squeezed in (put where it breaks the fewest
  * windows, then repaired by moves priced in O(1) by time-warp concatenation, Vidal et al. 2013), else
  * takes the place of the one or two jobs that were hardest to place least often. Insertion feasibility
- * is O(1) per position from each route's forward start times and backward latest starts. Every new
- * best plan is polished by local search (relocate and 2-opt* over the 30 nearest jobs).
+ * is O(1) per position from each route's forward start times and backward latest starts. The cost
+ * phase walks the penalised space (after Vidal et al.'s hybrid genetic search, 2012/2013): recreate may
+ * break windows and capacity at prices per unit of time warp and of excess load, priced in O(1) per
+ * position by concatenating the route's prefix, the job and the route's suffix; the prices adapt so that
+ * about a quarter of the plans keep every window; promising broken plans are repaired by the squeeze's
+ * moves, and only plans that keep every window can become the best. Every new best plan is polished by
+ * local search (relocate and 2-opt* over the 30 nearest jobs). When vehicles cost something, two
+ * independent runs (construction, fleet minimisation, cost) share the budget; the better plan is returned.
  *
  * Deterministic for a given seed as long as the run is bounded by `maxIterations` (or by an injected
  * clock): progress, and so the annealing temperature, is the larger of the time and iteration fractions.
@@ -239,8 +245,14 @@ class Route {
   arrive = 0;
   /** Some window or the shift is broken (fixed jobs that cannot all be kept, or a non-metric matrix). */
   bad = false;
+  /** Time warp of the route (Vidal et al. 2013): how much it would have to travel back in time to keep its windows. */
+  warp = 0;
+  /** Load over capacity. */
+  excess = 0;
   /** Prefix and suffix summaries for squeezes, made when first needed (cleared by `update`). */
   segs: { pre: Seg[]; suf: Seg[] } | undefined;
+  /** The same summaries packed for penalised insertion (see `packedSegs`), made when first needed. */
+  packed: Float64Array | undefined;
 
   readonly v: number;
 
@@ -257,7 +269,10 @@ class Route {
     r.cost = this.cost;
     r.arrive = this.arrive;
     r.bad = this.bad;
+    r.warp = this.warp;
+    r.excess = this.excess;
     r.segs = this.segs;
+    r.packed = this.packed;
     return r;
   }
 
@@ -267,6 +282,7 @@ class Route {
     const seq = this.seq;
     const len = seq.length;
     this.segs = undefined;
+    this.packed = undefined;
     this.st.length = len;
     this.lat.length = len;
     let prev = M.vStart[v]!;
@@ -274,11 +290,17 @@ class Route {
     let cost = 0;
     let load = 0;
     let bad = false;
+    // The schedule with time warp: a late arrival travels back to the window's end (and pays for it).
+    let warp = 0;
+    let wDepart = depart;
     for (let i = 0; i < len; i++) {
       const j = seq[i]!;
       const at = loc[j]!;
       const s = Math.max(depart + T[prev * n + at]!, e[j]!);
       if (s > l[j]! + EPS) bad = true;
+      const w = Math.max(wDepart + T[prev * n + at]!, e[j]!);
+      if (w > l[j]!) warp += w - l[j]!;
+      wDepart = Math.min(w, l[j]!) + svc[j]!;
       this.st[i] = s;
       cost += C[prev * n + at]!;
       load += dem[j]!;
@@ -287,6 +309,10 @@ class Route {
     }
     const end = M.vEnd[v]!;
     this.arrive = depart + T[prev * n + end]!;
+    const wArrive = wDepart + T[prev * n + end]!;
+    if (wArrive > M.vLate[v]!) warp += wArrive - M.vLate[v]!;
+    this.warp = len ? warp : 0;
+    this.excess = Math.max(0, load - M.vCap[v]!);
     cost += C[prev * n + end]!;
     if (this.arrive > M.vLate[v]! + EPS || load > M.vCap[v]! + EPS) bad = true;
     let latest = M.vLate[v]!;
@@ -487,16 +513,208 @@ function recreate(S: Search, s: Solution, jobs: number[], open: boolean): void {
         }
       }
     }
-    if (bestRoute < 0) {
-      s.unassigned.push(j);
-      continue;
-    }
-    const route = own(S, s, bestRoute);
-    route.seq.splice(bestPos, 0, j);
-    route.update(M);
-    s.where[j] = bestRoute;
+    put(S, s, j, bestRoute, bestPos);
   }
 }
+
+/** Puts job `j` before index `p` of route `ri` (copy on write), or into `s.unassigned` when `ri` < 0. */
+function put(S: Search, s: Solution, j: number, ri: number, p: number): void {
+  if (ri < 0) {
+    s.unassigned.push(j);
+    return;
+  }
+  const route = own(S, s, ri);
+  route.seq.splice(p, 0, j);
+  route.update(S.M);
+  s.where[j] = ri;
+}
+
+/**
+ * Every prefix (start + seq[0..i−1]) and suffix (seq[i..] + end) of `route` summarised for time-warp
+ * concatenation, packed five numbers each (duration, warp, earliest start, latest start, load):
+ * prefix i at 5i, suffix i at 5(len + 1 + i), i = 0…len.
+ */
+function packedSegs(M: Model, route: Route): Float64Array {
+  if (route.packed) return route.packed;
+  const { n, T, loc, e, l, svc, dem } = M;
+  const v = route.v;
+  const seq = route.seq;
+  const len = seq.length;
+  const out = new Float64Array(10 * (len + 1));
+  // prefixes
+  let dur = 0;
+  let warp = 0;
+  let early = M.vEarly[v]!;
+  let late = M.vLate[v]!;
+  let load = 0;
+  let last = M.vStart[v]!;
+  out[0] = dur;
+  out[1] = warp;
+  out[2] = early;
+  out[3] = late;
+  out[4] = load;
+  for (let i = 0; i < len; i++) {
+    const j = seq[i]!;
+    const t = T[last * n + loc[j]!]!;
+    const delta = dur - warp + t;
+    const wait = Math.max(e[j]! - delta - late, 0);
+    const w = Math.max(early + delta - l[j]!, 0);
+    dur += svc[j]! + t + wait;
+    warp += w;
+    const ne = Math.max(e[j]! - delta, early) - wait;
+    late = Math.min(l[j]! - delta, late) + w;
+    early = ne;
+    load += dem[j]!;
+    last = loc[j]!;
+    const o = 5 * (i + 1);
+    out[o] = dur;
+    out[o + 1] = warp;
+    out[o + 2] = early;
+    out[o + 3] = late;
+    out[o + 4] = load;
+  }
+  // suffixes: node j joined before the suffix that follows it
+  dur = 0;
+  warp = 0;
+  early = M.vEarly[v]!;
+  late = M.vLate[v]!;
+  load = 0;
+  let first = M.vEnd[v]!;
+  const base = 5 * (len + 1);
+  out[base + 5 * len] = dur;
+  out[base + 5 * len + 1] = warp;
+  out[base + 5 * len + 2] = early;
+  out[base + 5 * len + 3] = late;
+  out[base + 5 * len + 4] = load;
+  for (let i = len - 1; i >= 0; i--) {
+    const j = seq[i]!;
+    const t = T[loc[j]! * n + first]!;
+    const delta = svc[j]! + t;
+    const wait = Math.max(early - delta - l[j]!, 0);
+    const w = Math.max(e[j]! + delta - late, 0);
+    const ne = Math.max(early - delta, e[j]!) - wait;
+    late = Math.min(late - delta, l[j]!) + w;
+    early = ne;
+    dur += svc[j]! + t + wait;
+    warp += w;
+    load += dem[j]!;
+    first = loc[j]!;
+    const o = base + 5 * i;
+    out[o] = dur;
+    out[o + 1] = warp;
+    out[o + 2] = early;
+    out[o + 3] = late;
+    out[o + 4] = load;
+  }
+  route.packed = out;
+  return out;
+}
+
+/** Prices of broken windows (per unit of time warp) and of load over capacity, in the penalised search. */
+interface Penalty {
+  warp: number;
+  load: number;
+}
+
+/** The cost of `route` with its broken windows and capacity priced. */
+const penalised = (P: Penalty, r: Route) => r.cost + P.warp * r.warp + P.load * r.excess;
+
+/**
+ * Recreate of the penalised search: each job in turn goes where its cost plus the priced change in time
+ * warp and load over capacity is least (every position of every allowed route; positions skipped at the
+ * blink rate). The change is priced in O(1) per position by time-warp concatenation of the route's
+ * prefix, the job and the route's suffix (Vidal et al. 2013). Jobs without any allowed route stay
+ * unassigned.
+ */
+function recreatePenalised(S: Search, s: Solution, jobs: number[], P: Penalty, fleet: number): void {
+  const { M, rand } = S;
+  const { n, T, C, loc, e, l, svc, dem, vStart, vEnd, vCap, k } = M;
+  const classTried = new Int32Array(Math.max(1, k)).fill(-1);
+  let stamp = 0;
+  let used = s.used();
+  for (const j of jobs) {
+    stamp++;
+    let best = Infinity;
+    let bestRoute = -1;
+    let bestPos = -1;
+    const at = loc[j]!;
+    const ej = e[j]!;
+    const lj = l[j]!;
+    const sj = svc[j]!;
+    const dj = dem[j]!;
+    for (let ri = 0; ri < s.routes.length; ri++) {
+      const route = s.routes[ri]!;
+      const v = route.v;
+      if (!M.allowed[j * k + v]) continue;
+      const len = route.seq.length;
+      if (!len) {
+        const cls = M.vClass[v]!;
+        if (classTried[cls] === stamp) continue;
+        classTried[cls] = stamp;
+      }
+      const seq = route.seq;
+      const cap = vCap[v]!;
+      const loadPrice = P.load * (Math.max(0, route.load + dj - cap) - route.excess);
+      const fixedPart = (len || used < fleet ? 0 : M.vehicleCost) + loadPrice - P.warp * route.warp;
+      if (fixedPart >= best) continue;
+      const g = packedSegs(M, route);
+      const base = 5 * (len + 1);
+      for (let p = 0; p <= len; p++) {
+        if (--S.blinkIn === 0) {
+          S.blinkIn = blinkGap(rand);
+          continue;
+        }
+        const prevLoc = p ? loc[seq[p - 1]!]! : vStart[v]!;
+        const nextLoc = p < len ? loc[seq[p]!]! : vEnd[v]!;
+        const dc = C[prevLoc * n + at]! + C[at * n + nextLoc]! - C[prevLoc * n + nextLoc]! + fixedPart;
+        if (dc >= best) continue;
+        // prefix p, then j
+        const o = 5 * p;
+        const aDur = g[o]!;
+        const aWarp = g[o + 1]!;
+        const q = base + 5 * p;
+        // The warps of the prefix and of the suffix stay: a lower bound of the warp with j.
+        if (dc + P.warp * (aWarp + g[q + 1]!) >= best) continue;
+        const aEarly = g[o + 2]!;
+        const aLate = g[o + 3]!;
+        const t1 = T[prevLoc * n + at]!;
+        const d1 = aDur - aWarp + t1;
+        const wait1 = Math.max(ej - d1 - aLate, 0);
+        const w1 = Math.max(aEarly + d1 - lj, 0);
+        const xDur = aDur + sj + t1 + wait1;
+        const xWarp = aWarp + w1;
+        const xEarly = Math.max(ej - d1, aEarly) - wait1;
+        // then suffix p
+        const t2 = T[at * n + nextLoc]!;
+        const d2 = xDur - xWarp + t2;
+        const w2 = Math.max(xEarly + d2 - g[q + 3]!, 0);
+        const warp = xWarp + g[q + 1]! + w2;
+        const delta = dc + P.warp * warp;
+        if (delta < best) {
+          best = delta;
+          bestRoute = ri;
+          bestPos = p;
+        }
+      }
+    }
+    if (bestRoute >= 0 && !s.routes[bestRoute]!.seq.length) used++;
+    put(S, s, j, bestRoute, bestPos);
+  }
+}
+
+/**
+ * Prices of the penalised search: they start at PRICE_START times the cost of a unit of travel time
+ * (and of load), and every PRICE_EVERY plans rise by 20 % or fall by 15 % so that about PRICE_TARGET
+ * of the plans made keep every window and capacity, within PRICE_MAX times of the start either way.
+ */
+const PRICE_START = 10;
+const PRICE_EVERY = 100;
+const PRICE_TARGET = 0.25;
+const PRICE_MAX = 1e3;
+/** Independent runs (construction, fleet minimisation, cost) sharing the budget when vehicles cost something. */
+const RUNS = 2;
+/** Iterations the annealing walk may stay on broken plans before it goes back to the best plan. */
+const STRAY = 2000;
 
 /** Neighbours each job looks at in local search (granular neighbourhood). */
 const GRANULAR = 30;
@@ -794,8 +1012,8 @@ const SQUEEZE_STEPS = 60;
 const SQUEEZE_NEAR = 15;
 
 /**
- * Squeeze (after Nagata & Bräysy, 2009): puts `j` where it breaks the fewest windows and capacity,
- * then relocates, swaps and exchanges tails (2-opt*) between neighbouring jobs of routes on alike
+ * Squeeze (after Nagata & Bräysy, 2009): puts `j` where it breaks the fewest windows and capacity
+ * (`j` = -1: no job, only the repair of the routes `s` breaks), then relocates, swaps and exchanges tails (2-opt*) between neighbouring jobs of routes on alike
  * vehicles while that lowers what is broken, until every route is feasible again. Every move is
  * priced in O(1) by time-warp concatenation. Changes `s` only when it succeeds.
  */
@@ -823,25 +1041,27 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
     seqs[ri]!.forEach((q, i) => (pos[q] = i));
   }
 
-  // The least broken place for j on a used route.
-  const J = nodeSeg(M, j);
-  let best = Infinity;
-  let at: [number, number] = [-1, -1];
-  for (let ri = 0; ri < R; ri++) {
-    const seq = seqs[ri]!;
-    if (!seq.length || !M.allowed[j * M.k + vOf(ri)]) continue;
-    const { pre, suf } = segs[ri]!;
-    for (let p = 0; p <= seq.length; p++) {
-      const x = broken(M, vOf(ri), join(M, join(M, pre[p]!, J), suf[p]!));
-      if (x < best || (x === best && rand() < 0.5)) {
-        best = x;
-        at = [ri, p];
+  if (j >= 0) {
+    // The least broken place for j on a used route.
+    const J = nodeSeg(M, j);
+    let best = Infinity;
+    let at: [number, number] = [-1, -1];
+    for (let ri = 0; ri < R; ri++) {
+      const seq = seqs[ri]!;
+      if (!seq.length || !M.allowed[j * M.k + vOf(ri)]) continue;
+      const { pre, suf } = segs[ri]!;
+      for (let p = 0; p <= seq.length; p++) {
+        const x = broken(M, vOf(ri), join(M, join(M, pre[p]!, J), suf[p]!));
+        if (x < best || (x === best && rand() < 0.5)) {
+          best = x;
+          at = [ri, p];
+        }
       }
     }
+    if (at[0] < 0) return false;
+    seqs[at[0]]!.splice(at[1], 0, j);
+    refresh(at[0]);
   }
-  if (at[0] < 0) return false;
-  seqs[at[0]]!.splice(at[1], 0, j);
-  refresh(at[0]);
 
   const alike = (ra: number, rb: number) => M.vClass[vOf(ra)] === M.vClass[vOf(rb)];
   const allowedAll = (jobs: readonly number[], from: number, to: number, ri: number) => {
@@ -1168,57 +1388,135 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   for (let i = 0; i < M.C.length; i++) if (M.C[i]! > maxArc && Number.isFinite(M.C[i]!)) maxArc = M.C[i]!;
   const big = (maxArc * (M.m + M.k) + M.vehicleCost * (M.k + 1) + 1) * 2;
 
-  // Phase 1: fewer vehicles, when a vehicle costs something: one route at a time is eliminated.
-  const fleetShare = 0.5;
-  if (M.vehicleCost > 0 && best.unassigned.length === 0) {
-    const lb = fleetLowerBound(M);
-    const stop = () => {
-      iter++;
-      return progress() >= fleetShare;
-    };
-    while (best.used() > lb && !stop()) {
-      const fewer = eliminateRoute(S, best, stop);
-      if (fewer) best = fewer;
+  // When vehicles cost something, RUNS independent runs (each from a new construction: fleet
+  // minimisation, then cost) share the budget, and the best plan of all is returned: the route
+  // elimination leaves each run in its own basin, which the cost phase rarely leaves.
+  const runs = M.vehicleCost > 0 ? RUNS : 1;
+  let overall = best;
+  for (let run = 0; run < runs; run++) {
+    const runFrom = run / runs;
+    const runTo = (run + 1) / runs;
+    if (run > 0) {
+      if (progress() >= runFrom + 0.5 / runs) break;
+      best = initial(S);
     }
-  }
+    // Phase 1: fewer vehicles, when a vehicle costs something: one route at a time is eliminated.
+    const fleetShare = runFrom + 0.5 * (runTo - runFrom);
+    if (M.vehicleCost > 0 && best.unassigned.length === 0) {
+      const lb = fleetLowerBound(M);
+      const stop = () => {
+        iter++;
+        return progress() >= fleetShare;
+      };
+      while (best.used() > lb && !stop()) {
+        const fewer = eliminateRoute(S, best, stop);
+        if (fewer) best = fewer;
+      }
+    }
 
-  // Phase 2: cost, by simulated annealing over ruin and recreate.
-  let cur = best;
-  let curScore = score(M, cur, big);
-  let bestScore = curScore;
-  const avg = cur.cost(M) / Math.max(1, M.m) - M.vehicleCost * (cur.used() / Math.max(1, M.m));
-  const temp0 = Math.max(1e-6, 0.5 * Math.max(avg, 1e-6));
-  const tempF = temp0 / 100;
-  const start = progress();
-  for (;;) {
-    const p = progress();
-    if (p >= 1) break;
-    iter++;
-    const frac = start < 1 ? (p - start) / (1 - start) : 1;
-    const temp = temp0 * Math.pow(tempF / temp0, frac);
-    S.owned.fill(0);
-    const next = cur.clone();
-    const removed = ruin(S, next, flex[Math.floor(rand() * flex.length)]!);
-    const pending = removed.concat(next.unassigned);
-    next.unassigned = [];
-    sortForRecreate(S, pending);
-    recreate(S, next, pending, true);
-    let sc = score(M, next, big);
-    if (sc < bestScore - 1e-9) {
-      // A new best: polish it by local search before the acceptance test.
-      localSearch(S, next);
-      sc = score(M, next, big);
-    }
-    if (sc < curScore - temp * Math.log(rand())) {
-      cur = next;
-      curScore = sc;
+    // Phase 2: cost, by simulated annealing over ruin and recreate in the penalised space: a plan may
+    // break windows and capacity at prices that adapt so that about a quarter of the plans made keep
+    // them; the best plan that keeps them is returned.
+    let timeSum = 0;
+    let costSum = 0;
+    for (let i = 0; i < M.T.length; i++)
+      if (Number.isFinite(M.T[i]!) && Number.isFinite(M.C[i]!)) {
+        timeSum += M.T[i]!;
+        costSum += M.C[i]!;
+      }
+    let maxDemand = 0;
+    for (let j = 0; j < M.m; j++) maxDemand = Math.max(maxDemand, M.dem[j]!);
+    // Start prices: ten times the cost of a unit of travel time, and of the longest leg per largest demand.
+    const warp0 = PRICE_START * (timeSum > 0 && costSum > 0 ? costSum / timeSum : 1);
+    const P: Penalty = { warp: warp0, load: PRICE_START * (maxDemand > 0 && maxArc > 0 ? maxArc / maxDemand : 1) };
+    const loadPerWarp = P.load / P.warp;
+    // Vehicles up to the fleet of the plan the search starts from are counted as used, so that emptying a
+    // route into broken windows gains nothing.
+    const fleet = best.used();
+    const pscore = (x: Solution) => {
+      let c = x.unassigned.length * big + M.vehicleCost * Math.max(x.used(), fleet);
+      for (const r of x.routes) if (r.seq.length) c += penalised(P, r);
+      return c;
+    };
+    let cur = best;
+    let curScore = pscore(cur);
+    let bestScore = score(M, best, big);
+    const avg = cur.cost(M) / Math.max(1, M.m) - M.vehicleCost * (cur.used() / Math.max(1, M.m));
+    const temp0 = Math.max(1e-6, 0.5 * Math.max(avg, 1e-6));
+    const tempF = temp0 / 100;
+    const start = progress();
+    const span = runTo - start;
+    let made = 0;
+    let kept = 0;
+    let lastKept = iter;
+    for (;;) {
+      const p = progress();
+      if (p >= runTo) break;
+      iter++;
+      const frac = span > 0 ? (p - start) / span : 1;
+      const temp = temp0 * Math.pow(tempF / temp0, frac);
+      S.owned.fill(0);
+      const next = cur.clone();
+      const removed = ruin(S, next, ruinSeed(S, cur));
+      const pending = removed.concat(next.unassigned);
+      next.unassigned = [];
+      sortForRecreate(S, pending);
+      // Breaking windows is allowed only when vehicles cost something (the fleet is cut to its minimum;
+      // with free vehicles the strict walk does as well, at a third of the time per iteration) and once
+      // the best plan serves every job (a penalised recreate places every job somewhere, so it could never
+      // leave out one that fits nowhere).
+      if (best.unassigned.length || M.vehicleCost <= 0) recreate(S, next, pending, true);
+      else recreatePenalised(S, next, pending, P, fleet);
+      // A plan that breaks windows but would be the best one if it kept them: repair it (squeeze).
+      if (next.broken() > best.broken() && next.cost(M) < best.cost(M) - 1e-9) squeeze(S, next, -1);
+      made++;
+      if (next.broken() <= best.broken() && next.unassigned.length <= best.unassigned.length) kept++;
+      let sc = score(M, next, big);
       if (sc < bestScore - 1e-9) {
+        // A new best: polish it by local search before the acceptance test.
+        localSearch(S, next);
+        sc = score(M, next, big);
         best = next;
         bestScore = sc;
       }
+      const psc = pscore(next);
+      if (psc < curScore - temp * Math.log(rand())) {
+        cur = next;
+        curScore = psc;
+      }
+      if (cur.broken() <= best.broken()) lastKept = iter;
+      else if (iter - lastKept > STRAY) {
+        // Broken for too long: the walk has strayed where ruin and recreate cannot repair; back to the best plan.
+        cur = best;
+        curScore = pscore(cur);
+        lastKept = iter;
+      }
+      if (made === PRICE_EVERY) {
+        const share = kept / made;
+        if (share < PRICE_TARGET - 0.05) P.warp = Math.min(P.warp * 1.2, warp0 * PRICE_MAX);
+        else if (share > PRICE_TARGET + 0.05) P.warp = Math.max(P.warp * 0.85, warp0 / PRICE_MAX);
+        P.load = P.warp * loadPerWarp;
+        made = kept = 0;
+        curScore = pscore(cur);
+      }
     }
+    if (score(M, best, big) < score(M, overall, big)) overall = best;
   }
+  best = overall;
   return output(M, best, iter);
+}
+
+/** A random flexible job; when `s` breaks windows or capacity, half the time one on a broken route. */
+function ruinSeed(S: Search, s: Solution): number {
+  const { M, rand } = S;
+  const flex = M.flexible;
+  if (rand() < 0.5) {
+    let seen = 0;
+    let pick = -1;
+    for (const r of s.routes) if (r.bad && r.seq.length && rand() * ++seen < 1) pick = r.seq[Math.floor(rand() * r.seq.length)]!;
+    if (pick >= 0 && M.fixedVehicle[pick]! < 0) return pick;
+  }
+  return flex[Math.floor(rand() * flex.length)]!;
 }
 
 function output(M: Model, s: Solution, iterations = 0): VrpSolution {
