@@ -210,7 +210,7 @@ export function planTeamDay(
       return { orderId: j.orderId, technicianId: to.technicianId, fromTechnicianId: j.technicianId, start: to.start, end: to.end };
     });
   const after = sum(perTech.map((t) => t.after));
-  const proposed = proposeTimes(technicians, jobs, assigned, after, { time, size: n, origin, model }, opts);
+  const proposed = proposeTimes(technicians, jobs, assigned, after, { time, size: n, index, minutes, model }, opts);
   return {
     moves,
     technicians: perTech,
@@ -249,14 +249,12 @@ function proposeTimes(
   jobs: readonly PlanJob[],
   assigned: Map<string, Placement>,
   after: PlanFigures,
-  matrix: { time: Float64Array; size: number; origin: number; model: TravelModel },
+  day: { time: Float64Array; size: number; index: Map<string, number>; minutes: (ms: number) => number; model: TravelModel },
   opts: PlanOptions,
 ): { proposals: TimeProposal[]; figures: PlanFigures } | null {
   const tolerance = opts.timeToleranceMs ?? 0;
-  const { time, size, origin, model } = matrix;
+  const { time, size, index, minutes, model } = day;
   const k = technicians.length;
-  const index = new Map(technicians.map((t, i) => [t.id, i]));
-  const minutes = (ms: number) => (ms - origin) / MINUTE;
   // Each job's range of starts (ms): its placed start, or for a reschedulable one the tolerance
   // around it, inside its shift window, not before `notBefore`.
   const ranges = jobs.map((j) => {
