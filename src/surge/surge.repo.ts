@@ -66,7 +66,8 @@ export async function hourlyDemand(
   opts: { booked?: boolean; phase?: number } = {},
 ): Promise<{ cell: string; hour: number; n: number }[]> {
   // Local hours: they start `phase` ms after the UTC hour (a half-hour zone's hours start at :30).
-  const phase = opts.phase ?? 0;
+  // Bound numbers arrive as reals: cast, so that the division stays an integer one (floors the hour).
+  const phase = sql`CAST(${opts.phase ?? 0} AS INTEGER)`;
   const hour = sql<number>`((${orders.startAt} - ${phase}) / 3600000) * 3600000 + ${phase}`;
   return db
     .select({ cell: orders.cell, hour, n: sql<number>`COUNT(*)` })

@@ -169,6 +169,21 @@ describe("forecasts follow the city's local week", () => {
   });
 });
 
+describe("hourly buckets", () => {
+  it("count a visit that starts at half past into its whole hour (the bucket floors, never a fraction)", async () => {
+    const { w, template } = await bookedWorld();
+    const now = Date.now();
+    const next = Math.floor(now / HOUR) * HOUR + HOUR;
+    // Booked ahead at hh:30: it is known demand of the hour hh:00.
+    await cloneOrder(template, { start_at: next + 3 * HOUR + HOUR / 2, end_at: next + 4 * HOUR + HOUR / 2, status: "confirmed" });
+    await forecastCity(env, w.cityId, now);
+    const row = await env.DB.prepare("SELECT known FROM demand_forecasts WHERE city_id = ? AND hour_start = ?")
+      .bind(w.cityId, next + 3 * HOUR)
+      .first<{ known: number }>();
+    expect(row?.known).toBe(1);
+  });
+});
+
 describe("recurring visits in the forecast", () => {
   it("counts a series' booked visits as known demand: each is an order", async () => {
     const p = freshCenter(-40, -35);
