@@ -30,6 +30,7 @@ export default tseslint.config(
       "bench/fixtures.ts",
       "bench/worker.ts",
       "bench/worker/**/*.ts",
+      "bench/floor/**/*.ts",
       "bench/node/**/*.ts",
     ],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -80,6 +80,12 @@ export function renderReport(run: Run, resultFile: string): void {
     audit: { bookings: number; overlaps: number; acknowledged: number; missing: number; incomplete: number; deadlockRetries?: number };
     skipped?: string;
   }>("peer.equivalent");
+  const floor = one<{
+    runtime: string;
+    levels: Level[];
+    audit: { bookings: number; overlaps: number; acknowledged: number; missing: number; incomplete: number };
+    skipped?: string;
+  }>("peer.floor");
   const counted = one<{ level: Level }>("bookings.counted");
   const naive = one<{ levels: Level[]; audit: { orders: number; overlappingPairs: number; technicians: number } }>("naive.d1");
   const w4 = one<Record<string, unknown> & { sequential: Load; concurrent: Load }>("w4.availability");
@@ -101,6 +107,7 @@ export function renderReport(run: Run, resultFile: string): void {
     c?.[kind].find((l) => l.concurrency === clients)?.opsPerSecond;
   const peerAt = (clients: number) => peer?.levels?.find((l) => l.concurrency === clients);
   const eqAt = (clients: number) => eq?.levels?.find((l) => l.concurrency === clients);
+  const floorAt = (clients: number) => floor?.levels?.find((l) => l.concurrency === clients);
   const w1mAt = (clients: number) => w1m?.levels.find((l) => l.concurrency === clients);
   const w1At = (clients: number) => w1?.levels.find((l) => l.concurrency === clients);
 
@@ -122,6 +129,7 @@ export function renderReport(run: Run, resultFile: string): void {
         },
         { name: "PostgreSQL minimal peer", values: levels.map((c) => peerAt(c)?.bookingsPerSecond ?? null) },
         { name: "PostgreSQL equivalent peer", values: levels.map((c) => eqAt(c)?.bookingsPerSecond ?? null) },
+        { name: "runtime floor (Miniflare)", values: levels.map((c) => floorAt(c)?.bookingsPerSecond ?? null) },
       ],
     }),
   );
@@ -343,6 +351,32 @@ export function renderReport(run: Run, resultFile: string): void {
           `; ${n(p.audit.deadlockRetries ?? 0)} transactions retried after PostgreSQL aborted them as deadlock victims (clashing inserts on an exclusion constraint can wait on each other).`,
         "",
       );
+
+  L.push("### The runtime floor", "");
+  L.push(
+    "The least a booking can do on this runtime with this design (bench/floor/worker.ts on Miniflare, pinned as Doorstep",
+    "is, the equivalent peer's HTTP contract and audit): an HMAC-signed session checked in memory, a signed quote, and per",
+    "order one Durable Object call that checks the calendar and holds the interval in one SQLite transaction, then one D1",
+    "batch (the key's record with its answer, the order, both timeline rows, both outbox rows). No framework, validation,",
+    "rate limit, log line, travel or shift rule, encryption, queue or notification delivery. A target the floor misses",
+    "cannot be met by any Doorstep code on this runtime.",
+    "",
+  );
+  if (floor?.skipped) L.push(`Runtime floor skipped: ${floor.skipped}.`, "");
+  else if (floor?.levels) {
+    table(
+      ["clients", "floor bookings/s", "p99", "CPU per booking", "floor / equivalent peer", "floor / minimal peer", "Doorstep / floor"],
+      levels.map((c) => {
+        const f = floorAt(c);
+        const r = (a?: Level, b?: Level) => (a && b && b.bookingsPerSecond ? `${n(a.bookingsPerSecond / b.bookingsPerSecond, 2)}×` : "–");
+        return [c, n(f?.bookingsPerSecond, 1), ms(f?.load.latencyMs.p99), cpuOf(f), r(f, eqAt(c)), r(f, peerAt(c)), r(w1mAt(c), f)];
+      }),
+    );
+    L.push(
+      `Runtime floor audit: ${n(floor.audit.bookings)} bookings stored, **${n(floor.audit.overlaps)} overlapping pairs**, ${n(floor.audit.missing)} of ${n(floor.audit.acknowledged)} acknowledged missing, ${n(floor.audit.incomplete)} orders without their rows, stored answer or held interval.`,
+      "",
+    );
+  }
 
   L.push("## D1 statements and cell calls per booking (counted)", "");
   L.push(

@@ -27,7 +27,17 @@ import { ensureInstalled, startPostgres, stopPostgres, type Postgres } from "./p
 import { installCleanup, portInUse, start, stop, stopAll, waitForHttp, type Managed } from "./processes.ts";
 import { renderHistorySection, renderReport, type Run } from "./report.ts";
 import { renderRouteSection, routeQuality } from "./routes.ts";
-import { bundle, ensureAssets, ROOT, seedBenchTechnicians, seedDemo, startMiniflare, startWranglerDev, type Runtime } from "./runtime.ts";
+import {
+  bundle,
+  ensureAssets,
+  FLOOR_CONFIG,
+  ROOT,
+  seedBenchTechnicians,
+  seedDemo,
+  startMiniflare,
+  startWranglerDev,
+  type Runtime,
+} from "./runtime.ts";
 import {
   availabilityFullCell,
   bookingStorms,
@@ -72,7 +82,7 @@ const flags = [
 ].filter(Boolean);
 const command = `npm run bench${flags.length ? ` -- ${flags.join(" ")}` : ""}`;
 const pinning = planPinning(process.argv.includes("--no-pin"));
-const PORTS = { wrangler: 8790, miniflare: 8791, inspector: 8797, peer: 8798, postgres: 55432 };
+const PORTS = { wrangler: 8790, miniflare: 8791, inspector: 8797, peer: 8798, floor: 8799, postgres: 55432 };
 const LEVELS = [1, 10, 50];
 
 /** Workload sizes: every loop is bounded by these counts and by `stormMs`. */
@@ -289,6 +299,46 @@ const acked: Acknowledged[] = [];
 let pool: TargetPool | null = null;
 const storms = (concurrencies: number[]) => concurrencies.map((c) => [c, SIZES.w1[LEVELS.indexOf(c)]!] as [number, number]);
 
+/** A peer's W1 storms and audit: nothing double-booked, failed, overlapping, missing or incomplete. */
+function checkPeer(label: string, r: Awaited<ReturnType<typeof peerStorms>>) {
+  for (const level of r.levels) {
+    check(level.pairsDoubleBooked === 0, `${label} at ${level.concurrency} clients: ${level.pairsDoubleBooked} pairs double-booked`);
+    check(
+      level.errors === 0,
+      `${label} at ${level.concurrency} clients: ${level.errors} requests failed (${level.firstErrors.join("; ")})`,
+    );
+  }
+  check(r.audit.overlaps === 0, `${label}: ${r.audit.overlaps} overlapping bookings`);
+  check(r.audit.missing === 0, `${label}: ${r.audit.missing} acknowledged bookings missing`);
+  check(r.audit.incomplete === 0, `${label}: ${r.audit.incomplete} orders without their timeline, messages or stored answer`);
+}
+
+/**
+ * The runtime floor (bench/floor/worker.ts) on Miniflare, pinned as Doorstep is: the equivalent
+ * peer's W1 storms and audit against the least a booking can do on this runtime.
+ */
+async function floorPhase() {
+  const script = await bundle(path.join(ROOT, ".cache", "bench-floor-bundle"), FLOOR_CONFIG);
+  const rt = await startMiniflare(path.join(work, "floor"), PORTS.floor, script, path.join(logs, "floor.log"), pinning, FLOOR_CONFIG);
+  try {
+    const api = new Client(rt.base);
+    const customers = await peerCustomers(api, 50, true);
+    const technicians = Array.from({ length: 200 }, (_, i) => ({ id: `tch_floor${i}`, phone: "" }));
+    const sut = () => (rt.process.child.pid === undefined ? [] : [rt.process.child.pid]);
+    const r = await peerStorms(api, customers, new TargetPool(technicians), storms(LEVELS), SIZES.stormMs, true, cpuProbe(sut));
+    checkPeer("runtime floor", r);
+    record("peer.floor", {
+      runtime: "workerd through Miniflare: one Durable Object call and one D1 batch per order",
+      mode: "floor",
+      startMs: rt.startMs,
+      affinity: affinities(rt.process.child.pid!),
+      ...r,
+    });
+  } finally {
+    await stop(rt.process);
+  }
+}
+
 /** Starts one peer server (pinned with PostgreSQL), runs the W1 storms against it and audits it. */
 async function peerPhase(mode: "minimal" | "equivalent") {
   if (!pgsql) throw new Error("PostgreSQL is not running");
@@ -316,16 +366,7 @@ async function peerPhase(mode: "minimal" | "equivalent") {
     const server = peer;
     const sut = () => [pg.process.child.pid, server.child.pid].filter((x): x is number => x !== undefined);
     const r = await peerStorms(api, customers, new TargetPool(technicians), storms(LEVELS), SIZES.stormMs, equivalent, cpuProbe(sut));
-    for (const level of r.levels) {
-      check(level.pairsDoubleBooked === 0, `${mode} peer at ${level.concurrency} clients: ${level.pairsDoubleBooked} pairs double-booked`);
-      check(
-        level.errors === 0,
-        `${mode} peer at ${level.concurrency} clients: ${level.errors} requests failed (${level.firstErrors.join("; ")})`,
-      );
-    }
-    check(r.audit.overlaps === 0, `${mode} peer: ${r.audit.overlaps} overlapping bookings`);
-    check(r.audit.missing === 0, `${mode} peer: ${r.audit.missing} acknowledged bookings missing`);
-    check(r.audit.incomplete === 0, `${mode} peer: ${r.audit.incomplete} orders without their timeline, messages or stored answer`);
+    checkPeer(`${mode} peer`, r);
     record(mode === "minimal" ? "peer.postgres" : "peer.equivalent", {
       runtime: `${pg.version} + Node HTTP (pg pool of 20)`,
       mode,
@@ -391,6 +432,8 @@ try {
       if (pgsql) await stopPostgres(pgsql);
     }
   });
+
+  await phase("The runtime floor on Miniflare", floorPhase);
 
   await phase("Doorstep on Miniflare directly (the primary comparison)", async () => {
     const t0 = performance.now();

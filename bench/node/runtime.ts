@@ -163,10 +163,13 @@ export async function ensureAssets(): Promise<void> {
   await promisify(execFile)(process.execPath, [path.join(ROOT, "scripts", "build-dashboard.mjs")], { cwd: ROOT, env: NODE_ENV });
 }
 
-/** Bundles the benchmark Worker exactly as a deploy would, into `outdir`; returns the path of the bundled script. */
-export async function bundle(outdir: string): Promise<string> {
+/** The runtime floor's Worker (bench/floor/worker.ts): the least a booking can do on this runtime. */
+export const FLOOR_CONFIG = path.join(ROOT, "bench", "floor", "wrangler.toml");
+
+/** Bundles the benchmark Worker (or the one `config` names) exactly as a deploy would, into `outdir`; returns the path of the bundled script. */
+export async function bundle(outdir: string, config = BENCH_CONFIG): Promise<string> {
   rmSync(outdir, { recursive: true, force: true });
-  await promisify(execFile)(process.execPath, [WRANGLER, "deploy", "--dry-run", "--config", BENCH_CONFIG, "--outdir", outdir], {
+  await promisify(execFile)(process.execPath, [WRANGLER, "deploy", "--dry-run", "--config", config, "--outdir", outdir], {
     cwd: ROOT,
     env: NODE_ENV,
   });
@@ -176,11 +179,18 @@ export async function bundle(outdir: string): Promise<string> {
   return path.join(outdir, scripts[0]!);
 }
 
-/** Miniflare serving the bundled `script` on 127.0.0.1:`port`, persistence in `persist` (no wrangler in front). */
-export async function startMiniflare(persist: string, port: number, script: string, logFile: string, pinning: Pinning): Promise<Runtime> {
+/** Miniflare serving the bundled `script` (of the Worker `config` describes) on 127.0.0.1:`port`, persistence in `persist` (no wrangler in front). */
+export async function startMiniflare(
+  persist: string,
+  port: number,
+  script: string,
+  logFile: string,
+  pinning: Pinning,
+  config = BENCH_CONFIG,
+): Promise<Runtime> {
   const serve = path.join(import.meta.dirname, "miniflare-serve.ts");
   const t0 = performance.now();
-  const args = [serve, BENCH_CONFIG, persist, String(port), script, JSON.stringify(BENCH_VARS)];
+  const args = [serve, config, persist, String(port), script, JSON.stringify(BENCH_VARS)];
   const p = start("miniflare", ...onSystemCore(pinning, "node miniflare-serve.ts (and its workerd)", process.execPath, args), logFile, {
     cwd: ROOT,
     env: NODE_ENV,
