@@ -110,6 +110,8 @@ export interface Target {
   target: string;
   measured: string;
   pass: boolean | null;
+  /** The same figure for the runtime floor (bench/floor/worker.ts), where it applies. */
+  floor: string;
 }
 
 interface PeerRecord {
@@ -120,6 +122,9 @@ interface PeerRecord {
 interface CeilingRecord {
   runtime: string;
   noop: { concurrency: number; opsPerSecond: number }[];
+}
+interface FloorRecord extends PeerRecord {
+  ceilings?: CeilingRecord;
 }
 
 const at = (levels: StormLevel[] | undefined, clients: number) => levels?.find((l) => l.concurrency === clients);
@@ -132,19 +137,27 @@ export function targetsOf(run: Run): Target[] {
   const mf = at(find<{ levels: StormLevel[] }>("w1.storm.miniflare")?.levels, 10);
   const minimal = at(find<PeerRecord>("peer.postgres")?.levels, 10);
   const equivalent = at(find<PeerRecord>("peer.equivalent")?.levels, 10);
-  const noop = find<CeilingRecord>("ceilings", "miniflare")?.noop.find((l) => l.concurrency === 10)?.opsPerSecond;
+  const floorRun = find<FloorRecord>("peer.floor");
+  const floor = at(floorRun?.levels, 10);
+  const noopOf = (c: CeilingRecord | undefined) => c?.noop.find((l) => l.concurrency === 10)?.opsPerSecond;
+  const noop = noopOf(find<CeilingRecord>("ceilings", "miniflare"));
+  const floorNoop = noopOf(floorRun?.ceilings);
   const inputs = inputsOf(run);
-  const ratio = (peer: StormLevel | undefined, want: number, name: string): Target => {
-    if (!mf || !peer) return { target: `bookings/s at 10 clients ≥ ${want}× the ${name} peer`, measured: "not measured", pass: null };
-    const r = mf.bookingsPerSecond / peer.bookingsPerSecond;
-    return {
-      target: `bookings/s at 10 clients ≥ ${want}× the ${name} peer`,
-      measured: `${fix(mf.bookingsPerSecond, 1)} / ${fix(peer.bookingsPerSecond, 1)} = ${fix(r)}×`,
-      pass: r >= want,
-    };
-  };
+  const NOT = "not measured";
+  const ratioText = (a: StormLevel | undefined, b: StormLevel | undefined) =>
+    a && b ? `${fix(a.bookingsPerSecond, 1)} / ${fix(b.bookingsPerSecond, 1)} = ${fix(a.bookingsPerSecond / b.bookingsPerSecond)}×` : NOT;
+  const ratio = (peer: StormLevel | undefined, want: number, name: string): Target => ({
+    target: `bookings/s at 10 clients ≥ ${want}× the ${name} peer`,
+    measured: ratioText(mf, peer),
+    pass: mf && peer ? mf.bookingsPerSecond / peer.bookingsPerSecond >= want : null,
+    floor: ratioText(floor, peer),
+  });
+  const p99Text = (l: StormLevel | undefined) => (l ? `${fix(l.load.latencyMs.p99, 1)} ms (order alone ${fix(l.orderMs.p99, 1)} ms)` : NOT);
   // A booking is two requests (quote, order): compare requests per second with the no-op route's.
-  const bookingRps = mf ? (mf.load.ops * 2 * 1000) / mf.load.elapsedMs : undefined;
+  const rps = (l: StormLevel | undefined) => (l ? (l.load.ops * 2 * 1000) / l.load.elapsedMs : undefined);
+  const ofNoop = (r: number | undefined, n: number | undefined) =>
+    r && n ? `${fix(r, 1)} / ${fix(n, 1)} = ${fix((r / n) * 100, 1)} %` : NOT;
+  const bookingRps = rps(mf);
   const correctness = run.failures;
   const has = (name: string) => run.results.some((r) => r.name === name);
   return [
@@ -152,18 +165,21 @@ export function targetsOf(run: Run): Target[] {
     ratio(minimal, 0.5, "minimal"),
     {
       target: "booking p99 (quote + order) at 10 clients ≤ 60 ms",
-      measured: mf ? `${fix(mf.load.latencyMs.p99, 1)} ms (order alone ${fix(mf.orderMs.p99, 1)} ms)` : "not measured",
+      measured: p99Text(mf),
       pass: mf ? mf.load.latencyMs.p99 <= 60 : null,
+      floor: p99Text(floor),
     },
     {
       target: "booking requests/s ≥ 50 % of the signed-in no-op at 10 clients",
-      measured: bookingRps && noop ? `${fix(bookingRps, 1)} / ${fix(noop, 1)} = ${fix((bookingRps / noop) * 100, 1)} %` : "not measured",
+      measured: ofNoop(bookingRps, noop),
       pass: bookingRps && noop ? bookingRps / noop >= 0.5 : null,
+      floor: ofNoop(rps(floor), floorNoop),
     },
     {
       target: "D1 statements per booking, all-in (drain and notifications included) ≤ 8",
-      measured: inputs ? `${fix(inputs.d1StatementsPerBooking)} (${fix(inputs.d1RoundTripsPerBooking)} round trips)` : "not measured",
+      measured: inputs ? `${fix(inputs.d1StatementsPerBooking)} (${fix(inputs.d1RoundTripsPerBooking)} round trips)` : NOT,
       pass: inputs ? inputs.d1StatementsPerBooking <= 8 : null,
+      floor: floor ? "4 per booking in 1 round trip, by construction (a refusal: 1)" : NOT,
     },
     {
       target: "0 overlaps, 0 acknowledged-but-missing, one winner per contested slot, 0 lost across kills",
@@ -171,6 +187,9 @@ export function targetsOf(run: Run): Target[] {
         ? `${correctness.length} failure(s): ${correctness.slice(0, 2).join("; ")}`
         : `every audit passed${has("w2.contention") && has("w10.restart") ? "" : " (W2 and W10 not in this run: --primary)"}`,
       pass: correctness.length ? false : has("w2.contention") && has("w10.restart") ? true : null,
+      floor: floorRun?.audit
+        ? `${floorRun.audit.overlaps} overlaps, ${floorRun.audit.missing} missing, ${floorRun.audit.incomplete ?? 0} incomplete`
+        : NOT,
     },
   ];
 }

@@ -325,9 +325,11 @@ async function floorPhase() {
     const customers = await peerCustomers(api, 50, true);
     const technicians = Array.from({ length: 200 }, (_, i) => ({ id: `tch_floor${i}`, phone: "" }));
     const sut = () => (rt.process.child.pid === undefined ? [] : [rt.process.child.pid]);
+    const limits = await ceilings(rt, customers[0]!.token, LEVELS, SIZES.ceilingOps, SIZES.ceilingMs);
     const r = await peerStorms(api, customers, new TargetPool(technicians), storms(LEVELS), SIZES.stormMs, true, cpuProbe(sut));
     checkPeer("runtime floor", r);
     record("peer.floor", {
+      ceilings: limits,
       runtime: "workerd through Miniflare: one Durable Object call and one D1 batch per order",
       mode: "floor",
       startMs: rt.startMs,
