@@ -2,13 +2,21 @@
 import { config } from "../config";
 import { gridDisk } from "h3-js";
 import { getDb } from "../db/client";
-import { cachedService } from "../catalog/reference.service";
+import { cachedCityOfCell, cachedService } from "../catalog/reference.service";
 import { bookableService } from "../db/repositories/booking.repo";
-import { findOrder, grabPool, listOrders, type OrderRow } from "../db/repositories/orders.repo";
+import {
+  findOrder,
+  grabPool,
+  listOrders,
+  type OrderEventRow,
+  type OrderPatch,
+  type OrderRow,
+  type TimelineEntry,
+} from "../db/repositories/orders.repo";
 import { rosterEntry } from "../db/repositories/roster.repo";
 import { areaOf, haversineKm } from "../domain/geo";
 import { areaPoint, orderPoint } from "../lib/coordinates";
-import { isRevealed, LIVE_STATUSES } from "../domain/order-state";
+import { isRevealed, LIVE_STATUSES, type OrderStatus } from "../domain/order-state";
 import { maskPhone } from "../domain/phone";
 import { AppError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
@@ -22,14 +30,16 @@ import {
   switchTechnician,
   transition,
   type Actor,
+  type TransitionEffects,
 } from "../orders/order-flow.service";
-import { orderView } from "../orders/orders.view";
+import { eventRow, orderView, renderOrder, type ShownTechnician } from "../orders/orders.view";
 import { completionSplit } from "../money/order-money.service";
 import { assertNoPendingExtraCharge } from "../visit/changes.service";
 import { assertPhotoTaken } from "../visit/photos.service";
 import { checkStartCode } from "../visit/start-code.service";
 import { virtualNumberFor } from "../visit/number-privacy.service";
-import { mayShare } from "../privacy/consents.service";
+import { grantedBy, mayShare } from "../privacy/consents.service";
+import { taskFacts } from "./tasks.repo";
 import { creditFactStatementsOf } from "../credit";
 import { LATE_GRACE_MS } from "../domain/credit";
 
@@ -43,12 +53,23 @@ export function revealed(env: Env, order: OrderRow, now = Date.now()): boolean {
   return isRevealed(order, graceMs(env), now);
 }
 
+/** What a task view needs beyond the order, read with it in one round trip (`taskFacts`). */
+export interface TaskFacts {
+  events: OrderEventRow[];
+  technician: ShownTechnician | null;
+  /** The customer allows their contact phone to be shown to the order's technician. */
+  contactSharing: boolean;
+}
+
 /**
  * An order as a technician sees it: the exact address and phone only while it is theirs and
- * revealed; someone else's (a grab job, one they just declined) never shows who has it.
+ * revealed; someone else's (a grab job, one they just declined) never shows who has it. With
+ * `known` (the step's own reads), it reads nothing more from D1 but the number privacy binding,
+ * while the number is revealed and number privacy is on; the service and the city come from the
+ * isolate's reference copies.
  */
-export async function taskView(env: Env, order: OrderRow, technicianId: string) {
-  const base = await orderView(env, order, { viewer: "technician" });
+export async function taskView(env: Env, order: OrderRow, technicianId: string, known?: TaskFacts) {
+  const base = known ? await knownView(env, order, known) : await orderView(env, order, { viewer: "technician" });
   const pii = await Pii.fromEnv(env);
   const addr = JSON.parse(await pii.decrypt("order_address", order.addressEnc)) as {
     label: string;
@@ -61,7 +82,8 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
   // While number privacy binds them, the technician calls the virtual number, never the real one.
   const virtualNumber = open ? await virtualNumberFor(env, order, { technicianId }) : null;
   // Without the customer's consent to contact sharing the real number is never shown (README "Personal data").
-  const realPhone = open && virtualNumber === null && (await mayShare(env, order.customerId, "contact_sharing"));
+  const realPhone =
+    open && virtualNumber === null && (known ? known.contactSharing : await mayShare(env, order.customerId, "contact_sharing"));
   return {
     ...base,
     technician: mine ? base.technician : null,
@@ -79,14 +101,51 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string) 
   };
 }
 
-async function myOrder(env: Env, technicianId: string, orderId: string): Promise<OrderRow> {
-  const order = await findOrder(getDb(env), orderId);
-  if (!order || order.technicianId !== technicianId) throw notFound("Order");
-  return order;
+/** The technician's order view from facts already read (the same shape as orderView's). */
+async function knownView(env: Env, order: OrderRow, known: TaskFacts) {
+  const [found, city] = await Promise.all([cachedService(env, order.serviceId), cachedCityOfCell(env, order.cell)]);
+  return renderOrder(
+    order,
+    {
+      events: known.events,
+      serviceName: found ? { zh: found.service.nameZh, en: found.service.nameEn } : null,
+      timeZone: city?.timeZone ?? "UTC",
+      technician: order.technicianId === known.technician?.id ? known.technician : null,
+      // The technician sees the job, not the customer's payments.
+      payments: [],
+      refunds: [],
+      due: null,
+      virtualNumber: null,
+    },
+    { viewer: "technician" },
+  );
+}
+
+/** Adds the timeline entry a write made to the facts a view is built from. */
+const wrote = (order: OrderRow, known: TaskFacts) => (event: TimelineEntry, at: number) => {
+  known.events = [...known.events, eventRow(order.id, event, at)];
+};
+
+/** The order (the technician's own, else 404) with what its view needs, in one D1 round trip. */
+async function myTask(env: Env, technicianId: string, orderId: string): Promise<{ order: OrderRow; known: TaskFacts; homeCell?: string }> {
+  const f = await taskFacts(getDb(env), orderId, technicianId);
+  if (!f.order || f.order.technicianId !== technicianId) throw notFound("Order");
+  return { order: f.order, known: knownOf(f), homeCell: f.technician?.homeCell };
+}
+
+/** A task view's facts from `taskFacts`. */
+function knownOf(f: Awaited<ReturnType<typeof taskFacts>>): TaskFacts {
+  const t = f.technician;
+  return {
+    events: f.events,
+    technician: t ? { id: t.id, name: t.name, ratingX100: t.ratingX100 } : null,
+    contactSharing: grantedBy("contact_sharing", f.contactConsent),
+  };
 }
 
 export async function getTask(env: Env, technicianId: string, orderId: string) {
-  return taskView(env, await myOrder(env, technicianId, orderId), technicianId);
+  const { order, known } = await myTask(env, technicianId, orderId);
+  return taskView(env, order, technicianId, known);
 }
 
 /** The technician's current and upcoming orders. */
@@ -120,7 +179,9 @@ export async function pool(env: Env, technicianId: string) {
  */
 export async function grab(env: Env, technicianId: string, orderId: string) {
   const db = getDb(env);
-  const [order, entry] = await Promise.all([findOrder(db, orderId), rosterEntry(db, technicianId)]);
+  // The order with what its view needs, beside the technician as dispatch sees them.
+  const [facts, entry] = await Promise.all([taskFacts(db, orderId, technicianId), rosterEntry(db, technicianId)]);
+  const order = facts.order;
   if (!order || order.dispatchMode !== "grab") throw notFound("Order");
   const taken = () => AppError.of("ALREADY_TAKEN");
   if (order.status !== "dispatching") throw taken();
@@ -145,8 +206,18 @@ export async function grab(env: Env, technicianId: string, orderId: string) {
     throw AppError.of("SLOT_UNAVAILABLE");
   }
   try {
-    const next = await switchTechnician(env, order, reservation, actor, "grabbed", "accepted", { dispatchRound: round });
-    return taskView(env, next, technicianId);
+    const known = knownOf(facts);
+    const next = await switchTechnician(
+      env,
+      order,
+      reservation,
+      actor,
+      "grabbed",
+      "accepted",
+      { dispatchRound: round },
+      { written: wrote(order, known) },
+    );
+    return taskView(env, next, technicianId, known);
   } catch (err) {
     if (err instanceof AppError && err.status === 409 && (err.code === "CONCURRENT_UPDATE" || err.code === "INVALID_TRANSITION"))
       throw taken();
@@ -161,54 +232,66 @@ export interface ActionInput {
   reason?: string;
 }
 
-/** One step of the visit by the order's technician. */
 /** The value of a settled promise, or its failure thrown: parallel reads, judged in a fixed order. */
 function settled<T>(r: PromiseSettledResult<T>): T {
   if (r.status === "rejected") throw r.reason;
   return r.value;
 }
 
+/**
+ * One step of the visit by the order's technician: one D1 round trip reads the order, its timeline,
+ * the technician, the customer's contact-sharing choice (and the photo the step needs); the step's
+ * checks; one batch writes the change; the cell's part (a deadline) runs beside building the answer.
+ */
 export async function act(env: Env, technicianId: string, orderId: string, action: TaskAction, input: ActionInput) {
-  const order = await myOrder(env, technicianId, orderId);
+  // The photo a step needs is read in the same round as the order (judged after it).
+  const photoKind = action === "arrive" || action === "complete" ? action : null;
+  const [task, photoTaken] = await Promise.allSettled([
+    myTask(env, technicianId, orderId),
+    photoKind ? assertPhotoTaken(env, orderId, photoKind, technicianId) : Promise.resolve(),
+  ]);
+  const { order, known, homeCell } = settled(task);
   const actor: Actor = { type: "technician", id: technicianId };
   let next: OrderRow;
+  let seen = true;
+  // A step's change; its timeline entry joins what the view shows, so nothing is read again.
+  const step = (to: OrderStatus, reason: string, patch: OrderPatch = {}, data: Record<string, unknown> = {}, effects?: TransitionEffects) =>
+    transition(env, order, to, actor, reason, patch, data, { ...effects, technicianCell: homeCell, written: wrote(order, known) });
   // The cell's part of a step (a deadline armed or cleared), run alongside the answer's reads.
   let cell: ((next: OrderRow) => Promise<void>) | undefined;
   switch (action) {
     case "accept": {
       if (order.status !== "assigned") throw invalidTransition(order, "accepted");
-      next = await transition(env, order, "accepted", actor, "accepted", { acceptBy: null });
+      next = await step("accepted", "accepted", { acceptBy: null });
       cell = (n) => armEnRouteDeadline(env, n);
       break;
     }
     case "decline":
       if (order.status !== "assigned") throw invalidTransition(order, "dispatching");
       next = await redispatch(env, order, actor, "declined");
+      seen = false;
       break;
     case "cancel":
       if (!["accepted", "en_route"].includes(order.status)) throw invalidTransition(order, "dispatching");
       next = await redispatch(env, order, actor, input.reason ? `technician cancelled: ${input.reason}` : "technician cancelled");
+      seen = false;
       break;
     case "depart":
-      next = await transition(env, order, "en_route", actor, "on the way");
+      next = await step("en_route", "on the way");
       cell = (n) => clearDeadline(env, n);
       break;
     case "arrive": {
       if (input.lat === undefined || input.lng === undefined)
         throw AppError.of("VALIDATION_FAILED", {}, { errors: [{ path: "body.lat", message: "required" }] });
       if (order.status !== "en_route") throw invalidTransition(order, "arrived");
-      // Read together, judged in order: the geofence first, then the arrival photo.
-      const [point, photo] = await Promise.allSettled([orderPoint(env, order), assertPhotoTaken(env, order.id, "arrive", technicianId)]);
-      const meters = haversineKm({ lat: input.lat, lng: input.lng }, settled(point)) * 1000;
+      // Judged in order: the geofence first, then the arrival photo (read with the order).
+      const meters = haversineKm({ lat: input.lat, lng: input.lng }, await orderPoint(env, order)) * 1000;
       if (meters > geofenceMeters(env)) {
         throw AppError.of("OUTSIDE_GEOFENCE", { meters: Math.round(meters), limit: geofenceMeters(env) });
       }
-      settled(photo);
-      next = await transition(
-        env,
-        order,
+      settled(photoTaken);
+      next = await step(
         "arrived",
-        actor,
         "arrived",
         {},
         // The timeline keeps the distance and the ~1 km area of the reported position: within the
@@ -222,11 +305,8 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       await checkStartCode(env, order, input.code);
       // Started after the booked time (and its grace): a late start on the technician's credit, in the same batch.
       const late = Date.now() > order.startAt + LATE_GRACE_MS;
-      next = await transition(
-        env,
-        order,
+      next = await step(
         "in_service",
-        actor,
         "work started with the customer's code",
         {},
         {},
@@ -246,19 +326,16 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
     }
     case "complete": {
       if (order.status !== "in_service") throw invalidTransition(order, "completed");
-      // The checks and the split's reads in one round, judged in this order.
-      const checked = await Promise.allSettled([
-        assertPhotoTaken(env, order.id, "complete", technicianId),
-        assertNoPendingExtraCharge(env, order.id),
-        completionSplit(env, order),
-      ]);
+      // The checks and the split's reads in one round, judged in this order (the photo was read with the order).
+      const checked = await Promise.allSettled([assertNoPendingExtraCharge(env, order.id), completionSplit(env, order)]);
+      settled(photoTaken);
       settled(checked[0]);
-      settled(checked[1]);
-      const split = settled(checked[2]);
-      next = await transition(env, order, "completed", actor, "completed", { completedAt: Date.now() }, {}, split);
+      const split = settled(checked[1]);
+      next = await step("completed", "completed", { completedAt: Date.now() }, {}, split);
       break;
     }
   }
-  const [view] = await Promise.all([taskView(env, next, technicianId), cell?.(next)]);
+  // A redispatched order has left the technician: its view is read afresh.
+  const [view] = await Promise.all([taskView(env, next, technicianId, seen ? known : undefined), cell?.(next)]);
   return view;
 }

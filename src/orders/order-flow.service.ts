@@ -14,6 +14,7 @@ import {
   type OrderPatch,
   type OrderRow,
   type OutboxMessage,
+  type TimelineEntry,
 } from "../db/repositories/orders.repo";
 import { releaseStatements } from "../db/repositories/coupons.repo";
 import { memberReleaseStatements } from "../membership";
@@ -67,6 +68,10 @@ export interface TransitionEffects {
   messages?: OutboxMessage[];
   /** A note for people on the transition's status message (a flexible-window order's window, src/orders/quote-window.ts). */
   note?: Localized;
+  /** The home cell of the order's technician, when the caller read it already (ending tracking then reads nothing). */
+  technicianCell?: string;
+  /** Told the timeline entry the transition wrote and when, for an answer built without reading the timeline back. */
+  written?: (event: TimelineEntry, at: number) => void;
 }
 
 /**
@@ -88,11 +93,12 @@ export async function transition(
   if (!canTransition(order.status, to, actor.type)) throw invalidTransition(order, to);
   const eventId = newId("evt");
   const now = Date.now();
+  const event: TimelineEntry = { id: eventId, actorType: actor.type, actorId: actor.id, from: order.status, to, reason, data };
   const updated = await updateOrder(
     db,
     order,
     { ...patch, status: to },
-    { id: eventId, actorType: actor.type, actorId: actor.id, from: order.status, to, reason, data },
+    event,
     [statusMessage(order, to, reason, patch, undefined, effects.note), ...(effects.messages ?? [])],
     now,
     [
@@ -104,9 +110,11 @@ export async function transition(
     ],
   );
   if (!updated) throw concurrentChange();
+  effects.written?.(event, now);
   // Completion, acceptance and declines change what dispatch ranks on: this isolate reads them afresh.
   forgetRankingFacts(order.technicianId, updated.technicianId);
-  if (endsTracking(order.status, order.technicianId, to, updated.technicianId)) await endTracking(env, order.technicianId!, order.id);
+  if (endsTracking(order.status, order.technicianId, to, updated.technicianId))
+    await endTracking(env, order.technicianId!, order.id, effects.technicianCell);
   return updated;
 }
 
@@ -326,6 +334,7 @@ export async function switchTechnician(
   reason: string,
   to: "assigned" | "accepted",
   patch: OrderPatch = {},
+  told: Pick<TransitionEffects, "written"> = {},
 ): Promise<OrderRow> {
   const previous = { technicianId: order.technicianId, holdKey: order.holdKey };
   const acceptBy = to === "assigned" ? Date.now() + acceptDeadlineMs(env) : null;
@@ -343,7 +352,7 @@ export async function switchTechnician(
       reason,
       { ...patch, ...moved.patch, technicianId: reservation.technicianId, holdKey: reservation.holdKey, acceptBy, exception: null },
       { ...moved.data, ...(note ? { note } : {}) },
-      { messages: moved.messages, note },
+      { messages: moved.messages, note, ...told },
     );
   } catch (err) {
     await releaseHold(env, reservation.technicianId, reservation.holdKey, reservation.homeCell);

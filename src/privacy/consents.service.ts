@@ -46,8 +46,11 @@ const stateOf = (purpose: Purpose, row: ConsentEventRow | undefined): ConsentSta
 
 /** Whether the account currently allows `purpose` (its newest record, else the default). */
 export async function mayShare(env: Env, accountId: string, purpose: Purpose): Promise<boolean> {
-  return stateOf(purpose, await latestConsent(getDb(env), accountId, purpose)).granted;
+  return grantedBy(purpose, await latestConsent(getDb(env), accountId, purpose));
 }
+
+/** Whether `purpose` is allowed by this newest record of it (none: the purpose's default). */
+export const grantedBy = (purpose: Purpose, newest: ConsentEventRow | undefined): boolean => stateOf(purpose, newest).granted;
 
 /** Every purpose's current state and the history of changes (newest first). */
 export async function consentsOf(env: Env, accountId: string) {

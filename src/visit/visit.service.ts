@@ -73,9 +73,9 @@ export async function openTracking(
 }
 
 /** Ends every customer's view of the technician for the order (after a transition that ends tracking). */
-export async function endTracking(env: Env, technicianId: string, orderId: string): Promise<void> {
-  const entry = await rosterEntry(getDb(env), technicianId);
-  if (entry) await cellStub(env, entry.homeCell).endTracking(orderId);
+export async function endTracking(env: Env, technicianId: string, orderId: string, homeCell?: string): Promise<void> {
+  const cell = homeCell ?? (await rosterEntry(getDb(env), technicianId))?.homeCell;
+  if (cell) await cellStub(env, cell).endTracking(orderId);
 }
 
 function favouriteView(row: FavouriteRow) {

@@ -15,6 +15,8 @@ export interface CountSink {
   rpc(object: string, method: string): void;
   /** One queue send (send or sendBatch). */
   queue(): void;
+  /** A D1 round trip or RPC just started; `done` settles when its answer is back (for sequential depth). */
+  started?(done: PromiseLike<unknown>): void;
 }
 
 /**
@@ -37,7 +39,9 @@ export function countingDb(db: D1Database, sink: CountSink): D1Database {
       const original = (stmt[name] as (...a: unknown[]) => Promise<unknown>).bind(stmt);
       (stmt as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
         sink.statement(query);
-        return original(...a);
+        const done = original(...a);
+        sink.started?.(done);
+        return done;
       };
     }
     return stmt;
@@ -48,7 +52,9 @@ export function countingDb(db: D1Database, sink: CountSink): D1Database {
       if (prop === "batch") {
         return (stmts: D1PreparedStatement[]) => {
           sink.batch(stmts.map((s) => sqlOf.get(s) ?? "?"));
-          return target.batch(stmts);
+          const done = target.batch(stmts);
+          sink.started?.(done);
+          return done;
         };
       }
       // A request's D1 session (src/http/request.ts d1Session) counts like the binding itself.
@@ -80,7 +86,9 @@ export function countingNamespace<T extends Rpc.DurableObjectBranded>(
         return (...args: unknown[]) => {
           sink.rpc(name, prop);
           // An RPC method is itself a stub: `.apply` on it would be an RPC call named "apply".
-          return (v as (...a: unknown[]) => unknown)(...args);
+          const done = (v as (...a: unknown[]) => unknown)(...args);
+          sink.started?.(done as PromiseLike<unknown>);
+          return done;
         };
       },
     });

@@ -23,13 +23,28 @@ export interface Counts {
   rpc: string[];
   /** Queue sends (send or sendBatch). */
   queue: number;
+  /**
+   * Sequential remote round trips (D1 calls and RPCs): the longest chain of calls each started
+   * after the one before it had answered. Calls made in parallel count once.
+   */
+  sequential: number;
 }
 
-const newCounts = (): Counts => ({ d1: 0, drain: 0, batchedStatements: 0, sql: [], rpc: [], queue: 0 });
+const newCounts = (): Counts => ({ d1: 0, drain: 0, batchedStatements: 0, sql: [], rpc: [], queue: 0, sequential: 0 });
 
 /** A sink that fills `c`: drain statements apart, a batch as one round trip. */
 function sinkOf(c: Counts): CountSink {
+  // The deepest chain of calls that has answered so far: a call started now comes one after it.
+  let answered = 0;
   return {
+    started(done) {
+      const depth = answered + 1;
+      c.sequential = Math.max(c.sequential, depth);
+      const end = () => {
+        answered = Math.max(answered, depth);
+      };
+      Promise.resolve(done).then(end, end);
+    },
     statement(query) {
       if (DRAIN.test(query)) c.drain += 1;
       else c.d1 += 1;
