@@ -25,7 +25,8 @@ export interface Counts {
   queue: number;
   /**
    * Sequential remote round trips (D1 calls and RPCs): the longest chain of calls each started
-   * after the one before it had answered. Calls made in parallel count once.
+   * after the one before it had answered. Calls made in parallel count once; a call started and
+   * left running (not awaited) counts like one awaited.
    */
   sequential: number;
 }
