@@ -1144,6 +1144,211 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
   return true;
 }
 
+// ---- education: penalised local search after each recreate (after Vidal et al.'s hybrid genetic search) ----
+
+/** Neighbours each job looks at in the education. */
+const EDUCATE_NEAR = 20;
+/** Improving moves the education may make before it stops (a guard; it usually stops much earlier). */
+const EDUCATE_MOVES = 500;
+
+/**
+ * Education: relocations (of one job, or of two consecutive jobs), swaps and 2-opt* tail exchanges
+ * between a job and one of its nearest jobs on another route, made while they lower the penalised cost
+ * (travel cost + priced time warp and load over capacity), first improvement. Each move is priced in O(1)
+ * from the routes' prefix and suffix summaries (time-warp concatenation). A pair is looked at again only
+ * when one of its two routes changed since (routes untouched by this iteration's ruin start as seen).
+ */
+function educate(S: Search, s: Solution, P: Penalty): void {
+  const { M, rand } = S;
+  const { n, C, loc, fixedVehicle, allowed, k } = M;
+  const R = s.routes.length;
+  const seqs = s.routes.map((r) => r.seq.slice());
+  const vOf = (ri: number) => s.routes[ri]!.v;
+  const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
+  const where = s.where.slice();
+  const pos = new Int32Array(M.m).fill(-1);
+  const pen = new Float64Array(R);
+  const changed = new Int32Array(R);
+  const tested = new Int32Array(M.m);
+  let clock = 1;
+  const locAt = (ri: number, i: number) => {
+    const seq = seqs[ri]!;
+    return i < 0 ? M.vStart[vOf(ri)]! : i >= seq.length ? M.vEnd[vOf(ri)]! : loc[seq[i]!]!;
+  };
+  const priced = (ri: number, dist: number, whole: Seg) =>
+    dist + P.warp * whole.warp + P.load * Math.max(0, whole.load - M.vCap[vOf(ri)]!);
+  // dist[ri][i]: travel cost of the prefix up to (not including) job i, i.e. start → seq[0] → … → seq[i−1].
+  const dist: Float64Array[] = new Array(R);
+  const refresh = (ri: number, remake: boolean) => {
+    const seq = seqs[ri]!;
+    const len = seq.length;
+    if (remake) segs[ri] = segsOf(M, vOf(ri), seq);
+    const d = new Float64Array(len + 1);
+    let prev = M.vStart[vOf(ri)]!;
+    for (let i = 0; i < len; i++) {
+      d[i + 1] = d[i]! + C[prev * n + loc[seq[i]!]!]!;
+      prev = loc[seq[i]!]!;
+    }
+    dist[ri] = d;
+    const total = len ? d[len]! + C[prev * n + M.vEnd[vOf(ri)]!]! : 0;
+    pen[ri] = len ? priced(ri, total, join(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!)) : 0;
+    seq.forEach((q, i) => {
+      pos[q] = i;
+      where[q] = ri;
+    });
+  };
+  for (let ri = 0; ri < R; ri++) {
+    refresh(ri, false);
+    if (S.owned[ri]) changed[ri] = 1;
+  }
+  const order = Array.from(M.flexible);
+  let moves = 0;
+  for (let pass = 0; pass < 50 && moves < EDUCATE_MOVES; pass++) {
+    let improved = false;
+    for (let i = order.length - 1; i > 0; i--) {
+      const r = Math.floor(rand() * (i + 1));
+      [order[i], order[r]] = [order[r]!, order[i]!];
+    }
+    for (const u of order) {
+      if (moves >= EDUCATE_MOVES) break;
+      const ra = where[u]!;
+      if (ra < 0 || fixedVehicle[u]! >= 0) continue;
+      const near = M.near[u]!;
+      const seen = tested[u]!;
+      tested[u] = clock;
+      for (let t = 1; t < Math.min(near.length, EDUCATE_NEAR + 1); t++) {
+        const w = near[t]!;
+        const rb = where[w]!;
+        if (rb < 0 || rb === ra) continue;
+        if (changed[ra]! <= seen && changed[rb]! <= seen) continue;
+        if (tryPair(u, w)) {
+          improved = true;
+          moves++;
+          break;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+
+  function tryPair(u: number, w: number): boolean {
+    const ra = where[u]!;
+    const rb = where[w]!;
+    const A = seqs[ra]!;
+    const B = seqs[rb]!;
+    const SA = segs[ra]!;
+    const SB = segs[rb]!;
+    const iu = pos[u]!;
+    const iw = pos[w]!;
+    const va = vOf(ra);
+    const vb = vOf(rb);
+    const lenA = A.length;
+    const lenB = B.length;
+    const old = pen[ra]! + pen[rb]!;
+    const costA = lenA ? dist[ra]![lenA]! + C[loc[A[lenA - 1]!]! * n + M.vEnd[va]!]! : 0;
+    const costB = lenB ? dist[rb]![lenB]! + C[loc[B[lenB - 1]!]! * n + M.vEnd[vb]!]! : 0;
+    const U = nodeSeg(M, u);
+    const uOk = allowed[u * k + vb] === 1;
+    // Relocate u (and u with its successor) before or after w.
+    if (uOk) {
+      const pa = locAt(ra, iu - 1);
+      for (const two of [false, true]) {
+        let moved: Seg = U;
+        let last = iu;
+        if (two) {
+          if (iu + 1 >= lenA) break;
+          const x = A[iu + 1]!;
+          if (x === w || fixedVehicle[x]! >= 0 || !allowed[x * k + vb]) break;
+          moved = join(M, U, nodeSeg(M, x));
+          last = iu + 1;
+        }
+        const na = locAt(ra, last + 1);
+        const firstLoc = loc[u]!;
+        const lastLoc = loc[A[last]!]!;
+        const inner = two ? C[firstLoc * n + lastLoc]! : 0;
+        const aLen = lenA - (last - iu + 1);
+        const newA = aLen ? costA - C[pa * n + firstLoc]! - inner - C[lastLoc * n + na]! + C[pa * n + na]! : 0;
+        const penA = aLen ? priced(ra, newA, join(M, SA.pre[iu]!, SA.suf[last + 1]!)) : 0;
+        if (penA >= old) continue;
+        for (const p of [iw, iw + 1]) {
+          const pb = locAt(rb, p - 1);
+          const nb = locAt(rb, p);
+          const newB = costB + C[pb * n + firstLoc]! + inner + C[lastLoc * n + nb]! - (lenB ? C[pb * n + nb]! : 0);
+          const penB = priced(rb, newB, join(M, join(M, SB.pre[p]!, moved), SB.suf[p]!));
+          if (penA + penB < old - 1e-7) {
+            const taken = A.splice(iu, last - iu + 1);
+            B.splice(p, 0, ...taken);
+            return done(ra, rb);
+          }
+        }
+      }
+    }
+    // Swap u and w.
+    if (uOk && fixedVehicle[w]! < 0 && allowed[w * k + va]) {
+      const W = nodeSeg(M, w);
+      const pa = locAt(ra, iu - 1);
+      const na = locAt(ra, iu + 1);
+      const pb = locAt(rb, iw - 1);
+      const nb = locAt(rb, iw + 1);
+      const lu = loc[u]!;
+      const lw = loc[w]!;
+      const newA = costA - C[pa * n + lu]! - C[lu * n + na]! + C[pa * n + lw]! + C[lw * n + na]!;
+      const newB = costB - C[pb * n + lw]! - C[lw * n + nb]! + C[pb * n + lu]! + C[lu * n + nb]!;
+      const g =
+        priced(ra, newA, join(M, join(M, SA.pre[iu]!, W), SA.suf[iu + 1]!)) +
+        priced(rb, newB, join(M, join(M, SB.pre[iw]!, U), SB.suf[iw + 1]!));
+      if (g < old - 1e-7) {
+        A[iu] = w;
+        B[iw] = u;
+        return done(ra, rb);
+      }
+    }
+    // 2-opt*: A keeps its head up to u and takes B's tail from w on; B keeps its head before w and takes A's tail after u.
+    if (M.vClass[va] === M.vClass[vb] && tailOk(A, iu + 1, vb) && tailOk(B, iw, va)) {
+      const lu = loc[u]!;
+      const pb = locAt(rb, iw - 1);
+      const newA = dist[ra]![iu + 1]! + C[lu * n + loc[w]!]! + costB - dist[rb]![iw + 1]!;
+      const bLen = iw + (lenA - iu - 1);
+      let newB = 0;
+      if (bLen)
+        newB =
+          dist[rb]![iw]! + (iu + 1 < lenA ? C[pb * n + loc[A[iu + 1]!]!]! + costA - dist[ra]![iu + 2]! : C[pb * n + M.vEnd[vb]!]!);
+      const g =
+        priced(ra, newA, join(M, SA.pre[iu + 1]!, SB.suf[iw]!)) + (bLen ? priced(rb, newB, join(M, SB.pre[iw]!, SA.suf[iu + 1]!)) : 0);
+      if (g < old - 1e-7) {
+        const tA = A.splice(iu + 1);
+        const tB = B.splice(iw);
+        A.push(...tB);
+        B.push(...tA);
+        return done(ra, rb);
+      }
+    }
+    return false;
+  }
+  function tailOk(seq: readonly number[], from: number, v: number): boolean {
+    for (let i = from; i < seq.length; i++) if (!allowed[seq[i]! * k + v] || fixedVehicle[seq[i]!]! >= 0) return false;
+    return true;
+  }
+  function done(ra: number, rb: number): boolean {
+    refresh(ra, true);
+    refresh(rb, true);
+    clock++;
+    changed[ra] = clock;
+    changed[rb] = clock;
+    return true;
+  }
+
+  for (let ri = 0; ri < R; ri++) {
+    const old = s.routes[ri]!;
+    if (old.seq.length === seqs[ri]!.length && old.seq.every((q, i) => q === seqs[ri]![i])) continue;
+    const r = new Route(old.v);
+    r.seq = seqs[ri]!;
+    r.update(M);
+    s.routes[ri] = r;
+  }
+  s.where.set(where);
+}
+
 /**
  * Whether `route` stays feasible with the jobs at indices `a` and `b` taken out (-1: none) and job
  * `j` put before index `p` (`len`: at the end; -1: nowhere). Walks from the first change only as
@@ -1466,7 +1671,10 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       // the best plan serves every job (a penalised recreate places every job somewhere, so it could never
       // leave out one that fits nowhere).
       if (best.unassigned.length || M.vehicleCost <= 0) recreate(S, next, pending, true);
-      else recreatePenalised(S, next, pending, P, fleet);
+      else {
+        recreatePenalised(S, next, pending, P, fleet);
+        educate(S, next, P);
+      }
       // A plan that breaks windows but would be the best one if it kept them: repair it (squeeze).
       if (next.broken() > best.broken() && next.cost(M) < best.cost(M) - 1e-9) squeeze(S, next, -1);
       made++;
