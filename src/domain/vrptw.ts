@@ -148,6 +148,8 @@ interface Model {
   /** Mean distance of the job from the vehicles' starts. */
   depotDist: Float64Array;
   flexible: Int32Array;
+  /** Each job alone, summarised for time-warp concatenation. */
+  node: Seg[];
 }
 
 function model(p: VrpProblem): Model {
@@ -207,7 +209,7 @@ function model(p: VrpProblem): Model {
     for (let v = 0; v < k; v++) s += C[vStart[v]! * n + loc[j]!]!;
     depotDist[j] = k ? s / k : 0;
   }
-  return {
+  const M: Model = {
     n,
     m,
     k,
@@ -230,7 +232,10 @@ function model(p: VrpProblem): Model {
     near,
     depotDist,
     flexible,
+    node: [],
   };
+  for (let j = 0; j < m; j++) M.node.push(nodeSeg(M, j));
+  return M;
 }
 
 /** One vehicle's route with its schedule data. */
@@ -611,7 +616,7 @@ function packedSegs(M: Model, route: Route): Float64Array {
 }
 
 /** Prices of broken windows (per unit of time warp) and of load over capacity, in the penalised search. */
-interface Penalty {
+export interface Penalty {
   warp: number;
   load: number;
 }
@@ -707,12 +712,15 @@ function recreatePenalised(S: Search, s: Solution, jobs: number[], P: Penalty, f
  * (and of load), and every PRICE_EVERY plans rise by 20 % or fall by 15 % so that about PRICE_TARGET
  * of the plans made keep every window and capacity, within PRICE_MAX times of the start either way.
  */
-const PRICE_START = 10;
+const PRICE_START = 100;
 const PRICE_EVERY = 100;
 const PRICE_TARGET = 0.25;
 const PRICE_MAX = 1e3;
 /** Independent runs (construction, fleet minimisation, cost) sharing the budget when vehicles cost something. */
 const RUNS = 2;
+/** Share of broken educated plans educated once more, at REPAIR_BOOST times the prices. */
+const REPAIR_SHARE = 0.5;
+const REPAIR_BOOST = 10;
 /** Iterations the annealing walk may stay on broken plans before it goes back to the best plan. */
 const STRAY = 2000;
 
@@ -882,6 +890,15 @@ function initial(S: Search): Solution {
   jobs.sort((a, b) => M.l[a]! - M.l[b]! || M.depotDist[b]! - M.depotDist[a]! || a - b);
   S.owned.fill(1);
   recreate(S, s, jobs, true);
+  if (s.unassigned.length) {
+    // A blink may have skipped the only place a job fits: those jobs try once more, without blinks.
+    const left = s.unassigned;
+    s.unassigned = [];
+    const blinkIn = S.blinkIn;
+    S.blinkIn = Infinity;
+    recreate(S, s, left, true);
+    S.blinkIn = blinkIn;
+  }
   return s;
 }
 
@@ -973,6 +990,25 @@ const nodeSeg = (M: Model, j: number): Seg => ({
   first: M.loc[j]!,
   last: M.loc[j]!,
 });
+
+/** The time warp of `a` then `b`, in O(1), without allocating. */
+function warp2(M: Model, a: Seg, b: Seg): number {
+  const delta = a.dur - a.warp + M.T[a.last * M.n + b.first]!;
+  return a.warp + b.warp + Math.max(a.early + delta - b.late, 0);
+}
+
+/** The time warp of `a`, then `b`, then `c`, in O(1), without allocating. */
+function warp3(M: Model, a: Seg, b: Seg, c: Seg): number {
+  const t = M.T[a.last * M.n + b.first]!;
+  const delta = a.dur - a.warp + t;
+  const wait = Math.max(b.early - delta - a.late, 0);
+  const w = Math.max(a.early + delta - b.late, 0);
+  const dur = a.dur + b.dur + t + wait;
+  const warp = a.warp + b.warp + w;
+  const early = Math.max(b.early - delta, a.early) - wait;
+  const d2 = dur - warp + M.T[b.last * M.n + c.first]!;
+  return warp + c.warp + Math.max(early + d2 - c.late, 0);
+}
 
 /** `a` then `b`, in O(1). */
 function join(M: Model, a: Seg, b: Seg): Seg {
@@ -1175,8 +1211,8 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     const seq = seqs[ri]!;
     return i < 0 ? M.vStart[vOf(ri)]! : i >= seq.length ? M.vEnd[vOf(ri)]! : loc[seq[i]!]!;
   };
-  const priced = (ri: number, dist: number, whole: Seg) =>
-    dist + P.warp * whole.warp + P.load * Math.max(0, whole.load - M.vCap[vOf(ri)]!);
+  const priced = (ri: number, dist: number, warp: number, load: number) =>
+    dist + P.warp * warp + P.load * Math.max(0, load - M.vCap[vOf(ri)]!);
   // dist[ri][i]: travel cost of the prefix up to (not including) job i, i.e. start → seq[0] → … → seq[i−1].
   const dist: Float64Array[] = new Array(R);
   const refresh = (ri: number, remake: boolean) => {
@@ -1191,7 +1227,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     }
     dist[ri] = d;
     const total = len ? d[len]! + C[prev * n + M.vEnd[vOf(ri)]!]! : 0;
-    pen[ri] = len ? priced(ri, total, join(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!)) : 0;
+    pen[ri] = len ? priced(ri, total, warp2(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!), segs[ri]!.pre[len]!.load) : 0;
     seq.forEach((q, i) => {
       pos[q] = i;
       where[q] = ri;
@@ -1247,7 +1283,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     const old = pen[ra]! + pen[rb]!;
     const costA = lenA ? dist[ra]![lenA]! + C[loc[A[lenA - 1]!]! * n + M.vEnd[va]!]! : 0;
     const costB = lenB ? dist[rb]![lenB]! + C[loc[B[lenB - 1]!]! * n + M.vEnd[vb]!]! : 0;
-    const U = nodeSeg(M, u);
+    const U = M.node[u]!;
     const uOk = allowed[u * k + vb] === 1;
     // Relocate u (and u with its successor) before or after w.
     if (uOk) {
@@ -1259,7 +1295,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
           if (iu + 1 >= lenA) break;
           const x = A[iu + 1]!;
           if (x === w || fixedVehicle[x]! >= 0 || !allowed[x * k + vb]) break;
-          moved = join(M, U, nodeSeg(M, x));
+          moved = join(M, U, M.node[x]!);
           last = iu + 1;
         }
         const na = locAt(ra, last + 1);
@@ -1268,13 +1304,13 @@ function educate(S: Search, s: Solution, P: Penalty): void {
         const inner = two ? C[firstLoc * n + lastLoc]! : 0;
         const aLen = lenA - (last - iu + 1);
         const newA = aLen ? costA - C[pa * n + firstLoc]! - inner - C[lastLoc * n + na]! + C[pa * n + na]! : 0;
-        const penA = aLen ? priced(ra, newA, join(M, SA.pre[iu]!, SA.suf[last + 1]!)) : 0;
+        const penA = aLen ? priced(ra, newA, warp2(M, SA.pre[iu]!, SA.suf[last + 1]!), SA.pre[iu]!.load + SA.suf[last + 1]!.load) : 0;
         if (penA >= old) continue;
         for (const p of [iw, iw + 1]) {
           const pb = locAt(rb, p - 1);
           const nb = locAt(rb, p);
           const newB = costB + C[pb * n + firstLoc]! + inner + C[lastLoc * n + nb]! - (lenB ? C[pb * n + nb]! : 0);
-          const penB = priced(rb, newB, join(M, join(M, SB.pre[p]!, moved), SB.suf[p]!));
+          const penB = priced(rb, newB, warp3(M, SB.pre[p]!, moved, SB.suf[p]!), SB.pre[lenB]!.load + moved.load);
           if (penA + penB < old - 1e-7) {
             const taken = A.splice(iu, last - iu + 1);
             B.splice(p, 0, ...taken);
@@ -1285,7 +1321,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     }
     // Swap u and w.
     if (uOk && fixedVehicle[w]! < 0 && allowed[w * k + va]) {
-      const W = nodeSeg(M, w);
+      const W = M.node[w]!;
       const pa = locAt(ra, iu - 1);
       const na = locAt(ra, iu + 1);
       const pb = locAt(rb, iw - 1);
@@ -1295,8 +1331,8 @@ function educate(S: Search, s: Solution, P: Penalty): void {
       const newA = costA - C[pa * n + lu]! - C[lu * n + na]! + C[pa * n + lw]! + C[lw * n + na]!;
       const newB = costB - C[pb * n + lw]! - C[lw * n + nb]! + C[pb * n + lu]! + C[lu * n + nb]!;
       const g =
-        priced(ra, newA, join(M, join(M, SA.pre[iu]!, W), SA.suf[iu + 1]!)) +
-        priced(rb, newB, join(M, join(M, SB.pre[iw]!, U), SB.suf[iw + 1]!));
+        priced(ra, newA, warp3(M, SA.pre[iu]!, W, SA.suf[iu + 1]!), SA.pre[lenA]!.load - U.load + W.load) +
+        priced(rb, newB, warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!), SB.pre[lenB]!.load - W.load + U.load);
       if (g < old - 1e-7) {
         A[iu] = w;
         B[iw] = u;
@@ -1311,10 +1347,10 @@ function educate(S: Search, s: Solution, P: Penalty): void {
       const bLen = iw + (lenA - iu - 1);
       let newB = 0;
       if (bLen)
-        newB =
-          dist[rb]![iw]! + (iu + 1 < lenA ? C[pb * n + loc[A[iu + 1]!]!]! + costA - dist[ra]![iu + 2]! : C[pb * n + M.vEnd[vb]!]!);
+        newB = dist[rb]![iw]! + (iu + 1 < lenA ? C[pb * n + loc[A[iu + 1]!]!]! + costA - dist[ra]![iu + 2]! : C[pb * n + M.vEnd[vb]!]!);
       const g =
-        priced(ra, newA, join(M, SA.pre[iu + 1]!, SB.suf[iw]!)) + (bLen ? priced(rb, newB, join(M, SB.pre[iw]!, SA.suf[iu + 1]!)) : 0);
+        priced(ra, newA, warp2(M, SA.pre[iu + 1]!, SB.suf[iw]!), SA.pre[iu + 1]!.load + SB.suf[iw]!.load) +
+        (bLen ? priced(rb, newB, warp2(M, SB.pre[iw]!, SA.suf[iu + 1]!), SB.pre[iw]!.load + SA.suf[iu + 1]!.load) : 0);
       if (g < old - 1e-7) {
         const tA = A.splice(iu + 1);
         const tB = B.splice(iw);
@@ -1347,6 +1383,27 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     s.routes[ri] = r;
   }
   s.where.set(where);
+}
+
+/**
+ * The cost phase's education on its own (for tests and diagnostics): `routes[v]` holds vehicle v's jobs in
+ * order, which may break windows and capacity; returns them after education at the given prices (per unit
+ * of time warp and of load over capacity). Every job stays exactly once; fixed jobs stay on their vehicle.
+ */
+export function educateRoutes(problem: VrpProblem, routes: readonly (readonly number[])[], price: Penalty, seed = 1): number[][] {
+  const M = model(problem);
+  const S: Search = { M, rand: rng(seed), owned: new Uint8Array(M.k).fill(1), blinkIn: 1 };
+  const where = new Int32Array(M.m).fill(-1);
+  const rs = Array.from({ length: M.k }, (_, v) => {
+    const r = new Route(v);
+    r.seq = (routes[v] ?? []).slice();
+    for (const j of r.seq) where[j] = v;
+    r.update(M);
+    return r;
+  });
+  const s = new Solution(rs, [], where);
+  educate(S, s, price);
+  return s.routes.map((r) => r.seq.slice());
 }
 
 /**
@@ -1631,7 +1688,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       }
     let maxDemand = 0;
     for (let j = 0; j < M.m; j++) maxDemand = Math.max(maxDemand, M.dem[j]!);
-    // Start prices: ten times the cost of a unit of travel time, and of the longest leg per largest demand.
+    // Start prices: PRICE_START times the cost of a unit of travel time, and of the longest leg per largest demand.
     const warp0 = PRICE_START * (timeSum > 0 && costSum > 0 ? costSum / timeSum : 1);
     const P: Penalty = { warp: warp0, load: PRICE_START * (maxDemand > 0 && maxArc > 0 ? maxArc / maxDemand : 1) };
     const loadPerWarp = P.load / P.warp;
@@ -1674,6 +1731,8 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       else {
         recreatePenalised(S, next, pending, P, fleet);
         educate(S, next, P);
+        // Broken: half the time educated once more at ten times the prices, which mostly repairs it (HGS's repair).
+        if (next.broken() > 0 && rand() < REPAIR_SHARE) educate(S, next, { warp: P.warp * REPAIR_BOOST, load: P.load * REPAIR_BOOST });
       }
       // A plan that breaks windows but would be the best one if it kept them: repair it (squeeze).
       if (next.broken() > best.broken() && next.cost(M) < best.cost(M) - 1e-9) squeeze(S, next, -1);
