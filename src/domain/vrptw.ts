@@ -1192,7 +1192,8 @@ const EDUCATE_MOVES = 500;
  * between a job and one of its nearest jobs on another route, made while they lower the penalised cost
  * (travel cost + priced time warp and load over capacity), first improvement. Each move is priced in O(1)
  * from the routes' prefix and suffix summaries (time-warp concatenation). A pair is looked at again only
- * when one of its two routes changed since (routes untouched by this iteration's ruin start as seen).
+ * when one of its two routes changed since (routes untouched by this iteration's ruin and recreate start as
+ * seen). Stops after a pass without a move, 50 passes or EDUCATE_MOVES moves.
  */
 function educate(S: Search, s: Solution, P: Penalty): void {
   const { M, rand } = S;
