@@ -148,6 +148,8 @@ interface Model {
   /** Mean distance of the job from the vehicles' starts. */
   depotDist: Float64Array;
   flexible: Int32Array;
+  /** Each job alone, summarised for time-warp concatenation. */
+  node: Seg[];
 }
 
 function model(p: VrpProblem): Model {
@@ -207,7 +209,7 @@ function model(p: VrpProblem): Model {
     for (let v = 0; v < k; v++) s += C[vStart[v]! * n + loc[j]!]!;
     depotDist[j] = k ? s / k : 0;
   }
-  return {
+  const M: Model = {
     n,
     m,
     k,
@@ -230,7 +232,10 @@ function model(p: VrpProblem): Model {
     near,
     depotDist,
     flexible,
+    node: [],
   };
+  for (let j = 0; j < m; j++) M.node.push(nodeSeg(M, j));
+  return M;
 }
 
 /** One vehicle's route with its schedule data. */
@@ -611,7 +616,7 @@ function packedSegs(M: Model, route: Route): Float64Array {
 }
 
 /** Prices of broken windows (per unit of time warp) and of load over capacity, in the penalised search. */
-interface Penalty {
+export interface Penalty {
   warp: number;
   load: number;
 }
@@ -707,12 +712,15 @@ function recreatePenalised(S: Search, s: Solution, jobs: number[], P: Penalty, f
  * (and of load), and every PRICE_EVERY plans rise by 20 % or fall by 15 % so that about PRICE_TARGET
  * of the plans made keep every window and capacity, within PRICE_MAX times of the start either way.
  */
-const PRICE_START = 10;
+const PRICE_START = 100;
 const PRICE_EVERY = 100;
 const PRICE_TARGET = 0.25;
 const PRICE_MAX = 1e3;
 /** Independent runs (construction, fleet minimisation, cost) sharing the budget when vehicles cost something. */
 const RUNS = 2;
+/** Share of broken educated plans educated once more, at REPAIR_BOOST times the prices. */
+const REPAIR_SHARE = 0.5;
+const REPAIR_BOOST = 10;
 /** Iterations the annealing walk may stay on broken plans before it goes back to the best plan. */
 const STRAY = 2000;
 
@@ -882,6 +890,15 @@ function initial(S: Search): Solution {
   jobs.sort((a, b) => M.l[a]! - M.l[b]! || M.depotDist[b]! - M.depotDist[a]! || a - b);
   S.owned.fill(1);
   recreate(S, s, jobs, true);
+  if (s.unassigned.length) {
+    // A blink may have skipped the only place a job fits: those jobs try once more, without blinks.
+    const left = s.unassigned;
+    s.unassigned = [];
+    const blinkIn = S.blinkIn;
+    S.blinkIn = Infinity;
+    recreate(S, s, left, true);
+    S.blinkIn = blinkIn;
+  }
   return s;
 }
 
@@ -973,6 +990,25 @@ const nodeSeg = (M: Model, j: number): Seg => ({
   first: M.loc[j]!,
   last: M.loc[j]!,
 });
+
+/** The time warp of `a` then `b`, in O(1), without allocating. */
+function warp2(M: Model, a: Seg, b: Seg): number {
+  const delta = a.dur - a.warp + M.T[a.last * M.n + b.first]!;
+  return a.warp + b.warp + Math.max(a.early + delta - b.late, 0);
+}
+
+/** The time warp of `a`, then `b`, then `c`, in O(1), without allocating. */
+function warp3(M: Model, a: Seg, b: Seg, c: Seg): number {
+  const t = M.T[a.last * M.n + b.first]!;
+  const delta = a.dur - a.warp + t;
+  const wait = Math.max(b.early - delta - a.late, 0);
+  const w = Math.max(a.early + delta - b.late, 0);
+  const dur = a.dur + b.dur + t + wait;
+  const warp = a.warp + b.warp + w;
+  const early = Math.max(b.early - delta, a.early) - wait;
+  const d2 = dur - warp + M.T[b.last * M.n + c.first]!;
+  return warp + c.warp + Math.max(early + d2 - c.late, 0);
+}
 
 /** `a` then `b`, in O(1). */
 function join(M: Model, a: Seg, b: Seg): Seg {
@@ -1142,6 +1178,233 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
   }
   s.where.set(where);
   return true;
+}
+
+// ---- education: penalised local search after each recreate (after Vidal et al.'s hybrid genetic search) ----
+
+/** Neighbours each job looks at in the education. */
+const EDUCATE_NEAR = 20;
+/** Improving moves the education may make before it stops (a guard; it usually stops much earlier). */
+const EDUCATE_MOVES = 500;
+
+/**
+ * Education: relocations (of one job, or of two consecutive jobs), swaps and 2-opt* tail exchanges
+ * between a job and one of its nearest jobs on another route, made while they lower the penalised cost
+ * (travel cost + priced time warp and load over capacity), first improvement. Each move is priced in O(1)
+ * from the routes' prefix and suffix summaries (time-warp concatenation). A pair is looked at again only
+ * when one of its two routes changed since (routes untouched by this iteration's ruin and recreate start as
+ * seen). Stops after a pass without a move, 50 passes or EDUCATE_MOVES moves.
+ */
+function educate(S: Search, s: Solution, P: Penalty): void {
+  const { M, rand } = S;
+  const { n, C, loc, fixedVehicle, allowed, k } = M;
+  const R = s.routes.length;
+  const seqs = s.routes.map((r) => r.seq.slice());
+  const vOf = (ri: number) => s.routes[ri]!.v;
+  const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
+  const where = s.where.slice();
+  const pos = new Int32Array(M.m).fill(-1);
+  const pen = new Float64Array(R);
+  const changed = new Int32Array(R);
+  const tested = new Int32Array(M.m);
+  let clock = 1;
+  const locAt = (ri: number, i: number) => {
+    const seq = seqs[ri]!;
+    return i < 0 ? M.vStart[vOf(ri)]! : i >= seq.length ? M.vEnd[vOf(ri)]! : loc[seq[i]!]!;
+  };
+  const priced = (ri: number, dist: number, warp: number, load: number) =>
+    dist + P.warp * warp + P.load * Math.max(0, load - M.vCap[vOf(ri)]!);
+  // dist[ri][i]: travel cost of the prefix up to (not including) job i, i.e. start → seq[0] → … → seq[i−1].
+  const dist: Float64Array[] = new Array(R);
+  const refresh = (ri: number, remake: boolean) => {
+    const seq = seqs[ri]!;
+    const len = seq.length;
+    if (remake) segs[ri] = segsOf(M, vOf(ri), seq);
+    const d = new Float64Array(len + 1);
+    let prev = M.vStart[vOf(ri)]!;
+    for (let i = 0; i < len; i++) {
+      d[i + 1] = d[i]! + C[prev * n + loc[seq[i]!]!]!;
+      prev = loc[seq[i]!]!;
+    }
+    dist[ri] = d;
+    const total = len ? d[len]! + C[prev * n + M.vEnd[vOf(ri)]!]! : 0;
+    pen[ri] = len ? priced(ri, total, warp2(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!), segs[ri]!.pre[len]!.load) : 0;
+    seq.forEach((q, i) => {
+      pos[q] = i;
+      where[q] = ri;
+    });
+  };
+  for (let ri = 0; ri < R; ri++) {
+    refresh(ri, false);
+    if (S.owned[ri]) changed[ri] = 1;
+  }
+  const order = Array.from(M.flexible);
+  let moves = 0;
+  for (let pass = 0; pass < 50 && moves < EDUCATE_MOVES; pass++) {
+    let improved = false;
+    for (let i = order.length - 1; i > 0; i--) {
+      const r = Math.floor(rand() * (i + 1));
+      [order[i], order[r]] = [order[r]!, order[i]!];
+    }
+    for (const u of order) {
+      if (moves >= EDUCATE_MOVES) break;
+      const ra = where[u]!;
+      if (ra < 0 || fixedVehicle[u]! >= 0) continue;
+      const near = M.near[u]!;
+      const seen = tested[u]!;
+      tested[u] = clock;
+      for (let t = 1; t < Math.min(near.length, EDUCATE_NEAR + 1); t++) {
+        const w = near[t]!;
+        const rb = where[w]!;
+        if (rb < 0 || rb === ra) continue;
+        if (changed[ra]! <= seen && changed[rb]! <= seen) continue;
+        if (tryPair(u, w)) {
+          improved = true;
+          moves++;
+          break;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+
+  function tryPair(u: number, w: number): boolean {
+    const ra = where[u]!;
+    const rb = where[w]!;
+    const A = seqs[ra]!;
+    const B = seqs[rb]!;
+    const SA = segs[ra]!;
+    const SB = segs[rb]!;
+    const iu = pos[u]!;
+    const iw = pos[w]!;
+    const va = vOf(ra);
+    const vb = vOf(rb);
+    const lenA = A.length;
+    const lenB = B.length;
+    const old = pen[ra]! + pen[rb]!;
+    const costA = lenA ? dist[ra]![lenA]! + C[loc[A[lenA - 1]!]! * n + M.vEnd[va]!]! : 0;
+    const costB = lenB ? dist[rb]![lenB]! + C[loc[B[lenB - 1]!]! * n + M.vEnd[vb]!]! : 0;
+    const U = M.node[u]!;
+    const uOk = allowed[u * k + vb] === 1;
+    // Relocate u (and u with its successor) before or after w.
+    if (uOk) {
+      const pa = locAt(ra, iu - 1);
+      for (const two of [false, true]) {
+        let moved: Seg = U;
+        let last = iu;
+        if (two) {
+          if (iu + 1 >= lenA) break;
+          const x = A[iu + 1]!;
+          if (x === w || fixedVehicle[x]! >= 0 || !allowed[x * k + vb]) break;
+          moved = join(M, U, M.node[x]!);
+          last = iu + 1;
+        }
+        const na = locAt(ra, last + 1);
+        const firstLoc = loc[u]!;
+        const lastLoc = loc[A[last]!]!;
+        const inner = two ? C[firstLoc * n + lastLoc]! : 0;
+        const aLen = lenA - (last - iu + 1);
+        const newA = aLen ? costA - C[pa * n + firstLoc]! - inner - C[lastLoc * n + na]! + C[pa * n + na]! : 0;
+        const penA = aLen ? priced(ra, newA, warp2(M, SA.pre[iu]!, SA.suf[last + 1]!), SA.pre[iu]!.load + SA.suf[last + 1]!.load) : 0;
+        if (penA >= old) continue;
+        for (const p of [iw, iw + 1]) {
+          const pb = locAt(rb, p - 1);
+          const nb = locAt(rb, p);
+          const newB = costB + C[pb * n + firstLoc]! + inner + C[lastLoc * n + nb]! - (lenB ? C[pb * n + nb]! : 0);
+          const penB = priced(rb, newB, warp3(M, SB.pre[p]!, moved, SB.suf[p]!), SB.pre[lenB]!.load + moved.load);
+          if (penA + penB < old - 1e-7) {
+            const taken = A.splice(iu, last - iu + 1);
+            B.splice(p, 0, ...taken);
+            return done(ra, rb);
+          }
+        }
+      }
+    }
+    // Swap u and w.
+    if (uOk && fixedVehicle[w]! < 0 && allowed[w * k + va]) {
+      const W = M.node[w]!;
+      const pa = locAt(ra, iu - 1);
+      const na = locAt(ra, iu + 1);
+      const pb = locAt(rb, iw - 1);
+      const nb = locAt(rb, iw + 1);
+      const lu = loc[u]!;
+      const lw = loc[w]!;
+      const newA = costA - C[pa * n + lu]! - C[lu * n + na]! + C[pa * n + lw]! + C[lw * n + na]!;
+      const newB = costB - C[pb * n + lw]! - C[lw * n + nb]! + C[pb * n + lu]! + C[lu * n + nb]!;
+      const g =
+        priced(ra, newA, warp3(M, SA.pre[iu]!, W, SA.suf[iu + 1]!), SA.pre[lenA]!.load - U.load + W.load) +
+        priced(rb, newB, warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!), SB.pre[lenB]!.load - W.load + U.load);
+      if (g < old - 1e-7) {
+        A[iu] = w;
+        B[iw] = u;
+        return done(ra, rb);
+      }
+    }
+    // 2-opt*: A keeps its head up to u and takes B's tail from w on; B keeps its head before w and takes A's tail after u.
+    if (M.vClass[va] === M.vClass[vb] && tailOk(A, iu + 1, vb) && tailOk(B, iw, va)) {
+      const lu = loc[u]!;
+      const pb = locAt(rb, iw - 1);
+      const newA = dist[ra]![iu + 1]! + C[lu * n + loc[w]!]! + costB - dist[rb]![iw + 1]!;
+      const bLen = iw + (lenA - iu - 1);
+      let newB = 0;
+      if (bLen)
+        newB = dist[rb]![iw]! + (iu + 1 < lenA ? C[pb * n + loc[A[iu + 1]!]!]! + costA - dist[ra]![iu + 2]! : C[pb * n + M.vEnd[vb]!]!);
+      const g =
+        priced(ra, newA, warp2(M, SA.pre[iu + 1]!, SB.suf[iw]!), SA.pre[iu + 1]!.load + SB.suf[iw]!.load) +
+        (bLen ? priced(rb, newB, warp2(M, SB.pre[iw]!, SA.suf[iu + 1]!), SB.pre[iw]!.load + SA.suf[iu + 1]!.load) : 0);
+      if (g < old - 1e-7) {
+        const tA = A.splice(iu + 1);
+        const tB = B.splice(iw);
+        A.push(...tB);
+        B.push(...tA);
+        return done(ra, rb);
+      }
+    }
+    return false;
+  }
+  function tailOk(seq: readonly number[], from: number, v: number): boolean {
+    for (let i = from; i < seq.length; i++) if (!allowed[seq[i]! * k + v] || fixedVehicle[seq[i]!]! >= 0) return false;
+    return true;
+  }
+  function done(ra: number, rb: number): boolean {
+    refresh(ra, true);
+    refresh(rb, true);
+    clock++;
+    changed[ra] = clock;
+    changed[rb] = clock;
+    return true;
+  }
+
+  for (let ri = 0; ri < R; ri++) {
+    const old = s.routes[ri]!;
+    if (old.seq.length === seqs[ri]!.length && old.seq.every((q, i) => q === seqs[ri]![i])) continue;
+    const r = new Route(old.v);
+    r.seq = seqs[ri]!;
+    r.update(M);
+    s.routes[ri] = r;
+  }
+  s.where.set(where);
+}
+
+/**
+ * The cost phase's education on its own (for tests and diagnostics): `routes[v]` holds vehicle v's jobs in
+ * order, which may break windows and capacity; returns them after education at the given prices (per unit
+ * of time warp and of load over capacity). Every job stays exactly once; fixed jobs stay on their vehicle.
+ */
+export function educateRoutes(problem: VrpProblem, routes: readonly (readonly number[])[], price: Penalty, seed = 1): number[][] {
+  const M = model(problem);
+  const S: Search = { M, rand: rng(seed), owned: new Uint8Array(M.k).fill(1), blinkIn: 1 };
+  const where = new Int32Array(M.m).fill(-1);
+  const rs = Array.from({ length: M.k }, (_, v) => {
+    const r = new Route(v);
+    r.seq = (routes[v] ?? []).slice();
+    for (const j of r.seq) where[j] = v;
+    r.update(M);
+    return r;
+  });
+  const s = new Solution(rs, [], where);
+  educate(S, s, price);
+  return s.routes.map((r) => r.seq.slice());
 }
 
 /**
@@ -1426,7 +1689,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       }
     let maxDemand = 0;
     for (let j = 0; j < M.m; j++) maxDemand = Math.max(maxDemand, M.dem[j]!);
-    // Start prices: ten times the cost of a unit of travel time, and of the longest leg per largest demand.
+    // Start prices: PRICE_START times the cost of a unit of travel time, and of the longest leg per largest demand.
     const warp0 = PRICE_START * (timeSum > 0 && costSum > 0 ? costSum / timeSum : 1);
     const P: Penalty = { warp: warp0, load: PRICE_START * (maxDemand > 0 && maxArc > 0 ? maxArc / maxDemand : 1) };
     const loadPerWarp = P.load / P.warp;
@@ -1466,7 +1729,12 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       // the best plan serves every job (a penalised recreate places every job somewhere, so it could never
       // leave out one that fits nowhere).
       if (best.unassigned.length || M.vehicleCost <= 0) recreate(S, next, pending, true);
-      else recreatePenalised(S, next, pending, P, fleet);
+      else {
+        recreatePenalised(S, next, pending, P, fleet);
+        educate(S, next, P);
+        // Broken: half the time educated once more at ten times the prices, which mostly repairs it (HGS's repair).
+        if (next.broken() > 0 && rand() < REPAIR_SHARE) educate(S, next, { warp: P.warp * REPAIR_BOOST, load: P.load * REPAIR_BOOST });
+      }
       // A plan that breaks windows but would be the best one if it kept them: repair it (squeeze).
       if (next.broken() > best.broken() && next.cost(M) < best.cost(M) - 1e-9) squeeze(S, next, -1);
       made++;

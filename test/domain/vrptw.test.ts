@@ -4,7 +4,15 @@ import c101 from "../../bench/data/solomon/C101.txt?raw";
 import r107 from "../../bench/data/solomon/R107.txt?raw";
 import rc105 from "../../bench/data/solomon/RC105.txt?raw";
 import { parseSolomon } from "../../bench/node/solomon";
-import { checkSolution, solveVrptw, type VrpJob, type VrpProblem, type VrpSolution, type VrpVehicle } from "../../src/domain/vrptw";
+import {
+  checkSolution,
+  educateRoutes,
+  solveVrptw,
+  type VrpJob,
+  type VrpProblem,
+  type VrpSolution,
+  type VrpVehicle,
+} from "../../src/domain/vrptw";
 
 /** Manhattan distances between integer points: a metric, as road times roughly are. */
 function matrix(points: [number, number][]): number[] {
@@ -544,6 +552,81 @@ describe("the penalised cost phase (property)", () => {
         if (s.unassigned.length === built.unassigned.length) expect(s.cost).toBeLessThanOrEqual(built.cost + 1e-6);
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+/** Travel cost plus priced time warp and load over capacity of vehicle v's route `seq` (the penalised cost, recomputed). */
+function pricedRoute(p: VrpProblem, v: number, seq: readonly number[], price: { warp: number; load: number }): number {
+  if (!seq.length) return 0;
+  const veh = p.vehicles[v]!;
+  const t = (a: number, b: number) => p.time[a * p.size + b]!;
+  let at = veh.start;
+  let clock = veh.earliest;
+  let cost = 0;
+  let warp = 0;
+  let load = 0;
+  for (const j of seq) {
+    const job = p.jobs[j]!;
+    const [early, late] = job.fixed ? [job.fixed.start, job.fixed.start] : [job.earliest, job.latest];
+    cost += t(at, job.location);
+    const arrive = Math.max(clock + t(at, job.location), early);
+    if (arrive > late) warp += arrive - late;
+    clock = Math.min(arrive, late) + job.service;
+    load += job.demand ?? 0;
+    at = job.location;
+  }
+  cost += t(at, veh.end);
+  if (clock + t(at, veh.end) > veh.latest) warp += clock + t(at, veh.end) - veh.latest;
+  return cost + price.warp * warp + price.load * Math.max(0, load - (veh.capacity ?? Infinity));
+}
+
+describe("education: the penalised local search after each recreate (property)", () => {
+  it("never raises the penalised cost, keeps every job once, fixed jobs on their vehicle and skills kept", () => {
+    fc.assert(
+      fc.property(
+        problems,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 10, maxLength: 10 }),
+        fc.constantFrom(0.5, 10, 1_000),
+        fc.integer({ min: 1, max: 1_000 }),
+        (p, draws, warpPrice, seed) => {
+          // A random plan, broken windows and capacity allowed: each flexible job on a random vehicle it may use.
+          const routes: number[][] = p.vehicles.map(() => []);
+          p.jobs.forEach((job, j) => {
+            if (job.fixed) return void routes[job.fixed.vehicle]!.push(j);
+            const may = (job.allowed ?? p.vehicles.map((_, v) => v)).filter((v) => v < p.vehicles.length);
+            if (may.length) routes[may[Math.floor(draws[j]! * may.length) % may.length]!]!.push(j);
+          });
+          const price = { warp: warpPrice, load: warpPrice };
+          const total = (rs: number[][]) => rs.reduce((c, seq, v) => c + pricedRoute(p, v, seq, price), 0);
+          const after = educateRoutes(p, routes, price, seed);
+          expect(total(after)).toBeLessThanOrEqual(total(routes) + 1e-6);
+          expect(after.flat().sort((a, b) => a - b)).toEqual(routes.flat().sort((a, b) => a - b));
+          after.forEach((seq, v) =>
+            seq.forEach((j) => {
+              const job = p.jobs[j]!;
+              if (job.fixed) expect(job.fixed.vehicle).toBe(v);
+              else if (job.allowed) expect(job.allowed).toContain(v);
+            }),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("on tight problems, lowers the penalised cost of a random plan and loses no job", () => {
+    fc.assert(
+      fc.property(tightProblems, fc.integer({ min: 1, max: 1_000 }), (p, seed) => {
+        const routes: number[][] = p.vehicles.map(() => []);
+        p.jobs.forEach((_, j) => routes[(j * 7 + seed) % p.vehicles.length]!.push(j));
+        const price = { warp: 10, load: 10 };
+        const total = (rs: number[][]) => rs.reduce((c, seq, v) => c + pricedRoute(p, v, seq, price), 0);
+        const after = educateRoutes(p, routes, price, seed);
+        expect(total(after)).toBeLessThanOrEqual(total(routes) + 1e-6);
+        expect(after.flat().sort((a, b) => a - b)).toEqual(p.jobs.map((_, j) => j));
+      }),
+      { numRuns: 60 },
     );
   });
 });
