@@ -25,15 +25,15 @@ export function createApp(extraRoutes: readonly OpenAPIHono<AppEnv>[] = []) {
     config(c.env);
     await next();
   });
-  const crossOrigin = cors({
-    origin: (origin, c) => (allowedOrigins(c.env as Env).includes(origin) ? origin : null),
-    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Accept-Language", "X-D1-Bookmark"],
-    exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "X-D1-Bookmark"],
-    maxAge: 600,
-  });
-  // Only a browser's cross-origin request carries Origin, and only its answer needs CORS headers;
-  // setting them on every answer would build and copy a response per request (apps send no Origin).
-  app.use("*", (c, next) => (c.req.header("Origin") ? crossOrigin(c, next) : next()));
+  app.use(
+    "*",
+    cors({
+      origin: (origin, c) => (allowedOrigins(c.env as Env).includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Accept-Language", "X-D1-Bookmark"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "X-D1-Bookmark"],
+      maxAge: 600,
+    }),
+  );
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
   app.use("*", limitBody);
   app.use("/v1/*", requireJson);
