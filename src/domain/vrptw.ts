@@ -1167,17 +1167,24 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
     refresh(other);
   }
   for (let ri = 0; ri < R; ri++) if (viol[ri]! > EPS) return false;
-  for (let ri = 0; ri < R; ri++) {
+  commitRoutes(M, s, seqs, where);
+  return true;
+}
+
+/**
+ * Puts the job sequences a search worked on into `s`: a changed route becomes a new route object
+ * (routes may be shared with other solutions: copy on write), an unchanged one is kept.
+ */
+function commitRoutes(M: Model, s: Solution, seqs: readonly number[][], where: ArrayLike<number>): void {
+  for (let ri = 0; ri < seqs.length; ri++) {
     const old = s.routes[ri]!;
     if (old.seq.length === seqs[ri]!.length && old.seq.every((q, i) => q === seqs[ri]![i])) continue;
-    // A new route object: routes may be shared with other solutions (copy on write).
     const r = new Route(old.v);
     r.seq = seqs[ri]!;
     r.update(M);
     s.routes[ri] = r;
   }
   s.where.set(where);
-  return true;
 }
 
 // ---- education: penalised local search after each recreate (after Vidal et al.'s hybrid genetic search) ----
@@ -1375,15 +1382,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     return true;
   }
 
-  for (let ri = 0; ri < R; ri++) {
-    const old = s.routes[ri]!;
-    if (old.seq.length === seqs[ri]!.length && old.seq.every((q, i) => q === seqs[ri]![i])) continue;
-    const r = new Route(old.v);
-    r.seq = seqs[ri]!;
-    r.update(M);
-    s.routes[ri] = r;
-  }
-  s.where.set(where);
+  commitRoutes(M, s, seqs, where);
 }
 
 /**
