@@ -2,7 +2,7 @@
 import { config } from "../config";
 import { gridDisk } from "h3-js";
 import { getDb } from "../db/client";
-import { cachedCityOfCell, cachedService } from "../catalog/reference.service";
+import { cachedService } from "../catalog/reference.service";
 import { bookableService } from "../db/repositories/booking.repo";
 import {
   findOrder,
@@ -32,7 +32,7 @@ import {
   type Actor,
   type TransitionEffects,
 } from "../orders/order-flow.service";
-import { eventRow, orderView, renderOrder, type ShownTechnician } from "../orders/orders.view";
+import { eventRow, orderView, technicianViewOf, type ShownTechnician } from "../orders/orders.view";
 import { completionSplit } from "../money/order-money.service";
 import { assertNoPendingExtraCharge } from "../visit/changes.service";
 import { assertPhotoTaken } from "../visit/photos.service";
@@ -69,7 +69,9 @@ export interface TaskFacts {
  * isolate's reference copies.
  */
 export async function taskView(env: Env, order: OrderRow, technicianId: string, known?: TaskFacts) {
-  const base = known ? await knownView(env, order, known) : await orderView(env, order, { viewer: "technician" });
+  const base = known
+    ? await technicianViewOf(env, order, known.events, known.technician)
+    : await orderView(env, order, { viewer: "technician" });
   const pii = await Pii.fromEnv(env);
   const addr = JSON.parse(await pii.decrypt("order_address", order.addressEnc)) as {
     label: string;
@@ -99,26 +101,6 @@ export async function taskView(env: Env, order: OrderRow, technicianId: string, 
     revealed: open,
     virtualNumber,
   };
-}
-
-/** The technician's order view from facts already read (the same shape as orderView's). */
-async function knownView(env: Env, order: OrderRow, known: TaskFacts) {
-  const [found, city] = await Promise.all([cachedService(env, order.serviceId), cachedCityOfCell(env, order.cell)]);
-  return renderOrder(
-    order,
-    {
-      events: known.events,
-      serviceName: found ? { zh: found.service.nameZh, en: found.service.nameEn } : null,
-      timeZone: city?.timeZone ?? "UTC",
-      technician: order.technicianId === known.technician?.id ? known.technician : null,
-      // The technician sees the job, not the customer's payments.
-      payments: [],
-      refunds: [],
-      due: null,
-      virtualNumber: null,
-    },
-    { viewer: "technician" },
-  );
 }
 
 /** Adds the timeline entry a write made to the facts a view is built from. */
@@ -253,7 +235,6 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
   const { order, known, homeCell } = settled(task);
   const actor: Actor = { type: "technician", id: technicianId };
   let next: OrderRow;
-  let seen = true;
   // A step's change; its timeline entry joins what the view shows, so nothing is read again.
   const step = (to: OrderStatus, reason: string, patch: OrderPatch = {}, data: Record<string, unknown> = {}, effects?: TransitionEffects) =>
     transition(env, order, to, actor, reason, patch, data, { ...effects, technicianCell: homeCell, written: wrote(order, known) });
@@ -269,12 +250,10 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
     case "decline":
       if (order.status !== "assigned") throw invalidTransition(order, "dispatching");
       next = await redispatch(env, order, actor, "declined");
-      seen = false;
       break;
     case "cancel":
       if (!["accepted", "en_route"].includes(order.status)) throw invalidTransition(order, "dispatching");
       next = await redispatch(env, order, actor, input.reason ? `technician cancelled: ${input.reason}` : "technician cancelled");
-      seen = false;
       break;
     case "depart":
       next = await step("en_route", "on the way");
@@ -335,7 +314,9 @@ export async function act(env: Env, technicianId: string, orderId: string, actio
       break;
     }
   }
-  // A redispatched order has left the technician: its view is read afresh.
-  const [view] = await Promise.all([taskView(env, next, technicianId, seen ? known : undefined), cell?.(next)]);
+  // The facts stand for the order only while their timeline ends with its last change (a
+  // redispatched order was changed without telling them): otherwise the view is read afresh.
+  const current = known.events.at(-1)?.id === next.lastEventId;
+  const [view] = await Promise.all([taskView(env, next, technicianId, current ? known : undefined), cell?.(next)]);
   return view;
 }

@@ -2,7 +2,9 @@
  * Order views: an order as its customer, its technician or staff may see it, read from D1 or built
  * from what a booking has just written (the same shape either way).
  */
+import { cachedCityOfCell, cachedService, type BookableService } from "../catalog/reference.service";
 import { getDb } from "../db/client";
+import type { CityRow } from "../db/repositories/cities.repo";
 import { bookableService } from "../db/repositories/booking.repo";
 import { cityOfCell } from "../db/repositories/cities.repo";
 import { timeline, type OrderEventRow, type OrderRow, type TimelineEntry } from "../db/repositories/orders.repo";
@@ -77,8 +79,7 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
     order,
     {
       events,
-      serviceName: found ? { zh: found.service.nameZh, en: found.service.nameEn } : null,
-      timeZone: city?.timeZone ?? "UTC",
+      ...referenceFacts(found, city),
       technician: tech ? { id: tech.profile.id, name: tech.profile.name, ratingX100: tech.profile.ratingX100 } : null,
       payments: paid.payments,
       refunds: paid.refunds,
@@ -87,6 +88,34 @@ export async function orderView(env: Env, order: OrderRow, opts: ViewOptions) {
       virtualNumber,
     },
     opts,
+  );
+}
+
+/** What a view takes from the order's service and city. */
+const referenceFacts = (found: BookableService | undefined, city: CityRow | undefined) => ({
+  serviceName: found ? { zh: found.service.nameZh, en: found.service.nameEn } : null,
+  timeZone: city?.timeZone ?? "UTC",
+});
+
+/**
+ * The technician's view of an order from its timeline and technician already read (no D1 read:
+ * the service and the city come from the isolate's reference copies); the same shape as orderView's.
+ */
+export async function technicianViewOf(env: Env, order: OrderRow, events: OrderEventRow[], technician: ShownTechnician | null) {
+  const [found, city] = await Promise.all([cachedService(env, order.serviceId), cachedCityOfCell(env, order.cell)]);
+  return renderOrder(
+    order,
+    {
+      events,
+      ...referenceFacts(found, city),
+      technician: order.technicianId === technician?.id ? technician : null,
+      // The technician sees the job, not the customer's payments.
+      payments: [],
+      refunds: [],
+      due: null,
+      virtualNumber: null,
+    },
+    { viewer: "technician" },
   );
 }
 
