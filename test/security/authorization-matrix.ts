@@ -1771,8 +1771,9 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { pricing: { enabled: false, percent: 0, maxAmount: 0 } },
     }),
   },
+  // a city is no one's object: a merchant admin gets its own technicians' suggestions there
   "GET /v1/admin/cities/{id}/prepositions": {
-    roles: PLATFORM,
+    roles: STAFF,
     request: (o) => ({ path: `/v1/admin/cities/${o.m.w.cityId}/prepositions?hours=2` }),
   },
   "GET /v1/admin/reports/forecast-accuracy": {
