@@ -145,8 +145,14 @@ export async function closeGroup(
 ): Promise<boolean> {
   const conds = ["id = ?", "status = ?"];
   const params: unknown[] = [group.id, from.status];
-  if (from.updatedAt !== undefined) (conds.push("updated_at = ?"), params.push(from.updatedAt));
-  if (from.expiredBy !== undefined) (conds.push("expires_at <= ?"), params.push(from.expiredBy));
+  if (from.updatedAt !== undefined) {
+    conds.push("updated_at = ?");
+    params.push(from.updatedAt);
+  }
+  if (from.expiredBy !== undefined) {
+    conds.push("expires_at <= ?");
+    params.push(from.expiredBy);
+  }
   const guard = changed(group.id, changeId);
   const [first] = await runBatch(db, [
     updateRows(db, routePlanGroups, { ...patch, changeId, updatedAt: now }, { sql: conds.join(" AND "), params }),

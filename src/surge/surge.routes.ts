@@ -145,12 +145,9 @@ const Place = z.object({ zh: z.string(), en: z.string() }).openapi({ description
 const Prepositions = z
   .object({
     cityId: z.string(),
-    merchantId: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "A merchant admin's suggestions: its merchant (moves and `supply` of its own technicians only); null for the platform",
-      }),
+    merchantId: z.string().nullable().openapi({
+      description: "A merchant admin's suggestions: its merchant (moves and `supply` of its own technicians only); null for the platform",
+    }),
     timeZone: z.string(),
     from: z.string(),
     to: z.string(),

@@ -43,10 +43,32 @@ async function timeProposalOf(o: Objects): Promise<string> {
   await env.DB.batch([
     env.DB.prepare(
       "INSERT INTO route_plan_groups (id, plan_id, cell, date, merchant_id, technician_id, time_zone, status, fingerprint, expires_at, asked_by, change_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Asia/Shanghai', 'waiting', 'none', ?, ?, ?, ?, ?)",
-    ).bind(groupId, newId("rpl"), o.m.techA.homeCell, day(1), o.m.merchantA, o.m.techA.id, now + 86_400_000, o.m.sessions.admin.accountId, newId("chg"), now, now),
+    ).bind(
+      groupId,
+      newId("rpl"),
+      o.m.techA.homeCell,
+      day(1),
+      o.m.merchantA,
+      o.m.techA.id,
+      now + 86_400_000,
+      o.m.sessions.admin.accountId,
+      newId("chg"),
+      now,
+      now,
+    ),
     env.DB.prepare(
       "INSERT INTO route_plan_questions (id, group_id, order_id, customer_id, technician_id, current_start, start, end, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-    ).bind(id, groupId, newId("ord"), o.m.customerA.session.accountId, o.m.techA.id, now + 86_400_000 + 7_200_000, now + 86_400_000 + 3_600_000, now + 86_400_000 + 5_400_000, now),
+    ).bind(
+      id,
+      groupId,
+      newId("ord"),
+      o.m.customerA.session.accountId,
+      o.m.techA.id,
+      now + 86_400_000 + 7_200_000,
+      now + 86_400_000 + 3_600_000,
+      now + 86_400_000 + 5_400_000,
+      now,
+    ),
   ]);
   return id;
 }
