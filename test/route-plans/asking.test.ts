@@ -231,6 +231,28 @@ describe("asking the customers for a plan's proposed times", () => {
     for (const o of asked) expect(await told(o.id, "order.time_proposal", '"dropped"')).toBe(1);
   });
 
+  it("the cell refusing the new times at the last approval (outside the technician's shift now) drops the group, nothing half-applied", async () => {
+    const { w, tech, orders, asked, plan, cell, date } = await askedDay();
+    expect((await ask(w.admin.token, plan.id)).status).toBe(200);
+    for (const o of asked.slice(0, -1)) expect((await answer(o.customer, (await proposalOf(o.customer)).id, "approve")).status).toBe(200);
+    // The technician now works only the visits' current times that day: the orders stay put, the new times fall outside.
+    const local = (iso: string) => new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(11, 16);
+    const intervals = orders.map((o) => ({ start: local(o.start), end: local(new Date(Date.parse(o.start) + 30 * 60_000).toISOString()) }));
+    const shifts = await call("PUT", `/v1/admin/technicians/${tech.id}/shifts`, {
+      token: w.admin.token,
+      body: { weekly: null, exceptions: [{ date, intervals }] },
+    });
+    expect(shifts.status).toBe(200);
+    const last = asked[asked.length - 1]!;
+    const res = await answer(last.customer, (await proposalOf(last.customer)).id, "approve");
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: "dropped", reason: "move_refused" });
+    expect(res.body.reasonText.zh).toBe("新的时间已无法排入师傅当天的日程");
+    for (const o of orders) expect(await startOf(o.id)).toBe(Date.parse(o.start));
+    expect(await movesOf(cell)).toBe(0);
+    expect((await asks(w.admin.token, plan.id)).body.groups[0]).toMatchObject({ status: "dropped", reason: "move_refused", moveId: null });
+  });
+
   it("an apply that died is taken up by the cron a lease later: applied once, never twice", async () => {
     const { w, asked, plan, cell } = await askedDay();
     const groupId = (await ask(w.admin.token, plan.id)).body.groups[0].id;
