@@ -146,12 +146,23 @@ function Asks({ plan, t, lang }) {
   }, [plan.id, groups, open]);
   const names = new Map(plan.technicians.map((r) => [r.id, r.name]));
   const text = (l) => (l ? (l[lang] ?? l.en) : "");
+  // A plan accepted without its new times may still have them asked.
+  const ask = async () => {
+    setError(null);
+    try {
+      setGroups((await api(`/v1/admin/route-plans/${plan.id}/ask`, { method: "POST" })).groups);
+    } catch (err) {
+      setError(err);
+    }
+  };
   return html`<div class="card" data-testid="rp-asks">
     <h3>${t("rp_asks")}</h3>
     <p class="muted">${t("rp_asks_hint")}</p>
     <${ErrorNote} error=${error} />
+    ${groups && groups.length === 0 && html`<button onClick=${ask} data-testid="rp-ask">${t("rp_ask")}</button>`}
     ${
       groups &&
+      groups.length > 0 &&
       html`<table>
         <thead>
           <tr>
