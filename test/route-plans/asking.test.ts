@@ -214,6 +214,33 @@ describe("asking the customers for a plan's proposed times", () => {
     for (const o of other.asked) expect(await told(o.id, "order.time_proposal", '"dropped"')).toBe(1);
   });
 
+  it("the last approval racing the close: either the group is applied whole or dropped with nothing moved", async () => {
+    const { w, orders, asked, plan, cell } = await askedDay();
+    const group = (await ask(w.admin.token, plan.id)).body.groups[0];
+    for (const o of asked.slice(0, -1)) expect((await answer(o.customer, (await proposalOf(o.customer)).id, "approve")).status).toBe(200);
+    const last = asked[asked.length - 1]!;
+    const id = (await proposalOf(last.customer)).id;
+    // The group closes in a moment; the cron runs just then while the last customer approves.
+    const closes = Date.now() + 150;
+    await env.DB.prepare("UPDATE route_plan_groups SET expires_at = ? WHERE id = ?").bind(closes, group.id).run();
+    const cron = async () => {
+      await new Promise((r) => setTimeout(r, Math.max(0, closes - Date.now())));
+      return settleAsks(env);
+    };
+    const [approved] = await Promise.all([answer(last.customer, id, "approve"), cron()]);
+    expect([200, 409]).toContain(approved.status);
+    const after = (await asks(w.admin.token, plan.id)).body.groups[0];
+    const proposals = new Map((plan.proposals as { orderId: string; start: string }[]).map((p) => [p.orderId, p]));
+    if (after.status === "applied") {
+      for (const o of orders) expect(await startOf(o.id)).toBe(Date.parse(proposals.get(o.id)?.start ?? o.start));
+      expect(await movesOf(cell)).toBe(1);
+    } else {
+      expect(after).toMatchObject({ status: "dropped", reason: "expired" });
+      for (const o of orders) expect(await startOf(o.id)).toBe(Date.parse(o.start));
+      expect(await movesOf(cell)).toBe(0);
+    }
+  });
+
   it("the technician's day changing meanwhile drops the group at the last approval, nothing half-applied", async () => {
     const { w, orders, asked, plan, cell } = await askedDay();
     expect((await ask(w.admin.token, plan.id)).status).toBe(200);
