@@ -177,6 +177,8 @@ export async function askCustomers(env: Env, auth: Auth, planId: string) {
   if (plan.status !== "accepted") {
     await acceptPlan(env, auth, planId, { withProposals: false });
     plan = (await planById(db, planId))!;
+    // A parallel accept with the new times won: they are applied, nothing is left to ask.
+    if (plan.proposalsApplied) throw AppError.of("NOTHING_TO_ASK");
   }
   const day = await loadDay(env, db, plan.cell, plan.date, plan.merchantId ?? undefined);
   const orders = new Map(day.orders.map((o) => [o.id, o]));

@@ -313,6 +313,28 @@ describe("asking the customers for a plan's proposed times", () => {
     for (const o of asked) expect(await told(o.id, "order.time_proposal", '"asked"')).toBe(1);
   });
 
+  it("an ask racing an accept with the new times: the times are either applied by the accept or asked, never both", async () => {
+    const { w, orders, plan } = await askedDay();
+    const [accepted, asked] = await Promise.all([
+      call("POST", `/v1/admin/route-plans/${plan.id}/accept?withProposals=true`, { token: w.admin.token }),
+      ask(w.admin.token, plan.id),
+    ]);
+    const now = (await call("GET", `/v1/admin/route-plans/${plan.id}`, { token: w.admin.token })).body;
+    expect(now.status).toBe("accepted");
+    const groups = (await asks(w.admin.token, plan.id)).body.groups as { status: string }[];
+    const proposals = new Map((plan.proposals as { orderId: string; start: string }[]).map((p) => [p.orderId, p]));
+    if (now.proposalsApplied) {
+      expect(accepted.status).toBe(200);
+      expectProblem(asked, 409);
+      expect(groups.filter((g) => g.status === "waiting")).toEqual([]);
+      for (const o of orders) expect(await startOf(o.id)).toBe(Date.parse(proposals.get(o.id)?.start ?? o.start));
+    } else {
+      expect(asked.status).toBe(200);
+      expect(groups.map((g) => g.status)).toEqual(["waiting"]);
+      for (const o of orders) expect(await startOf(o.id)).toBe(Date.parse(o.start));
+    }
+  });
+
   it("a plan whose proposals were applied on accept has nothing to ask (409 NOTHING_TO_ASK)", async () => {
     const { w, plan } = await askedDay();
     expect((await call("POST", `/v1/admin/route-plans/${plan.id}/accept?withProposals=true`, { token: w.admin.token })).status).toBe(200);
