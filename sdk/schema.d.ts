@@ -4609,6 +4609,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/route-plans/{id}/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the customers in the app for a plan's proposed times
+         * @description A ready plan's moves are accepted first (as `accept`, with its 409s), then its time proposals are asked in groups, one per technician's day: a group is applied through the cell (all or nothing) only once every customer of it approved, and dropped when one declines, when it closes unanswered (`ROUTE_PLAN_ASK_CLOSE_MINUTES` before its earliest start) or when the day changed meanwhile. Repeats ask only groups not asked yet. 409 `NOTHING_TO_ASK` for a plan without proposals or with them applied.
+         */
+        post: operations["askRoutePlanCustomers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/route-plans/{id}/asks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The groups of a plan's proposed times asked of the customers, and their state */
+        get: operations["getRoutePlanAsks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/time-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** New visit times proposed to me, newest first */
+        get: operations["listMyTimeProposals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/time-proposals/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a proposed new visit time
+         * @description The same answer again answers the proposal as it is; another answer to a decided proposal, or any answer once it closed (declined by another customer of the same day, past its close, applied), is 409 `PROPOSAL_CLOSED`. The last approval of a group applies it.
+         */
+        post: operations["approveTimeProposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/time-proposals/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a proposed new visit time (the time stays)
+         * @description The same answer again answers the proposal as it is; another answer to a decided proposal, or any answer once it closed (declined by another customer of the same day, past its close, applied), is 409 `PROPOSAL_CLOSED`. The last approval of a group applies it.
+         */
+        post: operations["declineTimeProposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit": {
         parameters: {
             query?: never;
@@ -4999,7 +5093,7 @@ export interface paths {
         };
         /**
          * Pre-position suggestions: forecast demand against technicians on shift per cell and hour, and moves
-         * @description For the current and the next `hours` − 1 hours: per cell the forecast demand, the technicians on shift homed there, the shortfall or surplus, and suggested moves from surplus cells to short ones (greedy by distance between cell centres, never beyond PREPOSITION_MAX_KM; docs/surge-forecasts.md).
+         * @description For the current and the next `hours` − 1 hours: per cell the forecast demand, the technicians on shift homed there, the shortfall or surplus, and suggested moves from surplus cells to short ones (greedy by distance between cell centres, never beyond PREPOSITION_MAX_KM; docs/surge-forecasts.md). A merchant admin gets the city's shortfall against its own technicians: `supply` and `surplus` count only them (no more than the city spares in a cell), and the moves move only them.
          */
         get: operations["getPrepositions"];
         put?: never;
@@ -8272,6 +8366,78 @@ export interface components {
             lateRisks: number;
             jobs: number;
         };
+        RoutePlanAsks: {
+            planId: string;
+            groups: components["schemas"]["RoutePlanAskGroup"][];
+        };
+        RoutePlanAskGroup: {
+            id: string;
+            technicianId: string;
+            /** @enum {string} */
+            status: "waiting" | "applying" | "applied" | "dropped";
+            statusText: {
+                zh: string;
+                en: string;
+            };
+            /**
+             * @description Why a dropped group was dropped
+             * @enum {string|null}
+             */
+            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | null;
+            reasonText: {
+                zh: string;
+                en: string;
+            } | null;
+            /** @description Answers are taken until then (city's zone) */
+            closesAt: string;
+            size: number;
+            approved: number;
+            declined: number;
+            moveId: string | null;
+            orders: {
+                questionId: string;
+                orderId: string;
+                currentStart: string;
+                start: string;
+                end: string;
+                /** @enum {string} */
+                answer: "pending" | "approved" | "declined";
+            }[];
+        };
+        TimeProposal: {
+            id: string;
+            orderId: string;
+            /** @description The visit's start now (city's zone) */
+            currentStart: string;
+            /** @description The proposed start */
+            start: string;
+            end: string;
+            /** @description The question as the customer reads it */
+            text: {
+                zh: string;
+                en: string;
+            };
+            /** @enum {string} */
+            answer: "pending" | "approved" | "declined";
+            /** @enum {string} */
+            state: "open" | "approved" | "declined" | "applied" | "dropped";
+            stateText: {
+                zh: string;
+                en: string;
+            };
+            /** @enum {string|null} */
+            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | null;
+            reasonText: {
+                zh: string;
+                en: string;
+            } | null;
+            closesAt: string;
+            group: {
+                size: number;
+                approved: number;
+            };
+            createdAt: string;
+        };
         AuditEntry: {
             seq: number;
             at: string;
@@ -8542,6 +8708,8 @@ export interface components {
         };
         Prepositions: {
             cityId: string;
+            /** @description A merchant admin's suggestions: its merchant (moves and `supply` of its own technicians only); null for the platform */
+            merchantId: string | null;
             timeZone: string;
             from: string;
             to: string;
@@ -33762,6 +33930,401 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoutePlan"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    askRoutePlanCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The groups asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutePlanAsks"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRoutePlanAsks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutePlanAsks"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyTimeProposals: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Time proposals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["TimeProposal"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveTimeProposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeProposal"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineTimeProposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeProposal"];
                 };
             };
             /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */

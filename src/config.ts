@@ -140,6 +140,8 @@ const fields = z.object({
   ROUTE_PLAN_TIME_PROPOSAL_MINUTES: int(60, 0, 240),
   // Team route plans: an accept that has not finished after this many seconds died; the cron takes the plan back.
   ROUTE_PLAN_ACCEPT_LEASE_SECONDS: int(120, 30),
+  // Team route plans: customers asked for proposed times may answer until this many minutes before the group's earliest start.
+  ROUTE_PLAN_ASK_CLOSE_MINUTES: int(60, 0, 1440),
   // Presence: offline after this many seconds without a heartbeat; position sampling and retention.
   PRESENCE_TIMEOUT_SECONDS: int(90, 1),
   POSITION_SAMPLE_SECONDS: int(15),

@@ -721,6 +721,17 @@ export const ERRORS = {
     status: 409,
     detail: { en: "The plan is {status}; only a ready plan can be accepted.", zh: "方案当前为{status}，只有已就绪的方案可以采纳。" },
   },
+  NOTHING_TO_ASK: {
+    status: 409,
+    detail: {
+      en: "This plan has no time proposals left to ask the customers about.",
+      zh: "该方案没有需要征询客户的时间调整。",
+    },
+  },
+  PROPOSAL_CLOSED: {
+    status: 409,
+    detail: { en: "This time proposal is no longer open: {state}.", zh: "该时间调整已不再征询：{state}。" },
+  },
   // A technician's day route (src/routing): its proposal applied
   ROUTE_CHANGED: {
     status: 409,

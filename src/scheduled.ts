@@ -28,7 +28,7 @@ import { runDueSeries } from "./series";
 import { decideReferrals, runCampaignRules } from "./coupons";
 import { earnPoints, runMembershipNightly } from "./membership";
 import { runForecasts } from "./surge";
-import { settleLapsedAccepts, settleLostQueued } from "./route-plans";
+import { settleAsks, settleLapsedAccepts, settleLostQueued } from "./route-plans";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -188,7 +188,7 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
     ],
     // Route plans whose accept died mid-way (lease lapsed): ready again, accepted, or failed with a reason;
     // plans left queued by a lost queue message: sent again once, then failed with a reason.
-    ["route-plans", async () => [await settleLapsedAccepts(env, now), await settleLostQueued(env, now)]],
+    ["route-plans", async () => [await settleLapsedAccepts(env, now), await settleLostQueued(env, now), await settleAsks(env, now)]],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
     ["coordinates", () => backfillCoordinates(env)],
     // Two R2 reads when no backup is unfinished; otherwise a bounded share of it (src/backups/backup.service.ts).

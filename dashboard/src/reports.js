@@ -26,11 +26,8 @@ export function Reports() {
     () => (isPlatform ? api(`/v1/admin/reports/forecast-accuracy?city=${cityId}&weeks=4`) : Promise.resolve(null)),
     [cityId, isPlatform],
   );
-  // Pre-position suggestions (operators and admins): the next hours' forecast against technicians on shift.
-  const preposition = useAsync(
-    () => (isPlatform ? api(`/v1/admin/cities/${cityId}/prepositions?hours=6`) : Promise.resolve(null)),
-    [cityId, isPlatform],
-  );
+  // Pre-position suggestions: the next hours' forecast against technicians on shift (a merchant admin's: its own technicians).
+  const preposition = useAsync(() => api(`/v1/admin/cities/${cityId}/prepositions?hours=6`), [cityId]);
   /** @param {ReportName} name */
   const csv = (name, extra = "") =>
     html`<${Action}
@@ -165,18 +162,21 @@ export function Reports() {
           >
         </article>`
       }
-      ${isPlatform && html`<${Prepositions} state=${preposition} />`}
+      <${Prepositions} state=${preposition} merchant=${!isPlatform} />
     </div>
   </section>`;
 }
 
-/** The pre-position card: per hour with a shortfall, the moves suggested (places named from the city centre). */
-function Prepositions({ state }) {
+/**
+ * The pre-position card: per hour with a shortfall, the moves suggested (places named from the city
+ * centre). A merchant admin's card offers only moves of its own technicians against the city's shortfall.
+ */
+function Prepositions({ state, merchant }) {
   const { t, lang } = useApp();
   const place = (l) => l[lang] ?? l.en;
-  return html`<article class="card wide" data-testid="preposition-card">
-    <header><h2>${t("pp_title")}</h2></header>
-    <p class="muted small">${t("pp_hint")}</p>
+  return html`<article class="card wide" data-testid="preposition-card" data-scope=${merchant ? "merchant" : "city"}>
+    <header><h2>${t(merchant ? "pp_title_merchant" : "pp_title")}</h2></header>
+    <p class="muted small">${t(merchant ? "pp_hint_merchant" : "pp_hint")}</p>
     <${Loading} state=${state}
       >${() => {
         const hours = state.data.hours.filter((h) => h.moves.length > 0 || h.cells.some((c) => c.shortfall > 0));

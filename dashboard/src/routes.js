@@ -1,7 +1,8 @@
 /* global clearTimeout -- the browser's */
 // Team route plans: choose a cell and a date, request a plan (built in the background: the screen
 // polls it while queued), see per technician the jobs after and the figures before and after, then
-// accept it (all moves at once through the cell; a refusal is shown in the user's language) or discard it.
+// accept it (all moves at once through the cell; a refusal is shown in the user's language) or discard it,
+// or ask the customers in the app for the proposed new times and follow each group's state.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api.js";
 import { html, useApp, ErrorNote, today } from "./ui.js";
@@ -46,6 +47,12 @@ export function RoutePlans() {
   const accept = (withProposals) =>
     act(() => api(`/v1/admin/route-plans/${plan.id}/accept${withProposals ? "?withProposals=true" : ""}`, { method: "POST" }));
   const discard = () => act(() => api(`/v1/admin/route-plans/${plan.id}/discard`, { method: "POST" }));
+  // Ask the customers in the app: the moves are accepted, the new times asked in groups (docs/route-plans.md).
+  const askCustomers = () =>
+    act(async () => {
+      await api(`/v1/admin/route-plans/${plan.id}/ask`, { method: "POST" });
+      return api(`/v1/admin/route-plans/${plan.id}`);
+    });
 
   return html`<section data-screen="routes">
     <h2>${t("rp_title")}</h2>
@@ -63,7 +70,20 @@ export function RoutePlans() {
       <button disabled=${busy || !cellId} onClick=${request} data-testid="rp-request">${t("rp_request")}</button>
     </div>
     <div data-testid="rp-error"><${ErrorNote} error=${error} /></div>
-    ${plan && html`<${Plan} plan=${plan} t=${t} lang=${lang} busy=${busy} onAccept=${() => accept(false)} onAcceptAll=${() => accept(true)} onDiscard=${discard} />`}
+    ${
+      plan &&
+      html`<${Plan}
+        plan=${plan}
+        t=${t}
+        lang=${lang}
+        busy=${busy}
+        onAccept=${() => accept(false)}
+        onAcceptAll=${() => accept(true)}
+        onAsk=${askCustomers}
+        onDiscard=${discard}
+      />`
+    }
+    ${plan && plan.status === "accepted" && !plan.proposalsApplied && plan.proposals.length > 0 && html`<${Asks} plan=${plan} t=${t} lang=${lang} />`}
   </section>`;
 }
 
@@ -105,7 +125,74 @@ function Proposals({ plan, t }) {
   </div>`;
 }
 
-function Plan({ plan, t, lang, busy, onAccept, onAcceptAll, onDiscard }) {
+/** The groups of new times asked of the customers and their state, polled while any is open. */
+function Asks({ plan, t, lang }) {
+  const [groups, setGroups] = useState(null);
+  const [error, setError] = useState(null);
+  const open = groups === null || groups.some((g) => g.status === "waiting" || g.status === "applying");
+  useEffect(() => {
+    if (!open) return undefined;
+    const timer = setTimeout(
+      async () => {
+        try {
+          setGroups((await api(`/v1/admin/route-plans/${plan.id}/asks`)).groups);
+        } catch (err) {
+          setError(err);
+        }
+      },
+      groups === null ? 0 : POLL_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [plan.id, groups, open]);
+  const names = new Map(plan.technicians.map((r) => [r.id, r.name]));
+  const text = (l) => (l ? (l[lang] ?? l.en) : "");
+  // A plan accepted without its new times may still have them asked.
+  const ask = async () => {
+    setError(null);
+    try {
+      setGroups((await api(`/v1/admin/route-plans/${plan.id}/ask`, { method: "POST" })).groups);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return html`<div class="card" data-testid="rp-asks">
+    <h3>${t("rp_asks")}</h3>
+    <p class="muted">${t("rp_asks_hint")}</p>
+    <${ErrorNote} error=${error} />
+    ${groups && groups.length === 0 && html`<button onClick=${ask} data-testid="rp-ask">${t("rp_ask")}</button>`}
+    ${
+      groups &&
+      groups.length > 0 &&
+      html`<table>
+        <thead>
+          <tr>
+            <th>${t("technicians")}</th>
+            <th>${t("rp_group_state")}</th>
+            <th>${t("rp_group_closes")}</th>
+            <th>${t("rp_order")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${groups.map(
+            (g) =>
+              html`<tr data-testid="rp-group" data-status=${g.status}>
+                <td>${names.get(g.technicianId) ?? g.technicianId}</td>
+                <td data-testid="rp-group-state">
+                  ${text(g.statusText)}
+                  ${g.status === "waiting" && html` · ${t("rp_group_approved").replace("{k}", String(g.approved)).replace("{n}", String(g.size))}`}
+                  ${g.reasonText && html` · ${text(g.reasonText)}`}
+                </td>
+                <td>${clock(g.closesAt)}</td>
+                <td>${g.orders.map((o) => `${o.orderId} ${clock(o.currentStart)} → ${clock(o.start)}`).join("; ")}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`
+    }
+  </div>`;
+}
+
+function Plan({ plan, t, lang, busy, onAccept, onAcceptAll, onAsk, onDiscard }) {
   return html`<div class="card" data-testid="rp-plan" data-status=${plan.status}>
     <p>${t("rp_status")}: <strong data-testid="rp-status">${plan.statusText[lang] ?? plan.statusText.en}</strong></p>
     ${plan.failureText && html`<p class="muted" data-testid="rp-failure">${plan.failureText[lang] ?? plan.failureText.en}</p>`}
@@ -148,7 +235,8 @@ function Plan({ plan, t, lang, busy, onAccept, onAcceptAll, onDiscard }) {
         <button disabled=${busy} onClick=${onAccept} data-testid="rp-accept">${t("rp_accept")}</button>
         ${
           plan.proposals.length > 0 &&
-          html`<button disabled=${busy} onClick=${onAcceptAll} data-testid="rp-accept-all">${t("rp_accept_with_proposals")}</button>`
+          html`<button disabled=${busy} onClick=${onAcceptAll} data-testid="rp-accept-all">${t("rp_accept_with_proposals")}</button>
+            <button disabled=${busy} onClick=${onAsk} data-testid="rp-ask">${t("rp_ask")}</button>`
         }
         <button disabled=${busy} onClick=${onDiscard} data-testid="rp-discard">${t("rp_discard")}</button>
       </div>`

@@ -2536,3 +2536,61 @@ export const surgeTechnicianNotices = sqliteTable("surge_technician_notices", {
   eventId: text("event_id").notNull(),
   notifiedAt: integer("notified_at").notNull(),
 });
+
+// ---- Route plans: time proposals asked in the app (src/route-plans/asking.service.ts) ----
+
+/**
+ * A group of a route plan's time proposals asked of the customers together (docs/route-plans.md
+ * "Asking the customers"): the proposals on one technician's day after the moves. Applied through
+ * the cell's multi-move only when every customer approved. `status`: waiting → applying → applied |
+ * dropped (reason `declined`, `expired`, `day_changed`, `move_refused`, `concurrent_update`);
+ * waiting → dropped. `fingerprint`: the technician's day when asked; `changeId`: the guard of the
+ * outbox rows of its last change.
+ */
+export const routePlanGroups = sqliteTable(
+  "route_plan_groups",
+  {
+    id: text("id").primaryKey(),
+    planId: text("plan_id").notNull(),
+    cell: text("cell").notNull(),
+    date: text("date").notNull(),
+    merchantId: text("merchant_id"),
+    technicianId: text("technician_id").notNull(),
+    /** The city's zone, for the times customers read. */
+    timeZone: text("time_zone").notNull(),
+    status: text("status", { enum: ["waiting", "applying", "applied", "dropped"] }).notNull(),
+    reason: text("reason"),
+    fingerprint: text("fingerprint").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    moveId: text("move_id"),
+    askedBy: text("asked_by").notNull(),
+    changeId: text("change_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("route_plan_groups_plan_tech_idx").on(t.planId, t.technicianId),
+    // The cron finds waiting groups past their expiry and applying groups past their lease.
+    index("route_plan_groups_status_expires_idx").on(t.status, t.expiresAt),
+    index("route_plan_groups_status_updated_idx").on(t.status, t.updatedAt),
+  ],
+);
+
+/** One customer's question of a group: their order's proposed start, and their answer. */
+export const routePlanQuestions = sqliteTable(
+  "route_plan_questions",
+  {
+    id: text("id").primaryKey(),
+    groupId: text("group_id").notNull(),
+    orderId: text("order_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    technicianId: text("technician_id").notNull(),
+    currentStart: integer("current_start").notNull(),
+    start: integer("start").notNull(),
+    end: integer("end").notNull(),
+    status: text("status", { enum: ["pending", "approved", "declined"] }).notNull(),
+    decidedAt: integer("decided_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("route_plan_questions_group_idx").on(t.groupId), index("route_plan_questions_customer_idx").on(t.customerId, t.id)],
+);

@@ -780,6 +780,8 @@ export function noticesFor(m: OutboxEnvelope, timeZone = "Asia/Shanghai"): Notic
       return changeNotices(m);
     case "order.reminder":
       return reminderNotices(m, timeZone);
+    case "order.time_proposal":
+      return timeProposalNotices(m, timeZone);
     case "review.created":
       return reviewNotices(m);
     case "chat.message":
@@ -872,4 +874,46 @@ function seriesNotices(m: OutboxEnvelope): Notice[] {
 export function retryDelaySeconds(attempts: number): number {
   const n = Math.max(1, Math.floor(attempts));
   return Math.min(600, 10 * 2 ** (n - 1));
+}
+
+/** A route plan's proposed start asked of the customer, or the question closed with the time kept. */
+function timeProposalNotices(m: OutboxEnvelope, timeZone: string): Notice[] {
+  const p = m.payload;
+  const orderId = str(p.orderId);
+  const questionId = str(p.questionId);
+  if (!orderId || !questionId || typeof p.currentStart !== "number" || typeof p.start !== "number") return [];
+  const now = localWhen(p.currentStart, timeZone);
+  const next = localWhen(p.start, timeZone);
+  const data = { orderId, questionId, currentStart: new Date(p.currentStart).toISOString(), start: new Date(p.start).toISOString() };
+  if (p.event === "asked") {
+    return [
+      notice(
+        "customer",
+        "order.time_proposal",
+        { zh: "可否调整上门时间？", en: "May we move your visit?" },
+        {
+          zh: `为让师傅当天的路线更顺，我们想把您的上门时间从 ${now.zh} 调整到 ${next.zh}。请在应用内同意或拒绝，不同意则时间不变。`,
+          en: `To smooth the technician's route that day, we would like to move your visit from ${now.en} to ${next.en}. Approve or decline in the app; if you decline, the time stays.`,
+        },
+        APP,
+        data,
+      ),
+    ];
+  }
+  if (p.event === "dropped") {
+    return [
+      notice(
+        "customer",
+        "order.time_proposal_dropped",
+        { zh: "上门时间不变", en: "Your visit time stays" },
+        {
+          zh: `之前征询的时间调整已取消，您的上门时间仍为 ${now.zh}。`,
+          en: `The proposed change is off; your visit stays at ${now.en}.`,
+        },
+        APP,
+        { ...data, reason: str(p.reason) },
+      ),
+    ];
+  }
+  return [];
 }

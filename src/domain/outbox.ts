@@ -48,6 +48,17 @@ export const outboxMessage = z.discriminatedUnion("topic", [
     kind: z.enum(["extra_charge", "time_change"]),
     status: z.string(),
   }),
+  // A route plan's proposed new start asked of the customer (src/route-plans/asking.service.ts), or
+  // the question closed without a change (`dropped`: `reason` why); applied, the move's
+  // `order.rescheduled` tells the new time.
+  kind("order.time_proposal", {
+    ...orderOf,
+    questionId: id,
+    event: z.enum(["asked", "dropped"]),
+    currentStart: z.number(),
+    start: z.number(),
+    reason: z.string().optional(),
+  }),
   kind("order.reminder", { ...orderOf, technicianId: id.nullable(), start: z.number(), lead: z.enum(["24h", "1h"]) }),
   kind("review.created", { ...orderOf, technicianId: id.nullable(), reviewId: id, overall: z.number() }),
   kind("payment.succeeded", { ...orderOf, paymentId: id, stage: z.string(), provider: z.string(), ...money }),

@@ -7,3 +7,4 @@ export { default as routePlansRoutes } from "./route-plans.handlers";
 export { consumeRoutePlans } from "./route-plans.consumer";
 export { settleLapsedAccepts } from "./accept-lease.service";
 export { settleLostQueued } from "./queue-lease.service";
+export { settleAsks } from "./asking.service";

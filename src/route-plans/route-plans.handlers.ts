@@ -1,5 +1,7 @@
 import { authOf } from "../http/auth";
 import { createRouter } from "../http/openapi";
+import * as asking from "./asking.routes";
+import { answerTimeProposal, askCustomers, myTimeProposals, planAsks } from "./asking.service";
 import * as routes from "./route-plans.routes";
 import { acceptPlan, discardPlan, getPlan, listPlans, requestPlan } from "./route-plans.service";
 
@@ -13,4 +15,13 @@ export default createRouter()
       200,
     ),
   )
-  .openapi(routes.discard, async (c) => c.json(await discardPlan(c.env, authOf(c), c.req.valid("param").id), 200));
+  .openapi(routes.discard, async (c) => c.json(await discardPlan(c.env, authOf(c), c.req.valid("param").id), 200))
+  .openapi(asking.ask, async (c) => c.json(await askCustomers(c.env, authOf(c), c.req.valid("param").id), 200))
+  .openapi(asking.asks, async (c) => c.json(await planAsks(c.env, authOf(c), c.req.valid("param").id), 200))
+  .openapi(asking.mine, async (c) => c.json(await myTimeProposals(c.env, authOf(c).accountId, c.req.valid("query")), 200))
+  .openapi(asking.approve, async (c) =>
+    c.json(await answerTimeProposal(c.env, authOf(c).accountId, c.req.valid("param").id, "approve"), 200),
+  )
+  .openapi(asking.decline, async (c) =>
+    c.json(await answerTimeProposal(c.env, authOf(c).accountId, c.req.valid("param").id, "decline"), 200),
+  );

@@ -105,7 +105,7 @@ export function planView(row: RoutePlanRow, timeZone = "UTC") {
   };
 }
 
-async function visiblePlan(db: Db, auth: Auth, id: string): Promise<RoutePlanRow> {
+export async function visiblePlan(db: Db, auth: Auth, id: string): Promise<RoutePlanRow> {
   const row = await planById(db, id);
   const scope = scopeOf(auth);
   if (!row || (scope !== undefined && row.merchantId !== scope)) throw notFound("Route plan");

@@ -19,29 +19,37 @@ import { forecastsOfCity } from "./surge.repo";
 
 const HOUR = 3_600_000;
 
-/** Each approved technician's working windows (UTC ms) over the local dates [from, to) touches, by home cell. */
-async function shiftsByCell(
-  env: Env,
-  cells: string[],
-  timeZone: string,
-  from: number,
-  to: number,
-): Promise<Map<string, [number, number][][]>> {
+/** A technician's working windows (UTC ms) over the local dates [from, to) touches, and whose technician it is. */
+interface OnShift {
+  merchantId: string | null;
+  windows: [number, number][];
+}
+
+/** Each approved technician's working windows over the local dates [from, to) touches, by home cell. */
+async function shiftsByCell(env: Env, cells: string[], timeZone: string, from: number, to: number): Promise<Map<string, OnShift[]>> {
   const techs = await approvedTechniciansIn(getDb(env), cells);
+  const merchantOf = new Map(techs.map((t) => [t.id, t.merchantId]));
   const byCell = new Map<string, string[]>();
   for (const t of techs) byCell.set(t.homeCell, [...(byCell.get(t.homeCell) ?? []), t.id]);
   const dates = new Set<string>();
   for (let t = from; t < to + HOUR; t += HOUR) dates.add(localDate(t, timeZone));
-  const out = new Map<string, [number, number][][]>();
+  const out = new Map<string, OnShift[]>();
   await Promise.all(
     [...byCell].map(async ([cell, ids]) => {
       const r = await cellStub(env, cell).shiftsOf(ids);
-      const windows = r.shifts.map((s) => {
+      const windows: OnShift[] = r.shifts.map((s) => {
         const ex = new Map(s.exceptions.map((e) => [e.date, e.intervals]));
-        return [...dates].flatMap((d) => shiftWindows(s.weekly, ex, d, s.timeZone));
+        return {
+          merchantId: merchantOf.get(s.technicianId) ?? null,
+          windows: [...dates].flatMap((d) => shiftWindows(s.weekly, ex, d, s.timeZone)),
+        };
       });
       // A technician the cell keeps no calendar for yet works the default template there.
-      for (const _ of r.unknown) windows.push([...dates].flatMap((d) => shiftWindows(DEFAULT_WEEKLY_SHIFTS, new Map(), d, timeZone)));
+      for (const id of r.unknown)
+        windows.push({
+          merchantId: merchantOf.get(id) ?? null,
+          windows: [...dates].flatMap((d) => shiftWindows(DEFAULT_WEEKLY_SHIFTS, new Map(), d, timeZone)),
+        });
       out.set(cell, windows);
     }),
   );
@@ -49,10 +57,21 @@ async function shiftsByCell(
 }
 
 /**
+ * A merchant's share of a cell's hour: a cell short of technicians stays as the city has it (the
+ * shortfall is the city's); any other cell offers only the merchant's technicians on shift there, and
+ * no more of them than the city spares (moving more would leave that cell short).
+ */
+export function merchantCellHour(city: CellHour, own: number): CellHour {
+  const b = balanceOf(city);
+  if (b.shortfall > 0) return city;
+  return { ...city, supply: b.needed + Math.min(own, b.surplus) };
+}
+
+/**
  * The next `hours` whole hours from the current one: per hour the cells with forecast demand or
  * technicians on shift, their balance, and the suggested moves.
  */
-export async function prepositions(env: Env, cityId: string, hours: number, now = Date.now()) {
+export async function prepositions(env: Env, cityId: string, hours: number, now = Date.now(), merchantId?: string) {
   const db = getDb(env);
   const city = await findCity(db, cityId);
   if (!city) throw notFound("City");
@@ -78,15 +97,29 @@ export async function prepositions(env: Env, cityId: string, hours: number, now 
   let moved = 0;
   for (let t = from; t < to; t += HOUR) {
     const mid = t + HOUR / 2;
-    const hourCells: CellHour[] = [];
+    const hourCells: (CellHour & { own: number })[] = [];
     for (const cell of new Set([...cells, ...forecasts.map((f) => f.cellId)])) {
       const d = demand.get(`${cell}|${t}`) ?? 0;
-      const supply = (shifts.get(cell) ?? []).filter((ws) => ws.some(([a, b]) => a <= mid && mid < b)).length;
-      if (d > 0 || supply > 0) hourCells.push({ cell, center: centreOf(cell), demand: d, supply });
+      const on = (shifts.get(cell) ?? []).filter((t) => t.windows.some(([a, b]) => a <= mid && mid < b));
+      const own = merchantId === undefined ? on.length : on.filter((t) => t.merchantId === merchantId).length;
+      if (d > 0 || on.length > 0) hourCells.push({ cell, center: centreOf(cell), demand: d, supply: on.length, own });
     }
-    const moves = planMoves(hourCells, maxKm);
+    // A merchant admin moves only its own technicians; the cells' shortfall stays the city's.
+    const offered = merchantId === undefined ? hourCells : hourCells.map((c) => merchantCellHour(c, c.own));
+    const moves = planMoves(offered, maxKm);
     const rows = hourCells
-      .map((c) => ({ ...balanceOf(c), label: label(c.cell), demand: Math.round(c.demand * 10) / 10, supply: c.supply }))
+      .filter((c) => merchantId === undefined || c.demand > 0 || c.own > 0)
+      .map((c) => {
+        const city = balanceOf(c);
+        const view = merchantId === undefined ? city : { ...city, surplus: balanceOf(merchantCellHour(c, c.own)).surplus };
+        // For a merchant admin, `supply` counts its own technicians only: another merchant's never appear.
+        return {
+          ...view,
+          label: label(c.cell),
+          demand: Math.round(c.demand * 10) / 10,
+          supply: merchantId === undefined ? c.supply : c.own,
+        };
+      })
       .sort((a, b) => b.shortfall - a.shortfall || b.demand - a.demand || a.cell.localeCompare(b.cell));
     shortfall += rows.reduce((s, r) => s + r.shortfall, 0);
     moved += moves.reduce((s, m) => s + m.technicians, 0);
@@ -99,6 +132,7 @@ export async function prepositions(env: Env, cityId: string, hours: number, now 
   }
   return {
     cityId: city.id,
+    merchantId: merchantId ?? null,
     timeZone: city.timeZone,
     from: toZonedIso(from, city.timeZone),
     to: toZonedIso(to, city.timeZone),

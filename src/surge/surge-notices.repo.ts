@@ -8,10 +8,16 @@ import type { OutboxMessage } from "../domain/outbox";
 
 /** Approved technicians homed in the cells given (cells in parts under D1's parameter limit). */
 export async function approvedTechniciansIn(db: Db, cells: readonly string[]) {
-  const out: { id: string; homeCell: string; skills: string[]; lapsedSkills: string[] }[] = [];
+  const out: { id: string; homeCell: string; merchantId: string | null; skills: string[]; lapsedSkills: string[] }[] = [];
   for (const part of chunked([...new Set(cells)], 90)) {
     const rows = await db
-      .select({ id: technicians.id, homeCell: technicians.homeCell, skills: technicians.skills, lapsedSkills: technicians.lapsedSkills })
+      .select({
+        id: technicians.id,
+        homeCell: technicians.homeCell,
+        merchantId: technicians.merchantId,
+        skills: technicians.skills,
+        lapsedSkills: technicians.lapsedSkills,
+      })
       .from(technicians)
       .where(and(inArray(technicians.homeCell, part), eq(technicians.status, "approved")));
     out.push(...rows);

@@ -8,6 +8,7 @@ import { notFound } from "../errors";
 import { toCsv } from "../domain/reports";
 import { forecastAccuracy } from "./forecast.service";
 import { prepositions } from "./preposition.service";
+import { isPlatform } from "../domain/roles";
 
 export default createRouter()
   .openapi(routes.surgeOverview, async (c) => c.json(await surgeOverview(c.env, c.req.valid("query").cityId), 200))
@@ -19,7 +20,12 @@ export default createRouter()
   .openapi(routes.putSurgeSettings, async (c) =>
     c.json(await setSurgeSettings(c.env, c.req.valid("param").id, authOf(c).accountId, c.req.valid("json")), 200),
   )
-  .openapi(routes.prepositions, async (c) => c.json(await prepositions(c.env, c.req.valid("param").id, c.req.valid("query").hours), 200))
+  .openapi(routes.prepositions, async (c) => {
+    const auth = authOf(c);
+    // A merchant admin's suggestions move only its own technicians (docs/surge-forecasts.md).
+    const merchantId = isPlatform(auth.roles) ? undefined : (auth.merchantId ?? "__none__");
+    return c.json(await prepositions(c.env, c.req.valid("param").id, c.req.valid("query").hours, Date.now(), merchantId), 200);
+  })
   .openapi(routes.forecastAccuracy, async (c) => {
     const { format, ...q } = c.req.valid("query");
     const r = await forecastAccuracy(c.env, q);

@@ -3,6 +3,7 @@ import { requireRole } from "../http/auth";
 import { authErrors, bearer, IdParam, jsonBody, jsonContent } from "../http/openapi";
 
 const platform = requireRole("operator", "admin");
+const staff = requireRole("operator", "admin", "merchant_admin");
 
 const State = z.enum(["normal", "surging"]);
 const Figures = {
@@ -144,6 +145,9 @@ const Place = z.object({ zh: z.string(), en: z.string() }).openapi({ description
 const Prepositions = z
   .object({
     cityId: z.string(),
+    merchantId: z.string().nullable().openapi({
+      description: "A merchant admin's suggestions: its merchant (moves and `supply` of its own technicians only); null for the platform",
+    }),
     timeZone: z.string(),
     from: z.string(),
     to: z.string(),
@@ -186,9 +190,9 @@ export const prepositions = createRoute({
   tags: ["Operations"],
   summary: "Pre-position suggestions: forecast demand against technicians on shift per cell and hour, and moves",
   description:
-    "For the current and the next `hours` − 1 hours: per cell the forecast demand, the technicians on shift homed there, the shortfall or surplus, and suggested moves from surplus cells to short ones (greedy by distance between cell centres, never beyond PREPOSITION_MAX_KM; docs/surge-forecasts.md).",
+    "For the current and the next `hours` − 1 hours: per cell the forecast demand, the technicians on shift homed there, the shortfall or surplus, and suggested moves from surplus cells to short ones (greedy by distance between cell centres, never beyond PREPOSITION_MAX_KM; docs/surge-forecasts.md). A merchant admin gets the city's shortfall against its own technicians: `supply` and `surplus` count only them (no more than the city spares in a cell), and the moves move only them.",
   security: bearer,
-  middleware: [platform] as const,
+  middleware: [staff] as const,
   request: {
     params: IdParam("id", "cty_demoShanghai"),
     query: z.object({ hours: z.coerce.number().int().min(1).max(24).default(6).openapi({ description: "Hours ahead (1–24)" }) }),

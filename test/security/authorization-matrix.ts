@@ -35,6 +35,44 @@ async function routePlanOf(o: Objects): Promise<string> {
   return id;
 }
 
+/** A time proposal asked of customer A (a group of one question on side A's cell; approving it drops it: the day is not the one asked). */
+async function timeProposalOf(o: Objects): Promise<string> {
+  const now = Date.now();
+  const groupId = newId("rpg");
+  const id = newId("rpq");
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO route_plan_groups (id, plan_id, cell, date, merchant_id, technician_id, time_zone, status, fingerprint, expires_at, asked_by, change_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Asia/Shanghai', 'waiting', 'none', ?, ?, ?, ?, ?)",
+    ).bind(
+      groupId,
+      newId("rpl"),
+      o.m.techA.homeCell,
+      day(1),
+      o.m.merchantA,
+      o.m.techA.id,
+      now + 86_400_000,
+      o.m.sessions.admin.accountId,
+      newId("chg"),
+      now,
+      now,
+    ),
+    env.DB.prepare(
+      "INSERT INTO route_plan_questions (id, group_id, order_id, customer_id, technician_id, current_start, start, end, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+    ).bind(
+      id,
+      groupId,
+      newId("ord"),
+      o.m.customerA.session.accountId,
+      o.m.techA.id,
+      now + 86_400_000 + 7_200_000,
+      now + 86_400_000 + 3_600_000,
+      now + 86_400_000 + 5_400_000,
+      now,
+    ),
+  ]);
+  return id;
+}
+
 /** Customer A's export request (made once per run). */
 const exports = new Map<string, Promise<string>>();
 const exportOf = (token: string) => {
@@ -1407,6 +1445,35 @@ export const MATRIX: Record<string, MatrixEntry> = {
     fresh: true,
     request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}/accept` }),
   },
+  "POST /v1/admin/route-plans/{id}/ask": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}/ask` }),
+  },
+  "GET /v1/admin/route-plans/{id}/asks": {
+    roles: STAFF,
+    reach: STAFF_A,
+    request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}/asks` }),
+  },
+  // time proposals asked of a customer (src/route-plans/asking.service.ts): only their own
+  "GET /v1/me/time-proposals": {
+    roles: CUSTOMER,
+    request: () => ({ path: "/v1/me/time-proposals" }),
+    shows: { to: CUSTOMER_A, id: (o) => timeProposalOf(o) },
+  },
+  "POST /v1/me/time-proposals/{id}/approve": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    fresh: true,
+    request: async (o) => ({ path: `/v1/me/time-proposals/${await timeProposalOf(o)}/approve` }),
+  },
+  "POST /v1/me/time-proposals/{id}/decline": {
+    roles: CUSTOMER,
+    reach: ["customerA"],
+    fresh: true,
+    request: async (o) => ({ path: `/v1/me/time-proposals/${await timeProposalOf(o)}/decline` }),
+  },
   "POST /v1/admin/route-plans/{id}/discard": {
     roles: STAFF,
     reach: STAFF_A,
@@ -1726,8 +1793,9 @@ export const MATRIX: Record<string, MatrixEntry> = {
       body: { pricing: { enabled: false, percent: 0, maxAmount: 0 } },
     }),
   },
+  // a city is no one's object: a merchant admin gets its own technicians' suggestions there
   "GET /v1/admin/cities/{id}/prepositions": {
-    roles: PLATFORM,
+    roles: STAFF,
     request: (o) => ({ path: `/v1/admin/cities/${o.m.w.cityId}/prepositions?hours=2` }),
   },
   "GET /v1/admin/reports/forecast-accuracy": {
