@@ -5,4 +5,5 @@
 export { default as boardRoutes } from "./board.handlers";
 export { applyOrderMoves, moveRefused, MAX_MOVES, type MoveActor, type MoveWording, type OrderMove } from "./moves.service";
 export { cellBoard } from "./board.service";
+export { settleLapsedMoves } from "./move-repair.service";
 export { boardOrders, cellTechnicians } from "./board.repo";
