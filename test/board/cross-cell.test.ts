@@ -104,6 +104,22 @@ async function twoCells(inA = 1, inB = 1) {
 }
 
 describe("multi-moves across cells", () => {
+  it("the board lists the technicians of the neighbouring cells when asked, with their home cell and jobs", async () => {
+    const { w, a, b, cellA, cellB, ordersB } = await twoCells();
+    const day = ordersB[0]!.start.slice(0, 10);
+    const plain = await call("GET", `/v1/admin/board?cellId=${cellA}&date=${day}`, { token: w.admin.token });
+    expect(plain.status).toBe(200);
+    expect(plain.body.neighbours).toBeUndefined();
+    expect(plain.body.technicians.map((t: { id: string }) => t.id)).toEqual([a[0]!.id]);
+    const res = await call("GET", `/v1/admin/board?cellId=${cellA}&date=${day}&neighbours=true`, { token: w.admin.token });
+    expect(res.status).toBe(200);
+    expect(res.body.technicians.map((t: { id: string }) => t.id)).toEqual([a[0]!.id]);
+    const row = res.body.neighbours.find((t: { id: string }) => t.id === b[0]!.id);
+    expect(row).toMatchObject({ homeCell: cellB, jobs: [expect.objectContaining({ orderId: ordersB[0]!.id })] });
+    expect(row.shifts.length).toBeGreaterThan(0);
+    expectProblem(await call("GET", `/v1/admin/board?cellId=${cellA}&date=${day}&neighbours=maybe`, { token: w.admin.token }), 400);
+  });
+
   it("gives an order to a technician of a neighbouring cell: D1 and both cells follow", async () => {
     const { w, a, b, cellA, cellB, ordersA, homes, ten, all } = await twoCells();
     const o = ordersA[0]!;
