@@ -3,7 +3,9 @@
  * accepted route plans rearrange a day with it. Every moved interval is taken out first, then each
  * is placed where its move puts it with the usual rules (shifts, clashes and travel gaps of
  * src/domain/calendar.ts) against everything already placed, so swaps and chains fit. The first move
- * that does not fit rolls the whole change back and is named in the answer.
+ * that does not fit rolls the whole change back and is named in the answer. A change across cells
+ * names the intervals leaving this cell (they stay until the change is settled, blocking nobody of
+ * it) and is settled afterwards to what D1 says (`settle`).
  */
 import { MAX_INTERVAL_MS, type CalendarStore } from "./calendar.store";
 import type { CalendarItem, CellMove, MoveFailure, MoveRefusal } from "./cell.types";

@@ -1,9 +1,10 @@
 /**
- * Several orders moved as one change (the dispatcher's board, accepted route plans): the cell
- * checks and applies every calendar move or none (CellDO.applyMoves), then D1 follows in one batch
+ * Several orders moved as one change (the dispatcher's board, accepted route plans): each cell
+ * touched checks and applies its part or none (CellDO.applyMoves), then D1 follows in one batch
  * (each order's technician and times, a timeline entry, notices, the move's record), and the audit
- * log. If D1 refuses (an order changed meanwhile) the cell is put back where D1 says each order is,
- * as a reschedule does.
+ * log. If a cell or D1 refuses, every touched cell is put back where D1 says each order is. A change
+ * across cells holds an intent in D1 while it runs (docs/board.md "Across cells"); the cron settles
+ * one whose request died (move-repair.service.ts).
  */
 import type { CellMove, MoveFailure } from "../../durable/cell.types";
 import { cellProfiles, cellStub } from "../cells/cells.service";
