@@ -23,35 +23,45 @@ export interface IntentLease {
   now: number;
 }
 
+/** Orders per guard statement: two parameters each, with the record's own under D1's limit of 100. */
+const GUARD_PART = 40;
+
 /**
  * The multi-move's record, written last in its batch: its `created_at` is NULL, which fails the
  * whole batch (NOT NULL), unless every order of it carries the event id this batch gave it (and,
- * for a move across cells, its intent still holds the lease). At most 43 orders (two parameters
- * each, under D1's limit of 100).
+ * for a move across cells, its intent still holds the lease). The orders are checked in parts of
+ * 40 (two parameters each, under D1's limit of 100): the first part with the record's insert, each
+ * further part by a statement that sets `created_at` to NULL again — failing the batch the same
+ * way — when one of its orders does not carry its event id.
  */
-export function moveRecordStatement(
+export function moveRecordStatements(
   db: Db,
   record: MoveRecord,
   won: { orderId: string; eventId: string }[],
-  lease?: IntentLease | undefined,
-): D1PreparedStatement {
-  if (won.length > 43) throw new RangeError("at most 43 orders per multi-move");
+  lease?: IntentLease,
+): D1PreparedStatement[] {
   const { createdAt, ...rest } = record;
   const { names, values } = encodeRow(cellMoves, rest);
-  const pairs = won.map(() => "(id = ? AND last_event_id = ?)").join(" OR ");
+  const [first = [], ...others] = chunked(won, GUARD_PART);
+  const pairs = (part: typeof won) => part.map(() => "(id = ? AND last_event_id = ?)").join(" OR ") || "0";
+  const binds = (part: typeof won) => part.flatMap((w) => [w.orderId, w.eventId]);
   const leased = lease ? " AND EXISTS (SELECT 1 FROM cell_move_intents WHERE id = ? AND lease_token = ? AND lease_until > ?)" : "";
-  return db.$client
+  const insert = db.$client
     .prepare(
       `INSERT INTO cell_moves (${[...names, "created_at"].join(", ")})
-       SELECT ${names.map(() => "?").join(", ")}, CASE WHEN (SELECT COUNT(*) FROM orders WHERE ${pairs}) = ?${leased} THEN ? ELSE NULL END`,
+       SELECT ${names.map(() => "?").join(", ")}, CASE WHEN (SELECT COUNT(*) FROM orders WHERE ${pairs(first)}) = ?${leased} THEN ? ELSE NULL END`,
     )
-    .bind(
-      ...values,
-      ...won.flatMap((w) => [w.orderId, w.eventId]),
-      won.length,
-      ...(lease ? [lease.id, lease.token, lease.now] : []),
-      createdAt,
-    );
+    .bind(...values, ...binds(first), first.length, ...(lease ? [lease.id, lease.token, lease.now] : []), createdAt);
+  return [
+    insert,
+    ...others.map((part) =>
+      db.$client
+        .prepare(
+          `UPDATE cell_moves SET created_at = CASE WHEN (SELECT COUNT(*) FROM orders WHERE ${pairs(part)}) = ? THEN created_at ELSE NULL END WHERE id = ?`,
+        )
+        .bind(...binds(part), part.length, record.id),
+    ),
+  ];
 }
 
 export type MoveIntent = typeof cellMoveIntents.$inferSelect;

@@ -24,7 +24,7 @@ import type { Localized } from "../lib/locale";
 import { logger } from "../lib/log";
 import { rearmDeadline, setDeadline, statusMessage } from "../orders/order-flow.service";
 import { windowAfterReschedule } from "../orders/quote-window";
-import { deleteMoveIntent, insertMoveIntent, moveRecordRefused, moveRecordStatement, ordersByIds } from "./board.repo";
+import { deleteMoveIntent, insertMoveIntent, moveRecordRefused, moveRecordStatements, ordersByIds } from "./board.repo";
 
 /** One order to `technicianId` at [start, end) (UTC ms; the order's duration is kept). */
 export interface OrderMove {
@@ -41,8 +41,14 @@ export interface MoveActor {
   merchantId?: string | null;
 }
 
-/** The most moves one request applies (the batch's guard binds two parameters per order). */
+/** The most moves one request of the board applies. */
 export const MAX_MOVES = 40;
+
+/**
+ * The most moves one multi-move from code applies (an accepted route plan): its D1 batch writes at
+ * most three statements per order and a guard per 40, well under a Worker's 1,000 D1 queries.
+ */
+export const MAX_PLAN_MOVES = 200;
 
 /** Statuses an order may be moved in: not yet on the way. */
 const MOVABLE: readonly OrderStatus[] = ["confirmed", "dispatching", "assigned", "accepted"];
@@ -96,8 +102,16 @@ interface CellPart {
  * says. 404 for an order or technician the actor may not manage; 409 MOVE_REFUSED with the failing
  * move; 409 CONCURRENT_UPDATE when an order changed while the move ran (nothing changed then either).
  */
-export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string, moves: OrderMove[], wording: MoveWording = DISPATCHER) {
-  if (moves.length === 0 || moves.length > MAX_MOVES) throw invalid([{ path: "body.moves", message: `between 1 and ${MAX_MOVES} moves` }]);
+export async function applyOrderMoves(
+  env: Env,
+  actor: MoveActor,
+  cellId: string,
+  moves: OrderMove[],
+  wording: MoveWording = DISPATCHER,
+  limit: number = MAX_MOVES,
+) {
+  const max = Math.min(limit, MAX_PLAN_MOVES);
+  if (moves.length === 0 || moves.length > max) throw invalid([{ path: "body.moves", message: `between 1 and ${max} moves` }]);
   const db = getDb(env);
   const { planned, parts } = await plan(env, db, actor, moves);
   if (parts.length > MAX_CELLS) throw invalid([{ path: "body.moves", message: `at most ${MAX_CELLS} cells in one multi-move` }]);
@@ -134,7 +148,7 @@ export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string
   try {
     await runBatch(db, [
       ...written.flatMap((w) => orderUpdateStatements(db, w.order, w.patch, w.event, w.messages, now)),
-      moveRecordStatement(
+      ...moveRecordStatements(
         db,
         {
           id: moveId,
