@@ -7,8 +7,9 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { settleLapsedMoves } from "../../src/board";
-import { call, expectProblem } from "../support/http";
-import { freshCenter } from "../support/fixtures";
+import { runScheduled } from "../../src/scheduled";
+import { call, expectProblem, signInWithRoles } from "../support/http";
+import { freshCenter, insertMerchant } from "../support/fixtures";
 import { addTechnician, createWorld, neighbourPoint, type TestTechnician, type World } from "../support/world";
 import { at, book, newCustomer, quote } from "../support/booking";
 
@@ -260,5 +261,40 @@ describe("multi-moves across cells", () => {
     }
     expect(await row(o.id)).toEqual(before);
     await expectCellsAgree([cellA, cellB], homes, all, ten);
+  });
+
+  it("the every-minute cron settles a move left half-way", async () => {
+    const { w, b, cellA, cellB, ordersA, homes, ten, all } = await twoCells();
+    const o = ordersA[0]!;
+    const key = (await row(o.id))!.hold_key!;
+    const place = { lat: w.center.lat, lng: w.center.lng };
+    await env.CELL.getByName(cellB).applyMoves([{ orderId: key, technicianId: b[0]!.id, start: ten, end: ten + 2 * HOUR, place }]);
+    await env.DB.prepare(
+      "INSERT INTO cell_move_intents (id, cell, cells, orders, lease_token, lease_until, attempts, created_at) VALUES ('mov_cron', ?, ?, ?, 'lse_dead', ?, 0, ?)",
+    )
+      .bind(cellA, JSON.stringify([cellA, cellB]), JSON.stringify([{ orderId: o.id, key }]), Date.now() - 1, Date.now())
+      .run();
+    await runScheduled(env);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM cell_move_intents WHERE id = 'mov_cron'").first("n")).toBe(0);
+    await expectCellsAgree([cellA, cellB], homes, all, ten);
+  });
+
+  it("lets a merchant_admin move across cells only its merchant's orders and technicians", async () => {
+    const merchantId = await insertMerchant();
+    const w = await createWorld(freshCenter(), { merchantId });
+    const mineA = await addTechnician(w, w.center, { merchantId });
+    const o = await bookAt(w, "10:00");
+    const mineB = await addTechnician(w, neighbourPoint(mineA.homeCell), { merchantId });
+    const strangerB = await addTechnician(w, neighbourPoint(mineA.homeCell));
+    expect(mineB.homeCell).not.toBe(mineA.homeCell);
+    const mine = await signInWithRoles(["merchant_admin"], merchantId);
+    const other = await signInWithRoles(["merchant_admin"], await insertMerchant());
+    const start = Date.parse(o.start) + 3 * HOUR;
+    const before = await row(o.id);
+    expectProblem(await moves(other.token, mineA.homeCell, [moveOf(o.id, mineB.id, start)]), 404);
+    expectProblem(await moves(mine.token, mineA.homeCell, [moveOf(o.id, strangerB.id, start)]), 404);
+    expect(await row(o.id)).toEqual(before);
+    expect((await moves(mine.token, mineA.homeCell, [moveOf(o.id, mineB.id, start)])).status).toBe(200);
+    expect((await row(o.id))!.technician_id).toBe(mineB.id);
   });
 });
