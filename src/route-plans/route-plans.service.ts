@@ -59,7 +59,9 @@ export function failureText(failure: string | null): { en: string; zh: string } 
       zh: "方案未能及时生成（生成请求两次丢失），请重新生成方案",
     };
   }
-  if (failure === TOO_MANY_MOVES) return { en: `more than ${MAX_PLAN_MOVES} moves`, zh: `调整超过 ${MAX_PLAN_MOVES} 处` };
+  // Plans failed under an earlier bound keep the number they were refused at.
+  const tooMany = /^more than (\d+) moves$/.exec(failure ?? "")?.[1];
+  if (tooMany) return { en: `more than ${tooMany} moves`, zh: `调整超过 ${tooMany} 处` };
   return { en: "the plan could not be built", zh: "方案无法生成" };
 }
 

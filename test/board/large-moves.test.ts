@@ -10,6 +10,7 @@ import { getDb } from "../../src/db/client";
 import { runBatch } from "../../src/db/repositories/statements";
 import { pointColumns } from "../../src/lib/coordinates";
 import { Pii } from "../../src/lib/pii";
+import { failureText } from "../../src/route-plans/route-plans.service";
 import { call, expectProblem } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, insertTechnicians, type World } from "../support/world";
@@ -127,5 +128,10 @@ describe("multi-moves above the board's 40", () => {
     // Every order stamped: the record is written, with its time.
     await runBatch(db, [...stamp(won), ...moveRecordStatements(db, record("mov_big2"), won)]);
     expect(await env.DB.prepare("SELECT created_at IS NOT NULL AS ok FROM cell_moves WHERE id = 'mov_big2'").first("ok")).toBe(1);
+  });
+
+  it("a plan refused for too many moves says the bound it was refused at, in both languages", () => {
+    expect(failureText(`more than ${MAX_PLAN_MOVES} moves`)).toEqual({ en: "more than 200 moves", zh: "调整超过 200 处" });
+    expect(failureText("more than 40 moves")).toEqual({ en: "more than 40 moves", zh: "调整超过 40 处" });
   });
 });
