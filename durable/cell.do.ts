@@ -9,7 +9,7 @@ import { ALARM_FAILURES_REPORTED, type CellEventBody, type DeadlineKind, type De
 import type { ChatServerMessage, StreamServerMessage, TrackPositionMessage } from "../src/domain/socket-messages";
 import { BatchStore, type BatchDecision, type BatchFacts, type BatchJob } from "./batch.store";
 import { OutboxStore } from "./outbox.store";
-import { MovesStore } from "./moves.store";
+import { MovesStore, type MoveOptions, type SettleResult } from "./moves.store";
 import type {
   AvailabilityQuery,
   Candidate,
@@ -329,8 +329,13 @@ export class CellDO extends DurableObject<Env> {
    * Several moves as one change, all or nothing (durable/moves.store.ts): swaps and chains fit, and
    * a refusal names the first move that does not fit and why, with nothing changed.
    */
-  async applyMoves(moves: CellMove[], opts: { ignoreShifts?: boolean } = {}): Promise<MovesResult> {
+  async applyMoves(moves: CellMove[], opts: MoveOptions = {}): Promise<MovesResult> {
     return this.tx((now) => this.moves.apply(moves, now, opts));
+  }
+
+  /** Brings the keys of a change across cells where D1 says (durable/moves.store.ts `settle`). */
+  async settleMoves(keep: CellMove[], drop: string[]): Promise<SettleResult> {
+    return this.tx((now) => this.moves.settle(keep, drop, now));
   }
 
   /** The technician's live holds and bookings overlapping [from, to). */

@@ -4503,7 +4503,7 @@ export interface paths {
         };
         /**
          * The dispatcher's board: technicians × time of one cell and day
-         * @description Every technician homed in the cell (a merchant_admin: its own), with the day's shift windows, jobs as blocks (service, customer area only, start, end, status), the travel gap each job needs after the previous one (minutes of the travel model) against the time there is, late risks (a gap that does not fit; `runningLate`: the next job a technician on duty cannot reach in time from where they are), and the jobs of the cell waiting for a technician. `date` is the local date in the city's time zone.
+         * @description Every technician homed in the cell (a merchant_admin: its own), with the day's shift windows, jobs as blocks (service, customer area only, start, end, status), the travel gap each job needs after the previous one (minutes of the travel model) against the time there is, late risks (a gap that does not fit; `runningLate`: the next job a technician on duty cannot reach in time from where they are), and the jobs of the cell waiting for a technician. `date` is the local date in the city's time zone. With `neighbours=true`, `neighbours` lists the technicians homed in the six neighbouring cells (rows of their own cells' calendars, with `homeCell`): a job may be moved onto them.
          */
         get: operations["getDispatchBoard"];
         put?: never;
@@ -4525,7 +4525,7 @@ export interface paths {
         put?: never;
         /**
          * Move several orders at once, all or nothing
-         * @description Each move gives an order to a technician homed in the cell at a new start (`end` keeps the order's duration). The cell checks them together with every moved job taken out first (so swaps and chains fit): shifts, clashes with travel gaps, skills. All are applied or none: 409 `MOVE_REFUSED` names the failing move in `failure` (`index`, `orderId`, `technicianId`, `reason`, `clashWith`, `message` in zh-CN and en). An order given to another technician is offered to them (`assigned`); the customer hears of a new time, the technician of a new job. A merchant_admin moves only its merchant's orders and technicians (404 otherwise). 409 `CONCURRENT_UPDATE` when an order changed meanwhile.
+         * @description Each move gives an order to a technician at a new start (`end` keeps the order's duration); the technician may be homed in another cell, and the order's calendar entry may be in another cell (at most 7 cells in one request). Each cell checks its part with every moved job taken out first (so swaps and chains fit): shifts, clashes with travel gaps, skills. All are applied or none, across cells too: 409 `MOVE_REFUSED` names the failing move in `failure` (`index`, `orderId`, `technicianId`, `reason`, `clashWith`, `message` in zh-CN and en). An order given to another technician is offered to them (`assigned`); the customer hears of a new time, the technician of a new job. A merchant_admin moves only its merchant's orders and technicians (404 otherwise). 409 `CONCURRENT_UPDATE` when an order changed meanwhile.
          */
         post: operations["applyCellMoves"];
         delete?: never;
@@ -33324,6 +33324,8 @@ export interface operations {
                 cellId: string;
                 /** @description Local date (YYYY-MM-DD) */
                 date: string;
+                /** @description `true`: also the technicians homed in the six neighbouring cells (`neighbours`), to move jobs to them */
+                neighbours?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -33388,6 +33390,41 @@ export interface operations {
                             end: string;
                             status: string;
                             exception: string | null;
+                        }[];
+                        /** @description With `neighbours=true`: technicians of the neighbouring cells (at most 60), each with its home cell */
+                        neighbours?: {
+                            id: string;
+                            name: string;
+                            merchantId: string | null;
+                            status: string;
+                            online: boolean;
+                            lastSeenAt: string | null;
+                            shifts: {
+                                start: string;
+                                end: string;
+                            }[];
+                            jobs: {
+                                orderId: string;
+                                service: components["schemas"]["Localized"];
+                                /** @description The customer's area (~1 km), never the address */
+                                area: {
+                                    lat: number;
+                                    lng: number;
+                                };
+                                start: string;
+                                end: string;
+                                status: string;
+                                risk: boolean;
+                            }[];
+                            gaps: {
+                                fromOrderId: string;
+                                toOrderId: string;
+                                minutes: number;
+                                availableMinutes: number;
+                                risk: boolean;
+                            }[];
+                            runningLate: string | null;
+                            homeCell: string;
                         }[];
                     };
                 };

@@ -29,6 +29,7 @@ import { decideReferrals, runCampaignRules } from "./coupons";
 import { earnPoints, runMembershipNightly } from "./membership";
 import { runForecasts } from "./surge";
 import { settleAsks, settleLapsedAccepts, settleLostQueued } from "./route-plans";
+import { settleLapsedMoves } from "./board";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
 export async function runDailyBackup(env: Env, now = Date.now()): Promise<void> {
@@ -189,6 +190,14 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
     // Route plans whose accept died mid-way (lease lapsed): ready again, accepted, or failed with a reason;
     // plans left queued by a lost queue message: sent again once, then failed with a reason.
     ["route-plans", async () => [await settleLapsedAccepts(env, now), await settleLostQueued(env, now), await settleAsks(env, now)]],
+    // Multi-moves across cells that died between their steps: their cells brought to what D1 says.
+    [
+      "cell-moves",
+      async () => {
+        const summary = await settleLapsedMoves(env, now);
+        if (summary.settled || summary.pending) logger.info("board.moves_settled", { ...summary });
+      },
+    ],
     // Logs its own progress (coordinates.backfill), and costs one indexed read per table once done.
     ["coordinates", () => backfillCoordinates(env)],
     // Two R2 reads when no backup is unfinished; otherwise a bounded share of it (src/backups/backup.service.ts).

@@ -3,6 +3,8 @@
 // one is drawn before it (red when it does not fit). Drag a block, or a job of the side list, onto a
 // technician and a time: the cell checks the move (POST /v1/admin/cells/{cellId}/moves); a refusal
 // is shown in the user's language and the block goes back. Pointer events, so touch works too.
+// "Neighbouring cells" adds the technicians homed in the six cells around (labelled as from another
+// cell): a job dropped on them moves across cells, all or nothing.
 import { useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
 import { instantOfLocal, localMinutesOfDay } from "./local-time.js";
@@ -26,7 +28,11 @@ export function Board({ initialCell }) {
   const [note, setNote] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const board = useAsync(() => (cellId ? api(`/v1/admin/board?cellId=${cellId}&date=${date}`) : Promise.resolve(null)), [cellId, date]);
+  const [neighbours, setNeighbours] = useState(false);
+  const board = useAsync(
+    () => (cellId ? api(`/v1/admin/board?cellId=${cellId}&date=${date}${neighbours ? "&neighbours=true" : ""}`) : Promise.resolve(null)),
+    [cellId, date, neighbours],
+  );
 
   /** Sends one move; the board reloads after an answer either way (a refusal leaves it as it was). */
   const move = async (job, technicianId, start) => {
@@ -65,6 +71,15 @@ export function Board({ initialCell }) {
       <label
         >${t("bd_date")} <input type="date" value=${date} onChange=${(e) => setDate(e.currentTarget.value)} data-testid="board-date"
       /></label>
+      <label
+        ><input
+          type="checkbox"
+          checked=${neighbours}
+          onChange=${(e) => setNeighbours(e.currentTarget.checked)}
+          data-testid="board-neighbours"
+        />
+        ${t("bd_neighbours")}</label
+      >
     </div>
     ${note && html`<p class="ok" role="status" data-testid="board-note">${note}</p>`}
     <div data-testid="board-error"><${ErrorNote} error=${error} /></div>
@@ -115,6 +130,58 @@ function Gantt({ board, lang, t, busy, onMove }) {
   const moveStyle = (job) =>
     dragged(job) ? `transform: translate(${drag.dx}px, ${drag.dy}px); z-index: 5; opacity: 0.85; pointer-events: none;` : "";
 
+  /** One technician's row: shifts, travel gaps and jobs (`homeCell` set: homed in a neighbouring cell). */
+  const row = (tech) =>
+    html`<div
+      class=${`board-row${tech.homeCell ? " other-cell" : ""}`}
+      key=${tech.id}
+      data-tech=${tech.id}
+      data-home-cell=${tech.homeCell ?? board.cellId}
+    >
+      <div class="board-label">
+        <b>${tech.name}</b>
+        ${tech.homeCell && html`<small class="muted" data-testid=${`other-cell-${tech.id}`} title=${tech.homeCell}> ${t("bd_otherCell")}</small>`}
+        <small class=${tech.online ? "ok" : "muted"}> ${tech.online ? t("bd_online") : t("bd_offline")}</small>
+        ${tech.runningLate && html`<small class="error" data-testid=${`late-${tech.id}`}> ${t("bd_runningLate")}</small>`}
+      </div>
+      <div
+        class="board-track"
+        data-track=${tech.id}
+        data-axis-start=${axisStart}
+        data-px-per-min=${PX_PER_MIN}
+        data-day-start=${board.from}
+        style=${`width:${width}px`}
+      >
+        ${tech.shifts.map((s) => html`<div class="board-shift" title=${t("bd_shift")} style=${`left:${x(s.start)}px;width:${x(s.end) - x(s.start)}px`}></div>`)}
+        ${tech.gaps.map((g) => {
+          const next = tech.jobs.find((j) => j.orderId === g.toOrderId);
+          if (!next) return null;
+          return html`<div
+            class=${`board-gap${g.risk ? " risk" : ""}`}
+            title=${`${t("bd_travel")} ${g.minutes} ${t("bd_minutes")} / ${g.availableMinutes} ${t("bd_minutes")}`}
+            style=${`left:${x(next.start) - g.minutes * PX_PER_MIN}px;width:${g.minutes * PX_PER_MIN}px`}
+          ></div>`;
+        })}
+        ${tech.jobs.map((job) => {
+          const j = { ...job, onRow: true };
+          const movable = ["confirmed", "dispatching", "assigned", "accepted"].includes(job.status);
+          return html`<div
+            class=${`board-job s-${job.status}${job.risk ? " risk" : ""}${movable ? " movable" : ""}`}
+            key=${job.orderId}
+            data-order=${job.orderId}
+            data-start=${job.start}
+            title=${`${localName(job.service, lang)} · ${hhmm(job.start, board.timeZone)}–${hhmm(job.end, board.timeZone)} · ${t.status(job.status)}`}
+            style=${`left:${x(job.start)}px;width:${Math.max(8, x(job.end) - x(job.start))}px;${moveStyle(job)}`}
+            onPointerDown=${movable ? (e) => grab(j, holdOffset(e, j))(e) : undefined}
+          >
+            <span>${localName(job.service, lang)}</span>
+            <small> ${hhmm(job.start, board.timeZone)}</small>
+            ${job.risk && html`<small class="error"> ${t("bd_risk")}</small>`}
+          </div>`;
+        })}
+      </div>
+    </div>`;
+
   const hours = Array.from({ length: LAST_HOUR - FIRST_HOUR + 1 }, (_, i) => FIRST_HOUR + i);
   return html`<div
     class="board"
@@ -131,53 +198,9 @@ function Gantt({ board, lang, t, busy, onMove }) {
           ${hours.map((h) => html`<span class="board-hour" style=${`left:${(h * 60 - axisStart) * PX_PER_MIN}px`}>${String(h).padStart(2, "0")}:00</span>`)}
         </div>
       </div>
-      ${board.technicians.length === 0 && html`<p class="muted">${t("bd_noTechnicians")}</p>`}
-      ${board.technicians.map(
-        (tech) =>
-          html`<div class="board-row" key=${tech.id} data-tech=${tech.id}>
-            <div class="board-label">
-              <b>${tech.name}</b>
-              <small class=${tech.online ? "ok" : "muted"}> ${tech.online ? t("bd_online") : t("bd_offline")}</small>
-              ${tech.runningLate && html`<small class="error" data-testid=${`late-${tech.id}`}> ${t("bd_runningLate")}</small>`}
-            </div>
-            <div
-              class="board-track"
-              data-track=${tech.id}
-              data-axis-start=${axisStart}
-              data-px-per-min=${PX_PER_MIN}
-              data-day-start=${board.from}
-              style=${`width:${width}px`}
-            >
-              ${tech.shifts.map((s) => html`<div class="board-shift" title=${t("bd_shift")} style=${`left:${x(s.start)}px;width:${x(s.end) - x(s.start)}px`}></div>`)}
-              ${tech.gaps.map((g) => {
-                const next = tech.jobs.find((j) => j.orderId === g.toOrderId);
-                if (!next) return null;
-                return html`<div
-                  class=${`board-gap${g.risk ? " risk" : ""}`}
-                  title=${`${t("bd_travel")} ${g.minutes} ${t("bd_minutes")} / ${g.availableMinutes} ${t("bd_minutes")}`}
-                  style=${`left:${x(next.start) - g.minutes * PX_PER_MIN}px;width:${g.minutes * PX_PER_MIN}px`}
-                ></div>`;
-              })}
-              ${tech.jobs.map((job) => {
-                const j = { ...job, onRow: true };
-                const movable = ["confirmed", "dispatching", "assigned", "accepted"].includes(job.status);
-                return html`<div
-                  class=${`board-job s-${job.status}${job.risk ? " risk" : ""}${movable ? " movable" : ""}`}
-                  key=${job.orderId}
-                  data-order=${job.orderId}
-                  data-start=${job.start}
-                  title=${`${localName(job.service, lang)} · ${hhmm(job.start, board.timeZone)}–${hhmm(job.end, board.timeZone)} · ${t.status(job.status)}`}
-                  style=${`left:${x(job.start)}px;width:${Math.max(8, x(job.end) - x(job.start))}px;${moveStyle(job)}`}
-                  onPointerDown=${movable ? (e) => grab(j, holdOffset(e, j))(e) : undefined}
-                >
-                  <span>${localName(job.service, lang)}</span>
-                  <small> ${hhmm(job.start, board.timeZone)}</small>
-                  ${job.risk && html`<small class="error"> ${t("bd_risk")}</small>`}
-                </div>`;
-              })}
-            </div>
-          </div>`,
-      )}
+      ${board.technicians.length === 0 && html`<p class="muted">${t("bd_noTechnicians")}</p>`} ${board.technicians.map((tech) => row(tech))}
+      ${(board.neighbours ?? []).length > 0 && html`<h3 class="board-neighbours">${t("bd_neighbourRows")}</h3>`}
+      ${(board.neighbours ?? []).map((tech) => row(tech))}
     </div>
     <aside class="board-side">
       <h3>${t("bd_unassigned")}</h3>

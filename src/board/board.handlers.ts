@@ -18,7 +18,7 @@ const scopeOf = (auth: Auth) => (isPlatform(auth.roles) ? undefined : (auth.merc
 export default createRouter()
   .openapi(routes.board, async (c) => {
     const q = c.req.valid("query");
-    return c.json(await cellBoard(c.env, q.cellId, q.date, scopeOf(authOf(c))), 200);
+    return c.json(await cellBoard(c.env, q.cellId, q.date, scopeOf(authOf(c)), { neighbours: q.neighbours === "true" }), 200);
   })
   .openapi(routes.moves, async (c) => {
     const body = c.req.valid("json");

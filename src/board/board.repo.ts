@@ -1,9 +1,9 @@
 /** The board's reads and the multi-move's record, the only SQL of src/board. */
-import { and, eq, gte, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { chunked } from "../db/chunks";
 import type { Db } from "../db/client";
 import type { OrderRow } from "../db/repositories/orders.repo";
-import { cellMoves, cities, orders, services, technicians } from "../db/schema";
+import { cellMoveIntents, cellMoves, cities, orders, services, technicians } from "../db/schema";
 import { encodeRow } from "../db/repositories/statements";
 
 /** The orders with these ids (any order, missing ones left out), ids in parts under D1's parameter limit. */
@@ -16,22 +16,84 @@ export async function ordersByIds(db: Db, ids: string[]): Promise<OrderRow[]> {
 
 export type MoveRecord = typeof cellMoves.$inferInsert;
 
+/** A move across cells holds its intent's lease while its D1 batch runs: the batch counts only then. */
+export interface IntentLease {
+  id: string;
+  token: string;
+  now: number;
+}
+
+/** Orders per guard statement: two parameters each, with the record's own under D1's limit of 100. */
+const GUARD_PART = 40;
+
 /**
  * The multi-move's record, written last in its batch: its `created_at` is NULL, which fails the
- * whole batch (NOT NULL), unless every order of it carries the event id this batch gave it.
- * At most 45 orders (two parameters each, under D1's limit of 100).
+ * whole batch (NOT NULL), unless every order of it carries the event id this batch gave it (and,
+ * for a move across cells, its intent still holds the lease). The orders are checked in parts of
+ * 40 (two parameters each, under D1's limit of 100): the first part with the record's insert, each
+ * further part by a statement that sets `created_at` to NULL again — failing the batch the same
+ * way — when one of its orders does not carry its event id.
  */
-export function moveRecordStatement(db: Db, record: MoveRecord, won: { orderId: string; eventId: string }[]): D1PreparedStatement {
-  if (won.length > 45) throw new RangeError("at most 45 orders per multi-move");
+export function moveRecordStatements(
+  db: Db,
+  record: MoveRecord,
+  won: { orderId: string; eventId: string }[],
+  lease?: IntentLease,
+): D1PreparedStatement[] {
   const { createdAt, ...rest } = record;
   const { names, values } = encodeRow(cellMoves, rest);
-  const pairs = won.map(() => "(id = ? AND last_event_id = ?)").join(" OR ");
-  return db.$client
+  const [first = [], ...others] = chunked(won, GUARD_PART);
+  const pairs = (part: typeof won) => part.map(() => "(id = ? AND last_event_id = ?)").join(" OR ") || "0";
+  const binds = (part: typeof won) => part.flatMap((w) => [w.orderId, w.eventId]);
+  const leased = lease ? " AND EXISTS (SELECT 1 FROM cell_move_intents WHERE id = ? AND lease_token = ? AND lease_until > ?)" : "";
+  const insert = db.$client
     .prepare(
       `INSERT INTO cell_moves (${[...names, "created_at"].join(", ")})
-       SELECT ${names.map(() => "?").join(", ")}, CASE WHEN (SELECT COUNT(*) FROM orders WHERE ${pairs}) = ? THEN ? ELSE NULL END`,
+       SELECT ${names.map(() => "?").join(", ")}, CASE WHEN (SELECT COUNT(*) FROM orders WHERE ${pairs(first)}) = ?${leased} THEN ? ELSE NULL END`,
     )
-    .bind(...values, ...won.flatMap((w) => [w.orderId, w.eventId]), won.length, createdAt);
+    .bind(...values, ...binds(first), first.length, ...(lease ? [lease.id, lease.token, lease.now] : []), createdAt);
+  return [
+    insert,
+    ...others.map((part) =>
+      db.$client
+        .prepare(
+          `UPDATE cell_moves SET created_at = CASE WHEN (SELECT COUNT(*) FROM orders WHERE ${pairs(part)}) = ? THEN created_at ELSE NULL END WHERE id = ?`,
+        )
+        .bind(...binds(part), part.length, record.id),
+    ),
+  ];
+}
+
+export type MoveIntent = typeof cellMoveIntents.$inferSelect;
+
+/** Records a move across cells before its first cell is touched. */
+export async function insertMoveIntent(db: Db, intent: typeof cellMoveIntents.$inferInsert): Promise<void> {
+  await db.insert(cellMoveIntents).values(intent);
+}
+
+/** The move across cells is settled: every cell agrees with D1 on its orders. */
+export async function deleteMoveIntent(db: Db, id: string, token: string): Promise<void> {
+  await db.delete(cellMoveIntents).where(and(eq(cellMoveIntents.id, id), eq(cellMoveIntents.leaseToken, token)));
+}
+
+/** Intents whose lease lapsed by `now` (their move died half-way), oldest lease first. */
+export async function lapsedMoveIntents(db: Db, now: number, limit: number): Promise<MoveIntent[]> {
+  return db
+    .select()
+    .from(cellMoveIntents)
+    .where(lte(cellMoveIntents.leaseUntil, now))
+    .orderBy(asc(cellMoveIntents.leaseUntil))
+    .limit(limit);
+}
+
+/** Takes a lapsed intent's lease for `token` until `until`; false when another took it first. */
+export async function takeMoveIntent(db: Db, intent: MoveIntent, token: string, now: number, until: number): Promise<boolean> {
+  const rows = await db
+    .update(cellMoveIntents)
+    .set({ leaseToken: token, leaseUntil: until, attempts: sql`${cellMoveIntents.attempts} + 1` })
+    .where(and(eq(cellMoveIntents.id, intent.id), eq(cellMoveIntents.leaseToken, intent.leaseToken), lte(cellMoveIntents.leaseUntil, now)))
+    .returning({ id: cellMoveIntents.id });
+  return rows.length === 1;
 }
 
 /** Whether a batch failed because its multi-move record refused (an order changed meanwhile). */

@@ -18,6 +18,27 @@ const Job = z.object({
   status: z.string(),
 });
 
+const Row = z.object({
+  id: z.string(),
+  name: z.string(),
+  merchantId: z.string().nullable(),
+  status: z.string(),
+  online: z.boolean(),
+  lastSeenAt: z.string().nullable(),
+  shifts: z.array(z.object({ start: z.string(), end: z.string() })),
+  jobs: z.array(Job.extend({ risk: z.boolean() })),
+  gaps: z.array(
+    z.object({
+      fromOrderId: z.string(),
+      toOrderId: z.string(),
+      minutes: z.number().int(),
+      availableMinutes: z.number().int(),
+      risk: z.boolean(),
+    }),
+  ),
+  runningLate: z.string().nullable(),
+});
+
 export const board = createRoute({
   operationId: "getDispatchBoard",
   method: "get",
@@ -25,13 +46,17 @@ export const board = createRoute({
   tags: ["Operations"],
   summary: "The dispatcher's board: technicians × time of one cell and day",
   description:
-    "Every technician homed in the cell (a merchant_admin: its own), with the day's shift windows, jobs as blocks (service, customer area only, start, end, status), the travel gap each job needs after the previous one (minutes of the travel model) against the time there is, late risks (a gap that does not fit; `runningLate`: the next job a technician on duty cannot reach in time from where they are), and the jobs of the cell waiting for a technician. `date` is the local date in the city's time zone.",
+    "Every technician homed in the cell (a merchant_admin: its own), with the day's shift windows, jobs as blocks (service, customer area only, start, end, status), the travel gap each job needs after the previous one (minutes of the travel model) against the time there is, late risks (a gap that does not fit; `runningLate`: the next job a technician on duty cannot reach in time from where they are), and the jobs of the cell waiting for a technician. `date` is the local date in the city's time zone. With `neighbours=true`, `neighbours` lists the technicians homed in the six neighbouring cells (rows of their own cells' calendars, with `homeCell`): a job may be moved onto them.",
   security: bearer,
   middleware: [staff] as const,
   request: {
     query: z.object({
       cellId: CellId,
       date: z.iso.date().openapi({ description: "Local date (YYYY-MM-DD)" }),
+      neighbours: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ description: "`true`: also the technicians homed in the six neighbouring cells (`neighbours`), to move jobs to them" }),
     }),
   },
   responses: {
@@ -42,29 +67,12 @@ export const board = createRoute({
         timeZone: z.string(),
         from: z.string(),
         to: z.string(),
-        technicians: z.array(
-          z.object({
-            id: z.string(),
-            name: z.string(),
-            merchantId: z.string().nullable(),
-            status: z.string(),
-            online: z.boolean(),
-            lastSeenAt: z.string().nullable(),
-            shifts: z.array(z.object({ start: z.string(), end: z.string() })),
-            jobs: z.array(Job.extend({ risk: z.boolean() })),
-            gaps: z.array(
-              z.object({
-                fromOrderId: z.string(),
-                toOrderId: z.string(),
-                minutes: z.number().int(),
-                availableMinutes: z.number().int(),
-                risk: z.boolean(),
-              }),
-            ),
-            runningLate: z.string().nullable(),
-          }),
-        ),
+        technicians: z.array(Row),
         unassigned: z.array(Job.extend({ exception: z.string().nullable() })),
+        neighbours: z
+          .array(Row.extend({ homeCell: z.string() }))
+          .optional()
+          .openapi({ description: "With `neighbours=true`: technicians of the neighbouring cells (at most 60), each with its home cell" }),
       }),
       "The board",
     ),
@@ -79,7 +87,7 @@ export const moves = createRoute({
   tags: ["Operations"],
   summary: "Move several orders at once, all or nothing",
   description:
-    "Each move gives an order to a technician homed in the cell at a new start (`end` keeps the order's duration). The cell checks them together with every moved job taken out first (so swaps and chains fit): shifts, clashes with travel gaps, skills. All are applied or none: 409 `MOVE_REFUSED` names the failing move in `failure` (`index`, `orderId`, `technicianId`, `reason`, `clashWith`, `message` in zh-CN and en). An order given to another technician is offered to them (`assigned`); the customer hears of a new time, the technician of a new job. A merchant_admin moves only its merchant's orders and technicians (404 otherwise). 409 `CONCURRENT_UPDATE` when an order changed meanwhile.",
+    "Each move gives an order to a technician at a new start (`end` keeps the order's duration); the technician may be homed in another cell, and the order's calendar entry may be in another cell (at most 7 cells in one request). Each cell checks its part with every moved job taken out first (so swaps and chains fit): shifts, clashes with travel gaps, skills. All are applied or none, across cells too: 409 `MOVE_REFUSED` names the failing move in `failure` (`index`, `orderId`, `technicianId`, `reason`, `clashWith`, `message` in zh-CN and en). An order given to another technician is offered to them (`assigned`); the customer hears of a new time, the technician of a new job. A merchant_admin moves only its merchant's orders and technicians (404 otherwise). 409 `CONCURRENT_UPDATE` when an order changed meanwhile.",
   security: bearer,
   middleware: [staff] as const,
   request: {

@@ -4,8 +4,9 @@
  * Read-only: D1 for orders and technicians (bounded by the day), the cell for shifts, exact job
  * points and presence.
  */
+import { gridDisk, isValidCell } from "h3-js";
 import { cellStub } from "../cells/cells.service";
-import { getDb } from "../db/client";
+import { getDb, type Db } from "../db/client";
 import { runningLate, travelGaps } from "../domain/board";
 import { shiftWindows, travelModelOf } from "../domain/calendar";
 import { addDays, zonedToUtc } from "../domain/zoned";
@@ -14,23 +15,75 @@ import { boardOrders, cellTechnicians } from "./board.repo";
 
 /** The most technicians one board shows (a cell's roster is far smaller). */
 export const BOARD_MAX_TECHNICIANS = 200;
+/** The most technicians of the neighbouring cells one board adds. */
+export const BOARD_MAX_NEIGHBOURS = 60;
 
 const iso = (t: number) => new Date(t).toISOString();
 
 /** Statuses of a job whose technician still has to get there. */
 const BEFORE_ARRIVAL = new Set(["assigned", "accepted", "en_route"]);
 
-/** The board of `cellId` on the local `date` (YYYY-MM-DD in the technicians' city zone). `merchantId`: only that merchant's. */
-export async function cellBoard(env: Env, cellId: string, date: string, merchantId: string | undefined) {
+/**
+ * The board of `cellId` on the local `date` (YYYY-MM-DD in the technicians' city zone). `merchantId`:
+ * only that merchant's. With `neighbours`, the technicians homed in the six neighbouring cells too
+ * (rows of their own cells' calendars, with their `homeCell`), for moves across cells.
+ */
+export async function cellBoard(
+  env: Env,
+  cellId: string,
+  date: string,
+  merchantId: string | undefined,
+  opts: { neighbours?: boolean } = {},
+) {
   const db = getDb(env);
   const techs = await cellTechnicians(db, cellId, merchantId, BOARD_MAX_TECHNICIANS);
   const timeZone = techs[0]?.timeZone ?? "UTC";
   const from = zonedToUtc(date, 0, timeZone);
   const to = zonedToUtc(addDays(date, 1), 0, timeZone);
+  const { rows, orders, job, view } = await cellRows(env, db, cellId, techs, { date, from, to, merchantId, waiting: true });
+  const onRows = new Set(techs.map((t) => t.id));
+  const unassigned = orders
+    .filter((o) => !o.technicianId || !onRows.has(o.technicianId) || o.status === "dispatching")
+    .filter((o) => o.status === "confirmed" || o.status === "dispatching")
+    .map(job)
+    .sort((a, b) => a.start - b.start)
+    .map((j) => ({ ...view(j), exception: j.exception }));
+  const neighbours = opts.neighbours ? await neighbourRows(env, db, cellId, { date, from, to, merchantId }) : undefined;
+  return { cellId, date, timeZone, from: iso(from), to: iso(to), technicians: rows, unassigned, ...(neighbours ? { neighbours } : {}) };
+}
+
+/** Rows of the technicians homed in the cells around `cellId` (ring 1), each with its home cell. */
+async function neighbourRows(env: Env, db: Db, cellId: string, day: Omit<Day, "waiting">) {
+  const around = isValidCell(cellId) ? gridDisk(cellId, 1).filter((c) => c !== cellId) : [];
+  const out = [];
+  let room = BOARD_MAX_NEIGHBOURS;
+  for (const cell of around) {
+    if (room <= 0) break;
+    const techs = await cellTechnicians(db, cell, day.merchantId, room);
+    if (!techs.length) continue;
+    room -= techs.length;
+    const { rows } = await cellRows(env, db, cell, techs, { ...day, waiting: false });
+    out.push(...rows.map((r) => ({ ...r, homeCell: cell })));
+  }
+  return out;
+}
+
+interface Day {
+  date: string;
+  from: number;
+  to: number;
+  merchantId: string | undefined;
+  /** Read the cell's jobs waiting for a technician too. */
+  waiting: boolean;
+}
+
+/** The rows of `techs` (all homed in `cell`) on the day, from D1's orders and the cell's calendar, shifts and presence. */
+async function cellRows(env: Env, db: Db, cellId: string, techs: Awaited<ReturnType<typeof cellTechnicians>>, day: Day) {
+  const { date, from, to, merchantId } = day;
   const stub = cellStub(env, cellId);
   const ids = techs.map((t) => t.id);
   const [orders, calendar, shifts] = await Promise.all([
-    boardOrders(db, ids, [cellId], from, to, merchantId),
+    boardOrders(db, ids, day.waiting ? [cellId] : [], from, to, merchantId),
     stub.exportCalendar(from, to),
     stub.shiftsOf(ids),
   ]);
@@ -92,12 +145,5 @@ export async function cellBoard(env: Env, cellId: string, date: string, merchant
       runningLate: late,
     };
   });
-  const onRows = new Set(ids);
-  const unassigned = orders
-    .filter((o) => !o.technicianId || !onRows.has(o.technicianId) || o.status === "dispatching")
-    .filter((o) => o.status === "confirmed" || o.status === "dispatching")
-    .map(job)
-    .sort((a, b) => a.start - b.start)
-    .map((j) => ({ ...view(j), exception: j.exception }));
-  return { cellId, date, timeZone, from: iso(from), to: iso(to), technicians: rows, unassigned };
+  return { rows, orders, job, view };
 }

@@ -1,9 +1,10 @@
 /**
- * Several orders moved as one change (the dispatcher's board, accepted route plans): the cell
- * checks and applies every calendar move or none (CellDO.applyMoves), then D1 follows in one batch
+ * Several orders moved as one change (the dispatcher's board, accepted route plans): each cell
+ * touched checks and applies its part or none (CellDO.applyMoves), then D1 follows in one batch
  * (each order's technician and times, a timeline entry, notices, the move's record), and the audit
- * log. If D1 refuses (an order changed meanwhile) the cell is put back where D1 says each order is,
- * as a reschedule does.
+ * log. If a cell or D1 refuses, every touched cell is put back where D1 says each order is. A change
+ * across cells holds an intent in D1 while it runs (docs/board.md "Across cells"); the cron settles
+ * one whose request died (move-repair.service.ts).
  */
 import type { CellMove, MoveFailure } from "../../durable/cell.types";
 import { cellProfiles, cellStub } from "../cells/cells.service";
@@ -23,7 +24,7 @@ import type { Localized } from "../lib/locale";
 import { logger } from "../lib/log";
 import { rearmDeadline, setDeadline, statusMessage } from "../orders/order-flow.service";
 import { windowAfterReschedule } from "../orders/quote-window";
-import { moveRecordRefused, moveRecordStatement, ordersByIds } from "./board.repo";
+import { deleteMoveIntent, insertMoveIntent, moveRecordRefused, moveRecordStatements, ordersByIds } from "./board.repo";
 
 /** One order to `technicianId` at [start, end) (UTC ms; the order's duration is kept). */
 export interface OrderMove {
@@ -40,8 +41,14 @@ export interface MoveActor {
   merchantId?: string | null;
 }
 
-/** The most moves one request applies (the batch's guard binds two parameters per order). */
+/** The most moves one request of the board applies. */
 export const MAX_MOVES = 40;
+
+/**
+ * The most moves one multi-move from code applies (an accepted route plan): its D1 batch writes at
+ * most three statements per order and a guard per 40, well under a Worker's 1,000 D1 queries.
+ */
+export const MAX_PLAN_MOVES = 200;
 
 /** Statuses an order may be moved in: not yet on the way. */
 const MOVABLE: readonly OrderStatus[] = ["confirmed", "dispatching", "assigned", "accepted"];
@@ -73,32 +80,75 @@ interface Planned {
   changesTechnician: boolean;
 }
 
-/**
- * Applies `moves` in cell `cellId` (the home cell of every technician concerned), all or nothing.
- * 404 for an order or technician the actor may not manage; 409 MOVE_REFUSED with the failing move;
- * 409 CONCURRENT_UPDATE when an order changed while the move ran (nothing changed then either).
- */
-export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string, moves: OrderMove[], wording: MoveWording = DISPATCHER) {
-  if (moves.length === 0 || moves.length > MAX_MOVES) throw invalid([{ path: "body.moves", message: `between 1 and ${MAX_MOVES} moves` }]);
-  const db = getDb(env);
-  const planned = await plan(env, db, actor, cellId, moves);
-  const stub = cellStub(env, cellId);
-  let r = await stub.applyMoves(planned.map((p) => p.cell));
-  if (!r.ok && r.failure.reason === "UNKNOWN_TECHNICIAN") {
-    // The cell may not have heard of a technician homed there yet: bring its roster in step once.
-    const entries = await rosterEntries(db, [...new Set(moves.map((m) => m.technicianId))]);
-    await stub.syncRoster(await cellProfiles(env, entries), 0);
-    r = await stub.applyMoves(planned.map((p) => p.cell));
-  }
-  if (!r.ok) throw moveRefused(failureOf(r.failure, moves));
+/** The most cells one multi-move touches (a cell and its six neighbours). */
+export const MAX_CELLS = 7;
 
+/** How long a move across cells may run before the cron settles its cells (src/scheduled.ts). */
+export const MOVE_LEASE_MS = 120_000;
+
+/** One cell's share of a multi-move: its moves (with their place in the whole list) and the keys leaving it. */
+interface CellPart {
+  cell: string;
+  moves: CellMove[];
+  indexes: number[];
+  leaving: string[];
+}
+
+/**
+ * Applies `moves` asked of cell `cellId`, all or nothing. A move may give an order to a technician
+ * homed in another cell, and take one whose calendar entry is in another cell: every cell touched
+ * first takes its part (intervals arriving are placed, those leaving stay), then D1 follows in one
+ * batch, then each cell drops what left it. A refusal anywhere puts every touched cell back where D1
+ * says. 404 for an order or technician the actor may not manage; 409 MOVE_REFUSED with the failing
+ * move; 409 CONCURRENT_UPDATE when an order changed while the move ran (nothing changed then either).
+ */
+export async function applyOrderMoves(
+  env: Env,
+  actor: MoveActor,
+  cellId: string,
+  moves: OrderMove[],
+  wording: MoveWording = DISPATCHER,
+  limit: number = MAX_MOVES,
+) {
+  const max = Math.min(limit, MAX_PLAN_MOVES);
+  if (moves.length === 0 || moves.length > max) throw invalid([{ path: "body.moves", message: `between 1 and ${max} moves` }]);
+  const db = getDb(env);
+  const { planned, parts } = await plan(env, db, actor, moves);
+  if (parts.length > MAX_CELLS) throw invalid([{ path: "body.moves", message: `at most ${MAX_CELLS} cells in one multi-move` }]);
+  const cells = parts.map((p) => p.cell);
+  const across = parts.length > 1;
   const now = Date.now();
   const moveId = newId("mov");
+  const lease = across ? { id: moveId, token: newId("lse") } : undefined;
+  if (lease)
+    await insertMoveIntent(db, {
+      id: moveId,
+      cell: cellId,
+      cells,
+      orders: planned.map((p) => ({ orderId: p.order.id, key: p.key })),
+      leaseToken: lease.token,
+      leaseUntil: now + MOVE_LEASE_MS,
+      createdAt: now,
+    });
+  const touched: string[] = [];
+  const settle = async (which: string[]) => {
+    const settled = await settleCells(env, db, which, planned);
+    if (settled && lease) await deleteMoveIntent(db, lease.id, lease.token);
+  };
+  for (const part of parts) {
+    touched.push(part.cell);
+    const r = await applyInCell(env, db, part);
+    if (!r.ok) {
+      if (across) await settle(touched);
+      throw moveRefused(failureOf(r.failure, part, planned));
+    }
+  }
+
   const written = planned.map((p) => ({ ...p, ...orderChange(env, p, actor, now, wording) }));
   try {
     await runBatch(db, [
       ...written.flatMap((w) => orderUpdateStatements(db, w.order, w.patch, w.event, w.messages, now)),
-      moveRecordStatement(
+      ...moveRecordStatements(
         db,
         {
           id: moveId,
@@ -115,13 +165,16 @@ export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string
           createdAt: now,
         },
         written.map((w) => ({ orderId: w.order.id, eventId: w.event.id })),
+        lease && { ...lease, now: Date.now() },
       ),
     ]);
   } catch (err) {
-    await putBack(env, db, cellId, planned);
+    await settle(cells);
     if (moveRecordRefused(err)) throw AppError.of("CONCURRENT_UPDATE");
     throw err;
   }
+  // The intervals that left a cell go now that D1 points at their new one.
+  if (across) await settle(cells);
   const updated = written.map((w) => ({ ...w.order, ...w.patch, version: w.order.version + 1, lastEventId: w.event.id, updatedAt: now }));
   await Promise.all(
     updated.map((o, i) => (written[i]!.changesTechnician ? setDeadline(env, o, "accept", o.acceptBy!) : rearmDeadline(env, o))),
@@ -131,7 +184,12 @@ export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string
     action: "cell.moves",
     targetType: "cell",
     targetId: cellId,
-    data: { moveId, orders: planned.map((p) => p.order.id), technicians: [...new Set(moves.map((m) => m.technicianId))] },
+    data: {
+      moveId,
+      orders: planned.map((p) => p.order.id),
+      technicians: [...new Set(moves.map((m) => m.technicianId))],
+      ...(across ? { cells } : {}),
+    },
   });
   return {
     moveId,
@@ -145,8 +203,31 @@ export async function applyOrderMoves(env: Env, actor: MoveActor, cellId: string
   };
 }
 
-/** Reads and checks every move (scope, status, duration, technicians' home cell) and builds the cell's moves. */
-async function plan(env: Env, db: Db, actor: MoveActor, cellId: string, moves: OrderMove[]): Promise<Planned[]> {
+/** One cell's part; a cell that has not heard of a technician homed there yet has its roster brought in step once. */
+async function applyInCell(env: Env, db: Db, part: CellPart) {
+  const stub = cellStub(env, part.cell);
+  const opts = part.leaving.length ? { leaving: part.leaving } : {};
+  let r = await stub.applyMoves(part.moves, opts);
+  if (!r.ok && r.failure.reason === "UNKNOWN_TECHNICIAN") {
+    const entries = await rosterEntries(db, [...new Set(part.moves.map((m) => m.technicianId))]);
+    await stub.syncRoster(
+      await cellProfiles(
+        env,
+        entries.filter((e) => e.homeCell === part.cell),
+      ),
+      0,
+    );
+    r = await stub.applyMoves(part.moves, opts);
+  }
+  return r;
+}
+
+/**
+ * Reads and checks every move (scope, status, duration, the technicians' home cells) and splits the
+ * calendar's work by cell: a move within one cell is a move there; a move to a technician of
+ * another cell places a booking there and leaves the interval where it is until the change settles.
+ */
+async function plan(env: Env, db: Db, actor: MoveActor, moves: OrderMove[]): Promise<{ planned: Planned[]; parts: CellPart[] }> {
   const orders = new Map(
     (
       await ordersByIds(
@@ -167,6 +248,12 @@ async function plan(env: Env, db: Db, actor: MoveActor, cellId: string, moves: O
   }
   const mayManage = (merchantId: string | null) => !limited || (scoped !== null && merchantId === scoped);
   const out: Planned[] = [];
+  const parts = new Map<string, CellPart>();
+  const partOf = (cell: string) => {
+    const part = parts.get(cell) ?? { cell, moves: [], indexes: [], leaving: [] };
+    parts.set(cell, part);
+    return part;
+  };
   for (const [index, move] of moves.entries()) {
     const refuse = (reason: MoveReason) => moveRefused({ index, orderId: move.orderId, technicianId: move.technicianId, reason });
     const order = orders.get(move.orderId);
@@ -177,9 +264,10 @@ async function plan(env: Env, db: Db, actor: MoveActor, cellId: string, moves: O
     if (!MOVABLE.includes(order.status) || (changesTechnician && !canTransition(order.status, "assigned", actor.type)))
       throw refuse("ORDER_NOT_MOVABLE");
     if (move.end - move.start !== order.endAt - order.startAt) throw refuse("DURATION_CHANGED");
-    if (tech.homeCell !== cellId) throw refuse("UNKNOWN_TECHNICIAN");
     const current = order.technicianId ? roster.get(order.technicianId) : undefined;
-    if (order.holdKey && (!current || current.homeCell !== cellId)) throw refuse("ORDER_NOT_IN_CELL");
+    if (order.holdKey && !current) throw refuse("ORDER_NOT_IN_CELL");
+    const from = order.holdKey ? current!.homeCell : null;
+    const to = tech.homeCell;
     const key = order.holdKey ?? `${order.id}:${order.dispatchRound + 1}`;
     const cell: CellMove = {
       orderId: key,
@@ -187,18 +275,23 @@ async function plan(env: Env, db: Db, actor: MoveActor, cellId: string, moves: O
       start: move.start,
       end: move.end,
       skills: skills.get(order.serviceId) ?? [],
-      ...(order.holdKey ? {} : { place: await orderPoint(env, order) }),
+      ...(from === to ? {} : { place: await orderPoint(env, order) }),
     };
+    const part = partOf(to);
+    part.moves.push(cell);
+    part.indexes.push(index);
+    if (from !== null && from !== to) partOf(from).leaving.push(key);
     out.push({ move, order, key, cell, changesTechnician });
   }
-  return out;
+  return { planned: out, parts: [...parts.values()] };
 }
 
-/** The cell's refusal in the request's terms (the order id, not the calendar key). */
-function failureOf(f: MoveFailure, moves: OrderMove[]) {
-  const move = moves[f.index]!;
+/** A cell's refusal in the request's terms (the move's place in the whole list, the order id, not the calendar key). */
+function failureOf(f: MoveFailure, part: CellPart, planned: Planned[]) {
+  const index = f.index >= 0 ? part.indexes[f.index]! : planned.findIndex((p) => p.key === f.orderId);
+  const move = planned[index]!.move;
   return {
-    index: f.index,
+    index,
     orderId: move.orderId,
     technicianId: move.technicianId,
     reason: f.reason,
@@ -263,34 +356,45 @@ function orderChange(env: Env, p: Planned, actor: MoveActor, now: number, wordin
 }
 
 /**
- * After D1 refused: every moved interval goes back where D1 now says its order is (a concurrent
- * change of the same order may have won; its interval must stay where that put it); a new booking
- * placed for an order D1 does not point at is freed.
+ * Brings each of `cells` to what D1 now says of the orders' calendar keys (after a move, a refusal,
+ * or for the repair of a move that died half-way): a key D1 points at stays (or is placed) in the
+ * home cell of the order's technician at D1's times and goes from every other cell; a key D1 no
+ * longer points at goes everywhere (a concurrent change of the same order may have won: its interval
+ * stays where that put it). True when every cell agreed; a failure is logged and left to the repair.
  */
-async function putBack(env: Env, db: Db, cellId: string, planned: Planned[]): Promise<void> {
-  const stub = cellStub(env, cellId);
+export async function settleCells(env: Env, db: Db, cells: string[], entries: { order: { id: string }; key: string }[]): Promise<boolean> {
   try {
     const now = new Map(
       (
         await ordersByIds(
           db,
-          planned.map((p) => p.order.id),
+          entries.map((e) => e.order.id),
         )
       ).map((o) => [o.id, o]),
     );
-    const back: CellMove[] = [];
-    const free: string[] = [];
-    for (const p of planned) {
-      const o = now.get(p.order.id) ?? p.order;
-      if (o.holdKey === p.key && o.technicianId)
-        back.push({ orderId: p.key, technicianId: o.technicianId, start: o.startAt, end: o.endAt });
-      else if (!p.order.holdKey) free.push(p.key);
-      else back.push({ orderId: p.key, technicianId: p.order.technicianId!, start: p.order.startAt, end: p.order.endAt });
+    const techIds = [...new Set([...now.values()].flatMap((o) => (o.technicianId ? [o.technicianId] : [])))];
+    const home = new Map((await rosterEntries(db, techIds)).map((e) => [e.profile.id, e.homeCell]));
+    const wanted = new Map<string, { cell: string; move: CellMove }>();
+    for (const e of entries) {
+      const o = now.get(e.order.id);
+      if (!o || o.holdKey !== e.key || !o.technicianId || !home.has(o.technicianId)) continue;
+      wanted.set(e.key, {
+        cell: home.get(o.technicianId)!,
+        move: { orderId: e.key, technicianId: o.technicianId, start: o.startAt, end: o.endAt, place: await orderPoint(env, o) },
+      });
     }
-    const r = back.length ? await stub.applyMoves(back, { ignoreShifts: true }) : { ok: true as const };
-    await Promise.all(free.map((key) => stub.release(key)));
-    if (!r.ok) logger.error("board.put_back_failed", { cell: cellId, reason: r.failure.reason, orderId: r.failure.orderId });
+    const results = await Promise.all(
+      cells.map(async (cell) => {
+        const keep = [...wanted.values()].filter((w) => w.cell === cell).map((w) => w.move);
+        const drop = entries.map((e) => e.key).filter((k) => wanted.get(k)?.cell !== cell);
+        const r = await cellStub(env, cell).settleMoves(keep, drop);
+        if (!r.ok) logger.error("board.settle_failed", { cell, reason: r.failure.reason, key: r.failure.orderId });
+        return r.ok;
+      }),
+    );
+    return results.every(Boolean);
   } catch (err) {
-    logger.error("board.put_back_failed", { cell: cellId, error: String(err) });
+    logger.error("board.settle_failed", { cells: cells.join(","), error: String(err) });
+    return false;
   }
 }

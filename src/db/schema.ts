@@ -2594,3 +2594,29 @@ export const routePlanQuestions = sqliteTable(
   },
   (t) => [index("route_plan_questions_group_idx").on(t.groupId), index("route_plan_questions_customer_idx").on(t.customerId, t.id)],
 );
+
+// ---- Multi-moves across cells (src/board/moves.service.ts) ----
+
+/**
+ * A multi-move that touches several cells while it runs: written before the first cell is touched
+ * and deleted once every cell agrees with D1 again. The move's D1 batch counts only while
+ * `lease_token` is its own and the lease has not lapsed; the cron settles a row whose lease lapsed
+ * (a crash between the steps) by bringing each cell in `cells` to what D1 says of `orders`.
+ */
+export const cellMoveIntents = sqliteTable(
+  "cell_move_intents",
+  {
+    id: text("id").primaryKey(),
+    /** The cell the move was asked of (its record's cell). */
+    cell: text("cell").notNull(),
+    /** Every cell the move touches. */
+    cells: text("cells", { mode: "json" }).$type<string[]>().notNull(),
+    /** Each order of the move with its calendar key. */
+    orders: text("orders", { mode: "json" }).$type<{ orderId: string; key: string }[]>().notNull(),
+    leaseToken: text("lease_token").notNull(),
+    leaseUntil: integer("lease_until").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("cell_move_intents_lease_idx").on(t.leaseUntil)],
+);

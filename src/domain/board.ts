@@ -9,16 +9,16 @@ import { travelGapMs, type Placed, type TravelModel } from "./calendar";
 export const MOVE_REASONS = {
   INVALID_INTERVAL: { zh: "时间段无效", en: "the time range is not valid" },
   DUPLICATE_ORDER: { zh: "同一订单被移动了两次", en: "the same order is moved twice" },
-  UNKNOWN_ORDER: { zh: "该订单在此网格中没有日程", en: "the order has no calendar entry in this cell" },
+  UNKNOWN_ORDER: { zh: "该订单在其网格中没有日程", en: "the order has no calendar entry in its cell" },
   HOLD_EXPIRED: { zh: "该订单的预留已过期", en: "the order's hold has expired" },
   ORDER_CONFLICT: { zh: "该订单已有日程", en: "the order already has a calendar entry" },
-  UNKNOWN_TECHNICIAN: { zh: "技师不属于此网格", en: "the technician is not homed in this cell" },
+  UNKNOWN_TECHNICIAN: { zh: "技师的常驻网格不认识该技师", en: "the technician's home cell does not know them" },
   TECHNICIAN_MOVING: { zh: "技师正在迁移常驻地", en: "the technician is moving home" },
   NOT_QUALIFIED: { zh: "技师不具备该服务所需技能", en: "the technician lacks the skills the service needs" },
   OUTSIDE_SHIFT: { zh: "不在技师的排班时间内", en: "outside the technician's shifts" },
   SLOT_UNAVAILABLE: { zh: "与该技师的其他工单冲突（含路程时间）", en: "it clashes with another job of the technician (travel included)" },
   ORDER_NOT_MOVABLE: { zh: "订单当前状态不能调整", en: "the order can no longer be moved in its status" },
-  ORDER_NOT_IN_CELL: { zh: "订单的日程在另一个网格", en: "the order's calendar entry is in another cell" },
+  ORDER_NOT_IN_CELL: { zh: "找不到订单日程所在的网格", en: "the cell of the order's calendar entry is unknown" },
   DURATION_CHANGED: { zh: "不能改变服务时长", en: "the job's duration cannot change" },
 } as const satisfies Record<string, Localized>;
 

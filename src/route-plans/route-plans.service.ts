@@ -4,7 +4,7 @@
  * requested by staff, built off the request path by the route-plans queue consumer, and accepted
  * atomically through the cell's multi-move (src/board applyOrderMoves) if the day has not changed.
  */
-import { applyOrderMoves, boardOrders, cellTechnicians, MAX_MOVES, type MoveActor } from "../board";
+import { applyOrderMoves, boardOrders, cellTechnicians, MAX_PLAN_MOVES, type MoveActor } from "../board";
 import { cellProfiles, cellStub } from "../cells/cells.service";
 import { config } from "../config";
 import { getDb, type Db } from "../db/client";
@@ -59,7 +59,9 @@ export function failureText(failure: string | null): { en: string; zh: string } 
       zh: "方案未能及时生成（生成请求两次丢失），请重新生成方案",
     };
   }
-  if (failure === TOO_MANY_MOVES) return { en: `more than ${MAX_MOVES} moves`, zh: `调整超过 ${MAX_MOVES} 处` };
+  // Plans failed under an earlier bound keep the number they were refused at.
+  const tooMany = /^more than (\d+) moves$/.exec(failure ?? "")?.[1];
+  if (tooMany) return { en: `more than ${tooMany} moves`, zh: `调整超过 ${tooMany} 处` };
   return { en: "the plan could not be built", zh: "方案无法生成" };
 }
 
@@ -67,7 +69,7 @@ export function failureText(failure: string | null): { en: string; zh: string } 
 export const ACCEPT_INTERRUPTED = "accept interrupted";
 /** The failure of a plan still `queued` a lease after it was sent again (src/route-plans/queue-lease.service.ts). */
 export const QUEUE_LOST = "queue message lost";
-const TOO_MANY_MOVES = `more than ${MAX_MOVES} moves`;
+const TOO_MANY_MOVES = `more than ${MAX_PLAN_MOVES} moves`;
 
 /** The merchant a staff member's plans are limited to (undefined: any, for the platform). */
 function scopeOf(auth: Auth): string | undefined {
@@ -222,8 +224,8 @@ export async function buildPlan(env: Env, planId: string): Promise<void> {
     });
     const names = new Map(day.techs.map((t) => [t.id, t.name]));
     // Proposals are offered only when the moves and they fit in one multi-move together.
-    const proposals = new Set([...plan.moves, ...plan.proposals].map((m) => m.orderId)).size <= MAX_MOVES ? plan.proposals : [];
-    if (plan.moves.length > MAX_MOVES) {
+    const proposals = new Set([...plan.moves, ...plan.proposals].map((m) => m.orderId)).size <= MAX_PLAN_MOVES ? plan.proposals : [];
+    if (plan.moves.length > MAX_PLAN_MOVES) {
       await transitionPlan(db, row.id, "queued", {
         status: "failed",
         failure: TOO_MANY_MOVES,
@@ -286,7 +288,7 @@ export async function acceptPlan(env: Env, auth: Auth, id: string, opts: { withP
   const moves = appliedMoves({ ...row, proposalsApplied });
   if (moves.length > 0) {
     try {
-      const applied = await applyOrderMoves(env, moverOf(auth), row.cell, moves);
+      const applied = await applyOrderMoves(env, moverOf(auth), row.cell, moves, undefined, MAX_PLAN_MOVES);
       moveId = applied.moveId;
     } catch (err) {
       await transitionPlan(db, id, "accepting", { status: "ready", proposalsApplied: false });
