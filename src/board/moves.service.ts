@@ -2,9 +2,9 @@
  * Several orders moved as one change (the dispatcher's board, accepted route plans): each cell
  * touched checks and applies its part or none (CellDO.applyMoves), then D1 follows in one batch
  * (each order's technician and times, a timeline entry, notices, the move's record), and the audit
- * log. If a cell or D1 refuses, every touched cell is put back where D1 says each order is. A change
- * across cells holds an intent in D1 while it runs (docs/board.md "Across cells"); the cron settles
- * one whose request died (move-repair.service.ts).
+ * log. If a cell or D1 refuses, every touched cell is put back where D1 says each order is. Every
+ * multi-move holds an intent in D1 while it runs (docs/board.md "Across cells"); the cron settles
+ * one whose request died between its steps (move-repair.service.ts).
  */
 import type { CellMove, MoveFailure } from "../../durable/cell.types";
 import { cellProfiles, cellStub } from "../cells/cells.service";
@@ -119,27 +119,28 @@ export async function applyOrderMoves(
   const across = parts.length > 1;
   const now = Date.now();
   const moveId = newId("mov");
-  const lease = across ? { id: moveId, token: newId("lse") } : undefined;
-  if (lease)
-    await insertMoveIntent(db, {
-      id: moveId,
-      cell: cellId,
-      cells,
-      orders: planned.map((p) => ({ orderId: p.order.id, key: p.key })),
-      leaseToken: lease.token,
-      leaseUntil: now + MOVE_LEASE_MS,
-      createdAt: now,
-    });
+  // Held while the cells and D1 disagree: a request that dies between its steps is settled by the cron.
+  const lease = { id: moveId, token: newId("lse") };
+  await insertMoveIntent(db, {
+    id: moveId,
+    cell: cellId,
+    cells,
+    orders: planned.map((p) => ({ orderId: p.order.id, key: p.key })),
+    leaseToken: lease.token,
+    leaseUntil: now + MOVE_LEASE_MS,
+    createdAt: now,
+  });
   const touched: string[] = [];
   const settle = async (which: string[]) => {
-    const settled = await settleCells(env, db, which, planned);
-    if (settled && lease) await deleteMoveIntent(db, lease.id, lease.token);
+    if (await settleCells(env, db, which, planned)) await deleteMoveIntent(db, lease.id, lease.token);
   };
   for (const part of parts) {
     touched.push(part.cell);
     const r = await applyInCell(env, db, part);
     if (!r.ok) {
+      // A cell that refuses changed nothing: with a single cell, nothing is left to put back.
       if (across) await settle(touched);
+      else await deleteMoveIntent(db, lease.id, lease.token);
       throw moveRefused(failureOf(r.failure, part, planned));
     }
   }
@@ -165,7 +166,7 @@ export async function applyOrderMoves(
           createdAt: now,
         },
         written.map((w) => ({ orderId: w.order.id, eventId: w.event.id })),
-        lease && { ...lease, now: Date.now() },
+        { ...lease, now: Date.now() },
       ),
     ]);
   } catch (err) {
@@ -173,8 +174,9 @@ export async function applyOrderMoves(
     if (moveRecordRefused(err)) throw AppError.of("CONCURRENT_UPDATE");
     throw err;
   }
-  // The intervals that left a cell go now that D1 points at their new one.
+  // The intervals that left a cell go now that D1 points at their new one; a single cell already agrees.
   if (across) await settle(cells);
+  else await deleteMoveIntent(db, lease.id, lease.token);
   const updated = written.map((w) => ({ ...w.order, ...w.patch, version: w.order.version + 1, lastEventId: w.event.id, updatedAt: now }));
   await Promise.all(
     updated.map((o, i) => (written[i]!.changesTechnician ? setDeadline(env, o, "accept", o.acceptBy!) : rearmDeadline(env, o))),

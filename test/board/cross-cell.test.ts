@@ -263,6 +263,48 @@ describe("multi-moves across cells", () => {
     await expectCellsAgree([cellA, cellB], homes, all, ten);
   });
 
+  it("a move within one cell holds an intent too: one that died after the cell moved is settled back to D1", async () => {
+    const { w, a, cellA, cellB, ordersA, homes, ten, all } = await twoCells(2, 1);
+    const o = ordersA[0]!;
+    const before = (await row(o.id))!;
+    const key = before.hold_key!;
+    const other = a.find((t) => t.id !== before.technician_id)!;
+    // A move that went through leaves no intent behind.
+    const res = await moves(w.admin.token, cellA, [moveOf(ordersA[1]!.id, ordersA[1]!.technician.id, ten + 4 * HOUR)]);
+    expect(res.status).toBe(200);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM cell_move_intents WHERE cell = ?").bind(cellA).first("n")).toBe(0);
+    // Died after the cell moved the interval to the other technician (at 10:00, freed above), before D1 followed.
+    const applied = await env.CELL.getByName(cellA).applyMoves([{ orderId: key, technicianId: other.id, start: ten, end: ten + 2 * HOUR }]);
+    expect(applied, JSON.stringify(applied)).toMatchObject({ ok: true });
+    await env.DB.prepare(
+      "INSERT INTO cell_move_intents (id, cell, cells, orders, lease_token, lease_until, attempts, created_at) VALUES ('mov_dead_one', ?, ?, ?, 'lse_dead', ?, 0, ?)",
+    )
+      .bind(cellA, JSON.stringify([cellA]), JSON.stringify([{ orderId: o.id, key }]), Date.now() - 1, Date.now())
+      .run();
+    expect(await settleLapsedMoves(env)).toMatchObject({ settled: 1, pending: 0 });
+    expect(await row(o.id)).toEqual(before);
+    await expectCellsAgree([cellA, cellB], homes, all, ten);
+  });
+
+  it("a move within one cell whose intent was taken over does not count in D1, and the cell goes back", async () => {
+    const { w, a, cellA, cellB, ordersA, homes, ten, all } = await twoCells(2, 1);
+    const o = ordersA[0]!;
+    const before = (await row(o.id))!;
+    const other = a.find((t) => t.id !== before.technician_id)!;
+    await env.DB.prepare(
+      `CREATE TRIGGER steal_intent_one AFTER INSERT ON cell_move_intents BEGIN
+         UPDATE cell_move_intents SET lease_token = 'lse_repair' WHERE id = NEW.id;
+       END`,
+    ).run();
+    try {
+      expectProblem(await moves(w.admin.token, cellA, [moveOf(o.id, other.id, ten + 6 * HOUR)]), 409, "CONCURRENT_UPDATE");
+    } finally {
+      await env.DB.prepare("DROP TRIGGER steal_intent_one").run();
+    }
+    expect(await row(o.id)).toEqual(before);
+    await expectCellsAgree([cellA, cellB], homes, all, ten);
+  });
+
   it("the every-minute cron settles a move left half-way", async () => {
     const { w, b, cellA, cellB, ordersA, homes, ten, all } = await twoCells();
     const o = ordersA[0]!;
