@@ -21,8 +21,8 @@
  * moves, and only plans that keep every window can become the best. Every new best plan is polished by
  * local search (relocate and 2-opt* over the 30 nearest jobs). When vehicles cost something, two
  * independent runs (construction, fleet minimisation) take a fifth of the budget; the runs left with the
- * fewest vehicles share the rest for the cost phase, which first tries, in the penalised space, to serve
- * every job with one route fewer; the best plan is returned.
+ * fewest vehicles share the rest for the cost phase, which first tries once more to take a route away (route
+ * elimination, then the penalised walk with one vehicle fewer); the best plan is returned.
  *
  * Deterministic for a given seed as long as the run is bounded by `maxIterations` (or by an injected
  * clock): progress, and so the annealing temperature, is the larger of the time and iteration fractions.
@@ -723,8 +723,8 @@ const RUNS = 2;
 /** Share of the budget the runs' fleet minimisations take in all (each its part), before any cost phase. */
 const FLEET_SHARE = 0.2;
 /**
- * Share of the budget the first cost phase may spend on serving every job with one route fewer, in the
- * penalised space, when the plan has more vehicles than the capacity lower bound.
+ * Share of the budget the first cost phase may spend on fewer vehicles when the plan has more than the
+ * capacity lower bound: half on route elimination, then the penalised walk with one vehicle fewer.
  */
 const DROP_SHARE = 0.15;
 /** Share of broken educated plans educated once more, at REPAIR_BOOST times the prices. */
@@ -1689,6 +1689,16 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   // in its own basin, which the cost phase rarely leaves, and a run with more vehicles cannot win.
   const runs = M.vehicleCost > 0 ? RUNS : 1;
   const lb = fleetLowerBound(M);
+  /** Route elimination from `from` until the capacity lower bound is reached or progress reaches `until`. */
+  const eliminateUntil = (from: Solution, until: number): Solution => {
+    const stop = () => {
+      iter++;
+      return progress() >= until;
+    };
+    let s = from;
+    while (s.used() > lb && !stop()) s = eliminateRoute(S, s, stop) ?? s;
+    return s;
+  };
   const starts: Solution[] = [];
   for (let run = 0; run < runs; run++) {
     const fleetTo = (FLEET_SHARE * (run + 1)) / runs;
@@ -1697,16 +1707,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       best = initial(S);
     }
     // Phase 1: fewer vehicles, when a vehicle costs something: one route at a time is eliminated.
-    if (M.vehicleCost > 0 && best.unassigned.length === 0) {
-      const stop = () => {
-        iter++;
-        return progress() >= fleetTo;
-      };
-      while (best.used() > lb && !stop()) {
-        const fewer = eliminateRoute(S, best, stop);
-        if (fewer) best = fewer;
-      }
-    }
+    if (M.vehicleCost > 0 && best.unassigned.length === 0) best = eliminateUntil(best, fleetTo);
     starts.push(best);
   }
   const fewest = Math.min(...starts.map((x) => x.unassigned.length * (M.k + 1) + x.used()));
@@ -1766,7 +1767,15 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
     };
     if (run === 0 && M.vehicleCost > 0 && !best.unassigned.length && best.used() > lb) {
       dropTo = Math.min(runTo, coolFrom + DROP_SHARE);
-      drop(true);
+      // The first half: the route elimination once more; the second half (or what it leaves): the penalised walk.
+      const fewer = eliminateUntil(best, Math.min(dropTo, coolFrom + DROP_SHARE / 2));
+      if (fewer !== best) {
+        best = cur = fewer;
+        fleet = best.used();
+        bestScore = score(M, best, big);
+        curScore = pscore(cur);
+      }
+      if (best.used() > lb) drop(true);
     }
     for (;;) {
       const p = progress();
