@@ -20,7 +20,9 @@
  * about a quarter of the plans keep every window; promising broken plans are repaired by the squeeze's
  * moves, and only plans that keep every window can become the best. Every new best plan is polished by
  * local search (relocate and 2-opt* over the 30 nearest jobs). When vehicles cost something, two
- * independent runs (construction, fleet minimisation, cost) share the budget; the better plan is returned.
+ * independent runs (construction, fleet minimisation) take a fifth of the budget; the runs left with the
+ * fewest vehicles share the rest for the cost phase, which first tries once more to take a route away (route
+ * elimination, then the penalised walk with one vehicle fewer); the best plan is returned.
  *
  * Deterministic for a given seed as long as the run is bounded by `maxIterations` (or by an injected
  * clock): progress, and so the annealing temperature, is the larger of the time and iteration fractions.
@@ -628,10 +630,10 @@ const penalised = (P: Penalty, r: Route) => r.cost + P.warp * r.warp + P.load * 
  * Recreate of the penalised search: each job in turn goes where its cost plus the priced change in time
  * warp and load over capacity is least (every position of every allowed route; positions skipped at the
  * blink rate). The change is priced in O(1) per position by time-warp concatenation of the route's
- * prefix, the job and the route's suffix (Vidal et al. 2013). Jobs without any allowed route stay
- * unassigned.
+ * prefix, the job and the route's suffix (Vidal et al. 2013). Up to `fleet` vehicles are free; no more
+ * than `cap` vehicles are used. Jobs without any allowed route stay unassigned.
  */
-function recreatePenalised(S: Search, s: Solution, jobs: number[], P: Penalty, fleet: number): void {
+function recreatePenalised(S: Search, s: Solution, jobs: number[], P: Penalty, fleet: number, cap = Infinity): void {
   const { M, rand } = S;
   const { n, T, C, loc, e, l, svc, dem, vStart, vEnd, vCap, k } = M;
   const classTried = new Int32Array(Math.max(1, k)).fill(-1);
@@ -653,13 +655,13 @@ function recreatePenalised(S: Search, s: Solution, jobs: number[], P: Penalty, f
       if (!M.allowed[j * k + v]) continue;
       const len = route.seq.length;
       if (!len) {
+        if (used >= cap) continue;
         const cls = M.vClass[v]!;
         if (classTried[cls] === stamp) continue;
         classTried[cls] = stamp;
       }
       const seq = route.seq;
-      const cap = vCap[v]!;
-      const loadPrice = P.load * (Math.max(0, route.load + dj - cap) - route.excess);
+      const loadPrice = P.load * (Math.max(0, route.load + dj - vCap[v]!) - route.excess);
       const fixedPart = (len || used < fleet ? 0 : M.vehicleCost) + loadPrice - P.warp * route.warp;
       if (fixedPart >= best) continue;
       const g = packedSegs(M, route);
@@ -718,6 +720,13 @@ const PRICE_TARGET = 0.25;
 const PRICE_MAX = 1e3;
 /** Independent runs (construction, fleet minimisation, cost) sharing the budget when vehicles cost something. */
 const RUNS = 2;
+/** Share of the budget the runs' fleet minimisations take in all (each its part), before any cost phase. */
+const FLEET_SHARE = 0.2;
+/**
+ * Share of the budget the first cost phase may spend on fewer vehicles when the plan has more than the
+ * capacity lower bound: half on route elimination, then the penalised walk with one vehicle fewer.
+ */
+const DROP_SHARE = 0.15;
 /** Share of broken educated plans educated once more, at REPAIR_BOOST times the prices. */
 const REPAIR_SHARE = 0.5;
 const REPAIR_BOOST = 10;
@@ -1391,8 +1400,34 @@ function educate(S: Search, s: Solution, P: Penalty): void {
  * of time warp and of load over capacity). Every job stays exactly once; fixed jobs stay on their vehicle.
  */
 export function educateRoutes(problem: VrpProblem, routes: readonly (readonly number[])[], price: Penalty, seed = 1): number[][] {
+  const { S, s } = planOf(problem, routes, seed);
+  educate(S, s, price);
+  return s.routes.map((r) => r.seq.slice());
+}
+
+/**
+ * The cost phase's route drop on its own (for tests and diagnostics): `routes[v]` holds vehicle v's jobs in
+ * order; one used route without fixed jobs (the one with the fewest jobs, or a random one) is emptied into
+ * the other used routes at the given prices, and the plan is educated. Returns the routes and the jobs that
+ * no other used route may take, or null when every used route holds a fixed job.
+ */
+export function dropRouteOf(
+  problem: VrpProblem,
+  routes: readonly (readonly number[])[],
+  price: Penalty,
+  seed = 1,
+  smallest = true,
+): { routes: number[][]; unassigned: number[] } | null {
+  const { S, s } = planOf(problem, routes, seed);
+  const next = dropRoute(S, s, price, smallest);
+  return next && { routes: next.routes.map((r) => r.seq.slice()), unassigned: next.unassigned.slice() };
+}
+
+/** A search and a plan from job sequences per vehicle (which may break windows and capacity). */
+function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], seed: number): { S: Search; s: Solution } {
   const M = model(problem);
-  const S: Search = { M, rand: rng(seed), owned: new Uint8Array(M.k).fill(1), blinkIn: 1 };
+  const rand = rng(seed);
+  const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand) };
   const where = new Int32Array(M.m).fill(-1);
   const rs = Array.from({ length: M.k }, (_, v) => {
     const r = new Route(v);
@@ -1401,9 +1436,7 @@ export function educateRoutes(problem: VrpProblem, routes: readonly (readonly nu
     r.update(M);
     return r;
   });
-  const s = new Solution(rs, [], where);
-  educate(S, s, price);
-  return s.routes.map((r) => r.seq.slice());
+  return { S, s: new Solution(rs, [], where) };
 }
 
 /**
@@ -1650,32 +1683,40 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   for (let i = 0; i < M.C.length; i++) if (M.C[i]! > maxArc && Number.isFinite(M.C[i]!)) maxArc = M.C[i]!;
   const big = (maxArc * (M.m + M.k) + M.vehicleCost * (M.k + 1) + 1) * 2;
 
-  // When vehicles cost something, RUNS independent runs (each from a new construction: fleet
-  // minimisation, then cost) share the budget, and the best plan of all is returned: the route
-  // elimination leaves each run in its own basin, which the cost phase rarely leaves.
+  // When vehicles cost something, RUNS independent runs (each from its own construction) first cut the
+  // fleet, each in its own share of FLEET_SHARE of the budget; then only the runs that ended with the
+  // fewest vehicles go on to the cost phase, sharing what is left: the route elimination leaves each run
+  // in its own basin, which the cost phase rarely leaves, and a run with more vehicles cannot win.
   const runs = M.vehicleCost > 0 ? RUNS : 1;
-  let overall = best;
+  const lb = fleetLowerBound(M);
+  /** Route elimination from `from` until the capacity lower bound is reached or progress reaches `until`. */
+  const eliminateUntil = (from: Solution, until: number): Solution => {
+    const stop = () => {
+      iter++;
+      return progress() >= until;
+    };
+    let s = from;
+    while (s.used() > lb && !stop()) s = eliminateRoute(S, s, stop) ?? s;
+    return s;
+  };
+  const starts: Solution[] = [];
   for (let run = 0; run < runs; run++) {
-    const runFrom = run / runs;
-    const runTo = (run + 1) / runs;
+    const fleetTo = (FLEET_SHARE * (run + 1)) / runs;
     if (run > 0) {
-      if (progress() >= runFrom + 0.5 / runs) break;
+      if (progress() >= fleetTo - (0.5 * FLEET_SHARE) / runs) break;
       best = initial(S);
     }
     // Phase 1: fewer vehicles, when a vehicle costs something: one route at a time is eliminated.
-    const fleetShare = runFrom + 0.5 * (runTo - runFrom);
-    if (M.vehicleCost > 0 && best.unassigned.length === 0) {
-      const lb = fleetLowerBound(M);
-      const stop = () => {
-        iter++;
-        return progress() >= fleetShare;
-      };
-      while (best.used() > lb && !stop()) {
-        const fewer = eliminateRoute(S, best, stop);
-        if (fewer) best = fewer;
-      }
-    }
-
+    if (M.vehicleCost > 0 && best.unassigned.length === 0) best = eliminateUntil(best, fleetTo);
+    starts.push(best);
+  }
+  const fewest = Math.min(...starts.map((x) => x.unassigned.length * (M.k + 1) + x.used()));
+  const chosen = starts.filter((x) => x.unassigned.length * (M.k + 1) + x.used() === fewest);
+  let overall = chosen[0]!;
+  const costFrom = progress();
+  for (let run = 0; run < chosen.length; run++) {
+    best = chosen[run]!;
+    const runTo = costFrom + ((1 - costFrom) * (run + 1)) / chosen.length;
     // Phase 2: cost, by simulated annealing over ruin and recreate in the penalised space: a plan may
     // break windows and capacity at prices that adapt so that about a quarter of the plans made keep
     // them; the best plan that keeps them is returned.
@@ -1694,7 +1735,11 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
     const loadPerWarp = P.load / P.warp;
     // Vehicles up to the fleet of the plan the search starts from are counted as used, so that emptying a
     // route into broken windows gains nothing.
-    const fleet = best.used();
+    let fleet = best.used();
+    // While `cap` is finite the walk tries to serve every job with `cap` vehicles (one fewer than the best
+    // plan), until `dropTo`; a plan that does so feasibly becomes the best plan by the objective.
+    let cap = Infinity;
+    let dropTo = -1;
     const pscore = (x: Solution) => {
       let c = x.unassigned.length * big + M.vehicleCost * Math.max(x.used(), fleet);
       for (const r of x.routes) if (r.seq.length) c += penalised(P, r);
@@ -1706,16 +1751,52 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
     const avg = cur.cost(M) / Math.max(1, M.m) - M.vehicleCost * (cur.used() / Math.max(1, M.m));
     const temp0 = Math.max(1e-6, 0.5 * Math.max(avg, 1e-6));
     const tempF = temp0 / 100;
-    const start = progress();
-    const span = runTo - start;
+    // The temperature falls from `coolFrom` to the end of the run (a try at one route fewer starts it anew).
+    let coolFrom = progress();
     let made = 0;
     let kept = 0;
     let lastKept = iter;
+    const drop = (smallest: boolean) => {
+      const next = dropRoute(S, best, P, smallest);
+      if (!next) return false;
+      cap = fleet = best.used() - 1;
+      cur = next;
+      curScore = pscore(cur);
+      lastKept = iter;
+      return true;
+    };
+    if (run === 0 && M.vehicleCost > 0 && !best.unassigned.length && best.used() > lb) {
+      dropTo = Math.min(runTo, coolFrom + DROP_SHARE);
+      // The first half: the route elimination once more; the second half (or what it leaves): the penalised walk.
+      const fewer = eliminateUntil(best, Math.min(dropTo, coolFrom + DROP_SHARE / 2));
+      if (fewer !== best) {
+        best = cur = fewer;
+        fleet = best.used();
+        bestScore = score(M, best, big);
+        curScore = pscore(cur);
+      }
+      if (best.used() > lb) drop(true);
+    }
     for (;;) {
       const p = progress();
       if (p >= runTo) break;
+      if (cap < Infinity && (best.used() <= cap || p >= dropTo)) {
+        // The route is gone (the best plan has `cap` vehicles), or time is up: the walk goes on from the best plan,
+        // at the start prices (the try at fewer vehicles has mostly raised them).
+        cap = Infinity;
+        fleet = best.used();
+        P.warp = warp0;
+        P.load = warp0 * loadPerWarp;
+        made = kept = 0;
+        coolFrom = p;
+        if (!(best.used() > lb && p < dropTo && drop(true))) {
+          cur = best;
+          curScore = pscore(cur);
+          lastKept = iter;
+        }
+      }
       iter++;
-      const frac = span > 0 ? (p - start) / span : 1;
+      const frac = runTo > coolFrom ? (p - coolFrom) / (runTo - coolFrom) : 1;
       const temp = temp0 * Math.pow(tempF / temp0, frac);
       S.owned.fill(0);
       const next = cur.clone();
@@ -1729,7 +1810,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       // leave out one that fits nowhere).
       if (best.unassigned.length || M.vehicleCost <= 0) recreate(S, next, pending, true);
       else {
-        recreatePenalised(S, next, pending, P, fleet);
+        recreatePenalised(S, next, pending, P, fleet, cap);
         educate(S, next, P);
         // Broken: half the time educated once more at ten times the prices, which mostly repairs it (HGS's repair).
         if (next.broken() > 0 && rand() < REPAIR_SHARE) educate(S, next, { warp: P.warp * REPAIR_BOOST, load: P.load * REPAIR_BOOST });
@@ -1752,8 +1833,9 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
         curScore = psc;
       }
       if (cur.broken() <= best.broken()) lastKept = iter;
-      else if (iter - lastKept > STRAY) {
-        // Broken for too long: the walk has strayed where ruin and recreate cannot repair; back to the best plan.
+      else if (iter - lastKept > STRAY && !(cap < Infinity && drop(false))) {
+        // Broken for too long: the walk has strayed where ruin and recreate cannot repair; back to the best plan
+        // (or, while a route is being emptied, to the best plan without a random route).
         cur = best;
         curScore = pscore(cur);
         lastKept = iter;
@@ -1771,6 +1853,36 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   }
   best = overall;
   return output(M, best, iter);
+}
+
+/**
+ * `s` with one route fewer, in the penalised space: the jobs of a route without fixed jobs (the one with
+ * the fewest jobs, or a random one) are reinserted where their cost plus the priced time warp and load
+ * over capacity is least, using at most the other routes' vehicles, then educated. Null when every route
+ * holds a fixed job.
+ */
+function dropRoute(S: Search, s: Solution, P: Penalty, smallest: boolean): Solution | null {
+  const { M, rand } = S;
+  let pick = -1;
+  let seen = 0;
+  for (let ri = 0; ri < s.routes.length; ri++) {
+    const r = s.routes[ri]!;
+    if (!r.seq.length || r.seq.some((j) => M.fixedVehicle[j]! >= 0)) continue;
+    if (smallest ? pick < 0 || r.seq.length < s.routes[pick]!.seq.length : rand() * ++seen < 1) pick = ri;
+  }
+  if (pick < 0) return null;
+  const cap = s.used() - 1;
+  S.owned.fill(0);
+  const next = s.clone();
+  const route = own(S, next, pick);
+  const jobs = route.seq;
+  route.seq = [];
+  route.update(M);
+  for (const j of jobs) next.where[j] = -1;
+  sortForRecreate(S, jobs);
+  recreatePenalised(S, next, jobs, P, cap, cap);
+  educate(S, next, P);
+  return next;
 }
 
 /** A random flexible job; when `s` breaks windows or capacity, half the time one on a broken route. */

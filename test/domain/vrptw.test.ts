@@ -6,6 +6,7 @@ import rc105 from "../../bench/data/solomon/RC105.txt?raw";
 import { parseSolomon } from "../../bench/node/solomon";
 import {
   checkSolution,
+  dropRouteOf,
   educateRoutes,
   solveVrptw,
   type VrpJob,
@@ -448,13 +449,14 @@ describe("Solomon RC105 (route elimination with an ejection pool and squeezes, l
 });
 
 describe("Solomon R107 (cost phase in the penalised space: plans may break windows at an adaptive price)", () => {
-  it("is solved feasibly within 2,000 iterations at most one vehicle above, and within 5 % of, the best-known distance", () => {
+  it("is solved feasibly within 2,000 iterations at the best-known 10 vehicles and within 5 % of the best-known distance", () => {
     const p = parseSolomon(r107);
     const s = solveVrptw(p, { budgetMs: 600_000, seed: 1, maxIterations: 2_000 });
     expect(checkSolution(p, s)).toEqual([]);
     expect(s.feasible).toBe(true);
-    // Best-known: 10 vehicles, 1104.66 (SINTEF). Strictly feasible ruin and recreate stayed near 1,200 (+9 %) here.
-    expect(s.vehicles).toBeLessThanOrEqual(11);
+    // Best-known: 10 vehicles, 1104.66 (SINTEF). Strictly feasible ruin and recreate stayed near 1,200 (+9 %) here;
+    // the route elimination alone ends at 11 vehicles here, the cost phase's try at one route fewer reaches 10.
+    expect(s.vehicles).toBe(10);
     expect(s.cost - s.vehicles * p.vehicleCost).toBeLessThan(1104.66 * 1.05);
   });
 });
@@ -581,36 +583,43 @@ function pricedRoute(p: VrpProblem, v: number, seq: readonly number[], price: { 
   return cost + price.warp * warp + price.load * Math.max(0, load - (veh.capacity ?? Infinity));
 }
 
+/**
+ * A random problem with a random plan, broken windows and capacity allowed (each flexible job on a random vehicle it
+ * may use), a price per unit of time warp and of load over capacity, and a seed.
+ */
+const randomPlans = fc
+  .record({
+    p: problems,
+    draws: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 10, maxLength: 10 }),
+    warpPrice: fc.constantFrom(0.5, 10, 1_000),
+    seed: fc.integer({ min: 1, max: 1_000 }),
+  })
+  .map(({ p, draws, warpPrice, seed }) => {
+    const routes: number[][] = p.vehicles.map(() => []);
+    p.jobs.forEach((job, j) => {
+      if (job.fixed) return void routes[job.fixed.vehicle]!.push(j);
+      const may = (job.allowed ?? p.vehicles.map((_, v) => v)).filter((v) => v < p.vehicles.length);
+      if (may.length) routes[may[Math.floor(draws[j]! * may.length) % may.length]!]!.push(j);
+    });
+    return { p, routes, price: { warp: warpPrice, load: warpPrice }, seed };
+  });
+
 describe("education: the penalised local search after each recreate (property)", () => {
   it("never raises the penalised cost, keeps every job once, fixed jobs on their vehicle and skills kept", () => {
     fc.assert(
-      fc.property(
-        problems,
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 10, maxLength: 10 }),
-        fc.constantFrom(0.5, 10, 1_000),
-        fc.integer({ min: 1, max: 1_000 }),
-        (p, draws, warpPrice, seed) => {
-          // A random plan, broken windows and capacity allowed: each flexible job on a random vehicle it may use.
-          const routes: number[][] = p.vehicles.map(() => []);
-          p.jobs.forEach((job, j) => {
-            if (job.fixed) return void routes[job.fixed.vehicle]!.push(j);
-            const may = (job.allowed ?? p.vehicles.map((_, v) => v)).filter((v) => v < p.vehicles.length);
-            if (may.length) routes[may[Math.floor(draws[j]! * may.length) % may.length]!]!.push(j);
-          });
-          const price = { warp: warpPrice, load: warpPrice };
-          const total = (rs: number[][]) => rs.reduce((c, seq, v) => c + pricedRoute(p, v, seq, price), 0);
-          const after = educateRoutes(p, routes, price, seed);
-          expect(total(after)).toBeLessThanOrEqual(total(routes) + 1e-6);
-          expect(after.flat().sort((a, b) => a - b)).toEqual(routes.flat().sort((a, b) => a - b));
-          after.forEach((seq, v) =>
-            seq.forEach((j) => {
-              const job = p.jobs[j]!;
-              if (job.fixed) expect(job.fixed.vehicle).toBe(v);
-              else if (job.allowed) expect(job.allowed).toContain(v);
-            }),
-          );
-        },
-      ),
+      fc.property(randomPlans, ({ p, routes, price, seed }) => {
+        const total = (rs: number[][]) => rs.reduce((c, seq, v) => c + pricedRoute(p, v, seq, price), 0);
+        const after = educateRoutes(p, routes, price, seed);
+        expect(total(after)).toBeLessThanOrEqual(total(routes) + 1e-6);
+        expect(after.flat().sort((a, b) => a - b)).toEqual(routes.flat().sort((a, b) => a - b));
+        after.forEach((seq, v) =>
+          seq.forEach((j) => {
+            const job = p.jobs[j]!;
+            if (job.fixed) expect(job.fixed.vehicle).toBe(v);
+            else if (job.allowed) expect(job.allowed).toContain(v);
+          }),
+        );
+      }),
       { numRuns: 300 },
     );
   });
@@ -627,6 +636,44 @@ describe("education: the penalised local search after each recreate (property)",
         expect(after.flat().sort((a, b) => a - b)).toEqual(p.jobs.map((_, j) => j));
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe("route drop: the cost phase's try at one vehicle fewer in the penalised space (property)", () => {
+  it("empties one used route into the other used ones: every job once, fixed jobs and skills kept, no vehicle added", () => {
+    fc.assert(
+      fc.property(randomPlans, fc.boolean(), ({ p, routes, price, seed }, smallest) => {
+        const droppable = routes.some((seq) => seq.length > 0 && seq.every((j) => !p.jobs[j]!.fixed));
+        const out = dropRouteOf(p, routes, price, seed, smallest);
+        if (!droppable) return void expect(out).toBeNull();
+        expect(out).not.toBeNull();
+        const { routes: after, unassigned } = out!;
+        const used = (rs: number[][]) => rs.filter((seq) => seq.length > 0).length;
+        expect(used(after)).toBeLessThanOrEqual(used(routes) - 1);
+        after.forEach((seq, v) => {
+          if (seq.length) expect(routes[v]!.length).toBeGreaterThan(0);
+          seq.forEach((j) => {
+            const job = p.jobs[j]!;
+            if (job.fixed) expect(job.fixed.vehicle).toBe(v);
+            else if (job.allowed) expect(job.allowed).toContain(v);
+          });
+        });
+        // A job is left out only when no other used vehicle may do it.
+        for (const j of unassigned) {
+          const job = p.jobs[j]!;
+          expect(job.fixed).toBeUndefined();
+          const others = after.map((seq, v) => v).filter((v) => after[v]!.length > 0);
+          expect(others.some((v) => !job.allowed || job.allowed.includes(v))).toBe(false);
+        }
+        expect(
+          after
+            .flat()
+            .concat(unassigned)
+            .sort((a, b) => a - b),
+        ).toEqual(routes.flat().sort((a, b) => a - b));
+      }),
+      { numRuns: 300 },
     );
   });
 });
