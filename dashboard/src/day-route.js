@@ -1,3 +1,4 @@
+/* global clearTimeout -- the browser's */
 // A technician's day route in the technician drawer: pick a local date, see the day's jobs in order
 // from home back home with their legs, ETAs, late risks and links to the map apps; with
 // flexible-window jobs, the state of the day's plan (built off the request) and its route once ready.

@@ -1,3 +1,4 @@
+/* global document -- inside page functions, which run in the browser */
 // A technician's day route in the dashboard in real Chromium against a real local Doorstep: a customer
 // books a demo service, an operator opens the technician who got it, picks the visit's day and sees
 // the visit as a stop of the day's route with its time and its map hand-off links; a flexible-window
@@ -103,13 +104,10 @@ describe("day routes", () => {
     await page.waitForSelector(`[data-testid="day-route"] tr[data-order-id="${order.id}"]`);
     // the drawer reads the day again until the queue consumer stored its plan, then shows its state
     const status = '[data-testid="route-proposal-status"]';
-    await page.waitForFunction(
-      (sel) => {
-        const text = document.querySelector(sel)?.textContent ?? "";
-        return text !== "" && !/规划中|正在规划|Planning/.test(text);
-      },
-      status,
-    );
+    await page.waitForFunction((sel) => {
+      const text = document.querySelector(sel)?.textContent ?? "";
+      return text !== "" && !/规划中|正在规划|Planning/.test(text);
+    }, status);
     const done = await api.ok("GET", `/v1/admin/technicians/${techId}/route?date=${date}`, { token: operator.token });
     assert.notEqual(done.proposalStatus, "planning");
     const shown = await page.textContent(status);

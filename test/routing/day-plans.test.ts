@@ -144,7 +144,11 @@ describe("a technician's day plan, built off the request and stored", () => {
     const moves = JSON.parse((await stored(tech.id, date))!.moves) as { id: string; start: number }[];
     expect(moves.map((m) => m.id)).toEqual([flex.id]);
     expect(Date.parse(ready.proposal.stops.find((s: { orderId: string }) => s.orderId === flex.id).plannedStart)).toBe(moves[0]!.start);
-    expectProblem(await call("POST", "/v1/technician/route/apply", { token: session.token, body: { date, basis: "old-basis" } }), 409, "ROUTE_CHANGED");
+    expectProblem(
+      await call("POST", "/v1/technician/route/apply", { token: session.token, body: { date, basis: "old-basis" } }),
+      409,
+      "ROUTE_CHANGED",
+    );
     const res = await call("POST", "/v1/technician/route/apply", { token: session.token, body: { date, basis: ready.proposal.basis } });
     expect(res.status).toBe(200);
     expect(res.body.moved).toEqual([flex.id]);
@@ -184,7 +188,9 @@ describe("a technician's day plan, built off the request and stored", () => {
     const lost = recordingEnv(true);
     await technicianDayRoute(lost.env, tech.id, date);
     const age = (ms: number) =>
-      env.DB.prepare("UPDATE day_plans SET updated_at = ? WHERE technician_id = ? AND date = ?").bind(Date.now() - ms, tech.id, date).run();
+      env.DB.prepare("UPDATE day_plans SET updated_at = ? WHERE technician_id = ? AND date = ?")
+        .bind(Date.now() - ms, tech.id, date)
+        .run();
     // a read past the lease queues it again (once of parallel reads); its message is lost too
     await age(LEASE_MS + 60_000);
     const reads = recordingEnv(true);
