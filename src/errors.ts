@@ -740,6 +740,13 @@ export const ERRORS = {
       zh: "读取路线后当天的日程已有变化，未做任何更改，请重新读取路线。",
     },
   },
+  ROUTE_NOT_PLANNED: {
+    status: 409,
+    detail: {
+      en: "Your day's route is still being planned. Nothing was changed; read the route again in a moment.",
+      zh: "当日路线仍在规划中，未做任何更改，请稍后重新读取路线。",
+    },
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code the API answers. */

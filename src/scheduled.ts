@@ -29,6 +29,7 @@ import { decideReferrals, runCampaignRules } from "./coupons";
 import { earnPoints, runMembershipNightly } from "./membership";
 import { runForecasts } from "./surge";
 import { settleAsks, settleLapsedAccepts, settleLostQueued } from "./route-plans";
+import { settleLostDayPlans } from "./routing";
 import { settleLapsedMoves } from "./board";
 
 /** The daily cron (02:30 UTC): starts today's D1 backup, works on it for one run's share, prunes old backups. */
@@ -188,8 +189,17 @@ async function runSteps(env: Env, now: number): Promise<string[]> {
       },
     ],
     // Route plans whose accept died mid-way (lease lapsed): ready again, accepted, or failed with a reason;
-    // plans left queued by a lost queue message: sent again once, then failed with a reason.
-    ["route-plans", async () => [await settleLapsedAccepts(env, now), await settleLostQueued(env, now), await settleAsks(env, now)]],
+    // plans left queued by a lost queue message: sent again once, then failed with a reason;
+    // technicians' day plans left queued: sent again each lease.
+    [
+      "route-plans",
+      async () => [
+        await settleLapsedAccepts(env, now),
+        await settleLostQueued(env, now),
+        await settleAsks(env, now),
+        await settleLostDayPlans(env, now),
+      ],
+    ],
     // Multi-moves across cells that died between their steps: their cells brought to what D1 says.
     [
       "cell-moves",

@@ -2620,3 +2620,31 @@ export const cellMoveIntents = sqliteTable(
   },
   (t) => [index("cell_move_intents_lease_idx").on(t.leaseUntil)],
 );
+
+// ---- Technicians' day plans (src/routing/day-plans.service.ts) ----
+
+/**
+ * One technician's day with its flexible-window jobs placed by the day plan, built by the
+ * route-plans queue consumer (never on a request) and kept for the day as it was (`basis`, the
+ * calendar fingerprint of the day's jobs). A read whose day no longer matches `basis` asks for a
+ * new build: `queued` until the consumer stores `ready` (its `moves`, empty: nothing would move)
+ * or `failed`. `appliedBasis`: the basis whose moves the technician applied (a repeat changes nothing).
+ */
+export const dayPlans = sqliteTable(
+  "day_plans",
+  {
+    technicianId: text("technician_id").notNull(),
+    date: text("date").notNull(),
+    status: text("status", { enum: ["queued", "ready", "failed"] }).notNull(),
+    basis: text("basis").notNull(),
+    moves: text("moves", { mode: "json" }).$type<{ id: string; start: number; end: number }[]>().notNull().default([]),
+    appliedBasis: text("applied_basis"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.technicianId, t.date] }),
+    // The cron finds builds whose queue message was lost (status `queued`, oldest first).
+    index("day_plans_status_updated_idx").on(t.status, t.updatedAt),
+  ],
+);

@@ -54,6 +54,11 @@ export const DayRoute = z
       .nullable()
       .openapi({ description: "The leg back home after the last stop" }),
     totals: Totals,
+    proposalStatus: z.enum(["none", "planning", "ready", "failed"]).openapi({
+      description:
+        "The day plan of the flexible-window jobs, built off the request and stored: `ready` (shown as `proposal`), `planning` (being built for the day as it is now; read again in a moment), `none` (nothing would move, or no flexible-window job), `failed` (the day could not be planned; a change of the day plans it again)",
+    }),
+    proposalStatusText: z.object({ en: z.string(), zh: z.string() }).openapi({ description: "`proposalStatus` as a person reads it" }),
     proposal: z
       .object({
         basis: z.string().openapi({
@@ -83,7 +88,7 @@ export const DayRoute = z
       .nullable()
       .openapi({
         description:
-          "The day with its flexible-window jobs placed by the day plan inside their windows, ordered and timed as `stops` are; null when no job would move. Reading changes nothing (docs/flexible-windows.md)",
+          "The day with its flexible-window jobs placed by the stored day plan inside their windows, ordered and timed as `stops` are; null when no job would move or no plan of the day as it is now is ready (`proposalStatus`). Reading never plans and changes no order (docs/routes.md)",
       }),
   })
   .openapi("DayRoute");
@@ -109,7 +114,7 @@ export const applyOwnRoute = createRoute({
   tags: ["Technicians"],
   summary: "Applies my day route's proposal: my flexible-window jobs move to the proposed starts inside their windows",
   description:
-    "Moves the technician's own flexible-window jobs of the day (not yet on the way) to the starts of the route's `proposal`, all or nothing, through the cell's calendar (shifts, clashes, travel gaps). Fixed-time jobs never move; each job stays inside its window. The customer is told the new time; the timeline says the job was re-planned within the booked window. Nothing to move: 200 with `moved: []` (applying twice is harmless). 409 ROUTE_CHANGED when the day changed since `basis` was read, 409 MOVE_REFUSED when the cell refuses: nothing is changed then.",
+    "Moves the technician's own flexible-window jobs of the day (not yet on the way) to the starts of the route's stored `proposal` (the plan read with `basis`; the day is not planned again), all or nothing, through the cell's calendar (shifts, clashes, travel gaps). Fixed-time jobs never move; each job stays inside its window. The customer is told the new time; the timeline says the job was re-planned within the booked window. Nothing to move: 200 with `moved: []` (applying twice is harmless). 409 ROUTE_CHANGED when the day changed since `basis` was read, 409 ROUTE_NOT_PLANNED when no plan of the day is ready, 409 MOVE_REFUSED when the cell refuses: nothing is changed then.",
   security: bearer,
   middleware: [requireRole("technician")] as const,
   request: {

@@ -14,7 +14,9 @@ import { Pii } from "../lib/pii";
 import { config } from "../config";
 import { assertManages } from "../technicians";
 import { windowView } from "../orders";
-import { applyFlexiblePlan, planFlexibleJobs } from "./flexible-plan";
+import { dayPlanOf, markApplied } from "./day-plans.repo";
+import { PROPOSAL_STATUS_TEXT, storedProposal, type Proposal } from "./day-plans.service";
+import { applyFlexiblePlan, isPlannable } from "./flexible-plan";
 
 /** The statuses of a job on a technician's day: theirs, from assignment until done. */
 const ON_THE_ROUTE: readonly OrderStatus[] = ["assigned", "accepted", "en_route", "arrived", "in_service", "completed"];
@@ -22,7 +24,7 @@ const ON_THE_ROUTE: readonly OrderStatus[] = ["assigned", "accepted", "en_route"
 const MAX_JOBS = 200;
 
 /** The day as the route reads it: the technician, their orders of the day and the jobs the calendar holds. */
-async function readDay(env: Env, technicianId: string, date: string, auth?: Auth, datePath = "query.date") {
+export async function readDay(env: Env, technicianId: string, date: string, auth?: Auth, datePath = "query.date") {
   if (parseDate(date) === null) throw invalid([{ path: datePath, message: "not a real date (YYYY-MM-DD)" }]);
   const db = getDb(env);
   const entry = await rosterEntry(db, technicianId);
@@ -44,46 +46,55 @@ async function readDay(env: Env, technicianId: string, date: string, auth?: Auth
   const basis = calendarFingerprint(
     rows.map((o) => ({ orderId: o.id, technicianId: o.technicianId, start: o.startAt, end: o.endAt, status: o.status })),
   );
-  // Flexible-window jobs placed inside their windows, as a proposal (src/routing/flexible-plan.ts).
-  const plan = await planFlexibleJobs(env, entry, date, home, byId, jobs, model);
-  return { entry, tz, home, byId, jobs, model, basis, plan, graceMs: c.REVEAL_GRACE_MINUTES * 60_000 };
+  // Flexible-window jobs the day plan may move (the plan itself is built off the request: day-plans.service.ts).
+  const flexible = rows.some(isPlannable);
+  return { entry, tz, home, byId, jobs, model, basis, flexible, graceMs: c.REVEAL_GRACE_MINUTES * 60_000 };
 }
 
 /**
  * The technician's route on a local date of their home city, as the calendar holds it. Travel is
  * timed on the exact points; the answer shows a stop's exact point (and links to it) only while the
- * order reveals it to the technician, its ~1 km area before that. Flexible-window jobs the day plan
- * would place elsewhere inside their windows carry a `proposedStart`, and the planned route is the
- * `proposal`. Reading changes nothing.
+ * order reveals it to the technician, its ~1 km area before that. Flexible-window jobs the stored day
+ * plan places elsewhere inside their windows carry a `proposedStart`, and the planned route is the
+ * `proposal`, shown only while the plan's basis is the day as it is. The read never plans: a day
+ * without a current plan answers `proposal: null` with `proposalStatus` and has one build queued.
+ * Reading changes no order.
  */
 export async function technicianDayRoute(env: Env, technicianId: string, date: string, auth?: Auth) {
   const day = await readDay(env, technicianId, date, auth);
-  return routeView(day, technicianId, date);
+  return routeView(day, technicianId, date, await storedProposal(env, day, technicianId, date));
 }
 
 /**
- * Applies the day's proposal (the technician's own flexible jobs, each inside its window) through
- * the cell. Nothing to move: nothing happens (applying twice is harmless). A day that changed since
- * the proposal was read (`basis`): 409 ROUTE_CHANGED, nothing changed; the cell's refusals are 409s too.
+ * Applies the stored day plan whose basis is `basis` (the technician's own flexible jobs, each inside
+ * its window) through the cell, all or nothing. Nothing to move, or a proposal applied already:
+ * nothing happens (applying twice is harmless). A day that changed since the proposal was read: 409
+ * ROUTE_CHANGED; no plan of this day built yet: 409 ROUTE_NOT_PLANNED; the cell's refusals are 409s
+ * too; nothing is changed then. Never plans the day itself.
  */
 export async function applyDayRoute(env: Env, technicianId: string, date: string, basis: string) {
   const day = await readDay(env, technicianId, date, undefined, "body.date");
-  if (!day.plan) return { moved: [], route: routeView(day, technicianId, date) };
+  const db = getDb(env);
+  const row = await dayPlanOf(db, technicianId, date);
+  const unchanged = async () => ({ moved: [] as string[], route: await technicianDayRoute(env, technicianId, date) });
+  if (!day.flexible || row?.appliedBasis === basis) return unchanged();
   if (day.basis !== basis) throw AppError.of("ROUTE_CHANGED");
-  await applyFlexiblePlan(env, day.entry, day.plan.moves);
-  const moved = day.plan.moves.map((m) => m.id);
-  return { moved, route: routeView(await readDay(env, technicianId, date), technicianId, date) };
+  if (!row || row.basis !== basis || row.status !== "ready") throw AppError.of("ROUTE_NOT_PLANNED");
+  if (row.moves.length === 0) return unchanged();
+  await applyFlexiblePlan(env, day.entry, row.moves);
+  await markApplied(db, technicianId, date, basis, Date.now());
+  return { moved: row.moves.map((m) => m.id), route: await technicianDayRoute(env, technicianId, date) };
 }
 
-type Day = Awaited<ReturnType<typeof readDay>>;
+export type Day = Awaited<ReturnType<typeof readDay>>;
 
-function routeView(day: Day, technicianId: string, date: string) {
+function routeView(day: Day, technicianId: string, date: string, proposal: Proposal) {
   const { tz, byId, graceMs } = day;
   const route = dayRoute(day.home, day.jobs, day.model);
   const now = Date.now();
   const at = (ms: number) => toZonedIso(ms, tz);
-  const proposed = new Map((day.plan?.moves ?? []).map((m) => [m.id, m]));
-  const planned = day.plan ? dayRoute(day.home, day.plan.jobs, day.model) : null;
+  const proposed = new Map((proposal.plan?.moves ?? []).map((m) => [m.id, m]));
+  const planned = proposal.plan ? dayRoute(day.home, proposal.plan.jobs, day.model) : null;
   return {
     technicianId,
     date,
@@ -112,6 +123,8 @@ function routeView(day: Day, technicianId: string, date: string) {
     }),
     home: route.home ? { eta: at(route.home.eta), travelMinutes: route.home.travelMinutes, distanceKm: route.home.distanceKm } : null,
     totals: route.totals,
+    proposalStatus: proposal.status,
+    proposalStatusText: PROPOSAL_STATUS_TEXT[proposal.status],
     proposal: planned
       ? {
           basis: day.basis,

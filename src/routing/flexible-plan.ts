@@ -1,7 +1,8 @@
 /**
  * Flexible-window jobs on a technician's day route (docs/flexible-windows.md): fixed-time jobs stay
  * where the calendar holds them, flexible jobs not yet under way are placed by `planDay` inside their
- * windows and the technician's shift. Reading the route only proposes the placement; the technician
+ * windows and the technician's shift. The route-plans queue consumer plans the day and stores the
+ * placement (src/routing/day-plans.service.ts); reading the route only shows it; the technician
  * applies it (`POST /v1/technician/route/apply`) through the cell's multi-move (src/board
  * applyOrderMoves → CellDO.applyMoves), so the calendar stays the truth.
  */
@@ -17,7 +18,7 @@ import { getShifts } from "../technicians";
 
 /** Not yet on the way: a flexible job in these may still move inside its window. */
 const PLANNABLE: readonly OrderStatus[] = ["assigned", "accepted"];
-/** The solver's work per route read, fixed so the same day plans the same way each time. */
+/** The solver's work per day plan, fixed so the same day plans the same way each time. */
 const PLAN_ITERATIONS = 300;
 /** A bound on the solver's time should a day be far larger than usual. */
 const PLAN_BUDGET_MS = 200;
@@ -28,9 +29,14 @@ export const REPLANNED: MoveWording = {
   note: { zh: "技师规划当日路线，在预约时段内调整了上门时间", en: "Re-planned within the booked window by the technician's day route" },
 };
 
+/** A flexible-window order not yet on the way: the day plan may move it inside its window. */
+export function isPlannable(order: OrderRow): boolean {
+  return order.windowStartAt !== null && order.windowEndAt !== null && PLANNABLE.includes(order.status);
+}
+
 /** The order's window as the planner takes it, or null for a fixed-time order or one under way. */
 function flexibleOf(order: OrderRow, job: DayJob): FlexibleJob | null {
-  if (order.windowStartAt === null || order.windowEndAt === null || !PLANNABLE.includes(order.status)) return null;
+  if (!isPlannable(order) || order.windowStartAt === null || order.windowEndAt === null) return null;
   const durationMs = job.end - job.start;
   return { id: job.id, point: job.point, earliest: order.windowStartAt, latest: order.windowEndAt - durationMs, durationMs };
 }
@@ -88,7 +94,11 @@ export async function planFlexibleJobs(
  * change: the cell checks shifts, clashes and travel gaps; D1 follows with a timeline entry and the
  * customer's new-time notice. Its 409s (MOVE_REFUSED, CONCURRENT_UPDATE) reach the caller unchanged.
  */
-export async function applyFlexiblePlan(env: Env, entry: RosterEntry, moves: readonly DayJob[]): Promise<void> {
+export async function applyFlexiblePlan(
+  env: Env,
+  entry: RosterEntry,
+  moves: readonly { id: string; start: number; end: number }[],
+): Promise<void> {
   await applyOrderMoves(
     env,
     { type: "technician", id: entry.profile.id },

@@ -67,6 +67,13 @@ async function snapshot(w: World, tech: TestTechnician, orderIds: string[]) {
 }
 
 const route = (session: Session, date: string) => call("GET", `/v1/technician/route?date=${date}`, { token: session.token });
+/** The route once the queue consumer has stored the day's plan (the read itself never plans). */
+const planned = (session: Session, date: string) =>
+  waitFor(
+    () => route(session, date),
+    (r) => r.body.proposalStatus !== "planning",
+    15_000,
+  );
 const apply = (session: Session, body: Record<string, unknown>) =>
   call("POST", "/v1/technician/route/apply", { token: session.token, body });
 
@@ -76,8 +83,17 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
     const ids = [flex.order.id, ...fixed.map((o: { id: string }) => o.id)];
     const before = await snapshot(w, tech, ids);
 
-    const res = await route(session, date);
+    // the first read plans nothing: the day is being planned off the request
+    const first = await route(session, date);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ proposal: null, proposalStatus: "planning" });
+    expect(first.body.stops.every((s: Stop) => s.proposedStart === null)).toBe(true);
+    expect(first.body.proposalStatusText.zh).toContain("规划");
+    expect(first.body.proposalStatusText.en).toMatch(/Planning/);
+
+    const res = await planned(session, date);
     expect(res.status).toBe(200);
+    expect(res.body.proposalStatus).toBe("ready");
     const stops = res.body.stops as Stop[];
     // the calendar's times, in the calendar's order
     expect(stops.map((s) => s.orderId)).toEqual([flex.order.id, fixed[0].id, fixed[1].id]);
@@ -114,13 +130,16 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
 
   it("applies the proposal inside the window: the calendar, the order, a timeline entry of the re-plan and the customer's notice", async () => {
     const { w, tech, session, flex, fixed, date } = await dayWithProposal();
-    const read = await route(session, date);
+    const read = await planned(session, date);
     const proposed = (read.body.stops as Stop[])[0]!.proposedStart!;
 
     const res = await apply(session, { date, basis: read.body.proposal.basis });
     expect(res.status).toBe(200);
     expect(res.body.moved).toEqual([flex.order.id]);
     expect(res.body.route.proposal).toBeNull();
+    // the applied day is planned again off the request, and nothing is left to move
+    expect(res.body.route.proposalStatus).toBe("planning");
+    expect((await planned(session, date)).body).toMatchObject({ proposal: null, proposalStatus: "none" });
     const stops = res.body.route.stops as Stop[];
     expect(stops.map((s) => s.orderId)).toEqual([fixed[0].id, fixed[1].id, flex.order.id]);
     expect(stops[2]!.plannedStart).toBe(proposed);
@@ -172,7 +191,7 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
 
   it("refuses a proposal read before the day changed: 409 ROUTE_CHANGED, nothing changed", async () => {
     const { w, tech, session, flex, fixed, date } = await dayWithProposal();
-    const read = await route(session, date);
+    const read = await planned(session, date);
     expect(read.body.proposal).not.toBeNull();
     // another job of the day is booked after the read
     const late = await bookFixed(w, w.center, at(w, 2, "15:00"));
@@ -188,8 +207,9 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
       expect(res.body.detail).toMatch(lang === "en" ? /Nothing was changed/ : /未做任何更改/);
     }
     expect(await snapshot(w, tech, ids)).toEqual(before);
-    // a fresh read applies
-    const fresh = await route(session, date);
+    // the changed day has no plan yet: its read plans it off the request, then it applies
+    expect((await route(session, date)).body).toMatchObject({ proposal: null, proposalStatus: "planning" });
+    const fresh = await planned(session, date);
     const res = await apply(session, { date, basis: fresh.body.proposal.basis });
     expect(res.status).toBe(200);
     expect(res.body.moved).toEqual([flex.order.id]);
@@ -197,7 +217,7 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
 
   it("applies once under many parallel requests: one moves, the rest change nothing", async () => {
     const { w, tech, session, flex, date } = await dayWithProposal();
-    const read = await route(session, date);
+    const read = await planned(session, date);
     const proposed = (read.body.stops as Stop[])[0]!.proposedStart!;
     const results = await Promise.all(Array.from({ length: 6 }, () => apply(session, { date, basis: read.body.proposal.basis })));
     const movers = results.filter((r) => r.status === 200 && r.body.moved.length > 0);
@@ -225,8 +245,11 @@ describe("GET /v1/technician/route with flexible-window jobs", () => {
     const fixed = await bookFixed(w, w.center, at(w, 2, "09:30"));
     const date = localDay(w.timeZone, 2);
     const read = await route(session, date);
-    expect(read.body.proposal).toBeNull();
+    // no flexible-window job: nothing to plan, nothing queued
+    expect(read.body).toMatchObject({ proposal: null, proposalStatus: "none" });
     expect(read.body.stops[0].proposedStart).toBeNull();
+    const stored = await env.DB.prepare("SELECT COUNT(*) AS n FROM day_plans WHERE technician_id = ?").bind(tech.id).first<{ n: number }>();
+    expect(stored!.n).toBe(0);
     const res = await apply(session, { date, basis: "anything" });
     expect(res.status).toBe(200);
     expect(res.body.moved).toEqual([]);
