@@ -743,8 +743,8 @@ export const ERRORS = {
   ROUTE_NOT_PLANNED: {
     status: 409,
     detail: {
-      en: "Your day's route is still being planned. Nothing was changed; read the route again in a moment.",
-      zh: "当日路线仍在规划中，未做任何更改，请稍后重新读取路线。",
+      en: "Your day's route has no plan ready yet (it is being planned, or planning failed and will be tried again). Nothing was changed; read the route again in a moment.",
+      zh: "当日路线暂无可用的规划（正在规划中，或规划失败后将重试），未做任何更改，请稍后重新读取路线。",
     },
   },
 } as const satisfies Record<string, ErrorSpec>;

@@ -13,8 +13,8 @@ export async function dayPlanOf(db: Db, technicianId: string, date: string): Pro
 
 /**
  * Asks for a build of the day as it is (`basis`): true when this call queued it (and so must send its
- * message). One statement: a new day is inserted; a stored plan of another basis, or a build queued
- * before `lapsedBefore` (its message lost), is queued again. The same basis already queued or built
+ * message). One statement: a new day is inserted; a stored plan of another basis, a build queued
+ * before `lapsedBefore` (its message lost) or one that failed before it, is queued again. The same basis already queued or built
  * is left alone, so of parallel reads of one day exactly one queues it.
  */
 export async function queueDayPlan(db: Db, technicianId: string, date: string, basis: string, now: number, lapsedBefore: number) {
@@ -24,7 +24,10 @@ export async function queueDayPlan(db: Db, technicianId: string, date: string, b
     .onConflictDoUpdate({
       target: [dayPlans.technicianId, dayPlans.date],
       set: { status: "queued", basis, moves: [], updatedAt: now },
-      setWhere: or(ne(dayPlans.basis, basis), and(eq(dayPlans.status, "queued"), lt(dayPlans.updatedAt, lapsedBefore))),
+      setWhere: or(
+        ne(dayPlans.basis, basis),
+        and(or(eq(dayPlans.status, "queued"), eq(dayPlans.status, "failed")), lt(dayPlans.updatedAt, lapsedBefore)),
+      ),
     })
     .returning({ technicianId: dayPlans.technicianId });
   return rows.length === 1;

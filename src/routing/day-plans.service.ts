@@ -53,7 +53,7 @@ export async function storedProposal(env: Env, day: DaySeen, technicianId: strin
   const row = await dayPlanOf(db, technicianId, date);
   const now = Date.now();
   const lapsedBefore = now - config(env).ROUTE_PLAN_ACCEPT_LEASE_SECONDS * 1000;
-  if (row && row.basis === day.basis && row.status !== "queued") {
+  if (row && row.basis === day.basis && row.status !== "queued" && !(row.status === "failed" && row.updatedAt < lapsedBefore)) {
     if (row.status === "failed") return { status: "failed", plan: null };
     if (row.moves.length === 0) return { status: "none", plan: null };
     const moved = new Map(row.moves.map((m) => [m.id, m]));
@@ -64,7 +64,8 @@ export async function storedProposal(env: Env, day: DaySeen, technicianId: strin
     const byId = new Map(moves.map((m) => [m.id, m]));
     return { status: "ready", plan: { jobs: day.jobs.map((j) => byId.get(j.id) ?? j), moves } };
   }
-  // Another day than the stored one, none stored yet, or a build whose message may be lost.
+  // Another day than the stored one, none stored yet, a build whose message may be lost, or a failed
+  // build a lease old (tried again once per lease).
   if (!row || row.basis !== day.basis || row.updatedAt < lapsedBefore) {
     if (await queueDayPlan(db, technicianId, date, day.basis, now, lapsedBefore)) await send(env, technicianId, date);
   }

@@ -183,6 +183,33 @@ describe("a technician's day plan, built off the request and stored", () => {
     expect((await planned(session, date)).body.proposalStatus).toBe("ready");
   });
 
+  it("a failed build answers failed within its lease and is tried again once by the first read after it", async () => {
+    const { tech, session, date } = await dayWithFlexibleJob();
+    expect((await planned(session, date)).body.proposalStatus).toBe("ready");
+    const fail = (ms: number) =>
+      env.DB.prepare("UPDATE day_plans SET status = 'failed', moves = '[]', updated_at = ? WHERE technician_id = ? AND date = ?")
+        .bind(Date.now() - ms, tech.id, date)
+        .run();
+    await fail(0);
+    const inside = recordingEnv(true);
+    expect((await technicianDayRoute(inside.env, tech.id, date)).proposalStatus).toBe("failed");
+    expect(inside.sent).toEqual([]);
+    // the apply of the day's own basis finds no plan ready
+    const basis = (await stored(tech.id, date))!.basis;
+    expectProblem(
+      await call("POST", "/v1/technician/route/apply", { token: session.token, body: { date, basis } }),
+      409,
+      "ROUTE_NOT_PLANNED",
+    );
+    // a lease later: parallel reads queue one new build, which the consumer stores
+    await fail(LEASE_MS + 60_000);
+    const reads = recordingEnv();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => technicianDayRoute(reads.env, tech.id, date)));
+    expect(answers.map((a) => a.proposalStatus)).toEqual(Array(5).fill("planning"));
+    expect(reads.sent).toEqual([{ dayPlan: { technicianId: tech.id, date } }]);
+    expect((await planned(session, date)).body.proposalStatus).toBe("ready");
+  });
+
   it("a lost build is taken up by the next read past the lease, and by the every-minute cron", async () => {
     const { tech, session, date } = await dayWithFlexibleJob();
     const lost = recordingEnv(true);
