@@ -4646,6 +4646,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/route-plans/{id}/asks/{groupId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a group of proposed times still waiting for its customers
+         * @description A `waiting` group is dropped with reason `withdrawn`; each of its customers who did not decline is told their time stays. Withdrawing a group already withdrawn answers it as it is; a group `applying`, `applied` or dropped for another reason is 409 `ASK_NOT_WAITING`. Against the last approval exactly one wins: the group ends applied or withdrawn.
+         */
+        post: operations["withdrawRoutePlanAsk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/time-proposals": {
         parameters: {
             query?: never;
@@ -8383,7 +8403,7 @@ export interface components {
              * @description Why a dropped group was dropped
              * @enum {string|null}
              */
-            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | null;
+            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | "withdrawn" | null;
             reasonText: {
                 zh: string;
                 en: string;
@@ -8426,7 +8446,7 @@ export interface components {
                 en: string;
             };
             /** @enum {string|null} */
-            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | null;
+            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | "withdrawn" | null;
             reasonText: {
                 zh: string;
                 en: string;
@@ -34176,6 +34196,92 @@ export interface operations {
                 };
             };
             /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdrawRoutePlanAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, withdrawn */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutePlanAskGroup"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

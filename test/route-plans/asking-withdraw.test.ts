@@ -40,7 +40,10 @@ async function askedGroup() {
     await bookAt(w, west, "10:50"),
     await bookAt(w, east, "11:45"),
   ];
-  const res = await call("POST", "/v1/admin/route-plans", { token: w.admin.token, body: { cellId: tech.homeCell, date: localDay(w.timeZone, 2) } });
+  const res = await call("POST", "/v1/admin/route-plans", {
+    token: w.admin.token,
+    body: { cellId: tech.homeCell, date: localDay(w.timeZone, 2) },
+  });
   expect(res.status).toBe(202);
   const plan = (
     await waitFor(
@@ -61,7 +64,8 @@ async function askedGroup() {
 
 const withdraw = (token: string, planId: string, groupId: string) =>
   call("POST", `/v1/admin/route-plans/${planId}/asks/${groupId}/withdraw`, { token });
-const groupOf = async (token: string, planId: string) => (await call("GET", `/v1/admin/route-plans/${planId}/asks`, { token })).body.groups[0];
+const groupOf = async (token: string, planId: string) =>
+  (await call("GET", `/v1/admin/route-plans/${planId}/asks`, { token })).body.groups[0];
 const answer = (c: Customer, id: string, decision: "approve" | "decline") =>
   call("POST", `/v1/me/time-proposals/${id}/${decision}`, { token: c.session.token });
 async function proposalOf(c: Customer) {
