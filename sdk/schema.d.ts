@@ -4534,6 +4534,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/cells/{cellId}/stuck-moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Multi-moves touching the cell that the repair cannot settle
+         * @description A multi-move that died half-way is settled by the every-minute repair; one whose cells cannot agree with D1 (a clash) stays and is retried. Listed here once it has failed `MOVE_STUCK_NOTICE_ATTEMPTS` runs (the operators are told then, once), until it settles: the cells, the orders (ids only), the failed runs and since when. Operators and admins.
+         */
+        get: operations["listStuckCellMoves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/route-plans": {
         parameters: {
             query?: never;
@@ -8330,6 +8350,21 @@ export interface components {
                 lat: number;
                 lng: number;
             };
+        };
+        StuckCellMoves: {
+            cellId: string;
+            items: {
+                moveId: string;
+                /** @description The cell the move was asked of */
+                cell: string;
+                cells: string[];
+                orderIds: string[];
+                /** @description Repair runs that failed to settle it */
+                attempts: number;
+                /** @description When the move started (UTC) */
+                since: string;
+                text: components["schemas"]["Localized"];
+            }[];
         };
         RoutePlan: {
             id: string;
@@ -33602,6 +33637,73 @@ export interface operations {
                 };
             };
             /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStuckCellMoves: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cellId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stuck moves */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StuckCellMoves"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
