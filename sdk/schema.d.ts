@@ -4534,6 +4534,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/cells/{cellId}/stuck-moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Multi-moves touching the cell that the repair cannot settle
+         * @description A multi-move that died half-way is settled by the every-minute repair; one whose cells cannot agree with D1 (a clash) stays and is retried. Listed here once it has failed `MOVE_STUCK_NOTICE_ATTEMPTS` runs (the operators are told then, once), until it settles: the cells, the orders (ids only), the failed runs and since when. Operators and admins.
+         */
+        get: operations["listStuckCellMoves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/route-plans": {
         parameters: {
             query?: never;
@@ -4640,6 +4660,26 @@ export interface paths {
         get: operations["getRoutePlanAsks"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/route-plans/{id}/asks/{groupId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a group of proposed times still waiting for its customers
+         * @description A `waiting` group is dropped with reason `withdrawn`; each of its customers who did not decline is told their time stays. Withdrawing a group already withdrawn answers it as it is; a group `applying`, `applied` or dropped for another reason is 409 `ASK_NOT_WAITING`. Against the last approval exactly one wins: the group ends applied or withdrawn.
+         */
+        post: operations["withdrawRoutePlanAsk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8321,6 +8361,21 @@ export interface components {
                 lng: number;
             };
         };
+        StuckCellMoves: {
+            cellId: string;
+            items: {
+                moveId: string;
+                /** @description The cell the move was asked of */
+                cell: string;
+                cells: string[];
+                orderIds: string[];
+                /** @description Repair runs that failed to settle it */
+                attempts: number;
+                /** @description When the move started (UTC) */
+                since: string;
+                text: components["schemas"]["Localized"];
+            }[];
+        };
         RoutePlan: {
             id: string;
             cellId: string;
@@ -8393,7 +8448,7 @@ export interface components {
              * @description Why a dropped group was dropped
              * @enum {string|null}
              */
-            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | null;
+            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | "withdrawn" | null;
             reasonText: {
                 zh: string;
                 en: string;
@@ -8436,7 +8491,7 @@ export interface components {
                 en: string;
             };
             /** @enum {string|null} */
-            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | null;
+            reason: "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | "withdrawn" | null;
             reasonText: {
                 zh: string;
                 en: string;
@@ -33611,6 +33666,73 @@ export interface operations {
             };
         };
     };
+    listStuckCellMoves: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cellId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stuck moves */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StuckCellMoves"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRoutePlans: {
         parameters: {
             query: {
@@ -34186,6 +34308,92 @@ export interface operations {
                 };
             };
             /** @description Rate limited (RATE_LIMIT_EXPENSIVE, per account when signed in, per IP otherwise); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected fault (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdrawRoutePlanAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, withdrawn */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutePlanAskGroup"];
+                };
+            };
+            /** @description Malformed or invalid input (VALIDATION_FAILED, MALFORMED_JSON, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but this role may not do it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (RATE_LIMIT_WRITE, per account when signed in, per IP otherwise); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

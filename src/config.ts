@@ -142,6 +142,8 @@ const fields = z.object({
   ROUTE_PLAN_ACCEPT_LEASE_SECONDS: int(120, 30),
   // Team route plans: customers asked for proposed times may answer until this many minutes before the group's earliest start.
   ROUTE_PLAN_ASK_CLOSE_MINUTES: int(60, 0, 1440),
+  // Board: a multi-move the every-minute repair has failed to settle this many runs is told to the operators and listed as stuck.
+  MOVE_STUCK_NOTICE_ATTEMPTS: int(5, 1, 1440),
   // Presence: offline after this many seconds without a heartbeat; position sampling and retention.
   PRESENCE_TIMEOUT_SECONDS: int(90, 1),
   POSITION_SAMPLE_SECONDS: int(15),

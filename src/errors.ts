@@ -732,6 +732,13 @@ export const ERRORS = {
     status: 409,
     detail: { en: "This time proposal is no longer open: {state}.", zh: "该时间调整已不再征询：{state}。" },
   },
+  ASK_NOT_WAITING: {
+    status: 409,
+    detail: {
+      en: "These proposed times are no longer waiting for the customers ({state}); only a waiting group can be withdrawn.",
+      zh: "这组新时间已不在等待客户答复（{state}），只有等待答复的一组可以撤回。",
+    },
+  },
   // A technician's day route (src/routing): its proposal applied
   ROUTE_CHANGED: {
     status: 409,

@@ -28,6 +28,7 @@ const STRINGS = {
     rp_group: "组",
     rp_group_state: "状态",
     rp_group_approved: "已同意 {k}/{n}",
+    rp_withdraw: "撤回",
     rp_group_closes: "截止",
     bd_hint: "每行一位师傅，横轴为城市当地时间。把工单（或右侧待派工单）拖到某位师傅的某个时间；由服务端校验排班、冲突和路程时间。",
     bd_cell: "网格",
@@ -994,6 +995,7 @@ const STRINGS = {
     rp_group: "Group",
     rp_group_state: "State",
     rp_group_approved: "approved by {k} of {n}",
+    rp_withdraw: "Withdraw",
     rp_group_closes: "Closes",
     bd_hint:
       "One row per technician, time in the city's zone. Drag a job (or one waiting on the right) onto a technician and a time; the server checks shifts, clashes and travel.",

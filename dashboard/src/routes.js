@@ -155,6 +155,16 @@ function Asks({ plan, t, lang }) {
       setError(err);
     }
   };
+  // Withdraw a group still waiting for its customers: they are told their time stays.
+  const withdraw = async (g) => {
+    setError(null);
+    try {
+      const done = await api(`/v1/admin/route-plans/${plan.id}/asks/${g.id}/withdraw`, { method: "POST" });
+      setGroups((all) => all.map((x) => (x.id === done.id ? done : x)));
+    } catch (err) {
+      setError(err);
+    }
+  };
   return html`<div class="card" data-testid="rp-asks">
     <h3>${t("rp_asks")}</h3>
     <p class="muted">${t("rp_asks_hint")}</p>
@@ -181,6 +191,7 @@ function Asks({ plan, t, lang }) {
                   ${text(g.statusText)}
                   ${g.status === "waiting" && html` · ${t("rp_group_approved").replace("{k}", String(g.approved)).replace("{n}", String(g.size))}`}
                   ${g.reasonText && html` · ${text(g.reasonText)}`}
+                  ${g.status === "waiting" && html` <button onClick=${() => withdraw(g)} data-testid="rp-withdraw">${t("rp_withdraw")}</button>`}
                 </td>
                 <td>${clock(g.closesAt)}</td>
                 <td>${g.orders.map((o) => `${o.orderId} ${clock(o.currentStart)} → ${clock(o.start)}`).join("; ")}</td>

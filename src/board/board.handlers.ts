@@ -4,6 +4,7 @@ import type { Auth } from "../env";
 import { createRouter } from "../http/openapi";
 import * as routes from "./board.routes";
 import { cellBoard } from "./board.service";
+import { stuckMoves } from "./move-repair.service";
 import { applyOrderMoves, type MoveActor } from "./moves.service";
 
 /** Staff as a mover: operators any order, a merchant_admin its own merchant's. */
@@ -24,4 +25,5 @@ export default createRouter()
     const body = c.req.valid("json");
     const moves = body.moves.map((m) => ({ ...m, start: Date.parse(m.start), end: Date.parse(m.end) }));
     return c.json(await applyOrderMoves(c.env, moverOf(authOf(c)), c.req.valid("param").cellId, moves), 200);
-  });
+  })
+  .openapi(routes.stuckMoves, async (c) => c.json(await stuckMoves(c.env, c.req.valid("param").cellId), 200));

@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import type { OrderRow } from "../db/repositories/orders.repo";
 import { cellMoveIntents, cellMoves, cities, orders, services, technicians } from "../db/schema";
 import { encodeRow } from "../db/repositories/statements";
+import { staffNoticeRows, type StaffNoticeRows } from "../db/repositories/staff-notices";
 
 /** The orders with these ids (any order, missing ones left out), ids in parts under D1's parameter limit. */
 export async function ordersByIds(db: Db, ids: string[]): Promise<OrderRow[]> {
@@ -168,5 +169,31 @@ export async function cellTechnicians(db: Db, cell: string, merchantId: string |
     .innerJoin(cities, eq(cities.id, technicians.cityId))
     .where(and(eq(technicians.homeCell, cell), merchantId === undefined ? undefined : eq(technicians.merchantId, merchantId)))
     .orderBy(technicians.name, technicians.id)
+    .limit(limit);
+}
+
+/**
+ * Tells staff of an intent the repair could not settle, while this run holds its lease (`token`): one
+ * notice per account and intent (a repeat adds nothing).
+ */
+export async function noticeStuckMove(db: Db, intentId: string, token: string, notice: StaffNoticeRows, now: number): Promise<void> {
+  await staffNoticeRows(db, notice, now, {
+    sql: "EXISTS (SELECT 1 FROM cell_move_intents WHERE id = ? AND lease_token = ?)",
+    params: [intentId, token],
+  }).run();
+}
+
+/** Intents touching `cell` that failed to settle at least `minAttempts` times, oldest first (at most `limit`). */
+export async function stuckMoveIntents(db: Db, cell: string, minAttempts: number, limit: number): Promise<MoveIntent[]> {
+  return db
+    .select()
+    .from(cellMoveIntents)
+    .where(
+      and(
+        gte(cellMoveIntents.attempts, minAttempts),
+        sql`EXISTS (SELECT 1 FROM json_each(${cellMoveIntents.cells}) WHERE value = ${cell})`,
+      ),
+    )
+    .orderBy(asc(cellMoveIntents.createdAt))
     .limit(limit);
 }

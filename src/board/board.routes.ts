@@ -120,3 +120,38 @@ export const moves = createRoute({
     ...authErrors(404, 409, 413, 415),
   },
 });
+
+export const stuckMoves = createRoute({
+  operationId: "listStuckCellMoves",
+  method: "get",
+  path: "/v1/admin/cells/{cellId}/stuck-moves",
+  tags: ["Operations"],
+  summary: "Multi-moves touching the cell that the repair cannot settle",
+  description:
+    "A multi-move that died half-way is settled by the every-minute repair; one whose cells cannot agree with D1 (a clash) stays and is retried. Listed here once it has failed `MOVE_STUCK_NOTICE_ATTEMPTS` runs (the operators are told then, once), until it settles: the cells, the orders (ids only), the failed runs and since when. Operators and admins.",
+  security: bearer,
+  middleware: [requireRole("operator", "admin")] as const,
+  request: { params: IdParam("cellId", "8631aa8a7ffffff") },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          cellId: z.string(),
+          items: z.array(
+            z.object({
+              moveId: z.string(),
+              cell: z.string().openapi({ description: "The cell the move was asked of" }),
+              cells: z.array(z.string()),
+              orderIds: z.array(z.string()),
+              attempts: z.number().int().openapi({ description: "Repair runs that failed to settle it" }),
+              since: z.string().openapi({ description: "When the move started (UTC)" }),
+              text: LocalizedSchema,
+            }),
+          ),
+        })
+        .openapi("StuckCellMoves"),
+      "The stuck moves",
+    ),
+    ...authErrors(),
+  },
+});

@@ -54,7 +54,7 @@ export function dayFingerprint(
 }
 
 export type GroupStatus = "waiting" | "applying" | "applied" | "dropped";
-export type DropReason = "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update";
+export type DropReason = "declined" | "expired" | "day_changed" | "move_refused" | "concurrent_update" | "withdrawn";
 
 /** Why a group was dropped, as people read it. */
 export const DROP_REASONS: Record<DropReason, { en: string; zh: string }> = {
@@ -63,6 +63,7 @@ export const DROP_REASONS: Record<DropReason, { en: string; zh: string }> = {
   day_changed: { en: "the technician's day changed meanwhile", zh: "期间师傅当天的安排有变化" },
   move_refused: { en: "the new times no longer fit the technician's day", zh: "新的时间已无法排入师傅当天的日程" },
   concurrent_update: { en: "an order changed while the new times were applied", zh: "应用新时间时订单发生了变化" },
+  withdrawn: { en: "the dispatcher withdrew the proposed times", zh: "调度员已撤回新时间的征询" },
 };
 
 export const GROUP_STATUS_TEXT: Record<GroupStatus, { en: string; zh: string }> = {

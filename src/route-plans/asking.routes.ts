@@ -6,7 +6,7 @@ const staff = requireRole("operator", "admin", "merchant_admin");
 const customer = requireRole("customer");
 
 const Localized = z.object({ zh: z.string(), en: z.string() });
-const DropReason = z.enum(["declined", "expired", "day_changed", "move_refused", "concurrent_update"]).nullable();
+const DropReason = z.enum(["declined", "expired", "day_changed", "move_refused", "concurrent_update", "withdrawn"]).nullable();
 
 const AskGroup = z
   .object({
@@ -79,6 +79,20 @@ export const asks = createRoute({
   middleware: [staff] as const,
   request: { params: IdParam("id", "rpl_01J0000000000000000000000") },
   responses: { 200: jsonContent(PlanAsks, "The groups"), ...authErrors(404) },
+});
+
+export const withdraw = createRoute({
+  operationId: "withdrawRoutePlanAsk",
+  method: "post",
+  path: "/v1/admin/route-plans/{id}/asks/{groupId}/withdraw",
+  tags: ["Operations"],
+  summary: "Withdraw a group of proposed times still waiting for its customers",
+  description:
+    "A `waiting` group is dropped with reason `withdrawn`; each of its customers who did not decline is told their time stays. Withdrawing a group already withdrawn answers it as it is; a group `applying`, `applied` or dropped for another reason is 409 `ASK_NOT_WAITING`. Against the last approval exactly one wins: the group ends applied or withdrawn.",
+  security: bearer,
+  middleware: [staff] as const,
+  request: { params: IdParam("id", "rpl_01J0000000000000000000000").merge(IdParam("groupId", "rpg_01J0000000000000000000000")) },
+  responses: { 200: jsonContent(AskGroup, "The group, withdrawn"), ...authErrors(404, 409) },
 });
 
 export const mine = createRoute({

@@ -262,6 +262,37 @@ async function dropGroup(
   return dropped;
 }
 
+/**
+ * Staff withdraw a group still waiting for its customers: it is dropped (`withdrawn`), every customer
+ * who did not decline told their time stays, audited. The drop is the same compare-and-set on
+ * `waiting` as the last approval's claim, so of the two exactly one wins. A group withdrawn already
+ * answers as it is; any other closed group is 409 ASK_NOT_WAITING. 404 as for the plan, or for a
+ * group not of it.
+ */
+export async function withdrawAsk(env: Env, auth: Auth, planId: string, groupId: string) {
+  const db = getDb(env);
+  const plan = await visiblePlan(db, auth, planId);
+  const g = await groupById(db, groupId);
+  if (!g || g.planId !== plan.id) throw notFound({ en: "Group of proposed times", zh: "新时间征询" });
+  await expireDue(env, [g]);
+  const won = g.status === "waiting" && (await dropGroup(db, g, "withdrawn", { status: "waiting" }));
+  const now = (await groupById(db, g.id))!;
+  if (!won && !(now.status === "dropped" && now.reason === "withdrawn")) {
+    const reason = now.reason as DropReason | null;
+    const state = now.status === "dropped" && reason ? DROP_REASONS[reason] : GROUP_STATUS_TEXT[now.status];
+    throw AppError.of("ASK_NOT_WAITING", { state });
+  }
+  if (won)
+    await appendAudit(db, {
+      actorId: auth.accountId,
+      action: "route_plan.ask_withdrawn",
+      targetType: "route_plan",
+      targetId: plan.id,
+      data: { groupId: g.id, technicianId: g.technicianId },
+    });
+  return groupView(now, await questionsOf(db, [g.id]));
+}
+
 /** Waiting groups past their close are dropped as expired (on read, on answer and by the cron). */
 async function expireDue(env: Env, groups: GroupRow[], now = Date.now()): Promise<number> {
   const db = getDb(env);

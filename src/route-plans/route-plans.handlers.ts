@@ -1,7 +1,7 @@
 import { authOf } from "../http/auth";
 import { createRouter } from "../http/openapi";
 import * as asking from "./asking.routes";
-import { answerTimeProposal, askCustomers, myTimeProposals, planAsks } from "./asking.service";
+import { answerTimeProposal, askCustomers, myTimeProposals, planAsks, withdrawAsk } from "./asking.service";
 import * as routes from "./route-plans.routes";
 import { acceptPlan, discardPlan, getPlan, listPlans, requestPlan } from "./route-plans.service";
 
@@ -18,6 +18,10 @@ export default createRouter()
   .openapi(routes.discard, async (c) => c.json(await discardPlan(c.env, authOf(c), c.req.valid("param").id), 200))
   .openapi(asking.ask, async (c) => c.json(await askCustomers(c.env, authOf(c), c.req.valid("param").id), 200))
   .openapi(asking.asks, async (c) => c.json(await planAsks(c.env, authOf(c), c.req.valid("param").id), 200))
+  .openapi(asking.withdraw, async (c) => {
+    const p = c.req.valid("param");
+    return c.json(await withdrawAsk(c.env, authOf(c), p.id, p.groupId), 200);
+  })
   .openapi(asking.mine, async (c) => c.json(await myTimeProposals(c.env, authOf(c).accountId, c.req.valid("query")), 200))
   .openapi(asking.approve, async (c) =>
     c.json(await answerTimeProposal(c.env, authOf(c).accountId, c.req.valid("param").id, "approve"), 200),

@@ -9,6 +9,9 @@ import type { Db } from "../db/client";
 import { series, seriesOccurrences } from "../db/schema";
 import type { OutboxMessage } from "../domain/outbox";
 import { insertRow, outboxRow, runBatch, updateRows, type Guard, type Values } from "../db/repositories/statements";
+import { staffNoticeRows, type StaffNoticeRows } from "../db/repositories/staff-notices";
+
+export type { StaffNoticeRows };
 
 export type SeriesRow = typeof series.$inferSelect;
 export type OccurrenceRow = typeof seriesOccurrences.$inferSelect;
@@ -142,43 +145,6 @@ export async function updateOccurrence(
     ...(staff ? [staffNoticeRows(db, staff, patch.updatedAt, guard)] : []),
   ]);
   return (result?.meta.changes ?? 0) > 0;
-}
-
-/** A notice for staff: every active operator and the active admins of `merchantId` (none when null). */
-export interface StaffNoticeRows {
-  /** Unique per notice; each row's id is this followed by the account id. */
-  idPrefix: string;
-  /** What makes a repeat add nothing (unique with the account). */
-  sourceId: string;
-  merchantId: string | null;
-  kind: string;
-  title: { zh: string; en: string };
-  body: { zh: string; en: string };
-  data: Record<string, unknown>;
-}
-
-/** Inserts a staff notice into each recipient's notification centre, only when `guard` holds. */
-function staffNoticeRows(db: Db, n: StaffNoticeRows, now: number, guard: Guard): D1PreparedStatement {
-  return db.$client
-    .prepare(
-      `INSERT OR IGNORE INTO notifications (id, account_id, kind, title, body, data, source_id, read_at, created_at)
-       SELECT ? || a.id, a.id, ?, ?, ?, ?, ?, NULL, ? FROM accounts a
-       WHERE a.status = 'active'
-         AND (EXISTS (SELECT 1 FROM json_each(a.roles) WHERE value = 'operator')
-           OR (a.merchant_id = ? AND EXISTS (SELECT 1 FROM json_each(a.roles) WHERE value = 'merchant_admin')))
-         AND ${guard.sql}`,
-    )
-    .bind(
-      n.idPrefix,
-      n.kind,
-      JSON.stringify(n.title),
-      JSON.stringify(n.body),
-      JSON.stringify(n.data),
-      n.sourceId,
-      now,
-      n.merchantId,
-      ...guard.params,
-    );
 }
 
 /** Writes a decided occurrence (a skip of a date not generated yet) unless the date has a row. */

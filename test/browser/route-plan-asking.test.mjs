@@ -3,7 +3,8 @@
 // visits zigzag across one technician's day; the operator requests a plan on the Routes screen and
 // asks the customers; the screen shows the technician's group waiting; the customers approve through
 // the API (their list of time proposals) and the screen shows the group applied; the orders then start
-// at the proposed times.
+// at the proposed times. On another day the operator withdraws a waiting group with its button: it shows
+// dropped as withdrawn, the customers read it as off, and every order keeps its time.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { cellToLatLng } from "h3-js";
@@ -60,40 +61,50 @@ async function book(n, point, date, hhmm) {
   return { order, customer };
 }
 
+/**
+ * Four electrical visits zigzagging across one technician's day `daysAhead` (customers numbered from
+ * `n`), then the Routes screen open on a ready plan of that day: answers the page, the technician,
+ * the bookings, the date and the plan.
+ */
+async function zigzagPlan(n, daysAhead) {
+  const date = localDate(daysAhead);
+  // An electrical technician: the one the first booking (another day) went to.
+  const first = await book(n, { lat: 31.2381, lng: 121.4786 }, localDate(daysAhead + 1), "09:00");
+  const tech = await api.ok("GET", `/v1/admin/technicians/${first.order.technician.id}`, { token: operator.token });
+  const [lat, lng] = cellToLatLng(tech.homeCell);
+  const west = { lat, lng: lng - 0.012 };
+  const east = { lat, lng: lng + 0.012 };
+  const booked = [];
+  for (const [i, point, hhmm] of [
+    [1, west, "09:00"],
+    [2, east, "10:30"],
+    [3, west, "12:00"],
+    [4, east, "13:30"],
+  ]) {
+    booked.push(await book(n + i, point, date, hhmm));
+  }
+  const moved = await api.call("POST", `/v1/admin/cells/${tech.homeCell}/moves`, {
+    token: operator.token,
+    body: { moves: booked.map(({ order: o }) => ({ orderId: o.id, technicianId: tech.id, start: o.start, end: o.end })) },
+  });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(20_000);
+  await signInThroughUi(page, server.url, OPERATOR);
+  await page.click('a[data-nav="routes"]');
+  await page.waitForSelector('[data-testid="rp-cell"]');
+  await page.selectOption('[data-testid="rp-cell"]', tech.homeCell);
+  await page.fill('[data-testid="rp-date"]', date);
+  await page.click('[data-testid="rp-request"]');
+  await page.waitForSelector('[data-testid="rp-plan"][data-status="ready"]');
+  const plan = (await api.ok("GET", `/v1/admin/route-plans?cellId=${tech.homeCell}&date=${date}`, { token: operator.token })).items[0];
+  return { page, tech, booked, date, plan };
+}
+
 describe("asking the customers for a plan's new times", () => {
   it("asks from the Routes screen, and shows the technician's group applied once its customers approved", async () => {
-    const date = localDate(DAYS_AHEAD);
-    // An electrical technician: the one the first booking (another day) went to.
-    const first = await book(1, { lat: 31.2381, lng: 121.4786 }, localDate(DAYS_AHEAD + 1), "09:00");
-    const tech = await api.ok("GET", `/v1/admin/technicians/${first.order.technician.id}`, { token: operator.token });
-    const [lat, lng] = cellToLatLng(tech.homeCell);
-    const west = { lat, lng: lng - 0.012 };
-    const east = { lat, lng: lng + 0.012 };
-    const booked = [];
-    for (const [n, point, hhmm] of [
-      [2, west, "09:00"],
-      [3, east, "10:30"],
-      [4, west, "12:00"],
-      [5, east, "13:30"],
-    ]) {
-      booked.push(await book(n, point, date, hhmm));
-    }
-    const moved = await api.call("POST", `/v1/admin/cells/${tech.homeCell}/moves`, {
-      token: operator.token,
-      body: { moves: booked.map(({ order: o }) => ({ orderId: o.id, technicianId: tech.id, start: o.start, end: o.end })) },
-    });
-    assert.equal(moved.status, 200, JSON.stringify(moved.body));
-
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(20_000);
-    await signInThroughUi(page, server.url, OPERATOR);
-    await page.click('a[data-nav="routes"]');
-    await page.waitForSelector('[data-testid="rp-cell"]');
-    await page.selectOption('[data-testid="rp-cell"]', tech.homeCell);
-    await page.fill('[data-testid="rp-date"]', date);
-    await page.click('[data-testid="rp-request"]');
-    await page.waitForSelector('[data-testid="rp-plan"][data-status="ready"]');
-    const plan = (await api.ok("GET", `/v1/admin/route-plans?cellId=${tech.homeCell}&date=${date}`, { token: operator.token })).items[0];
+    const { page, tech, booked, plan } = await zigzagPlan(1, DAYS_AHEAD);
     const ours = plan.proposals.filter((p) => p.technicianId === tech.id);
     assert.ok(ours.length >= 2, "the zigzag brings proposals on the technician's day");
 
@@ -131,6 +142,47 @@ describe("asking the customers for a plan's new times", () => {
       /applied/.test(document.querySelector('[data-testid="rp-group"][data-status="applied"]')?.textContent ?? ""),
     );
     assert.match(await page.textContent('[data-testid="rp-asks"] h3'), /Asking the customers/);
+    await page.close();
+  });
+
+  it("withdraws the waiting group from the Routes screen: dropped as withdrawn, nothing moved", async () => {
+    const { page, tech, booked, plan } = await zigzagPlan(11, DAYS_AHEAD + 3);
+    assert.ok(plan.proposals.filter((p) => p.technicianId === tech.id).length >= 2, "the zigzag brings proposals on the technician's day");
+
+    await page.click('[data-testid="rp-ask"]');
+    await page.waitForSelector('[data-testid="rp-group"][data-status="waiting"] [data-testid="rp-withdraw"]');
+    const group = (await api.ok("GET", `/v1/admin/route-plans/${plan.id}/asks`, { token: operator.token })).groups.find(
+      (g) => g.technicianId === tech.id,
+    );
+    const byOrder = new Map(booked.map((b) => [b.order.id, b]));
+    const starts = new Map();
+    for (const o of group.orders)
+      starts.set(o.orderId, (await api.ok("GET", `/v1/admin/orders/${o.orderId}`, { token: operator.token })).start);
+    // One customer approves before the operator withdraws.
+    const one = byOrder.get(group.orders[0].orderId).customer;
+    const q = (await api.ok("GET", "/v1/me/time-proposals", { token: one.token })).items[0];
+    await api.ok("POST", `/v1/me/time-proposals/${q.id}/approve`, { token: one.token });
+
+    await page.click('[data-testid="rp-group"][data-status="waiting"] [data-testid="rp-withdraw"]');
+    await page.waitForSelector('[data-testid="rp-group"][data-status="dropped"]');
+    const dropped = await page.textContent('[data-testid="rp-group"][data-status="dropped"] [data-testid="rp-group-state"]');
+    assert.match(dropped, /调度员已撤回/);
+    assert.doesNotMatch(dropped, /withdrawn|rp_/);
+    assert.equal(await page.locator('[data-testid="rp-withdraw"]').count(), 0);
+
+    for (const o of group.orders) {
+      const { customer } = byOrder.get(o.orderId);
+      const mine = (await api.ok("GET", "/v1/me/time-proposals", { token: customer.token })).items.find((x) => x.orderId === o.orderId);
+      assert.equal(mine.state, "dropped");
+      assert.equal(mine.reason, "withdrawn");
+      const order = await api.ok("GET", `/v1/admin/orders/${o.orderId}`, { token: operator.token });
+      assert.equal(order.start, starts.get(o.orderId), `${o.orderId} keeps its time`);
+    }
+
+    await page.click('[data-testid="lang"]');
+    await page.waitForFunction(() =>
+      /withdrew/.test(document.querySelector('[data-testid="rp-group"][data-status="dropped"]')?.textContent ?? ""),
+    );
     await page.close();
   });
 });
