@@ -35,9 +35,13 @@ async function routePlanOf(o: Objects): Promise<string> {
   return id;
 }
 
-/** A time proposal asked of customer A (a group of one question on side A's cell; approving it drops it: the day is not the one asked). */
-async function timeProposalOf(o: Objects): Promise<string> {
+/**
+ * A group of one time proposal asked of customer A, of a plan of side A's merchant on side A's cell
+ * (approving it drops it: the day is not the one asked).
+ */
+async function askedGroupOf(o: Objects): Promise<{ planId: string; groupId: string; questionId: string }> {
   const now = Date.now();
+  const planId = await routePlanOf(o);
   const groupId = newId("rpg");
   const id = newId("rpq");
   await env.DB.batch([
@@ -45,7 +49,7 @@ async function timeProposalOf(o: Objects): Promise<string> {
       "INSERT INTO route_plan_groups (id, plan_id, cell, date, merchant_id, technician_id, time_zone, status, fingerprint, expires_at, asked_by, change_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Asia/Shanghai', 'waiting', 'none', ?, ?, ?, ?, ?)",
     ).bind(
       groupId,
-      newId("rpl"),
+      planId,
       o.m.techA.homeCell,
       day(1),
       o.m.merchantA,
@@ -70,8 +74,11 @@ async function timeProposalOf(o: Objects): Promise<string> {
       now,
     ),
   ]);
-  return id;
+  return { planId, groupId, questionId: id };
 }
+
+/** A time proposal asked of customer A (askedGroupOf). */
+const timeProposalOf = async (o: Objects) => (await askedGroupOf(o)).questionId;
 
 /** Customer A's export request (made once per run). */
 const exports = new Map<string, Promise<string>>();
@@ -1423,6 +1430,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
       };
     },
   },
+  // multi-moves the repair cannot settle (src/board/move-repair.service.ts): the platform's staff only
+  "GET /v1/admin/cells/{cellId}/stuck-moves": {
+    roles: PLATFORM,
+    request: (o) => ({ path: `/v1/admin/cells/${o.m.techA.homeCell}/stuck-moves` }),
+  },
   // team route plans (src/route-plans): a merchant_admin plans and sees only its own team's
   // (a cell is no one's object: another merchant's staff plan their own team there)
   "POST /v1/admin/route-plans": {
@@ -1455,6 +1467,15 @@ export const MATRIX: Record<string, MatrixEntry> = {
     roles: STAFF,
     reach: STAFF_A,
     request: async (o) => ({ path: `/v1/admin/route-plans/${await routePlanOf(o)}/asks` }),
+  },
+  "POST /v1/admin/route-plans/{id}/asks/{groupId}/withdraw": {
+    roles: STAFF,
+    reach: STAFF_A,
+    fresh: true,
+    request: async (o) => {
+      const g = await askedGroupOf(o);
+      return { path: `/v1/admin/route-plans/${g.planId}/asks/${g.groupId}/withdraw` };
+    },
   },
   // time proposals asked of a customer (src/route-plans/asking.service.ts): only their own
   "GET /v1/me/time-proposals": {
