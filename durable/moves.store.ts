@@ -67,18 +67,7 @@ export class MovesStore {
           const tech = this.calendar.writable(m.technicianId);
           if ("ok" in tech)
             throw new MoveRefused({ index, orderId: m.orderId, technicianId: m.technicianId, reason: "UNKNOWN_TECHNICIAN" });
-          const item: CalendarItem = was
-            ? { ...was, technicianId: m.technicianId, start: m.start, end: m.end }
-            : {
-                orderId: m.orderId,
-                technicianId: m.technicianId,
-                start: m.start,
-                end: m.end,
-                lat: m.place!.lat,
-                lng: m.place!.lng,
-                state: "booked",
-                expiresAt: null,
-              };
+          const item = movedItem(was, m);
           const failure = this.calendar.fits(tech, item, true, now);
           if (failure)
             throw new MoveRefused({
@@ -154,18 +143,7 @@ export class MovesStore {
       if (m.skills && (p.status !== "approved" || !m.skills.every((s) => p.skills.includes(s)))) refuse(index, "NOT_QUALIFIED");
       const before = current[index];
       if (!before) this.calendar.release(m.orderId); // a lapsed hold of the same key, if any
-      const item: CalendarItem = before
-        ? { ...before, technicianId: m.technicianId, start: m.start, end: m.end }
-        : {
-            orderId: m.orderId,
-            technicianId: m.technicianId,
-            start: m.start,
-            end: m.end,
-            lat: m.place!.lat,
-            lng: m.place!.lng,
-            state: "booked",
-            expiresAt: null,
-          };
+      const item = movedItem(before, m);
       const failure = this.calendar.fits(tech, item, ignoreShifts, now, passing);
       if (failure)
         refuse(
@@ -201,4 +179,22 @@ export interface MoveOptions {
  */
 function leavingFailure(key: string, reason: MoveRefusal): MoveFailure {
   return { index: -1, orderId: key, technicianId: "", reason };
+}
+
+/**
+ * Where a move puts its order: the interval it starts from (`was`, keeping its key, state and expiry)
+ * on the move's technician and times, or a new booking at the move's `place` when this cell held none.
+ */
+function movedItem(was: CalendarItem | undefined, m: CellMove): CalendarItem {
+  if (was) return { ...was, technicianId: m.technicianId, start: m.start, end: m.end };
+  return {
+    orderId: m.orderId,
+    technicianId: m.technicianId,
+    start: m.start,
+    end: m.end,
+    lat: m.place!.lat,
+    lng: m.place!.lng,
+    state: "booked",
+    expiresAt: null,
+  };
 }

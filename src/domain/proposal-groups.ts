@@ -8,14 +8,7 @@
  * moves applied first, applying one technician's group leaves every other day as it is, and the
  * cell checks the group's starts against that day as it is then.
  */
-
-export interface TimeProposal {
-  orderId: string;
-  technicianId: string;
-  currentStart: number;
-  start: number;
-  end: number;
-}
+import type { TimeProposal } from "./team-plan";
 
 /** The proposals grouped by the technician of their day, technicians and each group's jobs in a stable order. */
 export function proposalGroups<P extends TimeProposal>(proposals: readonly P[]): { technicianId: string; proposals: P[] }[] {

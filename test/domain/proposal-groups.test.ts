@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { noticesFor } from "../../src/domain/notifications";
-import { askClosesAt, dayFingerprint, proposalGroups, type TimeProposal } from "../../src/domain/proposal-groups";
+import { askClosesAt, dayFingerprint, proposalGroups } from "../../src/domain/proposal-groups";
+import type { TimeProposal } from "../../src/domain/team-plan";
 
 const proposal = fc.record({
   orderId: fc.stringMatching(/^ord_[a-z0-9]{1,6}$/),
