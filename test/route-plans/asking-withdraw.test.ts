@@ -4,62 +4,23 @@
  * applied or dropped otherwise is 409; against the last approval exactly one wins.
  */
 import { env } from "cloudflare:test";
-import { cellToLatLng } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, signInWithRoles } from "../support/http";
-import { auditActions, freshCenter, insertMerchant } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, localDay, type World } from "../support/world";
-import { at, book, newCustomer, quote, waitFor, type Customer } from "../support/booking";
-
-interface Booked {
-  id: string;
-  start: string;
-  customer: Customer;
-}
-
-async function bookAt(w: World, point: { lat: number; lng: number }, hhmm: string): Promise<Booked> {
-  const customer = await newCustomer(point);
-  const res = await book(customer, await quote(w, customer, at(w, 2, hhmm), { lat: point.lat, lng: point.lng }));
-  if (res.status !== 201) throw new Error(`book: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, start: res.body.start, customer };
-}
-
-const startOf = async (orderId: string) =>
-  (await env.DB.prepare("SELECT start_at FROM orders WHERE id = ?").bind(orderId).first<{ start_at: number }>())!.start_at;
+import { auditActions, insertMerchant } from "../support/fixtures";
+import { type Customer } from "../support/booking";
+import { readyPlan, startOf, zigzagDay, type Booked } from "../support/zigzag-day";
 
 /** One technician's zigzag day whose plan proposes new starts, asked of its customers (one group). */
 async function askedGroup() {
-  const w = await createWorld(freshCenter(), { durationMinutes: 30 });
-  const [lat, lng] = cellToLatLng(cellAt(w.center));
-  const west = { lat, lng: lng - 0.015 };
-  const east = { lat, lng: lng + 0.015 };
-  const tech = await addTechnician(w, west);
-  const orders = [
-    await bookAt(w, west, "09:00"),
-    await bookAt(w, east, "09:55"),
-    await bookAt(w, west, "10:50"),
-    await bookAt(w, east, "11:45"),
-  ];
-  const res = await call("POST", "/v1/admin/route-plans", {
-    token: w.admin.token,
-    body: { cellId: tech.homeCell, date: localDay(w.timeZone, 2) },
-  });
-  expect(res.status).toBe(202);
-  const plan = (
-    await waitFor(
-      () => call("GET", `/v1/admin/route-plans/${res.body.id}`, { token: w.admin.token }),
-      (r) => r.body.status !== "queued",
-      15_000,
-    )
-  ).body;
-  expect(plan.status).toBe("ready");
+  const { w, tech, orders, cell, date } = await zigzagDay();
+  const plan = await readyPlan(w.admin.token, cell, date);
   const proposed = new Set((plan.proposals as { orderId: string }[]).map((p) => p.orderId));
   const asked = orders.filter((o) => proposed.has(o.id));
   expect(asked.length).toBeGreaterThanOrEqual(2);
   const ask = await call("POST", `/v1/admin/route-plans/${plan.id}/ask`, { token: w.admin.token });
   expect(ask.status).toBe(200);
   expect(ask.body.groups).toHaveLength(1);
-  return { w, orders, asked, plan, cell: tech.homeCell as string, groupId: ask.body.groups[0].id as string };
+  return { w, tech, orders, asked, plan, cell, groupId: ask.body.groups[0].id as string };
 }
 
 const withdraw = (token: string, planId: string, groupId: string) =>

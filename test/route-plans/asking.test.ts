@@ -5,55 +5,17 @@
  * Races: repeated and parallel approvals, approval against expiry, an apply that died.
  */
 import { env } from "cloudflare:test";
-import { cellToLatLng } from "h3-js";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, signIn } from "../support/http";
-import { auditActions, freshCenter } from "../support/fixtures";
-import { addTechnician, cellAt, createWorld, localDay, type World } from "../support/world";
-import { at, book, newCustomer, quote, waitFor, type Customer } from "../support/booking";
+import { auditActions } from "../support/fixtures";
+import type { Customer } from "../support/booking";
 import { settleAsks } from "../../src/route-plans";
+import { bookAt, readyPlan, startOf, zigzagDay, type Booked } from "../support/zigzag-day";
 
-interface Booked {
-  id: string;
-  start: string;
-  customer: Customer;
-}
-
-async function bookAt(w: World, point: { lat: number; lng: number }, hhmm: string): Promise<Booked> {
-  const customer = await newCustomer(point);
-  const res = await book(customer, await quote(w, customer, at(w, 2, hhmm), { lat: point.lat, lng: point.lng }));
-  if (res.status !== 201) throw new Error(`book: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, start: res.body.start, customer };
-}
-
-const startOf = async (orderId: string) =>
-  (await env.DB.prepare("SELECT start_at FROM orders WHERE id = ?").bind(orderId).first<{ start_at: number }>())!.start_at;
-
-/** One technician's zigzag day (test/route-plans/time-proposals.test.ts): its plan proposes new starts. */
+/** One technician's zigzag day (test/support/zigzag-day.ts): its plan proposes new starts. */
 async function askedDay() {
-  const w = await createWorld(freshCenter(), { durationMinutes: 30 });
-  const [lat, lng] = cellToLatLng(cellAt(w.center));
-  const west = { lat, lng: lng - 0.015 };
-  const east = { lat, lng: lng + 0.015 };
-  const tech = await addTechnician(w, west);
-  const orders = [
-    await bookAt(w, west, "09:00"),
-    await bookAt(w, east, "09:55"),
-    await bookAt(w, west, "10:50"),
-    await bookAt(w, east, "11:45"),
-  ];
-  const cell = tech.homeCell;
-  const date = localDay(w.timeZone, 2);
-  const res = await call("POST", "/v1/admin/route-plans", { token: w.admin.token, body: { cellId: cell, date } });
-  expect(res.status).toBe(202);
-  const plan = (
-    await waitFor(
-      () => call("GET", `/v1/admin/route-plans/${res.body.id}`, { token: w.admin.token }),
-      (r) => r.body.status !== "queued",
-      15_000,
-    )
-  ).body;
-  expect(plan.status).toBe("ready");
+  const { w, tech, orders, cell, date } = await zigzagDay();
+  const plan = await readyPlan(w.admin.token, cell, date);
   expect(plan.proposals.length).toBeGreaterThanOrEqual(2);
   const proposed = new Set((plan.proposals as { orderId: string }[]).map((p) => p.orderId));
   const asked = orders.filter((o) => proposed.has(o.id));
