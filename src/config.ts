@@ -385,13 +385,14 @@ const fields = z.object({
   BACKUP_RETENTION_DAYS: int(30, 1),
   // Personal data (README "Personal data"): the version of the privacy policy text consents are given under, the
   // cooling-off days before a requested account deletion is carried out, how long an export's one-time download
-  // link works, and the retention of visit photos and notification delivery records (days) with the rows one
-  // daily run deletes per kind at most.
+  // link works, and the retention of visit photos, notification delivery records and technicians' stored day
+  // plans (days) with the rows one daily run deletes per kind at most.
   PRIVACY_POLICY_VERSION: z.string().trim().min(1).max(40).default("2026-12"),
   DELETION_COOLING_OFF_DAYS: int(7),
   EXPORT_LINK_TTL_MINUTES: int(60, 1),
   VISIT_PHOTO_RETENTION_DAYS: int(365, 1),
   NOTIFICATION_DELIVERY_RETENTION_DAYS: int(90, 1),
+  DAY_PLAN_RETENTION_DAYS: int(30, 1),
   RETENTION_BATCH_SIZE: int(500, 1),
   // Commission defaults in basis points: the platform's take, the technician's share of the rest.
   COMMISSION_TAKE_RATE_BPS: basisPoints(2000),

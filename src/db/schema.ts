@@ -2646,5 +2646,7 @@ export const dayPlans = sqliteTable(
     primaryKey({ columns: [t.technicianId, t.date] }),
     // The cron finds builds whose queue message was lost (status `queued`, oldest first).
     index("day_plans_status_updated_idx").on(t.status, t.updatedAt),
+    // Retention deletes the oldest dates first (DAY_PLAN_RETENTION_DAYS).
+    index("day_plans_date_idx").on(t.date),
   ],
 );

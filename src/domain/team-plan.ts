@@ -331,15 +331,18 @@ function proposeTimes(
 }
 
 /**
- * A fingerprint of the day's calendar as the plan sees it (each order's technician, times and status):
- * any change to it makes a plan built before stale. A 53-bit hash in hex of the sorted entries.
+ * A fingerprint of the day's calendar as the plan sees it (each order's technician, times and status),
+ * and of anything else the plan was made from (`also`, in order): any change to it makes a plan built
+ * before stale. A 53-bit hash in hex of the sorted entries.
  */
 export function calendarFingerprint(
   entries: readonly { orderId: string; technicianId: string | null; start: number; end: number; status: string }[],
+  also: readonly string[] = [],
 ): string {
   const text = [...entries]
     .map((e) => `${e.orderId}|${e.technicianId ?? ""}|${e.start}|${e.end}|${e.status}`)
     .sort()
+    .concat(also)
     .join("\n");
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;

@@ -7,7 +7,8 @@
  * dashboard.
  *
  * Kinds are one line each in RETENTION_JOBS; another area adds its own with a function from its
- * index.ts (chats: src/conversations, CHAT_RETENTION_DAYS).
+ * index.ts (chats: src/conversations, CHAT_RETENTION_DAYS; technicians' stored day plans: src/routing,
+ * DAY_PLAN_RETENTION_DAYS).
  * Technician positions are kept by their cell (POSITION_RETENTION_HOURS, trimmed by the cell's
  * alarm); they are listed here so the dashboard shows every period, with no job of ours.
  */
@@ -16,6 +17,7 @@ import { getDb } from "../db/client";
 import { findSetting, putSetting } from "../db/repositories/settings.repo";
 import { logger } from "../lib/log";
 import { purgeChatsBefore } from "../conversations";
+import { purgeDayPlansBefore } from "../routing";
 import { deleteOldDeliveries, deleteRowsById, oldVisitPhotos } from "./privacy.repo";
 
 const DAY_MS = 86_400_000;
@@ -67,6 +69,13 @@ export const RETENTION_JOBS: readonly RetentionJob[] = [
     unit: "days",
     period: (env) => config(env).NOTIFICATION_DELIVERY_RETENTION_DAYS,
     run: (env, before, limit) => deleteOldDeliveries(getDb(env), before, limit),
+  },
+  {
+    kind: "day_plans",
+    variable: "DAY_PLAN_RETENTION_DAYS",
+    unit: "days",
+    period: (env) => config(env).DAY_PLAN_RETENTION_DAYS,
+    run: purgeDayPlansBefore,
   },
 ];
 

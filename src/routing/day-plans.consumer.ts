@@ -16,7 +16,7 @@ export async function buildDayPlan(env: Env, technicianId: string, date: string)
   if (!row || row.status !== "queued") return;
   try {
     const day = await readDay(env, technicianId, date);
-    const plan = await planFlexibleJobs(env, day.entry, date, day.home, day.byId, day.jobs, day.model);
+    const plan = planFlexibleJobs(day.home, day.byId, day.jobs, day.model, day.shift);
     const moves = (plan?.moves ?? []).map((m) => ({ id: m.id, start: m.start, end: m.end }));
     await storeDayPlan(db, row, { status: "ready", basis: day.basis, moves }, Date.now());
   } catch (err) {

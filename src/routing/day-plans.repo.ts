@@ -85,3 +85,15 @@ export async function renewLease(db: Db, row: Pick<DayPlanRow, "technicianId" | 
     .returning({ technicianId: dayPlans.technicianId });
   return rows.length === 1;
 }
+
+/**
+ * Retention (DAY_PLAN_RETENTION_DAYS): deletes at most `limit` plans of local dates before `beforeDate`
+ * (YYYY-MM-DD), oldest first; how many it deleted.
+ */
+export async function deleteDayPlansBefore(db: Db, beforeDate: string, limit: number): Promise<number> {
+  const r = await db.$client
+    .prepare("DELETE FROM day_plans WHERE rowid IN (SELECT rowid FROM day_plans WHERE date < ? ORDER BY date LIMIT ?)")
+    .bind(beforeDate, limit)
+    .run();
+  return r.meta.changes ?? 0;
+}

@@ -11,7 +11,7 @@ import { config } from "../config";
 import { getDb } from "../db/client";
 import type { DayJob } from "../domain/day-route";
 import { logger } from "../lib/log";
-import { dayPlanOf, lapsedDayPlans, queueDayPlan, renewLease } from "./day-plans.repo";
+import { dayPlanOf, deleteDayPlansBefore, lapsedDayPlans, queueDayPlan, renewLease } from "./day-plans.repo";
 import type { FlexiblePlan } from "./flexible-plan";
 
 export type ProposalStatus = "none" | "planning" | "ready" | "failed";
@@ -100,4 +100,14 @@ export async function settleLostDayPlans(env: Env, now = Date.now()): Promise<{ 
   }
   if (lapsed.length > 0) logger.info("day_plans.lost_queued", { resent });
   return { resent };
+}
+
+/**
+ * Retention's part (src/privacy RETENTION_JOBS, DAY_PLAN_RETENTION_DAYS): deletes at most `limit` stored
+ * plans of days before `before`, oldest first. A plan's date is the technician's local date; it is
+ * compared with the UTC date of `before`, which is at most a day off and does not matter for a period
+ * counted in days. Answers how many it deleted.
+ */
+export async function purgeDayPlansBefore(env: Env, before: number, limit: number): Promise<number> {
+  return deleteDayPlansBefore(getDb(env), new Date(before).toISOString().slice(0, 10), limit);
 }

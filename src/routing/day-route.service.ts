@@ -16,7 +16,7 @@ import { assertManages } from "../technicians";
 import { windowView } from "../orders";
 import { dayPlanOf, markApplied } from "./day-plans.repo";
 import { PROPOSAL_STATUS_TEXT, storedProposal, type Proposal } from "./day-plans.service";
-import { applyFlexiblePlan, isPlannable } from "./flexible-plan";
+import { applyFlexiblePlan, dayShift, isPlannable } from "./flexible-plan";
 
 /** The statuses of a job on a technician's day: theirs, from assignment until done. */
 const ON_THE_ROUTE: readonly OrderStatus[] = ["assigned", "accepted", "en_route", "arrived", "in_service", "completed"];
@@ -42,13 +42,21 @@ export async function readDay(env: Env, technicianId: string, date: string, auth
   );
   const c = config(env);
   const model = { roadFactor: c.TRAVEL_ROAD_FACTOR, speedKmh: c.TRAVEL_SPEED_KMH, bufferMinutes: c.TRAVEL_BUFFER_MINUTES };
-  // What a proposal was read against: any change of the day's jobs (times, status, technician) changes it.
-  const basis = calendarFingerprint(
-    rows.map((o) => ({ orderId: o.id, technicianId: o.technicianId, start: o.startAt, end: o.endAt, status: o.status })),
-  );
   // Flexible-window jobs the day plan may move (the plan itself is built off the request: day-plans.service.ts).
   const flexible = rows.some(isPlannable);
-  return { entry, tz, home, byId, jobs, model, basis, flexible, graceMs: c.REVEAL_GRACE_MINUTES * 60_000 };
+  // The shift of the day bounds the plan: read (from the cell) only for a day with something to plan.
+  const shift = flexible ? await dayShift(env, entry.profile.id, date) : [];
+  // What a proposal was read against: any change of the day's jobs (times, status, technician), of the
+  // home the route starts from, of the day's shift or of the travel model changes it.
+  const basis = calendarFingerprint(
+    rows.map((o) => ({ orderId: o.id, technicianId: o.technicianId, start: o.startAt, end: o.endAt, status: o.status })),
+    [
+      `home|${home.lat.toFixed(6)}|${home.lng.toFixed(6)}`,
+      `shift|${shift.map(([from, to]) => `${from}-${to}`).join(",")}`,
+      `travel|${model.roadFactor}|${model.speedKmh}|${model.bufferMinutes}`,
+    ],
+  );
+  return { entry, tz, home, byId, jobs, model, basis, flexible, shift, graceMs: c.REVEAL_GRACE_MINUTES * 60_000 };
 }
 
 /**

@@ -47,34 +47,36 @@ export interface FlexiblePlan {
   moves: DayJob[];
 }
 
+/** The technician's shift intervals on a local date, as their home cell holds the shifts (UTC ms, in order). */
+export async function dayShift(env: Env, technicianId: string, date: string): Promise<[number, number][]> {
+  const shifts = await getShifts(env, technicianId);
+  return shiftWindows(shifts.weekly, new Map(shifts.exceptions.map((e) => [e.date, e.intervals])), date, shifts.timeZone);
+}
+
 /**
- * The day's jobs with the flexible ones placed inside their windows; null when nothing would move.
- * Changes nothing. A day without flexible jobs costs nothing more than before (no shift read, no solver).
+ * The day's jobs with the flexible ones placed inside their windows and the day's `shift` (dayShift);
+ * null when nothing would move. Changes nothing; runs the solver only when there is a flexible job.
  */
-export async function planFlexibleJobs(
-  env: Env,
-  entry: RosterEntry,
-  date: string,
+export function planFlexibleJobs(
   home: LatLng,
   orders: ReadonlyMap<string, OrderRow>,
   jobs: DayJob[],
   model: TravelModel,
-): Promise<FlexiblePlan | null> {
+  shift: readonly (readonly [number, number])[],
+): FlexiblePlan | null {
   // In id order: the planner's input never depends on where the flexible jobs sit now, so a day
   // whose proposal was applied plans the same way again (nothing left to move).
   const byIdOrder = [...jobs].sort((x, y) => x.id.localeCompare(y.id));
   const flexible = byIdOrder.flatMap((j) => flexibleOf(orders.get(j.id)!, j) ?? []);
   if (flexible.length === 0) return null;
   const ids = new Set(flexible.map((f) => f.id));
-  const shifts = await getShifts(env, entry.profile.id);
-  const windows = shiftWindows(shifts.weekly, new Map(shifts.exceptions.map((e) => [e.date, e.intervals])), date, shifts.timeZone);
-  if (windows.length === 0) return null;
+  if (shift.length === 0) return null;
   const plan = planDay(
     home,
     byIdOrder.filter((j) => !ids.has(j.id)),
     flexible,
     model,
-    { from: windows[0]![0], to: windows[windows.length - 1]![1] },
+    { from: shift[0]![0], to: shift[shift.length - 1]![1] },
     { budgetMs: PLAN_BUDGET_MS, maxIterations: PLAN_ITERATIONS, seed: 1 },
   );
   const current = new Map(jobs.map((j) => [j.id, j]));

@@ -41,13 +41,33 @@ async function deliveriesAged(ageDays: number, n: number): Promise<string[]> {
   return ids;
 }
 
+/** Stored day plans of `n` technicians for the local date `ageDays` ago (the route plans' queue builds them; here written as stored). */
+async function dayPlansAged(ageDays: number, n: number): Promise<{ technicianId: string; date: string }[]> {
+  const date = new Date(Date.now() - ageDays * DAY).toISOString().slice(0, 10);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const technicianId = newId("tec");
+    await env.DB.prepare(
+      "INSERT INTO day_plans (technician_id, date, status, basis, moves, created_at, updated_at) VALUES (?, ?, 'ready', 'b', '[]', ?, ?)",
+    )
+      .bind(technicianId, date, Date.now(), Date.now())
+      .run();
+    out.push({ technicianId, date });
+  }
+  return out;
+}
+
+const dayPlanLeft = async (p: { technicianId: string; date: string }) =>
+  (await env.DB.prepare("SELECT COUNT(*) AS n FROM day_plans WHERE technician_id = ? AND date = ?")
+    .bind(p.technicianId, p.date)
+    .first<{ n: number }>())!.n;
 const photoLeft = async (id: string) =>
   (await env.DB.prepare("SELECT COUNT(*) AS n FROM order_photos WHERE id = ?").bind(id).first<{ n: number }>())!.n;
 const deliveryLeft = async (id: string) =>
   (await env.DB.prepare("SELECT COUNT(*) AS n FROM notification_deliveries WHERE message_id = ?").bind(id).first<{ n: number }>())!.n;
 
 describe("retention", () => {
-  it("the daily cron deletes visit photos and delivery records older than their periods, and only those", async () => {
+  it("the daily cron deletes visit photos, delivery records and day plans older than their periods, and only those", async () => {
     const w = await createWorld(freshCenter());
     const tech = await (await addTechnician(w, w.center)).session();
     const { order } = await visitTo(w, tech, "arrived");
@@ -58,6 +78,10 @@ describe("retention", () => {
     const oldReviewPhoto = await photosAged(order.id, photoDays + 10, 1, "review");
     const oldDeliveries = await deliveriesAged(deliveryDays + 1, 2);
     const youngDeliveries = await deliveriesAged(deliveryDays - 1, 1);
+    const planDays = Number(env.DAY_PLAN_RETENTION_DAYS);
+    const oldPlans = await dayPlansAged(planDays + 2, 2);
+    const youngPlans = await dayPlansAged(planDays - 2, 1);
+    const todaysPlans = await dayPlansAged(0, 1);
 
     await runDailyCron(Date.now());
 
@@ -71,6 +95,8 @@ describe("retention", () => {
     }
     for (const id of oldDeliveries) expect(await deliveryLeft(id)).toBe(0);
     for (const id of youngDeliveries) expect(await deliveryLeft(id)).toBe(1);
+    for (const d of oldPlans) expect(await dayPlanLeft(d)).toBe(0);
+    for (const d of [...youngPlans, ...todaysPlans]) expect(await dayPlanLeft(d)).toBe(1);
   });
 
   it("deletes at most RETENTION_BATCH_SIZE rows per kind and run, says more is left, and the next run carries on", async () => {
@@ -122,6 +148,13 @@ describe("retention", () => {
         variable: "NOTIFICATION_DELIVERY_RETENTION_DAYS",
         unit: "days",
         period: Number(env.NOTIFICATION_DELIVERY_RETENTION_DAYS),
+        byCell: false,
+      },
+      {
+        kind: "day_plans",
+        variable: "DAY_PLAN_RETENTION_DAYS",
+        unit: "days",
+        period: Number(env.DAY_PLAN_RETENTION_DAYS),
         byCell: false,
       },
     ]);

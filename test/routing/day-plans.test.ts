@@ -120,6 +120,44 @@ describe("a technician's day plan, built off the request and stored", () => {
     expect(after.stops).toHaveLength(4);
   });
 
+  it("a new shift for the day or a moved home makes the stored plan stale too: rebuilt on the new basis", async () => {
+    const { w, tech, session, date } = await dayWithFlexibleJob();
+    const first = (await planned(session, date)).body;
+    expect(first.proposalStatus).toBe("ready");
+    const basis0 = first.proposal.basis;
+
+    // the day's shift changes (an exception for that date): the read queues a build of the new day
+    const shift = await call("PUT", `/v1/admin/technicians/${tech.id}/shifts`, {
+      token: w.admin.token,
+      body: { weekly: null, exceptions: [{ date, intervals: [{ start: "07:00", end: "21:00" }] }] },
+    });
+    expect(shift.status).toBe(200);
+    const rec = recordingEnv();
+    const stale = await technicianDayRoute(rec.env, tech.id, date);
+    expect(stale).toMatchObject({ proposal: null, proposalStatus: "planning" });
+    expect(rec.sent).toHaveLength(1);
+    const second = (await planned(session, date)).body;
+    expect(second.proposalStatus).toBe("ready");
+    expect(second.proposal.basis).not.toBe(basis0);
+    expect((await stored(tech.id, date))!.basis).toBe(second.proposal.basis);
+
+    // the technician's home moves (a few hundred metres): stale again, rebuilt from the new home
+    const moved = { lat: w.center.lat + 0.003, lng: w.center.lng - 0.002 };
+    const move = await call("POST", `/v1/admin/technicians/${tech.id}/move`, { token: w.admin.token, body: { home: moved } });
+    expect(move.status).toBe(200);
+    const rec2 = recordingEnv();
+    expect(await technicianDayRoute(rec2.env, tech.id, date)).toMatchObject({ proposal: null, proposalStatus: "planning" });
+    expect(rec2.sent).toHaveLength(1);
+    const third = (await planned(session, date)).body;
+    expect(third.proposalStatus).toBe("ready");
+    expect(new Set([basis0, second.proposal.basis, third.proposal.basis]).size).toBe(3);
+
+    // an unchanged day keeps its plan: a read queues nothing
+    const rec3 = recordingEnv();
+    expect((await technicianDayRoute(rec3.env, tech.id, date)).proposalStatus).toBe("ready");
+    expect(rec3.sent).toHaveLength(0);
+  });
+
   it("the apply uses the stored plan: 409 ROUTE_NOT_PLANNED before it is built, ROUTE_CHANGED for an old basis", async () => {
     const { w, tech, session, flex, date } = await dayWithFlexibleJob();
     const { env: rec, sent } = recordingEnv(true);

@@ -1,0 +1,1 @@
+CREATE INDEX `day_plans_date_idx` ON `day_plans` (`date`);
