@@ -64,9 +64,11 @@ describe("personal data screen", () => {
     // the retention panel shows the configured periods; in English too
     await page.waitForSelector('[data-testid="privacy-retention"] tr[data-kind="visit_photos"]');
     assert.match(await page.textContent('tr[data-kind="visit_photos"] [data-testid="retention-period"]'), /^365 天$/);
+    assert.match(await page.textContent('tr[data-kind="day_plans"]'), /技师当日路线规划[\s\S]*30 天/);
     await page.click('[data-testid="lang"]');
     await page.waitForSelector("text=Personal data");
     assert.match(await page.textContent('tr[data-kind="positions"] [data-testid="retention-period"]'), /^24 hours$/);
+    assert.match(await page.textContent('tr[data-kind="day_plans"]'), /Technicians' stored day route plans[\s\S]*30 days/);
     assert.match(await page.textContent('[data-testid="privacy-settings"]'), /cooling-off 7 days/);
     await page.click('[data-testid="lang"]');
 
