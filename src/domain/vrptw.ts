@@ -732,6 +732,11 @@ const REPAIR_SHARE = 0.5;
 const REPAIR_BOOST = 10;
 /** Iterations the annealing walk may stay on broken plans before it goes back to the best plan. */
 const STRAY = 2000;
+/**
+ * Iterations without a new best plan after which the walk goes back to the best plan and the temperature
+ * starts its fall anew (re-annealing): a walk that settled in a poor basin early leaves it.
+ */
+const STALL = 1500;
 
 /** Neighbours each job looks at in local search (granular neighbourhood). */
 const GRANULAR = 30;
@@ -1756,6 +1761,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
     let made = 0;
     let kept = 0;
     let lastKept = iter;
+    let lastBest = iter;
     const drop = (smallest: boolean) => {
       const next = dropRoute(S, best, P, smallest);
       if (!next) return false;
@@ -1826,6 +1832,14 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
         sc = score(M, next, big);
         best = next;
         bestScore = sc;
+        lastBest = iter;
+      }
+      if (iter - lastBest > STALL && cap === Infinity) {
+        // No better plan for a while: back to the best plan, and the temperature starts anew.
+        lastBest = lastKept = iter;
+        coolFrom = p;
+        cur = best;
+        curScore = pscore(cur);
       }
       const psc = pscore(next);
       if (psc < curScore - temp * Math.log(rand())) {
