@@ -1205,14 +1205,18 @@ function commitRoutes(M: Model, s: Solution, seqs: readonly number[][], where: A
 
 /** Neighbours each job looks at in the education. */
 const EDUCATE_NEAR = 20;
+/** How far (in places) the education moves a job within its own route. */
+const INTRA_SPAN = 30;
 /** Improving moves the education may make before it stops (a guard; it usually stops much earlier). */
 const EDUCATE_MOVES = 500;
 
 /**
  * Education: relocations (of one job, or of two consecutive jobs), swaps and 2-opt* tail exchanges
- * between a job and one of its nearest jobs on another route, made while they lower the penalised cost
- * (travel cost + priced time warp and load over capacity), first improvement. Each move is priced in O(1)
- * from the routes' prefix and suffix summaries (time-warp concatenation). A pair is looked at again only
+ * between a job and one of its nearest jobs on another route, and the relocation of a job next to one of
+ * its nearest jobs on its own route, made while they lower the penalised cost
+ * (travel cost + priced time warp and load over capacity), first improvement. Each move between routes is
+ * priced in O(1) from the routes' prefix and suffix summaries (time-warp concatenation), one within a route
+ * in the number of jobs it passes (at most INTRA_SPAN). A pair is looked at again only
  * when one of its two routes changed since (routes untouched by this iteration's ruin and recreate start as
  * seen). Stops after a pass without a move, 50 passes or EDUCATE_MOVES moves.
  */
@@ -1277,9 +1281,9 @@ function educate(S: Search, s: Solution, P: Penalty): void {
       for (let t = 1; t < Math.min(near.length, EDUCATE_NEAR + 1); t++) {
         const w = near[t]!;
         const rb = where[w]!;
-        if (rb < 0 || rb === ra) continue;
+        if (rb < 0) continue;
         if (changed[ra]! <= seen && changed[rb]! <= seen) continue;
-        if (tryPair(u, w)) {
+        if (rb === ra ? tryIntra(u, w) : tryPair(u, w)) {
           improved = true;
           moves++;
           break;
@@ -1379,6 +1383,50 @@ function educate(S: Search, s: Solution, P: Penalty): void {
         A.push(...tB);
         B.push(...tA);
         return done(ra, rb);
+      }
+    }
+    return false;
+  }
+  /** Relocate u before or after w on their own route (at most INTRA_SPAN places away): prefix, the jobs between, u, suffix. */
+  function tryIntra(u: number, w: number): boolean {
+    const ra = where[u]!;
+    const A = seqs[ra]!;
+    const SA = segs[ra]!;
+    const iu = pos[u]!;
+    const iw = pos[w]!;
+    const lenA = A.length;
+    const old = pen[ra]!;
+    const costA = dist[ra]![lenA]! + C[loc[A[lenA - 1]!]! * n + M.vEnd[vOf(ra)]!]!;
+    const lu = loc[u]!;
+    const pa = locAt(ra, iu - 1);
+    const na = locAt(ra, iu + 1);
+    const removed = costA - C[pa * n + lu]! - C[lu * n + na]! + C[pa * n + na]!;
+    const U = M.node[u]!;
+    const load = SA.pre[lenA]!.load;
+    for (const p of [iw, iw + 1]) {
+      if (p === iu || p === iu + 1 || Math.abs(p - iu) > INTRA_SPAN) continue;
+      const pb = locAt(ra, p - 1);
+      const nb = locAt(ra, p);
+      const newA = removed + C[pb * n + lu]! + C[lu * n + nb]! - C[pb * n + nb]!;
+      if (newA >= costA - 1e-7 && SA.pre[lenA]!.warp === 0) continue;
+      let seg: Seg;
+      if (iu < p) {
+        seg = SA.pre[iu]!;
+        for (let i = iu + 1; i < p; i++) seg = join(M, seg, M.node[A[i]!]!);
+        seg = join(M, seg, U);
+        seg = join(M, seg, SA.suf[p]!);
+      } else {
+        seg = join(M, SA.pre[p]!, U);
+        for (let i = p; i < iu; i++) seg = join(M, seg, M.node[A[i]!]!);
+        seg = join(M, seg, SA.suf[iu + 1]!);
+      }
+      if (priced(ra, newA, seg.warp, load) < old - 1e-7) {
+        A.splice(iu, 1);
+        A.splice(iu < p ? p - 1 : p, 0, u);
+        refresh(ra, true);
+        clock++;
+        changed[ra] = clock;
+        return true;
       }
     }
     return false;
