@@ -7,32 +7,13 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, type Session } from "../support/http";
 import { freshCenter } from "../support/fixtures";
-import { addTechnician, createWorld, localDay, type World } from "../support/world";
-import { at, book, newCustomer, quote, waitFor } from "../support/booking";
+import { addTechnician, createWorld, localDay } from "../support/world";
+import { at, bookFixed, bookWindow, waitFor } from "../support/booking";
 import { settleLostDayPlans, technicianDayRoute } from "../../src/routing";
 import { config } from "../../src/config";
 import { runScheduled } from "../../src/scheduled";
 
 const LEASE_MS = config(env).ROUTE_PLAN_ACCEPT_LEASE_SECONDS * 1000;
-
-async function bookWindow(w: World, p: { lat: number; lng: number }, from: string, to: string) {
-  const customer = await newCustomer(p);
-  const q = await call("POST", "/v1/quotes", {
-    token: customer.session.token,
-    body: { serviceId: w.serviceId, lat: p.lat, lng: p.lng, window: { start: from, end: to } },
-  });
-  expect(q.status).toBe(201);
-  const res = await book(customer, q.body);
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-async function bookFixed(w: World, p: { lat: number; lng: number }, start: string) {
-  const customer = await newCustomer(p);
-  const res = await book(customer, await quote(w, customer, start, p));
-  expect(res.status).toBe(201);
-  return res.body;
-}
 
 /** A day whose flexible job (08:00, far from home) is better placed after the fixed job there (11:00). */
 async function dayWithFlexibleJob() {
@@ -40,7 +21,7 @@ async function dayWithFlexibleJob() {
   const tech = await addTechnician(w, w.center);
   const session = await tech.session();
   const far = { lat: w.center.lat + 0.05, lng: w.center.lng };
-  const flex = await bookWindow(w, far, at(w, 2, "08:00"), at(w, 2, "16:00"));
+  const { order: flex } = await bookWindow(w, far, at(w, 2, "08:00"), at(w, 2, "16:00"));
   await bookFixed(w, w.center, at(w, 2, "09:30"));
   await bookFixed(w, far, at(w, 2, "11:00"));
   return { w, tech, session, flex, date: localDay(w.timeZone, 2) };

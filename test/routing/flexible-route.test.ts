@@ -3,28 +3,9 @@ import { describe, expect, it } from "vitest";
 import { call, expectProblem, type Session } from "../support/http";
 import { freshCenter } from "../support/fixtures";
 import { addTechnician, createWorld, localDay, type TestTechnician, type World } from "../support/world";
-import { at, book, newCustomer, quote, waitFor } from "../support/booking";
+import { at, bookFixed, bookWindow, waitFor } from "../support/booking";
 
 const MINUTE = 60_000;
-
-async function bookWindow(w: World, p: { lat: number; lng: number }, from: string, to: string) {
-  const customer = await newCustomer(p);
-  const q = await call("POST", "/v1/quotes", {
-    token: customer.session.token,
-    body: { serviceId: w.serviceId, lat: p.lat, lng: p.lng, window: { start: from, end: to } },
-  });
-  expect(q.status).toBe(201);
-  const res = await book(customer, q.body);
-  expect(res.status).toBe(201);
-  return { order: res.body, customer };
-}
-
-async function bookFixed(w: World, p: { lat: number; lng: number }, start: string) {
-  const customer = await newCustomer(p);
-  const res = await book(customer, await quote(w, customer, start, p));
-  expect(res.status).toBe(201);
-  return res.body;
-}
 
 interface Stop {
   orderId: string;

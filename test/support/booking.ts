@@ -42,6 +42,27 @@ export function book(
   });
 }
 
+/** A flexible-window order (`from`–`to`, ISO) of the world's service at point `p`, by a new customer there. */
+export async function bookWindow(w: World, p: { lat: number; lng: number }, from: string, to: string) {
+  const customer = await newCustomer(p);
+  const q = await call("POST", "/v1/quotes", {
+    token: customer.session.token,
+    body: { serviceId: w.serviceId, lat: p.lat, lng: p.lng, window: { start: from, end: to } },
+  });
+  expect(q.status).toBe(201);
+  const res = await book(customer, q.body);
+  expect(res.status).toBe(201);
+  return { order: res.body, customer };
+}
+
+/** A fixed-time order at `start` (ISO) of the world's service at point `p`, by a new customer there. */
+export async function bookFixed(w: World, p: { lat: number; lng: number }, start: string) {
+  const customer = await newCustomer(p);
+  const res = await book(customer, await quote(w, customer, start, p));
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
 /** The order as its customer sees it. */
 export async function orderOf(customer: Customer, orderId: string) {
   const res = await call("GET", `/v1/orders/${orderId}`, { token: customer.session.token });
