@@ -47,11 +47,13 @@ export async function readDay(env: Env, technicianId: string, date: string, auth
   // The shift of the day bounds the plan: read (from the cell) only for a day with something to plan.
   const shift = flexible ? await dayShift(env, entry.profile.id, date) : [];
   // What a proposal was read against: any change of the day's jobs (times, status, technician), of the
-  // home the route starts from, of the day's shift or of the travel model changes it.
+  // home the route starts from, of the day's shift or of the travel model changes it. The home enters as
+  // its sealed column, never as coordinates: staff who see only the ~1 km area read the basis, and a
+  // hash of the exact point could be searched for within that area.
   const basis = calendarFingerprint(
     rows.map((o) => ({ orderId: o.id, technicianId: o.technicianId, start: o.startAt, end: o.endAt, status: o.status })),
     [
-      `home|${home.lat.toFixed(6)}|${home.lng.toFixed(6)}`,
+      `home|${entry.home.coordsEnc ?? `unsealed|${entry.home.lat}|${entry.home.lng}`}`,
       `shift|${shift.map(([from, to]) => `${from}-${to}`).join(",")}`,
       `travel|${model.roadFactor}|${model.speedKmh}|${model.bufferMinutes}`,
     ],
