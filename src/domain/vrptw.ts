@@ -1423,10 +1423,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
       if (priced(ra, newA, seg.warp, load) < old - 1e-7) {
         A.splice(iu, 1);
         A.splice(iu < p ? p - 1 : p, 0, u);
-        refresh(ra, true);
-        clock++;
-        changed[ra] = clock;
-        return true;
+        return done(ra, ra);
       }
     }
     return false;
@@ -1435,9 +1432,10 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     for (let i = from; i < seq.length; i++) if (!allowed[seq[i]! * k + v] || fixedVehicle[seq[i]!]! >= 0) return false;
     return true;
   }
+  /** After a move on routes `ra` and `rb` (the same route for a move within it): their summaries anew, both marked changed. */
   function done(ra: number, rb: number): boolean {
     refresh(ra, true);
-    refresh(rb, true);
+    if (rb !== ra) refresh(rb, true);
     clock++;
     changed[ra] = clock;
     changed[rb] = clock;
