@@ -12,7 +12,7 @@
  * Nagata & Bräysy's route minimisation, Operations Research Letters 2009): the route's jobs go to an
  * ejection pool; each is inserted where it fits, else squeezed in (put where it breaks the fewest
  * windows, then repaired by moves priced in O(1) by time-warp concatenation, Vidal et al. 2013), else
- * takes the place of the one or two jobs that were hardest to place least often. Insertion feasibility
+ * takes the place of up to five jobs of one route that were hardest to place least often. Insertion feasibility
  * is O(1) per position from each route's forward start times and backward latest starts. The cost
  * phase walks the penalised space (after Vidal et al.'s hybrid genetic search, 2012/2013): recreate may
  * break windows and capacity at prices per unit of time warp and of excess load, priced in O(1) per
@@ -918,10 +918,12 @@ function initial(S: Search): Solution {
 
 // ---- fleet minimisation: route elimination with an ejection pool (after Nagata & Bräysy, 2009) ----
 
-/** Random feasible moves made after each ejection, to vary the routes the next insertion sees. */
-const PERTURB_MOVES = 200;
-/** At most this many jobs are ejected to make room for one. */
-const MAX_EJECT = 2;
+/** Random feasible moves tried after each ejection, to vary the routes the next insertion sees. */
+const PERTURB_MOVES = 100;
+/** The share of them that are 2-opt* tail exchanges (the rest: half relocations, half swaps). */
+const PERTURB_TWO_OPT = 1 / 3;
+/** At most this many jobs are ejected to make room for one (Nagata & Bräysy's k_max). */
+const MAX_EJECT = 5;
 
 /** Whether `seq` on vehicle `v` keeps every window, the shift and the capacity. */
 function feasibleSeq(M: Model, v: number, seq: readonly number[]): boolean {
@@ -1093,7 +1095,7 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
 
   if (j >= 0) {
     // The least broken place for j on a used route.
-    const J = nodeSeg(M, j);
+    const J = M.node[j]!;
     let best = Infinity;
     let at: [number, number] = [-1, -1];
     for (let ri = 0; ri < R; ri++) {
@@ -1125,22 +1127,29 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
     const ra = bad[Math.floor(rand() * bad.length)]!;
     const A = seqs[ra]!;
     const SA = segs[ra]!;
+    const capA = M.vCap[vOf(ra)]!;
+    const loadA = SA.pre[A.length]!.load;
+    // The best move so far: its kind (1 relocate, 2 swap, 3 2-opt*), u's index, the other route, w's index / the position.
     let gain = EPS;
-    let apply: (() => void) | null = null;
-    let other = -1;
-    const offer = (rb: number, na: Seg, nb: Seg, make: () => void) => {
-      const g = viol[ra]! + viol[rb]! - broken(M, vOf(ra), na) - broken(M, vOf(rb), nb);
-      if (g > gain) {
-        gain = g;
-        apply = make;
-        other = rb;
-      }
+    let kind = 0;
+    let mu = -1;
+    let rbest = -1;
+    let mp = -1;
+    const take = (g: number, k: number, iu: number, rb: number, at: number) => {
+      gain = g;
+      kind = k;
+      mu = iu;
+      rbest = rb;
+      mp = at;
     };
     for (let iu = 0; iu < A.length; iu++) {
       const u = A[iu]!;
       if (M.fixedVehicle[u]! >= 0) continue;
-      const U = nodeSeg(M, u);
+      const U = M.node[u]!;
       const near = M.near[u]!;
+      const preU = SA.pre[iu]!;
+      const sufU = SA.suf[iu + 1]!;
+      const withoutU = warp2(M, preU, sufU) + Math.max(0, loadA - M.dem[u]! - capA);
       for (let t = 1; t < Math.min(near.length, SQUEEZE_NEAR + 1); t++) {
         const w = near[t]!;
         const rb = where[w]!;
@@ -1148,37 +1157,58 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
         const B = seqs[rb]!;
         const SB = segs[rb]!;
         const iw = pos[w]!;
-        const withoutU = join(M, SA.pre[iu]!, SA.suf[iu + 1]!);
+        const capB = M.vCap[vOf(rb)]!;
+        const loadB = SB.pre[B.length]!.load;
+        const base = viol[ra]! + viol[rb]!;
         if (M.allowed[u * M.k + vOf(rb)]) {
           // u before or after w
-          for (const p of [iw, iw + 1])
-            offer(rb, withoutU, join(M, join(M, SB.pre[p]!, U), SB.suf[p]!), () => {
-              A.splice(iu, 1);
-              B.splice(p, 0, u);
-            });
+          for (let p = iw; p <= iw + 1; p++) {
+            const g = base - withoutU - warp3(M, SB.pre[p]!, U, SB.suf[p]!) - Math.max(0, loadB + M.dem[u]! - capB);
+            if (g > gain) take(g, 1, iu, rb, p);
+          }
           // u and w swap
           if (M.fixedVehicle[w]! < 0 && M.allowed[w * M.k + vOf(ra)]) {
-            const W = nodeSeg(M, w);
-            offer(rb, join(M, join(M, SA.pre[iu]!, W), SA.suf[iu + 1]!), join(M, join(M, SB.pre[iw]!, U), SB.suf[iw + 1]!), () => {
-              A[iu] = w;
-              B[iw] = u;
-            });
+            const W = M.node[w]!;
+            const g =
+              base -
+              warp3(M, preU, W, sufU) -
+              Math.max(0, loadA - M.dem[u]! + M.dem[w]! - capA) -
+              warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!) -
+              Math.max(0, loadB - M.dem[w]! + M.dem[u]! - capB);
+            if (g > gain) take(g, 2, iu, rb, iw);
           }
         }
         // 2-opt*: A keeps its head up to u and takes B's tail after w; B the other way round.
-        if (allowedAll(A, iu + 1, A.length, rb) && allowedAll(B, iw + 1, B.length, ra))
-          offer(rb, join(M, SA.pre[iu + 1]!, SB.suf[iw + 1]!), join(M, SB.pre[iw + 1]!, SA.suf[iu + 1]!), () => {
-            const tailA = A.splice(iu + 1);
-            const tailB = B.splice(iw + 1);
-            A.push(...tailB);
-            B.push(...tailA);
-          });
+        const headA = SA.pre[iu + 1]!;
+        const tailA = SA.suf[iu + 1]!;
+        const headB = SB.pre[iw + 1]!;
+        const tailB = SB.suf[iw + 1]!;
+        const g =
+          base -
+          warp2(M, headA, tailB) -
+          Math.max(0, headA.load + tailB.load - capA) -
+          warp2(M, headB, tailA) -
+          Math.max(0, headB.load + tailA.load - capB);
+        if (g > gain && allowedAll(A, iu + 1, A.length, rb) && allowedAll(B, iw + 1, B.length, ra)) take(g, 3, iu, rb, iw);
       }
     }
-    if (!apply) return false;
-    (apply as () => void)();
+    if (!kind) return false;
+    const B = seqs[rbest]!;
+    const u = A[mu]!;
+    if (kind === 1) {
+      A.splice(mu, 1);
+      B.splice(mp, 0, u);
+    } else if (kind === 2) {
+      A[mu] = B[mp]!;
+      B[mp] = u;
+    } else {
+      const tailA = A.splice(mu + 1);
+      const tailB = B.splice(mp + 1);
+      A.push(...tailB);
+      B.push(...tailA);
+    }
     refresh(ra);
-    refresh(other);
+    refresh(rbest);
   }
   for (let ri = 0; ri < R; ri++) if (viol[ri]! > EPS) return false;
   commitRoutes(M, s, seqs, where);
@@ -1474,6 +1504,23 @@ export function dropRouteOf(
   return next && { routes: next.routes.map((r) => r.seq.slice()), unassigned: next.unassigned.slice() };
 }
 
+/**
+ * The route elimination's ejection on a plan (`routes[v]`: vehicle v's jobs in order), for tests: `job`
+ * (in no route) goes into a route in place of at most MAX_EJECT of its flexible jobs whose `penalty`
+ * (indexed by job) sums least. Null when no such set lets it in.
+ */
+export function ejectInto(
+  problem: VrpProblem,
+  routes: readonly (readonly number[])[],
+  job: number,
+  penalty: readonly number[],
+  seed = 1,
+): { routes: number[][]; ejected: number[] } | null {
+  const { S, s } = planOf(problem, routes, seed);
+  const ejected = ejectFor(S, s, job, Int32Array.from(penalty));
+  return ejected && { routes: s.routes.map((r) => r.seq.slice()), ejected };
+}
+
 /** A search and a plan from job sequences per vehicle (which may break windows and capacity). */
 function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], seed: number): { S: Search; s: Solution } {
   const M = model(problem);
@@ -1491,101 +1538,92 @@ function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], see
 }
 
 /**
- * Whether `route` stays feasible with the jobs at indices `a` and `b` taken out (-1: none) and job
- * `j` put before index `p` (`len`: at the end; -1: nowhere). Walks from the first change only as
- * far as the last one: from there the route is as before, so starting no later than the latest
- * start the rest allows (`lat`) is enough. No allocation.
- */
-function fitsChanged(M: Model, route: Route, a: number, b: number, j: number, p: number): boolean {
-  const { n, T, loc, e, l, svc, dem } = M;
-  const seq = route.seq;
-  const len = seq.length;
-  const v = route.v;
-  let load = route.load;
-  if (a >= 0) load -= dem[seq[a]!]!;
-  if (b >= 0) load -= dem[seq[b]!]!;
-  if (p >= 0) load += dem[j]!;
-  if (load > M.vCap[v]! + EPS) return false;
-  let first = len;
-  for (const x of [a, b, p]) if (x >= 0 && x < first) first = x;
-  const last = Math.max(a, b, p);
-  let t = first > 0 ? route.st[first - 1]! + svc[seq[first - 1]!]! : M.vEarly[v]!;
-  let prev = first > 0 ? loc[seq[first - 1]!]! : M.vStart[v]!;
-  for (let i = first; i <= len; i++) {
-    if (i === p) {
-      const at = loc[j]!;
-      t = Math.max(t + T[prev * n + at]!, e[j]!);
-      if (t > l[j]! + EPS) return false;
-      t += svc[j]!;
-      prev = at;
-    }
-    if (i === len) break;
-    if (i === a || i === b) continue;
-    const q = seq[i]!;
-    const s = Math.max(t + T[prev * n + loc[q]!]!, e[q]!);
-    if (i > last) return s <= route.lat[i]! + EPS;
-    if (s > l[q]! + EPS) return false;
-    t = s + svc[q]!;
-    prev = loc[q]!;
-  }
-  return t + T[prev * n + M.vEnd[v]!]! <= M.vLate[v]! + EPS;
-}
-
-/**
- * Makes room for `j` by ejecting at most MAX_EJECT flexible jobs of one route: the set with the
- * smallest sum of `penalty` (how often each job could not be placed), ties at random. Returns the
- * ejected jobs, or null when no such set lets `j` in.
+ * Makes room for `j` in one route by ejecting at most MAX_EJECT flexible jobs of that route: over
+ * every route and place for `j`, the set whose `penalty` (how often each job could not be placed)
+ * sums least, ties at random (Nagata & Bräysy's ejection). Each route is searched depth first along
+ * its jobs in order, deciding where `j` goes and, for every other job, keep or eject; a branch ends as
+ * soon as a kept job after `j` starts no later than its latest start (the rest of the route is as
+ * before, so it stays on time), when a kept job misses its window, or when its penalty sum passes
+ * the least found. Returns the ejected jobs (`j` is then in), or null when no such set lets `j` in.
  */
 function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): number[] | null {
   const { M, rand } = S;
+  const { n, T, loc, e, l, svc, dem } = M;
   let bestP = Infinity;
   let ties = 0;
-  let pick = { ri: -1, a: -1, b: -1, p: -1 };
-  const consider = (ri: number, route: Route, a: number, b: number) => {
-    const P = penalty[route.seq[a]!]! + (b >= 0 ? penalty[route.seq[b]!]! : 0);
-    if (P > bestP) return;
-    for (let p = 0; p <= route.seq.length; p++) {
-      if (p === a || p === b || !fitsChanged(M, route, a, b, j, p)) continue;
-      if (P < bestP) {
-        bestP = P;
-        ties = 0;
-      }
-      if (rand() * ++ties < 1) pick = { ri, a, b, p };
-      return;
-    }
-  };
+  let pickRi = -1;
+  let pickP = -1;
+  let pickOut: number[] = [];
+  const out: number[] = [];
+  const aj = loc[j]!;
   for (let ri = 0; ri < s.routes.length; ri++) {
     const route = s.routes[ri]!;
     const seq = route.seq;
     const len = seq.length;
-    if (!len || !M.allowed[j * M.k + route.v]) continue;
-    for (let a = 0; a < len; a++) {
-      if (M.fixedVehicle[seq[a]!]! >= 0) continue;
-      consider(ri, route, a, -1);
-      if (MAX_EJECT < 2) continue;
-      for (let b = a + 1; b < len; b++) {
-        if (M.fixedVehicle[seq[b]!]! >= 0 || penalty[seq[a]!]! + penalty[seq[b]!]! > bestP) continue;
-        consider(ri, route, a, b);
+    const v = route.v;
+    if (!len || !M.allowed[j * M.k + v]) continue;
+    const cap = M.vCap[v]! + EPS;
+    const full = route.load + dem[j]!;
+    let pAt = -1;
+    const leaf = (P: number) => {
+      if (P < bestP) {
+        bestP = P;
+        ties = 0;
       }
-    }
+      if (rand() * ++ties < 1) {
+        pickRi = ri;
+        pickP = pAt;
+        pickOut = out.slice();
+      }
+    };
+    // Over the route's jobs in order, deciding where j goes (once) and, for each other job, keep or eject.
+    const dfs = (idx: number, ins: boolean, t: number, prev: number, P: number, ejLoad: number): void => {
+      if (!ins) {
+        const sj = Math.max(t + T[prev * n + aj]!, e[j]!);
+        if (sj <= l[j]! + EPS) {
+          pAt = idx;
+          dfs(idx, true, sj + svc[j]!, aj, P, ejLoad);
+        }
+      }
+      if (idx === len) {
+        if (ins && full - ejLoad <= cap && t + T[prev * n + M.vEnd[v]!]! <= M.vLate[v]! + EPS) leaf(P);
+        return;
+      }
+      const x = seq[idx]!;
+      const at = loc[x]!;
+      const st = Math.max(t + T[prev * n + at]!, e[x]!);
+      if (ins && full - ejLoad <= cap && st <= route.lat[idx]! + EPS) {
+        leaf(P);
+        return;
+      }
+      if (st <= l[x]! + EPS) dfs(idx + 1, ins, st + svc[x]!, at, P, ejLoad);
+      if (out.length < MAX_EJECT && M.fixedVehicle[x]! < 0 && P + penalty[x]! <= bestP) {
+        out.push(x);
+        dfs(idx + 1, ins, t, prev, P + penalty[x]!, ejLoad + dem[x]!);
+        out.pop();
+      }
+    };
+    dfs(0, false, M.vEarly[v]!, M.vStart[v]!, 0, 0);
   }
-  if (pick.ri < 0) return null;
-  const { ri, a, b, p } = pick;
-  const route = s.routes[ri]!;
-  const out = b >= 0 ? [route.seq[a]!, route.seq[b]!] : [route.seq[a]!];
+  if (pickRi < 0) return null;
+  const route = s.routes[pickRi]!;
+  const gone = new Set(pickOut);
   const seq: number[] = [];
   for (let i = 0; i <= route.seq.length; i++) {
-    if (i === p) seq.push(j);
-    if (i < route.seq.length && i !== a && i !== b) seq.push(route.seq[i]!);
+    if (i === pickP) seq.push(j);
+    if (i < route.seq.length && !gone.has(route.seq[i]!)) seq.push(route.seq[i]!);
   }
   route.seq = seq;
   route.update(M);
-  s.where[j] = ri;
-  for (const q of out) s.where[q] = -1;
-  return out;
+  s.where[j] = pickRi;
+  for (const q of pickOut) s.where[q] = -1;
+  return pickOut;
 }
 
-/** Random feasible relocations and swaps between neighbouring jobs: the same jobs served, other routes. */
+/**
+ * Random feasible moves between neighbouring jobs: 2-opt* tail exchanges (a PERTURB_TWO_OPT share),
+ * relocations and swaps. The same jobs served, other routes.
+ */
 function perturb(S: Search, s: Solution, moves: number): void {
   const { M, rand } = S;
   const flex = M.flexible;
@@ -1602,7 +1640,19 @@ function perturb(S: Search, s: Solution, moves: number): void {
     const B = s.routes[rw]!;
     const iu = A.seq.indexOf(u);
     const iw = B.seq.indexOf(w);
-    if (rand() < 0.5) {
+    const roll = rand();
+    if (roll < PERTURB_TWO_OPT) {
+      // 2-opt*: u's route keeps its head up to u and takes w's tail after w; the other way round.
+      if (ru === rw || M.vClass[A.v] !== M.vClass[B.v]) continue;
+      const a = A.seq.slice(0, iu + 1).concat(B.seq.slice(iw + 1));
+      const b = B.seq.slice(0, iw + 1).concat(A.seq.slice(iu + 1));
+      if (!a.length || !b.length) continue;
+      if (a.some((x) => !M.allowed[x * M.k + A.v] || (M.fixedVehicle[x]! >= 0 && M.fixedVehicle[x] !== A.v))) continue;
+      if (b.some((x) => !M.allowed[x * M.k + B.v] || (M.fixedVehicle[x]! >= 0 && M.fixedVehicle[x] !== B.v))) continue;
+      if (!replacePair(M, A, a, B, b)) continue;
+      for (const x of a) s.where[x] = ru;
+      for (const x of b) s.where[x] = rw;
+    } else if (roll < PERTURB_TWO_OPT + (1 - PERTURB_TWO_OPT) / 2) {
       // relocate u next to w (after it)
       if (!M.allowed[u * M.k + B.v]) continue;
       if (ru === rw) {
@@ -1652,8 +1702,8 @@ function replacePair(M: Model, A: Route, a: number[], B: Route, b: number[]): bo
 
 /**
  * Tries to serve every job of `from` with one vehicle fewer: a random route of flexible jobs is
- * emptied into an ejection pool; each pooled job is put where it fits, or else in place of the one
- * or two jobs of a route that were hardest to place least often (they go to the pool), and the
+ * emptied into an ejection pool; each pooled job is put where it fits, or else in place of up to
+ * five jobs of a route that were hardest to place least often (they go to the pool), and the
  * routes are shaken by random feasible moves. Returns the solution with one vehicle fewer, or null
  * when no route can be emptied, the pool stops shrinking, or `stop()` says time is up.
  */
