@@ -922,8 +922,22 @@ function initial(S: Search): Solution {
 const PERTURB_MOVES = 100;
 /** The share of them that are 2-opt* tail exchanges (the rest: half relocations, half swaps). */
 const PERTURB_TWO_OPT = 1 / 3;
-/** At most this many jobs are ejected to make room for one (Nagata & Bräysy's k_max). */
+/** At most this many jobs are ejected to make room for one (Nagata & Bräysy's k_max)… */
 const MAX_EJECT = 5;
+/** …and fewer from a long route: at most as many as keep the sets of ejectable jobs within this number. */
+const EJECT_SETS = 5_000;
+
+/** How many jobs may be ejected from a route of `len` jobs: the most, up to MAX_EJECT, with C(len, k) ≤ EJECT_SETS. */
+export function ejectLimit(len: number): number {
+  let k = MAX_EJECT;
+  const sets = (k: number) => {
+    let c = 1;
+    for (let i = 0; i < k; i++) c = (c * (len - i)) / (i + 1);
+    return c;
+  };
+  while (k > 1 && sets(k) > EJECT_SETS) k--;
+  return k;
+}
 
 /** Whether `seq` on vehicle `v` keeps every window, the shift and the capacity. */
 function feasibleSeq(M: Model, v: number, seq: readonly number[]): boolean {
@@ -1538,7 +1552,7 @@ function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], see
 }
 
 /**
- * Makes room for `j` in one route by ejecting at most MAX_EJECT flexible jobs of that route: over
+ * Makes room for `j` in one route by ejecting at most `ejectLimit` flexible jobs of that route: over
  * every route and place for `j`, the set whose `penalty` (how often each job could not be placed)
  * sums least, ties at random (Nagata & Bräysy's ejection). Each route is searched depth first along
  * its jobs in order, deciding where `j` goes and, for every other job, keep or eject; a branch ends as
@@ -1564,6 +1578,7 @@ function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): numbe
     if (!len || !M.allowed[j * M.k + v]) continue;
     const cap = M.vCap[v]! + EPS;
     const full = route.load + dem[j]!;
+    const most = ejectLimit(len);
     let pAt = -1;
     const leaf = (P: number) => {
       if (P < bestP) {
@@ -1597,7 +1612,7 @@ function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): numbe
         return;
       }
       if (st <= l[x]! + EPS) dfs(idx + 1, ins, st + svc[x]!, at, P, ejLoad);
-      if (out.length < MAX_EJECT && M.fixedVehicle[x]! < 0 && P + penalty[x]! <= bestP) {
+      if (out.length < most && M.fixedVehicle[x]! < 0 && P + penalty[x]! <= bestP) {
         out.push(x);
         dfs(idx + 1, ins, t, prev, P + penalty[x]!, ejLoad + dem[x]!);
         out.pop();

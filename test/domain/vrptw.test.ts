@@ -9,6 +9,7 @@ import {
   dropRouteOf,
   educateRoutes,
   ejectInto,
+  ejectLimit,
   solveVrptw,
   type VrpJob,
   type VrpProblem,
@@ -692,8 +693,9 @@ function subsets<T>(items: readonly T[], k: number): T[][] {
 }
 
 /**
- * By enumeration: the least penalty sum of at most 5 flexible jobs of one used route whose removal lets `j` into that
- * route somewhere (windows, shift and capacity kept); null when there is none.
+ * By enumeration: the least penalty sum of at most `ejectLimit(length)` (5 on routes of up to 16 jobs) flexible jobs of
+ * one used route whose removal lets `j` into that route somewhere (windows, shift and capacity kept); null when there
+ * is none.
  */
 function leastEjection(p: VrpProblem, routes: number[][], j: number, penalty: readonly number[]): number | null {
   let least = Infinity;
@@ -702,7 +704,7 @@ function leastEjection(p: VrpProblem, routes: number[][], j: number, penalty: re
     if (!seq.length || (allowed && !allowed.includes(v))) return;
     for (const out of subsets(
       seq.filter((x) => !p.jobs[x]!.fixed),
-      5,
+      ejectLimit(seq.length),
     )) {
       const sum = out.reduce((a, x) => a + penalty[x]!, 0);
       if (sum >= least) continue;
@@ -718,7 +720,7 @@ function leastEjection(p: VrpProblem, routes: number[][], j: number, penalty: re
 }
 
 describe("route elimination: the ejection that makes room for a pooled job (property, against enumeration)", () => {
-  it("ejects at most 5 flexible jobs of one route with the least penalty sum, keeps that route's windows and touches no other", () => {
+  it("ejects at most 5 flexible jobs of one route (fewer from long ones) with the least penalty sum, keeps that route's windows and touches no other", () => {
     fc.assert(
       fc.property(
         fc.oneof(problems, tightProblems),
@@ -746,6 +748,7 @@ describe("route elimination: the ejection that makes room for a pooled job (prop
           expect(ejected.reduce((a, x) => a + penalty[x]!, 0)).toBe(least);
           const v = after.findIndex((seq) => seq.includes(j));
           expect(v).toBeGreaterThanOrEqual(0);
+          expect(ejected.length).toBeLessThanOrEqual(ejectLimit(routes[v]!.length));
           if (p.jobs[j]!.allowed) expect(p.jobs[j]!.allowed).toContain(v);
           expect(keeps(p, v, after[v]!)).toBe(true);
           for (const x of ejected) expect(p.jobs[x]!.fixed).toBeUndefined();
@@ -777,5 +780,9 @@ describe("route elimination: the ejection that makes room for a pooled job (prop
     const out = ejectInto(problem(8, 4), [[0, 1, 2, 3, 6]], 7, [1, 1, 1, 1, 1, 1, 5, 1]);
     expect(out!.ejected.sort()).toEqual([0, 1, 2, 3]);
     expect(out!.routes[0]!.sort()).toEqual([6, 7]);
+  });
+
+  it("ejects fewer from long routes: at most as many as keep the sets of ejectable jobs within 5,000", () => {
+    expect([1, 5, 16, 17, 20, 21, 32, 33, 100, 150].map((len) => ejectLimit(len))).toEqual([5, 5, 5, 4, 4, 3, 3, 2, 2, 1]);
   });
 });
