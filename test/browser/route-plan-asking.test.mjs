@@ -11,12 +11,12 @@ import { cellToLatLng } from "h3-js";
 import { openBrowser } from "../../scripts/browser.mjs";
 import { Client } from "../../scripts/demo-client.mjs";
 import { startLocalServer } from "../../scripts/local-server.mjs";
-import { signInThroughUi } from "./ui.mjs";
+import { demoWorkday, signInThroughUi } from "./ui.mjs";
 
 const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800) + 135;
 const OPERATOR = "+8613800000001";
 const SERVICE = "svc_demoElectrical";
-const ZONE = "Asia/Shanghai";
+/** Working days of the demo electricians ahead (see demoWorkday). */
 const DAYS_AHEAD = 6;
 
 let server;
@@ -36,11 +36,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const localDate = (daysAhead) =>
-  new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(Date.now() + daysAhead * 86_400_000),
-  );
 
 /** Books the electrical service for a new customer at `point`, at `hhmm` on the date; answers the order and the customer. */
 async function book(n, point, date, hhmm) {
@@ -62,14 +57,14 @@ async function book(n, point, date, hhmm) {
 }
 
 /**
- * Four electrical visits zigzagging across one technician's day `daysAhead` (customers numbered from
+ * Four electrical visits zigzagging across one technician's day `daysAhead` working days ahead (customers numbered from
  * `n`), then the Routes screen open on a ready plan of that day: answers the page, the technician,
  * the bookings, the date and the plan.
  */
 async function zigzagPlan(n, daysAhead) {
-  const date = localDate(daysAhead);
+  const date = demoWorkday(daysAhead);
   // An electrical technician: the one the first booking (another day) went to.
-  const first = await book(n, { lat: 31.2381, lng: 121.4786 }, localDate(daysAhead + 1), "09:00");
+  const first = await book(n, { lat: 31.2381, lng: 121.4786 }, demoWorkday(daysAhead + 1), "09:00");
   const tech = await api.ok("GET", `/v1/admin/technicians/${first.order.technician.id}`, { token: operator.token });
   const [lat, lng] = cellToLatLng(tech.homeCell);
   const west = { lat, lng: lng - 0.012 };

@@ -8,12 +8,12 @@ import { cellToLatLng } from "h3-js";
 import { openBrowser } from "../../scripts/browser.mjs";
 import { Client } from "../../scripts/demo-client.mjs";
 import { startLocalServer } from "../../scripts/local-server.mjs";
-import { signInThroughUi } from "./ui.mjs";
+import { demoWorkday, signInThroughUi } from "./ui.mjs";
 
 const PORT = Number(process.env.BROWSER_TEST_PORT ?? 8800) + 129;
 const OPERATOR = "+8613800000001";
 const SERVICE = "svc_demoElectrical";
-const ZONE = "Asia/Shanghai";
+/** Working days of the demo electricians ahead (see demoWorkday). */
 const DAYS_AHEAD = 5;
 
 let server;
@@ -33,11 +33,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const localDate = (daysAhead) =>
-  new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(Date.now() + daysAhead * 86_400_000),
-  );
 
 /** Books the electrical service for a new customer at `point`, at `hhmm` on the date (after service payment). */
 async function book(n, point, date, hhmm) {
@@ -59,9 +54,9 @@ async function book(n, point, date, hhmm) {
 
 describe("route plan proposals", () => {
   it("lists the proposed new times and applies them with the plan", async () => {
-    const date = localDate(DAYS_AHEAD);
+    const date = demoWorkday(DAYS_AHEAD);
     // An electrical technician: the one the first booking (another day) went to.
-    const first = await book(1, { lat: 31.2381, lng: 121.4786 }, localDate(DAYS_AHEAD + 1), "09:00");
+    const first = await book(1, { lat: 31.2381, lng: 121.4786 }, demoWorkday(DAYS_AHEAD + 1), "09:00");
     const tech = await api.ok("GET", `/v1/admin/technicians/${first.technician.id}`, { token: operator.token });
     const [lat, lng] = cellToLatLng(tech.homeCell);
     const west = { lat, lng: lng - 0.012 };

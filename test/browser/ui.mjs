@@ -53,3 +53,16 @@ export function signedInDashboard(port, phone) {
   after(() => closeSignedIn(opened));
   return opened;
 }
+
+/**
+ * The date ("YYYY-MM-DD", Shanghai) of the `n`-th day from tomorrow on which the demo electricians
+ * work: Monday to Saturday (QuickFix's weekly shifts leave Sunday free, so a booking then finds nobody).
+ */
+export function demoWorkday(n) {
+  const format = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
+  for (let d = 1, left = n; d <= 2 * n + 1; d++) {
+    const date = format.format(new Date(Date.now() + d * 86_400_000));
+    if (new Date(`${date}T12:00:00+08:00`).getUTCDay() !== 0 && --left === 0) return date;
+  }
+  throw new Error(`no ${n}-th working day`);
+}
