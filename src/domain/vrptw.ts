@@ -1520,7 +1520,7 @@ export function dropRouteOf(
 
 /**
  * The route elimination's ejection on a plan (`routes[v]`: vehicle v's jobs in order), for tests: `job`
- * (in no route) goes into a route in place of at most MAX_EJECT of its flexible jobs whose `penalty`
+ * (in no route) goes into a route in place of at most `ejectLimit` of its flexible jobs whose `penalty`
  * (indexed by job) sums least. Null when no such set lets it in.
  */
 export function ejectInto(
@@ -1662,8 +1662,8 @@ function perturb(S: Search, s: Solution, moves: number): void {
       const a = A.seq.slice(0, iu + 1).concat(B.seq.slice(iw + 1));
       const b = B.seq.slice(0, iw + 1).concat(A.seq.slice(iu + 1));
       if (!a.length || !b.length) continue;
-      if (a.some((x) => !M.allowed[x * M.k + A.v] || (M.fixedVehicle[x]! >= 0 && M.fixedVehicle[x] !== A.v))) continue;
-      if (b.some((x) => !M.allowed[x * M.k + B.v] || (M.fixedVehicle[x]! >= 0 && M.fixedVehicle[x] !== B.v))) continue;
+      // (A fixed job is allowed only on its own vehicle.)
+      if (a.some((x) => !M.allowed[x * M.k + A.v]) || b.some((x) => !M.allowed[x * M.k + B.v])) continue;
       if (!replacePair(M, A, a, B, b)) continue;
       for (const x of a) s.where[x] = ru;
       for (const x of b) s.where[x] = rw;
