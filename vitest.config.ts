@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
@@ -124,6 +125,10 @@ export default defineConfig(async () => {
   });
   return {
     test: {
+      // Test files run two at a time at least: a file spends most of its time starting (modules, migrations)
+      // and waiting on workerd, so on a two-core machine two files in parallel take about half the time of
+      // one after the other (vitest's default there is one). More cores: one file per core but one.
+      maxWorkers: Math.max(2, availableParallelism() - 1),
       // Info log lines (requests, console SMS and push, drains) and the security warnings the webhook,
       // cell-event and number-privacy retries the tests provoke on purpose are noise in test output; set DOORSTEP_TEST_LOGS=1 to see them.
       onConsoleLog: (log: string) =>
