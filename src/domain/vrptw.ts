@@ -109,6 +109,8 @@ const AVG_REMOVED = 10;
 const MAX_STRING = 10;
 /** Recreate: probability of skipping an insertion position (SISR's blink rate). */
 const BLINK = 0.01;
+/** Up to how many places the model checks the triangle inequality (n³ steps: 15.6 M at 250). */
+const METRIC_CHECK = 250;
 
 /** A small fast seeded generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -149,7 +151,13 @@ interface Model {
   near: Int32Array[];
   /** Mean distance of the job from the vehicles' starts. */
   depotDist: Float64Array;
+  /** The least travel time into each place from any other place. */
+  minIn: Float64Array;
+  /** Travel times keep the triangle inequality (checked up to METRIC_CHECK places; false above). */
+  metric: boolean;
   flexible: Int32Array;
+  /** Every job may go on every vehicle (no fixed jobs, no skills). */
+  free: boolean;
   /** Each job alone, summarised for time-warp concatenation. */
   node: Seg[];
 }
@@ -211,6 +219,18 @@ function model(p: VrpProblem): Model {
     for (let v = 0; v < k; v++) s += C[vStart[v]! * n + loc[j]!]!;
     depotDist[j] = k ? s / k : 0;
   }
+  const minIn = new Float64Array(n).fill(Infinity);
+  for (let x = 0; x < n; x++) for (let y = 0; y < n; y++) if (x !== y && T[x * n + y]! < minIn[y]!) minIn[y] = T[x * n + y]!;
+  let metric = n <= METRIC_CHECK;
+  for (let x = 0; metric && x < n; x++)
+    for (let y = 0; metric && y < n; y++) {
+      const xy = T[x * n + y]!;
+      for (let z = 0; z < n; z++)
+        if (T[x * n + z]! > xy + T[y * n + z]! + EPS) {
+          metric = false;
+          break;
+        }
+    }
   const M: Model = {
     n,
     m,
@@ -233,7 +253,10 @@ function model(p: VrpProblem): Model {
     vehicleCost: p.vehicleCost ?? 0,
     near,
     depotDist,
+    minIn,
+    metric,
     flexible,
+    free: allowed.every((a) => a === 1),
     node: [],
   };
   for (let j = 0; j < m; j++) M.node.push(nodeSeg(M, j));
@@ -247,6 +270,8 @@ class Route {
   st: number[] = [];
   /** Latest service start of each job that keeps the rest of the route feasible (backward). */
   lat: number[] = [];
+  /** Load up to and including each job. */
+  cum: number[] = [];
   load = 0;
   cost = 0;
   arrive = 0;
@@ -272,6 +297,7 @@ class Route {
     r.seq = this.seq.slice();
     r.st = this.st.slice();
     r.lat = this.lat.slice();
+    r.cum = this.cum.slice();
     r.load = this.load;
     r.cost = this.cost;
     r.arrive = this.arrive;
@@ -292,6 +318,7 @@ class Route {
     this.packed = undefined;
     this.st.length = len;
     this.lat.length = len;
+    this.cum.length = len;
     let prev = M.vStart[v]!;
     let depart = M.vEarly[v]!;
     let cost = 0;
@@ -311,6 +338,7 @@ class Route {
       this.st[i] = s;
       cost += C[prev * n + at]!;
       load += dem[j]!;
+      this.cum[i] = load;
       depart = s + svc[j]!;
       prev = at;
     }
@@ -1065,10 +1093,10 @@ function segsOf(M: Model, v: number, seq: readonly number[]): { pre: Seg[]; suf:
   const start: Seg = { dur: 0, warp: 0, early: M.vEarly[v]!, late: M.vLate[v]!, load: 0, first: M.vStart[v]!, last: M.vStart[v]! };
   const end: Seg = { dur: 0, warp: 0, early: M.vEarly[v]!, late: M.vLate[v]!, load: 0, first: M.vEnd[v]!, last: M.vEnd[v]! };
   const pre = [start];
-  for (const j of seq) pre.push(join(M, pre[pre.length - 1]!, nodeSeg(M, j)));
+  for (const j of seq) pre.push(join(M, pre[pre.length - 1]!, M.node[j]!));
   const suf: Seg[] = new Array(seq.length + 1);
   suf[seq.length] = end;
-  for (let i = seq.length - 1; i >= 0; i--) suf[i] = join(M, nodeSeg(M, seq[i]!), suf[i + 1]!);
+  for (let i = seq.length - 1; i >= 0; i--) suf[i] = join(M, M.node[seq[i]!]!, suf[i + 1]!);
   return { pre, suf };
 }
 
@@ -1116,8 +1144,9 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
       const seq = seqs[ri]!;
       if (!seq.length || !M.allowed[j * M.k + vOf(ri)]) continue;
       const { pre, suf } = segs[ri]!;
+      const over = pre[seq.length]!.load + J.load - M.vCap[vOf(ri)]!;
       for (let p = 0; p <= seq.length; p++) {
-        const x = broken(M, vOf(ri), join(M, join(M, pre[p]!, J), suf[p]!));
+        const x = warp3(M, pre[p]!, J, suf[p]!) + Math.max(0, over);
         if (x < best || (x === best && rand() < 0.5)) {
           best = x;
           at = [ri, p];
@@ -1535,6 +1564,16 @@ export function ejectInto(
   return ejected && { routes: s.routes.map((r) => r.seq.slice()), ejected };
 }
 
+/**
+ * The route elimination's perturbation on a feasible plan (`routes[v]`: vehicle v's jobs in order), for
+ * tests: `moves` random moves between neighbouring jobs, each made only when both routes stay feasible.
+ */
+export function perturbRoutes(problem: VrpProblem, routes: readonly (readonly number[])[], moves: number, seed = 1): number[][] {
+  const { S, s } = planOf(problem, routes, seed);
+  perturb(S, s, moves);
+  return s.routes.map((r) => r.seq.slice());
+}
+
 /** A search and a plan from job sequences per vehicle (which may break windows and capacity). */
 function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], seed: number): { S: Search; s: Solution } {
   const M = model(problem);
@@ -1570,6 +1609,8 @@ function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): numbe
   let pickOut: number[] = [];
   const out: number[] = [];
   const aj = loc[j]!;
+  const minIn = Math.min(M.minIn[aj]!, T[aj * n + aj]!);
+  const metric = M.metric;
   for (let ri = 0; ri < s.routes.length; ri++) {
     const route = s.routes[ri]!;
     const seq = route.seq;
@@ -1593,6 +1634,9 @@ function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): numbe
     };
     // Over the route's jobs in order, deciding where j goes (once) and, for each other job, keep or eject.
     const dfs = (idx: number, ins: boolean, t: number, prev: number, P: number, ejLoad: number): void => {
+      // Too late for j here, so later too (departures only grow along the route, and with the triangle
+      // inequality so does the arrival at j): nothing to find.
+      if (!ins && t + (metric ? T[prev * n + aj]! : minIn) > l[j]! + EPS) return;
       if (!ins) {
         const sj = Math.max(t + T[prev * n + aj]!, e[j]!);
         if (sj <= l[j]! + EPS) {
@@ -1636,12 +1680,45 @@ function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): numbe
 }
 
 /**
+ * Whether the route still keeps its windows and shift when it leaves `from` at `depart` for its job at
+ * `k` (its end when `k` is its length) and goes on as before. O(1), from the latest starts.
+ */
+function reachesOnTime(M: Model, R: Route, k: number, from: number, depart: number): boolean {
+  if (k === R.seq.length) return depart + M.T[from * M.n + M.vEnd[R.v]!]! <= M.vLate[R.v]! + EPS;
+  const y = R.seq[k]!;
+  return Math.max(depart + M.T[from * M.n + M.loc[y]!]!, M.e[y]!) <= R.lat[k]! + EPS;
+}
+
+/** Where the route is after its job at `i` (its start when `i` is -1): the place and the departure. */
+function leaving(M: Model, R: Route, i: number): [number, number] {
+  if (i < 0) return [M.vStart[R.v]!, M.vEarly[R.v]!];
+  const x = R.seq[i]!;
+  return [M.loc[x]!, R.st[i]! + M.svc[x]!];
+}
+
+/** Whether job `x` between the route's jobs at `i` and `k` keeps every window and the shift (not the capacity). O(1). */
+function fitsBetween(M: Model, R: Route, i: number, x: number, k: number): boolean {
+  const [from, depart] = leaving(M, R, i);
+  const at = M.loc[x]!;
+  const start = Math.max(depart + M.T[from * M.n + at]!, M.e[x]!);
+  return start <= M.l[x]! + EPS && reachesOnTime(M, R, k, at, start + M.svc[x]!);
+}
+
+/** Whether every job of `seq` from `i` on may go on vehicle `v`. */
+const allowedFrom = (M: Model, seq: readonly number[], i: number, v: number) => {
+  for (let x = i; x < seq.length; x++) if (!M.allowed[seq[x]! * M.k + v]) return false;
+  return true;
+};
+
+/**
  * Random feasible moves between neighbouring jobs: 2-opt* tail exchanges (a PERTURB_TWO_OPT share),
- * relocations and swaps. The same jobs served, other routes.
+ * relocations and swaps. The same jobs served, other routes. Moves between two routes are checked in
+ * O(1) from the routes' service starts, latest starts and loads.
  */
 function perturb(S: Search, s: Solution, moves: number): void {
   const { M, rand } = S;
-  const flex = M.flexible;
+  const { flexible: flex, allowed, k, dem, vCap } = M;
+  if (!flex.length) return;
   for (let t = 0; t < moves; t++) {
     const u = flex[Math.floor(rand() * flex.length)]!;
     const ru = s.where[u]!;
@@ -1659,17 +1736,19 @@ function perturb(S: Search, s: Solution, moves: number): void {
     if (roll < PERTURB_TWO_OPT) {
       // 2-opt*: u's route keeps its head up to u and takes w's tail after w; the other way round.
       if (ru === rw || M.vClass[A.v] !== M.vClass[B.v]) continue;
+      if (A.cum[iu]! + B.load - B.cum[iw]! > vCap[A.v]! + EPS || B.cum[iw]! + A.load - A.cum[iu]! > vCap[B.v]! + EPS) continue;
+      // (Same class: the same end and shift, so each tail's latest starts hold on the other vehicle.)
+      if (!reachesOnTime(M, B, iw + 1, ...leaving(M, A, iu)) || !reachesOnTime(M, A, iu + 1, ...leaving(M, B, iw))) continue;
+      // (A fixed job is allowed only on its own vehicle.)
+      if (!M.free && (!allowedFrom(M, B.seq, iw + 1, A.v) || !allowedFrom(M, A.seq, iu + 1, B.v))) continue;
       const a = A.seq.slice(0, iu + 1).concat(B.seq.slice(iw + 1));
       const b = B.seq.slice(0, iw + 1).concat(A.seq.slice(iu + 1));
-      if (!a.length || !b.length) continue;
-      // (A fixed job is allowed only on its own vehicle.)
-      if (a.some((x) => !M.allowed[x * M.k + A.v]) || b.some((x) => !M.allowed[x * M.k + B.v])) continue;
-      if (!replacePair(M, A, a, B, b)) continue;
+      setPair(M, A, a, B, b);
       for (const x of a) s.where[x] = ru;
       for (const x of b) s.where[x] = rw;
     } else if (roll < PERTURB_TWO_OPT + (1 - PERTURB_TWO_OPT) / 2) {
       // relocate u next to w (after it)
-      if (!M.allowed[u * M.k + B.v]) continue;
+      if (!allowed[u * k + B.v]) continue;
       if (ru === rw) {
         const seq = A.seq.filter((x) => x !== u);
         seq.splice(seq.indexOf(w) + 1, 0, u);
@@ -1678,41 +1757,41 @@ function perturb(S: Search, s: Solution, moves: number): void {
         A.update(M);
       } else {
         if (A.seq.length === 1) continue; // never empties a route here
+        if (B.load + dem[u]! > vCap[B.v]! + EPS || !fitsBetween(M, B, iw, u, iw + 1)) continue;
+        if (!reachesOnTime(M, A, iu + 1, ...leaving(M, A, iu - 1))) continue;
         const to = B.seq.slice();
         to.splice(iw + 1, 0, u);
-        if (
-          replacePair(
-            M,
-            A,
-            A.seq.filter((x) => x !== u),
-            B,
-            to,
-          )
-        )
-          s.where[u] = rw;
+        setPair(
+          M,
+          A,
+          A.seq.filter((x) => x !== u),
+          B,
+          to,
+        );
+        s.where[u] = rw;
       }
     } else {
       // swap u and w
-      if (ru === rw || !M.allowed[u * M.k + B.v] || !M.allowed[w * M.k + A.v]) continue;
+      if (ru === rw || !allowed[u * k + B.v] || !allowed[w * k + A.v]) continue;
+      if (A.load - dem[u]! + dem[w]! > vCap[A.v]! + EPS || B.load - dem[w]! + dem[u]! > vCap[B.v]! + EPS) continue;
+      if (!fitsBetween(M, A, iu - 1, w, iu + 1) || !fitsBetween(M, B, iw - 1, u, iw + 1)) continue;
       const a = A.seq.slice();
       const b = B.seq.slice();
       a[iu] = w;
       b[iw] = u;
-      if (!replacePair(M, A, a, B, b)) continue;
+      setPair(M, A, a, B, b);
       s.where[u] = rw;
       s.where[w] = ru;
     }
   }
 }
 
-/** Gives routes `A` and `B` the sequences `a` and `b` if both are feasible; whether it did. */
-function replacePair(M: Model, A: Route, a: number[], B: Route, b: number[]): boolean {
-  if (!feasibleSeq(M, A.v, a) || !feasibleSeq(M, B.v, b)) return false;
+/** Gives routes `A` and `B` the sequences `a` and `b`. */
+function setPair(M: Model, A: Route, a: number[], B: Route, b: number[]): void {
   A.seq = a;
   B.seq = b;
   A.update(M);
   B.update(M);
-  return true;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   educateRoutes,
   ejectInto,
   ejectLimit,
+  perturbRoutes,
   solveVrptw,
   type VrpJob,
   type VrpProblem,
@@ -782,7 +783,58 @@ describe("route elimination: the ejection that makes room for a pooled job (prop
     expect(out!.routes[0]!.sort()).toEqual([6, 7]);
   });
 
+  it("finds a place that only a shortcut reaches when travel times break the triangle inequality", () => {
+    // Places: 0 home, 1 job a, 2 the pooled job j (due by 10), 3 job b. From a to j directly takes 100, through b 2:
+    // j fits only after b, which a search that took the times for a metric would cut off once j was late after a.
+    const t = [
+      [0, 1, 100, 5],
+      [5, 0, 100, 1],
+      [5, 5, 0, 5],
+      [5, 5, 1, 0],
+    ];
+    const p: VrpProblem = {
+      time: t.flat(),
+      size: 4,
+      vehicles: [{ start: 0, end: 0, earliest: 0, latest: 1_000 }],
+      jobs: [
+        { location: 1, earliest: 0, latest: 100, service: 0 },
+        { location: 3, earliest: 0, latest: 100, service: 0 },
+        { location: 2, earliest: 0, latest: 10, service: 0 },
+      ],
+    };
+    expect(ejectInto(p, [[0, 1]], 2, [1, 1, 1])).toEqual({ routes: [[0, 1, 2]], ejected: [] });
+  });
+
   it("ejects fewer from long routes: at most as many as keep the sets of ejectable jobs within 5,000", () => {
     expect([1, 5, 16, 17, 20, 21, 32, 33, 100, 150].map((len) => ejectLimit(len))).toEqual([5, 5, 5, 4, 4, 3, 3, 2, 2, 1]);
+  });
+});
+
+describe("route elimination: the perturbation (property)", () => {
+  it("keeps every route feasible, every job once, fixed jobs on their vehicles and skills, and moves jobs", () => {
+    let moved = 0;
+    fc.assert(
+      fc.property(fc.oneof(problems, tightProblems), fc.integer({ min: 1, max: 1_000 }), (p, seed) => {
+        const planned = solveVrptw(p, { budgetMs: 60_000, seed, maxIterations: 30 });
+        const routes: number[][] = p.vehicles.map(() => []);
+        for (const r of planned.routes) routes[r.vehicle] = r.jobs.slice();
+        const after = perturbRoutes(p, routes, 200, seed);
+        after.forEach((seq, v) => {
+          expect(keeps(p, v, seq)).toBe(true);
+          for (const x of seq) {
+            const job = p.jobs[x]!;
+            if (job.fixed) expect(v).toBe(job.fixed.vehicle);
+            else if (job.allowed) expect(job.allowed).toContain(v);
+          }
+          // No route is emptied.
+          if (routes[v]!.length) expect(seq.length).toBeGreaterThan(0);
+        });
+        expect(after.flat().sort((a, b) => a - b)).toEqual(routes.flat().sort((a, b) => a - b));
+        if (JSON.stringify(after) !== JSON.stringify(routes)) moved++;
+      }),
+      { numRuns: 200 },
+    );
+    // The checks let moves through: most plans with two routes or more change.
+    expect(moved).toBeGreaterThan(50);
   });
 });
