@@ -1580,6 +1580,38 @@ export function perturbRoutes(problem: VrpProblem, routes: readonly (readonly nu
   return s.routes.map((r) => r.seq.slice());
 }
 
+/**
+ * One route elimination on a feasible plan (`routes[v]`: vehicle v's jobs in order), for tests: it stops
+ * after every `every` rounds (a round places one pooled job) and goes on, for at most `rounds` rounds in
+ * all. Returns the routes and the pool where it ended, and the rounds made; `done` is true when the pool was
+ * emptied (one vehicle fewer), false when it stopped shrinking, null when the rounds ran out. Null when no
+ * route can be emptied.
+ */
+export function eliminateInSteps(
+  problem: VrpProblem,
+  routes: readonly (readonly number[])[],
+  rounds: number,
+  every: number,
+  seed = 1,
+): { routes: number[][]; pool: number[]; done: boolean | null; rounds: number } | null {
+  const { S, s } = planOf(problem, routes, seed);
+  const el = startElimination(S, s);
+  if (!el) return null;
+  let left = rounds;
+  let done: boolean | null = null;
+  while (left > 0 && done === null) {
+    let n = 0;
+    const next = continueElimination(S, el, () => {
+      if (left <= 0 || n >= every) return true;
+      left--;
+      n++;
+      return false;
+    });
+    if (next !== undefined) done = next !== null;
+  }
+  return { routes: el.s.routes.map((r) => r.seq.slice()), pool: el.pool.slice(), done, rounds: rounds - left };
+}
+
 /** A search and a plan from job sequences per vehicle (which may break windows and capacity). */
 function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], seed: number): { S: Search; s: Solution } {
   const M = model(problem);
@@ -1801,13 +1833,25 @@ function setPair(M: Model, A: Route, a: number[], B: Route, b: number[]): void {
 }
 
 /**
- * Tries to serve every job of `from` with one vehicle fewer: a random route of flexible jobs is
- * emptied into an ejection pool; each pooled job is put where it fits, or else in place of up to
- * five jobs of a route that were hardest to place least often (they go to the pool), and the
- * routes are shaken by random feasible moves. Returns the solution with one vehicle fewer, or null
- * when no route can be emptied, the pool stops shrinking, or `stop()` says time is up.
+ * A route elimination under way (after Nagata & Bräysy): the plan with one route emptied into the
+ * ejection pool, being filled again, and the penalties of its jobs. It may stop when time is up and
+ * go on later from where it stopped (`continueElimination`).
  */
-function eliminateRoute(S: Search, from: Solution, stop: () => boolean): Solution | null {
+interface Elimination {
+  /** The plan being filled: every job in a route or in the pool. */
+  s: Solution;
+  pool: number[];
+  /** How often each job could not be placed in this elimination (from 1). */
+  penalty: Int32Array;
+  /** Jobs in a row that fitted nowhere even with ejections. */
+  stuck: number;
+}
+
+/**
+ * Starts to serve every job of `from` with one vehicle fewer: a random route of flexible jobs (of a copy)
+ * is emptied into the ejection pool, in random order. Null when every used route holds a fixed job.
+ */
+function startElimination(S: Search, from: Solution): Elimination | null {
   const { M, rand } = S;
   const s = new Solution(
     from.routes.map((r) => r.clone()),
@@ -1829,13 +1873,24 @@ function eliminateRoute(S: Search, from: Solution, stop: () => boolean): Solutio
     const x = Math.floor(rand() * (i + 1));
     [pool[i], pool[x]] = [pool[x]!, pool[i]!];
   }
-  const penalty = new Int32Array(M.m).fill(1);
-  let stuck = 0;
+  return { s, pool, penalty: new Int32Array(M.m).fill(1), stuck: 0 };
+}
+
+/**
+ * Goes on with an elimination: each pooled job is put where it fits, or else in place of up to five jobs
+ * of a route that were hardest to place least often (they go to the pool), and the routes are shaken by
+ * random feasible moves. Returns the plan with one vehicle fewer once the pool is empty, null when the pool
+ * stops shrinking (a job fits nowhere even with ejections, again and again), or undefined when `stop()`
+ * says time is up: the elimination then stands as it is, and a later call goes on with the same draws
+ * as if it had not stopped.
+ */
+function continueElimination(S: Search, el: Elimination, stop: () => boolean): Solution | null | undefined {
+  const { s, pool, penalty } = el;
   while (pool.length) {
-    if (stop()) return null;
+    if (stop()) return undefined;
     const j = pool.pop()!;
     if (insertAnywhere(S, s, j) || squeeze(S, s, j)) {
-      stuck = 0;
+      el.stuck = 0;
       continue;
     }
     penalty[j]!++;
@@ -1843,9 +1898,9 @@ function eliminateRoute(S: Search, from: Solution, stop: () => boolean): Solutio
     if (!out) {
       // Nowhere even with ejections: try again later, after the routes have changed.
       pool.unshift(j);
-      if (++stuck > 4 * (pool.length + 1)) return null;
+      if (++el.stuck > 4 * (pool.length + 1)) return null;
     } else {
-      stuck = 0;
+      el.stuck = 0;
       pool.push(...out);
     }
     perturb(S, s, PERTURB_MOVES);
@@ -1890,14 +1945,29 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   // in its own basin, which the cost phase rarely leaves, and a run with more vehicles cannot win.
   const runs = M.vehicleCost > 0 ? RUNS : 1;
   const lb = fleetLowerBound(M);
-  /** Route elimination from `from` until the capacity lower bound is reached or progress reaches `until`. */
+  /** The elimination each plan's fleet minimisation left unfinished when its time was up, keyed by that plan. */
+  const unfinished = new Map<Solution, Elimination>();
+  /**
+   * Route elimination from `from` until the capacity lower bound is reached or progress reaches `until`;
+   * an elimination `from` was left with goes on where it stopped.
+   */
   const eliminateUntil = (from: Solution, until: number): Solution => {
     const stop = () => {
       iter++;
       return progress() >= until;
     };
+    let el = unfinished.get(from) ?? null;
+    unfinished.delete(from);
     let s = from;
-    while (s.used() > lb && !stop()) s = eliminateRoute(S, s, stop) ?? s;
+    while (s.used() > lb && !stop()) {
+      el ??= startElimination(S, s);
+      if (!el) break;
+      const next = continueElimination(S, el, stop);
+      if (next === undefined) break;
+      el = null;
+      if (next) s = next;
+    }
+    if (el) unfinished.set(s, el);
     return s;
   };
   const starts: Solution[] = [];

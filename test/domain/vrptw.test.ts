@@ -10,6 +10,7 @@ import {
   educateRoutes,
   ejectInto,
   ejectLimit,
+  eliminateInSteps,
   perturbRoutes,
   solveVrptw,
   type VrpJob,
@@ -836,5 +837,34 @@ describe("route elimination: the perturbation (property)", () => {
     );
     // The checks let moves through: most plans with two routes or more change.
     expect(moved).toBeGreaterThan(50);
+  });
+});
+
+describe("route elimination: stopping and going on (the fleet minimisation resumes where its time share ended)", () => {
+  it("ends where an elimination that never stopped ends, after any number of rounds and however often it stopped", () => {
+    // A plan of RC105 with 14 vehicles (its best-known is 13): from it, one elimination takes a few hundred rounds.
+    const p = parseSolomon(rc105);
+    const planned = solveVrptw(p, { budgetMs: 600_000, seed: 3, maxIterations: 1_000 });
+    expect(planned.vehicles).toBe(14);
+    const routes: number[][] = p.vehicles.map(() => []);
+    for (const r of planned.routes) routes[r.vehicle] = r.jobs.slice();
+
+    const whole = eliminateInSteps(p, routes, 100_000, Infinity)!;
+    // It succeeds: one vehicle fewer, every job once, every route feasible.
+    expect(whole.done).toBe(true);
+    expect(whole.rounds).toBeGreaterThan(100);
+    expect(whole.pool).toEqual([]);
+    expect(whole.routes.filter((r) => r.length).length).toBe(13);
+    whole.routes.forEach((seq, v) => expect(keeps(p, v, seq)).toBe(true));
+    expect(whole.routes.flat().sort((a, b) => a - b)).toEqual(p.jobs.map((_, j) => j));
+    for (const every of [1, 7, 50]) expect(eliminateInSteps(p, routes, 100_000, every)).toEqual(whole);
+    // Cut short, it stands with jobs in the pool; stopping on the way changes nothing there either.
+    for (const rounds of [Math.floor(whole.rounds / 3), Math.floor((2 * whole.rounds) / 3)]) {
+      const cut = eliminateInSteps(p, routes, rounds, Infinity)!;
+      expect(cut.done).toBeNull();
+      expect(cut.pool.length).toBeGreaterThan(0);
+      expect(cut.routes.flat().length + cut.pool.length).toBe(p.jobs.length);
+      for (const every of [1, 5]) expect(eliminateInSteps(p, routes, rounds, every)).toEqual(cut);
+    }
   });
 });
