@@ -1881,8 +1881,8 @@ function startElimination(S: Search, from: Solution): Elimination | null {
  * of a route that were hardest to place least often (they go to the pool), and the routes are shaken by
  * random feasible moves. Returns the plan with one vehicle fewer once the pool is empty, null when the pool
  * stops shrinking (a job fits nowhere even with ejections, again and again), or undefined when `stop()`
- * says time is up: the elimination then stands as it is, and a later call goes on with the same draws
- * as if it had not stopped.
+ * says time is up: the elimination then stands as it is, and a later call goes on from there (with no
+ * other draws in between, making the same choices as if it had not stopped).
  */
 function continueElimination(S: Search, el: Elimination, stop: () => boolean): Solution | null | undefined {
   const { s, pool, penalty } = el;
