@@ -11,7 +11,8 @@
  * vehicle costs something, a fleet-minimisation phase first eliminates one route at a time (after
  * Nagata & Bräysy's route minimisation, Operations Research Letters 2009): the route's jobs go to an
  * ejection pool; each is inserted where it fits, else squeezed in (put where it breaks the fewest
- * windows, then repaired by moves priced in O(1) by time-warp concatenation, Vidal et al. 2013), else
+ * windows, then repaired by moves within and between routes priced by time-warp concatenation, Vidal
+ * et al. 2013), else
  * takes the place of up to five jobs of one route that were hardest to place least often. Insertion feasibility
  * is O(1) per position from each route's forward start times and backward latest starts. The cost
  * phase walks the penalised space (after Vidal et al.'s hybrid genetic search, 2012/2013): recreate may
@@ -418,6 +419,8 @@ interface Search {
   owned: Uint8Array;
   /** Positions left until the next blink: blinks are Bernoulli(BLINK) per position, drawn as geometric gaps. */
   blinkIn: number;
+  /** The ejection search's state, made when the route elimination first needs it. */
+  eject: Ejection | null;
 }
 
 /** Positions up to and including the next blink (geometric with parameter BLINK). */
@@ -1113,9 +1116,12 @@ const SQUEEZE_NEAR = 15;
 
 /**
  * Squeeze (after Nagata & Bräysy, 2009): puts `j` where it breaks the fewest windows and capacity
- * (`j` = -1: no job, only the repair of the routes `s` breaks), then relocates, swaps and exchanges tails (2-opt*) between neighbouring jobs of routes on alike
- * vehicles while that lowers what is broken, until every route is feasible again. Every move is
- * priced in O(1) by time-warp concatenation. Changes `s` only when it succeeds.
+ * (`j` = -1: no job, only the repair of the routes `s` breaks), then, on a broken route, moves a job
+ * elsewhere in the same route, or relocates, swaps and exchanges tails (2-opt*) between neighbouring
+ * jobs of routes on alike vehicles, while that lowers what is broken, until every route is feasible
+ * again. Every move is priced by time-warp concatenation: in O(1) between routes, and in O(1) per place
+ * within the route as the stretch between the job and its new place grows. Changes `s` only when it
+ * succeeds.
  */
 function squeeze(S: Search, s: Solution, j: number): boolean {
   const { M, rand } = S;
@@ -1178,7 +1184,8 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
     const SA = segs[ra]!;
     const capA = M.vCap[vOf(ra)]!;
     const loadA = SA.pre[A.length]!.load;
-    // The best move so far: its kind (1 relocate, 2 swap, 3 2-opt*), u's index, the other route, w's index / the position.
+    // The best move so far: its kind (1 relocate, 2 swap, 3 2-opt*, 4 within the route), u's index, the other
+    // route (u's own for 4), w's index / the position.
     let gain = EPS;
     let kind = 0;
     let mu = -1;
@@ -1191,6 +1198,26 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
       rbest = rb;
       mp = at;
     };
+    // u elsewhere in its own route: before its job at p (p < iu), the jobs between summed as one stretch
+    // as p moves away from u; or after them (p > iu + 1).
+    const excessA = Math.max(0, loadA - capA);
+    for (let iu = 0; iu < A.length; iu++) {
+      const u = A[iu]!;
+      if (M.fixedVehicle[u]! >= 0) continue;
+      const U = M.node[u]!;
+      let between: Seg | null = null;
+      for (let p = iu - 1; p >= 0; p--) {
+        between = between ? join(M, M.node[A[p]!]!, between) : M.node[A[p]!]!;
+        const g = viol[ra]! - warp3(M, join(M, SA.pre[p]!, U), between, SA.suf[iu + 1]!) - excessA;
+        if (g > gain) take(g, 4, iu, ra, p);
+      }
+      between = null;
+      for (let p = iu + 2; p <= A.length; p++) {
+        between = between ? join(M, between, M.node[A[p - 1]!]!) : M.node[A[p - 1]!]!;
+        const g = viol[ra]! - warp3(M, join(M, SA.pre[iu]!, between), U, SA.suf[p]!) - excessA;
+        if (g > gain) take(g, 4, iu, ra, p);
+      }
+    }
     for (let iu = 0; iu < A.length; iu++) {
       const u = A[iu]!;
       if (M.fixedVehicle[u]! >= 0) continue;
@@ -1244,6 +1271,12 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
     if (!kind) return false;
     const B = seqs[rbest]!;
     const u = A[mu]!;
+    if (kind === 4) {
+      A.splice(mu, 1);
+      A.splice(mp < mu ? mp : mp - 1, 0, u);
+      refresh(ra);
+      continue;
+    }
     if (kind === 1) {
       A.splice(mu, 1);
       B.splice(mp, 0, u);
@@ -1554,6 +1587,17 @@ export function dropRouteOf(
 }
 
 /**
+ * The squeeze on a feasible plan (`routes[v]`: vehicle v's jobs in order), for tests: `job` (in no route)
+ * is put where it breaks the least, then the plan is repaired by the squeeze's moves. Returns the routes
+ * when every route keeps its windows, shift and capacity again, null when the squeeze fails (the plan
+ * is then unchanged).
+ */
+export function squeezeInto(problem: VrpProblem, routes: readonly (readonly number[])[], job: number, seed = 1): number[][] | null {
+  const { S, s } = planOf(problem, routes, seed);
+  return squeeze(S, s, job) ? s.routes.map((r) => r.seq.slice()) : null;
+}
+
+/**
  * The route elimination's ejection on a plan (`routes[v]`: vehicle v's jobs in order), for tests: `job`
  * (in no route) goes into a route in place of at most `ejectLimit` of its flexible jobs whose `penalty`
  * (indexed by job) sums least. Null when no such set lets it in.
@@ -1616,7 +1660,7 @@ export function eliminateInSteps(
 function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], seed: number): { S: Search; s: Solution } {
   const M = model(problem);
   const rand = rng(seed);
-  const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand) };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand), eject: null };
   const where = new Int32Array(M.m).fill(-1);
   const rs = Array.from({ length: M.k }, (_, v) => {
     const r = new Route(v);
@@ -1634,87 +1678,191 @@ function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], see
  * sums least, ties at random (Nagata & Bräysy's ejection). Each route is searched depth first along
  * its jobs in order, deciding where `j` goes and, for every other job, keep or eject; a branch ends as
  * soon as a kept job after `j` starts no later than its latest start (the rest of the route is as
- * before, so it stays on time), when a kept job misses its window, or when its penalty sum passes
- * the least found. Returns the ejected jobs (`j` is then in), or null when no such set lets `j` in.
+ * before, so it stays on time), when a kept job misses its window, when its penalty sum passes the
+ * least found, or when it would need one more ejection (`j` is in but the rest is late or over
+ * capacity) that no job left could pay for. Returns the ejected jobs (`j` is then in), or null when
+ * no such set lets `j` in.
  */
 function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): number[] | null {
-  const { M, rand } = S;
-  const { n, T, loc, e, l, svc, dem } = M;
-  let bestP = Infinity;
-  let ties = 0;
-  let pickRi = -1;
-  let pickP = -1;
-  let pickOut: number[] = [];
-  const out: number[] = [];
-  const aj = loc[j]!;
-  const minIn = Math.min(M.minIn[aj]!, T[aj * n + aj]!);
-  const metric = isMetric(M);
+  const { M } = S;
+  const E = (S.eject ??= newEjection(M));
+  E.rand = S.rand;
+  E.penalty = penalty;
+  E.at = M.loc[j]!;
+  E.early = M.e[j]!;
+  E.late = M.l[j]! + EPS;
+  E.svc = M.svc[j]!;
+  E.minIn = Math.min(M.minIn[E.at]!, M.T[E.at * M.n + E.at]!);
+  E.metric = isMetric(M);
+  E.bestP = Infinity;
+  E.ties = 0;
+  E.pickRi = -1;
+  E.outN = 0;
   for (let ri = 0; ri < s.routes.length; ri++) {
     const route = s.routes[ri]!;
-    const seq = route.seq;
-    const len = seq.length;
+    const len = route.seq.length;
     const v = route.v;
     if (!len || !M.allowed[j * M.k + v]) continue;
-    const cap = M.vCap[v]! + EPS;
-    const full = route.load + dem[j]!;
-    const most = ejectLimit(len);
-    let pAt = -1;
-    const leaf = (P: number) => {
-      if (P < bestP) {
-        bestP = P;
-        ties = 0;
-      }
-      if (rand() * ++ties < 1) {
-        pickRi = ri;
-        pickP = pAt;
-        pickOut = out.slice();
-      }
-    };
-    // Over the route's jobs in order, deciding where j goes (once) and, for each other job, keep or eject.
-    const dfs = (idx: number, ins: boolean, t: number, prev: number, P: number, ejLoad: number): void => {
-      // Too late for j here, so later too (departures only grow along the route, and with the triangle
-      // inequality so does the arrival at j): nothing to find.
-      if (!ins && t + (metric ? T[prev * n + aj]! : minIn) > l[j]! + EPS) return;
-      if (!ins) {
-        const sj = Math.max(t + T[prev * n + aj]!, e[j]!);
-        if (sj <= l[j]! + EPS) {
-          pAt = idx;
-          dfs(idx, true, sj + svc[j]!, aj, P, ejLoad);
-        }
-      }
-      if (idx === len) {
-        if (ins && full - ejLoad <= cap && t + T[prev * n + M.vEnd[v]!]! <= M.vLate[v]! + EPS) leaf(P);
-        return;
-      }
-      const x = seq[idx]!;
-      const at = loc[x]!;
-      const st = Math.max(t + T[prev * n + at]!, e[x]!);
-      if (ins && full - ejLoad <= cap && st <= route.lat[idx]! + EPS) {
-        leaf(P);
-        return;
-      }
-      if (st <= l[x]! + EPS) dfs(idx + 1, ins, st + svc[x]!, at, P, ejLoad);
-      if (out.length < most && M.fixedVehicle[x]! < 0 && P + penalty[x]! <= bestP) {
-        out.push(x);
-        dfs(idx + 1, ins, t, prev, P + penalty[x]!, ejLoad + dem[x]!);
-        out.pop();
-      }
-    };
-    dfs(0, false, M.vEarly[v]!, M.vStart[v]!, 0, 0);
+    E.ri = ri;
+    E.seq = route.seq;
+    E.lat = route.lat;
+    E.cap = M.vCap[v]! + EPS;
+    E.full = route.load + M.dem[j]!;
+    E.most = ejectLimit(len);
+    E.end = M.vEnd[v]!;
+    E.endBy = M.vLate[v]! + EPS;
+    if (E.cheapest.length <= len) E.cheapest = new Float64Array(2 * len + 1);
+    E.cheapest[len] = Infinity;
+    for (let i = len - 1; i >= 0; i--) {
+      const x = route.seq[i]!;
+      E.cheapest[i] = Math.min(E.cheapest[i + 1]!, M.fixedVehicle[x]! < 0 ? penalty[x]! : Infinity);
+    }
+    ejectDfs(E, 0, false, M.vEarly[v]!, M.vStart[v]!, 0, 0);
   }
-  if (pickRi < 0) return null;
-  const route = s.routes[pickRi]!;
+  if (E.pickRi < 0) return null;
+  const route = s.routes[E.pickRi]!;
+  const pickOut = Array.from(E.pickOut.subarray(0, E.pickN));
   const gone = new Set(pickOut);
   const seq: number[] = [];
   for (let i = 0; i <= route.seq.length; i++) {
-    if (i === pickP) seq.push(j);
+    if (i === E.pickP) seq.push(j);
     if (i < route.seq.length && !gone.has(route.seq[i]!)) seq.push(route.seq[i]!);
   }
   route.seq = seq;
   route.update(M);
-  s.where[j] = pickRi;
+  s.where[j] = E.pickRi;
   for (const q of pickOut) s.where[q] = -1;
   return pickOut;
+}
+
+/**
+ * The state of an ejection search (`ejectFor`), kept in the search and reused, so that the depth-first
+ * walk allocates nothing: the job to place (its place, window and duration), the route being searched,
+ * the jobs ejected on the current branch, and the best sets found.
+ */
+interface Ejection {
+  M: Model;
+  rand: () => number;
+  penalty: Int32Array;
+  /** The job's place, window (`late` with the tolerance) and duration, and the least travel time to its place. */
+  at: number;
+  early: number;
+  late: number;
+  svc: number;
+  minIn: number;
+  metric: boolean;
+  /** The route searched: its index, jobs, latest starts, capacity (with the tolerance), load with the job, ejection limit, end and end of shift. */
+  ri: number;
+  seq: number[];
+  lat: number[];
+  cap: number;
+  full: number;
+  most: number;
+  end: number;
+  endBy: number;
+  /** The least penalty of an ejectable job from each index of the route on (Infinity: none). */
+  cheapest: Float64Array;
+  /** Where the job goes on the current branch, and the jobs it ejects. */
+  pAt: number;
+  out: Int32Array;
+  outN: number;
+  /** The least penalty sum found, how many sets tie at it, and the set kept (route, place, jobs). */
+  bestP: number;
+  ties: number;
+  pickRi: number;
+  pickP: number;
+  pickOut: Int32Array;
+  pickN: number;
+}
+
+function newEjection(M: Model): Ejection {
+  return {
+    M,
+    rand: Math.random,
+    penalty: new Int32Array(0),
+    at: 0,
+    early: 0,
+    late: 0,
+    svc: 0,
+    minIn: 0,
+    metric: true,
+    ri: -1,
+    seq: [],
+    lat: [],
+    cap: 0,
+    full: 0,
+    most: 0,
+    end: 0,
+    endBy: 0,
+    cheapest: new Float64Array(0),
+    pAt: -1,
+    out: new Int32Array(MAX_EJECT),
+    outN: 0,
+    bestP: Infinity,
+    ties: 0,
+    pickRi: -1,
+    pickP: -1,
+    pickOut: new Int32Array(MAX_EJECT),
+    pickN: 0,
+  };
+}
+
+/** A set that lets the job in, with penalty sum `P`: kept when it is the least so far, or at random among ties. */
+function ejectLeaf(E: Ejection, P: number): void {
+  if (P < E.bestP) {
+    E.bestP = P;
+    E.ties = 0;
+  }
+  if (E.rand() * ++E.ties < 1) {
+    E.pickRi = E.ri;
+    E.pickP = E.pAt;
+    E.pickN = E.outN;
+    E.pickOut.set(E.out.subarray(0, E.outN));
+  }
+}
+
+/**
+ * The ejection search's walk over the route from its job at `idx`, leaving the previous place `prev` at
+ * `t`, with the job already in (`ins`) or not, ejected penalties `P` and ejected load `ejLoad` so far.
+ */
+function ejectDfs(E: Ejection, idx: number, ins: boolean, t: number, prev: number, P: number, ejLoad: number): void {
+  const { M } = E;
+  const { T, n } = M;
+  if (!ins) {
+    // Too late for the job here, so later too (departures only grow along the route, and with the
+    // triangle inequality so does the arrival at the job): nothing to find.
+    const toJob = T[prev * n + E.at]!;
+    if (t + (E.metric ? toJob : E.minIn) > E.late) return;
+    const start = Math.max(t + toJob, E.early);
+    if (start <= E.late) {
+      E.pAt = idx;
+      ejectDfs(E, idx, true, start + E.svc, E.at, P, ejLoad);
+    }
+  }
+  const seq = E.seq;
+  if (idx === seq.length) {
+    if (ins && E.full - ejLoad <= E.cap && t + T[prev * n + E.end]! <= E.endBy) ejectLeaf(E, P);
+    return;
+  }
+  const x = seq[idx]!;
+  const at = M.loc[x]!;
+  const st = Math.max(t + T[prev * n + at]!, M.e[x]!);
+  if (ins) {
+    if (E.full - ejLoad <= E.cap && st <= E.lat[idx]! + EPS) {
+      ejectLeaf(E, P);
+      return;
+    }
+    // Keeping every job left stays late or over capacity (from its latest starts): one more ejection
+    // is needed, and none is left or affordable.
+    if (E.outN === E.most || P + E.cheapest[idx]! > E.bestP) return;
+  }
+  if (st <= M.l[x]! + EPS) ejectDfs(E, idx + 1, ins, st + M.svc[x]!, at, P, ejLoad);
+  const px = E.penalty[x]!;
+  if (E.outN < E.most && M.fixedVehicle[x]! < 0 && P + px <= E.bestP) {
+    E.out[E.outN++] = x;
+    ejectDfs(E, idx + 1, ins, t, prev, P + px, ejLoad + M.dem[x]!);
+    E.outN--;
+  }
 }
 
 /**
@@ -1925,7 +2073,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   const t0 = clock();
   const budget = Math.max(0, opts.budgetMs);
   const maxIter = opts.maxIterations ?? Infinity;
-  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0 };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0, eject: null };
   S.blinkIn = blinkGap(rand);
   let iter = 0;
   const progress = () => Math.max(budget > 0 ? (clock() - t0) / budget : 1, Number.isFinite(maxIter) ? iter / maxIter : 0);

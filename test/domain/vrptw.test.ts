@@ -13,6 +13,7 @@ import {
   eliminateInSteps,
   perturbRoutes,
   solveVrptw,
+  squeezeInto,
   type VrpJob,
   type VrpProblem,
   type VrpSolution,
@@ -721,6 +722,23 @@ function leastEjection(p: VrpProblem, routes: number[][], j: number, penalty: re
   return least === Infinity ? null : least;
 }
 
+/**
+ * A short solve of `p` (routes by vehicle), with one served flexible job (the `pick`-th) taken out of its route
+ * as if pooled: the rest stays on time, since travel times keep the triangle inequality. Null when no flexible
+ * job is served.
+ */
+function planWithoutOne(p: VrpProblem, seed: number, pick: number): { routes: number[][]; j: number } | null {
+  const planned = solveVrptw(p, { budgetMs: 60_000, seed, maxIterations: 30 });
+  const routes: number[][] = p.vehicles.map(() => []);
+  for (const r of planned.routes) routes[r.vehicle] = r.jobs.slice();
+  const served = routes.flat().filter((x) => !p.jobs[x]!.fixed);
+  if (!served.length) return null;
+  const j = served[pick % served.length]!;
+  const from = routes.findIndex((seq) => seq.includes(j));
+  routes[from] = routes[from]!.filter((x) => x !== j);
+  return { routes, j };
+}
+
 describe("route elimination: the ejection that makes room for a pooled job (property, against enumeration)", () => {
   it("ejects at most 5 flexible jobs of one route (fewer from long ones) with the least penalty sum, keeps that route's windows and touches no other", () => {
     fc.assert(
@@ -730,15 +748,9 @@ describe("route elimination: the ejection that makes room for a pooled job (prop
         fc.nat(),
         fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 25, maxLength: 25 }),
         (p, seed, pick, draws) => {
-          const planned = solveVrptw(p, { budgetMs: 60_000, seed, maxIterations: 30 });
-          const routes: number[][] = p.vehicles.map(() => []);
-          for (const r of planned.routes) routes[r.vehicle] = r.jobs.slice();
-          const served = routes.flat().filter((x) => !p.jobs[x]!.fixed);
-          if (!served.length) return;
-          // A served job taken out of its route (the rest stays on time: travel times keep the triangle inequality).
-          const j = served[pick % served.length]!;
-          const from = routes.findIndex((seq) => seq.includes(j));
-          routes[from] = routes[from]!.filter((x) => x !== j);
+          const pooled = planWithoutOne(p, seed, pick);
+          if (!pooled) return;
+          const { routes, j } = pooled;
           const penalty = p.jobs.map((_, x) => draws[x % draws.length]!);
 
           const least = leastEjection(p, routes, j, penalty);
@@ -808,6 +820,57 @@ describe("route elimination: the ejection that makes room for a pooled job (prop
 
   it("ejects fewer from long routes: at most as many as keep the sets of ejectable jobs within 5,000", () => {
     expect([1, 5, 16, 17, 20, 21, 32, 33, 100, 150].map((len) => ejectLimit(len))).toEqual([5, 5, 5, 4, 4, 3, 3, 2, 2, 1]);
+  });
+});
+
+describe("route elimination: the squeeze that puts a pooled job in and repairs the routes", () => {
+  it("repairs a route by moving one of its own jobs when no other route can help", () => {
+    // One technician on a street (places at 0 home, 14, 12, 12, 7): a at 14 from 15 to 26, b at 12 from 9 to 17,
+    // c at 12 at 23 sharp; the pooled job d at 7 from 11 to 18 fits nowhere in a, b, c (checked below). Put first
+    // and a moved after b, every window holds: d 11, b 16, a 18, c 23.
+    const at = [0, 14, 12, 12, 7];
+    const p: VrpProblem = {
+      time: at.flatMap((x) => at.map((y) => Math.abs(x - y))),
+      size: at.length,
+      vehicles: [{ start: 0, end: 0, earliest: 0, latest: 100 }],
+      jobs: [
+        { location: 1, earliest: 15, latest: 26, service: 0 },
+        { location: 2, earliest: 9, latest: 17, service: 0 },
+        { location: 3, earliest: 23, latest: 23, service: 0 },
+        { location: 4, earliest: 11, latest: 18, service: 0 },
+      ],
+    };
+    expect(keeps(p, 0, [0, 1, 2])).toBe(true);
+    for (let i = 0; i <= 3; i++) expect(keeps(p, 0, [...[0, 1, 2].slice(0, i), 3, ...[0, 1, 2].slice(i)])).toBe(false);
+    const out = squeezeInto(p, [[0, 1, 2]], 3);
+    expect(out).not.toBeNull();
+    expect(keeps(p, 0, out![0]!)).toBe(true);
+    expect(out![0]!.slice().sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it("either fails or returns routes that keep every window, shift, capacity, skill and fixed job, with every job once (property)", () => {
+    let repaired = 0;
+    fc.assert(
+      fc.property(fc.oneof(problems, tightProblems), fc.integer({ min: 1, max: 1_000 }), fc.nat(), (p, seed, pick) => {
+        const pooled = planWithoutOne(p, seed, pick);
+        if (!pooled) return;
+        const { routes, j } = pooled;
+        const out = squeezeInto(p, routes, j, seed);
+        if (!out) return;
+        out.forEach((seq, v) => {
+          expect(keeps(p, v, seq)).toBe(true);
+          for (const x of seq) {
+            const job = p.jobs[x]!;
+            if (job.fixed) expect(v).toBe(job.fixed.vehicle);
+            else if (job.allowed) expect(job.allowed).toContain(v);
+          }
+        });
+        expect(out.flat().sort((a, b) => a - b)).toEqual([...routes.flat(), j].sort((a, b) => a - b));
+        repaired++;
+      }),
+      { numRuns: 200 },
+    );
+    expect(repaired).toBeGreaterThan(20);
   });
 });
 
