@@ -773,7 +773,7 @@ const STRAY = 2000;
  * Iterations without a new best plan after which the walk goes back to the best plan and the temperature
  * starts its fall anew (re-annealing): a walk that settled in a poor basin early leaves it.
  */
-const STALL = 1500;
+const STALL = 4000;
 
 /** Neighbours each job looks at in local search (granular neighbourhood). */
 const GRANULAR = 30;
