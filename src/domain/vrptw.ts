@@ -1078,20 +1078,28 @@ function warp3(M: Model, a: Seg, b: Seg, c: Seg): number {
 }
 
 /** `a` then `b`, in O(1). */
-function join(M: Model, a: Seg, b: Seg): Seg {
+const join = (M: Model, a: Seg, b: Seg): Seg => joinInto(M, a, b, { dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 });
+
+/** `a` then `b`, written into `out` (which may be `a` or `b`) and returned, in O(1). */
+function joinInto(M: Model, a: Seg, b: Seg, out: Seg): Seg {
   const t = M.T[a.last * M.n + b.first]!;
   const delta = a.dur - a.warp + t;
   const wait = Math.max(b.early - delta - a.late, 0);
   const warp = Math.max(a.early + delta - b.late, 0);
-  return {
-    dur: a.dur + b.dur + t + wait,
-    warp: a.warp + b.warp + warp,
-    early: Math.max(b.early - delta, a.early) - wait,
-    late: Math.min(b.late - delta, a.late) + warp,
-    load: a.load + b.load,
-    first: a.first,
-    last: b.last,
-  };
+  const dur = a.dur + b.dur + t + wait;
+  const w = a.warp + b.warp + warp;
+  const early = Math.max(b.early - delta, a.early) - wait;
+  const late = Math.min(b.late - delta, a.late) + warp;
+  const load = a.load + b.load;
+  const first = a.first;
+  out.dur = dur;
+  out.warp = w;
+  out.early = early;
+  out.late = late;
+  out.load = load;
+  out.first = first;
+  out.last = b.last;
+  return out;
 }
 
 /** Windows and capacity a whole route (depot to depot) breaks: its warp plus its load over capacity. */
@@ -1170,6 +1178,8 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
     refresh(at[0]);
   }
 
+  const between: Seg = { dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 };
+  const head: Seg = { ...between };
   const alike = (ra: number, rb: number) => M.vClass[vOf(ra)] === M.vClass[vOf(rb)];
   const allowedAll = (jobs: readonly number[], from: number, to: number, ri: number) => {
     for (let i = from; i < to; i++) if (!M.allowed[jobs[i]! * M.k + vOf(ri)] || M.fixedVehicle[jobs[i]!]! >= 0) return false;
@@ -1199,22 +1209,24 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
       mp = at;
     };
     // u elsewhere in its own route: before its job at p (p < iu), the jobs between summed as one stretch
-    // as p moves away from u; or after them (p > iu + 1).
+    // as p moves away from u; or after them (p > iu + 1). (`between` and `head` are summaries reused in place.)
     const excessA = Math.max(0, loadA - capA);
     for (let iu = 0; iu < A.length; iu++) {
       const u = A[iu]!;
       if (M.fixedVehicle[u]! >= 0) continue;
       const U = M.node[u]!;
-      let between: Seg | null = null;
       for (let p = iu - 1; p >= 0; p--) {
-        between = between ? join(M, M.node[A[p]!]!, between) : M.node[A[p]!]!;
-        const g = viol[ra]! - warp3(M, join(M, SA.pre[p]!, U), between, SA.suf[iu + 1]!) - excessA;
+        const x = M.node[A[p]!]!;
+        if (p === iu - 1) Object.assign(between, x);
+        else joinInto(M, x, between, between);
+        const g = viol[ra]! - warp3(M, joinInto(M, SA.pre[p]!, U, head), between, SA.suf[iu + 1]!) - excessA;
         if (g > gain) take(g, 4, iu, ra, p);
       }
-      between = null;
       for (let p = iu + 2; p <= A.length; p++) {
-        between = between ? join(M, between, M.node[A[p - 1]!]!) : M.node[A[p - 1]!]!;
-        const g = viol[ra]! - warp3(M, join(M, SA.pre[iu]!, between), U, SA.suf[p]!) - excessA;
+        const x = M.node[A[p - 1]!]!;
+        if (p === iu + 2) Object.assign(between, x);
+        else joinInto(M, between, x, between);
+        const g = viol[ra]! - warp3(M, joinInto(M, SA.pre[iu]!, between, head), U, SA.suf[p]!) - excessA;
         if (g > gain) take(g, 4, iu, ra, p);
       }
     }
