@@ -21,7 +21,7 @@
  * about a quarter of the plans keep every window; promising broken plans are repaired by the squeeze's
  * moves, and only plans that keep every window can become the best. Every new best plan is polished by
  * local search (relocate and 2-opt* over the 30 nearest jobs). When vehicles cost something, two
- * independent runs (construction, fleet minimisation) take a fifth of the budget; the runs left with the
+ * independent runs (construction, fleet minimisation) take two fifths of the budget; the runs left with the
  * fewest vehicles share the rest for the cost phase, which first tries once more to take a route away (route
  * elimination, then the penalised walk with one vehicle fewer); the best plan is returned.
  *
@@ -758,7 +758,7 @@ const PRICE_MAX = 1e3;
 /** Independent runs (construction, fleet minimisation, cost) sharing the budget when vehicles cost something. */
 const RUNS = 2;
 /** Share of the budget the runs' fleet minimisations take in all (each its part), before any cost phase. */
-const FLEET_SHARE = 0.2;
+const FLEET_SHARE = 0.4;
 /**
  * Share of the budget the first cost phase may spend on fewer vehicles when the plan has more than the
  * capacity lower bound: half on route elimination, then the penalised walk with one vehicle fewer.
