@@ -1697,8 +1697,7 @@ function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], see
  */
 function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): number[] | null {
   const { M } = S;
-  const E = (S.eject ??= newEjection(M));
-  E.rand = S.rand;
+  const E = (S.eject ??= newEjection(M, S.rand));
   E.penalty = penalty;
   E.at = M.loc[j]!;
   E.early = M.e[j]!;
@@ -1787,10 +1786,11 @@ interface Ejection {
   pickN: number;
 }
 
-function newEjection(M: Model): Ejection {
+/** An ejection search's state for the search's model and random draws, before any search. */
+function newEjection(M: Model, rand: () => number): Ejection {
   return {
     M,
-    rand: Math.random,
+    rand,
     penalty: new Int32Array(0),
     at: 0,
     early: 0,
