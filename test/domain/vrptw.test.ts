@@ -722,6 +722,16 @@ function leastEjection(p: VrpProblem, routes: number[][], j: number, penalty: re
   return least === Infinity ? null : least;
 }
 
+/** Vehicle `v`'s route `seq` keeps its windows, shift and capacity, every fixed job on its vehicle and every skill. */
+function expectKept(p: VrpProblem, v: number, seq: readonly number[]): void {
+  expect(keeps(p, v, seq)).toBe(true);
+  for (const x of seq) {
+    const job = p.jobs[x]!;
+    if (job.fixed) expect(v).toBe(job.fixed.vehicle);
+    else if (job.allowed) expect(job.allowed).toContain(v);
+  }
+}
+
 /**
  * A short solve of `p` (routes by vehicle), with one served flexible job (the `pick`-th) taken out of its route
  * as if pooled: the rest stays on time, since travel times keep the triangle inequality. Null when no flexible
@@ -857,14 +867,7 @@ describe("route elimination: the squeeze that puts a pooled job in and repairs t
         const { routes, j } = pooled;
         const out = squeezeInto(p, routes, j, seed);
         if (!out) return;
-        out.forEach((seq, v) => {
-          expect(keeps(p, v, seq)).toBe(true);
-          for (const x of seq) {
-            const job = p.jobs[x]!;
-            if (job.fixed) expect(v).toBe(job.fixed.vehicle);
-            else if (job.allowed) expect(job.allowed).toContain(v);
-          }
-        });
+        out.forEach((seq, v) => expectKept(p, v, seq));
         expect(out.flat().sort((a, b) => a - b)).toEqual([...routes.flat(), j].sort((a, b) => a - b));
         repaired++;
       }),
@@ -884,12 +887,7 @@ describe("route elimination: the perturbation (property)", () => {
         for (const r of planned.routes) routes[r.vehicle] = r.jobs.slice();
         const after = perturbRoutes(p, routes, 200, seed);
         after.forEach((seq, v) => {
-          expect(keeps(p, v, seq)).toBe(true);
-          for (const x of seq) {
-            const job = p.jobs[x]!;
-            if (job.fixed) expect(v).toBe(job.fixed.vehicle);
-            else if (job.allowed) expect(job.allowed).toContain(v);
-          }
+          expectKept(p, v, seq);
           // No route is emptied.
           if (routes[v]!.length) expect(seq.length).toBeGreaterThan(0);
         });
