@@ -289,7 +289,7 @@ class Route {
   /** Load over capacity. */
   excess = 0;
   /** Prefix and suffix summaries for squeezes, made when first needed (cleared by `update`). */
-  segs: { pre: Seg[]; suf: Seg[] } | undefined;
+  segs: Segs | undefined;
   /** The same summaries packed for penalised insertion (see `packedSegs`), made when first needed. */
   packed: Float64Array | undefined;
 
@@ -1077,9 +1077,6 @@ function warp3(M: Model, a: Seg, b: Seg, c: Seg): number {
   return warp + c.warp + Math.max(early + d2 - c.late, 0);
 }
 
-/** `a` then `b`, in O(1). */
-const join = (M: Model, a: Seg, b: Seg): Seg => joinInto(M, a, b, { dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 });
-
 /** `a` then `b`, written into `out` (which may be `a` or `b`) and returned, in O(1). */
 function joinInto(M: Model, a: Seg, b: Seg, out: Seg): Seg {
   const t = M.T[a.last * M.n + b.first]!;
@@ -1102,19 +1099,43 @@ function joinInto(M: Model, a: Seg, b: Seg, out: Seg): Seg {
   return out;
 }
 
-/** Windows and capacity a whole route (depot to depot) breaks: its warp plus its load over capacity. */
-const broken = (M: Model, v: number, whole: Seg) => whole.warp + Math.max(0, whole.load - M.vCap[v]!);
+/** Prefix and suffix summaries of a route: `pre[i]` is the start depot + seq[0..i-1], `suf[i]` is seq[i..] + the end depot. */
+interface Segs {
+  pre: Seg[];
+  suf: Seg[];
+}
 
-/** Every prefix (start depot + seq[0..i-1]) and suffix (seq[i..] + end depot) of a route on vehicle `v`. */
-function segsOf(M: Model, v: number, seq: readonly number[]): { pre: Seg[]; suf: Seg[] } {
-  const start: Seg = { dur: 0, warp: 0, early: M.vEarly[v]!, late: M.vLate[v]!, load: 0, first: M.vStart[v]!, last: M.vStart[v]! };
-  const end: Seg = { dur: 0, warp: 0, early: M.vEarly[v]!, late: M.vLate[v]!, load: 0, first: M.vEnd[v]!, last: M.vEnd[v]! };
-  const pre = [start];
-  for (const j of seq) pre.push(join(M, pre[pre.length - 1]!, M.node[j]!));
-  const suf: Seg[] = new Array(seq.length + 1);
-  suf[seq.length] = end;
-  for (let i = seq.length - 1; i >= 0; i--) suf[i] = join(M, M.node[seq[i]!]!, suf[i + 1]!);
-  return { pre, suf };
+/** Every prefix and suffix of a route on vehicle `v`. */
+const segsOf = (M: Model, v: number, seq: readonly number[]): Segs => segsInto(M, v, seq, { pre: [], suf: [] });
+
+/**
+ * Every prefix and suffix of a route on vehicle `v`, written into `into` (grown as needed; entries past the
+ * route's length are left as they were) and returned. `into` must be the caller's own, never a route's
+ * summaries, which plans share.
+ */
+function segsInto(M: Model, v: number, seq: readonly number[], into: Segs): Segs {
+  const { pre, suf } = into;
+  const len = seq.length;
+  while (pre.length <= len) {
+    pre.push({ dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 });
+    suf.push({ dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 });
+  }
+  depotInto(M, v, M.vStart[v]!, pre[0]!);
+  for (let i = 0; i < len; i++) joinInto(M, pre[i]!, M.node[seq[i]!]!, pre[i + 1]!);
+  depotInto(M, v, M.vEnd[v]!, suf[len]!);
+  for (let i = len - 1; i >= 0; i--) joinInto(M, M.node[seq[i]!]!, suf[i + 1]!, suf[i]!);
+  return into;
+}
+
+/** The summary of vehicle `v` standing at its depot `at`, written into `out`. */
+function depotInto(M: Model, v: number, at: number, out: Seg): void {
+  out.dur = 0;
+  out.warp = 0;
+  out.early = M.vEarly[v]!;
+  out.late = M.vLate[v]!;
+  out.load = 0;
+  out.first = at;
+  out.last = at;
 }
 
 /** Improving moves a squeeze may make before it gives up. */
@@ -1137,21 +1158,26 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
   const seqs = s.routes.map((r) => r.seq.slice());
   const vOf = (ri: number) => s.routes[ri]!.v;
   const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
+  // Summaries this squeeze made (a route's own are shared with other plans), rewritten in place.
+  const mine: (Segs | undefined)[] = new Array(R);
   const viol = new Float64Array(R);
   const where = s.where.slice();
   const pos = new Int32Array(M.m).fill(-1);
-  const refresh = (ri: number) => {
-    segs[ri] = segsOf(M, vOf(ri), seqs[ri]!);
+  const violOf = (ri: number) => {
     const len = seqs[ri]!.length;
-    viol[ri] = len ? broken(M, vOf(ri), join(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!)) : 0;
+    const { pre, suf } = segs[ri]!;
+    return len ? warp2(M, pre[len]!, suf[len]!) + Math.max(0, pre[len]!.load - M.vCap[vOf(ri)]!) : 0;
+  };
+  const refresh = (ri: number) => {
+    segs[ri] = segsInto(M, vOf(ri), seqs[ri]!, (mine[ri] ??= { pre: [], suf: [] }));
+    viol[ri] = violOf(ri);
     seqs[ri]!.forEach((q, i) => {
       pos[q] = i;
       where[q] = ri;
     });
   };
   for (let ri = 0; ri < R; ri++) {
-    const len = seqs[ri]!.length;
-    viol[ri] = len ? broken(M, vOf(ri), join(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!)) : 0;
+    viol[ri] = violOf(ri);
     seqs[ri]!.forEach((q, i) => (pos[q] = i));
   }
 
@@ -1248,22 +1274,25 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
         const capB = M.vCap[vOf(rb)]!;
         const loadB = SB.pre[B.length]!.load;
         const base = viol[ra]! + viol[rb]!;
+        // Each move's gain is first bounded with no time warp where the jobs meet (warp only takes from the
+        // gain), and the warp is summed only when that bound passes the best gain so far.
         if (M.allowed[u * M.k + vOf(rb)]) {
           // u before or after w
-          for (let p = iw; p <= iw + 1; p++) {
-            const g = base - withoutU - warp3(M, SB.pre[p]!, U, SB.suf[p]!) - Math.max(0, loadB + M.dem[u]! - capB);
-            if (g > gain) take(g, 1, iu, rb, p);
-          }
+          const overB = Math.max(0, loadB + M.dem[u]! - capB);
+          if (base - withoutU - 0 - overB > gain)
+            for (let p = iw; p <= iw + 1; p++) {
+              const g = base - withoutU - warp3(M, SB.pre[p]!, U, SB.suf[p]!) - overB;
+              if (g > gain) take(g, 1, iu, rb, p);
+            }
           // u and w swap
           if (M.fixedVehicle[w]! < 0 && M.allowed[w * M.k + vOf(ra)]) {
             const W = M.node[w]!;
-            const g =
-              base -
-              warp3(M, preU, W, sufU) -
-              Math.max(0, loadA - M.dem[u]! + M.dem[w]! - capA) -
-              warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!) -
-              Math.max(0, loadB - M.dem[w]! + M.dem[u]! - capB);
-            if (g > gain) take(g, 2, iu, rb, iw);
+            const overA = Math.max(0, loadA - M.dem[u]! + M.dem[w]! - capA);
+            const overBw = Math.max(0, loadB - M.dem[w]! + M.dem[u]! - capB);
+            if (base - 0 - overA - 0 - overBw > gain) {
+              const g = base - warp3(M, preU, W, sufU) - overA - warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!) - overBw;
+              if (g > gain) take(g, 2, iu, rb, iw);
+            }
           }
         }
         // 2-opt*: A keeps its head up to u and takes B's tail after w; B the other way round.
@@ -1271,12 +1300,10 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
         const tailA = SA.suf[iu + 1]!;
         const headB = SB.pre[iw + 1]!;
         const tailB = SB.suf[iw + 1]!;
-        const g =
-          base -
-          warp2(M, headA, tailB) -
-          Math.max(0, headA.load + tailB.load - capA) -
-          warp2(M, headB, tailA) -
-          Math.max(0, headB.load + tailA.load - capB);
+        const overA = Math.max(0, headA.load + tailB.load - capA);
+        const overB2 = Math.max(0, headB.load + tailA.load - capB);
+        if (base - 0 - overA - 0 - overB2 <= gain) continue;
+        const g = base - warp2(M, headA, tailB) - overA - warp2(M, headB, tailA) - overB2;
         if (g > gain && allowedAll(A, iu + 1, A.length, rb) && allowedAll(B, iw + 1, B.length, ra)) take(g, 3, iu, rb, iw);
       }
     }
@@ -1349,8 +1376,12 @@ function educate(S: Search, s: Solution, P: Penalty): void {
   const { n, C, loc, fixedVehicle, allowed, k } = M;
   const R = s.routes.length;
   const seqs = s.routes.map((r) => r.seq.slice());
-  const vOf = (ri: number) => s.routes[ri]!.v;
+  const vs = Int32Array.from(s.routes, (r) => r.v);
+  const caps = Float64Array.from(vs, (v) => M.vCap[v]!);
+  const vOf = (ri: number) => vs[ri]!;
   const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
+  // Every job may go on every route: tails are exchanged without a look.
+  const anyTail = M.free && M.flexible.length === M.m;
   const where = s.where.slice();
   const pos = new Int32Array(M.m).fill(-1);
   const pen = new Float64Array(R);
@@ -1361,21 +1392,21 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     const seq = seqs[ri]!;
     return i < 0 ? M.vStart[vOf(ri)]! : i >= seq.length ? M.vEnd[vOf(ri)]! : loc[seq[i]!]!;
   };
-  const priced = (ri: number, dist: number, warp: number, load: number) =>
-    dist + P.warp * warp + P.load * Math.max(0, load - M.vCap[vOf(ri)]!);
+  const priced = (ri: number, dist: number, warp: number, load: number) => dist + P.warp * warp + P.load * Math.max(0, load - caps[ri]!);
+  // Summaries this education made (a route's own are shared with other plans), rewritten in place.
+  const mine: (Segs | undefined)[] = new Array(R);
   // dist[ri][i]: travel cost of the prefix up to (not including) job i, i.e. start → seq[0] → … → seq[i−1].
   const dist: Float64Array[] = new Array(R);
   const refresh = (ri: number, remake: boolean) => {
     const seq = seqs[ri]!;
     const len = seq.length;
-    if (remake) segs[ri] = segsOf(M, vOf(ri), seq);
-    const d = new Float64Array(len + 1);
+    if (remake) segs[ri] = segsInto(M, vOf(ri), seq, (mine[ri] ??= { pre: [], suf: [] }));
+    const d = dist[ri] && dist[ri].length > len ? dist[ri] : (dist[ri] = new Float64Array(2 * len + 2));
     let prev = M.vStart[vOf(ri)]!;
     for (let i = 0; i < len; i++) {
       d[i + 1] = d[i]! + C[prev * n + loc[seq[i]!]!]!;
       prev = loc[seq[i]!]!;
     }
-    dist[ri] = d;
     const total = len ? d[len]! + C[prev * n + M.vEnd[vOf(ri)]!]! : 0;
     pen[ri] = len ? priced(ri, total, warp2(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!), segs[ri]!.pre[len]!.load) : 0;
     seq.forEach((q, i) => {
@@ -1388,6 +1419,8 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     if (S.owned[ri]) changed[ri] = 1;
   }
   const order = Array.from(M.flexible);
+  // A summary reused in place by the moves' pricing.
+  const pair: Seg = { dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 };
   let moves = 0;
   for (let pass = 0; pass < 50 && moves < EDUCATE_MOVES; pass++) {
     let improved = false;
@@ -1438,14 +1471,14 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     // Relocate u (and u with its successor) before or after w.
     if (uOk) {
       const pa = locAt(ra, iu - 1);
-      for (const two of [false, true]) {
+      for (let two = 0; two < 2; two++) {
         let moved: Seg = U;
         let last = iu;
         if (two) {
           if (iu + 1 >= lenA) break;
           const x = A[iu + 1]!;
           if (x === w || fixedVehicle[x]! >= 0 || !allowed[x * k + vb]) break;
-          moved = join(M, U, M.node[x]!);
+          moved = joinInto(M, U, M.node[x]!, pair);
           last = iu + 1;
         }
         const na = locAt(ra, last + 1);
@@ -1456,11 +1489,14 @@ function educate(S: Search, s: Solution, P: Penalty): void {
         const newA = aLen ? costA - C[pa * n + firstLoc]! - inner - C[lastLoc * n + na]! + C[pa * n + na]! : 0;
         const penA = aLen ? priced(ra, newA, warp2(M, SA.pre[iu]!, SA.suf[last + 1]!), SA.pre[iu]!.load + SA.suf[last + 1]!.load) : 0;
         if (penA >= old) continue;
-        for (const p of [iw, iw + 1]) {
+        for (let p = iw; p <= iw + 1; p++) {
           const pb = locAt(rb, p - 1);
           const nb = locAt(rb, p);
           const newB = costB + C[pb * n + firstLoc]! + inner + C[lastLoc * n + nb]! - (lenB ? C[pb * n + nb]! : 0);
-          const penB = priced(rb, newB, warp3(M, SB.pre[p]!, moved, SB.suf[p]!), SB.pre[lenB]!.load + moved.load);
+          const loadB = SB.pre[lenB]!.load + moved.load;
+          // Priced without time warp first (a bound: warp only adds); the warp is summed only when that could gain.
+          if (penA + priced(rb, newB, 0, loadB) >= old - 1e-7) continue;
+          const penB = priced(rb, newB, warp3(M, SB.pre[p]!, moved, SB.suf[p]!), loadB);
           if (penA + penB < old - 1e-7) {
             const taken = A.splice(iu, last - iu + 1);
             B.splice(p, 0, ...taken);
@@ -1480,10 +1516,14 @@ function educate(S: Search, s: Solution, P: Penalty): void {
       const lw = loc[w]!;
       const newA = costA - C[pa * n + lu]! - C[lu * n + na]! + C[pa * n + lw]! + C[lw * n + na]!;
       const newB = costB - C[pb * n + lw]! - C[lw * n + nb]! + C[pb * n + lu]! + C[lu * n + nb]!;
-      const g =
-        priced(ra, newA, warp3(M, SA.pre[iu]!, W, SA.suf[iu + 1]!), SA.pre[lenA]!.load - U.load + W.load) +
-        priced(rb, newB, warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!), SB.pre[lenB]!.load - W.load + U.load);
-      if (g < old - 1e-7) {
+      const loadA = SA.pre[lenA]!.load - U.load + W.load;
+      const loadB = SB.pre[lenB]!.load - W.load + U.load;
+      if (
+        priced(ra, newA, 0, loadA) + priced(rb, newB, 0, loadB) < old - 1e-7 &&
+        priced(ra, newA, warp3(M, SA.pre[iu]!, W, SA.suf[iu + 1]!), loadA) +
+          priced(rb, newB, warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!), loadB) <
+          old - 1e-7
+      ) {
         A[iu] = w;
         B[iw] = u;
         return done(ra, rb);
@@ -1498,10 +1538,14 @@ function educate(S: Search, s: Solution, P: Penalty): void {
       let newB = 0;
       if (bLen)
         newB = dist[rb]![iw]! + (iu + 1 < lenA ? C[pb * n + loc[A[iu + 1]!]!]! + costA - dist[ra]![iu + 2]! : C[pb * n + M.vEnd[vb]!]!);
-      const g =
-        priced(ra, newA, warp2(M, SA.pre[iu + 1]!, SB.suf[iw]!), SA.pre[iu + 1]!.load + SB.suf[iw]!.load) +
-        (bLen ? priced(rb, newB, warp2(M, SB.pre[iw]!, SA.suf[iu + 1]!), SB.pre[iw]!.load + SA.suf[iu + 1]!.load) : 0);
-      if (g < old - 1e-7) {
+      const loadA = SA.pre[iu + 1]!.load + SB.suf[iw]!.load;
+      const loadB = SB.pre[iw]!.load + SA.suf[iu + 1]!.load;
+      if (
+        priced(ra, newA, 0, loadA) + (bLen ? priced(rb, newB, 0, loadB) : 0) < old - 1e-7 &&
+        priced(ra, newA, warp2(M, SA.pre[iu + 1]!, SB.suf[iw]!), loadA) +
+          (bLen ? priced(rb, newB, warp2(M, SB.pre[iw]!, SA.suf[iu + 1]!), loadB) : 0) <
+          old - 1e-7
+      ) {
         const tA = A.splice(iu + 1);
         const tB = B.splice(iw);
         A.push(...tB);
@@ -1527,24 +1571,23 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     const removed = costA - C[pa * n + lu]! - C[lu * n + na]! + C[pa * n + na]!;
     const U = M.node[u]!;
     const load = SA.pre[lenA]!.load;
-    for (const p of [iw, iw + 1]) {
+    for (let p = iw; p <= iw + 1; p++) {
       if (p === iu || p === iu + 1 || Math.abs(p - iu) > INTRA_SPAN) continue;
       const pb = locAt(ra, p - 1);
       const nb = locAt(ra, p);
       const newA = removed + C[pb * n + lu]! + C[lu * n + nb]! - C[pb * n + nb]!;
       if (newA >= costA - 1e-7 && SA.pre[lenA]!.warp === 0) continue;
-      let seg: Seg;
+      let warp: number;
       if (iu < p) {
-        seg = SA.pre[iu]!;
-        for (let i = iu + 1; i < p; i++) seg = join(M, seg, M.node[A[i]!]!);
-        seg = join(M, seg, U);
-        seg = join(M, seg, SA.suf[p]!);
+        joinInto(M, SA.pre[iu]!, M.node[A[iu + 1]!]!, pair);
+        for (let i = iu + 2; i < p; i++) joinInto(M, pair, M.node[A[i]!]!, pair);
+        warp = warp3(M, pair, U, SA.suf[p]!);
       } else {
-        seg = join(M, SA.pre[p]!, U);
-        for (let i = p; i < iu; i++) seg = join(M, seg, M.node[A[i]!]!);
-        seg = join(M, seg, SA.suf[iu + 1]!);
+        joinInto(M, SA.pre[p]!, U, pair);
+        for (let i = p; i < iu; i++) joinInto(M, pair, M.node[A[i]!]!, pair);
+        warp = warp2(M, pair, SA.suf[iu + 1]!);
       }
-      if (priced(ra, newA, seg.warp, load) < old - 1e-7) {
+      if (priced(ra, newA, warp, load) < old - 1e-7) {
         A.splice(iu, 1);
         A.splice(iu < p ? p - 1 : p, 0, u);
         return done(ra, ra);
@@ -1553,6 +1596,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     return false;
   }
   function tailOk(seq: readonly number[], from: number, v: number): boolean {
+    if (anyTail) return true;
     for (let i = from; i < seq.length; i++) if (!allowed[seq[i]! * k + v] || fixedVehicle[seq[i]!]! >= 0) return false;
     return true;
   }
