@@ -1388,10 +1388,11 @@ function educate(S: Search, s: Solution, P: Penalty): void {
   const changed = new Int32Array(R);
   const tested = new Int32Array(M.m);
   let clock = 1;
-  const locAt = (ri: number, i: number) => {
-    const seq = seqs[ri]!;
-    return i < 0 ? M.vStart[vOf(ri)]! : i >= seq.length ? M.vEnd[vOf(ri)]! : loc[seq[i]!]!;
-  };
+  // places[ri][i + 1]: where the route is at its job i (its start at i = -1, its end at i = its length).
+  const places: Int32Array[] = new Array(R);
+  const locAt = (ri: number, i: number) => places[ri]![i + 1]!;
+  // The travel cost of each route.
+  const travel = new Float64Array(R);
   const priced = (ri: number, dist: number, warp: number, load: number) => dist + P.warp * warp + P.load * Math.max(0, load - caps[ri]!);
   // Summaries this education made (a route's own are shared with other plans), rewritten in place.
   const mine: (Segs | undefined)[] = new Array(R);
@@ -1408,6 +1409,11 @@ function educate(S: Search, s: Solution, P: Penalty): void {
       prev = loc[seq[i]!]!;
     }
     const total = len ? d[len]! + C[prev * n + M.vEnd[vOf(ri)]!]! : 0;
+    travel[ri] = total;
+    const at = places[ri] && places[ri].length > len + 1 ? places[ri] : (places[ri] = new Int32Array(2 * len + 3));
+    at[0] = M.vStart[vOf(ri)]!;
+    for (let i = 0; i < len; i++) at[i + 1] = loc[seq[i]!]!;
+    at[len + 1] = M.vEnd[vOf(ri)]!;
     pen[ri] = len ? priced(ri, total, warp2(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!), segs[ri]!.pre[len]!.load) : 0;
     seq.forEach((q, i) => {
       pos[q] = i;
@@ -1464,8 +1470,8 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     const lenA = A.length;
     const lenB = B.length;
     const old = pen[ra]! + pen[rb]!;
-    const costA = lenA ? dist[ra]![lenA]! + C[loc[A[lenA - 1]!]! * n + M.vEnd[va]!]! : 0;
-    const costB = lenB ? dist[rb]![lenB]! + C[loc[B[lenB - 1]!]! * n + M.vEnd[vb]!]! : 0;
+    const costA = travel[ra]!;
+    const costB = travel[rb]!;
     const U = M.node[u]!;
     const uOk = allowed[u * k + vb] === 1;
     // Relocate u (and u with its successor) before or after w.
@@ -1564,7 +1570,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     const iw = pos[w]!;
     const lenA = A.length;
     const old = pen[ra]!;
-    const costA = dist[ra]![lenA]! + C[loc[A[lenA - 1]!]! * n + M.vEnd[vOf(ra)]!]!;
+    const costA = travel[ra]!;
     const lu = loc[u]!;
     const pa = locAt(ra, iu - 1);
     const na = locAt(ra, iu + 1);
