@@ -1127,6 +1127,17 @@ function segsInto(M: Model, v: number, seq: readonly number[], into: Segs): Segs
   return into;
 }
 
+/** `a` written into `out`. */
+function copyInto(a: Seg, out: Seg): void {
+  out.dur = a.dur;
+  out.warp = a.warp;
+  out.early = a.early;
+  out.late = a.late;
+  out.load = a.load;
+  out.first = a.first;
+  out.last = a.last;
+}
+
 /** The summary of vehicle `v` standing at its depot `at`, written into `out`. */
 function depotInto(M: Model, v: number, at: number, out: Seg): void {
   out.dur = 0;
@@ -1156,7 +1167,8 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
   const { M, rand } = S;
   const R = s.routes.length;
   const seqs = s.routes.map((r) => r.seq.slice());
-  const vOf = (ri: number) => s.routes[ri]!.v;
+  const vs = Int32Array.from(s.routes, (r) => r.v);
+  const vOf = (ri: number) => vs[ri]!;
   const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
   // Summaries this squeeze made (a route's own are shared with other plans), rewritten in place.
   const mine: (Segs | undefined)[] = new Array(R);
@@ -1243,14 +1255,14 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
       const U = M.node[u]!;
       for (let p = iu - 1; p >= 0; p--) {
         const x = M.node[A[p]!]!;
-        if (p === iu - 1) Object.assign(between, x);
+        if (p === iu - 1) copyInto(x, between);
         else joinInto(M, x, between, between);
         const g = viol[ra]! - warp3(M, joinInto(M, SA.pre[p]!, U, head), between, SA.suf[iu + 1]!) - excessA;
         if (g > gain) take(g, 4, iu, ra, p);
       }
       for (let p = iu + 2; p <= A.length; p++) {
         const x = M.node[A[p - 1]!]!;
-        if (p === iu + 2) Object.assign(between, x);
+        if (p === iu + 2) copyInto(x, between);
         else joinInto(M, between, x, between);
         const g = viol[ra]! - warp3(M, joinInto(M, SA.pre[iu]!, between, head), U, SA.suf[p]!) - excessA;
         if (g > gain) take(g, 4, iu, ra, p);
