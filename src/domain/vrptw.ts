@@ -1287,11 +1287,12 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
         const loadB = SB.pre[B.length]!.load;
         const base = viol[ra]! + viol[rb]!;
         // Each move's gain is first bounded with no time warp where the jobs meet (warp only takes from the
-        // gain), and the warp is summed only when that bound passes the best gain so far.
+        // gain, and subtracting it never raises a difference in floating point either), and the warp is summed
+        // only when that bound passes the best gain so far.
         if (M.allowed[u * M.k + vOf(rb)]) {
           // u before or after w
           const overB = Math.max(0, loadB + M.dem[u]! - capB);
-          if (base - withoutU - 0 - overB > gain)
+          if (base - withoutU - overB > gain)
             for (let p = iw; p <= iw + 1; p++) {
               const g = base - withoutU - warp3(M, SB.pre[p]!, U, SB.suf[p]!) - overB;
               if (g > gain) take(g, 1, iu, rb, p);
@@ -1301,7 +1302,7 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
             const W = M.node[w]!;
             const overA = Math.max(0, loadA - M.dem[u]! + M.dem[w]! - capA);
             const overBw = Math.max(0, loadB - M.dem[w]! + M.dem[u]! - capB);
-            if (base - 0 - overA - 0 - overBw > gain) {
+            if (base - overA - overBw > gain) {
               const g = base - warp3(M, preU, W, sufU) - overA - warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!) - overBw;
               if (g > gain) take(g, 2, iu, rb, iw);
             }
@@ -1314,7 +1315,7 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
         const tailB = SB.suf[iw + 1]!;
         const overA = Math.max(0, headA.load + tailB.load - capA);
         const overB2 = Math.max(0, headB.load + tailA.load - capB);
-        if (base - 0 - overA - 0 - overB2 <= gain) continue;
+        if (base - overA - overB2 <= gain) continue;
         const g = base - warp2(M, headA, tailB) - overA - warp2(M, headB, tailA) - overB2;
         if (g > gain && allowedAll(A, iu + 1, A.length, rb) && allowedAll(B, iw + 1, B.length, ra)) take(g, 3, iu, rb, iw);
       }
