@@ -1117,8 +1117,8 @@ function segsInto(M: Model, v: number, seq: readonly number[], into: Segs): Segs
   const { pre, suf } = into;
   const len = seq.length;
   while (pre.length <= len) {
-    pre.push({ dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 });
-    suf.push({ dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 });
+    pre.push(blankSeg());
+    suf.push(blankSeg());
   }
   depotInto(M, v, M.vStart[v]!, pre[0]!);
   for (let i = 0; i < len; i++) joinInto(M, pre[i]!, M.node[seq[i]!]!, pre[i + 1]!);
@@ -1126,6 +1126,9 @@ function segsInto(M: Model, v: number, seq: readonly number[], into: Segs): Segs
   for (let i = len - 1; i >= 0; i--) joinInto(M, M.node[seq[i]!]!, suf[i + 1]!, suf[i]!);
   return into;
 }
+
+/** A summary to be written into. */
+const blankSeg = (): Seg => ({ dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 });
 
 /** `a` written into `out`. */
 function copyInto(a: Seg, out: Seg): void {
@@ -1216,7 +1219,7 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
     refresh(at[0]);
   }
 
-  const between: Seg = { dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 };
+  const between = blankSeg();
   const head: Seg = { ...between };
   const alike = (ra: number, rb: number) => M.vClass[vOf(ra)] === M.vClass[vOf(rb)];
   const allowedAll = (jobs: readonly number[], from: number, to: number, ri: number) => {
@@ -1439,7 +1442,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
   }
   const order = Array.from(M.flexible);
   // A summary reused in place by the moves' pricing.
-  const pair: Seg = { dur: 0, warp: 0, early: 0, late: 0, load: 0, first: 0, last: 0 };
+  const pair = blankSeg();
   let moves = 0;
   for (let pass = 0; pass < 50 && moves < EDUCATE_MOVES; pass++) {
     let improved = false;
