@@ -421,6 +421,8 @@ interface Search {
   blinkIn: number;
   /** The ejection search's state, made when the route elimination first needs it. */
   eject: Ejection | null;
+  /** The squeeze's working arrays, made when it first runs. */
+  squeezing: Squeezing | null;
 }
 
 /** Positions up to and including the next blink (geometric with parameter BLINK). */
@@ -1152,6 +1154,33 @@ function depotInto(M: Model, v: number, at: number, out: Seg): void {
   out.last = at;
 }
 
+/**
+ * The squeeze's working arrays, kept in the search and reused: each route's vehicle and what it breaks,
+ * each job's route and place, which routes' sequences were copied, and the summaries of changed routes
+ * (a route's own are shared with other plans, so the squeeze writes only into these).
+ */
+interface Squeezing {
+  vs: Int32Array;
+  viol: Float64Array;
+  where: Int32Array;
+  pos: Int32Array;
+  copied: Uint8Array;
+  mine: Segs[];
+}
+
+/** `W` when it fits `R` routes of model `M`, else new working arrays for them. */
+function squeezingFor(W: Squeezing | null, M: Model, R: number): Squeezing {
+  if (W && W.vs.length === R && W.where.length === M.m) return W;
+  return {
+    vs: new Int32Array(R),
+    viol: new Float64Array(R),
+    where: new Int32Array(M.m),
+    pos: new Int32Array(M.m),
+    copied: new Uint8Array(R),
+    mine: Array.from({ length: R }, () => ({ pre: [], suf: [] })),
+  };
+}
+
 /** Improving moves a squeeze may make before it gives up. */
 const SQUEEZE_STEPS = 60;
 /** Neighbours of each job a squeeze looks at. */
@@ -1169,31 +1198,40 @@ const SQUEEZE_NEAR = 15;
 function squeeze(S: Search, s: Solution, j: number): boolean {
   const { M, rand } = S;
   const R = s.routes.length;
-  const seqs = s.routes.map((r) => r.seq.slice());
-  const vs = Int32Array.from(s.routes, (r) => r.v);
+  const W = (S.squeezing = squeezingFor(S.squeezing, M, R));
+  const { vs, viol, where, pos, copied, mine } = W;
+  // The routes' own sequences until a move changes one (copy on write: most squeezes change nothing).
+  const seqs = s.routes.map((r) => r.seq);
+  copied.fill(0);
+  const mutable = (ri: number) => {
+    if (!copied[ri]) {
+      seqs[ri] = seqs[ri]!.slice();
+      copied[ri] = 1;
+    }
+    return seqs[ri]!;
+  };
   const vOf = (ri: number) => vs[ri]!;
   const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
-  // Summaries this squeeze made (a route's own are shared with other plans), rewritten in place.
-  const mine: (Segs | undefined)[] = new Array(R);
-  const viol = new Float64Array(R);
-  const where = s.where.slice();
-  const pos = new Int32Array(M.m).fill(-1);
+  where.set(s.where);
   const violOf = (ri: number) => {
     const len = seqs[ri]!.length;
     const { pre, suf } = segs[ri]!;
     return len ? warp2(M, pre[len]!, suf[len]!) + Math.max(0, pre[len]!.load - M.vCap[vOf(ri)]!) : 0;
   };
   const refresh = (ri: number) => {
-    segs[ri] = segsInto(M, vOf(ri), seqs[ri]!, (mine[ri] ??= { pre: [], suf: [] }));
+    const seq = seqs[ri]!;
+    segs[ri] = segsInto(M, vOf(ri), seq, mine[ri]!);
     viol[ri] = violOf(ri);
-    seqs[ri]!.forEach((q, i) => {
-      pos[q] = i;
-      where[q] = ri;
-    });
+    for (let i = 0; i < seq.length; i++) {
+      pos[seq[i]!] = i;
+      where[seq[i]!] = ri;
+    }
   };
   for (let ri = 0; ri < R; ri++) {
+    const seq = seqs[ri]!;
+    vs[ri] = s.routes[ri]!.v;
     viol[ri] = violOf(ri);
-    seqs[ri]!.forEach((q, i) => (pos[q] = i));
+    for (let i = 0; i < seq.length; i++) pos[seq[i]!] = i;
   }
 
   if (j >= 0) {
@@ -1215,7 +1253,7 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
       }
     }
     if (at[0] < 0) return false;
-    seqs[at[0]]!.splice(at[1], 0, j);
+    mutable(at[0]).splice(at[1], 0, j);
     refresh(at[0]);
   }
 
@@ -1324,25 +1362,26 @@ function squeeze(S: Search, s: Solution, j: number): boolean {
       }
     }
     if (!kind) return false;
-    const B = seqs[rbest]!;
     const u = A[mu]!;
+    const a = mutable(ra);
     if (kind === 4) {
-      A.splice(mu, 1);
-      A.splice(mp < mu ? mp : mp - 1, 0, u);
+      a.splice(mu, 1);
+      a.splice(mp < mu ? mp : mp - 1, 0, u);
       refresh(ra);
       continue;
     }
+    const b = mutable(rbest);
     if (kind === 1) {
-      A.splice(mu, 1);
-      B.splice(mp, 0, u);
+      a.splice(mu, 1);
+      b.splice(mp, 0, u);
     } else if (kind === 2) {
-      A[mu] = B[mp]!;
-      B[mp] = u;
+      a[mu] = b[mp]!;
+      b[mp] = u;
     } else {
-      const tailA = A.splice(mu + 1);
-      const tailB = B.splice(mp + 1);
-      A.push(...tailB);
-      B.push(...tailA);
+      const tailA = a.splice(mu + 1);
+      const tailB = b.splice(mp + 1);
+      a.push(...tailB);
+      b.push(...tailA);
     }
     refresh(ra);
     refresh(rbest);
@@ -1738,7 +1777,7 @@ export function eliminateInSteps(
 function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], seed: number): { S: Search; s: Solution } {
   const M = model(problem);
   const rand = rng(seed);
-  const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand), eject: null };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand), eject: null, squeezing: null };
   const where = new Int32Array(M.m).fill(-1);
   const rs = Array.from({ length: M.k }, (_, v) => {
     const r = new Route(v);
@@ -2151,7 +2190,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   const t0 = clock();
   const budget = Math.max(0, opts.budgetMs);
   const maxIter = opts.maxIterations ?? Infinity;
-  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0, eject: null };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0, eject: null, squeezing: null };
   S.blinkIn = blinkGap(rand);
   let iter = 0;
   const progress = () => Math.max(budget > 0 ? (clock() - t0) / budget : 1, Number.isFinite(maxIter) ? iter / maxIter : 0);
