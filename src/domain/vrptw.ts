@@ -421,8 +421,9 @@ interface Search {
   blinkIn: number;
   /** The ejection search's state, made when the route elimination first needs it. */
   eject: Ejection | null;
-  /** The squeeze's working arrays, made when it first runs. */
-  squeezing: Squeezing | null;
+  /** The squeeze's and the education's working arrays, each made when it first runs. */
+  squeezing: Working | null;
+  educating: Working | null;
 }
 
 /** Positions up to and including the next blink (geometric with parameter BLINK). */
@@ -1155,30 +1156,63 @@ function depotInto(M: Model, v: number, at: number, out: Seg): void {
 }
 
 /**
- * The squeeze's working arrays, kept in the search and reused: each route's vehicle and what it breaks,
- * each job's route and place, which routes' sequences were copied, and the summaries of changed routes
- * (a route's own are shared with other plans, so the squeeze writes only into these).
+ * The working arrays of a squeeze or an education, kept in the search and reused from call to call: per
+ * route its vehicle, capacity, what it breaks (or its penalised cost), travel cost, when it last changed,
+ * whether its sequence was copied, its places, prefix travel costs and summaries (a route's own summaries
+ * are shared with other plans, so only these are written); per job its route, place and when it was
+ * last looked at; and the jobs in the order they are looked at.
  */
-interface Squeezing {
+interface Working {
   vs: Int32Array;
+  caps: Float64Array;
   viol: Float64Array;
+  travel: Float64Array;
+  changed: Int32Array;
+  copied: Uint8Array;
+  places: Int32Array[];
+  dist: Float64Array[];
+  mine: Segs[];
   where: Int32Array;
   pos: Int32Array;
-  copied: Uint8Array;
-  mine: Segs[];
+  tested: Int32Array;
+  order: Int32Array;
 }
 
 /** `W` when it fits `R` routes of model `M`, else new working arrays for them. */
-function squeezingFor(W: Squeezing | null, M: Model, R: number): Squeezing {
+function workingFor(W: Working | null, M: Model, R: number): Working {
   if (W && W.vs.length === R && W.where.length === M.m) return W;
   return {
     vs: new Int32Array(R),
+    caps: new Float64Array(R),
     viol: new Float64Array(R),
+    travel: new Float64Array(R),
+    changed: new Int32Array(R),
+    copied: new Uint8Array(R),
+    places: Array.from({ length: R }, () => new Int32Array(0)),
+    dist: Array.from({ length: R }, () => new Float64Array(0)),
+    mine: Array.from({ length: R }, () => ({ pre: [], suf: [] })),
     where: new Int32Array(M.m),
     pos: new Int32Array(M.m),
-    copied: new Uint8Array(R),
-    mine: Array.from({ length: R }, () => ({ pre: [], suf: [] })),
+    tested: new Int32Array(M.m),
+    order: Int32Array.from(M.flexible),
   };
+}
+
+/**
+ * The routes' own sequences, copied on write: `mutable(ri)` gives route `ri`'s sequence to change (a copy
+ * the first time), `seqs` the sequences as they stand.
+ */
+function copyOnWrite(s: Solution, copied: Uint8Array): { seqs: number[][]; mutable: (ri: number) => number[] } {
+  const seqs = s.routes.map((r) => r.seq);
+  copied.fill(0);
+  const mutable = (ri: number) => {
+    if (!copied[ri]) {
+      seqs[ri] = seqs[ri]!.slice();
+      copied[ri] = 1;
+    }
+    return seqs[ri]!;
+  };
+  return { seqs, mutable };
 }
 
 /** Improving moves a squeeze may make before it gives up. */
@@ -1198,18 +1232,10 @@ const SQUEEZE_NEAR = 15;
 function squeeze(S: Search, s: Solution, j: number): boolean {
   const { M, rand } = S;
   const R = s.routes.length;
-  const W = (S.squeezing = squeezingFor(S.squeezing, M, R));
-  const { vs, viol, where, pos, copied, mine } = W;
-  // The routes' own sequences until a move changes one (copy on write: most squeezes change nothing).
-  const seqs = s.routes.map((r) => r.seq);
-  copied.fill(0);
-  const mutable = (ri: number) => {
-    if (!copied[ri]) {
-      seqs[ri] = seqs[ri]!.slice();
-      copied[ri] = 1;
-    }
-    return seqs[ri]!;
-  };
+  const W = (S.squeezing = workingFor(S.squeezing, M, R));
+  const { vs, viol, where, pos, mine } = W;
+  // Most squeezes change nothing: no sequence is copied until a move changes it.
+  const { seqs, mutable } = copyOnWrite(s, W.copied);
   const vOf = (ri: number) => vs[ri]!;
   const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
   where.set(s.where);
@@ -1430,34 +1456,32 @@ function educate(S: Search, s: Solution, P: Penalty): void {
   const { M, rand } = S;
   const { n, C, loc, fixedVehicle, allowed, k } = M;
   const R = s.routes.length;
-  const seqs = s.routes.map((r) => r.seq.slice());
-  const vs = Int32Array.from(s.routes, (r) => r.v);
-  const caps = Float64Array.from(vs, (v) => M.vCap[v]!);
+  const W = (S.educating = workingFor(S.educating, M, R));
+  // The travel cost, penalised cost and when it last changed of each route; when each job was last looked at.
+  const { vs, caps, where, pos, travel, changed, tested, mine, places, dist } = W;
+  const pen = W.viol;
+  const { seqs, mutable } = copyOnWrite(s, W.copied);
   const vOf = (ri: number) => vs[ri]!;
+  for (let ri = 0; ri < R; ri++) {
+    vs[ri] = s.routes[ri]!.v;
+    caps[ri] = M.vCap[vs[ri]!]!;
+  }
   const segs = s.routes.map((r) => (r.segs ??= segsOf(M, r.v, r.seq)));
   // Every job may go on every route: tails are exchanged without a look.
   const anyTail = M.free && M.flexible.length === M.m;
-  const where = s.where.slice();
-  const pos = new Int32Array(M.m).fill(-1);
-  const pen = new Float64Array(R);
-  const changed = new Int32Array(R);
-  const tested = new Int32Array(M.m);
+  where.set(s.where);
+  changed.fill(0);
+  tested.fill(0);
   let clock = 1;
   // places[ri][i + 1]: where the route is at its job i (its start at i = -1, its end at i = its length).
-  const places: Int32Array[] = new Array(R);
   const locAt = (ri: number, i: number) => places[ri]![i + 1]!;
-  // The travel cost of each route.
-  const travel = new Float64Array(R);
   const priced = (ri: number, dist: number, warp: number, load: number) => dist + P.warp * warp + P.load * Math.max(0, load - caps[ri]!);
-  // Summaries this education made (a route's own are shared with other plans), rewritten in place.
-  const mine: (Segs | undefined)[] = new Array(R);
   // dist[ri][i]: travel cost of the prefix up to (not including) job i, i.e. start → seq[0] → … → seq[i−1].
-  const dist: Float64Array[] = new Array(R);
   const refresh = (ri: number, remake: boolean) => {
     const seq = seqs[ri]!;
     const len = seq.length;
-    if (remake) segs[ri] = segsInto(M, vOf(ri), seq, (mine[ri] ??= { pre: [], suf: [] }));
-    const d = dist[ri] && dist[ri].length > len ? dist[ri] : (dist[ri] = new Float64Array(2 * len + 2));
+    if (remake) segs[ri] = segsInto(M, vOf(ri), seq, mine[ri]!);
+    const d = dist[ri]!.length > len ? dist[ri]! : (dist[ri] = new Float64Array(2 * len + 2));
     let prev = M.vStart[vOf(ri)]!;
     for (let i = 0; i < len; i++) {
       d[i + 1] = d[i]! + C[prev * n + loc[seq[i]!]!]!;
@@ -1465,21 +1489,22 @@ function educate(S: Search, s: Solution, P: Penalty): void {
     }
     const total = len ? d[len]! + C[prev * n + M.vEnd[vOf(ri)]!]! : 0;
     travel[ri] = total;
-    const at = places[ri] && places[ri].length > len + 1 ? places[ri] : (places[ri] = new Int32Array(2 * len + 3));
+    const at = places[ri]!.length > len + 1 ? places[ri]! : (places[ri] = new Int32Array(2 * len + 3));
     at[0] = M.vStart[vOf(ri)]!;
     for (let i = 0; i < len; i++) at[i + 1] = loc[seq[i]!]!;
     at[len + 1] = M.vEnd[vOf(ri)]!;
     pen[ri] = len ? priced(ri, total, warp2(M, segs[ri]!.pre[len]!, segs[ri]!.suf[len]!), segs[ri]!.pre[len]!.load) : 0;
-    seq.forEach((q, i) => {
-      pos[q] = i;
-      where[q] = ri;
-    });
+    for (let i = 0; i < len; i++) {
+      pos[seq[i]!] = i;
+      where[seq[i]!] = ri;
+    }
   };
   for (let ri = 0; ri < R; ri++) {
     refresh(ri, false);
     if (S.owned[ri]) changed[ri] = 1;
   }
-  const order = Array.from(M.flexible);
+  const order = W.order;
+  order.set(M.flexible);
   // A summary reused in place by the moves' pricing.
   const pair = blankSeg();
   let moves = 0;
@@ -1559,8 +1584,8 @@ function educate(S: Search, s: Solution, P: Penalty): void {
           if (penA + priced(rb, newB, 0, loadB) >= old - 1e-7) continue;
           const penB = priced(rb, newB, warp3(M, SB.pre[p]!, moved, SB.suf[p]!), loadB);
           if (penA + penB < old - 1e-7) {
-            const taken = A.splice(iu, last - iu + 1);
-            B.splice(p, 0, ...taken);
+            const taken = mutable(ra).splice(iu, last - iu + 1);
+            mutable(rb).splice(p, 0, ...taken);
             return done(ra, rb);
           }
         }
@@ -1585,8 +1610,8 @@ function educate(S: Search, s: Solution, P: Penalty): void {
           priced(rb, newB, warp3(M, SB.pre[iw]!, U, SB.suf[iw + 1]!), loadB) <
           old - 1e-7
       ) {
-        A[iu] = w;
-        B[iw] = u;
+        mutable(ra)[iu] = w;
+        mutable(rb)[iw] = u;
         return done(ra, rb);
       }
     }
@@ -1607,10 +1632,12 @@ function educate(S: Search, s: Solution, P: Penalty): void {
           (bLen ? priced(rb, newB, warp2(M, SB.pre[iw]!, SA.suf[iu + 1]!), loadB) : 0) <
           old - 1e-7
       ) {
-        const tA = A.splice(iu + 1);
-        const tB = B.splice(iw);
-        A.push(...tB);
-        B.push(...tA);
+        const a = mutable(ra);
+        const b = mutable(rb);
+        const tA = a.splice(iu + 1);
+        const tB = b.splice(iw);
+        a.push(...tB);
+        b.push(...tA);
         return done(ra, rb);
       }
     }
@@ -1649,8 +1676,9 @@ function educate(S: Search, s: Solution, P: Penalty): void {
         warp = warp2(M, pair, SA.suf[iu + 1]!);
       }
       if (priced(ra, newA, warp, load) < old - 1e-7) {
-        A.splice(iu, 1);
-        A.splice(iu < p ? p - 1 : p, 0, u);
+        const a = mutable(ra);
+        a.splice(iu, 1);
+        a.splice(iu < p ? p - 1 : p, 0, u);
         return done(ra, ra);
       }
     }
@@ -1777,7 +1805,7 @@ export function eliminateInSteps(
 function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], seed: number): { S: Search; s: Solution } {
   const M = model(problem);
   const rand = rng(seed);
-  const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand), eject: null, squeezing: null };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand), eject: null, squeezing: null, educating: null };
   const where = new Int32Array(M.m).fill(-1);
   const rs = Array.from({ length: M.k }, (_, v) => {
     const r = new Route(v);
@@ -2190,7 +2218,7 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   const t0 = clock();
   const budget = Math.max(0, opts.budgetMs);
   const maxIter = opts.maxIterations ?? Infinity;
-  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0, eject: null, squeezing: null };
+  const S: Search = { M, rand, owned: new Uint8Array(M.k), blinkIn: 0, eject: null, squeezing: null, educating: null };
   S.blinkIn = blinkGap(rand);
   let iter = 0;
   const progress = () => Math.max(budget > 0 ? (clock() - t0) / budget : 1, Number.isFinite(maxIter) ? iter / maxIter : 0);
