@@ -1743,6 +1743,32 @@ export function squeezeInto(problem: VrpProblem, routes: readonly (readonly numb
 }
 
 /**
+ * Plan after plan with one search (for tests): `plans[i].j` (when not -1, a job in no route of the plan) is squeezed
+ * in, then the plan is educated at `price`, its `touched` routes counted as changed by the iteration (the others as
+ * looked at before). With `fresh` the squeeze's and the education's working arrays are
+ * dropped before each plan, so that a test can check that reusing them from call to call changes no choice. Per
+ * plan: the squeezed routes (null when the squeeze failed or had no job) and the educated ones.
+ */
+export function squeezeAndEducateInTurn(
+  problem: VrpProblem,
+  plans: readonly { routes: readonly (readonly number[])[]; j: number; touched: readonly number[] }[],
+  price: Penalty,
+  seed: number,
+  fresh: boolean,
+): { squeezed: number[][] | null; educated: number[][] }[] {
+  const { S } = planOf(problem, [], seed);
+  return plans.map(({ routes, j, touched }) => {
+    if (fresh) S.squeezing = S.educating = null;
+    const s = solutionOf(S.M, routes);
+    S.owned.fill(0);
+    for (const v of touched) S.owned[v] = 1;
+    const squeezed = j >= 0 && squeeze(S, s, j) ? s.routes.map((r) => r.seq.slice()) : null;
+    educate(S, s, price);
+    return { squeezed, educated: s.routes.map((r) => r.seq.slice()) };
+  });
+}
+
+/**
  * The route elimination's ejection on a plan (`routes[v]`: vehicle v's jobs in order), for tests: `job`
  * (in no route) goes into a route in place of at most `ejectLimit` of its flexible jobs whose `penalty`
  * (indexed by job) sums least. Null when no such set lets it in.
@@ -1806,6 +1832,11 @@ function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], see
   const M = model(problem);
   const rand = rng(seed);
   const S: Search = { M, rand, owned: new Uint8Array(M.k).fill(1), blinkIn: blinkGap(rand), eject: null, squeezing: null, educating: null };
+  return { S, s: solutionOf(M, routes) };
+}
+
+/** The plan with `routes[v]` on vehicle v (the jobs in no route unassigned, not listed). */
+function solutionOf(M: Model, routes: readonly (readonly number[])[]): Solution {
   const where = new Int32Array(M.m).fill(-1);
   const rs = Array.from({ length: M.k }, (_, v) => {
     const r = new Route(v);
@@ -1814,7 +1845,7 @@ function planOf(problem: VrpProblem, routes: readonly (readonly number[])[], see
     r.update(M);
     return r;
   });
-  return { S, s: new Solution(rs, [], where) };
+  return new Solution(rs, [], where);
 }
 
 /**

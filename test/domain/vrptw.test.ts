@@ -13,6 +13,7 @@ import {
   eliminateInSteps,
   perturbRoutes,
   solveVrptw,
+  squeezeAndEducateInTurn,
   squeezeInto,
   type VrpJob,
   type VrpProblem,
@@ -590,6 +591,20 @@ function pricedRoute(p: VrpProblem, v: number, seq: readonly number[], price: { 
 }
 
 /**
+ * Every job on a vehicle it may use (fixed jobs on theirs): the `choose(count, j)`-th of the `count` vehicles job j
+ * may use. Windows and capacity are broken as it falls.
+ */
+function spread(p: VrpProblem, choose: (count: number, j: number) => number): number[][] {
+  const routes: number[][] = p.vehicles.map(() => []);
+  p.jobs.forEach((job, j) => {
+    if (job.fixed) return void routes[job.fixed.vehicle]!.push(j);
+    const may = (job.allowed ?? p.vehicles.map((_, v) => v)).filter((v) => v < p.vehicles.length);
+    if (may.length) routes[may[choose(may.length, j) % may.length]!]!.push(j);
+  });
+  return routes;
+}
+
+/**
  * A random problem with a random plan, broken windows and capacity allowed (each flexible job on a random vehicle it
  * may use), a price per unit of time warp and of load over capacity, and a seed.
  */
@@ -601,12 +616,7 @@ const randomPlans = fc
     seed: fc.integer({ min: 1, max: 1_000 }),
   })
   .map(({ p, draws, warpPrice, seed }) => {
-    const routes: number[][] = p.vehicles.map(() => []);
-    p.jobs.forEach((job, j) => {
-      if (job.fixed) return void routes[job.fixed.vehicle]!.push(j);
-      const may = (job.allowed ?? p.vehicles.map((_, v) => v)).filter((v) => v < p.vehicles.length);
-      if (may.length) routes[may[Math.floor(draws[j]! * may.length) % may.length]!]!.push(j);
-    });
+    const routes = spread(p, (count, j) => Math.floor(draws[j]! * count));
     return { p, routes, price: { warp: warpPrice, load: warpPrice }, seed };
   });
 
@@ -959,6 +969,34 @@ describe("route elimination: the squeeze that puts a pooled job in and repairs t
       { numRuns: 200 },
     );
     expect(repaired).toBeGreaterThan(20);
+  });
+});
+
+describe("the squeeze's and the education's working arrays, reused from call to call", () => {
+  // They are kept in the search between calls; whatever a call leaves in them must not change a later call's choices.
+  it("give the same plans as new arrays for each call, over a series of plans of one problem (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(problems, tightProblems),
+        fc.integer({ min: 1, max: 1_000 }),
+        fc.array(fc.nat(), { minLength: 2, maxLength: 12 }),
+        fc.constantFrom(0.5, 10, 1_000),
+        (p, seed, picks, warpPrice) => {
+          // Half the plans a served plan without one job (squeezed back in), half every job on a vehicle it may use,
+          // windows and capacity broken as it falls (educated only); some routes of each touched by the iteration.
+          const plans = picks.map((pick, i) => {
+            const touched = p.vehicles.map((_, v) => v).filter((v) => (pick >> v) & 1);
+            const pooled = i % 2 ? null : planWithoutOne(p, seed, pick);
+            if (pooled) return { ...pooled, touched };
+            return { routes: spread(p, (_, j) => pick + j), j: -1, touched };
+          });
+          const price = { warp: warpPrice, load: warpPrice };
+          const reused = squeezeAndEducateInTurn(p, plans, price, seed, false);
+          expect(reused).toEqual(squeezeAndEducateInTurn(p, plans, price, seed, true));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
