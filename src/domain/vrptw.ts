@@ -1852,12 +1852,12 @@ function solutionOf(M: Model, routes: readonly (readonly number[])[]): Solution 
  * Makes room for `j` in one route by ejecting at most `ejectLimit` flexible jobs of that route: over every route
  * and place for `j`, the set whose `penalty` (how often each job could not be placed) sums least, ties at random
  * (Nagata & Bräysy's ejection; a set counts once more for each of its ejected jobs right before `j`'s place, since
- * `j` could stand before or after each of them: this favours sets next to `j`, and was measured to help). Each
- * route is searched depth first along its jobs in order, deciding where `j` goes and, for every other job, keep or
- * eject; a branch ends as soon as a kept job after `j` starts no later than its latest start (the rest of the
- * route is as before, so it stays on time), when a kept job misses its window, when its penalty sum passes the
- * least found, or when it would need one more ejection (`j` is in but the rest is late or over capacity) that no
- * job left could pay for. Returns the ejected jobs (`j` is then in), or null when no such set lets `j` in.
+ * `j` could stand before or after each of them: this favours sets next to `j`). Each route is searched depth first
+ * along its jobs in order, deciding where `j` goes and, for every other job, keep or eject; a branch ends as soon
+ * as a kept job after `j` starts no later than its latest start (the rest of the route is as before, so it stays
+ * on time), when a kept job misses its window, when its penalty sum passes the least found, or when it would need
+ * one more ejection (`j` is in but the rest is late or over capacity) that no job left could pay for. Returns the
+ * ejected jobs (`j` is then in), or null when no such set lets `j` in.
  */
 function ejectFor(S: Search, s: Solution, j: number, penalty: Int32Array): number[] | null {
   const { M } = S;
