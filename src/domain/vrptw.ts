@@ -1457,7 +1457,7 @@ function educate(S: Search, s: Solution, P: Penalty): void {
   const { n, C, loc, fixedVehicle, allowed, k } = M;
   const R = s.routes.length;
   const W = (S.educating = workingFor(S.educating, M, R));
-  // The travel cost, penalised cost and when it last changed of each route; when each job was last looked at.
+  // Per route its penalised cost (`pen`), travel cost and when it last changed; per job when it was last looked at.
   const { vs, caps, where, pos, travel, changed, tested, mine, places, dist } = W;
   const pen = W.viol;
   const { seqs, mutable } = copyOnWrite(s, W.copied);
@@ -1743,11 +1743,11 @@ export function squeezeInto(problem: VrpProblem, routes: readonly (readonly numb
 }
 
 /**
- * Plan after plan with one search (for tests): `plans[i].j` (when not -1, a job in no route of the plan) is squeezed
- * in, then the plan is educated at `price`, its `touched` routes counted as changed by the iteration (the others as
- * looked at before). With `fresh` the squeeze's and the education's working arrays are
- * dropped before each plan, so that a test can check that reusing them from call to call changes no choice. Per
- * plan: the squeezed routes (null when the squeeze failed or had no job) and the educated ones.
+ * Plan after plan with one search (for tests): `plans[i].j` (when not -1, a job in no route of the plan) is
+ * squeezed in, then the plan is educated at `price`, its `touched` routes counted as changed by the iteration (the
+ * others as looked at before). With `fresh` the squeeze's and the education's working arrays are dropped before
+ * each plan, so that a test can check that reusing them from call to call changes no choice. Per plan: the
+ * squeezed routes (null when the squeeze failed or had no job) and the educated ones.
  */
 export function squeezeAndEducateInTurn(
   problem: VrpProblem,
