@@ -2309,9 +2309,13 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
   const chosen = starts.filter((x) => x.unassigned.length * (M.k + 1) + x.used() === fewest);
   let overall = chosen[0]!;
   const costFrom = progress();
-  for (let run = 0; run < chosen.length; run++) {
+  // The chosen runs all start the cost phase with this fleet; once a run's best plan has fewer vehicles, the
+  // runs after it cannot win, so they are skipped and that run keeps the rest of the budget.
+  const chosenFleet = chosen[0]!.used();
+  let runsLeft = chosen.length;
+  for (let run = 0; run < runsLeft; run++) {
     best = chosen[run]!;
-    const runTo = costFrom + ((1 - costFrom) * (run + 1)) / chosen.length;
+    let runTo = costFrom + ((1 - costFrom) * (run + 1)) / chosen.length;
     // Phase 2: cost, by simulated annealing over ruin and recreate in the penalised space: a plan may
     // break windows and capacity at prices that adapt so that about a quarter of the plans made keep
     // them; the best plan that keeps them is returned.
@@ -2374,6 +2378,10 @@ export function solveVrptw(problem: VrpProblem, opts: SolveOptions): VrpSolution
       if (best.used() > lb) drop(true);
     }
     for (;;) {
+      if (run + 1 < runsLeft && best.used() < chosenFleet) {
+        runsLeft = run + 1;
+        runTo = 1;
+      }
       const p = progress();
       if (p >= runTo) break;
       if (cap < Infinity && (best.used() <= cap || p >= dropTo)) {

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import c101 from "../../bench/data/solomon/C101.txt?raw";
 import r107 from "../../bench/data/solomon/R107.txt?raw";
+import r112 from "../../bench/data/solomon/R112.txt?raw";
 import rc105 from "../../bench/data/solomon/RC105.txt?raw";
 import { parseSolomon } from "../../bench/node/solomon";
 import {
@@ -465,6 +466,20 @@ describe("Solomon R107 (cost phase in the penalised space: plans may break windo
     // the route elimination alone ends at 11 vehicles here, the cost phase's try at one route fewer reaches 10.
     expect(s.vehicles).toBe(10);
     expect(s.cost - s.vehicles * p.vehicleCost).toBeLessThan(1104.66 * 1.05);
+  });
+});
+
+describe("Solomon R112 (a run that reaches fewer vehicles in the cost phase keeps the rest of the budget)", () => {
+  it("reaches the best-known 9 vehicles within 3 % of the best-known distance within 12,000 iterations", () => {
+    const p = parseSolomon(r112);
+    // With this seed both runs end the fleet minimisation at 10 vehicles and the first one reaches 9 in its cost
+    // phase. When the second run (at 10 vehicles, so it cannot win) still had its half, this plan ended 4.51 % over
+    // the distance. Seeds 1–16 at this bound: 9 of 16 within 3 % at 9 vehicles, against 7 before.
+    const s = solveVrptw(p, { budgetMs: 600_000, seed: 3, maxIterations: 12_000 });
+    expect(checkSolution(p, s)).toEqual([]);
+    // Best-known: 9 vehicles, 982.14 (SINTEF).
+    expect(s.vehicles).toBe(9);
+    expect(s.cost - 9 * p.vehicleCost).toBeLessThan(982.14 * 1.03);
   });
 });
 
