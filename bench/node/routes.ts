@@ -264,7 +264,7 @@ export function routeSection(run: Run, resultFile: string): string[] {
     "",
     `**Target** (within 3 % of the best-known distance at the best-known vehicle count on C1, R1 and RC1, ${f(q.budgetMs / 1000)} s per instance; a feasible solution on every instance): ${met ? "**met in this run**" : "**not met in this run**"}: ${target.map((c) => `${c.class} ${c.within3PercentAtBestVehicles} of ${c.instances}`).join(", ")} within 3 % at the best-known vehicle count; feasible on ${q.classes.reduce((s, c) => s + c.feasible, 0)} of ${q.instances.length} instances.`,
     "A wall-clock budget makes every run different, and one run with one seed does not show how often the target is met:",
-    'R104 and R112 reach their best-known 9 vehicles in only some runs ([docs/routes-solver.md](docs/routes-solver.md), "Where R104 and R112 stand").',
+    'that is measured over seeds, at 5 s and at 10 s per instance, in [docs/routes-solver.md](docs/routes-solver.md), "Limits".',
     "",
     "Gap = (distance − best-known distance) / best-known distance. A solution with more vehicles than the best-known one is",
     'not compared on distance in the "at best-known vehicles" columns (with fewer routes the distance is usually longer, so',
